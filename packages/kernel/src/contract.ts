@@ -1,0 +1,127 @@
+/**
+ * The module contract: the only types a module author needs from the kernel.
+ *
+ * This file is the agreement between the kernel and every module; it holds types and tiny
+ * helpers only, so modules can be written (and type-checked) against it without the kernel's
+ * machinery. The option builders (`option.*`) live in `options/` and produce {@link OptionSpec}s.
+ */
+import type { Logger } from 'pino';
+import type { DependencyContainer } from 'tsyringe';
+
+/** A typed service token. Tokens are global symbols so two copies of a package agree on them. */
+export type Token<T> = symbol & { readonly __service?: T };
+
+/** Creates (or finds) the token `Symbol.for('scalestack:<name>')` for a service of type `T`. */
+export function createToken<T>(name: string): Token<T> {
+  return Symbol.for(`scalestack:${name}`) as Token<T>;
+}
+
+/** A parsed listen/connect address. */
+export type Address = { kind: 'tcp'; host: string; port: number } | { kind: 'unix'; path: string };
+
+/**
+ * One option's schema: how to turn a raw value (from YAML/JSON, the environment or the command
+ * line) into a typed value, plus what `--help` shows. Raw values from the environment and the
+ * command line are always strings; from a config file they keep their JSON/YAML type.
+ */
+export interface OptionSpec<T> {
+  /** Short type name shown in `--help` and in errors, e.g. `duration`, `list<address>`. */
+  readonly type: string;
+  readonly description: string;
+  /** The default as the user would write it (shown in --help); `undefined` when required. */
+  readonly defaultRaw: unknown;
+  readonly required: boolean;
+  /** What a valid value looks like, used in error messages: `a duration such as 250ms or 5s`. */
+  readonly expected: string;
+  /**
+   * Parses a raw value. Throws {@link OptionValueError} (with the nested path for structured
+   * values) when the value does not fit.
+   */
+  parse(raw: unknown, path: readonly (string | number)[]): T;
+}
+
+/** Thrown by {@link OptionSpec.parse}; the kernel adds the module and option names. */
+export class OptionValueError extends Error {
+  constructor(
+    readonly path: readonly (string | number)[],
+    readonly value: unknown,
+    readonly expected: string,
+  ) {
+    super(`expected ${expected}`);
+    this.name = 'OptionValueError';
+  }
+}
+
+/** A module's option schema: option name → spec. Names are snake_case or camelCase words. */
+export type OptionSchema = Record<string, OptionSpec<unknown>>;
+
+/** The typed values of a schema. */
+export type OptionValues<S extends OptionSchema> = { readonly [K in keyof S]: S[K] extends OptionSpec<infer T> ? T : never };
+
+/** One metric family, in a shape that maps directly to the Prometheus text format. */
+export interface MetricFamily {
+  name: string;
+  help: string;
+  type: 'counter' | 'gauge' | 'histogram';
+  samples: { labels?: Record<string, string>; value: number; suffix?: string }[];
+}
+
+/** Where modules publish metrics; the http-server module renders them at `/metrics`. */
+export interface MetricsRegistry {
+  /** Adds a collector called at scrape time; returns a function that removes it. */
+  addCollector(module: string, collect: () => MetricFamily[]): () => void;
+  collect(): MetricFamily[];
+}
+
+/** What a module receives in every lifecycle hook. */
+export interface ModuleContext<S extends OptionSchema = OptionSchema> {
+  /** The module's name. */
+  readonly name: string;
+  /** Validated, typed option values. */
+  readonly options: OptionValues<S>;
+  /** A pino child logger bound to `{ module: name }`. */
+  readonly log: Logger;
+  /** The kernel's own child container (never tsyringe's global container). */
+  readonly container: DependencyContainer;
+  /** Aborted when the kernel begins to drain; long-running loops should watch it. */
+  readonly signal: AbortSignal;
+  /** Metrics registry shared by every module of this kernel. */
+  readonly metrics: MetricsRegistry;
+  /** Registers a service under a token for modules that require this one. */
+  provide<T>(token: Token<T>, value: T): void;
+  /** Resolves a service provided by this module or by one it requires. Throws if absent. */
+  resolve<T>(token: Token<T>): T;
+  /** Resolves a service if some module provided it. */
+  tryResolve<T>(token: Token<T>): T | undefined;
+  /** Runs during the drain phase (stop accepting, let work finish), in reverse start order. */
+  onDrain(fn: () => void | Promise<void>): void;
+  /** Runs during the stop phase (release everything), in reverse start order. */
+  onStop(fn: () => void | Promise<void>): void;
+}
+
+/** A module: a plain object. `defineModule` only gives it types. */
+export interface ModuleDefinition<S extends OptionSchema = OptionSchema> {
+  /** Unique name, used on the command line and in config files: `database-proxy`. */
+  readonly name: string;
+  /** One line, shown by `scalestack modules`. */
+  readonly description: string;
+  /** Modules that must be loaded and started before this one. */
+  readonly requires?: readonly string[];
+  /** The option schema. */
+  readonly options?: S;
+  /** Called for every module (in dependency order) before any module starts: provide services. */
+  register?(ctx: ModuleContext<S>): void | Promise<void>;
+  /** Starts the service. Register drain/stop work with `ctx.onDrain` / `ctx.onStop`. */
+  start?(ctx: ModuleContext<S>): void | Promise<void>;
+  /**
+   * Applies new option values at runtime (SIGHUP / `kernel.reload`). Called only after the
+   * whole new configuration validated. A module without `reload` keeps its old values and the
+   * kernel logs that a restart is needed for changes to it.
+   */
+  reload?(ctx: ModuleContext<S>, next: OptionValues<S>): void | Promise<void>;
+}
+
+/** Gives a module definition its types. */
+export function defineModule<S extends OptionSchema>(def: ModuleDefinition<S>): ModuleDefinition<S> {
+  return def;
+}
