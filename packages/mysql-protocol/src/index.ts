@@ -1,1 +1,4 @@
-export {};
+export * from './errors.js';
+export * from './framing/index.js';
+export * from './packets/index.js';
+export * from './wire/index.js';

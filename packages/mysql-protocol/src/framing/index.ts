@@ -1,0 +1,1 @@
+export { encodeFrames, frameCount, MAX_FRAME_PAYLOAD, PacketEncoder } from './encoder.js';

@@ -1,0 +1,116 @@
+/**
+ * Capability flags (the 32 bits exchanged in the handshake) and MariaDB's extended capabilities
+ * (32 more bits, sent in reserved handshake bytes when the server clears CLIENT_MYSQL).
+ */
+
+export const CLIENT_LONG_PASSWORD = 0x1;
+/** MariaDB names bit 0 CLIENT_MYSQL: a server that clears it offers extended capabilities. */
+export const CLIENT_MYSQL = 0x1;
+export const CLIENT_FOUND_ROWS = 0x2;
+export const CLIENT_LONG_FLAG = 0x4;
+export const CLIENT_CONNECT_WITH_DB = 0x8;
+export const CLIENT_NO_SCHEMA = 0x10;
+export const CLIENT_COMPRESS = 0x20;
+export const CLIENT_ODBC = 0x40;
+export const CLIENT_LOCAL_FILES = 0x80;
+export const CLIENT_IGNORE_SPACE = 0x100;
+export const CLIENT_PROTOCOL_41 = 0x200;
+export const CLIENT_INTERACTIVE = 0x400;
+export const CLIENT_SSL = 0x800;
+export const CLIENT_IGNORE_SIGPIPE = 0x1000;
+export const CLIENT_TRANSACTIONS = 0x2000;
+export const CLIENT_RESERVED = 0x4000;
+export const CLIENT_SECURE_CONNECTION = 0x8000;
+export const CLIENT_MULTI_STATEMENTS = 0x1_0000;
+export const CLIENT_MULTI_RESULTS = 0x2_0000;
+export const CLIENT_PS_MULTI_RESULTS = 0x4_0000;
+export const CLIENT_PLUGIN_AUTH = 0x8_0000;
+export const CLIENT_CONNECT_ATTRS = 0x10_0000;
+export const CLIENT_PLUGIN_AUTH_LENENC_CLIENT_DATA = 0x20_0000;
+export const CLIENT_CAN_HANDLE_EXPIRED_PASSWORDS = 0x40_0000;
+export const CLIENT_SESSION_TRACK = 0x80_0000;
+export const CLIENT_DEPRECATE_EOF = 0x100_0000;
+export const CLIENT_OPTIONAL_RESULTSET_METADATA = 0x200_0000;
+export const CLIENT_ZSTD_COMPRESSION_ALGORITHM = 0x400_0000;
+export const CLIENT_QUERY_ATTRIBUTES = 0x800_0000;
+export const CLIENT_MULTI_FACTOR_AUTHENTICATION = 0x1000_0000;
+export const CLIENT_CAPABILITY_EXTENSION = 0x2000_0000;
+export const CLIENT_SSL_VERIFY_SERVER_CERT = 0x4000_0000;
+/** Bit 31; written as an unsigned value so `flags & X` comparisons stay positive via `>>> 0`. */
+export const CLIENT_REMEMBER_OPTIONS = 0x8000_0000;
+
+/** MariaDB extended capabilities (bit n here is bit 32+n of the full 64-bit set). */
+export const MARIADB_CLIENT_PROGRESS = 0x1;
+export const MARIADB_CLIENT_COM_MULTI = 0x2;
+export const MARIADB_CLIENT_STMT_BULK_OPERATIONS = 0x4;
+export const MARIADB_CLIENT_EXTENDED_METADATA = 0x8;
+export const MARIADB_CLIENT_CACHE_METADATA = 0x10;
+export const MARIADB_CLIENT_BULK_UNIT_RESULTS = 0x20;
+
+/** What this codec implements, for servers built on it and clients that ask for everything. */
+export const SUPPORTED_CAPABILITIES =
+  (CLIENT_LONG_PASSWORD |
+    CLIENT_FOUND_ROWS |
+    CLIENT_LONG_FLAG |
+    CLIENT_CONNECT_WITH_DB |
+    CLIENT_LOCAL_FILES |
+    CLIENT_IGNORE_SPACE |
+    CLIENT_PROTOCOL_41 |
+    CLIENT_INTERACTIVE |
+    CLIENT_SSL |
+    CLIENT_TRANSACTIONS |
+    CLIENT_SECURE_CONNECTION |
+    CLIENT_MULTI_STATEMENTS |
+    CLIENT_MULTI_RESULTS |
+    CLIENT_PS_MULTI_RESULTS |
+    CLIENT_PLUGIN_AUTH |
+    CLIENT_CONNECT_ATTRS |
+    CLIENT_PLUGIN_AUTH_LENENC_CLIENT_DATA |
+    CLIENT_SESSION_TRACK |
+    CLIENT_DEPRECATE_EOF) >>>
+  0;
+
+/** True when every bit of `flag` is set in `capabilities`. */
+export function hasCapability(capabilities: number, flag: number): boolean {
+  return (capabilities & flag) >>> 0 === flag >>> 0;
+}
+
+const NAMES: [number, string][] = [
+  [CLIENT_LONG_PASSWORD, 'LONG_PASSWORD'],
+  [CLIENT_FOUND_ROWS, 'FOUND_ROWS'],
+  [CLIENT_LONG_FLAG, 'LONG_FLAG'],
+  [CLIENT_CONNECT_WITH_DB, 'CONNECT_WITH_DB'],
+  [CLIENT_NO_SCHEMA, 'NO_SCHEMA'],
+  [CLIENT_COMPRESS, 'COMPRESS'],
+  [CLIENT_ODBC, 'ODBC'],
+  [CLIENT_LOCAL_FILES, 'LOCAL_FILES'],
+  [CLIENT_IGNORE_SPACE, 'IGNORE_SPACE'],
+  [CLIENT_PROTOCOL_41, 'PROTOCOL_41'],
+  [CLIENT_INTERACTIVE, 'INTERACTIVE'],
+  [CLIENT_SSL, 'SSL'],
+  [CLIENT_IGNORE_SIGPIPE, 'IGNORE_SIGPIPE'],
+  [CLIENT_TRANSACTIONS, 'TRANSACTIONS'],
+  [CLIENT_RESERVED, 'RESERVED'],
+  [CLIENT_SECURE_CONNECTION, 'SECURE_CONNECTION'],
+  [CLIENT_MULTI_STATEMENTS, 'MULTI_STATEMENTS'],
+  [CLIENT_MULTI_RESULTS, 'MULTI_RESULTS'],
+  [CLIENT_PS_MULTI_RESULTS, 'PS_MULTI_RESULTS'],
+  [CLIENT_PLUGIN_AUTH, 'PLUGIN_AUTH'],
+  [CLIENT_CONNECT_ATTRS, 'CONNECT_ATTRS'],
+  [CLIENT_PLUGIN_AUTH_LENENC_CLIENT_DATA, 'PLUGIN_AUTH_LENENC_CLIENT_DATA'],
+  [CLIENT_CAN_HANDLE_EXPIRED_PASSWORDS, 'CAN_HANDLE_EXPIRED_PASSWORDS'],
+  [CLIENT_SESSION_TRACK, 'SESSION_TRACK'],
+  [CLIENT_DEPRECATE_EOF, 'DEPRECATE_EOF'],
+  [CLIENT_OPTIONAL_RESULTSET_METADATA, 'OPTIONAL_RESULTSET_METADATA'],
+  [CLIENT_ZSTD_COMPRESSION_ALGORITHM, 'ZSTD_COMPRESSION_ALGORITHM'],
+  [CLIENT_QUERY_ATTRIBUTES, 'QUERY_ATTRIBUTES'],
+  [CLIENT_MULTI_FACTOR_AUTHENTICATION, 'MULTI_FACTOR_AUTHENTICATION'],
+  [CLIENT_CAPABILITY_EXTENSION, 'CAPABILITY_EXTENSION'],
+  [CLIENT_SSL_VERIFY_SERVER_CERT, 'SSL_VERIFY_SERVER_CERT'],
+  [CLIENT_REMEMBER_OPTIONS, 'REMEMBER_OPTIONS'],
+];
+
+/** Names of the set capability bits (for logs and error messages). */
+export function capabilityNames(capabilities: number): string[] {
+  return NAMES.filter(([bit]) => (capabilities & bit) !== 0).map(([, name]) => name);
+}

@@ -1,0 +1,2 @@
+export { lenencIntSize, PacketReader } from './reader.js';
+export { PacketWriter } from './writer.js';
