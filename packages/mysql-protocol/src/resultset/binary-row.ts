@@ -1,0 +1,312 @@
+import { ProtocolError } from '../errors.js';
+import { collationEncoding } from '../types/collations.js';
+import { ColumnFlag } from '../types/column-flags.js';
+import { ColumnType } from '../types/column-type.js';
+import {
+  binaryDateTimeSize,
+  binaryTimeSize,
+  formatDate,
+  formatDateTime,
+  formatTime,
+  isDateTimeLength,
+  isTimeLength,
+  readBinaryDateTime,
+  readBinaryTime,
+  writeBinaryDateTime,
+  writeBinaryTime,
+} from '../types/temporal.js';
+import { type SqlValue, toBigInt, toDateTime, toNumber, toTime } from '../types/value-mapping.js';
+import type { PacketWriter } from '../wire/index.js';
+import type { ColumnDefinition } from './column-definition.js';
+import { lenencHeaderSize, lenencValue } from './lenenc-scan.js';
+import { decodeTextValue, narrowBigInt, type RowValue } from './row-value.js';
+import { textOf } from './text-row.js';
+
+const ROW_HEADER = 0x00;
+/** Binary rows reserve the first two bits of their NULL bitmap. */
+const ROW_BITMAP_OFFSET = 2;
+const EMPTY = Buffer.alloc(0);
+
+/** Bytes of the NULL bitmap of a binary row with `columns` columns. */
+export function binaryRowBitmapSize(columns: number): number {
+  return (columns + 7 + ROW_BITMAP_OFFSET) >>> 3;
+}
+
+/**
+ * Appends the binary-protocol encoding of one non-NULL value of column type `type` to `w`
+ * (shared by binary rows and COM_STMT_EXECUTE parameters). `scratch` (13+ bytes) is working
+ * space for floats and temporals, so nothing is allocated per value.
+ */
+export function writeBinaryValue(
+  w: PacketWriter,
+  type: number,
+  value: Exclude<SqlValue, null | undefined>,
+  scratch: Buffer,
+  encoding: BufferEncoding = 'utf8',
+): void {
+  switch (type) {
+    case ColumnType.TINY:
+      w.u8(Number(toBigInt(value) & 0xffn));
+      return;
+    case ColumnType.SHORT:
+    case ColumnType.YEAR:
+      w.u16(Number(toBigInt(value) & 0xffffn));
+      return;
+    case ColumnType.LONG:
+    case ColumnType.INT24:
+      w.u32(Number(toBigInt(value) & 0xffff_ffffn));
+      return;
+    case ColumnType.LONGLONG:
+      w.u64(BigInt.asUintN(64, toBigInt(value)));
+      return;
+    case ColumnType.FLOAT:
+      scratch.writeFloatLE(toNumber(value), 0);
+      w.bytes(scratch.subarray(0, 4));
+      return;
+    case ColumnType.DOUBLE:
+      scratch.writeDoubleLE(toNumber(value), 0);
+      w.bytes(scratch.subarray(0, 8));
+      return;
+    case ColumnType.DATE:
+    case ColumnType.NEWDATE:
+    case ColumnType.DATETIME:
+    case ColumnType.TIMESTAMP: {
+      let v = toDateTime(value);
+      if (type === ColumnType.DATE || type === ColumnType.NEWDATE) {
+        v = { ...v, hour: 0, minute: 0, second: 0, microsecond: 0 };
+      }
+      writeBinaryDateTime(scratch, 0, v);
+      w.bytes(scratch.subarray(0, binaryDateTimeSize(v)));
+      return;
+    }
+    case ColumnType.TIME: {
+      const v = toTime(value);
+      writeBinaryTime(scratch, 0, v);
+      w.bytes(scratch.subarray(0, binaryTimeSize(v)));
+      return;
+    }
+    default: {
+      const text = textOf(value, type);
+      if (typeof text === 'string') w.lenencString(text, encoding);
+      else w.lenencBytes(text);
+    }
+  }
+}
+
+/**
+ * Appends one binary-protocol row (0x00, NULL bitmap, values) to `w`, each value encoded for
+ * its column's type. Throws a TypeError naming the column when a value does not fit its type.
+ */
+export function writeBinaryRow(
+  w: PacketWriter,
+  columns: readonly ColumnDefinition[],
+  values: readonly SqlValue[],
+  scratch: Buffer = Buffer.allocUnsafe(16),
+): PacketWriter {
+  if (values.length !== columns.length) {
+    throw new RangeError(`binary row: ${values.length} values for ${columns.length} columns`);
+  }
+  w.u8(ROW_HEADER);
+  const bitmapSize = binaryRowBitmapSize(columns.length);
+  for (let byte = 0; byte < bitmapSize; byte++) {
+    let bits = 0;
+    for (let bit = 0; bit < 8; bit++) {
+      const i = byte * 8 + bit - ROW_BITMAP_OFFSET;
+      if (i >= 0 && i < values.length && (values[i] === null || values[i] === undefined)) bits |= 1 << bit;
+    }
+    w.u8(bits);
+  }
+  for (let i = 0; i < values.length; i++) {
+    const value = values[i];
+    if (value === null || value === undefined) continue;
+    const column = columns[i]!;
+    try {
+      writeBinaryValue(w, column.type, value, scratch, collationEncoding(column.characterSet) ?? 'utf8');
+    } catch (err) {
+      if (err instanceof TypeError || err instanceof RangeError) {
+        throw new TypeError(`binary row: column ${i} (${column.name}): ${err.message}`);
+      }
+      throw err;
+    }
+  }
+  return w;
+}
+
+/**
+ * A lazy reader of binary-protocol rows; like {@link TextRow}, one instance is reused for every
+ * row of a result set and values are decoded only when asked.
+ */
+export class BinaryRow {
+  private payload: Buffer = EMPTY;
+  private scanned = false;
+  private readonly starts: Int32Array;
+  private readonly ends: Int32Array;
+  private readonly bitmapSize: number;
+
+  constructor(readonly columns: readonly ColumnDefinition[]) {
+    this.starts = new Int32Array(columns.length);
+    this.ends = new Int32Array(columns.length);
+    this.bitmapSize = binaryRowBitmapSize(columns.length);
+  }
+
+  /** Points the reader at the next row's payload (kept, not copied). */
+  wrap(payload: Buffer): this {
+    this.payload = payload;
+    this.scanned = false;
+    return this;
+  }
+
+  get bytes(): Buffer {
+    return this.payload;
+  }
+
+  get length(): number {
+    return this.columns.length;
+  }
+
+  private valueEnd(i: number, pos: number, end: number): number {
+    const buf = this.payload;
+    const type = this.columns[i]!.type;
+    let size: number;
+    switch (type) {
+      case ColumnType.TINY:
+        size = 1;
+        break;
+      case ColumnType.SHORT:
+      case ColumnType.YEAR:
+        size = 2;
+        break;
+      case ColumnType.LONG:
+      case ColumnType.INT24:
+      case ColumnType.FLOAT:
+        size = 4;
+        break;
+      case ColumnType.LONGLONG:
+      case ColumnType.DOUBLE:
+        size = 8;
+        break;
+      case ColumnType.DATE:
+      case ColumnType.NEWDATE:
+      case ColumnType.DATETIME:
+      case ColumnType.TIMESTAMP:
+      case ColumnType.TIME: {
+        if (pos >= end) throw new ProtocolError(`binary row: column ${i} is missing`);
+        const length = buf[pos]!;
+        const ok = type === ColumnType.TIME ? isTimeLength(length) : isDateTimeLength(length);
+        if (!ok) throw new ProtocolError(`binary row: column ${i} has temporal length ${length}`);
+        size = 1 + length;
+        break;
+      }
+      default: {
+        if (pos >= end) throw new ProtocolError(`binary row: column ${i} is missing`);
+        const header = lenencHeaderSize(buf[pos]!);
+        if (header === 0 || pos + header > end) {
+          throw new ProtocolError(`binary row: bad or truncated length of column ${i} at offset ${pos}`);
+        }
+        const length = lenencValue(buf, pos, header);
+        if (length > end - pos - header) {
+          throw new ProtocolError(
+            `binary row: column ${i} claims ${length} byte(s), only ${end - pos - header} left`,
+          );
+        }
+        this.starts[i] = pos + header;
+        return pos + header + length;
+      }
+    }
+    if (size > end - pos)
+      throw new ProtocolError(`binary row: column ${i} needs ${size} byte(s), ${end - pos} left`);
+    this.starts[i] = pos;
+    return pos + size;
+  }
+
+  private scan(): void {
+    const buf = this.payload;
+    const end = buf.length;
+    if (end < 1 + this.bitmapSize || buf[0] !== ROW_HEADER) {
+      throw new ProtocolError(
+        `binary row: expected 0x00 and a ${this.bitmapSize}-byte NULL bitmap, got ${end} byte(s)`,
+      );
+    }
+    let pos = 1 + this.bitmapSize;
+    for (let i = 0; i < this.columns.length; i++) {
+      const bit = i + ROW_BITMAP_OFFSET;
+      if ((buf[1 + (bit >>> 3)]! & (1 << (bit & 7))) !== 0) {
+        this.starts[i] = -1;
+        this.ends[i] = -1;
+        continue;
+      }
+      pos = this.valueEnd(i, pos, end);
+      this.ends[i] = pos;
+    }
+    if (pos !== end) throw new ProtocolError(`binary row: ${end - pos} byte(s) after the last column`);
+    this.scanned = true;
+  }
+
+  private check(i: number): void {
+    if (!(i >= 0 && i < this.columns.length))
+      throw new RangeError(`column index ${i} out of range 0..${this.columns.length - 1}`);
+    if (!this.scanned) this.scan();
+  }
+
+  isNull(i: number): boolean {
+    this.check(i);
+    return this.starts[i] === -1;
+  }
+
+  /**
+   * Column `i`'s encoded bytes as a view (for length-prefixed types: without the length; for
+   * temporals: with their length byte), or null for SQL NULL.
+   */
+  raw(i: number): Buffer | null {
+    this.check(i);
+    const start = this.starts[i]!;
+    return start === -1 ? null : this.payload.subarray(start, this.ends[i]);
+  }
+
+  /** Column `i` as a JS value (see {@link RowValue}). */
+  get(i: number): RowValue {
+    this.check(i);
+    const p = this.starts[i]!;
+    if (p === -1) return null;
+    const buf = this.payload;
+    const column = this.columns[i]!;
+    const unsigned = (column.flags & ColumnFlag.UNSIGNED) !== 0;
+    switch (column.type) {
+      case ColumnType.TINY:
+        return unsigned ? buf[p]! : buf.readInt8(p);
+      case ColumnType.SHORT:
+        return unsigned ? buf.readUInt16LE(p) : buf.readInt16LE(p);
+      case ColumnType.YEAR:
+        return buf.readUInt16LE(p);
+      case ColumnType.LONG:
+      case ColumnType.INT24:
+        return unsigned ? buf.readUInt32LE(p) : buf.readInt32LE(p);
+      case ColumnType.LONGLONG: {
+        const lo = buf.readUInt32LE(p);
+        const hi = unsigned ? buf.readUInt32LE(p + 4) : buf.readInt32LE(p + 4);
+        if (hi > -0x20_0000 && hi < 0x20_0000) return hi * 0x1_0000_0000 + lo;
+        return narrowBigInt(unsigned ? buf.readBigUInt64LE(p) : buf.readBigInt64LE(p));
+      }
+      case ColumnType.FLOAT:
+        return buf.readFloatLE(p);
+      case ColumnType.DOUBLE:
+        return buf.readDoubleLE(p);
+      case ColumnType.DATE:
+      case ColumnType.NEWDATE:
+        return formatDate(readBinaryDateTime(buf, p));
+      case ColumnType.DATETIME:
+      case ColumnType.TIMESTAMP:
+        return formatDateTime(readBinaryDateTime(buf, p), column.decimals);
+      case ColumnType.TIME:
+        return formatTime(readBinaryTime(buf, p), column.decimals);
+      default:
+        return decodeTextValue(buf, p, this.ends[i]!, column);
+    }
+  }
+
+  toArray(): RowValue[] {
+    const out: RowValue[] = [];
+    for (let i = 0; i < this.columns.length; i++) out.push(this.get(i));
+    return out;
+  }
+}

@@ -1,0 +1,6 @@
+export * from './binary-row.js';
+export * from './column-count.js';
+export * from './column-definition.js';
+export { lenencHeaderSize } from './lenenc-scan.js';
+export * from './row-value.js';
+export * from './text-row.js';
