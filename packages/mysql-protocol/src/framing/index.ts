@@ -1,1 +1,3 @@
+export { type Packet, PacketDecoder, type PacketDecoderOptions } from './decoder.js';
 export { encodeFrames, frameCount, MAX_FRAME_PAYLOAD, PacketEncoder } from './encoder.js';
+export { type PacketListener, PacketScanner } from './scanner.js';

@@ -1,0 +1,134 @@
+import { ER_NET_PACKET_TOO_LARGE, ProtocolError } from '../errors.js';
+import { MAX_FRAME_PAYLOAD } from './encoder.js';
+
+/** One logical packet: continuation frames already joined. */
+export interface Packet {
+  /** Sequence id of the packet's first frame. */
+  sequenceId: number;
+  /** Sequence id of its last frame (differs from `sequenceId` only for payloads >= 16 MiB). */
+  lastSequenceId: number;
+  /**
+   * The payload. When a whole frame arrived inside one chunk this is a view on that chunk
+   * (no copy), so callers must not recycle the chunks they push.
+   */
+  payload: Buffer;
+}
+
+/** Options of {@link PacketDecoder}. */
+export interface PacketDecoderOptions {
+  /**
+   * Largest logical payload accepted, in bytes (default 64 MiB). A larger packet is refused as
+   * soon as its header announces it, before its bytes are buffered.
+   */
+  maxPacketSize?: number;
+}
+
+const DEFAULT_MAX_PACKET_SIZE = 64 * 1024 * 1024;
+
+/**
+ * Turns a byte stream split anyhow (one byte at a time too) into complete logical packets.
+ *
+ * Frames of exactly 0xFFFFFF bytes are joined with the frames that follow into one payload.
+ * After a {@link ProtocolError} the decoder stays failed: the stream cannot be resynchronised.
+ */
+export class PacketDecoder {
+  readonly maxPacketSize: number;
+  private readonly header = Buffer.alloc(4);
+  private headerFill = 0;
+  /** Payload bytes still to come in the current frame, or -1 while reading a header. */
+  private frameRemaining = -1;
+  private frameLength = 0;
+  private firstSequenceId = 0;
+  private lastSequenceId = 0;
+  /** The previous frame was full (0xFFFFFF): the next frame continues the same packet. */
+  private continuing = false;
+  private parts: Buffer[] = [];
+  private partsLength = 0;
+  private failure: ProtocolError | undefined;
+
+  constructor(options: PacketDecoderOptions = {}) {
+    const max = options.maxPacketSize ?? DEFAULT_MAX_PACKET_SIZE;
+    if (!Number.isInteger(max) || max < 1) {
+      throw new RangeError(`PacketDecoder: maxPacketSize must be a positive integer, got ${max}`);
+    }
+    this.maxPacketSize = max;
+  }
+
+  /** True while a packet is partly received (useful to detect a truncated stream at close). */
+  get hasPartialPacket(): boolean {
+    return this.headerFill > 0 || this.frameRemaining >= 0 || this.continuing;
+  }
+
+  /** Feeds bytes; returns the packets they complete (often none or one). */
+  push(chunk: Buffer): Packet[] {
+    if (this.failure) throw this.failure;
+    const out: Packet[] = [];
+    let pos = 0;
+    const n = chunk.length;
+    while (pos < n || this.frameRemaining === 0) {
+      if (this.frameRemaining < 0) {
+        let len: number;
+        let seq: number;
+        if (this.headerFill === 0 && n - pos >= 4) {
+          len = chunk[pos]! | (chunk[pos + 1]! << 8) | (chunk[pos + 2]! << 16);
+          seq = chunk[pos + 3]!;
+          pos += 4;
+        } else {
+          const take = Math.min(4 - this.headerFill, n - pos);
+          chunk.copy(this.header, this.headerFill, pos, pos + take);
+          this.headerFill += take;
+          pos += take;
+          if (this.headerFill < 4) break;
+          len = this.header[0]! | (this.header[1]! << 8) | (this.header[2]! << 16);
+          seq = this.header[3]!;
+          this.headerFill = 0;
+        }
+        this.startFrame(len, seq);
+        // Fast path: a whole single-frame packet inside this chunk is handed out as a view.
+        if (!this.continuing && len < MAX_FRAME_PAYLOAD && n - pos >= len) {
+          out.push({ sequenceId: seq, lastSequenceId: seq, payload: chunk.subarray(pos, pos + len) });
+          pos += len;
+          this.frameRemaining = -1;
+          continue;
+        }
+      }
+      if (this.frameRemaining > 0) {
+        const take = Math.min(this.frameRemaining, n - pos);
+        if (take === 0) break;
+        this.parts.push(chunk.subarray(pos, pos + take));
+        this.partsLength += take;
+        this.frameRemaining -= take;
+        pos += take;
+        if (this.frameRemaining > 0) break;
+      }
+      // The frame is complete.
+      this.frameRemaining = -1;
+      this.continuing = this.frameLength === MAX_FRAME_PAYLOAD;
+      if (this.continuing) continue;
+      const payload =
+        this.parts.length === 1
+          ? this.parts[0]!
+          : this.parts.length === 0
+            ? Buffer.alloc(0)
+            : Buffer.concat(this.parts, this.partsLength);
+      out.push({ sequenceId: this.firstSequenceId, lastSequenceId: this.lastSequenceId, payload });
+      this.parts = [];
+      this.partsLength = 0;
+    }
+    return out;
+  }
+
+  private startFrame(len: number, seq: number): void {
+    if (this.partsLength + len > this.maxPacketSize) {
+      this.failure = new ProtocolError(
+        `packet too large: ${this.partsLength + len} bytes announced, maxPacketSize is ${this.maxPacketSize}`,
+        ER_NET_PACKET_TOO_LARGE,
+      );
+      throw this.failure;
+    }
+    if (!this.continuing) this.firstSequenceId = seq;
+    this.lastSequenceId = seq;
+    this.frameLength = len;
+    this.frameRemaining = len;
+  }
+}
