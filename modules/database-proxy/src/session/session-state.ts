@@ -1,0 +1,131 @@
+/**
+ * The replayable part of a MySQL session: default schema and the system variables a client
+ * changed. Each client has one (what it expects), each backend connection has one (what it
+ * has); before a statement runs on a backend, the difference is applied.
+ *
+ * Values come from the server's session-state tracking (SESSION_TRACK_SYSTEM_VARIABLES with
+ * `session_track_system_variables='*'`), so anything the server reports can be replayed —
+ * including variables the proxy has never heard of (wait_timeout, long_query_time, …).
+ */
+
+/** Variables that must not move between connections: a client that sets one is pinned. */
+const UNREPLAYABLE = new Set([
+  'sql_log_bin',
+  'pseudo_thread_id',
+  'pseudo_slave_mode',
+  'insert_id',
+  'last_insert_id',
+  'identity',
+  'timestamp',
+  'rand_seed1',
+  'rand_seed2',
+  'gtid_seq_no',
+  'gtid_domain_id',
+  'server_id',
+  'session_track_system_variables',
+  'session_track_schema',
+  'session_track_state_change',
+  'session_track_transaction_info',
+  'session_track_gtids',
+]);
+
+/** True if a tracked variable may be replayed on another backend connection. */
+export function isReplayable(name: string): boolean {
+  return !UNREPLAYABLE.has(name);
+}
+
+export class SessionState {
+  /** Default schema, or null for none. */
+  schema: string | null;
+  /** Variables changed from the connection's defaults, by lower-case name. */
+  readonly variables = new Map<string, string>();
+  /**
+   * Bumped on every change, so a backend can tell in O(1) that it already holds this state
+   * (the common case: nothing changed since the client's last statement on it).
+   */
+  version = 0;
+
+  constructor(schema: string | null = null) {
+    this.schema = schema;
+  }
+
+  setSchema(schema: string | null): void {
+    if (schema !== this.schema) {
+      this.schema = schema;
+      this.version++;
+    }
+  }
+
+  setVariable(name: string, value: string): void {
+    const key = name.toLowerCase();
+    if (this.variables.get(key) !== value) {
+      this.variables.set(key, value);
+      this.version++;
+    }
+  }
+
+  /** Forget every change (COM_RESET_CONNECTION, COM_CHANGE_USER). */
+  reset(schema: string | null): void {
+    this.variables.clear();
+    this.schema = schema;
+    this.version++;
+  }
+
+  /** Makes this state equal to `other` (after a backend applied it). */
+  copyFrom(other: SessionState): void {
+    this.variables.clear();
+    for (const [k, v] of other.variables) this.variables.set(k, v);
+    this.schema = other.schema;
+    this.version++;
+  }
+
+  /** True when both hold the same schema and variables. */
+  equals(other: SessionState): boolean {
+    if (this.schema !== other.schema || this.variables.size !== other.variables.size) return false;
+    for (const [k, v] of this.variables) if (other.variables.get(k) !== v) return false;
+    return true;
+  }
+}
+
+/** What must run on a backend so that its state matches a client's. */
+export interface StateSync {
+  /** COM_INIT_DB to this schema first, if set. */
+  schema?: string;
+  /** One `SET` statement for every differing variable, if any. */
+  setStatement?: string;
+}
+
+/**
+ * Computes how to bring `backend` to `client`. Variables the client changed are set to its
+ * values; variables the backend holds but the client does not are set back to DEFAULT.
+ * Character sets go first and collations after them, since setting a collation also sets its
+ * character set and the reverse would undo it.
+ */
+export function planStateSync(backend: SessionState, client: SessionState): StateSync {
+  const sync: StateSync = {};
+  if (client.schema !== null && client.schema !== backend.schema) sync.schema = client.schema;
+  const assignments: [string, string][] = [];
+  for (const [name, value] of client.variables) {
+    if (backend.variables.get(name) !== value) assignments.push([name, sqlLiteral(value)]);
+  }
+  for (const name of backend.variables.keys()) {
+    if (!client.variables.has(name)) assignments.push([name, 'DEFAULT']);
+  }
+  if (assignments.length > 0) {
+    assignments.sort((a, b) => rank(a[0]) - rank(b[0]));
+    sync.setStatement = `SET ${assignments.map(([n, v]) => `@@session.\`${n}\` = ${v}`).join(', ')}`;
+  }
+  return sync;
+}
+
+function rank(name: string): number {
+  if (name.startsWith('character_set')) return 0;
+  if (name.startsWith('collation')) return 1;
+  return 2;
+}
+
+/** Numbers stay bare (integer variables reject quoted values); everything else is a string. */
+function sqlLiteral(value: string): string {
+  if (/^-?\d+(?:\.\d+)?$/.test(value)) return value;
+  return `'${value.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
+}

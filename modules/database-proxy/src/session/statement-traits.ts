@@ -1,0 +1,150 @@
+/**
+ * A cheap look at SQL text, before a statement is sent, for what the session-state tracker
+ * cannot tell us (or cannot tell us in time): things that bind a backend connection to one
+ * client, and statements that read results belonging to the caller's previous statement.
+ *
+ * It errs on the side of pinning: a keyword inside a string literal or comment can pin a
+ * session needlessly (a lost chance to share), never the other way round (wrong results).
+ * Whatever the server reports through SESSION_TRACK and the status flags is used on top.
+ */
+
+/** Bit flags describing a statement. */
+export const Trait = {
+  /** References a user variable (`@name`, not `@@name`). */
+  UserVariable: 1 << 0,
+  /** LOCK TABLE(S) … — pins until UNLOCK TABLES. */
+  LockTables: 1 << 1,
+  /** UNLOCK TABLES — releases LOCK TABLES / FLUSH TABLES WITH READ LOCK pins. */
+  UnlockTables: 1 << 2,
+  /** FLUSH TABLES … WITH READ LOCK — pins until UNLOCK TABLES. */
+  GlobalReadLock: 1 << 3,
+  /** GET_LOCK( — advisory locks live as long as the connection. */
+  AdvisoryLock: 1 << 4,
+  /** RELEASE_ALL_LOCKS() — frees every advisory lock of the session. */
+  ReleaseAllLocks: 1 << 5,
+  /** CREATE TEMPORARY TABLE — the table lives on this backend connection only. */
+  TemporaryTable: 1 << 6,
+  /** SQL-level PREPARE / EXECUTE / DEALLOCATE. */
+  SqlPrepare: 1 << 7,
+  /** SQL_CALC_FOUND_ROWS: the next FOUND_ROWS() must run on the same backend. */
+  CalcFoundRows: 1 << 8,
+  /**
+   * Reads what the caller's previous statement left on its connection: FOUND_ROWS(),
+   * ROW_COUNT(), LAST_INSERT_ID(), SHOW WARNINGS / ERRORS, @@warning_count, GET DIAGNOSTICS.
+   */
+  ReadsPreviousResult: 1 << 9,
+  /** A SET statement (anything the server may track as session state). */
+  Set: 1 << 10,
+  /** USE <db> as SQL text. */
+  Use: 1 << 11,
+  /** CALL: a procedure may change session state the text does not show. */
+  Call: 1 << 12,
+  /** HANDLER … OPEN and friends: a per-connection table cursor. */
+  Handler: 1 << 13,
+  /** SET TRANSACTION (without SESSION/GLOBAL): characteristics of the next transaction only. */
+  NextTransaction: 1 << 14,
+  /** XA START …: the branch belongs to the connection. */
+  Xa: 1 << 15,
+  /** Touches sql_log_bin or other variables the proxy will not replay on another backend. */
+  Unreplayable: 1 << 16,
+} as const;
+
+/**
+ * One pass over the text with a single sticky-free regular expression: the common statement
+ * (a plain SELECT/INSERT with none of these words) costs one failed scan.
+ */
+const WORDS =
+  /@(?!@)[\w$`'"]|\b(?:LOCK\s+TABLES?|UNLOCK\s+TABLES|WITH\s+READ\s+LOCK|GET_LOCK|RELEASE_ALL_LOCKS|TEMPORARY\s+TABLE|PREPARE|EXECUTE|DEALLOCATE|SQL_CALC_FOUND_ROWS|FOUND_ROWS|ROW_COUNT|LAST_INSERT_ID|WARNINGS|ERRORS|WARNING_COUNT|ERROR_COUNT|DIAGNOSTICS|HANDLER|SQL_LOG_BIN|XA)\b/gi;
+
+/** First keyword of the statement, after whitespace, comments and an opening parenthesis. */
+const LEADING = /^(?:\s|\(|\/\*(?!!)[\s\S]*?\*\/|(?:#|--\s)[^\n]*\n?)*([A-Za-z]+)/;
+
+/** Classifies SQL text into {@link Trait} flags. */
+export function classifyStatement(sql: string): number {
+  let traits = 0;
+  const lead = LEADING.exec(sql);
+  const first = lead ? lead[1]!.toUpperCase() : '';
+  switch (first) {
+    case 'SET':
+      traits |= Trait.Set;
+      if (/^SET\s+(?:LOCAL\s+)?TRANSACTION\b/i.test(sql.slice(lead!.index + lead![0].length - 3))) {
+        traits |= Trait.NextTransaction;
+      }
+      break;
+    case 'USE':
+      traits |= Trait.Use;
+      break;
+    case 'CALL':
+      traits |= Trait.Call;
+      break;
+  }
+  WORDS.lastIndex = 0;
+  for (let m = WORDS.exec(sql); m !== null; m = WORDS.exec(sql)) {
+    const w = m[0];
+    if (w.charCodeAt(0) === 64 /* @ */) {
+      traits |= Trait.UserVariable;
+      continue;
+    }
+    switch (w.toUpperCase().replace(/\s+/g, ' ')) {
+      case 'LOCK TABLE':
+      case 'LOCK TABLES':
+        // "UNLOCK TABLES" also contains "LOCK TABLES"; the word boundary keeps them apart.
+        traits |= Trait.LockTables;
+        break;
+      case 'UNLOCK TABLES':
+        traits |= Trait.UnlockTables;
+        break;
+      case 'WITH READ LOCK':
+        traits |= Trait.GlobalReadLock;
+        break;
+      case 'GET_LOCK':
+        traits |= Trait.AdvisoryLock;
+        break;
+      case 'RELEASE_ALL_LOCKS':
+        traits |= Trait.ReleaseAllLocks;
+        break;
+      case 'TEMPORARY TABLE':
+        traits |= Trait.TemporaryTable;
+        break;
+      case 'PREPARE':
+      case 'EXECUTE':
+      case 'DEALLOCATE':
+        if (first === 'PREPARE' || first === 'EXECUTE' || first === 'DEALLOCATE' || first === 'DROP') {
+          traits |= Trait.SqlPrepare;
+        }
+        break;
+      case 'SQL_CALC_FOUND_ROWS':
+        traits |= Trait.CalcFoundRows;
+        break;
+      case 'FOUND_ROWS':
+      case 'ROW_COUNT':
+      case 'LAST_INSERT_ID':
+      case 'WARNING_COUNT':
+      case 'ERROR_COUNT':
+      case 'DIAGNOSTICS':
+        traits |= Trait.ReadsPreviousResult;
+        break;
+      case 'WARNINGS':
+      case 'ERRORS':
+        if (first === 'SHOW') traits |= Trait.ReadsPreviousResult;
+        break;
+      case 'HANDLER':
+        if (first === 'HANDLER') traits |= Trait.Handler;
+        break;
+      case 'SQL_LOG_BIN':
+        traits |= Trait.Unreplayable;
+        break;
+      case 'XA':
+        if (first === 'XA') traits |= Trait.Xa;
+        break;
+    }
+  }
+  return traits;
+}
+
+/** The schema named by a `USE db` statement, unquoted; undefined when the text is not one. */
+export function useStatementSchema(sql: string): string | undefined {
+  const m = /^\s*USE\s+(?:`((?:[^`]|``)+)`|([^\s;`]+))\s*;?\s*$/i.exec(sql);
+  if (!m) return undefined;
+  return m[1] !== undefined ? m[1].replace(/``/g, '`') : m[2];
+}
