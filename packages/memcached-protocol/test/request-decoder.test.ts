@@ -1,0 +1,172 @@
+import { describe, expect, it } from 'vitest';
+import { ERRORS } from '../src/index.js';
+import { decodeRequests, plain } from './helpers.js';
+
+const b = (s: string) => Buffer.from(s, 'latin1');
+
+describe('RequestDecoder', () => {
+  it('decodes every text command', () => {
+    const input = b(
+      'set k 5 0 3\r\nabc\r\nadd k 0 10 1 noreply\r\nx\r\ncas k 1 2 2 99\r\nhi\r\n' +
+        'get a b c\r\ngets a\r\ngat 10 a b\r\ngats -1 z\r\ndelete k\r\ndelete k 0 noreply\r\n' +
+        'incr n 5\r\ndecr n 18446744073709551615 noreply\r\ntouch k 30\r\nstats\r\nstats slabs\r\n' +
+        'version\r\nverbosity 1 noreply\r\nflush_all\r\nflush_all 10 noreply\r\nquit\r\n',
+    );
+    const got = decodeRequests(input);
+    expect(got.map((r) => r.kind)).toEqual([
+      'storage',
+      'storage',
+      'storage',
+      'retrieval',
+      'retrieval',
+      'retrieval',
+      'retrieval',
+      'delete',
+      'delete',
+      'arithmetic',
+      'arithmetic',
+      'touch',
+      'stats',
+      'stats',
+      'version',
+      'verbosity',
+      'flush_all',
+      'flush_all',
+      'quit',
+    ]);
+    expect(plain(got.slice(0, 3))).toEqual([
+      {
+        kind: 'storage',
+        command: 'set',
+        key: 'k',
+        flags: 5,
+        exptime: 0,
+        data: 'abc',
+        cas: undefined,
+        noreply: false,
+      },
+      {
+        kind: 'storage',
+        command: 'add',
+        key: 'k',
+        flags: 0,
+        exptime: 10,
+        data: 'x',
+        cas: undefined,
+        noreply: true,
+      },
+      {
+        kind: 'storage',
+        command: 'cas',
+        key: 'k',
+        flags: 1,
+        exptime: 2,
+        data: 'hi',
+        cas: 99n,
+        noreply: false,
+      },
+    ]);
+    expect(got[5]).toMatchObject({ command: 'gat', exptime: 10, keys: ['a', 'b'] });
+    expect(got[6]).toMatchObject({ command: 'gats', exptime: -1, keys: ['z'] });
+    expect(got[10]).toMatchObject({ command: 'decr', delta: 18446744073709551615n, noreply: true });
+    expect(got[17]).toMatchObject({ delay: 10, noreply: true });
+    // raw is the request exactly as sent, a slice of the input
+    expect(got[0]!.kind === 'storage' && got[0].raw.toString()).toBe('set k 5 0 3\r\nabc\r\n');
+  });
+
+  it('decodes meta commands and their flags', () => {
+    const got = decodeRequests(
+      b('mg foo v k t q\r\nms foo 2 T30 F5 b\r\nhi\r\nmd foo q\r\nma n N0 D5\r\nmn\r\nme foo\r\n'),
+    );
+    expect(plain(got)).toEqual([
+      {
+        kind: 'meta',
+        command: 'mg',
+        key: 'foo',
+        base64: false,
+        flags: ['v', 'k', 't'],
+        quiet: true,
+        data: undefined,
+      },
+      {
+        kind: 'meta',
+        command: 'ms',
+        key: 'foo',
+        base64: true,
+        flags: ['T30', 'F5'],
+        quiet: false,
+        data: 'hi',
+      },
+      { kind: 'meta', command: 'md', key: 'foo', base64: false, flags: [], quiet: true, data: undefined },
+      {
+        kind: 'meta',
+        command: 'ma',
+        key: 'n',
+        base64: false,
+        flags: ['N0', 'D5'],
+        quiet: false,
+        data: undefined,
+      },
+      { kind: 'meta', command: 'mn', key: '', base64: false, flags: [], quiet: false, data: undefined },
+      { kind: 'meta', command: 'me', key: 'foo', base64: false, flags: [], quiet: false, data: undefined },
+    ]);
+  });
+
+  it('accepts bare LF line ends and values that contain CRLF', () => {
+    const got = decodeRequests(b('set k 0 0 4\n\r\n\r\n\r\nget k\n'));
+    expect(plain(got)).toEqual([
+      {
+        kind: 'storage',
+        command: 'set',
+        key: 'k',
+        flags: 0,
+        exptime: 0,
+        data: '\r\n\r\n',
+        cas: undefined,
+        noreply: false,
+      },
+      { kind: 'retrieval', command: 'get', keys: ['k'], exptime: undefined },
+    ]);
+  });
+
+  it('refuses bad input with memcached error lines and keeps its place in the stream', () => {
+    const long = 'k'.repeat(251);
+    const got = decodeRequests(
+      b(
+        `bogus\r\n\r\nget ${long}\r\nset ${long} 0 0 3\r\nabc\r\nset k x 0 3\r\nincr k -1\r\nset k 0 0 3\r\nabcde\r\n` +
+          'set k 0 0 1 extra junk\r\nget\r\nversion\r\n',
+      ),
+    );
+    expect(got.map((r) => (r.kind === 'error' ? r.line : r.kind))).toEqual([
+      ERRORS.unknown,
+      ERRORS.unknown,
+      ERRORS.format,
+      ERRORS.format,
+      ERRORS.format,
+      ERRORS.delta,
+      ERRORS.badChunk,
+      ERRORS.unknown, // the bad chunk took "abcde"; its trailing CRLF is an empty line
+      ERRORS.unknown,
+      ERRORS.unknown,
+      'version',
+    ]);
+  });
+
+  it('refuses an oversized value without buffering it, then carries on', () => {
+    const limits = { maxValueSize: 10 };
+    const value = 'v'.repeat(1000);
+    const got = decodeRequests(b(`set big 0 0 1000\r\n${value}\r\nget x\r\n`), [7], limits);
+    expect(got.map((r) => (r.kind === 'error' ? r.line : r.kind))).toEqual([ERRORS.tooLarge, 'retrieval']);
+  });
+
+  it('refuses a forged huge length without allocating it', () => {
+    const out = decodeRequests(b('set k 0 0 2147483000\r\nabc'), [1]);
+    expect(out).toEqual([{ kind: 'error', line: ERRORS.tooLarge }]);
+  });
+
+  it('refuses an over-long line, discards it, and resynchronises at the next line', () => {
+    const limits = { maxLineLength: 32 };
+    const got = decodeRequests(b(`get ${'a '.repeat(100)}\r\nversion\r\n`), [3], limits);
+    expect(got.map((r) => (r.kind === 'error' ? r.line : r.kind))).toEqual([ERRORS.lineTooLong, 'version']);
+  });
+});
