@@ -1,1 +1,15 @@
-export {};
+export { findBinary } from './binaries.js';
+export { freePort, freePortPair } from './free-port.js';
+export { type MariaDB, type MariaDBOptions, startMariaDB } from './mariadb.js';
+export { type MemcachedOptions, startMemcached } from './memcached.js';
+export {
+  type RedisCluster,
+  type RedisOptions,
+  redisCommand,
+  startRedis,
+  startRedisCluster,
+} from './redis.js';
+export { type SelfSignedCert, selfSignedCert } from './self-signed-cert.js';
+export type { RunningServer } from './simple-server.js';
+export { tcpExchange } from './tcp-exchange.js';
+export { type WaitForOptions, waitFor } from './wait-for.js';
