@@ -56,7 +56,9 @@ export class OptionValueError extends Error {
 export type OptionSchema = Record<string, OptionSpec<unknown>>;
 
 /** The typed values of a schema. */
-export type OptionValues<S extends OptionSchema> = { readonly [K in keyof S]: S[K] extends OptionSpec<infer T> ? T : never };
+export type OptionValues<S extends OptionSchema> = {
+  readonly [K in keyof S]: S[K] extends OptionSpec<infer T> ? T : never;
+};
 
 /** One metric family, in a shape that maps directly to the Prometheus text format. */
 export interface MetricFamily {

@@ -1,0 +1,54 @@
+import type { ModuleDefinition, OptionSchema } from '../contract.js';
+import { didYouMean } from '../did-you-mean.js';
+import { UnknownFieldError } from '../options/errors.js';
+import { parseFields } from '../options/object.js';
+import type { OptionArg } from './args.js';
+import { envVarName } from './env.js';
+import { formatOptionError } from './errors.js';
+import type { RawConfig } from './raw-config.js';
+
+/** Where option values come from; later sources win: config file < environment < command line. */
+export interface OptionSources {
+  config: RawConfig | undefined;
+  env: Readonly<Record<string, string | undefined>>;
+  args: readonly OptionArg[];
+}
+
+/**
+ * Validates the options of every module against every source and returns each module's typed
+ * values, or every error found (formatted; see `formatOptionError`).
+ */
+export function validateOptions(
+  modules: readonly ModuleDefinition[],
+  sources: OptionSources,
+): { values: Map<string, Record<string, unknown>>; errors: string[] } {
+  const values = new Map<string, Record<string, unknown>>();
+  const errors: string[] = [];
+  const loaded = new Set(modules.map((m) => m.name));
+  for (const arg of sources.args) {
+    if (!loaded.has(arg.module)) {
+      const hint = didYouMean(arg.module, loaded);
+      errors.push(
+        `command line: ${arg.flag}: module "${arg.module}" is not loaded${hint ? ` (did you mean "${hint}"?)` : ''}`,
+      );
+    }
+  }
+  for (const def of modules) {
+    const schema: OptionSchema = def.options ?? {};
+    const raw: Record<string, unknown> = { ...(sources.config?.modules?.[def.name] ?? {}) };
+    for (const name of Object.keys(schema)) {
+      const fromEnv = sources.env[envVarName(def.name, name)];
+      if (fromEnv !== undefined) raw[name] = fromEnv;
+    }
+    const unknownArgs = [];
+    for (const arg of sources.args) {
+      if (arg.module !== def.name) continue;
+      if (Object.hasOwn(schema, arg.option)) raw[arg.option] = arg.value;
+      else unknownArgs.push(new UnknownFieldError([arg.option], didYouMean(arg.option, Object.keys(schema))));
+    }
+    const result = parseFields(schema, raw, []);
+    for (const err of [...unknownArgs, ...result.errors]) errors.push(formatOptionError(def.name, err));
+    values.set(def.name, result.values);
+  }
+  return { values, errors };
+}

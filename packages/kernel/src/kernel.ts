@@ -1,0 +1,348 @@
+import 'reflect-metadata';
+import { performance } from 'node:perf_hooks';
+import type { Logger } from 'pino';
+import { type DependencyContainer, container as globalContainer } from 'tsyringe';
+import { type OptionArg, parseOptionArgs } from './config/args.js';
+import { KernelConfigError } from './config/errors.js';
+import { checkRawConfig, type RawConfig, readConfigFile } from './config/raw-config.js';
+import { validateOptions } from './config/validate.js';
+import { KernelModuleContext } from './context.js';
+import type { ModuleDefinition, OptionValues } from './contract.js';
+import { KernelStartError, KernelStateError } from './lifecycle/errors.js';
+import { PhaseTimeoutError, withTimeout } from './lifecycle/timeout.js';
+import { createLogger } from './logging.js';
+import { KernelMetrics } from './metrics/registry.js';
+import { type ModuleReference, resolveGraph } from './resolve/graph.js';
+
+/** Per-phase time limits in milliseconds. */
+export interface PhaseTimeouts {
+  register: number;
+  start: number;
+  reload: number;
+  drain: number;
+  stop: number;
+}
+
+export const DEFAULT_TIMEOUTS: PhaseTimeouts = {
+  register: 10_000,
+  start: 30_000,
+  reload: 30_000,
+  drain: 30_000,
+  stop: 10_000,
+};
+
+export interface KernelOptions {
+  /** The host application's pino logger; by default the kernel makes its own (see `createLogger`). */
+  logger?: Logger;
+  /** Log level; wins over the config file's `log.level`. Ignored when `logger` is given. */
+  logLevel?: string;
+  /** Pretty logs; defaults to whether stdout is a TTY. Ignored when `logger` is given. */
+  pretty?: boolean;
+  /** Where paths and the application's packages are resolved from; defaults to `process.cwd()`. */
+  cwd?: string;
+  /** Module definitions the embedder hands over; they are found by name before any package. */
+  definitions?: readonly ModuleDefinition[];
+  /** Per-phase timeouts (ms); see {@link DEFAULT_TIMEOUTS}. */
+  timeouts?: Partial<PhaseTimeouts>;
+}
+
+/** What to load and where option values come from (config file < environment < command line). */
+export interface LoadOptions {
+  /** Module names, paths, or definitions. Modules named in the config's `modules:` are added. */
+  modules?: readonly ModuleReference[];
+  /** A configuration object (as if read from a file). */
+  config?: RawConfig;
+  /** A YAML or JSON config file; used when `config` is not given. */
+  configFile?: string;
+  /** Environment (`SCALESTACK_<MODULE>_<OPTION>`); defaults to `process.env`. */
+  env?: Readonly<Record<string, string | undefined>>;
+  /** Command-line overrides: `--<module>.<option>=<value>` or `--<module>.<option> <value>`. */
+  args?: readonly string[];
+}
+
+/** A new configuration for {@link Kernel.reload}; the environment and arguments of `load` still apply. */
+export interface ReloadOptions {
+  config?: RawConfig;
+  configFile?: string;
+}
+
+export interface StartReport {
+  /** Each module, in start order, with how long its `start` took. */
+  modules: { name: string; ms: number }[];
+  /** Register plus start, for all modules. */
+  totalMs: number;
+}
+
+export interface ReloadReport {
+  /** Modules whose options changed and which applied them. */
+  applied: string[];
+  /** Modules whose options changed but which cannot reload; they keep their old values. */
+  restartNeeded: string[];
+  /** Modules whose `reload` threw or timed out; they keep their old values. */
+  failed: string[];
+}
+
+type State = 'new' | 'loaded' | 'starting' | 'started' | 'draining' | 'drained' | 'stopping' | 'stopped';
+
+function round(ms: number): number {
+  return Math.round(ms * 100) / 100;
+}
+
+/**
+ * The kernel: resolves modules, validates their options, and runs them through
+ * register → start → drain → stop. It never exits the process and installs no signal handlers.
+ */
+export class Kernel {
+  /** This kernel's own container (a child of tsyringe's global one, which is never written to). */
+  readonly container: DependencyContainer = globalContainer.createChildContainer();
+  readonly log: Logger;
+  readonly metrics: KernelMetrics;
+  private readonly rootLogger: Logger;
+  private readonly ownsLogger: boolean;
+  private readonly cwd: string;
+  private readonly timeouts: PhaseTimeouts;
+  private readonly definitions: Map<string, ModuleDefinition>;
+  private readonly abort = new AbortController();
+  private state: State = 'new';
+  private loaded: ModuleDefinition[] = [];
+  private contexts: KernelModuleContext[] = [];
+  private env: Readonly<Record<string, string | undefined>> = {};
+  private args: OptionArg[] = [];
+  /** Contexts whose register (and maybe start) ran: they are the ones to drain and stop. */
+  private active: KernelModuleContext[] = [];
+
+  constructor(private readonly opts: KernelOptions = {}) {
+    this.ownsLogger = !opts.logger;
+    this.rootLogger = opts.logger ?? createLogger({ level: opts.logLevel, pretty: opts.pretty });
+    this.log = this.rootLogger.child({ module: 'kernel' });
+    this.metrics = new KernelMetrics(this.log);
+    this.cwd = opts.cwd ?? process.cwd();
+    this.timeouts = { ...DEFAULT_TIMEOUTS, ...opts.timeouts };
+    this.definitions = new Map((opts.definitions ?? []).map((d) => [d.name, d]));
+  }
+
+  /** The loaded modules in dependency (start) order. */
+  get modules(): readonly ModuleDefinition[] {
+    return this.loaded;
+  }
+
+  /** The current validated options of a loaded module. */
+  optionsOf<V = Record<string, unknown>>(module: string): V | undefined {
+    return this.contexts.find((c) => c.name === module)?.options as V | undefined;
+  }
+
+  /**
+   * Resolves the modules and what they require, reads every option source and validates all of
+   * it. Throws {@link KernelConfigError} listing every problem; nothing is registered or started.
+   */
+  async load(input: LoadOptions | readonly ModuleReference[] = {}): Promise<void> {
+    if (this.state !== 'new') throw new KernelStateError(`load() called twice (kernel is ${this.state})`);
+    const load: LoadOptions = Array.isArray(input) ? { modules: input } : (input as LoadOptions);
+    const config = this.readConfig(load);
+    const errors = checkRawConfig(config, load.configFile ? `config file "${load.configFile}"` : 'config');
+    const refs: ModuleReference[] = [...(load.modules ?? [])];
+    const fromConfig =
+      config?.modules && typeof config.modules === 'object' ? Object.keys(config.modules) : [];
+    for (const name of fromConfig)
+      if (!refs.some((r) => (typeof r === 'string' ? r : r.name) === name)) refs.push(name);
+    if (refs.length === 0)
+      throw new KernelConfigError([
+        'no modules to load (name some, or list them under "modules:" in a config file)',
+      ]);
+
+    const graph = await resolveGraph(refs, { cwd: this.cwd, definitions: this.definitions });
+    errors.push(...graph.errors);
+    const parsedArgs = parseOptionArgs(load.args ?? []);
+    errors.push(...parsedArgs.errors);
+    const env = load.env ?? process.env;
+    const validated = validateOptions(graph.modules, { config, env, args: parsedArgs.options });
+    errors.push(...validated.errors);
+    if (errors.length > 0) throw new KernelConfigError(errors);
+
+    this.env = env;
+    this.args = parsedArgs.options;
+    this.applyLogLevel(config);
+    this.loaded = graph.modules;
+    this.contexts = graph.modules.map(
+      (def) =>
+        new KernelModuleContext(
+          def.name,
+          validated.values.get(def.name) as OptionValues<never>,
+          this.rootLogger.child({ module: def.name }),
+          this.container,
+          this.abort.signal,
+          this.metrics,
+        ),
+    );
+    this.state = 'loaded';
+    this.log.debug({ modules: this.loaded.map((m) => m.name) }, 'modules loaded');
+  }
+
+  /**
+   * Registers every module, then starts them, in dependency order. If one fails, those already
+   * started (and the failed one's own hooks) are drained and stopped in reverse and a
+   * {@link KernelStartError} naming the module is thrown.
+   */
+  async start(): Promise<StartReport> {
+    if (this.state !== 'loaded')
+      throw new KernelStateError(`start() needs a loaded kernel (kernel is ${this.state})`);
+    this.state = 'starting';
+    const began = performance.now();
+    for (const [i, ctx] of this.contexts.entries()) {
+      const def = this.loaded[i]!;
+      this.active.push(ctx);
+      if (!def.register) continue;
+      try {
+        await withTimeout(this.timeouts.register, () => def.register!(ctx));
+      } catch (err) {
+        await this.rollBack();
+        throw new KernelStartError(def.name, 'register', err);
+      }
+    }
+    const report: StartReport = { modules: [], totalMs: 0 };
+    for (const [i, ctx] of this.contexts.entries()) {
+      const def = this.loaded[i]!;
+      const t0 = performance.now();
+      try {
+        if (def.start) await withTimeout(this.timeouts.start, () => def.start!(ctx));
+      } catch (err) {
+        ctx.log.error({ err }, 'start failed; stopping the modules already started');
+        await this.rollBack();
+        throw new KernelStartError(def.name, 'start', err);
+      }
+      const ms = round(performance.now() - t0);
+      report.modules.push({ name: def.name, ms });
+      ctx.log.info({ ms }, 'started');
+    }
+    report.totalMs = round(performance.now() - began);
+    this.state = 'started';
+    this.log.info(
+      { modules: report.modules, totalMs: report.totalMs },
+      `started ${report.modules.length} modules in ${report.totalMs}ms`,
+    );
+    return report;
+  }
+
+  /** Aborts `ctx.signal` and runs every drain hook, modules in reverse start order. */
+  async drain(): Promise<void> {
+    if (this.state !== 'started') return;
+    this.state = 'draining';
+    this.abort.abort();
+    await this.runHooks('drain');
+    this.state = 'drained';
+  }
+
+  /** Runs every stop hook, modules in reverse start order. Safe to call more than once. */
+  async stop(): Promise<void> {
+    if (
+      this.state === 'stopped' ||
+      this.state === 'stopping' ||
+      this.state === 'new' ||
+      this.state === 'loaded'
+    ) {
+      this.state = this.state === 'stopping' ? 'stopping' : 'stopped';
+      return;
+    }
+    this.state = 'stopping';
+    this.abort.abort();
+    await this.runHooks('stop');
+    this.state = 'stopped';
+    this.log.info('stopped');
+  }
+
+  /** Drain, then stop. */
+  async shutdown(): Promise<void> {
+    await this.drain();
+    await this.stop();
+  }
+
+  /**
+   * Validates a whole new configuration (with the environment and arguments given to `load`).
+   * Invalid: throws {@link KernelConfigError} with every reason and the old values stay. Valid:
+   * each module whose options changed gets `reload(ctx, next)`, after which `ctx.options` holds
+   * the new values.
+   */
+  async reload(input: ReloadOptions = {}): Promise<ReloadReport> {
+    if (this.state !== 'loaded' && this.state !== 'started') {
+      throw new KernelStateError(`reload() needs a loaded or started kernel (kernel is ${this.state})`);
+    }
+    const config = this.readConfig(input);
+    const errors = checkRawConfig(config, input.configFile ? `config file "${input.configFile}"` : 'config');
+    const names = new Set(this.loaded.map((m) => m.name));
+    for (const name of Object.keys(config?.modules ?? {})) {
+      if (!names.has(name)) errors.push(`module "${name}" is not loaded; adding a module needs a restart`);
+    }
+    const validated = validateOptions(this.loaded, { config, env: this.env, args: this.args });
+    errors.push(...validated.errors);
+    if (errors.length > 0) throw new KernelConfigError(errors);
+
+    this.applyLogLevel(config);
+    const report: ReloadReport = { applied: [], restartNeeded: [], failed: [] };
+    for (const [i, ctx] of this.contexts.entries()) {
+      const def = this.loaded[i]!;
+      const next = validated.values.get(def.name)!;
+      if (JSON.stringify(next) === JSON.stringify(ctx.options)) continue;
+      if (!def.reload) {
+        report.restartNeeded.push(def.name);
+        ctx.log.warn('options changed but the module cannot reload them; restart to apply');
+        continue;
+      }
+      try {
+        await withTimeout(this.timeouts.reload, () => def.reload!(ctx, next as OptionValues<never>));
+        ctx.options = next as OptionValues<never>;
+        report.applied.push(def.name);
+        ctx.log.info('options reloaded');
+      } catch (err) {
+        report.failed.push(def.name);
+        ctx.log.error({ err }, 'reload failed; keeping the old options');
+      }
+    }
+    return report;
+  }
+
+  private readConfig(input: { config?: RawConfig; configFile?: string }): RawConfig | undefined {
+    if (input.config !== undefined) return input.config;
+    if (input.configFile === undefined) return undefined;
+    try {
+      return readConfigFile(input.configFile) as RawConfig | undefined;
+    } catch (err) {
+      throw new KernelConfigError([(err as Error).message]);
+    }
+  }
+
+  private applyLogLevel(config: RawConfig | undefined): void {
+    const level = config?.log?.level;
+    if (level && this.ownsLogger && this.opts.logLevel === undefined) this.rootLogger.level = level;
+  }
+
+  private async rollBack(): Promise<void> {
+    this.state = 'stopping';
+    this.abort.abort();
+    await this.runHooks('drain');
+    await this.runHooks('stop');
+    this.state = 'stopped';
+  }
+
+  /** Runs one phase's hooks for every active module in reverse; overruns and failures are logged, never fatal. */
+  private async runHooks(phase: 'drain' | 'stop'): Promise<void> {
+    const limit = this.timeouts[phase];
+    for (const ctx of [...this.active].reverse()) {
+      const hooks = phase === 'drain' ? ctx.drainHooks : ctx.stopHooks;
+      for (const hook of [...hooks].reverse()) {
+        try {
+          await withTimeout(limit, hook);
+        } catch (err) {
+          if (err instanceof PhaseTimeoutError) {
+            ctx.log.warn(
+              { phase, timeoutMs: limit },
+              `${phase} hook of module "${ctx.name}" overran ${limit}ms; going on`,
+            );
+          } else {
+            ctx.log.error({ phase, err }, `${phase} hook of module "${ctx.name}" failed; going on`);
+          }
+        }
+      }
+      ctx.log.debug(`${phase} done`);
+    }
+  }
+}

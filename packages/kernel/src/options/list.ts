@@ -1,0 +1,55 @@
+import type { OptionSpec, OptionValueError } from '../contract.js';
+import { buildOption, invalid, type OptionBuilder } from './builder.js';
+import { OptionValueErrors, valueErrorsOf } from './errors.js';
+
+/**
+ * Turns text from the environment or command line into list items: a JSON array when it starts
+ * with `[`, otherwise comma-separated (an empty string is an empty list).
+ */
+function itemsFromText(text: string): unknown[] | undefined {
+  const trimmed = text.trim();
+  if (trimmed.startsWith('[')) {
+    try {
+      const parsed: unknown = JSON.parse(trimmed);
+      return Array.isArray(parsed) ? parsed : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+  return trimmed === '' ? [] : trimmed.split(',').map((item) => item.trim());
+}
+
+/** A list of values of one spec. Every bad item is reported, each with its index. */
+export function listOption<T>(
+  item: OptionSpec<T>,
+  defaultValue: readonly unknown[] | string | undefined,
+  description: string,
+): OptionBuilder<T[]> {
+  const expected = `a list of ${item.expected} (comma-separated or a JSON array)`;
+  return buildOption({
+    type: `list<${item.type}>`,
+    description,
+    expected,
+    defaultRaw: defaultValue,
+    parse(raw, path) {
+      const items = typeof raw === 'string' ? itemsFromText(raw) : Array.isArray(raw) ? raw : undefined;
+      if (!items) throw invalid(path, raw, expected);
+      const values: T[] = [];
+      const errors: OptionValueError[] = [];
+      items.forEach((value, index) => {
+        const itemPath = [...path, index];
+        if (value === undefined || value === null) {
+          errors.push(invalid(itemPath, value, item.expected));
+          return;
+        }
+        try {
+          values.push(item.parse(value, itemPath));
+        } catch (err) {
+          errors.push(...valueErrorsOf(err));
+        }
+      });
+      if (errors.length > 0) throw new OptionValueErrors(errors);
+      return values;
+    },
+  });
+}
