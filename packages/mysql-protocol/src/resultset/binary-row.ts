@@ -1,25 +1,17 @@
 import { ProtocolError } from '../errors.js';
 import { collationEncoding } from '../types/collations.js';
-import { ColumnFlag } from '../types/column-flags.js';
 import { ColumnType } from '../types/column-type.js';
 import {
   binaryDateTimeSize,
   binaryTimeSize,
-  formatDate,
-  formatDateTime,
-  formatTime,
-  isDateTimeLength,
-  isTimeLength,
-  readBinaryDateTime,
-  readBinaryTime,
   writeBinaryDateTime,
   writeBinaryTime,
 } from '../types/temporal.js';
 import { type SqlValue, toBigInt, toDateTime, toNumber, toTime } from '../types/value-mapping.js';
 import type { PacketWriter } from '../wire/index.js';
+import { binaryValueEnd, binaryValueStart, decodeBinaryValue } from './binary-value.js';
 import type { ColumnDefinition } from './column-definition.js';
-import { lenencHeaderSize, lenencValue } from './lenenc-scan.js';
-import { decodeTextValue, narrowBigInt, type RowValue } from './row-value.js';
+import type { RowValue } from './row-value.js';
 import { textOf } from './text-row.js';
 
 const ROW_HEADER = 0x00;
@@ -164,61 +156,6 @@ export class BinaryRow {
     return this.columns.length;
   }
 
-  private valueEnd(i: number, pos: number, end: number): number {
-    const buf = this.payload;
-    const type = this.columns[i]!.type;
-    let size: number;
-    switch (type) {
-      case ColumnType.TINY:
-        size = 1;
-        break;
-      case ColumnType.SHORT:
-      case ColumnType.YEAR:
-        size = 2;
-        break;
-      case ColumnType.LONG:
-      case ColumnType.INT24:
-      case ColumnType.FLOAT:
-        size = 4;
-        break;
-      case ColumnType.LONGLONG:
-      case ColumnType.DOUBLE:
-        size = 8;
-        break;
-      case ColumnType.DATE:
-      case ColumnType.NEWDATE:
-      case ColumnType.DATETIME:
-      case ColumnType.TIMESTAMP:
-      case ColumnType.TIME: {
-        if (pos >= end) throw new ProtocolError(`binary row: column ${i} is missing`);
-        const length = buf[pos]!;
-        const ok = type === ColumnType.TIME ? isTimeLength(length) : isDateTimeLength(length);
-        if (!ok) throw new ProtocolError(`binary row: column ${i} has temporal length ${length}`);
-        size = 1 + length;
-        break;
-      }
-      default: {
-        if (pos >= end) throw new ProtocolError(`binary row: column ${i} is missing`);
-        const header = lenencHeaderSize(buf[pos]!);
-        if (header === 0 || pos + header > end) {
-          throw new ProtocolError(`binary row: bad or truncated length of column ${i} at offset ${pos}`);
-        }
-        const length = lenencValue(buf, pos, header);
-        if (length > end - pos - header) {
-          throw new ProtocolError(
-            `binary row: column ${i} claims ${length} byte(s), only ${end - pos - header} left`,
-          );
-        }
-        this.starts[i] = pos + header;
-        return pos + header + length;
-      }
-    }
-    if (size > end - pos)
-      throw new ProtocolError(`binary row: column ${i} needs ${size} byte(s), ${end - pos} left`);
-    this.starts[i] = pos;
-    return pos + size;
-  }
-
   private scan(): void {
     const buf = this.payload;
     const end = buf.length;
@@ -235,8 +172,11 @@ export class BinaryRow {
         this.ends[i] = -1;
         continue;
       }
-      pos = this.valueEnd(i, pos, end);
-      this.ends[i] = pos;
+      const type = this.columns[i]!.type;
+      const next = binaryValueEnd(buf, pos, end, type, `binary row: column ${i}`);
+      this.starts[i] = binaryValueStart(buf, pos, type);
+      this.ends[i] = next;
+      pos = next;
     }
     if (pos !== end) throw new ProtocolError(`binary row: ${end - pos} byte(s) after the last column`);
     this.scanned = true;
@@ -268,40 +208,7 @@ export class BinaryRow {
     this.check(i);
     const p = this.starts[i]!;
     if (p === -1) return null;
-    const buf = this.payload;
-    const column = this.columns[i]!;
-    const unsigned = (column.flags & ColumnFlag.UNSIGNED) !== 0;
-    switch (column.type) {
-      case ColumnType.TINY:
-        return unsigned ? buf[p]! : buf.readInt8(p);
-      case ColumnType.SHORT:
-        return unsigned ? buf.readUInt16LE(p) : buf.readInt16LE(p);
-      case ColumnType.YEAR:
-        return buf.readUInt16LE(p);
-      case ColumnType.LONG:
-      case ColumnType.INT24:
-        return unsigned ? buf.readUInt32LE(p) : buf.readInt32LE(p);
-      case ColumnType.LONGLONG: {
-        const lo = buf.readUInt32LE(p);
-        const hi = unsigned ? buf.readUInt32LE(p + 4) : buf.readInt32LE(p + 4);
-        if (hi > -0x20_0000 && hi < 0x20_0000) return hi * 0x1_0000_0000 + lo;
-        return narrowBigInt(unsigned ? buf.readBigUInt64LE(p) : buf.readBigInt64LE(p));
-      }
-      case ColumnType.FLOAT:
-        return buf.readFloatLE(p);
-      case ColumnType.DOUBLE:
-        return buf.readDoubleLE(p);
-      case ColumnType.DATE:
-      case ColumnType.NEWDATE:
-        return formatDate(readBinaryDateTime(buf, p));
-      case ColumnType.DATETIME:
-      case ColumnType.TIMESTAMP:
-        return formatDateTime(readBinaryDateTime(buf, p), column.decimals);
-      case ColumnType.TIME:
-        return formatTime(readBinaryTime(buf, p), column.decimals);
-      default:
-        return decodeTextValue(buf, p, this.ends[i]!, column);
-    }
+    return decodeBinaryValue(this.payload, p, this.ends[i]!, this.columns[i]!);
   }
 
   toArray(): RowValue[] {

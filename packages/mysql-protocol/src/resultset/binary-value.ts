@@ -1,0 +1,133 @@
+import { ProtocolError } from '../errors.js';
+import { ColumnFlag } from '../types/column-flags.js';
+import { ColumnType } from '../types/column-type.js';
+import {
+  formatDate,
+  formatDateTime,
+  formatTime,
+  isDateTimeLength,
+  isTimeLength,
+  readBinaryDateTime,
+  readBinaryTime,
+} from '../types/temporal.js';
+import type { ColumnDefinition } from './column-definition.js';
+import { lenencHeaderSize, lenencValue } from './lenenc-scan.js';
+import { decodeTextValue, narrowBigInt, type RowValue } from './row-value.js';
+
+/** What decoding one binary value needs to know about its column (or parameter). */
+export type BinaryValueType = Pick<ColumnDefinition, 'type' | 'flags' | 'decimals' | 'characterSet'>;
+
+function fixedSize(type: number): number {
+  switch (type) {
+    case ColumnType.TINY:
+      return 1;
+    case ColumnType.SHORT:
+    case ColumnType.YEAR:
+      return 2;
+    case ColumnType.LONG:
+    case ColumnType.INT24:
+    case ColumnType.FLOAT:
+      return 4;
+    case ColumnType.LONGLONG:
+    case ColumnType.DOUBLE:
+      return 8;
+    default:
+      return 0;
+  }
+}
+
+/**
+ * Where the data of the binary value of `type` at `pos` starts: past the length for
+ * length-prefixed types, at `pos` for the rest (temporals keep their length byte).
+ */
+export function binaryValueStart(buf: Buffer, pos: number, type: number): number {
+  if (fixedSize(type) !== 0 || isTemporal(type) || type === ColumnType.NULL) return pos;
+  return pos + lenencHeaderSize(buf[pos]!);
+}
+
+function isTemporal(type: number): boolean {
+  return (
+    type === ColumnType.DATE ||
+    type === ColumnType.NEWDATE ||
+    type === ColumnType.DATETIME ||
+    type === ColumnType.TIMESTAMP ||
+    type === ColumnType.TIME
+  );
+}
+
+/**
+ * Bounds-checks the binary value of `type` at `pos` (which must end by `end`) and returns the
+ * offset just past it. `what` names the value in the {@link ProtocolError} thrown otherwise.
+ */
+export function binaryValueEnd(buf: Buffer, pos: number, end: number, type: number, what: string): number {
+  if (type === ColumnType.NULL) return pos;
+  let size = fixedSize(type);
+  if (size === 0) {
+    if (pos >= end) throw new ProtocolError(`${what} is missing`);
+    const first = buf[pos]!;
+    if (isTemporal(type)) {
+      const ok = type === ColumnType.TIME ? isTimeLength(first) : isDateTimeLength(first);
+      if (!ok) throw new ProtocolError(`${what} has a bad temporal length ${first}`);
+      size = 1 + first;
+    } else {
+      const header = lenencHeaderSize(first);
+      if (header === 0 || header > end - pos) {
+        throw new ProtocolError(`${what}: bad or truncated length at offset ${pos}`);
+      }
+      const length = lenencValue(buf, pos, header);
+      if (length > end - pos - header) {
+        throw new ProtocolError(`${what} claims ${length} byte(s), only ${end - pos - header} left`);
+      }
+      return pos + header + length;
+    }
+  }
+  if (size > end - pos) throw new ProtocolError(`${what} needs ${size} byte(s), ${end - pos} left`);
+  return pos + size;
+}
+
+/**
+ * Decodes one bounds-checked binary value whose data is `buf[start, end)` (see
+ * {@link binaryValueStart}); the mapping to JS is {@link RowValue}'s.
+ */
+export function decodeBinaryValue(
+  buf: Buffer,
+  start: number,
+  end: number,
+  column: BinaryValueType,
+): RowValue {
+  const p = start;
+  const unsigned = (column.flags & ColumnFlag.UNSIGNED) !== 0;
+  switch (column.type) {
+    case ColumnType.NULL:
+      return null;
+    case ColumnType.TINY:
+      return unsigned ? buf[p]! : buf.readInt8(p);
+    case ColumnType.SHORT:
+      return unsigned ? buf.readUInt16LE(p) : buf.readInt16LE(p);
+    case ColumnType.YEAR:
+      return buf.readUInt16LE(p);
+    case ColumnType.LONG:
+    case ColumnType.INT24:
+      return unsigned ? buf.readUInt32LE(p) : buf.readInt32LE(p);
+    case ColumnType.LONGLONG: {
+      const lo = buf.readUInt32LE(p);
+      const hi = unsigned ? buf.readUInt32LE(p + 4) : buf.readInt32LE(p + 4);
+      if (hi > -0x20_0000 && hi < 0x20_0000) return hi * 0x1_0000_0000 + lo;
+      return narrowBigInt(unsigned ? buf.readBigUInt64LE(p) : buf.readBigInt64LE(p));
+    }
+    case ColumnType.FLOAT:
+      return buf.readFloatLE(p);
+    case ColumnType.DOUBLE:
+      return buf.readDoubleLE(p);
+    case ColumnType.DATE:
+    case ColumnType.NEWDATE:
+      return formatDate(readBinaryDateTime(buf, p));
+    case ColumnType.DATETIME:
+    case ColumnType.TIMESTAMP:
+      return formatDateTime(readBinaryDateTime(buf, p), column.decimals);
+    case ColumnType.TIME:
+      return formatTime(readBinaryTime(buf, p), column.decimals);
+    default:
+      return decodeTextValue(buf, p, end, column as ColumnDefinition);
+  }
+}
