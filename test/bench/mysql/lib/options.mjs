@@ -1,0 +1,119 @@
+// Command-line options of sysbench-sweep.mjs, validated up front with messages that say which
+// option, what value and what was expected.
+
+import { parseArgs } from 'node:util';
+import { DEFAULT_PROXY_COMMAND } from './scalestack-proxy.mjs';
+
+export const TESTS = ['oltp_point_select', 'oltp_read_only'];
+export const PS_MODES = ['disable', 'auto'];
+export const TARGETS = ['direct', 'haproxy', 'proxy'];
+
+const FULL = { threads: '1,4,16,64,256,1024,4096', duration: '10' };
+const QUICK = { threads: '1,16,256,4096', duration: '3' };
+
+export const USAGE = `usage: node test/bench/mysql/sysbench-sweep.mjs [options]
+
+  --tests <list>        ${TESTS.join(',')} (default: both)
+  --ps-modes <list>     ${PS_MODES.join(',')} (default: both)
+  --threads <list>      sysbench thread counts (default: ${FULL.threads}; --quick: ${QUICK.threads})
+  --targets <list>      ${TARGETS.join(',')} (default: all three)
+  --rounds <n>          alternations per point; medians are reported (default: 1)
+  --duration <s>        seconds per sysbench run (default: ${FULL.duration}; --quick: ${QUICK.duration})
+  --quick               smoke preset: fewer thread counts, shorter runs (about 2-3 minutes)
+  --pool <n>            proxy backend pool size N (default: 128)
+  --table-size <n>      rows in sbtest1 (default: 100000)
+  --proxy-cmd <cmd>     proxy command; {config} is the generated YAML
+                        (default: ${DEFAULT_PROXY_COMMAND})
+  --cpu-prof <dir>      run the proxy under node --cpu-prof, writing profiles to <dir>
+  --cpu-prof-run <t:m:n>  profile only that run (e.g. oltp_point_select:auto:256): the proxy is
+                        restarted around it; without this the whole sweep is one profile
+  --out <file.md>       where to write the table (default: test/bench/results/mysql-sysbench.md,
+                        --quick: mysql-sysbench-quick.md); raw runs go next to it as .json
+  --help`;
+
+function fail(option, value, expected) {
+  throw new Error(`sysbench-sweep: --${option}=${JSON.stringify(value)} is not valid: expected ${expected}`);
+}
+
+function positiveInt(option, value) {
+  if (!/^\d+$/.test(value) || Number(value) < 1) fail(option, value, 'a positive integer');
+  return Number(value);
+}
+
+function list(option, value, allowed) {
+  const items = value.split(',').map((s) => s.trim());
+  for (const item of items) {
+    if (!allowed.includes(item)) fail(option, value, `a comma-separated list of ${allowed.join(', ')}`);
+  }
+  return [...new Set(items)];
+}
+
+/**
+ * Parse and validate argv.
+ * @param {string[]} argv
+ */
+export function parseOptions(argv) {
+  const { values } = parseArgs({
+    args: argv,
+    strict: true,
+    options: {
+      tests: { type: 'string', default: TESTS.join(',') },
+      'ps-modes': { type: 'string', default: PS_MODES.join(',') },
+      threads: { type: 'string' },
+      targets: { type: 'string', default: TARGETS.join(',') },
+      rounds: { type: 'string', default: '1' },
+      duration: { type: 'string' },
+      quick: { type: 'boolean', default: false },
+      pool: { type: 'string', default: '128' },
+      'table-size': { type: 'string', default: '100000' },
+      'proxy-cmd': { type: 'string', default: DEFAULT_PROXY_COMMAND },
+      'cpu-prof': { type: 'string' },
+      'cpu-prof-run': { type: 'string' },
+      out: { type: 'string' },
+      help: { type: 'boolean', default: false },
+    },
+  });
+  const preset = values.quick ? QUICK : FULL;
+  const threadsText = values.threads ?? preset.threads;
+  const threads = threadsText.split(',').map((t) => positiveInt('threads', t.trim()));
+  const targets = list('targets', values.targets, TARGETS);
+  const options = {
+    help: values.help,
+    quick: values.quick,
+    tests: list('tests', values.tests, TESTS),
+    psModes: list('ps-modes', values['ps-modes'], PS_MODES),
+    threads,
+    targets,
+    rounds: positiveInt('rounds', values.rounds),
+    duration: positiveInt('duration', values.duration ?? preset.duration),
+    pool: positiveInt('pool', values.pool),
+    tables: 1,
+    tableSize: positiveInt('table-size', values['table-size']),
+    proxyCommand: values['proxy-cmd'],
+    cpuProfDir: values['cpu-prof'],
+    cpuProfRun: undefined,
+    out:
+      values.out ??
+      (values.quick ? 'test/bench/results/mysql-sysbench-quick.md' : 'test/bench/results/mysql-sysbench.md'),
+  };
+  if (!options.proxyCommand.includes('{config}')) {
+    fail('proxy-cmd', options.proxyCommand, 'a command containing {config} where the YAML path goes');
+  }
+  if (values['cpu-prof-run'] !== undefined) {
+    const m = /^([a-z_]+):([a-z]+):(\d+)$/.exec(values['cpu-prof-run']);
+    if (!m || !TESTS.includes(m[1]) || !PS_MODES.includes(m[2])) {
+      fail(
+        'cpu-prof-run',
+        values['cpu-prof-run'],
+        '<test>:<ps-mode>:<threads>, e.g. oltp_point_select:auto:256',
+      );
+    }
+    if (!options.cpuProfDir)
+      fail('cpu-prof-run', values['cpu-prof-run'], 'to be used together with --cpu-prof <dir>');
+    options.cpuProfRun = { test: m[1], psMode: m[2], threads: Number(m[3]) };
+  }
+  if (options.cpuProfDir && !targets.includes('proxy')) {
+    fail('cpu-prof', options.cpuProfDir, 'the proxy among --targets (only the proxy is profiled)');
+  }
+  return options;
+}
