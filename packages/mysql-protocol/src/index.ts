@@ -1,4 +1,5 @@
 export * from './errors.js';
 export * from './framing/index.js';
 export * from './packets/index.js';
+export * from './response/index.js';
 export * from './wire/index.js';

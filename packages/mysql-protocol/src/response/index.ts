@@ -1,0 +1,1 @@
+export { type BeginOptions, type PrepareResult, ResponseTracker } from './tracker.js';

@@ -1,0 +1,431 @@
+import { ProtocolError } from '../errors.js';
+import type { PacketListener } from '../framing/scanner.js';
+import { PacketScanner } from '../framing/scanner.js';
+import { CLIENT_DEPRECATE_EOF, CLIENT_PROTOCOL_41, CLIENT_SESSION_TRACK } from '../packets/capabilities.js';
+import {
+  COM_FIELD_LIST,
+  COM_QUIT,
+  COM_STATISTICS,
+  COM_STMT_CLOSE,
+  COM_STMT_FETCH,
+  COM_STMT_PREPARE,
+  COM_STMT_SEND_LONG_DATA,
+} from '../packets/commands.js';
+import { decodeErr, type ErrPacket, PROGRESS_REPORT_CODE } from '../packets/err.js';
+import { EOF_HEADER, ERR_HEADER, LOCAL_INFILE_HEADER, OK_HEADER } from '../packets/headers.js';
+import { decodeSessionState, type SessionStateChanges } from '../packets/session-state.js';
+import {
+  SERVER_MORE_RESULTS_EXISTS,
+  SERVER_SESSION_STATE_CHANGED,
+  SERVER_STATUS_CURSOR_EXISTS,
+} from '../packets/status.js';
+import { PacketReader } from '../wire/reader.js';
+
+/** What the tracker waits for next. */
+enum Phase {
+  Idle,
+  /** First packet of a result: OK, ERR, LOCAL INFILE request or column count. */
+  First,
+  ColumnDefs,
+  ColumnsEof,
+  Rows,
+  /** After a LOCAL INFILE request: the client sends the file, then the server sends OK/ERR. */
+  Infile,
+  PrepareFirst,
+  PrepareParams,
+  PrepareParamsEof,
+  PrepareColumns,
+  PrepareColumnsEof,
+  /** COM_FIELD_LIST: column definitions until EOF. */
+  FieldList,
+  /** COM_STATISTICS: one packet, any content. */
+  Single,
+  Done,
+}
+
+/** Largest OK/EOF payload captured for decoding (session state); larger ones keep fixed fields only. */
+const MAX_CAPTURE = 1024 * 1024;
+
+/** Options for {@link ResponseTracker.begin}. */
+export interface BeginOptions {
+  /** COM_STMT_EXECUTE asked for a cursor (flags != 0): a result then stops after its metadata. */
+  cursor?: boolean;
+}
+
+/** The result of COM_STMT_PREPARE. */
+export interface PrepareResult {
+  statementId: number;
+  columns: number;
+  params: number;
+  warnings: number;
+}
+
+/**
+ * Follows the server's response to one command packet by packet — from packet headers and a few
+ * leading bytes, never decoding rows — and knows when it is complete.
+ *
+ * Feed it raw chunks with {@link ResponseTracker.feed} (it runs its own {@link PacketScanner}),
+ * or whole payloads with {@link ResponseTracker.packet}. At completion it exposes the last status
+ * flags, warnings, affected rows / insert id of the last OK, merged session-state changes and the
+ * error, if the response ended in one: what a proxy needs to decide whether to release a backend.
+ */
+export class ResponseTracker implements PacketListener {
+  /** Negotiated capabilities of the connection whose responses are tracked. */
+  capabilities: number;
+  /** Status flags last reported by the server (kept across commands; unchanged by ERR). */
+  statusFlags: number;
+  /** Warnings of the last OK/EOF of the response. */
+  warnings = 0;
+  affectedRows = 0;
+  lastInsertId = 0;
+  /** Set when the response ended in ERR. */
+  error: ErrPacket | undefined;
+  /** Merged session-state changes of every OK in the response; undefined when none. */
+  sessionState: SessionStateChanges | undefined;
+  /** Result sets completed in this response. */
+  resultSets = 0;
+  /** Rows seen in this response (all result sets). */
+  rows = 0;
+  /** Columns of the current / last result set. */
+  columns = 0;
+  /** Set after a successful COM_STMT_PREPARE. */
+  prepared: PrepareResult | undefined;
+  /** File name of a LOCAL INFILE request; the client must now send the file. */
+  infileName: string | undefined;
+  /** Sequence id of the last packet seen. */
+  lastSequenceId = 0;
+  /** Progress reports (MariaDB) seen in this response. */
+  progressReports = 0;
+
+  private phase = Phase.Idle;
+  /** Phase when the current packet started (its end is interpreted in that phase). */
+  private packetPhase = Phase.Idle;
+  private waitingForInfile = false;
+  private remaining = 0;
+  private cursor = false;
+  private startFirstByte = -1;
+  private startLength = 0;
+  private readonly scanner: PacketScanner;
+
+  constructor(capabilities: number, statusFlags = 0) {
+    this.capabilities = capabilities;
+    this.statusFlags = statusFlags;
+    this.scanner = new PacketScanner(this);
+  }
+
+  /** The response is complete (or none was expected). */
+  get done(): boolean {
+    return this.phase === Phase.Done || this.phase === Phase.Idle;
+  }
+
+  /** The server is waiting for the client (LOCAL INFILE data) before it answers further. */
+  get awaitingClient(): boolean {
+    return this.waitingForInfile;
+  }
+
+  /**
+   * Starts tracking the response to the command whose first byte is `command`.
+   * @returns false when the command has no response (COM_QUIT, COM_STMT_CLOSE, COM_STMT_SEND_LONG_DATA)
+   */
+  begin(command: number, options: BeginOptions = {}): boolean {
+    if (this.phase !== Phase.Idle && this.phase !== Phase.Done) {
+      throw new ProtocolError(`a new command began before the previous response was complete`);
+    }
+    this.warnings = 0;
+    this.affectedRows = 0;
+    this.lastInsertId = 0;
+    this.error = undefined;
+    this.sessionState = undefined;
+    this.resultSets = 0;
+    this.rows = 0;
+    this.columns = 0;
+    this.prepared = undefined;
+    this.infileName = undefined;
+    this.waitingForInfile = false;
+    this.progressReports = 0;
+    this.cursor = options.cursor === true;
+    switch (command) {
+      case COM_QUIT:
+      case COM_STMT_CLOSE:
+      case COM_STMT_SEND_LONG_DATA:
+        this.phase = Phase.Done;
+        return false;
+      case COM_STMT_PREPARE:
+        this.phase = Phase.PrepareFirst;
+        break;
+      case COM_STMT_FETCH:
+        this.phase = Phase.Rows;
+        break;
+      case COM_FIELD_LIST:
+        this.phase = Phase.FieldList;
+        break;
+      case COM_STATISTICS:
+        this.phase = Phase.Single;
+        break;
+      default:
+        this.phase = Phase.First;
+    }
+    return true;
+  }
+
+  /**
+   * Feeds raw bytes from the server. Returns the offset in `chunk` just past the response's last
+   * packet once it is complete (or when a LOCAL INFILE request makes the server wait for the
+   * client), or -1 when every byte belongs to the response and more are needed.
+   */
+  feed(chunk: Buffer, from = 0): number {
+    if (this.done) {
+      if (from < chunk.length)
+        throw new ProtocolError('unexpected data from the server: no command is pending');
+      return from;
+    }
+    const stop = this.scanner.scan(chunk, from);
+    if (this.done || this.awaitingClient) return stop;
+    return -1;
+  }
+
+  /**
+   * Feeds one complete payload (e.g. from a {@link PacketDecoder}).
+   * @returns true when the response is complete
+   */
+  packet(payload: Buffer, sequenceId = 0): boolean {
+    if (this.done) throw new ProtocolError('unexpected packet from the server: no command is pending');
+    const wanted = this.onPacketStart(0, payload.length, sequenceId, payload.length ? payload[0]! : -1);
+    if (wanted > 0) this.onPayloadPrefix(payload, 0, Math.min(wanted, payload.length));
+    this.onPacketEnd(payload.length + 4);
+    return this.done;
+  }
+
+  /** @internal scanner callback */
+  onPacketStart(_offset: number, length: number, sequenceId: number, firstByte: number): number {
+    this.lastSequenceId = sequenceId;
+    this.packetPhase = this.phase;
+    this.waitingForInfile = false;
+    this.startFirstByte = firstByte;
+    this.startLength = length;
+    switch (this.phase) {
+      case Phase.Rows:
+        if (firstByte === EOF_HEADER && this.isTerminator(length)) return Math.min(length, MAX_CAPTURE);
+        if (firstByte === ERR_HEADER) return Math.min(length, MAX_CAPTURE);
+        this.rows++;
+        return 0;
+      case Phase.ColumnDefs:
+      case Phase.PrepareParams:
+      case Phase.PrepareColumns:
+        if (firstByte === ERR_HEADER) return Math.min(length, MAX_CAPTURE);
+        return 0;
+      case Phase.FieldList:
+        return firstByte === ERR_HEADER || (firstByte === EOF_HEADER && length < 0xffffff)
+          ? Math.min(length, MAX_CAPTURE)
+          : 0;
+      case Phase.Single:
+        return 0;
+      case Phase.Idle:
+      case Phase.Done:
+        throw new ProtocolError('unexpected packet from the server: no command is pending');
+      default:
+        // First packets, EOFs, OKs: small, decoded whole.
+        return Math.min(length, MAX_CAPTURE);
+    }
+  }
+
+  /** @internal scanner callback */
+  onPayloadPrefix(buffer: Buffer, start: number, end: number): void {
+    const first = this.startFirstByte;
+    const truncated = end - start < this.startLength;
+    if (first === ERR_HEADER) {
+      if (end - start >= 3 && buffer.readUInt16LE(start + 1) === PROGRESS_REPORT_CODE) {
+        this.progressReports++;
+        return;
+      }
+      this.error = decodeErr(buffer, start, end);
+      this.phase = Phase.Done;
+      return;
+    }
+    switch (this.phase) {
+      case Phase.First:
+      case Phase.Infile:
+        if (first === OK_HEADER || first === EOF_HEADER) {
+          this.readOk(buffer, start, end, truncated, first === EOF_HEADER && this.classicEof);
+          this.endOfResult();
+        } else if (first === LOCAL_INFILE_HEADER && this.phase === Phase.First) {
+          this.infileName = buffer.toString('utf8', start + 1, end);
+          this.waitingForInfile = true;
+          this.phase = Phase.Infile;
+        } else if (this.phase === Phase.First) {
+          const count = new PacketReader(buffer, start, end).lenencInt();
+          if (count === 0) throw new ProtocolError('result set with 0 columns');
+          this.columns = count;
+          this.remaining = count;
+          this.phase = Phase.ColumnDefs;
+        } else {
+          throw new ProtocolError(
+            `expected OK or ERR after LOCAL INFILE data, got header 0x${first.toString(16)}`,
+          );
+        }
+        return;
+      case Phase.ColumnsEof:
+        if (first !== EOF_HEADER) {
+          throw new ProtocolError(
+            `expected EOF after column definitions, got header 0x${first.toString(16)}`,
+          );
+        }
+        this.readOk(buffer, start, end, truncated, this.classicEof);
+        if (this.cursor && this.statusFlags & SERVER_STATUS_CURSOR_EXISTS) {
+          this.resultSets++;
+          this.phase = Phase.Done;
+        } else if (this.cursor && this.capabilities & CLIENT_DEPRECATE_EOF) {
+          this.endOfResult();
+        } else {
+          this.phase = Phase.Rows;
+        }
+        return;
+      case Phase.Rows:
+      case Phase.FieldList:
+        this.readOk(buffer, start, end, truncated, this.classicEof);
+        this.endOfResult();
+        return;
+      case Phase.PrepareFirst:
+        this.readPrepareOk(buffer, start, end);
+        return;
+      case Phase.PrepareParamsEof:
+      case Phase.PrepareColumnsEof:
+        if (first !== EOF_HEADER) {
+          throw new ProtocolError(
+            `expected EOF after statement metadata, got header 0x${first.toString(16)}`,
+          );
+        }
+        this.readOk(buffer, start, end, truncated, true);
+        return;
+      default:
+        return;
+    }
+  }
+
+  /** @internal scanner callback */
+  onPacketEnd(_offset: number): boolean {
+    // A packet that moved the phase (column count, PREPARE OK, ERR, terminators) is fully handled.
+    if (this.phase !== this.packetPhase) return this.phase === Phase.Done || this.waitingForInfile;
+    switch (this.phase) {
+      case Phase.ColumnDefs:
+        if (--this.remaining === 0) {
+          this.phase =
+            this.capabilities & CLIENT_DEPRECATE_EOF && !this.cursor ? Phase.Rows : Phase.ColumnsEof;
+        }
+        break;
+      case Phase.PrepareParams:
+        if (--this.remaining === 0) this.afterPrepareParams();
+        break;
+      case Phase.PrepareParamsEof:
+        this.afterPrepareParamsEof();
+        break;
+      case Phase.PrepareColumns:
+        if (--this.remaining === 0) {
+          this.phase = this.capabilities & CLIENT_DEPRECATE_EOF ? Phase.Done : Phase.PrepareColumnsEof;
+        }
+        break;
+      case Phase.PrepareColumnsEof:
+        this.phase = Phase.Done;
+        break;
+      case Phase.Single:
+        this.phase = Phase.Done;
+        break;
+      default:
+        break;
+    }
+    return this.phase === Phase.Done || this.awaitingClient;
+  }
+
+  /** 0xFE terminators are EOF packets, or OK packets under CLIENT_DEPRECATE_EOF. */
+  private get classicEof(): boolean {
+    return (this.capabilities & CLIENT_DEPRECATE_EOF) === 0;
+  }
+
+  /** 0xFE ends rows: a short EOF, or under DEPRECATE_EOF an OK that cannot be a row (< 16 MiB). */
+  private isTerminator(length: number): boolean {
+    return this.capabilities & CLIENT_DEPRECATE_EOF ? length < 0xffffff : length < 9;
+  }
+
+  private endOfResult(): void {
+    if (this.columns > 0) this.resultSets++;
+    this.columns = 0;
+    this.phase = this.statusFlags & SERVER_MORE_RESULTS_EXISTS ? Phase.First : Phase.Done;
+  }
+
+  /** Reads an OK or EOF payload's status fields (and session state) into the tracker. */
+  private readOk(buffer: Buffer, start: number, end: number, truncated: boolean, classicEof: boolean): void {
+    const r = new PacketReader(buffer, start, end);
+    r.u8();
+    if (classicEof) {
+      if (this.capabilities & CLIENT_PROTOCOL_41) {
+        this.warnings = r.u16();
+        this.statusFlags = r.u16();
+      }
+      return;
+    }
+    this.affectedRows = r.lenencInt();
+    this.lastInsertId = r.lenencInt();
+    this.statusFlags = r.u16();
+    this.warnings = r.u16();
+    if (
+      truncated ||
+      r.atEnd ||
+      !(this.capabilities & CLIENT_SESSION_TRACK) ||
+      !(this.statusFlags & SERVER_SESSION_STATE_CHANGED)
+    ) {
+      return;
+    }
+    r.skip(r.lenencInt()); // info
+    if (r.atEnd) return;
+    const block = r.lenencBytes();
+    this.mergeSessionState(decodeSessionState(block));
+  }
+
+  private mergeSessionState(s: SessionStateChanges): void {
+    const into = this.sessionState;
+    if (!into) {
+      this.sessionState = s;
+      return;
+    }
+    into.systemVariables.push(...s.systemVariables);
+    if (s.schema !== undefined) into.schema = s.schema;
+    if (s.stateChanged !== undefined) into.stateChanged = into.stateChanged || s.stateChanged;
+    if (s.gtids !== undefined) into.gtids = s.gtids;
+    if (s.transactionCharacteristics !== undefined)
+      into.transactionCharacteristics = s.transactionCharacteristics;
+    if (s.transactionState !== undefined) into.transactionState = s.transactionState;
+  }
+
+  private readPrepareOk(buffer: Buffer, start: number, end: number): void {
+    const r = new PacketReader(buffer, start, end);
+    if (r.u8() !== OK_HEADER) {
+      throw new ProtocolError(
+        `expected COM_STMT_PREPARE OK or ERR, got header 0x${buffer[start]!.toString(16)}`,
+      );
+    }
+    const statementId = r.u32();
+    const columns = r.u16();
+    const params = r.u16();
+    let warnings = 0;
+    if (r.remaining >= 3) {
+      r.skip(1);
+      warnings = r.u16();
+    }
+    this.prepared = { statementId, columns, params, warnings };
+    this.warnings = warnings;
+    this.remaining = params;
+    if (params > 0) this.phase = Phase.PrepareParams;
+    else this.afterPrepareParamsEof();
+  }
+
+  private afterPrepareParams(): void {
+    if (this.capabilities & CLIENT_DEPRECATE_EOF) this.afterPrepareParamsEof();
+    else this.phase = Phase.PrepareParamsEof;
+  }
+
+  private afterPrepareParamsEof(): void {
+    const columns = this.prepared!.columns;
+    this.remaining = columns;
+    this.phase = columns > 0 ? Phase.PrepareColumns : Phase.Done;
+  }
+}

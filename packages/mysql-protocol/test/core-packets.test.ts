@@ -1,0 +1,137 @@
+import { describe, expect, it } from 'vitest';
+import {
+  CLIENT_PROTOCOL_41,
+  CLIENT_SESSION_TRACK,
+  CLIENT_TRANSACTIONS,
+  decodeEof,
+  decodeErr,
+  decodeOk,
+  decodeProgressReport,
+  encodeEof,
+  encodeErr,
+  encodeOk,
+  inTransaction,
+  isEofPacket,
+  isOkPacket,
+  isProgressReport,
+  moreResults,
+  PacketWriter,
+  ProtocolError,
+  SERVER_MORE_RESULTS_EXISTS,
+  SERVER_SESSION_STATE_CHANGED,
+  SERVER_STATUS_IN_TRANS,
+  writeProgressReport,
+} from '../src/index.js';
+
+const CAPS = CLIENT_PROTOCOL_41 | CLIENT_SESSION_TRACK;
+
+describe('OK packets', () => {
+  it('round-trips with info and every kind of session-state change', () => {
+    const session = {
+      systemVariables: [
+        { name: 'sql_mode', value: 'ANSI_QUOTES' },
+        { name: 'autocommit', value: 'OFF' },
+      ],
+      schema: 'shop',
+      stateChanged: true,
+      gtids: '0-1-42',
+      transactionCharacteristics: 'START TRANSACTION READ ONLY;',
+      transactionState: 'T___W___',
+    };
+    const payload = encodeOk(
+      {
+        affectedRows: 70000,
+        lastInsertId: 2 ** 40,
+        statusFlags: SERVER_STATUS_IN_TRANS,
+        warnings: 1,
+        info: 'hi',
+        sessionState: session,
+      },
+      CAPS,
+    );
+    expect(isOkPacket(payload)).toBe(true);
+    const ok = decodeOk(payload, CAPS);
+    expect(ok).toEqual({
+      affectedRows: 70000,
+      lastInsertId: 2 ** 40,
+      statusFlags: SERVER_STATUS_IN_TRANS | SERVER_SESSION_STATE_CHANGED,
+      warnings: 1,
+      info: 'hi',
+      sessionState: session,
+    });
+    expect(inTransaction(ok.statusFlags)).toBe(true);
+    expect(moreResults(ok.statusFlags)).toBe(false);
+  });
+
+  it('reads the info as the rest of the packet without SESSION_TRACK, and the pre-4.1 layout', () => {
+    const ok = decodeOk(
+      encodeOk({ info: 'Rows matched: 1', statusFlags: SERVER_MORE_RESULTS_EXISTS }, CLIENT_PROTOCOL_41),
+      CLIENT_PROTOCOL_41,
+    );
+    expect(ok.info).toBe('Rows matched: 1');
+    expect(moreResults(ok.statusFlags)).toBe(true);
+    const old = decodeOk(
+      encodeOk({ affectedRows: 2, statusFlags: 2 }, CLIENT_TRANSACTIONS),
+      CLIENT_TRANSACTIONS,
+    );
+    expect(old).toMatchObject({ affectedRows: 2, statusFlags: 2, warnings: 0 });
+  });
+
+  it('rejects truncated OK packets and forged session-state lengths', () => {
+    expect(() => decodeOk(Buffer.from([0, 1]), CAPS)).toThrow(ProtocolError);
+    const forged = Buffer.from([0, 0, 0, 0x00, 0x40, 0, 0, 0, 5, 0, 0xfc, 0xff, 0xff]);
+    expect(() => decodeOk(forged, CAPS)).toThrow(ProtocolError);
+    expect(() => decodeOk(Buffer.from([0x42, 0, 0, 0, 0, 0, 0]), CAPS)).toThrow(/expected an OK packet/);
+  });
+});
+
+describe('ERR packets', () => {
+  it('round-trips with the SQL state and has the old form without one', () => {
+    const e = decodeErr(
+      encodeErr({ errno: 1045, message: "Access denied for user 'x'@'h' (using password: YES)" }),
+    );
+    expect(e).toEqual({
+      errno: 1045,
+      sqlState: '28000',
+      message: "Access denied for user 'x'@'h' (using password: YES)",
+    });
+    expect(decodeErr(encodeErr({ errno: 1040, message: 'Too many connections' }, 0))).toEqual({
+      errno: 1040,
+      sqlState: '',
+      message: 'Too many connections',
+    });
+    expect(() => encodeErr({ errno: 1, message: '', sqlState: 'bad' })).toThrow(RangeError);
+  });
+
+  it('recognises MariaDB progress reports', () => {
+    const p = Buffer.from(
+      writeProgressReport(new PacketWriter(), {
+        stage: 1,
+        maxStage: 3,
+        progress: 12345,
+        info: 'copy to tmp table',
+      }).payload(),
+    );
+    expect(isProgressReport(p)).toBe(true);
+    expect(decodeProgressReport(p)).toEqual({
+      stage: 1,
+      maxStage: 3,
+      progress: 12345,
+      info: 'copy to tmp table',
+    });
+    expect(() => decodeErr(p)).toThrow(/progress report/);
+  });
+});
+
+describe('EOF packets', () => {
+  it('round-trips and is told apart from rows by length', () => {
+    const p = encodeEof({ warnings: 3, statusFlags: SERVER_MORE_RESULTS_EXISTS }, CLIENT_PROTOCOL_41);
+    expect(p.length).toBe(5);
+    expect(isEofPacket(p)).toBe(true);
+    expect(decodeEof(p, CLIENT_PROTOCOL_41)).toEqual({
+      warnings: 3,
+      statusFlags: SERVER_MORE_RESULTS_EXISTS,
+    });
+    expect(isEofPacket(Buffer.alloc(9, 0xfe))).toBe(false);
+  });
+});
