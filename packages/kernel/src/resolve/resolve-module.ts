@@ -75,6 +75,7 @@ async function resolveByPath(ref: string, cwd: string): Promise<ModuleDefinition
  */
 async function resolveByName(name: string, cwd: string): Promise<ModuleDefinition | undefined> {
   const appRequire = createRequire(join(cwd, 'package.json'));
+  const withoutModule: string[] = [];
   for (const specifier of packageCandidates(name)) {
     const fromKernel = tryResolve(kernelRequire, specifier);
     const fromApp = tryResolve(appRequire, specifier);
@@ -86,6 +87,7 @@ async function resolveByName(name: string, cwd: string): Promise<ModuleDefinitio
       if (specifier.endsWith('/module')) {
         throw new ModuleResolveError(`module "${name}": ${specifier} exports no module definition`);
       }
+      withoutModule.push(specifier);
       continue;
     }
     if (def.name !== name) {
@@ -94,6 +96,11 @@ async function resolveByName(name: string, cwd: string): Promise<ModuleDefinitio
       );
     }
     return def;
+  }
+  if (withoutModule.length > 0) {
+    throw new ModuleResolveError(
+      `module "${name}": package ${withoutModule.join(', ')} exports no module (expected a default export or a named export "module")`,
+    );
   }
   return undefined;
 }

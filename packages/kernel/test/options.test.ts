@@ -1,0 +1,205 @@
+import { option } from '@scalestack/kernel';
+import { describe, expect, it } from 'vitest';
+import { loadEcho } from './helpers.js';
+
+const value = async (spec: Parameters<typeof loadEcho>[0][string], raw: unknown) =>
+  (await loadEcho({ x: spec }, { raw: { x: raw } })).values?.x;
+const errorOf = async (spec: Parameters<typeof loadEcho>[0][string], raw: unknown) =>
+  (await loadEcho({ x: spec }, { raw: { x: raw } })).errors;
+
+describe('option values', () => {
+  it('parses every scalar type from config values and from text', async () => {
+    expect(await value(option.string('d', ''), 1234)).toBe('1234');
+    expect(await value(option.integer(1, ''), '42')).toBe(42);
+    expect(await value(option.number(1, ''), '0.25')).toBe(0.25);
+    for (const [raw, want] of [
+      ['yes', true],
+      ['NO', false],
+      ['1', true],
+      ['0', false],
+      ['true', true],
+      [false, false],
+    ]) {
+      expect(await value(option.boolean(false, ''), raw)).toBe(want);
+    }
+    expect(await value(option.duration('1s', ''), '250ms')).toBe(250);
+    expect(await value(option.duration('1s', ''), '5s')).toBe(5000);
+    expect(await value(option.duration('1s', ''), '1.5m')).toBe(90_000);
+    expect(await value(option.duration('1s', ''), '2h')).toBe(7_200_000);
+    expect(await value(option.duration('1s', ''), '40')).toBe(40);
+    expect(await value(option.size('1B', ''), '64KiB')).toBe(65_536);
+    expect(await value(option.size('1B', ''), '1MiB')).toBe(1_048_576);
+    expect(await value(option.size('1B', ''), '512B')).toBe(512);
+    expect(await value(option.size('1B', ''), '2GB')).toBe(2_000_000_000);
+    expect(await value(option.size('1B', ''), 100)).toBe(100);
+    expect(await value(option.enum(['a', 'b'], 'a', ''), 'b')).toBe('b');
+  });
+
+  it('parses every address form', async () => {
+    const spec = option.address('127.0.0.1:1', '');
+    expect(await value(spec, 'localhost:3306')).toEqual({ kind: 'tcp', host: 'localhost', port: 3306 });
+    expect(await value(spec, '[::1]:3306')).toEqual({ kind: 'tcp', host: '::1', port: 3306 });
+    expect(await value(spec, 'unix:/run/x.sock')).toEqual({ kind: 'unix', path: '/run/x.sock' });
+    expect(await value(spec, '/abs/path.sock')).toEqual({ kind: 'unix', path: '/abs/path.sock' });
+    expect(await value(spec, './rel.sock')).toEqual({ kind: 'unix', path: './rel.sock' });
+  });
+
+  it('parses lists from arrays, comma-separated text and JSON text, and objects from JSON text', async () => {
+    const list = option.list(option.integer(undefined, ''), [], '');
+    expect(await value(list, [1, 2])).toEqual([1, 2]);
+    expect(await value(list, '1, 2,3')).toEqual([1, 2, 3]);
+    expect(await value(list, '[4,5]')).toEqual([4, 5]);
+    expect(await value(list, '')).toEqual([]);
+    const obj = option.object(
+      { name: option.string(undefined, ''), weight: option.integer(1, '') },
+      undefined,
+      '',
+    );
+    expect(await value(obj, '{"name":"t"}')).toEqual({ name: 't', weight: 1 });
+  });
+
+  it('applies defaults written as the user would write them, and optional() gives undefined', async () => {
+    const { values } = await loadEcho({
+      timeout: option.duration('5s', ''),
+      buffer: option.size('64KiB', ''),
+      listen: option.address('127.0.0.1:7000', ''),
+      maybe: option.string(undefined, '').optional(),
+    });
+    expect(values).toEqual({
+      timeout: 5000,
+      buffer: 65_536,
+      listen: { kind: 'tcp', host: '127.0.0.1', port: 7000 },
+      maybe: undefined,
+    });
+  });
+});
+
+describe('option errors have one exact format', () => {
+  const cases: [string, Parameters<typeof loadEcho>[0][string], unknown, string][] = [
+    ['string', option.string('x', ''), true, 'got true, expected a string'],
+    [
+      'non-empty string',
+      option.string('x', '', { nonEmpty: true }),
+      '',
+      'got "", expected a non-empty string',
+    ],
+    ['integer', option.integer(1, ''), '1.5', 'got "1.5", expected an integer'],
+    ['integer min', option.integer(8, '', { min: 1 }), 0, 'got 0, expected an integer >= 1'],
+    [
+      'integer range',
+      option.integer(8, '', { min: 1, max: 9 }),
+      '10',
+      'got "10", expected an integer between 1 and 9',
+    ],
+    ['number', option.number(1, ''), 'fast', 'got "fast", expected a number'],
+    [
+      'boolean',
+      option.boolean(true, ''),
+      'maybe',
+      'got "maybe", expected a boolean (true/false, yes/no, on/off or 1/0)',
+    ],
+    [
+      'duration',
+      option.duration('1s', ''),
+      '5 parsecs',
+      'got "5 parsecs", expected a duration such as 250ms, 5s, 1.5m or 2h (a bare number is milliseconds)',
+    ],
+    [
+      'duration min',
+      option.duration('1s', '', { min: 10 }),
+      '5ms',
+      'got "5ms", expected a duration such as 250ms, 5s, 1.5m or 2h (a bare number is milliseconds), >= 10ms',
+    ],
+    [
+      'size',
+      option.size('1B', ''),
+      '12XB',
+      'got "12XB", expected a size such as 512B, 64KiB, 1MiB or 2GB (a bare number is bytes)',
+    ],
+    [
+      'size fraction',
+      option.size('1B', ''),
+      '1.5B',
+      'got "1.5B", expected a size such as 512B, 64KiB, 1MiB or 2GB (a bare number is bytes)',
+    ],
+    [
+      'address',
+      option.address('a:1', ''),
+      'abc',
+      'got "abc", expected an address (host:port, [ipv6]:port, or a Unix socket path)',
+    ],
+    [
+      'address port',
+      option.address('a:1', ''),
+      'h:70000',
+      'got "h:70000", expected an address (host:port, [ipv6]:port, or a Unix socket path)',
+    ],
+    [
+      'address v6',
+      option.address('a:1', ''),
+      '::1:80',
+      'got "::1:80", expected an address (host:port, [ipv6]:port, or a Unix socket path)',
+    ],
+    ['enum', option.enum(['fifo', 'wfq'], 'wfq', ''), 'lifo', 'got "lifo", expected one of "fifo", "wfq"'],
+    [
+      'list',
+      option.list(option.integer(1, ''), [], ''),
+      '[1,',
+      'got "[1,", expected a list of an integer (comma-separated or a JSON array)',
+    ],
+    [
+      'object',
+      option.object({ a: option.integer(1, '') }, undefined, ''),
+      '{nope',
+      'got "{nope", expected an object with fields a (JSON text outside a config file)',
+    ],
+  ];
+  for (const [label, spec, raw, message] of cases) {
+    it(label, async () => {
+      expect(await errorOf(spec, raw)).toEqual([`module "echo-server", option "x": ${message}`]);
+    });
+  }
+
+  it('names nested paths and reports every bad item', async () => {
+    const users = option.list(
+      option.object(
+        { name: option.string(undefined, ''), max_connections: option.integer(10, '', { min: 1 }) },
+        undefined,
+        '',
+      ),
+      [],
+      '',
+    );
+    const { errors } = await loadEcho(
+      { users },
+      { raw: { users: [{ name: 'a' }, { name: 'b', max_connections: 0 }, { nmae: 'c' }] } },
+    );
+    expect(errors).toEqual([
+      'module "echo-server", option "users[1].max_connections": got 0, expected an integer >= 1',
+      'module "echo-server", option "users[2].nmae": unknown field (did you mean "name"?)',
+      'module "echo-server", option "users[2].name": got nothing, expected a string',
+    ]);
+  });
+
+  it('reports a missing required option', async () => {
+    const { errors } = await loadEcho({ backend: option.address(undefined, '') });
+    expect(errors).toEqual([
+      'module "echo-server", option "backend": got nothing, expected an address (host:port, [ipv6]:port, or a Unix socket path)',
+    ]);
+  });
+
+  it('reports unknown options from the config file and the command line, with did-you-mean', async () => {
+    const { errors } = await loadEcho(
+      { listen: option.address('127.0.0.1:0', ''), pool_size: option.integer(1, '') },
+      {
+        raw: { listen: 'x:1' },
+        args: ['--echo-server.pool-size=3', '--echo-server.zzz=1', '--echo.listen=a:1'],
+      },
+    );
+    expect(errors).toEqual([
+      'command line: --echo.listen: module "echo" is not loaded',
+      'module "echo-server", option "pool-size": unknown option (did you mean "pool_size"?)',
+      'module "echo-server", option "zzz": unknown option',
+    ]);
+  });
+});

@@ -1,0 +1,57 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Kernel, KernelConfigError } from '@scalestack/kernel';
+import { afterAll, describe, expect, it } from 'vitest';
+import { tcpModule } from './fixtures/tcp-module.js';
+import { silent } from './helpers.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'kernel-reload-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('reload', () => {
+  it('applies a valid configuration through reload(ctx, next), then ctx.options has the new values', async () => {
+    const journal: string[] = [];
+    const file = join(dir, 'good.yaml');
+    writeFileSync(file, 'modules:\n  r:\n    greeting: one\n  fixed: {}\n');
+    const kernel = new Kernel({
+      logger: silent,
+      definitions: [tcpModule('r', journal, { reloadable: true }), tcpModule('fixed', journal)],
+    });
+    await kernel.load({ configFile: file, env: {} });
+    await kernel.start();
+    writeFileSync(file, 'modules:\n  r:\n    greeting: two\n  fixed:\n    greeting: changed\n');
+    const report = await kernel.reload({ configFile: file });
+    expect(report).toEqual({ applied: ['r'], restartNeeded: ['fixed'], failed: [] });
+    expect(journal).toContain('r:reload:one->two');
+    expect(kernel.optionsOf('r')).toMatchObject({ greeting: 'two' });
+    expect(kernel.optionsOf('fixed')).toMatchObject({ greeting: 'hello' });
+    await kernel.shutdown();
+  });
+
+  it('rejects an invalid configuration with every reason and keeps the old one', async () => {
+    const journal: string[] = [];
+    const kernel = new Kernel({
+      logger: silent,
+      definitions: [tcpModule('r', journal, { reloadable: true })],
+    });
+    await kernel.load({
+      config: { modules: { r: { greeting: 'kept' } } },
+      env: {},
+      args: ['--r.listen=127.0.0.1:0'],
+    });
+    await kernel.start();
+    const err = await kernel
+      .reload({ config: { modules: { r: { greeting: ['x'], lissen: 'x' }, extra: {} } } })
+      .catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(KernelConfigError);
+    expect((err as KernelConfigError).errors).toEqual([
+      'module "extra" is not loaded; adding a module needs a restart',
+      'module "r", option "lissen": unknown option (did you mean "listen"?)',
+      'module "r", option "greeting": got ["x"], expected a string',
+    ]);
+    expect(kernel.optionsOf('r')).toMatchObject({ greeting: 'kept' });
+    expect(journal.some((j) => j.includes('reload'))).toBe(false);
+    await kernel.shutdown();
+  });
+});

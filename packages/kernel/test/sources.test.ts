@@ -1,0 +1,99 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { envVarName, Kernel, KernelConfigError, option } from '@scalestack/kernel';
+import { afterAll, describe, expect, it } from 'vitest';
+import { loadEcho, silent } from './helpers.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'kernel-sources-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+const schema = {
+  a: option.string('default-a', ''),
+  b: option.string('default-b', ''),
+  c: option.string('default-c', ''),
+  max_connections: option.integer(1, ''),
+};
+
+describe('option sources', () => {
+  it('names environment variables SCALESTACK_<MODULE>_<OPTION>', () => {
+    expect(envVarName('echo-server', 'max_connections')).toBe('SCALESTACK_ECHO_SERVER_MAX_CONNECTIONS');
+    expect(envVarName('database-proxy', 'poolSize')).toBe('SCALESTACK_DATABASE_PROXY_POOL_SIZE');
+  });
+
+  it('layers config file < environment < command line, in both flag forms', async () => {
+    const file = join(dir, 'layers.yaml');
+    writeFileSync(file, 'modules:\n  echo-server:\n    a: from-file\n    b: from-file\n    c: from-file\n');
+    const { values } = await loadEcho(schema, {
+      configFile: file,
+      env: {
+        SCALESTACK_ECHO_SERVER_B: 'from-env',
+        SCALESTACK_ECHO_SERVER_C: 'from-env',
+        SCALESTACK_ECHO_SERVER_MAX_CONNECTIONS: '7',
+      },
+      args: ['--echo-server.c=from-cli', '--echo-server.max_connections', '9'],
+    });
+    expect(values).toEqual({ a: 'from-file', b: 'from-env', c: 'from-cli', max_connections: 9 });
+  });
+
+  it('reads JSON config files too, and a module named under modules: is loaded', async () => {
+    const file = join(dir, 'config.json');
+    writeFileSync(file, JSON.stringify({ modules: { 'echo-server': { a: 'json' } } }));
+    const kernel = new Kernel({
+      logger: silent,
+      definitions: [{ name: 'echo-server', description: '', options: schema }],
+    });
+    await kernel.load({ configFile: file, env: {} });
+    expect(kernel.modules.map((m) => m.name)).toEqual(['echo-server']);
+    expect(kernel.optionsOf('echo-server')).toMatchObject({ a: 'json' });
+  });
+
+  it('reports unreadable and malformed config files and bad top-level keys', async () => {
+    const broken = join(dir, 'broken.yaml');
+    writeFileSync(broken, 'modules: [unclosed\n');
+    const missing = join(dir, 'missing.yaml');
+    const bad = join(dir, 'bad.yaml');
+    writeFileSync(bad, 'module:\n  echo-server: {}\nlog:\n  level: loud\n');
+    expect((await loadEcho(schema, { configFile: missing })).errors).toEqual([
+      `config file "${missing}": cannot read it (ENOENT)`,
+    ]);
+    expect((await loadEcho(schema, { configFile: broken })).errors?.[0]).toMatch(
+      new RegExp(`^config file "${broken}": not valid YAML or JSON \\(`),
+    );
+    expect((await loadEcho(schema, { configFile: bad })).errors).toEqual([
+      `config file "${bad}": unknown key "module" (expected "modules" or "log")`,
+      `config file "${bad}": log.level: got "loud", expected one of fatal, error, warn, info, debug, trace, silent`,
+    ]);
+  });
+
+  it('rejects a command-line argument that is not --<module>.<option>', async () => {
+    expect((await loadEcho(schema, { args: ['stray'] })).errors).toEqual([
+      'command line: unexpected argument "stray" (expected --<module>.<option>=<value>)',
+    ]);
+  });
+
+  it('collects errors from every source before anything registers', async () => {
+    let registered = false;
+    const kernel = new Kernel({
+      logger: silent,
+      definitions: [
+        {
+          name: 'm',
+          description: '',
+          options: schema,
+          register: () => {
+            registered = true;
+          },
+        },
+      ],
+    });
+    const err = await kernel
+      .load({ modules: ['m', 'nope'], env: { SCALESTACK_M_MAX_CONNECTIONS: 'many' }, args: ['--m.d=1'] })
+      .catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(KernelConfigError);
+    expect((err as KernelConfigError).errors).toHaveLength(3);
+    expect((err as KernelConfigError).message).toContain('invalid configuration (3 errors)');
+    await expect(kernel.start()).rejects.toThrow(/needs a loaded kernel/);
+    expect(registered).toBe(false);
+  });
+});
