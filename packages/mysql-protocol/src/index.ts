@@ -3,3 +3,8 @@ export * from './framing/index.js';
 export * from './packets/index.js';
 export * from './response/index.js';
 export * from './wire/index.js';
+export * from './commands/index.js';
+export * from './infile/index.js';
+export * from './resultset/index.js';
+export * from './statements/index.js';
+export * from './types/index.js';
