@@ -1,0 +1,67 @@
+import { connect as netConnect, type Socket } from 'node:net';
+import { type ConnectionOptions, connect as tlsConnect } from 'node:tls';
+import { type AddressLike, formatAddress, toAddress } from './address.js';
+import { Connection } from './connection.js';
+import { ConnectError, SocketTimeoutError, systemReason } from './errors.js';
+
+/** Options of {@link connect}. */
+export interface ConnectOptions {
+  /** Milliseconds allowed to connect, TLS handshake included (default 10 000). */
+  timeout?: number;
+  /** Connect with TLS; `true` uses the defaults (verify against the system CAs). */
+  tls?: true | Omit<ConnectionOptions, 'socket' | 'host' | 'port' | 'path'>;
+  /** Disable Nagle's algorithm (default true). */
+  noDelay?: boolean;
+  /** Cancels the attempt. */
+  signal?: AbortSignal;
+}
+
+/**
+ * Connects to a TCP address or Unix socket, optionally with TLS.
+ *
+ * @throws ConnectError naming the address and the reason; SocketTimeoutError on timeout
+ */
+export function connect(address: AddressLike, options: ConnectOptions = {}): Promise<Connection> {
+  const target = toAddress(address);
+  const where = formatAddress(target);
+  const { timeout = 10_000, noDelay = true } = options;
+  const endpoint = target.kind === 'unix' ? { path: target.path } : { host: target.host, port: target.port };
+
+  return new Promise((resolve, reject) => {
+    let socket: Socket;
+    let readyEvent: string;
+    if (options.tls) {
+      const tlsOptions = options.tls === true ? {} : options.tls;
+      const servername = target.kind === 'tcp' && !/^[\d.:]+$/.test(target.host) ? target.host : undefined;
+      socket = tlsConnect({ servername, ...tlsOptions, ...endpoint });
+      readyEvent = 'secureConnect';
+    } else {
+      socket = netConnect(endpoint);
+      readyEvent = 'connect';
+    }
+    const cleanup = () => {
+      clearTimeout(timer);
+      socket.off(readyEvent, onReady);
+      socket.off('error', onError);
+      options.signal?.removeEventListener('abort', onAbort);
+    };
+    const onReady = () => {
+      cleanup();
+      if (noDelay && target.kind === 'tcp') socket.setNoDelay(true);
+      resolve(new Connection(socket));
+    };
+    const onError = (err: Error) => {
+      cleanup();
+      socket.destroy();
+      if (err instanceof SocketTimeoutError) return reject(err);
+      const { reason, code } = systemReason(err);
+      reject(new ConnectError(where, reason, code, { cause: err }));
+    };
+    const onAbort = () => onError(options.signal?.reason ?? new Error('aborted'));
+    const timer = setTimeout(() => onError(new SocketTimeoutError('connect', timeout, where)), timeout);
+    socket.once(readyEvent, onReady);
+    socket.once('error', onError);
+    if (options.signal?.aborted) onAbort();
+    else options.signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}

@@ -1,0 +1,286 @@
+import type { Socket } from 'node:net';
+import { TLSSocket } from 'node:tls';
+import { SocketTimeoutError } from './errors.js';
+import { type TlsUpgradeOptions, upgradeSocket } from './tls-upgrade.js';
+
+/** Receives every chunk read from a connection (the same Buffer the socket produced). */
+export type DataHandler = (chunk: Buffer) => void;
+
+/**
+ * A thin wrapper over a `net.Socket` / `tls.TLSSocket` with explicit backpressure.
+ *
+ * The Connection owns the socket's `data`, `end`, `drain` and `timeout` listeners so that
+ * {@link Connection.upgradeToTls} can move them to the TLS socket. Hot paths may use
+ * {@link Connection.socket} directly for writes, but should read through {@link Connection.onData}.
+ */
+export class Connection {
+  #socket: Socket;
+  #onData: DataHandler | undefined;
+  #onEnd: (() => void) | undefined;
+  #onIdle: (() => void) | undefined;
+  #idleMs = 0;
+  readonly #drainListeners = new Set<() => void>();
+  #closedResolve!: (err: Error | undefined) => void;
+  #error: Error | undefined;
+  #isClosed = false;
+  #pausedWithoutHandler = false;
+
+  /** Resolves once the connection is fully closed, with the error that closed it, if any. */
+  readonly closed: Promise<Error | undefined>;
+
+  constructor(socket: Socket) {
+    this.#socket = socket;
+    this.closed = new Promise((resolve) => {
+      this.#closedResolve = resolve;
+    });
+    this.#attach(socket);
+  }
+
+  /** The current raw socket (a `TLSSocket` after {@link upgradeToTls}). */
+  get socket(): Socket {
+    return this.#socket;
+  }
+
+  /** Whether the connection is encrypted. */
+  get encrypted(): boolean {
+    return this.#socket instanceof TLSSocket;
+  }
+
+  /** The peer's IP address, or `unix` for a Unix socket peer. */
+  get remoteAddress(): string {
+    return this.#socket.remoteAddress ?? 'unix';
+  }
+
+  /** The peer's port (`undefined` for Unix sockets). */
+  get remotePort(): number | undefined {
+    return this.#socket.remotePort;
+  }
+
+  /** `ip:port` or `unix`, for logs and errors. */
+  get peer(): string {
+    const { remoteAddress, remotePort } = this.#socket;
+    if (remoteAddress === undefined) return 'unix';
+    return remoteAddress.includes(':')
+      ? `[${remoteAddress}]:${remotePort}`
+      : `${remoteAddress}:${remotePort}`;
+  }
+
+  /** Whether the connection has closed. */
+  get isClosed(): boolean {
+    return this.#isClosed;
+  }
+
+  /** Bytes queued for writing that the kernel has not accepted yet. */
+  get writableLength(): number {
+    return this.#socket.writableLength;
+  }
+
+  /**
+   * Sets the handler for incoming data and starts reading. `undefined` removes it and pauses
+   * reading, so no byte is lost between two handlers.
+   */
+  onData(handler: DataHandler | undefined): void {
+    const had = this.#onData !== undefined;
+    this.#onData = handler;
+    if (handler && !had) {
+      this.#socket.on('data', this.#handleData);
+      if (this.#pausedWithoutHandler) {
+        this.#pausedWithoutHandler = false;
+        this.#socket.resume();
+      }
+    } else if (!handler && had) {
+      this.#socket.off('data', this.#handleData);
+      this.#socket.pause();
+      this.#pausedWithoutHandler = true;
+    }
+  }
+
+  /** Sets the handler for the peer ending its side (after the last `onData` chunk). */
+  onEnd(handler: (() => void) | undefined): void {
+    this.#onEnd = handler;
+  }
+
+  /**
+   * Writes bytes. Returns `false` when the write buffer is above its high-water mark: stop
+   * writing until {@link onDrain} fires (or {@link drained} resolves).
+   */
+  write(data: Uint8Array | string): boolean {
+    return this.#socket.write(data);
+  }
+
+  /** Calls `listener` every time the write buffer drains; returns a function that removes it. */
+  onDrain(listener: () => void): () => void {
+    this.#drainListeners.add(listener);
+    return () => this.#drainListeners.delete(listener);
+  }
+
+  /** Resolves when the write buffer is below its high-water mark (at once if it is) or on close. */
+  drained(): Promise<void> {
+    if (!this.#socket.writableNeedDrain || this.#isClosed) return Promise.resolve();
+    return new Promise((resolve) => {
+      const done = () => {
+        remove();
+        resolve();
+      };
+      const remove = this.onDrain(done);
+      void this.closed.then(done);
+    });
+  }
+
+  /** Stops reading (the kernel's receive buffer then pushes back on the peer). */
+  pause(): void {
+    this.#socket.pause();
+  }
+
+  /** Resumes reading. */
+  resume(): void {
+    this.#socket.resume();
+  }
+
+  /** Whether reading is paused. */
+  get isPaused(): boolean {
+    return this.#socket.isPaused();
+  }
+
+  /** Buffers writes until {@link uncork}, so a burst goes out in one system call. */
+  cork(): void {
+    this.#socket.cork();
+  }
+
+  /** Flushes writes buffered since {@link cork}. */
+  uncork(): void {
+    this.#socket.uncork();
+  }
+
+  /**
+   * Forwards bytes in both directions between this connection and `other` (or echoes, when
+   * `other` is this connection), with backpressure: a reader is paused while the writer's
+   * buffer is full and resumed when it drains. An end is passed on as an end; a close
+   * destroys the other side. Returns a function that stops forwarding.
+   */
+  pipe(other: Connection): () => void {
+    const stopForward = forward(this, other);
+    if (other === this) return stopForward;
+    const stopBackward = forward(other, this);
+    return () => {
+      stopForward();
+      stopBackward();
+    };
+  }
+
+  /**
+   * Closes the connection when no bytes were read or written for `ms` milliseconds (0 turns
+   * the timer off). `onIdle` replaces the default, which destroys the connection with a
+   * {@link SocketTimeoutError}, so a protocol can say goodbye first.
+   */
+  setIdleTimeout(ms: number, onIdle?: () => void): void {
+    this.#idleMs = ms;
+    this.#onIdle = onIdle;
+    this.#socket.setTimeout(ms);
+  }
+
+  /** Ends the write side after flushing (optionally writing `data` first). */
+  end(data?: Uint8Array | string): void {
+    if (data === undefined) this.#socket.end();
+    else this.#socket.end(data);
+  }
+
+  /** Closes at once, dropping unsent data; `err` becomes the value of {@link closed}. */
+  destroy(err?: Error): void {
+    this.#socket.destroy(err);
+  }
+
+  /**
+   * Switches this connection to TLS mid-stream (MySQL's SSLRequest, STARTTLS), as the server
+   * or the client. Bytes of the TLS stream that were already read — `options.buffered`, e.g.
+   * the start of a ClientHello that arrived with the plaintext request — are handed to TLS,
+   * as is anything still in the socket's read buffer. Data, end, drain and idle handling
+   * move to the TLS socket; {@link socket} changes.
+   *
+   * @throws SocketTimeoutError when the handshake does not finish in `handshakeTimeout`
+   */
+  async upgradeToTls(options: TlsUpgradeOptions): Promise<void> {
+    const raw = this.#socket;
+    raw.pause();
+    this.#detach(raw);
+    const secure = await upgradeSocket(raw, options, this.peer);
+    this.#socket = secure;
+    this.#attach(secure);
+    if (this.#idleMs > 0) secure.setTimeout(this.#idleMs);
+  }
+
+  readonly #handleData = (chunk: Buffer) => {
+    this.#onData?.(chunk);
+  };
+
+  readonly #handleEnd = () => {
+    this.#onEnd?.();
+  };
+
+  readonly #handleDrain = () => {
+    for (const listener of this.#drainListeners) listener();
+  };
+
+  readonly #handleTimeout = () => {
+    if (this.#onIdle) this.#onIdle();
+    else this.#socket.destroy(new SocketTimeoutError('idle', this.#idleMs, this.peer));
+  };
+
+  readonly #handleError = (err: Error) => {
+    this.#error ??= err;
+  };
+
+  readonly #handleClose = () => {
+    this.#isClosed = true;
+    this.#closedResolve(this.#error);
+  };
+
+  #attach(socket: Socket): void {
+    if (this.#onData) socket.on('data', this.#handleData);
+    socket.on('end', this.#handleEnd);
+    socket.on('drain', this.#handleDrain);
+    socket.on('timeout', this.#handleTimeout);
+    socket.on('error', this.#handleError);
+    socket.on('close', this.#handleClose);
+  }
+
+  #detach(socket: Socket): void {
+    socket.off('data', this.#handleData);
+    socket.off('end', this.#handleEnd);
+    socket.off('drain', this.#handleDrain);
+    socket.off('timeout', this.#handleTimeout);
+    socket.off('close', this.#handleClose);
+    socket.setTimeout(0);
+    // The error listener stays: the raw socket can still report errors after the upgrade.
+  }
+}
+
+/** One direction of {@link Connection.pipe}. */
+function forward(from: Connection, to: Connection): () => void {
+  let pausedForDrain = false;
+  const removeDrain = to.onDrain(() => {
+    if (pausedForDrain) {
+      pausedForDrain = false;
+      from.resume();
+    }
+  });
+  from.onData((chunk) => {
+    if (!to.write(chunk) && !pausedForDrain) {
+      pausedForDrain = true;
+      from.pause();
+    }
+  });
+  if (from !== to) {
+    from.onEnd(() => to.end());
+    void from.closed.then((err) => {
+      if (to.isClosed) return;
+      if (err) to.destroy(err);
+      else to.end();
+    });
+  }
+  return () => {
+    removeDrain();
+    from.onData(undefined);
+    from.onEnd(undefined);
+  };
+}

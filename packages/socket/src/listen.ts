@@ -1,0 +1,181 @@
+import { createServer as createTcpServer, type Server, type Socket } from 'node:net';
+import { createServer as createTlsServer, type TlsOptions } from 'node:tls';
+import type { Address } from '@scalestack/kernel';
+import { type AddressLike, formatAddress, toAddress } from './address.js';
+import { Connection } from './connection.js';
+import { ListenError, systemReason } from './errors.js';
+import { clearStaleUnixSocket } from './unix-socket.js';
+
+/** Called with every accepted connection (after the TLS handshake on TLS listeners). */
+export type ConnectionHandler = (connection: Connection) => void;
+
+/** Options of {@link listen}. */
+export interface ListenOptions {
+  /** TLS settings (`key` and `cert` at least); the listener speaks plain TCP without them. */
+  tls?: TlsOptions;
+  /** Connections served at once; beyond it new ones are refused (default: no limit). */
+  maxConnections?: number;
+  /**
+   * Lets a protocol write its own refusal (e.g. MySQL error 1040 "Too many connections") to a
+   * connection over the limit; the connection is ended right after and is never counted.
+   */
+  onRefused?: (connection: Connection) => void;
+  /** Close connections idle for this many milliseconds (default 0: never). */
+  idleTimeout?: number;
+  /** Milliseconds a TLS client has to finish its handshake (default 10 000). */
+  handshakeTimeout?: number;
+  /** Let several listeners (threads, processes) bind the same TCP port (Linux SO_REUSEPORT). */
+  reusePort?: boolean;
+  /** Disable Nagle's algorithm on accepted connections (default true). */
+  noDelay?: boolean;
+  /** Length of the kernel's accept queue. */
+  backlog?: number;
+  /** Errors that concern no particular connection: failed TLS handshakes, accept errors. */
+  onError?: (err: Error) => void;
+}
+
+/** A listening socket. */
+export interface Listener {
+  /** Where it listens; for TCP with port 0 this holds the port the OS chose. */
+  readonly address: Address;
+  /** Connections currently served (refused ones are not counted). */
+  readonly connectionCount: number;
+  /** The connections currently served. */
+  readonly connections: ReadonlySet<Connection>;
+  /** Whether it still accepts connections. */
+  readonly listening: boolean;
+  /** Stops accepting; connections being served carry on. */
+  close(): Promise<void>;
+  /** Stops accepting and destroys every connection; resolves when all have closed. */
+  closeAll(): Promise<void>;
+}
+
+/** Refused connections get this long to take their refusal before they are destroyed. */
+const REFUSAL_GRACE_MS = 5_000;
+
+/**
+ * Listens on a TCP address (`host:port`, port 0 for any free port), with TLS when
+ * `options.tls` is given, or on a Unix socket path (a stale socket file is replaced).
+ *
+ * @throws ListenError naming the address and the reason (address in use, permission denied…)
+ */
+export async function listen(
+  address: AddressLike,
+  onConnection: ConnectionHandler,
+  options: ListenOptions = {},
+): Promise<Listener> {
+  const target = toAddress(address);
+  const { maxConnections = Number.POSITIVE_INFINITY, idleTimeout = 0, noDelay = true } = options;
+  if (!(maxConnections >= 0)) throw new RangeError(`maxConnections must be >= 0, got ${maxConnections}`);
+  const connections = new Set<Connection>();
+
+  const accept = (socket: Socket) => {
+    if (noDelay && target.kind === 'tcp') socket.setNoDelay(true);
+    const connection = new Connection(socket);
+    if (connections.size >= maxConnections) {
+      refuse(connection, options.onRefused, options.onError);
+      return;
+    }
+    connections.add(connection);
+    void connection.closed.then(() => connections.delete(connection));
+    if (idleTimeout > 0) connection.setIdleTimeout(idleTimeout);
+    try {
+      onConnection(connection);
+    } catch (err) {
+      connection.destroy(err as Error);
+      options.onError?.(err as Error);
+    }
+  };
+
+  let server: Server;
+  if (options.tls) {
+    server = createTlsServer({ ...options.tls, handshakeTimeout: options.handshakeTimeout ?? 10_000 });
+    server.on('secureConnection', accept);
+    server.on('tlsClientError', (err: Error) => options.onError?.(err));
+  } else {
+    server = createTcpServer(accept);
+  }
+  server.on('error', (err: Error) => options.onError?.(err));
+
+  if (target.kind === 'unix') {
+    try {
+      await clearStaleUnixSocket(target.path);
+    } catch (err) {
+      throw new ListenError(formatAddress(target), (err as Error).message, undefined, { cause: err });
+    }
+  }
+  await bind(server, target, options);
+  const bound = boundAddress(server, target);
+  let closing: Promise<void> | undefined;
+  const closeServer = () => {
+    closing ??= new Promise<void>((resolve) => {
+      // The callback waits for every connection; stopping to accept happens at once.
+      server.close(() => resolve());
+    });
+    return closing;
+  };
+
+  return {
+    address: bound,
+    get connectionCount() {
+      return connections.size;
+    },
+    connections,
+    get listening() {
+      return server.listening;
+    },
+    async close() {
+      void closeServer();
+    },
+    async closeAll() {
+      const closed = closeServer();
+      for (const connection of connections) connection.destroy();
+      await Promise.all([...connections].map((c) => c.closed));
+      await closed;
+    },
+  };
+}
+
+function refuse(
+  connection: Connection,
+  onRefused: ListenOptions['onRefused'],
+  onError: ListenOptions['onError'],
+): void {
+  connection.socket.setTimeout(REFUSAL_GRACE_MS, () => connection.destroy());
+  try {
+    onRefused?.(connection);
+  } catch (err) {
+    onError?.(err as Error);
+  }
+  connection.end();
+}
+
+function bind(server: Server, target: Address, options: ListenOptions): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const onError = (err: Error) => {
+      const { reason, code } = systemReason(err);
+      reject(new ListenError(formatAddress(target), reason, code, { cause: err }));
+    };
+    server.once('error', onError);
+    const listenOptions =
+      target.kind === 'unix'
+        ? { path: target.path, backlog: options.backlog }
+        : {
+            host: target.host,
+            port: target.port,
+            backlog: options.backlog,
+            reusePort: options.reusePort ?? false,
+          };
+    server.listen(listenOptions, () => {
+      server.off('error', onError);
+      resolve();
+    });
+  });
+}
+
+function boundAddress(server: Server, target: Address): Address {
+  if (target.kind === 'unix') return target;
+  const info = server.address();
+  if (info && typeof info === 'object') return { kind: 'tcp', host: target.host, port: info.port };
+  return target;
+}

@@ -1,0 +1,56 @@
+import { defineModule, formatAddress, option } from '@scalestack/kernel';
+import { toAddress } from './address.js';
+import { connect } from './connect.js';
+import { type Listener, listen } from './listen.js';
+import { SOCKETS, type SocketService } from './service.js';
+
+/**
+ * The `socket` kernel module: provides the {@link SocketService} under {@link SOCKETS}.
+ * Drain stops every listener opened through it from accepting; stop destroys what is left.
+ */
+export default defineModule({
+  name: 'socket',
+  description: 'TCP, TLS and Unix listeners and connections for other modules',
+  options: {
+    max_connections: option.integer(0, 'default connection limit per listener (0: no limit)', { min: 0 }),
+    idle_timeout: option.duration(0, 'default idle timeout of accepted connections (0: none)'),
+  },
+  register(ctx) {
+    const listeners = new Set<Listener>();
+    const service: SocketService = {
+      listeners,
+      async listen(address, onConnection, options = {}) {
+        const target = toAddress(address);
+        const listener = await listen(target, onConnection, {
+          maxConnections: ctx.options.max_connections > 0 ? ctx.options.max_connections : undefined,
+          idleTimeout: ctx.options.idle_timeout,
+          onError: (err) => ctx.log.debug({ err, address: formatAddress(target) }, 'connection error'),
+          ...options,
+        });
+        listeners.add(listener);
+        ctx.log.info({ address: formatAddress(listener.address), tls: Boolean(options.tls) }, 'listening');
+        return trackClose(listener, () => listeners.delete(listener));
+      },
+      connect: (address, options) => connect(address, options),
+    };
+    ctx.provide(SOCKETS, service);
+    ctx.onDrain(async () => {
+      await Promise.all([...listeners].map((l) => l.close()));
+    });
+    ctx.onStop(async () => {
+      await Promise.all([...listeners].map((l) => l.closeAll()));
+      listeners.clear();
+    });
+  },
+});
+
+/** Forgets a listener once its owner closed it completely. */
+function trackClose(listener: Listener, forget: () => void): Listener {
+  const closeAll = listener.closeAll.bind(listener);
+  return Object.assign(listener, {
+    async closeAll() {
+      await closeAll();
+      forget();
+    },
+  });
+}

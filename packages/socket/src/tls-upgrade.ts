@@ -1,0 +1,67 @@
+import type { Socket } from 'node:net';
+import {
+  type ConnectionOptions,
+  type SecureContextOptions,
+  TLSSocket,
+  connect as tlsConnect,
+} from 'node:tls';
+import { SocketTimeoutError } from './errors.js';
+
+/** How to switch a plain connection to TLS. */
+export type TlsUpgradeOptions =
+  | ({ side: 'server' } & ServerUpgradeOptions & CommonUpgradeOptions)
+  | ({ side: 'client' } & Omit<ConnectionOptions, 'socket' | 'host' | 'port' | 'path'> &
+      CommonUpgradeOptions);
+
+/** Server-side TLS settings: the certificate and, optionally, client-certificate checks. */
+export interface ServerUpgradeOptions extends SecureContextOptions {
+  requestCert?: boolean;
+  rejectUnauthorized?: boolean;
+  ALPNProtocols?: string[];
+}
+
+interface CommonUpgradeOptions {
+  /** Bytes of the TLS stream that were already read from the socket (they come first). */
+  buffered?: Uint8Array;
+  /** Milliseconds allowed for the handshake (default 10 000). */
+  handshakeTimeout?: number;
+}
+
+/**
+ * Wraps a paused plain socket in TLS and resolves once the handshake is done.
+ * Node's TLSSocket feeds whatever sits in the wrapped socket's read buffer into TLS before
+ * reading further, so `buffered` is put back there (`unshift`) rather than replayed by hand.
+ */
+export function upgradeSocket(raw: Socket, options: TlsUpgradeOptions, peer: string): Promise<TLSSocket> {
+  const { buffered, handshakeTimeout = 10_000, side, ...tlsOptions } = options;
+  if (buffered && buffered.length > 0)
+    raw.unshift(Buffer.from(buffered.buffer, buffered.byteOffset, buffered.length));
+  const secure =
+    side === 'server'
+      ? new TLSSocket(raw, { ...(tlsOptions as ServerUpgradeOptions), isServer: true })
+      : tlsConnect({ ...(tlsOptions as ConnectionOptions), socket: raw });
+  const readyEvent = side === 'server' ? 'secure' : 'secureConnect';
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      const err = new SocketTimeoutError('handshake', handshakeTimeout, peer);
+      secure.destroy(err);
+      raw.destroy(err);
+    }, handshakeTimeout);
+    const fail = (err: Error) => {
+      clearTimeout(timer);
+      secure.off(readyEvent, succeed);
+      raw.destroy(err);
+      reject(err);
+    };
+    const succeed = () => {
+      clearTimeout(timer);
+      secure.off('error', fail);
+      secure.off('close', closedEarly);
+      resolve(secure);
+    };
+    const closedEarly = () => fail(new Error(`TLS handshake with ${peer} failed: the connection closed`));
+    secure.once(readyEvent, succeed);
+    secure.once('error', fail);
+    secure.once('close', closedEarly);
+  });
+}

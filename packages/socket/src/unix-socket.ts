@@ -1,0 +1,38 @@
+import { lstat, unlink } from 'node:fs/promises';
+import { connect } from 'node:net';
+
+/**
+ * Makes a Unix socket path ready to listen on: a leftover socket file that nobody listens on
+ * any more (the previous process crashed) is removed; a live one, or a file that is not a
+ * socket, is left alone and reported.
+ *
+ * @throws Error when something listens on `path` or `path` is not a socket
+ */
+export async function clearStaleUnixSocket(path: string): Promise<void> {
+  let stats: Awaited<ReturnType<typeof lstat>>;
+  try {
+    stats = await lstat(path);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
+    throw err;
+  }
+  if (!stats.isSocket()) throw new Error(`${path} exists and is not a socket; refusing to replace it`);
+  if (await somethingListens(path)) throw new Error(`another process is listening on ${path}`);
+  await unlink(path).catch((err: NodeJS.ErrnoException) => {
+    if (err.code !== 'ENOENT') throw err;
+  });
+}
+
+function somethingListens(path: string): Promise<boolean> {
+  return new Promise((resolve, reject) => {
+    const probe = connect({ path });
+    probe.once('connect', () => {
+      probe.destroy();
+      resolve(true);
+    });
+    probe.once('error', (err: NodeJS.ErrnoException) => {
+      if (err.code === 'ECONNREFUSED' || err.code === 'ENOENT') resolve(false);
+      else reject(err);
+    });
+  });
+}
