@@ -4,17 +4,19 @@
 // query and a Universal Scalability Law fit per curve. See test/bench/README.md.
 
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { startHaproxy } from './lib/haproxy.mjs';
 import { describeMachine, loadAverage } from './lib/machine.mjs';
-import { SETTINGS, startMariaDB } from './lib/mariadb.mjs';
+import { startBenchMariaDB } from './lib/mariadb.mjs';
 import { parseOptions, USAGE } from './lib/options.mjs';
-import { treeCpuSeconds } from './lib/proc-cpu.mjs';
+import { machineBusySeconds, treeCpuSeconds } from './lib/proc-cpu.mjs';
 import { renderReport } from './lib/report.mjs';
 import { DEFAULT_PROXY_COMMAND, startProxy } from './lib/scalestack-proxy.mjs';
 import { prepareTables, runSysbench } from './lib/sysbench.mjs';
 
 const ROOT = resolve(import.meta.dirname, '../../..');
+const cpus = availableParallelism();
 const CREDENTIALS = { user: 'sbtest', password: 'sbtest', database: 'sbtest' };
 
 const log = (line) => process.stderr.write(`${line}\n`);
@@ -66,7 +68,8 @@ async function main() {
   const runs = [];
 
   log(`sysbench-sweep: ${totalRuns} runs of ${options.duration} s; load average ${load.start}`);
-  const db = await startMariaDB({ lifetimeSeconds, ...CREDENTIALS });
+  const db = await startBenchMariaDB(CREDENTIALS);
+  const mariadbSettings = await db.settings().catch(() => ({}));
   const stops = [() => db.stop()];
   let haproxy;
   let proxy;
@@ -149,12 +152,16 @@ async function main() {
               await db.admin('FLUSH STATUS');
 
               const targetPid = pidOf[target]();
-              let before;
-              const sample = () => ({
+              const sample = (sysbenchPid) => ({
                 at: process.hrtime.bigint(),
                 db: treeCpuSeconds(db.pid),
-                target: targetPid ? treeCpuSeconds(targetPid) : Number.NaN,
+                target: targetPid ? treeCpuSeconds(targetPid) : 0,
+                sysbench: sysbenchPid ? treeCpuSeconds(sysbenchPid) : Number.NaN,
+                self: process.cpuUsage(),
+                busy: machineBusySeconds(),
               });
+              let before;
+              let after;
               const outcome = await runSysbench(
                 test,
                 { port: portOf[target](), ...CREDENTIALS },
@@ -164,13 +171,27 @@ async function main() {
                   psMode,
                   tables: options.tables,
                   tableSize: options.tableSize,
-                  onStarted: () => {
-                    before = sample();
+                  onStarted: (pid) => {
+                    before = sample(pid);
+                  },
+                  onFinished: (pid) => {
+                    after = sample(pid);
                   },
                 },
               );
-              const after = sample();
+              after ??= sample(0);
               before ??= after;
+              const elapsed = Number(after.at - before.at) / 1e9;
+              const self = process.cpuUsage(before.self);
+              const ours =
+                after.db -
+                before.db +
+                after.target -
+                before.target +
+                after.sysbench -
+                before.sysbench +
+                (self.user + self.system) / 1e6;
+              const othersCpuPct = (100 * (after.busy - before.busy - ours)) / (elapsed * cpus);
               const maxBackendConnections = await db.status('Max_used_connections');
               const r = outcome.result;
               const queries = r?.queries ?? Number.NaN;
@@ -189,9 +210,13 @@ async function main() {
                 reconnects: r?.reconnects ?? Number.NaN,
                 queries,
                 seconds: r?.seconds ?? Number.NaN,
-                targetCpuUsPerQuery: ((after.target - before.target) * 1e6) / queries,
+                targetCpuUsPerQuery: targetPid
+                  ? ((after.target - before.target) * 1e6) / queries
+                  : Number.NaN,
                 dbCpuUsPerQuery: ((after.db - before.db) * 1e6) / queries,
                 maxBackendConnections,
+                windowSeconds: elapsed,
+                othersCpuPct,
               };
               runs.push(record);
               if (target === 'proxy' && proxy && (await isDead(proxy.pid))) proxyExited = true;
@@ -208,7 +233,7 @@ async function main() {
                     ? `${Math.round(record.qps)} qps, p95 ${record.p95ms} ms, ${record.errors} errors, ` +
                       `MariaDB ${record.dbCpuUsPerQuery.toFixed(1)} µs/q` +
                       (targetPid ? `, ${target} ${record.targetCpuUsPerQuery.toFixed(1)} µs/q` : '') +
-                      `, ${maxBackendConnections} backend conns`
+                      `, ${maxBackendConnections} backend conns, others ${othersCpuPct.toFixed(0)}% CPU`
                     : `FAILED ${outcome.failure}`),
               );
             }
@@ -236,7 +261,7 @@ async function main() {
   const report = renderReport({
     options,
     machine,
-    mariadb: { settings: SETTINGS },
+    mariadb: { settings: mariadbSettings },
     haproxyConfig: haproxy?.config,
     proxyConfig: options.proxyConfigText,
     runs,

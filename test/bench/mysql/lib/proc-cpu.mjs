@@ -53,3 +53,15 @@ export function treeCpuSeconds(rootPid) {
   }
   return ticks / TICKS_PER_SECOND;
 }
+
+/**
+ * CPU seconds all cores have spent busy since boot (everything in /proc/stat's "cpu" line
+ * except idle and iowait). The difference to our own processes' time is what other work on the
+ * machine took during a run: the noise figure printed next to every result.
+ * @returns {number} seconds
+ */
+export function machineBusySeconds() {
+  const line = readFileSync('/proc/stat', 'utf8').split('\n', 1)[0];
+  const [user, nice, system, , , irq, softirq, steal] = line.trim().split(/\s+/).slice(1).map(Number);
+  return (user + nice + system + irq + softirq + steal) / TICKS_PER_SECOND;
+}

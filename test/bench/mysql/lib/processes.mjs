@@ -67,15 +67,16 @@ for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
 
 /**
  * Run a command to completion and collect its output. onStdout sees the output so far after
- * every chunk, for reacting to progress lines.
+ * every chunk, for reacting to progress lines; onSpawn gets the command's pid.
  * @returns {Promise<{ code: number|null, signal: string|null, stdout: string, stderr: string }>}
  */
-export async function run(command, args, { timeoutMs = 600_000, env, input, onStdout } = {}) {
+export async function run(command, args, { timeoutMs = 600_000, env, input, onStdout, onSpawn } = {}) {
   const script = `${RAISE_NOFILE}; exec "$@"`;
   const child = spawn('bash', ['-c', script, 'bash', command, ...args], {
     env: env ?? process.env,
     stdio: [input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
   });
+  onSpawn?.(child.pid);
   if (input !== undefined) child.stdin.end(input);
   let stdout = '';
   let stderr = '';

@@ -26,6 +26,7 @@ export function summarise(runs) {
     targetCpuUs: median(ok.map((r) => r.targetCpuUsPerQuery)),
     dbCpuUs: median(ok.map((r) => r.dbCpuUsPerQuery)),
     backends: Math.max(0, ...ok.map((r) => r.maxBackendConnections).filter(Number.isFinite)),
+    othersCpuPct: Math.max(...runs.map((r) => r.othersCpuPct).filter(Number.isFinite)),
   };
 }
 
@@ -35,6 +36,7 @@ const fmt = {
   us: (x) => (Number.isFinite(x) ? x.toFixed(1) : '—'),
   ratio: (a, b) => (Number.isFinite(a) && Number.isFinite(b) && b > 0 ? (a / b).toFixed(2) : '—'),
   int: (x) => (Number.isFinite(x) ? String(x) : '—'),
+  pct: (x) => (Number.isFinite(x) ? `${Math.max(0, x).toFixed(0)}` : '—'),
 };
 
 function cell(summary, pick) {
@@ -69,6 +71,7 @@ export function renderSection({ test, psMode, threads, targets, runs }) {
     ...ratios.map(([name]) => name),
     ...targets.map((t) => `${t} p95 ms`),
     ...targets.map((t) => `${t} errors`),
+    "others' CPU %",
   ];
   lines.push(`| ${head.join(' | ')} |`, `|${head.map(() => '---:').join('|')}|`);
   for (const n of threads) {
@@ -81,6 +84,7 @@ export function renderSection({ test, psMode, threads, targets, runs }) {
       ...targets.map((t) =>
         s[t] ? `${s[t].errors}${s[t].reconnects ? ` (+${s[t].reconnects} reconn.)` : ''}` : '—',
       ),
+      fmt.pct(Math.max(...targets.map((t) => s[t]?.othersCpuPct ?? Number.NaN).filter(Number.isFinite))),
     ];
     lines.push(`| ${row.join(' | ')} |`);
   }
@@ -140,13 +144,14 @@ export function renderReport(r) {
     '**Machine**',
     '',
     `- CPU: ${machine.cpu}, nproc ${machine.nproc}, memory ${machine.memory}, kernel ${machine.kernel}`,
-    `- Load average (1/5/15 min) at start: ${r.load.start}; at end: ${r.load.end} (the cores are shared with other work)`,
+    `- Load average (1/5/15 min) at start: ${r.load.start}; at end: ${r.load.end} (counts our own sysbench threads too)`,
+    `- others' CPU %: share of all cores used during a run by processes other than sysbench, MariaDB, the target and this script (/proc/stat busy time minus ours; max over the point's runs) — the machine is shared, read rows with a high figure with care`,
     `- ${machine.mariadb}`,
     `- ${machine.sysbench}; ${machine.haproxy}; Node ${machine.node}; open files limit ${machine.openFilesLimit} for every server`,
-    `- MariaDB: server defaults (thread_handling=one-thread-per-connection) except ${Object.entries(
+    `- MariaDB (started by @scalestack/test-harness, otherwise server defaults): ${Object.entries(
       r.mariadb.settings,
     )
-      .map(([k, v]) => (v === '' ? k : `${k}=${v}`))
+      .map(([k, v]) => `${k}=${v}`)
       .join(', ')}`,
     `- sysbench: --tables=${options.tables} --table-size=${options.tableSize} --mysql-ignore-errors=all --percentile=95; qps = queries/s as sysbench reports it`,
     '- CPU µs/query: user+system CPU of the target process tree (from /proc/<pid>/stat) from "Threads started!" to the end of the sysbench run, divided by the queries sysbench executed; MariaDB\'s the same way.',

@@ -70,11 +70,17 @@ export function parseSysbenchOutput(text) {
  * @param {string} test oltp_point_select | oltp_read_only
  * @param {{ port: number, user: string, password: string, database: string }} target
  * @param {{ threads: number, seconds: number, psMode: string, tables: number, tableSize: number,
- *   onStarted?: () => void }} opts onStarted runs once, when sysbench reports that every thread
- *   has connected and the measured phase begins ("Threads started!").
+ *   onStarted?: (pid: number) => void, onFinished?: (pid: number) => void }} opts
+ *   onStarted runs once, when sysbench reports that every thread has connected and the measured
+ *   phase begins ("Threads started!"); onFinished when it starts printing the summary (threads
+ *   done, sysbench still alive). Both get sysbench's pid.
  * @returns {Promise<{ ok: boolean, result?: ReturnType<typeof parseSysbenchOutput>, failure?: string, args: string[] }>}
  */
-export async function runSysbench(test, target, { threads, seconds, psMode, tables, tableSize, onStarted }) {
+export async function runSysbench(
+  test,
+  target,
+  { threads, seconds, psMode, tables, tableSize, onStarted, onFinished },
+) {
   const args = [
     test,
     ...connectionArgs(target),
@@ -89,14 +95,23 @@ export async function runSysbench(test, target, { threads, seconds, psMode, tabl
     'run',
   ];
   // Connecting thousands of threads takes a while on two cores; a hung run must not stall the sweep.
+  let pid = 0;
   let started = false;
+  let finished = false;
   const onStdout = (soFar) => {
     if (!started && soFar.includes('Threads started!')) {
       started = true;
-      onStarted?.();
+      onStarted?.(pid);
+    }
+    if (!finished && soFar.includes('SQL statistics:')) {
+      finished = true;
+      onFinished?.(pid);
     }
   };
-  const r = await run('sysbench', args, { timeoutMs: (seconds + 180) * 1000, onStdout });
+  const onSpawn = (p) => {
+    pid = p;
+  };
+  const r = await run('sysbench', args, { timeoutMs: (seconds + 180) * 1000, onStdout, onSpawn });
   const result = parseSysbenchOutput(r.stdout);
   if (r.code === 0 && result) return { ok: true, result, args };
   const fatal = `${r.stdout}\n${r.stderr}`
