@@ -1,0 +1,395 @@
+import type { Socket } from 'node:net';
+import {
+  CONTINUE_RESPONSE,
+  errorResponse,
+  type HttpParseError,
+  type RequestEvents,
+  type RequestHead,
+  RequestParser,
+} from '@scalestack/http-protocol';
+import { type BodySource, HttpRequest } from './request.js';
+import { HttpResponse, type ResponseSink } from './response.js';
+import { BadPathError } from './route-pattern.js';
+import type { Router } from './router.js';
+import type { ServerSettings } from './settings.js';
+import type { ServerStats } from './stats.js';
+import { HttpError } from './types.js';
+
+/** What every connection of one server shares; built once per listener. */
+export interface ConnectionHost {
+  readonly router: Router;
+  readonly settings: ServerSettings;
+  readonly stats: ServerStats;
+  readonly date: string;
+  readonly draining: boolean;
+  reportError(error: unknown, req: HttpRequest): void;
+  connectionClosed(conn: HttpConnection): void;
+}
+
+/** Where a connection is in its request cycle; each phase has its own timeout. */
+enum Phase {
+  /** Between requests: keep_alive_timeout. */
+  Idle,
+  /** Receiving a request head: headers_timeout (against slowloris). */
+  Head,
+  /** Receiving a request body: request_timeout. */
+  Body,
+  /** The handler has the whole request; no timeout from the server. */
+  Responding,
+  /** A final error response is being flushed: then the socket is destroyed. */
+  Closing,
+}
+
+/**
+ * One HTTP/1.1 connection: feeds socket bytes to the parser, runs one request at a time
+ * (pipelined requests wait in the socket buffer, which keeps responses in order and bounds
+ * memory), and enforces the timeouts. It is the parser's event sink, the request's body source
+ * and the response's sink, so a request costs no closures.
+ */
+export class HttpConnection implements RequestEvents, BodySource, ResponseSink {
+  /** When the current phase times out (ms since epoch); 0 for never. */
+  deadline = 0;
+  private phase = Phase.Head;
+  private readonly parser: RequestParser;
+  private req: HttpRequest | undefined;
+  private res: HttpResponse | undefined;
+  private keepAlive = false;
+  private expectContinue = false;
+  private continueSent = false;
+  private requestDone = false;
+  private trailers: string[] | undefined;
+  private leftover: Buffer | undefined;
+  private executing = false;
+  private bodyPaused = false;
+  private closing = false;
+  private peerEnded = false;
+
+  constructor(
+    private readonly socket: Socket,
+    private readonly host: ConnectionHost,
+  ) {
+    const s = host.settings;
+    this.parser = new RequestParser(this, {
+      maxHeaderBytes: s.maxHeaderBytes,
+      maxHeaderCount: s.maxHeaderCount,
+    });
+    this.deadline = Date.now() + s.headersTimeout;
+    socket.on('data', (chunk: Buffer) => this.onData(chunk));
+    socket.on('end', () => this.onPeerEnd());
+    socket.on('error', () => {});
+    socket.on('close', () => this.onClose());
+  }
+
+  get date(): string {
+    return this.host.date;
+  }
+
+  /** True between requests with nothing buffered: safe to close when draining. */
+  get isIdle(): boolean {
+    return this.phase === Phase.Idle && this.leftover === undefined;
+  }
+
+  // ---- socket side ----
+
+  private onData(chunk: Buffer): void {
+    if (this.closing) return;
+    this.socket.cork();
+    this.feed(chunk);
+    this.socket.uncork();
+  }
+
+  private feed(chunk: Buffer): void {
+    if (this.phase === Phase.Idle) this.enterPhase(Phase.Head);
+    this.executing = true;
+    const used = this.parser.execute(chunk);
+    this.executing = false;
+    if (this.closing) return;
+    if (used < chunk.length) {
+      this.leftover = chunk.subarray(used);
+      this.socket.pause();
+    } else if (this.phase === Phase.Idle) {
+      if (this.parser.inHead) this.enterPhase(Phase.Head);
+      else if (this.peerEnded || this.host.draining) this.closeAfterWrites();
+    }
+  }
+
+  private onPeerEnd(): void {
+    this.peerEnded = true;
+    // The client will send nothing more: close now unless a response is still owed.
+    if (this.req === undefined && this.leftover === undefined) this.closeAfterWrites();
+  }
+
+  /** Stops parsing and closes once everything written so far is flushed. */
+  private closeAfterWrites(): void {
+    this.closing = true;
+    this.parser.pause();
+    this.socket.end();
+    this.enterPhase(Phase.Closing);
+  }
+
+  private onClose(): void {
+    this.closing = true;
+    this.req?.fail(new Error('connection closed before the request body was complete'));
+    this.host.connectionClosed(this);
+  }
+
+  /** Called by the server's sweep with the current time. */
+  checkDeadline(now: number): void {
+    if (this.deadline === 0 || now < this.deadline) return;
+    const stats = this.host.stats;
+    switch (this.phase) {
+      case Phase.Idle:
+        stats.timeouts.keepalive++;
+        this.socket.destroy();
+        return;
+      case Phase.Head:
+        stats.timeouts.headers++;
+        if (this.parser.idle) this.socket.destroy();
+        else this.fail(408, 'request head not received in time');
+        return;
+      case Phase.Body:
+        stats.timeouts.request++;
+        this.fail(408, 'request body not received in time');
+        return;
+      case Phase.Closing:
+      case Phase.Responding:
+        this.socket.destroy();
+        return;
+    }
+  }
+
+  /** Starts closing because the server drains: idle connections go now, busy ones after their response. */
+  drain(): void {
+    if (this.isIdle) this.socket.end();
+  }
+
+  /** Closes at once. */
+  destroy(): void {
+    this.socket.destroy();
+  }
+
+  private enterPhase(phase: Phase): void {
+    this.phase = phase;
+    const s = this.host.settings;
+    const timeout =
+      phase === Phase.Idle
+        ? s.keepAliveTimeout
+        : phase === Phase.Head
+          ? s.headersTimeout
+          : phase === Phase.Body
+            ? s.requestTimeout
+            : phase === Phase.Closing
+              ? s.headersTimeout
+              : 0;
+    this.deadline = timeout > 0 ? Date.now() + timeout : 0;
+  }
+
+  /** Answers with a final error and closes (after the response is flushed). */
+  private fail(status: number, message: string): void {
+    const res = this.res;
+    this.req?.fail(new Error(message));
+    if (res && res.headersSent) {
+      this.socket.destroy();
+      return;
+    }
+    this.host.stats.countResponse(status);
+    this.socket.write(errorResponse({ status, message }));
+    this.closeAfterWrites();
+  }
+
+  // ---- parser events ----
+
+  onHead(head: RequestHead): void {
+    const host = this.host;
+    host.stats.requestsTotal++;
+    this.keepAlive = head.keepAlive;
+    this.expectContinue = head.expectContinue;
+    this.continueSent = false;
+    this.requestDone = false;
+    this.trailers = undefined;
+    const req = new HttpRequest(head, this, host.settings.maxBodyBytes);
+    const res = new HttpResponse(this, head.method === 'HEAD', head.versionMinor);
+    this.req = req;
+    this.res = res;
+    this.enterPhase(head.contentLength === 0 ? Phase.Responding : Phase.Body);
+    this.dispatch(req, res);
+  }
+
+  onBody(chunk: Buffer): void {
+    this.req?.push(chunk);
+  }
+
+  onTrailers(trailers: string[]): void {
+    this.trailers = trailers;
+  }
+
+  onEnd(): void {
+    this.requestDone = true;
+    const res = this.res!;
+    this.req!.end(this.trailers);
+    if (res.finished) this.nextRequest();
+    else {
+      if (this.phase === Phase.Body) this.enterPhase(Phase.Responding);
+      this.parser.pause();
+    }
+  }
+
+  onError(error: HttpParseError): void {
+    this.host.stats.countParseError(error.code);
+    this.fail(error.status, error.message);
+  }
+
+  // ---- routing ----
+
+  private dispatch(req: HttpRequest, res: HttpResponse): void {
+    let match: ReturnType<Router['lookup']>;
+    try {
+      if (req.target === '*') {
+        res.status(204).setHeader('Allow', 'GET, HEAD, OPTIONS, POST, PUT, DELETE, PATCH').send();
+        return;
+      }
+      match = this.host.router.lookup(req.method, req.path);
+    } catch (error) {
+      this.handlerFailed(error, req, res);
+      return;
+    }
+    if (match.kind === 'found') {
+      req.params = match.params;
+      try {
+        const result = match.handler(req, res);
+        if (result !== undefined && typeof (result as Promise<void>).then === 'function') {
+          (result as Promise<void>).then(undefined, (error: unknown) => this.handlerFailed(error, req, res));
+        }
+      } catch (error) {
+        this.handlerFailed(error, req, res);
+      }
+      return;
+    }
+    if (match.kind === 'not-found') {
+      res.status(404).send(`no route for ${req.path}\n`, 'text/plain; charset=utf-8');
+      return;
+    }
+    const allow = match.allow.join(', ');
+    if (req.method === 'OPTIONS') {
+      res.status(204).setHeader('Allow', allow).send();
+      return;
+    }
+    res
+      .status(405)
+      .setHeader('Allow', allow)
+      .send(`method ${req.method} not allowed for ${req.path}\n`, 'text/plain; charset=utf-8');
+  }
+
+  private handlerFailed(error: unknown, req: HttpRequest, res: HttpResponse): void {
+    if (this.closing || res !== this.res) return;
+    if (error instanceof BadPathError) {
+      res.status(400).send(`${error.message}\n`, 'text/plain; charset=utf-8');
+      return;
+    }
+    if (!(error instanceof HttpError)) {
+      this.host.stats.handlerErrors++;
+      this.host.reportError(error, req);
+    }
+    if (res.headersSent) {
+      if (!res.finished) this.socket.destroy();
+      return;
+    }
+    const status = error instanceof HttpError ? error.status : 500;
+    const message = error instanceof HttpError ? error.message : 'internal server error';
+    // The body may be unread: do not try to find the next request in it.
+    if (!req.complete) this.keepAlive = false;
+    res.status(status).send(`${message}\n`, 'text/plain; charset=utf-8');
+  }
+
+  // ---- response sink ----
+
+  keepAliveAfter(): boolean {
+    if (this.closing || !this.keepAlive || this.host.draining) return false;
+    // A client waiting on 100-continue may or may not send the body now: only closing is safe.
+    if (this.expectContinue && !this.continueSent && !this.requestDone) return false;
+    return true;
+  }
+
+  write(data: string | Buffer, encoding?: BufferEncoding): boolean {
+    if (this.socket.destroyed) return false;
+    return encoding ? this.socket.write(data, encoding) : this.socket.write(data);
+  }
+
+  cork(): void {
+    this.socket.cork();
+  }
+
+  uncork(): void {
+    this.socket.uncork();
+  }
+
+  drained(): Promise<void> {
+    if (!this.socket.writableNeedDrain || this.socket.destroyed) return Promise.resolve();
+    return new Promise((resolve) => {
+      const done = () => {
+        this.socket.off('drain', done);
+        this.socket.off('close', done);
+        resolve();
+      };
+      this.socket.once('drain', done);
+      this.socket.once('close', done);
+    });
+  }
+
+  responseFinished(closeAfter: boolean): void {
+    const res = this.res;
+    if (res) this.host.stats.countResponse(res.statusCode);
+    if (closeAfter) {
+      this.req?.fail(new Error('response finished; connection closing'));
+      this.closeAfterWrites();
+      return;
+    }
+    if (this.requestDone) {
+      if (!this.executing) this.nextRequest();
+      // Otherwise onEnd (still on the stack) sees the finished response and moves on.
+    } else {
+      this.req!.discarding = true;
+    }
+  }
+
+  /** The current exchange is over: go back to idle and parse whatever was left over. */
+  private nextRequest(): void {
+    this.req = undefined;
+    this.res = undefined;
+    this.enterPhase(Phase.Idle);
+    if ((this.peerEnded || this.host.draining) && this.leftover === undefined && !this.executing) {
+      this.closeAfterWrites();
+      return;
+    }
+    if (this.executing) return;
+    this.parser.resume();
+    const rest = this.leftover;
+    this.leftover = undefined;
+    if (!this.bodyPaused) this.socket.resume();
+    if (rest !== undefined) {
+      this.socket.cork();
+      this.feed(rest);
+      this.socket.uncork();
+    }
+  }
+
+  // ---- body source ----
+
+  bodyWanted(): void {
+    if (this.expectContinue && !this.continueSent && this.res && !this.res.headersSent) {
+      this.continueSent = true;
+      this.socket.write(CONTINUE_RESPONSE);
+    }
+  }
+
+  pauseBody(): void {
+    this.bodyPaused = true;
+    this.socket.pause();
+  }
+
+  resumeBody(): void {
+    if (!this.bodyPaused) return;
+    this.bodyPaused = false;
+    if (this.leftover === undefined) this.socket.resume();
+  }
+}

@@ -1,0 +1,179 @@
+import { CHUNK_END, chunkHeader, LAST_CHUNK, serializeResponseHead } from '@scalestack/http-protocol';
+
+/** What a response needs from its connection. */
+export interface ResponseSink {
+  /** The current `Date` header value (refreshed once a second by the server). */
+  readonly date: string;
+  /** Whether the connection may stay open after this response (false when draining too). */
+  keepAliveAfter(): boolean;
+  write(data: string | Buffer, encoding?: BufferEncoding): boolean;
+  cork(): void;
+  uncork(): void;
+  /** Resolves when the socket's write buffer drained. */
+  drained(): Promise<void>;
+  /** The response has been completely written. */
+  responseFinished(closeAfter: boolean): void;
+}
+
+enum Framing {
+  None,
+  Length,
+  Chunked,
+  Close,
+}
+
+/**
+ * The response to one request. Either {@link send} a whole body (sets Content-Length) or stream
+ * with {@link write} and {@link end} (chunked for HTTP/1.1, close-delimited for HTTP/1.0 unless
+ * a Content-Length was set). For HEAD requests the body is counted but not sent.
+ */
+export class HttpResponse {
+  statusCode = 200;
+  private readonly fields: string[] = [];
+  private sent = false;
+  private done = false;
+  private framing = Framing.None;
+  private closeAfter = false;
+
+  constructor(
+    private readonly sink: ResponseSink,
+    private readonly isHead: boolean,
+    private readonly versionMinor: 0 | 1,
+  ) {}
+
+  /** True once the status line and headers were written. */
+  get headersSent(): boolean {
+    return this.sent;
+  }
+
+  /** True once the response was completely written. */
+  get finished(): boolean {
+    return this.done;
+  }
+
+  status(code: number): this {
+    this.statusCode = code;
+    return this;
+  }
+
+  /** Sets a header field, replacing any earlier value of the same name. */
+  setHeader(name: string, value: string | number): this {
+    if (this.sent) throw new Error('headers already sent');
+    const lower = name.toLowerCase();
+    for (let i = 0; i < this.fields.length; i += 2) {
+      if (this.fields[i].toLowerCase() === lower) {
+        this.fields[i + 1] = String(value);
+        return this;
+      }
+    }
+    this.fields.push(name, String(value));
+    return this;
+  }
+
+  /** Adds a header field even if one of the same name exists (e.g. Set-Cookie). */
+  appendHeader(name: string, value: string | number): this {
+    if (this.sent) throw new Error('headers already sent');
+    this.fields.push(name, String(value));
+    return this;
+  }
+
+  getHeader(name: string): string | undefined {
+    const lower = name.toLowerCase();
+    for (let i = 0; i < this.fields.length; i += 2)
+      if (this.fields[i].toLowerCase() === lower) return this.fields[i + 1];
+    return undefined;
+  }
+
+  /** Sends a complete response with `body` and ends it. */
+  send(body: string | Buffer = '', contentType?: string): void {
+    if (this.done) throw new Error('response already finished');
+    if (contentType !== undefined) this.setHeader('Content-Type', contentType);
+    const noBody = this.statusCode === 204 || this.statusCode === 304 || this.statusCode < 200;
+    const length = typeof body === 'string' ? Buffer.byteLength(body) : body.length;
+    if (!noBody) this.setHeader('Content-Length', length);
+    this.sink.cork();
+    try {
+      this.writeHead();
+      this.framing = Framing.Length;
+      if (!noBody && !this.isHead && length > 0) this.sink.write(body);
+    } finally {
+      this.sink.uncork();
+    }
+    this.finish();
+  }
+
+  /** Sends `value` as JSON. */
+  json(value: unknown): void {
+    this.send(JSON.stringify(value), 'application/json');
+  }
+
+  /**
+   * Writes part of a streamed body. Returns false when the socket's buffer is full: wait for
+   * {@link drained} before writing more.
+   */
+  write(chunk: string | Buffer): boolean {
+    if (this.done) throw new Error('response already finished');
+    if (!this.sent) this.startStream();
+    const data = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
+    if (data.length === 0 || this.isHead) return true;
+    if (this.framing === Framing.Chunked) {
+      this.sink.cork();
+      this.sink.write(chunkHeader(data.length), 'latin1');
+      this.sink.write(data);
+      const ok = this.sink.write(CHUNK_END, 'latin1');
+      this.sink.uncork();
+      return ok;
+    }
+    return this.sink.write(data);
+  }
+
+  /** Resolves when the connection can take more data. */
+  drained(): Promise<void> {
+    return this.sink.drained();
+  }
+
+  /** Ends the response, optionally with a last piece of body. */
+  end(chunk?: string | Buffer): void {
+    if (this.done) return;
+    if (!this.sent && this.framing === Framing.None) {
+      this.send(chunk ?? '');
+      return;
+    }
+    if (chunk !== undefined) this.write(chunk);
+    if (this.framing === Framing.Chunked && !this.isHead) this.sink.write(LAST_CHUNK);
+    this.finish();
+  }
+
+  private startStream(): void {
+    if (this.statusCode === 204 || this.statusCode === 304) {
+      this.writeHead();
+      this.framing = Framing.Length;
+      return;
+    }
+    const length = this.getHeader('content-length');
+    if (length !== undefined) this.framing = Framing.Length;
+    else if (this.versionMinor === 1) {
+      this.framing = Framing.Chunked;
+      this.setHeader('Transfer-Encoding', 'chunked');
+    } else {
+      this.framing = Framing.Close;
+      this.closeAfter = true;
+    }
+    this.writeHead();
+  }
+
+  private writeHead(): void {
+    if (!this.closeAfter && !this.sink.keepAliveAfter()) this.closeAfter = true;
+    const fields = this.fields.concat('Date', this.sink.date);
+    if (this.closeAfter) fields.push('Connection', 'close');
+    else if (this.versionMinor === 0) fields.push('Connection', 'keep-alive');
+    const head = serializeResponseHead(this.statusCode, fields);
+    this.sent = true;
+    this.sink.write(head, 'latin1');
+  }
+
+  private finish(): void {
+    this.done = true;
+    this.sink.responseFinished(this.closeAfter);
+  }
+}
