@@ -20,5 +20,6 @@ export { createLogger, type LoggerSetup } from './logging.js';
 export { PROMETHEUS_CONTENT_TYPE, renderPrometheus } from './metrics/prometheus.js';
 export { KernelMetrics } from './metrics/registry.js';
 export * from './options/index.js';
+export { discoverModules, type InstalledModule } from './resolve/discover.js';
 export { type ModuleReference, resolveGraph } from './resolve/graph.js';
 export { isModuleDefinition, ModuleResolveError, resolveModule } from './resolve/resolve-module.js';

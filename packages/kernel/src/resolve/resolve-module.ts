@@ -7,6 +7,14 @@ import type { ModuleDefinition } from '../contract.js';
 /** Thrown when a module cannot be found or loaded; the message is ready for an operator. */
 export class ModuleResolveError extends Error {
   override name = 'ModuleResolveError';
+
+  constructor(
+    message: string,
+    /** Why: nothing of that name, something without a module, or a module that failed to import. */
+    readonly reason: 'not-found' | 'no-module' | 'load-failed' | 'invalid' = 'invalid',
+  ) {
+    super(message);
+  }
 }
 
 export interface ResolveOptions {
@@ -52,17 +60,21 @@ async function importFrom(specifier: string, what: string): Promise<Record<strin
   try {
     return (await import(specifier)) as Record<string, unknown>;
   } catch (err) {
-    throw new ModuleResolveError(`${what}: failed to load (${(err as Error).message.split('\n')[0]})`);
+    throw new ModuleResolveError(
+      `${what}: failed to load (${(err as Error).message.split('\n')[0]})`,
+      'load-failed',
+    );
   }
 }
 
 async function resolveByPath(ref: string, cwd: string): Promise<ModuleDefinition> {
   const file = resolvePath(cwd, ref);
-  if (!existsSync(file)) throw new ModuleResolveError(`module "${ref}": no such file ${file}`);
+  if (!existsSync(file)) throw new ModuleResolveError(`module "${ref}": no such file ${file}`, 'not-found');
   const def = moduleOf(await importFrom(pathToFileURL(file).href, `module "${ref}"`));
   if (!def) {
     throw new ModuleResolveError(
       `module "${ref}": ${file} exports no module (expected a default export or a named export "module" with name and description)`,
+      'no-module',
     );
   }
   return def;
@@ -85,7 +97,10 @@ async function resolveByName(name: string, cwd: string): Promise<ModuleDefinitio
     const def = moduleOf(await importFrom(target, `module "${name}" (package ${specifier})`));
     if (!def) {
       if (specifier.endsWith('/module')) {
-        throw new ModuleResolveError(`module "${name}": ${specifier} exports no module definition`);
+        throw new ModuleResolveError(
+          `module "${name}": ${specifier} exports no module definition`,
+          'no-module',
+        );
       }
       withoutModule.push(specifier);
       continue;
@@ -100,6 +115,7 @@ async function resolveByName(name: string, cwd: string): Promise<ModuleDefinitio
   if (withoutModule.length > 0) {
     throw new ModuleResolveError(
       `module "${name}": package ${withoutModule.join(', ')} exports no module (expected a default export or a named export "module")`,
+      'no-module',
     );
   }
   return undefined;
@@ -127,7 +143,8 @@ export async function resolveModule(
   if (opts.requiredBy) {
     throw new ModuleResolveError(
       `module "${ref}", required by "${opts.requiredBy}", was not found (${looked})`,
+      'not-found',
     );
   }
-  throw new ModuleResolveError(`module "${ref}" was not found (${looked})`);
+  throw new ModuleResolveError(`module "${ref}" was not found (${looked})`, 'not-found');
 }

@@ -1,0 +1,55 @@
+import type { Kernel } from '@scalestack/kernel';
+import type { CliIO } from './io.js';
+
+const SIGNAL_NUMBER = { SIGHUP: 1, SIGINT: 2, SIGTERM: 15 } as const;
+
+/**
+ * SIGINT/SIGTERM: drain and stop the kernel, then exit 0; a second one exits at once with
+ * 128 + the signal number. SIGHUP: re-read the config file and reload (a bad one is logged and the
+ * old configuration kept). Returns a function that removes the handlers.
+ */
+export function handleSignals(kernel: Kernel, io: CliIO, configFile: string | undefined): () => void {
+  let stopping = false;
+  const onStop = (signal: 'SIGINT' | 'SIGTERM') => {
+    if (stopping) {
+      kernel.log.warn({ signal }, `${signal} again; exiting without waiting`);
+      io.exit(128 + SIGNAL_NUMBER[signal]);
+      return;
+    }
+    stopping = true;
+    kernel.log.info({ signal }, `${signal} received; draining and stopping`);
+    kernel.shutdown().then(
+      () => io.exit(0),
+      (err: unknown) => {
+        kernel.log.error({ err }, 'shutdown failed');
+        io.exit(1);
+      },
+    );
+  };
+  const onHangup = () => {
+    if (stopping) return;
+    if (!configFile) {
+      kernel.log.warn('SIGHUP received but no --config file was given; nothing to reload');
+      return;
+    }
+    kernel.log.info({ configFile }, 'SIGHUP received; reloading the configuration');
+    kernel.reload({ configFile }).then(
+      (report) => kernel.log.info(report, 'configuration reloaded'),
+      (err: unknown) =>
+        kernel.log.error(
+          { errors: (err as { errors?: unknown }).errors },
+          `reload rejected, keeping the old configuration: ${(err as Error).message}`,
+        ),
+    );
+  };
+  const onInt = () => onStop('SIGINT');
+  const onTerm = () => onStop('SIGTERM');
+  process.on('SIGINT', onInt);
+  process.on('SIGTERM', onTerm);
+  process.on('SIGHUP', onHangup);
+  return () => {
+    process.off('SIGINT', onInt);
+    process.off('SIGTERM', onTerm);
+    process.off('SIGHUP', onHangup);
+  };
+}
