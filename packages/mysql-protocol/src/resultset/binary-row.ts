@@ -24,6 +24,12 @@ export function binaryRowBitmapSize(columns: number): number {
   return (columns + 7 + ROW_BITMAP_OFFSET) >>> 3;
 }
 
+/** The low 32 bits of an integer value (two's complement for negatives). */
+function int32Of(value: Exclude<SqlValue, null | undefined>): number {
+  if (typeof value === 'number' && Number.isInteger(value)) return value | 0;
+  return Number(BigInt.asIntN(32, toBigInt(value)));
+}
+
 /**
  * Appends the binary-protocol encoding of one non-NULL value of column type `type` to `w`
  * (shared by binary rows and COM_STMT_EXECUTE parameters). `scratch` (13+ bytes) is working
@@ -38,18 +44,24 @@ export function writeBinaryValue(
 ): void {
   switch (type) {
     case ColumnType.TINY:
-      w.u8(Number(toBigInt(value) & 0xffn));
+      w.u8(int32Of(value) & 0xff);
       return;
     case ColumnType.SHORT:
     case ColumnType.YEAR:
-      w.u16(Number(toBigInt(value) & 0xffffn));
+      w.u16(int32Of(value) & 0xffff);
       return;
     case ColumnType.LONG:
     case ColumnType.INT24:
-      w.u32(Number(toBigInt(value) & 0xffff_ffffn));
+      w.u32(int32Of(value));
       return;
     case ColumnType.LONGLONG:
-      w.u64(BigInt.asUintN(64, toBigInt(value)));
+      if (typeof value === 'number' && Number.isSafeInteger(value)) {
+        // Two 32-bit halves: no bigint for the common case. Works for negatives too.
+        const hi = Math.floor(value / 0x1_0000_0000);
+        w.u32(value - hi * 0x1_0000_0000).u32(hi >>> 0);
+      } else {
+        w.u64(BigInt.asUintN(64, toBigInt(value)));
+      }
       return;
     case ColumnType.FLOAT:
       scratch.writeFloatLE(toNumber(value), 0);

@@ -2,12 +2,10 @@ import { ProtocolError } from '../errors.js';
 import { ColumnFlag } from '../types/column-flags.js';
 import { ColumnType } from '../types/column-type.js';
 import {
-  formatDate,
-  formatDateTime,
+  formatBinaryDateTime,
   formatTime,
   isDateTimeLength,
   isTimeLength,
-  readBinaryDateTime,
   readBinaryTime,
 } from '../types/temporal.js';
 import type { ColumnDefinition } from './column-definition.js';
@@ -121,10 +119,10 @@ export function decodeBinaryValue(
       return buf.readDoubleLE(p);
     case ColumnType.DATE:
     case ColumnType.NEWDATE:
-      return formatDate(readBinaryDateTime(buf, p));
+      return formatBinaryDateTime(buf, p, false, 0);
     case ColumnType.DATETIME:
     case ColumnType.TIMESTAMP:
-      return formatDateTime(readBinaryDateTime(buf, p), column.decimals);
+      return formatBinaryDateTime(buf, p, true, column.decimals);
     case ColumnType.TIME:
       return formatTime(readBinaryTime(buf, p), column.decimals);
     default:

@@ -33,6 +33,8 @@ export interface MysqlTime {
 export const NOT_FIXED_DECIMALS = 0x1f;
 
 function pad(n: number, width: number): string {
+  // Two-digit fields dominate: skip padStart's generic path for them.
+  if (width === 2 && n >= 0 && n < 100) return n < 10 ? `0${n}` : String(n);
   return String(n).padStart(width, '0');
 }
 
@@ -194,4 +196,25 @@ export function isDateTimeLength(length: number): boolean {
 /** True when `length` is a legal binary TIME length byte. */
 export function isTimeLength(length: number): boolean {
   return length === 0 || length === 8 || length === 12;
+}
+
+/**
+ * Formats the binary date/datetime at `offset` straight from the buffer (no intermediate
+ * object): the hot path of binary row decoding. `withTime` = DATETIME/TIMESTAMP, else DATE.
+ */
+export function formatBinaryDateTime(
+  buf: Buffer,
+  offset: number,
+  withTime: boolean,
+  decimals: number,
+): string {
+  const length = buf[offset]!;
+  const year = length >= 4 ? buf[offset + 1]! | (buf[offset + 2]! << 8) : 0;
+  const date = `${pad(year, 4)}-${pad(length >= 4 ? buf[offset + 3]! : 0, 2)}-${pad(length >= 4 ? buf[offset + 4]! : 0, 2)}`;
+  if (!withTime) return date;
+  const time =
+    length >= 7
+      ? `${pad(buf[offset + 5]!, 2)}:${pad(buf[offset + 6]!, 2)}:${pad(buf[offset + 7]!, 2)}`
+      : '00:00:00';
+  return `${date} ${time}${fraction(length >= 11 ? buf.readUInt32LE(offset + 8) : 0, decimals)}`;
 }
