@@ -5,7 +5,13 @@ export { parseDurationMs } from './duration.js';
 export type { Lease } from './lease.js';
 export { type MetricFamily, toMetricFamilies } from './metric-families.js';
 export type { SchedulerMetrics, TenantMetrics } from './metrics.js';
-export { QosRefusedError, REFUSAL_REASONS, type RefusalReason, refusalMessage } from './refusal.js';
+export {
+  QosRefusedError,
+  REJECTION_REASONS,
+  type RefusalReason,
+  type RejectionReason,
+  refusalMessage,
+} from './refusal.js';
 export { QosScheduler, type SchedulerOptions } from './scheduler.js';
 export type { TenantSession } from './session.js';
 export {

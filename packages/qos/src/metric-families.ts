@@ -1,5 +1,5 @@
 import type { SchedulerMetrics } from './metrics.js';
-import { REFUSAL_REASONS } from './refusal.js';
+import { REJECTION_REASONS } from './refusal.js';
 
 /**
  * The kernel's metric shape (packages/kernel/src/contract.ts), repeated here so this package
@@ -23,9 +23,8 @@ export function toMetricFamilies(metrics: SchedulerMetrics, prefix = 'scalestack
   const rejected: Sample[] = [];
   const waits: Sample[] = [];
   for (const [tenant, m] of tenants) {
-    for (const reason of REFUSAL_REASONS) {
-      if (reason !== 'cancelled') rejected.push({ labels: { tenant, reason }, value: m.rejected[reason] });
-    }
+    for (const reason of REJECTION_REASONS)
+      rejected.push({ labels: { tenant, reason }, value: m.rejected[reason] });
     let cumulative = 0;
     m.wait.bounds.forEach((bound, i) => {
       cumulative += m.wait.counts[i]!;

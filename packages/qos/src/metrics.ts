@@ -1,4 +1,4 @@
-import type { RefusalReason } from './refusal.js';
+import type { RejectionReason } from './refusal.js';
 import type { TenantState } from './tenant-state.js';
 import type { WaitHistogramSnapshot } from './wait-histogram.js';
 
@@ -13,8 +13,8 @@ export interface TenantMetrics {
   connections: number;
   /** Slots granted (immediately or after waiting). */
   admitted: number;
-  /** Requests refused, by reason (`cancelled` lives in `cancelled`). */
-  rejected: Record<RefusalReason, number>;
+  /** Requests refused by the scheduler, by reason. */
+  rejected: Record<RejectionReason, number>;
   /** Requests that left the queue by `ticket.cancel()` or an aborted signal. */
   cancelled: number;
   /** Slot-milliseconds held by released leases. */

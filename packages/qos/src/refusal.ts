@@ -20,15 +20,17 @@ export type RefusalReason =
   /** The scheduler was closed. */
   | 'closed';
 
-/** Every refusal reason, in a stable order (metrics use it). */
-export const REFUSAL_REASONS: readonly RefusalReason[] = [
+/** Refusals decided by the scheduler (a cancellation is the caller's decision, counted apart). */
+export type RejectionReason = Exclude<RefusalReason, 'cancelled'>;
+
+/** Every rejection reason, in a stable order (metrics use it). */
+export const REJECTION_REASONS: readonly RejectionReason[] = [
   'queue_full',
   'rate_limited',
   'queue_timeout',
   'connection_limit',
   'no_capacity',
   'shedding',
-  'cancelled',
   'closed',
 ];
 

@@ -5,7 +5,7 @@ import { IndexedHeap } from './indexed-heap.js';
 import { Lease, type LeaseOwner } from './lease.js';
 import { type MetricFamily, toMetricFamilies } from './metric-families.js';
 import { type SchedulerMetrics, type TenantMetrics, tenantMetrics } from './metrics.js';
-import { QosRefusedError, type RefusalReason } from './refusal.js';
+import { QosRefusedError, type RefusalReason, type RejectionReason } from './refusal.js';
 import { type SessionOwner, TenantSession } from './session.js';
 import { parseTenantConfig, type TenantConfig, type TenantSettings } from './tenant-config.js';
 import { TenantState } from './tenant-state.js';
@@ -356,7 +356,7 @@ export class QosScheduler implements LeaseOwner, WaiterOwner, SessionOwner {
     return state === undefined || state.retired ? this.#default : state;
   }
 
-  #refuse(state: TenantState, reason: RefusalReason, callback: AcquireCallback): null {
+  #refuse(state: TenantState, reason: RejectionReason, callback: AcquireCallback): null {
     state.rejected[reason]++;
     callback(null, reason);
     return null;

@@ -1,5 +1,5 @@
 import type { HeapItem } from './indexed-heap.js';
-import { REFUSAL_REASONS, type RefusalReason } from './refusal.js';
+import { REJECTION_REASONS, type RejectionReason } from './refusal.js';
 import { slotCap, type TenantSettings } from './tenant-config.js';
 import { TokenBucket } from './token-bucket.js';
 import { WaitHistogram } from './wait-histogram.js';
@@ -36,14 +36,14 @@ export class TenantState implements HeapItem {
 
   admitted = 0;
   cancelled = 0;
-  readonly rejected: Record<RefusalReason, number>;
+  readonly rejected: Record<RejectionReason, number>;
   /** Total slot-milliseconds held by released leases. */
   slotTime = 0;
   readonly wait = new WaitHistogram();
 
   constructor(readonly name: string) {
-    const rejected = {} as Record<RefusalReason, number>;
-    for (const reason of REFUSAL_REASONS) rejected[reason] = 0;
+    const rejected = {} as Record<RejectionReason, number>;
+    for (const reason of REJECTION_REASONS) rejected[reason] = 0;
     this.rejected = rejected;
   }
 
