@@ -28,9 +28,13 @@ export async function startNutcracker(servers: readonly { port: number }[]): Pro
   ].join('\n');
   const file = join(dir, 'nutcracker.yml');
   writeFileSync(file, conf);
-  const child: ChildProcess = spawn(binary, ['-c', file, '-s', String(await freePort()), '-o', join(dir, 'log')], {
-    stdio: 'ignore',
-  });
+  const child: ChildProcess = spawn(
+    binary,
+    ['-c', file, '-s', String(await freePort()), '-o', join(dir, 'log')],
+    {
+      stdio: 'ignore',
+    },
+  );
   const killOnExit = () => child.kill('SIGKILL');
   process.once('exit', killOnExit);
   await waitFor(async () => (await tcpExchange(port, 'get x\r\n', (r) => r.endsWith('END\r\n'))).length > 0, {

@@ -39,7 +39,11 @@ export class TextClient {
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
         this.waiter = undefined;
-        reject(new Error(`no complete reply within ${timeoutMs}ms; got ${JSON.stringify(this.buffer.slice(0, 300))}`));
+        reject(
+          new Error(
+            `no complete reply within ${timeoutMs}ms; got ${JSON.stringify(this.buffer.slice(0, 300))}`,
+          ),
+        );
       }, timeoutMs);
       const check = () => {
         const n = complete(this.buffer);
@@ -82,9 +86,9 @@ export class TextClient {
     });
   }
 
-  /** Sends a command and reads a one-line reply. */
+  /** Sends a command (CRLF added when missing) and reads a one-line reply. */
   async call(command: string): Promise<string> {
-    this.write(command);
+    this.write(command.endsWith('\n') ? command : `${command}\r\n`);
     return (await this.lines(1)).trimEnd();
   }
 

@@ -1,0 +1,140 @@
+import { connect, type Socket } from 'node:net';
+import { type Response, ResponseDecoder } from '@scalestack/memcached-protocol';
+import type { Waiter } from './waiters.js';
+
+/** Timeouts and limits of one backend connection. */
+export interface BackendConnectionOptions {
+  /** Milliseconds to establish the connection. */
+  connectTimeout: number;
+  /** Milliseconds a request may wait for its reply before the connection is declared failed. */
+  timeout: number;
+  /** Largest value accepted from the server, in bytes. */
+  maxValueSize: number;
+}
+
+/**
+ * One pipelined connection to a memcached server. Requests are written as they come; replies
+ * arrive in the same order and go to the oldest waiter. Any failure (connect error, timeout, a
+ * reply that does not parse, the server closing) fails every waiting request and the connection.
+ */
+export class BackendConnection {
+  private readonly socket: Socket;
+  private readonly decoder: ResponseDecoder;
+  private readonly waiters: (Waiter | undefined)[] = [];
+  private first = 0;
+  private lastProgress = Date.now();
+  private readonly watchdog: NodeJS.Timeout;
+  private failed = false;
+
+  constructor(
+    host: string,
+    port: number,
+    private readonly options: BackendConnectionOptions,
+    /** Called once when the connection fails (not on {@link close}). */
+    private readonly onFailure: (reason: string) => void,
+    /** Called when a reply arrives: the server is healthy. */
+    private readonly onSuccess: () => void,
+  ) {
+    this.decoder = new ResponseDecoder((r) => this.onResponse(r), { maxValueSize: options.maxValueSize });
+    this.socket = connect({ host, port, noDelay: true });
+    this.socket.setTimeout(options.connectTimeout, () =>
+      this.fail(`connect timeout after ${options.connectTimeout}ms`),
+    );
+    this.socket.once('connect', () => this.socket.setTimeout(0));
+    this.socket.on('data', (chunk: Buffer) => this.decoder.push(chunk));
+    this.socket.on('error', (err) => this.fail(err.message));
+    this.socket.on('close', () => this.fail('connection closed by server'));
+    // One coarse timer per connection rather than one per request.
+    const tick = Math.max(10, Math.floor(options.timeout / 4));
+    this.watchdog = setInterval(() => this.checkTimeout(), tick).unref();
+  }
+
+  /** False once the connection failed or was closed; the owner then makes a new one. */
+  get usable(): boolean {
+    return !this.failed;
+  }
+
+  /** Requests written and not yet answered. */
+  get inFlight(): number {
+    return this.waiters.length - this.first;
+  }
+
+  /** Writes a request; `waiter` is undefined for noreply requests (nothing will come back). */
+  send(parts: Buffer | Buffer[], waiter: Waiter | undefined): void {
+    if (this.failed) {
+      waiter?.fail('backend connection lost');
+      return;
+    }
+    if (waiter !== undefined) {
+      if (this.inFlight === 0) this.lastProgress = Date.now();
+      this.waiters.push(waiter);
+    }
+    if (Buffer.isBuffer(parts)) this.socket.write(parts);
+    else for (let i = 0; i < parts.length; i++) this.socket.write(parts[i]!);
+  }
+
+  /** Brackets a burst of {@link send}s so they leave in one write. */
+  cork(): void {
+    this.socket.cork();
+  }
+
+  uncork(): void {
+    this.socket.uncork();
+  }
+
+  /** Closes the connection; waiting requests fail with `reason`. */
+  close(reason = 'proxy shutting down'): void {
+    this.failed = true;
+    clearInterval(this.watchdog);
+    this.socket.destroy();
+    this.failWaiters(reason);
+  }
+
+  private onResponse(response: Response): void {
+    if (response.kind === 'invalid') {
+      this.fail(`unparseable reply from server: ${response.reason}`);
+      return;
+    }
+    const waiter = this.waiters[this.first];
+    if (waiter === undefined) {
+      this.fail('reply from server without a request');
+      return;
+    }
+    waiter.item(response);
+    const finished = waiter.expect === 'line' || response.kind === 'end' || response.kind === 'error';
+    if (!finished) return;
+    this.waiters[this.first++] = undefined;
+    if (this.first === this.waiters.length) {
+      this.waiters.length = 0;
+      this.first = 0;
+    } else if (this.first > 1024 && this.first * 2 > this.waiters.length) {
+      this.waiters.splice(0, this.first);
+      this.first = 0;
+    }
+    this.lastProgress = Date.now();
+    this.onSuccess();
+    waiter.end();
+  }
+
+  private checkTimeout(): void {
+    if (this.inFlight > 0 && Date.now() - this.lastProgress > this.options.timeout) {
+      this.fail(`no reply within ${this.options.timeout}ms`);
+    }
+  }
+
+  private fail(reason: string): void {
+    if (this.failed) return;
+    this.failed = true;
+    clearInterval(this.watchdog);
+    this.socket.destroy();
+    this.failWaiters(reason);
+    this.onFailure(reason);
+  }
+
+  private failWaiters(reason: string): void {
+    const waiters = this.waiters.slice(this.first);
+    this.waiters.length = 0;
+    this.first = 0;
+    for (const waiter of waiters) waiter?.fail(reason);
+  }
+}

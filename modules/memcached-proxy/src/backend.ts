@@ -1,0 +1,18 @@
+import type { Request } from '@scalestack/memcached-protocol';
+import type { Reply } from './reply-queue.js';
+
+/** The requests a backend serves; the session answers the rest (version, stats, mn, quit). */
+export type BackendRequest = Exclude<Request, { kind: 'error' | 'quit' | 'version' | 'stats' }>;
+
+/**
+ * Where a proxy sends its clients' requests: memcached servers behind a ketama ring, or Redis.
+ * `reply` is undefined for noreply requests.
+ */
+export interface Backend {
+  handle(request: BackendRequest, reply: Reply | undefined): void;
+  /** Called after a burst of {@link handle} calls from one client read, so writes can be batched. */
+  flush(): void;
+  /** Numbers for `stats`: name → value. */
+  stats(): Record<string, string | number>;
+  close(): Promise<void>;
+}

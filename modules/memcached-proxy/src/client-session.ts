@@ -1,0 +1,133 @@
+import type { Socket } from 'node:net';
+import {
+  END,
+  encodeErrorLine,
+  encodeMetaLine,
+  encodeStat,
+  encodeVersion,
+  type Limits,
+  type Request,
+  RequestDecoder,
+} from '@scalestack/memcached-protocol';
+import type { Backend } from './backend.js';
+import { type Reply, ReplyQueue } from './reply-queue.js';
+
+/** What a session needs from the proxy that owns it. */
+export interface SessionContext {
+  readonly backend: Backend;
+  readonly limits: Limits;
+  /** Replies a client may have outstanding before the proxy stops reading from it. */
+  readonly maxPending: number;
+  readonly version: string;
+  /** Proxy-level numbers for `stats`. */
+  stats(): Record<string, string | number>;
+}
+
+const MN = encodeMetaLine('MN');
+const HD = 0x48_44; // "HD"
+const EN = 0x45_4e; // "EN"
+
+/**
+ * One client connection: decodes its requests, hands them to the backend and writes the replies
+ * back in request order. Reading pauses while too many replies are outstanding or the client is
+ * not reading its replies, so one client cannot make the proxy buffer without bound.
+ */
+export class ClientSession {
+  private readonly decoder: RequestDecoder;
+  private readonly replies: ReplyQueue;
+  private quitting = false;
+  private paused = false;
+
+  constructor(
+    private readonly socket: Socket,
+    private readonly ctx: SessionContext,
+  ) {
+    this.decoder = new RequestDecoder((r) => this.onRequest(r), ctx.limits);
+    this.replies = new ReplyQueue(
+      (buf) => socket.write(buf),
+      (start) => (start ? socket.cork() : socket.uncork()),
+      () => this.onDrained(),
+    );
+    socket.setNoDelay(true);
+    socket.on('data', (chunk: Buffer) => {
+      this.decoder.push(chunk);
+      ctx.backend.flush();
+      this.throttle();
+    });
+    socket.on('drain', () => this.throttle());
+    socket.on('error', () => socket.destroy());
+  }
+
+  private onRequest(request: Request): void {
+    if (this.quitting) return;
+    switch (request.kind) {
+      case 'error':
+        this.replies.add().done(encodeErrorLine(request.line));
+        return;
+      case 'quit':
+        this.quitting = true;
+        this.socket.pause();
+        if (this.replies.pending === 0) this.socket.end();
+        return;
+      case 'version':
+        this.replies.add().done(encodeVersion(this.ctx.version));
+        return;
+      case 'stats':
+        this.replies.add().done(this.statsReply(request.args));
+        return;
+      case 'meta':
+        if (request.command === 'mn') {
+          this.replies.add().done(MN);
+          return;
+        }
+        this.ctx.backend.handle(
+          request,
+          request.quiet ? this.quietReply(request.command === 'mg' ? EN : HD) : this.replies.add(),
+        );
+        return;
+      default: {
+        const noreply = 'noreply' in request && request.noreply;
+        this.ctx.backend.handle(request, noreply ? undefined : this.replies.add());
+      }
+    }
+  }
+
+  /** A reply slot that drops the uninteresting answer of a quiet meta command (EN for mg, else HD). */
+  private quietReply(boringCode: number): Reply {
+    const reply = this.replies.add();
+    const done = reply.done.bind(reply);
+    reply.done = (parts) => {
+      const first = Buffer.isBuffer(parts) ? parts : parts[0];
+      const code = first !== undefined && first.length >= 2 ? first.readUInt16BE(0) : 0;
+      const boring = code === boringCode && (first!.length === 4 || first![2] === 0x20);
+      done(boring ? [] : parts);
+    };
+    return reply;
+  }
+
+  private statsReply(args: string[]): Buffer | Buffer[] {
+    if (args.length > 0) return encodeErrorLine('CLIENT_ERROR only plain stats is supported by the proxy');
+    const parts: Buffer[] = [];
+    const all = { ...this.ctx.stats(), ...this.ctx.backend.stats() };
+    for (const [name, value] of Object.entries(all)) parts.push(encodeStat(name, value));
+    parts.push(END);
+    return parts;
+  }
+
+  private onDrained(): void {
+    if (this.quitting) this.socket.end();
+    else this.throttle();
+  }
+
+  private throttle(): void {
+    if (this.quitting) return;
+    const full = this.replies.pending >= this.ctx.maxPending || this.socket.writableNeedDrain;
+    if (full && !this.paused) {
+      this.paused = true;
+      this.socket.pause();
+    } else if (!full && this.paused) {
+      this.paused = false;
+      this.socket.resume();
+    }
+  }
+}

@@ -1,0 +1,134 @@
+import {
+  encodeFlushAll,
+  encodeMeta,
+  encodeRetrieval,
+  encodeVerbosity,
+  STATUS_LINES,
+} from '@scalestack/memcached-protocol';
+import type { Backend, BackendRequest } from './backend.js';
+import type { BackendConnection } from './backend-connection.js';
+import type { Reply } from './reply-queue.js';
+import type { Server, ServerPool } from './server-pool.js';
+import { Broadcast, ForwardWaiter, MultiGet, serverError } from './waiters.js';
+
+const NO_SERVER = serverError('no server available');
+
+/**
+ * Routes requests to memcached servers by key (ketama). Single-key requests are forwarded as the
+ * client sent them; a multi-key get is split per server and merged back in request order.
+ */
+export class MemcachedBackend implements Backend {
+  /** Connections written to since the last flush, corked until then. */
+  private readonly corked = new Set<BackendConnection>();
+  private requests = 0;
+
+  constructor(private readonly pool: ServerPool) {}
+
+  handle(request: BackendRequest, reply: Reply | undefined): void {
+    this.requests++;
+    switch (request.kind) {
+      case 'retrieval':
+        this.retrieval(request, reply!);
+        return;
+      case 'flush_all':
+        this.broadcast(encodeFlushAll(request.delay, request.noreply), reply);
+        return;
+      case 'verbosity':
+        this.broadcast(encodeVerbosity(request.level, request.noreply), reply);
+        return;
+      case 'meta': {
+        const server = this.pool.pick(
+          request.base64 ? Buffer.from(request.key, 'base64').toString('latin1') : request.key,
+        );
+        if (server === undefined) return reply?.done(NO_SERVER);
+        // Quiet mode is applied by the session; the server always answers so replies stay paired.
+        const parts = request.quiet
+          ? encodeMeta(
+              request.command,
+              request.key,
+              request.base64 ? [...request.flags, 'b'] : request.flags,
+              request.data,
+            )
+          : request.raw;
+        this.send(server, parts, reply && new ForwardWaiter('line', reply));
+        return;
+      }
+      default: {
+        const server = this.pool.pick(request.key);
+        if (server === undefined) return reply?.done(NO_SERVER);
+        this.send(server, request.raw, reply && new ForwardWaiter('line', reply));
+      }
+    }
+  }
+
+  flush(): void {
+    for (const connection of this.corked) connection.uncork();
+    this.corked.clear();
+  }
+
+  stats(): Record<string, string | number> {
+    const live = this.pool.liveServers();
+    return {
+      backend: 'memcached',
+      servers: this.pool.servers.length,
+      servers_live: live.length,
+      backend_requests: this.requests,
+    };
+  }
+
+  async close(): Promise<void> {
+    this.pool.close();
+  }
+
+  private retrieval(request: Extract<BackendRequest, { kind: 'retrieval' }>, reply: Reply): void {
+    const keys = request.keys;
+    const first = this.pool.pick(keys[0]!);
+    if (first === undefined) return reply.done(NO_SERVER);
+    // Most gets touch one server: forward the request as sent.
+    let split = false;
+    const owners: Server[] = [first];
+    for (let i = 1; i < keys.length; i++) {
+      const owner = this.pool.pick(keys[i]!)!;
+      owners.push(owner);
+      if (owner !== first) split = true;
+    }
+    if (!split) {
+      this.send(first, request.raw, new ForwardWaiter('values', reply));
+      return;
+    }
+    const groups = new Map<Server, { keys: string[]; positions: number[] }>();
+    owners.forEach((owner, position) => {
+      let group = groups.get(owner);
+      if (group === undefined) groups.set(owner, (group = { keys: [], positions: [] }));
+      group.keys.push(keys[position]!);
+      group.positions.push(position);
+    });
+    const get = new MultiGet(keys.length, groups.size, reply);
+    for (const [server, group] of groups) {
+      this.send(
+        server,
+        encodeRetrieval(request.command, group.keys, request.exptime),
+        get.part(group.keys, group.positions),
+      );
+    }
+  }
+
+  private broadcast(request: Buffer, reply: Reply | undefined): void {
+    const servers = this.pool.liveServers();
+    const all = reply && new Broadcast(servers.length, STATUS_LINES.OK, reply);
+    for (const server of servers) this.send(server, request, all?.waiter());
+  }
+
+  private send(
+    server: Server,
+    parts: Buffer | Buffer[],
+    waiter: ForwardWaiter | ReturnType<Broadcast['waiter']> | undefined,
+  ): void {
+    const connection = this.pool.connection(server);
+    if (!this.corked.has(connection)) {
+      connection.cork();
+      this.corked.add(connection);
+    }
+    connection.send(parts, waiter);
+  }
+}

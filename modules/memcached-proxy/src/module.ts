@@ -1,0 +1,109 @@
+import { type Address, defineModule, option } from '@scalestack/kernel';
+import type { Backend } from './backend.js';
+import { MemcachedBackend } from './memcached-backend.js';
+import { MemcachedProxy } from './proxy.js';
+import { RedisBackend } from './redis-backend.js';
+import { ServerPool } from './server-pool.js';
+
+const options = {
+  listen: option.address('127.0.0.1:11311', 'where the memcached front end listens (TCP)'),
+  backend: option.enum(['memcached', 'redis'], 'memcached', 'what serves the requests'),
+  servers: option.list(
+    option.address(undefined, 'a memcached server'),
+    [],
+    'memcached servers (host:port), for backend memcached',
+  ),
+  redis: option.list(
+    option.string(undefined, 'a redis:// URL or host:port', { nonEmpty: true }),
+    [],
+    'for backend redis: one redis:// URL, or the seed nodes of a Redis Cluster (with redis_cluster)',
+  ),
+  redis_cluster: option.boolean(false, 'treat the redis entries as Redis Cluster seed nodes'),
+  timeout: option.duration('1s', 'how long a request may wait for its backend reply', { min: 1 }),
+  connect_timeout: option.duration('1s', 'how long connecting to a backend server may take', { min: 1 }),
+  server_failure_limit: option.integer(
+    2,
+    'consecutive failures that eject a memcached server (0: never eject)',
+    { min: 0 },
+  ),
+  server_retry_timeout: option.duration('30s', 'how long an ejected server stays out before it is retried', {
+    min: 1,
+  }),
+  max_value_size: option.size(
+    '1MiB',
+    'largest value accepted (larger: SERVER_ERROR object too large for cache)',
+    { min: 1 },
+  ),
+  max_line_length: option.size(
+    '64KiB',
+    'longest command line accepted (longer: CLIENT_ERROR line too long)',
+    { min: 256 },
+  ),
+  client_max_pending: option.integer(
+    1024,
+    'replies one client may have outstanding before reading from it pauses',
+    { min: 1 },
+  ),
+  max_connections: option.integer(10_000, 'client connections accepted at once', { min: 1 }),
+};
+
+function tcp(address: Address, what: string): { host: string; port: number } {
+  if (address.kind !== 'tcp')
+    throw new Error(
+      `memcached-proxy: option ${what}: expected host:port, got a Unix socket path ${address.path}`,
+    );
+  return { host: address.host, port: address.port };
+}
+
+/** The memcached proxy as a kernel module. */
+export default defineModule({
+  name: 'memcached-proxy',
+  description: 'memcached front end: ketama consistent hashing over memcached servers, or a bridge to Redis',
+  options,
+  async start(ctx) {
+    const o = ctx.options;
+    let backend: Backend;
+    if (o.backend === 'memcached') {
+      if (o.servers.length === 0) {
+        throw new Error(
+          'memcached-proxy: option servers: expected at least one memcached server (host:port) for backend memcached',
+        );
+      }
+      const pool = new ServerPool(
+        o.servers.map((s, i) => tcp(s, `servers[${i}]`)),
+        { serverFailureLimit: o.server_failure_limit, serverRetryTimeout: o.server_retry_timeout },
+        { connectTimeout: o.connect_timeout, timeout: o.timeout, maxValueSize: o.max_value_size },
+        (event, server, reason) =>
+          ctx.log.warn({ server: server.label, reason }, `memcached server ${event}`),
+      );
+      backend = new MemcachedBackend(pool);
+    } else {
+      if (o.redis.length === 0) {
+        throw new Error(
+          'memcached-proxy: option redis: expected a redis:// URL (or cluster seed nodes) for backend redis',
+        );
+      }
+      backend = RedisBackend.create({
+        nodes: o.redis,
+        cluster: o.redis_cluster,
+        timeout: o.timeout,
+        connectTimeout: o.connect_timeout,
+      });
+    }
+    const proxy = new MemcachedProxy({
+      backend,
+      limits: { maxValueSize: o.max_value_size, maxLineLength: o.max_line_length },
+      maxPending: o.client_max_pending,
+      maxConnections: o.max_connections,
+    });
+    const listen = tcp(o.listen, 'listen');
+    try {
+      const port = await proxy.listen(listen.port, listen.host);
+      ctx.log.info({ host: listen.host, port, backend: o.backend }, 'memcached proxy listening');
+    } catch (err) {
+      await backend.close();
+      throw err;
+    }
+    ctx.onDrain(() => proxy.close());
+  },
+});

@@ -1,0 +1,64 @@
+/**
+ * One pending reply. Replies may complete in any order (different servers answer at different
+ * speeds); the queue writes them to the client in request order.
+ */
+export class Reply {
+  /** Set when complete: the buffers to write, in order. */
+  parts: Buffer[] | Buffer | undefined = undefined;
+  next: Reply | undefined = undefined;
+
+  constructor(private readonly queue: ReplyQueue) {}
+
+  /** Completes this reply; it is written as soon as every earlier reply has been. */
+  done(parts: Buffer[] | Buffer): void {
+    if (this.parts !== undefined) return;
+    this.parts = parts;
+    this.queue.flush();
+  }
+}
+
+/** The ordered replies of one client connection. */
+export class ReplyQueue {
+  private head: Reply | undefined = undefined;
+  private tail: Reply | undefined = undefined;
+  /** Replies added and not yet written. */
+  pending = 0;
+
+  /**
+   * `write` sends one buffer to the client; `burst(true|false)` brackets a run of writes so the
+   * socket can cork them into one syscall; `drained` runs when the queue becomes empty.
+   */
+  constructor(
+    private readonly write: (buf: Buffer) => void,
+    private readonly burst: (start: boolean) => void,
+    private readonly drained: () => void,
+  ) {}
+
+  /** Reserves the next reply slot. */
+  add(): Reply {
+    const reply = new Reply(this);
+    if (this.tail === undefined) this.head = reply;
+    else this.tail.next = reply;
+    this.tail = reply;
+    this.pending++;
+    return reply;
+  }
+
+  /** Writes every complete reply at the head of the queue. */
+  flush(): void {
+    let head = this.head;
+    if (head === undefined || head.parts === undefined) return;
+    this.burst(true);
+    while (head !== undefined && head.parts !== undefined) {
+      const parts = head.parts;
+      if (Buffer.isBuffer(parts)) this.write(parts);
+      else for (let i = 0; i < parts.length; i++) this.write(parts[i]!);
+      this.pending--;
+      head = head.next;
+    }
+    this.head = head;
+    if (head === undefined) this.tail = undefined;
+    this.burst(false);
+    if (this.pending === 0) this.drained();
+  }
+}

@@ -1,0 +1,151 @@
+import type { Response } from '@scalestack/memcached-protocol';
+import { END, encodeErrorLine } from '@scalestack/memcached-protocol';
+import type { Reply } from './reply-queue.js';
+
+/** How a backend's reply to one request is delimited. */
+export type Expect = 'line' | 'values';
+
+/**
+ * Receives the reply to one request sent to a backend connection: its items, then `end()`, or
+ * `fail()` when the connection was lost first.
+ */
+export interface Waiter {
+  readonly expect: Expect;
+  item(response: Response): void;
+  end(): void;
+  fail(message: string): void;
+}
+
+/** A SERVER_ERROR line for a failure between the proxy and a backend. */
+export function serverError(message: string): Buffer {
+  return encodeErrorLine(`SERVER_ERROR ${message}`);
+}
+
+/** Passes the backend's reply through to one client reply unchanged (the same Buffers). */
+export class ForwardWaiter implements Waiter {
+  private parts: Buffer[] = [];
+
+  constructor(
+    readonly expect: Expect,
+    private readonly reply: Reply,
+  ) {}
+
+  item(response: Response): void {
+    if (response.kind !== 'invalid') this.parts.push(response.raw);
+  }
+
+  end(): void {
+    this.reply.done(this.parts);
+  }
+
+  fail(message: string): void {
+    this.reply.done(serverError(message));
+  }
+}
+
+/**
+ * A multi-key get split across servers: collects each server's hits and answers with the values
+ * in the order the client asked for them, then END. If any server fails, the client gets that
+ * error instead of a partial answer (a partial answer would look like misses).
+ */
+export class MultiGet {
+  private readonly hits: (Buffer | undefined)[];
+  private remaining: number;
+  private error: Buffer | undefined;
+
+  constructor(
+    keyCount: number,
+    parts: number,
+    private readonly reply: Reply,
+  ) {
+    this.hits = new Array(keyCount);
+    this.remaining = parts;
+  }
+
+  /** The waiter for the part of the get sent to one server. */
+  part(keys: string[], positions: number[]): Waiter {
+    return new MultiGetPart(this, keys, positions);
+  }
+
+  hit(position: number, raw: Buffer): void {
+    this.hits[position] = raw;
+  }
+
+  partDone(error?: Buffer): void {
+    if (error !== undefined && this.error === undefined) this.error = error;
+    if (--this.remaining > 0) return;
+    if (this.error !== undefined) {
+      this.reply.done(this.error);
+      return;
+    }
+    const parts: Buffer[] = [];
+    for (const hit of this.hits) if (hit !== undefined) parts.push(hit);
+    parts.push(END);
+    this.reply.done(parts);
+  }
+}
+
+class MultiGetPart implements Waiter {
+  readonly expect = 'values';
+  private cursor = 0;
+  private error: Buffer | undefined;
+
+  constructor(
+    private readonly get: MultiGet,
+    private readonly keys: string[],
+    private readonly positions: number[],
+  ) {}
+
+  item(response: Response): void {
+    if (response.kind === 'value') {
+      // The server answers hits in the order asked, skipping misses.
+      while (this.cursor < this.keys.length && this.keys[this.cursor] !== response.key) this.cursor++;
+      if (this.cursor < this.keys.length) this.get.hit(this.positions[this.cursor++]!, response.raw);
+    } else if (response.kind === 'error') {
+      this.error = response.raw;
+    }
+  }
+
+  end(): void {
+    this.get.partDone(this.error);
+  }
+
+  fail(message: string): void {
+    this.get.partDone(serverError(message));
+  }
+}
+
+/**
+ * A command sent to every server (flush_all, verbosity): OK once all said OK, otherwise the first
+ * other reply.
+ */
+export class Broadcast {
+  private remaining: number;
+  private other: Buffer | undefined;
+
+  constructor(
+    parts: number,
+    private readonly ok: Buffer,
+    private readonly reply: Reply,
+  ) {
+    this.remaining = parts;
+    if (parts === 0) reply.done(serverError('no server available'));
+  }
+
+  waiter(): Waiter {
+    let raw: Buffer | undefined;
+    return {
+      expect: 'line',
+      item: (response) => {
+        if (response.kind !== 'invalid') raw = response.raw;
+      },
+      end: () => this.partDone(raw !== undefined && raw.equals(this.ok) ? undefined : raw),
+      fail: (message) => this.partDone(serverError(message)),
+    };
+  }
+
+  private partDone(other: Buffer | undefined): void {
+    if (other !== undefined && this.other === undefined) this.other = other;
+    if (--this.remaining === 0) this.reply.done(this.other ?? this.ok);
+  }
+}
