@@ -67,6 +67,8 @@ export const ER_DATA_TOO_LONG = 1406;
 export const ER_MAX_PREPARED_STMT_COUNT_REACHED = 1461;
 export const ER_NEED_REPREPARE = 1615;
 export const ER_MALFORMED_PACKET = 1835;
+/** MySQL: require_secure_transport is on and the client did not use TLS. */
+export const ER_SECURE_TRANSPORT_REQUIRED = 3159;
 /** MariaDB's `max_statement_time` exceeded. */
 export const ER_STATEMENT_TIMEOUT = 1969;
 

@@ -8,3 +8,5 @@ export * from './infile/index.js';
 export * from './resultset/index.js';
 export * from './statements/index.js';
 export * from './types/index.js';
+export * from './auth/index.js';
+export * from './handshake/index.js';

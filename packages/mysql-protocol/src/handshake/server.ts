@@ -1,0 +1,316 @@
+import {
+  CACHING_SHA2_PLUGIN,
+  decryptPassword,
+  FAST_AUTH_SUCCESS,
+  PERFORM_FULL_AUTHENTICATION,
+  REQUEST_PUBLIC_KEY,
+  verifyCachingSha2,
+} from '../auth/caching-sha2.js';
+import {
+  type CredentialLookup,
+  type Credentials,
+  isEmptyPassword,
+  nativeHashOf,
+  sha2HashOf,
+  verifyPlaintextPassword,
+} from '../auth/credentials.js';
+import { NATIVE_PASSWORD_PLUGIN, verifyNativePassword } from '../auth/native-password.js';
+import {
+  ER_ACCESS_DENIED_ERROR,
+  ER_HANDSHAKE_ERROR,
+  ER_SECURE_TRANSPORT_REQUIRED,
+  ProtocolError,
+  sqlStateFor,
+} from '../errors.js';
+import { encodeFrames } from '../framing/encoder.js';
+import {
+  CLIENT_MYSQL,
+  CLIENT_PROTOCOL_41,
+  CLIENT_SSL,
+  SUPPORTED_CAPABILITIES,
+} from '../packets/capabilities.js';
+import type { ErrPacket } from '../packets/err.js';
+import { writeErr } from '../packets/err.js';
+import { writeOk } from '../packets/ok.js';
+import { SERVER_STATUS_AUTOCOMMIT } from '../packets/status.js';
+import { PacketWriter } from '../wire/writer.js';
+import { writeAuthMoreData, writeAuthSwitchRequest } from './auth-switch.js';
+import { generateNonce, writeGreeting } from './greeting.js';
+import { decodeHandshakeResponse, type HandshakeResponse, isSslRequest } from './response.js';
+
+/** Authentication plugins this server side verifies. */
+export type ServerAuthPlugin = typeof NATIVE_PASSWORD_PLUGIN | typeof CACHING_SHA2_PLUGIN;
+
+export interface ServerHandshakeOptions {
+  /** Looks up a user's stored credentials (synchronously: the codec does no I/O). */
+  lookup: CredentialLookup;
+  connectionId: number;
+  /** Default `8.0.40-scalestack`. */
+  serverVersion?: string;
+  /** Capabilities offered (default: all this codec supports). SSL is offered only with `tls`. */
+  capabilities?: number;
+  /** Default collation id: 45 (utf8mb4_general_ci). */
+  charset?: number;
+  /** Status flags in the greeting and the final OK (default AUTOCOMMIT). */
+  statusFlags?: number;
+  /** Plugin announced in the greeting (default caching_sha2_password). */
+  authPlugin?: ServerAuthPlugin;
+  /** The caller can upgrade the connection to TLS (offers CLIENT_SSL). */
+  tls?: boolean;
+  /** Refuse clients that do not use TLS. */
+  requireTls?: boolean;
+  /** RSA key pair (PEM) for caching_sha2 full authentication without TLS. */
+  rsaKeys?: { publicKey: string; privateKey: string };
+  /** Never use the caching_sha2 fast path (as after a server restart with an empty cache). */
+  alwaysFullAuthentication?: boolean;
+  /** Client host for error messages (default `localhost`). */
+  clientHost?: string;
+  /** Fixed nonce (tests); default random. */
+  nonce?: Buffer;
+}
+
+/** What the client negotiated, after successful authentication. */
+export interface ServerSession {
+  user: string;
+  /** Empty when the client connected without one. */
+  database: string;
+  /** Negotiated capabilities (client ∩ server). */
+  capabilities: number;
+  clientCapabilities: number;
+  charset: number;
+  maxPacketSize: number;
+  attributes: Record<string, string>;
+  authPlugin: ServerAuthPlugin;
+  tls: boolean;
+}
+
+/** What to do after feeding a packet to {@link ServerHandshake.receive}. */
+export type ServerStep =
+  /** Write `bytes` and wait for the client's next packet. */
+  | { kind: 'send'; bytes: Buffer }
+  /** The client sent SSLRequest: start TLS on the socket, then keep feeding packets. */
+  | { kind: 'upgrade-tls' }
+  /**
+   * Authenticated. `bytes` is the final OK: write it — or write your own ERR (e.g. unknown
+   * database) with sequence id `sequenceId` instead.
+   */
+  | { kind: 'authenticated'; bytes: Buffer; session: ServerSession; sequenceId: number }
+  /** Refused: write `bytes` (the ERR) and close. */
+  | { kind: 'failed'; bytes: Buffer; error: ErrPacket };
+
+enum State {
+  Start,
+  Response,
+  Switch,
+  Sha2Full,
+  Done,
+}
+
+/**
+ * Server side of the connection phase as an I/O-free state machine: greeting, optional TLS
+ * upgrade, HandshakeResponse41, auth switch, mysql_native_password and caching_sha2_password
+ * (fast path and full authentication over TLS or RSA), ending with OK or ERR 1045.
+ *
+ * ```ts
+ * const hs = new ServerHandshake({ connectionId: 1, lookup: (u) => users.get(u) });
+ * socket.write(hs.start());
+ * for (const p of decoder.push(chunk)) { const step = hs.receive(p.payload, p.sequenceId); … }
+ * ```
+ */
+export class ServerHandshake {
+  readonly nonce: Buffer;
+  readonly capabilities: number;
+  private readonly options: ServerHandshakeOptions;
+  private state = State.Start;
+  private sequenceId = 0;
+  private tlsActive = false;
+  private response: HandshakeResponse | undefined;
+  private credentials: Credentials | undefined;
+  private plugin: ServerAuthPlugin;
+  private usedPassword = false;
+
+  constructor(options: ServerHandshakeOptions) {
+    this.options = options;
+    this.nonce = options.nonce ?? generateNonce();
+    let caps = (options.capabilities ?? SUPPORTED_CAPABILITIES) | CLIENT_PROTOCOL_41 | CLIENT_MYSQL;
+    if (options.tls) caps |= CLIENT_SSL;
+    else caps &= ~CLIENT_SSL;
+    this.capabilities = caps >>> 0;
+    this.plugin = options.authPlugin ?? CACHING_SHA2_PLUGIN;
+  }
+
+  /** The greeting (HandshakeV10), framed with sequence id 0. */
+  start(): Buffer {
+    const w = new PacketWriter(128);
+    writeGreeting(w, {
+      protocolVersion: 10,
+      serverVersion: this.options.serverVersion ?? '8.0.40-scalestack',
+      connectionId: this.options.connectionId,
+      nonce: this.nonce,
+      capabilities: this.capabilities,
+      mariadbCapabilities: 0,
+      charset: this.options.charset ?? 45,
+      statusFlags: this.options.statusFlags ?? SERVER_STATUS_AUTOCOMMIT,
+      authPlugin: this.plugin,
+    });
+    this.state = State.Response;
+    this.sequenceId = 1;
+    return w.toPacket(0);
+  }
+
+  /** Feeds one client packet (payload and its sequence id). */
+  receive(payload: Buffer, sequenceId: number): ServerStep {
+    this.sequenceId = (sequenceId + 1) & 0xff;
+    try {
+      switch (this.state) {
+        case State.Response:
+          return this.onResponse(payload);
+        case State.Switch:
+          return this.verify(payload);
+        case State.Sha2Full:
+          return this.onFullAuth(payload);
+        default:
+          throw new ProtocolError(`unexpected packet during the handshake`, ER_HANDSHAKE_ERROR);
+      }
+    } catch (e) {
+      if (!(e instanceof ProtocolError)) throw e;
+      const message =
+        e.errno === ER_HANDSHAKE_ERROR || e.errno === 1251 ? e.message : `Bad handshake: ${e.message}`;
+      return this.fail(e.errno === 1251 ? e.errno : ER_HANDSHAKE_ERROR, message);
+    }
+  }
+
+  private onResponse(payload: Buffer): ServerStep {
+    if (isSslRequest(payload)) {
+      if (!(this.capabilities & CLIENT_SSL) || this.tlsActive) {
+        return this.fail(ER_HANDSHAKE_ERROR, 'Bad handshake: TLS is not available');
+      }
+      this.tlsActive = true;
+      return { kind: 'upgrade-tls' };
+    }
+    const response = decodeHandshakeResponse(payload);
+    this.response = response;
+    if (this.options.requireTls && !this.tlsActive) {
+      return this.fail(
+        ER_SECURE_TRANSPORT_REQUIRED,
+        'Connections using insecure transport are prohibited while --require_secure_transport=ON.',
+      );
+    }
+    this.credentials = this.options.lookup(response.user);
+    this.usedPassword = response.authResponse.length > 0;
+    const clientPlugin = response.authPlugin || NATIVE_PASSWORD_PLUGIN;
+    const c = this.credentials;
+    let wanted: ServerAuthPlugin;
+    if (
+      clientPlugin === NATIVE_PASSWORD_PLUGIN &&
+      (c === undefined || nativeHashOf(c) !== undefined || isEmptyPassword(c))
+    ) {
+      wanted = NATIVE_PASSWORD_PLUGIN;
+    } else if (clientPlugin === CACHING_SHA2_PLUGIN) {
+      wanted = CACHING_SHA2_PLUGIN;
+    } else if (this.plugin === NATIVE_PASSWORD_PLUGIN && c !== undefined && nativeHashOf(c) !== undefined) {
+      wanted = NATIVE_PASSWORD_PLUGIN;
+    } else {
+      wanted = CACHING_SHA2_PLUGIN;
+    }
+    this.plugin = wanted;
+    if (wanted !== clientPlugin) {
+      this.state = State.Switch;
+      return this.send(writeAuthSwitchRequest(new PacketWriter(64), { plugin: wanted, data: this.nonce }));
+    }
+    return this.verify(response.authResponse);
+  }
+
+  /** Verifies an auth response made with `this.plugin` over `this.nonce`. */
+  private verify(authResponse: Buffer): ServerStep {
+    if (authResponse.length > 0) this.usedPassword = true;
+    const c = this.credentials;
+    if (c === undefined) return this.deny();
+    if (authResponse.length === 0) return isEmptyPassword(c) ? this.accept() : this.deny();
+    if (this.plugin === NATIVE_PASSWORD_PLUGIN) {
+      const hash = nativeHashOf(c);
+      return hash !== undefined && verifyNativePassword(authResponse, this.nonce, hash)
+        ? this.accept()
+        : this.deny();
+    }
+    const sha2 = sha2HashOf(c);
+    if (sha2 !== undefined && !this.options.alwaysFullAuthentication) {
+      if (!verifyCachingSha2(authResponse, this.nonce, sha2)) return this.deny();
+      const fast = new PacketWriter(8);
+      writeAuthMoreData(fast, Buffer.from([FAST_AUTH_SUCCESS]));
+      const first = fast.toPacket(this.sequenceId);
+      this.sequenceId = (this.sequenceId + 1) & 0xff;
+      const ok = this.accept();
+      if (ok.kind !== 'authenticated') return ok;
+      return { ...ok, bytes: Buffer.concat([first, ok.bytes]) };
+    }
+    this.state = State.Sha2Full;
+    return this.send(writeAuthMoreData(new PacketWriter(8), Buffer.from([PERFORM_FULL_AUTHENTICATION])));
+  }
+
+  private onFullAuth(payload: Buffer): ServerStep {
+    const c = this.credentials;
+    if (this.tlsActive) {
+      const nul = payload.indexOf(0);
+      const password = payload.toString('utf8', 0, nul < 0 ? payload.length : nul);
+      return c !== undefined && verifyPlaintextPassword(c, password) ? this.accept() : this.deny();
+    }
+    const keys = this.options.rsaKeys;
+    if (keys === undefined) return this.deny();
+    if (payload.length === 1 && payload[0] === REQUEST_PUBLIC_KEY) {
+      return this.send(writeAuthMoreData(new PacketWriter(512), Buffer.from(keys.publicKey, 'latin1')));
+    }
+    const password = decryptPassword(payload, this.nonce, keys.privateKey);
+    return c !== undefined && password !== undefined && verifyPlaintextPassword(c, password)
+      ? this.accept()
+      : this.deny();
+  }
+
+  private send(w: PacketWriter): ServerStep {
+    const bytes = encodeFrames(w.payload(), this.sequenceId);
+    this.sequenceId = (this.sequenceId + 1) & 0xff;
+    return { kind: 'send', bytes };
+  }
+
+  private accept(): ServerStep {
+    const r = this.response!;
+    const caps = (r.capabilities & this.capabilities) >>> 0;
+    const w = new PacketWriter(16);
+    writeOk(w, { statusFlags: this.options.statusFlags ?? SERVER_STATUS_AUTOCOMMIT }, caps);
+    const sequenceId = this.sequenceId;
+    this.state = State.Done;
+    return {
+      kind: 'authenticated',
+      bytes: encodeFrames(w.payload(), sequenceId),
+      sequenceId,
+      session: {
+        user: r.user,
+        database: r.database,
+        capabilities: caps,
+        clientCapabilities: r.capabilities,
+        charset: r.charset,
+        maxPacketSize: r.maxPacketSize,
+        attributes: r.attributes,
+        authPlugin: this.plugin,
+        tls: this.tlsActive,
+      },
+    };
+  }
+
+  private deny(): ServerStep {
+    const user = this.response?.user ?? '';
+    const host = this.options.clientHost ?? 'localhost';
+    return this.fail(
+      ER_ACCESS_DENIED_ERROR,
+      `Access denied for user '${user}'@'${host}' (using password: ${this.usedPassword ? 'YES' : 'NO'})`,
+    );
+  }
+
+  private fail(errno: number, message: string): ServerStep {
+    this.state = State.Done;
+    const error: ErrPacket = { errno, sqlState: sqlStateFor(errno), message };
+    const w = new PacketWriter(message.length + 16);
+    writeErr(w, error, CLIENT_PROTOCOL_41);
+    return { kind: 'failed', bytes: encodeFrames(w.payload(), this.sequenceId), error };
+  }
+}
