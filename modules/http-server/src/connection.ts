@@ -121,9 +121,11 @@ export class HttpConnection implements RequestEvents, BodySource, ResponseSink {
 
   /** Stops parsing and closes once everything written so far is flushed. */
   private closeAfterWrites(): void {
+    if (this.closing) return;
     this.closing = true;
     this.parser.pause();
-    this.socket.end();
+    // Half-closing is not enough: a client may keep its side open; release once flushed.
+    this.socket.end(() => this.socket.destroy());
     this.enterPhase(Phase.Closing);
   }
 
@@ -160,7 +162,7 @@ export class HttpConnection implements RequestEvents, BodySource, ResponseSink {
 
   /** Starts closing because the server drains: idle connections go now, busy ones after their response. */
   drain(): void {
-    if (this.isIdle) this.socket.end();
+    if (this.isIdle) this.closeAfterWrites();
   }
 
   /** Closes at once. */
@@ -188,7 +190,7 @@ export class HttpConnection implements RequestEvents, BodySource, ResponseSink {
   private fail(status: number, message: string): void {
     const res = this.res;
     this.req?.fail(new Error(message));
-    if (res && res.headersSent) {
+    if (res?.headersSent) {
       this.socket.destroy();
       return;
     }

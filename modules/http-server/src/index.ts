@@ -1,5 +1,5 @@
 export { addBuiltinRoutes } from './builtin-routes.js';
-export { default } from './module.js';
+export { default, HTTP_SERVER, type HttpServerInfo } from './module.js';
 export { HttpRequest } from './request.js';
 export { HttpResponse } from './response.js';
 export { HTTP_ROUTES, type HttpRouter, type RouteMatch, Router } from './router.js';

@@ -1,8 +1,23 @@
-import { defineModule, formatAddress, option } from '@scalestack/kernel';
+import {
+  type Address,
+  createToken,
+  defineModule,
+  formatAddress,
+  option,
+  type Token,
+} from '@scalestack/kernel';
 import { addBuiltinRoutes } from './builtin-routes.js';
 import { HTTP_ROUTES, Router } from './router.js';
 import { HttpServer } from './server.js';
 import { DEFAULT_SETTINGS as D } from './settings.js';
+
+/** What the `http-server` module tells others about itself (the bound address, once started). */
+export interface HttpServerInfo {
+  readonly address: Address | undefined;
+}
+
+/** Token of the {@link HttpServerInfo} service. */
+export const HTTP_SERVER: Token<HttpServerInfo> = createToken<HttpServerInfo>('http-server');
 
 /**
  * The `http-server` kernel module: an HTTP/1.1 server with `/healthz`, `/metrics` and the
@@ -33,6 +48,7 @@ export default defineModule({
   },
   register(ctx) {
     ctx.provide(HTTP_ROUTES, new Router());
+    ctx.provide(HTTP_SERVER, { address: undefined });
   },
   async start(ctx) {
     const o = ctx.options;
@@ -50,6 +66,7 @@ export default defineModule({
     addBuiltinRoutes(server, ctx.metrics);
     const removeCollector = ctx.metrics.addCollector(ctx.name, () => server.stats.families());
     const bound = await server.listen(o.listen);
+    (ctx.resolve(HTTP_SERVER) as { address: Address | undefined }).address = bound;
     ctx.log.info({ address: formatAddress(bound) }, `listening on ${formatAddress(bound)}`);
     ctx.onDrain(() => server.drain());
     ctx.onStop(async () => {

@@ -47,7 +47,10 @@ export class Router implements HttpRouter {
     for (const m of methods) {
       if (compiled.isStatic) {
         let byMethod = this.exact.get(pattern);
-        if (!byMethod) this.exact.set(pattern, (byMethod = new Map()));
+        if (!byMethod) {
+          byMethod = new Map();
+          this.exact.set(pattern, byMethod);
+        }
         byMethod.set(m, handler);
       } else {
         this.patterns.push({ method: m, pattern: compiled, handler });

@@ -1,0 +1,257 @@
+import { defineModule } from '@scalestack/kernel';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { HTTP_ROUTES } from '../src/index.js';
+import { RawClient } from './support/raw-client.js';
+import { type Started, startHttp } from './support/start.js';
+import { tenantsModule } from './support/tenants-module.js';
+
+/** Routes whose answers the test releases by hand, to prove ordering under pipelining. */
+const gates = new Map<string, () => void>();
+const arrived: string[] = [];
+const gatedModule = defineModule({
+  name: 'gated',
+  description: 'test module: responses released by the test',
+  requires: ['http-server'],
+  start(ctx) {
+    ctx.resolve(HTTP_ROUTES).route('GET', '/gate/:id', (req, res) => {
+      arrived.push(req.params.id);
+      gates.set(req.params.id, () => res.send(`gate ${req.params.id}`));
+    });
+  },
+});
+
+const H = 'Host: t\r\n';
+let s: Started;
+beforeAll(async () => {
+  s = await startHttp({ headers_timeout: '400ms', keep_alive_timeout: '2s' }, [tenantsModule, gatedModule]);
+});
+afterAll(async () => {
+  await s?.kernel.shutdown();
+});
+
+async function waitUntil(check: () => boolean, what: string): Promise<void> {
+  // Polls on the event loop until the condition holds; the test timeout bounds it.
+  while (!check()) await new Promise((r) => setImmediate(r));
+  expect(check(), what).toBe(true);
+}
+
+describe('http-server on the wire', () => {
+  it('keeps a connection alive across requests', async () => {
+    const c = await RawClient.open(s.port);
+    c.write(`GET /healthz HTTP/1.1\r\n${H}\r\n`);
+    expect((await c.responses(1))[0].status).toBe(200);
+    c.write(`GET /tenants/b HTTP/1.1\r\n${H}\r\n`);
+    const [, second] = await c.responses(2);
+    expect(JSON.parse(second.body).tenant).toBe('b');
+    expect(c.closed).toBe(false);
+    c.close();
+  });
+
+  it('answers pipelined requests in order even when the first is slowest', async () => {
+    arrived.length = 0;
+    const c = await RawClient.open(s.port);
+    c.write(
+      `GET /gate/1 HTTP/1.1\r\n${H}\r\nGET /tenants/p HTTP/1.1\r\n${H}\r\nPOST /echo HTTP/1.1\r\n${H}Content-Length: 3\r\n\r\nxyzGET /healthz HTTP/1.1\r\n${H}\r\n`,
+    );
+    await waitUntil(() => gates.has('1'), 'first request dispatched');
+    // The later requests are not even parsed while the first is unanswered.
+    expect(arrived).toEqual(['1']);
+    expect(c.text()).toBe('');
+    gates.get('1')!();
+    const r = await c.responses(4);
+    expect(r.map((x) => x.body)).toEqual([
+      'gate 1',
+      JSON.stringify({ tenant: 'p', query: '' }),
+      'xyz',
+      'ok\n',
+    ]);
+    c.close();
+  });
+
+  it('decodes a chunked upload with extensions and trailers', async () => {
+    const c = await RawClient.open(s.port);
+    c.write(
+      `POST /echo HTTP/1.1\r\n${H}Transfer-Encoding: chunked\r\n\r\n4;ext=1\r\nWiki\r\n5\r\npedia\r\n0\r\nX-Check: 7\r\n\r\n`,
+    );
+    const [r] = await c.responses(1);
+    expect(r.body).toBe('Wikipedia');
+    expect(r.headers['x-trailers']).toBe('X-Check,7');
+    c.close();
+  });
+
+  it('streams a chunked response back for HTTP/1.1 and close-delimits it for HTTP/1.0', async () => {
+    const c = await RawClient.open(s.port);
+    c.write(`POST /stream HTTP/1.1\r\n${H}Content-Length: 5\r\n\r\nabcde`);
+    const [r] = await c.responses(1);
+    expect(r.headers['transfer-encoding']).toBe('chunked');
+    expect(r.body).toBe('abcde');
+    c.close();
+    const old = await RawClient.open(s.port);
+    old.write('POST /stream HTTP/1.0\r\nContent-Length: 3\r\n\r\nxyz');
+    await old.closedPromise;
+    const [o] = await old.responses(1);
+    expect(o.headers.connection).toBe('close');
+    expect(o.body).toBe('xyz');
+  });
+
+  it('closes HTTP/1.0 connections unless keep-alive is asked for', async () => {
+    const plain = await RawClient.open(s.port);
+    plain.write('GET /healthz HTTP/1.0\r\n\r\n');
+    await plain.closedPromise;
+    expect((await plain.responses(1))[0].headers.connection).toBe('close');
+    const kept = await RawClient.open(s.port);
+    kept.write('GET /healthz HTTP/1.0\r\nConnection: keep-alive\r\n\r\n');
+    const [k] = await kept.responses(1);
+    expect(k.headers.connection).toBe('keep-alive');
+    kept.write('GET /healthz HTTP/1.0\r\n\r\n');
+    await kept.closedPromise;
+    expect(await kept.responses(2)).toHaveLength(2);
+  });
+
+  it('answers HEAD without a body but with the GET length', async () => {
+    const c = await RawClient.open(s.port);
+    c.write(`HEAD /healthz HTTP/1.1\r\n${H}\r\nGET /healthz HTTP/1.1\r\n${H}\r\n`);
+    const [head] = await c.responses(1, true);
+    expect(head.headers['content-length']).toBe('3');
+    // The GET right after shows no stray body bytes were sent for the HEAD.
+    await waitUntil(
+      () => c.text().split('HTTP/1.1 200').length === 3 && c.text().endsWith('ok\n'),
+      'GET answered',
+    );
+    expect(c.text().split('\r\n\r\n')[1].startsWith('HTTP/1.1 200 OK')).toBe(true);
+    c.close();
+  });
+
+  it('does not let a slow client block a fast one', async () => {
+    const slow = await RawClient.open(s.port);
+    const request = `GET /tenants/slow HTTP/1.1\r\n${H}\r\n`;
+    let sent = 0;
+    const trickle = setInterval(() => {
+      if (sent < request.length) slow.write(request[sent++]);
+    }, 5);
+    try {
+      await waitUntil(() => sent >= 3, 'slow client started');
+      const fast = await fetch(`${s.url}/tenants/fast`);
+      expect(await fast.json()).toEqual({ tenant: 'fast', query: '' });
+      expect(sent).toBeLessThan(request.length);
+      const [r] = await slow.responses(1);
+      expect(JSON.parse(r.body).tenant).toBe('slow');
+    } finally {
+      clearInterval(trickle);
+      slow.close();
+    }
+  });
+
+  it('answers 408 and closes when a request head does not arrive in time (slowloris)', async () => {
+    const c = await RawClient.open(s.port);
+    c.write(`GET /healthz HTTP/1.1\r\n${H}X-Slow: `);
+    await c.closedPromise;
+    const [r] = await c.responses(1);
+    expect(r.status).toBe(408);
+    expect(r.headers.connection).toBe('close');
+  });
+
+  it('sends 100 Continue when the handler reads the body', async () => {
+    const c = await RawClient.open(s.port);
+    c.write(`POST /echo HTTP/1.1\r\n${H}Expect: 100-continue\r\nContent-Length: 4\r\n\r\n`);
+    const [interim] = await c.responses(1);
+    expect(interim.status).toBe(100);
+    c.write('data');
+    const [, final] = await c.responses(2);
+    expect(final.status).toBe(200);
+    expect(final.body).toBe('data');
+    c.close();
+  });
+
+  it('refuses a body over max_body_bytes with 413 before 100 Continue, and closes', async () => {
+    const c = await RawClient.open(s.port);
+    c.write(`POST /echo HTTP/1.1\r\n${H}Expect: 100-continue\r\nContent-Length: 99999999\r\n\r\n`);
+    await c.closedPromise;
+    const [r] = await c.responses(1);
+    expect(r.status).toBe(413);
+    expect(c.text()).not.toContain('100 Continue');
+  });
+
+  const smuggling: [string, string, number][] = [
+    [
+      'CL + TE',
+      `POST /echo HTTP/1.1\r\n${H}Content-Length: 4\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n`,
+      400,
+    ],
+    [
+      'TE: chunked, chunked',
+      `POST /echo HTTP/1.1\r\n${H}Transfer-Encoding: chunked, chunked\r\n\r\n0\r\n\r\n`,
+      400,
+    ],
+    ['TE: xchunked', `POST /echo HTTP/1.1\r\n${H}Transfer-Encoding: xchunked\r\n\r\n0\r\n\r\n`, 400],
+    ['space before colon', `POST /echo HTTP/1.1\r\n${H}Transfer-Encoding : chunked\r\n\r\n0\r\n\r\n`, 400],
+    ['duplicate CL', `POST /echo HTTP/1.1\r\n${H}Content-Length: 1\r\nContent-Length: 2\r\n\r\nab`, 400],
+    ['CL with sign', `POST /echo HTTP/1.1\r\n${H}Content-Length: +2\r\n\r\nab`, 400],
+    ['CL with spaces inside', `POST /echo HTTP/1.1\r\n${H}Content-Length: 1 2\r\n\r\nab`, 400],
+    [
+      'chunk size overflow',
+      `POST /echo HTTP/1.1\r\n${H}Transfer-Encoding: chunked\r\n\r\nffffffffffffffffff\r\n`,
+      400,
+    ],
+    [
+      'LF-only chunk line',
+      `POST /echo HTTP/1.1\r\n${H}Transfer-Encoding: chunked\r\n\r\n2\nab\r\n0\r\n\r\n`,
+      400,
+    ],
+    ['NUL in header', `GET /healthz HTTP/1.1\r\n${H}X: a\0b\r\n\r\n`, 400],
+    ['obs-fold', `GET /healthz HTTP/1.1\r\n${H}X: a\r\n b\r\n\r\n`, 400],
+    ['absolute-form', `GET http://t/healthz HTTP/1.1\r\n${H}\r\n`, 400],
+    ['bad request line', `GET /healthz HTTP/1.1 extra\r\n${H}\r\n`, 400],
+    ['too many headers', `GET /healthz HTTP/1.1\r\n${H}${'A: b\r\n'.repeat(101)}\r\n`, 431],
+    ['head too large', `GET /healthz HTTP/1.1\r\n${H}A: ${'b'.repeat(17000)}\r\n\r\n`, 431],
+  ];
+
+  it.each(smuggling)('refuses %s with %i and closes the connection', async (_name, wire, status) => {
+    const c = await RawClient.open(s.port);
+    // A valid request follows: it must never be answered (no desync).
+    c.write(wire + `GET /tenants/smuggled HTTP/1.1\r\n${H}\r\n`);
+    await c.closedPromise;
+    const r = await c.responses(1);
+    expect(r[0].status).toBe(status);
+    expect(r[0].headers.connection).toBe('close');
+    expect(c.text()).not.toContain('smuggled');
+  });
+});
+
+describe('http-server limits', () => {
+  it('answers 503 beyond max_connections and serves again when one closes', async () => {
+    const small = await startHttp({ max_connections: 2 });
+    try {
+      const a = await RawClient.open(small.port);
+      const b = await RawClient.open(small.port);
+      a.write(`GET /healthz HTTP/1.1\r\n${H}\r\n`);
+      b.write(`GET /healthz HTTP/1.1\r\n${H}\r\n`);
+      await a.responses(1);
+      await b.responses(1);
+      const c = await RawClient.open(small.port);
+      await c.closedPromise;
+      expect((await c.responses(1))[0].status).toBe(503);
+      a.close();
+      await a.closedPromise;
+      // The server notices the close asynchronously; retry until a slot is free.
+      for (;;) {
+        const d = await RawClient.open(small.port);
+        d.write(`GET /healthz HTTP/1.1\r\n${H}Connection: close\r\n\r\n`);
+        await d.closedPromise;
+        const [r] = await d.responses(1);
+        if (r.status === 200) break;
+        expect(r.status).toBe(503);
+      }
+      b.close();
+    } finally {
+      await small.kernel.shutdown();
+    }
+  });
+
+  it('names the module, option and expected form for a bad option', async () => {
+    await expect(startHttp({ listen: 'not-an-address' })).rejects.toThrow(
+      /http-server.*listen[\s\S]*address/,
+    );
+    await expect(startHttp({ headers_timeout: 'soon' })).rejects.toThrow(/headers_timeout[\s\S]*duration/);
+  });
+});
