@@ -102,7 +102,7 @@ function parseResponses(data: Buffer, headOnly: boolean, closed: boolean): RawRe
         if (lineEnd < 0) return out;
         const size = Number.parseInt(data.toString('latin1', p, lineEnd), 16);
         if (size === 0) {
-          const end = data.indexOf('\r\n\r\n', lineEnd - 2 < p ? p : lineEnd - 2);
+          const end = data.indexOf('\r\n\r\n', lineEnd);
           if (end < 0) return out;
           bodyStart = end + 4;
           break;
