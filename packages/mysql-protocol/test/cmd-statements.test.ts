@@ -85,10 +85,8 @@ describe('statements: COM_STMT_EXECUTE', () => {
     appendLongData(state, 1, Buffer.from('world'));
     const payload = buildExecute({
       statementId: 3,
-      params: [{ value: 7 }, { value: undefined, type: { type: ColumnType.BLOB, unsigned: false } }],
+      params: [7, { value: null, longData: true }],
     });
-    // a long-data parameter is neither NULL nor present: clear its NULL bit as clients do
-    payload[10] = 0;
     const cmd = decodeExecute(payload, state);
     expect(cmd.params[1]!.value).toEqual(Buffer.from('hello world'));
     expect(state.longData.size).toBe(0);

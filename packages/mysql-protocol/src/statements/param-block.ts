@@ -15,6 +15,11 @@ export interface ParamInput {
   type?: ParamType;
   /** Only for query attributes (and MySQL's named execute parameters). */
   name?: string;
+  /**
+   * The value was sent with COM_STMT_SEND_LONG_DATA: it is neither NULL nor in the execute
+   * packet (`value` is ignored; the type defaults to BLOB).
+   */
+  longData?: boolean;
 }
 
 /** A parameter as a server decodes it. */
@@ -75,7 +80,7 @@ export function writeParamBlock(
   const scratch = Buffer.allocUnsafe(16);
   for (let i = 0; i < params.length; i++) {
     const value = params[i]!.value;
-    if (value === null || value === undefined) continue;
+    if (value === null || value === undefined || params[i]!.longData) continue;
     try {
       writeBinaryValue(w, types[i]!.type, value, scratch);
     } catch (err) {
@@ -89,7 +94,9 @@ export function writeParamBlock(
 
 /** The types to send for `params`: each one's own type if given, else inferred from its value. */
 export function paramTypesOf(params: readonly ParamInput[]): ParamType[] {
-  return params.map((p) => p.type ?? paramTypeOf(p.value));
+  return params.map(
+    (p) => p.type ?? (p.longData ? { type: ColumnType.BLOB, unsigned: false } : paramTypeOf(p.value)),
+  );
 }
 
 function isBlobType(type: number): boolean {
