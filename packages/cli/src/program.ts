@@ -120,16 +120,19 @@ export function buildProgram(io: CliIO, optionArgs: readonly string[], outcome: 
       }
       const kernel = new Kernel({ logLevel: flags.logLevel, cwd: io.cwd });
       if (!(await loadKernel(kernel, modules, flags, optionArgs, io, outcome))) return;
+      const started = kernel.start();
+      const release = handleSignals(kernel, io, flags.config, started);
       try {
-        await kernel.start();
+        await started;
       } catch (err) {
+        release();
         if (!(err instanceof KernelStartError)) throw err;
         io.err(`scalestack: ${err.message}\n`);
         outcome.code = EXIT.startFailed;
         return;
       }
       outcome.kernel = kernel;
-      outcome.release = handleSignals(kernel, io, flags.config);
+      outcome.release = release;
     });
 
   program
@@ -159,8 +162,8 @@ export function buildProgram(io: CliIO, optionArgs: readonly string[], outcome: 
 }
 
 /**
- * Runs the CLI. Resolves with the exit code, or `undefined` while `run` keeps modules running
- * (the signal handlers then end the process through `io.exit`).
+ * Runs the CLI. Resolves with an exit code, or, while `run` keeps modules running, with the
+ * kernel (the signal handlers then end the process through `io.exit`).
  */
 export async function main(argv: readonly string[], io: CliIO = processIO()): Promise<CliOutcome> {
   const { cli, optionArgs } = splitOptionFlags(argv);

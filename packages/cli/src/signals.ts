@@ -6,9 +6,25 @@ const SIGNAL_NUMBER = { SIGHUP: 1, SIGINT: 2, SIGTERM: 15 } as const;
 /**
  * SIGINT/SIGTERM: drain and stop the kernel, then exit 0; a second one exits at once with
  * 128 + the signal number. SIGHUP: re-read the config file and reload (a bad one is logged and the
- * old configuration kept). Returns a function that removes the handlers.
+ * old configuration kept). Installed before the kernel starts: a signal during start-up waits for
+ * `started` and then shuts down (if start-up failed, the caller owns the exit). Returns a function
+ * that removes the handlers.
  */
-export function handleSignals(kernel: Kernel, io: CliIO, configFile: string | undefined): () => void {
+export function handleSignals(
+  kernel: Kernel,
+  io: CliIO,
+  configFile: string | undefined,
+  started: Promise<unknown>,
+): () => void {
+  let running = false;
+  // Signal listeners do not keep Node alive; a kernel whose modules hold no sockets must still run.
+  const keepAlive = setInterval(() => {}, 2 ** 30);
+  started.then(
+    () => {
+      running = true;
+    },
+    () => {},
+  );
   let stopping = false;
   const onStop = (signal: 'SIGINT' | 'SIGTERM') => {
     if (stopping) {
@@ -18,16 +34,24 @@ export function handleSignals(kernel: Kernel, io: CliIO, configFile: string | un
     }
     stopping = true;
     kernel.log.info({ signal }, `${signal} received; draining and stopping`);
-    kernel.shutdown().then(
-      () => io.exit(0),
-      (err: unknown) => {
-        kernel.log.error({ err }, 'shutdown failed');
-        io.exit(1);
-      },
+    started.then(
+      () =>
+        kernel.shutdown().then(
+          () => io.exit(0),
+          (err: unknown) => {
+            kernel.log.error({ err }, 'shutdown failed');
+            io.exit(1);
+          },
+        ),
+      () => {},
     );
   };
   const onHangup = () => {
     if (stopping) return;
+    if (!running) {
+      kernel.log.warn('SIGHUP during start-up ignored; send it again once started');
+      return;
+    }
     if (!configFile) {
       kernel.log.warn('SIGHUP received but no --config file was given; nothing to reload');
       return;
@@ -48,6 +72,7 @@ export function handleSignals(kernel: Kernel, io: CliIO, configFile: string | un
   process.on('SIGTERM', onTerm);
   process.on('SIGHUP', onHangup);
   return () => {
+    clearInterval(keepAlive);
     process.off('SIGINT', onInt);
     process.off('SIGTERM', onTerm);
     process.off('SIGHUP', onHangup);
