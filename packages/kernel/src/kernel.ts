@@ -260,9 +260,11 @@ export class Kernel {
    * Validates a whole new configuration (with the environment and arguments given to `load`).
    * Invalid: throws {@link KernelConfigError} with every reason and the old values stay. Valid:
    * each module whose options changed gets `reload(ctx, next)`, after which `ctx.options` holds
-   * the new values.
+   * the new values. Takes `{ configFile }`, `{ config }`, or a configuration object itself.
    */
-  async reload(input: ReloadOptions = {}): Promise<ReloadReport> {
+  async reload(next: ReloadOptions | RawConfig = {}): Promise<ReloadReport> {
+    // A bare configuration object (`{ modules, log }`) is accepted as well as `{ config }` / `{ configFile }`.
+    const input: ReloadOptions = 'config' in next || 'configFile' in next ? (next as ReloadOptions) : { config: next as RawConfig };
     if (this.state !== 'loaded' && this.state !== 'started') {
       throw new KernelStateError(`reload() needs a loaded or started kernel (kernel is ${this.state})`);
     }

@@ -42,7 +42,7 @@ describe('reload', () => {
     });
     await kernel.start();
     const err = await kernel
-      .reload({ config: { modules: { r: { greeting: ['x'], lissen: 'x' }, extra: {} } } })
+      .reload({ modules: { r: { greeting: ['x'], lissen: 'x' }, extra: {} } })
       .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(KernelConfigError);
     expect((err as KernelConfigError).errors).toEqual([
