@@ -264,7 +264,8 @@ export class Kernel {
    */
   async reload(next: ReloadOptions | RawConfig = {}): Promise<ReloadReport> {
     // A bare configuration object (`{ modules, log }`) is accepted as well as `{ config }` / `{ configFile }`.
-    const input: ReloadOptions = 'config' in next || 'configFile' in next ? (next as ReloadOptions) : { config: next as RawConfig };
+    const input: ReloadOptions =
+      'config' in next || 'configFile' in next ? (next as ReloadOptions) : { config: next as RawConfig };
     if (this.state !== 'loaded' && this.state !== 'started') {
       throw new KernelStateError(`reload() needs a loaded or started kernel (kernel is ${this.state})`);
     }

@@ -18,7 +18,13 @@ export function createLogger(setup: LoggerSetup = {}): Logger {
   if (wantPretty) {
     return pino(
       options,
-      pretty({ sync: true, destination: 1, ignore: 'pid,hostname', translateTime: 'SYS:HH:MM:ss.l' }),
+      pretty({
+        sync: true,
+        destination: 1,
+        ignore: 'pid,hostname,module',
+        messageFormat: '[{module}] {msg}',
+        translateTime: 'SYS:HH:MM:ss.l',
+      }),
     );
   }
   return pino(options, pino.destination({ dest: 1, sync: true }));
