@@ -130,14 +130,15 @@ async function main() {
                 options.cpuProfRun?.test === test &&
                 options.cpuProfRun.psMode === psMode &&
                 options.cpuProfRun.threads === threads;
+              const profileDir = resolve(
+                options.cpuProfDir ?? '.',
+                `${test}-${psMode}-${threads}t-r${round}`,
+              );
               if (target === 'proxy' && (profileThis || proxyExited)) {
                 const { output } = await proxy.stop();
                 if (proxyExited)
                   notes.push(`The proxy died before run ${index} and was restarted: ${output.slice(-300)}`);
-                const dir = profileThis
-                  ? resolve(options.cpuProfDir, `${test}-${psMode}-${threads}t-r${round}`)
-                  : undefined;
-                await launchProxy(dir);
+                await launchProxy(profileThis ? profileDir : undefined);
               }
 
               // The previous run's connections must be gone from MariaDB before this one starts.

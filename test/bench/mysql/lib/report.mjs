@@ -145,7 +145,7 @@ export function renderReport(r) {
     '',
     `- CPU: ${machine.cpu}, nproc ${machine.nproc}, memory ${machine.memory}, kernel ${machine.kernel}`,
     `- Load average (1/5/15 min) at start: ${r.load.start}; at end: ${r.load.end} (counts our own sysbench threads too)`,
-    `- others' CPU %: share of all cores used during a run by processes other than sysbench, MariaDB, the target and this script (/proc/stat busy time minus ours; max over the point's runs) — the machine is shared, read rows with a high figure with care`,
+    `- others' CPU %: share of all cores used during a run by processes other than sysbench, MariaDB, the target and this script (/proc/stat busy time minus ours, max over the point's runs; tick-based, so ±15 points) — the machine is shared, read rows with a high figure with care`,
     `- ${machine.mariadb}`,
     `- ${machine.sysbench}; ${machine.haproxy}; Node ${machine.node}; open files limit ${machine.openFilesLimit} for every server`,
     `- MariaDB (started by @scalestack/test-harness, otherwise server defaults): ${Object.entries(
@@ -154,7 +154,7 @@ export function renderReport(r) {
       .map(([k, v]) => `${k}=${v}`)
       .join(', ')}`,
     `- sysbench: --tables=${options.tables} --table-size=${options.tableSize} --mysql-ignore-errors=all --percentile=95; qps = queries/s as sysbench reports it`,
-    '- CPU µs/query: user+system CPU of the target process tree (from /proc/<pid>/stat) from "Threads started!" to the end of the sysbench run, divided by the queries sysbench executed; MariaDB\'s the same way.',
+    '- CPU µs/query: user+system CPU of the target process tree (from /proc/<pid>/stat) from sysbench's "Threads started!" to its summary (all threads connected until all disconnected), divided by the queries sysbench executed; MariaDB\'s the same way.',
     '- max backend conns: MariaDB Max_used_connections after FLUSH STATUS before the run (includes 1 admin connection at most).',
     '',
   ];
