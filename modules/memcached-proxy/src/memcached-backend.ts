@@ -40,7 +40,10 @@ export class MemcachedBackend implements Backend {
         const server = this.pool.pick(
           request.base64 ? Buffer.from(request.key, 'base64').toString('latin1') : request.key,
         );
-        if (server === undefined) return reply?.done(NO_SERVER);
+        if (server === undefined) {
+          reply?.done(NO_SERVER);
+          return;
+        }
         // Quiet mode is applied by the session; the server always answers so replies stay paired.
         const parts = request.quiet
           ? encodeMeta(
@@ -55,7 +58,10 @@ export class MemcachedBackend implements Backend {
       }
       default: {
         const server = this.pool.pick(request.key);
-        if (server === undefined) return reply?.done(NO_SERVER);
+        if (server === undefined) {
+          reply?.done(NO_SERVER);
+          return;
+        }
         this.send(server, request.raw, reply && new ForwardWaiter('line', reply));
       }
     }
@@ -83,7 +89,10 @@ export class MemcachedBackend implements Backend {
   private retrieval(request: Extract<BackendRequest, { kind: 'retrieval' }>, reply: Reply): void {
     const keys = request.keys;
     const first = this.pool.pick(keys[0]!);
-    if (first === undefined) return reply.done(NO_SERVER);
+    if (first === undefined) {
+      reply.done(NO_SERVER);
+      return;
+    }
     // Most gets touch one server: forward the request as sent.
     let split = false;
     const owners: Server[] = [first];
@@ -99,7 +108,10 @@ export class MemcachedBackend implements Backend {
     const groups = new Map<Server, { keys: string[]; positions: number[] }>();
     owners.forEach((owner, position) => {
       let group = groups.get(owner);
-      if (group === undefined) groups.set(owner, (group = { keys: [], positions: [] }));
+      if (group === undefined) {
+        group = { keys: [], positions: [] };
+        groups.set(owner, group);
+      }
       group.keys.push(keys[position]!);
       group.positions.push(position);
     });

@@ -148,8 +148,8 @@ export class RedisBackend implements Backend {
         );
         return;
       case 'flush_all':
-        if (request.delay !== undefined && request.delay > 0) return reply?.done(UNSUPPORTED_DELAY);
-        this.flushAll(reply);
+        if (request.delay !== undefined && request.delay > 0) reply?.done(UNSUPPORTED_DELAY);
+        else this.flushAll(reply);
         return;
       case 'verbosity':
         reply?.done(STATUS_LINES.OK);

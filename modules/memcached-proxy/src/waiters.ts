@@ -139,7 +139,7 @@ export class Broadcast {
       item: (response) => {
         if (response.kind !== 'invalid') raw = response.raw;
       },
-      end: () => this.partDone(raw !== undefined && raw.equals(this.ok) ? undefined : raw),
+      end: () => this.partDone(raw?.equals(this.ok) ? undefined : raw),
       fail: (message) => this.partDone(serverError(message)),
     };
   }

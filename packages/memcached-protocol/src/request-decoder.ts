@@ -200,10 +200,13 @@ export class RequestDecoder extends Framer {
       case 'stats':
         return { kind: 'stats', args: t.slice(1), raw };
       case 'version':
-        return n === 1 ? { kind: 'version', raw } : { kind: 'error', line: ERRORS.unknown };
+        // memcached ignores anything after `version`, and memccapable checks that it does.
+        return { kind: 'version', raw };
       case 'quit':
         return n === 1 ? { kind: 'quit', raw } : { kind: 'error', line: ERRORS.unknown };
       case 'verbosity': {
+        // As memcached: `verbosity noreply` is a silent `verbosity 0`.
+        if (n === 2 && t[1] === 'noreply') return { kind: 'verbosity', level: 0, noreply: true, raw };
         if (n !== 2 && !noreplyAt(2)) return { kind: 'error', line: ERRORS.unknown };
         const level = parseU32(t[1]);
         if (level === undefined) return { kind: 'error', line: ERRORS.format };

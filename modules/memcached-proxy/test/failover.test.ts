@@ -1,0 +1,101 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { findBinary, tcpExchange, waitFor } from '@scalestack/test-harness';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { keysOn, type ProxyFixture, startProxyFixture } from './proxy-fixture.js';
+import { TextClient } from './text-client.js';
+
+describe('memcached-proxy with a failing server', () => {
+  let fx: ProxyFixture;
+  let client: TextClient;
+  let replacement: ChildProcess | undefined;
+
+  beforeAll(async () => {
+    fx = await startProxyFixture({ servers: 3, serverFailureLimit: 2, serverRetryTimeout: 1500 });
+    client = await TextClient.connect(fx.port);
+  });
+  afterAll(async () => {
+    client?.close();
+    if (replacement && replacement.exitCode === null) {
+      const exited = new Promise((r) => replacement!.once('exit', r));
+      replacement.kill('SIGTERM');
+      await exited;
+    }
+    await fx?.stop();
+  });
+
+  it('fails requests for a dead server, ejects it after server_failure_limit, and retries it later', async () => {
+    const onDead = keysOn(fx, 1, 3, 'dead');
+    const onLive = [...keysOn(fx, 0, 2, 'live'), ...keysOn(fx, 2, 2, 'live')];
+    for (const key of [...onDead, ...onLive])
+      expect(await client.call(`set ${key} 0 0 1\r\nx\r\n`)).toBe('STORED');
+
+    const deadPort = fx.servers[1]!.port;
+    await fx.servers[1]!.kill();
+
+    // Failures (the lost idle connection counts, as in twemproxy) reach the limit of 2: until
+    // then requests for its keys get a SERVER_ERROR at once, nothing hangs; then it is ejected.
+    const replies: string[] = [];
+    let reply = await client.call(`get ${onDead[0]}`);
+    while (reply.startsWith('SERVER_ERROR ')) {
+      replies.push(reply);
+      expect(replies.length).toBeLessThanOrEqual(2);
+      reply = await client.call(`get ${onDead[0]}`);
+    }
+    expect(replies.length).toBeGreaterThanOrEqual(1);
+    // the key now maps to a live server, where it was never stored
+    expect(reply).toBe('END');
+    expect(fx.events).toEqual([`ejected 127.0.0.1:${deadPort}`]);
+
+    // Ejected: its keys now live on the remaining servers, the others did not move.
+    expect(await client.call(`set ${onDead[1]} 0 0 1\r\ny\r\n`)).toBe('STORED');
+    client.write(`get ${onDead[1]}\r\n`);
+    expect(await client.until('END')).toBe(`VALUE ${onDead[1]} 0 1\r\ny\r\nEND\r\n`);
+    for (const key of onLive) {
+      client.write(`get ${key}\r\n`);
+      expect(await client.until('END')).toBe(`VALUE ${key} 0 1\r\nx\r\nEND\r\n`);
+    }
+
+    // A memcached comes back on the same port; after server_retry_timeout the proxy uses it again.
+    replacement = spawn(
+      findBinary('memcached', 'memcached'),
+      ['-l', '127.0.0.1', '-p', String(deadPort), '-U', '0', '-u', 'root'],
+      {
+        stdio: 'ignore',
+      },
+    );
+    await waitFor(
+      async () =>
+        (await tcpExchange(deadPort, 'version\r\n', (r) => r.endsWith('\r\n'))).startsWith('VERSION'),
+      {
+        what: 'the replacement memcached',
+      },
+    );
+    const direct = await TextClient.connect(deadPort);
+    await waitFor(
+      async () => {
+        await client.call(`set ${onDead[2]} 0 0 1\r\nz\r\n`);
+        direct.write(`get ${onDead[2]}\r\n`);
+        return (await direct.until('END')).startsWith('VALUE');
+      },
+      { timeout: 10_000, interval: 100, what: 'the proxy to put the server back on the ring' },
+    );
+    direct.close();
+    expect(fx.events).toEqual([`ejected 127.0.0.1:${deadPort}`, `restored 127.0.0.1:${deadPort}`]);
+  });
+
+  it('times out a server that accepts but never answers', async () => {
+    // A memcached stopped with SIGSTOP keeps its socket open and answers nothing.
+    const stalled = await startProxyFixture({ servers: 1, timeout: 300, serverFailureLimit: 0 });
+    try {
+      process.kill(stalled.servers[0]!.pid, 'SIGSTOP');
+      const c = await TextClient.connect(stalled.port);
+      expect(await c.call('get anything')).toBe('SERVER_ERROR no reply within 300ms');
+      process.kill(stalled.servers[0]!.pid, 'SIGCONT');
+      expect(await c.call('set a 0 0 1\r\n1\r\n')).toBe('STORED');
+      c.close();
+    } finally {
+      process.kill(stalled.servers[0]!.pid, 'SIGCONT');
+      await stalled.stop();
+    }
+  });
+});
