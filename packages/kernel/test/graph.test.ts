@@ -59,6 +59,12 @@ describe('module graph', () => {
     expect(errors[2]).toMatch(/^module "phantom", required by "a", was not found \(/);
   });
 
+  it('suggests a close module name', async () => {
+    const kernel = new Kernel({ logger: silent, cwd: tmpdir(), definitions: [mod('database-proxy')] });
+    const errors = await loadErrors(kernel, ['databse-proxy']);
+    expect(errors[0]).toMatch(/^module "databse-proxy" was not found \(.*; did you mean "database-proxy"\?\)$/);
+  });
+
   it('reports a missing file path', async () => {
     const kernel = new Kernel({ logger: silent, cwd: tmpdir() });
     expect(await loadErrors(kernel, ['./no-such-module.js'])).toEqual([

@@ -3,6 +3,8 @@ import { createRequire } from 'node:module';
 import { isAbsolute, join, resolve as resolvePath } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { ModuleDefinition } from '../contract.js';
+import { didYouMean } from '../did-you-mean.js';
+import { installedModuleNames } from './installed-names.js';
 
 /** Thrown when a module cannot be found or loaded; the message is ready for an operator. */
 export class ModuleResolveError extends Error {
@@ -139,7 +141,10 @@ export async function resolveModule(
   }
   const def = await resolveByName(ref, opts.cwd);
   if (def) return def;
-  const looked = `looked for ${packageCandidates(ref).slice(1).join(' and ')} from ${opts.cwd} and the kernel's location`;
+  const hint = didYouMean(ref, [...opts.definitions.keys(), ...installedModuleNames(opts.cwd)]);
+  const looked =
+    `looked for ${packageCandidates(ref).slice(1).join(' and ')} from ${opts.cwd} and the kernel's location` +
+    (hint ? `; did you mean "${hint}"?` : '');
   if (opts.requiredBy) {
     throw new ModuleResolveError(
       `module "${ref}", required by "${opts.requiredBy}", was not found (${looked})`,
