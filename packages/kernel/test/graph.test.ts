@@ -62,7 +62,9 @@ describe('module graph', () => {
   it('suggests a close module name', async () => {
     const kernel = new Kernel({ logger: silent, cwd: tmpdir(), definitions: [mod('database-proxy')] });
     const errors = await loadErrors(kernel, ['databse-proxy']);
-    expect(errors[0]).toMatch(/^module "databse-proxy" was not found \(.*; did you mean "database-proxy"\?\)$/);
+    expect(errors[0]).toMatch(
+      /^module "databse-proxy" was not found \(.*; did you mean "database-proxy"\?\)$/,
+    );
   });
 
   it('reports a missing file path', async () => {
