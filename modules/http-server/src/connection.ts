@@ -93,6 +93,11 @@ export class HttpConnection implements RequestEvents, BodySource, ResponseSink {
 
   private onData(chunk: Buffer): void {
     if (this.closing) return;
+    if (this.leftover !== undefined) {
+      // Still waiting on a response: keep order by queueing behind what is already waiting.
+      this.leftover = Buffer.concat([this.leftover, chunk]);
+      return;
+    }
     this.socket.cork();
     this.feed(chunk);
     this.socket.uncork();
@@ -350,7 +355,9 @@ export class HttpConnection implements RequestEvents, BodySource, ResponseSink {
       if (!this.executing) this.nextRequest();
       // Otherwise onEnd (still on the stack) sees the finished response and moves on.
     } else {
-      this.req!.discarding = true;
+      // Answered before the body ended: read and drop the rest to reach the next request.
+      this.req!.discard();
+      this.resumeBody();
     }
   }
 

@@ -42,8 +42,7 @@ export class HttpRequest implements AsyncIterable<Buffer> {
   private failure: Error | undefined;
   private waiter: (() => void) | undefined;
   private wanted = false;
-  /** Set once the response is done: further body bytes are dropped. */
-  discarding = false;
+  private discarding = false;
 
   constructor(
     head: RequestHead,
@@ -108,6 +107,13 @@ export class HttpRequest implements AsyncIterable<Buffer> {
         this.waiter = resolve;
       });
     }
+  }
+
+  /** @internal From the connection: the response is done, drop queued and further body bytes. */
+  discard(): void {
+    this.discarding = true;
+    this.chunks = [];
+    this.queued = 0;
   }
 
   /** @internal From the connection: a slice of body bytes. */

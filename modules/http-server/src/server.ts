@@ -81,10 +81,11 @@ export class HttpServer implements ConnectionHost {
    */
   async drain(): Promise<void> {
     this.draining = true;
-    await this.listener?.close();
+    // net.Server#close resolves only once every connection is gone, so drain them meanwhile.
+    const closed = this.listener?.close();
     for (const conn of this.connections) conn.drain();
-    if (this.connections.size === 0) return;
-    await new Promise<void>((resolve) => this.idleWaiters.push(resolve));
+    if (this.connections.size > 0) await new Promise<void>((resolve) => this.idleWaiters.push(resolve));
+    await closed;
   }
 
   /** Stops accepting and destroys every connection. */
