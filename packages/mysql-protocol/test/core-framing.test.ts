@@ -106,6 +106,17 @@ describe('PacketEncoder / PacketDecoder', () => {
     );
   });
 
+  it('gives back the bytes after the last packet (TLS ClientHello after SSLRequest)', () => {
+    const ssl = encodeFrames(Buffer.alloc(32, 1), 1);
+    const hello = Buffer.from([0x16, 0x03, 0x01, 0x02, 0x00, 0x01, 0x02, 0x03]);
+    for (const cut of [0, 1, 2, 3, 4, 5, hello.length]) {
+      const d = new PacketDecoder();
+      expect(d.push(Buffer.concat([ssl, hello.subarray(0, cut)]))).toHaveLength(1);
+      expect(d.takeBuffered().equals(hello.subarray(0, cut))).toBe(true);
+      expect(d.hasPartialPacket).toBe(false);
+    }
+  });
+
   it('decodes any split (one byte at a time too) to the same packets', () => {
     fc.assert(
       fc.property(payloads, fc.array(fc.nat(), { maxLength: 20 }), fc.boolean(), (ps, cuts, bytewise) => {

@@ -69,7 +69,8 @@ export class PacketDecoder {
       if (this.frameRemaining < 0) {
         let len: number;
         let seq: number;
-        if (this.headerFill === 0 && n - pos >= 4) {
+        const fastHeader = this.headerFill === 0 && n - pos >= 4;
+        if (fastHeader) {
           len = chunk[pos]! | (chunk[pos + 1]! << 8) | (chunk[pos + 2]! << 16);
           seq = chunk[pos + 3]!;
           pos += 4;
@@ -91,6 +92,8 @@ export class PacketDecoder {
           this.frameRemaining = -1;
           continue;
         }
+        // Keep the header bytes of a partial frame so takeBuffered() can give them back.
+        if (fastHeader) chunk.copy(this.header, 0, pos - 4, pos);
       }
       if (this.frameRemaining > 0) {
         const take = Math.min(this.frameRemaining, n - pos);
@@ -115,6 +118,24 @@ export class PacketDecoder {
       this.parts = [];
       this.partsLength = 0;
     }
+    return out;
+  }
+
+  /**
+   * Gives back, and forgets, the raw bytes received after the last complete packet. Used when the
+   * stream changes hands mid-chunk — after an SSLRequest the next bytes are the TLS ClientHello,
+   * which may arrive in the same chunk and must go to the TLS layer, not to the decoder.
+   */
+  takeBuffered(): Buffer {
+    if (this.failure) throw this.failure;
+    if (this.continuing) throw new ProtocolError('takeBuffered() in the middle of a multi-frame packet');
+    let out: Buffer;
+    if (this.frameRemaining < 0) out = Buffer.from(this.header.subarray(0, this.headerFill));
+    else out = Buffer.concat([this.header, ...this.parts]);
+    this.headerFill = 0;
+    this.frameRemaining = -1;
+    this.parts = [];
+    this.partsLength = 0;
     return out;
   }
 

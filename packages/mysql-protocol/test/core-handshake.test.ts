@@ -1,0 +1,198 @@
+import { generateKeyPairSync } from 'node:crypto';
+import { selfSignedCert } from '@scalestack/test-harness';
+import mysql from 'mysql2/promise';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  CACHING_SHA2_PLUGIN,
+  CLIENT_CONNECT_ATTRS,
+  CLIENT_DEPRECATE_EOF,
+  CLIENT_SSL,
+  type Credentials,
+  cachingSha2Hash,
+  credentialsFor,
+  formatNativePasswordHash,
+  NATIVE_PASSWORD_PLUGIN,
+  nativePasswordHash,
+  parseNativePasswordHash,
+} from '../src/index.js';
+import { RawClient } from './support/raw-client.js';
+import { startTestServer, type TestServer } from './support/test-server.js';
+
+const users = new Map<string, Credentials>([
+  ['fast', { sha2Hash: cachingSha2Hash('fast-pw') }],
+  ['native', { nativeHash: formatNativePasswordHash(nativePasswordHash('native-pw')) }],
+  ['plain', { plaintext: 'plain-pw' }],
+  ['nopw', { plaintext: '' }],
+  ['both', credentialsFor('both-pw')],
+]);
+const lookup = (u: string) => users.get(u);
+
+let cert: { key: string; cert: string };
+const rsa = generateKeyPairSync('rsa', {
+  modulusLength: 2048,
+  publicKeyEncoding: { type: 'spki', format: 'pem' },
+  privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
+});
+const rsaKeys = { publicKey: rsa.publicKey, privateKey: rsa.privateKey };
+
+const servers: TestServer[] = [];
+async function server(opts: Parameters<typeof startTestServer>[0]): Promise<TestServer> {
+  const s = await startTestServer(opts);
+  servers.push(s);
+  return s;
+}
+
+beforeAll(async () => {
+  cert = await selfSignedCert();
+});
+afterAll(async () => {
+  await Promise.all(servers.map((s) => s.close()));
+});
+
+describe('native password hashes', () => {
+  it('accepts and prints MySQL *HEX form', () => {
+    const h = nativePasswordHash('secret');
+    expect(formatNativePasswordHash(h)).toBe('*14E65567ABDB5135D0CFD9A70B3032C179A49EE7');
+    expect(parseNativePasswordHash('*14e65567abdb5135d0cfd9a70b3032c179a49ee7').equals(h)).toBe(true);
+    expect(() => parseNativePasswordHash('14E6')).toThrow(/'\*' followed by 40 hex digits/);
+  });
+});
+
+describe('ClientHandshake against ServerHandshake over sockets', () => {
+  it('authenticates with caching_sha2_password on the fast path', async () => {
+    const s = await server({ lookup, rsaKeys });
+    const c = await RawClient.connect({
+      port: s.port,
+      user: 'fast',
+      password: 'fast-pw',
+      database: 'shop',
+      attributes: { app: 't' },
+    });
+    expect(c.session.authPlugin).toBe(CACHING_SHA2_PLUGIN);
+    expect(c.session.capabilities & CLIENT_DEPRECATE_EOF).toBeTruthy();
+    expect(c.session.capabilities & CLIENT_SSL).toBe(0);
+    const r = await c.query('SELECT USER()');
+    expect(r.rows).toBe(1);
+    expect(r.scannedBytes).toBe(r.framedBytes);
+    await c.close();
+    expect(s.sessions[0]).toMatchObject({
+      user: 'fast',
+      database: 'shop',
+      authPlugin: CACHING_SHA2_PLUGIN,
+      tls: false,
+    });
+    expect(s.sessions[0]!.attributes).toEqual({ app: 't' });
+    expect(s.sessions[0]!.capabilities & CLIENT_CONNECT_ATTRS).toBeTruthy();
+  });
+
+  it('does caching_sha2 full authentication over TLS', async () => {
+    const s = await server({ lookup, cert, alwaysFullAuthentication: true });
+    const c = await RawClient.connect({ port: s.port, user: 'both', password: 'both-pw', tls: true });
+    expect(c.session.tls).toBe(true);
+    expect((await c.query('SELECT 1')).rows).toBe(1);
+    await c.close();
+    expect(s.sessions[0]).toMatchObject({ user: 'both', tls: true });
+  });
+
+  it('does caching_sha2 full authentication with RSA, fetching the key or given it', async () => {
+    const s = await server({ lookup, rsaKeys, alwaysFullAuthentication: true });
+    const fetched = await RawClient.connect({ port: s.port, user: 'plain', password: 'plain-pw' });
+    await fetched.close();
+    const given = await RawClient.connect({
+      port: s.port,
+      user: 'native',
+      password: 'native-pw',
+      serverPublicKey: rsa.publicKey,
+    });
+    await given.close();
+    await expect(RawClient.connect({ port: s.port, user: 'plain', password: 'wrong' })).rejects.toMatchObject(
+      {
+        errno: 1045,
+        message: "Access denied for user 'plain'@'localhost' (using password: YES)",
+      },
+    );
+    expect(s.sessions.map((x) => x.user)).toEqual(['plain', 'native']);
+  });
+
+  it('refuses full authentication without TLS or RSA keys', async () => {
+    const s = await server({ lookup, alwaysFullAuthentication: true });
+    await expect(
+      RawClient.connect({ port: s.port, user: 'plain', password: 'plain-pw' }),
+    ).rejects.toMatchObject({ errno: 1045 });
+  });
+
+  it('uses mysql_native_password with a *HEX stored hash, and switches plugins when needed', async () => {
+    const s = await server({ lookup, authPlugin: NATIVE_PASSWORD_PLUGIN });
+    const c = await RawClient.connect({ port: s.port, user: 'native', password: 'native-pw' });
+    expect(c.session.authPlugin).toBe(NATIVE_PASSWORD_PLUGIN);
+    await c.close();
+    // Only a SHA-256 hash is stored: the server switches the client to caching_sha2_password.
+    const switched = await RawClient.connect({ port: s.port, user: 'fast', password: 'fast-pw' });
+    expect(switched.session.authPlugin).toBe(CACHING_SHA2_PLUGIN);
+    await switched.close();
+  });
+
+  it('answers wrong passwords, unknown users and missing passwords with ERR 1045', async () => {
+    const s = await server({ lookup, rsaKeys, clientHost: '10.0.0.9' });
+    await expect(RawClient.connect({ port: s.port, user: 'fast', password: 'nope' })).rejects.toMatchObject({
+      errno: 1045,
+      sqlState: '28000',
+      message: "Access denied for user 'fast'@'10.0.0.9' (using password: YES)",
+    });
+    await expect(RawClient.connect({ port: s.port, user: 'ghost', password: 'x' })).rejects.toMatchObject({
+      errno: 1045,
+    });
+    await expect(RawClient.connect({ port: s.port, user: 'fast' })).rejects.toMatchObject({
+      message: "Access denied for user 'fast'@'10.0.0.9' (using password: NO)",
+    });
+    const empty = await RawClient.connect({ port: s.port, user: 'nopw' });
+    await empty.close();
+  });
+
+  it('refuses clients without TLS when TLS is required', async () => {
+    const s = await server({ lookup, cert, requireTls: true });
+    await expect(
+      RawClient.connect({ port: s.port, user: 'fast', password: 'fast-pw' }),
+    ).rejects.toMatchObject({ errno: 3159 });
+    const c = await RawClient.connect({ port: s.port, user: 'fast', password: 'fast-pw', tls: true });
+    await c.close();
+  });
+});
+
+describe('mysql2 against a ServerHandshake server', () => {
+  const run = async (port: number, user: string, password: string, extra: object = {}) => {
+    const conn = await mysql.createConnection({ host: '127.0.0.1', port, user, password, ...extra });
+    try {
+      const [rows] = await conn.query('SELECT USER() AS user');
+      return rows;
+    } finally {
+      await conn.end();
+    }
+  };
+
+  it('authenticates with caching_sha2_password on the fast path', async () => {
+    const s = await server({ lookup, rsaKeys });
+    expect(await run(s.port, 'fast', 'fast-pw')).toEqual([{ user: 'fast' }]);
+    expect(s.sessions[0]!.authPlugin).toBe(CACHING_SHA2_PLUGIN);
+  });
+
+  it('does caching_sha2 full authentication over TLS', async () => {
+    const s = await server({ lookup, cert, alwaysFullAuthentication: true });
+    expect(await run(s.port, 'plain', 'plain-pw', { ssl: { rejectUnauthorized: false } })).toEqual([
+      { user: 'plain' },
+    ]);
+    expect(s.sessions[0]).toMatchObject({ tls: true, authPlugin: CACHING_SHA2_PLUGIN });
+  });
+
+  it('does caching_sha2 full authentication with the server RSA key', async () => {
+    const s = await server({ lookup, rsaKeys, alwaysFullAuthentication: true });
+    expect(await run(s.port, 'both', 'both-pw')).toEqual([{ user: 'both' }]);
+    await expect(run(s.port, 'both', 'bad')).rejects.toMatchObject({ errno: 1045 });
+  });
+
+  it('authenticates with mysql_native_password', async () => {
+    const s = await server({ lookup, authPlugin: NATIVE_PASSWORD_PLUGIN });
+    expect(await run(s.port, 'native', 'native-pw')).toEqual([{ user: 'native' }]);
+    await expect(run(s.port, 'native', 'bad')).rejects.toMatchObject({ errno: 1045, sqlState: '28000' });
+  });
+});
