@@ -1,0 +1,74 @@
+import { Kernel } from '@scalestack/kernel';
+import { freePort, type RunningServer, startMemcached, startRedis } from '@scalestack/test-harness';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import memcachedProxy from '../src/index.js';
+import { TextClient } from './text-client.js';
+
+describe('memcached-proxy as a kernel module', () => {
+  let servers: RunningServer[];
+  let redis: RunningServer;
+  beforeAll(async () => {
+    servers = [await startMemcached(), await startMemcached()];
+    redis = await startRedis();
+  });
+  afterAll(async () => {
+    await Promise.all([...servers, redis].map((s) => s?.stop()));
+  });
+
+  const kernelWith = async (options: Record<string, unknown>) => {
+    const kernel = new Kernel({ logLevel: 'silent', definitions: [memcachedProxy] });
+    await kernel.load({ config: { modules: { 'memcached-proxy': options } } });
+    return kernel;
+  };
+
+  it('serves memcached clients over the configured servers', async () => {
+    const port = await freePort();
+    const kernel = await kernelWith({
+      listen: `127.0.0.1:${port}`,
+      servers: servers.map((s) => `127.0.0.1:${s.port}`),
+    });
+    await kernel.start();
+    try {
+      const client = await TextClient.connect(port);
+      expect(await client.call('set km 5 0 2\r\nhi\r\n')).toBe('STORED');
+      client.write('get km\r\n');
+      expect(await client.until('END')).toBe('VALUE km 5 2\r\nhi\r\nEND\r\n');
+      client.close();
+    } finally {
+      await kernel.stop();
+    }
+  });
+
+  it('bridges to Redis with backend: redis', async () => {
+    const port = await freePort();
+    const kernel = await kernelWith({
+      listen: `127.0.0.1:${port}`,
+      backend: 'redis',
+      redis: [`redis://127.0.0.1:${redis.port}`],
+    });
+    await kernel.start();
+    try {
+      const client = await TextClient.connect(port);
+      expect(await client.call('set kr 0 0 1\r\n1\r\n')).toBe('STORED');
+      expect(await client.call('incr kr 41')).toBe('42');
+      client.close();
+    } finally {
+      await kernel.stop();
+    }
+  });
+
+  it('names the module, option, value and expected form for a bad option', async () => {
+    await expect(kernelWith({ servers: ['not-an-address'] })).rejects.toThrow(
+      /memcached-proxy.*servers.*not-an-address/s,
+    );
+    await expect(kernelWith({ backend: 'couchbase' })).rejects.toThrow(
+      /memcached-proxy.*backend.*"memcached", "redis"/s,
+    );
+  });
+
+  it('refuses to start without servers for backend memcached', async () => {
+    const kernel = await kernelWith({ listen: `127.0.0.1:${await freePort()}` });
+    await expect(kernel.start()).rejects.toThrow(/option servers: expected at least one memcached server/);
+    await kernel.stop().catch(() => {});
+  });
+});
