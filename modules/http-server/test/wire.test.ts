@@ -255,3 +255,44 @@ describe('http-server limits', () => {
     await expect(startHttp({ headers_timeout: 'soon' })).rejects.toThrow(/headers_timeout[\s\S]*duration/);
   });
 });
+
+describe('http-server under random splits', () => {
+  it('answers a pipelined stream the same however the bytes are split on the wire', async () => {
+    const fc = (await import('fast-check')).default;
+    const s = await startHttp({}, [tenantsModule]);
+    try {
+      const stream =
+        `GET /tenants/a HTTP/1.1\r\n${H}\r\n` +
+        `POST /echo HTTP/1.1\r\n${H}Transfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n2;x=y\r\nde\r\n0\r\n\r\n` +
+        `PUT /echo HTTP/1.1\r\n${H}Content-Length: 4\r\n\r\nwxyz` +
+        `GET /nowhere HTTP/1.1\r\n${H}\r\n`;
+      await fc.assert(
+        fc.asyncProperty(
+          fc.array(fc.integer({ min: 1, max: stream.length - 1 }), { maxLength: 12 }),
+          async (cuts) => {
+            const points = [...new Set(cuts)].sort((a, b) => a - b);
+            const c = await RawClient.open(s.port);
+            let last = 0;
+            for (const p of [...points, stream.length]) {
+              c.write(stream.slice(last, p));
+              last = p;
+              // Let each piece leave as its own segment.
+              await new Promise((r) => setImmediate(r));
+            }
+            const r = await c.responses(4);
+            c.close();
+            expect(r.map((x) => [x.status, x.body])).toEqual([
+              [200, JSON.stringify({ tenant: 'a', query: '' })],
+              [200, 'abcde'],
+              [200, 'wxyz'],
+              [404, 'no route for /nowhere\n'],
+            ]);
+          },
+        ),
+        { numRuns: 25 },
+      );
+    } finally {
+      await s.kernel.shutdown();
+    }
+  });
+});

@@ -10,7 +10,7 @@ const port = Number(portText);
 const BODY = 'hello, world\n';
 
 if (target === 'node-http') {
-  const server = createServer((req, res) => {
+  const server = createServer((_req, res) => {
     res.writeHead(200, {
       'Content-Type': 'text/plain; charset=utf-8',
       'Content-Length': Buffer.byteLength(BODY),
