@@ -11,6 +11,7 @@ import { describeMachine, loadAverage } from './lib/machine.mjs';
 import { startBenchMariaDB } from './lib/mariadb.mjs';
 import { parseOptions, USAGE } from './lib/options.mjs';
 import { machineBusySeconds, treeCpuSeconds } from './lib/proc-cpu.mjs';
+import { waitForQuiet } from './lib/quiet.mjs';
 import { renderReport } from './lib/report.mjs';
 import { DEFAULT_PROXY_COMMAND, startProxy } from './lib/scalestack-proxy.mjs';
 import { prepareTables, runSysbench } from './lib/sysbench.mjs';
@@ -150,6 +151,9 @@ async function main() {
                 notes.push(
                   `Run ${index}: MariaDB still had more than ${idleConnections} connections after 120 s.`,
                 );
+              const quiet = options.quietBelow
+                ? await waitForQuiet(options.quietBelow, options.quietWait * 1000)
+                : undefined;
               await db.admin('FLUSH STATUS');
 
               const targetPid = pidOf[target]();
@@ -217,6 +221,8 @@ async function main() {
                 dbCpuUsPerQuery: ((after.db - before.db) * 1e6) / queries,
                 maxBackendConnections,
                 windowSeconds: elapsed,
+                busyBeforePct: quiet?.busyPct,
+                waitedForQuietMs: quiet?.waitedMs,
                 othersCpuPct,
               };
               runs.push(record);
@@ -234,7 +240,10 @@ async function main() {
                     ? `${Math.round(record.qps)} qps, p95 ${record.p95ms} ms, ${record.errors} errors, ` +
                       `MariaDB ${record.dbCpuUsPerQuery.toFixed(1)} µs/q` +
                       (targetPid ? `, ${target} ${record.targetCpuUsPerQuery.toFixed(1)} µs/q` : '') +
-                      `, ${maxBackendConnections} backend conns, others ${othersCpuPct.toFixed(0)}% CPU`
+                      `, ${maxBackendConnections} backend conns, others ${othersCpuPct.toFixed(0)}% CPU` +
+                      (quiet
+                        ? `, ${quiet.busyPct.toFixed(0)}% busy before (waited ${quiet.waitedMs} ms)`
+                        : '')
                     : `FAILED ${outcome.failure}`),
               );
             }

@@ -19,11 +19,14 @@ export const USAGE = `usage: node test/bench/mysql/sysbench-sweep.mjs [options]
   --targets <list>      ${TARGETS.join(',')} (default: all three)
   --rounds <n>          alternations per point; medians are reported (default: 1)
   --duration <s>        seconds per sysbench run (default: ${FULL.duration}; --quick: ${QUICK.duration})
-  --quick               smoke preset: fewer thread counts, shorter runs (about 2-3 minutes)
+  --quick               smoke preset: 4 thread counts, 3 s runs (about 2 minutes per target)
   --pool <n>            proxy backend pool size N (default: 128)
   --table-size <n>      rows in sbtest1 (default: 100000)
   --proxy-cmd <cmd>     proxy command; {config} is the generated YAML
                         (default: ${DEFAULT_PROXY_COMMAND})
+  --quiet-below <pct>   before each run, wait until all cores are less than <pct> % busy
+                        (other people's work; sampled over 1 s), up to --quiet-wait s (default: off)
+  --quiet-wait <s>      longest wait for quiet before running anyway (default: 30)
   --cpu-prof <dir>      run the proxy under node --cpu-prof, writing profiles to <dir>
   --cpu-prof-run <t:m:n>  profile only that run (e.g. oltp_point_select:auto:256): the proxy is
                         restarted around it; without this the whole sweep is one profile
@@ -37,6 +40,13 @@ function fail(option, value, expected) {
 
 function positiveInt(option, value) {
   if (!/^\d+$/.test(value) || Number(value) < 1) fail(option, value, 'a positive integer');
+  return Number(value);
+}
+
+function percent(option, value) {
+  if (!/^\d+(\.\d+)?$/.test(value) || Number(value) <= 0 || Number(value) > 100) {
+    fail(option, value, 'a percentage between 0 and 100');
+  }
   return Number(value);
 }
 
@@ -68,6 +78,8 @@ export function parseOptions(argv) {
       'table-size': { type: 'string', default: '100000' },
       'proxy-cmd': { type: 'string', default: DEFAULT_PROXY_COMMAND },
       'cpu-prof': { type: 'string' },
+      'quiet-below': { type: 'string' },
+      'quiet-wait': { type: 'string', default: '30' },
       'cpu-prof-run': { type: 'string' },
       out: { type: 'string' },
       help: { type: 'boolean', default: false },
@@ -91,6 +103,9 @@ export function parseOptions(argv) {
     tableSize: positiveInt('table-size', values['table-size']),
     proxyCommand: values['proxy-cmd'],
     cpuProfDir: values['cpu-prof'],
+    quietBelow:
+      values['quiet-below'] === undefined ? undefined : percent('quiet-below', values['quiet-below']),
+    quietWait: positiveInt('quiet-wait', values['quiet-wait']),
     cpuProfRun: undefined,
     out:
       values.out ??
