@@ -63,6 +63,27 @@ describe('OK packets', () => {
     expect(moreResults(ok.statusFlags)).toBe(false);
   });
 
+  it('decodes the session state MariaDB 10.11 sends after the handshake (bare "1" state change)', () => {
+    const payload = Buffer.from(
+      '00000002400000001801050474657374020131050908' + '5f'.repeat(8) + '040100',
+      'hex',
+    );
+    expect(decodeOk(payload, CAPS)).toEqual({
+      affectedRows: 0,
+      lastInsertId: 0,
+      statusFlags: 0x4002,
+      warnings: 0,
+      info: '',
+      sessionState: {
+        systemVariables: [],
+        schema: 'test',
+        stateChanged: true,
+        transactionState: '________',
+        transactionCharacteristics: '',
+      },
+    });
+  });
+
   it('reads the info as the rest of the packet without SESSION_TRACK, and the pre-4.1 layout', () => {
     const ok = decodeOk(
       encodeOk({ info: 'Rows matched: 1', statusFlags: SERVER_MORE_RESULTS_EXISTS }, CLIENT_PROTOCOL_41),

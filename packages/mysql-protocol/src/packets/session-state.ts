@@ -64,7 +64,8 @@ export function decodeSessionState(buffer: Buffer, start = 0, end = buffer.lengt
         out.schema = data.lenencString();
         break;
       case SESSION_TRACK_STATE_CHANGE:
-        out.stateChanged = data.lenencString() === '1';
+        // Servers send the bare character '1' (not a length-encoded string).
+        out.stateChanged = data.remaining === 1 ? data.u8() === 0x31 : data.lenencString() === '1';
         break;
       case SESSION_TRACK_GTIDS:
         data.u8(); // encoding specification (0: the only one defined)
@@ -96,7 +97,7 @@ export function writeSessionState(w: PacketWriter, s: SessionStateChanges): void
   };
   for (const v of s.systemVariables) entry(SESSION_TRACK_SYSTEM_VARIABLES, [v.name, v.value]);
   if (s.schema !== undefined) entry(SESSION_TRACK_SCHEMA, [s.schema]);
-  if (s.stateChanged !== undefined) entry(SESSION_TRACK_STATE_CHANGE, [s.stateChanged ? '1' : '0']);
+  if (s.stateChanged !== undefined) entry(SESSION_TRACK_STATE_CHANGE, [s.stateChanged ? 0x31 : 0x30]);
   if (s.gtids !== undefined) entry(SESSION_TRACK_GTIDS, [0, s.gtids]);
   if (s.transactionCharacteristics !== undefined)
     entry(SESSION_TRACK_TRANSACTION_CHARACTERISTICS, [s.transactionCharacteristics]);
