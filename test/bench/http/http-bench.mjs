@@ -5,7 +5,7 @@
 //   npm run build && node_modules/.bin/node test/bench/http/http-bench.mjs [--rounds 3] [--seconds 3] [--connections 64]
 import { execFile, spawn } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { cpus } from 'node:os';
+import { cpus, loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -115,6 +115,11 @@ const lines = [
   '# http-server vs node:http',
   '',
   `Run ${new Date().toISOString()} on ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'} (shared with other work), Node ${process.version}.`,
+  `Load average when the run ended: ${loadavg()
+    .map((x) => x.toFixed(1))
+    .join(
+      ' / ',
+    )} — on a shared machine req/s swings between runs; server CPU per request is the steadier figure.`,
   `wrk -t${values.threads} -c${values.connections} -d${values.seconds}s, ${rounds} rounds alternating the targets, GET / → 200 with a 13-byte text body, keep-alive.`,
   '',
   '| target | median req/s | runs (req/s) | p50 per run | p99 per run | median server CPU µs/req | non-2xx |',
