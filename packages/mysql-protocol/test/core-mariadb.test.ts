@@ -170,7 +170,7 @@ for (const deprecateEof of [true, false]) {
         Buffer.concat([Buffer.from([COM_STMT_PREPARE]), Buffer.from('SELECT id, v FROM t WHERE id <= ?')]),
       );
       expectConsistent(prep);
-      const stmt = c['tracker'].prepared!;
+      const stmt = prep.prepared!;
       expect(stmt).toMatchObject({ columns: 2, params: 1 });
       const execute = (flags: number) =>
         Buffer.from(

@@ -16,6 +16,7 @@ import {
   type Packet,
   PacketDecoder,
   PacketEncoder,
+  type PrepareResult,
   ProtocolError,
   ResponseTracker,
   type SessionStateChanges,
@@ -41,6 +42,8 @@ export interface RawResponse {
   rows: number;
   resultSets: number;
   sessionState: SessionStateChanges | undefined;
+  /** The COM_STMT_PREPARE result, when the command was one. */
+  prepared: PrepareResult | undefined;
   /** Bytes of the response as the scanner-driven tracker delimited them. */
   scannedBytes: number;
   /** Bytes of the response as framed packets (must equal scannedBytes). */
@@ -179,6 +182,7 @@ export class RawClient {
       rows: t.rows,
       resultSets: t.resultSets,
       sessionState: t.sessionState,
+      prepared: t.prepared,
       scannedBytes: this.scanEnd < 0 ? -1 : this.scanEnd - start,
       framedBytes: framed,
     };
