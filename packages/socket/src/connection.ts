@@ -203,9 +203,17 @@ export class Connection {
     const raw = this.#socket;
     raw.pause();
     this.#detach(raw);
-    const secure = await upgradeSocket(raw, options, this.peer);
+    let secure: TLSSocket;
+    try {
+      secure = await upgradeSocket(raw, options, this.peer);
+    } catch (err) {
+      this.#error ??= err as Error;
+      throw err;
+    }
     this.#socket = secure;
     this.#attach(secure);
+    // The TLS socket may have closed before this continuation ran.
+    if (secure.destroyed) this.#handleClose();
     if (this.#idleMs > 0) secure.setTimeout(this.#idleMs);
   }
 
@@ -231,6 +239,9 @@ export class Connection {
   };
 
   readonly #handleClose = () => {
+    // Both the plain socket and, after an upgrade, the TLS socket report here: the connection
+    // is closed when the socket in use is.
+    if (this.#isClosed || !this.#socket.destroyed) return;
     this.#isClosed = true;
     this.#closedResolve(this.#error);
   };
@@ -249,9 +260,9 @@ export class Connection {
     socket.off('end', this.#handleEnd);
     socket.off('drain', this.#handleDrain);
     socket.off('timeout', this.#handleTimeout);
-    socket.off('close', this.#handleClose);
     socket.setTimeout(0);
-    // The error listener stays: the raw socket can still report errors after the upgrade.
+    // The error and close listeners stay: the plain socket still reports errors after the
+    // upgrade, and its close is the connection's close when the upgrade fails.
   }
 }
 

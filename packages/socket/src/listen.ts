@@ -3,7 +3,7 @@ import { createServer as createTlsServer, type TlsOptions } from 'node:tls';
 import type { Address } from '@scalestack/kernel';
 import { type AddressLike, formatAddress, toAddress } from './address.js';
 import { Connection } from './connection.js';
-import { ListenError, systemReason } from './errors.js';
+import { ListenError, SocketTimeoutError, systemReason } from './errors.js';
 import { clearStaleUnixSocket } from './unix-socket.js';
 
 /** Called with every accepted connection (after the TLS handshake on TLS listeners). */
@@ -91,7 +91,18 @@ export async function listen(
   if (options.tls) {
     server = createTlsServer({ ...options.tls, handshakeTimeout: options.handshakeTimeout ?? 10_000 });
     server.on('secureConnection', accept);
-    server.on('tlsClientError', (err: Error) => options.onError?.(err));
+    // With a listener attached Node leaves the failed socket open; close it ourselves.
+    const handshakeTimeout = options.handshakeTimeout ?? 10_000;
+    server.on('tlsClientError', (err: NodeJS.ErrnoException, socket: Socket) => {
+      socket.destroy();
+      // Node has usually released the handle by now, and with it the peer's address.
+      const peer = socket.remoteAddress ? `${socket.remoteAddress}:${socket.remotePort}` : 'a client';
+      options.onError?.(
+        err.code === 'ERR_TLS_HANDSHAKE_TIMEOUT'
+          ? new SocketTimeoutError('handshake', handshakeTimeout, peer)
+          : err,
+      );
+    });
   } else {
     server = createTcpServer(accept);
   }
