@@ -121,9 +121,7 @@ export class ClientHandshake {
           );
         }
         this.state = State.Auth;
-        return this.sendPayload(
-          encryptPassword(this.options.password ?? '', this.nonce, payload.subarray(1)),
-        );
+        return this.sendPayload(this.encrypt(payload.subarray(1)));
       default:
         throw new ProtocolError('unexpected packet from the server during the handshake', ER_HANDSHAKE_ERROR);
     }
@@ -258,7 +256,7 @@ export class ClientHandshake {
     const password = this.options.password ?? '';
     if (this.tlsActive) return this.sendPayload(Buffer.from(`${password}\0`, 'utf8'));
     if (this.options.serverPublicKey !== undefined) {
-      return this.sendPayload(encryptPassword(password, this.nonce, this.options.serverPublicKey));
+      return this.sendPayload(this.encrypt(this.options.serverPublicKey));
     }
     if (this.options.allowPublicKeyRetrieval === false) {
       throw new ProtocolError(
@@ -268,6 +266,14 @@ export class ClientHandshake {
     }
     this.state = State.AwaitKey;
     return this.sendPayload(Buffer.from([REQUEST_PUBLIC_KEY]));
+  }
+
+  private encrypt(publicKey: string | Buffer): Buffer {
+    try {
+      return encryptPassword(this.options.password ?? '', this.nonce, publicKey);
+    } catch (e) {
+      throw new ProtocolError(`cannot use the server's RSA public key: ${(e as Error).message}`);
+    }
   }
 
   private sendPayload(payload: Buffer): ClientStep {
