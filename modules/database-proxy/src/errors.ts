@@ -13,31 +13,63 @@ export interface ProxyErrorCode {
 
 export const ProxyError = {
   /** Wrong user or password at the proxy. */
-  accessDenied: { code: 1045, sqlState: '28000', message: "Access denied for user '%s'@'%s' (using password: %s)" },
+  accessDenied: {
+    code: 1045,
+    sqlState: '28000',
+    message: "Access denied for user '%s'@'%s' (using password: %s)",
+  },
   /** The user's max_connections (or the listener's) is reached. */
-  tooManyConnections: { code: 1040, sqlState: '08004', message: 'Too many connections for user %s (limit %s)' },
+  tooManyConnections: {
+    code: 1040,
+    sqlState: '08004',
+    message: 'Too many connections for user %s (limit %s)',
+  },
   /** Unknown command byte. */
   unknownCommand: { code: 1047, sqlState: '08S01', message: 'Unknown command %s' },
   /** A malformed packet from the client. */
   malformedPacket: { code: 1835, sqlState: '08S01', message: 'Malformed communication packet: %s' },
   /** A packet larger than the proxy's max_packet_size. */
-  packetTooLarge: { code: 1153, sqlState: '08S01', message: "Got a packet bigger than 'max_allowed_packet' bytes (%s > %s)" },
+  packetTooLarge: {
+    code: 1153,
+    sqlState: '08S01',
+    message: "Got a packet bigger than 'max_allowed_packet' bytes (%s > %s)",
+  },
   /** No backend connection became free within the queue timeout. */
-  queueTimeout: { code: 9001, sqlState: 'HY000', message: 'Proxy: no backend connection free within %s ms (tenant %s)' },
+  queueTimeout: {
+    code: 9001,
+    sqlState: 'HY000',
+    message: 'Proxy: no backend connection free within %s ms (tenant %s)',
+  },
   /** The wait queue is full. */
-  queueFull: { code: 9002, sqlState: 'HY000', message: 'Proxy: too many requests waiting for a backend (tenant %s, limit %s)' },
+  queueFull: {
+    code: 9002,
+    sqlState: 'HY000',
+    message: 'Proxy: too many requests waiting for a backend (tenant %s, limit %s)',
+  },
   /** The tenant's rate limit refused the request. */
   rateLimited: { code: 9003, sqlState: 'HY000', message: 'Proxy: rate limit exceeded for tenant %s' },
   /** No backend server is reachable. */
   backendUnavailable: { code: 9004, sqlState: '08S01', message: 'Proxy: no backend server available: %s' },
   /** The backend connection was lost after the request was sent: it is not replayed. */
-  backendLost: { code: 9005, sqlState: '08S01', message: 'Proxy: lost the backend connection during the query; it was not retried (%s)' },
+  backendLost: {
+    code: 9005,
+    sqlState: '08S01',
+    message: 'Proxy: lost the backend connection during the query; it was not retried (%s)',
+  },
   /** The proxy is shedding load (event-loop delay over its bound). */
-  overloaded: { code: 9006, sqlState: 'HY000', message: 'Proxy: overloaded (event-loop delay %s ms over %s ms); retry later' },
+  overloaded: {
+    code: 9006,
+    sqlState: 'HY000',
+    message: 'Proxy: overloaded (event-loop delay %s ms over %s ms); retry later',
+  },
   /** The proxy is draining for shutdown. */
   shuttingDown: { code: 1053, sqlState: '08S01', message: 'Server shutdown in progress' },
   /** A feature the proxy does not support. */
-  unsupported: { code: 1235, sqlState: '42000', message: 'This version of the proxy does not yet support %s' },
+  unsupported: {
+    code: 1235,
+    sqlState: '42000',
+    message: 'This version of the proxy does not yet support %s',
+  },
 } as const satisfies Record<string, ProxyErrorCode>;
 
 /** Fills a message template. */

@@ -1,0 +1,214 @@
+/**
+ * One backend server and the connections the proxy holds to it: at most `size`, idle ones kept
+ * per flavour, health checked by ping while idle, replaced when they pass their maximum lifetime,
+ * and the whole server taken out of service after repeated connect failures and probed back in.
+ */
+import type { Address } from '@scalestack/kernel';
+import type { Logger } from 'pino';
+import { BackendConnection, type BackendConnectionOptions } from './backend-connection.js';
+import type { ConnectionCallback, Flavour, PoolStats } from './backend-pool.js';
+
+export interface BackendServerOptions {
+  name: string;
+  address: Address;
+  /** N: the most connections this proxy opens to the server. */
+  size: number;
+  connectTimeout: number;
+  /** Connections older than this are closed when they come back idle (0: never). */
+  maxLifetime: number;
+  /** How often idle connections are pinged (0: never). */
+  healthCheckInterval: number;
+  /** Consecutive connect failures that take the server out of service. */
+  failureLimit: number;
+  /** How long a server stays out of service before it is tried again. */
+  retryAfter: number;
+  tls?: BackendConnectionOptions['tls'];
+  log: Logger;
+}
+
+export class BackendServer {
+  readonly name: string;
+  readonly size: number;
+  private readonly all = new Set<BackendConnection>();
+  private readonly idle = new Map<string, BackendConnection[]>();
+  private idleCount = 0;
+  private opening = 0;
+  private failures = 0;
+  private outUntil = 0;
+  private healthTimer: NodeJS.Timeout | undefined;
+  private closed = false;
+  /** Capability flags the server offered in its greeting, once one connection got that far. */
+  serverCapabilities = -1;
+  serverVersion = '';
+
+  constructor(readonly options: BackendServerOptions) {
+    this.name = options.name;
+    this.size = options.size;
+    if (options.healthCheckInterval > 0) {
+      this.healthTimer = setInterval(() => this.checkHealth(), options.healthCheckInterval);
+      this.healthTimer.unref();
+    }
+  }
+
+  /** False while the server is out of service after failures (until its retry time). */
+  get inService(): boolean {
+    return !this.closed && (this.outUntil === 0 || Date.now() >= this.outUntil);
+  }
+
+  get openCount(): number {
+    return this.all.size + this.opening;
+  }
+
+  hasRoom(): boolean {
+    return this.openCount < this.size;
+  }
+
+  takeIdle(key: string): BackendConnection | undefined {
+    const stack = this.idle.get(key);
+    const conn = stack?.pop();
+    if (conn !== undefined) this.idleCount--;
+    return conn;
+  }
+
+  /** Closes one idle connection (of any flavour) to make room; false if none is idle. */
+  evictIdle(): boolean {
+    for (const stack of this.idle.values()) {
+      const conn = stack.shift(); // the least recently used of that flavour
+      if (conn !== undefined) {
+        this.idleCount--;
+        this.remove(conn);
+        conn.close();
+        return true;
+      }
+    }
+    return false;
+  }
+
+  putIdle(conn: BackendConnection): void {
+    if (this.closed || conn.broken || (this.options.maxLifetime > 0 && conn.age > this.options.maxLifetime)) {
+      this.remove(conn);
+      conn.close();
+      return;
+    }
+    let stack = this.idle.get(conn.flavour.key);
+    if (stack === undefined) {
+      stack = [];
+      this.idle.set(conn.flavour.key, stack);
+    }
+    conn.idleSince = Date.now();
+    stack.push(conn);
+    this.idleCount++;
+  }
+
+  remove(conn: BackendConnection): void {
+    if (!this.all.delete(conn)) return;
+    const stack = this.idle.get(conn.flavour.key);
+    if (stack !== undefined) {
+      const i = stack.indexOf(conn);
+      if (i >= 0) {
+        stack.splice(i, 1);
+        this.idleCount--;
+      }
+    }
+  }
+
+  /** Opens a new connection of `flavour`; the caller made sure there is room. */
+  open(flavour: Flavour, cb: ConnectionCallback): void {
+    this.opening++;
+    const conn = new BackendConnection(this, flavour, {
+      address: this.options.address,
+      connectTimeout: this.options.connectTimeout,
+      tls: this.options.tls,
+      log: this.options.log,
+    });
+    conn.connect((err) => {
+      this.opening--;
+      if (err !== null) {
+        this.failures++;
+        if (this.failures >= this.options.failureLimit && this.outUntil === 0) {
+          this.outUntil = Date.now() + this.options.retryAfter;
+          this.options.log.warn(
+            {
+              server: this.name,
+              failures: this.failures,
+              retryInMs: this.options.retryAfter,
+              err: err.message,
+            },
+            'backend server taken out of service',
+          );
+        }
+        cb(err, null);
+        return;
+      }
+      if (this.outUntil !== 0) this.options.log.info({ server: this.name }, 'backend server back in service');
+      this.failures = 0;
+      this.outUntil = 0;
+      if (this.closed) {
+        conn.close();
+        cb(new Error('backend pool is closed'), null);
+        return;
+      }
+      this.all.add(conn);
+      cb(null, conn);
+    });
+  }
+
+  /** Pings connections idle for longer than the interval; a failed ping discards the connection. */
+  private checkHealth(): void {
+    const now = Date.now();
+    const interval = this.options.healthCheckInterval;
+    for (const stack of this.idle.values()) {
+      for (const conn of [...stack]) {
+        if (now - conn.idleSince < interval) continue;
+        const i = stack.indexOf(conn);
+        if (i < 0) continue;
+        stack.splice(i, 1);
+        this.idleCount--;
+        conn.ping((err) => {
+          if (err !== null) {
+            this.options.log.warn(
+              { server: this.name, err: err.message },
+              'idle backend connection failed its ping',
+            );
+            this.remove(conn);
+            conn.destroy();
+          } else {
+            this.putIdle(conn);
+          }
+        });
+      }
+    }
+  }
+
+  stats(): PoolStats {
+    return {
+      server: this.name,
+      size: this.size,
+      open: this.all.size,
+      busy: this.all.size - this.idleCount,
+      idle: this.idleCount,
+      opening: this.opening,
+      healthy: this.inService,
+    };
+  }
+
+  close(): void {
+    this.closed = true;
+    if (this.healthTimer !== undefined) clearInterval(this.healthTimer);
+    for (const stack of this.idle.values()) {
+      for (const conn of stack) {
+        this.all.delete(conn);
+        conn.close();
+      }
+      stack.length = 0;
+    }
+    this.idleCount = 0;
+  }
+
+  /** Destroys every connection, busy ones included (stop phase). */
+  destroyAll(): void {
+    this.close();
+    for (const conn of this.all) conn.destroy();
+    this.all.clear();
+  }
+}

@@ -1,0 +1,192 @@
+/**
+ * The database-proxy option schema. Defaults run the proxy in front of the embedded
+ * sqlite-backend with zero setup (`scalestack run sqlite-backend database-proxy`).
+ */
+import { type OptionSpec, OptionValueError, type OptionValues, option } from '@scalestack/kernel';
+import { parseTenantConfig, QosConfigError } from '@scalestack/qos';
+import { checkUserConfig } from './proxy-users.js';
+
+/** Adds a check to a spec; the check returns what is wrong, or undefined. */
+function refine<T>(spec: OptionSpec<T>, check: (value: T) => string | undefined): OptionSpec<T> {
+  return {
+    ...spec,
+    parse(raw, path) {
+      const value = spec.parse(raw, path);
+      const problem = check(value);
+      if (problem !== undefined) throw new OptionValueError(path, raw, `${spec.expected} — ${problem}`);
+      return value;
+    },
+  };
+}
+
+const user = refine(
+  option.object(
+    {
+      name: option.string(undefined, 'user name clients log in with', { nonEmpty: true }),
+      password: option.string(undefined, 'password (plain; prefer native_hash / sha2_hash)').optional(),
+      native_hash: option.string(undefined, "mysql_native_password hash, '*' + 40 hex digits").optional(),
+      sha2_hash: option
+        .string(undefined, 'caching_sha2_password hash: hex of SHA256(SHA256(password))')
+        .optional(),
+      tenant: option.string(undefined, 'QoS tenant of this user (default: default_tenant)').optional(),
+      max_connections: option
+        .integer(undefined, 'client connections this user may hold', { min: 1 })
+        .optional(),
+      backend_user: option
+        .string(undefined, "backend login for this user (default: the backend's user)")
+        .optional(),
+      backend_password: option.string(undefined, 'password of backend_user').optional(),
+    },
+    undefined,
+    'a proxy user',
+  ),
+  (u) => checkUserConfig(u),
+);
+
+const backend = option.object(
+  {
+    name: option.string(undefined, 'name used in logs and metrics (default: the address)').optional(),
+    address: option.address(undefined, 'host:port or Unix socket path of the MySQL/MariaDB server'),
+    user: option.string(undefined, 'service account the proxy logs in with'),
+    password: option.string('', 'password of the service account'),
+    pool: option.integer(64, 'N: the most connections the proxy opens to this server', {
+      min: 1,
+      max: 100_000,
+    }),
+    tls: option.boolean(false, 'connect with TLS (SSLRequest)'),
+    tls_verify: option.boolean(true, "verify the server's certificate when tls is on"),
+  },
+  undefined,
+  'a backend server',
+);
+
+const tenant = refine(
+  option.object(
+    {
+      name: option.string(undefined, 'tenant name', { nonEmpty: true }),
+      weight: option
+        .number(undefined, 'share of contended backend slots relative to other waiting tenants')
+        .optional(),
+      max_in_flight: option
+        .string(
+          undefined,
+          'backend slots the tenant may hold: a number, a fraction (0.75) or a percentage ("75%")',
+        )
+        .optional(),
+      max_queued: option.integer(undefined, 'requests the tenant may have waiting', { min: 0 }).optional(),
+      queue_timeout: option.duration(undefined, 'how long a request may wait for a slot').optional(),
+      rate: option
+        .object(
+          {
+            per_second: option.number(undefined, 'average admissions per second'),
+            burst: option.number(undefined, 'bucket size').optional(),
+          },
+          undefined,
+          'token bucket rate',
+        )
+        .optional(),
+      priority: option.integer(undefined, 'priority class: higher classes are served first').optional(),
+      max_connections: option
+        .integer(undefined, 'client connections of the whole tenant', { min: 1 })
+        .optional(),
+    },
+    undefined,
+    'a QoS tenant',
+  ),
+  (t) => {
+    try {
+      parseTenantConfig(t.name, toTenantConfig(t));
+      return undefined;
+    } catch (err) {
+      return err instanceof QosConfigError ? err.message : String(err);
+    }
+  },
+);
+
+/** A tenant as the schema parses it. */
+interface TenantShape {
+  name: string;
+  weight?: number | undefined;
+  max_in_flight?: string | undefined;
+  max_queued?: number | undefined;
+  queue_timeout?: number | undefined;
+  rate?: { per_second: number; burst?: number | undefined } | undefined;
+  priority?: number | undefined;
+  max_connections?: number | undefined;
+}
+
+/** The scheduler's form of a tenant's settings. */
+export function toTenantConfig(t: TenantShape): Record<string, unknown> {
+  const raw: Record<string, unknown> = {};
+  if (t.weight !== undefined) raw.weight = t.weight;
+  if (t.max_in_flight !== undefined) {
+    const n = Number(t.max_in_flight);
+    raw.max_in_flight = Number.isFinite(n) && t.max_in_flight.trim() !== '' ? n : t.max_in_flight;
+  }
+  if (t.max_queued !== undefined) raw.max_queued = t.max_queued;
+  if (t.queue_timeout !== undefined) raw.queue_timeout = t.queue_timeout;
+  if (t.rate !== undefined)
+    raw.rate = t.rate.burst === undefined ? { per_second: t.rate.per_second } : t.rate;
+  if (t.priority !== undefined) raw.priority = t.priority;
+  if (t.max_connections !== undefined) raw.max_connections = t.max_connections;
+  return raw;
+}
+
+export const proxyOptions = {
+  listen: option.address('127.0.0.1:6033', 'where clients connect (host:port or a Unix socket path)'),
+  users: option.list(user, [{ name: 'root', password: '' }], 'who may log in at the proxy'),
+  backends: option.list(
+    backend,
+    [{ name: 'sqlite', address: '127.0.0.1:3307', user: 'root', password: '', pool: 8 }],
+    'backend servers (equivalent: statements go to any of them)',
+  ),
+  tenants: option.list(tenant, [], 'QoS tenants: weight, caps, queue limits, rate'),
+  default_tenant: option.string('default', 'tenant of users that name none'),
+  tenant_attribute: option
+    .string(
+      undefined,
+      'connection attribute that may choose the tenant (unset: only the configuration decides)',
+    )
+    .optional(),
+  queue_timeout: option.duration('10s', 'how long a statement waits for a backend (tenants may override)'),
+  max_queued: option.integer(
+    10_000,
+    'statements that may wait for a backend per tenant (tenants may override)',
+    {
+      min: 0,
+    },
+  ),
+  max_connections: option.integer(100_000, 'client connections the listener accepts', { min: 1 }),
+  connect_timeout: option.duration('5s', 'connecting and logging in to a backend'),
+  max_lifetime: option.duration(
+    '1h',
+    'backend connections older than this are replaced when idle (0: never)',
+  ),
+  health_check_interval: option.duration('30s', 'idle backend connections are pinged this often (0: never)'),
+  server_failure_limit: option.integer(3, 'consecutive connect failures that take a server out of service', {
+    min: 1,
+  }),
+  server_retry_timeout: option.duration('5s', 'how long a failed server stays out of service'),
+  max_packet_size: option.size('64MiB', 'largest client packet accepted (larger: ERR 1153 and close)'),
+  statement_cache_size: option.integer(256, 'prepared statements kept per backend connection', { min: 1 }),
+  result_hold: option.duration(
+    '1s',
+    "how long a quiet client keeps its backend for the previous statement's results (warnings, ROW_COUNT, FOUND_ROWS)",
+  ),
+  auth_plugin: option.enum(
+    ['mysql_native_password', 'caching_sha2_password'],
+    'mysql_native_password',
+    'authentication plugin offered in the greeting (clients may use either)',
+  ),
+  tls_key: option.string(undefined, 'PEM private key file: enables TLS for clients').optional(),
+  tls_cert: option.string(undefined, 'PEM certificate file (with tls_key)').optional(),
+  stats_interval: option.duration('0', 'log pool and client stats this often (0: never)'),
+  shed_delay: option.duration(
+    '0',
+    'refuse new statements (ERR 9006) while event-loop delay exceeds this (0: never)',
+  ),
+};
+
+export type ProxyOptions = OptionValues<typeof proxyOptions>;
+export type TenantOption = ProxyOptions['tenants'][number];
+export type BackendOption = ProxyOptions['backends'][number];

@@ -1,0 +1,498 @@
+/**
+ * The proxy as a whole: built once from the validated options, it owns the listener, the
+ * backend pool, the QoS scheduler and the users, and creates a {@link ClientSession} per
+ * connection. Usable without the kernel (give it a logger and a `listen` function).
+ */
+import { generateKeyPairSync } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { type Address, formatAddress, type MetricFamily } from '@scalestack/kernel';
+import {
+  CLIENT_CONNECT_ATTRS,
+  CLIENT_DEPRECATE_EOF,
+  CLIENT_FOUND_ROWS,
+  CLIENT_IGNORE_SPACE,
+  CLIENT_LOCAL_FILES,
+  CLIENT_LONG_FLAG,
+  CLIENT_LONG_PASSWORD,
+  CLIENT_MULTI_RESULTS,
+  CLIENT_MULTI_STATEMENTS,
+  CLIENT_PLUGIN_AUTH,
+  CLIENT_PLUGIN_AUTH_LENENC_CLIENT_DATA,
+  CLIENT_PROTOCOL_41,
+  CLIENT_PS_MULTI_RESULTS,
+  CLIENT_SECURE_CONNECTION,
+  CLIENT_SESSION_TRACK,
+  CLIENT_SSL,
+  CLIENT_TRANSACTIONS,
+  encodeErr,
+  encodeFrames,
+  type ServerAuthPlugin,
+  SUPPORTED_CAPABILITIES,
+} from '@scalestack/mysql-protocol';
+import { QosScheduler, type TenantConfig } from '@scalestack/qos';
+import type { Connection, ConnectionHandler, Listener, ListenOptions } from '@scalestack/socket';
+import type { Logger } from 'pino';
+import { BackendPool, type Flavour } from './backend/backend-pool.js';
+import { BackendServer } from './backend/backend-server.js';
+import { type ProxyOptions, toTenantConfig } from './config/options.js';
+import { buildUsers, type ProxyUser } from './config/proxy-users.js';
+import { formatProxyError, ProxyError } from './errors.js';
+import { ClientSession } from './frontend/client-session.js';
+import type { ProxyCore } from './frontend/proxy-core.js';
+import type { DatabaseProxyService, ProxyCounters, ProxyStats } from './service.js';
+import { PIN_REASONS, type PinReason } from './session/pin-reason.js';
+
+/** Flags that change what a server sends back: backend connections are grouped by them. */
+const SHAPING_FLAGS =
+  CLIENT_FOUND_ROWS |
+  CLIENT_DEPRECATE_EOF |
+  CLIENT_MULTI_STATEMENTS |
+  CLIENT_MULTI_RESULTS |
+  CLIENT_PS_MULTI_RESULTS |
+  CLIENT_SESSION_TRACK |
+  CLIENT_LOCAL_FILES |
+  CLIENT_IGNORE_SPACE;
+
+/** Flags every backend connection has, whatever the client. */
+const BASE_FLAGS =
+  CLIENT_LONG_PASSWORD |
+  CLIENT_LONG_FLAG |
+  CLIENT_PROTOCOL_41 |
+  CLIENT_TRANSACTIONS |
+  CLIENT_SECURE_CONNECTION |
+  CLIENT_PLUGIN_AUTH |
+  CLIENT_PLUGIN_AUTH_LENENC_CLIENT_DATA |
+  CLIENT_CONNECT_ATTRS;
+
+/** Until a backend has greeted us, do not offer what some servers lack and would break framing. */
+const UNKNOWN_SERVER_FLAGS = SUPPORTED_CAPABILITIES & ~CLIENT_DEPRECATE_EOF;
+
+export type ListenFunction = (
+  address: Address,
+  onConnection: ConnectionHandler,
+  options?: ListenOptions,
+) => Promise<Listener>;
+
+function zeroPins(): Record<PinReason, number> {
+  return Object.fromEntries(PIN_REASONS.map((r) => [r, 0])) as Record<PinReason, number>;
+}
+
+export class DatabaseProxy implements ProxyCore, DatabaseProxyService {
+  users: Map<string, ProxyUser>;
+  readonly scheduler: QosScheduler;
+  readonly pool: BackendPool;
+  readonly counters: ProxyCounters = {
+    connections: 0,
+    queries: 0,
+    errors: 0,
+    retries: 0,
+    backendLost: 0,
+    queueTimeouts: 0,
+    authFailures: 0,
+    pins: zeroPins(),
+    reprepares: 0,
+    stateSyncs: 0,
+  };
+  capabilities = UNKNOWN_SERVER_FLAGS & ~CLIENT_SSL;
+  serverVersion = '8.0.40-scalestack-proxy';
+  readonly authPlugin: ServerAuthPlugin;
+  readonly rsaKeys: { publicKey: string; privateKey: string };
+  readonly tls: { key: string; cert: string } | undefined;
+  readonly maxPacketSize: number;
+  readonly statementCacheSize: number;
+  readonly resultHold: number;
+  readonly shedDelay: number;
+  private options: ProxyOptions;
+  private listener: Listener | undefined;
+  private readonly clients = new Set<ClientSession>();
+  private readonly perUser = new Map<string, number>();
+  private nextClientId = 1;
+  private statsTimer: NodeJS.Timeout | undefined;
+  private shedTimer: NodeJS.Timeout | undefined;
+  private readonly loopHistogram = monitorEventLoopDelay({ resolution: 10 });
+  private draining = false;
+  private drainWaiters: (() => void)[] = [];
+
+  constructor(
+    options: ProxyOptions,
+    readonly log: Logger,
+    private readonly listenFn: ListenFunction,
+  ) {
+    this.options = options;
+    this.users = buildUsers(options.users);
+    this.authPlugin = options.auth_plugin;
+    this.maxPacketSize = options.max_packet_size;
+    this.statementCacheSize = options.statement_cache_size;
+    this.resultHold = options.result_hold;
+    this.shedDelay = options.shed_delay;
+    if (options.tls_key !== undefined && options.tls_cert !== undefined) {
+      this.tls = { key: readFileSync(options.tls_key, 'utf8'), cert: readFileSync(options.tls_cert, 'utf8') };
+    }
+    // For caching_sha2_password full authentication without TLS (the client encrypts with it).
+    this.rsaKeys = generateKeyPairSync('rsa', {
+      modulusLength: 2048,
+      publicKeyEncoding: { type: 'spki', format: 'pem' },
+      privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
+    });
+    const servers = options.backends.map(
+      (b) =>
+        new BackendServer({
+          name: b.name ?? formatAddress(b.address),
+          address: b.address,
+          size: b.pool,
+          connectTimeout: options.connect_timeout,
+          maxLifetime: options.max_lifetime,
+          healthCheckInterval: options.health_check_interval,
+          failureLimit: options.server_failure_limit,
+          retryAfter: options.server_retry_timeout,
+          tls: b.tls ? { rejectUnauthorized: b.tls_verify } : undefined,
+          log,
+        }),
+    );
+    this.pool = new BackendPool(servers);
+    this.scheduler = new QosScheduler({
+      slots: this.pool.capacity,
+      tenants: this.tenantConfigs(options),
+      defaultTenant: options.default_tenant,
+    });
+  }
+
+  private tenantConfigs(options: ProxyOptions): Record<string, TenantConfig> {
+    const defaults: TenantConfig = { queue_timeout: options.queue_timeout, max_queued: options.max_queued };
+    const out: Record<string, TenantConfig> = { [options.default_tenant]: defaults };
+    for (const t of options.tenants) out[t.name] = { ...defaults, ...(toTenantConfig(t) as TenantConfig) };
+    return out;
+  }
+
+  get address(): { host: string; port: number } {
+    const a = this.listener?.address;
+    return a?.kind === 'tcp'
+      ? { host: a.host, port: a.port }
+      : { host: a?.kind === 'unix' ? a.path : '', port: 0 };
+  }
+
+  /** Learns the backends' version and capabilities, then listens. */
+  async start(): Promise<void> {
+    await this.warmUp();
+    this.listener = await this.listenFn(this.options.listen, this.onConnection, {
+      maxConnections: this.options.max_connections,
+      onRefused: (conn) =>
+        conn.write(
+          encodeFrames(
+            encodeErr({
+              errno: ProxyError.tooManyConnections.code,
+              sqlState: ProxyError.tooManyConnections.sqlState,
+              message: formatProxyError(
+                ProxyError.tooManyConnections,
+                'the listener',
+                this.options.max_connections,
+              ),
+            }),
+            0,
+          ),
+        ),
+    });
+    if (this.options.stats_interval > 0) {
+      this.statsTimer = setInterval(() => this.logStats(), this.options.stats_interval);
+      this.statsTimer.unref();
+    }
+    if (this.shedDelay > 0) {
+      this.loopHistogram.enable();
+      this.shedTimer = setInterval(() => {
+        this.scheduler.setShedding(this.loopDelay() > this.shedDelay);
+        this.loopHistogram.reset();
+      }, 250);
+      this.shedTimer.unref();
+    }
+    this.log.info(
+      {
+        listen: formatAddress(this.listener.address),
+        backends: this.pool.servers.map((s) => `${s.name} (pool ${s.size})`),
+        serverVersion: this.serverVersion,
+      },
+      'database proxy listening',
+    );
+  }
+
+  /** One connection per server, so the greeting offers what the servers really support. */
+  private async warmUp(): Promise<void> {
+    const flavour = this.flavourFor(
+      {
+        name: '',
+        credentials: {},
+        tenant: undefined,
+        maxConnections: 0,
+        backendUser: undefined,
+        backendPassword: undefined,
+      },
+      SUPPORTED_CAPABILITIES,
+      45,
+    );
+    await Promise.all(
+      this.pool.servers.map(
+        (server) =>
+          new Promise<void>((resolve) => {
+            server.open(flavour, (err, conn) => {
+              if (err !== null || conn === null) {
+                this.log.warn(
+                  { server: server.name, err: err?.message },
+                  'backend not reachable at start; the proxy starts anyway and retries per request',
+                );
+              } else {
+                this.pool.release(conn);
+              }
+              resolve();
+            });
+          }),
+      ),
+    );
+    const known = this.pool.servers.find((s) => s.serverCapabilities >= 0);
+    if (known !== undefined) {
+      let caps = SUPPORTED_CAPABILITIES;
+      for (const s of this.pool.servers) if (s.serverCapabilities >= 0) caps &= s.serverCapabilities;
+      this.capabilities = (caps & ~CLIENT_SSL) >>> 0;
+      this.serverVersion = known.serverVersion;
+    }
+    if (this.tls !== undefined) this.capabilities = (this.capabilities | CLIENT_SSL) >>> 0;
+  }
+
+  private readonly onConnection = (conn: Connection): void => {
+    if (this.draining) {
+      conn.destroy();
+      return;
+    }
+    this.counters.connections++;
+    const session = new ClientSession(this.nextClientId++, conn, this);
+    this.clients.add(session);
+    session.start();
+  };
+
+  // ProxyCore -------------------------------------------------------------------------------------
+
+  tenantOf(user: ProxyUser, attributes: Record<string, string>): string | undefined {
+    const attr = this.options.tenant_attribute;
+    if (attr !== undefined && attributes[attr] !== undefined) return attributes[attr];
+    return user.tenant;
+  }
+
+  flavourFor(user: ProxyUser, clientCapabilities: number, collation: number): Flavour {
+    const backendUser = user.backendUser ?? this.options.backends[0]?.user ?? 'root';
+    const backendPassword = user.backendPassword ?? this.options.backends[0]?.password ?? '';
+    const shaping = clientCapabilities & SHAPING_FLAGS & this.capabilities;
+    return {
+      key: `${backendUser}|${shaping}|${collation}`,
+      user: backendUser,
+      password: backendPassword,
+      capabilities: (BASE_FLAGS | shaping) >>> 0,
+      collation,
+    };
+  }
+
+  queueTimeoutOf(tenant: string): number {
+    const t = this.options.tenants.find((x) => x.name === tenant);
+    return t?.queue_timeout ?? this.options.queue_timeout;
+  }
+
+  maxQueuedOf(tenant: string): number {
+    const t = this.options.tenants.find((x) => x.name === tenant);
+    return t?.max_queued ?? this.options.max_queued;
+  }
+
+  loopDelay(): number {
+    return Math.round(this.loopHistogram.percentile(99) / 1e6);
+  }
+
+  userConnections(user: string): number {
+    return this.perUser.get(user) ?? 0;
+  }
+
+  addUserConnection(user: string): void {
+    this.perUser.set(user, (this.perUser.get(user) ?? 0) + 1);
+  }
+
+  removeUserConnection(user: string): void {
+    const n = (this.perUser.get(user) ?? 1) - 1;
+    if (n <= 0) this.perUser.delete(user);
+    else this.perUser.set(user, n);
+  }
+
+  countPin(reason: PinReason): void {
+    this.counters.pins[reason]++;
+  }
+
+  clientIdle(): void {
+    if (this.draining) this.checkDrained();
+  }
+
+  removeClient(session: ClientSession): void {
+    this.clients.delete(session);
+    this.checkDrained();
+  }
+
+  // Service -------------------------------------------------------------------------------------
+
+  stats(): ProxyStats {
+    const pinnedNow = zeroPins();
+    const clients = [];
+    for (const c of this.clients) {
+      const s = c.stats();
+      for (const r of s.pinned) pinnedNow[r]++;
+      clients.push(s);
+    }
+    return {
+      pools: this.pool.stats(),
+      clients,
+      counters: { ...this.counters, pins: { ...this.counters.pins } },
+      pinnedNow,
+      waiting: this.scheduler.queued,
+    };
+  }
+
+  logStats(): void {
+    const s = this.stats();
+    const states: Record<string, number> = {};
+    for (const c of s.clients) states[c.state] = (states[c.state] ?? 0) + 1;
+    this.log.info(
+      {
+        pools: s.pools,
+        clients: states,
+        waiting: s.waiting,
+        pinnedNow: nonZero(s.pinnedNow),
+        counters: { ...s.counters, pins: nonZero(s.counters.pins) },
+      },
+      'database proxy stats',
+    );
+  }
+
+  /** Metric families for the kernel's registry (rendered at /metrics by http-server). */
+  metricFamilies(): MetricFamily[] {
+    const s = this.stats();
+    const c = s.counters;
+    const pool = (field: 'size' | 'busy' | 'idle' | 'open') =>
+      s.pools.map((p) => ({ labels: { server: p.server }, value: p[field] }));
+    const states: Record<string, number> = { handshake: 0, idle: 0, waiting: 0, active: 0, closing: 0 };
+    for (const cl of s.clients) states[cl.state] = (states[cl.state] ?? 0) + 1;
+    const counter = (name: string, help: string, value: number): MetricFamily => ({
+      name: `scalestack_dbproxy_${name}`,
+      help,
+      type: 'counter',
+      samples: [{ value }],
+    });
+    return [
+      {
+        name: 'scalestack_dbproxy_pool_size',
+        help: 'Backend connections allowed per server (N)',
+        type: 'gauge',
+        samples: pool('size'),
+      },
+      {
+        name: 'scalestack_dbproxy_pool_open',
+        help: 'Backend connections open',
+        type: 'gauge',
+        samples: pool('open'),
+      },
+      {
+        name: 'scalestack_dbproxy_pool_busy',
+        help: 'Backend connections in use',
+        type: 'gauge',
+        samples: pool('busy'),
+      },
+      {
+        name: 'scalestack_dbproxy_pool_idle',
+        help: 'Backend connections idle',
+        type: 'gauge',
+        samples: pool('idle'),
+      },
+      {
+        name: 'scalestack_dbproxy_waiting',
+        help: 'Statements waiting for a backend',
+        type: 'gauge',
+        samples: [{ value: s.waiting }],
+      },
+      {
+        name: 'scalestack_dbproxy_clients',
+        help: 'Client connections by state',
+        type: 'gauge',
+        samples: Object.entries(states).map(([state, value]) => ({ labels: { state }, value })),
+      },
+      {
+        name: 'scalestack_dbproxy_pinned_clients',
+        help: 'Clients holding a backend between statements, by reason',
+        type: 'gauge',
+        samples: PIN_REASONS.map((reason) => ({ labels: { reason }, value: s.pinnedNow[reason] })),
+      },
+      {
+        name: 'scalestack_dbproxy_pins_total',
+        help: 'Pins begun, by reason',
+        type: 'counter',
+        samples: PIN_REASONS.map((reason) => ({ labels: { reason }, value: c.pins[reason] })),
+      },
+      counter('connections_total', 'Client connections accepted', c.connections),
+      counter('queries_total', 'Commands forwarded to backends', c.queries),
+      counter('errors_total', 'ERR packets sent to clients', c.errors),
+      counter('retries_total', 'Commands retried on another backend before anything was sent', c.retries),
+      counter(
+        'backend_lost_total',
+        'Commands whose backend was lost after sending (ERR 9005)',
+        c.backendLost,
+      ),
+      counter('queue_timeouts_total', 'Commands refused after the queue timeout (ERR 9001)', c.queueTimeouts),
+      counter('auth_failures_total', 'Failed logins at the proxy', c.authFailures),
+      counter('reprepares_total', 'Statements prepared again on another backend', c.reprepares),
+      counter('state_syncs_total', 'Session state syncs before a statement', c.stateSyncs),
+      ...(this.scheduler.toMetricFamilies('scalestack_dbproxy_qos') as MetricFamily[]),
+    ];
+  }
+
+  /** Applies new users and tenants (SIGHUP / kernel.reload); connections stay. */
+  reload(next: ProxyOptions): void {
+    this.users = buildUsers(next.users);
+    this.scheduler.update(this.tenantConfigs(next), next.default_tenant);
+    this.options = {
+      ...this.options,
+      users: next.users,
+      tenants: next.tenants,
+      default_tenant: next.default_tenant,
+    };
+    this.log.info(
+      { users: next.users.length, tenants: next.tenants.map((t) => t.name) },
+      'users and tenants reloaded',
+    );
+  }
+
+  /** Stops accepting, then waits until no client has a statement in flight. */
+  async drain(): Promise<void> {
+    this.draining = true;
+    await this.listener?.close();
+    if (this.busyClients() === 0) return;
+    await new Promise<void>((resolve) => this.drainWaiters.push(resolve));
+  }
+
+  private busyClients(): number {
+    let n = 0;
+    for (const c of this.clients) if (c.status === 'active' || c.status === 'waiting') n++;
+    return n;
+  }
+
+  private checkDrained(): void {
+    if (this.draining && this.drainWaiters.length > 0 && this.busyClients() === 0) {
+      for (const w of this.drainWaiters.splice(0)) w();
+    }
+  }
+
+  /** Closes every client and backend connection. */
+  async stop(): Promise<void> {
+    if (this.statsTimer !== undefined) clearInterval(this.statsTimer);
+    if (this.shedTimer !== undefined) clearInterval(this.shedTimer);
+    this.loopHistogram.disable();
+    for (const c of [...this.clients]) c.close();
+    for (const s of this.pool.servers) s.destroyAll();
+    this.scheduler.close();
+    await this.listener?.closeAll();
+  }
+}
+
+function nonZero(r: Record<string, number>): Record<string, number> {
+  return Object.fromEntries(Object.entries(r).filter(([, v]) => v !== 0));
+}

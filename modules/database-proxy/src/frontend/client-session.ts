@@ -1,0 +1,1050 @@
+/**
+ * One client connection: authentication at the proxy, then its commands, one at a time, each
+ * on whichever backend connection admission and the pool give it — or on the backend it is
+ * pinned to while its session holds state that lives only there.
+ *
+ * The hot path (a COM_QUERY in autocommit, nothing pinned) is: decode the packet, classify the
+ * SQL, take a slot and an idle backend (both synchronous when free), write the client's bytes,
+ * stream the backend's chunks back as they are, release. No Promise, no per-row work.
+ */
+import {
+  CLIENT_MULTI_STATEMENTS,
+  COM_CHANGE_USER,
+  COM_INIT_DB,
+  COM_PING,
+  COM_QUERY,
+  COM_QUIT,
+  COM_RESET_CONNECTION,
+  COM_SET_OPTION,
+  COM_STMT_CLOSE,
+  COM_STMT_EXECUTE,
+  COM_STMT_FETCH,
+  COM_STMT_PREPARE,
+  COM_STMT_RESET,
+  COM_STMT_SEND_LONG_DATA,
+  commandName,
+  decodeChangeUser,
+  encodeErr,
+  encodeFrames,
+  encodeOk,
+  nativeHashOf,
+  PacketDecoder,
+  type ProtocolError,
+  SERVER_STATUS_AUTOCOMMIT,
+  SERVER_STATUS_CURSOR_EXISTS,
+  SERVER_STATUS_IN_TRANS,
+  SERVER_STATUS_LAST_ROW_SENT,
+  ServerHandshake,
+  type ServerSession,
+  sha2HashOf,
+  verifyCachingSha2,
+  verifyNativePassword,
+} from '@scalestack/mysql-protocol';
+import type { Lease, RefusalReason, TenantSession, Ticket } from '@scalestack/qos';
+import type { Connection } from '@scalestack/socket';
+import type { BackendConnection, BackendStatement, ResponseSink } from '../backend/backend-connection.js';
+import type { Flavour } from '../backend/backend-pool.js';
+import type { ProxyUser } from '../config/proxy-users.js';
+import { formatProxyError, ProxyError, type ProxyErrorCode } from '../errors.js';
+import type { ClientStats } from '../service.js';
+import { PIN_BIT, PIN_UNTIL_NEXT_STATEMENT, pinReasons } from '../session/pin-reason.js';
+import { isReplayable, planStateSync, SessionState } from '../session/session-state.js';
+import { classifyStatement, Trait, useStatementSchema } from '../session/statement-traits.js';
+import type { ProxyCore } from './proxy-core.js';
+
+/** A statement the client prepared, under the id the proxy gave it. */
+interface ClientStatement {
+  readonly id: number;
+  /** Identity of the statement on a backend: schema and SQL text. */
+  readonly key: string;
+  /** The COM_STMT_PREPARE payload, kept to prepare it again on another backend. */
+  readonly preparePayload: Buffer;
+  readonly params: number;
+  /** Parameter types the client last bound (the execute's type block). */
+  types: Buffer | undefined;
+}
+
+/** What the in-flight command needs when its response ends. */
+enum Pending {
+  None,
+  Forward,
+  Prepare,
+  Execute,
+  Fetch,
+  InitDb,
+  Reset,
+}
+
+const MAX_STATEMENT_ID = 0xffffffff;
+
+export class ClientSession implements ResponseSink {
+  status: ClientStats['state'] = 'handshake';
+  user: ProxyUser | undefined;
+  /** The tenant's connection count at the scheduler. */
+  tenantSession: TenantSession | undefined;
+  private serverSession: ServerSession | undefined;
+  private handshake: ServerHandshake | undefined;
+  private readonly decoder: PacketDecoder;
+  readonly state = new SessionState(null);
+  /** Pin reasons as bits of PIN_BIT. */
+  pins = 0;
+  /** The backend connection this client holds (in flight or pinned). */
+  backend: BackendConnection | undefined;
+  private lease: Lease | undefined;
+  private ticket: Ticket | null = null;
+  private flavour: Flavour | undefined;
+  private capabilities = 0;
+  /** Client packets waiting for the command in flight to finish. */
+  private readonly queue: { payload: Buffer; sequenceId: number }[] = [];
+  private busy = false;
+  private pending = Pending.None;
+  private command = 0;
+  private traits = 0;
+  private payload: Buffer = Buffer.alloc(0);
+  private sentToBackend = false;
+  private respondedBytes = 0;
+  private capture: Buffer[] | undefined;
+  private infile = false;
+  private retries = 0;
+  private readonly statements = new Map<number, ClientStatement>();
+  private nextStatementId = 1;
+  private lastPrepared = 0;
+  private executing: { cs: ClientStatement; bs: BackendStatement } | undefined;
+  private closed = false;
+  /** The greeting's nonce: COM_CHANGE_USER scrambles passwords with it. */
+  private nonce: Buffer | undefined;
+  /** Releases a backend held only for the previous statement's results when the client idles. */
+  private holdTimer: NodeJS.Timeout | undefined;
+
+  constructor(
+    readonly id: number,
+    readonly conn: Connection,
+    private readonly core: ProxyCore,
+  ) {
+    this.decoder = new PacketDecoder({ maxPacketSize: core.maxPacketSize });
+    conn.onData(this.onData);
+    conn.onEnd(() => this.close());
+    conn.closed.then(() => this.close());
+  }
+
+  /** Sends the greeting. */
+  start(): void {
+    const hs = new ServerHandshake({
+      connectionId: this.id,
+      lookup: (name) => this.core.users.get(name)?.credentials,
+      serverVersion: this.core.serverVersion,
+      capabilities: this.core.capabilities,
+      tls: this.core.tls !== undefined,
+      authPlugin: this.core.authPlugin,
+      rsaKeys: this.core.rsaKeys,
+      clientHost: this.conn.remoteAddress,
+    });
+    this.handshake = hs;
+    this.nonce = hs.nonce;
+    this.conn.write(hs.start());
+  }
+
+  stats(): ClientStats {
+    return {
+      id: this.id,
+      user: this.user?.name ?? '',
+      tenant: this.tenantSession?.tenant ?? '',
+      state: this.status,
+      pinned: pinReasons(this.pins),
+    };
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Input
+
+  private readonly onData = (chunk: Buffer): void => {
+    let packets: { payload: Buffer; sequenceId: number }[];
+    try {
+      packets = this.decoder.push(chunk);
+    } catch (err) {
+      const e = err as ProtocolError;
+      const tooLarge = /larger than|exceeds|too large/i.test(e.message);
+      this.fatal(
+        tooLarge ? ProxyError.packetTooLarge : ProxyError.malformedPacket,
+        tooLarge ? [e.message, this.core.maxPacketSize] : [e.message],
+      );
+      return;
+    }
+    for (const p of packets) {
+      if (this.closed) return;
+      if (this.handshake !== undefined) {
+        this.onHandshakePacket(p.payload, p.sequenceId);
+        continue;
+      }
+      if (this.infile) {
+        // LOCAL INFILE data: forward as is until the empty packet that ends the file.
+        this.backend!.writeClientData(encodeFrames(p.payload, p.sequenceId));
+        if (p.payload.length === 0) this.infile = false;
+        continue;
+      }
+      if (this.busy) this.queue.push(p);
+      else this.dispatch(p.payload);
+    }
+  };
+
+  private onHandshakePacket(payload: Buffer, sequenceId: number): void {
+    const hs = this.handshake!;
+    const step = hs.receive(payload, sequenceId);
+    switch (step.kind) {
+      case 'send':
+        this.conn.write(step.bytes);
+        return;
+      case 'upgrade-tls':
+        this.conn.pause();
+        this.conn
+          .upgradeToTls({ side: 'server', ...this.core.tls! })
+          .then(() => this.conn.resume())
+          .catch((err: Error) => {
+            this.core.log.debug({ client: this.id, err: err.message }, 'client TLS handshake failed');
+            this.conn.destroy();
+          });
+        return;
+      case 'failed':
+        this.core.counters.authFailures++;
+        this.conn.write(step.bytes);
+        this.conn.end();
+        this.handshake = undefined;
+        this.closed = true;
+        return;
+      case 'authenticated': {
+        this.handshake = undefined;
+        const user = this.core.users.get(step.session.user)!;
+        const refusal = this.login(user, step.session);
+        if (refusal !== undefined) {
+          this.writeErr(refusal.code, refusal.args, step.sequenceId);
+          this.conn.end();
+          this.closed = true;
+          return;
+        }
+        this.conn.write(step.bytes);
+        this.status = 'idle';
+        return;
+      }
+    }
+  }
+
+  /** Takes a user's connection slot at its tenant; returns the refusal if any. */
+  private login(
+    user: ProxyUser,
+    session: ServerSession,
+  ): { code: ProxyErrorCode; args: (string | number)[] } | undefined {
+    if (this.core.userConnections(user.name) >= user.maxConnections) {
+      return { code: ProxyError.tooManyConnections, args: [user.name, user.maxConnections] };
+    }
+    const tenant = this.core.tenantOf(user, session.attributes);
+    const ts = this.core.scheduler.connect(tenant);
+    if (typeof ts === 'string') {
+      return { code: ProxyError.tooManyConnections, args: [`${user.name} (tenant ${tenant})`, ts] };
+    }
+    this.tenantSession = ts;
+    this.user = user;
+    this.serverSession = session;
+    this.capabilities = session.capabilities;
+    this.core.addUserConnection(user.name);
+    this.flavour = this.core.flavourFor(user, this.capabilities, session.charset);
+    this.state.reset(session.database === '' ? null : session.database);
+    return undefined;
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Commands
+
+  private dispatch(payload: Buffer): void {
+    if (this.holdTimer !== undefined) {
+      clearTimeout(this.holdTimer);
+      this.holdTimer = undefined;
+    }
+    const cmd = payload.length > 0 ? payload[0]! : -1;
+    this.command = cmd;
+    this.payload = payload;
+    this.traits = 0;
+    this.retries = 0;
+    switch (cmd) {
+      case COM_QUIT:
+        this.close();
+        return;
+      case COM_PING:
+        this.writeOk(1);
+        return;
+      case COM_STMT_CLOSE:
+        this.closeStatement(payload);
+        return;
+      case COM_RESET_CONNECTION:
+        this.resetSession(null, () => this.writeOk(1));
+        return;
+      case COM_CHANGE_USER:
+        this.changeUser(payload);
+        return;
+      case COM_SET_OPTION:
+        this.setOption(payload);
+        return;
+      case COM_QUERY: {
+        // latin1 is enough to find ASCII keywords and is the cheapest decoding.
+        this.traits = classifyStatement(payload.toString('latin1', 1));
+        if (this.traits & Trait.Use) {
+          const schema = useStatementSchema(payload.toString('utf8', 1));
+          if (schema !== undefined) {
+            this.initDb(schema);
+            return;
+          }
+        }
+        this.pending = Pending.Forward;
+        break;
+      }
+      case COM_INIT_DB:
+        this.initDb(payload.toString('utf8', 1));
+        return;
+      case COM_STMT_PREPARE:
+        this.pending = Pending.Prepare;
+        break;
+      case COM_STMT_EXECUTE:
+      case COM_STMT_SEND_LONG_DATA:
+      case COM_STMT_RESET:
+      case COM_STMT_FETCH:
+        if (!this.statementCommand(payload)) return;
+        break;
+      case -1:
+        this.fatal(ProxyError.malformedPacket, ['empty command packet']);
+        return;
+      default:
+        this.pending = Pending.Forward;
+    }
+    this.withBackend();
+  }
+
+  /** Gets a backend (the pinned one, or a slot and a pooled one), then runs the command. */
+  private withBackend(): void {
+    this.busy = true;
+    if (this.backend !== undefined) {
+      this.syncAndRun();
+      return;
+    }
+    this.status = 'waiting';
+    this.ticket = this.tenantSession!.acquire(this.onAdmitted);
+  }
+
+  private readonly onAdmitted = (lease: Lease | null, refusal: RefusalReason | null): void => {
+    this.ticket = null;
+    if (this.closed) {
+      lease?.release();
+      return;
+    }
+    if (lease === null) {
+      this.refuse(refusal!);
+      return;
+    }
+    this.lease = lease;
+    this.core.pool.acquire(this.flavour!, this.onBackend);
+  };
+
+  private readonly onBackend = (err: Error | null, conn: BackendConnection | null): void => {
+    if (err !== null || conn === null) {
+      this.releaseLease();
+      this.core.counters.errors++;
+      this.writeErr(ProxyError.backendUnavailable, [err?.message ?? 'unknown'], this.responseSequence());
+      this.finishCommand();
+      return;
+    }
+    if (this.closed) {
+      this.core.pool.release(conn);
+      this.releaseLease();
+      return;
+    }
+    this.backend = conn;
+    this.syncAndRun();
+  };
+
+  private refuse(reason: RefusalReason): void {
+    const tenant = this.tenantSession?.tenant ?? '';
+    const c = this.core.counters;
+    switch (reason) {
+      case 'queue_timeout':
+        c.queueTimeouts++;
+        this.writeErr(
+          ProxyError.queueTimeout,
+          [this.core.queueTimeoutOf(tenant), tenant],
+          this.responseSequence(),
+        );
+        break;
+      case 'queue_full':
+        this.writeErr(ProxyError.queueFull, [tenant, this.core.maxQueuedOf(tenant)], this.responseSequence());
+        break;
+      case 'rate_limited':
+        this.writeErr(ProxyError.rateLimited, [tenant], this.responseSequence());
+        break;
+      case 'shedding':
+        this.writeErr(
+          ProxyError.overloaded,
+          [this.core.loopDelay(), this.core.shedDelay],
+          this.responseSequence(),
+        );
+        break;
+      default:
+        this.writeErr(
+          ProxyError.backendUnavailable,
+          [`admission refused: ${reason}`],
+          this.responseSequence(),
+        );
+    }
+    c.errors++;
+    this.finishCommand();
+  }
+
+  /** Brings the backend's session to this client's state, then runs the command. */
+  private syncAndRun(): void {
+    const b = this.backend!;
+    if (b.broken) {
+      this.retryOrFail(new Error('backend connection was already closed'));
+      return;
+    }
+    if (b.stateOwner === this && b.stateVersion === this.state.version) {
+      this.run();
+      return;
+    }
+    if (b.state.equals(this.state)) {
+      b.stateOwner = this;
+      b.stateVersion = this.state.version;
+      this.run();
+      return;
+    }
+    const sync = planStateSync(b.state, this.state);
+    this.core.counters.stateSyncs++;
+    const afterSet = () => {
+      b.state.copyFrom(this.state);
+      b.stateOwner = this;
+      b.stateVersion = this.state.version;
+      this.run();
+    };
+    const doSet = () => {
+      if (sync.setStatement === undefined) {
+        afterSet();
+        return;
+      }
+      b.query(sync.setStatement, (err, t) => {
+        if (err !== null) return this.retryOrFail(err);
+        if (t.error !== undefined) {
+          // The state the client set earlier cannot be applied here (changed grants, dropped
+          // schema…): tell the client instead of running its statement in the wrong state.
+          this.core.log.warn(
+            { client: this.id, sql: sync.setStatement, err: t.error.message },
+            'state sync failed',
+          );
+          b.broken = true;
+          this.sendBackendError(
+            t.error.errno,
+            t.error.sqlState,
+            `Proxy: could not restore session state: ${t.error.message}`,
+          );
+          return;
+        }
+        afterSet();
+      });
+    };
+    if (sync.schema !== undefined) {
+      const payload = Buffer.allocUnsafe(1 + Buffer.byteLength(sync.schema));
+      payload[0] = COM_INIT_DB;
+      payload.write(sync.schema, 1);
+      b.command(payload, (err, t) => {
+        if (err !== null) return this.retryOrFail(err);
+        if (t.error !== undefined) {
+          b.broken = true;
+          this.sendBackendError(
+            t.error.errno,
+            t.error.sqlState,
+            `Proxy: could not restore schema: ${t.error.message}`,
+          );
+          return;
+        }
+        b.state.setSchema(sync.schema!);
+        doSet();
+      });
+    } else {
+      doSet();
+    }
+  }
+
+  /** Sends the command in flight to the backend. */
+  private run(): void {
+    const b = this.backend!;
+    this.status = 'active';
+    this.sentToBackend = true;
+    this.respondedBytes = 0;
+    this.core.counters.queries++;
+    switch (this.pending) {
+      case Pending.Prepare:
+        this.capture = [];
+        b.forward(COM_STMT_PREPARE, encodeFrames(this.payload, 0), this);
+        return;
+      case Pending.Execute:
+      case Pending.Fetch:
+        this.runStatementCommand(b);
+        return;
+      default:
+        if (!b.forward(this.command, encodeFrames(this.payload, 0), this)) this.afterResponse(b);
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Prepared statements
+
+  private clientStatementOf(payload: Buffer): ClientStatement | undefined {
+    let id = payload.readUInt32LE(1);
+    // MariaDB connectors send -1 for "the statement prepared just before" (prepare+execute in one go).
+    if (id === MAX_STATEMENT_ID) id = this.lastPrepared;
+    return this.statements.get(id);
+  }
+
+  /** Checks an execute/long-data/reset/fetch; false when it was answered here. */
+  private statementCommand(payload: Buffer): boolean {
+    if (payload.length < 5) {
+      this.fatal(ProxyError.malformedPacket, [`${commandName(payload[0]!)} shorter than 5 bytes`]);
+      return false;
+    }
+    const cs = this.clientStatementOf(payload);
+    if (cs === undefined) {
+      if (payload[0] === COM_STMT_SEND_LONG_DATA) return false; // no response, as the server does
+      this.writeErrPacket(
+        1243,
+        'HY000',
+        `Unknown prepared statement handler (${payload.readUInt32LE(1)}) given to ${commandName(payload[0]!)}`,
+        1,
+      );
+      return false;
+    }
+    if (payload[0] === COM_STMT_RESET && this.backend === undefined) {
+      // Nothing of it lives on a backend (no long data, no cursor): the reset is a no-op.
+      this.writeOk(1);
+      return false;
+    }
+    if (payload[0] === COM_STMT_FETCH && this.backend === undefined) {
+      this.writeErrPacket(1421, 'HY000', 'The statement has no open cursor', 1);
+      return false;
+    }
+    this.executing = { cs, bs: undefined as unknown as BackendStatement };
+    this.pending = payload[0] === COM_STMT_FETCH ? Pending.Fetch : Pending.Execute;
+    return true;
+  }
+
+  private runStatementCommand(b: BackendConnection): void {
+    const cs = this.executing!.cs;
+    const bs = b.statements.get(cs.key);
+    if (bs === undefined) {
+      // Prepared elsewhere (or evicted here): prepare it on this backend first.
+      this.core.counters.reprepares++;
+      b.command(cs.preparePayload, (err, t) => {
+        if (err !== null) return this.retryOrFail(err);
+        if (t.error !== undefined || t.prepared === undefined) {
+          const e = t.error;
+          this.sendBackendError(e?.errno ?? 1105, e?.sqlState ?? 'HY000', e?.message ?? 'prepare failed');
+          return;
+        }
+        this.rememberBackendStatement(
+          b,
+          cs.key,
+          t.prepared.statementId,
+          t.prepared.params,
+          t.prepared.columns,
+        );
+        this.runStatementCommand(b);
+      });
+      return;
+    }
+    // Keep the cache in LRU order.
+    b.statements.delete(cs.key);
+    b.statements.set(cs.key, bs);
+    this.executing!.bs = bs;
+    let payload = this.payload;
+    const cmd = payload[0]!;
+    if (cmd === COM_STMT_EXECUTE) payload = this.bindTypes(payload, cs, bs);
+    const framed = encodeFrames(payload, 0);
+    framed.writeUInt32LE(bs.id, 5); // header (4) + command byte (1)
+    const cursor = cmd === COM_STMT_EXECUTE && payload.length > 5 && payload[5] !== 0;
+    if (!b.forward(cmd, framed, this, cursor)) {
+      // SEND_LONG_DATA: no response; the data waits on this backend for the execute.
+      this.pins |= PIN_BIT.long_data;
+      this.core.countPin('long_data');
+      this.afterResponse(b);
+    }
+  }
+
+  /**
+   * An execute that relies on types bound earlier (new-params-bound = 0) gets them written in
+   * when this backend statement last saw other types, or none (it was just prepared here).
+   */
+  private bindTypes(payload: Buffer, cs: ClientStatement, bs: BackendStatement): Buffer {
+    const n = cs.params;
+    if (n === 0) return payload;
+    const flagAt = 10 + ((n + 7) >> 3);
+    if (payload.length <= flagAt) return payload;
+    if (payload[flagAt] === 1) {
+      const types = payload.subarray(flagAt + 1, flagAt + 1 + 2 * n);
+      if (cs.types === undefined || !cs.types.equals(types)) cs.types = Buffer.from(types);
+      bs.boundTypes = cs.types;
+      return payload;
+    }
+    if (cs.types === undefined || bs.boundTypes === cs.types || bs.boundTypes?.equals(cs.types))
+      return payload;
+    bs.boundTypes = cs.types;
+    return Buffer.concat([payload.subarray(0, flagAt), Buffer.of(1), cs.types, payload.subarray(flagAt + 1)]);
+  }
+
+  private rememberBackendStatement(
+    b: BackendConnection,
+    key: string,
+    id: number,
+    params: number,
+    columns: number,
+  ): BackendStatement {
+    const bs: BackendStatement = { id, params, columns, boundTypes: undefined };
+    const old = b.statements.get(key);
+    if (old !== undefined) b.closeStatement(old.id);
+    b.statements.set(key, bs);
+    if (b.statements.size > this.core.statementCacheSize) {
+      const [oldestKey, oldest] = b.statements.entries().next().value as [string, BackendStatement];
+      b.statements.delete(oldestKey);
+      b.closeStatement(oldest.id);
+    }
+    return bs;
+  }
+
+  private closeStatement(payload: Buffer): void {
+    if (payload.length < 5) return;
+    const id = payload.readUInt32LE(1);
+    const cs = this.statements.get(id);
+    if (cs === undefined) return;
+    this.statements.delete(id);
+    // The backend statement stays cached for the next client that prepares the same SQL; a
+    // cursor or long data of this statement ends with it.
+    if (this.backend !== undefined && this.pins & (PIN_BIT.cursor | PIN_BIT.long_data)) {
+      const bs = this.backend.statements.get(cs.key);
+      if (bs !== undefined) {
+        this.backend.statements.delete(cs.key);
+        this.backend.closeStatement(bs.id);
+      }
+      this.pins &= ~(PIN_BIT.cursor | PIN_BIT.long_data);
+      this.releaseIfFree();
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Responses
+
+  onResponseData(chunk: Buffer, start: number, end: number): void {
+    this.respondedBytes += end - start;
+    const part = start === 0 && end === chunk.length ? chunk : chunk.subarray(start, end);
+    if (this.capture !== undefined) this.capture.push(Buffer.from(part));
+    else this.conn.write(part);
+  }
+
+  onAwaitingClient(_conn: BackendConnection): void {
+    this.infile = true;
+    // Packets that arrived while the request was on its way belong to the file.
+    const queued = this.queue.splice(0);
+    for (const p of queued) {
+      this.backend!.writeClientData(encodeFrames(p.payload, p.sequenceId));
+      if (p.payload.length === 0) {
+        this.infile = false;
+        break;
+      }
+    }
+  }
+
+  onResponseEnd(conn: BackendConnection): void {
+    if (this.pending === Pending.Prepare) this.finishPrepare(conn);
+    this.afterResponse(conn);
+  }
+
+  private finishPrepare(conn: BackendConnection): void {
+    const bytes = Buffer.concat(this.capture!);
+    this.capture = undefined;
+    const t = conn.tracker;
+    if (t.prepared !== undefined && t.error === undefined) {
+      const sql = this.payload.toString('utf8', 1);
+      const key = `${this.state.schema ?? ''}\u0000${sql}`;
+      this.rememberBackendStatement(conn, key, t.prepared.statementId, t.prepared.params, t.prepared.columns);
+      let id = this.nextStatementId++;
+      if (this.nextStatementId >= MAX_STATEMENT_ID) this.nextStatementId = 1;
+      while (this.statements.has(id)) id = this.nextStatementId++;
+      this.statements.set(id, {
+        id,
+        key,
+        preparePayload: Buffer.from(this.payload),
+        params: t.prepared.params,
+        types: undefined,
+      });
+      this.lastPrepared = id;
+      bytes.writeUInt32LE(id, 5);
+      this.traits |= classifyStatement(sql.length > 4096 ? sql.slice(0, 4096) : sql);
+    }
+    this.conn.write(bytes);
+  }
+
+  /** After a response: learn the session's new state, decide pins, release or keep the backend. */
+  private afterResponse(b: BackendConnection): void {
+    const t = b.tracker;
+    const traits = this.traits;
+    const failed = t.error !== undefined;
+    if (failed) this.core.counters.errors++;
+    const before = this.pins;
+    // Results of the previous statement were held for this one; this one's results replace them.
+    let pins = this.pins & ~PIN_UNTIL_NEXT_STATEMENT;
+
+    const s = t.sessionState;
+    let explained = false;
+    if (s !== undefined) {
+      if (s.schema !== undefined) {
+        this.state.setSchema(s.schema);
+        b.state.setSchema(s.schema);
+        explained = true;
+      }
+      for (const v of s.systemVariables) {
+        explained = true;
+        if (!isReplayable(v.name)) {
+          pins |= PIN_BIT.unreplayable_variable;
+          continue;
+        }
+        this.state.setVariable(v.name, v.value);
+        b.state.setVariable(v.name, v.value);
+      }
+      if (s.stateChanged === true && !explained && !failed) {
+        const known =
+          Trait.UserVariable |
+          Trait.TemporaryTable |
+          Trait.SqlPrepare |
+          Trait.LockTables |
+          Trait.AdvisoryLock |
+          Trait.Handler;
+        if (!(traits & known)) pins |= PIN_BIT.session_state;
+      }
+    }
+    if (this.pending === Pending.InitDb && !failed) {
+      const schema = this.payload.toString('utf8', 1);
+      this.state.setSchema(schema);
+      b.state.setSchema(schema);
+    }
+    b.stateOwner = this;
+    b.stateVersion = this.state.version;
+
+    // Transactions: the status flags are the truth; after an ERR they keep their last value, so
+    // a transaction whose state the error left unknown stays pinned.
+    const status = t.statusFlags;
+    if (status & SERVER_STATUS_IN_TRANS) pins |= PIN_BIT.transaction;
+    else if (!failed) pins &= ~PIN_BIT.transaction;
+    if (!(status & SERVER_STATUS_AUTOCOMMIT)) pins |= PIN_BIT.autocommit_off;
+    else pins &= ~PIN_BIT.autocommit_off;
+
+    if (!failed) {
+      if (traits & Trait.UserVariable) pins |= PIN_BIT.user_variable;
+      if (traits & Trait.TemporaryTable) pins |= PIN_BIT.temporary_table;
+      if (traits & Trait.LockTables) pins |= PIN_BIT.table_lock;
+      if (traits & Trait.GlobalReadLock) pins |= PIN_BIT.global_read_lock;
+      if (traits & Trait.UnlockTables) pins &= ~(PIN_BIT.table_lock | PIN_BIT.global_read_lock);
+      if (traits & Trait.AdvisoryLock) pins |= PIN_BIT.advisory_lock;
+      if (traits & Trait.ReleaseAllLocks) pins &= ~PIN_BIT.advisory_lock;
+      if (traits & Trait.SqlPrepare) pins |= PIN_BIT.sql_prepare;
+      if (traits & Trait.Handler) pins |= PIN_BIT.handler;
+      if (traits & Trait.Xa) pins |= PIN_BIT.xa;
+      if (traits & Trait.NextTransaction) pins |= PIN_BIT.next_transaction;
+      if (traits & Trait.Unreplayable) pins |= PIN_BIT.unreplayable_variable;
+      if (!b.tracksSession && traits & (Trait.Set | Trait.Call)) pins |= PIN_BIT.untracked_state;
+    }
+    // Results only this backend can answer for: warnings, FOUND_ROWS, ROW_COUNT, LAST_INSERT_ID.
+    if (t.warnings > 0 || traits & Trait.CalcFoundRows || t.affectedRows > 0 || t.lastInsertId > 0) {
+      pins |= PIN_BIT.previous_result;
+    }
+    // Cursors and long data.
+    if (this.command === COM_STMT_EXECUTE) {
+      pins &= ~PIN_BIT.long_data;
+      if (status & SERVER_STATUS_CURSOR_EXISTS && !failed) pins |= PIN_BIT.cursor;
+      else pins &= ~PIN_BIT.cursor;
+    } else if (this.command === COM_STMT_FETCH) {
+      if (failed || status & SERVER_STATUS_LAST_ROW_SENT || !(status & SERVER_STATUS_CURSOR_EXISTS))
+        pins &= ~PIN_BIT.cursor;
+    } else if (this.command === COM_STMT_RESET) {
+      pins &= ~(PIN_BIT.cursor | PIN_BIT.long_data);
+    }
+
+    const began = pins & ~before;
+    if (began !== 0) for (const r of pinReasons(began)) this.core.countPin(r);
+    this.pins = pins;
+    if (b.broken) this.dropBackend(b);
+    else this.releaseIfFree();
+    this.finishCommand();
+  }
+
+  /** Gives the backend and the slot back when nothing pins them. */
+  private releaseIfFree(): void {
+    const b = this.backend;
+    if (b === undefined || this.status === 'active') return;
+    if (this.pins !== 0) {
+      if (this.pins === PIN_UNTIL_NEXT_STATEMENT && !this.busy && this.holdTimer === undefined) {
+        this.holdTimer = setTimeout(this.endHold, this.core.resultHold);
+      }
+      return;
+    }
+    this.backend = undefined;
+    this.core.pool.release(b);
+    this.releaseLease();
+  }
+
+  /**
+   * A client that went quiet after a statement whose results only its backend holds lets the
+   * backend go after `result_hold`: other clients need it more than a FOUND_ROWS() that may
+   * never come.
+   */
+  private readonly endHold = (): void => {
+    this.holdTimer = undefined;
+    if (this.busy || this.closed) return;
+    this.pins &= ~PIN_UNTIL_NEXT_STATEMENT;
+    this.releaseIfFree();
+  };
+
+  private releaseLease(): void {
+    const lease = this.lease;
+    this.lease = undefined;
+    lease?.release();
+  }
+
+  private finishCommand(): void {
+    this.pending = Pending.None;
+    this.executing = undefined;
+    this.busy = false;
+    if (this.status === 'active' || this.status === 'waiting') this.status = 'idle';
+    this.releaseIfFree();
+    while (!this.busy && !this.closed && this.queue.length > 0) this.dispatch(this.queue.shift()!.payload);
+    if (!this.busy) this.core.clientIdle();
+  }
+
+  onBackendError(conn: BackendConnection, err: Error): void {
+    this.retryOrFail(err, conn);
+  }
+
+  /**
+   * The backend failed. Before any byte of the client's response went out, and for anything but
+   * a statement inside a pinned session, the command is retried on another connection; once a
+   * response began — or the session's state lived on that backend — the client gets ERR 9005 and
+   * nothing is replayed.
+   */
+  private retryOrFail(err: Error, conn: BackendConnection | undefined = this.backend): void {
+    if (conn !== undefined) this.dropBackend(conn);
+    if (this.closed) return;
+    const wasPinned = this.pins !== 0;
+    if (!this.sentToBackend && !wasPinned && this.retries < 2) {
+      this.retries++;
+      this.core.counters.retries++;
+      this.status = 'waiting';
+      this.core.pool.acquire(this.flavour!, this.onBackend);
+      return;
+    }
+    this.capture = undefined;
+    this.infile = false;
+    this.pins = 0;
+    this.releaseLease();
+    this.core.counters.backendLost++;
+    this.core.counters.errors++;
+    this.writeErr(ProxyError.backendLost, [err.message], this.responseSequence());
+    this.finishCommand();
+  }
+
+  private dropBackend(conn: BackendConnection): void {
+    if (this.backend === conn) this.backend = undefined;
+    this.core.pool.discard(conn);
+    // The slot stays with this client while it retries; retryOrFail releases it otherwise.
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Session commands answered (mostly) by the proxy
+
+  private initDb(schema: string): void {
+    this.pending = Pending.InitDb;
+    const payload = Buffer.allocUnsafe(1 + Buffer.byteLength(schema));
+    payload[0] = COM_INIT_DB;
+    payload.write(schema, 1);
+    this.command = COM_INIT_DB;
+    this.payload = payload;
+    this.withBackend();
+  }
+
+  private setOption(payload: Buffer): void {
+    const op = payload.length >= 3 ? payload.readUInt16LE(1) : -1;
+    if (op !== 0 && op !== 1) {
+      this.writeErrPacket(1047, '08S01', 'Unknown COM_SET_OPTION value', 1);
+      return;
+    }
+    this.capabilities =
+      op === 0 ? this.capabilities | CLIENT_MULTI_STATEMENTS : this.capabilities & ~CLIENT_MULTI_STATEMENTS;
+    // Connections are grouped by this flag, so the next statement gets a backend that has it;
+    // a backend pinned now keeps the flags it was opened with until the pin ends.
+    this.flavour = this.core.flavourFor(this.user!, this.capabilities, this.serverSession!.charset);
+    // The server answers COM_SET_OPTION with an EOF packet.
+    const eof = Buffer.from([0xfe, 0, 0, this.statusFlags() & 0xff, this.statusFlags() >> 8]);
+    this.conn.write(encodeFrames(eof, 1));
+  }
+
+  /**
+   * COM_RESET_CONNECTION: the client's tracked state, statements and pins go; a pinned backend
+   * is reset on the server (rolling back, dropping temporary tables and locks) before reuse.
+   */
+  private resetSession(schema: string | null | undefined, done: () => void): void {
+    this.statements.clear();
+    this.state.reset(schema === undefined ? this.state.schema : schema);
+    const b = this.backend;
+    this.pins = 0;
+    if (b === undefined) {
+      done();
+      return;
+    }
+    this.busy = true;
+    this.status = 'active';
+    b.reset((err) => {
+      this.backend = undefined;
+      if (err !== null) this.core.pool.discard(b);
+      else this.core.pool.release(b);
+      this.releaseLease();
+      this.status = 'idle';
+      done();
+      this.finishCommand();
+    });
+  }
+
+  private changeUser(payload: Buffer): void {
+    let cmd: ReturnType<typeof decodeChangeUser>;
+    try {
+      cmd = decodeChangeUser(payload, this.capabilities);
+    } catch (err) {
+      this.fatal(ProxyError.malformedPacket, [(err as Error).message]);
+      return;
+    }
+    const user = this.core.users.get(cmd.user);
+    const nonce = this.nonce;
+    let ok = false;
+    if (user !== undefined && nonce !== undefined) {
+      const c = user.credentials;
+      if (cmd.authData.length === 0) ok = nativeHashOf(c)?.length === 0 || c.plaintext === '';
+      else if ((cmd.plugin ?? 'mysql_native_password') === 'caching_sha2_password') {
+        const h = sha2HashOf(c);
+        ok = h !== undefined && verifyCachingSha2(cmd.authData, nonce, h);
+      } else {
+        const h = nativeHashOf(c);
+        ok = h !== undefined && verifyNativePassword(cmd.authData, nonce, h);
+      }
+    }
+    if (!ok || user === undefined) {
+      this.core.counters.authFailures++;
+      const host = this.conn.remoteAddress;
+      this.writeErr(ProxyError.accessDenied, [cmd.user, host, cmd.authData.length > 0 ? 'YES' : 'NO'], 1);
+      this.close();
+      return;
+    }
+    this.resetSession(cmd.schema === '' ? null : cmd.schema, () => {
+      this.core.removeUserConnection(this.user!.name);
+      this.tenantSession?.close();
+      const refusal = this.login(user, {
+        ...this.serverSession!,
+        user: cmd.user,
+        database: cmd.schema,
+        charset: cmd.characterSet ?? this.serverSession!.charset,
+      });
+      if (refusal !== undefined) {
+        this.writeErr(refusal.code, refusal.args, 1);
+        this.close();
+        return;
+      }
+      this.writeOk(1);
+    });
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Writing to the client
+
+  private statusFlags(): number {
+    let s = 0;
+    if (!(this.pins & PIN_BIT.autocommit_off)) s |= SERVER_STATUS_AUTOCOMMIT;
+    if (this.pins & PIN_BIT.transaction) s |= SERVER_STATUS_IN_TRANS;
+    return s;
+  }
+
+  private writeOk(sequenceId: number): void {
+    this.conn.write(
+      encodeFrames(encodeOk({ statusFlags: this.statusFlags() }, this.capabilities), sequenceId),
+    );
+  }
+
+  /** The sequence id a response to the command in flight continues with. */
+  private responseSequence(): number {
+    if (this.backend !== undefined && this.respondedBytes > 0)
+      return (this.backend.tracker.lastSequenceId + 1) & 0xff;
+    return 1;
+  }
+
+  writeErr(code: ProxyErrorCode, args: (string | number)[], sequenceId: number): void {
+    this.writeErrPacket(code.code, code.sqlState, formatProxyError(code, ...args), sequenceId);
+  }
+
+  private writeErrPacket(errno: number, sqlState: string, message: string, sequenceId: number): void {
+    if (this.closed) return;
+    this.conn.write(
+      encodeFrames(encodeErr({ errno, sqlState, message }, this.capabilities || 0x200), sequenceId),
+    );
+  }
+
+  private sendBackendError(errno: number, sqlState: string, message: string): void {
+    this.core.counters.errors++;
+    this.writeErrPacket(errno, sqlState, message, 1);
+    const b = this.backend;
+    if (b?.broken) this.dropBackend(b);
+    if (this.backend === undefined) this.releaseLease();
+    this.finishCommand();
+  }
+
+  /** A protocol error from the client: tell it why and close this connection only. */
+  private fatal(code: ProxyErrorCode, args: (string | number)[]): void {
+    this.writeErr(code, args, 1);
+    this.conn.end();
+    this.close();
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Closing
+
+  /**
+   * The client is gone. Its backend is reset (rolling back an open transaction, dropping
+   * temporary tables and locks) before anyone else gets it; one mid-response is discarded.
+   */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.status = 'closing';
+    if (this.holdTimer !== undefined) clearTimeout(this.holdTimer);
+    this.ticket?.cancel();
+    this.ticket = null;
+    const b = this.backend;
+    this.backend = undefined;
+    if (b !== undefined) {
+      if (b.busy || b.broken) {
+        this.core.pool.discard(b);
+        this.releaseLease();
+      } else if (this.pins !== 0) {
+        b.reset((err) => {
+          if (err !== null) this.core.pool.discard(b);
+          else this.core.pool.release(b);
+          this.releaseLease();
+        });
+      } else {
+        this.core.pool.release(b);
+        this.releaseLease();
+      }
+    } else {
+      this.releaseLease();
+    }
+    if (this.user !== undefined) this.core.removeUserConnection(this.user.name);
+    this.tenantSession?.close();
+    this.core.removeClient(this);
+    if (!this.conn.isClosed) this.conn.end();
+  }
+}

@@ -1,0 +1,49 @@
+/**
+ * What a {@link ClientSession} needs from the proxy around it: users, admission, the pool, the
+ * negotiated protocol settings and the counters. One object per proxy, built once from the
+ * configuration; sessions are created per connection and share it (Envoy's factory split).
+ */
+import type { ServerAuthPlugin } from '@scalestack/mysql-protocol';
+import type { QosScheduler } from '@scalestack/qos';
+import type { Logger } from 'pino';
+import type { BackendPool, Flavour } from '../backend/backend-pool.js';
+import type { ProxyUser } from '../config/proxy-users.js';
+import type { ProxyCounters } from '../service.js';
+import type { PinReason } from '../session/pin-reason.js';
+import type { ClientSession } from './client-session.js';
+
+export interface ProxyCore {
+  readonly log: Logger;
+  readonly users: ReadonlyMap<string, ProxyUser>;
+  readonly scheduler: QosScheduler;
+  readonly pool: BackendPool;
+  readonly counters: ProxyCounters;
+  /** Capability flags offered to clients (what the proxy and the backends both support). */
+  readonly capabilities: number;
+  readonly serverVersion: string;
+  readonly authPlugin: ServerAuthPlugin;
+  readonly rsaKeys: { publicKey: string; privateKey: string } | undefined;
+  /** Server-side TLS settings for clients that send SSLRequest. */
+  readonly tls: { key: string; cert: string } | undefined;
+  readonly maxPacketSize: number;
+  /** Backend statements kept per backend connection before the least recently used is closed. */
+  readonly statementCacheSize: number;
+  /** How long a quiet client keeps a backend for its previous statement's results (ms). */
+  readonly resultHold: number;
+  /** Event-loop delay bound for shedding (ms); reported in ERR 9006. */
+  readonly shedDelay: number;
+  loopDelay(): number;
+  /** The tenant of a user's connection (a connection attribute may override it if allowed). */
+  tenantOf(user: ProxyUser, attributes: Record<string, string>): string | undefined;
+  /** The backend connection flavour for a user and the client's negotiated capabilities. */
+  flavourFor(user: ProxyUser, clientCapabilities: number, collation: number): Flavour;
+  queueTimeoutOf(tenant: string): number;
+  maxQueuedOf(tenant: string): number;
+  userConnections(user: string): number;
+  addUserConnection(user: string): void;
+  removeUserConnection(user: string): void;
+  countPin(reason: PinReason): void;
+  /** A client finished a command (drain waits for every client to be idle). */
+  clientIdle(): void;
+  removeClient(session: ClientSession): void;
+}

@@ -1,0 +1,33 @@
+/**
+ * The `database-proxy` kernel module: options in, a listening MySQL proxy out.
+ */
+import { createToken, defineModule } from '@scalestack/kernel';
+import { SOCKETS } from '@scalestack/socket';
+import { proxyOptions } from './config/options.js';
+import { DatabaseProxy } from './database-proxy.js';
+import { DATABASE_PROXY } from './service.js';
+
+/** The proxy object itself, for this module's reload hook. */
+const PROXY_INSTANCE = createToken<DatabaseProxy>('database-proxy/instance');
+
+export default defineModule({
+  name: 'database-proxy',
+  description: 'MySQL proxy: auth at the proxy, M:N connection concentration, session state, per-tenant QoS',
+  requires: ['socket'],
+  options: proxyOptions,
+  async start(ctx) {
+    const sockets = ctx.resolve(SOCKETS);
+    const proxy = new DatabaseProxy(ctx.options, ctx.log, (address, onConnection, options) =>
+      sockets.listen(address, onConnection, options),
+    );
+    ctx.provide(DATABASE_PROXY, proxy);
+    ctx.provide(PROXY_INSTANCE, proxy);
+    ctx.metrics.addCollector('database-proxy', () => proxy.metricFamilies());
+    await proxy.start();
+    ctx.onDrain(() => proxy.drain());
+    ctx.onStop(() => proxy.stop());
+  },
+  reload(ctx, next) {
+    ctx.resolve(PROXY_INSTANCE).reload(next);
+  },
+});

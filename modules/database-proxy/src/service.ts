@@ -1,0 +1,61 @@
+/**
+ * What the database-proxy module offers to code: embedders, other modules (the HTTP metrics
+ * endpoint) and tests resolve it under {@link DATABASE_PROXY}.
+ */
+import { createToken } from '@scalestack/kernel';
+import type { PoolStats } from './backend/backend-pool.js';
+import type { PinReason } from './session/pin-reason.js';
+
+/** One client connection as the proxy sees it. */
+export interface ClientStats {
+  id: number;
+  user: string;
+  tenant: string;
+  /** `idle`: between statements; `waiting`: queued for a backend; `active`: a statement runs. */
+  state: 'handshake' | 'idle' | 'waiting' | 'active' | 'closing';
+  /** Why it holds a backend between statements (empty: it holds none). */
+  pinned: PinReason[];
+}
+
+export interface ProxyCounters {
+  /** Client connections accepted since start. */
+  connections: number;
+  /** Commands forwarded to a backend. */
+  queries: number;
+  /** ERR packets sent to clients (from backends or from the proxy). */
+  errors: number;
+  /** Requests re-sent on another backend connection because theirs failed before anything was sent. */
+  retries: number;
+  /** Requests that lost their backend after being sent (the client got ERR 9005). */
+  backendLost: number;
+  /** Requests refused because no backend became free within the queue timeout (ERR 9001). */
+  queueTimeouts: number;
+  /** Failed logins at the proxy. */
+  authFailures: number;
+  /** How many times each pin reason began. */
+  pins: Record<PinReason, number>;
+  /** Statements re-prepared on a backend that did not have them. */
+  reprepares: number;
+  /** State syncs (COM_INIT_DB / SET) run before a client's statement. */
+  stateSyncs: number;
+}
+
+export interface ProxyStats {
+  pools: PoolStats[];
+  clients: ClientStats[];
+  counters: ProxyCounters;
+  /** Clients currently pinned, by reason. */
+  pinnedNow: Record<PinReason, number>;
+  /** Requests waiting for a backend. */
+  waiting: number;
+}
+
+export interface DatabaseProxyService {
+  /** Where the proxy listens (the real port when configured with port 0). */
+  readonly address: { host: string; port: number };
+  stats(): ProxyStats;
+  /** Logs the stats at info level ("logged on demand"). */
+  logStats(): void;
+}
+
+export const DATABASE_PROXY = createToken<DatabaseProxyService>('database-proxy');
