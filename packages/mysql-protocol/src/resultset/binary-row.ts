@@ -4,6 +4,7 @@ import { ColumnType } from '../types/column-type.js';
 import {
   binaryDateTimeSize,
   binaryTimeSize,
+  NOT_FIXED_DECIMALS,
   writeBinaryDateTime,
   writeBinaryTime,
 } from '../types/temporal.js';
@@ -90,7 +91,7 @@ export function writeBinaryValue(
       return;
     }
     default: {
-      const text = textOf(value, type);
+      const text = textOf(value, { type, decimals: NOT_FIXED_DECIMALS });
       if (typeof text === 'string') w.lenencString(text, encoding);
       else w.lenencBytes(text);
     }

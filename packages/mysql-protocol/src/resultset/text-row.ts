@@ -15,8 +15,14 @@ function fractionDigits(microsecond: number): number {
   return microsecond === 0 ? 0 : microsecond % 1000 === 0 ? 3 : 6;
 }
 
-/** The text-protocol form of one non-NULL value (for a column of type `type`, when known). */
-export function textOf(value: Exclude<SqlValue, null | undefined>, type = -1): string | Uint8Array {
+/**
+ * The text-protocol form of one non-NULL value. With the column known, temporal objects print
+ * its `decimals` fractional digits, as a server does (`DATETIME(3)` → `…:59.000`).
+ */
+export function textOf(
+  value: Exclude<SqlValue, null | undefined>,
+  column?: Pick<ColumnDefinition, 'type' | 'decimals'>,
+): string | Uint8Array {
   switch (typeof value) {
     case 'string':
     case 'bigint':
@@ -27,10 +33,12 @@ export function textOf(value: Exclude<SqlValue, null | undefined>, type = -1): s
       return value ? '1' : '0';
   }
   if (value instanceof Uint8Array) return value;
-  if ('days' in value) return formatTime(value, fractionDigits(value.microsecond));
+  const digits = (microsecond: number) =>
+    column !== undefined && column.decimals <= 6 ? column.decimals : fractionDigits(microsecond);
+  if ('days' in value) return formatTime(value, digits(value.microsecond));
   const v = toDateTime(value);
-  if (type === ColumnType.DATE || type === ColumnType.NEWDATE) return formatDate(v);
-  return formatDateTime(v, fractionDigits(v.microsecond));
+  if (column?.type === ColumnType.DATE || column?.type === ColumnType.NEWDATE) return formatDate(v);
+  return formatDateTime(v, digits(v.microsecond));
 }
 
 /**
@@ -49,7 +57,7 @@ export function writeTextRow(
       continue;
     }
     const column = columns?.[i];
-    const text = textOf(value, column?.type);
+    const text = textOf(value, column);
     if (typeof text === 'string') {
       w.lenencString(
         text,
