@@ -37,6 +37,7 @@ import {
   decodePrepareOk,
   encodeLocalInfileData,
   isLocalInfileRequest,
+  MARIADB_CLIENT_EXTENDED_METADATA,
   type PrepareOk,
   type RowValue,
   SERVER_STATUS_CURSOR_EXISTS,
@@ -246,6 +247,32 @@ describe('result sets against MariaDB, compared with mysql2', () => {
     expect({ ...ten, id: 1 }).toEqual(one);
     expect({ ...eleven, id: 2 }).toEqual(two);
     await client.command(buildStmtClose(ok.statementId));
+  });
+});
+
+describe('MariaDB extended metadata', () => {
+  it('column definitions name the real type of JSON and geometry columns', async () => {
+    const ext = await RawClient.connect({
+      host: db.host,
+      port: db.port,
+      user: db.user,
+      password: db.password,
+      database: db.database,
+      mariadbCapabilities: MARIADB_CLIENT_EXTENDED_METADATA,
+    });
+    try {
+      expect(ext.session.mariadbCapabilities & MARIADB_CLIENT_EXTENDED_METADATA).toBeTruthy();
+      const res = await ext.query('SELECT js, vc, POINT(1, 2) AS p FROM types WHERE id = 1');
+      const payloads = res.packets.map((p) => p.payload);
+      const defs = payloads.slice(1, 4).map((p) => decodeColumnDefinition(p, { extendedMetadata: true }));
+      expect(defs.map((d) => [d.name, d.extendedFormat, d.extendedTypeName])).toEqual([
+        ['js', 'json', undefined],
+        ['vc', undefined, undefined],
+        ['p', undefined, 'point'],
+      ]);
+    } finally {
+      await ext.close();
+    }
   });
 });
 
