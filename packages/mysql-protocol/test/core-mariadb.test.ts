@@ -1,6 +1,7 @@
 import { type MariaDB, selfSignedCert, startMariaDB } from '@scalestack/test-harness';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  buildChangeUser,
   CLIENT_DEPRECATE_EOF,
   COM_FIELD_LIST,
   COM_PING,
@@ -9,13 +10,16 @@ import {
   COM_STMT_EXECUTE,
   COM_STMT_FETCH,
   COM_STMT_PREPARE,
+  decodeAuthSwitchRequest,
   inTransaction,
+  MARIADB_CLIENT_PROGRESS,
   MAX_FRAME_PAYLOAD,
   PacketReader,
   PacketWriter,
   SERVER_STATUS_CURSOR_EXISTS,
   SERVER_STATUS_LAST_ROW_SENT,
   SUPPORTED_CAPABILITIES,
+  scrambleNativePassword,
 } from '../src/index.js';
 import { RawClient, type RawClientOptions, type RawResponse } from './support/raw-client.js';
 
@@ -85,6 +89,15 @@ describe('ClientHandshake against MariaDB 10.11', () => {
     expect(c.session.authPlugin).toBe('mysql_native_password');
     expect(c.session.capabilities & CLIENT_DEPRECATE_EOF).toBeTruthy();
     expect(c.session.tls).toBe(false);
+    await c.close();
+  });
+
+  it('reads MariaDB extended capabilities and negotiates them', async () => {
+    const c = await connect({ mariadbCapabilities: MARIADB_CLIENT_PROGRESS | 0x8000 });
+    expect(c.session.greeting.capabilities & 1).toBe(0);
+    expect(c.session.greeting.mariadbCapabilities & MARIADB_CLIENT_PROGRESS).toBeTruthy();
+    expect(c.session.mariadbCapabilities).toBe(MARIADB_CLIENT_PROGRESS);
+    expect((await c.query('SELECT 1')).rows).toBe(1);
     await c.close();
   });
 
@@ -212,6 +225,26 @@ for (const deprecateEof of [true, false]) {
       const ping = await c.command(Buffer.from([COM_PING]));
       expectConsistent(ping);
       expect(ping.packets).toHaveLength(1);
+    });
+
+    it('tracks COM_CHANGE_USER through an auth switch', async () => {
+      const payload = buildChangeUser(
+        { user: db.user, authData: Buffer.alloc(0), schema: 'test', plugin: 'caching_sha2_password' },
+        c.session.capabilities,
+      );
+      let switched = '';
+      const res = await c.command(payload, {
+        answer: (p) => {
+          const req = decodeAuthSwitchRequest(p.payload);
+          switched = req.plugin;
+          return scrambleNativePassword(db.password, req.data);
+        },
+      });
+      expect(switched).toBe('mysql_native_password');
+      expect(res.error).toBeUndefined();
+      expect(res.packets).toHaveLength(2);
+      const who = await c.query('SELECT CURRENT_USER()');
+      expect(who.rows).toBe(1);
     });
 
     it('tracks COM_FIELD_LIST and COM_STATISTICS', async () => {

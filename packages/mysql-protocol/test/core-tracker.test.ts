@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
+  COM_CHANGE_USER,
   COM_FIELD_LIST,
   COM_QUERY,
   COM_QUIT,
@@ -298,6 +299,21 @@ describe('ResponseTracker', () => {
     expect(t.feed(okBytes)).toBe(okBytes.length);
     expect(t.done).toBe(true);
     expect(t.affectedRows).toBe(4);
+  });
+
+  it('waits for the client during COM_CHANGE_USER auth exchanges, then takes the OK', () => {
+    const t = new ResponseTracker(CAPS_DEPRECATE_EOF);
+    t.begin(COM_CHANGE_USER);
+    const sw = frame([
+      Buffer.concat([Buffer.from([0xfe]), Buffer.from('mysql_native_password\0'), Buffer.alloc(21, 0x41)]),
+    ]);
+    expect(t.feed(sw)).toBe(sw.length);
+    expect(t.awaitingClient).toBe(true);
+    expect(t.done).toBe(false);
+    const okBytes = frame([ok(CAPS_DEPRECATE_EOF, { status: AC })]);
+    expect(t.feed(okBytes)).toBe(okBytes.length);
+    expect(t.done).toBe(true);
+    expect(t.awaitingClient).toBe(false);
   });
 
   it('decodes session-state changes from every OK of the response', () => {

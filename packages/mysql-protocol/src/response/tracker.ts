@@ -3,6 +3,7 @@ import type { PacketListener } from '../framing/scanner.js';
 import { PacketScanner } from '../framing/scanner.js';
 import { CLIENT_DEPRECATE_EOF, CLIENT_PROTOCOL_41, CLIENT_SESSION_TRACK } from '../packets/capabilities.js';
 import {
+  COM_CHANGE_USER,
   COM_FIELD_LIST,
   COM_QUIT,
   COM_STATISTICS,
@@ -12,7 +13,14 @@ import {
   COM_STMT_SEND_LONG_DATA,
 } from '../packets/commands.js';
 import { decodeErr, type ErrPacket, PROGRESS_REPORT_CODE } from '../packets/err.js';
-import { EOF_HEADER, ERR_HEADER, LOCAL_INFILE_HEADER, OK_HEADER } from '../packets/headers.js';
+import {
+  AUTH_MORE_DATA_HEADER,
+  AUTH_SWITCH_HEADER,
+  EOF_HEADER,
+  ERR_HEADER,
+  LOCAL_INFILE_HEADER,
+  OK_HEADER,
+} from '../packets/headers.js';
 import { decodeSessionState, type SessionStateChanges } from '../packets/session-state.js';
 import {
   SERVER_MORE_RESULTS_EXISTS,
@@ -40,6 +48,8 @@ enum Phase {
   FieldList,
   /** COM_STATISTICS: one packet, any content. */
   Single,
+  /** COM_CHANGE_USER: OK or ERR, possibly after auth-switch / more-data exchanges with the client. */
+  ChangeUser,
   Done,
 }
 
@@ -100,7 +110,7 @@ export class ResponseTracker implements PacketListener {
   private phase = Phase.Idle;
   /** Phase when the current packet started (its end is interpreted in that phase). */
   private packetPhase = Phase.Idle;
-  private waitingForInfile = false;
+  private waitingForClient = false;
   private remaining = 0;
   private cursor = false;
   private startFirstByte = -1;
@@ -118,9 +128,12 @@ export class ResponseTracker implements PacketListener {
     return this.phase === Phase.Done || this.phase === Phase.Idle;
   }
 
-  /** The server is waiting for the client (LOCAL INFILE data) before it answers further. */
+  /**
+   * The server waits for the client before it answers further: LOCAL INFILE data (see
+   * `infileName`), or an authentication exchange during COM_CHANGE_USER.
+   */
   get awaitingClient(): boolean {
-    return this.waitingForInfile;
+    return this.waitingForClient;
   }
 
   /**
@@ -141,7 +154,7 @@ export class ResponseTracker implements PacketListener {
     this.columns = 0;
     this.prepared = undefined;
     this.infileName = undefined;
-    this.waitingForInfile = false;
+    this.waitingForClient = false;
     this.progressReports = 0;
     this.cursor = options.cursor === true;
     switch (command) {
@@ -161,6 +174,9 @@ export class ResponseTracker implements PacketListener {
         break;
       case COM_STATISTICS:
         this.phase = Phase.Single;
+        break;
+      case COM_CHANGE_USER:
+        this.phase = Phase.ChangeUser;
         break;
       default:
         this.phase = Phase.First;
@@ -200,7 +216,7 @@ export class ResponseTracker implements PacketListener {
   onPacketStart(_offset: number, length: number, sequenceId: number, firstByte: number): number {
     this.lastSequenceId = sequenceId;
     this.packetPhase = this.phase;
-    this.waitingForInfile = false;
+    this.waitingForClient = false;
     this.startFirstByte = firstByte;
     this.startLength = length;
     switch (this.phase) {
@@ -250,7 +266,7 @@ export class ResponseTracker implements PacketListener {
           this.endOfResult();
         } else if (first === LOCAL_INFILE_HEADER && this.phase === Phase.First) {
           this.infileName = buffer.toString('utf8', start + 1, end);
-          this.waitingForInfile = true;
+          this.waitingForClient = true;
           this.phase = Phase.Infile;
         } else if (this.phase === Phase.First) {
           const count = new PacketReader(buffer, start, end).lenencInt();
@@ -288,6 +304,17 @@ export class ResponseTracker implements PacketListener {
       case Phase.PrepareFirst:
         this.readPrepareOk(buffer, start, end);
         return;
+      case Phase.ChangeUser:
+        if (first === OK_HEADER) {
+          this.readOk(buffer, start, end, truncated, false);
+          this.phase = Phase.Done;
+        } else if (first === AUTH_SWITCH_HEADER || first === AUTH_MORE_DATA_HEADER) {
+          // The client must answer (auth switch response, caching_sha2 exchange) before the OK.
+          this.waitingForClient = true;
+        } else {
+          throw new ProtocolError(`unexpected packet 0x${first.toString(16)} in a COM_CHANGE_USER response`);
+        }
+        return;
       case Phase.PrepareParamsEof:
       case Phase.PrepareColumnsEof:
         if (first !== EOF_HEADER) {
@@ -305,7 +332,7 @@ export class ResponseTracker implements PacketListener {
   /** @internal scanner callback */
   onPacketEnd(_offset: number): boolean {
     // A packet that moved the phase (column count, PREPARE OK, ERR, terminators) is fully handled.
-    if (this.phase !== this.packetPhase) return this.phase === Phase.Done || this.waitingForInfile;
+    if (this.phase !== this.packetPhase) return this.phase === Phase.Done || this.waitingForClient;
     switch (this.phase) {
       case Phase.ColumnDefs:
         if (--this.remaining === 0) {

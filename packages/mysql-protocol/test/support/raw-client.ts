@@ -154,7 +154,10 @@ export class RawClient {
   }
 
   /** Sends one command payload and collects its whole response. */
-  async command(payload: Buffer, options: { cursor?: boolean } = {}): Promise<RawResponse> {
+  async command(
+    payload: Buffer,
+    options: { cursor?: boolean; answer?: (packet: Packet) => Buffer } = {},
+  ): Promise<RawResponse> {
     const command = payload[0]!;
     const start = this.scanned;
     this.scanEnd = -1;
@@ -169,7 +172,11 @@ export class RawClient {
       packets.push(p);
       framed += p.payload.length + 4 * (((p.lastSequenceId - p.sequenceId) & 0xff) + 1);
       this.tracker.packet(p.payload, p.sequenceId);
-      if (this.tracker.awaitingClient) throw new Error('LOCAL INFILE is not supported by RawClient');
+      if (this.tracker.awaitingClient) {
+        if (!options.answer) throw new Error('the server waits for the client: pass options.answer');
+        this.encoder.reset(p.lastSequenceId + 1);
+        this.socket.write(this.encoder.encode(options.answer(p)));
+      }
     }
     const t = this.tracker;
     return {
