@@ -7,13 +7,17 @@ import {
   CLIENT_CONNECT_ATTRS,
   CLIENT_DEPRECATE_EOF,
   CLIENT_SSL,
+  ClientHandshake,
   type Credentials,
   cachingSha2Hash,
   credentialsFor,
+  decodeGreeting,
+  encodeErr,
   formatNativePasswordHash,
   NATIVE_PASSWORD_PLUGIN,
   nativePasswordHash,
   parseNativePasswordHash,
+  ServerHandshake,
 } from '../src/index.js';
 import { RawClient } from './support/raw-client.js';
 import { startTestServer, type TestServer } from './support/test-server.js';
@@ -55,6 +59,45 @@ describe('native password hashes', () => {
     expect(formatNativePasswordHash(h)).toBe('*14E65567ABDB5135D0CFD9A70B3032C179A49EE7');
     expect(parseNativePasswordHash('*14e65567abdb5135d0cfd9a70b3032c179a49ee7').equals(h)).toBe(true);
     expect(() => parseNativePasswordHash('14E6')).toThrow(/'\*' followed by 40 hex digits/);
+  });
+});
+
+describe('handshake edge cases without sockets', () => {
+  it('the client reports an ERR sent instead of the greeting (too many connections)', () => {
+    const step = new ClientHandshake({ user: 'u' }).receive(
+      encodeErr({ errno: 1040, message: 'Too many connections' }, 0),
+      0,
+    );
+    expect(step).toEqual({
+      kind: 'failed',
+      error: { errno: 1040, sqlState: '', message: 'Too many connections' },
+    });
+  });
+
+  it('the server refuses pre-4.1 clients with ERR 1251 and SSL when it has no TLS', () => {
+    const hs = new ServerHandshake({ connectionId: 1, lookup });
+    hs.start();
+    const old = hs.receive(Buffer.from([0x85, 0x00, 0, 0, 0, 0x75, 0]), 1);
+    expect(old).toMatchObject({ kind: 'failed', error: { errno: 1251 } });
+    const hs2 = new ServerHandshake({ connectionId: 2, lookup });
+    hs2.start();
+    const ssl = Buffer.alloc(32);
+    ssl.writeUInt32LE(CLIENT_SSL | 0x200, 0);
+    expect(hs2.receive(ssl, 1)).toMatchObject({ kind: 'failed', error: { errno: 1043 } });
+  });
+
+  it('greets with what it offers and decodes back', () => {
+    const hs = new ServerHandshake({ connectionId: 42, lookup, tls: true, serverVersion: '8.0.40-test' });
+    const g = decodeGreeting(hs.start().subarray(4));
+    expect(g).toMatchObject({
+      connectionId: 42,
+      serverVersion: '8.0.40-test',
+      authPlugin: CACHING_SHA2_PLUGIN,
+      charset: 45,
+    });
+    expect(g.nonce.equals(hs.nonce)).toBe(true);
+    expect(g.capabilities).toBe(hs.capabilities);
+    expect(g.capabilities & CLIENT_SSL).toBeTruthy();
   });
 });
 

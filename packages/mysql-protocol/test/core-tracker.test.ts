@@ -12,6 +12,7 @@ import {
   COM_STMT_PREPARE,
   encodeEof,
   encodeOk,
+  inTransaction,
   PacketWriter,
   ProtocolError,
   ResponseTracker,
@@ -385,6 +386,26 @@ describe('ResponseTracker', () => {
       ),
       { numRuns: 2000 },
     );
+  });
+
+  it('keeps the fixed fields of an OK larger than what it captures (1 MiB)', () => {
+    const caps = CAPS_DEPRECATE_EOF;
+    const huge = encodeOk(
+      {
+        statusFlags: SERVER_STATUS_IN_TRANS,
+        affectedRows: 5,
+        info: 'i'.repeat(2 * 1024 * 1024),
+        sessionState: { systemVariables: [], schema: 'x' },
+      },
+      caps,
+    );
+    const t = new ResponseTracker(caps);
+    t.begin(COM_QUERY);
+    const stream = frame([huge]);
+    expect(t.feed(stream)).toBe(stream.length);
+    expect(t.affectedRows).toBe(5);
+    expect(inTransaction(t.statusFlags)).toBe(true);
+    expect(t.sessionState).toBeUndefined();
   });
 
   it('counts text rows without decoding them', () => {
