@@ -1,0 +1,100 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { waitFor } from '@scalestack/test-harness';
+import { afterEach, describe, expect, it } from 'vitest';
+import { type Connection, connect, type Listener, listen } from '../src/index.js';
+
+const CHUNK = 64 * 1024;
+/** A paused relay may hold one read (≤ 64 KiB) beyond its write buffer's high-water mark. */
+const BOUND = 16 * 1024 + CHUNK;
+
+describe('backpressure', () => {
+  const listeners: Listener[] = [];
+  afterEach(async () => {
+    await Promise.all(listeners.splice(0).map((l) => l.closeAll()));
+  });
+
+  it('write() returns false for a reader that does not read, and drained() resolves when it does', async () => {
+    const chunk = randomBytes(CHUNK);
+    let writes = 0;
+    let bufferedAtFalse = -1;
+    let drainedAfter: Promise<void> | undefined;
+    const listener = await listen('127.0.0.1:0', (conn) => {
+      while (conn.write(chunk)) writes++;
+      writes++;
+      bufferedAtFalse = conn.writableLength;
+      drainedAfter = conn.drained().then(() => conn.end());
+    });
+    listeners.push(listener);
+    const reader = await connect(listener.address);
+    reader.pause();
+    await waitFor(() => bufferedAtFalse >= 0, { what: 'the server to fill the socket' });
+    // The writer stopped at the first false: its own buffer holds at most one chunk past the mark.
+    expect(bufferedAtFalse).toBeGreaterThan(0);
+    expect(bufferedAtFalse).toBeLessThanOrEqual(16 * 1024 + CHUNK);
+    let received = 0;
+    reader.onData((data) => {
+      received += data.length;
+    });
+    reader.resume();
+    await drainedAfter;
+    await reader.closed;
+    expect(received).toBe(writes * CHUNK);
+  });
+
+  it('pipe() pauses the reader while the writer is full and loses nothing', async () => {
+    const total = 48 * 1024 * 1024;
+    let sink: Connection | undefined;
+    const sinkListener = await listen('127.0.0.1:0', (conn) => {
+      sink = conn; // does not read until told to
+    });
+    listeners.push(sinkListener);
+    let inbound: Connection | undefined;
+    let upstream: Connection | undefined;
+    const relay = await listen('127.0.0.1:0', (conn) => {
+      conn.pause();
+      void connect(sinkListener.address).then((up) => {
+        inbound = conn;
+        upstream = up;
+        conn.pipe(up);
+        conn.resume();
+      });
+    });
+    listeners.push(relay);
+
+    const source = await connect(relay.address);
+    const sent = createHash('sha256');
+    let written = 0;
+    const sending = (async () => {
+      const block = randomBytes(CHUNK);
+      for (let i = 0; written < total; i++) {
+        block.writeUInt32BE(i, 0);
+        sent.update(block);
+        written += block.length;
+        if (!source.write(Buffer.from(block))) await source.drained();
+      }
+      source.end();
+    })();
+
+    await waitFor(() => inbound?.isPaused, { what: 'the relay to pause its reader' });
+    expect(upstream!.writableLength).toBeLessThanOrEqual(BOUND);
+    // Once every kernel buffer on the way is full, the source itself is held back...
+    await waitFor(() => source.socket.writableNeedDrain, { what: 'the source to be held back' });
+    expect(written).toBeLessThan(total);
+    // ...and the relay still buffers no more than before.
+    expect(inbound!.isPaused).toBe(true);
+    expect(upstream!.writableLength).toBeLessThanOrEqual(BOUND);
+    expect(inbound!.socket.readableLength).toBeLessThanOrEqual(CHUNK);
+
+    const received = createHash('sha256');
+    let receivedBytes = 0;
+    const ended = new Promise<void>((resolve) => sink!.onEnd(resolve));
+    sink!.onData((data) => {
+      received.update(data);
+      receivedBytes += data.length;
+    });
+    await sending;
+    await ended;
+    expect(receivedBytes).toBe(total);
+    expect(received.digest('hex')).toBe(sent.digest('hex'));
+  });
+});
