@@ -23,11 +23,18 @@ import {
   decodeExecute,
   decodePrepareOk,
   encodePrepareOk,
+  executeParamTypes,
   preparedStatementState,
+  withParamTypes,
 } from '../src/statements/index.js';
 import { CollationId, ColumnFlag, ColumnType } from '../src/types/index.js';
 import { PacketWriter } from '../src/wire/index.js';
 
+const paramTypes = [
+  { type: ColumnType.LONGLONG, unsigned: false },
+  { type: ColumnType.VAR_STRING, unsigned: false },
+  { type: ColumnType.NULL, unsigned: false },
+];
 const ALL_CAPS =
   CLIENT_SECURE_CONNECTION | CLIENT_PLUGIN_AUTH | CLIENT_CONNECT_ATTRS | CLIENT_QUERY_ATTRIBUTES;
 
@@ -59,6 +66,7 @@ const decoders: Record<string, (b: Buffer) => unknown> = {
   parseCommand: (b) => parseCommand(b, { capabilities: ALL_CAPS }),
   execute: (b) => decodeExecute(b, preparedStatementState(1, 4), { queryAttributes: true }),
   prepareOk: (b) => decodePrepareOk(b),
+  executeTypes: (b) => withParamTypes(b, 3, executeParamTypes(b, 3) ?? paramTypes),
 };
 
 const samples: Record<string, Buffer> = {
@@ -76,6 +84,12 @@ const samples: Record<string, Buffer> = {
   execute: buildExecute({ statementId: 1, params: [1, 'two', null, '10:00:00'], queryAttributes: true }),
   prepareOk: encodePrepareOk({ statementId: 1, columnCount: 2, paramCount: 3, warningCount: 0 }),
 };
+samples.executeTypes = buildExecute({
+  statementId: 1,
+  params: [1, 'x', null],
+  sendTypes: false,
+  types: paramTypes,
+});
 samples.query = buildQuery('SELECT ?', { queryAttributes: true, attributes: [{ name: 'a', value: 5n }] });
 decoders.query = decoders.parseCommand!;
 

@@ -9,10 +9,12 @@ import {
   decodeExecute,
   decodePrepareOk,
   encodePrepareOk,
+  executeParamTypes,
   preparedStatementState,
   resetStatementState,
   rewriteStatementId,
   statementIdOf,
+  withParamTypes,
 } from '../src/statements/index.js';
 import { ColumnType } from '../src/types/index.js';
 
@@ -122,6 +124,36 @@ describe('statements: COM_STMT_EXECUTE', () => {
     expect(() => decodeExecute(Buffer.concat([good, Buffer.from([0])]), state())).toThrow(
       /after the parameters/,
     );
+  });
+});
+
+describe('statements: parameter types for re-prepared statements', () => {
+  it('reads types off an execute and inserts them into one that left them out', () => {
+    const params = [1, 'two', null, 2n ** 64n - 1n];
+    const withTypes = buildExecute({ statementId: 4, params });
+    const types = executeParamTypes(withTypes, 4)!;
+    expect(types.map((t) => t.type)).toEqual([
+      ColumnType.LONGLONG,
+      ColumnType.VAR_STRING,
+      ColumnType.NULL,
+      ColumnType.LONGLONG,
+    ]);
+    expect(types[3]!.unsigned).toBe(true);
+    expect(withParamTypes(withTypes, 4, types)).toBe(withTypes);
+    const without = buildExecute({ statementId: 4, params, sendTypes: false, types });
+    expect(executeParamTypes(without, 4)).toBeUndefined();
+    const restored = withParamTypes(without, 4, types);
+    expect(restored).toEqual(withTypes);
+    // a backend that never saw the types can decode it
+    expect(decodeExecute(restored, preparedStatementState(4, 4)).params.map((p) => p.value)).toEqual([
+      1,
+      'two',
+      null,
+      2n ** 64n - 1n,
+    ]);
+    expect(executeParamTypes(buildExecute({ statementId: 1, params: [] }), 0)).toBeUndefined();
+    expect(() => executeParamTypes(withTypes.subarray(0, 12), 4)).toThrow(ProtocolError);
+    expect(() => withParamTypes(without, 4, types.slice(1))).toThrow(RangeError);
   });
 });
 

@@ -1,4 +1,5 @@
 export * from './execute.js';
+export * from './execute-types.js';
 export * from './param-block.js';
 export * from './prepare-ok.js';
 export * from './simple-commands.js';
