@@ -21,6 +21,7 @@ export class MemcachedBackend implements Backend {
   /** Connections written to since the last flush, corked until then. */
   private readonly corked = new Set<BackendConnection>();
   private requests = 0;
+  private flushScheduled = false;
 
   constructor(private readonly pool: ServerPool) {}
 
@@ -67,10 +68,21 @@ export class MemcachedBackend implements Backend {
     }
   }
 
+  /**
+   * Uncorks at the end of this event-loop turn rather than now: the requests of every client read
+   * in this turn then leave in one write per server (twemproxy batches the same way).
+   */
   flush(): void {
+    if (this.flushScheduled || this.corked.size === 0) return;
+    this.flushScheduled = true;
+    setImmediate(this.uncorkAll);
+  }
+
+  private readonly uncorkAll = (): void => {
+    this.flushScheduled = false;
     for (const connection of this.corked) connection.uncork();
     this.corked.clear();
-  }
+  };
 
   stats(): Record<string, string | number> {
     const live = this.pool.liveServers();

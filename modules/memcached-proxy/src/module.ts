@@ -104,6 +104,36 @@ export default defineModule({
       await backend.close();
       throw err;
     }
-    ctx.onDrain(() => proxy.close());
+    const removeCollector = ctx.metrics.addCollector('memcached-proxy', () => {
+      const stats = backend.stats();
+      return [
+        {
+          name: 'memcached_proxy_client_connections',
+          help: 'Connected memcached clients',
+          type: 'gauge',
+          samples: [{ value: proxy.connections }],
+        },
+        {
+          name: 'memcached_proxy_backend_requests_total',
+          help: 'Requests handed to the backend',
+          type: 'counter',
+          samples: [{ value: Number(stats.backend_requests ?? 0) }],
+        },
+        ...(stats.servers_live === undefined
+          ? []
+          : [
+              {
+                name: 'memcached_proxy_servers_live',
+                help: 'memcached servers on the ketama ring (not ejected)',
+                type: 'gauge' as const,
+                samples: [{ value: Number(stats.servers_live) }],
+              },
+            ]),
+      ];
+    });
+    ctx.onDrain(async () => {
+      removeCollector();
+      await proxy.close();
+    });
   },
 });

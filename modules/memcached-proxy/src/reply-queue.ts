@@ -48,6 +48,16 @@ export class ReplyQueue {
   flush(): void {
     let head = this.head;
     if (head === undefined || head.parts === undefined) return;
+    // The common case, one single-buffer reply, needs no corking.
+    const single = Buffer.isBuffer(head.parts) && (head.next === undefined || head.next.parts === undefined);
+    if (single) {
+      this.write(head.parts as Buffer);
+      this.pending--;
+      this.head = head.next;
+      if (this.head === undefined) this.tail = undefined;
+      if (this.pending === 0) this.drained();
+      return;
+    }
     this.burst(true);
     while (head !== undefined && head.parts !== undefined) {
       const parts = head.parts;

@@ -23,7 +23,7 @@ export function serverError(message: string): Buffer {
 
 /** Passes the backend's reply through to one client reply unchanged (the same Buffers). */
 export class ForwardWaiter implements Waiter {
-  private parts: Buffer[] = [];
+  private readonly parts: Buffer[] = [];
 
   constructor(
     readonly expect: Expect,
@@ -31,11 +31,13 @@ export class ForwardWaiter implements Waiter {
   ) {}
 
   item(response: Response): void {
-    if (response.kind !== 'invalid') this.parts.push(response.raw);
+    if (response.kind === 'invalid') return;
+    if (this.expect === 'line') this.reply.done(response.raw);
+    else this.parts.push(response.raw);
   }
 
   end(): void {
-    this.reply.done(this.parts);
+    if (this.expect === 'values') this.reply.done(this.parts);
   }
 
   fail(message: string): void {

@@ -15,3 +15,4 @@ process.stdout.write(`${port}\n`);
 process.stdin.resume();
 process.stdin.on('end', () => process.exit(0));
 process.on('SIGTERM', () => process.exit(0));
+process.on('SIGINT', () => process.exit(0));
