@@ -21,6 +21,8 @@ export interface SessionContext {
   readonly version: string;
   /** Proxy-level numbers for `stats`. */
   stats(): Record<string, string | number>;
+  /** Counts clients whose reading is paused by backpressure (+1 paused, -1 resumed). */
+  pausedClients(delta: number): void;
 }
 
 const MN = encodeMetaLine('MN');
@@ -46,7 +48,7 @@ export class ClientSession {
     this.replies = new ReplyQueue(
       (buf) => socket.write(buf),
       (start) => (start ? socket.cork() : socket.uncork()),
-      () => this.onDrained(),
+      () => this.onFlushed(),
     );
     socket.setNoDelay(true);
     socket.on('data', (chunk: Buffer) => {
@@ -56,6 +58,11 @@ export class ClientSession {
     });
     socket.on('drain', () => this.throttle());
     socket.on('error', () => socket.destroy());
+    socket.once('close', () => {
+      if (this.paused) ctx.pausedClients(-1);
+      this.paused = false;
+      this.quitting = true;
+    });
   }
 
   private onRequest(request: Request): void {
@@ -114,9 +121,10 @@ export class ClientSession {
     return parts;
   }
 
-  private onDrained(): void {
-    if (this.quitting) this.socket.end();
-    else this.throttle();
+  private onFlushed(): void {
+    if (this.quitting) {
+      if (this.replies.pending === 0) this.socket.end();
+    } else this.throttle();
   }
 
   private throttle(): void {
@@ -124,9 +132,11 @@ export class ClientSession {
     const full = this.replies.pending >= this.ctx.maxPending || this.socket.writableNeedDrain;
     if (full && !this.paused) {
       this.paused = true;
+      this.ctx.pausedClients(1);
       this.socket.pause();
     } else if (!full && this.paused) {
       this.paused = false;
+      this.ctx.pausedClients(-1);
       this.socket.resume();
     }
   }

@@ -28,6 +28,7 @@ export class MemcachedProxy {
   private readonly context: SessionContext;
   private readonly started = Date.now();
   private totalConnections = 0;
+  private paused = 0;
 
   constructor(private readonly options: ProxyOptions) {
     const maxConnections = options.maxConnections ?? 10_000;
@@ -43,7 +44,11 @@ export class MemcachedProxy {
         version: PROXY_VERSION,
         curr_connections: this.sockets.size,
         total_connections: this.totalConnections,
+        clients_paused: this.paused,
       }),
+      pausedClients: (delta) => {
+        this.paused += delta;
+      },
     };
     // node:net directly: @scalestack/socket is not available yet; this is the only seam to swap.
     this.server = createServer((socket) => {

@@ -26,12 +26,13 @@ export class ReplyQueue {
 
   /**
    * `write` sends one buffer to the client; `burst(true|false)` brackets a run of writes so the
-   * socket can cork them into one syscall; `drained` runs when the queue becomes empty.
+   * socket can cork them into one syscall; `flushed` runs after every flush (the session checks
+   * backpressure there).
    */
   constructor(
     private readonly write: (buf: Buffer) => void,
     private readonly burst: (start: boolean) => void,
-    private readonly drained: () => void,
+    private readonly flushed: () => void,
   ) {}
 
   /** Reserves the next reply slot. */
@@ -55,7 +56,7 @@ export class ReplyQueue {
       this.pending--;
       this.head = head.next;
       if (this.head === undefined) this.tail = undefined;
-      if (this.pending === 0) this.drained();
+      this.flushed();
       return;
     }
     this.burst(true);
@@ -69,6 +70,6 @@ export class ReplyQueue {
     this.head = head;
     if (head === undefined) this.tail = undefined;
     this.burst(false);
-    if (this.pending === 0) this.drained();
+    this.flushed();
   }
 }
