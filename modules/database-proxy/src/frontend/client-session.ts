@@ -111,6 +111,8 @@ export class ClientSession implements ResponseSink {
   private lastPrepared = 0;
   private executing: { cs: ClientStatement; bs: BackendStatement } | undefined;
   private closed = false;
+  /** Between SSLRequest and the end of the TLS handshake: bytes belong to TLS. */
+  private tlsStarting = false;
   /** The greeting's nonce: COM_CHANGE_USER scrambles passwords with it. */
   private nonce: Buffer | undefined;
   /** Releases a backend held only for the previous statement's results when the client idles. */
@@ -171,7 +173,7 @@ export class ClientSession implements ResponseSink {
       return;
     }
     for (const p of packets) {
-      if (this.closed) return;
+      if (this.closed || this.tlsStarting) return;
       if (this.handshake !== undefined) {
         this.onHandshakePacket(p.payload, p.sequenceId);
         continue;
@@ -194,16 +196,24 @@ export class ClientSession implements ResponseSink {
       case 'send':
         this.conn.write(step.bytes);
         return;
-      case 'upgrade-tls':
+      case 'upgrade-tls': {
+        // The client's TLS ClientHello may have arrived in the same chunk as its SSLRequest:
+        // those bytes sit in the decoder and belong to TLS.
+        const buffered = this.decoder.takeBuffered();
+        this.tlsStarting = true;
         this.conn.pause();
         this.conn
-          .upgradeToTls({ side: 'server', ...this.core.tls! })
-          .then(() => this.conn.resume())
+          .upgradeToTls({ side: 'server', ...this.core.tls!, buffered })
+          .then(() => {
+            this.tlsStarting = false;
+            this.conn.resume();
+          })
           .catch((err: Error) => {
             this.core.log.debug({ client: this.id, err: err.message }, 'client TLS handshake failed');
             this.conn.destroy();
           });
         return;
+      }
       case 'failed':
         this.core.counters.authFailures++;
         this.conn.write(step.bytes);
