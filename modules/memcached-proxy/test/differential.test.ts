@@ -1,0 +1,85 @@
+import { type RunningServer, startMemcached } from '@scalestack/test-harness';
+import fc from 'fast-check';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type ProxyFixture, startProxyFixture } from './proxy-fixture.js';
+import { TextClient } from './text-client.js';
+
+/**
+ * The proxy over three servers must answer exactly as one memcached does, for any pipelined
+ * sequence of commands (cas uniques aside, which differ between servers by design).
+ */
+describe('memcached-proxy answers like a single memcached', () => {
+  let fx: ProxyFixture;
+  let reference: RunningServer;
+  let viaProxy: TextClient;
+  let direct: TextClient;
+
+  beforeAll(async () => {
+    fx = await startProxyFixture({ servers: 3 });
+    reference = await startMemcached();
+    viaProxy = await TextClient.connect(fx.port);
+    direct = await TextClient.connect(reference.port);
+  });
+  afterAll(async () => {
+    viaProxy?.close();
+    direct?.close();
+    await fx?.stop();
+    await reference?.stop();
+  });
+
+  const key = fc.constantFrom('a', 'b', 'c', 'd', 'e', 'f', 'g', 'h', 'n1', 'n2');
+  const value = fc.oneof(
+    fc.constantFrom('0', '7', '42', '18446744073709551615'),
+    fc.stringMatching(/^[a-z0-9]{0,12}$/),
+  );
+  const noreply = fc.boolean().map((b) => (b ? ' noreply' : ''));
+  const command = fc.oneof(
+    fc
+      .tuple(fc.constantFrom('set', 'add', 'replace', 'append', 'prepend'), key, fc.nat(99), value, noreply)
+      .map(([c, k, f, v, nr]) => `${c} ${k} ${f} 0 ${v.length}${nr}\r\n${v}\r\n`),
+    fc.array(key, { minLength: 1, maxLength: 6 }).map((keys) => `get ${keys.join(' ')}\r\n`),
+    fc.tuple(key, noreply).map(([k, nr]) => `delete ${k}${nr}\r\n`),
+    fc
+      .tuple(fc.constantFrom('incr', 'decr'), key, fc.constantFrom('1', '5', '18446744073709551615'), noreply)
+      .map(([c, k, d, nr]) => `${c} ${k} ${d}${nr}\r\n`),
+    fc.tuple(key, noreply).map(([k, nr]) => `touch ${k} 1000${nr}\r\n`),
+    fc.constantFrom(
+      'bogus\r\n',
+      'get\r\n',
+      'set x 0 0 nope\r\n',
+      'mg a v f\r\n',
+      'ms b 2 F3\r\nhi\r\n',
+      'md c\r\n',
+      'ma n1 N0 J3\r\n',
+    ),
+  );
+
+  // Both sides end with a sentinel get whose reply marks the end of the batch.
+  const run = async (client: TextClient, batch: string) => {
+    client.write(`${batch}get sentinel\r\n`);
+    return client.read((t) =>
+      t.endsWith('END\r\n') && /(^|\r\n)END\r\n$/.test(t) && t.includes('sentinel-end') ? t.length : 0,
+    );
+  };
+
+  it('gives byte-identical replies for random pipelined command sequences', async () => {
+    for (const c of [viaProxy, direct])
+      expect(await c.call('set sentinel 0 0 12\r\nsentinel-end\r\n')).toBe('STORED');
+    await fc.assert(
+      fc.asyncProperty(fc.array(command, { minLength: 1, maxLength: 40 }), async (commands) => {
+        for (const c of [viaProxy, direct]) {
+          c.write(
+            'delete a noreply\r\ndelete b noreply\r\ndelete c noreply\r\ndelete d noreply\r\ndelete e noreply\r\n',
+          );
+          c.write(
+            'delete f noreply\r\ndelete g noreply\r\ndelete h noreply\r\ndelete n1 noreply\r\ndelete n2 noreply\r\n',
+          );
+        }
+        const batch = commands.join('');
+        const [proxied, expected] = await Promise.all([run(viaProxy, batch), run(direct, batch)]);
+        expect(proxied).toBe(expected);
+      }),
+      { numRuns: 40 },
+    );
+  });
+});
