@@ -48,6 +48,8 @@ export interface Listener {
   close(): Promise<void>;
   /** Stops accepting and destroys every connection; resolves when all have closed. */
   closeAll(): Promise<void>;
+  /** The same as {@link closeAll}. */
+  destroy(): Promise<void>;
 }
 
 /** Refused connections get this long to take their refusal before they are destroyed. */
@@ -143,6 +145,9 @@ export async function listen(
       for (const connection of connections) connection.destroy();
       await Promise.all([...connections].map((c) => c.closed));
       await closed;
+    },
+    destroy() {
+      return this.closeAll();
     },
   };
 }
