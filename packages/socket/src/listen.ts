@@ -128,7 +128,7 @@ export async function listen(
     return closing;
   };
 
-  return {
+  const listener: Listener = {
     address: bound,
     get connectionCount() {
       return connections.size;
@@ -147,9 +147,10 @@ export async function listen(
       await closed;
     },
     destroy() {
-      return this.closeAll();
+      return listener.closeAll();
     },
   };
+  return listener;
 }
 
 function refuse(
