@@ -1,4 +1,3 @@
-import type { Socket } from 'node:net';
 import {
   END,
   encodeErrorLine,
@@ -9,6 +8,7 @@ import {
   type Request,
   RequestDecoder,
 } from '@scalestack/memcached-protocol';
+import type { Connection } from '@scalestack/socket';
 import type { Backend } from './backend.js';
 import { type Reply, ReplyQueue } from './reply-queue.js';
 
@@ -41,24 +41,25 @@ export class ClientSession {
   private paused = false;
 
   constructor(
-    private readonly socket: Socket,
+    private readonly conn: Connection,
     private readonly ctx: SessionContext,
   ) {
     this.decoder = new RequestDecoder((r) => this.onRequest(r), ctx.limits);
+    // Replies are written on the raw socket: the hot path skips the wrapper.
+    const socket = conn.socket;
     this.replies = new ReplyQueue(
       (buf) => socket.write(buf),
       (start) => (start ? socket.cork() : socket.uncork()),
       () => this.onFlushed(),
     );
-    socket.setNoDelay(true);
-    socket.on('data', (chunk: Buffer) => {
+    conn.onData((chunk) => {
       this.decoder.push(chunk);
       ctx.backend.flush();
       this.throttle();
     });
-    socket.on('drain', () => this.throttle());
-    socket.on('error', () => socket.destroy());
-    socket.once('close', () => {
+    conn.onEnd(() => this.finish());
+    conn.onDrain(() => this.throttle());
+    void conn.closed.then(() => {
       if (this.paused) ctx.pausedClients(-1);
       this.paused = false;
       this.quitting = true;
@@ -72,9 +73,7 @@ export class ClientSession {
         this.replies.add().done(encodeErrorLine(request.line));
         return;
       case 'quit':
-        this.quitting = true;
-        this.socket.pause();
-        if (this.replies.pending === 0) this.socket.end();
+        this.finish();
         return;
       case 'version':
         this.replies.add().done(encodeVersion(this.ctx.version));
@@ -121,23 +120,31 @@ export class ClientSession {
     return parts;
   }
 
+  /** Stops reading; the connection ends once every reply before this point is written. */
+  private finish(): void {
+    if (this.quitting) return;
+    this.quitting = true;
+    this.conn.pause();
+    if (this.replies.pending === 0) this.conn.end();
+  }
+
   private onFlushed(): void {
     if (this.quitting) {
-      if (this.replies.pending === 0) this.socket.end();
+      if (this.replies.pending === 0 && !this.conn.isClosed) this.conn.end();
     } else this.throttle();
   }
 
   private throttle(): void {
     if (this.quitting) return;
-    const full = this.replies.pending >= this.ctx.maxPending || this.socket.writableNeedDrain;
+    const full = this.replies.pending >= this.ctx.maxPending || this.conn.socket.writableNeedDrain;
     if (full && !this.paused) {
       this.paused = true;
       this.ctx.pausedClients(1);
-      this.socket.pause();
+      this.conn.pause();
     } else if (!full && this.paused) {
       this.paused = false;
       this.ctx.pausedClients(-1);
-      this.socket.resume();
+      this.conn.resume();
     }
   }
 }

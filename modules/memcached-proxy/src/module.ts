@@ -1,4 +1,5 @@
-import { type Address, defineModule, option } from '@scalestack/kernel';
+import { type Address, defineModule, formatAddress, option } from '@scalestack/kernel';
+import { SOCKETS } from '@scalestack/socket';
 import type { Backend } from './backend.js';
 import { MemcachedBackend } from './memcached-backend.js';
 import { MemcachedProxy } from './proxy.js';
@@ -6,7 +7,10 @@ import { RedisBackend } from './redis-backend.js';
 import { ServerPool } from './server-pool.js';
 
 const options = {
-  listen: option.address('127.0.0.1:11311', 'where the memcached front end listens (TCP)'),
+  listen: option.address(
+    '127.0.0.1:11311',
+    'where the memcached front end listens (host:port or a Unix socket path)',
+  ),
   backend: option.enum(['memcached', 'redis'], 'memcached', 'what serves the requests'),
   servers: option.list(
     option.address(undefined, 'a memcached server'),
@@ -59,6 +63,7 @@ function tcp(address: Address, what: string): { host: string; port: number } {
 export default defineModule({
   name: 'memcached-proxy',
   description: 'memcached front end: ketama consistent hashing over memcached servers, or a bridge to Redis',
+  requires: ['socket'],
   options,
   async start(ctx) {
     const o = ctx.options;
@@ -90,16 +95,20 @@ export default defineModule({
         connectTimeout: o.connect_timeout,
       });
     }
+    const sockets = ctx.resolve(SOCKETS);
     const proxy = new MemcachedProxy({
       backend,
       limits: { maxValueSize: o.max_value_size, maxLineLength: o.max_line_length },
       maxPending: o.client_max_pending,
       maxConnections: o.max_connections,
+      listen: (address, onConnection, listenOptions) => sockets.listen(address, onConnection, listenOptions),
     });
-    const listen = tcp(o.listen, 'listen');
     try {
-      const port = await proxy.listen(listen.port, listen.host);
-      ctx.log.info({ host: listen.host, port, backend: o.backend }, 'memcached proxy listening');
+      await proxy.listen(o.listen);
+      ctx.log.info(
+        { address: formatAddress(proxy.address!), backend: o.backend },
+        'memcached proxy listening',
+      );
     } catch (err) {
       await backend.close();
       throw err;

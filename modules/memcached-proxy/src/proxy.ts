@@ -1,7 +1,21 @@
-import { createServer, type Server as NetServer, type Socket } from 'node:net';
+import type { Address } from '@scalestack/kernel';
 import { type Limits, resolveLimits } from '@scalestack/memcached-protocol';
+import {
+  type AddressLike,
+  type ConnectionHandler,
+  type Listener,
+  type ListenOptions,
+  listen,
+} from '@scalestack/socket';
 import type { Backend } from './backend.js';
 import { ClientSession, type SessionContext } from './client-session.js';
+
+/** How the proxy opens its listener: `listen` from `@scalestack/socket`, or the socket module's. */
+export type ListenFunction = (
+  address: AddressLike,
+  onConnection: ConnectionHandler,
+  options?: ListenOptions,
+) => Promise<Listener>;
 
 /** Options of {@link MemcachedProxy}. */
 export interface ProxyOptions {
@@ -11,27 +25,30 @@ export interface ProxyOptions {
   limits?: Partial<Limits>;
   /** Replies one client may have outstanding before reading from it pauses (default 1024). */
   maxPending?: number;
-  /** Client connections accepted at once (default 10 000); more are closed on accept. */
+  /** Client connections served at once (default 10 000); more get `SERVER_ERROR` and are closed. */
   maxConnections?: number;
+  /** Listener options passed through (TLS, idle timeout, reusePort, ...). */
+  listenOptions?: Omit<ListenOptions, 'maxConnections' | 'onRefused'>;
+  /** Defaults to `listen` from `@scalestack/socket`; the kernel module passes the socket service's. */
+  listen?: ListenFunction;
 }
 
 /** The version string the proxy answers `version` with. */
 export const PROXY_VERSION = '1.6.0-scalestack';
+const TOO_MANY = 'SERVER_ERROR too many open connections\r\n';
 
 /**
  * A memcached-protocol front end over a {@link Backend}. Usable without the kernel:
- * `const proxy = new MemcachedProxy({ backend }); await proxy.listen(11311)`.
+ * `const proxy = new MemcachedProxy({ backend }); await proxy.listen('127.0.0.1:11311')`.
  */
 export class MemcachedProxy {
-  private readonly server: NetServer;
-  private readonly sockets = new Set<Socket>();
+  private listener: Listener | undefined;
   private readonly context: SessionContext;
   private readonly started = Date.now();
   private totalConnections = 0;
   private paused = 0;
 
   constructor(private readonly options: ProxyOptions) {
-    const maxConnections = options.maxConnections ?? 10_000;
     this.context = {
       backend: options.backend,
       limits: resolveLimits(options.limits),
@@ -42,7 +59,7 @@ export class MemcachedProxy {
         uptime: Math.floor((Date.now() - this.started) / 1000),
         time: Math.floor(Date.now() / 1000),
         version: PROXY_VERSION,
-        curr_connections: this.sockets.size,
+        curr_connections: this.connections,
         total_connections: this.totalConnections,
         clients_paused: this.paused,
       }),
@@ -50,41 +67,44 @@ export class MemcachedProxy {
         this.paused += delta;
       },
     };
-    // node:net directly: @scalestack/socket is not available yet; this is the only seam to swap.
-    this.server = createServer((socket) => {
-      if (this.sockets.size >= maxConnections) {
-        socket.end('SERVER_ERROR too many open connections\r\n');
-        return;
-      }
-      this.totalConnections++;
-      this.sockets.add(socket);
-      socket.once('close', () => this.sockets.delete(socket));
-      new ClientSession(socket, this.context);
-    });
   }
 
-  /** Starts listening; resolves with the bound port (useful with port 0). */
-  listen(port: number, host = '127.0.0.1'): Promise<number> {
-    return new Promise((resolve, reject) => {
-      this.server.once('error', reject);
-      this.server.listen({ port, host }, () => {
-        this.server.off('error', reject);
-        const address = this.server.address();
-        resolve(typeof address === 'object' && address !== null ? address.port : port);
-      });
-    });
+  /**
+   * Starts listening on `host:port`, a Unix socket path, or (a number) a port on 127.0.0.1;
+   * port 0 picks a free one. Resolves with the bound TCP port (0 for a Unix socket).
+   */
+  async listen(address: AddressLike | number): Promise<number> {
+    const where = typeof address === 'number' ? `127.0.0.1:${address}` : address;
+    const open = this.options.listen ?? listen;
+    this.listener = await open(
+      where,
+      (conn) => {
+        this.totalConnections++;
+        new ClientSession(conn, this.context);
+      },
+      {
+        ...this.options.listenOptions,
+        maxConnections: this.options.maxConnections ?? 10_000,
+        onRefused: (conn) => conn.write(TOO_MANY),
+      },
+    );
+    const bound = this.listener.address;
+    return bound.kind === 'tcp' ? bound.port : 0;
+  }
+
+  /** Where the proxy listens (after {@link listen}). */
+  get address(): Address | undefined {
+    return this.listener?.address;
   }
 
   /** Connected clients. */
   get connections(): number {
-    return this.sockets.size;
+    return this.listener?.connectionCount ?? 0;
   }
 
   /** Stops accepting, closes every client connection and the backend. */
   async close(): Promise<void> {
-    const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
-    for (const socket of this.sockets) socket.destroy();
-    await closed;
+    await this.listener?.closeAll();
     await this.options.backend.close();
   }
 }

@@ -1,4 +1,5 @@
 import { Kernel } from '@scalestack/kernel';
+import socketModule from '@scalestack/socket/module';
 import { freePort, type RunningServer, startMemcached, startRedis } from '@scalestack/test-harness';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import memcachedProxy from '../src/index.js';
@@ -16,7 +17,7 @@ describe('memcached-proxy as a kernel module', () => {
   });
 
   const kernelWith = async (options: Record<string, unknown>) => {
-    const kernel = new Kernel({ logLevel: 'silent', definitions: [memcachedProxy] });
+    const kernel = new Kernel({ logLevel: 'silent', definitions: [memcachedProxy, socketModule] });
     await kernel.load({ config: { modules: { 'memcached-proxy': options } } });
     return kernel;
   };
@@ -33,6 +34,9 @@ describe('memcached-proxy as a kernel module', () => {
       expect(await client.call('set km 5 0 2\r\nhi\r\n')).toBe('STORED');
       client.write('get km\r\n');
       expect(await client.until('END')).toBe('VALUE km 5 2\r\nhi\r\nEND\r\n');
+      const metrics = kernel.metrics.collect();
+      expect(metrics.find((m) => m.name === 'memcached_proxy_client_connections')?.samples[0]?.value).toBe(1);
+      expect(metrics.find((m) => m.name === 'memcached_proxy_servers_live')?.samples[0]?.value).toBe(2);
       client.close();
     } finally {
       await kernel.stop();
@@ -54,6 +58,35 @@ describe('memcached-proxy as a kernel module', () => {
       client.close();
     } finally {
       await kernel.stop();
+    }
+  });
+
+  it('listens on a Unix socket', async () => {
+    const { mkdtempSync, rmSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const { connect } = await import('node:net');
+    const dir = mkdtempSync(join(tmpdir(), 'mcproxy-'));
+    const path = join(dir, 'proxy.sock');
+    const kernel = await kernelWith({ listen: path, servers: [`127.0.0.1:${servers[0]!.port}`] });
+    await kernel.start();
+    try {
+      const reply = await new Promise<string>((resolve, reject) => {
+        const socket = connect(path, () => socket.write('set u 0 0 1\r\nx\r\nget u\r\n'));
+        let text = '';
+        socket.on('data', (d) => {
+          text += d.toString();
+          if (text.endsWith('END\r\n')) {
+            socket.destroy();
+            resolve(text);
+          }
+        });
+        socket.on('error', reject);
+      });
+      expect(reply).toBe('STORED\r\nVALUE u 0 1\r\nx\r\nEND\r\n');
+    } finally {
+      await kernel.stop();
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 

@@ -1,5 +1,6 @@
 import { waitFor } from '@scalestack/test-harness';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MemcachedBackend, MemcachedProxy, ServerPool } from '../src/index.js';
 import { type ProxyFixture, startProxyFixture } from './proxy-fixture.js';
 import { TextClient } from './text-client.js';
 
@@ -65,6 +66,27 @@ describe('memcached-proxy under bulk traffic', () => {
     expect(await observer.until('END')).toMatch(/STAT clients_paused 0\r\n/);
     observer.close();
     client.close();
+  });
+
+  it('refuses connections beyond max_connections with a memcached error line', async () => {
+    const pool = new ServerPool(
+      fx.servers.map((s) => ({ host: '127.0.0.1', port: s.port })),
+      { serverFailureLimit: 2, serverRetryTimeout: 1000 },
+      { connectTimeout: 1000, timeout: 1000, maxValueSize: 1 << 20 },
+    );
+    const small = new MemcachedProxy({ backend: new MemcachedBackend(pool), maxConnections: 1 });
+    const port = await small.listen(0);
+    try {
+      const first = await TextClient.connect(port);
+      expect(await first.call('version')).toMatch(/^VERSION /);
+      const second = await TextClient.connect(port);
+      expect(await second.lines(1)).toBe('SERVER_ERROR too many open connections\r\n');
+      await second.waitClosed();
+      expect(await first.call('set still 0 0 2\r\nok\r\n')).toBe('STORED');
+      first.close();
+    } finally {
+      await small.close();
+    }
   });
 
   it('refuses an over-long command line and carries on', async () => {
