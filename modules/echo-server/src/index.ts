@@ -1,0 +1,2 @@
+export { default } from './echo-server.js';
+export { ECHO_SERVER, type EchoServer } from './service.js';
