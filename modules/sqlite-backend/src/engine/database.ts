@@ -1,0 +1,216 @@
+import { randomUUID } from 'node:crypto';
+import { DatabaseSync } from 'node:sqlite';
+import { MysqlError } from '../errors.js';
+import type { Session } from '../session/session.js';
+import { splitScope, type VariableValue } from '../session/variables.js';
+
+/** A session waiting for the database while another session's transaction holds it. */
+interface Waiter {
+  session: Session;
+  run: () => void;
+  timer: NodeJS.Timeout;
+}
+
+function pad(n: number, width = 2): string {
+  return String(n).padStart(width, '0');
+}
+
+function formatNow(d: Date, withTime: boolean, withDate: boolean): string {
+  const date = `${d.getUTCFullYear()}-${pad(d.getUTCMonth() + 1)}-${pad(d.getUTCDate())}`;
+  const time = `${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())}:${pad(d.getUTCSeconds())}`;
+  if (!withTime) return date;
+  return withDate ? `${date} ${time}` : time;
+}
+
+/**
+ * The one SQLite connection every client session shares, and the lock that serialises
+ * transactions on it.
+ *
+ * node:sqlite runs statements synchronously, so one statement never interleaves with another;
+ * what needs guarding is a transaction spanning several commands. While a session's
+ * transaction is open it owns the database; other sessions' commands wait (FIFO, the socket
+ * paused) until it commits or rolls back, or answer 1205 after `lock_wait_timeout` seconds.
+ * That is SERIALIZABLE isolation, and it works the same for `:memory:` and for files.
+ *
+ * MySQL functions SQLite lacks (DATABASE(), USER(), CONNECTION_ID(), LAST_INSERT_ID(), NOW()…)
+ * and the system/user variables our rewriter turns into `__sysvar()`/`__uservar()` calls are
+ * registered as SQLite functions that read the session whose statement is running.
+ */
+export class SharedDatabase {
+  readonly db: DatabaseSync;
+  readonly sqliteVersion: string;
+  /** The session whose statement is running (the functions below read it). */
+  current: Session | undefined;
+  #owner: Session | undefined;
+  readonly #waiters: Waiter[] = [];
+
+  constructor(
+    readonly location: string,
+    private readonly globals: Map<string, VariableValue>,
+  ) {
+    this.db = new DatabaseSync(location, { enableForeignKeyConstraints: true });
+    if (location !== ':memory:' && location !== '') {
+      this.db.exec('PRAGMA journal_mode=WAL');
+    }
+    const row = this.db.prepare('SELECT sqlite_version() AS v').get() as { v: string };
+    this.sqliteVersion = row.v;
+    this.registerFunctions();
+  }
+
+  /** The session holding the database in a transaction, if any. */
+  get owner(): Session | undefined {
+    return this.#owner;
+  }
+
+  /** Sessions waiting for the database. */
+  get waiting(): number {
+    return this.#waiters.length;
+  }
+
+  /** True when `session` may run a statement now. */
+  available(session: Session): boolean {
+    return this.#owner === undefined || this.#owner === session;
+  }
+
+  /**
+   * Queues `run` until the database is free for `session`; after `timeoutMs` calls `onTimeout`
+   * instead. Returns a function that withdraws the request (the connection closed).
+   */
+  wait(session: Session, run: () => void, timeoutMs: number, onTimeout: () => void): () => void {
+    const waiter: Waiter = {
+      session,
+      run,
+      timer: setTimeout(() => {
+        this.#remove(waiter);
+        onTimeout();
+      }, timeoutMs),
+    };
+    this.#waiters.push(waiter);
+    return () => {
+      clearTimeout(waiter.timer);
+      this.#remove(waiter);
+    };
+  }
+
+  #remove(waiter: Waiter): void {
+    const i = this.#waiters.indexOf(waiter);
+    if (i >= 0) this.#waiters.splice(i, 1);
+  }
+
+  /** Call after every statement a session ran: takes or releases the database. */
+  settle(session: Session): void {
+    const open = this.db.isTransaction;
+    session.inTransaction = open;
+    if (open) {
+      this.#owner = session;
+      return;
+    }
+    if (this.#owner === session) this.#release();
+  }
+
+  /** Rolls back whatever `session` left open (it disconnected or reset) and frees the database. */
+  abandon(session: Session): void {
+    if (this.#owner === session) {
+      if (this.db.isTransaction) this.db.exec('ROLLBACK');
+      session.inTransaction = false;
+      this.#release();
+    }
+  }
+
+  #release(): void {
+    this.#owner = undefined;
+    // Each woken session runs its command synchronously; stop once one of them opened a
+    // transaction (the rest keep waiting for it).
+    while (this.#owner === undefined && this.#waiters.length > 0) {
+      const next = this.#waiters.shift()!;
+      clearTimeout(next.timer);
+      next.run();
+    }
+  }
+
+  /** The SQLite schemas clients see as databases: `main` and attached ones (not `temp`). */
+  schemas(): string[] {
+    const rows = this.db.prepare('PRAGMA database_list').all() as { name: string }[];
+    return rows.map((r) => r.name).filter((n) => n !== 'temp');
+  }
+
+  /** The schema spelled `name` (case-insensitively), or undefined. */
+  findSchema(name: string): string | undefined {
+    const lower = name.toLowerCase();
+    return this.schemas().find((s) => s.toLowerCase() === lower);
+  }
+
+  /** A system variable as the running session sees it. */
+  variable(session: Session | undefined, qualified: string): VariableValue {
+    const { scope, name } = splitScope(qualified);
+    if (name === 'autocommit' && scope === 'session' && session) return session.autocommit ? 1n : 0n;
+    if (name === 'last_insert_id' || name === 'identity') return session?.lastInsertId ?? 0n;
+    if (scope === 'session' && session?.variables.has(name)) return session.variables.get(name)!;
+    if (this.globals.has(name)) return this.globals.get(name)!;
+    throw new MysqlError(1193, `Unknown system variable '${name}'`);
+  }
+
+  /** True when `name` is a system variable we know. */
+  hasVariable(name: string): boolean {
+    return this.globals.has(name) || name === 'last_insert_id' || name === 'identity';
+  }
+
+  /** Sets a global variable (SET GLOBAL). */
+  setGlobal(name: string, value: VariableValue): void {
+    this.globals.set(name, value);
+  }
+
+  /** Every global variable (SHOW VARIABLES). */
+  get globalVariables(): ReadonlyMap<string, VariableValue> {
+    return this.globals;
+  }
+
+  close(): void {
+    for (const w of this.#waiters) clearTimeout(w.timer);
+    this.#waiters.length = 0;
+    if (this.db.isOpen) this.db.close();
+  }
+
+  private registerFunctions(): void {
+    const db = this.db;
+    const opts = { deterministic: false, directOnly: false };
+    const session = () => this.current;
+    db.function('__sysvar', opts, (name) => this.variable(session(), String(name)));
+    db.function('__uservar', opts, (name) => {
+      const v = session()?.userVariables.get(String(name));
+      return v === undefined ? null : v;
+    });
+    const schema = () => session()?.schema ?? null;
+    db.function('DATABASE', opts, schema);
+    db.function('SCHEMA', opts, schema);
+    const user = () => {
+      const s = session();
+      return s ? `${s.user}@${s.host}` : null;
+    };
+    for (const name of ['USER', 'SESSION_USER', 'SYSTEM_USER', 'CURRENT_USER']) db.function(name, opts, user);
+    db.function('CONNECTION_ID', opts, () => BigInt(session()?.connectionId ?? 0));
+    db.function('VERSION', opts, () => this.variable(undefined, 'version'));
+    db.function('LAST_INSERT_ID', { ...opts, varargs: true }, (...args) => {
+      const s = session();
+      if (args.length > 0 && s && args[0] !== null) {
+        s.lastInsertId = BigInt(args[0] as number | bigint);
+        return s.lastInsertId;
+      }
+      return s?.lastInsertId ?? 0n;
+    });
+    db.function('ROW_COUNT', opts, () => session()?.rowCount ?? -1n);
+    db.function('FOUND_ROWS', opts, () => session()?.foundRows ?? 0n);
+    const now = () => formatNow(new Date(), true, true);
+    for (const name of ['NOW', 'SYSDATE', 'LOCALTIME', 'LOCALTIMESTAMP', 'UTC_TIMESTAMP']) db.function(name, opts, now);
+    db.function('CURDATE', opts, () => formatNow(new Date(), false, true));
+    db.function('UTC_DATE', opts, () => formatNow(new Date(), false, true));
+    db.function('CURTIME', opts, () => formatNow(new Date(), true, false));
+    db.function('UTC_TIME', opts, () => formatNow(new Date(), true, false));
+    db.function('UNIX_TIMESTAMP', { ...opts, varargs: true }, (...args) => {
+      if (args.length === 0 || args[0] === null) return BigInt(Math.floor(Date.now() / 1000));
+      const ms = Date.parse(`${String(args[0]).replace(' ', 'T')}Z`);
+      return Number.isNaN(ms) ? null : BigInt(Math.floor(ms / 1000));
+    });
+    db.function('UUID', opts, () => randomUUID());
+  }
+}

@@ -1,0 +1,365 @@
+import { dirname, join } from 'node:path';
+import type { StatementSync } from 'node:sqlite';
+import {
+  ColumnType,
+  type DecodedParam,
+  preparedStatementState,
+  SERVER_MORE_RESULTS_EXISTS,
+  SERVER_STATUS_AUTOCOMMIT,
+  SERVER_STATUS_IN_TRANS,
+  type SqlValue,
+} from '@scalestack/mysql-protocol';
+import { MysqlError, toMysqlError } from '../errors.js';
+import type { ResponseWriter } from '../protocol/response-writer.js';
+import { identifierValue, keyword, type Token, TokenType, tokenize } from '../sql/lexer.js';
+import { rewrite } from '../sql/rewrite.js';
+import type { PreparedStatement, Session } from '../session/session.js';
+import { classify, isInsert, isReadOnly, type MysqlStatement } from './classify.js';
+import { describeColumns, type SqliteColumn, type SqliteValue } from './column-types.js';
+import type { SharedDatabase } from './database.js';
+import { evaluate } from './evaluate.js';
+import { type EngineContext, OK, type Outcome, type ServerFacts } from './outcome.js';
+import { runSet } from './set-statement.js';
+import { describeTable, quoteIdentifier, runShow } from './show-statement.js';
+
+/** A statement SQLite will run, with what we need to report its outcome like MySQL. */
+export interface SqliteStatement {
+  stmt: StatementSync;
+  names: Map<string, string>;
+  readOnly: boolean;
+  insert: boolean;
+  /** The SQLite text (for error mapping). */
+  text: string;
+}
+
+const INTEGER_PARAM_TYPES = new Set<number>([
+  ColumnType.TINY,
+  ColumnType.SHORT,
+  ColumnType.LONG,
+  ColumnType.INT24,
+  ColumnType.LONGLONG,
+  ColumnType.YEAR,
+]);
+
+/** The server status flags of a session: autocommit and an open transaction. */
+export function statusFlags(session: Session): number {
+  return (session.autocommit ? SERVER_STATUS_AUTOCOMMIT : 0) | (session.inTransaction ? SERVER_STATUS_IN_TRANS : 0);
+}
+
+/**
+ * Runs MySQL statements on the shared SQLite database: splits multi-statement text, answers
+ * MySQL's own statements (SET, USE, SHOW, DESCRIBE, transaction control, CREATE/DROP DATABASE),
+ * rewrites the rest into SQLite's dialect and runs it, turning errors into MySQL errors.
+ */
+export class Engine implements EngineContext {
+  questions = 0;
+
+  constructor(
+    readonly database: SharedDatabase,
+    readonly facts: ServerFacts,
+  ) {}
+
+  /**
+   * COM_QUERY: runs every statement of `sql` (several only when the session allows
+   * multi-statements), writing one result per statement; stops at the first error.
+   */
+  query(session: Session, sql: string, out: ResponseWriter, binary = false): void {
+    const tokens = tokenize(sql);
+    let i = skipSemicolons(tokens, 0);
+    if (i >= tokens.length) {
+      out.err(1065, '42000', 'Query was empty');
+      return;
+    }
+    if (!session.multiStatements && !startsTrigger(sql, tokens, i)) {
+      const rest = skipSemicolons(tokens, nextSemicolon(tokens, i));
+      if (rest < tokens.length) {
+        out.err(1064, '42000', multiStatementsOff(sql, tokens[rest]!));
+        return;
+      }
+    }
+    while (i < tokens.length) {
+      let next: number;
+      let outcome: Outcome;
+      try {
+        [outcome, next] = this.runOne(session, sql, tokens, i);
+        next = skipSemicolons(tokens, next);
+        if (next < tokens.length && !session.multiStatements) {
+          // Without CLIENT_MULTI_STATEMENTS MySQL refuses the whole text before running any of
+          // it; we find out after the first statement, so refuse before running the second.
+          throw new MysqlError(1064, multiStatementsOff(sql, tokens[next]!));
+        }
+      } catch (err) {
+        const e = toMysqlError(err, sql);
+        this.database.settle(session);
+        out.err(e.errno, e.sqlState, e.message);
+        return;
+      }
+      const more = next < tokens.length ? SERVER_MORE_RESULTS_EXISTS : 0;
+      this.write(session, outcome, out, binary, more);
+      i = next;
+    }
+  }
+
+  /** Writes one statement's outcome. */
+  write(session: Session, outcome: Outcome, out: ResponseWriter, binary: boolean, more = 0): void {
+    const status = statusFlags(session) | more;
+    if (outcome.kind === 'ok') {
+      out.ok({
+        affectedRows: outcome.affectedRows,
+        lastInsertId: outcome.lastInsertId,
+        statusFlags: status,
+        info: outcome.info,
+      });
+    } else {
+      out.resultSet(outcome.columns, outcome.rows, binary, status);
+    }
+  }
+
+  /** Runs the statement starting at `tokens[i]`; returns its outcome and the index after it. */
+  private runOne(session: Session, sql: string, tokens: readonly Token[], i: number): [Outcome, number] {
+    this.questions++;
+    const kind = classify(sql, tokens, i);
+    if (kind !== undefined) {
+      const end = nextSemicolon(tokens, i);
+      return [this.runMysql(kind, session, sql, tokens, i, end), end];
+    }
+    const [statement, next] = this.prepareSqlite(sql, tokens, i, true);
+    return [this.runSqlite(session, statement, undefined), next];
+  }
+
+  /**
+   * Prepares the SQLite statement starting at `tokens[i]`. The text is cut at the next `;`
+   * first; if SQLite finds it incomplete (a trigger body has semicolons of its own) more is
+   * given until SQLite's parser says where the statement ends.
+   */
+  prepareSqlite(sql: string, tokens: readonly Token[], i: number, allowTail: boolean): [SqliteStatement, number] {
+    let end = nextSemicolon(tokens, i);
+    for (;;) {
+      const upTo = Math.min(end + 1, tokens.length);
+      const rw = rewrite(sql, tokens, i, upTo);
+      let stmt: StatementSync;
+      try {
+        stmt = this.database.db.prepare(rw.text);
+      } catch (err) {
+        const message = (err as Error).message ?? '';
+        if (/incomplete input/.test(message) && end < tokens.length) {
+          end = nextSemicolon(tokens, end + 1);
+          continue;
+        }
+        if ((err as { code?: string }).code === 'ERR_INVALID_ARG_VALUE') throw new MysqlError(1065, 'Query was empty', '42000');
+        throw toMysqlError(err, rw.text);
+      }
+      const consumed = stmt.sourceSQL.length;
+      let k = 0;
+      while (k < upTo - i && (rw.offsets[k]! < consumed || rw.dropped[k] === 1)) k++;
+      const next = i + k;
+      if (!allowTail && skipSemicolons(tokens, next) < tokens.length) {
+        throw new MysqlError(1064, 'You have an error in your SQL syntax: a prepared statement holds one statement');
+      }
+      return [
+        {
+          stmt,
+          names: rw.names,
+          readOnly: isReadOnly(sql, tokens, i, next),
+          insert: isInsert(sql, tokens, i),
+          text: rw.text,
+        },
+        next,
+      ];
+    }
+  }
+
+  /** Runs a prepared SQLite statement for `session` with positional parameters. */
+  runSqlite(session: Session, s: SqliteStatement, params: readonly DecodedParam[] | undefined): Outcome {
+    const db = this.database;
+    const { stmt } = s;
+    if (!session.autocommit && !session.inTransaction && !s.readOnly) {
+      db.db.exec('BEGIN');
+      db.settle(session);
+    }
+    const args = params === undefined ? [] : params.map(bindValue);
+    db.current = session;
+    try {
+      stmt.setReadBigInts(true);
+      stmt.setReturnArrays(true);
+      const columns = stmt.columns() as SqliteColumn[];
+      if (columns.length > 0) {
+        const rows = stmt.all(...(args as never[])) as unknown as SqliteValue[][];
+        session.foundRows = BigInt(rows.length);
+        session.rowCount = -1n;
+        return { kind: 'rows', columns: describeColumns(columns, rows, s.names), rows: rows as SqlValue[][] };
+      }
+      const result = stmt.run(...(args as never[]));
+      const changes = Number(result.changes);
+      session.rowCount = BigInt(changes);
+      let lastInsertId = 0;
+      if (s.insert && changes > 0) {
+        session.lastInsertId = BigInt(result.lastInsertRowid);
+        lastInsertId = Number(result.lastInsertRowid);
+      }
+      return { kind: 'ok', affectedRows: changes, lastInsertId };
+    } catch (err) {
+      throw toMysqlError(err, s.text);
+    } finally {
+      db.current = undefined;
+      db.settle(session);
+    }
+  }
+
+  /** Runs one of the statements we answer ourselves, `tokens[from, to)`. */
+  runMysql(
+    kind: MysqlStatement,
+    session: Session,
+    sql: string,
+    tokens: readonly Token[],
+    from: number,
+    to: number,
+  ): Outcome {
+    const db = this.database;
+    switch (kind) {
+      case 'set':
+        return runSet(this, session, sql, tokens, from, to);
+      case 'show':
+        return runShow(this, session, sql, tokens, from, to);
+      case 'describe':
+        return describeTable(this, session, sql, tokens, from + 1, to);
+      case 'use': {
+        const t = tokens[from + 1];
+        if (t === undefined || from + 1 >= to) throw new MysqlError(1064, 'You have an error in your SQL syntax: USE <database>');
+        this.useSchema(session, identifierValue(sql, t));
+        return OK;
+      }
+      case 'begin':
+        if (session.inTransaction) db.db.exec('COMMIT');
+        db.db.exec('BEGIN');
+        db.settle(session);
+        return OK;
+      case 'commit':
+      case 'rollback':
+        if (session.inTransaction) db.db.exec(kind === 'commit' ? 'COMMIT' : 'ROLLBACK');
+        db.settle(session);
+        return OK;
+      case 'create-database':
+        return this.createDatabase(session, sql, tokens, from, to);
+      case 'drop-database':
+        return this.dropDatabase(sql, tokens, from, to);
+      case 'no-op':
+        return OK;
+      case 'do':
+        evaluate(db, session, sql, tokens, from + 1, to);
+        return OK;
+    }
+  }
+
+  /**
+   * COM_STMT_PREPARE: one statement with `?` placeholders. SQLite statements are compiled now;
+   * our own statements (SHOW, SET…) are kept as text and answered at execute time.
+   */
+  prepareStatement(session: Session, sql: string, statementId: number): PreparedStatement {
+    const tokens = tokenize(sql);
+    const start = skipSemicolons(tokens, 0);
+    if (start >= tokens.length) throw new MysqlError(1065, 'Query was empty', '42000');
+    let params = 0;
+    for (const t of tokens) if (t.type === TokenType.Placeholder) params++;
+    const kind = classify(sql, tokens, start);
+    if (kind !== undefined) {
+      const end = nextSemicolon(tokens, start);
+      if (skipSemicolons(tokens, end) < tokens.length) {
+        throw new MysqlError(1064, 'You have an error in your SQL syntax: a prepared statement holds one statement');
+      }
+      if (params > 0) {
+        throw new MysqlError(1235, `This version of the SQLite backend doesn't yet support placeholders in ${kind.toUpperCase()}`, '42000');
+      }
+      return { state: preparedStatementState(statementId, 0, 0), columns: [], mysql: { kind, sql, tokens, end } };
+    }
+    const [sqlite] = this.prepareSqlite(sql, tokens, start, false);
+    const columns = describeColumns(sqlite.stmt.columns() as SqliteColumn[], [], sqlite.names);
+    void session;
+    return { state: preparedStatementState(statementId, params, columns.length), columns, sqlite };
+  }
+
+  /** COM_STMT_EXECUTE: runs a prepared statement with decoded parameters. */
+  executeStatement(session: Session, ps: PreparedStatement, params: readonly DecodedParam[]): Outcome {
+    this.questions++;
+    if (ps.sqlite !== undefined) return this.runSqlite(session, ps.sqlite, params);
+    const m = ps.mysql!;
+    return this.runMysql(m.kind, session, m.sql, m.tokens, skipSemicolons(m.tokens, 0), m.end);
+  }
+
+  /** USE / COM_INIT_DB: `main` or an attached database; 1049 otherwise. */
+  useSchema(session: Session, name: string): void {
+    const schema = this.database.findSchema(name);
+    if (schema === undefined) throw new MysqlError(1049, `Unknown database '${name}'`);
+    session.schema = schema;
+  }
+
+  private createDatabase(session: Session, sql: string, tokens: readonly Token[], from: number, to: number): Outcome {
+    let i = from + 2;
+    let ifNotExists = false;
+    if (keyword(sql, tokens[i]) === 'IF') {
+      ifNotExists = true;
+      i += 3;
+    }
+    const t = tokens[i];
+    if (t === undefined || i >= to) throw new MysqlError(1064, 'You have an error in your SQL syntax: CREATE DATABASE <name>');
+    const name = identifierValue(sql, t);
+    if (this.database.findSchema(name) !== undefined || name.toLowerCase() === 'temp') {
+      if (ifNotExists) return OK;
+      throw new MysqlError(1007, `Can't create database '${name}'; database exists`);
+    }
+    if (!/^[A-Za-z0-9_$]+$/.test(name)) throw new MysqlError(1102, `Incorrect database name '${name}'`, '42000');
+    const location = this.database.location;
+    const file = location === ':memory:' || location === '' ? ':memory:' : join(dirname(location), `${name}.sqlite`);
+    this.database.db.prepare(`ATTACH DATABASE ? AS ${quoteIdentifier(name)}`).run(file);
+    void session;
+    return { kind: 'ok', affectedRows: 1, lastInsertId: 0 };
+  }
+
+  private dropDatabase(sql: string, tokens: readonly Token[], from: number, to: number): Outcome {
+    let i = from + 2;
+    let ifExists = false;
+    if (keyword(sql, tokens[i]) === 'IF') {
+      ifExists = true;
+      i += 2;
+    }
+    const t = tokens[i];
+    if (t === undefined || i >= to) throw new MysqlError(1064, 'You have an error in your SQL syntax: DROP DATABASE <name>');
+    const name = identifierValue(sql, t);
+    const schema = this.database.findSchema(name);
+    if (schema === undefined) {
+      if (ifExists) return OK;
+      throw new MysqlError(1008, `Can't drop database '${name}'; database doesn't exist`);
+    }
+    if (schema === 'main') throw new MysqlError(1008, "Can't drop database 'main': it is the SQLite file itself");
+    this.database.db.exec(`DETACH DATABASE ${quoteIdentifier(schema)}`);
+    return OK;
+  }
+}
+
+function multiStatementsOff(sql: string, at: Token): string {
+  return `You have an error in your SQL syntax: multi-statements are off for this connection; near '${sql.slice(at.start, at.start + 40)}'`;
+}
+
+/** CREATE [TEMP] TRIGGER: its body holds semicolons of its own. */
+function startsTrigger(sql: string, tokens: readonly Token[], i: number): boolean {
+  if (keyword(sql, tokens[i]) !== 'CREATE') return false;
+  const k1 = keyword(sql, tokens[i + 1]);
+  return k1 === 'TRIGGER' || ((k1 === 'TEMP' || k1 === 'TEMPORARY') && keyword(sql, tokens[i + 2]) === 'TRIGGER');
+}
+
+function bindValue(p: DecodedParam): unknown {
+  const v = p.value;
+  if (typeof v === 'number' && INTEGER_PARAM_TYPES.has(p.type) && Number.isInteger(v)) return BigInt(v);
+  return v;
+}
+
+/** Index of the next `;` token from `i` (or the end). */
+function nextSemicolon(tokens: readonly Token[], i: number): number {
+  while (i < tokens.length && tokens[i]!.type !== TokenType.Semicolon) i++;
+  return i;
+}
+
+function skipSemicolons(tokens: readonly Token[], i: number): number {
+  while (i < tokens.length && tokens[i]!.type === TokenType.Semicolon) i++;
+  return i;
+}

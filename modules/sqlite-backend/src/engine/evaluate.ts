@@ -1,0 +1,30 @@
+import type { Token } from '../sql/lexer.js';
+import { rewrite } from '../sql/rewrite.js';
+import type { Session } from '../session/session.js';
+import type { SharedDatabase } from './database.js';
+import type { SqliteValue } from './column-types.js';
+
+/**
+ * Evaluates the MySQL expression `tokens[from, to)` with SQLite (`SELECT <expr>`), as the
+ * given session: used for the right-hand side of SET and for DO.
+ */
+export function evaluate(
+  database: SharedDatabase,
+  session: Session,
+  sql: string,
+  tokens: readonly Token[],
+  from: number,
+  to: number,
+): SqliteValue {
+  const { text } = rewrite(sql, tokens, from, to);
+  const stmt = database.db.prepare(`SELECT ${text}`);
+  stmt.setReadBigInts(true);
+  stmt.setReturnArrays(true);
+  database.current = session;
+  try {
+    const row = stmt.get() as unknown as SqliteValue[] | undefined;
+    return row === undefined ? null : (row[0] ?? null);
+  } finally {
+    database.current = undefined;
+  }
+}

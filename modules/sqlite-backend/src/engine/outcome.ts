@@ -1,0 +1,23 @@
+import type { ColumnDefinition, SqlValue } from '@scalestack/mysql-protocol';
+import type { SharedDatabase } from './database.js';
+
+/** What one statement produced: an OK or a result set. */
+export type Outcome =
+  | { kind: 'ok'; affectedRows: number; lastInsertId: number; info?: string }
+  | { kind: 'rows'; columns: ColumnDefinition[]; rows: SqlValue[][] };
+
+export const OK: Outcome = { kind: 'ok', affectedRows: 0, lastInsertId: 0 };
+
+/** What statements about the server itself (SHOW STATUS, SHOW PROCESSLIST) need to know. */
+export interface ServerFacts {
+  readonly startedAt: number;
+  readonly connections: number;
+  readonly connectionsTotal: number;
+  readonly questions: number;
+}
+
+/** Everything a statement handler may use. */
+export interface EngineContext {
+  readonly database: SharedDatabase;
+  readonly facts: ServerFacts;
+}

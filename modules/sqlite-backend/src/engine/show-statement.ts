@@ -1,0 +1,272 @@
+import type { SqlValue } from '@scalestack/mysql-protocol';
+import { MysqlError } from '../errors.js';
+import { identifierValue, keyword, stringValue, type Token, TokenType } from '../sql/lexer.js';
+import type { Session } from '../session/session.js';
+import { variableText } from '../session/variables.js';
+import { integerColumn, textColumn } from './column-types.js';
+import type { SharedDatabase } from './database.js';
+import type { EngineContext, Outcome } from './outcome.js';
+
+/** A MySQL LIKE pattern as a case-insensitive RegExp (`%`, `_`, `\` escapes). */
+export function likePattern(pattern: string): RegExp {
+  let re = '';
+  for (let i = 0; i < pattern.length; i++) {
+    const c = pattern[i]!;
+    if (c === '\\' && i + 1 < pattern.length) re += escapeRegExp(pattern[++i]!);
+    else if (c === '%') re += '[\\s\\S]*';
+    else if (c === '_') re += '[\\s\\S]';
+    else re += escapeRegExp(c);
+  }
+  return new RegExp(`^${re}$`, 'i');
+}
+
+function escapeRegExp(c: string): string {
+  return /[\\^$.*+?()[\]{}|/]/.test(c) ? `\\${c}` : c;
+}
+
+/** Reads the optional `LIKE 'pattern'` at `tokens[i]`. */
+function likeFilter(sql: string, tokens: readonly Token[], i: number, to: number): RegExp | undefined {
+  if (i < to && keyword(sql, tokens[i]) === 'LIKE' && tokens[i + 1]?.type === TokenType.String) {
+    return likePattern(stringValue(sql, tokens[i + 1]!));
+  }
+  if (i < to && keyword(sql, tokens[i]) === 'WHERE') {
+    throw new MysqlError(1235, "This version of the SQLite backend doesn't yet support 'SHOW … WHERE'; use LIKE", '42000');
+  }
+  return undefined;
+}
+
+function rows(
+  names: string[],
+  data: SqlValue[][],
+): Outcome {
+  return { kind: 'rows', columns: names.map((n) => textColumn(n)), rows: data };
+}
+
+/** `"name"` quoted for SQLite. */
+export function quoteIdentifier(name: string): string {
+  return `"${name.replaceAll('"', '""')}"`;
+}
+
+/** Resolves `[FROM|IN] db` at `tokens[i]`; returns the schema and the next index. */
+function schemaClause(
+  db: SharedDatabase,
+  session: Session,
+  sql: string,
+  tokens: readonly Token[],
+  i: number,
+): [string, number] {
+  const k = keyword(sql, tokens[i]);
+  if ((k === 'FROM' || k === 'IN') && tokens[i + 1]) {
+    const name = identifierValue(sql, tokens[i + 1]!);
+    const schema = db.findSchema(name);
+    if (schema === undefined) throw new MysqlError(1049, `Unknown database '${name}'`);
+    return [schema, i + 2];
+  }
+  return [session.schema ?? 'main', i];
+}
+
+/** Reads a table name (`t` or `db.t`) at `tokens[i]`. */
+function tableName(
+  db: SharedDatabase,
+  session: Session,
+  sql: string,
+  tokens: readonly Token[],
+  i: number,
+): { schema: string; table: string; next: number } {
+  const t = tokens[i];
+  if (t === undefined || (t.type !== TokenType.Word && t.type !== TokenType.QuotedId && t.type !== TokenType.String)) {
+    throw new MysqlError(1064, 'You have an error in your SQL syntax: a table name is expected');
+  }
+  let schema = session.schema ?? 'main';
+  let table = identifierValue(sql, t);
+  let next = i + 1;
+  if (tokens[next] && sql[tokens[next]!.start] === '.' && tokens[next + 1]) {
+    const found = db.findSchema(table);
+    if (found === undefined) throw new MysqlError(1049, `Unknown database '${table}'`);
+    schema = found;
+    table = identifierValue(sql, tokens[next + 1]!);
+    next += 2;
+  }
+  return { schema, table, next };
+}
+
+/** `SHOW COLUMNS FROM t` / `DESCRIBE t`: Field, Type, Null, Key, Default, Extra. */
+export function describeTable(
+  ctx: EngineContext,
+  session: Session,
+  sql: string,
+  tokens: readonly Token[],
+  i: number,
+  to: number,
+  full = false,
+): Outcome {
+  const db = ctx.database;
+  let { schema, table, next } = tableName(db, session, sql, tokens, i);
+  [schema, next] = schemaClause(db, session, sql, tokens, next);
+  const like = likeFilter(sql, tokens, next, to);
+  const info = db.db
+    .prepare(`PRAGMA ${quoteIdentifier(schema)}.table_xinfo(${quoteIdentifier(table)})`)
+    .all() as { name: string; type: string; notnull: number; dflt_value: string | null; pk: number; hidden: number }[];
+  if (info.length === 0) throw new MysqlError(1146, `Table '${schema}.${table}' doesn't exist`);
+  const unique = uniqueColumns(db, schema, table);
+  const pkCount = info.filter((c) => c.pk > 0).length;
+  const data: SqlValue[][] = [];
+  for (const c of info) {
+    if (c.hidden !== 0 && c.hidden !== 2 && c.hidden !== 3) continue;
+    if (like && !like.test(c.name)) continue;
+    const rowid = c.pk > 0 && pkCount === 1 && c.type.toUpperCase() === 'INTEGER';
+    const key = c.pk > 0 ? 'PRI' : unique.has(c.name) ? 'UNI' : '';
+    const row: SqlValue[] = [
+      c.name,
+      c.type.toLowerCase(),
+      c.notnull || c.pk > 0 ? 'NO' : 'YES',
+      key,
+      c.dflt_value,
+      rowid ? 'auto_increment' : c.hidden >= 2 ? 'VIRTUAL GENERATED' : '',
+    ];
+    if (full) row.splice(2, 0, null), row.push('select,insert,update,references', '');
+    data.push(row);
+  }
+  const names = full
+    ? ['Field', 'Type', 'Collation', 'Null', 'Key', 'Default', 'Extra', 'Privileges', 'Comment']
+    : ['Field', 'Type', 'Null', 'Key', 'Default', 'Extra'];
+  return rows(names, data);
+}
+
+function uniqueColumns(db: SharedDatabase, schema: string, table: string): Set<string> {
+  const out = new Set<string>();
+  const indexes = db.db
+    .prepare(`PRAGMA ${quoteIdentifier(schema)}.index_list(${quoteIdentifier(table)})`)
+    .all() as { name: string; unique: number; origin: string }[];
+  for (const ix of indexes) {
+    if (!ix.unique || ix.origin === 'pk') continue;
+    const cols = db.db.prepare(`PRAGMA ${quoteIdentifier(schema)}.index_info(${quoteIdentifier(ix.name)})`).all() as {
+      name: string;
+    }[];
+    if (cols.length === 1) out.add(cols[0]!.name);
+  }
+  return out;
+}
+
+/**
+ * The SHOW statements clients, ORMs and people type: DATABASES, [FULL] TABLES, [FULL]
+ * COLUMNS/FIELDS, VARIABLES, STATUS, WARNINGS/ERRORS (always empty: SQLite raises no warnings),
+ * CREATE TABLE, ENGINES, PROCESSLIST is not kept (one shared SQLite connection runs everything).
+ */
+export function runShow(
+  ctx: EngineContext,
+  session: Session,
+  sql: string,
+  tokens: readonly Token[],
+  from: number,
+  to: number,
+): Outcome {
+  const db = ctx.database;
+  let i = from + 1;
+  let full = false;
+  let scope: 'session' | 'global' = 'session';
+  let k = keyword(sql, tokens[i]);
+  if (k === 'FULL') {
+    full = true;
+    k = keyword(sql, tokens[++i]);
+  }
+  if (k === 'GLOBAL' || k === 'SESSION' || k === 'LOCAL') {
+    if (k === 'GLOBAL') scope = 'global';
+    k = keyword(sql, tokens[++i]);
+  }
+  i++;
+  switch (k) {
+    case 'DATABASES':
+    case 'SCHEMAS': {
+      const like = likeFilter(sql, tokens, i, to);
+      const names = db.schemas().filter((s) => !like || like.test(s));
+      return rows(['Database'], names.map((n) => [n]));
+    }
+    case 'TABLES': {
+      const [schema, next] = schemaClause(db, session, sql, tokens, i);
+      const like = likeFilter(sql, tokens, next, to);
+      const list = db.db
+        .prepare(
+          `SELECT name, type FROM ${quoteIdentifier(schema)}.sqlite_schema WHERE type IN ('table','view') AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY name`,
+        )
+        .all() as { name: string; type: string }[];
+      const data = list
+        .filter((t) => !like || like.test(t.name))
+        .map((t) => (full ? [t.name, t.type === 'view' ? 'VIEW' : 'BASE TABLE'] : [t.name]));
+      return rows(full ? [`Tables_in_${schema}`, 'Table_type'] : [`Tables_in_${schema}`], data);
+    }
+    case 'COLUMNS':
+    case 'FIELDS': {
+      const kw = keyword(sql, tokens[i]);
+      if (kw !== 'FROM' && kw !== 'IN') throw new MysqlError(1064, 'You have an error in your SQL syntax: SHOW COLUMNS FROM <table>');
+      return describeTable(ctx, session, sql, tokens, i + 1, to, full);
+    }
+    case 'VARIABLES': {
+      const like = likeFilter(sql, tokens, i, to);
+      const names = new Set<string>(db.globalVariables.keys());
+      if (scope === 'session') for (const n of session.variables.keys()) names.add(n);
+      const data: SqlValue[][] = [];
+      for (const name of [...names].sort()) {
+        if (like && !like.test(name)) continue;
+        const value = db.variable(session, scope === 'global' ? `global.${name}` : name);
+        data.push([name, variableText(value)]);
+      }
+      return rows(['Variable_name', 'Value'], data);
+    }
+    case 'STATUS': {
+      const like = likeFilter(sql, tokens, i, to);
+      const f = ctx.facts;
+      const status: [string, string][] = [
+        ['Connections', String(f.connectionsTotal)],
+        ['Questions', String(f.questions)],
+        ['Threads_connected', String(f.connections)],
+        ['Threads_running', '1'],
+        ['Uptime', String(Math.floor((Date.now() - f.startedAt) / 1000))],
+      ];
+      return rows(
+        ['Variable_name', 'Value'],
+        status.filter(([n]) => !like || like.test(n)),
+      );
+    }
+    case 'WARNINGS':
+    case 'ERRORS':
+      return {
+        kind: 'rows',
+        columns: [textColumn('Level', 7), integerColumn('Code'), textColumn('Message', 512)],
+        rows: [],
+      };
+    case 'COUNT': {
+      // SHOW COUNT(*) WARNINGS
+      const what = keyword(sql, tokens[to - 1]);
+      return { kind: 'rows', columns: [integerColumn(`@@session.${what === 'ERRORS' ? 'error' : 'warning'}_count`)], rows: [[0n]] };
+    }
+    case 'CREATE': {
+      const what = keyword(sql, tokens[i]);
+      if (what !== 'TABLE' && what !== 'VIEW') break;
+      const { schema, table } = tableName(db, session, sql, tokens, i + 1);
+      const row = db.db
+        .prepare(`SELECT name, sql FROM ${quoteIdentifier(schema)}.sqlite_schema WHERE type IN ('table','view') AND name = ? COLLATE NOCASE`)
+        .get(table) as { name: string; sql: string } | undefined;
+      if (row === undefined) throw new MysqlError(1146, `Table '${schema}.${table}' doesn't exist`);
+      return rows(what === 'VIEW' ? ['View', 'Create View'] : ['Table', 'Create Table'], [[row.name, row.sql]]);
+    }
+    case 'ENGINES':
+      return rows(
+        ['Engine', 'Support', 'Comment', 'Transactions', 'XA', 'Savepoints'],
+        [['SQLite', 'DEFAULT', `SQLite ${db.sqliteVersion} (node:sqlite)`, 'YES', 'NO', 'YES']],
+      );
+    case 'COLLATION':
+      return rows(
+        ['Collation', 'Charset', 'Id', 'Default', 'Compiled', 'Sortlen'],
+        [['utf8mb4_general_ci', 'utf8mb4', '45', 'Yes', 'Yes', '1']],
+      );
+    case 'CHARACTER':
+    case 'CHARSET':
+      return rows(
+        ['Charset', 'Description', 'Default collation', 'Maxlen'],
+        [['utf8mb4', 'UTF-8 Unicode', 'utf8mb4_general_ci', '4']],
+      );
+  }
+  const shown = sql.slice(tokens[from]!.start, tokens[Math.min(to, tokens.length) - 1]!.end);
+  throw new MysqlError(1235, `This version of the SQLite backend doesn't yet support '${shown}'`, '42000');
+}

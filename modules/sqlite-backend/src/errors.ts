@@ -1,0 +1,107 @@
+import { ER_UNKNOWN_ERROR, sqlStateFor } from '@scalestack/mysql-protocol';
+
+/** An error to answer with an ERR packet: a MySQL error code, SQL state and message. */
+export class MysqlError extends Error {
+  readonly sqlState: string;
+  constructor(
+    readonly errno: number,
+    message: string,
+    sqlState?: string,
+  ) {
+    super(message);
+    this.name = 'MysqlError';
+    this.sqlState = sqlState ?? sqlStateFor(errno);
+  }
+}
+
+/** SQLite result codes (primary and extended) that choose the MySQL error. */
+const SQLITE_BUSY = 5;
+const SQLITE_LOCKED = 6;
+const SQLITE_READONLY = 8;
+const SQLITE_FULL = 13;
+const SQLITE_TOOBIG = 18;
+const SQLITE_MISMATCH = 20;
+const SQLITE_RANGE = 25;
+const SQLITE_CONSTRAINT_CHECK = 275;
+const SQLITE_CONSTRAINT_FOREIGNKEY = 787;
+const SQLITE_CONSTRAINT_NOTNULL = 1299;
+const SQLITE_CONSTRAINT_PRIMARYKEY = 1555;
+const SQLITE_CONSTRAINT_UNIQUE = 2067;
+const SQLITE_CONSTRAINT_ROWID = 2579;
+
+function quoteName(name: string): string {
+  return `'${name.trim()}'`;
+}
+
+/**
+ * Turns an error thrown by node:sqlite (or by our own code) into the MySQL error a client
+ * expects: the code and SQL state MySQL/MariaDB use for the same situation, with SQLite's own
+ * words kept in the message where MySQL's would need facts SQLite does not give (the value of a
+ * duplicate key, for instance).
+ */
+export function toMysqlError(err: unknown, sql = ''): MysqlError {
+  if (err instanceof MysqlError) return err;
+  const e = err as { message?: string; errcode?: number; code?: string };
+  const message = String(e?.message ?? err);
+  const code = typeof e?.errcode === 'number' ? e.errcode : -1;
+  const primary = code & 0xff;
+  let m: RegExpMatchArray | null;
+  if (code === SQLITE_CONSTRAINT_UNIQUE || code === SQLITE_CONSTRAINT_PRIMARYKEY || code === SQLITE_CONSTRAINT_ROWID) {
+    const key = message.replace(/^.*constraint failed: /, '');
+    return new MysqlError(1062, `Duplicate entry for key '${key}' (${message})`);
+  }
+  if (code === SQLITE_CONSTRAINT_NOTNULL) {
+    const column = message.replace(/^.*constraint failed: /, '').replace(/^.*\./, '');
+    return new MysqlError(1048, `Column '${column}' cannot be null`);
+  }
+  if (code === SQLITE_CONSTRAINT_FOREIGNKEY) {
+    return /^\s*DELETE\b/i.test(sql) || /^\s*DROP\b/i.test(sql)
+      ? new MysqlError(1451, 'Cannot delete or update a parent row: a foreign key constraint fails', '23000')
+      : new MysqlError(1452, 'Cannot add or update a child row: a foreign key constraint fails', '23000');
+  }
+  if (code === SQLITE_CONSTRAINT_CHECK) {
+    const name = message.replace(/^.*constraint failed: /, '');
+    return new MysqlError(3819, `Check constraint '${name}' is violated.`, 'HY000');
+  }
+  if (primary === SQLITE_BUSY || primary === SQLITE_LOCKED) {
+    return new MysqlError(1205, 'Lock wait timeout exceeded; try restarting transaction');
+  }
+  if (primary === SQLITE_READONLY) return new MysqlError(1290, `The database is read-only (${message})`);
+  if (primary === SQLITE_FULL) return new MysqlError(1114, `The table is full (${message})`);
+  if (primary === SQLITE_TOOBIG) return new MysqlError(1406, `Data too long (${message})`, '22001');
+  if (primary === SQLITE_MISMATCH) return new MysqlError(1366, `Incorrect value: ${message}`, 'HY000');
+  if (primary === SQLITE_RANGE) return new MysqlError(1210, `Incorrect arguments to EXECUTE (${message})`);
+  if ((m = message.match(/^no such table: (.+)$/))) {
+    const name = m[1]!.includes('.') ? m[1]! : `main.${m[1]}`;
+    return new MysqlError(1146, `Table '${name}' doesn't exist`);
+  }
+  if ((m = message.match(/^no such column: (.+)$/))) {
+    return new MysqlError(1054, `Unknown column ${quoteName(m[1]!)} in 'field list'`);
+  }
+  if ((m = message.match(/^(?:table|view) (.+) already exists$/))) {
+    return new MysqlError(1050, `Table ${quoteName(m[1]!.replace(/^"|"$/g, ''))} already exists`);
+  }
+  if ((m = message.match(/^index (.+) already exists$/))) {
+    return new MysqlError(1061, `Duplicate key name ${quoteName(m[1]!)}`, '42000');
+  }
+  if ((m = message.match(/^no such index: (.+)$/))) {
+    return new MysqlError(1091, `Can't DROP INDEX ${quoteName(m[1]!)}; check that it exists`, '42000');
+  }
+  if ((m = message.match(/^no such function: (.+)$/))) {
+    return new MysqlError(1305, `FUNCTION main.${m[1]} does not exist`, '42000');
+  }
+  if ((m = message.match(/^wrong number of arguments to function (.+)\(\)$/))) {
+    return new MysqlError(1582, `Incorrect parameter count in the call to native function '${m[1]}'`, '42000');
+  }
+  if ((m = message.match(/^no such savepoint: (.+)$/))) {
+    return new MysqlError(1305, `SAVEPOINT ${m[1]} does not exist`, '42000');
+  }
+  if (/syntax error|unrecognized token|incomplete input/.test(message)) {
+    return new MysqlError(
+      1064,
+      `You have an error in your SQL syntax; check the manual that corresponds to your SQLite version: ${message}`,
+    );
+  }
+  if (/too many SQL variables|too many terms/.test(message)) return new MysqlError(1390, message);
+  return new MysqlError(ER_UNKNOWN_ERROR, message || 'Unknown error');
+}

@@ -1,0 +1,103 @@
+import { readFileSync } from 'node:fs';
+import { defineModule, formatAddress, option } from '@scalestack/kernel';
+import { SOCKETS } from '@scalestack/socket';
+import { DEFAULT_SERVER_VERSION, SqliteBackendServer } from './server.js';
+
+const user = option.object(
+  {
+    name: option.string(undefined, 'user name', { nonEmpty: true }),
+    password: option.string('', 'password (empty: none)'),
+  },
+  undefined,
+  'a user: { name, password }',
+);
+
+const tls = option.object(
+  {
+    key: option.string(undefined, 'path of the private key (PEM)', { nonEmpty: true }),
+    cert: option.string(undefined, 'path of the certificate chain (PEM)', { nonEmpty: true }),
+  },
+  undefined,
+  'TLS files: { key, cert }',
+);
+
+function readPem(path: string, field: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (err) {
+    throw new Error(
+      `module "sqlite-backend", option "tls.${field}": cannot read ${JSON.stringify(path)} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}); expected a readable PEM file`,
+    );
+  }
+}
+
+/**
+ * The `sqlite-backend` kernel module: a MySQL-protocol server over node:sqlite, the embedded
+ * default backend of the database proxy (`scalestack run sqlite-backend database-proxy`).
+ */
+export default defineModule({
+  name: 'sqlite-backend',
+  description: 'MySQL-protocol server over node:sqlite (the embedded default backend)',
+  requires: ['socket'],
+  options: {
+    listen: option.address('127.0.0.1:3307', 'where MySQL clients connect (host:port or a Unix socket path)'),
+    database: option.string(':memory:', 'SQLite database file, or :memory:', { nonEmpty: true }),
+    users: option.list(user, [{ name: 'root', password: '' }], 'who may log in'),
+    tls: tls.optional(),
+    max_packet_size: option.size('64MiB', 'largest packet accepted (@@max_allowed_packet)', {
+      min: 1024,
+      max: 1024 * 1024 * 1024,
+    }),
+    server_version: option.string(DEFAULT_SERVER_VERSION, 'version announced to clients (@@version)', {
+      nonEmpty: true,
+    }),
+    auth_plugin: option.enum(
+      ['caching_sha2_password', 'mysql_native_password'],
+      'caching_sha2_password',
+      'authentication plugin announced in the greeting (clients may use either)',
+    ),
+  },
+  async start(ctx) {
+    const o = ctx.options;
+    const sockets = ctx.resolve(SOCKETS);
+    const server = await SqliteBackendServer.start({
+      listen: o.listen,
+      database: o.database,
+      users: o.users,
+      tls: o.tls ? { key: readPem(o.tls.key, 'key'), cert: readPem(o.tls.cert, 'cert') } : undefined,
+      maxPacketSize: o.max_packet_size,
+      serverVersion: o.server_version,
+      authPlugin: o.auth_plugin,
+      listenWith: (address, onConnection, options) => sockets.listen(address, onConnection, options),
+      onProtocolError: (err, peer) => ctx.log.debug({ peer, err: err.message }, 'connection closed after a protocol error'),
+    });
+    ctx.log.info(
+      { address: formatAddress(server.address), database: o.database, sqlite: server.database.sqliteVersion },
+      `MySQL protocol on ${formatAddress(server.address)}, SQLite database ${o.database}`,
+    );
+    const removeCollector = ctx.metrics.addCollector(ctx.name, () => {
+      const s = server.stats;
+      return [
+        { name: 'sqlite_backend_connections', help: 'Client connections open', type: 'gauge', samples: [{ value: s.connections }] },
+        { name: 'sqlite_backend_connections_total', help: 'Client connections accepted', type: 'counter', samples: [{ value: s.connectionsTotal }] },
+        { name: 'sqlite_backend_statements_total', help: 'Statements run', type: 'counter', samples: [{ value: s.questions }] },
+        {
+          name: 'sqlite_backend_logins_total',
+          help: 'Successful logins by authentication plugin',
+          type: 'counter',
+          samples: [
+            { labels: { plugin: 'mysql_native_password' }, value: s.loginsNative },
+            { labels: { plugin: 'caching_sha2_password' }, value: s.loginsCachingSha2 },
+          ],
+        },
+        { name: 'sqlite_backend_protocol_errors_total', help: 'Connections closed after a malformed packet', type: 'counter', samples: [{ value: s.protocolErrors }] },
+        { name: 'sqlite_backend_lock_waiters', help: 'Sessions waiting for another session\'s transaction', type: 'gauge', samples: [{ value: server.database.waiting }] },
+      ];
+    });
+    ctx.onDrain(() => server.stopAccepting());
+    ctx.onStop(async () => {
+      removeCollector();
+      await server.close();
+    });
+  },
+});

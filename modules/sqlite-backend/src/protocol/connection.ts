@@ -1,0 +1,423 @@
+import type { SecureContextOptions } from 'node:tls';
+import {
+  CLIENT_DEPRECATE_EOF,
+  CLIENT_MULTI_STATEMENTS,
+  CLIENT_PROTOCOL_41,
+  CLIENT_SESSION_TRACK,
+  COM_INIT_DB,
+  COM_FIELD_LIST,
+  COM_QUERY,
+  COM_STMT_EXECUTE,
+  COM_STMT_PREPARE,
+  type CredentialLookup,
+  decodeExecute,
+  encodePrepareOk,
+  encodeErr,
+  encodeFrames,
+  type Packet,
+  PacketDecoder,
+  ProtocolError,
+  type ServerAuthPlugin,
+  ServerHandshake,
+  SUPPORTED_CAPABILITIES,
+  appendLongData,
+  resetStatementState,
+  type Command,
+  CollationId,
+  ColumnType,
+  columnDefinition,
+  parseCommand,
+} from '@scalestack/mysql-protocol';
+import type { Connection } from '@scalestack/socket';
+import type { Engine } from '../engine/engine.js';
+import { statusFlags } from '../engine/engine.js';
+import { MysqlError, toMysqlError } from '../errors.js';
+import { Session } from '../session/session.js';
+import { changeUser } from './change-user.js';
+import { fieldList } from './field-list.js';
+import { ResponseWriter } from './response-writer.js';
+
+/** What every connection of one server shares. */
+export interface ConnectionSettings {
+  engine: Engine;
+  lookup: CredentialLookup;
+  serverVersion: string;
+  authPlugin: ServerAuthPlugin;
+  /** Certificate and key for the SSLRequest upgrade; TLS is not offered without them. */
+  tls?: SecureContextOptions;
+  maxPacketSize: number;
+  /** Prepared statements one session may hold (max_prepared_stmt_count). */
+  maxStatements: number;
+  /** Called for errors worth a debug log line (malformed packets and the like). */
+  onProtocolError?: (err: Error, peer: string) => void;
+  /** Called once a client logged in. */
+  onAuthenticated?: (session: Session, plugin: ServerAuthPlugin) => void;
+  /** Called to end another connection (COM_PROCESS_KILL / KILL). */
+  kill?: (connectionId: number) => boolean;
+}
+
+/** Write-buffer size beyond which we stop reading commands until the client catches up. */
+const HIGH_WATER = 1024 * 1024;
+
+/** Commands that run SQL and so must wait while another session's transaction holds the database. */
+function needsDatabase(command: number): boolean {
+  return (
+    command === COM_QUERY ||
+    command === COM_STMT_PREPARE ||
+    command === COM_STMT_EXECUTE ||
+    command === COM_INIT_DB ||
+    command === COM_FIELD_LIST
+  );
+}
+
+/**
+ * One client connection: the handshake (with the TLS upgrade), then commands, one at a time
+ * in arrival order. A malformed packet is answered with an ERR and closes this connection
+ * only; SQL errors are answered and the connection carries on.
+ */
+export class ServerConnection {
+  readonly session: Session;
+  private readonly decoder: PacketDecoder;
+  private readonly handshake: ServerHandshake;
+  private readonly out: ResponseWriter;
+  private authenticated = false;
+  private closed = false;
+  private readonly queue: Packet[] = [];
+  private blocked = false;
+  private cancelWait: (() => void) | undefined;
+  private nextStatementId = 1;
+
+  constructor(
+    private readonly conn: Connection,
+    private readonly settings: ConnectionSettings,
+    connectionId: number,
+  ) {
+    this.session = new Session(connectionId, conn.remoteAddress === '127.0.0.1' || conn.remoteAddress === '::1' ? 'localhost' : conn.remoteAddress);
+    this.decoder = new PacketDecoder({ maxPacketSize: settings.maxPacketSize });
+    this.handshake = new ServerHandshake({
+      lookup: settings.lookup,
+      connectionId,
+      serverVersion: settings.serverVersion,
+      // Session tracking is not offered: a proxy then knows SET/USE must pin (see README).
+      capabilities: SUPPORTED_CAPABILITIES & ~CLIENT_SESSION_TRACK,
+      authPlugin: settings.authPlugin,
+      tls: settings.tls !== undefined,
+      clientHost: this.session.host,
+    });
+    this.out = new ResponseWriter(conn, CLIENT_PROTOCOL_41);
+    conn.onData((chunk) => this.onData(chunk));
+    conn.onEnd(() => conn.end());
+    void conn.closed.then(() => this.onClosed());
+    conn.write(this.handshake.start());
+  }
+
+  private onData(chunk: Buffer): void {
+    if (this.closed) return;
+    let packets: Packet[];
+    try {
+      packets = this.decoder.push(chunk);
+    } catch (err) {
+      this.fail(err as Error, 1);
+      return;
+    }
+    for (let i = 0; i < packets.length; i++) {
+      if (this.closed) return;
+      const p = packets[i]!;
+      if (!this.authenticated) {
+        if (!this.onHandshakePacket(p)) return;
+      } else {
+        this.queue.push(p);
+      }
+    }
+    if (this.authenticated) this.pump();
+  }
+
+  /** Feeds a handshake packet; false when the rest of the chunk must not be read as packets. */
+  private onHandshakePacket(p: Packet): boolean {
+    const step = this.handshake.receive(p.payload, p.sequenceId);
+    switch (step.kind) {
+      case 'send':
+        this.conn.write(step.bytes);
+        return true;
+      case 'failed':
+        this.conn.end(step.bytes);
+        this.closed = true;
+        return false;
+      case 'upgrade-tls': {
+        const buffered = this.decoder.takeBuffered();
+        this.conn
+          .upgradeToTls({ side: 'server', ...this.settings.tls, buffered })
+          .catch((err: Error) => {
+            this.settings.onProtocolError?.(err, this.conn.peer);
+            this.conn.destroy();
+          });
+        return false;
+      }
+      case 'authenticated': {
+        const s = step.session;
+        this.out.capabilities = s.capabilities;
+        this.session.user = s.user;
+        this.session.multiStatements = (s.capabilities & CLIENT_MULTI_STATEMENTS) !== 0;
+        if (s.database !== '') {
+          const schema = this.settings.engine.database.findSchema(s.database);
+          if (schema === undefined) {
+            this.out.begin(step.sequenceId);
+            this.out.err(1049, '42000', `Unknown database '${s.database}'`);
+            this.out.flush();
+            this.conn.end();
+            this.closed = true;
+            return false;
+          }
+          this.session.schema = schema;
+        }
+        this.conn.write(step.bytes);
+        this.authenticated = true;
+        this.settings.onAuthenticated?.(this.session, s.authPlugin);
+        return true;
+      }
+    }
+  }
+
+  /** Runs queued commands until one has to wait (for the database or for the client to read). */
+  private pump(): void {
+    const db = this.settings.engine.database;
+    while (!this.blocked && !this.closed && this.queue.length > 0) {
+      const p = this.queue[0]!;
+      if (p.payload.length > 0 && needsDatabase(p.payload[0]!) && !db.available(this.session)) {
+        this.waitForDatabase();
+        return;
+      }
+      this.queue.shift();
+      this.handle(p);
+      if (this.conn.writableLength > HIGH_WATER && !this.closed) {
+        this.blocked = true;
+        this.conn.pause();
+        void this.conn.drained().then(() => this.unblock());
+        return;
+      }
+    }
+  }
+
+  private unblock(): void {
+    this.blocked = false;
+    this.cancelWait = undefined;
+    if (this.closed) return;
+    this.conn.resume();
+    this.pump();
+  }
+
+  private waitForDatabase(): void {
+    const db = this.settings.engine.database;
+    this.blocked = true;
+    this.conn.pause();
+    const seconds = Number(db.variable(this.session, 'innodb_lock_wait_timeout') ?? 50);
+    this.cancelWait = db.wait(
+      this.session,
+      () => this.unblock(),
+      Math.max(1, Number.isFinite(seconds) ? seconds : 50) * 1000,
+      () => {
+        const p = this.queue.shift();
+        if (p !== undefined) {
+          this.out.begin(p.sequenceId + 1);
+          this.out.err(1205, 'HY000', 'Lock wait timeout exceeded; try restarting transaction');
+          this.out.flush();
+        }
+        this.unblock();
+      },
+    );
+  }
+
+  private handle(p: Packet): void {
+    const out = this.out;
+    out.begin(p.lastSequenceId + 1);
+    if (p.sequenceId !== 0) {
+      this.fail(new ProtocolError(`command packet with sequence id ${p.sequenceId}, expected 0`, 1156), p.sequenceId + 1);
+      return;
+    }
+    let cmd: Command;
+    try {
+      cmd = this.parse(p.payload);
+    } catch (err) {
+      this.fail(err as Error, p.lastSequenceId + 1);
+      return;
+    }
+    try {
+      this.run(cmd, p.payload);
+    } catch (err) {
+      if (err instanceof ProtocolError) {
+        this.fail(err, p.lastSequenceId + 1);
+        return;
+      }
+      const e = toMysqlError(err);
+      out.err(e.errno, e.sqlState, e.message);
+    }
+    out.flush();
+  }
+
+  private parse(payload: Buffer): Command {
+    return parseCommand(payload, { capabilities: this.out.capabilities });
+  }
+
+  private run(cmd: Command, payload: Buffer): void {
+    const { engine } = this.settings;
+    const session = this.session;
+    const out = this.out;
+    const ok = () => out.ok({ statusFlags: statusFlags(session) });
+    switch (cmd.kind) {
+      case 'query':
+        engine.query(session, cmd.sql, out);
+        return;
+      case 'ping':
+      case 'debug':
+        ok();
+        return;
+      case 'quit':
+        this.conn.end();
+        this.closed = true;
+        return;
+      case 'init-db':
+        engine.useSchema(session, cmd.schema);
+        ok();
+        return;
+      case 'statistics': {
+        const f = engine.facts;
+        const uptime = Math.max(1, Math.floor((Date.now() - f.startedAt) / 1000));
+        out.packet(
+          Buffer.from(
+            `Uptime: ${uptime}  Threads: ${f.connections}  Questions: ${f.questions}  Slow queries: 0  Opens: 0  Open tables: 0  Queries per second avg: ${(f.questions / uptime).toFixed(3)}`,
+          ),
+        );
+        return;
+      }
+      case 'set-option':
+        session.multiStatements = cmd.multiStatements;
+        out.eof(statusFlags(session));
+        return;
+      case 'reset-connection':
+        engine.database.abandon(session);
+        session.reset();
+        ok();
+        return;
+      case 'change-user':
+        changeUser(this.handshake.nonce, this.settings.lookup, session, cmd, out, engine);
+        return;
+      case 'field-list':
+        fieldList(engine, session, cmd.table, cmd.wildcard, out);
+        return;
+      case 'process-kill':
+        if (cmd.connectionId === session.connectionId) {
+          ok();
+          this.conn.end();
+          this.closed = true;
+        } else if (this.settings.kill?.(cmd.connectionId)) ok();
+        else out.err(1094, 'HY000', `Unknown thread id: ${cmd.connectionId}`);
+        return;
+      case 'stmt-prepare':
+        this.prepare(cmd.sql);
+        return;
+      case 'stmt-execute':
+        this.execute(cmd.statementId, payload);
+        return;
+      case 'stmt-send-long-data': {
+        const ps = session.statements.get(cmd.statementId);
+        // No response, not even an error (the execute reports problems).
+        if (ps !== undefined && cmd.paramId < ps.state.paramCount) appendLongData(ps.state, cmd.paramId, cmd.data);
+        return;
+      }
+      case 'stmt-close':
+        session.statements.delete(cmd.statementId);
+        return;
+      case 'stmt-reset': {
+        const ps = session.statements.get(cmd.statementId);
+        if (ps === undefined) throw unknownStatement(cmd.statementId, 'RESET');
+        resetStatementState(ps.state);
+        ok();
+        return;
+      }
+      case 'stmt-fetch':
+        throw new MysqlError(1421, `The statement (${cmd.statementId}) has no open cursor.`, 'HY000');
+      case 'unknown':
+        out.err(cmd.errno, cmd.sqlState, cmd.message);
+        return;
+    }
+  }
+
+  private prepare(sql: string): void {
+    const session = this.session;
+    const { engine, maxStatements } = this.settings;
+    if (session.statements.size >= maxStatements) {
+      throw new MysqlError(
+        1461,
+        `Can't create more than max_prepared_stmt_count statements (current value: ${maxStatements})`,
+        '42000',
+      );
+    }
+    const id = this.nextStatementId++;
+    const ps = engine.prepareStatement(session, sql, id);
+    session.statements.set(id, ps);
+    const out = this.out;
+    const eof = (out.capabilities & CLIENT_DEPRECATE_EOF) === 0;
+    out.packet(
+      encodePrepareOk({
+        statementId: id,
+        columnCount: ps.columns.length,
+        paramCount: ps.state.paramCount,
+        warningCount: 0,
+      }),
+    );
+    if (ps.state.paramCount > 0) {
+      for (let i = 0; i < ps.state.paramCount; i++) out.columnDefinitions([PARAM_DEFINITION]);
+      if (eof) out.classicEof(statusFlags(session));
+    }
+    if (ps.columns.length > 0) {
+      out.columnDefinitions(ps.columns);
+      if (eof) out.classicEof(statusFlags(session));
+    }
+  }
+
+  private execute(statementId: number, payload: Buffer): void {
+    const session = this.session;
+    const ps = session.statements.get(statementId);
+    if (ps === undefined) throw unknownStatement(statementId, 'EXECUTE');
+    // A malformed parameter block is a ProtocolError: answered, and the connection closes.
+    const cmd = decodeExecute(payload, ps.state);
+    const outcome = this.settings.engine.executeStatement(session, ps, cmd.params);
+    this.settings.engine.write(session, outcome, this.out, true);
+  }
+
+  /** Answers a broken packet with an ERR and closes this connection. */
+  private fail(err: Error, sequenceId: number): void {
+    this.settings.onProtocolError?.(err, this.conn.peer);
+    const e =
+      err instanceof ProtocolError
+        ? { errno: err.errno, sqlState: err.sqlState, message: `Malformed packet: ${err.message}` }
+        : toMysqlError(err);
+    this.out.flush();
+    this.conn.end(encodeFrames(encodeErr(e, this.out.capabilities | CLIENT_PROTOCOL_41), sequenceId & 0xff));
+    this.closed = true;
+  }
+
+  /** Ends the connection from the server side (KILL). */
+  kill(): void {
+    this.closed = true;
+    this.conn.destroy();
+  }
+
+  private onClosed(): void {
+    this.closed = true;
+    this.cancelWait?.();
+    this.cancelWait = undefined;
+    this.settings.engine.database.abandon(this.session);
+    this.session.statements.clear();
+  }
+}
+
+function unknownStatement(id: number, what: string): MysqlError {
+  return new MysqlError(1243, `Unknown prepared statement handler (${id}) given to mysqld_stmt_${what.toLowerCase()}`, 'HY000');
+}
+
+const PARAM_DEFINITION = columnDefinition({
+  name: '?',
+  type: ColumnType.VAR_STRING,
+  characterSet: CollationId.BINARY,
+});

@@ -1,0 +1,206 @@
+/**
+ * A tokenizer for MySQL statement text: enough of MySQL's lexical grammar to find statement
+ * boundaries, string literals (with MySQL's backslash escapes, which SQLite does not know),
+ * comments (`#`, `-- `, `/* *\/`), quoted identifiers, system and user variables and `?`
+ * placeholders. Whitespace and comments are not tokens; the text between two tokens is a gap.
+ */
+
+export enum TokenType {
+  /** Keyword, identifier or number: a run of letters, digits, `_`, `$` and non-ASCII. */
+  Word,
+  /** `` `name` `` */
+  QuotedId,
+  /** `'text'` or `"text"` (MySQL's default: double quotes make strings). */
+  String,
+  /** `@@name`, `@@session.name`, `@@global.name`. */
+  SystemVariable,
+  /** `@name`, `@'name'`, `` @`name` ``. */
+  UserVariable,
+  /** `?` */
+  Placeholder,
+  /** `;` */
+  Semicolon,
+  /** Any other character. */
+  Punct,
+}
+
+/** One token: its type and where it sits in the text (`end` exclusive). */
+export interface Token {
+  type: TokenType;
+  start: number;
+  end: number;
+}
+
+function isWordChar(c: number): boolean {
+  return (
+    (c >= 0x30 && c <= 0x39) ||
+    (c >= 0x41 && c <= 0x5a) ||
+    (c >= 0x61 && c <= 0x7a) ||
+    c === 0x5f ||
+    c === 0x24 ||
+    c >= 0x80
+  );
+}
+
+/** Index just past the quoted run starting at `i` (the opening quote), honouring `\` if asked. */
+function skipQuoted(sql: string, i: number, quote: string, backslash: boolean): number {
+  let j = i + 1;
+  while (j < sql.length) {
+    const c = sql[j]!;
+    if (backslash && c === '\\') {
+      j += 2;
+      continue;
+    }
+    if (c === quote) {
+      if (sql[j + 1] === quote) {
+        j += 2;
+        continue;
+      }
+      return j + 1;
+    }
+    j++;
+  }
+  return sql.length; // unterminated: SQLite (or our parser) reports the syntax error
+}
+
+/** Skips whitespace and comments from `i`; returns the next token's start. */
+export function skipGap(sql: string, i: number): number {
+  const n = sql.length;
+  while (i < n) {
+    const c = sql.charCodeAt(i);
+    if (c === 0x20 || c === 0x09 || c === 0x0a || c === 0x0d || c === 0x0c || c === 0x0b) {
+      i++;
+    } else if (c === 0x23 /* # */) {
+      const nl = sql.indexOf('\n', i);
+      i = nl < 0 ? n : nl + 1;
+    } else if (c === 0x2d && sql.charCodeAt(i + 1) === 0x2d) {
+      // MySQL needs whitespace (or the end) after `--`; SQLite does not, and neither do we.
+      const nl = sql.indexOf('\n', i);
+      i = nl < 0 ? n : nl + 1;
+    } else if (c === 0x2f && sql.charCodeAt(i + 1) === 0x2a) {
+      const close = sql.indexOf('*/', i + 2);
+      i = close < 0 ? n : close + 2;
+    } else {
+      break;
+    }
+  }
+  return i;
+}
+
+/** Splits `sql` into tokens. Never throws: malformed text yields tokens SQLite will reject. */
+export function tokenize(sql: string): Token[] {
+  const out: Token[] = [];
+  const n = sql.length;
+  let i = skipGap(sql, 0);
+  while (i < n) {
+    const c = sql[i]!;
+    const code = sql.charCodeAt(i);
+    let end: number;
+    let type: TokenType;
+    if (isWordChar(code)) {
+      end = i + 1;
+      while (end < n && isWordChar(sql.charCodeAt(end))) end++;
+      type = TokenType.Word;
+    } else if (c === "'" || c === '"') {
+      end = skipQuoted(sql, i, c, true);
+      type = TokenType.String;
+    } else if (c === '`') {
+      end = skipQuoted(sql, i, '`', false);
+      type = TokenType.QuotedId;
+    } else if (c === '@') {
+      if (sql[i + 1] === '@') {
+        end = i + 2;
+        while (end < n && (isWordChar(sql.charCodeAt(end)) || sql[end] === '.')) end++;
+        type = TokenType.SystemVariable;
+      } else {
+        const q = sql[i + 1];
+        if (q === "'" || q === '"' || q === '`') end = skipQuoted(sql, i + 1, q, q !== '`');
+        else {
+          end = i + 1;
+          while (end < n && (isWordChar(sql.charCodeAt(end)) || sql[end] === '.')) end++;
+        }
+        type = TokenType.UserVariable;
+      }
+    } else if (c === '?') {
+      end = i + 1;
+      type = TokenType.Placeholder;
+    } else if (c === ';') {
+      end = i + 1;
+      type = TokenType.Semicolon;
+    } else {
+      end = i + 1;
+      type = TokenType.Punct;
+    }
+    out.push({ type, start: i, end });
+    i = skipGap(sql, end);
+  }
+  return out;
+}
+
+/** The value of a MySQL string literal token (quotes removed, escapes and doubled quotes resolved). */
+export function stringValue(sql: string, token: Token): string {
+  const quote = sql[token.start]!;
+  const closed = token.end - token.start >= 2 && sql[token.end - 1] === quote;
+  const body = sql.slice(token.start + 1, closed ? token.end - 1 : token.end);
+  if (!body.includes('\\') && !body.includes(quote)) return body;
+  let out = '';
+  for (let i = 0; i < body.length; i++) {
+    const ch = body[i]!;
+    if (ch === '\\' && i + 1 < body.length) {
+      const e = body[++i]!;
+      switch (e) {
+        case '0':
+          out += '\0';
+          break;
+        case 'n':
+          out += '\n';
+          break;
+        case 'r':
+          out += '\r';
+          break;
+        case 't':
+          out += '\t';
+          break;
+        case 'b':
+          out += '\b';
+          break;
+        case 'Z':
+          out += '\x1a';
+          break;
+        case '%':
+        case '_':
+          // Kept escaped, as MySQL does, so LIKE patterns still see them.
+          out += `\\${e}`;
+          break;
+        default:
+          out += e;
+      }
+    } else if (ch === quote && body[i + 1] === quote) {
+      out += quote;
+      i++;
+    } else {
+      out += ch;
+    }
+  }
+  return out;
+}
+
+/** The name a quoted identifier or word token stands for (backticks removed). */
+export function identifierValue(sql: string, token: Token): string {
+  if (token.type === TokenType.QuotedId) return sql.slice(token.start + 1, token.end - 1).replaceAll('``', '`');
+  if (token.type === TokenType.String) return stringValue(sql, token);
+  return sql.slice(token.start, token.end);
+}
+
+/** The upper-cased text of a word token, or '' for any other token. */
+export function keyword(sql: string, token: Token | undefined): string {
+  return token !== undefined && token.type === TokenType.Word
+    ? sql.slice(token.start, token.end).toUpperCase()
+    : '';
+}
+
+/** Index of the first `;` token at or after `from` (or `tokens.length`). */
+export function statementEndIndex(tokens: readonly Token[], from: number): number {
+  for (let i = from; i < tokens.length; i++) if (tokens[i]!.type === TokenType.Semicolon) return i;
+  return tokens.length;
+}
