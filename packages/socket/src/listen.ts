@@ -44,6 +44,10 @@ export interface Listener {
   readonly connections: ReadonlySet<Connection>;
   /** Whether it still accepts connections. */
   readonly listening: boolean;
+  /** Connections handed to the connection handler so far. */
+  readonly acceptedCount: number;
+  /** Connections refused over `maxConnections` so far. */
+  readonly refusedCount: number;
   /** Stops accepting; connections being served carry on. */
   close(): Promise<void>;
   /** Stops accepting and destroys every connection; resolves when all have closed. */
@@ -70,14 +74,18 @@ export async function listen(
   const { maxConnections = Number.POSITIVE_INFINITY, idleTimeout = 0, noDelay = true } = options;
   if (!(maxConnections >= 0)) throw new RangeError(`maxConnections must be >= 0, got ${maxConnections}`);
   const connections = new Set<Connection>();
+  let acceptedCount = 0;
+  let refusedCount = 0;
 
   const accept = (socket: Socket) => {
     if (noDelay && target.kind === 'tcp') socket.setNoDelay(true);
     const connection = new Connection(socket);
     if (connections.size >= maxConnections) {
+      refusedCount++;
       refuse(connection, options.onRefused, options.onError);
       return;
     }
+    acceptedCount++;
     connections.add(connection);
     void connection.closed.then(() => connections.delete(connection));
     if (idleTimeout > 0) connection.setIdleTimeout(idleTimeout);
@@ -136,6 +144,12 @@ export async function listen(
     connections,
     get listening() {
       return server.listening;
+    },
+    get acceptedCount() {
+      return acceptedCount;
+    },
+    get refusedCount() {
+      return refusedCount;
     },
     async close() {
       void closeServer();

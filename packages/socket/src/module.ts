@@ -1,4 +1,4 @@
-import { defineModule, formatAddress, option } from '@scalestack/kernel';
+import { defineModule, formatAddress, type MetricFamily, option } from '@scalestack/kernel';
 import { toAddress } from './address.js';
 import { connect } from './connect.js';
 import { type Listener, listen } from './listen.js';
@@ -34,12 +34,14 @@ export default defineModule({
       connect: (address, options) => connect(address, options),
     };
     ctx.provide(SOCKETS, service);
+    const removeCollector = ctx.metrics.addCollector(ctx.name, () => listenerMetrics(listeners));
     ctx.onDrain(async () => {
       await Promise.all([...listeners].map((l) => l.close()));
     });
     ctx.onStop(async () => {
       await Promise.all([...listeners].map((l) => l.closeAll()));
       listeners.clear();
+      removeCollector();
     });
   },
 });
@@ -53,4 +55,30 @@ function trackClose(listener: Listener, forget: () => void): Listener {
       forget();
     },
   });
+}
+
+/** Per-listener gauges and counters, labelled with the listen address. */
+function listenerMetrics(listeners: ReadonlySet<Listener>): MetricFamily[] {
+  const all = [...listeners];
+  const family = (
+    name: string,
+    help: string,
+    type: MetricFamily['type'],
+    value: (l: Listener) => number,
+  ): MetricFamily => ({
+    name,
+    help,
+    type,
+    samples: all.map((l) => ({ labels: { address: formatAddress(l.address) }, value: value(l) })),
+  });
+  return [
+    family('socket_connections', 'Connections being served', 'gauge', (l) => l.connectionCount),
+    family('socket_accepted_total', 'Connections accepted', 'counter', (l) => l.acceptedCount),
+    family(
+      'socket_refused_total',
+      'Connections refused over max_connections',
+      'counter',
+      (l) => l.refusedCount,
+    ),
+  ];
 }

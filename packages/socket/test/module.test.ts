@@ -68,6 +68,12 @@ describe('the socket module in a real Kernel', () => {
       // Over the limit: closed without a word.
       await second.closed;
       expect(listener!.connectionCount).toBe(1);
+      const address = `127.0.0.1:${listener!.address.kind === 'tcp' ? listener!.address.port : 0}`;
+      const metrics = kernel.metrics.collect();
+      const sample = (name: string) => metrics.find((f) => f.name === name)?.samples;
+      expect(sample('socket_connections')).toEqual([{ labels: { address }, value: 1 }]);
+      expect(sample('socket_accepted_total')).toEqual([{ labels: { address }, value: 1 }]);
+      expect(sample('socket_refused_total')).toEqual([{ labels: { address }, value: 1 }]);
       // The first one is closed by the idle timeout.
       await first.closed;
       const third = await connect(listener!.address);
