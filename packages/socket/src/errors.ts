@@ -59,7 +59,7 @@ export function systemReason(err: unknown): { reason: string; code?: string } {
     EACCES: 'permission denied',
     EADDRNOTAVAIL: 'address not available on this host',
     ECONNREFUSED: 'connection refused',
-    ENOENT: 'no such socket file',
+    ENOENT: 'no such file or directory',
     ENOTFOUND: 'host not found',
     EHOSTUNREACH: 'host unreachable',
     ECONNRESET: 'connection reset by peer',

@@ -1,4 +1,4 @@
-import { waitFor } from '@scalestack/test-harness';
+import { selfSignedCert, waitFor } from '@scalestack/test-harness';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type Connection, connect, type Listener, listen } from '../src/index.js';
 import { readUntil, roundTrip } from './helpers.js';
@@ -54,5 +54,24 @@ describe('maxConnections', () => {
     await refused.closed;
     expect(Buffer.concat(received).length).toBe(0);
     expect(listener.connectionCount).toBe(0);
+  });
+
+  it('writes the refusal over TLS on a TLS listener', async () => {
+    const { key, cert } = await selfSignedCert();
+    const listener = await listen('127.0.0.1:0', (conn) => conn.pipe(conn), {
+      tls: { key, cert },
+      maxConnections: 1,
+      onRefused: (conn) => conn.write('busy\n'),
+    });
+    listeners.push(listener);
+    const served = await connect(listener.address, { tls: { ca: cert, servername: 'localhost' } });
+    clients.push(served);
+    expect(await roundTrip(served.socket, 'in')).toBe('in');
+    const refused = await connect(listener.address, { tls: { ca: cert, servername: 'localhost' } });
+    clients.push(refused);
+    expect(await readUntil(refused.socket, (t) => t.endsWith('\n'))).toBe('busy\n');
+    await refused.closed;
+    expect(listener.refusedCount).toBe(1);
+    expect(await roundTrip(served.socket, 'still in')).toBe('still in');
   });
 });
