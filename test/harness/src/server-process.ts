@@ -6,8 +6,9 @@ import { trackPid } from './cleanup.js';
 /**
  * The wrapper runs the server with its output in a log file and watches its own stdin, which the
  * test process holds open: when the test process dies, however abruptly, stdin reaches EOF and
- * the server is killed and its directory removed. So nothing outlives the tests even when the
- * test runner kills its worker with SIGKILL and no cleanup hook runs.
+ * the server's directory is removed and the server killed. So nothing outlives the tests even
+ * when the test runner kills its worker with SIGKILL and no cleanup hook runs. (The directory
+ * goes first: once the server dies the wrapper stops the watcher, which must be done by then.)
  */
 const WRAPPER = `
 log="$1"; dir="$2"; shift 2
@@ -15,7 +16,7 @@ exec 3<&0
 "$@" >>"$log" 2>&1 </dev/null &
 pid=$!
 echo "$pid"
-( while read -r _; do :; done; kill -9 "$pid" 2>/dev/null; while kill -0 "$pid" 2>/dev/null; do sleep 0.1; done; [ -n "$dir" ] && rm -rf "$dir" ) <&3 &
+( while read -r _; do :; done; [ -n "$dir" ] && rm -rf "$dir"; kill -9 "$pid" 2>/dev/null ) <&3 &
 watcher=$!
 exec 3<&-
 wait "$pid"
