@@ -1,3 +1,17 @@
+export {
+  BinaryDecoder,
+  type BinaryEvent,
+  type BinaryPacket,
+  type BinaryPacketFields,
+  BinaryStatus,
+  encodeBinary,
+  encodeBinaryRequest,
+  encodeBinaryResponse,
+  HEADER_LENGTH,
+  Opcode,
+  REQUEST_MAGIC,
+  RESPONSE_MAGIC,
+} from './binary.js';
 export { DEFAULT_LIMITS, type Limits, resolveLimits } from './limits.js';
 export { ERRORS, RequestDecoder } from './request-decoder.js';
 export {
