@@ -20,6 +20,7 @@ export class Connection {
   #onIdle: (() => void) | undefined;
   #idleMs = 0;
   readonly #drainListeners = new Set<() => void>();
+  #drainWaiters: (() => void)[] = [];
   #closedResolve!: (err: Error | undefined) => void;
   #error: Error | undefined;
   #isClosed = false;
@@ -117,14 +118,7 @@ export class Connection {
   /** Resolves when the write buffer is below its high-water mark (at once if it is) or on close. */
   drained(): Promise<void> {
     if (!this.#socket.writableNeedDrain || this.#isClosed) return Promise.resolve();
-    return new Promise((resolve) => {
-      const done = () => {
-        remove();
-        resolve();
-      };
-      const remove = this.onDrain(done);
-      void this.closed.then(done);
-    });
+    return new Promise((resolve) => this.#drainWaiters.push(resolve));
   }
 
   /** Stops reading (the kernel's receive buffer then pushes back on the peer). */
@@ -154,9 +148,10 @@ export class Connection {
 
   /**
    * Forwards bytes in both directions between this connection and `other` (or echoes, when
-   * `other` is this connection), with backpressure: a reader is paused while the writer's
-   * buffer is full and resumed when it drains. An end is passed on as an end; a close
-   * destroys the other side. Returns a function that stops forwarding.
+   * `other` is this connection), taking over both connections' data and end handlers, with
+   * backpressure: a reader is paused while its writer's buffer is full and resumed when it
+   * drains. An end is passed on as an end; a close with an error destroys the other side.
+   * Returns a function that stops forwarding.
    */
   pipe(other: Connection): () => void {
     const stopForward = forward(this, other);
@@ -226,8 +221,16 @@ export class Connection {
   };
 
   readonly #handleDrain = () => {
+    this.#releaseDrainWaiters();
     for (const listener of this.#drainListeners) listener();
   };
+
+  #releaseDrainWaiters(): void {
+    if (this.#drainWaiters.length === 0) return;
+    const waiters = this.#drainWaiters;
+    this.#drainWaiters = [];
+    for (const resolve of waiters) resolve();
+  }
 
   readonly #handleTimeout = () => {
     if (this.#onIdle) this.#onIdle();
@@ -243,6 +246,7 @@ export class Connection {
     // is closed when the socket in use is.
     if (this.#isClosed || !this.#socket.destroyed) return;
     this.#isClosed = true;
+    this.#releaseDrainWaiters();
     this.#closedResolve(this.#error);
   };
 

@@ -60,6 +60,18 @@ describe('Connection', () => {
     client.destroy();
   });
 
+  it('drained() also resolves when the connection closes instead of draining', async () => {
+    const { server, client } = await pair();
+    client.pause();
+    const block = Buffer.alloc(64 * 1024);
+    while (server.write(block));
+    const waiting = server.drained();
+    client.destroy();
+    await waiting;
+    await server.closed;
+    expect(server.isClosed).toBe(true);
+  });
+
   it('cork() holds a burst until uncork()', async () => {
     const { server, client } = await pair();
     const got = readUntil(client.socket, (t) => t === 'abc');
