@@ -52,7 +52,7 @@ export function toMysqlError(err: unknown, sql = ''): MysqlError {
   }
   if (code === SQLITE_CONSTRAINT_NOTNULL) {
     const column = message.replace(/^.*constraint failed: /, '').replace(/^.*\./, '');
-    return new MysqlError(1048, `Column '${column}' cannot be null`);
+    return new MysqlError(1048, `Column '${column}' cannot be null`, '23000');
   }
   if (code === SQLITE_CONSTRAINT_FOREIGNKEY) {
     return /^\s*DELETE\b/i.test(sql) || /^\s*DROP\b/i.test(sql)

@@ -9,6 +9,8 @@ export interface Running {
   kernel: Kernel;
   port: number;
   connect(options?: mysql.ConnectionOptions): Promise<mysql.Connection>;
+  /** A metric's first sample, as the kernel's registry collects it. */
+  metric(name: string, labels?: Record<string, string>): number;
   stop(): Promise<void>;
 }
 
@@ -31,6 +33,14 @@ export async function startBackend(config: Record<string, unknown> = {}): Promis
     port,
     connect: (options = {}) =>
       mysql.createConnection({ host: '127.0.0.1', port, user: 'root', password: '', ...options }),
+    metric: (name, labels) => {
+      const family = kernel.metrics.collect().find((f) => f.name === name);
+      const sample = family?.samples.find(
+        (s) => labels === undefined || Object.entries(labels).every(([k, v]) => s.labels?.[k] === v),
+      );
+      if (sample === undefined) throw new Error(`no metric ${name}`);
+      return sample.value;
+    },
     stop: () => kernel.shutdown(),
   };
 }

@@ -1,0 +1,342 @@
+import type mysql from 'mysql2/promise';
+import { waitFor } from '@scalestack/test-harness';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type Running, startBackend } from './support/start.js';
+
+let backend: Running;
+let c: mysql.Connection;
+
+beforeAll(async () => {
+  backend = await startBackend();
+  c = await backend.connect({ multipleStatements: true });
+  await c.query(`
+    CREATE TABLE people (
+      id INT AUTO_INCREMENT PRIMARY KEY,
+      name VARCHAR(20) NOT NULL UNIQUE,
+      born DATE,
+      seen DATETIME,
+      score DOUBLE,
+      small TINYINT,
+      photo BLOB,
+      note TEXT,
+      ratio DECIMAL(10,2)
+    ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4`);
+});
+afterAll(async () => {
+  await c?.end();
+  await backend?.stop();
+});
+
+async function errorOf(p: Promise<unknown>): Promise<{ errno: number; sqlState: string; message: string }> {
+  try {
+    await p;
+  } catch (err) {
+    const e = err as { errno: number; sqlState: string; message: string };
+    return { errno: e.errno, sqlState: e.sqlState, message: e.message };
+  }
+  throw new Error('expected the statement to fail');
+}
+
+describe('COM_QUERY', () => {
+  it('inserts with affected rows and insert ids, including escaped strings', async () => {
+    const [r1] = await c.query<mysql.ResultSetHeader>(
+      'INSERT INTO people (name, born, seen, score, small, photo, note, ratio) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+      ["O'Brien \\ \"x\"\n", '1990-05-17', '2024-01-02 03:04:05', 1.25, 7, Buffer.from([0, 1, 255]), 'ünïcode ✓', 3.5],
+    );
+    expect(r1.affectedRows).toBe(1);
+    expect(r1.insertId).toBe(1);
+    const [r2] = await c.query<mysql.ResultSetHeader>("INSERT INTO people (name) VALUES ('b'), ('c')");
+    expect(r2.affectedRows).toBe(2);
+    expect(r2.insertId).toBe(3);
+    const [rows] = await c.query<mysql.RowDataPacket[]>('SELECT LAST_INSERT_ID() AS id, ROW_COUNT() AS n');
+    expect(rows[0]).toEqual({ id: 3, n: 2 });
+  });
+
+  it('returns MySQL types for declared and computed columns, and NULLs', async () => {
+    const [rows, fields] = await c.query<mysql.RowDataPacket[]>(
+      'SELECT id, name, born, seen, score, small, photo, note, ratio, 1 + 1 AS two, 0.5 AS half, NULL AS absent FROM people WHERE id = 1',
+    );
+    expect(rows[0]).toEqual({
+      id: 1,
+      name: "O'Brien \\ \"x\"\n",
+      born: new Date(rows[0]!.born),
+      seen: new Date(rows[0]!.seen),
+      score: 1.25,
+      small: 7,
+      photo: Buffer.from([0, 1, 255]),
+      note: 'ünïcode ✓',
+      ratio: '3.5',
+      two: 2,
+      half: 0.5,
+      absent: null,
+    });
+    const types = Object.fromEntries(fields.map((f) => [f.name, f.columnType]));
+    expect(types).toEqual({
+      id: 8, // LONGLONG: INT AUTO_INCREMENT became SQLite's INTEGER rowid
+      name: 253, // VAR_STRING
+      born: 10, // DATE
+      seen: 12, // DATETIME
+      score: 5, // DOUBLE
+      small: 1, // TINY
+      photo: 252, // BLOB
+      note: 253,
+      ratio: 246, // NEWDECIMAL
+      two: 8, // LONGLONG
+      half: 5,
+      absent: 6, // NULL
+    });
+    const [nulls] = await c.query<mysql.RowDataPacket[]>('SELECT born, seen, score, photo FROM people WHERE id = 2');
+    expect(nulls[0]).toEqual({ born: null, seen: null, score: null, photo: null });
+  });
+
+  it('reports changes of UPDATE and DELETE', async () => {
+    const [u] = await c.query<mysql.ResultSetHeader>("UPDATE people SET score = 2 WHERE name IN ('b', 'c')");
+    expect(u.affectedRows).toBe(2);
+    expect(u.insertId).toBe(0);
+    const [d] = await c.query<mysql.ResultSetHeader>("DELETE FROM people WHERE name = 'nobody'");
+    expect(d.affectedRows).toBe(0);
+  });
+
+  it('maps SQLite errors to MySQL codes and SQL states', async () => {
+    expect(await errorOf(c.query('SELEC 1'))).toMatchObject({ errno: 1064, sqlState: '42000' });
+    expect(await errorOf(c.query('SELECT * FROM nope'))).toMatchObject({
+      errno: 1146,
+      sqlState: '42S02',
+      message: "Table 'main.nope' doesn't exist",
+    });
+    expect(await errorOf(c.query('SELECT nope FROM people'))).toMatchObject({ errno: 1054, sqlState: '42S22' });
+    expect(await errorOf(c.query("INSERT INTO people (name) VALUES ('b')"))).toMatchObject({
+      errno: 1062,
+      sqlState: '23000',
+    });
+    expect(await errorOf(c.query('INSERT INTO people (name) VALUES (NULL)'))).toMatchObject({
+      errno: 1048,
+      sqlState: '23000',
+      message: "Column 'name' cannot be null",
+    });
+    expect(await errorOf(c.query('CREATE TABLE people (x INT)'))).toMatchObject({ errno: 1050, sqlState: '42S01' });
+    await c.query('CREATE TABLE parent (id INTEGER PRIMARY KEY); CREATE TABLE child (pid INT REFERENCES parent(id))');
+    expect(await errorOf(c.query('INSERT INTO child VALUES (42)'))).toMatchObject({ errno: 1452, sqlState: '23000' });
+    expect(await errorOf(c.query('SELECT @@no_such_variable'))).toMatchObject({ errno: 1193 });
+    expect(await errorOf(c.query(''))).toMatchObject({ errno: 1065 });
+    // The connection carries on after errors.
+    const [rows] = await c.query<mysql.RowDataPacket[]>('SELECT COUNT(*) AS n FROM people');
+    expect(rows[0]!.n).toBe(3);
+  });
+
+  it('runs multi-statements as SQLite parses them, stopping at the first error', async () => {
+    const [results] = await c.query<mysql.RowDataPacket[][]>(
+      "SELECT 'a;b' AS s; /* ; */ SELECT 2 AS n -- ;\n; INSERT INTO people (name) VALUES ('d');",
+    );
+    expect(results[0]).toEqual([{ s: 'a;b' }]);
+    expect(results[1]).toEqual([{ n: 2 }]);
+    expect((results[2] as unknown as mysql.ResultSetHeader).insertId).toBe(4);
+    // A trigger body holds semicolons: SQLite's parser, not a split on ';', decides where it ends.
+    await c.query(`
+      CREATE TABLE audit (name TEXT);
+      CREATE TRIGGER people_ai AFTER INSERT ON people BEGIN
+        INSERT INTO audit VALUES (NEW.name); INSERT INTO audit VALUES (NEW.name || '!');
+      END;
+      INSERT INTO people (name) VALUES ('e')`);
+    const [audit] = await c.query<mysql.RowDataPacket[]>('SELECT name FROM audit ORDER BY name');
+    expect(audit.map((r) => r.name)).toEqual(['e', 'e!']);
+    const err = await errorOf(c.query("INSERT INTO people (name) VALUES ('f'); SELECT * FROM nope; INSERT INTO people (name) VALUES ('g')"));
+    expect(err.errno).toBe(1146);
+    const [fg] = await c.query<mysql.RowDataPacket[]>("SELECT name FROM people WHERE name IN ('f', 'g')");
+    expect(fg).toEqual([{ name: 'f' }]);
+  });
+
+  it('refuses several statements when the client did not enable multi-statements', async () => {
+    const single = await backend.connect();
+    try {
+      expect(await errorOf(single.query('SELECT 1; SELECT 2'))).toMatchObject({ errno: 1064 });
+      const [rows] = await single.query<mysql.RowDataPacket[]>('SELECT 1 AS one;');
+      expect(rows).toEqual([{ one: 1 }]);
+    } finally {
+      await single.end();
+    }
+  });
+});
+
+describe('prepared statements (execute)', () => {
+  it('binds parameters of every kind and returns binary rows', async () => {
+    const [rows, fields] = await c.execute<mysql.RowDataPacket[]>(
+      'SELECT id, name, born, seen, score, photo, ? AS i, ? AS s, ? AS n, ? AS f, ? AS b FROM people WHERE id = ?',
+      [9007199254740991, 'text', null, 2.5, Buffer.from('xy'), 1],
+    );
+    expect(rows).toHaveLength(1);
+    expect(rows[0]).toMatchObject({ id: 1, score: 1.25, i: 9007199254740991, s: 'text', n: null, f: 2.5 });
+    expect(rows[0]!.photo).toEqual(Buffer.from([0, 1, 255]));
+    expect(rows[0]!.b).toEqual(Buffer.from('xy'));
+    expect(rows[0]!.seen).toBeInstanceOf(Date);
+    expect((rows[0]!.seen as Date).toISOString()).toBe(new Date(2024, 0, 2, 3, 4, 5).toISOString());
+    // mysql2 sends numbers as DOUBLE parameters, so `? AS i` is a DOUBLE, as in MySQL.
+    expect(fields.map((f) => f.columnType)).toEqual([8, 253, 10, 12, 5, 252, 5, 253, 6, 5, 252]);
+  });
+
+  it('executes DML with affected rows and insert id, re-executes, and reports errors', async () => {
+    const [r] = await c.execute<mysql.ResultSetHeader>('INSERT INTO people (name, score) VALUES (?, ?)', ['p1', 5]);
+    expect(r.affectedRows).toBe(1);
+    const [again] = await c.execute<mysql.ResultSetHeader>('INSERT INTO people (name, score) VALUES (?, ?)', ['p2', 6]);
+    expect(again.insertId).toBe(r.insertId + 1);
+    expect(await errorOf(c.execute('INSERT INTO people (name) VALUES (?)', ['p1']))).toMatchObject({ errno: 1062 });
+    expect(await errorOf(c.execute('SELECT * FROM nope WHERE x = ?', [1]))).toMatchObject({ errno: 1146 });
+    const [sum] = await c.execute<mysql.RowDataPacket[]>('SELECT SUM(score) AS s FROM people WHERE name LIKE ?', ['p%']);
+    expect(sum[0]!.s).toBe(11);
+  });
+
+  it('prepares our own statements too (SHOW, SELECT @@var)', async () => {
+    const [tables] = await c.execute<mysql.RowDataPacket[]>('SHOW TABLES');
+    expect(tables.map((t) => t.Tables_in_main)).toEqual(['audit', 'child', 'parent', 'people']);
+    const [v] = await c.execute<mysql.RowDataPacket[]>('SELECT @@session.auto_increment_increment AS inc');
+    expect(v).toEqual([{ inc: 1 }]);
+  });
+});
+
+describe('what clients and ORMs send', () => {
+  it('answers the connect-time variables and functions', async () => {
+    const [rows] = await c.query<mysql.RowDataPacket[]>(
+      'SELECT @@version, @@version_comment, @@max_allowed_packet, @@session.auto_increment_increment, DATABASE(), USER(), CONNECTION_ID() > 0 AS has_id',
+    );
+    expect(rows[0]).toEqual({
+      '@@version': '8.0.36-scalestack-sqlite',
+      '@@version_comment': expect.stringMatching(/^Scale Stack SQLite backend \(SQLite 3\.\d+\.\d+\)$/),
+      '@@max_allowed_packet': 64 * 1024 * 1024,
+      '@@session.auto_increment_increment': 1,
+      'DATABASE()': 'main',
+      'USER()': 'root@localhost',
+      has_id: 1,
+    });
+    const [limited] = await c.query<mysql.RowDataPacket[]>('select @@version_comment limit 1');
+    expect(Object.keys(limited[0]!)).toEqual(['@@version_comment']);
+  });
+
+  it('accepts SET in its forms and remembers session values', async () => {
+    await c.query("SET NAMES utf8mb4 COLLATE utf8mb4_unicode_ci, SESSION sql_mode = 'ANSI', @@session.wait_timeout = 600");
+    await c.query("SET @greeting = CONCAT('hi', ' ', 'there'), @n := 41 + 1, something_we_do_not_use = 'x'");
+    const [rows] = await c.query<mysql.RowDataPacket[]>(
+      'SELECT @@collation_connection AS col, @@sql_mode AS mode, @@wait_timeout AS wt, @@global.wait_timeout AS gwt, @greeting AS g, @n AS n, @unset AS u',
+    );
+    expect(rows[0]).toEqual({ col: 'utf8mb4_unicode_ci', mode: 'ANSI', wt: 600, gwt: 28800, g: 'hi there', n: 42, u: null });
+    const [vars] = await c.query<mysql.RowDataPacket[]>("SHOW VARIABLES LIKE 'wait\\_timeout'");
+    expect(vars).toEqual([{ Variable_name: 'wait_timeout', Value: '600' }]);
+    await c.query('SET wait_timeout = DEFAULT');
+    const [back] = await c.query<mysql.RowDataPacket[]>('SELECT @@wait_timeout AS wt');
+    expect(back[0]!.wt).toBe(28800);
+  });
+
+  it('USE and COM_INIT_DB switch between main and attached databases; unknown ones are 1049', async () => {
+    expect(await errorOf(c.query('USE nosuchdb'))).toMatchObject({ errno: 1049, sqlState: '42000' });
+    expect(await errorOf(c.changeUser({ database: 'nosuchdb' }))).toMatchObject({ errno: 1049 });
+    await c.query('CREATE DATABASE extra');
+    const [dbs] = await c.query<mysql.RowDataPacket[]>('SHOW DATABASES');
+    expect(dbs.map((d) => d.Database)).toEqual(['main', 'extra']);
+    await c.query('USE extra; CREATE TABLE extra.things (x INT)');
+    const [cur] = await c.query<mysql.RowDataPacket[]>('SELECT DATABASE() AS d');
+    expect(cur[0]!.d).toBe('extra');
+    const [tables] = await c.query<mysql.RowDataPacket[]>('SHOW TABLES');
+    expect(tables).toEqual([{ Tables_in_extra: 'things' }]);
+    await c.query('USE main');
+    const other = await backend.connect({ database: 'extra' });
+    const [d2] = await other.query<mysql.RowDataPacket[]>('SELECT DATABASE() AS d');
+    expect(d2[0]!.d).toBe('extra');
+    await other.end();
+    expect(await errorOf(backend.connect({ database: 'nosuchdb' }))).toMatchObject({ errno: 1049 });
+  });
+
+  it('describes tables (SHOW COLUMNS / DESCRIBE / SHOW CREATE TABLE) and answers SHOW WARNINGS', async () => {
+    const [cols] = await c.query<mysql.RowDataPacket[]>('DESCRIBE people');
+    expect(cols.slice(0, 2)).toEqual([
+      { Field: 'id', Type: 'integer', Null: 'NO', Key: 'PRI', Default: null, Extra: 'auto_increment' },
+      { Field: 'name', Type: 'varchar(20)', Null: 'NO', Key: 'UNI', Default: null, Extra: '' },
+    ]);
+    const [same] = await c.query<mysql.RowDataPacket[]>("SHOW COLUMNS FROM people LIKE 'na%'");
+    expect(same).toEqual([cols[1]]);
+    expect(await errorOf(c.query('DESCRIBE nope'))).toMatchObject({ errno: 1146 });
+    const [create] = await c.query<mysql.RowDataPacket[]>('SHOW CREATE TABLE parent');
+    expect(create[0]).toEqual({ Table: 'parent', 'Create Table': 'CREATE TABLE parent (id INTEGER PRIMARY KEY)' });
+    const [warnings, fields] = await c.query<mysql.RowDataPacket[]>('SHOW WARNINGS');
+    expect(warnings).toEqual([]);
+    expect(fields.map((f) => f.name)).toEqual(['Level', 'Code', 'Message']);
+  });
+
+  it('pings, resets the connection and changes user', async () => {
+    const other = await backend.connect();
+    await other.ping();
+    await other.query('SET @x = 1, autocommit = 0');
+    await other.reset();
+    const [rows] = await other.query<mysql.RowDataPacket[]>('SELECT @x AS x, @@autocommit AS ac');
+    expect(rows[0]).toEqual({ x: null, ac: 1 });
+    await other.query('SET @y = 2');
+    await other.changeUser({ user: 'root', password: '' });
+    const [after] = await other.query<mysql.RowDataPacket[]>('SELECT @y AS y, USER() AS u');
+    expect(after[0]).toEqual({ y: null, u: 'root@localhost' });
+    await other.end();
+  });
+});
+
+describe('transactions', () => {
+  it('reports IN_TRANS / AUTOCOMMIT in OK packets and commits or rolls back', async () => {
+    const [begin] = await c.query<mysql.ResultSetHeader>('START TRANSACTION');
+    expect(begin.serverStatus & 3).toBe(1 | 2);
+    await c.query("INSERT INTO people (name) VALUES ('tx1')");
+    const [rb] = await c.query<mysql.ResultSetHeader>('ROLLBACK');
+    expect(rb.serverStatus & 3).toBe(2);
+    await c.query("BEGIN; INSERT INTO people (name) VALUES ('tx2'); COMMIT");
+    const [rows] = await c.query<mysql.RowDataPacket[]>("SELECT name FROM people WHERE name LIKE 'tx%'");
+    expect(rows).toEqual([{ name: 'tx2' }]);
+  });
+
+  it('autocommit=0 opens a transaction at the first write and keeps it until COMMIT', async () => {
+    const [set] = await c.query<mysql.ResultSetHeader>('SET autocommit = 0');
+    expect(set.serverStatus & 3).toBe(0);
+    const [ins] = await c.query<mysql.ResultSetHeader>("INSERT INTO people (name) VALUES ('ac0')");
+    expect(ins.serverStatus & 3).toBe(1);
+    await c.query('ROLLBACK');
+    const [gone] = await c.query<mysql.RowDataPacket[]>("SELECT COUNT(*) AS n FROM people WHERE name = 'ac0'");
+    expect(gone[0]!.n).toBe(0);
+    await c.query("INSERT INTO people (name) VALUES ('ac1')");
+    // Turning autocommit back on commits, as in MySQL.
+    const [on] = await c.query<mysql.ResultSetHeader>('SET autocommit = 1');
+    expect(on.serverStatus & 3).toBe(2);
+    const [kept] = await c.query<mysql.RowDataPacket[]>("SELECT COUNT(*) AS n FROM people WHERE name = 'ac1'");
+    expect(kept[0]!.n).toBe(1);
+  });
+
+  it('serialises transactions: another session waits for COMMIT/ROLLBACK and never reads uncommitted rows', async () => {
+    const other = await backend.connect();
+    try {
+      await c.query("BEGIN; INSERT INTO people (name) VALUES ('uncommitted')");
+      const read = other.query<mysql.RowDataPacket[]>("SELECT COUNT(*) AS n FROM people WHERE name = 'uncommitted'");
+      await waitFor(() => backend.metric('sqlite_backend_lock_waiters') === 1, { what: 'the read to queue' });
+      await c.query('ROLLBACK');
+      const [rows] = await read;
+      expect(rows[0]!.n).toBe(0);
+      expect(backend.metric('sqlite_backend_lock_waiters')).toBe(0);
+    } finally {
+      await other.end();
+    }
+  });
+
+  it('a session that disconnects mid-transaction is rolled back and frees the database', async () => {
+    const other = await backend.connect({ multipleStatements: true });
+    await other.query("BEGIN; INSERT INTO people (name) VALUES ('abandoned')");
+    await other.end();
+    const [rows] = await c.query<mysql.RowDataPacket[]>("SELECT COUNT(*) AS n FROM people WHERE name = 'abandoned'");
+    expect(rows[0]!.n).toBe(0);
+  });
+
+  it('answers 1205 when the lock wait times out', async () => {
+    const other = await backend.connect();
+    try {
+      await other.query('SET innodb_lock_wait_timeout = 1');
+      await c.query("BEGIN; INSERT INTO people (name) VALUES ('long')");
+      expect(await errorOf(other.query('SELECT 1'))).toMatchObject({ errno: 1205, sqlState: 'HY000' });
+      await c.query('ROLLBACK');
+      const [rows] = await other.query<mysql.RowDataPacket[]>('SELECT 1 AS one');
+      expect(rows).toEqual([{ one: 1 }]);
+    } finally {
+      await other.end();
+    }
+  });
+});
