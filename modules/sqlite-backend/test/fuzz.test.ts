@@ -1,0 +1,104 @@
+import { connect, type Socket } from 'node:net';
+import { ClientHandshake, encodeFrames, PacketDecoder } from '@scalestack/mysql-protocol';
+import fc from 'fast-check';
+import type mysql from 'mysql2/promise';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { type Running, startBackend } from './support/start.js';
+
+let backend: Running;
+beforeAll(async () => {
+  backend = await startBackend();
+});
+afterAll(() => backend?.stop());
+
+/** Logs in as root over a raw socket; resolves once the server's OK arrived. */
+function login(port: number): Promise<{ socket: Socket; decoder: PacketDecoder }> {
+  return new Promise((resolve, reject) => {
+    const socket = connect(port, '127.0.0.1');
+    const decoder = new PacketDecoder();
+    const hs = new ClientHandshake({ user: 'root' });
+    socket.on('error', reject);
+    const onData = (chunk: Buffer) => {
+      for (const p of decoder.push(chunk)) {
+        const step = hs.receive(p.payload, p.sequenceId);
+        if (step.kind === 'send') socket.write(step.bytes);
+        else if (step.kind === 'done') {
+          socket.off('data', onData);
+          resolve({ socket, decoder });
+          return;
+        } else {
+          reject(new Error(`login failed: ${step.kind}`));
+          return;
+        }
+      }
+    };
+    socket.on('data', onData);
+  });
+}
+
+/**
+ * Sends `bytes` after the login and half-closes; resolves with what came back once the server
+ * closed. Every byte the server sent must frame into whole packets.
+ */
+async function sendAfterLogin(bytes: Uint8Array): Promise<Buffer[]> {
+  const { socket, decoder } = await login(backend.port);
+  const replies: Buffer[] = [];
+  return new Promise((resolve, reject) => {
+    socket.on('data', (chunk) => {
+      try {
+        for (const p of decoder.push(chunk)) replies.push(p.payload);
+      } catch (err) {
+        reject(err);
+      }
+    });
+    socket.on('error', () => {
+      // A reset after the server gave up on us is an acceptable ending.
+    });
+    socket.on('close', () => {
+      if (decoder.hasPartialPacket) reject(new Error('the server sent a truncated packet'));
+      else resolve(replies);
+    });
+    socket.end(bytes);
+  });
+}
+
+const KNOWN_COMMANDS = [0x01, 0x02, 0x03, 0x04, 0x09, 0x0c, 0x0e, 0x11, 0x16, 0x17, 0x18, 0x19, 0x1a, 0x1b, 0x1c, 0x1f, 0xfa];
+
+const framedCommand = fc
+  .tuple(fc.constantFrom(...KNOWN_COMMANDS, 0x00, 0x42, 0xff), fc.uint8Array({ maxLength: 64 }), fc.integer({ min: 0, max: 3 }))
+  .map(([command, tail, seq]) => encodeFrames(Buffer.concat([Buffer.from([command]), tail]), seq === 3 ? 0 : seq));
+
+it('random bytes after the handshake never crash the server; other connections carry on', async () => {
+  const bystander = await backend.connect();
+  await fc.assert(
+    fc.asyncProperty(fc.oneof(fc.uint8Array({ minLength: 1, maxLength: 256 }), framedCommand), async (bytes) => {
+      const replies = await sendAfterLogin(bytes);
+      // Whatever came back are whole packets: OK, ERR, EOF, result sets, statistics text.
+      for (const r of replies) expect(r).toBeInstanceOf(Buffer);
+      const [rows] = await bystander.query<mysql.RowDataPacket[]>('SELECT 1 AS one');
+      expect(rows).toEqual([{ one: 1 }]);
+    }),
+    { numRuns: 150 },
+  );
+  await bystander.end();
+  const fresh = await backend.connect();
+  const [rows] = await fresh.query<mysql.RowDataPacket[]>('SELECT 2 AS two');
+  expect(rows).toEqual([{ two: 2 }]);
+  await fresh.end();
+});
+
+it('a malformed packet gets an ERR and closes only that connection', async () => {
+  // COM_STMT_EXECUTE that is too short to hold its statement id: a protocol error.
+  const replies = await sendAfterLogin(encodeFrames(Buffer.from([0x17, 0x01]), 0));
+  expect(replies).toHaveLength(1);
+  expect(replies[0]![0]).toBe(0xff);
+  expect(replies[0]!.readUInt16LE(1)).toBe(1835);
+  // A packet out of sequence.
+  const out = await sendAfterLogin(encodeFrames(Buffer.from([0x0e]), 5));
+  expect(out[0]![0]).toBe(0xff);
+  expect(out[0]!.readUInt16LE(1)).toBe(1156);
+  // An unknown command is answered with 1047 and the connection stays usable.
+  const unknown = await sendAfterLogin(Buffer.concat([encodeFrames(Buffer.from([0x42]), 0), encodeFrames(Buffer.from([0x0e]), 0)]));
+  expect(unknown.map((p) => p[0])).toEqual([0xff, 0x00]);
+  expect(unknown[0]!.readUInt16LE(1)).toBe(1047);
+});
