@@ -24,6 +24,7 @@ export class Connection {
   #closedResolve!: (err: Error | undefined) => void;
   #error: Error | undefined;
   #isClosed = false;
+  #closing = false;
   #pausedWithoutHandler = false;
 
   /** Resolves once the connection is fully closed, with the error that closed it, if any. */
@@ -180,6 +181,29 @@ export class Connection {
     else this.#socket.end(data);
   }
 
+  /**
+   * Closes after a last answer, as servers do after a QUIT or a protocol error: writes `data`
+   * (if any), ends the write side once everything written is flushed, and from then on reads and
+   * discards what the peer still sends — closing a socket with unread input would make the OS
+   * send a reset that can destroy the answer in flight. The connection is destroyed when the
+   * peer closes its side, or after `graceMs` (default 5 s) if it never does.
+   */
+  close(data?: Uint8Array | string, graceMs = 5_000): void {
+    if (this.#isClosed || this.#closing) return;
+    this.#closing = true;
+    this.onData(discard);
+    this.#onEnd = undefined;
+    this.#socket.resume();
+    this.end(data);
+    const timer = setTimeout(() => this.destroy(), graceMs);
+    void this.closed.then(() => clearTimeout(timer));
+  }
+
+  /** Whether {@link close} was called: no more writes are expected. */
+  get isClosing(): boolean {
+    return this.#closing || this.#isClosed;
+  }
+
   /** Closes at once, dropping unsent data; `err` becomes the value of {@link closed}. */
   destroy(err?: Error): void {
     this.#socket.destroy(err);
@@ -269,6 +293,9 @@ export class Connection {
     // upgrade, and its close is the connection's close when the upgrade fails.
   }
 }
+
+/** Input read after {@link Connection.close}: dropped. */
+function discard(): void {}
 
 /** One direction of {@link Connection.pipe}. */
 function forward(from: Connection, to: Connection): () => void {
