@@ -172,13 +172,13 @@ function refuse(
   onRefused: ListenOptions['onRefused'],
   onError: ListenOptions['onError'],
 ): void {
-  connection.socket.setTimeout(REFUSAL_GRACE_MS, () => connection.destroy());
   try {
     onRefused?.(connection);
   } catch (err) {
     onError?.(err as Error);
   }
-  connection.end();
+  // close() drains what the client still sends, so the refusal is not lost to a reset.
+  connection.close(undefined, REFUSAL_GRACE_MS);
 }
 
 function bind(server: Server, target: Address, options: ListenOptions): Promise<void> {
