@@ -33,6 +33,37 @@ function quoteName(name: string): string {
   return `'${name.trim()}'`;
 }
 
+/** SQLite messages (primary code SQLITE_ERROR) that name a MySQL situation. */
+const MESSAGE_RULES: [RegExp, (m: RegExpMatchArray) => MysqlError][] = [
+  [
+    /^no such table: (.+)$/,
+    (m) => new MysqlError(1146, `Table '${m[1]!.includes('.') ? m[1] : `main.${m[1]}`}' doesn't exist`),
+  ],
+  [
+    /^no such column: (.+)$/,
+    (m) => new MysqlError(1054, `Unknown column ${quoteName(m[1]!)} in 'field list'`),
+  ],
+  [
+    /^(?:table|view) (.+) already exists$/,
+    (m) => new MysqlError(1050, `Table ${quoteName(m[1]!.replace(/^"|"$/g, ''))} already exists`),
+  ],
+  [
+    /^index (.+) already exists$/,
+    (m) => new MysqlError(1061, `Duplicate key name ${quoteName(m[1]!)}`, '42000'),
+  ],
+  [
+    /^no such index: (.+)$/,
+    (m) => new MysqlError(1091, `Can't DROP INDEX ${quoteName(m[1]!)}; check that it exists`, '42000'),
+  ],
+  [/^no such function: (.+)$/, (m) => new MysqlError(1305, `FUNCTION main.${m[1]} does not exist`, '42000')],
+  [
+    /^wrong number of arguments to function (.+)\(\)$/,
+    (m) =>
+      new MysqlError(1582, `Incorrect parameter count in the call to native function '${m[1]}'`, '42000'),
+  ],
+  [/^no such savepoint: (.+)$/, (m) => new MysqlError(1305, `SAVEPOINT ${m[1]} does not exist`, '42000')],
+];
+
 /**
  * Turns an error thrown by node:sqlite (or by our own code) into the MySQL error a client
  * expects: the code and SQL state MySQL/MariaDB use for the same situation, with SQLite's own
@@ -45,8 +76,11 @@ export function toMysqlError(err: unknown, sql = ''): MysqlError {
   const message = String(e?.message ?? err);
   const code = typeof e?.errcode === 'number' ? e.errcode : -1;
   const primary = code & 0xff;
-  let m: RegExpMatchArray | null;
-  if (code === SQLITE_CONSTRAINT_UNIQUE || code === SQLITE_CONSTRAINT_PRIMARYKEY || code === SQLITE_CONSTRAINT_ROWID) {
+  if (
+    code === SQLITE_CONSTRAINT_UNIQUE ||
+    code === SQLITE_CONSTRAINT_PRIMARYKEY ||
+    code === SQLITE_CONSTRAINT_ROWID
+  ) {
     const key = message.replace(/^.*constraint failed: /, '');
     return new MysqlError(1062, `Duplicate entry for key '${key}' (${message})`);
   }
@@ -71,30 +105,9 @@ export function toMysqlError(err: unknown, sql = ''): MysqlError {
   if (primary === SQLITE_TOOBIG) return new MysqlError(1406, `Data too long (${message})`, '22001');
   if (primary === SQLITE_MISMATCH) return new MysqlError(1366, `Incorrect value: ${message}`, 'HY000');
   if (primary === SQLITE_RANGE) return new MysqlError(1210, `Incorrect arguments to EXECUTE (${message})`);
-  if ((m = message.match(/^no such table: (.+)$/))) {
-    const name = m[1]!.includes('.') ? m[1]! : `main.${m[1]}`;
-    return new MysqlError(1146, `Table '${name}' doesn't exist`);
-  }
-  if ((m = message.match(/^no such column: (.+)$/))) {
-    return new MysqlError(1054, `Unknown column ${quoteName(m[1]!)} in 'field list'`);
-  }
-  if ((m = message.match(/^(?:table|view) (.+) already exists$/))) {
-    return new MysqlError(1050, `Table ${quoteName(m[1]!.replace(/^"|"$/g, ''))} already exists`);
-  }
-  if ((m = message.match(/^index (.+) already exists$/))) {
-    return new MysqlError(1061, `Duplicate key name ${quoteName(m[1]!)}`, '42000');
-  }
-  if ((m = message.match(/^no such index: (.+)$/))) {
-    return new MysqlError(1091, `Can't DROP INDEX ${quoteName(m[1]!)}; check that it exists`, '42000');
-  }
-  if ((m = message.match(/^no such function: (.+)$/))) {
-    return new MysqlError(1305, `FUNCTION main.${m[1]} does not exist`, '42000');
-  }
-  if ((m = message.match(/^wrong number of arguments to function (.+)\(\)$/))) {
-    return new MysqlError(1582, `Incorrect parameter count in the call to native function '${m[1]}'`, '42000');
-  }
-  if ((m = message.match(/^no such savepoint: (.+)$/))) {
-    return new MysqlError(1305, `SAVEPOINT ${m[1]} does not exist`, '42000');
+  for (const [pattern, make] of MESSAGE_RULES) {
+    const m = message.match(pattern);
+    if (m) return make(m);
   }
   if (/syntax error|unrecognized token|incomplete input/.test(message)) {
     return new MysqlError(

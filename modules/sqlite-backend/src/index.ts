@@ -1,13 +1,19 @@
-export { type MysqlStatement, classify } from './engine/classify.js';
-export { declaredType, describeColumns, displayName, type SqliteColumn, type SqliteValue } from './engine/column-types.js';
+export { classify, type MysqlStatement } from './engine/classify.js';
+export {
+  declaredType,
+  describeColumns,
+  displayName,
+  type SqliteColumn,
+  type SqliteValue,
+} from './engine/column-types.js';
 export { SharedDatabase } from './engine/database.js';
 export { Engine } from './engine/engine.js';
 export { MysqlError, toMysqlError } from './errors.js';
 export { default } from './module.js';
 export {
   DEFAULT_SERVER_VERSION,
-  SqliteBackendServer,
   type SqliteBackendOptions,
+  SqliteBackendServer,
   type SqliteBackendStats,
   type SqliteUser,
 } from './server.js';

@@ -69,7 +69,8 @@ export default defineModule({
       serverVersion: o.server_version,
       authPlugin: o.auth_plugin,
       listenWith: (address, onConnection, options) => sockets.listen(address, onConnection, options),
-      onProtocolError: (err, peer) => ctx.log.debug({ peer, err: err.message }, 'connection closed after a protocol error'),
+      onProtocolError: (err, peer) =>
+        ctx.log.debug({ peer, err: err.message }, 'connection closed after a protocol error'),
     });
     ctx.log.info(
       { address: formatAddress(server.address), database: o.database, sqlite: server.database.sqliteVersion },
@@ -78,9 +79,24 @@ export default defineModule({
     const removeCollector = ctx.metrics.addCollector(ctx.name, () => {
       const s = server.stats;
       return [
-        { name: 'sqlite_backend_connections', help: 'Client connections open', type: 'gauge', samples: [{ value: s.connections }] },
-        { name: 'sqlite_backend_connections_total', help: 'Client connections accepted', type: 'counter', samples: [{ value: s.connectionsTotal }] },
-        { name: 'sqlite_backend_statements_total', help: 'Statements run', type: 'counter', samples: [{ value: s.questions }] },
+        {
+          name: 'sqlite_backend_connections',
+          help: 'Client connections open',
+          type: 'gauge',
+          samples: [{ value: s.connections }],
+        },
+        {
+          name: 'sqlite_backend_connections_total',
+          help: 'Client connections accepted',
+          type: 'counter',
+          samples: [{ value: s.connectionsTotal }],
+        },
+        {
+          name: 'sqlite_backend_statements_total',
+          help: 'Statements run',
+          type: 'counter',
+          samples: [{ value: s.questions }],
+        },
         {
           name: 'sqlite_backend_logins_total',
           help: 'Successful logins by authentication plugin',
@@ -90,8 +106,18 @@ export default defineModule({
             { labels: { plugin: 'caching_sha2_password' }, value: s.loginsCachingSha2 },
           ],
         },
-        { name: 'sqlite_backend_protocol_errors_total', help: 'Connections closed after a malformed packet', type: 'counter', samples: [{ value: s.protocolErrors }] },
-        { name: 'sqlite_backend_lock_waiters', help: 'Sessions waiting for another session\'s transaction', type: 'gauge', samples: [{ value: server.database.waiting }] },
+        {
+          name: 'sqlite_backend_protocol_errors_total',
+          help: 'Connections closed after a malformed packet',
+          type: 'counter',
+          samples: [{ value: s.protocolErrors }],
+        },
+        {
+          name: 'sqlite_backend_lock_waiters',
+          help: "Sessions waiting for another session's transaction",
+          type: 'gauge',
+          samples: [{ value: server.database.waiting }],
+        },
       ];
     });
     ctx.onDrain(() => server.stopAccepting());

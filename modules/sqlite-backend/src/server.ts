@@ -39,7 +39,11 @@ export interface SqliteBackendOptions {
    * How to listen; default the socket package's `listen`. The kernel module passes the
    * `socket` module's service so the kernel's drain/stop reach the listener.
    */
-  listenWith?: (address: Address | string, onConnection: (c: Connection) => void, options: ListenOptions) => Promise<Listener>;
+  listenWith?: (
+    address: Address | string,
+    onConnection: (c: Connection) => void,
+    options: ListenOptions,
+  ) => Promise<Listener>;
   /** Logs protocol errors of single connections (malformed packets, failed TLS handshakes). */
   onProtocolError?: (err: Error, peer: string) => void;
 }
@@ -78,7 +82,12 @@ export class SqliteBackendServer {
   private readonly connections = new Map<number, ServerConnection>();
   private nextConnectionId = 1;
   readonly startedAt = Date.now();
-  private readonly counters = { connectionsTotal: 0, loginsNative: 0, loginsCachingSha2: 0, protocolErrors: 0 };
+  private readonly counters = {
+    connectionsTotal: 0,
+    loginsNative: 0,
+    loginsCachingSha2: 0,
+    protocolErrors: 0,
+  };
 
   private constructor(private readonly options: SqliteBackendOptions) {
     const maxPacketSize = options.maxPacketSize ?? 64 * 1024 * 1024;
@@ -96,7 +105,12 @@ export class SqliteBackendServer {
       },
     };
     const listenAddress = options.listen ?? '127.0.0.1:3307';
-    const port = typeof listenAddress === 'string' ? Number(listenAddress.split(':').pop()) || 0 : listenAddress.kind === 'tcp' ? listenAddress.port : 0;
+    const port =
+      typeof listenAddress === 'string'
+        ? Number(listenAddress.split(':').pop()) || 0
+        : listenAddress.kind === 'tcp'
+          ? listenAddress.port
+          : 0;
     const location = options.database ?? ':memory:';
     const globals = defaultVariables({
       serverVersion: options.serverVersion ?? DEFAULT_SERVER_VERSION,
@@ -129,7 +143,10 @@ export class SqliteBackendServer {
     const o = this.options;
     const users = new Map<string, Credentials>();
     for (const u of o.users ?? [{ name: 'root', password: '' }]) {
-      users.set(u.name, u.password === '' ? { plaintext: '' } : { ...credentialsFor(u.password), plaintext: u.password });
+      users.set(
+        u.name,
+        u.password === '' ? { plaintext: '' } : { ...credentialsFor(u.password), plaintext: u.password },
+      );
     }
     const settings = {
       engine: this.engine,

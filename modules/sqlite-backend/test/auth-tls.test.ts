@@ -50,7 +50,9 @@ for (const plugin of ['caching_sha2_password', 'mysql_native_password'] as const
           (e: { errno: number; sqlState: string; message: string }) => e,
         );
         expect(err).toMatchObject({ errno: 1045, sqlState: '28000' });
-        expect(err!.message).toMatch(/^Access denied for user '(app|nobody)'@'localhost' \(using password: (YES|NO)\)$/);
+        expect(err!.message).toMatch(
+          /^Access denied for user '(app|nobody)'@'localhost' \(using password: (YES|NO)\)$/,
+        );
       }
       // The server is unharmed.
       expect(await loginWorks(await b.connect({ user: 'app', password: 's3cret' }))).toBe('app@localhost');

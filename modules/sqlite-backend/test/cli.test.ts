@@ -36,7 +36,8 @@ function run(args: string[], script: string): Promise<{ code: number; stdout: st
       mariadb,
       ['--no-defaults', '-h127.0.0.1', `-P${backend.port}`, ...args],
       { timeout: 20_000 },
-      (err, stdout, stderr) => resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
+      (err, stdout, stderr) =>
+        resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
     );
     child.stdin!.end(script);
   });
@@ -108,7 +109,9 @@ it('refuses a wrong password with ERROR 1045, with and without TLS', async () =>
   for (const extra of [[], ['--ssl', `--ssl-ca=${cert.certPath}`]]) {
     const { code, stderr } = await run(['-uapp', '-pnope', '--batch', ...extra], 'SELECT 1;\n');
     expect(code).toBe(1);
-    expect(stderr).toBe("ERROR 1045 (28000): Access denied for user 'app'@'localhost' (using password: YES)\n");
+    expect(stderr).toBe(
+      "ERROR 1045 (28000): Access denied for user 'app'@'localhost' (using password: YES)\n",
+    );
   }
 });
 

@@ -62,22 +62,33 @@ async function sendAfterLogin(bytes: Uint8Array): Promise<Buffer[]> {
   });
 }
 
-const KNOWN_COMMANDS = [0x01, 0x02, 0x03, 0x04, 0x09, 0x0c, 0x0e, 0x11, 0x16, 0x17, 0x18, 0x19, 0x1a, 0x1b, 0x1c, 0x1f, 0xfa];
+const KNOWN_COMMANDS = [
+  0x01, 0x02, 0x03, 0x04, 0x09, 0x0c, 0x0e, 0x11, 0x16, 0x17, 0x18, 0x19, 0x1a, 0x1b, 0x1c, 0x1f, 0xfa,
+];
 
 const framedCommand = fc
-  .tuple(fc.constantFrom(...KNOWN_COMMANDS, 0x00, 0x42, 0xff), fc.uint8Array({ maxLength: 64 }), fc.integer({ min: 0, max: 3 }))
-  .map(([command, tail, seq]) => encodeFrames(Buffer.concat([Buffer.from([command]), tail]), seq === 3 ? 0 : seq));
+  .tuple(
+    fc.constantFrom(...KNOWN_COMMANDS, 0x00, 0x42, 0xff),
+    fc.uint8Array({ maxLength: 64 }),
+    fc.integer({ min: 0, max: 3 }),
+  )
+  .map(([command, tail, seq]) =>
+    encodeFrames(Buffer.concat([Buffer.from([command]), tail]), seq === 3 ? 0 : seq),
+  );
 
 it('random bytes after the handshake never crash the server; other connections carry on', async () => {
   const bystander = await backend.connect();
   await fc.assert(
-    fc.asyncProperty(fc.oneof(fc.uint8Array({ minLength: 1, maxLength: 256 }), framedCommand), async (bytes) => {
-      const replies = await sendAfterLogin(bytes);
-      // Whatever came back are whole packets: OK, ERR, EOF, result sets, statistics text.
-      for (const r of replies) expect(r).toBeInstanceOf(Buffer);
-      const [rows] = await bystander.query<mysql.RowDataPacket[]>('SELECT 1 AS one');
-      expect(rows).toEqual([{ one: 1 }]);
-    }),
+    fc.asyncProperty(
+      fc.oneof(fc.uint8Array({ minLength: 1, maxLength: 256 }), framedCommand),
+      async (bytes) => {
+        const replies = await sendAfterLogin(bytes);
+        // Whatever came back are whole packets: OK, ERR, EOF, result sets, statistics text.
+        for (const r of replies) expect(r).toBeInstanceOf(Buffer);
+        const [rows] = await bystander.query<mysql.RowDataPacket[]>('SELECT 1 AS one');
+        expect(rows).toEqual([{ one: 1 }]);
+      },
+    ),
     { numRuns: 150 },
   );
   await bystander.end();
@@ -98,7 +109,9 @@ it('a malformed packet gets an ERR and closes only that connection', async () =>
   expect(out[0]![0]).toBe(0xff);
   expect(out[0]!.readUInt16LE(1)).toBe(1156);
   // An unknown command is answered with 1047 and the connection stays usable.
-  const unknown = await sendAfterLogin(Buffer.concat([encodeFrames(Buffer.from([0x42]), 0), encodeFrames(Buffer.from([0x0e]), 0)]));
+  const unknown = await sendAfterLogin(
+    Buffer.concat([encodeFrames(Buffer.from([0x42]), 0), encodeFrames(Buffer.from([0x0e]), 0)]),
+  );
   expect(unknown.map((p) => p[0])).toEqual([0xff, 0x00]);
   expect(unknown[0]!.readUInt16LE(1)).toBe(1047);
 });

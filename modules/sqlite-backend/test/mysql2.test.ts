@@ -1,5 +1,5 @@
-import type mysql from 'mysql2/promise';
 import { waitFor } from '@scalestack/test-harness';
+import type mysql from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Running, startBackend } from './support/start.js';
 
@@ -41,7 +41,16 @@ describe('COM_QUERY', () => {
   it('inserts with affected rows and insert ids, including escaped strings', async () => {
     const [r1] = await c.query<mysql.ResultSetHeader>(
       'INSERT INTO people (name, born, seen, score, small, photo, note, ratio) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
-      ["O'Brien \\ \"x\"\n", '1990-05-17', '2024-01-02 03:04:05', 1.25, 7, Buffer.from([0, 1, 255]), 'ünïcode ✓', 3.5],
+      [
+        'O\'Brien \\ "x"\n',
+        '1990-05-17',
+        '2024-01-02 03:04:05',
+        1.25,
+        7,
+        Buffer.from([0, 1, 255]),
+        'ünïcode ✓',
+        3.5,
+      ],
     );
     expect(r1.affectedRows).toBe(1);
     expect(r1.insertId).toBe(1);
@@ -58,7 +67,7 @@ describe('COM_QUERY', () => {
     );
     expect(rows[0]).toEqual({
       id: 1,
-      name: "O'Brien \\ \"x\"\n",
+      name: 'O\'Brien \\ "x"\n',
       born: new Date(rows[0]!.born),
       seen: new Date(rows[0]!.seen),
       score: 1.25,
@@ -85,7 +94,9 @@ describe('COM_QUERY', () => {
       half: 5,
       absent: 6, // NULL
     });
-    const [nulls] = await c.query<mysql.RowDataPacket[]>('SELECT born, seen, score, photo FROM people WHERE id = 2');
+    const [nulls] = await c.query<mysql.RowDataPacket[]>(
+      'SELECT born, seen, score, photo FROM people WHERE id = 2',
+    );
     expect(nulls[0]).toEqual({ born: null, seen: null, score: null, photo: null });
   });
 
@@ -104,7 +115,10 @@ describe('COM_QUERY', () => {
       sqlState: '42S02',
       message: "Table 'main.nope' doesn't exist",
     });
-    expect(await errorOf(c.query('SELECT nope FROM people'))).toMatchObject({ errno: 1054, sqlState: '42S22' });
+    expect(await errorOf(c.query('SELECT nope FROM people'))).toMatchObject({
+      errno: 1054,
+      sqlState: '42S22',
+    });
     expect(await errorOf(c.query("INSERT INTO people (name) VALUES ('b')"))).toMatchObject({
       errno: 1062,
       sqlState: '23000',
@@ -114,9 +128,17 @@ describe('COM_QUERY', () => {
       sqlState: '23000',
       message: "Column 'name' cannot be null",
     });
-    expect(await errorOf(c.query('CREATE TABLE people (x INT)'))).toMatchObject({ errno: 1050, sqlState: '42S01' });
-    await c.query('CREATE TABLE parent (id INTEGER PRIMARY KEY); CREATE TABLE child (pid INT REFERENCES parent(id))');
-    expect(await errorOf(c.query('INSERT INTO child VALUES (42)'))).toMatchObject({ errno: 1452, sqlState: '23000' });
+    expect(await errorOf(c.query('CREATE TABLE people (x INT)'))).toMatchObject({
+      errno: 1050,
+      sqlState: '42S01',
+    });
+    await c.query(
+      'CREATE TABLE parent (id INTEGER PRIMARY KEY); CREATE TABLE child (pid INT REFERENCES parent(id))',
+    );
+    expect(await errorOf(c.query('INSERT INTO child VALUES (42)'))).toMatchObject({
+      errno: 1452,
+      sqlState: '23000',
+    });
     expect(await errorOf(c.query('SELECT @@no_such_variable'))).toMatchObject({ errno: 1193 });
     expect(await errorOf(c.query(''))).toMatchObject({ errno: 1065 });
     // The connection carries on after errors.
@@ -140,7 +162,11 @@ describe('COM_QUERY', () => {
       INSERT INTO people (name) VALUES ('e')`);
     const [audit] = await c.query<mysql.RowDataPacket[]>('SELECT name FROM audit ORDER BY name');
     expect(audit.map((r) => r.name)).toEqual(['e', 'e!']);
-    const err = await errorOf(c.query("INSERT INTO people (name) VALUES ('f'); SELECT * FROM nope; INSERT INTO people (name) VALUES ('g')"));
+    const err = await errorOf(
+      c.query(
+        "INSERT INTO people (name) VALUES ('f'); SELECT * FROM nope; INSERT INTO people (name) VALUES ('g')",
+      ),
+    );
     expect(err.errno).toBe(1146);
     const [fg] = await c.query<mysql.RowDataPacket[]>("SELECT name FROM people WHERE name IN ('f', 'g')");
     expect(fg).toEqual([{ name: 'f' }]);
@@ -175,13 +201,24 @@ describe('prepared statements (execute)', () => {
   });
 
   it('executes DML with affected rows and insert id, re-executes, and reports errors', async () => {
-    const [r] = await c.execute<mysql.ResultSetHeader>('INSERT INTO people (name, score) VALUES (?, ?)', ['p1', 5]);
+    const [r] = await c.execute<mysql.ResultSetHeader>('INSERT INTO people (name, score) VALUES (?, ?)', [
+      'p1',
+      5,
+    ]);
     expect(r.affectedRows).toBe(1);
-    const [again] = await c.execute<mysql.ResultSetHeader>('INSERT INTO people (name, score) VALUES (?, ?)', ['p2', 6]);
+    const [again] = await c.execute<mysql.ResultSetHeader>('INSERT INTO people (name, score) VALUES (?, ?)', [
+      'p2',
+      6,
+    ]);
     expect(again.insertId).toBe(r.insertId + 1);
-    expect(await errorOf(c.execute('INSERT INTO people (name) VALUES (?)', ['p1']))).toMatchObject({ errno: 1062 });
+    expect(await errorOf(c.execute('INSERT INTO people (name) VALUES (?)', ['p1']))).toMatchObject({
+      errno: 1062,
+    });
     expect(await errorOf(c.execute('SELECT * FROM nope WHERE x = ?', [1]))).toMatchObject({ errno: 1146 });
-    const [sum] = await c.execute<mysql.RowDataPacket[]>('SELECT SUM(score) AS s FROM people WHERE name LIKE ?', ['p%']);
+    const [sum] = await c.execute<mysql.RowDataPacket[]>(
+      'SELECT SUM(score) AS s FROM people WHERE name LIKE ?',
+      ['p%'],
+    );
     expect(sum[0]!.s).toBe(11);
   });
 
@@ -212,12 +249,22 @@ describe('what clients and ORMs send', () => {
   });
 
   it('accepts SET in its forms and remembers session values', async () => {
-    await c.query("SET NAMES utf8mb4 COLLATE utf8mb4_unicode_ci, SESSION sql_mode = 'ANSI', @@session.wait_timeout = 600");
+    await c.query(
+      "SET NAMES utf8mb4 COLLATE utf8mb4_unicode_ci, SESSION sql_mode = 'ANSI', @@session.wait_timeout = 600",
+    );
     await c.query("SET @greeting = CONCAT('hi', ' ', 'there'), @n := 41 + 1, something_we_do_not_use = 'x'");
     const [rows] = await c.query<mysql.RowDataPacket[]>(
       'SELECT @@collation_connection AS col, @@sql_mode AS mode, @@wait_timeout AS wt, @@global.wait_timeout AS gwt, @greeting AS g, @n AS n, @unset AS u',
     );
-    expect(rows[0]).toEqual({ col: 'utf8mb4_unicode_ci', mode: 'ANSI', wt: 600, gwt: 28800, g: 'hi there', n: 42, u: null });
+    expect(rows[0]).toEqual({
+      col: 'utf8mb4_unicode_ci',
+      mode: 'ANSI',
+      wt: 600,
+      gwt: 28800,
+      g: 'hi there',
+      n: 42,
+      u: null,
+    });
     const [vars] = await c.query<mysql.RowDataPacket[]>("SHOW VARIABLES LIKE 'wait\\_timeout'");
     expect(vars).toEqual([{ Variable_name: 'wait_timeout', Value: '600' }]);
     await c.query('SET wait_timeout = DEFAULT');
@@ -254,7 +301,10 @@ describe('what clients and ORMs send', () => {
     expect(same).toEqual([cols[1]]);
     expect(await errorOf(c.query('DESCRIBE nope'))).toMatchObject({ errno: 1146 });
     const [create] = await c.query<mysql.RowDataPacket[]>('SHOW CREATE TABLE parent');
-    expect(create[0]).toEqual({ Table: 'parent', 'Create Table': 'CREATE TABLE parent (id INTEGER PRIMARY KEY)' });
+    expect(create[0]).toEqual({
+      Table: 'parent',
+      'Create Table': 'CREATE TABLE parent (id INTEGER PRIMARY KEY)',
+    });
     const [warnings, fields] = await c.query<mysql.RowDataPacket[]>('SHOW WARNINGS');
     expect(warnings).toEqual([]);
     expect(fields.map((f) => f.name)).toEqual(['Level', 'Code', 'Message']);
@@ -293,13 +343,17 @@ describe('transactions', () => {
     const [ins] = await c.query<mysql.ResultSetHeader>("INSERT INTO people (name) VALUES ('ac0')");
     expect(ins.serverStatus & 3).toBe(1);
     await c.query('ROLLBACK');
-    const [gone] = await c.query<mysql.RowDataPacket[]>("SELECT COUNT(*) AS n FROM people WHERE name = 'ac0'");
+    const [gone] = await c.query<mysql.RowDataPacket[]>(
+      "SELECT COUNT(*) AS n FROM people WHERE name = 'ac0'",
+    );
     expect(gone[0]!.n).toBe(0);
     await c.query("INSERT INTO people (name) VALUES ('ac1')");
     // Turning autocommit back on commits, as in MySQL.
     const [on] = await c.query<mysql.ResultSetHeader>('SET autocommit = 1');
     expect(on.serverStatus & 3).toBe(2);
-    const [kept] = await c.query<mysql.RowDataPacket[]>("SELECT COUNT(*) AS n FROM people WHERE name = 'ac1'");
+    const [kept] = await c.query<mysql.RowDataPacket[]>(
+      "SELECT COUNT(*) AS n FROM people WHERE name = 'ac1'",
+    );
     expect(kept[0]!.n).toBe(1);
   });
 
@@ -307,7 +361,9 @@ describe('transactions', () => {
     const other = await backend.connect();
     try {
       await c.query("BEGIN; INSERT INTO people (name) VALUES ('uncommitted')");
-      const read = other.query<mysql.RowDataPacket[]>("SELECT COUNT(*) AS n FROM people WHERE name = 'uncommitted'");
+      const read = other.query<mysql.RowDataPacket[]>(
+        "SELECT COUNT(*) AS n FROM people WHERE name = 'uncommitted'",
+      );
       await waitFor(() => backend.metric('sqlite_backend_lock_waiters') === 1, { what: 'the read to queue' });
       await c.query('ROLLBACK');
       const [rows] = await read;
@@ -322,7 +378,9 @@ describe('transactions', () => {
     const other = await backend.connect({ multipleStatements: true });
     await other.query("BEGIN; INSERT INTO people (name) VALUES ('abandoned')");
     await other.end();
-    const [rows] = await c.query<mysql.RowDataPacket[]>("SELECT COUNT(*) AS n FROM people WHERE name = 'abandoned'");
+    const [rows] = await c.query<mysql.RowDataPacket[]>(
+      "SELECT COUNT(*) AS n FROM people WHERE name = 'abandoned'",
+    );
     expect(rows[0]!.n).toBe(0);
   });
 

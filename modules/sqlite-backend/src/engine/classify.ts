@@ -14,7 +14,18 @@ export type MysqlStatement =
   | 'no-op'
   | 'do';
 
-const DML = new Set(['SELECT', 'INSERT', 'UPDATE', 'DELETE', 'REPLACE', 'WITH', 'QUERY', 'FORMAT', 'EXTENDED', 'ANALYZE']);
+const DML = new Set([
+  'SELECT',
+  'INSERT',
+  'UPDATE',
+  'DELETE',
+  'REPLACE',
+  'WITH',
+  'QUERY',
+  'FORMAT',
+  'EXTENDED',
+  'ANALYZE',
+]);
 
 /** Which of our own statements `tokens[i…]` starts, or undefined for SQL that goes to SQLite. */
 export function classify(sql: string, tokens: readonly Token[], i: number): MysqlStatement | undefined {

@@ -1,6 +1,6 @@
 import {
-  type ColumnDefinition,
   CollationId,
+  type ColumnDefinition,
   ColumnFlag,
   ColumnType,
   columnDefinition,
@@ -54,7 +54,9 @@ const INTEGER_RANGES: Record<number, [bigint, bigint, bigint]> = {
 export function declaredType(declared: string | null): MysqlType | undefined {
   if (declared === null || declared.trim() === '') return undefined;
   const upper = declared.toUpperCase();
-  const m = upper.match(/^\s*([A-Z_ ]+?)\s*(?:\(\s*(\d+)\s*(?:,\s*(\d+)\s*)?\))?\s*(UNSIGNED)?\s*(ZEROFILL)?\s*$/);
+  const m = upper.match(
+    /^\s*([A-Z_ ]+?)\s*(?:\(\s*(\d+)\s*(?:,\s*(\d+)\s*)?\))?\s*(UNSIGNED)?\s*(ZEROFILL)?\s*$/,
+  );
   const base = m?.[1]?.trim() ?? '';
   const n = m?.[2] !== undefined ? Number(m[2]) : undefined;
   const scale = m?.[3] !== undefined ? Number(m[3]) : undefined;
@@ -242,7 +244,12 @@ export function displayName(name: string, names?: ReadonlyMap<string, string>): 
   if (names !== undefined && names.size > 0 && out.includes('__')) {
     for (const [from, to] of names) if (out.includes(from)) out = out.replaceAll(from, to);
   }
-  if (out.length >= 2 && out[0] === "'" && out[out.length - 1] === "'" && !out.slice(1, -1).replaceAll("''", '').includes("'")) {
+  if (
+    out.length >= 2 &&
+    out[0] === "'" &&
+    out[out.length - 1] === "'" &&
+    !out.slice(1, -1).replaceAll("''", '').includes("'")
+  ) {
     return out.slice(1, -1).replaceAll("''", "'");
   }
   return out;
@@ -250,7 +257,12 @@ export function displayName(name: string, names?: ReadonlyMap<string, string>): 
 
 /** A column definition for results we build ourselves (SHOW …). */
 export function textColumn(name: string, length = 256): ColumnDefinition {
-  return columnDefinition({ name, type: ColumnType.VAR_STRING, columnLength: length * 4, characterSet: UTF8 });
+  return columnDefinition({
+    name,
+    type: ColumnType.VAR_STRING,
+    columnLength: length * 4,
+    characterSet: UTF8,
+  });
 }
 
 /** A BIGINT column definition for results we build ourselves. */

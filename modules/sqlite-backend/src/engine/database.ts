@@ -201,7 +201,8 @@ export class SharedDatabase {
     db.function('ROW_COUNT', opts, () => session()?.rowCount ?? -1n);
     db.function('FOUND_ROWS', opts, () => session()?.foundRows ?? 0n);
     const now = () => formatNow(new Date(), true, true);
-    for (const name of ['NOW', 'SYSDATE', 'LOCALTIME', 'LOCALTIMESTAMP', 'UTC_TIMESTAMP']) db.function(name, opts, now);
+    for (const name of ['NOW', 'SYSDATE', 'LOCALTIME', 'LOCALTIMESTAMP', 'UTC_TIMESTAMP'])
+      db.function(name, opts, now);
     db.function('CURDATE', opts, () => formatNow(new Date(), false, true));
     db.function('UTC_DATE', opts, () => formatNow(new Date(), false, true));
     db.function('CURTIME', opts, () => formatNow(new Date(), true, false));

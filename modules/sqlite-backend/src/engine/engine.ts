@@ -11,9 +11,9 @@ import {
 } from '@scalestack/mysql-protocol';
 import { MysqlError, toMysqlError } from '../errors.js';
 import type { ResponseWriter } from '../protocol/response-writer.js';
+import type { PreparedStatement, Session } from '../session/session.js';
 import { identifierValue, keyword, type Token, TokenType, tokenize } from '../sql/lexer.js';
 import { rewrite } from '../sql/rewrite.js';
-import type { PreparedStatement, Session } from '../session/session.js';
 import { classify, isInsert, isReadOnly, type MysqlStatement } from './classify.js';
 import { describeColumns, type SqliteColumn, type SqliteValue } from './column-types.js';
 import type { SharedDatabase } from './database.js';
@@ -43,7 +43,9 @@ const INTEGER_PARAM_TYPES = new Set<number>([
 
 /** The server status flags of a session: autocommit and an open transaction. */
 export function statusFlags(session: Session): number {
-  return (session.autocommit ? SERVER_STATUS_AUTOCOMMIT : 0) | (session.inTransaction ? SERVER_STATUS_IN_TRANS : 0);
+  return (
+    (session.autocommit ? SERVER_STATUS_AUTOCOMMIT : 0) | (session.inTransaction ? SERVER_STATUS_IN_TRANS : 0)
+  );
 }
 
 /**
@@ -132,7 +134,12 @@ export class Engine implements EngineContext {
    * first; if SQLite finds it incomplete (a trigger body has semicolons of its own) more is
    * given until SQLite's parser says where the statement ends.
    */
-  prepareSqlite(sql: string, tokens: readonly Token[], i: number, allowTail: boolean): [SqliteStatement, number] {
+  prepareSqlite(
+    sql: string,
+    tokens: readonly Token[],
+    i: number,
+    allowTail: boolean,
+  ): [SqliteStatement, number] {
     let end = nextSemicolon(tokens, i);
     for (;;) {
       const upTo = Math.min(end + 1, tokens.length);
@@ -146,7 +153,8 @@ export class Engine implements EngineContext {
           end = nextSemicolon(tokens, end + 1);
           continue;
         }
-        if ((err as { code?: string }).code === 'ERR_INVALID_ARG_VALUE') throw new MysqlError(1065, 'Query was empty', '42000');
+        if ((err as { code?: string }).code === 'ERR_INVALID_ARG_VALUE')
+          throw new MysqlError(1065, 'Query was empty', '42000');
         throw toMysqlError(err, rw.text);
       }
       const consumed = stmt.sourceSQL.length;
@@ -154,7 +162,10 @@ export class Engine implements EngineContext {
       while (k < upTo - i && (rw.offsets[k]! < consumed || rw.dropped[k] === 1)) k++;
       const next = i + k;
       if (!allowTail && skipSemicolons(tokens, next) < tokens.length) {
-        throw new MysqlError(1064, 'You have an error in your SQL syntax: a prepared statement holds one statement');
+        throw new MysqlError(
+          1064,
+          'You have an error in your SQL syntax: a prepared statement holds one statement',
+        );
       }
       return [
         {
@@ -225,7 +236,8 @@ export class Engine implements EngineContext {
         return describeTable(this, session, sql, tokens, from + 1, to);
       case 'use': {
         const t = tokens[from + 1];
-        if (t === undefined || from + 1 >= to) throw new MysqlError(1064, 'You have an error in your SQL syntax: USE <database>');
+        if (t === undefined || from + 1 >= to)
+          throw new MysqlError(1064, 'You have an error in your SQL syntax: USE <database>');
         this.useSchema(session, identifierValue(sql, t));
         return OK;
       }
@@ -265,12 +277,23 @@ export class Engine implements EngineContext {
     if (kind !== undefined) {
       const end = nextSemicolon(tokens, start);
       if (skipSemicolons(tokens, end) < tokens.length) {
-        throw new MysqlError(1064, 'You have an error in your SQL syntax: a prepared statement holds one statement');
+        throw new MysqlError(
+          1064,
+          'You have an error in your SQL syntax: a prepared statement holds one statement',
+        );
       }
       if (params > 0) {
-        throw new MysqlError(1235, `This version of the SQLite backend doesn't yet support placeholders in ${kind.toUpperCase()}`, '42000');
+        throw new MysqlError(
+          1235,
+          `This version of the SQLite backend doesn't yet support placeholders in ${kind.toUpperCase()}`,
+          '42000',
+        );
       }
-      return { state: preparedStatementState(statementId, 0, 0), columns: [], mysql: { kind, sql, tokens, end } };
+      return {
+        state: preparedStatementState(statementId, 0, 0),
+        columns: [],
+        mysql: { kind, sql, tokens, end },
+      };
     }
     const [sqlite] = this.prepareSqlite(sql, tokens, start, false);
     const columns = describeColumns(sqlite.stmt.columns() as SqliteColumn[], [], sqlite.names);
@@ -293,7 +316,13 @@ export class Engine implements EngineContext {
     session.schema = schema;
   }
 
-  private createDatabase(session: Session, sql: string, tokens: readonly Token[], from: number, to: number): Outcome {
+  private createDatabase(
+    session: Session,
+    sql: string,
+    tokens: readonly Token[],
+    from: number,
+    to: number,
+  ): Outcome {
     let i = from + 2;
     let ifNotExists = false;
     if (keyword(sql, tokens[i]) === 'IF') {
@@ -301,15 +330,18 @@ export class Engine implements EngineContext {
       i += 3;
     }
     const t = tokens[i];
-    if (t === undefined || i >= to) throw new MysqlError(1064, 'You have an error in your SQL syntax: CREATE DATABASE <name>');
+    if (t === undefined || i >= to)
+      throw new MysqlError(1064, 'You have an error in your SQL syntax: CREATE DATABASE <name>');
     const name = identifierValue(sql, t);
     if (this.database.findSchema(name) !== undefined || name.toLowerCase() === 'temp') {
       if (ifNotExists) return OK;
       throw new MysqlError(1007, `Can't create database '${name}'; database exists`);
     }
-    if (!/^[A-Za-z0-9_$]+$/.test(name)) throw new MysqlError(1102, `Incorrect database name '${name}'`, '42000');
+    if (!/^[A-Za-z0-9_$]+$/.test(name))
+      throw new MysqlError(1102, `Incorrect database name '${name}'`, '42000');
     const location = this.database.location;
-    const file = location === ':memory:' || location === '' ? ':memory:' : join(dirname(location), `${name}.sqlite`);
+    const file =
+      location === ':memory:' || location === '' ? ':memory:' : join(dirname(location), `${name}.sqlite`);
     this.database.db.prepare(`ATTACH DATABASE ? AS ${quoteIdentifier(name)}`).run(file);
     void session;
     return { kind: 'ok', affectedRows: 1, lastInsertId: 0 };
@@ -323,14 +355,16 @@ export class Engine implements EngineContext {
       i += 2;
     }
     const t = tokens[i];
-    if (t === undefined || i >= to) throw new MysqlError(1064, 'You have an error in your SQL syntax: DROP DATABASE <name>');
+    if (t === undefined || i >= to)
+      throw new MysqlError(1064, 'You have an error in your SQL syntax: DROP DATABASE <name>');
     const name = identifierValue(sql, t);
     const schema = this.database.findSchema(name);
     if (schema === undefined) {
       if (ifExists) return OK;
       throw new MysqlError(1008, `Can't drop database '${name}'; database doesn't exist`);
     }
-    if (schema === 'main') throw new MysqlError(1008, "Can't drop database 'main': it is the SQLite file itself");
+    if (schema === 'main')
+      throw new MysqlError(1008, "Can't drop database 'main': it is the SQLite file itself");
     this.database.db.exec(`DETACH DATABASE ${quoteIdentifier(schema)}`);
     return OK;
   }
@@ -344,7 +378,9 @@ function multiStatementsOff(sql: string, at: Token): string {
 function startsTrigger(sql: string, tokens: readonly Token[], i: number): boolean {
   if (keyword(sql, tokens[i]) !== 'CREATE') return false;
   const k1 = keyword(sql, tokens[i + 1]);
-  return k1 === 'TRIGGER' || ((k1 === 'TEMP' || k1 === 'TEMPORARY') && keyword(sql, tokens[i + 2]) === 'TRIGGER');
+  return (
+    k1 === 'TRIGGER' || ((k1 === 'TEMP' || k1 === 'TEMPORARY') && keyword(sql, tokens[i + 2]) === 'TRIGGER')
+  );
 }
 
 function bindValue(p: DecodedParam): unknown {

@@ -1,8 +1,8 @@
+import type { Session } from '../session/session.js';
 import type { Token } from '../sql/lexer.js';
 import { rewrite } from '../sql/rewrite.js';
-import type { Session } from '../session/session.js';
-import type { SharedDatabase } from './database.js';
 import type { SqliteValue } from './column-types.js';
+import type { SharedDatabase } from './database.js';
 
 /**
  * Evaluates the MySQL expression `tokens[from, to)` with SQLite (`SELECT <expr>`), as the

@@ -1,11 +1,11 @@
 import { MysqlError } from '../errors.js';
-import { identifierValue, keyword, stringValue, type Token, TokenType } from '../sql/lexer.js';
-import { systemVariableName, userVariableName } from '../sql/rewrite.js';
 import type { Session } from '../session/session.js';
 import { splitScope, type VariableValue } from '../session/variables.js';
+import { identifierValue, keyword, stringValue, type Token, TokenType } from '../sql/lexer.js';
+import { systemVariableName, userVariableName } from '../sql/rewrite.js';
 import type { SqliteValue } from './column-types.js';
 import { evaluate } from './evaluate.js';
-import { OK, type EngineContext, type Outcome } from './outcome.js';
+import { type EngineContext, OK, type Outcome } from './outcome.js';
 
 /** Splits `tokens[from, to)` at commas outside parentheses. */
 function splitTopLevel(sql: string, tokens: readonly Token[], from: number, to: number): [number, number][] {
@@ -88,7 +88,8 @@ function parseAssignment(
   start: number,
   end: number,
 ): () => void {
-  if (start >= end) throw new MysqlError(1064, 'You have an error in your SQL syntax near SET: empty assignment');
+  if (start >= end)
+    throw new MysqlError(1064, 'You have an error in your SQL syntax near SET: empty assignment');
   const k = keyword(sql, tokens[start]);
   if (k === 'NAMES' || k === 'CHARSET' || (k === 'CHARACTER' && keyword(sql, tokens[start + 1]) === 'SET')) {
     const at = k === 'CHARACTER' ? start + 2 : start + 1;
@@ -147,9 +148,11 @@ function parseAssignment(
     throw new MysqlError(1064, `You have an error in your SQL syntax: expected '=' after ${name} in SET`);
   }
   i++;
-  if (i >= end) throw new MysqlError(1064, `You have an error in your SQL syntax: SET ${name} = has no value`);
+  if (i >= end)
+    throw new MysqlError(1064, `You have an error in your SQL syntax: SET ${name} = has no value`);
   const word = literalWord(sql, tokens, i, end);
-  const isDefault = word !== undefined && word.toUpperCase() === 'DEFAULT' && tokens[i]!.type === TokenType.Word;
+  const isDefault =
+    word !== undefined && word.toUpperCase() === 'DEFAULT' && tokens[i]!.type === TokenType.Word;
   let value: VariableValue;
   if (isDefault) value = null;
   else if (word !== undefined && !user) value = word;
@@ -159,7 +162,11 @@ function parseAssignment(
   if (name === 'autocommit') {
     const on = isDefault ? true : truthy(value);
     if (on === undefined) {
-      throw new MysqlError(1231, `Variable 'autocommit' can't be set to the value of '${String(value)}'`, '42000');
+      throw new MysqlError(
+        1231,
+        `Variable 'autocommit' can't be set to the value of '${String(value)}'`,
+        '42000',
+      );
     }
     return () => {
       if (on && !session.autocommit && session.inTransaction) {

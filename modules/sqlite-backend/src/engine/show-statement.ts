@@ -1,8 +1,8 @@
 import type { SqlValue } from '@scalestack/mysql-protocol';
 import { MysqlError } from '../errors.js';
-import { identifierValue, keyword, stringValue, type Token, TokenType } from '../sql/lexer.js';
 import type { Session } from '../session/session.js';
 import { variableText } from '../session/variables.js';
+import { identifierValue, keyword, stringValue, type Token, TokenType } from '../sql/lexer.js';
 import { integerColumn, textColumn } from './column-types.js';
 import type { SharedDatabase } from './database.js';
 import type { EngineContext, Outcome } from './outcome.js';
@@ -30,15 +30,16 @@ function likeFilter(sql: string, tokens: readonly Token[], i: number, to: number
     return likePattern(stringValue(sql, tokens[i + 1]!));
   }
   if (i < to && keyword(sql, tokens[i]) === 'WHERE') {
-    throw new MysqlError(1235, "This version of the SQLite backend doesn't yet support 'SHOW … WHERE'; use LIKE", '42000');
+    throw new MysqlError(
+      1235,
+      "This version of the SQLite backend doesn't yet support 'SHOW … WHERE'; use LIKE",
+      '42000',
+    );
   }
   return undefined;
 }
 
-function rows(
-  names: string[],
-  data: SqlValue[][],
-): Outcome {
+function rows(names: string[], data: SqlValue[][]): Outcome {
   return { kind: 'rows', columns: names.map((n) => textColumn(n)), rows: data };
 }
 
@@ -74,7 +75,10 @@ function tableName(
   i: number,
 ): { schema: string; table: string; next: number } {
   const t = tokens[i];
-  if (t === undefined || (t.type !== TokenType.Word && t.type !== TokenType.QuotedId && t.type !== TokenType.String)) {
+  if (
+    t === undefined ||
+    (t.type !== TokenType.Word && t.type !== TokenType.QuotedId && t.type !== TokenType.String)
+  ) {
     throw new MysqlError(1064, 'You have an error in your SQL syntax: a table name is expected');
   }
   let schema = session.schema ?? 'main';
@@ -106,7 +110,14 @@ export function describeTable(
   const like = likeFilter(sql, tokens, next, to);
   const info = db.db
     .prepare(`PRAGMA ${quoteIdentifier(schema)}.table_xinfo(${quoteIdentifier(table)})`)
-    .all() as { name: string; type: string; notnull: number; dflt_value: string | null; pk: number; hidden: number }[];
+    .all() as {
+    name: string;
+    type: string;
+    notnull: number;
+    dflt_value: string | null;
+    pk: number;
+    hidden: number;
+  }[];
   if (info.length === 0) throw new MysqlError(1146, `Table '${schema}.${table}' doesn't exist`);
   const unique = uniqueColumns(db, schema, table);
   const pkCount = info.filter((c) => c.pk > 0).length;
@@ -124,7 +135,10 @@ export function describeTable(
       c.dflt_value,
       rowid ? 'auto_increment' : c.hidden >= 2 ? 'VIRTUAL GENERATED' : '',
     ];
-    if (full) row.splice(2, 0, null), row.push('select,insert,update,references', '');
+    if (full) {
+      row.splice(2, 0, null);
+      row.push('select,insert,update,references', '');
+    }
     data.push(row);
   }
   const names = full
@@ -140,7 +154,9 @@ function uniqueColumns(db: SharedDatabase, schema: string, table: string): Set<s
     .all() as { name: string; unique: number; origin: string }[];
   for (const ix of indexes) {
     if (!ix.unique || ix.origin === 'pk') continue;
-    const cols = db.db.prepare(`PRAGMA ${quoteIdentifier(schema)}.index_info(${quoteIdentifier(ix.name)})`).all() as {
+    const cols = db.db
+      .prepare(`PRAGMA ${quoteIdentifier(schema)}.index_info(${quoteIdentifier(ix.name)})`)
+      .all() as {
       name: string;
     }[];
     if (cols.length === 1) out.add(cols[0]!.name);
@@ -180,7 +196,10 @@ export function runShow(
     case 'SCHEMAS': {
       const like = likeFilter(sql, tokens, i, to);
       const names = db.schemas().filter((s) => !like || like.test(s));
-      return rows(['Database'], names.map((n) => [n]));
+      return rows(
+        ['Database'],
+        names.map((n) => [n]),
+      );
     }
     case 'TABLES': {
       const [schema, next] = schemaClause(db, session, sql, tokens, i);
@@ -198,7 +217,8 @@ export function runShow(
     case 'COLUMNS':
     case 'FIELDS': {
       const kw = keyword(sql, tokens[i]);
-      if (kw !== 'FROM' && kw !== 'IN') throw new MysqlError(1064, 'You have an error in your SQL syntax: SHOW COLUMNS FROM <table>');
+      if (kw !== 'FROM' && kw !== 'IN')
+        throw new MysqlError(1064, 'You have an error in your SQL syntax: SHOW COLUMNS FROM <table>');
       return describeTable(ctx, session, sql, tokens, i + 1, to, full);
     }
     case 'VARIABLES': {
@@ -238,17 +258,25 @@ export function runShow(
     case 'COUNT': {
       // SHOW COUNT(*) WARNINGS
       const what = keyword(sql, tokens[to - 1]);
-      return { kind: 'rows', columns: [integerColumn(`@@session.${what === 'ERRORS' ? 'error' : 'warning'}_count`)], rows: [[0n]] };
+      return {
+        kind: 'rows',
+        columns: [integerColumn(`@@session.${what === 'ERRORS' ? 'error' : 'warning'}_count`)],
+        rows: [[0n]],
+      };
     }
     case 'CREATE': {
       const what = keyword(sql, tokens[i]);
       if (what !== 'TABLE' && what !== 'VIEW') break;
       const { schema, table } = tableName(db, session, sql, tokens, i + 1);
       const row = db.db
-        .prepare(`SELECT name, sql FROM ${quoteIdentifier(schema)}.sqlite_schema WHERE type IN ('table','view') AND name = ? COLLATE NOCASE`)
+        .prepare(
+          `SELECT name, sql FROM ${quoteIdentifier(schema)}.sqlite_schema WHERE type IN ('table','view') AND name = ? COLLATE NOCASE`,
+        )
         .get(table) as { name: string; sql: string } | undefined;
       if (row === undefined) throw new MysqlError(1146, `Table '${schema}.${table}' doesn't exist`);
-      return rows(what === 'VIEW' ? ['View', 'Create View'] : ['Table', 'Create Table'], [[row.name, row.sql]]);
+      return rows(what === 'VIEW' ? ['View', 'Create View'] : ['Table', 'Create Table'], [
+        [row.name, row.sql],
+      ]);
     }
     case 'ENGINES':
       return rows(

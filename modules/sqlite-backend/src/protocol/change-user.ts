@@ -63,7 +63,8 @@ export function changeUser(
   session.reset();
   session.user = cmd.user;
   session.schema = schema;
-  if (plugin === CACHING_SHA2_PLUGIN && cmd.authData.length > 0) out.packet(Buffer.from([0x01, FAST_AUTH_SUCCESS]));
+  if (plugin === CACHING_SHA2_PLUGIN && cmd.authData.length > 0)
+    out.packet(Buffer.from([0x01, FAST_AUTH_SUCCESS]));
   out.ok({ statusFlags: statusFlags(session) });
   return true;
 }

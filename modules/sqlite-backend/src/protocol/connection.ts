@@ -1,32 +1,32 @@
 import type { SecureContextOptions } from 'node:tls';
 import {
+  appendLongData,
   CLIENT_DEPRECATE_EOF,
   CLIENT_MULTI_STATEMENTS,
   CLIENT_PROTOCOL_41,
   CLIENT_SESSION_TRACK,
-  COM_INIT_DB,
   COM_FIELD_LIST,
+  COM_INIT_DB,
   COM_QUERY,
   COM_STMT_EXECUTE,
   COM_STMT_PREPARE,
+  CollationId,
+  ColumnType,
+  type Command,
   type CredentialLookup,
+  columnDefinition,
   decodeExecute,
-  encodePrepareOk,
   encodeErr,
   encodeFrames,
+  encodePrepareOk,
   type Packet,
   PacketDecoder,
   ProtocolError,
+  parseCommand,
+  resetStatementState,
   type ServerAuthPlugin,
   ServerHandshake,
   SUPPORTED_CAPABILITIES,
-  appendLongData,
-  resetStatementState,
-  type Command,
-  CollationId,
-  ColumnType,
-  columnDefinition,
-  parseCommand,
 } from '@scalestack/mysql-protocol';
 import type { Connection } from '@scalestack/socket';
 import type { Engine } from '../engine/engine.js';
@@ -92,7 +92,10 @@ export class ServerConnection {
     private readonly settings: ConnectionSettings,
     connectionId: number,
   ) {
-    this.session = new Session(connectionId, conn.remoteAddress === '127.0.0.1' || conn.remoteAddress === '::1' ? 'localhost' : conn.remoteAddress);
+    this.session = new Session(
+      connectionId,
+      conn.remoteAddress === '127.0.0.1' || conn.remoteAddress === '::1' ? 'localhost' : conn.remoteAddress,
+    );
     this.decoder = new PacketDecoder({ maxPacketSize: settings.maxPacketSize });
     this.handshake = new ServerHandshake({
       lookup: settings.lookup,
@@ -145,12 +148,10 @@ export class ServerConnection {
         return false;
       case 'upgrade-tls': {
         const buffered = this.decoder.takeBuffered();
-        this.conn
-          .upgradeToTls({ side: 'server', ...this.settings.tls, buffered })
-          .catch((err: Error) => {
-            this.settings.onProtocolError?.(err, this.conn.peer);
-            this.conn.destroy();
-          });
+        this.conn.upgradeToTls({ side: 'server', ...this.settings.tls, buffered }).catch((err: Error) => {
+          this.settings.onProtocolError?.(err, this.conn.peer);
+          this.conn.destroy();
+        });
         return false;
       }
       case 'authenticated': {
@@ -231,7 +232,10 @@ export class ServerConnection {
     const out = this.out;
     out.begin(p.lastSequenceId + 1);
     if (p.sequenceId !== 0) {
-      this.fail(new ProtocolError(`command packet with sequence id ${p.sequenceId}, expected 0`, 1156), p.sequenceId + 1);
+      this.fail(
+        new ProtocolError(`command packet with sequence id ${p.sequenceId}, expected 0`, 1156),
+        p.sequenceId + 1,
+      );
       return;
     }
     let cmd: Command;
@@ -321,7 +325,8 @@ export class ServerConnection {
       case 'stmt-send-long-data': {
         const ps = session.statements.get(cmd.statementId);
         // No response, not even an error (the execute reports problems).
-        if (ps !== undefined && cmd.paramId < ps.state.paramCount) appendLongData(ps.state, cmd.paramId, cmd.data);
+        if (ps !== undefined && cmd.paramId < ps.state.paramCount)
+          appendLongData(ps.state, cmd.paramId, cmd.data);
         return;
       }
       case 'stmt-close':
@@ -413,7 +418,11 @@ export class ServerConnection {
 }
 
 function unknownStatement(id: number, what: string): MysqlError {
-  return new MysqlError(1243, `Unknown prepared statement handler (${id}) given to mysqld_stmt_${what.toLowerCase()}`, 'HY000');
+  return new MysqlError(
+    1243,
+    `Unknown prepared statement handler (${id}) given to mysqld_stmt_${what.toLowerCase()}`,
+    'HY000',
+  );
 }
 
 const PARAM_DEFINITION = columnDefinition({

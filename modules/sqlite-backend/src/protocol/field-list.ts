@@ -11,7 +11,13 @@ import type { ResponseWriter } from './response-writer.js';
  * COM_FIELD_LIST (deprecated, still sent by the `mysql`/`mariadb` CLIs for tab completion):
  * the table's column definitions, each with its default value, then EOF.
  */
-export function fieldList(engine: Engine, session: Session, table: string, wildcard: string, out: ResponseWriter): void {
+export function fieldList(
+  engine: Engine,
+  session: Session,
+  table: string,
+  wildcard: string,
+  out: ResponseWriter,
+): void {
   const schema = session.schema ?? 'main';
   const info = engine.database.db
     .prepare(`PRAGMA ${quoteIdentifier(schema)}.table_info(${quoteIdentifier(table)})`)

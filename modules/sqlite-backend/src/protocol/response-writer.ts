@@ -123,7 +123,8 @@ export class ResponseWriter {
   }
 
   columnDefinitions(columns: readonly ColumnDefinition[], fieldList = false): void {
-    for (const c of columns) this.packet(writeColumnDefinition(this.scratchWriter, c, { fieldList }).payload());
+    for (const c of columns)
+      this.packet(writeColumnDefinition(this.scratchWriter, c, { fieldList }).payload());
   }
 
   /**
@@ -139,7 +140,8 @@ export class ResponseWriter {
   ): void {
     this.packet(this.scratchWriter.lenencInt(columns.length).payload());
     this.columnDefinitions(columns);
-    if (!(this.capabilities & CLIENT_DEPRECATE_EOF)) this.classicEof(statusFlags & ~SERVER_MORE_RESULTS_EXISTS);
+    if (!(this.capabilities & CLIENT_DEPRECATE_EOF))
+      this.classicEof(statusFlags & ~SERVER_MORE_RESULTS_EXISTS);
     const scratch = this.valueScratch;
     for (const row of rows) {
       const w = this.scratchWriter;

@@ -187,7 +187,8 @@ export function stringValue(sql: string, token: Token): string {
 
 /** The name a quoted identifier or word token stands for (backticks removed). */
 export function identifierValue(sql: string, token: Token): string {
-  if (token.type === TokenType.QuotedId) return sql.slice(token.start + 1, token.end - 1).replaceAll('``', '`');
+  if (token.type === TokenType.QuotedId)
+    return sql.slice(token.start + 1, token.end - 1).replaceAll('``', '`');
   if (token.type === TokenType.String) return stringValue(sql, token);
   return sql.slice(token.start, token.end);
 }

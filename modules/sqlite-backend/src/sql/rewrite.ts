@@ -126,7 +126,8 @@ function emit(
       offsets[i - from] = text.length;
       continue;
     }
-    if (t.start > prevEnd && text !== '') {
+    const closes = t.type === TokenType.Punct && (sql[t.start] === ',' || sql[t.start] === ')');
+    if (t.start > prevEnd && text !== '' && !(closes && dropped[i - from - 1] === 1)) {
       const gap = sql.slice(prevEnd, t.start);
       // Comments go (SQLite knows no `#`); plain whitespace stays so expression names match.
       text += gap.trim() === '' ? gap : ' ';
@@ -205,7 +206,10 @@ function rewriteColumnDefinition(
     if (from > 0 && sql[tokens[from - 1]!.start] === ',') replace.set(from - 1, '');
     return;
   }
-  if (first === 'UNIQUE' && (keyword(sql, tokens[from + 1]) === 'KEY' || keyword(sql, tokens[from + 1]) === 'INDEX')) {
+  if (
+    first === 'UNIQUE' &&
+    (keyword(sql, tokens[from + 1]) === 'KEY' || keyword(sql, tokens[from + 1]) === 'INDEX')
+  ) {
     replace.set(from + 1, '');
     if (tokens[from + 2]?.type !== TokenType.Punct) replace.set(from + 2, '');
     return;
