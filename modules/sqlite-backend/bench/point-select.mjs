@@ -1,8 +1,9 @@
 // Point selects against the sqlite-backend, text protocol (query) and binary (execute), with a
 // few concurrent mysql2 connections; prints queries per second and server CPU per query.
 // Run: npm run build && node modules/sqlite-backend/bench/point-select.mjs [seconds] [connections]
-import mysql from 'mysql2/promise';
+
 import { SqliteBackendServer } from '@scalestack/sqlite-backend';
+import mysql from 'mysql2/promise';
 
 const seconds = Number(process.argv[2] ?? 3);
 const connections = Number(process.argv[3] ?? 4);

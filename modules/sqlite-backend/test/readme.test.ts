@@ -10,7 +10,10 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 it('the README embedding example runs and prints what it says', async () => {
   const readme = readFileSync(join(root, 'README.md'), 'utf8');
   const section = readme.slice(readme.indexOf('## Embedding'));
-  const code = section.slice(section.indexOf('```js') + 5, section.indexOf('```', section.indexOf('```js') + 5));
+  const code = section.slice(
+    section.indexOf('```js') + 5,
+    section.indexOf('```', section.indexOf('```js') + 5),
+  );
   const file = join(root, `.readme-example-${process.pid}.mjs`);
   writeFileSync(file, code);
   try {
