@@ -1,5 +1,5 @@
 import type { Request } from '@scalestack/memcached-protocol';
-import type { Reply } from './reply-queue.js';
+import type { ReplySink } from './reply-queue.js';
 
 /** The requests a backend serves; the session answers the rest (version, stats, mn, quit). */
 export type BackendRequest = Exclude<Request, { kind: 'error' | 'quit' | 'version' | 'stats' }>;
@@ -9,7 +9,9 @@ export type BackendRequest = Exclude<Request, { kind: 'error' | 'quit' | 'versio
  * `reply` is undefined for noreply requests.
  */
 export interface Backend {
-  handle(request: BackendRequest, reply: Reply | undefined): void;
+  /** Whether meta commands (mg/ms/md/ma) reach a server that understands them. */
+  readonly supportsMeta: boolean;
+  handle(request: BackendRequest, reply: ReplySink | undefined): void;
   /** Called after a burst of {@link handle} calls from one client read, so writes can be batched. */
   flush(): void;
   /** Numbers for `stats`: name → value. */

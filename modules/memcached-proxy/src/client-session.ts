@@ -1,15 +1,18 @@
 import {
+  BinaryDecoder,
   END,
   encodeErrorLine,
   encodeMetaLine,
   encodeStat,
   encodeVersion,
   type Limits,
+  REQUEST_MAGIC,
   type Request,
   RequestDecoder,
 } from '@scalestack/memcached-protocol';
 import type { Connection } from '@scalestack/socket';
 import type { Backend } from './backend.js';
+import { BinaryTranslator } from './binary-translator.js';
 import { type Reply, ReplyQueue } from './reply-queue.js';
 
 /** What a session needs from the proxy that owns it. */
@@ -36,6 +39,9 @@ const EN = 0x45_4e; // "EN"
  */
 export class ClientSession {
   private readonly decoder: RequestDecoder;
+  /** Set when the client's first byte is the binary protocol's magic. */
+  private binary: BinaryDecoder | undefined;
+  private protocolKnown = false;
   private readonly replies: ReplyQueue;
   private quitting = false;
   private paused = false;
@@ -53,7 +59,9 @@ export class ClientSession {
       () => this.onFlushed(),
     );
     conn.onData((chunk) => {
-      this.decoder.push(chunk);
+      if (!this.protocolKnown) this.detect(chunk);
+      if (this.binary !== undefined) this.binary.push(chunk);
+      else this.decoder.push(chunk);
       ctx.backend.flush();
       this.throttle();
     });
@@ -64,6 +72,30 @@ export class ClientSession {
       this.paused = false;
       this.quitting = true;
     });
+  }
+
+  /** memcached tells the protocols apart by the first byte; so do we. */
+  private detect(chunk: Buffer): void {
+    this.protocolKnown = true;
+    if (chunk[0] !== REQUEST_MAGIC) return;
+    const translator = new BinaryTranslator({
+      backend: this.ctx.backend,
+      version: this.ctx.version,
+      stats: () => this.ctx.stats(),
+      reply: () => this.replies.add(),
+      finish: () => this.finish(),
+    });
+    const maxBody = this.ctx.limits.maxValueSize + this.ctx.limits.maxKeyLength + 64;
+    this.binary = new BinaryDecoder(
+      (event) => {
+        if (this.quitting) return;
+        if (event.kind === 'packet') translator.handle(event.packet);
+        else if (event.kind === 'too-large') translator.tooLarge(event.opcode, event.opaque);
+        else this.conn.destroy();
+      },
+      REQUEST_MAGIC,
+      maxBody,
+    );
   }
 
   private onRequest(request: Request): void {

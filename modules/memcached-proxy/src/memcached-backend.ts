@@ -7,7 +7,7 @@ import {
 } from '@scalestack/memcached-protocol';
 import type { Backend, BackendRequest } from './backend.js';
 import type { BackendConnection } from './backend-connection.js';
-import type { Reply } from './reply-queue.js';
+import type { ReplySink } from './reply-queue.js';
 import type { Server, ServerPool } from './server-pool.js';
 import { Broadcast, ForwardWaiter, MultiGet, serverError } from './waiters.js';
 
@@ -20,12 +20,13 @@ const NO_SERVER = serverError('no server available');
 export class MemcachedBackend implements Backend {
   /** Connections written to since the last flush, corked until then. */
   private readonly corked = new Set<BackendConnection>();
+  readonly supportsMeta = true;
   private requests = 0;
   private flushScheduled = false;
 
   constructor(private readonly pool: ServerPool) {}
 
-  handle(request: BackendRequest, reply: Reply | undefined): void {
+  handle(request: BackendRequest, reply: ReplySink | undefined): void {
     this.requests++;
     switch (request.kind) {
       case 'retrieval':
@@ -98,7 +99,7 @@ export class MemcachedBackend implements Backend {
     this.pool.close();
   }
 
-  private retrieval(request: Extract<BackendRequest, { kind: 'retrieval' }>, reply: Reply): void {
+  private retrieval(request: Extract<BackendRequest, { kind: 'retrieval' }>, reply: ReplySink): void {
     const keys = request.keys;
     const first = this.pool.pick(keys[0]!);
     if (first === undefined) {
@@ -137,7 +138,7 @@ export class MemcachedBackend implements Backend {
     }
   }
 
-  private broadcast(request: Buffer, reply: Reply | undefined): void {
+  private broadcast(request: Buffer, reply: ReplySink | undefined): void {
     const servers = this.pool.liveServers();
     const all = reply && new Broadcast(servers.length, STATUS_LINES.OK, reply);
     for (const server of servers) this.send(server, request, all?.waiter());
@@ -152,6 +153,9 @@ export class MemcachedBackend implements Backend {
     if (!this.corked.has(connection)) {
       connection.cork();
       this.corked.add(connection);
+      // Sends also happen outside a client read (follow-up requests from reply callbacks), so
+      // every cork schedules its uncork.
+      this.flush();
     }
     connection.send(parts, waiter);
   }

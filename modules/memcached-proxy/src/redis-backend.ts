@@ -9,7 +9,7 @@ import {
 import { Cluster, Redis } from 'ioredis';
 import type { Backend, BackendRequest } from './backend.js';
 import { ARITHMETIC, GAT, STORE, TOUCH } from './redis-scripts.js';
-import type { Reply } from './reply-queue.js';
+import type { ReplySink } from './reply-queue.js';
 import { serverError } from './waiters.js';
 
 /** Options of {@link RedisBackend.create}. */
@@ -61,6 +61,7 @@ function parseNode(node: string): { host: string; port: number } {
  * redis-scripts.ts), so they are atomic and work on a cluster.
  */
 export class RedisBackend implements Backend {
+  readonly supportsMeta = false;
   private requests = 0;
 
   private constructor(
@@ -105,7 +106,7 @@ export class RedisBackend implements Backend {
     return new RedisBackend(client as Client, options.cluster);
   }
 
-  handle(request: BackendRequest, reply: Reply | undefined): void {
+  handle(request: BackendRequest, reply: ReplySink | undefined): void {
     this.requests++;
     const client = this.client;
     switch (request.kind) {
@@ -172,7 +173,7 @@ export class RedisBackend implements Backend {
     this.client.disconnect();
   }
 
-  private retrieval(request: Extract<BackendRequest, { kind: 'retrieval' }>, reply: Reply): void {
+  private retrieval(request: Extract<BackendRequest, { kind: 'retrieval' }>, reply: ReplySink): void {
     const keys = request.keys;
     const withCas = request.command === 'gets' || request.command === 'gats';
     const touching = request.exptime !== undefined;
@@ -200,7 +201,7 @@ export class RedisBackend implements Backend {
     }
   }
 
-  private flushAll(reply: Reply | undefined): void {
+  private flushAll(reply: ReplySink | undefined): void {
     const client = this.client;
     const nodes: Redis[] = client instanceof Cluster ? client.nodes('master') : [client as Redis];
     let remaining = nodes.length;

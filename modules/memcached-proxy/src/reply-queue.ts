@@ -1,8 +1,13 @@
+/** Where a backend delivers one complete reply (text protocol bytes). */
+export interface ReplySink {
+  done(parts: Buffer[] | Buffer): void;
+}
+
 /**
  * One pending reply. Replies may complete in any order (different servers answer at different
  * speeds); the queue writes them to the client in request order.
  */
-export class Reply {
+export class Reply implements ReplySink {
   /** Set when complete: the buffers to write, in order. */
   parts: Buffer[] | Buffer | undefined = undefined;
   next: Reply | undefined = undefined;

@@ -1,6 +1,6 @@
 import type { Response } from '@scalestack/memcached-protocol';
 import { END, encodeErrorLine } from '@scalestack/memcached-protocol';
-import type { Reply } from './reply-queue.js';
+import type { ReplySink } from './reply-queue.js';
 
 /** How a backend's reply to one request is delimited. */
 export type Expect = 'line' | 'values';
@@ -27,7 +27,7 @@ export class ForwardWaiter implements Waiter {
 
   constructor(
     readonly expect: Expect,
-    private readonly reply: Reply,
+    private readonly reply: ReplySink,
   ) {}
 
   item(response: Response): void {
@@ -58,7 +58,7 @@ export class MultiGet {
   constructor(
     keyCount: number,
     parts: number,
-    private readonly reply: Reply,
+    private readonly reply: ReplySink,
   ) {
     this.hits = new Array(keyCount);
     this.remaining = parts;
@@ -128,7 +128,7 @@ export class Broadcast {
   constructor(
     parts: number,
     private readonly ok: Buffer,
-    private readonly reply: Reply,
+    private readonly reply: ReplySink,
   ) {
     this.remaining = parts;
     if (parts === 0) reply.done(serverError('no server available'));

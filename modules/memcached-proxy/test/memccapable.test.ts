@@ -6,7 +6,7 @@ import { type ProxyFixture, startProxyFixture } from './proxy-fixture.js';
 
 const run = promisify(execFile);
 
-describe('memccapable (libmemcached-tools) in ASCII mode against the proxy', () => {
+describe('memccapable (libmemcached-tools) against the proxy', () => {
   let fx: ProxyFixture;
   beforeAll(async () => {
     fx = await startProxyFixture({ servers: 2 });
@@ -15,7 +15,7 @@ describe('memccapable (libmemcached-tools) in ASCII mode against the proxy', () 
     await fx?.stop();
   });
 
-  it('passes every ASCII test', async () => {
+  it('passes every ASCII test (-a)', async () => {
     const binary = findBinary('memccapable', 'libmemcached-tools');
     const { stdout } = await run(binary, ['-h', '127.0.0.1', '-p', String(fx.port), '-a'], {
       timeout: 60_000,
@@ -25,6 +25,19 @@ describe('memccapable (libmemcached-tools) in ASCII mode against the proxy', () 
     // Lines look like `ascii set noreply     [pass]`; the last result shares its line with the summary.
     const names = [...stdout.matchAll(/^(ascii [a-z ]+?)\s{2,}/gm)].map((m) => m[1]);
     expect(names).toHaveLength(27); // memccapable 1.1 has 27 ASCII tests; all apply to a proxy
+    expect(stdout).not.toContain('[FAIL]');
+    expect(stdout).toContain('All tests passed');
+  });
+
+  it('passes every binary test (the proxy translates binary to meta/text for its servers)', async () => {
+    const binary = findBinary('memccapable', 'libmemcached-tools');
+    const { stdout } = await run(binary, ['-h', '127.0.0.1', '-p', String(fx.port), '-b'], {
+      timeout: 60_000,
+    }).catch((err: { stdout?: string; stderr?: string }) => ({
+      stdout: `${err.stdout ?? ''}${err.stderr ?? ''}`,
+    }));
+    const names = [...stdout.matchAll(/(?:^|\s)(binary [a-z]+)\s{2,}/gm)].map((m) => m[1]);
+    expect(names).toHaveLength(27);
     expect(stdout).not.toContain('[FAIL]');
     expect(stdout).toContain('All tests passed');
   });
