@@ -12,7 +12,11 @@ const EMPTY: Buffer = Buffer.alloc(0);
 export interface DecoderLimits {
   /** Largest bulk string (`$<size>`) accepted, like Redis's `proto-max-bulk-len` (512 MiB). */
   maxBulkSize?: number;
-  /** Longest inline command or length line still waiting for its end (Redis: 64 KiB). */
+  /**
+   * Longest inline command or length line (Redis: 64 KiB). Redis only checks lines still
+   * waiting for their end; here a longer line is refused even when whole, so the outcome is
+   * the same however the stream is split.
+   */
   maxInlineSize?: number;
 }
 
@@ -132,12 +136,11 @@ export class RespDecoder {
   /** Reads `*<n>` / `$<n>` up to its CR (plus the byte after it); `undefined` until complete. */
   #lengthLine(what: string): number | undefined {
     const cr = this.#buf.indexOf(CR, this.#off);
-    if (cr === -1) {
-      if (this.#buf.length - this.#off > this.#maxInlineSize) {
-        this.#fail(`too big ${what} string`);
-      } else this.#awaitLine(CR);
-      return undefined;
+    // Too long whether or not its end has arrived, so the outcome never depends on the split.
+    if ((cr === -1 ? this.#buf.length : cr) - this.#off > this.#maxInlineSize) {
+      return this.#fail(`too big ${what} string`);
     }
+    if (cr === -1) return this.#awaitLine(CR);
     if (cr + 1 >= this.#buf.length) {
       this.#wait(cr + 2 - this.#off);
       return undefined;
@@ -149,10 +152,10 @@ export class RespDecoder {
 
   #inline(): Buffer[] | undefined {
     const lf = this.#buf.indexOf(LF, this.#off);
-    if (lf === -1) {
-      if (this.#buf.length - this.#off > this.#maxInlineSize) return this.#fail('too big inline request');
-      return this.#awaitLine(LF);
+    if ((lf === -1 ? this.#buf.length : lf) - this.#off > this.#maxInlineSize) {
+      return this.#fail('too big inline request');
     }
+    if (lf === -1) return this.#awaitLine(LF);
     const end = lf > this.#off && this.#buf[lf - 1] === CR ? lf - 1 : lf;
     const args = splitInlineArgs(this.#buf.subarray(this.#off, end));
     this.#off = lf + 1;
