@@ -1,10 +1,11 @@
 import type { AcquireOptions } from './acquire-options.js';
 import { type Clock, systemClock, type TimerHandle } from './clock.js';
 import { QosConfigError } from './config-error.js';
-import { IndexedHeap } from './indexed-heap.js';
+import { DeadlineQueues } from './deadline-queues.js';
 import { Lease, type LeaseOwner } from './lease.js';
 import { type MetricFamily, toMetricFamilies } from './metric-families.js';
 import { type SchedulerMetrics, type TenantMetrics, tenantMetrics } from './metrics.js';
+import { ReadyHeap } from './ready-heap.js';
 import { QosRefusedError, type RefusalReason, type RejectionReason } from './refusal.js';
 import { type SessionOwner, TenantSession } from './session.js';
 import { parseTenantConfig, type TenantConfig, type TenantSettings } from './tenant-config.js';
@@ -34,17 +35,6 @@ export interface SchedulerOptions {
 // Weight of a new sample in the hold-time estimates (exponential moving average).
 const ESTIMATE_GAIN = 1 / 8;
 
-/** Ready order: higher priority class first, then the smaller start tag, then who was ready first. */
-function readyBefore(a: TenantState, b: TenantState): boolean {
-  if (a.priority !== b.priority) return a.priority > b.priority;
-  if (a.tag !== b.tag) return a.tag < b.tag;
-  return a.readySeq < b.readySeq;
-}
-
-function deadlineBefore(a: Waiter, b: Waiter): boolean {
-  return a.deadline < b.deadline || (a.deadline === b.deadline && a.seq < b.seq);
-}
-
 /**
  * Per-tenant admission control and weighted fair sharing of a pool of slots.
  *
@@ -63,9 +53,9 @@ export class QosScheduler implements LeaseOwner, WaiterOwner, SessionOwner {
   readonly #tenants = new Map<string, TenantState>();
   #default!: TenantState;
   /** Tenants with a waiter and room under their cap, in fair-share order. */
-  readonly #ready = new IndexedHeap<TenantState>(readyBefore);
+  readonly #ready = new ReadyHeap();
   /** Every waiter, by deadline; one timer is armed for the earliest. */
-  readonly #deadlines = new IndexedHeap<Waiter>(deadlineBefore);
+  readonly #deadlines = new DeadlineQueues();
   #timer: TimerHandle | undefined;
   #timerAt = Number.POSITIVE_INFINITY;
   /** System virtual time: the start tag of the latest grant. */
@@ -160,8 +150,8 @@ export class QosScheduler implements LeaseOwner, WaiterOwner, SessionOwner {
     );
     state.push(waiter);
     this.#queued++;
-    this.#deadlines.push(waiter);
-    this.#armTimer(now);
+    this.#deadlines.add(waiter, state.settings.queueTimeoutMs);
+    if (waiter.deadline < this.#timerAt) this.#armTimer(waiter.deadline, now);
     signal?.addEventListener('abort', waiter);
     if (state.heapIndex < 0 && state.inFlight < state.cap) this.#makeReady(state);
     if (this.#inFlight < this.#slots && this.#ready.size > 0) this.#dispatch();
@@ -265,7 +255,7 @@ export class QosScheduler implements LeaseOwner, WaiterOwner, SessionOwner {
     this.#closed = true;
     let first: unknown;
     let failed = false;
-    for (let waiter = this.#deadlines.peek(); waiter !== undefined; waiter = this.#deadlines.peek()) {
+    for (let waiter = this.#deadlines.earliest(); waiter !== undefined; waiter = this.#deadlines.earliest()) {
       this.#unqueue(waiter);
       waiter.state.rejected.closed++;
       try {
@@ -431,7 +421,7 @@ export class QosScheduler implements LeaseOwner, WaiterOwner, SessionOwner {
     const now = this.#clock.now();
     let first: unknown;
     let failed = false;
-    for (let waiter = this.#deadlines.peek(); waiter !== undefined && waiter.deadline <= now; ) {
+    for (let waiter = this.#deadlines.earliest(); waiter !== undefined && waiter.deadline <= now; ) {
       const state = waiter.state;
       this.#unqueue(waiter);
       state.rejected.queue_timeout++;
@@ -442,26 +432,25 @@ export class QosScheduler implements LeaseOwner, WaiterOwner, SessionOwner {
         if (!failed) first = error;
         failed = true;
       }
-      waiter = this.#deadlines.peek();
+      waiter = this.#deadlines.earliest();
     }
-    this.#armTimer(this.#clock.now());
+    // The timer may fire before its deadline (real timers round) or after the waiter it was
+    // armed for left the queue: either way, re-arm for whoever is earliest now.
+    const next = this.#deadlines.earliest();
+    if (next !== undefined && next.deadline < this.#timerAt) this.#armTimer(next.deadline, this.#clock.now());
     if (failed) throw first;
   };
 
-  #armTimer(now: number): void {
-    const next = this.#deadlines.peek();
-    if (next === undefined) return;
-    if (this.#timer !== undefined) {
-      if (this.#timerAt <= next.deadline) return;
-      this.#clock.clearTimer(this.#timer);
-    }
-    this.#timerAt = next.deadline;
-    this.#timer = this.#clock.setTimer(this.#onTimer, Math.max(0, next.deadline - now));
+  /** Arms the timer for `deadline`, earlier than the one armed (a later one stays: it re-arms). */
+  #armTimer(deadline: number, now: number): void {
+    if (this.#timer !== undefined) this.#clock.clearTimer(this.#timer);
+    this.#timerAt = deadline;
+    this.#timer = this.#clock.setTimer(this.#onTimer, Math.max(0, deadline - now));
   }
 
   /** Drops the timer once nobody waits, so an idle scheduler holds no timer. */
   #disarmIfIdle(): void {
-    if (this.#deadlines.size === 0) this.#disarmTimer();
+    if (this.#queued === 0) this.#disarmTimer();
   }
 
   #disarmTimer(): void {

@@ -1,4 +1,3 @@
-import type { HeapItem } from './indexed-heap.js';
 import { REJECTION_REASONS, type RejectionReason } from './refusal.js';
 import { slotCap, type TenantSettings } from './tenant-config.js';
 import { TokenBucket } from './token-bucket.js';
@@ -6,7 +5,7 @@ import { WaitHistogram } from './wait-histogram.js';
 import type { Waiter } from './waiter.js';
 
 /** @internal A tenant's live state: its queue, counters and place in the fair-share order. */
-export class TenantState implements HeapItem {
+export class TenantState {
   settings!: TenantSettings;
   weight = 1;
   priority = 0;

@@ -25,13 +25,16 @@ export interface WaiterOwner {
 }
 
 /**
- * @internal A queued request: a node in its tenant's FIFO (doubly linked for O(1) removal) and
- * an item in the scheduler's deadline heap. Also the AbortSignal listener (no closure per wait).
+ * @internal A queued request: a node in its tenant's FIFO and in its timeout group's FIFO (both
+ * doubly linked for O(1) removal). Also the AbortSignal listener (no closure per wait).
  */
 export class Waiter implements Ticket {
   prev: Waiter | null = null;
   next: Waiter | null = null;
-  heapIndex = -1;
+  deadlinePrev: Waiter | null = null;
+  deadlineNext: Waiter | null = null;
+  /** The DeadlineQueues group holding this waiter, or null once out. */
+  timeoutClass: unknown = null;
   settled = false;
 
   constructor(
