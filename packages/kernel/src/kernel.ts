@@ -7,7 +7,7 @@ import { KernelConfigError } from './config/errors.js';
 import { checkRawConfig, type RawConfig, readConfigFile } from './config/raw-config.js';
 import { validateOptions } from './config/validate.js';
 import { KernelModuleContext } from './context.js';
-import type { ModuleDefinition, OptionValues } from './contract.js';
+import type { ModuleDefinition, OptionValues, Token } from './contract.js';
 import { KernelStartError, KernelStateError } from './lifecycle/errors.js';
 import { PhaseTimeoutError, withTimeout } from './lifecycle/timeout.js';
 import { createLogger } from './logging.js';
@@ -124,6 +124,25 @@ export class Kernel {
   /** The loaded modules in dependency (start) order. */
   get modules(): readonly ModuleDefinition[] {
     return this.loaded;
+  }
+
+  /**
+   * A service a module provided (`ctx.provide`), typed by its token: how an embedder or a test
+   * reaches a running module, e.g. the address a listener bound with port 0.
+   *
+   * @throws Error naming the token when no module provided it
+   */
+  resolve<T>(token: Token<T>): T {
+    const found = this.tryResolve(token);
+    if (found === undefined) {
+      throw new Error(`kernel: no service registered for ${token.description ?? String(token)}`);
+    }
+    return found;
+  }
+
+  /** Like {@link resolve}, but `undefined` when no module provided the service. */
+  tryResolve<T>(token: Token<T>): T | undefined {
+    return this.container.isRegistered(token, true) ? this.container.resolve<T>(token) : undefined;
   }
 
   /** The current validated options of a loaded module. */
