@@ -108,34 +108,47 @@ export class BinaryTranslator {
     const quiet = QUIET.has(op);
     const key = p.key.toString('latin1');
     const storage = STORAGE[op];
-    if (storage !== undefined) return this.storage(p, storage, key, quiet);
+    if (storage !== undefined) {
+      this.storage(p, storage, key, quiet);
+      return;
+    }
     switch (op) {
       case Opcode.Get:
       case Opcode.GetQ:
       case Opcode.GetK:
       case Opcode.GetKQ:
       case Opcode.GAT:
-      case Opcode.GATQ:
-        return this.get(p, key, quiet);
+      case Opcode.GATQ: {
+        this.get(p, key, quiet);
+        return;
+      }
       case Opcode.Delete:
       case Opcode.DeleteQ:
         if (!this.checkKey(p, key)) return;
-        return this.forward(p, { kind: 'delete', key, noreply: false, raw: encodeDelete(key) }, quiet, (r) =>
-          r.kind === 'status' && r.status === 'DELETED'
-            ? S.Success
-            : r.kind === 'status' && r.status === 'NOT_FOUND'
-              ? S.KeyNotFound
-              : undefined,
-        );
+        {
+          this.forward(p, { kind: 'delete', key, noreply: false, raw: encodeDelete(key) }, quiet, (r) =>
+            r.kind === 'status' && r.status === 'DELETED'
+              ? S.Success
+              : r.kind === 'status' && r.status === 'NOT_FOUND'
+                ? S.KeyNotFound
+                : undefined,
+          );
+          return;
+        }
       case Opcode.Increment:
       case Opcode.IncrementQ:
       case Opcode.Decrement:
-      case Opcode.DecrementQ:
-        return this.arithmetic(p, key, quiet);
+      case Opcode.DecrementQ: {
+        this.arithmetic(p, key, quiet);
+        return;
+      }
       case Opcode.Touch: {
-        if (!this.checkKey(p, key) || p.extras.length !== 4) return this.invalid(p);
+        if (!this.checkKey(p, key) || p.extras.length !== 4) {
+          this.invalid(p);
+          return;
+        }
         const exptime = p.extras.readInt32BE(0);
-        return this.forward(
+        this.forward(
           p,
           { kind: 'touch', key, exptime, noreply: false, raw: encodeTouch(key, exptime) },
           false,
@@ -146,32 +159,39 @@ export class BinaryTranslator {
                 ? S.KeyNotFound
                 : undefined,
         );
+        return;
       }
       case Opcode.Flush:
       case Opcode.FlushQ: {
         const delay = p.extras.length === 4 ? p.extras.readInt32BE(0) : undefined;
-        return this.forward(
+        this.forward(
           p,
           { kind: 'flush_all', delay, noreply: false, raw: encodeFlushAll(delay) },
           quiet,
           (r) => (r.kind === 'status' && r.status === 'OK' ? S.Success : undefined),
         );
+        return;
       }
       case Opcode.Verbosity: {
         const level = p.extras.length === 4 ? p.extras.readUInt32BE(0) : 0;
-        return this.forward(
+        this.forward(
           p,
           { kind: 'verbosity', level, noreply: false, raw: encodeVerbosity(level) },
           false,
           (r) => (r.kind === 'status' && r.status === 'OK' ? S.Success : undefined),
         );
+        return;
       }
-      case Opcode.Noop:
-        return this.host.reply().done(encodeBinaryResponse({ opcode: op, opaque: p.opaque }));
-      case Opcode.Version:
-        return this.host
+      case Opcode.Noop: {
+        this.host.reply().done(encodeBinaryResponse({ opcode: op, opaque: p.opaque }));
+        return;
+      }
+      case Opcode.Version: {
+        this.host
           .reply()
           .done(encodeBinaryResponse({ opcode: op, opaque: p.opaque, value: this.host.version }));
+        return;
+      }
       case Opcode.Stat: {
         const parts: Buffer[] = [];
         if (p.key.length === 0) {
@@ -183,22 +203,33 @@ export class BinaryTranslator {
           }
         }
         parts.push(encodeBinaryResponse({ opcode: op, opaque: p.opaque }));
-        return this.host.reply().done(parts);
+        this.host.reply().done(parts);
+        return;
       }
       case Opcode.Quit:
         this.host.reply().done(encodeBinaryResponse({ opcode: op, opaque: p.opaque }));
-        return this.host.finish();
-      case Opcode.QuitQ:
-        return this.host.finish();
-      default:
-        return this.host.reply().done(this.error(op, p.opaque, S.UnknownCommand));
+        {
+          this.host.finish();
+          return;
+        }
+      case Opcode.QuitQ: {
+        this.host.finish();
+        return;
+      }
+      default: {
+        this.host.reply().done(this.error(op, p.opaque, S.UnknownCommand));
+        return;
+      }
     }
   }
 
   private get(p: BinaryPacket, key: string, quiet: boolean): void {
     if (!this.checkKey(p, key)) return;
     const touching = p.opcode === Opcode.GAT || p.opcode === Opcode.GATQ;
-    if (touching && p.extras.length !== 4) return this.invalid(p);
+    if (touching && p.extras.length !== 4) {
+      this.invalid(p);
+      return;
+    }
     const exptime = touching ? p.extras.readInt32BE(0) : undefined;
     const command = touching ? 'gats' : 'gets';
     const withKey = p.opcode === Opcode.GetK || p.opcode === Opcode.GetKQ;
@@ -237,14 +268,20 @@ export class BinaryTranslator {
   private storage(p: BinaryPacket, command: StorageCommand, key: string, quiet: boolean): void {
     if (!this.checkKey(p, key)) return;
     const concat = command === 'append' || command === 'prepend';
-    if (p.extras.length !== (concat ? 0 : 8)) return this.invalid(p);
+    if (p.extras.length !== (concat ? 0 : 8)) {
+      this.invalid(p);
+      return;
+    }
     const flags = concat ? 0 : p.extras.readUInt32BE(0);
     const exptime = concat ? 0 : p.extras.readInt32BE(4);
     // A set with a cas value is a cas; memcached treats replace the same way.
     const effective: StorageCommand =
       p.cas !== 0n && (command === 'set' || command === 'replace') ? 'cas' : command;
     const cas = effective === 'cas' ? p.cas : undefined;
-    if (this.host.backend.supportsMeta) return this.metaStorage(p, command, key, flags, exptime, quiet);
+    if (this.host.backend.supportsMeta) {
+      this.metaStorage(p, command, key, flags, exptime, quiet);
+      return;
+    }
     const raw = Buffer.concat(encodeStorage(effective, key, flags, exptime, p.value, { cas }));
     const request: BackendRequest = {
       kind: 'storage',
@@ -320,7 +357,10 @@ export class BinaryTranslator {
   }
 
   private arithmetic(p: BinaryPacket, key: string, quiet: boolean): void {
-    if (!this.checkKey(p, key) || p.extras.length !== 20) return this.invalid(p);
+    if (!this.checkKey(p, key) || p.extras.length !== 20) {
+      this.invalid(p);
+      return;
+    }
     const command = p.opcode === Opcode.Increment || p.opcode === Opcode.IncrementQ ? 'incr' : 'decr';
     const delta = p.extras.readBigUInt64BE(0);
     const initial = p.extras.readBigUInt64BE(8);
