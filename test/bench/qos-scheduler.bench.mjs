@@ -151,7 +151,7 @@ const lines = [
   'A cycle is one acquire plus one release, on the system clock (`performance.now()`), 64 slots.',
   '- *uncontended*: a slot is always free, every acquire takes the fast path (no queue, no Promise).',
   '- *saturated*: every tenant always has a request queued; each release grants the fairest',
-  '  waiting tenant (ready-heap decision, deadline-heap removal) and the client queues again.',
+  '  waiting tenant (ready-heap decision, timeout-queue removal) and the client queues again.',
   '',
   '| tenants | uncontended cycles/s | ns/cycle | saturated decisions/s | ns/decision | queued |',
   '|--:|--:|--:|--:|--:|--:|',
@@ -166,8 +166,8 @@ const lines = [
   '',
   '| tenant | weight | target share | measured slot-time share | grants |',
   '|--|--:|--:|--:|--:|',
-  `| heavy | 3 | 75.00% | ${(share.heavy * 100).toFixed(2)}% | ${fmt(share.grants.heavy)} |`,
-  `| light | 1 | 25.00% | ${(share.light * 100).toFixed(2)}% | ${fmt(share.grants.light)} |`,
+  `| heavy | 3 | 75.00% | ${(share.heavy * 100).toFixed(3)}% | ${fmt(share.grants.heavy)} |`,
+  `| light | 1 | 25.00% | ${(share.light * 100).toFixed(3)}% | ${fmt(share.grants.light)} |`,
   '',
 ];
 writeFileSync(new URL('./results/qos-scheduler.md', import.meta.url), lines.join('\n'));
