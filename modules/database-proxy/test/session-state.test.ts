@@ -1,0 +1,342 @@
+/**
+ * Session state isolation through the proxy (PROXY-NOTES hazards 1–8), against real MariaDB with
+ * a pool of two backend connections shared by several clients.
+ *
+ * To make sharing certain rather than likely, a "holder" client keeps one backend inside a
+ * transaction so the clients under test must share the other, or holds the backend a client
+ * used so its next statement must run on the other; CONNECTION_ID() shows which backend ran what.
+ */
+import { waitFor } from '@scalestack/test-harness';
+import type mysql from 'mysql2/promise';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { backendOf, failure, hold, holdBackend, onEveryBackend, one, pinnedNow } from './support/backends.js';
+import { type ProxyFixture, startProxyFixture } from './support/proxy-fixture.js';
+
+const POOL = 2;
+
+/**
+ * SQL reading a session variable without `@@`: reading `@@x` must not pin either, but that has
+ * its own test below, and these tests are about the values.
+ */
+function sessionVariable(name: string): string {
+  return `(SELECT VARIABLE_VALUE FROM information_schema.SESSION_VARIABLES WHERE VARIABLE_NAME = '${name.toUpperCase()}')`;
+}
+let fx: ProxyFixture;
+let direct: mysql.Connection;
+const open: mysql.Connection[] = [];
+
+async function client(options?: mysql.ConnectionOptions): Promise<mysql.Connection> {
+  const c = await fx.connect(options);
+  open.push(c);
+  return c;
+}
+
+beforeAll(async () => {
+  fx = await startProxyFixture({ pool: POOL });
+  direct = await fx.direct();
+  await direct.query('CREATE DATABASE IF NOT EXISTS other_db');
+  await direct.query('CREATE TABLE IF NOT EXISTS other_db.marker (name VARCHAR(20))');
+  await direct.query("INSERT INTO other_db.marker VALUES ('other')");
+});
+
+afterEach(async () => {
+  await Promise.all(open.splice(0).map((c) => c.end().catch(() => c.destroy())));
+  await waitFor(() => fx.proxy.stats().clients.length === 0, { what: 'every client to leave the proxy' });
+});
+
+afterAll(async () => {
+  await direct?.end();
+  await fx?.stop();
+});
+
+describe('user variables', () => {
+  it('A sets @v: B reads NULL, A still reads its value on its own backend', async () => {
+    const a = await client();
+    const b = await client();
+    await a.query('SET @v = 1');
+    const aRow = await one(a, 'SELECT @v AS v, CONNECTION_ID() AS id');
+    expect(aRow.v).toBe(1);
+    const bRow = await one(b, 'SELECT @v AS v, CONNECTION_ID() AS id');
+    expect(bRow.v).toBeNull();
+    // B cannot have used A's backend while A holds a variable there.
+    expect(bRow.id).not.toBe(aRow.id);
+    for (let i = 0; i < 5; i++) {
+      expect((await one(b, 'SELECT @v AS v')).v).toBeNull();
+      expect((await one(a, 'SELECT @v AS v')).v).toBe(1);
+    }
+  });
+
+  it('a variable set by a client that left is not seen by anyone on any backend', async () => {
+    const a = await client();
+    await a.query("SET @leftover = 'from A'");
+    expect((await one(a, 'SELECT @leftover AS v')).v).toBe('from A');
+    await a.end();
+    open.splice(open.indexOf(a), 1);
+    const seen = await onEveryBackend(fx, POOL, 'SELECT @leftover AS v');
+    expect(seen.map((s) => s.rows[0]!.v)).toEqual([null, null]);
+  });
+});
+
+/** Session variables a client may change and the proxy must keep per client. */
+const VARIABLES: { name: string; set: string; read: string; value: string }[] = [
+  {
+    name: 'sql_mode',
+    set: "SET SESSION sql_mode = 'ANSI_QUOTES,NO_ENGINE_SUBSTITUTION'",
+    read: sessionVariable('sql_mode'),
+    value: 'ANSI_QUOTES,NO_ENGINE_SUBSTITUTION',
+  },
+  { name: 'time_zone', set: "SET time_zone = '+05:30'", read: sessionVariable('time_zone'), value: '+05:30' },
+  {
+    name: 'SET NAMES',
+    set: 'SET NAMES latin1',
+    read: sessionVariable('character_set_client'),
+    value: 'latin1',
+  },
+];
+
+describe.each(VARIABLES)('$name', ({ set, read, value }) => {
+  it('a change by A is not seen by B sharing the same backend, and A keeps it', async () => {
+    // The holder keeps one backend: A and B must take turns on the other.
+    const holder = await hold(fx);
+    try {
+      const a = await client();
+      const b = await client();
+      const before = (await one(b, `SELECT ${read} AS v`)).v;
+      expect(before).not.toBe(value);
+      await a.query(set);
+      for (let i = 0; i < 4; i++) {
+        const aRow = await one(a, `SELECT ${read} AS v, CONNECTION_ID() AS id`);
+        const bRow = await one(b, `SELECT ${read} AS v, CONNECTION_ID() AS id`);
+        expect(aRow.v).toBe(value);
+        expect(bRow.v).toBe(before);
+        // Same backend: the proxy really switched its state back and forth.
+        expect(aRow.id).toBe(bRow.id);
+        expect(aRow.id).not.toBe(holder.backendId);
+      }
+    } finally {
+      await holder.release();
+    }
+  });
+
+  it("A's change follows A to another backend", async () => {
+    const a = await client();
+    await a.query(set);
+    const first = await backendOf(a);
+    const holder = await holdBackend(fx, first, POOL);
+    try {
+      const row = await one(a, `SELECT ${read} AS v, CONNECTION_ID() AS id`);
+      expect(row.id).not.toBe(first);
+      expect(row.v).toBe(value);
+    } finally {
+      await holder.release();
+    }
+  });
+
+  it('a client that never changed it sees the server default on every backend', async () => {
+    const fresh = await client();
+    const def = (await one(fresh, `SELECT ${read} AS v`)).v;
+    const a = await client();
+    await a.query(set);
+    await one(a, `SELECT ${read} AS v`);
+    await a.end();
+    open.splice(open.indexOf(a), 1);
+    const seen = await onEveryBackend(fx, POOL, `SELECT ${read} AS v`);
+    expect(seen.map((s) => s.rows[0]!.v)).toEqual([def, def]);
+  });
+});
+
+describe('SET NAMES', () => {
+  it('round-trips non-ASCII text in the client character set on whichever backend', async () => {
+    const a = await client();
+    const b = await client({ charset: 'UTF8MB4_GENERAL_CI' });
+    await a.query('SET NAMES latin1');
+    const holder = await hold(fx);
+    try {
+      for (let i = 0; i < 3; i++) {
+        const aRow = await one(
+          a,
+          `SELECT ${sessionVariable('character_set_results')} AS r, ${sessionVariable('collation_connection')} AS c`,
+        );
+        expect(aRow).toEqual({ r: 'latin1', c: 'latin1_swedish_ci' });
+        const bRow = await one(b, `SELECT ${sessionVariable('character_set_results')} AS r, 'żółw' AS w`);
+        expect(bRow).toEqual({ r: 'utf8mb4', w: 'żółw' });
+      }
+    } finally {
+      await holder.release();
+    }
+  });
+});
+
+describe('default schema', () => {
+  it('USE db is kept across backends and not seen by other clients', async () => {
+    const a = await client();
+    const b = await client();
+    await a.query('USE other_db');
+    const first = await one(
+      a,
+      'SELECT DATABASE() AS db, CONNECTION_ID() AS id, (SELECT name FROM marker) AS m',
+    );
+    expect(first).toMatchObject({ db: 'other_db', m: 'other' });
+    const holder = await holdBackend(fx, Number(first.id), POOL);
+    try {
+      const moved = await one(
+        a,
+        'SELECT DATABASE() AS db, CONNECTION_ID() AS id, (SELECT name FROM marker) AS m',
+      );
+      expect(moved.id).not.toBe(first.id);
+      expect(moved).toMatchObject({ db: 'other_db', m: 'other' });
+      // B shares that other backend now and still has its own schema.
+      const bRow = await one(b, 'SELECT DATABASE() AS db, CONNECTION_ID() AS id');
+      expect(bRow).toEqual({ db: 'test', id: moved.id });
+      expect((await one(a, 'SELECT DATABASE() AS db')).db).toBe('other_db');
+    } finally {
+      await holder.release();
+    }
+  });
+
+  it('the schema chosen at login is per client', async () => {
+    const a = await client({ database: 'other_db' });
+    const b = await client({ database: 'test' });
+    const holder = await hold(fx);
+    try {
+      for (let i = 0; i < 3; i++) {
+        expect((await one(a, 'SELECT DATABASE() AS db')).db).toBe('other_db');
+        expect((await one(b, 'SELECT DATABASE() AS db')).db).toBe('test');
+      }
+    } finally {
+      await holder.release();
+    }
+  });
+});
+
+describe('variables the proxy does not model', () => {
+  it.each([
+    ['wait_timeout', 'SET SESSION wait_timeout = 1234', 1234],
+    ['long_query_time', 'SET long_query_time = 7', 7],
+  ])('%s is applied or pinned, never dropped', async (name, set, expected) => {
+    const globalRow = await one(direct, `SELECT @@global.${name} AS v`);
+    const a = await client();
+    await a.query(set);
+    // Whatever backend serves A, it sees its value; other clients see the global one.
+    for (let i = 0; i < 3; i++) {
+      const aRow = await one(a, `SELECT ${sessionVariable(name)} AS v, CONNECTION_ID() AS id`);
+      expect(Number(aRow.v)).toBe(expected);
+      if (pinnedNow(fx) === 0) {
+        // Not pinned: the proxy replays the value, so moving A must keep it.
+        const holder = await holdBackend(fx, Number(aRow.id), POOL);
+        try {
+          const moved = await one(a, `SELECT ${sessionVariable(name)} AS v, CONNECTION_ID() AS id`);
+          expect(moved.id).not.toBe(aRow.id);
+          expect(Number(moved.v)).toBe(expected);
+        } finally {
+          await holder.release();
+        }
+        const seen = await onEveryBackend(fx, POOL, `SELECT ${sessionVariable(name)} AS v`);
+        expect(seen.map((s) => Number(s.rows[0]!.v))).toEqual([Number(globalRow.v), Number(globalRow.v)]);
+      } else {
+        // Pinned: another client runs elsewhere and sees the global value.
+        const b = await client();
+        const bRow = await one(b, `SELECT ${sessionVariable(name)} AS v, CONNECTION_ID() AS id`);
+        expect(bRow.id).not.toBe(aRow.id);
+        expect(Number(bRow.v)).toBe(Number(globalRow.v));
+      }
+    }
+  });
+
+  it('a procedure that changes a session variable is tracked or pins', async () => {
+    // sql_mode would not do: MariaDB restores it when a routine returns; time_zone stays.
+    await direct.query('DROP PROCEDURE IF EXISTS set_zone');
+    await direct.query("CREATE PROCEDURE set_zone() SET SESSION time_zone = '+03:00'");
+    const zone = sessionVariable('time_zone');
+    const a = await client();
+    const b = await client();
+    const def = (await one(b, `SELECT ${zone} AS v`)).v;
+    await a.query('CALL set_zone()');
+    const first = await one(a, `SELECT ${zone} AS v, CONNECTION_ID() AS id`);
+    expect(first.v).toBe('+03:00');
+    for (let i = 0; i < 3; i++) {
+      expect((await one(b, `SELECT ${zone} AS v`)).v).toBe(def);
+      expect((await one(a, `SELECT ${zone} AS v`)).v).toBe('+03:00');
+    }
+    if (pinnedNow(fx) === 0) {
+      // Tracked rather than pinned: it must follow A to the other backend.
+      const holder = await holdBackend(fx, Number(first.id), POOL);
+      try {
+        const moved = await one(a, `SELECT ${zone} AS v, CONNECTION_ID() AS id`);
+        expect(moved.id).not.toBe(first.id);
+        expect(moved.v).toBe('+03:00');
+      } finally {
+        await holder.release();
+      }
+    }
+  });
+});
+
+describe('bad SET', () => {
+  it('an invalid value fails at the SET and leaves the session usable and unchanged', async () => {
+    const a = await client();
+    const before = (await one(a, `SELECT ${sessionVariable('sql_mode')} AS v`)).v;
+    const err = await failure(a.query("SET SESSION sql_mode = 'NOT_A_MODE'"));
+    expect(err.errno).toBe(1231); // ER_WRONG_VALUE_FOR_VAR
+    const err2 = await failure(a.query('SET SESSION no_such_variable = 1'));
+    expect(err2.errno).toBe(1193); // ER_UNKNOWN_SYSTEM_VARIABLE
+    for (let i = 0; i < 3; i++) {
+      expect((await one(a, `SELECT ${sessionVariable('sql_mode')} AS v`)).v).toBe(before);
+    }
+    const seen = await onEveryBackend(fx, POOL, `SELECT ${sessionVariable('sql_mode')} AS v`);
+    expect(seen.map((s) => s.rows[0]!.v)).toEqual([before, before]);
+  });
+});
+
+describe('reads that must not pin', () => {
+  it('SELECT @@version and @@tx_isolation leave the client unpinned', async () => {
+    const pinsBefore = { ...fx.proxy.stats().counters.pins };
+    const a = await client();
+    const version = await one(a, 'SELECT @@version AS v');
+    expect(version.v).toMatch(/MariaDB/);
+    await one(a, 'SELECT @@tx_isolation AS v, @@session.autocommit AS ac');
+    await one(a, 'SELECT @@global.max_connections AS v');
+    expect(pinnedNow(fx)).toBe(0);
+    expect(fx.proxy.stats().clients.every((c) => c.pinned.length === 0)).toBe(true);
+    expect(fx.proxy.stats().counters.pins).toEqual(pinsBefore);
+    // Black-box proof: both backends can be held by others while A stays connected.
+    const seen = await onEveryBackend(fx, POOL, 'SELECT 1 AS one');
+    expect(seen).toHaveLength(POOL);
+  });
+});
+
+describe('pin accounting', () => {
+  it('counts pins by reason and shows them per client while held', async () => {
+    const a = await client();
+    const before = fx.proxy.stats().counters.pins;
+    await a.query('SET @counted = 1');
+    let stats = fx.proxy.stats();
+    expect(stats.counters.pins.user_variable).toBe(before.user_variable + 1);
+    expect(stats.pinnedNow.user_variable).toBe(1);
+    expect(stats.clients.filter((c) => c.pinned.includes('user_variable'))).toHaveLength(1);
+
+    const b = await client();
+    await b.query('CREATE TEMPORARY TABLE counted (x INT)');
+    stats = fx.proxy.stats();
+    expect(stats.counters.pins.temporary_table).toBe(before.temporary_table + 1);
+    expect(stats.pinnedNow.temporary_table).toBe(1);
+
+    await a.end();
+    await b.end();
+    open.length = 0;
+    stats = await waitForStats((s) => s.pinnedNow.user_variable === 0 && s.pinnedNow.temporary_table === 0);
+    expect(stats.clients).toHaveLength(0);
+  });
+});
+
+function waitForStats(
+  ok: (s: ReturnType<ProxyFixture['proxy']['stats']>) => boolean,
+): Promise<ReturnType<ProxyFixture['proxy']['stats']>> {
+  return waitFor(
+    () => {
+      const s = fx.proxy.stats();
+      return ok(s) ? s : undefined;
+    },
+    { what: 'proxy stats to settle' },
+  );
+}

@@ -1,0 +1,128 @@
+/**
+ * Helpers that make concentration observable from outside: which backend connection served a
+ * statement (`CONNECTION_ID()`), forcing a client onto another backend by holding the one it
+ * used, and running a check on every backend of a small pool at once.
+ *
+ * They rely only on documented behaviour: a client inside a transaction holds its backend until
+ * the transaction ends, so K clients inside transactions hold K distinct backends.
+ */
+import type mysql from 'mysql2/promise';
+import type { ProxyFixture } from './proxy-fixture.js';
+
+// biome-ignore lint/suspicious/noExplicitAny: rows are whatever the statement returns
+export type Row = Record<string, any>;
+
+/** Runs `sql` (text protocol) and returns its rows. */
+export async function rows(conn: mysql.Connection, sql: string, params?: unknown[]): Promise<Row[]> {
+  const [result] = await conn.query(sql, params);
+  return result as Row[];
+}
+
+/** Runs `sql` (text protocol) and returns its only row. */
+export async function one(conn: mysql.Connection, sql: string, params?: unknown[]): Promise<Row> {
+  const r = await rows(conn, sql, params);
+  if (r.length !== 1) throw new Error(`expected one row from ${sql}, got ${r.length}`);
+  return r[0]!;
+}
+
+/** Runs `sql` and returns the error it fails with (fails the test if it succeeds). */
+export async function failure(
+  promise: Promise<unknown>,
+): Promise<Error & { errno?: number; sqlState?: string; code?: string; fatal?: boolean }> {
+  try {
+    await promise;
+  } catch (err) {
+    return err as Error & { errno?: number; sqlState?: string; code?: string; fatal?: boolean };
+  }
+  throw new Error('expected the statement to fail, it succeeded');
+}
+
+/** A client inside an open transaction: it holds one backend until released. */
+export interface Holder {
+  readonly conn: mysql.Connection;
+  /** The backend connection id it holds. */
+  readonly backendId: number;
+  /** Rolls back and disconnects. */
+  release(): Promise<void>;
+}
+
+/** Opens a client and starts a transaction: it now holds one backend connection. */
+export async function hold(fx: ProxyFixture): Promise<Holder> {
+  const conn = await fx.connect();
+  await conn.query('START TRANSACTION');
+  const { id } = await one(conn, 'SELECT CONNECTION_ID() AS id');
+  return {
+    conn,
+    backendId: Number(id),
+    async release() {
+      await conn.query('ROLLBACK');
+      await conn.end();
+    },
+  };
+}
+
+/**
+ * Holds the backend connection `backendId` (and only it) in a transaction, so every other
+ * client must use another backend. With a pool of N it opens at most N holders; the ones that
+ * got another backend are released before returning.
+ *
+ * @param pool the pool size; more holders than that would wait for a slot forever
+ */
+export async function holdBackend(fx: ProxyFixture, backendId: number, pool: number): Promise<Holder> {
+  const others: Holder[] = [];
+  try {
+    for (let i = 0; i < pool; i++) {
+      const h = await hold(fx);
+      if (h.backendId === backendId) return h;
+      others.push(h);
+    }
+    throw new Error(
+      `backend ${backendId} was not handed out to ${pool} holders (got ${others.map((h) => h.backendId).join(', ')})`,
+    );
+  } finally {
+    await Promise.all(others.map((h) => h.release()));
+  }
+}
+
+/**
+ * Runs `sql` on every backend of a pool of `pool` connections at the same time: `pool` fresh
+ * clients each start a transaction (so each holds a distinct backend) and run the statement.
+ * Returns each client's rows with the backend id; throws if the ids are not distinct.
+ */
+export async function onEveryBackend(
+  fx: ProxyFixture,
+  pool: number,
+  sql: string,
+): Promise<{ backendId: number; rows: Row[] }[]> {
+  const holders = await Promise.all(Array.from({ length: pool }, () => hold(fx)));
+  try {
+    const ids = new Set(holders.map((h) => h.backendId));
+    if (ids.size !== pool)
+      throw new Error(`holders share backends: ${holders.map((h) => h.backendId).join(', ')}`);
+    return await Promise.all(
+      holders.map(async (h) => ({ backendId: h.backendId, rows: await rows(h.conn, sql) })),
+    );
+  } finally {
+    await Promise.all(holders.map((h) => h.release()));
+  }
+}
+
+/** The backend connection id that serves `conn`'s next statement (run on its own). */
+export async function backendOf(conn: mysql.Connection): Promise<number> {
+  const { id } = await one(conn, 'SELECT CONNECTION_ID() AS id');
+  return Number(id);
+}
+
+/** Connections MariaDB holds for the proxy's service account right now. */
+export async function proxyConnectionsAtServer(direct: mysql.Connection): Promise<number> {
+  const { n } = await one(
+    direct,
+    "SELECT COUNT(*) AS n FROM information_schema.PROCESSLIST WHERE USER = 'proxy'",
+  );
+  return Number(n);
+}
+
+/** Sum of the pins currently held, over every reason. */
+export function pinnedNow(fx: ProxyFixture): number {
+  return Object.values(fx.proxy.stats().pinnedNow).reduce((a, b) => a + b, 0);
+}
