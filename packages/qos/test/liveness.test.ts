@@ -5,6 +5,7 @@ import {
   QosScheduler,
   type RefusalReason,
   type TenantConfig,
+  type TenantSession,
   type Ticket,
   VirtualClock,
 } from '../src/index.js';
@@ -27,6 +28,7 @@ const tenantConfig = fc.record({
     },
   ),
   priority: fc.integer({ min: 0, max: 1 }),
+  max_connections: fc.integer({ min: 0, max: 3 }),
 });
 const configs = fc.record({ a: tenantConfig, b: tenantConfig, c: tenantConfig });
 
@@ -54,6 +56,11 @@ const op = fc.oneof(
     weight: 1,
     arbitrary: fc.record({ op: fc.constant('resize' as const), slots: fc.integer({ min: 0, max: 6 }) }),
   },
+  {
+    weight: 2,
+    arbitrary: fc.record({ op: fc.constant('connect' as const), tenant: fc.integer({ min: 0, max: 3 }) }),
+  },
+  { weight: 1, arbitrary: fc.record({ op: fc.constant('disconnect' as const), pick: fc.nat() }) },
 );
 
 interface Request {
@@ -75,7 +82,7 @@ function checkWorkConserving(scheduler: QosScheduler): void {
 }
 
 describe('liveness, caps and cancellation under random workloads (virtual time)', () => {
-  it('settles every request once, within its timeout, never exceeding a cap', () => {
+  it('settles every request once, within its timeout, never exceeding a cap (slots, queue, connections)', () => {
     fc.assert(
       fc.property(
         configs,
@@ -87,6 +94,8 @@ describe('liveness, caps and cancellation under random workloads (virtual time)'
           let current: Record<string, TenantConfig> = initial;
           const requests: Request[] = [];
           const held: Lease[] = [];
+          const sessions: TenantSession[] = [];
+          const connectRefusals: Record<string, number> = { a: 0, b: 0, c: 0 };
 
           const acquire = (name: string | undefined, abortable: boolean, wait: boolean) => {
             const tenant = name ?? 'a';
@@ -161,6 +170,25 @@ describe('liveness, caps and cancellation under random workloads (virtual time)'
               case 'resize':
                 scheduler.resize(step.slots);
                 break;
+              case 'connect': {
+                const tenant = NAMES[step.tenant] ?? 'a';
+                const before = scheduler.tenantMetrics(tenant)!.connections;
+                const session = scheduler.connect(NAMES[step.tenant]);
+                const max = current[tenant]!.max_connections!;
+                if (typeof session === 'string') {
+                  expect(session).toBe('connection_limit');
+                  expect(before).toBeGreaterThanOrEqual(max);
+                  connectRefusals[tenant]!++;
+                } else {
+                  expect(before).toBeLessThan(max);
+                  sessions.push(session);
+                }
+                break;
+              }
+              case 'disconnect':
+                if (sessions.length > 0)
+                  expect(sessions.splice(step.pick % sessions.length, 1)[0]!.close()).toBe(true);
+                break;
             }
             checkWorkConserving(scheduler);
           }
@@ -181,8 +209,11 @@ describe('liveness, caps and cancellation under random workloads (virtual time)'
             expect(t.admitted).toBe(mine.filter((r) => r.outcome === 'granted').length);
             expect(t.cancelled).toBe(mine.filter((r) => r.outcome === 'cancelled').length);
             for (const [reason, count] of Object.entries(t.rejected)) {
+              if (reason === 'connection_limit') continue;
               expect(count, `${name} ${reason}`).toBe(mine.filter((r) => r.outcome === reason).length);
             }
+            expect(t.rejected.connection_limit).toBe(connectRefusals[name]);
+            expect(t.connections).toBe(sessions.filter((session) => session.tenant === name).length);
             expect(t.wait.count).toBe(t.admitted);
             expect(t.inFlight).toBe(0);
             expect(t.queued).toBe(0);
