@@ -1,0 +1,268 @@
+/**
+ * Transactions through the proxy (PROXY-NOTES hazards 9–13), against real MariaDB with a pool of
+ * two: a client inside a transaction keeps its backend, whatever else runs; a client that leaves
+ * mid-transaction has it rolled back before anyone else gets the backend.
+ */
+import { waitFor } from '@scalestack/test-harness';
+import type mysql from 'mysql2/promise';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { backendOf, failure, hold, onEveryBackend, one, pinnedNow } from './support/backends.js';
+import { type ProxyFixture, startProxyFixture } from './support/proxy-fixture.js';
+
+const POOL = 2;
+let fx: ProxyFixture;
+let direct: mysql.Connection;
+const open: mysql.Connection[] = [];
+
+async function client(): Promise<mysql.Connection> {
+  const c = await fx.connect();
+  // A client the test destroys must not turn its socket error into an uncaught exception.
+  c.on('error', () => {});
+  open.push(c);
+  return c;
+}
+
+async function committed(v: string): Promise<number> {
+  return Number((await one(direct, 'SELECT COUNT(*) AS n FROM trx WHERE v = ?', [v])).n);
+}
+
+beforeAll(async () => {
+  fx = await startProxyFixture({ pool: POOL });
+  direct = await fx.direct();
+  await direct.query('CREATE TABLE trx (id INT PRIMARY KEY AUTO_INCREMENT, v VARCHAR(40)) ENGINE=InnoDB');
+});
+
+afterEach(async () => {
+  await Promise.all(open.splice(0).map((c) => c.end().catch(() => c.destroy())));
+  await waitFor(() => fx.proxy.stats().clients.length === 0, { what: 'every client to leave the proxy' });
+});
+
+afterAll(async () => {
+  await direct?.end();
+  await fx?.stop();
+});
+
+describe('explicit transactions', () => {
+  it('keep one backend for the whole transaction while other clients run', async () => {
+    const a = await client();
+    const b = await client();
+    const transactionsBefore = fx.proxy.stats().counters.pins.transaction;
+    await a.query('START TRANSACTION');
+    await a.query("INSERT INTO trx (v) VALUES ('explicit')");
+    const mine = await backendOf(a);
+    expect(fx.proxy.stats().pinnedNow.transaction).toBe(1);
+    expect(fx.proxy.stats().counters.pins.transaction).toBe(transactionsBefore + 1);
+    for (let i = 0; i < 5; i++) {
+      const [aRow, bRow] = await Promise.all([
+        one(a, "SELECT CONNECTION_ID() AS id, COUNT(*) AS n FROM trx WHERE v = 'explicit'"),
+        one(b, "SELECT CONNECTION_ID() AS id, COUNT(*) AS n FROM trx WHERE v = 'explicit'"),
+      ]);
+      expect(aRow).toEqual({ id: mine, n: 1 });
+      expect(bRow.id).not.toBe(mine);
+      expect(bRow.n).toBe(0);
+    }
+    await a.query('COMMIT');
+    expect(fx.proxy.stats().pinnedNow.transaction).toBe(0);
+    expect((await one(b, "SELECT COUNT(*) AS n FROM trx WHERE v = 'explicit'")).n).toBe(1);
+    // Both backends are free for others again.
+    expect(await onEveryBackend(fx, POOL, 'SELECT 1 AS one')).toHaveLength(POOL);
+  });
+
+  it('ROLLBACK undoes everything the client did inside it', async () => {
+    const a = await client();
+    await a.query('BEGIN');
+    await a.query("INSERT INTO trx (v) VALUES ('rolled-back')");
+    expect((await one(a, "SELECT COUNT(*) AS n FROM trx WHERE v = 'rolled-back'")).n).toBe(1);
+    await a.query('ROLLBACK');
+    expect((await one(a, "SELECT COUNT(*) AS n FROM trx WHERE v = 'rolled-back'")).n).toBe(0);
+    expect(await committed('rolled-back')).toBe(0);
+  });
+
+  it('savepoints work inside the pinned transaction', async () => {
+    const a = await client();
+    await a.query('START TRANSACTION');
+    await a.query("INSERT INTO trx (v) VALUES ('sp-kept')");
+    await a.query('SAVEPOINT s1');
+    await a.query("INSERT INTO trx (v) VALUES ('sp-undone')");
+    await a.query('ROLLBACK TO SAVEPOINT s1');
+    await a.query('COMMIT');
+    expect(await committed('sp-kept')).toBe(1);
+    expect(await committed('sp-undone')).toBe(0);
+  });
+});
+
+describe('implicit transactions (autocommit=0)', () => {
+  it('a SELECT after SET autocommit=0 opens a transaction: its snapshot stays on one backend', async () => {
+    const a = await client();
+    await a.query('SET autocommit = 0');
+    const first = await one(a, "SELECT COUNT(*) AS n, CONNECTION_ID() AS id FROM trx WHERE v = 'snapshot'");
+    // Committed by someone else after A's snapshot was taken: invisible to A until it commits.
+    await direct.query("INSERT INTO trx (v) VALUES ('snapshot')");
+    const b = await client();
+    for (let i = 0; i < 3; i++) {
+      const row = await one(a, "SELECT COUNT(*) AS n, CONNECTION_ID() AS id FROM trx WHERE v = 'snapshot'");
+      expect(row).toEqual(first);
+      expect(await backendOf(b)).not.toBe(first.id);
+    }
+    await a.query('COMMIT');
+    expect((await one(a, "SELECT COUNT(*) AS n FROM trx WHERE v = 'snapshot'")).n).toBe(Number(first.n) + 1);
+    await a.query('SET autocommit = 1');
+  });
+
+  it('writes stay uncommitted until COMMIT, then SET autocommit=1 frees the backend', async () => {
+    const a = await client();
+    const b = await client();
+    await a.query('SET autocommit = 0');
+    await a.query("INSERT INTO trx (v) VALUES ('implicit')");
+    const mine = await backendOf(a);
+    for (let i = 0; i < 3; i++) {
+      expect((await one(b, "SELECT COUNT(*) AS n FROM trx WHERE v = 'implicit'")).n).toBe(0);
+      expect(
+        (await one(a, "SELECT COUNT(*) AS n, CONNECTION_ID() AS id FROM trx WHERE v = 'implicit'")).n,
+      ).toBe(1);
+      expect(await backendOf(a)).toBe(mine);
+    }
+    expect(await committed('implicit')).toBe(0);
+    await a.query('COMMIT');
+    expect(await committed('implicit')).toBe(1);
+    await a.query('SET autocommit = 1');
+    expect(pinnedNow(fx)).toBe(0);
+    // Nobody inherits autocommit=0 from A.
+    const seen = await onEveryBackend(
+      fx,
+      POOL,
+      "SELECT VARIABLE_VALUE AS v FROM information_schema.SESSION_VARIABLES WHERE VARIABLE_NAME = 'AUTOCOMMIT'",
+    );
+    expect(seen.map((s) => s.rows[0]!.v)).toEqual(['ON', 'ON']);
+  });
+});
+
+describe('a client that leaves mid-transaction', () => {
+  it.each(['COM_QUIT', 'socket close'] as const)(
+    'after %s its transaction is rolled back before the next client gets the backend',
+    async (how) => {
+      const tag = `ghost-${how}`;
+      // The holder keeps the other backend, so B can only get A's.
+      const holder = await hold(fx);
+      try {
+        const a = await client();
+        await a.query('START TRANSACTION');
+        await a.query('INSERT INTO trx (v) VALUES (?)', [tag]);
+        expect(await backendOf(a)).not.toBe(holder.backendId);
+
+        const b = await client();
+        const answer = one(
+          b,
+          'SELECT @@in_transaction AS inTrx, (SELECT COUNT(*) FROM trx WHERE v = ?) AS ghosts, CONNECTION_ID() AS id',
+          [tag],
+        );
+        await waitFor(() => fx.proxy.stats().waiting >= 1, { what: 'B to wait for a backend' });
+        if (how === 'COM_QUIT') await a.end();
+        else a.destroy();
+        const row = await answer;
+        expect(row.inTrx).toBe(0);
+        expect(row.ghosts).toBe(0);
+        expect(row.id).not.toBe(holder.backendId);
+      } finally {
+        await holder.release();
+      }
+      expect(await committed(tag)).toBe(0);
+    },
+  );
+
+  it('with autocommit=0 and pending writes, nothing is committed and nobody inherits autocommit=0', async () => {
+    const a = await client();
+    await a.query('SET autocommit = 0');
+    await a.query("INSERT INTO trx (v) VALUES ('ghost-autocommit')");
+    a.destroy();
+    await waitFor(() => fx.proxy.stats().clients.length === 0, { what: 'A to leave the proxy' });
+    const seen = await onEveryBackend(
+      fx,
+      POOL,
+      "SELECT (SELECT VARIABLE_VALUE FROM information_schema.SESSION_VARIABLES WHERE VARIABLE_NAME = 'AUTOCOMMIT') AS ac, (SELECT COUNT(*) FROM trx WHERE v = 'ghost-autocommit') AS ghosts",
+    );
+    expect(seen.map((s) => s.rows[0])).toEqual([
+      { ac: 'ON', ghosts: 0 },
+      { ac: 'ON', ghosts: 0 },
+    ]);
+    expect(await committed('ghost-autocommit')).toBe(0);
+  });
+});
+
+describe('errors inside a transaction', () => {
+  it('an error with unknown transaction state keeps the pin', async () => {
+    const holder = await hold(fx);
+    try {
+      const a = await client();
+      await a.query('START TRANSACTION');
+      await a.query("INSERT INTO trx (id, v) VALUES (1000, 'dup')");
+      const mine = await backendOf(a);
+      const err = await failure(a.query("INSERT INTO trx (id, v) VALUES (1000, 'dup')"));
+      expect(err.errno).toBe(1062); // ER_DUP_ENTRY: the server keeps the transaction open
+      // B asks now; it must not be handed A's backend (it would land inside A's transaction).
+      const b = await client();
+      const answer = one(b, 'SELECT COUNT(*) AS n, @@in_transaction AS inTrx FROM trx WHERE id = 1000');
+      await waitFor(() => fx.proxy.stats().waiting >= 1, { what: 'B to wait for a backend' });
+      const still = await one(a, 'SELECT COUNT(*) AS n, CONNECTION_ID() AS id FROM trx WHERE id = 1000');
+      expect(still).toEqual({ n: 1, id: mine });
+      await a.query('ROLLBACK');
+      expect(await answer).toEqual({ n: 0, inTrx: 0 });
+    } finally {
+      await holder.release();
+    }
+    expect(Number((await one(direct, 'SELECT COUNT(*) AS n FROM trx WHERE id = 1000')).n)).toBe(0);
+  });
+
+  it('a deadlock victim (transaction rolled back by the server) can go on', async () => {
+    await direct.query("INSERT INTO trx (id, v) VALUES (2001, 'dl'), (2002, 'dl')");
+    const a = await client();
+    const b = await client();
+    await a.query('START TRANSACTION');
+    await b.query('START TRANSACTION');
+    await a.query("UPDATE trx SET v = 'a' WHERE id = 2001");
+    await b.query("UPDATE trx SET v = 'b' WHERE id = 2002");
+    const aWaits = a.query("UPDATE trx SET v = 'a' WHERE id = 2002").then(
+      () => null,
+      (e: { errno?: number }) => e.errno,
+    );
+    await waitFor(
+      async () =>
+        Number(
+          (
+            await one(
+              direct,
+              "SELECT COUNT(*) AS n FROM information_schema.INNODB_TRX WHERE trx_state = 'LOCK WAIT'",
+            )
+          ).n,
+        ) === 1,
+      { what: 'A to wait for the row lock' },
+    );
+    const bResult = await b.query("UPDATE trx SET v = 'b' WHERE id = 2001").then(
+      () => null,
+      (e: { errno?: number }) => e.errno,
+    );
+    const aResult = await aWaits;
+    // Exactly one of them is the deadlock victim (1213); the other's UPDATE went through.
+    expect(new Set([aResult, bResult])).toEqual(new Set([1213, null]));
+    await a.query('COMMIT');
+    await b.query('COMMIT');
+    for (const c of [a, b]) expect((await one(c, 'SELECT 1 AS one')).one).toBe(1);
+  });
+});
+
+describe('table locks', () => {
+  it('LOCK TABLES pins until UNLOCK TABLES, which allows sharing again', async () => {
+    const a = await client();
+    const before = fx.proxy.stats().counters.pins.table_lock;
+    await a.query('LOCK TABLES trx WRITE');
+    expect(fx.proxy.stats().counters.pins.table_lock).toBe(before + 1);
+    expect(fx.proxy.stats().pinnedNow.table_lock).toBe(1);
+    const mine = await backendOf(a);
+    await a.query("INSERT INTO trx (v) VALUES ('locked')");
+    expect(await backendOf(a)).toBe(mine);
+    await a.query('UNLOCK TABLES');
+    expect(fx.proxy.stats().pinnedNow.table_lock).toBe(0);
+    expect(await committed('locked')).toBe(1);
+    expect(await onEveryBackend(fx, POOL, 'SELECT 1 AS one')).toHaveLength(POOL);
+  });
+});
