@@ -123,3 +123,20 @@ describe('max_memory', () => {
     }
   });
 });
+
+describe('reload', () => {
+  it('applies a new max_memory to the running store', async () => {
+    const started = await startRespServer();
+    const redis = new Redis({ port: started.port, host: '127.0.0.1', lazyConnect: true });
+    await redis.connect();
+    try {
+      expect(await redis.set('big', 'x'.repeat(4096))).toBe('OK');
+      await started.kernel.reload({ config: { modules: { 'resp-server': { max_memory: '1KiB' } } } });
+      expect(started.server.store.maxMemory).toBe(1024);
+      await expect(redis.set('more', 'v')).rejects.toThrow(/^OOM/);
+    } finally {
+      redis.disconnect();
+      await started.stop();
+    }
+  });
+});

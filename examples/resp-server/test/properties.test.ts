@@ -29,6 +29,7 @@ const ERRORS =
 const limits = { maxBulkSize: 40, maxInlineSize: 60 };
 
 describe('decoder properties', () => {
+  // #region guide:split-property
   it('any split, one byte at a time included, decodes the same commands', () => {
     fc.assert(
       fc.property(commands, splits, (cmds, sizes) => {
@@ -40,6 +41,7 @@ describe('decoder properties', () => {
       { numRuns: 400 },
     );
   });
+  // #endregion
 
   it('mutated or truncated streams give the same result under any split: commands, then at most a clean protocol error', () => {
     const mutated = fc

@@ -8,6 +8,7 @@ export interface StartedServer {
   stop(): Promise<void>;
 }
 
+// #region guide:test-kernel
 /** Starts the module by its name through a real kernel (resolving `scalestack-module-resp-server`). */
 export async function startRespServer(options: Record<string, string> = {}): Promise<StartedServer> {
   const kernel = new Kernel({ logLevel: 'warn' });
@@ -16,7 +17,8 @@ export async function startRespServer(options: Record<string, string> = {}): Pro
   );
   await kernel.load({ modules: ['resp-server'], env: {}, args });
   await kernel.start();
-  const server = kernel.container.resolve<RespServer>(RESP_SERVER);
+  const server = kernel.resolve(RESP_SERVER);
   if (server.address.kind !== 'tcp') throw new Error('expected a TCP address');
   return { port: server.address.port, server, kernel, stop: () => kernel.shutdown() };
 }
+// #endregion
