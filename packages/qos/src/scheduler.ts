@@ -386,11 +386,19 @@ export class QosScheduler implements LeaseOwner, WaiterOwner, SessionOwner {
         const waiter = state.head!;
         this.#unqueue(waiter);
         const now = this.#clock.now();
-        const lease = this.#grant(state, now, now - waiter.enqueuedAt);
-        if (state.queued > 0 && state.inFlight < state.cap) this.#ready.update(state);
-        else this.#ready.remove(state);
+        let lease: Lease | null = null;
+        if (waiter.deadline < now) {
+          // Its timer is late (real timers are): refuse, never grant past the queue timeout.
+          state.rejected.queue_timeout++;
+          if (state.retired && state.idle) this.#forget(state);
+        } else {
+          lease = this.#grant(state, now, now - waiter.enqueuedAt);
+          if (state.queued > 0 && state.inFlight < state.cap) this.#ready.update(state);
+          else this.#ready.remove(state);
+        }
         try {
-          waiter.callback(lease, null);
+          if (lease === null) waiter.callback(null, 'queue_timeout');
+          else waiter.callback(lease, null);
         } catch (error) {
           // A throwing callback must not strand the other free slots; rethrown below.
           if (!failed) first = error;

@@ -75,6 +75,28 @@ describe('admission: immediate answers', () => {
     expect(clock.pendingTimers).toBe(0);
   });
 
+  it('refuses rather than grants a waiter whose timer is late', () => {
+    // A clock whose timer has not fired yet although its deadline has passed.
+    let now = 0;
+    const clock = { now: () => now, setTimer: () => 0, clearTimer: () => {} };
+    const scheduler = new QosScheduler({ slots: 1, clock, tenants: { t: { queue_timeout: 10 } } });
+    const results: (string | null)[] = [];
+    let held: { release(): boolean } | null = null;
+    const ask = () =>
+      scheduler.acquire('t', (lease, refusal) => {
+        results.push(lease ? 'granted' : refusal);
+        if (lease) held = lease;
+      });
+    ask();
+    ask();
+    now = 5;
+    ask();
+    now = 11;
+    held!.release();
+    expect(results).toEqual(['granted', 'queue_timeout', 'granted']);
+    expect(scheduler.tenantMetrics('t')!.rejected.queue_timeout).toBe(1);
+  });
+
   it('counts wait time into the histogram', () => {
     const { clock, scheduler, results, ask } = setup();
     ask(undefined);
