@@ -6,6 +6,9 @@ import { protocolError } from './commands/errors.js';
 import type { Store } from './store.js';
 
 /** Per-server settings shared by every session (resolved once, when the listener is built). */
+/** Replies are gathered up to this size before they are written; larger values go out as they are. */
+const BATCH_BYTES = 16 * 1024;
+
 export interface SessionSettings {
   readonly store: Store;
   readonly maxBulkSize: number;
@@ -15,14 +18,18 @@ export interface SessionSettings {
 /**
  * One client connection: bytes in → decoder → commands → replies out.
  *
- * Pipelining: every command that arrived in one read is run in a row, and the replies are
- * corked so the burst leaves in one write. Backpressure: when the socket's write buffer is full
- * the session stops running commands and stops reading; it carries on when the buffer drains.
+ * Pipelining: every command that arrived in one read is run in a row; small replies are
+ * gathered into one buffer and the socket is corked, so the burst leaves in one write.
+ * Backpressure: when the socket's write buffer is full the session stops running commands and
+ * stops reading; it carries on when the buffer drains.
  */
 export class RespSession implements CommandContext {
   readonly store: Store;
   readonly #conn: Connection;
   readonly #decoder: RespDecoder;
+  /** Small replies of the current burst, sent as one buffer (one write instead of one per reply). */
+  #batch: Uint8Array[] = [];
+  #batchBytes = 0;
   #writable = true;
   #waitingForDrain = false;
   #closing = false;
@@ -46,13 +53,33 @@ export class RespSession implements CommandContext {
   }
 
   write(bytes: Uint8Array): void {
-    if (!this.#conn.write(bytes)) this.#writable = false;
+    if (bytes.length >= BATCH_BYTES) {
+      this.#flush();
+      this.#send(bytes);
+      return;
+    }
+    this.#batch.push(bytes);
+    this.#batchBytes += bytes.length;
+    if (this.#batchBytes >= BATCH_BYTES) this.#flush();
   }
 
   close(): void {
     if (this.#closing) return;
+    this.#flush();
     this.#closing = true;
     this.#conn.close();
+  }
+
+  #flush(): void {
+    if (this.#batch.length === 0) return;
+    const out = this.#batch.length === 1 ? this.#batch[0]! : Buffer.concat(this.#batch, this.#batchBytes);
+    this.#batch = [];
+    this.#batchBytes = 0;
+    this.#send(out);
+  }
+
+  #send(bytes: Uint8Array): void {
+    if (!this.#conn.write(bytes)) this.#writable = false;
   }
 
   /** Runs every complete command buffered, unless the client must first read its replies. */
@@ -65,6 +92,7 @@ export class RespSession implements CommandContext {
         if (args === undefined) break;
         execute(args, this);
       }
+      this.#flush();
       if (this.#closing) return;
       const reason = this.#decoder.error;
       if (reason !== undefined) {
