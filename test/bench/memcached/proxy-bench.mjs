@@ -104,6 +104,7 @@ const median = (xs) => {
   return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 };
 
+const loadBefore = readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
 const memcached = await startMemcached({ args: ['-t', '2', '-c', '4096'] });
 const proxy = await startProxy(memcached.port);
 const twemproxy = await startTwemproxy(memcached.port);
@@ -162,6 +163,7 @@ try {
     "proxy process's user+system time from /proc/<pid>/stat divided by the operations served (10ms tick",
     'resolution, so short runs at low rates are coarse). The load generator shares the 2 cores with the',
     'proxies and memcached, so absolute numbers are low; compare within a row.',
+    `Load average (1/5/15 min) before: ${loadBefore}; after: ${readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')}.`,
     '',
     '| op | conns | memcached direct ops/s | memcached-proxy ops/s | twemproxy ops/s | proxy/direct | proxy/twemproxy | proxy CPU µs/op | twemproxy CPU µs/op |',
     '|---|---:|---:|---:|---:|---:|---:|---:|---:|',
