@@ -85,6 +85,19 @@ describe('scalestack run resp-server (the CLI binary)', () => {
     expect(Number(await cli('DBSIZE'))).toBeGreaterThanOrEqual(5000);
   });
 
+  it('refuses a bad option value before starting, naming module, option, value and form', async () => {
+    const failed = await run(node, [bin, 'check', 'resp-server', '--resp-server.max_memory=lots'], {
+      cwd: repo,
+    }).then(
+      () => undefined,
+      (err: Error & { code: number; stderr: string }) => err,
+    );
+    expect(failed?.code).toBe(2);
+    expect(failed?.stderr).toContain(
+      'module "resp-server", option "max_memory": got "lots", expected a size such as 512B, 64KiB, 1MiB or 2GB',
+    );
+  });
+
   it('drains and exits 0 on SIGTERM', async () => {
     child.kill('SIGTERM');
     expect(await exited).toBe(0);
