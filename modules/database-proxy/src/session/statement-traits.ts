@@ -54,7 +54,7 @@ export const Trait = {
  * (a plain SELECT/INSERT with none of these words) costs one failed scan.
  */
 const WORDS =
-  /@(?!@)[\w$`'"]|\b(?:LOCK\s+TABLES?|UNLOCK\s+TABLES|WITH\s+READ\s+LOCK|GET_LOCK|RELEASE_ALL_LOCKS|TEMPORARY\s+TABLE|PREPARE|EXECUTE|DEALLOCATE|SQL_CALC_FOUND_ROWS|FOUND_ROWS|ROW_COUNT|LAST_INSERT_ID|WARNINGS|ERRORS|WARNING_COUNT|ERROR_COUNT|DIAGNOSTICS|HANDLER|SQL_LOG_BIN|XA)\b/gi;
+  /(?<!@)@(?!@)[\w$`'"]|\b(?:LOCK\s+TABLES?|UNLOCK\s+TABLES|WITH\s+READ\s+LOCK|GET_LOCK|RELEASE_ALL_LOCKS|TEMPORARY\s+TABLE|PREPARE|EXECUTE|DEALLOCATE|SQL_CALC_FOUND_ROWS|FOUND_ROWS|ROW_COUNT|LAST_INSERT_ID|WARNINGS|ERRORS|WARNING_COUNT|ERROR_COUNT|DIAGNOSTICS|HANDLER|SQL_LOG_BIN|XA)\b/gi;
 
 /** First keyword of the statement, after whitespace, comments and an opening parenthesis. */
 const LEADING = /^(?:\s|\(|\/\*(?!!)[\s\S]*?\*\/|(?:#|--\s)[^\n]*\n?)*([A-Za-z]+)/;
