@@ -92,9 +92,7 @@ const MESSAGES: Record<number, string> = {
  */
 export class BinaryTranslator {
   private readonly items: Response[] = [];
-  private readonly textDecoder = new ResponseDecoder((r) => this.items.push(r), {
-    maxValueSize: Number.MAX_SAFE_INTEGER,
-  });
+  private textDecoder = this.newTextDecoder();
 
   constructor(private readonly host: BinaryHost) {}
 
@@ -471,7 +469,15 @@ export class BinaryTranslator {
     this.items.length = 0;
     if (Buffer.isBuffer(parts)) this.textDecoder.push(parts);
     else for (const part of parts) this.textDecoder.push(part);
+    // Each reply is parsed on its own; a decoder that gave up must not poison the next one.
+    if (this.textDecoder.buffered > 0 || this.items.some((r) => r.kind === 'invalid')) {
+      this.textDecoder = this.newTextDecoder();
+    }
     return this.items.slice();
+  }
+
+  private newTextDecoder(): ResponseDecoder {
+    return new ResponseDecoder((r) => this.items.push(r), { maxValueSize: Number.MAX_SAFE_INTEGER });
   }
 
   /** A text error reply (or anything unexpected) as a binary error. */
