@@ -3,6 +3,7 @@ import { join } from 'node:path';
 
 export const repo = join(import.meta.dirname, '../../..');
 const node = join(repo, 'node_modules/.bin/node');
+const dieWithTest = join(import.meta.dirname, 'die-with-test.mjs');
 
 /** A spawned Node process whose JSON log lines on stdout can be waited for. */
 export interface LoggedProcess {
@@ -14,10 +15,10 @@ export interface LoggedProcess {
 }
 
 export function spawnLogged(args: string[], env: Record<string, string>): LoggedProcess {
-  const child = spawn(node, args, {
+  const child = spawn(node, ['--import', dieWithTest, ...args], {
     cwd: repo,
     env: { PATH: process.env.PATH ?? '', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
+    stdio: ['pipe', 'pipe', 'pipe'],
   });
   let output = '';
   const lines: Record<string, unknown>[] = [];

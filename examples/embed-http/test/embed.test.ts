@@ -2,12 +2,18 @@ import { execFileSync } from 'node:child_process';
 import { once } from 'node:events';
 import { connect, type Socket } from 'node:net';
 import { join } from 'node:path';
-import { beforeAll, expect, it } from 'vitest';
-import { repo, spawnLogged } from './app-process.js';
+import { afterEach, beforeAll, expect, it } from 'vitest';
+import { type LoggedProcess, repo, spawnLogged } from './app-process.js';
 
 beforeAll(() => {
   // The app runs from dist/, as it would in production: build it and what it depends on.
   execFileSync(join(repo, 'node_modules/.bin/tsc'), ['-b', 'examples/embed-http'], { cwd: repo });
+});
+
+const running: LoggedProcess[] = [];
+afterEach(() => {
+  // A test that failed half-way must not leave its app running.
+  for (const app of running.splice(0)) app.child.kill('SIGKILL');
 });
 
 function portOf(address: unknown): number {
@@ -37,6 +43,7 @@ it('serves HTTP and echoes beside it, and SIGTERM closes both and exits 0', asyn
     PORT: '0',
     SCALESTACK_ECHO_SERVER_LISTEN: '127.0.0.1:0',
   });
+  running.push(app);
   const ready = await app.waitForLog('app ready');
   const httpPort = portOf(ready.http);
   const echoPort = portOf(ready.echo);

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 
 export const repo = join(import.meta.dirname, '../../..');
 const node = join(repo, 'node_modules/.bin/node');
+const dieWithTest = join(import.meta.dirname, 'die-with-test.mjs');
 const bin = join(repo, 'packages/cli/dist/bin.js');
 
 /** A spawned `scalestack` process whose JSON log lines on stdout can be waited for. */
@@ -16,10 +17,10 @@ export interface CliProcess {
 
 /** Runs the built CLI (`node packages/cli/dist/bin.js <args>`) from the repository root. */
 export function spawnCli(args: string[], env: Record<string, string> = {}): CliProcess {
-  const child = spawn(node, [bin, ...args], {
+  const child = spawn(node, ['--import', dieWithTest, bin, ...args], {
     cwd: repo,
     env: { PATH: process.env.PATH ?? '', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
+    stdio: ['pipe', 'pipe', 'pipe'],
   });
   let output = '';
   const lines: Record<string, unknown>[] = [];
