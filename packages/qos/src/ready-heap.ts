@@ -48,6 +48,11 @@ export class ReadyHeap {
     this.#restore(i);
   }
 
+  /** Re-reads every key from its tenant, after all tags moved by the same amount (a rebase). */
+  refreshKeys(): void {
+    for (let i = 0; i < this.#items.length; i++) this.#place(this.#items[i]!, i);
+  }
+
   #place(state: TenantState, i: number): void {
     state.heapIndex = i;
     this.#priority[i] = state.priority;

@@ -34,6 +34,9 @@ export interface SchedulerOptions {
 
 // Weight of a new sample in the hold-time estimates (exponential moving average).
 const ESTIMATE_GAIN = 1 / 8;
+// Virtual time grows without bound (slot ms / weight); past this, tags are rebased to keep
+// sub-microsecond resolution in a double.
+const REBASE_AT = 2 ** 40;
 
 /**
  * Per-tenant admission control and weighted fair sharing of a pool of slots.
@@ -355,8 +358,14 @@ export class QosScheduler implements LeaseOwner, WaiterOwner, SessionOwner {
   /** Hands a slot to `state`, charging its estimated cost now (corrected on release). */
   #grant(state: TenantState, now: number, waited: number): Lease {
     // A tenant that was not ready cannot bank credit from its idle time.
-    const start = state.heapIndex < 0 && state.tag < this.#virtualTime ? this.#virtualTime : state.tag;
-    if (start > this.#virtualTime) this.#virtualTime = start;
+    let start = state.heapIndex < 0 && state.tag < this.#virtualTime ? this.#virtualTime : state.tag;
+    if (start > this.#virtualTime) {
+      this.#virtualTime = start;
+      if (start > REBASE_AT) {
+        this.#rebase();
+        start = 0;
+      }
+    }
     const estimate = state.holdEstimate >= 0 ? state.holdEstimate : this.#holdEstimate;
     const charged = Math.max(estimate, this.#minCost);
     state.tag = start + charged / state.weight;
@@ -365,6 +374,14 @@ export class QosScheduler implements LeaseOwner, WaiterOwner, SessionOwner {
     state.admitted++;
     state.wait.observe(waited);
     return new Lease(this, state, now, charged);
+  }
+
+  /** Subtracts the system virtual time from every tag: order and differences are unchanged. */
+  #rebase(): void {
+    const base = this.#virtualTime;
+    for (const state of this.#tenants.values()) state.tag -= base;
+    this.#ready.refreshKeys();
+    this.#virtualTime = 0;
   }
 
   #makeReady(state: TenantState): void {
