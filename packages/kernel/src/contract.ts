@@ -7,6 +7,7 @@
  */
 import type { Logger } from 'pino';
 import type { DependencyContainer } from 'tsyringe';
+import type { RawConfig } from './config/raw-config.js';
 
 /** A typed service token. Tokens are global symbols so two copies of a package agree on them. */
 export type Token<T> = symbol & { readonly __service?: T };
@@ -101,6 +102,25 @@ export interface ModuleContext<S extends OptionSchema = OptionSchema> {
   onStop(fn: () => void | Promise<void>): void;
 }
 
+/**
+ * How a kernel was loaded: everything a hosting module (see {@link ModuleDefinition.hosts}) needs
+ * to build the same kernel elsewhere, e.g. in a worker thread. Plain data, so it can be posted.
+ */
+export interface KernelLoadPlan {
+  /** The module references given to `load` (names or paths; a handed-over definition by its name). */
+  readonly modules: readonly string[];
+  /** The configuration, already read from its file if one was given. */
+  readonly config: RawConfig | undefined;
+  /** The environment option values were read from. */
+  readonly env: Readonly<Record<string, string | undefined>>;
+  /** The command-line option flags, as given. */
+  readonly args: readonly string[];
+  /** Where paths and packages are resolved from. */
+  readonly cwd: string;
+  /** The loaded modules in start order (this one included). */
+  readonly order: readonly string[];
+}
+
 /** A module: a plain object. `defineModule` only gives it types. */
 export interface ModuleDefinition<S extends OptionSchema = OptionSchema> {
   /** Unique name, used on the command line and in config files: `database-proxy`. */
@@ -121,6 +141,19 @@ export interface ModuleDefinition<S extends OptionSchema = OptionSchema> {
    * kernel logs that a restart is needed for changes to it.
    */
   reload?(ctx: ModuleContext<S>, next: OptionValues<S>): void | Promise<void>;
+  /**
+   * Lets this module run the other modules itself (the `event` module: in worker threads)
+   * instead of the kernel. Asked once at the start of `kernel.start()`, before any `register`,
+   * in start order; the first module to answer true hosts. The kernel then registers and starts
+   * only the host and the modules it requires; the others stay loaded and validated (and are
+   * validated again on reload) but never register in this kernel.
+   */
+  hosts?(ctx: ModuleContext<S>, plan: KernelLoadPlan): boolean;
+  /**
+   * For the hosting module: `kernel.reload` validated a new configuration; pass it on to where
+   * the hosted modules run. Throwing marks the hosted modules whose options changed as failed.
+   */
+  reloadHosted?(ctx: ModuleContext<S>, config: RawConfig | undefined): void | Promise<void>;
 }
 
 /** Gives a module definition its types. */

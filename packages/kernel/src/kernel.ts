@@ -7,7 +7,7 @@ import { KernelConfigError } from './config/errors.js';
 import { checkRawConfig, type RawConfig, readConfigFile } from './config/raw-config.js';
 import { validateOptions } from './config/validate.js';
 import { KernelModuleContext } from './context.js';
-import type { ModuleDefinition, OptionValues, Token } from './contract.js';
+import type { KernelLoadPlan, ModuleDefinition, OptionValues, Token } from './contract.js';
 import { KernelStartError, KernelStateError } from './lifecycle/errors.js';
 import { PhaseTimeoutError, withTimeout } from './lifecycle/timeout.js';
 import { createLogger } from './logging.js';
@@ -110,6 +110,10 @@ export class Kernel {
   private args: OptionArg[] = [];
   /** Contexts whose register (and maybe start) ran: they are the ones to drain and stop. */
   private active: KernelModuleContext[] = [];
+  /** What `load` was given, for a hosting module. */
+  private plan: KernelLoadPlan | undefined;
+  /** The module hosting the others (see `ModuleDefinition.hosts`), and the modules it runs here. */
+  private host: { def: ModuleDefinition; ctx: KernelModuleContext; local: Set<string> } | undefined;
 
   constructor(private readonly opts: KernelOptions = {}) {
     this.ownsLogger = !opts.logger;
@@ -180,6 +184,14 @@ export class Kernel {
 
     this.env = env;
     this.args = parsedArgs.options;
+    this.plan = {
+      modules: refs.map((r) => (typeof r === 'string' ? r : r.name)),
+      config,
+      env: { ...env },
+      args: [...(load.args ?? [])],
+      cwd: this.cwd,
+      order: graph.modules.map((m) => m.name),
+    };
     this.applyLogLevel(config);
     this.loaded = graph.modules;
     this.contexts = graph.modules.map(
@@ -207,8 +219,15 @@ export class Kernel {
       throw new KernelStateError(`start() needs a loaded kernel (kernel is ${this.state})`);
     this.state = 'starting';
     const began = performance.now();
+    try {
+      this.host = this.findHost();
+    } catch (err) {
+      this.state = 'stopped';
+      throw err;
+    }
     for (const [i, ctx] of this.contexts.entries()) {
       const def = this.loaded[i]!;
+      if (!this.runsHere(def)) continue;
       this.active.push(ctx);
       if (!def.register) continue;
       try {
@@ -221,6 +240,7 @@ export class Kernel {
     const report: StartReport = { modules: [], totalMs: 0 };
     for (const [i, ctx] of this.contexts.entries()) {
       const def = this.loaded[i]!;
+      if (!this.runsHere(def)) continue;
       const t0 = performance.now();
       try {
         if (def.start) await withTimeout(this.timeouts.start, () => def.start!(ctx));
@@ -300,10 +320,15 @@ export class Kernel {
 
     this.applyLogLevel(config);
     const report: ReloadReport = { applied: [], restartNeeded: [], failed: [] };
+    const hostedChanged: KernelModuleContext[] = [];
     for (const [i, ctx] of this.contexts.entries()) {
       const def = this.loaded[i]!;
       const next = validated.values.get(def.name)!;
       if (JSON.stringify(next) === JSON.stringify(ctx.options)) continue;
+      if (!this.runsHere(def)) {
+        hostedChanged.push(ctx);
+        continue;
+      }
       if (!def.reload) {
         report.restartNeeded.push(def.name);
         ctx.log.warn('options changed but the module cannot reload them; restart to apply');
@@ -319,7 +344,55 @@ export class Kernel {
         ctx.log.error({ err }, 'reload failed; keeping the old options');
       }
     }
+    if (this.host?.def.reloadHosted && this.state === 'started') {
+      const { def, ctx } = this.host;
+      try {
+        await withTimeout(this.timeouts.reload, () => def.reloadHosted!(ctx, config));
+        for (const c of hostedChanged) {
+          c.options = validated.values.get(c.name) as OptionValues<never>;
+          report.applied.push(c.name);
+        }
+      } catch (err) {
+        report.failed.push(...hostedChanged.map((c) => c.name));
+        ctx.log.error({ err }, 'passing the new configuration to the hosted modules failed');
+      }
+    } else if (this.host) {
+      report.restartNeeded.push(...hostedChanged.map((c) => c.name));
+    }
     return report;
+  }
+
+  /** Asks each module, in start order, whether it hosts the others; the first that does wins. */
+  private findHost(): Kernel['host'] {
+    for (const [i, def] of this.loaded.entries()) {
+      if (!def.hosts) continue;
+      const ctx = this.contexts[i]!;
+      let hosts: boolean;
+      try {
+        hosts = def.hosts(ctx, this.plan!);
+      } catch (err) {
+        throw new KernelStartError(def.name, 'register', err);
+      }
+      if (!hosts) continue;
+      const local = new Set<string>();
+      const visit = (name: string) => {
+        if (local.has(name)) return;
+        local.add(name);
+        for (const dep of this.loaded.find((m) => m.name === name)?.requires ?? []) visit(dep);
+      };
+      visit(def.name);
+      ctx.log.info(
+        { hosted: this.loaded.filter((m) => !local.has(m.name)).map((m) => m.name) },
+        'this module hosts the other modules',
+      );
+      return { def, ctx, local };
+    }
+    return undefined;
+  }
+
+  /** Whether a module registers and starts in this kernel (every module, unless one hosts them). */
+  private runsHere(def: ModuleDefinition): boolean {
+    return this.host === undefined || this.host.local.has(def.name);
   }
 
   private readConfig(input: { config?: RawConfig; configFile?: string }): RawConfig | undefined {
