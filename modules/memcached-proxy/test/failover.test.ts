@@ -98,4 +98,24 @@ describe('memcached-proxy with a failing server', () => {
       await stalled.stop();
     }
   });
+
+  it('answers a multi-get that spans a dead server with SERVER_ERROR, never a partial hit list', async () => {
+    const split = await startProxyFixture({ servers: 2, serverFailureLimit: 0 });
+    try {
+      const c = await TextClient.connect(split.port);
+      const [alive] = keysOn(split, 0, 1, 'alive');
+      const [doomed] = keysOn(split, 1, 1, 'doomed');
+      expect(await c.call(`set ${alive} 0 0 1\r\na\r\n`)).toBe('STORED');
+      expect(await c.call(`set ${doomed} 0 0 1\r\nd\r\n`)).toBe('STORED');
+      await split.servers[1]!.kill();
+      expect(await c.call(`get ${alive} ${doomed}`)).toMatch(/^SERVER_ERROR /);
+      // keys on the live server are still served; with server_failure_limit 0 nothing moves
+      c.write(`get ${alive}\r\n`);
+      expect(await c.until('END')).toBe(`VALUE ${alive} 0 1\r\na\r\nEND\r\n`);
+      expect(await c.call(`get ${doomed}`)).toMatch(/^SERVER_ERROR /);
+      c.close();
+    } finally {
+      await split.stop();
+    }
+  });
 });
