@@ -6,6 +6,7 @@ import { join } from 'node:path';
 
 export const repo = join(import.meta.dirname, '../../..');
 const node = join(repo, 'node_modules/.bin/node');
+const dieWithParent = join(import.meta.dirname, 'die-with-parent.mjs');
 
 export const TARGETS = {
   'echo-server': [
@@ -20,7 +21,10 @@ export const TARGETS = {
 
 /** Spawns a target; resolves with its pid, port and a stop() once it logs where it listens. */
 export async function startServer(target) {
-  const child = spawn(node, TARGETS[target], { cwd: repo, stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(node, ['--import', dieWithParent, ...TARGETS[target]], {
+    cwd: repo,
+    stdio: ['pipe', 'pipe', 'inherit'],
+  });
   let pending = '';
   const port = await new Promise((resolve, reject) => {
     child.once('exit', (code) => reject(new Error(`${target} exited (${code}) before listening`)));
