@@ -152,7 +152,11 @@ async function main() {
                   `Run ${index}: MariaDB still had more than ${idleConnections} connections after 120 s.`,
                 );
               const quiet = options.quietBelow
-                ? await waitForQuiet(options.quietBelow, options.quietWait * 1000)
+                ? await waitForQuiet(
+                    options.quietBelow,
+                    options.quietWait * 1000,
+                    [db.pid, haproxy?.pid, proxy?.pid].filter(Boolean),
+                  )
                 : undefined;
               await db.admin('FLUSH STATUS');
 
@@ -242,7 +246,7 @@ async function main() {
                       (targetPid ? `, ${target} ${record.targetCpuUsPerQuery.toFixed(1)} µs/q` : '') +
                       `, ${maxBackendConnections} backend conns, others ${othersCpuPct.toFixed(0)}% CPU` +
                       (quiet
-                        ? `, ${quiet.busyPct.toFixed(0)}% busy before (waited ${quiet.waitedMs} ms)`
+                        ? `, ${quiet.busyPct.toFixed(0)}% others' CPU before (waited ${quiet.waitedMs} ms)`
                         : '')
                     : `FAILED ${outcome.failure}`),
               );

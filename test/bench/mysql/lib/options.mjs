@@ -24,8 +24,8 @@ export const USAGE = `usage: node test/bench/mysql/sysbench-sweep.mjs [options]
   --table-size <n>      rows in sbtest1 (default: 100000)
   --proxy-cmd <cmd>     proxy command; {config} is the generated YAML
                         (default: ${DEFAULT_PROXY_COMMAND})
-  --quiet-below <pct>   before each run, wait until all cores are less than <pct> % busy
-                        (other people's work; sampled over 1 s), up to --quiet-wait s (default: off)
+  --quiet-below <pct>   before each run, wait until other people's work keeps all cores less than
+                        <pct> % busy (sampled over 1 s), up to --quiet-wait s (default: off)
   --quiet-wait <s>      longest wait for quiet before running anyway (default: 30)
   --cpu-prof <dir>      run the proxy under node --cpu-prof, writing profiles to <dir>
   --cpu-prof-run <t:m:n>  profile only that run (e.g. oltp_point_select:auto:256): the proxy is

@@ -156,7 +156,7 @@ export function renderReport(r) {
     `- sysbench: --tables=${options.tables} --table-size=${options.tableSize} --mysql-ignore-errors=all --percentile=95; qps = queries/s as sysbench reports it`,
     '- CPU µs/query: user+system CPU of the target process tree (from /proc/<pid>/stat) from sysbench\'s "Threads started!" to its summary (all threads connected until all disconnected), divided by the queries sysbench executed; MariaDB\'s the same way.',
     options.quietBelow
-      ? `- Before each run the script waited (up to ${options.quietWait} s) until all cores were less than ${options.quietBelow} % busy; ${r.runs.filter((x) => x.busyBeforePct >= options.quietBelow).length} of ${r.runs.length} runs started without that quiet moment.`
+      ? `- Before each run the script waited (up to ${options.quietWait} s) until work other than ours kept all cores less than ${options.quietBelow} % busy; ${r.runs.filter((x) => x.busyBeforePct >= options.quietBelow).length} of ${r.runs.length} runs started without that quiet moment.`
       : '- No waiting for a quiet machine (--quiet-below not given).',
     '- max backend conns: MariaDB Max_used_connections after FLUSH STATUS before the run (includes 1 admin connection at most).',
     '',
