@@ -217,9 +217,8 @@ export class ClientSession implements ResponseSink {
       case 'failed':
         this.core.counters.authFailures++;
         this.conn.write(step.bytes);
-        this.conn.end();
         this.handshake = undefined;
-        this.closed = true;
+        this.close();
         return;
       case 'authenticated': {
         this.handshake = undefined;
@@ -227,8 +226,7 @@ export class ClientSession implements ResponseSink {
         const refusal = this.login(user, step.session);
         if (refusal !== undefined) {
           this.writeErr(refusal.code, refusal.args, step.sequenceId);
-          this.conn.end();
-          this.closed = true;
+          this.close();
           return;
         }
         this.conn.write(step.bytes);
