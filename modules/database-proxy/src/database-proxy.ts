@@ -299,6 +299,10 @@ export class DatabaseProxy implements ProxyCore, DatabaseProxyService {
     return t?.max_queued ?? this.options.max_queued;
   }
 
+  maxConnectionsOf(tenant: string): number | undefined {
+    return this.options.tenants.find((x) => x.name === tenant)?.max_connections;
+  }
+
   loopDelay(): number {
     return Math.round(this.loopHistogram.percentile(99) / 1e6);
   }

@@ -246,8 +246,12 @@ export class ClientSession implements ResponseSink {
     }
     const tenant = this.core.tenantOf(user, session.attributes);
     const ts = this.core.scheduler.connect(tenant);
+    if (ts === 'closed') return { code: ProxyError.shuttingDown, args: [] };
     if (typeof ts === 'string') {
-      return { code: ProxyError.tooManyConnections, args: [`${user.name} (tenant ${tenant})`, ts] };
+      // Name the tenant the connection counted against (an unknown name means the default).
+      const counted = this.core.scheduler.resolveTenant(tenant);
+      const limit = this.core.maxConnectionsOf(counted) ?? 'max_connections';
+      return { code: ProxyError.tooManyConnections, args: [`${user.name} (tenant ${counted})`, limit] };
     }
     this.tenantSession = ts;
     this.user = user;

@@ -39,6 +39,8 @@ export interface ProxyCore {
   flavourFor(user: ProxyUser, clientCapabilities: number, collation: number): Flavour;
   queueTimeoutOf(tenant: string): number;
   maxQueuedOf(tenant: string): number;
+  /** The tenant's configured `max_connections` (undefined: no cap). */
+  maxConnectionsOf(tenant: string): number | undefined;
   userConnections(user: string): number;
   addUserConnection(user: string): void;
   removeUserConnection(user: string): void;
