@@ -5,6 +5,7 @@
  */
 import type { Address } from '@scalestack/kernel';
 import {
+  CLIENT_DEPRECATE_EOF,
   CLIENT_SESSION_TRACK,
   ClientHandshake,
   type ClientSession,
@@ -13,6 +14,7 @@ import {
   COM_RESET_CONNECTION,
   encodeFrames,
   PacketDecoder,
+  PacketReader,
   ResponseTracker,
 } from '@scalestack/mysql-protocol';
 import { type Connection, connect } from '@scalestack/socket';
@@ -57,6 +59,24 @@ export interface BackendStatement {
 const TRACKING_SQL =
   "SET session_track_system_variables='*', session_track_schema=ON, session_track_state_change=ON";
 
+/**
+ * Variables whose session value at connect time comes from the handshake (the collation the
+ * client asked for, CLIENT_IGNORE_SPACE in sql_mode) rather than from the global value: putting
+ * them back after a client changed them needs their connect-time value, not DEFAULT.
+ */
+const HANDSHAKE_VARIABLES = [
+  'sql_mode',
+  'character_set_client',
+  'character_set_connection',
+  'character_set_results',
+  'collation_connection',
+];
+function sqlString(value: string): string {
+  return `'${value.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
+}
+
+const BASELINE_SQL = `SELECT ${HANDSHAKE_VARIABLES.map((v) => `@@session.${v}`).join(', ')}`;
+
 export class BackendConnection {
   readonly createdAt = Date.now();
   idleSince = Date.now();
@@ -65,6 +85,8 @@ export class BackendConnection {
   /** The client whose state this connection last took on, and that state's version then. */
   stateOwner: object | undefined;
   stateVersion = -1;
+  /** Connect-time values of the handshake-dependent variables (see HANDSHAKE_VARIABLES). */
+  readonly baseline = new Map<string, string>();
   /** Set when its state cannot be trusted any more; it is closed instead of reused. */
   broken = false;
   session: ClientSession | undefined;
@@ -206,9 +228,41 @@ export class BackendConnection {
     this.query(TRACKING_SQL, (err, t) => {
       // A server that refuses the tracking variables still works; the proxy then pins on SET.
       this.tracksSession = err === null && t.error === undefined;
-      finish(err);
+      if (err !== null || !this.tracksSession) {
+        finish(err);
+        return;
+      }
+      this.captureBaseline(finish);
     });
   }
+
+  private captureBaseline(finish: (err: Error | null) => void): void {
+    const chunks: Buffer[] = [];
+    this.capture = chunks;
+    this.query(BASELINE_SQL, (err, t) => {
+      this.capture = undefined;
+      if (err !== null || t.error !== undefined) {
+        finish(err);
+        return;
+      }
+      try {
+        const packets = new PacketDecoder().push(Buffer.concat(chunks));
+        const columns = HANDSHAKE_VARIABLES.length;
+        const rowAt = 1 + columns + (this.tracker.capabilities & CLIENT_DEPRECATE_EOF ? 0 : 1);
+        const row = new PacketReader(packets[rowAt]!.payload);
+        for (const name of HANDSHAKE_VARIABLES) {
+          if (row.peek() === 0xfb) row.u8();
+          else this.baseline.set(name, row.lenencString());
+        }
+      } catch {
+        // Without a baseline those variables are put back with DEFAULT.
+      }
+      finish(null);
+    });
+  }
+
+  /** Response bytes of an internal command, when the proxy needs its rows. */
+  private capture: Buffer[] | undefined;
 
   /** Runs a statement for the proxy itself; its response is consumed here. */
   query(sql: string, cb: InternalCallback): void {
@@ -244,8 +298,16 @@ export class BackendConnection {
         cb(null);
         return;
       }
-      this.query(TRACKING_SQL, (e2, t2) =>
-        cb(e2 ?? (t2.error ? new Error(`session tracking failed: ${t2.error.message}`) : null)),
+      // The reset brought every variable to its global value, the handshake-dependent ones
+      // included (MariaDB drops IGNORE_SPACE from sql_mode, for one): put those back to their
+      // connect-time values along with the tracking settings, in one statement.
+      let sql = TRACKING_SQL;
+      for (const [name, value] of this.baseline) sql += `, @@session.${name} = ${sqlString(value)}`;
+      this.query(sql, (e2, t2) =>
+        cb(
+          e2 ??
+            (t2.error ? new Error(`restoring the session after reset failed: ${t2.error.message}`) : null),
+        ),
       );
     });
   }
@@ -313,10 +375,14 @@ export class BackendConnection {
       return;
     }
     if (end === -1) {
-      sink?.onResponseData(chunk, 0, chunk.length);
+      if (sink !== undefined) sink.onResponseData(chunk, 0, chunk.length);
+      else this.capture?.push(Buffer.from(chunk));
       return;
     }
-    if (end > 0) sink?.onResponseData(chunk, 0, end);
+    if (end > 0) {
+      if (sink !== undefined) sink.onResponseData(chunk, 0, end);
+      else this.capture?.push(Buffer.from(chunk.subarray(0, end)));
+    }
     if (this.tracker.awaitingClient) {
       if (sink !== undefined) sink.onAwaitingClient(this);
       else this.fail(new Error('LOCAL INFILE request to an internal command'));

@@ -424,7 +424,7 @@ export class ClientSession implements ResponseSink {
       this.run();
       return;
     }
-    const sync = planStateSync(b.state, this.state);
+    const sync = planStateSync(b.state, this.state, b.baseline);
     this.core.counters.stateSyncs++;
     const afterSet = () => {
       b.state.copyFrom(this.state);

@@ -97,11 +97,16 @@ export interface StateSync {
 
 /**
  * Computes how to bring `backend` to `client`. Variables the client changed are set to its
- * values; variables the backend holds but the client does not are set back to DEFAULT.
+ * values; variables the backend holds but the client does not go back to the backend's
+ * connect-time value when `baseline` knows it (handshake-dependent ones), else to DEFAULT.
  * Character sets go first and collations after them, since setting a collation also sets its
  * character set and the reverse would undo it.
  */
-export function planStateSync(backend: SessionState, client: SessionState): StateSync {
+export function planStateSync(
+  backend: SessionState,
+  client: SessionState,
+  baseline?: ReadonlyMap<string, string>,
+): StateSync {
   const sync: StateSync = {};
   if (client.schema !== null && client.schema !== backend.schema) sync.schema = client.schema;
   const assignments: [string, string][] = [];
@@ -109,7 +114,9 @@ export function planStateSync(backend: SessionState, client: SessionState): Stat
     if (backend.variables.get(name) !== value) assignments.push([name, sqlLiteral(value)]);
   }
   for (const name of backend.variables.keys()) {
-    if (!client.variables.has(name)) assignments.push([name, 'DEFAULT']);
+    if (client.variables.has(name)) continue;
+    const initial = baseline?.get(name);
+    assignments.push([name, initial === undefined ? 'DEFAULT' : sqlLiteral(initial)]);
   }
   if (assignments.length > 0) {
     assignments.sort((a, b) => rank(a[0]) - rank(b[0]));
