@@ -1,3 +1,4 @@
+import { EVENT_LOOP } from '@scalestack/event';
 import { defineModule, formatAddress, type MetricFamily, option } from '@scalestack/kernel';
 import { toAddress } from './address.js';
 import { connect } from './connect.js';
@@ -21,7 +22,10 @@ export default defineModule({
       listeners,
       async listen(address, onConnection, options = {}) {
         const target = toAddress(address);
+        // Several worker threads run this module: each binds the same port and the OS spreads connections.
+        const workers = ctx.tryResolve(EVENT_LOOP)?.workerCount ?? 1;
         const listener = await listen(target, onConnection, {
+          reusePort: workers > 1,
           maxConnections: ctx.options.max_connections > 0 ? ctx.options.max_connections : undefined,
           idleTimeout: ctx.options.idle_timeout,
           onError: (err) => ctx.log.debug({ err, address: formatAddress(target) }, 'connection error'),
