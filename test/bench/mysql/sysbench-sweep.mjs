@@ -4,33 +4,23 @@
 // query and a Universal Scalability Law fit per curve. See test/bench/README.md.
 
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
-import { availableParallelism } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { startHaproxy } from './lib/haproxy.mjs';
 import { describeMachine, loadAverage } from './lib/machine.mjs';
 import { startBenchMariaDB } from './lib/mariadb.mjs';
+import { describeRun, measuredRun } from './lib/measured-run.mjs';
 import { parseOptions, USAGE } from './lib/options.mjs';
-import { machineBusySeconds, treeCpuSeconds } from './lib/proc-cpu.mjs';
 import { waitForQuiet } from './lib/quiet.mjs';
 import { renderReport } from './lib/report.mjs';
 import { DEFAULT_PROXY_COMMAND, startProxy } from './lib/scalestack-proxy.mjs';
-import { prepareTables, runSysbench } from './lib/sysbench.mjs';
+import { waitForSettledConnections } from './lib/settle.mjs';
+import { prepareTables } from './lib/sysbench.mjs';
 
 const ROOT = resolve(import.meta.dirname, '../../..');
-const cpus = availableParallelism();
 const CREDENTIALS = { user: 'sbtest', password: 'sbtest', database: 'sbtest' };
 
 const log = (line) => process.stderr.write(`${line}\n`);
 const shellQuote = (a) => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replaceAll("'", "'\\''")}'`);
-
-async function waitUntil(check, timeoutMs) {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (await check()) return true;
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  return false;
-}
 
 async function main() {
   let options;
@@ -116,8 +106,10 @@ async function main() {
 
     const portOf = { direct: () => db.port, haproxy: () => haproxy.port, proxy: () => proxy.port };
     const pidOf = { direct: () => undefined, haproxy: () => haproxy.pid, proxy: () => proxy.pid };
-    // Idle MariaDB connections: the admin client, plus the proxy's pool once it is open.
-    const idleConnections = 2 + (options.targets.includes('proxy') ? options.pool : 0);
+    // Idle MariaDB connections: the admin client (2 for slack); a proxy may keep its pools open,
+    // one per worker thread perhaps (16 at most assumed).
+    const idleConnections = 2;
+    const persistentMax = idleConnections + (options.targets.includes('proxy') ? 16 * options.pool : 0);
 
     let index = 0;
     for (const test of options.tests) {
@@ -143,14 +135,13 @@ async function main() {
               }
 
               // The previous run's connections must be gone from MariaDB before this one starts.
-              const settled = await waitUntil(
-                async () => (await db.status('Threads_connected')) <= idleConnections,
-                120_000,
+              const { settled, connections } = await waitForSettledConnections(
+                () => db.status('Threads_connected'),
+                { idle: idleConnections, persistentMax, timeoutMs: 120_000 },
               );
-              if (!settled)
-                notes.push(
-                  `Run ${index}: MariaDB still had more than ${idleConnections} connections after 120 s.`,
-                );
+              if (!settled) {
+                notes.push(`Run ${index}: MariaDB still had ${connections} connections after 120 s.`);
+              }
               const quiet = options.quietBelow
                 ? await waitForQuiet(
                     options.quietBelow,
@@ -160,96 +151,36 @@ async function main() {
                 : undefined;
               await db.admin('FLUSH STATUS');
 
-              const targetPid = pidOf[target]();
-              const sample = (sysbenchPid) => ({
-                at: process.hrtime.bigint(),
-                db: treeCpuSeconds(db.pid),
-                target: targetPid ? treeCpuSeconds(targetPid) : 0,
-                sysbench: sysbenchPid ? treeCpuSeconds(sysbenchPid) : Number.NaN,
-                self: process.cpuUsage(),
-                busy: machineBusySeconds(),
-              });
-              let before;
-              let after;
-              const outcome = await runSysbench(
-                test,
-                { port: portOf[target](), ...CREDENTIALS },
-                {
-                  threads,
-                  seconds: options.duration,
-                  psMode,
-                  tables: options.tables,
-                  tableSize: options.tableSize,
-                  onStarted: (pid) => {
-                    before = sample(pid);
-                  },
-                  onFinished: (pid) => {
-                    after = sample(pid);
-                  },
-                },
-              );
-              after ??= sample(0);
-              before ??= after;
-              const elapsed = Number(after.at - before.at) / 1e9;
-              const self = process.cpuUsage(before.self);
-              const ours =
-                after.db -
-                before.db +
-                after.target -
-                before.target +
-                after.sysbench -
-                before.sysbench +
-                (self.user + self.system) / 1e6;
-              const othersCpuPct = (100 * (after.busy - before.busy - ours)) / (elapsed * cpus);
-              const maxBackendConnections = await db.status('Max_used_connections');
-              const r = outcome.result;
-              const queries = r?.queries ?? Number.NaN;
               const record = {
                 test,
                 psMode,
                 threads,
                 round,
                 target,
-                ok: outcome.ok,
-                failure: outcome.failure,
-                qps: r?.qps ?? Number.NaN,
-                p95ms: r?.p95ms ?? Number.NaN,
-                avgms: r?.avgms ?? Number.NaN,
-                errors: r?.errors ?? Number.NaN,
-                reconnects: r?.reconnects ?? Number.NaN,
-                queries,
-                seconds: r?.seconds ?? Number.NaN,
-                targetCpuUsPerQuery: targetPid
-                  ? ((after.target - before.target) * 1e6) / queries
-                  : Number.NaN,
-                dbCpuUsPerQuery: ((after.db - before.db) * 1e6) / queries,
-                maxBackendConnections,
-                windowSeconds: elapsed,
+                ...(await measuredRun({
+                  test,
+                  psMode,
+                  threads,
+                  seconds: options.duration,
+                  tables: options.tables,
+                  tableSize: options.tableSize,
+                  target: { port: portOf[target](), ...CREDENTIALS },
+                  targetPid: pidOf[target](),
+                  db,
+                })),
                 busyBeforePct: quiet?.busyPct,
                 waitedForQuietMs: quiet?.waitedMs,
-                othersCpuPct,
               };
               runs.push(record);
               if (target === 'proxy' && proxy && (await isDead(proxy.pid))) proxyExited = true;
               if (profileThis) {
                 await proxy.stop();
                 notes.push(
-                  `CPU profile of the proxy for ${test} ${psMode} ${threads} threads: ${options.cpuProfDir}`,
+                  `CPU profile of the proxy for ${describeRun(record).split(':')[0]}: ${profileDir}`,
                 );
                 await launchProxy(undefined);
               }
-              log(
-                `[${index}/${totalRuns}] ${test} ${psMode} ${threads} thr r${round} ${target}: ` +
-                  (outcome.ok
-                    ? `${Math.round(record.qps)} qps, p95 ${record.p95ms} ms, ${record.errors} errors, ` +
-                      `MariaDB ${record.dbCpuUsPerQuery.toFixed(1)} µs/q` +
-                      (targetPid ? `, ${target} ${record.targetCpuUsPerQuery.toFixed(1)} µs/q` : '') +
-                      `, ${maxBackendConnections} backend conns, others ${othersCpuPct.toFixed(0)}% CPU` +
-                      (quiet
-                        ? `, ${quiet.busyPct.toFixed(0)}% others' CPU before (waited ${quiet.waitedMs} ms)`
-                        : '')
-                    : `FAILED ${outcome.failure}`),
-              );
+              log(`[${index}/${totalRuns}] ${describeRun(record)}`);
             }
           }
         }

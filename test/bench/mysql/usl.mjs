@@ -80,7 +80,7 @@ function nelderMead(f, start, step, iterations = 400) {
  * @param {Array<{n: number, x: number}>} data
  * @returns {{lambda: number, sigma: number, kappa: number, r2: number, peakN: number, points: number}}
  *   λ = throughput of one thread, σ = contention, κ = coherency; r2 is R² on the linear
- *   throughput scale; peakN = √((1−σ)/κ), the concurrency where the fitted curve peaks.
+ *   throughput scale; peakN = √((1−σ)/κ) (at least 1), the concurrency where the fitted curve peaks.
  */
 export function fitUsl(data) {
   const points = data.filter((p) => Number.isFinite(p.x) && p.x > 0 && Number.isFinite(p.n) && p.n >= 1);
@@ -112,7 +112,8 @@ export function fitUsl(data) {
     ssTot += (x - mean) ** 2;
   }
   const r2 = ssTot === 0 ? 1 : 1 - ssRes / ssTot;
-  const peakN = kappa > 0 ? Math.sqrt(Math.max(0, 1 - sigma) / kappa) : Number.POSITIVE_INFINITY;
+  // σ ≥ 1 means no concurrency helps at all: the curve peaks at one thread.
+  const peakN = kappa > 0 ? Math.max(1, Math.sqrt(Math.max(0, 1 - sigma) / kappa)) : Number.POSITIVE_INFINITY;
   return { lambda, sigma, kappa, r2, peakN, points: points.length };
 }
 
