@@ -25,6 +25,7 @@ export class BackendConnection {
   private lastProgress = Date.now();
   private readonly watchdog: NodeJS.Timeout;
   private failed = false;
+  private retiring = false;
 
   constructor(
     host: string,
@@ -82,6 +83,12 @@ export class BackendConnection {
     this.socket.uncork();
   }
 
+  /** Closes the connection once every request written so far has its reply. */
+  closeWhenIdle(): void {
+    this.retiring = true;
+    if (this.inFlight === 0) this.close();
+  }
+
   /** Closes the connection; waiting requests fail with `reason`. */
   close(reason = 'proxy shutting down'): void {
     this.failed = true;
@@ -114,6 +121,7 @@ export class BackendConnection {
     this.lastProgress = Date.now();
     this.onSuccess();
     waiter.end();
+    if (this.retiring && this.inFlight === 0) this.close();
   }
 
   private checkTimeout(): void {

@@ -24,7 +24,17 @@ export class MemcachedBackend implements Backend {
   private requests = 0;
   private flushScheduled = false;
 
-  constructor(private readonly pool: ServerPool) {}
+  constructor(private pool: ServerPool) {}
+
+  /**
+   * Routes new requests through `pool` from now on (a configuration reload); the old pool's
+   * connections close once their outstanding replies are in.
+   */
+  replacePool(pool: ServerPool): void {
+    const old = this.pool;
+    this.pool = pool;
+    old.retire();
+  }
 
   handle(request: BackendRequest, reply: ReplySink | undefined): void {
     this.requests++;

@@ -1,4 +1,11 @@
-import { type Address, defineModule, formatAddress, option } from '@scalestack/kernel';
+import {
+  type Address,
+  defineModule,
+  formatAddress,
+  type ModuleContext,
+  type OptionValues,
+  option,
+} from '@scalestack/kernel';
 import { SOCKETS } from '@scalestack/socket';
 import type { Backend } from './backend.js';
 import { MemcachedBackend } from './memcached-backend.js';
@@ -59,6 +66,38 @@ function tcp(address: Address, what: string): { host: string; port: number } {
   return { host: address.host, port: address.port };
 }
 
+type Values = OptionValues<typeof options>;
+type Logger = ModuleContext['log'];
+
+/** The memcached backend of each running instance (keyed by its module context), for reload. */
+const memcachedBackends = new WeakMap<object, MemcachedBackend>();
+
+/** Options that only take effect when the proxy starts. */
+const RESTART_ONLY = [
+  'listen',
+  'backend',
+  'redis',
+  'redis_cluster',
+  'max_value_size',
+  'max_line_length',
+  'client_max_pending',
+  'max_connections',
+] as const;
+
+function buildPool(o: Values, log: Logger): ServerPool {
+  if (o.servers.length === 0) {
+    throw new Error(
+      'memcached-proxy: option servers: expected at least one memcached server (host:port) for backend memcached',
+    );
+  }
+  return new ServerPool(
+    o.servers.map((s, i) => tcp(s, `servers[${i}]`)),
+    { serverFailureLimit: o.server_failure_limit, serverRetryTimeout: o.server_retry_timeout },
+    { connectTimeout: o.connect_timeout, timeout: o.timeout, maxValueSize: o.max_value_size },
+    (event, server, reason) => log.warn({ server: server.label, reason }, `memcached server ${event}`),
+  );
+}
+
 /** The memcached proxy as a kernel module. */
 export default defineModule({
   name: 'memcached-proxy',
@@ -69,19 +108,9 @@ export default defineModule({
     const o = ctx.options;
     let backend: Backend;
     if (o.backend === 'memcached') {
-      if (o.servers.length === 0) {
-        throw new Error(
-          'memcached-proxy: option servers: expected at least one memcached server (host:port) for backend memcached',
-        );
-      }
-      const pool = new ServerPool(
-        o.servers.map((s, i) => tcp(s, `servers[${i}]`)),
-        { serverFailureLimit: o.server_failure_limit, serverRetryTimeout: o.server_retry_timeout },
-        { connectTimeout: o.connect_timeout, timeout: o.timeout, maxValueSize: o.max_value_size },
-        (event, server, reason) =>
-          ctx.log.warn({ server: server.label, reason }, `memcached server ${event}`),
-      );
-      backend = new MemcachedBackend(pool);
+      const memcached = new MemcachedBackend(buildPool(o, ctx.log));
+      memcachedBackends.set(ctx, memcached);
+      backend = memcached;
     } else {
       if (o.redis.length === 0) {
         throw new Error(
@@ -144,5 +173,19 @@ export default defineModule({
       removeCollector();
       await proxy.close();
     });
+  },
+  /**
+   * Applies a new server list, ejection policy and timeouts without dropping clients: new
+   * requests use a new pool at once, the old pool's connections close when their replies are in.
+   * The other options need a restart.
+   */
+  reload(ctx, next) {
+    const changed = RESTART_ONLY.filter(
+      (name) => JSON.stringify(ctx.options[name]) !== JSON.stringify(next[name]),
+    );
+    if (changed.length > 0)
+      ctx.log.warn({ options: changed }, 'these options take effect only after a restart');
+    const backend = memcachedBackends.get(ctx);
+    if (backend !== undefined && next.backend === 'memcached') backend.replacePool(buildPool(next, ctx.log));
   },
 });

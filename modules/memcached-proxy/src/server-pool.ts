@@ -93,6 +93,11 @@ export class ServerPool {
     for (const server of this.servers) server.connection?.close();
   }
 
+  /** Stops using this pool: each connection closes once its outstanding replies are in. */
+  retire(): void {
+    for (const server of this.servers) server.connection?.closeWhenIdle();
+  }
+
   private failed(server: Server, reason: string): void {
     server.failures++;
     const limit = this.policy.serverFailureLimit;

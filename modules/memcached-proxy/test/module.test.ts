@@ -1,6 +1,6 @@
 import { Kernel } from '@scalestack/kernel';
 import socketModule from '@scalestack/socket/module';
-import { freePort, type RunningServer, startMemcached, startRedis } from '@scalestack/test-harness';
+import { freePort, type RunningServer, startMemcached, startRedis, waitFor } from '@scalestack/test-harness';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import memcachedProxy from '../src/index.js';
 import { TextClient } from './text-client.js';
@@ -37,6 +37,43 @@ describe('memcached-proxy as a kernel module', () => {
       const metrics = kernel.metrics.collect();
       expect(metrics.find((m) => m.name === 'memcached_proxy_client_connections')?.samples[0]?.value).toBe(1);
       expect(metrics.find((m) => m.name === 'memcached_proxy_servers_live')?.samples[0]?.value).toBe(2);
+      client.close();
+    } finally {
+      await kernel.stop();
+    }
+  });
+
+  it('reloads the server list without dropping clients', async () => {
+    const port = await freePort();
+    const options = { listen: `127.0.0.1:${port}`, servers: [`127.0.0.1:${servers[0]!.port}`] };
+    const kernel = await kernelWith(options);
+    await kernel.start();
+    try {
+      const client = await TextClient.connect(port);
+      expect(await client.call('set before 0 0 1\r\nb\r\n')).toBe('STORED');
+      const old = await TextClient.connect(servers[0]!.port);
+      const connectionsToOld = async () => {
+        old.write('stats\r\n');
+        return Number(/STAT curr_connections (\d+)/.exec(await old.until('END'))![1]);
+      };
+      const withProxy = await connectionsToOld();
+      const report = await kernel.reload({
+        modules: {
+          'memcached-proxy': { ...options, servers: [`127.0.0.1:${servers[1]!.port}`], timeout: '2s' },
+        },
+      });
+      expect(report.applied).toEqual(['memcached-proxy']);
+      // the same client connection now reaches the new server only
+      expect(await client.call('set after 0 0 1\r\na\r\n')).toBe('STORED');
+      const direct = await TextClient.connect(servers[1]!.port);
+      direct.write('get after before\r\n');
+      expect(await direct.until('END')).toBe('VALUE after 0 1\r\na\r\nEND\r\n');
+      direct.close();
+      // the old pool's idle connection is closed
+      await waitFor(async () => (await connectionsToOld()) === withProxy - 1, {
+        what: 'the old pool to close its connection',
+      });
+      old.close();
       client.close();
     } finally {
       await kernel.stop();
