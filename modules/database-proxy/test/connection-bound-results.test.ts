@@ -1,0 +1,263 @@
+/**
+ * Results that live on one backend connection (PROXY-NOTES hazards 14–19): LAST_INSERT_ID(),
+ * FOUND_ROWS(), ROW_COUNT(), SHOW WARNINGS, CLIENT_FOUND_ROWS, temporary tables and advisory
+ * locks must refer to the caller's own previous statement, with a pool of two shared by clients.
+ *
+ * The pattern: a holder keeps one backend in a transaction, so A and B share the other. A runs a
+ * statement, B sends a statement that would overwrite A's result on a shared connection, and only
+ * once B has either finished or is waiting for a backend does A read its result. Whether the
+ * proxy keeps A's backend for it or does something cleverer, A must read its own result.
+ */
+import { waitFor } from '@scalestack/test-harness';
+import type mysql from 'mysql2/promise';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { backendOf, failure, hold, onEveryBackend, one, type Row, rows } from './support/backends.js';
+import { type ProxyFixture, startProxyFixture } from './support/proxy-fixture.js';
+
+const POOL = 2;
+let fx: ProxyFixture;
+let direct: mysql.Connection;
+const open: mysql.Connection[] = [];
+
+async function client(options?: mysql.ConnectionOptions): Promise<mysql.Connection> {
+  const c = await fx.connect(options);
+  c.on('error', () => {});
+  open.push(c);
+  return c;
+}
+
+/**
+ * Starts `work` and resolves once it has finished or is waiting for a backend: either way the
+ * proxy has decided where it runs, so the caller's next statement cannot overtake it. The
+ * outcome comes back wrapped, since returning the promise itself would wait for it.
+ */
+async function sentAndPlaced<T>(work: Promise<T>): Promise<{ outcome: Promise<T> }> {
+  let done = false;
+  const outcome = work.finally(() => {
+    done = true;
+  });
+  outcome.catch(() => {});
+  await waitFor(() => done || fx.proxy.stats().waiting >= 1, { what: "B's statement to run or queue" });
+  return { outcome };
+}
+
+beforeAll(async () => {
+  // A longer result_hold than the default 1 s: on a loaded machine 1 s could pass between B
+  // queueing and A reading its result, which would test the scheduler, not correctness. It stays
+  // below queue_timeout (10 s) so a quiet client cannot make another one time out.
+  fx = await startProxyFixture({ pool: POOL, options: { result_hold: '5s' } });
+  direct = await fx.direct();
+  await direct.query('CREATE TABLE ai (id INT PRIMARY KEY AUTO_INCREMENT, who VARCHAR(10))');
+  await direct.query('CREATE TABLE nums (id INT PRIMARY KEY, n INT NOT NULL DEFAULT 0)');
+  await direct.query('INSERT INTO nums (id) SELECT seq FROM seq_1_to_10');
+});
+
+afterEach(async () => {
+  await Promise.all(open.splice(0).map((c) => c.end().catch(() => c.destroy())));
+  await waitFor(() => fx.proxy.stats().clients.length === 0, { what: 'every client to leave the proxy' });
+});
+
+afterAll(async () => {
+  await direct?.end();
+  await fx?.stop();
+});
+
+describe('LAST_INSERT_ID()', () => {
+  it.each([
+    'SELECT LAST_INSERT_ID() AS id',
+    'SELECT LAST_INSERT_ID() AS id FROM DUAL',
+    'select last_insert_id() id',
+    'SELECT /* who inserted? */ LAST_INSERT_ID() AS `id`',
+  ])('%s answers the caller’s own insert', async (sql) => {
+    const holder = await hold(fx);
+    try {
+      const a = await client();
+      const b = await client();
+      const [aIns] = (await a.query("INSERT INTO ai (who) VALUES ('a')")) as [mysql.ResultSetHeader, unknown];
+      const { outcome: bIns } = await sentAndPlaced(b.query("INSERT INTO ai (who) VALUES ('b')"));
+      expect(Number((await one(a, sql)).id)).toBe(aIns.insertId);
+      const [bHeader] = (await bIns) as [mysql.ResultSetHeader, unknown];
+      expect(bHeader.insertId).not.toBe(aIns.insertId);
+      expect(Number((await one(b, sql)).id)).toBe(bHeader.insertId);
+    } finally {
+      await holder.release();
+    }
+  });
+
+  it('also through prepared statements (binary protocol)', async () => {
+    const holder = await hold(fx);
+    try {
+      const a = await client();
+      const b = await client();
+      const [aIns] = (await a.execute('INSERT INTO ai (who) VALUES (?)', ['pa'])) as [
+        mysql.ResultSetHeader,
+        unknown,
+      ];
+      const { outcome: bIns } = await sentAndPlaced(b.execute('INSERT INTO ai (who) VALUES (?)', ['pb']));
+      const [aRows] = await a.execute('SELECT LAST_INSERT_ID() AS id');
+      expect(Number((aRows as Row[])[0]!.id)).toBe(aIns.insertId);
+      const [bHeader] = (await bIns) as [mysql.ResultSetHeader, unknown];
+      const [bRows] = await b.execute('SELECT LAST_INSERT_ID() AS id');
+      expect(Number((bRows as Row[])[0]!.id)).toBe(bHeader.insertId);
+    } finally {
+      await holder.release();
+    }
+  });
+});
+
+describe('FOUND_ROWS()', () => {
+  it('text protocol: SQL_CALC_FOUND_ROWS then FOUND_ROWS() counts the caller’s query', async () => {
+    const holder = await hold(fx);
+    try {
+      const a = await client();
+      const b = await client();
+      expect(
+        await rows(a, 'SELECT SQL_CALC_FOUND_ROWS id FROM nums WHERE id <= 7 ORDER BY id LIMIT 1'),
+      ).toEqual([{ id: 1 }]);
+      const { outcome: bSel } = await sentAndPlaced(
+        rows(b, 'SELECT SQL_CALC_FOUND_ROWS id FROM nums WHERE id <= 3 LIMIT 1'),
+      );
+      expect(Number((await one(a, 'SELECT FOUND_ROWS() AS n')).n)).toBe(7);
+      await bSel;
+      expect(Number((await one(b, 'SELECT FOUND_ROWS() AS n')).n)).toBe(3);
+    } finally {
+      await holder.release();
+    }
+  });
+
+  it('binary protocol: the same through prepared statements', async () => {
+    const holder = await hold(fx);
+    try {
+      const a = await client();
+      const b = await client();
+      await a.execute('SELECT SQL_CALC_FOUND_ROWS id FROM nums WHERE id <= ? LIMIT 1', [6]);
+      const { outcome: bSel } = await sentAndPlaced(
+        b.execute('SELECT SQL_CALC_FOUND_ROWS id FROM nums WHERE id <= ? LIMIT 1', [2]),
+      );
+      const [aRows] = await a.execute('SELECT FOUND_ROWS() AS n');
+      expect(Number((aRows as Row[])[0]!.n)).toBe(6);
+      await bSel;
+      const [bRows] = await b.execute('SELECT FOUND_ROWS() AS n');
+      expect(Number((bRows as Row[])[0]!.n)).toBe(2);
+    } finally {
+      await holder.release();
+    }
+  });
+});
+
+describe('ROW_COUNT()', () => {
+  it('reports the caller’s own previous UPDATE', async () => {
+    const holder = await hold(fx);
+    try {
+      const a = await client();
+      const b = await client();
+      await a.query('UPDATE nums SET n = n + 1 WHERE id <= 4');
+      const { outcome: bUpd } = await sentAndPlaced(b.query('UPDATE nums SET n = n + 1 WHERE id <= 2'));
+      expect(Number((await one(a, 'SELECT ROW_COUNT() AS n')).n)).toBe(4);
+      await bUpd;
+      expect(Number((await one(b, 'SELECT ROW_COUNT() AS n')).n)).toBe(2);
+    } finally {
+      await holder.release();
+    }
+  });
+});
+
+describe('warnings', () => {
+  it('SHOW WARNINGS and warning_count describe the caller’s previous statement', async () => {
+    const holder = await hold(fx);
+    try {
+      const a = await client();
+      const b = await client();
+      await a.query("SELECT CAST('abc' AS SIGNED) AS x");
+      const { outcome: bSel } = await sentAndPlaced(b.query('SELECT 1/0 AS x'));
+      const aWarnings = await rows(a, 'SHOW WARNINGS');
+      expect(aWarnings.map((w) => w.Code)).toEqual([1292]); // truncated incorrect INTEGER value
+      await bSel;
+      const bWarnings = await rows(b, 'SHOW WARNINGS');
+      expect(bWarnings.map((w) => w.Code)).toEqual([1365]); // division by 0
+      await a.query("SELECT CAST('x' AS SIGNED), CAST('y' AS SIGNED)");
+      const { outcome: bAgain } = await sentAndPlaced(b.query('SELECT 1 AS quiet'));
+      expect(Number((await one(a, 'SELECT @@warning_count AS n')).n)).toBe(2);
+      await bAgain;
+    } finally {
+      await holder.release();
+    }
+  });
+});
+
+describe('CLIENT_FOUND_ROWS', () => {
+  it('each client gets its own affected-rows semantics for a no-op UPDATE', async () => {
+    await direct.query('UPDATE nums SET n = 5 WHERE id = 10');
+    const found = [await client(), await client()]; // mysql2 sets CLIENT_FOUND_ROWS by default
+    const changed = [await client({ flags: ['-FOUND_ROWS'] }), await client({ flags: ['-FOUND_ROWS'] })];
+    const noop = async (c: mysql.Connection) =>
+      ((await c.query('UPDATE nums SET n = 5 WHERE id = 10')) as [mysql.ResultSetHeader, unknown])[0]
+        .affectedRows;
+    for (let round = 0; round < 5; round++) {
+      const results = await Promise.all([...found, ...changed].map(noop));
+      // Matched rows for CLIENT_FOUND_ROWS clients, changed rows for the others.
+      expect(results).toEqual([1, 1, 0, 0]);
+    }
+  });
+});
+
+describe('temporary tables', () => {
+  it('are visible right after creation and only to their creator', async () => {
+    const a = await client();
+    const b = await client();
+    await a.query('CREATE TEMPORARY TABLE tmp_a (x INT)');
+    const [bErr] = await Promise.all([
+      failure(b.query('SELECT COUNT(*) FROM tmp_a')),
+      a.query('INSERT INTO tmp_a VALUES (1), (2)'),
+    ]);
+    expect(bErr.errno).toBe(1146); // no such table: B is not on A's connection
+    for (let i = 0; i < 3; i++) {
+      const [aRow, bE] = await Promise.all([
+        one(a, 'SELECT COUNT(*) AS n FROM tmp_a'),
+        failure(b.query('SELECT COUNT(*) FROM tmp_a')),
+      ]);
+      expect(Number(aRow.n)).toBe(2);
+      expect(bE.errno).toBe(1146);
+    }
+    expect(fx.proxy.stats().pinnedNow.temporary_table).toBe(1);
+  });
+
+  it('are gone from every backend once their creator leaves', async () => {
+    const a = await client();
+    await a.query('CREATE TEMPORARY TABLE tmp_gone (x INT)');
+    await a.query('INSERT INTO tmp_gone VALUES (1)');
+    a.destroy();
+    await waitFor(() => fx.proxy.stats().clients.length === 0, { what: 'A to leave the proxy' });
+    // Creating it again succeeds on every backend only if no backend kept A's table.
+    const created = await onEveryBackend(fx, POOL, 'CREATE TEMPORARY TABLE tmp_gone (y INT)');
+    expect(created).toHaveLength(POOL);
+  });
+});
+
+describe('advisory locks', () => {
+  it('RELEASE_LOCK reaches the backend that ran GET_LOCK', async () => {
+    const a = await client();
+    const b = await client();
+    expect((await one(a, "SELECT GET_LOCK('adv', 0) AS got")).got).toBe(1);
+    const owner = Number((await one(direct, "SELECT IS_USED_LOCK('adv') AS id")).id);
+    const work = Array.from({ length: 10 }, () => one(b, "SELECT IS_FREE_LOCK('adv') AS free"));
+    expect((await Promise.all(work)).map((r) => r.free)).toEqual(Array(10).fill(0));
+    expect(await backendOf(a)).toBe(owner);
+    // 1: released by its owner; 0 would mean another connection tried, NULL that none held it.
+    expect((await one(a, "SELECT RELEASE_LOCK('adv') AS rel")).rel).toBe(1);
+    expect((await one(direct, "SELECT IS_FREE_LOCK('adv') AS free")).free).toBe(1);
+  });
+
+  it('are released when the client disconnects', async () => {
+    const a = await client();
+    expect((await one(a, "SELECT GET_LOCK('adv2', 0) AS got")).got).toBe(1);
+    expect((await one(direct, "SELECT IS_FREE_LOCK('adv2') AS free")).free).toBe(0);
+    a.destroy();
+    await waitFor(async () => (await one(direct, "SELECT IS_FREE_LOCK('adv2') AS free")).free === 1, {
+      what: 'the lock to be freed',
+    });
+    const b = await client();
+    expect((await one(b, "SELECT GET_LOCK('adv2', 5) AS got")).got).toBe(1);
+    expect((await one(b, "SELECT RELEASE_LOCK('adv2') AS rel")).rel).toBe(1);
+  });
+});
