@@ -261,6 +261,7 @@ export class EventLoopGroup {
     const worker = new Worker(WORKER_ENTRY, {
       workerData: data,
       env: { ...options.plan.env } as NodeJS.ProcessEnv,
+      execArgv: withoutConditions(process.execArgv),
     });
     slot.worker = worker;
     slot.info.status = 'starting';
@@ -366,4 +367,18 @@ export class EventLoopGroup {
   private emit(event: { index: number; type: 'started' | 'exited'; code?: number }): void {
     for (const fn of this.listeners) fn(event);
   }
+}
+
+/**
+ * The parent's Node flags minus custom export conditions: a test runner's `--conditions=source`
+ * would send the workers' plain-JavaScript imports to TypeScript sources.
+ */
+function withoutConditions(execArgv: readonly string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < execArgv.length; i++) {
+    const arg = execArgv[i]!;
+    if (arg === '--conditions' || arg === '-C') i++;
+    else if (!arg.startsWith('--conditions=') && !arg.startsWith('-C=')) out.push(arg);
+  }
+  return out;
 }

@@ -1,0 +1,175 @@
+// Two worker threads running echo-server through a real Kernel in this process (workers load
+// the built dist/: run `npm run build` first).
+import { connect, type Socket } from 'node:net';
+import { Kernel, type MetricFamily } from '@scalestack/kernel';
+import { freePort, waitFor } from '@scalestack/test-harness';
+import { pino } from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { EVENT_GROUP, type EventLoopGroup } from '../src/index.js';
+
+const silent = pino({ level: 'silent' });
+
+function metric(families: MetricFamily[], name: string): number {
+  return families.find((f) => f.name === name)?.samples.reduce((a, s) => a + s.value, 0) ?? 0;
+}
+
+/** A client that echoes and remembers whether it was closed. */
+async function client(
+  port: number,
+): Promise<{ socket: Socket; closed: boolean; echo(text: string): Promise<string> }> {
+  const socket = connect(port, '127.0.0.1');
+  await new Promise<void>((resolve, reject) => socket.once('connect', resolve).once('error', reject));
+  const c = {
+    socket,
+    closed: false,
+    echo(text: string) {
+      return new Promise<string>((resolve, reject) => {
+        let got = '';
+        const onData = (chunk: Buffer) => {
+          got += chunk.toString();
+          if (got.length >= text.length) {
+            socket.off('data', onData);
+            resolve(got);
+          }
+        };
+        socket.on('data', onData);
+        socket.once('close', () => reject(new Error('closed')));
+        socket.write(text);
+      });
+    },
+  };
+  socket.on('error', () => {});
+  socket.on('close', () => {
+    c.closed = true;
+  });
+  return c;
+}
+
+describe('event-loop group: echo-server in 2 worker threads', () => {
+  let kernel: Kernel;
+  let group: EventLoopGroup;
+  let port: number;
+
+  beforeAll(async () => {
+    port = await freePort();
+    kernel = new Kernel({ logger: silent, cwd: process.cwd() });
+    await kernel.load({
+      modules: ['event', 'echo-server'],
+      env: {},
+      args: [
+        '--event.threads=2',
+        '--event.report_interval=20ms',
+        '--event.restart_delay=10ms',
+        `--echo-server.listen=127.0.0.1:${port}`,
+      ],
+    });
+    await kernel.start();
+    group = kernel.resolve(EVENT_GROUP);
+  });
+  afterAll(() => kernel.shutdown());
+
+  it('runs the modules only in the workers, and connections land on both', async () => {
+    expect(kernel.modules.map((m) => m.name)).toEqual(['event', 'socket', 'echo-server']);
+    expect(group.workers.map((w) => w.status)).toEqual(['running', 'running']);
+    const clients = [];
+    for (let i = 0; i < 64; i++) clients.push(await client(port));
+    expect(await Promise.all(clients.map((c, i) => c.echo(`hello ${i}`)))).toEqual(
+      clients.map((_, i) => `hello ${i}`),
+    );
+    await waitFor(
+      () =>
+        group.workers.every((w) => metric(w.metrics, 'socket_connections') > 0) &&
+        group.workers.reduce((a, w) => a + metric(w.metrics, 'socket_connections'), 0) === 64,
+      {
+        what: 'both workers to report connections (64 in all)',
+        timeout: 10_000,
+      },
+    );
+    // the main thread's registry aggregates the workers' families with a worker label
+    const merged = kernel.metrics.collect().find((f) => f.name === 'socket_connections')!;
+    expect(new Set(merged.samples.map((s) => s.labels?.worker))).toEqual(new Set(['0', '1']));
+    expect(merged.samples.reduce((a, s) => a + s.value, 0)).toBe(64);
+    for (const c of clients) c.socket.destroy();
+  });
+
+  it('reload reaches every worker (idle_timeout applied to open connections in both)', async () => {
+    const clients = [];
+    for (let i = 0; i < 32; i++) clients.push(await client(port));
+    await waitFor(() => group.workers.every((w) => metric(w.metrics, 'socket_connections') > 0), {
+      what: 'connections on both workers',
+      timeout: 10_000,
+    });
+    const report = await kernel.reload({
+      modules: {
+        event: { threads: 2, report_interval: '20ms', restart_delay: '10ms' },
+        'echo-server': { listen: `127.0.0.1:${port}`, idle_timeout: '50ms' },
+      },
+    });
+    expect(report).toEqual({ applied: ['echo-server'], restartNeeded: [], failed: [] });
+    await waitFor(() => clients.every((c) => c.closed), {
+      what: 'idle clients closed by both workers',
+      timeout: 10_000,
+    });
+    await kernel.reload({
+      modules: {
+        event: { threads: 2, report_interval: '20ms', restart_delay: '10ms' },
+        'echo-server': { listen: `127.0.0.1:${port}`, idle_timeout: 0 },
+      },
+    });
+  });
+
+  it('a crashed worker is restarted; only its own clients lose their connections', async () => {
+    const clients = [];
+    for (let i = 0; i < 64; i++) clients.push(await client(port));
+    await waitFor(
+      () => group.workers.reduce((a, w) => a + metric(w.metrics, 'socket_connections'), 0) === 64,
+      { what: 'all 64 connections reported', timeout: 10_000 },
+    );
+    const onZero = metric(group.workers[0]!.metrics, 'socket_connections');
+    expect(onZero).toBeGreaterThan(0);
+    const threadBefore = group.workers[0]!.threadId;
+    await group.crash(0);
+    await waitFor(() => clients.filter((c) => c.closed).length === onZero, {
+      what: `the ${onZero} clients of worker 0 to be closed`,
+      timeout: 10_000,
+    });
+    const survivors = clients.filter((c) => !c.closed);
+    expect(survivors).toHaveLength(64 - onZero);
+    // the other worker's clients keep working while worker 0 is down and after it is back
+    expect(await Promise.all(survivors.map((c) => c.echo('still here')))).toEqual(
+      survivors.map(() => 'still here'),
+    );
+    await waitFor(
+      () => group.workers[0]!.status === 'running' && group.workers[0]!.threadId !== threadBefore,
+      {
+        what: 'worker 0 restarted',
+        timeout: 10_000,
+      },
+    );
+    expect(group.workers[0]!.restarts).toBe(1);
+    expect(await Promise.all(survivors.map((c) => c.echo('after')))).toEqual(survivors.map(() => 'after'));
+    const fresh = [];
+    for (let i = 0; i < 32; i++) fresh.push(await client(port));
+    expect(await Promise.all(fresh.map((c) => c.echo('new')))).toEqual(fresh.map(() => 'new'));
+    for (const c of [...survivors, ...fresh]) c.socket.destroy();
+  });
+
+  it('shutdown drains and stops every worker; the port is closed', async () => {
+    const exited: number[] = [];
+    group.onWorker((e) => {
+      if (e.type === 'exited') exited.push(e.index);
+    });
+    await kernel.shutdown();
+    expect(exited.sort()).toEqual([0, 1]);
+    expect(group.workers.map((w) => w.status)).toEqual(['stopped', 'stopped']);
+    const refused = await new Promise<string>((resolve) => {
+      const s = connect(port, '127.0.0.1');
+      s.once('connect', () => {
+        s.destroy();
+        resolve('connected');
+      });
+      s.once('error', (err: NodeJS.ErrnoException) => resolve(err.code ?? 'error'));
+    });
+    expect(refused).toBe('ECONNREFUSED');
+  });
+});
