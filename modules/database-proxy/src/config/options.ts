@@ -170,7 +170,7 @@ export const proxyOptions = {
   max_packet_size: option.size('64MiB', 'largest client packet accepted (larger: ERR 1153 and close)'),
   statement_cache_size: option.integer(256, 'prepared statements kept per backend connection', { min: 1 }),
   result_hold: option.duration(
-    '1s',
+    '100ms',
     "how long a quiet client keeps its backend for the previous statement's results (warnings, ROW_COUNT, FOUND_ROWS)",
   ),
   auth_plugin: option.enum(

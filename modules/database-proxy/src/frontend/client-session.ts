@@ -62,6 +62,8 @@ interface ClientStatement {
   readonly params: number;
   /** Parameter types the client last bound (the execute's type block). */
   types: Buffer | undefined;
+  /** {@link Trait} flags of its SQL, applied to every execute. */
+  readonly traits: number;
 }
 
 /** What the in-flight command needs when its response ends. */
@@ -538,6 +540,7 @@ export class ClientSession implements ResponseSink {
       return false;
     }
     this.executing = { cs, bs: undefined as unknown as BackendStatement };
+    if (payload[0] === COM_STMT_EXECUTE) this.traits = cs.traits;
     this.pending = payload[0] === COM_STMT_FETCH ? Pending.Fetch : Pending.Execute;
     return true;
   }
@@ -688,10 +691,10 @@ export class ClientSession implements ResponseSink {
         preparePayload: Buffer.from(this.payload),
         params: t.prepared.params,
         types: undefined,
+        traits: classifyStatement(sql),
       });
       this.lastPrepared = id;
       bytes.writeUInt32LE(id, 5);
-      this.traits |= classifyStatement(sql.length > 4096 ? sql.slice(0, 4096) : sql);
     }
     this.conn.write(bytes);
   }
