@@ -6,7 +6,10 @@ export interface EchoServer {
   readonly address: Address;
   /** Connections being echoed right now. */
   readonly connectionCount: number;
-  /** Closes connections idle for `ms` milliseconds, open ones included (0: never). */
+  /**
+   * Closes connections idle for `ms` milliseconds, open ones included. 0 turns it off for open
+   * connections; new ones then get the socket module's `idle_timeout`.
+   */
   setIdleTimeout(ms: number): void;
 }
 
