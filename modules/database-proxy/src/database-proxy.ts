@@ -6,6 +6,7 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
+import type { EventLoopInfo } from '@scalestack/event';
 import { type Address, formatAddress, type MetricFamily } from '@scalestack/kernel';
 import {
   CLIENT_CONNECT_ATTRS,
@@ -113,11 +114,18 @@ export class DatabaseProxy implements ProxyCore, DatabaseProxyService {
   private readonly loopHistogram = monitorEventLoopDelay({ resolution: 10 });
   private draining = false;
   private drainWaiters: (() => void)[] = [];
+  private stopShedding: (() => void) | undefined;
 
+  /**
+   * @param loop the `event` module's loop, when it runs: with several worker threads each
+   *   proxy gets its share of every pool N and of absolute tenant caps, so the totals hold
+   *   across workers; its health drives `shed_delay`.
+   */
   constructor(
     options: ProxyOptions,
     readonly log: Logger,
     private readonly listenFn: ListenFunction,
+    private readonly loop?: EventLoopInfo,
   ) {
     this.options = options;
     this.users = buildUsers(options.users);
@@ -140,7 +148,7 @@ export class DatabaseProxy implements ProxyCore, DatabaseProxyService {
         new BackendServer({
           name: b.name ?? formatAddress(b.address),
           address: b.address,
-          size: b.pool,
+          size: this.shareOf(b.pool, `backend "${b.name ?? formatAddress(b.address)}" pool`),
           connectTimeout: options.connect_timeout,
           maxLifetime: options.max_lifetime,
           healthCheckInterval: options.health_check_interval,
@@ -161,8 +169,27 @@ export class DatabaseProxy implements ProxyCore, DatabaseProxyService {
   private tenantConfigs(options: ProxyOptions): Record<string, TenantConfig> {
     const defaults: TenantConfig = { queue_timeout: options.queue_timeout, max_queued: options.max_queued };
     const out: Record<string, TenantConfig> = { [options.default_tenant]: defaults };
-    for (const t of options.tenants) out[t.name] = { ...defaults, ...(toTenantConfig(t) as TenantConfig) };
+    for (const t of options.tenants) {
+      const config = { ...defaults, ...(toTenantConfig(t) as TenantConfig) };
+      // An absolute cap is split like the pool; a share of the pool ("75%", 0.75) stays a share.
+      if (typeof config.max_in_flight === 'number' && config.max_in_flight >= 1) {
+        config.max_in_flight = this.shareOf(config.max_in_flight, `tenant "${t.name}" max_in_flight`);
+      }
+      out[t.name] = config;
+    }
     return out;
+  }
+
+  /** This worker's part of a global limit (the whole of it without worker threads). */
+  private shareOf(total: number, what: string): number {
+    if (this.loop === undefined || this.loop.workerCount === 1) return total;
+    const share = this.loop.share(total);
+    if (share < 1) {
+      throw new Error(
+        `${what} is ${total}, fewer than the ${this.loop.workerCount} event.threads that each need at least 1; raise it or lower event.threads`,
+      );
+    }
+    return share;
   }
 
   get address(): { host: string; port: number } {
@@ -197,7 +224,9 @@ export class DatabaseProxy implements ProxyCore, DatabaseProxyService {
       this.statsTimer = setInterval(() => this.logStats(), this.options.stats_interval);
       this.statsTimer.unref();
     }
-    if (this.shedDelay > 0) {
+    if (this.shedDelay > 0 && this.loop !== undefined) {
+      this.stopShedding = this.loop.onHealth((h) => this.scheduler.setShedding(h.delay.p99 > this.shedDelay));
+    } else if (this.shedDelay > 0) {
       this.loopHistogram.enable();
       this.shedTimer = setInterval(() => {
         this.scheduler.setShedding(this.loopDelay() > this.shedDelay);
@@ -304,6 +333,7 @@ export class DatabaseProxy implements ProxyCore, DatabaseProxyService {
   }
 
   loopDelay(): number {
+    if (this.loop !== undefined) return Math.round(this.loop.health().delay.p99);
     return Math.round(this.loopHistogram.percentile(99) / 1e6);
   }
 
@@ -489,6 +519,7 @@ export class DatabaseProxy implements ProxyCore, DatabaseProxyService {
   async stop(): Promise<void> {
     if (this.statsTimer !== undefined) clearInterval(this.statsTimer);
     if (this.shedTimer !== undefined) clearInterval(this.shedTimer);
+    this.stopShedding?.();
     this.loopHistogram.disable();
     for (const c of [...this.clients]) c.close();
     for (const s of this.pool.servers) s.destroyAll();

@@ -1,6 +1,7 @@
 /**
  * The `database-proxy` kernel module: options in, a listening MySQL proxy out.
  */
+import { EVENT_LOOP } from '@scalestack/event';
 import { createToken, defineModule } from '@scalestack/kernel';
 import { SOCKETS } from '@scalestack/socket';
 import { proxyOptions } from './config/options.js';
@@ -17,8 +18,11 @@ export default defineModule({
   options: proxyOptions,
   async start(ctx) {
     const sockets = ctx.resolve(SOCKETS);
-    const proxy = new DatabaseProxy(ctx.options, ctx.log, (address, onConnection, options) =>
-      sockets.listen(address, onConnection, options),
+    const proxy = new DatabaseProxy(
+      ctx.options,
+      ctx.log,
+      (address, onConnection, options) => sockets.listen(address, onConnection, options),
+      ctx.tryResolve(EVENT_LOOP),
     );
     ctx.provide(DATABASE_PROXY, proxy);
     ctx.provide(PROXY_INSTANCE, proxy);
