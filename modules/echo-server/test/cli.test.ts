@@ -1,5 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { once } from 'node:events';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type CliProcess, repo, spawnCli } from './cli-process.js';
@@ -60,6 +62,27 @@ describe('scalestack run echo-server (the CLI binary)', () => {
     // ignores backpressure (write without pausing) grows by ~61 MiB in the same transfer.
     expect(peak - before, `RSS ${before} KiB before, peak ${peak} KiB`).toBeLessThan(32 * 1024);
   }, 120_000);
+
+  it('reloads idle_timeout from the config file on SIGHUP, for open connections too', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'echo-cli-'));
+    try {
+      const config = join(dir, 'echo.yaml');
+      writeFileSync(config, 'modules:\n  echo-server:\n    listen: 127.0.0.1:0\n');
+      const cli = spawnCli(['run', '--config', config]);
+      running.push(cli);
+      const listening = await cli.waitForLog('echo-server', 'listening');
+      const client = await open(Number(String(listening.address).split(':').pop()));
+      expect(String(await echoOnce(client, Buffer.from('no idle limit')))).toBe('no idle limit');
+
+      writeFileSync(config, 'modules:\n  echo-server:\n    listen: 127.0.0.1:0\n    idle_timeout: 200ms\n');
+      const closed = once(client, 'close');
+      cli.child.kill('SIGHUP');
+      await cli.waitForLog('echo-server', 'options reloaded');
+      await closed; // the open connection, idle since, is closed by the new timeout
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 
   it('lists its options under --help', async () => {
     const cli = spawnCli(['run', 'echo-server', '--help']);

@@ -1,4 +1,8 @@
 import { once } from 'node:events';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { connect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Kernel, KernelConfigError } from '@scalestack/kernel';
 import { SOCKETS } from '@scalestack/socket';
 import socketModule from '@scalestack/socket/module';
@@ -124,6 +128,20 @@ describe('echo-server in a real Kernel', () => {
     expect((await echoOnce(third, Buffer.from('three'))).length).toBe(0);
     first.destroy();
     second.destroy();
+  });
+
+  it('listens on a Unix socket path', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'echo-unix-'));
+    try {
+      const path = join(dir, 'echo.sock');
+      await startEcho({ listen: `unix:${path}` });
+      const client = connect(path);
+      await once(client, 'connect');
+      expect(String(await echoOnce(client, Buffer.from('over a unix socket')))).toBe('over a unix socket');
+      client.destroy();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('rejects a bad listen address with the module, option, value and expected form', async () => {
