@@ -1,0 +1,202 @@
+/**
+ * Prepared statements through the proxy (PROXY-NOTES hazards 21–25): a statement prepared on one
+ * backend runs correctly after its client moves to another; the same SQL under another schema
+ * is another statement; prepare/execute/close loops never exhaust the server's statement limit.
+ *
+ * This file runs its own MariaDB with a low max_prepared_stmt_count, so a leak of server-side
+ * statements shows up as ER_MAX_PREPARED_STMT_COUNT_REACHED (1461) within a few thousand cycles.
+ */
+import { type MariaDB, startMariaDB, waitFor } from '@scalestack/test-harness';
+import type mysql from 'mysql2/promise';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { backendOf, failure, holdBackend, one, type Row } from './support/backends.js';
+import { type ProxyFixture, startProxyFixture } from './support/proxy-fixture.js';
+
+const POOL = 2;
+/** Statements the proxy may keep prepared per backend connection (its statement_cache_size). */
+const CACHE = 16;
+const SERVER_LIMIT = 1000;
+let mariadb: MariaDB;
+let fx: ProxyFixture;
+let direct: mysql.Connection;
+const open: mysql.Connection[] = [];
+
+async function client(options?: mysql.ConnectionOptions): Promise<mysql.Connection> {
+  const c = await fx.connect(options);
+  c.on('error', () => {});
+  open.push(c);
+  return c;
+}
+
+async function preparedAtServer(): Promise<number> {
+  const [r] = await direct.query("SHOW GLOBAL STATUS LIKE 'Prepared_stmt_count'");
+  return Number((r as Row[])[0]!.Value);
+}
+
+async function execRows(c: mysql.Connection, sql: string, params: unknown[] = []): Promise<Row[]> {
+  const [r] = await c.execute(sql, params);
+  return r as Row[];
+}
+
+beforeAll(async () => {
+  mariadb = await startMariaDB({ maxConnections: 3000, maxPreparedStmtCount: SERVER_LIMIT });
+  fx = await startProxyFixture({ pool: POOL, mariadb, options: { statement_cache_size: CACHE } });
+  direct = await fx.direct();
+  await direct.query('CREATE TABLE ps (id INT PRIMARY KEY, who VARCHAR(10))');
+  await direct.query("INSERT INTO ps VALUES (1, 'one'), (2, 'two'), (3, 'three')");
+  await direct.query('CREATE TABLE same (v VARCHAR(10))');
+  await direct.query("INSERT INTO same VALUES ('test')");
+  await direct.query('CREATE DATABASE other_ps');
+  await direct.query('CREATE TABLE other_ps.same (v VARCHAR(10))');
+  await direct.query("INSERT INTO other_ps.same VALUES ('other')");
+});
+
+afterEach(async () => {
+  await Promise.all(open.splice(0).map((c) => c.end().catch(() => c.destroy())));
+  await waitFor(() => fx.proxy.stats().clients.length === 0, { what: 'every client to leave the proxy' });
+});
+
+afterAll(async () => {
+  await direct?.end();
+  await fx?.stop();
+  await mariadb?.stop();
+});
+
+describe('moving between backends', () => {
+  it('a statement prepared on one backend is re-prepared on another with correct results', async () => {
+    const a = await client();
+    const stmt = await a.prepare(
+      'SELECT ? + 1 AS x, CONNECTION_ID() AS id, (SELECT who FROM ps WHERE id = ?) AS who',
+    );
+    const [first] = (await stmt.execute([41, 1])) as [Row[], unknown];
+    expect(first[0]).toMatchObject({ x: 42, who: 'one' });
+    const firstBackend = Number(first[0]!.id);
+    const reprepares = fx.proxy.stats().counters.reprepares;
+    const holder = await holdBackend(fx, firstBackend, POOL);
+    try {
+      const [moved] = (await stmt.execute([1, 2])) as [Row[], unknown];
+      expect(moved[0]).toMatchObject({ x: 2, who: 'two' });
+      expect(Number(moved[0]!.id)).not.toBe(firstBackend);
+      expect(fx.proxy.stats().counters.reprepares).toBe(reprepares + 1);
+      // And again on the new backend: no second re-prepare needed.
+      const [again] = (await stmt.execute([2, 3])) as [Row[], unknown];
+      expect(again[0]).toMatchObject({ x: 3, who: 'three' });
+    } finally {
+      await holder.release();
+    }
+    // Back on the first backend (or either): still right.
+    const [back] = (await stmt.execute([9, 1])) as [Row[], unknown];
+    expect(back[0]).toMatchObject({ x: 10, who: 'one' });
+    await stmt.close();
+  });
+
+  it('many clients executing the same SQL with their own parameters get their own rows', async () => {
+    const clients = await Promise.all(Array.from({ length: 6 }, () => client()));
+    await Promise.all(
+      clients.map(async (c, k) => {
+        for (let i = 0; i < 40; i++) {
+          const r = await execRows(c, 'SELECT ? AS k, ? AS i, CONCAT(?, ?) AS s', [k, i, `c${k}`, `-${i}`]);
+          expect(r).toEqual([{ k, i, s: `c${k}-${i}` }]);
+        }
+      }),
+    );
+  });
+});
+
+describe('statement identity', () => {
+  it('the same SQL under another default schema is another statement', async () => {
+    const a = await client({ database: 'test' });
+    const b = await client({ database: 'other_ps' });
+    for (let i = 0; i < 10; i++) {
+      const [ra, rb] = await Promise.all([
+        execRows(a, 'SELECT v FROM same'),
+        execRows(b, 'SELECT v FROM same'),
+      ]);
+      expect(ra).toEqual([{ v: 'test' }]);
+      expect(rb).toEqual([{ v: 'other' }]);
+    }
+  });
+
+  it('DDL that changes a table leaves no stale column metadata (as MariaDB itself behaves)', async () => {
+    await direct.query('CREATE TABLE ddl_t (id INT PRIMARY KEY, a INT)');
+    await direct.query('INSERT INTO ddl_t VALUES (1, 10)');
+    const a = await client();
+    const viaProxy = await a.prepare('SELECT * FROM ddl_t WHERE id = ?');
+    const viaServer = await direct.prepare('SELECT * FROM ddl_t WHERE id = ?');
+    const before = [(await viaProxy.execute([1]))[0], (await viaServer.execute([1]))[0]];
+    expect(before[0]).toEqual(before[1]);
+    await direct.query('ALTER TABLE ddl_t ADD COLUMN b INT NOT NULL DEFAULT 7');
+    // Run it on every backend the proxy may pick: twice, with the first backend held once.
+    const after1 = (await viaProxy.execute([1]))[0];
+    const oracle = (await viaServer.execute([1]))[0];
+    expect(oracle).toEqual([{ id: 1, a: 10, b: 7 }]);
+    expect(after1).toEqual(oracle);
+    const holder = await holdBackend(fx, await backendOf(a), POOL);
+    try {
+      expect((await viaProxy.execute([1]))[0]).toEqual(oracle);
+    } finally {
+      await holder.release();
+    }
+    await viaProxy.close();
+    await viaServer.close();
+  });
+});
+
+describe('SQL-level PREPARE', () => {
+  it('pins the client; other clients do not see the statement', async () => {
+    const a = await client();
+    const b = await client();
+    const before = fx.proxy.stats().counters.pins.sql_prepare;
+    await a.query("PREPARE dbl FROM 'SELECT ? * 2 AS v'");
+    expect(fx.proxy.stats().counters.pins.sql_prepare).toBe(before + 1);
+    for (let i = 1; i <= 3; i++) {
+      const [ra, eb] = await Promise.all([
+        one(a, `EXECUTE dbl USING ${i * 10}`),
+        failure(b.query(`EXECUTE dbl USING ${i}`)),
+      ]);
+      expect(Number(ra.v)).toBe(i * 20);
+      expect(eb.errno).toBe(1243); // ER_UNKNOWN_STMT_HANDLER
+    }
+    await a.query('DEALLOCATE PREPARE dbl');
+    expect((await failure(a.query('EXECUTE dbl USING 1'))).errno).toBe(1243);
+  });
+});
+
+describe('server statement limit', () => {
+  it('100,000 prepare/execute/close cycles never exhaust max_prepared_stmt_count', async () => {
+    const CYCLES = 100_000;
+    const CLIENTS = 8;
+    const DISTINCT = 300; // more distinct statements than the proxy's cache and the server limit allow at once
+    const clients = await Promise.all(Array.from({ length: CLIENTS }, () => client()));
+    let next = 0;
+    let peak = 0;
+    let sampling = true;
+    const sampler = (async () => {
+      while (sampling) peak = Math.max(peak, await preparedAtServer());
+    })();
+    try {
+      await Promise.all(
+        clients.map(async (c) => {
+          for (let i = next++; i < CYCLES; i = next++) {
+            const sql = `SELECT ? + ${i % DISTINCT} AS v`;
+            const stmt = await c.prepare(sql);
+            const [r] = (await stmt.execute([i])) as [Row[], unknown];
+            if (Number(r[0]!.v) !== i + (i % DISTINCT)) throw new Error(`cycle ${i}: got ${r[0]!.v}`);
+            // unprepare closes the statement (COM_STMT_CLOSE) and drops it from mysql2's cache.
+            c.unprepare(sql);
+          }
+        }),
+      );
+    } finally {
+      sampling = false;
+      await sampler;
+    }
+    expect(next).toBeGreaterThanOrEqual(CYCLES);
+    // What the server holds is bounded by the proxy's cache, whatever the clients did.
+    expect(peak).toBeLessThanOrEqual(POOL * CACHE + CLIENTS);
+    await Promise.all(open.splice(0).map((c) => c.end()));
+    await waitFor(async () => (await preparedAtServer()) <= POOL * CACHE, {
+      what: `Prepared_stmt_count to fall to the proxy's cache (${POOL * CACHE})`,
+    });
+  }, 180_000);
+});
