@@ -1,22 +1,14 @@
-import { createHash } from 'node:crypto';
+import { md5Words } from './md5.js';
 
 /** Points per server: 40 MD5 digests, 4 points from each (libmemcached/twemproxy ketama). */
 const POINTS_PER_SERVER = 160;
 /** twemproxy leaves the port out of a server's ring name when it is memcached's default. */
 const DEFAULT_PORT = 11211;
 
-/** The little-endian 32-bit word `i` (0..3) of an MD5 digest. */
-function word(digest: Buffer, i: number): number {
-  return digest.readUInt32LE(i * 4);
-}
-
 /** The hash a key is placed on the ring with (twemproxy `hash: md5`): the digest's first word. */
 export function ketamaKeyHash(key: Buffer | string): number {
-  const md5 = createHash('md5');
   // Keys are latin1 strings (one char per byte), never UTF-8.
-  if (typeof key === 'string') md5.update(key, 'latin1');
-  else md5.update(key);
-  return word(md5.digest(), 0);
+  return md5Words(key)[0]!;
 }
 
 /**
@@ -43,8 +35,8 @@ export class KetamaRing {
     let n = 0;
     names.forEach((name, owner) => {
       for (let p = 0; p < POINTS_PER_SERVER / 4; p++) {
-        const digest = createHash('md5').update(`${name}-${p}`).digest();
-        for (let w = 0; w < 4; w++) entries[n++] = { value: word(digest, w), owner };
+        const digest = md5Words(Buffer.from(`${name}-${p}`, 'utf8'));
+        for (let w = 0; w < 4; w++) entries[n++] = { value: digest[w]!, owner };
       }
     });
     entries.sort((a, b) => a.value - b.value);

@@ -1,6 +1,9 @@
+import { createHash } from 'node:crypto';
 import { type RunningServer, startMemcached } from '@scalestack/test-harness';
+import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KetamaRing, ketamaServerName } from '../src/ketama.js';
+import { md5Words } from '../src/md5.js';
 import { type Nutcracker, startNutcracker } from './nutcracker.js';
 import { TextClient } from './text-client.js';
 
@@ -59,5 +62,21 @@ describe('ketama matches twemproxy (nutcracker) key placement', () => {
     expect(keys.map((k) => ring.pick(k))).toEqual(landed);
     // every server got some keys, so the comparison covered all of them
     expect(new Set(landed).size).toBe(4);
+  });
+});
+
+describe('md5 (used by the ring)', () => {
+  it('matches node:crypto for any input up to 300 bytes', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 300 }), fc.boolean(), (bytes, asString) => {
+        const buf = Buffer.from(bytes);
+        const expected = createHash('md5').update(buf).digest();
+        const words = md5Words(asString ? buf.toString('latin1') : buf);
+        expect([0, 1, 2, 3].map((i) => words[i])).toEqual(
+          [0, 1, 2, 3].map((i) => expected.readUInt32LE(i * 4)),
+        );
+      }),
+      { numRuns: 500 },
+    );
   });
 });
