@@ -131,11 +131,24 @@ describe('database proxy in 2 worker threads, by the CLI', () => {
       })();
 
       const CLIENTS = 2000;
-      const clients = await Promise.all(
-        Array.from({ length: CLIENTS }, () =>
-          mysql.createConnection({ host: '127.0.0.1', port, user: 'app', password: 'app-pw' }),
-        ),
-      );
+      // All 2,000 are connected at once before any query; they connect 250 at a time so a busy
+      // shared machine's accept backlog does not turn SYN retries into connect timeouts.
+      const clients: mysql.Connection[] = [];
+      while (clients.length < CLIENTS) {
+        clients.push(
+          ...(await Promise.all(
+            Array.from({ length: Math.min(250, CLIENTS - clients.length) }, () =>
+              mysql.createConnection({
+                host: '127.0.0.1',
+                port,
+                user: 'app',
+                password: 'app-pw',
+                connectTimeout: 60_000,
+              }),
+            ),
+          )),
+        );
+      }
       const answers = await Promise.all(
         clients.map(async (c, i) => {
           const [rows] = await c.query('SELECT SLEEP(0.005) AS s, ? AS n', [i]);
