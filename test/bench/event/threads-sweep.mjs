@@ -95,7 +95,7 @@ const lines = [
   ),
   '',
   '"proxy share of machine" = the proxy process tree\'s CPU seconds over the run / (seconds × cores).',
-  'Max backend conns is MariaDB\'s Max_used_connections for the run (includes 1–2 admin connections).',
+  'Max backend conns is MariaDB\'s Max_used_connections for the run: both proxies stay connected to the same MariaDB, so it counts both pools (at most 2 × N) plus 1–2 admin connections; the per-proxy limit is asserted in test/event-threads.test.ts.',
   '',
 ];
 writeFileSync(out, lines.join('\n'));
