@@ -85,11 +85,11 @@ describe('memcached-proxy with a failing server', () => {
 
   it('times out a server that accepts but never answers', async () => {
     // A memcached stopped with SIGSTOP keeps its socket open and answers nothing.
-    const stalled = await startProxyFixture({ servers: 1, timeout: 300, serverFailureLimit: 0 });
+    const stalled = await startProxyFixture({ servers: 1, timeout: 1000, serverFailureLimit: 0 });
     try {
       process.kill(stalled.servers[0]!.pid, 'SIGSTOP');
       const c = await TextClient.connect(stalled.port);
-      expect(await c.call('get anything')).toBe('SERVER_ERROR no reply within 300ms');
+      expect(await c.call('get anything')).toBe('SERVER_ERROR no reply within 1000ms');
       process.kill(stalled.servers[0]!.pid, 'SIGCONT');
       expect(await c.call('set a 0 0 1\r\n1\r\n')).toBe('STORED');
       c.close();
