@@ -10,8 +10,8 @@ describe('redis backend when Redis goes away', () => {
       backend: RedisBackend.create({
         nodes: [`redis://127.0.0.1:${redis.port}`],
         cluster: false,
-        timeout: 500,
-        connectTimeout: 500,
+        timeout: 2000,
+        connectTimeout: 2000,
       }),
     });
     try {
