@@ -69,8 +69,12 @@ try {
       const proxyShare = (r.targetCpuUsPerQuery * r.qps) / 1e6 / cpus;
       rows.push({ threads, name, ...r, proxyShare });
       log(
-        `${threads} thr ${name}: ${r.ok ? `${Math.round(r.qps)} qps, proxy ${r.targetCpuUsPerQuery.toFixed(1)} µs/q, ` +
-          `${(100 * proxyShare).toFixed(0)}% of the machine, ${r.maxBackendConnections} backend conns` : `FAILED ${r.failure}`}`,
+        `${threads} thr ${name}: ${
+          r.ok
+            ? `${Math.round(r.qps)} qps, proxy ${r.targetCpuUsPerQuery.toFixed(1)} µs/q, ` +
+              `${(100 * proxyShare).toFixed(0)}% of the machine, ${r.maxBackendConnections} backend conns`
+            : `FAILED ${r.failure}`
+        }`,
       );
     }
   }
@@ -95,7 +99,7 @@ const lines = [
   ),
   '',
   '"proxy share of machine" = the proxy process tree\'s CPU seconds over the run / (seconds × cores).',
-  'Max backend conns is MariaDB\'s Max_used_connections for the run: both proxies stay connected to the same MariaDB, so it counts both pools (at most 2 × N) plus 1–2 admin connections; the per-proxy limit is asserted in test/event-threads.test.ts.',
+  "Max backend conns is MariaDB's Max_used_connections for the run: both proxies stay connected to the same MariaDB, so it counts both pools (at most 2 × N) plus 1–2 admin connections; the per-proxy limit is asserted in test/event-threads.test.ts.",
   '',
 ];
 writeFileSync(out, lines.join('\n'));
