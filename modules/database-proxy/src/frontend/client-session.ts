@@ -959,6 +959,9 @@ export class ClientSession implements ResponseSink {
     this.resetSession(cmd.schema === '' ? null : cmd.schema, () => {
       this.core.removeUserConnection(this.user!.name);
       this.tenantSession?.close();
+      // The old login no longer counts: if the new one is refused, close() must not uncount it again.
+      this.user = undefined;
+      this.tenantSession = undefined;
       const refusal = this.login(user, {
         ...this.serverSession!,
         user: cmd.user,
