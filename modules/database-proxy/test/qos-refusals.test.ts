@@ -21,6 +21,7 @@ const USERS = [
   { name: 'rl', password: 'rl', tenant: 'rated' },
   { name: 'qt', password: 'qt', tenant: 'slow' },
   { name: 'capu', password: 'capu', max_connections: 1 },
+  { name: 'cu', password: 'cu', max_connections: 2 },
   { name: 'tc1', password: 'tc1', tenant: 'capped' },
   { name: 'tc2', password: 'tc2', tenant: 'capped' },
 ];
@@ -152,5 +153,24 @@ describe('QoS refusals through the proxy', () => {
     await waitFor(() => tenantMetrics(fx, 'capped').connections === 1, { what: "tc2's connection to close" });
     const c = await client('tc1');
     expect(await one(c, 'SELECT 3 AS v')).toEqual({ v: 3 });
+  });
+
+  it('COM_CHANGE_USER refused by a tenant cap closes that connection and frees exactly its count', async () => {
+    const first = await client('cu');
+    const second = await client('cu');
+    await client('tc1');
+    await client('tc2');
+    const err = await failure(second.changeUser({ user: 'tc1', password: 'tc1' }));
+    expect(err.errno).toBe(1040);
+    expect(err.message).toBe('Too many connections for user tc1 (tenant capped) (limit 2)');
+    await waitFor(() => fx.proxy.stats().clients.filter((c) => c.user === 'cu').length === 1, {
+      what: 'the refused connection to close',
+    });
+    expect(await one(first, 'SELECT 1 AS v')).toEqual({ v: 1 });
+    // cu holds one connection and may open one more: not two.
+    await client('cu');
+    const over = await failure(client('cu'));
+    expect(over.errno).toBe(1040);
+    expect(over.message).toBe('Too many connections for user cu (limit 2)');
   });
 });
