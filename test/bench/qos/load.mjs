@@ -35,7 +35,15 @@ process.on('disconnect', () => process.exit(4));
 
 function open() {
   return new Promise((resolve, reject) => {
-    const c = mysql.createConnection({ host: '127.0.0.1', port, user, password, database });
+    // A long connect timeout: on a busy shared machine 1,000 handshakes can queue for a while.
+    const c = mysql.createConnection({
+      host: '127.0.0.1',
+      port,
+      user,
+      password,
+      database,
+      connectTimeout: 60_000,
+    });
     c.once('connect', () => resolve(c));
     c.once('error', reject);
   });

@@ -28,6 +28,7 @@ import { parseArgs } from 'node:util';
 import { describeMachine, loadAverage } from '../mysql/lib/machine.mjs';
 import { startBenchMariaDB } from '../mysql/lib/mariadb.mjs';
 import { freePort, startServer, stopServer, waitForPort } from '../mysql/lib/processes.mjs';
+import { othersBusyPercent, waitForQuiet } from '../mysql/lib/quiet.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const repo = join(here, '../../..');
@@ -40,13 +41,15 @@ const { values: args } = parseArgs({
     quiet: { type: 'string', default: '16' },
     pool: { type: 'string', default: '16' },
     scenarios: { type: 'string', default: 'alone,qos-off,qos-on,shares' },
+    'quiet-below': { type: 'string', default: '0' },
+    'quiet-wait': { type: 'string', default: '30' },
     'no-write': { type: 'boolean', default: false },
     help: { type: 'boolean', default: false },
   },
 });
 if (args.help) {
   console.log(
-    'usage: node test/bench/qos/noisy-neighbour.mjs [--warmup s] [--duration s] [--rounds n] [--flood n] [--quiet n] [--pool n] [--scenarios alone,qos-off,qos-on,shares] [--no-write]',
+    'usage: node test/bench/qos/noisy-neighbour.mjs [--warmup s] [--duration s] [--rounds n] [--flood n] [--quiet n] [--pool n] [--scenarios alone,qos-off,qos-on,shares] [--quiet-below pct --quiet-wait s] [--no-write]',
   );
   process.exit(0);
 }
@@ -57,6 +60,10 @@ const FLOOD = Number(args.flood);
 const QUIET = Number(args.quiet);
 const POOL = Number(args.pool);
 const SCENARIOS = args.scenarios.split(',');
+// Before each scenario wait (up to quiet-wait s) until other work keeps the cores below this
+// busy percentage; 0: do not wait. Others' CPU during the window is recorded either way.
+const QUIET_BELOW = Number(args['quiet-below']);
+const QUIET_WAIT_MS = Number(args['quiet-wait']) * 1000;
 
 const DB = { user: 'bench', password: 'bench', database: 'bench' };
 const ROWS = 10_000;
@@ -138,6 +145,7 @@ async function startProxy(backendPort, name) {
   await waitForPort(port, server, 60_000);
   await waitForPort(httpPort, server, 60_000);
   return {
+    pid: server.pid,
     port,
     httpPort,
     tenants,
@@ -215,9 +223,15 @@ async function runScenario(db, name) {
       }),
     );
     await Promise.all(loads.map((l) => l.ready));
+    // Our whole process tree: MariaDB, the proxy and the load processes are all below us.
+    const ownPids = [process.pid];
+    const quiet = QUIET_BELOW > 0 ? await waitForQuiet(QUIET_BELOW, QUIET_WAIT_MS, ownPids) : undefined;
     const load = loadAverage();
     for (const l of loads) l.go();
-    // Scrape at both ends of the measuring window.
+    // Scrape at both ends of the measuring window; sample other people's CPU during it.
+    const others = new Promise((r) => setTimeout(r, WARMUP_MS)).then(() =>
+      othersBusyPercent(ownPids, DURATION_MS),
+    );
     const scrapes = await Promise.all([
       new Promise((r) => setTimeout(r, WARMUP_MS)).then(() => scrapeQos(proxy.httpPort)),
       new Promise((r) => setTimeout(r, WARMUP_MS + DURATION_MS)).then(() => scrapeQos(proxy.httpPort)),
@@ -233,11 +247,15 @@ async function runScenario(db, name) {
         admitted: d('admitted_total'),
         meanWaitMs:
           d('wait_seconds_count') > 0 ? (1000 * d('wait_seconds_sum')) / d('wait_seconds_count') : 0,
+        // Mean slot hold: a 10 ms SLEEP held far longer means the machine starved the run.
+        meanHoldMs: d('admitted_total') > 0 ? (1000 * d('slot_seconds_total')) / d('admitted_total') : 0,
       };
     }
     return {
       scenario: name,
       loadAverage: load,
+      othersBusyPct: Math.round(await others),
+      quietBefore: quiet,
       flood: results.find((r) => r.user === FLOOD_USER.name) ?? null,
       quiet: results.find((r) => r.user === QUIET_USER.name),
       qos,
@@ -278,40 +296,60 @@ function report(machine, settings, runs) {
   );
   lines.push("## B (quiet tenant) under A's flood", '');
   lines.push(
-    '| scenario | B qps | B p50 ms | B p99 ms | B p99 / alone | A qps | B mean wait ms (QoS) | errors B / A | load avg |',
+    'Medians over rounds. "B waited" is the mean time B\'s statements spent in the proxy\'s QoS queue;',
+    '"A hold" the mean time a 10 ms `SLEEP` held a slot (far above 10 ms: the machine starved the run).',
+    '',
+    '| scenario | B qps | B p50 ms | B p99 ms | B p99 / alone | A qps | B waited ms | A hold ms | errors B / A |',
+    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |',
   );
-  lines.push('| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- | --- |');
-  const alone = median(by('alone').map((r) => r.quiet.p99));
   const labels = {
     alone: '(1) B alone',
     'qos-off': '(2) A floods, QoS off (one FIFO)',
     'qos-on': '(3) A floods, QoS on (1:1, A max 75 %)',
   };
+  const tenantsOf = (name) => (name === 'qos-off' ? ['shared', 'shared'] : ['a', 'b']);
+  const alone = median(by('alone').map((r) => r.quiet.p99));
   for (const name of ['alone', 'qos-off', 'qos-on']) {
     const rs = by(name);
     if (rs.length === 0) continue;
+    const [ta, tb] = tenantsOf(name);
     const p99 = median(rs.map((r) => r.quiet.p99));
-    const waitTenant = name === 'qos-off' ? 'shared' : 'b';
+    const errors = [...new Set(rs.map((r) => `${errorsOf(r.quiet)} / ${errorsOf(r.flood)}`))].join('; ');
     lines.push(
-      `| ${labels[name]} | ${fmt(median(rs.map((r) => r.quiet.qps)), 0)} | ${fmt(median(rs.map((r) => r.quiet.p50)))} | ${fmt(p99)} | ${alone ? fmt(p99 / alone) : '–'} | ${fmt(median(rs.map((r) => r.flood?.qps)), 0)} | ${fmt(median(rs.map((r) => r.qos[waitTenant]?.meanWaitMs)))} | ${rs.map((r) => `${errorsOf(r.quiet)} / ${errorsOf(r.flood)}`).join('; ')} | ${rs.map((r) => r.loadAverage.split(' ')[0]).join(', ')} |`,
+      `| ${labels[name]} | ${fmt(median(rs.map((r) => r.quiet.qps)), 0)} | ${fmt(median(rs.map((r) => r.quiet.p50)))} | ${fmt(p99)} | ${alone ? fmt(p99 / alone) : '–'} | ${name === 'alone' ? '–' : fmt(median(rs.map((r) => r.flood?.qps)), 0)} | ${fmt(median(rs.map((r) => r.qos[tb]?.meanWaitMs)))} | ${name === 'alone' ? '–' : fmt(median(rs.map((r) => r.qos[ta]?.meanHoldMs)))} | ${errors} |`,
+    );
+  }
+  lines.push(
+    '',
+    'Every run ("others CPU": other people\'s share of both cores during the window):',
+    '',
+    '| round | scenario | B qps | B p50 ms | B p99 ms | A qps | B waited ms | A hold ms | others CPU |',
+    '| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+  );
+  for (const r of runs) {
+    const [ta, tb] = tenantsOf(r.scenario);
+    lines.push(
+      `| ${r.round} | ${r.scenario} | ${fmt(r.quiet.qps, 0)} | ${fmt(r.quiet.p50)} | ${fmt(r.quiet.p99)} | ${r.flood ? fmt(r.flood.qps, 0) : '–'} | ${fmt(r.qos[tb]?.meanWaitMs)} | ${r.flood ? fmt(r.qos[ta]?.meanHoldMs) : '–'} | ${r.othersBusyPct} % |`,
     );
   }
   const shares = by('shares');
   if (shares.length > 0) {
     lines.push('', '## Both saturating, weights A:B = 3:1 (both run `SELECT SLEEP(0.01)`)', '');
     lines.push(
-      '| round | A slot-s | B slot-s | A share (slot time) | A share (completed) | A qps | B qps | A p99 ms | B p99 ms |',
+      "Slot time from the proxy's `scalestack_dbproxy_qos_slot_seconds_total` over the window; completed statements from the load processes.",
+      '',
+      '| round | A slot-s | B slot-s | A share (slot time) | A share (completed) | A qps | B qps | A hold ms | B hold ms | others CPU |',
+      '| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
     );
-    lines.push('| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
-    shares.forEach((r, i) => {
+    for (const r of shares) {
       const a = r.qos.a?.slotSeconds ?? 0;
       const b = r.qos.b?.slotSeconds ?? 0;
       const ca = r.flood.completed;
       const cb = r.quiet.completed;
       lines.push(
-        `| ${i + 1} | ${fmt(a)} | ${fmt(b)} | ${fmt((100 * a) / (a + b), 1)} % | ${fmt((100 * ca) / (ca + cb), 1)} % | ${fmt(r.flood.qps, 0)} | ${fmt(r.quiet.qps, 0)} | ${fmt(r.flood.p99)} | ${fmt(r.quiet.p99)} |`,
+        `| ${r.round} | ${fmt(a, 1)} | ${fmt(b, 1)} | ${fmt((100 * a) / (a + b), 1)} % | ${fmt((100 * ca) / (ca + cb), 1)} % | ${fmt(r.flood.qps, 0)} | ${fmt(r.quiet.qps, 0)} | ${fmt(r.qos.a?.meanHoldMs)} | ${fmt(r.qos.b?.meanHoldMs)} | ${r.othersBusyPct} % |`,
       );
-    });
+    }
     lines.push('', 'Target share for A: 75.0 % (±5 %).');
   }
   return lines.join('\n');
@@ -329,11 +367,11 @@ try {
   );
   for (let round = 0; round < ROUNDS; round++) {
     for (const name of SCENARIOS) {
-      const r = await runScenario(db, name);
+      const r = { round: round + 1, ...(await runScenario(db, name)) };
       console.error(
         `[round ${round + 1}] ${name}: B ${r.quiet.qps} qps p50 ${r.quiet.p50} p99 ${r.quiet.p99} ms` +
           (r.flood ? ` | A ${r.flood.qps} qps` : '') +
-          ` | qos ${JSON.stringify(r.qos)} | load ${r.loadAverage}`,
+          ` | qos ${JSON.stringify(r.qos)} | others' CPU ${r.othersBusyPct} %`,
       );
       runs.push(r);
     }
