@@ -41,7 +41,7 @@ describe('USL fit (test/bench/mysql/usl.mjs)', () => {
     expect(fit.peakN).toBeGreaterThan(10_000);
   });
 
-  it('ignores failed runs and refuses a curve with fewer than three usable points', () => {
+  it('refuses curves it cannot pin down: fewer than three usable points, or none at ≤ 4 threads', () => {
     expect(() =>
       fitUsl([
         { n: 1, x: 100 },
@@ -50,5 +50,25 @@ describe('USL fit (test/bench/mysql/usl.mjs)', () => {
         { n: 64, x: 300 },
       ]),
     ).toThrow(/at least 3 points/);
+    expect(() =>
+      fitUsl([
+        { n: 16, x: 31702 },
+        { n: 256, x: 29477 },
+        { n: 4096, x: 14445 },
+      ]),
+    ).toThrow(/4 threads or fewer/);
+  });
+
+  it('keeps σ within [0, 1] when the data fall from the first point on', () => {
+    const fit = fitUsl([
+      { n: 1, x: 30000 },
+      { n: 4, x: 20000 },
+      { n: 16, x: 12000 },
+      { n: 64, x: 6000 },
+    ]);
+    expect(fit.sigma).toBeGreaterThanOrEqual(0);
+    expect(fit.sigma).toBeLessThanOrEqual(1);
+    expect(fit.kappa).toBeGreaterThanOrEqual(0);
+    expect(fit.peakN).toBeGreaterThanOrEqual(1);
   });
 });

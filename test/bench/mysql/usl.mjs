@@ -4,8 +4,10 @@
 //
 // Method. For fixed (σ, κ) the best λ under log-error has a closed form (the mean of
 // log X − log shape), so the search is two-dimensional. A coarse log-spaced grid over σ and κ
-// (zero included) finds the basin; Nelder–Mead on (√σ, √κ) refines it, which keeps both
-// non-negative without clamping and still lets either reach exactly zero. Log-error, because
+// (zero included) finds the basin; Nelder–Mead on (a, b) with σ = sin²a, κ = b² refines it, which
+// keeps 0 ≤ σ ≤ 1 and κ ≥ 0 without clamping and still lets either reach its bounds. λ is pinned by
+// the low-concurrency points, so a curve must start at 4 threads or fewer: fitted only from
+// points past the peak, λ, σ and κ trade off against each other without limit. Log-error, because
 // throughput spans orders of magnitude between 1 and 4096 threads and every point should count.
 
 /**
@@ -17,6 +19,9 @@
 export function uslThroughput(n, { lambda, sigma, kappa }) {
   return (lambda * n) / (1 + sigma * (n - 1) + kappa * n * (n - 1));
 }
+
+/** The lowest concurrency a curve must include for λ to be identifiable. */
+const MAX_LOWEST_N = 4;
 
 /** X(N)/λ: the part of the curve that depends on σ and κ only. */
 function shape(n, sigma, kappa) {
@@ -77,6 +82,7 @@ function nelderMead(f, start, step, iterations = 400) {
 /**
  * Fit the USL to measured (concurrency, throughput) points.
  * Points with non-positive or non-finite throughput are ignored (a failed run is not a zero).
+ * Throws when fewer than 3 points remain or none is at 4 threads or fewer.
  * @param {Array<{n: number, x: number}>} data
  * @returns {{lambda: number, sigma: number, kappa: number, r2: number, peakN: number, points: number}}
  *   λ = throughput of one thread, σ = contention, κ = coherency; r2 is R² on the linear
@@ -87,6 +93,12 @@ export function fitUsl(data) {
   if (points.length < 3) {
     throw new Error(`USL fit needs at least 3 points with throughput > 0, got ${points.length}`);
   }
+  const lowest = Math.min(...points.map((p) => p.n));
+  if (lowest > MAX_LOWEST_N) {
+    throw new Error(
+      `USL fit needs a point at ${MAX_LOWEST_N} threads or fewer to pin λ, lowest is ${lowest}`,
+    );
+  }
   let best = { sigma: 0, kappa: 0, sse: Number.POSITIVE_INFINITY };
   const grid = [0];
   for (let e = -9; e <= 0; e += 0.25) grid.push(10 ** e);
@@ -96,11 +108,11 @@ export function fitUsl(data) {
       if (sse < best.sse) best = { sigma, kappa, sse };
     }
   }
-  const objective = ([a, b]) => logFit(points, a * a, b * b).sse;
-  const s0 = Math.sqrt(best.sigma);
-  const k0 = Math.sqrt(best.kappa);
-  const [a, b] = nelderMead(objective, [s0, k0], [Math.max(s0 * 0.1, 1e-4), Math.max(k0 * 0.1, 1e-5)]);
-  const sigma = a * a;
+  const objective = ([a, b]) => logFit(points, Math.sin(a) ** 2, b * b).sse;
+  const a0 = Math.asin(Math.sqrt(best.sigma));
+  const b0 = Math.sqrt(best.kappa);
+  const [a, b] = nelderMead(objective, [a0, b0], [Math.max(a0 * 0.1, 1e-4), Math.max(b0 * 0.1, 1e-5)]);
+  const sigma = Math.sin(a) ** 2;
   const kappa = b * b;
   const lambda = Math.exp(logFit(points, sigma, kappa).logLambda);
 
