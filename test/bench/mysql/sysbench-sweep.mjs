@@ -150,6 +150,10 @@ async function main() {
                   )
                 : undefined;
               await db.admin('FLUSH STATUS');
+              // Connections already open that are not this target's (a proxy's idle pool during a
+              // direct run); the status query's own connection is gone by the time the run starts.
+              const othersAtStart =
+                target === 'proxy' ? 0 : Math.max(0, (await db.status('Threads_connected')) - 1);
 
               const record = {
                 test,
@@ -167,6 +171,7 @@ async function main() {
                   target: { port: portOf[target](), ...CREDENTIALS },
                   targetPid: pidOf[target](),
                   db,
+                  othersAtStart,
                 })),
                 busyBeforePct: quiet?.busyPct,
                 waitedForQuietMs: quiet?.waitedMs,

@@ -10,7 +10,9 @@ const cpus = availableParallelism();
 /**
  * @param {{ test: string, psMode: string, threads: number, seconds: number, tables: number,
  *   tableSize: number, target: { port: number, user: string, password: string, database: string },
- *   targetPid?: number, db: { pid: number, status: (name: string) => Promise<number> } }} o
+ *   targetPid?: number, othersAtStart: number,
+ *   db: { pid: number, status: (name: string) => Promise<number> } }} o
+ *   othersAtStart: MariaDB connections open before the run that are not the target's.
  *   targetPid: the proxy's process tree root (none for direct).
  * @returns the run's record: sysbench's figures, CPU µs per query, max backend connections,
  *   and the share of the machine other processes used meanwhile.
@@ -24,6 +26,7 @@ export async function measuredRun({
   tableSize,
   target,
   targetPid,
+  othersAtStart,
   db,
 }) {
   const sample = (sysbenchPid) => ({
@@ -73,7 +76,7 @@ export async function measuredRun({
     seconds: r?.seconds ?? Number.NaN,
     targetCpuUsPerQuery: targetPid ? ((after.target - before.target) * 1e6) / queries : Number.NaN,
     dbCpuUsPerQuery: ((after.db - before.db) * 1e6) / queries,
-    maxBackendConnections: await db.status('Max_used_connections'),
+    maxBackendConnections: (await db.status('Max_used_connections')) - othersAtStart,
     windowSeconds: elapsed,
     othersCpuPct: (100 * (after.busy - before.busy - ours)) / (elapsed * cpus),
   };

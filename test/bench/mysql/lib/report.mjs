@@ -158,7 +158,7 @@ export function renderReport(r) {
     options.quietBelow
       ? `- Before each run the script waited (up to ${options.quietWait} s) until work other than ours kept all cores less than ${options.quietBelow} % busy; ${r.runs.filter((x) => x.busyBeforePct >= options.quietBelow).length} of ${r.runs.length} runs started without that quiet moment.`
       : '- No waiting for a quiet machine (--quiet-below not given).',
-    '- max backend conns: MariaDB Max_used_connections after FLUSH STATUS before the run (includes 1 admin connection at most).',
+    "- max backend conns: MariaDB's Max_used_connections during the run (FLUSH STATUS before it) minus the connections open at its start that were not the target's (a proxy's idle pool during a direct run); may include 1 admin connection.",
     '',
   ];
   if (r.notes.length) out.push('**Notes**', '', ...r.notes.map((n) => `- ${n}`), '');
