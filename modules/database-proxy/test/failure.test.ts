@@ -1,0 +1,261 @@
+/**
+ * Failures through the proxy (PROXY-NOTES hazards 30–33): a backend lost mid-result gives the
+ * client a clean ERR and is never retried; other clients carry on; a pinned session whose
+ * backend dies gets a clean error; an exhausted pool answers ERR 9001 within the queue timeout.
+ *
+ * This file owns its MariaDB (the fixture's), so it may kill and restart it; those tests run last.
+ */
+import { waitFor } from '@scalestack/test-harness';
+import type { Connection as CoreConnection } from 'mysql2';
+import type mysql from 'mysql2/promise';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { backendOf, failure, hold, one, type Row } from './support/backends.js';
+import { type ProxyFixture, startProxyFixture } from './support/proxy-fixture.js';
+
+const POOL = 2;
+const QUEUE_TIMEOUT_MS = 300;
+/** The big result: far more than fits in socket buffers, so it is mid-stream when killed. */
+const BIG = "SELECT seq, REPEAT('r', 100) AS pad FROM seq_1_to_2000000";
+let fx: ProxyFixture;
+let direct: mysql.Connection;
+const open: mysql.Connection[] = [];
+
+async function client(): Promise<mysql.Connection> {
+  const c = await fx.connect();
+  c.on('error', () => {});
+  open.push(c);
+  return c;
+}
+
+/** The server's ids of the proxy's backend connections running a statement that starts with `sqlStart`. */
+async function backendsRunning(sqlStart: string): Promise<number[]> {
+  const [r] = await direct.query(
+    "SELECT ID AS id FROM information_schema.PROCESSLIST WHERE USER = 'proxy' AND INFO LIKE CONCAT(?, '%')",
+    [sqlStart],
+  );
+  return (r as Row[]).map((x) => Number(x.id));
+}
+
+/**
+ * Streams `sql` on `conn` with mysql2's event API, calling `onFirstRow` once the first row is
+ * in; resolves with the rows seen and the error that ended it (or null).
+ */
+function streamUntilError(
+  conn: mysql.Connection,
+  sql: string,
+  onFirstRow: () => void,
+): Promise<{ rows: number; error: (Error & { errno?: number; sqlState?: string; fatal?: boolean }) | null }> {
+  const core = (conn as unknown as { connection: CoreConnection }).connection;
+  return new Promise((resolve) => {
+    let rows = 0;
+    let error: Error | null = null;
+    const q = core.query(sql);
+    q.on('result', () => {
+      if (rows++ === 0) onFirstRow();
+    });
+    q.on('error', (err) => {
+      error = err;
+    });
+    q.on('end', () => resolve({ rows, error }));
+  });
+}
+
+/** A root connection straight to MariaDB that tolerates the server being killed under it. */
+async function connectDirect(): Promise<mysql.Connection> {
+  const d = await fx.direct();
+  d.on('error', () => {});
+  return d;
+}
+
+let serverDown = false;
+
+async function killServer(): Promise<void> {
+  serverDown = true;
+  await fx.mariadb.kill();
+}
+
+async function restartServer(): Promise<void> {
+  if (!serverDown) return;
+  await fx.mariadb.restart();
+  serverDown = false;
+  direct.destroy();
+  direct = await connectDirect();
+}
+
+/**
+ * Fails with `what` if `promise` has not settled after `ms`. Not a timing assertion: it turns a
+ * hang (a response that never comes) into a clear failure, so the test can restore the server.
+ */
+async function orHang<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const hang = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`hang: ${what} after ${ms} ms`)), ms);
+  });
+  try {
+    return await Promise.race([promise, hang]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+beforeAll(async () => {
+  fx = await startProxyFixture({ pool: POOL, options: { queue_timeout: `${QUEUE_TIMEOUT_MS}ms` } });
+  direct = await connectDirect();
+  await direct.query('CREATE TABLE f (id INT PRIMARY KEY AUTO_INCREMENT, v VARCHAR(40)) ENGINE=InnoDB');
+});
+
+afterEach(async () => {
+  // Destroyed, not ended: after a failed test a client may still wait for a response.
+  for (const c of open.splice(0)) c.destroy();
+  await waitFor(() => fx.proxy.stats().clients.length === 0, { what: 'every client to leave the proxy' });
+});
+
+afterAll(async () => {
+  await direct?.end().catch(() => {});
+  await fx?.stop();
+});
+
+describe('pool exhausted', () => {
+  it('answers ERR 9001 after the queue timeout, and the client can go on', async () => {
+    const holders = [await hold(fx), await hold(fx)];
+    const before = fx.proxy.stats().counters.queueTimeouts;
+    const a = await client();
+    let holdersReleased = false;
+    try {
+      const err = await failure(a.query('SELECT 1 AS one'));
+      expect(err.errno).toBe(9001);
+      expect(err.sqlState).toBe('HY000');
+      expect(err.message).toMatch(new RegExp(`no backend connection free within ${QUEUE_TIMEOUT_MS} ms`));
+      expect(err.fatal).toBeFalsy();
+      expect(fx.proxy.stats().counters.queueTimeouts).toBe(before + 1);
+      // Several waiting clients: each gets its own 9001, none hangs.
+      const others = await Promise.all([client(), client(), client()]);
+      const errs = await Promise.all(others.map((c) => failure(c.query('SELECT 2'))));
+      expect(errs.map((e) => e.errno)).toEqual([9001, 9001, 9001]);
+      await Promise.all(holders.map((h) => h.release()));
+      holdersReleased = true;
+      expect((await one(a, 'SELECT 1 AS one')).one).toBe(1);
+    } finally {
+      if (!holdersReleased) await Promise.all(holders.map((h) => h.release()));
+    }
+  });
+});
+
+describe('one backend connection lost', () => {
+  it('an idle pooled connection killed at the server is not noticed by clients', async () => {
+    const a = await client();
+    await one(a, 'SELECT 1 AS warm');
+    const [r] = await direct.query(
+      "SELECT ID AS id FROM information_schema.PROCESSLIST WHERE USER = 'proxy'",
+    );
+    for (const { id } of r as Row[]) await direct.query(`KILL CONNECTION ${Number(id)}`);
+    // Nothing had been sent on them: the proxy may retry or reconnect, the client sees answers.
+    for (let i = 0; i < 5; i++) expect((await one(a, `SELECT ${i} AS i`)).i).toBe(i);
+  });
+
+  it('killed mid-result: the client gets a clean ERR, is not retried, and others carry on', async () => {
+    const a = await client();
+    const b = await client();
+    const retries = fx.proxy.stats().counters.retries;
+    let killed: Promise<void> | undefined;
+    const streamed = streamUntilError(a, BIG, () => {
+      killed = (async () => {
+        const [id] = await waitFor(
+          async () => {
+            const ids = await backendsRunning('SELECT seq');
+            return ids.length === 1 ? ids : undefined;
+          },
+          { what: 'the big query in the process list' },
+        );
+        await direct.query(`KILL CONNECTION ${id}`);
+      })();
+    });
+    // B keeps working on the other backend meanwhile.
+    for (let i = 0; i < 5; i++) expect((await one(b, `SELECT ${i} AS i`)).i).toBe(i);
+    const { rows, error } = await orHang(streamed, 15_000, 'no ERR and no end of the result');
+    await killed;
+    expect(rows).toBeGreaterThan(0);
+    expect(rows).toBeLessThan(2_000_000);
+    // The server's own "connection was killed" or the proxy's "lost the backend": both are ERR
+    // packets, and the client connection stays open.
+    expect(error).not.toBeNull();
+    expect([1927, 9005]).toContain(error!.errno);
+    expect(error!.fatal).toBeFalsy();
+    expect(fx.proxy.stats().counters.retries).toBe(retries);
+    expect(await backendsRunning('SELECT seq')).toEqual([]);
+    expect((await one(a, 'SELECT 1 AS after')).after).toBe(1);
+    expect((await one(b, 'SELECT 2 AS after')).after).toBe(2);
+  });
+
+  it('a pinned session whose backend dies gets a clean error, and no half transaction', async () => {
+    const a = await client();
+    await a.query('START TRANSACTION');
+    await a.query("INSERT INTO f (v) VALUES ('lost-trx')");
+    const mine = await backendOf(a);
+    await direct.query(`KILL CONNECTION ${mine}`);
+    const err = await failure(a.query("INSERT INTO f (v) VALUES ('after-loss')"));
+    expect(err.errno).toEqual(expect.any(Number));
+    expect(err.fatal).toBeFalsy();
+    // The statement was not run elsewhere outside the lost transaction.
+    expect(
+      Number((await one(direct, "SELECT COUNT(*) AS n FROM f WHERE v IN ('lost-trx', 'after-loss')")).n),
+    ).toBe(0);
+    const after = await one(a, 'SELECT @@in_transaction AS t, 1 AS ok');
+    expect(after).toEqual({ t: 0, ok: 1 });
+  });
+});
+
+describe('the whole server lost', () => {
+  it('killed mid-result: ERR 9005 once rows were sent, not replayed; idle clients survive the restart', async () => {
+    const a = await client();
+    const b = await client();
+    await one(b, 'SELECT 1 AS warm');
+    const lostBefore = fx.proxy.stats().counters.backendLost;
+    const retries = fx.proxy.stats().counters.retries;
+    let killed: Promise<void> | undefined;
+    try {
+      const { rows, error } = await orHang(
+        streamUntilError(a, BIG, () => {
+          killed = killServer();
+        }),
+        15_000,
+        'no ERR and no end of the result',
+      );
+      await killed;
+      expect(rows).toBeGreaterThan(0);
+      expect(error?.errno).toBe(9005);
+      expect(error?.sqlState).toBe('08S01');
+      expect(error?.fatal).toBeFalsy();
+      expect(fx.proxy.stats().counters.backendLost).toBe(lostBefore + 1);
+      expect(fx.proxy.stats().counters.retries).toBe(retries);
+
+      // While the server is down: a clear error at once, not a hang.
+      const down = await orHang(failure(b.query('SELECT 1')), 15_000, 'no answer while the server is down');
+      expect(down.errno).toBe(9004);
+    } finally {
+      await restartServer();
+    }
+    expect((await one(b, 'SELECT 2 AS back')).back).toBe(2);
+    expect((await one(a, 'SELECT 3 AS back')).back).toBe(3);
+  });
+
+  it('killed while a statement waits on the server: ERR 9005, the statement is not replayed', async () => {
+    const a = await client();
+    const started = a.query("INSERT INTO f (v) SELECT 'slow-insert' FROM (SELECT SLEEP(30)) AS s");
+    started.catch(() => {});
+    await waitFor(async () => (await backendsRunning('INSERT INTO f')).length === 1, {
+      what: 'the slow insert to run',
+    });
+    try {
+      await killServer();
+      const err = await orHang(failure(started), 15_000, 'no answer to the statement');
+      expect(err.errno).toBe(9005);
+      expect(err.fatal).toBeFalsy();
+    } finally {
+      await restartServer();
+    }
+    expect((await one(a, 'SELECT 1 AS back')).back).toBe(1);
+    expect(Number((await one(direct, "SELECT COUNT(*) AS n FROM f WHERE v = 'slow-insert'")).n)).toBe(0);
+    expect(await backendsRunning('INSERT INTO f')).toEqual([]);
+  });
+});
