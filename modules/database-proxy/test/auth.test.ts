@@ -1,0 +1,189 @@
+/**
+ * Authentication at the proxy: its own users (plain password, mysql_native_password hash,
+ * caching_sha2_password hash), both greeting plugins, real clients (mysql2 and the `mariadb`
+ * command-line client), wrong passwords refused with 1045 without disturbing anyone, and the
+ * per-user max_connections refused with 1040.
+ *
+ * Two proxies share one MariaDB: one greets with mysql_native_password, one with
+ * caching_sha2_password.
+ */
+import { execFile } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { promisify } from 'node:util';
+import { waitFor } from '@scalestack/test-harness';
+import { authPlugins } from 'mysql2';
+import type mysql from 'mysql2/promise';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { failure, one } from './support/backends.js';
+import { APP_USER, type ProxyFixture, startProxyFixture } from './support/proxy-fixture.js';
+
+const run = promisify(execFile);
+// biome-ignore lint/suspicious/noExplicitAny: mysql2 does not type its built-in plugin factories
+const builtinPlugins = authPlugins as any;
+const sha1 = (b: Buffer | string) => createHash('sha1').update(b).digest();
+const sha256 = (b: Buffer | string) => createHash('sha256').update(b).digest();
+
+const NATIVE_ONLY = { name: 'nat', password: 'natpw' };
+const SHA2_ONLY = { name: 'sha', password: 'shapw' };
+const LIMITED = { name: 'limited', password: 'lpw', max: 2 };
+
+const USERS = [
+  { name: APP_USER.name, password: APP_USER.password, max_connections: 5000 },
+  { name: LIMITED.name, password: LIMITED.password, max_connections: LIMITED.max },
+  // Stored the way an operator would: only the hash of one plugin.
+  {
+    name: NATIVE_ONLY.name,
+    native_hash: `*${sha1(sha1(NATIVE_ONLY.password)).toString('hex').toUpperCase()}`,
+  },
+  { name: SHA2_ONLY.name, sha2_hash: sha256(sha256(SHA2_ONLY.password)).toString('hex') },
+];
+
+let native: ProxyFixture;
+let sha2: ProxyFixture;
+const open: mysql.Connection[] = [];
+
+async function track(c: Promise<mysql.Connection>): Promise<mysql.Connection> {
+  const conn = await c;
+  conn.on('error', () => {});
+  open.push(conn);
+  return conn;
+}
+
+beforeAll(async () => {
+  native = await startProxyFixture({ options: { users: USERS } });
+  sha2 = await startProxyFixture({
+    mariadb: native.mariadb,
+    options: { users: USERS, auth_plugin: 'caching_sha2_password' },
+  });
+});
+
+afterEach(async () => {
+  await Promise.all(open.splice(0).map((c) => c.end().catch(() => c.destroy())));
+  for (const fx of [native, sha2]) {
+    await waitFor(() => fx.proxy.stats().clients.length === 0, { what: 'every client to leave the proxy' });
+  }
+});
+
+afterAll(async () => {
+  await sha2?.stop();
+  await native?.stop();
+});
+
+const proxies = () =>
+  [
+    ['mysql_native_password', native],
+    ['caching_sha2_password', sha2],
+  ] as const;
+
+describe.each(['mysql_native_password', 'caching_sha2_password'])('greeting with %s', (plugin) => {
+  const fx = () => proxies().find(([p]) => p === plugin)![1];
+
+  it.each([
+    ['a plain password', APP_USER.name, APP_USER.password],
+    ['only a native hash', NATIVE_ONLY.name, NATIVE_ONLY.password],
+    ['only a caching_sha2 hash', SHA2_ONLY.name, SHA2_ONLY.password],
+  ])('mysql2 logs in as a user stored with %s', async (_, user, password) => {
+    const c = await track(fx().connect({ user, password }));
+    expect((await one(c, 'SELECT 1 AS one')).one).toBe(1);
+    expect(
+      fx()
+        .proxy.stats()
+        .clients.map((s) => s.user),
+    ).toEqual([user]);
+  });
+
+  it('mysql2 with an authPlugins entry for caching_sha2 still logs in (the proxy may switch plugins)', async () => {
+    // A custom entry takes mysql2 off its direct path: it answers the greeting with a native
+    // scramble, and uses the entry (mysql2's own implementation) only if the proxy asks for it.
+    const c = await track(
+      fx().connect({
+        authPlugins: { caching_sha2_password: (meta) => builtinPlugins.caching_sha2_password({})(meta) },
+      }),
+    );
+    expect((await one(c, 'SELECT 2 AS two')).two).toBe(2);
+  });
+
+  it('the mariadb command-line client works through the proxy', async () => {
+    const { stdout } = await run('mariadb', [
+      '-h127.0.0.1',
+      `-P${fx().port}`,
+      `-u${APP_USER.name}`,
+      `-p${APP_USER.password}`,
+      'test',
+      '-N',
+      '-e',
+      'select 1 + 1, database()',
+    ]);
+    expect(stdout.trim().split('\t')).toEqual(['2', 'test']);
+  });
+
+  it('the mariadb client with a wrong password fails with 1045', async () => {
+    const err = (await run('mariadb', [
+      '-h127.0.0.1',
+      `-P${fx().port}`,
+      `-u${APP_USER.name}`,
+      '-pnot-the-password',
+      'test',
+      '-e',
+      'select 1',
+    ]).then(
+      () => null,
+      (e: { code?: number; stderr?: string }) => e,
+    )) as { code?: number; stderr?: string } | null;
+    expect(err).not.toBeNull();
+    expect(err!.code).not.toBe(0);
+    expect(err!.stderr).toMatch(/1045/);
+    expect(err!.stderr).toMatch(/Access denied for user 'app'/);
+  });
+
+  it('a wrong password is refused with 1045 while other clients carry on', async () => {
+    const b = await track(fx().connect());
+    const failuresBefore = fx().proxy.stats().counters.authFailures;
+    const attempts = Array.from({ length: 8 }, (_, i) => failure(fx().connect({ password: `wrong-${i}` })));
+    const answers = Array.from({ length: 8 }, (_, i) => one(b, `SELECT ${i} AS i`));
+    const errs = await Promise.all(attempts);
+    for (const err of errs) {
+      expect(err.errno).toBe(1045);
+      expect(err.sqlState).toBe('28000');
+      expect(err.message).toMatch(/Access denied for user 'app'@'[^']+' \(using password: YES\)/);
+    }
+    expect((await Promise.all(answers)).map((r) => r.i)).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
+    expect(fx().proxy.stats().counters.authFailures).toBe(failuresBefore + 8);
+  });
+
+  it('an unknown user and an empty password are refused with 1045', async () => {
+    const unknown = await failure(fx().connect({ user: 'nobody', password: 'x' }));
+    expect(unknown.errno).toBe(1045);
+    const empty = await failure(fx().connect({ password: '' }));
+    expect(empty.errno).toBe(1045);
+    expect(empty.message).toMatch(/using password: NO/);
+  });
+});
+
+describe('per-user max_connections', () => {
+  it('refuses the connection over the limit with 1040 and accepts again once one leaves', async () => {
+    const fx = native;
+    const login = { user: LIMITED.name, password: LIMITED.password };
+    const first = await track(fx.connect(login));
+    const second = await track(fx.connect(login));
+    const err = await failure(fx.connect(login));
+    expect(err.errno).toBe(1040);
+    expect(err.message).toMatch(/Too many connections/);
+    // Other users are not limited by it.
+    const other = await track(fx.connect());
+    expect((await one(other, 'SELECT 1 AS one')).one).toBe(1);
+    expect((await one(first, 'SELECT 1 AS one')).one).toBe(1);
+    await second.end();
+    open.splice(open.indexOf(second), 1);
+    const third = await waitFor(
+      async () => {
+        const c = await fx.connect(login);
+        c.on('error', () => {});
+        return c;
+      },
+      { what: 'a free connection slot for the limited user' },
+    );
+    open.push(third);
+    expect((await one(third, 'SELECT 3 AS three')).three).toBe(3);
+  });
+});
