@@ -33,7 +33,7 @@ async function preparedAtServer(): Promise<number> {
   return Number((r as Row[])[0]!.Value);
 }
 
-async function execRows(c: mysql.Connection, sql: string, params: unknown[] = []): Promise<Row[]> {
+async function execRows(c: mysql.Connection, sql: string, params: (string | number)[] = []): Promise<Row[]> {
   const [r] = await c.execute(sql, params);
   return r as Row[];
 }
