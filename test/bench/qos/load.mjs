@@ -5,8 +5,8 @@
 //   child  → { ready: true }         all connections open
 //   child  → { result: {...} }       after warmup + duration, then it exits
 //
-// Each connection runs one statement after another. Statements that start after the warmup
-// and end before the end of the window are counted and timed. The process exits by itself
+// Each connection runs one statement after another. Statements that end inside the window
+// (after the warmup) are counted and timed; none starts after the window. The process exits by itself
 // (hard deadline, or the parent going away), whatever happens.
 
 import { performance } from 'node:perf_hooks';
@@ -84,7 +84,8 @@ function loop(conn, done) {
       if (err) {
         const key = String(err.errno ?? err.code ?? 'unknown');
         errors[key] = (errors[key] ?? 0) + 1;
-      } else if (start >= windowStart && end <= windowEnd) {
+      } else if (end >= windowStart && end <= windowEnd) {
+        // Counted by when it ended: throughput over the window, whatever the queueing before.
         completed++;
         latencies.push(end - start);
       }

@@ -27,6 +27,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { describeMachine, loadAverage } from '../mysql/lib/machine.mjs';
 import { startBenchMariaDB } from '../mysql/lib/mariadb.mjs';
+import { treeCpuSeconds } from '../mysql/lib/proc-cpu.mjs';
 import { freePort, startServer, stopServer, waitForPort } from '../mysql/lib/processes.mjs';
 import { othersBusyPercent, waitForQuiet } from '../mysql/lib/quiet.mjs';
 
@@ -170,6 +171,12 @@ async function scrapeQos(httpPort) {
     out[m[2]] ??= {};
     out[m[2]][m[1]] = Number(m[3]);
   }
+  // Admissions that waited at most 1 ms (cumulative bucket le="0.001").
+  const bucket = /^scalestack_dbproxy_qos_wait_seconds_bucket\{tenant="([^"]+)",le="0.001"\} (\S+)$/gm;
+  for (let m = bucket.exec(text); m; m = bucket.exec(text)) {
+    out[m[1]] ??= {};
+    out[m[1]].within_1ms = Number(m[2]);
+  }
   return out;
 }
 
@@ -232,6 +239,24 @@ async function runScenario(db, name) {
     const others = new Promise((r) => setTimeout(r, WARMUP_MS)).then(() =>
       othersBusyPercent(ownPids, DURATION_MS),
     );
+    // CPU of each of our processes over the window, as a share of one core.
+    const cpuPids = {
+      proxy: proxy.pid,
+      mariadb: db.pid,
+      loadA: loads[0]?.child.pid,
+      loadB: loads.at(-1).child.pid,
+    };
+    if (name === 'alone') delete cpuPids.loadA;
+    const cpuNow = () =>
+      Object.fromEntries(Object.entries(cpuPids).map(([k, pid]) => [k, treeCpuSeconds(pid)]));
+    const cpu = Promise.all([
+      new Promise((r) => setTimeout(r, WARMUP_MS)).then(cpuNow),
+      new Promise((r) => setTimeout(r, WARMUP_MS + DURATION_MS)).then(cpuNow),
+    ]).then(([a, b]) =>
+      Object.fromEntries(
+        Object.keys(b).map((k) => [k, Math.round((100 * (b[k] - a[k])) / (DURATION_MS / 1000))]),
+      ),
+    );
     const scrapes = await Promise.all([
       new Promise((r) => setTimeout(r, WARMUP_MS)).then(() => scrapeQos(proxy.httpPort)),
       new Promise((r) => setTimeout(r, WARMUP_MS + DURATION_MS)).then(() => scrapeQos(proxy.httpPort)),
@@ -249,12 +274,14 @@ async function runScenario(db, name) {
           d('wait_seconds_count') > 0 ? (1000 * d('wait_seconds_sum')) / d('wait_seconds_count') : 0,
         // Mean slot hold: a 10 ms SLEEP held far longer means the machine starved the run.
         meanHoldMs: d('admitted_total') > 0 ? (1000 * d('slot_seconds_total')) / d('admitted_total') : 0,
+        within1msPct: d('wait_seconds_count') > 0 ? (100 * d('within_1ms')) / d('wait_seconds_count') : null,
       };
     }
     return {
       scenario: name,
       loadAverage: load,
       othersBusyPct: Math.round(await others),
+      cpuPct: await cpu,
       quietBefore: quiet,
       flood: results.find((r) => r.user === FLOOD_USER.name) ?? null,
       quiet: results.find((r) => r.user === QUIET_USER.name),
@@ -321,15 +348,16 @@ function report(machine, settings, runs) {
   }
   lines.push(
     '',
-    'Every run ("others CPU": other people\'s share of both cores during the window):',
+    'Every run. CPU % is of one core over the window (200 % = the whole machine); "others CPU" is',
+    "other people's share of both cores meanwhile.",
     '',
-    '| round | scenario | B qps | B p50 ms | B p99 ms | A qps | B waited ms | A hold ms | others CPU |',
-    '| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+    '| round | scenario | B qps | B p50 ms | B p99 ms | A qps | B waited ms | B admitted within 1 ms | A hold ms | CPU % proxy / MariaDB / load A / load B | others CPU |',
+    '| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | ---: |',
   );
   for (const r of runs) {
     const [ta, tb] = tenantsOf(r.scenario);
     lines.push(
-      `| ${r.round} | ${r.scenario} | ${fmt(r.quiet.qps, 0)} | ${fmt(r.quiet.p50)} | ${fmt(r.quiet.p99)} | ${r.flood ? fmt(r.flood.qps, 0) : '–'} | ${fmt(r.qos[tb]?.meanWaitMs)} | ${r.flood ? fmt(r.qos[ta]?.meanHoldMs) : '–'} | ${r.othersBusyPct} % |`,
+      `| ${r.round} | ${r.scenario} | ${fmt(r.quiet.qps, 0)} | ${fmt(r.quiet.p50)} | ${fmt(r.quiet.p99)} | ${r.flood ? fmt(r.flood.qps, 0) : '–'} | ${fmt(r.qos[tb]?.meanWaitMs)} | ${fmt(r.qos[tb]?.within1msPct, 1)} % | ${r.flood ? fmt(r.qos[ta]?.meanHoldMs) : '–'} | ${[r.cpuPct.proxy, r.cpuPct.mariadb, r.cpuPct.loadA ?? '–', r.cpuPct.loadB].join(' / ')} | ${r.othersBusyPct} % |`,
     );
   }
   const shares = by('shares');
