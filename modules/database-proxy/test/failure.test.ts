@@ -187,22 +187,34 @@ describe('one backend connection lost', () => {
     expect((await one(b, 'SELECT 2 AS after')).after).toBe(2);
   });
 
-  it('a pinned session whose backend dies gets a clean error, and no half transaction', async () => {
-    const a = await client();
-    await a.query('START TRANSACTION');
-    await a.query("INSERT INTO f (v) VALUES ('lost-trx')");
-    const mine = await backendOf(a);
-    await direct.query(`KILL CONNECTION ${mine}`);
-    const err = await failure(a.query("INSERT INTO f (v) VALUES ('after-loss')"));
-    expect(err.errno).toEqual(expect.any(Number));
-    expect(err.fatal).toBeFalsy();
-    // The statement was not run elsewhere outside the lost transaction.
-    expect(
-      Number((await one(direct, "SELECT COUNT(*) AS n FROM f WHERE v IN ('lost-trx', 'after-loss')")).n),
-    ).toBe(0);
-    const after = await one(a, 'SELECT @@in_transaction AS t, 1 AS ok');
-    expect(after).toEqual({ t: 0, ok: 1 });
-  });
+  it.each([
+    ['the proxy noticed the loss while the client was idle', true],
+    ['the loss may show only when the next statement is written', false],
+  ])(
+    'a pinned session whose backend dies gets a clean error, and no half transaction (%s)',
+    async (_, settle) => {
+      const a = await client();
+      await a.query('START TRANSACTION');
+      await a.query("INSERT INTO f (v) VALUES ('lost-trx')");
+      const mine = await backendOf(a);
+      const openBefore = fx.proxy.stats().pools[0]!.open;
+      await direct.query(`KILL CONNECTION ${mine}`);
+      if (settle) {
+        await waitFor(() => fx.proxy.stats().pools[0]!.open === openBefore - 1, {
+          what: 'the proxy to notice the killed backend',
+        });
+      }
+      const err = await failure(a.query("INSERT INTO f (v) VALUES ('after-loss')"));
+      expect(err.errno, `${err.code}: ${err.message}`).toEqual(expect.any(Number));
+      expect(err.fatal).toBeFalsy();
+      // The statement was not run elsewhere outside the lost transaction.
+      expect(
+        Number((await one(direct, "SELECT COUNT(*) AS n FROM f WHERE v IN ('lost-trx', 'after-loss')")).n),
+      ).toBe(0);
+      const after = await one(a, 'SELECT @@in_transaction AS t, 1 AS ok');
+      expect(after).toEqual({ t: 0, ok: 1 });
+    },
+  );
 });
 
 describe('the whole server lost', () => {
