@@ -250,6 +250,71 @@ describe('errors inside a transaction', () => {
   });
 });
 
+describe('transaction characteristics and savepoints', () => {
+  it('SET TRANSACTION applies to the client’s own next transaction only, as on MariaDB itself', async () => {
+    /**
+     * Under READ COMMITTED a transaction sees rows others commit meanwhile; under the default
+     * REPEATABLE READ it does not. Returns what each of two transactions in a row saw.
+     */
+    const twoTransactions = async (c: mysql.Connection, tag: string, between?: () => Promise<void>) => {
+      const seen: number[] = [];
+      await c.query('SET TRANSACTION ISOLATION LEVEL READ COMMITTED');
+      await between?.();
+      for (let t = 0; t < 2; t++) {
+        await c.query('START TRANSACTION');
+        const n1 = Number((await one(c, 'SELECT COUNT(*) AS n FROM trx WHERE v = ?', [tag])).n);
+        await direct.query('INSERT INTO trx (v) VALUES (?)', [tag]);
+        const n2 = Number((await one(c, 'SELECT COUNT(*) AS n FROM trx WHERE v = ?', [tag])).n);
+        await c.query('COMMIT');
+        seen.push(n2 - n1);
+      }
+      return seen;
+    };
+    const own = await fx.direct();
+    open.push(own);
+    const oracle = await twoTransactions(own, 'iso-direct');
+    expect(oracle).toEqual([1, 0]);
+
+    const holder = await hold(fx);
+    try {
+      const a = await client();
+      const b = await client();
+      // B asks for a backend between A's SET TRANSACTION and A's transaction: with the holder
+      // in place it could only get A's.
+      let bAnswer: Promise<unknown> | undefined;
+      const viaProxy = await twoTransactions(a, 'iso-proxy', async () => {
+        let bDone = false;
+        bAnswer = one(b, "SELECT COUNT(*) AS n FROM trx WHERE v = 'iso-b'").finally(() => {
+          bDone = true;
+        });
+        await waitFor(() => bDone || fx.proxy.stats().waiting >= 1, {
+          what: "B's statement to run or queue",
+        });
+      });
+      expect(viaProxy).toEqual(oracle);
+      await bAnswer;
+    } finally {
+      await holder.release();
+    }
+  });
+
+  it('SET autocommit=1 commits and forgets savepoints, as MariaDB does, and unpins', async () => {
+    const steps = async (c: mysql.Connection, tag: string) => {
+      await c.query('SET autocommit = 0');
+      await c.query('INSERT INTO trx (v) VALUES (?)', [tag]);
+      await c.query('SAVEPOINT s10');
+      await c.query('SET autocommit = 1');
+      return (await failure(c.query('ROLLBACK TO SAVEPOINT s10'))).errno;
+    };
+    const a = await client();
+    const viaProxy = await steps(a, 'sp10-proxy');
+    const viaServer = await steps(direct, 'sp10-direct');
+    expect(viaProxy).toBe(viaServer); // 1305: SAVEPOINT does not exist
+    expect(await committed('sp10-proxy')).toBe(1);
+    expect(pinnedNow(fx)).toBe(0);
+  });
+});
+
 describe('table locks', () => {
   it('LOCK TABLES pins until UNLOCK TABLES, which allows sharing again', async () => {
     const a = await client();
