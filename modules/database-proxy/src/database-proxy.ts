@@ -101,6 +101,7 @@ export class DatabaseProxy implements ProxyCore, DatabaseProxyService {
   readonly rsaKeys: { publicKey: string; privateKey: string };
   readonly tls: { key: string; cert: string } | undefined;
   readonly maxPacketSize: number;
+  readonly loginTimeout: number;
   readonly statementCacheSize: number;
   readonly resultHold: number;
   readonly shedDelay: number;
@@ -131,6 +132,7 @@ export class DatabaseProxy implements ProxyCore, DatabaseProxyService {
     this.users = buildUsers(options.users);
     this.authPlugin = options.auth_plugin;
     this.maxPacketSize = options.max_packet_size;
+    this.loginTimeout = options.login_timeout;
     this.statementCacheSize = options.statement_cache_size;
     this.resultHold = options.result_hold;
     this.shedDelay = options.shed_delay;
@@ -156,9 +158,10 @@ export class DatabaseProxy implements ProxyCore, DatabaseProxyService {
           retryAfter: options.server_retry_timeout,
           tls: b.tls ? { rejectUnauthorized: b.tls_verify } : undefined,
           log,
+          onAvailable: () => this.pool.notify(),
         }),
     );
-    this.pool = new BackendPool(servers);
+    this.pool = new BackendPool(servers, options.connect_timeout);
     this.scheduler = new QosScheduler({
       slots: this.pool.capacity,
       tenants: this.tenantConfigs(options),

@@ -87,6 +87,8 @@ export class BackendConnection {
   stateVersion = -1;
   /** Connect-time values of the handshake-dependent variables (see HANDSHAKE_VARIABLES). */
   readonly baseline = new Map<string, string>();
+  /** The client whose insert id LAST_INSERT_ID() returns here (undefined: unknown / nobody's). */
+  lastInsertOwner: object | undefined;
   /** Set when its state cannot be trusted any more; it is closed instead of reused. */
   broken = false;
   session: ClientSession | undefined;
@@ -98,6 +100,8 @@ export class BackendConnection {
   readonly pendingCloses: number[] = [];
   private conn: Connection | undefined;
   private sink: ResponseSink | undefined;
+  /** The start of a response packet not yet complete (see forwardWholePackets). */
+  private held: Buffer | undefined;
   private internal: InternalCallback | undefined;
   private closing = false;
 
@@ -291,7 +295,9 @@ export class BackendConnection {
       }
       this.statements.clear();
       this.pendingCloses.length = 0;
-      this.state.reset(null);
+      this.lastInsertOwner = undefined;
+      // The server keeps the default schema across a reset.
+      this.state.reset(this.state.schema);
       this.stateOwner = undefined;
       this.stateVersion = -1;
       if (!this.tracksSession) {
@@ -314,6 +320,11 @@ export class BackendConnection {
 
   /** Sends one command payload (sequence id 0) for the proxy itself. */
   command(payload: Buffer, cb: InternalCallback): void {
+    if (this.isDead) {
+      // The callback must still run, or whoever waits for it (a reset, a sync) waits forever.
+      queueMicrotask(() => cb(new Error(`backend ${this.server.name}: connection is closed`), this.tracker));
+      return;
+    }
     this.flushCloses();
     this.internal = cb;
     this.tracker.begin(payload[0]!);
@@ -326,6 +337,12 @@ export class BackendConnection {
    * @returns false when the command has no response (its sink is not called)
    */
   forward(command: number, bytes: Buffer, sink: ResponseSink, cursor = false): boolean {
+    if (this.isDead) {
+      queueMicrotask(() =>
+        sink.onBackendError(this, new Error(`backend ${this.server.name}: connection is closed`)),
+      );
+      return true;
+    }
     this.flushCloses();
     const expectsResponse = this.tracker.begin(command, cursor ? { cursor: true } : undefined);
     if (expectsResponse) this.sink = sink;
@@ -333,9 +350,28 @@ export class BackendConnection {
     return expectsResponse;
   }
 
-  /** Writes more client bytes for the command in flight (LOCAL INFILE data). */
-  writeClientData(bytes: Buffer): void {
-    this.conn!.write(bytes);
+  /** Writes more client bytes for the command in flight (LOCAL INFILE data); false: back off. */
+  writeClientData(bytes: Buffer): boolean {
+    return this.conn!.write(bytes);
+  }
+
+  /** Calls `fn` once the socket's write buffer has drained. */
+  onceDrained(fn: () => void): void {
+    this.conn!.socket.once('drain', fn);
+  }
+
+  /** Stops reading responses (the client they go to is not keeping up). */
+  pauseReading(): void {
+    this.conn?.pause();
+  }
+
+  resumeReading(): void {
+    this.conn?.resume();
+  }
+
+  /** Broken, closing or closed: nothing more can be sent on it. */
+  private get isDead(): boolean {
+    return this.broken || this.closing || this.conn === undefined || this.conn.isClosed;
   }
 
   /** Queues a backend statement to be closed with the next command (no round trip). */
@@ -375,13 +411,21 @@ export class BackendConnection {
       return;
     }
     if (end === -1) {
-      if (sink !== undefined) sink.onResponseData(chunk, 0, chunk.length);
+      if (sink !== undefined) this.forwardWholePackets(sink, chunk);
       else this.capture?.push(Buffer.from(chunk));
       return;
     }
-    if (end > 0) {
-      if (sink !== undefined) sink.onResponseData(chunk, 0, end);
-      else this.capture?.push(Buffer.from(chunk.subarray(0, end)));
+    if (sink !== undefined) {
+      const held = this.held;
+      if (held !== undefined) {
+        this.held = undefined;
+        const joined = Buffer.concat([held, chunk.subarray(0, end)]);
+        sink.onResponseData(joined, 0, joined.length);
+      } else if (end > 0) {
+        sink.onResponseData(chunk, 0, end);
+      }
+    } else if (end > 0) {
+      this.capture?.push(Buffer.from(chunk.subarray(0, end)));
     }
     if (this.tracker.awaitingClient) {
       if (sink !== undefined) sink.onAwaitingClient(this);
@@ -398,6 +442,29 @@ export class BackendConnection {
     else internal!(null, this.tracker);
   };
 
+  /**
+   * Forwards a chunk of a response that goes on, holding back a packet cut at the chunk's end
+   * until it is complete: the client only ever has whole packets, so if this connection dies
+   * its response can still end with an ERR. In the common case (the response's packets end
+   * with the chunk) nothing is held or copied.
+   */
+  private forwardWholePackets(sink: ResponseSink, chunk: Buffer): void {
+    const cut = this.tracker.lastPacketEnd;
+    const held = this.held;
+    if (cut < 0) {
+      // No packet ended in this chunk: all of it belongs to the packet being held.
+      this.held = held === undefined ? Buffer.from(chunk) : Buffer.concat([held, chunk]);
+      return;
+    }
+    if (held !== undefined) {
+      const joined = Buffer.concat([held, chunk.subarray(0, cut)]);
+      sink.onResponseData(joined, 0, joined.length);
+    } else if (cut > 0) {
+      sink.onResponseData(chunk, 0, cut);
+    }
+    this.held = cut < chunk.length ? Buffer.from(chunk.subarray(cut)) : undefined;
+  }
+
   private fail(err: Error): void {
     this.broken = true;
     this.conn?.destroy();
@@ -406,6 +473,7 @@ export class BackendConnection {
 
   private onClosed(err: Error): void {
     this.broken = true;
+    this.held = undefined;
     this.server.remove(this);
     const sink = this.sink;
     const internal = this.internal;
@@ -413,6 +481,13 @@ export class BackendConnection {
     this.internal = undefined;
     if (sink !== undefined) sink.onBackendError(this, err);
     else if (internal !== undefined) internal(err, this.tracker);
+  }
+
+  /** Calls `fn` once the socket has closed (at once if it never opened or already closed). */
+  whenClosed(fn: () => void): void {
+    const conn = this.conn;
+    if (conn === undefined || conn.isClosed) fn();
+    else conn.closed.then(() => fn());
   }
 
   /** Closes politely (COM_QUIT). */

@@ -36,11 +36,27 @@ export interface PoolStats {
   healthy: boolean;
 }
 
+/** A caller holding an admission slot, waiting for a connection to come free. */
+interface PoolWaiter {
+  flavour: Flavour;
+  hasSchema: boolean;
+  cb: ConnectionCallback;
+  timer: NodeJS.Timeout;
+}
+
 export class BackendPool {
   /** Round-robin start for spreading new connections over servers. */
   private next = 0;
+  private readonly waiters: PoolWaiter[] = [];
 
-  constructor(readonly servers: readonly BackendServer[]) {}
+  /**
+   * @param waitTimeout how long a slot holder waits when every connection is momentarily taken
+   *   (being pinged, closing to make room) before it gets an error
+   */
+  constructor(
+    readonly servers: readonly BackendServer[],
+    private readonly waitTimeout = 5_000,
+  ) {}
 
   /** Slots the servers allow right now: the sum of N over servers that are in service. */
   get capacity(): number {
@@ -51,49 +67,83 @@ export class BackendPool {
 
   /**
    * Gets a connection of `flavour` for a caller that holds an admission slot. Synchronous when
-   * an idle connection is there (the common case); otherwise opens one.
+   * an idle connection is there (the common case); otherwise opens one, or waits for one.
+   * @param hasSchema whether the client has a default schema (see BackendServer.takeIdle)
    */
-  acquire(flavour: Flavour, cb: ConnectionCallback): void {
+  acquire(flavour: Flavour, hasSchema: boolean, cb: ConnectionCallback): void {
+    if (this.tryAcquire(flavour, hasSchema, cb)) return;
+    if (!this.servers.some((s) => s.inService)) {
+      cb(new Error('no backend server in service'), null);
+      return;
+    }
+    // Slots match connections one to one, so one is about to come free (a health ping, a
+    // connection closing to make room): wait for it, but not forever.
+    const waiter: PoolWaiter = {
+      flavour,
+      hasSchema,
+      cb,
+      timer: setTimeout(() => {
+        const i = this.waiters.indexOf(waiter);
+        if (i >= 0) this.waiters.splice(i, 1);
+        cb(new Error('every backend connection is busy'), null);
+      }, this.waitTimeout),
+    };
+    this.waiters.push(waiter);
+  }
+
+  private tryAcquire(flavour: Flavour, hasSchema: boolean, cb: ConnectionCallback): boolean {
+    const n = this.servers.length;
     // 1. An idle connection of the right flavour on any server in service (most recently used
     //    first: its buffers and the server's thread are warm).
-    for (let i = 0; i < this.servers.length; i++) {
-      const s = this.servers[(this.next + i) % this.servers.length]!;
-      if (!s.inService) continue;
-      const conn = s.takeIdle(flavour.key);
-      if (conn !== undefined) {
-        cb(null, conn);
-        return;
-      }
-    }
-    // 2. Room for a new connection, or room made by closing an idle one of another flavour.
-    const n = this.servers.length;
     for (let i = 0; i < n; i++) {
       const s = this.servers[(this.next + i) % n]!;
       if (!s.inService) continue;
-      if (s.hasRoom() || s.evictIdle()) {
-        this.next = (this.next + i + 1) % n;
-        s.open(flavour, (err, conn) => {
-          if (err === null) {
-            cb(null, conn);
-            return;
-          }
-          // Nothing was sent on this connection: try another server if one is in service.
-          const other = this.servers.find((o) => o !== s && o.inService && (o.hasRoom() || o.evictIdle()));
-          if (other === undefined) cb(err, null);
-          else other.open(flavour, cb);
-        });
-        return;
+      const conn = s.takeIdle(flavour.key, hasSchema);
+      if (conn !== undefined) {
+        cb(null, conn);
+        return true;
       }
     }
-    cb(
-      new Error(
-        this.servers.some((s) => s.inService)
-          ? 'every backend connection is busy'
-          : 'no backend server in service',
-      ),
-      null,
-    );
+    // 2. Room for a new connection, or room made by closing an idle one of another flavour.
+    for (let i = 0; i < n; i++) {
+      const s = this.servers[(this.next + i) % n]!;
+      if (!s.inService) continue;
+      const open = () => this.open(s, flavour, cb);
+      if (s.hasRoom()) {
+        this.next = (this.next + i + 1) % n;
+        open();
+        return true;
+      }
+      if (s.evictIdle(open)) {
+        this.next = (this.next + i + 1) % n;
+        return true;
+      }
+    }
+    return false;
   }
+
+  private open(s: BackendServer, flavour: Flavour, cb: ConnectionCallback): void {
+    s.open(flavour, (err, conn) => {
+      if (err === null) {
+        cb(null, conn);
+        return;
+      }
+      // Nothing was sent on this connection: try another server if one is in service.
+      const other = this.servers.find((o) => o !== s && o.inService && o.hasRoom());
+      if (other === undefined) cb(err, null);
+      else other.open(flavour, cb);
+    });
+  }
+
+  /** A connection came free or room was made: serve waiters in order. */
+  readonly notify = (): void => {
+    while (this.waiters.length > 0) {
+      const w = this.waiters[0]!;
+      if (!this.tryAcquire(w.flavour, w.hasSchema, w.cb)) return;
+      this.waiters.shift();
+      clearTimeout(w.timer);
+    }
+  };
 
   /** Returns a connection after a statement; it must be clean (no transaction, no pins). */
   release(conn: BackendConnection): void {
@@ -112,6 +162,10 @@ export class BackendPool {
 
   /** Closes idle connections and stops health checks; busy ones close as they come back. */
   close(): void {
+    for (const w of this.waiters.splice(0)) {
+      clearTimeout(w.timer);
+      w.cb(new Error('backend pool is closed'), null);
+    }
     for (const s of this.servers) s.close();
   }
 }

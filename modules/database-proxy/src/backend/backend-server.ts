@@ -24,6 +24,17 @@ export interface BackendServerOptions {
   retryAfter: number;
   tls?: BackendConnectionOptions['tls'];
   log: Logger;
+  /** Called when a connection became idle or room was freed (waiting acquirers may go on). */
+  onAvailable?: () => void;
+}
+
+/**
+ * Idle connections are kept apart by flavour and by whether their session has a default
+ * schema: MySQL cannot unset one, so a client without a schema only takes connections that
+ * have none, while a client with one takes either (its schema is applied before its statement).
+ */
+function idleKey(conn: BackendConnection): string {
+  return conn.state.schema === null ? `${conn.flavour.key}|-` : `${conn.flavour.key}|+`;
 }
 
 export class BackendServer {
@@ -63,23 +74,32 @@ export class BackendServer {
     return this.openCount < this.size;
   }
 
-  takeIdle(key: string): BackendConnection | undefined {
-    const stack = this.idle.get(key);
-    const conn = stack?.pop();
+  /** An idle connection of `flavourKey` for a client with (or without) a default schema. */
+  takeIdle(flavourKey: string, clientHasSchema: boolean): BackendConnection | undefined {
+    let conn = clientHasSchema ? this.idle.get(`${flavourKey}|+`)?.pop() : undefined;
+    conn ??= this.idle.get(`${flavourKey}|-`)?.pop();
     if (conn !== undefined) this.idleCount--;
     return conn;
   }
 
-  /** Closes one idle connection (of any flavour) to make room; false if none is idle. */
-  evictIdle(): boolean {
+  /**
+   * Closes one idle connection (the least recently used of some flavour) to make room, and
+   * calls `then` once the server has seen it close — so the server never counts N + 1.
+   * Returns false if none is idle.
+   */
+  evictIdle(then: () => void): boolean {
     for (const stack of this.idle.values()) {
-      const conn = stack.shift(); // the least recently used of that flavour
-      if (conn !== undefined) {
-        this.idleCount--;
-        this.remove(conn);
-        conn.close();
-        return true;
-      }
+      const conn = stack.shift();
+      if (conn === undefined) continue;
+      this.idleCount--;
+      this.remove(conn);
+      this.opening++; // the freed place is reserved for the caller
+      conn.close();
+      conn.whenClosed(() => {
+        this.opening--;
+        then();
+      });
+      return true;
     }
     return false;
   }
@@ -90,19 +110,22 @@ export class BackendServer {
       conn.close();
       return;
     }
-    let stack = this.idle.get(conn.flavour.key);
+    const key = idleKey(conn);
+    let stack = this.idle.get(key);
     if (stack === undefined) {
       stack = [];
-      this.idle.set(conn.flavour.key, stack);
+      this.idle.set(key, stack);
     }
     conn.idleSince = Date.now();
     stack.push(conn);
     this.idleCount++;
+    this.options.onAvailable?.();
   }
 
   remove(conn: BackendConnection): void {
     if (!this.all.delete(conn)) return;
-    const stack = this.idle.get(conn.flavour.key);
+    queueMicrotask(() => this.options.onAvailable?.());
+    const stack = this.idle.get(idleKey(conn));
     if (stack !== undefined) {
       const i = stack.indexOf(conn);
       if (i >= 0) {

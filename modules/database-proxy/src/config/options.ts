@@ -158,6 +158,7 @@ export const proxyOptions = {
   ),
   max_connections: option.integer(100_000, 'client connections the listener accepts', { min: 1 }),
   connect_timeout: option.duration('5s', 'connecting and logging in to a backend'),
+  login_timeout: option.duration('10s', 'how long a client may take to log in at the proxy'),
   max_lifetime: option.duration(
     '1h',
     'backend connections older than this are replaced when idle (0: never)',
@@ -168,7 +169,11 @@ export const proxyOptions = {
   }),
   server_retry_timeout: option.duration('5s', 'how long a failed server stays out of service'),
   max_packet_size: option.size('64MiB', 'largest client packet accepted (larger: ERR 1153 and close)'),
-  statement_cache_size: option.integer(256, 'prepared statements kept per backend connection', { min: 1 }),
+  statement_cache_size: option.integer(
+    64,
+    "prepared statements kept per backend connection (× pool size must stay under the server's max_prepared_stmt_count)",
+    { min: 1 },
+  ),
   result_hold: option.duration(
     '100ms',
     "how long a quiet client keeps its backend for the previous statement's results (warnings, ROW_COUNT, FOUND_ROWS)",

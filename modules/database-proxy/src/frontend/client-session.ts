@@ -8,14 +8,18 @@
  * stream the backend's chunks back as they are, release. No Promise, no per-row work.
  */
 import {
+  CLIENT_DEPRECATE_EOF,
   CLIENT_MULTI_STATEMENTS,
   COM_CHANGE_USER,
+  COM_DEBUG,
+  COM_FIELD_LIST,
   COM_INIT_DB,
   COM_PING,
   COM_QUERY,
   COM_QUIT,
   COM_RESET_CONNECTION,
   COM_SET_OPTION,
+  COM_STATISTICS,
   COM_STMT_CLOSE,
   COM_STMT_EXECUTE,
   COM_STMT_FETCH,
@@ -24,6 +28,7 @@ import {
   COM_STMT_SEND_LONG_DATA,
   commandName,
   decodeChangeUser,
+  EOF_HEADER,
   encodeErr,
   encodeFrames,
   encodeOk,
@@ -64,6 +69,8 @@ interface ClientStatement {
   types: Buffer | undefined;
   /** {@link Trait} flags of its SQL, applied to every execute. */
   readonly traits: number;
+  /** Default schema when it was prepared: names in it resolve there, on any backend. */
+  readonly schema: string | null;
 }
 
 /** What the in-flight command needs when its response ends. */
@@ -78,6 +85,21 @@ enum Pending {
 }
 
 const MAX_STATEMENT_ID = 0xffffffff;
+/** Pipelined commands buffered per client before its socket is paused. */
+const MAX_QUEUED_COMMANDS = 64;
+/** ER_BAD_DB_ERROR: unknown database. */
+const ER_BAD_DB = 1049;
+
+/** Offset of the last packet in a buffer of whole packets. */
+function lastPacketStart(bytes: Buffer): number {
+  let at = 0;
+  let last = 0;
+  while (at + 4 <= bytes.length) {
+    last = at;
+    at += 4 + bytes.readUIntLE(at, 3);
+  }
+  return last;
+}
 
 export class ClientSession implements ResponseSink {
   status: ClientStats['state'] = 'handshake';
@@ -119,6 +141,19 @@ export class ClientSession implements ResponseSink {
   private nonce: Buffer | undefined;
   /** Releases a backend held only for the previous statement's results when the client idles. */
   private holdTimer: NodeJS.Timeout | undefined;
+  /** Statements with an open cursor / with long data waiting for their execute (client ids). */
+  private readonly openCursors = new Set<number>();
+  private readonly longData = new Set<number>();
+  /** The insert id of this client's last statement that produced one (0: none). */
+  private lastInsertId = 0;
+  /** After a SET TRANSACTION: whether the transaction it applies to has begun. */
+  private nextTransactionBegun = false;
+  /** A LOCAL INFILE upload whose backend was lost: the rest of the file is dropped. */
+  private discardingInfile = false;
+  /** The backend's reading is paused until the client's socket drains. */
+  private awaitingDrain = false;
+  /** Closes a client that does not finish logging in. */
+  private loginTimer: NodeJS.Timeout | undefined;
 
   constructor(
     readonly id: number,
@@ -146,6 +181,13 @@ export class ClientSession implements ResponseSink {
     this.handshake = hs;
     this.nonce = hs.nonce;
     this.conn.write(hs.start());
+    // A client that never finishes the handshake must not hold a connection slot forever.
+    this.loginTimer = setTimeout(() => {
+      this.core.log.debug({ client: this.id }, 'client did not log in in time');
+      this.close();
+      this.conn.destroy();
+    }, this.core.loginTimeout);
+    this.loginTimer.unref();
   }
 
   stats(): ClientStats {
@@ -180,16 +222,31 @@ export class ClientSession implements ResponseSink {
         this.onHandshakePacket(p.payload, p.sequenceId);
         continue;
       }
-      if (this.infile) {
-        // LOCAL INFILE data: forward as is until the empty packet that ends the file.
-        this.backend!.writeClientData(encodeFrames(p.payload, p.sequenceId));
-        if (p.payload.length === 0) this.infile = false;
+      if (this.discardingInfile) {
+        if (p.payload.length === 0) this.discardingInfile = false;
         continue;
       }
-      if (this.busy) this.queue.push(p);
-      else this.dispatch(p.payload);
+      if (this.infile) {
+        this.forwardInfile(p.payload, p.sequenceId);
+        continue;
+      }
+      if (this.busy) {
+        this.queue.push(p);
+        // A client pipelining faster than its commands run is paused, not buffered without end.
+        if (this.queue.length >= MAX_QUEUED_COMMANDS) this.conn.pause();
+      } else this.dispatch(p.payload);
     }
   };
+
+  /** LOCAL INFILE data: forwarded as is until the empty packet that ends the file. */
+  private forwardInfile(payload: Buffer, sequenceId: number): void {
+    const b = this.backend!;
+    if (!b.writeClientData(encodeFrames(payload, sequenceId))) {
+      this.conn.pause();
+      b.onceDrained(() => this.conn.resume());
+    }
+    if (payload.length === 0) this.infile = false;
+  }
 
   private onHandshakePacket(payload: Buffer, sequenceId: number): void {
     const hs = this.handshake!;
@@ -224,9 +281,13 @@ export class ClientSession implements ResponseSink {
         return;
       case 'authenticated': {
         this.handshake = undefined;
+        clearTimeout(this.loginTimer);
         const user = this.core.users.get(step.session.user)!;
         const refusal = this.login(user, step.session);
         if (refusal !== undefined) {
+          // The ERR takes the place of the final OK; packets before it (caching_sha2's
+          // fast-auth-success) still go out, so sequence ids stay in step.
+          this.conn.write(step.bytes.subarray(0, lastPacketStart(step.bytes)));
           this.writeErr(refusal.code, refusal.args, step.sequenceId);
           this.close();
           return;
@@ -278,6 +339,7 @@ export class ClientSession implements ResponseSink {
     this.payload = payload;
     this.traits = 0;
     this.retries = 0;
+    this.sentToBackend = false;
     switch (cmd) {
       case COM_QUIT:
         this.close();
@@ -289,7 +351,8 @@ export class ClientSession implements ResponseSink {
         this.closeStatement(payload);
         return;
       case COM_RESET_CONNECTION:
-        this.resetSession(null, () => this.writeOk(1));
+        // The server keeps the default schema across a reset; so does the proxy.
+        this.resetSession(undefined, () => this.writeOk(1));
         return;
       case COM_CHANGE_USER:
         this.changeUser(payload);
@@ -314,6 +377,8 @@ export class ClientSession implements ResponseSink {
         this.initDb(payload.toString('utf8', 1));
         return;
       case COM_STMT_PREPARE:
+        // An execute with id -1 right after must not run an earlier statement if this one fails.
+        this.lastPrepared = 0;
         this.pending = Pending.Prepare;
         break;
       case COM_STMT_EXECUTE:
@@ -325,8 +390,16 @@ export class ClientSession implements ResponseSink {
       case -1:
         this.fatal(ProxyError.malformedPacket, ['empty command packet']);
         return;
-      default:
+      case COM_FIELD_LIST:
+      case COM_STATISTICS:
+      case COM_DEBUG:
         this.pending = Pending.Forward;
+        break;
+      default:
+        // Replication, shutdown, bulk execute (with ids the backend does not know) and the
+        // rest do not belong on a shared connection.
+        this.writeErrPacket(1047, '08S01', `Unknown command ${commandName(cmd)}`, 1);
+        return;
     }
     this.withBackend();
   }
@@ -353,7 +426,7 @@ export class ClientSession implements ResponseSink {
       return;
     }
     this.lease = lease;
-    this.core.pool.acquire(this.flavour!, this.onBackend);
+    this.core.pool.acquire(this.flavour!, this.state.schema !== null, this.onBackend);
   };
 
   private readonly onBackend = (err: Error | null, conn: BackendConnection | null): void => {
@@ -444,11 +517,11 @@ export class ClientSession implements ResponseSink {
         if (t.error !== undefined) {
           // The state the client set earlier cannot be applied here (changed grants, dropped
           // schema…): tell the client instead of running its statement in the wrong state.
+          // The failed SET changed nothing on the backend, so it stays usable.
           this.core.log.warn(
             { client: this.id, sql: sync.setStatement, err: t.error.message },
             'state sync failed',
           );
-          b.broken = true;
           this.sendBackendError(
             t.error.errno,
             t.error.sqlState,
@@ -466,7 +539,12 @@ export class ClientSession implements ResponseSink {
       b.command(payload, (err, t) => {
         if (err !== null) return this.retryOrFail(err);
         if (t.error !== undefined) {
-          b.broken = true;
+          if (t.error.errno === ER_BAD_DB) {
+            // The schema was dropped: the server would have left the session without one.
+            this.state.setSchema(null);
+            this.syncAndRun();
+            return;
+          }
           this.sendBackendError(
             t.error.errno,
             t.error.sqlState,
@@ -485,6 +563,17 @@ export class ClientSession implements ResponseSink {
   /** Sends the command in flight to the backend. */
   private run(): void {
     const b = this.backend!;
+    if (this.traits & Trait.ReadsPreviousResult && this.lastInsertId > 0 && b.lastInsertOwner !== this) {
+      // LAST_INSERT_ID() on another backend than the insert's: give it the client's value.
+      b.lastInsertOwner = this;
+      b.query(`SET @@session.last_insert_id = ${this.lastInsertId}`, (err, t) => {
+        if (err !== null) return this.retryOrFail(err);
+        if (t.error !== undefined)
+          this.core.log.warn({ err: t.error.message }, 'could not replay LAST_INSERT_ID');
+        this.run();
+      });
+      return;
+    }
     this.status = 'active';
     this.sentToBackend = true;
     this.respondedBytes = 0;
@@ -549,7 +638,24 @@ export class ClientSession implements ResponseSink {
     const cs = this.executing!.cs;
     const bs = b.statements.get(cs.key);
     if (bs === undefined) {
-      // Prepared elsewhere (or evicted here): prepare it on this backend first.
+      // Prepared elsewhere (or evicted here): prepare it on this backend first, in the schema
+      // it was prepared in; the next statement's sync puts the client's schema back.
+      if (cs.schema !== null && b.state.schema !== cs.schema) {
+        const use = Buffer.allocUnsafe(1 + Buffer.byteLength(cs.schema));
+        use[0] = COM_INIT_DB;
+        use.write(cs.schema, 1);
+        b.command(use, (err, t) => {
+          if (err !== null) return this.retryOrFail(err);
+          if (t.error !== undefined) {
+            this.sendBackendError(t.error.errno, t.error.sqlState, t.error.message);
+            return;
+          }
+          b.state.setSchema(cs.schema);
+          b.stateVersion = -1;
+          this.runStatementCommand(b);
+        });
+        return;
+      }
       this.core.counters.reprepares++;
       b.command(cs.preparePayload, (err, t) => {
         if (err !== null) return this.retryOrFail(err);
@@ -581,8 +687,7 @@ export class ClientSession implements ResponseSink {
     const cursor = cmd === COM_STMT_EXECUTE && payload.length > 5 && payload[5] !== 0;
     if (!b.forward(cmd, framed, this, cursor)) {
       // SEND_LONG_DATA: no response; the data waits on this backend for the execute.
-      this.pins |= PIN_BIT.long_data;
-      this.core.countPin('long_data');
+      this.longData.add(cs.id);
       this.afterResponse(b);
     }
   }
@@ -620,30 +725,48 @@ export class ClientSession implements ResponseSink {
     if (old !== undefined) b.closeStatement(old.id);
     b.statements.set(key, bs);
     if (b.statements.size > this.core.statementCacheSize) {
-      const [oldestKey, oldest] = b.statements.entries().next().value as [string, BackendStatement];
-      b.statements.delete(oldestKey);
-      b.closeStatement(oldest.id);
+      // The least recently used, unless this client still has a cursor or long data on it.
+      const busy = new Set<string>();
+      for (const id of [...this.openCursors, ...this.longData]) {
+        const cs = this.statements.get(id);
+        if (cs !== undefined) busy.add(cs.key);
+      }
+      for (const [k, old] of b.statements) {
+        if (busy.has(k) || k === key) continue;
+        b.statements.delete(k);
+        b.closeStatement(old.id);
+        break;
+      }
     }
     return bs;
   }
 
   private closeStatement(payload: Buffer): void {
     if (payload.length < 5) return;
-    const id = payload.readUInt32LE(1);
+    let id = payload.readUInt32LE(1);
+    if (id === MAX_STATEMENT_ID) id = this.lastPrepared;
     const cs = this.statements.get(id);
     if (cs === undefined) return;
     this.statements.delete(id);
     // The backend statement stays cached for the next client that prepares the same SQL; a
-    // cursor or long data of this statement ends with it.
-    if (this.backend !== undefined && this.pins & (PIN_BIT.cursor | PIN_BIT.long_data)) {
-      const bs = this.backend.statements.get(cs.key);
-      if (bs !== undefined) {
-        this.backend.statements.delete(cs.key);
-        this.backend.closeStatement(bs.id);
+    // cursor or long data of this statement ends with it (closing it on the backend too).
+    if (this.openCursors.delete(id) || this.longData.delete(id)) {
+      this.longData.delete(id);
+      const b = this.backend;
+      const bs = b?.statements.get(cs.key);
+      if (b !== undefined && bs !== undefined) {
+        b.statements.delete(cs.key);
+        b.closeStatement(bs.id);
       }
-      this.pins &= ~(PIN_BIT.cursor | PIN_BIT.long_data);
-      this.releaseIfFree();
+      this.pins = this.withStatementPins(this.pins);
+      if (!this.busy) this.releaseIfFree();
     }
+  }
+
+  /** Sets or clears the cursor / long-data pins from the statements that hold them. */
+  private withStatementPins(pins: number): number {
+    pins = this.openCursors.size > 0 ? pins | PIN_BIT.cursor : pins & ~PIN_BIT.cursor;
+    return this.longData.size > 0 ? pins | PIN_BIT.long_data : pins & ~PIN_BIT.long_data;
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -652,20 +775,30 @@ export class ClientSession implements ResponseSink {
   onResponseData(chunk: Buffer, start: number, end: number): void {
     this.respondedBytes += end - start;
     const part = start === 0 && end === chunk.length ? chunk : chunk.subarray(start, end);
-    if (this.capture !== undefined) this.capture.push(Buffer.from(part));
-    else this.conn.write(part);
+    if (this.capture !== undefined) {
+      this.capture.push(Buffer.from(part));
+      return;
+    }
+    if (!this.conn.write(part)) {
+      // A client that reads slowly slows its backend down instead of filling the proxy's memory.
+      const b = this.backend;
+      if (b !== undefined && !this.awaitingDrain) {
+        this.awaitingDrain = true;
+        b.pauseReading();
+        this.conn.socket.once('drain', () => {
+          this.awaitingDrain = false;
+          b.resumeReading();
+        });
+      }
+    }
   }
 
   onAwaitingClient(_conn: BackendConnection): void {
     this.infile = true;
     // Packets that arrived while the request was on its way belong to the file.
-    const queued = this.queue.splice(0);
-    for (const p of queued) {
-      this.backend!.writeClientData(encodeFrames(p.payload, p.sequenceId));
-      if (p.payload.length === 0) {
-        this.infile = false;
-        break;
-      }
+    while (this.infile && this.queue.length > 0) {
+      const p = this.queue.shift()!;
+      this.forwardInfile(p.payload, p.sequenceId);
     }
   }
 
@@ -692,6 +825,7 @@ export class ClientSession implements ResponseSink {
         params: t.prepared.params,
         types: undefined,
         traits: classifyStatement(sql),
+        schema: this.state.schema,
       });
       this.lastPrepared = id;
       bytes.writeUInt32LE(id, 5);
@@ -726,7 +860,8 @@ export class ClientSession implements ResponseSink {
         this.state.setVariable(v.name, v.value);
         b.state.setVariable(v.name, v.value);
       }
-      if (s.stateChanged === true && !explained && !failed) {
+      // A procedure may change a variable and leave a user variable or temporary table behind.
+      if (s.stateChanged === true && (!explained || traits & Trait.Call) && !failed) {
         const known =
           Trait.UserVariable |
           Trait.TemporaryTable |
@@ -734,7 +869,7 @@ export class ClientSession implements ResponseSink {
           Trait.LockTables |
           Trait.AdvisoryLock |
           Trait.Handler;
-        if (!(traits & known)) pins |= PIN_BIT.session_state;
+        if (traits & Trait.Call || !(traits & known)) pins |= PIN_BIT.session_state;
       }
     }
     if (this.pending === Pending.InitDb && !failed) {
@@ -764,32 +899,72 @@ export class ClientSession implements ResponseSink {
       if (traits & Trait.SqlPrepare) pins |= PIN_BIT.sql_prepare;
       if (traits & Trait.Handler) pins |= PIN_BIT.handler;
       if (traits & Trait.Xa) pins |= PIN_BIT.xa;
-      if (traits & Trait.NextTransaction) pins |= PIN_BIT.next_transaction;
+      if (traits & Trait.NextTransaction) {
+        pins |= PIN_BIT.next_transaction;
+        this.nextTransactionBegun = false;
+      } else if (pins & PIN_BIT.next_transaction) {
+        // The characteristics apply to one transaction: the pin ends once it has come and gone.
+        if (status & SERVER_STATUS_IN_TRANS) this.nextTransactionBegun = true;
+        else if (this.nextTransactionBegun) pins &= ~PIN_BIT.next_transaction;
+      }
       if (traits & Trait.Unreplayable) pins |= PIN_BIT.unreplayable_variable;
-      if (!b.tracksSession && traits & (Trait.Set | Trait.Call)) pins |= PIN_BIT.untracked_state;
+      if (!b.tracksSession && traits & (Trait.Set | Trait.Call | Trait.Use)) pins |= PIN_BIT.untracked_state;
     }
     // Results only this backend can answer for: warnings, FOUND_ROWS, ROW_COUNT, LAST_INSERT_ID.
     if (t.warnings > 0 || traits & Trait.CalcFoundRows || t.affectedRows > 0 || t.lastInsertId > 0) {
       pins |= PIN_BIT.previous_result;
     }
-    // Cursors and long data.
-    if (this.command === COM_STMT_EXECUTE) {
-      pins &= ~PIN_BIT.long_data;
-      if (status & SERVER_STATUS_CURSOR_EXISTS && !failed) pins |= PIN_BIT.cursor;
-      else pins &= ~PIN_BIT.cursor;
-    } else if (this.command === COM_STMT_FETCH) {
-      if (failed || status & SERVER_STATUS_LAST_ROW_SENT || !(status & SERVER_STATUS_CURSOR_EXISTS))
-        pins &= ~PIN_BIT.cursor;
-    } else if (this.command === COM_STMT_RESET) {
-      pins &= ~(PIN_BIT.cursor | PIN_BIT.long_data);
+    if (t.lastInsertId > 0) {
+      this.lastInsertId = t.lastInsertId;
+      b.lastInsertOwner = this;
+    } else if (b.lastInsertOwner !== this) {
+      b.lastInsertOwner = undefined;
     }
+    // Cursors and long data belong to one statement each.
+    const id = this.executing?.cs.id;
+    if (id !== undefined) {
+      if (this.command === COM_STMT_EXECUTE) {
+        this.longData.delete(id);
+        if (status & SERVER_STATUS_CURSOR_EXISTS && !failed) this.openCursors.add(id);
+        else this.openCursors.delete(id);
+      } else if (this.command === COM_STMT_FETCH) {
+        if (failed || status & SERVER_STATUS_LAST_ROW_SENT || !(status & SERVER_STATUS_CURSOR_EXISTS))
+          this.openCursors.delete(id);
+      } else if (this.command === COM_STMT_RESET) {
+        this.openCursors.delete(id);
+        this.longData.delete(id);
+      }
+    }
+    pins = this.withStatementPins(pins);
 
     const began = pins & ~before;
     if (began !== 0) for (const r of pinReasons(began)) this.core.countPin(r);
     this.pins = pins;
-    if (b.broken) this.dropBackend(b);
-    else this.releaseIfFree();
+    if (b.broken) {
+      // Out of step with the server (bytes after the response): it cannot be reused, and a
+      // session whose state lived there has lost it.
+      this.dropBackend(b);
+      if (pins !== 0) {
+        this.closeAfterLostState();
+        return;
+      }
+      this.releaseLease();
+    } else {
+      this.releaseIfFree();
+    }
     this.finishCommand();
+  }
+
+  /** The session's state (transaction, variables…) was on a backend that is gone. */
+  private closeAfterLostState(): void {
+    this.core.log.warn(
+      { client: this.id, pins: pinReasons(this.pins) },
+      'backend lost with session state; closing the client',
+    );
+    this.pins = 0;
+    this.releaseLease();
+    this.close();
+    this.conn.destroy();
   }
 
   /** Gives the backend and the slot back when nothing pins them. */
@@ -832,6 +1007,7 @@ export class ClientSession implements ResponseSink {
     if (this.status === 'active' || this.status === 'waiting') this.status = 'idle';
     this.releaseIfFree();
     while (!this.busy && !this.closed && this.queue.length > 0) this.dispatch(this.queue.shift()!.payload);
+    if (this.queue.length < MAX_QUEUED_COMMANDS / 2 && this.conn.isPaused) this.conn.resume();
     if (!this.busy) this.core.clientIdle();
   }
 
@@ -846,6 +1022,8 @@ export class ClientSession implements ResponseSink {
    * nothing is replayed.
    */
   private retryOrFail(err: Error, conn: BackendConnection | undefined = this.backend): void {
+    // Decided before the backend is dropped: where the client's response stands.
+    const sequenceId = this.responseSequence();
     if (conn !== undefined) this.dropBackend(conn);
     if (this.closed) return;
     const wasPinned = this.pins !== 0;
@@ -853,16 +1031,23 @@ export class ClientSession implements ResponseSink {
       this.retries++;
       this.core.counters.retries++;
       this.status = 'waiting';
-      this.core.pool.acquire(this.flavour!, this.onBackend);
+      this.core.pool.acquire(this.flavour!, this.state.schema !== null, this.onBackend);
       return;
     }
-    this.capture = undefined;
-    this.infile = false;
-    this.pins = 0;
-    this.releaseLease();
     this.core.counters.backendLost++;
     this.core.counters.errors++;
-    this.writeErr(ProxyError.backendLost, [err.message], this.responseSequence());
+    if (this.infile) this.discardingInfile = true;
+    this.infile = false;
+    this.capture = undefined;
+    // An ERR ends the response: the backend forwards whole packets only, so it follows whole
+    // rows, as a server's own mid-result error does.
+    // A transaction or other state that lived on the backend is gone with it: as after a
+    // deadlock, the session goes on outside it, and the error says so.
+    this.writeErr(ProxyError.backendLost, [err.message], sequenceId);
+    this.pins = 0;
+    this.openCursors.clear();
+    this.longData.clear();
+    this.releaseLease();
     this.finishCommand();
   }
 
@@ -896,8 +1081,13 @@ export class ClientSession implements ResponseSink {
     // Connections are grouped by this flag, so the next statement gets a backend that has it;
     // a backend pinned now keeps the flags it was opened with until the pin ends.
     this.flavour = this.core.flavourFor(this.user!, this.capabilities, this.serverSession!.charset);
-    // The server answers COM_SET_OPTION with an EOF packet.
-    const eof = Buffer.from([0xfe, 0, 0, this.statusFlags() & 0xff, this.statusFlags() >> 8]);
+    // The server answers COM_SET_OPTION with an EOF packet (an OK with the EOF header under
+    // CLIENT_DEPRECATE_EOF).
+    const status = this.statusFlags();
+    const eof =
+      this.capabilities & CLIENT_DEPRECATE_EOF
+        ? encodeOk({ statusFlags: status }, this.capabilities, EOF_HEADER)
+        : Buffer.from([EOF_HEADER, 0, 0, status & 0xff, status >> 8]);
     this.conn.write(encodeFrames(eof, 1));
   }
 
@@ -914,6 +1104,9 @@ export class ClientSession implements ResponseSink {
       done();
       return;
     }
+    this.openCursors.clear();
+    this.longData.clear();
+    this.lastInsertId = 0;
     this.busy = true;
     this.status = 'active';
     b.reset((err) => {
@@ -995,8 +1188,9 @@ export class ClientSession implements ResponseSink {
 
   /** The sequence id a response to the command in flight continues with. */
   private responseSequence(): number {
+    // The backend forwards whole packets only, so this continues after the last one sent.
     if (this.backend !== undefined && this.respondedBytes > 0)
-      return (this.backend.tracker.lastSequenceId + 1) & 0xff;
+      return (this.backend.tracker.lastEndedSequenceId + 1) & 0xff;
     return 1;
   }
 
@@ -1039,6 +1233,7 @@ export class ClientSession implements ResponseSink {
     this.closed = true;
     this.status = 'closing';
     if (this.holdTimer !== undefined) clearTimeout(this.holdTimer);
+    clearTimeout(this.loginTimer);
     this.ticket?.cancel();
     this.ticket = null;
     const b = this.backend;

@@ -26,6 +26,8 @@ export interface ProxyCore {
   /** Server-side TLS settings for clients that send SSLRequest. */
   readonly tls: { key: string; cert: string } | undefined;
   readonly maxPacketSize: number;
+  /** How long a client may take to log in (ms). */
+  readonly loginTimeout: number;
   /** Backend statements kept per backend connection before the least recently used is closed. */
   readonly statementCacheSize: number;
   /** How long a quiet client keeps a backend for its previous statement's results (ms). */

@@ -104,6 +104,14 @@ export class ResponseTracker implements PacketListener {
   infileName: string | undefined;
   /** Sequence id of the last packet seen. */
   lastSequenceId = 0;
+  /** Sequence id of the last packet that ended (a proxy continues a cut response after it). */
+  lastEndedSequenceId = 0;
+  /**
+   * Where in the chunk of the last {@link ResponseTracker.feed} call the last complete packet
+   * ended, or -1 if none ended in it: forwarding only up to there keeps the receiver at a
+   * packet boundary, so a response cut by a lost server can still end with an ERR packet.
+   */
+  lastPacketEnd = -1;
   /** Progress reports (MariaDB) seen in this response. */
   progressReports = 0;
 
@@ -195,6 +203,7 @@ export class ResponseTracker implements PacketListener {
         throw new ProtocolError('unexpected data from the server: no command is pending');
       return from;
     }
+    this.lastPacketEnd = -1;
     const stop = this.scanner.scan(chunk, from);
     if (this.done || this.awaitingClient) return stop;
     return -1;
@@ -219,6 +228,18 @@ export class ResponseTracker implements PacketListener {
     this.waitingForClient = false;
     this.startFirstByte = firstByte;
     this.startLength = length;
+    if (
+      this.phase === Phase.ColumnsEof &&
+      this.cursor &&
+      this.capabilities & CLIENT_DEPRECATE_EOF &&
+      firstByte !== EOF_HEADER &&
+      firstByte !== ERR_HEADER
+    ) {
+      // A cursor was asked for but the server opened none (e.g. CALL): under DEPRECATE_EOF the
+      // rows follow the column definitions directly, and this packet is the first of them.
+      this.phase = Phase.Rows;
+      this.packetPhase = Phase.Rows;
+    }
     switch (this.phase) {
       case Phase.Rows:
         if (firstByte === EOF_HEADER && this.isTerminator(length)) return Math.min(length, MAX_CAPTURE);
@@ -330,7 +351,9 @@ export class ResponseTracker implements PacketListener {
   }
 
   /** @internal scanner callback */
-  onPacketEnd(_offset: number): boolean {
+  onPacketEnd(offset: number): boolean {
+    this.lastPacketEnd = offset;
+    this.lastEndedSequenceId = this.lastSequenceId;
     // A packet that moved the phase (column count, PREPARE OK, ERR, terminators) is fully handled.
     if (this.phase !== this.packetPhase) return this.phase === Phase.Done || this.waitingForClient;
     switch (this.phase) {
