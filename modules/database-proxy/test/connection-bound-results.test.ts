@@ -185,6 +185,21 @@ describe('warnings', () => {
   });
 });
 
+describe('a quiet client after a statement with results to read', () => {
+  it('lets others have the backend after result_hold: they are served, not timed out', async () => {
+    const holder = await hold(fx);
+    try {
+      const a = await client();
+      const b = await client();
+      await a.query("INSERT INTO ai (who) VALUES ('quiet')");
+      // A never reads LAST_INSERT_ID() and stays quiet; B only has A's backend to use.
+      expect((await one(b, 'SELECT 7 AS seven')).seven).toBe(7);
+    } finally {
+      await holder.release();
+    }
+  });
+});
+
 describe('CLIENT_FOUND_ROWS', () => {
   it('each client gets its own affected-rows semantics for a no-op UPDATE', async () => {
     await direct.query('UPDATE nums SET n = 5 WHERE id = 10');
@@ -246,6 +261,18 @@ describe('advisory locks', () => {
     // 1: released by its owner; 0 would mean another connection tried, NULL that none held it.
     expect((await one(a, "SELECT RELEASE_LOCK('adv') AS rel")).rel).toBe(1);
     expect((await one(direct, "SELECT IS_FREE_LOCK('adv') AS free")).free).toBe(1);
+  });
+
+  it('keep the client pinned after RELEASE_LOCK (others may be held) until RELEASE_ALL_LOCKS()', async () => {
+    const a = await client();
+    await one(a, "SELECT GET_LOCK('adv3', 0) AS got, GET_LOCK('adv4', 0) AS got2");
+    expect(fx.proxy.stats().pinnedNow.advisory_lock).toBe(1);
+    await one(a, "SELECT RELEASE_LOCK('adv3') AS rel");
+    expect(fx.proxy.stats().pinnedNow.advisory_lock).toBe(1);
+    expect((await one(direct, "SELECT IS_FREE_LOCK('adv4') AS free")).free).toBe(0);
+    expect(Number((await one(a, 'SELECT RELEASE_ALL_LOCKS() AS n')).n)).toBe(1);
+    expect(fx.proxy.stats().pinnedNow.advisory_lock).toBe(0);
+    expect((await one(direct, "SELECT IS_FREE_LOCK('adv4') AS free")).free).toBe(1);
   });
 
   it('are released when the client disconnects', async () => {

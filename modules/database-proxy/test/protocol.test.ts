@@ -3,7 +3,9 @@
  * multi-result CALL, LOAD DATA LOCAL INFILE, COM_RESET_CONNECTION and COM_CHANGE_USER clearing
  * what the proxy tracks, and packets larger than 16 MiB, with a pool of two shared by clients.
  */
+import { execFile } from 'node:child_process';
 import { Readable } from 'node:stream';
+import { promisify } from 'node:util';
 import { waitFor } from '@scalestack/test-harness';
 import type mysql from 'mysql2/promise';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -11,6 +13,19 @@ import { failure, onEveryBackend, one, pinnedNow, type Row, rows } from './suppo
 import { APP_USER, type ProxyFixture, startProxyFixture } from './support/proxy-fixture.js';
 
 const POOL = 2;
+const execFileAsync = promisify(execFile);
+
+/** Runs the mariadb command-line client through the proxy as the default user, database test. */
+function runCli(args: string[]): Promise<{ stdout: string; stderr: string }> {
+  return execFileAsync('mariadb', [
+    '-h127.0.0.1',
+    `-P${fx.port}`,
+    `-u${APP_USER.name}`,
+    `-p${APP_USER.password}`,
+    'test',
+    ...args,
+  ]);
+}
 const OTHER_USER = { name: 'app2', password: 'secret2' };
 let fx: ProxyFixture;
 let direct: mysql.Connection;
@@ -266,6 +281,31 @@ describe('COM_CHANGE_USER', () => {
     // Other clients carry on.
     const b = await client();
     expect((await one(b, 'SELECT 1 AS one')).one).toBe(1);
+  });
+});
+
+describe('COM_INIT_DB from the mariadb client', () => {
+  it('`use` in the mariadb client switches the schema for its later statements', async () => {
+    await direct.query('CREATE DATABASE IF NOT EXISTS init_db');
+    await direct.query('CREATE TABLE IF NOT EXISTS init_db.marker (n INT)');
+    await direct.query('INSERT INTO init_db.marker VALUES (41)');
+    // Another client keeps the pool busy so the CLI's statements may land on either backend.
+    const noise = await client();
+    let stop = false;
+    const busy = (async () => {
+      while (!stop) await noise.query('SELECT 1');
+    })();
+    try {
+      const { stdout } = await runCli([
+        '-N',
+        '-e',
+        'use init_db; select database(), n + 1 from marker; select database(); select database(), n from marker',
+      ]);
+      expect(stdout.trim().split('\n')).toEqual(['init_db\t42', 'init_db', 'init_db\t41']);
+    } finally {
+      stop = true;
+      await busy;
+    }
   });
 });
 

@@ -330,4 +330,19 @@ describe('table locks', () => {
     expect(await committed('locked')).toBe(1);
     expect(await onEveryBackend(fx, POOL, 'SELECT 1 AS one')).toHaveLength(POOL);
   });
+
+  it('FLUSH TABLES WITH READ LOCK pins until UNLOCK TABLES', async () => {
+    const a = await client();
+    const before = fx.proxy.stats().counters.pins.global_read_lock;
+    await a.query('FLUSH TABLES WITH READ LOCK');
+    expect(fx.proxy.stats().counters.pins.global_read_lock).toBe(before + 1);
+    expect(fx.proxy.stats().pinnedNow.global_read_lock).toBe(1);
+    const mine = await backendOf(a);
+    const b = await client();
+    expect(await backendOf(b)).not.toBe(mine);
+    await a.query('UNLOCK TABLES');
+    expect(fx.proxy.stats().pinnedNow.global_read_lock).toBe(0);
+    await b.query("INSERT INTO trx (v) VALUES ('after-ftwrl')");
+    expect(await committed('after-ftwrl')).toBe(1);
+  });
 });
