@@ -34,6 +34,14 @@ const cases: [string, number][] = [
   ['SET sql_log_bin = 0', Trait.Set | Trait.Unreplayable],
   ['/* comment */ SET autocommit = 0', Trait.Set],
   ['  (SELECT 1)', 0],
+  ["INSERT INTO users (email) VALUES ('bob@example.com')", 0],
+  ["SELECT 'lock tables and get_lock(' AS s", 0],
+  ["SELECT 'it''s @here', \"x@y\" -- GET_LOCK(\n", 0],
+  ['SELECT 1 /* SQL_LOG_BIN @v */', 0],
+  ['SELECT 1 # temporary table\n', 0],
+  ["SELECT 'a\\'@b' AS s", 0],
+  ['/*!40101 SET @saved = 1 */', Trait.UserVariable],
+  ["SET @'quoted name' = 1", Trait.Set | Trait.UserVariable],
 ];
 
 describe('classifyStatement', () => {
@@ -48,5 +56,25 @@ describe('useStatementSchema', () => {
     expect(useStatementSchema('use `my``db`;')).toBe('my`db');
     expect(useStatementSchema('USE a b')).toBeUndefined();
     expect(useStatementSchema('SELECT 1')).toBeUndefined();
+  });
+});
+
+describe('planStateSync', () => {
+  it('sets what the client changed, restores what it did not, character sets first', async () => {
+    const { planStateSync, SessionState } = await import('../src/session/session-state.js');
+    const backend = new SessionState('db1');
+    backend.setVariable('time_zone', '+01:00');
+    backend.setVariable('sql_mode', 'ANSI');
+    const client = new SessionState('db2');
+    client.setVariable('wait_timeout', '30');
+    client.setVariable('collation_connection', 'utf8mb4_bin');
+    client.setVariable('character_set_results', '');
+    const sync = planStateSync(backend, client, new Map([['sql_mode', 'IGNORE_SPACE,STRICT_TRANS_TABLES']]));
+    expect(sync.schema).toBe('db2');
+    expect(sync.setStatement).toBe(
+      "SET @@session.`character_set_results` = NULL, @@session.`collation_connection` = 'utf8mb4_bin', " +
+        "@@session.`wait_timeout` = 30, @@session.`time_zone` = DEFAULT, @@session.`sql_mode` = 'IGNORE_SPACE,STRICT_TRANS_TABLES'",
+    );
+    expect(planStateSync(client, client)).toEqual({});
   });
 });

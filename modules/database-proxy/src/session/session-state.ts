@@ -111,7 +111,11 @@ export function planStateSync(
   if (client.schema !== null && client.schema !== backend.schema) sync.schema = client.schema;
   const assignments: [string, string][] = [];
   for (const [name, value] of client.variables) {
-    if (backend.variables.get(name) !== value) assignments.push([name, sqlLiteral(value)]);
+    if (backend.variables.get(name) === value) continue;
+    // Session tracking reports NULL as an empty value; for character sets only NULL is valid
+    // (SET character_set_results = NULL is what JDBC drivers send).
+    const literal = value === '' && name.startsWith('character_set_') ? 'NULL' : sqlLiteral(value);
+    assignments.push([name, literal]);
   }
   for (const name of backend.variables.keys()) {
     if (client.variables.has(name)) continue;

@@ -59,8 +59,59 @@ const WORDS =
 /** First keyword of the statement, after whitespace, comments and an opening parenthesis. */
 const LEADING = /^(?:\s|\(|\/\*(?!!)[\s\S]*?\*\/|(?:#|--\s)[^\n]*\n?)*([A-Za-z]+)/;
 
+/** Any of these characters may start a string literal, a quoted name or a comment. */
+const QUOTE_OR_COMMENT = /['"`#]|--|\/\*/;
+
+/**
+ * Blanks out the contents of string literals, quoted names and comments (keeping MySQL's
+ * executable comments, `/*! … *\/`), so that an e-mail address in a VALUES list or a keyword in
+ * a comment does not pin a session. The common statement has none of them and is returned as is.
+ */
+export function blankLiteralsAndComments(sql: string): string {
+  if (!QUOTE_OR_COMMENT.test(sql)) return sql;
+  let out = '';
+  let from = 0;
+  const n = sql.length;
+  let i = 0;
+  while (i < n) {
+    const c = sql[i]!;
+    let end = -1;
+    if (c === "'" || c === '"' || c === '`') {
+      end = i + 1;
+      while (end < n) {
+        const d = sql[end]!;
+        if (d === '\\' && c !== '`') end += 2;
+        else if (d === c) {
+          if (sql[end + 1] === c) end += 2;
+          else break;
+        } else end++;
+      }
+      end = Math.min(end + 1, n);
+      // Keep the quotes so that `@'name'` still reads as a user variable.
+      out += `${sql.slice(from, i + 1)}${' '.repeat(Math.max(0, end - i - 2))}${end - i >= 2 ? c : ''}`;
+      from = i = end;
+      continue;
+    }
+    if (c === '#' || (c === '-' && sql[i + 1] === '-' && (sql[i + 2] === ' ' || sql[i + 2] === '\t'))) {
+      end = sql.indexOf('\n', i);
+      end = end < 0 ? n : end;
+    } else if (c === '/' && sql[i + 1] === '*' && sql[i + 2] !== '!') {
+      end = sql.indexOf('*/', i + 2);
+      end = end < 0 ? n : end + 2;
+    }
+    if (end >= 0) {
+      out += `${sql.slice(from, i)} `;
+      from = i = end;
+      continue;
+    }
+    i++;
+  }
+  return out + sql.slice(from);
+}
+
 /** Classifies SQL text into {@link Trait} flags. */
-export function classifyStatement(sql: string): number {
+export function classifyStatement(text: string): number {
+  const sql = blankLiteralsAndComments(text);
   let traits = 0;
   const lead = LEADING.exec(sql);
   const first = lead ? lead[1]!.toUpperCase() : '';
