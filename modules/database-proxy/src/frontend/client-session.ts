@@ -90,6 +90,21 @@ const MAX_QUEUED_COMMANDS = 64;
 /** ER_BAD_DB_ERROR: unknown database. */
 const ER_BAD_DB = 1049;
 
+/**
+ * The packet's bytes with their header, as a view on the chunk they arrived in — when the
+ * decoder handed out a view (the whole frame was in this chunk) and it starts a command
+ * (sequence id 0). Otherwise undefined, and the proxy frames the payload itself.
+ */
+function frameOf(chunk: Buffer, payload: Buffer, sequenceId: number): Buffer | undefined {
+  if (sequenceId !== 0 || payload.buffer !== chunk.buffer || payload.length >= 0xffffff) return undefined;
+  const headerAt = payload.byteOffset - 4;
+  if (headerAt < chunk.byteOffset) return undefined;
+  const frame = Buffer.from(payload.buffer, headerAt, payload.length + 4);
+  // The header must be this packet's own: length and sequence id as decoded.
+  if (frame.readUIntLE(0, 3) !== payload.length || frame[3] !== 0) return undefined;
+  return frame;
+}
+
 /** Offset of the last packet in a buffer of whole packets. */
 function lastPacketStart(bytes: Buffer): number {
   let at = 0;
@@ -119,12 +134,14 @@ export class ClientSession implements ResponseSink {
   private flavour: Flavour | undefined;
   private capabilities = 0;
   /** Client packets waiting for the command in flight to finish. */
-  private readonly queue: { payload: Buffer; sequenceId: number }[] = [];
+  private readonly queue: { payload: Buffer; sequenceId: number; frame: Buffer | undefined }[] = [];
   private busy = false;
   private pending = Pending.None;
   private command = 0;
   private traits = 0;
   private payload: Buffer = Buffer.alloc(0);
+  /** The command's packet as the client framed it, when it can be forwarded as is. */
+  private frame: Buffer | undefined;
   private sentToBackend = false;
   private respondedBytes = 0;
   private capture: Buffer[] | undefined;
@@ -216,7 +233,7 @@ export class ClientSession implements ResponseSink {
       );
       return;
     }
-    for (const p of packets) {
+    for (const p of packets as { payload: Buffer; sequenceId: number; frame: Buffer | undefined }[]) {
       if (this.closed || this.tlsStarting) return;
       if (this.handshake !== undefined) {
         this.onHandshakePacket(p.payload, p.sequenceId);
@@ -230,11 +247,12 @@ export class ClientSession implements ResponseSink {
         this.forwardInfile(p.payload, p.sequenceId);
         continue;
       }
+      p.frame = frameOf(chunk, p.payload, p.sequenceId);
       if (this.busy) {
         this.queue.push(p);
         // A client pipelining faster than its commands run is paused, not buffered without end.
         if (this.queue.length >= MAX_QUEUED_COMMANDS) this.conn.pause();
-      } else this.dispatch(p.payload);
+      } else this.dispatch(p.payload, p.frame);
     }
   };
 
@@ -329,7 +347,7 @@ export class ClientSession implements ResponseSink {
   // ---------------------------------------------------------------------------------------------
   // Commands
 
-  private dispatch(payload: Buffer): void {
+  private dispatch(payload: Buffer, frame?: Buffer): void {
     if (this.holdTimer !== undefined) {
       clearTimeout(this.holdTimer);
       this.holdTimer = undefined;
@@ -337,9 +355,11 @@ export class ClientSession implements ResponseSink {
     const cmd = payload.length > 0 ? payload[0]! : -1;
     this.command = cmd;
     this.payload = payload;
+    this.frame = frame;
     this.traits = 0;
     this.retries = 0;
     this.sentToBackend = false;
+    this.respondedBytes = 0;
     switch (cmd) {
       case COM_QUIT:
         this.close();
@@ -581,14 +601,15 @@ export class ClientSession implements ResponseSink {
     switch (this.pending) {
       case Pending.Prepare:
         this.capture = [];
-        b.forward(COM_STMT_PREPARE, encodeFrames(this.payload, 0), this);
+        b.forward(COM_STMT_PREPARE, this.frame ?? encodeFrames(this.payload, 0), this);
         return;
       case Pending.Execute:
       case Pending.Fetch:
         this.runStatementCommand(b);
         return;
       default:
-        if (!b.forward(this.command, encodeFrames(this.payload, 0), this)) this.afterResponse(b);
+        if (!b.forward(this.command, this.frame ?? encodeFrames(this.payload, 0), this))
+          this.afterResponse(b);
     }
   }
 
@@ -682,7 +703,9 @@ export class ClientSession implements ResponseSink {
     let payload = this.payload;
     const cmd = payload[0]!;
     if (cmd === COM_STMT_EXECUTE) payload = this.bindTypes(payload, cs, bs);
-    const framed = encodeFrames(payload, 0);
+    // The client's own frame when nothing but the id changes (patched in place below).
+    const framed =
+      payload === this.payload && this.frame !== undefined ? this.frame : encodeFrames(payload, 0);
     framed.writeUInt32LE(bs.id, 5); // header (4) + command byte (1)
     const cursor = cmd === COM_STMT_EXECUTE && payload.length > 5 && payload[5] !== 0;
     if (!b.forward(cmd, framed, this, cursor)) {
@@ -1006,7 +1029,10 @@ export class ClientSession implements ResponseSink {
     this.busy = false;
     if (this.status === 'active' || this.status === 'waiting') this.status = 'idle';
     this.releaseIfFree();
-    while (!this.busy && !this.closed && this.queue.length > 0) this.dispatch(this.queue.shift()!.payload);
+    while (!this.busy && !this.closed && this.queue.length > 0) {
+      const next = this.queue.shift()!;
+      this.dispatch(next.payload, next.frame);
+    }
     if (this.queue.length < MAX_QUEUED_COMMANDS / 2 && this.conn.isPaused) this.conn.resume();
     if (!this.busy) this.core.clientIdle();
   }
@@ -1067,6 +1093,7 @@ export class ClientSession implements ResponseSink {
     payload.write(schema, 1);
     this.command = COM_INIT_DB;
     this.payload = payload;
+    this.frame = undefined;
     this.withBackend();
   }
 
