@@ -12,6 +12,7 @@ import { waitFor } from '@scalestack/test-harness';
 import type mysql from 'mysql2/promise';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { backendOf, failure, hold, onEveryBackend, one, type Row, rows } from './support/backends.js';
+import { takeProtocolWarnings, watchProtocol } from './support/protocol-warnings.js';
 import { type ProxyFixture, startProxyFixture } from './support/proxy-fixture.js';
 
 const POOL = 2;
@@ -21,6 +22,7 @@ const open: mysql.Connection[] = [];
 
 async function client(options?: mysql.ConnectionOptions): Promise<mysql.Connection> {
   const c = await fx.connect(options);
+  watchProtocol(c);
   c.on('error', () => {});
   open.push(c);
   return c;
@@ -55,6 +57,7 @@ beforeAll(async () => {
 afterEach(async () => {
   await Promise.all(open.splice(0).map((c) => c.end().catch(() => c.destroy())));
   await waitFor(() => fx.proxy.stats().clients.length === 0, { what: 'every client to leave the proxy' });
+  expect(takeProtocolWarnings(), 'mysql2 protocol warnings').toEqual([]);
 });
 
 afterAll(async () => {

@@ -6,7 +6,8 @@
 import { waitFor } from '@scalestack/test-harness';
 import type mysql from 'mysql2/promise';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { backendOf, failure, hold, onEveryBackend, one, pinnedNow } from './support/backends.js';
+import { backendOf, failure, hold, onEveryBackend, one, pinnedNow, rows } from './support/backends.js';
+import { takeProtocolWarnings, watchProtocol } from './support/protocol-warnings.js';
 import { type ProxyFixture, startProxyFixture } from './support/proxy-fixture.js';
 
 const POOL = 2;
@@ -16,6 +17,7 @@ const open: mysql.Connection[] = [];
 
 async function client(): Promise<mysql.Connection> {
   const c = await fx.connect();
+  watchProtocol(c);
   // A client the test destroys must not turn its socket error into an uncaught exception.
   c.on('error', () => {});
   open.push(c);
@@ -35,6 +37,7 @@ beforeAll(async () => {
 afterEach(async () => {
   await Promise.all(open.splice(0).map((c) => c.end().catch(() => c.destroy())));
   await waitFor(() => fx.proxy.stats().clients.length === 0, { what: 'every client to leave the proxy' });
+  expect(takeProtocolWarnings(), 'mysql2 protocol warnings').toEqual([]);
 });
 
 afterAll(async () => {
@@ -221,22 +224,30 @@ describe('errors inside a transaction', () => {
     await b.query('START TRANSACTION');
     await a.query("UPDATE trx SET v = 'a' WHERE id = 2001");
     await b.query("UPDATE trx SET v = 'b' WHERE id = 2002");
+    // Two open transactions: two different backends.
+    expect(await backendOf(b)).not.toBe(await backendOf(a));
     const aWaits = a.query("UPDATE trx SET v = 'a' WHERE id = 2002").then(
       () => null,
       (e: { errno?: number }) => e.errno,
     );
+    let aSettled = false;
+    void aWaits.then(() => {
+      aSettled = true;
+    });
+    let snapshot = '';
     await waitFor(
-      async () =>
-        Number(
-          (
-            await one(
-              direct,
-              "SELECT COUNT(*) AS n FROM information_schema.INNODB_TRX WHERE trx_state = 'LOCK WAIT'",
-            )
-          ).n,
-        ) === 1,
+      async () => {
+        const trx = await rows(
+          direct,
+          'SELECT trx_mysql_thread_id AS id, trx_state AS state, trx_query AS q FROM information_schema.INNODB_TRX',
+        );
+        snapshot = `A settled: ${aSettled}; InnoDB: ${JSON.stringify(trx)}; proxy: ${JSON.stringify(fx.proxy.stats().clients)}`;
+        return trx.filter((t) => t.state === 'LOCK WAIT').length === 1;
+      },
       { what: 'A to wait for the row lock' },
-    );
+    ).catch((err: Error) => {
+      throw new Error(`${err.message}; ${snapshot}`);
+    });
     const bResult = await b.query("UPDATE trx SET v = 'b' WHERE id = 2001").then(
       () => null,
       (e: { errno?: number }) => e.errno,
