@@ -12,21 +12,15 @@ import { waitFor } from '@scalestack/test-harness';
 import type mysql from 'mysql2/promise';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { backendOf, failure, hold, onEveryBackend, one, type Row, rows } from './support/backends.js';
-import { takeProtocolWarnings, watchProtocol } from './support/protocol-warnings.js';
 import { type ProxyFixture, startProxyFixture } from './support/proxy-fixture.js';
+import { trackedClients } from './support/tracked-clients.js';
 
 const POOL = 2;
 let fx: ProxyFixture;
 let direct: mysql.Connection;
-const open: mysql.Connection[] = [];
 
-async function client(options?: mysql.ConnectionOptions): Promise<mysql.Connection> {
-  const c = await fx.connect(options);
-  watchProtocol(c);
-  c.on('error', () => {});
-  open.push(c);
-  return c;
-}
+const clients = trackedClients(() => fx);
+const client = clients.client;
 
 /**
  * Starts `work` and resolves once it has finished or is waiting for a backend: either way the
@@ -54,11 +48,7 @@ beforeAll(async () => {
   await direct.query('INSERT INTO nums (id) SELECT seq FROM seq_1_to_10');
 });
 
-afterEach(async () => {
-  await Promise.all(open.splice(0).map((c) => c.end().catch(() => c.destroy())));
-  await waitFor(() => fx.proxy.stats().clients.length === 0, { what: 'every client to leave the proxy' });
-  expect(takeProtocolWarnings(), 'mysql2 protocol warnings').toEqual([]);
-});
+afterEach(() => clients.closeAll());
 
 afterAll(async () => {
   await direct?.end();

@@ -10,8 +10,8 @@ import { type MariaDB, startMariaDB, waitFor } from '@scalestack/test-harness';
 import type mysql from 'mysql2/promise';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { backendOf, failure, holdBackend, one, type Row } from './support/backends.js';
-import { takeProtocolWarnings, watchProtocol } from './support/protocol-warnings.js';
 import { type ProxyFixture, startProxyFixture } from './support/proxy-fixture.js';
+import { trackedClients } from './support/tracked-clients.js';
 
 const POOL = 2;
 /** Statements the proxy may keep prepared per backend connection (its statement_cache_size). */
@@ -20,15 +20,9 @@ const SERVER_LIMIT = 1000;
 let mariadb: MariaDB;
 let fx: ProxyFixture;
 let direct: mysql.Connection;
-const open: mysql.Connection[] = [];
 
-async function client(options?: mysql.ConnectionOptions): Promise<mysql.Connection> {
-  const c = await fx.connect(options);
-  watchProtocol(c);
-  c.on('error', () => {});
-  open.push(c);
-  return c;
-}
+const clients = trackedClients(() => fx);
+const client = clients.client;
 
 async function preparedAtServer(): Promise<number> {
   const [r] = await direct.query("SHOW GLOBAL STATUS LIKE 'Prepared_stmt_count'");
@@ -53,11 +47,7 @@ beforeAll(async () => {
   await direct.query("INSERT INTO other_ps.same VALUES ('other')");
 });
 
-afterEach(async () => {
-  await Promise.all(open.splice(0).map((c) => c.end().catch(() => c.destroy())));
-  await waitFor(() => fx.proxy.stats().clients.length === 0, { what: 'every client to leave the proxy' });
-  expect(takeProtocolWarnings(), 'mysql2 protocol warnings').toEqual([]);
-});
+afterEach(() => clients.closeAll());
 
 afterAll(async () => {
   await direct?.end();
@@ -170,7 +160,7 @@ describe('server statement limit', () => {
     const CYCLES = 100_000;
     const CLIENTS = 8;
     const DISTINCT = 300; // more distinct statements than the proxy's cache and the server limit allow at once
-    const clients = await Promise.all(Array.from({ length: CLIENTS }, () => client()));
+    const conns = await Promise.all(Array.from({ length: CLIENTS }, () => client()));
     let next = 0;
     let peak = 0;
     let sampling = true;
@@ -179,7 +169,7 @@ describe('server statement limit', () => {
     })();
     try {
       await Promise.all(
-        clients.map(async (c) => {
+        conns.map(async (c) => {
           for (let i = next++; i < CYCLES; i = next++) {
             const sql = `SELECT ? + ${i % DISTINCT} AS v`;
             const stmt = await c.prepare(sql);
@@ -197,7 +187,7 @@ describe('server statement limit', () => {
     expect(next).toBeGreaterThanOrEqual(CYCLES);
     // What the server holds is bounded by the proxy's cache, whatever the clients did.
     expect(peak).toBeLessThanOrEqual(POOL * CACHE + CLIENTS);
-    await Promise.all(open.splice(0).map((c) => c.end()));
+    await clients.endAll();
     await waitFor(async () => (await preparedAtServer()) <= POOL * CACHE, {
       what: `Prepared_stmt_count to fall to the proxy's cache (${POOL * CACHE})`,
     });

@@ -6,12 +6,11 @@
 import { execFile } from 'node:child_process';
 import { Readable } from 'node:stream';
 import { promisify } from 'node:util';
-import { waitFor } from '@scalestack/test-harness';
 import type mysql from 'mysql2/promise';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { failure, onEveryBackend, one, pinnedNow, type Row, rows } from './support/backends.js';
-import { takeProtocolWarnings, watchProtocol } from './support/protocol-warnings.js';
 import { APP_USER, type ProxyFixture, startProxyFixture } from './support/proxy-fixture.js';
+import { trackedClients } from './support/tracked-clients.js';
 
 const POOL = 2;
 const execFileAsync = promisify(execFile);
@@ -30,15 +29,9 @@ function runCli(args: string[]): Promise<{ stdout: string; stderr: string }> {
 const OTHER_USER = { name: 'app2', password: 'secret2' };
 let fx: ProxyFixture;
 let direct: mysql.Connection;
-const open: mysql.Connection[] = [];
 
-async function client(options?: mysql.ConnectionOptions): Promise<mysql.Connection> {
-  const c = await fx.connect(options);
-  watchProtocol(c);
-  c.on('error', () => {});
-  open.push(c);
-  return c;
-}
+const clients = trackedClients(() => fx);
+const client = clients.client;
 
 function zone(): string {
   return "(SELECT VARIABLE_VALUE FROM information_schema.SESSION_VARIABLES WHERE VARIABLE_NAME = 'TIME_ZONE')";
@@ -61,11 +54,7 @@ beforeAll(async () => {
   await direct.query('CREATE PROCEDURE with_out(IN x INT, OUT y INT) SET y = x * 3');
 });
 
-afterEach(async () => {
-  await Promise.all(open.splice(0).map((c) => c.end().catch(() => c.destroy())));
-  await waitFor(() => fx.proxy.stats().clients.length === 0, { what: 'every client to leave the proxy' });
-  expect(takeProtocolWarnings(), 'mysql2 protocol warnings').toEqual([]);
-});
+afterEach(() => clients.closeAll());
 
 afterAll(async () => {
   await direct?.end();

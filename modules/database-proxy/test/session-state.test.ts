@@ -10,8 +10,8 @@ import { waitFor } from '@scalestack/test-harness';
 import type mysql from 'mysql2/promise';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { backendOf, failure, hold, holdBackend, onEveryBackend, one, pinnedNow } from './support/backends.js';
-import { takeProtocolWarnings, watchProtocol } from './support/protocol-warnings.js';
 import { type ProxyFixture, startProxyFixture } from './support/proxy-fixture.js';
+import { trackedClients } from './support/tracked-clients.js';
 
 const POOL = 2;
 
@@ -24,14 +24,9 @@ function sessionVariable(name: string): string {
 }
 let fx: ProxyFixture;
 let direct: mysql.Connection;
-const open: mysql.Connection[] = [];
 
-async function client(options?: mysql.ConnectionOptions): Promise<mysql.Connection> {
-  const c = await fx.connect(options);
-  watchProtocol(c);
-  open.push(c);
-  return c;
-}
+const clients = trackedClients(() => fx);
+const client = clients.client;
 
 beforeAll(async () => {
   fx = await startProxyFixture({ pool: POOL });
@@ -41,11 +36,7 @@ beforeAll(async () => {
   await direct.query("INSERT INTO other_db.marker VALUES ('other')");
 });
 
-afterEach(async () => {
-  await Promise.all(open.splice(0).map((c) => c.end().catch(() => c.destroy())));
-  await waitFor(() => fx.proxy.stats().clients.length === 0, { what: 'every client to leave the proxy' });
-  expect(takeProtocolWarnings(), 'mysql2 protocol warnings').toEqual([]);
-});
+afterEach(() => clients.closeAll());
 
 afterAll(async () => {
   await direct?.end();
@@ -74,7 +65,7 @@ describe('user variables', () => {
     await a.query("SET @leftover = 'from A'");
     expect((await one(a, 'SELECT @leftover AS v')).v).toBe('from A');
     await a.end();
-    open.splice(open.indexOf(a), 1);
+    clients.forget(a);
     const seen = await onEveryBackend(fx, POOL, 'SELECT @leftover AS v');
     expect(seen.map((s) => s.rows[0]!.v)).toEqual([null, null]);
   });
@@ -142,7 +133,7 @@ describe.each(VARIABLES)('$name', ({ set, read, value }) => {
     await a.query(set);
     await one(a, `SELECT ${read} AS v`);
     await a.end();
-    open.splice(open.indexOf(a), 1);
+    clients.forget(a);
     const seen = await onEveryBackend(fx, POOL, `SELECT ${read} AS v`);
     expect(seen.map((s) => s.rows[0]!.v)).toEqual([def, def]);
   });
@@ -326,7 +317,8 @@ describe('pin accounting', () => {
 
     await a.end();
     await b.end();
-    open.length = 0;
+    clients.forget(a);
+    clients.forget(b);
     stats = await waitForStats((s) => s.pinnedNow.user_variable === 0 && s.pinnedNow.temporary_table === 0);
     expect(stats.clients).toHaveLength(0);
   });

@@ -7,22 +7,15 @@ import { waitFor } from '@scalestack/test-harness';
 import type mysql from 'mysql2/promise';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { backendOf, failure, hold, onEveryBackend, one, pinnedNow, rows } from './support/backends.js';
-import { takeProtocolWarnings, watchProtocol } from './support/protocol-warnings.js';
 import { type ProxyFixture, startProxyFixture } from './support/proxy-fixture.js';
+import { trackedClients } from './support/tracked-clients.js';
 
 const POOL = 2;
 let fx: ProxyFixture;
 let direct: mysql.Connection;
-const open: mysql.Connection[] = [];
 
-async function client(): Promise<mysql.Connection> {
-  const c = await fx.connect();
-  watchProtocol(c);
-  // A client the test destroys must not turn its socket error into an uncaught exception.
-  c.on('error', () => {});
-  open.push(c);
-  return c;
-}
+const clients = trackedClients(() => fx);
+const client = clients.client;
 
 async function committed(v: string): Promise<number> {
   return Number((await one(direct, 'SELECT COUNT(*) AS n FROM trx WHERE v = ?', [v])).n);
@@ -34,11 +27,7 @@ beforeAll(async () => {
   await direct.query('CREATE TABLE trx (id INT PRIMARY KEY AUTO_INCREMENT, v VARCHAR(40)) ENGINE=InnoDB');
 });
 
-afterEach(async () => {
-  await Promise.all(open.splice(0).map((c) => c.end().catch(() => c.destroy())));
-  await waitFor(() => fx.proxy.stats().clients.length === 0, { what: 'every client to leave the proxy' });
-  expect(takeProtocolWarnings(), 'mysql2 protocol warnings').toEqual([]);
-});
+afterEach(() => clients.closeAll());
 
 afterAll(async () => {
   await direct?.end();
@@ -284,8 +273,7 @@ describe('transaction characteristics and savepoints', () => {
       return seen;
     };
     const own = await fx.direct();
-    open.push(own);
-    const oracle = await twoTransactions(own, 'iso-direct');
+    const oracle = await twoTransactions(own, 'iso-direct').finally(() => own.end());
     expect(oracle).toEqual([1, 0]);
 
     const holder = await hold(fx);
