@@ -102,7 +102,7 @@ export class DatabaseProxy implements ProxyCore, DatabaseProxyService {
   readonly tls: { key: string; cert: string } | undefined;
   readonly maxPacketSize: number;
   readonly loginTimeout: number;
-  readonly statementCacheSize: number;
+  statementCacheSize: number;
   readonly resultHold: number;
   readonly shedDelay: number;
   private options: ProxyOptions;
@@ -271,10 +271,16 @@ export class DatabaseProxy implements ProxyCore, DatabaseProxyService {
                   { server: server.name, err: err?.message },
                   'backend not reachable at start; the proxy starts anyway and retries per request',
                 );
-              } else {
-                this.pool.release(conn);
+                resolve();
+                return;
               }
-              resolve();
+              // The proxy's statement caches must fit the server's limit together, or clients'
+              // prepares start failing with ER 1461 once enough distinct statements passed.
+              conn.queryRow('SELECT @@global.max_prepared_stmt_count', (_e, values) => {
+                this.fitStatementCache(Number(values?.[0]));
+                this.pool.release(conn);
+                resolve();
+              });
             });
           }),
       ),
@@ -287,6 +293,20 @@ export class DatabaseProxy implements ProxyCore, DatabaseProxyService {
       this.serverVersion = known.serverVersion;
     }
     if (this.tls !== undefined) this.capabilities = (this.capabilities | CLIENT_SSL) >>> 0;
+  }
+
+  /** Lowers `statement_cache_size` so that N × cache stays under 90 % of the server's limit. */
+  private fitStatementCache(serverLimit: number): void {
+    if (!Number.isFinite(serverLimit) || serverLimit <= 0) return;
+    const connections = this.pool.servers.reduce((n, s) => n + s.size, 0);
+    const fit = Math.max(1, Math.floor((serverLimit * 0.9) / connections));
+    if (fit < this.statementCacheSize) {
+      this.log.warn(
+        { configured: this.statementCacheSize, used: fit, max_prepared_stmt_count: serverLimit, connections },
+        "statement_cache_size lowered to fit the server's max_prepared_stmt_count",
+      );
+      this.statementCacheSize = fit;
+    }
   }
 
   private readonly onConnection = (conn: Connection): void => {

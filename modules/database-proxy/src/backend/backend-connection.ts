@@ -241,27 +241,47 @@ export class BackendConnection {
   }
 
   private captureBaseline(finish: (err: Error | null) => void): void {
+    this.queryRow(BASELINE_SQL, (err, values) => {
+      // Without a baseline those variables are put back with DEFAULT.
+      HANDSHAKE_VARIABLES.forEach((name, i) => {
+        const v = values?.[i];
+        if (v !== undefined && v !== null) this.baseline.set(name, v);
+      });
+      finish(err);
+    });
+  }
+
+  /**
+   * Runs a one-row query for the proxy itself and hands over that row's values as text (null
+   * for NULL); `values` is undefined when the server answered with an error or no row.
+   */
+  queryRow(sql: string, cb: (err: Error | null, values: (string | null)[] | undefined) => void): void {
     const chunks: Buffer[] = [];
     this.capture = chunks;
-    this.query(BASELINE_SQL, (err, t) => {
+    this.query(sql, (err, t) => {
       this.capture = undefined;
-      if (err !== null || t.error !== undefined) {
-        finish(err);
+      if (err !== null || t.error !== undefined || t.rows === 0) {
+        cb(err, undefined);
         return;
       }
       try {
         const packets = new PacketDecoder().push(Buffer.concat(chunks));
-        const columns = HANDSHAKE_VARIABLES.length;
+        const columns = t.columns > 0 ? t.columns : packets[0]!.payload[0]!;
         const rowAt = 1 + columns + (this.tracker.capabilities & CLIENT_DEPRECATE_EOF ? 0 : 1);
         const row = new PacketReader(packets[rowAt]!.payload);
-        for (const name of HANDSHAKE_VARIABLES) {
-          if (row.peek() === 0xfb) row.u8();
-          else this.baseline.set(name, row.lenencString());
+        const values: (string | null)[] = [];
+        for (let i = 0; i < columns; i++) {
+          if (row.peek() === 0xfb) {
+            row.u8();
+            values.push(null);
+          } else {
+            values.push(row.lenencString());
+          }
         }
+        cb(null, values);
       } catch {
-        // Without a baseline those variables are put back with DEFAULT.
+        cb(null, undefined);
       }
-      finish(null);
     });
   }
 
