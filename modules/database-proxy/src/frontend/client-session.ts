@@ -81,7 +81,6 @@ enum Pending {
   Execute,
   Fetch,
   InitDb,
-  Reset,
 }
 
 const MAX_STATEMENT_ID = 0xffffffff;
@@ -150,7 +149,8 @@ export class ClientSession implements ResponseSink {
   private readonly statements = new Map<number, ClientStatement>();
   private nextStatementId = 1;
   private lastPrepared = 0;
-  private executing: { cs: ClientStatement; bs: BackendStatement } | undefined;
+  /** The prepared statement of the execute/fetch/reset/long-data in flight. */
+  private executing: { cs: ClientStatement } | undefined;
   private closed = false;
   /** Between SSLRequest and the end of the TLS handshake: bytes belong to TLS. */
   private tlsStarting = false;
@@ -649,7 +649,7 @@ export class ClientSession implements ResponseSink {
       this.writeErrPacket(1421, 'HY000', 'The statement has no open cursor', 1);
       return false;
     }
-    this.executing = { cs, bs: undefined as unknown as BackendStatement };
+    this.executing = { cs };
     if (payload[0] === COM_STMT_EXECUTE) this.traits = cs.traits;
     this.pending = payload[0] === COM_STMT_FETCH ? Pending.Fetch : Pending.Execute;
     return true;
@@ -699,7 +699,6 @@ export class ClientSession implements ResponseSink {
     // Keep the cache in LRU order.
     b.statements.delete(cs.key);
     b.statements.set(cs.key, bs);
-    this.executing!.bs = bs;
     let payload = this.payload;
     const cmd = payload[0]!;
     if (cmd === COM_STMT_EXECUTE) payload = this.bindTypes(payload, cs, bs);
