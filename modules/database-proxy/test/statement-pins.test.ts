@@ -1,0 +1,129 @@
+/**
+ * Cursors, long data and parameter types through the proxy, driven by the codec's own client
+ * (mysql2 cannot send COM_STMT_FETCH or COM_STMT_SEND_LONG_DATA).
+ */
+import {
+  buildExecute,
+  buildPing,
+  buildPrepare,
+  buildSendLongData,
+  buildStmtFetch,
+  CursorType,
+  SERVER_STATUS_LAST_ROW_SENT,
+} from '@scalestack/mysql-protocol';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { RawClient } from '../../../packages/mysql-protocol/test/support/raw-client.js';
+import { APP_USER, type ProxyFixture, startProxyFixture } from './support/proxy-fixture.js';
+
+const POOL = 2;
+let fx: ProxyFixture;
+
+beforeAll(async () => {
+  fx = await startProxyFixture({ pool: POOL });
+  await fx.mariadb.query('CREATE TABLE blobs (id INT PRIMARY KEY, b LONGBLOB)');
+});
+
+afterAll(async () => {
+  await fx?.stop();
+});
+
+function raw(): Promise<RawClient> {
+  return RawClient.connect({
+    host: '127.0.0.1',
+    port: fx.port,
+    user: APP_USER.name,
+    password: APP_USER.password,
+    database: 'test',
+  });
+}
+
+async function prepare(c: RawClient, sql: string): Promise<number> {
+  const r = await c.command(buildPrepare(sql));
+  expect(r.error).toBeUndefined();
+  return r.prepared!.statementId;
+}
+
+describe('statement pins', () => {
+  it('a cursor stays open while the same client executes another statement', async () => {
+    const c = await raw();
+    try {
+      const s1 = await prepare(c, 'SELECT seq FROM seq_1_to_100');
+      const s2 = await prepare(c, 'SELECT ? + 1 AS v');
+      const opened = await c.command(
+        buildExecute({ statementId: s1, params: [], flags: CursorType.READ_ONLY }),
+        {
+          cursor: true,
+        },
+      );
+      expect(opened.error).toBeUndefined();
+      expect(fx.proxy.stats().pinnedNow.cursor).toBe(1);
+      const first = await c.command(buildStmtFetch(s1, 10));
+      expect(first.error).toBeUndefined();
+      expect(first.rows).toBe(10);
+      // Another statement in between must neither close the cursor nor release its backend.
+      const other = await c.command(buildExecute({ statementId: s2, params: [41] }));
+      expect(other.error).toBeUndefined();
+      expect(fx.proxy.stats().pinnedNow.cursor).toBe(1);
+      let fetched = 10;
+      for (;;) {
+        const more = await c.command(buildStmtFetch(s1, 40));
+        expect(more.error).toBeUndefined();
+        fetched += more.rows;
+        if (more.statusFlags & SERVER_STATUS_LAST_ROW_SENT) break;
+      }
+      expect(fetched).toBe(100);
+      expect(fx.proxy.stats().pinnedNow.cursor).toBe(0);
+    } finally {
+      await c.close();
+    }
+  });
+
+  it('long data sent in pieces reaches the execute that uses it, whatever runs in between', async () => {
+    const c = await raw();
+    try {
+      const insert = await prepare(c, 'INSERT INTO blobs (id, b) VALUES (?, ?)');
+      const select = await prepare(c, 'SELECT ? AS x');
+      const parts = [Buffer.alloc(70_000, 'a'), Buffer.alloc(50_000, 'b')];
+      for (const part of parts) await c.command(buildSendLongData(insert, 1, part));
+      // Long data has no reply: a ping, answered in order, shows the proxy has handled it.
+      await c.command(buildPing());
+      expect(fx.proxy.stats().pinnedNow.long_data).toBe(1);
+      // An execute of another statement must not end the first one's long-data pin.
+      expect((await c.command(buildExecute({ statementId: select, params: [7] }))).error).toBeUndefined();
+      expect(fx.proxy.stats().pinnedNow.long_data).toBe(1);
+      const done = await c.command(
+        buildExecute({ statementId: insert, params: [1, { value: null, longData: true }] }),
+      );
+      expect(done.error).toBeUndefined();
+      expect(fx.proxy.stats().pinnedNow.long_data).toBe(0);
+      const rows = await fx.mariadb.query(
+        'SELECT LENGTH(b) AS n, CAST(LEFT(b, 1) AS CHAR) AS f, CAST(RIGHT(b, 1) AS CHAR) AS l FROM blobs WHERE id = 1',
+      );
+      expect(rows).toEqual([{ n: 120_000, f: 'a', l: 'b' }]);
+    } finally {
+      await c.close();
+    }
+  });
+
+  it('an execute that leaves out its parameter types gets them on a backend that never saw them', async () => {
+    const c = await raw();
+    const holder = await raw();
+    try {
+      const s = await prepare(c, 'SELECT ? + 1 AS v, ? AS t');
+      const typed = await c.command(buildExecute({ statementId: s, params: [1, 'one'] }));
+      expect(typed.error).toBeUndefined();
+      // The holder's transaction takes the backend c just used (the most recently idle one of
+      // their kind), so c's next execute runs on another that has never seen the statement.
+      expect((await holder.query('BEGIN')).error).toBeUndefined();
+      const reprepares = fx.proxy.stats().counters.reprepares;
+      const untyped = await c.command(buildExecute({ statementId: s, params: [2, 'two'], sendTypes: false }));
+      expect(untyped.error).toBeUndefined();
+      expect(untyped.rows).toBe(1);
+      expect(fx.proxy.stats().counters.reprepares).toBe(reprepares + 1);
+      expect((await holder.query('ROLLBACK')).error).toBeUndefined();
+    } finally {
+      await holder.close();
+      await c.close();
+    }
+  });
+});
