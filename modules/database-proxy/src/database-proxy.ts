@@ -387,6 +387,11 @@ export class DatabaseProxy implements ProxyCore, DatabaseProxyService {
     this.checkDrained();
   }
 
+  findClient(id: number): ClientSession | undefined {
+    for (const c of this.clients) if (c.id === id) return c;
+    return undefined;
+  }
+
   // Service -------------------------------------------------------------------------------------
 
   stats(): ProxyStats {

@@ -34,6 +34,7 @@ const cases: [string, number][] = [
   ['SET sql_log_bin = 0', Trait.Set | Trait.Unreplayable],
   ['/* comment */ SET autocommit = 0', Trait.Set],
   ['  (SELECT 1)', 0],
+  ['KILL QUERY 12', Trait.Kill],
   ["INSERT INTO users (email) VALUES ('bob@example.com')", 0],
   ["SELECT 'lock tables and get_lock(' AS s", 0],
   ["SELECT 'it''s @here', \"x@y\" -- GET_LOCK(\n", 0],
@@ -47,6 +48,16 @@ const cases: [string, number][] = [
 describe('classifyStatement', () => {
   it.each(cases)('%s', (sql, traits) => {
     expect(classifyStatement(sql)).toBe(traits);
+  });
+});
+
+describe('killStatementTarget', () => {
+  it('reads KILL [CONNECTION | QUERY] <id>', async () => {
+    const { killStatementTarget } = await import('../src/session/statement-traits.js');
+    expect(killStatementTarget('KILL 7')).toEqual({ query: false, id: 7 });
+    expect(killStatementTarget('kill connection 8;')).toEqual({ query: false, id: 8 });
+    expect(killStatementTarget('KILL QUERY 9')).toEqual({ query: true, id: 9 });
+    expect(killStatementTarget('KILL QUERY ID 9')).toBeUndefined();
   });
 });
 

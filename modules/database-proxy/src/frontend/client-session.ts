@@ -15,6 +15,7 @@ import {
   COM_FIELD_LIST,
   COM_INIT_DB,
   COM_PING,
+  COM_PROCESS_KILL,
   COM_QUERY,
   COM_QUIT,
   COM_RESET_CONNECTION,
@@ -54,7 +55,12 @@ import { formatProxyError, ProxyError, type ProxyErrorCode } from '../errors.js'
 import type { ClientStats } from '../service.js';
 import { PIN_BIT, PIN_UNTIL_NEXT_STATEMENT, pinReasons } from '../session/pin-reason.js';
 import { isReplayable, planStateSync, SessionState } from '../session/session-state.js';
-import { classifyStatement, Trait, useStatementSchema } from '../session/statement-traits.js';
+import {
+  classifyStatement,
+  killStatementTarget,
+  Trait,
+  useStatementSchema,
+} from '../session/statement-traits.js';
 import type { ProxyCore } from './proxy-core.js';
 
 /** A statement the client prepared, under the id the proxy gave it. */
@@ -383,6 +389,10 @@ export class ClientSession implements ResponseSink {
       case COM_QUERY: {
         // latin1 is enough to find ASCII keywords and is the cheapest decoding.
         this.traits = classifyStatement(payload.toString('latin1', 1));
+        if (this.traits & Trait.Kill) {
+          this.kill(payload.toString('latin1', 1));
+          return;
+        }
         if (this.traits & Trait.Use) {
           const schema = useStatementSchema(payload.toString('utf8', 1));
           if (schema !== undefined) {
@@ -409,6 +419,10 @@ export class ClientSession implements ResponseSink {
         break;
       case -1:
         this.fatal(ProxyError.malformedPacket, ['empty command packet']);
+        return;
+      case COM_PROCESS_KILL:
+        if (payload.length >= 5) this.kill(`KILL CONNECTION ${payload.readUInt32LE(1)}`);
+        else this.fatal(ProxyError.malformedPacket, ['COM_PROCESS_KILL shorter than 5 bytes']);
         return;
       case COM_FIELD_LIST:
       case COM_STATISTICS:
@@ -1084,6 +1098,51 @@ export class ClientSession implements ResponseSink {
 
   // ---------------------------------------------------------------------------------------------
   // Session commands answered (mostly) by the proxy
+
+  /**
+   * KILL names connection ids the proxy handed out in its greetings (mysql2's threadId, JDBC's
+   * cancel), never backend ids: forwarded as is it would kill whichever client's statement
+   * happens to run on that backend thread. KILL CONNECTION closes that client here; KILL QUERY
+   * becomes a KILL QUERY of the backend thread that runs its statement now. Only the user's own
+   * connections can be killed, as the server allows without PROCESS/SUPER rights.
+   */
+  private kill(sql: string): void {
+    const target = killStatementTarget(sql);
+    if (target === undefined) {
+      this.writeErrPacket(
+        1235,
+        '42000',
+        'The proxy supports KILL [CONNECTION | QUERY] <connection id> only',
+        1,
+      );
+      return;
+    }
+    const victim = this.core.findClient(target.id);
+    if (victim === undefined || victim.user?.name !== this.user?.name) {
+      this.writeErrPacket(1094, 'HY000', `Unknown thread id: ${target.id}`, 1);
+      return;
+    }
+    if (!target.query) {
+      if (victim === this) {
+        this.close();
+        return;
+      }
+      victim.close();
+      victim.conn.destroy();
+      this.writeOk(1);
+      return;
+    }
+    const thread = victim.status === 'active' ? victim.backend?.connectionId : undefined;
+    if (thread === undefined || victim === this) {
+      this.writeOk(1); // nothing running: nothing to interrupt
+      return;
+    }
+    const text = Buffer.from(`KILL QUERY ${thread}`, 'latin1');
+    this.payload = Buffer.concat([Buffer.of(COM_QUERY), text]);
+    this.frame = undefined;
+    this.pending = Pending.Forward;
+    this.withBackend();
+  }
 
   private initDb(schema: string): void {
     this.pending = Pending.InitDb;

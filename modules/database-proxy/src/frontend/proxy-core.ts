@@ -50,4 +50,6 @@ export interface ProxyCore {
   /** A client finished a command (drain waits for every client to be idle). */
   clientIdle(): void;
   removeClient(session: ClientSession): void;
+  /** The client with this connection id (the id its greeting gave it), if still connected. */
+  findClient(id: number): ClientSession | undefined;
 }

@@ -47,6 +47,8 @@ export const Trait = {
   Xa: 1 << 15,
   /** Touches sql_log_bin or other variables the proxy will not replay on another backend. */
   Unreplayable: 1 << 16,
+  /** KILL: connection ids are the proxy's, so the proxy decides what it reaches. */
+  Kill: 1 << 17,
 } as const;
 
 /**
@@ -128,6 +130,9 @@ export function classifyStatement(text: string): number {
     case 'CALL':
       traits |= Trait.Call;
       break;
+    case 'KILL':
+      traits |= Trait.Kill;
+      break;
   }
   WORDS.lastIndex = 0;
   for (let m = WORDS.exec(sql); m !== null; m = WORDS.exec(sql)) {
@@ -191,6 +196,13 @@ export function classifyStatement(text: string): number {
     }
   }
   return traits;
+}
+
+/** `KILL [CONNECTION | QUERY] <id>`: what to kill and whose; undefined for other forms. */
+export function killStatementTarget(sql: string): { query: boolean; id: number } | undefined {
+  const m = /^\s*KILL\s+(?:(?:HARD|SOFT)\s+)?(?:(CONNECTION|QUERY)\s+)?(\d+)\s*;?\s*$/i.exec(sql);
+  if (!m) return undefined;
+  return { query: m[1]?.toUpperCase() === 'QUERY', id: Number(m[2]) };
 }
 
 /** The schema named by a `USE db` statement, unquoted; undefined when the text is not one. */

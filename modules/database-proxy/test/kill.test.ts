@@ -1,0 +1,76 @@
+import { waitFor } from '@scalestack/test-harness';
+import type mysql from 'mysql2/promise';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { failure, one } from './support/backends.js';
+import { type ProxyFixture, startProxyFixture } from './support/proxy-fixture.js';
+import { trackedClients } from './support/tracked-clients.js';
+
+let fx: ProxyFixture;
+const clients = trackedClients(() => fx);
+const client = clients.client;
+
+beforeAll(async () => {
+  fx = await startProxyFixture({ pool: 2 });
+});
+afterEach(() => clients.closeAll());
+afterAll(async () => {
+  await fx?.stop();
+});
+
+/** The connection id mysql2 got in the proxy's greeting (what JDBC's cancel and KILL use). */
+function threadId(c: mysql.Connection): number {
+  return (c as unknown as { threadId: number }).threadId;
+}
+
+describe('KILL with the connection ids the proxy hands out', () => {
+  it('KILL QUERY interrupts that client’s running statement, and only it', async () => {
+    const a = await client();
+    const b = await client();
+    const bystander = await client();
+    // SLEEP returns 0 when it runs its course and 1 (or ER 1317) when interrupted; 120 s is longer
+    // than the test's own timeout, so a KILL that misses fails the test.
+    const sleeping = a.query('SELECT SLEEP(120) AS s').then(
+      ([rows]) => (rows as { s: number }[])[0]!.s,
+      (e: { errno?: number }) => e.errno,
+    );
+    await waitFor(() => fx.proxy.stats().clients.some((c) => c.id === threadId(a) && c.state === 'active'), {
+      what: "A's statement to be running",
+    });
+    await b.query(`KILL QUERY ${threadId(a)}`);
+    expect([1, 1317]).toContain(await sleeping);
+    expect((await one(a, 'SELECT 1 AS ok')).ok).toBe(1);
+    expect((await one(bystander, 'SELECT 2 AS ok')).ok).toBe(2);
+  });
+
+  it('KILL CONNECTION closes that client and nobody else', async () => {
+    const a = await client();
+    const b = await client();
+    const closed = new Promise<void>((resolve) => a.on('end', () => resolve()).on('error', () => resolve()));
+    await b.query(`KILL ${threadId(a)}`);
+    await closed;
+    await waitFor(() => !fx.proxy.stats().clients.some((c) => c.id === threadId(a)), {
+      what: 'A to be gone',
+    });
+    expect((await one(b, 'SELECT 3 AS ok')).ok).toBe(3);
+  });
+
+  it('a backend thread id is not a connection id: nothing reaches the server', async () => {
+    const a = await client();
+    const backendThread = Number((await one(a, 'SELECT CONNECTION_ID() AS id')).id);
+    expect(fx.proxy.stats().clients.some((c) => c.id === backendThread)).toBe(false);
+    const err = await failure(a.query(`KILL ${backendThread}`));
+    expect(err.errno).toBe(1094);
+    // Forwarded, that KILL would have closed the backend connection that served A.
+    const direct = await fx.direct();
+    try {
+      const [rows] = await direct.query(
+        'SELECT COUNT(*) AS n FROM information_schema.PROCESSLIST WHERE ID = ?',
+        [backendThread],
+      );
+      expect(Number((rows as { n: number }[])[0]!.n)).toBe(1);
+    } finally {
+      await direct.end();
+    }
+    expect((await one(a, 'SELECT 4 AS ok')).ok).toBe(4);
+  });
+});
