@@ -1,0 +1,90 @@
+/**
+ * TLS between clients and the proxy (SSLRequest, then TLS on the same socket), with both
+ * authentication plugins and the `mariadb` command-line client.
+ */
+import { execFile } from 'node:child_process';
+import type { TLSSocket } from 'node:tls';
+import { promisify } from 'node:util';
+import { type SelfSignedCert, selfSignedCert } from '@scalestack/test-harness';
+import type mysql from 'mysql2/promise';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { one } from './support/backends.js';
+import { type ProxyFixture, startProxyFixture } from './support/proxy-fixture.js';
+import { trackedClients } from './support/tracked-clients.js';
+
+const run = promisify(execFile);
+let fx: ProxyFixture;
+let cert: SelfSignedCert;
+const clients = trackedClients(() => fx);
+
+/** A user stored with only the native hash: caching_sha2 must then use full authentication. */
+const NATIVE_ONLY = { name: 'nat', password: 'n4t-pass', native_hash: '' };
+
+beforeAll(async () => {
+  cert = await selfSignedCert('localhost');
+  const { createHash } = await import('node:crypto');
+  const sha1 = (b: Buffer | string) => createHash('sha1').update(b).digest();
+  NATIVE_ONLY.native_hash = `*${sha1(sha1(NATIVE_ONLY.password)).toString('hex').toUpperCase()}`;
+  fx = await startProxyFixture({
+    pool: 2,
+    options: {
+      tls_key: cert.keyPath,
+      tls_cert: cert.certPath,
+      auth_plugin: 'caching_sha2_password',
+      users: [
+        { name: 'app', password: 'secret' },
+        { name: NATIVE_ONLY.name, native_hash: NATIVE_ONLY.native_hash },
+      ],
+    },
+  });
+});
+afterEach(() => clients.closeAll());
+afterAll(async () => {
+  await fx?.stop();
+});
+
+function encrypted(c: mysql.Connection): boolean {
+  const stream = (c as unknown as { connection: { stream: TLSSocket } }).connection.stream;
+  return stream.encrypted === true;
+}
+
+describe('TLS to the proxy', () => {
+  it('mysql2 over TLS, caching_sha2_password fast path', async () => {
+    const c = await clients.client({ ssl: { ca: cert.cert } });
+    expect(encrypted(c)).toBe(true);
+    expect((await one(c, 'SELECT 1 + 1 AS two')).two).toBe(2);
+  });
+
+  it('full authentication sends the password only inside TLS', async () => {
+    const c = await clients.client({
+      ssl: { ca: cert.cert },
+      user: NATIVE_ONLY.name,
+      password: NATIVE_ONLY.password,
+    });
+    expect(encrypted(c)).toBe(true);
+    expect((await one(c, 'SELECT 3 AS three')).three).toBe(3);
+  });
+
+  it('a plain client still works beside TLS ones', async () => {
+    const c = await clients.client();
+    expect(encrypted(c)).toBe(false);
+    expect((await one(c, 'SELECT 4 AS four')).four).toBe(4);
+  });
+
+  it('the mariadb CLI connects with --ssl and verifies the certificate', async () => {
+    const { stdout } = await run('mariadb', [
+      '-h127.0.0.1',
+      `-P${fx.port}`,
+      '-uapp',
+      '-psecret',
+      '--ssl',
+      `--ssl-ca=${cert.certPath}`,
+      '--ssl-verify-server-cert',
+      '-N',
+      '-e',
+      'SELECT 40 + 2',
+      'test',
+    ]);
+    expect(stdout.trim()).toBe('42');
+  });
+});
