@@ -22,7 +22,7 @@
 import { fork } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { describeMachine, loadAverage } from '../mysql/lib/machine.mjs';
@@ -328,7 +328,7 @@ function report(machine, settings, runs) {
   lines.push("## B (quiet tenant) under A's flood", '');
   lines.push(
     'Medians over rounds. "B waited" is the mean time B\'s statements spent in the proxy\'s QoS queue;',
-    '"A hold" the mean time a 10 ms `SLEEP` held a slot (far above 10 ms: the machine starved the run).',
+    '"A hold" the mean time a 10 ms `SLEEP` held a slot (well above 10 ms means the machine starved the run).',
     '',
     '| scenario | B qps | B p50 ms | B p99 ms | B p99 / alone | A qps | B waited ms | A hold ms | errors B / A |',
     '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |',
@@ -415,7 +415,7 @@ try {
 const markdown = report(machine, { warmup: WARMUP_MS / 1000, duration: DURATION_MS / 1000 }, runs);
 console.log(markdown);
 if (!args['no-write']) {
-  const out = join(repo, args.out);
+  const out = resolve(repo, args.out);
   writeFileSync(`${out}.md`, `${markdown}\n`);
   writeFileSync(`${out}.json`, `${JSON.stringify({ machine, runs }, null, 2)}\n`);
 }
