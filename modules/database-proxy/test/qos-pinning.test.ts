@@ -6,15 +6,14 @@
  */
 import type { MetricFamily } from '@scalestack/kernel';
 import { waitFor } from '@scalestack/test-harness';
-import type mysql from 'mysql2/promise';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { failure, one } from './support/backends.js';
 import { type ProxyFixture, startProxyFixture } from './support/proxy-fixture.js';
 import { tenantMetrics, watch } from './support/qos-helpers.js';
+import { trackedClients } from './support/tracked-clients.js';
 
 const POOL = 4;
 let fx: ProxyFixture;
-const open: mysql.Connection[] = [];
 
 const USERS = [
   { name: 'app', password: 'secret', tenant: 'default' },
@@ -30,21 +29,14 @@ const TENANTS = [
   { name: 'm', max_in_flight: 1, max_queued: 1, queue_timeout: '30s' },
 ];
 
-async function client(user: string): Promise<mysql.Connection> {
-  const c = await fx.connect({ user, password: user === 'app' ? 'secret' : user });
-  c.on('error', () => {});
-  open.push(c);
-  return c;
-}
+const clients = trackedClients(() => fx);
+const client = (user: string) => clients.client({ user, password: user === 'app' ? 'secret' : user });
 
 beforeAll(async () => {
   fx = await startProxyFixture({ pool: POOL, options: { users: USERS, tenants: TENANTS } });
 });
 
-afterEach(async () => {
-  await Promise.all(open.splice(0).map((c) => c.end().catch(() => c.destroy())));
-  await waitFor(() => fx.proxy.stats().clients.length === 0, { what: 'every client to leave the proxy' });
-});
+afterEach(() => clients.closeAll());
 
 afterAll(async () => {
   await fx?.stop();
@@ -94,7 +86,7 @@ describe('pinned sessions count against their tenant', () => {
     expect(await one(s1, 'SELECT @mine AS v')).toEqual({ v: 42 });
 
     await s1.end();
-    open.splice(open.indexOf(s1), 1);
+    clients.forget(s1);
     await waitFor(() => tenantMetrics(fx, 'short').inFlight === 0, { what: "the pinned client's slot back" });
     expect(await one(s2, 'SELECT 6 AS v')).toEqual({ v: 6 });
   });

@@ -5,15 +5,14 @@
  * a pinned session keeps its tenant's slot until the transaction ends.
  */
 import { waitFor } from '@scalestack/test-harness';
-import type mysql from 'mysql2/promise';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { failure, one } from './support/backends.js';
 import { type ProxyFixture, startProxyFixture } from './support/proxy-fixture.js';
 import { tenantMetrics, watch } from './support/qos-helpers.js';
+import { trackedClients } from './support/tracked-clients.js';
 
 const POOL = 4;
 let fx: ProxyFixture;
-const open: mysql.Connection[] = [];
 
 const USERS = [
   { name: 'app', password: 'secret', tenant: 'default' },
@@ -33,21 +32,14 @@ const TENANTS = [
   { name: 'capped', max_connections: 2 },
 ];
 
-async function client(user: string): Promise<mysql.Connection> {
-  const c = await fx.connect({ user, password: user === 'app' ? 'secret' : user });
-  c.on('error', () => {});
-  open.push(c);
-  return c;
-}
+const clients = trackedClients(() => fx);
+const client = (user: string) => clients.client({ user, password: user === 'app' ? 'secret' : user });
 
 beforeAll(async () => {
   fx = await startProxyFixture({ pool: POOL, options: { users: USERS, tenants: TENANTS } });
 });
 
-afterEach(async () => {
-  await Promise.all(open.splice(0).map((c) => c.end().catch(() => c.destroy())));
-  await waitFor(() => fx.proxy.stats().clients.length === 0, { what: 'every client to leave the proxy' });
-});
+afterEach(() => clients.closeAll());
 
 afterAll(async () => {
   await fx?.stop();
@@ -126,7 +118,7 @@ describe('QoS refusals through the proxy', () => {
     expect(await one(first, 'SELECT 1 AS v')).toEqual({ v: 1 });
 
     await first.end();
-    open.splice(open.indexOf(first), 1);
+    clients.forget(first);
     await waitFor(() => !fx.proxy.stats().clients.some((c) => c.user === 'capu'), {
       what: "capu's connection to close",
     });
@@ -149,7 +141,7 @@ describe('QoS refusals through the proxy', () => {
     expect(await one(b, 'SELECT 2 AS v')).toEqual({ v: 2 });
 
     await b.end();
-    open.splice(open.indexOf(b), 1);
+    clients.forget(b);
     await waitFor(() => tenantMetrics(fx, 'capped').connections === 1, { what: "tc2's connection to close" });
     const c = await client('tc1');
     expect(await one(c, 'SELECT 3 AS v')).toEqual({ v: 3 });

@@ -4,15 +4,14 @@
  * does not validate is refused whole and the proxy behaves exactly as before.
  */
 import { waitFor } from '@scalestack/test-harness';
-import type mysql from 'mysql2/promise';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { failure, one } from './support/backends.js';
 import { type ProxyFixture, startProxyFixture } from './support/proxy-fixture.js';
 import { fixtureConfig, tenantMetrics, watch } from './support/qos-helpers.js';
+import { trackedClients } from './support/tracked-clients.js';
 
 const POOL = 4;
 let fx: ProxyFixture;
-const open: mysql.Connection[] = [];
 
 const USERS = [
   { name: 'app', password: 'secret', tenant: 'default' },
@@ -25,12 +24,8 @@ const TENANTS = [
 ];
 const BASE = { users: USERS, tenants: TENANTS };
 
-async function client(user: string, password = user): Promise<mysql.Connection> {
-  const c = await fx.connect({ user, password });
-  c.on('error', () => {});
-  open.push(c);
-  return c;
-}
+const clients = trackedClients(() => fx);
+const client = (user: string, password = user) => clients.client({ user, password });
 
 function reload(options: Record<string, unknown>) {
   return fx.kernel.reload({ config: fixtureConfig(fx, POOL, options) });
@@ -44,10 +39,7 @@ beforeEach(async () => {
   await reload(BASE);
 });
 
-afterEach(async () => {
-  await Promise.all(open.splice(0).map((c) => c.end().catch(() => c.destroy())));
-  await waitFor(() => fx.proxy.stats().clients.length === 0, { what: 'every client to leave the proxy' });
-});
+afterEach(() => clients.closeAll());
 
 afterAll(async () => {
   await fx?.stop();
