@@ -64,6 +64,8 @@ try {
         tableSize,
         target: { port: proxy.port, ...CREDENTIALS },
         targetPid: proxy.pid,
+        // Both proxies stay connected: the column counts both pools (see the note under the table).
+        othersAtStart: 0,
         db,
       });
       const proxyShare = (r.targetCpuUsPerQuery * r.qps) / 1e6 / cpus;
