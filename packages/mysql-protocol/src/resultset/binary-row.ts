@@ -12,13 +12,13 @@ import { type SqlValue, toBigInt, toDateTime, toNumber, toTime } from '../types/
 import type { PacketWriter } from '../wire/index.js';
 import { binaryValueEnd, binaryValueStart, decodeBinaryValue } from './binary-value.js';
 import type { ColumnDefinition } from './column-definition.js';
+import { LazyRow } from './lazy-row.js';
 import type { RowValue } from './row-value.js';
 import { textOf } from './text-row.js';
 
 const ROW_HEADER = 0x00;
 /** Binary rows reserve the first two bits of their NULL bitmap. */
 const ROW_BITMAP_OFFSET = 2;
-const EMPTY = Buffer.alloc(0);
 
 /** Bytes of the NULL bitmap of a binary row with `columns` columns. */
 export function binaryRowBitmapSize(columns: number): number {
@@ -141,35 +141,15 @@ export function writeBinaryRow(
  * A lazy reader of binary-protocol rows; like {@link TextRow}, one instance is reused for every
  * row of a result set and values are decoded only when asked.
  */
-export class BinaryRow {
-  private payload: Buffer = EMPTY;
-  private scanned = false;
-  private readonly starts: Int32Array;
-  private readonly ends: Int32Array;
+export class BinaryRow extends LazyRow {
   private readonly bitmapSize: number;
 
-  constructor(readonly columns: readonly ColumnDefinition[]) {
-    this.starts = new Int32Array(columns.length);
-    this.ends = new Int32Array(columns.length);
+  constructor(columns: readonly ColumnDefinition[]) {
+    super(columns);
     this.bitmapSize = binaryRowBitmapSize(columns.length);
   }
 
-  /** Points the reader at the next row's payload (kept, not copied). */
-  wrap(payload: Buffer): this {
-    this.payload = payload;
-    this.scanned = false;
-    return this;
-  }
-
-  get bytes(): Buffer {
-    return this.payload;
-  }
-
-  get length(): number {
-    return this.columns.length;
-  }
-
-  private scan(): void {
+  protected scan(): void {
     const buf = this.payload;
     const end = buf.length;
     if (end < 1 + this.bitmapSize || buf[0] !== ROW_HEADER) {
@@ -192,41 +172,9 @@ export class BinaryRow {
       pos = next;
     }
     if (pos !== end) throw new ProtocolError(`binary row: ${end - pos} byte(s) after the last column`);
-    this.scanned = true;
   }
 
-  private check(i: number): void {
-    if (!(i >= 0 && i < this.columns.length))
-      throw new RangeError(`column index ${i} out of range 0..${this.columns.length - 1}`);
-    if (!this.scanned) this.scan();
-  }
-
-  isNull(i: number): boolean {
-    this.check(i);
-    return this.starts[i] === -1;
-  }
-
-  /**
-   * Column `i`'s encoded bytes as a view (for length-prefixed types: without the length; for
-   * temporals: with their length byte), or null for SQL NULL.
-   */
-  raw(i: number): Buffer | null {
-    this.check(i);
-    const start = this.starts[i]!;
-    return start === -1 ? null : this.payload.subarray(start, this.ends[i]);
-  }
-
-  /** Column `i` as a JS value (see {@link RowValue}). */
-  get(i: number): RowValue {
-    this.check(i);
-    const p = this.starts[i]!;
-    if (p === -1) return null;
-    return decodeBinaryValue(this.payload, p, this.ends[i]!, this.columns[i]!);
-  }
-
-  toArray(): RowValue[] {
-    const out: RowValue[] = [];
-    for (let i = 0; i < this.columns.length; i++) out.push(this.get(i));
-    return out;
+  protected decode(payload: Buffer, start: number, end: number, column: ColumnDefinition): RowValue {
+    return decodeBinaryValue(payload, start, end, column);
   }
 }

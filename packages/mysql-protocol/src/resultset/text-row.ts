@@ -5,11 +5,11 @@ import { formatDate, formatDateTime, formatTime } from '../types/temporal.js';
 import { type SqlValue, toDateTime } from '../types/value-mapping.js';
 import type { PacketWriter } from '../wire/index.js';
 import type { ColumnDefinition } from './column-definition.js';
+import { LazyRow } from './lazy-row.js';
 import { lenencHeaderSize, lenencValue } from './lenenc-scan.js';
 import { decodeTextValue, type RowValue } from './row-value.js';
 
 const NULL_MARKER = 0xfb;
-const EMPTY = Buffer.alloc(0);
 
 function fractionDigits(microsecond: number): number {
   return microsecond === 0 ? 0 : microsecond % 1000 === 0 ? 3 : 6;
@@ -75,35 +75,8 @@ export function writeTextRow(
  * row payload in turn; nothing is copied or decoded until a value is asked for, and asking only
  * scans the row once (value offsets are kept in two typed arrays allocated per result set).
  */
-export class TextRow {
-  private payload: Buffer = EMPTY;
-  private scanned = false;
-  private readonly starts: Int32Array;
-  private readonly ends: Int32Array;
-
-  constructor(readonly columns: readonly ColumnDefinition[]) {
-    this.starts = new Int32Array(columns.length);
-    this.ends = new Int32Array(columns.length);
-  }
-
-  /** Points the reader at the next row's payload (the Buffer is kept, not copied). */
-  wrap(payload: Buffer): this {
-    this.payload = payload;
-    this.scanned = false;
-    return this;
-  }
-
-  /** The row's payload as received. */
-  get bytes(): Buffer {
-    return this.payload;
-  }
-
-  /** Number of columns. */
-  get length(): number {
-    return this.columns.length;
-  }
-
-  private scan(): void {
+export class TextRow extends LazyRow {
+  protected scan(): void {
     const buf = this.payload;
     const end = buf.length;
     let pos = 0;
@@ -131,40 +104,9 @@ export class TextRow {
       pos = start + length;
     }
     if (pos !== end) throw new ProtocolError(`text row: ${end - pos} byte(s) after the last column`);
-    this.scanned = true;
   }
 
-  private check(i: number): void {
-    if (!(i >= 0 && i < this.columns.length))
-      throw new RangeError(`column index ${i} out of range 0..${this.columns.length - 1}`);
-    if (!this.scanned) this.scan();
-  }
-
-  /** True when column `i` is SQL NULL. */
-  isNull(i: number): boolean {
-    this.check(i);
-    return this.starts[i] === -1;
-  }
-
-  /** Column `i`'s bytes as a view into the row, or null for SQL NULL. */
-  raw(i: number): Buffer | null {
-    this.check(i);
-    const start = this.starts[i]!;
-    return start === -1 ? null : this.payload.subarray(start, this.ends[i]);
-  }
-
-  /** Column `i` as a JS value (see {@link RowValue} for the mapping). */
-  get(i: number): RowValue {
-    this.check(i);
-    const start = this.starts[i]!;
-    if (start === -1) return null;
-    return decodeTextValue(this.payload, start, this.ends[i]!, this.columns[i]!);
-  }
-
-  /** Every value, decoded (allocates an array: for tests and small results). */
-  toArray(): RowValue[] {
-    const out: RowValue[] = [];
-    for (let i = 0; i < this.columns.length; i++) out.push(this.get(i));
-    return out;
+  protected decode(payload: Buffer, start: number, end: number, column: ColumnDefinition): RowValue {
+    return decodeTextValue(payload, start, end, column);
   }
 }
