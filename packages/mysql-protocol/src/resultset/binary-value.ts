@@ -1,6 +1,6 @@
 import { ProtocolError } from '../errors.js';
 import { ColumnFlag } from '../types/column-flags.js';
-import { ColumnType } from '../types/column-type.js';
+import { ColumnType, fixedBinaryWidth, isTemporalType } from '../types/column-type.js';
 import {
   formatBinaryDateTime,
   formatTime,
@@ -15,42 +15,13 @@ import { decodeTextValue, narrowBigInt, type RowValue } from './row-value.js';
 /** What decoding one binary value needs to know about its column (or parameter). */
 export type BinaryValueType = Pick<ColumnDefinition, 'type' | 'flags' | 'decimals' | 'characterSet'>;
 
-function fixedSize(type: number): number {
-  switch (type) {
-    case ColumnType.TINY:
-      return 1;
-    case ColumnType.SHORT:
-    case ColumnType.YEAR:
-      return 2;
-    case ColumnType.LONG:
-    case ColumnType.INT24:
-    case ColumnType.FLOAT:
-      return 4;
-    case ColumnType.LONGLONG:
-    case ColumnType.DOUBLE:
-      return 8;
-    default:
-      return 0;
-  }
-}
-
 /**
  * Where the data of the binary value of `type` at `pos` starts: past the length for
  * length-prefixed types, at `pos` for the rest (temporals keep their length byte).
  */
 export function binaryValueStart(buf: Buffer, pos: number, type: number): number {
-  if (fixedSize(type) !== 0 || isTemporal(type) || type === ColumnType.NULL) return pos;
+  if (fixedBinaryWidth(type) !== 0 || isTemporalType(type) || type === ColumnType.NULL) return pos;
   return pos + lenencHeaderSize(buf[pos]!);
-}
-
-function isTemporal(type: number): boolean {
-  return (
-    type === ColumnType.DATE ||
-    type === ColumnType.NEWDATE ||
-    type === ColumnType.DATETIME ||
-    type === ColumnType.TIMESTAMP ||
-    type === ColumnType.TIME
-  );
 }
 
 /**
@@ -59,11 +30,11 @@ function isTemporal(type: number): boolean {
  */
 export function binaryValueEnd(buf: Buffer, pos: number, end: number, type: number, what: string): number {
   if (type === ColumnType.NULL) return pos;
-  let size = fixedSize(type);
+  let size = fixedBinaryWidth(type);
   if (size === 0) {
     if (pos >= end) throw new ProtocolError(`${what} is missing`);
     const first = buf[pos]!;
-    if (isTemporal(type)) {
+    if (isTemporalType(type)) {
       const ok = type === ColumnType.TIME ? isTimeLength(first) : isDateTimeLength(first);
       if (!ok) throw new ProtocolError(`${what} has a bad temporal length ${first}`);
       size = 1 + first;
