@@ -7,7 +7,7 @@ import { generateKeyPairSync } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import type { EventLoopInfo } from '@scalestack/event';
-import { type Address, formatAddress, type MetricFamily } from '@scalestack/kernel';
+import { type Address, counter, formatAddress, gauge, type MetricFamily } from '@scalestack/kernel';
 import {
   CLIENT_CONNECT_ATTRS,
   CLIENT_DEPRECATE_EOF,
@@ -435,74 +435,43 @@ export class DatabaseProxy implements ProxyCore, DatabaseProxyService {
       s.pools.map((p) => ({ labels: { server: p.server }, value: p[field] }));
     const states: Record<string, number> = { handshake: 0, idle: 0, waiting: 0, active: 0, closing: 0 };
     for (const cl of s.clients) states[cl.state] = (states[cl.state] ?? 0) + 1;
-    const counter = (name: string, help: string, value: number): MetricFamily => ({
-      name: `scalestack_dbproxy_${name}`,
-      help,
-      type: 'counter',
-      samples: [{ value }],
-    });
+    const byReason = (values: Record<PinReason, number>) =>
+      PIN_REASONS.map((reason) => ({ labels: { reason }, value: values[reason] }));
+    const m = 'scalestack_dbproxy_';
     return [
-      {
-        name: 'scalestack_dbproxy_pool_size',
-        help: 'Backend connections allowed per server (N)',
-        type: 'gauge',
-        samples: pool('size'),
-      },
-      {
-        name: 'scalestack_dbproxy_pool_open',
-        help: 'Backend connections open',
-        type: 'gauge',
-        samples: pool('open'),
-      },
-      {
-        name: 'scalestack_dbproxy_pool_busy',
-        help: 'Backend connections in use',
-        type: 'gauge',
-        samples: pool('busy'),
-      },
-      {
-        name: 'scalestack_dbproxy_pool_idle',
-        help: 'Backend connections idle',
-        type: 'gauge',
-        samples: pool('idle'),
-      },
-      {
-        name: 'scalestack_dbproxy_waiting',
-        help: 'Statements waiting for a backend',
-        type: 'gauge',
-        samples: [{ value: s.waiting }],
-      },
-      {
-        name: 'scalestack_dbproxy_clients',
-        help: 'Client connections by state',
-        type: 'gauge',
-        samples: Object.entries(states).map(([state, value]) => ({ labels: { state }, value })),
-      },
-      {
-        name: 'scalestack_dbproxy_pinned_clients',
-        help: 'Clients holding a backend between statements, by reason',
-        type: 'gauge',
-        samples: PIN_REASONS.map((reason) => ({ labels: { reason }, value: s.pinnedNow[reason] })),
-      },
-      {
-        name: 'scalestack_dbproxy_pins_total',
-        help: 'Pins begun, by reason',
-        type: 'counter',
-        samples: PIN_REASONS.map((reason) => ({ labels: { reason }, value: c.pins[reason] })),
-      },
-      counter('connections_total', 'Client connections accepted', c.connections),
-      counter('queries_total', 'Commands forwarded to backends', c.queries),
-      counter('errors_total', 'ERR packets sent to clients', c.errors),
-      counter('retries_total', 'Commands retried on another backend before anything was sent', c.retries),
+      gauge(`${m}pool_size`, 'Backend connections allowed per server (N)', pool('size')),
+      gauge(`${m}pool_open`, 'Backend connections open', pool('open')),
+      gauge(`${m}pool_busy`, 'Backend connections in use', pool('busy')),
+      gauge(`${m}pool_idle`, 'Backend connections idle', pool('idle')),
+      gauge(`${m}waiting`, 'Statements waiting for a backend', s.waiting),
+      gauge(
+        `${m}clients`,
+        'Client connections by state',
+        Object.entries(states).map(([state, value]) => ({ labels: { state }, value })),
+      ),
+      gauge(
+        `${m}pinned_clients`,
+        'Clients holding a backend between statements, by reason',
+        byReason(s.pinnedNow),
+      ),
+      counter(`${m}pins_total`, 'Pins begun, by reason', byReason(c.pins)),
+      counter(`${m}connections_total`, 'Client connections accepted', c.connections),
+      counter(`${m}queries_total`, 'Commands forwarded to backends', c.queries),
+      counter(`${m}errors_total`, 'ERR packets sent to clients', c.errors),
+      counter(`${m}retries_total`, 'Commands retried on another backend before anything was sent', c.retries),
       counter(
-        'backend_lost_total',
+        `${m}backend_lost_total`,
         'Commands whose backend was lost after sending (ERR 9005)',
         c.backendLost,
       ),
-      counter('queue_timeouts_total', 'Commands refused after the queue timeout (ERR 9001)', c.queueTimeouts),
-      counter('auth_failures_total', 'Failed logins at the proxy', c.authFailures),
-      counter('reprepares_total', 'Statements prepared again on another backend', c.reprepares),
-      counter('state_syncs_total', 'Session state syncs before a statement', c.stateSyncs),
+      counter(
+        `${m}queue_timeouts_total`,
+        'Commands refused after the queue timeout (ERR 9001)',
+        c.queueTimeouts,
+      ),
+      counter(`${m}auth_failures_total`, 'Failed logins at the proxy', c.authFailures),
+      counter(`${m}reprepares_total`, 'Statements prepared again on another backend', c.reprepares),
+      counter(`${m}state_syncs_total`, 'Session state syncs before a statement', c.stateSyncs),
       ...(this.scheduler.toMetricFamilies('scalestack_dbproxy_qos') as MetricFamily[]),
     ];
   }

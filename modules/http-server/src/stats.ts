@@ -1,4 +1,4 @@
-import type { MetricFamily } from '@scalestack/kernel';
+import { counter, gauge, type MetricFamily } from '@scalestack/kernel';
 
 /** Counters of one HTTP server, read at scrape time. Plain numbers: counting is one add. */
 export class ServerStats {
@@ -21,55 +21,32 @@ export class ServerStats {
 
   /** The figures as Prometheus metric families. */
   families(): MetricFamily[] {
+    const m = 'scalestack_http_';
     return [
-      {
-        name: 'scalestack_http_connections',
-        help: 'Open HTTP connections.',
-        type: 'gauge',
-        samples: [{ value: this.connectionsOpen }],
-      },
-      {
-        name: 'scalestack_http_connections_total',
-        help: 'HTTP connections accepted.',
-        type: 'counter',
-        samples: [{ value: this.connectionsTotal }],
-      },
-      {
-        name: 'scalestack_http_connections_rejected_total',
-        help: 'HTTP connections refused with 503 because max_connections were open.',
-        type: 'counter',
-        samples: [{ value: this.connectionsRejected }],
-      },
-      {
-        name: 'scalestack_http_requests_total',
-        help: 'HTTP requests whose head was parsed.',
-        type: 'counter',
-        samples: [{ value: this.requestsTotal }],
-      },
-      {
-        name: 'scalestack_http_responses_total',
-        help: 'HTTP responses by status code.',
-        type: 'counter',
-        samples: [...this.responses].map(([code, value]) => ({ labels: { code: String(code) }, value })),
-      },
-      {
-        name: 'scalestack_http_bad_requests_total',
-        help: 'Requests refused by the parser, by reason.',
-        type: 'counter',
-        samples: [...this.parseErrors].map(([reason, value]) => ({ labels: { reason }, value })),
-      },
-      {
-        name: 'scalestack_http_timeouts_total',
-        help: 'Connections closed by a timeout, by kind.',
-        type: 'counter',
-        samples: Object.entries(this.timeouts).map(([kind, value]) => ({ labels: { kind }, value })),
-      },
-      {
-        name: 'scalestack_http_handler_errors_total',
-        help: 'Route handlers that threw or rejected.',
-        type: 'counter',
-        samples: [{ value: this.handlerErrors }],
-      },
+      gauge(`${m}connections`, 'Open HTTP connections.', this.connectionsOpen),
+      counter(`${m}connections_total`, 'HTTP connections accepted.', this.connectionsTotal),
+      counter(
+        `${m}connections_rejected_total`,
+        'HTTP connections refused with 503 because max_connections were open.',
+        this.connectionsRejected,
+      ),
+      counter(`${m}requests_total`, 'HTTP requests whose head was parsed.', this.requestsTotal),
+      counter(
+        `${m}responses_total`,
+        'HTTP responses by status code.',
+        [...this.responses].map(([code, value]) => ({ labels: { code: String(code) }, value })),
+      ),
+      counter(
+        `${m}bad_requests_total`,
+        'Requests refused by the parser, by reason.',
+        [...this.parseErrors].map(([reason, value]) => ({ labels: { reason }, value })),
+      ),
+      counter(
+        `${m}timeouts_total`,
+        'Connections closed by a timeout, by kind.',
+        Object.entries(this.timeouts).map(([kind, value]) => ({ labels: { kind }, value })),
+      ),
+      counter(`${m}handler_errors_total`, 'Route handlers that threw or rejected.', this.handlerErrors),
     ];
   }
 }

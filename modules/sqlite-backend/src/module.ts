@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { defineModule, formatAddress, option } from '@scalestack/kernel';
+import { counter, defineModule, formatAddress, gauge, option } from '@scalestack/kernel';
 import { SOCKETS } from '@scalestack/socket';
 import { DEFAULT_SERVER_VERSION, SqliteBackendServer } from './server.js';
 
@@ -79,45 +79,23 @@ export default defineModule({
     const removeCollector = ctx.metrics.addCollector(ctx.name, () => {
       const s = server.stats;
       return [
-        {
-          name: 'sqlite_backend_connections',
-          help: 'Client connections open',
-          type: 'gauge',
-          samples: [{ value: s.connections }],
-        },
-        {
-          name: 'sqlite_backend_connections_total',
-          help: 'Client connections accepted',
-          type: 'counter',
-          samples: [{ value: s.connectionsTotal }],
-        },
-        {
-          name: 'sqlite_backend_statements_total',
-          help: 'Statements run',
-          type: 'counter',
-          samples: [{ value: s.questions }],
-        },
-        {
-          name: 'sqlite_backend_logins_total',
-          help: 'Successful logins by authentication plugin',
-          type: 'counter',
-          samples: [
-            { labels: { plugin: 'mysql_native_password' }, value: s.loginsNative },
-            { labels: { plugin: 'caching_sha2_password' }, value: s.loginsCachingSha2 },
-          ],
-        },
-        {
-          name: 'sqlite_backend_protocol_errors_total',
-          help: 'Connections closed after a malformed packet',
-          type: 'counter',
-          samples: [{ value: s.protocolErrors }],
-        },
-        {
-          name: 'sqlite_backend_lock_waiters',
-          help: "Sessions waiting for another session's transaction",
-          type: 'gauge',
-          samples: [{ value: server.database.waiting }],
-        },
+        gauge('sqlite_backend_connections', 'Client connections open', s.connections),
+        counter('sqlite_backend_connections_total', 'Client connections accepted', s.connectionsTotal),
+        counter('sqlite_backend_statements_total', 'Statements run', s.questions),
+        counter('sqlite_backend_logins_total', 'Successful logins by authentication plugin', [
+          { labels: { plugin: 'mysql_native_password' }, value: s.loginsNative },
+          { labels: { plugin: 'caching_sha2_password' }, value: s.loginsCachingSha2 },
+        ]),
+        counter(
+          'sqlite_backend_protocol_errors_total',
+          'Connections closed after a malformed packet',
+          s.protocolErrors,
+        ),
+        gauge(
+          'sqlite_backend_lock_waiters',
+          "Sessions waiting for another session's transaction",
+          server.database.waiting,
+        ),
       ];
     });
     ctx.onDrain(() => server.stopAccepting());

@@ -17,6 +17,7 @@ export {
 export { KernelStartError, KernelStateError } from './lifecycle/errors.js';
 export { PhaseTimeoutError } from './lifecycle/timeout.js';
 export { createLogger, type LoggerSetup } from './logging.js';
+export { counter, gauge } from './metrics/family.js';
 export { PROMETHEUS_CONTENT_TYPE, renderPrometheus } from './metrics/prometheus.js';
 export { KernelMetrics } from './metrics/registry.js';
 export * from './options/index.js';
