@@ -1,5 +1,6 @@
 export { findBinary } from './binaries.js';
 export { freePort, freePortPair } from './free-port.js';
+export { type LoggedProcess, spawnLogged } from './logged-process.js';
 export { type MariaDB, type MariaDBOptions, startMariaDB } from './mariadb.js';
 export { type MemcachedOptions, startMemcached } from './memcached.js';
 export {
