@@ -94,6 +94,7 @@ export class DatabaseProxy implements ProxyCore, DatabaseProxyService {
     pins: zeroPins(),
     reprepares: 0,
     stateSyncs: 0,
+    replays: 0,
   };
   capabilities = UNKNOWN_SERVER_FLAGS & ~CLIENT_SSL;
   serverVersion = '8.0.40-scalestack-proxy';
@@ -161,7 +162,11 @@ export class DatabaseProxy implements ProxyCore, DatabaseProxyService {
           onAvailable: () => this.pool.notify(),
         }),
     );
-    this.pool = new BackendPool(servers, options.connect_timeout);
+    this.pool = new BackendPool(servers, options.connect_timeout, {
+      connections: options.pipeline_connections,
+      depth: options.pipeline_depth,
+      stall: options.pipeline_stall,
+    });
     this.scheduler = new QosScheduler({
       slots: this.pool.capacity,
       tenants: this.tenantConfigs(options),
@@ -408,6 +413,7 @@ export class DatabaseProxy implements ProxyCore, DatabaseProxyService {
       counters: { ...this.counters, pins: { ...this.counters.pins } },
       pinnedNow,
       waiting: this.scheduler.queued,
+      pipeline: { ...this.pool.pipelineCounts, ...this.pool.pipelineStats() },
     };
   }
 
@@ -422,6 +428,7 @@ export class DatabaseProxy implements ProxyCore, DatabaseProxyService {
         waiting: s.waiting,
         pinnedNow: nonZero(s.pinnedNow),
         counters: { ...s.counters, pins: nonZero(s.counters.pins) },
+        pipeline: s.pipeline,
       },
       'database proxy stats',
     );
@@ -472,6 +479,15 @@ export class DatabaseProxy implements ProxyCore, DatabaseProxyService {
       counter(`${m}auth_failures_total`, 'Failed logins at the proxy', c.authFailures),
       counter(`${m}reprepares_total`, 'Statements prepared again on another backend', c.reprepares),
       counter(`${m}state_syncs_total`, 'Session state syncs before a statement', c.stateSyncs),
+      counter(`${m}stacked_total`, 'Pure reads stacked on a shared backend connection', s.pipeline.stacked),
+      counter(`${m}diverted_total`, 'Stacked reads moved off a stalled connection', s.pipeline.diverted),
+      counter(`${m}stalls_total`, 'Shared connections that stalled', s.pipeline.stalls),
+      counter(`${m}replays_total`, 'Pure reads run again for a statement that asks about them', c.replays),
+      gauge(
+        `${m}shared_connections`,
+        'Backend connections shared by pure reads',
+        s.pipeline.sharedConnections,
+      ),
       ...(this.scheduler.toMetricFamilies('scalestack_dbproxy_qos') as MetricFamily[]),
     ];
   }

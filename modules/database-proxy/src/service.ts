@@ -38,6 +38,25 @@ export interface ProxyCounters {
   reprepares: number;
   /** State syncs (COM_INIT_DB / SET) run before a client's statement. */
   stateSyncs: number;
+  /**
+   * Pure reads run again so that the statement after them (SHOW WARNINGS, FOUND_ROWS()…) finds
+   * their results: they had run on a shared connection.
+   */
+  replays: number;
+}
+
+/** Stacking of pure reads on shared backend connections (see BackendPool). */
+export interface PipelineStats {
+  /** Reads written behind others' on a shared connection, since start. */
+  stacked: number;
+  /** Stacked reads moved to another connection because theirs stalled, since start. */
+  diverted: number;
+  /** Shared connections that stalled (took no more reads from then on), since start. */
+  stalls: number;
+  /** Connections shared right now. */
+  sharedConnections: number;
+  /** Statements in flight on them. */
+  inFlight: number;
 }
 
 export interface ProxyStats {
@@ -48,6 +67,7 @@ export interface ProxyStats {
   pinnedNow: Record<PinReason, number>;
   /** Requests waiting for a backend. */
   waiting: number;
+  pipeline: PipelineStats;
 }
 
 export interface DatabaseProxyService {

@@ -2,9 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { classifyStatement, Trait, useStatementSchema } from '../src/session/statement-traits.js';
 
 const cases: [string, number][] = [
-  ['SELECT c FROM sbtest1 WHERE id=42', 0],
-  ['SELECT @@version', 0],
-  ['select @@session.sql_mode, @@global.max_connections', 0],
+  ['SELECT c FROM sbtest1 WHERE id=42', Trait.PureRead],
+  ['SELECT @@version', Trait.PureRead],
+  ['select @@session.sql_mode, @@global.max_connections', Trait.PureRead],
   ['SET @v = 1', Trait.Set | Trait.UserVariable],
   ['SELECT @v', Trait.UserVariable],
   ["SELECT @`quoted`, @'x'", Trait.UserVariable],
@@ -33,17 +33,51 @@ const cases: [string, number][] = [
   ['SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED', Trait.Set],
   ['SET sql_log_bin = 0', Trait.Set | Trait.Unreplayable],
   ['/* comment */ SET autocommit = 0', Trait.Set],
-  ['  (SELECT 1)', 0],
+  ['  (SELECT 1)', Trait.PureRead],
   ['KILL QUERY 12', Trait.Kill],
   ["INSERT INTO users (email) VALUES ('bob@example.com')", 0],
-  ["SELECT 'lock tables and get_lock(' AS s", 0],
-  ["SELECT 'it''s @here', \"x@y\" -- GET_LOCK(\n", 0],
-  ['SELECT 1 /* SQL_LOG_BIN @v */', 0],
-  ['SELECT 1 # temporary table\n', 0],
-  ["SELECT 'a\\'@b' AS s", 0],
+  ["SELECT 'lock tables and get_lock(' AS s", Trait.PureRead],
+  ["SELECT 'it''s @here', \"x@y\" -- GET_LOCK(\n", Trait.PureRead],
+  ['SELECT 1 /* SQL_LOG_BIN @v */', Trait.PureRead],
+  ['SELECT 1 # temporary table\n', Trait.PureRead],
+  ["SELECT 'a\\'@b' AS s", Trait.PureRead],
   ['/*!40101 SET @saved = 1 */', Trait.UserVariable],
   ["SET @'quoted name' = 1", Trait.Set | Trait.UserVariable],
 ];
+
+// Pure reads may share a backend connection and run twice: anything that could write, lock,
+// wait or touch the session must not be one.
+const purity: [string, boolean][] = [
+  ['SELECT SUM(k) FROM sbtest1 WHERE id BETWEEN 1 AND 100', true],
+  ['SELECT DISTINCT c FROM sbtest1 WHERE id IN (1, 2, 3) ORDER BY c', true],
+  ['SELECT CAST(k AS DECIMAL(10, 2)), COUNT(*) FROM t WHERE x = (SELECT MAX(x) FROM u)', true],
+  ["SELECT CONCAT(a, 'sleep(10); drop') FROM t", true],
+  ['select now(), uuid(), json_extract(doc, "$.a") from t force index (primary)', true],
+  ['SELECT * FROM t FOR UPDATE', false],
+  ['SELECT * FROM t LOCK IN SHARE MODE', false],
+  ['SELECT * FROM t FOR SHARE SKIP LOCKED', false],
+  ['SELECT a INTO OUTFILE "/tmp/x" FROM t', false],
+  ['SELECT SLEEP(1)', false],
+  ['SELECT BENCHMARK(1000, MD5(1))', false],
+  ['SELECT my_function(id) FROM t', false],
+  ['SELECT shop.total(id) FROM t', false],
+  ['SELECT `odd name`(1)', false],
+  ['SELECT NEXTVAL(seq)', false],
+  ['SELECT NEXT VALUE FOR seq', false],
+  ['SELECT PREVIOUS VALUE FOR seq', false],
+  ['SELECT 1; DELETE FROM t', false],
+  ['SELECT 1;', true],
+  ['SELECT RELEASE_LOCK("a")', false],
+  ['SELECT MASTER_GTID_WAIT("0-1-1")', false],
+  ['INSERT INTO t SELECT * FROM u', false],
+  ['WITH x AS (SELECT 1) SELECT * FROM x', false],
+];
+
+describe('pure reads', () => {
+  it.each(purity)('%s → %s', (sql, pure) => {
+    expect((classifyStatement(sql) & Trait.PureRead) !== 0).toBe(pure);
+  });
+});
 
 describe('classifyStatement', () => {
   it.each(cases)('%s', (sql, traits) => {

@@ -2,6 +2,11 @@
  * One connection from the proxy to a backend server: the MySQL client handshake, then commands
  * whose responses stream through a {@link ResponseTracker} straight to whoever asked — the same
  * Buffers the socket produced, never re-encoded.
+ *
+ * Commands may be pipelined: a server reads and answers the commands of one connection strictly
+ * in order, so several can be on their way at once, each response going to its own sink in the
+ * order the commands were written. Commands written while others are in flight are gathered
+ * and written together once per turn of the event loop (one system call for many).
  */
 import type { Address } from '@scalestack/kernel';
 import {
@@ -11,7 +16,10 @@ import {
   type ClientSession,
   COM_PING,
   COM_QUERY,
+  COM_QUIT,
   COM_RESET_CONNECTION,
+  COM_STMT_CLOSE,
+  COM_STMT_SEND_LONG_DATA,
   encodeFrames,
   PacketDecoder,
   PacketReader,
@@ -32,7 +40,7 @@ export interface BackendConnectionOptions {
 }
 
 /** Where a command's response goes. */
-export interface ResponseSink {
+export interface ResponseSink extends Divertable {
   /** Bytes of the response, in order: `chunk[start..end)`. */
   onResponseData(chunk: Buffer, start: number, end: number): void;
   /** The server asked for LOCAL INFILE data; the client must now send it through this connection. */
@@ -45,6 +53,46 @@ export interface ResponseSink {
 
 /** Callback of an internal command: `tracker.error` is set when the server answered ERR. */
 export type InternalCallback = (err: Error | null, tracker: ResponseTracker) => void;
+
+/** A command written (or about to be) whose response has not ended. */
+interface InFlight {
+  command: number;
+  cursor: boolean;
+  /** Where a client's response goes. */
+  sink: ResponseSink | undefined;
+  /** The proxy's own command: its callback. */
+  internal: InternalCallback | undefined;
+  /** The client an internal command was sent for (told when the command is diverted). */
+  owner: Divertable | undefined;
+  /** Copies of an internal command's response bytes, when the proxy reads its rows. */
+  capture: Buffer[] | undefined;
+}
+
+/** A client whose pipelined command can be taken back and run elsewhere. */
+export interface Divertable {
+  /**
+   * The command will still run here, but its response is thrown away: run it again elsewhere.
+   * Only ever for a command that changes nothing (a pure read) whose response has not begun.
+   */
+  onDiverted(conn: BackendConnection): void;
+}
+
+/** Swallows the response of a command whose client is gone or went elsewhere. */
+const DISCARD: ResponseSink = {
+  onResponseData() {},
+  onAwaitingClient(conn) {
+    // Only LOCAL INFILE asks; a client that is gone sends no file: end it with an empty packet.
+    conn.writeClientData(Buffer.from([0, 0, 0, conn.tracker.lastSequenceId + 1]));
+  },
+  onResponseEnd() {},
+  onBackendError() {},
+  onDiverted() {},
+};
+
+/** Commands the server does not answer. */
+function hasResponse(command: number): boolean {
+  return command !== COM_QUIT && command !== COM_STMT_CLOSE && command !== COM_STMT_SEND_LONG_DATA;
+}
 
 /** Statements the proxy set up on a backend connection: SQL key -> backend statement. */
 export interface BackendStatement {
@@ -98,11 +146,26 @@ export class BackendConnection {
   readonly statements = new Map<string, BackendStatement>();
   /** Backend statement ids to close before the next command (COM_STMT_CLOSE has no response). */
   readonly pendingCloses: number[] = [];
+  /**
+   * Shared by pipelined pure reads (the pool's to set): returned to the idle list when its
+   * last response ends rather than by a client.
+   */
+  sharing = false;
+  /** While sharing: whether more reads may still be added (false once it stalled). */
+  stackable = false;
+  /** Responses completed so far (the pool's stall check compares it between ticks). */
+  completed = 0;
+  /** Called when a sharing connection has nothing in flight any more. */
+  onDrained: ((conn: BackendConnection) => void) | undefined;
   private conn: Connection | undefined;
-  private sink: ResponseSink | undefined;
+  /** Commands in flight, oldest (the one whose response the tracker follows) first. */
+  private readonly inFlight: InFlight[] = [];
+  /** The entry the tracker was begun for. */
+  private tracking: InFlight | undefined;
+  /** Bytes of commands stacked behind others, written together on the next turn. */
+  private readonly outbox: Buffer[] = [];
   /** The start of a response packet not yet complete (see forwardWholePackets). */
   private held: Buffer | undefined;
-  private internal: InternalCallback | undefined;
   private closing = false;
 
   constructor(
@@ -124,7 +187,12 @@ export class BackendConnection {
 
   /** True while a response is due. */
   get busy(): boolean {
-    return this.sink !== undefined || this.internal !== undefined;
+    return this.inFlight.length > 0;
+  }
+
+  /** Commands whose response is due. */
+  get depth(): number {
+    return this.inFlight.length;
   }
 
   /** The raw socket, for writes on the hot path. */
@@ -229,7 +297,7 @@ export class BackendConnection {
       finish(null);
       return;
     }
-    this.query(TRACKING_SQL, (err, t) => {
+    this.query(TRACKING_SQL, undefined, (err, t) => {
       // A server that refuses the tracking variables still works; the proxy then pins on SET.
       this.tracksSession = err === null && t.error === undefined;
       if (err !== null || !this.tracksSession) {
@@ -257,9 +325,7 @@ export class BackendConnection {
    */
   queryRow(sql: string, cb: (err: Error | null, values: (string | null)[] | undefined) => void): void {
     const chunks: Buffer[] = [];
-    this.capture = chunks;
-    this.query(sql, (err, t) => {
-      this.capture = undefined;
+    this.query(sql, chunks, (err, t) => {
       if (err !== null || t.error !== undefined || t.rows === 0) {
         cb(err, undefined);
         return;
@@ -285,15 +351,15 @@ export class BackendConnection {
     });
   }
 
-  /** Response bytes of an internal command, when the proxy needs its rows. */
-  private capture: Buffer[] | undefined;
-
-  /** Runs a statement for the proxy itself; its response is consumed here. */
-  query(sql: string, cb: InternalCallback): void {
+  /**
+   * Runs a statement for the proxy itself; its response is consumed here (and copied into
+   * `capture` when given).
+   */
+  query(sql: string, capture: Buffer[] | undefined, cb: InternalCallback): void {
     const payload = Buffer.allocUnsafe(1 + Buffer.byteLength(sql));
     payload[0] = COM_QUERY;
     payload.write(sql, 1);
-    this.command(payload, cb);
+    this.command(payload, cb, undefined, capture);
   }
 
   ping(cb: (err: Error | null) => void): void {
@@ -329,7 +395,7 @@ export class BackendConnection {
       // connect-time values along with the tracking settings, in one statement.
       let sql = TRACKING_SQL;
       for (const [name, value] of this.baseline) sql += `, @@session.${name} = ${sqlString(value)}`;
-      this.query(sql, (e2, t2) =>
+      this.query(sql, undefined, (e2, t2) =>
         cb(
           e2 ??
             (t2.error ? new Error(`restoring the session after reset failed: ${t2.error.message}`) : null),
@@ -338,17 +404,19 @@ export class BackendConnection {
     });
   }
 
-  /** Sends one command payload (sequence id 0) for the proxy itself. */
-  command(payload: Buffer, cb: InternalCallback): void {
+  /**
+   * Sends one command payload (sequence id 0) for the proxy itself.
+   * @param owner the client it is sent for, when it may be diverted with the client's command
+   */
+  command(payload: Buffer, cb: InternalCallback, owner?: Divertable, capture?: Buffer[]): void {
     if (this.isDead) {
       // The callback must still run, or whoever waits for it (a reset, a sync) waits forever.
       queueMicrotask(() => cb(new Error(`backend ${this.server.name}: connection is closed`), this.tracker));
       return;
     }
     this.flushCloses();
-    this.internal = cb;
-    this.tracker.begin(payload[0]!);
-    this.conn!.write(encodeFrames(payload, 0));
+    this.push({ command: payload[0]!, cursor: false, sink: undefined, internal: cb, owner, capture });
+    this.send(encodeFrames(payload, 0));
   }
 
   /**
@@ -364,10 +432,87 @@ export class BackendConnection {
       return true;
     }
     this.flushCloses();
-    const expectsResponse = this.tracker.begin(command, cursor ? { cursor: true } : undefined);
-    if (expectsResponse) this.sink = sink;
-    this.conn!.write(bytes);
+    const expectsResponse = hasResponse(command);
+    if (expectsResponse)
+      this.push({ command, cursor, sink, internal: undefined, owner: undefined, capture: undefined });
+    this.send(bytes);
     return expectsResponse;
+  }
+
+  private push(entry: InFlight): void {
+    this.inFlight.push(entry);
+    if (this.inFlight.length === 1) this.begin(entry);
+  }
+
+  private begin(entry: InFlight): void {
+    this.tracking = entry;
+    this.tracker.begin(entry.command, entry.cursor ? { cursor: true } : undefined);
+  }
+
+  /**
+   * Writes a command's bytes: at once when nothing else is on its way (lowest latency), else
+   * gathered with the others stacked in this turn of the event loop into one write.
+   */
+  private send(bytes: Buffer): void {
+    if (this.outbox.length > 0) {
+      this.outbox.push(bytes);
+    } else if (this.inFlight.length > 1) {
+      this.outbox.push(bytes);
+      setImmediate(this.flushOutbox);
+    } else {
+      this.conn!.write(bytes);
+    }
+  }
+
+  private readonly flushOutbox = (): void => {
+    const out = this.outbox;
+    if (out.length === 0) return;
+    if (this.isDead) {
+      out.length = 0;
+      return;
+    }
+    const conn = this.conn!;
+    if (out.length === 1) conn.write(out[0]!);
+    else {
+      conn.cork();
+      for (const b of out) conn.write(b);
+      conn.uncork();
+    }
+    out.length = 0;
+  };
+
+  /**
+   * Stops delivering `sink`'s response (its client went away): the command still runs, its
+   * response is read and dropped. The connection stays usable for the others.
+   */
+  abandon(sink: ResponseSink): void {
+    for (const e of this.inFlight) if (e.sink === sink) e.sink = DISCARD;
+  }
+
+  /** Whether `sink`'s command is the one the server is working on (or answering) now. */
+  isRunning(sink: ResponseSink): boolean {
+    return this.inFlight[0]?.sink === sink;
+  }
+
+  /**
+   * Takes back every command behind the one running now: their responses will be dropped and
+   * their clients run them elsewhere. Only pure reads are ever stacked on a connection, so
+   * running them twice changes nothing.
+   * @param fromHead also the one running now (its response has not begun reaching its client)
+   */
+  divert(fromHead = false): void {
+    const owners: Divertable[] = [];
+    for (let i = fromHead ? 0 : 1; i < this.inFlight.length; i++) {
+      const e = this.inFlight[i]!;
+      if (e.sink !== undefined && e.sink !== DISCARD) {
+        owners.push(e.sink);
+        e.sink = DISCARD;
+      } else if (e.owner !== undefined) {
+        owners.push(e.owner);
+        e.owner = undefined;
+      }
+    }
+    for (const o of owners) o.onDiverted(this);
   }
 
   /** Writes more client bytes for the command in flight (LOCAL INFILE data); false: back off. */
@@ -411,55 +556,67 @@ export class BackendConnection {
       buf.writeUInt32LE(ids[i]!, o + 5);
     }
     ids.length = 0;
-    this.conn!.write(buf);
+    this.send(buf);
   }
 
   private readonly onData = (chunk: Buffer): void => {
-    const sink = this.sink;
-    const internal = this.internal;
-    if (sink === undefined && internal === undefined) {
-      // The server spoke out of turn: typically an ERR before it closes (killed, timed out).
-      this.broken = true;
-      this.conn!.destroy();
-      return;
-    }
-    let end: number;
-    try {
-      end = this.tracker.feed(chunk);
-    } catch (err) {
-      this.fail(err as Error);
-      return;
-    }
-    if (end === -1) {
-      if (sink !== undefined) this.forwardWholePackets(sink, chunk);
-      else this.capture?.push(Buffer.from(chunk));
-      return;
-    }
-    if (sink !== undefined) {
-      const held = this.held;
-      if (held !== undefined) {
-        this.held = undefined;
-        const joined = Buffer.concat([held, chunk.subarray(0, end)]);
-        sink.onResponseData(joined, 0, joined.length);
-      } else if (end > 0) {
-        sink.onResponseData(chunk, 0, end);
+    let from = 0;
+    for (;;) {
+      const head = this.inFlight[0];
+      if (head === undefined) {
+        if (from < chunk.length) {
+          // The server spoke out of turn: typically an ERR before it closes (killed, timed out).
+          this.broken = true;
+          this.conn!.destroy();
+        }
+        return;
       }
-    } else if (end > 0) {
-      this.capture?.push(Buffer.from(chunk.subarray(0, end)));
+      let end: number;
+      try {
+        end = this.tracker.feed(chunk, from);
+      } catch (err) {
+        this.fail(err as Error);
+        return;
+      }
+      const sink = head.sink;
+      if (end === -1) {
+        if (sink !== undefined) this.forwardWholePackets(sink, chunk, from);
+        else head.capture?.push(Buffer.from(chunk.subarray(from)));
+        return;
+      }
+      if (sink !== undefined) {
+        const held = this.held;
+        if (held !== undefined) {
+          this.held = undefined;
+          const joined = Buffer.concat([held, chunk.subarray(from, end)]);
+          sink.onResponseData(joined, 0, joined.length);
+        } else if (end > from) {
+          sink.onResponseData(chunk, from, end);
+        }
+      } else if (end > from) {
+        head.capture?.push(Buffer.from(chunk.subarray(from, end)));
+      }
+      if (this.tracker.awaitingClient) {
+        if (sink !== undefined) sink.onAwaitingClient(this);
+        else this.fail(new Error('LOCAL INFILE request to an internal command'));
+        return;
+      }
+      this.inFlight.shift();
+      this.tracking = undefined;
+      this.completed++;
+      // The sink reads this response's status from the tracker before the next one begins.
+      if (sink !== undefined) sink.onResponseEnd(this);
+      else head.internal!(null, this.tracker);
+      if (this.broken) return;
+      const next = this.inFlight[0];
+      if (next === undefined) {
+        if (this.sharing) this.onDrained?.(this);
+      } else if (this.tracking !== next) {
+        this.begin(next);
+      }
+      from = end;
+      if (from >= chunk.length) return;
     }
-    if (this.tracker.awaitingClient) {
-      if (sink !== undefined) sink.onAwaitingClient(this);
-      else this.fail(new Error('LOCAL INFILE request to an internal command'));
-      return;
-    }
-    if (end < chunk.length) {
-      // Bytes after a complete response without a command: the connection is out of step.
-      this.broken = true;
-    }
-    this.sink = undefined;
-    this.internal = undefined;
-    if (sink !== undefined) sink.onResponseEnd(this);
-    else internal!(null, this.tracker);
   };
 
   /**
@@ -468,19 +625,20 @@ export class BackendConnection {
    * its response can still end with an ERR. In the common case (the response's packets end
    * with the chunk) nothing is held or copied.
    */
-  private forwardWholePackets(sink: ResponseSink, chunk: Buffer): void {
+  private forwardWholePackets(sink: ResponseSink, chunk: Buffer, from: number): void {
     const cut = this.tracker.lastPacketEnd;
     const held = this.held;
     if (cut < 0) {
       // No packet ended in this chunk: all of it belongs to the packet being held.
-      this.held = held === undefined ? Buffer.from(chunk) : Buffer.concat([held, chunk]);
+      const rest = chunk.subarray(from);
+      this.held = held === undefined ? Buffer.from(rest) : Buffer.concat([held, rest]);
       return;
     }
     if (held !== undefined) {
-      const joined = Buffer.concat([held, chunk.subarray(0, cut)]);
+      const joined = Buffer.concat([held, chunk.subarray(from, cut)]);
       sink.onResponseData(joined, 0, joined.length);
-    } else if (cut > 0) {
-      sink.onResponseData(chunk, 0, cut);
+    } else if (cut > from) {
+      sink.onResponseData(chunk, from, cut);
     }
     this.held = cut < chunk.length ? Buffer.from(chunk.subarray(cut)) : undefined;
   }
@@ -494,13 +652,14 @@ export class BackendConnection {
   private onClosed(err: Error): void {
     this.broken = true;
     this.held = undefined;
+    this.outbox.length = 0;
     this.server.remove(this);
-    const sink = this.sink;
-    const internal = this.internal;
-    this.sink = undefined;
-    this.internal = undefined;
-    if (sink !== undefined) sink.onBackendError(this, err);
-    else if (internal !== undefined) internal(err, this.tracker);
+    const lost = this.inFlight.splice(0);
+    this.tracking = undefined;
+    for (const e of lost) {
+      if (e.sink !== undefined) e.sink.onBackendError(this, err);
+      else e.internal!(err, this.tracker);
+    }
   }
 
   /** Calls `fn` once the socket has closed (at once if it never opened or already closed). */

@@ -7,12 +7,47 @@
  * CLIENT_FOUND_ROWS and CLIENT_DEPRECATE_EOF): an idle one, a new one while the server has room,
  * or it closes an idle connection of another flavour to make room. So a server never sees more
  * than N connections from this proxy, whatever mix of clients arrives.
+ *
+ * Pure reads (single SELECTs that change nothing, from clients with nothing pinned) may also be
+ * *stacked*: written on a connection that other clients' pure reads are already on, the server
+ * answering them in order. A few connections that always have the next statement waiting keep
+ * the server's threads running instead of being woken once per statement, and one write and one
+ * read then carry many statements. The pool spreads reads over `pipeline.connections`
+ * connections before it stacks, stacks at most `pipeline.depth` deep, and stops stacking on a
+ * connection that made no progress for `pipeline.stall` ms, moving what waits behind its slow
+ * statement elsewhere. A slot still stands for one statement, so a slot holder always finds a
+ * connection: stacking only ever packs statements onto fewer.
  */
+import type { SessionState } from '../session/session-state.js';
 import type { BackendConnection } from './backend-connection.js';
 import type { BackendServer } from './backend-server.js';
 
 /** Called with a connection ready for a statement, or an error (server down, connect failed). */
 export type ConnectionCallback = (err: Error | null, conn: BackendConnection | null) => void;
+
+/**
+ * Called with a connection for a pure read: `stacked` when it is a sharing connection whose
+ * session already matches (write the read at once), otherwise one the caller holds alone, as
+ * from {@link BackendPool.acquire} (sync it, write the read, then {@link BackendPool.share} it).
+ */
+export type ReadConnectionCallback = (
+  err: Error | null,
+  conn: BackendConnection | null,
+  stacked: boolean,
+) => void;
+
+/** How pure reads are stacked on shared connections. */
+export interface PipelineSettings {
+  /** Connections reads are spread over (per flavour) before they stack. */
+  connections: number;
+  /** Most commands in flight on one connection; 1 turns stacking off. */
+  depth: number;
+  /** A sharing connection without a completed response for this long (ms) has stalled. */
+  stall: number;
+}
+
+/** Stacking off: every statement gets a connection of its own. */
+export const NO_PIPELINE: PipelineSettings = { connections: 1, depth: 1, stall: 0 };
 
 /** What kind of backend connection a client needs. */
 export interface Flavour {
@@ -56,6 +91,7 @@ export class BackendPool {
   constructor(
     readonly servers: readonly BackendServer[],
     private readonly waitTimeout = 5_000,
+    private readonly pipeline: PipelineSettings = NO_PIPELINE,
   ) {}
 
   /** Slots the servers allow right now: the sum of N over servers that are in service. */
@@ -152,8 +188,122 @@ export class BackendPool {
 
   /** Closes a connection whose state cannot be trusted (lost, or a reset failed). */
   discard(conn: BackendConnection): void {
+    this.unshare(conn);
     conn.server.remove(conn);
     conn.destroy();
+  }
+
+  /** Pure reads stacked since start, and reads moved off a stalled connection. */
+  readonly pipelineCounts = { stacked: 0, diverted: 0, stalls: 0 };
+  private readonly sharing: BackendConnection[] = [];
+  private stallTimer: NodeJS.Timeout | undefined;
+  private readonly lastCompleted = new Map<BackendConnection, number>();
+
+  /**
+   * Gets a connection for a pure read (see the class comment): a sharing connection of the
+   * flavour whose session equals `state` and that has room, once `pipeline.connections` of
+   * them are in use (or no idle one is at hand); otherwise one as {@link acquire} gives it.
+   */
+  acquireForRead(
+    flavour: Flavour,
+    state: SessionState,
+    hasSchema: boolean,
+    cb: ReadConnectionCallback,
+  ): void {
+    const p = this.pipeline;
+    if (p.depth > 1) {
+      let best: BackendConnection | undefined;
+      let spread = 0;
+      for (const c of this.sharing) {
+        if (!c.stackable || c.flavour.key !== flavour.key) continue;
+        spread++;
+        if (c.depth >= p.depth || (best !== undefined && c.depth >= best.depth)) continue;
+        if (c.state.equals(state)) best = c;
+      }
+      if (best !== undefined && (spread >= p.connections || !this.canServeAtOnce(flavour, hasSchema))) {
+        this.pipelineCounts.stacked++;
+        cb(null, best, true);
+        return;
+      }
+    }
+    this.acquire(flavour, hasSchema, (err, conn) => cb(err, conn, false));
+  }
+
+  /**
+   * A held connection now carries a pure read: others' reads may stack on it, and it returns
+   * to the idle list when its last response ends. False when stacking is off (keep holding it).
+   */
+  share(conn: BackendConnection): boolean {
+    if (this.pipeline.depth <= 1) return false;
+    if (conn.sharing) return true;
+    conn.sharing = true;
+    conn.stackable = true;
+    conn.onDrained = this.onSharedDrained;
+    this.sharing.push(conn);
+    if (this.stallTimer === undefined && this.pipeline.stall > 0) {
+      this.stallTimer = setInterval(this.checkStalls, this.pipeline.stall);
+      this.stallTimer.unref();
+    }
+    return true;
+  }
+
+  /**
+   * Stops sharing a connection: no more reads stack on it, and it no longer goes back to the
+   * idle list by itself — the caller now holds it (a read changed the session state).
+   */
+  unshare(conn: BackendConnection): void {
+    if (!conn.sharing) return;
+    conn.sharing = false;
+    conn.stackable = false;
+    conn.onDrained = undefined;
+    const i = this.sharing.indexOf(conn);
+    if (i >= 0) this.sharing.splice(i, 1);
+    this.lastCompleted.delete(conn);
+  }
+
+  private readonly onSharedDrained = (conn: BackendConnection): void => {
+    this.unshare(conn);
+    this.release(conn);
+  };
+
+  /**
+   * Runs every `stall` ms: a sharing connection that completed nothing since the last run while
+   * reads wait behind its first has stalled (a slow statement, a slow client): it takes no more
+   * reads and those behind go elsewhere (they are pure, so running them twice is harmless).
+   */
+  private readonly checkStalls = (): void => {
+    if (this.sharing.length === 0) {
+      clearInterval(this.stallTimer);
+      this.stallTimer = undefined;
+      this.lastCompleted.clear();
+      return;
+    }
+    for (const c of [...this.sharing]) {
+      const before = this.lastCompleted.get(c);
+      this.lastCompleted.set(c, c.completed);
+      if (before !== c.completed || !c.stackable) continue;
+      // Slow or held up: nothing more goes behind it, and what waits there goes elsewhere.
+      c.stackable = false;
+      this.pipelineCounts.stalls++;
+      if (c.depth > 1) {
+        this.pipelineCounts.diverted += c.depth - 1;
+        c.divert();
+      }
+    }
+  };
+
+  /** An idle connection is there, or room to open one. */
+  private canServeAtOnce(flavour: Flavour, hasSchema: boolean): boolean {
+    for (const s of this.servers)
+      if (s.inService && (s.hasIdle(flavour.key, hasSchema) || s.hasRoom())) return true;
+    return false;
+  }
+
+  /** Sharing connections and the statements on them. */
+  pipelineStats(): { sharedConnections: number; inFlight: number } {
+    let inFlight = 0;
+    for (const c of this.sharing) inFlight += c.depth;
+    return { sharedConnections: this.sharing.length, inFlight };
   }
 
   stats(): PoolStats[] {
@@ -162,6 +312,8 @@ export class BackendPool {
 
   /** Closes idle connections and stops health checks; busy ones close as they come back. */
   close(): void {
+    clearInterval(this.stallTimer);
+    this.stallTimer = undefined;
     for (const w of this.waiters.splice(0)) {
       clearTimeout(w.timer);
       w.cb(new Error('backend pool is closed'), null);

@@ -82,6 +82,12 @@ export class BackendServer {
     return conn;
   }
 
+  /** Whether takeIdle would find a connection. */
+  hasIdle(flavourKey: string, clientHasSchema: boolean): boolean {
+    if (clientHasSchema && (this.idle.get(`${flavourKey}|+`)?.length ?? 0) > 0) return true;
+    return (this.idle.get(`${flavourKey}|-`)?.length ?? 0) > 0;
+  }
+
   /**
    * Closes one idle connection (the least recently used of some flavour) to make room, and
    * calls `then` once the server has seen it close — so the server never counts N + 1.

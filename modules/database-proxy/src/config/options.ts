@@ -178,6 +178,20 @@ export const proxyOptions = {
     '100ms',
     "how long a quiet client keeps its backend for the previous statement's results (warnings, ROW_COUNT, FOUND_ROWS)",
   ),
+  pipeline_depth: option.integer(
+    32,
+    'pure reads (single SELECTs that change nothing) in flight on one backend connection, stacked behind others (1: never stack)',
+    { min: 1, max: 4096 },
+  ),
+  pipeline_connections: option.integer(
+    2,
+    "backend connections pure reads are spread over before they stack (about the servers' CPU cores)",
+    { min: 1 },
+  ),
+  pipeline_stall: option.duration(
+    '10ms',
+    'a shared connection that finishes nothing for this long takes no more reads; those behind its slow one move elsewhere',
+  ),
   auth_plugin: option.enum(
     ['mysql_native_password', 'caching_sha2_password'],
     'mysql_native_password',

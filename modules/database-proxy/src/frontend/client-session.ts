@@ -6,6 +6,13 @@
  * The hot path (a COM_QUERY in autocommit, nothing pinned) is: decode the packet, classify the
  * SQL, take a slot and an idle backend (both synchronous when free), write the client's bytes,
  * stream the backend's chunks back as they are, release. No Promise, no per-row work.
+ *
+ * A pure read (see Trait.PureRead) from a client with nothing pinned may be stacked on a backend
+ * connection that other clients' pure reads are on (see BackendPool): the client then does not
+ * hold that connection, it only waits for its response there. Because such a read changes
+ * nothing, it may also run again: on another connection if this one is lost before its
+ * response began or stalls, and before a statement that asks about it (SHOW WARNINGS,
+ * FOUND_ROWS()), whose answer the shared connection no longer holds.
  */
 import {
   CLIENT_DEPRECATE_EOF,
@@ -48,7 +55,12 @@ import {
 } from '@scalestack/mysql-protocol';
 import type { Lease, RefusalReason, TenantSession, Ticket } from '@scalestack/qos';
 import type { Connection } from '@scalestack/socket';
-import type { BackendConnection, BackendStatement, ResponseSink } from '../backend/backend-connection.js';
+import type {
+  BackendConnection,
+  BackendStatement,
+  InternalCallback,
+  ResponseSink,
+} from '../backend/backend-connection.js';
 import type { Flavour } from '../backend/backend-pool.js';
 import type { ProxyUser } from '../config/proxy-users.js';
 import { formatProxyError, ProxyError, type ProxyErrorCode } from '../errors.js';
@@ -56,6 +68,7 @@ import type { ClientStats } from '../service.js';
 import { PIN_BIT, PIN_UNTIL_NEXT_STATEMENT, pinReasons } from '../session/pin-reason.js';
 import { isReplayable, planStateSync, SessionState } from '../session/session-state.js';
 import {
+  blankLiteralsAndComments,
   classifyStatement,
   killStatementTarget,
   Trait,
@@ -77,6 +90,26 @@ interface ClientStatement {
   readonly traits: number;
   /** Default schema when it was prepared: names in it resolve there, on any backend. */
   readonly schema: string | null;
+}
+
+/** A pure read that ran on a shared connection: run again if the next statement asks about it. */
+interface PreviousRead {
+  /** The command as the client sent it (an execute's statement id is written back on replay). */
+  payload: Buffer;
+  /** The client's statement id, for an execute. */
+  statementId: number | undefined;
+}
+
+/** Pure reads run again, at most, before a statement that asks about them. */
+const MAX_REPLAYED_READS = 8;
+
+/** A client command waiting for the one in flight. */
+interface QueuedCommand {
+  payload: Buffer;
+  sequenceId: number;
+  frame: Buffer | undefined;
+  /** Run again only to re-create its results: its response is dropped. */
+  replay?: boolean;
 }
 
 /** What the in-flight command needs when its response ends. */
@@ -139,11 +172,24 @@ export class ClientSession implements ResponseSink {
   private flavour: Flavour | undefined;
   private capabilities = 0;
   /** Client packets waiting for the command in flight to finish. */
-  private readonly queue: { payload: Buffer; sequenceId: number; frame: Buffer | undefined }[] = [];
+  private readonly queue: QueuedCommand[] = [];
   private busy = false;
   private pending = Pending.None;
   private command = 0;
   private traits = 0;
+  /** The command in flight is a pure read: it may be stacked, moved and run again. */
+  private pureRead = false;
+  /** It was written on a shared connection, which this client does not hold. */
+  private onShared = false;
+  /** Bumped whenever the command in flight moves: late callbacks of its old place see it. */
+  private attempt = 0;
+  /**
+   * The pure reads that ran on shared connections since this client's last other statement,
+   * oldest first (at most MAX_REPLAYED_READS).
+   */
+  private readonly readHistory: PreviousRead[] = [];
+  /** The command in flight only re-creates a previous read's results: its response is dropped. */
+  private replaying = false;
   private payload: Buffer = Buffer.alloc(0);
   /** The command's packet as the client framed it, when it can be forwarded as is. */
   private frame: Buffer | undefined;
@@ -353,7 +399,7 @@ export class ClientSession implements ResponseSink {
   // ---------------------------------------------------------------------------------------------
   // Commands
 
-  private dispatch(payload: Buffer, frame?: Buffer): void {
+  private dispatch(payload: Buffer, frame?: Buffer, replay = false): void {
     if (this.holdTimer !== undefined) {
       clearTimeout(this.holdTimer);
       this.holdTimer = undefined;
@@ -363,6 +409,8 @@ export class ClientSession implements ResponseSink {
     this.payload = payload;
     this.frame = frame;
     this.traits = 0;
+    this.pureRead = false;
+    this.replaying = replay;
     this.retries = 0;
     this.sentToBackend = false;
     this.respondedBytes = 0;
@@ -389,6 +437,7 @@ export class ClientSession implements ResponseSink {
       case COM_QUERY: {
         // latin1 is enough to find ASCII keywords and is the cheapest decoding.
         this.traits = classifyStatement(payload.toString('latin1', 1));
+        this.pureRead = (this.traits & Trait.PureRead) !== 0;
         if (this.traits & Trait.Kill) {
           this.kill(payload.toString('latin1', 1));
           return;
@@ -435,12 +484,58 @@ export class ClientSession implements ResponseSink {
         this.writeErrPacket(1047, '08S01', `Unknown command ${commandName(cmd)}`, 1);
         return;
     }
+    if (this.readHistory.length > 0 && this.traits & Trait.ReadsPreviousResult && !replay) {
+      this.replay(payload, frame);
+      return;
+    }
+    if (this.replaying) this.pureRead = false;
     this.withBackend();
+  }
+
+  /**
+   * The statement asks about the previous one (SHOW WARNINGS, @@warning_count, FOUND_ROWS()),
+   * which was a pure read on a shared connection: others' statements have run there since. So
+   * the read runs again on a connection this client holds, its response dropped, and the
+   * statement follows it there. Running a pure read again changes nothing.
+   */
+  private replay(payload: Buffer, frame: Buffer | undefined): void {
+    const history = this.readHistory;
+    // A statement that reads a table clears the warnings before it; one that reads none keeps
+    // them (MariaDB): run again from the last read of a table on.
+    let from = history.length - 1;
+    while (from > 0 && !this.readsTable(history[from]!)) from--;
+    const reads = history.splice(0).slice(from);
+    this.queue.unshift({ payload, sequenceId: 0, frame });
+    for (let i = reads.length - 1; i >= 0; i--) {
+      const r = reads[i]!;
+      let again = r.payload;
+      if (r.statementId !== undefined) {
+        // The execute went out with the backend's statement id written into it.
+        again = Buffer.from(again);
+        again.writeUInt32LE(r.statementId, 1);
+      }
+      this.queue.unshift({ payload: again, sequenceId: 0, frame: undefined, replay: true });
+    }
+    this.core.counters.replays++;
+    this.finishCommand();
+  }
+
+  /** Whether a read's SQL reads a table (a FROM other than FROM DUAL), roughly. */
+  private readsTable(read: PreviousRead): boolean {
+    const text =
+      read.statementId === undefined
+        ? read.payload.toString('latin1', 1)
+        : (this.statements.get(read.statementId)?.preparePayload.toString('latin1', 1) ?? '');
+    return /\bFROM\s+(?!DUAL\b)/i.test(blankLiteralsAndComments(text));
   }
 
   /** Gets a backend (the pinned one, or a slot and a pooled one), then runs the command. */
   private withBackend(): void {
     this.busy = true;
+    // A pinned client's statements run where its state is, like any other statement.
+    if (this.pins !== 0) this.pureRead = false;
+    // Anything but a pure read starts the server's "previous statement" afresh.
+    if (!this.pureRead && !this.replaying) this.readHistory.length = 0;
     if (this.backend !== undefined) {
       this.syncAndRun();
       return;
@@ -460,8 +555,53 @@ export class ClientSession implements ResponseSink {
       return;
     }
     this.lease = lease;
-    this.core.pool.acquire(this.flavour!, this.state.schema !== null, this.onBackend);
+    this.acquireBackend();
   };
+
+  /** A connection for the command in flight: for a pure read possibly a shared one. */
+  private acquireBackend(): void {
+    this.onShared = false;
+    if (this.pureRead && this.pins === 0)
+      this.core.pool.acquireForRead(
+        this.flavour!,
+        this.state,
+        this.state.schema !== null,
+        this.onReadBackend,
+      );
+    else this.core.pool.acquire(this.flavour!, this.state.schema !== null, this.onBackend);
+  }
+
+  private readonly onReadBackend = (
+    err: Error | null,
+    conn: BackendConnection | null,
+    stacked: boolean,
+  ): void => {
+    if (!stacked || conn === null) {
+      this.onBackend(err, conn);
+      return;
+    }
+    // Stacking takes nothing from the pool: there is nothing to give back if the client left.
+    if (this.closed) {
+      this.releaseLease();
+      return;
+    }
+    this.backend = conn;
+    this.onShared = true;
+    this.run();
+  };
+
+  /**
+   * The pure read in flight was taken back from a shared connection (it stalled, or a read
+   * ahead of it changed the session): its response there will be dropped; run it elsewhere.
+   */
+  onDiverted(conn: BackendConnection): void {
+    if (this.closed || this.backend !== conn) return;
+    this.backend = undefined;
+    this.onShared = false;
+    this.attempt++;
+    this.status = 'waiting';
+    this.acquireBackend();
+  }
 
   private readonly onBackend = (err: Error | null, conn: BackendConnection | null): void => {
     if (err !== null || conn === null) {
@@ -546,7 +686,7 @@ export class ClientSession implements ResponseSink {
         afterSet();
         return;
       }
-      b.query(sync.setStatement, (err, t) => {
+      b.query(sync.setStatement, undefined, (err, t) => {
         if (err !== null) return this.retryOrFail(err);
         if (t.error !== undefined) {
           // The state the client set earlier cannot be applied here (changed grants, dropped
@@ -600,7 +740,7 @@ export class ClientSession implements ResponseSink {
     if (this.traits & Trait.ReadsPreviousResult && this.lastInsertId > 0 && b.lastInsertOwner !== this) {
       // LAST_INSERT_ID() on another backend than the insert's: give it the client's value.
       b.lastInsertOwner = this;
-      b.query(`SET @@session.last_insert_id = ${this.lastInsertId}`, (err, t) => {
+      b.query(`SET @@session.last_insert_id = ${this.lastInsertId}`, undefined, (err, t) => {
         if (err !== null) return this.retryOrFail(err);
         if (t.error !== undefined)
           this.core.log.warn({ err: t.error.message }, 'could not replay LAST_INSERT_ID');
@@ -624,7 +764,13 @@ export class ClientSession implements ResponseSink {
       default:
         if (!b.forward(this.command, this.frame ?? encodeFrames(this.payload, 0), this))
           this.afterResponse(b);
+        else if (this.pureRead) this.shareBackend(b);
     }
+  }
+
+  /** A pure read was written on a connection this client holds: let others' reads stack on it. */
+  private shareBackend(b: BackendConnection): void {
+    if (!this.onShared && this.core.pool.share(b)) this.onShared = true;
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -664,7 +810,16 @@ export class ClientSession implements ResponseSink {
       return false;
     }
     this.executing = { cs };
-    if (payload[0] === COM_STMT_EXECUTE) this.traits = cs.traits;
+    if (payload[0] === COM_STMT_EXECUTE) {
+      this.traits = cs.traits;
+      // Without a cursor, with no long data waiting, in the schema it was prepared in.
+      this.pureRead =
+        (cs.traits & Trait.PureRead) !== 0 &&
+        payload.length > 5 &&
+        payload[5] === 0 &&
+        !this.longData.has(cs.id) &&
+        cs.schema === this.state.schema;
+    }
     this.pending = payload[0] === COM_STMT_FETCH ? Pending.Fetch : Pending.Execute;
     return true;
   }
@@ -692,7 +847,21 @@ export class ClientSession implements ResponseSink {
         return;
       }
       this.core.counters.reprepares++;
-      b.command(cs.preparePayload, (err, t) => {
+      const attempt = this.attempt;
+      const onShared = this.onShared;
+      const onPrepared: InternalCallback = (err, t) => {
+        if (attempt !== this.attempt || this.backend !== b || this.closed) {
+          // The execute went elsewhere meanwhile: keep the statement for whoever comes next.
+          if (err === null && t.error === undefined && t.prepared !== undefined)
+            this.rememberBackendStatement(
+              b,
+              cs.key,
+              t.prepared.statementId,
+              t.prepared.params,
+              t.prepared.columns,
+            );
+          return;
+        }
         if (err !== null) return this.retryOrFail(err);
         if (t.error !== undefined || t.prepared === undefined) {
           const e = t.error;
@@ -707,7 +876,10 @@ export class ClientSession implements ResponseSink {
           t.prepared.columns,
         );
         this.runStatementCommand(b);
-      });
+      };
+      // On a shared connection the prepare waits its turn behind others' reads (it changes
+      // no session state), and goes elsewhere with the execute if they are diverted.
+      b.command(cs.preparePayload, onPrepared, onShared ? this : undefined);
       return;
     }
     // Keep the cache in LRU order.
@@ -725,6 +897,8 @@ export class ClientSession implements ResponseSink {
       // SEND_LONG_DATA: no response; the data waits on this backend for the execute.
       this.longData.add(cs.id);
       this.afterResponse(b);
+    } else if (this.pureRead) {
+      this.shareBackend(b);
     }
   }
 
@@ -809,6 +983,7 @@ export class ClientSession implements ResponseSink {
   // Responses
 
   onResponseData(chunk: Buffer, start: number, end: number): void {
+    if (this.replaying) return;
     this.respondedBytes += end - start;
     const part = start === 0 && end === chunk.length ? chunk : chunk.subarray(start, end);
     if (this.capture !== undefined) {
@@ -875,6 +1050,24 @@ export class ClientSession implements ResponseSink {
     const traits = this.traits;
     const failed = t.error !== undefined;
     if (failed) this.core.counters.errors++;
+    if (this.onShared) {
+      this.onShared = false;
+      if (t.sessionState === undefined) {
+        // The common case: nothing to learn, nothing held. The connection goes back to the
+        // pool by itself when its last response ends.
+        const history = this.readHistory;
+        if (history.length === MAX_REPLAYED_READS) history.shift();
+        history.push({ payload: this.payload, statementId: this.executing?.cs.id });
+        this.backend = undefined;
+        this.releaseLease();
+        this.finishCommand();
+        return;
+      }
+      // The read changed the session after all: what ran behind it ran in that state, so it
+      // runs again elsewhere; this client holds the connection from here on, like any other.
+      this.core.pool.unshare(b);
+      b.divert();
+    }
     const before = this.pins;
     // Results of the previous statement were held for this one; this one's results replace them.
     let pins = this.pins & ~PIN_UNTIL_NEXT_STATEMENT;
@@ -946,8 +1139,15 @@ export class ClientSession implements ResponseSink {
       if (traits & Trait.Unreplayable) pins |= PIN_BIT.unreplayable_variable;
       if (!b.tracksSession && traits & (Trait.Set | Trait.Call | Trait.Use)) pins |= PIN_BIT.untracked_state;
     }
-    // Results only this backend can answer for: warnings, FOUND_ROWS, ROW_COUNT, LAST_INSERT_ID.
-    if (t.warnings > 0 || traits & Trait.CalcFoundRows || t.affectedRows > 0 || t.lastInsertId > 0) {
+    // Results only this backend can answer for: warnings, FOUND_ROWS, ROW_COUNT, LAST_INSERT_ID
+    // (and those of a pure read just run again for the statement that asks about them).
+    if (
+      t.warnings > 0 ||
+      traits & Trait.CalcFoundRows ||
+      t.affectedRows > 0 ||
+      t.lastInsertId > 0 ||
+      this.replaying
+    ) {
       pins |= PIN_BIT.previous_result;
     }
     if (t.lastInsertId > 0) {
@@ -1037,6 +1237,7 @@ export class ClientSession implements ResponseSink {
   }
 
   private finishCommand(): void {
+    this.replaying = false;
     this.pending = Pending.None;
     this.executing = undefined;
     this.busy = false;
@@ -1044,7 +1245,7 @@ export class ClientSession implements ResponseSink {
     this.releaseIfFree();
     while (!this.busy && !this.closed && this.queue.length > 0) {
       const next = this.queue.shift()!;
-      this.dispatch(next.payload, next.frame);
+      this.dispatch(next.payload, next.frame, next.replay);
     }
     if (this.queue.length < MAX_QUEUED_COMMANDS / 2 && this.conn.isPaused) this.conn.resume();
     if (!this.busy) this.core.clientIdle();
@@ -1066,11 +1267,14 @@ export class ClientSession implements ResponseSink {
     if (conn !== undefined) this.dropBackend(conn);
     if (this.closed) return;
     const wasPinned = this.pins !== 0;
-    if (!this.sentToBackend && !wasPinned && this.retries < 2) {
+    // A pure read may run again even though it was sent, as long as none of its answer went out.
+    const unsent = !this.sentToBackend || (this.pureRead && this.respondedBytes === 0);
+    if (unsent && !wasPinned && this.retries < 2) {
       this.retries++;
       this.core.counters.retries++;
       this.status = 'waiting';
-      this.core.pool.acquire(this.flavour!, this.state.schema !== null, this.onBackend);
+      this.attempt++;
+      this.acquireBackend();
       return;
     }
     this.core.counters.backendLost++;
@@ -1132,6 +1336,10 @@ export class ClientSession implements ResponseSink {
       this.writeOk(1);
       return;
     }
+    if (victim !== this && victim.interruptIfQueued()) {
+      this.writeOk(1);
+      return;
+    }
     const thread = victim.status === 'active' ? victim.backend?.connectionId : undefined;
     if (thread === undefined || victim === this) {
       this.writeOk(1); // nothing running: nothing to interrupt
@@ -1142,6 +1350,25 @@ export class ClientSession implements ResponseSink {
     this.frame = undefined;
     this.pending = Pending.Forward;
     this.withBackend();
+  }
+
+  /**
+   * KILL QUERY of a read stacked on a shared connection behind others': the backend thread
+   * is busy with someone else's statement, so it is not killed there; this read's response is
+   * dropped and the client told its statement was interrupted (the server may still run it —
+   * a pure read changes nothing). False when the statement is not waiting so.
+   */
+  interruptIfQueued(): boolean {
+    const b = this.backend;
+    if (!this.onShared || b === undefined || b.isRunning(this)) return false;
+    b.abandon(this);
+    this.backend = undefined;
+    this.onShared = false;
+    this.writeErrPacket(1317, '70100', 'Query execution was interrupted', 1);
+    this.core.counters.errors++;
+    this.releaseLease();
+    this.finishCommand();
+    return true;
   }
 
   private initDb(schema: string): void {
@@ -1284,7 +1511,8 @@ export class ClientSession implements ResponseSink {
   }
 
   private writeErrPacket(errno: number, sqlState: string, message: string, sequenceId: number): void {
-    if (this.closed) return;
+    // A replay answers nobody: the client waits for the statement that follows it.
+    if (this.closed || this.replaying) return;
     this.conn.write(
       encodeFrames(encodeErr({ errno, sqlState, message }, this.capabilities || 0x200), sequenceId),
     );
@@ -1293,6 +1521,10 @@ export class ClientSession implements ResponseSink {
   private sendBackendError(errno: number, sqlState: string, message: string): void {
     this.core.counters.errors++;
     this.writeErrPacket(errno, sqlState, message, 1);
+    if (this.onShared) {
+      this.onShared = false;
+      this.backend = undefined;
+    }
     const b = this.backend;
     if (b?.broken) this.dropBackend(b);
     if (this.backend === undefined) this.releaseLease();
@@ -1323,7 +1555,12 @@ export class ClientSession implements ResponseSink {
     this.ticket = null;
     const b = this.backend;
     this.backend = undefined;
-    if (b !== undefined) {
+    if (b !== undefined && this.onShared) {
+      // Others' reads share that connection: only this client's response is dropped.
+      this.onShared = false;
+      b.abandon(this);
+      this.releaseLease();
+    } else if (b !== undefined) {
       if (b.busy || b.broken) {
         this.core.pool.discard(b);
         this.releaseLease();

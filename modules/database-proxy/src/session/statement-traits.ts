@@ -49,7 +49,18 @@ export const Trait = {
   Unreplayable: 1 << 16,
   /** KILL: connection ids are the proxy's, so the proxy decides what it reaches. */
   Kill: 1 << 17,
+  /**
+   * Not a pin: a single SELECT that reads and nothing else — no locking clause, no INTO, no
+   * function that is not a known side-effect-free built-in (a stored function may write or
+   * change the session) and none that waits (SLEEP, BENCHMARK). Such a statement may share a
+   * backend connection with others' (pipelined) and may run again if it was lost, since
+   * running it twice changes nothing. See {@link isPureRead}.
+   */
+  PureRead: 1 << 18,
 } as const;
+
+/** Traits that make a statement depend on or change its connection's state. */
+const STATEFUL = (1 << 18) - 1;
 
 /**
  * One pass over the text with a single sticky-free regular expression: the common statement
@@ -118,6 +129,9 @@ export function classifyStatement(text: string): number {
   const lead = LEADING.exec(sql);
   const first = lead ? lead[1]!.toUpperCase() : '';
   switch (first) {
+    case 'SELECT':
+      if (isPureRead(sql, lead!.index + lead![0].length)) traits |= Trait.PureRead;
+      break;
     case 'SET':
       traits |= Trait.Set;
       if (/^SET\s+(?:LOCAL\s+)?TRANSACTION\b/i.test(sql.slice(lead!.index + lead![0].length - 3))) {
@@ -195,7 +209,84 @@ export function classifyStatement(text: string): number {
         break;
     }
   }
-  return traits;
+  return traits & STATEFUL ? traits & ~Trait.PureRead : traits;
+}
+
+/**
+ * Built-in functions (and keywords that may stand before a parenthesis) a pure read may use:
+ * they neither write, nor change or read the session beyond what the proxy replays, nor wait.
+ * Anything else called with `(` — a stored or loadable function, SLEEP, GET_LOCK, NEXTVAL —
+ * makes the statement an ordinary one.
+ */
+const PURE_CALLS = new Set(
+  // keywords and operators written with a parenthesis
+  (
+    'select in exists from join on as where and or not xor any all some using values with over ' +
+    'partition by having when then else is like regexp rlike between div mod interval distinct ' +
+    'union except intersect limit offset group order asc desc case row index key force ' +
+    'ignore match against ' +
+    // types in CAST / CONVERT
+    'decimal dec numeric char nchar varchar signed unsigned integer int bigint double float ' +
+    'real datetime timestamp ' +
+    // aggregates
+    'count sum avg min max group_concat std stddev stddev_pop stddev_samp variance var_pop ' +
+    'var_samp bit_and bit_or bit_xor json_arrayagg json_objectagg ' +
+    // window functions
+    'row_number rank dense_rank percent_rank cume_dist ntile lag lead first_value last_value ' +
+    'nth_value ' +
+    // control flow and casts
+    'if ifnull nullif coalesce isnull greatest least cast convert binary ' +
+    // strings
+    'concat concat_ws substring substr substring_index left right length char_length ' +
+    'character_length octet_length bit_length upper lower ucase lcase trim ltrim rtrim replace ' +
+    'locate position instr lpad rpad reverse repeat space format hex unhex ascii ord char field ' +
+    'find_in_set elt make_set export_set insert quote strcmp soundex mid md5 sha sha1 sha2 crc32 ' +
+    'to_base64 from_base64 weight_string regexp_replace regexp_instr regexp_substr natural_sort_key ' +
+    'inet_aton inet_ntoa inet6_aton inet6_ntoa ' +
+    // numbers
+    'abs ceil ceiling floor round truncate pow power sqrt exp ln log log2 log10 sign pi ' +
+    'degrees radians sin cos tan asin acos atan atan2 cot conv bin oct crc32c ' +
+    // dates and times
+    'now curdate curtime current_date current_time current_timestamp localtime localtimestamp ' +
+    'utc_date utc_time utc_timestamp unix_timestamp from_unixtime date time year month day ' +
+    'dayofmonth dayofweek dayofyear weekday hour minute second microsecond week weekofyear ' +
+    'yearweek quarter monthname dayname date_format time_format str_to_date date_add date_sub ' +
+    'adddate subdate addtime subtime datediff timediff timestampdiff timestampadd last_day ' +
+    'makedate maketime period_add period_diff to_days from_days to_seconds sec_to_time ' +
+    'time_to_sec extract convert_tz get_format ' +
+    // JSON
+    'json_extract json_unquote json_value json_query json_object json_array json_contains ' +
+    'json_contains_path json_length json_keys json_type json_valid json_depth json_search ' +
+    'json_quote json_merge json_merge_patch json_merge_preserve json_set json_insert json_replace ' +
+    'json_remove json_array_append json_array_insert json_compact json_detailed json_exists ' +
+    // session reads that are the same on every backend the proxy would choose
+    'database schema user current_user session_user system_user version charset collation ' +
+    'coercibility uuid uuid_short rand'
+  ).split(' '),
+);
+
+/**
+ * Words that make a SELECT lock, write, wait or move a sequence (NEXT VALUE FOR); a second
+ * statement; a call of a quoted name (blanked like a literal, so the name cannot be checked).
+ */
+const NOT_PURE = /\b(?:INTO|UPDATE|SHARE|LOCK|NOWAIT|WAIT|SKIP|PROCEDURE|VALUE\s+FOR)\b|;\s*\S|[`"]\s*\(/i;
+/** A name directly followed by an opening parenthesis: a call (or a keyword before a subquery). */
+const CALL = /([\w$.]+)\s*\(/g;
+
+/**
+ * True for a SELECT (literals and comments already blanked, `from` past the SELECT keyword)
+ * that may be pipelined and re-run: see {@link Trait.PureRead}.
+ */
+function isPureRead(sql: string, from: number): boolean {
+  if (NOT_PURE.test(sql)) return false;
+  if (sql.indexOf('(', from) < 0) return true;
+  CALL.lastIndex = from;
+  for (let m = CALL.exec(sql); m !== null; m = CALL.exec(sql)) {
+    const name = m[1]!;
+    // schema.function( is a stored function; a bare number before ( is not a call at all
+    if (name.includes('.') || !PURE_CALLS.has(name.toLowerCase())) return false;
+  }
+  return true;
 }
 
 /** `KILL [CONNECTION | QUERY] <id>`: what to kill and whose; undefined for other forms. */
