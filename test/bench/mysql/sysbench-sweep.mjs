@@ -72,7 +72,12 @@ async function main() {
 
     if (options.targets.includes('haproxy')) {
       const maxconn = Math.max(...options.threads) + 1024;
-      haproxy = await startHaproxy({ backendPort: db.port, maxconn, lifetimeSeconds });
+      haproxy = await startHaproxy({
+        backendPort: db.port,
+        maxconn,
+        lifetimeSeconds,
+        threads: options.haproxyThreads,
+      });
       stops.push(() => haproxy.stop());
       log(`haproxy on 127.0.0.1:${haproxy.port}`);
     }

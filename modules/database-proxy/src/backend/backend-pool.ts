@@ -267,9 +267,9 @@ export class BackendPool {
   };
 
   /**
-   * Runs every `stall` ms: a sharing connection that completed nothing since the last run while
-   * reads wait behind its first has stalled (a slow statement, a slow client): it takes no more
-   * reads and those behind go elsewhere (they are pure, so running them twice is harmless).
+   * Runs every `stall` ms: a sharing connection that completed nothing since the last run has
+   * stalled (a slow statement, a slow client): it takes no more reads and those behind its first
+   * go elsewhere (they are pure, so running them twice is harmless).
    */
   private readonly checkStalls = (): void => {
     if (this.sharing.length === 0) {

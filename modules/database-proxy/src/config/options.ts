@@ -189,7 +189,7 @@ export const proxyOptions = {
     { min: 1 },
   ),
   pipeline_stall: option.duration(
-    '10ms',
+    '50ms',
     'a shared connection that finishes nothing for this long takes no more reads; those behind its slow one move elsewhere',
   ),
   auth_plugin: option.enum(

@@ -102,6 +102,8 @@ interface PreviousRead {
 
 /** Pure reads run again, at most, before a statement that asks about them. */
 const MAX_REPLAYED_READS = 8;
+/** Larger reads are not kept for running again. */
+const MAX_REPLAYED_READ_SIZE = 16 * 1024;
 
 /** A client command waiting for the one in flight. */
 interface QueuedCommand {
@@ -1056,8 +1058,13 @@ export class ClientSession implements ResponseSink {
         // The common case: nothing to learn, nothing held. The connection goes back to the
         // pool by itself when its last response ends.
         const history = this.readHistory;
-        if (history.length === MAX_REPLAYED_READS) history.shift();
-        history.push({ payload: this.payload, statementId: this.executing?.cs.id });
+        if (this.payload.length > MAX_REPLAYED_READ_SIZE) {
+          // Not kept (memory): a statement asking about it then runs without the replay.
+          history.length = 0;
+        } else {
+          if (history.length === MAX_REPLAYED_READS) history.shift();
+          history.push({ payload: this.payload, statementId: this.executing?.cs.id });
+        }
         this.backend = undefined;
         this.releaseLease();
         this.finishCommand();

@@ -1,4 +1,4 @@
-// haproxy as the reference layer-4 proxy: TCP mode, one thread, loopback only.
+// haproxy as the reference layer-4 proxy: TCP mode, one thread (or --haproxy-threads), loopback only.
 
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -7,12 +7,12 @@ import { freePort, startServer, stopServer, waitForPort } from './processes.mjs'
 
 /**
  * The haproxy configuration the benchmark uses.
- * @param {{ listenPort: number, backendPort: number, maxconn: number }} opts
+ * @param {{ listenPort: number, backendPort: number, maxconn: number, threads?: number }} opts
  * @returns {string}
  */
-export function haproxyConfig({ listenPort, backendPort, maxconn }) {
+export function haproxyConfig({ listenPort, backendPort, maxconn, threads = 1 }) {
   return `global
-    nbthread 1
+    nbthread ${threads}
     maxconn ${maxconn}
 
 defaults
@@ -33,12 +33,12 @@ backend mariadb
 
 /**
  * Start haproxy in front of a MariaDB port.
- * @param {{ backendPort: number, maxconn: number, lifetimeSeconds: number }} opts
+ * @param {{ backendPort: number, maxconn: number, lifetimeSeconds: number, threads?: number }} opts
  */
-export async function startHaproxy({ backendPort, maxconn, lifetimeSeconds }) {
+export async function startHaproxy({ backendPort, maxconn, lifetimeSeconds, threads }) {
   const dir = mkdtempSync(join(tmpdir(), 'scalestack-bench-haproxy-'));
   const port = await freePort();
-  const config = haproxyConfig({ listenPort: port, backendPort, maxconn });
+  const config = haproxyConfig({ listenPort: port, backendPort, maxconn, threads });
   const file = join(dir, 'haproxy.cfg');
   writeFileSync(file, config);
   // -db: stay in the foreground, no daemon, so the pid we hold is the one doing the work.

@@ -22,6 +22,7 @@ export const USAGE = `usage: node test/bench/mysql/sysbench-sweep.mjs [options]
   --quick               smoke preset: 4 thread counts, 3 s runs (about 2 minutes per target)
   --pool <n>            proxy backend pool size N (default: 128)
   --table-size <n>      rows in sbtest1 (default: 100000)
+  --haproxy-threads <n> haproxy's nbthread (default: 1)
   --proxy-cmd <cmd>     proxy command; {config} is the generated YAML
                         (default: ${DEFAULT_PROXY_COMMAND})
   --quiet-below <pct>   before each run, wait until other people's work keeps all cores less than
@@ -77,6 +78,7 @@ export function parseOptions(argv) {
       pool: { type: 'string', default: '128' },
       'table-size': { type: 'string', default: '100000' },
       'proxy-cmd': { type: 'string', default: DEFAULT_PROXY_COMMAND },
+      'haproxy-threads': { type: 'string', default: '1' },
       'cpu-prof': { type: 'string' },
       'quiet-below': { type: 'string' },
       'quiet-wait': { type: 'string', default: '30' },
@@ -102,6 +104,7 @@ export function parseOptions(argv) {
     tables: 1,
     tableSize: positiveInt('table-size', values['table-size']),
     proxyCommand: values['proxy-cmd'],
+    haproxyThreads: positiveInt('haproxy-threads', values['haproxy-threads']),
     cpuProfDir: values['cpu-prof'],
     quietBelow:
       values['quiet-below'] === undefined ? undefined : percent('quiet-below', values['quiet-below']),
