@@ -5,30 +5,19 @@
  * rows, errors and prepared-statement results, in order.
  */
 import { createServer, connect as netConnect, type Server, type Socket } from 'node:net';
+import { prng } from '@scalestack/test-harness';
 import type mysql from 'mysql2/promise';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { failure, type Row, rows } from './support/backends.js';
 import { type ProxyFixture, startProxyFixture } from './support/proxy-fixture.js';
 import { trackedClients } from './support/tracked-clients.js';
 
-/** Deterministic pseudo-random numbers (mulberry32). */
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /**
  * A TCP relay to `port`: the client's bytes go through as they come; the server's are cut into
  * pieces of 1–40 bytes, one piece per event-loop turn, order kept.
  */
 async function choppingRelay(port: number, seed: number): Promise<{ port: number; close(): Promise<void> }> {
-  const random = seeded(seed);
+  const random = prng(seed);
   const sockets = new Set<Socket>();
   const server: Server = createServer({ noDelay: true }, (client) => {
     const upstream = netConnect({ host: '127.0.0.1', port, noDelay: true });

@@ -2,17 +2,8 @@
 // releases it and asks again at once. Shares are measured as slot time inside a window.
 import type { Lease, QosScheduler, VirtualClock } from '../src/index.js';
 
-/** A small deterministic PRNG (mulberry32) so runs are reproducible from a fast-check seed. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+// The PRNG (mulberry32) lives in the test harness; simulations draw from it by seed.
+export { prng } from '@scalestack/test-harness';
 
 export interface LoadSpec {
   tenant: string;

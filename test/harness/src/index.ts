@@ -3,6 +3,7 @@ export { freePort, freePortPair } from './free-port.js';
 export { type LoggedProcess, spawnLogged } from './logged-process.js';
 export { type MariaDB, type MariaDBOptions, startMariaDB } from './mariadb.js';
 export { type MemcachedOptions, startMemcached } from './memcached.js';
+export { prng } from './prng.js';
 export {
   type RedisCluster,
   type RedisOptions,
