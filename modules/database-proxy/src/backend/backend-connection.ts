@@ -144,7 +144,7 @@ export class BackendConnection {
   tracksSession = false;
   readonly tracker: ResponseTracker;
   readonly statements = new Map<string, BackendStatement>();
-  /** Backend statement ids to close before the next command (COM_STMT_CLOSE has no response). */
+  /** Backend statement ids to close (COM_STMT_CLOSE has no response): sent with the next command or at the end of the turn. */
   readonly pendingCloses: number[] = [];
   /**
    * Shared by pipelined pure reads (the pool's to set): returned to the idle list when its
@@ -539,10 +539,19 @@ export class BackendConnection {
     return this.broken || this.closing || this.conn === undefined || this.conn.isClosed;
   }
 
-  /** Queues a backend statement to be closed with the next command (no round trip). */
+  /**
+   * Queues a backend statement to be closed (COM_STMT_CLOSE has no response): with the next
+   * command, or at the end of this turn of the event loop if none comes — a connection that
+   * stays idle must not keep the statement on the server.
+   */
   closeStatement(id: number): void {
     this.pendingCloses.push(id);
+    if (this.pendingCloses.length === 1) setImmediate(this.flushClosesLater);
   }
+
+  private readonly flushClosesLater = (): void => {
+    if (!this.isDead) this.flushCloses();
+  };
 
   private flushCloses(): void {
     const ids = this.pendingCloses;
