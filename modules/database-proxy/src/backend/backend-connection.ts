@@ -16,10 +16,8 @@ import {
   type ClientSession,
   COM_PING,
   COM_QUERY,
-  COM_QUIT,
   COM_RESET_CONNECTION,
-  COM_STMT_CLOSE,
-  COM_STMT_SEND_LONG_DATA,
+  commandHasResponse,
   encodeFrames,
   PacketDecoder,
   PacketReader,
@@ -82,17 +80,12 @@ const DISCARD: ResponseSink = {
   onResponseData() {},
   onAwaitingClient(conn) {
     // Only LOCAL INFILE asks; a client that is gone sends no file: end it with an empty packet.
-    conn.writeClientData(Buffer.from([0, 0, 0, conn.tracker.lastSequenceId + 1]));
+    conn.writeClientData(Buffer.from([0, 0, 0, (conn.tracker.lastSequenceId + 1) & 0xff]));
   },
   onResponseEnd() {},
   onBackendError() {},
   onDiverted() {},
 };
-
-/** Commands the server does not answer. */
-function hasResponse(command: number): boolean {
-  return command !== COM_QUIT && command !== COM_STMT_CLOSE && command !== COM_STMT_SEND_LONG_DATA;
-}
 
 /** Statements the proxy set up on a backend connection: SQL key -> backend statement. */
 export interface BackendStatement {
@@ -155,6 +148,8 @@ export class BackendConnection {
   stackable = false;
   /** Responses completed so far (the pool's stall check compares it between ticks). */
   completed = 0;
+  /** `completed` as the pool's last stall check saw it (-1: not seen yet). */
+  completedAtCheck = -1;
   /** Called when a sharing connection has nothing in flight any more. */
   onDrained: ((conn: BackendConnection) => void) | undefined;
   private conn: Connection | undefined;
@@ -432,7 +427,7 @@ export class BackendConnection {
       return true;
     }
     this.flushCloses();
-    const expectsResponse = hasResponse(command);
+    const expectsResponse = commandHasResponse(command);
     if (expectsResponse)
       this.push({ command, cursor, sink, internal: undefined, owner: undefined, capture: undefined });
     this.send(bytes);
@@ -498,11 +493,11 @@ export class BackendConnection {
    * Takes back every command behind the one running now: their responses will be dropped and
    * their clients run them elsewhere. Only pure reads are ever stacked on a connection, so
    * running them twice changes nothing.
-   * @param fromHead also the one running now (its response has not begun reaching its client)
+   * @returns how many clients were told to go elsewhere
    */
-  divert(fromHead = false): void {
+  divert(): number {
     const owners: Divertable[] = [];
-    for (let i = fromHead ? 0 : 1; i < this.inFlight.length; i++) {
+    for (let i = 1; i < this.inFlight.length; i++) {
       const e = this.inFlight[i]!;
       if (e.sink !== undefined && e.sink !== DISCARD) {
         owners.push(e.sink);
@@ -513,6 +508,7 @@ export class BackendConnection {
       }
     }
     for (const o of owners) o.onDiverted(this);
+    return owners.length;
   }
 
   /** Writes more client bytes for the command in flight (LOCAL INFILE data); false: back off. */

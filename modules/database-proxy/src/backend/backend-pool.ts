@@ -25,17 +25,6 @@ import type { BackendServer } from './backend-server.js';
 /** Called with a connection ready for a statement, or an error (server down, connect failed). */
 export type ConnectionCallback = (err: Error | null, conn: BackendConnection | null) => void;
 
-/**
- * Called with a connection for a pure read: `stacked` when it is a sharing connection whose
- * session already matches (write the read at once), otherwise one the caller holds alone, as
- * from {@link BackendPool.acquire} (sync it, write the read, then {@link BackendPool.share} it).
- */
-export type ReadConnectionCallback = (
-  err: Error | null,
-  conn: BackendConnection | null,
-  stacked: boolean,
-) => void;
-
 /** How pure reads are stacked on shared connections. */
 export interface PipelineSettings {
   /** Connections reads are spread over (per flavour) before they stack. */
@@ -197,36 +186,28 @@ export class BackendPool {
   readonly pipelineCounts = { stacked: 0, diverted: 0, stalls: 0 };
   private readonly sharing: BackendConnection[] = [];
   private stallTimer: NodeJS.Timeout | undefined;
-  private readonly lastCompleted = new Map<BackendConnection, number>();
 
   /**
-   * Gets a connection for a pure read (see the class comment): a sharing connection of the
-   * flavour whose session equals `state` and that has room, once `pipeline.connections` of
-   * them are in use (or no idle one is at hand); otherwise one as {@link acquire} gives it.
+   * A sharing connection a pure read may be stacked on (see the class comment): of the flavour,
+   * with room, its session equal to `state` — once `pipeline.connections` of them are in use
+   * (or no connection is to be had at once). Undefined: {@link acquire} one, then
+   * {@link share} it after writing the read.
    */
-  acquireForRead(
-    flavour: Flavour,
-    state: SessionState,
-    hasSchema: boolean,
-    cb: ReadConnectionCallback,
-  ): void {
+  takeStackable(flavour: Flavour, state: SessionState, hasSchema: boolean): BackendConnection | undefined {
     const p = this.pipeline;
-    if (p.depth > 1) {
-      let best: BackendConnection | undefined;
-      let spread = 0;
-      for (const c of this.sharing) {
-        if (!c.stackable || c.flavour.key !== flavour.key) continue;
-        spread++;
-        if (c.depth >= p.depth || (best !== undefined && c.depth >= best.depth)) continue;
-        if (c.state.equals(state)) best = c;
-      }
-      if (best !== undefined && (spread >= p.connections || !this.canServeAtOnce(flavour, hasSchema))) {
-        this.pipelineCounts.stacked++;
-        cb(null, best, true);
-        return;
-      }
+    if (p.depth <= 1) return undefined;
+    let best: BackendConnection | undefined;
+    let spread = 0;
+    for (const c of this.sharing) {
+      if (!c.stackable || c.flavour.key !== flavour.key) continue;
+      spread++;
+      if (c.depth >= p.depth || (best !== undefined && c.depth >= best.depth)) continue;
+      if (c.state.equals(state)) best = c;
     }
-    this.acquire(flavour, hasSchema, (err, conn) => cb(err, conn, false));
+    if (best === undefined || (spread < p.connections && this.canServeAtOnce(flavour, hasSchema)))
+      return undefined;
+    this.pipelineCounts.stacked++;
+    return best;
   }
 
   /**
@@ -238,6 +219,7 @@ export class BackendPool {
     if (conn.sharing) return true;
     conn.sharing = true;
     conn.stackable = true;
+    conn.completedAtCheck = -1;
     conn.onDrained = this.onSharedDrained;
     this.sharing.push(conn);
     if (this.stallTimer === undefined && this.pipeline.stall > 0) {
@@ -258,7 +240,6 @@ export class BackendPool {
     conn.onDrained = undefined;
     const i = this.sharing.indexOf(conn);
     if (i >= 0) this.sharing.splice(i, 1);
-    this.lastCompleted.delete(conn);
   }
 
   private readonly onSharedDrained = (conn: BackendConnection): void => {
@@ -275,20 +256,16 @@ export class BackendPool {
     if (this.sharing.length === 0) {
       clearInterval(this.stallTimer);
       this.stallTimer = undefined;
-      this.lastCompleted.clear();
       return;
     }
     for (const c of [...this.sharing]) {
-      const before = this.lastCompleted.get(c);
-      this.lastCompleted.set(c, c.completed);
+      const before = c.completedAtCheck;
+      c.completedAtCheck = c.completed;
       if (before !== c.completed || !c.stackable) continue;
       // Slow or held up: nothing more goes behind it, and what waits there goes elsewhere.
       c.stackable = false;
       this.pipelineCounts.stalls++;
-      if (c.depth > 1) {
-        this.pipelineCounts.diverted += c.depth - 1;
-        c.divert();
-      }
+      this.pipelineCounts.diverted += c.divert();
     }
   };
 

@@ -76,16 +76,24 @@ export class BackendServer {
 
   /** An idle connection of `flavourKey` for a client with (or without) a default schema. */
   takeIdle(flavourKey: string, clientHasSchema: boolean): BackendConnection | undefined {
-    let conn = clientHasSchema ? this.idle.get(`${flavourKey}|+`)?.pop() : undefined;
-    conn ??= this.idle.get(`${flavourKey}|-`)?.pop();
+    const conn = this.idleStackFor(flavourKey, clientHasSchema)?.pop();
     if (conn !== undefined) this.idleCount--;
     return conn;
   }
 
   /** Whether takeIdle would find a connection. */
   hasIdle(flavourKey: string, clientHasSchema: boolean): boolean {
-    if (clientHasSchema && (this.idle.get(`${flavourKey}|+`)?.length ?? 0) > 0) return true;
-    return (this.idle.get(`${flavourKey}|-`)?.length ?? 0) > 0;
+    return this.idleStackFor(flavourKey, clientHasSchema) !== undefined;
+  }
+
+  /** The non-empty idle stack takeIdle takes from: with a schema first, if the client has one. */
+  private idleStackFor(flavourKey: string, clientHasSchema: boolean): BackendConnection[] | undefined {
+    if (clientHasSchema) {
+      const withSchema = this.idle.get(`${flavourKey}|+`);
+      if (withSchema !== undefined && withSchema.length > 0) return withSchema;
+    }
+    const without = this.idle.get(`${flavourKey}|-`);
+    return without !== undefined && without.length > 0 ? without : undefined;
   }
 
   /**

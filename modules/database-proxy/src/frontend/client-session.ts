@@ -99,6 +99,7 @@ interface PreviousRead {
   /** The client's statement id, for an execute. */
   statementId: number | undefined;
 }
+// A client keeps them in a ring of reused slots: remembering one allocates nothing.
 
 /** Pure reads run again, at most, before a statement that asks about them. */
 const MAX_REPLAYED_READS = 8;
@@ -186,10 +187,12 @@ export class ClientSession implements ResponseSink {
   /** Bumped whenever the command in flight moves: late callbacks of its old place see it. */
   private attempt = 0;
   /**
-   * The pure reads that ran on shared connections since this client's last other statement,
-   * oldest first (at most MAX_REPLAYED_READS).
+   * The pure reads that ran on shared connections since this client's last other statement:
+   * a ring of MAX_REPLAYED_READS reused slots, `historyLength` of them from `historyStart`.
    */
   private readonly readHistory: PreviousRead[] = [];
+  private historyStart = 0;
+  private historyLength = 0;
   /** The command in flight only re-creates a previous read's results: its response is dropped. */
   private replaying = false;
   private payload: Buffer = Buffer.alloc(0);
@@ -486,7 +489,7 @@ export class ClientSession implements ResponseSink {
         this.writeErrPacket(1047, '08S01', `Unknown command ${commandName(cmd)}`, 1);
         return;
     }
-    if (this.readHistory.length > 0 && this.traits & Trait.ReadsPreviousResult && !replay) {
+    if (this.historyLength > 0 && this.traits & Trait.ReadsPreviousResult && !replay) {
       this.replay(payload, frame);
       return;
     }
@@ -502,14 +505,14 @@ export class ClientSession implements ResponseSink {
    */
   private replay(payload: Buffer, frame: Buffer | undefined): void {
     const history = this.readHistory;
+    const slot = (i: number) => history[(this.historyStart + i) % MAX_REPLAYED_READS]!;
     // A statement that reads a table clears the warnings before it; one that reads none keeps
     // them (MariaDB): run again from the last read of a table on.
-    let from = history.length - 1;
-    while (from > 0 && !this.readsTable(history[from]!)) from--;
-    const reads = history.splice(0).slice(from);
+    let from = this.historyLength - 1;
+    while (from > 0 && !this.readsTable(slot(from))) from--;
     this.queue.unshift({ payload, sequenceId: 0, frame });
-    for (let i = reads.length - 1; i >= 0; i--) {
-      const r = reads[i]!;
+    for (let i = this.historyLength - 1; i >= from; i--) {
+      const r = slot(i);
       let again = r.payload;
       if (r.statementId !== undefined) {
         // The execute went out with the backend's statement id written into it.
@@ -518,8 +521,32 @@ export class ClientSession implements ResponseSink {
       }
       this.queue.unshift({ payload: again, sequenceId: 0, frame: undefined, replay: true });
     }
+    this.historyLength = 0;
     this.core.counters.replays++;
     this.finishCommand();
+  }
+
+  /** Adds the pure read in flight to the ring of reads a later statement may ask about. */
+  private rememberRead(): void {
+    if (this.payload.length > MAX_REPLAYED_READ_SIZE) {
+      // Not kept (memory): a statement asking about it then runs without the replay.
+      this.historyLength = 0;
+      return;
+    }
+    let at: number;
+    if (this.historyLength < MAX_REPLAYED_READS) {
+      at = (this.historyStart + this.historyLength++) % MAX_REPLAYED_READS;
+    } else {
+      at = this.historyStart;
+      this.historyStart = (this.historyStart + 1) % MAX_REPLAYED_READS;
+    }
+    const statementId = this.executing?.cs.id;
+    const slot = this.readHistory[at];
+    if (slot === undefined) this.readHistory[at] = { payload: this.payload, statementId };
+    else {
+      slot.payload = this.payload;
+      slot.statementId = statementId;
+    }
   }
 
   /** Whether a read's SQL reads a table (a FROM other than FROM DUAL), roughly. */
@@ -537,7 +564,7 @@ export class ClientSession implements ResponseSink {
     // A pinned client's statements run where its state is, like any other statement.
     if (this.pins !== 0) this.pureRead = false;
     // Anything but a pure read starts the server's "previous statement" afresh.
-    if (!this.pureRead && !this.replaying) this.readHistory.length = 0;
+    if (!this.pureRead && !this.replaying) this.historyLength = 0;
     if (this.backend !== undefined) {
       this.syncAndRun();
       return;
@@ -562,35 +589,20 @@ export class ClientSession implements ResponseSink {
 
   /** A connection for the command in flight: for a pure read possibly a shared one. */
   private acquireBackend(): void {
-    this.onShared = false;
-    if (this.pureRead && this.pins === 0)
-      this.core.pool.acquireForRead(
-        this.flavour!,
-        this.state,
-        this.state.schema !== null,
-        this.onReadBackend,
-      );
-    else this.core.pool.acquire(this.flavour!, this.state.schema !== null, this.onBackend);
-  }
-
-  private readonly onReadBackend = (
-    err: Error | null,
-    conn: BackendConnection | null,
-    stacked: boolean,
-  ): void => {
-    if (!stacked || conn === null) {
-      this.onBackend(err, conn);
+    const hasSchema = this.state.schema !== null;
+    const shared =
+      this.pureRead && this.pins === 0
+        ? this.core.pool.takeStackable(this.flavour!, this.state, hasSchema)
+        : undefined;
+    this.onShared = shared !== undefined;
+    if (shared === undefined) {
+      this.core.pool.acquire(this.flavour!, hasSchema, this.onBackend);
       return;
     }
-    // Stacking takes nothing from the pool: there is nothing to give back if the client left.
-    if (this.closed) {
-      this.releaseLease();
-      return;
-    }
-    this.backend = conn;
-    this.onShared = true;
+    // Its session already equals the client's: no sync, the read goes out at once.
+    this.backend = shared;
     this.run();
-  };
+  }
 
   /**
    * The pure read in flight was taken back from a shared connection (it stalled, or a read
@@ -1057,14 +1069,7 @@ export class ClientSession implements ResponseSink {
       if (t.sessionState === undefined) {
         // The common case: nothing to learn, nothing held. The connection goes back to the
         // pool by itself when its last response ends.
-        const history = this.readHistory;
-        if (this.payload.length > MAX_REPLAYED_READ_SIZE) {
-          // Not kept (memory): a statement asking about it then runs without the replay.
-          history.length = 0;
-        } else {
-          if (history.length === MAX_REPLAYED_READS) history.shift();
-          history.push({ payload: this.payload, statementId: this.executing?.cs.id });
-        }
+        this.rememberRead();
         this.backend = undefined;
         this.releaseLease();
         this.finishCommand();

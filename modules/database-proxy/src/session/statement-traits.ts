@@ -59,8 +59,8 @@ export const Trait = {
   PureRead: 1 << 18,
 } as const;
 
-/** Traits that make a statement depend on or change its connection's state. */
-const STATEFUL = (1 << 18) - 1;
+/** Every trait but PureRead: any of them makes a statement more than a pure read. */
+const STATEFUL = Trait.PureRead - 1;
 
 /**
  * One pass over the text with a single sticky-free regular expression: the common statement
@@ -239,7 +239,7 @@ const PURE_CALLS = new Set(
     // strings
     'concat concat_ws substring substr substring_index left right length char_length ' +
     'character_length octet_length bit_length upper lower ucase lcase trim ltrim rtrim replace ' +
-    'locate position instr lpad rpad reverse repeat space format hex unhex ascii ord char field ' +
+    'locate position instr lpad rpad reverse repeat space format hex unhex ascii ord field ' +
     'find_in_set elt make_set export_set insert quote strcmp soundex mid md5 sha sha1 sha2 crc32 ' +
     'to_base64 from_base64 weight_string regexp_replace regexp_instr regexp_substr natural_sort_key ' +
     'inet_aton inet_ntoa inet6_aton inet6_ntoa ' +
@@ -283,7 +283,7 @@ function isPureRead(sql: string, from: number): boolean {
   CALL.lastIndex = from;
   for (let m = CALL.exec(sql); m !== null; m = CALL.exec(sql)) {
     const name = m[1]!;
-    // schema.function( is a stored function; a bare number before ( is not a call at all
+    // schema.function( is a stored function, whatever its name
     if (name.includes('.') || !PURE_CALLS.has(name.toLowerCase())) return false;
   }
   return true;

@@ -1,1 +1,1 @@
-export { type BeginOptions, type PrepareResult, ResponseTracker } from './tracker.js';
+export { type BeginOptions, commandHasResponse, type PrepareResult, ResponseTracker } from './tracker.js';

@@ -79,6 +79,14 @@ export interface PrepareResult {
  * flags, warnings, affected rows / insert id of the last OK, merged session-state changes and the
  * error, if the response ended in one: what a proxy needs to decide whether to release a backend.
  */
+/**
+ * Whether the server answers `command` (its first byte): COM_QUIT, COM_STMT_CLOSE and
+ * COM_STMT_SEND_LONG_DATA get no response at all.
+ */
+export function commandHasResponse(command: number): boolean {
+  return command !== COM_QUIT && command !== COM_STMT_CLOSE && command !== COM_STMT_SEND_LONG_DATA;
+}
+
 export class ResponseTracker implements PacketListener {
   /** Negotiated capabilities of the connection whose responses are tracked. */
   capabilities: number;
@@ -165,12 +173,11 @@ export class ResponseTracker implements PacketListener {
     this.waitingForClient = false;
     this.progressReports = 0;
     this.cursor = options.cursor === true;
+    if (!commandHasResponse(command)) {
+      this.phase = Phase.Done;
+      return false;
+    }
     switch (command) {
-      case COM_QUIT:
-      case COM_STMT_CLOSE:
-      case COM_STMT_SEND_LONG_DATA:
-        this.phase = Phase.Done;
-        return false;
       case COM_STMT_PREPARE:
         this.phase = Phase.PrepareFirst;
         break;
