@@ -110,6 +110,7 @@ export class DatabaseProxy implements ProxyCore, DatabaseProxyService {
   private listener: Listener | undefined;
   private readonly clients = new Set<ClientSession>();
   private readonly perUser = new Map<string, number>();
+  private readonly flavours = new Map<string, Flavour>();
   private nextClientId = 1;
   private statsTimer: NodeJS.Timeout | undefined;
   private shedTimer: NodeJS.Timeout | undefined;
@@ -337,13 +338,19 @@ export class DatabaseProxy implements ProxyCore, DatabaseProxyService {
     const backendUser = user.backendUser ?? this.options.backends[0]?.user ?? 'root';
     const backendPassword = user.backendPassword ?? this.options.backends[0]?.password ?? '';
     const shaping = clientCapabilities & SHAPING_FLAGS & this.capabilities;
-    return {
-      key: `${backendUser}|${shaping}|${collation}`,
+    const key = `${backendUser}|${shaping}|${collation}`;
+    // One object per flavour: the pool compares flavours on every pure read, by identity first.
+    const known = this.flavours.get(key);
+    if (known !== undefined && known.password === backendPassword) return known;
+    const flavour: Flavour = {
+      key,
       user: backendUser,
       password: backendPassword,
       capabilities: (BASE_FLAGS | shaping) >>> 0,
       collation,
     };
+    this.flavours.set(key, flavour);
+    return flavour;
   }
 
   queueTimeoutOf(tenant: string): number {

@@ -27,11 +27,13 @@ const BLOCKED = 'SELECT COUNT(*) AS n FROM locked_t';
 
 let fast: ProxyFixture;
 let slow: ProxyFixture;
+let shallow: ProxyFixture;
 let admin: mysql.Connection;
 let fx: ProxyFixture;
 
 const fastClients = trackedClients(() => fast);
 const slowClients = trackedClients(() => slow);
+const shallowClients = trackedClients(() => shallow);
 
 beforeAll(async () => {
   // Stacking everywhere: one shared connection before reads stack, up to 8 deep. A stall is
@@ -46,18 +48,27 @@ beforeAll(async () => {
     mariadb: fast.mariadb,
     options: { pipeline_connections: 1, pipeline_depth: 8, pipeline_stall: '1h' },
   });
+  // Three deep, never stalled: small enough to fill a connection by hand.
+  shallow = await startProxyFixture({
+    pool: POOL,
+    mariadb: fast.mariadb,
+    options: { pipeline_connections: 1, pipeline_depth: 3, pipeline_stall: '1h' },
+  });
   admin = await fast.direct();
   await admin.query('CREATE TABLE locked_t (id INT PRIMARY KEY)');
   await admin.query('INSERT INTO locked_t VALUES (1), (2), (3)');
+  for (const t of ['t1', 't2', 't3']) await admin.query(`CREATE TABLE ${t} (id INT PRIMARY KEY)`);
 });
 
 afterEach(async () => {
   await fastClients.closeAll();
   await slowClients.closeAll();
+  await shallowClients.closeAll();
 });
 
 afterAll(async () => {
   await admin?.end();
+  await shallow?.stop();
   await slow?.stop();
   await fast?.stop();
 });
@@ -107,7 +118,7 @@ describe('stacking', () => {
     }
     expect(fx.proxy.stats().pipeline.stacked - before).toBeGreaterThan(0);
     expect(fx.proxy.stats().pools[0]!.open).toBeLessThanOrEqual(POOL);
-    expect(await proxyConnections()).toBeLessThanOrEqual(2 * POOL); // both fixtures' pools
+    expect(await proxyConnections()).toBeLessThanOrEqual(3 * POOL); // the three fixtures' pools
   });
 
   it('never stacks sessions whose state differs', async () => {
@@ -154,6 +165,56 @@ describe('stacking', () => {
     expect(after.stalls).toBeGreaterThan(before.stalls);
     await unlock();
     expect(await read.promise).toEqual({ n: 3 });
+  });
+
+  it('packs reads onto the oldest shared connection with room; a newer one takes nothing and drains', async () => {
+    const p = () => shallow.proxy.stats().pipeline;
+    const lockers = new Map<string, mysql.Connection>();
+    for (const t of ['t1', 't2', 't3']) {
+      const l = await shallowClients.client();
+      await l.query(`LOCK TABLES ${t} WRITE`);
+      lockers.set(t, l);
+    }
+    const readOf = async (t: string) => watch(one(await shallowClients.client(), `SELECT COUNT(*) AS n FROM ${t}`));
+    const waiting = async (n: number) =>
+      waitFor(
+        async () => {
+          const [r] = await admin.query(
+            "SELECT COUNT(*) AS n FROM information_schema.PROCESSLIST WHERE USER = 'proxy' AND STATE LIKE '%lock%'",
+          );
+          return Number((r as Row[])[0]!.n) === n;
+        },
+        { what: `${n} reads to wait for a lock at the server` },
+      );
+    // A (the oldest shared connection): a read waiting for t1, two stacked behind it: full.
+    const r1 = await readOf('t1');
+    await waiting(1);
+    const stacked = p().stacked;
+    const behind = [await readOf('t2'), await readOf('t2')];
+    await waitFor(() => p().stacked - stacked === 2, { what: 'two reads to stack behind the first' });
+    // A is full, so the next read gets a connection of its own, B, shared from then on.
+    const r4 = await readOf('t3');
+    await waiting(2);
+    expect(p().sharedConnections).toBe(2);
+    // t1 free: A's first read ends, its next one waits for t2 at the server; A has room again.
+    await lockers.get('t1')!.query('UNLOCK TABLES');
+    expect(await r1.promise).toEqual({ n: 0 });
+    await waiting(2);
+    expect(p().inFlight).toBe(3); // A: two t2 reads; B: the t3 read
+
+    // B is less loaded, but A is older and has room: the read goes behind A's.
+    const r5 = watch(one(await shallowClients.client(), 'SELECT 5 AS v'));
+    await waitFor(() => p().inFlight === 4, { what: 'the fifth read to be written' });
+    await lockers.get('t3')!.query('UNLOCK TABLES');
+    expect(await r4.promise).toEqual({ n: 0 });
+    // B took nothing else: with its read done it goes back to the pool.
+    await waitFor(() => p().sharedConnections === 1, { what: 'B to stop sharing' });
+    expect(p().inFlight).toBe(3);
+    expect(r5.state).toBe('pending');
+
+    await lockers.get('t2')!.query('UNLOCK TABLES');
+    expect(await Promise.all(behind.map((r) => r.promise))).toEqual([{ n: 0 }, { n: 0 }]);
+    expect(await r5.promise).toEqual({ v: 5 });
   });
 });
 
@@ -275,7 +336,7 @@ describe('while reads wait behind another on a shared connection', () => {
     expect(await stays.promise).toEqual({ v: 42 });
     const pool = fx.proxy.stats().pools[0]!;
     expect(pool.open).toBe(before.pools[0]!.open);
-    expect(await proxyConnections()).toBeLessThanOrEqual(2 * POOL);
+    expect(await proxyConnections()).toBeLessThanOrEqual(3 * POOL);
   });
 
   it('an execute stacked where its statement is missing prepares it there, in turn', async () => {

@@ -192,17 +192,26 @@ export class BackendPool {
    * with room, its session equal to `state` — once `pipeline.connections` of them are in use
    * (or no connection is to be had at once). Undefined: {@link acquire} one, then
    * {@link share} it after writing the read.
+   *
+   * Only the first `pipeline.connections` connections with room, oldest sharing first, are
+   * candidates; the least loaded of them takes the read. Reads thus pack onto as few
+   * connections as the load needs: the ones further down the list take nothing new, drain and
+   * go back to the pool. (Spreading over every sharing connection kept the hundred-odd that a
+   * burst of clients opened at once sharing one read each, for seconds: no stacking, and an
+   * ever longer scan.)
    */
   takeStackable(flavour: Flavour, state: SessionState, hasSchema: boolean): BackendConnection | undefined {
     const p = this.pipeline;
     if (p.depth <= 1) return undefined;
     let best: BackendConnection | undefined;
     let spread = 0;
+    let candidates = 0;
     for (const c of this.sharing) {
-      if (!c.stackable || c.flavour.key !== flavour.key) continue;
+      if (!c.stackable || (c.flavour !== flavour && c.flavour.key !== flavour.key)) continue;
       spread++;
-      if (c.depth >= p.depth || (best !== undefined && c.depth >= best.depth)) continue;
-      if (c.state.equals(state)) best = c;
+      if (c.depth >= p.depth || !c.state.equals(state)) continue;
+      if (best === undefined || c.depth < best.depth) best = c;
+      if (++candidates >= p.connections) break;
     }
     if (best === undefined || (spread < p.connections && this.canServeAtOnce(flavour, hasSchema)))
       return undefined;
