@@ -175,7 +175,8 @@ describe('stacking', () => {
       await l.query(`LOCK TABLES ${t} WRITE`);
       lockers.set(t, l);
     }
-    const readOf = async (t: string) => watch(one(await shallowClients.client(), `SELECT COUNT(*) AS n FROM ${t}`));
+    const readOf = async (t: string) =>
+      watch(one(await shallowClients.client(), `SELECT COUNT(*) AS n FROM ${t}`));
     const waiting = async (n: number) =>
       waitFor(
         async () => {
