@@ -28,7 +28,7 @@ export interface ListenOptions {
   reusePort?: boolean;
   /** Disable Nagle's algorithm on accepted connections (default true). */
   noDelay?: boolean;
-  /** Length of the kernel's accept queue. */
+  /** Length of the kernel's accept queue (default: Node's, 511; the socket module's default is 4096). */
   backlog?: number;
   /** Errors that concern no particular connection: failed TLS handshakes, accept errors. */
   onError?: (err: Error) => void;

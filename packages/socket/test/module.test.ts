@@ -1,9 +1,14 @@
+import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { promisify } from 'node:util';
 import { defineModule, Kernel, KernelConfigError, option } from '@scalestack/kernel';
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import { ConnectError, connect, type Listener, SOCKETS } from '../src/index.js';
 import socketModule from '../src/module.js';
 import { readUntil, roundTrip } from './helpers.js';
+
+const run = promisify(execFile);
 
 /** A pino logger whose JSON lines land in `lines`. */
 function capturingLogger() {
@@ -49,6 +54,28 @@ describe('the socket module in a real Kernel', () => {
     await kernel.stop();
     await client.closed;
     expect(listener!.connectionCount).toBe(0);
+  });
+
+  it('gives listeners a 4096-long accept queue by default, or the backlog option', async () => {
+    const somaxconn = Number(readFileSync('/proc/sys/net/core/somaxconn', 'utf8'));
+    for (const [config, expected] of [
+      [{}, 4096],
+      [{ socket: { backlog: 64 } }, 64],
+    ] as const) {
+      const { logger } = capturingLogger();
+      let listener: Listener | undefined;
+      const kernel = new Kernel({ logger, definitions: [socketModule, echoModule((l) => (listener = l))] });
+      await kernel.load({ modules: ['echo-test'], env: {}, config: { modules: config } });
+      await kernel.start();
+      try {
+        const port = listener!.address.kind === 'tcp' ? listener!.address.port : 0;
+        // ss (iproute2) shows a listening socket's accept queue length as Send-Q.
+        const { stdout } = await run('ss', ['-Hltn', `sport = :${port}`]);
+        expect(Number(stdout.trim().split(/\s+/)[2])).toBe(Math.min(expected, somaxconn));
+      } finally {
+        await kernel.shutdown();
+      }
+    }
   });
 
   it('applies max_connections and idle_timeout as listener defaults', async () => {
