@@ -121,6 +121,11 @@ describe('database proxy in 2 worker threads, by the CLI', () => {
         .filter((l) => l.msg === 'database proxy listening')
         .map((l) => l.worker);
       expect(workersListening.sort()).toEqual([0, 1]);
+      // pipeline_connections (2 by default) is split between the workers like the pool.
+      const pipelines = cli.logs
+        .filter((l) => l.msg === 'database proxy listening')
+        .map((l) => (l.pipeline as { connections: number }).connections);
+      expect(pipelines).toEqual([1, 1]);
 
       let peak = { total: 0, running: 0 };
       const sampler = (async () => {

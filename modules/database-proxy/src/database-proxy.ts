@@ -164,7 +164,12 @@ export class DatabaseProxy implements ProxyCore, DatabaseProxyService {
         }),
     );
     this.pool = new BackendPool(servers, options.connect_timeout, {
-      connections: options.pipeline_connections,
+      // A property of the servers (their cores), so split among worker threads like the pool;
+      // every worker still needs one to stack on.
+      connections:
+        this.loop !== undefined && this.loop.workerCount > 1
+          ? Math.max(1, this.loop.share(options.pipeline_connections))
+          : options.pipeline_connections,
       depth: options.pipeline_depth,
       stall: options.pipeline_stall,
     });
@@ -249,6 +254,7 @@ export class DatabaseProxy implements ProxyCore, DatabaseProxyService {
       {
         listen: formatAddress(this.listener.address),
         backends: this.pool.servers.map((s) => `${s.name} (pool ${s.size})`),
+        pipeline: this.pool.pipelineSettings,
         serverVersion: this.serverVersion,
       },
       'database proxy listening',

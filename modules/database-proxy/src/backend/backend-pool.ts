@@ -285,6 +285,11 @@ export class BackendPool {
     return false;
   }
 
+  /** How reads stack on this pool (this worker's part of `pipeline_connections`). */
+  get pipelineSettings(): Readonly<PipelineSettings> {
+    return this.pipeline;
+  }
+
   /** Sharing connections and the statements on them. */
   pipelineStats(): { sharedConnections: number; inFlight: number } {
     let inFlight = 0;
