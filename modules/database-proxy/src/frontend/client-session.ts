@@ -92,14 +92,16 @@ interface ClientStatement {
   readonly schema: string | null;
 }
 
-/** A pure read that ran on a shared connection: run again if the next statement asks about it. */
+/**
+ * A pure read that ran on a shared connection: run again if the next statement asks about it.
+ * A client keeps them in a ring of reused slots, so remembering one allocates nothing.
+ */
 interface PreviousRead {
   /** The command as the client sent it (an execute's statement id is written back on replay). */
   payload: Buffer;
   /** The client's statement id, for an execute. */
   statementId: number | undefined;
 }
-// A client keeps them in a ring of reused slots: remembering one allocates nothing.
 
 /** Pure reads run again, at most, before a statement that asks about them. */
 const MAX_REPLAYED_READS = 8;

@@ -71,6 +71,14 @@ export interface PrepareResult {
 }
 
 /**
+ * Whether the server answers `command` (its first byte): COM_QUIT, COM_STMT_CLOSE and
+ * COM_STMT_SEND_LONG_DATA get no response at all.
+ */
+export function commandHasResponse(command: number): boolean {
+  return command !== COM_QUIT && command !== COM_STMT_CLOSE && command !== COM_STMT_SEND_LONG_DATA;
+}
+
+/**
  * Follows the server's response to one command packet by packet — from packet headers and a few
  * leading bytes, never decoding rows — and knows when it is complete.
  *
@@ -79,14 +87,6 @@ export interface PrepareResult {
  * flags, warnings, affected rows / insert id of the last OK, merged session-state changes and the
  * error, if the response ended in one: what a proxy needs to decide whether to release a backend.
  */
-/**
- * Whether the server answers `command` (its first byte): COM_QUIT, COM_STMT_CLOSE and
- * COM_STMT_SEND_LONG_DATA get no response at all.
- */
-export function commandHasResponse(command: number): boolean {
-  return command !== COM_QUIT && command !== COM_STMT_CLOSE && command !== COM_STMT_SEND_LONG_DATA;
-}
-
 export class ResponseTracker implements PacketListener {
   /** Negotiated capabilities of the connection whose responses are tracked. */
   capabilities: number;
