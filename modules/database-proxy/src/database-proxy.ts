@@ -218,8 +218,6 @@ export class DatabaseProxy implements ProxyCore, DatabaseProxyService {
     await this.warmUp();
     this.listener = await this.listenFn(this.options.listen, this.onConnection, {
       maxConnections: this.options.max_connections,
-      // Node's default (511) dropped connects when thousands of clients arrive at once.
-      backlog: this.options.listen_backlog,
       onRefused: (conn) =>
         conn.write(
           encodeFrames(

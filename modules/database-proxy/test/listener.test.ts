@@ -1,7 +1,8 @@
 /**
- * The client listener's accept queue, read back from the kernel with `ss` (iproute2): Node's
- * default of 511 made a burst of 4096 sysbench threads overflow it (the kernel's ListenOverflows
- * counter), and the dropped connects came back one to several seconds later.
+ * The client listener's accept queue, read back from the kernel with `ss` (iproute2). The proxy
+ * listens through the socket module, whose `backlog` sets it: Node's default of 511 made a burst
+ * of 4096 sysbench threads overflow it (the kernel's ListenOverflows counter), and the dropped
+ * connects came back one to several seconds later.
  */
 import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -22,13 +23,13 @@ async function acceptQueueOf(port: number): Promise<number> {
 
 const somaxconn = Number(readFileSync('/proc/sys/net/core/somaxconn', 'utf8'));
 
-describe('listen_backlog', () => {
+describe("the proxy listener's accept queue", () => {
   let byDefault: ProxyFixture;
   let small: ProxyFixture;
 
   beforeAll(async () => {
     byDefault = await startProxyFixture();
-    small = await startProxyFixture({ mariadb: byDefault.mariadb, options: { listen_backlog: 37 } });
+    small = await startProxyFixture({ mariadb: byDefault.mariadb, socket: { backlog: 37 } });
   });
 
   afterAll(async () => {
@@ -40,7 +41,7 @@ describe('listen_backlog', () => {
     expect(await acceptQueueOf(byDefault.port)).toBe(Math.min(4096, somaxconn));
   });
 
-  it('takes the configured length, and the proxy answers as usual', async () => {
+  it("takes the socket module's backlog, and the proxy answers as usual", async () => {
     expect(await acceptQueueOf(small.port)).toBe(Math.min(37, somaxconn));
     const c = await small.connect();
     const [rows] = await c.query('SELECT 6 * 7 AS v');
@@ -48,9 +49,9 @@ describe('listen_backlog', () => {
     await c.end();
   });
 
-  it('refuses a length below 1, naming the module and the option', async () => {
-    await expect(
-      startProxyFixture({ mariadb: byDefault.mariadb, options: { listen_backlog: 0 } }),
-    ).rejects.toThrow(/database-proxy.*listen_backlog|listen_backlog.*database-proxy/s);
+  it('refuses a backlog below 1, naming the module and the option', async () => {
+    await expect(startProxyFixture({ mariadb: byDefault.mariadb, socket: { backlog: 0 } })).rejects.toThrow(
+      /module "socket", option "backlog": got 0, expected an integer >= 1/,
+    );
   });
 });

@@ -157,11 +157,6 @@ export const proxyOptions = {
     },
   ),
   max_connections: option.integer(100_000, 'client connections the listener accepts', { min: 1 }),
-  listen_backlog: option.integer(
-    4096,
-    'connections the kernel queues before the proxy accepts them (capped by net.core.somaxconn); a burst of clients larger than this has connects dropped and retried a second or more later',
-    { min: 1 },
-  ),
   connect_timeout: option.duration('5s', 'connecting and logging in to a backend'),
   login_timeout: option.duration('10s', 'how long a client may take to log in at the proxy'),
   max_lifetime: option.duration(

@@ -14,6 +14,8 @@ export interface ProxyFixtureOptions {
   mariadb?: MariaDB;
   /** Extra database-proxy options (users, tenants, queue_timeout, …) merged over the defaults. */
   options?: Record<string, unknown>;
+  /** Options of the socket module the proxy listens through (backlog, …). */
+  socket?: Record<string, unknown>;
 }
 
 export interface ProxyFixture {
@@ -48,6 +50,7 @@ export async function startProxyFixture(opts: ProxyFixtureOptions = {}): Promise
     env: {},
     config: {
       modules: {
+        socket: opts.socket ?? {},
         'database-proxy': {
           listen: '127.0.0.1:0',
           users: [
