@@ -43,6 +43,13 @@ const cases: [string, number][] = [
   ["SELECT 'a\\'@b' AS s", Trait.PureRead],
   ['/*!40101 SET @saved = 1 */', Trait.UserVariable],
   ["SET @'quoted name' = 1", Trait.Set | Trait.UserVariable],
+  ['CREATE OR REPLACE VIEW v AS SELECT 1', Trait.ViewDdl],
+  ['create definer=current_user sql security invoker view v as select 1', Trait.ViewDdl],
+  ['ALTER VIEW v AS SELECT 2', Trait.ViewDdl],
+  ['DROP VIEW IF EXISTS v', Trait.ViewDdl],
+  ['RENAME TABLE v TO w', Trait.ViewDdl],
+  ['CREATE TABLE review (a INT)', 0],
+  ['DROP TABLE t', 0],
 ];
 
 // Pure reads may share a backend connection and run twice: anything that could write, lock,

@@ -57,6 +57,11 @@ export const Trait = {
    * running it twice changes nothing. See {@link isPureRead}.
    */
   PureRead: 1 << 18,
+  /**
+   * Not a pin: CREATE / ALTER / DROP … VIEW or RENAME TABLE (which renames views too): the
+   * proxy's list of views that are not pure reads is stale until checked again (ImpureViews).
+   */
+  ViewDdl: 1 << 19,
 } as const;
 
 /** Every trait but PureRead: any of them makes a statement more than a pure read. */
@@ -146,6 +151,14 @@ export function classifyStatement(text: string): number {
       break;
     case 'KILL':
       traits |= Trait.Kill;
+      break;
+    case 'CREATE':
+    case 'ALTER':
+    case 'DROP':
+      if (/\bVIEW\b/i.test(sql)) traits |= Trait.ViewDdl;
+      break;
+    case 'RENAME':
+      traits |= Trait.ViewDdl;
       break;
   }
   WORDS.lastIndex = 0;

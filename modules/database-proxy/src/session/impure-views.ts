@@ -1,0 +1,151 @@
+/**
+ * Views whose SELECT is not a pure read.
+ *
+ * The proxy classifies a statement by its text, and `SELECT * FROM v` reads like a pure read
+ * even when v's definition calls a stored function that writes. A pure read may be stacked,
+ * moved off a stalled connection and run again when its connection is lost — so a write hidden
+ * in a view could be applied twice. This list, loaded from the server's
+ * information_schema.VIEWS, lets a client session see through the view: a SELECT that names one
+ * of these views is an ordinary statement.
+ *
+ * A view is impure when its definition is not a pure read by the proxy's own rules (it calls
+ * something other than a known built-in, locks, …), when the server did not show its definition
+ * (no SHOW VIEW privilege), or when it reads another impure view. Until the list is known, and
+ * while a client's view DDL is in flight, every SELECT counts as impure: no stacking, no reruns,
+ * rather than a guess.
+ *
+ * Names are matched the way the server resolves them: `schema.view`, or a bare `view` in the
+ * statement's default schema. A name in a string literal or a column that happens to share a
+ * view's name also counts — a needless miss of stacking, never a wrong answer.
+ */
+import { classifyStatement, Trait } from './statement-traits.js';
+
+/** One row of information_schema.VIEWS. */
+export interface ViewDefinition {
+  schema: string;
+  name: string;
+  /** Empty when the server does not show it to the proxy's backend user. */
+  definition: string;
+}
+
+/**
+ * A name, optionally qualified, as it looks in SQL text decoded as latin1 (how sessions read
+ * statements): bare or backquoted words, `a.b` with optional backquotes and spaces.
+ */
+const NAME = /`?([0-9A-Za-z_$\u0080-\u00ff]+)`?(?:\s*\.\s*`?([0-9A-Za-z_$\u0080-\u00ff]+)`?)?/g;
+
+/** A name as it appears in SQL text decoded from UTF-8 bytes as latin1, lowercased. */
+function latin1Lower(name: string): string {
+  return Buffer.from(name, 'utf8').toString('latin1').toLowerCase();
+}
+
+function key(schema: string, name: string): string {
+  return `${schema}\u0000${name}`;
+}
+
+export class ImpureViews {
+  /** `schema\0name` keys (latin1 view of the UTF-8 bytes, lowercased) of the impure views. */
+  private keys = new Set<string>();
+  /** Whether the list reflects the server: false before the first check and after view DDL. */
+  private known = false;
+  /** Checking is off: no view is impure, whatever DDL runs. */
+  private off = false;
+  /** Bumped on every change, so a cached answer for a prepared statement can tell it is stale. */
+  version = 0;
+
+  /** Whether the list has been loaded (and not invalidated since). */
+  get isKnown(): boolean {
+    return this.known;
+  }
+
+  /** How many views are impure (for stats). */
+  get size(): number {
+    return this.keys.size;
+  }
+
+  /**
+   * Replaces the list with what the server reported.
+   * @param asOf {@link version} when the server was asked: if view DDL invalidated the list
+   *   since, the answer may predate it, so the list stays unknown until the next check.
+   */
+  load(views: readonly ViewDefinition[], asOf = this.version): void {
+    const impure = new Set<string>();
+    const rest: { key: string; schema: string; definition: string }[] = [];
+    for (const v of views) {
+      const schema = latin1Lower(v.schema);
+      const k = key(schema, latin1Lower(v.name));
+      const definition = v.definition.trim();
+      if (definition === '' || !(classifyStatement(definition) & Trait.PureRead)) impure.add(k);
+      else rest.push({ key: k, schema, definition: Buffer.from(definition, 'utf8').toString('latin1') });
+    }
+    // A view reading an impure view is impure too: repeat until nothing changes.
+    for (let changed = true; changed; ) {
+      changed = false;
+      for (const v of rest) {
+        if (!impure.has(v.key) && mentions(v.definition, v.schema, impure)) {
+          impure.add(v.key);
+          changed = true;
+        }
+      }
+    }
+    this.keys = impure;
+    this.known = asOf === this.version;
+    this.version++;
+  }
+
+  /** The server's views are changing (a client's CREATE/ALTER/DROP VIEW): trust nothing. */
+  invalidate(): void {
+    if (!this.known || this.off) return;
+    this.known = false;
+    this.version++;
+  }
+
+  /** Checking is turned off: from now on no view counts as impure. */
+  assumeNone(): void {
+    this.keys = new Set();
+    this.known = true;
+    this.off = true;
+    this.version++;
+  }
+
+  /**
+   * Trust the list as it is (nothing, before the first check): the server could not be asked.
+   * @param asOf as for {@link load}
+   */
+  keepCurrent(asOf = this.version): void {
+    if (this.known || asOf !== this.version) return;
+    this.known = true;
+    this.version++;
+  }
+
+  /**
+   * Whether SQL text (decoded as latin1) may read an impure view: it names one, or the list is
+   * not known right now.
+   * @param schema the statement's default schema (where bare names resolve), null for none
+   */
+  mayReadImpureView(latin1Sql: string, schema: string | null): boolean {
+    if (!this.known) return true;
+    return (
+      this.keys.size > 0 &&
+      mentions(
+        latin1Sql,
+        schema === null ? null : Buffer.from(schema, 'utf8').toString('latin1').toLowerCase(),
+        this.keys,
+      )
+    );
+  }
+}
+
+/** Whether `sql` names a view in `keys`; bare names resolve in `schema` (lowercased latin1). */
+function mentions(sql: string, schema: string | null, keys: ReadonlySet<string>): boolean {
+  NAME.lastIndex = 0;
+  for (let m = NAME.exec(sql); m !== null; m = NAME.exec(sql)) {
+    const first = m[1]!.toLowerCase();
+    if (m[2] !== undefined) {
+      if (keys.has(key(first, m[2].toLowerCase()))) return true;
+    } else if (schema !== null && keys.has(key(schema, first))) {
+      return true;
+    }
+  }
+  return false;
+}

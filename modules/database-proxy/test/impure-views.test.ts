@@ -1,0 +1,87 @@
+import { describe, expect, it } from 'vitest';
+import { ImpureViews, type ViewDefinition } from '../src/session/impure-views.js';
+
+/** Definitions as information_schema.VIEWS shows them: names qualified and backquoted. */
+const VIEWS: ViewDefinition[] = [
+  { schema: 'shop', name: 'plain_v', definition: 'select `shop`.`t`.`id` AS `id` from `shop`.`t`' },
+  { schema: 'shop', name: 'writes_v', definition: 'select `shop`.`log_write`() AS `n`' },
+  {
+    schema: 'shop',
+    name: 'builtin_v',
+    definition: "select concat(`shop`.`t`.`a`,'x') AS `c` from `shop`.`t`",
+  },
+  // reads an impure view, through another pure-looking one: impure by transitivity
+  {
+    schema: 'shop',
+    name: 'over_writes',
+    definition: 'select `shop`.`writes_v`.`n` AS `n` from `shop`.`writes_v`',
+  },
+  { schema: 'other', name: 'over_over', definition: 'select `x`.`n` AS `n` from `shop`.`over_writes` `x`' },
+  // the server hid the definition (no SHOW VIEW privilege): assume the worst
+  { schema: 'shop', name: 'hidden_v', definition: '' },
+  { schema: 'shop', name: 'Grüße', definition: 'select `shop`.`f`() AS `x`' },
+];
+
+const loaded = () => {
+  const views = new ImpureViews();
+  views.load(VIEWS);
+  return views;
+};
+
+/** The text a session sees: the statement's UTF-8 bytes decoded as latin1. */
+const asReceived = (sql: string) => Buffer.from(sql, 'utf8').toString('latin1');
+
+describe('ImpureViews', () => {
+  it('counts a view impure when its definition is not a pure read, reads one, or is hidden', () => {
+    expect(loaded().size).toBe(5);
+  });
+
+  it.each([
+    ['SELECT * FROM writes_v', 'shop', true],
+    ['SELECT * FROM `writes_v` WHERE n > 1', 'shop', true],
+    ['SELECT n FROM shop . `Over_Writes`', null, true],
+    ['SELECT n FROM other.over_over', 'shop', true],
+    ['SELECT * FROM hidden_v', 'shop', true],
+    [asReceived('SELECT x FROM `Grüße`'), 'shop', true],
+    ['SELECT * FROM plain_v JOIN builtin_v', 'shop', false],
+    // a bare name resolves in the default schema only
+    ['SELECT * FROM writes_v', 'other', false],
+    ['SELECT * FROM writes_v', null, false],
+    // a qualifier that is not a schema.view pair
+    ['SELECT @@session.time_zone, writes_v.n FROM plain_v AS writes_v', 'other', false],
+  ])('%s (default schema %s) → %s', (sql, schema, impure) => {
+    expect(loaded().mayReadImpureView(sql, schema)).toBe(impure);
+  });
+
+  it('treats every statement as impure until loaded, and after view DDL until loaded again', () => {
+    const views = new ImpureViews();
+    expect(views.mayReadImpureView('SELECT 1', null)).toBe(true);
+    views.load(VIEWS);
+    expect(views.mayReadImpureView('SELECT 1', null)).toBe(false);
+    const before = views.version;
+    views.invalidate();
+    expect(views.version).toBeGreaterThan(before);
+    expect(views.mayReadImpureView('SELECT 1', null)).toBe(true);
+    views.load(VIEWS);
+    expect(views.mayReadImpureView('SELECT 1', null)).toBe(false);
+  });
+
+  it('keeps the list unknown when the answer was asked for before view DDL', () => {
+    const views = loaded();
+    const asOf = views.version;
+    views.invalidate(); // DDL started while the check was on its way
+    views.load(VIEWS, asOf);
+    expect(views.isKnown).toBe(false);
+    views.keepCurrent(asOf);
+    expect(views.isKnown).toBe(false);
+    views.keepCurrent();
+    expect(views.isKnown).toBe(true);
+  });
+
+  it('with checking off, no view is impure whatever DDL runs', () => {
+    const views = new ImpureViews();
+    views.assumeNone();
+    views.invalidate();
+    expect(views.mayReadImpureView('SELECT * FROM writes_v', 'shop')).toBe(false);
+  });
+});
