@@ -36,12 +36,14 @@ import type { Connection, ConnectionHandler, Listener, ListenOptions } from '@sc
 import type { Logger } from 'pino';
 import { BackendPool, type Flavour } from './backend/backend-pool.js';
 import { BackendServer } from './backend/backend-server.js';
+import { ImpureViewCheck } from './backend/impure-view-check.js';
 import { type ProxyOptions, toTenantConfig } from './config/options.js';
 import { buildUsers, type ProxyUser } from './config/proxy-users.js';
 import { formatProxyError, ProxyError } from './errors.js';
 import { ClientSession } from './frontend/client-session.js';
 import type { ProxyCore } from './frontend/proxy-core.js';
 import type { DatabaseProxyService, ProxyCounters, ProxyStats } from './service.js';
+import type { ImpureViews } from './session/impure-views.js';
 import { PIN_REASONS, type PinReason } from './session/pin-reason.js';
 
 /** Flags that change what a server sends back: backend connections are grouped by them. */
@@ -118,6 +120,7 @@ export class DatabaseProxy implements ProxyCore, DatabaseProxyService {
   private draining = false;
   private drainWaiters: (() => void)[] = [];
   private stopShedding: (() => void) | undefined;
+  private readonly viewCheck: ImpureViewCheck;
 
   /**
    * @param loop the `event` module's loop, when it runs: with several worker threads each
@@ -160,9 +163,13 @@ export class DatabaseProxy implements ProxyCore, DatabaseProxyService {
           retryAfter: options.server_retry_timeout,
           tls: b.tls ? { rejectUnauthorized: b.tls_verify } : undefined,
           log,
-          onAvailable: () => this.pool.notify(),
+          onAvailable: () => {
+            this.pool.notify();
+            this.viewCheck.onIdle();
+          },
         }),
     );
+    this.viewCheck = new ImpureViewCheck(servers, options.view_check_interval, log);
     this.pool = new BackendPool(servers, options.connect_timeout, {
       // A property of the servers (their cores), so split among worker threads like the pool;
       // every worker still needs one to stack on.
@@ -290,8 +297,11 @@ export class DatabaseProxy implements ProxyCore, DatabaseProxyService {
               // prepares start failing with ER 1461 once enough distinct statements passed.
               conn.queryRow('SELECT @@global.max_prepared_stmt_count', (_e, values) => {
                 this.fitStatementCache(Number(values?.[0]));
-                this.pool.release(conn);
-                resolve();
+                // Listen knowing which views hide a write.
+                this.viewCheck.checkOn(conn, server.name, () => {
+                  this.pool.release(conn);
+                  resolve();
+                });
               });
             });
           }),
@@ -373,6 +383,14 @@ export class DatabaseProxy implements ProxyCore, DatabaseProxyService {
     return this.options.tenants.find((x) => x.name === tenant)?.max_connections;
   }
 
+  get views(): ImpureViews {
+    return this.viewCheck.views;
+  }
+
+  viewsChanged(): void {
+    this.viewCheck.request();
+  }
+
   loopDelay(): number {
     if (this.loop !== undefined) return Math.round(this.loop.health().delay.p99);
     return Math.round(this.loopHistogram.percentile(99) / 1e6);
@@ -426,7 +444,11 @@ export class DatabaseProxy implements ProxyCore, DatabaseProxyService {
       counters: { ...this.counters, pins: { ...this.counters.pins } },
       pinnedNow,
       waiting: this.scheduler.queued,
-      pipeline: { ...this.pool.pipelineCounts, ...this.pool.pipelineStats() },
+      pipeline: {
+        ...this.pool.pipelineCounts,
+        ...this.pool.pipelineStats(),
+        impureViews: this.views.isKnown ? this.views.size : null,
+      },
     };
   }
 
@@ -545,6 +567,7 @@ export class DatabaseProxy implements ProxyCore, DatabaseProxyService {
   async stop(): Promise<void> {
     if (this.statsTimer !== undefined) clearInterval(this.statsTimer);
     if (this.shedTimer !== undefined) clearInterval(this.shedTimer);
+    this.viewCheck.stop();
     this.stopShedding?.();
     this.loopHistogram.disable();
     for (const c of [...this.clients]) c.close();

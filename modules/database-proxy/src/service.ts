@@ -57,6 +57,11 @@ export interface PipelineStats {
   sharedConnections: number;
   /** Statements in flight on them. */
   inFlight: number;
+  /**
+   * Views whose SELECT is not a pure read (a stored function in the definition), as last
+   * checked (`view_check_interval`); null while unknown (before the first check, during view DDL).
+   */
+  impureViews: number | null;
 }
 
 export interface ProxyStats {

@@ -319,27 +319,52 @@ export class BackendConnection {
    * for NULL); `values` is undefined when the server answered with an error or no row.
    */
   queryRow(sql: string, cb: (err: Error | null, values: (string | null)[] | undefined) => void): void {
+    this.queryRows(sql, (err, rows) => cb(err, rows?.[0]));
+  }
+
+  /**
+   * Runs a query for the proxy itself and hands over its rows, each value as text (null for
+   * NULL); `rows` is undefined when the server answered with an error (`serverError`) or with
+   * no result set. `err` is for the connection failing.
+   */
+  queryRows(
+    sql: string,
+    cb: (
+      err: Error | null,
+      rows: (string | null)[][] | undefined,
+      serverError?: { errno: number; message: string },
+    ) => void,
+  ): void {
     const chunks: Buffer[] = [];
     this.query(sql, chunks, (err, t) => {
-      if (err !== null || t.error !== undefined || t.rows === 0) {
-        cb(err, undefined);
+      if (err !== null || t.error !== undefined) {
+        cb(err, undefined, t?.error);
         return;
       }
       try {
         const packets = new PacketDecoder().push(Buffer.concat(chunks));
         const columns = t.columns > 0 ? t.columns : packets[0]!.payload[0]!;
-        const rowAt = 1 + columns + (this.tracker.capabilities & CLIENT_DEPRECATE_EOF ? 0 : 1);
-        const row = new PacketReader(packets[rowAt]!.payload);
-        const values: (string | null)[] = [];
-        for (let i = 0; i < columns; i++) {
-          if (row.peek() === 0xfb) {
-            row.u8();
-            values.push(null);
-          } else {
-            values.push(row.lenencString());
-          }
+        if (columns === 0) {
+          cb(null, undefined);
+          return;
         }
-        cb(null, values);
+        const rows: (string | null)[][] = [];
+        const first = 1 + columns + (this.tracker.capabilities & CLIENT_DEPRECATE_EOF ? 0 : 1);
+        // t.rows counts the row packets; what follows them is the closing EOF/OK.
+        for (let r = 0; r < t.rows; r++) {
+          const row = new PacketReader(packets[first + r]!.payload);
+          const values: (string | null)[] = [];
+          for (let i = 0; i < columns; i++) {
+            if (row.peek() === 0xfb) {
+              row.u8();
+              values.push(null);
+            } else {
+              values.push(row.lenencString());
+            }
+          }
+          rows.push(values);
+        }
+        cb(null, rows);
       } catch {
         cb(null, undefined);
       }

@@ -81,6 +81,20 @@ export class BackendServer {
     return conn;
   }
 
+  /**
+   * Any idle connection, for the proxy's own query (see ImpureViewCheck); the caller gives it
+   * back with putIdle.
+   */
+  borrowIdle(): BackendConnection | undefined {
+    for (const stack of this.idle.values()) {
+      const conn = stack.pop();
+      if (conn === undefined) continue;
+      this.idleCount--;
+      return conn;
+    }
+    return undefined;
+  }
+
   /** Whether takeIdle would find a connection. */
   hasIdle(flavourKey: string, clientHasSchema: boolean): boolean {
     return this.idleStackFor(flavourKey, clientHasSchema) !== undefined;

@@ -188,6 +188,10 @@ export const proxyOptions = {
     "backend connections pure reads are spread over before they stack (about the servers' CPU cores)",
     { min: 1 },
   ),
+  view_check_interval: option.duration(
+    '30s',
+    "how often the backends' views are checked for ones whose SELECT is not a pure read (a stored function in the definition): reads of those never stack or run twice (0: never check; every view reads as its statement text says)",
+  ),
   pipeline_stall: option.duration(
     '50ms',
     'a shared connection that finishes nothing for this long takes no more reads; those behind its slow one move elsewhere',

@@ -90,6 +90,9 @@ interface ClientStatement {
   readonly traits: number;
   /** Default schema when it was prepared: names in it resolve there, on any backend. */
   readonly schema: string | null;
+  /** Whether it may read a view that is not a pure read, as of ImpureViews `viewsVersion`. */
+  readsImpureView: boolean;
+  viewsVersion: number;
 }
 
 /**
@@ -443,7 +446,13 @@ export class ClientSession implements ResponseSink {
         return;
       case COM_QUERY: {
         // latin1 is enough to find ASCII keywords and is the cheapest decoding.
-        this.traits = classifyStatement(payload.toString('latin1', 1));
+        const text = payload.toString('latin1', 1);
+        this.traits = classifyStatement(text);
+        // A view can hide a write behind what reads like a pure read.
+        if (this.traits & Trait.PureRead && this.core.views.mayReadImpureView(text, this.state.schema)) {
+          this.traits &= ~Trait.PureRead;
+        }
+        if (this.traits & Trait.ViewDdl) this.core.views.invalidate();
         this.pureRead = (this.traits & Trait.PureRead) !== 0;
         if (this.traits & Trait.Kill) {
           this.kill(payload.toString('latin1', 1));
@@ -828,16 +837,29 @@ export class ClientSession implements ResponseSink {
     this.executing = { cs };
     if (payload[0] === COM_STMT_EXECUTE) {
       this.traits = cs.traits;
-      // Without a cursor, with no long data waiting, in the schema it was prepared in.
+      if (cs.traits & Trait.ViewDdl) this.core.views.invalidate();
+      // Without a cursor, with no long data waiting, in the schema it was prepared in, and
+      // reading no view that hides a write.
       this.pureRead =
         (cs.traits & Trait.PureRead) !== 0 &&
         payload.length > 5 &&
         payload[5] === 0 &&
         !this.longData.has(cs.id) &&
-        cs.schema === this.state.schema;
+        cs.schema === this.state.schema &&
+        !this.readsImpureView(cs);
     }
     this.pending = payload[0] === COM_STMT_FETCH ? Pending.Fetch : Pending.Execute;
     return true;
+  }
+
+  /** Whether a prepared statement may read an impure view (cached until the list changes). */
+  private readsImpureView(cs: ClientStatement): boolean {
+    const views = this.core.views;
+    if (cs.viewsVersion !== views.version) {
+      cs.readsImpureView = views.mayReadImpureView(cs.preparePayload.toString('latin1', 1), cs.schema);
+      cs.viewsVersion = views.version;
+    }
+    return cs.readsImpureView;
   }
 
   private runStatementCommand(b: BackendConnection): void {
@@ -1053,6 +1075,8 @@ export class ClientSession implements ResponseSink {
         types: undefined,
         traits: classifyStatement(sql),
         schema: this.state.schema,
+        readsImpureView: true,
+        viewsVersion: -1,
       });
       this.lastPrepared = id;
       bytes.writeUInt32LE(id, 5);
@@ -1066,6 +1090,7 @@ export class ClientSession implements ResponseSink {
     const traits = this.traits;
     const failed = t.error !== undefined;
     if (failed) this.core.counters.errors++;
+    if (traits & Trait.ViewDdl) this.core.viewsChanged();
     if (this.onShared) {
       this.onShared = false;
       if (t.sessionState === undefined) {

@@ -9,6 +9,7 @@ import type { Logger } from 'pino';
 import type { BackendPool, Flavour } from '../backend/backend-pool.js';
 import type { ProxyUser } from '../config/proxy-users.js';
 import type { ProxyCounters } from '../service.js';
+import type { ImpureViews } from '../session/impure-views.js';
 import type { PinReason } from '../session/pin-reason.js';
 import type { ClientSession } from './client-session.js';
 
@@ -32,6 +33,10 @@ export interface ProxyCore {
   readonly statementCacheSize: number;
   /** How long a quiet client keeps a backend for its previous statement's results (ms). */
   readonly resultHold: number;
+  /** Views whose SELECT is not a pure read, as last checked. */
+  readonly views: ImpureViews;
+  /** A client's view DDL finished: check the views again. */
+  viewsChanged(): void;
   /** Event-loop delay bound for shedding (ms); reported in ERR 9006. */
   readonly shedDelay: number;
   loopDelay(): number;

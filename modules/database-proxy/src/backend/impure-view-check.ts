@@ -1,0 +1,115 @@
+/**
+ * Keeps the proxy's {@link ImpureViews} in step with the servers: reads information_schema.VIEWS
+ * on an idle pooled connection (so a check never takes a connection a client is waiting for, nor
+ * goes over N), at start, every `interval` and after a client's view DDL.
+ */
+import type { Logger } from 'pino';
+import { ImpureViews } from '../session/impure-views.js';
+import type { BackendConnection } from './backend-connection.js';
+import type { BackendServer } from './backend-server.js';
+
+/** The server's own schemas are left out: sys views call sys functions, which only format. */
+const VIEWS_SQL =
+  "SELECT TABLE_SCHEMA, TABLE_NAME, VIEW_DEFINITION FROM information_schema.VIEWS WHERE TABLE_SCHEMA NOT IN ('sys', 'mysql', 'information_schema', 'performance_schema')";
+/** ER_NO_SUCH_TABLE: a server without the catalog (sqlite-backend) has no stored functions either. */
+const ER_NO_SUCH_TABLE = 1146;
+
+export class ImpureViewCheck {
+  readonly views = new ImpureViews();
+  /** A check is due: it runs as soon as some server has an idle connection. */
+  private wanted: boolean;
+  private running = false;
+  /** A failed check was logged at warn level; the next failures go to debug until one works. */
+  private warned = false;
+  private readonly timer: NodeJS.Timeout | undefined;
+
+  /**
+   * @param interval how often to check (ms); 0 turns checking off and every view then counts as
+   *   a pure read, as the statement text says
+   */
+  constructor(
+    private readonly servers: readonly BackendServer[],
+    interval: number,
+    private readonly log: Logger,
+  ) {
+    this.wanted = interval > 0;
+    if (interval > 0) {
+      this.timer = setInterval(() => this.request(), interval);
+      this.timer.unref();
+    } else {
+      this.views.assumeNone();
+    }
+  }
+
+  /** Checks again soon (a client changed a view). */
+  request(): void {
+    if (this.timer === undefined) return;
+    this.wanted = true;
+    this.tryRun();
+  }
+
+  /** A connection became idle: a check that is due can run now. */
+  onIdle(): void {
+    if (this.wanted && !this.running) this.tryRun();
+  }
+
+  stop(): void {
+    if (this.timer !== undefined) clearInterval(this.timer);
+    this.wanted = false;
+  }
+
+  private tryRun(): void {
+    if (this.running) return;
+    for (const server of this.servers) {
+      if (!server.inService) continue;
+      const conn = server.borrowIdle();
+      if (conn === undefined) continue;
+      // Back to the pool last: giving it back may start the next check (onIdle).
+      this.checkOn(conn, server.name, () => server.putIdle(conn));
+      return;
+    }
+  }
+
+  /**
+   * Checks on a connection the caller holds (the proxy's warm-up connection at start, so that
+   * it listens knowing the views); `done` gives the connection back.
+   */
+  checkOn(conn: BackendConnection, serverName: string, done: () => void): void {
+    if (this.timer === undefined || this.running) {
+      done();
+      return;
+    }
+    this.running = true;
+    this.wanted = false;
+    const asOf = this.views.version;
+    conn.queryRows(VIEWS_SQL, (err, rows, serverError) => {
+      this.running = false;
+      if (rows !== undefined) {
+        this.views.load(
+          rows.map(([schema, name, definition]) => ({
+            schema: schema ?? '',
+            name: name ?? '',
+            definition: definition ?? '',
+          })),
+          asOf,
+        );
+        this.warned = false;
+        this.log.debug({ server: serverName, impureViews: this.views.size }, 'views checked');
+      } else {
+        // Keep what was known (nothing, at first): reads go on as their text says until the
+        // next check succeeds.
+        this.views.keepCurrent(asOf);
+        const why = err?.message ?? serverError?.message ?? 'no result set';
+        const msg =
+          'could not read information_schema.VIEWS: views hiding a write cannot be recognised (view_check_interval: 0 stops trying)';
+        if (this.warned || serverError?.errno === ER_NO_SUCH_TABLE) {
+          this.log.debug({ server: serverName, err: why }, msg);
+        } else {
+          this.log.warn({ server: serverName, err: why }, msg);
+          this.warned = true;
+        }
+      }
+      done();
+    });
+  }
+}
