@@ -164,6 +164,9 @@ export class DatabaseProxy implements ProxyCore, DatabaseProxyService {
           tls: b.tls ? { rejectUnauthorized: b.tls_verify } : undefined,
           log,
           onAvailable: () => {
+            // While the views are unknown nothing stacks: the check goes before waiting clients
+            // (it takes milliseconds, and they hold slots a connection is about to match).
+            if (!this.viewCheck.views.isKnown) this.viewCheck.onIdle();
             this.pool.notify();
             this.viewCheck.onIdle();
           },
@@ -388,6 +391,8 @@ export class DatabaseProxy implements ProxyCore, DatabaseProxyService {
   }
 
   viewsChanged(): void {
+    // Invalidated again on the answer: a check that started while the DDL ran may predate it.
+    this.viewCheck.views.invalidate();
     this.viewCheck.request();
   }
 

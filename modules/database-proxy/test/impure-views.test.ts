@@ -20,6 +20,8 @@ const VIEWS: ViewDefinition[] = [
   // the server hid the definition (no SHOW VIEW privilege): assume the worst
   { schema: 'shop', name: 'hidden_v', definition: '' },
   { schema: 'shop', name: 'Grüße', definition: 'select `shop`.`f`() AS `x`' },
+  { schema: 'my-app', name: 'odd`name', definition: 'select `my-app`.`f`() AS `x`' },
+  { schema: 'shop', name: 'over_odd', definition: 'select `x`.`x` AS `x` from `my-app`.`odd``name` `x`' },
 ];
 
 const loaded = () => {
@@ -33,7 +35,7 @@ const asReceived = (sql: string) => Buffer.from(sql, 'utf8').toString('latin1');
 
 describe('ImpureViews', () => {
   it('counts a view impure when its definition is not a pure read, reads one, or is hidden', () => {
-    expect(loaded().size).toBe(5);
+    expect(loaded().size).toBe(7);
   });
 
   it.each([
@@ -43,6 +45,9 @@ describe('ImpureViews', () => {
     ['SELECT n FROM other.over_over', 'shop', true],
     ['SELECT * FROM hidden_v', 'shop', true],
     [asReceived('SELECT x FROM `Grüße`'), 'shop', true],
+    ['SELECT * FROM `my-app` . `odd``name`', null, true],
+    ['SELECT * FROM "my-app"."odd`name"', null, true],
+    ['SELECT * FROM over_odd', 'shop', true],
     ['SELECT * FROM plain_v JOIN builtin_v', 'shop', false],
     // a bare name resolves in the default schema only
     ['SELECT * FROM writes_v', 'other', false],
@@ -68,14 +73,23 @@ describe('ImpureViews', () => {
 
   it('keeps the list unknown when the answer was asked for before view DDL', () => {
     const views = loaded();
-    const asOf = views.version;
-    views.invalidate(); // DDL started while the check was on its way
+    views.invalidate(); // the DDL is sent
+    const asOf = views.version; // a check starts while it runs
+    views.invalidate(); // the DDL is answered
     views.load(VIEWS, asOf);
     expect(views.isKnown).toBe(false);
-    views.keepCurrent(asOf);
-    expect(views.isKnown).toBe(false);
-    views.keepCurrent();
+    views.load(VIEWS);
     expect(views.isKnown).toBe(true);
+  });
+
+  it('goes on without a list only while no check ever worked', () => {
+    const fresh = new ImpureViews();
+    fresh.keepCurrent(); // a server without information_schema.VIEWS
+    expect(fresh.mayReadImpureView('SELECT 1', null)).toBe(false);
+    const views = loaded();
+    views.invalidate();
+    views.keepCurrent(); // the check after view DDL failed: still unknown
+    expect(views.mayReadImpureView('SELECT 1', null)).toBe(true);
   });
 
   it('with checking off, no view is impure whatever DDL runs', () => {

@@ -50,6 +50,9 @@ const cases: [string, number][] = [
   ['RENAME TABLE v TO w', Trait.ViewDdl],
   ['CREATE TABLE review (a INT)', 0],
   ['DROP TABLE t', 0],
+  ['/*!50001 CREATE ALGORITHM=UNDEFINED */ /*!50001 VIEW `v` AS select 1 AS `1` */', Trait.ViewDdl],
+  ['SELECT 1; CREATE VIEW v AS SELECT 2', Trait.ViewDdl],
+  ['SELECT view, created FROM t', Trait.PureRead],
 ];
 
 // Pure reads may share a backend connection and run twice: anything that could write, lock,

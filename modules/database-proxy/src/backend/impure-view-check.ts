@@ -1,7 +1,10 @@
 /**
  * Keeps the proxy's {@link ImpureViews} in step with the servers: reads information_schema.VIEWS
- * on an idle pooled connection (so a check never takes a connection a client is waiting for, nor
- * goes over N), at start, every `interval` and after a client's view DDL.
+ * on an idle pooled connection (so a check never goes over N), at start (on the warm-up
+ * connection, before the proxy listens), every `interval` and after a client's view DDL.
+ *
+ * The check sees what the backend user of the connection it borrowed may see; with several
+ * backend users that is any one of them. Each proxy (each `event` worker) keeps its own list.
  */
 import type { Logger } from 'pino';
 import { ImpureViews } from '../session/impure-views.js';
@@ -22,6 +25,7 @@ export class ImpureViewCheck {
   /** A failed check was logged at warn level; the next failures go to debug until one works. */
   private warned = false;
   private readonly timer: NodeJS.Timeout | undefined;
+  private stopped = false;
 
   /**
    * @param interval how often to check (ms); 0 turns checking off and every view then counts as
@@ -43,7 +47,7 @@ export class ImpureViewCheck {
 
   /** Checks again soon (a client changed a view). */
   request(): void {
-    if (this.timer === undefined) return;
+    if (this.timer === undefined || this.stopped) return;
     this.wanted = true;
     this.tryRun();
   }
@@ -55,6 +59,7 @@ export class ImpureViewCheck {
 
   stop(): void {
     if (this.timer !== undefined) clearInterval(this.timer);
+    this.stopped = true;
     this.wanted = false;
   }
 
@@ -75,7 +80,7 @@ export class ImpureViewCheck {
    * it listens knowing the views); `done` gives the connection back.
    */
   checkOn(conn: BackendConnection, serverName: string, done: () => void): void {
-    if (this.timer === undefined || this.running) {
+    if (this.timer === undefined || this.running || this.stopped) {
       done();
       return;
     }
@@ -84,6 +89,10 @@ export class ImpureViewCheck {
     const asOf = this.views.version;
     conn.queryRows(VIEWS_SQL, (err, rows, serverError) => {
       this.running = false;
+      if (this.stopped) {
+        done();
+        return;
+      }
       if (rows !== undefined) {
         this.views.load(
           rows.map(([schema, name, definition]) => ({

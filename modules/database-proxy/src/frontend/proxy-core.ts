@@ -35,7 +35,7 @@ export interface ProxyCore {
   readonly resultHold: number;
   /** Views whose SELECT is not a pure read, as last checked. */
   readonly views: ImpureViews;
-  /** A client's view DDL finished: check the views again. */
+  /** A client's view DDL was answered: the views are unknown until checked again, at once. */
   viewsChanged(): void;
   /** Event-loop delay bound for shedding (ms); reported in ERR 9006. */
   readonly shedDelay: number;

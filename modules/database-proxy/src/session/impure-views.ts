@@ -28,11 +28,14 @@ export interface ViewDefinition {
   definition: string;
 }
 
+/** One identifier: backquoted (any characters, `` for a backquote), double-quoted (ANSI_QUOTES), or bare. */
+const IDENT = '(?:`((?:[^`]|``)+)`|"((?:[^"]|"")+)"|([0-9A-Za-z_$\\u0080-\\u00ff]+))';
 /**
- * A name, optionally qualified, as it looks in SQL text decoded as latin1 (how sessions read
- * statements): bare or backquoted words, `a.b` with optional backquotes and spaces.
+ * A name, optionally qualified (`a.b`, spaces allowed around the dot), as it looks in SQL text
+ * decoded as latin1 (how sessions read statements). Groups 1–3: the first identifier, 4–6: the
+ * second, each in one of its three forms.
  */
-const NAME = /`?([0-9A-Za-z_$\u0080-\u00ff]+)`?(?:\s*\.\s*`?([0-9A-Za-z_$\u0080-\u00ff]+)`?)?/g;
+const NAME = new RegExp(`${IDENT}(?:\\s*\\.\\s*${IDENT})?`, 'g');
 
 /** A name as it appears in SQL text decoded from UTF-8 bytes as latin1, lowercased. */
 function latin1Lower(name: string): string {
@@ -48,6 +51,8 @@ export class ImpureViews {
   private keys = new Set<string>();
   /** Whether the list reflects the server: false before the first check and after view DDL. */
   private known = false;
+  /** Whether a check ever succeeded. */
+  private loaded = false;
   /** Checking is off: no view is impure, whatever DDL runs. */
   private off = false;
   /** Bumped on every change, so a cached answer for a prepared statement can tell it is stale. */
@@ -89,13 +94,17 @@ export class ImpureViews {
       }
     }
     this.keys = impure;
+    this.loaded = true;
     this.known = asOf === this.version;
     this.version++;
   }
 
-  /** The server's views are changing (a client's CREATE/ALTER/DROP VIEW): trust nothing. */
+  /**
+   * The server's views are changing (a client's CREATE/ALTER/DROP VIEW, sent and again when
+   * answered): trust nothing, including a check already on its way.
+   */
   invalidate(): void {
-    if (!this.known || this.off) return;
+    if (this.off) return;
     this.known = false;
     this.version++;
   }
@@ -109,11 +118,13 @@ export class ImpureViews {
   }
 
   /**
-   * Trust the list as it is (nothing, before the first check): the server could not be asked.
+   * The server could not be asked. Before any check succeeded (a server without the catalog,
+   * or one that failed at start), go on with no impure views; after one, a list made unknown by
+   * view DDL stays unknown until a check succeeds.
    * @param asOf as for {@link load}
    */
   keepCurrent(asOf = this.version): void {
-    if (this.known || asOf !== this.version) return;
+    if (this.known || this.loaded || asOf !== this.version) return;
     this.known = true;
     this.version++;
   }
@@ -140,12 +151,20 @@ export class ImpureViews {
 function mentions(sql: string, schema: string | null, keys: ReadonlySet<string>): boolean {
   NAME.lastIndex = 0;
   for (let m = NAME.exec(sql); m !== null; m = NAME.exec(sql)) {
-    const first = m[1]!.toLowerCase();
-    if (m[2] !== undefined) {
-      if (keys.has(key(first, m[2].toLowerCase()))) return true;
-    } else if (schema !== null && keys.has(key(schema, first))) {
+    const first = identifier(m[1], m[2], m[3]);
+    const second = identifier(m[4], m[5], m[6]);
+    if (second !== undefined) {
+      if (keys.has(key(first!, second))) return true;
+    } else if (schema !== null && keys.has(key(schema, first!))) {
       return true;
     }
   }
   return false;
+}
+
+/** The lowercased name from one of an IDENT's three groups (undefined when none matched). */
+function identifier(backquoted?: string, doubleQuoted?: string, bare?: string): string | undefined {
+  if (backquoted !== undefined) return backquoted.replaceAll('``', '`').toLowerCase();
+  if (doubleQuoted !== undefined) return doubleQuoted.replaceAll('""', '"').toLowerCase();
+  return bare?.toLowerCase();
 }

@@ -72,7 +72,7 @@ const STATEFUL = Trait.PureRead - 1;
  * (a plain SELECT/INSERT with none of these words) costs one failed scan.
  */
 const WORDS =
-  /(?<!@)@(?!@)[\w$`'"]|\b(?:LOCK\s+TABLES?|UNLOCK\s+TABLES|WITH\s+READ\s+LOCK|GET_LOCK|RELEASE_ALL_LOCKS|TEMPORARY\s+TABLE|PREPARE|EXECUTE|DEALLOCATE|SQL_CALC_FOUND_ROWS|FOUND_ROWS|ROW_COUNT|LAST_INSERT_ID|WARNINGS|ERRORS|WARNING_COUNT|ERROR_COUNT|DIAGNOSTICS|HANDLER|SQL_LOG_BIN|XA)\b/gi;
+  /(?<!@)@(?!@)[\w$`'"]|\b(?:LOCK\s+TABLES?|UNLOCK\s+TABLES|WITH\s+READ\s+LOCK|GET_LOCK|RELEASE_ALL_LOCKS|TEMPORARY\s+TABLE|PREPARE|EXECUTE|DEALLOCATE|SQL_CALC_FOUND_ROWS|FOUND_ROWS|ROW_COUNT|LAST_INSERT_ID|WARNINGS|ERRORS|WARNING_COUNT|ERROR_COUNT|DIAGNOSTICS|HANDLER|SQL_LOG_BIN|XA|VIEW|RENAME\s+TABLE)\b/gi;
 
 /** First keyword of the statement, after whitespace, comments and an opening parenthesis. */
 const LEADING = /^(?:\s|\(|\/\*(?!!)[\s\S]*?\*\/|(?:#|--\s)[^\n]*\n?)*([A-Za-z]+)/;
@@ -152,14 +152,6 @@ export function classifyStatement(text: string): number {
     case 'KILL':
       traits |= Trait.Kill;
       break;
-    case 'CREATE':
-    case 'ALTER':
-    case 'DROP':
-      if (/\bVIEW\b/i.test(sql)) traits |= Trait.ViewDdl;
-      break;
-    case 'RENAME':
-      traits |= Trait.ViewDdl;
-      break;
   }
   WORDS.lastIndex = 0;
   for (let m = WORDS.exec(sql); m !== null; m = WORDS.exec(sql)) {
@@ -219,6 +211,13 @@ export function classifyStatement(text: string): number {
         break;
       case 'XA':
         if (first === 'XA') traits |= Trait.Xa;
+        break;
+      case 'VIEW':
+        // Wherever it stands: after another statement, in a /*!50001 … */ comment (mysqldump).
+        if (/\b(?:CREATE|ALTER|DROP)\b/i.test(sql)) traits |= Trait.ViewDdl;
+        break;
+      case 'RENAME TABLE':
+        traits |= Trait.ViewDdl;
         break;
     }
   }
