@@ -4,22 +4,10 @@
  * of 4096 sysbench threads overflow it (the kernel's ListenOverflows counter), and the dropped
  * connects came back one to several seconds later.
  */
-import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { promisify } from 'node:util';
+import { acceptQueueLength } from '@scalestack/test-harness';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ProxyFixture, startProxyFixture } from './support/proxy-fixture.js';
-
-const run = promisify(execFile);
-
-/** The accept queue length of the TCP listener on 127.0.0.1:`port` (ss's Send-Q column). */
-async function acceptQueueOf(port: number): Promise<number> {
-  const { stdout } = await run('ss', ['-Hltn', `sport = :${port}`]);
-  const line = stdout.trim().split('\n');
-  expect(line).toHaveLength(1);
-  const [, , sendQ] = line[0]!.trim().split(/\s+/);
-  return Number(sendQ);
-}
 
 const somaxconn = Number(readFileSync('/proc/sys/net/core/somaxconn', 'utf8'));
 
@@ -38,11 +26,11 @@ describe("the proxy listener's accept queue", () => {
   });
 
   it('queues 4096 connections by default (or what net.core.somaxconn allows)', async () => {
-    expect(await acceptQueueOf(byDefault.port)).toBe(Math.min(4096, somaxconn));
+    expect(await acceptQueueLength(byDefault.port)).toBe(Math.min(4096, somaxconn));
   });
 
   it("takes the socket module's backlog, and the proxy answers as usual", async () => {
-    expect(await acceptQueueOf(small.port)).toBe(Math.min(37, somaxconn));
+    expect(await acceptQueueLength(small.port)).toBe(Math.min(37, somaxconn));
     const c = await small.connect();
     const [rows] = await c.query('SELECT 6 * 7 AS v');
     expect(rows).toEqual([{ v: 42 }]);

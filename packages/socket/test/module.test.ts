@@ -1,14 +1,11 @@
-import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { promisify } from 'node:util';
 import { defineModule, Kernel, KernelConfigError, option } from '@scalestack/kernel';
+import { acceptQueueLength } from '@scalestack/test-harness';
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import { ConnectError, connect, type Listener, SOCKETS } from '../src/index.js';
 import socketModule from '../src/module.js';
 import { readUntil, roundTrip } from './helpers.js';
-
-const run = promisify(execFile);
 
 /** A pino logger whose JSON lines land in `lines`. */
 function capturingLogger() {
@@ -69,9 +66,7 @@ describe('the socket module in a real Kernel', () => {
       await kernel.start();
       try {
         const port = listener!.address.kind === 'tcp' ? listener!.address.port : 0;
-        // ss (iproute2) shows a listening socket's accept queue length as Send-Q.
-        const { stdout } = await run('ss', ['-Hltn', `sport = :${port}`]);
-        expect(Number(stdout.trim().split(/\s+/)[2])).toBe(Math.min(expected, somaxconn));
+        expect(await acceptQueueLength(port)).toBe(Math.min(expected, somaxconn));
       } finally {
         await kernel.shutdown();
       }

@@ -1,3 +1,4 @@
+export { acceptQueueLength } from './accept-queue.js';
 export { findBinary } from './binaries.js';
 export { freePort, freePortPair } from './free-port.js';
 export { type LoggedProcess, spawnLogged } from './logged-process.js';
