@@ -121,6 +121,7 @@ export class DatabaseProxy implements ProxyCore, DatabaseProxyService {
   private drainWaiters: (() => void)[] = [];
   private stopShedding: (() => void) | undefined;
   private readonly viewCheck: ImpureViewCheck;
+  readonly views: ImpureViews;
 
   /**
    * @param loop the `event` module's loop, when it runs: with several worker threads each
@@ -164,22 +165,22 @@ export class DatabaseProxy implements ProxyCore, DatabaseProxyService {
           tls: b.tls ? { rejectUnauthorized: b.tls_verify } : undefined,
           log,
           onAvailable: () => {
-            // While the views are unknown nothing stacks: the check goes before waiting clients
-            // (it takes milliseconds, and they hold slots a connection is about to match).
-            if (!this.viewCheck.views.isKnown) this.viewCheck.onIdle();
-            this.pool.notify();
+            // A due view check goes before waiting clients: it takes milliseconds, and while
+            // the views are unknown nothing stacks.
             this.viewCheck.onIdle();
+            this.pool.notify();
           },
         }),
     );
     this.viewCheck = new ImpureViewCheck(servers, options.view_check_interval, log);
+    this.views = this.viewCheck.views;
     this.pool = new BackendPool(servers, options.connect_timeout, {
       // A property of the servers (their cores), so split among worker threads like the pool;
       // every worker still needs one to stack on.
-      connections:
-        this.loop !== undefined && this.loop.workerCount > 1
-          ? Math.max(1, this.loop.share(options.pipeline_connections))
-          : options.pipeline_connections,
+      connections: Math.max(
+        1,
+        this.loop?.share(options.pipeline_connections) ?? options.pipeline_connections,
+      ),
       depth: options.pipeline_depth,
       stall: options.pipeline_stall,
     });
@@ -386,13 +387,9 @@ export class DatabaseProxy implements ProxyCore, DatabaseProxyService {
     return this.options.tenants.find((x) => x.name === tenant)?.max_connections;
   }
 
-  get views(): ImpureViews {
-    return this.viewCheck.views;
-  }
-
   viewsChanged(): void {
     // Invalidated again on the answer: a check that started while the DDL ran may predate it.
-    this.viewCheck.views.invalidate();
+    this.views.invalidate();
     this.viewCheck.request();
   }
 

@@ -455,7 +455,7 @@ export class ClientSession implements ResponseSink {
         if (this.traits & Trait.ViewDdl) this.core.views.invalidate();
         this.pureRead = (this.traits & Trait.PureRead) !== 0;
         if (this.traits & Trait.Kill) {
-          this.kill(payload.toString('latin1', 1));
+          this.kill(text);
           return;
         }
         if (this.traits & Trait.Use) {

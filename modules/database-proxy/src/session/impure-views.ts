@@ -136,14 +136,7 @@ export class ImpureViews {
    */
   mayReadImpureView(latin1Sql: string, schema: string | null): boolean {
     if (!this.known) return true;
-    return (
-      this.keys.size > 0 &&
-      mentions(
-        latin1Sql,
-        schema === null ? null : Buffer.from(schema, 'utf8').toString('latin1').toLowerCase(),
-        this.keys,
-      )
-    );
+    return this.keys.size > 0 && mentions(latin1Sql, schema === null ? null : latin1Lower(schema), this.keys);
   }
 }
 
