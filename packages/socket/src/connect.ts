@@ -2,6 +2,7 @@ import { connect as netConnect, type Socket } from 'node:net';
 import { type ConnectionOptions, connect as tlsConnect } from 'node:tls';
 import { type AddressLike, formatAddress, toAddress } from './address.js';
 import { Connection } from './connection.js';
+import { DirectReads, type ReadBuffer } from './direct-reads.js';
 import { ConnectError, SocketTimeoutError, systemReason } from './errors.js';
 
 /** Options of {@link connect}. */
@@ -14,6 +15,11 @@ export interface ConnectOptions {
   noDelay?: boolean;
   /** Cancels the attempt. */
   signal?: AbortSignal;
+  /**
+   * A plain connection reads directly into this buffer (Node's `onread`), bypassing Node's
+   * stream layer; connections of one thread can share one. Without it, stream reads.
+   */
+  readBuffer?: ReadBuffer;
 }
 
 /**
@@ -30,13 +36,15 @@ export function connect(address: AddressLike, options: ConnectOptions = {}): Pro
   return new Promise((resolve, reject) => {
     let socket: Socket;
     let readyEvent: string;
+    let reads: DirectReads | undefined;
     if (options.tls) {
       const tlsOptions = options.tls === true ? {} : options.tls;
       const servername = target.kind === 'tcp' && !/^[\d.:]+$/.test(target.host) ? target.host : undefined;
       socket = tlsConnect({ servername, ...tlsOptions, ...endpoint });
       readyEvent = 'secureConnect';
     } else {
-      socket = netConnect(endpoint);
+      reads = options.readBuffer !== undefined ? new DirectReads(options.readBuffer) : undefined;
+      socket = netConnect(reads !== undefined ? { ...endpoint, onread: reads.onread } : endpoint);
       readyEvent = 'connect';
     }
     const cleanup = () => {
@@ -48,7 +56,7 @@ export function connect(address: AddressLike, options: ConnectOptions = {}): Pro
     const onReady = () => {
       cleanup();
       if (noDelay && target.kind === 'tcp') socket.setNoDelay(true);
-      resolve(new Connection(socket));
+      resolve(new Connection(socket, reads));
     };
     const onError = (err: Error) => {
       cleanup();

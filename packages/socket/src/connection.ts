@@ -1,5 +1,6 @@
 import type { Socket } from 'node:net';
 import { TLSSocket } from 'node:tls';
+import type { DirectReads } from './direct-reads.js';
 import { SocketTimeoutError } from './errors.js';
 import { type TlsUpgradeOptions, upgradeSocket } from './tls-upgrade.js';
 
@@ -26,21 +27,42 @@ export class Connection {
   #isClosed = false;
   #closing = false;
   #pausedWithoutHandler = false;
+  /** The socket reads directly (see {@link DirectReads}), not through 'data' events. */
+  #direct = false;
+  /** Direct reads that arrived while no data handler was set, in order. */
+  #pending: Buffer[] = [];
+  /** The peer's end arrived while reads were pending: passed on after them. */
+  #endAfterPending = false;
 
   /** Resolves once the connection is fully closed, with the error that closed it, if any. */
   readonly closed: Promise<Error | undefined>;
 
-  constructor(socket: Socket) {
+  /**
+   * @param socket A connected socket. One created paused (`pauseOnCreate`, `pauseOnConnect`)
+   *   starts reading when the first data handler is set.
+   * @param reads Set when the socket reads directly through a {@link DirectReads}.
+   */
+  constructor(socket: Socket, reads?: DirectReads) {
     this.#socket = socket;
     this.closed = new Promise((resolve) => {
       this.#closedResolve = resolve;
     });
+    this.#pausedWithoutHandler = socket.readableFlowing === false;
     this.#attach(socket);
+    if (reads !== undefined) {
+      this.#direct = true;
+      reads.attach(this.#receive);
+    }
   }
 
   /** The current raw socket (a `TLSSocket` after {@link upgradeToTls}). */
   get socket(): Socket {
     return this.#socket;
+  }
+
+  /** Whether reads bypass Node's stream layer (see {@link DirectReads}); false after a TLS upgrade. */
+  get readsDirectly(): boolean {
+    return this.#direct;
   }
 
   /** Whether the connection is encrypted. */
@@ -85,13 +107,14 @@ export class Connection {
     const had = this.#onData !== undefined;
     this.#onData = handler;
     if (handler && !had) {
-      this.#socket.on('data', this.#handleData);
-      if (this.#pausedWithoutHandler) {
+      if (this.#direct) this.#deliverPending();
+      else this.#socket.on('data', this.#handleData);
+      if (this.#pausedWithoutHandler && this.#onData !== undefined) {
         this.#pausedWithoutHandler = false;
         this.#socket.resume();
       }
     } else if (!handler && had) {
-      this.#socket.off('data', this.#handleData);
+      if (!this.#direct) this.#socket.off('data', this.#handleData);
       this.#socket.pause();
       this.#pausedWithoutHandler = true;
     }
@@ -222,6 +245,8 @@ export class Connection {
     const raw = this.#socket;
     raw.pause();
     this.#detach(raw);
+    // Direct reads that wait for a handler are TLS bytes: back into the socket, where TLS looks.
+    if (this.#pending.length > 0) raw.unshift(Buffer.concat(this.#pending.splice(0)));
     let secure: TLSSocket;
     try {
       secure = await upgradeSocket(raw, options, this.peer);
@@ -230,6 +255,8 @@ export class Connection {
       throw err;
     }
     this.#socket = secure;
+    // TLS reads through its own stream, whatever the plain socket did.
+    this.#direct = false;
     this.#attach(secure);
     // The TLS socket may have closed before this continuation ran.
     if (secure.destroyed) this.#handleClose();
@@ -240,8 +267,31 @@ export class Connection {
     this.#onData?.(chunk);
   };
 
+  /** A direct read: to the handler, or kept (and reading paused) until there is one. */
+  readonly #receive = (chunk: Buffer) => {
+    if (this.#onData !== undefined && this.#pending.length === 0) {
+      this.#onData(chunk);
+      return;
+    }
+    this.#pending.push(chunk);
+    if (this.#onData === undefined && !this.#pausedWithoutHandler) {
+      this.#pausedWithoutHandler = true;
+      this.#socket.pause();
+    }
+  };
+
+  #deliverPending(): void {
+    while (this.#pending.length > 0 && this.#onData !== undefined) this.#onData(this.#pending.shift()!);
+    if (this.#pending.length === 0 && this.#endAfterPending) {
+      this.#endAfterPending = false;
+      this.#onEnd?.();
+    }
+  }
+
   readonly #handleEnd = () => {
-    this.#onEnd?.();
+    // A stream socket emits 'end' after its buffered data; direct reads keep that order here.
+    if (this.#pending.length > 0) this.#endAfterPending = true;
+    else this.#onEnd?.();
   };
 
   readonly #handleDrain = () => {

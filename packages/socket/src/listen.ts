@@ -3,6 +3,7 @@ import { createServer as createTlsServer, type TlsOptions } from 'node:tls';
 import type { Address } from '@scalestack/kernel';
 import { type AddressLike, formatAddress, toAddress } from './address.js';
 import { Connection } from './connection.js';
+import { adoptForDirectReads, ReadBuffer } from './direct-reads.js';
 import { ListenError, SocketTimeoutError, systemReason } from './errors.js';
 import { clearStaleUnixSocket } from './unix-socket.js';
 
@@ -32,6 +33,12 @@ export interface ListenOptions {
   backlog?: number;
   /** Errors that concern no particular connection: failed TLS handshakes, accept errors. */
   onError?: (err: Error) => void;
+  /**
+   * Read plain connections directly into one buffer shared by this listener's connections
+   * (Node's `onread`), bypassing Node's stream layer: less CPU per read (default true). The
+   * listener falls back to stream reads where this Node's sockets do not support it.
+   */
+  directReads?: boolean;
 }
 
 /** A listening socket. */
@@ -77,9 +84,14 @@ export async function listen(
   let acceptedCount = 0;
   let refusedCount = 0;
 
-  const accept = (socket: Socket) => {
+  const readBuffer =
+    options.tls === undefined && options.directReads !== false ? new ReadBuffer() : undefined;
+
+  const accept = (accepted: Socket) => {
+    const direct = readBuffer !== undefined ? adoptForDirectReads(accepted, readBuffer) : undefined;
+    const socket = direct?.socket ?? accepted;
     if (noDelay && target.kind === 'tcp') socket.setNoDelay(true);
-    const connection = new Connection(socket);
+    const connection = new Connection(socket, direct?.reads);
     if (connections.size >= maxConnections) {
       refusedCount++;
       refuse(connection, options.onRefused, options.onError);
@@ -114,7 +126,8 @@ export async function listen(
       );
     });
   } else {
-    server = createTcpServer(accept);
+    // Paused, so no byte is read before the socket is moved to direct reads.
+    server = createTcpServer({ pauseOnConnect: readBuffer !== undefined }, accept);
   }
   server.on('error', (err: Error) => options.onError?.(err));
 

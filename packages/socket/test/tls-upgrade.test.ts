@@ -4,7 +4,7 @@ import { Duplex } from 'node:stream';
 import { connect as tlsConnect } from 'node:tls';
 import { type SelfSignedCert, selfSignedCert } from '@scalestack/test-harness';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { type Connection, connect, type Listener, listen } from '../src/index.js';
+import { type Connection, connect, type Listener, listen, ReadBuffer } from '../src/index.js';
 import { readUntil, roundTrip } from './helpers.js';
 
 const STARTTLS = 'STARTTLS\n';
@@ -23,8 +23,12 @@ describe('upgradeToTls', () => {
    * A STARTTLS-style server: a plaintext line, then TLS on the same connection, then echo.
    * `leftovers` records how many bytes of the TLS stream arrived in the plaintext chunk.
    */
-  async function startTlsServer(leftovers: number[], { replyOk = false } = {}): Promise<Listener> {
+  async function startTlsServer(
+    leftovers: number[],
+    { replyOk = false, readModes = [] as boolean[] } = {},
+  ): Promise<Listener> {
     const listener = await listen('127.0.0.1:0', (conn: Connection) => {
+      readModes.push(conn.readsDirectly);
       let text = Buffer.alloc(0);
       conn.onData((chunk) => {
         text = Buffer.concat([text, chunk]);
@@ -36,7 +40,10 @@ describe('upgradeToTls', () => {
         conn.onData(undefined);
         if (replyOk) conn.write('OK\n');
         void conn.upgradeToTls({ side: 'server', key: cert.key, cert: cert.cert, buffered }).then(
-          () => conn.pipe(conn),
+          () => {
+            readModes.push(conn.readsDirectly);
+            conn.pipe(conn);
+          },
           (err) => conn.destroy(err),
         );
       });
@@ -47,7 +54,8 @@ describe('upgradeToTls', () => {
 
   it('server side: keeps TLS bytes that arrived in the same chunk as the plaintext request', async () => {
     const leftovers: number[] = [];
-    const listener = await startTlsServer(leftovers);
+    const readModes: boolean[] = [];
+    const listener = await startTlsServer(leftovers, { readModes });
     const port = listener.address.kind === 'tcp' ? listener.address.port : 0;
 
     // The client sends STARTTLS and its ClientHello in one TCP write, as a MySQL client sends
@@ -76,6 +84,8 @@ describe('upgradeToTls', () => {
     const reply = readUntil(secure as never, (t) => t.length >= 12);
     secure.write('hello secure');
     expect(await reply).toBe('hello secure');
+    // The plain connection read directly (no stream buffer for TLS to find bytes in); TLS streams.
+    expect(readModes).toEqual([true, false]);
     secure.destroy();
     raw.destroy();
   });
@@ -83,7 +93,8 @@ describe('upgradeToTls', () => {
   it('client side: upgrades a Connection after a plaintext exchange', async () => {
     const leftovers: number[] = [];
     const listener = await startTlsServer(leftovers, { replyOk: true });
-    const conn = await connect(listener.address);
+    const conn = await connect(listener.address, { readBuffer: new ReadBuffer() });
+    expect(conn.readsDirectly).toBe(true);
     const ok = new Promise<string>((resolve) => conn.onData((chunk) => resolve(chunk.toString())));
     conn.write(STARTTLS);
     expect(await ok).toBe('OK\n');

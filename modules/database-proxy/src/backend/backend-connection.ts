@@ -23,7 +23,7 @@ import {
   PacketReader,
   ResponseTracker,
 } from '@scalestack/mysql-protocol';
-import { type Connection, connect } from '@scalestack/socket';
+import { type Connection, connect, type ReadBuffer } from '@scalestack/socket';
 import type { Logger } from 'pino';
 import { SessionState } from '../session/session-state.js';
 import type { Flavour } from './backend-pool.js';
@@ -35,6 +35,8 @@ export interface BackendConnectionOptions {
   /** TLS to the backend (MySQL SSLRequest, then TLS on the same socket). */
   tls?: { rejectUnauthorized?: boolean; ca?: string; servername?: string };
   log: Logger;
+  /** Reads go straight into this buffer, shared by the server's connections on this thread. */
+  readBuffer?: ReadBuffer;
 }
 
 /** Where a command's response goes. */
@@ -207,7 +209,10 @@ export class BackendConnection {
       }
       cb(err);
     };
-    connect(this.options.address, { timeout: this.options.connectTimeout }).then(
+    connect(this.options.address, {
+      timeout: this.options.connectTimeout,
+      readBuffer: this.options.readBuffer,
+    }).then(
       (conn) => this.handshake(conn, finish),
       (err: Error) => finish(err),
     );

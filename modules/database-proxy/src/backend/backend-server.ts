@@ -4,6 +4,7 @@
  * and the whole server taken out of service after repeated connect failures and probed back in.
  */
 import type { Address } from '@scalestack/kernel';
+import { ReadBuffer } from '@scalestack/socket';
 import type { Logger } from 'pino';
 import { BackendConnection, type BackendConnectionOptions } from './backend-connection.js';
 import type { ConnectionCallback, Flavour, PoolStats } from './backend-pool.js';
@@ -41,6 +42,8 @@ export class BackendServer {
   readonly name: string;
   readonly size: number;
   private readonly all = new Set<BackendConnection>();
+  /** What this thread's connections to the server read into (one read is handled at a time). */
+  private readonly readBuffer = new ReadBuffer();
   private readonly idle = new Map<string, BackendConnection[]>();
   private idleCount = 0;
   private opening = 0;
@@ -171,6 +174,7 @@ export class BackendServer {
       connectTimeout: this.options.connectTimeout,
       tls: this.options.tls,
       log: this.options.log,
+      readBuffer: this.readBuffer,
     });
     conn.connect((err) => {
       this.opening--;
