@@ -4,21 +4,44 @@
 //   node_modules/.bin/node test/bench/mysql/sysbench-sweep.mjs --targets direct,haproxy,proxy \
 //     --proxy-cmd "node test/bench/mysql/node-pipe.mjs {config}"
 // It reads the listen and backend ports from the proxy configuration the sweep generates.
+// `direct` (second argument) pipes through @scalestack/socket, whose plain connections read
+// directly into a shared buffer instead of through Node's stream layer:
+//   --proxy-cmd "node test/bench/mysql/node-pipe.mjs {config} direct"
 import { readFileSync } from 'node:fs';
 import net from 'node:net';
 
 const config = readFileSync(process.argv[2], 'utf8');
+const mode = process.argv[3] ?? 'streams';
 const listenPort = Number(/listen: 127\.0\.0\.1:(\d+)/.exec(config)[1]);
 const backendPort = Number(/address: 127\.0\.0\.1:(\d+)/.exec(config)[1]);
 
-const server = net.createServer({ noDelay: true }, (client) => {
-  const backend = net.connect({ host: '127.0.0.1', port: backendPort, noDelay: true });
-  client.on('data', (d) => backend.write(d));
-  backend.on('data', (d) => client.write(d));
-  client.on('error', () => backend.destroy());
-  backend.on('error', () => client.destroy());
-  client.on('close', () => backend.destroy());
-  backend.on('close', () => client.destroy());
-});
-server.listen(listenPort, '127.0.0.1');
+if (mode === 'streams') {
+  const server = net.createServer({ noDelay: true }, (client) => {
+    const backend = net.connect({ host: '127.0.0.1', port: backendPort, noDelay: true });
+    client.on('data', (d) => backend.write(d));
+    backend.on('data', (d) => client.write(d));
+    client.on('error', () => backend.destroy());
+    backend.on('error', () => client.destroy());
+    client.on('close', () => backend.destroy());
+    backend.on('close', () => client.destroy());
+  });
+  server.listen(listenPort, '127.0.0.1');
+} else if (mode === 'direct') {
+  // The same pipe through @scalestack/socket: both sides read directly (no stream layer).
+  const { connect, listen, ReadBuffer } = await import('@scalestack/socket');
+  const readBuffer = new ReadBuffer();
+  await listen(`127.0.0.1:${listenPort}`, (client) => {
+    client.pause();
+    connect(`127.0.0.1:${backendPort}`, { readBuffer }).then(
+      (backend) => {
+        client.pipe(backend);
+        client.resume();
+      },
+      () => client.destroy(),
+    );
+  });
+} else {
+  console.error('usage: node test/bench/mysql/node-pipe.mjs <proxy.yaml> [streams|direct]');
+  process.exit(2);
+}
 for (const signal of ['SIGTERM', 'SIGINT']) process.on(signal, () => process.exit(0));
