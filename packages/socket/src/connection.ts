@@ -1,6 +1,6 @@
 import type { Socket } from 'node:net';
 import { TLSSocket } from 'node:tls';
-import type { DirectReads } from './direct-reads.js';
+import { type DirectReads, isReading, setReading } from './direct-reads.js';
 import { SocketTimeoutError } from './errors.js';
 import { type TlsUpgradeOptions, upgradeSocket } from './tls-upgrade.js';
 
@@ -27,9 +27,15 @@ export class Connection {
   #isClosed = false;
   #closing = false;
   #pausedWithoutHandler = false;
-  /** The socket reads directly (see {@link DirectReads}), not through 'data' events. */
+  /**
+   * The socket reads directly (see {@link DirectReads}), not through 'data' events. Reading is
+   * then started and stopped on the handle by {@link #updateReading}, never through the
+   * Readable's pause/resume, whose deferred resume would start reading again after a pause.
+   */
   #direct = false;
-  /** Direct reads that arrived while no data handler was set, in order. */
+  /** Direct mode: {@link pause} was called and {@link resume} not yet. */
+  #userPaused = false;
+  /** Direct reads not yet handed to a handler (none set, or paused), in order. */
   #pending: Buffer[] = [];
   /** The peer's end arrived while reads were pending: passed on after them. */
   #endAfterPending = false;
@@ -52,6 +58,7 @@ export class Connection {
     if (reads !== undefined) {
       this.#direct = true;
       reads.attach(this.#receive);
+      this.#updateReading();
     }
   }
 
@@ -94,6 +101,14 @@ export class Connection {
     return this.#isClosed;
   }
 
+  /** Bytes read from the kernel and not yet handed to the data handler (none set, or paused). */
+  get readableLength(): number {
+    if (!this.#direct) return this.#socket.readableLength;
+    let n = 0;
+    for (const chunk of this.#pending) n += chunk.length;
+    return n;
+  }
+
   /** Bytes queued for writing that the kernel has not accepted yet. */
   get writableLength(): number {
     return this.#socket.writableLength;
@@ -106,15 +121,17 @@ export class Connection {
   onData(handler: DataHandler | undefined): void {
     const had = this.#onData !== undefined;
     this.#onData = handler;
-    if (handler && !had) {
-      if (this.#direct) this.#deliverPending();
-      else this.#socket.on('data', this.#handleData);
-      if (this.#pausedWithoutHandler && this.#onData !== undefined) {
+    if (this.#direct) {
+      this.#deliverPending();
+      this.#updateReading();
+    } else if (handler && !had) {
+      this.#socket.on('data', this.#handleData);
+      if (this.#pausedWithoutHandler) {
         this.#pausedWithoutHandler = false;
         this.#socket.resume();
       }
     } else if (!handler && had) {
-      if (!this.#direct) this.#socket.off('data', this.#handleData);
+      this.#socket.off('data', this.#handleData);
       this.#socket.pause();
       this.#pausedWithoutHandler = true;
     }
@@ -147,17 +164,24 @@ export class Connection {
 
   /** Stops reading (the kernel's receive buffer then pushes back on the peer). */
   pause(): void {
-    this.#socket.pause();
+    if (this.#direct) {
+      this.#userPaused = true;
+      this.#updateReading();
+    } else this.#socket.pause();
   }
 
   /** Resumes reading. */
   resume(): void {
-    this.#socket.resume();
+    if (this.#direct) {
+      this.#userPaused = false;
+      this.#deliverPending();
+      this.#updateReading();
+    } else this.#socket.resume();
   }
 
   /** Whether reading is paused. */
   get isPaused(): boolean {
-    return this.#socket.isPaused();
+    return this.#direct ? !isReading(this.#socket) : this.#socket.isPaused();
   }
 
   /** Buffers writes until {@link uncork}, so a burst goes out in one system call. */
@@ -216,7 +240,7 @@ export class Connection {
     this.#closing = true;
     this.onData(discard);
     this.#onEnd = undefined;
-    this.#socket.resume();
+    this.resume();
     this.end(data);
     const timer = setTimeout(() => this.destroy(), graceMs);
     void this.closed.then(() => clearTimeout(timer));
@@ -243,7 +267,8 @@ export class Connection {
    */
   async upgradeToTls(options: TlsUpgradeOptions): Promise<void> {
     const raw = this.#socket;
-    raw.pause();
+    if (this.#direct) setReading(raw, false);
+    else raw.pause();
     this.#detach(raw);
     // Direct reads that wait for a handler are TLS bytes: back into the socket, where TLS looks.
     if (this.#pending.length > 0) raw.unshift(Buffer.concat(this.#pending.splice(0)));
@@ -269,23 +294,28 @@ export class Connection {
 
   /** A direct read: to the handler, or kept (and reading paused) until there is one. */
   readonly #receive = (chunk: Buffer) => {
-    if (this.#onData !== undefined && this.#pending.length === 0) {
+    if (this.#onData !== undefined && !this.#userPaused && this.#pending.length === 0) {
       this.#onData(chunk);
       return;
     }
     this.#pending.push(chunk);
-    if (this.#onData === undefined && !this.#pausedWithoutHandler) {
-      this.#pausedWithoutHandler = true;
-      this.#socket.pause();
-    }
+    this.#updateReading();
   };
 
+  /** Direct mode: hands kept reads to the handler while there is one and it has not paused. */
   #deliverPending(): void {
-    while (this.#pending.length > 0 && this.#onData !== undefined) this.#onData(this.#pending.shift()!);
+    while (this.#pending.length > 0 && this.#onData !== undefined && !this.#userPaused)
+      this.#onData(this.#pending.shift()!);
     if (this.#pending.length === 0 && this.#endAfterPending) {
       this.#endAfterPending = false;
       this.#onEnd?.();
     }
+  }
+
+  /** Direct mode: reads from the kernel exactly while a handler takes them. */
+  #updateReading(): void {
+    if (!this.#direct) return;
+    setReading(this.#socket, this.#onData !== undefined && !this.#userPaused && this.#pending.length === 0);
   }
 
   readonly #handleEnd = () => {

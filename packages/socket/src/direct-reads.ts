@@ -58,9 +58,37 @@ export class DirectReads {
 
 /** The part of Node's socket handle (TCPWrap / PipeWrap) that direct reads rely on. */
 interface StreamHandle {
+  /** Node's own record of whether the handle reads (net.Socket keeps it in step). */
+  reading: boolean;
   readStart(): number;
   readStop(): number;
   useUserBuffer(buffer: Uint8Array): void;
+}
+
+/**
+ * Starts or stops a direct-read socket's reading on its handle, the way net.Socket's own
+ * pause/resume do for `onread` sockets but without the Readable state machine: a Readable
+ * resume defers a `read(0)` to the next tick, and on an `onread` socket that read restarts the
+ * handle even if it was paused in between.
+ */
+export function setReading(socket: Socket, on: boolean): void {
+  const handle = handleOf(socket);
+  if (handle === undefined || socket.destroyed || handle.reading === on) return;
+  handle.reading = on;
+  const err = on ? handle.readStart() : handle.readStop();
+  if (err) socket.destroy(new Error(`${on ? 'readStart' : 'readStop'} failed: error ${err}`));
+}
+
+/** Whether a direct-read socket is reading from the kernel. */
+export function isReading(socket: Socket): boolean {
+  return handleOf(socket)?.reading === true;
+}
+
+/** The fields by which a net.Server and the sockets it accepted know each other. */
+interface ServerSocket {
+  _handle: unknown;
+  server: unknown;
+  _server: { _connections?: number } | null;
 }
 
 function handleOf(socket: Socket): StreamHandle | undefined {
@@ -91,15 +119,23 @@ export function adoptForDirectReads(
   const handle = handleOf(socket);
   if (handle === undefined) return undefined;
   const reads = new DirectReads(buffer);
-  (socket as unknown as { _handle: unknown })._handle = null;
+  const old = socket as unknown as ServerSocket;
+  old._handle = null;
   const adopted = new NetSocket({
     handle: handle as never,
     readable: true,
     writable: true,
     pauseOnCreate: true,
     onread: reads.onread,
-  } as ConstructorParameters<typeof NetSocket>[0]);
-  // With no handle, destroy() only releases the old object (and the server's count of it).
+  } as ConstructorParameters<typeof NetSocket>[0]) as unknown as ServerSocket;
+  // The server counts its connections through its sockets (server.close() waits for them,
+  // getConnections() reports them): the new socket takes the old one's place in that count.
+  const server = old._server;
+  if (server != null && typeof server._connections === 'number') {
+    adopted.server = adopted._server = server;
+    server._connections++;
+  }
+  // With no handle, destroy() only releases the old object (and its place in the count).
   socket.destroy();
-  return { socket: adopted, reads };
+  return { socket: adopted as unknown as Socket, reads };
 }

@@ -68,11 +68,118 @@ describe('direct reads', () => {
   });
 
   it('keeps what arrives before a data handler, in order, and passes the end on after it', async () => {
-    const listener = await listen('127.0.0.1:0', (conn) => conn.end('greeting|and more'));
+    let finished = false;
+    const listener = await listen('127.0.0.1:0', (conn) =>
+      conn.socket.end('greeting|and more', () => {
+        finished = true;
+      }),
+    );
     listeners.push(listener);
     const client = await connect(listener.address, { readBuffer: new ReadBuffer() });
-    // With no handler the first read is kept and reading stops, so the end waits in the kernel.
-    await waitFor(() => client.isPaused, { what: 'the client to keep the greeting and pause' });
+    // Greeting and end are sent before the client has a handler: it must not read them yet.
+    await waitFor(() => finished, { what: 'the server to send its greeting and end' });
+    expect(client.isPaused).toBe(true);
     expect((await collect(client)).toString()).toBe('greeting|and more');
+  });
+});
+
+/** Resolves after `n` turns of the event loop: each includes a poll for I/O that is ready. */
+async function turns(n: number): Promise<void> {
+  for (let i = 0; i < n; i++) await new Promise((resolve) => setImmediate(resolve));
+}
+
+// Pausing must mean the same on both read paths (found in review: on the direct path a pause
+// next to the first handler, or inside it, did not hold).
+describe.each([
+  ['stream', false],
+  ['direct', true],
+])('pausing, %s reads', (_name, directReads) => {
+  const listeners: Listener[] = [];
+  afterEach(async () => {
+    await Promise.all(listeners.splice(0).map((l) => l.closeAll()));
+  });
+
+  /** A listener and one client; resolves with both ends. */
+  async function pair(onConnection: (conn: Connection) => void, clientReads?: ReadBuffer) {
+    let resolveServer!: (c: Connection) => void;
+    const served = new Promise<Connection>((resolve) => {
+      resolveServer = resolve;
+    });
+    const listener = await listen(
+      '127.0.0.1:0',
+      (conn) => {
+        onConnection(conn);
+        resolveServer(conn);
+      },
+      { directReads },
+    );
+    listeners.push(listener);
+    const client = await connect(listener.address, { readBuffer: clientReads });
+    return { server: await served, client };
+  }
+
+  /** Writes and waits until the bytes are in the peer's receive queue (loopback). */
+  async function send(conn: Connection, text: string): Promise<void> {
+    conn.write(text);
+    await waitFor(() => conn.writableLength === 0, { what: `${JSON.stringify(text)} to be sent` });
+    await turns(2);
+  }
+
+  type SetUp = (conn: Connection, handler: (chunk: Buffer) => void) => void;
+  const pauseFirst: SetUp = (conn, handler) => {
+    conn.pause();
+    conn.onData(handler);
+  };
+  const handlerFirst: SetUp = (conn, handler) => {
+    conn.onData(handler);
+    conn.pause();
+  };
+  for (const [order, setUp] of [
+    ['before', pauseFirst],
+    ['in the same tick as', handlerFirst],
+  ] as const) {
+    it(`a pause() ${order} the first data handler holds until resume()`, async () => {
+      const got: string[] = [];
+      const { server, client } = await pair((conn) => setUp(conn, (b) => got.push(b.toString())));
+      await send(client, 'x');
+      expect(got).toEqual([]);
+      expect(server.isPaused).toBe(true);
+      server.resume();
+      await waitFor(() => got.join('') === 'x', { what: "'x' after resume()" });
+      client.destroy();
+    });
+  }
+
+  it('a pause() inside the handler holds, also for bytes that waited for the handler', async () => {
+    const { server, client } = await pair(() => {}, directReads ? new ReadBuffer() : undefined);
+    await send(server, 'a');
+    const got: string[] = [];
+    client.onData((chunk) => {
+      got.push(chunk.toString());
+      client.pause(); // as forward() does when its writer is full
+    });
+    await waitFor(() => got.length > 0, { what: "'a'" });
+    await send(server, 'b');
+    expect(got).toEqual(['a']);
+    expect(client.isPaused).toBe(true);
+    client.resume();
+    await waitFor(() => got.join('') === 'ab', { what: "'b' after resume()" });
+    client.destroy();
+  });
+
+  it('bytes that wait for a handler still get their reply before a half-closed peer is ended', async () => {
+    let reply!: () => void;
+    const { client } = await pair((conn) => {
+      // One stage hands over to the next, which starts later.
+      conn.onData(() => {});
+      conn.onData(undefined);
+      reply = () => conn.onData((chunk) => conn.write(`re:${chunk}`));
+    });
+    const answer = collect(client);
+    client.end('hello');
+    await waitFor(() => client.socket.writableFinished, { what: "the client's end to be sent" });
+    await turns(2);
+    reply();
+    expect((await answer).toString()).toBe('re:hello');
   });
 });
