@@ -1,7 +1,10 @@
 import { createHash, randomBytes } from 'node:crypto';
+import { once } from 'node:events';
+import { createServer, type Socket } from 'node:net';
 import { waitFor } from '@scalestack/test-harness';
 import { afterEach, describe, expect, it } from 'vitest';
-import { type Connection, connect, type Listener, listen, ReadBuffer } from '../src/index.js';
+import { adoptForDirectReads } from '../src/direct-reads.js';
+import { Connection, connect, type Listener, listen, ReadBuffer } from '../src/index.js';
 
 /** Everything a connection reads until the peer ends, then the end itself. */
 function collect(conn: Connection): Promise<Buffer> {
@@ -41,6 +44,29 @@ describe('direct reads', () => {
     }
     // This Node supports it: losing the fast path in a Node upgrade must show here, not in a benchmark.
     expect(seen).toEqual([true, false]);
+  });
+
+  it('falls back to stream reads where a socket has no handle to adopt', async () => {
+    // What the listener does when this Node's handles take no user buffer: the accepted socket,
+    // created paused for adoption, is used as it is and starts reading with its first handler.
+    const server = createServer({ pauseOnConnect: true });
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    const port = (server.address() as { port: number }).port;
+    const accepted = once(server, 'connection') as Promise<[Socket]>;
+    const client = await connect(`127.0.0.1:${port}`);
+    const [socket] = await accepted;
+    const handle = (socket as unknown as { _handle: unknown })._handle;
+    (socket as unknown as { _handle: unknown })._handle = { readStart() {} }; // no useUserBuffer
+    expect(adoptForDirectReads(socket, new ReadBuffer())).toBeUndefined();
+    (socket as unknown as { _handle: unknown })._handle = handle;
+    const conn = new Connection(socket);
+    expect(conn.readsDirectly).toBe(false);
+    const echoed = collect(client);
+    conn.pipe(conn);
+    client.end('over streams');
+    expect((await echoed).toString()).toBe('over streams');
+    await new Promise((resolve) => server.close(resolve));
   });
 
   it('keeps every connection’s bytes apart though all read through one buffer', async () => {
