@@ -1,6 +1,6 @@
 import type { Socket } from 'node:net';
 import { TLSSocket } from 'node:tls';
-import { type DirectReads, isReading, setReading } from './direct-reads.js';
+import { type DirectReads, setReading } from './direct-reads.js';
 import { SocketTimeoutError } from './errors.js';
 import { type TlsUpgradeOptions, upgradeSocket } from './tls-upgrade.js';
 
@@ -35,7 +35,10 @@ export class Connection {
   #direct = false;
   /** Direct mode: {@link pause} was called and {@link resume} not yet. */
   #userPaused = false;
-  /** Direct reads not yet handed to a handler (none set, or paused), in order. */
+  /**
+   * Direct reads not yet handed to a handler (none set, or paused), in order. Reading stops the
+   * moment the handler goes or pauses, so this holds at most what libuv had already read.
+   */
   #pending: Buffer[] = [];
   /** The peer's end arrived while reads were pending: passed on after them. */
   #endAfterPending = false;
@@ -181,7 +184,7 @@ export class Connection {
 
   /** Whether reading is paused. */
   get isPaused(): boolean {
-    return this.#direct ? !isReading(this.#socket) : this.#socket.isPaused();
+    return this.#direct ? !this.#takesReads() : this.#socket.isPaused();
   }
 
   /** Buffers writes until {@link uncork}, so a burst goes out in one system call. */
@@ -294,8 +297,8 @@ export class Connection {
 
   /** A direct read: to the handler, or kept (and reading paused) until there is one. */
   readonly #receive = (chunk: Buffer) => {
-    if (this.#onData !== undefined && !this.#userPaused && this.#pending.length === 0) {
-      this.#onData(chunk);
+    if (this.#takesReads()) {
+      this.#onData!(chunk);
       return;
     }
     this.#pending.push(chunk);
@@ -312,10 +315,14 @@ export class Connection {
     }
   }
 
+  /** Direct mode: whether reads can go straight to the handler. */
+  #takesReads(): boolean {
+    return this.#onData !== undefined && !this.#userPaused && this.#pending.length === 0;
+  }
+
   /** Direct mode: reads from the kernel exactly while a handler takes them. */
   #updateReading(): void {
-    if (!this.#direct) return;
-    setReading(this.#socket, this.#onData !== undefined && !this.#userPaused && this.#pending.length === 0);
+    if (this.#direct) setReading(this.#socket, this.#takesReads());
   }
 
   readonly #handleEnd = () => {

@@ -25,11 +25,12 @@ export class ReadBuffer {
 
 /**
  * The read side of one direct-read socket: copies each read out of the shared
- * {@link ReadBuffer} and hands it to its consumer, keeping what arrives before there is one.
+ * {@link ReadBuffer} and hands it to its Connection. The socket is created with this before the
+ * Connection exists, so it must not read until {@link attach} (`listen` creates it paused,
+ * `connect` pauses it while connecting); what a Connection does not take yet, it keeps.
  */
 export class DirectReads {
   #consumer: ((chunk: Buffer) => void) | undefined;
-  #early: Buffer[] = [];
 
   constructor(private readonly buffer: ReadBuffer) {}
 
@@ -38,20 +39,18 @@ export class DirectReads {
     return { buffer: this.buffer.bytes, callback: this.#onRead };
   }
 
-  /** Sets who receives the reads (a Connection); reads that came earlier go first. */
+  /** Sets who receives the reads (a Connection). */
   attach(consumer: (chunk: Buffer) => void): void {
     this.#consumer = consumer;
-    const early = this.#early;
-    this.#early = [];
-    for (const chunk of early) consumer(chunk);
   }
 
   readonly #onRead = (nread: number, buf: Buffer): boolean => {
+    if (this.#consumer === undefined)
+      throw new Error('a direct-read socket read before its Connection existed');
     // The next read on any socket of this thread overwrites `buf`: the consumer gets a copy.
     const chunk = Buffer.allocUnsafe(nread);
     buf.copy(chunk, 0, 0, nread);
-    if (this.#consumer !== undefined) this.#consumer(chunk);
-    else this.#early.push(chunk);
+    this.#consumer(chunk);
     return true;
   };
 }
@@ -77,11 +76,6 @@ export function setReading(socket: Socket, on: boolean): void {
   handle.reading = on;
   const err = on ? handle.readStart() : handle.readStop();
   if (err) socket.destroy(new Error(`${on ? 'readStart' : 'readStop'} failed: error ${err}`));
-}
-
-/** Whether a direct-read socket is reading from the kernel. */
-export function isReading(socket: Socket): boolean {
-  return handleOf(socket)?.reading === true;
 }
 
 /** The fields by which a net.Server and the sockets it accepted know each other. */
