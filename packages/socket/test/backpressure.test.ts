@@ -46,63 +46,79 @@ describe('backpressure', () => {
     expect(received).toBe(writes * CHUNK);
   });
 
-  it('pipe() pauses the reader while the writer is full and loses nothing', async () => {
-    const total = 48 * 1024 * 1024;
-    let sink: Connection | undefined;
-    const sinkListener = await listen('127.0.0.1:0', (conn) => {
-      sink = conn; // does not read until told to
-    });
-    listeners.push(sinkListener);
-    let inbound: Connection | undefined;
-    let upstream: Connection | undefined;
-    const relay = await listen('127.0.0.1:0', (conn) => {
-      conn.pause();
-      void connect(sinkListener.address).then((up) => {
-        inbound = conn;
-        upstream = up;
-        conn.pipe(up);
-        conn.resume();
+  // The relay's reader on both read paths: listeners read directly unless told not to.
+  it.each([
+    ['stream', false],
+    ['direct', true],
+  ])(
+    'pipe() pauses the reader while the writer is full and loses nothing (%s reads)',
+    async (_name, directReads) => {
+      const total = 48 * 1024 * 1024;
+      let sink: Connection | undefined;
+      const sinkListener = await listen('127.0.0.1:0', (conn) => {
+        sink = conn; // does not read until told to
       });
-    });
-    listeners.push(relay);
+      listeners.push(sinkListener);
+      let inbound: Connection | undefined;
+      let upstream: Connection | undefined;
+      const relay = await listen(
+        '127.0.0.1:0',
+        (conn) => {
+          conn.pause();
+          void connect(sinkListener.address).then((up) => {
+            inbound = conn;
+            upstream = up;
+            conn.pipe(up);
+            conn.resume();
+          });
+        },
+        { directReads },
+      );
+      listeners.push(relay);
 
-    const source = await connect(relay.address);
-    const sent = createHash('sha256');
-    let written = 0;
-    const sending = (async () => {
-      const block = randomBytes(CHUNK);
-      for (let i = 0; written < total; i++) {
-        block.writeUInt32BE(i, 0);
-        sent.update(block);
-        written += block.length;
-        if (!source.write(Buffer.from(block))) await source.drained();
+      const source = await connect(relay.address);
+      const sent = createHash('sha256');
+      let written = 0;
+      const sending = (async () => {
+        const block = randomBytes(CHUNK);
+        for (let i = 0; written < total; i++) {
+          block.writeUInt32BE(i, 0);
+          sent.update(block);
+          written += block.length;
+          if (!source.write(Buffer.from(block))) await source.drained();
+        }
+        source.end();
+      })();
+
+      await waitFor(() => inbound?.isPaused, { what: 'the relay to pause its reader' });
+      expect(upstream!.writableLength).toBeLessThanOrEqual(boundOf(upstream!));
+      // Once every kernel buffer on the way is full, the source itself is held back...
+      await waitFor(() => source.socket.writableNeedDrain, { what: 'the source to be held back' });
+      expect(written).toBeLessThan(total);
+      // ...and the relay still buffers no more than before.
+      expect(inbound!.isPaused).toBe(true);
+      expect(upstream!.writableLength).toBeLessThanOrEqual(boundOf(upstream!));
+      expect(inbound!.readsDirectly).toBe(directReads);
+      if (directReads) {
+        // A direct-read connection stops reading the moment it pauses: it keeps nothing.
+        expect(inbound!.readableLength).toBe(0);
+      } else {
+        // A paused stream socket reads ahead until its buffer reaches the high-water mark (the
+        // last read may overshoot it by one read), then stops reading from the kernel.
+        expect(inbound!.readableLength).toBeLessThanOrEqual(inbound!.socket.readableHighWaterMark + CHUNK);
       }
-      source.end();
-    })();
 
-    await waitFor(() => inbound?.isPaused, { what: 'the relay to pause its reader' });
-    expect(upstream!.writableLength).toBeLessThanOrEqual(boundOf(upstream!));
-    // Once every kernel buffer on the way is full, the source itself is held back...
-    await waitFor(() => source.socket.writableNeedDrain, { what: 'the source to be held back' });
-    expect(written).toBeLessThan(total);
-    // ...and the relay still buffers no more than before.
-    expect(inbound!.isPaused).toBe(true);
-    expect(upstream!.writableLength).toBeLessThanOrEqual(boundOf(upstream!));
-    // A paused stream socket reads ahead until its buffer reaches the high-water mark (the last
-    // read may overshoot it by one read), then stops reading from the kernel; a direct-read one
-    // stops at once and keeps nothing.
-    expect(inbound!.readableLength).toBeLessThanOrEqual(inbound!.socket.readableHighWaterMark + CHUNK);
-
-    const received = createHash('sha256');
-    let receivedBytes = 0;
-    const ended = new Promise<void>((resolve) => sink!.onEnd(resolve));
-    sink!.onData((data) => {
-      received.update(data);
-      receivedBytes += data.length;
-    });
-    await sending;
-    await ended;
-    expect(receivedBytes).toBe(total);
-    expect(received.digest('hex')).toBe(sent.digest('hex'));
-  });
+      const received = createHash('sha256');
+      let receivedBytes = 0;
+      const ended = new Promise<void>((resolve) => sink!.onEnd(resolve));
+      sink!.onData((data) => {
+        received.update(data);
+        receivedBytes += data.length;
+      });
+      await sending;
+      await ended;
+      expect(receivedBytes).toBe(total);
+      expect(received.digest('hex')).toBe(sent.digest('hex'));
+    },
+  );
 });

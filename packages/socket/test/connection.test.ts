@@ -9,19 +9,22 @@ describe('Connection', () => {
     await Promise.all(listeners.splice(0).map((l) => l.destroy()));
   });
 
-  async function pair(): Promise<{ server: Connection; client: Connection }> {
+  async function pair(directReads = true): Promise<{ server: Connection; client: Connection }> {
     let resolveServer!: (c: Connection) => void;
     const served = new Promise<Connection>((resolve) => {
       resolveServer = resolve;
     });
-    const listener = await listen('127.0.0.1:0', resolveServer);
+    const listener = await listen('127.0.0.1:0', resolveServer, { directReads });
     listeners.push(listener);
     const client = await connect(listener.address);
     return { server: await served, client };
   }
 
-  it('loses no byte while data handlers are swapped', async () => {
-    const { server, client } = await pair();
+  it.each([
+    ['stream', false],
+    ['direct', true],
+  ])('loses no byte while data handlers are swapped (%s reads)', async (_name, directReads) => {
+    const { server, client } = await pair(directReads);
     const first: string[] = [];
     const second: string[] = [];
     let resolveFirst!: () => void;
@@ -37,10 +40,16 @@ describe('Connection', () => {
     });
     client.write('one|');
     await firstDone;
-    // Written while no handler is set: must wait (in the kernel or the connection), not vanish.
-    // On loopback a write the kernel took is in the peer's receive queue.
+    // Written while no handler is set: must wait, not vanish.
     client.write('two');
-    await waitFor(() => client.writableLength === 0, { what: "'two' to reach the server" });
+    if (directReads) {
+      // Reading stopped with the handler: 'two' waits in the kernel (on loopback a write the
+      // kernel took is in the peer's receive queue).
+      await waitFor(() => client.writableLength === 0, { what: "'two' to reach the server" });
+      expect(server.isPaused).toBe(true);
+    } else {
+      await waitFor(() => server.readableLength >= 3, { what: "'two' to wait in the server's buffer" });
+    }
     const secondDone = new Promise<void>((resolve) =>
       server.onData((chunk) => {
         second.push(chunk.toString());

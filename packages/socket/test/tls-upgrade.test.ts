@@ -25,70 +25,80 @@ describe('upgradeToTls', () => {
    */
   async function startTlsServer(
     leftovers: number[],
-    { replyOk = false, readModes = [] as boolean[] } = {},
+    { replyOk = false, readModes = [] as boolean[], directReads = true } = {},
   ): Promise<Listener> {
-    const listener = await listen('127.0.0.1:0', (conn: Connection) => {
-      readModes.push(conn.readsDirectly);
-      let text = Buffer.alloc(0);
-      conn.onData((chunk) => {
-        text = Buffer.concat([text, chunk]);
-        const newline = text.indexOf(10);
-        if (newline < 0) return;
-        expect(text.subarray(0, newline + 1).toString()).toBe(STARTTLS);
-        const buffered = text.subarray(newline + 1);
-        leftovers.push(buffered.length);
-        conn.onData(undefined);
-        if (replyOk) conn.write('OK\n');
-        void conn.upgradeToTls({ side: 'server', key: cert.key, cert: cert.cert, buffered }).then(
-          () => {
-            readModes.push(conn.readsDirectly);
-            conn.pipe(conn);
-          },
-          (err) => conn.destroy(err),
-        );
-      });
-    });
+    const listener = await listen(
+      '127.0.0.1:0',
+      (conn: Connection) => {
+        readModes.push(conn.readsDirectly);
+        let text = Buffer.alloc(0);
+        conn.onData((chunk) => {
+          text = Buffer.concat([text, chunk]);
+          const newline = text.indexOf(10);
+          if (newline < 0) return;
+          expect(text.subarray(0, newline + 1).toString()).toBe(STARTTLS);
+          const buffered = text.subarray(newline + 1);
+          leftovers.push(buffered.length);
+          conn.onData(undefined);
+          if (replyOk) conn.write('OK\n');
+          void conn.upgradeToTls({ side: 'server', key: cert.key, cert: cert.cert, buffered }).then(
+            () => {
+              readModes.push(conn.readsDirectly);
+              conn.pipe(conn);
+            },
+            (err) => conn.destroy(err),
+          );
+        });
+      },
+      { directReads },
+    );
     listeners.push(listener);
     return listener;
   }
 
-  it('server side: keeps TLS bytes that arrived in the same chunk as the plaintext request', async () => {
-    const leftovers: number[] = [];
-    const readModes: boolean[] = [];
-    const listener = await startTlsServer(leftovers, { readModes });
-    const port = listener.address.kind === 'tcp' ? listener.address.port : 0;
+  it.each([
+    ['stream', false],
+    ['direct', true],
+  ])(
+    'server side (%s reads): keeps TLS bytes that arrived in the same chunk as the plaintext request',
+    async (_name, directReads) => {
+      const leftovers: number[] = [];
+      const readModes: boolean[] = [];
+      const listener = await startTlsServer(leftovers, { readModes, directReads });
+      const port = listener.address.kind === 'tcp' ? listener.address.port : 0;
 
-    // The client sends STARTTLS and its ClientHello in one TCP write, as a MySQL client sends
-    // SSLRequest and ClientHello back to back: the server reads both in one chunk.
-    const raw = netConnect(port, '127.0.0.1');
-    await once(raw, 'connect');
-    let first = true;
-    const transport = new Duplex({
-      read() {},
-      write(chunk: Buffer, _encoding, callback) {
-        raw.write(first ? Buffer.concat([Buffer.from(STARTTLS), chunk]) : chunk, callback);
-        first = false;
-      },
-      final(callback) {
-        raw.end();
-        callback();
-      },
-    });
-    raw.on('data', (chunk) => transport.push(chunk));
-    raw.on('end', () => transport.push(null));
-    const secure = tlsConnect({ socket: transport, ca: cert.cert, servername: 'localhost' });
-    await once(secure, 'secureConnect');
+      // The client sends STARTTLS and its ClientHello in one TCP write, as a MySQL client sends
+      // SSLRequest and ClientHello back to back: the server reads both in one chunk.
+      const raw = netConnect(port, '127.0.0.1');
+      await once(raw, 'connect');
+      let first = true;
+      const transport = new Duplex({
+        read() {},
+        write(chunk: Buffer, _encoding, callback) {
+          raw.write(first ? Buffer.concat([Buffer.from(STARTTLS), chunk]) : chunk, callback);
+          first = false;
+        },
+        final(callback) {
+          raw.end();
+          callback();
+        },
+      });
+      raw.on('data', (chunk) => transport.push(chunk));
+      raw.on('end', () => transport.push(null));
+      const secure = tlsConnect({ socket: transport, ca: cert.cert, servername: 'localhost' });
+      await once(secure, 'secureConnect');
 
-    expect(leftovers).toHaveLength(1);
-    expect(leftovers[0]).toBeGreaterThan(0);
-    const reply = readUntil(secure as never, (t) => t.length >= 12);
-    secure.write('hello secure');
-    expect(await reply).toBe('hello secure');
-    // The plain connection read directly (no stream buffer for TLS to find bytes in); TLS streams.
-    expect(readModes).toEqual([true, false]);
-    secure.destroy();
-    raw.destroy();
-  });
+      expect(leftovers).toHaveLength(1);
+      expect(leftovers[0]).toBeGreaterThan(0);
+      const reply = readUntil(secure as never, (t) => t.length >= 12);
+      secure.write('hello secure');
+      expect(await reply).toBe('hello secure');
+      // The plain connection read as configured; TLS always streams.
+      expect(readModes).toEqual([directReads, false]);
+      secure.destroy();
+      raw.destroy();
+    },
+  );
 
   it('client side: upgrades a Connection after a plaintext exchange', async () => {
     const leftovers: number[] = [];
