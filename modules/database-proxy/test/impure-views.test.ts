@@ -58,6 +58,14 @@ describe('ImpureViews', () => {
     expect(loaded().mayReadImpureView(sql, schema)).toBe(impure);
   });
 
+  it("resolves bare names in each caller's schema, asked one after another", () => {
+    const views = loaded();
+    const answers = ['shop', 'other', 'shop', null, 'shop'].map((schema) =>
+      views.mayReadImpureView('SELECT * FROM writes_v', schema),
+    );
+    expect(answers).toEqual([true, false, true, false, true]);
+  });
+
   it('treats every statement as impure until loaded, and after view DDL until loaded again', () => {
     const views = new ImpureViews();
     expect(views.mayReadImpureView('SELECT 1', null)).toBe(true);

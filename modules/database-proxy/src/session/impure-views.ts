@@ -57,6 +57,9 @@ export class ImpureViews {
   private off = false;
   /** Bumped on every change, so a cached answer for a prepared statement can tell it is stale. */
   version = 0;
+  /** The last default schema asked about and its key form: sessions mostly share one. */
+  private lastSchema: string | null = null;
+  private lastSchemaKey: string | null = null;
 
   /** Whether the list has been loaded (and not invalidated since). */
   get isKnown(): boolean {
@@ -136,7 +139,12 @@ export class ImpureViews {
    */
   mayReadImpureView(latin1Sql: string, schema: string | null): boolean {
     if (!this.known) return true;
-    return this.keys.size > 0 && mentions(latin1Sql, schema === null ? null : latin1Lower(schema), this.keys);
+    if (this.keys.size === 0) return false;
+    if (schema !== this.lastSchema) {
+      this.lastSchema = schema;
+      this.lastSchemaKey = schema === null ? null : latin1Lower(schema);
+    }
+    return mentions(latin1Sql, this.lastSchemaKey, this.keys);
   }
 }
 
