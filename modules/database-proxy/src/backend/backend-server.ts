@@ -30,12 +30,13 @@ export interface BackendServerOptions {
 }
 
 /**
- * Idle connections are kept apart by flavour and by whether their session has a default
- * schema: MySQL cannot unset one, so a client without a schema only takes connections that
- * have none, while a client with one takes either (its schema is applied before its statement).
+ * Idle connections of one flavour, kept apart by whether their session has a default schema:
+ * MySQL cannot unset one, so a client without a schema only takes connections that have none,
+ * while a client with one takes either (its schema is applied before its statement).
  */
-function idleKey(conn: BackendConnection): string {
-  return conn.state.schema === null ? `${conn.flavour.key}|-` : `${conn.flavour.key}|+`;
+interface IdleStacks {
+  readonly withSchema: BackendConnection[];
+  readonly withoutSchema: BackendConnection[];
 }
 
 export class BackendServer {
@@ -44,7 +45,13 @@ export class BackendServer {
   private readonly all = new Set<BackendConnection>();
   /** What this thread's connections to the server read into (one read is handled at a time). */
   private readonly readBuffer = new ReadBuffer();
-  private readonly idle = new Map<string, BackendConnection[]>();
+  /**
+   * Idle stacks by flavour key. Looked up once per statement with the flavour's own key string
+   * (whose hash V8 keeps), not a key built per lookup.
+   */
+  private readonly idle = new Map<string, IdleStacks>();
+  /** Every idle stack, for the scans that visit them all (eviction, health checks, close). */
+  private readonly stacks: BackendConnection[][] = [];
   private idleCount = 0;
   private opening = 0;
   private failures = 0;
@@ -89,7 +96,7 @@ export class BackendServer {
    * back with putIdle.
    */
   borrowIdle(): BackendConnection | undefined {
-    for (const stack of this.idle.values()) {
+    for (const stack of this.stacks) {
       const conn = stack.pop();
       if (conn === undefined) continue;
       this.idleCount--;
@@ -105,12 +112,21 @@ export class BackendServer {
 
   /** The non-empty idle stack takeIdle takes from: with a schema first, if the client has one. */
   private idleStackFor(flavourKey: string, clientHasSchema: boolean): BackendConnection[] | undefined {
-    if (clientHasSchema) {
-      const withSchema = this.idle.get(`${flavourKey}|+`);
-      if (withSchema !== undefined && withSchema.length > 0) return withSchema;
+    const stacks = this.idle.get(flavourKey);
+    if (stacks === undefined) return undefined;
+    if (clientHasSchema && stacks.withSchema.length > 0) return stacks.withSchema;
+    return stacks.withoutSchema.length > 0 ? stacks.withoutSchema : undefined;
+  }
+
+  /** The idle stack `conn` belongs on (created on first use). */
+  private stackOf(conn: BackendConnection): BackendConnection[] {
+    let stacks = this.idle.get(conn.flavour.key);
+    if (stacks === undefined) {
+      stacks = { withSchema: [], withoutSchema: [] };
+      this.idle.set(conn.flavour.key, stacks);
+      this.stacks.push(stacks.withSchema, stacks.withoutSchema);
     }
-    const without = this.idle.get(`${flavourKey}|-`);
-    return without !== undefined && without.length > 0 ? without : undefined;
+    return conn.state.schema === null ? stacks.withoutSchema : stacks.withSchema;
   }
 
   /**
@@ -119,7 +135,7 @@ export class BackendServer {
    * Returns false if none is idle.
    */
   evictIdle(then: () => void): boolean {
-    for (const stack of this.idle.values()) {
+    for (const stack of this.stacks) {
       const conn = stack.shift();
       if (conn === undefined) continue;
       this.idleCount--;
@@ -141,14 +157,8 @@ export class BackendServer {
       conn.close();
       return;
     }
-    const key = idleKey(conn);
-    let stack = this.idle.get(key);
-    if (stack === undefined) {
-      stack = [];
-      this.idle.set(key, stack);
-    }
     conn.idleSince = Date.now();
-    stack.push(conn);
+    this.stackOf(conn).push(conn);
     this.idleCount++;
     this.options.onAvailable?.();
   }
@@ -156,13 +166,11 @@ export class BackendServer {
   remove(conn: BackendConnection): void {
     if (!this.all.delete(conn)) return;
     queueMicrotask(() => this.options.onAvailable?.());
-    const stack = this.idle.get(idleKey(conn));
-    if (stack !== undefined) {
-      const i = stack.indexOf(conn);
-      if (i >= 0) {
-        stack.splice(i, 1);
-        this.idleCount--;
-      }
+    const stack = this.stackOf(conn);
+    const i = stack.indexOf(conn);
+    if (i >= 0) {
+      stack.splice(i, 1);
+      this.idleCount--;
     }
   }
 
@@ -212,7 +220,7 @@ export class BackendServer {
   private checkHealth(): void {
     const now = Date.now();
     const interval = this.options.healthCheckInterval;
-    for (const stack of this.idle.values()) {
+    for (const stack of this.stacks) {
       for (const conn of [...stack]) {
         if (now - conn.idleSince < interval) continue;
         const i = stack.indexOf(conn);
@@ -250,7 +258,7 @@ export class BackendServer {
   close(): void {
     this.closed = true;
     if (this.healthTimer !== undefined) clearInterval(this.healthTimer);
-    for (const stack of this.idle.values()) {
+    for (const stack of this.stacks) {
       for (const conn of stack) {
         this.all.delete(conn);
         conn.close();
