@@ -201,6 +201,28 @@ describe('default schema', () => {
       await holder.release();
     }
   });
+
+  it('a client without a default schema never runs on a backend that has one', async () => {
+    // MySQL cannot unset a default schema, so the backend A used (schema `test`) is not B's to
+    // take: with the other backend held, B's statement gets a fresh connection instead.
+    const holder = await hold(fx);
+    try {
+      const a = await client();
+      const aRow = await one(a, 'SELECT DATABASE() AS db, CONNECTION_ID() AS id');
+      expect(aRow.db).toBe('test');
+      const b = await client({ database: undefined });
+      for (let i = 0; i < 3; i++) {
+        const bRow = await one(b, 'SELECT DATABASE() AS db, CONNECTION_ID() AS id');
+        expect(bRow.db).toBeNull();
+        expect(bRow.id).not.toBe(aRow.id);
+        expect(bRow.id).not.toBe(holder.backendId);
+      }
+      // And A, with a schema, may run on B's schema-less backend: its schema is applied first.
+      expect((await one(a, 'SELECT DATABASE() AS db')).db).toBe('test');
+    } finally {
+      await holder.release();
+    }
+  });
 });
 
 describe('variables the proxy does not model', () => {
