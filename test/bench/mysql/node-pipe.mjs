@@ -1,12 +1,13 @@
 // The floor of a proxy written in Node: a plain node:net pipe from each client socket to its own
 // MariaDB socket, no protocol work at all. Used as a sysbench target to measure what Node's
-// socket I/O alone costs per query:
-//   node_modules/.bin/node test/bench/mysql/sysbench-sweep.mjs --targets direct,haproxy,proxy \
-//     --proxy-cmd "node test/bench/mysql/node-pipe.mjs {config}"
+// socket I/O alone costs per query, next to the proxy (the sweep's `pipe` target, by default
+// `node test/bench/mysql/node-pipe.mjs {config} direct`):
+//   node_modules/.bin/node test/bench/mysql/sysbench-sweep.mjs --targets direct,haproxy,pipe,proxy \
+//     --pipe-cmd "node test/bench/mysql/node-pipe.mjs {config}"
 // It reads the listen and backend ports from the proxy configuration the sweep generates.
 // `direct` (second argument) pipes through @scalestack/socket, whose plain connections read
 // directly into a shared buffer instead of through Node's stream layer:
-//   --proxy-cmd "node test/bench/mysql/node-pipe.mjs {config} direct"
+//   --pipe-cmd "node test/bench/mysql/node-pipe.mjs {config} direct"
 import { readFileSync } from 'node:fs';
 import net from 'node:net';
 

@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // sysbench oltp_point_select / oltp_read_only sweep: direct MariaDB vs haproxy (TCP) vs the Scale
-// Stack database proxy, alternating targets at every point in one run, with each target's CPU per
-// query and a Universal Scalability Law fit per curve. See test/bench/README.md.
+// Stack database proxy (and, on request, the Node pipe: the floor of any Node proxy), alternating
+// targets at every point in one run, with each target's CPU per query and a Universal
+// Scalability Law fit per curve. See test/bench/README.md.
 
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
@@ -12,7 +13,7 @@ import { describeRun, measuredRun } from './lib/measured-run.mjs';
 import { parseOptions, USAGE } from './lib/options.mjs';
 import { waitForQuiet } from './lib/quiet.mjs';
 import { renderReport } from './lib/report.mjs';
-import { DEFAULT_PROXY_COMMAND, startProxy } from './lib/scalestack-proxy.mjs';
+import { DEFAULT_PIPE_COMMAND, DEFAULT_PROXY_COMMAND, startProxy } from './lib/scalestack-proxy.mjs';
 import { waitForSettledConnections } from './lib/settle.mjs';
 import { prepareTables } from './lib/sysbench.mjs';
 
@@ -34,12 +35,17 @@ async function main() {
     console.log(USAGE);
     return 0;
   }
-  if (options.targets.includes('proxy') && options.proxyCommand === DEFAULT_PROXY_COMMAND) {
-    const bin = join(ROOT, 'packages/cli/dist/bin.js');
-    if (!existsSync(bin)) {
+  // The default commands run built code: say so now rather than as a failed start later.
+  const builtFor = [
+    ['proxy', options.proxyCommand === DEFAULT_PROXY_COMMAND, 'packages/cli/dist/bin.js'],
+    ['pipe', options.pipeCommand === DEFAULT_PIPE_COMMAND, 'packages/socket/dist/index.js'],
+  ];
+  for (const [target, usesDefault, built] of builtFor) {
+    const file = join(ROOT, built);
+    if (options.targets.includes(target) && usesDefault && !existsSync(file)) {
       log(
-        `sysbench-sweep: target "proxy" needs ${bin} (run \`npm run build\`), or pass --proxy-cmd, ` +
-          'or leave it out with --targets direct,haproxy',
+        `sysbench-sweep: target "${target}" needs ${file} (run \`npm run build\`), or pass --${target}-cmd, ` +
+          'or leave it out of --targets',
       );
       return 2;
     }
@@ -64,6 +70,7 @@ async function main() {
   const stops = [() => db.stop()];
   let haproxy;
   let proxy;
+  let pipe;
   try {
     log(
       `MariaDB ${await db.version()} on 127.0.0.1:${db.port}; preparing sbtest1 (${options.tableSize} rows)`,
@@ -93,6 +100,11 @@ async function main() {
     });
     const wholeSweepProfile =
       options.cpuProfDir && !options.cpuProfRun ? resolve(options.cpuProfDir) : undefined;
+    // A non-zero exit when asked to stop is worth a line in the results (for the proxy it may also
+    // mean no --cpu-prof profile).
+    const noteStop = (label, { code, signal }) => {
+      if (code !== 0) notes.push(`The ${label} exited with ${signal ?? `code ${code}`} when stopped.`);
+    };
     let proxyConfigText;
     let proxyExited = false;
     const launchProxy = async (cpuProfDir) => {
@@ -103,16 +115,31 @@ async function main() {
     };
     if (options.targets.includes('proxy')) {
       await launchProxy(wholeSweepProfile);
-      stops.push(async () => {
-        const { code, signal } = await proxy.stop();
-        if (code !== 0) notes.push(`The proxy exited with ${signal ?? `code ${code}`} when stopped.`);
-      });
+      stops.push(async () => noteStop('proxy', await proxy.stop()));
+    }
+    if (options.targets.includes('pipe')) {
+      // Its own process on its own port with the proxy's YAML shape; never profiled (--cpu-prof
+      // is the proxy's), and its CPU is measured from its pid exactly like the proxy's.
+      pipe = await startProxy({ ...proxyOptions(undefined), command: options.pipeCommand, label: 'pipe' });
+      stops.push(async () => noteStop('pipe', await pipe.stop()));
+      log(`pipe on 127.0.0.1:${pipe.port}: ${pipe.commandLine}`);
     }
 
-    const portOf = { direct: () => db.port, haproxy: () => haproxy.port, proxy: () => proxy.port };
-    const pidOf = { direct: () => undefined, haproxy: () => haproxy.pid, proxy: () => proxy.pid };
+    const portOf = {
+      direct: () => db.port,
+      haproxy: () => haproxy.port,
+      pipe: () => pipe.port,
+      proxy: () => proxy.port,
+    };
+    const pidOf = {
+      direct: () => undefined,
+      haproxy: () => haproxy.pid,
+      pipe: () => pipe.pid,
+      proxy: () => proxy.pid,
+    };
     // Idle MariaDB connections: the admin client (2 for slack); a proxy may keep its pools open,
-    // one per worker thread perhaps (16 at most assumed).
+    // one per worker thread perhaps (16 at most assumed). haproxy and the pipe have no pool: each
+    // backend connection closes with its client, so they add nothing here.
     const idleConnections = 2;
     const persistentMax = idleConnections + (options.targets.includes('proxy') ? 16 * options.pool : 0);
 
@@ -151,12 +178,13 @@ async function main() {
                 ? await waitForQuiet(
                     options.quietBelow,
                     options.quietWait * 1000,
-                    [db.pid, haproxy?.pid, proxy?.pid].filter(Boolean),
+                    [db.pid, haproxy?.pid, pipe?.pid, proxy?.pid].filter(Boolean),
                   )
                 : undefined;
               await db.admin('FLUSH STATUS');
               // Connections already open that are not this target's (a proxy's idle pool during a
-              // direct run); the status query's own connection is gone by the time the run starts.
+              // direct, haproxy or pipe run); the status query's own connection is gone by the time
+              // the run starts. Only the proxy keeps connections across runs.
               const othersAtStart =
                 target === 'proxy' ? 0 : Math.max(0, (await db.status('Threads_connected')) - 1);
 

@@ -2,11 +2,13 @@
 // option, what value and what was expected.
 
 import { parseArgs } from 'node:util';
-import { DEFAULT_PROXY_COMMAND } from './scalestack-proxy.mjs';
+import { DEFAULT_PIPE_COMMAND, DEFAULT_PROXY_COMMAND } from './scalestack-proxy.mjs';
 
 export const TESTS = ['oltp_point_select', 'oltp_read_only'];
 export const PS_MODES = ['disable', 'auto'];
-export const TARGETS = ['direct', 'haproxy', 'proxy'];
+export const TARGETS = ['direct', 'haproxy', 'pipe', 'proxy'];
+// The pipe is opt-in: it is a reference point for the proxy, not something to compare by default.
+const DEFAULT_TARGETS = ['direct', 'haproxy', 'proxy'];
 
 const FULL = { threads: '1,4,16,64,256,1024,4096', duration: '10' };
 const QUICK = { threads: '1,16,256,4096', duration: '3' };
@@ -16,7 +18,8 @@ export const USAGE = `usage: node test/bench/mysql/sysbench-sweep.mjs [options]
   --tests <list>        ${TESTS.join(',')} (default: both)
   --ps-modes <list>     ${PS_MODES.join(',')} (default: both)
   --threads <list>      sysbench thread counts (default: ${FULL.threads}; --quick: ${QUICK.threads})
-  --targets <list>      ${TARGETS.join(',')} (default: all three)
+  --targets <list>      ${TARGETS.join(',')} (default: ${DEFAULT_TARGETS.join(',')}); pipe is
+                        node-pipe.mjs, each client piped to its own MariaDB connection
   --rounds <n>          alternations per point; medians are reported (default: 1)
   --duration <s>        seconds per sysbench run (default: ${FULL.duration}; --quick: ${QUICK.duration})
   --quick               smoke preset: 4 thread counts, 3 s runs (about 2 minutes per target)
@@ -25,6 +28,8 @@ export const USAGE = `usage: node test/bench/mysql/sysbench-sweep.mjs [options]
   --haproxy-threads <n> haproxy's nbthread (default: 1)
   --proxy-cmd <cmd>     proxy command; {config} is the generated YAML
                         (default: ${DEFAULT_PROXY_COMMAND})
+  --pipe-cmd <cmd>      pipe command; {config} is its generated YAML, the proxy's with its own port
+                        (default: ${DEFAULT_PIPE_COMMAND})
   --quiet-below <pct>   before each run, wait until other people's work keeps all cores less than
                         <pct> % busy (sampled over 1 s), up to --quiet-wait s (default: off)
   --quiet-wait <s>      longest wait for quiet before running anyway (default: 30)
@@ -71,13 +76,14 @@ export function parseOptions(argv) {
       tests: { type: 'string', default: TESTS.join(',') },
       'ps-modes': { type: 'string', default: PS_MODES.join(',') },
       threads: { type: 'string' },
-      targets: { type: 'string', default: TARGETS.join(',') },
+      targets: { type: 'string', default: DEFAULT_TARGETS.join(',') },
       rounds: { type: 'string', default: '1' },
       duration: { type: 'string' },
       quick: { type: 'boolean', default: false },
       pool: { type: 'string', default: '128' },
       'table-size': { type: 'string', default: '100000' },
       'proxy-cmd': { type: 'string', default: DEFAULT_PROXY_COMMAND },
+      'pipe-cmd': { type: 'string', default: DEFAULT_PIPE_COMMAND },
       'haproxy-threads': { type: 'string', default: '1' },
       'cpu-prof': { type: 'string' },
       'quiet-below': { type: 'string' },
@@ -104,6 +110,7 @@ export function parseOptions(argv) {
     tables: 1,
     tableSize: positiveInt('table-size', values['table-size']),
     proxyCommand: values['proxy-cmd'],
+    pipeCommand: values['pipe-cmd'],
     haproxyThreads: positiveInt('haproxy-threads', values['haproxy-threads']),
     cpuProfDir: values['cpu-prof'],
     quietBelow:
@@ -114,8 +121,13 @@ export function parseOptions(argv) {
       values.out ??
       (values.quick ? 'test/bench/results/mysql-sysbench-quick.md' : 'test/bench/results/mysql-sysbench.md'),
   };
-  if (!options.proxyCommand.includes('{config}')) {
-    fail('proxy-cmd', options.proxyCommand, 'a command containing {config} where the YAML path goes');
+  for (const [option, command] of [
+    ['proxy-cmd', options.proxyCommand],
+    ['pipe-cmd', options.pipeCommand],
+  ]) {
+    if (!command.includes('{config}')) {
+      fail(option, command, 'a command containing {config} where the YAML path goes');
+    }
   }
   if (values['cpu-prof-run'] !== undefined) {
     const m = /^([a-z_]+):([a-z]+):(\d+)$/.exec(values['cpu-prof-run']);

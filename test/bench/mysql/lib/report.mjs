@@ -65,6 +65,10 @@ export function renderSection({ test, psMode, threads, targets, runs }) {
     ratios.push(['proxy/haproxy', 'proxy', 'haproxy']);
   if (targets.includes('haproxy') && targets.includes('direct'))
     ratios.push(['haproxy/direct', 'haproxy', 'direct']);
+  // The pipe splits the proxy's gap: proxy/pipe is the protocol work, pipe/haproxy the runtime's.
+  if (targets.includes('proxy') && targets.includes('pipe')) ratios.push(['proxy/pipe', 'proxy', 'pipe']);
+  if (targets.includes('pipe') && targets.includes('haproxy'))
+    ratios.push(['pipe/haproxy', 'pipe', 'haproxy']);
   const head = [
     'threads',
     ...targets.map((t) => `${t} qps`),
@@ -159,8 +163,13 @@ export function renderReport(r) {
       ? `- Before each run the script waited (up to ${options.quietWait} s) until work other than ours kept all cores less than ${options.quietBelow} % busy; ${r.runs.filter((x) => x.busyBeforePct >= options.quietBelow).length} of ${r.runs.length} runs started without that quiet moment.`
       : '- No waiting for a quiet machine (--quiet-below not given).',
     "- max backend conns: MariaDB's Max_used_connections during the run (FLUSH STATUS before it) minus the connections open at its start that were not the target's (a proxy's idle pool during a direct run); may include 1 admin connection.",
-    '',
   ];
+  if (options.targets.includes('pipe')) {
+    out.push(
+      `- pipe: \`${options.pipeCommand}\`, every client piped to its own MariaDB connection with no protocol work (the floor of a Node proxy), configured with the proxy's YAML on its own port.`,
+    );
+  }
+  out.push('');
   if (r.notes.length) out.push('**Notes**', '', ...r.notes.map((n) => `- ${n}`), '');
   for (const test of options.tests) {
     for (const psMode of options.psModes) {

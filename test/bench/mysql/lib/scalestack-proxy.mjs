@@ -1,5 +1,6 @@
 // The Scale Stack database proxy as a benchmark target: writes the YAML config, starts the
-// command the operator gave (default: the CLI), optionally under --cpu-prof.
+// command the operator gave (default: the CLI), optionally under --cpu-prof. The Node pipe
+// (node-pipe.mjs) reads the same YAML, so it is started the same way under its own label.
 
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -8,6 +9,9 @@ import { freePort, startServer, stopServer, waitForPort } from './processes.mjs'
 
 /** Default proxy command; {config} is replaced by the generated YAML file's path. */
 export const DEFAULT_PROXY_COMMAND = 'node packages/cli/dist/bin.js run database-proxy --config {config}';
+
+/** Default pipe command: node-pipe.mjs through @scalestack/socket's direct reads, as the proxy reads. */
+export const DEFAULT_PIPE_COMMAND = 'node test/bench/mysql/node-pipe.mjs {config} direct';
 
 /**
  * The proxy configuration for the sweep.
@@ -36,12 +40,14 @@ export function splitCommand(line) {
 }
 
 /**
- * Start the proxy.
+ * Start the proxy, or anything else that takes the proxy's YAML (the Node pipe).
  * @param {{ command: string, cwd: string, backendPort: number, user: string, password: string,
- *   pool: number, lifetimeSeconds: number, cpuProfDir?: string }} opts
+ *   pool: number, lifetimeSeconds: number, cpuProfDir?: string, label?: string }} opts
  *   cpuProfDir: run Node with --cpu-prof writing there (one .cpuprofile per thread, on exit).
+ *   label: names the process in errors and its temporary directory (default: proxy).
  */
 export async function startProxy({
+  label = 'proxy',
   command,
   cwd,
   backendPort,
@@ -51,10 +57,10 @@ export async function startProxy({
   lifetimeSeconds,
   cpuProfDir,
 }) {
-  const dir = mkdtempSync(join(tmpdir(), 'scalestack-bench-proxy-'));
+  const dir = mkdtempSync(join(tmpdir(), `scalestack-bench-${label}-`));
   const port = await freePort();
   const config = proxyConfig({ listenPort: port, backendPort, user, password, pool });
-  const file = join(dir, 'proxy.yaml');
+  const file = join(dir, `${label}.yaml`);
   writeFileSync(file, config);
   const words = splitCommand(command).map((w) => w.replaceAll('{config}', file));
   // `node` means the Node this script runs on (the repo's Node 24), not whatever is first on PATH.
@@ -64,7 +70,7 @@ export async function startProxy({
     mkdirSync(cpuProfDir, { recursive: true });
     env.NODE_OPTIONS = `${env.NODE_OPTIONS ?? ''} --cpu-prof --cpu-prof-dir=${cpuProfDir}`.trim();
   }
-  const server = startServer(words[0], words.slice(1), { lifetimeSeconds, label: 'proxy', env, cwd });
+  const server = startServer(words[0], words.slice(1), { lifetimeSeconds, label, env, cwd });
   try {
     await waitForPort(port, server, 60_000);
   } catch (error) {
