@@ -136,8 +136,12 @@ export function renderSection({ test, psMode, threads, targets, runs }) {
  */
 export function renderReport(r) {
   const { options, machine } = r;
+  // Named by what ran: a run narrowed with --tests/--threads is not the full sweep.
+  const scope = options.quick
+    ? 'quick smoke run'
+    : `${options.tests.length} test(s) × ${options.psModes.length} ps-mode(s) × threads ${options.threads.join(', ')}`;
   const out = [
-    `## Database proxy: sysbench sweep (${options.quick ? 'quick smoke run' : 'full sweep'})`,
+    `## Database proxy: sysbench sweep (${scope})`,
     '',
     `Measured ${r.started.toISOString()} – ${r.finished.toISOString()}, ${options.rounds} round(s) of ${options.duration} s per run, targets alternating ${options.targets.join(' → ')} at every point.`,
     '',
