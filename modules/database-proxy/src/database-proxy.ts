@@ -97,6 +97,8 @@ export class DatabaseProxy implements ProxyCore, DatabaseProxyService {
     reprepares: 0,
     stateSyncs: 0,
     replays: 0,
+    lazyBegins: 0,
+    emptyTransactions: 0,
   };
   capabilities = UNKNOWN_SERVER_FLAGS & ~CLIENT_SSL;
   serverVersion = '8.0.40-scalestack-proxy';
@@ -520,6 +522,16 @@ export class DatabaseProxy implements ProxyCore, DatabaseProxyService {
       counter(`${m}diverted_total`, 'Stacked reads moved off a stalled connection', s.pipeline.diverted),
       counter(`${m}stalls_total`, 'Shared connections that stalled', s.pipeline.stalls),
       counter(`${m}replays_total`, 'Pure reads run again for a statement that asks about them', c.replays),
+      counter(
+        `${m}lazy_begins_total`,
+        'BEGINs answered by the proxy, opened with the next statement',
+        c.lazyBegins,
+      ),
+      counter(
+        `${m}empty_transactions_total`,
+        'COMMIT / ROLLBACK of transactions that never reached a backend',
+        c.emptyTransactions,
+      ),
       gauge(
         `${m}shared_connections`,
         'Backend connections shared by pure reads',

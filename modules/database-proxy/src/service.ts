@@ -15,6 +15,8 @@ export interface ClientStats {
   state: 'handshake' | 'idle' | 'waiting' | 'active' | 'closing';
   /** Why it holds a backend between statements (empty: it holds none). */
   pinned: PinReason[];
+  /** Its BEGIN was answered by the proxy; the transaction opens with its next statement. */
+  lazyBegin: boolean;
 }
 
 export interface ProxyCounters {
@@ -43,6 +45,13 @@ export interface ProxyCounters {
    * their results: they had run on a shared connection.
    */
   replays: number;
+  /**
+   * BEGINs the proxy answered itself: the transaction opens on a backend together with the
+   * client's first statement in it (see ClientSession).
+   */
+  lazyBegins: number;
+  /** COMMIT / ROLLBACK of a transaction that never reached a backend, answered by the proxy. */
+  emptyTransactions: number;
 }
 
 /** Stacking of pure reads on shared backend connections (see BackendPool). */

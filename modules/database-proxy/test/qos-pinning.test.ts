@@ -49,6 +49,7 @@ describe('pinned sessions count against their tenant', () => {
     const b1 = await client('ub');
     const admittedBefore = tenantMetrics(fx, 'a').admitted;
     await a1.query('START TRANSACTION');
+    await a1.query('SELECT 1'); // the transaction takes its slot with its first statement
     expect(fx.proxy.stats().pinnedNow.transaction).toBe(1);
     expect(tenantMetrics(fx, 'a').inFlight).toBe(1);
 
@@ -109,6 +110,7 @@ describe('per-tenant QoS metrics in the kernel registry', () => {
     const q = 'scalestack_dbproxy_qos';
 
     await holder.query('START TRANSACTION'); // admitted at once: a wait of 0
+    await holder.query('SELECT 1'); // the transaction takes its slot with its first statement
     const second = watch(one(waiting, 'SELECT 2 AS v'));
     await waitFor(() => tenantMetrics(fx, 'm').queued === 1, { what: 'the second statement to queue' });
     expect((await failure(refused.query('SELECT 3'))).errno).toBe(9002);

@@ -51,6 +51,7 @@ describe('QoS refusals through the proxy', () => {
     const waiting = await client('qf');
     const refused = await client('qf');
     await holder.query('START TRANSACTION');
+    await holder.query('SELECT 1'); // the transaction takes its slot with its first statement
     expect(tenantMetrics(fx, 'qfull').inFlight).toBe(1);
 
     const queued = watch(one(waiting, 'SELECT 2 AS v'));
@@ -94,6 +95,7 @@ describe('QoS refusals through the proxy', () => {
     const holder = await client('qt');
     const c = await client('qt');
     await holder.query('START TRANSACTION');
+    await holder.query('SELECT 1'); // the transaction takes its slot with its first statement
     const before = tenantMetrics(fx, 'slow').rejected.queue_timeout;
     const timeoutsBefore = fx.proxy.stats().counters.queueTimeouts;
 

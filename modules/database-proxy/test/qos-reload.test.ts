@@ -51,6 +51,7 @@ describe('kernel.reload of tenants and users', () => {
     const a2 = await client('ua');
     const b1 = await client('ub');
     await a1.query('START TRANSACTION');
+    await a1.query('SELECT 1'); // the transaction takes its slot with its first statement
     const second = watch(one(a2, 'SELECT 2 AS v'));
     await waitFor(() => tenantMetrics(fx, 'a').queued === 1, { what: "a's second statement to queue" });
     expect(tenantMetrics(fx, 'a')).toMatchObject({ weight: 1, maxInFlight: 1 });
@@ -84,7 +85,9 @@ describe('kernel.reload of tenants and users', () => {
     const a2 = await client('ua');
     const a3 = await client('ua');
     await a1.query('START TRANSACTION');
+    await a1.query('SELECT 1'); // the transaction takes its slot with its first statement
     await a2.query('START TRANSACTION');
+    await a2.query('SELECT 1'); // the transaction takes its slot with its first statement
     expect(tenantMetrics(fx, 'a').inFlight).toBe(2);
 
     await reload(BASE);
@@ -149,6 +152,7 @@ describe('kernel.reload of tenants and users', () => {
     expect((await failure(client('late', 'late-pw'))).errno).toBe(1045);
     // And the old cap still governs: a's second statement waits behind the transaction.
     await a1.query('START TRANSACTION');
+    await a1.query('SELECT 1'); // the transaction takes its slot with its first statement
     const second = watch(one(a2, 'SELECT 2 AS v'));
     await waitFor(() => tenantMetrics(fx, 'a').queued === 1, { what: "a's second statement to queue" });
     await a1.query('COMMIT');

@@ -65,6 +65,7 @@ describe('tenant from a connection attribute', () => {
 
     // b's cap of one slot now governs this user's statements.
     await b1.query('START TRANSACTION');
+    await b1.query('SELECT 1'); // the transaction takes its slot with its first statement
     const b2 = await client(allowed, { tenant: 'b' });
     const waiting = watch(one(b2, 'SELECT 1 AS v'));
     await waitFor(() => tenantMetrics(allowed, 'b').queued === 1, { what: "b's second statement to queue" });

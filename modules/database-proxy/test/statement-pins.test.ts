@@ -115,6 +115,7 @@ describe('statement pins', () => {
       // The holder's transaction takes the backend c just used (the most recently idle one of
       // their kind), so c's next execute runs on another that has never seen the statement.
       expect((await holder.query('BEGIN')).error).toBeUndefined();
+      expect((await holder.query('SELECT 1')).error).toBeUndefined(); // opens it on a backend
       const reprepares = fx.proxy.stats().counters.reprepares;
       const untyped = await c.command(buildExecute({ statementId: s, params: [2, 'two'], sendTypes: false }));
       expect(untyped.error).toBeUndefined();

@@ -83,6 +83,125 @@ describe('explicit transactions', () => {
   });
 });
 
+describe('lazy BEGIN: answered by the proxy, opened on a backend with the first statement', () => {
+  const IN_TRANS = 1;
+  const comBegin = async () => Number((await one(direct, "SHOW GLOBAL STATUS LIKE 'Com_begin'")).Value);
+  const serverStatus = async (c: mysql.Connection, sql: string) => {
+    const [r] = await c.query<mysql.ResultSetHeader>(sql);
+    return r.serverStatus;
+  };
+
+  it('BEGIN reports IN_TRANS as MariaDB does, holds no backend, and its first read sees one snapshot', async () => {
+    const a = await client();
+    const counters = () => fx.proxy.stats().counters;
+    const { lazyBegins, queries } = counters();
+    // The proxy's BEGIN answers with MariaDB's own status flags.
+    const directStatus = await serverStatus(direct, 'BEGIN');
+    await direct.query('ROLLBACK');
+    expect(await serverStatus(a, 'BEGIN')).toBe(directStatus);
+    expect(directStatus & IN_TRANS).toBe(IN_TRANS);
+    expect(counters()).toMatchObject({ lazyBegins: lazyBegins + 1, queries });
+    expect(fx.proxy.stats().clients.find((c) => c.lazyBegin)).toMatchObject({ pinned: [] });
+    expect(pinnedNow(fx)).toBe(0);
+
+    // Committed before the first read: seen, as on MariaDB (a plain BEGIN's snapshot is taken
+    // by the first read). Committed after it: not seen until COMMIT.
+    await direct.query("INSERT INTO trx (v) VALUES ('lazy-before')");
+    const first = await one(
+      a,
+      "SELECT @@in_transaction AS t, CONNECTION_ID() AS id, COUNT(*) AS n FROM trx WHERE v LIKE 'lazy-%'",
+    );
+    expect(first).toMatchObject({ t: 1, n: 1 });
+    expect(fx.proxy.stats().pinnedNow.transaction).toBe(1);
+    await direct.query("INSERT INTO trx (v) VALUES ('lazy-after')");
+    expect(
+      await one(a, "SELECT CONNECTION_ID() AS id, COUNT(*) AS n FROM trx WHERE v LIKE 'lazy-%'"),
+    ).toEqual({
+      id: first.id,
+      n: 1,
+    });
+    expect((await serverStatus(a, 'COMMIT')) & IN_TRANS).toBe(0);
+    expect(pinnedNow(fx)).toBe(0);
+    expect((await one(a, "SELECT COUNT(*) AS n FROM trx WHERE v LIKE 'lazy-%'")).n).toBe(2);
+  });
+
+  it('BEGIN then COMMIT or ROLLBACK with nothing between never reaches a backend', async () => {
+    const a = await client();
+    const { lazyBegins, emptyTransactions, queries } = fx.proxy.stats().counters;
+    const beginsAtServer = await comBegin();
+    for (const end of ['COMMIT', 'ROLLBACK', 'commit work']) {
+      await a.query('START TRANSACTION');
+      expect((await serverStatus(a, end)) & IN_TRANS).toBe(0);
+    }
+    // BEGIN; BEGIN: the second commits the (empty) first and opens another, still lazily.
+    await a.query('BEGIN');
+    await a.query('BEGIN WORK');
+    await a.query('ROLLBACK');
+    expect(fx.proxy.stats().counters).toMatchObject({
+      lazyBegins: lazyBegins + 5,
+      emptyTransactions: emptyTransactions + 4,
+      queries,
+    });
+    expect(await comBegin()).toBe(beginsAtServer);
+  });
+
+  it('a write as the first statement runs inside the transaction: ROLLBACK undoes it', async () => {
+    const a = await client();
+    const beginsAtServer = await comBegin();
+    await a.query('BEGIN');
+    await a.query("INSERT INTO trx (v) VALUES ('lazy-write')");
+    expect(fx.proxy.stats().pinnedNow.transaction).toBe(1);
+    expect(await committed('lazy-write')).toBe(0);
+    await a.query('ROLLBACK');
+    expect(await committed('lazy-write')).toBe(0);
+    expect(await comBegin()).toBe(beginsAtServer + 1);
+  });
+
+  it('prepared BEGIN, COMMIT and ROLLBACK (COM_STMT_EXECUTE) behave the same', async () => {
+    const a = await client();
+    const { lazyBegins, emptyTransactions } = fx.proxy.stats().counters;
+    await a.execute('BEGIN');
+    await a.execute('COMMIT');
+    await a.execute('BEGIN');
+    await a.execute('INSERT INTO trx (v) VALUES (?)', ['lazy-prepared']);
+    expect(fx.proxy.stats().pinnedNow.transaction).toBe(1);
+    await a.execute('ROLLBACK');
+    expect(await committed('lazy-prepared')).toBe(0);
+    expect(fx.proxy.stats().counters).toMatchObject({
+      lazyBegins: lazyBegins + 2,
+      emptyTransactions: emptyTransactions + 1,
+    });
+    expect(pinnedNow(fx)).toBe(0);
+  });
+
+  it('forms with characteristics, and BEGIN inside a pinned session, go to the backend at once', async () => {
+    const a = await client();
+    const { lazyBegins } = fx.proxy.stats().counters;
+    for (const begin of [
+      'START TRANSACTION WITH CONSISTENT SNAPSHOT',
+      'START TRANSACTION READ ONLY',
+      '/* c */ BEGIN',
+    ]) {
+      await a.query(begin);
+      expect(fx.proxy.stats().pinnedNow.transaction).toBe(1);
+      await a.query('ROLLBACK');
+    }
+    await a.query('SET @pinned = 1');
+    await a.query('BEGIN');
+    expect(fx.proxy.stats().pinnedNow.transaction).toBe(1);
+    await a.query('COMMIT');
+    expect(fx.proxy.stats().counters.lazyBegins).toBe(lazyBegins);
+  });
+
+  it('COM_RESET_CONNECTION drops a lazy BEGIN: the next statement runs outside a transaction', async () => {
+    const a = await client();
+    await a.query('BEGIN');
+    await a.reset();
+    expect((await one(a, 'SELECT @@in_transaction AS t')).t).toBe(0);
+    expect(fx.proxy.stats().clients.some((c) => c.lazyBegin)).toBe(false);
+  });
+});
+
 describe('implicit transactions (autocommit=0)', () => {
   it('a SELECT after SET autocommit=0 opens a transaction: its snapshot stays on one backend', async () => {
     const a = await client();

@@ -161,6 +161,8 @@ export class BackendConnection {
   private tracking: InFlight | undefined;
   /** Bytes of commands stacked behind others, written together on the next turn. */
   private readonly outbox: Buffer[] = [];
+  /** Inside {@link gather}: commands are written at once, into one corked write. */
+  private gathering = false;
   /** The start of a response packet not yet complete (see forwardWholePackets). */
   private held: Buffer | undefined;
   private closing = false;
@@ -481,11 +483,32 @@ export class BackendConnection {
   private send(bytes: Buffer): void {
     if (this.outbox.length > 0) {
       this.outbox.push(bytes);
-    } else if (this.inFlight.length > 1) {
+    } else if (this.inFlight.length > 1 && !this.gathering) {
       this.outbox.push(bytes);
       setImmediate(this.flushOutbox);
     } else {
       this.conn!.write(bytes);
+    }
+  }
+
+  /**
+   * Runs `fn`, whose commands (the proxy's and a client's, one after the other) leave in one
+   * system call: written in order at once, not gathered until the next turn of the loop.
+   * Commands already waiting in the outbox keep their place ahead.
+   */
+  gather(fn: () => void): void {
+    if (this.isDead || this.gathering) {
+      fn();
+      return;
+    }
+    const conn = this.conn!;
+    this.gathering = true;
+    conn.cork();
+    try {
+      fn();
+    } finally {
+      this.gathering = false;
+      conn.uncork();
     }
   }
 

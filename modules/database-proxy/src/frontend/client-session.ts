@@ -72,6 +72,8 @@ import {
   classifyStatement,
   killStatementTarget,
   Trait,
+  type TransactionBoundary,
+  transactionBoundary,
   useStatementSchema,
 } from '../session/statement-traits.js';
 import type { ProxyCore } from './proxy-core.js';
@@ -88,6 +90,8 @@ interface ClientStatement {
   types: Buffer | undefined;
   /** {@link Trait} flags of its SQL, applied to every execute. */
   readonly traits: number;
+  /** A plain BEGIN / COMMIT / ROLLBACK, which the proxy may answer itself. */
+  readonly boundary: TransactionBoundary | undefined;
   /** Default schema when it was prepared: names in it resolve there, on any backend. */
   readonly schema: string | null;
   /** Whether it may read a view that is not a pure read, as of ImpureViews `viewsVersion`. */
@@ -227,6 +231,15 @@ export class ClientSession implements ResponseSink {
   private lastInsertId = 0;
   /** After a SET TRANSACTION: whether the transaction it applies to has begun. */
   private nextTransactionBegun = false;
+  /**
+   * The client's BEGIN was answered by the proxy and is not on a backend yet: it goes there
+   * with the next statement that needs one (see {@link answerBoundary}).
+   */
+  private lazyBegin = false;
+  /** That BEGIN is on its way to the backend (its OK not back yet). */
+  private beginInFlight = false;
+  /** The statement after the lazy BEGIN is a pure read: both are written at once. */
+  private beginWithRead = false;
   /** A LOCAL INFILE upload whose backend was lost: the rest of the file is dropped. */
   private discardingInfile = false;
   /** The backend's reading is paused until the client's socket drains. */
@@ -276,6 +289,7 @@ export class ClientSession implements ResponseSink {
       tenant: this.tenantSession?.tenant ?? '',
       state: this.status,
       pinned: pinReasons(this.pins),
+      lazyBegin: this.lazyBegin,
     };
   }
 
@@ -454,6 +468,7 @@ export class ClientSession implements ResponseSink {
         }
         if (this.traits & Trait.ViewDdl) this.core.views.invalidate();
         this.pureRead = (this.traits & Trait.PureRead) !== 0;
+        if (this.traits === 0 && this.answerBoundary(transactionBoundary(text))) return;
         if (this.traits & Trait.Kill) {
           this.kill(text);
           return;
@@ -481,6 +496,11 @@ export class ClientSession implements ResponseSink {
       case COM_STMT_RESET:
       case COM_STMT_FETCH:
         if (!this.statementCommand(payload)) return;
+        if (cmd === COM_STMT_EXECUTE && this.answerBoundary(this.executing!.cs.boundary)) {
+          this.executing = undefined;
+          this.pending = Pending.None;
+          return;
+        }
         break;
       case -1:
         this.fatal(ProxyError.malformedPacket, ['empty command packet']);
@@ -506,6 +526,32 @@ export class ClientSession implements ResponseSink {
     }
     if (this.replaying) this.pureRead = false;
     this.withBackend();
+  }
+
+  /**
+   * Lazy BEGIN. A plain BEGIN from a client with nothing pinned is answered here (status
+   * IN_TRANS) and opened on a backend only together with the client's next statement, written
+   * in the same system call when that statement is a pure read. That saves a backend round trip
+   * per transaction and keeps the backend free until the transaction does something. It is
+   * what the server would do anyway: a plain BEGIN takes its read view at the first read.
+   * COMMIT / ROLLBACK before any statement ends a transaction that never reached a backend.
+   * @returns whether the command was answered
+   */
+  private answerBoundary(boundary: TransactionBoundary | undefined): boolean {
+    if (boundary === undefined || this.pins !== 0 || this.backend !== undefined || this.replaying)
+      return false;
+    if (boundary === 'begin') {
+      // BEGIN after a lazy BEGIN commits an empty transaction and opens another: still lazy.
+      this.lazyBegin = true;
+      this.core.counters.lazyBegins++;
+    } else {
+      if (!this.lazyBegin) return false;
+      this.lazyBegin = false;
+      this.core.counters.emptyTransactions++;
+    }
+    this.historyLength = 0;
+    this.writeOk(1);
+    return true;
   }
 
   /**
@@ -572,8 +618,10 @@ export class ClientSession implements ResponseSink {
   /** Gets a backend (the pinned one, or a slot and a pooled one), then runs the command. */
   private withBackend(): void {
     this.busy = true;
-    // A pinned client's statements run where its state is, like any other statement.
-    if (this.pins !== 0) this.pureRead = false;
+    // A pinned client's statements run where its state is, like any other statement; the one
+    // that opens a lazy BEGIN's transaction needs a connection of its own too.
+    this.beginWithRead = this.pureRead;
+    if (this.pins !== 0 || this.lazyBegin) this.pureRead = false;
     // Anything but a pure read starts the server's "previous statement" afresh.
     if (!this.pureRead && !this.replaying) this.historyLength = 0;
     if (this.backend !== undefined) {
@@ -762,6 +810,12 @@ export class ClientSession implements ResponseSink {
   /** Sends the command in flight to the backend. */
   private run(): void {
     const b = this.backend!;
+    // A prepare reads no data: it runs outside the transaction, which stays lazy.
+    if (this.lazyBegin && !this.beginInFlight && this.pending !== Pending.Prepare) {
+      if (this.beginWithRead) b.gather(() => this.openLazyBegin(b, () => this.run()));
+      else this.openLazyBegin(b);
+      return;
+    }
     if (this.traits & Trait.ReadsPreviousResult && this.lastInsertId > 0 && b.lastInsertOwner !== this) {
       // LAST_INSERT_ID() on another backend than the insert's: give it the client's value.
       b.lastInsertOwner = this;
@@ -791,6 +845,34 @@ export class ClientSession implements ResponseSink {
           this.afterResponse(b);
         else if (this.pureRead) this.shareBackend(b);
     }
+  }
+
+  /**
+   * Opens the lazy BEGIN's transaction on `b`, ahead of the command in flight. A pure read goes
+   * out with it (`andThen` sends it, inside one gathered write); anything else waits for BEGIN's
+   * OK, because if BEGIN failed a write would already have run outside the transaction the
+   * client asked for.
+   */
+  private openLazyBegin(b: BackendConnection, andThen?: () => void): void {
+    this.beginInFlight = true;
+    b.query('BEGIN', undefined, (err, t) => {
+      this.beginInFlight = false;
+      if (this.closed) return;
+      if (err !== null) {
+        // Lost: a read sent with it fails too, and its retry opens BEGIN again elsewhere.
+        if (andThen === undefined) this.retryOrFail(err);
+        return;
+      }
+      if (t.error !== undefined) {
+        // The client was told its transaction began; it cannot go on as if it had.
+        this.core.log.warn({ client: this.id, err: t.error.message }, 'lazy BEGIN failed on the backend');
+        this.closeAfterLostState();
+        return;
+      }
+      this.lazyBegin = false;
+      if (andThen === undefined) this.run();
+    });
+    andThen?.();
   }
 
   /** A pure read was written on a connection this client holds: let others' reads stack on it. */
@@ -1074,6 +1156,7 @@ export class ClientSession implements ResponseSink {
         params: t.prepared.params,
         types: undefined,
         traits: classifyStatement(sql),
+        boundary: transactionBoundary(sql),
         schema: this.state.schema,
         readsImpureView: true,
         viewsVersion: -1,
@@ -1448,6 +1531,7 @@ export class ClientSession implements ResponseSink {
    */
   private resetSession(schema: string | null | undefined, done: () => void): void {
     this.statements.clear();
+    this.lazyBegin = false;
     this.state.reset(schema === undefined ? this.state.schema : schema);
     const b = this.backend;
     this.pins = 0;
@@ -1527,7 +1611,7 @@ export class ClientSession implements ResponseSink {
   private statusFlags(): number {
     let s = 0;
     if (!(this.pins & PIN_BIT.autocommit_off)) s |= SERVER_STATUS_AUTOCOMMIT;
-    if (this.pins & PIN_BIT.transaction) s |= SERVER_STATUS_IN_TRANS;
+    if (this.pins & PIN_BIT.transaction || this.lazyBegin) s |= SERVER_STATUS_IN_TRANS;
     return s;
   }
 

@@ -314,3 +314,21 @@ export function useStatementSchema(sql: string): string | undefined {
   if (!m) return undefined;
   return m[1] !== undefined ? m[1].replace(/``/g, '`') : m[2];
 }
+
+/** Where a statement stands to a transaction, when it only opens or only closes one. */
+export type TransactionBoundary = 'begin' | 'end';
+
+/**
+ * `BEGIN [WORK]` / `START TRANSACTION` (no characteristics, no CONSISTENT SNAPSHOT) is a `begin`;
+ * `COMMIT [WORK]` / `ROLLBACK [WORK]` (no AND CHAIN, no RELEASE, no savepoint) an `end`; anything
+ * else, comments included, undefined. Only these exact forms may be answered by the proxy
+ * without a backend (see ClientSession's lazy BEGIN): a plain BEGIN takes its snapshot at the
+ * first read anyway, so opening it on the backend just before that read changes nothing.
+ */
+export function transactionBoundary(sql: string): TransactionBoundary | undefined {
+  const m = /^\s*(?:(BEGIN(?:\s+WORK)?|START\s+TRANSACTION)|(?:COMMIT|ROLLBACK)(?:\s+WORK)?)\s*;?\s*$/i.exec(
+    sql,
+  );
+  if (m === null) return undefined;
+  return m[1] !== undefined ? 'begin' : 'end';
+}
