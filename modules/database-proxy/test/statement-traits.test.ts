@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { classifyStatement, Trait, useStatementSchema } from '../src/session/statement-traits.js';
+import {
+  classifyStatement,
+  Trait,
+  transactionBoundary,
+  useStatementSchema,
+} from '../src/session/statement-traits.js';
 
 const cases: [string, number][] = [
   ['SELECT c FROM sbtest1 WHERE id=42', Trait.PureRead],
@@ -111,6 +116,29 @@ describe('useStatementSchema', () => {
     expect(useStatementSchema('use `my``db`;')).toBe('my`db');
     expect(useStatementSchema('USE a b')).toBeUndefined();
     expect(useStatementSchema('SELECT 1')).toBeUndefined();
+  });
+});
+
+describe('transactionBoundary', () => {
+  it('accepts only the plain forms the proxy may answer itself', () => {
+    for (const sql of ['BEGIN', 'begin work', ' START  TRANSACTION ;', 'Start\nTransaction'])
+      expect(transactionBoundary(sql), sql).toBe('begin');
+    for (const sql of ['COMMIT', 'rollback', 'COMMIT WORK;', ' ROLLBACK WORK '])
+      expect(transactionBoundary(sql), sql).toBe('end');
+    for (const sql of [
+      'START TRANSACTION READ ONLY',
+      'START TRANSACTION WITH CONSISTENT SNAPSHOT',
+      'BEGIN NOT ATOMIC SELECT 1; END',
+      'BEGIN; SELECT 1',
+      '/* hint */ BEGIN',
+      'COMMIT AND CHAIN',
+      'COMMIT RELEASE',
+      'ROLLBACK TO SAVEPOINT s',
+      'ROLLBACK WORK AND NO CHAIN',
+      'XA BEGIN',
+      'SELECT 1',
+    ])
+      expect(transactionBoundary(sql), sql).toBeUndefined();
   });
 });
 
