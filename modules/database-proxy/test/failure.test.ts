@@ -162,6 +162,30 @@ describe('one backend connection lost', () => {
     for (let i = 0; i < 5; i++) expect((await one(a, `SELECT ${i} AS i`)).i).toBe(i);
   });
 
+  it('a lazy BEGIN whose backend was killed while idle: the transaction opens on another, snapshot and all', async () => {
+    const a = await client();
+    await one(a, 'SELECT 1 AS warm');
+    await a.query('BEGIN');
+    const [r] = await direct.query(
+      "SELECT ID AS id FROM information_schema.PROCESSLIST WHERE USER = 'proxy'",
+    );
+    for (const { id } of r as Row[]) await direct.query(`KILL CONNECTION ${Number(id)}`);
+    // Whether the proxy noticed the kills or finds out by writing BEGIN and the read on a dead
+    // connection (then both are lost before any answer and go again on a new one), the
+    // transaction the client was told about is open from its first read on.
+    const first = await one(a, "SELECT @@in_transaction AS t, COUNT(*) AS n FROM f WHERE v = 'lazy-retry'");
+    expect(first).toEqual({ t: 1, n: 0 });
+    await direct.query("INSERT INTO f (v) VALUES ('lazy-retry')");
+    expect(await one(a, "SELECT COUNT(*) AS n FROM f WHERE v = 'lazy-retry'")).toEqual({ n: 0 });
+    await a.query('COMMIT');
+    expect(await one(a, "SELECT @@in_transaction AS t, COUNT(*) AS n FROM f WHERE v = 'lazy-retry'")).toEqual(
+      {
+        t: 0,
+        n: 1,
+      },
+    );
+  });
+
   it('killed mid-result: the client gets a clean ERR, is not retried, and others carry on', async () => {
     const a = await client();
     const b = await client();

@@ -178,6 +178,10 @@ export const proxyOptions = {
     '100ms',
     "how long a quiet client keeps its backend for the previous statement's results (warnings, ROW_COUNT, FOUND_ROWS)",
   ),
+  lazy_begin: option.boolean(
+    true,
+    "answer a plain BEGIN at the proxy and open it on a backend with the client's next statement (turn off for servers whose global sql_mode includes ORACLE, whose completion_type is CHAIN or RELEASE, or whose transactions are read only by default)",
+  ),
   pipeline_depth: option.integer(
     32,
     'pure reads (single SELECTs that change nothing) in flight on one backend connection, stacked behind others (1: never stack)',

@@ -47,6 +47,7 @@ import {
   SERVER_STATUS_CURSOR_EXISTS,
   SERVER_STATUS_IN_TRANS,
   SERVER_STATUS_LAST_ROW_SENT,
+  SERVER_STATUS_NO_BACKSLASH_ESCAPES,
   ServerHandshake,
   type ServerSession,
   sha2HashOf,
@@ -137,6 +138,13 @@ enum Pending {
 const MAX_STATEMENT_ID = 0xffffffff;
 /** Pipelined commands buffered per client before its socket is paused. */
 const MAX_QUEUED_COMMANDS = 64;
+
+/**
+ * Session variables that change what BEGIN, COMMIT or ROLLBACK do or report (an Oracle-mode
+ * BEGIN block, a chained or releasing COMMIT, a read-only transaction): a client that set one
+ * gets its BEGIN from the server, not a lazy one.
+ */
+const LAZY_BEGIN_BLOCKERS = ['sql_mode', 'completion_type', 'transaction_read_only', 'tx_read_only'];
 /** ER_BAD_DB_ERROR: unknown database. */
 const ER_BAD_DB = 1049;
 
@@ -232,14 +240,22 @@ export class ClientSession implements ResponseSink {
   /** After a SET TRANSACTION: whether the transaction it applies to has begun. */
   private nextTransactionBegun = false;
   /**
-   * The client's BEGIN was answered by the proxy and is not on a backend yet: it goes there
-   * with the next statement that needs one (see {@link answerBoundary}).
+   * A BEGIN the proxy answered itself (see {@link answerBoundary}): `pending` until the next
+   * statement that needs a backend, `sent` from writing it there until that statement's
+   * response ends (the status flags then pin the transaction). A backend lost in between puts
+   * it back to `pending`, so a retry opens the transaction again.
    */
-  private lazyBegin = false;
-  /** That BEGIN is on its way to the backend (its OK not back yet). */
-  private beginInFlight = false;
-  /** The statement after the lazy BEGIN is a pure read: both are written at once. */
-  private beginWithRead = false;
+  private lazyBegin: 'none' | 'pending' | 'sent' = 'none';
+  /**
+   * The command in flight was a pure read before a pin or a lazy BEGIN kept it off shared
+   * connections: written together with a lazy BEGIN, and retried like one if its backend is lost.
+   */
+  private wasPureRead = false;
+  /**
+   * The status flags of the last response a backend gave this client: OKs the proxy writes
+   * itself keep its NO_BACKSLASH_ESCAPES (C clients pick their escaping from it).
+   */
+  private backendStatus = 0;
   /** A LOCAL INFILE upload whose backend was lost: the rest of the file is dropped. */
   private discardingInfile = false;
   /** The backend's reading is paused until the client's socket drains. */
@@ -289,7 +305,7 @@ export class ClientSession implements ResponseSink {
       tenant: this.tenantSession?.tenant ?? '',
       state: this.status,
       pinned: pinReasons(this.pins),
-      lazyBegin: this.lazyBegin,
+      lazyBegin: this.lazyBegin !== 'none',
     };
   }
 
@@ -434,6 +450,7 @@ export class ClientSession implements ResponseSink {
     this.frame = frame;
     this.traits = 0;
     this.pureRead = false;
+    this.wasPureRead = false;
     this.replaying = replay;
     this.retries = 0;
     this.sentToBackend = false;
@@ -538,15 +555,24 @@ export class ClientSession implements ResponseSink {
    * @returns whether the command was answered
    */
   private answerBoundary(boundary: TransactionBoundary | undefined): boolean {
-    if (boundary === undefined || this.pins !== 0 || this.backend !== undefined || this.replaying)
+    if (
+      boundary === undefined ||
+      !this.core.lazyBegin ||
+      this.pins !== 0 ||
+      this.backend !== undefined ||
+      this.replaying ||
+      this.lazyBegin === 'sent'
+    )
       return false;
     if (boundary === 'begin') {
+      // Variables that change what BEGIN / COMMIT do or report: the server answers those.
+      for (const name of LAZY_BEGIN_BLOCKERS) if (this.state.variables.has(name)) return false;
       // BEGIN after a lazy BEGIN commits an empty transaction and opens another: still lazy.
-      this.lazyBegin = true;
+      this.lazyBegin = 'pending';
       this.core.counters.lazyBegins++;
     } else {
-      if (!this.lazyBegin) return false;
-      this.lazyBegin = false;
+      if (this.lazyBegin === 'none') return false;
+      this.lazyBegin = 'none';
       this.core.counters.emptyTransactions++;
     }
     this.historyLength = 0;
@@ -620,8 +646,8 @@ export class ClientSession implements ResponseSink {
     this.busy = true;
     // A pinned client's statements run where its state is, like any other statement; the one
     // that opens a lazy BEGIN's transaction needs a connection of its own too.
-    this.beginWithRead = this.pureRead;
-    if (this.pins !== 0 || this.lazyBegin) this.pureRead = false;
+    this.wasPureRead = this.pureRead;
+    if (this.pins !== 0 || this.lazyBegin !== 'none') this.pureRead = false;
     // Anything but a pure read starts the server's "previous statement" afresh.
     if (!this.pureRead && !this.replaying) this.historyLength = 0;
     if (this.backend !== undefined) {
@@ -811,8 +837,8 @@ export class ClientSession implements ResponseSink {
   private run(): void {
     const b = this.backend!;
     // A prepare reads no data: it runs outside the transaction, which stays lazy.
-    if (this.lazyBegin && !this.beginInFlight && this.pending !== Pending.Prepare) {
-      if (this.beginWithRead) b.gather(() => this.openLazyBegin(b, () => this.run()));
+    if (this.lazyBegin === 'pending' && this.pending !== Pending.Prepare) {
+      if (this.wasPureRead) b.gather(() => this.openLazyBegin(b, () => this.run()));
       else this.openLazyBegin(b);
       return;
     }
@@ -854,12 +880,11 @@ export class ClientSession implements ResponseSink {
    * client asked for.
    */
   private openLazyBegin(b: BackendConnection, andThen?: () => void): void {
-    this.beginInFlight = true;
+    this.lazyBegin = 'sent';
     b.query('BEGIN', undefined, (err, t) => {
-      this.beginInFlight = false;
       if (this.closed) return;
       if (err !== null) {
-        // Lost: a read sent with it fails too, and its retry opens BEGIN again elsewhere.
+        // Lost: a read sent with it fails too and is retried (retryOrFail opens BEGIN again).
         if (andThen === undefined) this.retryOrFail(err);
         return;
       }
@@ -869,7 +894,13 @@ export class ClientSession implements ResponseSink {
         this.closeAfterLostState();
         return;
       }
-      this.lazyBegin = false;
+      // The transaction is open on `b` from here: pinned, whatever happens to the statement
+      // (a failed re-prepare must not hand the connection back to the pool mid-transaction).
+      this.lazyBegin = 'none';
+      if (!(this.pins & PIN_BIT.transaction)) {
+        this.pins |= PIN_BIT.transaction;
+        this.core.countPin('transaction');
+      }
       if (andThen === undefined) this.run();
     });
     andThen?.();
@@ -1234,6 +1265,7 @@ export class ClientSession implements ResponseSink {
     // Transactions: the status flags are the truth; after an ERR they keep their last value, so
     // a transaction whose state the error left unknown stays pinned.
     const status = t.statusFlags;
+    this.backendStatus = status;
     if (status & SERVER_STATUS_IN_TRANS) pins |= PIN_BIT.transaction;
     else if (!failed) pins &= ~PIN_BIT.transaction;
     if (!(status & SERVER_STATUS_AUTOCOMMIT)) pins |= PIN_BIT.autocommit_off;
@@ -1389,8 +1421,10 @@ export class ClientSession implements ResponseSink {
     if (conn !== undefined) this.dropBackend(conn);
     if (this.closed) return;
     const wasPinned = this.pins !== 0;
+    // A lazy BEGIN sent there is gone with it: a retry opens the transaction again.
+    if (this.lazyBegin === 'sent') this.lazyBegin = 'pending';
     // A pure read may run again even though it was sent, as long as none of its answer went out.
-    const unsent = !this.sentToBackend || (this.pureRead && this.respondedBytes === 0);
+    const unsent = !this.sentToBackend || (this.wasPureRead && this.respondedBytes === 0);
     if (unsent && !wasPinned && this.retries < 2) {
       this.retries++;
       this.core.counters.retries++;
@@ -1410,6 +1444,7 @@ export class ClientSession implements ResponseSink {
     // deadlock, the session goes on outside it, and the error says so.
     this.writeErr(ProxyError.backendLost, [err.message], sequenceId);
     this.pins = 0;
+    this.lazyBegin = 'none';
     this.openCursors.clear();
     this.longData.clear();
     this.releaseLease();
@@ -1531,7 +1566,7 @@ export class ClientSession implements ResponseSink {
    */
   private resetSession(schema: string | null | undefined, done: () => void): void {
     this.statements.clear();
-    this.lazyBegin = false;
+    this.lazyBegin = 'none';
     this.state.reset(schema === undefined ? this.state.schema : schema);
     const b = this.backend;
     this.pins = 0;
@@ -1611,8 +1646,8 @@ export class ClientSession implements ResponseSink {
   private statusFlags(): number {
     let s = 0;
     if (!(this.pins & PIN_BIT.autocommit_off)) s |= SERVER_STATUS_AUTOCOMMIT;
-    if (this.pins & PIN_BIT.transaction || this.lazyBegin) s |= SERVER_STATUS_IN_TRANS;
-    return s;
+    if (this.pins & PIN_BIT.transaction || this.lazyBegin !== 'none') s |= SERVER_STATUS_IN_TRANS;
+    return s | (this.backendStatus & SERVER_STATUS_NO_BACKSLASH_ESCAPES);
   }
 
   private writeOk(sequenceId: number): void {

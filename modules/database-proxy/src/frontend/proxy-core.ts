@@ -33,6 +33,8 @@ export interface ProxyCore {
   readonly statementCacheSize: number;
   /** How long a quiet client keeps a backend for its previous statement's results (ms). */
   readonly resultHold: number;
+  /** Whether a plain BEGIN may be answered here and opened with the next statement. */
+  readonly lazyBegin: boolean;
   /** Views whose SELECT is not a pure read, as last checked. */
   readonly views: ImpureViews;
   /** A client's view DDL was answered: the views are unknown until checked again, at once. */

@@ -1,0 +1,480 @@
+/**
+ * Lazy BEGIN (see the README) against MariaDB itself: the same steps on a direct connection and
+ * through the proxy must show the same status flags, transactions and errors. A second proxy
+ * reaches MariaDB through a TCP relay that can cut a backend connection, or hold a command back,
+ * at the moment a given command arrives.
+ */
+import net from 'node:net';
+import { Readable } from 'node:stream';
+import { waitFor } from '@scalestack/test-harness';
+import type mysql from 'mysql2/promise';
+import { createConnection } from 'mysql2/promise';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { failure, hold, holdBackend, one } from './support/backends.js';
+import { BACKEND_USER, type ProxyFixture, startProxyFixture } from './support/proxy-fixture.js';
+import { trackedClients } from './support/tracked-clients.js';
+
+const IN_TRANS = 0x1;
+const NO_BACKSLASH_ESCAPES = 0x200;
+const IN_TRANS_READONLY = 0x2000;
+
+/** A TCP relay between the proxy and MariaDB that can cut a connection on a chunk it sees. */
+class Relay {
+  private server!: net.Server;
+  port = 0;
+  private readonly sockets = new Set<net.Socket>();
+  /** Cut the connection (without forwarding) on the first chunk from the proxy that matches. */
+  cutWhen: ((chunk: Buffer) => boolean) | undefined;
+  /** How many matching chunks to cut before cutWhen is cleared. */
+  cutTimes = 1;
+  cuts = 0;
+  /** Hold back (do not forward yet) the first chunk from the proxy that matches. */
+  holdWhen: ((chunk: Buffer) => boolean) | undefined;
+  held: (() => void) | undefined;
+
+  constructor(private readonly target: number) {}
+
+  async start(): Promise<void> {
+    this.server = net.createServer((down) => {
+      const up = net.connect(this.target, '127.0.0.1');
+      this.sockets.add(down);
+      this.sockets.add(up);
+      const end = () => {
+        down.destroy();
+        up.destroy();
+        this.sockets.delete(down);
+        this.sockets.delete(up);
+      };
+      down.on('error', end).on('close', end);
+      up.on('error', end).on('close', end);
+      up.on('data', (d) => down.write(d));
+      down.on('data', (chunk) => {
+        if (this.holdWhen?.(chunk)) {
+          this.holdWhen = undefined;
+          down.pause();
+          this.held = () => {
+            this.held = undefined;
+            if (!up.destroyed) up.write(chunk);
+            down.resume();
+          };
+          return;
+        }
+        if (this.cutWhen?.(chunk)) {
+          if (--this.cutTimes <= 0) {
+            this.cutWhen = undefined;
+            this.cutTimes = 1;
+          }
+          this.cuts++;
+          end();
+          return;
+        }
+        up.write(chunk);
+      });
+    });
+    await new Promise<void>((r) => this.server.listen(0, '127.0.0.1', r));
+    this.port = (this.server.address() as net.AddressInfo).port;
+  }
+
+  async stop(): Promise<void> {
+    for (const s of this.sockets) s.destroy();
+    await new Promise<void>((r) => this.server.close(() => r()));
+  }
+}
+
+let fx: ProxyFixture;
+let viaRelay: ProxyFixture;
+let relay: Relay;
+let direct: mysql.Connection;
+const clients = trackedClients(() => fx);
+const client = clients.client;
+const relayClients = trackedClients(() => viaRelay);
+
+const serverStatus = async (c: mysql.Connection, sql: string) => {
+  const [r] = await c.query<mysql.ResultSetHeader>(sql);
+  return r.serverStatus;
+};
+const committed = async (v: string) =>
+  Number((await one(direct, 'SELECT COUNT(*) AS n FROM lbr WHERE v = ?', [v])).n);
+
+beforeAll(async () => {
+  fx = await startProxyFixture({ pool: 2 });
+  direct = await fx.direct();
+  await direct.query('CREATE TABLE lbr (id INT PRIMARY KEY AUTO_INCREMENT, v VARCHAR(40)) ENGINE=InnoDB');
+  relay = new Relay(fx.mariadb.port);
+  await relay.start();
+  viaRelay = await startProxyFixture({
+    pool: 2,
+    mariadb: fx.mariadb,
+    options: {
+      backends: [
+        {
+          name: 'relayed',
+          address: `127.0.0.1:${relay.port}`,
+          user: BACKEND_USER.name,
+          password: BACKEND_USER.password,
+          pool: 2,
+        },
+      ],
+    },
+  });
+});
+
+afterEach(async () => {
+  relay.cutWhen = undefined;
+  relay.cutTimes = 1;
+  await clients.closeAll();
+  await relayClients.closeAll();
+});
+
+afterAll(async () => {
+  await direct?.end();
+  await viaRelay?.stop();
+  await relay?.stop();
+  await fx?.stop();
+});
+
+/** Runs `steps` on a fresh direct connection and on a fresh proxy client. */
+async function both<T>(
+  steps: (c: mysql.Connection, tag: string) => Promise<T>,
+  options: mysql.ConnectionOptions = {},
+): Promise<{ server: T; proxy: T }> {
+  const d = await createConnection({
+    host: '127.0.0.1',
+    port: fx.mariadb.port,
+    user: fx.mariadb.user,
+    password: fx.mariadb.password,
+    database: 'test',
+    ...options,
+  });
+  let server: T;
+  try {
+    server = await steps(d, 'direct');
+  } finally {
+    await d.end().catch(() => d.destroy());
+  }
+  const proxy = await steps(await client(options), 'proxy');
+  return { server, proxy };
+}
+
+describe('status flags of the OK the proxy writes for a lazy BEGIN', () => {
+  it('keeps NO_BACKSLASH_ESCAPES when sql_mode has it (client-side escaping depends on it)', async () => {
+    const r = await both(async (c) => {
+      await c.query("SET SESSION sql_mode = CONCAT(@@sql_mode, ',NO_BACKSLASH_ESCAPES')");
+      const setStatus = await serverStatus(c, 'DO 1');
+      const beginStatus = await serverStatus(c, 'BEGIN');
+      await c.query('ROLLBACK');
+      return { setStatus, beginStatus };
+    });
+    expect(r.server.setStatus & NO_BACKSLASH_ESCAPES).toBe(NO_BACKSLASH_ESCAPES);
+    expect(r.proxy.setStatus & NO_BACKSLASH_ESCAPES).toBe(NO_BACKSLASH_ESCAPES);
+    expect(r.server.beginStatus & NO_BACKSLASH_ESCAPES).toBe(NO_BACKSLASH_ESCAPES);
+    expect(r.proxy.beginStatus).toBe(r.server.beginStatus);
+  });
+
+  it('keeps IN_TRANS_READONLY after SET SESSION TRANSACTION READ ONLY', async () => {
+    const r = await both(async (c) => {
+      await c.query('SET SESSION TRANSACTION READ ONLY');
+      const s = await serverStatus(c, 'BEGIN');
+      await c.query('ROLLBACK');
+      return s;
+    });
+    expect(r.server & (IN_TRANS | IN_TRANS_READONLY)).toBe(IN_TRANS | IN_TRANS_READONLY);
+    expect(r.proxy).toBe(r.server);
+  });
+});
+
+describe('COMMIT / ROLLBACK answered by the proxy', () => {
+  it('completion_type=CHAIN: COMMIT opens the next transaction, whose write ROLLBACK undoes', async () => {
+    const r = await both(async (c, tag) => {
+      await c.query("SET SESSION completion_type = 'CHAIN'");
+      await c.query('BEGIN');
+      const commitStatus = await serverStatus(c, 'COMMIT');
+      await c.query('INSERT INTO lbr (v) VALUES (?)', [`chain-${tag}`]);
+      await c.query('ROLLBACK');
+      await c.query("SET SESSION completion_type = 'NO_CHAIN'");
+      return { chained: commitStatus & IN_TRANS, kept: await committed(`chain-${tag}`) };
+    });
+    expect(r.server).toEqual({ chained: IN_TRANS, kept: 0 });
+    expect(r.proxy).toEqual(r.server);
+  });
+});
+
+describe('BEGIN the server refuses', () => {
+  it('sql_mode=ORACLE: BEGIN answers as MariaDB does, and the client is not dropped', async () => {
+    const r = await both(async (c) => {
+      await c.query("SET SESSION sql_mode = 'ORACLE'");
+      const begin = await c.query('BEGIN').then(
+        () => 'ok',
+        (e: { errno?: number }) => e.errno,
+      );
+      const next = await c.query('SELECT 1 AS one FROM dual').then(
+        () => 'ok',
+        (e: { errno?: number; code?: string }) => `${e.errno ?? e.code}`,
+      );
+      return { begin, next };
+    });
+    expect(r.proxy).toEqual(r.server);
+  });
+});
+
+describe('backend lost under a lazy BEGIN and its first statement', () => {
+  const isBegin = (chunk: Buffer) => chunk.includes(Buffer.from('\x03BEGIN', 'latin1'));
+
+  it('a pure read lost before any answer is run again (control: without BEGIN it is)', async () => {
+    const a = await relayClients.client();
+    await one(a, 'SELECT 1 AS warm');
+    // Control: a pure read whose connection is cut before it reached the server is retried.
+    const retries = viaRelay.proxy.stats().counters.retries;
+    relay.cutWhen = (chunk) => chunk.includes(Buffer.from('cut-plain'));
+    expect((await one(a, "SELECT 'cut-plain' AS v")).v).toBe('cut-plain');
+    expect(relay.cuts).toBe(1);
+    expect(viaRelay.proxy.stats().counters.retries).toBe(retries + 1);
+
+    // The same read as the first statement after a lazy BEGIN.
+    await a.query('BEGIN');
+    relay.cutWhen = isBegin;
+    const r = await a.query("SELECT 'cut-lazy' AS v").then(
+      ([rows]) => (rows as { v: string }[])[0]!.v,
+      (e: { errno?: number; message?: string }) => `ERR ${e.errno}: ${e.message}`,
+    );
+    expect(relay.cuts).toBe(2);
+    expect(r).toBe('cut-lazy');
+  });
+
+  it('after the lost BEGIN + read fails, the session goes on outside a transaction (as when pinned)', async () => {
+    const a = await relayClients.client();
+    await a.query('BEGIN');
+    // Lost on every attempt (3: the first and both retries), so it ends in 9005 whatever the retry policy.
+    relay.cutWhen = isBegin;
+    relay.cutTimes = 3;
+    const err = await failure(a.query("SELECT 'cut-lazy-2' AS v"));
+    expect(err.errno).toBe(9005);
+    relay.cutWhen = undefined;
+    // As when a pinned transaction's backend dies (failure.test.ts: `SELECT @@in_transaction`
+    // is 0 after the 9005), the session goes on outside a transaction: no lazy BEGIN is left.
+    const lazyAfterError = viaRelay.proxy.stats().clients.some((c) => c.lazyBegin);
+    // The client, told the transaction is gone, writes in autocommit and leaves.
+    await a.query("INSERT INTO lbr (v) VALUES ('after-lost-begin')");
+    const inTrx = (await one(a, 'SELECT @@in_transaction AS t')).t;
+    await a.end();
+    relayClients.forget(a);
+    await waitFor(() => viaRelay.proxy.stats().clients.length === 0, { what: 'A to leave' });
+    const kept = await committed('after-lost-begin');
+    expect({ lazyAfterError, inTrx, kept }).toEqual({ lazyAfterError: false, inTrx: 0, kept: 1 });
+  });
+
+  it('a write after a lost BEGIN is retried with BEGIN on another connection', async () => {
+    const a = await relayClients.client();
+    await a.query('BEGIN');
+    relay.cutWhen = isBegin;
+    await a.query("INSERT INTO lbr (v) VALUES ('lost-begin-write')");
+    expect(relay.cuts).toBeGreaterThan(0);
+    expect(await committed('lost-begin-write')).toBe(0);
+    expect((await one(a, 'SELECT @@in_transaction AS t')).t).toBe(1);
+    await a.query('ROLLBACK');
+    expect(await committed('lost-begin-write')).toBe(0);
+    await waitFor(() => viaRelay.proxy.stats().pinnedNow.transaction === 0, { what: 'unpinned' });
+  });
+});
+
+describe('first statement fails on the proxy side after BEGIN went out', () => {
+  it('an execute whose re-prepare fails does not put the backend back in the pool inside the lazy transaction', async () => {
+    await direct.query('CREATE TABLE lbr_gone (v VARCHAR(40))');
+    // H holds one backend (X), so A's prepare lands on the other (Y).
+    const h = await hold(fx);
+    const a = await client();
+    const stmt = await a.prepare('INSERT INTO lbr_gone (v) VALUES (?)');
+    const ids = (
+      await direct.query("SELECT ID AS id FROM information_schema.PROCESSLIST WHERE USER = 'proxy'")
+    )[0] as { id: number }[];
+    const y = ids.map((r) => Number(r.id)).find((id) => id !== h.backendId)!;
+    await h.release();
+    // Y is held now: A's execute gets X, where the statement is not prepared yet.
+    const holdY = await holdBackend(fx, y, 2);
+    await direct.query('DROP TABLE lbr_gone');
+    await a.query('BEGIN');
+    const err = await failure(stmt.execute(['x']));
+    expect(err.errno).toBe(1146);
+    // X now carries A's open transaction: A keeps it pinned, so it is not back in the pool.
+    const aStats = fx.proxy.stats().clients.find((c) => c.pinned.includes('transaction'))?.pinned;
+    expect(aStats).toEqual(['transaction']);
+    await holdY.release();
+    // Another client gets Y: on MariaDB its session would not be inside anyone's transaction.
+    const b = await client();
+    const seen = await one(b, 'SELECT @@in_transaction AS t, CONNECTION_ID() AS id');
+    expect(seen.id).toBe(y);
+    await b.query("INSERT INTO lbr (v) VALUES ('b-autocommit')");
+    const bKept = await committed('b-autocommit');
+    // A itself was told it is inside a transaction; its next statement must run inside one.
+    const aIn = (await one(a, 'SELECT @@in_transaction AS t')).t;
+    expect({ otherClientInTrx: seen.t, otherClientWriteCommitted: bKept, clientInTrx: aIn }).toEqual({
+      otherClientInTrx: 0,
+      otherClientWriteCommitted: 1,
+      clientInTrx: 1,
+    });
+    await a.query('ROLLBACK');
+  });
+});
+
+describe('checked, behaves like MariaDB', () => {
+  it('client gone while BEGIN is in flight, or after its OK with the write in flight: nothing kept, nothing leaked', async () => {
+    // 1. BEGIN held in the relay, client destroyed.
+    const a = await relayClients.client();
+    await a.query('BEGIN');
+    relay.holdWhen = (chunk) => chunk.includes(Buffer.from('\x03BEGIN', 'latin1'));
+    const p = a.query("INSERT INTO lbr (v) VALUES ('gone-1')");
+    p.catch(() => {});
+    await waitFor(() => relay.held !== undefined, { what: 'BEGIN held' });
+    a.destroy();
+    relayClients.forget(a);
+    await waitFor(() => viaRelay.proxy.stats().clients.length === 0, { what: 'A to leave' });
+    relay.held?.();
+    // 2. BEGIN's OK back, INSERT waiting for a row lock, client destroyed.
+    await direct.query("INSERT INTO lbr (id, v) VALUES (5000, 'locked')");
+    const locker = await fx.direct();
+    await locker.query('BEGIN');
+    await locker.query("UPDATE lbr SET v = 'locked2' WHERE id = 5000");
+    const b = await client();
+    await b.query('BEGIN');
+    const q = b.query("UPDATE lbr SET v = 'gone-2' WHERE id = 5000");
+    q.catch(() => {});
+    await waitFor(
+      async () =>
+        Number(
+          (
+            await one(
+              direct,
+              "SELECT COUNT(*) AS n FROM information_schema.PROCESSLIST WHERE INFO LIKE 'UPDATE lbr SET v = ''gone-2''%'",
+            )
+          ).n,
+        ) === 1,
+      { what: 'B to wait for the lock' },
+    );
+    b.destroy();
+    clients.forget(b);
+    await waitFor(() => fx.proxy.stats().clients.length === 0, { what: 'B to leave' });
+    await locker.query('ROLLBACK');
+    await locker.end();
+    expect(await committed('gone-1')).toBe(0);
+    expect(await committed('gone-2')).toBe(0);
+    // Both pools still hand out two transactions at once (no slot or connection leaked).
+    for (const f of [fx, viaRelay]) {
+      const cs = [await f.connect(), await f.connect()];
+      for (const c of cs) await c.query('BEGIN');
+      const ids = await Promise.all(
+        cs.map((c) => one(c, 'SELECT CONNECTION_ID() AS id, @@in_transaction AS t')),
+      );
+      expect(new Set(ids.map((r) => r.id)).size).toBe(2);
+      expect(ids.map((r) => r.t)).toEqual([1, 1]);
+      for (const c of cs) await c.end();
+    }
+    await direct.query('DELETE FROM lbr WHERE id = 5000');
+  });
+
+  it('first statement variants inside a lazy transaction match MariaDB', async () => {
+    await direct.query('DROP PROCEDURE IF EXISTS lbr_ins');
+    await direct.query('CREATE PROCEDURE lbr_ins(x VARCHAR(40)) INSERT INTO lbr (v) VALUES (x)');
+    const r = await both(async (c, tag) => {
+      const out: unknown[] = [];
+      const t = async () => (await one(c, 'SELECT @@in_transaction AS t')).t;
+      // error as first statement: still in the transaction
+      await c.query('BEGIN');
+      out.push((await failure(c.query('SELECT * FROM no_such_table'))).errno, await t());
+      await c.query(`INSERT INTO lbr (v) VALUES ('${tag}-a')`);
+      await c.query('ROLLBACK');
+      // CALL, USE, SAVEPOINT, SET autocommit=0 as first statement
+      for (const first of [`CALL lbr_ins('${tag}-b')`, 'USE test', 'SAVEPOINT s1', 'SET autocommit = 0']) {
+        await c.query('BEGIN');
+        await c.query(first);
+        await c.query(`INSERT INTO lbr (v) VALUES ('${tag}-c')`);
+        out.push(first.split(' ')[0], await t());
+        await c.query('ROLLBACK');
+        await c.query('SET autocommit = 1');
+      }
+      // prepare between BEGIN and the first statement
+      await c.query('BEGIN');
+      await c.prepare('SELECT COUNT(*) AS n FROM lbr WHERE v = ?');
+      await c.execute('INSERT INTO lbr (v) VALUES (?)', [`${tag}-d`]);
+      out.push(await t());
+      await c.query('ROLLBACK');
+      // prepared BEGIN + read: snapshot at the read
+      await c.execute('BEGIN');
+      out.push((await c.execute<mysql.RowDataPacket[]>('SELECT @@in_transaction AS t'))[0][0]!.t);
+      await c.execute('COMMIT');
+      // BEGIN, COMMIT AND CHAIN, ROLLBACK TO SAVEPOINT unknown, START TRANSACTION READ ONLY after lazy BEGIN
+      await c.query('BEGIN');
+      await c.query('COMMIT AND CHAIN');
+      out.push(await t());
+      await c.query('ROLLBACK');
+      await c.query('BEGIN');
+      out.push((await failure(c.query('ROLLBACK TO SAVEPOINT nope'))).errno, await t());
+      await c.query('ROLLBACK');
+      out.push(
+        await committed(`${tag}-a`),
+        await committed(`${tag}-b`),
+        await committed(`${tag}-c`),
+        await committed(`${tag}-d`),
+      );
+      return out;
+    });
+    expect(r.proxy).toEqual(r.server);
+  });
+
+  it('LOAD DATA LOCAL INFILE as the first statement stays inside the transaction', async () => {
+    const r = await both(async (c, tag) => {
+      await c.query('BEGIN');
+      const load = await c
+        .query({
+          sql: "LOAD DATA LOCAL INFILE 'x.csv' INTO TABLE lbr (v)",
+          infileStreamFactory: () => Readable.from([Buffer.from(`${tag}-inf\n${tag}-inf\n`)]),
+        } as mysql.QueryOptions)
+        .then(
+          ([res]) => (res as mysql.ResultSetHeader).affectedRows,
+          (e: { errno?: number; message?: string }) => `ERR ${e.errno} ${e.message}`,
+        );
+      const t = (await one(c, 'SELECT @@in_transaction AS t')).t;
+      await c.query('ROLLBACK');
+      return { load, t, kept: await committed(`${tag}-inf`) };
+    });
+    expect(r.server).toEqual({ load: 2, t: 1, kept: 0 });
+    expect(r.proxy).toEqual(r.server);
+  });
+
+  it('multi-statement first statement, and COM_CHANGE_USER during a lazy BEGIN', async () => {
+    const r = await both(
+      async (c, tag) => {
+        const out: unknown[] = [];
+        await c.query('BEGIN');
+        await c.query(`INSERT INTO lbr (v) VALUES ('${tag}-m1'); INSERT INTO lbr (v) VALUES ('${tag}-m2')`);
+        await c.query('ROLLBACK');
+        out.push(await committed(`${tag}-m1`), await committed(`${tag}-m2`));
+        await c.query('BEGIN');
+        await c.changeUser({
+          user: (c.config as { user: string }).user,
+          password: (c.config as { password: string }).password,
+          database: 'test',
+        });
+        out.push((await one(c, 'SELECT @@in_transaction AS t')).t);
+        await c.query(`INSERT INTO lbr (v) VALUES ('${tag}-cu')`);
+        out.push(await committed(`${tag}-cu`));
+        return out;
+      },
+      { multipleStatements: true },
+    );
+    expect(r.proxy).toEqual(r.server);
+  });
+});
+
+describe('after everything above', () => {
+  it('no admission slot or backend connection was leaked: two transactions at once on each proxy', async () => {
+    for (const f of [fx, viaRelay]) {
+      const cs = [await f.connect(), await f.connect()];
+      for (const c of cs) await c.query('BEGIN');
+      const ids = await Promise.all(
+        cs.map((c) => one(c, 'SELECT CONNECTION_ID() AS id, @@in_transaction AS t')),
+      );
+      expect(new Set(ids.map((r) => r.id)).size).toBe(2);
+      for (const c of cs) await c.end();
+    }
+  });
+});
