@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   classifyStatement,
+  releasesSession,
   Trait,
   transactionBoundary,
   useStatementSchema,
@@ -139,6 +140,19 @@ describe('transactionBoundary', () => {
       'SELECT 1',
     ])
       expect(transactionBoundary(sql), sql).toBeUndefined();
+  });
+});
+
+describe('releasesSession', () => {
+  it('knows the COMMIT / ROLLBACK after which the server ends the session', () => {
+    for (const sql of ['COMMIT RELEASE', 'commit work and no chain release', 'ROLLBACK RELEASE;'])
+      expect(releasesSession(sql, undefined), sql).toBe(true);
+    for (const sql of ['COMMIT', 'COMMIT NO RELEASE', 'ROLLBACK TO SAVEPOINT release', 'SELECT 1 RELEASE'])
+      expect(releasesSession(sql, undefined), sql).toBe(false);
+    expect(releasesSession('COMMIT', 'RELEASE')).toBe(true);
+    expect(releasesSession('ROLLBACK WORK', '2')).toBe(true);
+    expect(releasesSession('COMMIT AND NO RELEASE', 'RELEASE')).toBe(false);
+    expect(releasesSession('COMMIT', 'NO_CHAIN')).toBe(false);
   });
 });
 

@@ -435,6 +435,46 @@ describe('transaction characteristics and savepoints', () => {
   });
 });
 
+describe('COMMIT / ROLLBACK that end the session', () => {
+  it.each([
+    ['COMMIT RELEASE', undefined, 'COMMIT RELEASE', 1],
+    ['ROLLBACK WORK RELEASE', undefined, 'ROLLBACK WORK RELEASE', 0],
+    ['completion_type=RELEASE', "SET SESSION completion_type = 'RELEASE'", 'COMMIT', 1],
+  ] as const)(
+    '%s closes the client as MariaDB does, and that backend goes to nobody else',
+    async (name, setup, end, kept) => {
+      const tag = `release-${name}`;
+      const outcome = async (c: mysql.Connection) =>
+        c.query('SELECT 1').then(
+          () => 'still connected',
+          (e: { code?: string }) => e.code,
+        );
+      // MariaDB itself, for comparison.
+      const d = await fx.direct();
+      if (setup) await d.query(setup);
+      await d.query('BEGIN');
+      await d.query(end);
+      const server = await outcome(d);
+      d.destroy();
+      expect(server).not.toBe('still connected');
+
+      const a = await client();
+      if (setup) await a.query(setup);
+      await a.query('BEGIN');
+      await a.query('INSERT INTO trx (v) VALUES (?)', [tag]);
+      const mine = await backendOf(a);
+      await a.query(end);
+      expect(await outcome(a)).toBe(server);
+      clients.forget(a);
+      a.destroy();
+      expect(await committed(tag)).toBe(kept);
+      // The pool hands out live connections only: never the one the server closed.
+      const backends = await onEveryBackend(fx, POOL, 'SELECT 1 AS one');
+      expect(backends.map((x) => x.backendId)).not.toContain(mine);
+    },
+  );
+});
+
 describe('table locks', () => {
   it('LOCK TABLES pins until UNLOCK TABLES, which allows sharing again', async () => {
     const a = await client();

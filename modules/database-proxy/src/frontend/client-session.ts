@@ -72,6 +72,7 @@ import {
   blankLiteralsAndComments,
   classifyStatement,
   killStatementTarget,
+  releasesSession,
   Trait,
   type TransactionBoundary,
   transactionBoundary,
@@ -251,6 +252,8 @@ export class ClientSession implements ResponseSink {
    * connections: written together with a lazy BEGIN, and retried like one if its backend is lost.
    */
   private wasPureRead = false;
+  /** The command in flight is a COMMIT / ROLLBACK after which the server ends the session. */
+  private releasing = false;
   /**
    * The status flags of the last response a backend gave this client: OKs the proxy writes
    * itself keep its NO_BACKSLASH_ESCAPES (C clients pick their escaping from it).
@@ -451,6 +454,7 @@ export class ClientSession implements ResponseSink {
     this.traits = 0;
     this.pureRead = false;
     this.wasPureRead = false;
+    this.releasing = false;
     this.replaying = replay;
     this.retries = 0;
     this.sentToBackend = false;
@@ -485,7 +489,10 @@ export class ClientSession implements ResponseSink {
         }
         if (this.traits & Trait.ViewDdl) this.core.views.invalidate();
         this.pureRead = (this.traits & Trait.PureRead) !== 0;
-        if (this.traits === 0 && this.answerBoundary(transactionBoundary(text))) return;
+        if (this.traits === 0) {
+          if (this.answerBoundary(transactionBoundary(text))) return;
+          this.releasing = releasesSession(text, this.state.variables.get('completion_type'));
+        }
         if (this.traits & Trait.Kill) {
           this.kill(text);
           return;
@@ -1204,6 +1211,16 @@ export class ClientSession implements ResponseSink {
     const traits = this.traits;
     const failed = t.error !== undefined;
     if (failed) this.core.counters.errors++;
+    if (this.releasing && !failed) {
+      // The server ends this session after the OK (COMMIT RELEASE, completion_type=RELEASE):
+      // so does the proxy, and the closing connection goes to nobody else.
+      this.pins = 0;
+      this.lazyBegin = 'none';
+      this.dropBackend(b);
+      this.releaseLease();
+      this.close();
+      return;
+    }
     if (traits & Trait.ViewDdl) this.core.viewsChanged();
     if (this.onShared) {
       this.onShared = false;

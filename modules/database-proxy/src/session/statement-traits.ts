@@ -332,3 +332,18 @@ export function transactionBoundary(sql: string): TransactionBoundary | undefine
   if (m === null) return undefined;
   return m[1] !== undefined ? 'begin' : 'end';
 }
+
+/**
+ * Whether a COMMIT / ROLLBACK ends the session on the server (`… RELEASE`, or completion_type
+ * RELEASE): MariaDB closes the connection after its OK, so the proxy ends the client's too and
+ * never hands that backend connection to anyone else.
+ * @param completionType the session's completion_type as tracked, if the client set it
+ */
+export function releasesSession(sql: string, completionType: string | undefined): boolean {
+  const m = /^\s*(?:COMMIT|ROLLBACK)(?:\s+WORK)?\b([\s\S]*)$/i.exec(sql);
+  if (m === null) return false;
+  const rest = m[1]!;
+  if (/^\s*TO\b/i.test(rest) || /\bNO\s+RELEASE\b/i.test(rest)) return false;
+  if (/\bRELEASE\b/i.test(rest)) return true;
+  return completionType !== undefined && /^\s*(?:RELEASE|2)\s*$/i.test(completionType);
+}
