@@ -454,9 +454,11 @@ describe('COMMIT / ROLLBACK that end the session', () => {
       if (setup) await d.query(setup);
       await d.query('BEGIN');
       await d.query(end);
+      // How the next query learns of it (a reset, or the close read first) depends on timing.
+      const LOST = ['ECONNRESET', 'PROTOCOL_CONNECTION_LOST', 'EPIPE'];
       const server = await outcome(d);
       d.destroy();
-      expect(server).not.toBe('still connected');
+      expect(LOST).toContain(server);
 
       const a = await client();
       if (setup) await a.query(setup);
@@ -464,7 +466,7 @@ describe('COMMIT / ROLLBACK that end the session', () => {
       await a.query('INSERT INTO trx (v) VALUES (?)', [tag]);
       const mine = await backendOf(a);
       await a.query(end);
-      expect(await outcome(a)).toBe(server);
+      expect(LOST).toContain(await outcome(a));
       clients.forget(a);
       a.destroy();
       expect(await committed(tag)).toBe(kept);
