@@ -118,10 +118,11 @@ export class BackendServer {
     return stacks.withoutSchema.length > 0 ? stacks.withoutSchema : undefined;
   }
 
-  /** The idle stack `conn` belongs on (created on first use). */
-  private stackOf(conn: BackendConnection): BackendConnection[] {
+  /** The idle stack `conn` belongs on; created on first use when `create` is set. */
+  private stackOf(conn: BackendConnection, create: boolean): BackendConnection[] | undefined {
     let stacks = this.idle.get(conn.flavour.key);
     if (stacks === undefined) {
+      if (!create) return undefined;
       stacks = { withSchema: [], withoutSchema: [] };
       this.idle.set(conn.flavour.key, stacks);
       this.stacks.push(stacks.withSchema, stacks.withoutSchema);
@@ -158,7 +159,7 @@ export class BackendServer {
       return;
     }
     conn.idleSince = Date.now();
-    this.stackOf(conn).push(conn);
+    this.stackOf(conn, true)!.push(conn);
     this.idleCount++;
     this.options.onAvailable?.();
   }
@@ -166,10 +167,10 @@ export class BackendServer {
   remove(conn: BackendConnection): void {
     if (!this.all.delete(conn)) return;
     queueMicrotask(() => this.options.onAvailable?.());
-    const stack = this.stackOf(conn);
-    const i = stack.indexOf(conn);
+    const stack = this.stackOf(conn, false);
+    const i = stack === undefined ? -1 : stack.indexOf(conn);
     if (i >= 0) {
-      stack.splice(i, 1);
+      stack!.splice(i, 1);
       this.idleCount--;
     }
   }
