@@ -109,7 +109,7 @@ export class DatabaseProxy implements ProxyCore, DatabaseProxyService {
   readonly loginTimeout: number;
   statementCacheSize: number;
   readonly resultHold: number;
-  readonly lazyBegin: boolean;
+  readonly lazyBeginAllowed: boolean;
   readonly shedDelay: number;
   private options: ProxyOptions;
   private listener: Listener | undefined;
@@ -144,7 +144,7 @@ export class DatabaseProxy implements ProxyCore, DatabaseProxyService {
     this.loginTimeout = options.login_timeout;
     this.statementCacheSize = options.statement_cache_size;
     this.resultHold = options.result_hold;
-    this.lazyBegin = options.lazy_begin;
+    this.lazyBeginAllowed = options.lazy_begin;
     this.shedDelay = options.shed_delay;
     if (options.tls_key !== undefined && options.tls_cert !== undefined) {
       this.tls = { key: readFileSync(options.tls_key, 'utf8'), cert: readFileSync(options.tls_cert, 'utf8') };

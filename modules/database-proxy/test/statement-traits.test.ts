@@ -41,6 +41,9 @@ const cases: [string, number][] = [
   ['/* comment */ SET autocommit = 0', Trait.Set],
   ['  (SELECT 1)', Trait.PureRead],
   ['KILL QUERY 12', Trait.Kill],
+  ['BEGIN', Trait.TransactionControl],
+  ['/* c */ start transaction read only', Trait.TransactionControl],
+  ['ROLLBACK TO SAVEPOINT s', Trait.TransactionControl],
   ["INSERT INTO users (email) VALUES ('bob@example.com')", 0],
   ["SELECT 'lock tables and get_lock(' AS s", Trait.PureRead],
   ["SELECT 'it''s @here', \"x@y\" -- GET_LOCK(\n", Trait.PureRead],
@@ -147,11 +150,20 @@ describe('releasesSession', () => {
   it('knows the COMMIT / ROLLBACK after which the server ends the session', () => {
     for (const sql of ['COMMIT RELEASE', 'commit work and no chain release', 'ROLLBACK RELEASE;'])
       expect(releasesSession(sql, undefined), sql).toBe(true);
-    for (const sql of ['COMMIT', 'COMMIT NO RELEASE', 'ROLLBACK TO SAVEPOINT release', 'SELECT 1 RELEASE'])
+    for (const sql of [
+      'COMMIT',
+      'COMMIT NO RELEASE',
+      'ROLLBACK TO SAVEPOINT release',
+      'SELECT 1 RELEASE',
+      "COMMIT; SELECT 'RELEASE'",
+      'COMMIT /* RELEASE */',
+    ])
       expect(releasesSession(sql, undefined), sql).toBe(false);
     expect(releasesSession('COMMIT', 'RELEASE')).toBe(true);
     expect(releasesSession('ROLLBACK WORK', '2')).toBe(true);
-    expect(releasesSession('COMMIT AND NO RELEASE', 'RELEASE')).toBe(false);
+    expect(releasesSession('COMMIT NO RELEASE', 'RELEASE')).toBe(false);
+    expect(releasesSession('COMMIT AND CHAIN', 'RELEASE')).toBe(false);
+    expect(releasesSession('COMMIT AND NO CHAIN', 'RELEASE')).toBe(true);
     expect(releasesSession('COMMIT', 'NO_CHAIN')).toBe(false);
   });
 });

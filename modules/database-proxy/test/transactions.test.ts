@@ -436,10 +436,15 @@ describe('transaction characteristics and savepoints', () => {
 });
 
 describe('COMMIT / ROLLBACK that end the session', () => {
+  /** `execute: SQL` runs SQL as a prepared statement (COM_STMT_EXECUTE), anything else as text. */
+  const finish = (c: mysql.Connection, end: string) =>
+    end.startsWith('execute: ') ? c.execute(end.slice('execute: '.length)) : c.query(end);
+
   it.each([
     ['COMMIT RELEASE', undefined, 'COMMIT RELEASE', 1],
     ['ROLLBACK WORK RELEASE', undefined, 'ROLLBACK WORK RELEASE', 0],
     ['completion_type=RELEASE', "SET SESSION completion_type = 'RELEASE'", 'COMMIT', 1],
+    ['prepared COMMIT RELEASE', undefined, 'execute: COMMIT RELEASE', 1],
   ] as const)(
     '%s closes the client as MariaDB does, and that backend goes to nobody else',
     async (name, setup, end, kept) => {
@@ -453,7 +458,7 @@ describe('COMMIT / ROLLBACK that end the session', () => {
       const d = await fx.direct();
       if (setup) await d.query(setup);
       await d.query('BEGIN');
-      await d.query(end);
+      await finish(d, end);
       // How the next query learns of it (a reset, or the close read first) depends on timing.
       const LOST = ['ECONNRESET', 'PROTOCOL_CONNECTION_LOST', 'EPIPE'];
       const server = await outcome(d);
@@ -465,7 +470,7 @@ describe('COMMIT / ROLLBACK that end the session', () => {
       await a.query('BEGIN');
       await a.query('INSERT INTO trx (v) VALUES (?)', [tag]);
       const mine = await backendOf(a);
-      await a.query(end);
+      await finish(a, end);
       expect(LOST).toContain(await outcome(a));
       clients.forget(a);
       a.destroy();

@@ -242,9 +242,9 @@ export class ClientSession implements ResponseSink {
   private nextTransactionBegun = false;
   /**
    * A BEGIN the proxy answered itself (see {@link answerBoundary}): `pending` until the next
-   * statement that needs a backend, `sent` from writing it there until that statement's
-   * response ends (the status flags then pin the transaction). A backend lost in between puts
-   * it back to `pending`, so a retry opens the transaction again.
+   * statement that needs a backend, `sent` from writing it there until its OK (which pins the
+   * transaction). A backend lost in between puts it back to `pending`, so a retry opens the
+   * transaction again.
    */
   private lazyBegin: 'none' | 'pending' | 'sent' = 'none';
   /**
@@ -489,7 +489,7 @@ export class ClientSession implements ResponseSink {
         }
         if (this.traits & Trait.ViewDdl) this.core.views.invalidate();
         this.pureRead = (this.traits & Trait.PureRead) !== 0;
-        if (this.traits === 0) {
+        if (this.traits === Trait.TransactionControl) {
           if (this.answerBoundary(transactionBoundary(text))) return;
           this.releasing = releasesSession(text, this.state.variables.get('completion_type'));
         }
@@ -520,10 +520,15 @@ export class ClientSession implements ResponseSink {
       case COM_STMT_RESET:
       case COM_STMT_FETCH:
         if (!this.statementCommand(payload)) return;
-        if (cmd === COM_STMT_EXECUTE && this.answerBoundary(this.executing!.cs.boundary)) {
-          this.executing = undefined;
-          this.pending = Pending.None;
-          return;
+        if (cmd === COM_STMT_EXECUTE && this.executing!.cs.traits === Trait.TransactionControl) {
+          const cs = this.executing!.cs;
+          if (this.answerBoundary(cs.boundary)) {
+            this.executing = undefined;
+            this.pending = Pending.None;
+            return;
+          }
+          const sql = cs.preparePayload.toString('latin1', 1);
+          this.releasing = releasesSession(sql, this.state.variables.get('completion_type'));
         }
         break;
       case -1:
@@ -564,11 +569,10 @@ export class ClientSession implements ResponseSink {
   private answerBoundary(boundary: TransactionBoundary | undefined): boolean {
     if (
       boundary === undefined ||
-      !this.core.lazyBegin ||
+      !this.core.lazyBeginAllowed ||
       this.pins !== 0 ||
       this.backend !== undefined ||
-      this.replaying ||
-      this.lazyBegin === 'sent'
+      this.replaying
     )
       return false;
     if (boundary === 'begin') {
@@ -1184,6 +1188,7 @@ export class ClientSession implements ResponseSink {
       const sql = this.payload.toString('utf8', 1);
       const key = `${this.state.schema ?? ''}\u0000${sql}`;
       this.rememberBackendStatement(conn, key, t.prepared.statementId, t.prepared.params, t.prepared.columns);
+      const traits = classifyStatement(sql);
       let id = this.nextStatementId++;
       if (this.nextStatementId >= MAX_STATEMENT_ID) this.nextStatementId = 1;
       while (this.statements.has(id)) id = this.nextStatementId++;
@@ -1193,8 +1198,8 @@ export class ClientSession implements ResponseSink {
         preparePayload: Buffer.from(this.payload),
         params: t.prepared.params,
         types: undefined,
-        traits: classifyStatement(sql),
-        boundary: transactionBoundary(sql),
+        traits,
+        boundary: traits === Trait.TransactionControl ? transactionBoundary(sql) : undefined,
         schema: this.state.schema,
         readsImpureView: true,
         viewsVersion: -1,
@@ -1214,10 +1219,7 @@ export class ClientSession implements ResponseSink {
     if (this.releasing && !failed) {
       // The server ends this session after the OK (COMMIT RELEASE, completion_type=RELEASE):
       // so does the proxy, and the closing connection goes to nobody else.
-      this.pins = 0;
-      this.lazyBegin = 'none';
       this.dropBackend(b);
-      this.releaseLease();
       this.close();
       return;
     }

@@ -34,7 +34,7 @@ export interface ProxyCore {
   /** How long a quiet client keeps a backend for its previous statement's results (ms). */
   readonly resultHold: number;
   /** Whether a plain BEGIN may be answered here and opened with the next statement. */
-  readonly lazyBegin: boolean;
+  readonly lazyBeginAllowed: boolean;
   /** Views whose SELECT is not a pure read, as last checked. */
   readonly views: ImpureViews;
   /** A client's view DDL was answered: the views are unknown until checked again, at once. */

@@ -62,6 +62,12 @@ export const Trait = {
    * proxy's list of views that are not pure reads is stale until checked again (ImpureViews).
    */
   ViewDdl: 1 << 19,
+  /**
+   * Not a pin: the first keyword is BEGIN, START, COMMIT or ROLLBACK. Only these may be a plain
+   * transaction boundary the proxy answers itself or a COMMIT that ends the session (see
+   * {@link transactionBoundary}, {@link releasesSession}); every other statement skips those checks.
+   */
+  TransactionControl: 1 << 20,
 } as const;
 
 /** Every trait but PureRead: any of them makes a statement more than a pure read. */
@@ -151,6 +157,12 @@ export function classifyStatement(text: string): number {
       break;
     case 'KILL':
       traits |= Trait.Kill;
+      break;
+    case 'BEGIN':
+    case 'START':
+    case 'COMMIT':
+    case 'ROLLBACK':
+      traits |= Trait.TransactionControl;
       break;
   }
   WORDS.lastIndex = 0;
@@ -318,32 +330,40 @@ export function useStatementSchema(sql: string): string | undefined {
 /** Where a statement stands to a transaction, when it only opens or only closes one. */
 export type TransactionBoundary = 'begin' | 'end';
 
+/** A plain `BEGIN [WORK]` / `START TRANSACTION`: no characteristics, no CONSISTENT SNAPSHOT. */
+const PLAIN_BEGIN = /^\s*(?:BEGIN(?:\s+WORK)?|START\s+TRANSACTION)\s*;?\s*$/i;
+
 /**
- * `BEGIN [WORK]` / `START TRANSACTION` (no characteristics, no CONSISTENT SNAPSHOT) is a `begin`;
- * `COMMIT [WORK]` / `ROLLBACK [WORK]` (no AND CHAIN, no RELEASE, no savepoint) an `end`; anything
- * else, comments included, undefined. Only these exact forms may be answered by the proxy
- * without a backend (see ClientSession's lazy BEGIN): a plain BEGIN takes its snapshot at the
- * first read anyway, so opening it on the backend just before that read changes nothing.
+ * The whole grammar of `COMMIT` / `ROLLBACK` (savepoints aside): `[WORK] [AND [NO] CHAIN]
+ * [[NO] RELEASE]`, groups 1–2 the chain clause and its NO, 3–4 the release clause and its NO.
+ * Anything after it (a second statement, a comment) does not match.
+ */
+const COMMIT_OR_ROLLBACK =
+  /^\s*(?:COMMIT|ROLLBACK)(?:\s+WORK)?(\s+AND\s+(NO\s+)?CHAIN)?(\s+(NO\s+)?RELEASE)?\s*;?\s*$/i;
+
+/**
+ * A plain BEGIN is a `begin`; `COMMIT [WORK]` / `ROLLBACK [WORK]` with neither a chain nor a
+ * release clause an `end`; anything else, comments included, undefined. Only these exact forms
+ * may be answered by the proxy without a backend (see ClientSession's lazy BEGIN): a plain BEGIN
+ * takes its snapshot at the first read anyway, so opening it on the backend just before that
+ * read changes nothing.
  */
 export function transactionBoundary(sql: string): TransactionBoundary | undefined {
-  const m = /^\s*(?:(BEGIN(?:\s+WORK)?|START\s+TRANSACTION)|(?:COMMIT|ROLLBACK)(?:\s+WORK)?)\s*;?\s*$/i.exec(
-    sql,
-  );
-  if (m === null) return undefined;
-  return m[1] !== undefined ? 'begin' : 'end';
+  if (PLAIN_BEGIN.test(sql)) return 'begin';
+  const m = COMMIT_OR_ROLLBACK.exec(sql);
+  return m !== null && m[1] === undefined && m[3] === undefined ? 'end' : undefined;
 }
 
 /**
  * Whether a COMMIT / ROLLBACK ends the session on the server (`… RELEASE`, or completion_type
- * RELEASE): MariaDB closes the connection after its OK, so the proxy ends the client's too and
- * never hands that backend connection to anyone else.
+ * RELEASE without `AND CHAIN` or `NO RELEASE`): MariaDB closes the connection after its OK, so
+ * the proxy ends the client's too and never hands that backend connection to anyone else.
  * @param completionType the session's completion_type as tracked, if the client set it
  */
 export function releasesSession(sql: string, completionType: string | undefined): boolean {
-  const m = /^\s*(?:COMMIT|ROLLBACK)(?:\s+WORK)?\b([\s\S]*)$/i.exec(sql);
+  const m = COMMIT_OR_ROLLBACK.exec(sql);
   if (m === null) return false;
-  const rest = m[1]!;
-  if (/^\s*TO\b/i.test(rest) || /\bNO\s+RELEASE\b/i.test(rest)) return false;
-  if (/\bRELEASE\b/i.test(rest)) return true;
+  if (m[3] !== undefined) return m[4] === undefined;
+  if (m[1] !== undefined && m[2] === undefined) return false;
   return completionType !== undefined && /^\s*(?:RELEASE|2)\s*$/i.test(completionType);
 }
