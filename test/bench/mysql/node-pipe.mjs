@@ -1,13 +1,10 @@
-// The floor of a proxy written in Node: a plain node:net pipe from each client socket to its own
-// MariaDB socket, no protocol work at all. Used as a sysbench target to measure what Node's
-// socket I/O alone costs per query, next to the proxy (the sweep's `pipe` target, by default
-// `node test/bench/mysql/node-pipe.mjs {config} direct`):
-//   node_modules/.bin/node test/bench/mysql/sysbench-sweep.mjs --targets direct,haproxy,pipe,proxy \
-//     --pipe-cmd "node test/bench/mysql/node-pipe.mjs {config}"
-// It reads the listen and backend ports from the proxy configuration the sweep generates.
-// `direct` (second argument) pipes through @scalestack/socket, whose plain connections read
-// directly into a shared buffer instead of through Node's stream layer:
-//   --pipe-cmd "node test/bench/mysql/node-pipe.mjs {config} direct"
+// The floor of a proxy written in Node: each client socket piped to its own MariaDB socket, no
+// protocol work at all, to measure what Node's socket I/O alone costs per query. The sweep's
+// `pipe` target (--targets …,pipe) runs it. It reads the listen and backend ports from the proxy
+// configuration the sweep generates. The second argument picks how it reads:
+//   direct   @scalestack/socket with direct reads, as the proxy reads (the sweep's default,
+//            --pipe-cmd "node test/bench/mysql/node-pipe.mjs {config} direct")
+//   streams  node:net 'data' events (the default when the argument is left out)
 import { readFileSync } from 'node:fs';
 import net from 'node:net';
 
@@ -31,13 +28,11 @@ if (mode === 'streams') {
   // The same pipe through @scalestack/socket: both sides read directly (no stream layer).
   const { connect, listen, ReadBuffer } = await import('@scalestack/socket');
   const readBuffer = new ReadBuffer();
+  // A Connection reads nothing until pipe() gives it a data handler: the client's first bytes
+  // wait in the kernel while the backend connects.
   await listen(`127.0.0.1:${listenPort}`, (client) => {
-    client.pause();
     connect(`127.0.0.1:${backendPort}`, { readBuffer }).then(
-      (backend) => {
-        client.pipe(backend);
-        client.resume();
-      },
+      (backend) => client.pipe(backend),
       () => client.destroy(),
     );
   });

@@ -89,8 +89,8 @@ async function main() {
       log(`haproxy on 127.0.0.1:${haproxy.port}`);
     }
 
-    const proxyOptions = (cpuProfDir) => ({
-      command: options.proxyCommand,
+    const proxyOptions = (cpuProfDir, command = options.proxyCommand) => ({
+      command,
       cwd: ROOT,
       backendPort: db.port,
       pool: options.pool,
@@ -120,7 +120,7 @@ async function main() {
     if (options.targets.includes('pipe')) {
       // Its own process on its own port with the proxy's YAML shape; never profiled (--cpu-prof
       // is the proxy's), and its CPU is measured from its pid exactly like the proxy's.
-      pipe = await startProxy({ ...proxyOptions(undefined), command: options.pipeCommand, label: 'pipe' });
+      pipe = await startProxy({ ...proxyOptions(undefined, options.pipeCommand), label: 'pipe' });
       stops.push(async () => noteStop('pipe', await pipe.stop()));
       log(`pipe on 127.0.0.1:${pipe.port}: ${pipe.commandLine}`);
     }

@@ -83,7 +83,7 @@ export function parseOptions(argv) {
       pool: { type: 'string', default: '128' },
       'table-size': { type: 'string', default: '100000' },
       'proxy-cmd': { type: 'string', default: DEFAULT_PROXY_COMMAND },
-      'pipe-cmd': { type: 'string', default: DEFAULT_PIPE_COMMAND },
+      'pipe-cmd': { type: 'string' },
       'haproxy-threads': { type: 'string', default: '1' },
       'cpu-prof': { type: 'string' },
       'quiet-below': { type: 'string' },
@@ -110,7 +110,7 @@ export function parseOptions(argv) {
     tables: 1,
     tableSize: positiveInt('table-size', values['table-size']),
     proxyCommand: values['proxy-cmd'],
-    pipeCommand: values['pipe-cmd'],
+    pipeCommand: values['pipe-cmd'] ?? DEFAULT_PIPE_COMMAND,
     haproxyThreads: positiveInt('haproxy-threads', values['haproxy-threads']),
     cpuProfDir: values['cpu-prof'],
     quietBelow:
@@ -144,6 +144,9 @@ export function parseOptions(argv) {
   }
   if (options.cpuProfDir && !targets.includes('proxy')) {
     fail('cpu-prof', options.cpuProfDir, 'the proxy among --targets (only the proxy is profiled)');
+  }
+  if (values['pipe-cmd'] !== undefined && !targets.includes('pipe')) {
+    fail('pipe-cmd', values['pipe-cmd'], 'pipe among --targets (the pipe runs only when named there)');
   }
   return options;
 }
