@@ -45,8 +45,6 @@ export function connect(address: AddressLike, options: ConnectOptions = {}): Pro
     } else {
       reads = options.readBuffer !== undefined ? new DirectReads(options.readBuffer) : undefined;
       socket = netConnect(reads !== undefined ? { ...endpoint, onread: reads.onread } : endpoint);
-      // Not a byte before the Connection exists: it starts reading with its first data handler.
-      if (reads !== undefined) socket.pause();
       readyEvent = 'connect';
     }
     const cleanup = () => {

@@ -60,6 +60,9 @@ export class Connection {
     this.#attach(socket);
     if (reads !== undefined) {
       this.#direct = true;
+      // Readable-level only: stops net.Socket's own read(0) after connecting from starting the
+      // handle before a handler is set; reading is the handle's business from here on.
+      socket.pause();
       reads.attach(this.#receive);
       this.#updateReading();
     }
@@ -170,7 +173,11 @@ export class Connection {
     if (this.#direct) {
       this.#userPaused = true;
       this.#updateReading();
-    } else this.#socket.pause();
+    } else {
+      // A socket created paused resumes with its first handler, unless paused since.
+      this.#pausedWithoutHandler = false;
+      this.#socket.pause();
+    }
   }
 
   /** Resumes reading. */

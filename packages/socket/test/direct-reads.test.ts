@@ -62,10 +62,20 @@ describe('direct reads', () => {
     (socket as unknown as { _handle: unknown })._handle = handle;
     const conn = new Connection(socket);
     expect(conn.readsDirectly).toBe(false);
+    // A pause() before the first handler holds here too (the socket was created paused).
+    const got: string[] = [];
+    conn.pause();
+    conn.onData((b) => got.push(b.toString()));
+    await send(client, 'x');
+    expect(got).toEqual([]);
+    expect(conn.isPaused).toBe(true);
+    conn.onData(undefined);
     const echoed = collect(client);
     conn.pipe(conn);
+    conn.resume();
     client.end('over streams');
-    expect((await echoed).toString()).toBe('over streams');
+    // The 'x' that waited through the pause comes first.
+    expect((await echoed).toString()).toBe('xover streams');
     await new Promise((resolve) => server.close(resolve));
   });
 
@@ -104,7 +114,17 @@ describe('direct reads', () => {
     const client = await connect(listener.address, { readBuffer: new ReadBuffer() });
     // Greeting and end are sent before the client has a handler: it must not read them yet.
     await waitFor(() => finished, { what: 'the server to send its greeting and end' });
-    expect(client.isPaused).toBe(true);
+    await turns(2);
+    expect(client.readableLength).toBe(0); // still in the kernel: nothing read early
+    expect((await collect(client)).toString()).toBe('greeting|and more');
+  });
+
+  it('keeps reads the handle delivers while it has no handler, then the end (the safety net)', async () => {
+    const listener = await listen('127.0.0.1:0', (conn) => conn.socket.end('greeting|and more'));
+    listeners.push(listener);
+    const client = await connect(listener.address, { readBuffer: new ReadBuffer() });
+    client.socket.read(0); // net.Socket restarts an onread handle itself
+    await waitFor(() => client.readableLength === 17, { what: 'the greeting to be kept' });
     expect((await collect(client)).toString()).toBe('greeting|and more');
   });
 });
@@ -112,6 +132,13 @@ describe('direct reads', () => {
 /** Resolves after `n` turns of the event loop: each includes a poll for I/O that is ready. */
 async function turns(n: number): Promise<void> {
   for (let i = 0; i < n; i++) await new Promise((resolve) => setImmediate(resolve));
+}
+
+/** Writes and waits until the bytes are in the peer's receive queue (loopback). */
+async function send(conn: Connection, text: string): Promise<void> {
+  conn.write(text);
+  await waitFor(() => conn.writableLength === 0, { what: `${JSON.stringify(text)} to be sent` });
+  await turns(2);
 }
 
 // Pausing must mean the same on both read paths (found in review: on the direct path a pause
@@ -144,13 +171,6 @@ describe.each([
     return { server: await served, client };
   }
 
-  /** Writes and waits until the bytes are in the peer's receive queue (loopback). */
-  async function send(conn: Connection, text: string): Promise<void> {
-    conn.write(text);
-    await waitFor(() => conn.writableLength === 0, { what: `${JSON.stringify(text)} to be sent` });
-    await turns(2);
-  }
-
   type SetUp = (conn: Connection, handler: (chunk: Buffer) => void) => void;
   const pauseFirst: SetUp = (conn, handler) => {
     conn.pause();
@@ -172,6 +192,7 @@ describe.each([
       expect(server.isPaused).toBe(true);
       server.resume();
       await waitFor(() => got.join('') === 'x', { what: "'x' after resume()" });
+      expect(server.isPaused).toBe(false);
       client.destroy();
     });
   }
