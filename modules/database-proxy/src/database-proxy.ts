@@ -37,6 +37,13 @@ import type { Logger } from 'pino';
 import { BackendPool, type Flavour } from './backend/backend-pool.js';
 import { BackendServer } from './backend/backend-server.js';
 import { ImpureViewCheck } from './backend/impure-view-check.js';
+import {
+  lazyBeginBlocker,
+  parseServerDefaults,
+  SERVER_DEFAULTS_SQL,
+  type ServerDefaults,
+  STOCK_DEFAULTS,
+} from './backend/server-defaults.js';
 import { type ProxyOptions, toTenantConfig } from './config/options.js';
 import { buildUsers, type ProxyUser } from './config/proxy-users.js';
 import { formatProxyError, ProxyError } from './errors.js';
@@ -109,7 +116,8 @@ export class DatabaseProxy implements ProxyCore, DatabaseProxyService {
   readonly loginTimeout: number;
   statementCacheSize: number;
   readonly resultHold: number;
-  readonly lazyBeginAllowed: boolean;
+  lazyBeginAllowed: boolean;
+  completionType = STOCK_DEFAULTS.completionType;
   readonly shedDelay: number;
   private options: ProxyOptions;
   private listener: Listener | undefined;
@@ -305,10 +313,14 @@ export class DatabaseProxy implements ProxyCore, DatabaseProxyService {
               // prepares start failing with ER 1461 once enough distinct statements passed.
               conn.queryRow('SELECT @@global.max_prepared_stmt_count', (_e, values) => {
                 this.fitStatementCache(Number(values?.[0]));
-                // Listen knowing which views hide a write.
-                this.viewCheck.checkOn(conn, server.name, () => {
-                  this.pool.release(conn);
-                  resolve();
+                conn.queryRows(SERVER_DEFAULTS_SQL, (_e2, rows) => {
+                  // A server without these variables (sqlite-backend) has the stock behaviour.
+                  if (rows !== undefined) this.adoptServerDefaults(server.name, parseServerDefaults(rows));
+                  // Listen knowing which views hide a write.
+                  this.viewCheck.checkOn(conn, server.name, () => {
+                    this.pool.release(conn);
+                    resolve();
+                  });
                 });
               });
             });
@@ -323,6 +335,22 @@ export class DatabaseProxy implements ProxyCore, DatabaseProxyService {
       this.serverVersion = known.serverVersion;
     }
     if (this.tls !== undefined) this.capabilities = (this.capabilities | CLIENT_SSL) >>> 0;
+  }
+
+  /**
+   * Turns lazy BEGIN off for a server whose global settings change what BEGIN / COMMIT do, and
+   * remembers a completion_type other than NO_CHAIN (under RELEASE every COMMIT ends the session).
+   */
+  private adoptServerDefaults(server: string, defaults: ServerDefaults): void {
+    if (defaults.completionType !== STOCK_DEFAULTS.completionType)
+      this.completionType = defaults.completionType;
+    const blocker = lazyBeginBlocker(defaults);
+    if (blocker === undefined || !this.lazyBeginAllowed) return;
+    this.lazyBeginAllowed = false;
+    this.log.info(
+      { server, reason: blocker },
+      'lazy BEGIN off: this server answers BEGIN and COMMIT itself (set lazy_begin: false to skip the check)',
+    );
   }
 
   /** Lowers `statement_cache_size` so that N × cache stays under 90 % of the server's limit. */

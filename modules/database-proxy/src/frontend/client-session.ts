@@ -491,7 +491,7 @@ export class ClientSession implements ResponseSink {
         this.pureRead = (this.traits & Trait.PureRead) !== 0;
         if (this.traits === Trait.TransactionControl) {
           if (this.answerBoundary(transactionBoundary(text))) return;
-          this.releasing = releasesSession(text, this.state.variables.get('completion_type'));
+          this.releasing = releasesSession(text, this.completionType());
         }
         if (this.traits & Trait.Kill) {
           this.kill(text);
@@ -528,7 +528,7 @@ export class ClientSession implements ResponseSink {
             return;
           }
           const sql = cs.preparePayload.toString('latin1', 1);
-          this.releasing = releasesSession(sql, this.state.variables.get('completion_type'));
+          this.releasing = releasesSession(sql, this.completionType());
         }
         break;
       case -1:
@@ -555,6 +555,11 @@ export class ClientSession implements ResponseSink {
     }
     if (this.replaying) this.pureRead = false;
     this.withBackend();
+  }
+
+  /** completion_type as the client set it, else the server's default. */
+  private completionType(): string {
+    return this.state.variables.get('completion_type') ?? this.core.completionType;
   }
 
   /**

@@ -358,7 +358,7 @@ export function transactionBoundary(sql: string): TransactionBoundary | undefine
  * Whether a COMMIT / ROLLBACK ends the session on the server (`… RELEASE`, or completion_type
  * RELEASE without `AND CHAIN` or `NO RELEASE`): MariaDB closes the connection after its OK, so
  * the proxy ends the client's too and never hands that backend connection to anyone else.
- * @param completionType the session's completion_type as tracked, if the client set it
+ * @param completionType the session's completion_type: as the client set it, else the server's default
  */
 export function releasesSession(sql: string, completionType: string | undefined): boolean {
   const m = COMMIT_OR_ROLLBACK.exec(sql);

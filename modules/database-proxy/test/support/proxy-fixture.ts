@@ -16,6 +16,8 @@ export interface ProxyFixtureOptions {
   options?: Record<string, unknown>;
   /** Options of the socket module the proxy listens through (backlog, …). */
   socket?: Record<string, unknown>;
+  /** Whether to create {@link BACKEND_USER} first (default true; false: the caller did). */
+  createBackendUser?: boolean;
 }
 
 export interface ProxyFixture {
@@ -37,13 +39,18 @@ export const BACKEND_USER = { name: 'proxy', password: 'proxypw' };
 /** The default client user of the proxy. */
 export const APP_USER = { name: 'app', password: 'secret' };
 
-export async function startProxyFixture(opts: ProxyFixtureOptions = {}): Promise<ProxyFixture> {
-  const ownMariadb = opts.mariadb === undefined;
-  const mariadb = opts.mariadb ?? (await startMariaDB({ maxConnections: 3000 }));
+/** Creates {@link BACKEND_USER} on `mariadb` with every privilege (idempotent). */
+export async function createBackendUser(mariadb: MariaDB): Promise<void> {
   await mariadb.query(
     `CREATE USER IF NOT EXISTS '${BACKEND_USER.name}'@'%' IDENTIFIED BY '${BACKEND_USER.password}'`,
   );
   await mariadb.query(`GRANT ALL ON *.* TO '${BACKEND_USER.name}'@'%'`);
+}
+
+export async function startProxyFixture(opts: ProxyFixtureOptions = {}): Promise<ProxyFixture> {
+  const ownMariadb = opts.mariadb === undefined;
+  const mariadb = opts.mariadb ?? (await startMariaDB({ maxConnections: 3000 }));
+  if (opts.createBackendUser !== false) await createBackendUser(mariadb);
   const kernel = new Kernel({ logLevel: process.env.SCALESTACK_TEST_LOG ?? 'warn' });
   await kernel.load({
     modules: ['database-proxy'],

@@ -1,0 +1,139 @@
+/**
+ * Servers whose global settings change what BEGIN and COMMIT do (completion_type CHAIN or
+ * RELEASE, sql_mode ORACLE, read-only transactions): the proxy reads them at start and leaves
+ * BEGIN and COMMIT to the server, so a client sees what MariaDB itself shows. One private
+ * MariaDB; each case sets a global, then runs the same steps on a direct connection and through a
+ * proxy started after the change.
+ */
+import { type MariaDB, startMariaDB } from '@scalestack/test-harness';
+import mysql from 'mysql2/promise';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createBackendUser, type ProxyFixture, startProxyFixture } from './support/proxy-fixture.js';
+
+const IN_TRANS = 0x1;
+/** How a client learns that the server ended its session depends on timing. */
+const LOST = ['ECONNRESET', 'PROTOCOL_CONNECTION_LOST', 'EPIPE'];
+
+let mariadb: MariaDB;
+
+beforeAll(async () => {
+  mariadb = await startMariaDB();
+  // Before any global is set: under tx_read_only even CREATE USER is refused.
+  await createBackendUser(mariadb);
+  await mariadb.query('CREATE TABLE sd (id INT PRIMARY KEY AUTO_INCREMENT, v VARCHAR(40)) ENGINE=InnoDB');
+});
+
+afterAll(async () => {
+  await mariadb?.stop();
+});
+
+const serverStatus = async (c: mysql.Connection, sql: string) => {
+  const [r] = await c.query<mysql.ResultSetHeader>(sql);
+  return r.serverStatus;
+};
+const committed = async (v: string) =>
+  Number((await mariadb.query('SELECT COUNT(*) AS n FROM sd WHERE v = ?', [v]))[0].n);
+const errnoOf = (p: Promise<unknown>) =>
+  p.then(
+    () => 'ok',
+    (e: { errno?: number; code?: string }) => e.errno ?? e.code,
+  );
+
+interface Outcome<T> {
+  server: T;
+  proxy: T;
+  /** The proxy's lazy BEGIN counters after its run. */
+  lazyBegins: number;
+  emptyTransactions: number;
+}
+
+/**
+ * Sets `global` (a `SET GLOBAL` assignment), runs `steps` on a fresh direct connection and then
+ * through a proxy started with the setting in place, and puts the setting back.
+ */
+async function underGlobal<T>(
+  global: string | undefined,
+  steps: (c: mysql.Connection, tag: string) => Promise<T>,
+): Promise<Outcome<T>> {
+  const [name] = global?.split('=') ?? [];
+  if (global !== undefined) await mariadb.query(`SET GLOBAL ${global}`);
+  let fx: ProxyFixture | undefined;
+  try {
+    const d = await mysql.createConnection({
+      host: mariadb.host,
+      port: mariadb.port,
+      user: mariadb.user,
+      password: mariadb.password,
+      database: mariadb.database,
+    });
+    d.on('error', () => {});
+    const server = await steps(d, `direct-${global}`).finally(() => d.destroy());
+    fx = await startProxyFixture({ pool: 2, mariadb, createBackendUser: false });
+    const c = await fx.connect();
+    c.on('error', () => {});
+    const proxy = await steps(c, `proxy-${global}`).finally(() => c.destroy());
+    const { lazyBegins, emptyTransactions } = fx.proxy.stats().counters;
+    return { server, proxy, lazyBegins, emptyTransactions };
+  } finally {
+    if (name !== undefined) await mariadb.query(`SET GLOBAL ${name} = DEFAULT`);
+    await fx?.stop();
+  }
+}
+
+describe('server defaults that change BEGIN / COMMIT', () => {
+  it('stock settings: the proxy answers BEGIN and an empty COMMIT itself (control)', async () => {
+    const r = await underGlobal(undefined, async (c) => [
+      await serverStatus(c, 'BEGIN'),
+      await serverStatus(c, 'COMMIT'),
+    ]);
+    expect(r.proxy).toEqual(r.server);
+    expect(r.lazyBegins).toBe(1);
+    expect(r.emptyTransactions).toBe(1);
+  });
+
+  it('completion_type=CHAIN: every COMMIT opens the next transaction, empty ones too', async () => {
+    const r = await underGlobal("completion_type='CHAIN'", async (c, tag) => {
+      const flags = [await serverStatus(c, 'BEGIN'), await serverStatus(c, 'COMMIT')];
+      // Inside the chained transaction: rolled back.
+      await c.query('INSERT INTO sd (v) VALUES (?)', [`${tag}-chained`]);
+      flags.push(await serverStatus(c, 'ROLLBACK'));
+      return { flags, kept: await committed(`${tag}-chained`) };
+    });
+    expect(r.server.flags.map((f) => f & IN_TRANS)).toEqual([IN_TRANS, IN_TRANS, IN_TRANS]);
+    expect(r.server.kept).toBe(0);
+    expect(r.proxy).toEqual(r.server);
+    expect(r.lazyBegins).toBe(0);
+  });
+
+  it('completion_type=RELEASE: a plain COMMIT ends the session, through the proxy too', async () => {
+    const r = await underGlobal("completion_type='RELEASE'", async (c, tag) => {
+      await c.query('BEGIN');
+      await c.query('INSERT INTO sd (v) VALUES (?)', [tag]);
+      await c.query('COMMIT');
+      const after = await errnoOf(c.query('SELECT 1'));
+      return { lost: LOST.includes(String(after)), kept: await committed(tag) };
+    });
+    expect(r.server).toEqual({ lost: true, kept: 1 });
+    expect(r.proxy).toEqual(r.server);
+  });
+
+  it('sql_mode=ORACLE: BEGIN and what follows answer as MariaDB answers them', async () => {
+    const r = await underGlobal("sql_mode='ORACLE'", async (c) => ({
+      begin: await errnoOf(c.query('BEGIN')),
+      next: await errnoOf(c.query('SELECT 1 AS one FROM dual')),
+    }));
+    expect(r.proxy).toEqual(r.server);
+    expect(r.lazyBegins).toBe(0);
+  });
+
+  it('read-only transactions by default: same status flags and the same refusal of a write', async () => {
+    const r = await underGlobal('tx_read_only=1', async (c, tag) => ({
+      begin: await serverStatus(c, 'BEGIN'),
+      write: await errnoOf(c.query('INSERT INTO sd (v) VALUES (?)', [tag])),
+      commit: await serverStatus(c, 'COMMIT'),
+    }));
+    expect(r.server.write).toBe(1792); // ER_CANT_EXECUTE_IN_READ_ONLY_TRANSACTION
+    expect(r.proxy).toEqual(r.server);
+    expect(r.lazyBegins).toBe(0);
+  });
+});
