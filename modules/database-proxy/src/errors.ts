@@ -62,6 +62,15 @@ export const ProxyError = {
     sqlState: 'HY000',
     message: 'Proxy: overloaded (event-loop delay %s ms over %s ms); retry later',
   },
+  /**
+   * The server refused the BEGIN the proxy answered for it (lazy BEGIN): the client believes it
+   * is in a transaction that does not exist, so its connection is closed after this.
+   */
+  beginRefused: {
+    code: 9007,
+    sqlState: '08S01',
+    message: "Proxy: the server refused the transaction's BEGIN (%s: %s); closing the connection",
+  },
   /** The proxy is draining for shutdown. */
   shuttingDown: { code: 1053, sqlState: '08S01', message: 'Server shutdown in progress' },
   /** A feature the proxy does not support. */

@@ -136,4 +136,38 @@ describe('server defaults that change BEGIN / COMMIT', () => {
     expect(r.proxy).toEqual(r.server);
     expect(r.lazyBegins).toBe(0);
   });
+
+  it('a server changed after start: the refused BEGIN gets ERR 9007 and a closed connection, nobody else notices', async () => {
+    const fx = await startProxyFixture({ pool: 2, mariadb, createBackendUser: false });
+    try {
+      const other = await fx.connect();
+      other.on('error', () => {});
+      const c = await fx.connect();
+      c.on('error', () => {});
+      await mariadb.query("SET GLOBAL sql_mode = 'ORACLE'");
+      // The proxy's connections made from here on take the new default.
+      const ids = await mariadb.query(
+        "SELECT ID AS id FROM information_schema.PROCESSLIST WHERE USER = 'proxy'",
+      );
+      for (const { id } of ids) await mariadb.query(`KILL ${id}`);
+
+      await c.query('BEGIN'); // answered by the proxy, which read stock settings at start
+      const err = await c.query('SELECT 1 AS one FROM dual').then(
+        () => undefined,
+        (e: { errno?: number; message: string }) => e,
+      );
+      expect(err?.errno).toBe(9007);
+      expect(err?.message).toMatch(/refused the transaction's BEGIN \(1064: /);
+      expect(LOST).toContain(await errnoOf(c.query('SELECT 1')));
+      expect(fx.proxy.stats().counters.lazyBegins).toBe(1);
+      // Others go on, on the same pool.
+      expect((await other.query<mysql.RowDataPacket[]>('SELECT 2 AS two FROM dual'))[0]).toEqual([
+        { two: 2 },
+      ]);
+      other.destroy();
+    } finally {
+      await mariadb.query('SET GLOBAL sql_mode = DEFAULT');
+      await fx.stop();
+    }
+  });
 });

@@ -905,9 +905,11 @@ export class ClientSession implements ResponseSink {
         return;
       }
       if (t.error !== undefined) {
-        // The client was told its transaction began; it cannot go on as if it had.
+        // The client was told its transaction began; it cannot go on as if it had. Its
+        // statement is answered with the server's reason (a read sent along is dropped).
         this.core.log.warn({ client: this.id, err: t.error.message }, 'lazy BEGIN failed on the backend');
-        this.closeAfterLostState();
+        this.core.counters.errors++;
+        this.fatal(ProxyError.beginRefused, [t.error.errno, t.error.message]);
         return;
       }
       // The transaction is open on `b` from here: pinned, whatever happens to the statement
