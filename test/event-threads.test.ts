@@ -211,6 +211,42 @@ describe('database proxy in 2 worker threads, by the CLI', () => {
 });
 
 describe('database proxy in 2 worker threads, a Kernel in this process', () => {
+  it('connection ids are unique across workers; a KILL that lands on the other worker says so', async () => {
+    const port = await freePort();
+    const kernel = new Kernel({ logger: pino({ level: 'silent' }), cwd: repo });
+    await kernel.load({ config: { modules: proxyConfig(port).modules } as never, env: {} });
+    await kernel.start();
+    const clients: mysql.Connection[] = [];
+    try {
+      for (let i = 0; i < 24; i++)
+        clients.push(
+          await mysql.createConnection({ host: '127.0.0.1', port, user: 'app', password: 'app-pw' }),
+        );
+      const ids = clients.map((c) => c.threadId);
+      expect(new Set(ids).size).toBe(ids.length);
+      // Worker i of 2 hands out i+1, i+3, …: both parities seen means both workers served.
+      const onZero = clients.filter((c) => c.threadId % 2 === 1);
+      const onOne = clients.filter((c) => c.threadId % 2 === 0);
+      expect(onZero.length).toBeGreaterThan(0);
+      expect(onOne.length).toBeGreaterThan(0);
+      const [a, b] = [onZero[0]!, onOne[0]!];
+      // Same worker: an idle client's KILL QUERY is an OK, as on MariaDB.
+      if (onZero.length > 1) await onZero[1]!.query(`KILL QUERY ${a.threadId}`);
+      const err = await b.query(`KILL QUERY ${a.threadId}`).then(
+        () => undefined,
+        (e: { errno?: number; message: string }) => e,
+      );
+      expect(err?.errno).toBe(1235);
+      expect(err?.message).toContain(`connection ${a.threadId}, served by event thread 0`);
+      // Neither client was touched.
+      for (const c of [a, b])
+        expect(((await c.query('SELECT 1 AS one'))[0] as { one: number }[])[0]!.one).toBe(1);
+    } finally {
+      await Promise.all(clients.map((c) => c.end()));
+      await kernel.shutdown();
+    }
+  });
+
   it('a killed worker is replaced; the other worker’s clients keep working during and after', async () => {
     const port = await freePort();
     const kernel = new Kernel({ logger: pino({ level: 'silent' }), cwd: repo });

@@ -124,7 +124,12 @@ export class DatabaseProxy implements ProxyCore, DatabaseProxyService {
   private readonly clients = new Set<ClientSession>();
   private readonly perUser = new Map<string, number>();
   private readonly flavours = new Map<string, Flavour>();
-  private nextClientId = 1;
+  /**
+   * Connection ids (the greeting's, which KILL takes) are unique across event threads: worker i
+   * of n hands out i+1, i+1+n, i+1+2n, … so an id says which thread serves it.
+   */
+  private nextClientId: number;
+  private readonly clientIdStep: number;
   private statsTimer: NodeJS.Timeout | undefined;
   private shedTimer: NodeJS.Timeout | undefined;
   private readonly loopHistogram = monitorEventLoopDelay({ resolution: 10 });
@@ -146,6 +151,8 @@ export class DatabaseProxy implements ProxyCore, DatabaseProxyService {
     private readonly loop?: EventLoopInfo,
   ) {
     this.options = options;
+    this.nextClientId = (loop?.workerIndex ?? 0) + 1;
+    this.clientIdStep = loop?.workerCount ?? 1;
     this.users = buildUsers(options.users);
     this.authPlugin = options.auth_plugin;
     this.maxPacketSize = options.max_packet_size;
@@ -373,7 +380,8 @@ export class DatabaseProxy implements ProxyCore, DatabaseProxyService {
       return;
     }
     this.counters.connections++;
-    const session = new ClientSession(this.nextClientId++, conn, this);
+    const session = new ClientSession(this.nextClientId, conn, this);
+    this.nextClientId += this.clientIdStep;
     this.clients.add(session);
     session.start();
   };
@@ -460,6 +468,14 @@ export class DatabaseProxy implements ProxyCore, DatabaseProxyService {
   findClient(id: number): ClientSession | undefined {
     for (const c of this.clients) if (c.id === id) return c;
     return undefined;
+  }
+
+  threadOfClient(id: number): number {
+    return this.clientIdStep === 1 || id < 1 ? 0 : (id - 1) % this.clientIdStep;
+  }
+
+  get thread(): number {
+    return this.loop?.workerIndex ?? 0;
   }
 
   // Service -------------------------------------------------------------------------------------

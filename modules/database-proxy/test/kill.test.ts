@@ -1,7 +1,7 @@
 import { waitFor } from '@scalestack/test-harness';
 import type mysql from 'mysql2/promise';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { failure, one } from './support/backends.js';
+import { failure, hold, one } from './support/backends.js';
 import { type ProxyFixture, startProxyFixture } from './support/proxy-fixture.js';
 import { trackedClients } from './support/tracked-clients.js';
 
@@ -11,6 +11,9 @@ const client = clients.client;
 
 beforeAll(async () => {
   fx = await startProxyFixture({ pool: 2 });
+  const direct = await fx.direct();
+  await direct.query('CREATE TABLE kq (id INT PRIMARY KEY AUTO_INCREMENT, v VARCHAR(40)) ENGINE=InnoDB');
+  await direct.end();
 });
 afterEach(() => clients.closeAll());
 afterAll(async () => {
@@ -42,6 +45,31 @@ describe('KILL with the connection ids the proxy hands out', () => {
     expect((await one(bystander, 'SELECT 2 AS ok')).ok).toBe(2);
   });
 
+  it('KILL QUERY of a statement waiting for a backend: answered 1317 at once, and it never runs', async () => {
+    const holders = [await hold(fx), await hold(fx)];
+    const victim = await client();
+    const killer = await client();
+    const write = victim.query("INSERT INTO kq (v) VALUES ('queued')").then(
+      () => 'ran',
+      (e: { errno?: number }) => e.errno,
+    );
+    await waitFor(
+      () => fx.proxy.stats().clients.some((c) => c.id === threadId(victim) && c.state === 'waiting'),
+      { what: "the victim's INSERT to wait for a backend" },
+    );
+    await killer.query(`KILL QUERY ${threadId(victim)}`);
+    // Answered while both backends are still held: not by a queue timeout or a late run.
+    expect(await write).toBe(1317);
+    await Promise.all(holders.map((h) => h.release()));
+    expect((await one(victim, 'SELECT 5 AS ok')).ok).toBe(5);
+    const direct = await fx.direct();
+    try {
+      expect((await one(direct, "SELECT COUNT(*) AS n FROM kq WHERE v = 'queued'")).n).toBe(0);
+    } finally {
+      await direct.end();
+    }
+  });
+
   it('KILL CONNECTION closes that client and nobody else', async () => {
     const a = await client();
     const b = await client();
@@ -56,13 +84,19 @@ describe('KILL with the connection ids the proxy hands out', () => {
 
   it('a backend thread id is not a connection id: nothing reaches the server', async () => {
     const a = await client();
-    const backendThread = Number((await one(a, 'SELECT CONNECTION_ID() AS id')).id);
-    expect(fx.proxy.stats().clients.some((c) => c.id === backendThread)).toBe(false);
-    const err = await failure(a.query(`KILL ${backendThread}`));
-    expect(err.errno).toBe(1094);
-    // Forwarded, that KILL would have closed the backend connection that served A.
     const direct = await fx.direct();
     try {
+      // Both count from 1 on a fresh server and proxy: a backend thread whose id is also a
+      // proxy client's would test nothing. Such a connection is closed; the pool opens a new
+      // one, with a higher thread id, and the read is run again there.
+      let backendThread = Number((await one(a, 'SELECT CONNECTION_ID() AS id')).id);
+      while (fx.proxy.stats().clients.some((c) => c.id === backendThread)) {
+        await direct.query(`KILL ${backendThread}`);
+        backendThread = Number((await one(a, 'SELECT CONNECTION_ID() AS id')).id);
+      }
+      const err = await failure(a.query(`KILL ${backendThread}`));
+      expect(err.errno).toBe(1094);
+      // Forwarded, that KILL would have closed the backend connection that served A.
       const [rows] = await direct.query(
         'SELECT COUNT(*) AS n FROM information_schema.PROCESSLIST WHERE ID = ?',
         [backendThread],

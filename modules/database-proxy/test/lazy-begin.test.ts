@@ -375,6 +375,26 @@ describe('checked, behaves like MariaDB', () => {
     await expectTwoTransactionsAtOnce();
   });
 
+  it('KILL QUERY while the BEGIN ahead of a write is on its way: the write never runs, the transaction is open', async () => {
+    const a = await relayClients.client();
+    const killer = await relayClients.client();
+    await a.query('BEGIN');
+    relay.holdWhen = (chunk) => chunk.includes(Buffer.from('\x03BEGIN', 'latin1'));
+    const write = a.query("INSERT INTO lbr (v) VALUES ('killed-early')").then(
+      () => 'ran',
+      (e: { errno?: number }) => e.errno,
+    );
+    await waitFor(() => relay.held !== undefined, { what: 'BEGIN held' });
+    await killer.query(`KILL QUERY ${a.threadId}`);
+    relay.held?.();
+    expect(await write).toBe(1317);
+    // As on MariaDB when a statement after BEGIN is killed: the transaction stays open.
+    expect((await one(a, 'SELECT @@in_transaction AS t')).t).toBe(1);
+    await a.query('ROLLBACK');
+    expect(await committed('killed-early')).toBe(0);
+    expect((await one(a, "SELECT 'after' AS v")).v).toBe('after');
+  });
+
   it('first statement variants inside a lazy transaction match MariaDB', async () => {
     await direct.query('DROP PROCEDURE IF EXISTS lbr_ins');
     await direct.query('CREATE PROCEDURE lbr_ins(x VARCHAR(40)) INSERT INTO lbr (v) VALUES (x)');

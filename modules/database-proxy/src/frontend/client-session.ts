@@ -247,6 +247,8 @@ export class ClientSession implements ResponseSink {
    * transaction again.
    */
   private lazyBegin: 'none' | 'pending' | 'sent' = 'none';
+  /** KILL QUERY arrived while the command in flight was being prepared on its backend. */
+  private interruptPending = false;
   /**
    * The command in flight was a pure read before a pin or a lazy BEGIN kept it off shared
    * connections: written together with a lazy BEGIN, and retried like one if its backend is lost.
@@ -851,6 +853,12 @@ export class ClientSession implements ResponseSink {
 
   /** Sends the command in flight to the backend. */
   private run(): void {
+    if (this.interruptPending && !this.replaying) {
+      // KILL QUERY came while the statement was being prepared: it never reaches the server.
+      this.interruptPending = false;
+      this.answerInterrupted();
+      return;
+    }
     const b = this.backend!;
     // A prepare reads no data: it runs outside the transaction, which stays lazy.
     if (this.lazyBegin === 'pending' && this.pending !== Pending.Prepare) {
@@ -1417,6 +1425,8 @@ export class ClientSession implements ResponseSink {
   }
 
   private finishCommand(): void {
+    // A KILL that came during a replayed read is for the statement the replay is for.
+    if (!this.replaying) this.interruptPending = false;
     this.replaying = false;
     this.pending = Pending.None;
     this.executing = undefined;
@@ -1505,6 +1515,18 @@ export class ClientSession implements ResponseSink {
       return;
     }
     const victim = this.core.findClient(target.id);
+    const owner = this.core.threadOfClient(target.id);
+    if (victim === undefined && owner !== this.core.thread) {
+      // Each event thread knows only its own clients; this one cannot reach that thread's.
+      this.writeErr(
+        ProxyError.unsupported,
+        [
+          `KILL of connection ${target.id}, served by event thread ${owner} (this connection is on thread ${this.core.thread})`,
+        ],
+        1,
+      );
+      return;
+    }
     if (victim === undefined || victim.user?.name !== this.user?.name) {
       this.writeErrPacket(1094, 'HY000', `Unknown thread id: ${target.id}`, 1);
       return;
@@ -1519,7 +1541,7 @@ export class ClientSession implements ResponseSink {
       this.writeOk(1);
       return;
     }
-    if (victim !== this && victim.interruptIfQueued()) {
+    if (victim !== this && victim.interruptIfNotRunning()) {
       this.writeOk(1);
       return;
     }
@@ -1536,22 +1558,44 @@ export class ClientSession implements ResponseSink {
   }
 
   /**
-   * KILL QUERY of a read stacked on a shared connection behind others': the backend thread
-   * is busy with someone else's statement, so it is not killed there; this read's response is
-   * dropped and the client told its statement was interrupted (the server may still run it —
-   * a pure read changes nothing). False when the statement is not waiting so.
+   * KILL QUERY of a statement the server is not running (yet): the client sent it, so for the
+   * client it is running, and it is answered ER 1317 as MariaDB would answer it. False when
+   * the statement is running on its backend, where KILL QUERY goes.
+   * - Waiting in the tenant's queue: it leaves the queue and never runs.
+   * - A read stacked on a shared connection behind others': that backend thread is busy with
+   *   someone else's statement, so it is not killed there; this read's response is dropped
+   *   (the server may still run it — a pure read changes nothing).
+   * - Being prepared on its backend (session state applied, a lazy BEGIN opened, a connection
+   *   being made): answered when it would have been sent, instead of being sent.
    */
-  interruptIfQueued(): boolean {
+  interruptIfNotRunning(): boolean {
+    if (this.ticket !== null) {
+      this.ticket.cancel();
+      this.ticket = null;
+      this.answerInterrupted();
+      return true;
+    }
     const b = this.backend;
-    if (!this.onShared || b === undefined || b.isRunning(this)) return false;
-    b.abandon(this);
-    this.backend = undefined;
-    this.onShared = false;
+    if (this.onShared && b !== undefined && !b.isRunning(this)) {
+      b.abandon(this);
+      this.backend = undefined;
+      this.onShared = false;
+      this.releaseLease();
+      this.answerInterrupted();
+      return true;
+    }
+    if (this.busy && this.status !== 'active' && this.pending !== Pending.None) {
+      this.interruptPending = true;
+      return true;
+    }
+    return false;
+  }
+
+  /** Answers the command in flight as interrupted; a backend it holds goes back unless pinned. */
+  private answerInterrupted(): void {
     this.writeErrPacket(1317, '70100', 'Query execution was interrupted', 1);
     this.core.counters.errors++;
-    this.releaseLease();
     this.finishCommand();
-    return true;
   }
 
   private initDb(schema: string): void {

@@ -62,6 +62,10 @@ export interface ProxyCore {
   /** A client finished a command (drain waits for every client to be idle). */
   clientIdle(): void;
   removeClient(session: ClientSession): void;
-  /** The client with this connection id (the id its greeting gave it), if still connected. */
+  /** The client with this connection id (the id its greeting gave it), if still connected here. */
   findClient(id: number): ClientSession | undefined;
+  /** The event thread (worker index) that hands out connection id `id`. */
+  threadOfClient(id: number): number;
+  /** This proxy's event thread (0 without the event module). */
+  readonly thread: number;
 }
