@@ -211,17 +211,18 @@ describe('database proxy in 2 worker threads, by the CLI', () => {
 });
 
 describe('database proxy in 2 worker threads, a Kernel in this process', () => {
-  it('connection ids are unique across workers; a KILL that lands on the other worker says so', async () => {
+  it('connection ids are unique across workers, and KILL works whichever worker it lands on', async () => {
     const port = await freePort();
     const kernel = new Kernel({ logger: pino({ level: 'silent' }), cwd: repo });
     await kernel.load({ config: { modules: proxyConfig(port).modules } as never, env: {} });
     await kernel.start();
     const clients: mysql.Connection[] = [];
     try {
-      for (let i = 0; i < 24; i++)
-        clients.push(
-          await mysql.createConnection({ host: '127.0.0.1', port, user: 'app', password: 'app-pw' }),
-        );
+      for (let i = 0; i < 24; i++) {
+        const c = await mysql.createConnection({ host: '127.0.0.1', port, user: 'app', password: 'app-pw' });
+        c.on('error', () => {});
+        clients.push(c);
+      }
       const ids = clients.map((c) => c.threadId);
       expect(new Set(ids).size).toBe(ids.length);
       // Worker i of 2 hands out i+1, i+3, …: both parities seen means both workers served.
@@ -230,19 +231,41 @@ describe('database proxy in 2 worker threads, a Kernel in this process', () => {
       expect(onZero.length).toBeGreaterThan(0);
       expect(onOne.length).toBeGreaterThan(0);
       const [a, b] = [onZero[0]!, onOne[0]!];
-      // Same worker: an idle client's KILL QUERY is an OK, as on MariaDB.
-      if (onZero.length > 1) await onZero[1]!.query(`KILL QUERY ${a.threadId}`);
-      const err = await b.query(`KILL QUERY ${a.threadId}`).then(
-        () => undefined,
-        (e: { errno?: number; message: string }) => e,
+      const errnoOf = (p: Promise<unknown>) =>
+        p.then(
+          () => 'ok',
+          (e: { errno?: number }) => e.errno,
+        );
+
+      // An idle client: OK, as on MariaDB. An id nobody has: 1094, from the thread that owns it.
+      expect(await errnoOf(b.query(`KILL QUERY ${a.threadId}`))).toBe('ok');
+      expect(await errnoOf(b.query(`KILL QUERY ${a.threadId + 1000}`))).toBe(1094);
+
+      // A running statement on worker 0, killed from worker 1.
+      const sleeping = a.query('SELECT SLEEP(60) AS s').then(
+        ([rows]) => (rows as { s: number }[])[0]!.s,
+        (e: { errno?: number }) => e.errno,
       );
-      expect(err?.errno).toBe(1235);
-      expect(err?.message).toContain(`connection ${a.threadId}, served by event thread 0`);
-      // Neither client was touched.
-      for (const c of [a, b])
-        expect(((await c.query('SELECT 1 AS one'))[0] as { one: number }[])[0]!.one).toBe(1);
+      await waitFor(
+        async () => {
+          const [rows] = await watcher.query(
+            "SELECT COUNT(*) AS n FROM information_schema.PROCESSLIST WHERE INFO LIKE 'SELECT SLEEP(60)%'",
+          );
+          return Number((rows as { n: number }[])[0]!.n) === 1;
+        },
+        { what: "A's SLEEP to run on MariaDB" },
+      );
+      expect(await errnoOf(b.query(`KILL QUERY ${a.threadId}`))).toBe('ok');
+      expect([1, 1317]).toContain(await sleeping);
+      expect(((await a.query('SELECT 1 AS one'))[0] as { one: number }[])[0]!.one).toBe(1);
+
+      // KILL CONNECTION across: A is closed, B goes on.
+      const closed = new Promise<void>((resolve) => a.connection.stream.on('close', () => resolve()));
+      expect(await errnoOf(b.query(`KILL ${a.threadId}`))).toBe('ok');
+      await closed;
+      expect(((await b.query('SELECT 2 AS two'))[0] as { two: number }[])[0]!.two).toBe(2);
     } finally {
-      await Promise.all(clients.map((c) => c.end()));
+      await Promise.all(clients.map((c) => c.end().catch(() => c.destroy())));
       await kernel.shutdown();
     }
   });

@@ -48,6 +48,7 @@ import { type ProxyOptions, toTenantConfig } from './config/options.js';
 import { buildUsers, type ProxyUser } from './config/proxy-users.js';
 import { formatProxyError, ProxyError } from './errors.js';
 import { ClientSession } from './frontend/client-session.js';
+import { KILL_TOPIC, type KillOutcome, type KillRequest } from './frontend/kill.js';
 import type { ProxyCore } from './frontend/proxy-core.js';
 import type { DatabaseProxyService, ProxyCounters, ProxyStats } from './service.js';
 import type { ImpureViews } from './session/impure-views.js';
@@ -136,6 +137,7 @@ export class DatabaseProxy implements ProxyCore, DatabaseProxyService {
   private draining = false;
   private drainWaiters: (() => void)[] = [];
   private stopShedding: (() => void) | undefined;
+  private stopKillAnswers: (() => void) | undefined;
   private readonly viewCheck: ImpureViewCheck;
   readonly views: ImpureViews;
 
@@ -264,6 +266,7 @@ export class DatabaseProxy implements ProxyCore, DatabaseProxyService {
           ),
         ),
     });
+    this.stopKillAnswers = this.loop?.answer(KILL_TOPIC, (m) => this.killHere(m as KillRequest));
     if (this.options.stats_interval > 0) {
       this.statsTimer = setInterval(() => this.logStats(), this.options.stats_interval);
       this.statsTimer.unref();
@@ -470,6 +473,18 @@ export class DatabaseProxy implements ProxyCore, DatabaseProxyService {
     return undefined;
   }
 
+  /** Carries out a KILL for one of this thread's clients (asked here or by another thread). */
+  killHere(request: KillRequest): KillOutcome {
+    const victim = this.findClient(request.id);
+    if (victim === undefined || victim.user?.name !== request.user) return { kind: 'unknown' };
+    return victim.killedBy(request.query);
+  }
+
+  async killOnThread(thread: number, request: KillRequest): Promise<KillOutcome> {
+    if (this.loop === undefined) return { kind: 'unknown' };
+    return (await this.loop.ask(thread, KILL_TOPIC, request)) as KillOutcome;
+  }
+
   threadOfClient(id: number): number {
     return this.clientIdStep === 1 || id < 1 ? 0 : (id - 1) % this.clientIdStep;
   }
@@ -629,6 +644,7 @@ export class DatabaseProxy implements ProxyCore, DatabaseProxyService {
     if (this.shedTimer !== undefined) clearInterval(this.shedTimer);
     this.viewCheck.stop();
     this.stopShedding?.();
+    this.stopKillAnswers?.();
     this.loopHistogram.disable();
     for (const c of [...this.clients]) c.close();
     for (const s of this.pool.servers) s.destroyAll();

@@ -289,6 +289,17 @@ export class EventLoopGroup {
           case 'reloaded':
             this.settleReload(slot, m);
             break;
+          case 'ask':
+            this.relayAsk(slot, m);
+            break;
+          case 'answer':
+            this.running(m.to)?.postMessage({
+              type: 'answer',
+              id: m.id,
+              result: m.result,
+              error: m.error,
+            } satisfies ToWorker);
+            break;
           default:
             slot.waiters.get(m.type)?.(m);
             slot.waiters.delete(m.type);
@@ -355,6 +366,34 @@ export class EventLoopGroup {
     if (m.report !== undefined) r.reports.push(m.report);
     r.pending.delete(slot.info.index);
     if (r.pending.size === 0) r.done();
+  }
+
+  /** The worker at `index` if it runs (a draining one still answers). */
+  private running(index: number): Worker | undefined {
+    const slot = this.slots[index];
+    if (slot === undefined || (slot.info.status !== 'running' && slot.info.status !== 'draining'))
+      return undefined;
+    return slot.worker;
+  }
+
+  /** Passes a worker's request on to the worker it names, or answers for one that is not running. */
+  private relayAsk(from: Slot, m: Extract<FromWorker, { type: 'ask' }>): void {
+    const to = this.running(m.to);
+    if (to === undefined) {
+      const error =
+        this.slots[m.to] === undefined
+          ? `no worker ${m.to} (the group has ${this.slots.length})`
+          : `worker ${m.to} is ${this.slots[m.to]!.info.status}`;
+      from.worker?.postMessage({ type: 'answer', id: m.id, error } satisfies ToWorker);
+      return;
+    }
+    to.postMessage({
+      type: 'ask',
+      id: m.id,
+      from: from.info.index,
+      topic: m.topic,
+      message: m.message,
+    } satisfies ToWorker);
   }
 
   private request(slot: Slot, message: ToWorker, reply: FromWorker['type']): Promise<void> {

@@ -17,6 +17,18 @@ export interface EventLoopInfo {
   health(): LoopHealth;
   /** Called after every health window; returns a function that removes the listener. */
   onHealth(fn: (health: LoopHealth) => void): () => void;
+  /**
+   * Asks worker `index` of this group on `topic` and resolves with what its handler returned
+   * (structured-cloned). Rejects when there is no such worker, it is not running, it has no
+   * handler for the topic, its handler threw, or no answer came within 5 s. For rare requests
+   * between threads (a KILL aimed at another thread's client), not for the data path.
+   */
+  ask(index: number, topic: string, message: unknown): Promise<unknown>;
+  /**
+   * Answers the other workers' asks on `topic` (one handler per topic); `from` is the asking
+   * worker's index. Returns a function that removes the handler.
+   */
+  answer(topic: string, handler: (message: unknown, from: number) => unknown): () => void;
 }
 
 /** The token of {@link EventLoopInfo}: `Symbol.for('scalestack:event')`. */

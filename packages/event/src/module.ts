@@ -8,7 +8,7 @@ import { EVENT_GROUP, EventLoopGroup } from './event-loop-group.js';
 import { EVENT_LOOP, type EventLoopInfo } from './event-loop-info.js';
 import { LoopMonitor } from './loop-monitor.js';
 import { threadsOption } from './threads-option.js';
-import { workerIdentity } from './worker-identity.js';
+import { workerIdentity, workerPeers } from './worker-identity.js';
 import { workerShare } from './worker-share.js';
 
 const options = {
@@ -51,13 +51,21 @@ export default defineModule({
     }
     const monitor = new LoopMonitor({ window: ctx.options.health_window }).start();
     const { index, count } = workerIdentity();
+    const mesh = count > 1 ? workerPeers(index) : undefined;
+    const peers = mesh?.peers;
     const info: EventLoopInfo = {
       workerIndex: index,
       workerCount: count,
       share: (total) => workerShare(total, index, count),
       health: () => monitor.health(),
       onHealth: (fn) => monitor.onHealth(fn),
+      ask: (to, topic, message) =>
+        peers === undefined || to === index
+          ? Promise.reject(new Error(`event: no worker ${to} to ask besides this one (${count} thread)`))
+          : peers.ask(to, topic, message),
+      answer: (topic, handler) => peers?.answer(topic, handler) ?? (() => {}),
     };
+    if (mesh !== undefined) ctx.onStop(mesh.stop);
     ctx.provide(EVENT_LOOP, info);
     const remove = ctx.metrics.addCollector(ctx.name, () => {
       const h = monitor.health();

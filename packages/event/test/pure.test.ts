@@ -2,7 +2,8 @@ import { Kernel, KernelConfigError } from '@scalestack/kernel';
 import fc from 'fast-check';
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
-import { EVENT_LOOP, LoopMonitor, workerShare } from '../src/index.js';
+import { EVENT_LOOP, LoopMonitor, PeerRequests, workerShare } from '../src/index.js';
+import type { FromWorker, ToWorker } from '../src/messages.js';
 import eventModule from '../src/module.js';
 
 const silent = pino({ level: 'silent' });
@@ -79,6 +80,9 @@ describe('the event module with threads = 1', () => {
     expect(loop.health().windowMs).toBeGreaterThan(0);
     const names = kernel.metrics.collect().map((f) => f.name);
     expect(names).toEqual(['scalestack_event_loop_utilization', 'scalestack_event_loop_delay_seconds']);
+    // No other worker to ask; answering is a no-op.
+    await expect(loop.ask(1, 't', {})).rejects.toThrow('no worker 1 to ask besides this one (1 thread)');
+    expect(typeof loop.answer('t', () => 1)).toBe('function');
     await kernel.shutdown();
   });
 
@@ -95,5 +99,72 @@ describe('the event module with threads = 1', () => {
     expect((err as KernelConfigError).errors).toEqual([
       'module "event", option "threads": got "many", expected a whole number of threads (1 to 1024) or "auto" (one per available core)',
     ]);
+  });
+});
+
+describe('PeerRequests', () => {
+  /**
+   * Two workers' PeerRequests joined the way the supervisor joins them (EventLoopGroup relays
+   * `ask` to the worker named, `answer` back to the asker); `drop` loses the next message.
+   */
+  function pair(timeout = 5000) {
+    const workers: PeerRequests[] = [];
+    const wire = { drop: false, sent: [] as FromWorker[] };
+    const relay = (from: number) => (m: FromWorker) => {
+      wire.sent.push(m);
+      if (wire.drop) return;
+      const to = workers[m.to]!;
+      const out: ToWorker =
+        m.type === 'ask'
+          ? { type: 'ask', id: m.id, from, topic: m.topic, message: m.message }
+          : { type: 'answer', id: m.id, result: m.result, error: m.error };
+      queueMicrotask(() => to.receive(out));
+    };
+    workers.push(new PeerRequests(0, 101, relay(0), timeout), new PeerRequests(1, 102, relay(1), timeout));
+    return { a: workers[0]!, b: workers[1]!, wire };
+  }
+
+  it("asks another worker and gets its handler's answer, sync or async, with the asker's index", async () => {
+    const { a, b } = pair();
+    b.answer('sum', (m, from) => ({ total: (m as number[]).reduce((x, y) => x + y), from }));
+    b.answer('later', async (m) => `later ${m as string}`);
+    expect(await a.ask(1, 'sum', [1, 2, 3])).toEqual({ total: 6, from: 0 });
+    expect(await a.ask(1, 'later', 'x')).toBe('later x');
+  });
+
+  it('rejects with the reason: no handler, a handler that threw, a removed handler', async () => {
+    const { a, b } = pair();
+    await expect(a.ask(1, 'nope', 1)).rejects.toThrow('worker 1 has no handler for "nope"');
+    b.answer('boom', () => {
+      throw new Error('bad input');
+    });
+    await expect(a.ask(1, 'boom', 1)).rejects.toThrow('bad input');
+    const off = b.answer('gone', () => 1);
+    off();
+    await expect(a.ask(1, 'gone', 1)).rejects.toThrow('no handler for "gone"');
+    expect(() => b.answer('boom', () => 2)).toThrow('topic "boom" already has a handler on worker 1');
+  });
+
+  it('an ask whose answer never comes fails after the timeout; close fails those still waiting', async () => {
+    const { a, wire } = pair(30);
+    wire.drop = true;
+    await expect(a.ask(1, 'lost', 1)).rejects.toThrow('worker 1 did not answer "lost" within 30 ms');
+    const { a: a2, wire: w2 } = pair();
+    w2.drop = true;
+    const waiting = a2.ask(1, 'x', 1);
+    a2.close();
+    await expect(waiting).rejects.toThrow('worker 0 is stopping');
+  });
+
+  it("an answer meant for another incarnation's ask is ignored; ids carry the incarnation", async () => {
+    const { a, b, wire } = pair();
+    b.answer('echo', (m) => m);
+    expect(await a.ask(1, 'echo', 'one')).toBe('one');
+    const ask = wire.sent.find((m) => m.type === 'ask')!;
+    expect(ask.id).toMatch(/^101:/);
+    // A late answer with an id this worker never issued changes nothing.
+    expect(a.receive({ type: 'answer', id: '999:1', result: 'stale' })).toBe(true);
+    expect(a.receive({ type: 'drain' })).toBe(false);
+    expect(await a.ask(1, 'echo', 'two')).toBe('two');
   });
 });

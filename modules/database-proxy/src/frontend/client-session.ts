@@ -78,6 +78,7 @@ import {
   transactionBoundary,
   useStatementSchema,
 } from '../session/statement-traits.js';
+import type { KillOutcome } from './kill.js';
 import type { ProxyCore } from './proxy-core.js';
 
 /** A statement the client prepared, under the id the proxy gave it. */
@@ -1514,47 +1515,76 @@ export class ClientSession implements ResponseSink {
       );
       return;
     }
-    const victim = this.core.findClient(target.id);
+    const request = { id: target.id, query: target.query, user: this.user?.name ?? '' };
     const owner = this.core.threadOfClient(target.id);
-    if (victim === undefined && owner !== this.core.thread) {
-      // Each event thread knows only its own clients; this one cannot reach that thread's.
-      this.writeErr(
-        ProxyError.unsupported,
-        [
-          `KILL of connection ${target.id}, served by event thread ${owner} (this connection is on thread ${this.core.thread})`,
-        ],
-        1,
-      );
-      return;
-    }
-    if (victim === undefined || victim.user?.name !== this.user?.name) {
-      this.writeErrPacket(1094, 'HY000', `Unknown thread id: ${target.id}`, 1);
-      return;
-    }
-    if (!target.query) {
-      if (victim === this) {
-        this.close();
+    if (owner === this.core.thread) {
+      if (this.core.findClient(target.id) === this) {
+        // Its own connection: KILL CONNECTION ends it; KILL QUERY finds nothing else running.
+        if (target.query) this.writeOk(1);
+        else this.close();
         return;
       }
-      victim.close();
-      victim.conn.destroy();
+      this.afterKill(target.id, this.core.killHere(request));
+      return;
+    }
+    // Another event thread serves that connection: ask it, and wait (commands queue meanwhile).
+    this.busy = true;
+    this.core.killOnThread(owner, request).then(
+      (outcome) => {
+        if (this.closed) return;
+        this.afterKill(target.id, outcome);
+        if (outcome.kind !== 'running') this.finishCommand();
+      },
+      (err: Error) => {
+        if (this.closed) return;
+        this.core.log.warn(
+          { client: this.id, target: target.id, thread: owner, err: err.message },
+          'KILL on another event thread failed',
+        );
+        this.writeErrPacket(
+          1094,
+          'HY000',
+          `Unknown thread id: ${target.id} (event thread ${owner}: ${err.message})`,
+          1,
+        );
+        this.finishCommand();
+      },
+    );
+  }
+
+  /** Answers a KILL from what the victim's thread did; a running statement is killed from here. */
+  private afterKill(id: number, outcome: KillOutcome): void {
+    if (outcome.kind === 'unknown') {
+      this.writeErrPacket(1094, 'HY000', `Unknown thread id: ${id}`, 1);
+      return;
+    }
+    if (outcome.kind === 'done') {
       this.writeOk(1);
       return;
     }
-    if (victim !== this && victim.interruptIfNotRunning()) {
-      this.writeOk(1);
-      return;
-    }
-    const thread = victim.status === 'active' ? victim.backend?.connectionId : undefined;
-    if (thread === undefined || victim === this) {
-      this.writeOk(1); // nothing running: nothing to interrupt
-      return;
-    }
-    const text = Buffer.from(`KILL QUERY ${thread}`, 'latin1');
+    // The same server, another connection: KILL QUERY takes the backend thread id.
+    const text = Buffer.from(`KILL QUERY ${outcome.backendThread}`, 'latin1');
     this.payload = Buffer.concat([Buffer.of(COM_QUERY), text]);
     this.frame = undefined;
     this.pending = Pending.Forward;
     this.withBackend();
+  }
+
+  /**
+   * A KILL from another client (of this thread or, through it, another): KILL CONNECTION closes
+   * this client; KILL QUERY interrupts its statement if it has not reached the server, or names
+   * the backend thread it runs on.
+   */
+  killedBy(query: boolean): KillOutcome {
+    if (!query) {
+      this.close();
+      this.conn.destroy();
+      return { kind: 'done' };
+    }
+    if (this.interruptIfNotRunning()) return { kind: 'done' };
+    const thread = this.status === 'active' ? this.backend?.connectionId : undefined;
+    // Nothing running: nothing to interrupt.
+    return thread === undefined ? { kind: 'done' } : { kind: 'running', backendThread: thread };
   }
 
   /**

@@ -12,6 +12,7 @@ import type { ProxyCounters } from '../service.js';
 import type { ImpureViews } from '../session/impure-views.js';
 import type { PinReason } from '../session/pin-reason.js';
 import type { ClientSession } from './client-session.js';
+import type { KillOutcome, KillRequest } from './kill.js';
 
 export interface ProxyCore {
   readonly log: Logger;
@@ -64,6 +65,10 @@ export interface ProxyCore {
   removeClient(session: ClientSession): void;
   /** The client with this connection id (the id its greeting gave it), if still connected here. */
   findClient(id: number): ClientSession | undefined;
+  /** Carries out a KILL for a client of this thread. */
+  killHere(request: KillRequest): KillOutcome;
+  /** Asks thread `thread` to carry out a KILL for one of its clients. */
+  killOnThread(thread: number, request: KillRequest): Promise<KillOutcome>;
   /** The event thread (worker index) that hands out connection id `id`. */
   threadOfClient(id: number): number;
   /** This proxy's event thread (0 without the event module). */
