@@ -474,9 +474,10 @@ export class DatabaseProxy implements ProxyCore, DatabaseProxyService {
   }
 
   /** Carries out a KILL for one of this thread's clients (asked here or by another thread). */
-  killHere(request: KillRequest): KillOutcome {
+  killHere(request: KillRequest): Promise<KillOutcome> {
     const victim = this.findClient(request.id);
-    if (victim === undefined || victim.user?.name !== request.user) return { kind: 'unknown' };
+    if (victim === undefined || victim.user?.name !== request.user)
+      return Promise.resolve({ kind: 'unknown' });
     return victim.killedBy(request.query);
   }
 

@@ -395,6 +395,45 @@ describe('checked, behaves like MariaDB', () => {
     expect((await one(a, "SELECT 'after' AS v")).v).toBe('after');
   });
 
+  it('a KILL QUERY held on its way: the statement ends first, and its backend goes to nobody until the KILL is answered', async () => {
+    const victim = await relayClients.client();
+    const killer = await relayClients.client();
+    const bystander = await relayClients.client();
+    // The pool's other connection is held: the KILL goes on a connection of its own.
+    const holder = await hold(viaRelay);
+    try {
+      const sleeping = victim.query('SELECT SLEEP(60) AS s').then(
+        () => 'ran',
+        (e: { errno?: number }) => e.errno,
+      );
+      await waitFor(
+        () => viaRelay.proxy.stats().clients.some((c) => c.id === victim.threadId && c.state === 'active'),
+        { what: "the victim's SLEEP to run" },
+      );
+      const [[x]] = await direct.query<mysql.RowDataPacket[]>(
+        "SELECT ID AS id FROM information_schema.PROCESSLIST WHERE INFO = 'SELECT SLEEP(60) AS s'",
+      );
+      relay.holdWhen = (chunk) => chunk.includes(Buffer.from(`KILL QUERY ${x!.id}`));
+      const kill = killer.query(`KILL QUERY ${victim.threadId}`);
+      await waitFor(() => relay.held !== undefined, { what: 'the KILL held in the relay' });
+      // The statement ends before the KILL arrives (interrupted from outside the proxy).
+      await direct.query(`KILL QUERY ${x!.id}`);
+      expect(await sleeping).not.toBe('ran');
+      // Its connection is not idle: held out of the pool while the KILL naming it is on its way.
+      expect(viaRelay.proxy.stats().pools[0]).toMatchObject({ open: 2, idle: 0 });
+      const late = bystander.query('SELECT SLEEP(0.3) AS s').then(
+        ([r]) => (r as { s: number }[])[0]!.s,
+        (e: { errno?: number }) => e.errno,
+      );
+      relay.held?.();
+      await kill;
+      // The bystander gets that connection only after the KILL: its SLEEP is not interrupted.
+      expect(await late).toBe(0);
+    } finally {
+      await holder.release();
+    }
+  });
+
   it('first statement variants inside a lazy transaction match MariaDB', async () => {
     await direct.query('DROP PROCEDURE IF EXISTS lbr_ins');
     await direct.query('CREATE PROCEDURE lbr_ins(x VARCHAR(40)) INSERT INTO lbr (v) VALUES (x)');

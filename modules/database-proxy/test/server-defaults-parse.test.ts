@@ -13,7 +13,9 @@ describe('parseServerDefaults', () => {
       completionType: 'CHAIN',
       sqlMode: 'STRICT_TRANS_TABLES,ERROR_FOR_DIVISION_BY_ZERO',
       readOnly: true,
+      autocommit: true,
     });
+    expect(parseServerDefaults([['autocommit', 'OFF']]).autocommit).toBe(false);
   });
 
   it('normalises numeric completion types and MySQL 8 transaction_read_only', () => {

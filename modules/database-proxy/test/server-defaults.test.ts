@@ -5,10 +5,11 @@
  * MariaDB; each case sets a global, then runs the same steps on a direct connection and through a
  * proxy started after the change.
  */
-import { type MariaDB, startMariaDB } from '@scalestack/test-harness';
+import { type MariaDB, startMariaDB, waitFor } from '@scalestack/test-harness';
 import mysql from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createBackendUser, type ProxyFixture, startProxyFixture } from './support/proxy-fixture.js';
+import { tenantMetrics } from './support/qos-helpers.js';
 
 const IN_TRANS = 0x1;
 /** How a client learns that the server ended its session depends on timing. */
@@ -169,5 +170,36 @@ describe('server defaults that change BEGIN / COMMIT', () => {
       await mariadb.query('SET GLOBAL sql_mode = DEFAULT');
       await fx.stop();
     }
+  });
+
+  it('a BEGIN refused before a write (BEGIN alone on the backend): ERR 9007, and the slot and backend come back', async () => {
+    const fx = await startProxyFixture({ pool: 2, mariadb, createBackendUser: false });
+    try {
+      const c = await fx.connect();
+      c.on('error', () => {});
+      await mariadb.query("SET GLOBAL sql_mode = 'ORACLE'");
+      const ids = await mariadb.query(
+        "SELECT ID AS id FROM information_schema.PROCESSLIST WHERE USER = 'proxy'",
+      );
+      for (const { id } of ids) await mariadb.query(`KILL ${id}`);
+      await c.query('BEGIN');
+      expect(await errnoOf(c.query("INSERT INTO sd (v) VALUES ('refused-write')"))).toBe(9007);
+      expect(LOST).toContain(await errnoOf(c.query('SELECT 1')));
+      await waitFor(() => fx.proxy.stats().clients.length === 0, { what: 'the client to be gone' });
+      expect(tenantMetrics(fx, 'default').inFlight).toBe(0);
+      expect(fx.proxy.stats().pools[0]!.busy).toBe(0);
+      expect(await committed('refused-write')).toBe(0);
+    } finally {
+      await mariadb.query('SET GLOBAL sql_mode = DEFAULT');
+      await fx.stop();
+    }
+  });
+
+  it('autocommit=0 by default: BEGIN answers with the status flags MariaDB gives', async () => {
+    const AUTOCOMMIT = 0x2;
+    const r = await underGlobal('autocommit=0', async (c) => (await serverStatus(c, 'BEGIN')) & AUTOCOMMIT);
+    expect(r.server).toBe(0);
+    expect(r.proxy).toEqual(r.server);
+    expect(r.lazyBegins).toBe(0);
   });
 });

@@ -43,7 +43,14 @@ export class PeerRequests {
       }, this.timeout);
       timer.unref();
       this.pending.set(id, { resolve, reject, timer });
-      this.post({ type: 'ask', id, to, topic, message });
+      try {
+        this.post({ type: 'ask', id, to, topic, message });
+      } catch (err) {
+        // A message the port cannot clone: fails now, not after the timeout.
+        this.pending.delete(id);
+        clearTimeout(timer);
+        reject(err as Error);
+      }
     });
   }
 
@@ -68,8 +75,20 @@ export class PeerRequests {
       return true;
     }
     if (m.type !== 'ask') return false;
-    const reply = (result: unknown, error?: string) =>
-      this.post({ type: 'answer', id: m.id, to: m.from, result, error });
+    const reply = (result: unknown, error?: string) => {
+      try {
+        this.post({ type: 'answer', id: m.id, to: m.from, result, error });
+      } catch (err) {
+        // The port could not clone the result (a function, a socket…): the asker gets why, and
+        // this worker no unhandled rejection.
+        this.post({
+          type: 'answer',
+          id: m.id,
+          to: m.from,
+          error: `worker ${this.self} could not send its answer to "${m.topic}": ${(err as Error)?.message ?? String(err)}`,
+        });
+      }
+    };
     const handler = this.handlers.get(m.topic);
     if (handler === undefined) {
       reply(undefined, `worker ${this.self} has no handler for "${m.topic}"`);

@@ -111,6 +111,8 @@ describe('PeerRequests', () => {
     const workers: PeerRequests[] = [];
     const wire = { drop: false, sent: [] as FromWorker[] };
     const relay = (from: number) => (m: FromWorker) => {
+      // Throws DataCloneError for what a port cannot carry, as port.postMessage does.
+      m = structuredClone(m);
       wire.sent.push(m);
       if (wire.drop) return;
       const to = workers[m.to]!;
@@ -143,6 +145,23 @@ describe('PeerRequests', () => {
     off();
     await expect(a.ask(1, 'gone', 1)).rejects.toThrow('no handler for "gone"');
     expect(() => b.answer('boom', () => 2)).toThrow('topic "boom" already has a handler on worker 1');
+  });
+
+  it('an answer or a message a port cannot carry fails the ask at once, with no unhandled rejection', async () => {
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown) => unhandled.push(reason);
+    process.prependListener('unhandledRejection', onUnhandled);
+    try {
+      const { a, b } = pair(60_000);
+      b.answer('fn', () => ({ call: () => 1 }));
+      await expect(a.ask(1, 'fn', null)).rejects.toThrow('worker 1 could not send its answer to "fn"');
+      await expect(a.ask(1, 'fn', { call: () => 1 })).rejects.toThrow(/could not be cloned/);
+      // Unhandled rejections are reported once the microtasks have run: one turn of the loop.
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(unhandled).toEqual([]);
+    } finally {
+      process.off('unhandledRejection', onUnhandled);
+    }
   });
 
   it('an ask whose answer never comes fails after the timeout; close fails those still waiting', async () => {

@@ -152,6 +152,13 @@ export class BackendConnection {
   completed = 0;
   /** `completed` as the pool's last stall check saw it (-1: not seen yet). */
   completedAtCheck = -1;
+  /**
+   * KILL QUERYs naming this connection's thread not yet answered (BackendPool.killQuery): until
+   * then it goes to nobody else, so a late KILL cannot interrupt another client's statement.
+   */
+  killsInFlight = 0;
+  /** Came back to the pool while a KILL was in flight: put back once it is answered. */
+  parked = false;
   /** Called when a sharing connection has nothing in flight any more. */
   onDrained: ((conn: BackendConnection) => void) | undefined;
   private conn: Connection | undefined;

@@ -175,6 +175,29 @@ export class BackendPool {
     conn.server.putIdle(conn);
   }
 
+  /**
+   * Interrupts the statement running on `conn` with KILL QUERY sent on another connection to
+   * its server, as the same backend user (see BackendServer.runAside). Until that KILL is
+   * answered nothing new goes onto `conn`: reads stacked behind the running one go elsewhere,
+   * none are stacked, and if the statement ends first `conn` is held out of the pool. A KILL
+   * that arrives late thus finds the statement it was for or nothing, never another client's.
+   */
+  killQuery(conn: BackendConnection, cb: (err: Error | null) => void): void {
+    conn.killsInFlight++;
+    if (conn.sharing) {
+      conn.stackable = false;
+      this.pipelineCounts.diverted += conn.divert();
+    }
+    conn.server.runAside(conn.flavour, `KILL QUERY ${conn.connectionId}`, (err) => {
+      conn.killsInFlight--;
+      if (conn.killsInFlight === 0 && conn.parked) {
+        conn.parked = false;
+        conn.server.putIdle(conn);
+      }
+      cb(err);
+    });
+  }
+
   /** Closes a connection whose state cannot be trusted (lost, or a reset failed). */
   discard(conn: BackendConnection): void {
     this.unshare(conn);

@@ -158,6 +158,11 @@ export class BackendServer {
       conn.close();
       return;
     }
+    if (conn.killsInFlight > 0) {
+      // Held out of the pool until the KILL QUERY naming its thread is answered.
+      conn.parked = true;
+      return;
+    }
     conn.idleSince = Date.now();
     this.stackOf(conn, true)!.push(conn);
     this.idleCount++;
@@ -175,16 +180,50 @@ export class BackendServer {
     }
   }
 
-  /** Opens a new connection of `flavour`; the caller made sure there is room. */
-  open(flavour: Flavour, cb: ConnectionCallback): void {
-    this.opening++;
-    const conn = new BackendConnection(this, flavour, {
+  /**
+   * Runs one statement for the proxy on a connection of `flavour` that no client holds: an idle
+   * one, or else one opened for it and closed after — outside the pool, so for that moment the
+   * server sees one connection over N. For KILL QUERY, which must not wait behind the
+   * statements it is for (a slot, a free connection).
+   */
+  runAside(flavour: Flavour, sql: string, cb: (err: Error | null) => void): void {
+    const done = (err: Error | null, t: { error?: { errno: number; message: string } }) =>
+      cb(err ?? (t.error !== undefined ? new Error(`${t.error.errno} ${t.error.message}`) : null));
+    const idle = this.inService ? this.takeIdle(flavour.key, true) : undefined;
+    if (idle !== undefined) {
+      idle.query(sql, undefined, (err, t) => {
+        this.putIdle(idle);
+        done(err, t);
+      });
+      return;
+    }
+    const conn = this.newConnection(flavour);
+    conn.connect((err) => {
+      if (err !== null) {
+        cb(err);
+        return;
+      }
+      conn.query(sql, undefined, (e, t) => {
+        conn.close();
+        done(e, t);
+      });
+    });
+  }
+
+  private newConnection(flavour: Flavour): BackendConnection {
+    return new BackendConnection(this, flavour, {
       address: this.options.address,
       connectTimeout: this.options.connectTimeout,
       tls: this.options.tls,
       log: this.options.log,
       readBuffer: this.readBuffer,
     });
+  }
+
+  /** Opens a new connection of `flavour`; the caller made sure there is room. */
+  open(flavour: Flavour, cb: ConnectionCallback): void {
+    this.opening++;
+    const conn = this.newConnection(flavour);
     conn.connect((err) => {
       this.opening--;
       if (err !== null) {

@@ -9,7 +9,7 @@
  * them has (`tx_read_only` / `transaction_read_only`) without failing on the other.
  */
 export const SERVER_DEFAULTS_SQL =
-  "SHOW GLOBAL VARIABLES WHERE Variable_name IN ('completion_type', 'sql_mode', 'tx_read_only', 'transaction_read_only')";
+  "SHOW GLOBAL VARIABLES WHERE Variable_name IN ('autocommit', 'completion_type', 'sql_mode', 'tx_read_only', 'transaction_read_only')";
 
 /** What {@link SERVER_DEFAULTS_SQL} found; absent variables keep the stock value. */
 export interface ServerDefaults {
@@ -18,9 +18,16 @@ export interface ServerDefaults {
   sqlMode: string;
   /** Transactions are READ ONLY unless the client says otherwise. */
   readOnly: boolean;
+  /** Sessions start with autocommit on. */
+  autocommit: boolean;
 }
 
-export const STOCK_DEFAULTS: ServerDefaults = { completionType: 'NO_CHAIN', sqlMode: '', readOnly: false };
+export const STOCK_DEFAULTS: ServerDefaults = {
+  completionType: 'NO_CHAIN',
+  sqlMode: '',
+  readOnly: false,
+  autocommit: true,
+};
 
 const COMPLETION_TYPES = ['NO_CHAIN', 'CHAIN', 'RELEASE'];
 
@@ -38,6 +45,9 @@ export function parseServerDefaults(rows: readonly (readonly (string | null)[])[
       case 'sql_mode':
         d.sqlMode = value;
         break;
+      case 'autocommit':
+        d.autocommit = !/^(?:OFF|0)$/i.test(value.trim());
+        break;
       case 'tx_read_only':
       case 'transaction_read_only':
         d.readOnly ||= /^(?:ON|1)$/i.test(value.trim());
@@ -50,11 +60,13 @@ export function parseServerDefaults(rows: readonly (readonly (string | null)[])[
 /**
  * Why the proxy must not answer BEGIN / COMMIT for this server, or undefined when it may:
  * CHAIN opens a new transaction at every COMMIT, RELEASE ends the session, ORACLE mode parses
- * BEGIN as the start of a block, and a read-only default shows in BEGIN's status flags.
+ * BEGIN as the start of a block, and a read-only or autocommit-off default shows in BEGIN's
+ * status flags (with autocommit off every statement opens a transaction, pinning its client).
  */
 export function lazyBeginBlocker(d: ServerDefaults): string | undefined {
   if (d.completionType !== 'NO_CHAIN') return `completion_type is ${d.completionType}`;
   if (/(?:^|,)ORACLE(?:,|$)/i.test(d.sqlMode)) return 'sql_mode includes ORACLE';
   if (d.readOnly) return 'transactions are read only by default';
+  if (!d.autocommit) return 'autocommit is off by default';
   return undefined;
 }

@@ -180,7 +180,7 @@ export const proxyOptions = {
   ),
   lazy_begin: option.boolean(
     true,
-    "answer a plain BEGIN at the proxy and open it on a backend with the client's next statement (turned off at start for a server whose global sql_mode includes ORACLE, whose completion_type is CHAIN or RELEASE, or whose transactions are read only by default; turn it off for servers that change those later or through init_connect)",
+    "answer a plain BEGIN at the proxy and open it on a backend with the client's next statement (turned off at start for a server whose global sql_mode includes ORACLE, whose completion_type is CHAIN or RELEASE, whose autocommit is off, or whose transactions are read only by default; turn it off for servers that change those later or through init_connect)",
   ),
   pipeline_depth: option.integer(
     32,

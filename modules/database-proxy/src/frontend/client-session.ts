@@ -1517,23 +1517,26 @@ export class ClientSession implements ResponseSink {
     }
     const request = { id: target.id, query: target.query, user: this.user?.name ?? '' };
     const owner = this.core.threadOfClient(target.id);
-    if (owner === this.core.thread) {
-      if (this.core.findClient(target.id) === this) {
-        // Its own connection: KILL CONNECTION ends it; KILL QUERY finds nothing else running.
-        if (target.query) this.writeOk(1);
-        else this.close();
-        return;
-      }
-      this.afterKill(target.id, this.core.killHere(request));
+    if (owner === this.core.thread && this.core.findClient(target.id) === this) {
+      // Its own connection: KILL CONNECTION ends it; KILL QUERY finds nothing else running.
+      if (target.query) this.writeOk(1);
+      else this.close();
       return;
     }
-    // Another event thread serves that connection: ask it, and wait (commands queue meanwhile).
+    // The thread that serves the connection does the killing (this one, or another event
+    // thread, asked); commands queue meanwhile.
     this.busy = true;
-    this.core.killOnThread(owner, request).then(
-      (outcome) => {
+    const outcome =
+      owner === this.core.thread ? this.core.killHere(request) : this.core.killOnThread(owner, request);
+    outcome.then(
+      (o) => {
         if (this.closed) return;
-        this.afterKill(target.id, outcome);
-        if (outcome.kind !== 'running') this.finishCommand();
+        if (o.kind === 'unknown') this.writeErrPacket(1094, 'HY000', `Unknown thread id: ${target.id}`, 1);
+        else if (o.kind === 'failed') {
+          this.core.counters.errors++;
+          this.writeErr(ProxyError.backendUnavailable, [`KILL QUERY could not be sent: ${o.reason}`], 1);
+        } else this.writeOk(1);
+        this.finishCommand();
       },
       (err: Error) => {
         if (this.closed) return;
@@ -1552,39 +1555,28 @@ export class ClientSession implements ResponseSink {
     );
   }
 
-  /** Answers a KILL from what the victim's thread did; a running statement is killed from here. */
-  private afterKill(id: number, outcome: KillOutcome): void {
-    if (outcome.kind === 'unknown') {
-      this.writeErrPacket(1094, 'HY000', `Unknown thread id: ${id}`, 1);
-      return;
-    }
-    if (outcome.kind === 'done') {
-      this.writeOk(1);
-      return;
-    }
-    // The same server, another connection: KILL QUERY takes the backend thread id.
-    const text = Buffer.from(`KILL QUERY ${outcome.backendThread}`, 'latin1');
-    this.payload = Buffer.concat([Buffer.of(COM_QUERY), text]);
-    this.frame = undefined;
-    this.pending = Pending.Forward;
-    this.withBackend();
-  }
-
   /**
-   * A KILL from another client (of this thread or, through it, another): KILL CONNECTION closes
-   * this client; KILL QUERY interrupts its statement if it has not reached the server, or names
-   * the backend thread it runs on.
+   * A KILL from another client (of this thread or, through another thread): KILL CONNECTION
+   * closes this client; KILL QUERY interrupts its statement — answered here if it has not
+   * reached the server, else by a KILL QUERY on another connection to the server it runs on
+   * (see BackendPool.killQuery).
    */
-  killedBy(query: boolean): KillOutcome {
+  killedBy(query: boolean): Promise<KillOutcome> {
     if (!query) {
       this.close();
       this.conn.destroy();
-      return { kind: 'done' };
+      return Promise.resolve({ kind: 'done' });
     }
-    if (this.interruptIfNotRunning()) return { kind: 'done' };
-    const thread = this.status === 'active' ? this.backend?.connectionId : undefined;
+    if (this.interruptIfNotRunning()) return Promise.resolve({ kind: 'done' });
+    const b = this.backend;
     // Nothing running: nothing to interrupt.
-    return thread === undefined ? { kind: 'done' } : { kind: 'running', backendThread: thread };
+    if (this.status !== 'active' || b === undefined || b.connectionId === 0)
+      return Promise.resolve({ kind: 'done' });
+    return new Promise((resolve) =>
+      this.core.pool.killQuery(b, (err) =>
+        resolve(err === null ? { kind: 'done' } : { kind: 'failed', reason: err.message }),
+      ),
+    );
   }
 
   /**
@@ -1597,17 +1589,37 @@ export class ClientSession implements ResponseSink {
    *   (the server may still run it — a pure read changes nothing).
    * - Being prepared on its backend (session state applied, a lazy BEGIN opened, a connection
    *   being made): answered when it would have been sent, instead of being sent.
+   * - A read run again for the statement after it (see replay): that statement is the one
+   *   interrupted. Long data (no response) is never interrupted.
    */
   interruptIfNotRunning(): boolean {
+    // Long data has no response, so nothing may answer it: it goes on, as nothing "runs".
+    if (this.command === COM_STMT_SEND_LONG_DATA) return false;
     if (this.ticket !== null) {
       this.ticket.cancel();
       this.ticket = null;
+      if (this.replaying) {
+        // A read run again only for the statement queued behind it (see replay): that
+        // statement is the one the client waits for, and the one interrupted.
+        while (this.queue[0]?.replay === true) this.queue.shift();
+        this.queue.shift();
+        this.replaying = false;
+      }
       this.answerInterrupted();
+      return true;
+    }
+    if (this.replaying) {
+      // The replayed read runs on (it changes nothing); the statement after it is answered
+      // 1317 when it would be sent (see run).
+      this.interruptPending = true;
       return true;
     }
     const b = this.backend;
     if (this.onShared && b !== undefined && !b.isRunning(this)) {
       b.abandon(this);
+      // A re-prepare stacked there for an execute (owner this, not abandoned) must not go on
+      // with whatever this client runs next when it completes.
+      this.attempt++;
       this.backend = undefined;
       this.onShared = false;
       this.releaseLease();

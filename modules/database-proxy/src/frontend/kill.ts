@@ -1,7 +1,8 @@
 /**
  * KILL across event threads. Connection ids say which thread serves a client (see
  * DatabaseProxy), and each thread knows only its own clients: a KILL that arrives on another
- * thread is asked of the owner, which does what it can there and says what is left to do.
+ * thread is asked of the owner, which carries it out (ClientSession.killedBy) and says how it
+ * went.
  */
 
 /** The topic of the owner thread's handler (`EventLoopInfo.answer`). */
@@ -19,7 +20,6 @@ export interface KillRequest {
 /**
  * - `unknown`: no such connection of that user (ER 1094);
  * - `done`: closed, interrupted, or nothing was running (OK);
- * - `running`: the statement runs on backend thread `backendThread`, which the killer's own
- *   backend connection interrupts with `KILL QUERY` on the same server.
+ * - `failed`: the statement runs on a server the KILL QUERY could not be sent to (ERR 9004).
  */
-export type KillOutcome = { kind: 'unknown' } | { kind: 'done' } | { kind: 'running'; backendThread: number };
+export type KillOutcome = { kind: 'unknown' } | { kind: 'done' } | { kind: 'failed'; reason: string };

@@ -66,7 +66,7 @@ export interface ProxyCore {
   /** The client with this connection id (the id its greeting gave it), if still connected here. */
   findClient(id: number): ClientSession | undefined;
   /** Carries out a KILL for a client of this thread. */
-  killHere(request: KillRequest): KillOutcome;
+  killHere(request: KillRequest): Promise<KillOutcome>;
   /** Asks thread `thread` to carry out a KILL for one of its clients. */
   killOnThread(thread: number, request: KillRequest): Promise<KillOutcome>;
   /** The event thread (worker index) that hands out connection id `id`. */
