@@ -1524,8 +1524,9 @@ export class ClientSession implements ResponseSink {
       return;
     }
     // The thread that serves the connection does the killing (this one, or another event
-    // thread, asked); commands queue meanwhile.
+    // thread, asked); commands queue meanwhile, and a drain waits for it.
     this.busy = true;
+    this.status = 'waiting';
     const outcome =
       owner === this.core.thread ? this.core.killHere(request) : this.core.killOnThread(owner, request);
     outcome.then(
