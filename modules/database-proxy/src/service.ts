@@ -11,7 +11,10 @@ export interface ClientStats {
   id: number;
   user: string;
   tenant: string;
-  /** `idle`: between statements; `waiting`: queued for a backend; `active`: a statement runs. */
+  /**
+   * `idle`: between statements; `waiting`: queued for a backend (or for a KILL to be carried
+   * out: its own, or one naming its backend); `active`: a statement runs.
+   */
   state: 'handshake' | 'idle' | 'waiting' | 'active' | 'closing';
   /** Why it holds a backend between statements (empty: it holds none). */
   pinned: PinReason[];

@@ -159,6 +159,8 @@ export class BackendConnection {
   killsInFlight = 0;
   /** Came back to the pool while a KILL was in flight: put back once it is answered. */
   parked = false;
+  /** Waiting for killsInFlight to reach 0 (the client that holds it, to send its next statement). */
+  private readonly afterKills: (() => void)[] = [];
   /** Called when a sharing connection has nothing in flight any more. */
   onDrained: ((conn: BackendConnection) => void) | undefined;
   private conn: Connection | undefined;
@@ -189,6 +191,20 @@ export class BackendConnection {
 
   get connectionId(): number {
     return this.session?.connectionId ?? 0;
+  }
+
+  /**
+   * Calls `fn` once no KILL QUERY naming this connection's thread is on its way (at once if
+   * none is): a statement sent before could be the one a late KILL interrupts.
+   */
+  whenKillsAnswered(fn: () => void): void {
+    if (this.killsInFlight === 0) fn();
+    else this.afterKills.push(fn);
+  }
+
+  /** The last KILL naming it was answered (BackendPool.killQuery): see whenKillsAnswered. */
+  killsAnswered(): void {
+    for (const fn of this.afterKills.splice(0)) fn();
   }
 
   /** True while a response is due. */

@@ -22,6 +22,9 @@ import type { SessionState } from '../session/session-state.js';
 import type { BackendConnection } from './backend-connection.js';
 import type { BackendServer } from './backend-server.js';
 
+/** ER_NO_SUCH_THREAD: KILL of a thread the server no longer has. */
+const ER_NO_SUCH_THREAD = 1094;
+
 /** Called with a connection ready for a statement, or an error (server down, connect failed). */
 export type ConnectionCallback = (err: Error | null, conn: BackendConnection | null) => void;
 
@@ -179,8 +182,11 @@ export class BackendPool {
    * Interrupts the statement running on `conn` with KILL QUERY sent on another connection to
    * its server, as the same backend user (see BackendServer.runAside). Until that KILL is
    * answered nothing new goes onto `conn`: reads stacked behind the running one go elsewhere,
-   * none are stacked, and if the statement ends first `conn` is held out of the pool. A KILL
-   * that arrives late thus finds the statement it was for or nothing, never another client's.
+   * none are stacked, if the statement ends first `conn` is held out of the pool, and a client
+   * that keeps it (a transaction) sends its next statement only then (see
+   * BackendConnection.whenKillsAnswered). A KILL that arrives late thus finds the statement it
+   * was for or nothing. The server answering that the thread is gone (ER 1094: the connection
+   * was closed meanwhile) is no failure: the statement is over.
    */
   killQuery(conn: BackendConnection, cb: (err: Error | null) => void): void {
     conn.killsInFlight++;
@@ -188,14 +194,25 @@ export class BackendPool {
       conn.stackable = false;
       this.pipelineCounts.diverted += conn.divert();
     }
-    conn.server.runAside(conn.flavour, `KILL QUERY ${conn.connectionId}`, (err) => {
-      conn.killsInFlight--;
-      if (conn.killsInFlight === 0 && conn.parked) {
-        conn.parked = false;
-        conn.server.putIdle(conn);
-      }
-      cb(err);
-    });
+    conn.server.runAside(
+      conn.flavour,
+      `KILL QUERY ${conn.connectionId}`,
+      this.waitTimeout,
+      (err, serverError) => {
+        // Not known to have arrived (no answer in time, the connection it went on lost): it may
+        // still land, so this connection is closed when it comes back rather than reused.
+        if (err !== null && serverError === undefined) conn.broken = true;
+        conn.killsInFlight--;
+        if (conn.killsInFlight === 0) {
+          conn.killsAnswered();
+          if (conn.parked) {
+            conn.parked = false;
+            conn.server.putIdle(conn);
+          }
+        }
+        cb(serverError?.errno === ER_NO_SUCH_THREAD ? null : err);
+      },
+    );
   }
 
   /** Closes a connection whose state cannot be trusted (lost, or a reset failed). */

@@ -39,6 +39,17 @@ interface IdleStacks {
   readonly withoutSchema: BackendConnection[];
 }
 
+/** The connection runAside opened for statements no pooled connection can take at once. */
+interface AsideConnection {
+  conn: BackendConnection;
+  /** Logged in: statements go out at once. */
+  ready: boolean;
+  /** Statements waiting for the login (called with its error, or null). */
+  waiting: ((err: Error | null) => void)[];
+  /** Statements in flight or waiting: it closes when this drops to 0. */
+  users: number;
+}
+
 export class BackendServer {
   readonly name: string;
   readonly size: number;
@@ -58,6 +69,8 @@ export class BackendServer {
   private outUntil = 0;
   private healthTimer: NodeJS.Timeout | undefined;
   private closed = false;
+  /** The extra connection per flavour key that runAside uses when no idle one is there. */
+  private readonly asides = new Map<string, AsideConnection>();
   /** Capability flags the server offered in its greeting, once one connection got that far. */
   serverCapabilities = -1;
   serverVersion = '';
@@ -182,32 +195,93 @@ export class BackendServer {
 
   /**
    * Runs one statement for the proxy on a connection of `flavour` that no client holds: an idle
-   * one, or else one opened for it and closed after — outside the pool, so for that moment the
-   * server sees one connection over N. For KILL QUERY, which must not wait behind the
-   * statements it is for (a slot, a free connection).
+   * one (even while the server is out of service: that only says new connections fail), or
+   * else the one extra connection of that flavour this server keeps for such statements —
+   * opened on demand, shared by the statements in flight (pipelined), closed when the last is
+   * answered. So while any is in flight the server may see N + 1 connections (one more per
+   * backend user). For KILL QUERY, which must not wait behind the statements it is for.
+   * Not answered within `timeout` ms: the connection it went on is closed and `cb` gets an
+   * error. `serverError` is set when the server answered ERR.
    */
-  runAside(flavour: Flavour, sql: string, cb: (err: Error | null) => void): void {
-    const done = (err: Error | null, t: { error?: { errno: number; message: string } }) =>
-      cb(err ?? (t.error !== undefined ? new Error(`${t.error.errno} ${t.error.message}`) : null));
-    const idle = this.inService ? this.takeIdle(flavour.key, true) : undefined;
+  runAside(
+    flavour: Flavour,
+    sql: string,
+    timeout: number,
+    cb: (err: Error | null, serverError?: { errno: number; message: string }) => void,
+  ): void {
+    let settled = false;
+    let carrier: BackendConnection | undefined;
+    const timer = setTimeout(() => {
+      finish(new Error(`no answer to ${sql} within ${timeout} ms`));
+      // It may be stuck behind something: nothing more goes on it.
+      carrier?.destroy();
+    }, timeout);
+    const finish = (err: Error | null, serverError?: { errno: number; message: string }) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      cb(err, serverError);
+    };
+    const answered = (err: Error | null, t: { error?: { errno: number; message: string } }) => {
+      if (err !== null) finish(err);
+      else if (t.error !== undefined) finish(new Error(`${t.error.errno} ${t.error.message}`), t.error);
+      else finish(null);
+    };
+    const idle = this.closed ? undefined : this.takeIdle(flavour.key, true);
     if (idle !== undefined) {
+      carrier = idle;
       idle.query(sql, undefined, (err, t) => {
         this.putIdle(idle);
-        done(err, t);
+        answered(err, t);
       });
       return;
     }
-    const conn = this.newConnection(flavour);
-    conn.connect((err) => {
+    if (this.closed) {
+      finish(new Error('backend pool is closed'));
+      return;
+    }
+    let aside = this.asides.get(flavour.key);
+    if (aside === undefined) aside = this.openAside(flavour);
+    const a = aside;
+    a.users++;
+    const release = () => {
+      if (--a.users === 0 && this.asides.get(flavour.key) === a) {
+        this.asides.delete(flavour.key);
+        a.conn.close();
+      }
+    };
+    const run = (err: Error | null) => {
       if (err !== null) {
-        cb(err);
+        release();
+        finish(err);
         return;
       }
-      conn.query(sql, undefined, (e, t) => {
-        conn.close();
-        done(e, t);
+      carrier = a.conn;
+      a.conn.query(sql, undefined, (e, t) => {
+        release();
+        answered(e, t);
       });
+    };
+    if (a.ready) run(null);
+    else a.waiting.push(run);
+  }
+
+  /** Opens this server's extra connection of `flavour` (see runAside). */
+  private openAside(flavour: Flavour): AsideConnection {
+    const conn = this.newConnection(flavour);
+    const a: AsideConnection = { conn, ready: false, waiting: [], users: 0 };
+    this.asides.set(flavour.key, a);
+    conn.connect((err) => {
+      if (err === null && this.closed) {
+        // Stopped while it was connecting.
+        conn.destroy();
+        err = new Error('backend pool is closed');
+      }
+      if (err !== null && this.asides.get(flavour.key) === a) this.asides.delete(flavour.key);
+      a.ready = err === null;
+      for (const run of a.waiting.splice(0)) run(err);
     });
+    return a;
   }
 
   private newConnection(flavour: Flavour): BackendConnection {
@@ -311,6 +385,9 @@ export class BackendServer {
   /** Destroys every connection, busy ones included (stop phase). */
   destroyAll(): void {
     this.close();
+    // Their statements' callbacks are told (a destroyed connection fails what is in flight).
+    for (const a of this.asides.values()) a.conn.destroy();
+    this.asides.clear();
     for (const conn of this.all) conn.destroy();
     this.all.clear();
   }

@@ -781,6 +781,18 @@ export class ClientSession implements ResponseSink {
       this.retryOrFail(new Error('backend connection was already closed'));
       return;
     }
+    if (b.killsInFlight > 0) {
+      // A KILL QUERY for this client's previous statement there is still on its way: this
+      // one (or the session sync before it) goes out once it is answered, or the KILL could
+      // interrupt it. A KILL meanwhile answers it 1317 then (see interruptIfNotRunning).
+      const attempt = this.attempt;
+      this.status = 'waiting';
+      b.whenKillsAnswered(() => {
+        if (this.closed || this.backend !== b || this.attempt !== attempt) return;
+        this.syncAndRun();
+      });
+      return;
+    }
     if (b.stateOwner === this && b.stateVersion === this.state.version) {
       this.run();
       return;

@@ -20,6 +20,7 @@ export interface KillRequest {
 /**
  * - `unknown`: no such connection of that user (ER 1094);
  * - `done`: closed, interrupted, or nothing was running (OK);
- * - `failed`: the statement runs on a server the KILL QUERY could not be sent to (ERR 9004).
+ * - `failed`: the KILL QUERY for the statement could not be carried out on its server (not
+ *   sent, or answered with an error other than ER 1094) (ERR 9004).
  */
 export type KillOutcome = { kind: 'unknown' } | { kind: 'done' } | { kind: 'failed'; reason: string };
