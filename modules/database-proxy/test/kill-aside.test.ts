@@ -1,81 +1,17 @@
 /**
  * KILL QUERY of a running statement, carried out on another connection to the statement's
  * server (BackendPool.killQuery / BackendServer.runAside): what happens while that KILL is on
- * its way. Each proxy reaches MariaDB through a TCP relay that can hold back every chunk that
- * matches (the `KILL QUERY <thread>` bytes), count the connections it carries, and refuse new
- * ones (a server that takes no new connections while the ones it has keep working).
+ * its way. Each proxy reaches MariaDB through a BackendRelay that holds back the `KILL QUERY
+ * <thread>` bytes, counts the connections it carries, or refuses new ones (a server that takes
+ * no new connections while the ones it has keep working).
  */
-import net from 'node:net';
 import { waitFor } from '@scalestack/test-harness';
 import type mysql from 'mysql2/promise';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { type BackendRelay, startRelayedProxy } from './support/backend-relay.js';
 import { hold, one } from './support/backends.js';
-import { BACKEND_USER, type ProxyFixture, startProxyFixture } from './support/proxy-fixture.js';
+import { type ProxyFixture, startProxyFixture } from './support/proxy-fixture.js';
 import { trackedClients } from './support/tracked-clients.js';
-
-class Relay {
-  private server!: net.Server;
-  port = 0;
-  /** Proxy-side sockets open now (one per backend connection the proxy has through here). */
-  readonly downs = new Set<net.Socket>();
-  private readonly sockets = new Set<net.Socket>();
-  /** New connections are closed at once (the server takes no more). */
-  refuse = false;
-  /** Hold back every chunk from the proxy that matches, until release(). */
-  holdWhen: ((chunk: Buffer) => boolean) | undefined;
-  private readonly held: (() => void)[] = [];
-
-  constructor(private readonly target: number) {}
-
-  get heldCount(): number {
-    return this.held.length;
-  }
-
-  release(): void {
-    for (const h of this.held.splice(0)) h();
-  }
-
-  async start(): Promise<void> {
-    this.server = net.createServer((down) => {
-      if (this.refuse) {
-        down.destroy();
-        return;
-      }
-      const up = net.connect(this.target, '127.0.0.1');
-      this.sockets.add(down);
-      this.sockets.add(up);
-      this.downs.add(down);
-      const end = () => {
-        down.destroy();
-        up.destroy();
-        this.sockets.delete(down);
-        this.sockets.delete(up);
-        this.downs.delete(down);
-      };
-      down.on('error', end).on('close', end);
-      up.on('error', end).on('close', end);
-      up.on('data', (d) => down.write(d));
-      down.on('data', (chunk) => {
-        if (this.holdWhen?.(chunk)) {
-          down.pause();
-          this.held.push(() => {
-            if (!up.destroyed) up.write(chunk);
-            down.resume();
-          });
-          return;
-        }
-        up.write(chunk);
-      });
-    });
-    await new Promise<void>((r) => this.server.listen(0, '127.0.0.1', r));
-    this.port = (this.server.address() as net.AddressInfo).port;
-  }
-
-  async stop(): Promise<void> {
-    for (const s of this.sockets) s.destroy();
-    await new Promise<void>((r) => this.server.close(() => r()));
-  }
-}
 
 let base: ProxyFixture;
 let direct: mysql.Connection;
@@ -91,29 +27,8 @@ afterAll(async () => {
 });
 
 /** A proxy of `pool` connections to the shared MariaDB through its own relay. */
-async function relayed(
-  pool: number,
-  options: Record<string, unknown> = {},
-): Promise<{ fx: ProxyFixture; relay: Relay }> {
-  const relay = new Relay(base.mariadb.port);
-  await relay.start();
-  const fx = await startProxyFixture({
-    mariadb: base.mariadb,
-    options: {
-      backends: [
-        {
-          name: 'relayed',
-          address: `127.0.0.1:${relay.port}`,
-          user: BACKEND_USER.name,
-          password: BACKEND_USER.password,
-          pool,
-        },
-      ],
-      ...options,
-    },
-  });
-  return { fx, relay };
-}
+const relayed = (pool: number, options: Record<string, unknown> = {}) =>
+  startRelayedProxy(base.mariadb, pool, options);
 
 /** The server's thread id running `sql` now (waits for it). */
 async function threadRunning(sql: string): Promise<number> {
@@ -135,12 +50,34 @@ const outcome = (p: Promise<unknown>) =>
     (e: { errno?: number; message?: string }) => `${e.errno}: ${e.message}`,
   );
 
+/**
+ * The victim runs `sql`; the killer's KILL QUERY for it is held in the relay, and the statement
+ * ends before that KILL arrives (interrupted from outside the proxy). Returns the KILL's
+ * outcome, still on its way.
+ */
+async function killArrivingLate(
+  relay: BackendRelay,
+  victim: mysql.Connection,
+  killer: mysql.Connection,
+  sql: string,
+): Promise<{ kill: Promise<string> }> {
+  const sleeping = outcome(victim.query(sql));
+  const x = await threadRunning(sql);
+  relay.holdWhen = (chunk) => chunk.includes(Buffer.from(`KILL QUERY ${x}`));
+  const kill = outcome(killer.query(`KILL QUERY ${victim.threadId}`));
+  await waitFor(() => relay.heldCount === 1, { what: 'the KILL held in the relay' });
+  await direct.query(`KILL QUERY ${x}`);
+  await sleeping;
+  // Wrapped: an async function's result that is a promise would be waited for.
+  return { kill };
+}
+
 const stateOf = (fx: ProxyFixture, c: mysql.Connection) =>
   fx.proxy.stats().clients.find((s) => s.id === c.threadId)?.state;
 
 describe('a KILL QUERY held on its way', () => {
   let fx: ProxyFixture;
-  let relay: Relay;
+  let relay: BackendRelay;
   const clients = trackedClients(() => fx);
 
   beforeAll(async () => {
@@ -162,14 +99,7 @@ describe('a KILL QUERY held on its way', () => {
     await victim.query('START TRANSACTION');
     await victim.query('SELECT 1');
     const sql = 'SELECT SLEEP(60) AS s';
-    const sleeping = outcome(victim.query(sql));
-    const x = await threadRunning(sql);
-    relay.holdWhen = (chunk) => chunk.includes(Buffer.from(`KILL QUERY ${x}`));
-    const kill = outcome(killer.query(`KILL QUERY ${victim.threadId}`));
-    await waitFor(() => relay.heldCount === 1, { what: 'the KILL held in the relay' });
-    // The statement ends before the KILL arrives (interrupted from outside the proxy).
-    await direct.query(`KILL QUERY ${x}`);
-    await sleeping;
+    const { kill } = await killArrivingLate(relay, victim, killer, sql);
     // Still in its transaction, on the same backend: the next statement runs there.
     const next = victim.query('SELECT SLEEP(1) AS s').then(
       ([r]) => Number((r as { s: number }[])[0]!.s),
@@ -255,13 +185,7 @@ describe('a KILL QUERY never answered', () => {
       const other = await clients.client();
       const holder = await hold(fx);
       const sql = 'SELECT SLEEP(64) AS s';
-      const sleeping = outcome(victim.query(sql));
-      const x = await threadRunning(sql);
-      relay.holdWhen = (chunk) => chunk.includes(Buffer.from(`KILL QUERY ${x}`));
-      const kill = outcome(killer.query(`KILL QUERY ${victim.threadId}`));
-      await waitFor(() => relay.heldCount === 1, { what: 'the KILL held in the relay' });
-      await direct.query(`KILL QUERY ${x}`);
-      await sleeping;
+      const { kill } = await killArrivingLate(relay, victim, killer, sql);
       // After connect_timeout (1 s) the KILL's connection is given up on and the killer told;
       // the backend it named is closed, not reused (the KILL may still land on it).
       expect(await kill).toMatch(/^9004: .*KILL QUERY could not be sent: no answer to KILL QUERY/);
@@ -315,7 +239,7 @@ describe('a KILL QUERY never answered', () => {
 
 describe('a server out of service (it takes no new connections)', () => {
   let fx: ProxyFixture;
-  let relay: Relay;
+  let relay: BackendRelay;
   const clients = trackedClients(() => fx);
 
   beforeAll(async () => {

@@ -4,86 +4,23 @@
  * reaches MariaDB through a TCP relay that can cut a backend connection, or hold a command back,
  * at the moment a given command arrives.
  */
-import net from 'node:net';
 import { Readable } from 'node:stream';
 import { waitFor } from '@scalestack/test-harness';
 import type mysql from 'mysql2/promise';
 import { createConnection } from 'mysql2/promise';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { type BackendRelay, startRelayedProxy } from './support/backend-relay.js';
 import { failure, hold, holdBackend, one } from './support/backends.js';
-import { BACKEND_USER, type ProxyFixture, startProxyFixture } from './support/proxy-fixture.js';
+import { type ProxyFixture, startProxyFixture } from './support/proxy-fixture.js';
 import { trackedClients } from './support/tracked-clients.js';
 
 const IN_TRANS = 0x1;
 const NO_BACKSLASH_ESCAPES = 0x200;
 const IN_TRANS_READONLY = 0x2000;
 
-/** A TCP relay between the proxy and MariaDB that can cut a connection on a chunk it sees. */
-class Relay {
-  private server!: net.Server;
-  port = 0;
-  private readonly sockets = new Set<net.Socket>();
-  /** Cut the connection (without forwarding) on the first chunk from the proxy that matches. */
-  cutWhen: ((chunk: Buffer) => boolean) | undefined;
-  /** How many matching chunks to cut before cutWhen is cleared. */
-  cutTimes = 1;
-  cuts = 0;
-  /** Hold back (do not forward yet) the first chunk from the proxy that matches. */
-  holdWhen: ((chunk: Buffer) => boolean) | undefined;
-  held: (() => void) | undefined;
-
-  constructor(private readonly target: number) {}
-
-  async start(): Promise<void> {
-    this.server = net.createServer((down) => {
-      const up = net.connect(this.target, '127.0.0.1');
-      this.sockets.add(down);
-      this.sockets.add(up);
-      const end = () => {
-        down.destroy();
-        up.destroy();
-        this.sockets.delete(down);
-        this.sockets.delete(up);
-      };
-      down.on('error', end).on('close', end);
-      up.on('error', end).on('close', end);
-      up.on('data', (d) => down.write(d));
-      down.on('data', (chunk) => {
-        if (this.holdWhen?.(chunk)) {
-          this.holdWhen = undefined;
-          down.pause();
-          this.held = () => {
-            this.held = undefined;
-            if (!up.destroyed) up.write(chunk);
-            down.resume();
-          };
-          return;
-        }
-        if (this.cutWhen?.(chunk)) {
-          if (--this.cutTimes <= 0) {
-            this.cutWhen = undefined;
-            this.cutTimes = 1;
-          }
-          this.cuts++;
-          end();
-          return;
-        }
-        up.write(chunk);
-      });
-    });
-    await new Promise<void>((r) => this.server.listen(0, '127.0.0.1', r));
-    this.port = (this.server.address() as net.AddressInfo).port;
-  }
-
-  async stop(): Promise<void> {
-    for (const s of this.sockets) s.destroy();
-    await new Promise<void>((r) => this.server.close(() => r()));
-  }
-}
-
 let fx: ProxyFixture;
 let viaRelay: ProxyFixture;
-let relay: Relay;
+let relay: BackendRelay;
 let direct: mysql.Connection;
 const clients = trackedClients(() => fx);
 const client = clients.client;
@@ -100,23 +37,7 @@ beforeAll(async () => {
   fx = await startProxyFixture({ pool: 2 });
   direct = await fx.direct();
   await direct.query('CREATE TABLE lbr (id INT PRIMARY KEY AUTO_INCREMENT, v VARCHAR(40)) ENGINE=InnoDB');
-  relay = new Relay(fx.mariadb.port);
-  await relay.start();
-  viaRelay = await startProxyFixture({
-    pool: 2,
-    mariadb: fx.mariadb,
-    options: {
-      backends: [
-        {
-          name: 'relayed',
-          address: `127.0.0.1:${relay.port}`,
-          user: BACKEND_USER.name,
-          password: BACKEND_USER.password,
-          pool: 2,
-        },
-      ],
-    },
-  });
+  ({ fx: viaRelay, relay } = await startRelayedProxy(fx.mariadb, 2));
 });
 
 afterEach(async () => {
@@ -338,11 +259,11 @@ describe('checked, behaves like MariaDB', () => {
     relay.holdWhen = (chunk) => chunk.includes(Buffer.from('\x03BEGIN', 'latin1'));
     const p = a.query("INSERT INTO lbr (v) VALUES ('gone-1')");
     p.catch(() => {});
-    await waitFor(() => relay.held !== undefined, { what: 'BEGIN held' });
+    await waitFor(() => relay.heldCount > 0, { what: 'BEGIN held' });
     a.destroy();
     relayClients.forget(a);
     await waitFor(() => viaRelay.proxy.stats().clients.length === 0, { what: 'A to leave' });
-    relay.held?.();
+    relay.release();
     // 2. BEGIN's OK back, INSERT waiting for a row lock, client destroyed.
     await direct.query("INSERT INTO lbr (id, v) VALUES (5000, 'locked')");
     const locker = await fx.direct();
@@ -384,9 +305,9 @@ describe('checked, behaves like MariaDB', () => {
       () => 'ran',
       (e: { errno?: number }) => e.errno,
     );
-    await waitFor(() => relay.held !== undefined, { what: 'BEGIN held' });
+    await waitFor(() => relay.heldCount > 0, { what: 'BEGIN held' });
     await killer.query(`KILL QUERY ${a.threadId}`);
-    relay.held?.();
+    relay.release();
     expect(await write).toBe(1317);
     // As on MariaDB when a statement after BEGIN is killed: the transaction stays open.
     expect((await one(a, 'SELECT @@in_transaction AS t')).t).toBe(1);
@@ -415,7 +336,7 @@ describe('checked, behaves like MariaDB', () => {
       );
       relay.holdWhen = (chunk) => chunk.includes(Buffer.from(`KILL QUERY ${x!.id}`));
       const kill = killer.query(`KILL QUERY ${victim.threadId}`);
-      await waitFor(() => relay.held !== undefined, { what: 'the KILL held in the relay' });
+      await waitFor(() => relay.heldCount > 0, { what: 'the KILL held in the relay' });
       // The statement ends before the KILL arrives (interrupted from outside the proxy).
       await direct.query(`KILL QUERY ${x!.id}`);
       expect(await sleeping).not.toBe('ran');
@@ -425,7 +346,7 @@ describe('checked, behaves like MariaDB', () => {
         ([r]) => (r as { s: number }[])[0]!.s,
         (e: { errno?: number }) => e.errno,
       );
-      relay.held?.();
+      relay.release();
       await kill;
       // The bystander gets that connection only after the KILL: its SLEEP is not interrupted.
       expect(await late).toBe(0);

@@ -1,0 +1,118 @@
+/**
+ * A TCP relay between a proxy and MariaDB that tests steer: it can cut a backend connection on a
+ * chunk it sees, hold a chunk back until released, refuse new connections, and count the
+ * connections it carries.
+ */
+import net from 'node:net';
+import type { MariaDB } from '@scalestack/test-harness';
+import { BACKEND_USER, type ProxyFixture, startProxyFixture } from './proxy-fixture.js';
+
+export class BackendRelay {
+  private server!: net.Server;
+  port = 0;
+  /** Proxy-side sockets open now (one per backend connection the proxy has through here). */
+  readonly downs = new Set<net.Socket>();
+  private readonly sockets = new Set<net.Socket>();
+  /** Cut the connection (without forwarding) on a chunk from the proxy that matches. */
+  cutWhen: ((chunk: Buffer) => boolean) | undefined;
+  /** How many matching chunks to cut before cutWhen is cleared. */
+  cutTimes = 1;
+  cuts = 0;
+  /**
+   * Hold back the first chunk from the proxy that matches (then cleared): that connection reads
+   * nothing more from the proxy until {@link release}.
+   */
+  holdWhen: ((chunk: Buffer) => boolean) | undefined;
+  /** New connections are closed at once (a server that takes no more). */
+  refuse = false;
+  private readonly held: (() => void)[] = [];
+
+  constructor(private readonly target: number) {}
+
+  get heldCount(): number {
+    return this.held.length;
+  }
+
+  /** Forwards every held chunk and reads on. */
+  release(): void {
+    for (const h of this.held.splice(0)) h();
+  }
+
+  async start(): Promise<void> {
+    this.server = net.createServer((down) => {
+      if (this.refuse) {
+        down.destroy();
+        return;
+      }
+      const up = net.connect(this.target, '127.0.0.1');
+      this.sockets.add(down);
+      this.sockets.add(up);
+      this.downs.add(down);
+      const end = () => {
+        down.destroy();
+        up.destroy();
+        this.sockets.delete(down);
+        this.sockets.delete(up);
+        this.downs.delete(down);
+      };
+      down.on('error', end).on('close', end);
+      up.on('error', end).on('close', end);
+      up.on('data', (d) => down.write(d));
+      down.on('data', (chunk) => {
+        if (this.holdWhen?.(chunk)) {
+          this.holdWhen = undefined;
+          down.pause();
+          this.held.push(() => {
+            if (!up.destroyed) up.write(chunk);
+            down.resume();
+          });
+          return;
+        }
+        if (this.cutWhen?.(chunk)) {
+          if (--this.cutTimes <= 0) {
+            this.cutWhen = undefined;
+            this.cutTimes = 1;
+          }
+          this.cuts++;
+          end();
+          return;
+        }
+        up.write(chunk);
+      });
+    });
+    await new Promise<void>((r) => this.server.listen(0, '127.0.0.1', r));
+    this.port = (this.server.address() as net.AddressInfo).port;
+  }
+
+  async stop(): Promise<void> {
+    for (const s of this.sockets) s.destroy();
+    await new Promise<void>((r) => this.server.close(() => r()));
+  }
+}
+
+/** A proxy with one backend, `mariadb` reached through a new (started) relay, and that relay. */
+export async function startRelayedProxy(
+  mariadb: MariaDB,
+  pool: number,
+  options: Record<string, unknown> = {},
+): Promise<{ fx: ProxyFixture; relay: BackendRelay }> {
+  const relay = new BackendRelay(mariadb.port);
+  await relay.start();
+  const fx = await startProxyFixture({
+    pool,
+    mariadb,
+    options: {
+      backends: [
+        {
+          name: 'relayed',
+          address: `127.0.0.1:${relay.port}`,
+          user: BACKEND_USER.name,
+          password: BACKEND_USER.password,
+          pool,
+        },
+      ],
+      ...options,
+    },
+  });
+  return { fx, relay };
+}
