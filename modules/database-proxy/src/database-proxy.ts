@@ -483,7 +483,10 @@ export class DatabaseProxy implements ProxyCore, DatabaseProxyService {
 
   async killOnThread(thread: number, request: KillRequest): Promise<KillOutcome> {
     if (this.loop === undefined) return { kind: 'unknown' };
-    return (await this.loop.ask(thread, KILL_TOPIC, request)) as KillOutcome;
+    // The owner may open a connection for the KILL and gives up on it after connect_timeout:
+    // wait longer than that, so the answer is its outcome, not this wait's end.
+    const timeout = 2 * this.options.connect_timeout + 1000;
+    return (await this.loop.ask(thread, KILL_TOPIC, request, timeout)) as KillOutcome;
   }
 
   threadOfClient(id: number): number {

@@ -20,10 +20,11 @@ export interface EventLoopInfo {
   /**
    * Asks worker `index` of this group on `topic` and resolves with what its handler returned
    * (structured-cloned). Rejects when there is no such worker, it is not running, it has no
-   * handler for the topic, its handler threw, or no answer came within 5 s. For rare requests
-   * between threads (a KILL aimed at another thread's client), not for the data path.
+   * handler for the topic, its handler threw, or no answer came within `timeout` ms (default
+   * 5 s). For rare requests between threads (a KILL aimed at another thread's client), not for
+   * the data path.
    */
-  ask(index: number, topic: string, message: unknown): Promise<unknown>;
+  ask(index: number, topic: string, message: unknown, timeout?: number): Promise<unknown>;
   /**
    * Answers the other workers' asks on `topic` (one handler per topic); `from` is the asking
    * worker's index. Returns a function that removes the handler.

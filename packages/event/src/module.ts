@@ -59,10 +59,10 @@ export default defineModule({
       share: (total) => workerShare(total, index, count),
       health: () => monitor.health(),
       onHealth: (fn) => monitor.onHealth(fn),
-      ask: (to, topic, message) =>
+      ask: (to, topic, message, timeout) =>
         peers === undefined || to === index
           ? Promise.reject(new Error(`event: no worker ${to} to ask besides this one (${count} thread)`))
-          : peers.ask(to, topic, message),
+          : peers.ask(to, topic, message, timeout),
       answer: (topic, handler) => peers?.answer(topic, handler) ?? (() => {}),
     };
     if (mesh !== undefined) ctx.onStop(mesh.stop);

@@ -34,13 +34,14 @@ export class PeerRequests {
     private readonly timeout = DEFAULT_ASK_TIMEOUT,
   ) {}
 
-  ask(to: number, topic: string, message: unknown): Promise<unknown> {
+  /** @param timeout how long to wait for the answer (ms; default: the constructor's) */
+  ask(to: number, topic: string, message: unknown, timeout = this.timeout): Promise<unknown> {
     const id = `${this.incarnation}:${this.next++}`;
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
         this.pending.delete(id);
-        reject(new Error(`worker ${to} did not answer "${topic}" within ${this.timeout} ms`));
-      }, this.timeout);
+        reject(new Error(`worker ${to} did not answer "${topic}" within ${timeout} ms`));
+      }, timeout);
       timer.unref();
       this.pending.set(id, { resolve, reject, timer });
       try {

@@ -168,6 +168,7 @@ describe('PeerRequests', () => {
     const { a, wire } = pair(30);
     wire.drop = true;
     await expect(a.ask(1, 'lost', 1)).rejects.toThrow('worker 1 did not answer "lost" within 30 ms');
+    await expect(a.ask(1, 'lost', 1, 20)).rejects.toThrow('worker 1 did not answer "lost" within 20 ms');
     const { a: a2, wire: w2 } = pair();
     w2.drop = true;
     const waiting = a2.ask(1, 'x', 1);
