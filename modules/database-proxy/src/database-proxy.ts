@@ -107,6 +107,7 @@ export class DatabaseProxy implements ProxyCore, DatabaseProxyService {
     replays: 0,
     lazyBegins: 0,
     emptyTransactions: 0,
+    killQueriesSent: 0,
   };
   capabilities = UNKNOWN_SERVER_FLAGS & ~CLIENT_SSL;
   serverVersion = '8.0.40-scalestack-proxy';
@@ -596,6 +597,11 @@ export class DatabaseProxy implements ProxyCore, DatabaseProxyService {
         `${m}empty_transactions_total`,
         'COMMIT / ROLLBACK of transactions that never reached a backend',
         c.emptyTransactions,
+      ),
+      counter(
+        `${m}kill_queries_sent_total`,
+        "KILL QUERYs sent to a server for a client's running statement",
+        c.killQueriesSent,
       ),
       gauge(
         `${m}shared_connections`,

@@ -55,6 +55,11 @@ export interface ProxyCounters {
   lazyBegins: number;
   /** COMMIT / ROLLBACK of a transaction that never reached a backend, answered by the proxy. */
   emptyTransactions: number;
+  /**
+   * KILL QUERYs the proxy sent to a server for a client's running statement (a statement not
+   * yet on the server is answered ER 1317 without one).
+   */
+  killQueriesSent: number;
 }
 
 /** Stacking of pure reads on shared backend connections (see BackendPool). */

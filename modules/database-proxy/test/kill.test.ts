@@ -39,8 +39,10 @@ describe('KILL with the connection ids the proxy hands out', () => {
     await waitFor(() => fx.proxy.stats().clients.some((c) => c.id === threadId(a) && c.state === 'active'), {
       what: "A's statement to be running",
     });
+    const sent = fx.proxy.stats().counters.killQueriesSent;
     await b.query(`KILL QUERY ${threadId(a)}`);
     expect([1, 1317]).toContain(await sleeping);
+    expect(fx.proxy.stats().counters.killQueriesSent).toBe(sent + 1);
     expect((await one(a, 'SELECT 1 AS ok')).ok).toBe(1);
     expect((await one(bystander, 'SELECT 2 AS ok')).ok).toBe(2);
   });
@@ -57,9 +59,12 @@ describe('KILL with the connection ids the proxy hands out', () => {
       () => fx.proxy.stats().clients.some((c) => c.id === threadId(victim) && c.state === 'waiting'),
       { what: "the victim's INSERT to wait for a backend" },
     );
+    const sent = fx.proxy.stats().counters.killQueriesSent;
     await killer.query(`KILL QUERY ${threadId(victim)}`);
     // Answered while both backends are still held: not by a queue timeout or a late run.
     expect(await write).toBe(1317);
+    // Nothing to kill on the server.
+    expect(fx.proxy.stats().counters.killQueriesSent).toBe(sent);
     await Promise.all(holders.map((h) => h.release()));
     expect((await one(victim, 'SELECT 5 AS ok')).ok).toBe(5);
     const direct = await fx.direct();

@@ -1585,6 +1585,7 @@ export class ClientSession implements ResponseSink {
     // Nothing running: nothing to interrupt.
     if (this.status !== 'active' || b === undefined || b.connectionId === 0)
       return Promise.resolve({ kind: 'done' });
+    this.core.counters.killQueriesSent++;
     return new Promise((resolve) =>
       this.core.pool.killQuery(b, (err) =>
         resolve(err === null ? { kind: 'done' } : { kind: 'failed', reason: err.message }),
