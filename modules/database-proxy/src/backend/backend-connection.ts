@@ -157,9 +157,10 @@ export class BackendConnection {
    * then it goes to nobody else, so a late KILL cannot interrupt another client's statement.
    */
   killsInFlight = 0;
-  /** Came back to the pool while a KILL was in flight: put back once it is answered. */
-  parked = false;
-  /** Waiting for killsInFlight to reach 0 (the client that holds it, to send its next statement). */
+  /**
+   * Waiting for killsInFlight to reach 0: the client that holds it, to send its next statement,
+   * or the pool, to take it back.
+   */
   private readonly afterKills: (() => void)[] = [];
   /** Called when a sharing connection has nothing in flight any more. */
   onDrained: ((conn: BackendConnection) => void) | undefined;

@@ -202,14 +202,8 @@ export class BackendPool {
         // Not known to have arrived (no answer in time, the connection it went on lost): it may
         // still land, so this connection is closed when it comes back rather than reused.
         if (err !== null && serverError === undefined) conn.broken = true;
-        conn.killsInFlight--;
-        if (conn.killsInFlight === 0) {
-          conn.killsAnswered();
-          if (conn.parked) {
-            conn.parked = false;
-            conn.server.putIdle(conn);
-          }
-        }
+        // Its holder's next statement, or its way back into the pool, waited for this.
+        if (--conn.killsInFlight === 0) conn.killsAnswered();
         cb(serverError?.errno === ER_NO_SUCH_THREAD ? null : err);
       },
     );

@@ -173,7 +173,7 @@ export class BackendServer {
     }
     if (conn.killsInFlight > 0) {
       // Held out of the pool until the KILL QUERY naming its thread is answered.
-      conn.parked = true;
+      conn.whenKillsAnswered(() => this.putIdle(conn));
       return;
     }
     conn.idleSince = Date.now();
