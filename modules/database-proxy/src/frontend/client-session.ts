@@ -146,6 +146,9 @@ const MAX_QUEUED_COMMANDS = 64;
  * BEGIN block, a chained or releasing COMMIT, a read-only transaction): a client that set one
  * gets its BEGIN from the server, not a lazy one.
  */
+/** COM_QUERY BEGIN, the payload a lazy BEGIN sends (built once, not per transaction). */
+const BEGIN_COMMAND = Buffer.concat([Buffer.of(COM_QUERY), Buffer.from('BEGIN', 'latin1')]);
+
 const LAZY_BEGIN_BLOCKERS = ['sql_mode', 'completion_type', 'transaction_read_only', 'tx_read_only'];
 /** ER_BAD_DB_ERROR: unknown database. */
 const ER_BAD_DB = 1049;
@@ -918,7 +921,7 @@ export class ClientSession implements ResponseSink {
    */
   private openLazyBegin(b: BackendConnection, andThen?: () => void): void {
     this.lazyBegin = 'sent';
-    b.query('BEGIN', undefined, (err, t) => {
+    b.command(BEGIN_COMMAND, (err, t) => {
       if (this.closed) return;
       if (err !== null) {
         // Lost: a read sent with it fails too and is retried (retryOrFail opens BEGIN again).
