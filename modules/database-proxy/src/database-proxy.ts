@@ -34,6 +34,7 @@ import {
 import { QosScheduler, type TenantConfig } from '@scalestack/qos';
 import type { Connection, ConnectionHandler, Listener, ListenOptions } from '@scalestack/socket';
 import type { Logger } from 'pino';
+import type { BackendConnection } from './backend/backend-connection.js';
 import { BackendPool, type Flavour } from './backend/backend-pool.js';
 import { BackendServer } from './backend/backend-server.js';
 import { ImpureViewCheck } from './backend/impure-view-check.js';
@@ -186,6 +187,7 @@ export class DatabaseProxy implements ProxyCore, DatabaseProxyService {
           retryAfter: options.server_retry_timeout,
           tls: b.tls ? { rejectUnauthorized: b.tls_verify } : undefined,
           log,
+          probe: (server, conn, done) => this.learnServer(server, conn, done),
           onAvailable: () => {
             // A due view check goes before waiting clients: it takes milliseconds, and while
             // the views are unknown nothing stacks.
@@ -293,7 +295,11 @@ export class DatabaseProxy implements ProxyCore, DatabaseProxyService {
     );
   }
 
-  /** One connection per server, so the greeting offers what the servers really support. */
+  /**
+   * One connection per server before listening, so the greeting offers what the servers really
+   * support and the views are known. A server not reachable now is learnt on its first
+   * connection later (BackendServer's probe).
+   */
   private async warmUp(): Promise<void> {
     const flavour = this.flavourFor(
       {
@@ -315,37 +321,55 @@ export class DatabaseProxy implements ProxyCore, DatabaseProxyService {
               if (err !== null || conn === null) {
                 this.log.warn(
                   { server: server.name, err: err?.message },
-                  'backend not reachable at start; the proxy starts anyway and retries per request',
+                  "backend not reachable at start; the proxy starts anyway, retries per request and reads the server's settings when it first gets through",
                 );
                 resolve();
                 return;
               }
-              // The proxy's statement caches must fit the server's limit together, or clients'
-              // prepares start failing with ER 1461 once enough distinct statements passed.
-              conn.queryRow('SELECT @@global.max_prepared_stmt_count', (_e, values) => {
-                this.fitStatementCache(Number(values?.[0]));
-                conn.queryRows(SERVER_DEFAULTS_SQL, (_e2, rows) => {
-                  // A server without these variables (sqlite-backend) has the stock behaviour.
-                  if (rows !== undefined) this.adoptServerDefaults(server.name, parseServerDefaults(rows));
-                  // Listen knowing which views hide a write.
-                  this.viewCheck.checkOn(conn, server.name, () => {
-                    this.pool.release(conn);
-                    resolve();
-                  });
-                });
+              // Listen knowing which views hide a write.
+              this.viewCheck.checkOn(conn, server.name, () => {
+                this.pool.release(conn);
+                resolve();
               });
             });
           }),
       ),
     );
-    const known = this.pool.servers.find((s) => s.serverCapabilities >= 0);
-    if (known !== undefined) {
-      let caps = SUPPORTED_CAPABILITIES;
-      for (const s of this.pool.servers) if (s.serverCapabilities >= 0) caps &= s.serverCapabilities;
-      this.capabilities = (caps & ~CLIENT_SSL) >>> 0;
-      this.serverVersion = known.serverVersion;
+    this.adoptGreetings();
+  }
+
+  /**
+   * What a server's first connection tells before anyone uses it: its limit on prepared
+   * statements (the proxy's statement caches must fit it together, or clients' prepares start
+   * failing with ER 1461 once enough distinct statements passed), the defaults that decide
+   * whether lazy BEGIN may answer for it, and its greeting.
+   */
+  private learnServer(server: BackendServer, conn: BackendConnection, done: (learnt: boolean) => void): void {
+    conn.queryRow('SELECT @@global.max_prepared_stmt_count', (err, values) => {
+      if (err !== null) {
+        done(false);
+        return;
+      }
+      this.fitStatementCache(Number(values?.[0]));
+      conn.queryRows(SERVER_DEFAULTS_SQL, (err2, rows) => {
+        // A server without these variables (sqlite-backend) has the stock behaviour.
+        if (rows !== undefined) this.adoptServerDefaults(server.name, parseServerDefaults(rows));
+        this.adoptGreetings();
+        done(err2 === null);
+      });
+    });
+  }
+
+  /** The greeting new clients get: what every server reached so far supports, its version. */
+  private adoptGreetings(): void {
+    let caps = UNKNOWN_SERVER_FLAGS;
+    const known = this.pool.servers.filter((s) => s.serverCapabilities >= 0);
+    if (known.length > 0) {
+      caps = SUPPORTED_CAPABILITIES;
+      for (const s of known) caps &= s.serverCapabilities;
+      this.serverVersion = known[0]!.serverVersion;
     }
-    if (this.tls !== undefined) this.capabilities = (this.capabilities | CLIENT_SSL) >>> 0;
+    this.capabilities = ((caps & ~CLIENT_SSL) | (this.tls !== undefined ? CLIENT_SSL : 0)) >>> 0;
   }
 
   /**

@@ -8,6 +8,7 @@
 import { type MariaDB, startMariaDB, waitFor } from '@scalestack/test-harness';
 import mysql from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startRelayedProxy } from './support/backend-relay.js';
 import { createBackendUser, type ProxyFixture, startProxyFixture } from './support/proxy-fixture.js';
 import { tenantMetrics } from './support/qos-helpers.js';
 
@@ -207,5 +208,37 @@ describe('server defaults that change BEGIN / COMMIT', () => {
     expect(r.server).toBe(0);
     expect(r.proxy).toEqual(r.server);
     expect(r.lazyBegins).toBe(0);
+  });
+
+  it('a server first reached after the proxy started: its defaults are read before it runs anything', async () => {
+    await mariadb.query("SET GLOBAL completion_type = 'RELEASE'");
+    const { fx, relay } = await startRelayedProxy(
+      mariadb,
+      2,
+      { server_failure_limit: 1000 },
+      { refuse: true },
+    );
+    try {
+      const c = await fx.connect(); // clients log in at the proxy: no backend needed
+      c.on('error', () => {});
+      expect(fx.proxy.stats().pools[0]!.open).toBe(0);
+      relay.refuse = false;
+      // Answered by the proxy (nothing known yet); the INSERT's connection is the first one.
+      await c.query('BEGIN');
+      await c.query('INSERT INTO sd (v) VALUES (?)', ['reached-late']);
+      await c.query('COMMIT');
+      expect(await connectionLost(c.query('SELECT 1'))).toBe(true);
+      expect(await committed('reached-late')).toBe(1);
+      // From here on the server answers BEGIN itself.
+      const next = await fx.connect();
+      next.on('error', () => {});
+      await next.query('BEGIN');
+      next.destroy();
+      expect(fx.proxy.stats().counters.lazyBegins).toBe(1);
+    } finally {
+      await mariadb.query('SET GLOBAL completion_type = DEFAULT');
+      await fx.stop();
+      await relay.stop();
+    }
   });
 });

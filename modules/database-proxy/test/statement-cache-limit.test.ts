@@ -1,6 +1,7 @@
 import { type MariaDB, startMariaDB } from '@scalestack/test-harness';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { DatabaseProxy } from '../src/database-proxy.js';
+import { startRelayedProxy } from './support/backend-relay.js';
 import { type ProxyFixture, startProxyFixture } from './support/proxy-fixture.js';
 
 let mariadb: MariaDB;
@@ -30,5 +31,31 @@ it("keeps the statement caches of all backend connections under the server's max
     expect(Number(status[0].Value)).toBeLessThanOrEqual(90);
   } finally {
     await c.end();
+  }
+});
+
+it('fits the caches to a server first reached after the proxy started, and greets with its version from then on', async () => {
+  const { fx: late, relay } = await startRelayedProxy(
+    mariadb,
+    2,
+    { server_failure_limit: 1000 },
+    { refuse: true },
+  );
+  try {
+    const proxy = late.proxy as DatabaseProxy;
+    expect(proxy.statementCacheSize).toBe(64);
+    expect(proxy.serverVersion).not.toMatch(/MariaDB/);
+    const early = await late.connect();
+    relay.refuse = false;
+    // The first connection to the server learns its limit before this statement runs on it.
+    const [rows] = await early.execute('SELECT ? + 1 AS v', [1]);
+    expect(rows).toEqual([{ v: 2 }]);
+    expect(proxy.statementCacheSize).toBe(45);
+    // What new clients are greeted with.
+    expect(proxy.serverVersion).toMatch(/MariaDB/);
+    await early.end();
+  } finally {
+    await late.stop();
+    await relay.stop();
   }
 });

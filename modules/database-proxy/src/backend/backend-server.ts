@@ -27,6 +27,12 @@ export interface BackendServerOptions {
   log: Logger;
   /** Called when a connection became idle or room was freed (waiting acquirers may go on). */
   onAvailable?: () => void;
+  /**
+   * Learns the server's settings on the first connection that logs in — at start, or whenever
+   * the server is first reached — before anyone is given that connection or any other opened
+   * meanwhile. `done(false)` (the connection failed) leaves it to the next connection.
+   */
+  probe?: (server: BackendServer, conn: BackendConnection, done: (learnt: boolean) => void) => void;
 }
 
 /**
@@ -71,6 +77,9 @@ export class BackendServer {
   private closed = false;
   /** The extra connection per flavour key that runAside uses when no idle one is there. */
   private readonly asides = new Map<string, AsideConnection>();
+  private probed = false;
+  /** Connections that logged in while the probe ran, handed out when it is done. */
+  private afterProbe: (() => void)[] | undefined;
   /** Capability flags the server offered in its greeting, once one connection got that far. */
   serverCapabilities = -1;
   serverVersion = '';
@@ -326,7 +335,29 @@ export class BackendServer {
         return;
       }
       this.all.add(conn);
-      cb(null, conn);
+      const deliver = () => {
+        if (conn.broken || this.closed) {
+          this.remove(conn);
+          conn.destroy();
+          cb(new Error(this.closed ? 'backend pool is closed' : 'backend connection lost'), null);
+        } else {
+          cb(null, conn);
+        }
+      };
+      if (this.afterProbe !== undefined) this.afterProbe.push(deliver);
+      else if (this.probed || this.options.probe === undefined) cb(null, conn);
+      else this.runProbe(conn, deliver);
+    });
+  }
+
+  private runProbe(conn: BackendConnection, deliver: () => void): void {
+    const waiting: (() => void)[] = [];
+    this.afterProbe = waiting;
+    this.options.probe!(this, conn, (learnt) => {
+      this.probed = learnt;
+      this.afterProbe = undefined;
+      deliver();
+      for (const d of waiting) d();
     });
   }
 

@@ -90,13 +90,19 @@ export class BackendRelay {
   }
 }
 
-/** A proxy with one backend, `mariadb` reached through a new (started) relay, and that relay. */
+/**
+ * A proxy with one backend, `mariadb` reached through a new (started) relay, and that relay.
+ * With `refuse` the relay turns connections away from the start (a server the proxy cannot
+ * reach yet) until the test clears `relay.refuse`.
+ */
 export async function startRelayedProxy(
   mariadb: MariaDB,
   pool: number,
   options: Record<string, unknown> = {},
+  { refuse = false }: { refuse?: boolean } = {},
 ): Promise<{ fx: ProxyFixture; relay: BackendRelay }> {
   const relay = new BackendRelay(mariadb.port);
+  relay.refuse = refuse;
   await relay.start();
   const fx = await startProxyFixture({
     pool,
