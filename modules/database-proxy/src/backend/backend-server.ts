@@ -30,7 +30,8 @@ export interface BackendServerOptions {
   /**
    * Learns the server's settings on the first connection that logs in — at start, or whenever
    * the server is first reached — before anyone is given that connection or any other opened
-   * meanwhile. `done(false)` (the connection failed) leaves it to the next connection.
+   * meanwhile. `done(false)` (the connection failed, or gave no answer within the connect
+   * timeout and was closed) leaves it to the next connection.
    */
   probe?: (server: BackendServer, conn: BackendConnection, done: (learnt: boolean) => void) => void;
 }
@@ -353,7 +354,10 @@ export class BackendServer {
   private runProbe(conn: BackendConnection, deliver: () => void): void {
     const waiting: (() => void)[] = [];
     this.afterProbe = waiting;
+    // A server that logs in and then never answers must not hold every new connection back.
+    const timer = setTimeout(() => conn.destroy(), this.options.connectTimeout);
     this.options.probe!(this, conn, (learnt) => {
+      clearTimeout(timer);
       this.probed = learnt;
       this.afterProbe = undefined;
       deliver();
