@@ -124,7 +124,8 @@ export class DatabaseProxy implements ProxyCore, DatabaseProxyService {
   readonly shedDelay: number;
   private options: ProxyOptions;
   private listener: Listener | undefined;
-  private readonly clients = new Set<ClientSession>();
+  /** Connected clients by connection id (what KILL names). */
+  private readonly clients = new Map<number, ClientSession>();
   private readonly perUser = new Map<string, number>();
   private readonly flavours = new Map<string, Flavour>();
   /**
@@ -410,7 +411,7 @@ export class DatabaseProxy implements ProxyCore, DatabaseProxyService {
     this.counters.connections++;
     const session = new ClientSession(this.nextClientId, conn, this);
     this.nextClientId += this.clientIdStep;
-    this.clients.add(session);
+    this.clients.set(session.id, session);
     session.start();
   };
 
@@ -489,13 +490,12 @@ export class DatabaseProxy implements ProxyCore, DatabaseProxyService {
   }
 
   removeClient(session: ClientSession): void {
-    this.clients.delete(session);
+    this.clients.delete(session.id);
     this.checkDrained();
   }
 
   findClient(id: number): ClientSession | undefined {
-    for (const c of this.clients) if (c.id === id) return c;
-    return undefined;
+    return this.clients.get(id);
   }
 
   /** Carries out a KILL for one of this thread's clients (asked here or by another thread). */
@@ -527,7 +527,7 @@ export class DatabaseProxy implements ProxyCore, DatabaseProxyService {
   stats(): ProxyStats {
     const pinnedNow = zeroPins();
     const clients = [];
-    for (const c of this.clients) {
+    for (const c of this.clients.values()) {
       const s = c.stats();
       for (const r of s.pinned) pinnedNow[r]++;
       clients.push(s);
@@ -662,7 +662,7 @@ export class DatabaseProxy implements ProxyCore, DatabaseProxyService {
 
   private busyClients(): number {
     let n = 0;
-    for (const c of this.clients) if (c.status === 'active' || c.status === 'waiting') n++;
+    for (const c of this.clients.values()) if (c.status === 'active' || c.status === 'waiting') n++;
     return n;
   }
 
@@ -680,7 +680,7 @@ export class DatabaseProxy implements ProxyCore, DatabaseProxyService {
     this.stopShedding?.();
     this.stopKillAnswers?.();
     this.loopHistogram.disable();
-    for (const c of [...this.clients]) c.close();
+    for (const c of [...this.clients.values()]) c.close();
     for (const s of this.pool.servers) s.destroyAll();
     this.scheduler.close();
     await this.listener?.closeAll();
