@@ -11,6 +11,7 @@ import { freePort, type MariaDB, startMariaDB, waitFor } from '@scalestack/test-
 import mysql from 'mysql2/promise';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BackendRelay } from '../modules/database-proxy/test/support/backend-relay.js';
 
 const repo = join(import.meta.dirname, '..');
 const node = join(repo, 'node_modules/.bin/node');
@@ -347,6 +348,63 @@ describe('database proxy in 2 worker threads, a Kernel in this process', () => {
       expect((await proxyConnections()).total).toBeLessThanOrEqual(POOL);
     } finally {
       await kernel.shutdown();
+    }
+  });
+
+  it('a KILL whose owner worker dies before answering gets ER 1094 at once, not after the wait', async () => {
+    // The owner's KILL QUERY to MariaDB is held on its way, so the owner has the request and has
+    // not answered when it is killed; connect_timeout makes the asker's own wait 61 s.
+    const relay = new BackendRelay(db.port);
+    await relay.start();
+    const port = await freePort();
+    const kernel = new Kernel({ logger: pino({ level: 'silent' }), cwd: repo });
+    const modules = proxyConfig(port).modules as Record<string, Record<string, unknown>>;
+    const proxy = modules['database-proxy']!;
+    proxy.connect_timeout = '30s';
+    proxy.backends = [{ ...(proxy.backends as object[])[0], address: `127.0.0.1:${relay.port}` }];
+    await kernel.load({ config: { modules } as never, env: {} });
+    await kernel.start();
+    const group = kernel.resolve(EVENT_GROUP);
+    const clients: mysql.Connection[] = [];
+    try {
+      let a: mysql.Connection | undefined;
+      let b: mysql.Connection | undefined;
+      while (a === undefined || b === undefined) {
+        const c = await mysql.createConnection({ host: '127.0.0.1', port, user: 'app', password: 'app-pw' });
+        c.on('error', () => {});
+        clients.push(c);
+        // Worker i of 2 hands out ids i+1, i+3, …
+        if (c.threadId % 2 === 1) a ??= c;
+        else b ??= c;
+      }
+      const sleeping = a.query('SELECT SLEEP(60)').catch(() => {});
+      await waitFor(
+        async () => {
+          const [rows] = await watcher.query(
+            "SELECT COUNT(*) AS n FROM information_schema.PROCESSLIST WHERE INFO LIKE 'SELECT SLEEP(60)%'",
+          );
+          return Number((rows as { n: number }[])[0]!.n) === 1;
+        },
+        { what: "A's SLEEP to run on MariaDB" },
+      );
+      relay.holdWhen = (chunk) => chunk.includes('KILL QUERY');
+      const killed = b.query(`KILL QUERY ${a.threadId}`).then(
+        () => ({ errno: 0, message: 'ok' }),
+        (e: { errno: number; message: string }) => ({ errno: e.errno, message: e.message }),
+      );
+      await waitFor(() => relay.heldCount === 1, { what: "worker 0's KILL QUERY to reach the relay" });
+      await group.crash(0);
+      const answer = await killed;
+      expect(answer.errno).toBe(1094);
+      expect(answer.message).toContain('worker 0 exited before answering');
+      await sleeping;
+      // The asker's worker goes on.
+      expect(((await b.query('SELECT 2 AS two'))[0] as { two: number }[])[0]!.two).toBe(2);
+    } finally {
+      relay.release();
+      await Promise.all(clients.map((c) => c.end().catch(() => c.destroy())));
+      await kernel.shutdown();
+      await relay.stop();
     }
   });
 });

@@ -52,6 +52,8 @@ interface Slot {
   restartTimer: NodeJS.Timeout | undefined;
   /** Resolves the current wait for a message type (started/drained/stopped). */
   waiters: Map<string, (m: FromWorker) => void>;
+  /** Asks passed on to this worker and not answered yet: ask id → the asker's index. */
+  asked: Map<string, number>;
 }
 
 /** The `event` module's supervisor in the main thread (when `threads` > 1): `Symbol.for('scalestack:event/group')`. */
@@ -94,6 +96,7 @@ export class EventLoopGroup {
         quickDeaths: 0,
         restartTimer: undefined,
         waiters: new Map(),
+        asked: new Map(),
       });
     }
   }
@@ -293,6 +296,7 @@ export class EventLoopGroup {
             this.relayAsk(slot, m);
             break;
           case 'answer':
+            slot.asked.delete(m.id);
             this.running(m.to)?.postMessage({
               type: 'answer',
               id: m.id,
@@ -313,6 +317,15 @@ export class EventLoopGroup {
         if (slot.worker === worker) slot.worker = undefined;
         for (const w of slot.waiters.values()) w({ type: 'stopped' });
         slot.waiters.clear();
+        // Its askers get told now rather than wait out their timeout.
+        for (const [id, asker] of slot.asked) {
+          this.running(asker)?.postMessage({
+            type: 'answer',
+            id,
+            error: `worker ${slot.info.index} exited before answering`,
+          } satisfies ToWorker);
+        }
+        slot.asked.clear();
         for (const r of this.reloads.values()) {
           if (!r.pending.delete(slot.info.index)) continue;
           r.errors.push(`worker ${slot.info.index}: exited`);
@@ -387,6 +400,7 @@ export class EventLoopGroup {
       from.worker?.postMessage({ type: 'answer', id: m.id, error } satisfies ToWorker);
       return;
     }
+    this.slots[m.to]!.asked.set(m.id, from.info.index);
     to.postMessage({
       type: 'ask',
       id: m.id,
