@@ -43,7 +43,6 @@ import {
   parseServerDefaults,
   SERVER_DEFAULTS_SQL,
   type ServerDefaults,
-  STOCK_DEFAULTS,
 } from './backend/server-defaults.js';
 import { type ProxyOptions, toTenantConfig } from './config/options.js';
 import { buildUsers, type ProxyUser } from './config/proxy-users.js';
@@ -120,7 +119,6 @@ export class DatabaseProxy implements ProxyCore, DatabaseProxyService {
   statementCacheSize: number;
   readonly resultHold: number;
   lazyBeginAllowed: boolean;
-  completionType = STOCK_DEFAULTS.completionType;
   readonly shedDelay: number;
   private options: ProxyOptions;
   private listener: Listener | undefined;
@@ -354,7 +352,7 @@ export class DatabaseProxy implements ProxyCore, DatabaseProxyService {
       this.fitStatementCache(Number(values?.[0]));
       conn.queryRows(SERVER_DEFAULTS_SQL, (err2, rows) => {
         // A server without these variables (sqlite-backend) has the stock behaviour.
-        if (rows !== undefined) this.adoptServerDefaults(server.name, parseServerDefaults(rows));
+        if (rows !== undefined) this.adoptServerDefaults(server, parseServerDefaults(rows));
         this.adoptGreetings();
         done(err2 === null);
       });
@@ -374,17 +372,16 @@ export class DatabaseProxy implements ProxyCore, DatabaseProxyService {
   }
 
   /**
-   * Turns lazy BEGIN off for a server whose global settings change what BEGIN / COMMIT do, and
-   * remembers a completion_type other than NO_CHAIN (under RELEASE every COMMIT ends the session).
+   * Keeps the server's completion_type (under RELEASE every plain COMMIT ends the session there)
+   * and turns lazy BEGIN off when its global settings change what BEGIN / COMMIT do.
    */
-  private adoptServerDefaults(server: string, defaults: ServerDefaults): void {
-    if (defaults.completionType !== STOCK_DEFAULTS.completionType)
-      this.completionType = defaults.completionType;
+  private adoptServerDefaults(server: BackendServer, defaults: ServerDefaults): void {
+    server.completionType = defaults.completionType;
     const blocker = lazyBeginBlocker(defaults);
     if (blocker === undefined || !this.lazyBeginAllowed) return;
     this.lazyBeginAllowed = false;
     this.log.info(
-      { server, reason: blocker },
+      { server: server.name, reason: blocker },
       'lazy BEGIN off: this server answers BEGIN and COMMIT itself (set lazy_begin: false to skip the check)',
     );
   }

@@ -81,6 +81,11 @@ export class BackendServer {
   private probed = false;
   /** Connections that logged in while the probe ran, handed out when it is done. */
   private afterProbe: (() => void)[] | undefined;
+  /**
+   * The server's global completion_type as its first connection read it (NO_CHAIN, CHAIN or
+   * RELEASE): under RELEASE a plain COMMIT / ROLLBACK ends the session there.
+   */
+  completionType = 'NO_CHAIN';
   /** Capability flags the server offered in its greeting, once one connection got that far. */
   serverCapabilities = -1;
   serverVersion = '';

@@ -258,8 +258,11 @@ export class ClientSession implements ResponseSink {
    * connections: written together with a lazy BEGIN, and retried like one if its backend is lost.
    */
   private wasPureRead = false;
-  /** The command in flight is a COMMIT / ROLLBACK after which the server ends the session. */
-  private releasing = false;
+  /**
+   * The command in flight is a COMMIT / ROLLBACK (its SQL): whether the server ends the session
+   * after it depends on the completion_type of the server that runs it, known at its answer.
+   */
+  private endingSql: string | undefined;
   /**
    * The status flags of the last response a backend gave this client: OKs the proxy writes
    * itself keep its NO_BACKSLASH_ESCAPES (C clients pick their escaping from it).
@@ -460,7 +463,7 @@ export class ClientSession implements ResponseSink {
     this.traits = 0;
     this.pureRead = false;
     this.wasPureRead = false;
-    this.releasing = false;
+    this.endingSql = undefined;
     this.replaying = replay;
     this.retries = 0;
     this.sentToBackend = false;
@@ -497,7 +500,7 @@ export class ClientSession implements ResponseSink {
         this.pureRead = (this.traits & Trait.PureRead) !== 0;
         if (this.traits === Trait.TransactionControl) {
           if (this.answerBoundary(transactionBoundary(text))) return;
-          this.releasing = releasesSession(text, this.completionType());
+          this.endingSql = text;
         }
         if (this.traits & Trait.Kill) {
           this.kill(text);
@@ -533,8 +536,7 @@ export class ClientSession implements ResponseSink {
             this.pending = Pending.None;
             return;
           }
-          const sql = cs.preparePayload.toString('latin1', 1);
-          this.releasing = releasesSession(sql, this.completionType());
+          this.endingSql = cs.preparePayload.toString('latin1', 1);
         }
         break;
       case -1:
@@ -563,9 +565,9 @@ export class ClientSession implements ResponseSink {
     this.withBackend();
   }
 
-  /** completion_type as the client set it, else the server's default. */
-  private completionType(): string {
-    return this.state.variables.get('completion_type') ?? this.core.completionType;
+  /** completion_type as the client set it, else the default of the server `b` belongs to. */
+  private completionType(b: BackendConnection): string {
+    return this.state.variables.get('completion_type') ?? b.server.completionType;
   }
 
   /**
@@ -1247,7 +1249,7 @@ export class ClientSession implements ResponseSink {
     const traits = this.traits;
     const failed = t.error !== undefined;
     if (failed) this.core.counters.errors++;
-    if (this.releasing && !failed) {
+    if (!failed && this.endingSql !== undefined && releasesSession(this.endingSql, this.completionType(b))) {
       // The server ends this session after the OK (COMMIT RELEASE, completion_type=RELEASE):
       // so does the proxy, and the closing connection goes to nobody else.
       this.dropBackend(b);

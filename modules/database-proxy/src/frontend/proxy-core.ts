@@ -36,11 +36,9 @@ export interface ProxyCore {
   readonly resultHold: number;
   /**
    * Whether a plain BEGIN may be answered here and opened with the next statement (the option,
-   * turned off at start for a server whose defaults change BEGIN / COMMIT).
+   * turned off once a server whose defaults change BEGIN / COMMIT is reached).
    */
   readonly lazyBeginAllowed: boolean;
-  /** The servers' default completion_type (NO_CHAIN, CHAIN or RELEASE), for clients that never set it. */
-  readonly completionType: string;
   /** Views whose SELECT is not a pure read, as last checked. */
   readonly views: ImpureViews;
   /** A client's view DDL was answered: the views are unknown until checked again, at once. */
