@@ -407,4 +407,38 @@ describe('database proxy in 2 worker threads, a Kernel in this process', () => {
       await relay.stop();
     }
   });
+
+  it('a KILL for a client of a worker that is down gets ER 1094 from the supervisor at once', async () => {
+    const port = await freePort();
+    const kernel = new Kernel({ logger: pino({ level: 'silent' }), cwd: repo });
+    const modules = proxyConfig(port).modules as Record<string, Record<string, unknown>>;
+    // Worker 0 stays down long enough to be asked while it is.
+    modules.event = { ...modules.event, restart_delay: '60s' };
+    await kernel.load({ config: { modules } as never, env: {} });
+    await kernel.start();
+    const group = kernel.resolve(EVENT_GROUP);
+    const clients: mysql.Connection[] = [];
+    try {
+      let a: mysql.Connection | undefined;
+      let b: mysql.Connection | undefined;
+      while (a === undefined || b === undefined) {
+        const c = await mysql.createConnection({ host: '127.0.0.1', port, user: 'app', password: 'app-pw' });
+        c.on('error', () => {});
+        clients.push(c);
+        if (c.threadId % 2 === 1) a ??= c;
+        else b ??= c;
+      }
+      await group.crash(0);
+      await waitFor(() => group.workers[0]!.status === 'restarting', { what: 'worker 0 to be down' });
+      const answer = await b.query(`KILL QUERY ${a.threadId}`).then(
+        () => ({ errno: 0, message: 'ok' }),
+        (e: { errno: number; message: string }) => ({ errno: e.errno, message: e.message }),
+      );
+      expect(answer.errno).toBe(1094);
+      expect(answer.message).toContain('worker 0 is restarting');
+    } finally {
+      await Promise.all(clients.map((c) => c.end().catch(() => c.destroy())));
+      await kernel.shutdown();
+    }
+  });
 });
