@@ -175,6 +175,40 @@ describe('a KILL QUERY held on its way', () => {
   });
 });
 
+describe('the extra connection', () => {
+  it('carries the KILL QUERY right after login, without the session set-up a client connection gets', async () => {
+    const { fx, relay } = await relayed(1);
+    const clients = trackedClients(() => fx);
+    try {
+      const victim = await clients.client();
+      const killer = await clients.client();
+      const sql = 'SELECT SLEEP(67) AS s';
+      const sleeping = outcome(victim.query(sql));
+      const x = await threadRunning(sql);
+      // The only pooled connection is busy: the KILL needs the extra one. Watch what goes up.
+      const sent: string[] = [];
+      relay.holdWhen = (chunk) => {
+        sent.push(chunk.toString('latin1'));
+        return false;
+      };
+      expect(await outcome(killer.query(`KILL QUERY ${victim.threadId}`))).toBe('ok');
+      await sleeping;
+      await direct.query(`KILL QUERY ${x}`).catch(() => {});
+      expect(fx.proxy.stats().counters.killQueriesSent).toBe(1);
+      // COM_QUERY packets (sequence id 0, command 3); the login's packets have other ids.
+      const statements = sent
+        .filter((c) => c.length > 5 && c.charCodeAt(3) === 0 && c.charCodeAt(4) === 3)
+        .map((c) => c.slice(5));
+      expect(statements).toEqual([`KILL QUERY ${x}`]);
+    } finally {
+      relay.holdWhen = undefined;
+      await clients.closeAll();
+      await fx.stop();
+      await relay.stop();
+    }
+  });
+});
+
 describe('a KILL QUERY never answered', () => {
   it('does not keep the killer waiting, nor the victim backend out of the pool, for ever', async () => {
     const { fx, relay } = await relayed(2, { connect_timeout: '1s' });

@@ -37,6 +37,12 @@ export interface BackendConnectionOptions {
   log: Logger;
   /** Reads go straight into this buffer, shared by the server's connections on this thread. */
   readBuffer?: ReadBuffer;
+  /**
+   * Ask the server for session-state tracking after login and note the session's baseline
+   * (default true). False for a connection that only ever carries the proxy's own statements
+   * (a KILL QUERY): it goes out right after login.
+   */
+  sessionTracking?: boolean;
 }
 
 /** Where a command's response goes. */
@@ -319,7 +325,7 @@ export class BackendConnection {
   }
 
   private afterLogin(finish: (err: Error | null) => void): void {
-    if (!(this.tracker.capabilities & CLIENT_SESSION_TRACK)) {
+    if (this.options.sessionTracking === false || !(this.tracker.capabilities & CLIENT_SESSION_TRACK)) {
       finish(null);
       return;
     }

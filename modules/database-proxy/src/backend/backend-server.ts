@@ -283,7 +283,8 @@ export class BackendServer {
 
   /** Opens this server's extra connection of `flavour` (see runAside). */
   private openAside(flavour: Flavour): AsideConnection {
-    const conn = this.newConnection(flavour);
+    // Only KILL QUERY goes on it: no session to track.
+    const conn = this.newConnection(flavour, false);
     const a: AsideConnection = { conn, ready: false, waiting: [], users: 0 };
     this.asides.set(flavour.key, a);
     conn.connect((err) => {
@@ -299,13 +300,15 @@ export class BackendServer {
     return a;
   }
 
-  private newConnection(flavour: Flavour): BackendConnection {
+  /** @param sessionTracking false for a connection that never serves a client (see runAside) */
+  private newConnection(flavour: Flavour, sessionTracking = true): BackendConnection {
     return new BackendConnection(this, flavour, {
       address: this.options.address,
       connectTimeout: this.options.connectTimeout,
       tls: this.options.tls,
       log: this.options.log,
       readBuffer: this.readBuffer,
+      sessionTracking,
     });
   }
 
