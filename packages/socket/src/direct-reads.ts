@@ -1,4 +1,5 @@
 import { Socket as NetSocket, type Socket } from 'node:net';
+import { getSystemErrorName } from 'node:util';
 
 /** Default size of a {@link ReadBuffer}: what one read system call can return at most. */
 export const READ_BUFFER_SIZE = 64 * 1024;
@@ -75,7 +76,11 @@ export function setReading(socket: Socket, on: boolean): void {
   if (handle === undefined || socket.destroyed || handle.reading === on) return;
   handle.reading = on;
   const err = on ? handle.readStart() : handle.readStop();
-  if (err) socket.destroy(new Error(`${on ? 'readStart' : 'readStop'} failed: error ${err}`));
+  if (err) {
+    const syscall = on ? 'readStart' : 'readStop';
+    const code = getSystemErrorName(err);
+    socket.destroy(Object.assign(new Error(`${syscall} failed: ${code}`), { code, errno: err, syscall }));
+  }
 }
 
 /** The fields by which a net.Server and the sockets it accepted know each other. */

@@ -3,7 +3,7 @@ import { once } from 'node:events';
 import { createServer, type Socket } from 'node:net';
 import { waitFor } from '@scalestack/test-harness';
 import { afterEach, describe, expect, it } from 'vitest';
-import { adoptForDirectReads } from '../src/direct-reads.js';
+import { adoptForDirectReads, setReading } from '../src/direct-reads.js';
 import { Connection, connect, type Listener, listen, ReadBuffer } from '../src/index.js';
 
 /** Everything a connection reads until the peer ends, then the end itself. */
@@ -228,5 +228,20 @@ describe.each([
     await turns(2);
     reply();
     expect((await answer).toString()).toBe('re:hello');
+  });
+
+  it('a handle that will not start reading ends its socket with the system error named', () => {
+    // libuv's answer cannot be provoked on a healthy socket: a handle stands in for it.
+    const errors: NodeJS.ErrnoException[] = [];
+    const handle = { reading: false, readStart: () => -9, readStop: () => 0, useUserBuffer: () => {} };
+    const socket = {
+      _handle: handle,
+      destroyed: false,
+      destroy: (e: Error) => errors.push(e),
+    } as unknown as Socket;
+    setReading(socket, true);
+    expect(errors).toHaveLength(1);
+    expect(errors[0]!.message).toBe('readStart failed: EBADF');
+    expect(errors[0]).toMatchObject({ code: 'EBADF', errno: -9, syscall: 'readStart' });
   });
 });
