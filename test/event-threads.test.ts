@@ -70,6 +70,19 @@ async function proxyConnections(): Promise<{ total: number; running: number }> {
   return { total: Number(row.total), running: Number(row.running) };
 }
 
+/** Waits until MariaDB runs the test's `SELECT SLEEP(60)`. */
+async function sleepRunning(): Promise<void> {
+  await waitFor(
+    async () => {
+      const [rows] = await watcher.query(
+        "SELECT COUNT(*) AS n FROM information_schema.PROCESSLIST WHERE INFO LIKE 'SELECT SLEEP(60)%'",
+      );
+      return Number((rows as { n: number }[])[0]!.n) === 1;
+    },
+    { what: "A's SLEEP to run on MariaDB" },
+  );
+}
+
 interface CliRun {
   child: ChildProcess;
   logs: Record<string, unknown>[];
@@ -211,6 +224,33 @@ describe('database proxy in 2 worker threads, by the CLI', () => {
   });
 });
 
+/**
+ * A Kernel in this process running the proxy in 2 workers, with `adjust` applied to the config's
+ * modules first, and one client on each worker: `a` on worker 0, `b` on worker 1 (worker i of 2
+ * hands out ids i+1, i+3, …). `clients` holds every connection opened on the way.
+ */
+async function proxyWithClientOnEachWorker(
+  adjust: (modules: Record<string, Record<string, unknown>>) => void,
+): Promise<{ kernel: Kernel; a: mysql.Connection; b: mysql.Connection; clients: mysql.Connection[] }> {
+  const port = await freePort();
+  const kernel = new Kernel({ logger: pino({ level: 'silent' }), cwd: repo });
+  const modules = proxyConfig(port).modules as Record<string, Record<string, unknown>>;
+  adjust(modules);
+  await kernel.load({ config: { modules } as never, env: {} });
+  await kernel.start();
+  const clients: mysql.Connection[] = [];
+  let a: mysql.Connection | undefined;
+  let b: mysql.Connection | undefined;
+  while (a === undefined || b === undefined) {
+    const c = await mysql.createConnection({ host: '127.0.0.1', port, user: 'app', password: 'app-pw' });
+    c.on('error', () => {});
+    clients.push(c);
+    if (c.threadId % 2 === 1) a ??= c;
+    else b ??= c;
+  }
+  return { kernel, a, b, clients };
+}
+
 describe('database proxy in 2 worker threads, a Kernel in this process', () => {
   it('connection ids are unique across workers, and KILL works whichever worker it lands on', async () => {
     const port = await freePort();
@@ -247,15 +287,7 @@ describe('database proxy in 2 worker threads, a Kernel in this process', () => {
         ([rows]) => (rows as { s: number }[])[0]!.s,
         (e: { errno?: number }) => e.errno,
       );
-      await waitFor(
-        async () => {
-          const [rows] = await watcher.query(
-            "SELECT COUNT(*) AS n FROM information_schema.PROCESSLIST WHERE INFO LIKE 'SELECT SLEEP(60)%'",
-          );
-          return Number((rows as { n: number }[])[0]!.n) === 1;
-        },
-        { what: "A's SLEEP to run on MariaDB" },
-      );
+      await sleepRunning();
       expect(await errnoOf(b.query(`KILL QUERY ${a.threadId}`))).toBe('ok');
       expect([1, 1317]).toContain(await sleeping);
       expect(((await a.query('SELECT 1 AS one'))[0] as { one: number }[])[0]!.one).toBe(1);
@@ -356,37 +388,15 @@ describe('database proxy in 2 worker threads, a Kernel in this process', () => {
     // not answered when it is killed; connect_timeout makes the asker's own wait 61 s.
     const relay = new BackendRelay(db.port);
     await relay.start();
-    const port = await freePort();
-    const kernel = new Kernel({ logger: pino({ level: 'silent' }), cwd: repo });
-    const modules = proxyConfig(port).modules as Record<string, Record<string, unknown>>;
-    const proxy = modules['database-proxy']!;
-    proxy.connect_timeout = '30s';
-    proxy.backends = [{ ...(proxy.backends as object[])[0], address: `127.0.0.1:${relay.port}` }];
-    await kernel.load({ config: { modules } as never, env: {} });
-    await kernel.start();
+    const { kernel, a, b, clients } = await proxyWithClientOnEachWorker((modules) => {
+      const proxy = modules['database-proxy']!;
+      proxy.connect_timeout = '30s';
+      proxy.backends = [{ ...(proxy.backends as object[])[0], address: `127.0.0.1:${relay.port}` }];
+    });
     const group = kernel.resolve(EVENT_GROUP);
-    const clients: mysql.Connection[] = [];
     try {
-      let a: mysql.Connection | undefined;
-      let b: mysql.Connection | undefined;
-      while (a === undefined || b === undefined) {
-        const c = await mysql.createConnection({ host: '127.0.0.1', port, user: 'app', password: 'app-pw' });
-        c.on('error', () => {});
-        clients.push(c);
-        // Worker i of 2 hands out ids i+1, i+3, …
-        if (c.threadId % 2 === 1) a ??= c;
-        else b ??= c;
-      }
       const sleeping = a.query('SELECT SLEEP(60)').catch(() => {});
-      await waitFor(
-        async () => {
-          const [rows] = await watcher.query(
-            "SELECT COUNT(*) AS n FROM information_schema.PROCESSLIST WHERE INFO LIKE 'SELECT SLEEP(60)%'",
-          );
-          return Number((rows as { n: number }[])[0]!.n) === 1;
-        },
-        { what: "A's SLEEP to run on MariaDB" },
-      );
+      await sleepRunning();
       relay.holdWhen = (chunk) => chunk.includes('KILL QUERY');
       const killed = b.query(`KILL QUERY ${a.threadId}`).then(
         () => ({ errno: 0, message: 'ok' }),
@@ -409,25 +419,12 @@ describe('database proxy in 2 worker threads, a Kernel in this process', () => {
   });
 
   it('a KILL for a client of a worker that is down gets ER 1094 from the supervisor at once', async () => {
-    const port = await freePort();
-    const kernel = new Kernel({ logger: pino({ level: 'silent' }), cwd: repo });
-    const modules = proxyConfig(port).modules as Record<string, Record<string, unknown>>;
-    // Worker 0 stays down long enough to be asked while it is.
-    modules.event = { ...modules.event, restart_delay: '60s' };
-    await kernel.load({ config: { modules } as never, env: {} });
-    await kernel.start();
+    const { kernel, a, b, clients } = await proxyWithClientOnEachWorker((modules) => {
+      // Worker 0 stays down long enough to be asked while it is.
+      modules.event = { ...modules.event, restart_delay: '60s' };
+    });
     const group = kernel.resolve(EVENT_GROUP);
-    const clients: mysql.Connection[] = [];
     try {
-      let a: mysql.Connection | undefined;
-      let b: mysql.Connection | undefined;
-      while (a === undefined || b === undefined) {
-        const c = await mysql.createConnection({ host: '127.0.0.1', port, user: 'app', password: 'app-pw' });
-        c.on('error', () => {});
-        clients.push(c);
-        if (c.threadId % 2 === 1) a ??= c;
-        else b ??= c;
-      }
       await group.crash(0);
       await waitFor(() => group.workers[0]!.status === 'restarting', { what: 'worker 0 to be down' });
       const answer = await b.query(`KILL QUERY ${a.threadId}`).then(

@@ -2,48 +2,26 @@
  * KILL QUERY with two backend servers: the backend thread id a running statement has is an id
  * on *its* server; the KILL QUERY the proxy sends for it must go to that server.
  */
-import { type MariaDB, startMariaDB, waitFor } from '@scalestack/test-harness';
+import { waitFor } from '@scalestack/test-harness';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import {
-  APP_USER,
-  BACKEND_USER,
-  createBackendUser,
-  type ProxyFixture,
-  startProxyFixture,
-} from './support/proxy-fixture.js';
+import type { ProxyFixture } from './support/proxy-fixture.js';
 import { watch } from './support/qos-helpers.js';
 import { trackedClients } from './support/tracked-clients.js';
+import { startTwoServerProxy, type TwoServerProxy } from './support/two-servers.js';
 
-let a: MariaDB;
-let b: MariaDB;
+let both: TwoServerProxy;
 let fx: ProxyFixture;
 const clients = trackedClients(() => fx);
 
 beforeAll(async () => {
-  [a, b] = await Promise.all([startMariaDB(), startMariaDB()]);
-  await Promise.all([createBackendUser(a), createBackendUser(b)]);
-  const backend = (name: string, m: MariaDB) => ({
-    name,
-    address: `127.0.0.1:${m.port}`,
-    user: BACKEND_USER.name,
-    password: BACKEND_USER.password,
-    pool: 1,
-  });
   // One connection per server: while the victim's statement holds its server's connection, any
   // other statement (the KILL QUERY) runs on the other server.
-  fx = await startProxyFixture({
-    mariadb: a,
-    createBackendUser: false,
-    options: {
-      users: [{ name: APP_USER.name, password: APP_USER.password, tenant: 'default', max_connections: 50 }],
-      backends: [backend('db1', a), backend('db2', b)],
-    },
-  });
+  both = await startTwoServerProxy();
+  fx = both.fx;
 });
 afterEach(() => clients.closeAll());
 afterAll(async () => {
-  await fx?.stop();
-  await Promise.all([a?.stop(), b?.stop()]);
+  await both?.stop();
 });
 
 describe('KILL QUERY with more than one backend server', () => {
