@@ -209,6 +209,37 @@ describe('the extra connection', () => {
   });
 });
 
+describe('a KILL QUERY that timed out', () => {
+  it('does not leave the extra connection dead for the next KILL', async () => {
+    const { fx, relay } = await relayed(1, { connect_timeout: '1s' });
+    const clients = trackedClients(() => fx);
+    try {
+      const victim = await clients.client();
+      const killer = await clients.client();
+      const sql1 = 'SELECT SLEEP(71) AS s';
+      const s1 = outcome(victim.query(sql1));
+      const x1 = await threadRunning(sql1);
+      relay.holdWhen = (chunk) => chunk.includes(Buffer.from(`KILL QUERY ${x1}`));
+      expect(await outcome(killer.query(`KILL QUERY ${victim.threadId}`))).toMatch(/^9004/);
+      await direct.query(`KILL QUERY ${x1}`);
+      await s1;
+      relay.release();
+      const sql2 = 'SELECT SLEEP(72) AS s';
+      const s2 = outcome(victim.query(sql2));
+      const x2 = await threadRunning(sql2);
+      const k2 = await outcome(killer.query(`KILL QUERY ${victim.threadId}`));
+      await direct.query(`KILL QUERY ${x2}`).catch(() => {});
+      await s2;
+      expect(k2).toBe('ok');
+    } finally {
+      relay.release();
+      await clients.closeAll();
+      await fx.stop();
+      await relay.stop();
+    }
+  });
+});
+
 describe('a KILL QUERY never answered', () => {
   it('does not keep the killer waiting, nor the victim backend out of the pool, for ever', async () => {
     const { fx, relay } = await relayed(2, { connect_timeout: '1s' });

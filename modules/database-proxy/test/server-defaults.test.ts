@@ -241,4 +241,34 @@ describe('server defaults that change BEGIN / COMMIT', () => {
       await relay.stop();
     }
   });
+
+  it('a server that logs in and never answers the probe: given up after connect_timeout, the next connection gets through', async () => {
+    const { fx, relay } = await startRelayedProxy(
+      mariadb,
+      2,
+      { server_failure_limit: 1000, connect_timeout: '1s', queue_timeout: '20s' },
+      { refuse: true },
+    );
+    const outcome = (p: Promise<unknown>) =>
+      p.then(
+        () => 'ok',
+        (e: { errno?: number }) => e.errno,
+      );
+    try {
+      const c = await fx.connect();
+      c.on('error', () => {});
+      relay.refuse = false;
+      relay.holdWhen = (chunk) => chunk.toString('latin1').includes('max_prepared_stmt_count');
+      // Answered (the lost probe connection is an error for this statement), not left hanging.
+      expect(await outcome(c.query('SELECT 1 AS a'))).not.toBe(undefined);
+      const d = await fx.connect();
+      d.on('error', () => {});
+      expect(await outcome(d.query('SELECT 2 AS b'))).toBe('ok');
+      d.destroy();
+    } finally {
+      relay.release();
+      await fx.stop();
+      await relay.stop();
+    }
+  });
 });

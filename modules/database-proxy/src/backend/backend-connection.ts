@@ -767,9 +767,12 @@ export class BackendConnection {
     conn.end();
   }
 
+  /** Closes at once; what is in flight fails now (its close event is not waited for). */
   destroy(): void {
     this.closing = true;
     this.broken = true;
     this.conn?.destroy();
+    if (this.inFlight.length > 0)
+      this.onClosed(new Error(`backend ${this.server.name}: connection destroyed`));
   }
 }

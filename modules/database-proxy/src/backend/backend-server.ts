@@ -364,6 +364,7 @@ export class BackendServer {
     this.afterProbe = waiting;
     // A server that logs in and then never answers must not hold every new connection back.
     const timer = setTimeout(() => conn.destroy(), this.options.connectTimeout);
+    timer.unref();
     this.options.probe!(this, conn, (learnt) => {
       clearTimeout(timer);
       this.probed = learnt;
