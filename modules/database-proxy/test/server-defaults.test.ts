@@ -8,6 +8,7 @@
 import { type MariaDB, startMariaDB, waitFor } from '@scalestack/test-harness';
 import mysql from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { DatabaseProxy } from '../src/database-proxy.js';
 import { startRelayedProxy } from './support/backend-relay.js';
 import { createBackendUser, type ProxyFixture, startProxyFixture } from './support/proxy-fixture.js';
 import { tenantMetrics } from './support/qos-helpers.js';
@@ -242,31 +243,66 @@ describe('server defaults that change BEGIN / COMMIT', () => {
     }
   });
 
-  it('a server that logs in and never answers the probe: given up after connect_timeout, the next connection gets through', async () => {
+  it('a server that logs in and never answers the probe: given up after connect_timeout, the next connection learns it', async () => {
     const { fx, relay } = await startRelayedProxy(
       mariadb,
       2,
       { server_failure_limit: 1000, connect_timeout: '1s', queue_timeout: '20s' },
       { refuse: true },
     );
-    const outcome = (p: Promise<unknown>) =>
-      p.then(
-        () => 'ok',
-        (e: { errno?: number }) => e.errno,
-      );
     try {
       const c = await fx.connect();
       c.on('error', () => {});
       relay.refuse = false;
       relay.holdWhen = (chunk) => chunk.toString('latin1').includes('max_prepared_stmt_count');
-      // Answered (the lost probe connection is an error for this statement), not left hanging.
-      expect(await outcome(c.query('SELECT 1 AS a'))).not.toBe(undefined);
+      // The probe's connection is closed after connect_timeout: for this statement a connection
+      // that could not be opened (ERR 9004), not a hang.
+      expect(await errnoOf(c.query('SELECT 1 AS a'))).toBe(9004);
       const d = await fx.connect();
       d.on('error', () => {});
-      expect(await outcome(d.query('SELECT 2 AS b'))).toBe('ok');
+      expect(await errnoOf(d.query('SELECT 2 AS b'))).toBe('ok');
+      // Its connection was probed first: new clients are greeted with the server's version.
+      expect((fx.proxy as DatabaseProxy).serverVersion).toMatch(/MariaDB/);
       d.destroy();
     } finally {
       relay.release();
+      await fx.stop();
+      await relay.stop();
+    }
+  });
+
+  it('a probe whose connection breaks goes on with a connection that waited for it, before that one is used', async () => {
+    await mariadb.query("SET GLOBAL completion_type = 'RELEASE'");
+    const { fx, relay } = await startRelayedProxy(
+      mariadb,
+      2,
+      { server_failure_limit: 1000 },
+      { refuse: true },
+    );
+    try {
+      const c1 = await fx.connect();
+      const c2 = await fx.connect();
+      c1.on('error', () => {});
+      c2.on('error', () => {});
+      relay.refuse = false;
+      relay.holdWhen = (chunk) => chunk.toString('latin1').includes('max_prepared_stmt_count');
+      const first = errnoOf(c1.query('SELECT 1 AS a'));
+      await waitFor(() => relay.heldCount === 1, { what: 'the probe held in the relay' });
+      const probeSocket = [...relay.downs][0]!;
+      await c2.query('BEGIN'); // answered by the proxy: nothing is known of the server yet
+      const read = errnoOf(c2.query('SELECT 2 AS b'));
+      await waitFor(() => fx.proxy.stats().pools[0]!.open === 2, {
+        what: "c2's connection logged in, waiting for the probe",
+      });
+      probeSocket.destroy();
+      expect(await first).toBe(9004);
+      expect(await read).toBe('ok');
+      // Probed before c2 used it: the server's RELEASE is known, and c2's COMMIT ends c2 too.
+      await c2.query('COMMIT');
+      expect(await connectionLost(c2.query('SELECT 3 AS c'))).toBe(true);
+    } finally {
+      relay.release();
+      await mariadb.query('SET GLOBAL completion_type = DEFAULT');
       await fx.stop();
       await relay.stop();
     }

@@ -8,6 +8,7 @@ import { ReadBuffer } from '@scalestack/socket';
 import type { Logger } from 'pino';
 import { BackendConnection, type BackendConnectionOptions } from './backend-connection.js';
 import type { ConnectionCallback, Flavour, PoolStats } from './backend-pool.js';
+import { STOCK_DEFAULTS } from './server-defaults.js';
 
 export interface BackendServerOptions {
   name: string;
@@ -31,7 +32,7 @@ export interface BackendServerOptions {
    * Learns the server's settings on the first connection that logs in — at start, or whenever
    * the server is first reached — before anyone is given that connection or any other opened
    * meanwhile. `done(false)` (the connection failed, or gave no answer within the connect
-   * timeout and was closed) leaves it to the next connection.
+   * timeout and was closed) leaves it to the next connection that logged in.
    */
   probe?: (server: BackendServer, conn: BackendConnection, done: (learnt: boolean) => void) => void;
 }
@@ -44,6 +45,12 @@ export interface BackendServerOptions {
 interface IdleStacks {
   readonly withSchema: BackendConnection[];
   readonly withoutSchema: BackendConnection[];
+}
+
+/** A connection that logged in while its server's probe ran, and how to hand it out. */
+interface ProbeWaiter {
+  conn: BackendConnection;
+  deliver: () => void;
 }
 
 /** The connection runAside opened for statements no pooled connection can take at once. */
@@ -79,13 +86,16 @@ export class BackendServer {
   /** The extra connection per flavour key that runAside uses when no idle one is there. */
   private readonly asides = new Map<string, AsideConnection>();
   private probed = false;
-  /** Connections that logged in while the probe ran, handed out when it is done. */
-  private afterProbe: (() => void)[] | undefined;
+  /**
+   * Connections that logged in while the probe ran, handed out once it learnt the server (a
+   * failed probe goes on with the first of them).
+   */
+  private afterProbe: ProbeWaiter[] | undefined;
   /**
    * The server's global completion_type as its first connection read it (NO_CHAIN, CHAIN or
    * RELEASE): under RELEASE a plain COMMIT / ROLLBACK ends the session there.
    */
-  completionType = 'NO_CHAIN';
+  completionType = STOCK_DEFAULTS.completionType;
   /** Capability flags the server offered in its greeting, once one connection got that far. */
   serverCapabilities = -1;
   serverVersion = '';
@@ -353,24 +363,32 @@ export class BackendServer {
           cb(null, conn);
         }
       };
-      if (this.afterProbe !== undefined) this.afterProbe.push(deliver);
+      if (this.afterProbe !== undefined) this.afterProbe.push({ conn, deliver });
       else if (this.probed || this.options.probe === undefined) cb(null, conn);
-      else this.runProbe(conn, deliver);
+      else {
+        this.afterProbe = [];
+        this.runProbe(conn, deliver);
+      }
     });
   }
 
+  /** Probes on `conn`; `afterProbe` holds the connections that wait for the outcome. */
   private runProbe(conn: BackendConnection, deliver: () => void): void {
-    const waiting: (() => void)[] = [];
-    this.afterProbe = waiting;
     // A server that logs in and then never answers must not hold every new connection back.
     const timer = setTimeout(() => conn.destroy(), this.options.connectTimeout);
     timer.unref();
     this.options.probe!(this, conn, (learnt) => {
       clearTimeout(timer);
       this.probed = learnt;
-      this.afterProbe = undefined;
       deliver();
-      for (const d of waiting) d();
+      const waiting = this.afterProbe!;
+      const next = learnt || this.closed ? undefined : waiting.shift();
+      if (next !== undefined) {
+        this.runProbe(next.conn, next.deliver);
+        return;
+      }
+      this.afterProbe = undefined;
+      for (const w of waiting) w.deliver();
     });
   }
 
