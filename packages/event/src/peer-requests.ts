@@ -2,8 +2,8 @@
  * Requests between the workers of one group: a worker asks another by index on a topic and gets
  * back what that worker's handler returned. Messages go through the supervisor (workers have
  * only their port to it), which answers at once for a worker that is not running, and for one
- * that exits with asks it had not answered. For rare,
- * control-plane requests (a KILL aimed at another thread's client), never the data path.
+ * that exits with asks it had not answered. For rare, control-plane requests (a KILL aimed at
+ * another thread's client), never the data path.
  */
 import type { FromWorker, ToWorker } from './messages.js';
 
