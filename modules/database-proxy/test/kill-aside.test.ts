@@ -11,7 +11,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type BackendRelay, startRelayedProxy } from './support/backend-relay.js';
 import { hold, one } from './support/backends.js';
 import { type ProxyFixture, startProxyFixture } from './support/proxy-fixture.js';
-import { trackedClients } from './support/tracked-clients.js';
+import { type TrackedClients, trackedClients } from './support/tracked-clients.js';
 
 let base: ProxyFixture;
 let direct: mysql.Connection;
@@ -29,6 +29,28 @@ afterAll(async () => {
 /** A proxy of `pool` connections to the shared MariaDB through its own relay. */
 const relayed = (pool: number, options: Record<string, unknown> = {}) =>
   startRelayedProxy(base.mariadb, pool, options);
+
+/**
+ * Runs `body` against a proxy of `pool` connections with a relay of its own (see relayed) and
+ * its own tracked clients; afterwards the clients are closed (warnings checked) and both stop.
+ */
+async function withOwnProxy(
+  pool: number,
+  options: Record<string, unknown>,
+  body: (t: { fx: ProxyFixture; relay: BackendRelay; clients: TrackedClients }) => Promise<void>,
+): Promise<void> {
+  const { fx, relay } = await relayed(pool, options);
+  const clients = trackedClients(() => fx);
+  try {
+    await body({ fx, relay, clients });
+  } finally {
+    relay.holdWhen = undefined;
+    relay.release();
+    await clients.closeAll();
+    await fx.stop();
+    await relay.stop();
+  }
+}
 
 /** The server's thread id running `sql` now (waits for it). */
 async function threadRunning(sql: string): Promise<number> {
@@ -176,10 +198,8 @@ describe('a KILL QUERY held on its way', () => {
 });
 
 describe('the extra connection', () => {
-  it('carries the KILL QUERY right after login, without the session set-up a client connection gets', async () => {
-    const { fx, relay } = await relayed(1);
-    const clients = trackedClients(() => fx);
-    try {
+  it('carries the KILL QUERY right after login, without the session set-up a client connection gets', () =>
+    withOwnProxy(1, {}, async ({ fx, relay, clients }) => {
       const victim = await clients.client();
       const killer = await clients.client();
       const sql = 'SELECT SLEEP(67) AS s';
@@ -200,20 +220,12 @@ describe('the extra connection', () => {
         .filter((c) => c.length > 5 && c.charCodeAt(3) === 0 && c.charCodeAt(4) === 3)
         .map((c) => c.slice(5));
       expect(statements).toEqual([`KILL QUERY ${x}`]);
-    } finally {
-      relay.holdWhen = undefined;
-      await clients.closeAll();
-      await fx.stop();
-      await relay.stop();
-    }
-  });
+    }));
 });
 
 describe('a KILL QUERY that timed out', () => {
-  it('does not leave the extra connection dead for the next KILL', async () => {
-    const { fx, relay } = await relayed(1, { connect_timeout: '1s' });
-    const clients = trackedClients(() => fx);
-    try {
+  it('does not leave the extra connection dead for the next KILL', () =>
+    withOwnProxy(1, { connect_timeout: '1s' }, async ({ relay, clients }) => {
       const victim = await clients.client();
       const killer = await clients.client();
       const sql1 = 'SELECT SLEEP(71) AS s';
@@ -231,13 +243,7 @@ describe('a KILL QUERY that timed out', () => {
       await direct.query(`KILL QUERY ${x2}`).catch(() => {});
       await s2;
       expect(k2).toBe('ok');
-    } finally {
-      relay.release();
-      await clients.closeAll();
-      await fx.stop();
-      await relay.stop();
-    }
-  });
+    }));
 });
 
 describe('a KILL QUERY never answered', () => {

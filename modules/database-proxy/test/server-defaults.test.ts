@@ -99,6 +99,13 @@ async function oracleModeAfterStart(): Promise<void> {
   for (const { id } of ids) await mariadb.query(`KILL ${id}`);
 }
 
+/**
+ * A proxy started while its server turns connections away (through a relay that refuses them
+ * until the test clears `relay.refuse`), so the server is first reached later.
+ */
+const proxyBeforeServer = (options: Record<string, unknown> = {}) =>
+  startRelayedProxy(mariadb, 2, { server_failure_limit: 1000, ...options }, { refuse: true });
+
 describe('server defaults that change BEGIN / COMMIT', () => {
   it('stock settings: the proxy answers BEGIN and an empty COMMIT itself (control)', async () => {
     const r = await underGlobal(undefined, async (c) => [
@@ -213,12 +220,7 @@ describe('server defaults that change BEGIN / COMMIT', () => {
 
   it('a server first reached after the proxy started: its defaults are read before it runs anything', async () => {
     await mariadb.query("SET GLOBAL completion_type = 'RELEASE'");
-    const { fx, relay } = await startRelayedProxy(
-      mariadb,
-      2,
-      { server_failure_limit: 1000 },
-      { refuse: true },
-    );
+    const { fx, relay } = await proxyBeforeServer();
     try {
       const c = await fx.connect(); // clients log in at the proxy: no backend needed
       c.on('error', () => {});
@@ -244,12 +246,7 @@ describe('server defaults that change BEGIN / COMMIT', () => {
   });
 
   it('a server that logs in and never answers the probe: given up after connect_timeout, the next connection learns it', async () => {
-    const { fx, relay } = await startRelayedProxy(
-      mariadb,
-      2,
-      { server_failure_limit: 1000, connect_timeout: '1s', queue_timeout: '20s' },
-      { refuse: true },
-    );
+    const { fx, relay } = await proxyBeforeServer({ connect_timeout: '1s', queue_timeout: '20s' });
     try {
       const c = await fx.connect();
       c.on('error', () => {});
@@ -273,12 +270,7 @@ describe('server defaults that change BEGIN / COMMIT', () => {
 
   it('a probe whose connection breaks goes on with a connection that waited for it, before that one is used', async () => {
     await mariadb.query("SET GLOBAL completion_type = 'RELEASE'");
-    const { fx, relay } = await startRelayedProxy(
-      mariadb,
-      2,
-      { server_failure_limit: 1000 },
-      { refuse: true },
-    );
+    const { fx, relay } = await proxyBeforeServer();
     try {
       const c1 = await fx.connect();
       const c2 = await fx.connect();

@@ -47,7 +47,7 @@ it('fits the caches to a server first reached after the proxy started, and greet
     expect(proxy.serverVersion).not.toMatch(/MariaDB/);
     const early = await late.connect();
     relay.refuse = false;
-    // The first connection to the server learns its limit before this statement runs on it.
+    // This statement's connection is the server's first: the probe on it learns the limit.
     const [rows] = await early.execute('SELECT ? + 1 AS v', [1]);
     expect(rows).toEqual([{ v: 2 }]);
     expect(proxy.statementCacheSize).toBe(45);
