@@ -330,17 +330,21 @@ export class BackendServer {
       this.opening--;
       if (err !== null) {
         this.failures++;
-        if (this.failures >= this.options.failureLimit && this.outUntil === 0) {
+        if (this.failures >= this.options.failureLimit) {
+          // Taken out, or a retry after retryAfter failed again: out for another retryAfter
+          // (else, once retried, every statement would try its own connect while it is down).
+          if (this.outUntil === 0) {
+            this.options.log.warn(
+              {
+                server: this.name,
+                failures: this.failures,
+                retryInMs: this.options.retryAfter,
+                err: err.message,
+              },
+              'backend server taken out of service',
+            );
+          }
           this.outUntil = Date.now() + this.options.retryAfter;
-          this.options.log.warn(
-            {
-              server: this.name,
-              failures: this.failures,
-              retryInMs: this.options.retryAfter,
-              err: err.message,
-            },
-            'backend server taken out of service',
-          );
         }
         cb(err, null);
         return;

@@ -25,6 +25,8 @@ export class BackendRelay {
   holdWhen: ((chunk: Buffer) => boolean) | undefined;
   /** New connections are closed at once (a server that takes no more). */
   refuse = false;
+  /** Connections the proxy opened to the relay, refused ones included. */
+  accepted = 0;
   private readonly held: (() => void)[] = [];
 
   constructor(private readonly target: number) {}
@@ -40,6 +42,7 @@ export class BackendRelay {
 
   async start(): Promise<void> {
     this.server = net.createServer((down) => {
+      this.accepted++;
       if (this.refuse) {
         down.destroy();
         return;
