@@ -245,16 +245,17 @@ describe('server defaults that change BEGIN / COMMIT', () => {
     }
   });
 
-  it('a server that logs in and never answers the probe: given up after connect_timeout, the next connection learns it', async () => {
+  it('a server that logs in and never answers the probe: given up after connect_timeout, the statement retried on the next connection, which learns it', async () => {
     const { fx, relay } = await proxyBeforeServer({ connect_timeout: '1s', queue_timeout: '20s' });
     try {
       const c = await fx.connect();
       c.on('error', () => {});
       relay.refuse = false;
       relay.holdWhen = (chunk) => chunk.toString('latin1').includes('max_prepared_stmt_count');
-      // The probe's connection is closed after connect_timeout: for this statement a connection
-      // that could not be opened (ERR 9004), not a hang.
-      expect(await errnoOf(c.query('SELECT 1 AS a'))).toBe(9004);
+      // The probe's connection is closed after connect_timeout, not a hang; nothing of the
+      // statement was sent, so it asks for another connection, which is probed and answers.
+      expect(await c.query('SELECT 1 AS a')).toEqual([[{ a: 1 }], expect.anything()]);
+      expect(fx.proxy.stats().counters.retries).toBe(1);
       const d = await fx.connect();
       d.on('error', () => {});
       expect(await errnoOf(d.query('SELECT 2 AS b'))).toBe('ok');
@@ -287,7 +288,9 @@ describe('server defaults that change BEGIN / COMMIT', () => {
         what: "c2's connection logged in, waiting for the probe",
       });
       probeSocket.destroy();
-      expect(await first).toBe(9004);
+      // Nothing of c1's statement went out on the broken connection: it was retried.
+      expect(await first).toBe('ok');
+      expect(fx.proxy.stats().counters.retries).toBe(1);
       expect(await read).toBe('ok');
       // Probed before c2 used it: the server's RELEASE is known, and c2's COMMIT ends c2 too.
       await c2.query('COMMIT');

@@ -28,6 +28,17 @@ const ER_NO_SUCH_THREAD = 1094;
 /** Called with a connection ready for a statement, or an error (server down, connect failed). */
 export type ConnectionCallback = (err: Error | null, conn: BackendConnection | null) => void;
 
+/**
+ * A connection logged in but broke before it was handed out (while the server's probe ran on
+ * it or another): nothing of the caller's command went anywhere, and another connection may
+ * well work, so the caller may ask again.
+ */
+export class ConnectionLostBeforeUse extends Error {
+  constructor() {
+    super('backend connection lost before it was used');
+  }
+}
+
 /** How pure reads are stacked on shared connections. */
 export interface PipelineSettings {
   /** Connections reads are spread over (per flavour) before they stack. */

@@ -7,7 +7,12 @@ import type { Address } from '@scalestack/kernel';
 import { ReadBuffer } from '@scalestack/socket';
 import type { Logger } from 'pino';
 import { BackendConnection, type BackendConnectionOptions } from './backend-connection.js';
-import type { ConnectionCallback, Flavour, PoolStats } from './backend-pool.js';
+import {
+  type ConnectionCallback,
+  ConnectionLostBeforeUse,
+  type Flavour,
+  type PoolStats,
+} from './backend-pool.js';
 import { STOCK_DEFAULTS } from './server-defaults.js';
 
 export interface BackendServerOptions {
@@ -362,7 +367,7 @@ export class BackendServer {
         if (conn.broken || this.closed) {
           this.remove(conn);
           conn.destroy();
-          cb(new Error(this.closed ? 'backend pool is closed' : 'backend connection lost'), null);
+          cb(this.closed ? new Error('backend pool is closed') : new ConnectionLostBeforeUse(), null);
         } else {
           cb(null, conn);
         }

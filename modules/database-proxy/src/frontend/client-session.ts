@@ -62,7 +62,7 @@ import type {
   InternalCallback,
   ResponseSink,
 } from '../backend/backend-connection.js';
-import type { Flavour } from '../backend/backend-pool.js';
+import { ConnectionLostBeforeUse, type Flavour } from '../backend/backend-pool.js';
 import type { ProxyUser } from '../config/proxy-users.js';
 import { formatProxyError, ProxyError, type ProxyErrorCode } from '../errors.js';
 import type { ClientStats } from '../service.js';
@@ -727,6 +727,12 @@ export class ClientSession implements ResponseSink {
   }
 
   private readonly onBackend = (err: Error | null, conn: BackendConnection | null): void => {
+    if (err instanceof ConnectionLostBeforeUse && !this.closed && this.retries < 2) {
+      this.retries++;
+      this.core.counters.retries++;
+      this.acquireBackend();
+      return;
+    }
     if (err !== null || conn === null) {
       this.releaseLease();
       this.core.counters.errors++;
