@@ -5,13 +5,15 @@
  * at the moment a given command arrives.
  */
 import { Readable } from 'node:stream';
+import { buildPrepare, CLIENT_DEPRECATE_EOF, SUPPORTED_CAPABILITIES } from '@scalestack/mysql-protocol';
 import { waitFor } from '@scalestack/test-harness';
 import type mysql from 'mysql2/promise';
 import { createConnection } from 'mysql2/promise';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { RawClient } from '../../../packages/mysql-protocol/test/support/raw-client.js';
 import { type BackendRelay, startRelayedProxy } from './support/backend-relay.js';
 import { failure, hold, holdBackend, one } from './support/backends.js';
-import { type ProxyFixture, startProxyFixture } from './support/proxy-fixture.js';
+import { APP_USER, type ProxyFixture, startProxyFixture } from './support/proxy-fixture.js';
 import { trackedClients } from './support/tracked-clients.js';
 
 const IN_TRANS = 0x1;
@@ -402,6 +404,33 @@ describe('checked, behaves like MariaDB', () => {
       return out;
     });
     expect(r.proxy).toEqual(r.server);
+  });
+
+  it('a prepare between BEGIN and the first statement: its EOFs say IN_TRANS as MariaDB does (clients without DEPRECATE_EOF)', async () => {
+    const inTransAfterPrepare = async (port: number, user: string, password: string) => {
+      const c = await RawClient.connect({
+        port,
+        user,
+        password,
+        database: 'test',
+        capabilities: SUPPORTED_CAPABILITIES & ~CLIENT_DEPRECATE_EOF,
+      });
+      try {
+        expect((await c.query('BEGIN')).statusFlags & IN_TRANS).toBe(IN_TRANS);
+        const prepared = await c.command(buildPrepare('SELECT ? AS a, ? AS b'));
+        expect(prepared.error).toBeUndefined();
+        // Two parameter definitions and two columns, each list closed by an EOF.
+        const eofs = prepared.packets.filter((p) => p.payload[0] === 0xfe && p.payload.length < 9);
+        expect(eofs).toHaveLength(2);
+        return eofs.map((p) => p.payload.readUInt16LE(3) & IN_TRANS);
+      } finally {
+        await c.close();
+      }
+    };
+    const server = await inTransAfterPrepare(fx.mariadb.port, fx.mariadb.user, fx.mariadb.password);
+    const proxy = await inTransAfterPrepare(fx.port, APP_USER.name, APP_USER.password);
+    expect(server).toEqual([IN_TRANS, IN_TRANS]);
+    expect(proxy).toEqual(server);
   });
 
   it('LOAD DATA LOCAL INFILE as the first statement stays inside the transaction', async () => {

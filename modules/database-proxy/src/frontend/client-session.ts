@@ -1246,6 +1246,10 @@ export class ClientSession implements ResponseSink {
       this.lastPrepared = id;
       bytes.writeUInt32LE(id, 5);
     }
+    // The prepare ran outside the transaction the proxy said BEGIN opened: the EOFs it sends
+    // say so too (C clients take their server status from them).
+    if (this.lazyBegin === 'pending' && !(this.capabilities & CLIENT_DEPRECATE_EOF))
+      markEofsInTransaction(bytes);
     this.conn.write(bytes);
   }
 
@@ -1876,5 +1880,20 @@ export class ClientSession implements ResponseSink {
     this.tenantSession?.close();
     this.core.removeClient(this);
     if (!this.conn.isClosed) this.conn.end();
+  }
+}
+
+/**
+ * Sets IN_TRANS in the status flags of every EOF packet among `frames` (whole frames, none of
+ * them continued: a prepare response's packets are small).
+ */
+function markEofsInTransaction(frames: Buffer): void {
+  for (let at = 0; at + 4 <= frames.length; ) {
+    const length = frames.readUIntLE(at, 3);
+    const payload = at + 4;
+    if (length >= 5 && length < 9 && frames[payload] === 0xfe) {
+      frames.writeUInt16LE(frames.readUInt16LE(payload + 3) | SERVER_STATUS_IN_TRANS, payload + 3);
+    }
+    at = payload + length;
   }
 }
