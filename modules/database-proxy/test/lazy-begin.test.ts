@@ -428,7 +428,10 @@ describe('checked, behaves like MariaDB', () => {
       }
     };
     const server = await inTransAfterPrepare(fx.mariadb.port, fx.mariadb.user, fx.mariadb.password);
+    const lazyBegins = fx.proxy.stats().counters.lazyBegins;
     const proxy = await inTransAfterPrepare(fx.port, APP_USER.name, APP_USER.password);
+    // The proxy answered that BEGIN itself: the prepare ran outside the transaction.
+    expect(fx.proxy.stats().counters.lazyBegins).toBe(lazyBegins + 1);
     expect(server).toEqual([IN_TRANS, IN_TRANS]);
     expect(proxy).toEqual(server);
   });

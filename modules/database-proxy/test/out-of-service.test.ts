@@ -30,15 +30,17 @@ const failureOf = (p: Promise<unknown>) =>
   );
 
 it('out after server_failure_limit failed connects, out again when the retry fails, back in once reachable', async () => {
+  let proxy: Awaited<ReturnType<typeof startRelayedProxy>> | undefined;
   vi.useFakeTimers({ toFake: ['Date'] });
-  // The proxy's start tries the server once: that is the first failure of three.
-  const { fx, relay } = await startRelayedProxy(
-    mariadb,
-    2,
-    { server_failure_limit: 3, server_retry_timeout: `${RETRY_MS}ms` },
-    { refuse: true },
-  );
   try {
+    // The proxy's start tries the server once: that is the first failure of three.
+    proxy = await startRelayedProxy(
+      mariadb,
+      2,
+      { server_failure_limit: 3, server_retry_timeout: `${RETRY_MS}ms` },
+      { refuse: true },
+    );
+    const { fx, relay } = proxy;
     const inService = () => fx.proxy.stats().pools[0]!.healthy;
     const c: mysql.Connection = await fx.connect();
     c.on('error', () => {});
@@ -73,10 +75,11 @@ it('out after server_failure_limit failed connects, out again when the retry fai
     expect((await other.query<mysql.RowDataPacket[]>('SELECT 3 AS three'))[0]).toEqual([{ three: 3 }]);
     other.destroy();
     c.destroy();
+    vi.useRealTimers(); // waitFor's deadline runs on Date
     await waitFor(() => fx.proxy.stats().clients.length === 0, { what: 'the clients to be gone' });
   } finally {
     vi.useRealTimers();
-    await fx.stop();
-    await relay.stop();
+    await proxy?.fx.stop();
+    await proxy?.relay.stop();
   }
 });

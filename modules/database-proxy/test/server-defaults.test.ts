@@ -269,6 +269,31 @@ describe('server defaults that change BEGIN / COMMIT', () => {
     }
   });
 
+  it('KILL QUERY of a statement whose new connection breaks during the probe: ER 1317 at once, no other connection tried', async () => {
+    const { fx, relay } = await proxyBeforeServer();
+    try {
+      const victim = await fx.connect();
+      const killer = await fx.connect();
+      victim.on('error', () => {});
+      killer.on('error', () => {});
+      relay.refuse = false;
+      relay.holdWhen = (chunk) => chunk.toString('latin1').includes('max_prepared_stmt_count');
+      const statement = errnoOf(victim.query('SELECT 1 AS a'));
+      await waitFor(() => relay.heldCount === 1, { what: 'the probe held in the relay' });
+      await killer.query(`KILL QUERY ${victim.threadId}`);
+      const accepted = relay.accepted;
+      [...relay.downs][0]!.destroy();
+      expect(await statement).toBe(1317);
+      expect(relay.accepted).toBe(accepted);
+      expect(fx.proxy.stats().counters.retries).toBe(0);
+      expect(await errnoOf(victim.query('SELECT 2 AS b'))).toBe('ok');
+    } finally {
+      relay.release();
+      await fx.stop();
+      await relay.stop();
+    }
+  });
+
   it('a probe whose connection breaks goes on with a connection that waited for it, before that one is used', async () => {
     await mariadb.query("SET GLOBAL completion_type = 'RELEASE'");
     const { fx, relay } = await proxyBeforeServer();

@@ -727,7 +727,8 @@ export class ClientSession implements ResponseSink {
   }
 
   private readonly onBackend = (err: Error | null, conn: BackendConnection | null): void => {
-    if (err instanceof ConnectionLostBeforeUse && !this.closed && this.retries < 2) {
+    const interrupted = this.interruptPending && !this.replaying;
+    if (err instanceof ConnectionLostBeforeUse && !this.closed && !interrupted && this.retries < 2) {
       this.retries++;
       this.core.counters.retries++;
       this.acquireBackend();
@@ -735,6 +736,12 @@ export class ClientSession implements ResponseSink {
     }
     if (err !== null || conn === null) {
       this.releaseLease();
+      if (interrupted && !this.closed) {
+        // KILL QUERY came while a connection was being made: the statement never ran.
+        this.interruptPending = false;
+        this.answerInterrupted();
+        return;
+      }
       this.core.counters.errors++;
       this.writeErr(ProxyError.backendUnavailable, [err?.message ?? 'unknown'], this.responseSequence());
       this.finishCommand();
