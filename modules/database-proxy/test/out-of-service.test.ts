@@ -1,15 +1,17 @@
 /**
  * A backend server whose connects keep failing is taken out of service for
- * `server_retry_timeout`: statements get ERR 9004 at once instead of each trying to connect.
- * After that time one statement tries again; a failure puts the server out for as long again, a
- * success brings it back. The clock is the only thing faked (Date, which the pool reads): the
- * connects, refusals and statements are real.
+ * `server_retry_timeout`: no statement tries to connect to it meanwhile. With no connection open
+ * to it, statements get ERR 9004 at once; after that time one tries again, a failure puts the
+ * server out for as long again, a success brings it back. A server that refuses only *more*
+ * connections (at its max_user_connections) keeps serving on those it gave. The clock is the only
+ * thing faked (Date, which the pool reads): connects, refusals and statements are real.
  */
 import { type MariaDB, startMariaDB, waitFor } from '@scalestack/test-harness';
 import type mysql from 'mysql2/promise';
 import { afterAll, beforeAll, expect, it, vi } from 'vitest';
 import { startRelayedProxy } from './support/backend-relay.js';
-import { createBackendUser } from './support/proxy-fixture.js';
+import { hold } from './support/backends.js';
+import { createBackendUser, startProxyFixture } from './support/proxy-fixture.js';
 
 const RETRY_MS = 10_000;
 let mariadb: MariaDB;
@@ -81,5 +83,89 @@ it('out after server_failure_limit failed connects, out again when the retry fai
     vi.useRealTimers();
     await proxy?.fx.stop();
     await proxy?.relay.stop();
+  }
+});
+
+it('a server that takes no more connections (max_user_connections below N): statements wait for the ones it gave, none fails', async () => {
+  await mariadb.query("CREATE USER 'capped'@'%' IDENTIFIED BY 'cappedpw' WITH MAX_USER_CONNECTIONS 3");
+  await mariadb.query("GRANT ALL ON *.* TO 'capped'@'%'");
+  const fx = await startProxyFixture({
+    pool: 4,
+    mariadb,
+    createBackendUser: false,
+    options: {
+      backends: [
+        {
+          name: 'capped',
+          address: `127.0.0.1:${mariadb.port}`,
+          user: 'capped',
+          password: 'cappedpw',
+          pool: 4,
+        },
+      ],
+      server_failure_limit: 1,
+      server_retry_timeout: '1h',
+    },
+  });
+  const settled = (p: Promise<[unknown, unknown]>) =>
+    p.then(
+      ([rows]) => rows,
+      (e: { errno?: number; message: string }) => `${e.errno} ${e.message}`,
+    );
+  try {
+    // The start's connection (its flavour is no client's), and two for clients: all the server
+    // gives this user.
+    const h1 = await hold(fx);
+    const h2 = await hold(fx);
+    const c3 = await fx.connect();
+    const third = settled(c3.query('SELECT 3 AS v'));
+    // Its connect is refused (ER 1226): out of service for new connects...
+    await waitFor(() => !fx.proxy.stats().pools[0]!.healthy, { what: 'the refused connect' });
+    // ...while the statements wait for the connections the server did give.
+    const c4 = await fx.connect();
+    const fourth = settled(c4.query('SELECT 4 AS v'));
+    await waitFor(() => fx.proxy.stats().clients.filter((c) => c.state === 'waiting').length === 2, {
+      what: 'both statements waiting',
+    });
+    await h1.release();
+    await h2.release();
+    expect(await third).toEqual([{ v: 3 }]);
+    expect(await fourth).toEqual([{ v: 4 }]);
+    // Out of service for connects, in service on what is open.
+    expect(fx.proxy.stats().pools[0]).toMatchObject({ healthy: false, open: 3 });
+    const later = await fx.connect();
+    expect((await later.query('SELECT 5 AS v'))[0]).toEqual([{ v: 5 }]);
+    for (const c of [c3, c4, later]) c.destroy();
+  } finally {
+    await fx.stop();
+    await mariadb.query("DROP USER 'capped'@'%'");
+  }
+});
+
+it('a statement waiting for a connection of a server out of service fails as soon as the last one is gone', async () => {
+  const { fx, relay } = await startRelayedProxy(mariadb, 2, {
+    server_failure_limit: 1,
+    server_retry_timeout: '1h',
+  });
+  try {
+    const h = await hold(fx); // the start's connection is of another flavour: two are open now
+    relay.refuse = true;
+    const c = await fx.connect();
+    c.on('error', () => {});
+    const waiting = failureOf(c.query('SELECT 1'));
+    await waitFor(() => !fx.proxy.stats().pools[0]!.healthy, { what: 'the refused connect' });
+    await waitFor(() => fx.proxy.stats().clients.some((s) => s.state === 'waiting'), {
+      what: 'the statement waiting for a connection',
+    });
+    // The server goes away with everything open to it: nothing is left to wait for.
+    for (const s of relay.downs) s.destroy();
+    expect(await waiting).toEqual({
+      errno: 9004,
+      message: expect.stringMatching(/no backend server in service/),
+    });
+    h.conn.destroy();
+  } finally {
+    await fx.stop();
+    await relay.stop();
   }
 });

@@ -111,12 +111,17 @@ export class BackendPool {
    */
   acquire(flavour: Flavour, hasSchema: boolean, cb: ConnectionCallback): void {
     if (this.tryAcquire(flavour, hasSchema, cb)) return;
-    if (!this.servers.some((s) => s.inService)) {
+    if (!this.servers.some((s) => s.inService || s.openCount > 0)) {
       cb(new Error('no backend server in service'), null);
       return;
     }
     // Slots match connections one to one, so one is about to come free (a health ping, a
-    // connection closing to make room): wait for it, but not forever.
+    // connection closing to make room, a statement ending on a server out of service).
+    this.wait(flavour, hasSchema, cb, 'every backend connection is busy');
+  }
+
+  /** Waits for a connection to come free (see notify), but not for longer than waitTimeout. */
+  private wait(flavour: Flavour, hasSchema: boolean, cb: ConnectionCallback, timeoutMessage: string): void {
     const waiter: PoolWaiter = {
       flavour,
       hasSchema,
@@ -124,7 +129,7 @@ export class BackendPool {
       timer: setTimeout(() => {
         const i = this.waiters.indexOf(waiter);
         if (i >= 0) this.waiters.splice(i, 1);
-        cb(new Error('every backend connection is busy'), null);
+        cb(new Error(timeoutMessage), null);
       }, this.waitTimeout),
     };
     this.waiters.push(waiter);
@@ -147,7 +152,7 @@ export class BackendPool {
     for (let i = 0; i < n; i++) {
       const s = this.servers[(this.next + i) % n]!;
       if (!s.inService) continue;
-      const open = () => this.open(s, flavour, cb);
+      const open = () => this.open(s, flavour, hasSchema, cb);
       if (s.hasRoom()) {
         this.next = (this.next + i + 1) % n;
         open();
@@ -158,10 +163,20 @@ export class BackendPool {
         return true;
       }
     }
+    // 3. An idle connection on a server out of service: being out stops new connects only (a
+    //    server at its max_connections refuses more but serves those it gave).
+    for (const s of this.servers) {
+      if (s.inService) continue;
+      const conn = s.takeIdle(flavour.key, hasSchema);
+      if (conn !== undefined) {
+        cb(null, conn);
+        return true;
+      }
+    }
     return false;
   }
 
-  private open(s: BackendServer, flavour: Flavour, cb: ConnectionCallback): void {
+  private open(s: BackendServer, flavour: Flavour, hasSchema: boolean, cb: ConnectionCallback): void {
     s.open(flavour, (err, conn) => {
       if (err === null) {
         cb(null, conn);
@@ -169,8 +184,18 @@ export class BackendPool {
       }
       // Nothing was sent on this connection: try another server if one is in service.
       const other = this.servers.find((o) => o !== s && o.inService && o.hasRoom());
-      if (other === undefined) cb(err, null);
-      else other.open(flavour, cb);
+      if (other !== undefined) other.open(flavour, cb);
+      else if (err instanceof ConnectionLostBeforeUse || !this.servers.some((o) => o.openCount > 0))
+        cb(err, null);
+      // The servers refuse more connections but have some open (at their max_connections, or
+      // down with statements still running): wait for one of those.
+      else
+        this.wait(
+          flavour,
+          hasSchema,
+          cb,
+          `every backend connection is busy, and no other could be opened: ${err.message}`,
+        );
     });
   }
 
@@ -178,9 +203,17 @@ export class BackendPool {
   readonly notify = (): void => {
     while (this.waiters.length > 0) {
       const w = this.waiters[0]!;
-      if (!this.tryAcquire(w.flavour, w.hasSchema, w.cb)) return;
+      if (!this.tryAcquire(w.flavour, w.hasSchema, w.cb)) break;
       this.waiters.shift();
       clearTimeout(w.timer);
+    }
+    // Nothing left that could come free (every server out of service with no connection open):
+    // waiting longer serves no one.
+    if (this.waiters.length > 0 && !this.servers.some((s) => s.inService || s.openCount > 0)) {
+      for (const w of this.waiters.splice(0)) {
+        clearTimeout(w.timer);
+        w.cb(new Error('no backend server in service'), null);
+      }
     }
   };
 
