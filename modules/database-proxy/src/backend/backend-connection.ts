@@ -29,6 +29,22 @@ import { SessionState } from '../session/session-state.js';
 import type { Flavour } from './backend-pool.js';
 import type { BackendServer } from './backend-server.js';
 
+/** The server answered the login with an ERR (wrong credentials, too many connections, …). */
+export class LoginRefused extends Error {
+  constructor(
+    server: string,
+    readonly errno: number,
+    serverMessage: string,
+  ) {
+    super(`backend ${server} refused login: ${errno} ${serverMessage}`);
+  }
+
+  /** ER_CON_COUNT_ERROR, ER_TOO_MANY_USER_CONNECTIONS, ER_USER_LIMIT_REACHED: at a connection limit. */
+  get atConnectionLimit(): boolean {
+    return this.errno === 1040 || this.errno === 1203 || this.errno === 1226;
+  }
+}
+
 export interface BackendConnectionOptions {
   address: Address;
   connectTimeout: number;
@@ -299,11 +315,7 @@ export class BackendConnection {
                 .catch(fail);
               return;
             case 'failed':
-              fail(
-                new Error(
-                  `backend ${this.server.name} refused login: ${step.error.errno} ${step.error.message}`,
-                ),
-              );
+              fail(new LoginRefused(this.server.name, step.error.errno, step.error.message));
               return;
             case 'done':
               clearTimeout(timer);

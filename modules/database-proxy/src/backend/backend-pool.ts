@@ -19,7 +19,7 @@
  * connection: stacking only ever packs statements onto fewer.
  */
 import type { SessionState } from '../session/session-state.js';
-import type { BackendConnection } from './backend-connection.js';
+import { type BackendConnection, LoginRefused } from './backend-connection.js';
 import type { BackendServer } from './backend-server.js';
 
 /** ER_NO_SUCH_THREAD: KILL of a thread the server no longer has. */
@@ -111,7 +111,7 @@ export class BackendPool {
    */
   acquire(flavour: Flavour, hasSchema: boolean, cb: ConnectionCallback): void {
     if (this.tryAcquire(flavour, hasSchema, cb)) return;
-    if (!this.servers.some((s) => s.inService || s.openCount > 0)) {
+    if (!this.mayComeFree(flavour)) {
       cb(new Error('no backend server in service'), null);
       return;
     }
@@ -176,46 +176,89 @@ export class BackendPool {
     return false;
   }
 
-  private open(s: BackendServer, flavour: Flavour, hasSchema: boolean, cb: ConnectionCallback): void {
+  /**
+   * Opens a connection on `s`; nothing is sent on a connection that failed, so on failure it
+   * tries another server in service, then (a server at its connection limit) room made on `s` by
+   * closing an idle connection of another flavour, then waits for a connection open to any
+   * server to come free; with none open, `cb` gets the error.
+   */
+  private open(
+    s: BackendServer,
+    flavour: Flavour,
+    hasSchema: boolean,
+    cb: ConnectionCallback,
+    attempt: { tried: Set<BackendServer>; evicted: boolean } = { tried: new Set(), evicted: false },
+  ): void {
+    const { tried } = attempt;
+    tried.add(s);
     s.open(flavour, (err, conn) => {
       if (err === null) {
         cb(null, conn);
         return;
       }
-      // Nothing was sent on this connection: try another server if one is in service.
-      const other = this.servers.find((o) => o !== s && o.inService && o.hasRoom());
-      if (other !== undefined) other.open(flavour, cb);
-      else if (err instanceof ConnectionLostBeforeUse || !this.servers.some((o) => o.openCount > 0))
+      // The session asks again itself (see ConnectionLostBeforeUse).
+      if (err instanceof ConnectionLostBeforeUse) {
         cb(err, null);
-      // The servers refuse more connections but have some open (at their max_connections, or
-      // down with statements still running): wait for one of those.
-      else
+        return;
+      }
+      const other = this.servers.find((o) => !tried.has(o) && o.inService && o.hasRoom());
+      if (other !== undefined) {
+        this.open(other, flavour, hasSchema, cb, attempt);
+        return;
+      }
+      // At its connection limit the server takes one more once an idle one of another flavour
+      // is closed (only then: a server refusing for other reasons keeps its idle connections).
+      if (err instanceof LoginRefused && err.atConnectionLimit && !attempt.evicted) {
+        attempt.evicted = true;
+        if (s.evictIdle(() => this.open(s, flavour, hasSchema, cb, attempt))) return;
+      }
+      if (this.servers.some((o) => o.hasConnectionOf(flavour.key))) {
         this.wait(
           flavour,
           hasSchema,
           cb,
           `every backend connection is busy, and no other could be opened: ${err.message}`,
         );
+      } else {
+        cb(err, null);
+        this.failHopelessWaiters();
+      }
     });
   }
 
   /** A connection came free or room was made: serve waiters in order. */
   readonly notify = (): void => {
     while (this.waiters.length > 0) {
-      const w = this.waiters[0]!;
-      if (!this.tryAcquire(w.flavour, w.hasSchema, w.cb)) break;
-      this.waiters.shift();
+      // Out of the queue before its callback runs: that may give the connection straight back
+      // (a client gone meanwhile), which notifies again.
+      const w = this.waiters.shift()!;
+      if (!this.tryAcquire(w.flavour, w.hasSchema, w.cb)) {
+        this.waiters.unshift(w);
+        break;
+      }
       clearTimeout(w.timer);
     }
-    // Nothing left that could come free (every server out of service with no connection open):
-    // waiting longer serves no one.
-    if (this.waiters.length > 0 && !this.servers.some((s) => s.inService || s.openCount > 0)) {
-      for (const w of this.waiters.splice(0)) {
-        clearTimeout(w.timer);
-        w.cb(new Error('no backend server in service'), null);
-      }
-    }
+    this.failHopelessWaiters();
   };
+
+  /**
+   * Whether a connection of `flavour` may still come free: a server in service (it opens one or
+   * makes room), or one out of service with such a connection logged in (being out stops new
+   * connects only).
+   */
+  private mayComeFree(flavour: Flavour): boolean {
+    return this.servers.some((s) => s.inService || s.hasConnectionOf(flavour.key));
+  }
+
+  /** Fails the waiters nothing can serve any more (see mayComeFree): waiting helps no one. */
+  private failHopelessWaiters(): void {
+    if (this.waiters.length === 0) return;
+    for (const w of this.waiters.filter((x) => !this.mayComeFree(x.flavour))) {
+      this.waiters.splice(this.waiters.indexOf(w), 1);
+      clearTimeout(w.timer);
+      w.cb(new Error('no backend server in service'), null);
+    }
+  }
 
   /** Returns a connection after a statement; it must be clean (no transaction, no pins). */
   release(conn: BackendConnection): void {

@@ -123,6 +123,12 @@ export class BackendServer {
     return this.all.size + this.opening;
   }
 
+  /** Whether a connection of `flavourKey` is logged in here (busy or idle): one may come free. */
+  hasConnectionOf(flavourKey: string): boolean {
+    for (const conn of this.all) if (conn.flavour.key === flavourKey) return true;
+    return false;
+  }
+
   hasRoom(): boolean {
     return this.openCount < this.size;
   }
