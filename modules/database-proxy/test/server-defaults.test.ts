@@ -9,7 +9,7 @@ import { type MariaDB, startMariaDB, waitFor } from '@scalestack/test-harness';
 import mysql from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DatabaseProxy } from '../src/database-proxy.js';
-import { startRelayedProxy } from './support/backend-relay.js';
+import { type BackendRelay, startRelayedProxy } from './support/backend-relay.js';
 import { createBackendUser, type ProxyFixture, startProxyFixture } from './support/proxy-fixture.js';
 import { tenantMetrics } from './support/qos-helpers.js';
 
@@ -105,6 +105,22 @@ async function oracleModeAfterStart(): Promise<void> {
  */
 const proxyBeforeServer = (options: Record<string, unknown> = {}) =>
   startRelayedProxy(mariadb, 2, { server_failure_limit: 1000, ...options }, { refuse: true });
+
+/**
+ * Two clients of a proxy started before its server; the server is let through and its probe
+ * held in the relay while `c1`'s first statement (`first`, its outcome) waits behind it.
+ */
+async function firstStatementBehindHeldProbe(fx: ProxyFixture, relay: BackendRelay) {
+  const c1 = await fx.connect();
+  const c2 = await fx.connect();
+  c1.on('error', () => {});
+  c2.on('error', () => {});
+  relay.refuse = false;
+  relay.holdWhen = (chunk) => chunk.toString('latin1').includes('max_prepared_stmt_count');
+  const first = errnoOf(c1.query('SELECT 1 AS a'));
+  await waitFor(() => relay.heldCount === 1, { what: 'the probe held in the relay' });
+  return { c1, c2, first };
+}
 
 describe('server defaults that change BEGIN / COMMIT', () => {
   it('stock settings: the proxy answers BEGIN and an empty COMMIT itself (control)', async () => {
@@ -272,14 +288,7 @@ describe('server defaults that change BEGIN / COMMIT', () => {
   it('KILL QUERY of a statement whose new connection breaks during the probe: ER 1317 at once, no other connection tried', async () => {
     const { fx, relay } = await proxyBeforeServer();
     try {
-      const victim = await fx.connect();
-      const killer = await fx.connect();
-      victim.on('error', () => {});
-      killer.on('error', () => {});
-      relay.refuse = false;
-      relay.holdWhen = (chunk) => chunk.toString('latin1').includes('max_prepared_stmt_count');
-      const statement = errnoOf(victim.query('SELECT 1 AS a'));
-      await waitFor(() => relay.heldCount === 1, { what: 'the probe held in the relay' });
+      const { c1: victim, c2: killer, first: statement } = await firstStatementBehindHeldProbe(fx, relay);
       await killer.query(`KILL QUERY ${victim.threadId}`);
       const accepted = relay.accepted;
       [...relay.downs][0]!.destroy();
@@ -298,14 +307,7 @@ describe('server defaults that change BEGIN / COMMIT', () => {
     await mariadb.query("SET GLOBAL completion_type = 'RELEASE'");
     const { fx, relay } = await proxyBeforeServer();
     try {
-      const c1 = await fx.connect();
-      const c2 = await fx.connect();
-      c1.on('error', () => {});
-      c2.on('error', () => {});
-      relay.refuse = false;
-      relay.holdWhen = (chunk) => chunk.toString('latin1').includes('max_prepared_stmt_count');
-      const first = errnoOf(c1.query('SELECT 1 AS a'));
-      await waitFor(() => relay.heldCount === 1, { what: 'the probe held in the relay' });
+      const { c2, first } = await firstStatementBehindHeldProbe(fx, relay);
       const probeSocket = [...relay.downs][0]!;
       await c2.query('BEGIN'); // answered by the proxy: nothing is known of the server yet
       const read = errnoOf(c2.query('SELECT 2 AS b'));
