@@ -5,7 +5,12 @@
  * at the moment a given command arrives.
  */
 import { Readable } from 'node:stream';
-import { buildPrepare, CLIENT_DEPRECATE_EOF, SUPPORTED_CAPABILITIES } from '@scalestack/mysql-protocol';
+import {
+  buildPrepare,
+  CLIENT_DEPRECATE_EOF,
+  isEofPacket,
+  SUPPORTED_CAPABILITIES,
+} from '@scalestack/mysql-protocol';
 import { waitFor } from '@scalestack/test-harness';
 import type mysql from 'mysql2/promise';
 import { createConnection } from 'mysql2/promise';
@@ -420,7 +425,7 @@ describe('checked, behaves like MariaDB', () => {
         const prepared = await c.command(buildPrepare('SELECT ? AS a, ? AS b'));
         expect(prepared.error).toBeUndefined();
         // Two parameter definitions and two columns, each list closed by an EOF.
-        const eofs = prepared.packets.filter((p) => p.payload[0] === 0xfe && p.payload.length < 9);
+        const eofs = prepared.packets.filter((p) => isEofPacket(p.payload));
         expect(eofs).toHaveLength(2);
         return eofs.map((p) => p.payload.readUInt16LE(3) & IN_TRANS);
       } finally {

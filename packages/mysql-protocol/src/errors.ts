@@ -57,6 +57,7 @@ export const ER_TOO_MANY_USER_CONNECTIONS = 1203;
 export const ER_LOCK_WAIT_TIMEOUT = 1205;
 export const ER_WRONG_ARGUMENTS = 1210;
 export const ER_LOCK_DEADLOCK = 1213;
+export const ER_USER_LIMIT_REACHED = 1226;
 export const ER_NOT_SUPPORTED_YET = 1235;
 export const ER_UNKNOWN_STMT_HANDLER = 1243;
 export const ER_NOT_SUPPORTED_AUTH_MODE = 1251;

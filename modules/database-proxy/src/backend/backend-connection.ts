@@ -18,6 +18,9 @@ import {
   COM_QUERY,
   COM_RESET_CONNECTION,
   commandHasResponse,
+  ER_CON_COUNT_ERROR,
+  ER_TOO_MANY_USER_CONNECTIONS,
+  ER_USER_LIMIT_REACHED,
   encodeFrames,
   PacketDecoder,
   PacketReader,
@@ -39,9 +42,13 @@ export class LoginRefused extends Error {
     super(`backend ${server} refused login: ${errno} ${serverMessage}`);
   }
 
-  /** ER_CON_COUNT_ERROR, ER_TOO_MANY_USER_CONNECTIONS, ER_USER_LIMIT_REACHED: at a connection limit. */
+  /** The server (or the user's limits there) takes no more connections. */
   get atConnectionLimit(): boolean {
-    return this.errno === 1040 || this.errno === 1203 || this.errno === 1226;
+    return (
+      this.errno === ER_CON_COUNT_ERROR ||
+      this.errno === ER_TOO_MANY_USER_CONNECTIONS ||
+      this.errno === ER_USER_LIMIT_REACHED
+    );
   }
 }
 

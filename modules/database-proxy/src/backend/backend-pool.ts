@@ -136,18 +136,14 @@ export class BackendPool {
   }
 
   private tryAcquire(flavour: Flavour, hasSchema: boolean, cb: ConnectionCallback): boolean {
-    const n = this.servers.length;
     // 1. An idle connection of the right flavour on any server in service (most recently used
     //    first: its buffers and the server's thread are warm).
-    for (let i = 0; i < n; i++) {
-      const s = this.servers[(this.next + i) % n]!;
-      if (!s.inService) continue;
-      const conn = s.takeIdle(flavour.key, hasSchema);
-      if (conn !== undefined) {
-        cb(null, conn);
-        return true;
-      }
+    const idle = this.takeIdle(flavour, hasSchema, true);
+    if (idle !== undefined) {
+      cb(null, idle);
+      return true;
     }
+    const n = this.servers.length;
     // 2. Room for a new connection, or room made by closing an idle one of another flavour.
     for (let i = 0; i < n; i++) {
       const s = this.servers[(this.next + i) % n]!;
@@ -165,15 +161,24 @@ export class BackendPool {
     }
     // 3. An idle connection on a server out of service: being out stops new connects only (a
     //    server at its max_connections refuses more but serves those it gave).
-    for (const s of this.servers) {
-      if (s.inService) continue;
-      const conn = s.takeIdle(flavour.key, hasSchema);
-      if (conn !== undefined) {
-        cb(null, conn);
-        return true;
-      }
+    const kept = this.takeIdle(flavour, hasSchema, false);
+    if (kept !== undefined) {
+      cb(null, kept);
+      return true;
     }
     return false;
+  }
+
+  /** An idle connection of `flavour` on a server in service (or out of it), from `next` on. */
+  private takeIdle(flavour: Flavour, hasSchema: boolean, inService: boolean): BackendConnection | undefined {
+    const n = this.servers.length;
+    for (let i = 0; i < n; i++) {
+      const s = this.servers[(this.next + i) % n]!;
+      if (s.inService !== inService) continue;
+      const conn = s.takeIdle(flavour.key, hasSchema);
+      if (conn !== undefined) return conn;
+    }
+    return undefined;
   }
 
   /**

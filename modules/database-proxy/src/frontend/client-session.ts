@@ -40,6 +40,7 @@ import {
   encodeErr,
   encodeFrames,
   encodeOk,
+  isEofPacket,
   nativeHashOf,
   PacketDecoder,
   type ProtocolError,
@@ -728,12 +729,8 @@ export class ClientSession implements ResponseSink {
 
   private readonly onBackend = (err: Error | null, conn: BackendConnection | null): void => {
     const interrupted = this.interruptPending && !this.replaying;
-    if (err instanceof ConnectionLostBeforeUse && !this.closed && !interrupted && this.retries < 2) {
-      this.retries++;
-      this.core.counters.retries++;
-      this.acquireBackend();
+    if (err instanceof ConnectionLostBeforeUse && !this.closed && !interrupted && this.retryElsewhere())
       return;
-    }
     if (err !== null || conn === null) {
       this.releaseLease();
       if (interrupted && !this.closed) {
@@ -1496,14 +1493,7 @@ export class ClientSession implements ResponseSink {
     if (this.lazyBegin === 'sent') this.lazyBegin = 'pending';
     // A pure read may run again even though it was sent, as long as none of its answer went out.
     const unsent = !this.sentToBackend || (this.wasPureRead && this.respondedBytes === 0);
-    if (unsent && !wasPinned && this.retries < 2) {
-      this.retries++;
-      this.core.counters.retries++;
-      this.status = 'waiting';
-      this.attempt++;
-      this.acquireBackend();
-      return;
-    }
+    if (unsent && !wasPinned && this.retryElsewhere()) return;
     this.core.counters.backendLost++;
     this.core.counters.errors++;
     if (this.infile) this.discardingInfile = true;
@@ -1520,6 +1510,20 @@ export class ClientSession implements ResponseSink {
     this.longData.clear();
     this.releaseLease();
     this.finishCommand();
+  }
+
+  /**
+   * Nothing of the command in flight reached a server: asks for another connection, at most
+   * twice per command. False when the retries are used up.
+   */
+  private retryElsewhere(): boolean {
+    if (this.retries >= 2) return false;
+    this.retries++;
+    this.core.counters.retries++;
+    this.status = 'waiting';
+    this.attempt++;
+    this.acquireBackend();
+    return true;
   }
 
   private dropBackend(conn: BackendConnection): void {
@@ -1896,11 +1900,12 @@ export class ClientSession implements ResponseSink {
  */
 function markEofsInTransaction(frames: Buffer): void {
   for (let at = 0; at + 4 <= frames.length; ) {
-    const length = frames.readUIntLE(at, 3);
     const payload = at + 4;
-    if (length >= 5 && length < 9 && frames[payload] === 0xfe) {
+    const end = payload + frames.readUIntLE(at, 3);
+    // Protocol 4.1 EOF: header, warnings (2), status flags (2).
+    if (end - payload >= 5 && isEofPacket(frames.subarray(payload, end))) {
       frames.writeUInt16LE(frames.readUInt16LE(payload + 3) | SERVER_STATUS_IN_TRANS, payload + 3);
     }
-    at = payload + length;
+    at = end;
   }
 }
