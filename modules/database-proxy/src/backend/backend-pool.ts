@@ -18,12 +18,10 @@
  * statement elsewhere. A slot still stands for one statement, so a slot holder always finds a
  * connection: stacking only ever packs statements onto fewer.
  */
+import { ER_NO_SUCH_THREAD } from '@scalestack/mysql-protocol';
 import type { SessionState } from '../session/session-state.js';
 import { type BackendConnection, LoginRefused } from './backend-connection.js';
 import type { BackendServer } from './backend-server.js';
-
-/** ER_NO_SUCH_THREAD: KILL of a thread the server no longer has. */
-const ER_NO_SUCH_THREAD = 1094;
 
 /** Called with a connection ready for a statement, or an error (server down, connect failed). */
 export type ConnectionCallback = (err: Error | null, conn: BackendConnection | null) => void;
