@@ -42,11 +42,16 @@ export interface CliRun {
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
-/** Spawns the built `scalestack` binary. */
-export function spawnCli(args: string[], opts: { cwd: string; env?: Record<string, string> }): CliRun {
+/** Spawns the built `scalestack` binary (as another user with `uid` / `gid`, when root). */
+export function spawnCli(
+  args: string[],
+  opts: { cwd: string; env?: Record<string, string>; uid?: number; gid?: number },
+): CliRun {
   if (!existsSync(bin)) throw new Error(`${bin} is missing: run "npm run build" first`);
   const child = spawn(node, [bin, ...args], {
     cwd: opts.cwd,
+    uid: opts.uid,
+    gid: opts.gid,
     env: { PATH: process.env.PATH ?? '', ...opts.env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -99,7 +104,7 @@ export function spawnCli(args: string[], opts: { cwd: string; env?: Record<strin
 }
 
 /** Runs the binary to completion. */
-export async function runCli(args: string[], opts: { cwd: string; env?: Record<string, string> }) {
+export async function runCli(args: string[], opts: Parameters<typeof spawnCli>[1]) {
   const run = spawnCli(args, opts);
   const { code } = await run.exited;
   return { code, stdout: run.stdout(), stderr: run.stderr(), logs: run.logs() };

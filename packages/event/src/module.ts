@@ -7,6 +7,7 @@ import { defineModule, option } from '@scalestack/kernel';
 import { EVENT_GROUP, EventLoopGroup } from './event-loop-group.js';
 import { EVENT_LOOP, type EventLoopInfo } from './event-loop-info.js';
 import { LoopMonitor } from './loop-monitor.js';
+import { NICE_RANGE, setThreadNice } from './thread-nice.js';
 import { threadsOption } from './threads-option.js';
 import { workerIdentity, workerPeers } from './worker-identity.js';
 import { workerShare } from './worker-share.js';
@@ -23,6 +24,13 @@ const options = {
     min: 0,
   }),
   stop_timeout: option.duration('10s', 'how long a worker may take to stop before it is terminated'),
+  nice: option
+    .integer(
+      undefined,
+      'nice value of each event-loop thread, -20 … 19: lower gets more CPU on contended cores; below the current value needs CAP_SYS_NICE (unset: unchanged)',
+      NICE_RANGE,
+    )
+    .optional(),
 };
 
 export default defineModule({
@@ -48,6 +56,15 @@ export default defineModule({
       const remove = ctx.metrics.addCollector(ctx.name, () => group.collect());
       ctx.onStop(remove);
       return;
+    }
+    // This thread runs an event loop (the only one, or a worker's): it takes the nice value.
+    const { nice } = ctx.options;
+    if (nice !== undefined) {
+      const restore = setThreadNice(nice, (err) =>
+        ctx.log.warn({ nice, err: err.message }, "could not put the thread's nice value back"),
+      );
+      ctx.onStop(restore);
+      ctx.log.info({ nice }, 'event-loop thread nice value set');
     }
     const monitor = new LoopMonitor({ window: ctx.options.health_window }).start();
     const { index, count } = workerIdentity();
