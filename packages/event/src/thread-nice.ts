@@ -5,10 +5,9 @@
  * only, so each worker sets its own and V8's helper threads keep theirs. Threads the loop
  * thread starts afterwards (libuv's thread pool, on first use) inherit its value.
  *
- * Why a proxy wants it: the scheduler shares a contended core per thread. One event loop serving
- * thousands of connections is one thread among the thousands of client threads it answers, and
- * each answer wakes one that may preempt it; haproxy (`nice`) and nginx (`worker_priority`) give
- * operators the same setting.
+ * Why a server may want it: the scheduler shares a contended core per thread, and one event loop
+ * serving thousands of connections is one thread among however many share its cores (nginx's
+ * `worker_priority` and systemd's `Nice=` are the same setting).
  */
 import { getPriority, setPriority } from 'node:os';
 

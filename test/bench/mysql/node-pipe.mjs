@@ -7,11 +7,15 @@
 //   streams  node:net 'data' events (the default when the argument is left out)
 import { readFileSync } from 'node:fs';
 import net from 'node:net';
+import { setPriority } from 'node:os';
 
 const config = readFileSync(process.argv[2], 'utf8');
 const mode = process.argv[3] ?? 'streams';
 const listenPort = Number(/listen: 127\.0\.0\.1:(\d+)/.exec(config)[1]);
 const backendPort = Number(/address: 127\.0\.0\.1:(\d+)/.exec(config)[1]);
+// The sweep's --nice: the same event-loop thread priority as the proxy's event.nice.
+const nice = /^ {4}nice: (-?\d+)$/m.exec(config);
+if (nice) setPriority(0, Number(nice[1]));
 
 if (mode === 'streams') {
   const server = net.createServer({ noDelay: true }, (client) => {

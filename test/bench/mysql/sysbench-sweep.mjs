@@ -63,6 +63,12 @@ async function main() {
   const lifetimeSeconds = totalRuns * (options.duration + 240) + 900;
   const notes = [];
   const runs = [];
+  if (options.nice !== undefined) {
+    notes.push(
+      `Forwarding threads at nice ${options.nice} (--nice): the proxy's event loop (event.nice), every ` +
+        "haproxy thread, the pipe's event loop. MariaDB and sysbench run at the default 0.",
+    );
+  }
 
   log(`sysbench-sweep: ${totalRuns} runs of ${options.duration} s; load average ${load.start}`);
   const db = await startBenchMariaDB(CREDENTIALS);
@@ -84,6 +90,7 @@ async function main() {
         maxconn,
         lifetimeSeconds,
         threads: options.haproxyThreads,
+        nice: options.nice,
       });
       stops.push(() => haproxy.stop());
       log(`haproxy on 127.0.0.1:${haproxy.port}`);
@@ -96,6 +103,7 @@ async function main() {
       pool: options.pool,
       lifetimeSeconds,
       cpuProfDir,
+      nice: options.nice,
       ...CREDENTIALS,
     });
     const wholeSweepProfile =

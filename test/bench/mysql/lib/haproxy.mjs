@@ -3,7 +3,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort, startServer, stopServer, waitForPort } from './processes.mjs';
+import { freePort, setTreeNice, startServer, stopServer, waitForPort } from './processes.mjs';
 
 /**
  * The haproxy configuration the benchmark uses.
@@ -33,9 +33,11 @@ backend mariadb
 
 /**
  * Start haproxy in front of a MariaDB port.
- * @param {{ backendPort: number, maxconn: number, lifetimeSeconds: number, threads?: number }} opts
+ * @param {{ backendPort: number, maxconn: number, lifetimeSeconds: number, threads?: number,
+ *   nice?: number }} opts  nice: set on each of its threads once it listens (haproxy 2.6 has no
+ *   nice directive any more)
  */
-export async function startHaproxy({ backendPort, maxconn, lifetimeSeconds, threads }) {
+export async function startHaproxy({ backendPort, maxconn, lifetimeSeconds, threads, nice }) {
   const dir = mkdtempSync(join(tmpdir(), 'scalestack-bench-haproxy-'));
   const port = await freePort();
   const config = haproxyConfig({ listenPort: port, backendPort, maxconn, threads });
@@ -49,6 +51,7 @@ export async function startHaproxy({ backendPort, maxconn, lifetimeSeconds, thre
     rmSync(dir, { recursive: true, force: true });
     throw error;
   }
+  if (nice !== undefined) setTreeNice(server.pid, nice);
   return {
     port,
     pid: server.pid,

@@ -26,6 +26,9 @@ export const USAGE = `usage: node test/bench/mysql/sysbench-sweep.mjs [options]
   --pool <n>            proxy backend pool size N (default: 128)
   --table-size <n>      rows in sbtest1 (default: 100000)
   --haproxy-threads <n> haproxy's nbthread (default: 1)
+  --nice <n>            nice value (-20 … 19) of the forwarding threads: the proxy's event loop
+                        (event.nice), haproxy's (its nice directive) and the pipe's (default:
+                        unchanged; below 0 needs root or CAP_SYS_NICE; write --nice=-10)
   --proxy-cmd <cmd>     proxy command; {config} is the generated YAML
                         (default: ${DEFAULT_PROXY_COMMAND})
   --pipe-cmd <cmd>      pipe command; {config} is its generated YAML, the proxy's with its own port
@@ -46,6 +49,12 @@ function fail(option, value, expected) {
 
 function positiveInt(option, value) {
   if (!/^\d+$/.test(value) || Number(value) < 1) fail(option, value, 'a positive integer');
+  return Number(value);
+}
+
+function niceValue(value) {
+  if (!/^-?\d+$/.test(value) || Number(value) < -20 || Number(value) > 19)
+    fail('nice', value, 'an integer between -20 and 19');
   return Number(value);
 }
 
@@ -85,6 +94,7 @@ export function parseOptions(argv) {
       'proxy-cmd': { type: 'string', default: DEFAULT_PROXY_COMMAND },
       'pipe-cmd': { type: 'string' },
       'haproxy-threads': { type: 'string', default: '1' },
+      nice: { type: 'string' },
       'cpu-prof': { type: 'string' },
       'quiet-below': { type: 'string' },
       'quiet-wait': { type: 'string', default: '30' },
@@ -112,6 +122,7 @@ export function parseOptions(argv) {
     proxyCommand: values['proxy-cmd'],
     pipeCommand: values['pipe-cmd'] ?? DEFAULT_PIPE_COMMAND,
     haproxyThreads: positiveInt('haproxy-threads', values['haproxy-threads']),
+    nice: values.nice === undefined ? undefined : niceValue(values.nice),
     cpuProfDir: values['cpu-prof'],
     quietBelow:
       values['quiet-below'] === undefined ? undefined : percent('quiet-below', values['quiet-below']),

@@ -3,7 +3,9 @@
 
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { readdirSync, readFileSync } from 'node:fs';
 import net from 'node:net';
+import { setPriority } from 'node:os';
 
 /** Open-files limit every server gets: 65536 when allowed, otherwise the hard limit. */
 const RAISE_NOFILE = 'ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)"';
@@ -133,5 +135,23 @@ export async function waitForPort(port, server, timeoutMs = 60_000) {
       );
     }
     await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/**
+ * Sets the nice value of every thread of `rootPid` and of its descendants (a server started
+ * under `timeout`: the server is its child). Linux keeps a nice value per thread.
+ * @param {number} rootPid
+ * @param {number} nice
+ */
+export function setTreeNice(rootPid, nice) {
+  const queue = [rootPid];
+  while (queue.length > 0) {
+    const pid = queue.pop();
+    for (const tid of readdirSync(`/proc/${pid}/task`)) {
+      setPriority(Number(tid), nice);
+      const children = readFileSync(`/proc/${pid}/task/${tid}/children`, 'utf8').trim();
+      if (children !== '') queue.push(...children.split(' ').map(Number));
+    }
   }
 }

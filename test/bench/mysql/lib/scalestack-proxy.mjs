@@ -15,11 +15,13 @@ export const DEFAULT_PIPE_COMMAND = 'node test/bench/mysql/node-pipe.mjs {config
 
 /**
  * The proxy configuration for the sweep.
- * @param {{ listenPort: number, backendPort: number, user: string, password: string, pool: number }} o
+ * @param {{ listenPort: number, backendPort: number, user: string, password: string, pool: number,
+ *   nice?: number }} o  nice: the event loop thread's nice value (event.nice; the pipe reads it too)
  */
-export function proxyConfig({ listenPort, backendPort, user, password, pool }) {
+export function proxyConfig({ listenPort, backendPort, user, password, pool, nice }) {
+  const event = nice === undefined ? '' : `  event:\n    nice: ${nice}\n`;
   return `modules:
-  database-proxy:
+${event}  database-proxy:
     listen: 127.0.0.1:${listenPort}
     users:
       - { name: ${user}, password: ${password}, tenant: bench, max_connections: 10000 }
@@ -42,7 +44,7 @@ export function splitCommand(line) {
 /**
  * Start the proxy, or anything else that takes the proxy's YAML (the Node pipe).
  * @param {{ command: string, cwd: string, backendPort: number, user: string, password: string,
- *   pool: number, lifetimeSeconds: number, cpuProfDir?: string, label?: string }} opts
+ *   pool: number, lifetimeSeconds: number, cpuProfDir?: string, label?: string, nice?: number }} opts
  *   cpuProfDir: run Node with --cpu-prof writing there (one .cpuprofile per thread, on exit).
  *   label: names the process in errors and its temporary directory (default: proxy).
  */
@@ -56,10 +58,11 @@ export async function startProxy({
   pool,
   lifetimeSeconds,
   cpuProfDir,
+  nice,
 }) {
   const dir = mkdtempSync(join(tmpdir(), `scalestack-bench-${label}-`));
   const port = await freePort();
-  const config = proxyConfig({ listenPort: port, backendPort, user, password, pool });
+  const config = proxyConfig({ listenPort: port, backendPort, user, password, pool, nice });
   const file = join(dir, `${label}.yaml`);
   writeFileSync(file, config);
   const words = splitCommand(command).map((w) => w.replaceAll('{config}', file));
