@@ -178,6 +178,7 @@ export class DatabaseProxy implements ProxyCore, DatabaseProxyService {
         new BackendServer({
           name: b.name ?? formatAddress(b.address),
           address: b.address,
+          account: { user: b.user, password: b.password },
           size: this.shareOf(b.pool, `backend "${b.name ?? formatAddress(b.address)}" pool`),
           connectTimeout: options.connect_timeout,
           maxLifetime: options.max_lifetime,
@@ -421,10 +422,12 @@ export class DatabaseProxy implements ProxyCore, DatabaseProxyService {
   }
 
   flavourFor(user: ProxyUser, clientCapabilities: number, collation: number): Flavour {
-    const backendUser = user.backendUser ?? this.options.backends[0]?.user ?? 'root';
-    const backendPassword = user.backendPassword ?? this.options.backends[0]?.password ?? '';
+    // Without a backend_user of its own a client's connections log in as each server's service
+    // account: one flavour over every server, whatever each server's account is.
+    const backendUser = user.backendUser;
+    const backendPassword = user.backendPassword;
     const shaping = clientCapabilities & SHAPING_FLAGS & this.capabilities;
-    const key = `${backendUser}|${shaping}|${collation}`;
+    const key = `${backendUser === undefined ? 's:' : `u:${backendUser}`}|${shaping}|${collation}`;
     // One object per flavour: the pool compares flavours on every pure read, by identity first.
     const known = this.flavours.get(key);
     if (known !== undefined && known.password === backendPassword) return known;

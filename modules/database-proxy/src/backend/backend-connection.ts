@@ -277,8 +277,8 @@ export class BackendConnection {
     this.conn = conn;
     const f = this.flavour;
     const hs = new ClientHandshake({
-      user: f.user,
-      password: f.password,
+      user: f.user ?? this.server.options.account.user,
+      password: f.password ?? this.server.options.account.password,
       capabilities: f.capabilities,
       charset: f.collation,
       tls: this.options.tls !== undefined,

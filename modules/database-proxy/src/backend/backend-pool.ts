@@ -54,8 +54,12 @@ export const NO_PIPELINE: PipelineSettings = { connections: 1, depth: 1, stall: 
 export interface Flavour {
   /** Identity of the flavour: equal keys are interchangeable connections. */
   readonly key: string;
-  readonly user: string;
-  readonly password: string;
+  /**
+   * The backend user its connections log in as (a proxy user's `backend_user`); undefined: each
+   * server's own service account (the backend's `user` / `password`).
+   */
+  readonly user: string | undefined;
+  readonly password: string | undefined;
   /** Capability flags the backend connection is negotiated with (client's ∩ server's). */
   readonly capabilities: number;
   /** Collation id sent in the handshake (the client's). */

@@ -18,6 +18,8 @@ import { STOCK_DEFAULTS } from './server-defaults.js';
 export interface BackendServerOptions {
   name: string;
   address: Address;
+  /** The service account its connections log in as, unless their flavour names another user. */
+  account: { user: string; password: string };
   /** N: the most connections this proxy opens to the server. */
   size: number;
   connectTimeout: number;

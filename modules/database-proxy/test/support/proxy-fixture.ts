@@ -40,11 +40,12 @@ export const BACKEND_USER = { name: 'proxy', password: 'proxypw' };
 export const APP_USER = { name: 'app', password: 'secret' };
 
 /** Creates {@link BACKEND_USER} on `mariadb` with every privilege (idempotent). */
-export async function createBackendUser(mariadb: MariaDB): Promise<void> {
-  await mariadb.query(
-    `CREATE USER IF NOT EXISTS '${BACKEND_USER.name}'@'%' IDENTIFIED BY '${BACKEND_USER.password}'`,
-  );
-  await mariadb.query(`GRANT ALL ON *.* TO '${BACKEND_USER.name}'@'%'`);
+export async function createBackendUser(
+  mariadb: MariaDB,
+  { name, password }: { name: string; password: string } = BACKEND_USER,
+): Promise<void> {
+  await mariadb.query(`CREATE USER IF NOT EXISTS '${name}'@'%' IDENTIFIED BY '${password}'`);
+  await mariadb.query(`GRANT ALL ON *.* TO '${name}'@'%'`);
 }
 
 export async function startProxyFixture(opts: ProxyFixtureOptions = {}): Promise<ProxyFixture> {

@@ -18,30 +18,43 @@ export interface TwoServerProxy {
   stop(): Promise<void>;
 }
 
-/** @param prepare runs on each server (index 0: db1) once its backend user exists, before the proxy starts */
+type Account = { name: string; password: string };
+
+/**
+ * @param prepare runs on each server (index 0: db1) once its backend user exists, before the proxy starts
+ * @param accounts each server's service account (created there, and only there): the backend's
+ *   `user` / `password`
+ * @param users the proxy's users (default: APP_USER, logging in as the service accounts)
+ */
 export async function startTwoServerProxy(
   prepare?: (server: MariaDB, index: number) => Promise<void>,
+  {
+    accounts = [BACKEND_USER, BACKEND_USER],
+    users,
+  }: { accounts?: [Account, Account]; users?: unknown[] } = {},
 ): Promise<TwoServerProxy> {
   const servers = (await Promise.all([startMariaDB(), startMariaDB()])) as [MariaDB, MariaDB];
   await Promise.all(
     servers.map(async (m, i) => {
-      await createBackendUser(m);
+      await createBackendUser(m, accounts[i]);
       await prepare?.(m, i);
     }),
   );
-  const backend = (name: string, m: MariaDB) => ({
-    name,
-    address: `127.0.0.1:${m.port}`,
-    user: BACKEND_USER.name,
-    password: BACKEND_USER.password,
+  const backend = (i: number) => ({
+    name: `db${i + 1}`,
+    address: `127.0.0.1:${servers[i]!.port}`,
+    user: accounts[i]!.name,
+    password: accounts[i]!.password,
     pool: 1,
   });
   const fx = await startProxyFixture({
     mariadb: servers[0],
     createBackendUser: false,
     options: {
-      users: [{ name: APP_USER.name, password: APP_USER.password, tenant: 'default', max_connections: 50 }],
-      backends: [backend('db1', servers[0]), backend('db2', servers[1])],
+      users: users ?? [
+        { name: APP_USER.name, password: APP_USER.password, tenant: 'default', max_connections: 50 },
+      ],
+      backends: [backend(0), backend(1)],
     },
   });
   return {
