@@ -18,6 +18,8 @@ const node = join(repo, 'node_modules/.bin/node');
 const bin = join(repo, 'packages/cli/dist/bin.js');
 const POOL = 12;
 const TENANT_CAP = 8;
+/** The server's limit on prepared statements: N × each connection's cache must stay under it. */
+const MAX_PREPARED = 100;
 
 let db: MariaDB;
 let dir: string;
@@ -25,7 +27,7 @@ let dir: string;
 let watcher: mysql.Connection;
 
 beforeAll(async () => {
-  db = await startMariaDB({ maxConnections: 200 });
+  db = await startMariaDB({ maxConnections: 200, maxPreparedStmtCount: MAX_PREPARED });
   await db.query("CREATE USER 'proxy'@'%' IDENTIFIED BY 'proxy-pw'");
   await db.query("GRANT ALL PRIVILEGES ON *.* TO 'proxy'@'%'");
   watcher = await mysql.createConnection({
@@ -140,6 +142,16 @@ describe('database proxy in 2 worker threads, by the CLI', () => {
         .filter((l) => l.msg === 'database proxy listening')
         .map((l) => (l.pipeline as { connections: number }).connections);
       expect(pipelines).toEqual([1, 1]);
+      // Each worker's statement cache fits the N of all workers (not only its own share) into
+      // 90 % of the server's max_prepared_stmt_count.
+      const caches = cli.logs
+        .filter((l) => l.msg === "statement_cache_size lowered to fit the server's max_prepared_stmt_count")
+        .map((l) => [l.worker, l.used, l.connections]);
+      const fit = Math.floor((MAX_PREPARED * 0.9) / POOL);
+      expect(caches.sort()).toEqual([
+        [0, fit, POOL],
+        [1, fit, POOL],
+      ]);
 
       let peak = { total: 0, running: 0 };
       const sampler = (async () => {

@@ -387,10 +387,13 @@ export class DatabaseProxy implements ProxyCore, DatabaseProxyService {
     );
   }
 
-  /** Lowers `statement_cache_size` so that N × cache stays under 90 % of the server's limit. */
+  /**
+   * Lowers `statement_cache_size` so that N × cache stays under 90 % of the server's limit —
+   * the configured N, over every worker thread (each holds only its share of it).
+   */
   private fitStatementCache(serverLimit: number): void {
     if (!Number.isFinite(serverLimit) || serverLimit <= 0) return;
-    const connections = this.pool.servers.reduce((n, s) => n + s.size, 0);
+    const connections = this.options.backends.reduce((n, b) => n + b.pool, 0);
     const fit = Math.max(1, Math.floor((serverLimit * 0.9) / connections));
     if (fit < this.statementCacheSize) {
       this.log.warn(
