@@ -164,6 +164,12 @@ export class DatabaseProxy implements ProxyCore, DatabaseProxyService {
     this.resultHold = options.result_hold;
     this.lazyBeginAllowed = options.lazy_begin;
     this.shedDelay = options.shed_delay;
+    if ((options.tls_key === undefined) !== (options.tls_cert === undefined)) {
+      const [set, unset] = options.tls_key === undefined ? ['tls_cert', 'tls_key'] : ['tls_key', 'tls_cert'];
+      throw new Error(
+        `database-proxy: options tls_key and tls_cert go together (PEM file paths, both or neither): ${set} is set, ${unset} is not`,
+      );
+    }
     if (options.tls_key !== undefined && options.tls_cert !== undefined) {
       this.tls = { key: readFileSync(options.tls_key, 'utf8'), cert: readFileSync(options.tls_cert, 'utf8') };
     }
@@ -639,15 +645,23 @@ export class DatabaseProxy implements ProxyCore, DatabaseProxyService {
     ];
   }
 
-  /** Applies new users and tenants (SIGHUP / kernel.reload); connections stay. */
+  /**
+   * Applies new users, tenants and queue settings (SIGHUP / kernel.reload; the module's
+   * `reloadable` options); connections stay. All or nothing: everything that can refuse the new
+   * settings runs before anything changes.
+   */
   reload(next: ProxyOptions): void {
-    this.users = buildUsers(next.users);
+    const users = buildUsers(next.users);
     this.scheduler.update(this.tenantConfigs(next), next.default_tenant);
+    this.users = users;
     this.options = {
       ...this.options,
       users: next.users,
       tenants: next.tenants,
       default_tenant: next.default_tenant,
+      tenant_attribute: next.tenant_attribute,
+      queue_timeout: next.queue_timeout,
+      max_queued: next.max_queued,
     };
     this.log.info(
       { users: next.users.length, tenants: next.tenants.map((t) => t.name) },

@@ -31,6 +31,8 @@ export default defineModule({
     ctx.onDrain(() => proxy.drain());
     ctx.onStop(() => proxy.stop());
   },
+  // Who may log in and how they are queued; the rest (listener, backends, pools…) needs a restart.
+  reloadable: ['users', 'tenants', 'default_tenant', 'tenant_attribute', 'queue_timeout', 'max_queued'],
   reload(ctx, next) {
     ctx.resolve(PROXY_INSTANCE).reload(next);
   },

@@ -165,4 +165,30 @@ describe('kernel.reload of tenants and users', () => {
     await expect(bad).rejects.toThrow(/weight/);
     expect(tenantMetrics(fx, 'a')).toMatchObject({ weight: 1, maxInFlight: 1 });
   });
+
+  it('options that need a restart are named and keep their values; the queue settings apply, in the errors too', async () => {
+    const report = await reload({ ...BASE, pipeline_depth: 4, queue_timeout: '300ms' });
+    expect(report).toEqual({ applied: ['database-proxy'], restartNeeded: ['database-proxy'], failed: [] });
+    expect(fx.kernel.optionsOf('database-proxy')).toMatchObject({ pipeline_depth: 32, queue_timeout: 300 });
+    // Every connection taken by default-tenant transactions: the next statement waits the new
+    // queue_timeout, and its error says so.
+    const holders = await Promise.all(Array.from({ length: POOL }, () => client('app', 'secret')));
+    for (const h of holders) {
+      await h.query('START TRANSACTION');
+      await h.query('SELECT 1'); // the transaction takes its slot with its first statement
+    }
+    const err = await failure(one(await client('app', 'secret'), 'SELECT 2'));
+    expect(err.errno).toBe(9001);
+    expect(err.message).toBe('Proxy: no backend connection free within 300 ms (tenant default)');
+    for (const h of holders) await h.query('COMMIT');
+  });
+
+  it('a queue_timeout of 0 or a max_packet_size under 1 KiB is refused before anything changes', async () => {
+    await expect(reload({ ...BASE, queue_timeout: 0 })).rejects.toThrow(
+      /module "database-proxy", option "queue_timeout": got 0, expected .*>= 1ms/,
+    );
+    await expect(reload({ ...BASE, max_packet_size: 100 })).rejects.toThrow(
+      /module "database-proxy", option "max_packet_size": got 100, expected .*>= 1024 bytes/,
+    );
+  });
 });

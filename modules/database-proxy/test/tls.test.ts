@@ -88,3 +88,10 @@ describe('TLS to the proxy', () => {
     expect(stdout.trim()).toBe('42');
   });
 });
+
+it('tls_key without tls_cert stops the start with a message naming both', async () => {
+  const start = startProxyFixture({ mariadb: fx.mariadb, options: { tls_key: cert.keyPath } });
+  await expect(start).rejects.toThrow(
+    'database-proxy: options tls_key and tls_cert go together (PEM file paths, both or neither): tls_key is set, tls_cert is not',
+  );
+});

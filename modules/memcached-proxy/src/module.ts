@@ -72,18 +72,6 @@ type Logger = ModuleContext['log'];
 /** The memcached backend of each running instance (keyed by its module context), for reload. */
 const memcachedBackends = new WeakMap<object, MemcachedBackend>();
 
-/** Options that only take effect when the proxy starts. */
-const RESTART_ONLY = [
-  'listen',
-  'backend',
-  'redis',
-  'redis_cluster',
-  'max_value_size',
-  'max_line_length',
-  'client_max_pending',
-  'max_connections',
-] as const;
-
 function buildPool(o: Values, log: Logger): ServerPool {
   if (o.servers.length === 0) {
     throw new Error(
@@ -177,14 +165,10 @@ export default defineModule({
   /**
    * Applies a new server list, ejection policy and timeouts without dropping clients: new
    * requests use a new pool at once, the old pool's connections close when their replies are in.
-   * The other options need a restart.
+   * The other options need a restart (the kernel says which).
    */
+  reloadable: ['servers', 'timeout', 'connect_timeout', 'server_failure_limit', 'server_retry_timeout'],
   reload(ctx, next) {
-    const changed = RESTART_ONLY.filter(
-      (name) => JSON.stringify(ctx.options[name]) !== JSON.stringify(next[name]),
-    );
-    if (changed.length > 0)
-      ctx.log.warn({ options: changed }, 'these options take effect only after a restart');
     const backend = memcachedBackends.get(ctx);
     if (backend !== undefined && next.backend === 'memcached') backend.replacePool(buildPool(next, ctx.log));
   },

@@ -142,6 +142,12 @@ export interface ModuleDefinition<S extends OptionSchema = OptionSchema> {
    */
   reload?(ctx: ModuleContext<S>, next: OptionValues<S>): void | Promise<void>;
   /**
+   * The options `reload` applies (default: every one). A change to any other is not passed to
+   * `reload`: the kernel logs that those options need a restart, and `ctx.options` keeps their
+   * old values — so the next reload still sees them differ, and says so again.
+   */
+  readonly reloadable?: readonly (keyof S & string)[];
+  /**
    * Lets this module run the other modules itself (the `event` module: in worker threads)
    * instead of the kernel. Asked once at the start of `kernel.start()`, before any `register`,
    * in start order; the first module to answer true hosts. The kernel then registers and starts

@@ -76,7 +76,10 @@ export interface StartReport {
 export interface ReloadReport {
   /** Modules whose options changed and which applied them. */
   applied: string[];
-  /** Modules whose options changed but which cannot reload; they keep their old values. */
+  /**
+   * Modules with changed options they cannot reload (all of them without `reload`, the ones not
+   * `reloadable` otherwise); they keep those options' old values.
+   */
   restartNeeded: string[];
   /** Modules whose `reload` threw or timed out; they keep their old values. */
   failed: string[];
@@ -334,9 +337,11 @@ export class Kernel {
         ctx.log.warn('options changed but the module cannot reload them; restart to apply');
         continue;
       }
+      const applicable = this.reloadableOf(def, ctx, next, report);
+      if (applicable === undefined) continue;
       try {
-        await withTimeout(this.timeouts.reload, () => def.reload!(ctx, next as OptionValues<never>));
-        ctx.options = next as OptionValues<never>;
+        await withTimeout(this.timeouts.reload, () => def.reload!(ctx, applicable as OptionValues<never>));
+        ctx.options = applicable as OptionValues<never>;
         report.applied.push(def.name);
         ctx.log.info('options reloaded');
       } catch (err) {
@@ -349,7 +354,11 @@ export class Kernel {
       try {
         await withTimeout(this.timeouts.reload, () => def.reloadHosted!(ctx, config));
         for (const c of hostedChanged) {
-          c.options = validated.values.get(c.name) as OptionValues<never>;
+          // What each worker applies (it sorts out the options that need a restart the same way).
+          const def = this.loaded[this.contexts.indexOf(c)]!;
+          const applicable = this.reloadableOf(def, c, validated.values.get(c.name)!, report);
+          if (applicable === undefined) continue;
+          c.options = applicable as OptionValues<never>;
           report.applied.push(c.name);
         }
       } catch (err) {
@@ -360,6 +369,34 @@ export class Kernel {
       report.restartNeeded.push(...hostedChanged.map((c) => c.name));
     }
     return report;
+  }
+
+  /**
+   * The options a module's `reload` gets: `next`, with the old value of every option outside
+   * its `reloadable` list (each changed one logged and the module counted in `restartNeeded`).
+   * Undefined when nothing it can reload changed.
+   */
+  private reloadableOf(
+    def: ModuleDefinition,
+    ctx: KernelModuleContext,
+    next: Record<string, unknown>,
+    report: ReloadReport,
+  ): Record<string, unknown> | undefined {
+    const reloadable = def.reloadable;
+    if (reloadable === undefined) return next;
+    const old = ctx.options as Record<string, unknown>;
+    const applicable: Record<string, unknown> = { ...old };
+    const fixed: string[] = [];
+    for (const name of Object.keys(next)) {
+      if (JSON.stringify(next[name]) === JSON.stringify(old[name])) continue;
+      if (reloadable.includes(name)) applicable[name] = next[name];
+      else fixed.push(name);
+    }
+    if (fixed.length > 0) {
+      report.restartNeeded.push(def.name);
+      ctx.log.warn({ options: fixed }, 'these options changed but take effect only after a restart');
+    }
+    return JSON.stringify(applicable) === JSON.stringify(old) ? undefined : applicable;
   }
 
   /** Asks each module, in start order, whether it hosts the others; the first that does wins. */

@@ -1,7 +1,8 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Kernel, KernelConfigError } from '@scalestack/kernel';
+import { defineModule, Kernel, KernelConfigError, option } from '@scalestack/kernel';
+import { pino } from 'pino';
 import { afterAll, describe, expect, it } from 'vitest';
 import { tcpModule } from './fixtures/tcp-module.js';
 import { silent } from './helpers.js';
@@ -52,6 +53,48 @@ describe('reload', () => {
     ]);
     expect(kernel.optionsOf('r')).toMatchObject({ greeting: 'kept' });
     expect(journal.some((j) => j.includes('reload'))).toBe(false);
+    await kernel.shutdown();
+  });
+
+  it('passes only the reloadable options on; the others keep their old values and are named again on every reload', async () => {
+    const seen: Record<string, unknown>[] = [];
+    const warnings: Record<string, unknown>[] = [];
+    const logger = pino(
+      { level: 'warn' },
+      { write: (line: string) => warnings.push(JSON.parse(line) as Record<string, unknown>) },
+    );
+    const partial = defineModule({
+      name: 'partial',
+      description: 'reloads its greeting, not its port',
+      options: {
+        port: option.integer(1, 'fixed at start', { min: 1 }),
+        greeting: option.string('hello', 'reloadable'),
+      },
+      reloadable: ['greeting'],
+      reload(_ctx, next) {
+        seen.push({ ...next });
+      },
+    });
+    const kernel = new Kernel({ logger, definitions: [partial] });
+    await kernel.load({ config: { modules: { partial: {} } }, env: {} });
+    await kernel.start();
+
+    const both = { modules: { partial: { port: 2, greeting: 'two' } } };
+    expect(await kernel.reload(both)).toEqual({
+      applied: ['partial'],
+      restartNeeded: ['partial'],
+      failed: [],
+    });
+    expect(seen).toEqual([{ port: 1, greeting: 'two' }]);
+    expect(kernel.optionsOf('partial')).toEqual({ port: 1, greeting: 'two' });
+    const named = () =>
+      warnings.filter((w) => w.msg === 'these options changed but take effect only after a restart');
+    expect(named().map((w) => w.options)).toEqual([['port']]);
+
+    // The same file again: the greeting is in force, the port still differs and is named again.
+    expect(await kernel.reload(both)).toEqual({ applied: [], restartNeeded: ['partial'], failed: [] });
+    expect(seen).toHaveLength(1);
+    expect(named().map((w) => w.options)).toEqual([['port'], ['port']]);
     await kernel.shutdown();
   });
 });

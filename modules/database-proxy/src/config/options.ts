@@ -148,7 +148,9 @@ export const proxyOptions = {
       'connection attribute that may choose the tenant (unset: only the configuration decides)',
     )
     .optional(),
-  queue_timeout: option.duration('10s', 'how long a statement waits for a backend (tenants may override)'),
+  queue_timeout: option.duration('10s', 'how long a statement waits for a backend (tenants may override)', {
+    min: 1,
+  }),
   max_queued: option.integer(
     10_000,
     'statements that may wait for a backend per tenant (tenants may override)',
@@ -168,7 +170,10 @@ export const proxyOptions = {
     min: 1,
   }),
   server_retry_timeout: option.duration('5s', 'how long a failed server stays out of service'),
-  max_packet_size: option.size('64MiB', 'largest client packet accepted (larger: ERR 1153 and close)'),
+  // MySQL's own floor for max_allowed_packet: below it no real client can even log in.
+  max_packet_size: option.size('64MiB', 'largest client packet accepted (larger: ERR 1153 and close)', {
+    min: 1024,
+  }),
   statement_cache_size: option.integer(
     64,
     "prepared statements kept per backend connection (× pool size must stay under the server's max_prepared_stmt_count)",
