@@ -356,7 +356,7 @@ export class DatabaseProxy implements ProxyCore, DatabaseProxyService {
         done(false);
         return;
       }
-      this.fitStatementCache(Number(values?.[0]));
+      this.fitStatementCache(server, Number(values?.[0]));
       conn.queryRows(SERVER_DEFAULTS_SQL, (err2, rows) => {
         // A server without these variables (sqlite-backend) has the stock behaviour.
         if (rows !== undefined) this.adoptServerDefaults(server, parseServerDefaults(rows));
@@ -394,12 +394,13 @@ export class DatabaseProxy implements ProxyCore, DatabaseProxyService {
   }
 
   /**
-   * Lowers `statement_cache_size` so that N × cache stays under 90 % of the server's limit —
-   * the configured N, over every worker thread (each holds only its share of it).
+   * Lowers `statement_cache_size` so that the server's N × cache stays under 90 % of its limit —
+   * its configured N, over every worker thread (each holds only its share of it). One cache size
+   * serves every server: the tightest one sets it.
    */
-  private fitStatementCache(serverLimit: number): void {
+  private fitStatementCache(server: BackendServer, serverLimit: number): void {
     if (!Number.isFinite(serverLimit) || serverLimit <= 0) return;
-    const connections = this.options.backends.reduce((n, b) => n + b.pool, 0);
+    const connections = this.options.backends[this.pool.servers.indexOf(server)]!.pool;
     const fit = Math.max(1, Math.floor((serverLimit * 0.9) / connections));
     if (fit < this.statementCacheSize) {
       this.log.warn(

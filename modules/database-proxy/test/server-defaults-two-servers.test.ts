@@ -5,14 +5,19 @@
  */
 import type mysql from 'mysql2/promise';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import type { DatabaseProxy } from '../src/database-proxy.js';
 import { startTwoServerProxy, type TwoServerProxy } from './support/two-servers.js';
 
 let both: TwoServerProxy;
 
 beforeAll(async () => {
-  // db1 releases the session at COMMIT, db2 has the stock settings.
+  // db1 releases the session at COMMIT and takes few prepared statements; db2 has the stock
+  // settings.
   both = await startTwoServerProxy(async (m, i) => {
-    if (i === 0) await m.query("SET GLOBAL completion_type = 'RELEASE'");
+    if (i === 0) {
+      await m.query("SET GLOBAL completion_type = 'RELEASE'");
+      await m.query('SET GLOBAL max_prepared_stmt_count = 10');
+    }
   });
 });
 
@@ -53,4 +58,9 @@ it("a plain COMMIT ends the client's connection only on the server whose complet
     x.destroy();
     y.destroy();
   }
+});
+
+it("the statement cache fits the tightest server's max_prepared_stmt_count over that server's own N", async () => {
+  // db1: 90 % of 10 over its one connection (not over both servers' two).
+  expect((both.fx.proxy as DatabaseProxy).statementCacheSize).toBe(9);
 });
