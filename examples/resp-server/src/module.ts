@@ -50,6 +50,8 @@ export default defineModule({
       },
     ]);
   },
+  // The kernel names changes to the other options as needing a restart, and keeps their values.
+  reloadable: ['max_memory'],
   reload(ctx, next) {
     ctx.resolve(RESP_SERVER).store.maxMemory = next.max_memory;
     ctx.log.info({ max_memory: next.max_memory }, 'new memory limit');

@@ -10,8 +10,8 @@ export interface Listener {
 }
 
 /**
- * Listens on a TCP or Unix address with node:net. (When `@scalestack/socket` lands, this is the
- * one place to switch over.) Sockets are half-open capable: the server decides when to close.
+ * Listens on a TCP or Unix address with node:net (moving onto `@scalestack/socket`, for its TLS
+ * listeners, happens here). Sockets are half-open capable: the server decides when to close.
  */
 export function listenNet(address: Address, onSocket: (socket: Socket) => void): Promise<Listener> {
   const server: Server = createServer({ allowHalfOpen: true, noDelay: true }, onSocket);

@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { rmSync, writeFileSync } from 'node:fs';
+import { realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -33,6 +33,16 @@ const events = (logs: Record<string, unknown>[]) =>
   logs.filter((l) => typeof l.event === 'string').map((l) => `${l.module}:${l.event}`);
 
 describe('scalestack modules', () => {
+  it('runs as the `scalestack` command npm links: node_modules/.bin/scalestack, the committed bin/scalestack.js', async () => {
+    const linked = join(repo, 'node_modules/.bin/scalestack');
+    expect(realpathSync(linked)).toBe(join(repo, 'packages/cli/bin/scalestack.js'));
+    const out = execFileSync(join(repo, 'node_modules/.bin/node'), [linked, 'modules'], {
+      cwd: app,
+      encoding: 'utf8',
+    });
+    expect(out).toMatch(/^fixture-echo\s+fixture: greets and echoes over TCP$/m);
+  });
+
   it('lists installed modules with their descriptions, skips libraries, warns about broken packages', async () => {
     const { code, stdout, stderr } = await runCli(['modules'], { cwd: app });
     expect(code).toBe(0);

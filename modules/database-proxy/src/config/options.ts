@@ -87,7 +87,7 @@ const tenant = refine(
         .optional(),
       priority: option.integer(undefined, 'priority class: higher classes are served first').optional(),
       max_connections: option
-        .integer(undefined, 'client connections of the whole tenant', { min: 1 })
+        .integer(undefined, 'client connections of the whole tenant (per event thread)', { min: 1 })
         .optional(),
     },
     undefined,
