@@ -14,9 +14,15 @@ export interface Clock {
   clearTimer(handle: TimerHandle): void;
 }
 
+/**
+ * The longest delay `setTimeout` takes: Node fires a longer one after 1 ms instead (with a
+ * warning). A timer capped to it fires early, and the scheduler re-arms for what is left.
+ */
+const MAX_TIMER_DELAY = 2 ** 31 - 1;
+
 /** Real time: `performance.now()` and `setTimeout`. */
 export const systemClock: Clock = {
   now: () => performance.now(),
-  setTimer: (callback, delayMs) => setTimeout(callback, delayMs),
+  setTimer: (callback, delayMs) => setTimeout(callback, Math.min(delayMs, MAX_TIMER_DELAY)),
   clearTimer: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
 };

@@ -18,8 +18,11 @@ export class Lease {
     /** @internal */ readonly state: TenantState,
     /** When the slot was granted (clock milliseconds). */
     readonly grantedAt: number,
-    /** @internal Virtual cost charged at grant time, corrected on release. */
-    readonly charged: number,
+    /**
+     * @internal What the grant added to the tenant's tag (estimated cost / weight then), taken
+     * back on release — exactly, even if the weight changed meanwhile.
+     */
+    readonly tagCharged: number,
   ) {}
 
   /** The tenant holding the slot. */

@@ -307,9 +307,10 @@ export class QosScheduler implements LeaseOwner, WaiterOwner, SessionOwner {
     state.inFlight--;
     this.#inFlight--;
     state.slotTime += hold;
-    // Charge the slot time actually used, replacing the estimate charged at grant time.
+    // Charge the slot time actually used, replacing the estimate charged at grant time (at the
+    // weight in force now; what the grant added is taken back as it was added).
     const cost = Math.max(hold, this.#minCost);
-    state.tag += (cost - lease.charged) / state.weight;
+    state.tag += cost / state.weight - lease.tagCharged;
     state.holdEstimate =
       state.holdEstimate < 0 ? cost : state.holdEstimate + (cost - state.holdEstimate) * ESTIMATE_GAIN;
     this.#holdEstimate =
@@ -367,13 +368,13 @@ export class QosScheduler implements LeaseOwner, WaiterOwner, SessionOwner {
       }
     }
     const estimate = state.holdEstimate >= 0 ? state.holdEstimate : this.#holdEstimate;
-    const charged = Math.max(estimate, this.#minCost);
-    state.tag = start + charged / state.weight;
+    const tagCharged = Math.max(estimate, this.#minCost) / state.weight;
+    state.tag = start + tagCharged;
     state.inFlight++;
     this.#inFlight++;
     state.admitted++;
     state.wait.observe(waited);
-    return new Lease(this, state, now, charged);
+    return new Lease(this, state, now, tagCharged);
   }
 
   /** Subtracts the system virtual time from every tag: order and differences are unchanged. */

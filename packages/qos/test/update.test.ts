@@ -19,6 +19,37 @@ describe('runtime update', () => {
     expect(Math.abs(errors.b!)).toBeLessThan(0.05);
   });
 
+  it('a weight raised while a lease is held: that lease is charged at what the grant added, no penalty', () => {
+    const clock = new VirtualClock();
+    const scheduler = new QosScheduler({ slots: 4, clock, tenants: { a: LONG, b: LONG } });
+    // a's holds have been long (10 s): grants charge that estimate up front, at weight 1.
+    for (let i = 0; i < 20; i++) {
+      let lease: Lease | null = null;
+      scheduler.acquire('a', (l) => {
+        lease = l;
+      });
+      clock.advanceTo(clock.now() + 10_000);
+      (lease as Lease | null)!.release();
+    }
+    let held: Lease | null = null;
+    scheduler.acquire('a', (l) => {
+      held = l;
+    });
+    // While both tenants queue, a comes to weigh 100 times b, then its lease (granted at the old
+    // weight) ends early: the release must take back the 10 s it was charged, not a hundredth.
+    const from = clock.now();
+    clock.setTimer(() => scheduler.update({ a: { weight: 100, ...LONG }, b: LONG }), 5);
+    clock.setTimer(() => (held as Lease | null)!.release(), 6);
+    const random = prng(3);
+    const load = ['a', 'b'].map((tenant) => ({ tenant, clients: 8, hold: () => 5 + random() * 10 }));
+    const result = runClosedLoop(scheduler, clock, load, from, from + 20_000);
+    // b's small share shows it: with the 10 s charge taken back at a hundredth, a stays behind
+    // and b takes that time.
+    const errors = shareErrors(result.slotTime, { a: 100, b: 1 });
+    expect(Math.abs(errors.a!)).toBeLessThan(0.02);
+    expect(Math.abs(errors.b!)).toBeLessThan(0.05);
+  });
+
   it('a lowered max_in_flight stops new grants until the tenant is under it; nothing is taken back', () => {
     const clock = new VirtualClock();
     const scheduler = new QosScheduler({ slots: 4, clock, tenants: { a: { max_in_flight: 4 } } });
