@@ -317,6 +317,30 @@ describe('ResponseTracker', () => {
     expect(t.awaitingClient).toBe(false);
   });
 
+  it("takes caching_sha2_password's fast-auth success during COM_CHANGE_USER without waiting for the client", () => {
+    const t = new ResponseTracker(CAPS_DEPRECATE_EOF);
+    t.begin(COM_CHANGE_USER);
+    const response = frame([Buffer.from([0x01, 0x03]), ok(CAPS_DEPRECATE_EOF, { status: AC })]);
+    expect(t.feed(response)).toBe(response.length);
+    expect(t.awaitingClient).toBe(false);
+    expect(t.done).toBe(true);
+    // A full-authentication request does need the client's answer.
+    const full = new ResponseTracker(CAPS_DEPRECATE_EOF);
+    full.begin(COM_CHANGE_USER);
+    const ask = frame([Buffer.from([0x01, 0x04])]);
+    expect(full.feed(ask)).toBe(ask.length);
+    expect(full.awaitingClient).toBe(true);
+  });
+
+  it('records an ERR answering COM_STATISTICS', () => {
+    const t = new ResponseTracker(CAPS_DEPRECATE_EOF);
+    t.begin(COM_STATISTICS);
+    const bytes = frame([err(1227, 'Access denied; you need the PROCESS privilege')]);
+    expect(t.feed(bytes)).toBe(bytes.length);
+    expect(t.done).toBe(true);
+    expect(t.error).toMatchObject({ errno: 1227, message: 'Access denied; you need the PROCESS privilege' });
+  });
+
   it('decodes session-state changes from every OK of the response', () => {
     const caps = CAPS_DEPRECATE_EOF;
     const t = new ResponseTracker(caps);

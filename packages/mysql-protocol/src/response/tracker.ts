@@ -1,3 +1,4 @@
+import { FAST_AUTH_SUCCESS } from '../auth/caching-sha2.js';
 import { ProtocolError } from '../errors.js';
 import type { PacketListener } from '../framing/scanner.js';
 import { PacketScanner } from '../framing/scanner.js';
@@ -263,7 +264,8 @@ export class ResponseTracker implements PacketListener {
           ? Math.min(length, MAX_CAPTURE)
           : 0;
       case Phase.Single:
-        return 0;
+        // An ERR (COM_STATISTICS refused) is decoded like any other.
+        return firstByte === ERR_HEADER ? Math.min(length, MAX_CAPTURE) : 0;
       case Phase.Idle:
       case Phase.Done:
         throw new ProtocolError('unexpected packet from the server: no command is pending');
@@ -336,6 +338,12 @@ export class ResponseTracker implements PacketListener {
         if (first === OK_HEADER) {
           this.readOk(buffer, start, end, truncated, false);
           this.phase = Phase.Done;
+        } else if (
+          first === AUTH_MORE_DATA_HEADER &&
+          end - start >= 2 &&
+          buffer[start + 1] === FAST_AUTH_SUCCESS
+        ) {
+          // caching_sha2_password's fast path: the server's OK follows at once.
         } else if (first === AUTH_SWITCH_HEADER || first === AUTH_MORE_DATA_HEADER) {
           // The client must answer (auth switch response, caching_sha2 exchange) before the OK.
           this.waitingForClient = true;
