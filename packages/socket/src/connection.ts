@@ -150,9 +150,12 @@ export class Connection {
 
   /**
    * Writes bytes. Returns `false` when the write buffer is above its high-water mark: stop
-   * writing until {@link onDrain} fires (or {@link drained} resolves).
+   * writing until {@link onDrain} fires (or {@link drained} resolves). After {@link close} or
+   * {@link end} the bytes are dropped and it returns `false`: a stream written after its end
+   * destroys itself, and with it the last answer still on its way.
    */
   write(data: Uint8Array | string): boolean {
+    if (this.#closing || this.#socket.writableEnded) return false;
     return this.#socket.write(data);
   }
 
@@ -418,5 +421,7 @@ function forward(from: Connection, to: Connection): () => void {
     removeDrain();
     from.onData(undefined);
     from.onEnd(undefined);
+    // Paused for a writer that is no longer ours to wait for: the next data handler reads.
+    if (pausedForDrain) from.resume();
   };
 }

@@ -63,6 +63,44 @@ describe('Connection', () => {
     client.destroy();
   });
 
+  it('a write after close() is dropped: the last answer arrives and the connection closes cleanly', async () => {
+    const { server, client } = await pair();
+    let received = '';
+    client.onData((chunk) => {
+      received += chunk.toString();
+    });
+    server.close('bye');
+    expect(server.write('after')).toBe(false);
+    expect(await server.closed).toBeUndefined();
+    expect(received).toBe('bye');
+  });
+
+  it('stopping a pipe whose reader waits for a full writer lets the next data handler read', async () => {
+    const { server, client } = await pair();
+    const sink = await pair();
+    // The sink's peer does not read: its writes fill up and the pipe pauses the reader.
+    sink.client.pause();
+    const stop = server.pipe(sink.server);
+    const block = Buffer.alloc(64 * 1024, 0x61);
+    await waitFor(
+      () => {
+        client.write(block);
+        return server.isPaused;
+      },
+      { what: 'the pipe to pause the reader for the full writer' },
+    );
+    stop();
+    const marker = new Promise<void>((resolve) =>
+      server.onData((chunk) => {
+        if (chunk.includes(0x7a)) resolve();
+      }),
+    );
+    client.write('z');
+    await marker;
+    client.destroy();
+    sink.client.destroy();
+  });
+
   it('drained() resolves at once when nothing is buffered', async () => {
     const { client } = await pair();
     expect(client.socket.writableNeedDrain).toBe(false);
