@@ -6,7 +6,7 @@ import { getPriority } from 'node:os';
 import { Kernel } from '@scalestack/kernel';
 import { pino } from 'pino';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { type CliRun, repo, runCli, spawnCli } from '../../cli/test/cli-process.js';
+import { type CliRun, repo, spawnCli } from '../../cli/test/cli-process.js';
 
 beforeAll(() => {
   execFileSync(
@@ -63,10 +63,14 @@ describe('event.nice', () => {
     // Root may set any value: the check runs as nobody then.
     const asNobody = process.getuid?.() === 0 ? { uid: 65534, gid: 65534 } : {};
     for (const threads of ['1', '2']) {
-      const { code, stderr } = await runCli([...ECHO, `--event.threads=${threads}`, '--event.nice=-5'], {
+      // Killed after the test if it wrongly starts (afterEach), instead of running on.
+      const run = spawnCli([...ECHO, `--event.threads=${threads}`, '--event.nice=-5'], {
         cwd: repo,
         ...asNobody,
       });
+      running.push(run);
+      const { code } = await run.exited;
+      const stderr = run.stderr();
       expect(code).toBe(1);
       expect(stderr).toContain(
         "event: option nice: cannot set the event-loop thread's nice value to -5 (it is 0): permission denied",
@@ -77,7 +81,10 @@ describe('event.nice', () => {
   });
 
   it('a value out of range is refused before anything starts', async () => {
-    const { code, stderr } = await runCli([...ECHO, '--event.nice=20'], { cwd: repo });
+    const run = spawnCli([...ECHO, '--event.nice=20'], { cwd: repo });
+    running.push(run);
+    const { code } = await run.exited;
+    const stderr = run.stderr();
     expect(code).toBe(2);
     expect(stderr).toContain(
       'module "event", option "nice": got "20", expected an integer between -20 and 19',
