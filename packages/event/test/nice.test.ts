@@ -38,6 +38,14 @@ function threadNices(pid: number): { name: string; nice: number }[] {
 
 const ECHO = ['run', 'echo-server', 'event', '--echo-server.listen=127.0.0.1:0'];
 
+/** Runs the CLI to its exit (killed after the test instead if it wrongly keeps running). */
+async function exitOf(args: string[], opts: { uid?: number; gid?: number } = {}) {
+  const run = spawnCli([...ECHO, ...args], { cwd: repo, ...opts });
+  running.push(run);
+  const { code } = await run.exited;
+  return { code, stderr: run.stderr() };
+}
+
 describe('event.nice', () => {
   it('one event loop: the main thread takes the value, V8 helper threads keep theirs', async () => {
     const run = spawnCli([...ECHO, '--event.nice=3'], { cwd: repo });
@@ -63,14 +71,7 @@ describe('event.nice', () => {
     // Root may set any value: the check runs as nobody then.
     const asNobody = process.getuid?.() === 0 ? { uid: 65534, gid: 65534 } : {};
     for (const threads of ['1', '2']) {
-      // Killed after the test if it wrongly starts (afterEach), instead of running on.
-      const run = spawnCli([...ECHO, `--event.threads=${threads}`, '--event.nice=-5'], {
-        cwd: repo,
-        ...asNobody,
-      });
-      running.push(run);
-      const { code } = await run.exited;
-      const stderr = run.stderr();
+      const { code, stderr } = await exitOf([`--event.threads=${threads}`, '--event.nice=-5'], asNobody);
       expect(code).toBe(1);
       expect(stderr).toContain(
         "event: option nice: cannot set the event-loop thread's nice value to -5 (it is 0): permission denied",
@@ -81,10 +82,7 @@ describe('event.nice', () => {
   });
 
   it('a value out of range is refused before anything starts', async () => {
-    const run = spawnCli([...ECHO, '--event.nice=20'], { cwd: repo });
-    running.push(run);
-    const { code } = await run.exited;
-    const stderr = run.stderr();
+    const { code, stderr } = await exitOf(['--event.nice=20']);
     expect(code).toBe(2);
     expect(stderr).toContain(
       'module "event", option "nice": got "20", expected an integer between -20 and 19',
