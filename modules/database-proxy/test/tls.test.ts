@@ -3,7 +3,9 @@
  * authentication plugins and the `mariadb` command-line client.
  */
 import { execFile } from 'node:child_process';
-import type { TLSSocket } from 'node:tls';
+import net from 'node:net';
+import { Duplex } from 'node:stream';
+import tls from 'node:tls';
 import { promisify } from 'node:util';
 import { type SelfSignedCert, selfSignedCert } from '@scalestack/test-harness';
 import type mysql from 'mysql2/promise';
@@ -44,7 +46,7 @@ afterAll(async () => {
 });
 
 function encrypted(c: mysql.Connection): boolean {
-  const stream = (c as unknown as { connection: { stream: TLSSocket } }).connection.stream;
+  const stream = (c as unknown as { connection: { stream: tls.TLSSocket } }).connection.stream;
   return stream.encrypted === true;
 }
 
@@ -94,4 +96,49 @@ it('tls_key without tls_cert stops the start with a message naming both', async 
   await expect(start).rejects.toThrow(
     'database-proxy: options tls_key and tls_cert go together (PEM file paths, both or neither): tls_key is set, tls_cert is not',
   );
+});
+
+it("takes a TLS ClientHello that arrives in the SSLRequest's chunk, with a max_packet_size it exceeds as MySQL", async () => {
+  // Its first bytes (0x16 0x03 0x01) read as a MySQL header announcing 66,326 bytes.
+  const small = await startProxyFixture({
+    mariadb: fx.mariadb,
+    options: { tls_key: cert.keyPath, tls_cert: cert.certPath, max_packet_size: 4096 },
+  });
+  const socket = net.connect(small.port, '127.0.0.1');
+  try {
+    // The greeting first (one small packet).
+    await new Promise<void>((resolve, reject) => {
+      socket.once('data', () => resolve());
+      socket.once('error', reject);
+    });
+    // SSLRequest: capabilities (PROTOCOL_41 | SSL | SECURE_CONNECTION | PLUGIN_AUTH), max packet,
+    // collation, 23 zero bytes — written with the ClientHello in one write.
+    const request = Buffer.alloc(4 + 32);
+    request.writeUIntLE(32, 0, 3);
+    request[3] = 1;
+    request.writeUInt32LE(0x200 | 0x800 | 0x8000 | 0x80000, 4);
+    request.writeUInt32LE(16 * 1024 * 1024, 8);
+    request[12] = 45;
+    // tls.connect writes to a net.Socket's handle directly: a stream in between sees the write.
+    let first = true;
+    const joined = new Duplex({
+      write(chunk: Buffer, _encoding, done) {
+        socket.write(first ? Buffer.concat([request, chunk]) : chunk, done);
+        first = false;
+      },
+      read() {},
+    });
+    socket.on('data', (d) => joined.push(d));
+    socket.on('end', () => joined.push(null));
+    const secure = tls.connect({ socket: joined, ca: cert.cert, servername: 'localhost' });
+    await new Promise<void>((resolve, reject) => {
+      secure.once('secureConnect', () => resolve());
+      secure.once('error', reject);
+    });
+    expect(secure.authorized).toBe(true);
+    secure.destroy();
+  } finally {
+    socket.destroy();
+    await small.stop();
+  }
 });

@@ -117,6 +117,25 @@ describe('PacketEncoder / PacketDecoder', () => {
     }
   });
 
+  it('hands out the packets before a refused header, and refuses with the next push', () => {
+    const d = new PacketDecoder({ maxPacketSize: 100 });
+    const good = encodeFrames(Buffer.from('ok'), 0);
+    expect(
+      d.push(Buffer.concat([good, Buffer.from([101, 0, 0, 1, 7])])).map((p) => String(p.payload)),
+    ).toEqual(['ok']);
+    expect(() => d.push(Buffer.from([0]))).toThrow(/packet too large: 101 bytes/);
+  });
+
+  it('gives the ClientHello behind an SSLRequest to TLS even when it reads as a packet over the limit', () => {
+    // Content type 0x16 and version 0x03 0x01 read as a length of 66,326 bytes.
+    const ssl = encodeFrames(Buffer.alloc(32, 1), 1);
+    const hello = Buffer.from([0x16, 0x03, 0x01, 0x02, 0x00, 0x01, 0x02, 0x03]);
+    const d = new PacketDecoder({ maxPacketSize: 4096 });
+    expect(d.push(Buffer.concat([ssl, hello]))).toHaveLength(1);
+    expect(d.takeBuffered().equals(hello)).toBe(true);
+    expect(d.hasPartialPacket).toBe(false);
+  });
+
   it('decodes any split (one byte at a time too) to the same packets', () => {
     fc.assert(
       fc.property(payloads, fc.array(fc.nat(), { maxLength: 20 }), fc.boolean(), (ps, cuts, bytewise) => {

@@ -330,12 +330,7 @@ export class ClientSession implements ResponseSink {
     try {
       packets = this.decoder.push(chunk);
     } catch (err) {
-      const e = err as ProtocolError;
-      const tooLarge = /larger than|exceeds|too large/i.test(e.message);
-      this.fatal(
-        tooLarge ? ProxyError.packetTooLarge : ProxyError.malformedPacket,
-        tooLarge ? [e.message, this.core.maxPacketSize] : [e.message],
-      );
+      this.refuseInput(err as ProtocolError);
       return;
     }
     for (const p of packets as { payload: Buffer; sequenceId: number; frame: Buffer | undefined }[]) {
@@ -359,7 +354,19 @@ export class ClientSession implements ResponseSink {
         if (this.queue.length >= MAX_QUEUED_COMMANDS) this.conn.pause();
       } else this.dispatch(p.payload, p.frame);
     }
+    // A header refused behind the packets just handled, and not a TLS ClientHello taken back.
+    const refused = this.decoder.error;
+    if (refused !== undefined && !this.closed && !this.tlsStarting) this.refuseInput(refused);
   };
+
+  /** Input that cannot be decoded: ERR 1153 (too large) or 1835, and the connection closes. */
+  private refuseInput(e: ProtocolError): void {
+    const tooLarge = /larger than|exceeds|too large/i.test(e.message);
+    this.fatal(
+      tooLarge ? ProxyError.packetTooLarge : ProxyError.malformedPacket,
+      tooLarge ? [e.message, this.core.maxPacketSize] : [e.message],
+    );
+  }
 
   /** LOCAL INFILE data: forwarded as is until the empty packet that ends the file. */
   private forwardInfile(payload: Buffer, sequenceId: number): void {

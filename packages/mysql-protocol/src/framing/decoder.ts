@@ -45,6 +45,11 @@ export class PacketDecoder {
   private parts: Buffer[] = [];
   private partsLength = 0;
   private failure: ProtocolError | undefined;
+  /**
+   * The raw bytes from a refused header on, when packets completed before it in the same chunk
+   * were handed out: {@link takeBuffered} may still take them for another protocol.
+   */
+  private refused: Buffer | undefined;
 
   constructor(options: PacketDecoderOptions = {}) {
     const max = options.maxPacketSize ?? DEFAULT_MAX_PACKET_SIZE;
@@ -54,12 +59,25 @@ export class PacketDecoder {
     this.maxPacketSize = max;
   }
 
+  /**
+   * The error that stopped decoding, if any — also one that {@link push} has not thrown yet
+   * because it returned the packets before it.
+   */
+  get error(): ProtocolError | undefined {
+    return this.failure;
+  }
+
   /** True while a packet is partly received (useful to detect a truncated stream at close). */
   get hasPartialPacket(): boolean {
     return this.headerFill > 0 || this.frameRemaining >= 0 || this.continuing;
   }
 
-  /** Feeds bytes; returns the packets they complete (often none or one). */
+  /**
+   * Feeds bytes; returns the packets they complete (often none or one). A header announcing too
+   * large a packet throws — after the packets completed before it in the same chunk, if any: those
+   * are returned, and the refusal is thrown by the next call (unless {@link takeBuffered} takes
+   * the bytes first: after an SSLRequest a TLS ClientHello reads as a 66,326-byte header).
+   */
   push(chunk: Buffer): Packet[] {
     if (this.failure) throw this.failure;
     const out: Packet[] = [];
@@ -84,7 +102,14 @@ export class PacketDecoder {
           seq = this.header[3]!;
           this.headerFill = 0;
         }
-        this.startFrame(len, seq);
+        try {
+          this.startFrame(len, seq);
+        } catch (err) {
+          if (out.length === 0) throw err;
+          const header = fastHeader ? chunk.subarray(pos - 4, pos) : this.header;
+          this.refused = Buffer.concat([header, chunk.subarray(pos)]);
+          return out;
+        }
         // Fast path: a whole single-frame packet inside this chunk is handed out as a view.
         if (!this.continuing && len < MAX_FRAME_PAYLOAD && n - pos >= len) {
           out.push({ sequenceId: seq, lastSequenceId: seq, payload: chunk.subarray(pos, pos + len) });
@@ -127,6 +152,13 @@ export class PacketDecoder {
    * which may arrive in the same chunk and must go to the TLS layer, not to the decoder.
    */
   takeBuffered(): Buffer {
+    const refused = this.refused;
+    if (refused !== undefined) {
+      // Refused as MySQL, but they were never MySQL: the stream changes hands.
+      this.refused = undefined;
+      this.failure = undefined;
+      return refused;
+    }
     if (this.failure) throw this.failure;
     if (this.continuing) throw new ProtocolError('takeBuffered() in the middle of a multi-frame packet');
     let out: Buffer;
