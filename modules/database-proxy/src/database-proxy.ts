@@ -193,7 +193,7 @@ export class DatabaseProxy implements ProxyCore, DatabaseProxyService {
           retryAfter: options.server_retry_timeout,
           tls: b.tls ? { rejectUnauthorized: b.tls_verify } : undefined,
           log,
-          probe: (server, conn, done) => this.learnServer(server, conn, done),
+          probe: (server, conn, done) => this.learnServer(server, b.pool, conn, done),
           onAvailable: () => {
             // A due view check goes before waiting clients: it takes milliseconds, and while
             // the views are unknown nothing stacks.
@@ -350,13 +350,18 @@ export class DatabaseProxy implements ProxyCore, DatabaseProxyService {
    * failing with ER 1461 once enough distinct statements passed), the defaults that decide
    * whether lazy BEGIN may answer for it, and its greeting.
    */
-  private learnServer(server: BackendServer, conn: BackendConnection, done: (learnt: boolean) => void): void {
+  private learnServer(
+    server: BackendServer,
+    configuredPool: number,
+    conn: BackendConnection,
+    done: (learnt: boolean) => void,
+  ): void {
     conn.queryRow('SELECT @@global.max_prepared_stmt_count', (err, values) => {
       if (err !== null) {
         done(false);
         return;
       }
-      this.fitStatementCache(server, Number(values?.[0]));
+      this.fitStatementCache(configuredPool, Number(values?.[0]));
       conn.queryRows(SERVER_DEFAULTS_SQL, (err2, rows) => {
         // A server without these variables (sqlite-backend) has the stock behaviour.
         if (rows !== undefined) this.adoptServerDefaults(server, parseServerDefaults(rows));
@@ -394,13 +399,12 @@ export class DatabaseProxy implements ProxyCore, DatabaseProxyService {
   }
 
   /**
-   * Lowers `statement_cache_size` so that the server's N × cache stays under 90 % of its limit —
-   * its configured N, over every worker thread (each holds only its share of it). One cache size
-   * serves every server: the tightest one sets it.
+   * Lowers `statement_cache_size` so that a server's N × cache stays under 90 % of its limit —
+   * its configured N (`connections`), over every worker thread (each holds only its share of it).
+   * One cache size serves every server: the tightest one sets it.
    */
-  private fitStatementCache(server: BackendServer, serverLimit: number): void {
+  private fitStatementCache(connections: number, serverLimit: number): void {
     if (!Number.isFinite(serverLimit) || serverLimit <= 0) return;
-    const connections = this.options.backends[this.pool.servers.indexOf(server)]!.pool;
     const fit = Math.max(1, Math.floor((serverLimit * 0.9) / connections));
     if (fit < this.statementCacheSize) {
       this.log.warn(
@@ -647,23 +651,16 @@ export class DatabaseProxy implements ProxyCore, DatabaseProxyService {
   }
 
   /**
-   * Applies new users, tenants and queue settings (SIGHUP / kernel.reload; the module's
-   * `reloadable` options); connections stay. All or nothing: everything that can refuse the new
+   * Applies new users, tenants and queue settings (SIGHUP / kernel.reload); connections stay.
+   * `next` differs from the options in force only in the module's `reloadable` ones (the kernel
+   * passes the old value of every other). All or nothing: everything that can refuse the new
    * settings runs before anything changes.
    */
   reload(next: ProxyOptions): void {
     const users = buildUsers(next.users);
     this.scheduler.update(this.tenantConfigs(next), next.default_tenant);
     this.users = users;
-    this.options = {
-      ...this.options,
-      users: next.users,
-      tenants: next.tenants,
-      default_tenant: next.default_tenant,
-      tenant_attribute: next.tenant_attribute,
-      queue_timeout: next.queue_timeout,
-      max_queued: next.max_queued,
-    };
+    this.options = next;
     this.log.info(
       { users: next.users.length, tenants: next.tenants.map((t) => t.name) },
       'users and tenants reloaded',

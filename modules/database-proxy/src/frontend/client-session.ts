@@ -37,6 +37,7 @@ import {
   commandName,
   decodeChangeUser,
   EOF_HEADER,
+  ER_NET_PACKET_TOO_LARGE,
   encodeErr,
   encodeFrames,
   encodeOk,
@@ -361,7 +362,7 @@ export class ClientSession implements ResponseSink {
 
   /** Input that cannot be decoded: ERR 1153 (too large) or 1835, and the connection closes. */
   private refuseInput(e: ProtocolError): void {
-    const tooLarge = /larger than|exceeds|too large/i.test(e.message);
+    const tooLarge = e.errno === ER_NET_PACKET_TOO_LARGE;
     this.fatal(
       tooLarge ? ProxyError.packetTooLarge : ProxyError.malformedPacket,
       tooLarge ? [e.message, this.core.maxPacketSize] : [e.message],
