@@ -155,7 +155,8 @@ export class Connection {
    * destroys itself, and with it the last answer still on its way.
    */
   write(data: Uint8Array | string): boolean {
-    if (this.#closing || this.#socket.writableEnded) return false;
+    // close() ends the socket too: writableEnded covers both.
+    if (this.#socket.writableEnded) return false;
     return this.#socket.write(data);
   }
 
