@@ -323,13 +323,13 @@ export class Kernel {
 
     this.applyLogLevel(config);
     const report: ReloadReport = { applied: [], restartNeeded: [], failed: [] };
-    const hostedChanged: KernelModuleContext[] = [];
+    const hostedChanged: { def: ModuleDefinition; ctx: KernelModuleContext }[] = [];
     for (const [i, ctx] of this.contexts.entries()) {
       const def = this.loaded[i]!;
       const next = validated.values.get(def.name)!;
       if (JSON.stringify(next) === JSON.stringify(ctx.options)) continue;
       if (!this.runsHere(def)) {
-        hostedChanged.push(ctx);
+        hostedChanged.push({ def, ctx });
         continue;
       }
       if (!def.reload) {
@@ -353,20 +353,19 @@ export class Kernel {
       const { def, ctx } = this.host;
       try {
         await withTimeout(this.timeouts.reload, () => def.reloadHosted!(ctx, config));
-        for (const c of hostedChanged) {
+        for (const { def: hosted, ctx: c } of hostedChanged) {
           // What each worker applies (it sorts out the options that need a restart the same way).
-          const def = this.loaded[this.contexts.indexOf(c)]!;
-          const applicable = this.reloadableOf(def, c, validated.values.get(c.name)!, report);
+          const applicable = this.reloadableOf(hosted, c, validated.values.get(c.name)!, report);
           if (applicable === undefined) continue;
           c.options = applicable as OptionValues<never>;
           report.applied.push(c.name);
         }
       } catch (err) {
-        report.failed.push(...hostedChanged.map((c) => c.name));
+        report.failed.push(...hostedChanged.map(({ ctx: c }) => c.name));
         ctx.log.error({ err }, 'passing the new configuration to the hosted modules failed');
       }
     } else if (this.host) {
-      report.restartNeeded.push(...hostedChanged.map((c) => c.name));
+      report.restartNeeded.push(...hostedChanged.map(({ ctx: c }) => c.name));
     }
     return report;
   }
