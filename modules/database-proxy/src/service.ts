@@ -20,6 +20,11 @@ export interface ClientStats {
   pinned: PinReason[];
   /** Its BEGIN was answered by the proxy; the transaction opens with its next statement. */
   lazyBegin: boolean;
+  /**
+   * It reads its answers slower than its backend sends them: the backend's reading is paused
+   * until the client's socket drains.
+   */
+  slowReader: boolean;
 }
 
 export interface ProxyCounters {

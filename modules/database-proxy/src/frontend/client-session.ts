@@ -273,7 +273,9 @@ export class ClientSession implements ResponseSink {
   /** A LOCAL INFILE upload whose backend was lost: the rest of the file is dropped. */
   private discardingInfile = false;
   /** The backend's reading is paused until the client's socket drains. */
-  private awaitingDrain = false;
+  private pausedBackend: BackendConnection | undefined;
+  /** Removes the drain listener that resumes {@link pausedBackend}. */
+  private stopDrainWait: (() => void) | undefined;
   /** Closes a client that does not finish logging in. */
   private loginTimer: NodeJS.Timeout | undefined;
 
@@ -320,6 +322,7 @@ export class ClientSession implements ResponseSink {
       state: this.status,
       pinned: pinReasons(this.pins),
       lazyBegin: this.lazyBegin !== 'none',
+      slowReader: this.pausedBackend !== undefined,
     };
   }
 
@@ -728,6 +731,7 @@ export class ClientSession implements ResponseSink {
    */
   onDiverted(conn: BackendConnection): void {
     if (this.closed || this.backend !== conn) return;
+    this.resumeBackend();
     this.backend = undefined;
     this.onShared = false;
     this.attempt++;
@@ -1206,16 +1210,28 @@ export class ClientSession implements ResponseSink {
     if (!this.conn.write(part)) {
       // A client that reads slowly slows its backend down instead of filling the proxy's memory.
       const b = this.backend;
-      if (b !== undefined && !this.awaitingDrain) {
-        this.awaitingDrain = true;
+      if (b !== undefined && this.pausedBackend === undefined) {
+        this.pausedBackend = b;
         b.pauseReading();
-        this.conn.socket.once('drain', () => {
-          this.awaitingDrain = false;
-          b.resumeReading();
-        });
+        this.stopDrainWait = this.conn.onDrain(this.resumeBackend);
       }
     }
   }
+
+  /**
+   * Lets the backend paused for this client's full socket read again: on drain, and whenever
+   * the backend stops serving this client (its response ended, it was diverted or dropped, the
+   * client left) — no drain comes after a close, and the next user of the connection must not
+   * wait for this client's socket.
+   */
+  private readonly resumeBackend = (): void => {
+    const b = this.pausedBackend;
+    if (b === undefined) return;
+    this.pausedBackend = undefined;
+    this.stopDrainWait?.();
+    this.stopDrainWait = undefined;
+    b.resumeReading();
+  };
 
   onAwaitingClient(_conn: BackendConnection): void {
     this.infile = true;
@@ -1267,6 +1283,7 @@ export class ClientSession implements ResponseSink {
 
   /** After a response: learn the session's new state, decide pins, release or keep the backend. */
   private afterResponse(b: BackendConnection): void {
+    this.resumeBackend();
     const t = b.tracker;
     const traits = this.traits;
     const failed = t.error !== undefined;
@@ -1535,6 +1552,7 @@ export class ClientSession implements ResponseSink {
   }
 
   private dropBackend(conn: BackendConnection): void {
+    this.resumeBackend();
     if (this.backend === conn) this.backend = undefined;
     this.core.pool.discard(conn);
     // The slot stays with this client while it retries; retryOrFail releases it otherwise.
@@ -1869,6 +1887,7 @@ export class ClientSession implements ResponseSink {
     this.status = 'closing';
     if (this.holdTimer !== undefined) clearTimeout(this.holdTimer);
     clearTimeout(this.loginTimer);
+    this.resumeBackend();
     this.ticket?.cancel();
     this.ticket = null;
     const b = this.backend;
