@@ -832,6 +832,9 @@ export class ClientSession implements ResponseSink {
     }
     const sync = planStateSync(b.state, this.state, b.baseline);
     this.core.counters.stateSyncs++;
+    // Until the whole sync is through the connection is nobody's: one that fails half way (the
+    // schema changed, the SET refused) must not pass for its previous client's state.
+    b.stateOwner = undefined;
     const afterSet = () => {
       b.state.copyFrom(this.state);
       b.stateOwner = this;
@@ -870,10 +873,17 @@ export class ClientSession implements ResponseSink {
       b.command(payload, (err, t) => {
         if (err !== null) return this.retryOrFail(err);
         if (t.error !== undefined) {
-          if (t.error.errno === ER_BAD_DB) {
-            // The schema was dropped: the server would have left the session without one.
+          if (t.error.errno === ER_BAD_DB && this.pins === 0) {
+            // The schema was dropped (or never existed): the client goes on without one, as the
+            // server leaves a session whose schema it drops. MySQL cannot unset a schema, so
+            // this connection (still in another client's) goes back and a schema-less one
+            // runs the statement.
             this.state.setSchema(null);
-            this.syncAndRun();
+            this.backend = undefined;
+            this.core.pool.release(b);
+            this.attempt++;
+            this.status = 'waiting';
+            this.acquireBackend();
             return;
           }
           this.sendBackendError(
@@ -1320,8 +1330,11 @@ export class ClientSession implements ResponseSink {
     let explained = false;
     if (s !== undefined) {
       if (s.schema !== undefined) {
-        this.state.setSchema(s.schema);
-        b.state.setSchema(s.schema);
+        // An empty name: the session's schema was dropped (DROP DATABASE of its own), and the
+        // session has none now.
+        const schema = s.schema === '' ? null : s.schema;
+        this.state.setSchema(schema);
+        b.state.setSchema(schema);
         explained = true;
       }
       for (const v of s.systemVariables) {
