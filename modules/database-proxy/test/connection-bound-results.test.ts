@@ -288,3 +288,49 @@ describe('advisory locks', () => {
     expect((await one(b, "SELECT RELEASE_LOCK('adv2') AS rel")).rel).toBe(1);
   });
 });
+
+describe('after a statement that failed', () => {
+  it('SHOW ERRORS describes the caller’s own error', async () => {
+    await direct.query("INSERT INTO ai (id, who) VALUES (1000, 'taken')");
+    const holder = await hold(fx);
+    try {
+      const a = await client();
+      const b = await client();
+      expect((await failure(a.query("INSERT INTO ai (id, who) VALUES (1000, 'a')"))).errno).toBe(1062);
+      const { outcome: bSel } = await sentAndPlaced(b.query("SELECT CAST('b' AS SIGNED) AS x"));
+      expect((await rows(a, 'SHOW ERRORS')).map((e) => e.Code)).toEqual([1062]);
+      await bSel;
+      expect((await rows(b, 'SHOW WARNINGS')).map((w) => w.Code)).toEqual([1292]);
+    } finally {
+      await holder.release();
+    }
+  });
+
+  // A batch fails at its last statement: what ran before the error is held all the same.
+  it('a lock taken earlier in a failed batch keeps the client on its backend', async () => {
+    const a = await client({ multipleStatements: true });
+    const b = await client();
+    const err = await failure(a.query('LOCK TABLES nums WRITE; SELECT * FROM no_such_table'));
+    expect(err.errno).toBe(1100); // no_such_table was not locked with LOCK TABLES
+    expect(fx.proxy.stats().pinnedNow.table_lock).toBe(1);
+    // B never lands on the connection with A's table lock (it would get ER 1100 there).
+    const reads = Array.from({ length: 6 }, () => one(b, 'SELECT COUNT(*) AS n FROM ai'));
+    expect((await Promise.all(reads)).every((r) => Number(r.n) >= 1)).toBe(true);
+    expect(Number((await one(a, 'SELECT COUNT(*) AS n FROM nums')).n)).toBe(10);
+    await a.query('UNLOCK TABLES');
+    expect(fx.proxy.stats().pinnedNow.table_lock).toBe(0);
+  });
+
+  it('an advisory lock taken earlier in a failed batch is released where it was taken', async () => {
+    const a = await client({ multipleStatements: true });
+    const b = await client();
+    const err = await failure(a.query("SELECT GET_LOCK('batch', 0) AS got; SELECT no_such_column FROM nums"));
+    expect(err.errno).toBe(1054);
+    expect(fx.proxy.stats().pinnedNow.advisory_lock).toBe(1);
+    const owner = Number((await one(direct, "SELECT IS_USED_LOCK('batch') AS id")).id);
+    // Another client never takes it by landing on A's connection (GET_LOCK there is A's own).
+    for (let i = 0; i < 3; i++) expect((await one(b, "SELECT GET_LOCK('batch', 0) AS got")).got).toBe(0);
+    expect(await backendOf(a)).toBe(owner);
+    expect((await one(a, "SELECT RELEASE_LOCK('batch') AS rel")).rel).toBe(1);
+  });
+});

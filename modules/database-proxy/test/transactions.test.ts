@@ -431,6 +431,11 @@ describe('transaction characteristics and savepoints', () => {
     const viaServer = await steps(direct, 'sp10-direct');
     expect(viaProxy).toBe(viaServer); // 1305: SAVEPOINT does not exist
     expect(await committed('sp10-proxy')).toBe(1);
+    // Only the failed ROLLBACK's error is held (for SHOW ERRORS), until the next statement.
+    expect(fx.proxy.stats().clients.find((c) => c.pinned.length > 0)?.pinned ?? []).toEqual([
+      'previous_result',
+    ]);
+    await a.query('SELECT 1');
     expect(pinnedNow(fx)).toBe(0);
   });
 });

@@ -1347,7 +1347,7 @@ export class ClientSession implements ResponseSink {
         b.state.setVariable(v.name, v.value);
       }
       // A procedure may change a variable and leave a user variable or temporary table behind.
-      if (s.stateChanged === true && (!explained || traits & Trait.Call) && !failed) {
+      if (s.stateChanged === true && (!explained || traits & Trait.Call)) {
         const known =
           Trait.UserVariable |
           Trait.TemporaryTable |
@@ -1375,17 +1375,23 @@ export class ClientSession implements ResponseSink {
     if (!(status & SERVER_STATUS_AUTOCOMMIT)) pins |= PIN_BIT.autocommit_off;
     else pins &= ~PIN_BIT.autocommit_off;
 
+    // What a statement takes may be taken even though it failed: a multi-statement batch fails
+    // at its last statement, after a LOCK TABLES or GET_LOCK before it ran. Pinning too much
+    // costs a connection; too little hands a lock, a temporary table or a variable to another
+    // client. Only what ends a pin waits for success.
+    if (traits & Trait.UserVariable) pins |= PIN_BIT.user_variable;
+    if (traits & Trait.TemporaryTable) pins |= PIN_BIT.temporary_table;
+    if (traits & Trait.LockTables) pins |= PIN_BIT.table_lock;
+    if (traits & Trait.GlobalReadLock) pins |= PIN_BIT.global_read_lock;
+    if (traits & Trait.AdvisoryLock) pins |= PIN_BIT.advisory_lock;
+    if (traits & Trait.SqlPrepare) pins |= PIN_BIT.sql_prepare;
+    if (traits & Trait.Handler) pins |= PIN_BIT.handler;
+    if (traits & Trait.Xa) pins |= PIN_BIT.xa;
+    if (traits & Trait.Unreplayable) pins |= PIN_BIT.unreplayable_variable;
+    if (!b.tracksSession && traits & (Trait.Set | Trait.Call | Trait.Use)) pins |= PIN_BIT.untracked_state;
     if (!failed) {
-      if (traits & Trait.UserVariable) pins |= PIN_BIT.user_variable;
-      if (traits & Trait.TemporaryTable) pins |= PIN_BIT.temporary_table;
-      if (traits & Trait.LockTables) pins |= PIN_BIT.table_lock;
-      if (traits & Trait.GlobalReadLock) pins |= PIN_BIT.global_read_lock;
       if (traits & Trait.UnlockTables) pins &= ~(PIN_BIT.table_lock | PIN_BIT.global_read_lock);
-      if (traits & Trait.AdvisoryLock) pins |= PIN_BIT.advisory_lock;
       if (traits & Trait.ReleaseAllLocks) pins &= ~PIN_BIT.advisory_lock;
-      if (traits & Trait.SqlPrepare) pins |= PIN_BIT.sql_prepare;
-      if (traits & Trait.Handler) pins |= PIN_BIT.handler;
-      if (traits & Trait.Xa) pins |= PIN_BIT.xa;
       if (traits & Trait.NextTransaction) {
         pins |= PIN_BIT.next_transaction;
         this.nextTransactionBegun = false;
@@ -1394,12 +1400,12 @@ export class ClientSession implements ResponseSink {
         if (status & SERVER_STATUS_IN_TRANS) this.nextTransactionBegun = true;
         else if (this.nextTransactionBegun) pins &= ~PIN_BIT.next_transaction;
       }
-      if (traits & Trait.Unreplayable) pins |= PIN_BIT.unreplayable_variable;
-      if (!b.tracksSession && traits & (Trait.Set | Trait.Call | Trait.Use)) pins |= PIN_BIT.untracked_state;
     }
-    // Results only this backend can answer for: warnings, FOUND_ROWS, ROW_COUNT, LAST_INSERT_ID
-    // (and those of a pure read just run again for the statement that asks about them).
+    // Results only this backend can answer for: warnings, errors (SHOW ERRORS, GET DIAGNOSTICS),
+    // FOUND_ROWS, ROW_COUNT, LAST_INSERT_ID (and those of a pure read just run again for the
+    // statement that asks about them).
     if (
+      failed ||
       t.warnings > 0 ||
       traits & Trait.CalcFoundRows ||
       t.affectedRows > 0 ||
@@ -1436,9 +1442,11 @@ export class ClientSession implements ResponseSink {
     this.pins = pins;
     if (b.broken) {
       // Out of step with the server (bytes after the response): it cannot be reused, and a
-      // session whose state lived there has lost it.
+      // session whose state lived there has lost it. Results held for the next statement
+      // (warnings, errors, ROW_COUNT) just go with it: no reason to close the client.
       this.dropBackend(b);
-      if (pins !== 0) {
+      this.pins &= ~PIN_UNTIL_NEXT_STATEMENT;
+      if (this.pins !== 0) {
         this.closeAfterLostState();
         return;
       }
