@@ -11,7 +11,16 @@
 import { waitFor } from '@scalestack/test-harness';
 import type mysql from 'mysql2/promise';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { backendOf, failure, hold, onEveryBackend, one, type Row, rows } from './support/backends.js';
+import {
+  backendOf,
+  failure,
+  hold,
+  holdBackend,
+  onEveryBackend,
+  one,
+  type Row,
+  rows,
+} from './support/backends.js';
 import { type ProxyFixture, startProxyFixture } from './support/proxy-fixture.js';
 import { trackedClients } from './support/tracked-clients.js';
 
@@ -92,6 +101,42 @@ describe('LAST_INSERT_ID()', () => {
       const [bHeader] = (await bIns) as [mysql.ResultSetHeader, unknown];
       const [bRows] = await b.execute('SELECT LAST_INSERT_ID() AS id');
       expect(Number((bRows as Row[])[0]!.id)).toBe(bHeader.insertId);
+    } finally {
+      await holder.release();
+    }
+  });
+});
+
+describe('the caller’s insert id on another backend', () => {
+  it('@@identity answers it, like LAST_INSERT_ID()', async () => {
+    const a = await client();
+    const [ins] = (await a.query("INSERT INTO ai (who) VALUES ('ident')")) as [
+      mysql.ResultSetHeader,
+      unknown,
+    ];
+    const mine = await backendOf(a);
+    const holder = await holdBackend(fx, mine, POOL);
+    try {
+      expect(await backendOf(a)).not.toBe(mine);
+      expect(Number((await one(a, 'SELECT @@identity AS id')).id)).toBe(ins.insertId);
+    } finally {
+      await holder.release();
+    }
+  });
+
+  it('is not set before statements that do not read it: ROW_COUNT() stays the caller’s', async () => {
+    const a = await client();
+    await a.query("INSERT INTO ai (who) VALUES ('rows')");
+    const first = await backendOf(a);
+    const holder = await holdBackend(fx, first, POOL);
+    try {
+      // Runs on the other connection, where another client's insert id (none) is.
+      const [upd] = (await a.query('UPDATE nums SET n = n + 1 WHERE id <= 4')) as [
+        mysql.ResultSetHeader,
+        unknown,
+      ];
+      expect(upd.affectedRows).toBe(4);
+      expect(Number((await one(a, 'SELECT ROW_COUNT() AS n')).n)).toBe(4);
     } finally {
       await holder.release();
     }

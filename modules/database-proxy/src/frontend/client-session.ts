@@ -916,8 +916,10 @@ export class ClientSession implements ResponseSink {
       else this.openLazyBegin(b);
       return;
     }
-    if (this.traits & Trait.ReadsPreviousResult && this.lastInsertId > 0 && b.lastInsertOwner !== this) {
+    if (this.traits & Trait.ReadsInsertId && this.lastInsertId > 0 && b.lastInsertOwner !== this) {
       // LAST_INSERT_ID() on another backend than the insert's: give it the client's value.
+      // Only for a statement that reads it: the SET becomes the connection's previous
+      // statement, so ROW_COUNT() or SHOW WARNINGS after it would describe the SET.
       b.lastInsertOwner = this;
       b.query(`SET @@session.last_insert_id = ${this.lastInsertId}`, undefined, (err, t) => {
         if (err !== null) return this.retryOrFail(err);

@@ -30,7 +30,8 @@ export const Trait = {
   CalcFoundRows: 1 << 8,
   /**
    * Reads what the caller's previous statement left on its connection: FOUND_ROWS(),
-   * ROW_COUNT(), LAST_INSERT_ID(), SHOW WARNINGS / ERRORS, @@warning_count, GET DIAGNOSTICS.
+   * ROW_COUNT(), LAST_INSERT_ID() / @@identity, @@last_gtid, SHOW WARNINGS / ERRORS,
+   * @@warning_count, GET DIAGNOSTICS.
    */
   ReadsPreviousResult: 1 << 9,
   /** A SET statement (anything the server may track as session state). */
@@ -68,6 +69,11 @@ export const Trait = {
    * {@link transactionBoundary}, {@link releasesSession}); every other statement skips those checks.
    */
   TransactionControl: 1 << 20,
+  /**
+   * Not a pin (always with ReadsPreviousResult): LAST_INSERT_ID() or @@identity, which the proxy
+   * can answer on another backend by setting the caller's last insert id there first.
+   */
+  ReadsInsertId: 1 << 21,
 } as const;
 
 /** Every trait but PureRead: any of them makes a statement more than a pure read. */
@@ -78,7 +84,7 @@ const STATEFUL = Trait.PureRead - 1;
  * (a plain SELECT/INSERT with none of these words) costs one failed scan.
  */
 const WORDS =
-  /(?<!@)@(?!@)[\w$`'"]|\b(?:LOCK\s+TABLES?|UNLOCK\s+TABLES|WITH\s+READ\s+LOCK|GET_LOCK|RELEASE_ALL_LOCKS|TEMPORARY\s+TABLE|PREPARE|EXECUTE|DEALLOCATE|SQL_CALC_FOUND_ROWS|FOUND_ROWS|ROW_COUNT|LAST_INSERT_ID|WARNINGS|ERRORS|WARNING_COUNT|ERROR_COUNT|DIAGNOSTICS|HANDLER|SQL_LOG_BIN|XA|VIEW|RENAME\s+TABLE)\b/gi;
+  /(?<!@)@(?!@)[\w$`'"]|\b(?:LOCK\s+TABLES?|UNLOCK\s+TABLES|WITH\s+READ\s+LOCK|GET_LOCK|RELEASE_ALL_LOCKS|TEMPORARY\s+TABLE|PREPARE|EXECUTE|DEALLOCATE|SQL_CALC_FOUND_ROWS|FOUND_ROWS|ROW_COUNT|LAST_INSERT_ID|IDENTITY|LAST_GTID|WARNINGS|ERRORS|WARNING_COUNT|ERROR_COUNT|DIAGNOSTICS|HANDLER|SQL_LOG_BIN|XA|VIEW|RENAME\s+TABLE)\b/gi;
 
 /** First keyword of the statement, after whitespace, comments and an opening parenthesis. */
 const LEADING = /^(?:\s|\(|\/\*(?!!)[\s\S]*?\*\/|(?:#|--\s)[^\n]*\n?)*([A-Za-z]+)/;
@@ -203,9 +209,13 @@ export function classifyStatement(text: string): number {
       case 'SQL_CALC_FOUND_ROWS':
         traits |= Trait.CalcFoundRows;
         break;
+      case 'LAST_INSERT_ID':
+      case 'IDENTITY':
+        traits |= Trait.ReadsPreviousResult | Trait.ReadsInsertId;
+        break;
       case 'FOUND_ROWS':
       case 'ROW_COUNT':
-      case 'LAST_INSERT_ID':
+      case 'LAST_GTID': // MariaDB: the GTID of the connection's last commit
       case 'WARNING_COUNT':
       case 'ERROR_COUNT':
       case 'DIAGNOSTICS':
