@@ -234,6 +234,41 @@ describe('server defaults that change BEGIN / COMMIT', () => {
     expect(r.lazyBegins).toBe(0);
   });
 
+  it('autocommit=0 by default: a read on a shared connection keeps the transaction it opened to its client', async () => {
+    await mariadb.query("INSERT INTO sd (id, v) VALUES (100, 'before')");
+    await mariadb.query('SET GLOBAL autocommit = 0');
+    let fx: ProxyFixture | undefined;
+    const d = await mysql.createConnection({
+      host: mariadb.host,
+      port: mariadb.port,
+      user: mariadb.user,
+      password: mariadb.password,
+      database: mariadb.database,
+    });
+    try {
+      fx = await startProxyFixture({ pool: 2, mariadb, createBackendUser: false });
+      const a = await fx.connect();
+      const b = await fx.connect();
+      const read = async (c: mysql.Connection) =>
+        ((await c.query('SELECT v FROM sd WHERE id = 100')) as unknown as [{ v: string }[]])[0][0]!.v;
+      // A pure read: it goes out on a shared connection, and opens a transaction (a snapshot).
+      expect(await read(a)).toBe('before');
+      expect(fx.proxy.stats().clients.some((c) => c.pinned.includes('autocommit_off'))).toBe(true);
+      await d.query('SET autocommit = 1');
+      await d.query("UPDATE sd SET v = 'after' WHERE id = 100");
+      // B sees the committed row (A's snapshot would still say 'before'), A keeps its own view,
+      // as two direct sessions with autocommit off would.
+      expect(await read(b)).toBe('after');
+      expect(await read(a)).toBe('before');
+      a.destroy();
+      b.destroy();
+    } finally {
+      d.destroy();
+      await mariadb.query('SET GLOBAL autocommit = DEFAULT');
+      await fx?.stop();
+    }
+  });
+
   it('a server first reached after the proxy started: its defaults are read before it runs anything', async () => {
     await mariadb.query("SET GLOBAL completion_type = 'RELEASE'");
     const { fx, relay } = await proxyBeforeServer();

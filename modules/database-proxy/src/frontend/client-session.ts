@@ -1310,7 +1310,12 @@ export class ClientSession implements ResponseSink {
     if (traits & Trait.ViewDdl) this.core.viewsChanged();
     if (this.onShared) {
       this.onShared = false;
-      if (t.sessionState === undefined) {
+      // A read that opened a transaction (sessions that start with autocommit off: the global,
+      // init_connect) changed the session too: its snapshot must not serve everyone after it.
+      if (
+        t.sessionState === undefined &&
+        (t.statusFlags & AUTOCOMMIT_NOT_IN_TRANS) === SERVER_STATUS_AUTOCOMMIT
+      ) {
         // The common case: nothing to learn, nothing held. The connection goes back to the
         // pool by itself when its last response ends.
         this.rememberRead();
@@ -1320,7 +1325,8 @@ export class ClientSession implements ResponseSink {
         return;
       }
       // The read changed the session after all: what ran behind it ran in that state, so it
-      // runs again elsewhere; this client holds the connection from here on, like any other.
+      // runs again elsewhere; this client holds the connection from here on, like any other
+      // (a transaction the read opened pins it below).
       this.core.pool.unshare(b);
       b.divert();
     }
@@ -1943,6 +1949,9 @@ export class ClientSession implements ResponseSink {
     if (!this.conn.isClosed) this.conn.end();
   }
 }
+
+/** Status bits that tell a statement left the session in autocommit, outside a transaction. */
+const AUTOCOMMIT_NOT_IN_TRANS = SERVER_STATUS_AUTOCOMMIT | SERVER_STATUS_IN_TRANS;
 
 /**
  * Sets IN_TRANS in the status flags of every EOF packet among `frames` (whole frames, none of
