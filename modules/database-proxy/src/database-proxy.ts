@@ -696,6 +696,8 @@ export class DatabaseProxy implements ProxyCore, DatabaseProxyService {
     this.stopKillAnswers?.();
     this.loopHistogram.disable();
     for (const c of [...this.clients.values()]) c.close();
+    // The pool's own timers and waiters go too (an embedding process lives on after stop).
+    this.pool.close();
     for (const s of this.pool.servers) s.destroyAll();
     this.scheduler.close();
     await this.listener?.closeAll();

@@ -354,3 +354,65 @@ describe('a server out of service (it takes no new connections)', () => {
     });
   });
 });
+
+describe('a KILL QUERY for a read waiting on a table lock', () => {
+  /** A direct session holding `LOCK TABLES kill_locked WRITE`: reads of it wait until unlock. */
+  async function lockTable(): Promise<{ unlock(): Promise<void> }> {
+    await direct.query('CREATE TABLE IF NOT EXISTS kill_locked (id INT)');
+    const locker = await base.direct();
+    await locker.query('LOCK TABLES kill_locked WRITE');
+    return {
+      async unlock() {
+        await locker.query('UNLOCK TABLES');
+        await locker.end();
+      },
+    };
+  }
+
+  it('sent and never answered: the shared connection it ran on leaves the pool once the read ends', () =>
+    withOwnProxy(2, { connect_timeout: '1s' }, async ({ fx, relay, clients }) => {
+      const victim = await clients.client();
+      const killer = await clients.client();
+      const other = await clients.client();
+      const holder = await hold(fx);
+      const lock = await lockTable();
+      try {
+        // A pure read: it goes out on a shared connection, and waits for the lock.
+        const sql = 'SELECT COUNT(*) AS n FROM kill_locked';
+        const read = outcome(victim.query(sql));
+        const x = await threadRunning(sql);
+        expect(fx.proxy.stats().pipeline.sharedConnections).toBe(1);
+        relay.holdWhen = (chunk) => chunk.includes(Buffer.from(`KILL QUERY ${x}`));
+        expect(await outcome(killer.query(`KILL QUERY ${victim.threadId}`))).toMatch(/^9004: .*no answer/);
+        await lock.unlock();
+        expect(await read).toBe('ok');
+        // The KILL may still land there: closed, not shared on nor put back; the pool opens another.
+        await waitFor(() => fx.proxy.stats().pipeline.sharedConnections === 0, {
+          what: 'the connection to leave the shared list',
+        });
+        expect(await outcome(one(other, 'SELECT 1 AS v'))).toBe('ok');
+      } finally {
+        await holder.release();
+      }
+    }));
+
+  it('never sent (no connection for it): the victim keeps its transaction', () =>
+    withOwnProxy(1, { connect_timeout: '1s' }, async ({ relay, clients }) => {
+      const victim = await clients.client();
+      const killer = await clients.client();
+      const lock = await lockTable();
+      await victim.query('START TRANSACTION');
+      const sql = 'SELECT COUNT(*) AS n FROM kill_locked';
+      const read = outcome(victim.query(sql));
+      await threadRunning(sql);
+      // The only connection is the victim's and the server takes no new one: the KILL's
+      // connection is refused, so the KILL never reaches the server.
+      relay.refuse = true;
+      expect(await outcome(killer.query(`KILL QUERY ${victim.threadId}`))).toMatch(/^9004/);
+      relay.refuse = false;
+      await lock.unlock();
+      expect(await read).toBe('ok');
+      expect(await outcome(victim.query('SELECT 1'))).toBe('ok');
+      expect(await outcome(victim.query('COMMIT'))).toBe('ok');
+    }));
+});

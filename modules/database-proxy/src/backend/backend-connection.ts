@@ -714,7 +714,15 @@ export class BackendConnection {
       // The sink reads this response's status from the tracker before the next one begins.
       if (sink !== undefined) sink.onResponseEnd(this);
       else head.internal!(null, this.tracker);
-      if (this.broken) return;
+      if (this.broken) {
+        // Marked while in use (a KILL QUERY for it that may still land): a shared connection
+        // has no holder to drop it, so it drops itself once its running statement is answered.
+        if (this.sharing) {
+          this.destroy();
+          this.leaveSharing();
+        }
+        return;
+      }
       const next = this.inFlight[0];
       if (next === undefined) {
         if (this.sharing) this.onDrained?.(this);
@@ -767,6 +775,15 @@ export class BackendConnection {
       if (e.sink !== undefined) e.sink.onBackendError(this, err);
       else e.internal!(err, this.tracker);
     }
+    this.leaveSharing();
+  }
+
+  /**
+   * A shared connection that died or broke has no holder to take it out of the pool's list of
+   * shared ones: the pool's drain callback does (and, the connection being broken, closes it).
+   */
+  private leaveSharing(): void {
+    if (this.sharing) this.onDrained?.(this);
   }
 
   /** Calls `fn` once the socket has closed (at once if it never opened or already closed). */

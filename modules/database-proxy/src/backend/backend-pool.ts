@@ -292,10 +292,11 @@ export class BackendPool {
       conn.flavour,
       `KILL QUERY ${conn.connectionId}`,
       this.waitTimeout,
-      (err, serverError) => {
-        // Not known to have arrived (no answer in time, the connection it went on lost): it may
-        // still land, so this connection is closed when it comes back rather than reused.
-        if (err !== null && serverError === undefined) conn.broken = true;
+      (err, serverError, sent) => {
+        // Sent but not known to have arrived (no answer in time, the connection it went on
+        // lost): it may still land, so this connection is closed when it comes back rather than
+        // reused. One that never went out (no connection for it) changes nothing here.
+        if (err !== null && serverError === undefined && sent === true) conn.broken = true;
         // Its holder's next statement, or its way back into the pool, waited for this.
         if (--conn.killsInFlight === 0) conn.killsAnswered();
         cb(serverError?.errno === ER_NO_SUCH_THREAD ? null : err);

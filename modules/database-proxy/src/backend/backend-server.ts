@@ -239,13 +239,14 @@ export class BackendServer {
    * answered. So while any is in flight the server may see N + 1 connections (one more per
    * backend user). For KILL QUERY, which must not wait behind the statements it is for.
    * Not answered within `timeout` ms: the connection it went on is closed and `cb` gets an
-   * error. `serverError` is set when the server answered ERR.
+   * error. `serverError` is set when the server answered ERR; `sent`, whether the statement
+   * went out on a connection at all (false: none could be had, it cannot land later).
    */
   runAside(
     flavour: Flavour,
     sql: string,
     timeout: number,
-    cb: (err: Error | null, serverError?: { errno: number; message: string }) => void,
+    cb: (err: Error | null, serverError?: { errno: number; message: string }, sent?: boolean) => void,
   ): void {
     let settled = false;
     let carrier: BackendConnection | undefined;
@@ -258,7 +259,8 @@ export class BackendServer {
       if (settled) return;
       settled = true;
       clearTimeout(timer);
-      cb(err, serverError);
+      // Whether the statement went out on a connection (it may have run, or may still).
+      cb(err, serverError, carrier !== undefined);
     };
     const answered = (err: Error | null, t: { error?: { errno: number; message: string } }) => {
       if (err !== null) finish(err);
