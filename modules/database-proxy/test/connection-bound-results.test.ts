@@ -124,6 +124,21 @@ describe('the caller’s insert id on another backend', () => {
     }
   });
 
+  it('a client that never inserted reads 0, not the id another client left on the connection', async () => {
+    const holder = await hold(fx);
+    try {
+      const a = await client();
+      const b = await client();
+      await a.query("INSERT INTO ai (who) VALUES ('left')");
+      const used = await backendOf(a);
+      // B has only the connection where A's insert id is.
+      expect(await backendOf(b)).toBe(used);
+      expect(Number((await one(b, 'SELECT LAST_INSERT_ID() AS id')).id)).toBe(0);
+    } finally {
+      await holder.release();
+    }
+  });
+
   it('is not set before statements that do not read it: ROW_COUNT() stays the caller’s', async () => {
     const a = await client();
     await a.query("INSERT INTO ai (who) VALUES ('rows')");

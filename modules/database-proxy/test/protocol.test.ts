@@ -224,6 +224,24 @@ describe('COM_RESET_CONNECTION', () => {
     expect(Number((await one(a, "SELECT COUNT(*) AS n FROM pt WHERE v = 'reset-ghost'")).n)).toBe(0);
   });
 
+  it('a client holding no backend forgets its insert id and previous statement too', async () => {
+    const a = await client();
+    await a.query("INSERT INTO pt (v) VALUES ('reset-id')");
+    await a.query('SELECT 1'); // ends the hold on the insert's backend: A holds none now
+    expect(fx.proxy.stats().clients[0]!.pinned).toEqual([]);
+    await a.reset();
+    const d = await fx.direct();
+    try {
+      await d.query("INSERT INTO pt (v) VALUES ('reset-id-direct')");
+      await d.reset();
+      expect(Number((await one(a, 'SELECT LAST_INSERT_ID() AS id')).id)).toBe(
+        Number((await one(d, 'SELECT LAST_INSERT_ID() AS id')).id),
+      );
+    } finally {
+      await d.end();
+    }
+  });
+
   it('leaves nothing behind on any backend and keeps the default schema as MariaDB does', async () => {
     await direct.query('CREATE DATABASE IF NOT EXISTS reset_db');
     const a = await client();

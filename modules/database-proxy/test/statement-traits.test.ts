@@ -29,6 +29,7 @@ const cases: [string, number][] = [
   ['SELECT LAST_INSERT_ID() FROM DUAL', Trait.ReadsPreviousResult | Trait.ReadsInsertId],
   ['SELECT @@identity', Trait.ReadsPreviousResult | Trait.ReadsInsertId],
   ['SELECT @@session.last_gtid', Trait.ReadsPreviousResult],
+  ["/*M! SELECT GET_LOCK('k', 0) */", Trait.AdvisoryLock],
   ['SHOW WARNINGS', Trait.ReadsPreviousResult],
   ['SHOW COUNT(*) ERRORS', Trait.ReadsPreviousResult],
   ['SELECT @@warning_count', Trait.ReadsPreviousResult],
@@ -92,6 +93,11 @@ const purity: [string, boolean][] = [
   ['SELECT MASTER_GTID_WAIT("0-1-1")', false],
   ['INSERT INTO t SELECT * FROM u', false],
   ['WITH x AS (SELECT 1) SELECT * FROM x', false],
+  // Executable comments run: MySQL's and MariaDB's own.
+  ["SELECT 1 /*! , GET_LOCK('k', 0) */", false],
+  ["SELECT 1 /*M! , GET_LOCK('k', 0) */", false],
+  ['SELECT 1 /*M!100500 ; DELETE FROM t */', false],
+  ["SELECT 1 /* , GET_LOCK('k', 0) */", true],
 ];
 
 describe('pure reads', () => {

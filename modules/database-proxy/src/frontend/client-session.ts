@@ -244,6 +244,11 @@ export class ClientSession implements ResponseSink {
   private readonly longData = new Set<number>();
   /** The insert id of this client's last statement that produced one (0: none). */
   private lastInsertId = 0;
+  /**
+   * What a backend's `lastInsertOwner` holds when its last insert id is this client's: a new
+   * token after a session reset, so connections that hold the id from before no longer count.
+   */
+  private insertOwner: object = {};
   /** After a SET TRANSACTION: whether the transaction it applies to has begun. */
   private nextTransactionBegun = false;
   /**
@@ -916,11 +921,12 @@ export class ClientSession implements ResponseSink {
       else this.openLazyBegin(b);
       return;
     }
-    if (this.traits & Trait.ReadsInsertId && this.lastInsertId > 0 && b.lastInsertOwner !== this) {
-      // LAST_INSERT_ID() on another backend than the insert's: give it the client's value.
-      // Only for a statement that reads it: the SET becomes the connection's previous
-      // statement, so ROW_COUNT() or SHOW WARNINGS after it would describe the SET.
-      b.lastInsertOwner = this;
+    if (this.traits & Trait.ReadsInsertId && b.lastInsertOwner !== this.insertOwner) {
+      // LAST_INSERT_ID() on another backend than the insert's: give it the client's value (0
+      // for a client with none: the connection's own would be another client's). Only for a
+      // statement that reads it: the SET becomes the connection's previous statement, so
+      // ROW_COUNT() or SHOW WARNINGS after it would describe the SET.
+      b.lastInsertOwner = this.insertOwner;
       b.query(`SET @@session.last_insert_id = ${this.lastInsertId}`, undefined, (err, t) => {
         if (err !== null) return this.retryOrFail(err);
         if (t.error !== undefined)
@@ -1424,8 +1430,8 @@ export class ClientSession implements ResponseSink {
     }
     if (t.lastInsertId > 0) {
       this.lastInsertId = t.lastInsertId;
-      b.lastInsertOwner = this;
-    } else if (b.lastInsertOwner !== this) {
+      b.lastInsertOwner = this.insertOwner;
+    } else if (b.lastInsertOwner !== this.insertOwner) {
       b.lastInsertOwner = undefined;
     }
     // Cursors and long data belong to one statement each.
@@ -1777,13 +1783,16 @@ export class ClientSession implements ResponseSink {
     this.state.reset(schema === undefined ? this.state.schema : schema);
     const b = this.backend;
     this.pins = 0;
+    // A new session has no insert id and no previous statement, wherever it runs next.
+    this.lastInsertId = 0;
+    this.insertOwner = {};
+    this.historyLength = 0;
+    this.openCursors.clear();
+    this.longData.clear();
     if (b === undefined) {
       done();
       return;
     }
-    this.openCursors.clear();
-    this.longData.clear();
-    this.lastInsertId = 0;
     this.busy = true;
     this.status = 'active';
     b.reset((err) => {

@@ -87,14 +87,14 @@ const WORDS =
   /(?<!@)@(?!@)[\w$`'"]|\b(?:LOCK\s+TABLES?|UNLOCK\s+TABLES|WITH\s+READ\s+LOCK|GET_LOCK|RELEASE_ALL_LOCKS|TEMPORARY\s+TABLE|PREPARE|EXECUTE|DEALLOCATE|SQL_CALC_FOUND_ROWS|FOUND_ROWS|ROW_COUNT|LAST_INSERT_ID|IDENTITY|LAST_GTID|WARNINGS|ERRORS|WARNING_COUNT|ERROR_COUNT|DIAGNOSTICS|HANDLER|SQL_LOG_BIN|XA|VIEW|RENAME\s+TABLE)\b/gi;
 
 /** First keyword of the statement, after whitespace, comments and an opening parenthesis. */
-const LEADING = /^(?:\s|\(|\/\*(?!!)[\s\S]*?\*\/|(?:#|--\s)[^\n]*\n?)*([A-Za-z]+)/;
+const LEADING = /^(?:\s|\(|\/\*(?!M?!)[\s\S]*?\*\/|(?:#|--\s)[^\n]*\n?)*([A-Za-z]+)/;
 
 /** Any of these characters may start a string literal, a quoted name or a comment. */
 const QUOTE_OR_COMMENT = /['"`#]|--|\/\*/;
 
 /**
- * Blanks out the contents of string literals, quoted names and comments (keeping MySQL's
- * executable comments, `/*! … *\/`), so that an e-mail address in a VALUES list or a keyword in
+ * Blanks out the contents of string literals, quoted names and comments (keeping executable
+ * comments, `/*! … *\/` and MariaDB's `/*M! … *\/`), so that an e-mail address in a VALUES list or a keyword in
  * a comment does not pin a session. The common statement has none of them and is returned as is.
  */
 export function blankLiteralsAndComments(sql: string): string {
@@ -125,7 +125,7 @@ export function blankLiteralsAndComments(sql: string): string {
     if (c === '#' || (c === '-' && sql[i + 1] === '-' && (sql[i + 2] === ' ' || sql[i + 2] === '\t'))) {
       end = sql.indexOf('\n', i);
       end = end < 0 ? n : end;
-    } else if (c === '/' && sql[i + 1] === '*' && sql[i + 2] !== '!') {
+    } else if (c === '/' && sql[i + 1] === '*' && !isExecutableComment(sql, i)) {
       end = sql.indexOf('*/', i + 2);
       end = end < 0 ? n : end + 2;
     }
@@ -137,6 +137,15 @@ export function blankLiteralsAndComments(sql: string): string {
     i++;
   }
   return out + sql.slice(from);
+}
+
+/**
+ * `/*!…*\/` (MySQL and MariaDB) and `/*M!…*\/` (MariaDB only) at `i`: the server runs what is
+ * inside, so the classifier must read it too.
+ */
+function isExecutableComment(sql: string, i: number): boolean {
+  const c = sql[i + 2];
+  return c === '!' || (c === 'M' && sql[i + 3] === '!');
 }
 
 /** Classifies SQL text into {@link Trait} flags. */
