@@ -9,7 +9,7 @@
 import { type MariaDB, startMariaDB, waitFor } from '@scalestack/test-harness';
 import type mysql from 'mysql2/promise';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { backendOf, failure, holdBackend, one, type Row } from './support/backends.js';
+import { backendOf, failure, hold, holdBackend, one, type Row } from './support/backends.js';
 import { type ProxyFixture, startProxyFixture } from './support/proxy-fixture.js';
 import { trackedClients } from './support/tracked-clients.js';
 
@@ -107,6 +107,39 @@ describe('statement identity', () => {
       ]);
       expect(ra).toEqual([{ v: 'test' }]);
       expect(rb).toEqual([{ v: 'other' }]);
+    }
+  });
+
+  it('the same SQL under another sql_mode is another statement (ANSI_QUOTES: "id" is a name, not a string)', async () => {
+    const sql = 'SELECT "id" AS x FROM ps WHERE id = ?';
+    const ansi = await client();
+    const plain = await client();
+    await ansi.query("SET SESSION sql_mode = CONCAT(@@sql_mode, ',ANSI_QUOTES')");
+    // Each prepares on its own backend: plain's is held while ansi prepares, and the reverse.
+    const first = await hold(fx);
+    const ansiBackend = await (async () => {
+      try {
+        expect(await execRows(ansi, sql, [2])).toEqual([{ x: 2 }]);
+        return backendOf(ansi);
+      } finally {
+        await first.release();
+      }
+    })();
+    const second = await holdBackend(fx, ansiBackend, POOL);
+    let plainBackend: number;
+    try {
+      expect(await execRows(plain, sql, [2])).toEqual([{ x: 'id' }]);
+      plainBackend = await backendOf(plain);
+    } finally {
+      await second.release();
+    }
+    // Now plain's statement runs where ansi's was prepared.
+    const third = await holdBackend(fx, plainBackend, POOL);
+    try {
+      expect(await backendOf(plain)).toBe(ansiBackend);
+      expect(await execRows(plain, sql, [2])).toEqual([{ x: 'id' }]);
+    } finally {
+      await third.release();
     }
   });
 

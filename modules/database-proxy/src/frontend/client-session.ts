@@ -86,7 +86,7 @@ import type { ProxyCore } from './proxy-core.js';
 /** A statement the client prepared, under the id the proxy gave it. */
 interface ClientStatement {
   readonly id: number;
-  /** Identity of the statement on a backend: schema and SQL text. */
+  /** Identity of the statement on a backend: schema, parse-relevant variables, SQL text (see statementKey). */
   readonly key: string;
   /** The COM_STMT_PREPARE payload, kept to prepare it again on another backend. */
   readonly preparePayload: Buffer;
@@ -1265,13 +1265,23 @@ export class ClientSession implements ResponseSink {
     this.afterResponse(conn);
   }
 
+  /**
+   * Backend statements are shared by every client of a flavour: the key holds, beside the text,
+   * what changes how the server parses it (default schema, sql_mode — ANSI_QUOTES turns a
+   * string into a name — and the connection's character set and collation).
+   */
+  private statementKey(sql: string): string {
+    const v = this.state.variables;
+    return `${this.state.schema ?? ''}\u0000${v.get('sql_mode') ?? ''}\u0000${v.get('character_set_client') ?? ''}\u0000${v.get('collation_connection') ?? ''}\u0000${sql}`;
+  }
+
   private finishPrepare(conn: BackendConnection): void {
     const bytes = Buffer.concat(this.capture!);
     this.capture = undefined;
     const t = conn.tracker;
     if (t.prepared !== undefined && t.error === undefined) {
       const sql = this.payload.toString('utf8', 1);
-      const key = `${this.state.schema ?? ''}\u0000${sql}`;
+      const key = this.statementKey(sql);
       this.rememberBackendStatement(conn, key, t.prepared.statementId, t.prepared.params, t.prepared.columns);
       const traits = classifyStatement(sql);
       let id = this.nextStatementId++;
