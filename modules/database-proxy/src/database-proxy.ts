@@ -202,7 +202,7 @@ export class DatabaseProxy implements ProxyCore, DatabaseProxyService {
           },
         }),
     );
-    this.viewCheck = new ImpureViewCheck(servers, options.view_check_interval, log);
+    this.viewCheck = new ImpureViewCheck(servers, options.view_check_interval, log, options.connect_timeout);
     this.views = this.viewCheck.views;
     this.pool = new BackendPool(servers, options.connect_timeout, {
       // A property of the servers (their cores), so split among worker threads like the pool;

@@ -290,7 +290,7 @@ export class BackendConnection {
       () =>
         finish(
           new Error(
-            `backend ${this.server.name}: handshake timed out after ${this.options.connectTimeout} ms`,
+            `backend ${this.server.name}: login and session set-up timed out after ${this.options.connectTimeout} ms`,
           ),
         ),
       this.options.connectTimeout,
@@ -325,7 +325,6 @@ export class BackendConnection {
               fail(new LoginRefused(this.server.name, step.error.errno, step.error.message));
               return;
             case 'done':
-              clearTimeout(timer);
               this.session = step.session;
               this.server.serverCapabilities = step.session.greeting.capabilities;
               this.server.serverVersion = step.session.serverVersion;
@@ -333,7 +332,12 @@ export class BackendConnection {
               this.tracker.statusFlags = step.session.statusFlags;
               conn.onData(this.onData);
               conn.onEnd(() => conn.end());
-              this.afterLogin(finish);
+              // connect_timeout covers the set-up queries too: a server that logs in and then
+              // stalls fails the open instead of holding its caller.
+              this.afterLogin((err) => {
+                clearTimeout(timer);
+                finish(err);
+              });
               return;
           }
         }

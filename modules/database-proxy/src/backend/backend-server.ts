@@ -194,7 +194,10 @@ export class BackendServer {
       this.remove(conn);
       this.opening++; // the freed place is reserved for the caller
       conn.close();
+      // A server that never closes its side (frozen, partitioned) must not hold the caller.
+      const timer = setTimeout(() => conn.destroy(), this.options.connectTimeout);
       conn.whenClosed(() => {
+        clearTimeout(timer);
         this.opening--;
         then();
       });
@@ -422,7 +425,11 @@ export class BackendServer {
         if (i < 0) continue;
         stack.splice(i, 1);
         this.idleCount--;
+        // A server that takes the ping and never answers (frozen, partitioned) loses the
+        // connection after connect_timeout instead of keeping it out of the pool for good.
+        const timer = setTimeout(() => conn.destroy(), this.options.connectTimeout);
         conn.ping((err) => {
+          clearTimeout(timer);
           if (err !== null) {
             this.options.log.warn(
               { server: this.name, err: err.message },

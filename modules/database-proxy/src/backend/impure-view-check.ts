@@ -30,11 +30,14 @@ export class ImpureViewCheck {
   /**
    * @param interval how often to check (ms); 0 turns checking off and every view then counts as
    *   a pure read, as the statement text says
+   * @param timeout how long one check may take (ms): a server that does not answer has its
+   *   connection closed, so the check fails instead of blocking every later one
    */
   constructor(
     private readonly servers: readonly BackendServer[],
     interval: number,
     private readonly log: Logger,
+    private readonly timeout: number,
   ) {
     this.wanted = interval > 0;
     if (interval > 0) {
@@ -87,7 +90,9 @@ export class ImpureViewCheck {
     this.running = true;
     this.wanted = false;
     const asOf = this.views.version;
+    const timer = setTimeout(() => conn.destroy(), this.timeout);
     conn.queryRows(VIEWS_SQL, (err, rows, serverError) => {
+      clearTimeout(timer);
       this.running = false;
       if (this.stopped) {
         done();

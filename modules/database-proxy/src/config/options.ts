@@ -159,7 +159,10 @@ export const proxyOptions = {
     },
   ),
   max_connections: option.integer(100_000, 'client connections the listener accepts', { min: 1 }),
-  connect_timeout: option.duration('5s', 'connecting and logging in to a backend'),
+  connect_timeout: option.duration(
+    '5s',
+    "connecting, logging in and setting up a backend connection; also the longest wait for the proxy's own exchanges with a server (idle ping, KILL QUERY, view check, closing an evicted connection)",
+  ),
   login_timeout: option.duration('10s', 'how long a client may take to log in at the proxy'),
   max_lifetime: option.duration(
     '1h',

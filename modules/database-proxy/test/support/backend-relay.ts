@@ -102,10 +102,11 @@ export async function startRelayedProxy(
   mariadb: MariaDB,
   pool: number,
   options: Record<string, unknown> = {},
-  { refuse = false }: { refuse?: boolean } = {},
+  { refuse = false, holdWhen }: { refuse?: boolean; holdWhen?: (chunk: Buffer) => boolean } = {},
 ): Promise<{ fx: ProxyFixture; relay: BackendRelay }> {
   const relay = new BackendRelay(mariadb.port);
   relay.refuse = refuse;
+  relay.holdWhen = holdWhen;
   await relay.start();
   const fx = await startProxyFixture({
     pool,
