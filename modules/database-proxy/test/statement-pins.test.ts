@@ -7,9 +7,12 @@ import {
   buildPing,
   buildPrepare,
   buildSendLongData,
+  buildSetOption,
   buildStmtFetch,
+  CLIENT_MULTI_STATEMENTS,
   CursorType,
   SERVER_STATUS_LAST_ROW_SENT,
+  SUPPORTED_CAPABILITIES,
 } from '@scalestack/mysql-protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RawClient } from '../../../packages/mysql-protocol/test/support/raw-client.js';
@@ -124,6 +127,39 @@ describe('statement pins', () => {
       expect((await holder.query('ROLLBACK')).error).toBeUndefined();
     } finally {
       await holder.close();
+      await c.close();
+    }
+  });
+});
+
+describe('COM_SET_OPTION (multi-statements on or off, as PHP mysqli sends around multi_query)', () => {
+  it('reaches a backend the client holds, and the connection is pooled by its new setting after', async () => {
+    const c = await RawClient.connect({
+      host: '127.0.0.1',
+      port: fx.port,
+      user: APP_USER.name,
+      password: APP_USER.password,
+      database: 'test',
+      capabilities: SUPPORTED_CAPABILITIES & ~CLIENT_MULTI_STATEMENTS,
+    });
+    try {
+      const batch = 'SELECT 1 AS a; SELECT 2 AS b';
+      expect((await c.query(batch)).error?.errno).toBe(1064);
+      await c.query('START TRANSACTION');
+      expect((await c.query('SELECT 1')).error).toBeUndefined(); // the transaction holds a backend now
+      expect((await c.command(buildSetOption(true))).error).toBeUndefined();
+      const on = await c.query(batch);
+      expect(on.error).toBeUndefined();
+      expect(on.resultSets).toBe(2);
+      expect((await c.command(buildSetOption(false))).error).toBeUndefined();
+      expect((await c.query(batch)).error?.errno).toBe(1064);
+      expect((await c.command(buildSetOption(true))).error).toBeUndefined();
+      expect((await c.query('COMMIT')).error).toBeUndefined();
+      // Outside the transaction, on whichever connection: still on; then off again.
+      expect((await c.query(batch)).error).toBeUndefined();
+      expect((await c.command(buildSetOption(false))).error).toBeUndefined();
+      expect((await c.query(batch)).error?.errno).toBe(1064);
+    } finally {
       await c.close();
     }
   });

@@ -208,7 +208,11 @@ export class BackendConnection {
 
   constructor(
     readonly server: BackendServer,
-    readonly flavour: Flavour,
+    /**
+     * The kind of client it serves; changes only when a client holding it switches
+     * multi-statements with COM_SET_OPTION (the server's flag then is the new flavour's).
+     */
+    public flavour: Flavour,
     private readonly options: BackendConnectionOptions,
   ) {
     this.tracker = new ResponseTracker(flavour.capabilities);

@@ -1382,6 +1382,12 @@ export class ClientSession implements ResponseSink {
         if (traits & Trait.Call || !(traits & known)) pins |= PIN_BIT.session_state;
       }
     }
+    if (this.command === COM_SET_OPTION && !failed) {
+      this.applyMultiStatements(this.payload.readUInt16LE(1) === 0);
+      // The connection now is one of the client's new flavour (same user and character set,
+      // the flag the server now has): pooled with those from here on.
+      b.flavour = this.flavour!;
+    }
     if (this.pending === Pending.InitDb && !failed) {
       const schema = this.payload.toString('utf8', 1);
       this.state.setSchema(schema);
@@ -1768,11 +1774,15 @@ export class ClientSession implements ResponseSink {
       this.writeErrPacket(1047, '08S01', 'Unknown COM_SET_OPTION value', 1);
       return;
     }
-    this.capabilities =
-      op === 0 ? this.capabilities | CLIENT_MULTI_STATEMENTS : this.capabilities & ~CLIENT_MULTI_STATEMENTS;
-    // Connections are grouped by this flag, so the next statement gets a backend that has it;
-    // a backend pinned now keeps the flags it was opened with until the pin ends.
-    this.flavour = this.core.flavourFor(this.user!, this.capabilities, this.serverSession!.charset);
+    if (this.backend !== undefined) {
+      // A held backend (a transaction, locks, the previous statement's results) runs the next
+      // statements: the server must split them as the client now asks. It forwards the
+      // command and answers it (see afterResponse).
+      this.pending = Pending.Forward;
+      this.withBackend();
+      return;
+    }
+    this.applyMultiStatements(op === 0);
     // The server answers COM_SET_OPTION with an EOF packet (an OK with the EOF header under
     // CLIENT_DEPRECATE_EOF).
     const status = this.statusFlags();
@@ -1781,6 +1791,14 @@ export class ClientSession implements ResponseSink {
         ? encodeOk({ statusFlags: status }, this.capabilities, EOF_HEADER)
         : Buffer.from([EOF_HEADER, 0, 0, status & 0xff, status >> 8]);
     this.conn.write(encodeFrames(eof, 1));
+  }
+
+  private applyMultiStatements(on: boolean): void {
+    this.capabilities = on
+      ? this.capabilities | CLIENT_MULTI_STATEMENTS
+      : this.capabilities & ~CLIENT_MULTI_STATEMENTS;
+    // Connections are grouped by this flag, so the next statement gets a backend that has it.
+    this.flavour = this.core.flavourFor(this.user!, this.capabilities, this.serverSession!.charset);
   }
 
   /**

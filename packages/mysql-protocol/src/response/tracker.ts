@@ -7,6 +7,7 @@ import {
   COM_CHANGE_USER,
   COM_FIELD_LIST,
   COM_QUIT,
+  COM_SET_OPTION,
   COM_STATISTICS,
   COM_STMT_CLOSE,
   COM_STMT_FETCH,
@@ -47,7 +48,7 @@ enum Phase {
   PrepareColumnsEof,
   /** COM_FIELD_LIST: column definitions until EOF. */
   FieldList,
-  /** COM_STATISTICS: one packet, any content. */
+  /** COM_STATISTICS, COM_SET_OPTION: one packet, any content. */
   Single,
   /** COM_CHANGE_USER: OK or ERR, possibly after auth-switch / more-data exchanges with the client. */
   ChangeUser,
@@ -189,6 +190,7 @@ export class ResponseTracker implements PacketListener {
         this.phase = Phase.FieldList;
         break;
       case COM_STATISTICS:
+      case COM_SET_OPTION: // EOF (or an OK with the EOF header) or ERR
         this.phase = Phase.Single;
         break;
       case COM_CHANGE_USER:
