@@ -335,6 +335,15 @@ describe('advisory locks', () => {
     expect((await one(direct, "SELECT IS_FREE_LOCK('adv4') AS free")).free).toBe(1);
   });
 
+  it('are seen behind a string ending in a backslash under NO_BACKSLASH_ESCAPES', async () => {
+    const a = await client();
+    await a.query("SET SESSION sql_mode = CONCAT(@@sql_mode, ',NO_BACKSLASH_ESCAPES')");
+    const r = await one(a, "SELECT 'C:\\' AS path, GET_LOCK('nbe', 0) AS got");
+    expect(r).toEqual({ path: 'C:\\', got: 1 });
+    expect(fx.proxy.stats().pinnedNow.advisory_lock).toBe(1);
+    expect((await one(a, "SELECT RELEASE_LOCK('nbe') AS rel")).rel).toBe(1);
+  });
+
   it('are released when the client disconnects', async () => {
     const a = await client();
     expect((await one(a, "SELECT GET_LOCK('adv2', 0) AS got")).got).toBe(1);

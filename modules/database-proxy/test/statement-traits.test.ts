@@ -104,6 +104,13 @@ describe('pure reads', () => {
   it.each(purity)('%s → %s', (sql, pure) => {
     expect((classifyStatement(sql) & Trait.PureRead) !== 0).toBe(pure);
   });
+
+  it('under NO_BACKSLASH_ESCAPES a backslash ends no string: what follows is read as SQL', () => {
+    const sql = "SELECT 'C:\\', GET_LOCK('k', 0)";
+    expect(classifyStatement(sql, true)).toBe(Trait.AdvisoryLock);
+    // With escapes on, the same text is one string that runs to the quote before k.
+    expect(classifyStatement(sql, false) & Trait.AdvisoryLock).toBe(0);
+  });
 });
 
 describe('classifyStatement', () => {

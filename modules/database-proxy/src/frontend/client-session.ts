@@ -275,6 +275,10 @@ export class ClientSession implements ResponseSink {
    * itself keep its NO_BACKSLASH_ESCAPES (C clients pick their escaping from it).
    */
   private backendStatus = 0;
+  /** The session's sql_mode has NO_BACKSLASH_ESCAPES, as its last response said. */
+  private get noBackslashEscapes(): boolean {
+    return (this.backendStatus & SERVER_STATUS_NO_BACKSLASH_ESCAPES) !== 0;
+  }
   /** A LOCAL INFILE upload whose backend was lost: the rest of the file is dropped. */
   private discardingInfile = false;
   /** The backend's reading is paused until the client's socket drains. */
@@ -508,7 +512,7 @@ export class ClientSession implements ResponseSink {
       case COM_QUERY: {
         // latin1 is enough to find ASCII keywords and is the cheapest decoding.
         const text = payload.toString('latin1', 1);
-        this.traits = classifyStatement(text);
+        this.traits = classifyStatement(text, this.noBackslashEscapes);
         // A view can hide a write behind what reads like a pure read.
         if (this.traits & Trait.PureRead && this.core.views.mayReadImpureView(text, this.state.schema)) {
           this.traits &= ~Trait.PureRead;
@@ -679,7 +683,7 @@ export class ClientSession implements ResponseSink {
       read.statementId === undefined
         ? read.payload.toString('latin1', 1)
         : (this.statements.get(read.statementId)?.preparePayload.toString('latin1', 1) ?? '');
-    return /\bFROM\s+(?!DUAL\b)/i.test(blankLiteralsAndComments(text));
+    return /\bFROM\s+(?!DUAL\b)/i.test(blankLiteralsAndComments(text, this.noBackslashEscapes));
   }
 
   /** Gets a backend (the pinned one, or a slot and a pooled one), then runs the command. */
@@ -1283,7 +1287,7 @@ export class ClientSession implements ResponseSink {
       const sql = this.payload.toString('utf8', 1);
       const key = this.statementKey(sql);
       this.rememberBackendStatement(conn, key, t.prepared.statementId, t.prepared.params, t.prepared.columns);
-      const traits = classifyStatement(sql);
+      const traits = classifyStatement(sql, this.noBackslashEscapes);
       let id = this.nextStatementId++;
       if (this.nextStatementId >= MAX_STATEMENT_ID) this.nextStatementId = 1;
       while (this.statements.has(id)) id = this.nextStatementId++;
@@ -1334,6 +1338,7 @@ export class ClientSession implements ResponseSink {
       ) {
         // The common case: nothing to learn, nothing held. The connection goes back to the
         // pool by itself when its last response ends.
+        this.backendStatus = t.statusFlags;
         this.rememberRead();
         this.backend = undefined;
         this.releaseLease();

@@ -97,7 +97,7 @@ const QUOTE_OR_COMMENT = /['"`#]|--|\/\*/;
  * comments, `/*! … *\/` and MariaDB's `/*M! … *\/`), so that an e-mail address in a VALUES list or a keyword in
  * a comment does not pin a session. The common statement has none of them and is returned as is.
  */
-export function blankLiteralsAndComments(sql: string): string {
+export function blankLiteralsAndComments(sql: string, noBackslashEscapes = false): string {
   if (!QUOTE_OR_COMMENT.test(sql)) return sql;
   let out = '';
   let from = 0;
@@ -110,7 +110,7 @@ export function blankLiteralsAndComments(sql: string): string {
       end = i + 1;
       while (end < n) {
         const d = sql[end]!;
-        if (d === '\\' && c !== '`') end += 2;
+        if (d === '\\' && c !== '`' && !noBackslashEscapes) end += 2;
         else if (d === c) {
           if (sql[end + 1] === c) end += 2;
           else break;
@@ -148,9 +148,13 @@ function isExecutableComment(sql: string, i: number): boolean {
   return c === '!' || (c === 'M' && sql[i + 3] === '!');
 }
 
-/** Classifies SQL text into {@link Trait} flags. */
-export function classifyStatement(text: string): number {
-  const sql = blankLiteralsAndComments(text);
+/**
+ * Classifies SQL text into {@link Trait} flags.
+ * @param noBackslashEscapes the session's sql_mode has NO_BACKSLASH_ESCAPES: a backslash in a
+ *   string is a plain character (`'C:\'` ends there), so the text after it is read as SQL
+ */
+export function classifyStatement(text: string, noBackslashEscapes = false): number {
+  const sql = blankLiteralsAndComments(text, noBackslashEscapes);
   let traits = 0;
   const lead = LEADING.exec(sql);
   const first = lead ? lead[1]!.toUpperCase() : '';
