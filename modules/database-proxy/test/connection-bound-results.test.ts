@@ -309,6 +309,28 @@ describe('temporary tables', () => {
   });
 });
 
+describe('other locks and per-connection objects', () => {
+  it('FLUSH TABLES … FOR EXPORT and BACKUP LOCK keep the client on its backend until released', async () => {
+    const a = await client();
+    await a.query('FLUSH TABLES nums FOR EXPORT');
+    expect(fx.proxy.stats().pinnedNow.global_read_lock).toBe(1);
+    await a.query('UNLOCK TABLES');
+    expect(fx.proxy.stats().pinnedNow.global_read_lock).toBe(0);
+    await a.query('BACKUP LOCK nums');
+    expect(fx.proxy.stats().pinnedNow.global_read_lock).toBe(1);
+    await a.query('BACKUP UNLOCK');
+    expect(fx.proxy.stats().pinnedNow.global_read_lock).toBe(0);
+  });
+
+  it('a temporary sequence is its creator’s, on its backend', async () => {
+    const a = await client();
+    await a.query('CREATE TEMPORARY SEQUENCE tseq');
+    expect(fx.proxy.stats().pinnedNow.temporary_table).toBe(1);
+    const next = await Promise.all([1, 2, 3].map(() => one(a, 'SELECT NEXTVAL(tseq) AS n')));
+    expect(next.map((r) => Number(r.n))).toEqual([1, 2, 3]);
+  });
+});
+
 describe('advisory locks', () => {
   it('RELEASE_LOCK reaches the backend that ran GET_LOCK', async () => {
     const a = await client();

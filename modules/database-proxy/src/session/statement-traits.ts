@@ -16,13 +16,16 @@ export const Trait = {
   LockTables: 1 << 1,
   /** UNLOCK TABLES — releases LOCK TABLES / FLUSH TABLES WITH READ LOCK pins. */
   UnlockTables: 1 << 2,
-  /** FLUSH TABLES … WITH READ LOCK — pins until UNLOCK TABLES. */
+  /**
+   * FLUSH TABLES … WITH READ LOCK / … FOR EXPORT, BACKUP LOCK, LOCK INSTANCE FOR BACKUP — pins
+   * until UNLOCK TABLES (BACKUP UNLOCK, UNLOCK INSTANCE).
+   */
   GlobalReadLock: 1 << 3,
   /** GET_LOCK( — advisory locks live as long as the connection. */
   AdvisoryLock: 1 << 4,
   /** RELEASE_ALL_LOCKS() — frees every advisory lock of the session. */
   ReleaseAllLocks: 1 << 5,
-  /** CREATE TEMPORARY TABLE — the table lives on this backend connection only. */
+  /** CREATE TEMPORARY TABLE / SEQUENCE — it lives on this backend connection only. */
   TemporaryTable: 1 << 6,
   /** SQL-level PREPARE / EXECUTE / DEALLOCATE. */
   SqlPrepare: 1 << 7,
@@ -84,7 +87,7 @@ const STATEFUL = Trait.PureRead - 1;
  * (a plain SELECT/INSERT with none of these words) costs one failed scan.
  */
 const WORDS =
-  /(?<!@)@(?!@)[\w$`'"]|\b(?:LOCK\s+TABLES?|UNLOCK\s+TABLES|WITH\s+READ\s+LOCK|GET_LOCK|RELEASE_ALL_LOCKS|TEMPORARY\s+TABLE|PREPARE|EXECUTE|DEALLOCATE|SQL_CALC_FOUND_ROWS|FOUND_ROWS|ROW_COUNT|LAST_INSERT_ID|IDENTITY|LAST_GTID|WARNINGS|ERRORS|WARNING_COUNT|ERROR_COUNT|DIAGNOSTICS|HANDLER|SQL_LOG_BIN|XA|VIEW|RENAME\s+TABLE)\b/gi;
+  /(?<!@)@(?!@)[\w$`'"]|\b(?:LOCK\s+TABLES?|UNLOCK\s+TABLES|WITH\s+READ\s+LOCK|FOR\s+EXPORT|BACKUP\s+LOCK|BACKUP\s+UNLOCK|LOCK\s+INSTANCE|UNLOCK\s+INSTANCE|GET_LOCK|RELEASE_ALL_LOCKS|TEMPORARY\s+(?:TABLE|SEQUENCE)|PREPARE|EXECUTE|DEALLOCATE|SQL_CALC_FOUND_ROWS|FOUND_ROWS|ROW_COUNT|LAST_INSERT_ID|IDENTITY|LAST_GTID|WARNINGS|ERRORS|WARNING_COUNT|ERROR_COUNT|DIAGNOSTICS|HANDLER|SQL_LOG_BIN|XA|VIEW|RENAME\s+TABLE)\b/gi;
 
 /** First keyword of the statement, after whitespace, comments and an opening parenthesis. */
 const LEADING = /^(?:\s|\(|\/\*(?!M?!)[\s\S]*?\*\/|(?:#|--\s)[^\n]*\n?)*([A-Za-z]+)/;
@@ -201,7 +204,14 @@ export function classifyStatement(text: string, noBackslashEscapes = false): num
         traits |= Trait.UnlockTables;
         break;
       case 'WITH READ LOCK':
+      case 'FOR EXPORT': // FLUSH TABLES t FOR EXPORT: released by UNLOCK TABLES
+      case 'BACKUP LOCK': // MariaDB: BACKUP LOCK t, released by BACKUP UNLOCK
+      case 'LOCK INSTANCE': // MySQL: LOCK INSTANCE FOR BACKUP, released by UNLOCK INSTANCE
         traits |= Trait.GlobalReadLock;
+        break;
+      case 'BACKUP UNLOCK':
+      case 'UNLOCK INSTANCE':
+        traits |= Trait.UnlockTables;
         break;
       case 'GET_LOCK':
         traits |= Trait.AdvisoryLock;
@@ -210,6 +220,7 @@ export function classifyStatement(text: string, noBackslashEscapes = false): num
         traits |= Trait.ReleaseAllLocks;
         break;
       case 'TEMPORARY TABLE':
+      case 'TEMPORARY SEQUENCE':
         traits |= Trait.TemporaryTable;
         break;
       case 'PREPARE':
