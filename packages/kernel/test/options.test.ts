@@ -27,6 +27,7 @@ describe('option values', () => {
     expect(await value(option.duration('1s', ''), '1.5m')).toBe(90_000);
     expect(await value(option.duration('1s', ''), '2h')).toBe(7_200_000);
     expect(await value(option.duration('1s', ''), '40')).toBe(40);
+    expect(await value(option.duration('1s', ''), '24d')).toBe(24 * 86_400_000);
     expect(await value(option.size('1B', ''), '64KiB')).toBe(65_536);
     expect(await value(option.size('1B', ''), '1MiB')).toBe(1_048_576);
     expect(await value(option.size('1B', ''), '512B')).toBe(512);
@@ -109,6 +110,12 @@ describe('option errors have one exact format', () => {
       option.duration('1s', '', { min: 10 }),
       '5ms',
       'got "5ms", expected a duration such as 250ms, 5s, 1.5m or 2h (a bare number is milliseconds), >= 10ms',
+    ],
+    [
+      'duration beyond what a timer can wait',
+      option.duration('1s', ''),
+      '30d',
+      'got "30d", expected a duration such as 250ms, 5s, 1.5m or 2h (a bare number is milliseconds), at most 24.8d (2147483647ms, the longest timer Node runs)',
     ],
     [
       'size',

@@ -16,7 +16,13 @@ export function parseDuration(raw: unknown): number | undefined {
   return Number(match[1]) * UNIT_MS[match[2] ?? 'ms']!;
 }
 
-/** A duration, as a number of milliseconds. */
+/**
+ * The longest delay Node's timers take (2^31 − 1 ms, about 24.8 days): a longer one fires after
+ * 1 ms instead, so a "check rarely" setting would run a thousand times a second.
+ */
+export const MAX_DURATION_MS = 2 ** 31 - 1;
+
+/** A duration, as a number of milliseconds (at most {@link MAX_DURATION_MS}). */
 export function durationOption(
   defaultValue: string | number | undefined,
   description: string,
@@ -33,6 +39,13 @@ export function durationOption(
     parse(raw, path) {
       const ms = parseDuration(raw);
       if (ms === undefined || !inRange(ms, range)) throw invalid(path, raw, expected);
+      if (ms > MAX_DURATION_MS) {
+        throw invalid(
+          path,
+          raw,
+          `${expected}, at most 24.8d (${MAX_DURATION_MS}ms, the longest timer Node runs)`,
+        );
+      }
       return ms;
     },
   });

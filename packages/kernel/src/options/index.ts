@@ -36,7 +36,7 @@ export const option = {
 
 export { formatAddress, parseAddress } from './address.js';
 export type { OptionBuilder } from './builder.js';
-export { parseDuration } from './duration.js';
+export { MAX_DURATION_MS, parseDuration } from './duration.js';
 export { OptionValueErrors, UnknownFieldError } from './errors.js';
 export { formatPath, formatValue } from './format.js';
 export type { RangeOptions } from './integer.js';
