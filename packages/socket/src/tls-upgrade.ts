@@ -54,6 +54,14 @@ export function upgradeSocket(raw: Socket, options: TlsUpgradeOptions, peer: str
       reject(err);
     };
     const succeed = () => {
+      if (side === 'server') {
+        const refusal = checkClientCertificate(secure, tlsOptions as ServerUpgradeOptions, peer);
+        if (refusal !== undefined) {
+          secure.destroy();
+          fail(refusal);
+          return;
+        }
+      }
       clearTimeout(timer);
       secure.off('error', fail);
       secure.off('close', closedEarly);
@@ -64,4 +72,38 @@ export function upgradeSocket(raw: Socket, options: TlsUpgradeOptions, peer: str
     secure.once('error', fail);
     secure.once('close', closedEarly);
   });
+}
+
+/**
+ * What a `tls.Server` does once a handshake is done, which a TLSSocket made by hand does not
+ * get: with `requestCert`, the verdict on the client's certificate is read from the TLS layer
+ * (OpenSSL lets every handshake through and keeps it there), `authorized` /
+ * `authorizationError` are set, and under `rejectUnauthorized` (the default, as for a
+ * `tls.Server`) a client without a trusted certificate is refused.
+ * @returns the error to refuse the connection with, if any
+ */
+function checkClientCertificate(
+  secure: TLSSocket,
+  options: ServerUpgradeOptions,
+  peer: string,
+): Error | undefined {
+  if (options.requestCert !== true) return undefined;
+  // The same call Node's own server makes (TLSSocket has no public accessor for it).
+  const handle = (
+    secure as unknown as { _handle?: { verifyError?: () => (Error & { code?: string }) | null } }
+  )._handle;
+  const verdict =
+    typeof handle?.verifyError === 'function'
+      ? handle.verifyError()
+      : Object.assign(new Error('this Node version does not expose the verdict'), { code: 'UNVERIFIED' });
+  if (verdict === null) {
+    secure.authorized = true;
+    return undefined;
+  }
+  secure.authorized = false;
+  secure.authorizationError = (verdict.code ?? verdict.message) as typeof secure.authorizationError;
+  if (options.rejectUnauthorized === false) return undefined;
+  return new Error(
+    `TLS handshake with ${peer} failed: client certificate not accepted (${secure.authorizationError})`,
+  );
 }

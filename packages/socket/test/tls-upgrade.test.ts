@@ -1,7 +1,7 @@
 import { once } from 'node:events';
 import { connect as netConnect } from 'node:net';
 import { Duplex } from 'node:stream';
-import { connect as tlsConnect } from 'node:tls';
+import { type TLSSocket, connect as tlsConnect } from 'node:tls';
 import { type SelfSignedCert, selfSignedCert } from '@scalestack/test-harness';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type Connection, connect, type Listener, listen, ReadBuffer } from '../src/index.js';
@@ -144,5 +144,89 @@ describe('upgradeToTls', () => {
     ).rejects.toThrow(/TLS handshake with 127\.0\.0\.1:\d+ timed out after 100ms/);
     expect(await lonely.closed).toBeInstanceOf(Error);
     expect(lonely.isClosed).toBe(true);
+  });
+});
+
+describe('server-side upgrade with requestCert (mutual TLS after a STARTTLS-style exchange)', () => {
+  let server: SelfSignedCert;
+  let trusted: SelfSignedCert;
+  let stranger: SelfSignedCert;
+  beforeAll(async () => {
+    [server, trusted, stranger] = await Promise.all([
+      selfSignedCert('localhost'),
+      selfSignedCert('trusted-client'),
+      selfSignedCert('stranger'),
+    ]);
+  });
+
+  /**
+   * Upgrades a plain connection accepted by a listener on the server side (trusting only
+   * `trusted`'s certificate), with a client that presents `clientCert`; returns both outcomes.
+   */
+  async function upgradeWith(clientCert: SelfSignedCert | undefined, rejectUnauthorized?: boolean) {
+    let serverSide!: Promise<{ authorized: boolean; error?: string }>;
+    const accepted = new Promise<void>((resolve) => {
+      void listen('127.0.0.1:0', (conn: Connection) => {
+        serverSide = conn
+          .upgradeToTls({
+            side: 'server',
+            key: server.key,
+            cert: server.cert,
+            ca: trusted.cert,
+            requestCert: true,
+            ...(rejectUnauthorized === undefined ? {} : { rejectUnauthorized }),
+          })
+          .then(() => {
+            const tls = conn.socket as TLSSocket;
+            return { authorized: tls.authorized, error: tls.authorizationError?.toString() };
+          });
+        serverSide.catch(() => {});
+        resolve();
+      }).then((l) => {
+        listening = l;
+        plain = netConnect(l.address.port, '127.0.0.1');
+      });
+    });
+    let listening: Listener | undefined;
+    let plain!: ReturnType<typeof netConnect>;
+    await accepted;
+    const client = tlsConnect({
+      socket: plain,
+      ca: server.cert,
+      servername: 'localhost',
+      ...(clientCert ? { key: clientCert.key, cert: clientCert.cert } : {}),
+    });
+    client.on('error', () => {});
+    const outcome = await serverSide.then(
+      (r) => r,
+      (e: Error) => ({ refused: e.message }),
+    );
+    client.destroy();
+    await listening?.closeAll();
+    return outcome;
+  }
+
+  it('accepts a client whose certificate it trusts, and says so in authorized', async () => {
+    expect(await upgradeWith(trusted)).toEqual({ authorized: true, error: undefined });
+  });
+
+  it('refuses a client with a certificate it does not trust', async () => {
+    expect(await upgradeWith(stranger)).toEqual({
+      refused: expect.stringMatching(
+        /TLS handshake with 127\.0\.0\.1:\d+ failed: client certificate not accepted/,
+      ),
+    });
+  });
+
+  it('refuses a client without a certificate', async () => {
+    expect(await upgradeWith(undefined)).toEqual({
+      refused: expect.stringMatching(/client certificate not accepted/),
+    });
+  });
+
+  it('with rejectUnauthorized: false lets it in and reports why it is not authorized', async () => {
+    const r = await upgradeWith(stranger, false);
+    expect(r).toMatchObject({ authorized: false });
+    expect((r as { error?: string }).error).toMatch(/SELF_SIGNED|UNABLE|CERT/);
   });
 });
