@@ -59,10 +59,18 @@ export class ClientSession {
       () => this.onFlushed(),
     );
     conn.onData((chunk) => {
-      if (!this.protocolKnown) this.detect(chunk);
-      if (this.binary !== undefined) this.binary.push(chunk);
-      else this.decoder.push(chunk);
-      ctx.backend.flush();
+      try {
+        if (!this.protocolKnown) this.detect(chunk);
+        if (this.binary !== undefined) this.binary.push(chunk);
+        else this.decoder.push(chunk);
+      } catch (err) {
+        // A request the codec let through but cannot forward is a bug to fix, not a reason to
+        // take every other client down with the process: this client alone is closed.
+        conn.destroy(err as Error);
+        return;
+      } finally {
+        ctx.backend.flush();
+      }
       this.throttle();
     });
     conn.onEnd(() => this.finish());

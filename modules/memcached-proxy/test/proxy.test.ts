@@ -131,6 +131,16 @@ describe('memcached-proxy over memcached servers', () => {
     expect(await client.call('md mk\r\n')).toBe('NF');
   });
 
+  it('refuses a base64 key longer than 250 bytes as sent, quiet or not, and carries on', async () => {
+    // 189 bytes encode to 252 base64 characters: short enough decoded, too long as a token.
+    const key = Buffer.alloc(189, 7).toString('base64');
+    client.write(`mg ${key} b v q\r\nmn\r\n`);
+    expect(await client.lines(2)).toBe('CLIENT_ERROR bad command line format\r\nMN\r\n');
+    client.write(`ms ${key} 2 b q\r\nhi\r\nmn\r\n`);
+    expect(await client.lines(2)).toBe('CLIENT_ERROR bad command line format\r\nMN\r\n');
+    expect(await client.call('ms after 2\r\nok\r\n')).toBe('HD');
+  });
+
   it('answers stats and flush_all across every server', async () => {
     client.write('stats\r\n');
     const stats = await client.until('END');

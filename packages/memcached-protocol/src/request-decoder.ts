@@ -244,8 +244,9 @@ export class RequestDecoder extends Framer {
       else flags.push(flag);
     }
     if (command !== 'mn') {
+      // memcached limits the key token as sent, base64 or not (its decoded form is shorter).
       const keyOk = base64
-        ? BASE64.test(key) && key.length > 0 && Buffer.byteLength(key, 'base64') <= this.limits.maxKeyLength
+        ? BASE64.test(key) && key.length > 0 && key.length <= this.limits.maxKeyLength
         : isValidKey(key, this.limits.maxKeyLength);
       if (!keyOk) return { kind: 'error', line: ERRORS.format };
     }
