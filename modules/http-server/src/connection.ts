@@ -305,7 +305,13 @@ export class HttpConnection implements RequestEvents, BodySource, ResponseSink {
     const message = error instanceof HttpError ? error.message : 'internal server error';
     // The body may be unread: do not try to find the next request in it.
     if (!req.complete) this.keepAlive = false;
-    res.status(status).send(`${message}\n`, 'text/plain; charset=utf-8');
+    try {
+      res.status(status).send(`${message}\n`, 'text/plain; charset=utf-8');
+    } catch {
+      // Nothing can be answered on this connection (the handler left the response unusable):
+      // it closes, and the server goes on.
+      this.socket.destroy();
+    }
   }
 
   // ---- response sink ----

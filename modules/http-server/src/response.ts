@@ -1,4 +1,10 @@
-import { CHUNK_END, chunkHeader, LAST_CHUNK, serializeResponseHead } from '@scalestack/http-protocol';
+import {
+  CHUNK_END,
+  checkHeaderField,
+  chunkHeader,
+  LAST_CHUNK,
+  serializeResponseHead,
+} from '@scalestack/http-protocol';
 
 /** What a response needs from its connection. */
 export interface ResponseSink {
@@ -59,6 +65,8 @@ export class HttpResponse {
   /** Sets a header field, replacing any earlier value of the same name. */
   setHeader(name: string, value: string | number): this {
     if (this.sent) throw new Error('headers already sent');
+    // Refused here, in the handler's own call (and so a 500), not when the head is written.
+    checkHeaderField(name, String(value));
     const lower = name.toLowerCase();
     for (let i = 0; i < this.fields.length; i += 2) {
       if (this.fields[i].toLowerCase() === lower) {
@@ -73,6 +81,7 @@ export class HttpResponse {
   /** Adds a header field even if one of the same name exists (e.g. Set-Cookie). */
   appendHeader(name: string, value: string | number): this {
     if (this.sent) throw new Error('headers already sent');
+    checkHeaderField(name, String(value));
     this.fields.push(name, String(value));
     return this;
   }

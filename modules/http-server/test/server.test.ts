@@ -98,6 +98,20 @@ describe('http-server module (fetch)', () => {
     expect((await fetch(`${s.url}/healthz`)).status).toBe(200);
   });
 
+  it.each(['/download', '/download-async'])(
+    '%s: a header value that cannot be sent (CR LF, a character above U+00FF) is a 500, not a crash',
+    async (route) => {
+      expect(await (await fetch(`${s.url}${route}/plain.txt`)).text()).toBe('data');
+      for (const name of ['%E2%82%AC.txt', 'a%0D%0ASet-Cookie:%20x=1']) {
+        const res = await fetch(`${s.url}${route}/${name}`);
+        expect(res.status).toBe(500);
+        expect(res.headers.get('content-disposition')).toBeNull();
+        expect(res.headers.get('set-cookie')).toBeNull();
+      }
+      expect((await fetch(`${s.url}/healthz`)).status).toBe(200);
+    },
+  );
+
   it('matches wildcard routes and refuses bad percent-encoding with 400', async () => {
     expect(await (await fetch(`${s.url}/files/a/b%2Fc.txt`)).text()).toBe('a/b/c.txt');
     expect((await fetch(`${s.url}/tenants/%E0%A4%A`)).status).toBe(400);

@@ -5,6 +5,7 @@ export { type ParserLimits, type RequestEvents, RequestParser } from './request-
 export {
   CHUNK_END,
   CONTINUE_RESPONSE,
+  checkHeaderField,
   chunkHeader,
   errorResponse,
   LAST_CHUNK,

@@ -68,13 +68,22 @@ export function errorResponse(error: HttpParseError | { status: number; message:
 }
 
 function field(name: string, value: string): string {
+  checkHeaderField(name, value);
+  return `${name}: ${value}\r\n`;
+}
+
+/**
+ * Throws the TypeError {@link serializeResponseHead} would throw for this field: a name that is
+ * not a token, a value with CR, LF, NUL, another control byte or a character above U+00FF. For
+ * code that stores fields to serialize later, so the mistake surfaces where it is made.
+ */
+export function checkHeaderField(name: string, value: string): void {
   if (name.length === 0) throw new TypeError('empty header name');
   for (let i = 0; i < name.length; i++) {
     const c = name.charCodeAt(i);
     if (c > 255 || TOKEN[c] !== 1) throw new TypeError(`invalid header name ${JSON.stringify(name)}`);
   }
   checkValue(`header ${name}`, value);
-  return `${name}: ${value}\r\n`;
 }
 
 function checkValue(what: string, value: string): void {

@@ -36,6 +36,18 @@ export const tenantsModule = defineModule({
       }),
     );
     ctx.onStop(
+      // A header made from the request, as a download route does: some names cannot be a header.
+      routes.route('GET', '/download/:name', (req, res) => {
+        res.setHeader('Content-Disposition', `attachment; filename="${req.params.name}"`).send('data');
+      }),
+    );
+    ctx.onStop(
+      routes.route('GET', '/download-async/:name', async (req, res) => {
+        await Promise.resolve();
+        res.setHeader('Content-Disposition', `attachment; filename="${req.params.name}"`).send('data');
+      }),
+    );
+    ctx.onStop(
       routes.route('GET', '/files/*', (req, res) => {
         res.send(req.params['*']);
       }),
