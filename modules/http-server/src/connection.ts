@@ -63,6 +63,8 @@ export class HttpConnection implements RequestEvents, BodySource, ResponseSink {
   private bodyPaused = false;
   private closing = false;
   private peerEnded = false;
+  /** Waiting for the client to read its answers before reading its next request. */
+  private blocked = false;
 
   constructor(
     private readonly socket: Socket,
@@ -136,6 +138,10 @@ export class HttpConnection implements RequestEvents, BodySource, ResponseSink {
 
   private onClose(): void {
     this.closing = true;
+    if (this.blocked) {
+      this.blocked = false;
+      this.host.stats.connectionsBlocked--;
+    }
     this.req?.fail(new Error('connection closed before the request body was complete'));
     this.host.connectionClosed(this);
   }
@@ -376,6 +382,17 @@ export class HttpConnection implements RequestEvents, BodySource, ResponseSink {
       this.closeAfterWrites();
       return;
     }
+    if (this.socket.writableNeedDrain && !this.blocked) {
+      // The client is not reading its answers: read no more of its pipelined requests (they
+      // wait in the socket buffer) until those drain, or answers pile up here without bound.
+      this.blocked = true;
+      this.host.stats.connectionsBlocked++;
+      this.parser.pause();
+      this.socket.pause();
+      this.socket.once('drain', this.unblock);
+      return;
+    }
+    if (this.blocked) return;
     if (this.executing) return;
     this.parser.resume();
     const rest = this.leftover;
@@ -387,6 +404,14 @@ export class HttpConnection implements RequestEvents, BodySource, ResponseSink {
       this.socket.uncork();
     }
   }
+
+  private readonly unblock = (): void => {
+    if (!this.blocked) return;
+    this.blocked = false;
+    this.host.stats.connectionsBlocked--;
+    if (this.closing) return;
+    this.nextRequest();
+  };
 
   // ---- body source ----
 

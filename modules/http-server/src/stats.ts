@@ -3,6 +3,8 @@ import { counter, gauge, type MetricFamily } from '@scalestack/kernel';
 /** Counters of one HTTP server, read at scrape time. Plain numbers: counting is one add. */
 export class ServerStats {
   connectionsOpen = 0;
+  /** Connections whose client is not reading its responses: no more requests are read from them. */
+  connectionsBlocked = 0;
   connectionsTotal = 0;
   connectionsRejected = 0;
   requestsTotal = 0;
@@ -24,6 +26,11 @@ export class ServerStats {
     const m = 'scalestack_http_';
     return [
       gauge(`${m}connections`, 'Open HTTP connections.', this.connectionsOpen),
+      gauge(
+        `${m}connections_blocked`,
+        'Connections whose client does not read its responses (no more requests read until it does).',
+        this.connectionsBlocked,
+      ),
       counter(`${m}connections_total`, 'HTTP connections accepted.', this.connectionsTotal),
       counter(
         `${m}connections_rejected_total`,

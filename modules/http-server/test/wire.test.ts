@@ -1,4 +1,7 @@
+import { once } from 'node:events';
+import { connect } from 'node:net';
 import { defineModule } from '@scalestack/kernel';
+import { waitFor } from '@scalestack/test-harness';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HTTP_ROUTES } from '../src/index.js';
 import { RawClient } from './support/raw-client.js';
@@ -34,6 +37,55 @@ async function waitUntil(check: () => boolean, what: string): Promise<void> {
   while (!check()) await new Promise((r) => setImmediate(r));
   expect(check(), what).toBe(true);
 }
+
+describe('a client that pipelines and does not read', () => {
+  it('has no more of its requests read once its answers fill the socket, and gets them all when it reads', async () => {
+    // Read from /metrics on other connections (each of those reads is a request too).
+    let scrapes = 0;
+    const metric = async (name: string) => {
+      scrapes++;
+      const text = await (await fetch(`${s.url}/metrics`)).text();
+      return Number(new RegExp(`^scalestack_http_${name} (\\d+)$`, 'm').exec(text)![1]);
+    };
+    const requests = async () => (await metric('requests_total')) - scrapes;
+    const before = await requests();
+    const sock = connect(s.port, '127.0.0.1');
+    sock.pause();
+    await once(sock, 'connect');
+    // 20,000 requests for /metrics: tens of MB of answers, far beyond the socket buffers.
+    const K = 20_000;
+    const batch = `GET /metrics HTTP/1.1\r\n${H}\r\n`.repeat(1000);
+    for (let i = 0; i < K / 1000; i++) sock.write(batch);
+    await waitFor(async () => (await metric('connections_blocked')) === 1, {
+      what: 'the connection to stop reading requests',
+      timeout: 30_000,
+    });
+    expect((await requests()) - before).toBeLessThan(K);
+    // Now it reads: every answer comes, in order, and the connection takes requests again.
+    let text = '';
+    let answers = 0;
+    sock.setEncoding('latin1');
+    const all = new Promise<void>((resolve) => {
+      sock.on('data', (d: string) => {
+        text += d;
+        for (
+          let at = text.indexOf('HTTP/1.1 200 OK\r\n');
+          at >= 0;
+          at = text.indexOf('HTTP/1.1 200 OK\r\n')
+        ) {
+          answers++;
+          text = text.slice(at + 17);
+        }
+        if (answers === K) resolve();
+      });
+    });
+    sock.resume();
+    await all;
+    expect(await metric('connections_blocked')).toBe(0);
+    expect((await requests()) - before).toBe(K);
+    sock.destroy();
+  });
+});
 
 describe('http-server on the wire', () => {
   it('keeps a connection alive across requests', async () => {
