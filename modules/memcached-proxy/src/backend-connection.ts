@@ -10,6 +10,8 @@ export interface BackendConnectionOptions {
   timeout: number;
   /** Largest value accepted from the server, in bytes. */
   maxValueSize: number;
+  /** Told of each value over maxValueSize the server sent (it is answered as a miss). */
+  onOversizedValue?: (bytes: number) => void;
 }
 
 /**
@@ -36,7 +38,14 @@ export class BackendConnection {
     /** Called when a reply arrives: the server is healthy. */
     private readonly onSuccess: () => void,
   ) {
-    this.decoder = new ResponseDecoder((r) => this.onResponse(r), { maxValueSize: options.maxValueSize });
+    // A stored value over the proxy's limit (appended to, or stored directly on a server that
+    // takes larger items) is answered as a miss, not taken for a broken stream: that would fail
+    // every request in flight here and count against the server.
+    this.decoder = new ResponseDecoder(
+      (r) => this.onResponse(r),
+      { maxValueSize: options.maxValueSize },
+      (bytes) => options.onOversizedValue?.(bytes),
+    );
     this.socket = connect({ host, port, noDelay: true });
     this.socket.setTimeout(options.connectTimeout, () =>
       this.fail(`connect timeout after ${options.connectTimeout}ms`),

@@ -81,9 +81,25 @@ function buildPool(o: Values, log: Logger): ServerPool {
   return new ServerPool(
     o.servers.map((s, i) => tcp(s, `servers[${i}]`)),
     { serverFailureLimit: o.server_failure_limit, serverRetryTimeout: o.server_retry_timeout },
-    { connectTimeout: o.connect_timeout, timeout: o.timeout, maxValueSize: o.max_value_size },
+    {
+      connectTimeout: o.connect_timeout,
+      timeout: o.timeout,
+      maxValueSize: o.max_value_size,
+      onOversizedValue: oversizedValueLogger(o.max_value_size, log),
+    },
     (event, server, reason) => log.warn({ server: server.label, reason }, `memcached server ${event}`),
   );
+}
+
+/** Warns the first time a server returns a value over max_value_size (answered as a miss), then logs at debug. */
+function oversizedValueLogger(limit: number, log: Logger): (bytes: number) => void {
+  let warned = false;
+  return (bytes) => {
+    const msg = `memcached-proxy: a stored value of ${bytes} bytes exceeds max_value_size (${limit}); answered as a miss`;
+    if (warned) log.debug({ bytes }, msg);
+    else log.warn({ bytes }, msg);
+    warned = true;
+  };
 }
 
 /** The memcached proxy as a kernel module. */

@@ -43,6 +43,36 @@ describe('memcached-proxy as a kernel module', () => {
     }
   });
 
+  it('answers a stored value over max_value_size as a miss, and keeps the server', async () => {
+    const port = await freePort();
+    const kernel = await kernelWith({
+      listen: `127.0.0.1:${port}`,
+      servers: [`127.0.0.1:${servers[0]!.port}`],
+      max_value_size: '64KiB',
+    });
+    await kernel.start();
+    try {
+      const client = await TextClient.connect(port);
+      // Each write is under the limit; memcached (items up to 1 MiB) stores 120,000 bytes.
+      const part = 'x'.repeat(60_000);
+      expect(await client.call(`set grown 0 0 60000\r\n${part}\r\n`)).toBe('STORED');
+      expect(await client.call(`append grown 0 0 60000\r\n${part}\r\n`)).toBe('STORED');
+      for (let i = 0; i < 3; i++) {
+        client.write('get grown\r\n');
+        expect(await client.until('END')).toBe('END\r\n');
+        expect(await client.call('mg grown v\r\n')).toBe('EN');
+      }
+      expect(await client.call('set small 0 0 2\r\nok\r\n')).toBe('STORED');
+      client.write('get small\r\n');
+      expect(await client.until('END')).toBe('VALUE small 0 2\r\nok\r\nEND\r\n');
+      const metrics = kernel.metrics.collect();
+      expect(metrics.find((m) => m.name === 'memcached_proxy_servers_live')?.samples[0]?.value).toBe(1);
+      client.close();
+    } finally {
+      await kernel.stop();
+    }
+  });
+
   it('reloads the server list without dropping clients', async () => {
     const port = await freePort();
     const options = { listen: `127.0.0.1:${port}`, servers: [`127.0.0.1:${servers[0]!.port}`] };

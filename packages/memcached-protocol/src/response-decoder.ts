@@ -7,6 +7,7 @@ const STATUSES = new Set<string>(['STORED', 'NOT_STORED', 'EXISTS', 'NOT_FOUND',
 const META_CODES = new Set<string>(['HD', 'EN', 'NF', 'NS', 'EX', 'MN', 'ME']);
 const DIGITS = /^[0-9]+$/;
 const MAX_TOKENS = 256;
+const EN_LINE = Buffer.from('EN\r\n', 'latin1');
 
 /**
  * Client-side decoder: bytes from a memcached server in, {@link Response} items out. A malformed
@@ -16,9 +17,15 @@ const MAX_TOKENS = 256;
 export class ResponseDecoder extends Framer {
   private readonly limits: Limits;
 
+  /**
+   * @param onOversizedValue with it, a value over `maxValueSize` is skipped without buffering
+   *   and reported here, and its item is left out (`VALUE`: as a miss; `VA`: an `EN` item), so
+   *   the stream goes on; without it such a value is an `invalid` item that stops the decoder
+   */
   constructor(
     private readonly onResponse: (response: Response) => void,
     limits?: Partial<Limits>,
+    private readonly onOversizedValue?: (bytes: number) => void,
   ) {
     const resolved = resolveLimits(limits);
     super(resolved.maxLineLength);
@@ -82,6 +89,7 @@ export class ResponseDecoder extends Framer {
       return this.fail('malformed VALUE line');
     }
     if (t.length === 5 && cas === undefined) return this.fail('malformed cas in VALUE line');
+    if (this.skipsOversized(bytes)) return lf + 1 - off;
     const total = this.dataTotal(off, lf, bytes);
     if (total < 0) return INCOMPLETE;
     if (buf.length - off < total) return this.needMore(buf, off, total);
@@ -95,6 +103,10 @@ export class ResponseDecoder extends Framer {
   private metaValue(buf: Buffer, off: number, lf: number, t: string[]): number {
     const bytes = parseI32(t[1]);
     if (bytes === undefined || bytes < 0) return this.fail('malformed VA line');
+    if (this.skipsOversized(bytes)) {
+      this.onResponse({ kind: 'meta', code: 'EN', key: '', flags: [], data: undefined, raw: EN_LINE });
+      return lf + 1 - off;
+    }
     const total = this.dataTotal(off, lf, bytes);
     if (total < 0) return INCOMPLETE;
     if (buf.length - off < total) return this.needMore(buf, off, total);
@@ -109,6 +121,14 @@ export class ResponseDecoder extends Framer {
       raw: buf.subarray(off, off + total),
     });
     return total;
+  }
+
+  /** With onOversizedValue: a data block over the limit is discarded as it arrives, and reported. */
+  private skipsOversized(bytes: number): boolean {
+    if (bytes <= this.limits.maxValueSize || this.onOversizedValue === undefined) return false;
+    this.skip(bytes + 2);
+    this.onOversizedValue(bytes);
+    return true;
   }
 
   /** Bytes from the line start to the end of its data block, or -1 (after failing) if too large. */

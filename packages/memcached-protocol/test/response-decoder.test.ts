@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { type Response, ResponseDecoder } from '../src/index.js';
 import { decodeResponses, plain } from './helpers.js';
 
 const b = (s: string) => Buffer.from(s, 'latin1');
@@ -51,5 +52,28 @@ describe('ResponseDecoder', () => {
     const got = decodeResponses(b(`VALUE k 0 ${value.length}\r\n${value}\r\nEND\r\n`), [1]);
     expect(got.map((r) => r.kind)).toEqual(['value', 'end']);
     expect(got[0]!.kind === 'value' && got[0].data.length).toBe(100_000);
+  });
+
+  it('with onOversizedValue skips a value over the limit on any split, and goes on', () => {
+    const stream = b(
+      'VALUE big 0 10\r\n0123456789\r\nVALUE ok 0 2\r\nhi\r\nEND\r\nVA 10 f1\r\n0123456789\r\nHD\r\n',
+    );
+    for (let size = 1; size <= stream.length; size++) {
+      const items: Response[] = [];
+      const oversized: number[] = [];
+      const decoder = new ResponseDecoder(
+        (r) => items.push(r),
+        { maxValueSize: 5 },
+        (n) => oversized.push(n),
+      );
+      for (let off = 0; off < stream.length; off += size) decoder.push(stream.subarray(off, off + size));
+      expect(plain(items), `chunks of ${size}`).toEqual([
+        { kind: 'value', key: 'ok', flags: 0, cas: undefined, data: 'hi' },
+        { kind: 'end' },
+        { kind: 'meta', code: 'EN', key: '', flags: [], data: undefined },
+        { kind: 'meta', code: 'HD', key: '', flags: [], data: undefined },
+      ]);
+      expect(oversized).toEqual([10, 10]);
+    }
   });
 });
