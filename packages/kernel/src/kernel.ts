@@ -305,6 +305,19 @@ export class Kernel {
    * the new values. Takes `{ configFile }`, `{ config }`, or a configuration object itself.
    */
   async reload(next: ReloadOptions | RawConfig = {}): Promise<ReloadReport> {
+    // One at a time, in the order asked (two quick SIGHUPs): each compares against the options
+    // the one before it left, so the last configuration asked for is the one that stays.
+    const run = this.reloading.then(() => this.reloadNow(next));
+    this.reloading = run.then(
+      () => undefined,
+      () => undefined,
+    );
+    return run;
+  }
+
+  private reloading: Promise<void> = Promise.resolve();
+
+  private async reloadNow(next: ReloadOptions | RawConfig): Promise<ReloadReport> {
     // A bare configuration object (`{ modules, log }`) is accepted as well as `{ config }` / `{ configFile }`.
     const input: ReloadOptions =
       'config' in next || 'configFile' in next ? (next as ReloadOptions) : { config: next as RawConfig };

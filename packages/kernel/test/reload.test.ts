@@ -98,3 +98,49 @@ describe('reload', () => {
     await kernel.shutdown();
   });
 });
+
+describe('reloads asked for while one runs', () => {
+  it('run one after the other, so the last configuration asked for is the one that stays', async () => {
+    const calls: string[] = [];
+    let release!: () => void;
+    const slow = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const mod = defineModule({
+      name: 'slowreload',
+      options: { level: option.string('a', 'a level') },
+      async reload(_ctx, next) {
+        calls.push(`begin ${next.level}`);
+        if (next.level === 'b') await slow;
+        calls.push(`end ${next.level}`);
+      },
+    });
+    const kernel = new Kernel({ logger: silent, definitions: [mod] });
+    await kernel.load({ config: { modules: { slowreload: { level: 'a' } } }, env: {} });
+    await kernel.start();
+    const first = kernel.reload({ modules: { slowreload: { level: 'b' } } });
+    const second = kernel.reload({ modules: { slowreload: { level: 'c' } } });
+    release();
+    expect(await first).toEqual({ applied: ['slowreload'], restartNeeded: [], failed: [] });
+    expect(await second).toEqual({ applied: ['slowreload'], restartNeeded: [], failed: [] });
+    expect(calls).toEqual(['begin b', 'end b', 'begin c', 'end c']);
+    expect(kernel.optionsOf('slowreload')).toMatchObject({ level: 'c' });
+    await kernel.shutdown();
+  });
+
+  it('a refused one does not stop the next', async () => {
+    const mod = defineModule({
+      name: 'r2',
+      options: { level: option.string('a', 'a level') },
+      async reload() {},
+    });
+    const kernel = new Kernel({ logger: silent, definitions: [mod] });
+    await kernel.load({ config: { modules: { r2: {} } }, env: {} });
+    await kernel.start();
+    const bad = kernel.reload({ modules: { r2: { level: ['x'] } } });
+    const good = kernel.reload({ modules: { r2: { level: 'z' } } });
+    await expect(bad).rejects.toBeInstanceOf(KernelConfigError);
+    expect((await good).applied).toEqual(['r2']);
+    await kernel.shutdown();
+  });
+});
