@@ -81,6 +81,17 @@ export async function listen(
   const { maxConnections = Number.POSITIVE_INFINITY, idleTimeout = 0, noDelay = true } = options;
   if (!(maxConnections >= 0)) throw new RangeError(`maxConnections must be >= 0, got ${maxConnections}`);
   const connections = new Set<Connection>();
+  /**
+   * Sockets closeAll must end that are not connections (yet): refused ones in their grace
+   * period, and with TLS every socket until its handshake is over. server.close() waits for
+   * them all.
+   */
+  const outside = new Set<Socket | Connection>();
+  const track = (s: Socket | Connection, closed: Promise<unknown>) => {
+    outside.add(s);
+    void closed.then(() => outside.delete(s));
+  };
+  let closingAll = false;
   let acceptedCount = 0;
   let refusedCount = 0;
 
@@ -88,12 +99,18 @@ export async function listen(
     options.tls === undefined && options.directReads !== false ? new ReadBuffer() : undefined;
 
   const accept = (accepted: Socket) => {
+    if (closingAll) {
+      // A TLS handshake that finished after closeAll began: it would hold server.close().
+      accepted.destroy();
+      return;
+    }
     const direct = readBuffer !== undefined ? adoptForDirectReads(accepted, readBuffer) : undefined;
     const socket = direct?.socket ?? accepted;
     if (noDelay && target.kind === 'tcp') socket.setNoDelay(true);
     const connection = new Connection(socket, direct?.reads);
     if (connections.size >= maxConnections) {
       refusedCount++;
+      track(connection, connection.closed);
       refuse(connection, options.onRefused, options.onError);
       return;
     }
@@ -113,6 +130,9 @@ export async function listen(
   if (options.tls) {
     server = createTlsServer({ ...options.tls, handshakeTimeout: options.handshakeTimeout ?? 10_000 });
     server.on('secureConnection', accept);
+    server.on('connection', (raw: Socket) =>
+      track(raw, new Promise((resolve) => raw.once('close', resolve))),
+    );
     // With a listener attached Node leaves the failed socket open; close it ourselves.
     const handshakeTimeout = options.handshakeTimeout ?? 10_000;
     server.on('tlsClientError', (err: NodeJS.ErrnoException, socket: Socket) => {
@@ -168,7 +188,9 @@ export async function listen(
       void closeServer();
     },
     async closeAll() {
+      closingAll = true;
       const closed = closeServer();
+      for (const s of outside) s.destroy();
       for (const connection of connections) connection.destroy();
       await Promise.all([...connections].map((c) => c.closed));
       await closed;

@@ -59,6 +59,22 @@ describe('TLS', () => {
     ]);
   });
 
+  it('closeAll ends a client still in its handshake instead of waiting for it', async () => {
+    const listener = await listen('127.0.0.1:0', () => {}, {
+      tls: { key: tls.key, cert: tls.cert },
+      handshakeTimeout: 600_000,
+    });
+    const port = listener.address.kind === 'tcp' ? listener.address.port : 0;
+    const silent = netConnect(port, '127.0.0.1');
+    silent.on('error', () => {});
+    await once(silent, 'connect');
+    // The server has the socket once our connect is accepted; it never gets a ClientHello.
+    const gone = closed(silent);
+    await listener.closeAll();
+    await gone;
+    expect(listener.listening).toBe(false);
+  });
+
   it('times out a TLS connect whose server never answers', async () => {
     // A plain TCP server that accepts and stays silent: the ClientHello is never answered.
     const mute = await listen('127.0.0.1:0', () => {});
