@@ -260,6 +260,14 @@ export class Connection {
     void this.closed.then(() => clearTimeout(timer));
   }
 
+  /**
+   * Whether the write side is over — {@link end} or {@link close} was called, the peer's end
+   * ended it, or the connection closed: what is written now is dropped, and no drain comes.
+   */
+  get isEnded(): boolean {
+    return this.#isClosed || this.#socket.writableEnded;
+  }
+
   /** Whether {@link close} was called: no more writes are expected. */
   get isClosing(): boolean {
     return this.#closing || this.#isClosed;
@@ -405,7 +413,9 @@ function forward(from: Connection, to: Connection): () => void {
     }
   });
   from.onData((chunk) => {
-    if (!to.write(chunk) && !pausedForDrain) {
+    // Once the writer has ended no drain comes: the bytes are dropped and reading goes on, so
+    // the reader's own end (or close) is still seen.
+    if (!to.write(chunk) && !pausedForDrain && !to.isEnded) {
       pausedForDrain = true;
       from.pause();
     }
@@ -416,6 +426,12 @@ function forward(from: Connection, to: Connection): () => void {
       if (to.isClosed) return;
       if (err) to.destroy(err);
       else to.end();
+    });
+    // Paused for a writer that closed before draining: read on (what comes is dropped).
+    void to.closed.then(() => {
+      if (!pausedForDrain) return;
+      pausedForDrain = false;
+      from.resume();
     });
   }
   return () => {

@@ -100,10 +100,10 @@ function checkClientCertificate(
     secure.authorized = true;
     return undefined;
   }
+  // Node's own server stores the code (a string) here, whatever its typings say.
+  const code = verdict.code ?? verdict.message;
   secure.authorized = false;
-  secure.authorizationError = (verdict.code ?? verdict.message) as typeof secure.authorizationError;
+  (secure as unknown as { authorizationError: string }).authorizationError = code;
   if (options.rejectUnauthorized === false) return undefined;
-  return new Error(
-    `TLS handshake with ${peer} failed: client certificate not accepted (${secure.authorizationError})`,
-  );
+  return new Error(`TLS handshake with ${peer} failed: client certificate not accepted (${code})`);
 }

@@ -1,4 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
+import { once } from 'node:events';
+import { connect as netConnect } from 'node:net';
 import { waitFor } from '@scalestack/test-harness';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type Connection, connect, type Listener, listen } from '../src/index.js';
@@ -121,4 +123,37 @@ describe('backpressure', () => {
       expect(received.digest('hex')).toBe(sent.digest('hex'));
     },
   );
+});
+
+describe('pipe() when one side ends', () => {
+  const open: Listener[] = [];
+  afterEach(async () => {
+    await Promise.all(open.splice(0).map((l) => l.closeAll()));
+  });
+
+  it('a client that writes after the backend ended still has its own end seen, and closes', async () => {
+    const backend = await listen('127.0.0.1:0', (c) => c.end('bye'));
+    open.push(backend);
+    let proxied: Connection | undefined;
+    const relay = await listen('127.0.0.1:0', async (c) => {
+      proxied = c;
+      c.pipe(await connect(backend.address));
+    });
+    open.push(relay);
+    const port = relay.address.kind === 'tcp' ? relay.address.port : 0;
+    // Half-open, so it can still write once the relay has ended its side.
+    const client = netConnect({ port, host: '127.0.0.1', allowHalfOpen: true });
+    client.on('error', () => {});
+    let heard = '';
+    client.on('data', (d: Buffer) => {
+      heard += d.toString();
+    });
+    await once(client, 'end');
+    expect(heard).toBe('bye');
+    // Bytes for a backend that is gone, then the client's own end.
+    client.write('x'.repeat(64 * 1024));
+    client.end();
+    await proxied!.closed;
+    expect(relay.connectionCount).toBe(0);
+  });
 });
