@@ -164,7 +164,7 @@ export class Kernel {
   async load(input: LoadOptions | readonly ModuleReference[] = {}): Promise<void> {
     if (this.state !== 'new') throw new KernelStateError(`load() called twice (kernel is ${this.state})`);
     const load: LoadOptions = Array.isArray(input) ? { modules: input } : (input as LoadOptions);
-    const config = this.readConfig(load);
+    let config = this.readConfig(load);
     const errors = checkRawConfig(config, load.configFile ? `config file "${load.configFile}"` : 'config');
     const refs: ModuleReference[] = [...(load.modules ?? [])];
     const fromConfig =
@@ -178,6 +178,13 @@ export class Kernel {
 
     const graph = await resolveGraph(refs, { cwd: this.cwd, definitions: this.definitions });
     errors.push(...graph.errors);
+    // A module listed under "modules:" by path or package has its options there too: key them
+    // by the name it loaded as, here and on every reload.
+    for (const key of fromConfig) {
+      const name = graph.resolved.get(key);
+      if (name !== undefined && name !== key) this.configKeys.set(key, name);
+    }
+    config = this.keyedByName(config, errors);
     const parsedArgs = parseOptionArgs(load.args ?? []);
     errors.push(...parsedArgs.errors);
     const env = load.env ?? process.env;
@@ -317,6 +324,33 @@ export class Kernel {
 
   private reloading: Promise<void> = Promise.resolve();
 
+  /** Keys under "modules:" that are a path or package, → the name of the module they loaded. */
+  private readonly configKeys = new Map<string, string>();
+
+  /** `config` with each path or package key under "modules:" replaced by its module's name. */
+  private keyedByName(config: RawConfig | undefined, errors: string[]): RawConfig | undefined {
+    const modules = config?.modules;
+    if (
+      this.configKeys.size === 0 ||
+      modules === undefined ||
+      modules === null ||
+      typeof modules !== 'object'
+    )
+      return config;
+    const renamed: Record<string, Record<string, unknown> | null | undefined> = {};
+    for (const [key, options] of Object.entries(modules)) {
+      const name = this.configKeys.get(key) ?? key;
+      if (name in renamed) {
+        errors.push(
+          `config "modules": "${key}" is module "${name}", whose options are given twice; give them once`,
+        );
+        continue;
+      }
+      renamed[name] = options;
+    }
+    return { ...config, modules: renamed };
+  }
+
   private async reloadNow(next: ReloadOptions | RawConfig): Promise<ReloadReport> {
     // A bare configuration object (`{ modules, log }`) is accepted as well as `{ config }` / `{ configFile }`.
     const input: ReloadOptions =
@@ -324,8 +358,9 @@ export class Kernel {
     if (this.state !== 'loaded' && this.state !== 'started') {
       throw new KernelStateError(`reload() needs a loaded or started kernel (kernel is ${this.state})`);
     }
-    const config = this.readConfig(input);
-    const errors = checkRawConfig(config, input.configFile ? `config file "${input.configFile}"` : 'config');
+    const errors: string[] = [];
+    const config = this.keyedByName(this.readConfig(input), errors);
+    errors.push(...checkRawConfig(config, input.configFile ? `config file "${input.configFile}"` : 'config'));
     const names = new Set(this.loaded.map((m) => m.name));
     for (const name of Object.keys(config?.modules ?? {})) {
       if (!names.has(name)) errors.push(`module "${name}" is not loaded; adding a module needs a restart`);

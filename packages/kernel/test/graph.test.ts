@@ -136,4 +136,25 @@ describe('module resolution', () => {
       'module "lib-only": package @scalestack/lib-only exports no module (expected a default export or a named export "module")',
     );
   });
+
+  it('a module listed under "modules:" by path takes its options from there too, on reload as well', async () => {
+    const path = join(import.meta.dirname, 'fixtures/greeting-module.js');
+    const kernel = new Kernel({ logger: silent });
+    await kernel.load({ config: { modules: { [path]: { greeting: 'hi' } } }, env: {} });
+    expect(kernel.optionsOf('greeting-module')).toEqual({ greeting: 'hi' });
+    const refused = new Kernel({ logger: silent });
+    expect(
+      await refused
+        .load({ config: { modules: { [path]: { gretting: 'typo' } } }, env: {} })
+        .catch((e) => e.errors),
+    ).toEqual(['module "greeting-module", option "gretting": unknown option (did you mean "greeting"?)']);
+    await kernel.start();
+    expect(await kernel.reload({ modules: { [path]: { greeting: 'hello again' } } })).toEqual({
+      applied: ['greeting-module'],
+      restartNeeded: [],
+      failed: [],
+    });
+    expect(kernel.optionsOf('greeting-module')).toEqual({ greeting: 'hello again' });
+    await kernel.shutdown();
+  });
 });

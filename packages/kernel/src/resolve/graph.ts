@@ -12,7 +12,12 @@ export type ModuleReference = string | ModuleDefinition;
 export async function resolveGraph(
   refs: readonly ModuleReference[],
   opts: ResolveOptions & { definitions?: ReadonlyMap<string, ModuleDefinition> },
-): Promise<{ modules: ModuleDefinition[]; errors: string[] }> {
+): Promise<{
+  modules: ModuleDefinition[];
+  errors: string[];
+  /** Each string reference given (a name, a package, a path) → the name of the module it loaded. */
+  resolved: Map<string, string>;
+}> {
   const definitions = new Map(opts.definitions ?? []);
   const byName = new Map<string, ModuleDefinition>();
   const errors: string[] = [];
@@ -48,8 +53,10 @@ export async function resolveGraph(
     }
   };
 
+  const resolved = new Map<string, string>();
   for (const ref of refs) {
     const def = typeof ref === 'string' ? await load(ref) : add(ref, 'an embedder') ? ref : undefined;
+    if (def && typeof ref === 'string') resolved.set(ref, def.name);
     if (def && !roots.includes(def.name)) roots.push(def.name);
   }
   // Breadth-first over `requires` so every missing dependency is found, not just the first.
@@ -90,5 +97,5 @@ export async function resolveGraph(
     ordered.push(def);
   };
   for (const name of roots) visit(name);
-  return { modules: ordered, errors };
+  return { modules: ordered, errors, resolved };
 }
