@@ -54,6 +54,8 @@ interface Slot {
   waiters: Map<string, (m: FromWorker) => void>;
   /** Asks passed on to this worker and not answered yet: ask id → the asker's index. */
   asked: Map<string, number>;
+  /** The configuration its kernel was started with. */
+  config?: unknown;
 }
 
 /** The `event` module's supervisor in the main thread (when `threads` > 1): `Symbol.for('scalestack:event/group')`. */
@@ -79,7 +81,14 @@ export class EventLoopGroup {
     (event: { index: number; type: 'started' | 'exited'; code?: number }) => void
   >();
 
+  /**
+   * The configuration workers run: the plan's, then the last one {@link reload} handed out — a
+   * worker restarted after a crash, or one still starting during a reload, gets it too.
+   */
+  private config: unknown;
+
   constructor(private readonly options: EventLoopGroupOptions) {
+    this.config = options.plan.config;
     if (!Number.isSafeInteger(options.threads) || options.threads < 1) {
       throw new RangeError(
         `EventLoopGroup: threads must be a whole number (1 or more), got ${options.threads}`,
@@ -163,6 +172,7 @@ export class EventLoopGroup {
    * Resolves with each worker's report; rejects naming the workers that refused it.
    */
   async reload(config: unknown): Promise<ReloadReport[]> {
+    this.config = config;
     const running = this.slots.filter((s) => s.worker !== undefined && s.info.status === 'running');
     const id = this.nextReload++;
     const state = {
@@ -175,7 +185,10 @@ export class EventLoopGroup {
       state.done = resolve;
     });
     this.reloads.set(id, state);
-    for (const slot of running) slot.worker!.postMessage({ type: 'reload', id, config } satisfies ToWorker);
+    for (const slot of running) {
+      slot.config = config;
+      slot.worker!.postMessage({ type: 'reload', id, config } satisfies ToWorker);
+    }
     if (running.length === 0) state.done();
     await done;
     this.reloads.delete(id);
@@ -256,7 +269,7 @@ export class EventLoopGroup {
       scalestackEventWorker: true,
       index: slot.info.index,
       count: this.slots.length,
-      plan: options.plan,
+      plan: { ...options.plan, config: this.config } as typeof options.plan,
       logLevel: options.logLevel ?? options.log.level,
       pretty: options.pretty ?? process.stdout.isTTY === true,
       reportInterval: options.reportInterval ?? 1000,
@@ -267,6 +280,7 @@ export class EventLoopGroup {
       execArgv: withoutConditions(process.execArgv),
     });
     slot.worker = worker;
+    slot.config = this.config;
     slot.info.status = 'starting';
     slot.info.threadId = worker.threadId;
     slot.startedAt = Date.now();
@@ -279,6 +293,11 @@ export class EventLoopGroup {
             started = true;
             slot.info.status = 'running';
             options.log.info({ worker: slot.info.index, threadId: worker.threadId }, 'worker started');
+            // A reload came while it was starting: it gets that configuration now.
+            if (slot.config !== this.config) {
+              slot.config = this.config;
+              worker.postMessage({ type: 'reload', id: -1, config: this.config } satisfies ToWorker);
+            }
             this.emit({ index: slot.info.index, type: 'started' });
             resolve();
             break;
@@ -374,7 +393,15 @@ export class EventLoopGroup {
 
   private settleReload(slot: Slot, m: Extract<FromWorker, { type: 'reloaded' }>): void {
     const r = this.reloads.get(m.id);
-    if (r === undefined) return;
+    if (r === undefined) {
+      // The catch-up reload of a worker that was starting (see spawn): nobody awaits it.
+      if (m.error !== undefined)
+        this.options.log.error(
+          { worker: slot.info.index, err: m.error },
+          'reload failed in a worker that was starting',
+        );
+      return;
+    }
     if (m.error !== undefined) r.errors.push(`worker ${slot.info.index}: ${m.error}`);
     if (m.report !== undefined) r.reports.push(m.report);
     r.pending.delete(slot.info.index);

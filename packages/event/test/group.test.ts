@@ -118,6 +118,38 @@ describe('event-loop group: echo-server in 2 worker threads', () => {
     });
   });
 
+  it('a worker restarted after a reload runs the reloaded configuration, not the one at start', async () => {
+    const reloaded = {
+      modules: {
+        event: { threads: 2, report_interval: '20ms', restart_delay: '10ms' },
+        'echo-server': { listen: `127.0.0.1:${port}`, idle_timeout: '50ms' },
+      },
+    };
+    expect((await kernel.reload(reloaded)).applied).toEqual(['echo-server']);
+    const threadBefore = group.workers[0]!.threadId;
+    await group.crash(0);
+    await waitFor(
+      () => group.workers[0]!.status === 'running' && group.workers[0]!.threadId !== threadBefore,
+      {
+        what: 'worker 0 back',
+        timeout: 10_000,
+      },
+    );
+    // Clients on both workers, the restarted one included: every one is closed when idle.
+    const clients = [];
+    for (let i = 0; i < 32; i++) clients.push(await client(port));
+    await waitFor(() => clients.every((c) => c.closed), {
+      what: 'idle clients closed by both workers, the restarted one too',
+      timeout: 10_000,
+    });
+    await kernel.reload({
+      modules: {
+        event: { threads: 2, report_interval: '20ms', restart_delay: '10ms' },
+        'echo-server': { listen: `127.0.0.1:${port}`, idle_timeout: 0 },
+      },
+    });
+  });
+
   it('a crashed worker is restarted; only its own clients lose their connections', async () => {
     const clients = [];
     for (let i = 0; i < 64; i++) clients.push(await client(port));
@@ -128,6 +160,7 @@ describe('event-loop group: echo-server in 2 worker threads', () => {
     const onZero = metric(group.workers[0]!.metrics, 'socket_connections');
     expect(onZero).toBeGreaterThan(0);
     const threadBefore = group.workers[0]!.threadId;
+    const restartsBefore = group.workers[0]!.restarts;
     await group.crash(0);
     await waitFor(() => clients.filter((c) => c.closed).length === onZero, {
       what: `the ${onZero} clients of worker 0 to be closed`,
@@ -146,7 +179,7 @@ describe('event-loop group: echo-server in 2 worker threads', () => {
         timeout: 10_000,
       },
     );
-    expect(group.workers[0]!.restarts).toBe(1);
+    expect(group.workers[0]!.restarts).toBe(restartsBefore + 1);
     expect(await Promise.all(survivors.map((c) => c.echo('after')))).toEqual(survivors.map(() => 'after'));
     const fresh = [];
     for (let i = 0; i < 32; i++) fresh.push(await client(port));
