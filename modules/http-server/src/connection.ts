@@ -123,7 +123,18 @@ export class HttpConnection implements RequestEvents, BodySource, ResponseSink {
   private onPeerEnd(): void {
     this.peerEnded = true;
     // The client will send nothing more: close now unless a response is still owed.
-    if (this.req === undefined && this.leftover === undefined) this.closeAfterWrites();
+    if (this.req === undefined && this.leftover === undefined) {
+      this.closeAfterWrites();
+      return;
+    }
+    if (this.req !== undefined && !this.requestDone && this.leftover === undefined) {
+      // Its body will never be complete: a handler reading it is told now (a 400, while the
+      // client may still read), not after request_timeout — or never, with that timeout off.
+      this.keepAlive = false;
+      this.req.fail(
+        new HttpError(400, 'the client ended the connection before the request body was complete'),
+      );
+    }
   }
 
   /** Stops parsing and closes once everything written so far is flushed. */

@@ -38,6 +38,24 @@ async function waitUntil(check: () => boolean, what: string): Promise<void> {
   expect(check(), what).toBe(true);
 }
 
+describe('a client that ends its side in the middle of a body', () => {
+  it('gets a 400 at once and the connection closes, instead of the handler waiting for the rest', async () => {
+    const sock = connect({ port: s.port, host: '127.0.0.1', allowHalfOpen: true });
+    sock.on('error', () => {});
+    await once(sock, 'connect');
+    let text = '';
+    sock.setEncoding('latin1');
+    sock.on('data', (d: string) => {
+      text += d;
+    });
+    sock.write(`POST /echo HTTP/1.1\r\n${H}Content-Length: 100\r\n\r\n0123456789`);
+    sock.end();
+    await once(sock, 'close');
+    expect(text).toMatch(/^HTTP\/1\.1 400 /);
+    expect(text).toMatch(/ended the connection before the request body was complete/);
+  });
+});
+
 describe('a client that pipelines and does not read', () => {
   it('has no more of its requests read once its answers fill the socket, and gets them all when it reads', async () => {
     // Read from /metrics on other connections (each of those reads is a request too).
