@@ -123,6 +123,10 @@ export class BinaryTranslator {
       case Opcode.Delete:
       case Opcode.DeleteQ:
         if (!this.checkKey(p, key)) return;
+        if (p.cas !== 0n) {
+          this.deleteIfCas(p, key, quiet);
+          return;
+        }
         {
           this.forward(p, { kind: 'delete', key, noreply: false, raw: encodeDelete(key) }, quiet, (r) =>
             r.kind === 'status' && r.status === 'DELETED'
@@ -354,9 +358,48 @@ export class BinaryTranslator {
     });
   }
 
+  /**
+   * Delete with a CAS: only if the item still has it (KeyExists otherwise), as memcached does.
+   * The text protocol's `delete` has no CAS; `md <key> C<cas>` has. A backend without the meta
+   * protocol (Redis) cannot honour it: NotSupported, rather than deleting regardless.
+   */
+  private deleteIfCas(p: BinaryPacket, key: string, quiet: boolean): void {
+    if (!this.host.backend.supportsMeta) {
+      this.host.reply().done(this.error(p.opcode, p.opaque, S.NotSupported));
+      return;
+    }
+    const metaFlags = [`C${p.cas}`];
+    const request: BackendRequest = {
+      kind: 'meta',
+      command: 'md',
+      key,
+      base64: false,
+      flags: metaFlags,
+      quiet: false,
+      data: undefined,
+      raw: Buffer.concat(encodeMeta('md', key, metaFlags)),
+    };
+    this.forward(p, request, quiet, (r) =>
+      r.kind !== 'meta'
+        ? undefined
+        : r.code === 'HD'
+          ? S.Success
+          : r.code === 'NF'
+            ? S.KeyNotFound
+            : r.code === 'EX'
+              ? S.KeyExists
+              : undefined,
+    );
+  }
+
   private arithmetic(p: BinaryPacket, key: string, quiet: boolean): void {
     if (!this.checkKey(p, key) || p.extras.length !== 20) {
       this.invalid(p);
+      return;
+    }
+    if (p.cas !== 0n && !this.host.backend.supportsMeta) {
+      // incr/decr of the text protocol cannot check a CAS: refuse rather than ignore it.
+      this.host.reply().done(this.error(p.opcode, p.opaque, S.NotSupported));
       return;
     }
     const command = p.opcode === Opcode.Increment || p.opcode === Opcode.IncrementQ ? 'incr' : 'decr';
@@ -373,6 +416,8 @@ export class BinaryTranslator {
       // `ma` does binary incr/decr exactly: N autovivifies with J as the initial value.
       const metaFlags = ['v', 'c', `D${delta}`, `M${command === 'incr' ? 'I' : 'D'}`];
       if (exptime !== NO_CREATE) metaFlags.push(`N${exptime | 0}`, `J${initial}`);
+      // Only if the item still has this CAS (EX otherwise), as memcached's binary incr does.
+      if (p.cas !== 0n) metaFlags.push(`C${p.cas}`);
       const request: BackendRequest = {
         kind: 'meta',
         command: 'ma',
@@ -390,6 +435,8 @@ export class BinaryTranslator {
             return slot.done(counter(BigInt(r.data.toString('latin1')), casOf(r.flags)));
           if (r?.kind === 'meta' && r.code === 'NF')
             return slot.done(this.error(p.opcode, p.opaque, S.KeyNotFound));
+          if (r?.kind === 'meta' && r.code === 'EX')
+            return slot.done(this.error(p.opcode, p.opaque, S.KeyExists));
           if (r?.kind === 'error' && r.message.includes('non-numeric'))
             return slot.done(this.error(p.opcode, p.opaque, S.NonNumeric));
           slot.done(this.failure(p, r ? [r] : []));
