@@ -45,12 +45,21 @@ export class ClientSession {
   private readonly replies: ReplyQueue;
   private quitting = false;
   private paused = false;
+  /** The decoder holds the rest of what was read: as many replies are owed as allowed. */
+  private held = false;
 
   constructor(
     private readonly conn: Connection,
     private readonly ctx: SessionContext,
   ) {
-    this.decoder = new RequestDecoder((r) => this.onRequest(r), ctx.limits);
+    this.decoder = new RequestDecoder((r) => {
+      this.onRequest(r);
+      // One read can hold thousands of requests: stop decoding at the limit, not after it.
+      if (!this.held && this.replies.pending >= ctx.maxPending) {
+        this.held = true;
+        this.decoder.hold();
+      }
+    }, ctx.limits);
     // Replies are written on the raw socket: the hot path skips the wrapper.
     const socket = conn.socket;
     this.replies = new ReplyQueue(
@@ -176,7 +185,14 @@ export class ClientSession {
 
   private throttle(): void {
     if (this.quitting) return;
-    const full = this.replies.pending >= this.ctx.maxPending || this.conn.socket.writableNeedDrain;
+    if (this.held && this.replies.pending < this.ctx.maxPending && !this.conn.socket.writableNeedDrain) {
+      // Room again: decode what was held back (it may hold again), and send it.
+      this.held = false;
+      this.decoder.release();
+      this.ctx.backend.flush();
+    }
+    const full =
+      this.held || this.replies.pending >= this.ctx.maxPending || this.conn.socket.writableNeedDrain;
     if (full && !this.paused) {
       this.paused = true;
       this.ctx.pausedClients(1);

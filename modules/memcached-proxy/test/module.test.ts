@@ -73,6 +73,38 @@ describe('memcached-proxy as a kernel module', () => {
     }
   });
 
+  it('hands a server no more of one read’s requests than client_max_pending at a time', async () => {
+    const port = await freePort();
+    const server = await startMemcached();
+    const kernel = await kernelWith({
+      listen: `127.0.0.1:${port}`,
+      servers: [`127.0.0.1:${server.port}`],
+      client_max_pending: 4,
+      timeout: '60s',
+    });
+    await kernel.start();
+    const handed = () =>
+      kernel.metrics.collect().find((m) => m.name === 'memcached_proxy_backend_requests_total')!.samples[0]!
+        .value;
+    try {
+      const client = await TextClient.connect(port);
+      expect(await client.call('set held 0 0 1\r\nh\r\n')).toBe('STORED');
+      const before = handed();
+      process.kill(server.pid, 'SIGSTOP'); // the server takes requests and answers none
+      client.write('get held\r\n'.repeat(100)); // one write, one read at the proxy
+      await waitFor(() => handed() - before === 4, { what: 'the first four requests handed over' });
+      process.kill(server.pid, 'SIGCONT');
+      const replies = await client.read((text) => (text.match(/END\r\n/g)?.length === 100 ? text.length : 0));
+      expect(replies).toBe('VALUE held 0 1\r\nh\r\nEND\r\n'.repeat(100));
+      expect(handed() - before).toBe(100);
+      client.close();
+    } finally {
+      process.kill(server.pid, 'SIGCONT');
+      await kernel.stop();
+      await server.stop();
+    }
+  });
+
   it('reloads the server list without dropping clients', async () => {
     const port = await freePort();
     const options = { listen: `127.0.0.1:${port}`, servers: [`127.0.0.1:${servers[0]!.port}`] };

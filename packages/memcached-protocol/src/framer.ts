@@ -25,12 +25,40 @@ export abstract class Framer {
   private skipLine = false;
   /** Set when the stream cannot be resynchronised; further input is ignored. */
   protected stopped = false;
+  /** Set by {@link hold}: bytes are kept, not decoded, until {@link release}. */
+  private held = false;
 
   constructor(protected readonly maxLineLength: number) {}
+
+  /**
+   * Stops decoding after the message being delivered (callable from the message callback):
+   * the rest of the input is kept, undecoded, until {@link release}. For a consumer that has
+   * taken as many messages as it can answer — one chunk can hold thousands.
+   */
+  hold(): void {
+    this.held = true;
+  }
+
+  /** Decodes what {@link hold} kept (synchronously), and goes on decoding input as it comes. */
+  release(): void {
+    if (!this.held) return;
+    this.held = false;
+    if (this.pendingLength === 0 || this.stopped) return;
+    const joined =
+      this.pending.length === 1 ? this.pending[0]! : Buffer.concat(this.pending, this.pendingLength);
+    this.pending = [];
+    this.pendingLength = 0;
+    this.run(joined);
+  }
 
   /** Feeds bytes from the stream; complete messages are delivered synchronously. */
   push(chunk: Buffer): void {
     if (this.stopped || chunk.length === 0) return;
+    if (this.held) {
+      this.pending.push(chunk);
+      this.pendingLength += chunk.length;
+      return;
+    }
     if (this.skipBytes > 0 || this.skipLine) {
       chunk = this.discard(chunk);
       if (chunk.length === 0) return;
@@ -104,7 +132,7 @@ export abstract class Framer {
   private run(buf: Buffer): void {
     let off = 0;
     this.awaitingLine = false;
-    while (off < buf.length && !this.stopped) {
+    while (off < buf.length && !this.stopped && !this.held) {
       if (this.skipBytes > 0 || this.skipLine) {
         const rest = this.discard(buf.subarray(off));
         off = buf.length - rest.length;
@@ -121,6 +149,14 @@ export abstract class Framer {
       return;
     }
     const rest = buf.subarray(off);
+    if (this.held) {
+      // Kept as is; release() decodes it from the start of a message.
+      this.awaitingLine = false;
+      this.want = 0;
+      this.pending = [rest];
+      this.pendingLength = rest.length;
+      return;
+    }
     if (this.awaitingLine && rest.length > this.maxLineLength + 1) {
       this.lineTooLong();
       return;

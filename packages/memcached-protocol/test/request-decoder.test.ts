@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ERRORS } from '../src/index.js';
+import { ERRORS, RequestDecoder } from '../src/index.js';
 import { decodeRequests, plain } from './helpers.js';
 
 const b = (s: string) => Buffer.from(s, 'latin1');
@@ -168,5 +168,19 @@ describe('RequestDecoder', () => {
     const limits = { maxLineLength: 32 };
     const got = decodeRequests(b(`get ${'a '.repeat(100)}\r\nversion\r\n`), [3], limits);
     expect(got.map((r) => (r.kind === 'error' ? r.line : r.kind))).toEqual([ERRORS.lineTooLong, 'version']);
+  });
+
+  it('hold() stops after the request being delivered and release() goes on, on any split', () => {
+    const stream = Buffer.from('get a\r\nset b 0 0 2\r\nhi\r\nget c\r\nversion\r\n');
+    for (let size = 1; size <= stream.length; size++) {
+      const seen: string[] = [];
+      const decoder: RequestDecoder = new RequestDecoder((r) => {
+        seen.push(r.kind === 'retrieval' ? `get ${r.keys[0]}` : r.kind);
+        decoder.hold();
+      });
+      for (let off = 0; off < stream.length; off += size) decoder.push(stream.subarray(off, off + size));
+      for (let i = 0; i < 4 && seen.length < 4; i++) decoder.release();
+      expect(seen, `chunks of ${size}`).toEqual(['get a', 'storage', 'get c', 'version']);
+    }
   });
 });
