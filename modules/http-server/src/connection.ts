@@ -15,6 +15,9 @@ import type { ServerSettings } from './settings.js';
 import type { ServerStats } from './stats.js';
 import { HttpError } from './types.js';
 
+/** How long a closing connection reads and drops a client's input before it is destroyed. */
+const CLOSE_LINGER_MS = 2_000;
+
 /** What every connection of one server shares; built once per listener. */
 export interface ConnectionHost {
   readonly router: Router;
@@ -142,8 +145,16 @@ export class HttpConnection implements RequestEvents, BodySource, ResponseSink {
     if (this.closing) return;
     this.closing = true;
     this.parser.pause();
-    // Half-closing is not enough: a client may keep its side open; release once flushed.
-    this.socket.end(() => this.socket.destroy());
+    // Half-close after the answer, then read and drop what the client still sends until it
+    // closes its side: destroying a socket with unread input makes the kernel send a reset,
+    // and the client may lose the answer before reading it (a 413 for a body it is still
+    // sending). A client that keeps its side open is destroyed after a grace period.
+    this.leftover = undefined;
+    this.socket.end();
+    this.socket.resume();
+    const linger = setTimeout(() => this.socket.destroy(), CLOSE_LINGER_MS);
+    linger.unref();
+    this.socket.once('close', () => clearTimeout(linger));
     this.enterPhase(Phase.Closing);
   }
 

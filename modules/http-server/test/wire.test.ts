@@ -38,6 +38,28 @@ async function waitUntil(check: () => boolean, what: string): Promise<void> {
   expect(check(), what).toBe(true);
 }
 
+describe('an answer sent before the body is read', () => {
+  it('a body over the limit gets its 413 while the client is still sending, not a reset', async () => {
+    const sock = connect(s.port, '127.0.0.1');
+    sock.on('error', () => {});
+    const closed = new Promise<void>((resolve) => sock.once('close', () => resolve()));
+    await once(sock, 'connect');
+    let text = '';
+    sock.setEncoding('latin1');
+    sock.on('data', (d: string) => {
+      text += d;
+    });
+    const size = 8 * 1024 * 1024; // over the 1 MiB default of max_body_bytes
+    sock.write(`POST /echo HTTP/1.1\r\n${H}Content-Length: ${size}\r\n\r\n`);
+    const chunk = Buffer.alloc(64 * 1024, 97);
+    for (let sent = 0; sent < size && !sock.destroyed; sent += chunk.length) {
+      if (!sock.write(chunk)) await Promise.race([once(sock, 'drain'), closed]);
+    }
+    await closed;
+    expect(text).toMatch(/^HTTP\/1\.1 413 /);
+  });
+});
+
 describe('a client that ends its side in the middle of a body', () => {
   it('gets a 400 at once and the connection closes, instead of the handler waiting for the rest', async () => {
     const sock = connect({ port: s.port, host: '127.0.0.1', allowHalfOpen: true });
