@@ -42,7 +42,10 @@ export interface KernelOptions {
   cwd?: string;
   /** Module definitions the embedder hands over; they are found by name before any package. */
   definitions?: readonly ModuleDefinition[];
-  /** Per-phase timeouts (ms); see {@link DEFAULT_TIMEOUTS}. */
+  /**
+   * Per-phase timeouts (ms), each the bound of every module's hook in that phase (as avvio
+   * bounds each plugin): a drain with k hooks can take up to k × `drain`. See {@link DEFAULT_TIMEOUTS}.
+   */
   timeouts?: Partial<PhaseTimeouts>;
 }
 
