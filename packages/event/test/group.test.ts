@@ -206,3 +206,19 @@ describe('event-loop group: echo-server in 2 worker threads', () => {
     expect(refused).toBe('ECONNREFUSED');
   });
 });
+
+describe('event-loop group and a Unix socket listener', () => {
+  it('refuses to start, saying why, instead of two workers fighting over one socket file', async () => {
+    const path = `/tmp/scalestack-group-${process.pid}.sock`;
+    const kernel = new Kernel({ logger: silent, cwd: process.cwd() });
+    await kernel.load({
+      modules: ['event', 'echo-server'],
+      env: {},
+      args: ['--event.threads=2', '--event.restart_delay=10ms', `--echo-server.listen=${path}`],
+    });
+    const err = await kernel.start().catch((e: Error) => e);
+    expect(String((err as Error & { cause?: unknown }).cause ?? err)).toMatch(
+      /cannot listen on .*scalestack-group-\d+\.sock from 2 event-loop threads: a Unix socket has one listener/,
+    );
+  });
+});

@@ -29,6 +29,13 @@ export default defineModule({
         const target = toAddress(address);
         // Several worker threads run this module: each binds the same port and the OS spreads connections.
         const workers = ctx.tryResolve(EVENT_LOOP)?.workerCount ?? 1;
+        if (workers > 1 && target.kind === 'unix') {
+          // reusePort shares TCP ports only: a second worker would fail to bind, or, clearing
+          // what looks like a stale socket file, take the path from the first.
+          throw new Error(
+            `socket: cannot listen on ${formatAddress(target)} from ${workers} event-loop threads: a Unix socket has one listener; use event.threads: 1 or a TCP address`,
+          );
+        }
         const listener = await listen(target, onConnection, {
           reusePort: workers > 1,
           maxConnections: ctx.options.max_connections > 0 ? ctx.options.max_connections : undefined,
