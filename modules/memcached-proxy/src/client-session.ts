@@ -169,17 +169,25 @@ export class ClientSession {
     return parts;
   }
 
-  /** Stops reading; the connection ends once every reply before this point is written. */
-  private finish(): void {
+  /**
+   * Stops reading; the connection ends once every reply before this point is written (quit,
+   * the client's own end, the proxy draining).
+   */
+  finish(): void {
     if (this.quitting) return;
     this.quitting = true;
     this.conn.pause();
-    if (this.replies.pending === 0) this.conn.end();
+    if (this.replies.pending === 0) this.conn.close();
+  }
+
+  /** Resolves once the client connection has closed. */
+  get closed(): Promise<unknown> {
+    return this.conn.closed;
   }
 
   private onFlushed(): void {
     if (this.quitting) {
-      if (this.replies.pending === 0 && !this.conn.isClosed) this.conn.end();
+      if (this.replies.pending === 0 && !this.conn.isClosed) this.conn.close();
     } else this.throttle();
   }
 

@@ -173,7 +173,10 @@ export default defineModule({
             ]),
       ];
     });
-    ctx.onDrain(async () => {
+    // Drain: no new clients, and each connected one gets the replies it is owed before its
+    // connection ends; stop closes whatever is left, and the servers.
+    ctx.onDrain(() => proxy.drain());
+    ctx.onStop(async () => {
       removeCollector();
       await proxy.close();
     });

@@ -43,6 +43,7 @@ const TOO_MANY = 'SERVER_ERROR too many open connections\r\n';
  */
 export class MemcachedProxy {
   private listener: Listener | undefined;
+  private readonly sessions = new Set<ClientSession>();
   private readonly context: SessionContext;
   private readonly started = Date.now();
   private totalConnections = 0;
@@ -80,7 +81,9 @@ export class MemcachedProxy {
       where,
       (conn) => {
         this.totalConnections++;
-        new ClientSession(conn, this.context);
+        const session = new ClientSession(conn, this.context);
+        this.sessions.add(session);
+        void session.closed.then(() => this.sessions.delete(session));
       },
       {
         ...this.options.listenOptions,
@@ -100,6 +103,18 @@ export class MemcachedProxy {
   /** Connected clients. */
   get connections(): number {
     return this.listener?.connectionCount ?? 0;
+  }
+
+  /**
+   * Stops accepting; every client gets the replies it is owed for what it sent so far, then
+   * its connection ends. Resolves once they are all closed (bound it: a client that never
+   * closes its side is destroyed after a grace period of 5 s).
+   */
+  async drain(): Promise<void> {
+    await this.listener?.close();
+    const sessions = [...this.sessions];
+    for (const s of sessions) s.finish();
+    await Promise.all(sessions.map((s) => s.closed));
   }
 
   /** Stops accepting, closes every client connection and the backend. */

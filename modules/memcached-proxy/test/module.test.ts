@@ -105,6 +105,39 @@ describe('memcached-proxy as a kernel module', () => {
     }
   });
 
+  it('drain answers what clients already sent before their connections end', async () => {
+    const port = await freePort();
+    const server = await startMemcached();
+    const kernel = await kernelWith({
+      listen: `127.0.0.1:${port}`,
+      servers: [`127.0.0.1:${server.port}`],
+      timeout: '60s',
+    });
+    await kernel.start();
+    const handed = () =>
+      kernel.metrics.collect().find((m) => m.name === 'memcached_proxy_backend_requests_total')!.samples[0]!
+        .value;
+    try {
+      const client = await TextClient.connect(port);
+      const idle = await TextClient.connect(port);
+      expect(await client.call('set drained 0 0 2\r\nok\r\n')).toBe('STORED');
+      const before = handed();
+      process.kill(server.pid, 'SIGSTOP'); // the request waits at the server
+      client.write('get drained\r\n');
+      await waitFor(() => handed() > before, { what: 'the get handed to the server' });
+      const drained = kernel.drain();
+      await idle.waitClosed(); // a client with nothing owed goes at once
+      process.kill(server.pid, 'SIGCONT');
+      expect(await client.until('END')).toBe('VALUE drained 0 2\r\nok\r\nEND\r\n');
+      await client.waitClosed();
+      await drained;
+    } finally {
+      process.kill(server.pid, 'SIGCONT');
+      await kernel.stop();
+      await server.stop();
+    }
+  });
+
   it('reloads the server list without dropping clients', async () => {
     const port = await freePort();
     const options = { listen: `127.0.0.1:${port}`, servers: [`127.0.0.1:${servers[0]!.port}`] };
