@@ -124,6 +124,35 @@ describe('the caller’s insert id on another backend', () => {
     }
   });
 
+  it('SELECT LAST_INSERT_ID(expr) sets it for the caller, which stays on that backend', async () => {
+    const a = await client();
+    expect(Number((await one(a, 'SELECT LAST_INSERT_ID(4242) AS v')).v)).toBe(4242);
+    expect(fx.proxy.stats().pinnedNow.unreplayable_variable).toBe(1);
+    const holder = await hold(fx);
+    try {
+      expect(Number((await one(a, 'SELECT LAST_INSERT_ID() AS id')).id)).toBe(4242);
+    } finally {
+      await holder.release();
+    }
+  });
+
+  it('UPDATE … LAST_INSERT_ID(expr) (a sequence table) follows the caller without a pin', async () => {
+    await direct.query('CREATE TABLE IF NOT EXISTS seq (id INT NOT NULL)');
+    await direct.query('DELETE FROM seq');
+    await direct.query('INSERT INTO seq VALUES (100)');
+    const a = await client();
+    await a.query('UPDATE seq SET id = LAST_INSERT_ID(id + 1)');
+    await a.query('SELECT 1');
+    const mine = await backendOf(a);
+    const holder = await holdBackend(fx, mine, POOL);
+    try {
+      expect(fx.proxy.stats().pinnedNow.unreplayable_variable).toBe(0);
+      expect(Number((await one(a, 'SELECT LAST_INSERT_ID() AS id')).id)).toBe(101);
+    } finally {
+      await holder.release();
+    }
+  });
+
   it('a client that never inserted reads 0, not the id another client left on the connection', async () => {
     const holder = await hold(fx);
     try {

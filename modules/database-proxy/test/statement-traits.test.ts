@@ -28,6 +28,8 @@ const cases: [string, number][] = [
   ['SELECT ROW_COUNT()', Trait.ReadsPreviousResult],
   ['SELECT LAST_INSERT_ID() FROM DUAL', Trait.ReadsPreviousResult | Trait.ReadsInsertId],
   ['SELECT @@identity', Trait.ReadsPreviousResult | Trait.ReadsInsertId],
+  ['SELECT LAST_INSERT_ID( 42 )', Trait.ReadsPreviousResult | Trait.ReadsInsertId | Trait.Unreplayable],
+  ['UPDATE seq SET id = LAST_INSERT_ID(id + 1)', Trait.ReadsPreviousResult | Trait.ReadsInsertId],
   ['SELECT @@session.last_gtid', Trait.ReadsPreviousResult],
   ["/*M! SELECT GET_LOCK('k', 0) */", Trait.AdvisoryLock],
   ['FLUSH TABLES t FOR EXPORT', Trait.GlobalReadLock],

@@ -89,6 +89,9 @@ const STATEFUL = Trait.PureRead - 1;
 const WORDS =
   /(?<!@)@(?!@)[\w$`'"]|\b(?:LOCK\s+TABLES?|UNLOCK\s+TABLES|WITH\s+READ\s+LOCK|FOR\s+EXPORT|BACKUP\s+LOCK|BACKUP\s+UNLOCK|LOCK\s+INSTANCE|UNLOCK\s+INSTANCE|GET_LOCK|RELEASE_ALL_LOCKS|TEMPORARY\s+(?:TABLE|SEQUENCE)|PREPARE|EXECUTE|DEALLOCATE|SQL_CALC_FOUND_ROWS|FOUND_ROWS|ROW_COUNT|LAST_INSERT_ID|IDENTITY|LAST_GTID|WARNINGS|ERRORS|WARNING_COUNT|ERROR_COUNT|DIAGNOSTICS|HANDLER|SQL_LOG_BIN|XA|VIEW|RENAME\s+TABLE)\b/gi;
 
+/** What follows LAST_INSERT_ID when it is given an argument: `(`, then anything but `)`. */
+const LAST_INSERT_ID_ARGUMENT = /^\s*\(\s*[^)\s]/;
+
 /** First keyword of the statement, after whitespace, comments and an opening parenthesis. */
 const LEADING = /^(?:\s|\(|\/\*(?!M?!)[\s\S]*?\*\/|(?:#|--\s)[^\n]*\n?)*([A-Za-z]+)/;
 
@@ -234,6 +237,15 @@ export function classifyStatement(text: string, noBackslashEscapes = false): num
         traits |= Trait.CalcFoundRows;
         break;
       case 'LAST_INSERT_ID':
+        // SELECT LAST_INSERT_ID(expr) sets the connection's value and no OK packet reports it
+        // (an UPDATE's does): the proxy could not carry it to another backend, so it pins.
+        if (
+          first === 'SELECT' &&
+          LAST_INSERT_ID_ARGUMENT.test(sql.slice(m.index + w.length, m.index + w.length + 64))
+        )
+          traits |= Trait.Unreplayable;
+        traits |= Trait.ReadsPreviousResult | Trait.ReadsInsertId;
+        break;
       case 'IDENTITY':
         traits |= Trait.ReadsPreviousResult | Trait.ReadsInsertId;
         break;
