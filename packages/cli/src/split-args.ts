@@ -1,5 +1,7 @@
 import { isOptionFlag } from '@scalestack/kernel';
 
+const NEGATIVE_NUMBER = /^-\d+(?:\.\d+)?$/;
+
 /**
  * Separates the kernel's `--<module>.<option>[=<value>]` flags (and the value after a flag
  * without `=`) from what commander parses, since commander cannot know every module's options.
@@ -19,7 +21,8 @@ export function splitOptionFlags(argv: readonly string[]): { cli: string[]; opti
     }
     optionArgs.push(arg);
     const next = argv[i + 1];
-    if (!arg.includes('=') && next !== undefined && !next.startsWith('-')) {
+    // A negative number is a value (`--event.nice -10`), not a flag.
+    if (!arg.includes('=') && next !== undefined && (!next.startsWith('-') || NEGATIVE_NUMBER.test(next))) {
       optionArgs.push(next);
       i++;
     }

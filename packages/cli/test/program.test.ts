@@ -36,10 +36,14 @@ describe('the program in-process', () => {
         '--a.flag',
         '--log-level',
         'info',
+        '--a.nice',
+        '-10',
+        '--a.other',
+        '-v',
       ]),
     ).toEqual({
-      cli: ['run', 'a', '--config', 'f.yaml', '--log-level', 'info'],
-      optionArgs: ['--a.x=1', '--a.y', '2', '--a.flag'],
+      cli: ['run', 'a', '--config', 'f.yaml', '--log-level', 'info', '-v'],
+      optionArgs: ['--a.x=1', '--a.y', '2', '--a.flag', '--a.nice', '-10', '--a.other'],
     });
   });
 
