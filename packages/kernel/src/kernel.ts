@@ -379,6 +379,12 @@ export class Kernel {
       const def = this.loaded[i]!;
       const next = validated.values.get(def.name)!;
       if (JSON.stringify(next) === JSON.stringify(ctx.options)) continue;
+      if (this.state === 'loaded') {
+        // Nothing runs yet: the new values are simply the ones it will start with.
+        ctx.options = next as OptionValues<never>;
+        report.applied.push(def.name);
+        continue;
+      }
       if (!this.runsHere(def)) {
         hostedChanged.push({ def, ctx });
         continue;
@@ -400,6 +406,8 @@ export class Kernel {
         ctx.log.error({ err }, 'reload failed; keeping the old options');
       }
     }
+    // Workers not started yet start from the plan: it takes the new configuration too.
+    if (this.state === 'loaded' && this.plan !== undefined) this.plan = { ...this.plan, config };
     if (this.host?.def.reloadHosted && this.state === 'started') {
       const { def, ctx } = this.host;
       try {

@@ -144,3 +144,29 @@ describe('reloads asked for while one runs', () => {
     await kernel.shutdown();
   });
 });
+
+describe('reload before start', () => {
+  it('replaces the options the modules will start with, without calling their reload', async () => {
+    const calls: string[] = [];
+    const mod = defineModule({
+      name: 'early',
+      options: { level: option.string('a', 'a level') },
+      start(ctx) {
+        calls.push(`start ${ctx.options.level}`);
+      },
+      reload(_ctx, next) {
+        calls.push(`reload ${next.level}`);
+      },
+    });
+    const kernel = new Kernel({ logger: silent, definitions: [mod] });
+    await kernel.load({ config: { modules: { early: { level: 'a' } } }, env: {} });
+    expect(await kernel.reload({ modules: { early: { level: 'b' } } })).toEqual({
+      applied: ['early'],
+      restartNeeded: [],
+      failed: [],
+    });
+    await kernel.start();
+    expect(calls).toEqual(['start b']);
+    await kernel.shutdown();
+  });
+});
