@@ -47,6 +47,9 @@ export class HttpResponse {
     private readonly versionMinor: 0 | 1,
   ) {}
 
+  /** Bytes a streamed body still owes its handler-set Content-Length (-1: none set). */
+  private lengthLeft = -1;
+
   /** True once the status line and headers were written. */
   get headersSent(): boolean {
     return this.sent;
@@ -125,6 +128,15 @@ export class HttpResponse {
     if (!this.sent) this.startStream();
     const data = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
     if (data.length === 0 || this.isHead) return true;
+    if (this.lengthLeft >= 0) {
+      // More than the Content-Length the handler set would run into the next response.
+      if (data.length > this.lengthLeft) {
+        throw new RangeError(
+          `response body longer than its Content-Length (${data.length} bytes over ${this.lengthLeft} left)`,
+        );
+      }
+      this.lengthLeft -= data.length;
+    }
     if (this.framing === Framing.Chunked) {
       this.sink.cork();
       this.sink.write(chunkHeader(data.length), 'latin1');
@@ -150,6 +162,9 @@ export class HttpResponse {
     }
     if (chunk !== undefined) this.write(chunk);
     if (this.framing === Framing.Chunked && !this.isHead) this.sink.write(LAST_CHUNK);
+    // Shorter than its Content-Length: the client waits for bytes that never come, and would
+    // read the next response as the rest of this one. Closing is the only honest end.
+    if (this.lengthLeft > 0 && !this.isHead) this.closeAfter = true;
     this.finish();
   }
 
@@ -160,8 +175,11 @@ export class HttpResponse {
       return;
     }
     const length = this.getHeader('content-length');
-    if (length !== undefined) this.framing = Framing.Length;
-    else if (this.versionMinor === 1) {
+    if (length !== undefined) {
+      this.framing = Framing.Length;
+      const n = Number(length);
+      if (Number.isSafeInteger(n) && n >= 0) this.lengthLeft = n;
+    } else if (this.versionMinor === 1) {
       this.framing = Framing.Chunked;
       this.setHeader('Transfer-Encoding', 'chunked');
     } else {
