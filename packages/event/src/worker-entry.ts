@@ -39,12 +39,17 @@ port.on('message', (message: ToWorker) => {
     case 'stop':
       void finish();
       break;
-    case 'reload':
+    case 'reload': {
+      // This kernel logs through a logger it was handed, so it leaves the level alone: set it
+      // here (the supervisor validated the configuration already).
+      const level = (message.config as RawConfig | undefined)?.log?.level;
+      if (level !== undefined) logger.level = level;
       kernel.reload({ config: message.config as RawConfig | undefined }).then(
         (result) => post({ type: 'reloaded', id: message.id, report: result }),
         (err: unknown) => post({ type: 'reloaded', id: message.id, error: (err as Error).message }),
       );
       break;
+    }
   }
 });
 
