@@ -54,11 +54,7 @@ export class ClientSession {
   ) {
     this.decoder = new RequestDecoder((r) => {
       this.onRequest(r);
-      // One read can hold thousands of requests: stop decoding at the limit, not after it.
-      if (!this.held && this.replies.pending >= ctx.maxPending) {
-        this.held = true;
-        this.decoder.hold();
-      }
+      this.holdAtLimit();
     }, ctx.limits);
     // Replies are written on the raw socket: the hot path skips the wrapper.
     const socket = conn.socket;
@@ -91,6 +87,13 @@ export class ClientSession {
     });
   }
 
+  /** One read can hold thousands of requests: decoding stops at the limit, not after the read. */
+  private holdAtLimit(): void {
+    if (this.held || this.replies.pending < this.ctx.maxPending) return;
+    this.held = true;
+    (this.binary ?? this.decoder).hold();
+  }
+
   /** memcached tells the protocols apart by the first byte; so do we. */
   private detect(chunk: Buffer): void {
     this.protocolKnown = true;
@@ -109,6 +112,7 @@ export class ClientSession {
         if (event.kind === 'packet') translator.handle(event.packet);
         else if (event.kind === 'too-large') translator.tooLarge(event.opcode, event.opaque);
         else this.conn.destroy();
+        this.holdAtLimit();
       },
       REQUEST_MAGIC,
       maxBody,
@@ -196,7 +200,7 @@ export class ClientSession {
     if (this.held && this.replies.pending < this.ctx.maxPending && !this.conn.socket.writableNeedDrain) {
       // Room again: decode what was held back (it may hold again), and send it.
       this.held = false;
-      this.decoder.release();
+      (this.binary ?? this.decoder).release();
       this.ctx.backend.flush();
     }
     const full =

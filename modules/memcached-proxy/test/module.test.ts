@@ -1,4 +1,5 @@
 import { Kernel } from '@scalestack/kernel';
+import { encodeBinaryRequest, Opcode } from '@scalestack/memcached-protocol';
 import socketModule from '@scalestack/socket/module';
 import { freePort, type RunningServer, startMemcached, startRedis, waitFor } from '@scalestack/test-harness';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -73,37 +74,59 @@ describe('memcached-proxy as a kernel module', () => {
     }
   });
 
-  it('hands a server no more of one read’s requests than client_max_pending at a time', async () => {
-    const port = await freePort();
-    const server = await startMemcached();
-    const kernel = await kernelWith({
-      listen: `127.0.0.1:${port}`,
-      servers: [`127.0.0.1:${server.port}`],
-      client_max_pending: 4,
-      timeout: '60s',
-    });
-    await kernel.start();
-    const handed = () =>
-      kernel.metrics.collect().find((m) => m.name === 'memcached_proxy_backend_requests_total')!.samples[0]!
-        .value;
-    try {
-      const client = await TextClient.connect(port);
-      expect(await client.call('set held 0 0 1\r\nh\r\n')).toBe('STORED');
-      const before = handed();
-      process.kill(server.pid, 'SIGSTOP'); // the server takes requests and answers none
-      client.write('get held\r\n'.repeat(100)); // one write, one read at the proxy
-      await waitFor(() => handed() - before === 4, { what: 'the first four requests handed over' });
-      process.kill(server.pid, 'SIGCONT');
-      const replies = await client.read((text) => (text.match(/END\r\n/g)?.length === 100 ? text.length : 0));
-      expect(replies).toBe('VALUE held 0 1\r\nh\r\nEND\r\n'.repeat(100));
-      expect(handed() - before).toBe(100);
-      client.close();
-    } finally {
-      process.kill(server.pid, 'SIGCONT');
-      await kernel.stop();
-      await server.stop();
-    }
-  });
+  it.each(['text', 'binary'])(
+    '%s protocol: hands a server no more of one read’s requests than client_max_pending at a time',
+    async (protocol) => {
+      const port = await freePort();
+      const server = await startMemcached();
+      const kernel = await kernelWith({
+        listen: `127.0.0.1:${port}`,
+        servers: [`127.0.0.1:${server.port}`],
+        client_max_pending: 4,
+        timeout: '60s',
+      });
+      await kernel.start();
+      const handed = () =>
+        kernel.metrics.collect().find((m) => m.name === 'memcached_proxy_backend_requests_total')!.samples[0]!
+          .value;
+      try {
+        const setter = await TextClient.connect(port);
+        expect(await setter.call('set held 0 0 1\r\nh\r\n')).toBe('STORED');
+        setter.close();
+        const client = await TextClient.connect(port);
+        const before = handed();
+        process.kill(server.pid, 'SIGSTOP'); // the server takes requests and answers none
+        // One write, one read at the proxy.
+        if (protocol === 'text') client.write('get held\r\n'.repeat(100));
+        else
+          client.write(
+            Buffer.concat(
+              Array.from({ length: 100 }, (_, i) =>
+                encodeBinaryRequest({ opcode: Opcode.Get, key: 'held', opaque: i }),
+              ),
+            ),
+          );
+        await waitFor(() => handed() - before === 4, { what: 'the first four requests handed over' });
+        process.kill(server.pid, 'SIGCONT');
+        if (protocol === 'text') {
+          const replies = await client.read((text) =>
+            text.match(/END\r\n/g)?.length === 100 ? text.length : 0,
+          );
+          expect(replies).toBe('VALUE held 0 1\r\nh\r\nEND\r\n'.repeat(100));
+        } else {
+          // 100 binary responses of 24 + 4 (flags) + 1 (value) bytes.
+          const replies = await client.read((text) => (text.length >= 100 * 29 ? text.length : 0));
+          expect(replies.length).toBe(100 * 29);
+        }
+        expect(handed() - before).toBe(100);
+        client.close();
+      } finally {
+        process.kill(server.pid, 'SIGCONT');
+        await kernel.stop();
+        await server.stop();
+      }
+    },
+  );
 
   it('drain answers what clients already sent before their connections end', async () => {
     const port = await freePort();

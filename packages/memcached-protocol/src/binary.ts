@@ -94,6 +94,8 @@ export class BinaryDecoder {
   private want = HEADER_LENGTH;
   private skipBytes = 0;
   private stopped = false;
+  /** Set by {@link hold}: bytes are kept, not decoded, until {@link release}. */
+  private held = false;
 
   constructor(
     private readonly onEvent: (event: BinaryEvent) => void,
@@ -101,8 +103,30 @@ export class BinaryDecoder {
     private readonly maxBodyLength = 1024 * 1024 + 512,
   ) {}
 
+  /** Stops decoding after the packet being delivered; the rest is kept until {@link release}. */
+  hold(): void {
+    this.held = true;
+  }
+
+  /** Decodes what {@link hold} kept (synchronously), and goes on decoding input as it comes. */
+  release(): void {
+    if (!this.held) return;
+    this.held = false;
+    if (this.pendingLength === 0 || this.stopped) return;
+    const buf =
+      this.pending.length === 1 ? this.pending[0]! : Buffer.concat(this.pending, this.pendingLength);
+    this.pending = [];
+    this.pendingLength = 0;
+    this.run(buf);
+  }
+
   push(chunk: Buffer): void {
-    if (this.stopped) return;
+    if (this.stopped || chunk.length === 0) return;
+    if (this.held) {
+      this.pending.push(chunk);
+      this.pendingLength += chunk.length;
+      return;
+    }
     if (this.skipBytes > 0) {
       const n = Math.min(this.skipBytes, chunk.length);
       this.skipBytes -= n;
@@ -121,7 +145,7 @@ export class BinaryDecoder {
 
   private run(buf: Buffer): void {
     let off = 0;
-    while (!this.stopped) {
+    while (!this.stopped && !this.held) {
       if (this.skipBytes > 0) {
         const n = Math.min(this.skipBytes, buf.length - off);
         this.skipBytes -= n;
