@@ -1418,6 +1418,7 @@ export class ClientSession implements ResponseSink {
     if (traits & Trait.TemporaryTable) pins |= PIN_BIT.temporary_table;
     if (traits & Trait.LockTables) pins |= PIN_BIT.table_lock;
     if (traits & Trait.GlobalReadLock) pins |= PIN_BIT.global_read_lock;
+    if (traits & Trait.BackupLock) pins |= PIN_BIT.backup_lock;
     if (traits & Trait.AdvisoryLock) pins |= PIN_BIT.advisory_lock;
     if (traits & Trait.SqlPrepare) pins |= PIN_BIT.sql_prepare;
     if (traits & Trait.Handler) pins |= PIN_BIT.handler;
@@ -1426,6 +1427,7 @@ export class ClientSession implements ResponseSink {
     if (!b.tracksSession && traits & (Trait.Set | Trait.Call | Trait.Use)) pins |= PIN_BIT.untracked_state;
     if (!failed) {
       if (traits & Trait.UnlockTables) pins &= ~(PIN_BIT.table_lock | PIN_BIT.global_read_lock);
+      if (traits & Trait.BackupUnlock) pins &= ~PIN_BIT.backup_lock;
       if (traits & Trait.ReleaseAllLocks) pins &= ~PIN_BIT.advisory_lock;
       if (traits & Trait.NextTransaction) {
         pins |= PIN_BIT.next_transaction;

@@ -38,6 +38,11 @@ export const PIN_REASONS = [
   'cursor',
   /** COM_STMT_SEND_LONG_DATA sent parameter data that waits for the execute. */
   'long_data',
+  /**
+   * BACKUP LOCK (MariaDB) / LOCK INSTANCE FOR BACKUP (MySQL), until BACKUP UNLOCK / UNLOCK
+   * INSTANCE: independent of table locks, which UNLOCK TABLES releases without touching it.
+   */
+  'backup_lock',
 ] as const;
 
 export type PinReason = (typeof PIN_REASONS)[number];

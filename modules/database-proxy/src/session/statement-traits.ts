@@ -16,10 +16,7 @@ export const Trait = {
   LockTables: 1 << 1,
   /** UNLOCK TABLES — releases LOCK TABLES / FLUSH TABLES WITH READ LOCK pins. */
   UnlockTables: 1 << 2,
-  /**
-   * FLUSH TABLES … WITH READ LOCK / … FOR EXPORT, BACKUP LOCK, LOCK INSTANCE FOR BACKUP — pins
-   * until UNLOCK TABLES (BACKUP UNLOCK, UNLOCK INSTANCE).
-   */
+  /** FLUSH TABLES … WITH READ LOCK / … FOR EXPORT — pins until UNLOCK TABLES. */
   GlobalReadLock: 1 << 3,
   /** GET_LOCK( — advisory locks live as long as the connection. */
   AdvisoryLock: 1 << 4,
@@ -77,6 +74,10 @@ export const Trait = {
    * can answer on another backend by setting the caller's last insert id there first.
    */
   ReadsInsertId: 1 << 21,
+  /** BACKUP LOCK / LOCK INSTANCE FOR BACKUP — pins until BACKUP UNLOCK / UNLOCK INSTANCE. */
+  BackupLock: 1 << 22,
+  /** BACKUP UNLOCK / UNLOCK INSTANCE — releases that pin only. */
+  BackupUnlock: 1 << 23,
 } as const;
 
 /** Every trait but PureRead: any of them makes a statement more than a pure read. */
@@ -208,13 +209,15 @@ export function classifyStatement(text: string, noBackslashEscapes = false): num
         break;
       case 'WITH READ LOCK':
       case 'FOR EXPORT': // FLUSH TABLES t FOR EXPORT: released by UNLOCK TABLES
+        traits |= Trait.GlobalReadLock;
+        break;
       case 'BACKUP LOCK': // MariaDB: BACKUP LOCK t, released by BACKUP UNLOCK
       case 'LOCK INSTANCE': // MySQL: LOCK INSTANCE FOR BACKUP, released by UNLOCK INSTANCE
-        traits |= Trait.GlobalReadLock;
+        traits |= Trait.BackupLock;
         break;
       case 'BACKUP UNLOCK':
       case 'UNLOCK INSTANCE':
-        traits |= Trait.UnlockTables;
+        traits |= Trait.BackupUnlock;
         break;
       case 'GET_LOCK':
         traits |= Trait.AdvisoryLock;
