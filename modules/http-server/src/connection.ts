@@ -125,8 +125,9 @@ export class HttpConnection implements RequestEvents, BodySource, ResponseSink {
 
   private onPeerEnd(): void {
     this.peerEnded = true;
-    // The client will send nothing more: close now unless a response is still owed.
-    if (this.req === undefined && this.leftover === undefined) {
+    // The client will send nothing more: close now unless a response is still owed (one
+    // already sent while the body was being dropped owes nothing more).
+    if ((this.req === undefined || this.res?.finished) && this.leftover === undefined) {
       this.closeAfterWrites();
       return;
     }
@@ -150,11 +151,14 @@ export class HttpConnection implements RequestEvents, BodySource, ResponseSink {
     // and the client may lose the answer before reading it (a 413 for a body it is still
     // sending). A client that keeps its side open is destroyed after a grace period.
     this.leftover = undefined;
-    this.socket.end();
+    // The grace period starts once the answer is flushed: a slow reader of a large answer
+    // gets all of it (the Closing phase's deadline bounds that).
+    this.socket.end(() => {
+      const linger = setTimeout(() => this.socket.destroy(), CLOSE_LINGER_MS);
+      linger.unref();
+      this.socket.once('close', () => clearTimeout(linger));
+    });
     this.socket.resume();
-    const linger = setTimeout(() => this.socket.destroy(), CLOSE_LINGER_MS);
-    linger.unref();
-    this.socket.once('close', () => clearTimeout(linger));
     this.enterPhase(Phase.Closing);
   }
 

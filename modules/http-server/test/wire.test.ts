@@ -96,6 +96,26 @@ describe('a streamed body that does not match its Content-Length', () => {
 });
 
 describe('a client that ends its side in the middle of a body', () => {
+  it('after an answer sent before its body (a 404): the connection closes at once', async () => {
+    const sock = connect({ port: s.port, host: '127.0.0.1', allowHalfOpen: true });
+    sock.on('error', () => {});
+    const closed = new Promise<void>((resolve) => sock.once('close', () => resolve()));
+    await once(sock, 'connect');
+    let text = '';
+    sock.setEncoding('latin1');
+    sock.on('data', (d: string) => {
+      text += d;
+    });
+    sock.write(`POST /nowhere HTTP/1.1\r\n${H}Content-Length: 1000\r\n\r\nabc`);
+    await new Promise<void>((resolve) => {
+      const check = () => (text.includes('\r\n\r\n') ? resolve() : sock.once('data', check));
+      check();
+    });
+    expect(text).toMatch(/^HTTP\/1\.1 404 /);
+    sock.end();
+    await closed;
+  });
+
   it('gets a 400 at once and the connection closes, instead of the handler waiting for the rest', async () => {
     const sock = connect({ port: s.port, host: '127.0.0.1', allowHalfOpen: true });
     sock.on('error', () => {});
