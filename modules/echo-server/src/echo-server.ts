@@ -40,12 +40,10 @@ export default defineModule({
     ctx.onStop(() => listener.closeAll()); // close what is left
   },
 
+  // listen and max_connections apply at start only: the kernel keeps their old values and says
+  // a restart is needed.
+  reloadable: ['idle_timeout'],
   reload(ctx, next) {
-    const { listen, max_connections } = ctx.options;
-    if (formatAddress(next.listen) !== formatAddress(listen) || next.max_connections !== max_connections) {
-      // Throwing keeps every old value; the kernel reports the module under `failed`.
-      throw new Error('listen and max_connections apply at start only; restart to change them');
-    }
     ctx.resolve(ECHO_SERVER).setIdleTimeout(next.idle_timeout);
   },
 });

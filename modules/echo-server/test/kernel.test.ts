@@ -108,11 +108,11 @@ describe('echo-server in a real Kernel', () => {
     await closed;
   });
 
-  it('refuses to reload listen or max_connections and keeps the old values', async () => {
+  it('keeps listen and max_connections until a restart, and reloads idle_timeout beside them', async () => {
     const { kernel, port } = await startEcho({ max_connections: 5 });
     const report = await kernel.reload(configWith({ max_connections: 6, idle_timeout: '1s' }));
-    expect(report.failed).toEqual(['echo-server']);
-    expect(kernel.optionsOf('echo-server')).toMatchObject({ max_connections: 5, idle_timeout: 0 });
+    expect(report).toEqual({ applied: ['echo-server'], restartNeeded: ['echo-server'], failed: [] });
+    expect(kernel.optionsOf('echo-server')).toMatchObject({ max_connections: 5, idle_timeout: 1000 });
     const client = await open(port);
     expect(String(await echoOnce(client, Buffer.from('still serving')))).toBe('still serving');
     client.destroy();

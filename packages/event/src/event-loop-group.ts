@@ -54,7 +54,7 @@ interface Slot {
   waiters: Map<string, (m: FromWorker) => void>;
   /** Asks passed on to this worker and not answered yet: ask id → the asker's index. */
   asked: Map<string, number>;
-  /** The configuration its kernel was started with. */
+  /** The last configuration handed to it (at spawn: the latest reload the plan already shows). */
   config?: unknown;
 }
 
@@ -82,13 +82,15 @@ export class EventLoopGroup {
   >();
 
   /**
-   * The configuration workers run: the plan's, then the last one {@link reload} handed out — a
-   * worker restarted after a crash, or one still starting during a reload, gets it too.
+   * The last configuration {@link reload} handed out (undefined: none yet). A worker spawns
+   * from the plan, whose configuration the kernel keeps as applied (the options that changed
+   * and could be reloaded; restart-only ones stay as they were started); a worker that was
+   * starting while a reload went out gets that reload once it is up.
    */
-  private config: unknown;
+  private latest: unknown;
+  private reloadsInFlight = 0;
 
   constructor(private readonly options: EventLoopGroupOptions) {
-    this.config = options.plan.config;
     if (!Number.isSafeInteger(options.threads) || options.threads < 1) {
       throw new RangeError(
         `EventLoopGroup: threads must be a whole number (1 or more), got ${options.threads}`,
@@ -172,7 +174,16 @@ export class EventLoopGroup {
    * Resolves with each worker's report; rejects naming the workers that refused it.
    */
   async reload(config: unknown): Promise<ReloadReport[]> {
-    this.config = config;
+    this.latest = config;
+    this.reloadsInFlight++;
+    try {
+      return await this.reloadRunning(config);
+    } finally {
+      this.reloadsInFlight--;
+    }
+  }
+
+  private async reloadRunning(config: unknown): Promise<ReloadReport[]> {
     const running = this.slots.filter((s) => s.worker !== undefined && s.info.status === 'running');
     const id = this.nextReload++;
     const state = {
@@ -269,7 +280,7 @@ export class EventLoopGroup {
       scalestackEventWorker: true,
       index: slot.info.index,
       count: this.slots.length,
-      plan: { ...options.plan, config: this.config } as typeof options.plan,
+      plan: options.plan,
       logLevel: options.logLevel ?? options.log.level,
       pretty: options.pretty ?? process.stdout.isTTY === true,
       reportInterval: options.reportInterval ?? 1000,
@@ -280,7 +291,8 @@ export class EventLoopGroup {
       execArgv: withoutConditions(process.execArgv),
     });
     slot.worker = worker;
-    slot.config = this.config;
+    // With a reload on its way the plan may not show it yet: the worker gets it once up.
+    slot.config = this.reloadsInFlight > 0 ? undefined : this.latest;
     slot.info.status = 'starting';
     slot.info.threadId = worker.threadId;
     slot.startedAt = Date.now();
@@ -294,9 +306,9 @@ export class EventLoopGroup {
             slot.info.status = 'running';
             options.log.info({ worker: slot.info.index, threadId: worker.threadId }, 'worker started');
             // A reload came while it was starting: it gets that configuration now.
-            if (slot.config !== this.config) {
-              slot.config = this.config;
-              worker.postMessage({ type: 'reload', id: -1, config: this.config } satisfies ToWorker);
+            if (this.latest !== undefined && slot.config !== this.latest) {
+              slot.config = this.latest;
+              worker.postMessage({ type: 'reload', id: -1, config: this.latest } satisfies ToWorker);
             }
             this.emit({ index: slot.info.index, type: 'started' });
             resolve();

@@ -119,6 +119,9 @@ export default defineModule({
   },
   async reloadHosted(ctx, config) {
     const reports = await ctx.resolve(EVENT_GROUP).reload(config);
+    // A module a worker could not reload is not applied, whatever the others did.
+    const failed = [...new Set(reports.flatMap((r) => r.failed))];
+    if (failed.length > 0) throw new Error(`workers could not reload ${failed.join(', ')}`);
     ctx.log.info({ workers: reports.length }, 'configuration passed to every worker');
   },
 });

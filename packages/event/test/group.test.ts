@@ -150,6 +150,35 @@ describe('event-loop group: echo-server in 2 worker threads', () => {
     });
   });
 
+  it('a worker restarted after a reload that needs a restart runs the values the others run', async () => {
+    // max_connections applies at start only: the group keeps serving without a limit.
+    const report = await kernel.reload({
+      modules: {
+        event: { threads: 2, report_interval: '20ms', restart_delay: '10ms' },
+        'echo-server': { max_connections: 1 },
+      },
+    });
+    expect(report).toEqual({ applied: [], restartNeeded: ['echo-server'], failed: [] });
+    const threadBefore = group.workers[0]!.threadId;
+    await group.crash(0);
+    await waitFor(
+      () => group.workers[0]!.status === 'running' && group.workers[0]!.threadId !== threadBefore,
+      {
+        what: 'worker 0 back',
+        timeout: 10_000,
+      },
+    );
+    // Many clients on both workers, the restarted one included: none is turned away.
+    const clients = [];
+    for (let i = 0; i < 32; i++) clients.push(await client(port));
+    await waitFor(() => metric(group.workers[0]!.metrics, 'socket_connections') > 1, {
+      what: 'clients on the restarted worker',
+      timeout: 10_000,
+    });
+    expect(await Promise.all(clients.map((c) => c.echo('no limit')))).toEqual(clients.map(() => 'no limit'));
+    for (const c of clients) c.socket.destroy();
+  });
+
   it('a crashed worker is restarted; only its own clients lose their connections', async () => {
     const clients = [];
     for (let i = 0; i < 64; i++) clients.push(await client(port));

@@ -109,7 +109,11 @@ export interface ModuleContext<S extends OptionSchema = OptionSchema> {
 export interface KernelLoadPlan {
   /** The module references given to `load` (names or paths; a handed-over definition by its name). */
   readonly modules: readonly string[];
-  /** The configuration, already read from its file if one was given. */
+  /**
+   * The configuration, already read from its file if one was given. After a reload it is the
+   * configuration as applied — new values for the options modules reloaded, the started values
+   * for those that need a restart — so a worker started later runs what the others run.
+   */
   readonly config: RawConfig | undefined;
   /** The environment option values were read from. */
   readonly env: Readonly<Record<string, string | undefined>>;

@@ -327,6 +327,37 @@ export class Kernel {
 
   private reloading: Promise<void> = Promise.resolve();
 
+  /**
+   * `next` as the running modules apply it: for each module, the new raw values of the options
+   * it reloads (all of them without a `reloadable` list, none without `reload`), the previous
+   * raw values of the rest.
+   */
+  private appliedConfig(previous: RawConfig | undefined, next: RawConfig | undefined): RawConfig | undefined {
+    if (next === undefined) return previous;
+    const modules: Record<string, Record<string, unknown> | null | undefined> = {};
+    const names = new Set([...Object.keys(previous?.modules ?? {}), ...Object.keys(next.modules ?? {})]);
+    for (const name of names) {
+      const def = this.loaded.find((m) => m.name === name);
+      const before = previous?.modules?.[name] ?? {};
+      const after = next.modules?.[name] ?? {};
+      if (def === undefined || (def.reload === undefined && def.reloadHosted === undefined)) {
+        modules[name] = previous?.modules?.[name];
+        continue;
+      }
+      if (def.reloadable === undefined) {
+        modules[name] = next.modules?.[name];
+        continue;
+      }
+      const merged: Record<string, unknown> = { ...before };
+      for (const key of def.reloadable) {
+        if (key in after) merged[key] = after[key];
+        else delete merged[key];
+      }
+      modules[name] = merged;
+    }
+    return { ...next, modules };
+  }
+
   /** Keys under "modules:" that are a path or package, → the name of the module they loaded. */
   private readonly configKeys = new Map<string, string>();
 
@@ -406,8 +437,6 @@ export class Kernel {
         ctx.log.error({ err }, 'reload failed; keeping the old options');
       }
     }
-    // Workers not started yet start from the plan: it takes the new configuration too.
-    if (this.state === 'loaded' && this.plan !== undefined) this.plan = { ...this.plan, config };
     if (this.host?.def.reloadHosted && this.state === 'started') {
       const { def, ctx } = this.host;
       try {
@@ -425,6 +454,13 @@ export class Kernel {
       }
     } else if (this.host) {
       report.restartNeeded.push(...hostedChanged.map(({ ctx: c }) => c.name));
+    }
+    // Workers start from the plan: before start it takes the new configuration as it is; once
+    // running, as applied (see KernelLoadPlan.config), unless a module refused it. In place:
+    // the hosting module holds the plan.
+    if (this.plan !== undefined && report.failed.length === 0) {
+      (this.plan as { config: RawConfig | undefined }).config =
+        this.state === 'loaded' ? config : this.appliedConfig(this.plan.config, config);
     }
     return report;
   }
