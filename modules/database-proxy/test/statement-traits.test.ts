@@ -31,6 +31,9 @@ const cases: [string, number][] = [
   ['SELECT LAST_INSERT_ID( 42 )', Trait.ReadsPreviousResult | Trait.ReadsInsertId | Trait.Unreplayable],
   ['UPDATE seq SET id = LAST_INSERT_ID(id + 1)', Trait.ReadsPreviousResult | Trait.ReadsInsertId],
   ['SELECT @@session.last_gtid', Trait.ReadsPreviousResult],
+  ['SELECT @@last_gtid, @@IDENTITY', Trait.ReadsPreviousResult | Trait.ReadsInsertId],
+  // Only the @@ forms are the connection's values: a column of that name is an ordinary read.
+  ['SELECT identity, last_gtid FROM accounts WHERE id = 1', Trait.PureRead],
   ["/*M! SELECT GET_LOCK('k', 0) */", Trait.AdvisoryLock],
   ['FLUSH TABLES t FOR EXPORT', Trait.GlobalReadLock],
   ['BACKUP LOCK t', Trait.BackupLock],

@@ -88,7 +88,7 @@ const STATEFUL = Trait.PureRead - 1;
  * (a plain SELECT/INSERT with none of these words) costs one failed scan.
  */
 const WORDS =
-  /(?<!@)@(?!@)[\w$`'"]|\b(?:LOCK\s+TABLES?|UNLOCK\s+TABLES|WITH\s+READ\s+LOCK|FOR\s+EXPORT|BACKUP\s+LOCK|BACKUP\s+UNLOCK|LOCK\s+INSTANCE|UNLOCK\s+INSTANCE|GET_LOCK|RELEASE_ALL_LOCKS|TEMPORARY\s+(?:TABLE|SEQUENCE)|PREPARE|EXECUTE|DEALLOCATE|SQL_CALC_FOUND_ROWS|FOUND_ROWS|ROW_COUNT|LAST_INSERT_ID|IDENTITY|LAST_GTID|WARNINGS|ERRORS|WARNING_COUNT|ERROR_COUNT|DIAGNOSTICS|HANDLER|SQL_LOG_BIN|XA|VIEW|RENAME\s+TABLE)\b/gi;
+  /(?<!@)@(?!@)[\w$`'"]|@@(?:session\.|local\.)?(?:identity|last_gtid)\b|\b(?:LOCK\s+TABLES?|UNLOCK\s+TABLES|WITH\s+READ\s+LOCK|FOR\s+EXPORT|BACKUP\s+LOCK|BACKUP\s+UNLOCK|LOCK\s+INSTANCE|UNLOCK\s+INSTANCE|GET_LOCK|RELEASE_ALL_LOCKS|TEMPORARY\s+(?:TABLE|SEQUENCE)|PREPARE|EXECUTE|DEALLOCATE|SQL_CALC_FOUND_ROWS|FOUND_ROWS|ROW_COUNT|LAST_INSERT_ID|WARNINGS|ERRORS|WARNING_COUNT|ERROR_COUNT|DIAGNOSTICS|HANDLER|SQL_LOG_BIN|XA|VIEW|RENAME\s+TABLE)\b/gi;
 
 /** What follows LAST_INSERT_ID when it is given an argument: `(`, then anything but `)`. */
 const LAST_INSERT_ID_ARGUMENT = /^\s*\(\s*[^)\s]/;
@@ -195,7 +195,10 @@ export function classifyStatement(text: string, noBackslashEscapes = false): num
   for (let m = WORDS.exec(sql); m !== null; m = WORDS.exec(sql)) {
     const w = m[0];
     if (w.charCodeAt(0) === 64 /* @ */) {
-      traits |= Trait.UserVariable;
+      if (w.charCodeAt(1) !== 64) traits |= Trait.UserVariable;
+      // @@identity / @@last_gtid: the connection's own values, like LAST_INSERT_ID().
+      else if (/identity$/i.test(w)) traits |= Trait.ReadsPreviousResult | Trait.ReadsInsertId;
+      else traits |= Trait.ReadsPreviousResult;
       continue;
     }
     switch (w.toUpperCase().replace(/\s+/g, ' ')) {
@@ -249,12 +252,8 @@ export function classifyStatement(text: string, noBackslashEscapes = false): num
           traits |= Trait.Unreplayable;
         traits |= Trait.ReadsPreviousResult | Trait.ReadsInsertId;
         break;
-      case 'IDENTITY':
-        traits |= Trait.ReadsPreviousResult | Trait.ReadsInsertId;
-        break;
       case 'FOUND_ROWS':
       case 'ROW_COUNT':
-      case 'LAST_GTID': // MariaDB: the GTID of the connection's last commit
       case 'WARNING_COUNT':
       case 'ERROR_COUNT':
       case 'DIAGNOSTICS':
