@@ -119,6 +119,7 @@ export class DatabaseProxy implements ProxyCore, DatabaseProxyService {
   statementCacheSize: number;
   readonly resultHold: number;
   lazyBeginAllowed: boolean;
+  noBackslashEscapesByDefault = false;
   readonly shedDelay: number;
   private options: ProxyOptions;
   private listener: Listener | undefined;
@@ -389,6 +390,7 @@ export class DatabaseProxy implements ProxyCore, DatabaseProxyService {
    */
   private adoptServerDefaults(server: BackendServer, defaults: ServerDefaults): void {
     server.completionType = defaults.completionType;
+    if (/(?:^|,)NO_BACKSLASH_ESCAPES(?:,|$)/i.test(defaults.sqlMode)) this.noBackslashEscapesByDefault = true;
     const blocker = lazyBeginBlocker(defaults);
     if (blocker === undefined || !this.lazyBeginAllowed) return;
     this.lazyBeginAllowed = false;

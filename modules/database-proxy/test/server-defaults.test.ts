@@ -269,6 +269,25 @@ describe('server defaults that change BEGIN / COMMIT', () => {
     }
   });
 
+  it('NO_BACKSLASH_ESCAPES by default: a session’s very first statement is read that way', async () => {
+    await mariadb.query("SET GLOBAL sql_mode = CONCAT(@@global.sql_mode, ',NO_BACKSLASH_ESCAPES')");
+    let fx: ProxyFixture | undefined;
+    try {
+      fx = await startProxyFixture({ pool: 2, mariadb, createBackendUser: false });
+      const c = await fx.connect();
+      // Under NO_BACKSLASH_ESCAPES 'C:\' ends at its quote: GET_LOCK is SQL, not string.
+      const [rows] = (await c.query("SELECT 'C:\\' AS p, GET_LOCK('nbe-first', 0) AS got")) as unknown as [
+        { p: string; got: number }[],
+      ];
+      expect(rows[0]).toEqual({ p: 'C:\\', got: 1 });
+      expect(fx.proxy.stats().pinnedNow.advisory_lock).toBe(1);
+      c.destroy();
+    } finally {
+      await mariadb.query('SET GLOBAL sql_mode = DEFAULT');
+      await fx?.stop();
+    }
+  });
+
   it('a server first reached after the proxy started: its defaults are read before it runs anything', async () => {
     await mariadb.query("SET GLOBAL completion_type = 'RELEASE'");
     const { fx, relay } = await proxyBeforeServer();

@@ -275,6 +275,11 @@ export class ClientSession implements ResponseSink {
    * itself keep its NO_BACKSLASH_ESCAPES (C clients pick their escaping from it).
    */
   private backendStatus = 0;
+  /** What a session starts with, before any response: the servers' NO_BACKSLASH_ESCAPES. */
+  private defaultBackendStatus(): number {
+    return this.core.noBackslashEscapesByDefault ? SERVER_STATUS_NO_BACKSLASH_ESCAPES : 0;
+  }
+
   /** The session's sql_mode has NO_BACKSLASH_ESCAPES, as its last response said. */
   private get noBackslashEscapes(): boolean {
     return (this.backendStatus & SERVER_STATUS_NO_BACKSLASH_ESCAPES) !== 0;
@@ -301,6 +306,7 @@ export class ClientSession implements ResponseSink {
 
   /** Sends the greeting. */
   start(): void {
+    this.backendStatus = this.defaultBackendStatus();
     const hs = new ServerHandshake({
       connectionId: this.id,
       lookup: (name) => this.core.users.get(name)?.credentials,
@@ -1819,6 +1825,7 @@ export class ClientSession implements ResponseSink {
     const b = this.backend;
     this.pins = 0;
     // A new session has no insert id and no previous statement, wherever it runs next.
+    this.backendStatus = this.defaultBackendStatus();
     this.lastInsertId = 0;
     this.insertOwner = {};
     this.historyLength = 0;

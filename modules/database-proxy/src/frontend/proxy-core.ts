@@ -39,6 +39,11 @@ export interface ProxyCore {
    * turned off once a server whose defaults change BEGIN / COMMIT is reached).
    */
   readonly lazyBeginAllowed: boolean;
+  /**
+   * A server's global sql_mode has NO_BACKSLASH_ESCAPES: a session starts with it, so its first
+   * statement is read that way before any response says so.
+   */
+  readonly noBackslashEscapesByDefault: boolean;
   /** Views whose SELECT is not a pure read, as last checked. */
   readonly views: ImpureViews;
   /** A client's view DDL was answered: the views are unknown until checked again, at once. */
