@@ -143,6 +143,35 @@ describe('statement identity', () => {
     }
   });
 
+  it('re-prepared after its client changed sql_mode, it is not filed under the old mode for others', async () => {
+    const sql = 'SELECT "id" AS x FROM ps WHERE id = ?';
+    const a = await client();
+    const c = await client();
+    for (const x of [a, c]) await x.query("SET SESSION sql_mode = CONCAT(@@sql_mode, ',ANSI_QUOTES')");
+    // Both prepare (and run) on backend X while Y is held.
+    const onY = await hold(fx);
+    const y = onY.backendId;
+    let x: number;
+    try {
+      expect(await execRows(a, sql, [3])).toEqual([{ x: 3 }]);
+      expect(await execRows(c, sql, [3])).toEqual([{ x: 3 }]);
+      x = await backendOf(c);
+    } finally {
+      await onY.release();
+    }
+    await a.query('SET SESSION sql_mode = DEFAULT');
+    const onX = await holdBackend(fx, x, POOL);
+    try {
+      // A's statement runs on Y, prepared there under A's current mode (no ANSI_QUOTES).
+      expect(await backendOf(a)).toBe(y);
+      await execRows(a, sql, [3]);
+      // C still has ANSI_QUOTES: on Y its statement must parse "id" as the column.
+      expect(await execRows(c, sql, [3])).toEqual([{ x: 3 }]);
+    } finally {
+      await onX.release();
+    }
+  });
+
   it('DDL that changes a table leaves no stale column metadata (as MariaDB itself behaves)', async () => {
     await direct.query('CREATE TABLE ddl_t (id INT PRIMARY KEY, a INT)');
     await direct.query('INSERT INTO ddl_t VALUES (1, 10)');

@@ -88,6 +88,8 @@ interface ClientStatement {
   readonly id: number;
   /** Identity of the statement on a backend: schema, parse-relevant variables, SQL text (see statementKey). */
   readonly key: string;
+  /** The parse-relevant variables it was prepared under (see parseVariables). */
+  readonly vars: string;
   /** The COM_STMT_PREPARE payload, kept to prepare it again on another backend. */
   readonly preparePayload: Buffer;
   readonly params: number;
@@ -1071,7 +1073,15 @@ export class ClientSession implements ResponseSink {
 
   private runStatementCommand(b: BackendConnection): void {
     const cs = this.executing!.cs;
-    const bs = b.statements.get(cs.key);
+    let key = cs.key;
+    let bs = b.statements.get(key);
+    if (bs === undefined && cs.vars !== this.parseVariables()) {
+      // Prepared again under other parse settings than its first prepare (the client changed
+      // sql_mode since), it is another statement: cached under the settings it is prepared in,
+      // never under the first one's key, which other clients look up.
+      key = `${cs.schema ?? ''}\u0000${this.parseVariables()}\u0000${cs.preparePayload.toString('utf8', 1)}`;
+      bs = b.statements.get(key);
+    }
     if (bs === undefined) {
       // Prepared elsewhere (or evicted here): prepare it on this backend first, in the schema
       // it was prepared in; the next statement's sync puts the client's schema back.
@@ -1100,7 +1110,7 @@ export class ClientSession implements ResponseSink {
           if (err === null && t.error === undefined && t.prepared !== undefined)
             this.rememberBackendStatement(
               b,
-              cs.key,
+              key,
               t.prepared.statementId,
               t.prepared.params,
               t.prepared.columns,
@@ -1113,13 +1123,7 @@ export class ClientSession implements ResponseSink {
           this.sendBackendError(e?.errno ?? 1105, e?.sqlState ?? 'HY000', e?.message ?? 'prepare failed');
           return;
         }
-        this.rememberBackendStatement(
-          b,
-          cs.key,
-          t.prepared.statementId,
-          t.prepared.params,
-          t.prepared.columns,
-        );
+        this.rememberBackendStatement(b, key, t.prepared.statementId, t.prepared.params, t.prepared.columns);
         this.runStatementCommand(b);
       };
       // On a shared connection the prepare waits its turn behind others' reads (it changes
@@ -1128,8 +1132,8 @@ export class ClientSession implements ResponseSink {
       return;
     }
     // Keep the cache in LRU order.
-    b.statements.delete(cs.key);
-    b.statements.set(cs.key, bs);
+    b.statements.delete(key);
+    b.statements.set(key, bs);
     let payload = this.payload;
     const cmd = payload[0]!;
     if (cmd === COM_STMT_EXECUTE) payload = this.bindTypes(payload, cs, bs);
@@ -1281,9 +1285,21 @@ export class ClientSession implements ResponseSink {
    * string into a name — and the connection's character set and collation).
    */
   private statementKey(sql: string): string {
-    const v = this.state.variables;
-    return `${this.state.schema ?? ''}\u0000${v.get('sql_mode') ?? ''}\u0000${v.get('character_set_client') ?? ''}\u0000${v.get('collation_connection') ?? ''}\u0000${sql}`;
+    return `${this.state.schema ?? ''}\u0000${this.parseVariables()}\u0000${sql}`;
   }
+
+  /** sql_mode, client character set and collation as the client has them (cached per state version). */
+  private parseVariables(): string {
+    if (this.parseVariablesVersion !== this.state.version) {
+      const v = this.state.variables;
+      this.parseVariablesText = `${v.get('sql_mode') ?? ''}\u0000${v.get('character_set_client') ?? ''}\u0000${v.get('collation_connection') ?? ''}`;
+      this.parseVariablesVersion = this.state.version;
+    }
+    return this.parseVariablesText;
+  }
+
+  private parseVariablesText = '';
+  private parseVariablesVersion = -1;
 
   private finishPrepare(conn: BackendConnection): void {
     const bytes = Buffer.concat(this.capture!);
@@ -1300,6 +1316,7 @@ export class ClientSession implements ResponseSink {
       this.statements.set(id, {
         id,
         key,
+        vars: this.parseVariables(),
         preparePayload: Buffer.from(this.payload),
         params: t.prepared.params,
         types: undefined,
