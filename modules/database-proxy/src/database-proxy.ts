@@ -203,7 +203,13 @@ export class DatabaseProxy implements ProxyCore, DatabaseProxyService {
           },
         }),
     );
-    this.viewCheck = new ImpureViewCheck(servers, options.view_check_interval, log, options.connect_timeout);
+    this.viewCheck = new ImpureViewCheck(
+      servers,
+      options.view_check_interval,
+      log,
+      // A catalogue of many views can take a while to read: connect_timeout, at least 30 s.
+      Math.max(options.connect_timeout, 30_000),
+    );
     this.views = this.viewCheck.views;
     this.pool = new BackendPool(servers, options.connect_timeout, {
       // A property of the servers (their cores), so split among worker threads like the pool;
@@ -333,11 +339,17 @@ export class DatabaseProxy implements ProxyCore, DatabaseProxyService {
                 resolve();
                 return;
               }
-              // Listen knowing which views hide a write.
-              this.viewCheck.checkOn(conn, server.name, () => {
-                this.pool.release(conn);
-                resolve();
-              });
+              // Listen knowing which views hide a write — waiting connect_timeout at most: the
+              // start must not wait on a slow catalogue (the periodic checks get longer).
+              this.viewCheck.checkOn(
+                conn,
+                server.name,
+                () => {
+                  this.pool.release(conn);
+                  resolve();
+                },
+                this.options.connect_timeout,
+              );
             });
           }),
       ),

@@ -28,6 +28,8 @@ describe('option values', () => {
     expect(await value(option.duration('1s', ''), '2h')).toBe(7_200_000);
     expect(await value(option.duration('1s', ''), '40')).toBe(40);
     expect(await value(option.duration('1s', ''), '24d')).toBe(24 * 86_400_000);
+    // Not a timer (an age compared with a clock): no cap.
+    expect(await value(option.duration('1s', '', { timer: false }), '30d')).toBe(30 * 86_400_000);
     expect(await value(option.size('1B', ''), '64KiB')).toBe(65_536);
     expect(await value(option.size('1B', ''), '1MiB')).toBe(1_048_576);
     expect(await value(option.size('1B', ''), '512B')).toBe(512);

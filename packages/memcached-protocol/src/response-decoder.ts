@@ -104,7 +104,10 @@ export class ResponseDecoder extends Framer {
     const bytes = parseI32(t[1]);
     if (bytes === undefined || bytes < 0) return this.fail('malformed VA line');
     if (this.skipsOversized(bytes)) {
-      this.onResponse({ kind: 'meta', code: 'EN', key: '', flags: [], data: undefined, raw: EN_LINE });
+      // A miss as memcached answers one: with the opaque and key the request asked back.
+      const flags = t.slice(2).filter((f) => f[0] === 'O' || f[0] === 'k' || f === 'b');
+      const raw = flags.length === 0 ? EN_LINE : Buffer.from(`EN ${flags.join(' ')}\r\n`, 'latin1');
+      this.onResponse({ kind: 'meta', code: 'EN', key: '', flags, data: undefined, raw });
       return lf + 1 - off;
     }
     const total = this.dataTotal(off, lf, bytes);

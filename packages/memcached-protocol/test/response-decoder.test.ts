@@ -56,7 +56,7 @@ describe('ResponseDecoder', () => {
 
   it('with onOversizedValue skips a value over the limit on any split, and goes on', () => {
     const stream = b(
-      'VALUE big 0 10\r\n0123456789\r\nVALUE ok 0 2\r\nhi\r\nEND\r\nVA 10 f1\r\n0123456789\r\nHD\r\n',
+      'VALUE big 0 10\r\n0123456789\r\nVALUE ok 0 2\r\nhi\r\nEND\r\nVA 10 f1 O17 kbig\r\n0123456789\r\nHD\r\n',
     );
     for (let size = 1; size <= stream.length; size++) {
       const items: Response[] = [];
@@ -70,7 +70,7 @@ describe('ResponseDecoder', () => {
       expect(plain(items), `chunks of ${size}`).toEqual([
         { kind: 'value', key: 'ok', flags: 0, cas: undefined, data: 'hi' },
         { kind: 'end' },
-        { kind: 'meta', code: 'EN', key: '', flags: [], data: undefined },
+        { kind: 'meta', code: 'EN', key: '', flags: ['O17', 'kbig'], data: undefined },
         { kind: 'meta', code: 'HD', key: '', flags: [], data: undefined },
       ]);
       expect(oversized).toEqual([10, 10]);

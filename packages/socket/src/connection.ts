@@ -440,5 +440,6 @@ function forward(from: Connection, to: Connection): () => void {
     from.onEnd(undefined);
     // Paused for a writer that is no longer ours to wait for: the next data handler reads.
     if (pausedForDrain) from.resume();
+    pausedForDrain = false;
   };
 }

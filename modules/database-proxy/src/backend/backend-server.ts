@@ -196,6 +196,7 @@ export class BackendServer {
       conn.close();
       // A server that never closes its side (frozen, partitioned) must not hold the caller.
       const timer = setTimeout(() => conn.destroy(), this.options.connectTimeout);
+      timer.unref();
       conn.whenClosed(() => {
         clearTimeout(timer);
         this.opening--;
@@ -428,6 +429,7 @@ export class BackendServer {
         // A server that takes the ping and never answers (frozen, partitioned) loses the
         // connection after connect_timeout instead of keeping it out of the pool for good.
         const timer = setTimeout(() => conn.destroy(), this.options.connectTimeout);
+        timer.unref();
         conn.ping((err) => {
           clearTimeout(timer);
           if (err !== null) {

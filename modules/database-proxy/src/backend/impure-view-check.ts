@@ -82,7 +82,7 @@ export class ImpureViewCheck {
    * Checks on a connection the caller holds (the proxy's warm-up connection at start, so that
    * it listens knowing the views); `done` gives the connection back.
    */
-  checkOn(conn: BackendConnection, serverName: string, done: () => void): void {
+  checkOn(conn: BackendConnection, serverName: string, done: () => void, timeout = this.timeout): void {
     if (this.timer === undefined || this.running || this.stopped) {
       done();
       return;
@@ -90,7 +90,8 @@ export class ImpureViewCheck {
     this.running = true;
     this.wanted = false;
     const asOf = this.views.version;
-    const timer = setTimeout(() => conn.destroy(), this.timeout);
+    const timer = setTimeout(() => conn.destroy(), timeout);
+    timer.unref();
     conn.queryRows(VIEWS_SQL, (err, rows, serverError) => {
       clearTimeout(timer);
       this.running = false;

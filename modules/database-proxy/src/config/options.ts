@@ -167,6 +167,8 @@ export const proxyOptions = {
   max_lifetime: option.duration(
     '1h',
     'backend connections older than this are replaced when idle (0: never)',
+    // An age compared with the clock, never a timer: 30d is fine.
+    { timer: false },
   ),
   health_check_interval: option.duration('30s', 'idle backend connections are pinged this often (0: never)'),
   server_failure_limit: option.integer(3, 'consecutive connect failures that take a server out of service', {

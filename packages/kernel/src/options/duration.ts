@@ -22,11 +22,14 @@ export function parseDuration(raw: unknown): number | undefined {
  */
 export const MAX_DURATION_MS = 2 ** 31 - 1;
 
-/** A duration, as a number of milliseconds (at most {@link MAX_DURATION_MS}). */
+/**
+ * A duration, as a number of milliseconds: at most {@link MAX_DURATION_MS}, unless `timer: false`
+ * says the value never becomes a timer (an age compared with a clock, say).
+ */
 export function durationOption(
   defaultValue: string | number | undefined,
   description: string,
-  range: RangeOptions = {},
+  { timer = true, ...range }: RangeOptions & { timer?: boolean } = {},
 ): OptionBuilder<number> {
   const base = 'a duration such as 250ms, 5s, 1.5m or 2h (a bare number is milliseconds)';
   const bounds = describeBounds(range, (n) => `${n}ms`);
@@ -39,7 +42,7 @@ export function durationOption(
     parse(raw, path) {
       const ms = parseDuration(raw);
       if (ms === undefined || !inRange(ms, range)) throw invalid(path, raw, expected);
-      if (ms > MAX_DURATION_MS) {
+      if (timer && ms > MAX_DURATION_MS) {
         throw invalid(
           path,
           raw,
