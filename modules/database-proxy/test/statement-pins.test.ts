@@ -8,6 +8,7 @@ import {
   buildPrepare,
   buildSendLongData,
   buildSetOption,
+  buildStmtClose,
   buildStmtFetch,
   CLIENT_MULTI_STATEMENTS,
   CursorType,
@@ -46,7 +47,86 @@ async function prepare(c: RawClient, sql: string): Promise<number> {
   return r.prepared!.statementId;
 }
 
+/** The backend connection id that serves `c`'s next statement. */
+async function backendOfRaw(c: RawClient): Promise<number> {
+  const packets = (await c.query('SELECT CONNECTION_ID()')).packets;
+  return Number(packets[packets.length - 2]!.payload.toString('latin1', 1));
+}
+
+/** A raw client (the same kind of backend connection as the test's) inside a transaction. */
+async function holdOne(): Promise<{ id: number; release(): Promise<void> }> {
+  const h = await raw();
+  await h.query('START TRANSACTION');
+  const id = await backendOfRaw(h);
+  return {
+    id,
+    async release() {
+      await h.query('ROLLBACK');
+      await h.close();
+    },
+  };
+}
+
+/** Holds backend `id` (opening holders until one lands there); releases the others. */
+async function holdExactly(id: number): Promise<{ id: number; release(): Promise<void> }> {
+  const extra: { id: number; release(): Promise<void> }[] = [];
+  for (let i = 0; i < POOL; i++) {
+    const h = await holdOne();
+    if (h.id === id) {
+      await Promise.all(extra.map((e) => e.release()));
+      return h;
+    }
+    extra.push(h);
+  }
+  await Promise.all(extra.map((e) => e.release()));
+  throw new Error(`backend ${id} not handed out`);
+}
+
 describe('statement pins', () => {
+  it('long data of a statement re-prepared under other parse settings goes with its close, not to another client', async () => {
+    const sql = 'INSERT INTO blobs (id, b) VALUES (?, ?)';
+    const ansi = "SET SESSION sql_mode = CONCAT(@@sql_mode, ',ANSI_QUOTES')";
+    const a = await raw();
+    const b = await raw();
+    try {
+      // A prepares on backend X (Y held); B, already with ANSI_QUOTES, prepares there too.
+      const y = await holdOne();
+      let x: number;
+      let aInsert: number;
+      let bInsert: number;
+      try {
+        aInsert = await prepare(a, sql);
+        expect((await b.query(ansi)).error).toBeUndefined();
+        bInsert = await prepare(b, sql);
+        x = await backendOfRaw(a);
+      } finally {
+        await y.release();
+      }
+      // A changes its parse settings; with X held its long data goes to Y, where the statement
+      // is prepared again (under ANSI_QUOTES, as B's), then A closes it without executing.
+      expect((await a.query(ansi)).error).toBeUndefined();
+      const holdX = await holdExactly(x);
+      try {
+        await a.command(buildSendLongData(aInsert, 1, Buffer.from('A-secret')));
+        await a.command(buildPing());
+        expect(fx.proxy.stats().pinnedNow.long_data).toBe(1);
+        await a.command(buildStmtClose(aInsert));
+        await a.command(buildPing());
+        expect(fx.proxy.stats().pinnedNow.long_data).toBe(0);
+        // B's execute lands on Y too: it must insert B's own value.
+        const done = await b.command(buildExecute({ statementId: bInsert, params: [77, 'B-own'] }));
+        expect(done.error).toBeUndefined();
+      } finally {
+        await holdX.release();
+      }
+      const rows = await fx.mariadb.query('SELECT CAST(b AS CHAR) AS b FROM blobs WHERE id = 77');
+      expect(rows).toEqual([{ b: 'B-own' }]);
+    } finally {
+      await a.close();
+      await b.close();
+    }
+  });
+
   it('a cursor stays open while the same client executes another statement', async () => {
     const c = await raw();
     try {

@@ -90,6 +90,15 @@ interface ClientStatement {
   readonly key: string;
   /** The parse-relevant variables it was prepared under (see parseVariables). */
   readonly vars: string;
+  /**
+   * The key it last ran under on a backend: {@link key}, or — prepared again after the client
+   * changed its parse settings — {@link otherKey}. Closing it, and keeping its cursor or long
+   * data from eviction, go by this one.
+   */
+  backendKey: string;
+  /** The key under other parse settings, and those settings (built once per change). */
+  otherKey?: string;
+  otherVars?: string;
   /** The COM_STMT_PREPARE payload, kept to prepare it again on another backend. */
   readonly preparePayload: Buffer;
   readonly params: number;
@@ -1075,13 +1084,19 @@ export class ClientSession implements ResponseSink {
     const cs = this.executing!.cs;
     let key = cs.key;
     let bs = b.statements.get(key);
-    if (bs === undefined && cs.vars !== this.parseVariables()) {
+    const vars = this.parseVariables();
+    if (bs === undefined && cs.vars !== vars) {
       // Prepared again under other parse settings than its first prepare (the client changed
       // sql_mode since), it is another statement: cached under the settings it is prepared in,
       // never under the first one's key, which other clients look up.
-      key = `${cs.schema ?? ''}\u0000${this.parseVariables()}\u0000${cs.preparePayload.toString('utf8', 1)}`;
+      if (cs.otherVars !== vars) {
+        cs.otherVars = vars;
+        cs.otherKey = `${cs.schema ?? ''}\u0000${vars}\u0000${cs.preparePayload.toString('utf8', 1)}`;
+      }
+      key = cs.otherKey!;
       bs = b.statements.get(key);
     }
+    cs.backendKey = key;
     if (bs === undefined) {
       // Prepared elsewhere (or evicted here): prepare it on this backend first, in the schema
       // it was prepared in; the next statement's sync puts the client's schema back.
@@ -1188,7 +1203,7 @@ export class ClientSession implements ResponseSink {
       const busy = new Set<string>();
       for (const id of [...this.openCursors, ...this.longData]) {
         const cs = this.statements.get(id);
-        if (cs !== undefined) busy.add(cs.key);
+        if (cs !== undefined) busy.add(cs.backendKey);
       }
       for (const [k, old] of b.statements) {
         if (busy.has(k) || k === key) continue;
@@ -1212,9 +1227,9 @@ export class ClientSession implements ResponseSink {
     if (this.openCursors.delete(id) || this.longData.delete(id)) {
       this.longData.delete(id);
       const b = this.backend;
-      const bs = b?.statements.get(cs.key);
+      const bs = b?.statements.get(cs.backendKey);
       if (b !== undefined && bs !== undefined) {
-        b.statements.delete(cs.key);
+        b.statements.delete(cs.backendKey);
         b.closeStatement(bs.id);
       }
       this.pins = this.withStatementPins(this.pins);
@@ -1317,6 +1332,7 @@ export class ClientSession implements ResponseSink {
         id,
         key,
         vars: this.parseVariables(),
+        backendKey: key,
         preparePayload: Buffer.from(this.payload),
         params: t.prepared.params,
         types: undefined,
