@@ -84,11 +84,10 @@ export class EventLoopGroup {
   /**
    * The last configuration {@link reload} handed out (undefined: none yet). A worker spawns
    * from the plan, whose configuration the kernel keeps as applied (the options that changed
-   * and could be reloaded; restart-only ones stay as they were started); a worker that was
-   * starting while a reload went out gets that reload once it is up.
+   * and could be reloaded; restart-only ones stay as they were started), and gets this one as a
+   * reload once it is up — a reload may have been on its way, or failed elsewhere.
    */
   private latest: unknown;
-  private reloadsInFlight = 0;
 
   constructor(private readonly options: EventLoopGroupOptions) {
     if (!Number.isSafeInteger(options.threads) || options.threads < 1) {
@@ -175,15 +174,6 @@ export class EventLoopGroup {
    */
   async reload(config: unknown): Promise<ReloadReport[]> {
     this.latest = config;
-    this.reloadsInFlight++;
-    try {
-      return await this.reloadRunning(config);
-    } finally {
-      this.reloadsInFlight--;
-    }
-  }
-
-  private async reloadRunning(config: unknown): Promise<ReloadReport[]> {
     const running = this.slots.filter((s) => s.worker !== undefined && s.info.status === 'running');
     const id = this.nextReload++;
     const state = {
@@ -291,8 +281,7 @@ export class EventLoopGroup {
       execArgv: withoutConditions(process.execArgv),
     });
     slot.worker = worker;
-    // With a reload on its way the plan may not show it yet: the worker gets it once up.
-    slot.config = this.reloadsInFlight > 0 ? undefined : this.latest;
+    slot.config = undefined;
     slot.info.status = 'starting';
     slot.info.threadId = worker.threadId;
     slot.startedAt = Date.now();
@@ -306,6 +295,9 @@ export class EventLoopGroup {
             slot.info.status = 'running';
             options.log.info({ worker: slot.info.index, threadId: worker.threadId }, 'worker started');
             // A reload came while it was starting: it gets that configuration now.
+            // The plan holds the configuration as applied, but a reload may be on its way or may
+            // have failed somewhere: the latest one goes to it too (its kernel keeps the options
+            // that need a restart as they started, so this changes nothing that should not).
             if (this.latest !== undefined && slot.config !== this.latest) {
               slot.config = this.latest;
               worker.postMessage({ type: 'reload', id: -1, config: this.latest } satisfies ToWorker);

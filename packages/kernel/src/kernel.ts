@@ -332,15 +332,18 @@ export class Kernel {
    * it reloads (all of them without a `reloadable` list, none without `reload`), the previous
    * raw values of the rest.
    */
-  private appliedConfig(previous: RawConfig | undefined, next: RawConfig | undefined): RawConfig | undefined {
-    if (next === undefined) return previous;
+  private appliedConfig(previous: RawConfig | undefined, given: RawConfig | undefined | null): RawConfig {
+    // An empty file reads as null: every module back to its defaults, as validation took it.
+    const next: RawConfig = given ?? {};
     const modules: Record<string, Record<string, unknown> | null | undefined> = {};
     const names = new Set([...Object.keys(previous?.modules ?? {}), ...Object.keys(next.modules ?? {})]);
     for (const name of names) {
       const def = this.loaded.find((m) => m.name === name);
       const before = previous?.modules?.[name] ?? {};
       const after = next.modules?.[name] ?? {};
-      if (def === undefined || (def.reload === undefined && def.reloadHosted === undefined)) {
+      // reloadHosted passes configuration on to the hosted modules; the host's own options
+      // change only through its reload, like any module's.
+      if (def === undefined || def.reload === undefined) {
         modules[name] = previous?.modules?.[name];
         continue;
       }

@@ -119,6 +119,34 @@ describe('a module hosting the others', () => {
     await kernel.shutdown();
   });
 
+  it('the plan a worker starts from keeps the configuration as applied, the host’s own options included', async () => {
+    const journal: string[] = [];
+    const seen = { reloads: [] as (RawConfig | undefined)[] } as {
+      plan?: unknown;
+      reloads: (RawConfig | undefined)[];
+    };
+    const guest = defineModule({
+      name: 'guest',
+      options: { soft: option.string('s0', 'reloadable'), hard: option.string('h0', 'restart only') },
+      reloadable: ['soft'],
+      reload() {},
+    });
+    const kernel = new Kernel({ logger: silent, definitions: [hostModule(journal, seen), guest] });
+    await kernel.load({ modules: ['host', 'guest'], config: { modules: { host: { host: true } } }, env: {} });
+    await kernel.start();
+    const plan = seen.plan as { config: RawConfig };
+    // host: false needs a restart (the host has no reload); hard needs one; soft reloads.
+    const report = await kernel.reload({
+      modules: { host: { host: false }, guest: { soft: 's1', hard: 'h1' } },
+    });
+    expect(report.applied).toEqual(['guest']);
+    expect(plan.config.modules).toEqual({ host: { host: true }, guest: { soft: 's1' } });
+    // An empty configuration file (null): every module back to its defaults, the plan too.
+    expect(await kernel.reload({ config: null as unknown as RawConfig })).toMatchObject({ failed: [] });
+    expect(plan.config.modules).toEqual({ host: { host: true }, guest: {} });
+    await kernel.shutdown();
+  });
+
   it('a throwing hosts() fails start with the module named', async () => {
     const bad = defineModule({
       name: 'bad-host',
