@@ -286,6 +286,25 @@ export class ClientSession implements ResponseSink {
    * itself keep its NO_BACKSLASH_ESCAPES (C clients pick their escaping from it).
    */
   private backendStatus = 0;
+  /** Whether a response told the session's NO_BACKSLASH_ESCAPES (its status flags). */
+  private statusKnown = false;
+
+  /**
+   * Classifies SQL as the session's server parses it. Before any response says whether
+   * backslashes escape, with a server whose default says they do not: read it both ways, keep
+   * every trait either reading finds, and call it a pure read only if both do — a guess that
+   * misreads a string could hide a GET_LOCK or a second statement.
+   */
+  private classify(text: string): number {
+    if (this.statusKnown || !this.core.noBackslashEscapesByDefault) {
+      return classifyStatement(text, this.noBackslashEscapes);
+    }
+    const plain = classifyStatement(text, false);
+    const verbatim = classifyStatement(text, true);
+    const traits = plain | verbatim;
+    return plain & verbatim & Trait.PureRead ? traits : traits & ~Trait.PureRead;
+  }
+
   /** What a session starts with, before any response: the servers' NO_BACKSLASH_ESCAPES. */
   private defaultBackendStatus(): number {
     return this.core.noBackslashEscapesByDefault ? SERVER_STATUS_NO_BACKSLASH_ESCAPES : 0;
@@ -529,7 +548,7 @@ export class ClientSession implements ResponseSink {
       case COM_QUERY: {
         // latin1 is enough to find ASCII keywords and is the cheapest decoding.
         const text = payload.toString('latin1', 1);
-        this.traits = classifyStatement(text, this.noBackslashEscapes);
+        this.traits = this.classify(text);
         // A view can hide a write behind what reads like a pure read.
         if (this.traits & Trait.PureRead && this.core.views.mayReadImpureView(text, this.state.schema)) {
           this.traits &= ~Trait.PureRead;
@@ -1324,7 +1343,7 @@ export class ClientSession implements ResponseSink {
       const sql = this.payload.toString('utf8', 1);
       const key = this.statementKey(sql);
       this.rememberBackendStatement(conn, key, t.prepared.statementId, t.prepared.params, t.prepared.columns);
-      const traits = classifyStatement(sql, this.noBackslashEscapes);
+      const traits = this.classify(sql);
       let id = this.nextStatementId++;
       if (this.nextStatementId >= MAX_STATEMENT_ID) this.nextStatementId = 1;
       while (this.statements.has(id)) id = this.nextStatementId++;
@@ -1378,6 +1397,7 @@ export class ClientSession implements ResponseSink {
         // The common case: nothing to learn, nothing held. The connection goes back to the
         // pool by itself when its last response ends.
         this.backendStatus = t.statusFlags;
+        this.statusKnown = true;
         this.rememberRead();
         this.backend = undefined;
         this.releaseLease();
@@ -1444,6 +1464,7 @@ export class ClientSession implements ResponseSink {
     // a transaction whose state the error left unknown stays pinned.
     const status = t.statusFlags;
     this.backendStatus = status;
+    this.statusKnown = true;
     if (status & SERVER_STATUS_IN_TRANS) pins |= PIN_BIT.transaction;
     else if (!failed) pins &= ~PIN_BIT.transaction;
     if (!(status & SERVER_STATUS_AUTOCOMMIT)) pins |= PIN_BIT.autocommit_off;
@@ -1859,6 +1880,7 @@ export class ClientSession implements ResponseSink {
     this.pins = 0;
     // A new session has no insert id and no previous statement, wherever it runs next.
     this.backendStatus = this.defaultBackendStatus();
+    this.statusKnown = false;
     this.lastInsertId = 0;
     this.insertOwner = {};
     this.historyLength = 0;
