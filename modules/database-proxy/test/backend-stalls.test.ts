@@ -5,23 +5,15 @@
  * connection, so no client waits for ever and no pool place stays taken. Each proxy reaches
  * MariaDB through a BackendRelay that holds back the bytes of the exchange under test.
  */
-import { type MariaDB, startMariaDB, waitFor } from '@scalestack/test-harness';
+import { waitFor } from '@scalestack/test-harness';
 import type mysql from 'mysql2/promise';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { type BackendRelay, startRelayedProxy } from './support/backend-relay.js';
 import { one } from './support/backends.js';
-import { createBackendUser, type ProxyFixture } from './support/proxy-fixture.js';
+import { useOwnMariaDB } from './support/own-mariadb.js';
+import type { ProxyFixture } from './support/proxy-fixture.js';
 
-let mariadb: MariaDB;
-
-beforeAll(async () => {
-  mariadb = await startMariaDB();
-  await createBackendUser(mariadb);
-});
-
-afterAll(async () => {
-  await mariadb?.stop();
-});
+const mariadb = useOwnMariaDB();
 
 const outcome = (p: Promise<unknown>) =>
   p.then(
@@ -36,7 +28,7 @@ async function withRelayedProxy(
   body: (fx: ProxyFixture, relay: BackendRelay, clients: mysql.Connection[]) => Promise<void>,
 ): Promise<void> {
   const { fx, relay } = await startRelayedProxy(
-    mariadb,
+    mariadb(),
     1,
     { connect_timeout: '1s', ...options },
     { holdWhen },

@@ -6,24 +6,16 @@
  * connections (at its max_user_connections) keeps serving on those it gave. The clock is the only
  * thing faked (Date, which the pool reads): connects, refusals and statements are real.
  */
-import { type MariaDB, startMariaDB, waitFor } from '@scalestack/test-harness';
+import { waitFor } from '@scalestack/test-harness';
 import type mysql from 'mysql2/promise';
-import { afterAll, beforeAll, expect, it, vi } from 'vitest';
+import { expect, it, vi } from 'vitest';
 import { startRelayedProxy } from './support/backend-relay.js';
 import { failure, hold } from './support/backends.js';
-import { createBackendUser, startProxyFixture } from './support/proxy-fixture.js';
+import { useOwnMariaDB } from './support/own-mariadb.js';
+import { startProxyFixture } from './support/proxy-fixture.js';
 
 const RETRY_MS = 10_000;
-let mariadb: MariaDB;
-
-beforeAll(async () => {
-  mariadb = await startMariaDB();
-  await createBackendUser(mariadb);
-});
-
-afterAll(async () => {
-  await mariadb?.stop();
-});
+const mariadb = useOwnMariaDB();
 
 it('out after server_failure_limit failed connects, out again when the retry fails, back in once reachable', async () => {
   let proxy: Awaited<ReturnType<typeof startRelayedProxy>> | undefined;
@@ -31,7 +23,7 @@ it('out after server_failure_limit failed connects, out again when the retry fai
   try {
     // The proxy's start tries the server once: that is the first failure of three.
     proxy = await startRelayedProxy(
-      mariadb,
+      mariadb(),
       2,
       { server_failure_limit: 3, server_retry_timeout: `${RETRY_MS}ms` },
       { refuse: true },
@@ -84,17 +76,17 @@ it('out after server_failure_limit failed connects, out again when the retry fai
 });
 
 it('a server that takes no more connections (max_user_connections below N): statements wait for the ones it gave, none fails', async () => {
-  await mariadb.query("CREATE USER 'capped'@'%' IDENTIFIED BY 'cappedpw' WITH MAX_USER_CONNECTIONS 2");
-  await mariadb.query("GRANT ALL ON *.* TO 'capped'@'%'");
+  await mariadb().query("CREATE USER 'capped'@'%' IDENTIFIED BY 'cappedpw' WITH MAX_USER_CONNECTIONS 2");
+  await mariadb().query("GRANT ALL ON *.* TO 'capped'@'%'");
   const fx = await startProxyFixture({
     pool: 4,
-    mariadb,
+    mariadb: mariadb(),
     createBackendUser: false,
     options: {
       backends: [
         {
           name: 'capped',
-          address: `127.0.0.1:${mariadb.port}`,
+          address: `127.0.0.1:${mariadb().port}`,
           user: 'capped',
           password: 'cappedpw',
           pool: 4,
@@ -140,12 +132,12 @@ it('a server that takes no more connections (max_user_connections below N): stat
     for (const c of [c3, later]) c.destroy();
   } finally {
     await fx.stop();
-    await mariadb.query("DROP USER 'capped'@'%'");
+    await mariadb().query("DROP USER 'capped'@'%'");
   }
 });
 
 it('a statement waiting for a connection of a server out of service fails as soon as the last one is gone', async () => {
-  const { fx, relay } = await startRelayedProxy(mariadb, 2, {
+  const { fx, relay } = await startRelayedProxy(mariadb(), 2, {
     server_failure_limit: 1,
     server_retry_timeout: '1h',
   });

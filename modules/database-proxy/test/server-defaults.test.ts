@@ -36,6 +36,15 @@ afterAll(async () => {
   await mariadb?.stop();
 });
 
+/** A session straight to this file's MariaDB, as its root user. */
+const directConnection = () =>
+  mysql.createConnection({
+    host: mariadb.host,
+    port: mariadb.port,
+    user: mariadb.user,
+    password: mariadb.password,
+    database: mariadb.database,
+  });
 const serverStatus = async (c: mysql.Connection, sql: string) => {
   const [r] = await c.query<mysql.ResultSetHeader>(sql);
   return r.serverStatus;
@@ -68,13 +77,7 @@ async function underGlobal<T>(
   if (global !== undefined) await mariadb.query(`SET GLOBAL ${global}`);
   let fx: ProxyFixture | undefined;
   try {
-    const d = await mysql.createConnection({
-      host: mariadb.host,
-      port: mariadb.port,
-      user: mariadb.user,
-      password: mariadb.password,
-      database: mariadb.database,
-    });
+    const d = await directConnection();
     d.on('error', () => {});
     const server = await steps(d, `direct-${global}`).finally(() => d.destroy());
     fx = await startProxyFixture({ pool: 2, mariadb, createBackendUser: false });
@@ -238,13 +241,7 @@ describe('server defaults that change BEGIN / COMMIT', () => {
     await mariadb.query("INSERT INTO sd (id, v) VALUES (100, 'before')");
     await mariadb.query('SET GLOBAL autocommit = 0');
     let fx: ProxyFixture | undefined;
-    const d = await mysql.createConnection({
-      host: mariadb.host,
-      port: mariadb.port,
-      user: mariadb.user,
-      password: mariadb.password,
-      database: mariadb.database,
-    });
+    const d = await directConnection();
     try {
       fx = await startProxyFixture({ pool: 2, mariadb, createBackendUser: false });
       const a = await fx.connect();

@@ -50,17 +50,26 @@ async function waitUntil(check: () => boolean, what: string): Promise<void> {
   expect(check(), what).toBe(true);
 }
 
+/**
+ * A raw socket to the server that records what it receives; `closed` resolves when it closes.
+ * Half-open when asked, so it can still write after the server ended its side.
+ */
+async function rawConnection(allowHalfOpen = false) {
+  const sock = connect({ port: s.port, host: '127.0.0.1', allowHalfOpen });
+  sock.on('error', () => {});
+  const closed = new Promise<void>((resolve) => sock.once('close', () => resolve()));
+  await once(sock, 'connect');
+  const received = { text: '' };
+  sock.setEncoding('latin1');
+  sock.on('data', (d: string) => {
+    received.text += d;
+  });
+  return { sock, closed, received };
+}
+
 describe('an answer sent before the body is read', () => {
   it('a body over the limit gets its 413 while the client is still sending, not a reset', async () => {
-    const sock = connect(s.port, '127.0.0.1');
-    sock.on('error', () => {});
-    const closed = new Promise<void>((resolve) => sock.once('close', () => resolve()));
-    await once(sock, 'connect');
-    let text = '';
-    sock.setEncoding('latin1');
-    sock.on('data', (d: string) => {
-      text += d;
-    });
+    const { sock, closed, received } = await rawConnection();
     const size = 8 * 1024 * 1024; // over the 1 MiB default of max_body_bytes
     sock.write(`POST /echo HTTP/1.1\r\n${H}Content-Length: ${size}\r\n\r\n`);
     const chunk = Buffer.alloc(64 * 1024, 97);
@@ -68,7 +77,7 @@ describe('an answer sent before the body is read', () => {
       if (!sock.write(chunk)) await Promise.race([once(sock, 'drain'), closed]);
     }
     await closed;
-    expect(text).toMatch(/^HTTP\/1\.1 413 /);
+    expect(received.text).toMatch(/^HTTP\/1\.1 413 /);
   });
 });
 
@@ -76,20 +85,12 @@ describe('a streamed body that does not match its Content-Length', () => {
   it.each(['/short', '/long'])(
     '%s: the connection closes, and a request behind it is not answered out of frame',
     async (path) => {
-      const sock = connect(s.port, '127.0.0.1');
-      sock.on('error', () => {});
-      const closed = new Promise<void>((resolve) => sock.once('close', () => resolve()));
-      await once(sock, 'connect');
-      let text = '';
-      sock.setEncoding('latin1');
-      sock.on('data', (d: string) => {
-        text += d;
-      });
+      const { sock, closed, received } = await rawConnection();
       sock.write(`GET ${path} HTTP/1.1\r\n${H}\r\nGET /healthz HTTP/1.1\r\n${H}\r\n`);
       await closed;
       // One response head, never the healthz answer read as this body's missing bytes.
-      expect(text.match(/HTTP\/1\.1 /g)?.length ?? 0).toBeLessThanOrEqual(1);
-      if (path === '/short') expect(text).toMatch(/\r\n\r\n12345$/);
+      expect(received.text.match(/HTTP\/1\.1 /g)?.length ?? 0).toBeLessThanOrEqual(1);
+      if (path === '/short') expect(received.text).toMatch(/\r\n\r\n12345$/);
       expect((await fetch(`${s.url}/healthz`)).status).toBe(200);
     },
   );
@@ -100,39 +101,24 @@ describe('a client that ends its side in the middle of a body', () => {
   it('after an answer sent before its body (a 404): the connection closes at once', {
     timeout: 10_000,
   }, async () => {
-    const sock = connect({ port: s.port, host: '127.0.0.1', allowHalfOpen: true });
-    sock.on('error', () => {});
-    const closed = new Promise<void>((resolve) => sock.once('close', () => resolve()));
-    await once(sock, 'connect');
-    let text = '';
-    sock.setEncoding('latin1');
-    sock.on('data', (d: string) => {
-      text += d;
-    });
+    const { sock, closed, received } = await rawConnection(true);
     sock.write(`POST /nowhere HTTP/1.1\r\n${H}Content-Length: 1000\r\n\r\nabc`);
     await new Promise<void>((resolve) => {
-      const check = () => (text.includes('\r\n\r\n') ? resolve() : sock.once('data', check));
+      const check = () => (received.text.includes('\r\n\r\n') ? resolve() : sock.once('data', check));
       check();
     });
-    expect(text).toMatch(/^HTTP\/1\.1 404 /);
+    expect(received.text).toMatch(/^HTTP\/1\.1 404 /);
     sock.end();
     await closed;
   });
 
   it('gets a 400 at once and the connection closes, instead of the handler waiting for the rest', async () => {
-    const sock = connect({ port: s.port, host: '127.0.0.1', allowHalfOpen: true });
-    sock.on('error', () => {});
-    await once(sock, 'connect');
-    let text = '';
-    sock.setEncoding('latin1');
-    sock.on('data', (d: string) => {
-      text += d;
-    });
+    const { sock, closed, received } = await rawConnection(true);
     sock.write(`POST /echo HTTP/1.1\r\n${H}Content-Length: 100\r\n\r\n0123456789`);
     sock.end();
-    await once(sock, 'close');
-    expect(text).toMatch(/^HTTP\/1\.1 400 /);
-    expect(text).toMatch(/ended the connection before the request body was complete/);
+    await closed;
+    expect(received.text).toMatch(/^HTTP\/1\.1 400 /);
+    expect(received.text).toMatch(/ended the connection before the request body was complete/);
   });
 });
 

@@ -23,6 +23,36 @@ describe('memcached-proxy as a kernel module', () => {
     return kernel;
   };
 
+  /**
+   * A proxy in front of a memcached of its own, which the test may stop (SIGSTOP) to hold
+   * requests at the server; `handed()` counts requests handed to the backend. Everything is
+   * stopped (and the server continued) afterwards.
+   */
+  async function withStoppableServer(
+    options: Record<string, unknown>,
+    body: (t: { port: number; server: RunningServer; kernel: Kernel; handed: () => number }) => Promise<void>,
+  ): Promise<void> {
+    const port = await freePort();
+    const server = await startMemcached();
+    const kernel = await kernelWith({
+      listen: `127.0.0.1:${port}`,
+      servers: [`127.0.0.1:${server.port}`],
+      timeout: '60s',
+      ...options,
+    });
+    await kernel.start();
+    const handed = () =>
+      kernel.metrics.collect().find((m) => m.name === 'memcached_proxy_backend_requests_total')!.samples[0]!
+        .value;
+    try {
+      await body({ port, server, kernel, handed });
+    } finally {
+      process.kill(server.pid, 'SIGCONT');
+      await kernel.stop();
+      await server.stop();
+    }
+  }
+
   it('serves memcached clients over the configured servers', async () => {
     const port = await freePort();
     const kernel = await kernelWith({
@@ -76,20 +106,8 @@ describe('memcached-proxy as a kernel module', () => {
 
   it.each(['text', 'binary'])(
     '%s protocol: hands a server no more of one read’s requests than client_max_pending at a time',
-    async (protocol) => {
-      const port = await freePort();
-      const server = await startMemcached();
-      const kernel = await kernelWith({
-        listen: `127.0.0.1:${port}`,
-        servers: [`127.0.0.1:${server.port}`],
-        client_max_pending: 4,
-        timeout: '60s',
-      });
-      await kernel.start();
-      const handed = () =>
-        kernel.metrics.collect().find((m) => m.name === 'memcached_proxy_backend_requests_total')!.samples[0]!
-          .value;
-      try {
+    (protocol) =>
+      withStoppableServer({ client_max_pending: 4 }, async ({ port, server, handed }) => {
         const setter = await TextClient.connect(port);
         expect(await setter.call('set held 0 0 1\r\nh\r\n')).toBe('STORED');
         setter.close();
@@ -120,27 +138,11 @@ describe('memcached-proxy as a kernel module', () => {
         }
         expect(handed() - before).toBe(100);
         client.close();
-      } finally {
-        process.kill(server.pid, 'SIGCONT');
-        await kernel.stop();
-        await server.stop();
-      }
-    },
+      }),
   );
 
-  it('drain answers what clients already sent before their connections end', async () => {
-    const port = await freePort();
-    const server = await startMemcached();
-    const kernel = await kernelWith({
-      listen: `127.0.0.1:${port}`,
-      servers: [`127.0.0.1:${server.port}`],
-      timeout: '60s',
-    });
-    await kernel.start();
-    const handed = () =>
-      kernel.metrics.collect().find((m) => m.name === 'memcached_proxy_backend_requests_total')!.samples[0]!
-        .value;
-    try {
+  it('drain answers what clients already sent before their connections end', () =>
+    withStoppableServer({}, async ({ port, server, kernel, handed }) => {
       const client = await TextClient.connect(port);
       const idle = await TextClient.connect(port);
       expect(await client.call('set drained 0 0 2\r\nok\r\n')).toBe('STORED');
@@ -154,12 +156,7 @@ describe('memcached-proxy as a kernel module', () => {
       expect(await client.until('END')).toBe('VALUE drained 0 2\r\nok\r\nEND\r\n');
       await client.waitClosed();
       await drained;
-    } finally {
-      process.kill(server.pid, 'SIGCONT');
-      await kernel.stop();
-      await server.stop();
-    }
-  });
+    }));
 
   it('reloads the server list without dropping clients', async () => {
     const port = await freePort();

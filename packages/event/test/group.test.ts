@@ -92,6 +92,28 @@ describe('event-loop group: echo-server in 2 worker threads', () => {
     for (const c of clients) c.socket.destroy();
   });
 
+  /** A reload of the group's configuration with `echo` as echo-server's options. */
+  const reloadEcho = (echo: Record<string, unknown>) =>
+    kernel.reload({
+      modules: {
+        event: { threads: 2, report_interval: '20ms', restart_delay: '10ms' },
+        'echo-server': echo,
+      },
+    });
+
+  /** Crashes worker 0 and waits until it runs again in a new thread. */
+  async function restartWorkerZero(): Promise<void> {
+    const threadBefore = group.workers[0]!.threadId;
+    await group.crash(0);
+    await waitFor(
+      () => group.workers[0]!.status === 'running' && group.workers[0]!.threadId !== threadBefore,
+      {
+        what: 'worker 0 back',
+        timeout: 10_000,
+      },
+    );
+  }
+
   it('reload reaches every worker (idle_timeout applied to open connections in both)', async () => {
     const clients = [];
     for (let i = 0; i < 32; i++) clients.push(await client(port));
@@ -99,42 +121,20 @@ describe('event-loop group: echo-server in 2 worker threads', () => {
       what: 'connections on both workers',
       timeout: 10_000,
     });
-    const report = await kernel.reload({
-      modules: {
-        event: { threads: 2, report_interval: '20ms', restart_delay: '10ms' },
-        'echo-server': { listen: `127.0.0.1:${port}`, idle_timeout: '50ms' },
-      },
-    });
+    const report = await reloadEcho({ listen: `127.0.0.1:${port}`, idle_timeout: '50ms' });
     expect(report).toEqual({ applied: ['echo-server'], restartNeeded: [], failed: [] });
     await waitFor(() => clients.every((c) => c.closed), {
       what: 'idle clients closed by both workers',
       timeout: 10_000,
     });
-    await kernel.reload({
-      modules: {
-        event: { threads: 2, report_interval: '20ms', restart_delay: '10ms' },
-        'echo-server': { listen: `127.0.0.1:${port}`, idle_timeout: 0 },
-      },
-    });
+    await reloadEcho({ listen: `127.0.0.1:${port}`, idle_timeout: 0 });
   });
 
   it('a worker restarted after a reload runs the reloaded configuration, not the one at start', async () => {
-    const reloaded = {
-      modules: {
-        event: { threads: 2, report_interval: '20ms', restart_delay: '10ms' },
-        'echo-server': { listen: `127.0.0.1:${port}`, idle_timeout: '50ms' },
-      },
-    };
-    expect((await kernel.reload(reloaded)).applied).toEqual(['echo-server']);
-    const threadBefore = group.workers[0]!.threadId;
-    await group.crash(0);
-    await waitFor(
-      () => group.workers[0]!.status === 'running' && group.workers[0]!.threadId !== threadBefore,
-      {
-        what: 'worker 0 back',
-        timeout: 10_000,
-      },
-    );
+    expect((await reloadEcho({ listen: `127.0.0.1:${port}`, idle_timeout: '50ms' })).applied).toEqual([
+      'echo-server',
+    ]);
+    await restartWorkerZero();
     // Clients on both workers, the restarted one included: every one is closed when idle.
     const clients = [];
     for (let i = 0; i < 32; i++) clients.push(await client(port));
@@ -142,32 +142,14 @@ describe('event-loop group: echo-server in 2 worker threads', () => {
       what: 'idle clients closed by both workers, the restarted one too',
       timeout: 10_000,
     });
-    await kernel.reload({
-      modules: {
-        event: { threads: 2, report_interval: '20ms', restart_delay: '10ms' },
-        'echo-server': { listen: `127.0.0.1:${port}`, idle_timeout: 0 },
-      },
-    });
+    await reloadEcho({ listen: `127.0.0.1:${port}`, idle_timeout: 0 });
   });
 
   it('a worker restarted after a reload that needs a restart runs the values the others run', async () => {
     // max_connections applies at start only: the group keeps serving without a limit.
-    const report = await kernel.reload({
-      modules: {
-        event: { threads: 2, report_interval: '20ms', restart_delay: '10ms' },
-        'echo-server': { max_connections: 1 },
-      },
-    });
+    const report = await reloadEcho({ max_connections: 1 });
     expect(report).toEqual({ applied: [], restartNeeded: ['echo-server'], failed: [] });
-    const threadBefore = group.workers[0]!.threadId;
-    await group.crash(0);
-    await waitFor(
-      () => group.workers[0]!.status === 'running' && group.workers[0]!.threadId !== threadBefore,
-      {
-        what: 'worker 0 back',
-        timeout: 10_000,
-      },
-    );
+    await restartWorkerZero();
     // Many clients on both workers, the restarted one included: none is turned away.
     const clients = [];
     for (let i = 0; i < 32; i++) clients.push(await client(port));
