@@ -351,6 +351,15 @@ describe('other locks and per-connection objects', () => {
     expect(fx.proxy.stats().pinnedNow.backup_lock).toBe(0);
   });
 
+  it('BACKUP STAGE keeps the client on its backend from START to END', async () => {
+    const a = await client();
+    await a.query('BACKUP STAGE START');
+    await a.query('BACKUP STAGE BLOCK_DDL');
+    expect(fx.proxy.stats().pinnedNow.backup_lock).toBe(1);
+    await a.query('BACKUP STAGE END');
+    expect(fx.proxy.stats().pinnedNow.backup_lock).toBe(0);
+  });
+
   it('UNLOCK TABLES leaves a backup lock, and its pin, in place', async () => {
     const a = await client();
     await a.query('BACKUP LOCK nums');
