@@ -255,11 +255,18 @@ export class Kernel {
       const def = this.loaded[i]!;
       if (!this.runsHere(def)) continue;
       const t0 = performance.now();
+      let starting: Promise<unknown> | undefined;
       try {
-        if (def.start) await withTimeout(this.timeouts.start, () => def.start!(ctx));
+        if (def.start) {
+          starting = Promise.resolve().then(() => def.start!(ctx));
+          await withTimeout(this.timeouts.start, () => starting);
+        }
       } catch (err) {
         ctx.log.error({ err }, 'start failed; stopping the modules already started');
         await this.rollBack();
+        if (err instanceof PhaseTimeoutError && starting !== undefined) {
+          await this.cleanUpAbandonedStart(ctx, starting);
+        }
         throw new KernelStartError(def.name, 'start', err);
       }
       const ms = round(performance.now() - t0);
@@ -544,6 +551,36 @@ export class Kernel {
     if (level && this.ownsLogger && this.opts.logLevel === undefined) this.rootLogger.level = level;
   }
 
+  /**
+   * A start that overran goes on after the kernel gave up on it (its signal is aborted, which a
+   * well-behaved start heeds). Waits for it (up to the stop timeout) and runs the drain and stop
+   * hooks it registered after the roll-back, so what it opened late is closed too.
+   */
+  private async cleanUpAbandonedStart(ctx: KernelModuleContext, starting: Promise<unknown>): Promise<void> {
+    try {
+      await withTimeout(this.timeouts.stop, () => starting);
+    } catch {
+      // Failed or still running: whatever it registered so far is all that can be run.
+    }
+    for (const [phase, hooks] of [
+      ['drain', ctx.drainHooks],
+      ['stop', ctx.stopHooks],
+    ] as const) {
+      for (const hook of [...hooks].reverse()) {
+        if (this.ranHooks.has(hook)) continue;
+        this.ranHooks.add(hook);
+        try {
+          await withTimeout(this.timeouts[phase], hook);
+        } catch (err) {
+          ctx.log.error({ phase, err }, `late ${phase} hook of module "${ctx.name}" failed`);
+        }
+      }
+    }
+  }
+
+  /** Drain and stop hooks that ran already (a late clean-up runs only the others). */
+  private readonly ranHooks = new WeakSet<object>();
+
   private async rollBack(): Promise<void> {
     this.state = 'stopping';
     this.abort.abort();
@@ -558,6 +595,7 @@ export class Kernel {
     for (const ctx of [...this.active].reverse()) {
       const hooks = phase === 'drain' ? ctx.drainHooks : ctx.stopHooks;
       for (const hook of [...hooks].reverse()) {
+        this.ranHooks.add(hook);
         try {
           await withTimeout(limit, hook);
         } catch (err) {

@@ -121,11 +121,44 @@ describe('lifecycle', () => {
   it('treats a start that overruns its timeout as a failure', async () => {
     const kernel = new Kernel({
       logger: silent,
-      timeouts: { start: 30 },
+      // stop bounds the wait for the abandoned start (it never settles here).
+      timeouts: { start: 30, stop: 30 },
       definitions: [{ name: 'stuck', description: '', start: () => new Promise(() => {}) }],
     });
     await kernel.load({ modules: ['stuck'], env: {} });
     await expect(kernel.start()).rejects.toThrow('module "stuck" failed to start: timed out after 30ms');
+  });
+
+  it('runs the hooks a start that overran registers once it gives up, so what it opened late is closed', async () => {
+    const journal: string[] = [];
+    const kernel = new Kernel({
+      logger: silent,
+      timeouts: { start: 30 },
+      definitions: [
+        {
+          name: 'slow',
+          description: '',
+          async start(ctx) {
+            // Still opening when the kernel gives up and rolls back (its early stop hook runs),
+            // and only then done: what it opened after that needs its own clean-up.
+            const rolledBack = new Promise<void>((resolve) =>
+              ctx.onStop(() => {
+                journal.push('early stop');
+                resolve();
+              }),
+            );
+            await rolledBack;
+            journal.push('opened late');
+            ctx.onStop(() => {
+              journal.push('late stop');
+            });
+          },
+        },
+      ],
+    });
+    await kernel.load({ modules: ['slow'], env: {} });
+    await expect(kernel.start()).rejects.toThrow(/timed out after 30ms/);
+    expect(journal).toEqual(['early stop', 'opened late', 'late stop']);
   });
 
   it('logs the start report and gives each module a child logger', async () => {
