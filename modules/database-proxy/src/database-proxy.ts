@@ -120,6 +120,8 @@ export class DatabaseProxy implements ProxyCore, DatabaseProxyService {
   readonly resultHold: number;
   lazyBeginAllowed: boolean;
   noBackslashEscapesByDefault = false;
+  backslashDefaultsDiffer = false;
+  private plainBackslashDefault = false;
   readonly shedDelay: number;
   private options: ProxyOptions;
   private listener: Listener | undefined;
@@ -403,6 +405,8 @@ export class DatabaseProxy implements ProxyCore, DatabaseProxyService {
   private adoptServerDefaults(server: BackendServer, defaults: ServerDefaults): void {
     server.completionType = defaults.completionType;
     if (/(?:^|,)NO_BACKSLASH_ESCAPES(?:,|$)/i.test(defaults.sqlMode)) this.noBackslashEscapesByDefault = true;
+    else this.plainBackslashDefault = true;
+    this.backslashDefaultsDiffer = this.noBackslashEscapesByDefault && this.plainBackslashDefault;
     const blocker = lazyBeginBlocker(defaults);
     if (blocker === undefined || !this.lazyBeginAllowed) return;
     this.lazyBeginAllowed = false;

@@ -10,6 +10,7 @@ import {
   buildSetOption,
   buildStmtClose,
   buildStmtFetch,
+  buildStmtReset,
   CLIENT_MULTI_STATEMENTS,
   CursorType,
   SERVER_STATUS_LAST_ROW_SENT,
@@ -83,49 +84,59 @@ async function holdExactly(id: number): Promise<{ id: number; release(): Promise
 }
 
 describe('statement pins', () => {
-  it('long data of a statement re-prepared under other parse settings goes with its close, not to another client', async () => {
-    const sql = 'INSERT INTO blobs (id, b) VALUES (?, ?)';
-    const ansi = "SET SESSION sql_mode = CONCAT(@@sql_mode, ',ANSI_QUOTES')";
-    const a = await raw();
-    const b = await raw();
-    try {
-      // A prepares on backend X (Y held); B, already with ANSI_QUOTES, prepares there too.
-      const y = await holdOne();
-      let x: number;
-      let aInsert: number;
-      let bInsert: number;
+  it.each(['close', 'settings change, then reset'])(
+    'long data of a statement re-prepared under other parse settings goes with its %s, not to another client',
+    async (how) => {
+      const id = how === 'close' ? 77 : 78;
+      const sql = 'INSERT INTO blobs (id, b) VALUES (?, ?)';
+      const ansi = "SET SESSION sql_mode = CONCAT(@@sql_mode, ',ANSI_QUOTES')";
+      const a = await raw();
+      const b = await raw();
       try {
-        aInsert = await prepare(a, sql);
-        expect((await b.query(ansi)).error).toBeUndefined();
-        bInsert = await prepare(b, sql);
-        x = await backendOfRaw(a);
+        // A prepares on backend X (Y held); B, already with ANSI_QUOTES, prepares there too.
+        const y = await holdOne();
+        let x: number;
+        let aInsert: number;
+        let bInsert: number;
+        try {
+          aInsert = await prepare(a, sql);
+          expect((await b.query(ansi)).error).toBeUndefined();
+          bInsert = await prepare(b, sql);
+          x = await backendOfRaw(a);
+        } finally {
+          await y.release();
+        }
+        // A changes its parse settings; with X held its long data goes to Y, where the statement
+        // is prepared again (under ANSI_QUOTES, as B's), then A closes it without executing.
+        expect((await a.query(ansi)).error).toBeUndefined();
+        const holdX = await holdExactly(x);
+        try {
+          await a.command(buildSendLongData(aInsert, 1, Buffer.from('A-secret')));
+          await a.command(buildPing());
+          expect(fx.proxy.stats().pinnedNow.long_data).toBe(1);
+          if (how === 'close') {
+            await a.command(buildStmtClose(aInsert));
+          } else {
+            // The settings change again while the long data is held; the reset is for it.
+            expect((await a.query('SET SESSION sql_mode = DEFAULT')).error).toBeUndefined();
+            expect((await a.command(buildStmtReset(aInsert))).error).toBeUndefined();
+          }
+          await a.command(buildPing());
+          expect(fx.proxy.stats().pinnedNow.long_data).toBe(0);
+          // B's execute lands on Y too: it must insert B's own value.
+          const done = await b.command(buildExecute({ statementId: bInsert, params: [id, 'B-own'] }));
+          expect(done.error).toBeUndefined();
+        } finally {
+          await holdX.release();
+        }
+        const rows = await fx.mariadb.query('SELECT CAST(b AS CHAR) AS b FROM blobs WHERE id = ?', [id]);
+        expect(rows).toEqual([{ b: 'B-own' }]);
       } finally {
-        await y.release();
+        await a.close();
+        await b.close();
       }
-      // A changes its parse settings; with X held its long data goes to Y, where the statement
-      // is prepared again (under ANSI_QUOTES, as B's), then A closes it without executing.
-      expect((await a.query(ansi)).error).toBeUndefined();
-      const holdX = await holdExactly(x);
-      try {
-        await a.command(buildSendLongData(aInsert, 1, Buffer.from('A-secret')));
-        await a.command(buildPing());
-        expect(fx.proxy.stats().pinnedNow.long_data).toBe(1);
-        await a.command(buildStmtClose(aInsert));
-        await a.command(buildPing());
-        expect(fx.proxy.stats().pinnedNow.long_data).toBe(0);
-        // B's execute lands on Y too: it must insert B's own value.
-        const done = await b.command(buildExecute({ statementId: bInsert, params: [77, 'B-own'] }));
-        expect(done.error).toBeUndefined();
-      } finally {
-        await holdX.release();
-      }
-      const rows = await fx.mariadb.query('SELECT CAST(b AS CHAR) AS b FROM blobs WHERE id = 77');
-      expect(rows).toEqual([{ b: 'B-own' }]);
-    } finally {
-      await a.close();
-      await b.close();
-    }
-  });
+    },
+  );
 
   it('a cursor stays open while the same client executes another statement', async () => {
     const c = await raw();

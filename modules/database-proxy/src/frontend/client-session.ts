@@ -296,9 +296,13 @@ export class ClientSession implements ResponseSink {
    * misreads a string could hide a GET_LOCK or a second statement.
    */
   private classify(text: string): number {
-    if (this.statusKnown || !this.core.noBackslashEscapesByDefault) {
-      return classifyStatement(text, this.noBackslashEscapes);
-    }
+    const unsure =
+      this.core.noBackslashEscapesByDefault &&
+      // Before any response; or, with servers whose defaults differ, for as long as the client
+      // leaves sql_mode to each server's default (the last response may be another server's).
+      (!this.statusKnown || (this.core.backslashDefaultsDiffer && !this.state.variables.has('sql_mode')));
+    // Without a backslash both readings are the same.
+    if (!unsure || text.indexOf('\\') < 0) return classifyStatement(text, this.noBackslashEscapes);
     const plain = classifyStatement(text, false);
     const verbatim = classifyStatement(text, true);
     const traits = plain | verbatim;
@@ -1101,8 +1105,19 @@ export class ClientSession implements ResponseSink {
 
   private runStatementCommand(b: BackendConnection): void {
     const cs = this.executing!.cs;
-    let key = cs.key;
+    // Long data or a cursor lives on the backend statement it was sent to: that one, whatever
+    // the client's settings are now.
+    const held = this.longData.has(cs.id) || this.openCursors.has(cs.id);
+    let key = held ? cs.backendKey : cs.key;
     let bs = b.statements.get(key);
+    if (bs === undefined && held) {
+      this.sendBackendError(
+        1105,
+        'HY000',
+        "Proxy: the statement's long data or cursor is gone with its backend statement",
+      );
+      return;
+    }
     const vars = this.parseVariables();
     if (bs === undefined && cs.vars !== vars) {
       // Prepared again under other parse settings than its first prepare (the client changed
@@ -1115,7 +1130,7 @@ export class ClientSession implements ResponseSink {
       key = cs.otherKey!;
       bs = b.statements.get(key);
     }
-    cs.backendKey = key;
+    if (!held) cs.backendKey = key;
     if (bs === undefined) {
       // Prepared elsewhere (or evicted here): prepare it on this backend first, in the schema
       // it was prepared in; the next statement's sync puts the client's schema back.

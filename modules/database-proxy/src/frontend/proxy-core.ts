@@ -44,6 +44,8 @@ export interface ProxyCore {
    * statement is read that way before any response says so.
    */
   readonly noBackslashEscapesByDefault: boolean;
+  /** Some servers' defaults have NO_BACKSLASH_ESCAPES and some do not. */
+  readonly backslashDefaultsDiffer: boolean;
   /** Views whose SELECT is not a pure read, as last checked. */
   readonly views: ImpureViews;
   /** A client's view DDL was answered: the views are unknown until checked again, at once. */
