@@ -201,23 +201,33 @@ describe('statement pins', () => {
 
   it('an execute that leaves out its parameter types gets them on a backend that never saw them', async () => {
     const c = await raw();
-    const holder = await raw();
     try {
-      const s = await prepare(c, 'SELECT ? + 1 AS v, ? AS t');
-      const typed = await c.command(buildExecute({ statementId: s, params: [1, 'one'] }));
-      expect(typed.error).toBeUndefined();
-      // The holder's transaction takes the backend c just used (the most recently idle one of
-      // their kind), so c's next execute runs on another that has never seen the statement.
-      expect((await holder.query('BEGIN')).error).toBeUndefined();
-      expect((await holder.query('SELECT 1')).error).toBeUndefined(); // opens it on a backend
-      const reprepares = fx.proxy.stats().counters.reprepares;
-      const untyped = await c.command(buildExecute({ statementId: s, params: [2, 'two'], sendTypes: false }));
-      expect(untyped.error).toBeUndefined();
-      expect(untyped.rows).toBe(1);
-      expect(fx.proxy.stats().counters.reprepares).toBe(reprepares + 1);
-      expect((await holder.query('ROLLBACK')).error).toBeUndefined();
+      // Prepared and run with types on backend X only (Y held meanwhile)…
+      const onY = await holdOne();
+      let s: number;
+      let x: number;
+      try {
+        s = await prepare(c, 'SELECT ? + 1 AS v, ? AS t');
+        const typed = await c.command(buildExecute({ statementId: s, params: [1, 'one'] }));
+        expect(typed.error).toBeUndefined();
+        x = await backendOfRaw(c);
+      } finally {
+        await onY.release();
+      }
+      // …then, X held, the execute without types runs on Y, which has never seen the statement.
+      const onX = await holdExactly(x);
+      try {
+        const reprepares = fx.proxy.stats().counters.reprepares;
+        const untyped = await c.command(
+          buildExecute({ statementId: s, params: [2, 'two'], sendTypes: false }),
+        );
+        expect(untyped.error).toBeUndefined();
+        expect(untyped.rows).toBe(1);
+        expect(fx.proxy.stats().counters.reprepares).toBe(reprepares + 1);
+      } finally {
+        await onX.release();
+      }
     } finally {
-      await holder.close();
       await c.close();
     }
   });
