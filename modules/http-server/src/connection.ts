@@ -151,12 +151,10 @@ export class HttpConnection implements RequestEvents, BodySource, ResponseSink {
     // and the client may lose the answer before reading it (a 413 for a body it is still
     // sending). A client that keeps its side open is destroyed after a grace period.
     this.leftover = undefined;
-    // The grace period starts once the answer is flushed: a slow reader of a large answer
-    // gets all of it (the Closing phase's deadline bounds that).
+    // The grace period starts once the answer is flushed (a slow reader of a large answer gets
+    // all of it, within the Closing phase's deadline); the server's sweep then destroys it.
     this.socket.end(() => {
-      const linger = setTimeout(() => this.socket.destroy(), CLOSE_LINGER_MS);
-      linger.unref();
-      this.socket.once('close', () => clearTimeout(linger));
+      if (this.phase === Phase.Closing) this.deadline = Date.now() + CLOSE_LINGER_MS;
     });
     this.socket.resume();
     this.enterPhase(Phase.Closing);
