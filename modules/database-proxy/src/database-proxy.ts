@@ -43,6 +43,7 @@ import {
   parseServerDefaults,
   SERVER_DEFAULTS_SQL,
   type ServerDefaults,
+  sqlModeHas,
 } from './backend/server-defaults.js';
 import { type ProxyOptions, toTenantConfig } from './config/options.js';
 import { buildUsers, type ProxyUser } from './config/proxy-users.js';
@@ -120,8 +121,10 @@ export class DatabaseProxy implements ProxyCore, DatabaseProxyService {
   readonly resultHold: number;
   lazyBeginAllowed: boolean;
   noBackslashEscapesByDefault = false;
-  backslashDefaultsDiffer = false;
   private plainBackslashDefault = false;
+  get backslashDefaultsDiffer(): boolean {
+    return this.noBackslashEscapesByDefault && this.plainBackslashDefault;
+  }
   readonly shedDelay: number;
   private options: ProxyOptions;
   private listener: Listener | undefined;
@@ -404,9 +407,8 @@ export class DatabaseProxy implements ProxyCore, DatabaseProxyService {
    */
   private adoptServerDefaults(server: BackendServer, defaults: ServerDefaults): void {
     server.completionType = defaults.completionType;
-    if (/(?:^|,)NO_BACKSLASH_ESCAPES(?:,|$)/i.test(defaults.sqlMode)) this.noBackslashEscapesByDefault = true;
+    if (sqlModeHas(defaults, 'NO_BACKSLASH_ESCAPES')) this.noBackslashEscapesByDefault = true;
     else this.plainBackslashDefault = true;
-    this.backslashDefaultsDiffer = this.noBackslashEscapesByDefault && this.plainBackslashDefault;
     const blocker = lazyBeginBlocker(defaults);
     if (blocker === undefined || !this.lazyBeginAllowed) return;
     this.lazyBeginAllowed = false;

@@ -811,6 +811,17 @@ export class BackendConnection {
     conn.end();
   }
 
+  /**
+   * For the proxy's own exchanges with the server (ping, probe, view check, close): destroys
+   * the connection unless the returned function is called within `ms` — a server that stops
+   * answering must not hold a pool place or a waiting caller for good.
+   */
+  destroyUnlessDone(ms: number): () => void {
+    const timer = setTimeout(() => this.destroy(), ms);
+    timer.unref();
+    return () => clearTimeout(timer);
+  }
+
   /** Closes at once; what is in flight fails now (its close event is not waited for). */
   destroy(): void {
     this.closing = true;

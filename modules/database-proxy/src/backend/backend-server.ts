@@ -195,10 +195,9 @@ export class BackendServer {
       this.opening++; // the freed place is reserved for the caller
       conn.close();
       // A server that never closes its side (frozen, partitioned) must not hold the caller.
-      const timer = setTimeout(() => conn.destroy(), this.options.connectTimeout);
-      timer.unref();
+      const answered = conn.destroyUnlessDone(this.options.connectTimeout);
       conn.whenClosed(() => {
-        clearTimeout(timer);
+        answered();
         this.opening--;
         then();
       });
@@ -398,10 +397,9 @@ export class BackendServer {
   /** Probes on `conn`; `afterProbe` holds the connections that wait for the outcome. */
   private runProbe(conn: BackendConnection, deliver: () => void): void {
     // A server that logs in and then never answers must not hold every new connection back.
-    const timer = setTimeout(() => conn.destroy(), this.options.connectTimeout);
-    timer.unref();
+    const answered = conn.destroyUnlessDone(this.options.connectTimeout);
     this.options.probe!(this, conn, (learnt) => {
-      clearTimeout(timer);
+      answered();
       this.probed = learnt;
       deliver();
       const waiting = this.afterProbe!;
@@ -428,10 +426,9 @@ export class BackendServer {
         this.idleCount--;
         // A server that takes the ping and never answers (frozen, partitioned) loses the
         // connection after connect_timeout instead of keeping it out of the pool for good.
-        const timer = setTimeout(() => conn.destroy(), this.options.connectTimeout);
-        timer.unref();
+        const answered = conn.destroyUnlessDone(this.options.connectTimeout);
         conn.ping((err) => {
-          clearTimeout(timer);
+          answered();
           if (err !== null) {
             this.options.log.warn(
               { server: this.name, err: err.message },

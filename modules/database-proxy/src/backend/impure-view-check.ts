@@ -90,10 +90,9 @@ export class ImpureViewCheck {
     this.running = true;
     this.wanted = false;
     const asOf = this.views.version;
-    const timer = setTimeout(() => conn.destroy(), timeout);
-    timer.unref();
+    const answered = conn.destroyUnlessDone(timeout);
     conn.queryRows(VIEWS_SQL, (err, rows, serverError) => {
-      clearTimeout(timer);
+      answered();
       this.running = false;
       if (this.stopped) {
         done();

@@ -57,6 +57,11 @@ export function parseServerDefaults(rows: readonly (readonly (string | null)[])[
   return d;
 }
 
+/** Whether the server's default sql_mode includes `mode` (upper case, e.g. `ORACLE`). */
+export function sqlModeHas(d: ServerDefaults, mode: string): boolean {
+  return d.sqlMode.split(',').some((m) => m.trim().toUpperCase() === mode);
+}
+
 /**
  * Why the proxy must not answer BEGIN / COMMIT for this server, or undefined when it may:
  * CHAIN opens a new transaction at every COMMIT, RELEASE ends the session, ORACLE mode parses
@@ -65,7 +70,7 @@ export function parseServerDefaults(rows: readonly (readonly (string | null)[])[
  */
 export function lazyBeginBlocker(d: ServerDefaults): string | undefined {
   if (d.completionType !== 'NO_CHAIN') return `completion_type is ${d.completionType}`;
-  if (/(?:^|,)ORACLE(?:,|$)/i.test(d.sqlMode)) return 'sql_mode includes ORACLE';
+  if (sqlModeHas(d, 'ORACLE')) return 'sql_mode includes ORACLE';
   if (d.readOnly) return 'transactions are read only by default';
   if (!d.autocommit) return 'autocommit is off by default';
   return undefined;

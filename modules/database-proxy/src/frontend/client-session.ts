@@ -43,6 +43,7 @@ import {
   encodeOk,
   isEofPacket,
   nativeHashOf,
+  noBackslashEscapes,
   PacketDecoder,
   type ProtocolError,
   SERVER_STATUS_AUTOCOMMIT,
@@ -316,7 +317,7 @@ export class ClientSession implements ResponseSink {
 
   /** The session's sql_mode has NO_BACKSLASH_ESCAPES, as its last response said. */
   private get noBackslashEscapes(): boolean {
-    return (this.backendStatus & SERVER_STATUS_NO_BACKSLASH_ESCAPES) !== 0;
+    return noBackslashEscapes(this.backendStatus);
   }
   /** A LOCAL INFILE upload whose backend was lost: the rest of the file is dropped. */
   private discardingInfile = false;
@@ -783,6 +784,11 @@ export class ClientSession implements ResponseSink {
     this.resumeBackend();
     this.backend = undefined;
     this.onShared = false;
+    this.reacquire();
+  }
+
+  /** The command in flight goes to another connection (answers for this attempt are dropped). */
+  private reacquire(): void {
     this.attempt++;
     this.status = 'waiting';
     this.acquireBackend();
@@ -930,9 +936,7 @@ export class ClientSession implements ResponseSink {
             this.state.setSchema(null);
             this.backend = undefined;
             this.core.pool.release(b);
-            this.attempt++;
-            this.status = 'waiting';
-            this.acquireBackend();
+            this.reacquire();
             return;
           }
           this.sendBackendError(
@@ -1118,14 +1122,14 @@ export class ClientSession implements ResponseSink {
       );
       return;
     }
-    const vars = this.parseVariables();
+    const vars = bs === undefined ? this.parseVariables() : cs.vars;
     if (bs === undefined && cs.vars !== vars) {
       // Prepared again under other parse settings than its first prepare (the client changed
       // sql_mode since), it is another statement: cached under the settings it is prepared in,
       // never under the first one's key, which other clients look up.
       if (cs.otherVars !== vars) {
         cs.otherVars = vars;
-        cs.otherKey = `${cs.schema ?? ''}\u0000${vars}\u0000${cs.preparePayload.toString('utf8', 1)}`;
+        cs.otherKey = statementKey(cs.schema, vars, cs.preparePayload.toString('utf8', 1));
       }
       key = cs.otherKey!;
       bs = b.statements.get(key);
@@ -1334,7 +1338,7 @@ export class ClientSession implements ResponseSink {
    * string into a name — and the connection's character set and collation).
    */
   private statementKey(sql: string): string {
-    return `${this.state.schema ?? ''}\u0000${this.parseVariables()}\u0000${sql}`;
+    return statementKey(this.state.schema, this.parseVariables(), sql);
   }
 
   /** sql_mode, client character set and collation as the client has them (cached per state version). */
@@ -1678,9 +1682,7 @@ export class ClientSession implements ResponseSink {
     if (this.retries >= 2) return false;
     this.retries++;
     this.core.counters.retries++;
-    this.status = 'waiting';
-    this.attempt++;
-    this.acquireBackend();
+    this.reacquire();
     return true;
   }
 
@@ -2069,6 +2071,11 @@ export class ClientSession implements ResponseSink {
     this.core.removeClient(this);
     if (!this.conn.isClosed) this.conn.end();
   }
+}
+
+/** A backend statement's identity: schema, parse settings (see parseVariables), SQL text. */
+function statementKey(schema: string | null, parseVariables: string, sql: string): string {
+  return `${schema ?? ''}\u0000${parseVariables}\u0000${sql}`;
 }
 
 /** Status bits that tell a statement left the session in autocommit, outside a transaction. */

@@ -91,7 +91,7 @@ const WORDS =
   /(?<!@)@(?!@)[\w$`'"]|@@(?:session\.|local\.)?(?:identity|last_gtid)\b|\b(?:LOCK\s+TABLES?|UNLOCK\s+TABLES|WITH\s+READ\s+LOCK|FOR\s+EXPORT|BACKUP\s+LOCK|BACKUP\s+UNLOCK|BACKUP\s+STAGE\s+\w+|LOCK\s+INSTANCE|UNLOCK\s+INSTANCE|GET_LOCK|RELEASE_ALL_LOCKS|TEMPORARY\s+(?:TABLE|SEQUENCE)|PREPARE|EXECUTE|DEALLOCATE|SQL_CALC_FOUND_ROWS|FOUND_ROWS|ROW_COUNT|LAST_INSERT_ID|WARNINGS|ERRORS|WARNING_COUNT|ERROR_COUNT|DIAGNOSTICS|HANDLER|SQL_LOG_BIN|XA|VIEW|RENAME\s+TABLE)\b/gi;
 
 /** What follows LAST_INSERT_ID when it is given an argument: `(`, then anything but `)`. */
-const LAST_INSERT_ID_ARGUMENT = /^\s*\(\s*[^)\s]/;
+const LAST_INSERT_ID_ARGUMENT = /\s*\(\s*[^)\s]/y;
 
 /** First keyword of the statement, after whitespace, comments and an opening parenthesis. */
 const LEADING = /^(?:\s|\(|\/\*(?!M?!)[\s\S]*?\*\/|(?:#|--\s)[^\n]*\n?)*([A-Za-z]+)/;
@@ -250,14 +250,16 @@ export function classifyStatement(text: string, noBackslashEscapes = false): num
         traits |= Trait.CalcFoundRows;
         break;
       case 'LAST_INSERT_ID':
-        // SELECT LAST_INSERT_ID(expr) sets the connection's value and no OK packet reports it
-        // (an UPDATE's does): the proxy could not carry it to another backend, so it pins.
-        if (
-          first === 'SELECT' &&
-          LAST_INSERT_ID_ARGUMENT.test(sql.slice(m.index + w.length, m.index + w.length + 64))
-        )
-          traits |= Trait.Unreplayable;
-        traits |= Trait.ReadsPreviousResult | Trait.ReadsInsertId;
+        LAST_INSERT_ID_ARGUMENT.lastIndex = m.index + w.length;
+        if (LAST_INSERT_ID_ARGUMENT.test(sql)) {
+          // LAST_INSERT_ID(expr) sets the value rather than reading it: an UPDATE's OK reports
+          // it, and nothing need be restored first. A SELECT's result does not report it, so
+          // the proxy could not carry it elsewhere: it pins, and (ReadsInsertId) marks the
+          // backend's value as the caller's from then on.
+          if (first === 'SELECT') traits |= Trait.Unreplayable | Trait.ReadsInsertId;
+        } else {
+          traits |= Trait.ReadsPreviousResult | Trait.ReadsInsertId;
+        }
         break;
       case 'FOUND_ROWS':
       case 'ROW_COUNT':
