@@ -98,4 +98,23 @@ describe('binary protocol codec', () => {
       { numRuns: 300 },
     );
   });
+
+  it('hold() stops after the packet being delivered and release() goes on, on any split', () => {
+    const stream = Buffer.concat(
+      ['a', 'bb', 'ccc'].map((key, opaque) => encodeBinaryRequest({ opcode: 0x0c, key, opaque })),
+    );
+    for (let size = 1; size <= stream.length; size++) {
+      const seen: string[] = [];
+      const decoder: BinaryDecoder = new BinaryDecoder((e) => {
+        if (e.kind === 'packet') seen.push(e.packet.key.toString());
+        decoder.hold();
+      });
+      for (let off = 0; off < stream.length; off += size) decoder.push(stream.subarray(off, off + size));
+      expect(seen, `chunks of ${size}`).toEqual(['a']);
+      decoder.release();
+      expect(seen, `chunks of ${size}`).toEqual(['a', 'bb']);
+      decoder.release();
+      expect(seen, `chunks of ${size}`).toEqual(['a', 'bb', 'ccc']);
+    }
+  });
 });

@@ -179,7 +179,12 @@ describe('RequestDecoder', () => {
         decoder.hold();
       });
       for (let off = 0; off < stream.length; off += size) decoder.push(stream.subarray(off, off + size));
-      for (let i = 0; i < 4 && seen.length < 4; i++) decoder.release();
+      // Held after the first whatever came after it; each release lets exactly one more out.
+      expect(seen, `chunks of ${size}`).toEqual(['get a']);
+      for (let n = 2; n <= 4; n++) {
+        decoder.release();
+        expect(seen, `chunks of ${size}, release ${n - 1}`).toHaveLength(n);
+      }
       expect(seen, `chunks of ${size}`).toEqual(['get a', 'storage', 'get c', 'version']);
     }
   });
