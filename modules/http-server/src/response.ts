@@ -68,24 +68,31 @@ export class HttpResponse {
   /** Sets a header field, replacing any earlier value of the same name. */
   setHeader(name: string, value: string | number): this {
     if (this.sent) throw new Error('headers already sent');
+    const text = String(value);
     // Refused here, in the handler's own call (and so a 500), not when the head is written.
-    checkHeaderField(name, String(value));
+    checkHeaderField(name, text);
+    return this.put(name, text);
+  }
+
+  /** setHeader for fields the server builds itself (nothing to check). */
+  private put(name: string, value: string): this {
     const lower = name.toLowerCase();
     for (let i = 0; i < this.fields.length; i += 2) {
       if (this.fields[i].toLowerCase() === lower) {
-        this.fields[i + 1] = String(value);
+        this.fields[i + 1] = value;
         return this;
       }
     }
-    this.fields.push(name, String(value));
+    this.fields.push(name, value);
     return this;
   }
 
   /** Adds a header field even if one of the same name exists (e.g. Set-Cookie). */
   appendHeader(name: string, value: string | number): this {
     if (this.sent) throw new Error('headers already sent');
-    checkHeaderField(name, String(value));
-    this.fields.push(name, String(value));
+    const text = String(value);
+    checkHeaderField(name, text);
+    this.fields.push(name, text);
     return this;
   }
 
@@ -102,7 +109,7 @@ export class HttpResponse {
     if (contentType !== undefined) this.setHeader('Content-Type', contentType);
     const noBody = this.statusCode === 204 || this.statusCode === 304 || this.statusCode < 200;
     const length = typeof body === 'string' ? Buffer.byteLength(body) : body.length;
-    if (!noBody) this.setHeader('Content-Length', length);
+    if (!noBody) this.put('Content-Length', String(length));
     this.sink.cork();
     try {
       this.writeHead();
@@ -181,7 +188,7 @@ export class HttpResponse {
       if (Number.isSafeInteger(n) && n >= 0) this.lengthLeft = n;
     } else if (this.versionMinor === 1) {
       this.framing = Framing.Chunked;
-      this.setHeader('Transfer-Encoding', 'chunked');
+      this.put('Transfer-Encoding', 'chunked');
     } else {
       this.framing = Framing.Close;
       this.closeAfter = true;

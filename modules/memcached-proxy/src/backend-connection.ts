@@ -44,7 +44,7 @@ export class BackendConnection {
     this.decoder = new ResponseDecoder(
       (r) => this.onResponse(r),
       { maxValueSize: options.maxValueSize },
-      (bytes) => options.onOversizedValue?.(bytes),
+      options.onOversizedValue,
     );
     this.socket = connect({ host, port, noDelay: true });
     this.socket.setTimeout(options.connectTimeout, () =>

@@ -54,8 +54,6 @@ interface Slot {
   waiters: Map<string, (m: FromWorker) => void>;
   /** Asks passed on to this worker and not answered yet: ask id → the asker's index. */
   asked: Map<string, number>;
-  /** The last configuration handed to it (at spawn: the latest reload the plan already shows). */
-  config?: unknown;
 }
 
 /** The `event` module's supervisor in the main thread (when `threads` > 1): `Symbol.for('scalestack:event/group')`. */
@@ -187,7 +185,6 @@ export class EventLoopGroup {
     });
     this.reloads.set(id, state);
     for (const slot of running) {
-      slot.config = config;
       slot.worker!.postMessage({ type: 'reload', id, config } satisfies ToWorker);
     }
     if (running.length === 0) state.done();
@@ -281,7 +278,6 @@ export class EventLoopGroup {
       execArgv: withoutConditions(process.execArgv),
     });
     slot.worker = worker;
-    slot.config = undefined;
     slot.info.status = 'starting';
     slot.info.threadId = worker.threadId;
     slot.startedAt = Date.now();
@@ -298,8 +294,7 @@ export class EventLoopGroup {
             // The plan holds the configuration as applied, but a reload may be on its way or may
             // have failed somewhere: the latest one goes to it too (its kernel keeps the options
             // that need a restart as they started, so this changes nothing that should not).
-            if (this.latest !== undefined && slot.config !== this.latest) {
-              slot.config = this.latest;
+            if (this.latest !== undefined) {
               worker.postMessage({ type: 'reload', id: -1, config: this.latest } satisfies ToWorker);
             }
             this.emit({ index: slot.info.index, type: 'started' });

@@ -562,20 +562,8 @@ export class Kernel {
     } catch {
       // Failed or still running: whatever it registered so far is all that can be run.
     }
-    for (const [phase, hooks] of [
-      ['drain', ctx.drainHooks],
-      ['stop', ctx.stopHooks],
-    ] as const) {
-      for (const hook of [...hooks].reverse()) {
-        if (this.ranHooks.has(hook)) continue;
-        this.ranHooks.add(hook);
-        try {
-          await withTimeout(this.timeouts[phase], hook);
-        } catch (err) {
-          ctx.log.error({ phase, err }, `late ${phase} hook of module "${ctx.name}" failed`);
-        }
-      }
-    }
+    await this.runHooks('drain', { contexts: [ctx], late: true });
+    await this.runHooks('stop', { contexts: [ctx], late: true });
   }
 
   /** Drain and stop hooks that ran already (a late clean-up runs only the others). */
@@ -590,11 +578,16 @@ export class Kernel {
   }
 
   /** Runs one phase's hooks for every active module in reverse; overruns and failures are logged, never fatal. */
-  private async runHooks(phase: 'drain' | 'stop'): Promise<void> {
+  private async runHooks(
+    phase: 'drain' | 'stop',
+    { contexts = [...this.active].reverse(), late = false } = {},
+  ): Promise<void> {
     const limit = this.timeouts[phase];
-    for (const ctx of [...this.active].reverse()) {
+    for (const ctx of contexts) {
       const hooks = phase === 'drain' ? ctx.drainHooks : ctx.stopHooks;
       for (const hook of [...hooks].reverse()) {
+        // A late clean-up (cleanUpAbandonedStart) runs only what did not run yet.
+        if (late && this.ranHooks.has(hook)) continue;
         this.ranHooks.add(hook);
         try {
           await withTimeout(limit, hook);

@@ -87,10 +87,6 @@ export async function listen(
    * them all.
    */
   const outside = new Set<Socket | Connection>();
-  const track = (s: Socket | Connection, closed: Promise<unknown>) => {
-    outside.add(s);
-    void closed.then(() => outside.delete(s));
-  };
   let closingAll = false;
   let acceptedCount = 0;
   let refusedCount = 0;
@@ -110,7 +106,8 @@ export async function listen(
     const connection = new Connection(socket, direct?.reads);
     if (connections.size >= maxConnections) {
       refusedCount++;
-      track(connection, connection.closed);
+      outside.add(connection);
+      void connection.closed.then(() => outside.delete(connection));
       refuse(connection, options.onRefused, options.onError);
       return;
     }
@@ -130,9 +127,10 @@ export async function listen(
   if (options.tls) {
     server = createTlsServer({ ...options.tls, handshakeTimeout: options.handshakeTimeout ?? 10_000 });
     server.on('secureConnection', accept);
-    server.on('connection', (raw: Socket) =>
-      track(raw, new Promise((resolve) => raw.once('close', resolve))),
-    );
+    server.on('connection', (raw: Socket) => {
+      outside.add(raw);
+      raw.once('close', () => outside.delete(raw));
+    });
     // With a listener attached Node leaves the failed socket open; close it ourselves.
     const handshakeTimeout = options.handshakeTimeout ?? 10_000;
     server.on('tlsClientError', (err: NodeJS.ErrnoException, socket: Socket) => {
