@@ -50,26 +50,11 @@ async function waitUntil(check: () => boolean, what: string): Promise<void> {
   expect(check(), what).toBe(true);
 }
 
-/**
- * A raw socket to the server that records what it receives; `closed` resolves when it closes.
- * Half-open when asked, so it can still write after the server ended its side.
- */
-async function rawConnection(allowHalfOpen = false) {
-  const sock = connect({ port: s.port, host: '127.0.0.1', allowHalfOpen });
-  sock.on('error', () => {});
-  const closed = new Promise<void>((resolve) => sock.once('close', () => resolve()));
-  await once(sock, 'connect');
-  const received = { text: '' };
-  sock.setEncoding('latin1');
-  sock.on('data', (d: string) => {
-    received.text += d;
-  });
-  return { sock, closed, received };
-}
-
 describe('an answer sent before the body is read', () => {
   it('a body over the limit gets its 413 while the client is still sending, not a reset', async () => {
-    const { sock, closed, received } = await rawConnection();
+    const c = await RawClient.open(s.port);
+    const sock = c.socket;
+    const closed = c.closedPromise;
     const size = 8 * 1024 * 1024; // over the 1 MiB default of max_body_bytes
     sock.write(`POST /echo HTTP/1.1\r\n${H}Content-Length: ${size}\r\n\r\n`);
     const chunk = Buffer.alloc(64 * 1024, 97);
@@ -77,7 +62,7 @@ describe('an answer sent before the body is read', () => {
       if (!sock.write(chunk)) await Promise.race([once(sock, 'drain'), closed]);
     }
     await closed;
-    expect(received.text).toMatch(/^HTTP\/1\.1 413 /);
+    expect(c.text()).toMatch(/^HTTP\/1\.1 413 /);
   });
 });
 
@@ -85,12 +70,12 @@ describe('a streamed body that does not match its Content-Length', () => {
   it.each(['/short', '/long'])(
     '%s: the connection closes, and a request behind it is not answered out of frame',
     async (path) => {
-      const { sock, closed, received } = await rawConnection();
-      sock.write(`GET ${path} HTTP/1.1\r\n${H}\r\nGET /healthz HTTP/1.1\r\n${H}\r\n`);
-      await closed;
+      const c = await RawClient.open(s.port);
+      c.write(`GET ${path} HTTP/1.1\r\n${H}\r\nGET /healthz HTTP/1.1\r\n${H}\r\n`);
+      await c.closedPromise;
       // One response head, never the healthz answer read as this body's missing bytes.
-      expect(received.text.match(/HTTP\/1\.1 /g)?.length ?? 0).toBeLessThanOrEqual(1);
-      if (path === '/short') expect(received.text).toMatch(/\r\n\r\n12345$/);
+      expect(c.text().match(/HTTP\/1\.1 /g)?.length ?? 0).toBeLessThanOrEqual(1);
+      if (path === '/short') expect(c.text()).toMatch(/\r\n\r\n12345$/);
       expect((await fetch(`${s.url}/healthz`)).status).toBe(200);
     },
   );
@@ -101,38 +86,29 @@ describe('a client that ends its side in the middle of a body', () => {
   it('after an answer sent before its body (a 404): the connection closes at once', {
     timeout: 10_000,
   }, async () => {
-    const { sock, closed, received } = await rawConnection(true);
-    sock.write(`POST /nowhere HTTP/1.1\r\n${H}Content-Length: 1000\r\n\r\nabc`);
-    await new Promise<void>((resolve) => {
-      const check = () => (received.text.includes('\r\n\r\n') ? resolve() : sock.once('data', check));
-      check();
-    });
-    expect(received.text).toMatch(/^HTTP\/1\.1 404 /);
-    sock.end();
-    await closed;
+    const c = await RawClient.open(s.port, true);
+    c.write(`POST /nowhere HTTP/1.1\r\n${H}Content-Length: 1000\r\n\r\nabc`);
+    expect((await c.responses(1, true))[0]!.status).toBe(404);
+    c.socket.end();
+    await c.closedPromise;
   });
 
   it('gets a 400 at once and the connection closes, instead of the handler waiting for the rest', async () => {
-    const { sock, closed, received } = await rawConnection(true);
-    sock.write(`POST /echo HTTP/1.1\r\n${H}Content-Length: 100\r\n\r\n0123456789`);
-    sock.end();
-    await closed;
-    expect(received.text).toMatch(/^HTTP\/1\.1 400 /);
-    expect(received.text).toMatch(/ended the connection before the request body was complete/);
+    const c = await RawClient.open(s.port, true);
+    c.write(`POST /echo HTTP/1.1\r\n${H}Content-Length: 100\r\n\r\n0123456789`);
+    c.socket.end();
+    await c.closedPromise;
+    expect(c.text()).toMatch(/^HTTP\/1\.1 400 /);
+    expect(c.text()).toMatch(/ended the connection before the request body was complete/);
   });
 });
 
 describe('a client that pipelines and does not read', () => {
   it('has no more of its requests read once its answers fill the socket, and gets them all when it reads', async () => {
-    // Read from /metrics on other connections (each of those reads is a request too).
-    let scrapes = 0;
-    const metric = async (name: string) => {
-      scrapes++;
-      const text = await (await fetch(`${s.url}/metrics`)).text();
-      return Number(new RegExp(`^scalestack_http_${name} (\\d+)$`, 'm').exec(text)![1]);
-    };
-    const requests = async () => (await metric('requests_total')) - scrapes;
-    const before = await requests();
+    const metric = (name: string) =>
+      s.kernel.metrics.collect().find((m) => m.name === `scalestack_http_${name}`)!.samples[0]!.value;
+    const requests = () => metric('requests_total');
+    const before = requests();
     const sock = connect(s.port, '127.0.0.1');
     sock.pause();
     await once(sock, 'connect');
@@ -140,11 +116,11 @@ describe('a client that pipelines and does not read', () => {
     const K = 20_000;
     const batch = `GET /metrics HTTP/1.1\r\n${H}\r\n`.repeat(1000);
     for (let i = 0; i < K / 1000; i++) sock.write(batch);
-    await waitFor(async () => (await metric('connections_blocked')) === 1, {
+    await waitFor(() => metric('connections_blocked') === 1, {
       what: 'the connection to stop reading requests',
       timeout: 30_000,
     });
-    expect((await requests()) - before).toBeLessThan(K);
+    expect(requests() - before).toBeLessThan(K);
     // Now it reads: every answer comes, in order, and the connection takes requests again.
     let text = '';
     let answers = 0;
@@ -165,8 +141,8 @@ describe('a client that pipelines and does not read', () => {
     });
     sock.resume();
     await all;
-    expect(await metric('connections_blocked')).toBe(0);
-    expect((await requests()) - before).toBe(K);
+    expect(metric('connections_blocked')).toBe(0);
+    expect(requests() - before).toBe(K);
     sock.destroy();
   });
 });

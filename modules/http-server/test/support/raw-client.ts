@@ -32,9 +32,12 @@ export class RawClient {
     );
   }
 
-  static open(port: number): Promise<RawClient> {
+  /** @param allowHalfOpen keep writing after the server ended its side */
+  static open(port: number, allowHalfOpen = false): Promise<RawClient> {
     return new Promise((resolve, reject) => {
-      const socket = connect({ host: '127.0.0.1', port }, () => resolve(new RawClient(socket)));
+      const socket = connect({ host: '127.0.0.1', port, allowHalfOpen }, () =>
+        resolve(new RawClient(socket)),
+      );
       socket.once('error', reject);
     });
   }
