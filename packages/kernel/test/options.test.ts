@@ -157,6 +157,12 @@ describe('option errors have one exact format', () => {
       'got "[1,", expected a list of an integer (comma-separated or a JSON array)',
     ],
     [
+      'list min',
+      option.list(option.integer(1, ''), undefined, '', { min: 1 }),
+      [],
+      'got [], expected a list of an integer (comma-separated or a JSON array) with at least 1 item',
+    ],
+    [
       'object',
       option.object({ a: option.integer(1, '') }, undefined, ''),
       '{nope',

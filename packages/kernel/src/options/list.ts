@@ -19,13 +19,19 @@ function itemsFromText(text: string): unknown[] | undefined {
   return trimmed === '' ? [] : trimmed.split(',').map((item) => item.trim());
 }
 
-/** A list of values of one spec. Every bad item is reported, each with its index. */
+/**
+ * A list of values of one spec. Every bad item is reported, each with its index. `min` is the
+ * fewest items the list may hold (a proxy with no upstream is a configuration mistake, not an
+ * empty service).
+ */
 export function listOption<T>(
   item: OptionSpec<T>,
   defaultValue: readonly unknown[] | string | undefined,
   description: string,
+  { min = 0 }: { min?: number } = {},
 ): OptionBuilder<T[]> {
-  const expected = `a list of ${item.expected} (comma-separated or a JSON array)`;
+  const shape = `a list of ${item.expected} (comma-separated or a JSON array)`;
+  const expected = min > 0 ? `${shape} with at least ${min} item${min === 1 ? '' : 's'}` : shape;
   return buildOption({
     type: `list<${item.type}>`,
     description,
@@ -49,6 +55,7 @@ export function listOption<T>(
         }
       });
       if (errors.length > 0) throw new OptionValueErrors(errors);
+      if (values.length < min) throw invalid(path, raw, expected);
       return values;
     },
   });
