@@ -13,6 +13,11 @@ export interface ConnectOptions {
   tls?: true | Omit<ConnectionOptions, 'socket' | 'host' | 'port' | 'path'>;
   /** Disable Nagle's algorithm (default true). */
   noDelay?: boolean;
+  /**
+   * Keep the write side open after the peer ends its own (TCP half-close); the connection
+   * closes once both sides have ended. Default false: the peer's end ends this side too.
+   */
+  allowHalfOpen?: boolean;
   /** Cancels the attempt. */
   signal?: AbortSignal;
   /**
@@ -30,8 +35,11 @@ export interface ConnectOptions {
 export function connect(address: AddressLike, options: ConnectOptions = {}): Promise<Connection> {
   const target = toAddress(address);
   const where = formatAddress(target);
-  const { timeout = 10_000, noDelay = true } = options;
-  const endpoint = target.kind === 'unix' ? { path: target.path } : { host: target.host, port: target.port };
+  const { timeout = 10_000, noDelay = true, allowHalfOpen = false } = options;
+  const endpoint =
+    target.kind === 'unix'
+      ? { path: target.path, allowHalfOpen }
+      : { host: target.host, port: target.port, allowHalfOpen };
 
   return new Promise((resolve, reject) => {
     let socket: Socket;

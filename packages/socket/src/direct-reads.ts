@@ -114,6 +114,7 @@ function handleOf(socket: Socket): StreamHandle | undefined {
 export function adoptForDirectReads(
   socket: Socket,
   buffer: ReadBuffer,
+  allowHalfOpen = false,
 ): { socket: Socket; reads: DirectReads } | undefined {
   const handle = handleOf(socket);
   if (handle === undefined) return undefined;
@@ -125,6 +126,7 @@ export function adoptForDirectReads(
     readable: true,
     writable: true,
     pauseOnCreate: true,
+    allowHalfOpen,
     onread: reads.onread,
   } as ConstructorParameters<typeof NetSocket>[0]) as unknown as ServerSocket;
   // The server counts its connections through its sockets (server.close() waits for them,

@@ -31,6 +31,12 @@ export interface ListenOptions {
   noDelay?: boolean;
   /** Length of the kernel's accept queue (default: Node's, 511; the socket module's default is 4096). */
   backlog?: number;
+  /**
+   * Keep a connection's write side open after the peer ends its own (TCP half-close), so that
+   * an answer can still go out, as a layer-4 proxy must allow; the connection closes once both
+   * sides have ended. Default false: the peer's end ends this side too.
+   */
+  allowHalfOpen?: boolean;
   /** Errors that concern no particular connection: failed TLS handshakes, accept errors. */
   onError?: (err: Error) => void;
   /**
@@ -78,7 +84,12 @@ export async function listen(
   options: ListenOptions = {},
 ): Promise<Listener> {
   const target = toAddress(address);
-  const { maxConnections = Number.POSITIVE_INFINITY, idleTimeout = 0, noDelay = true } = options;
+  const {
+    maxConnections = Number.POSITIVE_INFINITY,
+    idleTimeout = 0,
+    noDelay = true,
+    allowHalfOpen = false,
+  } = options;
   if (!(maxConnections >= 0)) throw new RangeError(`maxConnections must be >= 0, got ${maxConnections}`);
   const connections = new Set<Connection>();
   /**
@@ -100,7 +111,8 @@ export async function listen(
       accepted.destroy();
       return;
     }
-    const direct = readBuffer !== undefined ? adoptForDirectReads(accepted, readBuffer) : undefined;
+    const direct =
+      readBuffer !== undefined ? adoptForDirectReads(accepted, readBuffer, allowHalfOpen) : undefined;
     const socket = direct?.socket ?? accepted;
     if (noDelay && target.kind === 'tcp') socket.setNoDelay(true);
     const connection = new Connection(socket, direct?.reads);
@@ -125,7 +137,11 @@ export async function listen(
 
   let server: Server;
   if (options.tls) {
-    server = createTlsServer({ ...options.tls, handshakeTimeout: options.handshakeTimeout ?? 10_000 });
+    server = createTlsServer({
+      ...options.tls,
+      allowHalfOpen,
+      handshakeTimeout: options.handshakeTimeout ?? 10_000,
+    });
     server.on('secureConnection', accept);
     server.on('connection', (raw: Socket) => {
       outside.add(raw);
@@ -145,7 +161,7 @@ export async function listen(
     });
   } else {
     // Paused, so no byte is read before the socket is moved to direct reads.
-    server = createTcpServer({ pauseOnConnect: readBuffer !== undefined }, accept);
+    server = createTcpServer({ pauseOnConnect: readBuffer !== undefined, allowHalfOpen }, accept);
   }
   server.on('error', (err: Error) => options.onError?.(err));
 

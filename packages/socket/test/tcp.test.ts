@@ -118,4 +118,52 @@ describe('TCP', () => {
     await Promise.all([...relay.connections, ...backend.connections].map((c) => c.closed));
     expect(relay.connectionCount + backend.connectionCount).toBe(0);
   });
+
+  for (const directReads of [true, false]) {
+    it(`allowHalfOpen keeps the write side open after the peer's end (${directReads ? 'direct' : 'stream'} reads)`, async () => {
+      // The server answers a turn after the client ended its side (as a proxy's upstream
+      // answers): the answer must still get out.
+      const server = await listen(
+        '127.0.0.1:0',
+        (conn) => {
+          const got: Buffer[] = [];
+          conn.onData((chunk) => got.push(chunk));
+          conn.onEnd(() => setImmediate(() => conn.end(`got ${Buffer.concat(got)}, bye`)));
+        },
+        { allowHalfOpen: true, directReads },
+      );
+      listeners.push(server);
+      const client = await connect(server.address, { allowHalfOpen: true });
+      const answer: Buffer[] = [];
+      client.onData((chunk) => answer.push(chunk));
+      const ended = new Promise<void>((resolve) => client.onEnd(resolve));
+      client.end('hello');
+      await ended;
+      expect(String(Buffer.concat(answer))).toBe('got hello, bye');
+      // Both sides ended: both connections close by themselves.
+      expect(await client.closed).toBeUndefined();
+      await Promise.all([...server.connections].map((c) => c.closed));
+      expect(server.connectionCount).toBe(0);
+    });
+  }
+
+  it("without allowHalfOpen, the peer's end ends this side: a later answer is dropped", async () => {
+    let wrote: boolean | undefined;
+    const server = await listen('127.0.0.1:0', (conn) => {
+      conn.onData(() => {});
+      conn.onEnd(() =>
+        setImmediate(() => {
+          wrote = conn.write('too late');
+        }),
+      );
+    });
+    listeners.push(server);
+    const client = await connect(server.address, { allowHalfOpen: true });
+    const answer: Buffer[] = [];
+    client.onData((chunk) => answer.push(chunk));
+    client.end('hello');
+    await client.closed;
+    expect(wrote).toBe(false);
+    expect(answer).toHaveLength(0);
+  });
 });
