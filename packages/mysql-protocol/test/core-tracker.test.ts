@@ -432,6 +432,59 @@ describe('ResponseTracker', () => {
     expect(t.sessionState).toBeUndefined();
   });
 
+  it('is not done before the last byte of an OK larger than what it captures, however it is split', () => {
+    for (const caps of [CAPS_CLASSIC, CAPS_DEPRECATE_EOF]) {
+      const huge = encodeOk({ statusFlags: AC, affectedRows: 7, info: 'i'.repeat(3 * 1024 * 1024) }, caps);
+      const stream = frame([huge]);
+      const trailer = Buffer.from('next response');
+      // Cut just after the captured 1 MiB, in the middle, one byte before the end, and at the end.
+      for (const cut of [
+        4 + 1024 * 1024,
+        4 + 1024 * 1024 + 1,
+        stream.length >> 1,
+        stream.length - 1,
+        stream.length,
+      ]) {
+        const t = new ResponseTracker(caps);
+        t.begin(COM_QUERY);
+        const first = t.feed(stream.subarray(0, cut));
+        if (cut < stream.length) {
+          expect(first, `cut at ${cut}`).toBe(-1);
+          expect(t.done).toBe(false);
+          expect(t.feed(Buffer.concat([stream.subarray(cut), trailer]))).toBe(stream.length - cut);
+        } else {
+          expect(first).toBe(stream.length);
+        }
+        expect(t.done).toBe(true);
+        expect(t.affectedRows).toBe(7);
+      }
+    }
+  });
+
+  it('takes an ERR larger than what it captures only once it has all arrived', () => {
+    const message = 'e'.repeat(2 * 1024 * 1024);
+    const stream = frame([err(1064, message)]);
+    const t = new ResponseTracker(CAPS_DEPRECATE_EOF);
+    t.begin(COM_QUERY);
+    expect(t.feed(stream.subarray(0, 4 + 1024 * 1024 + 10))).toBe(-1);
+    expect(t.feed(stream.subarray(4 + 1024 * 1024 + 10))).toBe(stream.length - (4 + 1024 * 1024 + 10));
+    expect(t.error?.errno).toBe(1064);
+  });
+
+  it('refuses an empty packet where a response has none, and takes an empty COM_STATISTICS text', () => {
+    for (const command of [COM_QUERY, COM_STMT_PREPARE, COM_STMT_EXECUTE, COM_CHANGE_USER, COM_FIELD_LIST]) {
+      const t = new ResponseTracker(CAPS_DEPRECATE_EOF);
+      t.begin(command);
+      expect(() => t.feed(Buffer.from([0, 0, 0, 1])), `command ${command}`).toThrow(
+        new ProtocolError('unexpected empty packet from the server'),
+      );
+    }
+    const stats = new ResponseTracker(CAPS_DEPRECATE_EOF);
+    stats.begin(COM_STATISTICS);
+    expect(stats.feed(Buffer.from([0, 0, 0, 1]))).toBe(4);
+    expect(stats.done).toBe(true);
+  });
+
   it('counts text rows without decoding them', () => {
     const rows = Array.from({ length: 1000 }, (_, i) => [String(i), 'x'.repeat(i % 50)]);
     const t = new ResponseTracker(CAPS_DEPRECATE_EOF);

@@ -143,7 +143,9 @@ export class ResponseTracker implements PacketListener {
 
   /** The response is complete (or none was expected). */
   get done(): boolean {
-    return this.phase === Phase.Done || this.phase === Phase.Idle;
+    // The packet that ends a response is decoded from its first MiB (MAX_CAPTURE): the phase
+    // turns Done then, but the response ends only where that packet does.
+    return (this.phase === Phase.Done && this.scanner.atPacketBoundary) || this.phase === Phase.Idle;
   }
 
   /**
@@ -238,6 +240,10 @@ export class ResponseTracker implements PacketListener {
     this.waitingForClient = false;
     this.startFirstByte = firstByte;
     this.startLength = length;
+    if (length === 0 && this.phase !== Phase.Single) {
+      // Every packet of a response has at least a header byte; COM_STATISTICS' text may be empty.
+      throw new ProtocolError('unexpected empty packet from the server');
+    }
     if (
       this.phase === Phase.ColumnsEof &&
       this.cursor &&
