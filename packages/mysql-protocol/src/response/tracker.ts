@@ -106,7 +106,7 @@ export class ResponseTracker implements PacketListener {
   resultSets = 0;
   /** Rows seen in this response (all result sets). */
   rows = 0;
-  /** Columns of the current / last result set. */
+  /** Columns of the result set being read (0 between result sets and once the response is done). */
   columns = 0;
   /** Set after a successful COM_STMT_PREPARE. */
   prepared: PrepareResult | undefined;
