@@ -103,6 +103,7 @@ export class SqliteBackendServer {
       get questions() {
         return server.engine.questions;
       },
+      kill: (connectionId, onlyQuery) => this.kill(connectionId, onlyQuery),
     };
     const listenAddress = options.listen ?? '127.0.0.1:3307';
     const port =
@@ -164,11 +165,7 @@ export class SqliteBackendServer {
         if (plugin === 'mysql_native_password') this.counters.loginsNative++;
         else this.counters.loginsCachingSha2++;
       },
-      kill: (id: number) => {
-        const c = this.connections.get(id);
-        c?.kill();
-        return c !== undefined;
-      },
+      kill: (id: number, onlyQuery: boolean) => this.kill(id, onlyQuery),
     } satisfies import('./protocol/connection.js').ConnectionSettings;
     const onConnection = (conn: Connection) => {
       const id = this.nextConnectionId++;
@@ -179,6 +176,13 @@ export class SqliteBackendServer {
     };
     const listenWith = o.listenWith ?? listen;
     this.listener = await listenWith(o.listen ?? '127.0.0.1:3307', onConnection, o.listenOptions ?? {});
+  }
+
+  private kill(connectionId: number, onlyQuery: boolean): boolean {
+    const c = this.connections.get(connectionId);
+    if (onlyQuery) c?.interrupt();
+    else c?.kill();
+    return c !== undefined;
   }
 
   /** Where the server listens (the real port when 0 was asked for). */

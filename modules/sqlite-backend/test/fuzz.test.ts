@@ -1,5 +1,15 @@
 import { connect, type Socket } from 'node:net';
-import { ClientHandshake, encodeFrames, PacketDecoder } from '@scalestack/mysql-protocol';
+import {
+  buildExecute,
+  buildPrepare,
+  buildQuit,
+  buildSendLongData,
+  CLIENT_QUERY_ATTRIBUTES,
+  ClientHandshake,
+  COM_PROCESS_KILL,
+  encodeFrames,
+  PacketDecoder,
+} from '@scalestack/mysql-protocol';
 import fc from 'fast-check';
 import type mysql from 'mysql2/promise';
 import { afterAll, beforeAll, expect, it } from 'vitest';
@@ -12,7 +22,9 @@ beforeAll(async () => {
 afterAll(() => backend?.stop());
 
 /** Logs in as root over a raw socket; resolves once the server's OK arrived. */
-function login(port: number): Promise<{ socket: Socket; decoder: PacketDecoder }> {
+function login(
+  port: number,
+): Promise<{ socket: Socket; decoder: PacketDecoder; connectionId: number; capabilities: number }> {
   return new Promise((resolve, reject) => {
     const socket = connect(port, '127.0.0.1');
     const decoder = new PacketDecoder();
@@ -24,7 +36,12 @@ function login(port: number): Promise<{ socket: Socket; decoder: PacketDecoder }
         if (step.kind === 'send') socket.write(step.bytes);
         else if (step.kind === 'done') {
           socket.off('data', onData);
-          resolve({ socket, decoder });
+          resolve({
+            socket,
+            decoder,
+            connectionId: step.session.connectionId,
+            capabilities: step.session.capabilities,
+          });
           return;
         } else {
           reject(new Error(`login failed: ${step.kind}`));
@@ -42,6 +59,13 @@ function login(port: number): Promise<{ socket: Socket; decoder: PacketDecoder }
  */
 async function sendAfterLogin(bytes: Uint8Array): Promise<Buffer[]> {
   const { socket, decoder } = await login(backend.port);
+  const replies = repliesUntilClosed(socket, decoder);
+  socket.end(bytes);
+  return replies;
+}
+
+/** Resolves with the packets the server sends until it closes; they must all be whole. */
+function repliesUntilClosed(socket: Socket, decoder: PacketDecoder): Promise<Buffer[]> {
   const replies: Buffer[] = [];
   return new Promise((resolve, reject) => {
     socket.on('data', (chunk) => {
@@ -58,7 +82,6 @@ async function sendAfterLogin(bytes: Uint8Array): Promise<Buffer[]> {
       if (decoder.hasPartialPacket) reject(new Error('the server sent a truncated packet'));
       else resolve(replies);
     });
-    socket.end(bytes);
   });
 }
 
@@ -114,4 +137,47 @@ it('a malformed packet gets an ERR and closes only that connection', async () =>
   );
   expect(unknown.map((p) => p[0])).toEqual([0xff, 0x00]);
   expect(unknown[0]!.readUInt16LE(1)).toBe(1047);
+});
+
+it('COM_PROCESS_KILL of its own connection answers OK, then closes', async () => {
+  const { socket, decoder, connectionId } = await login(backend.port);
+  const replies = repliesUntilClosed(socket, decoder);
+  const kill = Buffer.alloc(5);
+  kill[0] = COM_PROCESS_KILL;
+  kill.writeUInt32LE(connectionId, 1);
+  socket.write(encodeFrames(kill, 0));
+  expect((await replies).map((p) => p[0])).toEqual([0x00]);
+});
+
+it('COM_STMT_SEND_LONG_DATA beyond max_packet_size is discarded and the execute answered 1210; the connection carries on', async () => {
+  const small = await startBackend({ max_packet_size: 4096 });
+  try {
+    const { socket, decoder, capabilities } = await login(small.port);
+    const replies = repliesUntilClosed(socket, decoder);
+    const queryAttributes = (capabilities & CLIENT_QUERY_ATTRIBUTES) !== 0;
+    const execute = encodeFrames(
+      buildExecute({ statementId: 1, params: [{ value: null, longData: true }], queryAttributes }),
+      0,
+    );
+    const chunk = Buffer.alloc(2000, 0x61);
+    socket.write(
+      Buffer.concat([
+        encodeFrames(buildPrepare('SELECT LENGTH(?) AS n'), 0),
+        ...[1, 2, 3].map(() => encodeFrames(buildSendLongData(1, 0, chunk), 0)),
+        execute,
+        encodeFrames(buildSendLongData(1, 0, Buffer.from('0123456789')), 0),
+        execute,
+        encodeFrames(buildQuit(), 0),
+      ]),
+    );
+    const packets = await replies;
+    expect(packets[0]!.readUInt32LE(1)).toBe(1); // the prepare OK names statement 1
+    const errors = packets.filter((p) => p[0] === 0xff);
+    expect(errors.map((p) => p.readUInt16LE(1))).toEqual([1210]);
+    // The second execute saw only its own 10 bytes: a binary row [0x00, null bitmap, int64 10].
+    const row = Buffer.from([0x00, 0x00, 10, 0, 0, 0, 0, 0, 0, 0]);
+    expect(packets.some((p) => p.equals(row))).toBe(true);
+  } finally {
+    await small.stop();
+  }
 });

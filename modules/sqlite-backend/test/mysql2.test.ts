@@ -56,9 +56,10 @@ describe('COM_QUERY', () => {
     expect(r1.insertId).toBe(1);
     const [r2] = await c.query<mysql.ResultSetHeader>("INSERT INTO people (name) VALUES ('b'), ('c')");
     expect(r2.affectedRows).toBe(2);
-    expect(r2.insertId).toBe(3);
+    // A multi-row INSERT reports its first id, as MySQL does.
+    expect(r2.insertId).toBe(2);
     const [rows] = await c.query<mysql.RowDataPacket[]>('SELECT LAST_INSERT_ID() AS id, ROW_COUNT() AS n');
-    expect(rows[0]).toEqual({ id: 3, n: 2 });
+    expect(rows[0]).toEqual({ id: 2, n: 2 });
   });
 
   it('returns MySQL types for declared and computed columns, and NULLs', async () => {
@@ -272,6 +273,20 @@ describe('what clients and ORMs send', () => {
     expect(back[0]!.wt).toBe(28800);
   });
 
+  it('SET @@session.last_insert_id (what the proxy replays on another connection) is what LAST_INSERT_ID() reads', async () => {
+    await c.query('SET @@session.last_insert_id = 42');
+    const [rows] = await c.query<mysql.RowDataPacket[]>(
+      'SELECT LAST_INSERT_ID() AS f, @@last_insert_id AS v, @@identity AS i',
+    );
+    expect(rows[0]).toEqual({ f: 42, v: 42, i: 42 });
+    await c.query('SET last_insert_id = 7');
+    const [seven] = await c.query<mysql.RowDataPacket[]>('SELECT LAST_INSERT_ID() AS f');
+    expect(seven[0]!.f).toBe(7);
+    await c.query('SET @@identity = 9007199254740993');
+    const [big] = await c.query<mysql.RowDataPacket[]>('SELECT CAST(LAST_INSERT_ID() AS TEXT) AS f');
+    expect(big[0]!.f).toBe('9007199254740993');
+  });
+
   it('USE and COM_INIT_DB switch between main and attached databases; unknown ones are 1049', async () => {
     expect(await errorOf(c.query('USE nosuchdb'))).toMatchObject({ errno: 1049, sqlState: '42000' });
     expect(await errorOf(c.changeUser({ database: 'nosuchdb' }))).toMatchObject({ errno: 1049 });
@@ -384,6 +399,57 @@ describe('transactions', () => {
     expect(rows[0]!.n).toBe(0);
   });
 
+  it("a transaction that ends mid-text does not let a waiting session's BEGIN capture the rest of the text", async () => {
+    const a = await backend.connect({ multipleStatements: true });
+    const b = await backend.connect({ multipleStatements: true });
+    try {
+      await a.query('CREATE TABLE handover (who TEXT)');
+      await b.query('SET innodb_lock_wait_timeout = 1');
+      await a.query("BEGIN; INSERT INTO handover VALUES ('a1')");
+      const bBegin = b.query<mysql.ResultSetHeader>('BEGIN');
+      await waitFor(() => backend.metric('sqlite_backend_lock_waiters') === 1, { what: 'B to queue' });
+      const [results] = await a.query<mysql.ResultSetHeader[]>("COMMIT; INSERT INTO handover VALUES ('a2')");
+      // a2 ran in autocommit, not inside B's transaction.
+      expect(results[1]!.serverStatus & 1).toBe(0);
+      const [begun] = await bBegin;
+      expect(begun.serverStatus & 1).toBe(1);
+      await b.query("INSERT INTO handover VALUES ('b1')");
+      await b.query('ROLLBACK');
+      const [rows] = await b.query<mysql.RowDataPacket[]>('SELECT who FROM handover ORDER BY who');
+      expect(rows.map((r) => r.who)).toEqual(['a1', 'a2']);
+    } finally {
+      await a.end();
+      await b.end();
+    }
+  });
+
+  it('SELECT … FOR UPDATE / FOR SHARE / LOCK IN SHARE MODE under autocommit=0 take the database, so no update is lost', async () => {
+    const a = await backend.connect();
+    const b = await backend.connect();
+    try {
+      await a.query('CREATE TABLE counter (id INT PRIMARY KEY, v INT)');
+      await a.query('INSERT INTO counter VALUES (1, 0)');
+      await a.query('SET autocommit = 0');
+      let expected = 0;
+      for (const lock of ['FOR UPDATE', 'FOR SHARE', 'LOCK IN SHARE MODE']) {
+        const [[row]] = await a.query<mysql.RowDataPacket[]>(`SELECT v FROM counter WHERE id = 1 ${lock}`);
+        const increment = b.query('UPDATE counter SET v = v + 10 WHERE id = 1');
+        await waitFor(() => backend.metric('sqlite_backend_lock_waiters') === 1, {
+          what: `B's UPDATE to wait for A's SELECT … ${lock}`,
+        });
+        await a.query('UPDATE counter SET v = ? WHERE id = 1', [row!.v + 1]);
+        await a.query('COMMIT');
+        await increment;
+        expected += 11;
+        const [[after]] = await b.query<mysql.RowDataPacket[]>('SELECT v FROM counter WHERE id = 1');
+        expect(after!.v).toBe(expected);
+      }
+    } finally {
+      await a.end();
+      await b.end();
+    }
+  });
+
   it('answers 1205 when the lock wait times out', async () => {
     const other = await backend.connect();
     try {
@@ -396,5 +462,174 @@ describe('transactions', () => {
     } finally {
       await other.end();
     }
+  });
+});
+
+describe('OK packets', () => {
+  it('report the first id of a multi-row INSERT, and 0 (LAST_INSERT_ID() unchanged) for a table without AUTO_INCREMENT', async () => {
+    const conn = await backend.connect({ multipleStatements: true });
+    try {
+      await conn.query(
+        'CREATE TABLE tagged (id INT AUTO_INCREMENT PRIMARY KEY, tag TEXT); CREATE TABLE plain (body TEXT); CREATE TABLE keyed (k INT PRIMARY KEY, body TEXT)',
+      );
+      const [many] = await conn.query<mysql.ResultSetHeader>(
+        "INSERT INTO tagged (tag) VALUES ('a'), ('b'), ('c')",
+      );
+      expect(many).toMatchObject({ affectedRows: 3, insertId: 1 });
+      const [more] = await conn.execute<mysql.ResultSetHeader>('INSERT INTO tagged (tag) VALUES (?), (?)', [
+        'd',
+        'e',
+      ]);
+      expect(more).toMatchObject({ affectedRows: 2, insertId: 4 });
+      for (const table of ['plain (body)', 'keyed (k, body)']) {
+        const values = table.startsWith('plain') ? "('x'), ('y')" : "(10, 'x'), (20, 'y')";
+        const [noId] = await conn.query<mysql.ResultSetHeader>(`INSERT INTO ${table} VALUES ${values}`);
+        expect(noId).toMatchObject({ affectedRows: 2, insertId: 0 });
+      }
+      const [rows] = await conn.query<mysql.RowDataPacket[]>('SELECT LAST_INSERT_ID() AS id');
+      expect(rows[0]!.id).toBe(4);
+    } finally {
+      await conn.end();
+    }
+  });
+
+  it('report ids above 2^53 exactly', async () => {
+    const conn = await backend.connect({ supportBigNumbers: true, bigNumberStrings: true });
+    try {
+      await conn.query('CREATE TABLE huge (id BIGINT AUTO_INCREMENT PRIMARY KEY, v INT)');
+      await conn.query('INSERT INTO huge VALUES (9007199254740992, 0)');
+      const [ok] = await conn.query<mysql.ResultSetHeader>('INSERT INTO huge (v) VALUES (1)');
+      expect(String(ok.insertId)).toBe('9007199254740993');
+    } finally {
+      await conn.end();
+    }
+  });
+
+  it('report 0 affected rows for statements that change no rows, whatever ran before', async () => {
+    const conn = await backend.connect({ multipleStatements: true });
+    try {
+      await conn.query('CREATE TABLE churn (v INT)');
+      const [results] = await conn.query<mysql.ResultSetHeader[]>(
+        'INSERT INTO churn VALUES (1), (2), (3); CREATE TABLE churn2 (v INT); CREATE INDEX churn_v ON churn (v); ALTER TABLE churn2 ADD COLUMN w INT; DROP TABLE churn2',
+      );
+      expect(results.map((r) => r.affectedRows)).toEqual([3, 0, 0, 0, 0]);
+      const [rows] = await conn.query<mysql.RowDataPacket[]>('SELECT ROW_COUNT() AS n');
+      expect(rows[0]!.n).toBe(0);
+    } finally {
+      await conn.end();
+    }
+  });
+});
+
+describe('KILL', () => {
+  it('KILL QUERY ends a wait for the database with 1317 without waiting itself; the victim carries on', async () => {
+    const holder = await backend.connect({ multipleStatements: true });
+    const victim = await backend.connect();
+    const killer = await backend.connect();
+    try {
+      await killer.query('SET innodb_lock_wait_timeout = 1');
+      await holder.query('CREATE TABLE kq (v INT)');
+      await holder.query('BEGIN; INSERT INTO kq VALUES (1)');
+      const waiting = errorOf(victim.query('SELECT COUNT(*) FROM kq'));
+      await waitFor(() => backend.metric('sqlite_backend_lock_waiters') === 1, {
+        what: 'the victim to queue',
+      });
+      await killer.query(`KILL QUERY ${victim.threadId}`);
+      expect(await waiting).toMatchObject({ errno: 1317, sqlState: '70100' });
+      expect(backend.metric('sqlite_backend_lock_waiters')).toBe(0);
+      const after = victim.query<mysql.RowDataPacket[]>('SELECT COUNT(*) AS n FROM kq');
+      await waitFor(() => backend.metric('sqlite_backend_lock_waiters') === 1, {
+        what: 'the victim to queue again',
+      });
+      await holder.query('COMMIT');
+      expect((await after)[0][0]!.n).toBe(1);
+    } finally {
+      await Promise.all([holder.end(), victim.end(), killer.end()]);
+    }
+  });
+
+  it('KILL [CONNECTION] closes a connection and rolls back its open transaction; unknown ids are 1094', async () => {
+    const holder = await backend.connect({ multipleStatements: true });
+    const waiter = await backend.connect();
+    const killer = await backend.connect();
+    holder.on('error', () => {});
+    waiter.on('error', () => {});
+    try {
+      await killer.query('SET innodb_lock_wait_timeout = 1');
+      await holder.query('CREATE TABLE kc (v INT)');
+      await holder.query('BEGIN; INSERT INTO kc VALUES (1)');
+      const waiting = errorOf(waiter.query('SELECT 1'));
+      await waitFor(() => backend.metric('sqlite_backend_lock_waiters') === 1, {
+        what: 'the waiter to queue',
+      });
+      await killer.query(`KILL CONNECTION ${waiter.threadId}`);
+      expect(await waiting).toMatchObject({ errno: undefined });
+      await killer.query(`KILL ${holder.threadId}`);
+      const [rows] = await killer.query<mysql.RowDataPacket[]>('SELECT COUNT(*) AS n FROM kc');
+      expect(rows[0]!.n).toBe(0);
+      expect(await errorOf(holder.query('SELECT 1'))).toMatchObject({ errno: undefined });
+      expect(await errorOf(killer.query('KILL 999999'))).toMatchObject({
+        errno: 1094,
+        sqlState: 'HY000',
+        message: 'Unknown thread id: 999999',
+      });
+    } finally {
+      await killer.end();
+    }
+  });
+});
+
+describe('KILL of its own connection', () => {
+  it('answers OK, then closes', async () => {
+    const self = await backend.connect();
+    const closed = new Promise<void>((resolve) => self.connection.stream.once('close', () => resolve()));
+    self.on('error', () => {});
+    const [ok] = await self.query<mysql.ResultSetHeader>(`KILL CONNECTION ${self.threadId}`);
+    expect(ok.affectedRows).toBe(0);
+    await closed;
+  });
+});
+
+describe('FOUND_ROWS()', () => {
+  it('after SELECT SQL_CALC_FOUND_ROWS … LIMIT counts the rows without the LIMIT; otherwise the rows sent', async () => {
+    const conn = await backend.connect({ multipleStatements: true });
+    try {
+      await conn.query('CREATE TABLE found (v INT); INSERT INTO found VALUES (1), (2), (3), (4), (5)');
+      const [calc] = await conn.query<mysql.RowDataPacket[][]>(
+        'SELECT SQL_CALC_FOUND_ROWS v FROM found WHERE v > 1 ORDER BY v LIMIT 1, 2; SELECT FOUND_ROWS() AS n',
+      );
+      expect(calc[0]!.map((r) => r.v)).toEqual([3, 4]);
+      expect(calc[1]).toEqual([{ n: 4 }]);
+      const [plain] = await conn.query<mysql.RowDataPacket[][]>(
+        'SELECT v FROM found LIMIT 2; SELECT FOUND_ROWS() AS n',
+      );
+      expect(plain[1]).toEqual([{ n: 2 }]);
+      const [prepared] = await conn.execute<mysql.RowDataPacket[]>(
+        'SELECT SQL_CALC_FOUND_ROWS v FROM found WHERE v > ? LIMIT ?',
+        [2, '1'],
+      );
+      expect(prepared).toHaveLength(1);
+      const [n] = await conn.query<mysql.RowDataPacket[]>('SELECT FOUND_ROWS() AS n');
+      expect(n).toEqual([{ n: 3 }]);
+    } finally {
+      await conn.end();
+    }
+  });
+});
+
+describe('COM_CHANGE_USER', () => {
+  it('closes the connection after a failed change (wrong password), as MySQL does', async () => {
+    const conn = await backend.connect();
+    conn.on('error', () => {});
+    const closed = new Promise<void>((resolve) => conn.connection.stream.once('close', () => resolve()));
+    await conn.query('SET @kept = 1');
+    expect(await errorOf(conn.changeUser({ user: 'root', password: 'wrong' }))).toMatchObject({
+      errno: 1045,
+      sqlState: '28000',
+    });
+    expect(await errorOf(conn.query('SELECT @kept AS kept, USER() AS u'))).toMatchObject({
+      errno: undefined,
+    });
+    await closed;
   });
 });

@@ -119,6 +119,12 @@ export class SharedDatabase {
 
   #release(): void {
     this.#owner = undefined;
+    // Not now: the releasing session may be mid-way through a multi-statement text, and a
+    // waiter woken synchronously would open its transaction under the statements still to run.
+    queueMicrotask(() => this.#wake());
+  }
+
+  #wake(): void {
     // Each woken session runs its command synchronously; stop once one of them opened a
     // transaction (the rest keep waiting for it).
     while (this.#owner === undefined && this.#waiters.length > 0) {

@@ -14,7 +14,7 @@ import type { ResponseWriter } from '../protocol/response-writer.js';
 import type { PreparedStatement, Session } from '../session/session.js';
 import { identifierValue, keyword, type Token, TokenType, tokenize } from '../sql/lexer.js';
 import { rewrite } from '../sql/rewrite.js';
-import { classify, isInsert, isReadOnly, type MysqlStatement } from './classify.js';
+import { changesRows, classify, insertTarget, isReadOnly, type MysqlStatement } from './classify.js';
 import { describeColumns, type SqliteColumn, type SqliteValue } from './column-types.js';
 import type { SharedDatabase } from './database.js';
 import { evaluate } from './evaluate.js';
@@ -27,7 +27,12 @@ export interface SqliteStatement {
   stmt: StatementSync;
   names: Map<string, string>;
   readOnly: boolean;
-  insert: boolean;
+  /** INSERT/UPDATE/DELETE/REPLACE: its OK reports SQLite's change count as affected rows. */
+  changesRows: boolean;
+  /** An INSERT/REPLACE into a table whose rowid numbers new rows (MySQL's AUTO_INCREMENT). */
+  generatesIds: boolean;
+  /** SELECT SQL_CALC_FOUND_ROWS … LIMIT: counts the rows without the LIMIT, for FOUND_ROWS(). */
+  countWithoutLimit?: { stmt: StatementSync; params: number };
   /** The SQLite text (for error mapping). */
   text: string;
 }
@@ -172,12 +177,65 @@ export class Engine implements EngineContext {
           stmt,
           names: rw.names,
           readOnly: isReadOnly(sql, tokens, i, next),
-          insert: isInsert(sql, tokens, i),
+          changesRows: changesRows(sql, tokens, i, next),
+          generatesIds: this.generatesIds(sql, tokens, i),
+          countWithoutLimit: this.prepareCountWithoutLimit(sql, tokens, i, next),
           text: rw.text,
         },
         next,
       ];
     }
+  }
+
+  /**
+   * True for an INSERT/REPLACE into a table with a rowid alias (`INTEGER PRIMARY KEY`, which
+   * is what AUTO_INCREMENT becomes). Into any other table the rowid SQLite reports is hidden, and
+   * MySQL would report 0 and leave LAST_INSERT_ID() alone. A primary key with an index of its own
+   * (any other type, several columns, DESC, WITHOUT ROWID) is not a rowid alias.
+   */
+  private generatesIds(sql: string, tokens: readonly Token[], i: number): boolean {
+    const target = insertTarget(sql, tokens, i);
+    if (target === undefined) return false;
+    const schema = target.schema === undefined ? '' : `${quoteIdentifier(target.schema)}.`;
+    const table = quoteIdentifier(target.table);
+    const db = this.database.db;
+    const columns = db.prepare(`PRAGMA ${schema}table_info(${table})`).all() as { pk: number }[];
+    if (!columns.some((c) => c.pk > 0)) return false;
+    const indexes = db.prepare(`PRAGMA ${schema}index_list(${table})`).all() as { origin: string }[];
+    return !indexes.some((x) => x.origin === 'pk');
+  }
+
+  /**
+   * For `SELECT SQL_CALC_FOUND_ROWS … LIMIT …`: the same query without its (top-level, hence
+   * last) LIMIT clause, counted. It takes the parameters before the LIMIT.
+   */
+  private prepareCountWithoutLimit(
+    sql: string,
+    tokens: readonly Token[],
+    from: number,
+    to: number,
+  ): SqliteStatement['countWithoutLimit'] {
+    let depth = 0;
+    let calc = false;
+    let limit = -1;
+    for (let k = from; k < to; k++) {
+      const t = tokens[k]!;
+      if (t.type === TokenType.Punct) {
+        if (sql[t.start] === '(') depth++;
+        else if (sql[t.start] === ')') depth--;
+      } else if (depth === 0) {
+        const word = keyword(sql, t);
+        if (word === 'SQL_CALC_FOUND_ROWS') calc = true;
+        else if (word === 'LIMIT') limit = k;
+      }
+    }
+    if (!calc || limit < 0) return undefined;
+    let params = 0;
+    for (let k = from; k < limit; k++) if (tokens[k]!.type === TokenType.Placeholder) params++;
+    const stmt = this.database.db.prepare(`SELECT COUNT(*) FROM (${rewrite(sql, tokens, from, limit).text})`);
+    stmt.setReadBigInts(true);
+    stmt.setReturnArrays(true);
+    return { stmt, params };
   }
 
   /** Runs a prepared SQLite statement for `session` with positional parameters. */
@@ -196,19 +254,27 @@ export class Engine implements EngineContext {
       const columns = stmt.columns() as SqliteColumn[];
       if (columns.length > 0) {
         const rows = stmt.all(...(args as never[])) as unknown as SqliteValue[][];
-        session.foundRows = BigInt(rows.length);
+        const count = s.countWithoutLimit;
+        session.foundRows =
+          count === undefined
+            ? BigInt(rows.length)
+            : (count.stmt.get(...(args.slice(0, count.params) as never[])) as unknown as [bigint])[0];
         session.rowCount = -1n;
         return { kind: 'rows', columns: describeColumns(columns, rows, s.names), rows: rows as SqlValue[][] };
       }
       const result = stmt.run(...(args as never[]));
-      const changes = Number(result.changes);
-      session.rowCount = BigInt(changes);
-      let lastInsertId = 0;
-      if (s.insert && changes > 0) {
-        session.lastInsertId = BigInt(result.lastInsertRowid);
-        lastInsertId = Number(result.lastInsertRowid);
+      const changes = s.changesRows ? BigInt(result.changes) : 0n;
+      session.rowCount = changes;
+      let lastInsertId = 0n;
+      if (s.generatesIds && changes > 0n) {
+        // MySQL reports the first id of a multi-row INSERT; new rowids are consecutive (max + 1).
+        const first = BigInt(result.lastInsertRowid) - changes + 1n;
+        if (first > 0n) {
+          session.lastInsertId = first;
+          lastInsertId = first;
+        }
       }
-      return { kind: 'ok', affectedRows: changes, lastInsertId };
+      return { kind: 'ok', affectedRows: Number(changes), lastInsertId };
     } catch (err) {
       throw toMysqlError(err, s.text);
     } finally {
@@ -260,7 +326,32 @@ export class Engine implements EngineContext {
       case 'do':
         evaluate(db, session, sql, tokens, from + 1, to);
         return OK;
+      case 'kill':
+        return this.kill(session, sql, tokens, from, to);
     }
+  }
+
+  /** True when `sql` is a lone KILL (it runs without waiting for the database). */
+  isLoneKill(sql: string): boolean {
+    const tokens = tokenize(sql);
+    const i = skipSemicolons(tokens, 0);
+    return (
+      classify(sql, tokens, i) === 'kill' && skipSemicolons(tokens, nextSemicolon(tokens, i)) >= tokens.length
+    );
+  }
+
+  /** `KILL [CONNECTION | QUERY] id`. */
+  private kill(session: Session, sql: string, tokens: readonly Token[], from: number, to: number): Outcome {
+    let i = from + 1;
+    const option = keyword(sql, tokens[i]);
+    if (option === 'CONNECTION' || option === 'QUERY') i++;
+    if (i >= to)
+      throw new MysqlError(1064, 'You have an error in your SQL syntax: KILL [CONNECTION | QUERY] <id>');
+    const value = evaluate(this.database, session, sql, tokens, i, to);
+    const id = typeof value === 'bigint' || typeof value === 'number' ? Number(value) : Number.NaN;
+    if (!Number.isSafeInteger(id) || !this.facts.kill(id, option === 'QUERY'))
+      throw new MysqlError(1094, `Unknown thread id: ${String(value)}`, 'HY000');
+    return OK;
   }
 
   /**
@@ -344,7 +435,7 @@ export class Engine implements EngineContext {
       location === ':memory:' || location === '' ? ':memory:' : join(dirname(location), `${name}.sqlite`);
     this.database.db.prepare(`ATTACH DATABASE ? AS ${quoteIdentifier(name)}`).run(file);
     void session;
-    return { kind: 'ok', affectedRows: 1, lastInsertId: 0 };
+    return { kind: 'ok', affectedRows: 1, lastInsertId: 0n };
   }
 
   private dropDatabase(sql: string, tokens: readonly Token[], from: number, to: number): Outcome {

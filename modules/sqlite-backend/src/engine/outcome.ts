@@ -3,17 +3,22 @@ import type { SharedDatabase } from './database.js';
 
 /** What one statement produced: an OK or a result set. */
 export type Outcome =
-  | { kind: 'ok'; affectedRows: number; lastInsertId: number; info?: string }
+  | { kind: 'ok'; affectedRows: number; lastInsertId: bigint; info?: string }
   | { kind: 'rows'; columns: ColumnDefinition[]; rows: SqlValue[][] };
 
-export const OK: Outcome = { kind: 'ok', affectedRows: 0, lastInsertId: 0 };
+export const OK: Outcome = { kind: 'ok', affectedRows: 0, lastInsertId: 0n };
 
-/** What statements about the server itself (SHOW STATUS, SHOW PROCESSLIST) need to know. */
+/** What statements about the server itself (SHOW STATUS, SHOW PROCESSLIST, KILL) need. */
 export interface ServerFacts {
   readonly startedAt: number;
   readonly connections: number;
   readonly connectionsTotal: number;
   readonly questions: number;
+  /**
+   * Ends connection `connectionId` (rolling back its transaction), or with `onlyQuery` just the
+   * command it is waiting to run; false when there is no such connection.
+   */
+  kill(connectionId: number, onlyQuery: boolean): boolean;
 }
 
 /** Everything a statement handler may use. */

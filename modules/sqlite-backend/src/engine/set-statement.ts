@@ -53,6 +53,14 @@ function truthy(v: VariableValue): boolean | undefined {
   return undefined;
 }
 
+function insertIdOf(name: string, value: VariableValue): bigint {
+  try {
+    return BigInt(typeof value === 'number' ? Math.round(value) : (value ?? 0n));
+  } catch {
+    throw new MysqlError(1232, `Incorrect argument type to variable '${name}'`, '42000');
+  }
+}
+
 /**
  * SET in its MySQL forms: `SET NAMES x [COLLATE y]`, `SET CHARACTER SET x`,
  * `SET [GLOBAL|SESSION|LOCAL] var = expr`, `SET @@[scope.]var = expr`, `SET @user = expr`,
@@ -159,6 +167,20 @@ function parseAssignment(
   else value = toVariableValue(evaluate(ctx.database, session, sql, tokens, i, end));
 
   if (user) return () => session.userVariables.set(name, value);
+  if (name === 'last_insert_id' || name === 'identity') {
+    // LAST_INSERT_ID() reads the session's id, not a variable: setting it is how the database
+    // proxy replays a client's id on another backend connection.
+    if (scope === 'global') {
+      throw new MysqlError(
+        1228,
+        `Variable '${name}' is a SESSION variable and can't be used with SET GLOBAL`,
+      );
+    }
+    const id = insertIdOf(name, isDefault ? 0n : value);
+    return () => {
+      session.lastInsertId = id;
+    };
+  }
   if (name === 'autocommit') {
     const on = isDefault ? true : truthy(value);
     if (on === undefined) {

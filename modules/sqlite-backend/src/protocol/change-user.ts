@@ -19,7 +19,7 @@ import type { ResponseWriter } from './response-writer.js';
  * greeting, using mysql_native_password or caching_sha2_password (fast path). On success the
  * session starts afresh (open transaction rolled back, variables and statements dropped) as the
  * new user, in the schema it names; on failure the client gets 1045 and the connection closes,
- * as MySQL does.
+ * as MySQL does. Returns false when the credentials were refused (the caller closes).
  */
 export function changeUser(
   nonce: Buffer,

@@ -52,8 +52,8 @@ export interface ConnectionSettings {
   onProtocolError?: (err: Error, peer: string) => void;
   /** Called once a client logged in. */
   onAuthenticated?: (session: Session, plugin: ServerAuthPlugin) => void;
-  /** Called to end another connection (COM_PROCESS_KILL / KILL). */
-  kill?: (connectionId: number) => boolean;
+  /** Ends a connection, or with `onlyQuery` the command it waits to run (COM_PROCESS_KILL / KILL). */
+  kill?: (connectionId: number, onlyQuery: boolean) => boolean;
 }
 
 /** Write-buffer size beyond which we stop reading commands until the client catches up. */
@@ -86,6 +86,10 @@ export class ServerConnection {
   private blocked = false;
   private cancelWait: (() => void) | undefined;
   private nextStatementId = 1;
+  /** Set while a command of this connection runs. */
+  private running = false;
+  /** Set when the connection closes once the command's answer is written (self-KILL, failed change-user). */
+  private endAfterResponse = false;
 
   constructor(
     private readonly conn: Connection,
@@ -184,7 +188,12 @@ export class ServerConnection {
     const db = this.settings.engine.database;
     while (!this.blocked && !this.closed && this.queue.length > 0) {
       const p = this.queue[0]!;
-      if (p.payload.length > 0 && needsDatabase(p.payload[0]!) && !db.available(this.session)) {
+      if (
+        p.payload.length > 0 &&
+        needsDatabase(p.payload[0]!) &&
+        !db.available(this.session) &&
+        !this.isLoneKill(p)
+      ) {
         this.waitForDatabase();
         return;
       }
@@ -216,16 +225,33 @@ export class ServerConnection {
       this.session,
       () => this.unblock(),
       Math.max(1, Number.isFinite(seconds) ? seconds : 50) * 1000,
-      () => {
-        const p = this.queue.shift();
-        if (p !== undefined) {
-          this.out.begin(p.sequenceId + 1);
-          this.out.err(1205, 'HY000', 'Lock wait timeout exceeded; try restarting transaction');
-          this.out.flush();
-        }
-        this.unblock();
-      },
+      () => this.answerWaiting(1205, 'HY000', 'Lock wait timeout exceeded; try restarting transaction'),
     );
+  }
+
+  /** Answers the command waiting for the database with an error instead of running it. */
+  private answerWaiting(errno: number, sqlState: string, message: string): void {
+    const p = this.queue.shift();
+    if (p !== undefined) {
+      this.out.begin(p.lastSequenceId + 1);
+      this.out.err(errno, sqlState, message);
+      this.out.flush();
+    }
+    this.unblock();
+  }
+
+  /**
+   * A COM_QUERY holding only KILL must not wait for the database: the session holding it may be
+   * the one to end.
+   */
+  private isLoneKill(p: Packet): boolean {
+    if (p.payload[0] !== COM_QUERY) return false;
+    try {
+      const cmd = this.parse(p.payload);
+      return cmd.kind === 'query' && this.settings.engine.isLoneKill(cmd.sql);
+    } catch {
+      return false;
+    }
   }
 
   private handle(p: Packet): void {
@@ -245,6 +271,7 @@ export class ServerConnection {
       this.fail(err as Error, p.lastSequenceId + 1);
       return;
     }
+    this.running = true;
     try {
       this.run(cmd, p.payload);
     } catch (err) {
@@ -254,8 +281,14 @@ export class ServerConnection {
       }
       const e = toMysqlError(err);
       out.err(e.errno, e.sqlState, e.message);
+    } finally {
+      this.running = false;
     }
     out.flush();
+    if (this.endAfterResponse) {
+      this.closed = true;
+      this.conn.end();
+    }
   }
 
   private parse(payload: Buffer): Command {
@@ -303,18 +336,17 @@ export class ServerConnection {
         ok();
         return;
       case 'change-user':
-        changeUser(this.handshake.nonce, this.settings.lookup, session, cmd, out, engine);
+        if (!changeUser(this.handshake.nonce, this.settings.lookup, session, cmd, out, engine))
+          this.endAfterResponse = true;
         return;
       case 'field-list':
         fieldList(engine, session, cmd.table, cmd.wildcard, out);
         return;
       case 'process-kill':
-        if (cmd.connectionId === session.connectionId) {
-          ok();
-          this.conn.end();
-          this.closed = true;
-        } else if (this.settings.kill?.(cmd.connectionId)) ok();
-        else out.err(1094, 'HY000', `Unknown thread id: ${cmd.connectionId}`);
+        if (cmd.connectionId === session.connectionId) this.kill();
+        else if (!this.settings.kill?.(cmd.connectionId, false))
+          throw new MysqlError(1094, `Unknown thread id: ${cmd.connectionId}`, 'HY000');
+        ok();
         return;
       case 'stmt-prepare':
         this.prepare(cmd.sql);
@@ -325,8 +357,10 @@ export class ServerConnection {
       case 'stmt-send-long-data': {
         const ps = session.statements.get(cmd.statementId);
         // No response, not even an error (the execute reports problems).
-        if (ps !== undefined && cmd.paramId < ps.state.paramCount)
-          appendLongData(ps.state, cmd.paramId, cmd.data);
+        if (ps === undefined || cmd.paramId >= ps.state.paramCount) return;
+        ps.longDataBytes = (ps.longDataBytes ?? 0) + cmd.data.length;
+        if (ps.longDataBytes <= this.settings.maxPacketSize) appendLongData(ps.state, cmd.paramId, cmd.data);
+        else resetStatementState(ps.state);
         return;
       }
       case 'stmt-close':
@@ -336,6 +370,7 @@ export class ServerConnection {
         const ps = session.statements.get(cmd.statementId);
         if (ps === undefined) throw unknownStatement(cmd.statementId, 'RESET');
         resetStatementState(ps.state);
+        ps.longDataBytes = 0;
         ok();
         return;
       }
@@ -384,6 +419,15 @@ export class ServerConnection {
     const session = this.session;
     const ps = session.statements.get(statementId);
     if (ps === undefined) throw unknownStatement(statementId, 'EXECUTE');
+    const longDataBytes = ps.longDataBytes ?? 0;
+    ps.longDataBytes = 0;
+    if (longDataBytes > this.settings.maxPacketSize) {
+      throw new MysqlError(
+        1210,
+        `Incorrect arguments to mysqld_stmt_execute: the long data sent for it (${longDataBytes} bytes) exceeds max_allowed_packet (${this.settings.maxPacketSize})`,
+        'HY000',
+      );
+    }
     // A malformed parameter block is a ProtocolError: answered, and the connection closes.
     const cmd = decodeExecute(payload, ps.state);
     const outcome = this.settings.engine.executeStatement(session, ps, cmd.params);
@@ -404,8 +448,23 @@ export class ServerConnection {
 
   /** Ends the connection from the server side (KILL). */
   kill(): void {
+    if (this.running) {
+      // It killed itself: the answer to its KILL must reach the client before the close.
+      this.endAfterResponse = true;
+      return;
+    }
     this.closed = true;
     this.conn.destroy();
+    // Roll back now rather than once the socket reports closing, so the killer's next statement
+    // sees the database as the KILL left it.
+    this.onClosed();
+  }
+
+  /** Ends the wait of a command queued for the database with 1317 (KILL QUERY). */
+  interrupt(): void {
+    if (this.cancelWait === undefined) return;
+    this.cancelWait();
+    this.answerWaiting(1317, '70100', 'Query execution was interrupted');
   }
 
   private onClosed(): void {

@@ -4,6 +4,7 @@ import {
   encodeFrames,
   frameCount,
   MAX_FRAME_PAYLOAD,
+  type OkPacket,
   PacketWriter,
   SERVER_MORE_RESULTS_EXISTS,
   type SqlValue,
@@ -25,7 +26,7 @@ export interface ResponseSink {
 /** The fields of an OK packet we send. */
 export interface OkFields {
   affectedRows?: number;
-  lastInsertId?: number;
+  lastInsertId?: bigint;
   statusFlags: number;
   warnings?: number;
   info?: string;
@@ -101,7 +102,10 @@ export class ResponseWriter {
   }
 
   ok(fields: OkFields): void {
-    this.packet(writeOk(this.scratchWriter, fields, this.capabilities).payload());
+    // OkPacket types the id as a number, but writeOk writes it with lenencInt, which takes a
+    // bigint as well: ids above 2^53 must not be rounded on the way.
+    const packet = fields as Omit<OkFields, 'lastInsertId'> as Partial<OkPacket>;
+    this.packet(writeOk(this.scratchWriter, packet, this.capabilities).payload());
   }
 
   err(errno: number, sqlState: string, message: string): void {

@@ -11,6 +11,11 @@ export interface PreparedStatement {
   columns: ColumnDefinition[];
   sqlite?: SqliteStatement;
   mysql?: { kind: MysqlStatement; sql: string; tokens: Token[]; end: number };
+  /**
+   * Bytes COM_STMT_SEND_LONG_DATA sent since the last execute or reset; beyond the server's
+   * max packet size the data is dropped and the next execute fails.
+   */
+  longDataBytes?: number;
 }
 
 /**
