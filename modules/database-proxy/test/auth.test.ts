@@ -26,10 +26,12 @@ const sha256 = (b: Buffer | string) => createHash('sha256').update(b).digest();
 const NATIVE_ONLY = { name: 'nat', password: 'natpw' };
 const SHA2_ONLY = { name: 'sha', password: 'shapw' };
 const LIMITED = { name: 'limited', password: 'lpw', max: 2 };
+const NO_PASSWORD = { name: 'nopw', password: '' };
 
 const USERS = [
   { name: APP_USER.name, password: APP_USER.password, max_connections: 5000 },
   { name: LIMITED.name, password: LIMITED.password, max_connections: LIMITED.max },
+  { name: NO_PASSWORD.name, password: NO_PASSWORD.password },
   // Stored the way an operator would: only the hash of one plugin.
   {
     name: NATIVE_ONLY.name,
@@ -115,6 +117,22 @@ describe.each(['mysql_native_password', 'caching_sha2_password'])('greeting with
       'select 1 + 1, database()',
     ]);
     expect(stdout.trim().split('\t')).toEqual(['2', 'test']);
+  });
+
+  it('a user with an empty password logs in with the mariadb client and with mysql2', async () => {
+    // libmariadb's and libmysqlclient's caching_sha2_password send one NUL byte for an empty
+    // password, not an empty response.
+    const { stdout } = await run('mariadb', [
+      '-h127.0.0.1',
+      `-P${fx().port}`,
+      `-u${NO_PASSWORD.name}`,
+      '-N',
+      '-e',
+      'select current_user() is not null',
+    ]);
+    expect(stdout.trim()).toBe('1');
+    const c = await track(fx().connect({ user: NO_PASSWORD.name, password: '' }));
+    expect((await one(c, 'SELECT 3 AS three')).three).toBe(3);
   });
 
   it('the mariadb client with a wrong password fails with 1045', async () => {

@@ -16,8 +16,11 @@ import {
   formatNativePasswordHash,
   NATIVE_PASSWORD_PLUGIN,
   nativePasswordHash,
+  PacketWriter,
   parseNativePasswordHash,
   ServerHandshake,
+  SUPPORTED_CAPABILITIES,
+  writeHandshakeResponse,
 } from '../src/index.js';
 import { RawClient } from './support/raw-client.js';
 import { startTestServer, type TestServer } from './support/test-server.js';
@@ -98,6 +101,34 @@ describe('handshake edge cases without sockets', () => {
     expect(g.nonce.equals(hs.nonce)).toBe(true);
     expect(g.capabilities).toBe(hs.capabilities);
     expect(g.capabilities & CLIENT_SSL).toBeTruthy();
+  });
+});
+
+describe('ServerHandshake, empty passwords', () => {
+  /** The server's step after a HandshakeResponse41 with `authResponse` for `plugin`. */
+  const stepFor = (user: string, plugin: string, authResponse: Buffer) => {
+    const hs = new ServerHandshake({ connectionId: 1, lookup, authPlugin: plugin });
+    hs.start();
+    const response = writeHandshakeResponse(new PacketWriter(), {
+      capabilities: SUPPORTED_CAPABILITIES & ~CLIENT_SSL,
+      mariadbCapabilities: 0,
+      maxPacketSize: 1 << 24,
+      charset: 45,
+      user,
+      authResponse,
+      database: '',
+      authPlugin: plugin,
+      attributes: {},
+    }).payload();
+    return hs.receive(Buffer.from(response), 1).kind;
+  };
+
+  it('takes a lone NUL byte as the empty password for caching_sha2_password (libmysqlclient sends that)', () => {
+    expect(stepFor('nopw', CACHING_SHA2_PLUGIN, Buffer.from([0]))).toBe('authenticated');
+    expect(stepFor('nopw', CACHING_SHA2_PLUGIN, Buffer.alloc(0))).toBe('authenticated');
+    // Not a way around a password: a user who has one is refused.
+    expect(stepFor('fast', CACHING_SHA2_PLUGIN, Buffer.from([0]))).toBe('failed');
+    expect(stepFor('both', CACHING_SHA2_PLUGIN, Buffer.from([0]))).toBe('failed');
   });
 });
 

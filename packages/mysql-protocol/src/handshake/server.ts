@@ -223,10 +223,15 @@ export class ServerHandshake {
 
   /** Verifies an auth response made with `this.plugin` over `this.nonce`. */
   private verify(authResponse: Buffer): ServerStep {
-    if (authResponse.length > 0) this.usedPassword = true;
+    // libmysqlclient's caching_sha2_password sends a lone NUL for an empty password; MySQL's
+    // server reads that as no password, as it reads an empty response.
+    const empty =
+      authResponse.length === 0 ||
+      (authResponse.length === 1 && authResponse[0] === 0 && this.plugin === CACHING_SHA2_PLUGIN);
+    if (!empty) this.usedPassword = true;
     const c = this.credentials;
     if (c === undefined) return this.deny();
-    if (authResponse.length === 0) return isEmptyPassword(c) ? this.accept() : this.deny();
+    if (empty) return isEmptyPassword(c) ? this.accept() : this.deny();
     if (this.plugin === NATIVE_PASSWORD_PLUGIN) {
       const hash = nativeHashOf(c);
       return hash !== undefined && verifyNativePassword(authResponse, this.nonce, hash)
