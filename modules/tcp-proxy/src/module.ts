@@ -66,6 +66,9 @@ export default defineModule({
     // Half-close passes through: a client that ends its side still gets the upstream's answer.
     const listener = await sockets.listen(ctx.options.listen, proxy.handle, {
       allowHalfOpen: true,
+      // The proxy times pairs out itself (idle_timeout, reloadable); the socket module's
+      // default would cut pairs that this module's option says to keep.
+      idleTimeout: 0,
       ...(max_connections > 0 ? { maxConnections: max_connections } : {}),
     });
     ctx.log.info(

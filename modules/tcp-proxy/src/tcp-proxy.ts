@@ -63,7 +63,8 @@ export class TcpProxy {
   #settings: Resolved;
   /** Upstream sockets of this proxy read into one buffer (no stream layer per read). */
   readonly #readBuffer = new ReadBuffer();
-  readonly #pairs = new Set<Connection>();
+  /** Piped pairs: each client and its upstream connection. */
+  readonly #pairs = new Map<Connection, Connection>();
   #connecting = 0;
   #unrouted = 0;
 
@@ -85,7 +86,7 @@ export class TcpProxy {
     const next = resolve(settings);
     this.#set.update(next.upstreams, next.balance, next.retryAfter);
     this.#settings = next;
-    for (const client of this.#pairs) client.setIdleTimeout(next.idleTimeout);
+    for (const client of this.#pairs.keys()) client.setIdleTimeout(next.idleTimeout);
   }
 
   /**
@@ -93,8 +94,6 @@ export class TcpProxy {
    * a client that ends its side still gets the upstream's answer (the module does).
    */
   readonly handle = (client: Connection): void => {
-    // Until pipe() gives the client a data handler nothing is read: what it sends first waits
-    // in the kernel's buffer while the upstream connects.
     this.#connecting++;
     void this.#route(client).finally(() => this.#connecting--);
   };
@@ -108,27 +107,35 @@ export class TcpProxy {
     };
   }
 
-  /** Destroys every piped connection (both sides); for a stop after the listener closed. */
+  /** Destroys every piped pair, both sides; for a stop after the listener closed. */
   destroyAll(): void {
-    for (const client of this.#pairs) client.destroy();
+    for (const [client, upstream] of this.#pairs) {
+      client.destroy();
+      upstream.destroy();
+    }
   }
 
   async #route(client: Connection): Promise<void> {
+    const early = new EarlyInput(client);
     const abort = new AbortController();
     void client.closed.then(() => abort.abort(new Error('the client closed first')));
     const tried: string[] = [];
     for (const upstream of this.#set.order(performance.now())) {
-      if (client.isClosed) return;
+      if (isGone(client)) break;
       const conn = await this.#tryConnect(upstream, abort.signal, tried);
       if (conn === undefined) continue;
-      if (client.isClosed) {
+      if (isGone(client)) {
         conn.destroy();
-        return;
+        break;
       }
-      this.#pipe(client, conn, upstream);
+      early.handOver(conn);
+      this.#pipe(client, conn, upstream, early.ended);
+      // Reading paused at the limit: pipe()'s handler takes over from here.
+      if (early.paused) client.resume();
       return;
     }
-    if (client.isClosed) return;
+    early.stop();
+    if (isGone(client)) return;
     this.#unrouted++;
     this.#log.warn({ client: client.peer, tried }, 'no upstream accepted the connection; closing it');
     client.destroy();
@@ -139,6 +146,7 @@ export class TcpProxy {
     signal: AbortSignal,
     tried: string[],
   ): Promise<Connection | undefined> {
+    upstream.connecting++;
     try {
       const conn = await this.#connect(upstream.address, {
         timeout: this.#settings.connectTimeout,
@@ -151,30 +159,84 @@ export class TcpProxy {
       return conn;
     } catch (err) {
       if (signal.aborted) return undefined;
-      const wasDown = upstream.isDown(performance.now());
-      this.#set.markFailed(upstream, performance.now());
       tried.push(upstream.name);
       const reason = err instanceof Error ? err.message : String(err);
-      if (wasDown) this.#log.debug({ upstream: upstream.name, reason }, 'upstream still failing');
-      else
+      // One warning per outage: the first failure after a success.
+      if (this.#set.markFailed(upstream, performance.now()))
         this.#log.warn(
           { upstream: upstream.name, reason, retryAfterMs: this.#settings.retryAfter },
-          'upstream connect failed; skipping it for retry_after',
+          'upstream connect failed; trying it last for retry_after',
         );
+      else this.#log.debug({ upstream: upstream.name, reason }, 'upstream still failing');
       return undefined;
+    } finally {
+      upstream.connecting--;
     }
   }
 
-  #pipe(client: Connection, conn: Connection, upstream: Upstream): void {
+  #pipe(client: Connection, conn: Connection, upstream: Upstream, clientEnded: boolean): void {
     upstream.active++;
-    this.#pairs.add(client);
+    this.#pairs.set(client, conn);
     if (this.#settings.idleTimeout > 0) client.setIdleTimeout(this.#settings.idleTimeout);
     // pipe() passes an end on as an end (half-close works) and a close with an error as a
     // destroy, so each side's close brings the other down; count down once both are closed.
     client.pipe(conn);
+    // An end read while the upstream connected has been and gone: pass it on now.
+    if (clientEnded) conn.end();
     void Promise.all([client.closed, conn.closed]).then(() => {
       upstream.active--;
       this.#pairs.delete(client);
     });
+  }
+}
+
+/** Whether a client is closed or being closed (its `closed` resolves only on the close event). */
+function isGone(client: Connection): boolean {
+  return client.isClosed || client.socket.destroyed;
+}
+
+/** What a client may send before its upstream accepts: read, so that a reset is seen. */
+const EARLY_INPUT_LIMIT = 64 * 1024;
+
+/**
+ * Reads a client while its upstream connects: a client that resets or closes is seen (and its
+ * connect abandoned), bytes it sends are kept (up to {@link EARLY_INPUT_LIMIT}; then reading
+ * pauses and the rest waits in the kernel) and so is its end — a request sent with a FIN
+ * (`printf … | nc -N`) is a complete exchange, not a client gone.
+ */
+class EarlyInput {
+  readonly #client: Connection;
+  readonly #chunks: Buffer[] = [];
+  #bytes = 0;
+  ended = false;
+  /** Reading was paused at {@link EARLY_INPUT_LIMIT}. */
+  paused = false;
+
+  constructor(client: Connection) {
+    this.#client = client;
+    client.onData((chunk) => {
+      this.#chunks.push(chunk);
+      this.#bytes += chunk.length;
+      if (this.#bytes >= EARLY_INPUT_LIMIT && !this.paused) {
+        this.paused = true;
+        client.pause();
+      }
+    });
+    client.onEnd(() => {
+      this.ended = true;
+    });
+  }
+
+  /** Writes what was read to the upstream and lets go of the client (pipe() takes it next). */
+  handOver(upstream: Connection): void {
+    this.stop();
+    for (const chunk of this.#chunks) upstream.write(chunk);
+    this.#chunks.length = 0;
+  }
+
+  /** Stops reading: the handlers are removed (reading pauses until the next handler). */
+  stop(): void {
+    this.#client.onData(undefined);
+    this.#client.onEnd(undefined);
   }
 }

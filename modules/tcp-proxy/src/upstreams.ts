@@ -20,16 +20,25 @@ export interface UpstreamStats {
 /** One upstream server and its counters. */
 export class Upstream {
   readonly name: string;
+  /** Client connections piped to it. */
   active = 0;
+  /** Connects to it in flight: counted by least_connections, so a burst does not all pick one. */
+  connecting = 0;
   connects = 0;
   failures = 0;
-  /** Skipped until this time (ms, monotonic clock) after a failed connect; 0: up. */
+  /** Tried last until this time (ms, monotonic clock) after a failed connect; 0: up. */
   downUntil = 0;
 
   constructor(readonly address: Address) {
     this.name = formatAddress(address);
   }
 
+  /** Whether it failed its last connect (and has not accepted one since). */
+  get failing(): boolean {
+    return this.downUntil !== 0;
+  }
+
+  /** Whether it is tried last now: it failed, and `retry_after` is not over. */
   isDown(now: number): boolean {
     return this.downUntil > now;
   }
@@ -37,20 +46,24 @@ export class Upstream {
 
 /**
  * The upstreams of a proxy, and the order a new connection tries them in. Upstreams that are
- * up come first, in the balance policy's order; those marked down after a failed connect come
- * last, so that a client still gets through when every upstream had a failure and one is back
- * before its `retry_after` is over.
+ * up come first, in the balance policy's order; those tried last after a failed connect follow
+ * (so a client still gets through when every upstream had a failure and one is back before
+ * its `retry_after` is over).
  */
 export class UpstreamSet {
   #upstreams: Upstream[];
+  /**
+   * Every upstream ever configured, by address: one removed by a reload and added back later
+   * still counts the connections it kept.
+   */
+  readonly #known = new Map<string, Upstream>();
   #policy: BalancePolicy;
   #retryAfter: number;
-  /** Where round robin starts next (also breaks least-connections ties, so equal ones take turns). */
-  #next = 0;
+  /** Turns taken: where the rotation over the up upstreams starts next. */
+  #turn = 0;
 
   constructor(addresses: readonly Address[], policy: BalancePolicy, retryAfterMs: number) {
-    if (addresses.length === 0) throw new Error('an upstream set needs at least one upstream');
-    this.#upstreams = addresses.map((a) => new Upstream(a));
+    this.#upstreams = this.#pick(addresses);
     this.#policy = policy;
     this.#retryAfter = retryAfterMs;
   }
@@ -65,39 +78,55 @@ export class UpstreamSet {
    * them carry on.
    */
   update(addresses: readonly Address[], policy: BalancePolicy, retryAfterMs: number): void {
-    if (addresses.length === 0) throw new Error('an upstream set needs at least one upstream');
-    const kept = new Map(this.#upstreams.map((u) => [u.name, u]));
-    this.#upstreams = addresses.map((a) => kept.get(formatAddress(a)) ?? new Upstream(a));
+    this.#upstreams = this.#pick(addresses);
     this.#policy = policy;
     this.#retryAfter = retryAfterMs;
-    this.#next %= this.#upstreams.length;
+  }
+
+  #pick(addresses: readonly Address[]): Upstream[] {
+    if (addresses.length === 0) throw new Error('an upstream set needs at least one upstream');
+    return addresses.map((a) => {
+      const name = formatAddress(a);
+      let upstream = this.#known.get(name);
+      if (upstream === undefined) {
+        upstream = new Upstream(a);
+        this.#known.set(name, upstream);
+      }
+      return upstream;
+    });
   }
 
   /** The upstreams in the order a new connection should try them. */
   order(now: number): Upstream[] {
-    const n = this.#upstreams.length;
-    const start = this.#next;
-    this.#next = (start + 1) % n;
+    const up = this.#upstreams.filter((u) => !u.isDown(now));
+    const down = this.#upstreams.filter((u) => u.isDown(now));
+    // The turn rotates over the upstreams that are up, so those share the traffic evenly
+    // while another is down.
+    const n = up.length;
+    const start = n > 0 ? this.#turn % n : 0;
+    this.#turn = (this.#turn + 1) % 0x40000000;
     const rotated: Upstream[] = [];
-    for (let i = 0; i < n; i++) rotated.push(this.#upstreams[(start + i) % n] as Upstream);
+    for (let i = 0; i < n; i++) rotated.push(up[(start + i) % n] as Upstream);
     // Array.prototype.sort is stable: equal upstreams keep the rotation's order.
-    if (this.#policy === 'least_connections') rotated.sort((a, b) => a.active - b.active);
-    const up = rotated.filter((u) => !u.isDown(now));
-    return up.length === n ? up : [...up, ...rotated.filter((u) => u.isDown(now))];
+    if (this.#policy === 'least_connections') rotated.sort((a, b) => load(a) - load(b));
+    return [...rotated, ...down];
   }
 
-  /** Marks an upstream down after a failed connect: skipped for `retry_after`. */
-  markFailed(upstream: Upstream, now: number): void {
+  /** Marks an upstream down after a failed connect; says whether it was up before. */
+  markFailed(upstream: Upstream, now: number): boolean {
+    const wasUp = !upstream.failing;
     upstream.failures++;
-    upstream.downUntil = now + this.#retryAfter;
+    // At least 1 ms: with retry_after 0 it is not skipped, but it is still known to be failing.
+    upstream.downUntil = Math.max(now + this.#retryAfter, 1);
+    return wasUp;
   }
 
-  /** Marks an upstream up after a connect succeeded; says whether it was down. */
+  /** Marks an upstream up after a connect succeeded; says whether it was failing. */
   markConnected(upstream: Upstream): boolean {
     upstream.connects++;
-    const wasDown = upstream.downUntil !== 0;
+    const wasFailing = upstream.failing;
     upstream.downUntil = 0;
-    return wasDown;
+    return wasFailing;
   }
 
   stats(now: number): UpstreamStats[] {
@@ -109,4 +138,8 @@ export class UpstreamSet {
       down: u.isDown(now),
     }));
   }
+}
+
+function load(u: Upstream): number {
+  return u.active + u.connecting;
 }

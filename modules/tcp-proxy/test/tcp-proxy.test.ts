@@ -78,9 +78,10 @@ async function redisPortOf(client: Redis): Promise<number> {
 async function tcpServer(
   onSocket: (socket: Socket) => void,
   port = 0,
+  allowHalfOpen = false,
 ): Promise<{ server: Server; port: number; sockets: Set<Socket> }> {
   const sockets = new Set<Socket>();
-  const server = createServer((socket) => {
+  const server = createServer({ allowHalfOpen }, (socket) => {
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));
     onSocket(socket);
@@ -209,7 +210,7 @@ describe('tcp-proxy', () => {
     // Tried once, by the first client; the next two went straight to the live one.
     expect(down).toMatchObject({ address: `127.0.0.1:${dead}`, failures: 1, connects: 0, down: true });
     expect(up).toMatchObject({ connects: 3, failures: 0, down: false });
-    const warned = lines.filter((l) => l.msg === 'upstream connect failed; skipping it for retry_after');
+    const warned = lines.filter((l) => l.msg === 'upstream connect failed; trying it last for retry_after');
     expect(warned).toHaveLength(1);
     expect(warned[0]).toMatchObject({ upstream: `127.0.0.1:${dead}`, retryAfterMs: 3_600_000 });
     expect(String(warned[0]?.reason)).toMatch(/refused/i);
@@ -247,6 +248,53 @@ describe('tcp-proxy', () => {
     expect(proxy.stats().upstreams[0]).toMatchObject({ failures: 1, connects: 0, down: true });
   });
 
+  it('round_robin: while one upstream is down, the others share the connections evenly', async () => {
+    const dead = await freePort();
+    const { port } = await startProxy({
+      upstreams: [`127.0.0.1:${dead}`, at(redisA), at(redisB)],
+      retry_after: '1h',
+    });
+    const landed: number[] = [];
+    for (let i = 0; i < 6; i++) landed.push(await redisPortOf(await redisVia(port)));
+    expect(landed).toEqual([redisA.port, redisB.port, redisA.port, redisB.port, redisA.port, redisB.port]);
+  });
+
+  it('a request sent with its FIN while the upstream connects still gets its answer', async () => {
+    const stuck = await unansweredPort();
+    const upstream = await tcpServer((s) => {
+      let got = '';
+      s.setEncoding('utf8');
+      s.on('data', (d: string) => {
+        got += d;
+      });
+      s.on('end', () => s.end(`got ${got}, bye`));
+    });
+    const { port } = await startProxy({
+      upstreams: [`127.0.0.1:${stuck}`, `127.0.0.1:${upstream.port}`],
+      connect_timeout: '300ms',
+    });
+    const client = await openVia(port);
+    client.end('hello'); // as `printf hello | nc -N` does: all of it before any upstream is there
+    expect(await readToEnd(client)).toBe('got hello, bye');
+  });
+
+  it('a client that resets while its upstream connects is dropped: no upstream connection is made for it', async () => {
+    const stuck = await unansweredPort();
+    const { port, proxy } = await startProxy({
+      upstreams: [`127.0.0.1:${stuck}`, at(redisA)],
+      connect_timeout: '1h',
+    });
+    const client = await openVia(port);
+    await waitFor(() => proxy.stats().connecting === 1, { what: 'the proxy to be connecting' });
+    client.resetAndDestroy();
+    await waitFor(() => proxy.stats().connecting === 0, { what: 'the proxy to give up the connect' });
+    expect(proxy.stats()).toMatchObject({ connections: 0, unrouted: 0 });
+    expect(proxy.stats().upstreams.map((u) => [u.connects, u.failures])).toEqual([
+      [0, 0],
+      [0, 0],
+    ]);
+  });
+
   it('backpressure: a slow reader holds the proxy to bounded buffers, and every byte arrives in order', async () => {
     const echo = await tcpServer((s) => s.pipe(s));
     const { kernel, port } = await startProxy({ upstreams: [`127.0.0.1:${echo.port}`] });
@@ -282,26 +330,62 @@ describe('tcp-proxy', () => {
     expect(await readToEnd(client)).toBe('got hello, bye');
   });
 
-  it('idle_timeout closes both sides of a quiet pair; stop closes the rest', async () => {
-    const upstream = await tcpServer(() => {});
+  it('idle_timeout closes both sides of a quiet pair; stop destroys both sides of the rest', async () => {
+    // An upstream that stays half-open after a FIN: a pair whose proxy only ended the upstream
+    // side would stay open (and counted) for as long as the upstream does.
+    const ends: Socket[] = [];
+    const upstream = await tcpServer(
+      (s) => {
+        s.on('end', () => ends.push(s));
+        s.resume();
+      },
+      0,
+      true,
+    );
     const { kernel, port, proxy } = await startProxy({
       upstreams: [`127.0.0.1:${upstream.port}`],
       idle_timeout: '200ms',
     });
     const quiet = await openVia(port);
-    await waitFor(() => upstream.sockets.size === 1, { what: 'the upstream to see the connection' });
-    const [upstreamSide] = upstream.sockets;
-    await Promise.all([once(quiet, 'close'), once(upstreamSide as Socket, 'close')]);
-    await waitFor(() => proxy.stats().connections === 0, { what: 'the pair to be forgotten' });
+    await once(quiet, 'close');
+    await waitFor(() => proxy.stats().connections === 0, { what: 'the idle pair to be closed' });
+    await waitFor(() => ends.length === 1, { what: 'the upstream to see its side end' });
 
     await kernel.reload({
       modules: { 'tcp-proxy': { listen: '127.0.0.1:0', upstreams: [`127.0.0.1:${upstream.port}`] } },
     });
     const kept = await openVia(port);
-    await waitFor(() => upstream.sockets.size === 1, { what: 'the upstream to see the second connection' });
+    await waitFor(() => proxy.stats().connections === 1, { what: 'the second pair' });
     const closed = once(kept, 'close');
     await kernel.shutdown();
     await closed;
+    await waitFor(() => proxy.stats().connections === 0, { what: 'stop to close the upstream side too' });
+    expect(proxy.stats().upstreams[0]?.active).toBe(0);
+    await waitFor(() => ends.length === 2, { what: 'the upstream to see the second end' });
+  });
+
+  it('publishes its counters as metrics, labelled by upstream', async () => {
+    const dead = await freePort();
+    const { kernel, port } = await startProxy({
+      upstreams: [`127.0.0.1:${dead}`, at(redisA)],
+      retry_after: '1h',
+    });
+    await redisVia(port);
+    const families = Object.fromEntries(kernel.metrics.collect().map((f) => [f.name, f.samples]));
+    expect(families.tcp_proxy_connections).toEqual([{ value: 1 }]);
+    expect(families.tcp_proxy_unrouted_total).toEqual([{ value: 0 }]);
+    expect(families.tcp_proxy_upstream_failures_total).toEqual([
+      { labels: { upstream: `127.0.0.1:${dead}` }, value: 1 },
+      { labels: { upstream: at(redisA) }, value: 0 },
+    ]);
+    expect(families.tcp_proxy_upstream_down).toEqual([
+      { labels: { upstream: `127.0.0.1:${dead}` }, value: 1 },
+      { labels: { upstream: at(redisA) }, value: 0 },
+    ]);
+    expect(families.tcp_proxy_upstream_connections).toEqual([
+      { labels: { upstream: `127.0.0.1:${dead}` }, value: 0 },
+      { labels: { upstream: at(redisA) }, value: 1 },
+    ]);
   });
 
   it('reload: new connections go to the new upstreams; open ones stay where they are', async () => {
