@@ -123,7 +123,7 @@ export class ClientSession {
     if (this.quitting) return;
     switch (request.kind) {
       case 'error':
-        this.replies.add().done(encodeErrorLine(request.line));
+        if (!request.noreply) this.replies.add().done(encodeErrorLine(request.line));
         return;
       case 'quit':
         this.finish();

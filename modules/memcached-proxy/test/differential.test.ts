@@ -51,6 +51,14 @@ describe('memcached-proxy answers like a single memcached', () => {
       'ms b 2 F3\r\nhi\r\n',
       'md c\r\n',
       'ma n1 N0 J3\r\n',
+      // Refused commands with noreply (memcached answers none of them), and storage lines with
+      // a token too many (stored) and two too many (refused; the value read as commands).
+      'set a 0 0 5 noreply\r\nhello!!',
+      'incr n1 abc noreply\r\n',
+      'delete a 5 noreply\r\n',
+      `touch ${'k'.repeat(251)} 10 noreply\r\n`,
+      'set b 0 0 8 junk\r\ndelete x\r\n',
+      'set b 0 0 8 j k\r\ndelete x\r\n',
     ),
   );
 

@@ -72,7 +72,11 @@ export class RequestDecoder extends Framer {
     const lineLength = lf + 1 - off;
     const isCas = command === 'cas';
     const base = isCas ? 6 : 5;
-    if (t.length !== base && !(t.length === base + 1 && t[base] === 'noreply')) {
+    // As memcached: one token more than the fields is allowed, and only `noreply` there means
+    // anything; it silences the errors below too.
+    const noreply = t.length === base + 1 && t[base] === 'noreply';
+    if (t.length !== base && t.length !== base + 1) {
+      // memcached reads the line as an unknown command, and what follows as commands.
       this.onRequest({ kind: 'error', line: ERRORS.unknown });
       return lineLength;
     }
@@ -87,19 +91,19 @@ export class RequestDecoder extends Framer {
       bytes < 0 ||
       (isCas && cas === undefined)
     ) {
-      this.onRequest({ kind: 'error', line: ERRORS.format });
+      this.onRequest({ kind: 'error', line: ERRORS.format, noreply });
       return lineLength;
     }
     const key = t[1]!;
     if (!isValidKey(key, this.limits.maxKeyLength)) {
       // memcached refuses the line but the value still follows; skip it so it is not taken
       // for commands.
-      this.onRequest({ kind: 'error', line: ERRORS.format });
+      this.onRequest({ kind: 'error', line: ERRORS.format, noreply });
       this.skip(bytes + 2);
       return lineLength;
     }
     if (bytes > this.limits.maxValueSize) {
-      this.onRequest({ kind: 'error', line: ERRORS.tooLarge });
+      this.onRequest({ kind: 'error', line: ERRORS.tooLarge, noreply });
       this.skip(bytes + 2);
       return lineLength;
     }
@@ -107,7 +111,7 @@ export class RequestDecoder extends Framer {
     const total = lineLength + bytes + 2;
     if (buf.length - off < total) return this.needMore(buf, off, total);
     if (!this.isCrlf(buf, dataStart + bytes)) {
-      this.onRequest({ kind: 'error', line: ERRORS.badChunk });
+      this.onRequest({ kind: 'error', line: ERRORS.badChunk, noreply });
       return total;
     }
     this.onRequest({
@@ -118,7 +122,7 @@ export class RequestDecoder extends Framer {
       exptime,
       data: buf.subarray(dataStart, dataStart + bytes),
       cas,
-      noreply: t.length === base + 1,
+      noreply,
       raw: buf.subarray(off, off + total),
     });
     return total;
@@ -179,22 +183,25 @@ export class RequestDecoder extends Framer {
         if (n < 2 || n > 4) return { kind: 'error', line: ERRORS.unknown };
         const noreply = t[n - 1] === 'noreply';
         const extra = n - 2 - (noreply ? 1 : 0);
-        if (extra > 1 || (extra === 1 && t[2] !== '0')) return { kind: 'error', line: ERRORS.format };
-        if (!this.key(t[1]!)) return { kind: 'error', line: ERRORS.format };
+        if (extra > 1 || (extra === 1 && t[2] !== '0'))
+          return { kind: 'error', line: ERRORS.format, noreply };
+        if (!this.key(t[1]!)) return { kind: 'error', line: ERRORS.format, noreply };
         return { kind: 'delete', key: t[1]!, noreply, raw };
       }
       case 'incr':
       case 'decr': {
         if (n !== 3 && !noreplyAt(3)) return { kind: 'error', line: ERRORS.unknown };
-        if (!this.key(t[1]!)) return { kind: 'error', line: ERRORS.format };
+        const noreply = n === 4;
+        if (!this.key(t[1]!)) return { kind: 'error', line: ERRORS.format, noreply };
         const delta = parseU64(t[2]);
-        if (delta === undefined) return { kind: 'error', line: ERRORS.delta };
-        return { kind: 'arithmetic', command, key: t[1]!, delta, noreply: n === 4, raw };
+        if (delta === undefined) return { kind: 'error', line: ERRORS.delta, noreply };
+        return { kind: 'arithmetic', command, key: t[1]!, delta, noreply, raw };
       }
       case 'touch': {
         if (n !== 3 && !noreplyAt(3)) return { kind: 'error', line: ERRORS.unknown };
         const exptime = parseI32(t[2]);
-        if (!this.key(t[1]!) || exptime === undefined) return { kind: 'error', line: ERRORS.format };
+        if (!this.key(t[1]!) || exptime === undefined)
+          return { kind: 'error', line: ERRORS.format, noreply: n === 4 };
         return { kind: 'touch', key: t[1]!, exptime, noreply: n === 4, raw };
       }
       case 'stats':

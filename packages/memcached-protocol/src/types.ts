@@ -55,8 +55,12 @@ export type Request =
       data: Buffer | undefined;
       raw: Buffer;
     }
-  /** A request the decoder refused; `line` is the error line to send back (without CRLF). */
-  | { kind: 'error'; line: string };
+  /**
+   * A request the decoder refused; `line` is the error line to send back (without CRLF) —
+   * unless `noreply` is set: memcached answers nothing to a refused `noreply` command (the
+   * client reads no reply, and one would be taken for the answer to its next command).
+   */
+  | { kind: 'error'; line: string; noreply?: boolean };
 
 /** Simple one-line replies of the text protocol. */
 export type Status = 'STORED' | 'NOT_STORED' | 'EXISTS' | 'NOT_FOUND' | 'DELETED' | 'TOUCHED' | 'OK';

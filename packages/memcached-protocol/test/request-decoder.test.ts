@@ -152,6 +152,59 @@ describe('RequestDecoder', () => {
     ]);
   });
 
+  it('takes a storage line with one token too many as memcached does: stored, the token ignored unless noreply', () => {
+    for (const sizes of [[1], [3], [1000]]) {
+      const got = decodeRequests(b('set k 0 0 8 junk\r\ndelete x\r\nversion\r\n'), sizes);
+      expect(plain(got)).toEqual([
+        {
+          kind: 'storage',
+          command: 'set',
+          key: 'k',
+          flags: 0,
+          exptime: 0,
+          data: 'delete x',
+          cas: undefined,
+          noreply: false,
+        },
+        { kind: 'version' },
+      ]);
+      // More tokens still: an unknown command to memcached, and what follows is read as commands.
+      const refused = decodeRequests(b('set k 0 0 8 a b\r\ndelete x\r\nversion\r\n'), sizes);
+      expect(refused.map((r) => (r.kind === 'error' ? r.line : r.kind))).toEqual([
+        ERRORS.unknown,
+        'delete',
+        'version',
+      ]);
+    }
+  });
+
+  it('marks the errors of noreply commands, which memcached does not answer', () => {
+    const long = 'k'.repeat(251);
+    const input =
+      'set k 0 0 5 noreply\r\nhello!!' + // a bad chunk takes bytes + 2, as memcached does
+      'incr k abc noreply\r\n' +
+      `set ${long} 0 0 1 noreply\r\nx\r\n` +
+      'set big 0 0 100 noreply\r\n' +
+      'v'.repeat(100) +
+      '\r\n' +
+      `touch ${long} 10 noreply\r\n` +
+      'delete k 5 noreply\r\n' +
+      'set k 0 0 5\r\nhello!!incr k abc\r\n';
+    for (const sizes of [[1], [7], [10_000]]) {
+      const got = decodeRequests(b(input), sizes, { maxValueSize: 50 });
+      expect(got.map((r) => (r.kind === 'error' ? [r.line, r.noreply === true] : r.kind))).toEqual([
+        [ERRORS.badChunk, true],
+        [ERRORS.delta, true],
+        [ERRORS.format, true],
+        [ERRORS.tooLarge, true],
+        [ERRORS.format, true],
+        [ERRORS.format, true],
+        [ERRORS.badChunk, false],
+        [ERRORS.delta, false],
+      ]);
+    }
+  });
+
   it('refuses an oversized value without buffering it, then carries on', () => {
     const limits = { maxValueSize: 10 };
     const value = 'v'.repeat(1000);
@@ -161,7 +214,7 @@ describe('RequestDecoder', () => {
 
   it('refuses a forged huge length without allocating it', () => {
     const out = decodeRequests(b('set k 0 0 2147483000\r\nabc'), [1]);
-    expect(out).toEqual([{ kind: 'error', line: ERRORS.tooLarge }]);
+    expect(out).toEqual([{ kind: 'error', line: ERRORS.tooLarge, noreply: false }]);
   });
 
   it('refuses an over-long line, discards it, and resynchronises at the next line', () => {
