@@ -34,8 +34,18 @@ export function serializeResponseHead(status: number, headers: ResponseHeaders, 
   return `${head}\r\n`;
 }
 
-/** The size line that precedes `length` bytes of chunk data: `<hex>\r\n`. */
+/**
+ * The size line that precedes `length` bytes of chunk data: `<hex>\r\n`.
+ *
+ * @throws RangeError unless `length` is a whole number above 0: a size of 0 is the last-chunk
+ *   marker (the response would end there and its remaining bytes be read as the next one)
+ */
 export function chunkHeader(length: number): string {
+  if (!Number.isSafeInteger(length) || length <= 0) {
+    throw new RangeError(
+      `chunk size must be a whole number above 0 (0 ends the body; see lastChunk), got ${length}`,
+    );
+  }
   return `${length.toString(16)}\r\n`;
 }
 

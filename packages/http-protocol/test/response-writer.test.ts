@@ -27,6 +27,9 @@ describe('response writer', () => {
 
   it('frames chunks and trailers', () => {
     expect(chunkHeader(255)).toBe('ff\r\n');
+    // 0 is the last-chunk marker; the others are no size at all.
+    for (const bad of [0, -1, 1.5, Number.NaN, Number.POSITIVE_INFINITY])
+      expect(() => chunkHeader(bad), String(bad)).toThrow(RangeError);
     expect(lastChunk()).toBe('0\r\n\r\n');
     expect(lastChunk(['X-Sum', '9'])).toBe('0\r\nX-Sum: 9\r\n\r\n');
   });
