@@ -9,7 +9,10 @@
  */
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
+import { once } from 'node:events';
+import { connect } from 'node:net';
 import { promisify } from 'node:util';
+import { buildChangeUser, ClientHandshake, encodeFrames, PacketDecoder } from '@scalestack/mysql-protocol';
 import { waitFor } from '@scalestack/test-harness';
 import { authPlugins } from 'mysql2';
 import type mysql from 'mysql2/promise';
@@ -133,6 +136,54 @@ describe.each(['mysql_native_password', 'caching_sha2_password'])('greeting with
     expect(stdout.trim()).toBe('1');
     const c = await track(fx().connect({ user: NO_PASSWORD.name, password: '' }));
     expect((await one(c, 'SELECT 3 AS three')).three).toBe(3);
+  });
+
+  it('COM_CHANGE_USER to a user without a password takes the lone NUL libmysqlclient sends', async () => {
+    // Logged in as app over a raw socket, then changed to the password-less user the way
+    // libmysqlclient's caching_sha2_password does it: one NUL byte of auth data.
+    const socket = connect(fx().port, '127.0.0.1');
+    const decoder = new PacketDecoder();
+    const hs = new ClientHandshake({ user: APP_USER.name, password: APP_USER.password });
+    let capabilities = 0;
+    const reply = new Promise<Buffer>((resolve, reject) => {
+      socket.on('error', reject);
+      socket.on('data', (chunk: Buffer) => {
+        for (const p of decoder.push(chunk)) {
+          if (capabilities !== 0) return resolve(p.payload);
+          const step = hs.receive(p.payload, p.sequenceId);
+          if (step.kind === 'send') socket.write(step.bytes);
+          else if (step.kind === 'done') {
+            capabilities = step.session.capabilities;
+            const change = buildChangeUser(
+              {
+                user: NO_PASSWORD.name,
+                authData: Buffer.from([0]),
+                schema: 'test',
+                plugin: 'caching_sha2_password',
+              },
+              capabilities,
+            );
+            socket.write(encodeFrames(change, 0));
+          } else if (step.kind !== 'wait') reject(new Error(`login failed: ${step.kind}`));
+        }
+      });
+    });
+    try {
+      const payload = await reply;
+      expect(payload[0], payload.toString('latin1')).toBe(0x00); // OK, not ERR 1045
+      await waitFor(
+        () =>
+          fx()
+            .proxy.stats()
+            .clients.some((c) => c.user === NO_PASSWORD.name),
+        {
+          what: 'the client to be the new user',
+        },
+      );
+    } finally {
+      socket.destroy();
+      await once(socket, 'close');
+    }
   });
 
   it('the mariadb client with a wrong password fails with 1045', async () => {

@@ -41,6 +41,7 @@ import {
   encodeErr,
   encodeFrames,
   encodeOk,
+  isEmptyAuthResponse,
   isEofPacket,
   nativeHashOf,
   noBackslashEscapes,
@@ -1933,8 +1934,9 @@ export class ClientSession implements ResponseSink {
     let ok = false;
     if (user !== undefined && nonce !== undefined) {
       const c = user.credentials;
-      if (cmd.authData.length === 0) ok = nativeHashOf(c)?.length === 0 || c.plaintext === '';
-      else if ((cmd.plugin ?? 'mysql_native_password') === 'caching_sha2_password') {
+      const plugin = cmd.plugin ?? 'mysql_native_password';
+      if (isEmptyAuthResponse(cmd.authData, plugin)) ok = nativeHashOf(c)?.length === 0 || c.plaintext === '';
+      else if (plugin === 'caching_sha2_password') {
         const h = sha2HashOf(c);
         ok = h !== undefined && verifyCachingSha2(cmd.authData, nonce, h);
       } else {
@@ -1945,7 +1947,8 @@ export class ClientSession implements ResponseSink {
     if (!ok || user === undefined) {
       this.core.counters.authFailures++;
       const host = this.conn.remoteAddress;
-      this.writeErr(ProxyError.accessDenied, [cmd.user, host, cmd.authData.length > 0 ? 'YES' : 'NO'], 1);
+      const usedPassword = !isEmptyAuthResponse(cmd.authData, cmd.plugin ?? 'mysql_native_password');
+      this.writeErr(ProxyError.accessDenied, [cmd.user, host, usedPassword ? 'YES' : 'NO'], 1);
       this.close();
       return;
     }

@@ -3,6 +3,7 @@ import {
   type ChangeUserCommand,
   type CredentialLookup,
   FAST_AUTH_SUCCESS,
+  isEmptyAuthResponse,
   isEmptyPassword,
   nativeHashOf,
   sha2HashOf,
@@ -33,7 +34,7 @@ export function changeUser(
   const plugin = cmd.plugin || 'mysql_native_password';
   let verified = false;
   if (credentials !== undefined) {
-    if (cmd.authData.length === 0) verified = isEmptyPassword(credentials);
+    if (isEmptyAuthResponse(cmd.authData, plugin)) verified = isEmptyPassword(credentials);
     else if (plugin === CACHING_SHA2_PLUGIN) {
       const hash = sha2HashOf(credentials);
       verified = hash !== undefined && verifyCachingSha2(cmd.authData, nonce, hash);
@@ -46,7 +47,7 @@ export function changeUser(
     out.err(
       1045,
       '28000',
-      `Access denied for user '${cmd.user}'@'${session.host}' (using password: ${cmd.authData.length > 0 ? 'YES' : 'NO'})`,
+      `Access denied for user '${cmd.user}'@'${session.host}' (using password: ${isEmptyAuthResponse(cmd.authData, plugin) ? 'NO' : 'YES'})`,
     );
     return false;
   }

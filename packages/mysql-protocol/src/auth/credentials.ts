@@ -45,6 +45,18 @@ export function isEmptyPassword(c: Credentials): boolean {
   return c.sha2Hash !== undefined && c.sha2Hash.length === 0;
 }
 
+/**
+ * True when an auth response stands for the empty password: no bytes, or — from
+ * libmysqlclient's caching_sha2_password, in a handshake or a COM_CHANGE_USER — a lone NUL,
+ * which MySQL's server reads the same way.
+ */
+export function isEmptyAuthResponse(authResponse: Uint8Array, plugin: string): boolean {
+  return (
+    authResponse.length === 0 ||
+    (authResponse.length === 1 && authResponse[0] === 0 && plugin === 'caching_sha2_password')
+  );
+}
+
 /** Checks a password revealed during full authentication against whatever form is stored. */
 export function verifyPlaintextPassword(c: Credentials, password: string): boolean {
   if (c.plaintext !== undefined) {

@@ -9,6 +9,7 @@ import {
 import {
   type CredentialLookup,
   type Credentials,
+  isEmptyAuthResponse,
   isEmptyPassword,
   nativeHashOf,
   sha2HashOf,
@@ -223,11 +224,7 @@ export class ServerHandshake {
 
   /** Verifies an auth response made with `this.plugin` over `this.nonce`. */
   private verify(authResponse: Buffer): ServerStep {
-    // libmysqlclient's caching_sha2_password sends a lone NUL for an empty password; MySQL's
-    // server reads that as no password, as it reads an empty response.
-    const empty =
-      authResponse.length === 0 ||
-      (authResponse.length === 1 && authResponse[0] === 0 && this.plugin === CACHING_SHA2_PLUGIN);
+    const empty = isEmptyAuthResponse(authResponse, this.plugin);
     if (!empty) this.usedPassword = true;
     const c = this.credentials;
     if (c === undefined) return this.deny();
