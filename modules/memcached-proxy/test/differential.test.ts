@@ -59,6 +59,10 @@ describe('memcached-proxy answers like a single memcached', () => {
       `touch ${'k'.repeat(251)} 10 noreply\r\n`,
       'set b 0 0 8 junk\r\ndelete x\r\n',
       'set b 0 0 8 j k\r\ndelete x\r\n',
+      'flush_all abc noreply\r\n',
+      'flush_all abc\r\n',
+      'verbosity abc noreply\r\n',
+      'verbosity abc\r\n',
     ),
   );
 

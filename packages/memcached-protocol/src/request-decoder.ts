@@ -11,6 +11,7 @@ export const ERRORS = Object.freeze({
   tooLarge: 'SERVER_ERROR object too large for cache',
   lineTooLong: 'CLIENT_ERROR line too long',
   delta: 'CLIENT_ERROR invalid numeric delta argument',
+  exptime: 'CLIENT_ERROR invalid exptime argument',
 });
 
 const STORAGE = new Set<string>(['set', 'add', 'replace', 'append', 'prepend', 'cas']);
@@ -216,7 +217,7 @@ export class RequestDecoder extends Framer {
         if (n === 2 && t[1] === 'noreply') return { kind: 'verbosity', level: 0, noreply: true, raw };
         if (n !== 2 && !noreplyAt(2)) return { kind: 'error', line: ERRORS.unknown };
         const level = parseU32(t[1]);
-        if (level === undefined) return { kind: 'error', line: ERRORS.format };
+        if (level === undefined) return { kind: 'error', line: ERRORS.format, noreply: n === 3 };
         return { kind: 'verbosity', level, noreply: n === 3, raw };
       }
       case 'flush_all': {
@@ -224,7 +225,7 @@ export class RequestDecoder extends Framer {
         const args = n - 1 - (noreply ? 1 : 0);
         if (args > 1) return { kind: 'error', line: ERRORS.unknown };
         const delay = args === 1 ? parseI32(t[1]) : undefined;
-        if (args === 1 && delay === undefined) return { kind: 'error', line: ERRORS.format };
+        if (args === 1 && delay === undefined) return { kind: 'error', line: ERRORS.exptime, noreply };
         return { kind: 'flush_all', delay, noreply, raw };
       }
       default:

@@ -189,6 +189,8 @@ describe('RequestDecoder', () => {
       '\r\n' +
       `touch ${long} 10 noreply\r\n` +
       'delete k 5 noreply\r\n' +
+      'flush_all abc noreply\r\n' +
+      'verbosity abc noreply\r\n' +
       'set k 0 0 5\r\nhello!!incr k abc\r\n';
     for (const sizes of [[1], [7], [10_000]]) {
       const got = decodeRequests(b(input), sizes, { maxValueSize: 50 });
@@ -198,6 +200,8 @@ describe('RequestDecoder', () => {
         [ERRORS.format, true],
         [ERRORS.tooLarge, true],
         [ERRORS.format, true],
+        [ERRORS.format, true],
+        [ERRORS.exptime, true],
         [ERRORS.format, true],
         [ERRORS.badChunk, false],
         [ERRORS.delta, false],
