@@ -96,6 +96,18 @@ async function tcpServer(
   return { server, port: typeof address === 'object' && address ? address.port : 0, sockets };
 }
 
+/** An upstream that answers only once the client has ended its side: `got <what it sent>, bye`. */
+function answersAfterEnd() {
+  return tcpServer((s) => {
+    let got = '';
+    s.setEncoding('utf8');
+    s.on('data', (d: string) => {
+      got += d;
+    });
+    s.on('end', () => s.end(`got ${got}, bye`));
+  });
+}
+
 /**
  * A port whose connects are never answered: a listener with a backlog of 1 in a process that is
  * stopped (SIGSTOP) before it accepts anything, its accept queue filled by two connections.
@@ -261,14 +273,7 @@ describe('tcp-proxy', () => {
 
   it('a request sent with its FIN while the upstream connects still gets its answer', async () => {
     const stuck = await unansweredPort();
-    const upstream = await tcpServer((s) => {
-      let got = '';
-      s.setEncoding('utf8');
-      s.on('data', (d: string) => {
-        got += d;
-      });
-      s.on('end', () => s.end(`got ${got}, bye`));
-    });
+    const upstream = await answersAfterEnd();
     const { port } = await startProxy({
       upstreams: [`127.0.0.1:${stuck}`, `127.0.0.1:${upstream.port}`],
       connect_timeout: '300ms',
@@ -316,14 +321,7 @@ describe('tcp-proxy', () => {
   }, 120_000);
 
   it('half-close: the client’s end reaches the upstream, whose answer and end still reach the client', async () => {
-    const upstream = await tcpServer((s) => {
-      let got = '';
-      s.setEncoding('utf8');
-      s.on('data', (d: string) => {
-        got += d;
-      });
-      s.on('end', () => s.end(`got ${got}, bye`));
-    });
+    const upstream = await answersAfterEnd();
     const { port } = await startProxy({ upstreams: [`127.0.0.1:${upstream.port}`] });
     const client = await openVia(port);
     client.end('hello');
