@@ -1,18 +1,17 @@
-import { connect, type Socket } from 'node:net';
 import {
   buildExecute,
   buildPrepare,
   buildQuit,
   buildSendLongData,
   CLIENT_QUERY_ATTRIBUTES,
-  ClientHandshake,
   COM_PROCESS_KILL,
+  ColumnType,
   encodeFrames,
-  PacketDecoder,
 } from '@scalestack/mysql-protocol';
 import fc from 'fast-check';
 import type mysql from 'mysql2/promise';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { login, repliesUntilClosed } from './support/raw.js';
 import { type Running, startBackend } from './support/start.js';
 
 let backend: Running;
@@ -20,38 +19,6 @@ beforeAll(async () => {
   backend = await startBackend();
 });
 afterAll(() => backend?.stop());
-
-/** Logs in as root over a raw socket; resolves once the server's OK arrived. */
-function login(
-  port: number,
-): Promise<{ socket: Socket; decoder: PacketDecoder; connectionId: number; capabilities: number }> {
-  return new Promise((resolve, reject) => {
-    const socket = connect(port, '127.0.0.1');
-    const decoder = new PacketDecoder();
-    const hs = new ClientHandshake({ user: 'root' });
-    socket.on('error', reject);
-    const onData = (chunk: Buffer) => {
-      for (const p of decoder.push(chunk)) {
-        const step = hs.receive(p.payload, p.sequenceId);
-        if (step.kind === 'send') socket.write(step.bytes);
-        else if (step.kind === 'done') {
-          socket.off('data', onData);
-          resolve({
-            socket,
-            decoder,
-            connectionId: step.session.connectionId,
-            capabilities: step.session.capabilities,
-          });
-          return;
-        } else {
-          reject(new Error(`login failed: ${step.kind}`));
-          return;
-        }
-      }
-    };
-    socket.on('data', onData);
-  });
-}
 
 /**
  * Sends `bytes` after the login and half-closes; resolves with what came back once the server
@@ -62,27 +29,6 @@ async function sendAfterLogin(bytes: Uint8Array): Promise<Buffer[]> {
   const replies = repliesUntilClosed(socket, decoder);
   socket.end(bytes);
   return replies;
-}
-
-/** Resolves with the packets the server sends until it closes; they must all be whole. */
-function repliesUntilClosed(socket: Socket, decoder: PacketDecoder): Promise<Buffer[]> {
-  const replies: Buffer[] = [];
-  return new Promise((resolve, reject) => {
-    socket.on('data', (chunk) => {
-      try {
-        for (const p of decoder.push(chunk)) replies.push(p.payload);
-      } catch (err) {
-        reject(err);
-      }
-    });
-    socket.on('error', () => {
-      // A reset after the server gave up on us is an acceptable ending.
-    });
-    socket.on('close', () => {
-      if (decoder.hasPartialPacket) reject(new Error('the server sent a truncated packet'));
-      else resolve(replies);
-    });
-  });
 }
 
 const KNOWN_COMMANDS = [
@@ -176,6 +122,52 @@ it('COM_STMT_SEND_LONG_DATA beyond max_packet_size is discarded and the execute 
     expect(errors.map((p) => p.readUInt16LE(1))).toEqual([1210]);
     // The second execute saw only its own 10 bytes: a binary row [0x00, null bitmap, int64 10].
     const row = Buffer.from([0x00, 0x00, 10, 0, 0, 0, 0, 0, 0, 0]);
+    expect(packets.some((p) => p.equals(row))).toBe(true);
+  } finally {
+    await small.stop();
+  }
+});
+
+it('an execute refused with 1210 (long data over the cap) still binds its parameter types, so the next execute may leave them out', async () => {
+  const small = await startBackend({ max_packet_size: 4096 });
+  try {
+    const { socket, decoder, capabilities } = await login(small.port);
+    const replies = repliesUntilClosed(socket, decoder);
+    const queryAttributes = (capabilities & CLIENT_QUERY_ATTRIBUTES) !== 0;
+    const blob = { type: ColumnType.BLOB, unsigned: false };
+    const chunk = Buffer.alloc(2000, 0x61);
+    socket.write(
+      Buffer.concat([
+        encodeFrames(buildPrepare('SELECT LENGTH(?) AS n'), 0),
+        ...[1, 2, 3].map(() => encodeFrames(buildSendLongData(1, 0, chunk), 0)),
+        // As libmysqlclient sends it: the long-data parameter is not NULL and has no value here.
+        encodeFrames(
+          buildExecute({
+            statementId: 1,
+            params: [{ value: Buffer.alloc(0), longData: true }],
+            types: [blob],
+            queryAttributes,
+          }),
+          0,
+        ),
+        // The next execute relies on the types bound by the first one.
+        encodeFrames(
+          buildExecute({
+            statementId: 1,
+            params: ['abcd'],
+            types: [blob],
+            sendTypes: false,
+            queryAttributes,
+          }),
+          0,
+        ),
+        encodeFrames(buildQuit(), 0),
+      ]),
+    );
+    const packets = await replies;
+    expect(packets.filter((p) => p[0] === 0xff).map((p) => p.readUInt16LE(1))).toEqual([1210]);
+    // The second execute's binary row: [0x00, null bitmap, int64 4].
+    const row = Buffer.from([0x00, 0x00, 4, 0, 0, 0, 0, 0, 0, 0]);
     expect(packets.some((p) => p.equals(row))).toBe(true);
   } finally {
     await small.stop();

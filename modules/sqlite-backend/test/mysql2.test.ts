@@ -1,6 +1,8 @@
+import { buildQuery, CLIENT_QUERY_ATTRIBUTES, encodeFrames } from '@scalestack/mysql-protocol';
 import { waitFor } from '@scalestack/test-harness';
 import type mysql from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { login, replyStream } from './support/raw.js';
 import { type Running, startBackend } from './support/start.js';
 
 let backend: Running;
@@ -450,6 +452,74 @@ describe('transactions', () => {
     }
   });
 
+  it('WITH … SELECT … FOR UPDATE / FOR SHARE / LOCK IN SHARE MODE under autocommit=0 take the database too', async () => {
+    const a = await backend.connect();
+    const b = await backend.connect();
+    try {
+      await a.query('CREATE TABLE counter2 (id INT PRIMARY KEY, v INT)');
+      await a.query('INSERT INTO counter2 VALUES (1, 0)');
+      await a.query('SET autocommit = 0');
+      let expected = 0;
+      for (const lock of ['FOR UPDATE', 'FOR SHARE', 'LOCK IN SHARE MODE']) {
+        const [[row]] = await a.query<mysql.RowDataPacket[]>(
+          `WITH one AS (SELECT 1 AS id) SELECT v FROM counter2 JOIN one USING (id) ${lock}`,
+        );
+        const increment = b.query('UPDATE counter2 SET v = v + 10 WHERE id = 1');
+        await waitFor(() => backend.metric('sqlite_backend_lock_waiters') === 1, {
+          what: `B's UPDATE to wait for A's WITH … ${lock}`,
+          timeout: 3000,
+        });
+        await a.query('UPDATE counter2 SET v = ? WHERE id = 1', [row!.v + 1]);
+        await a.query('COMMIT');
+        await increment;
+        expected += 11;
+        const [[after]] = await b.query<mysql.RowDataPacket[]>('SELECT v FROM counter2 WHERE id = 1');
+        expect(after!.v).toBe(expected);
+      }
+    } finally {
+      await a.end();
+      await b.end();
+    }
+  });
+
+  it('a session that ends its transaction and pipelines a new BEGIN goes behind the session waiting for it', async () => {
+    const a = await login(backend.port);
+    const b = await backend.connect();
+    const query = (sql: string) =>
+      encodeFrames(buildQuery(sql, { queryAttributes: (a.capabilities & CLIENT_QUERY_ATTRIBUTES) !== 0 }), 0);
+    const fromA = replyStream(a.socket, a.decoder);
+    try {
+      await b.query('CREATE TABLE fair (id INTEGER PRIMARY KEY, who TEXT)');
+      await b.query('SET innodb_lock_wait_timeout = 2');
+      a.socket.write(Buffer.concat([query('BEGIN'), query("INSERT INTO fair (who) VALUES ('a1')")]));
+      expect((await fromA.next(2)).map((p) => p[0])).toEqual([0x00, 0x00]);
+      const bBegin = b.query<mysql.ResultSetHeader>('BEGIN');
+      await waitFor(() => backend.metric('sqlite_backend_lock_waiters') === 1, { what: 'B to queue' });
+      // One write: the server has A's BEGIN in hand when its COMMIT frees the database.
+      a.socket.write(
+        Buffer.concat([query('COMMIT'), query('BEGIN'), query("INSERT INTO fair (who) VALUES ('a2')")]),
+      );
+      expect((await fromA.next(1))[0]![0]).toBe(0x00);
+      const [begun] = await bBegin;
+      expect(begun.serverStatus & 1).toBe(1);
+      // A's BEGIN now waits for B's transaction.
+      await waitFor(() => backend.metric('sqlite_backend_lock_waiters') === 1, {
+        what: "A's BEGIN to queue",
+      });
+      await b.query("INSERT INTO fair (who) VALUES ('b1')");
+      await b.query('COMMIT');
+      const [aBegin, aInsert] = await fromA.next(2);
+      expect([aBegin![0], aInsert![0]]).toEqual([0x00, 0x00]);
+      a.socket.write(query('COMMIT'));
+      expect((await fromA.next(1))[0]![0]).toBe(0x00);
+      const [rows] = await b.query<mysql.RowDataPacket[]>('SELECT who FROM fair ORDER BY id');
+      expect(rows.map((r) => r.who)).toEqual(['a1', 'b1', 'a2']);
+    } finally {
+      a.socket.destroy();
+      await b.end();
+    }
+  });
+
   it('answers 1205 when the lock wait times out', async () => {
     const other = await backend.connect();
     try {
@@ -488,6 +558,89 @@ describe('OK packets', () => {
       }
       const [rows] = await conn.query<mysql.RowDataPacket[]>('SELECT LAST_INSERT_ID() AS id');
       expect(rows[0]!.id).toBe(4);
+    } finally {
+      await conn.end();
+    }
+  });
+
+  it('report the last explicit id when every row gives its AUTO_INCREMENT value (LAST_INSERT_ID() unchanged), the first generated one otherwise', async () => {
+    const conn = await backend.connect({ multipleStatements: true });
+    try {
+      await conn.query('CREATE TABLE explicit (id INT AUTO_INCREMENT PRIMARY KEY, v TEXT)');
+      const lastInsertId = async () =>
+        (await conn.query<mysql.RowDataPacket[]>('SELECT LAST_INSERT_ID() AS id'))[0][0]!.id;
+      const insert = async (sql: string, params?: (string | number | null)[]) => {
+        const [ok] =
+          params === undefined
+            ? await conn.query<mysql.ResultSetHeader>(sql)
+            : await conn.execute<mysql.ResultSetHeader>(sql, params);
+        return { affectedRows: ok.affectedRows, insertId: ok.insertId, lastInsertId: await lastInsertId() };
+      };
+      expect(await insert("INSERT INTO explicit (v) VALUES ('a')")).toEqual({
+        affectedRows: 1,
+        insertId: 1,
+        lastInsertId: 1,
+      });
+      expect(await insert("INSERT INTO explicit (id, v) VALUES (10, 'b'), (5, 'c')")).toEqual({
+        affectedRows: 2,
+        insertId: 5,
+        lastInsertId: 1,
+      });
+      expect(await insert("INSERT INTO explicit VALUES (20, 'd')")).toEqual({
+        affectedRows: 1,
+        insertId: 20,
+        lastInsertId: 1,
+      });
+      expect(await insert('INSERT INTO explicit (id, v) VALUES (?, ?), (?, ?)', [30, 'e', 25, 'f'])).toEqual({
+        affectedRows: 2,
+        insertId: 25,
+        lastInsertId: 1,
+      });
+      expect(await insert("INSERT INTO explicit (v) VALUES ('g'), ('h')")).toEqual({
+        affectedRows: 2,
+        insertId: 31,
+        lastInsertId: 31,
+      });
+      expect(await insert("INSERT INTO explicit VALUES (NULL, 'i'), (null, 'j')")).toEqual({
+        affectedRows: 2,
+        insertId: 33,
+        lastInsertId: 33,
+      });
+      expect(await insert('INSERT INTO explicit (id, v) VALUES (?, ?)', [null, 'k'])).toEqual({
+        affectedRows: 1,
+        insertId: 35,
+        lastInsertId: 35,
+      });
+      expect(await insert('INSERT INTO explicit (id, v) VALUES (?, ?)', [40, 'l'])).toEqual({
+        affectedRows: 1,
+        insertId: 40,
+        lastInsertId: 35,
+      });
+    } finally {
+      await conn.end();
+    }
+  });
+
+  it('follow the table when it is dropped and created again with or without a rowid key, also for prepared INSERTs and rolled-back DDL', async () => {
+    const conn = await backend.connect({ multipleStatements: true });
+    try {
+      const viaQuery = async () =>
+        (await conn.query<mysql.ResultSetHeader>("INSERT INTO reshaped (v) VALUES ('q')"))[0].insertId;
+      const viaExecute = async () =>
+        (await conn.execute<mysql.ResultSetHeader>('INSERT INTO reshaped (v) VALUES (?)', ['e']))[0].insertId;
+      await conn.query('CREATE TABLE reshaped (id INT AUTO_INCREMENT PRIMARY KEY, v TEXT)');
+      expect([await viaQuery(), await viaExecute()]).toEqual([1, 2]);
+      await conn.query('DROP TABLE reshaped; CREATE TABLE reshaped (v TEXT)');
+      expect([await viaQuery(), await viaExecute()]).toEqual([0, 0]);
+      await conn.query(
+        'DROP TABLE reshaped; CREATE TABLE reshaped (id INT AUTO_INCREMENT PRIMARY KEY, v TEXT)',
+      );
+      expect([await viaQuery(), await viaExecute()]).toEqual([1, 2]);
+      // DDL rolled back: the table has its rowid key again.
+      await conn.query('BEGIN; DROP TABLE reshaped; CREATE TABLE reshaped (v TEXT)');
+      expect([await viaQuery(), await viaExecute()]).toEqual([0, 0]);
+      await conn.query('ROLLBACK');
+      expect([await viaQuery(), await viaExecute()]).toEqual([3, 4]);
     } finally {
       await conn.end();
     }
@@ -575,6 +728,32 @@ describe('KILL', () => {
       });
     } finally {
       await killer.end();
+    }
+  });
+
+  it("a KILL that fails while another session holds the database does not take over that session's transaction", async () => {
+    const holder = await backend.connect({ multipleStatements: true });
+    const killer = await backend.connect();
+    try {
+      await holder.query('SET innodb_lock_wait_timeout = 1');
+      await killer.query('SET innodb_lock_wait_timeout = 5');
+      await holder.query('CREATE TABLE kt (who TEXT)');
+      await holder.query("BEGIN; INSERT INTO kt VALUES ('holder')");
+      expect(await errorOf(killer.query('KILL 999999'))).toMatchObject({ errno: 1094 });
+      expect(await errorOf(killer.query('KILL NULL'))).toMatchObject({ errno: 1094 });
+      expect(await errorOf(killer.query('KILL nosuchcol'))).toMatchObject({ errno: 1054 });
+      // The killer's INSERT waits for the holder's transaction instead of running inside it.
+      const killerInsert = killer.query<mysql.ResultSetHeader>("INSERT INTO kt VALUES ('killer')");
+      const [more] = await holder.query<mysql.ResultSetHeader>("INSERT INTO kt VALUES ('holder2')");
+      expect(more.serverStatus & 1).toBe(1);
+      const [rolledBack] = await holder.query<mysql.ResultSetHeader>('ROLLBACK');
+      expect(rolledBack.serverStatus & 1).toBe(0);
+      const [inserted] = await killerInsert;
+      expect(inserted.serverStatus & 1).toBe(0);
+      const [rows] = await holder.query<mysql.RowDataPacket[]>('SELECT who FROM kt');
+      expect(rows.map((r) => r.who)).toEqual(['killer']);
+    } finally {
+      await Promise.all([holder.end(), killer.end()]);
     }
   });
 });

@@ -84,7 +84,8 @@ export function isReadOnly(sql: string, tokens: readonly Token[], from: number, 
     const k = keyword(sql, tokens[i]);
     if (k === 'INSERT' || k === 'UPDATE' || k === 'DELETE' || k === 'REPLACE') return false;
   }
-  return true;
+  // `WITH … SELECT … FOR SHARE` / `LOCK IN SHARE MODE` lock as the plain SELECT does.
+  return !hasLockingClause(sql, tokens, from, to);
 }
 
 function hasLockingClause(sql: string, tokens: readonly Token[], from: number, to: number): boolean {
@@ -126,12 +127,28 @@ const INSERT_MODIFIERS = new Set([
   'FAIL',
 ]);
 
+/** An INSERT / REPLACE: the table it writes to and how its rows give their columns. */
+export interface InsertTarget {
+  schema: string | undefined;
+  table: string;
+  /** The column list (lower-cased), or undefined when the rows give every column in order. */
+  columns: string[] | undefined;
+  /** The statement: `tokens[from, to)` of `sql`. */
+  sql: string;
+  tokens: readonly Token[];
+  from: number;
+  to: number;
+  /** Index of the token after the column list (or the table name). */
+  body: number;
+}
+
 /** The table an INSERT / REPLACE writes to (`[schema.]table`), or undefined for other statements. */
 export function insertTarget(
   sql: string,
   tokens: readonly Token[],
   from: number,
-): { schema: string | undefined; table: string } | undefined {
+  to: number,
+): InsertTarget | undefined {
   const k0 = keyword(sql, tokens[from]);
   if (k0 !== 'INSERT' && k0 !== 'REPLACE') return undefined;
   let i = from + 1;
@@ -141,8 +158,105 @@ export function insertTarget(
     return undefined;
   const dot = tokens[i + 1];
   const second = tokens[i + 2];
-  if (dot !== undefined && sql[dot.start] === '.' && second !== undefined) {
-    return { schema: identifierValue(sql, first), table: identifierValue(sql, second) };
+  const qualified = dot !== undefined && sql[dot.start] === '.' && second !== undefined;
+  const target: InsertTarget = {
+    schema: qualified ? identifierValue(sql, first) : undefined,
+    table: identifierValue(sql, qualified ? second : first),
+    columns: undefined,
+    sql,
+    tokens,
+    from,
+    to,
+    body: i + (qualified ? 3 : 1),
+  };
+  if (isPunct(sql, tokens[target.body], '(') && !isSelect(sql, tokens[target.body + 1])) {
+    const columns: string[] = [];
+    let j = target.body + 1;
+    for (; j < to && !isPunct(sql, tokens[j], ')'); j++) {
+      const t = tokens[j]!;
+      if (t.type === TokenType.Word || t.type === TokenType.QuotedId)
+        columns.push(identifierValue(sql, t).toLowerCase());
+    }
+    target.columns = columns;
+    target.body = j + 1;
   }
-  return { schema: undefined, table: identifierValue(sql, first) };
+  return target;
+}
+
+/**
+ * True when every row `target` inserts leaves its rowid-alias column (`name`, at `position` among
+ * the table's columns) to be numbered, as MySQL's AUTO_INCREMENT does: the column list leaves it
+ * out, `DEFAULT VALUES`, or each `VALUES` row gives NULL there (the literal, or a `?` whose
+ * parameter `isNullParam` says is NULL). False when a row may give its own value, and when that
+ * cannot be told (`INSERT … SELECT` naming the column, or a row giving an expression).
+ */
+export function idsGenerated(
+  target: InsertTarget,
+  name: string,
+  position: number,
+  isNullParam: (ordinal: number) => boolean,
+): boolean {
+  const { sql, tokens, to } = target;
+  if (target.columns !== undefined) {
+    const at = target.columns.indexOf(name.toLowerCase());
+    if (at < 0) return true;
+    position = at;
+  }
+  let i = target.body;
+  const k = keyword(sql, tokens[i]);
+  if (k === 'DEFAULT') return keyword(sql, tokens[i + 1]) === 'VALUES';
+  if (k !== 'VALUES' && k !== 'VALUE') return false;
+  let ordinal = 0;
+  for (let j = target.from; j < i; j++) if (tokens[j]!.type === TokenType.Placeholder) ordinal++;
+  // Each row: `(` then elements split by top-level commas; rows are split by commas too.
+  for (i++; ; i++) {
+    if (!isPunct(sql, tokens[i], '(')) return false;
+    let element = 0;
+    let nullAt = false;
+    let depth = 1;
+    let start = ++i;
+    for (; i < to && depth > 0; i++) {
+      const t = tokens[i]!;
+      if (t.type === TokenType.Placeholder) ordinal++;
+      const c = t.type === TokenType.Punct ? sql[t.start] : '';
+      if (c === '(') depth++;
+      else if (c === ')') depth--;
+      if ((depth === 1 && c === ',') || depth === 0) {
+        if (element === position && i === start + 1) {
+          const only = tokens[start]!;
+          nullAt =
+            keyword(sql, only) === 'NULL' ||
+            (only.type === TokenType.Placeholder && isNullParam(ordinal - 1));
+        }
+        element++;
+        start = i + 1;
+      }
+    }
+    if (!nullAt) return false;
+    // `i` is past the row's `)`: a comma means another row.
+    if (!isPunct(sql, tokens[i], ',')) return true;
+  }
+}
+
+function isPunct(sql: string, token: Token | undefined, c: string): boolean {
+  return token !== undefined && token.type === TokenType.Punct && sql[token.start] === c;
+}
+
+function isSelect(sql: string, token: Token | undefined): boolean {
+  const k = keyword(sql, token);
+  return k === 'SELECT' || k === 'WITH' || k === 'VALUES';
+}
+
+/** Statements after which what was read about the schema may be stale. */
+export function changesSchema(sql: string, tokens: readonly Token[], from: number): boolean {
+  const k0 = keyword(sql, tokens[from]);
+  // ROLLBACK here is `ROLLBACK TO [SAVEPOINT]` (a plain ROLLBACK is ours): it undoes DDL too.
+  return (
+    k0 === 'CREATE' ||
+    k0 === 'DROP' ||
+    k0 === 'ALTER' ||
+    k0 === 'ATTACH' ||
+    k0 === 'DETACH' ||
+    k0 === 'ROLLBACK'
+  );
 }

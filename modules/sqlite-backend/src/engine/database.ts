@@ -43,6 +43,14 @@ export class SharedDatabase {
   current: Session | undefined;
   #owner: Session | undefined;
   readonly #waiters: Waiter[] = [];
+  /** Set from a release until its queued wake ran: the database is kept for the waiters. */
+  #wakePending = false;
+  /**
+   * Bumped whenever the schema may have changed under what was read from it: DDL (the engine
+   * calls {@link schemaChanged}) or a transaction that ended other than by COMMIT (a rollback
+   * undoes its DDL, and SQLite's schema_version goes back with it, so that cannot tell).
+   */
+  schemaGeneration = 0;
 
   constructor(
     readonly location: string,
@@ -69,7 +77,15 @@ export class SharedDatabase {
 
   /** True when `session` may run a statement now. */
   available(session: Session): boolean {
-    return this.#owner === undefined || this.#owner === session;
+    if (this.#owner !== undefined) return this.#owner === session;
+    // Between a release and its wake the waiters come first: the releasing session's next
+    // command (already read, e.g. a pipelined BEGIN) queues behind them instead of starving them.
+    return !this.#wakePending;
+  }
+
+  /** Call after running DDL (CREATE/DROP/ALTER, ATTACH/DETACH). */
+  schemaChanged(): void {
+    this.schemaGeneration++;
   }
 
   /**
@@ -97,15 +113,21 @@ export class SharedDatabase {
     if (i >= 0) this.#waiters.splice(i, 1);
   }
 
-  /** Call after every statement a session ran: takes or releases the database. */
-  settle(session: Session): void {
+  /**
+   * Call after every statement a session ran: takes or releases the database. `committed`: the
+   * statement was a COMMIT (a transaction ending otherwise may have rolled DDL back).
+   */
+  settle(session: Session, committed = false): void {
+    // A session that ran while another one owns the database (a lone KILL) did not open the
+    // transaction SQLite reports: that is the owner's, and stays so.
+    if (this.#owner !== undefined && this.#owner !== session) return;
     const open = this.db.isTransaction;
     session.inTransaction = open;
     if (open) {
       this.#owner = session;
       return;
     }
-    if (this.#owner === session) this.#release();
+    if (this.#owner === session) this.#release(committed);
   }
 
   /** Rolls back whatever `session` left open (it disconnected or reset) and frees the database. */
@@ -113,18 +135,22 @@ export class SharedDatabase {
     if (this.#owner === session) {
       if (this.db.isTransaction) this.db.exec('ROLLBACK');
       session.inTransaction = false;
-      this.#release();
+      this.#release(false);
     }
   }
 
-  #release(): void {
+  #release(committed: boolean): void {
     this.#owner = undefined;
+    if (!committed) this.schemaChanged();
+    if (this.#waiters.length === 0) return;
     // Not now: the releasing session may be mid-way through a multi-statement text, and a
     // waiter woken synchronously would open its transaction under the statements still to run.
+    this.#wakePending = true;
     queueMicrotask(() => this.#wake());
   }
 
   #wake(): void {
+    this.#wakePending = false;
     // Each woken session runs its command synchronously; stop once one of them opened a
     // transaction (the rest keep waiting for it).
     while (this.#owner === undefined && this.#waiters.length > 0) {

@@ -14,7 +14,16 @@ import type { ResponseWriter } from '../protocol/response-writer.js';
 import type { PreparedStatement, Session } from '../session/session.js';
 import { identifierValue, keyword, type Token, TokenType, tokenize } from '../sql/lexer.js';
 import { rewrite } from '../sql/rewrite.js';
-import { changesRows, classify, insertTarget, isReadOnly, type MysqlStatement } from './classify.js';
+import {
+  changesRows,
+  changesSchema,
+  classify,
+  type InsertTarget,
+  idsGenerated,
+  insertTarget,
+  isReadOnly,
+  type MysqlStatement,
+} from './classify.js';
 import { describeColumns, type SqliteColumn, type SqliteValue } from './column-types.js';
 import type { SharedDatabase } from './database.js';
 import { evaluate } from './evaluate.js';
@@ -29,12 +38,21 @@ export interface SqliteStatement {
   readOnly: boolean;
   /** INSERT/UPDATE/DELETE/REPLACE: its OK reports SQLite's change count as affected rows. */
   changesRows: boolean;
-  /** An INSERT/REPLACE into a table whose rowid numbers new rows (MySQL's AUTO_INCREMENT). */
-  generatesIds: boolean;
+  /** INSERT/REPLACE: its OK reports the id of the rows when the table has a rowid alias. */
+  insert: InsertTarget | undefined;
+  /** DDL: facts read from the schema (the tables' rowid aliases) may be stale after it. */
+  changesSchema: boolean;
   /** SELECT SQL_CALC_FOUND_ROWS … LIMIT: counts the rows without the LIMIT, for FOUND_ROWS(). */
   countWithoutLimit?: { stmt: StatementSync; params: number };
   /** The SQLite text (for error mapping). */
   text: string;
+}
+
+/** A table's rowid-alias column. */
+interface RowidAlias {
+  name: string;
+  /** Its position among the columns an INSERT without a column list gives. */
+  position: number;
 }
 
 const INTEGER_PARAM_TYPES = new Set<number>([
@@ -60,6 +78,9 @@ export function statusFlags(session: Session): number {
  */
 export class Engine implements EngineContext {
   questions = 0;
+  /** {@link rowidAlias} answers per `schema\0table` (null: none), for one schema generation. */
+  readonly #rowidAliases = new Map<string, RowidAlias | null>();
+  #rowidAliasesGeneration = -1;
 
   constructor(
     readonly database: SharedDatabase,
@@ -178,7 +199,8 @@ export class Engine implements EngineContext {
           names: rw.names,
           readOnly: isReadOnly(sql, tokens, i, next),
           changesRows: changesRows(sql, tokens, i, next),
-          generatesIds: this.generatesIds(sql, tokens, i),
+          insert: insertTarget(sql, tokens, i, next),
+          changesSchema: changesSchema(sql, tokens, i),
           countWithoutLimit: this.prepareCountWithoutLimit(sql, tokens, i, next),
           text: rw.text,
         },
@@ -188,21 +210,43 @@ export class Engine implements EngineContext {
   }
 
   /**
-   * True for an INSERT/REPLACE into a table with a rowid alias (`INTEGER PRIMARY KEY`, which
-   * is what AUTO_INCREMENT becomes). Into any other table the rowid SQLite reports is hidden, and
-   * MySQL would report 0 and leave LAST_INSERT_ID() alone. A primary key with an index of its own
-   * (any other type, several columns, DESC, WITHOUT ROWID) is not a rowid alias.
+   * The rowid alias of the table an INSERT writes to (`INTEGER PRIMARY KEY`, which is what
+   * AUTO_INCREMENT becomes): its name and position among the columns. Into any other table the
+   * rowid SQLite reports is hidden, and MySQL would report 0 and leave LAST_INSERT_ID() alone. A
+   * primary key with an index of its own (any other type, several columns, DESC, WITHOUT ROWID)
+   * is not a rowid alias.
+   *
+   * Asked after every INSERT, so the answer is cached (two PRAGMA prepares cost more than the
+   * INSERT's own) until the schema may have changed (SharedDatabase.schemaGeneration).
    */
-  private generatesIds(sql: string, tokens: readonly Token[], i: number): boolean {
-    const target = insertTarget(sql, tokens, i);
-    if (target === undefined) return false;
+  private rowidAlias(target: InsertTarget): RowidAlias | undefined {
+    const generation = this.database.schemaGeneration;
+    if (this.#rowidAliasesGeneration !== generation) {
+      this.#rowidAliases.clear();
+      this.#rowidAliasesGeneration = generation;
+    }
+    const key = `${target.schema ?? ''}\0${target.table}`;
+    let alias = this.#rowidAliases.get(key);
+    if (alias === undefined) {
+      alias = this.readRowidAlias(target) ?? null;
+      this.#rowidAliases.set(key, alias);
+    }
+    return alias ?? undefined;
+  }
+
+  private readRowidAlias(target: InsertTarget): RowidAlias | undefined {
     const schema = target.schema === undefined ? '' : `${quoteIdentifier(target.schema)}.`;
     const table = quoteIdentifier(target.table);
     const db = this.database.db;
-    const columns = db.prepare(`PRAGMA ${schema}table_info(${table})`).all() as { pk: number }[];
-    if (!columns.some((c) => c.pk > 0)) return false;
+    const columns = db.prepare(`PRAGMA ${schema}table_info(${table})`).all() as {
+      name: string;
+      pk: number;
+    }[];
+    const position = columns.findIndex((c) => c.pk > 0);
+    if (position < 0) return undefined;
     const indexes = db.prepare(`PRAGMA ${schema}index_list(${table})`).all() as { origin: string }[];
-    return !indexes.some((x) => x.origin === 'pk');
+    if (indexes.some((x) => x.origin === 'pk')) return undefined;
+    return { name: columns[position]!.name, position };
   }
 
   /**
@@ -266,12 +310,22 @@ export class Engine implements EngineContext {
       const changes = s.changesRows ? BigInt(result.changes) : 0n;
       session.rowCount = changes;
       let lastInsertId = 0n;
-      if (s.generatesIds && changes > 0n) {
-        // MySQL reports the first id of a multi-row INSERT; new rowids are consecutive (max + 1).
-        const first = BigInt(result.lastInsertRowid) - changes + 1n;
-        if (first > 0n) {
-          session.lastInsertId = first;
-          lastInsertId = first;
+      const alias = s.insert !== undefined && changes > 0n ? this.rowidAlias(s.insert) : undefined;
+      if (alias !== undefined) {
+        const last = BigInt(result.lastInsertRowid);
+        if (idsGenerated(s.insert!, alias.name, alias.position, (k) => params?.[k]?.value == null)) {
+          // MySQL reports the first id it generated, and LAST_INSERT_ID() returns it; the rowids
+          // SQLite numbered are consecutive (max + 1).
+          const first = last - changes + 1n;
+          if (first > 0n) {
+            session.lastInsertId = first;
+            lastInsertId = first;
+          }
+        } else {
+          // The rows gave their ids (or some may have): MySQL reports the last one given and
+          // leaves LAST_INSERT_ID() alone. (For a mix it would report the first generated id,
+          // which SQLite does not tell.)
+          lastInsertId = last;
         }
       }
       return { kind: 'ok', affectedRows: Number(changes), lastInsertId };
@@ -279,6 +333,7 @@ export class Engine implements EngineContext {
       throw toMysqlError(err, s.text);
     } finally {
       db.current = undefined;
+      if (s.changesSchema) db.schemaChanged();
       db.settle(session);
     }
   }
@@ -315,7 +370,7 @@ export class Engine implements EngineContext {
       case 'commit':
       case 'rollback':
         if (session.inTransaction) db.db.exec(kind === 'commit' ? 'COMMIT' : 'ROLLBACK');
-        db.settle(session);
+        db.settle(session, kind === 'commit');
         return OK;
       case 'create-database':
         return this.createDatabase(session, sql, tokens, from, to);
@@ -434,6 +489,7 @@ export class Engine implements EngineContext {
     const file =
       location === ':memory:' || location === '' ? ':memory:' : join(dirname(location), `${name}.sqlite`);
     this.database.db.prepare(`ATTACH DATABASE ? AS ${quoteIdentifier(name)}`).run(file);
+    this.database.schemaChanged();
     void session;
     return { kind: 'ok', affectedRows: 1, lastInsertId: 0n };
   }
@@ -457,6 +513,7 @@ export class Engine implements EngineContext {
     if (schema === 'main')
       throw new MysqlError(1008, "Can't drop database 'main': it is the SQLite file itself");
     this.database.db.exec(`DETACH DATABASE ${quoteIdentifier(schema)}`);
+    this.database.schemaChanged();
     return OK;
   }
 }

@@ -193,7 +193,7 @@ function parseAssignment(
     return () => {
       if (on && !session.autocommit && session.inTransaction) {
         ctx.database.db.exec('COMMIT');
-        ctx.database.settle(session);
+        ctx.database.settle(session, true);
       }
       session.autocommit = on;
     };

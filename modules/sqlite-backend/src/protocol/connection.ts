@@ -360,7 +360,12 @@ export class ServerConnection {
         if (ps === undefined || cmd.paramId >= ps.state.paramCount) return;
         ps.longDataBytes = (ps.longDataBytes ?? 0) + cmd.data.length;
         if (ps.longDataBytes <= this.settings.maxPacketSize) appendLongData(ps.state, cmd.paramId, cmd.data);
-        else resetStatementState(ps.state);
+        else {
+          // Drop the data but remember which parameters came this way: the execute does not
+          // carry their values, so decoding it must still know to skip them.
+          for (const chunks of ps.state.longData.values()) chunks.length = 0;
+          if (!ps.state.longData.has(cmd.paramId)) ps.state.longData.set(cmd.paramId, []);
+        }
         return;
       }
       case 'stmt-close':
@@ -421,6 +426,10 @@ export class ServerConnection {
     if (ps === undefined) throw unknownStatement(statementId, 'EXECUTE');
     const longDataBytes = ps.longDataBytes ?? 0;
     ps.longDataBytes = 0;
+    // A malformed parameter block is a ProtocolError: answered, and the connection closes.
+    // Decoded even when refused below: it binds the parameter types, which the client's next
+    // execute of the statement may leave out (libmysqlclient does).
+    const cmd = decodeExecute(payload, ps.state);
     if (longDataBytes > this.settings.maxPacketSize) {
       throw new MysqlError(
         1210,
@@ -428,8 +437,6 @@ export class ServerConnection {
         'HY000',
       );
     }
-    // A malformed parameter block is a ProtocolError: answered, and the connection closes.
-    const cmd = decodeExecute(payload, ps.state);
     const outcome = this.settings.engine.executeStatement(session, ps, cmd.params);
     this.settings.engine.write(session, outcome, this.out, true);
   }
