@@ -280,6 +280,22 @@ describe('a quiet client after a statement with results to read', () => {
       await holder.release();
     }
   });
+
+  it('…also when the commands after it are ones the proxy answers itself (COM_STMT_CLOSE, COM_PING)', async () => {
+    // What Go's database/sql sends for db.Exec with arguments: PREPARE, EXECUTE, CLOSE.
+    const holder = await hold(fx);
+    try {
+      const a = await client();
+      const b = await client();
+      const stmt = await a.prepare('INSERT INTO ai (who) VALUES (?)');
+      await stmt.execute(['go-exec']);
+      stmt.close();
+      await a.ping();
+      expect((await one(b, 'SELECT 8 AS eight')).eight).toBe(8);
+    } finally {
+      await holder.release();
+    }
+  });
 });
 
 describe('CLIENT_FOUND_ROWS', () => {

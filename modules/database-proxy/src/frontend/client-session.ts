@@ -515,10 +515,6 @@ export class ClientSession implements ResponseSink {
   // Commands
 
   private dispatch(payload: Buffer, frame?: Buffer, replay = false): void {
-    if (this.holdTimer !== undefined) {
-      clearTimeout(this.holdTimer);
-      this.holdTimer = undefined;
-    }
     const cmd = payload.length > 0 ? payload[0]! : -1;
     this.command = cmd;
     this.payload = payload;
@@ -731,6 +727,12 @@ export class ClientSession implements ResponseSink {
   /** Gets a backend (the pinned one, or a slot and a pooled one), then runs the command. */
   private withBackend(): void {
     this.busy = true;
+    // The statement that reads the held results, or replaces them, is here. Commands the proxy
+    // answers itself (COM_PING, COM_STMT_CLOSE…) leave the hold and its timer as they are.
+    if (this.holdTimer !== undefined) {
+      clearTimeout(this.holdTimer);
+      this.holdTimer = undefined;
+    }
     // A pinned client's statements run where its state is, like any other statement; the one
     // that opens a lazy BEGIN's transaction needs a connection of its own too.
     this.wasPureRead = this.pureRead;
