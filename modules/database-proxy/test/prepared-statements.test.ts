@@ -83,6 +83,27 @@ describe('moving between backends', () => {
     await stmt.close();
   });
 
+  it("re-prepared in its own schema elsewhere, it leaves the client's statements after it in the client's schema", async () => {
+    const a = await client({ database: 'test' });
+    const stmt = await a.prepare('SELECT ? + 1 AS x, CONNECTION_ID() AS id');
+    const [first] = (await stmt.execute([1])) as [Row[], unknown];
+    const firstBackend = Number(first[0]!.id);
+    await a.query('USE other_ps');
+    const holder = await holdBackend(fx, firstBackend, POOL);
+    try {
+      // Re-prepared on the other backend, which the proxy first switches to `test` (the
+      // statement's schema); the only backend left, so the next statement runs there too.
+      const [moved] = (await stmt.execute([2])) as [Row[], unknown];
+      expect(Number(moved[0]!.id)).not.toBe(firstBackend);
+      const here = await one(a, 'SELECT DATABASE() AS db, CONNECTION_ID() AS id');
+      expect(Number(here.id)).toBe(Number(moved[0]!.id));
+      expect(here.db).toBe('other_ps');
+    } finally {
+      await holder.release();
+      await stmt.close();
+    }
+  });
+
   it('many clients executing the same SQL with their own parameters get their own rows', async () => {
     const clients = await Promise.all(Array.from({ length: 6 }, () => client()));
     await Promise.all(

@@ -1479,8 +1479,14 @@ export class ClientSession implements ResponseSink {
       this.state.setSchema(schema);
       b.state.setSchema(schema);
     }
-    b.stateOwner = this;
-    b.stateVersion = this.state.version;
+    if (b.stateVersion === -1 && !b.state.equals(this.state)) {
+      // Switched to a statement's own schema to re-prepare it there: the connection is not in
+      // the client's state, and the next statement must sync it back.
+      b.stateOwner = undefined;
+    } else {
+      b.stateOwner = this;
+      b.stateVersion = this.state.version;
+    }
 
     // Transactions: the status flags are the truth; after an ERR they keep their last value, so
     // a transaction whose state the error left unknown stays pinned.
