@@ -16,6 +16,7 @@ import {
   SERVER_STATUS_LAST_ROW_SENT,
   SUPPORTED_CAPABILITIES,
 } from '@scalestack/mysql-protocol';
+import { waitFor } from '@scalestack/test-harness';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RawClient } from '../../../packages/mysql-protocol/test/support/raw-client.js';
 import { APP_USER, type ProxyFixture, startProxyFixture } from './support/proxy-fixture.js';
@@ -23,8 +24,20 @@ import { APP_USER, type ProxyFixture, startProxyFixture } from './support/proxy-
 const POOL = 2;
 let fx: ProxyFixture;
 
+/** A user whose tenant takes two statements and then refuses (ERR 9003) for a long while. */
+const RATED = { name: 'ld', password: 'ld' };
+
 beforeAll(async () => {
-  fx = await startProxyFixture({ pool: POOL });
+  fx = await startProxyFixture({
+    pool: POOL,
+    options: {
+      users: [
+        { name: APP_USER.name, password: APP_USER.password, max_connections: 5000 },
+        { name: RATED.name, password: RATED.password, tenant: 'ldrate' },
+      ],
+      tenants: [{ name: 'ldrate', rate: { per_second: 0.001, burst: 2 } }],
+    },
+  });
   await fx.mariadb.query('CREATE TABLE blobs (id INT PRIMARY KEY, b LONGBLOB)');
 });
 
@@ -32,12 +45,12 @@ afterAll(async () => {
   await fx?.stop();
 });
 
-function raw(): Promise<RawClient> {
+function raw(user = APP_USER): Promise<RawClient> {
   return RawClient.connect({
     host: '127.0.0.1',
     port: fx.port,
-    user: APP_USER.name,
-    password: APP_USER.password,
+    user: user.name,
+    password: user.password,
     database: 'test',
   });
 }
@@ -196,6 +209,54 @@ describe('statement pins', () => {
       expect(rows).toEqual([{ n: 120_000, f: 'a', l: 'b' }]);
     } finally {
       await c.close();
+    }
+  });
+
+  it('long data the proxy cannot take gets no reply: the error answers the execute, and replies stay in step', async () => {
+    const c = await raw(RATED);
+    try {
+      const insert = await prepare(c, 'INSERT INTO blobs (id, b) VALUES (?, ?)'); // first token
+      expect((await c.query('SELECT 1')).error).toBeUndefined(); // second token: none left
+      // Refused (rate limit) like any command that needs a backend — but long data has no
+      // reply, so the refusal must wait for the execute, as a server's long-data error does.
+      await c.command(buildSendLongData(insert, 1, Buffer.from('lost')));
+      const executed = await c.command(
+        buildExecute({ statementId: insert, params: [2, { value: null, longData: true }] }),
+      );
+      expect(executed.error?.errno).toBe(9003);
+      // One reply per command: the ping's is the ping's.
+      expect((await c.command(buildPing())).error).toBeUndefined();
+      expect(await fx.mariadb.query('SELECT COUNT(*) AS n FROM blobs WHERE id = 2')).toEqual([{ n: 0 }]);
+    } finally {
+      await c.close();
+    }
+  });
+
+  it("long data takes nothing from the response before it on its backend (another client's insert id)", async () => {
+    await fx.mariadb.query('CREATE TABLE IF NOT EXISTS ids (id INT AUTO_INCREMENT PRIMARY KEY, v INT)');
+    const onX = await holdOne(); // everything below runs on the other backend, Y
+    const a = await raw();
+    const b = await raw();
+    try {
+      const insert = await prepare(a, 'INSERT INTO blobs (id, b) VALUES (?, ?)');
+      expect((await a.command(buildPing())).error).toBeUndefined();
+      // B inserts on Y and goes quiet: Y's last response is B's, with B's insert id.
+      const inserted = await b.query('INSERT INTO ids (v) VALUES (1)');
+      expect(inserted.lastInsertId).toBeGreaterThan(0);
+      await waitFor(() => fx.proxy.stats().clients.every((c) => !c.pinned.includes('previous_result')), {
+        what: "B's result hold to end",
+      });
+      // A's long data goes to Y (no response), then its execute, which inserts no id.
+      await a.command(buildSendLongData(insert, 1, Buffer.from('mine')));
+      const done = await a.command(
+        buildExecute({ statementId: insert, params: [3, { value: null, longData: true }] }),
+      );
+      expect(done.error).toBeUndefined();
+      const asked = await a.query('SELECT LAST_INSERT_ID()');
+      expect(asked.packets[asked.packets.length - 2]!.payload.toString('latin1', 1)).toBe('0');
+    } finally {
+      await Promise.all([a.close(), b.close()]);
+      await onX.release();
     }
   });
 

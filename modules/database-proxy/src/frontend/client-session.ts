@@ -106,6 +106,11 @@ interface ClientStatement {
   readonly params: number;
   /** Parameter types the client last bound (the execute's type block). */
   types: Buffer | undefined;
+  /**
+   * An error met while taking its long data (refused, backend lost): long data has no reply,
+   * so this answers the next execute instead, as a server answers a long-data error.
+   */
+  longDataError?: { errno: number; sqlState: string; message: string };
   /** {@link Trait} flags of its SQL, applied to every execute. */
   readonly traits: number;
   /** A plain BEGIN / COMMIT / ROLLBACK, which the proxy may answer itself. */
@@ -1073,6 +1078,11 @@ export class ClientSession implements ResponseSink {
       );
       return false;
     }
+    if (payload[0] === COM_STMT_RESET) cs.longDataError = undefined;
+    if (payload[0] === COM_STMT_EXECUTE && cs.longDataError !== undefined) {
+      this.failLongData(cs, cs.longDataError);
+      return false;
+    }
     if (payload[0] === COM_STMT_RESET && this.backend === undefined) {
       // Nothing of it lives on a backend (no long data, no cursor): the reset is a no-op.
       this.writeOk(1);
@@ -1201,7 +1211,7 @@ export class ClientSession implements ResponseSink {
     if (!b.forward(cmd, framed, this, cursor)) {
       // SEND_LONG_DATA: no response; the data waits on this backend for the execute.
       this.longData.add(cs.id);
-      this.afterResponse(b);
+      this.afterLongData(b);
     } else if (this.pureRead) {
       this.shareBackend(b);
     }
@@ -1276,6 +1286,26 @@ export class ClientSession implements ResponseSink {
       this.pins = this.withStatementPins(this.pins);
       if (!this.busy) this.releaseIfFree();
     }
+  }
+
+  /**
+   * The execute after long data that was lost or refused: it gets that error, and what long data
+   * did reach a backend goes with the backend statement (prepared again when next needed).
+   */
+  private failLongData(cs: ClientStatement, error: NonNullable<ClientStatement['longDataError']>): void {
+    cs.longDataError = undefined;
+    if (this.longData.delete(cs.id)) {
+      const b = this.backend;
+      const bs = b?.statements.get(cs.backendKey);
+      if (b !== undefined && bs !== undefined) {
+        b.statements.delete(cs.backendKey);
+        b.closeStatement(bs.id);
+      }
+      this.pins = this.withStatementPins(this.pins);
+    }
+    // Counted in `errors` when it was met (the refusal or the loss).
+    this.writeErrPacket(error.errno, error.sqlState, error.message, 1);
+    this.releaseIfFree();
   }
 
   /** Sets or clears the cursor / long-data pins from the statements that hold them. */
@@ -1479,14 +1509,7 @@ export class ClientSession implements ResponseSink {
       this.state.setSchema(schema);
       b.state.setSchema(schema);
     }
-    if (b.stateVersion === -1 && !b.state.equals(this.state)) {
-      // Switched to a statement's own schema to re-prepare it there: the connection is not in
-      // the client's state, and the next statement must sync it back.
-      b.stateOwner = undefined;
-    } else {
-      b.stateOwner = this;
-      b.stateVersion = this.state.version;
-    }
+    this.claimState(b);
 
     // Transactions: the status flags are the truth; after an ERR they keep their last value, so
     // a transaction whose state the error left unknown stays pinned.
@@ -1580,6 +1603,33 @@ export class ClientSession implements ResponseSink {
       this.releaseIfFree();
     }
     this.finishCommand();
+  }
+
+  /**
+   * After long data reached `b`. It has no response: the backend's tracker still holds the one
+   * before it — maybe another client's, with its insert id — so nothing is read from it.
+   */
+  private afterLongData(b: BackendConnection): void {
+    this.claimState(b);
+    const before = this.pins;
+    const pins = this.withStatementPins(this.pins);
+    const began = pins & ~before;
+    if (began !== 0) for (const r of pinReasons(began)) this.core.countPin(r);
+    this.pins = pins;
+    this.releaseIfFree();
+    this.finishCommand();
+  }
+
+  /** After a command ran on `b` in this client's state: `b` holds that state now. */
+  private claimState(b: BackendConnection): void {
+    if (b.stateVersion === -1 && !b.state.equals(this.state)) {
+      // Switched to a statement's own schema to re-prepare it there: the connection is not in
+      // the client's state, and the next statement must sync it back.
+      b.stateOwner = undefined;
+    } else {
+      b.stateOwner = this;
+      b.stateVersion = this.state.version;
+    }
   }
 
   /** The session's state (transaction, variables…) was on a backend that is gone. */
@@ -2012,6 +2062,17 @@ export class ClientSession implements ResponseSink {
   private writeErrPacket(errno: number, sqlState: string, message: string, sequenceId: number): void {
     // A replay answers nobody: the client waits for the statement that follows it.
     if (this.closed || this.replaying) return;
+    if (this.command === COM_STMT_SEND_LONG_DATA) {
+      // No reply to long data, ever: a client reads none, and would take this one for the
+      // answer to its next command. The statement's execute gets it.
+      const cs = this.clientStatementOf(this.payload);
+      if (cs !== undefined) cs.longDataError ??= { errno, sqlState, message };
+      return;
+    }
+    this.writeErrFrames(errno, sqlState, message, sequenceId);
+  }
+
+  private writeErrFrames(errno: number, sqlState: string, message: string, sequenceId: number): void {
     this.conn.write(
       encodeFrames(encodeErr({ errno, sqlState, message }, this.capabilities || 0x200), sequenceId),
     );
@@ -2032,7 +2093,8 @@ export class ClientSession implements ResponseSink {
 
   /** A protocol error from the client: tell it why and close this connection only. */
   private fatal(code: ProxyErrorCode, args: (string | number)[]): void {
-    this.writeErr(code, args, 1);
+    // The connection ends here: the reason goes out whatever the command was.
+    if (!this.closed) this.writeErrFrames(code.code, code.sqlState, formatProxyError(code, ...args), 1);
     this.conn.end();
     this.close();
   }
