@@ -337,6 +337,12 @@ export class BackendPool {
     let candidates = 0;
     for (const c of this.sharing) {
       if (!c.stackable || (c.flavour !== flavour && c.flavour.key !== flavour.key)) continue;
+      if (c.server.isExpired(c)) {
+        // A connection that always has a read in flight never comes back idle, where
+        // max_lifetime is checked: it takes no more, drains, and is replaced then.
+        c.stackable = false;
+        continue;
+      }
       spread++;
       if (c.depth >= p.depth || !c.state.equals(state)) continue;
       if (best === undefined || c.depth < best.depth) best = c;

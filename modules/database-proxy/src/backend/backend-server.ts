@@ -137,9 +137,15 @@ export class BackendServer {
 
   /** An idle connection of `flavourKey` for a client with (or without) a default schema. */
   takeIdle(flavourKey: string, clientHasSchema: boolean): BackendConnection | undefined {
-    const conn = this.idleStackFor(flavourKey, clientHasSchema)?.pop();
-    if (conn !== undefined) this.idleCount--;
-    return conn;
+    for (;;) {
+      const conn = this.idleStackFor(flavourKey, clientHasSchema)?.pop();
+      if (conn === undefined) return undefined;
+      this.idleCount--;
+      if (!this.isExpired(conn)) return conn;
+      // Past max_lifetime while it waited: replaced rather than handed out.
+      this.remove(conn);
+      conn.close();
+    }
   }
 
   /**
@@ -206,8 +212,13 @@ export class BackendServer {
     return false;
   }
 
+  /** Whether `conn` has lived past `max_lifetime` (it is replaced once nobody uses it). */
+  isExpired(conn: BackendConnection): boolean {
+    return this.options.maxLifetime > 0 && conn.age > this.options.maxLifetime;
+  }
+
   putIdle(conn: BackendConnection): void {
-    if (this.closed || conn.broken || (this.options.maxLifetime > 0 && conn.age > this.options.maxLifetime)) {
+    if (this.closed || conn.broken || this.isExpired(conn)) {
       this.remove(conn);
       conn.close();
       return;

@@ -241,6 +241,7 @@ export class ClientSession implements ResponseSink {
   /** The command's packet as the client framed it, when it can be forwarded as is. */
   private frame: Buffer | undefined;
   private sentToBackend = false;
+  /** Bytes of this command's response written to the client (not those kept back in `capture`). */
   private respondedBytes = 0;
   private capture: Buffer[] | undefined;
   private infile = false;
@@ -1319,12 +1320,14 @@ export class ClientSession implements ResponseSink {
 
   onResponseData(chunk: Buffer, start: number, end: number): void {
     if (this.replaying) return;
-    this.respondedBytes += end - start;
     const part = start === 0 && end === chunk.length ? chunk : chunk.subarray(start, end);
     if (this.capture !== undefined) {
+      // Kept back (a prepare's answer, rewritten before it goes out): the client has nothing
+      // yet, so an error in its place starts at sequence 1.
       this.capture.push(Buffer.from(part));
       return;
     }
+    this.respondedBytes += end - start;
     if (!this.conn.write(part)) {
       // A client that reads slowly slows its backend down instead of filling the proxy's memory.
       const b = this.backend;

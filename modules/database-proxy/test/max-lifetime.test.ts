@@ -1,0 +1,73 @@
+/**
+ * max_lifetime: backend connections older than it are replaced — idle ones when next wanted,
+ * and a shared connection that always has a read in flight (so is never idle) by taking no
+ * more reads until it drains.
+ */
+import { setTimeout as delay } from 'node:timers/promises';
+import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
+import { one } from './support/backends.js';
+import { type ProxyFixture, startProxyFixture } from './support/proxy-fixture.js';
+import { trackedClients } from './support/tracked-clients.js';
+
+const LIFETIME_MS = 300;
+let fx: ProxyFixture;
+const clients = trackedClients(() => fx);
+
+beforeAll(async () => {
+  fx = await startProxyFixture({
+    pool: 1,
+    options: { max_lifetime: `${LIFETIME_MS}ms`, health_check_interval: '1h' },
+  });
+});
+afterEach(() => clients.closeAll());
+afterAll(async () => {
+  await fx?.stop();
+});
+
+const backendId = async (c: Awaited<ReturnType<typeof clients.client>>) =>
+  Number((await one(c, 'SELECT CONNECTION_ID() AS id')).id);
+
+it('an idle connection past max_lifetime is replaced when next wanted, not handed out', async () => {
+  const c = await clients.client();
+  const first = await backendId(c);
+  expect(await backendId(c)).toBe(first);
+  // Ageing the pool's only connection is the input here, not a wait for something to happen.
+  await delay(LIFETIME_MS + 100);
+  expect(await backendId(c)).not.toBe(first);
+});
+
+it('a shared connection that always has a read in flight is replaced all the same', async () => {
+  const direct = await fx.direct();
+  try {
+    await direct.query('CREATE TABLE IF NOT EXISTS ml (id INT PRIMARY KEY)');
+    await direct.query('INSERT IGNORE INTO ml VALUES (1)');
+    const atServer = async () =>
+      (
+        (await direct.query("SELECT ID AS id FROM information_schema.PROCESSLIST WHERE USER = 'proxy'")) as [
+          { id: number }[],
+          unknown,
+        ]
+      )[0].map((r) => Number(r.id));
+    const readers = await Promise.all(Array.from({ length: 6 }, () => clients.client()));
+    const seen = new Set<number>(await atServer());
+    const deadline = Date.now() + 10 * LIFETIME_MS;
+    let reading = true;
+    // Six clients reading back to back keep reads stacked on the one connection: it is never
+    // idle, where max_lifetime used to be checked.
+    const load = Promise.all(
+      readers.map(async (r) => {
+        while (reading) await r.query('SELECT id FROM ml WHERE id = 1');
+      }),
+    );
+    try {
+      while (seen.size < 2 && Date.now() < deadline) for (const id of await atServer()) seen.add(id);
+    } finally {
+      reading = false;
+      await load;
+    }
+    expect(fx.proxy.stats().pipeline.stacked).toBeGreaterThan(0);
+    expect(seen.size).toBeGreaterThanOrEqual(2);
+  } finally {
+    await direct.end();
+  }
+});
