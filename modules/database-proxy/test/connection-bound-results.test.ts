@@ -267,6 +267,33 @@ describe('warnings', () => {
   });
 });
 
+describe('values the server keeps per connection without an OK reporting them', () => {
+  it("after a batch whose INSERT is not its last statement, LAST_INSERT_ID() is the INSERT's", async () => {
+    const a = await client({ multipleStatements: true });
+    await a.query("INSERT INTO ai (who) VALUES ('batch'); UPDATE nums SET n = n WHERE id = 1");
+    const { id } = await one(direct, "SELECT MAX(id) AS id FROM ai WHERE who = 'batch'");
+    expect(Number((await one(a, 'SELECT LAST_INSERT_ID() AS id')).id)).toBe(Number(id));
+  });
+
+  it('DO LAST_INSERT_ID(expr) sets what the client reads back', async () => {
+    const a = await client();
+    await a.query('DO LAST_INSERT_ID(4242)');
+    const b = await client();
+    await b.query("INSERT INTO ai (who) VALUES ('other')"); // someone else's id meanwhile
+    expect(Number((await one(a, 'SELECT LAST_INSERT_ID() AS id')).id)).toBe(4242);
+  });
+
+  it("a sequence's previous value stays the caller's: NEXTVAL pins it to its connection", async () => {
+    await direct.query('CREATE SEQUENCE IF NOT EXISTS seq_prev');
+    const a = await client();
+    const b = await client();
+    const { v } = await one(a, 'SELECT NEXTVAL(seq_prev) AS v');
+    expect(fx.proxy.stats().clients.find((c) => c.pinned.includes('unreplayable_variable'))).toBeDefined();
+    await one(b, 'SELECT NEXTVAL(seq_prev) AS v'); // another client moves it on its connection
+    expect((await one(a, 'SELECT PREVIOUS VALUE FOR seq_prev AS p')).p).toBe(v);
+  });
+});
+
 describe('a quiet client after a statement with results to read', () => {
   it('lets others have the backend after result_hold: they are served, not timed out', async () => {
     const holder = await hold(fx);

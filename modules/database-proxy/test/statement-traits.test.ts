@@ -29,6 +29,14 @@ const cases: [string, number][] = [
   ['SELECT LAST_INSERT_ID() FROM DUAL', Trait.ReadsPreviousResult | Trait.ReadsInsertId],
   ['SELECT @@identity', Trait.ReadsPreviousResult | Trait.ReadsInsertId],
   ['SELECT LAST_INSERT_ID( 42 )', Trait.Unreplayable | Trait.ReadsInsertId],
+  ['DO LAST_INSERT_ID(42)', Trait.Unreplayable | Trait.ReadsInsertId],
+  // A sequence's previous value is the connection's, and no OK reports it.
+  ['SELECT NEXTVAL(s)', Trait.Unreplayable],
+  ['INSERT INTO t VALUES (NEXT VALUE FOR s, 1)', Trait.Unreplayable],
+  ['SELECT s.nextval FROM dual', Trait.Unreplayable],
+  ['SELECT s.currval FROM dual', Trait.Unreplayable],
+  ['SELECT SETVAL(s, 100)', Trait.Unreplayable],
+  ['SELECT LASTVAL(s), PREVIOUS VALUE FOR s', Trait.Unreplayable],
   // Sets the value (its OK reports it): nothing to restore before it.
   ['UPDATE seq SET id = LAST_INSERT_ID(id + 1)', 0],
   ['SELECT @@session.last_gtid', Trait.ReadsPreviousResult],
@@ -102,6 +110,8 @@ const purity: [string, boolean][] = [
   ['SELECT NEXTVAL(seq)', false],
   ['SELECT NEXT VALUE FOR seq', false],
   ['SELECT PREVIOUS VALUE FOR seq', false],
+  ['SELECT seq.nextval FROM dual', false],
+  ['SELECT seq.currval FROM dual', false],
   ['SELECT 1; DELETE FROM t', false],
   ['SELECT 1;', true],
   ['SELECT RELEASE_LOCK("a")', false],

@@ -1399,9 +1399,12 @@ export class ClientSession implements ResponseSink {
       const key = this.statementKey(sql);
       this.rememberBackendStatement(conn, key, t.prepared.statementId, t.prepared.params, t.prepared.columns);
       const traits = this.classify(sql);
-      let id = this.nextStatementId++;
-      if (this.nextStatementId >= MAX_STATEMENT_ID) this.nextStatementId = 1;
-      while (this.statements.has(id)) id = this.nextStatementId++;
+      // Ids wrap before MAX_STATEMENT_ID (the "last prepared" marker) and skip ids in use.
+      let id: number;
+      do {
+        id = this.nextStatementId++;
+        if (this.nextStatementId >= MAX_STATEMENT_ID) this.nextStatementId = 1;
+      } while (this.statements.has(id));
       this.statements.set(id, {
         id,
         key,

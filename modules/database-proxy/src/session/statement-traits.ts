@@ -88,7 +88,7 @@ const STATEFUL = Trait.PureRead - 1;
  * (a plain SELECT/INSERT with none of these words) costs one failed scan.
  */
 const WORDS =
-  /(?<!@)@(?!@)[\w$`'"]|@@(?:session\.|local\.)?(?:identity|last_gtid)\b|\b(?:LOCK\s+TABLES?|UNLOCK\s+TABLES|WITH\s+READ\s+LOCK|FOR\s+EXPORT|BACKUP\s+LOCK|BACKUP\s+UNLOCK|BACKUP\s+STAGE\s+\w+|LOCK\s+INSTANCE|UNLOCK\s+INSTANCE|GET_LOCK|RELEASE_ALL_LOCKS|TEMPORARY\s+(?:TABLE|SEQUENCE)|PREPARE|EXECUTE|DEALLOCATE|SQL_CALC_FOUND_ROWS|FOUND_ROWS|ROW_COUNT|LAST_INSERT_ID|WARNINGS|ERRORS|WARNING_COUNT|ERROR_COUNT|DIAGNOSTICS|HANDLER|SQL_LOG_BIN|XA|VIEW|RENAME\s+TABLE)\b/gi;
+  /(?<!@)@(?!@)[\w$`'"]|@@(?:session\.|local\.)?(?:identity|last_gtid)\b|\b(?:LOCK\s+TABLES?|UNLOCK\s+TABLES|WITH\s+READ\s+LOCK|FOR\s+EXPORT|BACKUP\s+LOCK|BACKUP\s+UNLOCK|BACKUP\s+STAGE\s+\w+|LOCK\s+INSTANCE|UNLOCK\s+INSTANCE|GET_LOCK|RELEASE_ALL_LOCKS|TEMPORARY\s+(?:TABLE|SEQUENCE)|PREPARE|EXECUTE|DEALLOCATE|SQL_CALC_FOUND_ROWS|FOUND_ROWS|ROW_COUNT|LAST_INSERT_ID|WARNINGS|ERRORS|WARNING_COUNT|ERROR_COUNT|DIAGNOSTICS|HANDLER|SQL_LOG_BIN|XA|VIEW|RENAME\s+TABLE|NEXTVAL|SETVAL|LASTVAL|CURRVAL|NEXT\s+VALUE|PREVIOUS\s+VALUE)\b/gi;
 
 /** What follows LAST_INSERT_ID when it is given an argument: `(`, then anything but `)`. */
 const LAST_INSERT_ID_ARGUMENT = /\s*\(\s*[^)\s]/y;
@@ -256,7 +256,8 @@ export function classifyStatement(text: string, noBackslashEscapes = false): num
           // it, and nothing need be restored first. A SELECT's result does not report it, so
           // the proxy could not carry it elsewhere: it pins, and (ReadsInsertId) marks the
           // backend's value as the caller's from then on.
-          if (first === 'SELECT') traits |= Trait.Unreplayable | Trait.ReadsInsertId;
+          // DO's OK does not report it either.
+          if (first === 'SELECT' || first === 'DO') traits |= Trait.Unreplayable | Trait.ReadsInsertId;
         } else {
           traits |= Trait.ReadsPreviousResult | Trait.ReadsInsertId;
         }
@@ -276,6 +277,17 @@ export function classifyStatement(text: string, noBackslashEscapes = false): num
         if (first === 'HANDLER') traits |= Trait.Handler;
         break;
       case 'SQL_LOG_BIN':
+        traits |= Trait.Unreplayable;
+        break;
+      case 'NEXTVAL':
+      case 'SETVAL':
+      case 'LASTVAL':
+      case 'CURRVAL':
+      case 'NEXT VALUE':
+      case 'PREVIOUS VALUE':
+        // A sequence's previous value lives on the connection until it closes, like
+        // LAST_INSERT_ID, but no OK reports it: whoever moves a sequence (or reads that value)
+        // stays on its connection. (`s.nextval` / `s.currval` are the sql_mode=ORACLE forms.)
         traits |= Trait.Unreplayable;
         break;
       case 'XA':

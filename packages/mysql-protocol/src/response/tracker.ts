@@ -97,6 +97,7 @@ export class ResponseTracker implements PacketListener {
   /** Warnings of the last OK/EOF of the response. */
   warnings = 0;
   affectedRows = 0;
+  /** The last non-zero insert id among the response's OKs (0: none generated one). */
   lastInsertId = 0;
   /** Set when the response ended in ERR. */
   error: ErrPacket | undefined;
@@ -437,7 +438,10 @@ export class ResponseTracker implements PacketListener {
       return;
     }
     this.affectedRows = r.lenencInt();
-    this.lastInsertId = r.lenencInt();
+    // The last id any statement of the response generated: after `INSERT …; UPDATE …` the
+    // session's LAST_INSERT_ID() is the INSERT's, though the last OK says 0.
+    const insertId = r.lenencInt();
+    if (insertId !== 0) this.lastInsertId = insertId;
     this.statusFlags = r.u16();
     this.warnings = r.u16();
     if (
