@@ -151,6 +151,36 @@ describe('statement pins', () => {
     },
   );
 
+  it('two prepared statements of the same SQL keep their own cursors (and a third prepare closes neither)', async () => {
+    const c = await raw();
+    // The first value of a fetch: a binary row of one BIGINT UNSIGNED column.
+    const firstValue = (r: Awaited<ReturnType<RawClient['command']>>) =>
+      Number(r.packets[0]!.payload.readBigUInt64LE(2));
+    const open = (id: number, from: number) =>
+      c.command(buildExecute({ statementId: id, params: [from], flags: CursorType.READ_ONLY }), {
+        cursor: true,
+      });
+    try {
+      const sql = 'SELECT seq FROM seq_1_to_100 WHERE seq > ?';
+      const x = await prepare(c, sql);
+      const y = await prepare(c, sql);
+      expect((await open(x, 0)).error).toBeUndefined();
+      expect(firstValue(await c.command(buildStmtFetch(x, 10)))).toBe(1);
+      expect((await open(y, 50)).error).toBeUndefined();
+      expect(firstValue(await c.command(buildStmtFetch(y, 10)))).toBe(51);
+      // x's cursor is x's: it goes on where it stopped, not with y's rows.
+      expect(firstValue(await c.command(buildStmtFetch(x, 10)))).toBe(11);
+      const z = await prepare(c, sql);
+      expect(firstValue(await c.command(buildStmtFetch(x, 10)))).toBe(21);
+      expect(firstValue(await c.command(buildStmtFetch(y, 10)))).toBe(61);
+      for (const id of [x, y, z]) await c.command(buildStmtClose(id));
+      await c.command(buildPing());
+      expect(fx.proxy.stats().pinnedNow.cursor).toBe(0);
+    } finally {
+      await c.close();
+    }
+  });
+
   it('a cursor stays open while the same client executes another statement', async () => {
     const c = await raw();
     try {

@@ -1148,6 +1148,12 @@ export class ClientSession implements ResponseSink {
       key = cs.otherKey!;
       bs = b.statements.get(key);
     }
+    if (!held && this.heldByAnother(key, cs.id)) {
+      // Another statement of this client, of the same SQL, has its cursor or long data on that
+      // backend statement: running this one there would close or take them. It gets its own.
+      key = privateStatementKey(key, this.id, cs.id);
+      bs = b.statements.get(key);
+    }
     if (!held) cs.backendKey = key;
     if (bs === undefined) {
       // Prepared elsewhere (or evicted here): prepare it on this backend first, in the schema
@@ -1309,6 +1315,15 @@ export class ClientSession implements ResponseSink {
     this.releaseIfFree();
   }
 
+  /** Whether a statement of this client other than `id` keeps a cursor or long data under `key`. */
+  private heldByAnother(key: string, id: number): boolean {
+    if (this.openCursors.size === 0 && this.longData.size === 0) return false;
+    for (const other of [...this.openCursors, ...this.longData]) {
+      if (other !== id && this.statements.get(other)?.backendKey === key) return true;
+    }
+    return false;
+  }
+
   /** Sets or clears the cursor / long-data pins from the statements that hold them. */
   private withStatementPins(pins: number): number {
     pins = this.openCursors.size > 0 ? pins | PIN_BIT.cursor : pins & ~PIN_BIT.cursor;
@@ -1397,19 +1412,28 @@ export class ClientSession implements ResponseSink {
     if (t.prepared !== undefined && t.error === undefined) {
       const sql = this.payload.toString('utf8', 1);
       const key = this.statementKey(sql);
-      this.rememberBackendStatement(conn, key, t.prepared.statementId, t.prepared.params, t.prepared.columns);
-      const traits = this.classify(sql);
       // Ids wrap before MAX_STATEMENT_ID (the "last prepared" marker) and skip ids in use.
       let id: number;
       do {
         id = this.nextStatementId++;
         if (this.nextStatementId >= MAX_STATEMENT_ID) this.nextStatementId = 1;
       } while (this.statements.has(id));
+      // Filed under the shared key it would replace the statement another of this client's
+      // statements keeps a cursor or long data on (and close it on the server).
+      const backendKey = this.heldByAnother(key, id) ? privateStatementKey(key, this.id, id) : key;
+      this.rememberBackendStatement(
+        conn,
+        backendKey,
+        t.prepared.statementId,
+        t.prepared.params,
+        t.prepared.columns,
+      );
+      const traits = this.classify(sql);
       this.statements.set(id, {
         id,
         key,
         vars: this.parseVariables(),
-        backendKey: key,
+        backendKey,
         preparePayload: Buffer.from(this.payload),
         params: t.prepared.params,
         types: undefined,
@@ -2150,6 +2174,14 @@ export class ClientSession implements ResponseSink {
     this.core.removeClient(this);
     if (!this.conn.isClosed) this.conn.end();
   }
+}
+
+/**
+ * A backend-statement key no other statement shares: this client's statement `id`, whose
+ * shared key another of its statements holds a cursor or long data under.
+ */
+function privateStatementKey(key: string, clientId: number, id: number): string {
+  return `${key}\u0000${clientId}\u0000${id}`;
 }
 
 /** A backend statement's identity: schema, parse settings (see parseVariables), SQL text. */
