@@ -30,6 +30,12 @@ const cases: [string, number][] = [
   ['SELECT @@identity', Trait.ReadsPreviousResult | Trait.ReadsInsertId],
   ['SELECT LAST_INSERT_ID( 42 )', Trait.Unreplayable | Trait.ReadsInsertId],
   ['DO LAST_INSERT_ID(42)', Trait.Unreplayable | Trait.ReadsInsertId],
+  // A quoted name before ( is the native function all the same.
+  ["SELECT `GET_LOCK`('a', 10)", Trait.AdvisoryLock],
+  ['SELECT `LAST_INSERT_ID` ()', Trait.ReadsPreviousResult | Trait.ReadsInsertId],
+  ['SELECT `found_rows`()', Trait.ReadsPreviousResult],
+  // A quoted column is not a call.
+  ['SELECT `get_lock` FROM t', Trait.PureRead],
   // A sequence's previous value is the connection's, and no OK reports it.
   ['SELECT NEXTVAL(s)', Trait.Unreplayable],
   ['INSERT INTO t VALUES (NEXT VALUE FOR s, 1)', Trait.Unreplayable],

@@ -161,7 +161,11 @@ function isExecutableComment(sql: string, i: number): boolean {
  *   string is a plain character (`'C:\'` ends there), so the text after it is read as SQL
  */
 export function classifyStatement(text: string, noBackslashEscapes = false): number {
-  const sql = blankLiteralsAndComments(text, noBackslashEscapes);
+  const blanked = blankLiteralsAndComments(text, noBackslashEscapes);
+  // A native function called by a quoted name (`` `GET_LOCK`('a', 10) ``) is the function
+  // itself to the server, but its name was blanked with the quotes' contents: read such names
+  // too (one inside a string literal only pins too much).
+  const sql = text.includes('`') ? blanked + quotedCallNames(text) : blanked;
   let traits = 0;
   const lead = LEADING.exec(sql);
   const first = lead ? lead[1]!.toUpperCase() : '';
@@ -303,6 +307,17 @@ export function classifyStatement(text: string, noBackslashEscapes = false): num
     }
   }
   return traits & STATEFUL ? traits & ~Trait.PureRead : traits;
+}
+
+/** A backtick-quoted name followed by an opening parenthesis: a call. */
+const QUOTED_CALL = /`((?:[^`]|``)+)`\s*\(/g;
+
+/** ` name(` for every call of a quoted name in `text`, for the classifier to read. */
+function quotedCallNames(text: string): string {
+  let names = '';
+  QUOTED_CALL.lastIndex = 0;
+  for (let m = QUOTED_CALL.exec(text); m !== null; m = QUOTED_CALL.exec(text)) names += ` ${m[1]}(`;
+  return names;
 }
 
 /**
