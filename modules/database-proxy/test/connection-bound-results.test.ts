@@ -275,6 +275,17 @@ describe('values the server keeps per connection without an OK reporting them', 
     expect(Number((await one(a, 'SELECT LAST_INSERT_ID() AS id')).id)).toBe(Number(id));
   });
 
+  it('after a CALL whose procedure inserts, LAST_INSERT_ID() is that insert id', async () => {
+    await direct.query(
+      "CREATE PROCEDURE IF NOT EXISTS add_ai() BEGIN INSERT INTO ai (who) VALUES ('proc'); END",
+    );
+    // A client that never had an insert id reported: the proxy's own bookkeeping says 0.
+    const a = await client();
+    await a.query('CALL add_ai()');
+    const { id } = await one(direct, "SELECT MAX(id) AS id FROM ai WHERE who = 'proc'");
+    expect(Number((await one(a, 'SELECT LAST_INSERT_ID() AS id')).id)).toBe(Number(id));
+  });
+
   it('DO LAST_INSERT_ID(expr) sets what the client reads back', async () => {
     const a = await client();
     await a.query('DO LAST_INSERT_ID(4242)');

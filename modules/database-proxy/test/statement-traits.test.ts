@@ -64,7 +64,7 @@ const cases: [string, number][] = [
   ['SELECT @@warning_count', Trait.ReadsPreviousResult],
   ['GET DIAGNOSTICS @n = NUMBER', Trait.ReadsPreviousResult | Trait.UserVariable],
   ['USE db1', Trait.Use],
-  ['CALL p()', Trait.Call],
+  ['CALL p()', Trait.Call | Trait.ReadsInsertId],
   ['HANDLER t OPEN', Trait.Handler],
   ["XA START 'x'", Trait.Xa],
   ['SET TRANSACTION ISOLATION LEVEL READ COMMITTED', Trait.Set | Trait.NextTransaction],

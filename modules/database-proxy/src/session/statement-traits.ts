@@ -70,8 +70,9 @@ export const Trait = {
    */
   TransactionControl: 1 << 20,
   /**
-   * Not a pin (always with ReadsPreviousResult): LAST_INSERT_ID() or @@identity, which the proxy
-   * can answer on another backend by setting the caller's last insert id there first.
+   * Not a pin: LAST_INSERT_ID() or @@identity (with ReadsPreviousResult), which the proxy can
+   * answer on another backend by setting the caller's last insert id there first; and CALL,
+   * whose procedure may set it unseen (the connection then holds the caller's value).
    */
   ReadsInsertId: 1 << 21,
   /** BACKUP LOCK / LOCK INSTANCE FOR BACKUP — pins until BACKUP UNLOCK / UNLOCK INSTANCE. */
@@ -183,7 +184,9 @@ export function classifyStatement(text: string, noBackslashEscapes = false): num
       traits |= Trait.Use;
       break;
     case 'CALL':
-      traits |= Trait.Call;
+      // A procedure may set the insert id (an INSERT inside) without its OK saying so: the
+      // connection gets the caller's value first, and is the caller's after.
+      traits |= Trait.Call | Trait.ReadsInsertId;
       break;
     case 'KILL':
       traits |= Trait.Kill;
