@@ -1284,15 +1284,23 @@ export class ClientSession implements ResponseSink {
     // cursor or long data of this statement ends with it (closing it on the backend too).
     if (this.openCursors.delete(id) || this.longData.delete(id)) {
       this.longData.delete(id);
-      const b = this.backend;
-      const bs = b?.statements.get(cs.backendKey);
-      if (b !== undefined && bs !== undefined) {
-        b.statements.delete(cs.backendKey);
-        b.closeStatement(bs.id);
-      }
-      this.pins = this.withStatementPins(this.pins);
+      this.dropHeldStatement(cs);
       if (!this.busy) this.releaseIfFree();
     }
+  }
+
+  /**
+   * A statement's cursor or long data is over: the backend statement holding it is closed (and
+   * prepared again when next needed), and the pins follow.
+   */
+  private dropHeldStatement(cs: ClientStatement): void {
+    const b = this.backend;
+    const bs = b?.statements.get(cs.backendKey);
+    if (b !== undefined && bs !== undefined) {
+      b.statements.delete(cs.backendKey);
+      b.closeStatement(bs.id);
+    }
+    this.pins = this.withStatementPins(this.pins);
   }
 
   /**
@@ -1301,15 +1309,7 @@ export class ClientSession implements ResponseSink {
    */
   private failLongData(cs: ClientStatement, error: NonNullable<ClientStatement['longDataError']>): void {
     cs.longDataError = undefined;
-    if (this.longData.delete(cs.id)) {
-      const b = this.backend;
-      const bs = b?.statements.get(cs.backendKey);
-      if (b !== undefined && bs !== undefined) {
-        b.statements.delete(cs.backendKey);
-        b.closeStatement(bs.id);
-      }
-      this.pins = this.withStatementPins(this.pins);
-    }
+    if (this.longData.delete(cs.id)) this.dropHeldStatement(cs);
     // Counted in `errors` when it was met (the refusal or the loss).
     this.writeErrPacket(error.errno, error.sqlState, error.message, 1);
     this.releaseIfFree();
