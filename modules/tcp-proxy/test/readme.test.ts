@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { Kernel } from '@scalestack/kernel';
 import socketModule from '@scalestack/socket/module';
-import { freePort, type RunningServer, spawnLogged, startRedis } from '@scalestack/test-harness';
+import { freePort, type RunningServer, spawnLogged, startRedis, waitFor } from '@scalestack/test-harness';
 import { Redis } from 'ioredis';
 import { pino } from 'pino';
 import { afterAll, beforeAll, expect, it } from 'vitest';
@@ -55,6 +55,43 @@ it("the README's commands run: the sqlite backend behind the proxy, a mariadb cl
     expect(stdout).toContain('42');
     cli.child.kill('SIGTERM');
     expect(await cli.exited).toEqual({ code: 0, signal: null });
+  } finally {
+    cli.child.kill('SIGKILL');
+  }
+});
+
+it('runs in every event-loop thread with event.threads=2 (one port, reusePort), and stops on SIGTERM', async () => {
+  const port = await freePort();
+  const cli = spawnLogged(
+    [
+      join(repo, 'packages/cli/dist/bin.js'),
+      'run',
+      'tcp-proxy',
+      'event',
+      '--event.threads=2',
+      `--tcp-proxy.listen=127.0.0.1:${port}`,
+      `--tcp-proxy.upstreams=127.0.0.1:${redis.port}`,
+    ],
+    { cwd: repo },
+  );
+  try {
+    await waitFor(() => (cli.output().match(/"msg":"proxying"/g) ?? []).length === 2, {
+      what: 'both workers to proxy',
+      timeout: 20_000,
+    });
+    for (let i = 0; i < 4; i++) {
+      const client = new Redis({ port, host: '127.0.0.1', lazyConnect: true, retryStrategy: () => null });
+      try {
+        await client.connect();
+        expect(await client.ping()).toBe('PONG');
+      } finally {
+        client.disconnect();
+      }
+    }
+    cli.child.kill('SIGTERM');
+    expect(await cli.exited).toEqual({ code: 0, signal: null });
+  } catch (err) {
+    throw new Error(`${(err as Error).message}\n${cli.output()}`);
   } finally {
     cli.child.kill('SIGKILL');
   }
