@@ -63,6 +63,8 @@ describe('memcached-proxy answers like a single memcached', () => {
       'flush_all abc\r\n',
       'verbosity abc noreply\r\n',
       'verbosity abc\r\n',
+      'touch a abc\r\n',
+      'gat abc a\r\n',
     ),
   );
 

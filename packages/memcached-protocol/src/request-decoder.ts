@@ -171,7 +171,7 @@ export class RequestDecoder extends Framer {
       const first = touching ? 2 : 1;
       if (n <= first) return { kind: 'error', line: ERRORS.unknown };
       const exptime = touching ? parseI32(t[1]) : undefined;
-      if (touching && exptime === undefined) return { kind: 'error', line: ERRORS.format };
+      if (touching && exptime === undefined) return { kind: 'error', line: ERRORS.exptime };
       const keys = t.slice(first);
       for (const key of keys)
         if (!isValidKey(key, this.limits.maxKeyLength)) return { kind: 'error', line: ERRORS.format };
@@ -201,8 +201,8 @@ export class RequestDecoder extends Framer {
       case 'touch': {
         if (n !== 3 && !noreplyAt(3)) return { kind: 'error', line: ERRORS.unknown };
         const exptime = parseI32(t[2]);
-        if (!this.key(t[1]!) || exptime === undefined)
-          return { kind: 'error', line: ERRORS.format, noreply: n === 4 };
+        if (!this.key(t[1]!)) return { kind: 'error', line: ERRORS.format, noreply: n === 4 };
+        if (exptime === undefined) return { kind: 'error', line: ERRORS.exptime, noreply: n === 4 };
         return { kind: 'touch', key: t[1]!, exptime, noreply: n === 4, raw };
       }
       case 'stats':
