@@ -65,8 +65,14 @@ local key = KEYS[1]
 local value = redis.call('HGET', key, 'v')
 if not value then return 'NOT_FOUND' end
 if not string.match(value, '^%d+$') then return 'CLIENT_ERROR cannot increment or decrement non-numeric value' end
+-- memcached reads the digits as a number ('05' is 5); Redis refuses leading zeros.
+local digits = string.gsub(value, '^0+', '')
+if digits == '' then digits = '0' end
+if digits ~= value then redis.call('HSET', key, 'v', digits) end
 local ok, result
-if ARGV[1] == 'incr' then
+if ARGV[2] == '0' then
+  -- By nothing: the value as it is (Redis refuses a delta of -0).
+elseif ARGV[1] == 'incr' then
   ok, result = pcall(redis.call, 'HINCRBY', key, 'v', ARGV[2])
   if not ok then return 'CLIENT_ERROR incr would overflow a signed 64-bit value in the redis backend' end
 else

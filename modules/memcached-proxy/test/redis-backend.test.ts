@@ -107,6 +107,13 @@ function suite(
         'CLIENT_ERROR cannot increment or decrement non-numeric value',
       );
       expect(await client.call('incr n 18446744073709551615')).toMatch(/^CLIENT_ERROR incr would overflow/);
+      // As memcached reads them: leading zeros are a number, and a delta of 0 is allowed.
+      expect(await client.call('set z 0 0 2\r\n05\r\n')).toBe('STORED');
+      expect(await client.call('decr z 0')).toBe('5');
+      expect(await client.call('incr z 0')).toBe('5');
+      expect(await client.call('incr z 1')).toBe('6');
+      expect(await client.call('set z 0 0 3\r\n007\r\n')).toBe('STORED');
+      expect(await client.call('decr z 2')).toBe('5');
     });
 
     it('maps memcached expiry onto Redis TTLs', async () => {
