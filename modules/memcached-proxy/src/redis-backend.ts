@@ -204,6 +204,12 @@ export class RedisBackend implements Backend {
   private flushAll(reply: ReplySink | undefined): void {
     const client = this.client;
     const nodes: Redis[] = client instanceof Cluster ? client.nodes('master') : [client as Redis];
+    if (nodes.length === 0) {
+      // ioredis empties a cluster's node list once every node failed: with none to flush the
+      // reply would never come, and the client's later replies would wait behind it.
+      reply?.done(serverError('no Redis Cluster node reachable'));
+      return;
+    }
     let remaining = nodes.length;
     let error: Buffer | undefined;
     for (const node of nodes) {
