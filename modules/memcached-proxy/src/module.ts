@@ -71,6 +71,8 @@ type Logger = ModuleContext['log'];
 
 /** The memcached backend of each running instance (keyed by its module context), for reload. */
 const memcachedBackends = new WeakMap<object, MemcachedBackend>();
+/** The same for the Redis backend: its timeouts are reloadable too. */
+const redisBackends = new WeakMap<object, RedisBackend>();
 
 function buildPool(o: Values, log: Logger): ServerPool {
   if (o.servers.length === 0) {
@@ -121,12 +123,14 @@ export default defineModule({
           'memcached-proxy: option redis: expected a redis:// URL (or cluster seed nodes) for backend redis',
         );
       }
-      backend = RedisBackend.create({
+      const redis = RedisBackend.create({
         nodes: o.redis,
         cluster: o.redis_cluster,
         timeout: o.timeout,
         connectTimeout: o.connect_timeout,
       });
+      redisBackends.set(ctx, redis);
+      backend = redis;
     }
     const sockets = ctx.resolve(SOCKETS);
     const proxy = new MemcachedProxy({
@@ -190,5 +194,7 @@ export default defineModule({
   reload(ctx, next) {
     const backend = memcachedBackends.get(ctx);
     if (backend !== undefined && next.backend === 'memcached') backend.replacePool(buildPool(next, ctx.log));
+    // Redis has no server list or ejection here (redis / redis_cluster need a restart): its timeouts.
+    redisBackends.get(ctx)?.setTimeouts(next.timeout, next.connect_timeout);
   },
 });

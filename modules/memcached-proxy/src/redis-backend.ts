@@ -106,6 +106,23 @@ export class RedisBackend implements Backend {
     return new RedisBackend(client as Client, options.cluster);
   }
 
+  /**
+   * New command and connect timeouts (a reload): ioredis reads them from its options for each
+   * command it sends and each connect it makes, so requests from now on use them.
+   */
+  setTimeouts(commandTimeout: number, connectTimeout: number): void {
+    const apply = (o: { commandTimeout?: number; connectTimeout?: number }) => {
+      o.commandTimeout = commandTimeout;
+      o.connectTimeout = connectTimeout;
+    };
+    if (this.client instanceof Cluster) {
+      apply((this.client.options.redisOptions ??= {}));
+      for (const node of this.client.nodes()) apply(node.options);
+    } else {
+      apply((this.client as Redis).options);
+    }
+  }
+
   handle(request: BackendRequest, reply: ReplySink | undefined): void {
     this.requests++;
     const client = this.client;

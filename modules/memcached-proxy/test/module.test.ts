@@ -213,6 +213,35 @@ describe('memcached-proxy as a kernel module', () => {
     }
   });
 
+  it('reloads timeout for the Redis backend too: a stalled Redis is given up after the new one', async () => {
+    const stalled = await startRedis();
+    const port = await freePort();
+    const options = {
+      listen: `127.0.0.1:${port}`,
+      backend: 'redis',
+      redis: [`redis://127.0.0.1:${stalled.port}`],
+      timeout: '1h',
+    };
+    const kernel = await kernelWith(options);
+    await kernel.start();
+    try {
+      const client = await TextClient.connect(port);
+      expect(await client.call('set kt 0 0 1\r\n1\r\n')).toBe('STORED');
+      const report = await kernel.reload({
+        modules: { 'memcached-proxy': { ...options, timeout: '200ms' } },
+      });
+      expect(report.applied).toEqual(['memcached-proxy']);
+      process.kill(stalled.pid, 'SIGSTOP'); // takes the request, answers nothing
+      // With the old hour-long timeout this would outlast the test.
+      expect(await client.call('get kt')).toMatch(/^SERVER_ERROR /);
+      client.close();
+    } finally {
+      process.kill(stalled.pid, 'SIGCONT');
+      await kernel.stop();
+      await stalled.stop();
+    }
+  });
+
   it('listens on a Unix socket', async () => {
     const { mkdtempSync, rmSync } = await import('node:fs');
     const { tmpdir } = await import('node:os');
