@@ -4,6 +4,8 @@
  * the caller.
  */
 
+import { ChunkQueue } from './chunk-queue.js';
+
 export const REQUEST_MAGIC = 0x80;
 export const RESPONSE_MAGIC = 0x81;
 export const HEADER_LENGTH = 24;
@@ -89,8 +91,7 @@ export type BinaryEvent =
  * Bodies beyond `maxBodyLength` are skipped as they arrive, never buffered.
  */
 export class BinaryDecoder {
-  private pending: Buffer[] = [];
-  private pendingLength = 0;
+  private readonly pending = new ChunkQueue();
   private want = HEADER_LENGTH;
   private skipBytes = 0;
   private stopped = false;
@@ -112,19 +113,14 @@ export class BinaryDecoder {
   release(): void {
     if (!this.held) return;
     this.held = false;
-    if (this.pendingLength === 0 || this.stopped) return;
-    const buf =
-      this.pending.length === 1 ? this.pending[0]! : Buffer.concat(this.pending, this.pendingLength);
-    this.pending = [];
-    this.pendingLength = 0;
-    this.run(buf);
+    if (this.pending.length === 0 || this.stopped) return;
+    this.run(this.pending.take());
   }
 
   push(chunk: Buffer): void {
     if (this.stopped || chunk.length === 0) return;
     if (this.held) {
       this.pending.push(chunk);
-      this.pendingLength += chunk.length;
       return;
     }
     if (this.skipBytes > 0) {
@@ -134,13 +130,8 @@ export class BinaryDecoder {
     }
     if (chunk.length === 0) return;
     this.pending.push(chunk);
-    this.pendingLength += chunk.length;
-    if (this.pendingLength < this.want) return;
-    const buf =
-      this.pending.length === 1 ? this.pending[0]! : Buffer.concat(this.pending, this.pendingLength);
-    this.pending = [];
-    this.pendingLength = 0;
-    this.run(buf);
+    if (this.pending.length < this.want) return;
+    this.run(this.pending.take());
   }
 
   private run(buf: Buffer): void {
@@ -198,17 +189,12 @@ export class BinaryDecoder {
       });
       off += total;
     }
-    if (!this.stopped && off < buf.length) {
-      const rest = buf.subarray(off);
-      this.pending = [rest];
-      this.pendingLength = rest.length;
-    }
+    if (!this.stopped && off < buf.length) this.pending.replace(buf.subarray(off));
   }
 
   private fail(reason: string): void {
     this.stopped = true;
-    this.pending = [];
-    this.pendingLength = 0;
+    this.pending.clear();
     this.onEvent({ kind: 'invalid', reason });
   }
 }

@@ -1,3 +1,5 @@
+import { ChunkQueue } from './chunk-queue.js';
+
 const LF = 0x0a;
 const CR = 0x0d;
 const EMPTY = Buffer.alloc(0);
@@ -13,8 +15,7 @@ export const INCOMPLETE = 0;
  * refused value), so a forged length never causes an allocation.
  */
 export abstract class Framer {
-  private pending: Buffer[] = [];
-  private pendingLength = 0;
+  private readonly pending = new ChunkQueue();
   /** Bytes that must be buffered before {@link step} can make progress again. */
   private want = 0;
   /** True while the buffered bytes hold no line end yet. */
@@ -43,12 +44,8 @@ export abstract class Framer {
   release(): void {
     if (!this.held) return;
     this.held = false;
-    if (this.pendingLength === 0 || this.stopped) return;
-    const joined =
-      this.pending.length === 1 ? this.pending[0]! : Buffer.concat(this.pending, this.pendingLength);
-    this.pending = [];
-    this.pendingLength = 0;
-    this.run(joined);
+    if (this.pending.length === 0 || this.stopped) return;
+    this.run(this.pending.take());
   }
 
   /** Feeds bytes from the stream; complete messages are delivered synchronously. */
@@ -56,34 +53,28 @@ export abstract class Framer {
     if (this.stopped || chunk.length === 0) return;
     if (this.held) {
       this.pending.push(chunk);
-      this.pendingLength += chunk.length;
       return;
     }
     if (this.skipBytes > 0 || this.skipLine) {
       chunk = this.discard(chunk);
       if (chunk.length === 0) return;
     }
-    if (this.pendingLength === 0) {
+    if (this.pending.length === 0) {
       this.run(chunk);
       return;
     }
     this.pending.push(chunk);
-    this.pendingLength += chunk.length;
     if (this.awaitingLine && chunk.indexOf(LF) === -1) {
-      if (this.pendingLength > this.maxLineLength + 1) this.lineTooLong();
+      if (this.pending.length > this.maxLineLength + 1) this.lineTooLong();
       return;
     }
-    if (this.pendingLength < this.want) return;
-    const joined =
-      this.pending.length === 1 ? this.pending[0]! : Buffer.concat(this.pending, this.pendingLength);
-    this.pending = [];
-    this.pendingLength = 0;
-    this.run(joined);
+    if (this.pending.length < this.want) return;
+    this.run(this.pending.take());
   }
 
   /** Bytes buffered but not yet decoded. */
   get buffered(): number {
-    return this.pendingLength;
+    return this.pending.length;
   }
 
   /**
@@ -153,21 +144,18 @@ export abstract class Framer {
       // Kept as is; release() decodes it from the start of a message.
       this.awaitingLine = false;
       this.want = 0;
-      this.pending = [rest];
-      this.pendingLength = rest.length;
+      this.pending.replace(rest);
       return;
     }
     if (this.awaitingLine && rest.length > this.maxLineLength + 1) {
       this.lineTooLong();
       return;
     }
-    this.pending = [rest];
-    this.pendingLength = rest.length;
+    this.pending.replace(rest);
   }
 
   private lineTooLong(): void {
-    this.pending = [];
-    this.pendingLength = 0;
+    this.pending.clear();
     this.awaitingLine = false;
     this.want = 0;
     this.skipLine = true;
