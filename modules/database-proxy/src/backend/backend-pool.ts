@@ -335,9 +335,10 @@ export class BackendPool {
     let best: BackendConnection | undefined;
     let spread = 0;
     let candidates = 0;
+    const now = Date.now();
     for (const c of this.sharing) {
       if (!c.stackable || (c.flavour !== flavour && c.flavour.key !== flavour.key)) continue;
-      if (c.server.isExpired(c)) {
+      if (c.server.isExpired(c, now)) {
         // A connection that always has a read in flight never comes back idle, where
         // max_lifetime is checked: it takes no more, drains, and is replaced then.
         c.stackable = false;

@@ -213,8 +213,8 @@ export class BackendServer {
   }
 
   /** Whether `conn` has lived past `max_lifetime` (it is replaced once nobody uses it). */
-  isExpired(conn: BackendConnection): boolean {
-    return this.options.maxLifetime > 0 && conn.age > this.options.maxLifetime;
+  isExpired(conn: BackendConnection, now = Date.now()): boolean {
+    return this.options.maxLifetime > 0 && now - conn.createdAt > this.options.maxLifetime;
   }
 
   putIdle(conn: BackendConnection): void {

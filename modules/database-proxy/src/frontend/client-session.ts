@@ -1317,10 +1317,11 @@ export class ClientSession implements ResponseSink {
 
   /** Whether a statement of this client other than `id` keeps a cursor or long data under `key`. */
   private heldByAnother(key: string, id: number): boolean {
-    if (this.openCursors.size === 0 && this.longData.size === 0) return false;
-    for (const other of [...this.openCursors, ...this.longData]) {
-      if (other !== id && this.statements.get(other)?.backendKey === key) return true;
-    }
+    return this.anotherUnder(this.openCursors, key, id) || this.anotherUnder(this.longData, key, id);
+  }
+
+  private anotherUnder(ids: ReadonlySet<number>, key: string, id: number): boolean {
+    for (const other of ids) if (other !== id && this.statements.get(other)?.backendKey === key) return true;
     return false;
   }
 
