@@ -418,6 +418,70 @@ describe('transaction characteristics and savepoints', () => {
     }
   });
 
+  it('SET @@tx_read_only (no scope word) makes the client’s own next transaction read-only, never another client’s', async () => {
+    // On the server itself: the next transaction only, and the session's value never changes.
+    const own = await fx.direct();
+    try {
+      await own.query('SET @@tx_read_only = 1');
+      expect(Number((await one(own, 'SELECT @@session.tx_read_only AS ro')).ro)).toBe(0);
+      await own.query('START TRANSACTION');
+      const oracle = await failure(own.query("INSERT INTO trx (v) VALUES ('ro-direct')"));
+      expect(oracle.errno).toBe(1792); // ER_CANT_EXECUTE_IN_READ_ONLY_TRANSACTION
+      await own.query('ROLLBACK');
+      await own.query('START TRANSACTION');
+      await own.query("INSERT INTO trx (v) VALUES ('ro-direct-after')");
+      await own.query('ROLLBACK');
+    } finally {
+      await own.end();
+    }
+
+    const a = await client();
+    const b1 = await client();
+    const b2 = await client();
+    await a.query('SET @@tx_read_only = 1');
+    // Two transactions of others at once take two backends: with a pool of two, one of them
+    // would be the connection A's SET ran on, were A not kept on it.
+    await b1.query('START TRANSACTION');
+    await b1.query("INSERT INTO trx (v) VALUES ('ro-b1')");
+    let b2Settled = false;
+    const b2Insert = (async () => {
+      await b2.query('START TRANSACTION');
+      await b2.query("INSERT INTO trx (v) VALUES ('ro-b2')");
+    })().finally(() => {
+      b2Settled = true;
+    });
+    await waitFor(() => b2Settled || fx.proxy.stats().waiting >= 1, { what: "B2's transaction to run or queue" });
+    expect(fx.proxy.stats().pinnedNow.next_transaction).toBe(1);
+
+    await a.query('START TRANSACTION');
+    expect((await failure(a.query("INSERT INTO trx (v) VALUES ('ro-a')"))).errno).toBe(1792);
+    await a.query('ROLLBACK');
+    await b2Insert;
+    await b1.query('COMMIT');
+    await b2.query('COMMIT');
+
+    // The transaction after is an ordinary one again, wherever it runs.
+    await a.query('START TRANSACTION');
+    await a.query("INSERT INTO trx (v) VALUES ('ro-a-after')");
+    await a.query('COMMIT');
+    expect(fx.proxy.stats().pinnedNow.next_transaction).toBe(0);
+    for (const [v, n] of [
+      ['ro-b1', 1],
+      ['ro-b2', 1],
+      ['ro-a', 0],
+      ['ro-a-after', 1],
+    ] as const)
+      expect(await committed(v)).toBe(n);
+
+    // A client that leaves before its read-only transaction leaves no backend read-only.
+    const leaver = await client();
+    await leaver.query("SET @@tx_read_only = 1, @@tx_isolation = 'SERIALIZABLE'");
+    await leaver.end();
+    await waitFor(() => fx.proxy.stats().pinnedNow.next_transaction === 0, { what: 'the leaver’s pin to end' });
+    const inserted = await onEveryBackend(fx, POOL, "INSERT INTO trx (v) VALUES ('ro-after-leaver')");
+    expect(inserted).toHaveLength(POOL);
+  });
+
   it('SET autocommit=1 commits and forgets savepoints, as MariaDB does, and unpins', async () => {
     const steps = async (c: mysql.Connection, tag: string) => {
       await c.query('SET autocommit = 0');

@@ -176,7 +176,10 @@ export function classifyStatement(text: string, noBackslashEscapes = false): num
       break;
     case 'SET':
       traits |= Trait.Set;
-      if (/^SET\s+(?:LOCAL\s+)?TRANSACTION\b/i.test(sql.slice(lead!.index + lead![0].length - 3))) {
+      if (
+        /^SET\s+(?:LOCAL\s+)?TRANSACTION\b/i.test(sql.slice(lead!.index + lead![0].length - 3)) ||
+        NEXT_TRANSACTION_VARIABLE.test(sql)
+      ) {
         traits |= Trait.NextTransaction;
       }
       break;
@@ -311,6 +314,15 @@ export function classifyStatement(text: string, noBackslashEscapes = false): num
   }
   return traits & STATEFUL ? traits & ~Trait.PureRead : traits;
 }
+
+/**
+ * `SET @@tx_isolation = …` / `@@tx_read_only` (MySQL 8 and MariaDB 11.1+: `transaction_…`)
+ * with no scope word sets the characteristics of the session's *next transaction* only, like
+ * SET TRANSACTION — the session's value stays as it was, so the server's session tracking
+ * reports nothing the proxy could replay. `@@session.` / `@@local.` / `@@global.` and the bare
+ * name are ordinary variables.
+ */
+const NEXT_TRANSACTION_VARIABLE = /@@(?:tx|transaction)_(?:isolation|read_only)\b/i;
 
 /** A backtick-quoted name followed by an opening parenthesis: a call. */
 const QUOTED_CALL = /`((?:[^`]|``)+)`\s*\(/g;
