@@ -450,7 +450,9 @@ describe('transaction characteristics and savepoints', () => {
     })().finally(() => {
       b2Settled = true;
     });
-    await waitFor(() => b2Settled || fx.proxy.stats().waiting >= 1, { what: "B2's transaction to run or queue" });
+    await waitFor(() => b2Settled || fx.proxy.stats().waiting >= 1, {
+      what: "B2's transaction to run or queue",
+    });
     expect(fx.proxy.stats().pinnedNow.next_transaction).toBe(1);
 
     await a.query('START TRANSACTION');
@@ -477,7 +479,9 @@ describe('transaction characteristics and savepoints', () => {
     const leaver = await client();
     await leaver.query("SET @@tx_read_only = 1, @@tx_isolation = 'SERIALIZABLE'");
     await leaver.end();
-    await waitFor(() => fx.proxy.stats().pinnedNow.next_transaction === 0, { what: 'the leaver’s pin to end' });
+    await waitFor(() => fx.proxy.stats().pinnedNow.next_transaction === 0, {
+      what: 'the leaver’s pin to end',
+    });
     const inserted = await onEveryBackend(fx, POOL, "INSERT INTO trx (v) VALUES ('ro-after-leaver')");
     expect(inserted).toHaveLength(POOL);
   });
