@@ -28,6 +28,8 @@ export class BackendConnection {
   private readonly watchdog: NodeJS.Timeout;
   private failed = false;
   private retiring = false;
+  /** Clients paused until this connection's socket takes what was written (see whenDrained). */
+  private readonly drainWaiters: (() => void)[] = [];
 
   constructor(
     host: string,
@@ -69,6 +71,27 @@ export class BackendConnection {
     return this.waiters.length - this.first;
   }
 
+  /** Bytes written and not yet taken by the socket (the server is not reading them). */
+  get backlog(): number {
+    return this.socket.writableLength;
+  }
+
+  /** Calls `fn` once the socket took everything written, or the connection is gone. */
+  whenDrained(fn: () => void): void {
+    if (this.failed || this.socket.writableLength === 0) {
+      fn();
+      return;
+    }
+    if (this.drainWaiters.length === 0) this.socket.once('drain', this.runDrainWaiters);
+    this.drainWaiters.push(fn);
+  }
+
+  private readonly runDrainWaiters = (): void => {
+    const waiters = this.drainWaiters.splice(0);
+    this.socket.off('drain', this.runDrainWaiters);
+    for (const fn of waiters) fn();
+  };
+
   /** Writes a request; `waiter` is undefined for noreply requests (nothing will come back). */
   send(parts: Buffer | Buffer[], waiter: Waiter | undefined): void {
     if (this.failed) {
@@ -104,6 +127,7 @@ export class BackendConnection {
     clearInterval(this.watchdog);
     this.socket.destroy();
     this.failWaiters(reason);
+    this.runDrainWaiters();
   }
 
   private onResponse(response: Response): void {
@@ -145,6 +169,7 @@ export class BackendConnection {
     clearInterval(this.watchdog);
     this.socket.destroy();
     this.failWaiters(reason);
+    this.runDrainWaiters();
     this.onFailure(reason);
   }
 

@@ -34,8 +34,9 @@ const EN = 0x45_4e; // "EN"
 
 /**
  * One client connection: decodes its requests, hands them to the backend and writes the replies
- * back in request order. Reading pauses while too many replies are outstanding or the client is
- * not reading its replies, so one client cannot make the proxy buffer without bound.
+ * back in request order. Reading pauses while too many replies are outstanding, the client is
+ * not reading its replies, or a server it writes to is far behind (noreply requests have no
+ * reply to count), so one client cannot make the proxy buffer without bound.
  */
 export class ClientSession {
   private readonly decoder: RequestDecoder;
@@ -47,6 +48,12 @@ export class ClientSession {
   private paused = false;
   /** The decoder holds the rest of what was read: as many replies are owed as allowed. */
   private held = false;
+  /** A server this client wrote to is far behind (Backend.backlogged): not read until relieved. */
+  private backlogged = false;
+  private readonly relieve = (): void => {
+    this.backlogged = false;
+    this.throttle();
+  };
 
   constructor(
     private readonly conn: Connection,
@@ -76,6 +83,7 @@ export class ClientSession {
       } finally {
         ctx.backend.flush();
       }
+      if (!this.backlogged && ctx.backend.backlogged?.(this.relieve)) this.backlogged = true;
       this.throttle();
     });
     conn.onEnd(() => this.finish());
@@ -204,7 +212,10 @@ export class ClientSession {
       this.ctx.backend.flush();
     }
     const full =
-      this.held || this.replies.pending >= this.ctx.maxPending || this.conn.socket.writableNeedDrain;
+      this.held ||
+      this.backlogged ||
+      this.replies.pending >= this.ctx.maxPending ||
+      this.conn.socket.writableNeedDrain;
     if (full && !this.paused) {
       this.paused = true;
       this.ctx.pausedClients(1);

@@ -1,4 +1,4 @@
-export type { Backend, BackendRequest } from './backend.js';
+export { type Backend, type BackendRequest, MAX_BACKLOG_BYTES } from './backend.js';
 export { KetamaRing, ketamaKeyHash, ketamaServerName } from './ketama.js';
 export { MemcachedBackend } from './memcached-backend.js';
 export { default } from './module.js';

@@ -5,7 +5,7 @@ import {
   encodeVerbosity,
   STATUS_LINES,
 } from '@scalestack/memcached-protocol';
-import type { Backend, BackendRequest } from './backend.js';
+import { type Backend, type BackendRequest, MAX_BACKLOG_BYTES } from './backend.js';
 import type { BackendConnection } from './backend-connection.js';
 import type { ReplySink } from './reply-queue.js';
 import type { Server, ServerPool } from './server-pool.js';
@@ -23,6 +23,8 @@ export class MemcachedBackend implements Backend {
   readonly supportsMeta = true;
   private requests = 0;
   private flushScheduled = false;
+  /** Connections written to since the last {@link backlogged} (one client read's). */
+  private readonly touched: BackendConnection[] = [];
 
   constructor(private pool: ServerPool) {}
 
@@ -93,7 +95,26 @@ export class MemcachedBackend implements Backend {
     this.flushScheduled = false;
     for (const connection of this.corked) connection.uncork();
     this.corked.clear();
+    // Sends outside a client read (reply callbacks) are nobody's to wait for.
+    this.touched.length = 0;
   };
+
+  /**
+   * A server that stopped reading (stopped, overloaded, on a full network) leaves what the proxy
+   * wrote in its connection's socket: past {@link MAX_BACKLOG_BYTES} the client that wrote there
+   * waits for the socket to drain. Replies bound the rest; this bounds noreply traffic.
+   */
+  backlogged(onRelief: () => void): boolean {
+    const touched = this.touched;
+    let behind: BackendConnection | undefined;
+    for (let i = 0; i < touched.length; i++) {
+      if (touched[i]!.backlog > MAX_BACKLOG_BYTES) behind = touched[i];
+    }
+    touched.length = 0;
+    if (behind === undefined) return false;
+    behind.whenDrained(onRelief);
+    return true;
+  }
 
   stats(): Record<string, string | number> {
     const live = this.pool.liveServers();
@@ -102,6 +123,7 @@ export class MemcachedBackend implements Backend {
       servers: this.pool.servers.length,
       servers_live: live.length,
       backend_requests: this.requests,
+      backend_backlog_bytes: this.pool.servers.reduce((sum, s) => sum + (s.connection?.backlog ?? 0), 0),
     };
   }
 
@@ -168,5 +190,6 @@ export class MemcachedBackend implements Backend {
       this.flush();
     }
     connection.send(parts, waiter);
+    if (this.touched[this.touched.length - 1] !== connection) this.touched.push(connection);
   }
 }

@@ -8,6 +8,7 @@ import {
 } from '@scalestack/memcached-protocol';
 import { Cluster, Redis } from 'ioredis';
 import type { Backend, BackendRequest } from './backend.js';
+import { NoreplyBacklog } from './noreply-backlog.js';
 import { ARITHMETIC, GAT, STORE, TOUCH } from './redis-scripts.js';
 import type { ReplySink } from './reply-queue.js';
 import { serverError } from './waiters.js';
@@ -63,6 +64,7 @@ function parseNode(node: string): { host: string; port: number } {
 export class RedisBackend implements Backend {
   readonly supportsMeta = false;
   private requests = 0;
+  private readonly noreply = new NoreplyBacklog();
 
   private constructor(
     private readonly client: Client,
@@ -125,6 +127,9 @@ export class RedisBackend implements Backend {
 
   handle(request: BackendRequest, reply: ReplySink | undefined): void {
     this.requests++;
+    // Redis answers every command: a noreply request counts until its answer is dropped.
+    const out =
+      reply ?? this.noreply.track(request.kind === 'storage' ? request.key.length + request.data.length : 64);
     const client = this.client;
     switch (request.kind) {
       case 'storage': {
@@ -136,44 +141,43 @@ export class RedisBackend implements Backend {
           String(request.flags),
           String(request.exptime),
           cas,
-          (err, status) => reply?.done(err ? toError(err) : STATUS_LINES[status as Status]),
+          (err, status) => out.done(err ? toError(err) : STATUS_LINES[status as Status]),
         );
         return;
       }
       case 'retrieval':
-        this.retrieval(request, reply!);
+        this.retrieval(request, out);
         return;
       case 'delete':
         client.del(request.key, (err, n) =>
-          reply?.done(err ? toError(err) : n === 1 ? STATUS_LINES.DELETED : STATUS_LINES.NOT_FOUND),
+          out.done(err ? toError(err) : n === 1 ? STATUS_LINES.DELETED : STATUS_LINES.NOT_FOUND),
         );
         return;
       case 'arithmetic': {
         // Decrementing by more than any stored value gives 0 either way.
         const delta = request.command === 'decr' && request.delta > INT63 ? INT63 : request.delta;
         client.mcArithmetic(request.key, request.command, String(delta), (err, result) => {
-          if (reply === undefined) return;
-          if (err) return reply.done(toError(err));
-          if (result === 'NOT_FOUND') return reply.done(STATUS_LINES.NOT_FOUND);
-          if (result!.startsWith('CLIENT_ERROR')) return reply.done(encodeErrorLine(result!));
-          reply.done(encodeNumber(BigInt(result!)));
+          if (err) return out.done(toError(err));
+          if (result === 'NOT_FOUND') return out.done(STATUS_LINES.NOT_FOUND);
+          if (result!.startsWith('CLIENT_ERROR')) return out.done(encodeErrorLine(result!));
+          out.done(encodeNumber(BigInt(result!)));
         });
         return;
       }
       case 'touch':
         client.mcTouch(request.key, String(request.exptime), (err, status) =>
-          reply?.done(err ? toError(err) : STATUS_LINES[status as Status]),
+          out.done(err ? toError(err) : STATUS_LINES[status as Status]),
         );
         return;
       case 'flush_all':
-        if (request.delay !== undefined && request.delay > 0) reply?.done(UNSUPPORTED_DELAY);
-        else this.flushAll(reply);
+        if (request.delay !== undefined && request.delay > 0) out.done(UNSUPPORTED_DELAY);
+        else this.flushAll(out);
         return;
       case 'verbosity':
-        reply?.done(STATUS_LINES.OK);
+        out.done(STATUS_LINES.OK);
         return;
       case 'meta':
-        reply?.done(UNSUPPORTED_META);
+        out.done(UNSUPPORTED_META);
         return;
     }
   }
@@ -182,8 +186,16 @@ export class RedisBackend implements Backend {
     // Auto-pipelining already batches the commands of one tick.
   }
 
+  backlogged(onRelief: () => void): boolean {
+    return this.noreply.backlogged(onRelief);
+  }
+
   stats(): Record<string, string | number> {
-    return { backend: this.cluster ? 'redis-cluster' : 'redis', backend_requests: this.requests };
+    return {
+      backend: this.cluster ? 'redis-cluster' : 'redis',
+      backend_requests: this.requests,
+      backend_backlog_bytes: this.noreply.outstanding,
+    };
   }
 
   async close(): Promise<void> {
