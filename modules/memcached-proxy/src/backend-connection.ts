@@ -1,6 +1,6 @@
 import { connect, type Socket } from 'node:net';
 import { type Response, ResponseDecoder } from '@scalestack/memcached-protocol';
-import type { Waiter } from './waiters.js';
+import { isMetaNoop, type Waiter } from './waiters.js';
 
 /** Timeouts and limits of one backend connection. */
 export interface BackendConnectionOptions {
@@ -141,7 +141,10 @@ export class BackendConnection {
       return;
     }
     waiter.item(response);
-    const finished = waiter.expect === 'line' || response.kind === 'end' || response.kind === 'error';
+    const finished =
+      waiter.expect === 'quiet'
+        ? isMetaNoop(response)
+        : waiter.expect === 'line' || response.kind === 'end' || response.kind === 'error';
     if (!finished) return;
     this.waiters[this.first++] = undefined;
     if (this.first === this.waiters.length) {

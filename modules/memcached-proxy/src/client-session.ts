@@ -13,7 +13,7 @@ import {
 import type { Connection } from '@scalestack/socket';
 import type { Backend } from './backend.js';
 import { BinaryTranslator } from './binary-translator.js';
-import { type Reply, ReplyQueue } from './reply-queue.js';
+import { ReplyQueue } from './reply-queue.js';
 
 /** What a session needs from the proxy that owns it. */
 export interface SessionContext {
@@ -29,8 +29,6 @@ export interface SessionContext {
 }
 
 const MN = encodeMetaLine('MN');
-const HD = 0x48_44; // "HD"
-const EN = 0x45_4e; // "EN"
 
 /**
  * One client connection: decodes its requests, hands them to the backend and writes the replies
@@ -147,29 +145,13 @@ export class ClientSession {
           this.replies.add().done(MN);
           return;
         }
-        this.ctx.backend.handle(
-          request,
-          request.quiet ? this.quietReply(request.command === 'mg' ? EN : HD) : this.replies.add(),
-        );
+        this.ctx.backend.handle(request, this.replies.add());
         return;
       default: {
         const noreply = 'noreply' in request && request.noreply;
         this.ctx.backend.handle(request, noreply ? undefined : this.replies.add());
       }
     }
-  }
-
-  /** A reply slot that drops the uninteresting answer of a quiet meta command (EN for mg, else HD). */
-  private quietReply(boringCode: number): Reply {
-    const reply = this.replies.add();
-    const done = reply.done.bind(reply);
-    reply.done = (parts) => {
-      const first = Buffer.isBuffer(parts) ? parts : parts[0];
-      const code = first !== undefined && first.length >= 2 ? first.readUInt16BE(0) : 0;
-      const boring = code === boringCode && (first!.length === 4 || first![2] === 0x20);
-      done(boring ? [] : parts);
-    };
-    return reply;
   }
 
   private statsReply(args: string[]): Buffer | Buffer[] {

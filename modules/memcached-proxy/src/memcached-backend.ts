@@ -1,6 +1,5 @@
 import {
   encodeFlushAll,
-  encodeMeta,
   encodeRetrieval,
   encodeVerbosity,
   STATUS_LINES,
@@ -12,6 +11,7 @@ import type { Server, ServerPool } from './server-pool.js';
 import { Broadcast, ForwardWaiter, MultiGet, serverError } from './waiters.js';
 
 const NO_SERVER = serverError('no server available');
+const MN_REQUEST = Buffer.from('mn\r\n');
 
 /**
  * Routes requests to memcached servers by key (ketama). Single-key requests are forwarded as the
@@ -58,16 +58,12 @@ export class MemcachedBackend implements Backend {
           reply?.done(NO_SERVER);
           return;
         }
-        // Quiet mode is applied by the session; the server always answers so replies stay paired.
-        const parts = request.quiet
-          ? encodeMeta(
-              request.command,
-              request.key,
-              request.base64 ? [...request.flags, 'b'] : request.flags,
-              request.data,
-            )
-          : request.raw;
-        this.send(server, parts, reply && new ForwardWaiter('line', reply));
+        // Quiet mode is the server's: which answers it leaves out depends on what it found
+        // (ma answers a created item, not an incremented one). An mn behind the command ends
+        // the reply, so replies stay paired whatever the server said.
+        if (request.quiet)
+          this.send(server, [request.raw, MN_REQUEST], reply && new ForwardWaiter('quiet', reply));
+        else this.send(server, request.raw, reply && new ForwardWaiter('line', reply));
         return;
       }
       default: {

@@ -118,7 +118,9 @@ export class RedisBackend implements Backend {
       o.connectTimeout = connectTimeout;
     };
     if (this.client instanceof Cluster) {
-      apply((this.client.options.redisOptions ??= {}));
+      const options = this.client.options;
+      options.redisOptions ??= {};
+      apply(options.redisOptions);
       for (const node of this.client.nodes()) apply(node.options);
     } else {
       apply((this.client as Redis).options);

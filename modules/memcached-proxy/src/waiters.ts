@@ -2,8 +2,11 @@ import type { Response } from '@scalestack/memcached-protocol';
 import { END, encodeErrorLine } from '@scalestack/memcached-protocol';
 import type { ReplySink } from './reply-queue.js';
 
-/** How a backend's reply to one request is delimited. */
-export type Expect = 'line' | 'values';
+/**
+ * How a backend's reply to one request is delimited: one line; values up to END; or (`quiet`) a
+ * quiet meta command sent with an `mn` behind it — whatever the server chose to say, up to MN.
+ */
+export type Expect = 'line' | 'values' | 'quiet';
 
 /**
  * Receives the reply to one request sent to a backend connection: its items, then `end()`, or
@@ -14,6 +17,11 @@ export interface Waiter {
   item(response: Response): void;
   end(): void;
   fail(message: string): void;
+}
+
+/** The server's answer to `mn`, which ends a quiet meta command's reply. */
+export function isMetaNoop(response: Response): boolean {
+  return response.kind === 'meta' && response.code === 'MN';
 }
 
 /** A SERVER_ERROR line for a failure between the proxy and a backend. */
@@ -33,11 +41,11 @@ export class ForwardWaiter implements Waiter {
   item(response: Response): void {
     if (response.kind === 'invalid') return;
     if (this.expect === 'line') this.reply.done(response.raw);
-    else this.parts.push(response.raw);
+    else if (!isMetaNoop(response)) this.parts.push(response.raw);
   }
 
   end(): void {
-    if (this.expect === 'values') this.reply.done(this.parts);
+    if (this.expect !== 'line') this.reply.done(this.parts);
   }
 
   fail(message: string): void {
