@@ -265,6 +265,57 @@ describe('warnings', () => {
       await holder.release();
     }
   });
+
+  it('a prepared SHOW WARNINGS reads the statement before its prepare (a prepare runs nothing)', async () => {
+    const holder = await hold(fx);
+    try {
+      const a = await client();
+      const b = await client();
+      await a.query("SELECT CAST('abc' AS SIGNED) AS x FROM nums WHERE id = 1");
+      const { outcome: bSel } = await sentAndPlaced(b.query('SELECT 1/0 AS x FROM nums WHERE id = 1'));
+      const [aWarnings] = await a.execute('SHOW WARNINGS');
+      expect((aWarnings as Row[]).map((w) => w.Code)).toEqual([1292]);
+      await bSel;
+    } finally {
+      await holder.release();
+    }
+  });
+
+  it('a client whose statement left nothing to ask about never reads another client’s warnings or counts', async () => {
+    const holder = await hold(fx);
+    try {
+      const a = await client();
+      const b = await client();
+      const noop = 'UPDATE nums SET n = n WHERE id = -1';
+      const asks = ['SHOW WARNINGS', 'SELECT @@warning_count AS n', 'SELECT ROW_COUNT() AS n'];
+      // What the server answers a client of its own: each question right after the no-op UPDATE.
+      const own = await fx.direct();
+      const oracle: Row[][] = [];
+      for (const ask of asks) {
+        await own.query(noop);
+        oracle.push(await rows(own, ask));
+      }
+      await own.end();
+      expect(oracle).toEqual([[], [{ n: 0 }], [{ n: 0 }]]);
+
+      // A's UPDATE changes nothing and warns of nothing: nothing keeps A on its backend. B's
+      // read of a table leaves a warning carrying B's data (and ROW_COUNT() -1) on the one
+      // shared connection before A asks.
+      const secret = "SELECT CAST(CONCAT('b-secret-', id) AS SIGNED) AS x FROM nums WHERE id = 1";
+      for (const [i, ask] of asks.entries()) {
+        await a.query(noop);
+        expect(await rows(b, secret)).toEqual([{ x: 0 }]);
+        expect(await rows(a, ask)).toEqual(oracle[i]);
+      }
+      // B still reads its own.
+      await rows(b, secret);
+      expect((await rows(b, 'SHOW WARNINGS')).map((w) => w.Message)).toEqual([
+        "Truncated incorrect INTEGER value: 'b-secret-1'",
+      ]);
+    } finally {
+      await holder.release();
+    }
+  });
 });
 
 describe('values the server keeps per connection without an OK reporting them', () => {

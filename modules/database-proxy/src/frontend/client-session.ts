@@ -622,7 +622,11 @@ export class ClientSession implements ResponseSink {
         this.writeErrPacket(1047, '08S01', `Unknown command ${commandName(cmd)}`, 1);
         return;
     }
-    if (this.historyLength > 0 && this.traits & Trait.ReadsPreviousResult && !replay) {
+    if (
+      this.traits & Trait.ReadsPreviousResult &&
+      !replay &&
+      (this.historyLength > 0 || (this.traits & Trait.ReadsDiagnostics && this.pins === 0))
+    ) {
       this.replay(payload, frame);
       return;
     }
@@ -674,16 +678,22 @@ export class ClientSession implements ResponseSink {
    * which was a pure read on a shared connection: others' statements have run there since. So
    * the read runs again on a connection this client holds, its response dropped, and the
    * statement follows it there. Running a pure read again changes nothing.
+   *
+   * A client whose previous statement left nothing to ask about (no warnings, no rows
+   * changed: nothing pinned its connection) asks on whatever connection it gets, where the
+   * server still keeps the diagnostics of someone else's last statement — their warning texts,
+   * with their data. A neutral statement that uses a table goes first and clears them.
    */
   private replay(payload: Buffer, frame: Buffer | undefined): void {
     const history = this.readHistory;
     const slot = (i: number) => history[(this.historyStart + i) % MAX_REPLAYED_READS]!;
     // A statement that reads a table clears the warnings before it; one that reads none keeps
     // them (MariaDB): run again from the last read of a table on.
-    let from = this.historyLength - 1;
+    const last = this.historyLength - 1;
+    let from = Math.max(last, 0);
     while (from > 0 && !this.readsTable(slot(from))) from--;
     this.queue.unshift({ payload, sequenceId: 0, frame });
-    for (let i = this.historyLength - 1; i >= from; i--) {
+    for (let i = last; i >= from; i--) {
       const r = slot(i);
       let again = r.payload;
       if (r.statementId !== undefined) {
@@ -692,6 +702,9 @@ export class ClientSession implements ResponseSink {
         again.writeUInt32LE(r.statementId, 1);
       }
       this.queue.unshift({ payload: again, sequenceId: 0, frame: undefined, replay: true });
+    }
+    if (this.traits & Trait.ReadsDiagnostics && (last < 0 || !this.readsTable(slot(from)))) {
+      this.queue.unshift({ payload: CLEAR_DIAGNOSTICS, sequenceId: 0, frame: undefined, replay: true });
     }
     this.historyLength = 0;
     this.core.counters.replays++;
@@ -743,8 +756,9 @@ export class ClientSession implements ResponseSink {
     // that opens a lazy BEGIN's transaction needs a connection of its own too.
     this.wasPureRead = this.pureRead;
     if (this.pins !== 0 || this.lazyBegin !== 'none') this.pureRead = false;
-    // Anything but a pure read starts the server's "previous statement" afresh.
-    if (!this.pureRead && !this.replaying) this.historyLength = 0;
+    // Anything but a pure read starts the server's "previous statement" afresh — but a prepare,
+    // which runs nothing: the server keeps what the statement before left for the execute.
+    if (!this.pureRead && !this.replaying && this.command !== COM_STMT_PREPARE) this.historyLength = 0;
     if (this.backend !== undefined) {
       this.syncAndRun();
       return;
@@ -1494,8 +1508,10 @@ export class ClientSession implements ResponseSink {
       b.divert();
     }
     const before = this.pins;
-    // Results of the previous statement were held for this one; this one's results replace them.
-    let pins = this.pins & ~PIN_UNTIL_NEXT_STATEMENT;
+    // Results of the previous statement were held for this one; this one's results replace them
+    // — unless it was a prepare, which runs nothing: the server keeps the warnings, FOUND_ROWS()
+    // and ROW_COUNT() of the statement before for the execute that asks about them.
+    let pins = this.pending === Pending.Prepare ? this.pins : this.pins & ~PIN_UNTIL_NEXT_STATEMENT;
 
     const s = t.sessionState;
     let explained = false;
@@ -2176,6 +2192,12 @@ export class ClientSession implements ResponseSink {
     if (!this.conn.isClosed) this.conn.end();
   }
 }
+
+/**
+ * Uses a table (a derived one: no privilege needed) and changes nothing: the server replaces
+ * the diagnostics area with its empty one, ROW_COUNT() and FOUND_ROWS() become 0.
+ */
+const CLEAR_DIAGNOSTICS = Buffer.from('\x03DO (SELECT 1 FROM (SELECT 1) AS t LIMIT 0)', 'latin1');
 
 /**
  * A backend-statement key no other statement shares: this client's statement `id`, whose

@@ -79,6 +79,13 @@ export const Trait = {
   BackupLock: 1 << 22,
   /** BACKUP UNLOCK / UNLOCK INSTANCE — releases that pin only. */
   BackupUnlock: 1 << 23,
+  /**
+   * Not a pin: with ReadsPreviousResult, reads the diagnostics or counts the previous statement
+   * left (SHOW WARNINGS / ERRORS, @@warning_count, GET DIAGNOSTICS, ROW_COUNT(), FOUND_ROWS()),
+   * which a server keeps until a statement that uses a table replaces them — another client's,
+   * on a shared connection.
+   */
+  ReadsDiagnostics: 1 << 24,
 } as const;
 
 /** Every trait but PureRead: any of them makes a statement more than a pure read. */
@@ -277,11 +284,11 @@ export function classifyStatement(text: string, noBackslashEscapes = false): num
       case 'WARNING_COUNT':
       case 'ERROR_COUNT':
       case 'DIAGNOSTICS':
-        traits |= Trait.ReadsPreviousResult;
+        traits |= Trait.ReadsPreviousResult | Trait.ReadsDiagnostics;
         break;
       case 'WARNINGS':
       case 'ERRORS':
-        if (first === 'SHOW') traits |= Trait.ReadsPreviousResult;
+        if (first === 'SHOW') traits |= Trait.ReadsPreviousResult | Trait.ReadsDiagnostics;
         break;
       case 'HANDLER':
         if (first === 'HANDLER') traits |= Trait.Handler;
