@@ -475,15 +475,23 @@ describe('transaction characteristics and savepoints', () => {
     ] as const)
       expect(await committed(v)).toBe(n);
 
-    // A client that leaves before its read-only transaction leaves no backend read-only.
-    const leaver = await client();
-    await leaver.query("SET @@tx_read_only = 1, @@tx_isolation = 'SERIALIZABLE'");
-    await leaver.end();
-    await waitFor(() => fx.proxy.stats().pinnedNow.next_transaction === 0, {
-      what: 'the leaver’s pin to end',
-    });
-    const inserted = await onEveryBackend(fx, POOL, "INSERT INTO trx (v) VALUES ('ro-after-leaver')");
-    expect(inserted).toHaveLength(POOL);
+    // A client that leaves before its read-only transaction leaves no backend read-only —
+    // however it said so: in an executable comment (mysqldump's form), after another statement.
+    for (const sql of [
+      "SET @@tx_read_only = 1, @@tx_isolation = 'SERIALIZABLE'",
+      '/*!SET TRANSACTION READ ONLY*/',
+      'DO 1; SET TRANSACTION READ ONLY',
+    ]) {
+      const leaver = await client({ multipleStatements: true });
+      await leaver.query(sql);
+      expect(fx.proxy.stats().pinnedNow.next_transaction).toBe(1);
+      await leaver.end();
+      await waitFor(() => fx.proxy.stats().pinnedNow.next_transaction === 0, {
+        what: 'the leaver’s pin to end',
+      });
+      const inserted = await onEveryBackend(fx, POOL, "INSERT INTO trx (v) VALUES ('ro-after-leaver')");
+      expect(inserted).toHaveLength(POOL);
+    }
   });
 
   it('SET autocommit=1 commits and forgets savepoints, as MariaDB does, and unpins', async () => {

@@ -96,7 +96,7 @@ const STATEFUL = Trait.PureRead - 1;
  * (a plain SELECT/INSERT with none of these words) costs one failed scan.
  */
 const WORDS =
-  /(?<!@)@(?!@)[\w$`'"]|@@(?:session\.|local\.)?(?:identity|last_gtid)\b|\b(?:LOCK\s+TABLES?|UNLOCK\s+TABLES|WITH\s+READ\s+LOCK|FOR\s+EXPORT|BACKUP\s+LOCK|BACKUP\s+UNLOCK|BACKUP\s+STAGE\s+\w+|LOCK\s+INSTANCE|UNLOCK\s+INSTANCE|GET_LOCK|RELEASE_ALL_LOCKS|TEMPORARY\s+(?:TABLE|SEQUENCE)|PREPARE|EXECUTE|DEALLOCATE|SQL_CALC_FOUND_ROWS|FOUND_ROWS|ROW_COUNT|LAST_INSERT_ID|WARNINGS|ERRORS|WARNING_COUNT|ERROR_COUNT|DIAGNOSTICS|HANDLER|SQL_LOG_BIN|XA|VIEW|RENAME\s+TABLE|NEXTVAL|SETVAL|LASTVAL|CURRVAL|NEXT\s+VALUE|PREVIOUS\s+VALUE)\b/gi;
+  /(?<!@)@(?!@)[\w$`'"]|@@(?:session\.|local\.)?(?:identity|last_gtid)\b|@@(?:tx|transaction)_(?:isolation|read_only)\b|\bTRANSACTION\b|\b(?:LOCK\s+TABLES?|UNLOCK\s+TABLES|WITH\s+READ\s+LOCK|FOR\s+EXPORT|BACKUP\s+LOCK|BACKUP\s+UNLOCK|BACKUP\s+STAGE\s+\w+|LOCK\s+INSTANCE|UNLOCK\s+INSTANCE|GET_LOCK|RELEASE_ALL_LOCKS|TEMPORARY\s+(?:TABLE|SEQUENCE)|PREPARE|EXECUTE|DEALLOCATE|SQL_CALC_FOUND_ROWS|FOUND_ROWS|ROW_COUNT|LAST_INSERT_ID|WARNINGS|ERRORS|WARNING_COUNT|ERROR_COUNT|DIAGNOSTICS|HANDLER|SQL_LOG_BIN|XA|VIEW|RENAME\s+TABLE|NEXTVAL|SETVAL|LASTVAL|CURRVAL|NEXT\s+VALUE|PREVIOUS\s+VALUE)\b/gi;
 
 /** What follows LAST_INSERT_ID when it is given an argument: `(`, then anything but `)`. */
 const LAST_INSERT_ID_ARGUMENT = /\s*\(\s*[^)\s]/y;
@@ -118,9 +118,17 @@ export function blankLiteralsAndComments(sql: string, noBackslashEscapes = false
   let from = 0;
   const n = sql.length;
   let i = 0;
+  // Inside an executable comment: its `*/` is blanked like its opener.
+  let executable = false;
   while (i < n) {
     const c = sql[i]!;
     let end = -1;
+    if (executable && c === '*' && sql[i + 1] === '/') {
+      out += `${sql.slice(from, i)}  `;
+      from = i = i + 2;
+      executable = false;
+      continue;
+    }
     if (c === "'" || c === '"' || c === '`') {
       end = i + 1;
       while (end < n) {
@@ -140,7 +148,17 @@ export function blankLiteralsAndComments(sql: string, noBackslashEscapes = false
     if (c === '#' || (c === '-' && sql[i + 1] === '-' && (sql[i + 2] === ' ' || sql[i + 2] === '\t'))) {
       end = sql.indexOf('\n', i);
       end = end < 0 ? n : end;
-    } else if (c === '/' && sql[i + 1] === '*' && !isExecutableComment(sql, i)) {
+    } else if (c === '/' && sql[i + 1] === '*') {
+      if (isExecutableComment(sql, i)) {
+        // The server runs what is inside: its opener (and version number) become blanks, so
+        // `/*!SET TRANSACTION READ ONLY*/` reads as the SET it is.
+        EXECUTABLE_OPENER.lastIndex = i;
+        const opener = EXECUTABLE_OPENER.exec(sql)![0].length;
+        out += `${sql.slice(from, i)}${' '.repeat(opener)}`;
+        from = i = i + opener;
+        executable = true;
+        continue;
+      }
       end = sql.indexOf('*/', i + 2);
       end = end < 0 ? n : end + 2;
     }
@@ -153,6 +171,9 @@ export function blankLiteralsAndComments(sql: string, noBackslashEscapes = false
   }
   return out + sql.slice(from);
 }
+
+/** `/*!`, `/*M!` and the version number that may follow (`/*!50001`, `/*M!100100`). */
+const EXECUTABLE_OPENER = /\/\*(?:M!\d{0,6}|!\d{0,5})/y;
 
 /**
  * `/*!…*\/` (MySQL and MariaDB) and `/*M!…*\/` (MariaDB only) at `i`: the server runs what is
@@ -183,12 +204,6 @@ export function classifyStatement(text: string, noBackslashEscapes = false): num
       break;
     case 'SET':
       traits |= Trait.Set;
-      if (
-        /^SET\s+(?:LOCAL\s+)?TRANSACTION\b/i.test(sql.slice(lead!.index + lead![0].length - 3)) ||
-        NEXT_TRANSACTION_VARIABLE.test(sql)
-      ) {
-        traits |= Trait.NextTransaction;
-      }
       break;
     case 'USE':
       traits |= Trait.Use;
@@ -213,12 +228,24 @@ export function classifyStatement(text: string, noBackslashEscapes = false): num
     const w = m[0];
     if (w.charCodeAt(0) === 64 /* @ */) {
       if (w.charCodeAt(1) !== 64) traits |= Trait.UserVariable;
+      // `SET @@tx_isolation = …` / `@@tx_read_only` (MySQL 8 and MariaDB 11.1+:
+      // `transaction_…`) with no scope word sets the *next transaction*'s characteristics only,
+      // like SET TRANSACTION: the session's value stays, so session tracking reports nothing.
+      // `@@session.` / `@@local.` / `@@global.` and the bare name are ordinary variables.
+      else if (/_(?:isolation|read_only)$/i.test(w)) {
+        if (inSetStatement(sql, m.index)) traits |= Trait.NextTransaction;
+      }
       // @@identity / @@last_gtid: the connection's own values, like LAST_INSERT_ID().
       else if (/identity$/i.test(w)) traits |= Trait.ReadsPreviousResult | Trait.ReadsInsertId;
       else traits |= Trait.ReadsPreviousResult;
       continue;
     }
     switch (w.toUpperCase().replace(/\s+/g, ' ')) {
+      case 'TRANSACTION':
+        // SET [LOCAL] TRANSACTION …, wherever it stands in a multi-statement text; START
+        // TRANSACTION and SET SESSION TRANSACTION are not it.
+        if (SET_BEFORE_TRANSACTION.test(sql.slice(0, m.index))) traits |= Trait.Set | Trait.NextTransaction;
+        break;
       case 'LOCK TABLE':
       case 'LOCK TABLES':
         // "UNLOCK TABLES" also contains "LOCK TABLES"; the word boundary keeps them apart.
@@ -322,14 +349,14 @@ export function classifyStatement(text: string, noBackslashEscapes = false): num
   return traits & STATEFUL ? traits & ~Trait.PureRead : traits;
 }
 
-/**
- * `SET @@tx_isolation = …` / `@@tx_read_only` (MySQL 8 and MariaDB 11.1+: `transaction_…`)
- * with no scope word sets the characteristics of the session's *next transaction* only, like
- * SET TRANSACTION — the session's value stays as it was, so the server's session tracking
- * reports nothing the proxy could replay. `@@session.` / `@@local.` / `@@global.` and the bare
- * name are ordinary variables.
- */
-const NEXT_TRANSACTION_VARIABLE = /@@(?:tx|transaction)_(?:isolation|read_only)\b/i;
+/** What stands before `TRANSACTION` in `SET TRANSACTION` / `SET LOCAL TRANSACTION`. */
+const SET_BEFORE_TRANSACTION = /(?:^|;)\s*SET\s+(?:LOCAL\s+)?$/i;
+
+/** Whether the statement (of a multi-statement text) holding position `at` is a SET. */
+function inSetStatement(sql: string, at: number): boolean {
+  const start = sql.lastIndexOf(';', at) + 1;
+  return /^\s*\(*\s*SET\b/i.test(sql.slice(start, at));
+}
 
 /** A backtick-quoted name followed by an opening parenthesis: a call. */
 const QUOTED_CALL = /`((?:[^`]|``)+)`\s*\(/g;
