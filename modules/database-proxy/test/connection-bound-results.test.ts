@@ -318,6 +318,34 @@ describe('warnings', () => {
   });
 });
 
+describe('profiling', () => {
+  it('SHOW PROFILES lists the caller’s statements only: profiling keeps it on its backend', async () => {
+    const holder = await hold(fx);
+    try {
+      const a = await client();
+      const b = await client();
+      await a.query('SET profiling = 1');
+      expect(fx.proxy.stats().pinnedNow.unreplayable_variable).toBe(1);
+      await a.query("SELECT 'a-statement' AS x");
+      // B has the other backend or waits for it; its profiled statement is never A's.
+      const { outcome } = await sentAndPlaced(
+        (async () => {
+          await b.query('SET profiling = 1');
+          await b.query("SELECT 'b-secret' AS x");
+        })(),
+      );
+      const listed = (await rows(a, 'SHOW PROFILES')).map((p) => p.Query);
+      expect(listed).toContain("SELECT 'a-statement' AS x");
+      expect(listed.join('\n')).not.toContain('b-secret');
+      await a.end();
+      clients.forget(a);
+      await outcome;
+    } finally {
+      await holder.release();
+    }
+  });
+});
+
 describe('values the server keeps per connection without an OK reporting them', () => {
   it("after a batch whose INSERT is not its last statement, LAST_INSERT_ID() is the INSERT's", async () => {
     const a = await client({ multipleStatements: true });

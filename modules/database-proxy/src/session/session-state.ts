@@ -27,6 +27,9 @@ const UNREPLAYABLE = new Set([
   'session_track_state_change',
   'session_track_transaction_info',
   'session_track_gtids',
+  // SHOW PROFILES lists the statements the connection ran while it was on: a history of its
+  // own, with other clients' SQL in it on a shared connection.
+  'profiling',
 ]);
 
 /** True if a tracked variable may be replayed on another backend connection. */
