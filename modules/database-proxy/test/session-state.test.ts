@@ -288,6 +288,46 @@ describe('variables the proxy does not model', () => {
   });
 });
 
+describe('state changed by a routine that then fails', () => {
+  it('a CALL that fails after changing a session variable keeps it the caller’s, never another’s', async () => {
+    await direct.query('DROP PROCEDURE IF EXISTS zone_then_fail');
+    await direct.query(
+      "CREATE PROCEDURE zone_then_fail() BEGIN SET SESSION time_zone = '+05:00'; SIGNAL SQLSTATE '45000'; END",
+    );
+    const zone = sessionVariable('time_zone');
+    // On the server itself: the error comes back, the variable stays changed.
+    const own = await fx.direct();
+    const def = (await one(own, `SELECT ${zone} AS v`)).v;
+    expect((await failure(own.query('CALL zone_then_fail()'))).errno).toBe(1644);
+    expect((await one(own, `SELECT ${zone} AS v`)).v).toBe('+05:00');
+    await own.end();
+
+    const a = await client();
+    const b = await client();
+    expect((await failure(a.query('CALL zone_then_fail()'))).errno).toBe(1644);
+    // The error's packet carries no session state: the proxy cannot know what changed.
+    for (let i = 0; i < 3; i++) {
+      expect((await one(b, `SELECT ${zone} AS v`)).v).toBe(def);
+      expect((await one(a, `SELECT ${zone} AS v`)).v).toBe('+05:00');
+    }
+    // With every other backend taken, B gets A's only after A has left it.
+    expect(pinnedNow(fx)).toBe(1);
+  });
+
+  it('an anonymous block (BEGIN NOT ATOMIC … END) that fails is treated like a failed CALL', async () => {
+    const zone = sessionVariable('time_zone');
+    const a = await client();
+    const b = await client();
+    const def = (await one(b, `SELECT ${zone} AS v`)).v;
+    const block = "BEGIN NOT ATOMIC SET SESSION time_zone = '+06:00'; SIGNAL SQLSTATE '45000'; END";
+    expect((await failure(a.query(block))).errno).toBe(1644);
+    for (let i = 0; i < 3; i++) {
+      expect((await one(b, `SELECT ${zone} AS v`)).v).toBe(def);
+      expect((await one(a, `SELECT ${zone} AS v`)).v).toBe('+06:00');
+    }
+  });
+});
+
 describe('bad SET', () => {
   it('an invalid value fails at the SET and leaves the session usable and unchanged', async () => {
     const a = await client();

@@ -83,6 +83,8 @@ const cases: [string, number][] = [
   ['COMMIT; SET TRANSACTION READ ONLY', Trait.TransactionControl | Trait.Set | Trait.NextTransaction],
   ['DO 1; SET @@tx_read_only = 1', Trait.NextTransaction],
   ['START TRANSACTION READ ONLY', Trait.TransactionControl],
+  ["BEGIN NOT ATOMIC SET @@time_zone = '+01:00'; END", Trait.Call | Trait.ReadsInsertId],
+  ['IF 1 THEN DO 0; END IF', Trait.Call | Trait.ReadsInsertId],
   ['SET sql_log_bin = 0', Trait.Set | Trait.Unreplayable],
   ['/* comment */ SET autocommit = 0', Trait.Set],
   ['  (SELECT 1)', Trait.PureRead],

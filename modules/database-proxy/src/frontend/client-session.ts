@@ -1582,6 +1582,9 @@ export class ClientSession implements ResponseSink {
     if (traits & Trait.Handler) pins |= PIN_BIT.handler;
     if (traits & Trait.Xa) pins |= PIN_BIT.xa;
     if (traits & Trait.Unreplayable) pins |= PIN_BIT.unreplayable_variable;
+    // A routine that failed may have changed the session before its error, and an ERR carries
+    // no session state: what it did is known only to its connection.
+    if (failed && traits & Trait.Call) pins |= PIN_BIT.session_state;
     if (!b.tracksSession && traits & (Trait.Set | Trait.Call | Trait.Use)) pins |= PIN_BIT.untracked_state;
     if (!failed) {
       if (traits & Trait.UnlockTables) pins &= ~(PIN_BIT.table_lock | PIN_BIT.global_read_lock);

@@ -217,10 +217,25 @@ export function classifyStatement(text: string, noBackslashEscapes = false): num
       traits |= Trait.Kill;
       break;
     case 'BEGIN':
+      // BEGIN NOT ATOMIC … END: a compound statement, run like a procedure's body.
+      if (/^BEGIN\s+NOT\s+ATOMIC\b/i.test(sql.slice(lead!.index + lead![0].length - 5))) {
+        traits |= Trait.Call | Trait.ReadsInsertId;
+        break;
+      }
+      traits |= Trait.TransactionControl;
+      break;
     case 'START':
     case 'COMMIT':
     case 'ROLLBACK':
       traits |= Trait.TransactionControl;
+      break;
+    case 'IF':
+    case 'WHILE':
+    case 'REPEAT':
+    case 'LOOP':
+    case 'CASE':
+      // MariaDB runs compound statements outside stored programs too.
+      traits |= Trait.Call | Trait.ReadsInsertId;
       break;
   }
   WORDS.lastIndex = 0;
