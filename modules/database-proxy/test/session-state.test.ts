@@ -328,6 +328,27 @@ describe('state changed by a routine that then fails', () => {
   });
 });
 
+describe('state changed by a stored function a SELECT calls', () => {
+  it('a user variable the function sets stays the caller’s, for clients with classic EOFs too', async () => {
+    await direct.query('DROP FUNCTION IF EXISTS bump');
+    await direct.query(
+      'CREATE FUNCTION bump() RETURNS INT NOT DETERMINISTIC BEGIN SET @bumps = IFNULL(@bumps, 0) + 1; RETURN @bumps; END',
+    );
+    // mysql2 does not ask for CLIENT_DEPRECATE_EOF: its result sets end with an EOF that has
+    // no room for session state, only the flag saying it changed.
+    for (const deprecateEof of [false, true]) {
+      const flags = deprecateEof ? ['DEPRECATE_EOF'] : ['-DEPRECATE_EOF'];
+      const a = await client({ flags });
+      const b = await client({ flags });
+      expect((await one(a, 'SELECT bump() AS n')).n).toBe(1);
+      expect((await one(a, 'SELECT bump() AS n')).n).toBe(2);
+      for (let i = 1; i <= 3; i++) expect((await one(b, 'SELECT bump() AS n')).n).toBe(i);
+      expect((await one(a, 'SELECT bump() AS n')).n).toBe(3);
+      await clients.endAll();
+    }
+  });
+});
+
 describe('bad SET', () => {
   it('an invalid value fails at the SET and leaves the session usable and unchanged', async () => {
     const a = await client();

@@ -273,6 +273,20 @@ for (const deprecateEof of [true, false]) {
       expect(inTransaction(commit.statusFlags)).toBe(false);
     });
 
+    it('reports a change made by a stored function a SELECT called (a classic EOF has only the flag)', async () => {
+      await c.query('SET session_track_state_change = ON');
+      const fn = `bump_${deprecateEof ? 'ok' : 'eof'}`;
+      await c.query(`DROP FUNCTION IF EXISTS ${fn}`);
+      await c.query(
+        `CREATE FUNCTION ${fn}() RETURNS INT NOT DETERMINISTIC BEGIN SET @bumps = IFNULL(@bumps, 0) + 1; RETURN @bumps; END`,
+      );
+      const plain = await c.query('SELECT 1');
+      expect(plain.sessionState?.stateChanged).toBeUndefined();
+      const called = await c.query(`SELECT ${fn}()`);
+      expectConsistent(called);
+      expect(called.sessionState?.stateChanged).toBe(true);
+    });
+
     it('reassembles a row over 16 MiB', async () => {
       const big = await c.query(`SELECT REPEAT('x', ${17 * MiB}) AS big`);
       expectConsistent(big);

@@ -434,6 +434,10 @@ export class ResponseTracker implements PacketListener {
       if (this.capabilities & CLIENT_PROTOCOL_41) {
         this.warnings = r.u16();
         this.statusFlags = r.u16();
+        // A classic EOF has no room for the changes, only the flag: the session changed (a
+        // stored function the SELECT called set a variable), and that is all anyone is told.
+        if (this.capabilities & CLIENT_SESSION_TRACK && this.statusFlags & SERVER_SESSION_STATE_CHANGED)
+          this.mergeSessionState({ systemVariables: [], stateChanged: true });
       }
       return;
     }
