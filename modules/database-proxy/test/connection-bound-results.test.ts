@@ -20,6 +20,7 @@ import {
   one,
   type Row,
   rows,
+  sentAndPlaced,
 } from './support/backends.js';
 import { type ProxyFixture, startProxyFixture } from './support/proxy-fixture.js';
 import { trackedClients } from './support/tracked-clients.js';
@@ -30,21 +31,6 @@ let direct: mysql.Connection;
 
 const clients = trackedClients(() => fx);
 const client = clients.client;
-
-/**
- * Starts `work` and resolves once it has finished or is waiting for a backend: either way the
- * proxy has decided where it runs, so the caller's next statement cannot overtake it. The
- * outcome comes back wrapped, since returning the promise itself would wait for it.
- */
-async function sentAndPlaced<T>(work: Promise<T>): Promise<{ outcome: Promise<T> }> {
-  let done = false;
-  const outcome = work.finally(() => {
-    done = true;
-  });
-  outcome.catch(() => {});
-  await waitFor(() => done || fx.proxy.stats().waiting >= 1, { what: "B's statement to run or queue" });
-  return { outcome };
-}
 
 beforeAll(async () => {
   // A longer result_hold than the default 1 s: on a loaded machine 1 s could pass between B
@@ -76,7 +62,7 @@ describe('LAST_INSERT_ID()', () => {
       const a = await client();
       const b = await client();
       const [aIns] = (await a.query("INSERT INTO ai (who) VALUES ('a')")) as [mysql.ResultSetHeader, unknown];
-      const { outcome: bIns } = await sentAndPlaced(b.query("INSERT INTO ai (who) VALUES ('b')"));
+      const { outcome: bIns } = await sentAndPlaced(fx, b.query("INSERT INTO ai (who) VALUES ('b')"));
       expect(Number((await one(a, sql)).id)).toBe(aIns.insertId);
       const [bHeader] = (await bIns) as [mysql.ResultSetHeader, unknown];
       expect(bHeader.insertId).not.toBe(aIns.insertId);
@@ -95,7 +81,7 @@ describe('LAST_INSERT_ID()', () => {
         mysql.ResultSetHeader,
         unknown,
       ];
-      const { outcome: bIns } = await sentAndPlaced(b.execute('INSERT INTO ai (who) VALUES (?)', ['pb']));
+      const { outcome: bIns } = await sentAndPlaced(fx, b.execute('INSERT INTO ai (who) VALUES (?)', ['pb']));
       const [aRows] = await a.execute('SELECT LAST_INSERT_ID() AS id');
       expect(Number((aRows as Row[])[0]!.id)).toBe(aIns.insertId);
       const [bHeader] = (await bIns) as [mysql.ResultSetHeader, unknown];
@@ -197,6 +183,7 @@ describe('FOUND_ROWS()', () => {
         await rows(a, 'SELECT SQL_CALC_FOUND_ROWS id FROM nums WHERE id <= 7 ORDER BY id LIMIT 1'),
       ).toEqual([{ id: 1 }]);
       const { outcome: bSel } = await sentAndPlaced(
+        fx,
         rows(b, 'SELECT SQL_CALC_FOUND_ROWS id FROM nums WHERE id <= 3 LIMIT 1'),
       );
       expect(Number((await one(a, 'SELECT FOUND_ROWS() AS n')).n)).toBe(7);
@@ -214,6 +201,7 @@ describe('FOUND_ROWS()', () => {
       const b = await client();
       await a.execute('SELECT SQL_CALC_FOUND_ROWS id FROM nums WHERE id <= ? LIMIT 1', [6]);
       const { outcome: bSel } = await sentAndPlaced(
+        fx,
         b.execute('SELECT SQL_CALC_FOUND_ROWS id FROM nums WHERE id <= ? LIMIT 1', [2]),
       );
       const [aRows] = await a.execute('SELECT FOUND_ROWS() AS n');
@@ -234,7 +222,7 @@ describe('ROW_COUNT()', () => {
       const a = await client();
       const b = await client();
       await a.query('UPDATE nums SET n = n + 1 WHERE id <= 4');
-      const { outcome: bUpd } = await sentAndPlaced(b.query('UPDATE nums SET n = n + 1 WHERE id <= 2'));
+      const { outcome: bUpd } = await sentAndPlaced(fx, b.query('UPDATE nums SET n = n + 1 WHERE id <= 2'));
       expect(Number((await one(a, 'SELECT ROW_COUNT() AS n')).n)).toBe(4);
       await bUpd;
       expect(Number((await one(b, 'SELECT ROW_COUNT() AS n')).n)).toBe(2);
@@ -251,14 +239,14 @@ describe('warnings', () => {
       const a = await client();
       const b = await client();
       await a.query("SELECT CAST('abc' AS SIGNED) AS x");
-      const { outcome: bSel } = await sentAndPlaced(b.query('SELECT 1/0 AS x'));
+      const { outcome: bSel } = await sentAndPlaced(fx, b.query('SELECT 1/0 AS x'));
       const aWarnings = await rows(a, 'SHOW WARNINGS');
       expect(aWarnings.map((w) => w.Code)).toEqual([1292]); // truncated incorrect INTEGER value
       await bSel;
       const bWarnings = await rows(b, 'SHOW WARNINGS');
       expect(bWarnings.map((w) => w.Code)).toEqual([1365]); // division by 0
       await a.query("SELECT CAST('x' AS SIGNED), CAST('y' AS SIGNED)");
-      const { outcome: bAgain } = await sentAndPlaced(b.query('SELECT 1 AS quiet'));
+      const { outcome: bAgain } = await sentAndPlaced(fx, b.query('SELECT 1 AS quiet'));
       expect(Number((await one(a, 'SELECT @@warning_count AS n')).n)).toBe(2);
       await bAgain;
     } finally {
@@ -272,7 +260,7 @@ describe('warnings', () => {
       const a = await client();
       const b = await client();
       await a.query("SELECT CAST('abc' AS SIGNED) AS x FROM nums WHERE id = 1");
-      const { outcome: bSel } = await sentAndPlaced(b.query('SELECT 1/0 AS x FROM nums WHERE id = 1'));
+      const { outcome: bSel } = await sentAndPlaced(fx, b.query('SELECT 1/0 AS x FROM nums WHERE id = 1'));
       const [aWarnings] = await a.execute('SHOW WARNINGS');
       expect((aWarnings as Row[]).map((w) => w.Code)).toEqual([1292]);
       await bSel;
@@ -329,6 +317,7 @@ describe('profiling', () => {
       await a.query("SELECT 'a-statement' AS x");
       // B has the other backend or waits for it; its profiled statement is never A's.
       const { outcome } = await sentAndPlaced(
+        fx,
         (async () => {
           await b.query('SET profiling = 1');
           await b.query("SELECT 'b-secret' AS x");
@@ -568,7 +557,7 @@ describe('after a statement that failed', () => {
       const a = await client();
       const b = await client();
       expect((await failure(a.query("INSERT INTO ai (id, who) VALUES (1000, 'a')"))).errno).toBe(1062);
-      const { outcome: bSel } = await sentAndPlaced(b.query("SELECT CAST('b' AS SIGNED) AS x"));
+      const { outcome: bSel } = await sentAndPlaced(fx, b.query("SELECT CAST('b' AS SIGNED) AS x"));
       expect((await rows(a, 'SHOW ERRORS')).map((e) => e.Code)).toEqual([1062]);
       await bSel;
       expect((await rows(b, 'SHOW WARNINGS')).map((w) => w.Code)).toEqual([1292]);

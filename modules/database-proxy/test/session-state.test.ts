@@ -9,7 +9,17 @@
 import { waitFor } from '@scalestack/test-harness';
 import type mysql from 'mysql2/promise';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { backendOf, failure, hold, holdBackend, onEveryBackend, one, pinnedNow } from './support/backends.js';
+import {
+  backendOf,
+  failure,
+  hold,
+  holdBackend,
+  onEveryBackend,
+  one,
+  pinnedNow,
+  rows,
+  sentAndPlaced,
+} from './support/backends.js';
 import { type ProxyFixture, startProxyFixture } from './support/proxy-fixture.js';
 import { trackedClients } from './support/tracked-clients.js';
 
@@ -345,6 +355,52 @@ describe('state changed by a stored function a SELECT calls', () => {
       for (let i = 1; i <= 3; i++) expect((await one(b, 'SELECT bump() AS n')).n).toBe(i);
       expect((await one(a, 'SELECT bump() AS n')).n).toBe(3);
       await clients.endAll();
+    }
+  });
+});
+
+describe('state no variable reports', () => {
+  it('SET ROLE, alone or in a batch behind a tracked SET, stays the caller’s', async () => {
+    await direct.query('CREATE ROLE IF NOT EXISTS reader');
+    await direct.query("GRANT reader TO proxy@'%'");
+    for (const sql of [
+      'SET ROLE reader',
+      "SET time_zone = '+00:00'; SET ROLE reader",
+      'SET @r = 1; SET ROLE reader',
+    ]) {
+      const a = await client({ multipleStatements: true });
+      const b = await client();
+      // With the other backend held, A and B share one unless A is kept on its own.
+      const holder = await hold(fx);
+      try {
+        await a.query(sql);
+        // B asks while A still has its role: on A's connection only once A has left it.
+        const { outcome } = await sentAndPlaced(fx, one(b, 'SELECT CURRENT_ROLE() AS r'));
+        expect((await one(a, 'SELECT CURRENT_ROLE() AS r')).r).toBe('reader');
+        expect((await one(a, 'SELECT CURRENT_ROLE() AS r')).r).toBe('reader');
+        await a.end();
+        expect((await outcome).r).toBeNull();
+      } finally {
+        await holder.release();
+      }
+      await clients.endAll();
+    }
+  });
+});
+
+describe('a batch whose tracked SET sits beside an untracked change', () => {
+  it('SET time_zone …; PREPARE s …: the prepared statement stays the caller’s', async () => {
+    const a = await client({ multipleStatements: true });
+    const b = await client();
+    const holder = await hold(fx);
+    try {
+      await a.query("SET time_zone = '+00:00'; PREPARE batch_stmt FROM 'SELECT 7 AS seven'");
+      const { outcome } = await sentAndPlaced(fx, failure(b.query('EXECUTE batch_stmt')));
+      expect(await rows(a, 'EXECUTE batch_stmt')).toEqual([{ seven: 7 }]);
+      await a.end();
+      expect((await outcome).errno).toBe(1243); // ER_UNKNOWN_STMT_HANDLER
+    } finally {
+      await holder.release();
     }
   });
 });

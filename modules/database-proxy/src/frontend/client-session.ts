@@ -1534,7 +1534,8 @@ export class ClientSession implements ResponseSink {
         b.state.setVariable(v.name, v.value);
       }
       // A procedure may change a variable and leave a user variable or temporary table behind.
-      if (s.stateChanged === true && (!explained || traits & Trait.Call)) {
+      // One statement's variables do not explain another's change (`SET time_zone = …; SET ROLE r`).
+      if (s.stateChanged === true && (!explained || s.unexplainedChange || traits & Trait.Call)) {
         const known =
           Trait.UserVariable |
           Trait.TemporaryTable |

@@ -96,7 +96,7 @@ const STATEFUL = Trait.PureRead - 1;
  * (a plain SELECT/INSERT with none of these words) costs one failed scan.
  */
 const WORDS =
-  /(?<!@)@(?!@)[\w$`'"]|@@(?:session\.|local\.)?(?:identity|last_gtid)\b|@@(?:tx|transaction)_(?:isolation|read_only)\b|\bTRANSACTION\b|\b(?:LOCK\s+TABLES?|UNLOCK\s+TABLES|WITH\s+READ\s+LOCK|FOR\s+EXPORT|BACKUP\s+LOCK|BACKUP\s+UNLOCK|BACKUP\s+STAGE\s+\w+|LOCK\s+INSTANCE|UNLOCK\s+INSTANCE|GET_LOCK|RELEASE_ALL_LOCKS|TEMPORARY\s+(?:TABLE|SEQUENCE)|PREPARE|EXECUTE|DEALLOCATE|SQL_CALC_FOUND_ROWS|FOUND_ROWS|ROW_COUNT|LAST_INSERT_ID|WARNINGS|ERRORS|WARNING_COUNT|ERROR_COUNT|DIAGNOSTICS|HANDLER|SQL_LOG_BIN|XA|VIEW|RENAME\s+TABLE|NEXTVAL|SETVAL|LASTVAL|CURRVAL|NEXT\s+VALUE|PREVIOUS\s+VALUE)\b/gi;
+  /(?<!@)@(?!@)[\w$`'"]|@@(?:session\.|local\.)?(?:identity|last_gtid)\b|@@(?:tx|transaction)_(?:isolation|read_only)\b|\bTRANSACTION\b|\bROLE\b|\b(?:LOCK\s+TABLES?|UNLOCK\s+TABLES|WITH\s+READ\s+LOCK|FOR\s+EXPORT|BACKUP\s+LOCK|BACKUP\s+UNLOCK|BACKUP\s+STAGE\s+\w+|LOCK\s+INSTANCE|UNLOCK\s+INSTANCE|GET_LOCK|RELEASE_ALL_LOCKS|TEMPORARY\s+(?:TABLE|SEQUENCE)|PREPARE|EXECUTE|DEALLOCATE|SQL_CALC_FOUND_ROWS|FOUND_ROWS|ROW_COUNT|LAST_INSERT_ID|WARNINGS|ERRORS|WARNING_COUNT|ERROR_COUNT|DIAGNOSTICS|HANDLER|SQL_LOG_BIN|XA|VIEW|RENAME\s+TABLE|NEXTVAL|SETVAL|LASTVAL|CURRVAL|NEXT\s+VALUE|PREVIOUS\s+VALUE)\b/gi;
 
 /** What follows LAST_INSERT_ID when it is given an argument: `(`, then anything but `)`. */
 const LAST_INSERT_ID_ARGUMENT = /\s*\(\s*[^)\s]/y;
@@ -256,6 +256,10 @@ export function classifyStatement(text: string, noBackslashEscapes = false): num
       continue;
     }
     switch (w.toUpperCase().replace(/\s+/g, ' ')) {
+      case 'ROLE':
+        // SET ROLE: the session's privileges, which no variable reports.
+        if (inSetStatement(sql, m.index)) traits |= Trait.Set | Trait.Unreplayable;
+        break;
       case 'TRANSACTION':
         // SET [LOCAL] TRANSACTION …, wherever it stands in a multi-statement text; START
         // TRANSACTION and SET SESSION TRANSACTION are not it.

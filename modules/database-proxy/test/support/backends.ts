@@ -6,6 +6,7 @@
  * They rely only on documented behaviour: a client inside a transaction holds its backend until
  * the transaction ends, so K clients inside transactions hold K distinct backends.
  */
+import { waitFor } from '@scalestack/test-harness';
 import type mysql from 'mysql2/promise';
 import type { ProxyFixture } from './proxy-fixture.js';
 
@@ -125,4 +126,19 @@ export async function proxyConnectionsAtServer(direct: mysql.Connection): Promis
 /** Sum of the pins currently held, over every reason. */
 export function pinnedNow(fx: ProxyFixture): number {
   return Object.values(fx.proxy.stats().pinnedNow).reduce((a, b) => a + b, 0);
+}
+
+/**
+ * Starts `work` and resolves once it has finished or is waiting for a backend: either way the
+ * proxy has decided where it runs, so the caller's next statement cannot overtake it. The
+ * outcome comes back wrapped, since returning the promise itself would wait for it.
+ */
+export async function sentAndPlaced<T>(fx: ProxyFixture, work: Promise<T>): Promise<{ outcome: Promise<T> }> {
+  let done = false;
+  const outcome = work.finally(() => {
+    done = true;
+  });
+  outcome.catch(() => {});
+  await waitFor(() => done || fx.proxy.stats().waiting >= 1, { what: 'the statement to run or queue' });
+  return { outcome };
 }

@@ -27,6 +27,12 @@ export interface SessionStateChanges {
   schema?: string;
   /** `session_track_state_change`: the session state changed in some tracked way. */
   stateChanged?: boolean;
+  /**
+   * Set by {@link ResponseTracker} when one statement of a multi-statement response reported a
+   * state change with no variable or schema beside it (SET ROLE, a user variable): merged with
+   * another statement's variables, the change would otherwise look explained by them.
+   */
+  unexplainedChange?: boolean;
   /** GTID information (encoding byte dropped), e.g. `0-1-42`. */
   gtids?: string;
   /** `session_track_transaction_info=CHARACTERISTICS`: SQL that recreates the transaction's characteristics. */

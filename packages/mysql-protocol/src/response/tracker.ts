@@ -463,6 +463,8 @@ export class ResponseTracker implements PacketListener {
   }
 
   private mergeSessionState(s: SessionStateChanges): void {
+    if (s.stateChanged && s.systemVariables.length === 0 && s.schema === undefined)
+      s.unexplainedChange = true;
     const into = this.sessionState;
     if (!into) {
       this.sessionState = s;
@@ -471,6 +473,7 @@ export class ResponseTracker implements PacketListener {
     into.systemVariables.push(...s.systemVariables);
     if (s.schema !== undefined) into.schema = s.schema;
     if (s.stateChanged !== undefined) into.stateChanged = into.stateChanged || s.stateChanged;
+    if (s.unexplainedChange) into.unexplainedChange = true;
     if (s.gtids !== undefined) into.gtids = s.gtids;
     if (s.transactionCharacteristics !== undefined)
       into.transactionCharacteristics = s.transactionCharacteristics;
