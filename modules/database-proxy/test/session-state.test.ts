@@ -171,6 +171,36 @@ describe('SET NAMES', () => {
   });
 });
 
+describe('SET NAMES … COLLATE', () => {
+  it('the collation goes with the client to another backend, and a plain SET NAMES goes back to the default one', async () => {
+    const collation = `${sessionVariable('character_set_connection')} AS cs, ${sessionVariable('collation_connection')} AS c`;
+    // mysql2 greets with utf8mb4_unicode_ci, under which 'ß' = 'ss'; A asks for another
+    // collation the way Laravel does on every connection, B keeps its own.
+    const a = await client();
+    const b = await client();
+    expect(Number((await one(a, "SELECT 'ß' = 'ss' AS eq")).eq)).toBe(1);
+    await a.query('SET NAMES utf8mb4 COLLATE utf8mb4_general_ci');
+    const first = await one(a, `SELECT ${collation}, CONNECTION_ID() AS id, 'ß' = 'ss' AS eq`);
+    expect(first).toMatchObject({ cs: 'utf8mb4', c: 'utf8mb4_general_ci', eq: 0 });
+    const holder = await holdBackend(fx, Number(first.id), POOL);
+    try {
+      const moved = await one(a, `SELECT ${collation}, CONNECTION_ID() AS id, 'ß' = 'ss' AS eq`);
+      expect(moved.id).not.toBe(first.id);
+      expect(moved).toMatchObject({ cs: 'utf8mb4', c: 'utf8mb4_general_ci', eq: 0 });
+      // B shares that backend and keeps the collation it connected with.
+      const bRow = await one(b, `SELECT ${collation}, CONNECTION_ID() AS id, 'ß' = 'ss' AS eq`);
+      expect(bRow).toMatchObject({ id: moved.id, c: 'utf8mb4_unicode_ci', eq: 1 });
+      // A plain SET NAMES: that character set's default collation, on whichever backend.
+      await a.query('SET NAMES latin1');
+      expect(await one(b, `SELECT ${collation}`)).toEqual({ cs: 'utf8mb4', c: 'utf8mb4_unicode_ci' });
+      expect(await one(a, `SELECT ${collation}`)).toEqual({ cs: 'latin1', c: 'latin1_swedish_ci' });
+      expect(await one(b, `SELECT ${collation}`)).toEqual({ cs: 'utf8mb4', c: 'utf8mb4_unicode_ci' });
+    } finally {
+      await holder.release();
+    }
+  });
+});
+
 describe('default schema', () => {
   it('USE db is kept across backends and not seen by other clients', async () => {
     const a = await client();

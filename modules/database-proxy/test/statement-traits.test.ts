@@ -255,4 +255,34 @@ describe('planStateSync', () => {
     );
     expect(planStateSync(client, client)).toEqual({});
   });
+
+  it('a collation only another client set is undone through the character set, never against it', async () => {
+    const { planStateSync, SessionState } = await import('../src/session/session-state.js');
+    const baseline = new Map([
+      ['character_set_connection', 'utf8mb4'],
+      ['collation_connection', 'utf8mb4_unicode_ci'],
+    ]);
+    const backend = new SessionState(null);
+    backend.setVariable('character_set_connection', 'utf8mb4');
+    backend.setVariable('collation_connection', 'utf8mb4_bin');
+    // The client chose latin1 with no collation: latin1's default, which setting latin1 gives
+    // (the connect-time utf8mb4_unicode_ci would switch the character set back).
+    const latin1 = new SessionState(null);
+    latin1.setVariable('character_set_connection', 'latin1');
+    expect(planStateSync(backend, latin1, baseline).setStatement).toBe(
+      "SET @@session.`character_set_connection` = 'latin1'",
+    );
+    // Another client's utf8mb4 without a collation: set utf8mb4 again.
+    const utf8 = new SessionState(null);
+    utf8.setVariable('character_set_connection', 'utf8mb4');
+    expect(planStateSync(backend, utf8, baseline).setStatement).toBe(
+      "SET @@session.`character_set_connection` = 'utf8mb4'",
+    );
+    // A client that changed neither: the connect-time character set and collation.
+    const charsetOnly = new SessionState(null);
+    charsetOnly.setVariable('character_set_connection', 'latin1');
+    expect(planStateSync(charsetOnly, new SessionState(null), baseline).setStatement).toBe(
+      "SET @@session.`character_set_connection` = 'utf8mb4', @@session.`collation_connection` = 'utf8mb4_unicode_ci'",
+    );
+  });
 });

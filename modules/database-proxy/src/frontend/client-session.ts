@@ -1524,6 +1524,8 @@ export class ClientSession implements ResponseSink {
         b.state.setSchema(schema);
         explained = true;
       }
+      let charsetChanged = false;
+      let collationReported = false;
       for (const v of s.systemVariables) {
         explained = true;
         if (!isReplayable(v.name)) {
@@ -1532,7 +1534,10 @@ export class ClientSession implements ResponseSink {
         }
         this.state.setVariable(v.name, v.value);
         b.state.setVariable(v.name, v.value);
+        if (v.name === 'character_set_connection') charsetChanged = true;
+        else if (v.name === 'collation_connection') collationReported = true;
       }
+      if (charsetChanged && !collationReported) this.learnCollation(b);
       // A procedure may change a variable and leave a user variable or temporary table behind.
       // One statement's variables do not explain another's change (`SET time_zone = …; SET ROLE r`).
       if (s.stateChanged === true && (!explained || s.unexplainedChange || traits & Trait.Call)) {
@@ -1669,6 +1674,24 @@ export class ClientSession implements ResponseSink {
     this.pins = pins;
     this.releaseIfFree();
     this.finishCommand();
+  }
+
+  /**
+   * A new connection character set came without its collation: MariaDB does not report the
+   * collation `SET NAMES cs COLLATE c` sets (what Laravel and others send first), nor the
+   * default one a plain `SET NAMES cs` goes back to. Replaying only the character set lost the
+   * collation on the next backend.
+   */
+  private learnCollation(b: BackendConnection): void {
+    const m = NAMES_COLLATE.exec(this.payload.toString('latin1', 1));
+    if (this.command === COM_QUERY && m !== null) {
+      this.state.setVariable('collation_connection', m[1]!.toLowerCase());
+      b.state.setVariable('collation_connection', m[1]!.toLowerCase());
+    } else {
+      // The character set's default collation: what setting the character set gives.
+      this.state.deleteVariable('collation_connection');
+      b.state.deleteVariable('collation_connection');
+    }
   }
 
   /** After a command ran on `b` in this client's state: `b` holds that state now. */
@@ -2196,6 +2219,9 @@ export class ClientSession implements ResponseSink {
     if (!this.conn.isClosed) this.conn.end();
   }
 }
+
+/** `SET NAMES cs COLLATE c` (names quoted or not): the collation is group 1. */
+const NAMES_COLLATE = /\bNAMES\s+['"`]?\w+['"`]?\s+COLLATE\s+['"`]?(\w+)/i;
 
 /**
  * Uses a table (a derived one: no privilege needed) and changes nothing: the server replaces

@@ -67,6 +67,10 @@ export class SessionState {
     }
   }
 
+  deleteVariable(name: string): void {
+    if (this.variables.delete(name.toLowerCase())) this.version++;
+  }
+
   /** Forget every change (COM_RESET_CONNECTION, COM_CHANGE_USER). */
   reset(schema: string | null): void {
     this.variables.clear();
@@ -122,8 +126,27 @@ export function planStateSync(
   }
   for (const name of backend.variables.keys()) {
     if (client.variables.has(name)) continue;
+    const charset = client.variables.get('character_set_connection');
+    if (name === 'collation_connection' && charset !== undefined) {
+      // The client chose a character set and no collation: its collation is that set's
+      // default, which setting the character set (again) gives — the connect-time collation
+      // would switch the character set back too.
+      if (!assignments.some(([n]) => n === 'character_set_connection'))
+        assignments.push(['character_set_connection', sqlLiteral(charset)]);
+      continue;
+    }
     const initial = baseline?.get(name);
     assignments.push([name, initial === undefined ? 'DEFAULT' : sqlLiteral(initial)]);
+    // Back to the connect-time character set: and to the connect-time collation, which need
+    // not be that set's default (a client greeting with utf8mb4_unicode_ci).
+    const collation = baseline?.get('collation_connection');
+    if (
+      name === 'character_set_connection' &&
+      collation !== undefined &&
+      !client.variables.has('collation_connection') &&
+      !backend.variables.has('collation_connection')
+    )
+      assignments.push(['collation_connection', sqlLiteral(collation)]);
   }
   if (assignments.length > 0) {
     assignments.sort((a, b) => rank(a[0]) - rank(b[0]));
