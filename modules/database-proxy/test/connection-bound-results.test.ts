@@ -526,6 +526,28 @@ describe('advisory locks', () => {
     expect((await one(direct, "SELECT IS_FREE_LOCK('adv4') AS free")).free).toBe(1);
   });
 
+  it('are seen behind a character whose second byte is 0x5C (Shift-JIS ソ), greeted with or set', async () => {
+    // In sjis 'ソ' is 0x83 0x5C: read byte by byte, its second byte escapes the closing quote
+    // and the string runs on over GET_LOCK, which then looks like a pure read.
+    // mysql2 encodes the text in sjis ('ソ' goes out as 0x83 0x5C) when it greets with sjis, and
+    // also after SET NAMES sjis (it follows character_set_client in the session tracking).
+    const cases = [
+      { options: { charset: 'SJIS_JAPANESE_CI' }, setNames: false },
+      { options: { charset: 'LATIN1_SWEDISH_CI' }, setNames: true },
+    ];
+    for (const { options, setNames } of cases) {
+      const a = await client(options);
+      if (setNames) await a.query('SET NAMES sjis');
+      const row = await one(a, "SELECT 'ソ' AS katakana, HEX('ソ') AS bytes, GET_LOCK('sjis', 0) AS got");
+      expect(row.bytes).toBe('835C');
+      expect(row.got).toBe(1);
+      expect(fx.proxy.stats().pinnedNow.advisory_lock).toBe(1);
+      expect((await one(a, "SELECT RELEASE_LOCK('sjis') AS rel")).rel).toBe(1);
+      expect((await one(direct, "SELECT IS_FREE_LOCK('sjis') AS free")).free).toBe(1);
+      await clients.endAll();
+    }
+  });
+
   it('are seen behind a string ending in a backslash under NO_BACKSLASH_ESCAPES', async () => {
     const a = await client();
     await a.query("SET SESSION sql_mode = CONCAT(@@sql_mode, ',NO_BACKSLASH_ESCAPES')");

@@ -165,6 +165,20 @@ describe('pure reads', () => {
     // With escapes on, the same text is one string that runs to the quote before k.
     expect(classifyStatement(sql, false) & Trait.AdvisoryLock).toBe(0);
   });
+
+  it('in big5 / cp932 / gbk / sjis a character may end in 0x5C, which then escapes nothing', async () => {
+    const { backslashInCharacters } = await import('../src/session/statement-traits.js');
+    // 'ソ' in sjis, read a byte a char as the proxy reads it.
+    const sql = "SELECT '\x83\\', GET_LOCK('k', 0)";
+    expect(classifyStatement(sql, false, true)).toBe(Trait.AdvisoryLock);
+    expect(classifyStatement(sql, false, false) & Trait.AdvisoryLock).toBe(0);
+    // A plain escaped quote still escapes (the backslash is no second byte there).
+    expect(classifyStatement("SELECT 'it\\'s', 1", false, true)).toBe(Trait.PureRead);
+    expect(backslashInCharacters('sjis', 45)).toBe(true);
+    expect(backslashInCharacters('utf8mb4', 13)).toBe(false); // SET NAMES wins over the greeting
+    expect(backslashInCharacters(undefined, 28)).toBe(true); // gbk_chinese_ci in the greeting
+    expect(backslashInCharacters(undefined, 45)).toBe(false);
+  });
 });
 
 describe('classifyStatement', () => {

@@ -73,6 +73,7 @@ import type { ClientStats } from '../service.js';
 import { PIN_BIT, PIN_UNTIL_NEXT_STATEMENT, pinReasons } from '../session/pin-reason.js';
 import { isReplayable, planStateSync, SessionState } from '../session/session-state.js';
 import {
+  backslashInCharacters,
   blankLiteralsAndComments,
   classifyStatement,
   killStatementTarget,
@@ -309,10 +310,11 @@ export class ClientSession implements ResponseSink {
       // Before any response; or, with servers whose defaults differ, for as long as the client
       // leaves sql_mode to each server's default (the last response may be another server's).
       (!this.statusKnown || (this.core.backslashDefaultsDiffer && !this.state.variables.has('sql_mode')));
+    const multibyte = this.multibyteClient;
     // Without a backslash both readings are the same.
-    if (!unsure || text.indexOf('\\') < 0) return classifyStatement(text, this.noBackslashEscapes);
-    const plain = classifyStatement(text, false);
-    const verbatim = classifyStatement(text, true);
+    if (!unsure || text.indexOf('\\') < 0) return classifyStatement(text, this.noBackslashEscapes, multibyte);
+    const plain = classifyStatement(text, false, multibyte);
+    const verbatim = classifyStatement(text, true, multibyte);
     const traits = plain | verbatim;
     return plain & verbatim & Trait.PureRead ? traits : traits & ~Trait.PureRead;
   }
@@ -320,6 +322,14 @@ export class ClientSession implements ResponseSink {
   /** What a session starts with, before any response: the servers' NO_BACKSLASH_ESCAPES. */
   private defaultBackendStatus(): number {
     return this.core.noBackslashEscapesByDefault ? SERVER_STATUS_NO_BACKSLASH_ESCAPES : 0;
+  }
+
+  /** The client writes in big5, cp932, gbk or sjis: characters may end in a 0x5C byte. */
+  private get multibyteClient(): boolean {
+    return backslashInCharacters(
+      this.state.variables.get('character_set_client'),
+      this.serverSession?.charset ?? 0,
+    );
   }
 
   /** The session's sql_mode has NO_BACKSLASH_ESCAPES, as its last response said. */
@@ -740,7 +750,9 @@ export class ClientSession implements ResponseSink {
       read.statementId === undefined
         ? read.payload.toString('latin1', 1)
         : (this.statements.get(read.statementId)?.preparePayload.toString('latin1', 1) ?? '');
-    return /\bFROM\s+(?!DUAL\b)/i.test(blankLiteralsAndComments(text, this.noBackslashEscapes));
+    return /\bFROM\s+(?!DUAL\b)/i.test(
+      blankLiteralsAndComments(text, this.noBackslashEscapes, this.multibyteClient),
+    );
   }
 
   /** Gets a backend (the pinned one, or a slot and a pooled one), then runs the command. */
@@ -1443,7 +1455,8 @@ export class ClientSession implements ResponseSink {
         t.prepared.params,
         t.prepared.columns,
       );
-      const traits = this.classify(sql);
+      // Read like a COM_QUERY's text: a byte a character, whatever the client's character set.
+      const traits = this.classify(this.payload.toString('latin1', 1));
       this.statements.set(id, {
         id,
         key,

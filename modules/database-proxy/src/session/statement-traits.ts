@@ -112,7 +112,7 @@ const QUOTE_OR_COMMENT = /['"`#]|--|\/\*/;
  * comments, `/*! … *\/` and MariaDB's `/*M! … *\/`), so that an e-mail address in a VALUES list or a keyword in
  * a comment does not pin a session. The common statement has none of them and is returned as is.
  */
-export function blankLiteralsAndComments(sql: string, noBackslashEscapes = false): string {
+export function blankLiteralsAndComments(sql: string, noBackslashEscapes = false, multibyte = false): string {
   if (!QUOTE_OR_COMMENT.test(sql)) return sql;
   let out = '';
   let from = 0;
@@ -133,7 +133,10 @@ export function blankLiteralsAndComments(sql: string, noBackslashEscapes = false
       end = i + 1;
       while (end < n) {
         const d = sql[end]!;
-        if (d === '\\' && c !== '`' && !noBackslashEscapes) end += 2;
+        // big5, cp932, gbk, sjis: a lead byte takes the next byte with it, which may be 0x5C —
+        // part of the character, not an escape (the text is read as latin1: one char a byte).
+        if (multibyte && d >= '\x81' && d <= '\xfe') end += 2;
+        else if (d === '\\' && c !== '`' && !noBackslashEscapes) end += 2;
         else if (d === c) {
           if (sql[end + 1] === c) end += 2;
           else break;
@@ -188,9 +191,12 @@ function isExecutableComment(sql: string, i: number): boolean {
  * Classifies SQL text into {@link Trait} flags.
  * @param noBackslashEscapes the session's sql_mode has NO_BACKSLASH_ESCAPES: a backslash in a
  *   string is a plain character (`'C:\'` ends there), so the text after it is read as SQL
+ * @param multibyte the client's character set is one whose characters may end in 0x5C (big5,
+ *   cp932, gbk, sjis, gb18030; see {@link backslashInCharacters}): in a string, a byte from
+ *   0x81 to 0xFE and the one after it are one character
  */
-export function classifyStatement(text: string, noBackslashEscapes = false): number {
-  const blanked = blankLiteralsAndComments(text, noBackslashEscapes);
+export function classifyStatement(text: string, noBackslashEscapes = false, multibyte = false): number {
+  const blanked = blankLiteralsAndComments(text, noBackslashEscapes, multibyte);
   // A native function called by a quoted name (`` `GET_LOCK`('a', 10) ``) is the function
   // itself to the server, but its name was blanked with the quotes' contents: read such names
   // too (one inside a string literal only pins too much).
@@ -518,4 +524,22 @@ export function releasesSession(sql: string, completionType: string | undefined)
   if (m[3] !== undefined) return m[4] === undefined;
   if (m[1] !== undefined && m[2] === undefined) return false;
   return completionType !== undefined && /^\s*(?:RELEASE|2)\s*$/i.test(completionType);
+}
+
+/** Character sets in which the second byte of a character may be 0x5C, the backslash. */
+const BACKSLASH_TRAIL_CHARSETS = new Set(['big5', 'cp932', 'gbk', 'sjis', 'gb18030']);
+/** Their collation ids as a handshake names them (big5, sjis, gbk, cp932; MySQL's gb18030). */
+const BACKSLASH_TRAIL_COLLATIONS = new Set([1, 84, 13, 88, 28, 87, 95, 96, 248, 249, 250]);
+
+/**
+ * Whether a client's statements are in a character set whose characters may end in 0x5C: its
+ * `character_set_client` if it set one, else the collation it greeted with.
+ */
+export function backslashInCharacters(
+  characterSetClient: string | undefined,
+  handshakeCollation: number,
+): boolean {
+  return characterSetClient !== undefined
+    ? BACKSLASH_TRAIL_CHARSETS.has(characterSetClient.toLowerCase())
+    : BACKSLASH_TRAIL_COLLATIONS.has(handshakeCollation);
 }
