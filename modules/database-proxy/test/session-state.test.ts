@@ -201,6 +201,26 @@ describe('SET NAMES … COLLATE', () => {
   });
 });
 
+describe('SET NAMES … COLLATE, prepared or in a batch', () => {
+  it('a prepared SET NAMES … COLLATE counts, and in a batch the last SET NAMES does', async () => {
+    const collation = `${sessionVariable('character_set_connection')} AS cs, ${sessionVariable('collation_connection')} AS c`;
+    const a = await client({ multipleStatements: true });
+    const b = await client({ multipleStatements: true });
+    await a.execute('SET NAMES utf8mb4 COLLATE utf8mb4_general_ci');
+    await b.query('SET NAMES utf8mb4 COLLATE utf8mb4_bin; SET NAMES latin1');
+    const holder = await hold(fx);
+    try {
+      // A and B now share one backend: each sync must put back the other's settings.
+      for (let i = 0; i < 2; i++) {
+        expect(await one(a, `SELECT ${collation}`)).toEqual({ cs: 'utf8mb4', c: 'utf8mb4_general_ci' });
+        expect(await one(b, `SELECT ${collation}`)).toEqual({ cs: 'latin1', c: 'latin1_swedish_ci' });
+      }
+    } finally {
+      await holder.release();
+    }
+  });
+});
+
 describe('default schema', () => {
   it('USE db is kept across backends and not seen by other clients', async () => {
     const a = await client();
@@ -352,6 +372,12 @@ describe('state changed by a routine that then fails', () => {
     }
     // With every other backend taken, B gets A's only after A has left it.
     expect(pinnedNow(fx)).toBe(1);
+    // A CALL that never ran (no such procedure) changed nothing: no session_state pin for it
+    // (its error is held for SHOW WARNINGS until the next statement, like any error).
+    expect(fx.proxy.stats().pinnedNow.session_state).toBe(1);
+    const c = await client();
+    expect((await failure(c.query('CALL no_such_procedure()'))).errno).toBe(1305);
+    expect(fx.proxy.stats().pinnedNow.session_state).toBe(1);
   });
 
   it('an anonymous block (BEGIN NOT ATOMIC … END) that fails is treated like a failed CALL', async () => {

@@ -80,6 +80,15 @@ const cases: [string, number][] = [
   ["SET @@global.transaction_isolation = 'SERIALIZABLE'", Trait.Set],
   ["SET @v = '@@tx_read_only'", Trait.Set | Trait.UserVariable],
   ['SELECT @@tx_isolation, @@tx_read_only', Trait.PureRead],
+  ['SELECT row_count, found_rows, warning_count FROM stats', Trait.PureRead],
+  ['SELECT ROW_COUNT ()', Trait.ReadsPreviousResult | Trait.ReadsDiagnostics],
+  ['SELECT @@session.warning_count', Trait.ReadsPreviousResult | Trait.ReadsDiagnostics],
+  [
+    'BEGIN NOT ATOMIC SET TRANSACTION READ ONLY; END',
+    Trait.Call | Trait.ReadsInsertId | Trait.NextTransaction,
+  ],
+  ['IF 1 THEN SET @@tx_read_only = 1; END IF', Trait.Call | Trait.ReadsInsertId | Trait.NextTransaction],
+  ['BEGIN NOT ATOMIC SET ROLE r; END', Trait.Call | Trait.ReadsInsertId | Trait.Unreplayable],
   ['COMMIT; SET TRANSACTION READ ONLY', Trait.TransactionControl | Trait.Set | Trait.NextTransaction],
   ['DO 1; SET @@tx_read_only = 1', Trait.NextTransaction],
   ['START TRANSACTION READ ONLY', Trait.TransactionControl],
@@ -167,17 +176,23 @@ describe('pure reads', () => {
   });
 
   it('in big5 / cp932 / gbk / sjis a character may end in 0x5C, which then escapes nothing', async () => {
-    const { backslashInCharacters } = await import('../src/session/statement-traits.js');
+    const { doubleByteCharsetOf } = await import('../src/session/double-byte.js');
+    const sjis = doubleByteCharsetOf('sjis', 45)!;
+    const gbk = doubleByteCharsetOf(undefined, 28)!; // gbk_chinese_ci in the greeting
     // 'ソ' in sjis, read a byte a char as the proxy reads it.
     const sql = "SELECT '\x83\\', GET_LOCK('k', 0)";
-    expect(classifyStatement(sql, false, true)).toBe(Trait.AdvisoryLock);
-    expect(classifyStatement(sql, false, false) & Trait.AdvisoryLock).toBe(0);
+    expect(classifyStatement(sql, false, sjis)).toBe(Trait.AdvisoryLock);
+    expect(classifyStatement(sql, false) & Trait.AdvisoryLock).toBe(0);
     // A plain escaped quote still escapes (the backslash is no second byte there).
-    expect(classifyStatement("SELECT 'it\\'s', 1", false, true)).toBe(Trait.PureRead);
-    expect(backslashInCharacters('sjis', 45)).toBe(true);
-    expect(backslashInCharacters('utf8mb4', 13)).toBe(false); // SET NAMES wins over the greeting
-    expect(backslashInCharacters(undefined, 28)).toBe(true); // gbk_chinese_ci in the greeting
-    expect(backslashInCharacters(undefined, 45)).toBe(false);
+    expect(classifyStatement("SELECT 'it\\'s', 1", false, sjis)).toBe(Trait.PureRead);
+    // Half-width katakana (0xA1–0xDF) are one byte in sjis: 'ｱ' does not take the quote.
+    expect(classifyStatement("SELECT 1 FROM t WHERE k = '\xb1' AND GET_LOCK('k', 0)", false, sjis)).toBe(
+      Trait.AdvisoryLock,
+    );
+    // A lead byte followed by what cannot be a trail byte (the quote) is one byte too.
+    expect(classifyStatement("SELECT '\xb1', GET_LOCK('k', 0)", false, gbk)).toBe(Trait.AdvisoryLock);
+    expect(doubleByteCharsetOf('utf8mb4', 13)).toBeUndefined(); // SET NAMES wins over the greeting
+    expect(doubleByteCharsetOf(undefined, 45)).toBeUndefined();
   });
 });
 

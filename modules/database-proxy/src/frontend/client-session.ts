@@ -70,10 +70,10 @@ import { ConnectionLostBeforeUse, type Flavour } from '../backend/backend-pool.j
 import type { ProxyUser } from '../config/proxy-users.js';
 import { formatProxyError, ProxyError, type ProxyErrorCode } from '../errors.js';
 import type { ClientStats } from '../service.js';
+import { type DoubleByteCharset, doubleByteCharsetOf } from '../session/double-byte.js';
 import { PIN_BIT, PIN_UNTIL_NEXT_STATEMENT, pinReasons } from '../session/pin-reason.js';
 import { isReplayable, planStateSync, SessionState } from '../session/session-state.js';
 import {
-  backslashInCharacters,
   blankLiteralsAndComments,
   classifyStatement,
   killStatementTarget,
@@ -310,11 +310,12 @@ export class ClientSession implements ResponseSink {
       // Before any response; or, with servers whose defaults differ, for as long as the client
       // leaves sql_mode to each server's default (the last response may be another server's).
       (!this.statusKnown || (this.core.backslashDefaultsDiffer && !this.state.variables.has('sql_mode')));
-    const multibyte = this.multibyteClient;
-    // Without a backslash both readings are the same.
-    if (!unsure || text.indexOf('\\') < 0) return classifyStatement(text, this.noBackslashEscapes, multibyte);
-    const plain = classifyStatement(text, false, multibyte);
-    const verbatim = classifyStatement(text, true, multibyte);
+    // Without a backslash both readings are the same, and a byte a character is exact.
+    if (text.indexOf('\\') < 0) return classifyStatement(text, this.noBackslashEscapes);
+    const doubleByte = this.doubleByte;
+    if (!unsure) return classifyStatement(text, this.noBackslashEscapes, doubleByte);
+    const plain = classifyStatement(text, false, doubleByte);
+    const verbatim = classifyStatement(text, true, doubleByte);
     const traits = plain | verbatim;
     return plain & verbatim & Trait.PureRead ? traits : traits & ~Trait.PureRead;
   }
@@ -325,8 +326,8 @@ export class ClientSession implements ResponseSink {
   }
 
   /** The client writes in big5, cp932, gbk or sjis: characters may end in a 0x5C byte. */
-  private get multibyteClient(): boolean {
-    return backslashInCharacters(
+  private get doubleByte(): DoubleByteCharset | undefined {
+    return doubleByteCharsetOf(
       this.state.variables.get('character_set_client'),
       this.serverSession?.charset ?? 0,
     );
@@ -751,7 +752,7 @@ export class ClientSession implements ResponseSink {
         ? read.payload.toString('latin1', 1)
         : (this.statements.get(read.statementId)?.preparePayload.toString('latin1', 1) ?? '');
     return /\bFROM\s+(?!DUAL\b)/i.test(
-      blankLiteralsAndComments(text, this.noBackslashEscapes, this.multibyteClient),
+      blankLiteralsAndComments(text, this.noBackslashEscapes, this.doubleByte),
     );
   }
 
@@ -1603,7 +1604,8 @@ export class ClientSession implements ResponseSink {
     if (traits & Trait.Unreplayable) pins |= PIN_BIT.unreplayable_variable;
     // A routine that failed may have changed the session before its error, and an ERR carries
     // no session state: what it did is known only to its connection.
-    if (failed && traits & Trait.Call) pins |= PIN_BIT.session_state;
+    if (failed && traits & Trait.Call && !ROUTINE_NEVER_RAN.has(t.error?.errno ?? 0))
+      pins |= PIN_BIT.session_state;
     if (!b.tracksSession && traits & (Trait.Set | Trait.Call | Trait.Use)) pins |= PIN_BIT.untracked_state;
     if (!failed) {
       if (traits & Trait.UnlockTables) pins &= ~(PIN_BIT.table_lock | PIN_BIT.global_read_lock);
@@ -1696,10 +1698,20 @@ export class ClientSession implements ResponseSink {
    * collation on the next backend.
    */
   private learnCollation(b: BackendConnection): void {
-    const m = NAMES_COLLATE.exec(this.payload.toString('latin1', 1));
-    if (this.command === COM_QUERY && m !== null) {
-      this.state.setVariable('collation_connection', m[1]!.toLowerCase());
-      b.state.setVariable('collation_connection', m[1]!.toLowerCase());
+    const payload = this.command === COM_STMT_EXECUTE ? this.executing?.cs.preparePayload : this.payload;
+    // The last SET NAMES of a multi-statement text is the one in force, if the character set it
+    // names is the one the server reported last.
+    let last: RegExpExecArray | undefined;
+    SET_NAMES.lastIndex = 0;
+    const text = payload?.toString('latin1', 1) ?? '';
+    for (let m = SET_NAMES.exec(text); m !== null; m = SET_NAMES.exec(text)) last = m;
+    const charset = this.state.variables.get('character_set_connection');
+    const collation = last?.[2]?.toLowerCase();
+    const named = last?.[1]?.toLowerCase();
+    // utf8 is reported as utf8mb3 (MariaDB 10.6+).
+    if (collation !== undefined && (named === charset || (named === 'utf8' && charset === 'utf8mb3'))) {
+      this.state.setVariable('collation_connection', collation);
+      b.state.setVariable('collation_connection', collation);
     } else {
       // The character set's default collation: what setting the character set gives.
       this.state.deleteVariable('collation_connection');
@@ -2233,8 +2245,14 @@ export class ClientSession implements ResponseSink {
   }
 }
 
-/** `SET NAMES cs COLLATE c` (names quoted or not): the collation is group 1. */
-const NAMES_COLLATE = /\bNAMES\s+['"`]?\w+['"`]?\s+COLLATE\s+['"`]?(\w+)/i;
+/**
+ * Errors a CALL or compound statement fails with before any of it ran (no such routine, wrong
+ * argument count, no privilege, a parse error): nothing can have changed the session.
+ */
+const ROUTINE_NEVER_RAN = new Set([1064, 1305, 1318, 1370, 1044, 1142, 1146]);
+
+/** `SET NAMES cs [COLLATE c]` (names quoted or not): the character set is group 1, the collation 2. */
+const SET_NAMES = /\bNAMES\s+['"`]?(\w+)['"`]?(?:\s+COLLATE\s+['"`]?(\w+))?/gi;
 
 /**
  * Uses a table (a derived one: no privilege needed) and changes nothing: the server replaces

@@ -7,6 +7,7 @@
  * session needlessly (a lost chance to share), never the other way round (wrong results).
  * Whatever the server reports through SESSION_TRACK and the status flags is used on top.
  */
+import type { DoubleByteCharset } from './double-byte.js';
 
 /** Bit flags describing a statement. */
 export const Trait = {
@@ -98,6 +99,9 @@ const STATEFUL = Trait.PureRead - 1;
 const WORDS =
   /(?<!@)@(?!@)[\w$`'"]|@@(?:session\.|local\.)?(?:identity|last_gtid)\b|@@(?:tx|transaction)_(?:isolation|read_only)\b|\bTRANSACTION\b|\bROLE\b|\b(?:LOCK\s+TABLES?|UNLOCK\s+TABLES|WITH\s+READ\s+LOCK|FOR\s+EXPORT|BACKUP\s+LOCK|BACKUP\s+UNLOCK|BACKUP\s+STAGE\s+\w+|LOCK\s+INSTANCE|UNLOCK\s+INSTANCE|GET_LOCK|RELEASE_ALL_LOCKS|TEMPORARY\s+(?:TABLE|SEQUENCE)|PREPARE|EXECUTE|DEALLOCATE|SQL_CALC_FOUND_ROWS|FOUND_ROWS|ROW_COUNT|LAST_INSERT_ID|WARNINGS|ERRORS|WARNING_COUNT|ERROR_COUNT|DIAGNOSTICS|HANDLER|SQL_LOG_BIN|XA|VIEW|RENAME\s+TABLE|NEXTVAL|SETVAL|LASTVAL|CURRVAL|NEXT\s+VALUE|PREVIOUS\s+VALUE)\b/gi;
 
+/** An opening parenthesis after a name: a call. */
+const CALL_PARENTHESIS = /\s*\(/y;
+
 /** What follows LAST_INSERT_ID when it is given an argument: `(`, then anything but `)`. */
 const LAST_INSERT_ID_ARGUMENT = /\s*\(\s*[^)\s]/y;
 
@@ -112,7 +116,11 @@ const QUOTE_OR_COMMENT = /['"`#]|--|\/\*/;
  * comments, `/*! … *\/` and MariaDB's `/*M! … *\/`), so that an e-mail address in a VALUES list or a keyword in
  * a comment does not pin a session. The common statement has none of them and is returned as is.
  */
-export function blankLiteralsAndComments(sql: string, noBackslashEscapes = false, multibyte = false): string {
+export function blankLiteralsAndComments(
+  sql: string,
+  noBackslashEscapes = false,
+  doubleByte?: DoubleByteCharset,
+): string {
   if (!QUOTE_OR_COMMENT.test(sql)) return sql;
   let out = '';
   let from = 0;
@@ -133,9 +141,9 @@ export function blankLiteralsAndComments(sql: string, noBackslashEscapes = false
       end = i + 1;
       while (end < n) {
         const d = sql[end]!;
-        // big5, cp932, gbk, sjis: a lead byte takes the next byte with it, which may be 0x5C —
+        // big5, cp932, gbk, sjis: a lead byte takes its trail byte with it, which may be 0x5C —
         // part of the character, not an escape (the text is read as latin1: one char a byte).
-        if (multibyte && d >= '\x81' && d <= '\xfe') end += 2;
+        if (doubleByte?.isLead(sql.charCodeAt(end)) && doubleByte.isTrail(sql.charCodeAt(end + 1))) end += 2;
         else if (d === '\\' && c !== '`' && !noBackslashEscapes) end += 2;
         else if (d === c) {
           if (sql[end + 1] === c) end += 2;
@@ -191,12 +199,16 @@ function isExecutableComment(sql: string, i: number): boolean {
  * Classifies SQL text into {@link Trait} flags.
  * @param noBackslashEscapes the session's sql_mode has NO_BACKSLASH_ESCAPES: a backslash in a
  *   string is a plain character (`'C:\'` ends there), so the text after it is read as SQL
- * @param multibyte the client's character set is one whose characters may end in 0x5C (big5,
- *   cp932, gbk, sjis, gb18030; see {@link backslashInCharacters}): in a string, a byte from
- *   0x81 to 0xFE and the one after it are one character
+ * @param doubleByte the client's character set, when its characters may end in 0x5C (big5,
+ *   cp932, gbk, sjis, gb18030; see double-byte.ts): in a string, a lead byte and its trail byte
+ *   are one character
  */
-export function classifyStatement(text: string, noBackslashEscapes = false, multibyte = false): number {
-  const blanked = blankLiteralsAndComments(text, noBackslashEscapes, multibyte);
+export function classifyStatement(
+  text: string,
+  noBackslashEscapes = false,
+  doubleByte?: DoubleByteCharset,
+): number {
+  const blanked = blankLiteralsAndComments(text, noBackslashEscapes, doubleByte);
   // A native function called by a quoted name (`` `GET_LOCK`('a', 10) ``) is the function
   // itself to the server, but its name was blanked with the quotes' contents: read such names
   // too (one inside a string literal only pins too much).
@@ -244,6 +256,16 @@ export function classifyStatement(text: string, noBackslashEscapes = false, mult
       traits |= Trait.Call | Trait.ReadsInsertId;
       break;
   }
+  // Where the statement holding the current word starts (after the last `;` before it), found
+  // moving forward only: a long multi-statement text is scanned once, not once per word.
+  let statementStart = 0;
+  let scannedTo = 0;
+  const statementAt = (at: number): number => {
+    for (let k = sql.indexOf(';', scannedTo); k >= 0 && k < at; k = sql.indexOf(';', k + 1))
+      statementStart = k + 1;
+    scannedTo = at;
+    return statementStart;
+  };
   WORDS.lastIndex = 0;
   for (let m = WORDS.exec(sql); m !== null; m = WORDS.exec(sql)) {
     const w = m[0];
@@ -254,7 +276,7 @@ export function classifyStatement(text: string, noBackslashEscapes = false, mult
       // like SET TRANSACTION: the session's value stays, so session tracking reports nothing.
       // `@@session.` / `@@local.` / `@@global.` and the bare name are ordinary variables.
       else if (/_(?:isolation|read_only)$/i.test(w)) {
-        if (inSetStatement(sql, m.index)) traits |= Trait.NextTransaction;
+        if (startsWithSet(sql, statementAt(m.index))) traits |= Trait.NextTransaction;
       }
       // @@identity / @@last_gtid: the connection's own values, like LAST_INSERT_ID().
       else if (/identity$/i.test(w)) traits |= Trait.ReadsPreviousResult | Trait.ReadsInsertId;
@@ -264,12 +286,14 @@ export function classifyStatement(text: string, noBackslashEscapes = false, mult
     switch (w.toUpperCase().replace(/\s+/g, ' ')) {
       case 'ROLE':
         // SET ROLE: the session's privileges, which no variable reports.
-        if (inSetStatement(sql, m.index)) traits |= Trait.Set | Trait.Unreplayable;
+        if (startsWithSet(sql, statementAt(m.index))) traits |= Trait.Set | Trait.Unreplayable;
         break;
       case 'TRANSACTION':
         // SET [LOCAL] TRANSACTION …, wherever it stands in a multi-statement text; START
         // TRANSACTION and SET SESSION TRANSACTION are not it.
-        if (SET_BEFORE_TRANSACTION.test(sql.slice(0, m.index))) traits |= Trait.Set | Trait.NextTransaction;
+        SET_BEFORE_TRANSACTION.lastIndex = statementAt(m.index);
+        if (SET_BEFORE_TRANSACTION.test(sql) && SET_BEFORE_TRANSACTION.lastIndex === m.index)
+          traits |= Trait.Set | Trait.NextTransaction;
         break;
       case 'LOCK TABLE':
       case 'LOCK TABLES':
@@ -333,8 +357,16 @@ export function classifyStatement(text: string, noBackslashEscapes = false, mult
         break;
       case 'FOUND_ROWS':
       case 'ROW_COUNT':
+        // The functions; a column of that name reads nothing of the connection's.
+        CALL_PARENTHESIS.lastIndex = m.index + w.length;
+        if (CALL_PARENTHESIS.test(sql)) traits |= Trait.ReadsPreviousResult | Trait.ReadsDiagnostics;
+        break;
       case 'WARNING_COUNT':
       case 'ERROR_COUNT':
+        // @@warning_count, @@session.warning_count; SHOW COUNT(*) WARNINGS is below.
+        if (sql[m.index - 1] === '@' || sql[m.index - 1] === '.')
+          traits |= Trait.ReadsPreviousResult | Trait.ReadsDiagnostics;
+        break;
       case 'DIAGNOSTICS':
         traits |= Trait.ReadsPreviousResult | Trait.ReadsDiagnostics;
         break;
@@ -371,16 +403,31 @@ export function classifyStatement(text: string, noBackslashEscapes = false, mult
         break;
     }
   }
+  if (traits & Trait.Call && first !== 'CALL') traits |= compoundStatementTraits(sql);
   return traits & STATEFUL ? traits & ~Trait.PureRead : traits;
 }
 
-/** What stands before `TRANSACTION` in `SET TRANSACTION` / `SET LOCAL TRANSACTION`. */
-const SET_BEFORE_TRANSACTION = /(?:^|;)\s*SET\s+(?:LOCAL\s+)?$/i;
+/**
+ * Inside a compound statement (BEGIN NOT ATOMIC … END, IF … END IF) statements start after
+ * THEN, ELSE, DO, LOOP, REPEAT and BEGIN too: the SETs that session tracking does not report
+ * (next-transaction characteristics, a role) are looked for anywhere in it.
+ */
+function compoundStatementTraits(sql: string): number {
+  let traits = 0;
+  if (/\bSET\s+(?:LOCAL\s+)?TRANSACTION\b|\bSET\s+@@(?:tx|transaction)_(?:isolation|read_only)\b/i.test(sql))
+    traits |= Trait.NextTransaction;
+  if (/\bSET\s+ROLE\b/i.test(sql)) traits |= Trait.Unreplayable;
+  return traits;
+}
 
-/** Whether the statement (of a multi-statement text) holding position `at` is a SET. */
-function inSetStatement(sql: string, at: number): boolean {
-  const start = sql.lastIndexOf(';', at) + 1;
-  return /^\s*\(*\s*SET\b/i.test(sql.slice(start, at));
+/** From a statement's start: what stands before `TRANSACTION` in `SET [LOCAL] TRANSACTION`. */
+const SET_BEFORE_TRANSACTION = /\s*\(*\s*SET\s+(?:LOCAL\s+)?/iy;
+const SET_AT = /\s*\(*\s*SET\b/iy;
+
+/** Whether the statement starting at `start` (of a multi-statement text) is a SET. */
+function startsWithSet(sql: string, start: number): boolean {
+  SET_AT.lastIndex = start;
+  return SET_AT.test(sql);
 }
 
 /** A backtick-quoted name followed by an opening parenthesis: a call. */
@@ -524,22 +571,4 @@ export function releasesSession(sql: string, completionType: string | undefined)
   if (m[3] !== undefined) return m[4] === undefined;
   if (m[1] !== undefined && m[2] === undefined) return false;
   return completionType !== undefined && /^\s*(?:RELEASE|2)\s*$/i.test(completionType);
-}
-
-/** Character sets in which the second byte of a character may be 0x5C, the backslash. */
-const BACKSLASH_TRAIL_CHARSETS = new Set(['big5', 'cp932', 'gbk', 'sjis', 'gb18030']);
-/** Their collation ids as a handshake names them (big5, sjis, gbk, cp932; MySQL's gb18030). */
-const BACKSLASH_TRAIL_COLLATIONS = new Set([1, 84, 13, 88, 28, 87, 95, 96, 248, 249, 250]);
-
-/**
- * Whether a client's statements are in a character set whose characters may end in 0x5C: its
- * `character_set_client` if it set one, else the collation it greeted with.
- */
-export function backslashInCharacters(
-  characterSetClient: string | undefined,
-  handshakeCollation: number,
-): boolean {
-  return characterSetClient !== undefined
-    ? BACKSLASH_TRAIL_CHARSETS.has(characterSetClient.toLowerCase())
-    : BACKSLASH_TRAIL_COLLATIONS.has(handshakeCollation);
 }
