@@ -1,5 +1,6 @@
 import { connect, type Socket } from 'node:net';
 import { type Response, ResponseDecoder } from '@scalestack/memcached-protocol';
+import { MAX_BACKLOG_BYTES } from './backend.js';
 import { isMetaNoop, type Waiter } from './waiters.js';
 
 /** Timeouts and limits of one backend connection. */
@@ -76,7 +77,10 @@ export class BackendConnection {
     return this.socket.writableLength;
   }
 
-  /** Calls `fn` once the socket took everything written, or the connection is gone. */
+  /**
+   * Calls `fn` once the socket holds at most half of MAX_BACKLOG_BYTES (checked by
+   * {@link checkDrained} after writes, and when it drains), or the connection is gone.
+   */
   whenDrained(fn: () => void): void {
     if (this.failed || this.socket.writableLength === 0) {
       fn();
@@ -84,6 +88,15 @@ export class BackendConnection {
     }
     if (this.drainWaiters.length === 0) this.socket.once('drain', this.runDrainWaiters);
     this.drainWaiters.push(fn);
+  }
+
+  /**
+   * After a burst of writes: waiters are let go at half the limit, so clients whose replies
+   * keep the socket from ever emptying do not hold a paused one back for good.
+   */
+  checkDrained(): void {
+    if (this.drainWaiters.length > 0 && this.socket.writableLength <= MAX_BACKLOG_BYTES / 2)
+      this.runDrainWaiters();
   }
 
   private readonly runDrainWaiters = (): void => {

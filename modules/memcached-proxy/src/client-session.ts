@@ -192,6 +192,7 @@ export class ClientSession {
       this.held = false;
       (this.binary ?? this.decoder).release();
       this.ctx.backend.flush();
+      if (!this.backlogged && this.ctx.backend.backlogged?.(this.relieve)) this.backlogged = true;
     }
     const full =
       this.held ||

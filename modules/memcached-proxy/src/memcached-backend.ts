@@ -89,7 +89,10 @@ export class MemcachedBackend implements Backend {
 
   private readonly uncorkAll = (): void => {
     this.flushScheduled = false;
-    for (const connection of this.corked) connection.uncork();
+    for (const connection of this.corked) {
+      connection.uncork();
+      connection.checkDrained();
+    }
     this.corked.clear();
     // Sends outside a client read (reply callbacks) are nobody's to wait for.
     this.touched.length = 0;
