@@ -256,16 +256,8 @@ export function classifyStatement(
       traits |= Trait.Call | Trait.ReadsInsertId;
       break;
   }
-  // Where the statement holding the current word starts (after the last `;` before it), found
-  // moving forward only: a long multi-statement text is scanned once, not once per word.
-  let statementStart = 0;
-  let scannedTo = 0;
-  const statementAt = (at: number): number => {
-    for (let k = sql.indexOf(';', scannedTo); k >= 0 && k < at; k = sql.indexOf(';', k + 1))
-      statementStart = k + 1;
-    scannedTo = at;
-    return statementStart;
-  };
+  statementStart = 0;
+  scannedTo = 0;
   WORDS.lastIndex = 0;
   for (let m = WORDS.exec(sql); m !== null; m = WORDS.exec(sql)) {
     const w = m[0];
@@ -276,7 +268,7 @@ export function classifyStatement(
       // like SET TRANSACTION: the session's value stays, so session tracking reports nothing.
       // `@@session.` / `@@local.` / `@@global.` and the bare name are ordinary variables.
       else if (/_(?:isolation|read_only)$/i.test(w)) {
-        if (startsWithSet(sql, statementAt(m.index))) traits |= Trait.NextTransaction;
+        if (startsWithSet(sql, statementAt(sql, m.index))) traits |= Trait.NextTransaction;
       }
       // @@identity / @@last_gtid: the connection's own values, like LAST_INSERT_ID().
       else if (/identity$/i.test(w)) traits |= Trait.ReadsPreviousResult | Trait.ReadsInsertId;
@@ -286,12 +278,12 @@ export function classifyStatement(
     switch (w.toUpperCase().replace(/\s+/g, ' ')) {
       case 'ROLE':
         // SET ROLE: the session's privileges, which no variable reports.
-        if (startsWithSet(sql, statementAt(m.index))) traits |= Trait.Set | Trait.Unreplayable;
+        if (startsWithSet(sql, statementAt(sql, m.index))) traits |= Trait.Set | Trait.Unreplayable;
         break;
       case 'TRANSACTION':
         // SET [LOCAL] TRANSACTION …, wherever it stands in a multi-statement text; START
         // TRANSACTION and SET SESSION TRANSACTION are not it.
-        SET_BEFORE_TRANSACTION.lastIndex = statementAt(m.index);
+        SET_BEFORE_TRANSACTION.lastIndex = statementAt(sql, m.index);
         if (SET_BEFORE_TRANSACTION.test(sql) && SET_BEFORE_TRANSACTION.lastIndex === m.index)
           traits |= Trait.Set | Trait.NextTransaction;
         break;
@@ -418,6 +410,20 @@ function compoundStatementTraits(sql: string): number {
     traits |= Trait.NextTransaction;
   if (/\bSET\s+ROLE\b/i.test(sql)) traits |= Trait.Unreplayable;
   return traits;
+}
+
+/**
+ * Where the statement holding position `at` starts (after the last `;` before it), for the
+ * words of one classifyStatement pass, which come in order: a long multi-statement text is
+ * scanned once, not once per word. (Module state: the pass is synchronous.)
+ */
+let statementStart = 0;
+let scannedTo = 0;
+function statementAt(sql: string, at: number): number {
+  for (let k = sql.indexOf(';', scannedTo); k >= 0 && k < at; k = sql.indexOf(';', k + 1))
+    statementStart = k + 1;
+  scannedTo = at;
+  return statementStart;
 }
 
 /** From a statement's start: what stands before `TRANSACTION` in `SET [LOCAL] TRANSACTION`. */
