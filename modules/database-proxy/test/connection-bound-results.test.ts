@@ -306,6 +306,36 @@ describe('warnings', () => {
   });
 });
 
+describe('sql_auto_is_null', () => {
+  it('WHERE id IS NULL finds the caller’s own last insert: the setting keeps it on its backend', async () => {
+    const probe = 'SELECT who FROM ai WHERE id IS NULL';
+    // On the server itself: the row this connection inserted last, after other statements too.
+    const own = await fx.direct();
+    await own.query('SET sql_auto_is_null = 1');
+    await own.query("INSERT INTO ai (who) VALUES ('auto-own')");
+    await own.query('SELECT 1');
+    expect(await rows(own, probe)).toEqual([{ who: 'auto-own' }]);
+    await own.end();
+
+    const holder = await hold(fx);
+    try {
+      const a = await client();
+      const b = await client();
+      await a.query('SET sql_auto_is_null = 1');
+      await a.query("INSERT INTO ai (who) VALUES ('auto-a')");
+      await a.query('SELECT 1');
+      // B inserts on the one other backend, or waits for it.
+      const { outcome } = await sentAndPlaced(fx, b.query("INSERT INTO ai (who) VALUES ('auto-b')"));
+      expect(await rows(a, probe)).toEqual([{ who: 'auto-a' }]);
+      await a.end();
+      clients.forget(a);
+      await outcome;
+    } finally {
+      await holder.release();
+    }
+  });
+});
+
 describe('profiling', () => {
   it('SHOW PROFILES lists the caller’s statements only: profiling keeps it on its backend', async () => {
     const holder = await hold(fx);

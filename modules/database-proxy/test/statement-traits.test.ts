@@ -81,6 +81,10 @@ const cases: [string, number][] = [
   ["SET @v = '@@tx_read_only'", Trait.Set | Trait.UserVariable],
   ['SELECT @@tx_isolation, @@tx_read_only', Trait.PureRead],
   ['SELECT row_count, found_rows, warning_count FROM stats', Trait.PureRead],
+  ['SELECT "GET_LOCK"(\'k\', 0)', Trait.AdvisoryLock],
+  ['SELECT "a" AS s, \'b\' AS t', Trait.PureRead],
+  // `--` and a carriage return: a comment to the end of the line, quote and all.
+  ["SELECT 1 --\r'\n, GET_LOCK('k', 0)", Trait.AdvisoryLock],
   ['SELECT ROW_COUNT ()', Trait.ReadsPreviousResult | Trait.ReadsDiagnostics],
   ['SELECT @@session.warning_count', Trait.ReadsPreviousResult | Trait.ReadsDiagnostics],
   [

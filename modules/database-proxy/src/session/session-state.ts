@@ -30,6 +30,9 @@ const UNREPLAYABLE = new Set([
   // SHOW PROFILES lists the statements the connection ran while it was on: a history of its
   // own, with other clients' SQL in it on a shared connection.
   'profiling',
+  // With it on, `WHERE auto_increment_column IS NULL` reads the connection's last insert id,
+  // which no text marks as such.
+  'sql_auto_is_null',
 ]);
 
 /** True if a tracked variable may be replayed on another backend connection. */

@@ -156,7 +156,8 @@ export function blankLiteralsAndComments(
       from = i = end;
       continue;
     }
-    if (c === '#' || (c === '-' && sql[i + 1] === '-' && (sql[i + 2] === ' ' || sql[i + 2] === '\t'))) {
+    // `--` starts a comment when a space or a control character follows (a newline too).
+    if (c === '#' || (c === '-' && sql[i + 1] === '-' && sql.charCodeAt(i + 2) <= 0x20)) {
       end = sql.indexOf('\n', i);
       end = end < 0 ? n : end;
     } else if (c === '/' && sql[i + 1] === '*') {
@@ -209,10 +210,10 @@ export function classifyStatement(
   doubleByte?: DoubleByteCharset,
 ): number {
   const blanked = blankLiteralsAndComments(text, noBackslashEscapes, doubleByte);
-  // A native function called by a quoted name (`` `GET_LOCK`('a', 10) ``) is the function
-  // itself to the server, but its name was blanked with the quotes' contents: read such names
-  // too (one inside a string literal only pins too much).
-  const sql = text.includes('`') ? blanked + quotedCallNames(text) : blanked;
+  // A native function called by a quoted name (`` `GET_LOCK`('a', 10) ``, or `"GET_LOCK"(…)`
+  // under ANSI_QUOTES) is the function itself to the server, but its name was blanked with the
+  // quotes' contents: read such names too (one inside a string literal only pins too much).
+  const sql = text.includes('`') || text.includes('"') ? blanked + quotedCallNames(text) : blanked;
   let traits = 0;
   const lead = LEADING.exec(sql);
   const first = lead ? lead[1]!.toUpperCase() : '';
@@ -436,14 +437,17 @@ function startsWithSet(sql: string, start: number): boolean {
   return SET_AT.test(sql);
 }
 
-/** A backtick-quoted name followed by an opening parenthesis: a call. */
-const QUOTED_CALL = /`((?:[^`]|``)+)`\s*\(/g;
+/**
+ * A quoted name followed by an opening parenthesis: a call. Backticks, or double quotes (a name
+ * under ANSI_QUOTES; a string is never called, so reading one as a name costs nothing).
+ */
+const QUOTED_CALL = /`((?:[^`]|``)+)`\s*\(|"((?:[^"]|"")+)"\s*\(/g;
 
 /** ` name(` for every call of a quoted name in `text`, for the classifier to read. */
 function quotedCallNames(text: string): string {
   let names = '';
   QUOTED_CALL.lastIndex = 0;
-  for (let m = QUOTED_CALL.exec(text); m !== null; m = QUOTED_CALL.exec(text)) names += ` ${m[1]}(`;
+  for (let m = QUOTED_CALL.exec(text); m !== null; m = QUOTED_CALL.exec(text)) names += ` ${m[1] ?? m[2]}(`;
   return names;
 }
 
