@@ -75,6 +75,30 @@ describe('KILL with the connection ids the proxy hands out', () => {
     }
   });
 
+  it('KILL through a prepared statement, PREPARE … FROM or EXECUTE IMMEDIATE never reaches a backend thread id', async () => {
+    const a = await client();
+    const b = await client();
+    // A's statement runs on a backend thread whose id anyone can learn with CONNECTION_ID().
+    const backendThread = Number((await one(a, 'SELECT CONNECTION_ID() AS id')).id);
+    const sleeping = a.query('SELECT SLEEP(120) AS s').then(
+      ([rows]) => (rows as { s: number }[])[0]!.s,
+      (e: { errno?: number }) => e.errno,
+    );
+    await waitFor(() => fx.proxy.stats().clients.some((c) => c.id === threadId(a) && c.state === 'active'), {
+      what: "A's statement to be running",
+    });
+    const refused = [
+      await failure(b.execute(`KILL QUERY ${backendThread}`)),
+      await failure(b.query(`PREPARE k FROM 'KILL QUERY ${backendThread}'`)),
+      await failure(b.query(`EXECUTE IMMEDIATE 'KILL QUERY ${backendThread}'`)),
+    ];
+    expect(refused.map((e) => e.errno)).toEqual([1295, 1295, 1295]);
+    expect(refused[0]!.message).toMatch(/KILL cannot be prepared/);
+    // A's statement still runs: interrupt it the proxy's way, by the id the proxy gave A.
+    await b.query(`KILL QUERY ${threadId(a)}`);
+    expect([1, 1317]).toContain(await sleeping);
+  });
+
   it('KILL CONNECTION closes that client and nobody else', async () => {
     const a = await client();
     const b = await client();

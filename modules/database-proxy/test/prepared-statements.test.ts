@@ -193,6 +193,31 @@ describe('statement identity', () => {
     }
   });
 
+  it('re-prepared under NO_BACKSLASH_ESCAPES, what the new reading shows is seen: a GET_LOCK pins', async () => {
+    // Under backslash escapes this is one string and a comment: a pure read. Prepared again
+    // under NO_BACKSLASH_ESCAPES, 'x\' ends at the backslash and GET_LOCK runs.
+    const sql = "SELECT 'x\\', GET_LOCK(0x6c, 0) AS got -- '"; // 0x6c: the lock named 'l'
+    const a = await client();
+    const onY = await hold(fx);
+    let x: number;
+    try {
+      await a.prepare(sql); // prepared (and cached by mysql2) on X while Y is held
+      x = await backendOf(a);
+    } finally {
+      await onY.release();
+    }
+    await a.query("SET SESSION sql_mode = CONCAT(@@sql_mode, ',NO_BACKSLASH_ESCAPES')");
+    const onX = await holdBackend(fx, x, POOL);
+    try {
+      const [result] = await a.execute(sql);
+      expect((result as { got: number }[])[0]!.got).toBe(1);
+      expect(fx.proxy.stats().pinnedNow.advisory_lock).toBe(1);
+      expect((await one(a, "SELECT RELEASE_LOCK('l') AS rel")).rel).toBe(1);
+    } finally {
+      await onX.release();
+    }
+  });
+
   it('DDL that changes a table leaves no stale column metadata (as MariaDB itself behaves)', async () => {
     await direct.query('CREATE TABLE ddl_t (id INT PRIMARY KEY, a INT)');
     await direct.query('INSERT INTO ddl_t VALUES (1, 10)');

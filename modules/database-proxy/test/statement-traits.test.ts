@@ -81,6 +81,9 @@ const cases: [string, number][] = [
   ["SET @v = '@@tx_read_only'", Trait.Set | Trait.UserVariable],
   ['SELECT @@tx_isolation, @@tx_read_only', Trait.PureRead],
   ['SELECT row_count, found_rows, warning_count FROM stats', Trait.PureRead],
+  ["PREPARE s FROM 'KILL QUERY 12'", Trait.Kill | Trait.SqlPrepare],
+  ["EXECUTE IMMEDIATE 'KILL 12'", Trait.Kill | Trait.SqlPrepare],
+  ["PREPARE s FROM 'INSERT INTO log VALUES (''kill switch'')'", Trait.SqlPrepare],
   ['SELECT "GET_LOCK"(\'k\', 0)', Trait.AdvisoryLock],
   ['SELECT "a" AS s, \'b\' AS t', Trait.PureRead],
   // `--` and a carriage return: a comment to the end of the line, quote and all.

@@ -102,6 +102,12 @@ interface ClientStatement {
   /** The key under other parse settings, and those settings (built once per change). */
   otherKey?: string;
   otherVars?: string;
+  /**
+   * Its traits under the client's current parse settings (which a re-prepare on another backend
+   * uses) together with its own: computed once per {@link traitsVars}.
+   */
+  traitsUnder?: number;
+  traitsVars?: string;
   /** The COM_STMT_PREPARE payload, kept to prepare it again on another backend. */
   readonly preparePayload: Buffer;
   readonly params: number;
@@ -579,7 +585,8 @@ export class ClientSession implements ResponseSink {
           this.endingSql = text;
         }
         if (this.traits & Trait.Kill) {
-          this.kill(text);
+          if (this.traits & Trait.SqlPrepare) this.refusePreparedKill();
+          else this.kill(text);
           return;
         }
         if (this.traits & Trait.Use) {
@@ -598,6 +605,10 @@ export class ClientSession implements ResponseSink {
       case COM_STMT_PREPARE:
         // An execute with id -1 right after must not run an earlier statement if this one fails.
         this.lastPrepared = 0;
+        if (this.classify(payload.toString('latin1', 1)) & Trait.Kill) {
+          this.refusePreparedKill();
+          return;
+        }
         this.pending = Pending.Prepare;
         break;
       case COM_STMT_EXECUTE:
@@ -643,6 +654,24 @@ export class ClientSession implements ResponseSink {
     }
     if (this.replaying) this.pureRead = false;
     this.withBackend();
+  }
+
+  /**
+   * An execute's traits. A backend without the statement prepares it under the client's parse
+   * settings now (sql_mode, character set), which may read its text otherwise than the first
+   * prepare did (`'x\'` under NO_BACKSLASH_ESCAPES): what either reading finds counts, and it
+   * is a pure read only if both say so.
+   */
+  private executeTraits(cs: ClientStatement): number {
+    const vars = this.parseVariables();
+    if (vars === cs.vars) return cs.traits;
+    if (cs.traitsVars !== vars) {
+      const now = this.classify(cs.preparePayload.toString('latin1', 1));
+      const both = cs.traits | now;
+      cs.traitsUnder = cs.traits & now & Trait.PureRead ? both : both & ~Trait.PureRead;
+      cs.traitsVars = vars;
+    }
+    return cs.traitsUnder!;
   }
 
   /** completion_type as the client set it, else the default of the server `b` belongs to. */
@@ -1122,12 +1151,13 @@ export class ClientSession implements ResponseSink {
     }
     this.executing = { cs };
     if (payload[0] === COM_STMT_EXECUTE) {
-      this.traits = cs.traits;
-      if (cs.traits & Trait.ViewDdl) this.core.views.invalidate();
+      const traits = this.executeTraits(cs);
+      this.traits = traits;
+      if (traits & Trait.ViewDdl) this.core.views.invalidate();
       // Without a cursor, with no long data waiting, in the schema it was prepared in, and
       // reading no view that hides a write.
       this.pureRead =
-        (cs.traits & Trait.PureRead) !== 0 &&
+        (traits & Trait.PureRead) !== 0 &&
         payload.length > 5 &&
         payload[5] === 0 &&
         !this.longData.has(cs.id) &&
@@ -1861,6 +1891,20 @@ export class ClientSession implements ResponseSink {
    * becomes a KILL QUERY of the backend thread that runs its statement now. Only the user's own
    * connections can be killed, as the server allows without PROCESS/SUPER rights.
    */
+  /**
+   * KILL names connection ids, and the proxy's are not the servers': a KILL the server ran
+   * from a prepared statement would take a backend thread id — another client's statement, or a
+   * pooled connection. Only a plain KILL query is mapped (see kill).
+   */
+  private refusePreparedKill(): void {
+    this.writeErrPacket(
+      1295,
+      'HY000',
+      'Proxy: KILL cannot be prepared (connection ids are the proxy’s); send KILL [CONNECTION | QUERY] <id> as a query',
+      1,
+    );
+  }
+
   private kill(sql: string): void {
     const target = killStatementTarget(sql);
     if (target === undefined) {

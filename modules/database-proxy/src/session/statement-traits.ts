@@ -99,6 +99,9 @@ const STATEFUL = Trait.PureRead - 1;
 const WORDS =
   /(?<!@)@(?!@)[\w$`'"]|@@(?:session\.|local\.)?(?:identity|last_gtid)\b|@@(?:tx|transaction)_(?:isolation|read_only)\b|\bTRANSACTION\b|\bROLE\b|\b(?:LOCK\s+TABLES?|UNLOCK\s+TABLES|WITH\s+READ\s+LOCK|FOR\s+EXPORT|BACKUP\s+LOCK|BACKUP\s+UNLOCK|BACKUP\s+STAGE\s+\w+|LOCK\s+INSTANCE|UNLOCK\s+INSTANCE|GET_LOCK|RELEASE_ALL_LOCKS|TEMPORARY\s+(?:TABLE|SEQUENCE)|PREPARE|EXECUTE|DEALLOCATE|SQL_CALC_FOUND_ROWS|FOUND_ROWS|ROW_COUNT|LAST_INSERT_ID|WARNINGS|ERRORS|WARNING_COUNT|ERROR_COUNT|DIAGNOSTICS|HANDLER|SQL_LOG_BIN|XA|VIEW|RENAME\s+TABLE|NEXTVAL|SETVAL|LASTVAL|CURRVAL|NEXT\s+VALUE|PREVIOUS\s+VALUE)\b/gi;
 
+/** `PREPARE s FROM 'KILL …'`, `EXECUTE IMMEDIATE "KILL …"`: a string that starts with KILL. */
+const PREPARED_KILL = /\b(?:FROM|IMMEDIATE)\s*['"]\s*KILL\b/i;
+
 /** An opening parenthesis after a name: a call. */
 const CALL_PARENTHESIS = /\s*\(/y;
 
@@ -234,6 +237,12 @@ export function classifyStatement(
       break;
     case 'KILL':
       traits |= Trait.Kill;
+      break;
+    case 'PREPARE':
+    case 'EXECUTE':
+      // PREPARE s FROM 'KILL …' / EXECUTE IMMEDIATE 'KILL …': the KILL is in a string, which
+      // the server runs (see ClientSession.refusePreparedKill).
+      if (PREPARED_KILL.test(text)) traits |= Trait.Kill;
       break;
     case 'BEGIN':
       // BEGIN NOT ATOMIC … END: a compound statement, run like a procedure's body.
