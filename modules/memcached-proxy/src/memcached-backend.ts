@@ -44,9 +44,13 @@ export class MemcachedBackend implements Backend {
       case 'retrieval':
         this.retrieval(request, reply!);
         return;
-      case 'flush_all':
+      case 'flush_all': {
+        const live = this.pool.liveServers();
+        for (const server of this.pool.servers)
+          if (!live.includes(server)) server.flushOwed = { at: Date.now(), delay: request.delay ?? 0 };
         this.broadcast(encodeFlushAll(request.delay, request.noreply), reply);
         return;
+      }
       case 'verbosity':
         this.broadcast(encodeVerbosity(request.level, request.noreply), reply);
         return;
@@ -188,7 +192,33 @@ export class MemcachedBackend implements Backend {
       // every cork schedules its uncork.
       this.flush();
     }
+    if (server.flushOwed !== undefined && !server.flushSending) this.sendOwedFlush(server, connection);
     connection.send(parts, waiter);
     if (this.touched[this.touched.length - 1] !== connection) this.touched.push(connection);
+  }
+
+  /**
+   * The flush_all a server missed while ejected, ahead of the first request it gets back on the
+   * ring (same connection: it runs first). Kept owed until the server answers OK.
+   */
+  private sendOwedFlush(server: Server, connection: BackendConnection): void {
+    const owed = server.flushOwed!;
+    // A delayed flush keeps its moment: what is left of the delay, or now.
+    const left = Math.max(0, Math.ceil((owed.at + owed.delay * 1000 - Date.now()) / 1000));
+    let ok = false;
+    server.flushSending = true;
+    connection.send(encodeFlushAll(left > 0 ? left : undefined), {
+      expect: 'line',
+      item: (r) => {
+        ok = r.kind === 'status' && r.status === 'OK';
+      },
+      end: () => {
+        server.flushSending = false;
+        if (ok && server.flushOwed === owed) server.flushOwed = undefined;
+      },
+      fail: () => {
+        server.flushSending = false;
+      },
+    });
   }
 }

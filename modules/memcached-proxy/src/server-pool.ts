@@ -21,6 +21,13 @@ export class Server {
   failures = 0;
   /** When ejected: the time (ms) it may rejoin the ring; 0 while on the ring. */
   ejectedUntil = 0;
+  /**
+   * A flush_all it missed while ejected (when it was asked for, with its delay in seconds): it
+   * comes back with the items the others dropped, so it is flushed before it serves again.
+   */
+  flushOwed: { at: number; delay: number } | undefined;
+  /** That flush is on its way. */
+  flushSending = false;
   readonly name: string;
   readonly label: string;
 

@@ -83,6 +83,47 @@ describe('memcached-proxy with a failing server', () => {
     expect(fx.events).toEqual([`ejected 127.0.0.1:${deadPort}`, `restored 127.0.0.1:${deadPort}`]);
   });
 
+  it('a server that missed a flush_all while ejected is flushed before it serves again', async () => {
+    const fx2 = await startProxyFixture({
+      servers: 2,
+      timeout: 300,
+      serverFailureLimit: 1,
+      serverRetryTimeout: 500,
+    });
+    try {
+      const c = await TextClient.connect(fx2.port);
+      const [stale] = keysOn(fx2, 1, 1, 'stale');
+      const [other] = keysOn(fx2, 0, 1, 'other');
+      expect(await c.call(`set ${stale} 0 0 3\r\nold\r\n`)).toBe('STORED');
+      // Stopped, it keeps its items; one unanswered request ejects it (server_failure_limit 1).
+      process.kill(fx2.servers[1]!.pid, 'SIGSTOP');
+      try {
+        expect(await c.call(`get ${stale}`)).toMatch(/^SERVER_ERROR /);
+        expect(fx2.events).toEqual([`ejected 127.0.0.1:${fx2.servers[1]!.port}`]);
+        expect(await c.call('flush_all')).toBe('OK'); // reaches the one server on the ring
+      } finally {
+        process.kill(fx2.servers[1]!.pid, 'SIGCONT');
+      }
+      // Back on the ring after server_retry_timeout (requests put it back when it is due).
+      await waitFor(
+        async () => {
+          expect(await c.call(`get ${other}`)).toBe('END');
+          return fx2.events.length === 2;
+        },
+        { timeout: 10_000, interval: 50, what: 'the server to be put back on the ring' },
+      );
+      // Its old item is gone, as on the server that took the flush.
+      expect(await c.call(`get ${stale}`)).toBe('END');
+      const direct = await TextClient.connect(fx2.servers[1]!.port);
+      direct.write('stats\r\n');
+      expect(await direct.until('END')).toMatch(/STAT cmd_flush 1\r\n/);
+      direct.close();
+      c.close();
+    } finally {
+      await fx2.stop();
+    }
+  });
+
   it('times out a server that accepts but never answers', async () => {
     // A memcached stopped with SIGSTOP keeps its socket open and answers nothing.
     const stalled = await startProxyFixture({ servers: 1, timeout: 1000, serverFailureLimit: 0 });
