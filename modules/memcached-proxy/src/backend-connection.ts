@@ -1,7 +1,7 @@
 import { connect, type Socket } from 'node:net';
 import { type Response, ResponseDecoder } from '@scalestack/memcached-protocol';
 import { MAX_BACKLOG_BYTES } from './backend.js';
-import { isMetaNoop, type Waiter } from './waiters.js';
+import type { Waiter } from './waiters.js';
 
 /** Timeouts and limits of one backend connection. */
 export interface BackendConnectionOptions {
@@ -31,6 +31,11 @@ export class BackendConnection {
   private retiring = false;
   /** Clients paused until this connection's socket takes what was written (see whenDrained). */
   private readonly drainWaiters: (() => void)[] = [];
+  /** Bytes handed to the socket so far, and what the watchdog saw last (see checkTimeout). */
+  private written = 0;
+  private writtenAtCheck = 0;
+  private lastQueued = 0;
+  private lastWriteProgress = Date.now();
 
   constructor(
     host: string,
@@ -115,8 +120,14 @@ export class BackendConnection {
       if (this.inFlight === 0) this.lastProgress = Date.now();
       this.waiters.push(waiter);
     }
-    if (Buffer.isBuffer(parts)) this.socket.write(parts);
-    else for (let i = 0; i < parts.length; i++) this.socket.write(parts[i]!);
+    if (Buffer.isBuffer(parts)) {
+      this.written += parts.length;
+      this.socket.write(parts);
+    } else
+      for (let i = 0; i < parts.length; i++) {
+        this.written += parts[i]!.length;
+        this.socket.write(parts[i]!);
+      }
   }
 
   /** Brackets a burst of {@link send}s so they leave in one write. */
@@ -156,7 +167,7 @@ export class BackendConnection {
     waiter.item(response);
     const finished =
       waiter.expect === 'quiet'
-        ? isMetaNoop(response)
+        ? waiter.complete === true
         : waiter.expect === 'line' || response.kind === 'end' || response.kind === 'error';
     if (!finished) return;
     this.waiters[this.first++] = undefined;
@@ -174,9 +185,20 @@ export class BackendConnection {
   }
 
   private checkTimeout(): void {
-    if (this.inFlight > 0 && Date.now() - this.lastProgress > this.options.timeout) {
+    const now = Date.now();
+    if (this.inFlight > 0 && now - this.lastProgress > this.options.timeout) {
       this.fail(`no reply within ${this.options.timeout}ms`);
+      return;
     }
+    // Noreply requests expect nothing back: a server that stopped reading is seen by what it
+    // leaves in the socket — bytes there, and none of them taken since the last look.
+    const queued = this.socket.writableLength;
+    const taken = this.lastQueued + (this.written - this.writtenAtCheck) - queued;
+    this.writtenAtCheck = this.written;
+    this.lastQueued = queued;
+    if (queued === 0 || taken > 0 || this.socket.connecting) this.lastWriteProgress = now;
+    else if (now - this.lastWriteProgress > this.options.timeout)
+      this.fail(`server took none of ${queued} bytes within ${this.options.timeout}ms`);
   }
 
   private fail(reason: string): void {

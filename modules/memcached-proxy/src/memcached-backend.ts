@@ -114,7 +114,8 @@ export class MemcachedBackend implements Backend {
       if (touched[i]!.backlog > MAX_BACKLOG_BYTES) behind = touched[i];
     }
     touched.length = 0;
-    if (behind === undefined) return false;
+    // A failed connection holds nothing any more (and would call back at once).
+    if (behind === undefined || !behind.usable) return false;
     behind.whenDrained(onRelief);
     return true;
   }

@@ -14,6 +14,8 @@ export type Expect = 'line' | 'values' | 'quiet';
  */
 export interface Waiter {
   readonly expect: Expect;
+  /** For `quiet`: whether the last item ended the reply. */
+  readonly complete?: boolean;
   item(response: Response): void;
   end(): void;
   fail(message: string): void;
@@ -32,6 +34,9 @@ export function serverError(message: string): Buffer {
 /** Passes the backend's reply through to one client reply unchanged (the same Buffers). */
 export class ForwardWaiter implements Waiter {
   private readonly parts: Buffer[] = [];
+  complete = false;
+  /** A quiet command got a bare ERROR: a server without meta commands, which answers mn so too. */
+  private unknownCommand = false;
 
   constructor(
     readonly expect: Expect,
@@ -41,7 +46,16 @@ export class ForwardWaiter implements Waiter {
   item(response: Response): void {
     if (response.kind === 'invalid') return;
     if (this.expect === 'line') this.reply.done(response.raw);
-    else if (!isMetaNoop(response)) this.parts.push(response.raw);
+    else if (this.expect === 'values') this.parts.push(response.raw);
+    else if (isMetaNoop(response)) this.complete = true;
+    else if (response.kind === 'error' && response.type === 'ERROR') {
+      if (this.unknownCommand)
+        this.complete = true; // the mn's own ERROR: not the client's
+      else {
+        this.unknownCommand = true;
+        this.parts.push(response.raw);
+      }
+    } else this.parts.push(response.raw);
   }
 
   end(): void {

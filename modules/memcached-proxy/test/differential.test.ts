@@ -1,6 +1,8 @@
+import { type AddressInfo, createServer } from 'node:net';
 import { type RunningServer, startMemcached } from '@scalestack/test-harness';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MemcachedBackend, MemcachedProxy, ServerPool } from '../src/index.js';
 import { type ProxyFixture, startProxyFixture } from './proxy-fixture.js';
 import { TextClient } from './text-client.js';
 
@@ -140,5 +142,38 @@ describe('memcached-proxy answers like a single memcached', () => {
       }),
       { numRuns: 60 },
     );
+  });
+});
+
+describe('quiet meta commands to a server without meta commands', () => {
+  it('its ERROR answers the command, the mn behind it is not taken for the next reply', async () => {
+    // memcached before 1.6 answers ERROR to mg and to mn alike; Debian has only 1.6, so a
+    // stand-in that answers every line so plays that server.
+    const old = createServer((socket) => {
+      let buffered = '';
+      socket.on('data', (chunk) => {
+        buffered += chunk.toString('latin1');
+        for (let nl = buffered.indexOf('\r\n'); nl >= 0; nl = buffered.indexOf('\r\n')) {
+          buffered = buffered.slice(nl + 2);
+          socket.write('ERROR\r\n');
+        }
+      });
+    });
+    await new Promise<void>((resolve) => old.listen(0, '127.0.0.1', resolve));
+    const pool = new ServerPool(
+      [{ host: '127.0.0.1', port: (old.address() as AddressInfo).port }],
+      { serverFailureLimit: 0, serverRetryTimeout: 1000 },
+      { connectTimeout: 1000, timeout: 5000, maxValueSize: 1 << 20 },
+    );
+    const proxy = new MemcachedProxy({ backend: new MemcachedBackend(pool) });
+    try {
+      const c = await TextClient.connect(await proxy.listen(0));
+      c.write('mg k v q\r\nget k\r\n');
+      expect(await c.lines(2)).toBe('ERROR\r\nERROR\r\n');
+      c.close();
+    } finally {
+      await proxy.close();
+      await new Promise((resolve) => old.close(resolve));
+    }
   });
 });

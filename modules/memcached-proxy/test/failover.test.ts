@@ -88,7 +88,7 @@ describe('memcached-proxy with a failing server', () => {
       servers: 2,
       timeout: 300,
       serverFailureLimit: 1,
-      serverRetryTimeout: 500,
+      serverRetryTimeout: 2500, // time enough to flush while it is out, on a busy machine too
     });
     try {
       const c = await TextClient.connect(fx2.port);

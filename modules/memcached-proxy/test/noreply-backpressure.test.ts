@@ -79,6 +79,52 @@ async function throughStoppedServer(backend: Backend, server: RunningServer): Pr
   }
 }
 
+describe('noreply requests behind a server that stopped reading for good', () => {
+  it('the connection fails after timeout, the paused client goes on, and is answered', async () => {
+    const server = await startMemcached({ memoryMb: 256 });
+    const pool = new ServerPool(
+      [{ host: '127.0.0.1', port: server.port }],
+      { serverFailureLimit: 1, serverRetryTimeout: 60_000 },
+      { connectTimeout: 1000, timeout: 1000, maxValueSize: 1 << 20 },
+    );
+    const proxy = new MemcachedProxy({ backend: new MemcachedBackend(pool) });
+    try {
+      const port = await proxy.listen(0);
+      const client = await TextClient.connect(port);
+      const observer = await TextClient.connect(port);
+      expect(await client.call('set warm 0 0 1\r\nw\r\n')).toBe('STORED');
+      process.kill(server.pid, 'SIGSTOP');
+      try {
+        // Nothing here waits for a reply: only the writes the server no longer takes tell.
+        writeNoreplySets(client);
+        await waitFor(async () => (await proxyStats(observer)).clients_paused === 1, {
+          what: 'the proxy to stop reading the client',
+          timeout: 20_000,
+        });
+        await waitFor(async () => (await proxyStats(observer)).clients_paused === 0, {
+          what: 'the stalled connection to fail and the client to go on',
+          timeout: 20_000,
+        });
+        // The server is out of the ring now: the client's next request is answered at once.
+        client.write('get warm\r\n');
+        expect(
+          await client.read(
+            (t) => (t.includes('SERVER_ERROR no server available\r\n') ? t.length : 0),
+            20_000,
+          ),
+        ).toMatch(/SERVER_ERROR no server available\r\n$/);
+      } finally {
+        process.kill(server.pid, 'SIGCONT');
+      }
+      client.close();
+      observer.close();
+    } finally {
+      await proxy.close();
+      await server.stop();
+    }
+  });
+});
+
 describe('noreply requests behind a stopped server', () => {
   it('memcached: the client is paused at the backlog limit and every set arrives', async () => {
     const server = await startMemcached({ memoryMb: 256 });
