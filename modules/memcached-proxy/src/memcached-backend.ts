@@ -44,13 +44,9 @@ export class MemcachedBackend implements Backend {
       case 'retrieval':
         this.retrieval(request, reply!);
         return;
-      case 'flush_all': {
-        const live = this.pool.liveServers();
-        for (const server of this.pool.servers)
-          if (!live.includes(server)) server.flushOwed = { at: Date.now(), delay: request.delay ?? 0 };
-        this.broadcast(encodeFlushAll(request.delay, request.noreply), reply);
+      case 'flush_all':
+        this.flushAll(request.delay ?? 0, reply);
         return;
-      }
       case 'verbosity':
         this.broadcast(encodeVerbosity(request.level, request.noreply), reply);
         return;
@@ -174,6 +170,31 @@ export class MemcachedBackend implements Backend {
     }
   }
 
+  /**
+   * flush_all to every server on the ring; one ejected now, or whose flush fails on the way,
+   * owes it (see sendOwedFlush). Sent with a reply even for noreply, which the client does not
+   * get: a failure must be seen.
+   */
+  private flushAll(delay: number, reply: ReplySink | undefined): void {
+    const owed = { at: Date.now(), delay };
+    const live = this.pool.liveServers();
+    for (const server of this.pool.servers) if (!live.includes(server)) server.flushOwed = owed;
+    const all = reply && new Broadcast(live.length, STATUS_LINES.OK, reply);
+    const request = encodeFlushAll(delay > 0 ? delay : undefined);
+    for (const server of live) {
+      const part = all?.waiter();
+      this.send(server, request, {
+        expect: 'line',
+        item: (r) => part?.item(r),
+        end: () => part?.end(),
+        fail: (message) => {
+          server.flushOwed = owed;
+          part?.fail(message);
+        },
+      });
+    }
+  }
+
   private broadcast(request: Buffer, reply: ReplySink | undefined): void {
     const servers = this.pool.liveServers();
     const all = reply && new Broadcast(servers.length, STATUS_LINES.OK, reply);
@@ -206,16 +227,14 @@ export class MemcachedBackend implements Backend {
     const owed = server.flushOwed!;
     // A delayed flush keeps its moment: what is left of the delay, or now.
     const left = Math.max(0, Math.ceil((owed.at + owed.delay * 1000 - Date.now()) / 1000));
-    let ok = false;
     server.flushSending = true;
     connection.send(encodeFlushAll(left > 0 ? left : undefined), {
       expect: 'line',
-      item: (r) => {
-        ok = r.kind === 'status' && r.status === 'OK';
-      },
+      item: () => {},
       end: () => {
         server.flushSending = false;
-        if (ok && server.flushOwed === owed) server.flushOwed = undefined;
+        // Answered: done — or refused (memcached -F), which asking again would not change.
+        if (server.flushOwed === owed) server.flushOwed = undefined;
       },
       fail: () => {
         server.flushSending = false;
