@@ -29,6 +29,8 @@ export class BackendConnection {
   private readonly watchdog: NodeJS.Timeout;
   private failed = false;
   private retiring = false;
+  /** Retired and ended (see endRetired): its socket only finishes writing. */
+  private ended = false;
   /** Clients paused until this connection's socket takes what was written (see whenDrained). */
   private readonly drainWaiters: (() => void)[] = [];
   /** Bytes handed to the socket so far, and what the watchdog saw last (see checkTimeout). */
@@ -69,7 +71,7 @@ export class BackendConnection {
 
   /** False once the connection failed or was closed; the owner then makes a new one. */
   get usable(): boolean {
-    return !this.failed;
+    return !this.failed && !this.ended;
   }
 
   /** Requests written and not yet answered. */
@@ -142,7 +144,17 @@ export class BackendConnection {
   /** Closes the connection once every request written so far has its reply. */
   closeWhenIdle(): void {
     this.retiring = true;
-    if (this.inFlight === 0) this.close();
+    if (this.inFlight === 0) this.endRetired();
+  }
+
+  /**
+   * A retired connection with no reply owed: ended, not destroyed — noreply requests still in
+   * its socket go out first (a server that takes none of them is cut off after timeout).
+   */
+  private endRetired(): void {
+    this.ended = true;
+    this.socket.end();
+    this.runDrainWaiters();
   }
 
   /** Closes the connection; waiting requests fail with `reason`. */
@@ -181,11 +193,15 @@ export class BackendConnection {
     this.lastProgress = Date.now();
     this.onSuccess();
     waiter.end();
-    if (this.retiring && this.inFlight === 0) this.close();
+    if (this.retiring && this.inFlight === 0) this.endRetired();
   }
 
   private checkTimeout(): void {
     const now = Date.now();
+    if (this.ended && this.socket.writableLength === 0) {
+      clearInterval(this.watchdog);
+      return;
+    }
     if (this.inFlight > 0 && now - this.lastProgress > this.options.timeout) {
       this.fail(`no reply within ${this.options.timeout}ms`);
       return;
@@ -208,7 +224,8 @@ export class BackendConnection {
     this.socket.destroy();
     this.failWaiters(reason);
     this.runDrainWaiters();
-    this.onFailure(reason);
+    // A retired connection's end is no failure of the server.
+    if (!this.ended) this.onFailure(reason);
   }
 
   private failWaiters(reason: string): void {

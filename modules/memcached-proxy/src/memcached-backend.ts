@@ -34,6 +34,7 @@ export class MemcachedBackend implements Backend {
    */
   replacePool(pool: ServerPool): void {
     const old = this.pool;
+    pool.adopt(old);
     this.pool = pool;
     old.retire();
   }

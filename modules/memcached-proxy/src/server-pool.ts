@@ -96,6 +96,25 @@ export class ServerPool {
     return connection;
   }
 
+  /**
+   * Takes over what `old` knew of the servers both list (a reload): failures, ejection and an
+   * owed flush_all stay with the server, not with the configuration that named it.
+   */
+  adopt(old: ServerPool): void {
+    const before = new Map(old.servers.map((s) => [s.name, s]));
+    let next = Number.POSITIVE_INFINITY;
+    for (const server of this.servers) {
+      const was = before.get(server.name);
+      if (was === undefined) continue;
+      server.failures = was.failures;
+      server.ejectedUntil = was.ejectedUntil;
+      server.flushOwed = was.flushOwed;
+      if (server.ejectedUntil !== 0) next = Math.min(next, server.ejectedUntil);
+    }
+    this.nextRetry = next;
+    this.rebuild();
+  }
+
   close(): void {
     for (const server of this.servers) server.connection?.close();
   }

@@ -1,6 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { findBinary, tcpExchange, waitFor } from '@scalestack/test-harness';
+import { findBinary, startMemcached, tcpExchange, waitFor } from '@scalestack/test-harness';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { KetamaRing, ketamaServerName, MemcachedBackend, MemcachedProxy, ServerPool } from '../src/index.js';
 import { keysOn, type ProxyFixture, startProxyFixture } from './proxy-fixture.js';
 import { TextClient } from './text-client.js';
 
@@ -121,6 +122,54 @@ describe('memcached-proxy with a failing server', () => {
       c.close();
     } finally {
       await fx2.stop();
+    }
+  });
+
+  it('a reload keeps what the pool knew of a server: ejected, and owed a flush_all', async () => {
+    const servers = [await startMemcached(), await startMemcached()];
+    const addresses = servers.map((m) => ({ host: '127.0.0.1', port: m.port }));
+    const makePool = (timeout: number) =>
+      new ServerPool(
+        addresses,
+        { serverFailureLimit: 1, serverRetryTimeout: 2500 },
+        {
+          connectTimeout: 1000,
+          timeout,
+          maxValueSize: 1 << 20,
+        },
+      );
+    const backend = new MemcachedBackend(makePool(300));
+    const proxy = new MemcachedProxy({ backend });
+    try {
+      const c = await TextClient.connect(await proxy.listen(0));
+      const ring = new KetamaRing(servers.map((m) => ketamaServerName('127.0.0.1', m.port)));
+      let n = 0;
+      while (ring.pick(`stale${n}`) !== 1) n++;
+      const stale = `stale${n}`; // on the second server
+      expect(await c.call(`set ${stale} 0 0 3\r\nold\r\n`)).toBe('STORED');
+      process.kill(servers[1]!.pid, 'SIGSTOP');
+      try {
+        expect(await c.call(`get ${stale}`)).toMatch(/^SERVER_ERROR /); // ejected
+        expect(await c.call('flush_all')).toBe('OK');
+        // A reload (a new timeout): the same two servers in a new pool.
+        backend.replacePool(makePool(400));
+      } finally {
+        process.kill(servers[1]!.pid, 'SIGCONT');
+      }
+      // Still out of the ring, and flushed before it is back: never the old item.
+      expect(await c.call(`get ${stale}`)).toBe('END');
+      await waitFor(
+        async () => {
+          expect(await c.call(`get ${stale}`)).toBe('END');
+          return backend.stats().servers_live === 2;
+        },
+        { timeout: 10_000, interval: 50, what: 'the server to be back on the ring' },
+      );
+      expect(await c.call(`get ${stale}`)).toBe('END');
+      c.close();
+    } finally {
+      await proxy.close();
+      for (const m of servers) await m.stop();
     }
   });
 
