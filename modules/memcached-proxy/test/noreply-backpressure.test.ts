@@ -38,6 +38,14 @@ async function proxyStats(observer: TextClient): Promise<Record<string, number>>
   return out;
 }
 
+/** Waits until the proxy's `stats` say `paused` clients are not being read. */
+function pausedClients(observer: TextClient, paused: number, what: string): Promise<void> {
+  return waitFor(async () => (await proxyStats(observer)).clients_paused === paused, {
+    what,
+    timeout: 20_000,
+  });
+}
+
 /**
  * Stops `server`, has a client send COUNT noreply sets, checks the proxy paused that client with
  * at most one read over the limit held for the server, lets the server go on, and returns once
@@ -53,10 +61,7 @@ async function throughStoppedServer(backend: Backend, server: RunningServer): Pr
     process.kill(server.pid, 'SIGSTOP');
     try {
       writeNoreplySets(client);
-      await waitFor(async () => (await proxyStats(observer)).clients_paused === 1, {
-        what: 'the proxy to stop reading the client',
-        timeout: 20_000,
-      });
+      await pausedClients(observer, 1, 'the proxy to stop reading the client');
       const held = (await proxyStats(observer)).backend_backlog_bytes!;
       expect(held).toBeGreaterThan(MAX_BACKLOG_BYTES);
       // One read (64 KiB) past the limit at most, however much the client still has to send.
@@ -97,14 +102,8 @@ describe('noreply requests behind a server that stopped reading for good', () =>
       try {
         // Nothing here waits for a reply: only the writes the server no longer takes tell.
         writeNoreplySets(client);
-        await waitFor(async () => (await proxyStats(observer)).clients_paused === 1, {
-          what: 'the proxy to stop reading the client',
-          timeout: 20_000,
-        });
-        await waitFor(async () => (await proxyStats(observer)).clients_paused === 0, {
-          what: 'the stalled connection to fail and the client to go on',
-          timeout: 20_000,
-        });
+        await pausedClients(observer, 1, 'the proxy to stop reading the client');
+        await pausedClients(observer, 0, 'the stalled connection to fail and the client to go on');
         // The server is out of the ring now: the client's next request is answered at once.
         client.write('get warm\r\n');
         expect(
