@@ -47,6 +47,24 @@ function pausedClients(observer: TextClient, paused: number, what: string): Prom
 }
 
 /**
+ * Stops `server` (SIGCONT is the caller's, in a finally) and has a client of `proxy` send COUNT
+ * noreply sets to it; returns once the proxy stopped reading that client.
+ */
+async function pausedBehindStoppedServer(
+  proxy: MemcachedProxy,
+  server: RunningServer,
+): Promise<{ client: TextClient; observer: TextClient }> {
+  const port = await proxy.listen(0);
+  const client = await TextClient.connect(port);
+  const observer = await TextClient.connect(port);
+  expect(await client.call('set warm 0 0 1\r\nw\r\n')).toBe('STORED');
+  process.kill(server.pid, 'SIGSTOP');
+  writeNoreplySets(client);
+  await pausedClients(observer, 1, 'the proxy to stop reading the client');
+  return { client, observer };
+}
+
+/**
  * Stops `server`, has a client send COUNT noreply sets, checks the proxy paused that client with
  * at most one read over the limit held for the server, lets the server go on, and returns once
  * the client's last request was answered behind them.
@@ -54,14 +72,10 @@ function pausedClients(observer: TextClient, paused: number, what: string): Prom
 async function throughStoppedServer(backend: Backend, server: RunningServer): Promise<void> {
   const proxy = new MemcachedProxy({ backend });
   try {
-    const port = await proxy.listen(0);
-    const client = await TextClient.connect(port);
-    const observer = await TextClient.connect(port);
-    expect(await client.call('set warm 0 0 1\r\nw\r\n')).toBe('STORED');
-    process.kill(server.pid, 'SIGSTOP');
+    let client: TextClient;
+    let observer: TextClient;
     try {
-      writeNoreplySets(client);
-      await pausedClients(observer, 1, 'the proxy to stop reading the client');
+      ({ client, observer } = await pausedBehindStoppedServer(proxy, server));
       const held = (await proxyStats(observer)).backend_backlog_bytes!;
       expect(held).toBeGreaterThan(MAX_BACKLOG_BYTES);
       // One read (64 KiB) past the limit at most, however much the client still has to send.
@@ -94,15 +108,11 @@ describe('noreply requests behind a server that stopped reading for good', () =>
     );
     const proxy = new MemcachedProxy({ backend: new MemcachedBackend(pool) });
     try {
-      const port = await proxy.listen(0);
-      const client = await TextClient.connect(port);
-      const observer = await TextClient.connect(port);
-      expect(await client.call('set warm 0 0 1\r\nw\r\n')).toBe('STORED');
-      process.kill(server.pid, 'SIGSTOP');
+      let client: TextClient;
+      let observer: TextClient;
       try {
         // Nothing here waits for a reply: only the writes the server no longer takes tell.
-        writeNoreplySets(client);
-        await pausedClients(observer, 1, 'the proxy to stop reading the client');
+        ({ client, observer } = await pausedBehindStoppedServer(proxy, server));
         await pausedClients(observer, 0, 'the stalled connection to fail and the client to go on');
         // The server is out of the ring now: the client's next request is answered at once.
         client.write('get warm\r\n');
