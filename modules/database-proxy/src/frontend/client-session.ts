@@ -229,6 +229,8 @@ export class ClientSession implements ResponseSink {
   private pending = Pending.None;
   private command = 0;
   private traits = 0;
+  /** The traits of the statement a COM_STMT_PREPARE in flight prepares (read once, at dispatch). */
+  private prepareTraits = 0;
   /** The command in flight is a pure read: it may be stacked, moved and run again. */
   private pureRead = false;
   /** It was written on a shared connection, which this client does not hold. */
@@ -605,7 +607,9 @@ export class ClientSession implements ResponseSink {
       case COM_STMT_PREPARE:
         // An execute with id -1 right after must not run an earlier statement if this one fails.
         this.lastPrepared = 0;
-        if (this.classify(payload.toString('latin1', 1)) & Trait.Kill) {
+        // Read like a COM_QUERY's text: a byte a character, whatever the client's character set.
+        this.prepareTraits = this.classify(payload.toString('latin1', 1));
+        if (this.prepareTraits & Trait.Kill) {
           this.refusePreparedKill();
           return;
         }
@@ -1486,8 +1490,7 @@ export class ClientSession implements ResponseSink {
         t.prepared.params,
         t.prepared.columns,
       );
-      // Read like a COM_QUERY's text: a byte a character, whatever the client's character set.
-      const traits = this.classify(this.payload.toString('latin1', 1));
+      const traits = this.prepareTraits;
       this.statements.set(id, {
         id,
         key,
@@ -1551,7 +1554,6 @@ export class ClientSession implements ResponseSink {
       this.core.pool.unshare(b);
       b.divert();
     }
-    const before = this.pins;
     // Results of the previous statement were held for this one; this one's results replace them
     // — unless it was a prepare, which runs nothing: the server keeps the warnings, FOUND_ROWS()
     // and ROW_COUNT() of the statement before for the execute that asks about them.
@@ -1686,9 +1688,7 @@ export class ClientSession implements ResponseSink {
     }
     pins = this.withStatementPins(pins);
 
-    const began = pins & ~before;
-    if (began !== 0) for (const r of pinReasons(began)) this.core.countPin(r);
-    this.pins = pins;
+    this.setPins(pins);
     if (b.broken) {
       // Out of step with the server (bytes after the response): it cannot be reused, and a
       // session whose state lived there has lost it. Results held for the next statement
@@ -1712,11 +1712,7 @@ export class ClientSession implements ResponseSink {
    */
   private afterLongData(b: BackendConnection): void {
     this.claimState(b);
-    const before = this.pins;
-    const pins = this.withStatementPins(this.pins);
-    const began = pins & ~before;
-    if (began !== 0) for (const r of pinReasons(began)) this.core.countPin(r);
-    this.pins = pins;
+    this.setPins(this.withStatementPins(this.pins));
     this.releaseIfFree();
     this.finishCommand();
   }
@@ -1747,6 +1743,13 @@ export class ClientSession implements ResponseSink {
       this.state.deleteVariable('collation_connection');
       b.state.deleteVariable('collation_connection');
     }
+  }
+
+  /** The client's pins from now on; each reason that begins is counted. */
+  private setPins(pins: number): void {
+    const began = pins & ~this.pins;
+    if (began !== 0) for (const r of pinReasons(began)) this.core.countPin(r);
+    this.pins = pins;
   }
 
   /** After a command ran on `b` in this client's state: `b` holds that state now. */
@@ -1885,13 +1888,6 @@ export class ClientSession implements ResponseSink {
   // Session commands answered (mostly) by the proxy
 
   /**
-   * KILL names connection ids the proxy handed out in its greetings (mysql2's threadId, JDBC's
-   * cancel), never backend ids: forwarded as is it would kill whichever client's statement
-   * happens to run on that backend thread. KILL CONNECTION closes that client here; KILL QUERY
-   * becomes a KILL QUERY of the backend thread that runs its statement now. Only the user's own
-   * connections can be killed, as the server allows without PROCESS/SUPER rights.
-   */
-  /**
    * KILL names connection ids, and the proxy's are not the servers': a KILL the server ran
    * from a prepared statement would take a backend thread id — another client's statement, or a
    * pooled connection. Only a plain KILL query is mapped (see kill).
@@ -1905,6 +1901,13 @@ export class ClientSession implements ResponseSink {
     );
   }
 
+  /**
+   * KILL names connection ids the proxy handed out in its greetings (mysql2's threadId, JDBC's
+   * cancel), never backend ids: forwarded as is it would kill whichever client's statement
+   * happens to run on that backend thread. KILL CONNECTION closes that client here; KILL QUERY
+   * becomes a KILL QUERY of the backend thread that runs its statement now. Only the user's own
+   * connections can be killed, as the server allows without PROCESS/SUPER rights.
+   */
   private kill(sql: string): void {
     const target = killStatementTarget(sql);
     if (target === undefined) {

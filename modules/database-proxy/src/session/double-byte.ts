@@ -6,25 +6,21 @@
 
 /** Which bytes start a two-byte character and which may follow, in one character set. */
 export interface DoubleByteCharset {
-  readonly name: string;
   isLead(byte: number): boolean;
   isTrail(byte: number): boolean;
 }
 
 // sjis and cp932: 0xA1–0xDF are one-byte half-width katakana, not lead bytes.
 const SJIS: DoubleByteCharset = {
-  name: 'sjis',
   isLead: (b) => (b >= 0x81 && b <= 0x9f) || (b >= 0xe0 && b <= 0xfc),
   isTrail: (b) => (b >= 0x40 && b <= 0x7e) || (b >= 0x80 && b <= 0xfc),
 };
 // gb18030's four-byte characters have digits second, never 0x5C: its two-byte ones are gbk's.
 const GBK: DoubleByteCharset = {
-  name: 'gbk',
   isLead: (b) => b >= 0x81 && b <= 0xfe,
   isTrail: (b) => (b >= 0x40 && b <= 0x7e) || (b >= 0x80 && b <= 0xfe),
 };
 const BIG5: DoubleByteCharset = {
-  name: 'big5',
   isLead: (b) => b >= 0xa1 && b <= 0xf9,
   isTrail: (b) => (b >= 0x40 && b <= 0x7e) || (b >= 0xa1 && b <= 0xfe),
 };

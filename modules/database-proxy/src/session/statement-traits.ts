@@ -108,8 +108,8 @@ const CALL_PARENTHESIS = /\s*\(/y;
 /** What follows LAST_INSERT_ID when it is given an argument: `(`, then anything but `)`. */
 const LAST_INSERT_ID_ARGUMENT = /\s*\(\s*[^)\s]/y;
 
-/** First keyword of the statement, after whitespace, comments and an opening parenthesis. */
-const LEADING = /^(?:\s|\(|\/\*(?!M?!)[\s\S]*?\*\/|(?:#|--\s)[^\n]*\n?)*([A-Za-z]+)/;
+/** First keyword of blanked text (its comments are blanks): after whitespace and opening parentheses. */
+const LEADING = /^[\s(]*([A-Za-z]+)/;
 
 /** Any of these characters may start a string literal, a quoted name or a comment. */
 const QUOTE_OR_COMMENT = /['"`#]|--|\/\*/;
@@ -164,11 +164,13 @@ export function blankLiteralsAndComments(
       end = sql.indexOf('\n', i);
       end = end < 0 ? n : end;
     } else if (c === '/' && sql[i + 1] === '*') {
-      if (isExecutableComment(sql, i)) {
-        // The server runs what is inside: its opener (and version number) become blanks, so
-        // `/*!SET TRANSACTION READ ONLY*/` reads as the SET it is.
-        EXECUTABLE_OPENER.lastIndex = i;
-        const opener = EXECUTABLE_OPENER.exec(sql)![0].length;
+      // `/*!…*/` (MySQL and MariaDB), `/*M!…*/` (MariaDB only): the server runs what is inside.
+      // Its opener (and version number) become blanks, so `/*!SET TRANSACTION READ ONLY*/`
+      // reads as the SET it is.
+      EXECUTABLE_OPENER.lastIndex = i;
+      const executableOpener = EXECUTABLE_OPENER.exec(sql);
+      if (executableOpener !== null) {
+        const opener = executableOpener[0].length;
         out += `${sql.slice(from, i)}${' '.repeat(opener)}`;
         from = i = i + opener;
         executable = true;
@@ -189,15 +191,6 @@ export function blankLiteralsAndComments(
 
 /** `/*!`, `/*M!` and the version number that may follow (`/*!50001`, `/*M!100100`). */
 const EXECUTABLE_OPENER = /\/\*(?:M!\d{0,6}|!\d{0,5})/y;
-
-/**
- * `/*!…*\/` (MySQL and MariaDB) and `/*M!…*\/` (MariaDB only) at `i`: the server runs what is
- * inside, so the classifier must read it too.
- */
-function isExecutableComment(sql: string, i: number): boolean {
-  const c = sql[i + 2];
-  return c === '!' || (c === 'M' && sql[i + 3] === '!');
-}
 
 /**
  * Classifies SQL text into {@link Trait} flags.
