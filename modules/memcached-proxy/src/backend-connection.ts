@@ -33,10 +33,8 @@ export class BackendConnection {
   private ended = false;
   /** Clients paused until this connection's socket takes what was written (see whenDrained). */
   private readonly drainWaiters: (() => void)[] = [];
-  /** Bytes handed to the socket so far, and what the watchdog saw last (see checkTimeout). */
-  private written = 0;
-  private writtenAtCheck = 0;
-  private lastQueued = 0;
+  /** Bytes the socket had handed to the kernel at the watchdog's last look (see checkTimeout). */
+  private sentAtCheck = 0;
   private lastWriteProgress = Date.now();
 
   constructor(
@@ -122,14 +120,8 @@ export class BackendConnection {
       if (this.inFlight === 0) this.lastProgress = Date.now();
       this.waiters.push(waiter);
     }
-    if (Buffer.isBuffer(parts)) {
-      this.written += parts.length;
-      this.socket.write(parts);
-    } else
-      for (let i = 0; i < parts.length; i++) {
-        this.written += parts[i]!.length;
-        this.socket.write(parts[i]!);
-      }
+    if (Buffer.isBuffer(parts)) this.socket.write(parts);
+    else for (let i = 0; i < parts.length; i++) this.socket.write(parts[i]!);
   }
 
   /** Brackets a burst of {@link send}s so they leave in one write. */
@@ -209,12 +201,12 @@ export class BackendConnection {
     // Noreply requests expect nothing back: a server that stopped reading is seen by what it
     // leaves in the socket — bytes there, and none of them taken since the last look.
     const queued = this.socket.writableLength;
-    const taken = this.lastQueued + (this.written - this.writtenAtCheck) - queued;
-    this.writtenAtCheck = this.written;
-    this.lastQueued = queued;
-    if (queued === 0 || taken > 0 || this.socket.connecting) this.lastWriteProgress = now;
+    // bytesWritten counts what was written, buffered or not: the rest went to the kernel.
+    const sent = this.socket.bytesWritten - queued;
+    if (queued === 0 || sent > this.sentAtCheck || this.socket.connecting) this.lastWriteProgress = now;
     else if (now - this.lastWriteProgress > this.options.timeout)
       this.fail(`server took none of ${queued} bytes within ${this.options.timeout}ms`);
+    this.sentAtCheck = sent;
   }
 
   private fail(reason: string): void {

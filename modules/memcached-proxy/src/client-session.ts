@@ -53,6 +53,11 @@ export class ClientSession {
     this.throttle();
   };
 
+  /** After requests went out: whether a server they went to is too far behind (Backend.backlogged). */
+  private checkBacklog(): void {
+    if (!this.backlogged && this.ctx.backend.backlogged?.(this.relieve)) this.backlogged = true;
+  }
+
   constructor(
     private readonly conn: Connection,
     private readonly ctx: SessionContext,
@@ -81,7 +86,7 @@ export class ClientSession {
       } finally {
         ctx.backend.flush();
       }
-      if (!this.backlogged && ctx.backend.backlogged?.(this.relieve)) this.backlogged = true;
+      this.checkBacklog();
       this.throttle();
     });
     conn.onEnd(() => this.finish());
@@ -192,7 +197,7 @@ export class ClientSession {
       this.held = false;
       (this.binary ?? this.decoder).release();
       this.ctx.backend.flush();
-      if (!this.backlogged && this.ctx.backend.backlogged?.(this.relieve)) this.backlogged = true;
+      this.checkBacklog();
     }
     const full =
       this.held ||

@@ -23,8 +23,8 @@ export class MemcachedBackend implements Backend {
   readonly supportsMeta = true;
   private requests = 0;
   private flushScheduled = false;
-  /** Connections written to since the last {@link backlogged} (one client read's). */
-  private readonly touched: BackendConnection[] = [];
+  /** A connection written to since the last {@link backlogged} that is over the limit. */
+  private behind: BackendConnection | undefined;
 
   constructor(private pool: ServerPool) {}
 
@@ -96,7 +96,7 @@ export class MemcachedBackend implements Backend {
     }
     this.corked.clear();
     // Sends outside a client read (reply callbacks) are nobody's to wait for.
-    this.touched.length = 0;
+    this.behind = undefined;
   };
 
   /**
@@ -105,12 +105,8 @@ export class MemcachedBackend implements Backend {
    * waits for the socket to drain. Replies bound the rest; this bounds noreply traffic.
    */
   backlogged(onRelief: () => void): boolean {
-    const touched = this.touched;
-    let behind: BackendConnection | undefined;
-    for (let i = 0; i < touched.length; i++) {
-      if (touched[i]!.backlog > MAX_BACKLOG_BYTES) behind = touched[i];
-    }
-    touched.length = 0;
+    const behind = this.behind;
+    this.behind = undefined;
     // A failed connection holds nothing any more (and would call back at once).
     if (behind === undefined || !behind.usable) return false;
     behind.whenDrained(onRelief);
@@ -179,7 +175,7 @@ export class MemcachedBackend implements Backend {
   private flushAll(delay: number, reply: ReplySink | undefined): void {
     const owed = { at: Date.now(), delay };
     const live = this.pool.liveServers();
-    for (const server of this.pool.servers) if (!live.includes(server)) server.flushOwed = owed;
+    for (const server of this.pool.servers) if (server.ejectedUntil !== 0) server.flushOwed = owed;
     const all = reply && new Broadcast(live.length, STATUS_LINES.OK, reply);
     const request = encodeFlushAll(delay > 0 ? delay : undefined);
     for (const server of live) {
@@ -217,7 +213,7 @@ export class MemcachedBackend implements Backend {
     }
     if (server.flushOwed !== undefined && !server.flushSending) this.sendOwedFlush(server, connection);
     connection.send(parts, waiter);
-    if (this.touched[this.touched.length - 1] !== connection) this.touched.push(connection);
+    if (connection.backlog > MAX_BACKLOG_BYTES) this.behind = connection;
   }
 
   /**

@@ -102,17 +102,15 @@ export class ServerPool {
    */
   adopt(old: ServerPool): void {
     const before = new Map(old.servers.map((s) => [s.name, s]));
-    let next = Number.POSITIVE_INFINITY;
     for (const server of this.servers) {
       const was = before.get(server.name);
       if (was === undefined) continue;
       server.failures = was.failures;
       server.ejectedUntil = was.ejectedUntil;
       server.flushOwed = was.flushOwed;
-      if (server.ejectedUntil !== 0) next = Math.min(next, server.ejectedUntil);
     }
-    this.nextRetry = next;
-    this.rebuild();
+    // Back on the ring those whose time came during the reload; the ring of the rest.
+    this.restoreDue();
   }
 
   close(): void {
