@@ -1560,7 +1560,6 @@ export class ClientSession implements ResponseSink {
     let pins = this.pending === Pending.Prepare ? this.pins : this.pins & ~PIN_UNTIL_NEXT_STATEMENT;
 
     const s = t.sessionState;
-    let explained = false;
     if (s !== undefined) {
       if (s.schema !== undefined) {
         // An empty name: the session's schema was dropped (DROP DATABASE of its own), and the
@@ -1568,12 +1567,10 @@ export class ClientSession implements ResponseSink {
         const schema = s.schema === '' ? null : s.schema;
         this.state.setSchema(schema);
         b.state.setSchema(schema);
-        explained = true;
       }
       let charsetChanged = false;
       let collationReported = false;
       for (const v of s.systemVariables) {
-        explained = true;
         if (!isReplayable(v.name)) {
           pins |= PIN_BIT.unreplayable_variable;
           continue;
@@ -1584,9 +1581,10 @@ export class ClientSession implements ResponseSink {
         else if (v.name === 'collation_connection') collationReported = true;
       }
       if (charsetChanged && !collationReported) this.learnCollation(b);
-      // A procedure may change a variable and leave a user variable or temporary table behind.
-      // One statement's variables do not explain another's change (`SET time_zone = …; SET ROLE r`).
-      if (s.stateChanged === true && (!explained || s.unexplainedChange || traits & Trait.Call)) {
+      // A change no variable or schema of its statement explains (the tracker tells, per OK:
+      // `SET time_zone = …; SET ROLE r` is explained by nothing for the ROLE); and a procedure
+      // may change a variable and leave a user variable or temporary table behind.
+      if (s.stateChanged === true && (s.unexplainedChange || traits & Trait.Call)) {
         const known =
           Trait.UserVariable |
           Trait.TemporaryTable |
