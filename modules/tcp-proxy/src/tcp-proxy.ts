@@ -121,10 +121,10 @@ export class TcpProxy {
     void client.closed.then(() => abort.abort(new Error('the client closed first')));
     const tried: string[] = [];
     for (const upstream of this.#set.order(performance.now())) {
-      if (isGone(client)) break;
+      if (client.isClosed) break;
       const conn = await this.#tryConnect(upstream, abort.signal, tried);
       if (conn === undefined) continue;
-      if (isGone(client)) {
+      if (client.isClosed) {
         conn.destroy();
         break;
       }
@@ -135,7 +135,7 @@ export class TcpProxy {
       return;
     }
     early.stop();
-    if (isGone(client)) return;
+    if (client.isClosed) return;
     this.#unrouted++;
     this.#log.warn({ client: client.peer, tried }, 'no upstream accepted the connection; closing it');
     client.destroy();
@@ -188,11 +188,6 @@ export class TcpProxy {
       this.#pairs.delete(client);
     });
   }
-}
-
-/** Whether a client is closed or being closed (its `closed` resolves only on the close event). */
-function isGone(client: Connection): boolean {
-  return client.isClosed || client.socket.destroyed;
 }
 
 /** What a client may send before its upstream accepts: read, so that a reset is seen. */

@@ -102,9 +102,12 @@ export class Connection {
       : `${remoteAddress}:${remotePort}`;
   }
 
-  /** Whether the connection has closed. */
+  /**
+   * Whether the connection has closed — or was destroyed, whose close event (and {@link closed})
+   * follows a turn later: nothing can be read or written any more either way.
+   */
   get isClosed(): boolean {
-    return this.#isClosed;
+    return this.#isClosed || this.#socket.destroyed;
   }
 
   /** Bytes read from the kernel and not yet handed to the data handler (none set, or paused). */

@@ -1,5 +1,5 @@
 import { timingSafeEqual } from 'node:crypto';
-import { cachingSha2Hash } from './caching-sha2.js';
+import { CACHING_SHA2_PLUGIN, cachingSha2Hash } from './caching-sha2.js';
 import { nativePasswordHash, parseNativePasswordHash } from './native-password.js';
 
 /**
@@ -53,7 +53,7 @@ export function isEmptyPassword(c: Credentials): boolean {
 export function isEmptyAuthResponse(authResponse: Uint8Array, plugin: string): boolean {
   return (
     authResponse.length === 0 ||
-    (authResponse.length === 1 && authResponse[0] === 0 && plugin === 'caching_sha2_password')
+    (authResponse.length === 1 && authResponse[0] === 0 && plugin === CACHING_SHA2_PLUGIN)
   );
 }
 
