@@ -200,6 +200,32 @@ describe('stacking', () => {
     }
   });
 
+  it('never runs a stored function named with characters from U+0080 up twice: its read does not stack', async () => {
+    await admin.query('CREATE TABLE IF NOT EXISTS writes_log (id INT AUTO_INCREMENT PRIMARY KEY)');
+    await admin.query('TRUNCATE writes_log');
+    // Read a byte a char, the name ends in the built-in 'max' (pure) and 'écrit_é' in no name at
+    // all; both are names of their own, and they write.
+    await admin.query(
+      'CREATE FUNCTION ümax() RETURNS INT MODIFIES SQL DATA BEGIN INSERT INTO writes_log VALUES (NULL); RETURN 5; END',
+    );
+    await admin.query(
+      'CREATE FUNCTION écrit_é() RETURNS INT MODIFIES SQL DATA BEGIN INSERT INTO writes_log VALUES (NULL); RETURN 6; END',
+    );
+    const reader = await fastClients.client();
+    const blocked = await blockedRead(fastClients.client);
+    const before = fx.proxy.stats().pipeline;
+    expect(await one(reader, 'SELECT ümax() AS n')).toEqual({ n: 5 });
+    expect(fx.proxy.stats().pipeline.stacked).toBe(before.stacked);
+    await blocked.unlock();
+    expect(await blocked.read.promise).toEqual({ n: 3 });
+    await waitFor(() => fx.proxy.stats().pipeline.inFlight === 0, { what: 'the shared connection to drain' });
+    expect(await one(admin, 'SELECT COUNT(*) AS n FROM writes_log')).toEqual({ n: 1 });
+    // Nor is it run again to answer a question about its diagnostics.
+    await reader.query('SELECT écrit_é() AS n');
+    await reader.query('SHOW WARNINGS');
+    expect(await one(admin, 'SELECT COUNT(*) AS n FROM writes_log')).toEqual({ n: 2 });
+  });
+
   it('packs reads onto the oldest shared connection with room; a newer one takes nothing and drains', async () => {
     const p = () => shallow.proxy.stats().pipeline;
     const lockers = new Map<string, mysql.Connection>();

@@ -14,6 +14,8 @@ const cases: [string, number][] = [
   ['SET @v = 1', Trait.Set | Trait.UserVariable],
   ['SELECT @v', Trait.UserVariable],
   ["SELECT @`quoted`, @'x'", Trait.UserVariable],
+  // A name may start with any character from U+0080 up ('@été' in UTF-8, read a byte a char).
+  [`SELECT @${Buffer.from('été').toString('latin1')}`, Trait.UserVariable],
   ['LOCK TABLES t WRITE', Trait.LockTables],
   ['UNLOCK TABLES', Trait.UnlockTables],
   ['FLUSH TABLES WITH READ LOCK', Trait.GlobalReadLock],
@@ -138,6 +140,11 @@ const cases: [string, number][] = [
 // Pure reads may share a backend connection and run twice: anything that could write, lock,
 // wait or touch the session must not be one.
 const purity: [string, boolean][] = [
+  // Stored functions named with characters from U+0080 up, as UTF-8 read a byte a char: not the
+  // built-in their ASCII tail spells.
+  [`SELECT ${Buffer.from('créé').toString('latin1')}(1)`, false],
+  [`SELECT ${Buffer.from('ümax').toString('latin1')}(k) FROM t`, false],
+  ['SELECT max(k) FROM t', true],
   ['SELECT SUM(k) FROM sbtest1 WHERE id BETWEEN 1 AND 100', true],
   ['SELECT DISTINCT c FROM sbtest1 WHERE id IN (1, 2, 3) ORDER BY c', true],
   ['SELECT CAST(k AS DECIMAL(10, 2)), COUNT(*) FROM t WHERE x = (SELECT MAX(x) FROM u)', true],

@@ -97,7 +97,7 @@ const STATEFUL = Trait.PureRead - 1;
  * (a plain SELECT/INSERT with none of these words) costs one failed scan.
  */
 const WORDS =
-  /(?<!@)@(?!@)[\w$`'"]|@@(?:session\.|local\.)?(?:identity|last_gtid)\b|@@(?:tx|transaction)_(?:isolation|read_only)\b|\bTRANSACTION\b|\bROLE\b|\b(?:LOCK\s+TABLES?|UNLOCK\s+TABLES|WITH\s+READ\s+LOCK|FOR\s+EXPORT|BACKUP\s+LOCK|BACKUP\s+UNLOCK|BACKUP\s+STAGE\s+\w+|LOCK\s+INSTANCE|UNLOCK\s+INSTANCE|GET_LOCK|RELEASE_ALL_LOCKS|TEMPORARY\s+(?:TABLE|SEQUENCE)|PREPARE|EXECUTE|DEALLOCATE|SQL_CALC_FOUND_ROWS|FOUND_ROWS|ROW_COUNT|LAST_INSERT_ID|WARNINGS|ERRORS|WARNING_COUNT|ERROR_COUNT|DIAGNOSTICS|HANDLER|SQL_LOG_BIN|XA|VIEW|RENAME\s+TABLE|NEXTVAL|SETVAL|LASTVAL|CURRVAL|NEXT\s+VALUE|PREVIOUS\s+VALUE)\b/gi;
+  /(?<!@)@(?!@)[\w$`'"\u0080-\uffff]|@@(?:session\.|local\.)?(?:identity|last_gtid)\b|@@(?:tx|transaction)_(?:isolation|read_only)\b|\bTRANSACTION\b|\bROLE\b|\b(?:LOCK\s+TABLES?|UNLOCK\s+TABLES|WITH\s+READ\s+LOCK|FOR\s+EXPORT|BACKUP\s+LOCK|BACKUP\s+UNLOCK|BACKUP\s+STAGE\s+\w+|LOCK\s+INSTANCE|UNLOCK\s+INSTANCE|GET_LOCK|RELEASE_ALL_LOCKS|TEMPORARY\s+(?:TABLE|SEQUENCE)|PREPARE|EXECUTE|DEALLOCATE|SQL_CALC_FOUND_ROWS|FOUND_ROWS|ROW_COUNT|LAST_INSERT_ID|WARNINGS|ERRORS|WARNING_COUNT|ERROR_COUNT|DIAGNOSTICS|HANDLER|SQL_LOG_BIN|XA|VIEW|RENAME\s+TABLE|NEXTVAL|SETVAL|LASTVAL|CURRVAL|NEXT\s+VALUE|PREVIOUS\s+VALUE)\b/gi;
 
 /** `PREPARE s FROM 'KILL …'`, `EXECUTE IMMEDIATE "KILL …"`: a string that starts with KILL. */
 const PREPARED_KILL = /\b(?:FROM|IMMEDIATE)\s*['"]\s*KILL\b/i;
@@ -511,8 +511,12 @@ const PURE_CALLS = new Set(
  * statement; a call of a quoted name (blanked like a literal, so the name cannot be checked).
  */
 const NOT_PURE = /\b(?:INTO|UPDATE|SHARE|LOCK|NOWAIT|WAIT|SKIP|PROCEDURE|VALUE\s+FOR)\b|;\s*\S|[`"]\s*\(/i;
-/** A name directly followed by an opening parenthesis: a call (or a keyword before a subquery). */
-const CALL = /([\w$.]+)\s*\(/g;
+/**
+ * A name directly followed by an opening parenthesis: a call (or a keyword before a subquery).
+ * Unquoted names may hold any character from U+0080 up (text is read as latin1, so a UTF-8
+ * name's bytes): `créé(` is one name, not the unknown `é(` nor, for `ümax(`, the built-in `max`.
+ */
+const CALL = /([\w$.\u0080-\uffff]+)\s*\(/g;
 
 /**
  * True for a SELECT (literals and comments already blanked, `from` past the SELECT keyword)
