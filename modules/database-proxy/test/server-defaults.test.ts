@@ -266,6 +266,57 @@ describe('server defaults that change BEGIN / COMMIT', () => {
     }
   });
 
+  it('autocommit=0 by default: a read stacked behind the one that opened a transaction goes elsewhere', async () => {
+    await mariadb.query("INSERT INTO sd (id, v) VALUES (101, 'stacked') ON DUPLICATE KEY UPDATE v = v");
+    await mariadb.query('SET GLOBAL autocommit = 0');
+    let fx: ProxyFixture | undefined;
+    const d = await directConnection();
+    try {
+      // One shared connection, never called stalled: B's read stacks behind A's and stays there.
+      fx = await startProxyFixture({
+        pool: 4,
+        mariadb,
+        createBackendUser: false,
+        options: { pipeline_connections: 1, pipeline_depth: 8, pipeline_stall: '1h' },
+      });
+      const proxy = fx.proxy;
+      const a = await fx.connect();
+      const b = await fx.connect();
+      const sql = 'SELECT v FROM sd WHERE id = 101';
+      const read = async (c: mysql.Connection) => ((await c.query(sql)) as unknown as [{ v: string }[]])[0][0]!.v;
+      await d.query('LOCK TABLES sd WRITE');
+      const aRead = read(a);
+      await waitFor(
+        async () =>
+          (
+            (await d.query("SELECT 1 FROM information_schema.PROCESSLIST WHERE USER = 'proxy' AND INFO = ?", [
+              sql,
+            ])) as unknown as [unknown[]]
+          )[0].length === 1,
+        { what: "A's read to wait for the lock" },
+      );
+      const stacked = proxy.stats().pipeline.stacked;
+      const bRead = read(b);
+      await waitFor(() => proxy.stats().pipeline.stacked === stacked + 1, { what: "B's read to stack behind A's" });
+      await d.query('UNLOCK TABLES');
+      expect(await aRead).toBe('stacked');
+      expect(await bRead).toBe('stacked');
+      // A's read opened a transaction on the shared connection: A keeps it. B's read ran there
+      // after it, inside A's transaction: it must run again on a connection of its own, or the
+      // two clients would share one session (B's ROLLBACK undoing A's writes).
+      const id = async (c: mysql.Connection) =>
+        ((await c.query('SELECT CONNECTION_ID() AS id')) as unknown as [{ id: number }[]])[0][0]!.id;
+      expect(await id(a)).not.toBe(await id(b));
+      expect(proxy.stats().pinnedNow.autocommit_off).toBe(2);
+      a.destroy();
+      b.destroy();
+    } finally {
+      d.destroy();
+      await mariadb.query('SET GLOBAL autocommit = DEFAULT');
+      await fx?.stop();
+    }
+  });
+
   it('NO_BACKSLASH_ESCAPES by default: a session’s very first statement is read that way', async () => {
     await mariadb.query("SET GLOBAL sql_mode = CONCAT(@@global.sql_mode, ',NO_BACKSLASH_ESCAPES')");
     let fx: ProxyFixture | undefined;

@@ -608,11 +608,13 @@ export class BackendConnection {
    * Takes back every command behind the one running now: their responses will be dropped and
    * their clients run them elsewhere. Only pure reads are ever stacked on a connection, so
    * running them twice changes nothing.
+   * @param everything - take back the one at the head too: called as a response ends, the head
+   *   is the next command, and it ran in the session the ended one left
    * @returns how many clients were told to go elsewhere
    */
-  divert(): number {
+  divert(everything = false): number {
     const owners: Divertable[] = [];
-    for (let i = 1; i < this.inFlight.length; i++) {
+    for (let i = everything ? 0 : 1; i < this.inFlight.length; i++) {
       const e = this.inFlight[i]!;
       if (e.sink !== undefined && e.sink !== DISCARD) {
         owners.push(e.sink);

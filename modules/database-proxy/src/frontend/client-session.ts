@@ -1552,7 +1552,7 @@ export class ClientSession implements ResponseSink {
       // runs again elsewhere; this client holds the connection from here on, like any other
       // (a transaction the read opened pins it below).
       this.core.pool.unshare(b);
-      b.divert();
+      b.divert(true); // this read's entry is gone: the head is the next one
     }
     // Results of the previous statement were held for this one; this one's results replace them
     // — unless it was a prepare, which runs nothing: the server keeps the warnings, FOUND_ROWS()
