@@ -56,6 +56,18 @@ export const ProxyError = {
     sqlState: '08S01',
     message: 'Proxy: lost the backend connection during the query; it was not retried (%s)',
   },
+  /**
+   * The backend connection holding the session's state (a transaction, variables, locks…) was
+   * lost: going on elsewhere without it would run the client's next statements outside the
+   * transaction it believes open (its COMMIT answered OK for writes that are gone), so the
+   * connection is closed after this, as when a server dies.
+   */
+  sessionLost: {
+    code: 9008,
+    sqlState: '08S01',
+    message:
+      'Proxy: lost the backend connection that held this session (%s); the statement was not retried, an uncommitted transaction is gone, and the connection is closed (%s)',
+  },
   /** The proxy is shedding load (event-loop delay over its bound). */
   overloaded: {
     code: 9006,

@@ -227,34 +227,64 @@ describe('one backend connection lost', () => {
     expect((await one(b, 'SELECT 2 AS after')).after).toBe(2);
   });
 
-  it.each([
-    ['the proxy noticed the loss while the client was idle', true],
-    ['the loss may show only when the next statement is written', false],
-  ])(
-    'a pinned session whose backend dies gets a clean error, and no half transaction (%s)',
-    async (_, settle) => {
-      const a = await client();
-      await a.query('START TRANSACTION');
-      await a.query("INSERT INTO f (v) VALUES ('lost-trx')");
-      const mine = await backendOf(a);
-      const openBefore = fx.proxy.stats().pools[0]!.open;
-      await direct.query(`KILL CONNECTION ${mine}`);
-      if (settle) {
-        await waitFor(() => fx.proxy.stats().pools[0]!.open === openBefore - 1, {
-          what: 'the proxy to notice the killed backend',
-        });
-      }
-      const err = await failure(a.query("INSERT INTO f (v) VALUES ('after-loss')"));
-      expect(err.errno, `${err.code}: ${err.message}`).toEqual(expect.any(Number));
-      expect(err.fatal).toBeFalsy();
-      // The statement was not run elsewhere outside the lost transaction.
-      expect(
-        Number((await one(direct, "SELECT COUNT(*) AS n FROM f WHERE v IN ('lost-trx', 'after-loss')")).n),
-      ).toBe(0);
-      const after = await one(a, 'SELECT @@in_transaction AS t, 1 AS ok');
-      expect(after).toEqual({ t: 0, ok: 1 });
-    },
-  );
+  /** True once `p` failed as a connection that is gone (not an ERR the session survives). */
+  const closedUnder = (p: Promise<unknown>) =>
+    failure(p).then((e) => e.fatal === true || /closed state|PROTOCOL_CONNECTION_LOST|ECONNRESET|EPIPE/.test(`${e.code} ${e.message}`));
+
+  it('a pinned session whose backend dies while it is quiet is closed: no COMMIT answers OK for lost writes', async () => {
+    const a = await client();
+    await a.query('START TRANSACTION');
+    await a.query("INSERT INTO f (v) VALUES ('lost-quiet')");
+    const mine = await backendOf(a);
+    const clientsBefore = fx.proxy.stats().clients.length;
+    await direct.query(`KILL CONNECTION ${mine}`);
+    // The proxy sees the connection close, and with it the session it held.
+    await waitFor(() => fx.proxy.stats().clients.length === clientsBefore - 1, {
+      what: 'the proxy to close the client whose session was lost',
+    });
+    // Were it kept open, the INSERT would run in autocommit and the COMMIT answer OK.
+    expect(await closedUnder(a.query("INSERT INTO f (v) VALUES ('after-loss')"))).toBe(true);
+    expect(await closedUnder(a.query('COMMIT'))).toBe(true);
+    expect(
+      Number((await one(direct, "SELECT COUNT(*) AS n FROM f WHERE v IN ('lost-quiet', 'after-loss')")).n),
+    ).toBe(0);
+    expect(protocolWarnings).toEqual([]);
+  });
+
+  it('a pinned session whose backend dies under a statement gets ERR 9008 and is closed; others carry on', async () => {
+    const a = await client();
+    const b = await client();
+    await a.query('START TRANSACTION');
+    await a.query("INSERT INTO f (v) VALUES ('lost-running')");
+    const mine = await backendOf(a);
+    const sleeping = failure(a.query('SELECT SLEEP(30) AS s'));
+    await waitFor(async () => (await backendsRunning('SELECT SLEEP(30)')).length === 1, {
+      what: 'the statement to run at the server',
+    });
+    await direct.query(`KILL CONNECTION ${mine}`);
+    const err = await sleeping;
+    expect(err.errno, `${err.code}: ${err.message}`).toBe(9008);
+    expect(err.sqlState).toBe('08S01');
+    expect(err.message).toContain('transaction');
+    expect(await closedUnder(a.query('COMMIT'))).toBe(true);
+    expect(Number((await one(direct, "SELECT COUNT(*) AS n FROM f WHERE v = 'lost-running'")).n)).toBe(0);
+    expect((await one(b, 'SELECT 2 AS after')).after).toBe(2);
+    expect(protocolWarnings).toEqual([]);
+  });
+
+  it('a client holding only the results of its last statement goes on when that backend dies quietly', async () => {
+    const a = await client();
+    await a.query("INSERT INTO f (v) VALUES ('held-result')"); // an insert id: held for the next statement
+    expect(fx.proxy.stats().clients.find((c) => c.pinned.includes('previous_result'))).toBeDefined();
+    const mine = await backendOf(a);
+    const openBefore = fx.proxy.stats().pools[0]!.open;
+    await direct.query(`KILL CONNECTION ${mine}`);
+    await waitFor(() => fx.proxy.stats().pools[0]!.open === openBefore - 1, {
+      what: 'the proxy to notice the killed backend',
+    });
+    expect(fx.proxy.stats().clients.some((c) => c.pinned.length > 0)).toBe(false);
+    expect((await one(a, 'SELECT 1 AS ok')).ok).toBe(1);
+  });
 });
 
 describe('the whole server lost', () => {

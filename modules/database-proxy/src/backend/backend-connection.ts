@@ -97,6 +97,11 @@ interface InFlight {
   capture: Buffer[] | undefined;
 }
 
+/** A client keeping a backend connection between statements (see BackendConnection.holder). */
+export interface HeldBackendListener {
+  onHeldBackendLost(conn: BackendConnection): void;
+}
+
 /** A client whose pipelined command can be taken back and run elsewhere. */
 export interface Divertable {
   /**
@@ -161,6 +166,12 @@ export class BackendConnection {
   readonly baseline = new Map<string, string>();
   /** The client whose insert id LAST_INSERT_ID() returns here (undefined: unknown / nobody's). */
   lastInsertOwner: object | undefined;
+  /**
+   * The client keeping this connection between its statements (its session lives here): told
+   * if the connection dies while none of that client's commands is in flight, so that it does
+   * not hold a place for state that is gone until it speaks again (maybe never).
+   */
+  holder: HeldBackendListener | undefined;
   /** Set when its state cannot be trusted any more; it is closed instead of reused. */
   broken = false;
   session: ClientSession | undefined;
@@ -794,6 +805,9 @@ export class BackendConnection {
       if (e.sink !== undefined) e.sink.onBackendError(this, err);
       else e.internal!(err, this.tracker);
     }
+    const holder = this.holder;
+    this.holder = undefined;
+    holder?.onHeldBackendLost(this);
     this.leaveSharing();
   }
 

@@ -269,6 +269,7 @@ export class BackendPool {
 
   /** Returns a connection after a statement; it must be clean (no transaction, no pins). */
   release(conn: BackendConnection): void {
+    conn.holder = undefined;
     conn.server.putIdle(conn);
   }
 

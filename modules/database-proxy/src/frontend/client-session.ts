@@ -63,6 +63,7 @@ import type { Connection } from '@scalestack/socket';
 import type {
   BackendConnection,
   BackendStatement,
+  HeldBackendListener,
   InternalCallback,
   ResponseSink,
 } from '../backend/backend-connection.js';
@@ -206,7 +207,7 @@ function lastPacketStart(bytes: Buffer): number {
   return last;
 }
 
-export class ClientSession implements ResponseSink {
+export class ClientSession implements ResponseSink, HeldBackendListener {
   status: ClientStats['state'] = 'handshake';
   user: ProxyUser | undefined;
   /** The tenant's connection count at the scheduler. */
@@ -1779,6 +1780,7 @@ export class ClientSession implements ResponseSink {
     const b = this.backend;
     if (b === undefined || this.status === 'active') return;
     if (this.pins !== 0) {
+      b.holder = this;
       if (this.pins === PIN_UNTIL_NEXT_STATEMENT && !this.busy && this.holdTimer === undefined) {
         this.holdTimer = setTimeout(this.endHold, this.core.resultHold);
       }
@@ -1786,6 +1788,32 @@ export class ClientSession implements ResponseSink {
     }
     this.backend = undefined;
     this.core.pool.release(b);
+    this.releaseLease();
+  }
+
+  /**
+   * The connection this client keeps between statements died while it was quiet. Results held
+   * for its next statement just go; a session that lived there (a transaction, variables,
+   * locks…) is gone, and the client connection is closed, as a server's would be — not left to
+   * run its next statements outside the transaction it believes open, nor to hold a place
+   * until it speaks again.
+   */
+  onHeldBackendLost(conn: BackendConnection): void {
+    if (this.backend !== conn || this.closed || this.busy) return;
+    this.backend = undefined;
+    if (this.holdTimer !== undefined) clearTimeout(this.holdTimer);
+    this.holdTimer = undefined;
+    if ((this.pins & ~PIN_UNTIL_NEXT_STATEMENT) !== 0) {
+      this.core.counters.backendLost++;
+      this.core.log.warn(
+        { client: this.id, pins: pinReasons(this.pins) },
+        'backend lost with session state while the client was quiet; closing the client',
+      );
+      this.pins = 0;
+      this.close();
+      return;
+    }
+    this.pins = 0;
     this.releaseLease();
   }
 
@@ -1852,8 +1880,15 @@ export class ClientSession implements ResponseSink {
     this.capture = undefined;
     // An ERR ends the response: the backend forwards whole packets only, so it follows whole
     // rows, as a server's own mid-result error does.
-    // A transaction or other state that lived on the backend is gone with it: as after a
-    // deadlock, the session goes on outside it, and the error says so.
+    const lostState = this.pins & ~PIN_UNTIL_NEXT_STATEMENT;
+    if (lostState !== 0) {
+      // A transaction or other state that lived on the backend is gone with it: going on would
+      // run the client's next statements outside the transaction it believes open.
+      this.writeErr(ProxyError.sessionLost, [pinReasons(lostState).join(', '), err.message], sequenceId);
+      this.pins = 0;
+      this.close();
+      return;
+    }
     this.writeErr(ProxyError.backendLost, [err.message], sequenceId);
     this.pins = 0;
     this.lazyBegin = 'none';
@@ -1876,6 +1911,7 @@ export class ClientSession implements ResponseSink {
   }
 
   private dropBackend(conn: BackendConnection): void {
+    if (conn.holder === this) conn.holder = undefined;
     this.resumeBackend();
     if (this.backend === conn) this.backend = undefined;
     this.core.pool.discard(conn);
