@@ -229,7 +229,11 @@ describe('one backend connection lost', () => {
 
   /** True once `p` failed as a connection that is gone (not an ERR the session survives). */
   const closedUnder = (p: Promise<unknown>) =>
-    failure(p).then((e) => e.fatal === true || /closed state|PROTOCOL_CONNECTION_LOST|ECONNRESET|EPIPE/.test(`${e.code} ${e.message}`));
+    failure(p).then(
+      (e) =>
+        e.fatal === true ||
+        /closed state|PROTOCOL_CONNECTION_LOST|ECONNRESET|EPIPE/.test(`${e.code} ${e.message}`),
+    );
 
   it('a pinned session whose backend dies while it is quiet is closed: no COMMIT answers OK for lost writes', async () => {
     const a = await client();

@@ -283,7 +283,8 @@ describe('server defaults that change BEGIN / COMMIT', () => {
       const a = await fx.connect();
       const b = await fx.connect();
       const sql = 'SELECT v FROM sd WHERE id = 101';
-      const read = async (c: mysql.Connection) => ((await c.query(sql)) as unknown as [{ v: string }[]])[0][0]!.v;
+      const read = async (c: mysql.Connection) =>
+        ((await c.query(sql)) as unknown as [{ v: string }[]])[0][0]!.v;
       await d.query('LOCK TABLES sd WRITE');
       const aRead = read(a);
       await waitFor(
@@ -297,7 +298,9 @@ describe('server defaults that change BEGIN / COMMIT', () => {
       );
       const stacked = proxy.stats().pipeline.stacked;
       const bRead = read(b);
-      await waitFor(() => proxy.stats().pipeline.stacked === stacked + 1, { what: "B's read to stack behind A's" });
+      await waitFor(() => proxy.stats().pipeline.stacked === stacked + 1, {
+        what: "B's read to stack behind A's",
+      });
       await d.query('UNLOCK TABLES');
       expect(await aRead).toBe('stacked');
       expect(await bRead).toBe('stacked');
