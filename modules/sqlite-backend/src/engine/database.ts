@@ -152,8 +152,9 @@ export class SharedDatabase {
   #wake(): void {
     this.#wakePending = false;
     // Each woken session runs its command synchronously; stop once one of them opened a
-    // transaction (the rest keep waiting for it).
-    while (this.#owner === undefined && this.#waiters.length > 0) {
+    // transaction (the rest keep waiting for it), or once one ran a whole transaction: its release
+    // queued a wake of its own, and until that runs every waiter would queue itself again.
+    while (this.#owner === undefined && !this.#wakePending && this.#waiters.length > 0) {
       const next = this.#waiters.shift()!;
       clearTimeout(next.timer);
       next.run();
