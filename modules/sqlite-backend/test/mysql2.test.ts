@@ -1,4 +1,11 @@
-import { buildQuery, CLIENT_QUERY_ATTRIBUTES, encodeFrames } from '@scalestack/mysql-protocol';
+import { once } from 'node:events';
+import {
+  buildPing,
+  buildQuery,
+  buildQuit,
+  CLIENT_QUERY_ATTRIBUTES,
+  encodeFrames,
+} from '@scalestack/mysql-protocol';
 import { waitFor } from '@scalestack/test-harness';
 import type mysql from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -400,6 +407,41 @@ describe('transactions', () => {
     );
     expect(rows[0]!.n).toBe(0);
   });
+
+  it.each([
+    ['COM_QUIT', () => encodeFrames(buildQuit(), 0)],
+    ['a malformed packet', () => encodeFrames(buildPing(), 1)],
+    ['KILL of itself', (query: (sql: string) => Buffer, id: number) => query(`KILL ${id}`)],
+  ])(
+    'a session that ends with %s mid-transaction is rolled back at once, though the client keeps its socket open',
+    async (_, ending) => {
+      const a = await login(backend.port, { allowHalfOpen: true });
+      const b = await backend.connect();
+      const query = (sql: string) =>
+        encodeFrames(
+          buildQuery(sql, { queryAttributes: (a.capabilities & CLIENT_QUERY_ATTRIBUTES) !== 0 }),
+          0,
+        );
+      const fromA = replyStream(a.socket, a.decoder);
+      const ended = once(a.socket, 'end');
+      try {
+        await b.query('CREATE TABLE IF NOT EXISTS quitter (who TEXT)');
+        await b.query('DELETE FROM quitter');
+        // A's client never closes its socket: were A still holding the database, B would get 1205.
+        await b.query('SET innodb_lock_wait_timeout = 1');
+        a.socket.write(Buffer.concat([query('BEGIN'), query("INSERT INTO quitter VALUES ('a')")]));
+        expect((await fromA.next(2)).map((p) => p[0])).toEqual([0x00, 0x00]);
+        a.socket.write(ending(query, a.connectionId));
+        await ended;
+        await b.query("INSERT INTO quitter VALUES ('b')");
+        const [rows] = await b.query<mysql.RowDataPacket[]>('SELECT who FROM quitter');
+        expect(rows.map((r) => r.who)).toEqual(['b']);
+      } finally {
+        a.socket.destroy();
+        await b.end();
+      }
+    },
+  );
 
   it("a transaction that ends mid-text does not let a waiting session's BEGIN capture the rest of the text", async () => {
     const a = await backend.connect({ multipleStatements: true });

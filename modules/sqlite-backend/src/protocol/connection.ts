@@ -285,10 +285,7 @@ export class ServerConnection {
       this.running = false;
     }
     out.flush();
-    if (this.endAfterResponse) {
-      this.closed = true;
-      this.conn.end();
-    }
+    if (this.endAfterResponse) this.end();
   }
 
   private parse(payload: Buffer): Command {
@@ -309,8 +306,7 @@ export class ServerConnection {
         ok();
         return;
       case 'quit':
-        this.conn.end();
-        this.closed = true;
+        this.end();
         return;
       case 'init-db':
         engine.useSchema(session, cmd.schema);
@@ -449,8 +445,16 @@ export class ServerConnection {
         ? { errno: err.errno, sqlState: err.sqlState, message: `Malformed packet: ${err.message}` }
         : toMysqlError(err);
     this.out.flush();
-    this.conn.end(encodeFrames(encodeErr(e, this.out.capabilities | CLIENT_PROTOCOL_41), sequenceId & 0xff));
-    this.closed = true;
+    this.end(encodeFrames(encodeErr(e, this.out.capabilities | CLIENT_PROTOCOL_41), sequenceId & 0xff));
+  }
+
+  /**
+   * Ends the connection from our side, after `data`. Rolls back now, as MySQL does, rather than
+   * once the socket closes: that waits for the client to close its end, which it may never do.
+   */
+  private end(data?: Buffer): void {
+    this.conn.end(data);
+    this.onClosed();
   }
 
   /** Ends the connection from the server side (KILL). */

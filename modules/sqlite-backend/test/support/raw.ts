@@ -9,10 +9,13 @@ export interface RawLogin {
   capabilities: number;
 }
 
-/** Logs in as root over a raw socket; resolves once the server's OK arrived. */
-export function login(port: number): Promise<RawLogin> {
+/**
+ * Logs in as root over a raw socket; resolves once the server's OK arrived. `allowHalfOpen`: the
+ * socket stays open for writing when the server ends its side (a client that does not close).
+ */
+export function login(port: number, { allowHalfOpen = false } = {}): Promise<RawLogin> {
   return new Promise((resolve, reject) => {
-    const socket = connect(port, '127.0.0.1');
+    const socket = connect({ port, host: '127.0.0.1', allowHalfOpen });
     const decoder = new PacketDecoder();
     const hs = new ClientHandshake({ user: 'root' });
     socket.on('error', reject);
