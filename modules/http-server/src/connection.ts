@@ -401,6 +401,9 @@ export class HttpConnection implements RequestEvents, BodySource, ResponseSink {
   private nextRequest(): void {
     this.req = undefined;
     this.res = undefined;
+    // The last body may have been paused for a handler that answered without reading it: no
+    // read will come to resume the socket, and the next request must still be read.
+    this.bodyPaused = false;
     this.enterPhase(Phase.Idle);
     if ((this.peerEnded || this.host.draining) && this.leftover === undefined && !this.executing) {
       this.closeAfterWrites();
@@ -411,6 +414,9 @@ export class HttpConnection implements RequestEvents, BodySource, ResponseSink {
       // wait in the socket buffer) until those drain, or answers pile up here without bound.
       this.blocked = true;
       this.host.stats.connectionsBlocked++;
+      // Not idle yet: the answer is still being delivered, however slowly the client reads.
+      // The keep-alive deadline is armed by unblock, once it is flushed.
+      this.deadline = 0;
       this.parser.pause();
       this.socket.pause();
       this.socket.once('drain', this.unblock);

@@ -28,6 +28,14 @@ const gatedModule = defineModule({
       res.write('+5 more');
       res.end();
     });
+    // Refuses once the whole body is in, without reading it: an auth check awaiting a lookup.
+    ctx.resolve(HTTP_ROUTES).route('POST', '/refuse-late', async (req, res) => {
+      while (!req.complete) await new Promise((r) => setImmediate(r));
+      res.status(401).send('refused\n');
+    });
+    ctx.resolve(HTTP_ROUTES).route('GET', '/bytes/:n', (req, res) => {
+      res.send(Buffer.alloc(Number(req.params.n), 97));
+    });
     ctx.resolve(HTTP_ROUTES).route('GET', '/gate/:id', (req, res) => {
       arrived.push(req.params.id);
       gates.set(req.params.id, () => res.send(`gate ${req.params.id}`));
@@ -63,6 +71,71 @@ describe('an answer sent before the body is read', () => {
     }
     await closed;
     expect(c.text()).toMatch(/^HTTP\/1\.1 413 /);
+  });
+});
+
+describe('a body its handler answers without reading, after it has arrived', () => {
+  it('past the bytes queued for a handler: the next request on the connection is still read', async () => {
+    const c = await RawClient.open(s.port);
+    // One byte over the 256 KiB queued for a handler: the read that stops reading the socket is
+    // the one that completes the body, however the bytes are split on the wire.
+    const body = 'b'.repeat(256 * 1024 + 1);
+    c.write(`POST /refuse-late HTTP/1.1\r\n${H}Content-Length: ${body.length}\r\n\r\n${body}`);
+    expect((await c.responses(1))[0].status).toBe(401);
+    c.write(`GET /tenants/after HTTP/1.1\r\n${H}\r\n`);
+    const [, after] = await c.responses(2);
+    expect(JSON.parse(after.body).tenant).toBe('after');
+    c.close();
+  });
+});
+
+describe('a client that reads a large answer slowly', () => {
+  let k: Started;
+  beforeAll(async () => {
+    k = await startHttp({ keep_alive_timeout: '100ms' }, [gatedModule]);
+  });
+  afterAll(async () => {
+    await k?.kernel.shutdown();
+  });
+
+  it('gets all of it, even past keep_alive_timeout, and the connection idles out after', async () => {
+    const blocked = () =>
+      k.kernel.metrics.collect().find((m) => m.name === 'scalestack_http_connections_blocked')!.samples[0]!
+        .value;
+    // Far more than the loopback socket buffers hold, so the server still has it to write.
+    const size = 64 * 1024 * 1024;
+    const sock = connect(k.port, '127.0.0.1');
+    sock.on('error', () => {});
+    sock.pause();
+    await once(sock, 'connect');
+    sock.write(`GET /bytes/${size} HTTP/1.1\r\n${H}\r\n`);
+    await waitFor(() => blocked() === 1, { what: 'the answer to wait on the client' });
+    // A connection idle from after that point is closed for keep_alive_timeout: by then the
+    // slow reader's keep-alive time has passed too, and the same sweep has looked at it.
+    const witness = await RawClient.open(k.port);
+    witness.write(`GET /healthz HTTP/1.1\r\n${H}\r\n`);
+    await witness.responses(1);
+    await witness.closedPromise;
+    const stillWriting = blocked();
+    let received = 0;
+    let head = -1;
+    let text = '';
+    const closed = once(sock, 'close');
+    sock.on('data', (d: Buffer) => {
+      if (head < 0) {
+        text += d.toString('latin1');
+        const end = text.indexOf('\r\n\r\n');
+        if (end >= 0) {
+          head = end + 4;
+          received = text.length - head;
+        }
+      } else received += d.length;
+    });
+    sock.resume();
+    await closed;
+    expect(text).toMatch(/^HTTP\/1\.1 200 /);
+    expect(received).toBe(size);
+    expect(stillWriting, 'the answer was still being written past keep_alive_timeout').toBe(1);
   });
 });
 
