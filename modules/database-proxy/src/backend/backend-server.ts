@@ -305,7 +305,10 @@ export class BackendServer {
       }
     };
     const run = (err: Error | null) => {
-      if (err !== null) {
+      if (err !== null || settled) {
+        // Given up on while the connection was still opening (a slow TCP connect, then a login
+        // within its own timeout): the caller was told it was not sent, and acted on that — a
+        // KILL QUERY sent now would hit whatever runs on that thread by then.
         release();
         finish(err);
         return;
