@@ -162,3 +162,47 @@ it('a statement waiting for a connection of a server out of service fails as soo
     await relay.stop();
   }
 });
+
+it("one backend account's refused logins do not put the server out for everyone else", async () => {
+  const { APP_USER, BACKEND_USER } = await import('./support/proxy-fixture.js');
+  const fx = await startProxyFixture({
+    pool: 2,
+    mariadb: mariadb(),
+    createBackendUser: false,
+    options: {
+      server_failure_limit: 2,
+      connect_timeout: '500ms',
+      users: [
+        { name: APP_USER.name, password: APP_USER.password, max_connections: 50 },
+        // A rotated password not yet in the proxy's configuration: the server refuses it.
+        {
+          name: 'stale',
+          password: 'stale-pw',
+          max_connections: 50,
+          backend_user: BACKEND_USER.name,
+          backend_password: 'not-the-password',
+        },
+      ],
+    },
+  });
+  try {
+    const stale = await fx.connect({ user: 'stale', password: 'stale-pw' });
+    for (let i = 0; i < 4; i++) {
+      const err = await failure(stale.query('SELECT 1'));
+      expect(err.errno).toBe(9004);
+      expect(err.message).toMatch(/refused login: 1045/);
+    }
+    expect(fx.proxy.stats().pools[0]!.healthy).toBe(true);
+    // The other account's statements still get new connections: one holds a transaction, the
+    // next needs a second connection.
+    const holder = await hold(fx);
+    const app = await fx.connect();
+    const [rows] = await app.query('SELECT 2 AS two');
+    expect(rows).toEqual([{ two: 2 }]);
+    await holder.release();
+    app.destroy();
+    stale.destroy();
+  } finally {
+    await fx.stop();
+  }
+});

@@ -6,7 +6,7 @@
 import type { Address } from '@scalestack/kernel';
 import { ReadBuffer } from '@scalestack/socket';
 import type { Logger } from 'pino';
-import { BackendConnection, type BackendConnectionOptions } from './backend-connection.js';
+import { BackendConnection, type BackendConnectionOptions, LoginRefused } from './backend-connection.js';
 import {
   type ConnectionCallback,
   ConnectionLostBeforeUse,
@@ -361,7 +361,11 @@ export class BackendServer {
     conn.connect((err) => {
       this.opening--;
       if (err !== null) {
-        this.failures++;
+        // A login refused for the account itself (a wrong or rotated backend_password, a locked
+        // or expired account) says nothing of the server: counted, it would take the server out
+        // for every other account too. Connection limits count: more connects would only be
+        // refused again, and statements wait for the connections the server did give.
+        if (!(err instanceof LoginRefused) || err.atConnectionLimit) this.failures++;
         if (this.failures >= this.options.failureLimit) {
           // Taken out, or a retry after retryAfter failed again: out for another retryAfter
           // (else, once retried, every statement would try its own connect while it is down).
