@@ -13,6 +13,8 @@ export interface ConnectOptions {
   tls?: true | Omit<ConnectionOptions, 'socket' | 'host' | 'port' | 'path'>;
   /** Disable Nagle's algorithm (default true). */
   noDelay?: boolean;
+  /** TCP keepalive: the first probe after this many milliseconds of silence (default 0: off). */
+  keepAlive?: number;
   /**
    * Keep the write side open after the peer ends its own (TCP half-close); the connection
    * closes once both sides have ended. Default false: the peer's end ends this side too.
@@ -35,7 +37,7 @@ export interface ConnectOptions {
 export function connect(address: AddressLike, options: ConnectOptions = {}): Promise<Connection> {
   const target = toAddress(address);
   const where = formatAddress(target);
-  const { timeout = 10_000, noDelay = true, allowHalfOpen = false } = options;
+  const { timeout = 10_000, noDelay = true, keepAlive = 0, allowHalfOpen = false } = options;
   const endpoint =
     target.kind === 'unix'
       ? { path: target.path, allowHalfOpen }
@@ -64,6 +66,7 @@ export function connect(address: AddressLike, options: ConnectOptions = {}): Pro
     const onReady = () => {
       cleanup();
       if (noDelay && target.kind === 'tcp') socket.setNoDelay(true);
+      if (keepAlive > 0 && target.kind === 'tcp') socket.setKeepAlive(true, keepAlive);
       resolve(new Connection(socket, reads));
     };
     const onError = (err: Error) => {

@@ -29,6 +29,13 @@ export interface ListenOptions {
   reusePort?: boolean;
   /** Disable Nagle's algorithm on accepted connections (default true). */
   noDelay?: boolean;
+  /**
+   * TCP keepalive on accepted connections: the first probe after this many milliseconds of
+   * silence (default 0: off; the socket module's default is 60 s). A peer that vanished without
+   * a FIN (a crashed host, a NAT that forgot the flow) is then found dead and its connection
+   * closed, instead of holding its place — and whatever it held — for ever.
+   */
+  keepAlive?: number;
   /** Length of the kernel's accept queue (default: Node's, 511; the socket module's default is 4096). */
   backlog?: number;
   /**
@@ -88,6 +95,7 @@ export async function listen(
     maxConnections = Number.POSITIVE_INFINITY,
     idleTimeout = 0,
     noDelay = true,
+    keepAlive = 0,
     allowHalfOpen = false,
   } = options;
   if (!(maxConnections >= 0)) throw new RangeError(`maxConnections must be >= 0, got ${maxConnections}`);
@@ -115,6 +123,7 @@ export async function listen(
       readBuffer !== undefined ? adoptForDirectReads(accepted, readBuffer, allowHalfOpen) : undefined;
     const socket = direct?.socket ?? accepted;
     if (noDelay && target.kind === 'tcp') socket.setNoDelay(true);
+    if (keepAlive > 0 && target.kind === 'tcp') socket.setKeepAlive(true, keepAlive);
     const connection = new Connection(socket, direct?.reads);
     if (connections.size >= maxConnections) {
       refusedCount++;

@@ -15,6 +15,10 @@ export default defineModule({
   options: {
     max_connections: option.integer(0, 'default connection limit per listener (0: no limit)', { min: 0 }),
     idle_timeout: option.duration(0, 'default idle timeout of accepted connections (0: none)'),
+    keep_alive: option.duration(
+      '60s',
+      'TCP keepalive of accepted connections: first probe after this much silence, so that peers gone without a FIN are found dead and closed (0: off)',
+    ),
     backlog: option.integer(
       4096,
       "default accept queue per listener (capped by net.core.somaxconn; Node's own is 511, which a burst of connecting clients overflows)",
@@ -40,6 +44,7 @@ export default defineModule({
           reusePort: workers > 1,
           maxConnections: ctx.options.max_connections > 0 ? ctx.options.max_connections : undefined,
           idleTimeout: ctx.options.idle_timeout,
+          keepAlive: ctx.options.keep_alive,
           backlog: ctx.options.backlog,
           onError: (err) => ctx.log.debug({ err, address: formatAddress(target) }, 'connection error'),
           ...options,
