@@ -5,9 +5,10 @@
  */
 import { setTimeout as delay } from 'node:timers/promises';
 import { waitFor } from '@scalestack/test-harness';
-import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, expect, it, vi } from 'vitest';
 import { one } from './support/backends.js';
 import { type ProxyFixture, startProxyFixture } from './support/proxy-fixture.js';
+import { watch } from './support/qos-helpers.js';
 import { trackedClients } from './support/tracked-clients.js';
 
 // Long enough that two statements in a row fit in it on a busy machine.
@@ -77,5 +78,56 @@ it('a shared connection that always has a read in flight is replaced all the sam
     }
   } finally {
     await direct.end();
+  }
+});
+
+it('reads stacked on a connection that outlived max_lifetime still move when the read ahead of them stalls', async () => {
+  const own = await startProxyFixture({
+    pool: 6,
+    mariadb: fx.mariadb,
+    options: { max_lifetime: '1h', pipeline_connections: 1, pipeline_depth: 8, pipeline_stall: '500ms' },
+  });
+  const direct = await own.direct();
+  const locker = await own.direct();
+  const ownClients = trackedClients(() => own);
+  try {
+    await direct.query('CREATE TABLE IF NOT EXISTS ml_locked (id INT PRIMARY KEY)');
+    await direct.query('INSERT IGNORE INTO ml_locked VALUES (1)');
+    await locker.query('LOCK TABLES ml_locked WRITE');
+    const blocked = watch(one(await ownClients.client(), 'SELECT COUNT(*) AS n FROM ml_locked'));
+    await waitFor(
+      async () =>
+        (
+          (await direct.query(
+            "SELECT 1 FROM information_schema.PROCESSLIST WHERE USER = 'proxy' AND STATE LIKE '%lock%'",
+          )) as unknown as [unknown[]]
+        )[0].length === 1,
+      { what: 'the read to wait for the lock' },
+    );
+    // The clock is the input: stalls are checked on a real timer, only Date (the connection's
+    // age) jumps. Two reads stack behind the waiting one, then the connection turns out expired.
+    vi.useFakeTimers({ toFake: ['Date'] });
+    const stacked = own.proxy.stats().pipeline.stacked;
+    const behind = await Promise.all([ownClients.client(), ownClients.client()]);
+    const waiting = behind.map((c, i) => watch(one(c, 'SELECT ? AS v', [i])));
+    await waitFor(() => own.proxy.stats().pipeline.stacked === stacked + 2, { what: 'two reads to stack' });
+    vi.setSystemTime(Date.now() + 2 * 3_600_000);
+    // The next read finds the connection expired: it goes elsewhere.
+    expect(await one(await ownClients.client(), 'SELECT 9 AS v')).toEqual({ v: 9 });
+    vi.useRealTimers(); // what the jump was for is done: the connection takes no more reads
+    // The two stacked ones are answered while the read ahead of them still waits for the lock.
+    await waitFor(() => waiting.every((w) => w.state === 'fulfilled'), {
+      what: 'the stacked reads to be moved and answered',
+    });
+    expect(waiting.map((w) => w.value)).toEqual([{ v: 0 }, { v: 1 }]);
+    expect(blocked.state).toBe('pending');
+    await locker.query('UNLOCK TABLES');
+    expect(await blocked.promise).toEqual({ n: 1 });
+  } finally {
+    vi.useRealTimers();
+    await locker.end();
+    await direct.end();
+    await ownClients.closeAll();
+    await own.stop();
   }
 });

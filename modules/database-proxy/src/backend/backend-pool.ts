@@ -407,11 +407,14 @@ export class BackendPool {
     for (const c of [...this.sharing]) {
       const before = c.completedAtCheck;
       c.completedAtCheck = c.completed;
-      if (before !== c.completed || !c.stackable) continue;
-      // Slow or held up: nothing more goes behind it, and what waits there goes elsewhere.
+      if (before !== c.completed) continue;
+      // Slow or held up: nothing more goes behind it, and what waits there goes elsewhere —
+      // also on one that took no more reads already (past max_lifetime): those it has wait too.
+      const first = c.stackable;
       c.stackable = false;
-      this.pipelineCounts.stalls++;
-      this.pipelineCounts.diverted += c.divert();
+      const moved = c.divert();
+      if (first || moved > 0) this.pipelineCounts.stalls++;
+      this.pipelineCounts.diverted += moved;
     }
   };
 
