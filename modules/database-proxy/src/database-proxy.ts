@@ -118,6 +118,7 @@ export class DatabaseProxy implements ProxyCore, DatabaseProxyService {
   readonly maxPacketSize: number;
   readonly loginTimeout: number;
   statementCacheSize: number;
+  readonly maxPreparedStatements: number;
   readonly resultHold: number;
   lazyBeginAllowed: boolean;
   noBackslashEscapesByDefault = false;
@@ -167,6 +168,7 @@ export class DatabaseProxy implements ProxyCore, DatabaseProxyService {
     this.maxPacketSize = options.max_packet_size;
     this.loginTimeout = options.login_timeout;
     this.statementCacheSize = options.statement_cache_size;
+    this.maxPreparedStatements = options.max_prepared_statements;
     this.resultHold = options.result_hold;
     this.lazyBeginAllowed = options.lazy_begin;
     this.shedDelay = options.shed_delay;

@@ -59,3 +59,31 @@ it('fits the caches to a server first reached after the proxy started, and greet
     await relay.stop();
   }
 });
+
+it('a client that never closes its prepared statements is stopped at max_prepared_statements with ERR 1461, as a server would stop it', async () => {
+  const capped = await startProxyFixture({ pool: 2, mariadb, options: { max_prepared_statements: 5 } });
+  try {
+    const c = await capped.connect();
+    const texts = Array.from({ length: 6 }, (_, i) => `SELECT ? + ${i} AS v`);
+    // The backends' caches evict: the server never sees more than its limit, so only the proxy's
+    // own count can stop this client.
+    const open = [];
+    for (const sql of texts.slice(0, 5)) open.push(await c.prepare(sql));
+    const err = await c.prepare(texts[5]!).then(
+      () => undefined,
+      (e: { errno?: number; sqlState?: string; message: string }) => e,
+    );
+    expect(err?.errno).toBe(1461);
+    expect(err?.sqlState).toBe('42000');
+    expect(err?.message).toMatch(/max_prepared_statements.*5/);
+    // The connection goes on: its statements run, and closing one makes room for another.
+    const [rows] = await open[4]!.execute([1]);
+    expect(rows).toEqual([{ v: 5 }]);
+    open[0]!.close();
+    const again = await c.prepare(texts[5]!);
+    expect((await again.execute([1]))[0]).toEqual([{ v: 6 }]);
+    await c.end();
+  } finally {
+    await capped.stop();
+  }
+});

@@ -184,6 +184,11 @@ export const proxyOptions = {
     "prepared statements kept per backend connection (× pool size must stay under the server's max_prepared_stmt_count)",
     { min: 1 },
   ),
+  max_prepared_statements: option.integer(
+    16382,
+    "prepared statements one client connection may hold open (more: ERR 1461, as a server at its max_prepared_stmt_count answers; MariaDB's default for that is 16382)",
+    { min: 1 },
+  ),
   result_hold: option.duration(
     '100ms',
     "how long a quiet client keeps its backend for the previous statement's results (warnings, ROW_COUNT, FOUND_ROWS)",

@@ -614,6 +614,17 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
           this.refusePreparedKill();
           return;
         }
+        if (this.statements.size >= this.core.maxPreparedStatements) {
+          // Each one holds its text here; the backends' caches evict, so no server would stop
+          // a client that never closes them.
+          this.writeErrPacket(
+            1461,
+            '42000',
+            `Can't create more than max_prepared_statements statements on one proxy connection (current value: ${this.core.maxPreparedStatements}); close some with COM_STMT_CLOSE`,
+            1,
+          );
+          return;
+        }
         this.pending = Pending.Prepare;
         break;
       case COM_STMT_EXECUTE:

@@ -32,6 +32,11 @@ export interface ProxyCore {
   readonly loginTimeout: number;
   /** Backend statements kept per backend connection before the least recently used is closed. */
   readonly statementCacheSize: number;
+  /**
+   * Prepared statements one client may hold open: the proxy keeps each one's text, and the
+   * backend cache evicts, so the server's max_prepared_stmt_count never stops a client leaking them.
+   */
+  readonly maxPreparedStatements: number;
   /** How long a quiet client keeps a backend for its previous statement's results (ms). */
   readonly resultHold: number;
   /**
