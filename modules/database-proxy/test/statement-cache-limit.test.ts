@@ -87,3 +87,29 @@ it('a client that never closes its prepared statements is stopped at max_prepare
     await capped.stop();
   }
 });
+
+it('an execute whose backend is lost while the statement is prepared there again is retried: nothing of it was sent', async () => {
+  await mariadb.query('CREATE TABLE IF NOT EXISTS reprep (id INT PRIMARY KEY, n INT NOT NULL)');
+  await mariadb.query('INSERT INTO reprep VALUES (1, 0) ON DUPLICATE KEY UPDATE n = 0');
+  // One connection caching one statement: preparing a second evicts the first, so executing
+  // the first prepares it again — and the relay cuts the connection on that prepare.
+  const { fx: single, relay } = await startRelayedProxy(mariadb, 1, { statement_cache_size: 1 });
+  try {
+    const c = await single.connect();
+    const sql = 'UPDATE reprep SET n = n + ? WHERE id = 1';
+    const bump = await c.prepare(sql);
+    await c.prepare('SELECT ? * 3 AS tripled');
+    const retriesBefore = single.proxy.stats().counters.retries;
+    relay.cutWhen = (chunk) => chunk[4] === 0x16 && chunk.includes(Buffer.from(sql));
+    const [header] = (await bump.execute([5])) as unknown as [{ affectedRows: number }];
+    expect(header.affectedRows).toBe(1);
+    expect(relay.cuts).toBe(1);
+    expect(single.proxy.stats().counters.retries).toBe(retriesBefore + 1);
+    // Once, not twice.
+    expect((await mariadb.query('SELECT n FROM reprep WHERE id = 1'))[0].n).toBe(5);
+    await c.end();
+  } finally {
+    await single.stop();
+    await relay.stop();
+  }
+});

@@ -1065,19 +1065,22 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
       return;
     }
     this.status = 'active';
-    this.sentToBackend = true;
     this.respondedBytes = 0;
     this.core.counters.queries++;
     switch (this.pending) {
       case Pending.Prepare:
+        this.sentToBackend = true;
         this.capture = [];
         b.forward(COM_STMT_PREPARE, this.frame ?? encodeFrames(this.payload, 0), this);
         return;
       case Pending.Execute:
       case Pending.Fetch:
+        // Sent once the statement is on that backend: a connection lost while it is prepared
+        // there (or its schema switched) has had nothing of the execute, which may go elsewhere.
         this.runStatementCommand(b);
         return;
       default:
+        this.sentToBackend = true;
         if (!b.forward(this.command, this.frame ?? encodeFrames(this.payload, 0), this))
           this.afterResponse(b);
         else if (this.pureRead) this.shareBackend(b);
@@ -1288,6 +1291,7 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
       payload === this.payload && this.frame !== undefined ? this.frame : encodeFrames(payload, 0);
     framed.writeUInt32LE(bs.id, 5); // header (4) + command byte (1)
     const cursor = cmd === COM_STMT_EXECUTE && payload.length > 5 && payload[5] !== 0;
+    this.sentToBackend = true;
     if (!b.forward(cmd, framed, this, cursor)) {
       // SEND_LONG_DATA: no response; the data waits on this backend for the execute.
       this.longData.add(cs.id);
