@@ -206,3 +206,37 @@ it("one backend account's refused logins do not put the server out for everyone 
     await fx.stop();
   }
 });
+
+it('a client that leaves while its connection is still being opened keeps its slot until that connect ends', async () => {
+  const { tenantMetrics } = await import('./support/qos-helpers.js');
+  const { fx, relay } = await startRelayedProxy(mariadb(), 2, {});
+  try {
+    const holder = await hold(fx);
+    const slots = () => tenantMetrics(fx, 'default');
+    // The next connection's login (sequence id 1) is held: c1's statement waits for it.
+    relay.holdWhen = (chunk) => chunk.length > 4 && chunk[3] === 1;
+    const c1 = await fx.connect();
+    c1.on('error', () => {});
+    void c1.query('SELECT 1').catch(() => {});
+    await waitFor(() => relay.heldCount === 1, { what: "c1's connection to send its login" });
+    expect(slots().inFlight).toBe(2);
+    const clients = fx.proxy.stats().clients.length;
+    c1.destroy();
+    await waitFor(() => fx.proxy.stats().clients.length === clients - 1, { what: 'c1 to be gone' });
+    // The connect it asked for is still under way and will be handed to it (then given back):
+    // its slot is not free for a statement that would have no connection behind it.
+    expect(slots().inFlight).toBe(2);
+    const c2 = await fx.connect();
+    const answer = c2.query('SELECT 2 AS two');
+    await waitFor(() => slots().queued === 1, { what: "c2's statement to queue for a slot" });
+    relay.release();
+    expect((await answer)[0]).toEqual([{ two: 2 }]);
+    await waitFor(() => slots().inFlight === 1, { what: 'only the holder to hold a slot' });
+    await holder.release();
+    c2.destroy();
+  } finally {
+    relay.release();
+    await fx.stop();
+    await relay.stop();
+  }
+});

@@ -251,6 +251,12 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
   /** The command's packet as the client framed it, when it can be forwarded as is. */
   private frame: Buffer | undefined;
   private sentToBackend = false;
+  /**
+   * A pool request is under way (waiting for a connection, or one being opened): a client that
+   * leaves meanwhile keeps its slot until the pool answers, since the connection it asked for
+   * is still coming and the slot stands for it.
+   */
+  private acquiring = false;
   /** Bytes of this command's response written to the client (not those kept back in `capture`). */
   private respondedBytes = 0;
   private capture: Buffer[] | undefined;
@@ -848,6 +854,7 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
         : undefined;
     this.onShared = shared !== undefined;
     if (shared === undefined) {
+      this.acquiring = true;
       this.core.pool.acquire(this.flavour!, hasSchema, this.onBackend);
       return;
     }
@@ -876,6 +883,7 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
   }
 
   private readonly onBackend = (err: Error | null, conn: BackendConnection | null): void => {
+    this.acquiring = false;
     const interrupted = this.interruptPending && !this.replaying;
     if (err instanceof ConnectionLostBeforeUse && !this.closed && !interrupted && this.retryElsewhere())
       return;
@@ -2331,8 +2339,8 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
         this.core.pool.release(b);
         this.releaseLease();
       }
-    } else {
-      this.releaseLease();
+    } else if (!this.acquiring) {
+      this.releaseLease(); // else onBackend does, with the connection
     }
     if (this.user !== undefined) this.core.removeUserConnection(this.user.name);
     this.tenantSession?.close();
