@@ -53,8 +53,10 @@ export class Upstream {
 export class UpstreamSet {
   #upstreams: Upstream[];
   /**
-   * Every upstream ever configured, by address: one removed by a reload and added back later
-   * still counts the connections it kept.
+   * The upstreams configured now, and removed ones that still had connections at the last
+   * reload, by address: one removed and added back later still counts the connections it kept.
+   * Removed ones with none are forgotten, or addresses that come and go (service discovery)
+   * would pile up for the life of the process.
    */
   readonly #known = new Map<string, Upstream>();
   #policy: BalancePolicy;
@@ -81,6 +83,14 @@ export class UpstreamSet {
     this.#upstreams = this.#pick(addresses);
     this.#policy = policy;
     this.#retryAfter = retryAfterMs;
+    const current = new Set(this.#upstreams);
+    for (const [name, u] of this.#known)
+      if (!current.has(u) && u.active === 0 && u.connecting === 0) this.#known.delete(name);
+  }
+
+  /** How many upstreams are remembered (current ones and removed ones still in use). */
+  get knownCount(): number {
+    return this.#known.size;
   }
 
   #pick(addresses: readonly Address[]): Upstream[] {
