@@ -168,6 +168,9 @@ export class BackendConnection {
       this.fail('reply from server without a request');
       return;
     }
+    // A long reply (a get of thousands of keys) still arriving is a server at work, not a
+    // stalled one: failing it would fail every other request on this connection.
+    this.lastProgress = Date.now();
     waiter.item(response);
     const finished =
       waiter.expect === 'quiet'
@@ -182,7 +185,6 @@ export class BackendConnection {
       this.waiters.splice(0, this.first);
       this.first = 0;
     }
-    this.lastProgress = Date.now();
     this.onSuccess();
     waiter.end();
     if (this.retiring && this.inFlight === 0) this.endRetired();

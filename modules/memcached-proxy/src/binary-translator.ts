@@ -83,6 +83,7 @@ const MESSAGES: Record<number, string> = {
   [S.ItemNotStored]: 'Not stored.',
   [S.NonNumeric]: 'Non-numeric server-side value for incr or decr',
   [S.UnknownCommand]: 'Unknown command',
+  [S.OutOfMemory]: 'Out of memory',
 };
 
 /**
@@ -244,6 +245,7 @@ export class BinaryTranslator {
       raw: encodeRetrieval(command, [key], exptime),
     };
     this.host.backend.handle(request, {
+      claim: (bytes) => slot.claim(bytes),
       done: (parts) => {
         const items = this.parse(parts);
         const value = items.find((r) => r.kind === 'value');
@@ -532,6 +534,7 @@ export class BinaryTranslator {
     const r = items[0];
     if (r?.kind === 'error') {
       if (r.message.startsWith('object too large')) return this.error(p.opcode, p.opaque, S.ValueTooLarge);
+      if (r.message.startsWith('out of memory')) return this.error(p.opcode, p.opaque, S.OutOfMemory);
       return this.error(
         p.opcode,
         p.opaque,

@@ -21,6 +21,8 @@ export interface SessionContext {
   readonly limits: Limits;
   /** Replies a client may have outstanding before the proxy stops reading from it. */
   readonly maxPending: number;
+  /** Bytes of values the proxy may hold for one client (see ReplyQueue). */
+  readonly maxReplyBytes: number;
   readonly version: string;
   /** Proxy-level numbers for `stats`. */
   stats(): Record<string, string | number>;
@@ -72,6 +74,8 @@ export class ClientSession {
       (buf) => socket.write(buf),
       (start) => (start ? socket.cork() : socket.uncork()),
       () => this.onFlushed(),
+      ctx.maxReplyBytes,
+      () => socket.writableLength,
     );
     conn.onData((chunk) => {
       try {
@@ -98,9 +102,14 @@ export class ClientSession {
     });
   }
 
-  /** One read can hold thousands of requests: decoding stops at the limit, not after the read. */
+  /**
+   * One read can hold thousands of requests: decoding stops at the limit, not after the read —
+   * and once the client's socket is full, as replies answered at once (stats, version, errors)
+   * never count as pending and would fill it with all the read asks for.
+   */
   private holdAtLimit(): void {
-    if (this.held || this.replies.pending < this.ctx.maxPending) return;
+    if (this.held || (this.replies.pending < this.ctx.maxPending && !this.conn.socket.writableNeedDrain))
+      return;
     this.held = true;
     (this.binary ?? this.decoder).hold();
   }
@@ -177,6 +186,11 @@ export class ClientSession {
     this.quitting = true;
     this.conn.pause();
     if (this.replies.pending === 0) this.conn.close();
+  }
+
+  /** Bytes of replies held for this client: values kept, and what its socket has not taken. */
+  get replyBytes(): number {
+    return this.replies.claimed + this.conn.socket.writableLength;
   }
 
   /** Resolves once the client connection has closed. */

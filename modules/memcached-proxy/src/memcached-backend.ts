@@ -62,9 +62,10 @@ export class MemcachedBackend implements Backend {
         // Quiet mode is the server's: which answers it leaves out depends on what it found
         // (ma answers a created item, not an incremented one). An mn behind the command ends
         // the reply, so replies stay paired whatever the server said.
+        const read = request.command === 'mg';
         if (request.quiet)
-          this.send(server, [request.raw, MN_REQUEST], reply && new ForwardWaiter('quiet', reply));
-        else this.send(server, request.raw, reply && new ForwardWaiter('line', reply));
+          this.send(server, [request.raw, MN_REQUEST], reply && new ForwardWaiter('quiet', reply, read));
+        else this.send(server, request.raw, reply && new ForwardWaiter('line', reply, read));
         return;
       }
       default: {

@@ -55,6 +55,11 @@ const options = {
     'replies one client may have outstanding before reading from it pauses',
     { min: 1 },
   ),
+  client_max_reply_bytes: option.size(
+    '64MiB',
+    'bytes of values held for one client (read replies, and what its socket has not taken); a read reply past it gets SERVER_ERROR out of memory writing get response',
+    { min: 1 },
+  ),
   max_connections: option.integer(10_000, 'client connections accepted at once', { min: 1 }),
 };
 
@@ -133,14 +138,18 @@ export default defineModule({
       backend = redis;
     }
     const sockets = ctx.resolve(SOCKETS);
-    const proxy = new MemcachedProxy({
-      backend,
-      limits: { maxValueSize: o.max_value_size, maxLineLength: o.max_line_length },
-      maxPending: o.client_max_pending,
-      maxConnections: o.max_connections,
-      listen: (address, onConnection, listenOptions) => sockets.listen(address, onConnection, listenOptions),
-    });
+    let proxy: MemcachedProxy;
     try {
+      // Inside: options it refuses must not leave the backend's connections open.
+      proxy = new MemcachedProxy({
+        backend,
+        limits: { maxValueSize: o.max_value_size, maxLineLength: o.max_line_length },
+        maxPending: o.client_max_pending,
+        maxReplyBytes: o.client_max_reply_bytes,
+        maxConnections: o.max_connections,
+        listen: (address, onConnection, listenOptions) =>
+          sockets.listen(address, onConnection, listenOptions),
+      });
       await proxy.listen(o.listen);
       ctx.log.info(
         { address: formatAddress(proxy.address!), backend: o.backend },

@@ -25,6 +25,12 @@ export interface ProxyOptions {
   limits?: Partial<Limits>;
   /** Replies one client may have outstanding before reading from it pauses (default 1024). */
   maxPending?: number;
+  /**
+   * Bytes of values the proxy holds for one client — kept for replies, or written and not yet
+   * taken by its socket (default 64 MiB). A read reply that would go past it is answered
+   * `SERVER_ERROR out of memory writing get response`. At least one value of `maxValueSize`.
+   */
+  maxReplyBytes?: number;
   /** Client connections served at once (default 10 000); more get `SERVER_ERROR` and are closed. */
   maxConnections?: number;
   /** Listener options passed through (TLS, idle timeout, reusePort, ...). */
@@ -36,6 +42,8 @@ export interface ProxyOptions {
 /** The version string the proxy answers `version` with. */
 export const PROXY_VERSION = '1.6.0-scalestack';
 const TOO_MANY = 'SERVER_ERROR too many open connections\r\n';
+/** Room for the line in front of a value (VALUE or VA, with a 250-byte key and every flag). */
+const VALUE_HEADER_BYTES = 4096;
 
 /**
  * A memcached-protocol front end over a {@link Backend}. Usable without the kernel:
@@ -50,10 +58,18 @@ export class MemcachedProxy {
   private paused = 0;
 
   constructor(private readonly options: ProxyOptions) {
+    const limits = resolveLimits(options.limits);
+    const maxReplyBytes = options.maxReplyBytes ?? 64 << 20;
+    if (maxReplyBytes < limits.maxValueSize + VALUE_HEADER_BYTES) {
+      throw new Error(
+        `memcached-proxy: client_max_reply_bytes (${maxReplyBytes}) must hold one value of max_value_size (${limits.maxValueSize}) and its header: at least ${limits.maxValueSize + VALUE_HEADER_BYTES}`,
+      );
+    }
     this.context = {
       backend: options.backend,
-      limits: resolveLimits(options.limits),
+      limits,
       maxPending: options.maxPending ?? 1024,
+      maxReplyBytes,
       version: PROXY_VERSION,
       stats: () => ({
         pid: process.pid,
@@ -63,6 +79,7 @@ export class MemcachedProxy {
         curr_connections: this.connections,
         total_connections: this.totalConnections,
         clients_paused: this.paused,
+        client_reply_bytes: this.replyBytes(),
       }),
       pausedClients: (delta) => {
         this.paused += delta;
@@ -93,6 +110,13 @@ export class MemcachedProxy {
     );
     const bound = this.listener.address;
     return bound.kind === 'tcp' ? bound.port : 0;
+  }
+
+  /** Bytes of replies held for every client (ClientSession.replyBytes). */
+  private replyBytes(): number {
+    let bytes = 0;
+    for (const session of this.sessions) bytes += session.replyBytes;
+    return bytes;
   }
 
   /** Where the proxy listens (after {@link listen}). */

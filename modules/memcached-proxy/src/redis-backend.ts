@@ -11,7 +11,7 @@ import type { Backend, BackendRequest } from './backend.js';
 import { NoreplyBacklog } from './noreply-backlog.js';
 import { ARITHMETIC, GAT, STORE, TOUCH } from './redis-scripts.js';
 import type { ReplySink } from './reply-queue.js';
-import { serverError } from './waiters.js';
+import { OUT_OF_MEMORY, serverError } from './waiters.js';
 
 /** Options of {@link RedisBackend.create}. */
 export interface RedisBackendOptions {
@@ -213,10 +213,14 @@ export class RedisBackend implements Backend {
     let error: Buffer | undefined;
     const settle = (i: number, err: Error | null | undefined, item: (Buffer | null)[] | null | undefined) => {
       if (err) error ??= toError(err);
-      else if (item?.[0] != null) {
+      else if (item?.[0] != null && error === undefined) {
         const flags = Number(item[1]?.toString() ?? 0);
         const cas = withCas && item[2] != null ? BigInt(item[2].toString()) : undefined;
-        hits[i] = encodeValue(keys[i]!, flags, item[0], cas);
+        const hit = encodeValue(keys[i]!, flags, item[0], cas);
+        if (reply.claim?.(hit[0]!.length + hit[1]!.length + 2) === false) {
+          error = OUT_OF_MEMORY;
+          hits.fill(undefined);
+        } else hits[i] = hit;
       }
       if (--remaining > 0) return;
       if (error !== undefined) return reply.done(error);

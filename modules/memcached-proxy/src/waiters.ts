@@ -31,22 +31,46 @@ export function serverError(message: string): Buffer {
   return encodeErrorLine(`SERVER_ERROR ${message}`);
 }
 
+/**
+ * memcached's answer to a get it cannot hold the reply of; the proxy gives it for a reply past the
+ * client's budget (ReplySink.claim). The whole reply, as memcached drops the values it stacked.
+ */
+export const OUT_OF_MEMORY = encodeErrorLine('SERVER_ERROR out of memory writing get response');
+
 /** Passes the backend's reply through to one client reply unchanged (the same Buffers). */
 export class ForwardWaiter implements Waiter {
   private readonly parts: Buffer[] = [];
   complete = false;
   /** A quiet command got a bare ERROR: a server without meta commands, which answers mn so too. */
   private unknownCommand = false;
+  /** The client's budget refused a value: the rest of the reply is read and dropped. */
+  private refused = false;
 
+  /**
+   * `budgeted`: the values of this reply count against the client's budget. Only for reads: an
+   * error instead of a write's answer (ma's VA) would hide that the write happened.
+   */
   constructor(
     readonly expect: Expect,
     private readonly reply: ReplySink,
+    private readonly budgeted = expect === 'values',
   ) {}
 
   item(response: Response): void {
     if (response.kind === 'invalid') return;
-    if (this.expect === 'line') this.reply.done(response.raw);
-    else if (this.expect === 'values') this.parts.push(response.raw);
+    if (
+      this.budgeted &&
+      !this.refused &&
+      (response.kind === 'value' || (response.kind === 'meta' && response.data !== undefined)) &&
+      this.reply.claim?.(response.raw.length) === false
+    ) {
+      this.refused = true;
+      this.parts.length = 0;
+    }
+    if (this.expect === 'line') this.reply.done(this.refused ? OUT_OF_MEMORY : response.raw);
+    else if (this.refused) {
+      if (this.expect === 'quiet' && isMetaNoop(response)) this.complete = true;
+    } else if (this.expect === 'values') this.parts.push(response.raw);
     else if (isMetaNoop(response)) this.complete = true;
     else if (response.kind === 'error' && response.type === 'ERROR') {
       if (this.unknownCommand)
@@ -59,7 +83,7 @@ export class ForwardWaiter implements Waiter {
   }
 
   end(): void {
-    if (this.expect !== 'line') this.reply.done(this.parts);
+    if (this.expect !== 'line') this.reply.done(this.refused ? OUT_OF_MEMORY : this.parts);
   }
 
   fail(message: string): void {
@@ -92,7 +116,12 @@ export class MultiGet {
   }
 
   hit(position: number, raw: Buffer): void {
-    this.hits[position] = raw;
+    // The answer is that error now: values are not worth keeping.
+    if (this.error !== undefined) return;
+    if (this.reply.claim?.(raw.length) === false) {
+      this.error = OUT_OF_MEMORY;
+      this.hits.fill(undefined);
+    } else this.hits[position] = raw;
   }
 
   partDone(error?: Buffer): void {

@@ -104,6 +104,32 @@ describe('memcached-proxy as a kernel module', () => {
     }
   });
 
+  it('applies client_max_reply_bytes, and refuses one without room for a value', async () => {
+    const port = await freePort();
+    const options = {
+      listen: `127.0.0.1:${port}`,
+      servers: [`127.0.0.1:${servers[0]!.port}`],
+      max_value_size: '64KiB',
+    };
+    const kernel = await kernelWith({ ...options, client_max_reply_bytes: '128KiB' });
+    await kernel.start();
+    try {
+      const client = await TextClient.connect(port);
+      const value = 'x'.repeat(60_000);
+      for (const key of ['rb1', 'rb2', 'rb3'])
+        expect(await client.call(`set ${key} 0 0 60000\r\n${value}\r\n`)).toBe('STORED');
+      expect(await client.call('get rb1 rb2 rb3')).toBe('SERVER_ERROR out of memory writing get response');
+      client.write('get rb1 rb2\r\n');
+      expect((await client.until('END')).length).toBeGreaterThan(120_000);
+      client.close();
+    } finally {
+      await kernel.stop();
+    }
+    const refused = await kernelWith({ ...options, client_max_reply_bytes: '64KiB' });
+    await expect(refused.start()).rejects.toThrow(/client_max_reply_bytes \(65536\) must hold one value/);
+    await refused.stop();
+  });
+
   it.each(['text', 'binary'])(
     '%s protocol: hands a server no more of one read’s requests than client_max_pending at a time',
     (protocol) =>

@@ -18,6 +18,7 @@ export interface FixtureOptions {
   serverRetryTimeout?: number;
   timeout?: number;
   maxValueSize?: number;
+  maxReplyBytes?: number;
 }
 
 /** Starts memcached servers and a proxy over them on a free port. */
@@ -37,6 +38,7 @@ export async function startProxyFixture(opts: FixtureOptions = {}): Promise<Prox
   const proxy = new MemcachedProxy({
     backend: new MemcachedBackend(pool),
     limits: opts.maxValueSize === undefined ? {} : { maxValueSize: opts.maxValueSize },
+    maxReplyBytes: opts.maxReplyBytes,
   });
   const port = await proxy.listen(0);
   const ring = new KetamaRing(servers.map((s) => ketamaServerName('127.0.0.1', s.port)));
