@@ -52,6 +52,8 @@ enum Phase {
 export class HttpConnection implements RequestEvents, BodySource, ResponseSink {
   /** When the current phase times out (ms since epoch); 0 for never. */
   deadline = 0;
+  /** While blocked on a client that does not read: what its socket had handed on at the deadline. */
+  private sentAtDeadline = 0;
   private phase = Phase.Head;
   private readonly parser: RequestParser;
   private req: HttpRequest | undefined;
@@ -176,6 +178,18 @@ export class HttpConnection implements RequestEvents, BodySource, ResponseSink {
     const stats = this.host.stats;
     switch (this.phase) {
       case Phase.Idle:
+        if (this.blocked) {
+          const sent = this.sentToKernel();
+          if (sent > this.sentAtDeadline) {
+            // Slow, but reading: another send_timeout from here.
+            this.sentAtDeadline = sent;
+            this.deadline = now + this.host.settings.sendTimeout;
+            return;
+          }
+          stats.timeouts.send++;
+          this.socket.destroy();
+          return;
+        }
         stats.timeouts.keepalive++;
         this.socket.destroy();
         return;
@@ -193,6 +207,11 @@ export class HttpConnection implements RequestEvents, BodySource, ResponseSink {
         this.socket.destroy();
         return;
     }
+  }
+
+  /** Bytes of answers the socket has handed to the kernel (taken by the client, or on their way). */
+  private sentToKernel(): number {
+    return this.socket.bytesWritten - this.socket.writableLength;
   }
 
   /** Starts closing because the server drains: idle connections go now, busy ones after their response. */
@@ -414,9 +433,11 @@ export class HttpConnection implements RequestEvents, BodySource, ResponseSink {
       // wait in the socket buffer) until those drain, or answers pile up here without bound.
       this.blocked = true;
       this.host.stats.connectionsBlocked++;
-      // Not idle yet: the answer is still being delivered, however slowly the client reads.
-      // The keep-alive deadline is armed by unblock, once it is flushed.
-      this.deadline = 0;
+      // Not idle yet: the answer is still being delivered, however slowly the client reads. The
+      // keep-alive deadline is armed by unblock, once it is flushed; until then a client that
+      // takes nothing of it for send_timeout is cut (checkDeadline), one that reads is not.
+      this.sentAtDeadline = this.sentToKernel();
+      this.deadline = Date.now() + this.host.settings.sendTimeout;
       this.parser.pause();
       this.socket.pause();
       this.socket.once('drain', this.unblock);

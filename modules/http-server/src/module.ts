@@ -40,6 +40,11 @@ export default defineModule({
       'time to receive a request body after its head; 408 after; 0 disables',
     ),
     keep_alive_timeout: option.duration('5s', 'idle time allowed between requests', { min: 1 }),
+    send_timeout: option.duration(
+      '60s',
+      'time a client may take none of an answer written for it (it is not reading) before the connection is closed',
+      { min: 1 },
+    ),
     max_header_bytes: option.size('16KiB', 'most bytes in a request head; 431 beyond', { min: 256 }),
     max_header_count: option.integer(D.maxHeaderCount, 'most header fields in a request; 431 beyond', {
       min: 1,
@@ -59,6 +64,7 @@ export default defineModule({
       headersTimeout: o.headers_timeout,
       requestTimeout: o.request_timeout,
       keepAliveTimeout: o.keep_alive_timeout,
+      sendTimeout: o.send_timeout,
       maxHeaderBytes: o.max_header_bytes,
       maxHeaderCount: o.max_header_count,
       maxBodyBytes: o.max_body_bytes,

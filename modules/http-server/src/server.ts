@@ -58,7 +58,12 @@ export class HttpServer implements ConnectionHost {
     if (this.listener) throw new Error('already listening');
     this.listener = await listenNet(address, (socket) => this.accept(socket));
     const s = this.settings;
-    const smallest = Math.min(s.headersTimeout, s.keepAliveTimeout, s.requestTimeout || Infinity);
+    const smallest = Math.min(
+      s.headersTimeout,
+      s.keepAliveTimeout,
+      s.sendTimeout,
+      s.requestTimeout || Infinity,
+    );
     // Deadlines are checked at a quarter of the shortest timeout (10ms..1s): coarse but cheap.
     const period = Math.max(10, Math.min(1000, Math.floor(smallest / 4)));
     let lastDate = 0;

@@ -8,6 +8,11 @@ export interface ServerSettings {
   readonly requestTimeout: number;
   /** Idle time allowed between requests on a kept-alive connection. */
   readonly keepAliveTimeout: number;
+  /**
+   * Time a client may take none of an answer written for it (it is not reading): the connection
+   * is closed after it. A client that reads, however slowly, is not cut.
+   */
+  readonly sendTimeout: number;
   /** Most bytes in a request head (431 beyond). */
   readonly maxHeaderBytes: number;
   /** Most header fields in a request (431 beyond). */
@@ -21,6 +26,7 @@ export const DEFAULT_SETTINGS: ServerSettings = {
   headersTimeout: 10_000,
   requestTimeout: 30_000,
   keepAliveTimeout: 5_000,
+  sendTimeout: 60_000,
   maxHeaderBytes: 16_384,
   maxHeaderCount: 100,
   maxBodyBytes: 1_048_576,

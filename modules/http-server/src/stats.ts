@@ -10,7 +10,7 @@ export class ServerStats {
   requestsTotal = 0;
   readonly responses = new Map<number, number>();
   readonly parseErrors = new Map<string, number>();
-  readonly timeouts = { headers: 0, request: 0, keepalive: 0 };
+  readonly timeouts = { headers: 0, request: 0, keepalive: 0, send: 0 };
   handlerErrors = 0;
 
   countResponse(status: number): void {

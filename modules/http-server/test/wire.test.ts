@@ -139,6 +139,40 @@ describe('a client that reads a large answer slowly', () => {
   });
 });
 
+describe('a client that takes none of its answer', () => {
+  let k: Started;
+  beforeAll(async () => {
+    k = await startHttp({ keep_alive_timeout: '100ms', send_timeout: '300ms' }, [gatedModule]);
+  });
+  afterAll(async () => {
+    await k?.kernel.shutdown();
+  });
+
+  it('is closed after send_timeout without progress: it does not hold its connection for ever', async () => {
+    const metric = (name: string, kind?: string) =>
+      k.kernel.metrics
+        .collect()
+        .find((m) => m.name === name)!
+        .samples.find((x) => kind === undefined || x.labels?.kind === kind)!.value;
+    const sock = connect(k.port, '127.0.0.1');
+    sock.on('error', () => {});
+    sock.pause(); // and never resumed
+    await once(sock, 'connect');
+    sock.write(`GET /bytes/${64 * 1024 * 1024} HTTP/1.1\r\n${H}\r\n`);
+    await waitFor(() => metric('scalestack_http_connections_blocked') === 1, {
+      what: 'the answer to wait on the client',
+    });
+    // The client reads nothing, not even the close: the server's side is what to watch.
+    await waitFor(() => metric('scalestack_http_timeouts_total', 'send') === 1, {
+      what: 'the server to give up on the client',
+    });
+    await waitFor(() => metric('scalestack_http_connections_blocked') === 0, {
+      what: 'the connection to be gone',
+    });
+    sock.destroy();
+  });
+});
+
 describe('a streamed body that does not match its Content-Length', () => {
   it.each(['/short', '/long'])(
     '%s: the connection closes, and a request behind it is not answered out of frame',
