@@ -297,7 +297,14 @@ export class BackendPool {
         // Sent but not known to have arrived (no answer in time, the connection it went on
         // lost): it may still land, so this connection is closed when it comes back rather than
         // reused. One that never went out (no connection for it) changes nothing here.
-        if (err !== null && serverError === undefined && sent === true) conn.broken = true;
+        if (err !== null && serverError === undefined && sent === true) {
+          conn.broken = true;
+          // A quiet client keeping it (its statement ended before the KILL timed out) would
+          // otherwise go on holding it, and its place, until it spoke again.
+          const holder = conn.holder;
+          conn.holder = undefined;
+          holder?.onHeldBackendLost(conn);
+        }
         // Its holder's next statement, or its way back into the pool, waited for this.
         if (--conn.killsInFlight === 0) conn.killsAnswered();
         cb(serverError?.errno === ER_NO_SUCH_THREAD ? null : err);

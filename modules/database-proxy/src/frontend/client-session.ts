@@ -1803,6 +1803,13 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
     const b = this.backend;
     if (b === undefined || this.status === 'active') return;
     if (this.pins !== 0) {
+      if (b.broken) {
+        // It died, or can no longer be trusted (a KILL QUERY for it went unanswered and may
+        // still land), while this client was busy with something answered here (its own KILL):
+        // the notice found it busy and went unheeded.
+        this.onHeldBackendLost(b);
+        return;
+      }
       b.holder = this;
       if (this.pins === PIN_UNTIL_NEXT_STATEMENT && !this.busy && this.holdTimer === undefined) {
         this.holdTimer = setTimeout(this.endHold, this.core.resultHold);
@@ -1815,15 +1822,16 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
   }
 
   /**
-   * The connection this client keeps between statements died while it was quiet. Results held
-   * for its next statement just go; a session that lived there (a transaction, variables,
-   * locks…) is gone, and the client connection is closed, as a server's would be — not left to
-   * run its next statements outside the transaction it believes open, nor to hold a place
-   * until it speaks again.
+   * The connection this client keeps between statements died (or can no longer be trusted)
+   * while it was quiet. Results held for its next statement just go; a session that lived there
+   * (a transaction, variables, locks…) is gone, and the client connection is closed, as a
+   * server's would be — not left to run its next statements outside the transaction it believes
+   * open, nor to hold a place until it speaks again.
    */
   onHeldBackendLost(conn: BackendConnection): void {
     if (this.backend !== conn || this.closed || this.busy) return;
     this.backend = undefined;
+    this.core.pool.discard(conn); // closed already, or not to be trusted
     if (this.holdTimer !== undefined) clearTimeout(this.holdTimer);
     this.holdTimer = undefined;
     if ((this.pins & ~PIN_UNTIL_NEXT_STATEMENT) !== 0) {
@@ -1903,7 +1911,9 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
     this.capture = undefined;
     // An ERR ends the response: the backend forwards whole packets only, so it follows whole
     // rows, as a server's own mid-result error does.
-    const lostState = this.pins & ~PIN_UNTIL_NEXT_STATEMENT;
+    // A lazy BEGIN the client was told about is a transaction too, though nothing pins it yet.
+    const lostState =
+      (this.pins & ~PIN_UNTIL_NEXT_STATEMENT) | (this.lazyBegin !== 'none' ? PIN_BIT.transaction : 0);
     if (lostState !== 0) {
       // A transaction or other state that lived on the backend is gone with it: going on would
       // run the client's next statements outside the transaction it believes open.
