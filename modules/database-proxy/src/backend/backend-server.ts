@@ -361,11 +361,19 @@ export class BackendServer {
     conn.connect((err) => {
       this.opening--;
       if (err !== null) {
-        // A login refused for the account itself (a wrong or rotated backend_password, a locked
-        // or expired account) says nothing of the server: counted, it would take the server out
-        // for every other account too. Connection limits count: more connects would only be
-        // refused again, and statements wait for the connections the server did give.
-        if (!(err instanceof LoginRefused) || err.atConnectionLimit) this.failures++;
+        if (err instanceof LoginRefused && !err.atConnectionLimit) {
+          // Refused for the account itself (a wrong or rotated backend_password, a locked or
+          // expired account): the server answered, so it is up, for every other account too.
+          // Connection limits count below: more connects would only be refused again, and
+          // statements wait for the connections the server did give.
+          if (this.outUntil !== 0)
+            this.options.log.info({ server: this.name }, 'backend server back in service');
+          this.failures = 0;
+          this.outUntil = 0;
+          cb(err, null);
+          return;
+        }
+        this.failures++;
         if (this.failures >= this.options.failureLimit) {
           // Taken out, or a retry after retryAfter failed again: out for another retryAfter
           // (else, once retried, every statement would try its own connect while it is down).
