@@ -122,6 +122,9 @@ export class TcpProxy {
     const tried: string[] = [];
     for (const upstream of this.#set.order(performance.now())) {
       if (client.isClosed) break;
+      // A reload while an earlier one was tried took this one out: it gets no new connections
+      // (and, idle, may be forgotten already).
+      if (!this.#set.upstreams.includes(upstream)) continue;
       const conn = await this.#tryConnect(upstream, abort.signal, tried);
       if (conn === undefined) continue;
       if (client.isClosed) {
