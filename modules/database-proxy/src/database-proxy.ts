@@ -109,6 +109,7 @@ export class DatabaseProxy implements ProxyCore, DatabaseProxyService {
     lazyBegins: 0,
     emptyTransactions: 0,
     killQueriesSent: 0,
+    idleClosed: 0,
   };
   capabilities = UNKNOWN_SERVER_FLAGS & ~CLIENT_SSL;
   serverVersion = '8.0.40-scalestack-proxy';
@@ -141,6 +142,7 @@ export class DatabaseProxy implements ProxyCore, DatabaseProxyService {
   private readonly clientIdStep: number;
   private statsTimer: NodeJS.Timeout | undefined;
   private shedTimer: NodeJS.Timeout | undefined;
+  private waitTimer: NodeJS.Timeout | undefined;
   private readonly loopHistogram = monitorEventLoopDelay({ resolution: 10 });
   private draining = false;
   private drainWaiters: (() => void)[] = [];
@@ -293,6 +295,18 @@ export class DatabaseProxy implements ProxyCore, DatabaseProxyService {
     if (this.options.stats_interval > 0) {
       this.statsTimer = setInterval(() => this.logStats(), this.options.stats_interval);
       this.statsTimer.unref();
+    }
+    const waitTimeout = this.options.wait_timeout;
+    if (waitTimeout > 0) {
+      // One sweep for every client rather than a timer re-armed per statement: a client is
+      // closed between wait_timeout and a quarter more after its last command.
+      const period = Math.min(10_000, Math.max(25, Math.floor(waitTimeout / 4)));
+      this.waitTimer = setInterval(() => {
+        const now = Date.now();
+        for (const client of this.clients.values())
+          if (client.closeIfQuiet(now, waitTimeout)) this.counters.idleClosed++;
+      }, period);
+      this.waitTimer.unref();
     }
     if (this.shedDelay > 0 && this.loop !== undefined) {
       this.stopShedding = this.loop.onHealth((h) => this.scheduler.setShedding(h.delay.p99 > this.shedDelay));
@@ -636,6 +650,7 @@ export class DatabaseProxy implements ProxyCore, DatabaseProxyService {
         'Commands whose backend was lost after sending (ERR 9005)',
         c.backendLost,
       ),
+      counter(`${m}idle_closed_total`, 'Clients closed after wait_timeout without a command', c.idleClosed),
       counter(
         `${m}queue_timeouts_total`,
         'Commands refused after the queue timeout (ERR 9001)',
@@ -713,6 +728,7 @@ export class DatabaseProxy implements ProxyCore, DatabaseProxyService {
   async stop(): Promise<void> {
     if (this.statsTimer !== undefined) clearInterval(this.statsTimer);
     if (this.shedTimer !== undefined) clearInterval(this.shedTimer);
+    if (this.waitTimer !== undefined) clearInterval(this.waitTimer);
     this.viewCheck.stop();
     this.stopShedding?.();
     this.stopKillAnswers?.();

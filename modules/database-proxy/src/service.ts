@@ -65,6 +65,8 @@ export interface ProxyCounters {
    * yet on the server is answered ER 1317 without one).
    */
   killQueriesSent: number;
+  /** Clients closed for sending nothing for `wait_timeout` (ERR 4031). */
+  idleClosed: number;
 }
 
 /** Stacking of pure reads on shared backend connections (see BackendPool). */

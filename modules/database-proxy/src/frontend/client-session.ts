@@ -251,6 +251,10 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
   /** The command's packet as the client framed it, when it can be forwarded as is. */
   private frame: Buffer | undefined;
   private sentToBackend = false;
+  /** Commands taken so far (the wait_timeout sweep tells a quiet client by it not moving). */
+  private commands = 0;
+  /** What {@link commands} was, and when, at the sweep that first found it not moving. */
+  private quietFrom = { commands: -1, at: 0 };
   /**
    * A pool request is under way (waiting for a connection, or one being opened): a client that
    * leaves meanwhile keeps its slot until the pool answers, since the connection it asked for
@@ -547,6 +551,7 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
   // Commands
 
   private dispatch(payload: Buffer, frame?: Buffer, replay = false): void {
+    this.commands++;
     const cmd = payload.length > 0 ? payload[0]! : -1;
     this.command = cmd;
     this.payload = payload;
@@ -1819,6 +1824,40 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
     this.backend = undefined;
     this.core.pool.release(b);
     this.releaseLease();
+  }
+
+  /**
+   * Called every so often with the time: closes the client if it has sent nothing, between
+   * statements, for `waitTimeout` ms (a server's wait_timeout). A transaction left open that
+   * long holds one of N backend connections that every other client needs: closing the client
+   * rolls it back (the backend is reset) and gives the connection back.
+   * @returns true when it closed the client
+   */
+  closeIfQuiet(now: number, waitTimeout: number): boolean {
+    if (this.closed || this.status !== 'idle' || this.queue.length > 0) {
+      this.quietFrom.commands = -1;
+      return false;
+    }
+    if (this.quietFrom.commands !== this.commands) {
+      this.quietFrom.commands = this.commands;
+      this.quietFrom.at = now;
+      return false;
+    }
+    if (now - this.quietFrom.at < waitTimeout) return false;
+    this.core.log.info(
+      { client: this.id, idleMs: now - this.quietFrom.at, pins: pinReasons(this.pins) },
+      'client idle past wait_timeout; closing it',
+    );
+    // MySQL 8 tells the client why before it closes (MariaDB just closes): an unasked-for ERR
+    // that drivers report as the reason the connection went away.
+    this.writeErrFrames(
+      4031,
+      'HY000',
+      'The client was disconnected by the proxy because of inactivity (wait_timeout).',
+      0,
+    );
+    this.close();
+    return true;
   }
 
   /**

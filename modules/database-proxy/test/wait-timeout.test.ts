@@ -1,0 +1,57 @@
+/**
+ * wait_timeout: a client that sends nothing between statements for that long is closed, as by
+ * a server's own wait_timeout — so a transaction left open by a client that went quiet (a stuck
+ * worker, a leaked connection) gives its backend connection back instead of holding one of N
+ * for good. A statement that runs long is not "quiet".
+ */
+import { waitFor } from '@scalestack/test-harness';
+import type mysql from 'mysql2/promise';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { one } from './support/backends.js';
+import { type ProxyFixture, startProxyFixture } from './support/proxy-fixture.js';
+
+let fx: ProxyFixture;
+let direct: mysql.Connection;
+
+beforeAll(async () => {
+  fx = await startProxyFixture({ pool: 2, options: { wait_timeout: '400ms' } });
+  direct = await fx.direct();
+  await direct.query('CREATE TABLE wt (id INT PRIMARY KEY AUTO_INCREMENT, v VARCHAR(20)) ENGINE=InnoDB');
+});
+
+afterAll(async () => {
+  await direct?.end();
+  await fx?.stop();
+});
+
+it('closes a client quiet in a transaction (ERR 4031), rolls it back and frees its backend', async () => {
+  const quiet = await fx.connect();
+  const told = new Promise<{ code?: unknown; fatal?: boolean; message: string }>((resolve) =>
+    quiet.on('error', resolve),
+  );
+  await quiet.query('BEGIN');
+  await quiet.query("INSERT INTO wt (v) VALUES ('left-open')");
+  expect(fx.proxy.stats().pools[0]!.busy).toBe(1);
+  const err = await told;
+  // An ERR no command asked for: mysql2 reports it as a fatal error whose code is the errno.
+  expect(err.code).toBe(4031);
+  expect(err.fatal).toBe(true);
+  expect(err.message).toMatch(/inactivity \(wait_timeout\)/);
+  await waitFor(() => fx.proxy.stats().pools[0]!.busy === 0, { what: 'its backend back in the pool' });
+  expect(fx.proxy.stats().counters.idleClosed).toBeGreaterThanOrEqual(1);
+  expect(Number((await one(direct, "SELECT COUNT(*) AS n FROM wt WHERE v = 'left-open'")).n)).toBe(0);
+});
+
+it('does not close a client whose statement runs longer than wait_timeout', async () => {
+  const busy = await fx.connect();
+  let closed = false;
+  busy.on('error', () => {
+    closed = true;
+  });
+  const before = fx.proxy.stats().counters.idleClosed;
+  expect(await one(busy, 'SELECT SLEEP(1.2) AS s')).toEqual({ s: 0 });
+  expect(await one(busy, 'SELECT 1 AS ok')).toEqual({ ok: 1 });
+  expect(closed).toBe(false);
+  expect(fx.proxy.stats().counters.idleClosed).toBe(before);
+  busy.destroy();
+});
