@@ -110,6 +110,7 @@ export class DatabaseProxy implements ProxyCore, DatabaseProxyService {
     emptyTransactions: 0,
     killQueriesSent: 0,
     idleClosed: 0,
+    writeTimeouts: 0,
   };
   capabilities = UNKNOWN_SERVER_FLAGS & ~CLIENT_SSL;
   serverVersion = '8.0.40-scalestack-proxy';
@@ -297,14 +298,21 @@ export class DatabaseProxy implements ProxyCore, DatabaseProxyService {
       this.statsTimer.unref();
     }
     const waitTimeout = this.options.wait_timeout;
-    if (waitTimeout > 0) {
+    const netWriteTimeout = this.options.net_write_timeout;
+    if (waitTimeout > 0 || netWriteTimeout > 0) {
       // One sweep for every client rather than a timer re-armed per statement: a client is
-      // closed between wait_timeout and a quarter more after its last command.
-      const period = Math.min(10_000, Math.max(25, Math.floor(waitTimeout / 4)));
+      // closed between its timeout and a quarter more after the wait began.
+      const shortest = Math.min(
+        waitTimeout || Number.POSITIVE_INFINITY,
+        netWriteTimeout || Number.POSITIVE_INFINITY,
+      );
+      const period = Math.min(10_000, Math.max(25, Math.floor(shortest / 4)));
       this.waitTimer = setInterval(() => {
         const now = Date.now();
-        for (const client of this.clients.values())
-          if (client.closeIfQuiet(now, waitTimeout)) this.counters.idleClosed++;
+        for (const client of this.clients.values()) {
+          if (netWriteTimeout > 0 && client.closeIfStuck(now, netWriteTimeout)) this.counters.writeTimeouts++;
+          else if (waitTimeout > 0 && client.closeIfQuiet(now, waitTimeout)) this.counters.idleClosed++;
+        }
       }, period);
       this.waitTimer.unref();
     }
@@ -651,6 +659,11 @@ export class DatabaseProxy implements ProxyCore, DatabaseProxyService {
         c.backendLost,
       ),
       counter(`${m}idle_closed_total`, 'Clients closed after wait_timeout without a command', c.idleClosed),
+      counter(
+        `${m}write_timeouts_total`,
+        'Clients closed after net_write_timeout without taking any of a result',
+        c.writeTimeouts,
+      ),
       counter(
         `${m}queue_timeouts_total`,
         'Commands refused after the queue timeout (ERR 9001)',

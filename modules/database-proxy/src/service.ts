@@ -67,6 +67,8 @@ export interface ProxyCounters {
   killQueriesSent: number;
   /** Clients closed for sending nothing for `wait_timeout` (ERR 4031). */
   idleClosed: number;
+  /** Clients closed for taking none of a result for `net_write_timeout`. */
+  writeTimeouts: number;
 }
 
 /** Stacking of pure reads on shared backend connections (see BackendPool). */

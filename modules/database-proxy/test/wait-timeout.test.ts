@@ -2,9 +2,11 @@
  * wait_timeout: a client that sends nothing between statements for that long is closed, as by
  * a server's own wait_timeout — so a transaction left open by a client that went quiet (a stuck
  * worker, a leaked connection) gives its backend connection back instead of holding one of N
- * for good. A statement that runs long is not "quiet".
+ * for good. A statement that runs long is not "quiet". net_write_timeout: a client that takes
+ * none of a result for that long is closed, and the backend that waited on it let go.
  */
 import { waitFor } from '@scalestack/test-harness';
+import type { Connection as CoreConnection } from 'mysql2';
 import type mysql from 'mysql2/promise';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { one } from './support/backends.js';
@@ -14,7 +16,7 @@ let fx: ProxyFixture;
 let direct: mysql.Connection;
 
 beforeAll(async () => {
-  fx = await startProxyFixture({ pool: 2, options: { wait_timeout: '400ms' } });
+  fx = await startProxyFixture({ pool: 2, options: { wait_timeout: '400ms', net_write_timeout: '400ms' } });
   direct = await fx.direct();
   await direct.query('CREATE TABLE wt (id INT PRIMARY KEY AUTO_INCREMENT, v VARCHAR(20)) ENGINE=InnoDB');
 });
@@ -54,4 +56,28 @@ it('does not close a client whose statement runs longer than wait_timeout', asyn
   expect(closed).toBe(false);
   expect(fx.proxy.stats().counters.idleClosed).toBe(before);
   busy.destroy();
+});
+
+it('closes a client that stops reading a result, and lets go of the backend that waited on it', async () => {
+  const stuck = await fx.connect();
+  stuck.on('error', () => {});
+  const before = fx.proxy.stats().counters.writeTimeouts;
+  // Far more than socket buffers hold: the proxy's writes to the client back up, and its
+  // backend is paused for it.
+  void stuck.query("SELECT REPEAT('x', 1000) AS pad FROM seq_1_to_200000").catch(() => {});
+  (stuck as unknown as { connection: CoreConnection }).connection.stream.pause();
+  await waitFor(() => fx.proxy.stats().counters.writeTimeouts === before + 1, {
+    what: 'the proxy to give up on the client',
+  });
+  await waitFor(() => fx.proxy.stats().pools[0]!.busy === 0, { what: 'the backend to be let go' });
+  // Both backends serve others.
+  const a = await fx.connect();
+  const b = await fx.connect();
+  await a.query('BEGIN');
+  await b.query('BEGIN');
+  expect(await one(a, 'SELECT 1 AS v')).toEqual({ v: 1 });
+  expect(await one(b, 'SELECT 2 AS v')).toEqual({ v: 2 });
+  a.destroy();
+  b.destroy();
+  stuck.destroy();
 });

@@ -164,6 +164,10 @@ export const proxyOptions = {
     "connecting, logging in and setting up a backend connection; also the longest wait for the proxy's own exchanges with a server (idle ping, KILL QUERY, view check, closing an evicted connection)",
   ),
   login_timeout: option.duration('10s', 'how long a client may take to log in at the proxy'),
+  net_write_timeout: option.duration(
+    '60s',
+    "a client that takes none of a result for this long while its backend waits on it is closed, as by a server's net_write_timeout — the backend connection (held for that result) is let go (0: never)",
+  ),
   wait_timeout: option.duration(
     '8h',
     "a client that sends nothing for this long between statements is closed, as by a server's wait_timeout — one left idle in a transaction gives its backend connection back (rolled back) (0: never)",

@@ -255,6 +255,8 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
   private commands = 0;
   /** What {@link commands} was, and when, at the sweep that first found it not moving. */
   private quietFrom = { commands: -1, at: 0 };
+  /** What the client's socket had taken, and when, at the sweep that first found it stuck. */
+  private stuckFrom = { sent: -1, at: 0 };
   /**
    * A pool request is under way (waiting for a connection, or one being opened): a client that
    * leaves meanwhile keeps its slot until the pool answers, since the connection it asked for
@@ -1857,6 +1859,36 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
       0,
     );
     this.close();
+    return true;
+  }
+
+  /**
+   * Called every so often with the time: closes the client if a backend has waited on its full
+   * socket (see onResponseData) for `netWriteTimeout` ms with none of the result taken — a
+   * server's net_write_timeout. A client that stops reading a result would otherwise hold that
+   * backend connection, and everything stacked behind it, for as long as it stays connected.
+   * @returns true when it closed the client
+   */
+  closeIfStuck(now: number, netWriteTimeout: number): boolean {
+    if (this.closed || this.pausedBackend === undefined) {
+      this.stuckFrom.sent = -1;
+      return false;
+    }
+    const socket = this.conn.socket;
+    const sent = socket.bytesWritten - socket.writableLength;
+    if (this.stuckFrom.sent !== sent) {
+      this.stuckFrom.sent = sent;
+      this.stuckFrom.at = now;
+      return false;
+    }
+    if (now - this.stuckFrom.at < netWriteTimeout) return false;
+    this.core.log.warn(
+      { client: this.id, stuckMs: now - this.stuckFrom.at, pins: pinReasons(this.pins) },
+      'client took none of its result for net_write_timeout; closing it',
+    );
+    // It reads nothing, so an ERR would never be seen: the connection just goes, as a server's.
+    this.close();
+    this.conn.destroy();
     return true;
   }
 
