@@ -457,7 +457,9 @@ function quotedCallNames(text: string): string {
  * Built-in functions (and keywords that may stand before a parenthesis) a pure read may use:
  * they neither write, nor change or read the session beyond what the proxy replays, nor wait.
  * Anything else called with `(` — a stored or loadable function, SLEEP, GET_LOCK, NEXTVAL —
- * makes the statement an ordinary one.
+ * makes the statement an ordinary one. Only names built in on MySQL as well as MariaDB: where a
+ * name is not built in (natural_sort_key, crc32c, json_query… on MySQL) an unqualified call of
+ * it runs a stored function of that name, which may write.
  */
 const PURE_CALLS = new Set(
   // keywords and operators written with a parenthesis
@@ -482,11 +484,11 @@ const PURE_CALLS = new Set(
     'character_length octet_length bit_length upper lower ucase lcase trim ltrim rtrim replace ' +
     'locate position instr lpad rpad reverse repeat space format hex unhex ascii ord field ' +
     'find_in_set elt make_set export_set insert quote strcmp soundex mid md5 sha sha1 sha2 crc32 ' +
-    'to_base64 from_base64 weight_string regexp_replace regexp_instr regexp_substr natural_sort_key ' +
+    'to_base64 from_base64 weight_string regexp_replace regexp_instr regexp_substr ' +
     'inet_aton inet_ntoa inet6_aton inet6_ntoa ' +
     // numbers
     'abs ceil ceiling floor round truncate pow power sqrt exp ln log log2 log10 sign pi ' +
-    'degrees radians sin cos tan asin acos atan atan2 cot conv bin oct crc32c ' +
+    'degrees radians sin cos tan asin acos atan atan2 cot conv bin oct ' +
     // dates and times
     'now curdate curtime current_date current_time current_timestamp localtime localtimestamp ' +
     'utc_date utc_time utc_timestamp unix_timestamp from_unixtime date time year month day ' +
@@ -496,10 +498,10 @@ const PURE_CALLS = new Set(
     'makedate maketime period_add period_diff to_days from_days to_seconds sec_to_time ' +
     'time_to_sec extract convert_tz get_format ' +
     // JSON
-    'json_extract json_unquote json_value json_query json_object json_array json_contains ' +
+    'json_extract json_unquote json_value json_object json_array json_contains ' +
     'json_contains_path json_length json_keys json_type json_valid json_depth json_search ' +
     'json_quote json_merge json_merge_patch json_merge_preserve json_set json_insert json_replace ' +
-    'json_remove json_array_append json_array_insert json_compact json_detailed json_exists ' +
+    'json_remove json_array_append json_array_insert ' +
     // session reads that are the same on every backend the proxy would choose
     'database schema user current_user session_user system_user version charset collation ' +
     'coercibility uuid uuid_short rand'
