@@ -61,6 +61,12 @@ describe('MySQL → SQLite rewriting', () => {
     expect(sqlite('SELECT * FROM t WHERE id = 1 FOR UPDATE')).toBe('SELECT * FROM t WHERE id = 1');
     expect(sqlite('INSERT IGNORE INTO t VALUES (1)')).toBe('INSERT OR IGNORE INTO t VALUES (1)');
   });
+
+  it('turns DROP TEMPORARY TABLE into a DROP TABLE of the temp schema only', () => {
+    expect(sqlite('DROP TEMPORARY TABLE t')).toBe('DROP TABLE temp.t');
+    expect(sqlite('DROP TEMPORARY TABLE IF EXISTS `t`')).toBe('DROP TABLE IF EXISTS temp.`t`');
+    expect(sqlite('DROP TEMPORARY TABLE main.t')).toBe('DROP TABLE temp.t');
+  });
 });
 
 describe('error mapping', () => {

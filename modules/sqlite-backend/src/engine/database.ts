@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { DatabaseSync } from 'node:sqlite';
+import { DatabaseSync, type StatementSync } from 'node:sqlite';
 import { MysqlError } from '../errors.js';
 import type { Session } from '../session/session.js';
 import { splitScope, type VariableValue } from '../session/variables.js';
+import { quoteIdentifier } from './show-statement.js';
 
 /** A session waiting for the database while another session's transaction holds it. */
 interface Waiter {
@@ -10,6 +11,9 @@ interface Waiter {
   run: () => void;
   timer: NodeJS.Timeout;
 }
+
+/** What a session may leave in the temp schema; indexes go with their tables. */
+const TEMPORARY_TYPES: readonly string[] = ['trigger', 'view', 'table'];
 
 function pad(n: number, width = 2): string {
   return String(n).padStart(width, '0');
@@ -51,6 +55,14 @@ export class SharedDatabase {
    * undoes its DDL, and SQLite's schema_version goes back with it, so that cannot tell).
    */
   schemaGeneration = 0;
+  /**
+   * Objects in the temp schema (`type\0name`) → the session that created them, or null once
+   * that session ended and they wait to be dropped (see {@link abandon}).
+   */
+  readonly #temporary = new Map<string, Session | null>();
+  /** {@link #temporary} may hold objects to drop or that are gone: settle it once no transaction is open. */
+  #temporaryUnsettled = false;
+  #listTemporary: StatementSync | undefined;
 
   constructor(
     readonly location: string,
@@ -130,18 +142,93 @@ export class SharedDatabase {
     if (this.#owner === session) this.#release(committed);
   }
 
-  /** Rolls back whatever `session` left open (it disconnected or reset) and frees the database. */
+  /**
+   * Rolls back whatever `session` left open (it disconnected or reset), frees the database and
+   * drops the temporary objects it created, as MySQL drops a session's temporary tables. While
+   * another session's transaction is open the drop waits until it ends: DDL run now would become
+   * part of that transaction, and its ROLLBACK would bring the objects back.
+   */
   abandon(session: Session): void {
+    // After close(): the server is going away, and the objects with it.
+    if (!this.db.isOpen) return;
+    let orphaned = false;
+    for (const [key, owner] of this.#temporary) {
+      if (owner !== session) continue;
+      this.#temporary.set(key, null);
+      orphaned = true;
+    }
+    if (orphaned) this.#temporaryUnsettled = true;
     if (this.#owner === session) {
       if (this.db.isTransaction) this.db.exec('ROLLBACK');
       session.inTransaction = false;
       this.#release(false);
+    } else if (orphaned && this.#owner === undefined && !this.db.isTransaction) {
+      this.#settleTemporary();
     }
+  }
+
+  /** The temporary objects that exist now (`type\0name`); pass it to {@link temporaryChanged}. */
+  temporaryObjects(): Set<string> {
+    this.#listTemporary ??= this.db.prepare(
+      `SELECT type, name FROM temp.sqlite_master WHERE type IN (${TEMPORARY_TYPES.map((t) => `'${t}'`).join(', ')})`,
+    );
+    const rows = this.#listTemporary.all() as { type: string; name: string }[];
+    return new Set(rows.map((r) => `${r.type}\0${r.name}`));
+  }
+
+  /**
+   * Call after DDL `session` ran, with {@link temporaryObjects} from before it: the session owns
+   * the temporary objects that appeared (whoever owned one of that name before), whatever way
+   * it named them (`CREATE TEMPORARY`, `temp.x`, a trigger on a temporary table, a rename).
+   */
+  temporaryChanged(session: Session, before: Set<string>): void {
+    const after = this.temporaryObjects();
+    for (const key of after) if (!before.has(key)) this.#temporary.set(key, session);
+    // Inside a transaction a ROLLBACK may bring a dropped object back or take a created one
+    // away: what is gone is forgotten once the transaction ended (#settleTemporary).
+    if (this.db.isTransaction) {
+      this.#temporaryUnsettled = true;
+      return;
+    }
+    for (const key of before) if (!after.has(key)) this.#temporary.delete(key);
+  }
+
+  /**
+   * With no transaction open: drops the temporary objects of sessions that ended, and forgets
+   * the ones that are gone (dropped in a transaction, or created in one that rolled back).
+   */
+  #settleTemporary(): void {
+    if (!this.#temporaryUnsettled) return;
+    this.#temporaryUnsettled = false;
+    const present = this.temporaryObjects();
+    const drops: [type: string, name: string][] = [];
+    for (const [key, owner] of this.#temporary) {
+      if (owner === null && present.has(key)) {
+        const nul = key.indexOf('\0');
+        drops.push([key.slice(0, nul), key.slice(nul + 1)]);
+      }
+      if (owner === null || !present.has(key)) this.#temporary.delete(key);
+    }
+    if (drops.length === 0) return;
+    // Triggers and views first: dropping a table takes its own triggers along.
+    drops.sort(([a], [b]) => TEMPORARY_TYPES.indexOf(a) - TEMPORARY_TYPES.indexOf(b));
+    for (const [type, name] of drops) {
+      try {
+        this.db.exec(`DROP ${type.toUpperCase()} IF EXISTS temp.${quoteIdentifier(name)}`);
+      } catch {
+        // Runs as a connection closes, where there is no one to tell: the object stays, shared,
+        // as it would have without this clean-up.
+      }
+    }
+    this.schemaChanged();
   }
 
   #release(committed: boolean): void {
     this.#owner = undefined;
     if (!committed) this.schemaChanged();
+    // Before any waiter runs: a session that ended during the transaction had its objects kept
+    // until now, and the name must be free for whoever creates it next.
+    this.#settleTemporary();
     if (this.#waiters.length === 0) return;
     // Not now: the releasing session may be mid-way through a multi-statement text, and a
     // waiter woken synchronously would open its transaction under the statements still to run.

@@ -291,6 +291,7 @@ export class Engine implements EngineContext {
       db.settle(session);
     }
     const args = params === undefined ? [] : params.map(bindValue);
+    const temporaryBefore = s.changesSchema ? db.temporaryObjects() : undefined;
     db.current = session;
     try {
       stmt.setReadBigInts(true);
@@ -333,7 +334,10 @@ export class Engine implements EngineContext {
       throw toMysqlError(err, s.text);
     } finally {
       db.current = undefined;
-      if (s.changesSchema) db.schemaChanged();
+      if (temporaryBefore !== undefined) {
+        db.schemaChanged();
+        db.temporaryChanged(session, temporaryBefore);
+      }
       db.settle(session);
     }
   }
