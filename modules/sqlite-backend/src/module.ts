@@ -48,6 +48,9 @@ export default defineModule({
       min: 1024,
       max: 1024 * 1024 * 1024,
     }),
+    login_timeout: option.duration('10s', 'how long a client may take to log in (@@connect_timeout)', {
+      min: 1,
+    }),
     server_version: option.string(DEFAULT_SERVER_VERSION, 'version announced to clients (@@version)', {
       nonEmpty: true,
     }),
@@ -66,6 +69,7 @@ export default defineModule({
       users: o.users,
       tls: o.tls ? { key: readPem(o.tls.key, 'key'), cert: readPem(o.tls.cert, 'cert') } : undefined,
       maxPacketSize: o.max_packet_size,
+      loginTimeout: o.login_timeout,
       serverVersion: o.server_version,
       authPlugin: o.auth_plugin,
       listenWith: (address, onConnection, options) => sockets.listen(address, onConnection, options),

@@ -27,6 +27,11 @@ export interface SqliteBackendOptions {
   tls?: SecureContextOptions;
   /** Largest packet accepted and `@@max_allowed_packet` (default 64 MiB). */
   maxPacketSize?: number;
+  /**
+   * Milliseconds a client has from connecting to being logged in; then the connection is closed
+   * (default 10 000). Also `@@connect_timeout`, in seconds.
+   */
+  loginTimeout?: number;
   /** Version in the greeting and `@@version` (default {@link DEFAULT_SERVER_VERSION}). */
   serverVersion?: string;
   /** Plugin announced in the greeting (default caching_sha2_password). Both are accepted. */
@@ -54,6 +59,9 @@ export interface SqliteBackendOptions {
  * what is really answering.
  */
 export const DEFAULT_SERVER_VERSION = '8.0.36-scalestack-sqlite';
+
+/** Milliseconds a client has to log in, as MySQL's and MariaDB's connect_timeout (10 s). */
+const DEFAULT_LOGIN_TIMEOUT = 10_000;
 
 /** Counters the server keeps (also published as metrics by the kernel module). */
 export interface SqliteBackendStats {
@@ -125,6 +133,7 @@ export class SqliteBackendServer {
     globals.set('version_comment', `Scale Stack SQLite backend (SQLite ${this.database.sqliteVersion})`);
     if (options.tls) globals.set('have_ssl', 'YES');
     if (options.authPlugin) globals.set('default_authentication_plugin', options.authPlugin);
+    globals.set('connect_timeout', BigInt(Math.ceil((options.loginTimeout ?? DEFAULT_LOGIN_TIMEOUT) / 1000)));
     this.engine = new Engine(this.database, facts);
   }
 
@@ -156,6 +165,7 @@ export class SqliteBackendServer {
       authPlugin: o.authPlugin ?? 'caching_sha2_password',
       tls: o.tls,
       maxPacketSize: o.maxPacketSize ?? 64 * 1024 * 1024,
+      loginTimeout: o.loginTimeout ?? DEFAULT_LOGIN_TIMEOUT,
       maxStatements: o.maxPreparedStatements ?? 16382,
       onProtocolError: (err: Error, peer: string) => {
         this.counters.protocolErrors++;

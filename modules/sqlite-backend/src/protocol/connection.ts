@@ -16,6 +16,7 @@ import {
   type CredentialLookup,
   columnDefinition,
   decodeExecute,
+  ER_NET_PACKET_TOO_LARGE,
   encodeErr,
   encodeFrames,
   encodePrepareOk,
@@ -46,6 +47,8 @@ export interface ConnectionSettings {
   /** Certificate and key for the SSLRequest upgrade; TLS is not offered without them. */
   tls?: SecureContextOptions;
   maxPacketSize: number;
+  /** Milliseconds a client has from connecting to being logged in; then the connection closes. */
+  loginTimeout: number;
   /** Prepared statements one session may hold (max_prepared_stmt_count). */
   maxStatements: number;
   /** Called for errors worth a debug log line (malformed packets and the like). */
@@ -58,6 +61,13 @@ export interface ConnectionSettings {
 
 /** Write-buffer size beyond which we stop reading commands until the client catches up. */
 const HIGH_WATER = 1024 * 1024;
+
+/**
+ * Largest packet read before the login: a handshake response (user, scramble, schema, plugin,
+ * connection attributes) fits in a few KiB, and a client nobody has checked yet must not make
+ * us buffer max_packet_size bytes.
+ */
+const LOGIN_MAX_PACKET_SIZE = 64 * 1024;
 
 /** Commands that run SQL and so must wait while another session's transaction holds the database. */
 function needsDatabase(command: number): boolean {
@@ -77,7 +87,8 @@ function needsDatabase(command: number): boolean {
  */
 export class ServerConnection {
   readonly session: Session;
-  private readonly decoder: PacketDecoder;
+  /** Until the login, one capped at {@link LOGIN_MAX_PACKET_SIZE}. */
+  private decoder: PacketDecoder;
   private readonly handshake: ServerHandshake;
   private readonly out: ResponseWriter;
   private authenticated = false;
@@ -90,6 +101,10 @@ export class ServerConnection {
   private running = false;
   /** Set when the connection closes once the command's answer is written (self-KILL, failed change-user). */
   private endAfterResponse = false;
+  /** Closes the connection if the client has not logged in by then. */
+  private loginTimer: NodeJS.Timeout | undefined;
+  /** The sequence id an ERR sent during the login carries (the client's next packet's + 1). */
+  private loginErrorSequenceId = 2;
 
   constructor(
     private readonly conn: Connection,
@@ -100,7 +115,9 @@ export class ServerConnection {
       connectionId,
       conn.remoteAddress === '127.0.0.1' || conn.remoteAddress === '::1' ? 'localhost' : conn.remoteAddress,
     );
-    this.decoder = new PacketDecoder({ maxPacketSize: settings.maxPacketSize });
+    this.decoder = new PacketDecoder({
+      maxPacketSize: Math.min(LOGIN_MAX_PACKET_SIZE, settings.maxPacketSize),
+    });
     this.handshake = new ServerHandshake({
       lookup: settings.lookup,
       connectionId,
@@ -116,6 +133,14 @@ export class ServerConnection {
     conn.onEnd(() => conn.end());
     void conn.closed.then(() => this.onClosed());
     conn.write(this.handshake.start());
+    // A client that never finishes its handshake would hold a connection (and a file
+    // descriptor) for ever. MariaDB closes such a connection after connect_timeout, unanswered.
+    this.loginTimer = setTimeout(() => {
+      this.loginTimer = undefined;
+      this.conn.destroy();
+      this.onClosed();
+    }, settings.loginTimeout);
+    this.loginTimer.unref();
   }
 
   private onData(chunk: Buffer): void {
@@ -124,7 +149,7 @@ export class ServerConnection {
     try {
       packets = this.decoder.push(chunk);
     } catch (err) {
-      this.fail(err as Error, 1);
+      this.refuseInput(err as Error);
       return;
     }
     for (let i = 0; i < packets.length; i++) {
@@ -132,11 +157,44 @@ export class ServerConnection {
       const p = packets[i]!;
       if (!this.authenticated) {
         if (!this.onHandshakePacket(p)) return;
+        // Commands may follow the handshake response in the same chunk: what the login decoder
+        // holds of them (perhaps a header it refused as too large) goes to one with the real cap.
+        if (this.authenticated) {
+          try {
+            const rest = this.decoder.takeBuffered();
+            this.decoder = new PacketDecoder({ maxPacketSize: this.settings.maxPacketSize });
+            packets.push(...this.decoder.push(rest));
+          } catch (err) {
+            this.refuseInput(err as Error);
+            return;
+          }
+        }
       } else {
         this.queue.push(p);
       }
     }
     if (this.authenticated) this.pump();
+  }
+
+  /**
+   * Answers bytes that do not decode into packets (a packet too large) with an ERR, and closes.
+   * Before the login the cap is not max_allowed_packet, so the message says which it is.
+   */
+  private refuseInput(err: Error): void {
+    if (this.authenticated) {
+      this.fail(err, 1);
+      return;
+    }
+    const tooLarge = err instanceof ProtocolError && err.errno === ER_NET_PACKET_TOO_LARGE;
+    this.fail(
+      tooLarge
+        ? new MysqlError(
+            ER_NET_PACKET_TOO_LARGE,
+            `Got a packet bigger than the ${this.decoder.maxPacketSize} bytes accepted before login`,
+          )
+        : err,
+      this.loginErrorSequenceId,
+    );
   }
 
   /** Feeds a handshake packet; false when the rest of the chunk must not be read as packets. */
@@ -145,12 +203,14 @@ export class ServerConnection {
     switch (step.kind) {
       case 'send':
         this.conn.write(step.bytes);
+        this.loginErrorSequenceId = (p.sequenceId + 3) & 0xff;
         return true;
       case 'failed':
         this.conn.end(step.bytes);
         this.closed = true;
         return false;
       case 'upgrade-tls': {
+        this.loginErrorSequenceId = (p.sequenceId + 2) & 0xff;
         const buffered = this.decoder.takeBuffered();
         this.conn.upgradeToTls({ side: 'server', ...this.settings.tls, buffered }).catch((err: Error) => {
           this.settings.onProtocolError?.(err, this.conn.peer);
@@ -177,6 +237,8 @@ export class ServerConnection {
         }
         this.conn.write(step.bytes);
         this.authenticated = true;
+        clearTimeout(this.loginTimer);
+        this.loginTimer = undefined;
         this.settings.onAuthenticated?.(this.session, s.authPlugin);
         return true;
       }
@@ -480,6 +542,8 @@ export class ServerConnection {
 
   private onClosed(): void {
     this.closed = true;
+    clearTimeout(this.loginTimer);
+    this.loginTimer = undefined;
     this.cancelWait?.();
     this.cancelWait = undefined;
     this.settings.engine.database.abandon(this.session);

@@ -1,0 +1,105 @@
+import { once } from 'node:events';
+import { connect, type Socket } from 'node:net';
+import {
+  buildQuery,
+  buildQuit,
+  CLIENT_QUERY_ATTRIBUTES,
+  ClientHandshake,
+  encodeFrames,
+  PacketDecoder,
+  SUPPORTED_CAPABILITIES,
+} from '@scalestack/mysql-protocol';
+import type mysql from 'mysql2/promise';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { repliesUntilClosed } from './support/raw.js';
+import { type Running, startBackend } from './support/start.js';
+
+/** Connects a raw socket; resolves once the greeting arrived (its bytes are left unread). */
+async function greeted(port: number): Promise<Socket> {
+  const socket = connect({ port, host: '127.0.0.1' });
+  socket.on('error', () => {});
+  await once(socket, 'readable');
+  return socket;
+}
+
+describe('login_timeout', () => {
+  let backend: Running;
+  beforeAll(async () => {
+    backend = await startBackend({ login_timeout: '300ms' });
+  });
+  afterAll(() => backend?.stop());
+
+  it('closes a connection that sends nothing, or only part of its handshake response, but not one that logged in', async () => {
+    const loggedIn = await backend.connect();
+    try {
+      const silent = await greeted(backend.port);
+      const partial = await greeted(backend.port);
+      // A header announcing 100 bytes, and 10 of them.
+      partial.write(Buffer.concat([Buffer.from([100, 0, 0, 1]), Buffer.alloc(10, 0x41)]));
+      // Flowing: a socket only reports its close once what it received was read.
+      silent.resume();
+      partial.resume();
+      // Timers of one duration fire in the order they were set: the logged-in connection's
+      // would have gone before these.
+      await Promise.all([once(silent, 'close'), once(partial, 'close')]);
+      const [rows] = await loggedIn.query<mysql.RowDataPacket[]>('SELECT @@connect_timeout AS t');
+      expect(rows).toEqual([{ t: 1 }]);
+    } finally {
+      await loggedIn.end();
+    }
+  });
+});
+
+describe('packets before the login', () => {
+  let backend: Running;
+  beforeAll(async () => {
+    backend = await startBackend();
+  });
+  afterAll(() => backend?.stop());
+
+  it('are refused over 64 KiB with 1153, and the connection closes', async () => {
+    const socket = await greeted(backend.port);
+    const replies = repliesUntilClosed(socket, new PacketDecoder());
+    socket.end(encodeFrames(Buffer.alloc(100 * 1024, 0x41), 1));
+    const [greeting, err] = await replies;
+    expect(greeting![0]).toBe(10);
+    expect(err![0]).toBe(0xff);
+    expect(err!.readUInt16LE(1)).toBe(1153);
+    expect(err!.subarray(9).toString()).toBe(
+      'Got a packet bigger than the 65536 bytes accepted before login',
+    );
+  });
+
+  it('do not limit the commands after it, also one sent with the handshake response', async () => {
+    const big = `SELECT LENGTH('${'x'.repeat(100 * 1024)}') AS n`;
+    const conn = await backend.connect();
+    try {
+      const [rows] = await conn.query<mysql.RowDataPacket[]>(big);
+      expect(rows).toEqual([{ n: 100 * 1024 }]);
+    } finally {
+      await conn.end();
+    }
+    const socket = await greeted(backend.port);
+    const decoder = new PacketDecoder();
+    const hs = new ClientHandshake({
+      user: 'root',
+      capabilities: SUPPORTED_CAPABILITIES & ~CLIENT_QUERY_ATTRIBUTES,
+    });
+    const [greeting] = decoder.push(socket.read() as Buffer);
+    const step = hs.receive(greeting!.payload, greeting!.sequenceId);
+    if (step.kind !== 'send') throw new Error(`unexpected handshake step ${step.kind}`);
+    const replies = repliesUntilClosed(socket, decoder);
+    // The server (root has no password) answers the response with OK: no more login packets.
+    socket.write(
+      Buffer.concat([
+        step.bytes,
+        encodeFrames(buildQuery(big, { queryAttributes: false }), 0),
+        encodeFrames(buildQuit(), 0),
+      ]),
+    );
+    const packets = await replies;
+    expect(packets[0]![0]).toBe(0x00);
+    expect(packets.some((p) => p[0] === 0xff)).toBe(false);
+    expect(packets.some((p) => p.toString().endsWith('102400'))).toBe(true);
+  });
+});
