@@ -86,6 +86,7 @@ import {
 } from '../session/statement-traits.js';
 import type { KillOutcome } from './kill.js';
 import type { ProxyCore } from './proxy-core.js';
+import { Stillness } from './stillness.js';
 
 /** A statement the client prepared, under the id the proxy gave it. */
 interface ClientStatement {
@@ -253,10 +254,10 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
   private sentToBackend = false;
   /** Commands taken so far (the wait_timeout sweep tells a quiet client by it not moving). */
   private commands = 0;
-  /** What {@link commands} was, and when, at the sweep that first found it not moving. */
-  private quietFrom = { commands: -1, at: 0 };
-  /** What the client's socket had taken, and when, at the sweep that first found it stuck. */
-  private stuckFrom = { sent: -1, at: 0 };
+  /** How long {@link commands} has not moved, as the wait_timeout sweep sees it. */
+  private readonly quiet = new Stillness();
+  /** How long the client's socket has taken nothing while a backend waits on it. */
+  private readonly stuck = new Stillness();
   /**
    * A pool request is under way (waiting for a connection, or one being opened): a client that
    * leaves meanwhile keeps its slot until the pool answers, since the connection it asked for
@@ -1837,17 +1838,13 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
    */
   closeIfQuiet(now: number, waitTimeout: number): boolean {
     if (this.closed || this.status !== 'idle' || this.queue.length > 0) {
-      this.quietFrom.commands = -1;
+      this.quiet.reset();
       return false;
     }
-    if (this.quietFrom.commands !== this.commands) {
-      this.quietFrom.commands = this.commands;
-      this.quietFrom.at = now;
-      return false;
-    }
-    if (now - this.quietFrom.at < waitTimeout) return false;
+    const idleMs = this.quiet.for(this.commands, now);
+    if (idleMs < waitTimeout) return false;
     this.core.log.info(
-      { client: this.id, idleMs: now - this.quietFrom.at, pins: pinReasons(this.pins) },
+      { client: this.id, idleMs, pins: pinReasons(this.pins) },
       'client idle past wait_timeout; closing it',
     );
     // MySQL 8 tells the client why before it closes (MariaDB just closes): an unasked-for ERR
@@ -1871,19 +1868,14 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
    */
   closeIfStuck(now: number, netWriteTimeout: number): boolean {
     if (this.closed || this.pausedBackend === undefined) {
-      this.stuckFrom.sent = -1;
+      this.stuck.reset();
       return false;
     }
     const socket = this.conn.socket;
-    const sent = socket.bytesWritten - socket.writableLength;
-    if (this.stuckFrom.sent !== sent) {
-      this.stuckFrom.sent = sent;
-      this.stuckFrom.at = now;
-      return false;
-    }
-    if (now - this.stuckFrom.at < netWriteTimeout) return false;
+    const stuckMs = this.stuck.for(socket.bytesWritten - socket.writableLength, now);
+    if (stuckMs < netWriteTimeout) return false;
     this.core.log.warn(
-      { client: this.id, stuckMs: now - this.stuckFrom.at, pins: pinReasons(this.pins) },
+      { client: this.id, stuckMs, pins: pinReasons(this.pins) },
       'client took none of its result for net_write_timeout; closing it',
     );
     // It reads nothing, so an ERR would never be seen: the connection just goes, as a server's.
