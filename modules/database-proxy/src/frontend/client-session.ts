@@ -1856,6 +1856,9 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
       0,
     );
     this.close();
+    // A client that went quiet may never close its side either (a leaked connection, a stuck
+    // worker): after a grace to read the ERR, the socket goes, and its place with it.
+    this.conn.close();
     return true;
   }
 
