@@ -57,25 +57,25 @@ describe('packets before the login', () => {
   });
   afterAll(() => backend?.stop());
 
-  it('are refused over 64 KiB with 1153, and the connection closes', async () => {
+  it('are refused over 128 KiB with 1153, and the connection closes', async () => {
     const socket = await greeted(backend.port);
     const replies = repliesUntilClosed(socket, new PacketDecoder());
-    socket.end(encodeFrames(Buffer.alloc(100 * 1024, 0x41), 1));
+    socket.end(encodeFrames(Buffer.alloc(200 * 1024, 0x41), 1));
     const [greeting, err] = await replies;
     expect(greeting![0]).toBe(10);
     expect(err![0]).toBe(0xff);
     expect(err!.readUInt16LE(1)).toBe(1153);
     expect(err!.subarray(9).toString()).toBe(
-      'Got a packet bigger than the 65536 bytes accepted before login',
+      'Got a packet bigger than the 131072 bytes accepted before login',
     );
   });
 
   it('do not limit the commands after it, also one sent with the handshake response', async () => {
-    const big = `SELECT LENGTH('${'x'.repeat(100 * 1024)}') AS n`;
+    const big = `SELECT LENGTH('${'x'.repeat(200 * 1024)}') AS n`;
     const conn = await backend.connect();
     try {
       const [rows] = await conn.query<mysql.RowDataPacket[]>(big);
-      expect(rows).toEqual([{ n: 100 * 1024 }]);
+      expect(rows).toEqual([{ n: 200 * 1024 }]);
     } finally {
       await conn.end();
     }
@@ -100,6 +100,6 @@ describe('packets before the login', () => {
     const packets = await replies;
     expect(packets[0]![0]).toBe(0x00);
     expect(packets.some((p) => p[0] === 0xff)).toBe(false);
-    expect(packets.some((p) => p.toString().endsWith('102400'))).toBe(true);
+    expect(packets.some((p) => p.toString().endsWith('204800'))).toBe(true);
   });
 });

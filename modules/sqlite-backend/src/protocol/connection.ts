@@ -64,10 +64,10 @@ const HIGH_WATER = 1024 * 1024;
 
 /**
  * Largest packet read before the login: a handshake response (user, scramble, schema, plugin,
- * connection attributes) fits in a few KiB, and a client nobody has checked yet must not make
+ * connection attributes, up to 64 KiB in libmysqlclient) fits in 128 KiB, and a client nobody has checked yet must not make
  * us buffer max_packet_size bytes.
  */
-const LOGIN_MAX_PACKET_SIZE = 64 * 1024;
+const LOGIN_MAX_PACKET_SIZE = 128 * 1024;
 
 /** Commands that run SQL and so must wait while another session's transaction holds the database. */
 function needsDatabase(command: number): boolean {
