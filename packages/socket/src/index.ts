@@ -7,3 +7,4 @@ export { type ConnectionHandler, type Listener, type ListenOptions, listen } fro
 export { SOCKETS, type SocketService } from './service.js';
 export type { ServerUpgradeOptions, TlsUpgradeOptions } from './tls-upgrade.js';
 export { clearStaleUnixSocket } from './unix-socket.js';
+export { writeProgress } from './write-progress.js';
