@@ -7,6 +7,7 @@ import {
   type RequestHead,
   RequestParser,
 } from '@scalestack/http-protocol';
+import { writeProgress } from '@scalestack/socket';
 import { type BodySource, HttpRequest } from './request.js';
 import { HttpResponse, type ResponseSink } from './response.js';
 import { BadPathError } from './route-pattern.js';
@@ -52,7 +53,7 @@ enum Phase {
 export class HttpConnection implements RequestEvents, BodySource, ResponseSink {
   /** When the current phase times out (ms since epoch); 0 for never. */
   deadline = 0;
-  /** While blocked on a client that does not read: what its socket had handed on at the deadline. */
+  /** While blocked on a client that does not read: its socket's {@link writeProgress} at the deadline. */
   private sentAtDeadline = 0;
   private phase = Phase.Head;
   private readonly parser: RequestParser;
@@ -160,6 +161,10 @@ export class HttpConnection implements RequestEvents, BodySource, ResponseSink {
     });
     this.socket.resume();
     this.enterPhase(Phase.Closing);
+    // An answer still being delivered may take longer than the phase's deadline — a large
+    // download to a client that asked to close after it: until it is flushed, the client is
+    // cut only for taking none of it for send_timeout, as on a kept-alive connection.
+    if (this.socket.writableLength > 0) this.armSendTimeout(Date.now());
   }
 
   private onClose(): void {
@@ -179,13 +184,7 @@ export class HttpConnection implements RequestEvents, BodySource, ResponseSink {
     switch (this.phase) {
       case Phase.Idle:
         if (this.blocked) {
-          const sent = this.sentToKernel();
-          if (sent > this.sentAtDeadline) {
-            // Slow, but reading: another send_timeout from here.
-            this.sentAtDeadline = sent;
-            this.deadline = now + this.host.settings.sendTimeout;
-            return;
-          }
+          if (this.tookSomeSinceDeadline(now)) return;
           stats.timeouts.send++;
           this.socket.destroy();
           return;
@@ -203,15 +202,30 @@ export class HttpConnection implements RequestEvents, BodySource, ResponseSink {
         this.fail(408, 'request body not received in time');
         return;
       case Phase.Closing:
+        if (this.socket.writableLength > 0) {
+          // Still delivering its last answer: cut only for taking none of it.
+          if (this.tookSomeSinceDeadline(now)) return;
+          stats.timeouts.send++;
+        }
+        this.socket.destroy();
+        return;
       case Phase.Responding:
         this.socket.destroy();
         return;
     }
   }
 
-  /** Bytes of answers the socket has handed to the kernel (taken by the client, or on their way). */
-  private sentToKernel(): number {
-    return this.socket.bytesWritten - this.socket.writableLength;
+  /** Arms send_timeout for an answer the client has yet to take. */
+  private armSendTimeout(now: number): void {
+    this.sentAtDeadline = writeProgress(this.socket);
+    this.deadline = now + this.host.settings.sendTimeout;
+  }
+
+  /** At a send_timeout deadline: a client that took some of its answer since gets another. */
+  private tookSomeSinceDeadline(now: number): boolean {
+    if (writeProgress(this.socket) === this.sentAtDeadline) return false;
+    this.armSendTimeout(now);
+    return true;
   }
 
   /** Starts closing because the server drains: idle connections go now, busy ones after their response. */
@@ -418,6 +432,9 @@ export class HttpConnection implements RequestEvents, BodySource, ResponseSink {
 
   /** The current exchange is over: go back to idle and parse whatever was left over. */
   private nextRequest(): void {
+    // An answer that closes the connection, finished while its request was still being parsed
+    // (a handler that answers at once): nothing comes next, and the Closing phase must stand.
+    if (this.closing) return;
     this.req = undefined;
     this.res = undefined;
     // The last body may have been paused for a handler that answered without reading it: no
@@ -436,8 +453,7 @@ export class HttpConnection implements RequestEvents, BodySource, ResponseSink {
       // Not idle yet: the answer is still being delivered, however slowly the client reads. The
       // keep-alive deadline is armed by unblock, once it is flushed; until then a client that
       // takes nothing of it for send_timeout is cut (checkDeadline), one that reads is not.
-      this.sentAtDeadline = this.sentToKernel();
-      this.deadline = Date.now() + this.host.settings.sendTimeout;
+      this.armSendTimeout(Date.now());
       this.parser.pause();
       this.socket.pause();
       this.socket.once('drain', this.unblock);

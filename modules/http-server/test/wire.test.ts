@@ -173,6 +173,67 @@ describe('a client that takes none of its answer', () => {
   });
 });
 
+describe('a client that reads one large answer slowly', () => {
+  let k: Started;
+  beforeAll(async () => {
+    k = await startHttp({ keep_alive_timeout: '100ms', headers_timeout: '500ms', send_timeout: '300ms' }, [
+      gatedModule,
+    ]);
+  });
+  afterAll(async () => {
+    await k?.kernel.shutdown();
+  });
+
+  it.each(['keep-alive', 'close'])(
+    'Connection: %s — is not cut while it takes some of it at every step, however long the whole takes',
+    async (connection) => {
+      const sendTimeouts = () =>
+        k.kernel.metrics
+          .collect()
+          .find((m) => m.name === 'scalestack_http_timeouts_total')!
+          .samples.find((x) => x.labels?.kind === 'send')!.value;
+      // One send() far larger than the loopback socket buffers, read 1 MiB at a time with a
+      // pause between (the slow client is the scenario here): the whole takes well over
+      // send_timeout, headers_timeout and keep_alive_timeout, each step far less than any, and
+      // the server's one write is in flight until near the end.
+      const size = 48 * 1024 * 1024;
+      const step = 1024 * 1024;
+      const sock = connect(k.port, '127.0.0.1');
+      sock.on('error', () => {});
+      sock.pause();
+      await once(sock, 'connect');
+      const closed = once(sock, 'close');
+      sock.write(`GET /bytes/${size} HTTP/1.1\r\n${H}Connection: ${connection}\r\n\r\n`);
+      let text = '';
+      let head = -1;
+      let body = 0;
+      let allowed = step;
+      sock.on('data', (d: Buffer) => {
+        if (head < 0) {
+          text += d.toString('latin1');
+          const end = text.indexOf('\r\n\r\n');
+          if (end >= 0) {
+            head = end + 4;
+            body = text.length - head;
+          }
+        } else body += d.length;
+        if (body >= allowed) sock.pause();
+      });
+      while (body < size && !sock.destroyed) {
+        sock.resume();
+        await Promise.race([waitFor(() => sock.isPaused() || body >= size, { what: 'a step read' }), closed]);
+        allowed += step;
+        await new Promise((r) => setTimeout(r, 30));
+      }
+      expect(text).toMatch(/^HTTP\/1\.1 200 /);
+      expect(body).toBe(size);
+      expect(sendTimeouts()).toBe(0);
+      if (connection === 'close') await closed;
+      sock.destroy();
+    },
+  );
+});
+
 describe('a streamed body that does not match its Content-Length', () => {
   it.each(['/short', '/long'])(
     '%s: the connection closes, and a request behind it is not answered out of frame',
