@@ -59,7 +59,7 @@ import {
   verifyNativePassword,
 } from '@scalestack/mysql-protocol';
 import type { Lease, RefusalReason, TenantSession, Ticket } from '@scalestack/qos';
-import type { Connection } from '@scalestack/socket';
+import { type Connection, writeProgress } from '@scalestack/socket';
 import type {
   BackendConnection,
   BackendStatement,
@@ -1874,8 +1874,7 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
       this.stuck.reset();
       return false;
     }
-    const socket = this.conn.socket;
-    const stuckMs = this.stuck.for(socket.bytesWritten - socket.writableLength, now);
+    const stuckMs = this.stuck.for(writeProgress(this.conn.socket), now);
     if (stuckMs < netWriteTimeout) return false;
     this.core.log.warn(
       { client: this.id, stuckMs, pins: pinReasons(this.pins) },
