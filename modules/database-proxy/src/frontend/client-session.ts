@@ -1976,9 +1976,7 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
     this.capture = undefined;
     // An ERR ends the response: the backend forwards whole packets only, so it follows whole
     // rows, as a server's own mid-result error does.
-    // A lazy BEGIN the client was told about is a transaction too, though nothing pins it yet.
-    const lostState =
-      (this.pins & ~PIN_UNTIL_NEXT_STATEMENT) | (this.lazyBegin !== 'none' ? PIN_BIT.transaction : 0);
+    const lostState = this.pins & ~PIN_UNTIL_NEXT_STATEMENT;
     if (lostState !== 0) {
       // A transaction or other state that lived on the backend is gone with it: going on would
       // run the client's next statements outside the transaction it believes open.
@@ -1989,7 +1987,9 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
     }
     this.writeErr(ProxyError.backendLost, [err.message], sequenceId);
     this.pins = 0;
-    this.lazyBegin = 'none';
+    // A lazy BEGIN still pending (its OK never came, or this was a prepare outside it) has
+    // nothing in it to lose: the statement failed, the transaction the client was told of stays
+    // open and opens on a backend with its next statement — as a server's does after an error.
     this.openCursors.clear();
     this.longData.clear();
     this.releaseLease();
