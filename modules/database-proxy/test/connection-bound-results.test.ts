@@ -587,6 +587,17 @@ describe('advisory locks', () => {
     expect((await one(a, "SELECT RELEASE_LOCK('nbe') AS rel")).rel).toBe(1);
   });
 
+  it('are seen behind a double-quoted name ending in a backslash under ANSI_QUOTES', async () => {
+    const a = await client();
+    // Under ANSI_QUOTES "…" is a name, in which a backslash escapes nothing: `"C:\"` ends
+    // there, and the GET_LOCK after it runs.
+    await a.query("SET SESSION sql_mode = CONCAT(@@sql_mode, ',ANSI_QUOTES')");
+    const r = await one(a, 'SELECT 1 AS "C:\\", GET_LOCK(\'ansi\', 0) AS got');
+    expect(r).toEqual({ 'C:\\': 1, got: 1 });
+    expect(fx.proxy.stats().pinnedNow.advisory_lock).toBe(1);
+    expect((await one(a, "SELECT RELEASE_LOCK('ansi') AS rel")).rel).toBe(1);
+  });
+
   it('are released when the client disconnects', async () => {
     const a = await client();
     expect((await one(a, "SELECT GET_LOCK('adv2', 0) AS got")).got).toBe(1);

@@ -192,6 +192,15 @@ describe('pure reads', () => {
     expect(classifyStatement(sql, false) & Trait.AdvisoryLock).toBe(0);
   });
 
+  it('under ANSI_QUOTES "…" is a name, in which a backslash escapes nothing', () => {
+    const sql = `SELECT 1 AS "C:\\", GET_LOCK('k', 0)`;
+    expect(classifyStatement(sql, false, undefined, true)).toBe(Trait.AdvisoryLock);
+    // Read as a string with escapes, it runs to the quote after k.
+    expect(classifyStatement(sql, false) & Trait.AdvisoryLock).toBe(0);
+    // A backquoted name never had escapes.
+    expect(classifyStatement("SELECT 1 AS `C:\\`, GET_LOCK('k', 0)")).toBe(Trait.AdvisoryLock);
+  });
+
   it('in big5 / cp932 / gbk / sjis a character may end in 0x5C, which then escapes nothing', async () => {
     const { doubleByteCharsetOf } = await import('../src/session/double-byte.js');
     const sjis = doubleByteCharsetOf('sjis', 45)!;

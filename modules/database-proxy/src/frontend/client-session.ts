@@ -321,25 +321,38 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
   private statusKnown = false;
 
   /**
-   * Classifies SQL as the session's server parses it. Before any response says whether
-   * backslashes escape, with a server whose default says they do not: read it both ways, keep
-   * every trait either reading finds, and call it a pure read only if both do — a guess that
-   * misreads a string could hide a GET_LOCK or a second statement.
+   * Classifies SQL as the session's server parses it. Where a backslash may be read two ways,
+   * read it both: keep every trait either reading finds, and call it a pure read only if both
+   * do — a guess that misreads a string could hide a GET_LOCK or a second statement. That is
+   * before any response says whether backslashes escape, with a server whose default says they
+   * do not; and in double quotes, which ANSI_QUOTES (not told in any response) makes a name, in
+   * which a backslash escapes nothing.
    */
   private classify(text: string): number {
+    // Without a backslash every reading is the same, and a byte a character is exact.
+    if (text.indexOf('\\') < 0) return classifyStatement(text, this.noBackslashEscapes);
+    const doubleByte = this.doubleByte;
     const unsure =
       this.core.noBackslashEscapesByDefault &&
       // Before any response; or, with servers whose defaults differ, for as long as the client
       // leaves sql_mode to each server's default (the last response may be another server's).
       (!this.statusKnown || (this.core.backslashDefaultsDiffer && !this.state.variables.has('sql_mode')));
-    // Without a backslash both readings are the same, and a byte a character is exact.
-    if (text.indexOf('\\') < 0) return classifyStatement(text, this.noBackslashEscapes);
-    const doubleByte = this.doubleByte;
-    if (!unsure) return classifyStatement(text, this.noBackslashEscapes, doubleByte);
-    const plain = classifyStatement(text, false, doubleByte);
-    const verbatim = classifyStatement(text, true, doubleByte);
-    const traits = plain | verbatim;
-    return plain & verbatim & Trait.PureRead ? traits : traits & ~Trait.PureRead;
+    const quoted = text.indexOf('"') >= 0;
+    if (!unsure && !quoted) return classifyStatement(text, this.noBackslashEscapes, doubleByte);
+    let all = 0;
+    let pure = Trait.PureRead;
+    const read = (noBackslashEscapes: boolean, ansiQuotes: boolean) => {
+      const t = classifyStatement(text, noBackslashEscapes, doubleByte, ansiQuotes);
+      all |= t;
+      pure &= t;
+    };
+    // Where backslashes escape nothing, double quotes read the same either way.
+    if (unsure || this.noBackslashEscapes) read(true, false);
+    if (unsure || !this.noBackslashEscapes) {
+      read(false, false);
+      if (quoted) read(false, true);
+    }
+    return (all & ~Trait.PureRead) | pure;
   }
 
   /** What a session starts with, before any response: the servers' NO_BACKSLASH_ESCAPES. */

@@ -123,6 +123,7 @@ export function blankLiteralsAndComments(
   sql: string,
   noBackslashEscapes = false,
   doubleByte?: DoubleByteCharset,
+  ansiQuotes = false,
 ): string {
   if (!QUOTE_OR_COMMENT.test(sql)) return sql;
   let out = '';
@@ -147,7 +148,7 @@ export function blankLiteralsAndComments(
         // big5, cp932, gbk, sjis: a lead byte takes its trail byte with it, which may be 0x5C —
         // part of the character, not an escape (the text is read as latin1: one char a byte).
         if (doubleByte?.isLead(sql.charCodeAt(end)) && doubleByte.isTrail(sql.charCodeAt(end + 1))) end += 2;
-        else if (d === '\\' && c !== '`' && !noBackslashEscapes) end += 2;
+        else if (d === '\\' && c !== '`' && !(c === '"' && ansiQuotes) && !noBackslashEscapes) end += 2;
         else if (d === c) {
           if (sql[end + 1] === c) end += 2;
           else break;
@@ -199,13 +200,16 @@ const EXECUTABLE_OPENER = /\/\*(?:M!\d{0,6}|!\d{0,5})/y;
  * @param doubleByte the client's character set, when its characters may end in 0x5C (big5,
  *   cp932, gbk, sjis, gb18030; see double-byte.ts): in a string, a lead byte and its trail byte
  *   are one character
+ * @param ansiQuotes read `"…"` as the session's sql_mode ANSI_QUOTES does: a name, in which a
+ *   backslash escapes nothing (`"C:\"` ends there)
  */
 export function classifyStatement(
   text: string,
   noBackslashEscapes = false,
   doubleByte?: DoubleByteCharset,
+  ansiQuotes = false,
 ): number {
-  const blanked = blankLiteralsAndComments(text, noBackslashEscapes, doubleByte);
+  const blanked = blankLiteralsAndComments(text, noBackslashEscapes, doubleByte, ansiQuotes);
   // A native function called by a quoted name (`` `GET_LOCK`('a', 10) ``, or `"GET_LOCK"(…)`
   // under ANSI_QUOTES) is the function itself to the server, but its name was blanked with the
   // quotes' contents: read such names too (one inside a string literal only pins too much).
