@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { dropTemporaryTables, temporaryCreate } from '../src/engine/classify.js';
 import { displayName } from '../src/engine/column-types.js';
 import { toMysqlError } from '../src/errors.js';
 import { TokenType, tokenize } from '../src/sql/lexer.js';
@@ -61,11 +62,46 @@ describe('MySQL → SQLite rewriting', () => {
     expect(sqlite('SELECT * FROM t WHERE id = 1 FOR UPDATE')).toBe('SELECT * FROM t WHERE id = 1');
     expect(sqlite('INSERT IGNORE INTO t VALUES (1)')).toBe('INSERT OR IGNORE INTO t VALUES (1)');
   });
+});
 
-  it('turns DROP TEMPORARY TABLE into a DROP TABLE of the temp schema only', () => {
-    expect(sqlite('DROP TEMPORARY TABLE t')).toBe('DROP TABLE temp.t');
-    expect(sqlite('DROP TEMPORARY TABLE IF EXISTS `t`')).toBe('DROP TABLE IF EXISTS temp.`t`');
-    expect(sqlite('DROP TEMPORARY TABLE main.t')).toBe('DROP TABLE temp.t');
+describe('temporary tables', () => {
+  function dropped(sql: string) {
+    const tokens = tokenize(sql);
+    return dropTemporaryTables(sql, tokens, 0, tokens.length);
+  }
+  function created(sql: string) {
+    return temporaryCreate(sql, tokenize(sql), 0);
+  }
+
+  it('reads every name DROP TEMPORARY TABLE lists', () => {
+    expect(dropped('DROP TEMPORARY TABLE t')).toEqual({
+      ifExists: false,
+      tables: [{ schema: undefined, name: 't' }],
+    });
+    expect(dropped('DROP TEMPORARY TABLES IF EXISTS `a b`, main.t2 , c CASCADE')).toEqual({
+      ifExists: true,
+      tables: [
+        { schema: undefined, name: 'a b' },
+        { schema: 'main', name: 't2' },
+        { schema: undefined, name: 'c' },
+      ],
+    });
+    for (const bad of ['DROP TEMPORARY TABLE', 'DROP TEMPORARY TABLE t,', 'DROP TEMPORARY TABLE t u']) {
+      expect(() => dropped(bad)).toThrow(expect.objectContaining({ errno: 1064 }));
+    }
+  });
+
+  it('tells what a CREATE makes in the temp schema', () => {
+    expect(created('CREATE TEMPORARY TABLE IF NOT EXISTS `T` (a INT)')).toEqual({ type: 'table', name: 'T' });
+    expect(created('CREATE TABLE IF NOT EXISTS TEMP.t (a INT)')).toEqual({ type: 'table', name: 't' });
+    expect(created('CREATE TEMP VIEW v AS SELECT 1')).toEqual({ type: 'view', name: 'v' });
+    expect(created('CREATE TEMP TRIGGER IF NOT EXISTS g AFTER INSERT ON t BEGIN SELECT 1; END')).toEqual({
+      type: 'trigger',
+      name: 'g',
+    });
+    expect(created('CREATE TABLE t (a INT)')).toBeUndefined();
+    expect(created('CREATE TABLE main.t (a INT)')).toBeUndefined();
+    expect(created('CREATE INDEX i ON t (a)')).toBeUndefined();
   });
 });
 

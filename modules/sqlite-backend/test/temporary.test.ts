@@ -23,13 +23,26 @@ async function temporaryObjects(conn: mysql.Connection = observer): Promise<stri
   return rows.map((r) => `${r.type} ${r.name}`);
 }
 
-async function errorOf(p: Promise<unknown>): Promise<{ errno: number; message: string }> {
+async function errorOf(p: Promise<unknown>): Promise<{ errno: number; sqlState: string; message: string }> {
   try {
     await p;
   } catch (err) {
-    return err as { errno: number; message: string };
+    return err as { errno: number; sqlState: string; message: string };
   }
   throw new Error('expected the statement to fail');
+}
+
+/** Ends `conn` and waits until the server saw it go (what it owned is dropped by then, or waits). */
+async function disconnect(conn: mysql.Connection): Promise<void> {
+  const before = backend.metric('sqlite_backend_connections');
+  await conn.end();
+  await waitFor(() => backend.metric('sqlite_backend_connections') === before - 1, {
+    what: 'the connection to be gone',
+  });
+}
+
+async function noTemporaryObjectsLeft(): Promise<void> {
+  await waitFor(async () => (await temporaryObjects()).length === 0, { what: 'the temp schema to be empty' });
 }
 
 /** Creates a temporary table, view and trigger (on a permanent table), and a table with an awkward name. */
@@ -129,12 +142,144 @@ describe('temporary tables, views and triggers', () => {
 
   it('DROP TEMPORARY TABLE drops only a temporary table', async () => {
     await observer.query('CREATE TABLE keep (x INT)');
-    expect(await errorOf(observer.query('DROP TEMPORARY TABLE keep'))).toMatchObject({ errno: 1146 });
+    expect(await errorOf(observer.query('DROP TEMPORARY TABLE keep'))).toMatchObject({
+      errno: 1051,
+      message: "Unknown table 'main.keep'",
+    });
     await observer.query('DROP TEMPORARY TABLE IF EXISTS keep');
     await observer.query('CREATE TEMPORARY TABLE keep (y INT)');
     await observer.query('DROP TEMPORARY TABLE main.keep');
     const [rows] = await observer.query<mysql.RowDataPacket[]>('SELECT COUNT(*) AS n FROM keep');
     expect(rows[0]!.n).toBe(0);
     expect(await temporaryObjects()).toEqual([]);
+  });
+
+  it('DROP TEMPORARY TABLE with several names drops temporary tables only, all of them or none (1051)', async () => {
+    await observer.query(
+      'CREATE TABLE t2 (p INT); INSERT INTO t2 VALUES (5); CREATE TEMPORARY TABLE t1 (a INT); CREATE TEMPORARY TABLE t3 (c INT)',
+    );
+    // As MySQL 8 (atomic DDL): the missing ones are named and nothing is dropped.
+    expect(await errorOf(observer.query('DROP TEMPORARY TABLE t1, t2, nowhere.t4'))).toMatchObject({
+      errno: 1051,
+      sqlState: '42S02',
+      message: "Unknown table 'main.t2,nowhere.t4'",
+    });
+    expect(await temporaryObjects()).toEqual(['table t1', 'table t3']);
+    await observer.query('DROP TEMPORARY TABLE IF EXISTS t1, t2');
+    expect(await temporaryObjects()).toEqual(['table t3']);
+    // A table that cannot go (a foreign key refers to it) fails the statement: the ones listed
+    // before it stay too.
+    await observer.query(
+      'CREATE TEMPORARY TABLE parent (id INTEGER PRIMARY KEY); CREATE TEMPORARY TABLE child (p INT REFERENCES parent (id)); INSERT INTO parent VALUES (1); INSERT INTO child VALUES (1)',
+    );
+    expect(await errorOf(observer.query('DROP TEMPORARY TABLE t3, parent'))).toMatchObject({ errno: 1451 });
+    expect(await temporaryObjects()).toEqual(['table child', 'table parent', 'table t3']);
+    await observer.query(
+      'CREATE TEMPORARY TABLE t1 (a INT); DROP TEMPORARY TABLE `T1`, t3, child, parent RESTRICT',
+    );
+    expect(await temporaryObjects()).toEqual([]);
+    const [rows] = await observer.query<mysql.RowDataPacket[]>('SELECT p FROM t2');
+    expect(rows).toEqual([{ p: 5 }]);
+    await observer.query('DROP TABLE t2');
+  });
+
+  it.each([
+    'CREATE TEMPORARY TABLE IF NOT EXISTS tmp (b INT)',
+    'CREATE TEMPORARY TABLE TMP (b INT)',
+    'CREATE TABLE IF NOT EXISTS temp.tmp (b INT)',
+  ])("%s, another session's temporary table, answers 1235 rather than sharing it", async (create) => {
+    const owner = await backend.connect({ multipleStatements: true });
+    const other = await backend.connect();
+    try {
+      await owner.query('CREATE TEMPORARY TABLE tmp (a INT)');
+      const err = await errorOf(other.query(create));
+      expect(err).toMatchObject({ errno: 1235, sqlState: '42000' });
+      expect(err.message).toContain('temporary tables of the same name in two sessions');
+      // Prepared, too (SQLite prepares IF NOT EXISTS, and refuses the others while preparing).
+      expect(await errorOf(other.execute(create))).toMatchObject({ errno: 1235 });
+      // Its own: IF NOT EXISTS leaves it be, as in MySQL.
+      await owner.query('CREATE TEMPORARY TABLE IF NOT EXISTS tmp (c INT); INSERT INTO tmp (a) VALUES (1)');
+      await disconnect(owner);
+      expect(await temporaryObjects(other)).toEqual([]);
+      // Once the owner is gone the name is free: the other session gets a table of its own.
+      await other.query(create);
+      await other.query('INSERT INTO tmp (b) VALUES (2)');
+    } finally {
+      owner.destroy();
+      other.destroy();
+    }
+    await noTemporaryObjectsLeft();
+  });
+
+  it.each([
+    [
+      'a DROP undone by ROLLBACK TO SAVEPOINT',
+      'BEGIN; SAVEPOINT s; DROP TEMPORARY TABLE tmp; ROLLBACK TO SAVEPOINT s; COMMIT',
+    ],
+    [
+      'a re-creation undone by ROLLBACK TO SAVEPOINT',
+      'BEGIN; SAVEPOINT s; DROP TEMPORARY TABLE tmp; CREATE TEMPORARY TABLE tmp (b INT); ROLLBACK TO s; COMMIT',
+    ],
+    [
+      'a re-creation undone by ROLLBACK',
+      'BEGIN; DROP TEMPORARY TABLE tmp; CREATE TEMPORARY TABLE tmp (b INT); ROLLBACK',
+    ],
+    [
+      'a re-creation undone by ROLLBACK TO a SAVEPOINT that began the transaction',
+      'SAVEPOINT s; DROP TEMPORARY TABLE tmp; CREATE TEMPORARY TABLE tmp (b INT); ROLLBACK TO s; RELEASE s',
+    ],
+  ])("%s leaves a temporary table its creator's", async (_, statements) => {
+    const owner = await backend.connect({ multipleStatements: true });
+    const other = await backend.connect({ multipleStatements: true });
+    try {
+      await owner.query('CREATE TEMPORARY TABLE tmp (a INT); INSERT INTO tmp VALUES (1)');
+      await other.query(statements);
+      await disconnect(other);
+      const [rows] = await owner.query<mysql.RowDataPacket[]>('SELECT a FROM tmp');
+      expect(rows).toEqual([{ a: 1 }]);
+    } finally {
+      owner.destroy();
+      other.destroy();
+    }
+    await noTemporaryObjectsLeft();
+  });
+
+  it("that a rollback brings back after their creator ended are dropped, not left the rolling-back session's", async () => {
+    const owner = await backend.connect();
+    const holder = await backend.connect({ multipleStatements: true });
+    try {
+      await owner.query('CREATE TEMPORARY TABLE tmp (a INT)');
+      await holder.query('BEGIN; SAVEPOINT s; DROP TEMPORARY TABLE tmp');
+      await disconnect(owner);
+      await holder.query('ROLLBACK TO s');
+      expect(await temporaryObjects(holder)).toEqual(['table tmp']);
+      await holder.query('COMMIT');
+      expect(await temporaryObjects(holder)).toEqual([]);
+    } finally {
+      owner.destroy();
+      holder.destroy();
+    }
+  });
+
+  it.each([
+    [
+      'ROLLBACK TO SAVEPOINT',
+      'BEGIN; SAVEPOINT s; CREATE TEMPORARY TABLE tmp (a INT); ROLLBACK TO s; COMMIT',
+    ],
+    ['ROLLBACK', 'BEGIN; SAVEPOINT s; CREATE TEMPORARY TABLE tmp (a INT); ROLLBACK'],
+  ])("a temporary table whose creation was undone by %s is not its creator's", async (_, statements) => {
+    const creator = await backend.connect({ multipleStatements: true });
+    const other = await backend.connect();
+    try {
+      await creator.query(statements);
+      expect(await temporaryObjects(creator)).toEqual([]);
+      await other.query('CREATE TEMPORARY TABLE tmp (b INT)');
+      await disconnect(creator);
+      expect(await temporaryObjects(other)).toEqual(['table tmp']);
+    } finally {
+      creator.destroy();
+      other.destroy();
+    }
+    await noTemporaryObjectsLeft();
   });
 });

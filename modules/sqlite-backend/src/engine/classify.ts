@@ -1,3 +1,4 @@
+import { MysqlError } from '../errors.js';
 import { identifierValue, keyword, type Token, TokenType } from '../sql/lexer.js';
 
 /** Statements this server answers itself instead of handing them to SQLite. */
@@ -11,6 +12,7 @@ export type MysqlStatement =
   | 'rollback'
   | 'create-database'
   | 'drop-database'
+  | 'drop-temporary'
   | 'no-op'
   | 'do'
   | 'kill';
@@ -57,8 +59,14 @@ export function classify(sql: string, tokens: readonly Token[], i: number): Mysq
     }
     case 'CREATE':
       return k1 === 'DATABASE' || k1 === 'SCHEMA' ? 'create-database' : undefined;
-    case 'DROP':
-      return k1 === 'DATABASE' || k1 === 'SCHEMA' ? 'drop-database' : undefined;
+    case 'DROP': {
+      if (k1 === 'DATABASE' || k1 === 'SCHEMA') return 'drop-database';
+      const k2 = keyword(sql, tokens[i + 2]);
+      // SQLite drops one table per statement, and knows no TEMPORARY: we drop the list ourselves.
+      return (k1 === 'TEMPORARY' || k1 === 'TEMP') && (k2 === 'TABLE' || k2 === 'TABLES')
+        ? 'drop-temporary'
+        : undefined;
+    }
     case 'LOCK':
     case 'UNLOCK':
     case 'FLUSH':
@@ -259,4 +267,96 @@ export function changesSchema(sql: string, tokens: readonly Token[], from: numbe
     k0 === 'DETACH' ||
     k0 === 'ROLLBACK'
   );
+}
+
+/** A table named in a statement: `[schema.]name`. */
+export interface TableName {
+  schema: string | undefined;
+  name: string;
+}
+
+/** The temporary object a CREATE statement makes. */
+export interface TemporaryCreate {
+  type: 'table' | 'view' | 'trigger';
+  name: string;
+}
+
+const CREATE_TYPES: Record<string, TemporaryCreate['type']> = {
+  TABLE: 'table',
+  VIEW: 'view',
+  TRIGGER: 'trigger',
+};
+
+/**
+ * What `CREATE TEMPORARY|TEMP TABLE|VIEW|TRIGGER [IF NOT EXISTS] name`, or a CREATE naming the
+ * temp schema (`temp.name`), makes; undefined for any other statement.
+ */
+export function temporaryCreate(
+  sql: string,
+  tokens: readonly Token[],
+  from: number,
+): TemporaryCreate | undefined {
+  if (keyword(sql, tokens[from]) !== 'CREATE') return undefined;
+  let i = from + 1;
+  const k1 = keyword(sql, tokens[i]);
+  const temporary = k1 === 'TEMPORARY' || k1 === 'TEMP';
+  if (temporary) i++;
+  const type = CREATE_TYPES[keyword(sql, tokens[i++])];
+  if (type === undefined) return undefined;
+  if (keyword(sql, tokens[i]) === 'IF') i += 3;
+  const named = tableName(sql, tokens, i);
+  if (named === undefined) return undefined;
+  if (!temporary && named.table.schema?.toLowerCase() !== 'temp') return undefined;
+  return { type, name: named.table.name };
+}
+
+/** `DROP TEMPORARY TABLE[S] [IF EXISTS] t [, t]… [RESTRICT | CASCADE]`, `tokens[from, to)`. */
+export function dropTemporaryTables(
+  sql: string,
+  tokens: readonly Token[],
+  from: number,
+  to: number,
+): { ifExists: boolean; tables: TableName[] } {
+  const syntaxError = new MysqlError(
+    1064,
+    'You have an error in your SQL syntax: DROP TEMPORARY TABLE [IF EXISTS] <name> [, <name>]…',
+  );
+  let i = from + 3;
+  const ifExists = keyword(sql, tokens[i]) === 'IF' && keyword(sql, tokens[i + 1]) === 'EXISTS';
+  if (ifExists) i += 2;
+  const tables: TableName[] = [];
+  for (;;) {
+    const named = i < to ? tableName(sql, tokens, i) : undefined;
+    if (named === undefined) throw syntaxError;
+    tables.push(named.table);
+    i = named.next;
+    if (i >= to || !isPunct(sql, tokens[i], ',')) break;
+    i++;
+  }
+  const option = keyword(sql, tokens[i]);
+  if (i < to && (option === 'RESTRICT' || option === 'CASCADE')) i++;
+  if (i < to) throw syntaxError;
+  return { ifExists, tables };
+}
+
+/** The `[schema.]name` at `tokens[i]`, and the index after it. */
+function tableName(
+  sql: string,
+  tokens: readonly Token[],
+  i: number,
+): { table: TableName; next: number } | undefined {
+  const first = tokens[i];
+  if (!isName(first)) return undefined;
+  const second = tokens[i + 2];
+  if (isPunct(sql, tokens[i + 1], '.') && isName(second)) {
+    return {
+      table: { schema: identifierValue(sql, first), name: identifierValue(sql, second) },
+      next: i + 3,
+    };
+  }
+  return { table: { schema: undefined, name: identifierValue(sql, first) }, next: i + 1 };
+}
+
+function isName(token: Token | undefined): token is Token {
+  return token !== undefined && (token.type === TokenType.Word || token.type === TokenType.QuotedId);
 }

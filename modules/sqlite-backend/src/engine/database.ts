@@ -15,6 +15,32 @@ interface Waiter {
 /** What a session may leave in the temp schema; indexes go with their tables. */
 const TEMPORARY_TYPES: readonly string[] = ['trigger', 'view', 'table'];
 
+/** An ownership change made inside the open transaction, to undo if SQLite rolls it back. */
+interface OwnershipChange {
+  /** `PRAGMA temp.schema_version` after the change: a rollback to before it takes the version below. */
+  version: number;
+  key: string;
+  /** The owner before the change; undefined: the object did not exist. */
+  previous: Session | null | undefined;
+}
+
+/**
+ * The key (`type\0name`) of the object in `present` of one of `types` named `name`, as SQLite
+ * resolves names: ASCII case-insensitively.
+ */
+export function findTemporary(
+  present: Set<string>,
+  types: readonly string[],
+  name: string,
+): string | undefined {
+  const lower = name.toLowerCase();
+  for (const key of present) {
+    const nul = key.indexOf('\0');
+    if (types.includes(key.slice(0, nul)) && key.slice(nul + 1).toLowerCase() === lower) return key;
+  }
+  return undefined;
+}
+
 function pad(n: number, width = 2): string {
   return String(n).padStart(width, '0');
 }
@@ -57,12 +83,21 @@ export class SharedDatabase {
   schemaGeneration = 0;
   /**
    * Objects in the temp schema (`type\0name`) → the session that created them, or null once
-   * that session ended and they wait to be dropped (see {@link abandon}).
+   * that session ended and they wait to be dropped (see {@link abandon}). Kept true to what
+   * exists, also across ROLLBACK and ROLLBACK TO SAVEPOINT (see {@link #journal}).
    */
   readonly #temporary = new Map<string, Session | null>();
-  /** {@link #temporary} may hold objects to drop or that are gone: settle it once no transaction is open. */
+  /**
+   * The changes to {@link #temporary} made inside the open transaction, oldest first. SQLite's
+   * rollbacks undo DDL, and the temp schema's schema_version goes back with them: the changes
+   * made after the version it went back to are undone too, so an object a rollback brings back
+   * is its owner's again, not the rolling-back session's.
+   */
+  readonly #journal: OwnershipChange[] = [];
+  /** {@link #temporary} may hold objects to drop: settle it once no transaction is open. */
   #temporaryUnsettled = false;
   #listTemporary: StatementSync | undefined;
+  #temporaryVersion: StatementSync | undefined;
 
   constructor(
     readonly location: string,
@@ -157,6 +192,12 @@ export class SharedDatabase {
       this.#temporary.set(key, null);
       orphaned = true;
     }
+    // What a rollback of the open transaction would give back is orphaned too.
+    for (const change of this.#journal) {
+      if (change.previous !== session) continue;
+      change.previous = null;
+      orphaned = true;
+    }
     if (orphaned) this.#temporaryUnsettled = true;
     if (this.#owner === session) {
       if (this.db.isTransaction) this.db.exec('ROLLBACK');
@@ -177,25 +218,69 @@ export class SharedDatabase {
   }
 
   /**
-   * Call after DDL `session` ran, with {@link temporaryObjects} from before it: the session owns
-   * the temporary objects that appeared (whoever owned one of that name before), whatever way
-   * it named them (`CREATE TEMPORARY`, `temp.x`, a trigger on a temporary table, a rename).
+   * Before `session` creates a temporary `type` (`table`, `view` or `trigger`) named `name`, with
+   * what is `present` ({@link temporaryObjects}): throws 1235 when one of that name is another
+   * session's. MySQL would give each session a table of its own; on the one shared connection
+   * there is one, and sharing it (`IF NOT EXISTS` is a no-op) would have it dropped under this
+   * session when its owner ends.
    */
-  temporaryChanged(session: Session, before: Set<string>): void {
-    const after = this.temporaryObjects();
-    for (const key of after) if (!before.has(key)) this.#temporary.set(key, session);
-    // Inside a transaction a ROLLBACK may bring a dropped object back or take a created one
-    // away: what is gone is forgotten once the transaction ended (#settleTemporary).
-    if (this.db.isTransaction) {
-      this.#temporaryUnsettled = true;
-      return;
-    }
-    for (const key of before) if (!after.has(key)) this.#temporary.delete(key);
+  refuseOthersTemporary(
+    session: Session,
+    { type, name }: { type: string; name: string },
+    present = this.temporaryObjects(),
+  ): void {
+    // Tables and views share one namespace in SQLite.
+    const key = findTemporary(present, type === 'trigger' ? ['trigger'] : ['table', 'view'], name);
+    const owner = key === undefined ? undefined : this.#temporary.get(key);
+    if (owner === undefined || owner === session) return;
+    throw new MysqlError(
+      1235,
+      `This version of the SQLite backend doesn't yet support 'temporary tables of the same name in two sessions': '${name}' is another session's`,
+      '42000',
+    );
   }
 
   /**
-   * With no transaction open: drops the temporary objects of sessions that ended, and forgets
-   * the ones that are gone (dropped in a transaction, or created in one that rolled back).
+   * Call after DDL (or ROLLBACK TO SAVEPOINT) `session` ran, with {@link temporaryObjects} from
+   * before it: the session owns the temporary objects that appeared, whatever way it named them
+   * (`CREATE TEMPORARY`, `temp.x`, a trigger on a temporary table, a rename); the ones gone are
+   * forgotten. Objects a rollback brought back are their owners' again.
+   */
+  temporaryChanged(session: Session, before: Set<string>): void {
+    this.#undoRolledBack();
+    const after = this.temporaryObjects();
+    for (const key of before) if (!after.has(key)) this.#setOwner(key, undefined);
+    for (const key of after) if (!before.has(key) && !this.#temporary.has(key)) this.#setOwner(key, session);
+  }
+
+  /** Sets (undefined: forgets) the owner of `key`, journaled while a transaction may undo it. */
+  #setOwner(key: string, owner: Session | undefined): void {
+    const previous = this.#temporary.get(key);
+    if (previous === owner) return;
+    if (this.db.isTransaction) this.#journal.push({ version: this.#temporarySchemaVersion(), key, previous });
+    if (owner === undefined) this.#temporary.delete(key);
+    else this.#temporary.set(key, owner);
+  }
+
+  /** Undoes the ownership changes of DDL a rollback (to a savepoint, or of it all) undid. */
+  #undoRolledBack(): void {
+    if (this.#journal.length === 0) return;
+    const version = this.#temporarySchemaVersion();
+    while (this.#journal.length > 0 && this.#journal.at(-1)!.version > version) {
+      const { key, previous } = this.#journal.pop()!;
+      if (previous === undefined) this.#temporary.delete(key);
+      else this.#temporary.set(key, previous);
+    }
+  }
+
+  #temporarySchemaVersion(): number {
+    this.#temporaryVersion ??= this.db.prepare('PRAGMA temp.schema_version');
+    return (this.#temporaryVersion.get() as { schema_version: number }).schema_version;
+  }
+
+  /**
+   * With no transaction open: drops the temporary objects of sessions that ended (and forgets
+   * any that are gone, should DDL have escaped {@link temporaryChanged}).
    */
   #settleTemporary(): void {
     if (!this.#temporaryUnsettled) return;
@@ -225,6 +310,10 @@ export class SharedDatabase {
 
   #release(committed: boolean): void {
     this.#owner = undefined;
+    // A ROLLBACK (ours, SQLite's on an error, or an abandoned session's) took the temp schema
+    // back: so do its owners. After a COMMIT the changes stay, and need no journal any more.
+    this.#undoRolledBack();
+    this.#journal.length = 0;
     if (!committed) this.schemaChanged();
     // Before any waiter runs: a session that ended during the transaction had its objects kept
     // until now, and the name must be free for whoever creates it next.

@@ -18,14 +18,17 @@ import {
   changesRows,
   changesSchema,
   classify,
+  dropTemporaryTables,
   type InsertTarget,
   idsGenerated,
   insertTarget,
   isReadOnly,
   type MysqlStatement,
+  type TemporaryCreate,
+  temporaryCreate,
 } from './classify.js';
 import { describeColumns, type SqliteColumn, type SqliteValue } from './column-types.js';
-import type { SharedDatabase } from './database.js';
+import { findTemporary, type SharedDatabase } from './database.js';
 import { evaluate } from './evaluate.js';
 import { type EngineContext, OK, type Outcome, type ServerFacts } from './outcome.js';
 import { runSet } from './set-statement.js';
@@ -42,6 +45,8 @@ export interface SqliteStatement {
   insert: InsertTarget | undefined;
   /** DDL: facts read from the schema (the tables' rowid aliases) may be stale after it. */
   changesSchema: boolean;
+  /** A CREATE of a temporary table, view or trigger: the name must not be another session's. */
+  createsTemporary: TemporaryCreate | undefined;
   /** SELECT SQL_CALC_FOUND_ROWS … LIMIT: counts the rows without the LIMIT, for FOUND_ROWS(). */
   countWithoutLimit?: { stmt: StatementSync; params: number };
   /** The SQLite text (for error mapping). */
@@ -151,7 +156,7 @@ export class Engine implements EngineContext {
       const end = nextSemicolon(tokens, i);
       return [this.runMysql(kind, session, sql, tokens, i, end), end];
     }
-    const [statement, next] = this.prepareSqlite(sql, tokens, i, true);
+    const [statement, next] = this.prepareSqlite(session, sql, tokens, i, true);
     return [this.runSqlite(session, statement, undefined), next];
   }
 
@@ -161,6 +166,7 @@ export class Engine implements EngineContext {
    * given until SQLite's parser says where the statement ends.
    */
   prepareSqlite(
+    session: Session,
     sql: string,
     tokens: readonly Token[],
     i: number,
@@ -181,6 +187,9 @@ export class Engine implements EngineContext {
         }
         if ((err as { code?: string }).code === 'ERR_INVALID_ARG_VALUE')
           throw new MysqlError(1065, 'Query was empty', '42000');
+        // SQLite refuses to prepare a CREATE of a name that exists: if another session's, say so.
+        const created = /already exists/.test(message) ? temporaryCreate(sql, tokens, i) : undefined;
+        if (created !== undefined) this.database.refuseOthersTemporary(session, created);
         throw toMysqlError(err, rw.text);
       }
       const consumed = stmt.sourceSQL.length;
@@ -201,6 +210,7 @@ export class Engine implements EngineContext {
           changesRows: changesRows(sql, tokens, i, next),
           insert: insertTarget(sql, tokens, i, next),
           changesSchema: changesSchema(sql, tokens, i),
+          createsTemporary: temporaryCreate(sql, tokens, i),
           countWithoutLimit: this.prepareCountWithoutLimit(sql, tokens, i, next),
           text: rw.text,
         },
@@ -286,12 +296,11 @@ export class Engine implements EngineContext {
   runSqlite(session: Session, s: SqliteStatement, params: readonly DecodedParam[] | undefined): Outcome {
     const db = this.database;
     const { stmt } = s;
-    if (!session.autocommit && !session.inTransaction && !s.readOnly) {
-      db.db.exec('BEGIN');
-      db.settle(session);
-    }
-    const args = params === undefined ? [] : params.map(bindValue);
     const temporaryBefore = s.changesSchema ? db.temporaryObjects() : undefined;
+    if (s.createsTemporary !== undefined)
+      db.refuseOthersTemporary(session, s.createsTemporary, temporaryBefore);
+    if (!s.readOnly) this.beginImplicitly(session);
+    const args = params === undefined ? [] : params.map(bindValue);
     db.current = session;
     try {
       stmt.setReadBigInts(true);
@@ -342,6 +351,13 @@ export class Engine implements EngineContext {
     }
   }
 
+  /** With autocommit off, a statement that writes opens a transaction (MySQL's implicit one). */
+  private beginImplicitly(session: Session): void {
+    if (session.autocommit || session.inTransaction) return;
+    this.database.db.exec('BEGIN');
+    this.database.settle(session);
+  }
+
   /** Runs one of the statements we answer ourselves, `tokens[from, to)`. */
   runMysql(
     kind: MysqlStatement,
@@ -380,6 +396,8 @@ export class Engine implements EngineContext {
         return this.createDatabase(session, sql, tokens, from, to);
       case 'drop-database':
         return this.dropDatabase(sql, tokens, from, to);
+      case 'drop-temporary':
+        return this.dropTemporary(session, sql, tokens, from, to);
       case 'no-op':
         return OK;
       case 'do':
@@ -445,9 +463,8 @@ export class Engine implements EngineContext {
         mysql: { kind, sql, tokens, end },
       };
     }
-    const [sqlite] = this.prepareSqlite(sql, tokens, start, false);
+    const [sqlite] = this.prepareSqlite(session, sql, tokens, start, false);
     const columns = describeColumns(sqlite.stmt.columns() as SqliteColumn[], [], sqlite.names);
-    void session;
     return { state: preparedStatementState(statementId, params, columns.length), columns, sqlite };
   }
 
@@ -520,7 +537,69 @@ export class Engine implements EngineContext {
     this.database.schemaChanged();
     return OK;
   }
+
+  /**
+   * `DROP TEMPORARY TABLE[S] [IF EXISTS] t [, t]…`: drops temporary tables only, never a permanent
+   * table of the name (whatever schema names them: the temp schema is one for all). As in MySQL 8
+   * (atomic DDL) a missing table, without IF EXISTS, fails the statement with 1051 naming the
+   * missing ones, and nothing is dropped.
+   */
+  private dropTemporary(
+    session: Session,
+    sql: string,
+    tokens: readonly Token[],
+    from: number,
+    to: number,
+  ): Outcome {
+    const { ifExists, tables } = dropTemporaryTables(sql, tokens, from, to);
+    const db = this.database;
+    const before = db.temporaryObjects();
+    const keys = tables.map((t) => findTemporary(before, ['table'], t.name));
+    const missing = tables.filter((_, k) => keys[k] === undefined);
+    if (missing.length > 0 && !ifExists) {
+      const names = missing.map((t) => {
+        const schema = t.schema ?? session.schema;
+        return schema === null ? t.name : `${schema}.${t.name}`;
+      });
+      throw new MysqlError(1051, `Unknown table '${names.join(',')}'`, '42S02');
+    }
+    // As stored (`t1, T1` names one table once).
+    const names = new Set<string>();
+    for (const key of keys) if (key !== undefined) names.add(key.slice(key.indexOf('\0') + 1));
+    if (names.size === 0) return OK;
+    this.beginImplicitly(session);
+    try {
+      this.dropAllOrNone([...names]);
+    } finally {
+      db.schemaChanged();
+      db.temporaryChanged(session, before);
+      db.settle(session);
+    }
+    return OK;
+  }
+
+  /** Drops temporary tables `names`, all or none: a foreign key may refuse one after others went. */
+  private dropAllOrNone(names: readonly string[]): void {
+    const db = this.database.db;
+    db.exec(`SAVEPOINT ${DROP_TEMPORARY_SAVEPOINT}`);
+    let text = '';
+    try {
+      for (const name of names) {
+        text = `DROP TABLE temp.${quoteIdentifier(name)}`;
+        db.exec(text);
+      }
+    } catch (err) {
+      db.exec(`ROLLBACK TO ${DROP_TEMPORARY_SAVEPOINT}`);
+      // With the DROP's text: a foreign key failing it is a parent row's (1451), not a child's.
+      throw toMysqlError(err, text);
+    } finally {
+      db.exec(`RELEASE ${DROP_TEMPORARY_SAVEPOINT}`);
+    }
+  }
 }
+
+/** The savepoint that makes a DROP TEMPORARY TABLE of several tables drop all of them or none. */
+const DROP_TEMPORARY_SAVEPOINT = 'scalestack_drop_temporary';
 
 function multiStatementsOff(sql: string, at: Token): string {
   return `You have an error in your SQL syntax: multi-statements are off for this connection; near '${sql.slice(at.start, at.start + 40)}'`;

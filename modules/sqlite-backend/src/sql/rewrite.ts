@@ -58,8 +58,6 @@ export function rewrite(sql: string, tokens: readonly Token[], from = 0, to = to
       const k2 = keyword(sql, tokens[i + 2]);
       if (k0 === 'CREATE' && (k1 === 'TABLE' || (k2 === 'TABLE' && (k1 === 'TEMPORARY' || k1 === 'TEMP')))) {
         rewriteCreateTable(sql, tokens, i, to, replace);
-      } else if (k0 === 'DROP' && (k1 === 'TEMPORARY' || k1 === 'TEMP') && k2 === 'TABLE') {
-        rewriteDropTemporary(sql, tokens, i, to, replace);
       }
     }
     switch (t.type) {
@@ -102,27 +100,6 @@ export function rewrite(sql: string, tokens: readonly Token[], from = 0, to = to
     }
   }
   return emit(sql, tokens, from, to, replace, names);
-}
-
-/**
- * `DROP TEMPORARY TABLE [IF EXISTS] [db.]t`: SQLite's DROP TABLE knows no TEMPORARY, and naming the
- * temp schema keeps MySQL's meaning (a permanent table of that name is never dropped).
- */
-function rewriteDropTemporary(
-  sql: string,
-  tokens: readonly Token[],
-  i: number,
-  to: number,
-  replace: Map<number, string>,
-): void {
-  replace.set(i + 1, '');
-  let name = i + 3;
-  if (keyword(sql, tokens[name]) === 'IF' && keyword(sql, tokens[name + 1]) === 'EXISTS') name += 2;
-  const t = tokens[name];
-  if (t === undefined || name >= to || (t.type !== TokenType.Word && t.type !== TokenType.QuotedId)) return;
-  const dot = tokens[name + 1];
-  const qualified = dot !== undefined && dot.type === TokenType.Punct && sql[dot.start] === '.';
-  replace.set(name, qualified ? 'temp' : `temp.${sql.slice(t.start, t.end)}`);
 }
 
 function atStatementEnd(tokens: readonly Token[], i: number, to: number): boolean {
