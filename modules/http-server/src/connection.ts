@@ -14,7 +14,7 @@ import { BadPathError } from './route-pattern.js';
 import type { Router } from './router.js';
 import type { ServerSettings } from './settings.js';
 import type { ServerStats } from './stats.js';
-import { HttpError } from './types.js';
+import { ConnectionClosedError, HttpError } from './types.js';
 
 /** How long a closing connection reads and drops a client's input before it is destroyed. */
 const CLOSE_LINGER_MS = 2_000;
@@ -210,6 +210,13 @@ export class HttpConnection implements RequestEvents, BodySource, ResponseSink {
         this.socket.destroy();
         return;
       case Phase.Responding:
+        // Only a streamed answer the client stopped taking sets a deadline here (write).
+        if (!this.socket.writableNeedDrain) {
+          this.deadline = 0;
+          return;
+        }
+        if (this.tookSomeSinceDeadline(now)) return;
+        stats.timeouts.send++;
         this.socket.destroy();
         return;
     }
@@ -386,9 +393,17 @@ export class HttpConnection implements RequestEvents, BodySource, ResponseSink {
     return true;
   }
 
+  get closed(): boolean {
+    return this.socket.destroyed;
+  }
+
   write(data: string | Buffer, encoding?: BufferEncoding): boolean {
     if (this.socket.destroyed) return false;
-    return encoding ? this.socket.write(data, encoding) : this.socket.write(data);
+    const ok = encoding ? this.socket.write(data, encoding) : this.socket.write(data);
+    // A streamed answer the client stopped taking: held to send_timeout, as a send() is once
+    // the handler is done (checkDeadline). The Responding phase has no deadline of its own.
+    if (!ok && this.phase === Phase.Responding && this.deadline === 0) this.armSendTimeout(Date.now());
+    return ok;
   }
 
   cork(): void {
@@ -400,15 +415,19 @@ export class HttpConnection implements RequestEvents, BodySource, ResponseSink {
   }
 
   drained(): Promise<void> {
-    if (!this.socket.writableNeedDrain || this.socket.destroyed) return Promise.resolve();
-    return new Promise((resolve) => {
-      const done = () => {
-        this.socket.off('drain', done);
-        this.socket.off('close', done);
+    if (this.socket.destroyed) return Promise.reject(new ConnectionClosedError());
+    if (!this.socket.writableNeedDrain) return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      const drained = () => {
+        this.socket.off('close', closed);
         resolve();
       };
-      this.socket.once('drain', done);
-      this.socket.once('close', done);
+      const closed = () => {
+        this.socket.off('drain', drained);
+        reject(new ConnectionClosedError());
+      };
+      this.socket.once('drain', drained);
+      this.socket.once('close', closed);
     });
   }
 

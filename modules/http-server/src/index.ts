@@ -5,4 +5,4 @@ export { HttpResponse } from './response.js';
 export { HTTP_ROUTES, type HttpRouter, type RouteMatch, Router } from './router.js';
 export { HttpServer, type HttpServerOptions, type ServerLog } from './server.js';
 export { DEFAULT_SETTINGS, type ServerSettings } from './settings.js';
-export { HttpError, type HttpHandler } from './types.js';
+export { ConnectionClosedError, HttpError, type HttpHandler } from './types.js';

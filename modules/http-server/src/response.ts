@@ -12,10 +12,12 @@ export interface ResponseSink {
   readonly date: string;
   /** Whether the connection may stay open after this response (false when draining too). */
   keepAliveAfter(): boolean;
+  /** The client connection is gone: nothing written reaches it any more. */
+  readonly closed: boolean;
   write(data: string | Buffer, encoding?: BufferEncoding): boolean;
   cork(): void;
   uncork(): void;
-  /** Resolves when the socket's write buffer drained. */
+  /** Resolves when the socket's write buffer drained; rejects once the connection closed. */
   drained(): Promise<void>;
   /** The response has been completely written. */
   responseFinished(closeAfter: boolean): void;
@@ -58,6 +60,11 @@ export class HttpResponse {
   /** True once the response was completely written. */
   get finished(): boolean {
     return this.done;
+  }
+
+  /** True once the client connection is gone: a streaming handler should stop producing. */
+  get closed(): boolean {
+    return this.sink.closed;
   }
 
   status(code: number): this {
@@ -155,7 +162,11 @@ export class HttpResponse {
     return this.sink.write(data);
   }
 
-  /** Resolves when the connection can take more data. */
+  /**
+   * Resolves when the connection can take more data. Rejects with a
+   * {@link ConnectionClosedError} once the client connection is gone (a client that takes none
+   * of a stream for `send_timeout` is closed too), which ends a `write` / `drained` loop.
+   */
   drained(): Promise<void> {
     return this.sink.drained();
   }

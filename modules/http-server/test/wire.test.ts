@@ -11,6 +11,8 @@ import { tenantsModule } from './support/tenants-module.js';
 /** Routes whose answers the test releases by hand, to prove ordering under pipelining. */
 const gates = new Map<string, () => void>();
 const arrived: string[] = [];
+/** How each /feed/:id handler's loop ended. */
+const feeds = new Map<string, string>();
 const gatedModule = defineModule({
   name: 'gated',
   description: 'test module: responses released by the test',
@@ -32,6 +34,17 @@ const gatedModule = defineModule({
     ctx.resolve(HTTP_ROUTES).route('POST', '/refuse-late', async (req, res) => {
       while (!req.complete) await new Promise((r) => setImmediate(r));
       res.status(401).send('refused\n');
+    });
+    // A feed that writes until its client is gone (bounded, so that a loop that spins ends).
+    ctx.resolve(HTTP_ROUTES).route('GET', '/feed/:id', async (req, res) => {
+      const chunk = Buffer.alloc(64 * 1024, 102);
+      let outcome = 'ran out';
+      try {
+        for (let i = 0; i < 20_000; i++) if (!res.write(chunk)) await res.drained();
+      } catch (error) {
+        outcome = `${(error as Error).name}, closed ${res.closed}`;
+      }
+      feeds.set(req.params.id, outcome);
     });
     ctx.resolve(HTTP_ROUTES).route('GET', '/bytes/:n', (req, res) => {
       res.send(Buffer.alloc(Number(req.params.n), 97));
@@ -232,6 +245,48 @@ describe('a client that reads one large answer slowly', () => {
       sock.destroy();
     },
   );
+});
+
+describe('a streamed answer its client does not take', () => {
+  let k: Started;
+  beforeAll(async () => {
+    k = await startHttp({ send_timeout: '300ms' }, [gatedModule]);
+  });
+  afterAll(async () => {
+    await k?.kernel.shutdown();
+  });
+  const sendTimeouts = () =>
+    k.kernel.metrics
+      .collect()
+      .find((m) => m.name === 'scalestack_http_timeouts_total')!
+      .samples.find((x) => x.labels?.kind === 'send')!.value;
+
+  it('from a client that never reads: closed after send_timeout, and the handler is told', async () => {
+    const sock = connect(k.port, '127.0.0.1');
+    sock.on('error', () => {});
+    sock.pause(); // and never resumed
+    await once(sock, 'connect');
+    sock.write(`GET /feed/never HTTP/1.1\r\n${H}\r\n`);
+    // Without a deadline in the Responding phase, the handler waited in drained() for ever.
+    await waitFor(() => feeds.get('never'), { what: 'the feed to end' });
+    expect(feeds.get('never')).toBe('ConnectionClosedError, closed true');
+    expect(sendTimeouts()).toBe(1);
+    sock.destroy();
+  });
+
+  it('from a client that leaves mid-stream: the handler is told, and does not spin', async () => {
+    const sock = connect(k.port, '127.0.0.1');
+    sock.on('error', () => {});
+    await once(sock, 'connect');
+    sock.write(`GET /feed/gone HTTP/1.1\r\n${H}\r\n`);
+    await once(sock, 'data');
+    sock.destroy();
+    // Before, drained() resolved at once on a closed connection and write() returned false:
+    // the loop spun through all its writes in microtasks and "ran out".
+    await waitFor(() => feeds.get('gone'), { what: 'the feed to end' });
+    expect(feeds.get('gone')).toBe('ConnectionClosedError, closed true');
+    expect((await fetch(`http://127.0.0.1:${k.port}/healthz`)).status).toBe(200);
+  });
 });
 
 describe('a streamed body that does not match its Content-Length', () => {
