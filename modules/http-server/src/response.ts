@@ -72,12 +72,17 @@ export class HttpResponse {
     return this;
   }
 
-  /** Sets a header field, replacing any earlier value of the same name. */
+  /**
+   * Sets a header field, replacing any earlier value of the same name. `Transfer-Encoding` is
+   * the server's (it frames the body); `Connection: close` closes the connection after this
+   * response.
+   */
   setHeader(name: string, value: string | number): this {
     if (this.sent) throw new Error('headers already sent');
     const text = String(value);
     // Refused here, in the handler's own call (and so a 500), not when the head is written.
     checkHeaderField(name, text);
+    checkFramingField(name, false);
     return this.put(name, text);
   }
 
@@ -99,6 +104,7 @@ export class HttpResponse {
     if (this.sent) throw new Error('headers already sent');
     const text = String(value);
     checkHeaderField(name, text);
+    checkFramingField(name, true);
     this.fields.push(name, text);
     return this;
   }
@@ -114,7 +120,7 @@ export class HttpResponse {
   send(body: string | Buffer = '', contentType?: string): void {
     if (this.done) throw new Error('response already finished');
     if (contentType !== undefined) this.setHeader('Content-Type', contentType);
-    const noBody = this.statusCode === 204 || this.statusCode === 304 || this.statusCode < 200;
+    const noBody = hasNoBody(this.statusCode);
     const length = typeof body === 'string' ? Buffer.byteLength(body) : body.length;
     if (!noBody) this.put('Content-Length', String(length));
     this.sink.cork();
@@ -139,6 +145,10 @@ export class HttpResponse {
    */
   write(chunk: string | Buffer): boolean {
     if (this.done) throw new Error('response already finished');
+    if (hasNoBody(this.statusCode) && (typeof chunk === 'string' ? chunk.length : chunk.byteLength) > 0) {
+      // Its bytes would be read as the start of the next response on the connection.
+      throw new Error(`a ${this.statusCode} response has no body`);
+    }
     if (!this.sent) this.startStream();
     const data = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
     if (data.length === 0 || this.isHead) return true;
@@ -187,7 +197,7 @@ export class HttpResponse {
   }
 
   private startStream(): void {
-    if (this.statusCode === 204 || this.statusCode === 304) {
+    if (hasNoBody(this.statusCode)) {
       this.writeHead();
       this.framing = Framing.Length;
       return;
@@ -208,6 +218,13 @@ export class HttpResponse {
   }
 
   private writeHead(): void {
+    // A handler's Connection field says close or nothing: whether the connection stays open is
+    // the server's to say, in one field (two contradicting ones leave the client guessing).
+    for (let i = this.fields.length - 2; i >= 0; i -= 2) {
+      if (this.fields[i].toLowerCase() !== 'connection') continue;
+      if (/(?:^|,)\s*close\s*(?:,|$)/i.test(this.fields[i + 1])) this.closeAfter = true;
+      this.fields.splice(i, 2);
+    }
     if (!this.closeAfter && !this.sink.keepAliveAfter()) this.closeAfter = true;
     const fields = this.fields.concat('Date', this.sink.date);
     if (this.closeAfter) fields.push('Connection', 'close');
@@ -221,4 +238,22 @@ export class HttpResponse {
     this.done = true;
     this.sink.responseFinished(this.closeAfter);
   }
+}
+
+/** 1xx, 204 and 304 responses end at their head (RFC 9112 §6.3): a body has no place. */
+function hasNoBody(status: number): boolean {
+  return status < 200 || status === 204 || status === 304;
+}
+
+/**
+ * Refuses the fields that frame the body when a handler sets them: Transfer-Encoding is the
+ * server's, and a second Content-Length would contradict the first (a client may read either,
+ * and a proxy in front another — the stuff of response splitting).
+ */
+function checkFramingField(name: string, appending: boolean): void {
+  const lower = name.toLowerCase();
+  if (lower === 'transfer-encoding')
+    throw new Error('Transfer-Encoding is set by the server: stream with write() for a chunked body');
+  if (appending && lower === 'content-length')
+    throw new Error('Content-Length can only be set once: use setHeader()');
 }

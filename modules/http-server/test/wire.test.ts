@@ -35,6 +35,26 @@ const gatedModule = defineModule({
       while (!req.complete) await new Promise((r) => setImmediate(r));
       res.status(401).send('refused\n');
     });
+    // Handlers that try to frame the body themselves.
+    ctx.resolve(HTTP_ROUTES).route('GET', '/framing/:how', (req, res) => {
+      const fake = 'HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nfake!';
+      switch (req.params.how) {
+        case '204':
+          res.status(204).write(fake);
+          res.end();
+          return;
+        case 'te':
+          res.setHeader('Transfer-Encoding', 'chunked');
+          res.send(`5\r\nhello\r\n0\r\n\r\n${fake}`);
+          return;
+        case 'close':
+          res.setHeader('Connection', 'close').send('bye');
+          return;
+        case 'keep-alive':
+          res.setHeader('Connection', 'keep-alive').send('kept');
+          return;
+      }
+    });
     // A feed that writes until its client is gone (bounded, so that a loop that spins ends).
     ctx.resolve(HTTP_ROUTES).route('GET', '/feed/:id', async (req, res) => {
       const chunk = Buffer.alloc(64 * 1024, 102);
@@ -245,6 +265,41 @@ describe('a client that reads one large answer slowly', () => {
       sock.destroy();
     },
   );
+});
+
+describe('a handler that frames the body itself', () => {
+  it.each(['204', 'te'])(
+    '/framing/%s: refused (500), and a request behind it gets its own answer',
+    async (how) => {
+      const c = await RawClient.open(s.port);
+      c.write(`GET /framing/${how} HTTP/1.1\r\n${H}\r\nGET /healthz HTTP/1.1\r\n${H}\r\n`);
+      const [first, second] = await c.responses(2);
+      expect(first.status).toBe(500);
+      expect(second.status).toBe(200);
+      expect(c.text()).not.toContain('fake!');
+      expect(c.text()).not.toMatch(/Transfer-Encoding/i);
+      c.close();
+    },
+  );
+
+  it('Connection: close set by the handler closes the connection; nothing behind it is answered', async () => {
+    const c = await RawClient.open(s.port);
+    c.write(`GET /framing/close HTTP/1.1\r\n${H}\r\nGET /healthz HTTP/1.1\r\n${H}\r\n`);
+    await c.closedPromise;
+    expect(c.text().match(/HTTP\/1\.1 /g)).toHaveLength(1);
+    expect(c.text().match(/^connection:/gim)).toHaveLength(1);
+    expect(c.text()).toMatch(/\r\nConnection: close\r\n/);
+    expect(c.text()).toMatch(/\r\n\r\nbye$/);
+  });
+
+  it('Connection: keep-alive set by the handler to an HTTP/1.0 client: one Connection field', async () => {
+    const c = await RawClient.open(s.port);
+    c.write(`GET /framing/keep-alive HTTP/1.0\r\n${H}Connection: keep-alive\r\n\r\n`);
+    const [r] = await c.responses(1);
+    expect(r.body).toBe('kept');
+    expect(c.text().match(/^connection:/gim)).toHaveLength(1);
+    c.close();
+  });
 });
 
 describe('a streamed answer its client does not take', () => {
