@@ -92,9 +92,16 @@ export class HttpConnection implements RequestEvents, BodySource, ResponseSink {
     return this.host.date;
   }
 
-  /** True between requests with nothing buffered: safe to close when draining. */
+  /**
+   * True between requests with nothing buffered: safe to close when draining. A connection that
+   * has sent nothing of a request yet (a new one, a browser's preconnect) is idle too, though it
+   * waits in the Head phase: draining would otherwise wait headers_timeout for it.
+   */
   get isIdle(): boolean {
-    return this.phase === Phase.Idle && this.leftover === undefined;
+    if (this.leftover !== undefined) return false;
+    return (
+      this.phase === Phase.Idle || (this.phase === Phase.Head && this.req === undefined && this.parser.idle)
+    );
   }
 
   // ---- socket side ----
@@ -488,6 +495,9 @@ export class HttpConnection implements RequestEvents, BodySource, ResponseSink {
       this.socket.cork();
       this.feed(rest);
       this.socket.uncork();
+      // The client's end came while these bytes waited (onPeerEnd left them be): a request
+      // they leave incomplete will never be, and is told so now, not at its timeout.
+      if (this.peerEnded && this.leftover === undefined && !this.closing) this.onPeerEnd();
     }
   }
 

@@ -1,4 +1,7 @@
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { defineModule } from '@scalestack/kernel';
+import { waitFor } from '@scalestack/test-harness';
 import { describe, expect, it } from 'vitest';
 import { HTTP_ROUTES } from '../src/index.js';
 import { RawClient } from './support/raw-client.js';
@@ -23,6 +26,17 @@ function gatedModule(gates: (() => void)[]) {
   });
 }
 
+/** The TCP state (`ss`) of the server's side of the connection from client port `peer`. */
+async function serverSideState(port: number, peer: number): Promise<string | undefined> {
+  const { stdout } = await promisify(execFile)('ss', [
+    '-tnH',
+    'state',
+    'all',
+    `( sport = :${port} and dport = :${peer} )`,
+  ]);
+  return stdout.trim().split(/\s+/)[0];
+}
+
 async function until(check: () => boolean): Promise<void> {
   while (!check()) await new Promise((r) => setImmediate(r));
 }
@@ -45,6 +59,49 @@ describe('http-server lifecycle and timeouts', () => {
     expect(r.headers.connection).toBe('close');
     await busy.closedPromise;
     await shutdown;
+  });
+
+  it('drains at once a new connection that has sent nothing yet (and one kept alive between requests)', {
+    timeout: 5_000,
+  }, async () => {
+    // headers_timeout far past the test's own: a drain that waited for it would time the test out.
+    const s = await startHttp({ headers_timeout: '10m' });
+    const silent = await RawClient.open(s.port);
+    const kept = await RawClient.open(s.port);
+    kept.write(`GET /healthz HTTP/1.1\r\n${H}\r\n`);
+    await kept.responses(1);
+    const shutdown = s.kernel.shutdown();
+    await Promise.all([silent.closedPromise, kept.closedPromise]);
+    expect(silent.text()).toBe('');
+    await shutdown;
+  });
+
+  it('a client that ends its side while a pipelined request waits: that request is answered as incomplete at once', {
+    timeout: 5_000,
+  }, async () => {
+    const gates: (() => void)[] = [];
+    // request_timeout far past the test's own: an answer that waited for it would time the test out.
+    const s = await startHttp({ request_timeout: '10m' }, [gatedModule(gates)]);
+    try {
+      const c = await RawClient.open(s.port, true);
+      c.write(`GET /slow HTTP/1.1\r\n${H}\r\nPOST /read HTTP/1.1\r\n${H}Content-Length: 100\r\n\r\nabc`);
+      await until(() => gates.length === 1);
+      c.socket.end();
+      // The order under test: the server reads the end while the POST waits behind /slow. Its
+      // kernel has the FIN once the server side is in CLOSE-WAIT; a request answered on another
+      // connection after that has taken the server (this process) past reading it.
+      await waitFor(async () => (await serverSideState(s.port, c.socket.localPort!)) === 'CLOSE-WAIT', {
+        what: 'the FIN to reach the server',
+      });
+      expect((await fetch(`${s.url}/healthz`)).status).toBe(200);
+      gates[0]();
+      await c.closedPromise;
+      const [slow, read] = await c.responses(2);
+      expect(slow.status).toBe(200);
+      expect(read.status).toBe(400);
+    } finally {
+      await s.kernel.shutdown();
+    }
   });
 
   it('closes idle kept-alive connections after keep_alive_timeout', async () => {
