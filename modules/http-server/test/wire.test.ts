@@ -77,6 +77,41 @@ const gatedModule = defineModule({
 });
 
 const H = 'Host: t\r\n';
+
+/**
+ * A kernel of its own (http-server and the gated routes) for the describe block that calls
+ * this: started before its tests, shut down after them. Its fields are read once started.
+ */
+function kernelFor(options: Record<string, string>): Started {
+  let started: Started | undefined;
+  beforeAll(async () => {
+    started = await startHttp(options, [gatedModule]);
+  });
+  afterAll(async () => {
+    await started?.kernel.shutdown();
+  });
+  const get = () => started ?? expect.fail('the kernel has not started');
+  return {
+    get kernel() {
+      return get().kernel;
+    },
+    get port() {
+      return get().port;
+    },
+    get url() {
+      return get().url;
+    },
+  };
+}
+
+/** One sample of the server's metric `name`, the one labelled `kind` if given. */
+function metricOf(k: Started, name: string, kind?: string): number {
+  return k.kernel.metrics
+    .collect()
+    .find((m) => m.name === name)!
+    .samples.find((x) => kind === undefined || x.labels?.kind === kind)!.value;
+}
+
 let s: Started;
 beforeAll(async () => {
   s = await startHttp({ headers_timeout: '400ms', keep_alive_timeout: '2s' }, [tenantsModule, gatedModule]);
@@ -123,13 +158,7 @@ describe('a body its handler answers without reading, after it has arrived', () 
 });
 
 describe('a client that reads a large answer slowly', () => {
-  let k: Started;
-  beforeAll(async () => {
-    k = await startHttp({ keep_alive_timeout: '100ms' }, [gatedModule]);
-  });
-  afterAll(async () => {
-    await k?.kernel.shutdown();
-  });
+  const k = kernelFor({ keep_alive_timeout: '100ms' });
 
   it('gets all of it, even past keep_alive_timeout, and the connection idles out after', async () => {
     const blocked = () =>
@@ -173,20 +202,10 @@ describe('a client that reads a large answer slowly', () => {
 });
 
 describe('a client that takes none of its answer', () => {
-  let k: Started;
-  beforeAll(async () => {
-    k = await startHttp({ keep_alive_timeout: '100ms', send_timeout: '300ms' }, [gatedModule]);
-  });
-  afterAll(async () => {
-    await k?.kernel.shutdown();
-  });
+  const k = kernelFor({ keep_alive_timeout: '100ms', send_timeout: '300ms' });
 
   it('is closed after send_timeout without progress: it does not hold its connection for ever', async () => {
-    const metric = (name: string, kind?: string) =>
-      k.kernel.metrics
-        .collect()
-        .find((m) => m.name === name)!
-        .samples.find((x) => kind === undefined || x.labels?.kind === kind)!.value;
+    const metric = (name: string, kind?: string) => metricOf(k, name, kind);
     const sock = connect(k.port, '127.0.0.1');
     sock.on('error', () => {});
     sock.pause(); // and never resumed
@@ -207,24 +226,12 @@ describe('a client that takes none of its answer', () => {
 });
 
 describe('a client that reads one large answer slowly', () => {
-  let k: Started;
-  beforeAll(async () => {
-    k = await startHttp({ keep_alive_timeout: '100ms', headers_timeout: '500ms', send_timeout: '300ms' }, [
-      gatedModule,
-    ]);
-  });
-  afterAll(async () => {
-    await k?.kernel.shutdown();
-  });
+  const k = kernelFor({ keep_alive_timeout: '100ms', headers_timeout: '500ms', send_timeout: '300ms' });
 
   it.each(['keep-alive', 'close'])(
     'Connection: %s — is not cut while it takes some of it at every step, however long the whole takes',
     async (connection) => {
-      const sendTimeouts = () =>
-        k.kernel.metrics
-          .collect()
-          .find((m) => m.name === 'scalestack_http_timeouts_total')!
-          .samples.find((x) => x.labels?.kind === 'send')!.value;
+      const sendTimeouts = () => metricOf(k, 'scalestack_http_timeouts_total', 'send');
       // One send() far larger than the loopback socket buffers, read 1 MiB at a time with a
       // pause between (the slow client is the scenario here): the whole takes well over
       // send_timeout, headers_timeout and keep_alive_timeout, each step far less than any, and
@@ -303,18 +310,8 @@ describe('a handler that frames the body itself', () => {
 });
 
 describe('a streamed answer its client does not take', () => {
-  let k: Started;
-  beforeAll(async () => {
-    k = await startHttp({ send_timeout: '300ms' }, [gatedModule]);
-  });
-  afterAll(async () => {
-    await k?.kernel.shutdown();
-  });
-  const sendTimeouts = () =>
-    k.kernel.metrics
-      .collect()
-      .find((m) => m.name === 'scalestack_http_timeouts_total')!
-      .samples.find((x) => x.labels?.kind === 'send')!.value;
+  const k = kernelFor({ send_timeout: '300ms' });
+  const sendTimeouts = () => metricOf(k, 'scalestack_http_timeouts_total', 'send');
 
   it('from a client that never reads: closed after send_timeout, and the handler is told', async () => {
     const sock = connect(k.port, '127.0.0.1');
