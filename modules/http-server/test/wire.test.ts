@@ -1,5 +1,5 @@
 import { once } from 'node:events';
-import { connect } from 'node:net';
+import { connect, type Socket } from 'node:net';
 import { defineModule } from '@scalestack/kernel';
 import { waitFor } from '@scalestack/test-harness';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -104,6 +104,27 @@ function kernelFor(options: Record<string, string>): Started {
   };
 }
 
+/**
+ * Counts the body bytes of the one answer arriving on `sock` (its head kept as text); `each`
+ * runs after every chunk with the count so far.
+ */
+function countAnswer(sock: Socket, each?: (body: number) => void): { head: string; body: number } {
+  const answer = { head: '', body: 0 };
+  let text = '';
+  sock.on('data', (d: Buffer) => {
+    if (answer.head === '') {
+      text += d.toString('latin1');
+      const end = text.indexOf('\r\n\r\n');
+      if (end >= 0) {
+        answer.head = text.slice(0, end + 4);
+        answer.body = text.length - end - 4;
+      }
+    } else answer.body += d.length;
+    each?.(answer.body);
+  });
+  return answer;
+}
+
 /** One sample of the server's metric `name`, the one labelled `kind` if given. */
 function metricOf(k: Started, name: string, kind?: string): number {
   return k.kernel.metrics
@@ -179,24 +200,12 @@ describe('a client that reads a large answer slowly', () => {
     await witness.responses(1);
     await witness.closedPromise;
     const stillWriting = blocked();
-    let received = 0;
-    let head = -1;
-    let text = '';
     const closed = once(sock, 'close');
-    sock.on('data', (d: Buffer) => {
-      if (head < 0) {
-        text += d.toString('latin1');
-        const end = text.indexOf('\r\n\r\n');
-        if (end >= 0) {
-          head = end + 4;
-          received = text.length - head;
-        }
-      } else received += d.length;
-    });
+    const answer = countAnswer(sock);
     sock.resume();
     await closed;
-    expect(text).toMatch(/^HTTP\/1\.1 200 /);
-    expect(received).toBe(size);
+    expect(answer.head).toMatch(/^HTTP\/1\.1 200 /);
+    expect(answer.body).toBe(size);
     expect(stillWriting, 'the answer was still being written past keep_alive_timeout').toBe(1);
   });
 });
@@ -244,29 +253,21 @@ describe('a client that reads one large answer slowly', () => {
       await once(sock, 'connect');
       const closed = once(sock, 'close');
       sock.write(`GET /bytes/${size} HTTP/1.1\r\n${H}Connection: ${connection}\r\n\r\n`);
-      let text = '';
-      let head = -1;
-      let body = 0;
       let allowed = step;
-      sock.on('data', (d: Buffer) => {
-        if (head < 0) {
-          text += d.toString('latin1');
-          const end = text.indexOf('\r\n\r\n');
-          if (end >= 0) {
-            head = end + 4;
-            body = text.length - head;
-          }
-        } else body += d.length;
+      const answer = countAnswer(sock, (body) => {
         if (body >= allowed) sock.pause();
       });
-      while (body < size && !sock.destroyed) {
+      while (answer.body < size && !sock.destroyed) {
         sock.resume();
-        await Promise.race([waitFor(() => sock.isPaused() || body >= size, { what: 'a step read' }), closed]);
+        await Promise.race([
+          waitFor(() => sock.isPaused() || answer.body >= size, { what: 'a step read' }),
+          closed,
+        ]);
         allowed += step;
         await new Promise((r) => setTimeout(r, 30));
       }
-      expect(text).toMatch(/^HTTP\/1\.1 200 /);
-      expect(body).toBe(size);
+      expect(answer.head).toMatch(/^HTTP\/1\.1 200 /);
+      expect(answer.body).toBe(size);
       expect(sendTimeouts()).toBe(0);
       if (connection === 'close') await closed;
       sock.destroy();
