@@ -1,4 +1,5 @@
 import { getHeader, type RequestHead } from '@scalestack/http-protocol';
+import { BODY_HIGH_WATER, BodyCollector, BodyQueue } from './body-queue.js';
 import { HttpError } from './types.js';
 
 /** What a request needs from its connection to stream its body. */
@@ -9,9 +10,6 @@ export interface BodySource {
   pauseBody(): void;
   resumeBody(): void;
 }
-
-/** Queued body bytes above which the connection stops reading until the handler catches up. */
-const BODY_HIGH_WATER = 256 * 1024;
 
 /**
  * A request as handlers see it: head fields, route params, and the body as a stream of Buffer
@@ -36,8 +34,8 @@ export class HttpRequest implements AsyncIterable<Buffer> {
   /** Body length announced by Content-Length, or -1 for chunked. */
   readonly contentLength: number;
 
-  private chunks: Buffer[] = [];
-  private queued = 0;
+  /** Body bytes not read yet; its cost (bytes plus a per-slice overhead) drives pause/resume. */
+  private readonly queue = new BodyQueue();
   private ended: boolean;
   private failure: Error | undefined;
   private waiter: (() => void) | undefined;
@@ -70,17 +68,20 @@ export class HttpRequest implements AsyncIterable<Buffer> {
     return this.ended;
   }
 
-  /** Collects the body; rejects with a 413 {@link HttpError} past `limit` bytes. */
+  /**
+   * Collects the body into one Buffer; rejects with a 413 {@link HttpError} past `limit` payload
+   * bytes (the per-slice overhead counts for backpressure only, not toward this limit).
+   */
   async body(limit = this.maxBodyBytes): Promise<Buffer> {
     if (this.contentLength > limit) throw new HttpError(413, `request body larger than ${limit} bytes`);
-    const parts: Buffer[] = [];
-    let size = 0;
+    const collected = new BodyCollector(Math.max(this.contentLength, 0), limit);
     for await (const chunk of this) {
-      size += chunk.length;
-      if (size > limit) throw new HttpError(413, `request body larger than ${limit} bytes`);
-      parts.push(chunk);
+      if (collected.length + chunk.length > limit) {
+        throw new HttpError(413, `request body larger than ${limit} bytes`);
+      }
+      collected.append(chunk);
     }
-    return parts.length === 1 ? parts[0] : Buffer.concat(parts, size);
+    return collected.result();
   }
 
   /** The body decoded as UTF-8. */
@@ -94,10 +95,9 @@ export class HttpRequest implements AsyncIterable<Buffer> {
       if (!this.ended) this.source.bodyWanted();
     }
     for (;;) {
-      if (this.chunks.length > 0) {
-        const chunk = this.chunks.shift()!;
-        this.queued -= chunk.length;
-        if (this.queued < BODY_HIGH_WATER / 2) this.source.resumeBody();
+      const chunk = this.queue.shift();
+      if (chunk !== undefined) {
+        if (this.queue.cost < BODY_HIGH_WATER / 2) this.source.resumeBody();
         yield chunk;
         continue;
       }
@@ -112,16 +112,14 @@ export class HttpRequest implements AsyncIterable<Buffer> {
   /** @internal From the connection: the response is done, drop queued and further body bytes. */
   discard(): void {
     this.discarding = true;
-    this.chunks = [];
-    this.queued = 0;
+    this.queue.clear();
   }
 
   /** @internal From the connection: a slice of body bytes. */
   push(chunk: Buffer): void {
     if (this.discarding) return;
-    this.chunks.push(chunk);
-    this.queued += chunk.length;
-    if (this.queued > BODY_HIGH_WATER) this.source.pauseBody();
+    this.queue.push(chunk);
+    if (this.queue.cost > BODY_HIGH_WATER) this.source.pauseBody();
     this.wake();
   }
 
