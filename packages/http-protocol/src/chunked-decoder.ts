@@ -24,9 +24,22 @@ enum State {
   SizeFirst,
   Size,
   SizeSpace,
-  Ext,
+  // chunk-ext = *( BWS ";" BWS chunk-ext-name [ BWS "=" BWS chunk-ext-val ] ): one state per
+  // place in that grammar, so that any split of the line is judged the same.
+  /** After ";": whitespace, then a name. */
+  ExtBeforeName,
+  ExtName,
+  /** Whitespace after a name: "=" or ";" must follow (BWS only ever precedes one of them). */
+  ExtNameSpace,
+  /** After "=": whitespace, then a token or a quoted-string. */
+  ExtBeforeValue,
+  ExtValue,
   ExtQuoted,
   ExtEscape,
+  /** Just after a closing quote: ";", CR or whitespace. */
+  ExtQuotedEnd,
+  /** Whitespace after a value: ";" must follow. */
+  ExtValueSpace,
   SizeLf,
   Data,
   DataCr,
@@ -36,6 +49,11 @@ enum State {
   TrailerEndLf,
   Done,
 }
+
+const SEMICOLON = 0x3b;
+const EQUALS = 0x3d;
+const DQUOTE = 0x22;
+const BACKSLASH = 0x5c;
 
 // 13 hex digits keep the size below 2^52, inside Number's exact integers.
 const MAX_SIZE_DIGITS = 13;
@@ -103,29 +121,17 @@ export class ChunkedDecoder {
           this.afterSize(b);
           pos++;
           break;
-        case State.Ext:
-          if (b === CR) this.state = State.SizeLf;
-          else if (b === 0x22) this.state = State.ExtQuoted;
-          else if (TOKEN[b] !== 1 && b !== 0x3b && b !== 0x3d && b !== SP && b !== HTAB) {
-            throw badRequest('bad-chunk-extension', 'chunk extension contains a forbidden byte');
-          }
-          this.countExt();
-          pos++;
-          break;
+        case State.ExtBeforeName:
+        case State.ExtName:
+        case State.ExtNameSpace:
+        case State.ExtBeforeValue:
+        case State.ExtValue:
         case State.ExtQuoted:
-          if (b === 0x22) this.state = State.Ext;
-          else if (b === 0x5c) this.state = State.ExtEscape;
-          else if (QDTEXT[b] !== 1)
-            throw badRequest('bad-chunk-extension', 'chunk extension contains a forbidden byte');
-          this.countExt();
-          pos++;
-          break;
         case State.ExtEscape:
-          if (b !== HTAB && (b < 0x20 || b === 0x7f)) {
-            throw badRequest('bad-chunk-extension', 'chunk extension contains a forbidden byte');
-          }
-          this.state = State.ExtQuoted;
+        case State.ExtQuotedEnd:
+        case State.ExtValueSpace:
           this.countExt();
+          this.state = nextExtState(this.state, b);
           pos++;
           break;
         case State.SizeLf:
@@ -183,8 +189,8 @@ export class ChunkedDecoder {
 
   private afterSize(b: number): void {
     if (b === CR) this.state = State.SizeLf;
-    else if (b === 0x3b) {
-      this.state = State.Ext;
+    else if (b === SEMICOLON) {
+      this.state = State.ExtBeforeName;
       this.countExt();
     } else if (b === SP || b === HTAB) this.state = State.SizeSpace;
     else if (b === LF) throw badRequest('bare-lf', 'chunk-size line must end in CRLF, not a bare LF');
@@ -238,4 +244,67 @@ export class ChunkedDecoder {
     this.state = State.TrailerLineStart;
     return stop;
   }
+}
+
+/**
+ * One byte of a chunk extension: the state it leads to, or a 400 when the byte breaks the
+ * grammar (RFC 9112 §7.1.1; a value is a token or a quoted-string, RFC 9110 §5.6.4).
+ */
+function nextExtState(state: State, b: number): State {
+  const space = b === SP || b === HTAB;
+  switch (state) {
+    case State.ExtBeforeName:
+      if (space) return state;
+      if (TOKEN[b] === 1) return State.ExtName;
+      return badExt('a chunk extension needs a name (a token) after ";"');
+    case State.ExtName:
+      if (TOKEN[b] === 1) return state;
+      if (b === CR) return State.SizeLf;
+      return afterNameOrValue(b, space ? State.ExtNameSpace : State.ExtName, true);
+    case State.ExtNameSpace:
+      if (space) return state;
+      return afterNameOrValue(b, state, true);
+    case State.ExtBeforeValue:
+      if (space) return state;
+      if (TOKEN[b] === 1) return State.ExtValue;
+      if (b === DQUOTE) return State.ExtQuoted;
+      return badExt('a chunk extension value must be a token or a quoted-string');
+    case State.ExtValue:
+      if (TOKEN[b] === 1) return state;
+      if (b === CR) return State.SizeLf;
+      return afterNameOrValue(b, space ? State.ExtValueSpace : State.ExtValue, false);
+    case State.ExtQuoted:
+      if (b === DQUOTE) return State.ExtQuotedEnd;
+      if (b === BACKSLASH) return State.ExtEscape;
+      if (QDTEXT[b] === 1) return state;
+      return badExt('chunk extension contains a forbidden byte');
+    case State.ExtEscape:
+      // quoted-pair = "\" ( HTAB / SP / VCHAR / obs-text )
+      if (b === HTAB || (b >= 0x20 && b !== 0x7f)) return State.ExtQuoted;
+      return badExt('chunk extension contains a forbidden byte');
+    case State.ExtQuotedEnd:
+      if (b === CR) return State.SizeLf;
+      return afterNameOrValue(b, space ? State.ExtValueSpace : State.ExtQuotedEnd, false);
+    case State.ExtValueSpace:
+      if (space) return state;
+      return afterNameOrValue(b, state, false);
+    default:
+      throw new Error(`not a chunk-extension state: ${state}`);
+  }
+}
+
+/**
+ * After a name or value (or whitespace after one): `stay` for more whitespace, ";" starts the
+ * next extension, and "=" a value when a name came before it. Anything else is refused.
+ */
+function afterNameOrValue(b: number, stay: State, afterName: boolean): State {
+  if (b === SP || b === HTAB) return stay;
+  if (b === SEMICOLON) return State.ExtBeforeName;
+  if (b === EQUALS && afterName) return State.ExtBeforeValue;
+  if (b === CR) return badExt('whitespace at the end of a chunk extension is not accepted');
+  return badExt('chunk extension does not follow name[=value] *(;name[=value])');
+}
+
+function badExt(message: string): never {
+  throw badRequest('bad-chunk-extension', message);
 }

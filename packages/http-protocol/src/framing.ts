@@ -1,4 +1,5 @@
 import { badRequest, HttpParseError } from './errors.js';
+import { isValidHost } from './host.js';
 
 /** How a request's body is delimited and whether the connection stays open after it. */
 export interface Framing {
@@ -15,12 +16,14 @@ const MAX_CONTENT_LENGTH_DIGITS = 15;
  * Decides body framing from the header fields (RFC 9112 §6.3), refusing every ambiguous
  * combination a front-end and a back-end could read differently: Content-Length together with
  * Transfer-Encoding, more than one Content-Length, a Content-Length that is not plain digits,
- * Transfer-Encoding whose final coding is not `chunked`, and Transfer-Encoding in HTTP/1.0.
+ * Transfer-Encoding whose final coding is not `chunked`, and Transfer-Encoding in HTTP/1.0;
+ * and a Host that is missing (HTTP/1.1), repeated, or not a valid host[:port].
  */
 export function decideFraming(headers: readonly string[], versionMinor: 0 | 1): Framing {
   let contentLength: string | undefined;
   let transferEncoding: string | undefined;
   let hostCount = 0;
+  let host = '';
   let close = false;
   let keepAliveToken = false;
   let expectContinue = false;
@@ -28,7 +31,10 @@ export function decideFraming(headers: readonly string[], versionMinor: 0 | 1): 
     const name = headers[i];
     switch (name.length) {
       case 4:
-        if (name.toLowerCase() === 'host') hostCount++;
+        if (name.toLowerCase() === 'host') {
+          hostCount++;
+          host = headers[i + 1];
+        }
         break;
       case 6:
         if (name.toLowerCase() === 'expect' && headers[i + 1].toLowerCase() === '100-continue') {
@@ -67,6 +73,7 @@ export function decideFraming(headers: readonly string[], versionMinor: 0 | 1): 
     );
   }
   if (hostCount > 1) throw badRequest('bad-host', 'more than one Host header');
+  if (!isValidHost(host)) throw badRequest('bad-host', 'Host must be host[:port]');
   const keepAlive = versionMinor === 1 ? !close : keepAliveToken && !close;
   const expect = versionMinor === 1 && expectContinue;
   if (transferEncoding !== undefined) {
