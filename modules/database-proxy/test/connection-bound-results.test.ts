@@ -598,6 +598,17 @@ describe('advisory locks', () => {
     expect((await one(a, "SELECT RELEASE_LOCK('ansi') AS rel")).rel).toBe(1);
   });
 
+  it('stay pinned when a string only looks like RELEASE_ALL_LOCKS() read under ANSI_QUOTES', async () => {
+    const a = await client();
+    expect((await one(a, "SELECT GET_LOCK('quoted', 0) AS got")).got).toBe(1);
+    // Default sql_mode: one string. Under ANSI_QUOTES (which no response tells) it would be
+    // a name followed by a call — a reading that must not end the pin.
+    const r = await one(a, 'SELECT "he typed \\"RELEASE_ALL_LOCKS()\\" here" AS s');
+    expect(r.s).toBe('he typed "RELEASE_ALL_LOCKS()" here');
+    expect(fx.proxy.stats().pinnedNow.advisory_lock).toBe(1);
+    expect((await one(a, "SELECT RELEASE_LOCK('quoted') AS rel")).rel).toBe(1);
+  });
+
   it('are released when the client disconnects', async () => {
     const a = await client();
     expect((await one(a, "SELECT GET_LOCK('adv2', 0) AS got")).got).toBe(1);

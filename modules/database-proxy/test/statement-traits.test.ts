@@ -201,6 +201,23 @@ describe('pure reads', () => {
     expect(classifyStatement("SELECT 1 AS `C:\\`, GET_LOCK('k', 0)")).toBe(Trait.AdvisoryLock);
   });
 
+  it('read several ways, what takes a pin counts from any reading, what ends one only from all', async () => {
+    const { combineReadings } = await import('../src/session/statement-traits.js');
+    // In default mode this is one string; read under ANSI_QUOTES, a name, then a call.
+    const sql = 'SELECT "he typed \\"RELEASE_ALL_LOCKS()\\" here"';
+    const plain = classifyStatement(sql, false);
+    const ansi = classifyStatement(sql, false, undefined, true);
+    expect(plain & Trait.ReleaseAllLocks).toBe(0);
+    expect(ansi & Trait.ReleaseAllLocks).not.toBe(0);
+    expect(combineReadings([plain, ansi]) & Trait.ReleaseAllLocks).toBe(0);
+    expect(combineReadings([ansi, ansi]) & Trait.ReleaseAllLocks).not.toBe(0);
+    expect(combineReadings([Trait.UnlockTables | Trait.BackupUnlock, 0])).toBe(0);
+    expect(combineReadings([Trait.AdvisoryLock | Trait.PureRead, Trait.PureRead])).toBe(
+      Trait.AdvisoryLock | Trait.PureRead,
+    );
+    expect(combineReadings([Trait.PureRead, Trait.LockTables])).toBe(Trait.LockTables);
+  });
+
   it('in big5 / cp932 / gbk / sjis a character may end in 0x5C, which then escapes nothing', async () => {
     const { doubleByteCharsetOf } = await import('../src/session/double-byte.js');
     const sjis = doubleByteCharsetOf('sjis', 45)!;

@@ -77,6 +77,7 @@ import { isReplayable, planStateSync, SessionState } from '../session/session-st
 import {
   blankLiteralsAndComments,
   classifyStatement,
+  combineReadings,
   killStatementTarget,
   releasesSession,
   Trait,
@@ -322,8 +323,9 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
 
   /**
    * Classifies SQL as the session's server parses it. Where a backslash may be read two ways,
-   * read it both: keep every trait either reading finds, and call it a pure read only if both
-   * do — a guess that misreads a string could hide a GET_LOCK or a second statement. That is
+   * read it both ways and combine them with {@link combineReadings}: what takes a pin counts
+   * from either reading, what is a pure read or ends a pin only from both — a guess that
+   * misreads a string could hide a GET_LOCK or a second statement. That is
    * before any response says whether backslashes escape, with a server whose default says they
    * do not; and in double quotes, which ANSI_QUOTES (not told in any response) makes a name, in
    * which a backslash escapes nothing.
@@ -339,12 +341,9 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
       (!this.statusKnown || (this.core.backslashDefaultsDiffer && !this.state.variables.has('sql_mode')));
     const quoted = text.indexOf('"') >= 0;
     if (!unsure && !quoted) return classifyStatement(text, this.noBackslashEscapes, doubleByte);
-    let all = 0;
-    let pure = Trait.PureRead;
+    const readings: number[] = [];
     const read = (noBackslashEscapes: boolean, ansiQuotes: boolean) => {
-      const t = classifyStatement(text, noBackslashEscapes, doubleByte, ansiQuotes);
-      all |= t;
-      pure &= t;
+      readings.push(classifyStatement(text, noBackslashEscapes, doubleByte, ansiQuotes));
     };
     // Where backslashes escape nothing, double quotes read the same either way.
     if (unsure || this.noBackslashEscapes) read(true, false);
@@ -352,7 +351,7 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
       read(false, false);
       if (quoted) read(false, true);
     }
-    return (all & ~Trait.PureRead) | pure;
+    return combineReadings(readings);
   }
 
   /** What a session starts with, before any response: the servers' NO_BACKSLASH_ESCAPES. */

@@ -93,6 +93,30 @@ export const Trait = {
 const STATEFUL = Trait.PureRead - 1;
 
 /**
+ * Traits that let the proxy do less — share the connection (PureRead) or end a pin (the
+ * unlocks) — and so count only when every reading of an ambiguous text finds them.
+ */
+const ONLY_IF_EVERY_READING =
+  Trait.PureRead | Trait.UnlockTables | Trait.BackupUnlock | Trait.ReleaseAllLocks;
+
+/**
+ * Combines the traits of one text read in several ways (with and without backslash escapes,
+ * with and without ANSI_QUOTES) when the proxy cannot tell which way the server reads it: a
+ * trait that takes something counts if any reading finds it, one that gives something up only
+ * if all do. A misreading could otherwise hide a GET_LOCK — or, just as wrongly, find a
+ * RELEASE_ALL_LOCKS() inside a string and unpin a connection that still holds the lock.
+ */
+export function combineReadings(readings: readonly number[]): number {
+  let any = 0;
+  let every = -1;
+  for (const t of readings) {
+    any |= t;
+    every &= t;
+  }
+  return (any & ~ONLY_IF_EVERY_READING) | (every & ONLY_IF_EVERY_READING);
+}
+
+/**
  * One pass over the text with a single sticky-free regular expression: the common statement
  * (a plain SELECT/INSERT with none of these words) costs one failed scan.
  */
