@@ -4,7 +4,8 @@
  */
 import { once } from 'node:events';
 import { createServer, connect as netConnect, type Server, type Socket } from 'node:net';
-import { waitFor } from '@scalestack/test-harness';
+import { createServer as createTlsServer, type TLSSocket, connect as tlsConnect } from 'node:tls';
+import { selfSignedCert, waitFor } from '@scalestack/test-harness';
 import { afterEach, expect, it } from 'vitest';
 import { writeProgress } from '../src/index.js';
 
@@ -54,5 +55,42 @@ it('moves while a slow reader takes part of one write that is still in flight', 
 
   expect(done).toBe(false);
   // What the public counters alone show: nothing, until the whole write is taken.
+  expect(writer.bytesWritten - writer.writableLength).toBe(completedBefore);
+});
+
+it('moves for a TLS socket too, while its one write is still in flight', async () => {
+  const { key, cert } = await selfSignedCert('localhost');
+  const accepted: TLSSocket[] = [];
+  const tlsServer = createTlsServer({ key, cert }, (s) => {
+    accepted.push(s);
+    sockets.push(s);
+  });
+  server = tlsServer;
+  tlsServer.listen(0, '127.0.0.1');
+  await once(tlsServer, 'listening');
+  const port = (tlsServer.address() as { port: number }).port;
+  const reader = tlsConnect({ port, host: '127.0.0.1', ca: cert, servername: 'localhost' });
+  sockets.push(reader);
+  await once(reader, 'secureConnect');
+  reader.pause();
+  await waitFor(() => accepted.length === 1, { what: 'the TLS reader to be accepted' });
+  const writer = accepted[0]!;
+
+  let done = false;
+  writer.write(Buffer.alloc(BIG, 0x61), () => {
+    done = true;
+  });
+  const completedBefore = writer.bytesWritten - writer.writableLength;
+  const before = writeProgress(writer);
+
+  let read = 0;
+  reader.on('data', (chunk: Buffer) => {
+    read += chunk.length;
+    if (read >= 1024 * 1024) reader.pause();
+  });
+  reader.resume();
+  await waitFor(() => writeProgress(writer) !== before, { what: 'the TLS write to be seen moving' });
+
+  expect(done).toBe(false);
   expect(writer.bytesWritten - writer.writableLength).toBe(completedBefore);
 });
