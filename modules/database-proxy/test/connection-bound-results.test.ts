@@ -254,6 +254,33 @@ describe('warnings', () => {
     }
   });
 
+  it('reach back past a read whose FROM is inside a name under ANSI_QUOTES (it reads no table)', async () => {
+    // Under ANSI_QUOTES "C:\" is a name and ' " FROM nums ' a string: the second SELECT reads
+    // no table and keeps the first one's warning. Read with escapes, a FROM nums shows.
+    const steps = [
+      "SET SESSION sql_mode = CONCAT(@@sql_mode, ',ANSI_QUOTES')",
+      "SELECT CAST('x' AS SIGNED) AS v",
+      `SELECT 1 AS "C:\\", ' " FROM nums ' AS s`,
+    ];
+    const own = await fx.direct();
+    for (const sql of steps) await own.query(sql);
+    const oracle = (await rows(own, 'SHOW WARNINGS')).map((w) => w.Code);
+    await own.end();
+    expect(oracle).toEqual([1292]);
+
+    const holder = await hold(fx);
+    try {
+      const a = await client();
+      const b = await client();
+      for (const sql of steps) await a.query(sql);
+      // B's read of a table on the one shared connection clears what A's reads left there.
+      await rows(b, 'SELECT id FROM nums WHERE id = 1');
+      expect((await rows(a, 'SHOW WARNINGS')).map((w) => w.Code)).toEqual(oracle);
+    } finally {
+      await holder.release();
+    }
+  });
+
   it('a prepared SHOW WARNINGS reads the statement before its prepare (a prepare runs nothing)', async () => {
     const holder = await hold(fx);
     try {

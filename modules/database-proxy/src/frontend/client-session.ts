@@ -333,25 +333,37 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
   private classify(text: string): number {
     // Without a backslash every reading is the same, and a byte a character is exact.
     if (text.indexOf('\\') < 0) return classifyStatement(text, this.noBackslashEscapes);
-    const doubleByte = this.doubleByte;
+    const ways = this.readingsOf(text);
+    if (ways === undefined) return classifyStatement(text, this.noBackslashEscapes, this.doubleByte);
+    return combineReadings(
+      ways.map(([noBackslashEscapes, ansiQuotes]) =>
+        classifyStatement(text, noBackslashEscapes, this.doubleByte, ansiQuotes),
+      ),
+    );
+  }
+
+  /**
+   * The ways (NO_BACKSLASH_ESCAPES, ANSI_QUOTES) the server may read `text` when the proxy
+   * cannot tell which it uses, or undefined when every reading is the same — the common case:
+   * no backslash, or one whose meaning is known outside double quotes.
+   */
+  private readingsOf(text: string): Array<readonly [boolean, boolean]> | undefined {
+    if (text.indexOf('\\') < 0) return undefined;
     const unsure =
       this.core.noBackslashEscapesByDefault &&
       // Before any response; or, with servers whose defaults differ, for as long as the client
       // leaves sql_mode to each server's default (the last response may be another server's).
       (!this.statusKnown || (this.core.backslashDefaultsDiffer && !this.state.variables.has('sql_mode')));
     const quoted = text.indexOf('"') >= 0;
-    if (!unsure && !quoted) return classifyStatement(text, this.noBackslashEscapes, doubleByte);
-    const readings: number[] = [];
-    const read = (noBackslashEscapes: boolean, ansiQuotes: boolean) => {
-      readings.push(classifyStatement(text, noBackslashEscapes, doubleByte, ansiQuotes));
-    };
+    if (!unsure && !quoted) return undefined;
+    const ways: Array<readonly [boolean, boolean]> = [];
     // Where backslashes escape nothing, double quotes read the same either way.
-    if (unsure || this.noBackslashEscapes) read(true, false);
+    if (unsure || this.noBackslashEscapes) ways.push([true, false]);
     if (unsure || !this.noBackslashEscapes) {
-      read(false, false);
-      if (quoted) read(false, true);
+      ways.push([false, false]);
+      if (quoted) ways.push([false, true]);
     }
-    return combineReadings(readings);
+    return ways;
   }
 
   /** What a session starts with, before any response: the servers' NO_BACKSLASH_ESCAPES. */
@@ -816,14 +828,21 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
     }
   }
 
-  /** Whether a read's SQL reads a table (a FROM other than FROM DUAL), roughly. */
+  /**
+   * Whether a read's SQL reads a table (a FROM other than FROM DUAL), roughly — by every way
+   * the server may read it: a FROM seen only by a misreading would start the replay after
+   * reads whose warnings the statement asks about. Replaying one read too many costs nothing.
+   */
   private readsTable(read: PreviousRead): boolean {
     const text =
       read.statementId === undefined
         ? read.payload.toString('latin1', 1)
         : (this.statements.get(read.statementId)?.preparePayload.toString('latin1', 1) ?? '');
-    return /\bFROM\s+(?!DUAL\b)/i.test(
-      blankLiteralsAndComments(text, this.noBackslashEscapes, this.doubleByte),
+    const ways = this.readingsOf(text) ?? [[this.noBackslashEscapes, false] as const];
+    return ways.every(([noBackslashEscapes, ansiQuotes]) =>
+      /\bFROM\s+(?!DUAL\b)/i.test(
+        blankLiteralsAndComments(text, noBackslashEscapes, this.doubleByte, ansiQuotes),
+      ),
     );
   }
 
