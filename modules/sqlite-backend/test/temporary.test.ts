@@ -183,6 +183,61 @@ describe('temporary tables, views and triggers', () => {
     await observer.query('DROP TABLE t2');
   });
 
+  it("DROP TEMPORARY TABLE passes over another session's temporary table: 1051, and it stays its owner's", async () => {
+    const owner = await backend.connect();
+    const other = await backend.connect();
+    try {
+      await owner.query('CREATE TEMPORARY TABLE theirs (a INT)');
+      await owner.query('INSERT INTO theirs VALUES (1), (2)');
+      // As in MySQL, where the other session's table does not exist for this one.
+      expect(await errorOf(other.query('DROP TEMPORARY TABLE theirs'))).toMatchObject({
+        errno: 1051,
+        sqlState: '42S02',
+        message: "Unknown table 'main.theirs'",
+      });
+      expect(await errorOf(other.query('DROP TEMPORARY TABLE main.THEIRS'))).toMatchObject({ errno: 1051 });
+      await other.query('DROP TEMPORARY TABLE IF EXISTS theirs');
+      expect(await temporaryObjects(other)).toEqual(['table theirs']);
+      const [rows] = await owner.query<mysql.RowDataPacket[]>('SELECT a FROM theirs ORDER BY a');
+      expect(rows).toEqual([{ a: 1 }, { a: 2 }]);
+      // Still the owner's: its own DROP finds it.
+      await owner.query('DROP TEMPORARY TABLE theirs');
+      expect(await temporaryObjects(other)).toEqual([]);
+    } finally {
+      owner.destroy();
+      other.destroy();
+    }
+    await noTemporaryObjectsLeft();
+  });
+
+  it("DROP TEMPORARY TABLE naming its own and another session's temporary table drops neither (1051)", async () => {
+    const owner = await backend.connect();
+    const other = await backend.connect();
+    try {
+      await owner.query('CREATE TEMPORARY TABLE theirs (a INT)');
+      await owner.query('INSERT INTO theirs VALUES (1)');
+      await other.query('CREATE TEMPORARY TABLE mine (b INT)');
+      await other.query('INSERT INTO mine VALUES (2)');
+      expect(await errorOf(other.query('DROP TEMPORARY TABLE mine, theirs'))).toMatchObject({
+        errno: 1051,
+        sqlState: '42S02',
+        message: "Unknown table 'main.theirs'",
+      });
+      expect(await temporaryObjects(other)).toEqual(['table mine', 'table theirs']);
+      const [mine] = await other.query<mysql.RowDataPacket[]>('SELECT b FROM mine');
+      expect(mine).toEqual([{ b: 2 }]);
+      // IF EXISTS drops its own only.
+      await other.query('DROP TEMPORARY TABLE IF EXISTS theirs, mine');
+      expect(await temporaryObjects(other)).toEqual(['table theirs']);
+      const [theirs] = await owner.query<mysql.RowDataPacket[]>('SELECT a FROM theirs');
+      expect(theirs).toEqual([{ a: 1 }]);
+    } finally {
+      owner.destroy();
+      other.destroy();
+    }
+    await noTemporaryObjectsLeft();
+  });
+
   it.each([
     'CREATE TEMPORARY TABLE IF NOT EXISTS tmp (b INT)',
     'CREATE TEMPORARY TABLE TMP (b INT)',
@@ -211,22 +266,24 @@ describe('temporary tables, views and triggers', () => {
     await noTemporaryObjectsLeft();
   });
 
+  // Another session can still drop the table through SQLite's own `temp.` schema (DROP TEMPORARY
+  // TABLE passes over it): what a rollback undoes must give it back to its creator.
   it.each([
     [
       'a DROP undone by ROLLBACK TO SAVEPOINT',
-      'BEGIN; SAVEPOINT s; DROP TEMPORARY TABLE tmp; ROLLBACK TO SAVEPOINT s; COMMIT',
+      'BEGIN; SAVEPOINT s; DROP TABLE temp.tmp; ROLLBACK TO SAVEPOINT s; COMMIT',
     ],
     [
       'a re-creation undone by ROLLBACK TO SAVEPOINT',
-      'BEGIN; SAVEPOINT s; DROP TEMPORARY TABLE tmp; CREATE TEMPORARY TABLE tmp (b INT); ROLLBACK TO s; COMMIT',
+      'BEGIN; SAVEPOINT s; DROP TABLE temp.tmp; CREATE TEMPORARY TABLE tmp (b INT); ROLLBACK TO s; COMMIT',
     ],
     [
       'a re-creation undone by ROLLBACK',
-      'BEGIN; DROP TEMPORARY TABLE tmp; CREATE TEMPORARY TABLE tmp (b INT); ROLLBACK',
+      'BEGIN; DROP TABLE temp.tmp; CREATE TEMPORARY TABLE tmp (b INT); ROLLBACK',
     ],
     [
       'a re-creation undone by ROLLBACK TO a SAVEPOINT that began the transaction',
-      'SAVEPOINT s; DROP TEMPORARY TABLE tmp; CREATE TEMPORARY TABLE tmp (b INT); ROLLBACK TO s; RELEASE s',
+      'SAVEPOINT s; DROP TABLE temp.tmp; CREATE TEMPORARY TABLE tmp (b INT); ROLLBACK TO s; RELEASE s',
     ],
   ])("%s leaves a temporary table its creator's", async (_, statements) => {
     const owner = await backend.connect({ multipleStatements: true });
@@ -249,7 +306,7 @@ describe('temporary tables, views and triggers', () => {
     const holder = await backend.connect({ multipleStatements: true });
     try {
       await owner.query('CREATE TEMPORARY TABLE tmp (a INT)');
-      await holder.query('BEGIN; SAVEPOINT s; DROP TEMPORARY TABLE tmp');
+      await holder.query('BEGIN; SAVEPOINT s; DROP TABLE temp.tmp');
       await disconnect(owner);
       await holder.query('ROLLBACK TO s');
       expect(await temporaryObjects(holder)).toEqual(['table tmp']);

@@ -241,6 +241,18 @@ export class SharedDatabase {
   }
 
   /**
+   * True when the temporary object `key` is another live session's. In MySQL that session's
+   * temporary tables do not exist for `session`; here they are in the one shared temp schema, so
+   * statements that act on temporary tables by name must pass over them. An ended session's
+   * object (waiting for the open transaction to end before it is dropped) is nobody's: dropping
+   * it early frees its name for whoever holds the database.
+   */
+  othersTemporary(session: Session, key: string): boolean {
+    const owner = this.#temporary.get(key);
+    return owner !== undefined && owner !== null && owner !== session;
+  }
+
+  /**
    * Call after DDL (or ROLLBACK TO SAVEPOINT) `session` ran, with {@link temporaryObjects} from
    * before it: the session owns the temporary objects that appeared, whatever way it named them
    * (`CREATE TEMPORARY`, `temp.x`, a trigger on a temporary table, a rename); the ones gone are

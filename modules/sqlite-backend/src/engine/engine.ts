@@ -540,9 +540,9 @@ export class Engine implements EngineContext {
 
   /**
    * `DROP TEMPORARY TABLE[S] [IF EXISTS] t [, t]…`: drops temporary tables only, never a permanent
-   * table of the name (whatever schema names them: the temp schema is one for all). As in MySQL 8
-   * (atomic DDL) a missing table, without IF EXISTS, fails the statement with 1051 naming the
-   * missing ones, and nothing is dropped.
+   * table of the name (whatever schema names them: the temp schema is one for all), nor another
+   * live session's temporary table. As in MySQL 8 (atomic DDL) a missing table, without IF EXISTS,
+   * fails the statement with 1051 naming the missing ones, and nothing is dropped.
    */
   private dropTemporary(
     session: Session,
@@ -554,7 +554,12 @@ export class Engine implements EngineContext {
     const { ifExists, tables } = dropTemporaryTables(sql, tokens, from, to);
     const db = this.database;
     const before = db.temporaryObjects();
-    const keys = tables.map((t) => findTemporary(before, ['table'], t.name));
+    // Another session's table is not there for this one (MySQL gives each session its own), and
+    // dropping it would pull it from under its owner.
+    const keys = tables.map((t) => {
+      const key = findTemporary(before, ['table'], t.name);
+      return key !== undefined && db.othersTemporary(session, key) ? undefined : key;
+    });
     const missing = tables.filter((_, k) => keys[k] === undefined);
     if (missing.length > 0 && !ifExists) {
       const names = missing.map((t) => {
