@@ -266,6 +266,11 @@ export class HttpConnection implements RequestEvents, BodySource, ResponseSink {
               ? s.headersTimeout
               : 0;
     this.deadline = timeout > 0 ? Date.now() + timeout : 0;
+    // A streamed answer that filled the socket while the body was still arriving: write() armed
+    // no send_timeout then (the Body phase had request_timeout), and the handler, waiting in
+    // drained(), writes nothing more to arm it now. Without it a client that never reads would
+    // hold the connection for ever.
+    if (phase === Phase.Responding && this.socket.writableNeedDrain) this.armSendTimeout(Date.now());
   }
 
   /** Answers with a final error and closes (after the response is flushed). */

@@ -82,7 +82,7 @@ export class HttpResponse {
     const text = String(value);
     // Refused here, in the handler's own call (and so a 500), not when the head is written.
     checkHeaderField(name, text);
-    checkFramingField(name, false);
+    checkFramingField(name);
     return this.put(name, text);
   }
 
@@ -99,12 +99,20 @@ export class HttpResponse {
     return this;
   }
 
-  /** Adds a header field even if one of the same name exists (e.g. Set-Cookie). */
+  /**
+   * Adds a header field even if one of the same name exists (e.g. Set-Cookie). A first
+   * `Content-Length` is set as by {@link setHeader}; a second one throws, and so does
+   * `Transfer-Encoding`.
+   */
   appendHeader(name: string, value: string | number): this {
     if (this.sent) throw new Error('headers already sent');
     const text = String(value);
     checkHeaderField(name, text);
-    checkFramingField(name, true);
+    checkFramingField(name);
+    // Two would contradict each other: a client may read either, and a proxy in front the
+    // other — the stuff of response splitting. One alone frames the body like any other.
+    if (name.toLowerCase() === 'content-length' && this.getHeader(name) !== undefined)
+      throw new Error('Content-Length is already set: use setHeader() to replace it');
     this.fields.push(name, text);
     return this;
   }
@@ -175,7 +183,8 @@ export class HttpResponse {
   /**
    * Resolves when the connection can take more data. Rejects with a
    * {@link ConnectionClosedError} once the client connection is gone (a client that takes none
-   * of a stream for `send_timeout` is closed too), which ends a `write` / `drained` loop.
+   * of a stream for `send_timeout` is closed too), which ends a `write` / `drained` loop. Await
+   * it or catch it: a `.then()` alone turns a client going away into an unhandled rejection.
    */
   drained(): Promise<void> {
     return this.sink.drained();
@@ -246,14 +255,10 @@ function hasNoBody(status: number): boolean {
 }
 
 /**
- * Refuses the fields that frame the body when a handler sets them: Transfer-Encoding is the
- * server's, and a second Content-Length would contradict the first (a client may read either,
- * and a proxy in front another — the stuff of response splitting).
+ * Refuses Transfer-Encoding when a handler sets it: it is the server's, which frames a streamed
+ * body itself (beside a Content-Length, or over an unchunked body, it misframes the answer).
  */
-function checkFramingField(name: string, appending: boolean): void {
-  const lower = name.toLowerCase();
-  if (lower === 'transfer-encoding')
+function checkFramingField(name: string): void {
+  if (name.toLowerCase() === 'transfer-encoding')
     throw new Error('Transfer-Encoding is set by the server: stream with write() for a chunked body');
-  if (appending && lower === 'content-length')
-    throw new Error('Content-Length can only be set once: use setHeader()');
 }

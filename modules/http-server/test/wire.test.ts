@@ -3,7 +3,7 @@ import { connect, type Socket } from 'node:net';
 import { defineModule } from '@scalestack/kernel';
 import { waitFor } from '@scalestack/test-harness';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { HTTP_ROUTES } from '../src/index.js';
+import { ConnectionClosedError, HTTP_ROUTES, type HttpHandler } from '../src/index.js';
 import { RawClient } from './support/raw-client.js';
 import { type Started, startHttp } from './support/start.js';
 import { tenantsModule } from './support/tenants-module.js';
@@ -13,6 +13,10 @@ const gates = new Map<string, () => void>();
 const arrived: string[] = [];
 /** How each /feed/:id handler's loop ended. */
 const feeds = new Map<string, string>();
+/** The /feed/:id handlers that found the socket full and waited in drained() at least once. */
+const feedsWaited = new Set<string>();
+/** The request body each POST /feed/:id handler read, once the whole of it arrived. */
+const feedBodies = new Map<string, string>();
 const gatedModule = defineModule({
   name: 'gated',
   description: 'test module: responses released by the test',
@@ -53,19 +57,37 @@ const gatedModule = defineModule({
         case 'keep-alive':
           res.setHeader('Connection', 'keep-alive').send('kept');
           return;
+        case 'length-once':
+          res.appendHeader('Content-Length', 5).write('hello');
+          res.end();
+          return;
+        case 'length-twice':
+          res.setHeader('Content-Length', 5).appendHeader('Content-Length', fake.length + 5);
+          res.write('hello');
+          res.end(fake);
+          return;
       }
     });
-    // A feed that writes until its client is gone (bounded, so that a loop that spins ends).
-    ctx.resolve(HTTP_ROUTES).route('GET', '/feed/:id', async (req, res) => {
+    // A feed that writes until its client is gone (bounded, so that a loop that spins ends). As
+    // a POST it starts before its request body has arrived, and reads that body alongside.
+    const feed: HttpHandler = async (req, res) => {
+      if (req.method === 'POST') void req.text().then((body) => feedBodies.set(req.params.id, body));
       const chunk = Buffer.alloc(64 * 1024, 102);
       let outcome = 'ran out';
       try {
-        for (let i = 0; i < 20_000; i++) if (!res.write(chunk)) await res.drained();
+        for (let i = 0; i < 20_000; i++) {
+          if (res.write(chunk)) continue;
+          feedsWaited.add(req.params.id);
+          await res.drained();
+        }
       } catch (error) {
-        outcome = `${(error as Error).name}, closed ${res.closed}`;
+        const name = error instanceof ConnectionClosedError ? 'ConnectionClosedError' : String(error);
+        outcome = `${name}, closed ${res.closed}`;
       }
       feeds.set(req.params.id, outcome);
-    });
+    };
+    ctx.resolve(HTTP_ROUTES).route('GET', '/feed/:id', feed);
+    ctx.resolve(HTTP_ROUTES).route('POST', '/feed/:id', feed);
     ctx.resolve(HTTP_ROUTES).route('GET', '/bytes/:n', (req, res) => {
       res.send(Buffer.alloc(Number(req.params.n), 97));
     });
@@ -290,6 +312,26 @@ describe('a handler that frames the body itself', () => {
     },
   );
 
+  it('appendHeader(Content-Length) frames a streamed body like setHeader; a second one is refused (500)', async () => {
+    const c = await RawClient.open(s.port);
+    c.write(
+      `GET /framing/length-once HTTP/1.1\r\n${H}\r\n` +
+        `GET /framing/length-twice HTTP/1.1\r\n${H}\r\n` +
+        `GET /healthz HTTP/1.1\r\n${H}\r\n`,
+    );
+    const [single, second, after] = await c.responses(3);
+    expect(single.status).toBe(200);
+    expect(single.headers['content-length']).toBe('5');
+    expect(single.body).toBe('hello');
+    expect(second.status).toBe(500);
+    expect(after.status).toBe(200);
+    // One Content-Length per answer, and no chunked framing beside the handler's.
+    expect(c.text().match(/^content-length:/gim)).toHaveLength(3);
+    expect(c.text()).not.toMatch(/Transfer-Encoding/i);
+    expect(c.text()).not.toContain('fake!');
+    c.close();
+  });
+
   it('Connection: close set by the handler closes the connection; nothing behind it is answered', async () => {
     const c = await RawClient.open(s.port);
     c.write(`GET /framing/close HTTP/1.1\r\n${H}\r\nGET /healthz HTTP/1.1\r\n${H}\r\n`);
@@ -324,6 +366,29 @@ describe('a streamed answer its client does not take', () => {
     await waitFor(() => feeds.get('never'), { what: 'the feed to end' });
     expect(feeds.get('never')).toBe('ConnectionClosedError, closed true');
     expect(sendTimeouts()).toBe(1);
+    sock.destroy();
+  });
+
+  it('started while the request body arrives, from a client that then sends all of it and never reads: closed after send_timeout, and the handler is told', async () => {
+    const before = sendTimeouts();
+    const sock = connect(k.port, '127.0.0.1');
+    sock.on('error', () => {});
+    sock.pause(); // and never resumed
+    await once(sock, 'connect');
+    sock.write(`POST /feed/body-late HTTP/1.1\r\n${H}Content-Length: 5\r\n\r\n`);
+    // The answer fills the socket while the connection still waits for the body (and so
+    // under request_timeout, not send_timeout).
+    await waitFor(() => feedsWaited.has('body-late'), { what: 'the feed to find the socket full' });
+    sock.write('abcde');
+    // The whole request is in: from here only send_timeout can end the exchange. Before, the
+    // connection entered the Responding phase with no deadline, the socket already full, and
+    // the handler waited in drained() for ever (no write came to arm the deadline).
+    await waitFor(() => feedBodies.get('body-late'), { what: 'the handler to read the whole body' });
+    expect(feedBodies.get('body-late')).toBe('abcde');
+    await waitFor(() => feeds.get('body-late'), { what: 'the feed to end' });
+    expect(feeds.get('body-late')).toBe('ConnectionClosedError, closed true');
+    expect(sendTimeouts()).toBe(before + 1);
+    expect(metricOf(k, 'scalestack_http_timeouts_total', 'request')).toBe(0);
     sock.destroy();
   });
 
