@@ -636,6 +636,36 @@ describe('advisory locks', () => {
     expect((await one(a, "SELECT RELEASE_LOCK('quoted') AS rel")).rel).toBe(1);
   });
 
+  it('stay pinned when an execute read anew under NO_BACKSLASH_ESCAPES only looks like RELEASE_ALL_LOCKS()', async () => {
+    const a = await client();
+    expect((await one(a, "SELECT GET_LOCK('ps-lock', 0) AS got")).got).toBe(1);
+    // Prepared on the pinned connection with backslash escapes: one string. Under
+    // NO_BACKSLASH_ESCAPES the text reads as a string, a call and a comment — but the
+    // connection that has the statement runs it as it was prepared.
+    const sql = "SELECT 'C:\\', RELEASE_ALL_LOCKS() -- ' AS s";
+    const first = (await a.execute(sql))[0] as Array<Record<string, unknown>>;
+    expect(Object.values(first[0])).toEqual(["C:', RELEASE_ALL_LOCKS() -- "]);
+    await a.query("SET SESSION sql_mode = CONCAT(@@sql_mode, ',NO_BACKSLASH_ESCAPES')");
+    const again = (await a.execute(sql))[0] as Array<Record<string, unknown>>;
+    expect(Object.values(again[0])).toEqual(["C:', RELEASE_ALL_LOCKS() -- "]);
+    expect(fx.proxy.stats().pinnedNow.advisory_lock).toBe(1);
+    expect((await one(a, "SELECT RELEASE_LOCK('ps-lock') AS rel")).rel).toBe(1);
+  });
+
+  it('a stored function that sets a user variable beside GET_LOCK keeps it pinned after the release', async () => {
+    await direct.query(
+      'CREATE FUNCTION IF NOT EXISTS set_leak() RETURNS INT NO SQL BEGIN SET @leak = 42; RETURN 1; END',
+    );
+    const a = await client();
+    const r = await one(a, "SELECT set_leak() AS f, GET_LOCK('fn-lock', 0) AS got");
+    expect(r).toEqual({ f: 1, got: 1 });
+    expect((await one(a, 'SELECT RELEASE_ALL_LOCKS() AS n')).n).toBe(1);
+    // The lock is gone, the variable is not: the connection is still A's alone.
+    expect(fx.proxy.stats().pinnedNow.advisory_lock).toBe(0);
+    expect(fx.proxy.stats().pinnedNow.session_state).toBe(1);
+    expect((await one(a, 'SELECT @leak AS v')).v).toBe(42);
+  });
+
   it('are released when the client disconnects', async () => {
     const a = await client();
     expect((await one(a, "SELECT GET_LOCK('adv2', 0) AS got")).got).toBe(1);

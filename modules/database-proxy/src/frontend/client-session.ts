@@ -713,16 +713,16 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
   /**
    * An execute's traits. A backend without the statement prepares it under the client's parse
    * settings now (sql_mode, character set), which may read its text otherwise than the first
-   * prepare did (`'x\'` under NO_BACKSLASH_ESCAPES): what either reading finds counts, and it
-   * is a pure read only if both say so.
+   * prepare did (`'x\'` under NO_BACKSLASH_ESCAPES), while one that has it runs the first
+   * reading: combined as {@link combineReadings} does — what takes a pin counts from either,
+   * a pure read or an unlock only from both.
    */
   private executeTraits(cs: ClientStatement): number {
     const vars = this.parseVariables();
     if (vars === cs.vars) return cs.traits;
     if (cs.traitsVars !== vars) {
       const now = this.classify(cs.preparePayload.toString('latin1', 1));
-      const both = cs.traits | now;
-      cs.traitsUnder = cs.traits & now & Trait.PureRead ? both : both & ~Trait.PureRead;
+      cs.traitsUnder = combineReadings([cs.traits, now]);
       cs.traitsVars = vars;
     }
     return cs.traitsUnder!;
@@ -1647,15 +1647,12 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
       // A change no variable or schema of its statement explains (the tracker tells, per OK:
       // `SET time_zone = …; SET ROLE r` is explained by nothing for the ROLE); and a procedure
       // may change a variable and leave a user variable or temporary table behind.
+      // Only a pin that lasts for the rest of the session covers such a change: one that ends
+      // (LOCK TABLES, GET_LOCK) would hand on what else the statement changed — a stored
+      // function's `SET @v` beside a GET_LOCK — once it is released.
       if (s.stateChanged === true && (s.unexplainedChange || traits & Trait.Call)) {
-        const known =
-          Trait.UserVariable |
-          Trait.TemporaryTable |
-          Trait.SqlPrepare |
-          Trait.LockTables |
-          Trait.AdvisoryLock |
-          Trait.Handler;
-        if (traits & Trait.Call || !(traits & known)) pins |= PIN_BIT.session_state;
+        const lasting = Trait.UserVariable | Trait.TemporaryTable | Trait.SqlPrepare | Trait.Handler;
+        if (traits & Trait.Call || !(traits & lasting)) pins |= PIN_BIT.session_state;
       }
     }
     if (this.command === COM_SET_OPTION && !failed) {

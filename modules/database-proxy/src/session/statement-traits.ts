@@ -107,6 +107,7 @@ const ONLY_IF_EVERY_READING =
  * RELEASE_ALL_LOCKS() inside a string and unpin a connection that still holds the lock.
  */
 export function combineReadings(readings: readonly number[]): number {
+  if (readings.length === 0) return 0;
   let any = 0;
   let every = -1;
   for (const t of readings) {
