@@ -652,6 +652,16 @@ describe('advisory locks', () => {
     expect((await one(a, "SELECT RELEASE_LOCK('ps-lock') AS rel")).rel).toBe(1);
   });
 
+  it('a plain GET_LOCK and LOCK TABLES leave nothing pinned once released', async () => {
+    const a = await client();
+    expect((await one(a, "SELECT GET_LOCK('plain', 0) AS got")).got).toBe(1);
+    expect((await one(a, 'SELECT RELEASE_ALL_LOCKS() AS n')).n).toBe(1);
+    await a.query('LOCK TABLES nums READ');
+    await a.query('UNLOCK TABLES');
+    const pinned = Object.entries(fx.proxy.stats().pinnedNow).filter(([, n]) => n > 0);
+    expect(pinned).toEqual([]);
+  });
+
   it('a stored function that sets a user variable beside GET_LOCK keeps it pinned after the release', async () => {
     await direct.query(
       'CREATE FUNCTION IF NOT EXISTS set_leak() RETURNS INT NO SQL BEGIN SET @leak = 42; RETURN 1; END',
