@@ -652,6 +652,18 @@ describe('advisory locks', () => {
     expect((await one(a, "SELECT RELEASE_LOCK('ps-lock') AS rel")).rel).toBe(1);
   });
 
+  it('are seen after a sql_mode change earlier in the same text', async () => {
+    const a = await client({ multipleStatements: true });
+    // The server reads the SELECT under NO_BACKSLASH_ESCAPES, set by the statement before it:
+    // 'x\' is a string, and GET_LOCK runs.
+    const [results] = (await a.query(
+      "SET SESSION sql_mode = CONCAT(@@sql_mode, ',NO_BACKSLASH_ESCAPES'); SELECT 'x\\', GET_LOCK('ms', 0) AS got, ''",
+    )) as unknown as [unknown[]];
+    expect((results[1] as Array<{ got: number }>)[0].got).toBe(1);
+    expect(fx.proxy.stats().pinnedNow.advisory_lock).toBe(1);
+    expect((await one(a, "SELECT RELEASE_LOCK('ms') AS rel")).rel).toBe(1);
+  });
+
   it('a plain GET_LOCK and LOCK TABLES leave nothing pinned once released', async () => {
     const a = await client();
     expect((await one(a, "SELECT GET_LOCK('plain', 0) AS got")).got).toBe(1);

@@ -143,6 +143,9 @@ interface PreviousRead {
   statementId: number | undefined;
 }
 
+/** A text that names sql_mode may change how the server reads the rest of it. */
+const SQL_MODE = /sql_mode/i;
+
 /** Pure reads run again, at most, before a statement that asks about them. */
 const MAX_REPLAYED_READS = 8;
 /** Larger reads are not kept for running again. */
@@ -350,10 +353,14 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
   private readingsOf(text: string): Array<readonly [boolean, boolean]> | undefined {
     if (text.indexOf('\\') < 0) return undefined;
     const unsure =
-      this.core.noBackslashEscapesByDefault &&
-      // Before any response; or, with servers whose defaults differ, for as long as the client
-      // leaves sql_mode to each server's default (the last response may be another server's).
-      (!this.statusKnown || (this.core.backslashDefaultsDiffer && !this.state.variables.has('sql_mode')));
+      (this.core.noBackslashEscapesByDefault &&
+        // Before any response; or, with servers whose defaults differ, for as long as the client
+        // leaves sql_mode to each server's default (the last response may be another server's).
+        (!this.statusKnown ||
+          (this.core.backslashDefaultsDiffer && !this.state.variables.has('sql_mode')))) ||
+      // The text may change sql_mode for what follows in it (`SET sql_mode=…; SELECT …`): the
+      // server reads each statement of a batch after running the one before.
+      SQL_MODE.test(text);
     const quoted = text.indexOf('"') >= 0;
     if (!unsure && !quoted) return undefined;
     const ways: Array<readonly [boolean, boolean]> = [];
