@@ -605,6 +605,17 @@ describe('advisory locks', () => {
     }
   });
 
+  it('are seen between names whose characters end in 0x60 (Shift-JIS Ａ), which is no backquote', async () => {
+    // 'Ａ' (fullwidth A) is 0x82 0x60 in sjis: read byte by byte, its second byte opens a quoted name that
+    // runs to the next one, over GET_LOCK.
+    const a = await client({ charset: 'SJIS_JAPANESE_CI' });
+    const row = await one(a, "SELECT HEX('Ａ') AS bytes, 1 AS Ａa, GET_LOCK('bq', 0) AS got, 2 AS Ａb");
+    expect(row.bytes).toBe('8260');
+    expect(row.got).toBe(1);
+    expect(fx.proxy.stats().pinnedNow.advisory_lock).toBe(1);
+    expect((await one(a, "SELECT RELEASE_LOCK('bq') AS rel")).rel).toBe(1);
+  });
+
   it('are seen behind a string ending in a backslash under NO_BACKSLASH_ESCAPES', async () => {
     const a = await client();
     await a.query("SET SESSION sql_mode = CONCAT(@@sql_mode, ',NO_BACKSLASH_ESCAPES')");

@@ -218,6 +218,18 @@ describe('pure reads', () => {
     expect(combineReadings([Trait.PureRead, Trait.LockTables])).toBe(Trait.LockTables);
   });
 
+  it('in big5 / cp932 / gbk / sjis a character may end in 0x60, which is then no backquote', async () => {
+    const { doubleByteCharsetOf } = await import('../src/session/double-byte.js');
+    const sjis = doubleByteCharsetOf('sjis', 45)!;
+    // '〜' in sjis (0x81 0x60), read a byte a char as the proxy reads it.
+    const sql = "SELECT 1 AS \x81\x60a, GET_LOCK('k', 0) AS \x81\x60b";
+    expect(classifyStatement(sql, false, sjis)).toBe(Trait.AdvisoryLock);
+    // Read as latin1, the two 0x60 bytes quote GET_LOCK away.
+    expect(classifyStatement(sql, false) & Trait.AdvisoryLock).toBe(0);
+    // A real backquoted name still is one.
+    expect(classifyStatement("SELECT 1 AS `GET_LOCK('k', 0)`", false, sjis)).toBe(Trait.PureRead);
+  });
+
   it('in big5 / cp932 / gbk / sjis a character may end in 0x5C, which then escapes nothing', async () => {
     const { doubleByteCharsetOf } = await import('../src/session/double-byte.js');
     const sjis = doubleByteCharsetOf('sjis', 45)!;

@@ -334,8 +334,12 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
    * which a backslash escapes nothing.
    */
   private classify(text: string): number {
-    // Without a backslash every reading is the same, and a byte a character is exact.
-    if (text.indexOf('\\') < 0) return classifyStatement(text, this.noBackslashEscapes);
+    // Without a backslash every reading is the same; a two-byte character then matters only if
+    // it ends in a backquote.
+    if (text.indexOf('\\') < 0) {
+      const doubleByte = text.indexOf('`') >= 0 ? this.doubleByte : undefined;
+      return classifyStatement(text, this.noBackslashEscapes, doubleByte);
+    }
     const ways = this.readingsOf(text);
     if (ways === undefined) return classifyStatement(text, this.noBackslashEscapes, this.doubleByte);
     return combineReadings(

@@ -1,7 +1,8 @@
 /**
  * Client character sets whose two-byte characters may end in 0x5C, the backslash: read a byte
  * at a time, such a character's second byte looks like an escape inside a string, and the
- * string seems to run on past its closing quote. (Quotes are never second bytes in these sets.)
+ * string seems to run on past its closing quote; or in 0x60, the backquote, which outside a
+ * string seems to open a quoted name. (' and " are never second bytes in these sets.)
  */
 
 /** Which bytes start a two-byte character and which may follow, in one character set. */

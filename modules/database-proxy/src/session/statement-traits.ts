@@ -166,6 +166,11 @@ export function blankLiteralsAndComments(
       executable = false;
       continue;
     }
+    // A two-byte character outside quotes (a name's) may end in 0x60, which is no backquote.
+    if (doubleByte?.isLead(sql.charCodeAt(i)) && doubleByte.isTrail(sql.charCodeAt(i + 1))) {
+      i += 2;
+      continue;
+    }
     if (c === "'" || c === '"' || c === '`') {
       end = i + 1;
       while (end < n) {
