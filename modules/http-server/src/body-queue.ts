@@ -87,9 +87,17 @@ export class BodyQueue {
 }
 
 /**
- * Collects a whole body into one Buffer that grows by doubling (sized once when the length is
- * known), instead of keeping every slice until the end: a body of a million 1-byte chunks is
- * then one megabyte, not a million Buffer objects.
+ * Smallest buffer {@link BodyCollector} allocates once a body arrives in more than one slice.
+ * Past it, a buffer is at most twice the bytes received so far.
+ */
+const COLLECT_FLOOR = 16 * 1024;
+
+/**
+ * Collects a whole body into one Buffer that grows by doubling, instead of keeping every slice
+ * until the end: a body of a million 1-byte chunks is then one megabyte, not a million Buffer
+ * objects. Growth follows the bytes received, never the announced length alone: a client that
+ * announces a large Content-Length and sends a few bytes makes it allocate a few bytes' worth
+ * ({@link COLLECT_FLOOR}), not the announced length. The announced length only caps growth.
  */
 export class BodyCollector {
   length = 0;
@@ -98,7 +106,7 @@ export class BodyCollector {
   private owned = false;
 
   /**
-   * @param expected the announced length, or 0 when unknown (chunked)
+   * @param expected the announced length, or 0 when unknown (chunked): growing stops there
    * @param limit the most bytes the body may have: growing never allocates past it
    */
   constructor(
@@ -124,9 +132,14 @@ export class BodyCollector {
     return this.buf === undefined ? Buffer.alloc(0) : this.buf.subarray(0, this.length);
   }
 
+  /**
+   * Twice the bytes held after this slice (at least {@link COLLECT_FLOOR}): each grow at least
+   * doubles the buffer, so copying stays linear in the body, and memory follows what arrived.
+   */
   private grow(need: number): void {
-    const doubled = this.owned ? this.buf!.length * 2 : GATHER_BYTES;
-    const size = Math.max(need, Math.min(this.limit, Math.max(this.expected, doubled)));
+    let size = Math.min(this.limit, Math.max(COLLECT_FLOOR, need * 2));
+    if (this.expected >= need) size = Math.min(size, this.expected);
+    size = Math.max(size, need);
     const grown = Buffer.allocUnsafe(size);
     this.buf!.copy(grown, 0, 0, this.length);
     this.buf = grown;

@@ -1,6 +1,6 @@
 import type { RequestHead } from '@scalestack/http-protocol';
 import { describe, expect, it } from 'vitest';
-import { BODY_HIGH_WATER, SLICE_OVERHEAD } from '../src/body-queue.js';
+import { BODY_HIGH_WATER, BodyCollector, SLICE_OVERHEAD } from '../src/body-queue.js';
 import { type BodySource, HttpRequest } from '../src/request.js';
 import { HttpError } from '../src/types.js';
 
@@ -88,5 +88,57 @@ describe('HttpRequest body queue', () => {
     const refused = await over.body().catch((error: unknown) => error);
     expect(refused).toBeInstanceOf(HttpError);
     expect((refused as HttpError).status).toBe(413);
+  });
+});
+
+/**
+ * The memory behind what a collector holds. Every buffer it allocates is 16 KiB or more, so
+ * `Buffer.allocUnsafe` gives it an ArrayBuffer of its own, exactly that size (no pool).
+ */
+const capacity = (collector: BodyCollector): number => collector.result().buffer.byteLength;
+
+/** Memory a collector may hold for `received` bytes: twice them, or a small floor. */
+const allowance = (received: number): number => Math.max(64 * 1024, 2 * received);
+
+const MiB = 1024 * 1024;
+
+describe('BodyCollector', () => {
+  it('allocates for the bytes received, not for a large announced length', () => {
+    const collector = new BodyCollector(64 * MiB, 64 * MiB);
+    const first = Buffer.from('first slice');
+    collector.append(first);
+    // One slice is kept as it is: no copy, no allocation of our own.
+    expect(collector.result().buffer).toBe(first.buffer);
+    collector.append(Buffer.from('second'));
+    expect(collector.result().toString()).toBe('first slicesecond');
+    // Before: the second slice allocated the whole announced 64 MiB.
+    expect(capacity(collector)).toBeLessThanOrEqual(allowance(collector.length));
+  });
+
+  it('keeps a body of many slices whole and in order, memory following what arrived', () => {
+    const body = Buffer.alloc(300_000);
+    for (let i = 0; i < body.length; i++) body[i] = (i * 7 + (i >> 8)) & 0xff;
+    // [announced length, limit]: announced far above the body, announced exactly, and chunked
+    // (nothing announced) with a large limit and with one just above the body.
+    const cases = [
+      [64 * MiB, 64 * MiB],
+      [body.length, body.length],
+      [0, 64 * MiB],
+      [0, body.length + 1],
+    ];
+    for (const [expected, limit] of cases) {
+      const collector = new BodyCollector(expected, limit);
+      let at = 0;
+      for (let n = 0; at < body.length; n++) {
+        const size = Math.min(body.length - at, [1, 3, 700, 5000, 17, 40_000][n % 6]);
+        collector.append(body.subarray(at, at + size));
+        at += size;
+        if (n === 0) continue;
+        const bound = Math.min(limit, allowance(collector.length));
+        expect(capacity(collector), `announced ${expected}, limit ${limit}`).toBeLessThanOrEqual(bound);
+      }
+      expect(collector.length).toBe(body.length);
+      expect(collector.result().equals(body), `announced ${expected}, limit ${limit}`).toBe(true);
+    }
   });
 });
