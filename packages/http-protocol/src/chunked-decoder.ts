@@ -12,7 +12,10 @@ export interface ChunkSink {
 
 /** Limits for a chunked body. */
 export interface ChunkedLimits {
-  /** Most bytes of chunk extensions on one chunk-size line. */
+  /**
+   * Most bytes of chunk extensions on one chunk-size line; the whitespace before them and any
+   * leading zeros of the size count too, so the whole line is bounded.
+   */
   readonly maxChunkExtBytes: number;
   /** Most bytes in the trailer section. */
   readonly maxTrailerBytes: number;
@@ -23,6 +26,7 @@ export interface ChunkedLimits {
 enum State {
   SizeFirst,
   Size,
+  /** Whitespace after the size (BWS): only more of it or ";" may follow, not CR. */
   SizeSpace,
   // chunk-ext = *( BWS ";" BWS chunk-ext-name [ BWS "=" BWS chunk-ext-val ] ): one state per
   // place in that grammar, so that any split of the line is judged the same.
@@ -55,7 +59,8 @@ const EQUALS = 0x3d;
 const DQUOTE = 0x22;
 const BACKSLASH = 0x5c;
 
-// 13 hex digits keep the size below 2^52, inside Number's exact integers.
+// 13 hex digits keep the size below 2^52, inside Number's exact integers. Leading zeros are not
+// digits here: they are counted against maxChunkExtBytes instead (see lineBytes).
 const MAX_SIZE_DIGITS = 13;
 
 /**
@@ -67,7 +72,11 @@ export class ChunkedDecoder {
   private state = State.SizeFirst;
   private size = 0;
   private digits = 0;
-  private extBytes = 0;
+  /**
+   * Bytes of the chunk-size line beyond its first digit that are not significant size digits —
+   * leading zeros, whitespace after the size, extensions — bounded by maxChunkExtBytes.
+   */
+  private lineBytes = 0;
   private trailerBytes: Buffer | undefined;
   private trailerLength = 0;
   private trailerLineStart = 0;
@@ -85,7 +94,7 @@ export class ChunkedDecoder {
     this.state = State.SizeFirst;
     this.size = 0;
     this.digits = 0;
-    this.extBytes = 0;
+    this.lineBytes = 0;
     this.trailerLength = 0;
     this.trailers = [];
   }
@@ -104,6 +113,17 @@ export class ChunkedDecoder {
         case State.Size: {
           const h = HEX[b];
           if (h !== 255) {
+            // A digit after a size still 0 makes the zero before it a leading zero.
+            if (
+              this.state === State.Size &&
+              this.size === 0 &&
+              ++this.lineBytes > this.limits.maxChunkExtBytes
+            ) {
+              throw badRequest(
+                'bad-chunk-size',
+                `chunk size with more than ${this.limits.maxChunkExtBytes} leading zeros`,
+              );
+            }
             if (this.size !== 0 || h !== 0) this.digits++;
             if (this.digits > MAX_SIZE_DIGITS) throw badRequest('bad-chunk-size', 'chunk size too large');
             this.size = this.size * 16 + h;
@@ -118,6 +138,8 @@ export class ChunkedDecoder {
           break;
         }
         case State.SizeSpace:
+          // chunk-size [ chunk-ext ] CRLF: whitespace may only be the BWS before a ";".
+          if (b === CR) badExt('whitespace after the chunk size must be followed by ";"');
           this.afterSize(b);
           pos++;
           break;
@@ -159,7 +181,7 @@ export class ChunkedDecoder {
           if (b !== LF) throw badRequest('bad-chunk-data', 'chunk data must be followed by CRLF');
           this.state = State.SizeFirst;
           this.digits = 0;
-          this.extBytes = 0;
+          this.lineBytes = 0;
           pos++;
           break;
         case State.TrailerLineStart:
@@ -192,16 +214,19 @@ export class ChunkedDecoder {
     else if (b === SEMICOLON) {
       this.state = State.ExtBeforeName;
       this.countExt();
-    } else if (b === SP || b === HTAB) this.state = State.SizeSpace;
-    else if (b === LF) throw badRequest('bare-lf', 'chunk-size line must end in CRLF, not a bare LF');
+    } else if (b === SP || b === HTAB) {
+      this.state = State.SizeSpace;
+      this.countExt();
+    } else if (b === LF) throw badRequest('bare-lf', 'chunk-size line must end in CRLF, not a bare LF');
     else throw badRequest('bad-chunk-size', 'chunk size must be hex digits');
   }
 
+  /** Counts a byte of whitespace after the size or of an extension against maxChunkExtBytes. */
   private countExt(): void {
-    if (++this.extBytes > this.limits.maxChunkExtBytes) {
+    if (++this.lineBytes > this.limits.maxChunkExtBytes) {
       throw badRequest(
         'bad-chunk-extension',
-        `chunk extensions longer than ${this.limits.maxChunkExtBytes} bytes`,
+        `chunk extensions (with the whitespace before them) longer than ${this.limits.maxChunkExtBytes} bytes`,
       );
     }
   }

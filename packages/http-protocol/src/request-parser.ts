@@ -27,7 +27,10 @@ export interface ParserLimits {
   readonly maxHeaderBytes?: number;
   /** Most header fields. Default 100. More: 431. */
   readonly maxHeaderCount?: number;
-  /** Most bytes of chunk extensions per chunk. Default 4096. */
+  /**
+   * Most bytes of chunk extensions per chunk, counting the whitespace before them and any
+   * leading zeros of the chunk size too. Default 4096.
+   */
   readonly maxChunkExtBytes?: number;
 }
 

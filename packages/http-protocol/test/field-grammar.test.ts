@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import type { ParserLimits } from '../src/index.js';
 import { b, bytewise, type Outcome, parsePieces, split } from './collect.js';
 
 /** Every two-piece split of `wire`, and one byte at a time: a state machine must not care. */
@@ -9,10 +10,10 @@ function everySplit(wire: Buffer): Buffer[][] {
 }
 
 /** Parses `wire` under every split and checks they all agree; returns the common outcome. */
-function parseAnySplit(wire: string): Outcome {
+function parseAnySplit(wire: string, limits?: ParserLimits): Outcome {
   const bytes = b(wire);
-  const whole = parsePieces([bytes]);
-  for (const pieces of everySplit(bytes)) expect(parsePieces(pieces)).toEqual(whole);
+  const whole = parsePieces([bytes], limits);
+  for (const pieces of everySplit(bytes)) expect(parsePieces(pieces, limits)).toEqual(whole);
   return whole;
 }
 
@@ -53,6 +54,9 @@ describe('chunk extensions follow RFC 9112 §7.1.1, whatever the split', () => {
     ['space inside a name', '1;a b'],
     ['space inside a value', '1;a=b c'],
     ['whitespace before the CRLF', '1;a '],
+    ['whitespace after the size before the CRLF', '1 '],
+    ['a tab after the size before the CRLF', '1\t'],
+    ['whitespace after the size, then more, before the CRLF', '1 \t '],
     ['whitespace after a value before the CRLF', '1;a=b\t'],
     ['a quote inside a token value', '1;a=b"c"'],
     ['text after a quoted value', '1;a="x"y'],
@@ -75,6 +79,38 @@ describe('chunk extensions follow RFC 9112 §7.1.1, whatever the split', () => {
       expect(parsePieces(pieces, limits).error?.code).toBe('bad-chunk-extension');
     }
     expect(parsePieces([b(chunked('1;a=b'))], limits).error).toBeUndefined();
+  });
+
+  it('bounds the whitespace after the size by the same limit', () => {
+    const limits = { maxChunkExtBytes: 64 };
+    const over = parseAnySplit(chunked(`1${' '.repeat(100)};a`), limits);
+    expect(over.error?.code).toBe('bad-chunk-extension');
+    expect(over.requests).toHaveLength(0);
+    // Whitespace and extension together: 60 + 2 bytes fit, 60 + 5 do not.
+    const fits = parseAnySplit(chunked(`1${' '.repeat(60)};a`), limits);
+    expect(fits.error).toBeUndefined();
+    expect(fits.requests.map((r) => r.body)).toEqual(['x']);
+    expect(parseAnySplit(chunked(`1${' '.repeat(60)};abcd`), limits).error?.code).toBe('bad-chunk-extension');
+  });
+
+  it('bounds leading zeros of a chunk size by the same limit', () => {
+    const limits = { maxChunkExtBytes: 64 };
+    const zeros = (n: number, last: string) =>
+      `POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n${'0'.repeat(n)}1\r\nx\r\n${last}\r\n\r\n`;
+    // 64 leading zeros before a 1, and before the 0 of the last chunk, fit; 65 do not.
+    const fits = parseAnySplit(zeros(64, '0'.repeat(65)), limits);
+    expect(fits.error).toBeUndefined();
+    expect(fits.requests.map((r) => r.body)).toEqual(['x']);
+    for (const wire of [zeros(65, '0'), zeros(0, '0'.repeat(66))]) {
+      const over = parseAnySplit(wire, limits);
+      expect(over.error?.code).toBe('bad-chunk-size');
+      expect(over.requests).toHaveLength(0);
+    }
+    // A million zeros under the default limit, whole and in socket-sized reads.
+    const million = b(zeros(1_000_000, '0'));
+    expect(parsePieces([million]).error?.code).toBe('bad-chunk-size');
+    const reads = Array.from({ length: Math.ceil(million.length / 65_536) }, (_, i) => i * 65_536);
+    expect(parsePieces(split(million, reads)).error?.code).toBe('bad-chunk-size');
   });
 });
 
