@@ -205,6 +205,12 @@ export class HttpConnection implements RequestEvents, BodySource, ResponseSink {
         else this.fail(408, 'request head not received in time');
         return;
       case Phase.Body:
+        // With request_timeout off, the only deadline here is send_timeout's, armed by a
+        // streamed answer begun before the body (write): judged as in Responding.
+        if (this.host.settings.requestTimeout === 0) {
+          this.checkSendDeadline(now);
+          return;
+        }
         stats.timeouts.request++;
         this.fail(408, 'request body not received in time');
         return;
@@ -218,15 +224,20 @@ export class HttpConnection implements RequestEvents, BodySource, ResponseSink {
         return;
       case Phase.Responding:
         // Only a streamed answer the client stopped taking sets a deadline here (write).
-        if (!this.socket.writableNeedDrain) {
-          this.deadline = 0;
-          return;
-        }
-        if (this.tookSomeSinceDeadline(now)) return;
-        stats.timeouts.send++;
-        this.socket.destroy();
+        this.checkSendDeadline(now);
         return;
     }
+  }
+
+  /** A streamed answer's send_timeout deadline: off once the socket drains, on for progress. */
+  private checkSendDeadline(now: number): void {
+    if (!this.socket.writableNeedDrain) {
+      this.deadline = 0;
+      return;
+    }
+    if (this.tookSomeSinceDeadline(now)) return;
+    this.host.stats.timeouts.send++;
+    this.socket.destroy();
   }
 
   /** Arms send_timeout for an answer the client has yet to take. */
@@ -413,8 +424,10 @@ export class HttpConnection implements RequestEvents, BodySource, ResponseSink {
     if (this.socket.destroyed) return false;
     const ok = encoding ? this.socket.write(data, encoding) : this.socket.write(data);
     // A streamed answer the client stopped taking: held to send_timeout, as a send() is once
-    // the handler is done (checkDeadline). The Responding phase has no deadline of its own.
-    if (!ok && this.phase === Phase.Responding && this.deadline === 0) this.armSendTimeout(Date.now());
+    // the handler is done (checkDeadline). The Responding phase has no deadline of its own, nor
+    // has the Body phase with request_timeout off.
+    if (!ok && this.deadline === 0 && (this.phase === Phase.Responding || this.phase === Phase.Body))
+      this.armSendTimeout(Date.now());
     return ok;
   }
 

@@ -71,7 +71,12 @@ const gatedModule = defineModule({
     // A feed that writes until its client is gone (bounded, so that a loop that spins ends). As
     // a POST it starts before its request body has arrived, and reads that body alongside.
     const feed: HttpHandler = async (req, res) => {
-      if (req.method === 'POST') void req.text().then((body) => feedBodies.set(req.params.id, body));
+      if (req.method === 'POST') {
+        void req.text().then(
+          (body) => feedBodies.set(req.params.id, body),
+          () => feedBodies.set(req.params.id, '(not complete)'),
+        );
+      }
       const chunk = Buffer.alloc(64 * 1024, 102);
       let outcome = 'ran out';
       try {
@@ -404,6 +409,27 @@ describe('a streamed answer its client does not take', () => {
     await waitFor(() => feeds.get('gone'), { what: 'the feed to end' });
     expect(feeds.get('gone')).toBe('ConnectionClosedError, closed true');
     expect((await fetch(`http://127.0.0.1:${k.port}/healthz`)).status).toBe(200);
+  });
+});
+
+describe('a streamed answer begun before a body that never comes, with request_timeout off', () => {
+  const k = kernelFor({ send_timeout: '300ms', request_timeout: '0' });
+
+  it('from a client that never reads: closed after send_timeout, and the handler is told', async () => {
+    const sock = connect(k.port, '127.0.0.1');
+    sock.on('error', () => {});
+    sock.pause(); // and never resumed
+    await once(sock, 'connect');
+    sock.write(`POST /feed/body-never HTTP/1.1\r\n${H}Content-Length: 5\r\n\r\n`);
+    // No body and no deadline for one: only the answer the client does not take can end it.
+    await waitFor(() => feeds.get('body-never'), { what: 'the feed to end' });
+    expect(feeds.get('body-never')).toBe('ConnectionClosedError, closed true');
+    expect(feedsWaited.has('body-never')).toBe(true);
+    expect(metricOf(k, 'scalestack_http_timeouts_total', 'send')).toBe(1);
+    expect(metricOf(k, 'scalestack_http_timeouts_total', 'request')).toBe(0);
+    await waitFor(() => feedBodies.get('body-never'), { what: 'the body read to fail' });
+    expect(feedBodies.get('body-never')).toBe('(not complete)');
+    sock.destroy();
   });
 });
 
