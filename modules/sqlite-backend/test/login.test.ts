@@ -103,3 +103,39 @@ describe('packets before the login', () => {
     expect(packets.some((p) => p.toString().endsWith('204800'))).toBe(true);
   });
 });
+
+describe('wait_timeout', () => {
+  let backend: Running;
+  beforeAll(async () => {
+    backend = await startBackend();
+  });
+  afterAll(() => backend?.stop());
+
+  // Without the timer nothing ends the wait: bounded, so that it fails rather than hangs.
+  it('closes a client quiet for its session wait_timeout with ERR 4031, rolling back its transaction', {
+    timeout: 15_000,
+  }, async () => {
+    const a = await backend.connect();
+    const b = await backend.connect();
+    try {
+      await b.query('CREATE TABLE wt (v INT)');
+      await a.query('SET SESSION wait_timeout = 1');
+      const told = new Promise<Error & { code?: unknown }>((resolve) => a.connection.once('error', resolve));
+      await a.query('BEGIN');
+      await a.query('INSERT INTO wt VALUES (1)');
+      // An ERR the client did not ask for: mysql2 reports its error number as the code.
+      const e = await told;
+      expect(e.code).toBe(4031);
+      expect(e.message).toMatch(/disconnected by the server because of inactivity/);
+      // A's transaction is gone with it, and the database is free for B at once.
+      const [rows] = await b.query<mysql.RowDataPacket[]>('SELECT COUNT(*) AS n FROM wt');
+      expect(Number(rows[0]!.n)).toBe(0);
+      // B, quiet for less than its own wait_timeout (28800 s), is still served.
+      const [still] = await b.query<mysql.RowDataPacket[]>('SELECT @@wait_timeout AS t');
+      expect(Number(still[0]!.t)).toBe(28800);
+    } finally {
+      a.destroy();
+      await b.end();
+    }
+  });
+});

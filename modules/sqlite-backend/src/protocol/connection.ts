@@ -103,6 +103,8 @@ export class ServerConnection {
   private endAfterResponse = false;
   /** Closes the connection if the client has not logged in by then. */
   private loginTimer: NodeJS.Timeout | undefined;
+  /** Closes a logged-in client that sends nothing for wait_timeout seconds (armed when idle). */
+  private idleTimer: NodeJS.Timeout | undefined;
   /** The sequence id an ERR sent during the login carries (the client's next packet's + 1). */
   private loginErrorSequenceId = 2;
 
@@ -145,6 +147,10 @@ export class ServerConnection {
 
   private onData(chunk: Buffer): void {
     if (this.closed) return;
+    if (this.idleTimer !== undefined) {
+      clearTimeout(this.idleTimer);
+      this.idleTimer = undefined;
+    }
     let packets: Packet[];
     try {
       packets = this.decoder.push(chunk);
@@ -268,6 +274,32 @@ export class ServerConnection {
         return;
       }
     }
+    if (!this.blocked && !this.closed && this.queue.length === 0) this.armIdleTimer();
+  }
+
+  /**
+   * wait_timeout, as the server advertises it (the session's value: `SET SESSION wait_timeout`
+   * counts): a client quiet that long is sent ERR 4031 — MySQL 8's notice, which MariaDB's
+   * clients show as well — and closed, its transaction rolled back and the database free again.
+   */
+  private armIdleTimer(): void {
+    const seconds = Number(this.settings.engine.database.variable(this.session, 'wait_timeout') ?? 28800);
+    if (!Number.isFinite(seconds) || seconds <= 0) return;
+    // setTimeout's longest delay; wait_timeout may be set up to a year.
+    const ms = Math.min(seconds * 1000, 2 ** 31 - 1);
+    this.idleTimer = setTimeout(() => {
+      this.idleTimer = undefined;
+      if (this.closed || this.queue.length > 0) return;
+      const err = {
+        errno: 4031,
+        sqlState: 'HY000',
+        message:
+          'The client was disconnected by the server because of inactivity. See wait_timeout and interactive_timeout for configuring this behavior.',
+      };
+      this.out.flush();
+      this.end(encodeFrames(encodeErr(err, this.out.capabilities | CLIENT_PROTOCOL_41), 0));
+    }, ms);
+    this.idleTimer.unref();
   }
 
   private unblock(): void {
@@ -544,6 +576,8 @@ export class ServerConnection {
     this.closed = true;
     clearTimeout(this.loginTimer);
     this.loginTimer = undefined;
+    clearTimeout(this.idleTimer);
+    this.idleTimer = undefined;
     this.cancelWait?.();
     this.cancelWait = undefined;
     this.settings.engine.database.abandon(this.session);
