@@ -55,6 +55,8 @@ export class HttpConnection implements RequestEvents, BodySource, ResponseSink {
   deadline = 0;
   /** While blocked on a client that does not read: its socket's {@link writeProgress} at the deadline. */
   private sentAtDeadline = 0;
+  /** Its bytesRead then: a body still arriving is progress too (Body phase, request_timeout off). */
+  private readAtDeadline = 0;
   private phase = Phase.Head;
   private readonly parser: RequestParser;
   private req: HttpRequest | undefined;
@@ -208,7 +210,10 @@ export class HttpConnection implements RequestEvents, BodySource, ResponseSink {
         // With request_timeout off, the only deadline here is send_timeout's, armed by a
         // streamed answer begun before the body (write): judged as in Responding.
         if (this.host.settings.requestTimeout === 0) {
-          this.checkSendDeadline(now);
+          // A client still sending its body is not stuck, even if it reads nothing until done
+          // (many do): only one that neither sends nor takes anything is cut.
+          if (this.socket.bytesRead !== this.readAtDeadline) this.armSendTimeout(now);
+          else this.checkSendDeadline(now);
           return;
         }
         stats.timeouts.request++;
@@ -243,6 +248,7 @@ export class HttpConnection implements RequestEvents, BodySource, ResponseSink {
   /** Arms send_timeout for an answer the client has yet to take. */
   private armSendTimeout(now: number): void {
     this.sentAtDeadline = writeProgress(this.socket);
+    this.readAtDeadline = this.socket.bytesRead;
     this.deadline = now + this.host.settings.sendTimeout;
   }
 

@@ -433,6 +433,30 @@ describe('a streamed answer begun before a body that never comes, with request_t
   });
 });
 
+describe('a streamed answer begun before a body that trickles in, with request_timeout off', () => {
+  const k = kernelFor({ send_timeout: '1s', request_timeout: '0' });
+
+  it('is not cut while the client, reading nothing until it is done, still sends its body', async () => {
+    const sock = connect(k.port, '127.0.0.1');
+    sock.on('error', () => {});
+    sock.pause(); // until the whole body is sent
+    await once(sock, 'connect');
+    const body = 'abcdefghijklabcdefghijkl';
+    sock.write(`POST /feed/trickle HTTP/1.1\r\n${H}Content-Length: ${body.length}\r\n\r\n`);
+    await waitFor(() => feedsWaited.has('trickle'), { what: 'the feed to find the socket full' });
+    // A slow uploader: a byte every 200 ms, 4.8 s in all — well past send_timeout (the first
+    // seconds the kernel may still take some of the answer as its buffers grow), taking nothing.
+    for (const byte of body) {
+      sock.write(byte);
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    await waitFor(() => feedBodies.get('trickle'), { what: 'the handler to read the whole body' });
+    expect(feedBodies.get('trickle')).toBe(body);
+    expect(metricOf(k, 'scalestack_http_timeouts_total', 'send')).toBe(0);
+    sock.destroy();
+  });
+});
+
 describe('a streamed body that does not match its Content-Length', () => {
   it.each(['/short', '/long'])(
     '%s: the connection closes, and a request behind it is not answered out of frame',
