@@ -290,6 +290,37 @@ describe('statement pins', () => {
     }
   });
 
+  it("long data does not hand its sender another client's warnings left on its backend", async () => {
+    const onX = await holdOne(); // everything below runs on the other backend, Y
+    const a = await raw();
+    const b = await raw();
+    try {
+      const insert = await prepare(a, 'INSERT INTO blobs (id, b) VALUES (?, ?)');
+      // B's read leaves a warning with B's data on Y, and B goes quiet.
+      const bRead = await b.query("SELECT CAST('b-secret' AS SIGNED) AS x");
+      expect(bRead.error).toBeUndefined();
+      await waitFor(() => fx.proxy.stats().clients.every((c) => !c.pinned.includes('previous_result')), {
+        what: "B's result hold to end",
+      });
+      // A's long data takes Y for A; A's own last statement (its prepare) left no warning.
+      await a.command(buildSendLongData(insert, 1, Buffer.from('mine')));
+      const asked = await a.query('SELECT @@warning_count');
+      expect(asked.packets[asked.packets.length - 2]!.payload.toString('latin1', 1)).toBe('0');
+      const shown = await a.query('SHOW WARNINGS');
+      expect(shown.packets.map((p) => p.payload.toString('latin1')).join('')).not.toContain('b-secret');
+      // The long data is still there for the execute.
+      const done = await a.command(
+        buildExecute({ statementId: insert, params: [40, { value: null, longData: true }] }),
+      );
+      expect(done.error).toBeUndefined();
+      const [stored] = await fx.mariadb.query('SELECT b FROM blobs WHERE id = 40');
+      expect(stored).toEqual({ b: Buffer.from('mine') });
+    } finally {
+      await Promise.all([a.close(), b.close()]);
+      await onX.release();
+    }
+  });
+
   it('an execute that leaves out its parameter types gets them on a backend that never saw them', async () => {
     const c = await raw();
     try {

@@ -288,6 +288,11 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
   /** Statements with an open cursor / with long data waiting for their execute (client ids). */
   private readonly openCursors = new Set<number>();
   private readonly longData = new Set<number>();
+  /**
+   * Long data took a shared connection for this client: the diagnostics there are whoever ran
+   * last on it, not this client's, until a statement of its own (or a replay) replaces them.
+   */
+  private foreignDiagnostics = false;
   /** The insert id of this client's last statement that produced one (0: none). */
   private lastInsertId = 0;
   /**
@@ -712,7 +717,8 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
     if (
       this.traits & Trait.ReadsPreviousResult &&
       !replay &&
-      (this.historyLength > 0 || (this.traits & Trait.ReadsDiagnostics && this.pins === 0))
+      (this.historyLength > 0 ||
+        (this.traits & Trait.ReadsDiagnostics && (this.pins === 0 || this.foreignDiagnostics)))
     ) {
       this.replay(payload, frame);
       return;
@@ -812,6 +818,7 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
       this.queue.unshift({ payload: CLEAR_DIAGNOSTICS, sequenceId: 0, frame: undefined, replay: true });
     }
     this.historyLength = 0;
+    this.foreignDiagnostics = false;
     this.core.counters.replays++;
     this.finishCommand();
   }
@@ -872,7 +879,15 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
     if (this.pins !== 0 || this.lazyBegin !== 'none') this.pureRead = false;
     // Anything but a pure read starts the server's "previous statement" afresh — but a prepare,
     // which runs nothing: the server keeps what the statement before left for the execute.
-    if (!this.pureRead && !this.replaying && this.command !== COM_STMT_PREPARE) this.historyLength = 0;
+    if (
+      !this.pureRead &&
+      !this.replaying &&
+      this.command !== COM_STMT_PREPARE &&
+      this.command !== COM_STMT_SEND_LONG_DATA
+    ) {
+      this.historyLength = 0;
+      this.foreignDiagnostics = false;
+    }
     if (this.backend !== undefined) {
       this.syncAndRun();
       return;
@@ -1352,6 +1367,7 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
     this.sentToBackend = true;
     if (!b.forward(cmd, framed, this, cursor)) {
       // SEND_LONG_DATA: no response; the data waits on this backend for the execute.
+      if (this.pins === 0) this.foreignDiagnostics = true;
       this.longData.add(cs.id);
       this.afterLongData(b);
     } else if (this.pureRead) {
@@ -2031,6 +2047,7 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
     // open and opens on a backend with its next statement — as a server's does after an error.
     this.openCursors.clear();
     this.longData.clear();
+    this.foreignDiagnostics = false;
     this.releaseLease();
     this.finishCommand();
   }
@@ -2279,6 +2296,7 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
     this.historyLength = 0;
     this.openCursors.clear();
     this.longData.clear();
+    this.foreignDiagnostics = false;
     if (b === undefined) {
       done();
       return;
