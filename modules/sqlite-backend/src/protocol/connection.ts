@@ -103,8 +103,13 @@ export class ServerConnection {
   private endAfterResponse = false;
   /** Closes the connection if the client has not logged in by then. */
   private loginTimer: NodeJS.Timeout | undefined;
-  /** Closes a logged-in client that sends nothing for wait_timeout seconds (armed when idle). */
+  /**
+   * Closes a logged-in client that sends nothing for wait_timeout seconds: one timer per
+   * connection, refreshed after each burst of commands rather than made anew.
+   */
   private idleTimer: NodeJS.Timeout | undefined;
+  /** The delay {@link idleTimer} was made with (the session's wait_timeout may change). */
+  private idleMs = 0;
   /** The sequence id an ERR sent during the login carries (the client's next packet's + 1). */
   private loginErrorSequenceId = 2;
 
@@ -147,10 +152,6 @@ export class ServerConnection {
 
   private onData(chunk: Buffer): void {
     if (this.closed) return;
-    if (this.idleTimer !== undefined) {
-      clearTimeout(this.idleTimer);
-      this.idleTimer = undefined;
-    }
     let packets: Packet[];
     try {
       packets = this.decoder.push(chunk);
@@ -284,22 +285,36 @@ export class ServerConnection {
    */
   private armIdleTimer(): void {
     const seconds = Number(this.settings.engine.database.variable(this.session, 'wait_timeout') ?? 28800);
-    if (!Number.isFinite(seconds) || seconds <= 0) return;
     // setTimeout's longest delay; wait_timeout may be set up to a year.
-    const ms = Math.min(seconds * 1000, 2 ** 31 - 1);
-    this.idleTimer = setTimeout(() => {
-      this.idleTimer = undefined;
-      if (this.closed || this.queue.length > 0) return;
-      const err = {
+    const ms = Number.isFinite(seconds) && seconds > 0 ? Math.min(seconds * 1000, 2 ** 31 - 1) : 0;
+    if (this.idleTimer !== undefined && ms === this.idleMs) {
+      this.idleTimer.refresh();
+      return;
+    }
+    clearTimeout(this.idleTimer);
+    this.idleTimer = undefined;
+    this.idleMs = ms;
+    if (ms === 0) return;
+    this.idleTimer = setTimeout(() => this.onIdle(), ms);
+    this.idleTimer.unref();
+  }
+
+  private onIdle(): void {
+    if (this.closed) return;
+    // Commands waiting for the database or for the client to read: not quiet.
+    if (this.blocked || this.queue.length > 0) {
+      this.idleTimer?.refresh();
+      return;
+    }
+    this.endWithError(
+      {
         errno: 4031,
         sqlState: 'HY000',
         message:
           'The client was disconnected by the server because of inactivity. See wait_timeout and interactive_timeout for configuring this behavior.',
-      };
-      this.out.flush();
-      this.end(encodeFrames(encodeErr(err, this.out.capabilities | CLIENT_PROTOCOL_41), 0));
-    }, ms);
-    this.idleTimer.unref();
+      },
+      0,
+    );
   }
 
   private unblock(): void {
@@ -538,6 +553,11 @@ export class ServerConnection {
       err instanceof ProtocolError
         ? { errno: err.errno, sqlState: err.sqlState, message: `Malformed packet: ${err.message}` }
         : toMysqlError(err);
+    this.endWithError(e, sequenceId);
+  }
+
+  /** Sends `e` as an ERR after whatever is pending, then ends the connection. */
+  private endWithError(e: { errno: number; sqlState: string; message: string }, sequenceId: number): void {
     this.out.flush();
     this.end(encodeFrames(encodeErr(e, this.out.capabilities | CLIENT_PROTOCOL_41), sequenceId & 0xff));
   }
