@@ -109,6 +109,18 @@ const H = 'Host: t\r\n';
  * A kernel of its own (http-server and the gated routes) for the describe block that calls
  * this: started before its tests, shut down after them. Its fields are read once started.
  */
+/**
+ * A raw client that reads nothing (paused before it connects) and has sent `head`.
+ */
+async function nonReader(port: number, head: string): Promise<Socket> {
+  const sock = connect(port, '127.0.0.1');
+  sock.on('error', () => {});
+  sock.pause();
+  await once(sock, 'connect');
+  sock.write(head);
+  return sock;
+}
+
 function kernelFor(options: Record<string, string>): Started {
   let started: Started | undefined;
   beforeAll(async () => {
@@ -214,11 +226,7 @@ describe('a client that reads a large answer slowly', () => {
         .value;
     // Far more than the loopback socket buffers hold, so the server still has it to write.
     const size = 64 * 1024 * 1024;
-    const sock = connect(k.port, '127.0.0.1');
-    sock.on('error', () => {});
-    sock.pause();
-    await once(sock, 'connect');
-    sock.write(`GET /bytes/${size} HTTP/1.1\r\n${H}\r\n`);
+    const sock = await nonReader(k.port, `GET /bytes/${size} HTTP/1.1\r\n${H}\r\n`);
     await waitFor(() => blocked() === 1, { what: 'the answer to wait on the client' });
     // A connection idle from after that point is closed for keep_alive_timeout: by then the
     // slow reader's keep-alive time has passed too, and the same sweep has looked at it.
@@ -242,11 +250,7 @@ describe('a client that takes none of its answer', () => {
 
   it('is closed after send_timeout without progress: it does not hold its connection for ever', async () => {
     const metric = (name: string, kind?: string) => metricOf(k, name, kind);
-    const sock = connect(k.port, '127.0.0.1');
-    sock.on('error', () => {});
-    sock.pause(); // and never resumed
-    await once(sock, 'connect');
-    sock.write(`GET /bytes/${64 * 1024 * 1024} HTTP/1.1\r\n${H}\r\n`);
+    const sock = await nonReader(k.port, `GET /bytes/${64 * 1024 * 1024} HTTP/1.1\r\n${H}\r\n`);
     await waitFor(() => metric('scalestack_http_connections_blocked') === 1, {
       what: 'the answer to wait on the client',
     });
@@ -362,11 +366,7 @@ describe('a streamed answer its client does not take', () => {
   const sendTimeouts = () => metricOf(k, 'scalestack_http_timeouts_total', 'send');
 
   it('from a client that never reads: closed after send_timeout, and the handler is told', async () => {
-    const sock = connect(k.port, '127.0.0.1');
-    sock.on('error', () => {});
-    sock.pause(); // and never resumed
-    await once(sock, 'connect');
-    sock.write(`GET /feed/never HTTP/1.1\r\n${H}\r\n`);
+    const sock = await nonReader(k.port, `GET /feed/never HTTP/1.1\r\n${H}\r\n`);
     // Without a deadline in the Responding phase, the handler waited in drained() for ever.
     await waitFor(() => feeds.get('never'), { what: 'the feed to end' });
     expect(feeds.get('never')).toBe('ConnectionClosedError, closed true');
@@ -376,11 +376,7 @@ describe('a streamed answer its client does not take', () => {
 
   it('started while the request body arrives, from a client that then sends all of it and never reads: closed after send_timeout, and the handler is told', async () => {
     const before = sendTimeouts();
-    const sock = connect(k.port, '127.0.0.1');
-    sock.on('error', () => {});
-    sock.pause(); // and never resumed
-    await once(sock, 'connect');
-    sock.write(`POST /feed/body-late HTTP/1.1\r\n${H}Content-Length: 5\r\n\r\n`);
+    const sock = await nonReader(k.port, `POST /feed/body-late HTTP/1.1\r\n${H}Content-Length: 5\r\n\r\n`);
     // The answer fills the socket while the connection still waits for the body (and so
     // under request_timeout, not send_timeout).
     await waitFor(() => feedsWaited.has('body-late'), { what: 'the feed to find the socket full' });
@@ -416,11 +412,7 @@ describe('a streamed answer begun before a body that never comes, with request_t
   const k = kernelFor({ send_timeout: '300ms', request_timeout: '0' });
 
   it('from a client that never reads: closed after send_timeout, and the handler is told', async () => {
-    const sock = connect(k.port, '127.0.0.1');
-    sock.on('error', () => {});
-    sock.pause(); // and never resumed
-    await once(sock, 'connect');
-    sock.write(`POST /feed/body-never HTTP/1.1\r\n${H}Content-Length: 5\r\n\r\n`);
+    const sock = await nonReader(k.port, `POST /feed/body-never HTTP/1.1\r\n${H}Content-Length: 5\r\n\r\n`);
     // No body and no deadline for one: only the answer the client does not take can end it.
     await waitFor(() => feeds.get('body-never'), { what: 'the feed to end' });
     expect(feeds.get('body-never')).toBe('ConnectionClosedError, closed true');
@@ -437,12 +429,11 @@ describe('a streamed answer begun before a body that trickles in, with request_t
   const k = kernelFor({ send_timeout: '1s', request_timeout: '0' });
 
   it('is not cut while the client, reading nothing until it is done, still sends its body', async () => {
-    const sock = connect(k.port, '127.0.0.1');
-    sock.on('error', () => {});
-    sock.pause(); // until the whole body is sent
-    await once(sock, 'connect');
     const body = 'abcdefghijklabcdefghijkl';
-    sock.write(`POST /feed/trickle HTTP/1.1\r\n${H}Content-Length: ${body.length}\r\n\r\n`);
+    const sock = await nonReader(
+      k.port,
+      `POST /feed/trickle HTTP/1.1\r\n${H}Content-Length: ${body.length}\r\n\r\n`,
+    );
     await waitFor(() => feedsWaited.has('trickle'), { what: 'the feed to find the socket full' });
     // A slow uploader: a byte every 200 ms, 4.8 s in all — well past send_timeout (the first
     // seconds the kernel may still take some of the answer as its buffers grow), taking nothing.
