@@ -355,12 +355,11 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
   }
 
   /**
-   * The ways (NO_BACKSLASH_ESCAPES, ANSI_QUOTES) the server may read `text` when the proxy
-   * cannot tell which it uses, or undefined when every reading is the same — the common case:
-   * no backslash, or one whose meaning is known outside double quotes.
+   * The ways (NO_BACKSLASH_ESCAPES, ANSI_QUOTES) the server may read `text`, which has a
+   * backslash, when the proxy cannot tell which it uses; or undefined when every reading is the
+   * same — a backslash whose meaning is known, outside double quotes.
    */
   private readingsOf(text: string): Array<readonly [boolean, boolean]> | undefined {
-    if (text.indexOf('\\') < 0) return undefined;
     const unsure =
       (this.core.noBackslashEscapesByDefault &&
         // Before any response; or, with servers whose defaults differ, for as long as the client
@@ -856,7 +855,9 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
       read.statementId === undefined
         ? read.payload.toString('latin1', 1)
         : (this.statements.get(read.statementId)?.preparePayload.toString('latin1', 1) ?? '');
-    const ways = this.readingsOf(text) ?? [[this.noBackslashEscapes, false] as const];
+    const ways = (text.indexOf('\\') >= 0 ? this.readingsOf(text) : undefined) ?? [
+      [this.noBackslashEscapes, false] as const,
+    ];
     return ways.every(([noBackslashEscapes, ansiQuotes]) =>
       /\bFROM\s+(?!DUAL\b)/i.test(
         blankLiteralsAndComments(text, noBackslashEscapes, this.doubleByte, ansiQuotes),
