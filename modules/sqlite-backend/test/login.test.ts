@@ -138,4 +138,40 @@ describe('wait_timeout', () => {
       await b.end();
     }
   });
+
+  // MySQL starts an interactive client's (CLIENT_INTERACTIVE, the mariadb CLI at a terminal)
+  // wait_timeout at the global interactive_timeout, after a reset or change of user too.
+  it('starts an interactive client at interactive_timeout, a non-interactive one at wait_timeout', async () => {
+    const admin = await backend.connect();
+    const interactive = await backend.connect({ flags: ['INTERACTIVE'] });
+    const plain = await backend.connect();
+    const waitOf = async (c: mysql.Connection) => {
+      const [rows] = await c.query<mysql.RowDataPacket[]>('SELECT @@session.wait_timeout AS t');
+      return Number(rows[0]!.t);
+    };
+    try {
+      await admin.query('SET GLOBAL interactive_timeout = 7777');
+      const late = await backend.connect({ flags: ['INTERACTIVE'] });
+      try {
+        expect(await waitOf(late)).toBe(7777);
+        await late.query('SET SESSION wait_timeout = 5');
+        await late.reset();
+        expect(await waitOf(late)).toBe(7777);
+        await late.query('SET SESSION wait_timeout = 5');
+        await late.changeUser({ user: 'root' });
+        expect(await waitOf(late)).toBe(7777);
+      } finally {
+        await late.end();
+      }
+      // Logged in before the change: the interactive_timeout of then.
+      expect(await waitOf(interactive)).toBe(28800);
+      expect(await waitOf(plain)).toBe(28800);
+      const fresh = await backend.connect();
+      expect(await waitOf(fresh)).toBe(28800);
+      await fresh.end();
+    } finally {
+      await admin.query('SET GLOBAL interactive_timeout = 28800');
+      await Promise.all([admin.end(), interactive.end(), plain.end()]);
+    }
+  });
 });

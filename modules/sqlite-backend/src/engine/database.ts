@@ -371,6 +371,15 @@ export class SharedDatabase {
     throw new MysqlError(1193, `Unknown system variable '${name}'`);
   }
 
+  /**
+   * Gives a session that logs in, or is reset, the values MySQL derives from the kind of client:
+   * an interactive client's wait_timeout is the global interactive_timeout.
+   */
+  startSession(session: Session): void {
+    if (session.interactive)
+      session.variables.set('wait_timeout', this.variable(undefined, 'interactive_timeout'));
+  }
+
   /** True when `name` is a system variable we know. */
   hasVariable(name: string): boolean {
     return this.globals.has(name) || name === 'last_insert_id' || name === 'identity';

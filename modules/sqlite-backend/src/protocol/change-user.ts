@@ -62,6 +62,7 @@ export function changeUser(
   }
   engine.database.abandon(session);
   session.reset();
+  engine.database.startSession(session);
   session.user = cmd.user;
   session.schema = schema;
   if (plugin === CACHING_SHA2_PLUGIN && cmd.authData.length > 0)

@@ -2,6 +2,7 @@ import type { SecureContextOptions } from 'node:tls';
 import {
   appendLongData,
   CLIENT_DEPRECATE_EOF,
+  CLIENT_INTERACTIVE,
   CLIENT_MULTI_STATEMENTS,
   CLIENT_PROTOCOL_41,
   CLIENT_SESSION_TRACK,
@@ -230,6 +231,8 @@ export class ServerConnection {
         this.out.capabilities = s.capabilities;
         this.session.user = s.user;
         this.session.multiStatements = (s.capabilities & CLIENT_MULTI_STATEMENTS) !== 0;
+        this.session.interactive = (s.capabilities & CLIENT_INTERACTIVE) !== 0;
+        this.settings.engine.database.startSession(this.session);
         if (s.database !== '') {
           const schema = this.settings.engine.database.findSchema(s.database);
           if (schema === undefined) {
@@ -438,6 +441,7 @@ export class ServerConnection {
       case 'reset-connection':
         engine.database.abandon(session);
         session.reset();
+        engine.database.startSession(session);
         ok();
         return;
       case 'change-user':

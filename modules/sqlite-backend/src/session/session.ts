@@ -29,6 +29,8 @@ export class Session {
   schema: string | null = 'main';
   autocommit = true;
   multiStatements = false;
+  /** The client logged in with CLIENT_INTERACTIVE: its wait_timeout starts at interactive_timeout. */
+  interactive = false;
   readonly variables = new Map<string, VariableValue>();
   readonly userVariables = new Map<string, VariableValue>();
   readonly statements = new Map<number, PreparedStatement>();
