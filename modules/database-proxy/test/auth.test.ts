@@ -19,6 +19,7 @@ import type mysql from 'mysql2/promise';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { failure, one } from './support/backends.js';
 import { APP_USER, type ProxyFixture, startProxyFixture } from './support/proxy-fixture.js';
+import { fixtureConfig } from './support/qos-helpers.js';
 
 const run = promisify(execFile);
 // biome-ignore lint/suspicious/noExplicitAny: mysql2 does not type its built-in plugin factories
@@ -186,6 +187,25 @@ describe.each(['mysql_native_password', 'caching_sha2_password'])('greeting with
     }
   });
 
+  // mysql2 scrambles a COM_CHANGE_USER for mysql_native_password: a user stored with only the
+  // caching_sha2 hash is reached through an auth switch, as at a login.
+  it.each([
+    ['only a native hash', NATIVE_ONLY],
+    ['only a caching_sha2 hash', SHA2_ONLY],
+  ])(
+    'COM_CHANGE_USER to a user stored with %s authenticates, switching plugin where needed',
+    async (_, target) => {
+      const c = await track(fx().connect());
+      await c.changeUser({ user: target.name, password: target.password });
+      expect((await one(c, 'SELECT CURRENT_USER() IS NOT NULL AS ok')).ok).toBe(1);
+      expect(
+        fx()
+          .proxy.stats()
+          .clients.map((s) => s.user),
+      ).toEqual([target.name]);
+    },
+  );
+
   it('the mariadb client with a wrong password fails with 1045', async () => {
     const err = (await run('mariadb', [
       '-h127.0.0.1',
@@ -226,6 +246,72 @@ describe.each(['mysql_native_password', 'caching_sha2_password'])('greeting with
     const empty = await failure(fx().connect({ password: '' }));
     expect(empty.errno).toBe(1045);
     expect(empty.message).toMatch(/using password: NO/);
+  });
+});
+
+/**
+ * Logs in over a raw socket as `user`; when the proxy asks for an auth switch, runs `between`
+ * before answering it. Resolves with the outcome: the ERR's errno, or 0 for a login.
+ */
+async function loginAcrossSwitch(
+  fx: ProxyFixture,
+  user: { name: string; password: string },
+  between: () => Promise<unknown>,
+): Promise<{ errno: number; switched: boolean }> {
+  const socket = connect(fx.port, '127.0.0.1');
+  const decoder = new PacketDecoder();
+  const hs = new ClientHandshake({ user: user.name, password: user.password });
+  let switched = false;
+  try {
+    return await new Promise((resolve, reject) => {
+      socket.on('error', reject);
+      socket.on('data', async (chunk: Buffer) => {
+        for (const p of decoder.push(chunk)) {
+          if (p.sequenceId > 0 && p.payload[0] === 0xfe) {
+            switched = true;
+            socket.pause();
+            await between();
+            socket.resume();
+          }
+          const step = hs.receive(p.payload, p.sequenceId);
+          if (step.kind === 'send') socket.write(step.bytes);
+          else if (step.kind === 'done') resolve({ errno: 0, switched });
+          else if (step.kind === 'failed') resolve({ errno: step.error.errno, switched });
+        }
+      });
+    });
+  } finally {
+    socket.destroy();
+  }
+}
+
+describe('a reload between the first packet of a login and its last', () => {
+  const reloadUsers = (users: unknown[]) =>
+    native.kernel.reload({ config: fixtureConfig(native, 2, { users }) });
+  afterEach(() => reloadUsers(USERS));
+
+  // The greeting offers mysql_native_password and the user is stored with only the caching_sha2
+  // hash: the proxy switches plugin, and the reload lands while the client answers the switch.
+  it.each([
+    ['removed', USERS.filter((u) => u.name !== SHA2_ONLY.name)],
+    [
+      'given another password',
+      USERS.map((u) => (u.name === SHA2_ONLY.name ? { ...SHA2_ONLY, password: 'new' } : u)),
+    ],
+  ])('refuses with 1045 a user %s by it; other clients carry on', async (_, users) => {
+    const bystander = await track(native.connect());
+    const failuresBefore = native.proxy.stats().counters.authFailures;
+    const outcome = await loginAcrossSwitch(native, SHA2_ONLY, () => reloadUsers(users));
+    expect(outcome).toEqual({ errno: 1045, switched: true });
+    expect(native.proxy.stats().counters.authFailures).toBe(failuresBefore + 1);
+    expect((await one(bystander, 'SELECT 1 AS one')).one).toBe(1);
+  });
+
+  it('lets a user whose password stayed the same log in', async () => {
+    const outcome = await loginAcrossSwitch(native, SHA2_ONLY, () =>
+      reloadUsers(USERS.map((u) => (u.name === SHA2_ONLY.name ? { ...u, tenant: 'other' } : u))),
+    );
+    expect(outcome).toEqual({ errno: 0, switched: true });
   });
 });
 

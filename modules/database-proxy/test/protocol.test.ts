@@ -6,10 +6,10 @@
 import { execFile } from 'node:child_process';
 import { Readable } from 'node:stream';
 import { promisify } from 'node:util';
-import type mysql from 'mysql2/promise';
+import mysql from 'mysql2/promise';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { failure, onEveryBackend, one, pinnedNow, type Row, rows } from './support/backends.js';
-import { APP_USER, type ProxyFixture, startProxyFixture } from './support/proxy-fixture.js';
+import { APP_USER, BACKEND_USER, type ProxyFixture, startProxyFixture } from './support/proxy-fixture.js';
 import { trackedClients } from './support/tracked-clients.js';
 
 const POOL = 2;
@@ -284,11 +284,44 @@ describe('COM_CHANGE_USER', () => {
     );
   });
 
-  it('a wrong password is refused with 1045', async () => {
-    const a = await client();
-    const err = await failure(a.changeUser({ user: OTHER_USER.name, password: 'wrong' }));
-    expect(err.errno).toBe(1045);
-    // Other clients carry on.
+  // Refused change-user attempts on one connection, then one with the right password; what the
+  // client sees of its session after them.
+  async function refusedChangeUsers(c: mysql.Connection, user: { name: string; password: string }) {
+    await c.query('SET @cu = 1');
+    await c.query('START TRANSACTION');
+    await c.query("INSERT INTO pt (v) VALUES ('refused-change-user')");
+    const errnos: unknown[] = [];
+    for (const password of ['wrong-1', 'wrong-2', 'wrong-3', 'wrong-4', user.password]) {
+      const err = await failure(c.changeUser({ user: user.name, password, database: 'test' }));
+      errnos.push(`${err.errno} ${err.sqlState}`);
+    }
+    const after = await one(c, 'SELECT @cu AS v, DATABASE() AS db, @@in_transaction AS t');
+    return { errnos, after };
+  }
+
+  it('a wrong password is refused as MariaDB refuses it: 1045, the session reset, the login kept; 1047 after three', async () => {
+    const viaProxy = await client();
+    const viaMariadb = await mysql.createConnection({
+      host: '127.0.0.1',
+      port: fx.mariadb.port,
+      user: BACKEND_USER.name,
+      password: BACKEND_USER.password,
+      database: 'test',
+    });
+    try {
+      const proxied = await refusedChangeUsers(viaProxy, OTHER_USER);
+      const reference = await refusedChangeUsers(viaMariadb, BACKEND_USER);
+      expect(reference).toEqual({
+        errnos: ['1045 28000', '1045 28000', '1045 28000', '1047 08S01', '1047 08S01'],
+        after: { v: null, db: 'test', t: 0 },
+      });
+      expect(proxied).toEqual(reference);
+    } finally {
+      await viaMariadb.end();
+    }
+    // Still logged in as before, its transaction rolled back; other clients carry on.
+    expect(fx.proxy.stats().clients.map((c) => c.user)).toEqual([APP_USER.name]);
+    expect(Number((await one(direct, "SELECT COUNT(*) AS n FROM pt WHERE v = 'refused-change-user'")).n)).toBe(0);
     const b = await client();
     expect((await one(b, 'SELECT 1 AS one')).one).toBe(1);
   });

@@ -74,3 +74,12 @@ export function checkUserConfig(u: ProxyUserConfig): string | undefined {
   }
   return undefined;
 }
+
+/** Whether two users' stored credentials accept the same passwords (a reload rebuilds them). */
+export function sameCredentials(a: Credentials, b: Credentials): boolean {
+  const same = (x: Buffer | string | undefined, y: Buffer | string | undefined) =>
+    x === undefined || y === undefined || typeof x === 'string' || typeof y === 'string'
+      ? x === y
+      : x.equals(y);
+  return same(a.nativeHash, b.nativeHash) && same(a.sha2Hash, b.sha2Hash) && a.plaintext === b.plaintext;
+}

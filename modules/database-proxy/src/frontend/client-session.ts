@@ -15,6 +15,7 @@
  * FOUND_ROWS()), whose answer the shared connection no longer holds.
  */
 import {
+  type ChangeUserCommand,
   CLIENT_DEPRECATE_EOF,
   CLIENT_MULTI_STATEMENTS,
   COM_CHANGE_USER,
@@ -34,16 +35,16 @@ import {
   COM_STMT_PREPARE,
   COM_STMT_RESET,
   COM_STMT_SEND_LONG_DATA,
+  type Credentials,
   commandName,
   decodeChangeUser,
   EOF_HEADER,
   ER_NET_PACKET_TOO_LARGE,
+  ER_UNKNOWN_COM_ERROR,
   encodeErr,
   encodeFrames,
   encodeOk,
-  isEmptyAuthResponse,
   isEofPacket,
-  nativeHashOf,
   noBackslashEscapes,
   PacketDecoder,
   type ProtocolError,
@@ -54,9 +55,7 @@ import {
   SERVER_STATUS_NO_BACKSLASH_ESCAPES,
   ServerHandshake,
   type ServerSession,
-  sha2HashOf,
-  verifyCachingSha2,
-  verifyNativePassword,
+  type ServerStep,
 } from '@scalestack/mysql-protocol';
 import type { Lease, RefusalReason, TenantSession, Ticket } from '@scalestack/qos';
 import { type Connection, writeProgress } from '@scalestack/socket';
@@ -68,7 +67,7 @@ import type {
   ResponseSink,
 } from '../backend/backend-connection.js';
 import { ConnectionLostBeforeUse, type Flavour } from '../backend/backend-pool.js';
-import type { ProxyUser } from '../config/proxy-users.js';
+import { type ProxyUser, sameCredentials } from '../config/proxy-users.js';
 import { formatProxyError, ProxyError, type ProxyErrorCode } from '../errors.js';
 import type { ClientStats } from '../service.js';
 import { type DoubleByteCharset, doubleByteCharsetOf } from '../session/double-byte.js';
@@ -173,6 +172,8 @@ enum Pending {
 const MAX_STATEMENT_ID = 0xffffffff;
 /** Pipelined commands buffered per client before its socket is paused. */
 const MAX_QUEUED_COMMANDS = 64;
+/** COM_CHANGE_USER refusals on one connection before the command itself is refused (MariaDB's). */
+const MAX_CHANGE_USER_FAILURES = 3;
 
 /**
  * Session variables that change what BEGIN, COMMIT or ROLLBACK do or report (an Oracle-mode
@@ -283,6 +284,12 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
   private tlsStarting = false;
   /** The greeting's nonce: COM_CHANGE_USER scrambles passwords with it. */
   private nonce: Buffer | undefined;
+  /** The configured user the login or COM_CHANGE_USER in progress is verified against. */
+  private authUser: ProxyUser | undefined;
+  /** The COM_CHANGE_USER whose authentication {@link handshake} runs. */
+  private changingUser: ChangeUserCommand | undefined;
+  /** COM_CHANGE_USER refusals so far: after three, MariaDB refuses the command itself. */
+  private changeUserFailures = 0;
   /** Releases a backend held only for the previous statement's results when the client idles. */
   private holdTimer: NodeJS.Timeout | undefined;
   /** Statements with an open cursor / with long data waiting for their execute (client ids). */
@@ -423,7 +430,7 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
     this.backendStatus = this.defaultBackendStatus();
     const hs = new ServerHandshake({
       connectionId: this.id,
-      lookup: (name) => this.core.users.get(name)?.credentials,
+      lookup: (name) => this.lookupUser(name),
       serverVersion: this.core.serverVersion,
       capabilities: this.core.capabilities,
       tls: this.core.tls !== undefined,
@@ -514,6 +521,10 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
   private onHandshakePacket(payload: Buffer, sequenceId: number): void {
     const hs = this.handshake!;
     const step = hs.receive(payload, sequenceId);
+    if (this.changingUser !== undefined) {
+      this.onChangeUserStep(step);
+      return;
+    }
     switch (step.kind) {
       case 'send':
         this.conn.write(step.bytes);
@@ -545,8 +556,9 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
       case 'authenticated': {
         this.handshake = undefined;
         clearTimeout(this.loginTimer);
-        const user = this.core.users.get(step.session.user)!;
-        const refusal = this.login(user, step.session);
+        const user = this.authenticatedUser(step.session.user);
+        if (user === undefined) this.core.counters.authFailures++;
+        const refusal = user === undefined ? this.accessDenied(step.session) : this.login(user, step.session);
         if (refusal !== undefined) {
           // The ERR takes the place of the final OK; packets before it (caching_sha2's
           // fast-auth-success) still go out, so sequence ids stay in step.
@@ -560,6 +572,32 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
         return;
       }
     }
+  }
+
+  /** The handshake's lookup: remembers whom it verifies against. */
+  private lookupUser(name: string): Credentials | undefined {
+    this.authUser = this.core.users.get(name);
+    return this.authUser?.credentials;
+  }
+
+  /**
+   * The configured user a finished authentication logs in as: the one it was verified against,
+   * as configured now — or nobody, when a reload (SIGHUP) between the client's first packet and
+   * its last removed the user or changed its password.
+   */
+  private authenticatedUser(name: string): ProxyUser | undefined {
+    const then = this.authUser;
+    this.authUser = undefined;
+    const now = this.core.users.get(name);
+    if (then === undefined || now === undefined) return undefined;
+    return now === then || sameCredentials(now.credentials, then.credentials) ? now : undefined;
+  }
+
+  private accessDenied(session: ServerSession): { code: ProxyErrorCode; args: (string | number)[] } {
+    return {
+      code: ProxyError.accessDenied,
+      args: [session.user, this.conn.remoteAddress, session.usedPassword ? 'YES' : 'NO'],
+    };
   }
 
   /** Takes a user's connection slot at its tenant; returns the refusal if any. */
@@ -2315,56 +2353,94 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
     });
   }
 
+  /**
+   * COM_CHANGE_USER, as MariaDB answers it: the session is reset whatever the outcome (its
+   * transaction rolled back, its state forgotten), then the new user authenticates as at a login —
+   * with an auth switch where its stored credentials need another plugin than the client used.
+   * A refusal leaves the connection logged in as before (ERR 1045); after three, the command is
+   * refused (1047), MariaDB's guard against guessing passwords on one connection.
+   */
   private changeUser(payload: Buffer): void {
-    let cmd: ReturnType<typeof decodeChangeUser>;
+    let cmd: ChangeUserCommand;
     try {
       cmd = decodeChangeUser(payload, this.capabilities);
     } catch (err) {
       this.fatal(ProxyError.malformedPacket, [(err as Error).message]);
       return;
     }
-    const user = this.core.users.get(cmd.user);
-    const nonce = this.nonce;
-    let ok = false;
-    if (user !== undefined && nonce !== undefined) {
-      const c = user.credentials;
-      const plugin = cmd.plugin ?? 'mysql_native_password';
-      if (isEmptyAuthResponse(cmd.authData, plugin)) ok = nativeHashOf(c)?.length === 0 || c.plaintext === '';
-      else if (plugin === 'caching_sha2_password') {
-        const h = sha2HashOf(c);
-        ok = h !== undefined && verifyCachingSha2(cmd.authData, nonce, h);
-      } else {
-        const h = nativeHashOf(c);
-        ok = h !== undefined && verifyNativePassword(cmd.authData, nonce, h);
-      }
+    if (this.changeUserFailures >= MAX_CHANGE_USER_FAILURES) {
+      this.writeErrPacket(ER_UNKNOWN_COM_ERROR, '08S01', 'Unknown command', 1);
+      return;
     }
-    if (!ok || user === undefined) {
+    this.resetSession(undefined, () => {
+      if (this.closed) return;
+      const login = this.serverSession!;
+      const hs = new ServerHandshake({
+        connectionId: this.id,
+        lookup: (name) => this.lookupUser(name),
+        nonce: this.nonce,
+        serverVersion: this.core.serverVersion,
+        capabilities: this.core.capabilities,
+        tls: this.core.tls !== undefined,
+        authPlugin: this.core.authPlugin,
+        rsaKeys: this.core.rsaKeys,
+        clientHost: this.conn.remoteAddress,
+      });
+      this.handshake = hs;
+      this.changingUser = cmd;
+      this.onChangeUserStep(
+        hs.changeUser(cmd, {
+          clientCapabilities: login.clientCapabilities,
+          maxPacketSize: login.maxPacketSize,
+          charset: login.charset,
+          tls: login.tls,
+        }),
+      );
+    });
+  }
+
+  private onChangeUserStep(step: ServerStep): void {
+    if (step.kind === 'send') {
+      this.conn.write(step.bytes);
+      return;
+    }
+    const cmd = this.changingUser!;
+    this.handshake = undefined;
+    this.changingUser = undefined;
+    if (step.kind !== 'authenticated') {
+      this.authUser = undefined;
+      this.changeUserFailures++;
       this.core.counters.authFailures++;
-      const host = this.conn.remoteAddress;
-      const usedPassword = !isEmptyAuthResponse(cmd.authData, cmd.plugin ?? 'mysql_native_password');
-      this.writeErr(ProxyError.accessDenied, [cmd.user, host, usedPassword ? 'YES' : 'NO'], 1);
+      if (step.kind === 'failed') this.conn.write(step.bytes);
+      return;
+    }
+    // Packets before the final OK (caching_sha2's fast-auth-success) go out whatever follows.
+    this.conn.write(step.bytes.subarray(0, lastPacketStart(step.bytes)));
+    const user = this.authenticatedUser(step.session.user);
+    if (user === undefined) {
+      this.changeUserFailures++;
+      this.core.counters.authFailures++;
+      const denied = this.accessDenied(step.session);
+      this.writeErr(denied.code, denied.args, step.sequenceId);
+      return;
+    }
+    this.core.removeUserConnection(this.user!.name);
+    this.tenantSession?.close();
+    // The old login no longer counts: if the new one is refused, close() must not uncount it again.
+    this.user = undefined;
+    this.tenantSession = undefined;
+    const refusal = this.login(user, {
+      ...step.session,
+      // A request without attributes keeps the login's (tenant_attribute may read one).
+      attributes: cmd.attributes ?? this.serverSession!.attributes,
+    });
+    if (refusal !== undefined) {
+      this.writeErr(refusal.code, refusal.args, step.sequenceId);
       this.close();
       return;
     }
-    this.resetSession(cmd.schema === '' ? null : cmd.schema, () => {
-      this.core.removeUserConnection(this.user!.name);
-      this.tenantSession?.close();
-      // The old login no longer counts: if the new one is refused, close() must not uncount it again.
-      this.user = undefined;
-      this.tenantSession = undefined;
-      const refusal = this.login(user, {
-        ...this.serverSession!,
-        user: cmd.user,
-        database: cmd.schema,
-        charset: cmd.characterSet ?? this.serverSession!.charset,
-      });
-      if (refusal !== undefined) {
-        this.writeErr(refusal.code, refusal.args, 1);
-        this.close();
-        return;
-      }
-      this.writeOk(1);
-    });
+    this.state.setSchema(cmd.schema === '' ? null : cmd.schema);
+    this.writeOk(step.sequenceId);
   }
 
   // ---------------------------------------------------------------------------------------------

@@ -16,6 +16,7 @@ import {
   verifyPlaintextPassword,
 } from '../auth/credentials.js';
 import { NATIVE_PASSWORD_PLUGIN, verifyNativePassword } from '../auth/native-password.js';
+import type { ChangeUser } from '../commands/change-user.js';
 import {
   ER_ACCESS_DENIED_ERROR,
   ER_HANDSHAKE_ERROR,
@@ -83,6 +84,20 @@ export interface ServerSession {
   attributes: Record<string, string>;
   authPlugin: ServerAuthPlugin;
   tls: boolean;
+  /** The client sent a password (for "using password: YES/NO" in a later refusal). */
+  usedPassword: boolean;
+}
+
+/** What {@link ServerHandshake.changeUser} needs to know of the logged-in connection. */
+export interface ChangeUserConnection {
+  /** The capabilities the client sent at login. */
+  clientCapabilities: number;
+  /** The client's max packet size from its login. */
+  maxPacketSize: number;
+  /** The session's collation id, for a request that names none. */
+  charset: number;
+  /** The connection runs over TLS (caching_sha2 full authentication may then take the password). */
+  tls: boolean;
 }
 
 /** What to do after feeding a packet to {@link ServerHandshake.receive}. */
@@ -96,7 +111,7 @@ export type ServerStep =
    * database) with sequence id `sequenceId` instead.
    */
   | { kind: 'authenticated'; bytes: Buffer; session: ServerSession; sequenceId: number }
-  /** Refused: write `bytes` (the ERR) and close. */
+  /** Refused: write `bytes` (the ERR) and close — after {@link ServerHandshake.changeUser}, only write. */
   | { kind: 'failed'; bytes: Buffer; error: ErrPacket };
 
 enum State {
@@ -190,13 +205,48 @@ export class ServerHandshake {
       return { kind: 'upgrade-tls' };
     }
     const response = decodeHandshakeResponse(payload);
-    this.response = response;
     if (this.options.requireTls && !this.tlsActive) {
       return this.fail(
         ER_SECURE_TRANSPORT_REQUIRED,
         'Connections using insecure transport are prohibited while --require_secure_transport=ON.',
       );
     }
+    return this.authenticate(response);
+  }
+
+  /**
+   * Authenticates a COM_CHANGE_USER on a connection that has logged in ("authentication after
+   * COM_CHANGE_USER" in MySQL's protocol documentation): the same plugin negotiation as a login —
+   * an auth switch when the stored credentials need another plugin than the client used, and
+   * caching_sha2's full authentication over TLS or RSA. Make the handshake with the greeting's
+   * `nonce` (the client scrambled with it) and do not call {@link start}; answers are numbered
+   * from 1, and the client's further packets go to {@link receive} while steps are `send`. A
+   * `failed` step ends the exchange only: the connection stays logged in as before.
+   */
+  changeUser(request: ChangeUser, connection: ChangeUserConnection): ServerStep {
+    this.tlsActive = connection.tls;
+    this.sequenceId = 1;
+    try {
+      return this.authenticate({
+        capabilities: connection.clientCapabilities,
+        mariadbCapabilities: 0,
+        maxPacketSize: connection.maxPacketSize,
+        charset: request.characterSet ?? connection.charset,
+        user: request.user,
+        authResponse: request.authData,
+        database: request.schema,
+        authPlugin: request.plugin ?? '',
+        attributes: request.attributes ?? {},
+      });
+    } catch (e) {
+      if (!(e instanceof ProtocolError)) throw e;
+      return this.fail(ER_HANDSHAKE_ERROR, `Bad handshake: ${e.message}`);
+    }
+  }
+
+  /** Looks the user up and verifies `response`, switching plugin first where needed. */
+  private authenticate(response: HandshakeResponse): ServerStep {
+    this.response = response;
     this.credentials = this.options.lookup(response.user);
     this.usedPassword = response.authResponse.length > 0;
     const clientPlugin = response.authPlugin || NATIVE_PASSWORD_PLUGIN;
@@ -295,6 +345,7 @@ export class ServerHandshake {
         attributes: r.attributes,
         authPlugin: this.plugin,
         tls: this.tlsActive,
+        usedPassword: this.usedPassword,
       },
     };
   }
