@@ -321,7 +321,9 @@ describe('COM_CHANGE_USER', () => {
     }
     // Still logged in as before, its transaction rolled back; other clients carry on.
     expect(fx.proxy.stats().clients.map((c) => c.user)).toEqual([APP_USER.name]);
-    expect(Number((await one(direct, "SELECT COUNT(*) AS n FROM pt WHERE v = 'refused-change-user'")).n)).toBe(0);
+    expect(
+      Number((await one(direct, "SELECT COUNT(*) AS n FROM pt WHERE v = 'refused-change-user'")).n),
+    ).toBe(0);
     const b = await client();
     expect((await one(b, 'SELECT 1 AS one')).one).toBe(1);
   });

@@ -8,17 +8,29 @@ import { waitFor } from '@scalestack/test-harness';
 import type mysql from 'mysql2/promise';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { backendOf, failure, holdBackend, one } from './support/backends.js';
-import { BACKEND_USER, type ProxyFixture, startProxyFixture } from './support/proxy-fixture.js';
+import { APP_USER, BACKEND_USER, type ProxyFixture, startProxyFixture } from './support/proxy-fixture.js';
 import { trackedClients } from './support/tracked-clients.js';
 
 const POOL = 2;
+const CLERK = { name: 'clerk', password: 'clerkpw' };
 let fx: ProxyFixture;
 let direct: mysql.Connection;
 const clients = trackedClients(() => fx);
 
 beforeAll(async () => {
-  fx = await startProxyFixture({ pool: POOL });
+  fx = await startProxyFixture({
+    pool: POOL,
+    options: {
+      users: [
+        { name: APP_USER.name, password: APP_USER.password, max_connections: 5000 },
+        { ...CLERK, backend_user: CLERK.name, backend_password: CLERK.password },
+      ],
+    },
+  });
   direct = await fx.direct();
+  // A backend account that may use shop_a only: MariaDB answers 1044 for shop_b, not 1049.
+  await direct.query(`CREATE USER '${CLERK.name}'@'%' IDENTIFIED BY '${CLERK.password}'`);
+  await direct.query(`GRANT ALL ON shop_a.* TO '${CLERK.name}'@'%'`);
   for (const db of ['shop_a', 'shop_b']) {
     await direct.query(`CREATE DATABASE ${db}`);
     await direct.query(`CREATE TABLE ${db}.customers (name VARCHAR(20))`);
@@ -50,6 +62,18 @@ describe('a schema the backend cannot switch to', () => {
     expect(err.errno).toBe(1046); // No database selected
     expect((await one(a, 'SELECT name FROM shop_a.customers')).name).toBe('shop_a');
     await a.query('USE shop_a');
+    expect((await one(a, 'SELECT name FROM customers')).name).toBe('shop_a');
+  });
+
+  it('a login database its backend account may not use (1044) leaves the client without one, not jammed', async () => {
+    const a = await clients.client({ user: CLERK.name, password: CLERK.password, database: 'shop_b' });
+    expect((await one(a, 'SELECT DATABASE() AS db')).db).toBeNull();
+    const err = await failure(a.query('SELECT name FROM customers'));
+    expect(err.errno).toBe(1046); // No database selected
+    await a.query('USE shop_a');
+    expect((await one(a, 'SELECT name FROM customers')).name).toBe('shop_a');
+    const denied = await failure(a.query('USE shop_b'));
+    expect(denied.errno).toBe(1044);
     expect((await one(a, 'SELECT name FROM customers')).name).toBe('shop_a');
   });
 

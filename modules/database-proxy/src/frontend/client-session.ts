@@ -186,6 +186,8 @@ const BEGIN_COMMAND = Buffer.concat([Buffer.of(COM_QUERY), Buffer.from('BEGIN', 
 const LAZY_BEGIN_BLOCKERS = ['sql_mode', 'completion_type', 'transaction_read_only', 'tx_read_only'];
 /** ER_BAD_DB_ERROR: unknown database. */
 const ER_BAD_DB = 1049;
+/** ER_DBACCESS_DENIED_ERROR: the account may not use that database (checked before existence). */
+const ER_DBACCESS_DENIED = 1044;
 
 /**
  * The packet's bytes with their header, as a view on the chunk they arrived in — when the
@@ -1121,9 +1123,10 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
       b.command(payload, (err, t) => {
         if (err !== null) return this.retryOrFail(err);
         if (t.error !== undefined) {
-          if (t.error.errno === ER_BAD_DB && this.pins === 0) {
-            // The schema was dropped (or never existed): the client goes on without one, as the
-            // server leaves a session whose schema it drops. MySQL cannot unset a schema, so
+          if ((t.error.errno === ER_BAD_DB || t.error.errno === ER_DBACCESS_DENIED) && this.pins === 0) {
+            // The schema was dropped (or never existed, or the backend account may not use it —
+            // the proxy does not check a login's database): the client goes on without one, as
+            // the server leaves a session whose schema it drops. MySQL cannot unset a schema, so
             // this connection (still in another client's) goes back and a schema-less one
             // runs the statement.
             this.state.setSchema(null);
