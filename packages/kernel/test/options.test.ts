@@ -196,6 +196,25 @@ describe('option errors have one exact format', () => {
     ]);
   });
 
+  it('reports every item that repeats a unique field, naming the first that has it', async () => {
+    const servers = option.list(
+      option.object({ name: option.string(undefined, '') }, undefined, ''),
+      [],
+      '',
+      {
+        unique: 'name',
+      },
+    );
+    const { errors } = await loadEcho(
+      { servers },
+      { raw: { servers: [{ name: 'a' }, { name: 'b' }, { name: 'a' }, { name: 'b' }, { name: 'A' }] } },
+    );
+    expect(errors).toEqual([
+      'module "echo-server", option "servers[2].name": got "a", expected a name no other item has (item 0 has it too)',
+      'module "echo-server", option "servers[3].name": got "b", expected a name no other item has (item 1 has it too)',
+    ]);
+  });
+
   it('reports a missing required option', async () => {
     const { errors } = await loadEcho({ backend: option.address(undefined, '') });
     expect(errors).toEqual([

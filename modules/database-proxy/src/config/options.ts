@@ -134,13 +134,17 @@ export function toTenantConfig(t: TenantShape): Record<string, unknown> {
 
 export const proxyOptions = {
   listen: option.address('127.0.0.1:6033', 'where clients connect (host:port or a Unix socket path)'),
-  users: option.list(user, [{ name: 'root', password: '' }], 'who may log in at the proxy'),
+  users: option.list(user, [{ name: 'root', password: '' }], 'who may log in at the proxy', {
+    min: 1,
+    unique: 'name',
+  }),
   backends: option.list(
     backend,
     [{ name: 'sqlite', address: '127.0.0.1:3307', user: 'root', password: '', pool: 8 }],
     'backend servers (equivalent: statements go to any of them)',
+    { min: 1, unique: 'name' },
   ),
-  tenants: option.list(tenant, [], 'QoS tenants: weight, caps, queue limits, rate'),
+  tenants: option.list(tenant, [], 'QoS tenants: weight, caps, queue limits, rate', { unique: 'name' }),
   default_tenant: option.string('default', 'tenant of users that name none'),
   tenant_attribute: option
     .string(

@@ -40,6 +40,7 @@ export { MAX_DURATION_MS, parseDuration } from './duration.js';
 export { OptionValueErrors, UnknownFieldError } from './errors.js';
 export { formatPath, formatValue } from './format.js';
 export type { RangeOptions } from './integer.js';
+export type { ListConstraints } from './list.js';
 export { parseFields } from './object.js';
 export { parseSize } from './size.js';
 export type { StringOptions } from './string.js';

@@ -19,16 +19,23 @@ function itemsFromText(text: string): unknown[] | undefined {
   return trimmed === '' ? [] : trimmed.split(',').map((item) => item.trim());
 }
 
-/**
- * A list of values of one spec. Every bad item is reported, each with its index. `min` is the
- * fewest items the list may hold (a proxy with no upstream is a configuration mistake, not an
- * empty service).
- */
+/** What a list may require of its items besides each one's own spec. */
+export interface ListConstraints<T> {
+  /** The fewest items the list may hold (a proxy with no upstream is a mistake, not a service). */
+  min?: number;
+  /**
+   * A field of object items whose values must all differ (users, servers and tenants by name):
+   * with two of one name, which one counts would be an accident of the file's order.
+   */
+  unique?: keyof T & string;
+}
+
+/** A list of values of one spec. Every bad item is reported, each with its index. */
 export function listOption<T>(
   item: OptionSpec<T>,
   defaultValue: readonly unknown[] | string | undefined,
   description: string,
-  { min = 0 }: { min?: number } = {},
+  { min = 0, unique }: ListConstraints<T> = {},
 ): OptionBuilder<T[]> {
   const shape = `a list of ${item.expected} (comma-separated or a JSON array)`;
   const expected = min > 0 ? `${shape} with at least ${min} item${min === 1 ? '' : 's'}` : shape;
@@ -54,6 +61,22 @@ export function listOption<T>(
           errors.push(...valueErrorsOf(err));
         }
       });
+      if (unique !== undefined && errors.length === 0) {
+        const firstAt = new Map<unknown, number>();
+        values.forEach((value, index) => {
+          const key = value[unique];
+          const first = firstAt.get(key);
+          if (first === undefined) firstAt.set(key, index);
+          else
+            errors.push(
+              invalid(
+                [...path, index, unique],
+                key,
+                `a ${unique} no other item has (item ${first} has it too)`,
+              ),
+            );
+        });
+      }
       if (errors.length > 0) throw new OptionValueErrors(errors);
       if (values.length < min) throw invalid(path, raw, expected);
       return values;

@@ -1,0 +1,74 @@
+/**
+ * Configuration mistakes the proxy refuses before it starts, naming the module, the option and
+ * the expected form: two users, servers or tenants of one name (which one counted was an
+ * accident of the file's order — and for tenants, not even the same one everywhere), and a proxy
+ * with no backend or no user (every statement waited out queue_timeout for ERR 9001).
+ */
+import { Kernel } from '@scalestack/kernel';
+import { describe, expect, it } from 'vitest';
+
+const BACKEND = { name: 'db1', address: '127.0.0.1:3306', user: 'proxy', password: 'pw', pool: 2 };
+const USER = { name: 'app', password: 'secret' };
+
+/** The configuration errors the kernel reports for these database-proxy options. */
+async function errorsOf(options: Record<string, unknown>): Promise<string[]> {
+  const kernel = new Kernel({ logLevel: 'silent' });
+  try {
+    await kernel.load({
+      modules: ['database-proxy'],
+      env: {},
+      args: [],
+      config: { modules: { 'database-proxy': { listen: '127.0.0.1:0', ...options } } },
+    });
+  } catch (err) {
+    const e = err as Error & { errors?: readonly string[] };
+    return e.errors !== undefined ? [...e.errors] : [e.message];
+  }
+  await kernel.stop();
+  return [];
+}
+
+describe('database-proxy options', () => {
+  it('refuses two users, two backends or two tenants of one name', async () => {
+    const errors = await errorsOf({
+      users: [USER, { name: 'app', password: 'other' }],
+      backends: [BACKEND, { ...BACKEND, address: '127.0.0.1:3307' }],
+      tenants: [
+        { name: 'acme', weight: 1 },
+        { name: 'acme', weight: 5 },
+      ],
+    });
+    expect(errors.map(String).sort()).toEqual(
+      [
+        'module "database-proxy", option "backends[1].name": got "db1", expected a name no other item has (item 0 has it too)',
+        'module "database-proxy", option "tenants[1].name": got "acme", expected a name no other item has (item 0 has it too)',
+        'module "database-proxy", option "users[1].name": got "app", expected a name no other item has (item 0 has it too)',
+      ].sort(),
+    );
+  });
+
+  it('refuses a proxy with no backend or no user', async () => {
+    const noBackends = await errorsOf({ users: [USER], backends: [] });
+    expect(noBackends.map(String)).toEqual([
+      expect.stringMatching(
+        /^module "database-proxy", option "backends": got \[\], expected a list of .* with at least 1 item$/,
+      ),
+    ]);
+    const noUsers = await errorsOf({ users: [], backends: [BACKEND] });
+    expect(noUsers.map(String)).toEqual([
+      expect.stringMatching(
+        /^module "database-proxy", option "users": got \[\], expected a list of .* with at least 1 item$/,
+      ),
+    ]);
+  });
+
+  it('accepts distinct names', async () => {
+    expect(
+      await errorsOf({
+        users: [USER, { name: 'App', password: 'x' }],
+        backends: [BACKEND, { ...BACKEND, name: 'db2' }],
+        tenants: [{ name: 'acme' }, { name: 'globex' }],
+      }),
+    ).toEqual([]);
+  });
+});
