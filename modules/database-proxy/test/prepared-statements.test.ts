@@ -6,11 +6,24 @@
  * This file runs its own MariaDB with a low max_prepared_stmt_count, so a leak of server-side
  * statements shows up as ER_MAX_PREPARED_STMT_COUNT_REACHED (1461) within a few thousand cycles.
  */
+
+import { buildExecute, buildPrepare } from '@scalestack/mysql-protocol';
 import { type MariaDB, startMariaDB, waitFor } from '@scalestack/test-harness';
 import type mysql from 'mysql2/promise';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { backendOf, failure, hold, holdBackend, one, type Row } from './support/backends.js';
-import { type ProxyFixture, startProxyFixture } from './support/proxy-fixture.js';
+import { RawClient } from '../../../packages/mysql-protocol/test/support/raw-client.js';
+import {
+  backendOf,
+  failure,
+  type Holder,
+  hold,
+  holdBackend,
+  one,
+  pinnedNow,
+  type Row,
+  rows,
+} from './support/backends.js';
+import { APP_USER, BACKEND_USER, type ProxyFixture, startProxyFixture } from './support/proxy-fixture.js';
 import { trackedClients } from './support/tracked-clients.js';
 
 const POOL = 2;
@@ -131,6 +144,16 @@ describe('statement identity', () => {
     }
   });
 
+  it('texts that differ only in bytes that are not UTF-8 are different statements (a latin1 client)', async () => {
+    // mysql2 sends a latin1 connection's SQL in latin1: é is 0xE9, è 0xE8 — neither is UTF-8.
+    const a = await client({ charset: 'latin1_swedish_ci' });
+    const hex = async (sql: string) => (await execRows(a, sql))[0]!.h;
+    expect(await hex("SELECT HEX('café') AS h")).toBe('636166E9');
+    expect(await hex("SELECT HEX('cafè') AS h")).toBe('636166E8');
+    // mysql2 runs its cached first statement again.
+    expect(await hex("SELECT HEX('café') AS h")).toBe('636166E9');
+  });
+
   it('the same SQL under another sql_mode is another statement (ANSI_QUOTES: "id" is a name, not a string)', async () => {
     const sql = 'SELECT "id" AS x FROM ps WHERE id = ?';
     const ansi = await client();
@@ -240,6 +263,78 @@ describe('statement identity', () => {
     }
     await viaProxy.close();
     await viaServer.close();
+  });
+});
+
+describe('what an execute leaves behind', () => {
+  it('a statement prepared in another schema than the session now has runs without pinning the client', async () => {
+    // MariaDB runs it in its prepare-time schema and switches back: a classic EOF (mysql2 does
+    // not ask for DEPRECATE_EOF) says only that the session state changed.
+    const a = await client({ database: 'test' });
+    expect(await execRows(a, 'SELECT v FROM same')).toEqual([{ v: 'test' }]);
+    await a.query('USE other_ps');
+    expect(await execRows(a, 'SELECT v FROM same')).toEqual([{ v: 'test' }]);
+    expect((await one(a, 'SELECT DATABASE() AS db')).db).toBe('other_ps');
+    expect(pinnedNow(fx)).toBe(0);
+  });
+
+  it('the types of an execute that failed before reaching the server are kept for the next, as MariaDB keeps them', async () => {
+    await direct.query('CREATE TABLE typed (id BIGINT PRIMARY KEY, v VARCHAR(20))');
+    const insert = 'INSERT INTO typed (id, v) VALUES (?, ?)';
+    // On one connection: prepare; the table goes; an execute that binds types fails; the table
+    // comes back; an execute that relies on the bound types.
+    const run = async (
+      c: RawClient,
+      id: number,
+      around?: { before(): Promise<void>; after(): Promise<void> },
+    ) => {
+      await around?.before();
+      const prepared = await c.command(buildPrepare(insert));
+      await around?.after();
+      const stmt = prepared.prepared!.statementId;
+      await direct.query('DROP TABLE typed');
+      const typed = await c.command(buildExecute({ statementId: stmt, params: [id, 'first'] }));
+      await direct.query('CREATE TABLE typed (id BIGINT PRIMARY KEY, v VARCHAR(20))');
+      const untyped = await c.command(
+        buildExecute({ statementId: stmt, params: [id, 'second'], sendTypes: false }),
+      );
+      return [typed.error?.errno, untyped.error?.errno ?? 'ok'];
+    };
+    const viaMariadb = await RawClient.connect({
+      host: '127.0.0.1',
+      port: fx.mariadb.port,
+      user: BACKEND_USER.name,
+      password: BACKEND_USER.password,
+      database: 'test',
+    });
+    const viaProxy = await RawClient.connect({
+      host: '127.0.0.1',
+      port: fx.port,
+      user: APP_USER.name,
+      password: APP_USER.password,
+      database: 'test',
+    });
+    const holders: Holder[] = [];
+    try {
+      expect(await run(viaMariadb, 1)).toEqual([1146, 'ok']);
+      // Through the proxy the statement is prepared on one backend (the other held), then that
+      // one is held and the other freed: the execute goes there and prepares the statement
+      // first; that prepare fails, and the execute never reaches the server.
+      const outcome = await run(viaProxy, 2, {
+        before: async () => void holders.push(await hold(fx)),
+        after: async () => {
+          holders.push(await hold(fx));
+          await holders.shift()!.release();
+        },
+      });
+      expect(outcome).toEqual([1146, 'ok']);
+      expect(await rows(direct, 'SELECT id, v FROM typed ORDER BY id')).toEqual([{ id: 2, v: 'second' }]);
+    } finally {
+      for (const h of holders) await h.release();
+      await viaMariadb.close();
+      await viaProxy.close();
+      await direct.query('DROP TABLE IF EXISTS typed');
+    }
   });
 });
 

@@ -1270,6 +1270,9 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
       return false;
     }
     if (payload[0] === COM_STMT_RESET) cs.longDataError = undefined;
+    // The server keeps the types an execute binds even when the execute then fails; the
+    // client's next execute relies on them whether or not this one reaches a backend.
+    if (payload[0] === COM_STMT_EXECUTE) rememberBoundTypes(payload, cs);
     if (payload[0] === COM_STMT_EXECUTE && cs.longDataError !== undefined) {
       this.failLongData(cs, cs.longDataError);
       return false;
@@ -1334,7 +1337,7 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
       // never under the first one's key, which other clients look up.
       if (cs.otherVars !== vars) {
         cs.otherVars = vars;
-        cs.otherKey = statementKey(cs.schema, vars, cs.preparePayload.toString('utf8', 1));
+        cs.otherKey = statementKey(cs.schema, vars, cs.preparePayload.toString('latin1', 1));
       }
       key = cs.otherKey!;
       bs = b.statements.get(key);
@@ -1427,8 +1430,7 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
     const flagAt = 10 + ((n + 7) >> 3);
     if (payload.length <= flagAt) return payload;
     if (payload[flagAt] === 1) {
-      const types = payload.subarray(flagAt + 1, flagAt + 1 + 2 * n);
-      if (cs.types === undefined || !cs.types.equals(types)) cs.types = Buffer.from(types);
+      // Its types, remembered at dispatch (rememberBoundTypes), go with it.
       bs.boundTypes = cs.types;
       return payload;
     }
@@ -1604,7 +1606,9 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
     this.capture = undefined;
     const t = conn.tracker;
     if (t.prepared !== undefined && t.error === undefined) {
-      const sql = this.payload.toString('utf8', 1);
+      // One character a byte: texts that differ only in bytes that are not UTF-8 (a latin1
+      // client's é and è) must not share a key — decoded as UTF-8 both read U+FFFD.
+      const sql = this.payload.toString('latin1', 1);
       const key = this.statementKey(sql);
       // Ids wrap before MAX_STATEMENT_ID (the "last prepared" marker) and skip ids in use.
       let id: number;
@@ -1719,7 +1723,14 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
       // Only a pin that lasts for the rest of the session covers such a change: one that ends
       // (LOCK TABLES, GET_LOCK) would hand on what else the statement changed — a stored
       // function's `SET @v` beside a GET_LOCK — once it is released.
-      if (s.stateChanged === true && (s.unexplainedChange || traits & Trait.Call)) {
+      // An execute of a statement prepared in another schema than the session's runs in that
+      // one and switches back: for a pure read that is all the flag of a classic EOF says.
+      const schemaSwitch =
+        this.command === COM_STMT_EXECUTE &&
+        this.executing !== undefined &&
+        this.executing.cs.schema !== this.state.schema &&
+        (traits & Trait.PureRead) !== 0;
+      if (s.stateChanged === true && ((s.unexplainedChange && !schemaSwitch) || traits & Trait.Call)) {
         const lasting = Trait.UserVariable | Trait.TemporaryTable | Trait.SqlPrepare | Trait.Handler;
         if (traits & Trait.Call || !(traits & lasting)) pins |= PIN_BIT.session_state;
       }
@@ -2582,6 +2593,15 @@ const CLEAR_DIAGNOSTICS = Buffer.from('\x03DO (SELECT 1 FROM (SELECT 1) AS t LIM
  */
 function privateStatementKey(key: string, clientId: number, id: number): string {
   return `${key}\u0000${clientId}\u0000${id}`;
+}
+
+/** Keeps the parameter types a COM_STMT_EXECUTE binds (new-params-bound flag 1) on its statement. */
+function rememberBoundTypes(payload: Buffer, cs: ClientStatement): void {
+  const n = cs.params;
+  const flagAt = 10 + ((n + 7) >> 3);
+  if (n === 0 || payload.length <= flagAt || payload[flagAt] !== 1) return;
+  const types = payload.subarray(flagAt + 1, flagAt + 1 + 2 * n);
+  if (cs.types === undefined || !cs.types.equals(types)) cs.types = Buffer.from(types);
 }
 
 /** A backend statement's identity: schema, parse settings (see parseVariables), SQL text. */
