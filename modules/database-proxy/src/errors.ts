@@ -26,13 +26,15 @@ export const ProxyError = {
   },
   /** Unknown command byte. */
   unknownCommand: { code: 1047, sqlState: '08S01', message: 'Unknown command %s' },
+  /** A command packet whose sequence id is not 0 (the client lost count: its stream cannot be trusted). */
+  packetsOutOfOrder: { code: 1156, sqlState: '08S01', message: 'Got packets out of order' },
   /** A malformed packet from the client. */
   malformedPacket: { code: 1835, sqlState: '08S01', message: 'Malformed communication packet: %s' },
   /** A packet larger than the proxy's max_packet_size. */
   packetTooLarge: {
     code: 1153,
     sqlState: '08S01',
-    message: "Got a packet bigger than 'max_allowed_packet' bytes (%s > %s)",
+    message: "Got a packet bigger than 'max_allowed_packet' bytes (%s)",
   },
   /** No backend connection became free within the queue timeout. */
   queueTimeout: {

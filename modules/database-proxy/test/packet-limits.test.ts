@@ -1,11 +1,15 @@
 /**
  * `max_packet_size` against a client that sends a packet behind another in one write: the
  * refusal (ERR 1153, then the connection closes) still comes at once, though the packet before
- * the refused header was decoded first.
+ * the refused header was decoded first. And two more kinds of bad input, answered as MariaDB
+ * answers them: an empty command packet, a command that does not start at sequence id 0.
  */
-import type net from 'node:net';
+import { connect, type Socket } from 'node:net';
+import { ClientHandshake, PacketDecoder } from '@scalestack/mysql-protocol';
+import { waitFor } from '@scalestack/test-harness';
+import type mysql from 'mysql2/promise';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { type ProxyFixture, startProxyFixture } from './support/proxy-fixture.js';
+import { APP_USER, type ProxyFixture, startProxyFixture } from './support/proxy-fixture.js';
 
 let fx: ProxyFixture;
 
@@ -20,7 +24,7 @@ afterAll(async () => {
 it('a header over max_packet_size behind a whole packet in the same write: ERR 1153 and the connection closes', async () => {
   const c = await fx.connect();
   // Take the logged-in socket over from mysql2: the test reads the raw answer.
-  const stream = (c as unknown as { connection: { stream: net.Socket } }).connection.stream;
+  const stream = (c as unknown as { connection: { stream: Socket } }).connection.stream;
   stream.removeAllListeners('data');
   stream.removeAllListeners('error');
   stream.on('error', () => {});
@@ -38,5 +42,103 @@ it('a header over max_packet_size behind a whole packet in the same write: ERR 1
   // The ERR packet: 0xFF, then errno 1153 (little-endian 0x81 0x04).
   const at = bytes.indexOf(Buffer.from([0xff, 0x81, 0x04]));
   expect(at).toBeGreaterThanOrEqual(4);
-  expect(bytes.toString('latin1', at)).toContain('5000 bytes announced, maxPacketSize is 4096');
+  expect(bytes.toString('latin1', at + 9)).toBe(
+    "Got a packet bigger than 'max_allowed_packet' bytes (packet too large: 5000 bytes announced, maxPacketSize is 4096)",
+  );
+});
+
+/** Takes a logged-in mysql2 connection's socket over: the test writes frames and reads raw bytes. */
+function takeOver(c: mysql.Connection) {
+  const stream = (c as unknown as { connection: { stream: Socket } }).connection.stream;
+  stream.removeAllListeners('data');
+  stream.removeAllListeners('error');
+  stream.on('error', () => {});
+  const received: Buffer[] = [];
+  stream.on('data', (d: Buffer) => received.push(d));
+  let isClosed = false;
+  const closed = new Promise<void>((resolve) =>
+    stream.once('close', () => {
+      isClosed = true;
+      resolve();
+    }),
+  );
+  return {
+    write: (bytes: Buffer) => stream.write(bytes),
+    bytes: () => Buffer.concat(received),
+    closed,
+    isClosed: () => isClosed,
+  };
+}
+
+const frame = (payload: Buffer, sequenceId: number) =>
+  Buffer.concat([
+    Buffer.from([payload.length & 0xff, payload.length >> 8, payload.length >> 16, sequenceId]),
+    payload,
+  ]);
+const selectQuery = (n: number) => Buffer.from(`\u0003SELECT ${n} AS n`, 'latin1');
+/** The error numbers of the ERR packets in `bytes` (whole frames). */
+function errnos(bytes: Buffer): number[] {
+  const out: number[] = [];
+  for (let at = 0; at + 4 <= bytes.length; at += 4 + bytes.readUIntLE(at, 3)) {
+    if (bytes[at + 4] === 0xff) out.push(bytes.readUInt16LE(at + 5));
+  }
+  return out;
+}
+
+// Each as MariaDB answers it: the same bytes go to MariaDB directly and through the proxy.
+const targets = () =>
+  [
+    ['MariaDB', () => fx.direct()],
+    ['the proxy', () => fx.connect()],
+  ] as const;
+
+it('an empty command packet gets ERR 1047, and the connection carries on', async () => {
+  for (const [, open] of targets()) {
+    const s = takeOver(await open());
+    s.write(Buffer.concat([frame(Buffer.alloc(0), 0), frame(selectQuery(7), 0)]));
+    // The SELECT's row ("7") arrives after the ERR.
+    await waitFor(() => s.bytes().includes(Buffer.from([1, 0x37])), { what: 'the SELECT after the ERR' });
+    expect(errnos(s.bytes())).toEqual([1047]);
+    expect(s.isClosed()).toBe(false);
+    s.write(frame(Buffer.from([0x01]), 0)); // COM_QUIT
+    await s.closed;
+  }
+});
+
+it('a command whose sequence id is not 0 gets ERR 1156 and the connection closes', async () => {
+  const answers: number[][] = [];
+  for (const [, open] of targets()) {
+    const s = takeOver(await open());
+    s.write(frame(selectQuery(8), 3));
+    await s.closed;
+    answers.push(errnos(s.bytes()));
+  }
+  expect(answers).toEqual([[1156], [1156]]);
+});
+
+it('a handshake response out of sequence gets ERR 1156 and the connection closes', async () => {
+  const answers: number[][] = [];
+  for (const port of [fx.mariadb.port, fx.port]) {
+    const socket = connect(port, '127.0.0.1');
+    const decoder = new PacketDecoder();
+    const hs = new ClientHandshake({ user: APP_USER.name, password: APP_USER.password });
+    const received: Buffer[] = [];
+    // MariaDB may reset the connection right after its ERR.
+    socket.on('error', () => {});
+    let greeted = false;
+    socket.on('data', (chunk: Buffer) => {
+      received.push(chunk);
+      if (greeted) return;
+      greeted = true;
+      const [greeting] = decoder.push(chunk);
+      const step = hs.receive(greeting!.payload, greeting!.sequenceId);
+      if (step.kind !== 'send') throw new Error(`unexpected ${step.kind}`);
+      const response = Buffer.from(step.bytes);
+      response[3] = 5; // instead of 1
+      socket.write(response);
+    });
+    await new Promise((resolve) => socket.once('close', resolve));
+    answers.push(errnos(Buffer.concat(received).subarray(4 + Buffer.concat(received).readUIntLE(0, 3))));
+  }
+  expect(answers).toEqual([[1156], [1156]]);
 });

@@ -89,6 +89,15 @@ describe('handshake edge cases without sockets', () => {
     expect(hs2.receive(ssl, 1)).toMatchObject({ kind: 'failed', error: { errno: 1043 } });
   });
 
+  it('refuses a packet not numbered next with ERR 1156, as MariaDB does', () => {
+    const hs = new ServerHandshake({ connectionId: 1, lookup });
+    hs.start();
+    const step = hs.receive(Buffer.from([0x85, 0x00, 0, 0, 0, 0x75, 0]), 5);
+    expect(step).toMatchObject({ kind: 'failed', error: { errno: 1156, sqlState: '08S01' } });
+    // Answered with the number the client should have used.
+    expect(step.kind === 'failed' && step.bytes[3]).toBe(1);
+  });
+
   it('greets with what it offers and decodes back', () => {
     const hs = new ServerHandshake({ connectionId: 42, lookup, tls: true, serverVersion: '8.0.40-test' });
     const g = decodeGreeting(hs.start().subarray(4));

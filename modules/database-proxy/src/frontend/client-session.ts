@@ -489,6 +489,11 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
         this.forwardInfile(p.payload, p.sequenceId);
         continue;
       }
+      if (p.sequenceId !== 0) {
+        // Every command starts a conversation at 0; as MariaDB does, the connection ends.
+        this.fatal(ProxyError.packetsOutOfOrder, []);
+        return;
+      }
       p.frame = frameOf(chunk, p.payload, p.sequenceId);
       if (this.busy) {
         this.queue.push(p);
@@ -504,10 +509,7 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
   /** Input that cannot be decoded: ERR 1153 (too large) or 1835, and the connection closes. */
   private refuseInput(e: ProtocolError): void {
     const tooLarge = e.errno === ER_NET_PACKET_TOO_LARGE;
-    this.fatal(
-      tooLarge ? ProxyError.packetTooLarge : ProxyError.malformedPacket,
-      tooLarge ? [e.message, this.core.maxPacketSize] : [e.message],
-    );
+    this.fatal(tooLarge ? ProxyError.packetTooLarge : ProxyError.malformedPacket, [e.message]);
   }
 
   /** LOCAL INFILE data: forwarded as is until the empty packet that ends the file. */
@@ -736,7 +738,8 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
         }
         break;
       case -1:
-        this.fatal(ProxyError.malformedPacket, ['empty command packet']);
+        // An empty packet has no command byte: MariaDB answers it as an unknown command.
+        this.writeErr(ProxyError.unknownCommand, ['(empty packet)'], 1);
         return;
       case COM_PROCESS_KILL:
         if (payload.length >= 5) this.kill(`KILL CONNECTION ${payload.readUInt32LE(1)}`);

@@ -20,6 +20,7 @@ import type { ChangeUser } from '../commands/change-user.js';
 import {
   ER_ACCESS_DENIED_ERROR,
   ER_HANDSHAKE_ERROR,
+  ER_NET_PACKETS_OUT_OF_ORDER,
   ER_SECURE_TRANSPORT_REQUIRED,
   ProtocolError,
   sqlStateFor,
@@ -176,6 +177,9 @@ export class ServerHandshake {
 
   /** Feeds one client packet (payload and its sequence id). */
   receive(payload: Buffer, sequenceId: number): ServerStep {
+    // The client answers the server's last packet with the next number (MariaDB refuses others).
+    if (sequenceId !== this.sequenceId && this.state !== State.Done)
+      return this.fail(ER_NET_PACKETS_OUT_OF_ORDER, 'Got packets out of order');
     this.sequenceId = (sequenceId + 1) & 0xff;
     try {
       switch (this.state) {
