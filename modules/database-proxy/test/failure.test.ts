@@ -11,6 +11,7 @@ import type mysql from 'mysql2/promise';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { backendOf, failure, hold, one, type Row } from './support/backends.js';
 import { type ProxyFixture, startProxyFixture } from './support/proxy-fixture.js';
+import { tenantMetrics } from './support/qos-helpers.js';
 
 const POOL = 2;
 const QUEUE_TIMEOUT_MS = 300;
@@ -146,6 +147,83 @@ describe('pool exhausted', () => {
       expect((await one(a, 'SELECT 1 AS one')).one).toBe(1);
     } finally {
       if (!holdersReleased) await Promise.all(holders.map((h) => h.release()));
+    }
+  });
+});
+
+describe('counters', () => {
+  it("every ERR a client gets counts in errors: the proxy's own and the server's", async () => {
+    const a = await client();
+    const errors = () => fx.proxy.stats().counters.errors;
+    const cases: [string, () => Promise<unknown>, number][] = [
+      ['a server error', () => a.query('SELECT * FROM no_such_table'), 1146],
+      ['KILL of an unknown id', () => a.query('KILL QUERY 999999'), 1094],
+      ['a KILL form the proxy refuses', () => a.query('KILL USER app'), 1235],
+      ['a KILL prepared on the server', () => a.query("PREPARE s FROM 'KILL 5'"), 1295],
+    ];
+    for (const [what, run, errno] of cases) {
+      const before = errors();
+      expect((await failure(run())).errno, what).toBe(errno);
+      expect(errors(), what).toBe(before + 1);
+    }
+  });
+});
+
+describe('a pure read left running', () => {
+  // A table another session write-locks: a read of it waits on the server, holding its
+  // connection, for as long as the test likes.
+  async function lockedTable(name: string) {
+    await direct.query(`CREATE TABLE IF NOT EXISTS ${name} (v INT)`);
+    const locker = await connectDirect();
+    await locker.query(`LOCK TABLES ${name} WRITE`);
+    return {
+      waiting: (sql: string) =>
+        waitFor(async () => (await backendsRunning(sql)).length === 1, {
+          what: 'the read to wait on the server',
+        }),
+      unlock: async () => {
+        await locker.query('UNLOCK TABLES');
+        await locker.end();
+      },
+    };
+  }
+
+  it('a client gone during its read keeps its QoS slot until the read ends on the server', async () => {
+    const table = await lockedTable('left_read');
+    try {
+      const inFlight = () => tenantMetrics(fx, 'default').inFlight;
+      const a = await client();
+      void a.query('SELECT v FROM left_read').catch(() => {});
+      await table.waiting('SELECT v FROM left_read');
+      expect(inFlight()).toBe(1);
+      a.destroy();
+      await waitFor(() => fx.proxy.stats().clients.length === 0, { what: 'A to leave the proxy' });
+      // The read still holds a connection: a slot must go on covering it, or the next slot
+      // holder may find no connection free (ERR 9004 after connect_timeout).
+      expect(inFlight()).toBe(1);
+      await table.unlock();
+      await waitFor(() => inFlight() === 0, { what: "the slot to come free with the read's end" });
+    } finally {
+      await table.unlock().catch(() => {});
+    }
+  });
+
+  it("a read that lost its backend before answering is retried, though the client held its last statement's results", async () => {
+    const table = await lockedTable('retried_read');
+    try {
+      const a = await client();
+      await a.query("INSERT INTO f (v) VALUES ('held-for-next')");
+      expect(fx.proxy.stats().clients[0]!.pinned).toContain('previous_result');
+      const retries = fx.proxy.stats().counters.retries;
+      const read = one(a, 'SELECT COUNT(*) AS n FROM retried_read');
+      await table.waiting('SELECT COUNT(*) AS n FROM retried_read');
+      const [first] = await backendsRunning('SELECT COUNT(*) AS n FROM retried_read');
+      await direct.query(`KILL CONNECTION ${first}`);
+      await waitFor(() => fx.proxy.stats().counters.retries === retries + 1, { what: 'the retry' });
+      await table.unlock();
+      expect(Number((await read).n)).toBe(0);
+    } finally {
+      await table.unlock().catch(() => {});
     }
   });
 });

@@ -605,9 +605,23 @@ export class BackendConnection {
   /**
    * Stops delivering `sink`'s response (its client went away): the command still runs, its
    * response is read and dropped. The connection stays usable for the others.
+   * @param ended - runs once when the last of those responses has ended (or failed, or was
+   *   taken back): until then the command occupies the connection, and the QoS slot its client
+   *   held must go on covering it — released early, a slot holder may find no connection free.
    */
-  abandon(sink: ResponseSink): void {
-    for (const e of this.inFlight) if (e.sink === sink) e.sink = DISCARD;
+  abandon(sink: ResponseSink, ended?: () => void): void {
+    let left = 0;
+    for (const e of this.inFlight) if (e.sink === sink) left++;
+    if (left === 0 || ended === undefined) {
+      for (const e of this.inFlight) if (e.sink === sink) e.sink = DISCARD;
+      ended?.();
+      return;
+    }
+    const one = () => {
+      if (--left === 0) ended();
+    };
+    const discard: ResponseSink = { ...DISCARD, onResponseEnd: one, onBackendError: one, onDiverted: one };
+    for (const e of this.inFlight) if (e.sink === sink) e.sink = discard;
   }
 
   /** Whether `sink`'s command is the one the server is working on (or answering) now. */

@@ -553,6 +553,7 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
       }
       case 'failed':
         this.core.counters.authFailures++;
+        this.core.counters.errors++;
         this.conn.write(step.bytes);
         this.handshake = undefined;
         this.close();
@@ -1004,7 +1005,6 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
         this.answerInterrupted();
         return;
       }
-      this.core.counters.errors++;
       this.writeErr(ProxyError.backendUnavailable, [err?.message ?? 'unknown'], this.responseSequence());
       this.finishCommand();
       return;
@@ -1224,7 +1224,6 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
         // The client was told its transaction began; it cannot go on as if it had. Its
         // statement is answered with the server's reason (a read sent along is dropped).
         this.core.log.warn({ client: this.id, err: t.error.message }, 'lazy BEGIN failed on the backend');
-        this.core.counters.errors++;
         this.fatal(ProxyError.beginRefused, [t.error.errno, t.error.message]);
         return;
       }
@@ -2074,14 +2073,17 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
     const sequenceId = this.responseSequence();
     if (conn !== undefined) this.dropBackend(conn);
     if (this.closed) return;
-    const wasPinned = this.pins !== 0;
+    // The previous statement's results, held for this one, are nothing it needs unless it reads
+    // them (ROW_COUNT(), SHOW WARNINGS…): only then does their loss keep it from running elsewhere.
+    const wasPinned =
+      (this.pins & ~PIN_UNTIL_NEXT_STATEMENT) !== 0 ||
+      ((this.pins & PIN_UNTIL_NEXT_STATEMENT) !== 0 && (this.traits & Trait.ReadsPreviousResult) !== 0);
     // A lazy BEGIN sent there is gone with it: a retry opens the transaction again.
     if (this.lazyBegin === 'sent') this.lazyBegin = 'pending';
     // A pure read may run again even though it was sent, as long as none of its answer went out.
     const unsent = !this.sentToBackend || (this.wasPureRead && this.respondedBytes === 0);
     if (unsent && !wasPinned && this.retryElsewhere()) return;
     this.core.counters.backendLost++;
-    this.core.counters.errors++;
     if (this.infile) this.discardingInfile = true;
     this.infile = false;
     this.capture = undefined;
@@ -2182,7 +2184,6 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
         if (this.closed) return;
         if (o.kind === 'unknown') this.writeErrPacket(1094, 'HY000', `Unknown thread id: ${target.id}`, 1);
         else if (o.kind === 'failed') {
-          this.core.counters.errors++;
           this.writeErr(ProxyError.backendUnavailable, [`KILL QUERY could not be sent: ${o.reason}`], 1);
         } else this.writeOk(1);
         this.finishCommand();
@@ -2286,7 +2287,6 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
   /** Answers the command in flight as interrupted; a backend it holds goes back unless pinned. */
   private answerInterrupted(): void {
     this.writeErrPacket(1317, '70100', 'Query execution was interrupted', 1);
-    this.core.counters.errors++;
     this.finishCommand();
   }
 
@@ -2428,7 +2428,10 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
       this.authUser = undefined;
       this.changeUserFailures++;
       this.core.counters.authFailures++;
-      if (step.kind === 'failed') this.conn.write(step.bytes);
+      if (step.kind === 'failed') {
+        this.core.counters.errors++;
+        this.conn.write(step.bytes);
+      }
       return;
     }
     // Packets before the final OK (caching_sha2's fast-auth-success) go out whatever follows.
@@ -2502,13 +2505,14 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
   }
 
   private writeErrFrames(errno: number, sqlState: string, message: string, sequenceId: number): void {
+    // Every ERR the proxy writes itself counts here; a server's, forwarded, in afterResponse.
+    this.core.counters.errors++;
     this.conn.write(
       encodeFrames(encodeErr({ errno, sqlState, message }, this.capabilities || 0x200), sequenceId),
     );
   }
 
   private sendBackendError(errno: number, sqlState: string, message: string): void {
-    this.core.counters.errors++;
     this.writeErrPacket(errno, sqlState, message, 1);
     if (this.onShared) {
       this.onShared = false;
@@ -2549,8 +2553,9 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
     if (b !== undefined && this.onShared) {
       // Others' reads share that connection: only this client's response is dropped.
       this.onShared = false;
-      b.abandon(this);
-      this.releaseLease();
+      const lease = this.lease;
+      this.lease = undefined;
+      b.abandon(this, () => lease?.release());
     } else if (b !== undefined) {
       if (b.busy || b.broken) {
         this.core.pool.discard(b);
