@@ -98,6 +98,16 @@ it('tls_key without tls_cert stops the start with a message naming both', async 
   );
 });
 
+it('a TLS file that cannot be read is refused with the configuration, naming the option', async () => {
+  const start = startProxyFixture({
+    mariadb: fx.mariadb,
+    options: { tls_key: cert.keyPath, tls_cert: '/nonexistent/cert.pem' },
+  });
+  await expect(start).rejects.toThrow(
+    'module "database-proxy", option "tls_cert": got "/nonexistent/cert.pem", expected a string — cannot read it (ENOENT)',
+  );
+});
+
 it("takes a TLS ClientHello that arrives in the SSLRequest's chunk, with a max_packet_size it exceeds as MySQL", async () => {
   // Its first bytes (0x16 0x03 0x01) read as a MySQL header announcing 66,326 bytes.
   const small = await startProxyFixture({

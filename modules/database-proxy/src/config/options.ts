@@ -2,6 +2,7 @@
  * The database-proxy option schema. Defaults run the proxy in front of the embedded
  * sqlite-backend with zero setup (`scalestack run sqlite-backend database-proxy`).
  */
+import { accessSync, constants } from 'node:fs';
 import { type OptionSpec, OptionValueError, type OptionValues, option } from '@scalestack/kernel';
 import { parseTenantConfig, QosConfigError } from '@scalestack/qos';
 import { checkUserConfig } from './proxy-users.js';
@@ -17,6 +18,19 @@ function refine<T>(spec: OptionSpec<T>, check: (value: T) => string | undefined)
       return value;
     },
   };
+}
+
+/** A path option whose file must be readable now: `scalestack check` then finds a typo too. */
+function readableFile(spec: OptionSpec<string | undefined>): OptionSpec<string | undefined> {
+  return refine(spec, (path) => {
+    if (path === undefined) return undefined;
+    try {
+      accessSync(path, constants.R_OK);
+      return undefined;
+    } catch (err) {
+      return `cannot read it (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`;
+    }
+  });
 }
 
 const user = refine(
@@ -232,8 +246,8 @@ export const proxyOptions = {
     'mysql_native_password',
     'authentication plugin offered in the greeting (clients may use either)',
   ),
-  tls_key: option.string(undefined, 'PEM private key file: enables TLS for clients').optional(),
-  tls_cert: option.string(undefined, 'PEM certificate file (with tls_key)').optional(),
+  tls_key: readableFile(option.string(undefined, 'PEM private key file: enables TLS for clients').optional()),
+  tls_cert: readableFile(option.string(undefined, 'PEM certificate file (with tls_key)').optional()),
   stats_interval: option.duration('0', 'log pool and client stats this often (0: never)'),
   shed_delay: option.duration(
     '0',
