@@ -22,23 +22,13 @@ afterAll(async () => {
 });
 
 it('a header over max_packet_size behind a whole packet in the same write: ERR 1153 and the connection closes', async () => {
-  const c = await fx.connect();
   // Take the logged-in socket over from mysql2: the test reads the raw answer.
-  const stream = (c as unknown as { connection: { stream: Socket } }).connection.stream;
-  stream.removeAllListeners('data');
-  stream.removeAllListeners('error');
-  stream.on('error', () => {});
-  const received: Buffer[] = [];
-  stream.on('data', (d: Buffer) => received.push(d));
-  const closed = new Promise<void>((resolve) => stream.once('close', () => resolve()));
-
-  const select = Buffer.from('\u0003SELECT 1');
-  const query = Buffer.concat([Buffer.from([select.length, 0, 0, 0]), select]);
+  const s = takeOver(await fx.connect());
   const oversized = Buffer.from([0x88, 0x13, 0, 0]); // announces 5,000 bytes
-  stream.write(Buffer.concat([query, oversized, Buffer.alloc(16)]));
-  await closed;
+  s.write(Buffer.concat([frame(selectQuery(1), 0), oversized, Buffer.alloc(16)]));
+  await s.closed;
 
-  const bytes = Buffer.concat(received);
+  const bytes = s.bytes();
   // The ERR packet: 0xFF, then errno 1153 (little-endian 0x81 0x04).
   const at = bytes.indexOf(Buffer.from([0xff, 0x81, 0x04]));
   expect(at).toBeGreaterThanOrEqual(4);

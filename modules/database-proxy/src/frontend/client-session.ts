@@ -430,16 +430,7 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
   /** Sends the greeting. */
   start(): void {
     this.backendStatus = this.defaultBackendStatus();
-    const hs = new ServerHandshake({
-      connectionId: this.id,
-      lookup: (name) => this.lookupUser(name),
-      serverVersion: this.core.serverVersion,
-      capabilities: this.core.capabilities,
-      tls: this.core.tls !== undefined,
-      authPlugin: this.core.authPlugin,
-      rsaKeys: this.core.rsaKeys,
-      clientHost: this.conn.remoteAddress,
-    });
+    const hs = this.newHandshake(undefined);
     this.handshake = hs;
     this.nonce = hs.nonce;
     this.conn.write(hs.start());
@@ -577,6 +568,21 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
         return;
       }
     }
+  }
+
+  /** The server side of a login (or of a COM_CHANGE_USER, over the greeting's `nonce`). */
+  private newHandshake(nonce: Buffer | undefined): ServerHandshake {
+    return new ServerHandshake({
+      connectionId: this.id,
+      lookup: (name) => this.lookupUser(name),
+      nonce,
+      serverVersion: this.core.serverVersion,
+      capabilities: this.core.capabilities,
+      tls: this.core.tls !== undefined,
+      authPlugin: this.core.authPlugin,
+      rsaKeys: this.core.rsaKeys,
+      clientHost: this.conn.remoteAddress,
+    });
   }
 
   /** The handshake's lookup: remembers whom it verifies against. */
@@ -2392,17 +2398,8 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
     this.resetSession(undefined, () => {
       if (this.closed) return;
       const login = this.serverSession!;
-      const hs = new ServerHandshake({
-        connectionId: this.id,
-        lookup: (name) => this.lookupUser(name),
-        nonce: this.nonce,
-        serverVersion: this.core.serverVersion,
-        capabilities: this.core.capabilities,
-        tls: this.core.tls !== undefined,
-        authPlugin: this.core.authPlugin,
-        rsaKeys: this.core.rsaKeys,
-        clientHost: this.conn.remoteAddress,
-      });
+      // The client scrambled its password with the greeting's nonce.
+      const hs = this.newHandshake(this.nonce);
       this.handshake = hs;
       this.changingUser = cmd;
       this.onChangeUserStep(
