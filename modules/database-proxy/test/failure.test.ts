@@ -129,11 +129,13 @@ describe('pool exhausted', () => {
   it('answers ERR 9001 after the queue timeout, and the client can go on', async () => {
     const holders = [await hold(fx), await hold(fx)];
     const before = fx.proxy.stats().counters.queueTimeouts;
+    const errorsBefore = fx.proxy.stats().counters.errors;
     const a = await client();
     let holdersReleased = false;
     try {
       const err = await failure(a.query('SELECT 1 AS one'));
       expect(err.errno).toBe(9001);
+      expect(fx.proxy.stats().counters.errors).toBe(errorsBefore + 1);
       expect(err.sqlState).toBe('HY000');
       expect(err.message).toMatch(new RegExp(`no backend connection free within ${QUEUE_TIMEOUT_MS} ms`));
       expect(err.fatal).toBeFalsy();

@@ -33,7 +33,11 @@ const clients = trackedClients(() => fx);
 const client = (user: string) => clients.client({ user, password: user === 'app' ? 'secret' : user });
 
 beforeAll(async () => {
-  fx = await startProxyFixture({ pool: POOL, options: { users: USERS, tenants: TENANTS } });
+  // Results are held for a next statement long enough that no test races the hold's end.
+  fx = await startProxyFixture({
+    pool: POOL,
+    options: { users: USERS, tenants: TENANTS, result_hold: '30s' },
+  });
 });
 
 afterEach(() => clients.closeAll());
@@ -102,6 +106,29 @@ describe('per-tenant QoS metrics in the kernel registry', () => {
     if (s === undefined) throw new Error(`no sample of ${family} with ${JSON.stringify(labels)}`);
     return s.value;
   }
+
+  it("results held for a client's next statement are not a pin: each autocommit write asks for a slot", async () => {
+    // Every UPDATE leaves affected rows, which the proxy holds for a next statement that may
+    // read them; one that does not goes through the scheduler again — and the tenant's second
+    // client, queued behind max_in_flight 1, is served between two of them.
+    await fx.mariadb.query('CREATE TABLE IF NOT EXISTS test.writes (id INT PRIMARY KEY, v INT)');
+    await fx.mariadb.query('INSERT IGNORE INTO test.writes VALUES (1, 0)');
+    const a1 = await client('ua');
+    const a2 = await client('ua');
+    const admittedBefore = tenantMetrics(fx, 'a').admitted;
+    await a1.query('UPDATE writes SET v = v + 1 WHERE id = 1');
+    expect(fx.proxy.stats().clients.find((c) => c.pinned.includes('previous_result'))).toBeDefined();
+    const second = watch(one(a2, 'SELECT 2 AS v'));
+    await waitFor(() => tenantMetrics(fx, 'a').queued === 1, { what: "a's second client to queue" });
+    for (let i = 0; i < 5; i++) await a1.query('UPDATE writes SET v = v + 1 WHERE id = 1');
+    expect(await second.promise).toEqual({ v: 2 });
+    expect(tenantMetrics(fx, 'a').admitted).toBe(admittedBefore + 7);
+    // A statement that reads the held results still runs where they are, without a new slot.
+    await a1.query('UPDATE writes SET v = v + 1 WHERE id = 1');
+    const admitted = tenantMetrics(fx, 'a').admitted;
+    expect(await one(a1, 'SELECT ROW_COUNT() AS n')).toEqual({ n: 1 });
+    expect(tenantMetrics(fx, 'a').admitted).toBe(admitted);
+  });
 
   it('in flight, queued, admitted, rejected by reason and the wait histogram, per tenant', async () => {
     const holder = await client('um');

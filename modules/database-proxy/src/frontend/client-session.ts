@@ -924,6 +924,16 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
       clearTimeout(this.holdTimer);
       this.holdTimer = undefined;
     }
+    if (this.backend !== undefined && this.heldOnlyForUnreadResults()) {
+      // The slot and the connection go back, and the statement asks the scheduler like any
+      // other: a client writing back to back kept its slot for ever, past its tenant's weight,
+      // cap and rate limit, while other tenants waited.
+      const b = this.backend;
+      this.backend = undefined;
+      this.pins = 0;
+      this.core.pool.release(b);
+      this.releaseLease();
+    }
     // A pinned client's statements run where its state is, like any other statement; the one
     // that opens a lazy BEGIN's transaction needs a connection of its own too.
     this.wasPureRead = this.pureRead;
@@ -1056,7 +1066,6 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
           this.responseSequence(),
         );
     }
-    c.errors++;
     this.finishCommand();
   }
 
@@ -2034,6 +2043,22 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
    * backend go after `result_hold`: other clients need it more than a FOUND_ROWS() that may
    * never come.
    */
+  /**
+   * The client holds its connection only for its last statement's results (insert id, affected
+   * rows, warnings), and the command now in flight does not read them. A prepare keeps them for
+   * the execute after it, as the server does; long data and replays belong to another command.
+   */
+  private heldOnlyForUnreadResults(): boolean {
+    return (
+      this.pins === PIN_UNTIL_NEXT_STATEMENT &&
+      this.lazyBegin === 'none' &&
+      !this.replaying &&
+      (this.traits & Trait.ReadsPreviousResult) === 0 &&
+      this.command !== COM_STMT_PREPARE &&
+      this.command !== COM_STMT_SEND_LONG_DATA
+    );
+  }
+
   private readonly endHold = (): void => {
     this.holdTimer = undefined;
     if (this.busy || this.closed) return;
