@@ -9,8 +9,9 @@
  * proxy keeps A's backend for it or does something cleverer, A must read its own result.
  */
 import { waitFor } from '@scalestack/test-harness';
-import type mysql from 'mysql2/promise';
+import mysql from 'mysql2/promise';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { RawClient } from '../../../packages/mysql-protocol/test/support/raw-client.js';
 import {
   backendOf,
   failure,
@@ -22,7 +23,7 @@ import {
   rows,
   sentAndPlaced,
 } from './support/backends.js';
-import { type ProxyFixture, startProxyFixture } from './support/proxy-fixture.js';
+import { APP_USER, BACKEND_USER, type ProxyFixture, startProxyFixture } from './support/proxy-fixture.js';
 import { trackedClients } from './support/tracked-clients.js';
 
 const POOL = 2;
@@ -756,5 +757,87 @@ describe('after a statement that failed', () => {
     for (let i = 0; i < 3; i++) expect((await one(b, "SELECT GET_LOCK('batch', 0) AS got")).got).toBe(0);
     expect(await backendOf(a)).toBe(owner);
     expect((await one(a, "SELECT RELEASE_LOCK('batch') AS rel")).rel).toBe(1);
+  });
+});
+
+describe('what the server keeps for the next statement, as MariaDB keeps it', () => {
+  /** Runs `steps` on one connection; the rows of the last. */
+  async function lastRows(c: mysql.Connection, steps: string[]): Promise<Row[]> {
+    for (const sql of steps.slice(0, -1)) await c.query(sql);
+    return rows(c, steps[steps.length - 1]!);
+  }
+
+  /** The same steps through the proxy and directly against MariaDB: the last one's rows. */
+  async function bothWays(steps: string[]): Promise<{ proxy: Row[]; mariadb: Row[] }> {
+    const viaProxy = await client({ multipleStatements: true });
+    const viaMariadb = await mysql.createConnection({
+      host: '127.0.0.1',
+      port: fx.mariadb.port,
+      user: BACKEND_USER.name,
+      password: BACKEND_USER.password,
+      database: 'test',
+      multipleStatements: true,
+    });
+    try {
+      return { proxy: await lastRows(viaProxy, steps), mariadb: await lastRows(viaMariadb, steps) };
+    } finally {
+      await viaMariadb.end();
+    }
+  }
+
+  beforeAll(async () => {
+    await direct.query('CREATE PROCEDURE IF NOT EXISTS two_nums() SELECT id FROM nums WHERE id <= 2');
+  });
+
+  it.each([
+    [
+      'warnings of a batch statement before its last',
+      ['INSERT IGNORE INTO nums (id) VALUES (1); SELECT 1', 'SHOW WARNINGS'],
+    ],
+    [
+      'the warning count of the same',
+      ['INSERT IGNORE INTO nums (id) VALUES (1); SELECT 1', 'SELECT @@warning_count AS n'],
+    ],
+    [
+      'FOUND_ROWS() after a batch of reads',
+      ['SELECT id FROM nums; SELECT id FROM nums LIMIT 2', 'SELECT FOUND_ROWS() AS n'],
+    ],
+    [
+      'ROW_COUNT() after a batch of reads',
+      ['SELECT id FROM nums; SELECT id FROM nums LIMIT 2', 'SELECT ROW_COUNT() AS n'],
+    ],
+    ['FOUND_ROWS() after a CALL', ['CALL two_nums()', 'SELECT FOUND_ROWS() AS n']],
+    [
+      'FOUND_ROWS() after a locking read',
+      ['SELECT id FROM nums WHERE id <= 3 LOCK IN SHARE MODE', 'SELECT FOUND_ROWS() AS n'],
+    ],
+  ])('%s', async (_, steps) => {
+    const { proxy, mariadb } = await bothWays(steps);
+    expect(mariadb.length).toBeGreaterThan(0);
+    expect(proxy).toEqual(mariadb);
+  });
+
+  it('the warnings of the statement before a COM_SET_OPTION (PHP mysqli sends one after multi_query)', async () => {
+    const setOption = (on: boolean) => Buffer.from([0x1b, on ? 0 : 1, 0]);
+    const codes = async (port: number, user: { name: string; password: string }) => {
+      const c = await RawClient.connect({
+        host: '127.0.0.1',
+        port,
+        user: user.name,
+        password: user.password,
+        database: 'test',
+      });
+      try {
+        expect((await c.command(setOption(true))).error).toBeUndefined();
+        expect((await c.query('SELECT 1; INSERT IGNORE INTO nums (id) VALUES (1)')).error).toBeUndefined();
+        expect((await c.command(setOption(false))).error).toBeUndefined();
+        return (await c.query('SHOW WARNINGS')).rows;
+      } finally {
+        await c.close();
+      }
+    };
+    const reference = await codes(fx.mariadb.port, BACKEND_USER);
+    expect(reference).toBe(1);
+    expect(await codes(fx.port, APP_USER)).toBe(reference);
   });
 });

@@ -944,7 +944,8 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
       !this.pureRead &&
       !this.replaying &&
       this.command !== COM_STMT_PREPARE &&
-      this.command !== COM_STMT_SEND_LONG_DATA
+      this.command !== COM_STMT_SEND_LONG_DATA &&
+      this.command !== COM_SET_OPTION
     ) {
       this.historyLength = 0;
       this.foreignDiagnostics = false;
@@ -1708,9 +1709,13 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
       b.divert(true); // this read's entry is gone: the head is the next one
     }
     // Results of the previous statement were held for this one; this one's results replace them
-    // — unless it was a prepare, which runs nothing: the server keeps the warnings, FOUND_ROWS()
-    // and ROW_COUNT() of the statement before for the execute that asks about them.
-    let pins = this.pending === Pending.Prepare ? this.pins : this.pins & ~PIN_UNTIL_NEXT_STATEMENT;
+    // — unless it was a prepare, which runs nothing, or COM_SET_OPTION, which is no statement:
+    // the server keeps the warnings, FOUND_ROWS() and ROW_COUNT() of the statement before across
+    // both (PHP's mysqli sends one between multi_query and SHOW WARNINGS).
+    let pins =
+      this.pending === Pending.Prepare || this.command === COM_SET_OPTION
+        ? this.pins
+        : this.pins & ~PIN_UNTIL_NEXT_STATEMENT;
 
     const s = t.sessionState;
     if (s !== undefined) {
@@ -1807,12 +1812,15 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
         else if (this.nextTransactionBegun) pins &= ~PIN_BIT.next_transaction;
       }
     }
-    // Results only this backend can answer for: warnings, errors (SHOW ERRORS, GET DIAGNOSTICS),
-    // FOUND_ROWS, ROW_COUNT, LAST_INSERT_ID (and those of a pure read just run again for the
-    // statement that asks about them).
+    // Results only this backend can answer for: warnings (of any statement of a batch: MariaDB
+    // keeps them past statements that read no table), errors (SHOW ERRORS, GET DIAGNOSTICS),
+    // FOUND_ROWS, ROW_COUNT, LAST_INSERT_ID. Those of a pure read are not held: it is run
+    // again for the statement that asks about them; the rows of any other result (a batch, a
+    // CALL, a locking read), which cannot be, are.
     if (
       failed ||
-      t.warnings > 0 ||
+      t.warningsSeen ||
+      (t.resultSets > 0 && (traits & Trait.PureRead) === 0 && pins === 0) ||
       traits & Trait.CalcFoundRows ||
       t.affectedRows > 0 ||
       t.lastInsertId > 0 ||
@@ -2055,7 +2063,8 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
       !this.replaying &&
       (this.traits & Trait.ReadsPreviousResult) === 0 &&
       this.command !== COM_STMT_PREPARE &&
-      this.command !== COM_STMT_SEND_LONG_DATA
+      this.command !== COM_STMT_SEND_LONG_DATA &&
+      this.command !== COM_SET_OPTION
     );
   }
 

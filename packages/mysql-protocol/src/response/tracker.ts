@@ -96,6 +96,11 @@ export class ResponseTracker implements PacketListener {
   statusFlags: number;
   /** Warnings of the last OK/EOF of the response. */
   warnings = 0;
+  /**
+   * Some OK/EOF of the response reported warnings — in a batch, an earlier statement's, which
+   * the server keeps for SHOW WARNINGS when the statements after it read no table.
+   */
+  warningsSeen = false;
   affectedRows = 0;
   /** The last non-zero insert id among the response's OKs (0: none generated one). */
   lastInsertId = 0;
@@ -166,6 +171,7 @@ export class ResponseTracker implements PacketListener {
       throw new ProtocolError(`a new command began before the previous response was complete`);
     }
     this.warnings = 0;
+    this.warningsSeen = false;
     this.affectedRows = 0;
     this.lastInsertId = 0;
     this.error = undefined;
@@ -433,6 +439,7 @@ export class ResponseTracker implements PacketListener {
     if (classicEof) {
       if (this.capabilities & CLIENT_PROTOCOL_41) {
         this.warnings = r.u16();
+        if (this.warnings > 0) this.warningsSeen = true;
         this.statusFlags = r.u16();
         // A classic EOF has no room for the changes, only the flag: the session changed (a
         // stored function the SELECT called set a variable), and that is all anyone is told.
@@ -448,6 +455,7 @@ export class ResponseTracker implements PacketListener {
     if (insertId !== 0) this.lastInsertId = insertId;
     this.statusFlags = r.u16();
     this.warnings = r.u16();
+    if (this.warnings > 0) this.warningsSeen = true;
     if (
       truncated ||
       r.atEnd ||
@@ -497,6 +505,7 @@ export class ResponseTracker implements PacketListener {
     }
     this.prepared = { statementId, columns, params, warnings };
     this.warnings = warnings;
+    if (warnings > 0) this.warningsSeen = true;
     this.remaining = params;
     if (params > 0) this.phase = Phase.PrepareParams;
     else this.afterPrepareParamsEof();
