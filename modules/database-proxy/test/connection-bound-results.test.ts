@@ -817,6 +817,37 @@ describe('what the server keeps for the next statement, as MariaDB keeps it', ()
     expect(proxy).toEqual(mariadb);
   });
 
+  // After an INSERT the connection's insert id is the client's, so nothing runs before the CALL.
+  // (After an UPDATE the proxy first gives the connection the client's insert id, a SET that
+  // becomes the previous statement: a known limit.)
+  it("a procedure's first ROW_COUNT() reads the statement before the CALL", async () => {
+    await direct.query('CREATE PROCEDURE IF NOT EXISTS row_count_now() SELECT ROW_COUNT() AS n');
+    const insert = "INSERT INTO ai (who) VALUES ('rc1'), ('rc2'), ('rc3')";
+    const counted = async (c: mysql.Connection) => {
+      const [results] = (await c.query('CALL row_count_now()')) as unknown as [Row[][], unknown];
+      return Number(results[0]![0]!.n);
+    };
+    const viaMariadb = await fx.direct();
+    try {
+      await viaMariadb.query(insert);
+      expect(await counted(viaMariadb)).toBe(3);
+    } finally {
+      await viaMariadb.end();
+    }
+    // Through the proxy A and B share one backend; B's statement waits for it while A holds it.
+    const holder = await hold(fx);
+    try {
+      const a = await client();
+      const b = await client();
+      await a.query(insert);
+      const { outcome } = await sentAndPlaced(fx, b.query('UPDATE nums SET n = n + 1 WHERE id <= 5'));
+      expect(await counted(a)).toBe(3);
+      await outcome;
+    } finally {
+      await holder.release();
+    }
+  });
+
   it('the warnings of the statement before a COM_SET_OPTION (PHP mysqli sends one after multi_query)', async () => {
     const setOption = (on: boolean) => Buffer.from([0x1b, on ? 0 : 1, 0]);
     const codes = async (port: number, user: { name: string; password: string }) => {

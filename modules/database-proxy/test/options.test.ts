@@ -62,6 +62,22 @@ describe('database-proxy options', () => {
     ]);
   });
 
+  it('names a backend without a name by its address: two unnamed ones are fine, a clash with a named one is not', async () => {
+    const { name: _, ...unnamed } = BACKEND;
+    expect(
+      await errorsOf({ users: [USER], backends: [unnamed, { ...unnamed, address: '127.0.0.2:3306' }] }),
+    ).toEqual([]);
+    const clash = await errorsOf({
+      users: [USER],
+      backends: [unnamed, { ...BACKEND, name: '127.0.0.1:3306' }],
+    });
+    expect(clash.map(String)).toEqual([
+      expect.stringMatching(
+        /^module "database-proxy", option "backends": got .*two backends are named "127\.0\.0\.1:3306" \(one without a name is named by its address\)$/,
+      ),
+    ]);
+  });
+
   it('accepts distinct names', async () => {
     expect(
       await errorsOf({

@@ -284,19 +284,19 @@ describe('COM_CHANGE_USER', () => {
     );
   });
 
-  // Refused change-user attempts on one connection, then one with the right password; what the
-  // client sees of its session after them.
+  // Refused change-user attempts on one connection, then one with the right password; before
+  // each, a user variable and an open transaction with a row in it; after each, what is left.
   async function refusedChangeUsers(c: mysql.Connection, user: { name: string; password: string }) {
-    await c.query('SET @cu = 1');
-    await c.query('START TRANSACTION');
-    await c.query("INSERT INTO pt (v) VALUES ('refused-change-user')");
-    const errnos: unknown[] = [];
+    const outcomes: unknown[] = [];
     for (const password of ['wrong-1', 'wrong-2', 'wrong-3', 'wrong-4', user.password]) {
+      await c.query('SET @cu = 1');
+      await c.query('START TRANSACTION');
+      await c.query("INSERT INTO pt (v) VALUES ('refused-change-user')");
       const err = await failure(c.changeUser({ user: user.name, password, database: 'test' }));
-      errnos.push(`${err.errno} ${err.sqlState}`);
+      const after = await one(c, 'SELECT @cu AS v, DATABASE() AS db, @@in_transaction AS t');
+      outcomes.push({ refused: `${err.errno} ${err.sqlState}`, ...after });
     }
-    const after = await one(c, 'SELECT @cu AS v, DATABASE() AS db, @@in_transaction AS t');
-    return { errnos, after };
+    return outcomes;
   }
 
   it('a wrong password is refused as MariaDB refuses it: 1045, the session reset, the login kept; 1047 after three', async () => {
@@ -311,10 +311,15 @@ describe('COM_CHANGE_USER', () => {
     try {
       const proxied = await refusedChangeUsers(viaProxy, OTHER_USER);
       const reference = await refusedChangeUsers(viaMariadb, BACKEND_USER);
-      expect(reference).toEqual({
-        errnos: ['1045 28000', '1045 28000', '1045 28000', '1047 08S01', '1047 08S01'],
-        after: { v: null, db: 'test', t: 0 },
-      });
+      // Each refusal comes after a reset: nothing of the session before it is left.
+      const reset = { v: null, db: 'test', t: 0 };
+      expect(reference).toEqual([
+        { refused: '1045 28000', ...reset },
+        { refused: '1045 28000', ...reset },
+        { refused: '1045 28000', ...reset },
+        { refused: '1047 08S01', ...reset },
+        { refused: '1047 08S01', ...reset },
+      ]);
       expect(proxied).toEqual(reference);
     } finally {
       await viaMariadb.end();

@@ -3,7 +3,13 @@
  * sqlite-backend with zero setup (`scalestack run sqlite-backend database-proxy`).
  */
 import { accessSync, constants } from 'node:fs';
-import { type OptionSpec, OptionValueError, type OptionValues, option } from '@scalestack/kernel';
+import {
+  formatAddress,
+  type OptionSpec,
+  OptionValueError,
+  type OptionValues,
+  option,
+} from '@scalestack/kernel';
 import { parseTenantConfig, QosConfigError } from '@scalestack/qos';
 import { checkUserConfig } from './proxy-users.js';
 
@@ -152,11 +158,24 @@ export const proxyOptions = {
     min: 1,
     unique: 'name',
   }),
-  backends: option.list(
-    backend,
-    [{ name: 'sqlite', address: '127.0.0.1:3307', user: 'root', password: '', pool: 8 }],
-    'backend servers (equivalent: statements go to any of them)',
-    { min: 1, unique: 'name' },
+  backends: refine(
+    option.list(
+      backend,
+      [{ name: 'sqlite', address: '127.0.0.1:3307', user: 'root', password: '', pool: 8 }],
+      'backend servers (equivalent: statements go to any of them)',
+      { min: 1, unique: 'name' },
+    ),
+    (list) => {
+      // One without a name is named by its address: that name must not be another's too.
+      const names = new Set<string>();
+      for (const b of list) {
+        const name = b.name ?? formatAddress(b.address);
+        if (names.has(name))
+          return `two backends are named "${name}" (one without a name is named by its address)`;
+        names.add(name);
+      }
+      return undefined;
+    },
   ),
   tenants: option.list(tenant, [], 'QoS tenants: weight, caps, queue limits, rate', { unique: 'name' }),
   default_tenant: option.string('default', 'tenant of users that name none'),

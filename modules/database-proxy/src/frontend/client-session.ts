@@ -2061,7 +2061,8 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
       this.pins === PIN_UNTIL_NEXT_STATEMENT &&
       this.lazyBegin === 'none' &&
       !this.replaying &&
-      (this.traits & Trait.ReadsPreviousResult) === 0 &&
+      // A routine (CALL, a compound statement) reads them as its first statements would.
+      (this.traits & (Trait.ReadsPreviousResult | Trait.Call)) === 0 &&
       this.command !== COM_STMT_PREPARE &&
       this.command !== COM_STMT_SEND_LONG_DATA &&
       this.command !== COM_SET_OPTION
@@ -2307,13 +2308,15 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
     }
     const b = this.backend;
     if (this.onShared && b !== undefined && !b.isRunning(this)) {
-      b.abandon(this);
+      // The read still runs there when its turn comes: its slot covers it until it ends.
+      const lease = this.lease;
+      this.lease = undefined;
+      b.abandon(this, () => lease?.release());
       // A re-prepare stacked there for an execute (owner this, not abandoned) must not go on
       // with whatever this client runs next when it completes.
       this.attempt++;
       this.backend = undefined;
       this.onShared = false;
-      this.releaseLease();
       this.answerInterrupted();
       return true;
     }
@@ -2426,7 +2429,10 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
       return;
     }
     if (this.changeUserFailures >= MAX_CHANGE_USER_FAILURES) {
-      this.writeErrPacket(ER_UNKNOWN_COM_ERROR, '08S01', 'Unknown command', 1);
+      // MariaDB resets the session before it refuses (its transaction rolled back): so does the proxy.
+      this.resetSession(undefined, () => {
+        if (!this.closed) this.writeErrPacket(ER_UNKNOWN_COM_ERROR, '08S01', 'Unknown command', 1);
+      });
       return;
     }
     this.resetSession(undefined, () => {

@@ -25,7 +25,8 @@ export interface ListConstraints<T> {
   min?: number;
   /**
    * A field of object items whose values must all differ (users, servers and tenants by name):
-   * with two of one name, which one counts would be an accident of the file's order.
+   * with two of one name, which one counts would be an accident of the file's order. Items
+   * that leave the field unset are not compared (an optional name defaults to something else).
    */
   unique?: keyof T & string;
 }
@@ -65,6 +66,7 @@ export function listOption<T>(
         const firstAt = new Map<unknown, number>();
         values.forEach((value, index) => {
           const key = value[unique];
+          if (key === undefined) return;
           const first = firstAt.get(key);
           if (first === undefined) firstAt.set(key, index);
           else
