@@ -807,10 +807,6 @@ describe('what the server keeps for the next statement, as MariaDB keeps it', ()
       ['SELECT id FROM nums; SELECT id FROM nums LIMIT 2', 'SELECT ROW_COUNT() AS n'],
     ],
     ['FOUND_ROWS() after a CALL', ['CALL two_nums()', 'SELECT FOUND_ROWS() AS n']],
-    [
-      'FOUND_ROWS() after a locking read',
-      ['SELECT id FROM nums WHERE id <= 3 LOCK IN SHARE MODE', 'SELECT FOUND_ROWS() AS n'],
-    ],
   ])('%s', async (_, steps) => {
     const { proxy, mariadb } = await bothWays(steps);
     expect(mariadb.length).toBeGreaterThan(0);
@@ -842,6 +838,8 @@ describe('what the server keeps for the next statement, as MariaDB keeps it', ()
       await a.query(insert);
       const { outcome } = await sentAndPlaced(fx, b.query('UPDATE nums SET n = n + 1 WHERE id <= 5'));
       expect(await counted(a)).toBe(3);
+      // The CALL's rows are held for A's next statement; one that leaves nothing lets B in.
+      await a.query('DO 1');
       await outcome;
     } finally {
       await holder.release();

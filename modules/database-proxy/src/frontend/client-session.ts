@@ -1815,12 +1815,14 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
     // Results only this backend can answer for: warnings (of any statement of a batch: MariaDB
     // keeps them past statements that read no table), errors (SHOW ERRORS, GET DIAGNOSTICS),
     // FOUND_ROWS, ROW_COUNT, LAST_INSERT_ID. Those of a pure read are not held: it is run
-    // again for the statement that asks about them; the rows of any other result (a batch, a
-    // CALL, a locking read), which cannot be, are.
+    // again for the statement that asks about them. Nor are those of one other SELECT (a
+    // stored function, SLEEP, a locking read, SHOW): holding every such client's connection
+    // for result_hold would cost concentration, for a FOUND_ROWS() without SQL_CALC_FOUND_ROWS
+    // few ask. Those of a batch or a CALL, whose counts nothing else reproduces, are held.
     if (
       failed ||
       t.warningsSeen ||
-      (t.resultSets > 0 && (traits & Trait.PureRead) === 0 && pins === 0) ||
+      ((t.resultSets > 1 || traits & Trait.Call) && pins === 0) ||
       traits & Trait.CalcFoundRows ||
       t.affectedRows > 0 ||
       t.lastInsertId > 0 ||
