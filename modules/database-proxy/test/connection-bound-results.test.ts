@@ -9,7 +9,7 @@
  * proxy keeps A's backend for it or does something cleverer, A must read its own result.
  */
 import { waitFor } from '@scalestack/test-harness';
-import mysql from 'mysql2/promise';
+import type mysql from 'mysql2/promise';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { RawClient } from '../../../packages/mysql-protocol/test/support/raw-client.js';
 import {
@@ -23,7 +23,13 @@ import {
   rows,
   sentAndPlaced,
 } from './support/backends.js';
-import { APP_USER, BACKEND_USER, type ProxyFixture, startProxyFixture } from './support/proxy-fixture.js';
+import {
+  APP_USER,
+  BACKEND_USER,
+  connectAsBackendUser,
+  type ProxyFixture,
+  startProxyFixture,
+} from './support/proxy-fixture.js';
 import { trackedClients } from './support/tracked-clients.js';
 
 const POOL = 2;
@@ -770,14 +776,7 @@ describe('what the server keeps for the next statement, as MariaDB keeps it', ()
   /** The same steps through the proxy and directly against MariaDB: the last one's rows. */
   async function bothWays(steps: string[]): Promise<{ proxy: Row[]; mariadb: Row[] }> {
     const viaProxy = await client({ multipleStatements: true });
-    const viaMariadb = await mysql.createConnection({
-      host: '127.0.0.1',
-      port: fx.mariadb.port,
-      user: BACKEND_USER.name,
-      password: BACKEND_USER.password,
-      database: 'test',
-      multipleStatements: true,
-    });
+    const viaMariadb = await connectAsBackendUser(fx, { multipleStatements: true });
     try {
       return { proxy: await lastRows(viaProxy, steps), mariadb: await lastRows(viaMariadb, steps) };
     } finally {

@@ -6,10 +6,16 @@
 import { execFile } from 'node:child_process';
 import { Readable } from 'node:stream';
 import { promisify } from 'node:util';
-import mysql from 'mysql2/promise';
+import type mysql from 'mysql2/promise';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { failure, onEveryBackend, one, pinnedNow, type Row, rows } from './support/backends.js';
-import { APP_USER, BACKEND_USER, type ProxyFixture, startProxyFixture } from './support/proxy-fixture.js';
+import {
+  APP_USER,
+  BACKEND_USER,
+  connectAsBackendUser,
+  type ProxyFixture,
+  startProxyFixture,
+} from './support/proxy-fixture.js';
 import { trackedClients } from './support/tracked-clients.js';
 
 const POOL = 2;
@@ -301,13 +307,7 @@ describe('COM_CHANGE_USER', () => {
 
   it('a wrong password is refused as MariaDB refuses it: 1045, the session reset, the login kept; 1047 after three', async () => {
     const viaProxy = await client();
-    const viaMariadb = await mysql.createConnection({
-      host: '127.0.0.1',
-      port: fx.mariadb.port,
-      user: BACKEND_USER.name,
-      password: BACKEND_USER.password,
-      database: 'test',
-    });
+    const viaMariadb = await connectAsBackendUser(fx);
     try {
       const proxied = await refusedChangeUsers(viaProxy, OTHER_USER);
       const reference = await refusedChangeUsers(viaMariadb, BACKEND_USER);

@@ -39,6 +39,24 @@ export const BACKEND_USER = { name: 'proxy', password: 'proxypw' };
 /** The default client user of the proxy. */
 export const APP_USER = { name: 'app', password: 'secret' };
 
+/**
+ * A connection straight to the fixture's MariaDB as {@link BACKEND_USER}, database `test`: the
+ * reference a test compares the proxy's answers with.
+ */
+export function connectAsBackendUser(
+  fx: ProxyFixture,
+  options: mysql.ConnectionOptions = {},
+): Promise<mysql.Connection> {
+  return mysql.createConnection({
+    host: '127.0.0.1',
+    port: fx.mariadb.port,
+    user: BACKEND_USER.name,
+    password: BACKEND_USER.password,
+    database: 'test',
+    ...options,
+  });
+}
+
 /** Creates {@link BACKEND_USER} on `mariadb` with every privilege (idempotent). */
 export async function createBackendUser(
   mariadb: MariaDB,
