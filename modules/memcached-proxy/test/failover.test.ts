@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { findBinary, startMemcached, tcpExchange, waitFor } from '@scalestack/test-harness';
+import { findBinary, startMemcached, stopProcess, tcpExchange, waitFor } from '@scalestack/test-harness';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KetamaRing, ketamaServerName, MemcachedBackend, MemcachedProxy, ServerPool } from '../src/index.js';
 import { keysOn, type ProxyFixture, startProxyFixture } from './proxy-fixture.js';
@@ -97,7 +97,7 @@ describe('memcached-proxy with a failing server', () => {
       const [other] = keysOn(fx2, 0, 1, 'other');
       expect(await c.call(`set ${stale} 0 0 3\r\nold\r\n`)).toBe('STORED');
       // Stopped, it keeps its items; one unanswered request ejects it (server_failure_limit 1).
-      process.kill(fx2.servers[1]!.pid, 'SIGSTOP');
+      await stopProcess(fx2.servers[1]!.pid);
       try {
         expect(await c.call(`get ${stale}`)).toMatch(/^SERVER_ERROR /);
         expect(fx2.events).toEqual([`ejected 127.0.0.1:${fx2.servers[1]!.port}`]);
@@ -147,7 +147,7 @@ describe('memcached-proxy with a failing server', () => {
       while (ring.pick(`stale${n}`) !== 1) n++;
       const stale = `stale${n}`; // on the second server
       expect(await c.call(`set ${stale} 0 0 3\r\nold\r\n`)).toBe('STORED');
-      process.kill(servers[1]!.pid, 'SIGSTOP');
+      await stopProcess(servers[1]!.pid);
       try {
         expect(await c.call(`get ${stale}`)).toMatch(/^SERVER_ERROR /); // ejected
         expect(await c.call('flush_all')).toBe('OK');
@@ -177,7 +177,7 @@ describe('memcached-proxy with a failing server', () => {
     // A memcached stopped with SIGSTOP keeps its socket open and answers nothing.
     const stalled = await startProxyFixture({ servers: 1, timeout: 1000, serverFailureLimit: 0 });
     try {
-      process.kill(stalled.servers[0]!.pid, 'SIGSTOP');
+      await stopProcess(stalled.servers[0]!.pid);
       const c = await TextClient.connect(stalled.port);
       expect(await c.call('get anything')).toBe('SERVER_ERROR no reply within 1000ms');
       process.kill(stalled.servers[0]!.pid, 'SIGCONT');

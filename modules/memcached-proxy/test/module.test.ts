@@ -1,7 +1,14 @@
 import { Kernel } from '@scalestack/kernel';
 import { encodeBinaryRequest, Opcode } from '@scalestack/memcached-protocol';
 import socketModule from '@scalestack/socket/module';
-import { freePort, type RunningServer, startMemcached, startRedis, waitFor } from '@scalestack/test-harness';
+import {
+  freePort,
+  type RunningServer,
+  startMemcached,
+  startRedis,
+  stopProcess,
+  waitFor,
+} from '@scalestack/test-harness';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import memcachedProxy from '../src/index.js';
 import { TextClient } from './text-client.js';
@@ -139,7 +146,7 @@ describe('memcached-proxy as a kernel module', () => {
         setter.close();
         const client = await TextClient.connect(port);
         const before = handed();
-        process.kill(server.pid, 'SIGSTOP'); // the server takes requests and answers none
+        await stopProcess(server.pid); // the server takes requests and answers none
         // One write, one read at the proxy.
         if (protocol === 'text') client.write('get held\r\n'.repeat(100));
         else
@@ -173,7 +180,7 @@ describe('memcached-proxy as a kernel module', () => {
       const idle = await TextClient.connect(port);
       expect(await client.call('set drained 0 0 2\r\nok\r\n')).toBe('STORED');
       const before = handed();
-      process.kill(server.pid, 'SIGSTOP'); // the request waits at the server
+      await stopProcess(server.pid); // the request waits at the server
       client.write('get drained\r\n');
       await waitFor(() => handed() > before, { what: 'the get handed to the server' });
       const drained = kernel.drain();
@@ -257,7 +264,7 @@ describe('memcached-proxy as a kernel module', () => {
         modules: { 'memcached-proxy': { ...options, timeout: '200ms' } },
       });
       expect(report.applied).toEqual(['memcached-proxy']);
-      process.kill(stalled.pid, 'SIGSTOP'); // takes the request, answers nothing
+      await stopProcess(stalled.pid); // takes the request, answers nothing
       // With the old hour-long timeout this would outlast the test.
       expect(await client.call('get kt')).toMatch(/^SERVER_ERROR /);
       client.close();

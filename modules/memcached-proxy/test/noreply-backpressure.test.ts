@@ -3,7 +3,13 @@
  * does not hold them back. Behind a server that stopped reading, the proxy must stop reading the
  * client instead of buffering without end — and, once the server goes on, deliver every one.
  */
-import { type RunningServer, startMemcached, startRedis, waitFor } from '@scalestack/test-harness';
+import {
+  type RunningServer,
+  startMemcached,
+  startRedis,
+  stopProcess,
+  waitFor,
+} from '@scalestack/test-harness';
 import { Redis } from 'ioredis';
 import { describe, expect, it } from 'vitest';
 import {
@@ -58,7 +64,7 @@ async function pausedBehindStoppedServer(
   const client = await TextClient.connect(port);
   const observer = await TextClient.connect(port);
   expect(await client.call('set warm 0 0 1\r\nw\r\n')).toBe('STORED');
-  process.kill(server.pid, 'SIGSTOP');
+  await stopProcess(server.pid);
   writeNoreplySets(client);
   await pausedClients(observer, 1, 'the proxy to stop reading the client');
   return { client, observer };

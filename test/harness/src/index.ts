@@ -14,5 +14,6 @@ export {
 } from './redis.js';
 export { type SelfSignedCert, selfSignedCert } from './self-signed-cert.js';
 export type { RunningServer } from './simple-server.js';
+export { stopProcess } from './stop-process.js';
 export { tcpExchange } from './tcp-exchange.js';
 export { type WaitForOptions, waitFor } from './wait-for.js';
