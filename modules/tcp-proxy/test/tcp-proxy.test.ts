@@ -11,6 +11,7 @@ import {
   type RunningServer,
   startMariaDB,
   startRedis,
+  stopProcess,
   waitFor,
 } from '@scalestack/test-harness';
 import { Redis } from 'ioredis';
@@ -125,7 +126,7 @@ async function unansweredPort(): Promise<number> {
   closers.push(() => child.kill('SIGKILL'));
   const [line] = await once(child.stdout as NodeJS.ReadableStream, 'data');
   const port = Number(String(line).trim());
-  process.kill(child.pid as number, 'SIGSTOP');
+  await stopProcess(child.pid as number);
   for (let i = 0; i < 2; i++) await openVia(port);
   return port;
 }
