@@ -3,11 +3,17 @@
  * two: a client inside a transaction keeps its backend, whatever else runs; a client that leaves
  * mid-transaction has it rolled back before anyone else gets the backend.
  */
+import {
+  buildPing,
+  SERVER_STATUS_IN_TRANS,
+  SERVER_STATUS_IN_TRANS_READONLY,
+} from '@scalestack/mysql-protocol';
 import { waitFor } from '@scalestack/test-harness';
 import type mysql from 'mysql2/promise';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { RawClient } from '../../../packages/mysql-protocol/test/support/raw-client.js';
 import { backendOf, failure, hold, onEveryBackend, one, pinnedNow, rows } from './support/backends.js';
-import { type ProxyFixture, startProxyFixture } from './support/proxy-fixture.js';
+import { APP_USER, BACKEND_USER, type ProxyFixture, startProxyFixture } from './support/proxy-fixture.js';
 import { trackedClients } from './support/tracked-clients.js';
 
 const POOL = 2;
@@ -592,5 +598,31 @@ describe('table locks', () => {
     expect(fx.proxy.stats().pinnedNow.global_read_lock).toBe(0);
     await b.query("INSERT INTO trx (v) VALUES ('after-ftwrl')");
     expect(await committed('after-ftwrl')).toBe(1);
+  });
+});
+
+describe('status flags the proxy writes itself', () => {
+  it('COM_PING inside a READ ONLY transaction says IN_TRANS_READONLY, as MariaDB does', async () => {
+    const pingStatus = async (port: number, user: { name: string; password: string }) => {
+      const c = await RawClient.connect({
+        host: '127.0.0.1',
+        port,
+        user: user.name,
+        password: user.password,
+        database: 'test',
+      });
+      try {
+        expect((await c.query('START TRANSACTION READ ONLY')).error).toBeUndefined();
+        expect((await c.query('SELECT 1')).error).toBeUndefined();
+        const ping = await c.command(buildPing());
+        await c.query('COMMIT');
+        return ping.statusFlags & (SERVER_STATUS_IN_TRANS | SERVER_STATUS_IN_TRANS_READONLY);
+      } finally {
+        await c.close();
+      }
+    };
+    const reference = await pingStatus(fx.mariadb.port, BACKEND_USER);
+    expect(reference).toBe(SERVER_STATUS_IN_TRANS | SERVER_STATUS_IN_TRANS_READONLY);
+    expect(await pingStatus(fx.port, APP_USER)).toBe(reference);
   });
 });

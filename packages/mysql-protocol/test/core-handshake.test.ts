@@ -12,6 +12,7 @@ import {
   cachingSha2Hash,
   credentialsFor,
   decodeGreeting,
+  decodeHandshakeResponse,
   encodeErr,
   formatNativePasswordHash,
   NATIVE_PASSWORD_PLUGIN,
@@ -96,6 +97,25 @@ describe('handshake edge cases without sockets', () => {
     expect(step).toMatchObject({ kind: 'failed', error: { errno: 1156, sqlState: '08S01' } });
     // Answered with the number the client should have used.
     expect(step.kind === 'failed' && step.bytes[3]).toBe(1);
+  });
+
+  it('decodes connection attributes into an object without a prototype', () => {
+    const response = writeHandshakeResponse(new PacketWriter(), {
+      capabilities: SUPPORTED_CAPABILITIES & ~CLIENT_SSL,
+      mariadbCapabilities: 0,
+      maxPacketSize: 1 << 24,
+      charset: 45,
+      user: 'u',
+      authResponse: Buffer.alloc(0),
+      database: '',
+      authPlugin: CACHING_SHA2_PLUGIN,
+      attributes: { _client_name: 'test' },
+    }).payload();
+    const { attributes } = decodeHandshakeResponse(Buffer.from(response));
+    expect(attributes._client_name).toBe('test');
+    // A proxy's tenant_attribute named like an Object member must not read as set.
+    expect(attributes.constructor).toBeUndefined();
+    expect(attributes.toString).toBeUndefined();
   });
 
   it('greets with what it offers and decodes back', () => {

@@ -51,6 +51,7 @@ import {
   SERVER_STATUS_AUTOCOMMIT,
   SERVER_STATUS_CURSOR_EXISTS,
   SERVER_STATUS_IN_TRANS,
+  SERVER_STATUS_IN_TRANS_READONLY,
   SERVER_STATUS_LAST_ROW_SENT,
   SERVER_STATUS_NO_BACKSLASH_ESCAPES,
   ServerHandshake,
@@ -2508,7 +2509,11 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
   private statusFlags(): number {
     let s = 0;
     if (!(this.pins & PIN_BIT.autocommit_off)) s |= SERVER_STATUS_AUTOCOMMIT;
-    if (this.pins & PIN_BIT.transaction || this.lazyBegin !== 'none') s |= SERVER_STATUS_IN_TRANS;
+    if (this.pins & PIN_BIT.transaction || this.lazyBegin !== 'none') {
+      s |= SERVER_STATUS_IN_TRANS;
+      // A READ ONLY transaction says so, as the server's last answer in it did.
+      if (this.pins & PIN_BIT.transaction) s |= this.backendStatus & SERVER_STATUS_IN_TRANS_READONLY;
+    }
     return s | (this.backendStatus & SERVER_STATUS_NO_BACKSLASH_ESCAPES);
   }
 

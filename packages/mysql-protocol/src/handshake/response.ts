@@ -100,7 +100,8 @@ export function decodeHandshakeResponse(payload: Buffer): HandshakeResponse {
     authResponse: Buffer.alloc(0),
     database: '',
     authPlugin: '',
-    attributes: {},
+    // No prototype: an attribute named like an Object member must not read as set.
+    attributes: Object.create(null) as Record<string, string>,
   };
   if (r.atEnd) return out;
   out.user = r.nulString();
