@@ -9,7 +9,7 @@ import { waitFor } from '@scalestack/test-harness';
 import type { Connection as CoreConnection } from 'mysql2';
 import type mysql from 'mysql2/promise';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { backendOf, failure, hold, one, type Row } from './support/backends.js';
+import { backendOf, failure, hold, one, proxyConnectionsAtServer, type Row } from './support/backends.js';
 import { type ProxyFixture, startProxyFixture } from './support/proxy-fixture.js';
 import { tenantMetrics } from './support/qos-helpers.js';
 
@@ -171,7 +171,7 @@ describe('counters', () => {
   });
 });
 
-describe('a pure read left running', () => {
+describe('a statement left running', () => {
   // A table another session write-locks: a read of it waits on the server, holding its
   // connection, for as long as the test likes.
   async function lockedTable(name: string) {
@@ -205,6 +205,96 @@ describe('a pure read left running', () => {
       expect(inFlight()).toBe(1);
       await table.unlock();
       await waitFor(() => inFlight() === 0, { what: "the slot to come free with the read's end" });
+    } finally {
+      await table.unlock().catch(() => {});
+    }
+  });
+
+  /** Whether the server still has connection `id`, and what it is doing. */
+  async function serverThread(id: number): Promise<{ command: string; info: string | null } | undefined> {
+    const [r] = await direct.query(
+      'SELECT COMMAND AS command, INFO AS info FROM information_schema.PROCESSLIST WHERE ID = ?',
+      [id],
+    );
+    return (r as Row[])[0] as { command: string; info: string | null } | undefined;
+  }
+
+  it('a client gone during a read on a connection of its own: the read is killed, the connection kept and reset', async () => {
+    const table = await lockedTable('left_tx_read');
+    try {
+      const a = await client();
+      await a.query('BEGIN');
+      await a.query("INSERT INTO f (v) VALUES ('left-in-tx')");
+      void a.query('SELECT v FROM left_tx_read').catch(() => {});
+      await table.waiting('SELECT v FROM left_tx_read');
+      const [id] = await backendsRunning('SELECT v FROM left_tx_read');
+      const kills = fx.proxy.stats().counters.killQueriesSent;
+      a.destroy();
+      // Closed instead, the server would go on waiting with it until the lock went, while the
+      // pool opened another connection in its place.
+      await waitFor(async () => (await serverThread(id!))?.command === 'Sleep', {
+        what: 'the read to be killed, its connection left open',
+      });
+      expect(fx.proxy.stats().counters.killQueriesSent).toBe(kills + 1);
+      // Reset before it went back: the transaction rolled back.
+      await waitFor(() => fx.proxy.stats().pools[0]!.busy === 0, { what: 'the connection back in the pool' });
+      expect(await one(direct, "SELECT COUNT(*) AS n FROM test.f WHERE v = 'left-in-tx'")).toEqual({ n: 0 });
+      const b = await client();
+      expect(await one(b, 'SELECT @@in_transaction AS t')).toEqual({ t: 0 });
+      expect(await serverThread(id!)).toBeDefined();
+    } finally {
+      await table.unlock().catch(() => {});
+    }
+  });
+
+  it('a client gone during a write: the write runs to its end as MariaDB runs it, once, on a connection the pool keeps', async () => {
+    await direct.query('CREATE TABLE left_write (v INT)');
+    await direct.query('INSERT INTO left_write VALUES (0)');
+    const table = await lockedTable('left_write');
+    try {
+      const a = await client();
+      void a.query('UPDATE left_write SET v = v + 1').catch(() => {});
+      await table.waiting('UPDATE left_write');
+      const [id] = await backendsRunning('UPDATE left_write');
+      a.destroy();
+      await waitFor(() => fx.proxy.stats().clients.length === 0, { what: 'A to leave the proxy' });
+      // The write still occupies its connection: two clients wanting one each find one, not two
+      // (the pool opening a connection in its place would make three at the server).
+      const b = await client();
+      const c = await client();
+      await b.query('BEGIN');
+      await c.query('BEGIN');
+      const got = await Promise.allSettled([backendOf(b), backendOf(c)]);
+      expect(got.filter((g) => g.status === 'fulfilled').length).toBe(1);
+      const refused = got.find((g) => g.status === 'rejected') as PromiseRejectedResult;
+      expect((refused.reason as { errno?: number }).errno).toBe(9001);
+      expect(await proxyConnectionsAtServer(direct)).toBeLessThanOrEqual(POOL);
+      await b.query('ROLLBACK');
+      await c.query('ROLLBACK');
+      await table.unlock();
+      await waitFor(async () => (await serverThread(id!))?.command === 'Sleep', {
+        what: 'the write to end, its connection kept',
+      });
+      expect(await one(direct, 'SELECT v FROM test.left_write')).toEqual({ v: 1 });
+    } finally {
+      await table.unlock().catch(() => {});
+    }
+  });
+
+  it('SHOW WARNINGS whose replayed read lost its backend fails with 9005 rather than answering none', async () => {
+    await direct.query("CREATE TABLE replay_lost (v VARCHAR(10)) SELECT '1x' AS v");
+    const a = await client();
+    // A pure read that warns (the cast truncates), on a shared connection.
+    expect(await one(a, 'SELECT CAST(v AS UNSIGNED) AS n FROM replay_lost')).toEqual({ n: 1 });
+    const table = await lockedTable('replay_lost');
+    try {
+      // The read runs again first, where SHOW WARNINGS will run, and waits for the lock.
+      const warnings = failure(a.query('SHOW WARNINGS'));
+      await table.waiting('SELECT CAST(v AS UNSIGNED)');
+      const [id] = await backendsRunning('SELECT CAST(v AS UNSIGNED)');
+      await direct.query(`KILL CONNECTION ${id}`);
+      expect((await warnings).errno).toBe(9005);
+      expect(await one(a, 'SELECT 1 AS alive')).toEqual({ alive: 1 });
     } finally {
       await table.unlock().catch(() => {});
     }

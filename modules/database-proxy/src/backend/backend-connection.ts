@@ -624,6 +624,13 @@ export class BackendConnection {
     for (const e of this.inFlight) if (e.sink === sink) e.sink = discard;
   }
 
+  /** Whether every command in flight is `sink`'s (none of the proxy's, nobody else's). */
+  onlyFor(sink: ResponseSink): boolean {
+    if (this.inFlight.length === 0) return false;
+    for (const e of this.inFlight) if (e.sink !== sink) return false;
+    return true;
+  }
+
   /** Whether `sink`'s command is the one the server is working on (or answering) now. */
   isRunning(sink: ResponseSink): boolean {
     return this.inFlight[0]?.sink === sink;

@@ -256,6 +256,8 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
   private historyLength = 0;
   /** The command in flight only re-creates a previous read's results: its response is dropped. */
   private replaying = false;
+  /** A replayed read failed: the statement it ran for gets this error (see writeErr). */
+  private replayFailure: { code: ProxyErrorCode; args: (string | number)[] } | undefined;
   private payload: Buffer = Buffer.alloc(0);
   /** The command's packet as the client framed it, when it can be forwarded as is. */
   private frame: Buffer | undefined;
@@ -656,6 +658,13 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
     this.retries = 0;
     this.sentToBackend = false;
     this.respondedBytes = 0;
+    const replayFailure = this.replayFailure;
+    if (replayFailure !== undefined && !replay) {
+      this.replayFailure = undefined;
+      this.writeErr(replayFailure.code, replayFailure.args, 1);
+      this.finishCommand();
+      return;
+    }
     switch (cmd) {
       case COM_QUIT:
         this.close();
@@ -2532,6 +2541,14 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
   }
 
   writeErr(code: ProxyErrorCode, args: (string | number)[], sequenceId: number): void {
+    if (this.replaying && !this.closed) {
+      // A read run again for the statement after it failed (its backend lost, no slot in time):
+      // that statement would run without what it asks about — SHOW WARNINGS answering none.
+      // It gets the error instead; the rest of the replay is dropped.
+      this.replayFailure ??= { code, args };
+      while (this.queue[0]?.replay === true) this.queue.shift();
+      return;
+    }
     this.writeErrPacket(code.code, code.sqlState, formatProxyError(code, ...args), sequenceId);
   }
 
@@ -2601,7 +2618,9 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
       this.lease = undefined;
       b.abandon(this, () => lease?.release());
     } else if (b !== undefined) {
-      if (b.busy || b.broken) {
+      if (b.busy && !b.broken && !this.infile && b.onlyFor(this)) {
+        this.leaveRunning(b);
+      } else if (b.busy || b.broken) {
         this.core.pool.discard(b);
         this.releaseLease();
       } else if (this.pins !== 0) {
@@ -2621,6 +2640,41 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
     this.tenantSession?.close();
     this.core.removeClient(this);
     if (!this.conn.isClosed) this.conn.end();
+  }
+
+  /**
+   * The client left while its statement runs on a connection of its own. Closing that
+   * connection would not stop the statement: the server goes on with it until it ends, beside
+   * the connection the pool opens in its place — more than N at the server, and at the worst
+   * time (clients that time out on slow statements and leave). So the connection is kept: a
+   * pure read, which changes nothing, is interrupted with KILL QUERY; anything else runs to its
+   * end, as MariaDB runs a statement whose client has gone (a write is not lost). Its response
+   * is dropped; then the connection is reset and goes back. Its QoS slot covers it until then.
+   */
+  private leaveRunning(b: BackendConnection): void {
+    const pool = this.core.pool;
+    const lease = this.lease;
+    this.lease = undefined;
+    b.holder = undefined;
+    if ((this.pureRead || this.wasPureRead) && b.connectionId !== 0) {
+      this.core.counters.killQueriesSent++;
+      pool.killQuery(b, () => {});
+    }
+    b.abandon(this, () =>
+      // A KILL that lands after the reset could interrupt the next holder's statement.
+      b.whenKillsAnswered(() => {
+        if (b.broken) {
+          pool.discard(b);
+          lease?.release();
+          return;
+        }
+        b.reset((err) => {
+          if (err !== null) pool.discard(b);
+          else pool.release(b);
+          lease?.release();
+        });
+      }),
+    );
   }
 }
 
