@@ -158,7 +158,11 @@ interface QueuedCommand {
   frame: Buffer | undefined;
   /** Run again only to re-create its results: its response is dropped. */
   replay?: boolean;
+  /** Not a command: input refused behind the commands before it (see refuseAfterAnswers). */
+  refusal?: { code: ProxyErrorCode; args: (string | number)[] };
 }
+
+const EMPTY_PAYLOAD = Buffer.alloc(0);
 
 /** What the in-flight command needs when its response ends. */
 enum Pending {
@@ -256,6 +260,8 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
   private historyLength = 0;
   /** The command in flight only re-creates a previous read's results: its response is dropped. */
   private replaying = false;
+  /** Input was refused behind commands still to answer: nothing more is read (see refuseAfterAnswers). */
+  private inputRefused = false;
   /** A replayed read failed: the statement it ran for gets this error (see writeErr). */
   private replayFailure: { code: ProxyErrorCode; args: (string | number)[] } | undefined;
   private payload: Buffer = Buffer.alloc(0);
@@ -470,7 +476,7 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
       return;
     }
     for (const p of packets as { payload: Buffer; sequenceId: number; frame: Buffer | undefined }[]) {
-      if (this.closed || this.tlsStarting) return;
+      if (this.closed || this.tlsStarting || this.inputRefused) return;
       if (this.handshake !== undefined) {
         this.onHandshakePacket(p.payload, p.sequenceId);
         continue;
@@ -485,7 +491,7 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
       }
       if (p.sequenceId !== 0) {
         // Every command starts a conversation at 0; as MariaDB does, the connection ends.
-        this.fatal(ProxyError.packetsOutOfOrder, []);
+        this.refuseAfterAnswers(ProxyError.packetsOutOfOrder, []);
         return;
       }
       p.frame = frameOf(chunk, p.payload, p.sequenceId);
@@ -497,13 +503,29 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
     }
     // A header refused behind the packets just handled, and not a TLS ClientHello taken back.
     const refused = this.decoder.error;
-    if (refused !== undefined && !this.closed && !this.tlsStarting) this.refuseInput(refused);
+    if (refused !== undefined && !this.closed && !this.tlsStarting && !this.inputRefused)
+      this.refuseInput(refused);
   };
 
   /** Input that cannot be decoded: ERR 1153 (too large) or 1835, and the connection closes. */
   private refuseInput(e: ProtocolError): void {
     const tooLarge = e.errno === ER_NET_PACKET_TOO_LARGE;
-    this.fatal(tooLarge ? ProxyError.packetTooLarge : ProxyError.malformedPacket, [e.message]);
+    this.refuseAfterAnswers(tooLarge ? ProxyError.packetTooLarge : ProxyError.malformedPacket, [e.message]);
+  }
+
+  /**
+   * Input the connection cannot go on after: nothing more is read, and the error and the close
+   * come after the answers to the commands before it, as MariaDB sends them. Sent at once, the
+   * error read as the answer to a write still running — which the server applied.
+   */
+  private refuseAfterAnswers(code: ProxyErrorCode, args: (string | number)[]): void {
+    if (!this.busy && this.queue.length === 0) {
+      this.fatal(code, args);
+      return;
+    }
+    this.inputRefused = true;
+    this.conn.pause();
+    this.queue.push({ payload: EMPTY_PAYLOAD, sequenceId: 0, frame: undefined, refusal: { code, args } });
   }
 
   /** LOCAL INFILE data: forwarded as is until the empty packet that ends the file. */
@@ -760,7 +782,7 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
         return;
       case COM_PROCESS_KILL:
         if (payload.length >= 5) this.kill(`KILL CONNECTION ${payload.readUInt32LE(1)}`);
-        else this.fatal(ProxyError.malformedPacket, ['COM_PROCESS_KILL shorter than 5 bytes']);
+        else this.writeErr(ProxyError.malformedPacket, ['COM_PROCESS_KILL shorter than 5 bytes'], 1);
         return;
       case COM_FIELD_LIST:
       case COM_STATISTICS:
@@ -1283,7 +1305,9 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
   /** Checks an execute/long-data/reset/fetch; false when it was answered here. */
   private statementCommand(payload: Buffer): boolean {
     if (payload.length < 5) {
-      this.fatal(ProxyError.malformedPacket, [`${commandName(payload[0]!)} shorter than 5 bytes`]);
+      // As MariaDB answers it: the connection goes on. Long data never has an answer.
+      if (payload[0] !== COM_STMT_SEND_LONG_DATA)
+        this.writeErr(ProxyError.malformedPacket, [`${commandName(payload[0]!)} shorter than 5 bytes`], 1);
       return false;
     }
     const cs = this.clientStatementOf(payload);
@@ -2105,9 +2129,11 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
     this.releaseIfFree();
     while (!this.busy && !this.closed && this.queue.length > 0) {
       const next = this.queue.shift()!;
-      this.dispatch(next.payload, next.frame, next.replay);
+      if (next.refusal !== undefined) this.fatal(next.refusal.code, next.refusal.args);
+      else this.dispatch(next.payload, next.frame, next.replay);
     }
-    if (this.queue.length < MAX_QUEUED_COMMANDS / 2 && this.conn.isPaused) this.conn.resume();
+    if (this.queue.length < MAX_QUEUED_COMMANDS / 2 && this.conn.isPaused && !this.inputRefused)
+      this.conn.resume();
     if (!this.busy) this.core.clientIdle();
   }
 
