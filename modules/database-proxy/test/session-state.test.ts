@@ -20,7 +20,7 @@ import {
   rows,
   sentAndPlaced,
 } from './support/backends.js';
-import { type ProxyFixture, startProxyFixture } from './support/proxy-fixture.js';
+import { connectAsBackendUser, type ProxyFixture, startProxyFixture } from './support/proxy-fixture.js';
 import { trackedClients } from './support/tracked-clients.js';
 
 const POOL = 2;
@@ -197,6 +197,62 @@ describe('SET NAMES … COLLATE', () => {
       expect(await one(b, `SELECT ${collation}`)).toEqual({ cs: 'utf8mb4', c: 'utf8mb4_unicode_ci' });
     } finally {
       await holder.release();
+    }
+  });
+});
+
+describe('result metadata', () => {
+  /** The collation id and flags a string column of `conn`'s next SELECT reports. */
+  async function stringColumn(conn: mysql.Connection): Promise<{ collation: number; flags: number }> {
+    const [, fields] = await conn.query("SELECT 'x' AS s");
+    const f = (fields as mysql.FieldPacket[])[0]! as unknown as { characterSet: number; flags: number };
+    return { collation: f.characterSet, flags: f.flags };
+  }
+
+  it("string columns carry the client's collation on every backend, after a reset and after SET NAMES … COLLATE", async () => {
+    const ref = await connectAsBackendUser(fx);
+    try {
+      const greeting = await stringColumn(ref);
+      await ref.query('SET NAMES utf8mb4 COLLATE utf8mb4_bin');
+      const bin = await stringColumn(ref);
+      expect(bin).not.toEqual(greeting);
+      // A pinned client leaving has its backend reset; then every backend answers as a login.
+      const leaving = await client();
+      await leaving.query('SET @v = 1');
+      await clients.endAll();
+      await waitFor(() => fx.proxy.stats().clients.length === 0, { what: 'the client to leave' });
+      const holders = await Promise.all([hold(fx), hold(fx)]);
+      try {
+        for (const h of holders) expect(await stringColumn(h.conn)).toEqual(greeting);
+      } finally {
+        await Promise.all(holders.map((h) => h.release()));
+      }
+      // SET NAMES … COLLATE goes with the client to the other backend.
+      const a = await client();
+      await a.query('SET NAMES utf8mb4 COLLATE utf8mb4_bin');
+      expect(await stringColumn(a)).toEqual(bin);
+      const holder = await holdBackend(fx, await backendOf(a), POOL);
+      try {
+        expect(await stringColumn(a)).toEqual(bin);
+      } finally {
+        await holder.release();
+      }
+      // character_set_results set by name: that set's default collation, on either backend.
+      await ref.query('SET NAMES utf8mb4 COLLATE utf8mb4_unicode_ci');
+      await ref.query('SET character_set_results = utf8mb4');
+      const byName = await stringColumn(ref);
+      expect(byName).not.toEqual(greeting);
+      const c = await client();
+      await c.query('SET character_set_results = utf8mb4');
+      expect(await stringColumn(c)).toEqual(byName);
+      const cHolder = await holdBackend(fx, await backendOf(c), POOL);
+      try {
+        expect(await stringColumn(c)).toEqual(byName);
+      } finally {
+        await cHolder.release();
+      }
+    } finally {
+      await ref.end();
     }
   });
 });

@@ -28,7 +28,7 @@ import {
 } from '@scalestack/mysql-protocol';
 import { type Connection, connect, type ReadBuffer } from '@scalestack/socket';
 import type { Logger } from 'pino';
-import { SessionState } from '../session/session-state.js';
+import { baselineAssignments, SessionState } from '../session/session-state.js';
 import type { Flavour } from './backend-pool.js';
 import type { BackendServer } from './backend-server.js';
 
@@ -148,9 +148,6 @@ const HANDSHAKE_VARIABLES = [
   'character_set_results',
   'collation_connection',
 ];
-function sqlString(value: string): string {
-  return `'${value.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
-}
 
 const BASELINE_SQL = `SELECT ${HANDSHAKE_VARIABLES.map((v) => `@@session.${v}`).join(', ')}`;
 
@@ -494,7 +491,7 @@ export class BackendConnection {
       // included (MariaDB drops IGNORE_SPACE from sql_mode, for one): put those back to their
       // connect-time values along with the tracking settings, in one statement.
       let sql = TRACKING_SQL;
-      for (const [name, value] of this.baseline) sql += `, @@session.${name} = ${sqlString(value)}`;
+      for (const part of baselineAssignments(this.baseline)) sql += `, ${part}`;
       this.query(sql, undefined, (e2, t2) =>
         cb(
           e2 ??

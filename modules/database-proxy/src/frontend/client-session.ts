@@ -73,7 +73,7 @@ import { formatProxyError, ProxyError, type ProxyErrorCode } from '../errors.js'
 import type { ClientStats } from '../service.js';
 import { type DoubleByteCharset, doubleByteCharsetOf } from '../session/double-byte.js';
 import { PIN_BIT, PIN_UNTIL_NEXT_STATEMENT, pinReasons } from '../session/pin-reason.js';
-import { isReplayable, planStateSync, SessionState } from '../session/session-state.js';
+import { isReplayable, planStateSync, RESULTS_BY_NAME, SessionState } from '../session/session-state.js';
 import {
   blankLiteralsAndComments,
   classifyStatement,
@@ -1762,6 +1762,7 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
       }
       let charsetChanged = false;
       let collationReported = false;
+      let resultsReported = false;
       for (const v of s.systemVariables) {
         if (!isReplayable(v.name)) {
           pins |= PIN_BIT.unreplayable_variable;
@@ -1771,8 +1772,10 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
         b.state.setVariable(v.name, v.value);
         if (v.name === 'character_set_connection') charsetChanged = true;
         else if (v.name === 'collation_connection') collationReported = true;
+        else if (v.name === 'character_set_results') resultsReported = true;
       }
       if (charsetChanged && !collationReported) this.learnCollation(b);
+      if (resultsReported) this.learnResultsCollation(b);
       // A change no variable or schema of its statement explains (the tracker tells, per OK:
       // `SET time_zone = …; SET ROLE r` is explained by nothing for the ROLE); and a procedure
       // may change a variable and leave a user variable or temporary table behind.
@@ -1941,6 +1944,30 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
       // The character set's default collation: what setting the character set gives.
       this.state.deleteVariable('collation_connection');
       b.state.deleteVariable('collation_connection');
+    }
+  }
+
+  /**
+   * `character_set_results` was set: by `SET NAMES` (it has the connection's collation) or by
+   * name (that set's default collation, which result metadata then reports) — whichever of
+   * them the statement's text sets last. See RESULTS_BY_NAME.
+   */
+  private learnResultsCollation(b: BackendConnection): void {
+    const payload = this.command === COM_STMT_EXECUTE ? this.executing?.cs.preparePayload : this.payload;
+    const text = payload?.toString('latin1', 1) ?? '';
+    let namesAt = -1;
+    SET_NAMES.lastIndex = 0;
+    for (let m = SET_NAMES.exec(text); m !== null; m = SET_NAMES.exec(text)) namesAt = m.index;
+    let byNameAt = -1;
+    RESULTS_SET_BY_NAME.lastIndex = 0;
+    for (let m = RESULTS_SET_BY_NAME.exec(text); m !== null; m = RESULTS_SET_BY_NAME.exec(text))
+      byNameAt = m.index;
+    if (namesAt > byNameAt) {
+      this.state.deleteVariable(RESULTS_BY_NAME);
+      b.state.deleteVariable(RESULTS_BY_NAME);
+    } else {
+      this.state.setVariable(RESULTS_BY_NAME, '1');
+      b.state.setVariable(RESULTS_BY_NAME, '1');
     }
   }
 
@@ -2709,6 +2736,9 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
  * argument count, no privilege, a parse error): nothing can have changed the session.
  */
 const ROUTINE_NEVER_RAN = new Set([1064, 1305, 1318, 1370, 1044, 1142, 1146]);
+
+/** What sets `character_set_results` by name: the variable itself, `SET CHARACTER SET` / `CHARSET`. */
+const RESULTS_SET_BY_NAME = /\bcharacter_set_results\b|\bCHARACTER\s+SET\b|\bCHARSET\b/gi;
 
 /** `SET NAMES cs [COLLATE c]` (names quoted or not): the character set is group 1, the collation 2. */
 const SET_NAMES = /\bNAMES\s+['"`]?(\w+)['"`]?(?:\s+COLLATE\s+['"`]?(\w+))?/gi;

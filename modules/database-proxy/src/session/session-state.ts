@@ -36,6 +36,14 @@ const UNREPLAYABLE = new Set([
 ]);
 
 /** True if a tracked variable may be replayed on another backend connection. */
+/**
+ * Not a server variable: set in a state when its `character_set_results` was last set by name
+ * (`SET character_set_results = …`, `SET CHARACTER SET`), which gives it that set's default
+ * collation; absent, it has the collation a login or the last `SET NAMES` gave it (see
+ * namesClause). Tracking reports the name only.
+ */
+export const RESULTS_BY_NAME = '\u0000results_by_name';
+
 export function isReplayable(name: string): boolean {
   return !UNREPLAYABLE.has(name);
 }
@@ -121,14 +129,20 @@ export function planStateSync(
   if (client.schema !== null && client.schema !== backend.schema) sync.schema = client.schema;
   const assignments: [string, string][] = [];
   for (const [name, value] of client.variables) {
-    if (backend.variables.get(name) === value) continue;
+    if (backend.variables.get(name) === value || name === RESULTS_BY_NAME) continue;
     // Session tracking reports NULL as an empty value; for character sets only NULL is valid
     // (SET character_set_results = NULL is what JDBC drivers send).
     const literal = value === '' && name.startsWith('character_set_') ? 'NULL' : sqlLiteral(value);
     assignments.push([name, literal]);
   }
+  if (client.variables.has(RESULTS_BY_NAME) !== backend.variables.has(RESULTS_BY_NAME)) {
+    // The same character set names, another collation behind character_set_results.
+    const results = client.variables.get('character_set_results') ?? baseline?.get('character_set_results');
+    if (results !== undefined && !assignments.some(([n]) => n === 'character_set_results'))
+      assignments.push(['character_set_results', results === '' ? 'NULL' : sqlLiteral(results)]);
+  }
   for (const name of backend.variables.keys()) {
-    if (client.variables.has(name)) continue;
+    if (client.variables.has(name) || name === RESULTS_BY_NAME) continue;
     const charset = client.variables.get('character_set_connection');
     if (name === 'collation_connection' && charset !== undefined) {
       // The client chose a character set and no collation: its collation is that set's
@@ -152,10 +166,75 @@ export function planStateSync(
       assignments.push(['collation_connection', sqlLiteral(collation)]);
   }
   if (assignments.length > 0) {
-    assignments.sort((a, b) => rank(a[0]) - rank(b[0]));
-    sync.setStatement = `SET ${assignments.map(([n, v]) => `@@session.\`${n}\` = ${v}`).join(', ')}`;
+    sync.setStatement = `SET ${setParts(assignments, client, baseline).join(', ')}`;
   }
   return sync;
+}
+
+/**
+ * The assignments (for a `SET`) that put the handshake-dependent variables back to their
+ * connect-time values after a COM_RESET_CONNECTION, character sets as {@link namesClause}.
+ */
+export function baselineAssignments(baseline: ReadonlyMap<string, string>): string[] {
+  const all = [...baseline].map(([n, v]) => [n, sqlLiteral(v)] as [string, string]);
+  return setParts(all, new SessionState(null), baseline);
+}
+
+/** The parts of a `SET` for `assignments`: `NAMES` first where it applies, then the rest in rank order. */
+function setParts(
+  assignments: [string, string][],
+  client: SessionState,
+  baseline: ReadonlyMap<string, string> | undefined,
+): string[] {
+  const names = namesClause(assignments, client, baseline);
+  const rest = names === undefined ? assignments : assignments.filter(([n]) => !NAMES_VARIABLES.has(n));
+  rest.sort((a, b) => rank(a[0]) - rank(b[0]));
+  const parts = rest.map(([n, v]) => `@@session.\`${n}\` = ${v}`);
+  if (names !== undefined) parts.unshift(names);
+  return parts;
+}
+
+/** What `SET NAMES` sets: the three character sets and the connection's collation. */
+const NAMES_VARIABLES = new Set([
+  'character_set_client',
+  'character_set_connection',
+  'character_set_results',
+  'collation_connection',
+]);
+
+/**
+ * `NAMES cs [COLLATE c]` for a sync that changes the character sets, when the client's three
+ * are one set (as a login or `SET NAMES` leaves them). Setting each variable would not do:
+ * `character_set_results` also carries a collation, which result metadata reports — a login
+ * or `SET NAMES … COLLATE` gives it the connection's, assigning the set by name its default
+ * (a mysql2 client greeting with utf8mb4_unicode_ci saw its string columns as
+ * utf8mb4_general_ci after a sync, a `_bin` one lost the BINARY flag). Undefined: assign each.
+ */
+function namesClause(
+  assignments: readonly [string, string][],
+  client: SessionState,
+  baseline: ReadonlyMap<string, string> | undefined,
+): string | undefined {
+  if (!assignments.some(([n]) => NAMES_VARIABLES.has(n)) || client.variables.has(RESULTS_BY_NAME))
+    return undefined;
+  const effective = (name: string) => client.variables.get(name) ?? baseline?.get(name);
+  const charset = effective('character_set_connection');
+  if (
+    charset === undefined ||
+    charset === '' ||
+    effective('character_set_client') !== charset ||
+    effective('character_set_results') !== charset
+  )
+    return undefined;
+  // A character set chosen without a collation has its default one; else the client's, or
+  // the connect-time one.
+  const collation =
+    client.variables.get('collation_connection') ??
+    (client.variables.has('character_set_connection') ? undefined : baseline?.get('collation_connection'));
+  if (collation === undefined) return `NAMES ${sqlLiteral(charset)}`;
+  const family = charset === 'utf8' ? 'utf8mb3' : charset;
+  if (!collation.startsWith(`${family}_`) && !collation.startsWith(`${charset}_`)) return undefined;
+  return `NAMES ${sqlLiteral(charset)} COLLATE ${sqlLiteral(collation)}`;
 }
 
 function rank(name: string): number {
