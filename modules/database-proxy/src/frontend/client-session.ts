@@ -2665,10 +2665,16 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
     const b = this.backend;
     this.backend = undefined;
     if (b !== undefined && this.onShared) {
-      // Others' reads share that connection: only this client's response is dropped.
+      // Others' reads share that connection: only this client's response is dropped. Its read,
+      // if the server is running it now, is interrupted (reads stacked behind it move): left
+      // to run, a long one would keep the connection and the slot for nobody.
       this.onShared = false;
       const lease = this.lease;
       this.lease = undefined;
+      if (b.isRunning(this) && b.connectionId !== 0 && !b.broken) {
+        this.core.counters.killQueriesSent++;
+        this.core.pool.killQuery(b, () => {});
+      }
       b.abandon(this, () => lease?.release());
     } else if (b !== undefined) {
       if (b.busy && !b.broken && !this.infile && b.onlyFor(this)) {
