@@ -660,6 +660,11 @@ export interface Normalisation {
 
 /** SERVER_SESSION_STATE_CHANGED in an OK packet's status. */
 const SESSION_STATE_CHANGED = 0x4000;
+/**
+ * SERVER_QUERY_NO_GOOD_INDEX_USED and SERVER_QUERY_NO_INDEX_USED: the optimizer's choice on each
+ * side's own copy of the tables (its statistics), not anything of the session: not compared.
+ */
+const INDEX_HINTS = 0x0010 | 0x0020;
 
 /** Runs `step` on `conn` as side `side` and returns its normalised outcome. */
 export async function run(
@@ -734,7 +739,9 @@ function canonicalOf(value: unknown, side: Side, norm: Normalisation): unknown {
         warningStatus: h.warningStatus,
         changedRows: h.changedRows,
         info: h.info,
-        serverStatus: norm.ignoreSessionTracking ? h.serverStatus & ~SESSION_STATE_CHANGED : h.serverStatus,
+        serverStatus:
+          (norm.ignoreSessionTracking ? h.serverStatus & ~SESSION_STATE_CHANGED : h.serverStatus) &
+          ~INDEX_HINTS,
         stateChanges: norm.ignoreSessionTracking ? undefined : h.stateChanges,
       },
       side,
