@@ -3,13 +3,14 @@
  * refusal (ERR 1153, then the connection closes) comes after the answer to the packet before
  * the refused header. And more kinds of bad input, answered as MariaDB answers them: an empty
  * command packet, a command that does not start at sequence id 0, statement commands too short
- * to name a statement.
+ * to name a statement; a LOAD DATA LOCAL whose file comes before the server asks for it, or is
+ * cut short by a header over the limit.
  */
 import { connect, type Socket } from 'node:net';
 import { ClientHandshake, PacketDecoder } from '@scalestack/mysql-protocol';
 import { waitFor } from '@scalestack/test-harness';
 import type mysql from 'mysql2/promise';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { APP_USER, type ProxyFixture, startProxyFixture } from './support/proxy-fixture.js';
 
 let fx: ProxyFixture;
@@ -177,4 +178,102 @@ it('a handshake response out of sequence gets ERR 1156 and the connection closes
     answers.push(errnos(Buffer.concat(received).subarray(4 + Buffer.concat(received).readUIntLE(0, 3))));
   }
   expect(answers).toEqual([[1156], [1156]]);
+});
+
+describe('LOAD DATA LOCAL with bad or early input', () => {
+  const load = (table: string) =>
+    frame(Buffer.from(`\u0003LOAD DATA LOCAL INFILE 'early.csv' INTO TABLE ${table} (v)`, 'latin1'), 0);
+  const rowsIn = async (table: string) => {
+    const c = await fx.direct();
+    try {
+      const [r] = await c.query(`SELECT COUNT(*) AS n FROM test.${table}`);
+      return Number((r as { n: number }[])[0]!.n);
+    } finally {
+      await c.end();
+    }
+  };
+
+  it('its file sent in the same write as the statement, before the server asks: loaded, and the next query answered', async () => {
+    await (await fx.direct()).query('CREATE TABLE IF NOT EXISTS test.infile_early (v INT)');
+    const answers: { errs: number[]; rows: number; closed: boolean }[] = [];
+    for (const [, open] of targets()) {
+      const before = await rowsIn('infile_early');
+      const s = takeOver(await open());
+      // The file (sequence ids 2, 3 after the server's request at 1), its end, then a query.
+      s.write(
+        Buffer.concat([
+          load('infile_early'),
+          frame(Buffer.from('1\n2\n'), 2),
+          frame(Buffer.alloc(0), 3),
+          frame(selectQuery(5), 0),
+        ]),
+      );
+      await waitFor(() => s.bytes().includes(Buffer.from([1, 0x35])) || s.isClosed(), {
+        what: 'the SELECT after the LOAD',
+      });
+      answers.push({
+        errs: errnos(s.bytes()),
+        rows: (await rowsIn('infile_early')) - before,
+        closed: s.isClosed(),
+      });
+      s.write(frame(Buffer.from([0x01]), 0)); // COM_QUIT
+      await s.closed;
+    }
+    expect(answers[0]).toEqual({ errs: [], rows: 2, closed: false });
+    expect(answers[1], 'through the proxy').toEqual(answers[0]);
+  });
+
+  it('its file sent early for a LOAD that fails: the file is read as commands out of sequence, ERR 1156 and the close', async () => {
+    const answers: number[][] = [];
+    for (const [, open] of targets()) {
+      const s = takeOver(await open());
+      s.write(
+        Buffer.concat([load('no_such_table'), frame(Buffer.from('1\n'), 2), frame(Buffer.alloc(0), 3)]),
+      );
+      await s.closed;
+      answers.push(errnos(s.bytes()));
+    }
+    expect(answers).toEqual([
+      [1146, 1156],
+      [1146, 1156],
+    ]);
+  });
+
+  it('a header over max_packet_size in the middle of the file: ERR 1153 at once, the connection closes, nothing of the file applied', async () => {
+    await (await fx.direct()).query('CREATE TABLE IF NOT EXISTS test.infile_cut (v INT)');
+    const s = takeOver(await fx.connect());
+    s.write(load('infile_cut'));
+    // The server's request for the file: 0xFB and the file name.
+    await waitFor(() => s.bytes().includes(Buffer.from('\xfbearly.csv', 'latin1')), {
+      what: 'the file request',
+    });
+    s.write(frame(Buffer.from('1\n2\n'), 2));
+    s.write(Buffer.concat([Buffer.from([0x88, 0x13, 0, 3]), Buffer.alloc(16)])); // announces 5,000 bytes
+    // Refused at once: the server is not left waiting for the rest of the file (30 s).
+    await s.closed;
+    expect(errnos(s.bytes())).toEqual([1153]);
+    // The backend, closed mid-file, aborted the statement.
+    await waitFor(() => fx.proxy.stats().clients.length === 0, { what: 'the client to be gone' });
+    expect(await rowsIn('infile_cut')).toBe(0);
+    const c = await fx.connect();
+    expect((await c.query('SELECT 1 AS one'))[0]).toEqual([{ one: 1 }]);
+    await c.end();
+  });
+
+  it('a header over max_packet_size behind the statement, before the server asks for the file: ERR 1153 and the close, nothing applied', async () => {
+    await (await fx.direct()).query('CREATE TABLE IF NOT EXISTS test.infile_refused (v INT)');
+    const s = takeOver(await fx.connect());
+    s.write(
+      Buffer.concat([
+        load('infile_refused'),
+        frame(Buffer.from('1\n2\n'), 2),
+        Buffer.from([0x88, 0x13, 0, 3]), // announces 5,000 bytes
+        Buffer.alloc(16),
+      ]),
+    );
+    await s.closed;
+    expect(errnos(s.bytes())).toEqual([1153]);
+    await waitFor(() => fx.proxy.stats().clients.length === 0, { what: 'the client to be gone' });
+    expect(await rowsIn('infile_refused')).toBe(0);
+  });
 });

@@ -489,11 +489,14 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
         this.forwardInfile(p.payload, p.sequenceId);
         continue;
       }
-      if (p.sequenceId !== 0) {
+      if (p.sequenceId !== 0 && !this.busy) {
         // Every command starts a conversation at 0; as MariaDB does, the connection ends.
         this.refuseAfterAnswers(ProxyError.packetsOutOfOrder, []);
         return;
       }
+      // Behind a command in flight, a packet out of sequence may be the file a LOAD DATA LOCAL
+      // will ask for (a client sending it before the request, which MariaDB reads as the
+      // file): it waits in the queue, and is refused only if it is read as a command.
       p.frame = frameOf(chunk, p.payload, p.sequenceId);
       if (this.busy) {
         this.queue.push(p);
@@ -519,7 +522,8 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
    * error read as the answer to a write still running — which the server applied.
    */
   private refuseAfterAnswers(code: ProxyErrorCode, args: (string | number)[]): void {
-    if (!this.busy && this.queue.length === 0) {
+    // Mid-file (LOAD DATA LOCAL) the server waits for the rest of the file, which will not come.
+    if ((!this.busy && this.queue.length === 0) || this.infile || this.discardingInfile) {
       this.fatal(code, args);
       return;
     }
@@ -528,14 +532,19 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
     this.queue.push({ payload: EMPTY_PAYLOAD, sequenceId: 0, frame: undefined, refusal: { code, args } });
   }
 
-  /** LOCAL INFILE data: forwarded as is until the empty packet that ends the file. */
-  private forwardInfile(payload: Buffer, sequenceId: number): void {
+  /**
+   * LOCAL INFILE data: forwarded as is until the empty packet that ends the file. False when the
+   * backend's socket is full: input is paused until it drains.
+   */
+  private forwardInfile(payload: Buffer, sequenceId: number): boolean {
     const b = this.backend!;
-    if (!b.writeClientData(encodeFrames(payload, sequenceId))) {
-      this.conn.pause();
-      b.onceDrained(() => this.conn.resume());
-    }
     if (payload.length === 0) this.infile = false;
+    if (b.writeClientData(encodeFrames(payload, sequenceId))) return true;
+    this.conn.pause();
+    b.onceDrained(() => {
+      if (!this.inputRefused) this.conn.resume();
+    });
+    return false;
   }
 
   private onHandshakePacket(payload: Buffer, sequenceId: number): void {
@@ -1620,10 +1629,21 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
   onAwaitingClient(_conn: BackendConnection): void {
     this.infile = true;
     // Packets that arrived while the request was on its way belong to the file.
+    let flowing = true;
     while (this.infile && this.queue.length > 0) {
       const p = this.queue.shift()!;
-      this.forwardInfile(p.payload, p.sequenceId);
+      if (p.refusal !== undefined) {
+        // The file is cut short by input that cannot be read: MariaDB fails the LOAD with that
+        // error and closes. The backend, closed mid-file, aborts the statement: nothing of the
+        // file is applied, as at MariaDB.
+        this.fatal(p.refusal.code, p.refusal.args);
+        return;
+      }
+      flowing = this.forwardInfile(p.payload, p.sequenceId);
     }
+    // Input paused by a full queue takes the rest of the file from the socket.
+    if (flowing && this.conn.isPaused && !this.inputRefused && this.queue.length < MAX_QUEUED_COMMANDS / 2)
+      this.conn.resume();
   }
 
   onResponseEnd(conn: BackendConnection): void {
@@ -2157,6 +2177,8 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
     while (!this.busy && !this.closed && this.queue.length > 0) {
       const next = this.queue.shift()!;
       if (next.refusal !== undefined) this.fatal(next.refusal.code, next.refusal.args);
+      // Out of sequence, and not taken as a file: read as a command, as MariaDB reads it.
+      else if (next.sequenceId !== 0) this.fatal(ProxyError.packetsOutOfOrder, []);
       else this.dispatch(next.payload, next.frame, next.replay);
     }
     if (this.queue.length < MAX_QUEUED_COMMANDS / 2 && this.conn.isPaused && !this.inputRefused)
