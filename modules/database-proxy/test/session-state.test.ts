@@ -255,6 +255,53 @@ describe('result metadata', () => {
       await ref.end();
     }
   });
+
+  it('SET NAMES utf8 COLLATE utf8_… keeps its collation on the other backend (the server names it utf8mb3_…)', async () => {
+    const ref = await connectAsBackendUser(fx);
+    try {
+      await ref.query('SET NAMES utf8 COLLATE utf8_unicode_ci');
+      const expected = {
+        column: await stringColumn(ref),
+        c: await one(ref, `SELECT ${sessionVariable('collation_connection')} AS c`),
+      };
+      const a = await client();
+      await a.query('SET NAMES utf8 COLLATE utf8_unicode_ci');
+      const holder = await holdBackend(fx, await backendOf(a), POOL);
+      try {
+        expect(await stringColumn(a)).toEqual(expected.column);
+        expect(await one(a, `SELECT ${sessionVariable('collation_connection')} AS c`)).toEqual(expected.c);
+      } finally {
+        await holder.release();
+      }
+    } finally {
+      await ref.end();
+    }
+  });
+
+  it('character_set_results named only in a comment, a string or a read is not taken as set by name', async () => {
+    const ref = await connectAsBackendUser(fx);
+    try {
+      await ref.query('SET NAMES utf8mb4 COLLATE utf8mb4_bin');
+      const bin = await stringColumn(ref);
+      const texts = [
+        'SET NAMES utf8mb4 COLLATE utf8mb4_bin /* not character_set_results = utf8mb4 */',
+        "SET NAMES utf8mb4 COLLATE utf8mb4_bin, time_zone = IF('CHARSET latin1' <> '', '+00:00', '+01:00')",
+      ];
+      for (const text of texts) {
+        const a = await client();
+        await a.query(text);
+        await a.query('SELECT @@character_set_results');
+        const holder = await holdBackend(fx, await backendOf(a), POOL);
+        try {
+          expect(await stringColumn(a), text).toEqual(bin);
+        } finally {
+          await holder.release();
+        }
+      }
+    } finally {
+      await ref.end();
+    }
+  });
 });
 
 describe('SET NAMES … COLLATE, prepared or in a batch', () => {

@@ -1946,17 +1946,17 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
    * collation on the next backend.
    */
   private learnCollation(b: BackendConnection): void {
-    const payload = this.command === COM_STMT_EXECUTE ? this.executing?.cs.preparePayload : this.payload;
+    const { text, code } = this.charsetStatement();
     // The last SET NAMES of a multi-statement text is the one in force, if the character set it
     // names is the one the server reported last.
-    let last: RegExpExecArray | undefined;
-    SET_NAMES.lastIndex = 0;
-    const text = payload?.toString('latin1', 1) ?? '';
-    for (let m = SET_NAMES.exec(text); m !== null; m = SET_NAMES.exec(text)) last = m;
+    const last = lastSetNames(text, code);
     const charset = this.state.variables.get('character_set_connection');
-    const collation = last?.[2]?.toLowerCase();
+    let collation = last?.[2]?.toLowerCase();
     const named = last?.[1]?.toLowerCase();
-    // utf8 is reported as utf8mb3 (MariaDB 10.6+).
+    // utf8 is reported as utf8mb3 (MariaDB 10.6+), and its collations as utf8mb3_…: named so
+    // here too, so that NAMES … COLLATE can replay them (see namesClause).
+    if (collation !== undefined && named === 'utf8' && charset === 'utf8mb3' && collation.startsWith('utf8_'))
+      collation = `utf8mb3_${collation.slice(5)}`;
     if (collation !== undefined && (named === charset || (named === 'utf8' && charset === 'utf8mb3'))) {
       this.state.setVariable('collation_connection', collation);
       b.state.setVariable('collation_connection', collation);
@@ -1973,14 +1973,14 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
    * them the statement's text sets last. See RESULTS_BY_NAME.
    */
   private learnResultsCollation(b: BackendConnection): void {
-    const payload = this.command === COM_STMT_EXECUTE ? this.executing?.cs.preparePayload : this.payload;
-    const text = payload?.toString('latin1', 1) ?? '';
+    const { code } = this.charsetStatement();
     let namesAt = -1;
-    SET_NAMES.lastIndex = 0;
-    for (let m = SET_NAMES.exec(text); m !== null; m = SET_NAMES.exec(text)) namesAt = m.index;
+    SET_NAMES_KEYWORD.lastIndex = 0;
+    for (let m = SET_NAMES_KEYWORD.exec(code); m !== null; m = SET_NAMES_KEYWORD.exec(code))
+      namesAt = m.index;
     let byNameAt = -1;
     RESULTS_SET_BY_NAME.lastIndex = 0;
-    for (let m = RESULTS_SET_BY_NAME.exec(text); m !== null; m = RESULTS_SET_BY_NAME.exec(text))
+    for (let m = RESULTS_SET_BY_NAME.exec(code); m !== null; m = RESULTS_SET_BY_NAME.exec(code))
       byNameAt = m.index;
     if (namesAt > byNameAt) {
       this.state.deleteVariable(RESULTS_BY_NAME);
@@ -1989,6 +1989,22 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
       this.state.setVariable(RESULTS_BY_NAME, '1');
       b.state.setVariable(RESULTS_BY_NAME, '1');
     }
+  }
+
+  /**
+   * The text of the statement that changed character sets, and its code: literals and comments
+   * blanked (a `character_set_results` in a comment sets nothing), names in backquotes kept
+   * (`SET @@session.\`character_set_results\` = …` does). Positions are the same in both.
+   */
+  private charsetStatement(): { text: string; code: string } {
+    const payload = this.command === COM_STMT_EXECUTE ? this.executing?.cs.preparePayload : this.payload;
+    const text = payload?.toString('latin1', 1) ?? '';
+    const code = blankLiteralsAndComments(
+      text.replaceAll('`', ' '),
+      this.noBackslashEscapes,
+      this.doubleByte,
+    );
+    return { text, code };
   }
 
   /** The client's pins from now on; each reason that begins is counted. */
@@ -2765,11 +2781,27 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
  */
 const ROUTINE_NEVER_RAN = new Set([1064, 1305, 1318, 1370, 1044, 1142, 1146]);
 
-/** What sets `character_set_results` by name: the variable itself, `SET CHARACTER SET` / `CHARSET`. */
-const RESULTS_SET_BY_NAME = /\bcharacter_set_results\b|\bCHARACTER\s+SET\b|\bCHARSET\b/gi;
+/**
+ * What sets `character_set_results` by name, in a statement's code (see charsetStatement): an
+ * assignment to the variable, `SET CHARACTER SET` / `CHARSET` (first, or after a comma).
+ */
+const RESULTS_SET_BY_NAME = /\bcharacter_set_results\s*:?=|(?:\bSET|,)\s*(?:CHARACTER\s+SET|CHARSET)\b/gi;
 
-/** `SET NAMES cs [COLLATE c]` (names quoted or not): the character set is group 1, the collation 2. */
-const SET_NAMES = /\bNAMES\s+['"`]?(\w+)['"`]?(?:\s+COLLATE\s+['"`]?(\w+))?/gi;
+/** The keyword of `SET NAMES`, in a statement's code. */
+const SET_NAMES_KEYWORD = /\bNAMES\b/gi;
+
+/** `NAMES cs [COLLATE c]` (names quoted or not): the character set is group 1, the collation 2. */
+const SET_NAMES_AT = /NAMES\s+['"`]?(\w+)['"`]?(?:\s+COLLATE\s+['"`]?(\w+))?/iy;
+
+/** The last `SET NAMES` of `text` whose keyword is in its `code` (not in a comment or a string). */
+function lastSetNames(text: string, code: string): RegExpExecArray | undefined {
+  let at = -1;
+  SET_NAMES_KEYWORD.lastIndex = 0;
+  for (let m = SET_NAMES_KEYWORD.exec(code); m !== null; m = SET_NAMES_KEYWORD.exec(code)) at = m.index;
+  if (at < 0) return undefined;
+  SET_NAMES_AT.lastIndex = at;
+  return SET_NAMES_AT.exec(text) ?? undefined;
+}
 
 /**
  * Uses a table (a derived one: no privilege needed) and changes nothing: the server replaces

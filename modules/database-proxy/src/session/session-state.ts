@@ -35,7 +35,6 @@ const UNREPLAYABLE = new Set([
   'sql_auto_is_null',
 ]);
 
-/** True if a tracked variable may be replayed on another backend connection. */
 /**
  * Not a server variable: set in a state when its `character_set_results` was last set by name
  * (`SET character_set_results = …`, `SET CHARACTER SET`), which gives it that set's default
@@ -44,6 +43,7 @@ const UNREPLAYABLE = new Set([
  */
 export const RESULTS_BY_NAME = '\u0000results_by_name';
 
+/** True if a tracked variable may be replayed on another backend connection. */
 export function isReplayable(name: string): boolean {
   return !UNREPLAYABLE.has(name);
 }
@@ -232,8 +232,9 @@ function namesClause(
     client.variables.get('collation_connection') ??
     (client.variables.has('character_set_connection') ? undefined : baseline?.get('collation_connection'));
   if (collation === undefined) return `NAMES ${sqlLiteral(charset)}`;
-  const family = charset === 'utf8' ? 'utf8mb3' : charset;
-  if (!collation.startsWith(`${family}_`) && !collation.startsWith(`${charset}_`)) return undefined;
+  // utf8 and utf8mb3 are one set (MariaDB 10.6+ names both utf8mb3), and so are their collations.
+  const family = charset === 'utf8' || charset === 'utf8mb3' ? ['utf8_', 'utf8mb3_'] : [`${charset}_`];
+  if (!family.some((prefix) => collation.startsWith(prefix))) return undefined;
   return `NAMES ${sqlLiteral(charset)} COLLATE ${sqlLiteral(collation)}`;
 }
 

@@ -143,6 +143,7 @@ const QUOTE_OR_COMMENT = /['"`#]|--|\/\*/;
  * Blanks out the contents of string literals, quoted names and comments (keeping executable
  * comments, `/*! … *\/` and MariaDB's `/*M! … *\/`), so that an e-mail address in a VALUES list or a keyword in
  * a comment does not pin a session. The common statement has none of them and is returned as is.
+ * The result is as long as the text: a position in one is the same place in the other.
  */
 export function blankLiteralsAndComments(
   sql: string,
@@ -211,7 +212,7 @@ export function blankLiteralsAndComments(
       end = end < 0 ? n : end + 2;
     }
     if (end >= 0) {
-      out += `${sql.slice(from, i)} `;
+      out += `${sql.slice(from, i)}${' '.repeat(end - i)}`;
       from = i = end;
       continue;
     }
