@@ -252,6 +252,10 @@ describe('LOAD DATA LOCAL with bad or early input', () => {
     // Refused at once: the server is not left waiting for the rest of the file (30 s).
     await s.closed;
     expect(errnos(s.bytes())).toEqual([1153]);
+    // As the packet after the client's last (the file's, 2).
+    const bytes = s.bytes();
+    const err = bytes.indexOf(Buffer.from([0xff, 0x81, 0x04]));
+    expect(bytes[err - 1], 'sequence id of the ERR').toBe(3);
     // The backend, closed mid-file, aborted the statement.
     await waitFor(() => fx.proxy.stats().clients.length === 0, { what: 'the client to be gone' });
     expect(await rowsIn('infile_cut')).toBe(0);

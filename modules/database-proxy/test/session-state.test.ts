@@ -278,7 +278,7 @@ describe('result metadata', () => {
     }
   });
 
-  it('character_set_results named only in a comment, a string or a read is not taken as set by name', async () => {
+  it('character_set_results or NAMES named only in a comment, a string, a name or a read is not taken as set', async () => {
     const ref = await connectAsBackendUser(fx);
     try {
       await ref.query('SET NAMES utf8mb4 COLLATE utf8mb4_bin');
@@ -286,12 +286,15 @@ describe('result metadata', () => {
       const texts = [
         'SET NAMES utf8mb4 COLLATE utf8mb4_bin /* not character_set_results = utf8mb4 */',
         "SET NAMES utf8mb4 COLLATE utf8mb4_bin, time_zone = IF('CHARSET latin1' <> '', '+00:00', '+01:00')",
+        'SET NAMES utf8mb4 COLLATE utf8mb4_bin; SELECT 1 AS names',
+        "SET NAMES utf8mb4 COLLATE utf8mb4_bin; SELECT 1, CHARSET('a'), @@character_set_results = 'x'",
+        "SELECT 1 AS `o'brien`; SET NAMES utf8mb4 COLLATE utf8mb4_bin",
       ];
       for (const text of texts) {
-        const a = await client();
+        const a = await client({ multipleStatements: true });
         await a.query(text);
         await a.query('SELECT @@character_set_results');
-        const holder = await holdBackend(fx, await backendOf(a), POOL);
+        const holder = await holdBackend(fx, await backendOf(a), POOL, { multipleStatements: true });
         try {
           expect(await stringColumn(a), text).toEqual(bin);
         } finally {

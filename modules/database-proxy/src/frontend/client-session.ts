@@ -418,6 +418,8 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
   }
   /** A LOCAL INFILE upload whose backend was lost: the rest of the file is dropped. */
   private discardingInfile = false;
+  /** The sequence id of the last LOCAL INFILE packet (the server's request, then the client's). */
+  private infileSequenceId = 0;
   /** The backend's reading is paused until the client's socket drains. */
   private pausedBackend: BackendConnection | undefined;
   /** Removes the drain listener that resumes {@link pausedBackend}. */
@@ -482,6 +484,7 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
         continue;
       }
       if (this.discardingInfile) {
+        this.infileSequenceId = p.sequenceId;
         if (p.payload.length === 0) this.discardingInfile = false;
         continue;
       }
@@ -538,6 +541,7 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
    */
   private forwardInfile(payload: Buffer, sequenceId: number): boolean {
     const b = this.backend!;
+    this.infileSequenceId = sequenceId;
     if (payload.length === 0) this.infile = false;
     if (b.writeClientData(encodeFrames(payload, sequenceId))) return true;
     this.conn.pause();
@@ -1626,8 +1630,9 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
     b.resumeReading();
   };
 
-  onAwaitingClient(_conn: BackendConnection): void {
+  onAwaitingClient(conn: BackendConnection): void {
     this.infile = true;
+    this.infileSequenceId = conn.tracker.lastSequenceId;
     // Packets that arrived while the request was on its way belong to the file.
     let flowing = true;
     while (this.infile && this.queue.length > 0) {
@@ -1974,14 +1979,11 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
    */
   private learnResultsCollation(b: BackendConnection): void {
     const { code } = this.charsetStatement();
-    let namesAt = -1;
-    SET_NAMES_KEYWORD.lastIndex = 0;
-    for (let m = SET_NAMES_KEYWORD.exec(code); m !== null; m = SET_NAMES_KEYWORD.exec(code))
-      namesAt = m.index;
+    const namesAt = lastNamesKeyword(code);
     let byNameAt = -1;
     RESULTS_SET_BY_NAME.lastIndex = 0;
     for (let m = RESULTS_SET_BY_NAME.exec(code); m !== null; m = RESULTS_SET_BY_NAME.exec(code))
-      byNameAt = m.index;
+      if (inSetStatement(code, m.index)) byNameAt = m.index;
     if (namesAt > byNameAt) {
       this.state.deleteVariable(RESULTS_BY_NAME);
       b.state.deleteVariable(RESULTS_BY_NAME);
@@ -1993,17 +1995,20 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
 
   /**
    * The text of the statement that changed character sets, and its code: literals and comments
-   * blanked (a `character_set_results` in a comment sets nothing), names in backquotes kept
-   * (`SET @@session.\`character_set_results\` = …` does). Positions are the same in both.
+   * blanked (a `character_set_results` in a comment sets nothing), plain names in backquotes
+   * put back (`SET @@session.\`character_set_results\` = …` does). Positions are the same in both.
    */
   private charsetStatement(): { text: string; code: string } {
     const payload = this.command === COM_STMT_EXECUTE ? this.executing?.cs.preparePayload : this.payload;
     const text = payload?.toString('latin1', 1) ?? '';
-    const code = blankLiteralsAndComments(
-      text.replaceAll('`', ' '),
-      this.noBackslashEscapes,
-      this.doubleByte,
-    );
+    const blanked = blankLiteralsAndComments(text, this.noBackslashEscapes, this.doubleByte);
+    // Backquotes left in the code open and close names (those in strings and comments are blanks).
+    const code = blanked.includes('`')
+      ? blanked.replace(/`( +)`/g, (whole, _inside: string, at: number) => {
+          const name = text.slice(at + 1, at + whole.length - 1);
+          return /^\w+$/.test(name) ? ` ${name} ` : whole;
+        })
+      : blanked;
     return { text, code };
   }
 
@@ -2678,8 +2683,11 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
 
   /** A protocol error from the client: tell it why and close this connection only. */
   private fatal(code: ProxyErrorCode, args: (string | number)[]): void {
-    // The connection ends here: the reason goes out whatever the command was.
-    if (!this.closed) this.writeErrFrames(code.code, code.sqlState, formatProxyError(code, ...args), 1);
+    // The connection ends here: the reason goes out whatever the command was — mid-file, as the
+    // packet after the client's last.
+    const sequenceId = this.infile || this.discardingInfile ? (this.infileSequenceId + 1) & 0xff : 1;
+    if (!this.closed)
+      this.writeErrFrames(code.code, code.sqlState, formatProxyError(code, ...args), sequenceId);
     this.conn.end();
     this.close();
   }
@@ -2783,21 +2791,38 @@ const ROUTINE_NEVER_RAN = new Set([1064, 1305, 1318, 1370, 1044, 1142, 1146]);
 
 /**
  * What sets `character_set_results` by name, in a statement's code (see charsetStatement): an
- * assignment to the variable, `SET CHARACTER SET` / `CHARSET` (first, or after a comma).
+ * assignment to the variable, `SET CHARACTER SET` / `CHARSET` (first, or after a comma; not the
+ * CHARSET() function). Counted only in a SET statement (see inSetStatement).
  */
-const RESULTS_SET_BY_NAME = /\bcharacter_set_results\s*:?=|(?:\bSET|,)\s*(?:CHARACTER\s+SET|CHARSET)\b/gi;
+const RESULTS_SET_BY_NAME =
+  /\bcharacter_set_results\s*:?=|(?:\bSET|,)\s*(?:CHARACTER\s+SET|CHARSET)\b(?!\s*\()/gi;
 
-/** The keyword of `SET NAMES`, in a statement's code. */
-const SET_NAMES_KEYWORD = /\bNAMES\b/gi;
+/** `NAMES` as an item of a SET (first, or after a comma), in a statement's code: group 1 is the keyword. */
+const SET_NAMES_KEYWORD = /(?:\bSET|,)\s*(NAMES)\b/dgi;
+
+/** Whether the statement of `code` that holds position `at` is a SET (statements end at `;`). */
+function inSetStatement(code: string, at: number): boolean {
+  const start = code.lastIndexOf(';', at) + 1;
+  return /^[\s(]*SET\b/i.test(code.slice(start, at + 4));
+}
+
+/** Where the last `SET … NAMES` of `code` has its keyword, or -1. */
+function lastNamesKeyword(code: string): number {
+  let at = -1;
+  SET_NAMES_KEYWORD.lastIndex = 0;
+  for (let m = SET_NAMES_KEYWORD.exec(code); m !== null; m = SET_NAMES_KEYWORD.exec(code)) {
+    const keyword = m.indices![1]![0];
+    if (inSetStatement(code, keyword)) at = keyword;
+  }
+  return at;
+}
 
 /** `NAMES cs [COLLATE c]` (names quoted or not): the character set is group 1, the collation 2. */
 const SET_NAMES_AT = /NAMES\s+['"`]?(\w+)['"`]?(?:\s+COLLATE\s+['"`]?(\w+))?/iy;
 
 /** The last `SET NAMES` of `text` whose keyword is in its `code` (not in a comment or a string). */
 function lastSetNames(text: string, code: string): RegExpExecArray | undefined {
-  let at = -1;
-  SET_NAMES_KEYWORD.lastIndex = 0;
-  for (let m = SET_NAMES_KEYWORD.exec(code); m !== null; m = SET_NAMES_KEYWORD.exec(code)) at = m.index;
+  const at = lastNamesKeyword(code);
   if (at < 0) return undefined;
   SET_NAMES_AT.lastIndex = at;
   return SET_NAMES_AT.exec(text) ?? undefined;

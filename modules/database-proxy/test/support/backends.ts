@@ -47,9 +47,12 @@ export interface Holder {
   release(): Promise<void>;
 }
 
-/** Opens a client and starts a transaction: it now holds one backend connection. */
-export async function hold(fx: ProxyFixture): Promise<Holder> {
-  const conn = await fx.connect();
+/**
+ * Opens a client and starts a transaction: it now holds one backend connection (of the flavour
+ * `options` give it: multiple statements, found rows… are served by connections of their own).
+ */
+export async function hold(fx: ProxyFixture, options?: mysql.ConnectionOptions): Promise<Holder> {
+  const conn = await fx.connect(options);
   await conn.query('START TRANSACTION');
   const { id } = await one(conn, 'SELECT CONNECTION_ID() AS id');
   return {
@@ -69,11 +72,16 @@ export async function hold(fx: ProxyFixture): Promise<Holder> {
  *
  * @param pool the pool size; more holders than that would wait for a slot forever
  */
-export async function holdBackend(fx: ProxyFixture, backendId: number, pool: number): Promise<Holder> {
+export async function holdBackend(
+  fx: ProxyFixture,
+  backendId: number,
+  pool: number,
+  options?: mysql.ConnectionOptions,
+): Promise<Holder> {
   const others: Holder[] = [];
   try {
     for (let i = 0; i < pool; i++) {
-      const h = await hold(fx);
+      const h = await hold(fx, options);
       if (h.backendId === backendId) return h;
       others.push(h);
     }
