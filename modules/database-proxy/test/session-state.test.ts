@@ -209,6 +209,20 @@ describe('result metadata', () => {
     return { collation: f.characterSet, flags: f.flags };
   }
 
+  /** Runs `check` while another client holds `conn`'s backend: `conn` runs on another one. */
+  async function onOtherBackend(
+    conn: mysql.Connection,
+    check: () => Promise<void>,
+    options?: mysql.ConnectionOptions,
+  ): Promise<void> {
+    const holder = await holdBackend(fx, await backendOf(conn), POOL, options);
+    try {
+      await check();
+    } finally {
+      await holder.release();
+    }
+  }
+
   it("string columns carry the client's collation on every backend, after a reset and after SET NAMES … COLLATE", async () => {
     const ref = await connectAsBackendUser(fx);
     try {
@@ -231,12 +245,7 @@ describe('result metadata', () => {
       const a = await client();
       await a.query('SET NAMES utf8mb4 COLLATE utf8mb4_bin');
       expect(await stringColumn(a)).toEqual(bin);
-      const holder = await holdBackend(fx, await backendOf(a), POOL);
-      try {
-        expect(await stringColumn(a)).toEqual(bin);
-      } finally {
-        await holder.release();
-      }
+      await onOtherBackend(a, async () => expect(await stringColumn(a)).toEqual(bin));
       // character_set_results set by name: that set's default collation, on either backend.
       await ref.query('SET NAMES utf8mb4 COLLATE utf8mb4_unicode_ci');
       await ref.query('SET character_set_results = utf8mb4');
@@ -245,12 +254,7 @@ describe('result metadata', () => {
       const c = await client();
       await c.query('SET character_set_results = utf8mb4');
       expect(await stringColumn(c)).toEqual(byName);
-      const cHolder = await holdBackend(fx, await backendOf(c), POOL);
-      try {
-        expect(await stringColumn(c)).toEqual(byName);
-      } finally {
-        await cHolder.release();
-      }
+      await onOtherBackend(c, async () => expect(await stringColumn(c)).toEqual(byName));
     } finally {
       await ref.end();
     }
@@ -266,13 +270,10 @@ describe('result metadata', () => {
       };
       const a = await client();
       await a.query('SET NAMES utf8 COLLATE utf8_unicode_ci');
-      const holder = await holdBackend(fx, await backendOf(a), POOL);
-      try {
+      await onOtherBackend(a, async () => {
         expect(await stringColumn(a)).toEqual(expected.column);
         expect(await one(a, `SELECT ${sessionVariable('collation_connection')} AS c`)).toEqual(expected.c);
-      } finally {
-        await holder.release();
-      }
+      });
     } finally {
       await ref.end();
     }
@@ -294,12 +295,9 @@ describe('result metadata', () => {
         const a = await client({ multipleStatements: true });
         await a.query(text);
         await a.query('SELECT @@character_set_results');
-        const holder = await holdBackend(fx, await backendOf(a), POOL, { multipleStatements: true });
-        try {
-          expect(await stringColumn(a), text).toEqual(bin);
-        } finally {
-          await holder.release();
-        }
+        await onOtherBackend(a, async () => expect(await stringColumn(a), text).toEqual(bin), {
+          multipleStatements: true,
+        });
       }
     } finally {
       await ref.end();
