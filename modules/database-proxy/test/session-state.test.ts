@@ -279,6 +279,19 @@ describe('result metadata', () => {
     }
   });
 
+  it('SET NAMES cs COLLATE DEFAULT gives the default collation on the other backend too', async () => {
+    const ref = await connectAsBackendUser(fx);
+    try {
+      await ref.query('SET NAMES latin1 COLLATE DEFAULT');
+      const expected = await stringColumn(ref);
+      const a = await client();
+      await a.query('SET NAMES latin1 COLLATE DEFAULT');
+      await onOtherBackend(a, async () => expect(await stringColumn(a)).toEqual(expected));
+    } finally {
+      await ref.end();
+    }
+  });
+
   it('character_set_results or NAMES named only in a comment, a string, a name or a read is not taken as set', async () => {
     const ref = await connectAsBackendUser(fx);
     try {
@@ -553,6 +566,32 @@ describe('state no variable reports', () => {
         expect((await one(a, 'SELECT CURRENT_ROLE() AS r')).r).toBe('reader');
         await a.end();
         expect((await outcome).r).toBeNull();
+      } finally {
+        await holder.release();
+      }
+      await clients.endAll();
+    }
+  });
+});
+
+describe('SET @@name with no scope word, which session tracking does not report', () => {
+  it("stays the caller's: another client never sees it, the caller keeps it", async () => {
+    for (const [sql, read, value] of [
+      ["SET @@time_zone = '+01:00'", '@@time_zone', '+01:00'],
+      ["SET @@sql_mode := 'ANSI_QUOTES', time_zone = '+02:00'", '@@sql_mode', 'ANSI_QUOTES'],
+    ] as const) {
+      const a = await client();
+      const b = await client();
+      const before = (await one(b, `SELECT ${read} AS v`)).v;
+      // With the other backend held, A and B share one unless A is kept on its own.
+      const holder = await hold(fx);
+      try {
+        await a.query(sql);
+        const { outcome } = await sentAndPlaced(fx, one(b, `SELECT ${read} AS v`));
+        expect((await one(a, `SELECT ${read} AS v`)).v, sql).toBe(value);
+        expect((await one(a, `SELECT ${read} AS v`)).v, sql).toBe(value);
+        await a.end();
+        expect((await outcome).v, sql).toBe(before);
       } finally {
         await holder.release();
       }

@@ -81,6 +81,11 @@ const cases: [string, number][] = [
   ["SET tx_isolation = 'SERIALIZABLE'", Trait.Set],
   ["SET @@global.transaction_isolation = 'SERIALIZABLE'", Trait.Set],
   ["SET @v = '@@tx_read_only'", Trait.Set | Trait.UserVariable],
+  // Any other @@name with no scope word: session tracking does not report it.
+  ["SET @@time_zone = '+01:00'", Trait.Set | Trait.Unreplayable],
+  ["SET time_zone = '+01:00', @@SQL_MODE := ''", Trait.Set | Trait.Unreplayable],
+  ["SET @@session.time_zone = '+01:00', @@GLOBAL.max_connections = 10", Trait.Set],
+  ['SELECT @@time_zone = 1', Trait.PureRead],
   ['SELECT @@tx_isolation, @@tx_read_only', Trait.PureRead],
   ['SELECT row_count, found_rows, warning_count FROM stats', Trait.PureRead],
   ["PREPARE s FROM 'KILL QUERY 12'", Trait.Kill | Trait.SqlPrepare],

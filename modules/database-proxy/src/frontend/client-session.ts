@@ -1956,7 +1956,9 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
     // names is the one the server reported last.
     const last = lastSetNames(text, code);
     const charset = this.state.variables.get('character_set_connection');
+    // COLLATE DEFAULT: the set's default collation, as no COLLATE.
     let collation = last?.[2]?.toLowerCase();
+    if (collation === 'default') collation = undefined;
     const named = last?.[1]?.toLowerCase();
     // utf8 is reported as utf8mb3 (MariaDB 10.6+), and its collations as utf8mb3_…: named so
     // here too, so that NAMES … COLLATE can replay them (see namesClause).
