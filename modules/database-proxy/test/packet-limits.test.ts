@@ -239,6 +239,26 @@ describe('LOAD DATA LOCAL with bad or early input', () => {
     ]);
   });
 
+  it('a command where the file should be: the server refuses it, the connection closes, nothing applied, the proxy carries on', async () => {
+    await (await fx.direct()).query('CREATE TABLE IF NOT EXISTS test.infile_cmd (v INT)');
+    const answers: { first: number | undefined; closed: boolean; rows: number }[] = [];
+    for (const [, open] of targets()) {
+      const s = takeOver(await open());
+      // The SELECT goes where the file's first packet should (sequence id 0, not 2).
+      s.write(Buffer.concat([load('infile_cmd'), frame(selectQuery(1), 0)]));
+      await waitFor(() => errnos(s.bytes()).length > 0 || s.isClosed(), { what: 'an answer' });
+      // A command after it: MariaDB has closed; the proxy must not take it for more of the file.
+      if (!s.isClosed()) s.write(frame(Buffer.from([0x0e]), 0)); // COM_PING
+      await s.closed;
+      answers.push({ first: errnos(s.bytes())[0], closed: s.isClosed(), rows: await rowsIn('infile_cmd') });
+    }
+    expect(answers[0]).toEqual({ first: 1156, closed: true, rows: 0 });
+    expect(answers[1], 'through the proxy').toEqual(answers[0]);
+    const c = await fx.connect();
+    expect((await c.query('SELECT 1 AS one'))[0]).toEqual([{ one: 1 }]);
+    await c.end();
+  });
+
   it('a header over max_packet_size in the middle of the file: ERR 1153 at once, the connection closes, nothing of the file applied', async () => {
     await (await fx.direct()).query('CREATE TABLE IF NOT EXISTS test.infile_cut (v INT)');
     const s = takeOver(await fx.connect());

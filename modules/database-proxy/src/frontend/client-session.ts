@@ -540,8 +540,14 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
    * backend's socket is full: input is paused until it drains.
    */
   private forwardInfile(payload: Buffer, sequenceId: number): boolean {
-    const b = this.backend!;
     this.infileSequenceId = sequenceId;
+    const b = this.backend;
+    if (b === undefined) {
+      // No statement waits for it (never expected: the file ends with its response): dropped.
+      this.infile = false;
+      this.discardingInfile = payload.length > 0;
+      return true;
+    }
     if (payload.length === 0) this.infile = false;
     if (b.writeClientData(encodeFrames(payload, sequenceId))) return true;
     this.conn.pause();
@@ -1652,6 +1658,17 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
   }
 
   onResponseEnd(conn: BackendConnection): void {
+    if (this.infile) {
+      // The server answered before the file's end: it refused the file (a packet out of
+      // sequence, one over its max_allowed_packet) and closes, as MariaDB then closes the
+      // client's connection. Its answer went out; the rest of the file has nowhere to go.
+      this.infile = false;
+      this.core.counters.errors++;
+      conn.broken = true;
+      this.conn.end();
+      this.close();
+      return;
+    }
     if (this.pending === Pending.Prepare) this.finishPrepare(conn);
     this.afterResponse(conn);
   }
