@@ -318,6 +318,43 @@ describe('result metadata', () => {
   });
 });
 
+describe('the connection collation a statement leaves', () => {
+  it('is the one replayed, onto a backend another client left with its own collation', async () => {
+    const read = `SELECT ${sessionVariable('character_set_connection')} AS cs, ${sessionVariable('collation_connection')} AS c`;
+    const statements = [
+      // A later assignment of the character set gives its default collation.
+      'SET NAMES utf8mb4 COLLATE utf8mb4_bin, character_set_connection = utf8mb4',
+      'SET NAMES utf8mb4 COLLATE utf8mb4_bin; SET CHARACTER SET utf8mb4',
+      // A comment between the set and its collation.
+      'SET NAMES latin1 /* the COLLATE follows */ COLLATE latin1_bin',
+      // A later SET NAMES that fails leaves the one before.
+      'SET NAMES latin1 COLLATE latin1_bin; SET NAMES ucs2',
+      // The collation alone (the server reports only it): its set comes with it.
+      'SET collation_connection = latin1_bin',
+    ];
+    const multi = { multipleStatements: true };
+    for (const sql of statements) {
+      const ref = await connectAsBackendUser(fx, multi);
+      await ref.query(sql).catch(() => {});
+      const expected = await one(ref, read);
+      await ref.end();
+      // One backend of the flavour left: A and B take turns on it.
+      const holder = await hold(fx, multi);
+      try {
+        const a = await client(multi);
+        const b = await client(multi);
+        await b.query('SET NAMES latin1 COLLATE latin1_bin');
+        await a.query(sql).catch(() => {});
+        await b.query('SELECT 1');
+        expect(await one(a, read), sql).toEqual(expected);
+      } finally {
+        await holder.release();
+      }
+      await clients.endAll();
+    }
+  });
+});
+
 describe('SET NAMES … COLLATE, prepared or in a batch', () => {
   it('a prepared SET NAMES … COLLATE counts, and in a batch the last SET NAMES does', async () => {
     const collation = `${sessionVariable('character_set_connection')} AS cs, ${sessionVariable('collation_connection')} AS c`;

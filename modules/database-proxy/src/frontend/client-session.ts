@@ -1969,19 +1969,9 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
    */
   private learnCollation(b: BackendConnection): void {
     const { text, code } = this.charsetStatement();
-    // The last SET NAMES of a multi-statement text is the one in force, if the character set it
-    // names is the one the server reported last.
-    const last = lastSetNames(text, code);
     const charset = this.state.variables.get('character_set_connection');
-    // COLLATE DEFAULT: the set's default collation, as no COLLATE.
-    let collation = last?.[2]?.toLowerCase();
-    if (collation === 'default') collation = undefined;
-    const named = last?.[1]?.toLowerCase();
-    // utf8 is reported as utf8mb3 (MariaDB 10.6+), and its collations as utf8mb3_…: named so
-    // here too, so that NAMES … COLLATE can replay them (see namesClause).
-    if (collation !== undefined && named === 'utf8' && charset === 'utf8mb3' && collation.startsWith('utf8_'))
-      collation = `utf8mb3_${collation.slice(5)}`;
-    if (collation !== undefined && (named === charset || (named === 'utf8' && charset === 'utf8mb3'))) {
+    const collation = collationLeftBy(text, code, charset);
+    if (collation !== undefined) {
       this.state.setVariable('collation_connection', collation);
       b.state.setVariable('collation_connection', collation);
     } else {
@@ -2836,15 +2826,59 @@ function lastNamesKeyword(code: string): number {
   return at;
 }
 
-/** `NAMES cs [COLLATE c]` (names quoted or not): the character set is group 1, the collation 2. */
-const SET_NAMES_AT = /NAMES\s+['"`]?(\w+)['"`]?(?:\s+COLLATE\s+['"`]?(\w+))?/iy;
+/**
+ * `NAMES cs [COLLATE c]` in a statement's code, where a quoted name is blanks between its quotes:
+ * the set is group 1 (bare) or 3 (quoted), the collation 4 or 6.
+ */
+const SET_NAMES_AT = /NAMES\s+(?:(\w+)|(['"])( *)\2)(?:\s+COLLATE\s+(?:(\w+)|(['"])( *)\5))?/diy;
 
-/** The last `SET NAMES` of `text` whose keyword is in its `code` (not in a comment or a string). */
-function lastSetNames(text: string, code: string): RegExpExecArray | undefined {
-  const at = lastNamesKeyword(code);
-  if (at < 0) return undefined;
-  SET_NAMES_AT.lastIndex = at;
-  return SET_NAMES_AT.exec(text) ?? undefined;
+/** What else sets the connection's character set, giving it its default collation. */
+const CHARSET_CONNECTION_SET =
+  /\bcharacter_set_connection\s*:?=|(?:\bSET|,)\s*(?:CHARACTER\s+SET|CHARSET)\b(?!\s*\()/gi;
+
+/**
+ * The collation a statement's text leaves the connection with, given the character set the
+ * server reported (undefined: that set's default). The last setter of the connection's set in
+ * a SET decides: `NAMES cs [COLLATE c]` naming that set (one naming another failed, so the one
+ * before stands), or an assignment of the set itself, which gives its default collation.
+ */
+function collationLeftBy(text: string, code: string, charset: string | undefined): string | undefined {
+  const setters: number[] = [];
+  SET_NAMES_KEYWORD.lastIndex = 0;
+  for (let m = SET_NAMES_KEYWORD.exec(code); m !== null; m = SET_NAMES_KEYWORD.exec(code)) {
+    const keyword = m.indices![1]![0];
+    if (inSetStatement(code, keyword)) setters.push(keyword);
+  }
+  const namesCount = setters.length;
+  CHARSET_CONNECTION_SET.lastIndex = 0;
+  for (let m = CHARSET_CONNECTION_SET.exec(code); m !== null; m = CHARSET_CONNECTION_SET.exec(code))
+    if (inSetStatement(code, m.index)) setters.push(m.index);
+  const isNames = new Set(setters.slice(0, namesCount));
+  setters.sort((a, b) => a - b);
+  // The text of a name: bare in the code, or the quoted one's contents in the text.
+  const nameOf = (m: RegExpExecArray, bare: number, quoted: number): string | undefined => {
+    if (m[bare] !== undefined) return m[bare].toLowerCase();
+    const at = m.indices![quoted];
+    return at === undefined ? undefined : text.slice(at[0], at[1]).toLowerCase();
+  };
+  for (let i = setters.length - 1; i >= 0; i--) {
+    const at = setters[i]!;
+    if (!isNames.has(at)) return undefined;
+    SET_NAMES_AT.lastIndex = at;
+    const m = SET_NAMES_AT.exec(code);
+    if (m === null) return undefined;
+    const named = nameOf(m, 1, 3);
+    // utf8 is reported as utf8mb3 (MariaDB 10.6+), and its collations as utf8mb3_…: named so
+    // here too, so that NAMES … COLLATE can replay them (see namesClause).
+    const utf8 = named === 'utf8' && charset === 'utf8mb3';
+    if (named === 'default') return undefined;
+    if (named !== charset && !utf8) continue;
+    const collation = nameOf(m, 4, 6);
+    // COLLATE DEFAULT: the set's default collation, as no COLLATE.
+    if (collation === undefined || collation === 'default') return undefined;
+    return utf8 && collation.startsWith('utf8_') ? `utf8mb3_${collation.slice(5)}` : collation;
+  }
+  return undefined;
 }
 
 /**

@@ -165,6 +165,15 @@ export function planStateSync(
     )
       assignments.push(['collation_connection', sqlLiteral(collation)]);
   }
+  // Setting the connection's character set resets its collation to that set's default: the
+  // client's collation goes again after it, even where the backend already had it.
+  const collation = client.variables.get('collation_connection');
+  if (
+    collation !== undefined &&
+    assignments.some(([n]) => n === 'character_set_connection') &&
+    !assignments.some(([n]) => n === 'collation_connection')
+  )
+    assignments.push(['collation_connection', sqlLiteral(collation)]);
   if (assignments.length > 0) {
     sync.setStatement = `SET ${setParts(assignments, client, baseline).join(', ')}`;
   }
