@@ -40,6 +40,7 @@ import {
   decodeChangeUser,
   EOF_HEADER,
   ER_NET_PACKET_TOO_LARGE,
+  ER_NET_PACKETS_OUT_OF_ORDER,
   ER_UNKNOWN_COM_ERROR,
   encodeErr,
   encodeFrames,
@@ -2207,6 +2208,9 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
     while (!this.busy && !this.closed && this.queue.length > 0) {
       const next = this.queue.shift()!;
       if (next.refusal !== undefined) this.fatal(next.refusal.code, next.refusal.args);
+      // A change of user waits for its client's answer to an auth switch: the next packet is
+      // read as that answer, as MariaDB reads it (a command sent instead is no command).
+      else if (this.handshake !== undefined) this.onHandshakePacket(next.payload, next.sequenceId);
       // Out of sequence, and not taken as a file: read as a command, as MariaDB reads it.
       else if (next.sequenceId !== 0) this.fatal(ProxyError.packetsOutOfOrder, []);
       else this.dispatch(next.payload, next.frame, next.replay);
@@ -2585,6 +2589,11 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
       if (step.kind === 'failed') {
         this.core.counters.errors++;
         this.conn.write(step.bytes);
+        // An answer out of sequence ends the connection, as at a login (MariaDB's).
+        if (step.error.errno === ER_NET_PACKETS_OUT_OF_ORDER) {
+          this.conn.end();
+          this.close();
+        }
       }
       return;
     }
