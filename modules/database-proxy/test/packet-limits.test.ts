@@ -259,6 +259,42 @@ describe('LOAD DATA LOCAL with bad or early input', () => {
     await c.end();
   });
 
+  it('its backend lost in the middle of the file: ERR 9005 after the file, numbered after its last packet, and the connection carries on', async () => {
+    await (await fx.direct()).query('CREATE TABLE IF NOT EXISTS test.infile_lost (v INT)');
+    const s = takeOver(await fx.connect());
+    s.write(load('infile_lost'));
+    await waitFor(() => s.bytes().includes(Buffer.from('\xfbearly.csv', 'latin1')), {
+      what: 'the file request',
+    });
+    s.write(Buffer.concat([frame(Buffer.from('1\n'), 2), frame(Buffer.from('2\n'), 3)]));
+    // The server thread reading the file, killed from outside.
+    const root = await fx.direct();
+    const thread = await waitFor(
+      async () => {
+        const [r] = await root.query(
+          "SELECT ID FROM information_schema.PROCESSLIST WHERE INFO LIKE 'LOAD DATA LOCAL INFILE%infile_lost%'",
+        );
+        return (r as { ID: number }[])[0]?.ID;
+      },
+      { what: 'the LOAD on the server' },
+    );
+    await root.query(`KILL CONNECTION ${thread}`);
+    await root.end();
+    // Seen by the proxy or not yet, the client goes on to the file's end (4) and reads the answer.
+    s.write(frame(Buffer.alloc(0), 4));
+    await waitFor(() => errnos(s.bytes()).length > 0, { what: 'the ERR' });
+    const bytes = s.bytes();
+    const err = bytes.indexOf(Buffer.from([0xff, 0x2d, 0x23])); // 9005
+    expect(err, 'ERR 9005').toBeGreaterThanOrEqual(4);
+    expect(bytes[err - 1], 'its sequence id').toBe(5);
+    s.write(frame(selectQuery(6), 0));
+    await waitFor(() => s.bytes().includes(Buffer.from([1, 0x36])), { what: 'the SELECT after it' });
+    expect(s.isClosed()).toBe(false);
+    expect(await rowsIn('infile_lost')).toBe(0);
+    s.write(frame(Buffer.from([0x01]), 0));
+    await s.closed;
+  });
+
   it('a header over max_packet_size in the middle of the file: ERR 1153 at once, the connection closes, nothing of the file applied', async () => {
     await (await fx.direct()).query('CREATE TABLE IF NOT EXISTS test.infile_cut (v INT)');
     const s = takeOver(await fx.connect());

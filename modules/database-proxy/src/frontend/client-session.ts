@@ -421,6 +421,10 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
   private discardingInfile = false;
   /** The sequence id of the last LOCAL INFILE packet (the server's request, then the client's). */
   private infileSequenceId = 0;
+  /** The command in flight sent a file: an answer of the proxy's follows the client's last packet. */
+  private fileSent = false;
+  /** The backend was lost mid-file: this error answers once the client has sent the file's end. */
+  private infileError: { code: ProxyErrorCode; args: (string | number)[] } | undefined;
   /** The backend's reading is paused until the client's socket drains. */
   private pausedBackend: BackendConnection | undefined;
   /** Removes the drain listener that resumes {@link pausedBackend}. */
@@ -486,7 +490,12 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
       }
       if (this.discardingInfile) {
         this.infileSequenceId = p.sequenceId;
-        if (p.payload.length === 0) this.discardingInfile = false;
+        if (p.payload.length === 0) {
+          this.discardingInfile = false;
+          const e = this.infileError;
+          this.infileError = undefined;
+          if (e !== undefined) this.writeErr(e.code, e.args, (p.sequenceId + 1) & 0xff);
+        }
         continue;
       }
       if (this.infile) {
@@ -698,6 +707,7 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
     this.endingSql = undefined;
     this.replaying = replay;
     this.retries = 0;
+    this.fileSent = false;
     this.sentToBackend = false;
     this.respondedBytes = 0;
     const replayFailure = this.replayFailure;
@@ -1639,6 +1649,7 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
 
   onAwaitingClient(conn: BackendConnection): void {
     this.infile = true;
+    this.fileSent = true;
     this.infileSequenceId = conn.tracker.lastSequenceId;
     // Packets that arrived while the request was on its way belong to the file.
     let flowing = true;
@@ -2231,8 +2242,9 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
    * nothing is replayed.
    */
   private retryOrFail(err: Error, conn: BackendConnection | undefined = this.backend): void {
-    // Decided before the backend is dropped: where the client's response stands.
-    const sequenceId = this.responseSequence();
+    // Decided before the backend is dropped: where the client's response stands — after the
+    // client's last packet if it sent a file.
+    const sequenceId = this.fileSent ? (this.infileSequenceId + 1) & 0xff : this.responseSequence();
     if (conn !== undefined) this.dropBackend(conn);
     if (this.closed) return;
     // The previous statement's results, held for this one, are nothing it needs unless it reads
@@ -2260,7 +2272,11 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
       this.close();
       return;
     }
-    this.writeErr(ProxyError.backendLost, [err.message], sequenceId);
+    if (this.discardingInfile) {
+      // Mid-file: the client reads no answer before it has sent the whole file (MariaDB answers
+      // after the file too), so the error waits for the file's end.
+      this.infileError = { code: ProxyError.backendLost, args: [err.message] };
+    } else this.writeErr(ProxyError.backendLost, [err.message], sequenceId);
     this.pins = 0;
     // A lazy BEGIN still pending (its OK never came, or this was a prepare outside it) has
     // nothing in it to lose: the statement failed, the transaction the client was told of stays
