@@ -183,6 +183,31 @@ it('a handshake response out of sequence gets ERR 1156 and the connection closes
 describe('LOAD DATA LOCAL with bad or early input', () => {
   const load = (table: string) =>
     frame(Buffer.from(`\u0003LOAD DATA LOCAL INFILE 'early.csv' INTO TABLE ${table} (v)`, 'latin1'), 0);
+  /** Kills, from outside, the server connection whose statement text is LIKE `info`. */
+  const killServerThread = async (info: string) => {
+    const root = await fx.direct();
+    try {
+      const thread = await waitFor(
+        async () => {
+          const [r] = await root.query(
+            'SELECT ID FROM information_schema.PROCESSLIST WHERE INFO LIKE ? AND ID <> CONNECTION_ID()',
+            [info],
+          );
+          return (r as { ID: number }[])[0]?.ID;
+        },
+        { what: `a statement like ${info} on the server` },
+      );
+      await root.query(`KILL CONNECTION ${thread}`);
+    } finally {
+      await root.end();
+    }
+  };
+  /** The sequence id of the ERR with `errno` in `bytes` (whole frames). */
+  const errSequence = (bytes: Buffer, errno: number) => {
+    for (let at = 0; at + 4 <= bytes.length; at += 4 + bytes.readUIntLE(at, 3))
+      if (bytes[at + 4] === 0xff && bytes.readUInt16LE(at + 5) === errno) return bytes[at + 3];
+    return undefined;
+  };
   const rowsIn = async (table: string) => {
     const c = await fx.direct();
     try {
@@ -268,18 +293,7 @@ describe('LOAD DATA LOCAL with bad or early input', () => {
     });
     s.write(Buffer.concat([frame(Buffer.from('1\n'), 2), frame(Buffer.from('2\n'), 3)]));
     // The server thread reading the file, killed from outside.
-    const root = await fx.direct();
-    const thread = await waitFor(
-      async () => {
-        const [r] = await root.query(
-          "SELECT ID FROM information_schema.PROCESSLIST WHERE INFO LIKE 'LOAD DATA LOCAL INFILE%infile_lost%'",
-        );
-        return (r as { ID: number }[])[0]?.ID;
-      },
-      { what: 'the LOAD on the server' },
-    );
-    await root.query(`KILL CONNECTION ${thread}`);
-    await root.end();
+    await killServerThread('LOAD DATA LOCAL INFILE%infile_lost%');
     // Seen by the proxy or not yet, the client goes on to the file's end (4) and reads the answer.
     s.write(frame(Buffer.alloc(0), 4));
     await waitFor(() => errnos(s.bytes()).length > 0, { what: 'the ERR' });
@@ -291,6 +305,49 @@ describe('LOAD DATA LOCAL with bad or early input', () => {
     await waitFor(() => s.bytes().includes(Buffer.from([1, 0x36])), { what: 'the SELECT after it' });
     expect(s.isClosed()).toBe(false);
     expect(await rowsIn('infile_lost')).toBe(0);
+    s.write(frame(Buffer.from([0x01]), 0));
+    await s.closed;
+  });
+
+  it('its session lost in the middle of the file (a transaction): ERR 9008 after the file, then the close', async () => {
+    await (await fx.direct()).query('CREATE TABLE IF NOT EXISTS test.infile_trx (v INT)');
+    const s = takeOver(await fx.connect());
+    s.write(frame(Buffer.from('\u0003BEGIN', 'latin1'), 0));
+    await waitFor(() => s.bytes().length > 0, { what: "BEGIN's OK" });
+    s.write(load('infile_trx'));
+    await waitFor(() => s.bytes().includes(Buffer.from('\xfbearly.csv', 'latin1')), {
+      what: 'the file request',
+    });
+    s.write(frame(Buffer.from('1\n'), 2));
+    await killServerThread('LOAD DATA LOCAL INFILE%infile_trx%');
+    s.write(frame(Buffer.alloc(0), 3));
+    await s.closed;
+    expect(errnos(s.bytes())).toEqual([9008]);
+    expect(errSequence(s.bytes(), 9008)).toBe(4);
+    expect(await rowsIn('infile_trx')).toBe(0);
+  });
+
+  it('its backend lost after the LOAD answered, in a batch: ERR 9005 numbered after the OK', async () => {
+    await (await fx.direct()).query('CREATE TABLE IF NOT EXISTS test.infile_batch (v INT)');
+    const s = takeOver(await fx.connect({ multipleStatements: true }));
+    s.write(
+      frame(
+        Buffer.from(
+          "\u0003LOAD DATA LOCAL INFILE 'early.csv' INTO TABLE infile_batch (v); SELECT SLEEP(60) AS infile_batch_wait",
+          'latin1',
+        ),
+        0,
+      ),
+    );
+    await waitFor(() => s.bytes().includes(Buffer.from('\xfbearly.csv', 'latin1')), {
+      what: 'the file request',
+    });
+    s.write(Buffer.concat([frame(Buffer.from('1\n'), 2), frame(Buffer.alloc(0), 3)]));
+    // The LOAD's OK (4) has come when the server runs the SELECT: then its connection dies.
+    await killServerThread('%infile_batch_wait%');
+    await waitFor(() => errnos(s.bytes()).length > 0, { what: 'the ERR' });
+    expect(errnos(s.bytes())).toEqual([9005]);
+    expect(errSequence(s.bytes(), 9005)).toBe(5);
     s.write(frame(Buffer.from([0x01]), 0));
     await s.closed;
   });

@@ -423,8 +423,11 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
   private infileSequenceId = 0;
   /** The command in flight sent a file: an answer of the proxy's follows the client's last packet. */
   private fileSent = false;
-  /** The backend was lost mid-file: this error answers once the client has sent the file's end. */
-  private infileError: { code: ProxyErrorCode; args: (string | number)[] } | undefined;
+  /**
+   * The backend was lost mid-file: this error answers once the client has sent the file's end
+   * (then the connection closes, if the session's state was lost with it).
+   */
+  private infileError: { code: ProxyErrorCode; args: (string | number)[]; close: boolean } | undefined;
   /** The backend's reading is paused until the client's socket drains. */
   private pausedBackend: BackendConnection | undefined;
   /** Removes the drain listener that resumes {@link pausedBackend}. */
@@ -494,7 +497,13 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
           this.discardingInfile = false;
           const e = this.infileError;
           this.infileError = undefined;
-          if (e !== undefined) this.writeErr(e.code, e.args, (p.sequenceId + 1) & 0xff);
+          if (e !== undefined) {
+            this.writeErr(e.code, e.args, (p.sequenceId + 1) & 0xff);
+            if (e.close) {
+              this.close();
+              return;
+            }
+          }
         }
         continue;
       }
@@ -1613,6 +1622,8 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
 
   onResponseData(chunk: Buffer, start: number, end: number): void {
     if (this.replaying) return;
+    // The server answers after the file: its packets, not the client's, are the last now.
+    if (this.fileSent && !this.infile) this.fileSent = false;
     const part = start === 0 && end === chunk.length ? chunk : chunk.subarray(start, end);
     if (this.capture !== undefined) {
       // Kept back (a prepare's answer, rewritten before it goes out): the client has nothing
@@ -2267,15 +2278,21 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
     if (lostState !== 0) {
       // A transaction or other state that lived on the backend is gone with it: going on would
       // run the client's next statements outside the transaction it believes open.
-      this.writeErr(ProxyError.sessionLost, [pinReasons(lostState).join(', '), err.message], sequenceId);
+      const args = [pinReasons(lostState).join(', '), err.message];
       this.pins = 0;
+      if (this.discardingInfile) {
+        // Mid-file: answered, and the connection closed, once the client has sent the file's end.
+        this.infileError = { code: ProxyError.sessionLost, args, close: true };
+        return;
+      }
+      this.writeErr(ProxyError.sessionLost, args, sequenceId);
       this.close();
       return;
     }
     if (this.discardingInfile) {
       // Mid-file: the client reads no answer before it has sent the whole file (MariaDB answers
       // after the file too), so the error waits for the file's end.
-      this.infileError = { code: ProxyError.backendLost, args: [err.message] };
+      this.infileError = { code: ProxyError.backendLost, args: [err.message], close: false };
     } else this.writeErr(ProxyError.backendLost, [err.message], sequenceId);
     this.pins = 0;
     // A lazy BEGIN still pending (its OK never came, or this was a prepare outside it) has
