@@ -1676,8 +1676,7 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
       flowing = this.forwardInfile(p.payload, p.sequenceId);
     }
     // Input paused by a full queue takes the rest of the file from the socket.
-    if (flowing && this.conn.isPaused && !this.inputRefused && this.queue.length < MAX_QUEUED_COMMANDS / 2)
-      this.conn.resume();
+    if (flowing) this.resumeInputIfRoom();
   }
 
   onResponseEnd(conn: BackendConnection): void {
@@ -1688,7 +1687,6 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
       this.infile = false;
       this.core.counters.errors++;
       conn.broken = true;
-      this.conn.end();
       this.close();
       return;
     }
@@ -1839,8 +1837,12 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
         else if (v.name === 'collation_connection') collationReported = true;
         else if (v.name === 'character_set_results') resultsReported = true;
       }
-      if (charsetChanged && !collationReported) this.learnCollation(b);
-      if (resultsReported) this.learnResultsCollation(b);
+      const learnCollation = charsetChanged && !collationReported;
+      if (learnCollation || resultsReported) {
+        const statement = this.charsetStatement();
+        if (learnCollation) this.learnCollation(b, statement);
+        if (resultsReported) this.learnResultsCollation(b, statement);
+      }
       // A change no variable or schema of its statement explains (the tracker tells, per OK:
       // `SET time_zone = …; SET ROLE r` is explained by nothing for the ROLE); and a procedure
       // may change a variable and leave a user variable or temporary table behind.
@@ -1990,8 +1992,7 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
    * default one a plain `SET NAMES cs` goes back to. Replaying only the character set lost the
    * collation on the next backend.
    */
-  private learnCollation(b: BackendConnection): void {
-    const { text, code } = this.charsetStatement();
+  private learnCollation(b: BackendConnection, { text, code }: CharsetStatement): void {
     const charset = this.state.variables.get('character_set_connection');
     const collation = collationLeftBy(text, code, charset);
     if (collation !== undefined) {
@@ -2009,13 +2010,9 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
    * name (that set's default collation, which result metadata then reports) — whichever of
    * them the statement's text sets last. See RESULTS_BY_NAME.
    */
-  private learnResultsCollation(b: BackendConnection): void {
-    const { code } = this.charsetStatement();
-    const namesAt = lastNamesKeyword(code);
-    let byNameAt = -1;
-    RESULTS_SET_BY_NAME.lastIndex = 0;
-    for (let m = RESULTS_SET_BY_NAME.exec(code); m !== null; m = RESULTS_SET_BY_NAME.exec(code))
-      if (inSetStatement(code, m.index)) byNameAt = m.index;
+  private learnResultsCollation(b: BackendConnection, { code }: CharsetStatement): void {
+    const namesAt = inSetStatements(code, SET_NAMES_KEYWORD).at(-1) ?? -1;
+    const byNameAt = inSetStatements(code, RESULTS_SET_BY_NAME).at(-1) ?? -1;
     if (namesAt > byNameAt) {
       this.state.deleteVariable(RESULTS_BY_NAME);
       b.state.deleteVariable(RESULTS_BY_NAME);
@@ -2030,7 +2027,7 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
    * blanked (a `character_set_results` in a comment sets nothing), plain names in backquotes
    * put back (`SET @@session.\`character_set_results\` = …` does). Positions are the same in both.
    */
-  private charsetStatement(): { text: string; code: string } {
+  private charsetStatement(): CharsetStatement {
     const payload = this.command === COM_STMT_EXECUTE ? this.executing?.cs.preparePayload : this.payload;
     const text = payload?.toString('latin1', 1) ?? '';
     const blanked = blankLiteralsAndComments(text, this.noBackslashEscapes, this.doubleByte);
@@ -2218,6 +2215,12 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
     lease?.release();
   }
 
+  /** Input paused by a full command queue resumes once half of it is gone (never after a refusal). */
+  private resumeInputIfRoom(): void {
+    if (this.queue.length < MAX_QUEUED_COMMANDS / 2 && this.conn.isPaused && !this.inputRefused)
+      this.conn.resume();
+  }
+
   private finishCommand(): void {
     // A KILL that came during a replayed read is for the statement the replay is for.
     if (!this.replaying) this.interruptPending = false;
@@ -2237,8 +2240,7 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
       else if (next.sequenceId !== 0) this.fatal(ProxyError.packetsOutOfOrder, []);
       else this.dispatch(next.payload, next.frame, next.replay);
     }
-    if (this.queue.length < MAX_QUEUED_COMMANDS / 2 && this.conn.isPaused && !this.inputRefused)
-      this.conn.resume();
+    this.resumeInputIfRoom();
     if (!this.busy) this.core.clientIdle();
   }
 
@@ -2623,10 +2625,7 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
         this.core.counters.errors++;
         this.conn.write(step.bytes);
         // An answer out of sequence ends the connection, as at a login (MariaDB's).
-        if (step.error.errno === ER_NET_PACKETS_OUT_OF_ORDER) {
-          this.conn.end();
-          this.close();
-        }
+        if (step.error.errno === ER_NET_PACKETS_OUT_OF_ORDER) this.close();
       }
       return;
     }
@@ -2840,32 +2839,40 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
  */
 const ROUTINE_NEVER_RAN = new Set([1064, 1305, 1318, 1370, 1044, 1142, 1146]);
 
-/**
- * What sets `character_set_results` by name, in a statement's code (see charsetStatement): an
- * assignment to the variable, `SET CHARACTER SET` / `CHARSET` (first, or after a comma; not the
- * CHARSET() function). Counted only in a SET statement (see inSetStatement).
- */
-const RESULTS_SET_BY_NAME =
-  /\bcharacter_set_results\s*:?=|(?:\bSET|,)\s*(?:CHARACTER\s+SET|CHARSET)\b(?!\s*\()/gi;
-
-/** `NAMES` as an item of a SET (first, or after a comma), in a statement's code: group 1 is the keyword. */
-const SET_NAMES_KEYWORD = /(?:\bSET|,)\s*(NAMES)\b/dgi;
-
-/** Whether the statement of `code` that holds position `at` is a SET (statements end at `;`). */
-function inSetStatement(code: string, at: number): boolean {
-  const start = code.lastIndexOf(';', at) + 1;
-  return /^[\s(]*SET\b/i.test(code.slice(start, at + 4));
+/** A statement's text and its code, position for position (see ClientSession.charsetStatement). */
+interface CharsetStatement {
+  text: string;
+  code: string;
 }
 
-/** Where the last `SET … NAMES` of `code` has its keyword, or -1. */
-function lastNamesKeyword(code: string): number {
-  let at = -1;
-  SET_NAMES_KEYWORD.lastIndex = 0;
-  for (let m = SET_NAMES_KEYWORD.exec(code); m !== null; m = SET_NAMES_KEYWORD.exec(code)) {
-    const keyword = m.indices![1]![0];
-    if (inSetStatement(code, keyword)) at = keyword;
+/** `SET CHARACTER SET` / `SET CHARSET` (first in a SET, or after a comma; not the CHARSET() function). */
+const CHARACTER_SET_ITEM = String.raw`(?:\bSET|,)\s*(?:CHARACTER\s+SET|CHARSET)\b(?!\s*\()`;
+
+/** What sets `character_set_results` by name: an assignment to it, or `SET CHARACTER SET`. */
+const RESULTS_SET_BY_NAME = new RegExp(String.raw`\bcharacter_set_results\s*:?=|${CHARACTER_SET_ITEM}`, 'gi');
+
+/** What else sets the connection's character set, giving it its default collation. */
+const CHARSET_CONNECTION_SET = new RegExp(
+  String.raw`\bcharacter_set_connection\s*:?=|${CHARACTER_SET_ITEM}`,
+  'gi',
+);
+
+/** `NAMES` as an item of a SET (first, or after a comma): group 1 is the keyword. */
+const SET_NAMES_KEYWORD = /(?:\bSET|,)\s*(NAMES)\b/dgi;
+
+/**
+ * Where `pattern` (global; its group 1, if it has one and `d`, else the whole match) is found in
+ * `code` inside a SET statement, in order. Statements end at `;`.
+ */
+function inSetStatements(code: string, pattern: RegExp): number[] {
+  const found: number[] = [];
+  pattern.lastIndex = 0;
+  for (let m = pattern.exec(code); m !== null; m = pattern.exec(code)) {
+    const at = m.indices?.[1]?.[0] ?? m.index;
+    const start = code.lastIndexOf(';', at) + 1;
+    if (/^[\s(]*SET\b/i.test(code.slice(start, at + 4))) found.push(at);
   }
-  return at;
+  return found;
 }
 
 /**
@@ -2874,10 +2881,6 @@ function lastNamesKeyword(code: string): number {
  */
 const SET_NAMES_AT = /NAMES\s+(?:(\w+)|(['"])( *)\2)(?:\s+COLLATE\s+(?:(\w+)|(['"])( *)\5))?/diy;
 
-/** What else sets the connection's character set, giving it its default collation. */
-const CHARSET_CONNECTION_SET =
-  /\bcharacter_set_connection\s*:?=|(?:\bSET|,)\s*(?:CHARACTER\s+SET|CHARSET)\b(?!\s*\()/gi;
-
 /**
  * The collation a statement's text leaves the connection with, given the character set the
  * server reported (undefined: that set's default). The last setter of the connection's set in
@@ -2885,18 +2888,8 @@ const CHARSET_CONNECTION_SET =
  * before stands), or an assignment of the set itself, which gives its default collation.
  */
 function collationLeftBy(text: string, code: string, charset: string | undefined): string | undefined {
-  const setters: number[] = [];
-  SET_NAMES_KEYWORD.lastIndex = 0;
-  for (let m = SET_NAMES_KEYWORD.exec(code); m !== null; m = SET_NAMES_KEYWORD.exec(code)) {
-    const keyword = m.indices![1]![0];
-    if (inSetStatement(code, keyword)) setters.push(keyword);
-  }
-  const namesCount = setters.length;
-  CHARSET_CONNECTION_SET.lastIndex = 0;
-  for (let m = CHARSET_CONNECTION_SET.exec(code); m !== null; m = CHARSET_CONNECTION_SET.exec(code))
-    if (inSetStatement(code, m.index)) setters.push(m.index);
-  const isNames = new Set(setters.slice(0, namesCount));
-  setters.sort((a, b) => a - b);
+  const names = new Set(inSetStatements(code, SET_NAMES_KEYWORD));
+  const setters = [...names, ...inSetStatements(code, CHARSET_CONNECTION_SET)].sort((a, b) => a - b);
   // The text of a name: bare in the code, or the quoted one's contents in the text.
   const nameOf = (m: RegExpExecArray, bare: number, quoted: number): string | undefined => {
     if (m[bare] !== undefined) return m[bare].toLowerCase();
@@ -2905,7 +2898,7 @@ function collationLeftBy(text: string, code: string, charset: string | undefined
   };
   for (let i = setters.length - 1; i >= 0; i--) {
     const at = setters[i]!;
-    if (!isNames.has(at)) return undefined;
+    if (!names.has(at)) return undefined;
     SET_NAMES_AT.lastIndex = at;
     const m = SET_NAMES_AT.exec(code);
     if (m === null) return undefined;
