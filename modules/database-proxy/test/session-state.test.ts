@@ -223,6 +223,28 @@ describe('result metadata', () => {
     }
   }
 
+  /**
+   * Runs `sql` straight on MariaDB, then through the proxy: on the client's other backend its
+   * string columns' metadata and its collation_connection are MariaDB's.
+   */
+  async function expectAsMariaDbOnOtherBackend(sql: string): Promise<void> {
+    const readCollation = `SELECT ${sessionVariable('collation_connection')} AS c`;
+    const ref = await connectAsBackendUser(fx);
+    let expected: { column: unknown; c: unknown };
+    try {
+      await ref.query(sql);
+      expected = { column: await stringColumn(ref), c: await one(ref, readCollation) };
+    } finally {
+      await ref.end();
+    }
+    const a = await client();
+    await a.query(sql);
+    await onOtherBackend(a, async () => {
+      expect(await stringColumn(a), sql).toEqual(expected.column);
+      expect(await one(a, readCollation), sql).toEqual(expected.c);
+    });
+  }
+
   it("string columns carry the client's collation on every backend, after a reset and after SET NAMES … COLLATE", async () => {
     const ref = await connectAsBackendUser(fx);
     try {
@@ -261,35 +283,11 @@ describe('result metadata', () => {
   });
 
   it('SET NAMES utf8 COLLATE utf8_… keeps its collation on the other backend (the server names it utf8mb3_…)', async () => {
-    const ref = await connectAsBackendUser(fx);
-    try {
-      await ref.query('SET NAMES utf8 COLLATE utf8_unicode_ci');
-      const expected = {
-        column: await stringColumn(ref),
-        c: await one(ref, `SELECT ${sessionVariable('collation_connection')} AS c`),
-      };
-      const a = await client();
-      await a.query('SET NAMES utf8 COLLATE utf8_unicode_ci');
-      await onOtherBackend(a, async () => {
-        expect(await stringColumn(a)).toEqual(expected.column);
-        expect(await one(a, `SELECT ${sessionVariable('collation_connection')} AS c`)).toEqual(expected.c);
-      });
-    } finally {
-      await ref.end();
-    }
+    await expectAsMariaDbOnOtherBackend('SET NAMES utf8 COLLATE utf8_unicode_ci');
   });
 
   it('SET NAMES cs COLLATE DEFAULT gives the default collation on the other backend too', async () => {
-    const ref = await connectAsBackendUser(fx);
-    try {
-      await ref.query('SET NAMES latin1 COLLATE DEFAULT');
-      const expected = await stringColumn(ref);
-      const a = await client();
-      await a.query('SET NAMES latin1 COLLATE DEFAULT');
-      await onOtherBackend(a, async () => expect(await stringColumn(a)).toEqual(expected));
-    } finally {
-      await ref.end();
-    }
+    await expectAsMariaDbOnOtherBackend('SET NAMES latin1 COLLATE DEFAULT');
   });
 
   it('character_set_results or NAMES named only in a comment, a string, a name or a read is not taken as set', async () => {
