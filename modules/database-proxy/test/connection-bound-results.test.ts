@@ -117,6 +117,24 @@ describe('the caller’s insert id on another backend', () => {
     }
   });
 
+  it('SET of the insert id in every form is the caller’s next LAST_INSERT_ID(), as at MariaDB', async () => {
+    for (const set of [
+      'SET @@identity = 77',
+      'SET @@last_insert_id = 77',
+      'SET identity = 77',
+      'SET SESSION identity := 77',
+      'SET last_insert_id = 77',
+      'SET @@session.last_insert_id = 77',
+    ]) {
+      const a = await client();
+      await a.query(set);
+      expect(Number((await one(a, 'SELECT LAST_INSERT_ID() AS id')).id), set).toBe(77);
+      expect(Number((await one(a, 'SELECT @@identity AS id')).id), set).toBe(77);
+      await a.end();
+      clients.forget(a);
+    }
+  });
+
   it('SELECT LAST_INSERT_ID(expr) sets it for the caller, which stays on that backend', async () => {
     const a = await client();
     expect(Number((await one(a, 'SELECT LAST_INSERT_ID(4242) AS v')).v)).toBe(4242);
@@ -309,7 +327,12 @@ describe('warnings', () => {
       const a = await client();
       const b = await client();
       const noop = 'UPDATE nums SET n = n WHERE id = -1';
-      const asks = ['SHOW WARNINGS', 'SELECT @@warning_count AS n', 'SELECT ROW_COUNT() AS n'];
+      const asks = [
+        'SHOW WARNINGS',
+        'SELECT @@warning_count AS n',
+        'SELECT ROW_COUNT() AS n',
+        'SELECT @@warning_count = 0 AS n',
+      ];
       // What the server answers a client of its own: each question right after the no-op UPDATE.
       const own = await fx.direct();
       const oracle: Row[][] = [];
@@ -318,7 +341,7 @@ describe('warnings', () => {
         oracle.push(await rows(own, ask));
       }
       await own.end();
-      expect(oracle).toEqual([[], [{ n: 0 }], [{ n: 0 }]]);
+      expect(oracle).toEqual([[], [{ n: 0 }], [{ n: 0 }], [{ n: 1 }]]);
 
       // A's UPDATE changes nothing and warns of nothing: nothing keeps A on its backend. B's
       // read of a table leaves a warning carrying B's data (and ROW_COUNT() -1) on the one

@@ -614,6 +614,8 @@ describe('SET @@name with no scope word, which session tracking does not report'
     for (const [sql, read, value] of [
       ["SET @@time_zone = '+01:00'", '@@time_zone', '+01:00'],
       ["SET @@sql_mode := 'ANSI_QUOTES', time_zone = '+02:00'", '@@sql_mode', 'ANSI_QUOTES'],
+      // The connection's last insert id: B would read A's 5 from LAST_INSERT_ID().
+      ['SET @@identity = 5', 'LAST_INSERT_ID()', '5'],
     ] as const) {
       const a = await client();
       const b = await client();
@@ -623,8 +625,8 @@ describe('SET @@name with no scope word, which session tracking does not report'
       try {
         await a.query(sql);
         const { outcome } = await sentAndPlaced(fx, one(b, `SELECT ${read} AS v`));
-        expect((await one(a, `SELECT ${read} AS v`)).v, sql).toBe(value);
-        expect((await one(a, `SELECT ${read} AS v`)).v, sql).toBe(value);
+        expect(String((await one(a, `SELECT ${read} AS v`)).v), sql).toBe(value);
+        expect(String((await one(a, `SELECT ${read} AS v`)).v), sql).toBe(value);
         await a.end();
         expect((await outcome).v, sql).toBe(before);
       } finally {

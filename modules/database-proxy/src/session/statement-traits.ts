@@ -122,7 +122,7 @@ export function combineReadings(readings: readonly number[]): number {
  * (a plain SELECT/INSERT with none of these words) costs one failed scan.
  */
 const WORDS =
-  /(?<!@)@(?!@)[\w$`'"\u0080-\uffff]|@@(?:session\.|local\.)?(?:identity|last_gtid)\b|@@(?:tx|transaction)_(?:isolation|read_only)\b|@@(?!(?:session|local|global)\.)[\w$]+\s*:?=|\bTRANSACTION\b|\bROLE\b|\b(?:LOCK\s+TABLES?|UNLOCK\s+TABLES|WITH\s+READ\s+LOCK|FOR\s+EXPORT|BACKUP\s+LOCK|BACKUP\s+UNLOCK|BACKUP\s+STAGE\s+\w+|LOCK\s+INSTANCE|UNLOCK\s+INSTANCE|GET_LOCK|RELEASE_ALL_LOCKS|TEMPORARY\s+(?:TABLE|SEQUENCE)|PREPARE|EXECUTE|DEALLOCATE|SQL_CALC_FOUND_ROWS|FOUND_ROWS|ROW_COUNT|LAST_INSERT_ID|WARNINGS|ERRORS|WARNING_COUNT|ERROR_COUNT|DIAGNOSTICS|HANDLER|SQL_LOG_BIN|XA|VIEW|RENAME\s+TABLE|NEXTVAL|SETVAL|LASTVAL|CURRVAL|NEXT\s+VALUE|PREVIOUS\s+VALUE)\b/gi;
+  /(?<!@)@(?!@)[\w$`'"\u0080-\uffff]|@@(?:tx|transaction)_(?:isolation|read_only)\b|@@(?!(?:session|local|global)\.)[\w$]+\s*:?=|@@(?:session\.|local\.)?(?:identity|last_gtid)\b|\bidentity\s*:?=|\bTRANSACTION\b|\bROLE\b|\b(?:LOCK\s+TABLES?|UNLOCK\s+TABLES|WITH\s+READ\s+LOCK|FOR\s+EXPORT|BACKUP\s+LOCK|BACKUP\s+UNLOCK|BACKUP\s+STAGE\s+\w+|LOCK\s+INSTANCE|UNLOCK\s+INSTANCE|GET_LOCK|RELEASE_ALL_LOCKS|TEMPORARY\s+(?:TABLE|SEQUENCE)|PREPARE|EXECUTE|DEALLOCATE|SQL_CALC_FOUND_ROWS|FOUND_ROWS|ROW_COUNT|LAST_INSERT_ID|WARNINGS|ERRORS|WARNING_COUNT|ERROR_COUNT|DIAGNOSTICS|HANDLER|SQL_LOG_BIN|XA|VIEW|RENAME\s+TABLE|NEXTVAL|SETVAL|LASTVAL|CURRVAL|NEXT\s+VALUE|PREVIOUS\s+VALUE)\b/gi;
 
 /** `PREPARE s FROM 'KILL …'`, `EXECUTE IMMEDIATE "KILL …"`: a string that starts with KILL. */
 const PREPARED_KILL = /\b(?:FROM|IMMEDIATE)\s*['"]\s*KILL\b/i;
@@ -304,8 +304,10 @@ export function classifyStatement(
       // `SET @@name = …` with no scope word sets the session's value, but MariaDB's session
       // tracking does not report it (`@@session.name` and the bare name it does): the proxy
       // cannot replay what it never learns, so the session stays on its connection.
-      else if (w.charCodeAt(w.length - 1) === 61 /* = */) {
-        if (startsWithSet(sql, statementAt(sql, m.index))) traits |= Trait.Set | Trait.Unreplayable;
+      else if (w.charCodeAt(w.length - 1) === 61 /* = */ && startsWithSet(sql, statementAt(sql, m.index))) {
+        traits |= Trait.Set | Trait.Unreplayable;
+        // `SET @@identity = 5` / `@@last_insert_id`: the client's value from now on (below).
+        if (/^@@(?:identity|last_insert_id)\b/i.test(w)) traits |= Trait.ReadsInsertId;
       }
       // `SET @@tx_isolation = …` / `@@tx_read_only` (MySQL 8 and MariaDB 11.1+:
       // `transaction_…`) with no scope word sets the *next transaction*'s characteristics only,
@@ -315,8 +317,19 @@ export function classifyStatement(
         if (startsWithSet(sql, statementAt(sql, m.index))) traits |= Trait.NextTransaction;
       }
       // @@identity / @@last_gtid: the connection's own values, like LAST_INSERT_ID().
-      else if (/identity$/i.test(w)) traits |= Trait.ReadsPreviousResult | Trait.ReadsInsertId;
-      else traits |= Trait.ReadsPreviousResult;
+      // A comparison (`SELECT @@identity = 5`) reads it too.
+      else if (/identity\s*:?=?$/i.test(w)) traits |= Trait.ReadsPreviousResult | Trait.ReadsInsertId;
+      else if (/last_gtid\s*:?=?$/i.test(w)) traits |= Trait.ReadsPreviousResult;
+      // Any other comparison (`SELECT @@warning_count = 0`): the name is read as a word.
+      else if (w.charCodeAt(w.length - 1) === 61 /* = */) WORDS.lastIndex = m.index + 2;
+      continue;
+    }
+    if (w.charCodeAt(w.length - 1) === 61 /* = */) {
+      // `SET identity = 5` (bare; `last_insert_id` is a word below): a tracked variable, which
+      // pins, but the value is the connection's last insert id, which the proxy restores to
+      // the client's own before a statement reading it on a backend not marked as the
+      // client's. ReadsInsertId restores it before the SET and so marks it the client's after.
+      if (startsWithSet(sql, statementAt(sql, m.index))) traits |= Trait.ReadsInsertId;
       continue;
     }
     switch (w.toUpperCase().replace(/\s+/g, ' ')) {
