@@ -439,6 +439,12 @@ describe('values the server keeps per connection without an OK reporting them', 
     await a.query('CALL add_ai()');
     const { id } = await one(direct, "SELECT MAX(id) AS id FROM ai WHERE who = 'proc'");
     expect(Number((await one(a, 'SELECT LAST_INSERT_ID() AS id')).id)).toBe(Number(id));
+    // The same CALL behind another statement of a multi-statement text.
+    const m = await client({ multipleStatements: true });
+    await m.query('DO 0; CALL add_ai()');
+    const after = await one(direct, "SELECT MAX(id) AS id FROM ai WHERE who = 'proc'");
+    expect(Number(after.id)).toBeGreaterThan(Number(id));
+    expect(Number((await one(m, 'SELECT LAST_INSERT_ID() AS id')).id)).toBe(Number(after.id));
   });
 
   it('DO LAST_INSERT_ID(expr) sets what the client reads back', async () => {

@@ -99,6 +99,28 @@ describe('KILL with the connection ids the proxy hands out', () => {
     expect([1, 1317]).toContain(await sleeping);
   });
 
+  it('a KILL inside a multi-statement text is refused whole: a backend thread id never reaches the server', async () => {
+    const a = await client();
+    const b = await client({ multipleStatements: true });
+    const backendThread = Number((await one(a, 'SELECT CONNECTION_ID() AS id')).id);
+    const sleeping = a.query('SELECT SLEEP(120) AS s').then(
+      ([rows]) => (rows as { s: number }[])[0]!.s,
+      (e: { errno?: number }) => e.errno,
+    );
+    await waitFor(() => fx.proxy.stats().clients.some((c) => c.id === threadId(a) && c.state === 'active'), {
+      what: "A's statement to be running",
+    });
+    for (const text of [`DO 0; KILL QUERY ${backendThread}`, `KILL QUERY ${threadId(a)}; DO 0`]) {
+      const err = await failure(b.query(text));
+      expect(err.errno, text).toBe(1235);
+      expect(err.message).toMatch(/statement of its own/);
+    }
+    expect(fx.proxy.stats().clients.find((c) => c.id === threadId(a))?.state).toBe('active');
+    // A's statement still runs: interrupt it the proxy's way, by the id the proxy gave A.
+    await b.query(`KILL QUERY ${threadId(a)}`);
+    expect([1, 1317]).toContain(await sleeping);
+  });
+
   it('KILL CONNECTION closes that client and nobody else', async () => {
     const a = await client();
     const b = await client();

@@ -723,3 +723,114 @@ function waitForStats(
     { what: 'proxy stats to settle' },
   );
 }
+
+describe('every statement of a multi-statement text, not only the first', () => {
+  beforeAll(async () => {
+    await direct.query(
+      "CREATE PROCEDURE IF NOT EXISTS test.batch_sets_tz() SET SESSION time_zone = '+06:00'",
+    );
+    await direct.query(
+      "CREATE PROCEDURE IF NOT EXISTS test.batch_sets_then_fails() BEGIN SET @leak = 99; SET SESSION time_zone = '+05:00'; SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'fails after its SETs'; END",
+    );
+  });
+
+  /**
+   * What a client reads of the state the batches below change (a read of `@leak` would pin the
+   * reader, so only the last read of each test has it), and what a fresh session at MariaDB reads.
+   */
+  const STATE = 'SELECT DATABASE() AS db, @@session.time_zone AS tz';
+  const fresh = async (sql: string) => {
+    const own = await connectAsBackendUser(fx);
+    try {
+      return await one(own, sql);
+    } finally {
+      await own.end();
+    }
+  };
+
+  it.each([
+    ['SELECT 1 AS one; USE other_db', { db: 'other_db' }],
+    ["SELECT 1 AS one; SET SESSION time_zone = '+03:00'", { tz: '+03:00' }],
+    ['SELECT 1 AS one; CALL test.batch_sets_tz()', { tz: '+06:00' }],
+  ])('a client without session tracking: %s stays its own', async (batch, changed) => {
+    // Without CLIENT_SESSION_TRACK its backend connections track nothing: the proxy must see
+    // the USE / SET / CALL in the text to keep the session where it is.
+    const options = { multipleStatements: true, flags: ['-SESSION_TRACK'] };
+    const a = await client(options);
+    const b = await client(options);
+    const before = await fresh(STATE);
+    const holder = await hold(fx);
+    try {
+      await a.query(batch);
+      const { outcome } = await sentAndPlaced(fx, one(b, STATE));
+      expect(await one(a, STATE)).toEqual({ ...before, ...changed });
+      await a.end();
+      clients.forget(a);
+      expect(await outcome).toEqual(before);
+    } finally {
+      await holder.release();
+    }
+  });
+
+  it('a client without session tracking: a text whose USE ran before an error leaves nothing behind', async () => {
+    const options = { multipleStatements: true, flags: ['-SESSION_TRACK'] };
+    const a = await client(options);
+    const b = await client(options);
+    const before = await fresh(STATE);
+    const holder = await hold(fx);
+    try {
+      // Which statements of a failed text ran is not known to the proxy: the connection stays
+      // A's, and is put back to the schema the proxy knows before anyone else gets it.
+      expect((await failure(a.query('USE other_db; SELECT * FROM no_such_table'))).errno).toBe(1146);
+      const { outcome } = await sentAndPlaced(fx, one(b, STATE));
+      expect(await one(a, STATE)).toEqual({ ...before, db: 'other_db' });
+      await a.end();
+      clients.forget(a);
+      expect(await outcome).toEqual(before);
+    } finally {
+      await holder.release();
+    }
+  });
+
+  it('a CALL that fails after its SETs, behind another statement, keeps them its caller’s', async () => {
+    const withLeak = `${STATE}, @leak AS leak`;
+    // At MariaDB: the SETs before the SIGNAL stay, in the caller's session only.
+    const own = await connectAsBackendUser(fx, { multipleStatements: true });
+    const reference = await failure(own.query('DO 0; CALL test.batch_sets_then_fails()'));
+    const after = await one(own, withLeak);
+    await own.end();
+    expect(reference.errno).toBe(1644);
+    const before = await fresh(withLeak);
+
+    const a = await client({ multipleStatements: true });
+    const b = await client({ multipleStatements: true });
+    const holder = await hold(fx);
+    try {
+      expect((await failure(a.query('DO 0; CALL test.batch_sets_then_fails()'))).errno).toBe(1644);
+      const { outcome } = await sentAndPlaced(fx, one(b, withLeak));
+      expect(await one(a, withLeak)).toEqual(after);
+      expect(after).toEqual({ ...before, tz: '+05:00', leak: 99 });
+      await a.end();
+      clients.forget(a);
+      expect(await outcome).toEqual(before);
+    } finally {
+      await holder.release();
+    }
+  });
+
+  it('HANDLER … OPEN behind another statement: the handler is the caller’s alone', async () => {
+    const a = await client({ multipleStatements: true });
+    const b = await client({ multipleStatements: true });
+    const holder = await hold(fx);
+    try {
+      await a.query('DO 0; HANDLER other_db.marker OPEN AS batch_handler');
+      const { outcome } = await sentAndPlaced(fx, failure(b.query('HANDLER batch_handler READ FIRST')));
+      expect(await rows(a, 'HANDLER batch_handler READ FIRST')).toEqual([{ name: 'other' }]);
+      await a.end();
+      clients.forget(a);
+      expect((await outcome).errno).toBe(1109); // ER_UNKNOWN_TABLE: B has no such handler
+    } finally {
+      await holder.release();
+    }
+  });
+});

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   classifyStatement,
+  lastUseSchema,
   releasesSession,
   Trait,
   transactionBoundary,
@@ -117,7 +118,23 @@ const cases: [string, number][] = [
   ['IF 1 THEN SET @@tx_read_only = 1; END IF', Trait.Call | Trait.ReadsInsertId | Trait.NextTransaction],
   ['BEGIN NOT ATOMIC SET ROLE r; END', Trait.Call | Trait.ReadsInsertId | Trait.Unreplayable],
   ['COMMIT; SET TRANSACTION READ ONLY', Trait.TransactionControl | Trait.Set | Trait.NextTransaction],
-  ['DO 1; SET @@tx_read_only = 1', Trait.NextTransaction],
+  ['DO 1; SET @@tx_read_only = 1', Trait.Set | Trait.NextTransaction],
+  // Every statement of a multi-statement text counts by its own leading keyword.
+  ['SELECT 1 AS one; USE other', Trait.Use],
+  ["SELECT 1; SET SESSION time_zone = '+03:00'", Trait.Set],
+  ['SELECT 1; CALL test.p()', Trait.Call | Trait.ReadsInsertId],
+  ['DO 0; HANDLER marker OPEN', Trait.Handler],
+  ['DO 0; KILL QUERY 5', Trait.Kill],
+  ['DO 0; COMMIT RELEASE', Trait.TransactionControl],
+  ["DO 0; PREPARE s FROM 'SELECT 1'", Trait.SqlPrepare],
+  ["DO 0; PREPARE s FROM 'KILL 5'", Trait.Kill | Trait.SqlPrepare],
+  ['SELECT 1; SHOW WARNINGS', Trait.ReadsPreviousResult | Trait.ReadsDiagnostics],
+  ['DO 0; SELECT LAST_INSERT_ID(5)', Trait.Unreplayable | Trait.ReadsInsertId],
+  ['DO 0; XA START 0x01', Trait.Xa],
+  ["SELECT 'x; USE other', 2", Trait.PureRead],
+  ['SELECT 1;', Trait.PureRead],
+  // Inside a compound statement the statements are its own (Call covers them).
+  ['BEGIN NOT ATOMIC SELECT 1; USE other; END', Trait.Call | Trait.ReadsInsertId],
   ['START TRANSACTION READ ONLY', Trait.TransactionControl],
   ["BEGIN NOT ATOMIC SET @@time_zone = '+01:00'; END", Trait.Call | Trait.ReadsInsertId],
   ['IF 1 THEN DO 0; END IF', Trait.Call | Trait.ReadsInsertId],
@@ -317,9 +334,28 @@ describe('transactionBoundary', () => {
   });
 });
 
+describe('lastUseSchema', () => {
+  it('names the schema of the last USE of a multi-statement text', () => {
+    expect(lastUseSchema('SELECT 1; USE other')).toBe('other');
+    expect(lastUseSchema('USE a; SELECT 1; use `b``c`;')).toBe('b`c');
+    expect(lastUseSchema("SELECT '; USE x'")).toBeUndefined();
+    expect(lastUseSchema('SELECT 1 /* ; USE y */; DO 0')).toBeUndefined();
+    expect(lastUseSchema('DO 0;\n  USE z')).toBe('z');
+    expect(lastUseSchema('SELECT used FROM t')).toBeUndefined();
+  });
+});
+
 describe('releasesSession', () => {
   it('knows the COMMIT / ROLLBACK after which the server ends the session', () => {
-    for (const sql of ['COMMIT RELEASE', 'commit work and no chain release', 'ROLLBACK RELEASE;'])
+    for (const sql of [
+      'COMMIT RELEASE',
+      'commit work and no chain release',
+      'ROLLBACK RELEASE;',
+      // Anywhere in a multi-statement text.
+      'DO 0; COMMIT RELEASE',
+      'COMMIT RELEASE; SELECT 1',
+      "SELECT ';'; ROLLBACK /* now */ RELEASE",
+    ])
       expect(releasesSession(sql, undefined), sql).toBe(true);
     for (const sql of [
       'COMMIT',
@@ -328,6 +364,8 @@ describe('releasesSession', () => {
       'SELECT 1 RELEASE',
       "COMMIT; SELECT 'RELEASE'",
       'COMMIT /* RELEASE */',
+      "SELECT '; COMMIT RELEASE'",
+      'COMMIT; COMMIT NO RELEASE',
     ])
       expect(releasesSession(sql, undefined), sql).toBe(false);
     expect(releasesSession('COMMIT', 'RELEASE')).toBe(true);
@@ -336,6 +374,8 @@ describe('releasesSession', () => {
     expect(releasesSession('COMMIT AND CHAIN', 'RELEASE')).toBe(false);
     expect(releasesSession('COMMIT AND NO CHAIN', 'RELEASE')).toBe(true);
     expect(releasesSession('COMMIT', 'NO_CHAIN')).toBe(false);
+    expect(releasesSession('DO 0; COMMIT', 'RELEASE')).toBe(true);
+    expect(releasesSession('DO 0; COMMIT AND CHAIN', 'RELEASE')).toBe(false);
   });
 });
 

@@ -13,7 +13,13 @@ import type mysql from 'mysql2/promise';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { RawClient } from '../../../packages/mysql-protocol/test/support/raw-client.js';
 import { backendOf, failure, hold, onEveryBackend, one, pinnedNow, rows } from './support/backends.js';
-import { APP_USER, BACKEND_USER, type ProxyFixture, startProxyFixture } from './support/proxy-fixture.js';
+import {
+  APP_USER,
+  BACKEND_USER,
+  connectAsBackendUser,
+  type ProxyFixture,
+  startProxyFixture,
+} from './support/proxy-fixture.js';
 import { trackedClients } from './support/tracked-clients.js';
 
 const POOL = 2;
@@ -523,15 +529,25 @@ describe('transaction characteristics and savepoints', () => {
 });
 
 describe('COMMIT / ROLLBACK that end the session', () => {
-  /** `execute: SQL` runs SQL as a prepared statement (COM_STMT_EXECUTE), anything else as text. */
+  /**
+   * `execute: SQL` runs SQL as a prepared statement (COM_STMT_EXECUTE), anything else as text;
+   * a text may hold several statements. Resolves whether the server answered or closed first.
+   */
   const finish = (c: mysql.Connection, end: string) =>
-    end.startsWith('execute: ') ? c.execute(end.slice('execute: '.length)) : c.query(end);
+    (end.startsWith('execute: ') ? c.execute(end.slice('execute: '.length)) : c.query(end)).then(
+      () => 'answered',
+      (e: { code?: string }) => e.code,
+    );
 
   it.each([
     ['COMMIT RELEASE', undefined, 'COMMIT RELEASE', 1],
     ['ROLLBACK WORK RELEASE', undefined, 'ROLLBACK WORK RELEASE', 0],
     ['completion_type=RELEASE', "SET SESSION completion_type = 'RELEASE'", 'COMMIT', 1],
     ['prepared COMMIT RELEASE', undefined, 'execute: COMMIT RELEASE', 1],
+    // The last statement of a multi-statement text, or one with more after it (never run).
+    ['DO 0; COMMIT RELEASE', undefined, 'DO 0; COMMIT RELEASE', 1],
+    ['COMMIT RELEASE; DO 0', undefined, 'COMMIT RELEASE; DO 0', 1],
+    ['completion DO 0; COMMIT', "SET SESSION completion_type = 'RELEASE'", 'DO 0; COMMIT', 1],
   ] as const)(
     '%s closes the client as MariaDB does, and that backend goes to nobody else',
     async (name, setup, end, kept) => {
@@ -542,22 +558,25 @@ describe('COMMIT / ROLLBACK that end the session', () => {
           (e: { code?: string }) => e.code,
         );
       // MariaDB itself, for comparison.
-      const d = await fx.direct();
+      const d = await connectAsBackendUser(fx, { multipleStatements: true });
+      d.on('error', () => {});
       if (setup) await d.query(setup);
       await d.query('BEGIN');
-      await finish(d, end);
+      const serverAnswer = await finish(d, end);
       // How the next query learns of it (a reset, or the close read first) depends on timing.
-      const LOST = ['ECONNRESET', 'PROTOCOL_CONNECTION_LOST', 'EPIPE'];
+      const LOST = ['ECONNRESET', 'PROTOCOL_CONNECTION_LOST', 'EPIPE', undefined];
       const server = await outcome(d);
       d.destroy();
       expect(LOST).toContain(server);
 
-      const a = await client();
+      const a = await client({ multipleStatements: true });
+      a.on('error', () => {});
       if (setup) await a.query(setup);
       await a.query('BEGIN');
       await a.query('INSERT INTO trx (v) VALUES (?)', [tag]);
       const mine = await backendOf(a);
-      await finish(a, end);
+      // Answered when the text ends with the release; closed mid-answer when more follows.
+      expect(await finish(a, end)).toBe(serverAnswer);
       expect(LOST).toContain(await outcome(a));
       clients.forget(a);
       a.destroy();

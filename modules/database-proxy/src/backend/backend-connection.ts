@@ -14,6 +14,7 @@ import {
   CLIENT_SESSION_TRACK,
   ClientHandshake,
   type ClientSession,
+  COM_INIT_DB,
   COM_PING,
   COM_QUERY,
   COM_RESET_CONNECTION,
@@ -174,6 +175,12 @@ export class BackendConnection {
   session: ClientSession | undefined;
   /** True when the server tracks session state for us (MariaDB/MySQL; not every server). */
   tracksSession = false;
+  /**
+   * The server's default schema may differ from {@link state}'s: a USE the proxy did not see
+   * the outcome of ran on a connection that reports no session state. A reset puts the
+   * recorded one back (the server keeps the schema across COM_RESET_CONNECTION).
+   */
+  schemaUnknown = false;
   readonly tracker: ResponseTracker;
   readonly statements = new Map<string, BackendStatement>();
   /** Backend statement ids to close (COM_STMT_CLOSE has no response): sent with the next command or at the end of the turn. */
@@ -483,22 +490,45 @@ export class BackendConnection {
       this.state.reset(this.state.schema);
       this.stateOwner = undefined;
       this.stateVersion = -1;
-      if (!this.tracksSession) {
-        cb(null);
+      if (this.schemaUnknown) {
+        const schema = this.state.schema;
+        if (schema === null) {
+          // No command takes a schema away: the connection cannot be made schema-less again.
+          cb(new Error('reset: the default schema a client chose is unknown and cannot be unset'));
+          return;
+        }
+        const payload = Buffer.concat([Buffer.from([COM_INIT_DB]), Buffer.from(schema, 'utf8')]);
+        this.command(payload, (e2, t2) => {
+          if (e2 !== null || t2.error !== undefined) {
+            cb(e2 ?? new Error(`reset: restoring the default schema failed: ${t2.error!.message}`));
+            return;
+          }
+          this.schemaUnknown = false;
+          this.restoreAfterReset(cb);
+        });
         return;
       }
-      // The reset brought every variable to its global value, the handshake-dependent ones
-      // included (MariaDB drops IGNORE_SPACE from sql_mode, for one): put those back to their
-      // connect-time values along with the tracking settings, in one statement.
-      let sql = TRACKING_SQL;
-      for (const part of baselineAssignments(this.baseline)) sql += `, ${part}`;
-      this.query(sql, undefined, (e2, t2) =>
-        cb(
-          e2 ??
-            (t2.error ? new Error(`restoring the session after reset failed: ${t2.error.message}`) : null),
-        ),
-      );
+      this.restoreAfterReset(cb);
     });
+  }
+
+  /**
+   * After a reset, on a connection that tracks session state: the tracking settings and the
+   * handshake-dependent variables, which the reset brought back to their global values
+   * (MariaDB drops IGNORE_SPACE from sql_mode, for one), at their connect-time values again.
+   */
+  private restoreAfterReset(cb: (err: Error | null) => void): void {
+    if (!this.tracksSession) {
+      cb(null);
+      return;
+    }
+    let sql = TRACKING_SQL;
+    for (const part of baselineAssignments(this.baseline)) sql += `, ${part}`;
+    this.query(sql, undefined, (e2, t2) =>
+      cb(
+        e2 ?? (t2.error ? new Error(`restoring the session after reset failed: ${t2.error.message}`) : null),
+      ),
+    );
   }
 
   /**

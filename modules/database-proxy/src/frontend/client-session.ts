@@ -80,6 +80,7 @@ import {
   classifyStatement,
   combineReadings,
   killStatementTarget,
+  lastUseSchema,
   releasesSession,
   Trait,
   type TransactionBoundary,
@@ -756,10 +757,10 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
         }
         if (this.traits & Trait.ViewDdl) this.core.views.invalidate();
         this.pureRead = (this.traits & Trait.PureRead) !== 0;
-        if (this.traits === Trait.TransactionControl) {
-          if (this.answerBoundary(transactionBoundary(text))) return;
-          this.endingSql = text;
-        }
+        if (this.traits === Trait.TransactionControl && this.answerBoundary(transactionBoundary(text)))
+          return;
+        // A COMMIT / ROLLBACK anywhere in the text (`DO 0; COMMIT RELEASE`) may end the session.
+        if (this.traits & Trait.TransactionControl) this.endingSql = text;
         if (this.traits & Trait.Kill) {
           if (this.traits & Trait.SqlPrepare) this.refusePreparedKill();
           else this.kill(text);
@@ -1872,6 +1873,17 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
       this.state.setSchema(schema);
       b.state.setSchema(schema);
     }
+    if (traits & Trait.Use && !b.tracksSession && this.command === COM_QUERY) {
+      // A USE forwarded in a multi-statement text (or in a form not taken apart) on a connection
+      // that reports no session state: every statement of a text that succeeded ran, so the
+      // last USE names the schema. Of one that failed, which ran is unknown: the connection is
+      // put back to the recorded schema when it is reset.
+      const schema = failed ? undefined : lastUseSchema(this.payload.toString('utf8', 1));
+      if (schema !== undefined) {
+        this.state.setSchema(schema);
+        b.state.setSchema(schema);
+      } else b.schemaUnknown = true;
+    }
     this.claimState(b);
 
     // Transactions: the status flags are the truth; after an ERR they keep their last value, so
@@ -2258,8 +2270,20 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
     // Decided before the backend is dropped: where the client's response stands — after the
     // client's last packet if it sent a file.
     const sequenceId = this.fileSent ? (this.infileSequenceId + 1) & 0xff : this.responseSequence();
+    // A text that ends the session (`COMMIT RELEASE; DO 0`: the server closes after the COMMIT,
+    // running nothing more) whose backend closed: the client's connection closes too, with no
+    // ERR, as the server's would.
+    const released =
+      this.sentToBackend &&
+      conn !== undefined &&
+      this.endingSql !== undefined &&
+      releasesSession(this.endingSql, this.completionType(conn));
     if (conn !== undefined) this.dropBackend(conn);
     if (this.closed) return;
+    if (released) {
+      this.close();
+      return;
+    }
     // The previous statement's results, held for this one, are nothing it needs unless it reads
     // them (ROW_COUNT(), SHOW WARNINGS…): only then does their loss keep it from running elsewhere.
     const wasPinned =
@@ -2357,7 +2381,7 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
       this.writeErrPacket(
         1235,
         '42000',
-        'The proxy supports KILL [CONNECTION | QUERY] <connection id> only',
+        'The proxy supports KILL [CONNECTION | QUERY] <connection id> only, as a statement of its own (not in a multi-statement text)',
         1,
       );
       return;

@@ -245,55 +245,11 @@ export function classifyStatement(
   // under ANSI_QUOTES) is the function itself to the server, but its name was blanked with the
   // quotes' contents: read such names too (one inside a string literal only pins too much).
   const sql = text.includes('`') || text.includes('"') ? blanked + quotedCallNames(text) : blanked;
-  let traits = 0;
   const lead = LEADING.exec(sql);
   const first = lead ? lead[1]!.toUpperCase() : '';
-  switch (first) {
-    case 'SELECT':
-      if (isPureRead(sql, lead!.index + lead![0].length)) traits |= Trait.PureRead;
-      break;
-    case 'SET':
-      traits |= Trait.Set;
-      break;
-    case 'USE':
-      traits |= Trait.Use;
-      break;
-    case 'CALL':
-      // A procedure may set the insert id (an INSERT inside) without its OK saying so: the
-      // connection gets the caller's value first, and is the caller's after.
-      traits |= Trait.Call | Trait.ReadsInsertId;
-      break;
-    case 'KILL':
-      traits |= Trait.Kill;
-      break;
-    case 'PREPARE':
-    case 'EXECUTE':
-      // PREPARE s FROM 'KILL …' / EXECUTE IMMEDIATE 'KILL …': the KILL is in a string, which
-      // the server runs (see ClientSession.refusePreparedKill).
-      if (PREPARED_KILL.test(text)) traits |= Trait.Kill;
-      break;
-    case 'BEGIN':
-      // BEGIN NOT ATOMIC … END: a compound statement, run like a procedure's body.
-      if (/^BEGIN\s+NOT\s+ATOMIC\b/i.test(sql.slice(lead!.index + lead![0].length - 5))) {
-        traits |= Trait.Call | Trait.ReadsInsertId;
-        break;
-      }
-      traits |= Trait.TransactionControl;
-      break;
-    case 'START':
-    case 'COMMIT':
-    case 'ROLLBACK':
-      traits |= Trait.TransactionControl;
-      break;
-    case 'IF':
-    case 'WHILE':
-    case 'REPEAT':
-    case 'LOOP':
-    case 'CASE':
-      // MariaDB runs compound statements outside stored programs too.
-      traits |= Trait.Call | Trait.ReadsInsertId;
-      break;
-  }
+  let traits = lead ? leadingTraits(first, sql, lead.index + lead[0].length, text) : 0;
+  // A compound statement's `;` end the statements inside it, which are its own business.
+  const compound = (traits & Trait.Call) !== 0 && first !== 'CALL';
   statementStart = 0;
   scannedTo = 0;
   WORDS.lastIndex = 0;
@@ -384,8 +340,10 @@ export function classifyStatement(
       case 'PREPARE':
       case 'EXECUTE':
       case 'DEALLOCATE':
-        if (first === 'PREPARE' || first === 'EXECUTE' || first === 'DEALLOCATE' || first === 'DROP') {
-          traits |= Trait.SqlPrepare;
+        {
+          const lead = statementLead(sql, m.index, first);
+          if (lead === 'PREPARE' || lead === 'EXECUTE' || lead === 'DEALLOCATE' || lead === 'DROP')
+            traits |= Trait.SqlPrepare;
         }
         break;
       case 'SQL_CALC_FOUND_ROWS':
@@ -399,7 +357,8 @@ export function classifyStatement(
           // the proxy could not carry it elsewhere: it pins, and (ReadsInsertId) marks the
           // backend's value as the caller's from then on.
           // DO's OK does not report it either.
-          if (first === 'SELECT' || first === 'DO') traits |= Trait.Unreplayable | Trait.ReadsInsertId;
+          const lead = statementLead(sql, m.index, first);
+          if (lead === 'SELECT' || lead === 'DO') traits |= Trait.Unreplayable | Trait.ReadsInsertId;
         } else {
           traits |= Trait.ReadsPreviousResult | Trait.ReadsInsertId;
         }
@@ -421,10 +380,11 @@ export function classifyStatement(
         break;
       case 'WARNINGS':
       case 'ERRORS':
-        if (first === 'SHOW') traits |= Trait.ReadsPreviousResult | Trait.ReadsDiagnostics;
+        if (statementLead(sql, m.index, first) === 'SHOW')
+          traits |= Trait.ReadsPreviousResult | Trait.ReadsDiagnostics;
         break;
       case 'HANDLER':
-        if (first === 'HANDLER') traits |= Trait.Handler;
+        if (statementLead(sql, m.index, first) === 'HANDLER') traits |= Trait.Handler;
         break;
       case 'SQL_LOG_BIN':
         traits |= Trait.Unreplayable;
@@ -441,7 +401,7 @@ export function classifyStatement(
         traits |= Trait.Unreplayable;
         break;
       case 'XA':
-        if (first === 'XA') traits |= Trait.Xa;
+        if (statementLead(sql, m.index, first) === 'XA') traits |= Trait.Xa;
         break;
       case 'VIEW':
         // Wherever it stands: after another statement, in a /*!50001 … */ comment (mysqldump).
@@ -452,8 +412,83 @@ export function classifyStatement(
         break;
     }
   }
-  if (traits & Trait.Call && first !== 'CALL') traits |= compoundStatementTraits(sql);
+  if (compound) traits |= compoundStatementTraits(sql);
+  else if (sql.includes(';')) traits |= laterStatementTraits(sql, text);
   return traits & STATEFUL ? traits & ~Trait.PureRead : traits;
+}
+
+/**
+ * What the keyword a statement starts with makes of it (`after`: the position after the keyword).
+ * Every statement of a multi-statement text counts: `SELECT 1; USE other` changes the schema, and
+ * `DO 0; CALL p()` runs a procedure.
+ */
+function leadingTraits(keyword: string, sql: string, after: number, text: string): number {
+  switch (keyword) {
+    case 'SELECT':
+      return isPureRead(sql, after) ? Trait.PureRead : 0;
+    case 'SET':
+      return Trait.Set;
+    case 'USE':
+      return Trait.Use;
+    case 'CALL':
+      // A procedure may set the insert id (an INSERT inside) without its OK saying so: the
+      // connection gets the caller's value first, and is the caller's after.
+      return Trait.Call | Trait.ReadsInsertId;
+    case 'KILL':
+      return Trait.Kill;
+    case 'PREPARE':
+    case 'EXECUTE':
+      // PREPARE s FROM 'KILL …' / EXECUTE IMMEDIATE 'KILL …': the KILL is in a string, which
+      // the server runs (see ClientSession.refusePreparedKill).
+      // (Read in the text itself: the blanked one has no strings.)
+      return PREPARED_KILL.test(text.slice(after - keyword.length)) ? Trait.Kill : 0;
+    case 'BEGIN':
+      // BEGIN NOT ATOMIC … END: a compound statement, run like a procedure's body.
+      if (/^BEGIN\s+NOT\s+ATOMIC\b/i.test(sql.slice(after - 5))) return Trait.Call | Trait.ReadsInsertId;
+      return Trait.TransactionControl;
+    case 'START':
+    case 'COMMIT':
+    case 'ROLLBACK':
+      return Trait.TransactionControl;
+    case 'IF':
+    case 'WHILE':
+    case 'REPEAT':
+    case 'LOOP':
+    case 'CASE':
+      // MariaDB runs compound statements outside stored programs too.
+      return Trait.Call | Trait.ReadsInsertId;
+    default:
+      return 0;
+  }
+}
+
+/** A statement's leading keyword, from its start: after blanks and opening parentheses. */
+const STATEMENT_LEAD = /[\s(]*([A-Za-z]+)/y;
+
+/**
+ * The leading keyword of the statement holding position `at` of a classifyStatement pass, upper
+ * case ('' for none); `first` is the text's own.
+ */
+function statementLead(sql: string, at: number, first: string): string {
+  const start = statementAt(sql, at);
+  if (start === 0) return first;
+  STATEMENT_LEAD.lastIndex = start;
+  const m = STATEMENT_LEAD.exec(sql);
+  return m === null ? '' : m[1]!.toUpperCase();
+}
+
+/** The statements after the first of a multi-statement text: what their leading keywords make of them. */
+function laterStatementTraits(sql: string, text: string): number {
+  let traits = 0;
+  for (let k = sql.indexOf(';'); k >= 0; k = sql.indexOf(';', k + 1)) {
+    STATEMENT_LEAD.lastIndex = k + 1;
+    const m = STATEMENT_LEAD.exec(sql);
+    if (m === null) continue;
+    const keyword = m[1]!.toUpperCase();
+    // A later SELECT makes no pure read of the text (NOT_PURE): that is the first's to say.
+    if (keyword !== 'SELECT') traits |= leadingTraits(keyword, sql, STATEMENT_LEAD.lastIndex, text);
+  }
+  return traits;
 }
 
 /**
@@ -604,6 +639,27 @@ export function useStatementSchema(sql: string): string | undefined {
   return m[1] !== undefined ? m[1].replace(/``/g, '`') : m[2];
 }
 
+/** A USE statement's name, from the statement's start: backquoted (group 1) or bare (group 2). */
+const USE_AT = /\s*USE\s+(?:`((?:[^`]|``)+)`|([^\s;`]+))/iy;
+
+/**
+ * The schema the last `USE` of a multi-statement text names (`SELECT 1; USE db`), unquoted;
+ * undefined when no statement of it is a USE.
+ */
+export function lastUseSchema(sql: string): string | undefined {
+  const blanked = blankLiteralsAndComments(sql);
+  let schema: string | undefined;
+  for (let start = 0; start >= 0; start = blanked.indexOf(';', start) + 1 || -1) {
+    USE_AT.lastIndex = start;
+    if (USE_AT.exec(blanked) === null) continue;
+    // Read from the text itself: the blanked one has the backquoted name's contents blanked.
+    USE_AT.lastIndex = start;
+    const m = USE_AT.exec(sql)!;
+    schema = m[1] !== undefined ? m[1].replace(/``/g, '`') : m[2];
+  }
+  return schema;
+}
+
 /** Where a statement stands to a transaction, when it only opens or only closes one. */
 export type TransactionBoundary = 'begin' | 'end';
 
@@ -638,9 +694,15 @@ export function transactionBoundary(sql: string): TransactionBoundary | undefine
  * @param completionType the session's completion_type: as the client set it, else the server's default
  */
 export function releasesSession(sql: string, completionType: string | undefined): boolean {
-  const m = COMMIT_OR_ROLLBACK.exec(sql);
-  if (m === null) return false;
-  if (m[3] !== undefined) return m[4] === undefined;
-  if (m[1] !== undefined && m[2] === undefined) return false;
-  return completionType !== undefined && /^\s*(?:RELEASE|2)\s*$/i.test(completionType);
+  const releaseByDefault = completionType !== undefined && /^\s*(?:RELEASE|2)\s*$/i.test(completionType);
+  // Each statement of a multi-statement text (`DO 0; COMMIT RELEASE`): the server ends the
+  // session at the first that releases it, and runs nothing after it.
+  for (const statement of blankLiteralsAndComments(sql).split(';')) {
+    const m = COMMIT_OR_ROLLBACK.exec(statement);
+    if (m === null) continue;
+    if (m[3] !== undefined) {
+      if (m[4] === undefined) return true;
+    } else if ((m[1] === undefined || m[2] !== undefined) && releaseByDefault) return true;
+  }
+  return false;
 }
