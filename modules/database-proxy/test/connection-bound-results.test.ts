@@ -8,6 +8,8 @@
  * once B has either finished or is waiting for a backend does A read its result. Whether the
  * proxy keeps A's backend for it or does something cleverer, A must read its own result.
  */
+
+import { buildPrepare, buildStmtReset } from '@scalestack/mysql-protocol';
 import { waitFor } from '@scalestack/test-harness';
 import type mysql from 'mysql2/promise';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -872,6 +874,37 @@ describe('what the server keeps for the next statement, as MariaDB keeps it', ()
     } finally {
       await holder.release();
     }
+  });
+
+  it('the warnings and errors of the statement before a COM_STMT_RESET, which runs no statement', async () => {
+    const diagnostics = async (port: number, user: { name: string; password: string }) => {
+      const c = await RawClient.connect({
+        host: '127.0.0.1',
+        port,
+        user: user.name,
+        password: user.password,
+        database: 'test',
+      });
+      try {
+        const id = (await c.command(buildPrepare('SELECT ? AS x'))).prepared!.statementId;
+        const seen: (number | string)[] = [];
+        for (const [sql, ask] of [
+          ['INSERT IGNORE INTO nums (id) VALUES (1)', 'SHOW WARNINGS'],
+          ['INSERT INTO no_such_table VALUES (1)', 'SHOW ERRORS'],
+        ] as const) {
+          await c.query(sql);
+          expect((await c.command(buildStmtReset(id))).error).toBeUndefined();
+          const answer = await c.query(ask);
+          seen.push(answer.error?.errno ?? answer.rows);
+        }
+        return seen;
+      } finally {
+        await c.close();
+      }
+    };
+    const reference = await diagnostics(fx.mariadb.port, BACKEND_USER);
+    expect(reference).toEqual([1, 1]);
+    expect(await diagnostics(fx.port, APP_USER)).toEqual(reference);
   });
 
   it('the warnings of the statement before a COM_SET_OPTION (PHP mysqli sends one after multi_query)', async () => {

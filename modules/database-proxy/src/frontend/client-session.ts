@@ -1012,13 +1012,7 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
     if (this.pins !== 0 || this.lazyBegin !== 'none') this.pureRead = false;
     // Anything but a pure read starts the server's "previous statement" afresh — but a prepare,
     // which runs nothing: the server keeps what the statement before left for the execute.
-    if (
-      !this.pureRead &&
-      !this.replaying &&
-      this.command !== COM_STMT_PREPARE &&
-      this.command !== COM_STMT_SEND_LONG_DATA &&
-      this.command !== COM_SET_OPTION
-    ) {
+    if (!this.pureRead && !this.replaying && !keepsPreviousStatement(this.command)) {
       this.historyLength = 0;
       this.foreignDiagnostics = false;
     }
@@ -1807,11 +1801,9 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
       b.divert(true); // this read's entry is gone: the head is the next one
     }
     // Results of the previous statement were held for this one; this one's results replace them
-    // — unless it was a prepare, which runs nothing, or COM_SET_OPTION, which is no statement:
-    // the server keeps the warnings, FOUND_ROWS() and ROW_COUNT() of the statement before across
-    // both (PHP's mysqli sends one between multi_query and SHOW WARNINGS).
+    // — unless it ran no statement (keepsPreviousStatement).
     let pins =
-      this.pending === Pending.Prepare || this.command === COM_SET_OPTION
+      this.pending === Pending.Prepare || keepsPreviousStatement(this.command)
         ? this.pins
         : this.pins & ~PIN_UNTIL_NEXT_STATEMENT;
 
@@ -2198,8 +2190,8 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
    */
   /**
    * The client holds its connection only for its last statement's results (insert id, affected
-   * rows, warnings), and the command now in flight does not read them. A prepare keeps them for
-   * the execute after it, as the server does; long data and replays belong to another command.
+   * rows, warnings), and the command now in flight does not read them. Commands that run no
+   * statement keep them for the one after, as the server does; replays belong to another command.
    */
   private heldOnlyForUnreadResults(): boolean {
     return (
@@ -2208,9 +2200,7 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
       !this.replaying &&
       // A routine (CALL, a compound statement) reads them as its first statements would.
       (this.traits & (Trait.ReadsPreviousResult | Trait.Call)) === 0 &&
-      this.command !== COM_STMT_PREPARE &&
-      this.command !== COM_STMT_SEND_LONG_DATA &&
-      this.command !== COM_SET_OPTION
+      !keepsPreviousStatement(this.command)
     );
   }
 
@@ -2855,6 +2845,21 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
       }),
     );
   }
+}
+
+/**
+ * Commands that run no statement: the server keeps the warnings, errors, FOUND_ROWS() and
+ * ROW_COUNT() of the statement before across them — a prepare (for the execute after it), long
+ * data, COM_STMT_RESET, and COM_SET_OPTION (PHP's mysqli sends one between multi_query and
+ * SHOW WARNINGS).
+ */
+function keepsPreviousStatement(command: number): boolean {
+  return (
+    command === COM_STMT_PREPARE ||
+    command === COM_STMT_SEND_LONG_DATA ||
+    command === COM_STMT_RESET ||
+    command === COM_SET_OPTION
+  );
 }
 
 /**
