@@ -6,6 +6,7 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import { waitFor } from '@scalestack/test-harness';
 import { afterAll, afterEach, beforeAll, expect, it, vi } from 'vitest';
+import { startRelayedProxy } from './support/backend-relay.js';
 import { one } from './support/backends.js';
 import { type ProxyFixture, startProxyFixture } from './support/proxy-fixture.js';
 import { watch } from './support/qos-helpers.js';
@@ -129,5 +130,33 @@ it('reads stacked on a connection that outlived max_lifetime still move when the
     await direct.end();
     await ownClients.closeAll();
     await own.stop();
+  }
+});
+
+it('an expired connection is closed at the server before its replacement opens: never N + 1', async () => {
+  const { fx: relayed, relay } = await startRelayedProxy(fx.mariadb, 1, {
+    max_lifetime: `${LIFETIME_MS}ms`,
+    health_check_interval: '1h',
+    connect_timeout: '30s',
+  });
+  try {
+    const c = await relayed.connect();
+    try {
+      const first = Number((await one(c, 'SELECT CONNECTION_ID() AS id')).id);
+      await delay(LIFETIME_MS + 100); // ageing the connection is the input
+      // The relay holds the proxy's COM_QUIT (and the FIN behind it): the server goes on
+      // counting the expired connection until the test lets it through.
+      relay.holdWhen = (chunk) => chunk.equals(Buffer.from([1, 0, 0, 0, 1]));
+      const next = one(c, 'SELECT CONNECTION_ID() AS id');
+      await waitFor(() => relay.heldCount === 1, { what: 'the expired connection to be closing' });
+      relay.release();
+      expect(Number((await next).id)).not.toBe(first);
+      expect(relay.peak).toBe(1);
+    } finally {
+      await c.end();
+    }
+  } finally {
+    await relayed.stop();
+    await relay.stop();
   }
 });

@@ -143,8 +143,7 @@ export class BackendServer {
       this.idleCount--;
       if (!this.isExpired(conn)) return conn;
       // Past max_lifetime while it waited: replaced rather than handed out.
-      this.remove(conn);
-      conn.close();
+      this.retire(conn);
     }
   }
 
@@ -197,19 +196,29 @@ export class BackendServer {
       const conn = stack.shift();
       if (conn === undefined) continue;
       this.idleCount--;
-      this.remove(conn);
-      this.opening++; // the freed place is reserved for the caller
-      conn.close();
-      // A server that never closes its side (frozen, partitioned) must not hold the caller.
-      const answered = conn.destroyUnlessDone(this.options.connectTimeout);
-      conn.whenClosed(() => {
-        answered();
-        this.opening--;
-        then();
-      });
+      this.retire(conn, then);
       return true;
     }
     return false;
+  }
+
+  /**
+   * Closes `conn` (out of the idle stacks already, or never back in them) and keeps its place
+   * taken until the server has seen it close — so the server never counts N + 1 — then frees
+   * it: for `then`, else for whoever waits for a place.
+   */
+  private retire(conn: BackendConnection, then?: () => void): void {
+    this.remove(conn);
+    this.opening++;
+    conn.close();
+    // A server that never closes its side (frozen, partitioned) must not hold the place.
+    const answered = conn.destroyUnlessDone(this.options.connectTimeout);
+    conn.whenClosed(() => {
+      answered();
+      this.opening--;
+      if (then !== undefined) then();
+      else this.options.onAvailable?.();
+    });
   }
 
   /** Whether `conn` has lived past `max_lifetime` (it is replaced once nobody uses it). */
@@ -218,9 +227,13 @@ export class BackendServer {
   }
 
   putIdle(conn: BackendConnection): void {
-    if (this.closed || conn.broken || this.isExpired(conn)) {
+    if (this.closed) {
       this.remove(conn);
       conn.close();
+      return;
+    }
+    if (conn.broken || this.isExpired(conn)) {
+      this.retire(conn);
       return;
     }
     if (conn.killsInFlight > 0) {

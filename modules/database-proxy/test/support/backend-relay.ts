@@ -27,6 +27,8 @@ export class BackendRelay {
   refuse = false;
   /** Connections the proxy opened to the relay, refused ones included. */
   accepted = 0;
+  /** The most connections open through the relay at once (what the server saw at most). */
+  peak = 0;
   private readonly held: (() => void)[] = [];
 
   constructor(private readonly target: number) {}
@@ -51,6 +53,7 @@ export class BackendRelay {
       this.sockets.add(down);
       this.sockets.add(up);
       this.downs.add(down);
+      this.peak = Math.max(this.peak, this.downs.size);
       const end = () => {
         down.destroy();
         up.destroy();
