@@ -24,7 +24,6 @@ import {
   rows,
 } from './support/backends.js';
 import { APP_USER, BACKEND_USER, type ProxyFixture, startProxyFixture } from './support/proxy-fixture.js';
-import { rawLogin } from './support/raw-login.js';
 import { trackedClients } from './support/tracked-clients.js';
 
 const POOL = 2;
@@ -342,7 +341,13 @@ describe('what an execute leaves behind', () => {
 describe('answers the proxy gives itself', () => {
   it('COM_STMT_FETCH with no open cursor: 1421 naming the statement, as MariaDB words it', async () => {
     const answer = async (port: number, user: { name: string; password: string }) => {
-      const c = await rawLogin(port, user);
+      const c = await RawClient.connect({
+        host: '127.0.0.1',
+        port,
+        user: user.name,
+        password: user.password,
+        database: 'test',
+      });
       try {
         const id = (await c.command(buildPrepare('SELECT 1 AS one'))).prepared!.statementId;
         const { error } = await c.command(buildStmtFetch(id, 1));
@@ -370,7 +375,13 @@ describe('short statement commands', () => {
       Buffer.concat([Buffer.from([0x1a]), unknown]),
     ];
     const answers = async (port: number, user: { name: string; password: string }) => {
-      const c = await rawLogin(port, user);
+      const c = await RawClient.connect({
+        host: '127.0.0.1',
+        port,
+        user: user.name,
+        password: user.password,
+        database: 'test',
+      });
       try {
         const seen: (number | string)[] = [];
         for (const p of payloads) seen.push((await c.command(p)).error?.errno ?? 'ok');
