@@ -10,11 +10,11 @@
  */
 import type { Address } from '@scalestack/kernel';
 import {
+  buildInitDb,
   CLIENT_DEPRECATE_EOF,
   CLIENT_SESSION_TRACK,
   ClientHandshake,
   type ClientSession,
-  COM_INIT_DB,
   COM_PING,
   COM_QUERY,
   COM_RESET_CONNECTION,
@@ -497,8 +497,7 @@ export class BackendConnection {
           cb(new Error('reset: the default schema a client chose is unknown and cannot be unset'));
           return;
         }
-        const payload = Buffer.concat([Buffer.from([COM_INIT_DB]), Buffer.from(schema, 'utf8')]);
-        this.command(payload, (e2, t2) => {
+        this.command(buildInitDb(schema), (e2, t2) => {
           if (e2 !== null || t2.error !== undefined) {
             cb(e2 ?? new Error(`reset: restoring the default schema failed: ${t2.error!.message}`));
             return;

@@ -260,7 +260,7 @@ export function classifyStatement(
       // `SET @@name = …` with no scope word sets the session's value, but MariaDB's session
       // tracking does not report it (`@@session.name` and the bare name it does): the proxy
       // cannot replay what it never learns, so the session stays on its connection.
-      else if (w.charCodeAt(w.length - 1) === 61 /* = */ && startsWithSet(sql, statementAt(sql, m.index))) {
+      else if (w.charCodeAt(w.length - 1) === 61 /* = */ && statementLead(sql, m.index, first) === 'SET') {
         traits |= Trait.Set | Trait.Unreplayable;
         // `SET @@identity = 5` / `@@last_insert_id`: the client's value from now on (below).
         if (/^@@(?:identity|last_insert_id)\b/i.test(w)) traits |= Trait.ReadsInsertId;
@@ -270,7 +270,7 @@ export function classifyStatement(
       // like SET TRANSACTION: the session's value stays, so session tracking reports nothing.
       // `@@session.` / `@@local.` / `@@global.` and the bare name are ordinary variables.
       else if (/_(?:isolation|read_only)$/i.test(w)) {
-        if (startsWithSet(sql, statementAt(sql, m.index))) traits |= Trait.NextTransaction;
+        if (statementLead(sql, m.index, first) === 'SET') traits |= Trait.NextTransaction;
       }
       // @@identity / @@last_gtid: the connection's own values, like LAST_INSERT_ID().
       // A comparison (`SELECT @@identity = 5`) reads it too.
@@ -285,13 +285,13 @@ export function classifyStatement(
       // pins, but the value is the connection's last insert id, which the proxy restores to
       // the client's own before a statement reading it on a backend not marked as the
       // client's. ReadsInsertId restores it before the SET and so marks it the client's after.
-      if (startsWithSet(sql, statementAt(sql, m.index))) traits |= Trait.ReadsInsertId;
+      if (statementLead(sql, m.index, first) === 'SET') traits |= Trait.ReadsInsertId;
       continue;
     }
     switch (w.toUpperCase().replace(/\s+/g, ' ')) {
       case 'ROLE':
         // SET ROLE: the session's privileges, which no variable reports.
-        if (startsWithSet(sql, statementAt(sql, m.index))) traits |= Trait.Set | Trait.Unreplayable;
+        if (statementLead(sql, m.index, first) === 'SET') traits |= Trait.Set | Trait.Unreplayable;
         break;
       case 'TRANSACTION':
         // SET [LOCAL] TRANSACTION …, wherever it stands in a multi-statement text; START
@@ -520,13 +520,6 @@ function statementAt(sql: string, at: number): number {
 
 /** From a statement's start: what stands before `TRANSACTION` in `SET [LOCAL] TRANSACTION`. */
 const SET_BEFORE_TRANSACTION = /\s*\(*\s*SET\s+(?:LOCAL\s+)?/iy;
-const SET_AT = /\s*\(*\s*SET\b/iy;
-
-/** Whether the statement starting at `start` (of a multi-statement text) is a SET. */
-function startsWithSet(sql: string, start: number): boolean {
-  SET_AT.lastIndex = start;
-  return SET_AT.test(sql);
-}
 
 /**
  * A quoted name followed by an opening parenthesis: a call. Backticks, or double quotes (a name
