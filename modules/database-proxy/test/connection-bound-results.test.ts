@@ -13,7 +13,6 @@ import { buildPrepare, buildStmtReset } from '@scalestack/mysql-protocol';
 import { waitFor } from '@scalestack/test-harness';
 import type mysql from 'mysql2/promise';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { RawClient } from '../../../packages/mysql-protocol/test/support/raw-client.js';
 import {
   backendOf,
   failure,
@@ -32,6 +31,7 @@ import {
   type ProxyFixture,
   startProxyFixture,
 } from './support/proxy-fixture.js';
+import { rawLogin } from './support/raw-login.js';
 import { trackedClients } from './support/tracked-clients.js';
 
 const POOL = 2;
@@ -878,13 +878,7 @@ describe('what the server keeps for the next statement, as MariaDB keeps it', ()
 
   it('the warnings and errors of the statement before a COM_STMT_RESET, which runs no statement', async () => {
     const diagnostics = async (port: number, user: { name: string; password: string }) => {
-      const c = await RawClient.connect({
-        host: '127.0.0.1',
-        port,
-        user: user.name,
-        password: user.password,
-        database: 'test',
-      });
+      const c = await rawLogin(port, user);
       try {
         const id = (await c.command(buildPrepare('SELECT ? AS x'))).prepared!.statementId;
         const seen: (number | string)[] = [];
@@ -910,13 +904,7 @@ describe('what the server keeps for the next statement, as MariaDB keeps it', ()
   it('the warnings of the statement before a COM_SET_OPTION (PHP mysqli sends one after multi_query)', async () => {
     const setOption = (on: boolean) => Buffer.from([0x1b, on ? 0 : 1, 0]);
     const codes = async (port: number, user: { name: string; password: string }) => {
-      const c = await RawClient.connect({
-        host: '127.0.0.1',
-        port,
-        user: user.name,
-        password: user.password,
-        database: 'test',
-      });
+      const c = await rawLogin(port, user);
       try {
         expect((await c.command(setOption(true))).error).toBeUndefined();
         expect((await c.query('SELECT 1; INSERT IGNORE INTO nums (id) VALUES (1)')).error).toBeUndefined();

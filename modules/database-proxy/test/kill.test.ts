@@ -75,10 +75,11 @@ describe('KILL with the connection ids the proxy hands out', () => {
     }
   });
 
-  it('KILL through a prepared statement, PREPARE … FROM or EXECUTE IMMEDIATE never reaches a backend thread id', async () => {
-    const a = await client();
-    const b = await client();
-    // A's statement runs on a backend thread whose id anyone can learn with CONNECTION_ID().
+  /**
+   * `a` runs a long SLEEP, on a backend thread whose id anyone can learn with CONNECTION_ID():
+   * that id, and the SLEEP's outcome (1 when interrupted, or its errno).
+   */
+  const sleepingOn = async (a: mysql.Connection) => {
     const backendThread = Number((await one(a, 'SELECT CONNECTION_ID() AS id')).id);
     const sleeping = a.query('SELECT SLEEP(120) AS s').then(
       ([rows]) => (rows as { s: number }[])[0]!.s,
@@ -87,6 +88,13 @@ describe('KILL with the connection ids the proxy hands out', () => {
     await waitFor(() => fx.proxy.stats().clients.some((c) => c.id === threadId(a) && c.state === 'active'), {
       what: "A's statement to be running",
     });
+    return { backendThread, sleeping };
+  };
+
+  it('KILL through a prepared statement, PREPARE … FROM or EXECUTE IMMEDIATE never reaches a backend thread id', async () => {
+    const a = await client();
+    const b = await client();
+    const { backendThread, sleeping } = await sleepingOn(a);
     const refused = [
       await failure(b.execute(`KILL QUERY ${backendThread}`)),
       await failure(b.query(`PREPARE k FROM 'KILL QUERY ${backendThread}'`)),
@@ -102,14 +110,7 @@ describe('KILL with the connection ids the proxy hands out', () => {
   it('a KILL inside a multi-statement text is refused whole: a backend thread id never reaches the server', async () => {
     const a = await client();
     const b = await client({ multipleStatements: true });
-    const backendThread = Number((await one(a, 'SELECT CONNECTION_ID() AS id')).id);
-    const sleeping = a.query('SELECT SLEEP(120) AS s').then(
-      ([rows]) => (rows as { s: number }[])[0]!.s,
-      (e: { errno?: number }) => e.errno,
-    );
-    await waitFor(() => fx.proxy.stats().clients.some((c) => c.id === threadId(a) && c.state === 'active'), {
-      what: "A's statement to be running",
-    });
+    const { backendThread, sleeping } = await sleepingOn(a);
     for (const text of [`DO 0; KILL QUERY ${backendThread}`, `KILL QUERY ${threadId(a)}; DO 0`]) {
       const err = await failure(b.query(text));
       expect(err.errno, text).toBe(1235);

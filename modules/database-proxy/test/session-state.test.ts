@@ -748,48 +748,54 @@ describe('every statement of a multi-statement text, not only the first', () => 
     }
   };
 
+  /**
+   * A runs `text` (failing with `failsWith`, when given); with the other backend held, B's
+   * `read` can only have A's connection once A lets it go. A reads `forA`; once A has left, B
+   * reads `forB`.
+   */
+  const keptFromOthers = async (
+    options: mysql.ConnectionOptions,
+    text: string,
+    failsWith: number | undefined,
+    read: string,
+    forA: Record<string, unknown>,
+    forB: Record<string, unknown>,
+  ) => {
+    const a = await client(options);
+    const b = await client(options);
+    const holder = await hold(fx);
+    try {
+      if (failsWith === undefined) await a.query(text);
+      else expect((await failure(a.query(text))).errno).toBe(failsWith);
+      const { outcome } = await sentAndPlaced(fx, one(b, read));
+      expect(await one(a, read)).toEqual(forA);
+      await a.end();
+      clients.forget(a);
+      expect(await outcome).toEqual(forB);
+    } finally {
+      await holder.release();
+    }
+  };
+
+  // Without CLIENT_SESSION_TRACK its backend connections track nothing: the proxy must see the
+  // USE / SET / CALL in the text to keep the session where it is.
+  const UNTRACKED = { multipleStatements: true, flags: ['-SESSION_TRACK'] };
+
   it.each([
     ['SELECT 1 AS one; USE other_db', { db: 'other_db' }],
     ["SELECT 1 AS one; SET SESSION time_zone = '+03:00'", { tz: '+03:00' }],
     ['SELECT 1 AS one; CALL test.batch_sets_tz()', { tz: '+06:00' }],
   ])('a client without session tracking: %s stays its own', async (batch, changed) => {
-    // Without CLIENT_SESSION_TRACK its backend connections track nothing: the proxy must see
-    // the USE / SET / CALL in the text to keep the session where it is.
-    const options = { multipleStatements: true, flags: ['-SESSION_TRACK'] };
-    const a = await client(options);
-    const b = await client(options);
     const before = await fresh(STATE);
-    const holder = await hold(fx);
-    try {
-      await a.query(batch);
-      const { outcome } = await sentAndPlaced(fx, one(b, STATE));
-      expect(await one(a, STATE)).toEqual({ ...before, ...changed });
-      await a.end();
-      clients.forget(a);
-      expect(await outcome).toEqual(before);
-    } finally {
-      await holder.release();
-    }
+    await keptFromOthers(UNTRACKED, batch, undefined, STATE, { ...before, ...changed }, before);
   });
 
   it('a client without session tracking: a text whose USE ran before an error leaves nothing behind', async () => {
-    const options = { multipleStatements: true, flags: ['-SESSION_TRACK'] };
-    const a = await client(options);
-    const b = await client(options);
+    // Which statements of a failed text ran is not known to the proxy: the connection stays
+    // A's, and is put back to the schema the proxy knows before anyone else gets it.
     const before = await fresh(STATE);
-    const holder = await hold(fx);
-    try {
-      // Which statements of a failed text ran is not known to the proxy: the connection stays
-      // A's, and is put back to the schema the proxy knows before anyone else gets it.
-      expect((await failure(a.query('USE other_db; SELECT * FROM no_such_table'))).errno).toBe(1146);
-      const { outcome } = await sentAndPlaced(fx, one(b, STATE));
-      expect(await one(a, STATE)).toEqual({ ...before, db: 'other_db' });
-      await a.end();
-      clients.forget(a);
-      expect(await outcome).toEqual(before);
-    } finally {
-      await holder.release();
-    }
+    const text = 'USE other_db; SELECT * FROM no_such_table';
+    await keptFromOthers(UNTRACKED, text, 1146, STATE, { ...before, db: 'other_db' }, before);
   });
 
   it('a CALL that fails after its SETs, behind another statement, keeps them its caller’s', async () => {
@@ -801,21 +807,9 @@ describe('every statement of a multi-statement text, not only the first', () => 
     await own.end();
     expect(reference.errno).toBe(1644);
     const before = await fresh(withLeak);
-
-    const a = await client({ multipleStatements: true });
-    const b = await client({ multipleStatements: true });
-    const holder = await hold(fx);
-    try {
-      expect((await failure(a.query('DO 0; CALL test.batch_sets_then_fails()'))).errno).toBe(1644);
-      const { outcome } = await sentAndPlaced(fx, one(b, withLeak));
-      expect(await one(a, withLeak)).toEqual(after);
-      expect(after).toEqual({ ...before, tz: '+05:00', leak: 99 });
-      await a.end();
-      clients.forget(a);
-      expect(await outcome).toEqual(before);
-    } finally {
-      await holder.release();
-    }
+    expect(after).toEqual({ ...before, tz: '+05:00', leak: 99 });
+    const text = 'DO 0; CALL test.batch_sets_then_fails()';
+    await keptFromOthers({ multipleStatements: true }, text, 1644, withLeak, after, before);
   });
 
   it('HANDLER … OPEN behind another statement: the handler is the caller’s alone', async () => {
