@@ -876,6 +876,64 @@ describe('what the server keeps for the next statement, as MariaDB keeps it', ()
     }
   });
 
+  it('SHOW WARNINGS after a read’s prepared statement was closed describes that read', async () => {
+    const warningsAfterClose = async (c: mysql.Connection) => {
+      const statement = await c.prepare('SELECT CAST(? AS INTEGER) AS v FROM nums WHERE id = 1');
+      await statement.execute(['abc']);
+      statement.close();
+      return (await rows(c, 'SHOW WARNINGS')).map((w) => w.Code);
+    };
+    const own = await fx.direct();
+    const reference = await warningsAfterClose(own);
+    await own.end();
+    expect(reference).toEqual([1292]); // truncated incorrect INTEGER value
+    // Through the proxy the read ran on a shared connection, so SHOW WARNINGS runs it again.
+    expect(await warningsAfterClose(await client())).toEqual(reference);
+  });
+
+  it('SHOW WARNINGS after an execute whose table was dropped, run on another backend', async () => {
+    const failedExecute = async (c: mysql.Connection, move: () => Promise<() => Promise<void>>) => {
+      await direct.query('CREATE TABLE IF NOT EXISTS gone_soon (a INT)');
+      const statement = await c.prepare('SELECT a FROM gone_soon');
+      await statement.execute([]);
+      const release = await move();
+      try {
+        await direct.query('DROP TABLE gone_soon');
+        const errno = await statement.execute([]).then(
+          () => 0,
+          (e: { errno: number }) => e.errno,
+        );
+        return { errno, warnings: (await rows(c, 'SHOW WARNINGS')).map((w) => w.Code) };
+      } finally {
+        await release();
+      }
+    };
+    const own = await fx.direct();
+    const reference = await failedExecute(own, async () => async () => {});
+    await own.end();
+    expect(reference).toEqual({ errno: 1146, warnings: [1146] });
+    // Through the proxy the execute runs where the statement is not prepared yet: its
+    // re-prepare there is what fails.
+    const a = await client();
+    const outcome = await failedExecute(a, async () => {
+      const holder = await holdBackend(fx, await backendOf(a), POOL);
+      return () => holder.release();
+    });
+    expect(outcome).toEqual(reference);
+  });
+
+  it('a read run again for SHOW WARNINGS that fails this time sends no ERR, and counts none', async () => {
+    await direct.query('CREATE TABLE IF NOT EXISTS read_then_gone (a INT)');
+    const a = await client();
+    expect(await rows(a, 'SELECT a FROM read_then_gone')).toEqual([]);
+    await direct.query('DROP TABLE read_then_gone');
+    const errors = fx.proxy.stats().counters.errors;
+    // The read ran on a shared connection: SHOW WARNINGS runs it again first, which fails now.
+    const warnings = await rows(a, 'SHOW WARNINGS');
+    expect(warnings.map((w) => w.Code)).toEqual([1146]);
+    expect(fx.proxy.stats().counters.errors).toBe(errors);
+  });
+
   it('the warnings and errors of the statement before a COM_STMT_RESET, which runs no statement', async () => {
     const diagnostics = async (port: number, user: { name: string; password: string }) => {
       const c = await rawLogin(port, user);

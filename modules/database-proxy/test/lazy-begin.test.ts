@@ -237,9 +237,10 @@ describe('first statement fails on the proxy side after BEGIN went out', () => {
     await a.query('BEGIN');
     const err = await failure(stmt.execute(['x']));
     expect(err.errno).toBe(1146);
-    // X now carries A's open transaction: A keeps it pinned, so it is not back in the pool.
+    // X now carries A's open transaction: A keeps it pinned, so it is not back in the pool
+    // (and holds the error for SHOW WARNINGS, as a failed statement's).
     const aStats = fx.proxy.stats().clients.find((c) => c.pinned.includes('transaction'))?.pinned;
-    expect(aStats).toEqual(['transaction']);
+    expect(aStats).toEqual(['transaction', 'previous_result']);
     await holdY.release();
     // Another client gets Y: on MariaDB its session would not be inside anyone's transaction.
     const b = await client();

@@ -141,8 +141,8 @@ interface ClientStatement {
 interface PreviousRead {
   /** The command as the client sent it (an execute's statement id is written back on replay). */
   payload: Buffer;
-  /** The client's statement id, for an execute. */
-  statementId: number | undefined;
+  /** The client's statement, for an execute: kept for the replay even if the client closed it since. */
+  statement: ClientStatement | undefined;
 }
 
 /** A text that names sql_mode may change how the server reads the rest of it. */
@@ -160,6 +160,8 @@ interface QueuedCommand {
   frame: Buffer | undefined;
   /** Run again only to re-create its results: its response is dropped. */
   replay?: boolean;
+  /** The statement a replayed execute runs (the client may have closed it since). */
+  statement?: ClientStatement;
   /** Not a command: input refused behind the commands before it (see refuseAfterAnswers). */
   refusal?: { code: ProxyErrorCode; args: (string | number)[] };
 }
@@ -433,6 +435,8 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
   private pausedBackend: BackendConnection | undefined;
   /** Removes the drain listener that resumes {@link pausedBackend}. */
   private stopDrainWait: (() => void) | undefined;
+  /** The statement of the replayed execute in flight (see QueuedCommand.statement). */
+  private replayStatement: ClientStatement | undefined;
   /** Closes a client that does not finish logging in. */
   private loginTimer: NodeJS.Timeout | undefined;
 
@@ -705,7 +709,7 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
   // ---------------------------------------------------------------------------------------------
   // Commands
 
-  private dispatch(payload: Buffer, frame?: Buffer, replay = false): void {
+  private dispatch(payload: Buffer, frame?: Buffer, replay = false, statement?: ClientStatement): void {
     this.commands++;
     const cmd = payload.length > 0 ? payload[0]! : -1;
     this.command = cmd;
@@ -716,6 +720,7 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
     this.wasPureRead = false;
     this.endingSql = undefined;
     this.replaying = replay;
+    this.replayStatement = statement;
     this.retries = 0;
     this.fileSent = false;
     this.sentToBackend = false;
@@ -928,12 +933,18 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
     for (let i = last; i >= from; i--) {
       const r = slot(i);
       let again = r.payload;
-      if (r.statementId !== undefined) {
+      if (r.statement !== undefined) {
         // The execute went out with the backend's statement id written into it.
         again = Buffer.from(again);
-        again.writeUInt32LE(r.statementId, 1);
+        again.writeUInt32LE(r.statement.id, 1);
       }
-      this.queue.unshift({ payload: again, sequenceId: 0, frame: undefined, replay: true });
+      this.queue.unshift({
+        payload: again,
+        sequenceId: 0,
+        frame: undefined,
+        replay: true,
+        statement: r.statement,
+      });
     }
     if (this.traits & Trait.ReadsDiagnostics && (last < 0 || !this.readsTable(slot(from)))) {
       this.queue.unshift({ payload: CLEAR_DIAGNOSTICS, sequenceId: 0, frame: undefined, replay: true });
@@ -958,12 +969,12 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
       at = this.historyStart;
       this.historyStart = (this.historyStart + 1) % MAX_REPLAYED_READS;
     }
-    const statementId = this.executing?.cs.id;
+    const statement = this.executing?.cs;
     const slot = this.readHistory[at];
-    if (slot === undefined) this.readHistory[at] = { payload: this.payload, statementId };
+    if (slot === undefined) this.readHistory[at] = { payload: this.payload, statement };
     else {
       slot.payload = this.payload;
-      slot.statementId = statementId;
+      slot.statement = statement;
     }
   }
 
@@ -974,9 +985,9 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
    */
   private readsTable(read: PreviousRead): boolean {
     const text =
-      read.statementId === undefined
+      read.statement === undefined
         ? read.payload.toString('latin1', 1)
-        : (this.statements.get(read.statementId)?.preparePayload.toString('latin1', 1) ?? '');
+        : read.statement.preparePayload.toString('latin1', 1);
     const ways = (text.indexOf('\\') >= 0 ? this.readingsOf(text) : undefined) ?? [
       [this.noBackslashEscapes, false] as const,
     ];
@@ -1330,6 +1341,7 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
   // Prepared statements
 
   private clientStatementOf(payload: Buffer): ClientStatement | undefined {
+    if (this.replayStatement !== undefined) return this.replayStatement;
     let id = payload.readUInt32LE(1);
     // MariaDB connectors send -1 for "the statement prepared just before" (prepare+execute in one go).
     if (id === MAX_STATEMENT_ID) id = this.lastPrepared;
@@ -1338,8 +1350,15 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
 
   /** Checks an execute/long-data/reset/fetch; false when it was answered here. */
   private statementCommand(payload: Buffer): boolean {
+    // The connection goes on. An execute shorter than its header (id, flags, iteration count)
+    // is malformed whatever its id, as MariaDB says; a command too short for an id is malformed
+    // too (MariaDB reads an id past the packet's end and names whatever it found); long data
+    // never has an answer.
+    if (payload[0] === COM_STMT_EXECUTE && payload.length < 10) {
+      this.writeErr(ProxyError.malformedPacket, ['COM_STMT_EXECUTE shorter than 10 bytes'], 1);
+      return false;
+    }
     if (payload.length < 5) {
-      // As MariaDB answers it: the connection goes on. Long data never has an answer.
       if (payload[0] !== COM_STMT_SEND_LONG_DATA)
         this.writeErr(ProxyError.malformedPacket, [`${commandName(payload[0]!)} shorter than 5 bytes`], 1);
       return false;
@@ -1369,7 +1388,7 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
       return false;
     }
     if (payload[0] === COM_STMT_FETCH && this.backend === undefined) {
-      this.writeErrPacket(1421, 'HY000', 'The statement has no open cursor', 1);
+      this.writeErrPacket(1421, 'HY000', `The statement (${cs.id}) has no open cursor`, 1);
       return false;
     }
     this.executing = { cs };
@@ -1445,7 +1464,7 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
         b.command(use, (err, t) => {
           if (err !== null) return this.retryOrFail(err);
           if (t.error !== undefined) {
-            this.sendBackendError(t.error.errno, t.error.sqlState, t.error.message);
+            this.failOnTheWay(b);
             return;
           }
           b.state.setSchema(cs.schema);
@@ -1471,9 +1490,12 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
           return;
         }
         if (err !== null) return this.retryOrFail(err);
-        if (t.error !== undefined || t.prepared === undefined) {
-          const e = t.error;
-          this.sendBackendError(e?.errno ?? 1105, e?.sqlState ?? 'HY000', e?.message ?? 'prepare failed');
+        if (t.error !== undefined) {
+          this.failOnTheWay(b);
+          return;
+        }
+        if (t.prepared === undefined) {
+          this.sendBackendError(1105, 'HY000', 'Proxy: the prepare answered no statement');
           return;
         }
         this.rememberBackendStatement(b, key, t.prepared.statementId, t.prepared.params, t.prepared.columns);
@@ -1767,7 +1789,8 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
     const t = b.tracker;
     const traits = this.traits;
     const failed = t.error !== undefined;
-    if (failed) this.core.counters.errors++;
+    // ERR packets sent to clients: a replay's answer goes to nobody.
+    if (failed && !this.replaying) this.core.counters.errors++;
     if (!failed && this.endingSql !== undefined && releasesSession(this.endingSql, this.completionType(b))) {
       // The server ends this session after the OK (COMMIT RELEASE, completion_type=RELEASE):
       // so does the proxy, and the closing connection goes to nobody else.
@@ -2227,6 +2250,7 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
     // A KILL that came during a replayed read is for the statement the replay is for.
     if (!this.replaying) this.interruptPending = false;
     this.replaying = false;
+    this.replayStatement = undefined;
     this.pending = Pending.None;
     this.executing = undefined;
     this.busy = false;
@@ -2240,7 +2264,7 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
       else if (this.handshake !== undefined) this.onHandshakePacket(next.payload, next.sequenceId);
       // Out of sequence, and not taken as a file: read as a command, as MariaDB reads it.
       else if (next.sequenceId !== 0) this.fatal(ProxyError.packetsOutOfOrder, []);
-      else this.dispatch(next.payload, next.frame, next.replay);
+      else this.dispatch(next.payload, next.frame, next.replay, next.statement);
     }
     this.resumeInputIfRoom();
     if (!this.busy) this.core.clientIdle();
@@ -2466,6 +2490,7 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
         while (this.queue[0]?.replay === true) this.queue.shift();
         this.queue.shift();
         this.replaying = false;
+        this.replayStatement = undefined;
       }
       this.answerInterrupted();
       return true;
@@ -2731,6 +2756,20 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
     this.conn.write(
       encodeFrames(encodeErr({ errno, sqlState, message }, this.capabilities || 0x200), sequenceId),
     );
+  }
+
+  /**
+   * An execute the server refused on its way to running it — its re-prepare on this backend
+   * (a table dropped since), or its schema — gets that error as its outcome, and the error
+   * stays in the connection's diagnostics as a statement's does: afterResponse decides, as for
+   * any failed statement, what is held for SHOW WARNINGS / SHOW ERRORS after it.
+   */
+  private failOnTheWay(b: BackendConnection): void {
+    const e = b.tracker.error!;
+    // The server's error, passed on: counted in afterResponse. A replay answers nobody.
+    if (!this.closed && !this.replaying)
+      this.conn.write(encodeFrames(encodeErr(e, this.capabilities || 0x200), 1));
+    this.afterResponse(b);
   }
 
   private sendBackendError(errno: number, sqlState: string, message: string): void {
