@@ -236,6 +236,11 @@ export class DatabaseProxy implements ProxyCore, DatabaseProxyService {
       tenants: this.tenantConfigs(options),
       defaultTenant: options.default_tenant,
     });
+    // A server out of service takes its slots with it: statements queue fairly, up to their
+    // queue_timeout, for the servers still in service, rather than take a slot no connection
+    // can serve. With every server out, the slots stay: statements fail at once (9004).
+    const allSlots = this.pool.capacity;
+    this.pool.onCapacityChange(() => this.scheduler.resize(this.pool.capacity || allSlots));
   }
 
   private tenantConfigs(options: ProxyOptions): Record<string, TenantConfig> {
@@ -276,7 +281,8 @@ export class DatabaseProxy implements ProxyCore, DatabaseProxyService {
     await this.warmUp();
     this.listener = await this.listenFn(this.options.listen, this.onConnection, {
       maxConnections: this.options.max_connections,
-      onRefused: (conn) =>
+      onRefused: (conn) => {
+        this.counters.errors++;
         conn.write(
           encodeFrames(
             encodeErr({
@@ -290,7 +296,8 @@ export class DatabaseProxy implements ProxyCore, DatabaseProxyService {
             }),
             0,
           ),
-        ),
+        );
+      },
     });
     this.stopKillAnswers = this.loop?.answer(KILL_TOPIC, (m) => this.killHere(m as KillRequest));
     if (this.options.stats_interval > 0) {
@@ -595,7 +602,8 @@ export class DatabaseProxy implements ProxyCore, DatabaseProxyService {
       clients,
       counters: { ...this.counters, pins: { ...this.counters.pins } },
       pinnedNow,
-      waiting: this.scheduler.queued,
+      // Queued for a slot, or holding one and waiting for a connection.
+      waiting: this.scheduler.queued + this.pool.waiting,
       pipeline: {
         ...this.pool.pipelineCounts,
         ...this.pool.pipelineStats(),

@@ -24,6 +24,12 @@ export const ProxyError = {
     sqlState: '08004',
     message: 'Too many connections for user %s (limit %s)',
   },
+  /** A login whose character set cannot be a client's (ucs2, utf16, utf16le, utf32), as MariaDB refuses it. */
+  clientCharsetRefused: {
+    code: 1231,
+    sqlState: '42000',
+    message: "Variable 'character_set_client' can't be set to the value of '%s'",
+  },
   /** Unknown command byte. */
   unknownCommand: { code: 1047, sqlState: '08S01', message: 'Unknown command %s' },
   /** A command packet whose sequence id is not 0 (the client lost count: its stream cannot be trusted). */

@@ -30,13 +30,20 @@ export interface ClientStats {
 export interface ProxyCounters {
   /** Client connections accepted since start. */
   connections: number;
-  /** Commands forwarded to a backend. */
+  /**
+   * Clients' commands forwarded to a backend, once each (a retry, a read moved off a stalled
+   * connection or one run again for the statement after it is not counted again).
+   */
   queries: number;
   /** ERR packets sent to clients (from backends or from the proxy). */
   errors: number;
   /** Requests re-sent on another backend connection because theirs failed before anything was sent. */
   retries: number;
-  /** Requests that lost their backend after being sent (the client got ERR 9005). */
+  /**
+   * Backend connections lost with something of a client's on them: a statement already sent
+   * (the client got ERR 9005 / 9008), or a transaction or other session state (the client was
+   * closed, at once or when it next spoke).
+   */
   backendLost: number;
   /** Requests refused because no backend became free within the queue timeout (ERR 9001). */
   queueTimeouts: number;

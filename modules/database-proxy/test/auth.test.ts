@@ -20,6 +20,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { failure, one } from './support/backends.js';
 import { APP_USER, type ProxyFixture, startProxyFixture } from './support/proxy-fixture.js';
 import { fixtureConfig } from './support/qos-helpers.js';
+import { rawLogin } from './support/raw-login.js';
 
 const run = promisify(execFile);
 // biome-ignore lint/suspicious/noExplicitAny: mysql2 does not type its built-in plugin factories
@@ -340,5 +341,23 @@ describe('per-user max_connections', () => {
     );
     open.push(third);
     expect((await one(third, 'SELECT 3 AS three')).three).toBe(3);
+  });
+});
+
+describe('an unknown user is refused with 1045', () => {
+  it.each([
+    ['an empty user name', ''],
+    ['a user name of 80 characters', 'x'.repeat(80)],
+    // MariaDB reads no more than 128 characters of a user name, and names no more in its text.
+    ['a user name of 200 characters', 'y'.repeat(200)],
+    ['a non-ASCII user name', 'zé€'],
+  ])("%s: the text names it as MariaDB's does", async (_, name) => {
+    const refusal = async (port: number) => {
+      const err = await failure(rawLogin(port, { name, password: 'pw' }));
+      return `${err.errno} ${err.sqlState} ${err.message}`;
+    };
+    const expected = await refusal(native.mariadb.port);
+    expect(expected).toMatch(/^1045 28000 /);
+    expect(await refusal(native.port)).toBe(expected);
   });
 });

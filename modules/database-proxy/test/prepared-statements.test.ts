@@ -7,7 +7,7 @@
  * statements shows up as ER_MAX_PREPARED_STMT_COUNT_REACHED (1461) within a few thousand cycles.
  */
 
-import { buildExecute, buildPrepare, buildStmtFetch } from '@scalestack/mysql-protocol';
+import { buildExecute, buildPrepare, buildStmtFetch, buildStmtReset } from '@scalestack/mysql-protocol';
 import { type MariaDB, startMariaDB, waitFor } from '@scalestack/test-harness';
 import type mysql from 'mysql2/promise';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -24,6 +24,7 @@ import {
   rows,
 } from './support/backends.js';
 import { APP_USER, BACKEND_USER, type ProxyFixture, startProxyFixture } from './support/proxy-fixture.js';
+import { rawLogin } from './support/raw-login.js';
 import { trackedClients } from './support/tracked-clients.js';
 
 const POOL = 2;
@@ -359,6 +360,35 @@ describe('answers the proxy gives itself', () => {
     const reference = await answer(fx.mariadb.port, BACKEND_USER);
     expect(reference).toEqual({ errno: 1421, message: 'The statement (<id>) has no open cursor' });
     expect(await answer(fx.port, APP_USER)).toEqual(reference);
+  });
+
+  it('a statement id the session does not have: 1243 naming the server function, as MariaDB words it', async () => {
+    const unknown = 99;
+    const commands = [
+      buildExecute({ statementId: unknown, params: [] }),
+      buildStmtFetch(unknown, 1),
+      buildStmtReset(unknown),
+    ];
+    const answers = async (port: number, user: { name: string; password: string }) => {
+      const c = await rawLogin(port, user);
+      try {
+        const seen: string[] = [];
+        for (const command of commands) {
+          const { error } = await c.command(command);
+          seen.push(`${error?.errno} ${error?.message}`);
+        }
+        return seen;
+      } finally {
+        await c.close();
+      }
+    };
+    const reference = await answers(fx.mariadb.port, BACKEND_USER);
+    expect(reference).toEqual(
+      ['mysqld_stmt_execute', 'mysqld_stmt_fetch', 'mysqld_stmt_reset'].map(
+        (fn) => `1243 Unknown prepared statement handler (${unknown}) given to ${fn}`,
+      ),
+    );
+    expect(await answers(fx.port, APP_USER)).toEqual(reference);
   });
 });
 

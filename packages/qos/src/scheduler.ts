@@ -147,6 +147,7 @@ export class QosScheduler implements LeaseOwner, WaiterOwner, SessionOwner {
       state,
       callback,
       now,
+      state.settings.queueTimeoutMs,
       now + state.settings.queueTimeoutMs,
       this.#waiterSeq++,
       signal,

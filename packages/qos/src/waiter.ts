@@ -13,6 +13,11 @@ export interface Ticket {
   /** The tenant the request is queued under. */
   readonly tenant: string;
   /**
+   * How long it may wait, in milliseconds: its tenant's queue timeout when it queued (a reload
+   * since does not change it).
+   */
+  readonly timeout: number;
+  /**
    * Leaves the queue at once, without calling the callback. Returns false when the request was
    * already granted, refused or cancelled (then the callback has run, or will not run).
    */
@@ -42,6 +47,7 @@ export class Waiter implements Ticket {
     readonly state: TenantState,
     readonly callback: AcquireCallback,
     readonly enqueuedAt: number,
+    readonly timeout: number,
     readonly deadline: number,
     readonly seq: number,
     readonly signal: AbortSignal | undefined,

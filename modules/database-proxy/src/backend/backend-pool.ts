@@ -99,6 +99,16 @@ export class BackendPool {
     private readonly pipeline: PipelineSettings = NO_PIPELINE,
   ) {}
 
+  /** Calls `listener` whenever a server goes out of service or comes back ({@link capacity} may change). */
+  onCapacityChange(listener: () => void): void {
+    for (const s of this.servers) s.onServiceChange = listener;
+  }
+
+  /** Slot holders waiting for a connection to come free (or be opened). */
+  get waiting(): number {
+    return this.waiters.length;
+  }
+
   /** Slots the servers allow right now: the sum of N over servers that are in service. */
   get capacity(): number {
     let n = 0;
@@ -283,7 +293,7 @@ export class BackendPool {
    * was for or nothing. The server answering that the thread is gone (ER 1094: the connection
    * was closed meanwhile) is no failure: the statement is over.
    */
-  killQuery(conn: BackendConnection, cb: (err: Error | null) => void): void {
+  killQuery(conn: BackendConnection, cb: (err: Error | null, sent: boolean) => void): void {
     conn.killsInFlight++;
     if (conn.sharing) {
       conn.stackable = false;
@@ -307,7 +317,7 @@ export class BackendPool {
         }
         // Its holder's next statement, or its way back into the pool, waited for this.
         if (--conn.killsInFlight === 0) conn.killsAnswered();
-        cb(serverError?.errno === ER_NO_SUCH_THREAD ? null : err);
+        cb(serverError?.errno === ER_NO_SUCH_THREAD ? null : err, sent === true);
       },
     );
   }

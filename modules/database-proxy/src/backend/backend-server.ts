@@ -88,6 +88,8 @@ export class BackendServer {
   private opening = 0;
   private failures = 0;
   private outUntil = 0;
+  /** Fires when the retry time of a server out of service comes (it is in service again). */
+  private retryTimer: NodeJS.Timeout | undefined;
   private healthTimer: NodeJS.Timeout | undefined;
   private closed = false;
   /** The extra connection per flavour key that runAside uses when no idle one is there. */
@@ -106,6 +108,11 @@ export class BackendServer {
   /** Capability flags the server offered in its greeting, once one connection got that far. */
   serverCapabilities = -1;
   serverVersion = '';
+  /**
+   * Told whenever {@link inService} changes: taken out after failures, in again at its retry
+   * time or on a successful connect (the pool's capacity follows).
+   */
+  onServiceChange: (() => void) | undefined;
 
   constructor(readonly options: BackendServerOptions) {
     this.name = options.name;
@@ -382,7 +389,7 @@ export class BackendServer {
           if (this.outUntil !== 0)
             this.options.log.info({ server: this.name }, 'backend server back in service');
           this.failures = 0;
-          this.outUntil = 0;
+          this.setOutUntil(0);
           cb(err, null);
           return;
         }
@@ -401,14 +408,14 @@ export class BackendServer {
               'backend server taken out of service',
             );
           }
-          this.outUntil = Date.now() + this.options.retryAfter;
+          this.setOutUntil(Date.now() + this.options.retryAfter);
         }
         cb(err, null);
         return;
       }
       if (this.outUntil !== 0) this.options.log.info({ server: this.name }, 'backend server back in service');
       this.failures = 0;
-      this.outUntil = 0;
+      this.setOutUntil(0);
       if (this.closed) {
         conn.close();
         cb(new Error('backend pool is closed'), null);
@@ -431,6 +438,23 @@ export class BackendServer {
         this.runProbe(conn, deliver);
       }
     });
+  }
+
+  /** Out of service until `until` (0: in service), telling {@link onServiceChange} of a change. */
+  private setOutUntil(until: number): void {
+    const was = this.inService;
+    this.outUntil = until;
+    if (this.retryTimer !== undefined) clearTimeout(this.retryTimer);
+    this.retryTimer = undefined;
+    if (until !== 0 && !this.closed) {
+      // In service again at the retry time, with no event of its own: the next connect is the retry.
+      this.retryTimer = setTimeout(() => {
+        this.retryTimer = undefined;
+        this.onServiceChange?.();
+      }, until - Date.now());
+      this.retryTimer.unref();
+    }
+    if (this.inService !== was) this.onServiceChange?.();
   }
 
   /** Probes on `conn`; `afterProbe` holds the connections that wait for the outcome. */
@@ -498,6 +522,7 @@ export class BackendServer {
   close(): void {
     this.closed = true;
     if (this.healthTimer !== undefined) clearInterval(this.healthTimer);
+    if (this.retryTimer !== undefined) clearTimeout(this.retryTimer);
     for (const stack of this.stacks) {
       for (const conn of stack) {
         this.all.delete(conn);

@@ -58,6 +58,7 @@ import {
   ServerHandshake,
   type ServerSession,
   type ServerStep,
+  USER_NAME_CHARS,
 } from '@scalestack/mysql-protocol';
 import type { Lease, RefusalReason, TenantSession, Ticket } from '@scalestack/qos';
 import { type Connection, writeProgress } from '@scalestack/socket';
@@ -72,6 +73,7 @@ import { ConnectionLostBeforeUse, type Flavour } from '../backend/backend-pool.j
 import { type ProxyUser, sameCredentials } from '../config/proxy-users.js';
 import { formatProxyError, ProxyError, type ProxyErrorCode } from '../errors.js';
 import type { ClientStats } from '../service.js';
+import { unusableClientCharset } from '../session/client-charsets.js';
 import { type DoubleByteCharset, doubleByteCharsetOf } from '../session/double-byte.js';
 import { PIN_BIT, PIN_UNTIL_NEXT_STATEMENT, pinReasons } from '../session/pin-reason.js';
 import { isReplayable, planStateSync, RESULTS_BY_NAME, SessionState } from '../session/session-state.js';
@@ -181,6 +183,13 @@ enum Pending {
 const MAX_STATEMENT_ID = 0xffffffff;
 /** Pipelined commands buffered per client before its socket is paused. */
 const MAX_QUEUED_COMMANDS = 64;
+/** The server function a statement command names in MariaDB's 1243 text. */
+const SERVER_FUNCTION_OF: Record<number, string> = {
+  [COM_STMT_EXECUTE]: 'mysqld_stmt_execute',
+  [COM_STMT_FETCH]: 'mysqld_stmt_fetch',
+  [COM_STMT_RESET]: 'mysqld_stmt_reset',
+};
+
 /** COM_CHANGE_USER refusals on one connection before the command itself is refused (MariaDB's). */
 const MAX_CHANGE_USER_FAILURES = 3;
 
@@ -435,6 +444,8 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
   private pausedBackend: BackendConnection | undefined;
   /** Removes the drain listener that resumes {@link pausedBackend}. */
   private stopDrainWait: (() => void) | undefined;
+  /** The command in flight is counted in `queries` (see run). */
+  private queryCounted = false;
   /** The statement of the replayed execute in flight (see QueuedCommand.statement). */
   private replayStatement: ClientStatement | undefined;
   /** Closes a client that does not finish logging in. */
@@ -675,7 +686,11 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
   private accessDenied(session: ServerSession): { code: ProxyErrorCode; args: (string | number)[] } {
     return {
       code: ProxyError.accessDenied,
-      args: [session.user, this.conn.remoteAddress, session.usedPassword ? 'YES' : 'NO'],
+      args: [
+        session.user.slice(0, USER_NAME_CHARS),
+        this.conn.remoteAddress,
+        session.usedPassword ? 'YES' : 'NO',
+      ],
     };
   }
 
@@ -684,6 +699,8 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
     user: ProxyUser,
     session: ServerSession,
   ): { code: ProxyErrorCode; args: (string | number)[] } | undefined {
+    const unusable = unusableClientCharset(session.charset);
+    if (unusable !== undefined) return { code: ProxyError.clientCharsetRefused, args: [unusable] };
     if (this.core.userConnections(user.name) >= user.maxConnections) {
       return { code: ProxyError.tooManyConnections, args: [user.name, user.maxConnections] };
     }
@@ -721,6 +738,7 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
     this.endingSql = undefined;
     this.replaying = replay;
     this.replayStatement = statement;
+    this.queryCounted = false;
     this.retries = 0;
     this.fileSent = false;
     this.sentToBackend = false;
@@ -1036,13 +1054,14 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
   }
 
   private readonly onAdmitted = (lease: Lease | null, refusal: RefusalReason | null): void => {
+    const ticket = this.ticket;
     this.ticket = null;
     if (this.closed) {
       lease?.release();
       return;
     }
     if (lease === null) {
-      this.refuse(refusal!);
+      this.refuse(refusal!, ticket);
       return;
     }
     this.lease = lease;
@@ -1112,15 +1131,16 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
     this.syncAndRun();
   };
 
-  private refuse(reason: RefusalReason): void {
-    const tenant = this.tenantSession?.tenant ?? '';
+  /** `ticket`: the wait that ended in the refusal, if it queued (its timeout is the one that applied). */
+  private refuse(reason: RefusalReason, ticket: Ticket | null = null): void {
+    const tenant = ticket?.tenant ?? this.tenantSession?.tenant ?? '';
     const c = this.core.counters;
     switch (reason) {
       case 'queue_timeout':
         c.queueTimeouts++;
         this.writeErr(
           ProxyError.queueTimeout,
-          [this.core.queueTimeoutOf(tenant), tenant],
+          [ticket?.timeout ?? this.core.queueTimeoutOf(tenant), tenant],
           this.responseSequence(),
         );
         break;
@@ -1277,7 +1297,11 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
     }
     this.status = 'active';
     this.respondedBytes = 0;
-    this.core.counters.queries++;
+    // Once per command of the client: not again when retried or moved, nor for a replay.
+    if (!this.queryCounted && !this.replaying) {
+      this.queryCounted = true;
+      this.core.counters.queries++;
+    }
     switch (this.pending) {
       case Pending.Prepare:
         this.sentToBackend = true;
@@ -1369,7 +1393,7 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
       this.writeErrPacket(
         1243,
         'HY000',
-        `Unknown prepared statement handler (${payload.readUInt32LE(1)}) given to ${commandName(payload[0]!)}`,
+        `Unknown prepared statement handler (${payload.readUInt32LE(1)}) given to ${SERVER_FUNCTION_OF[payload[0]!]}`,
         1,
       );
       return false;
@@ -2089,6 +2113,7 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
 
   /** The session's state (transaction, variables…) was on a backend that is gone. */
   private closeAfterLostState(): void {
+    this.core.counters.backendLost++;
     this.core.log.warn(
       { client: this.id, pins: pinReasons(this.pins) },
       'backend lost with session state; closing the client',
@@ -2457,12 +2482,20 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
     // Nothing running: nothing to interrupt.
     if (this.status !== 'active' || b === undefined || b.connectionId === 0)
       return Promise.resolve({ kind: 'done' });
-    this.core.counters.killQueriesSent++;
     return new Promise((resolve) =>
-      this.core.pool.killQuery(b, (err) =>
+      this.killQueryOn(b, (err) =>
         resolve(err === null ? { kind: 'done' } : { kind: 'failed', reason: err.message }),
       ),
     );
+  }
+
+  /** KILL QUERY of what runs on `b`, counted once it went out to the server. */
+  private killQueryOn(b: BackendConnection, cb?: (err: Error | null) => void): void {
+    const counters = this.core.counters;
+    this.core.pool.killQuery(b, (err, sent) => {
+      if (sent) counters.killQueriesSent++;
+      cb?.(err);
+    });
   }
 
   /**
@@ -2678,11 +2711,19 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
       this.writeErr(denied.code, denied.args, step.sequenceId);
       return;
     }
+    const unusable = unusableClientCharset(step.session.charset);
+    if (unusable !== undefined) {
+      // Refused, and the connection stays logged in as before, as MariaDB leaves it.
+      this.writeErr(ProxyError.clientCharsetRefused, [unusable], step.sequenceId);
+      return;
+    }
     this.core.removeUserConnection(this.user!.name);
     this.tenantSession?.close();
     // The old login no longer counts: if the new one is refused, close() must not uncount it again.
     this.user = undefined;
     this.tenantSession = undefined;
+    // COM_SET_OPTION's choice outlives a change of user, as at MariaDB.
+    const multiStatements = this.capabilities & CLIENT_MULTI_STATEMENTS;
     const refusal = this.login(user, {
       ...step.session,
       // A request without attributes keeps the login's (tenant_attribute may read one).
@@ -2693,8 +2734,23 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
       this.close();
       return;
     }
-    this.state.setSchema(cmd.schema === '' ? null : cmd.schema);
-    this.writeOk(step.sequenceId);
+    if ((this.capabilities & CLIENT_MULTI_STATEMENTS) !== multiStatements)
+      this.applyMultiStatements(multiStatements !== 0);
+    const schema = cmd.schema === '' ? null : cmd.schema;
+    this.state.setSchema(schema);
+    // As MariaDB's: the OK reports the schema to a client that tracks session state.
+    this.conn.write(
+      encodeFrames(
+        encodeOk(
+          {
+            statusFlags: this.statusFlags(),
+            sessionState: schema === null ? undefined : { systemVariables: [], schema },
+          },
+          this.capabilities,
+        ),
+        step.sequenceId,
+      ),
+    );
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -2821,8 +2877,7 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
       const lease = this.lease;
       this.lease = undefined;
       if (b.isRunning(this) && b.connectionId !== 0 && !b.broken) {
-        this.core.counters.killQueriesSent++;
-        this.core.pool.killQuery(b, () => {});
+        this.killQueryOn(b);
       }
       b.abandon(this, () => lease?.release());
     } else if (b !== undefined) {
@@ -2865,8 +2920,7 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
     this.lease = undefined;
     b.holder = undefined;
     if ((this.pureRead || this.wasPureRead) && b.connectionId !== 0) {
-      this.core.counters.killQueriesSent++;
-      pool.killQuery(b, () => {});
+      this.killQueryOn(b);
     }
     b.abandon(this, () =>
       // A KILL that lands after the reset could interrupt the next holder's statement.

@@ -123,6 +123,9 @@ enum State {
   Done,
 }
 
+/** The characters of a user name MariaDB reads (and names in its 1045 text). */
+export const USER_NAME_CHARS = 128;
+
 /**
  * Server side of the connection phase as an I/O-free state machine: greeting, optional TLS
  * upgrade, HandshakeResponse41, auth switch, mysql_native_password and caching_sha2_password
@@ -332,7 +335,15 @@ export class ServerHandshake {
     const r = this.response!;
     const caps = (r.capabilities & this.capabilities) >>> 0;
     const w = new PacketWriter(16);
-    writeOk(w, { statusFlags: this.options.statusFlags ?? SERVER_STATUS_AUTOCOMMIT }, caps);
+    // A client that tracks session state learns its schema from the OK, as MariaDB tells it.
+    writeOk(
+      w,
+      {
+        statusFlags: this.options.statusFlags ?? SERVER_STATUS_AUTOCOMMIT,
+        sessionState: r.database === '' ? undefined : { systemVariables: [], schema: r.database },
+      },
+      caps,
+    );
     const sequenceId = this.sequenceId;
     this.state = State.Done;
     return {
@@ -355,7 +366,7 @@ export class ServerHandshake {
   }
 
   private deny(): ServerStep {
-    const user = this.response?.user ?? '';
+    const user = (this.response?.user ?? '').slice(0, USER_NAME_CHARS);
     const host = this.options.clientHost ?? 'localhost';
     return this.fail(
       ER_ACCESS_DENIED_ERROR,

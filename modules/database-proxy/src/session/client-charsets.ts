@@ -1,0 +1,25 @@
+/**
+ * Character sets a server cannot read statements in: every character takes two or four bytes,
+ * so ASCII SQL is not valid in them. MariaDB refuses them as a client's at login (ER 1231); the
+ * proxy, which logs clients in itself, refuses them the same way rather than accept a login
+ * whose every statement would then fail at the backend.
+ */
+
+function idsOf(...ranges: [number, number][]): number[] {
+  const ids: number[] = [];
+  for (const [from, to] of ranges) for (let id = from; id <= to; id++) ids.push(id);
+  return ids;
+}
+
+/** Collation ids (as a handshake names them, below 256) of ucs2, utf16, utf16le and utf32. */
+const UNUSABLE = new Map<number, string>([
+  ...idsOf([35, 35], [90, 90], [128, 151], [159, 159]).map((id) => [id, 'ucs2'] as const),
+  ...idsOf([54, 55], [101, 124]).map((id) => [id, 'utf16'] as const),
+  ...idsOf([56, 56], [62, 62]).map((id) => [id, 'utf16le'] as const),
+  ...idsOf([60, 61], [160, 183]).map((id) => [id, 'utf32'] as const),
+]);
+
+/** The character set's name when collation `id` cannot be a client's, else undefined. */
+export function unusableClientCharset(id: number): string | undefined {
+  return UNUSABLE.get(id);
+}
