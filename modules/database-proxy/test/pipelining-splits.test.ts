@@ -5,11 +5,23 @@
  * rows, errors and prepared-statement results, in order.
  */
 import { createServer, connect as netConnect, type Server, type Socket } from 'node:net';
+import {
+  buildExecute,
+  buildInitDb,
+  buildPing,
+  buildPrepare,
+  buildSendLongData,
+  buildStmtClose,
+  buildStmtFetch,
+  CursorType,
+  encodeFrames,
+} from '@scalestack/mysql-protocol';
 import { prng } from '@scalestack/test-harness';
 import type mysql from 'mysql2/promise';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { failure, type Row, rows } from './support/backends.js';
-import { type ProxyFixture, startProxyFixture } from './support/proxy-fixture.js';
+import { END_MARKER, pipelinedAnswers, queryFrame } from './support/pipelined-commands.js';
+import { APP_USER, BACKEND_USER, type ProxyFixture, startProxyFixture } from './support/proxy-fixture.js';
 import { trackedClients } from './support/tracked-clients.js';
 
 /**
@@ -136,4 +148,84 @@ describe('stacked reads over a connection that cuts answers anywhere', () => {
     expect(after.pipeline.stacked - before.pipeline.stacked).toBeGreaterThan(0);
     expect(after.counters.backendLost).toBe(before.counters.backendLost);
   });
+});
+
+// The other direction: the client's commands cut anywhere, several in one write, as a
+// pipelining client sends them. The same bytes go straight to MariaDB for the reference answers.
+describe('commands a client pipelines, its stream cut anywhere', () => {
+  /** The statement prepared last (MariaDB's id for it, which pipelining clients use). */
+  const LAST = 0xffffffff;
+  const command = (payload: Buffer) => encodeFrames(payload, 0);
+
+  /** Small commands of every kind: results, OKs, errors, warnings, session state, a transaction. */
+  const everyKind = () =>
+    Buffer.concat([
+      queryFrame('SELECT 1 AS a'),
+      command(buildPrepare('SELECT ? AS a, NULL AS b, 3 AS c')),
+      command(buildExecute({ statementId: LAST, params: [77] })),
+      command(buildPing()),
+      queryFrame('SET @x = 5'),
+      queryFrame('SELECT @x AS x'),
+      command(buildInitDb('test')),
+      queryFrame('SELECT 1/0 AS z'),
+      queryFrame('SHOW WARNINGS'),
+      queryFrame("UPDATE piped SET v = 'b' WHERE id < 0"),
+      queryFrame('SELECT ROW_COUNT() AS rc'),
+      queryFrame('SELECT no_such_column FROM piped'),
+      queryFrame('BEGIN'),
+      queryFrame('SELECT COUNT(*) > 0 AS c FROM piped'),
+      queryFrame('COMMIT'),
+    ]);
+
+  /** A cursor fetched around a query, long data in two pieces, a statement closed then executed. */
+  const statements = () =>
+    Buffer.concat([
+      command(buildPrepare("SELECT seq, REPEAT('r', seq) AS r FROM seq_1_to_12")),
+      command(buildExecute({ statementId: LAST, params: [], flags: CursorType.READ_ONLY })),
+      command(buildStmtFetch(LAST, 5)),
+      queryFrame('SELECT 99 AS between_fetches'),
+      command(buildStmtFetch(LAST, 5)),
+      command(buildStmtFetch(LAST, 5)),
+      command(buildStmtFetch(LAST, 5)), // the cursor is exhausted
+      command(buildPrepare('SELECT LENGTH(?) AS l, ? AS t')),
+      command(buildSendLongData(LAST, 0, Buffer.alloc(3000, 0x41))),
+      command(buildSendLongData(LAST, 0, Buffer.alloc(5, 0x42))),
+      command(
+        buildExecute({ statementId: LAST, params: [{ value: null, longData: true }, Buffer.from('abc')] }),
+      ),
+      command(buildStmtClose(LAST)),
+      command(buildExecute({ statementId: LAST, params: [Buffer.from('a'), Buffer.from('b')] })),
+    ]);
+
+  beforeAll(async () => {
+    await fx.mariadb.query('CREATE TABLE piped (id INT PRIMARY KEY AUTO_INCREMENT, v VARCHAR(20))');
+  });
+
+  async function expectMariaDBsAnswers(bytes: Buffer, seed: number, proxySeeds = [seed]): Promise<void> {
+    const reference = await pipelinedAnswers(fx.mariadb.port, BACKEND_USER, bytes, { seed });
+    expect(reference.answered).toBe(true);
+    const proxied = await Promise.all(
+      proxySeeds.map((s) => pipelinedAnswers(fx.port, APP_USER, bytes, { seed: s })),
+    );
+    for (const p of proxied) {
+      expect(p.answered).toBe(true);
+      expect(p.answers).toEqual(reference.answers);
+    }
+  }
+
+  it.each([1, 2, 3])('small commands of every kind are answered as MariaDB answers them (seed %i)', (seed) =>
+    expectMariaDBsAnswers(Buffer.concat([everyKind(), END_MARKER]), seed),
+  );
+
+  it.each([7, 8, 9])(
+    'cursor fetches, long data, and a statement closed then executed are answered as MariaDB answers them (seed %i)',
+    (seed) => expectMariaDBsAnswers(Buffer.concat([statements(), END_MARKER]), seed),
+  );
+
+  it('eight clients pipelining both at once, each cut its own way: each gets the answers MariaDB gives one', () =>
+    expectMariaDBsAnswers(
+      Buffer.concat([statements(), everyKind(), END_MARKER]),
+      100,
+      Array.from({ length: 8 }, (_, i) => 101 + i),
+    ));
 });

@@ -7,7 +7,14 @@
  * statements shows up as ER_MAX_PREPARED_STMT_COUNT_REACHED (1461) within a few thousand cycles.
  */
 
-import { buildExecute, buildPrepare, buildStmtFetch, buildStmtReset } from '@scalestack/mysql-protocol';
+import {
+  buildExecute,
+  buildPrepare,
+  buildSendLongData,
+  buildStmtClose,
+  buildStmtFetch,
+  buildStmtReset,
+} from '@scalestack/mysql-protocol';
 import { type MariaDB, startMariaDB, waitFor } from '@scalestack/test-harness';
 import type mysql from 'mysql2/promise';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -23,7 +30,13 @@ import {
   type Row,
   rows,
 } from './support/backends.js';
-import { APP_USER, BACKEND_USER, type ProxyFixture, startProxyFixture } from './support/proxy-fixture.js';
+import {
+  APP_USER,
+  BACKEND_USER,
+  connectAsBackendUser,
+  type ProxyFixture,
+  startProxyFixture,
+} from './support/proxy-fixture.js';
 import { rawLogin } from './support/raw-login.js';
 import { trackedClients } from './support/tracked-clients.js';
 
@@ -482,4 +495,122 @@ describe('server statement limit', () => {
       what: `Prepared_stmt_count to fall to the proxy's cache (${POOL * CACHE})`,
     });
   }, 180_000);
+});
+
+// The same commands to MariaDB and through the proxy: long data, and binary answers whose NULL
+// bitmaps, parameter blocks and column definitions are large.
+describe('long data and wide binary answers, as MariaDB gives them', () => {
+  /** Runs `script` on MariaDB and through the proxy with raw clients; the proxy must answer alike. */
+  async function expectSameAnswers(script: (c: RawClient) => Promise<unknown[]>): Promise<unknown[]> {
+    const outcomes: unknown[][] = [];
+    for (const [port, user] of [
+      [fx.mariadb.port, BACKEND_USER],
+      [fx.port, APP_USER],
+    ] as const) {
+      const c = await rawLogin(port, user);
+      try {
+        outcomes.push(await script(c));
+      } finally {
+        await c.close();
+      }
+    }
+    expect(outcomes[1], 'through the proxy').toEqual(outcomes[0]);
+    return outcomes[0]!;
+  }
+  async function prepareRaw(c: RawClient, sql: string): Promise<number> {
+    const r = await c.command(buildPrepare(sql));
+    if (r.error) throw new Error(`prepare failed: ${r.error.message}`);
+    return r.prepared!.statementId;
+  }
+  /** An answer as a client reads it: error, rows (bytes), sequence ids. */
+  const view = (r: Awaited<ReturnType<RawClient['command']>>) => ({
+    error: r.error && `${r.error.errno} ${r.error.message.replace(/\(\d+\)/g, '(<id>)')}`,
+    rows: r.packets.slice(0, r.rows > 0 ? -1 : 0).map((p) => p.payload.toString('hex')),
+    seqs: r.packets.map((p) => p.sequenceId),
+  });
+  const longData = { value: null, longData: true };
+  const bytes = (s: string) => Buffer.from(s);
+
+  it('long data in pieces is joined per parameter, used by one execute only, and dropped by COM_STMT_RESET', async () => {
+    const answers = await expectSameAnswers(async (c) => {
+      const id = await prepareRaw(c, 'SELECT LENGTH(?) AS l, MD5(?) AS m, ? AS s');
+      await c.command(buildSendLongData(id, 0, Buffer.alloc(1000, 0x61)));
+      await c.command(buildSendLongData(id, 1, bytes('hello ')));
+      await c.command(buildSendLongData(id, 0, Buffer.alloc(500, 0x62)));
+      await c.command(buildSendLongData(id, 1, bytes('world')));
+      const out = [
+        view(await c.command(buildExecute({ statementId: id, params: [longData, longData, bytes('x')] }))),
+      ];
+      // The long data went with that execute: this one has only its own values.
+      out.push(
+        view(
+          await c.command(buildExecute({ statementId: id, params: [bytes('ab'), bytes('cd'), bytes('y')] })),
+        ),
+      );
+      await c.command(buildSendLongData(id, 0, bytes('zzz')));
+      out.push(view(await c.command(buildStmtReset(id))));
+      out.push(
+        view(
+          await c.command(buildExecute({ statementId: id, params: [bytes('q'), bytes('r'), bytes('s')] })),
+        ),
+      );
+      await c.command(buildSendLongData(id, 2, bytes('late')));
+      out.push(
+        view(await c.command(buildExecute({ statementId: id, params: [bytes('q'), bytes('r'), longData] }))),
+      );
+      return out;
+    });
+    expect(answers.map((a) => (a as ReturnType<typeof view>).error)).toEqual([
+      undefined,
+      undefined,
+      undefined,
+      undefined,
+      undefined,
+    ]);
+  });
+
+  it('long data of a statement closed before its execute is gone: the same SQL prepared again runs without it', async () => {
+    await expectSameAnswers(async (c) => {
+      const id = await prepareRaw(c, 'SELECT ? AS v');
+      await c.command(buildSendLongData(id, 0, bytes('stale')));
+      await c.command(buildStmtClose(id));
+      const again = await prepareRaw(c, 'SELECT ? AS v');
+      return [view(await c.command(buildExecute({ statementId: again, params: [bytes('fresh')] })))];
+    });
+  });
+
+  it('binary rows of 300 columns with NULLs, and 300 parameters, come as MariaDB sends them', async () => {
+    const types = ['INT', 'VARCHAR(10)', 'DOUBLE'];
+    await direct.query(
+      `CREATE TABLE wide (id INT PRIMARY KEY, ${Array.from({ length: 300 }, (_, i) => `c${i} ${types[i % 3]}`).join(', ')})`,
+    );
+    for (let r = 0; r < 20; r++) {
+      const values = Array.from({ length: 300 }, (_, i) =>
+        (i + r) % 7 === 0 ? 'NULL' : i % 3 === 0 ? String(i * r) : i % 3 === 1 ? `'s${i}'` : String(i / 3),
+      );
+      await direct.query(`INSERT INTO wide VALUES (${r}, ${values.join(', ')})`);
+    }
+    const params = Array.from({ length: 300 }, (_, i) => (i % 5 === 0 ? null : i));
+    const sql = `SELECT *, ${params.map(() => '?').join(', ')} FROM wide ORDER BY id`;
+    const reference = await connectAsBackendUser(fx);
+    const [expected] = await reference.execute(sql, params);
+    await reference.end();
+    const [got] = await (await client()).execute(sql, params);
+    expect((got as Row[]).length).toBe(20);
+    expect(got).toEqual(expected);
+  });
+
+  it('a prepare of 3,000 parameters and 3,000 columns, executed by three clients at once, answers each as MariaDB does', async () => {
+    const n = 3000;
+    const sql = `SELECT ${Array.from({ length: n }, (_, i) => `? AS p${i}`).join(', ')}`;
+    const paramsOf = (k: number) =>
+      Array.from({ length: n }, (_, i) => ((i + k) % 4 === 0 ? null : i % 2 ? `s${i}` : i * k));
+    const reference = await connectAsBackendUser(fx);
+    const expected: unknown[] = [];
+    for (let k = 0; k < 3; k++) expected.push((await reference.execute(sql, paramsOf(k)))[0]);
+    await reference.end();
+    const three = await Promise.all([client(), client(), client()]);
+    const got = await Promise.all(three.map(async (c, k) => (await c.execute(sql, paramsOf(k)))[0]));
+    expect(got).toEqual(expected);
+  });
 });

@@ -45,8 +45,11 @@ import {
   encodeErr,
   encodeFrames,
   encodeOk,
+  frameCount,
   isEofPacket,
+  MAX_FRAME_PAYLOAD,
   noBackslashEscapes,
+  type Packet,
   PacketDecoder,
   type ProtocolError,
   SERVER_STATUS_AUTOCOMMIT,
@@ -444,6 +447,11 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
   private pausedBackend: BackendConnection | undefined;
   /** Removes the drain listener that resumes {@link pausedBackend}. */
   private stopDrainWait: (() => void) | undefined;
+  /**
+   * The sequence id an answer to the command in flight starts at: after the client's last
+   * frame of it (1 but for a command of 16 MiB or more, sent in several frames).
+   */
+  private answerSeq = 1;
   /** The command in flight is counted in `queries` (see run). */
   private queryCounted = false;
   /** The statement of the replayed execute in flight (see QueuedCommand.statement). */
@@ -501,11 +509,20 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
       this.refuseInput(err as ProtocolError);
       return;
     }
-    for (const p of packets as { payload: Buffer; sequenceId: number; frame: Buffer | undefined }[]) {
+    for (const p of packets as (Packet & { frame: Buffer | undefined })[]) {
       if (this.closed || this.tlsStarting || this.inputRefused) return;
       if (this.handshake !== undefined) {
         this.onHandshakePacket(p.payload, p.sequenceId);
         continue;
+      }
+      if (
+        p.payload.length >= MAX_FRAME_PAYLOAD &&
+        p.lastSequenceId !== ((p.sequenceId + frameCount(p.payload.length) - 1) & 0xff)
+      ) {
+        // A packet of 16 MiB or more whose frames are not numbered in turn: the client lost
+        // count, as for a command not numbered 0 (MariaDB refuses it, 1156, and closes).
+        this.refuseAfterAnswers(ProxyError.packetsOutOfOrder, []);
+        return;
       }
       if (this.discardingInfile) {
         this.infileSequenceId = p.sequenceId;
@@ -739,6 +756,7 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
     this.replaying = replay;
     this.replayStatement = statement;
     this.queryCounted = false;
+    this.answerSeq = frameCount(payload.length) & 0xff;
     this.retries = 0;
     this.fileSent = false;
     this.sentToBackend = false;
@@ -746,7 +764,7 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
     const replayFailure = this.replayFailure;
     if (replayFailure !== undefined && !replay) {
       this.replayFailure = undefined;
-      this.writeErr(replayFailure.code, replayFailure.args, 1);
+      this.writeErr(replayFailure.code, replayFailure.args, this.answerSeq);
       this.finishCommand();
       return;
     }
@@ -755,14 +773,14 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
         this.close();
         return;
       case COM_PING:
-        this.writeOk(1);
+        this.writeOk(this.answerSeq);
         return;
       case COM_STMT_CLOSE:
         this.closeStatement(payload);
         return;
       case COM_RESET_CONNECTION:
         // The server keeps the default schema across a reset; so does the proxy.
-        this.resetSession(undefined, () => this.writeOk(1));
+        this.resetSession(undefined, () => this.writeOk(this.answerSeq));
         return;
       case COM_CHANGE_USER:
         this.changeUser(payload);
@@ -841,11 +859,16 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
         break;
       case -1:
         // An empty packet has no command byte: MariaDB answers it as an unknown command.
-        this.writeErr(ProxyError.unknownCommand, ['(empty packet)'], 1);
+        this.writeErr(ProxyError.unknownCommand, ['(empty packet)'], this.answerSeq);
         return;
       case COM_PROCESS_KILL:
         if (payload.length >= 5) this.kill(`KILL CONNECTION ${payload.readUInt32LE(1)}`);
-        else this.writeErr(ProxyError.malformedPacket, ['COM_PROCESS_KILL shorter than 5 bytes'], 1);
+        else
+          this.writeErr(
+            ProxyError.malformedPacket,
+            ['COM_PROCESS_KILL shorter than 5 bytes'],
+            this.answerSeq,
+          );
         return;
       case COM_FIELD_LIST:
       case COM_STATISTICS:
@@ -855,7 +878,7 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
       default:
         // Replication, shutdown, bulk execute (with ids the backend does not know) and the
         // rest do not belong on a shared connection.
-        this.writeErrPacket(1047, '08S01', `Unknown command ${commandName(cmd)}`, 1);
+        this.writeErrPacket(1047, '08S01', `Unknown command ${commandName(cmd)}`, this.answerSeq);
         return;
     }
     if (
@@ -924,7 +947,7 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
       this.core.counters.emptyTransactions++;
     }
     this.historyLength = 0;
-    this.writeOk(1);
+    this.writeOk(this.answerSeq);
     return true;
   }
 
@@ -1379,12 +1402,16 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
     // too (MariaDB reads an id past the packet's end and names whatever it found); long data
     // never has an answer.
     if (payload[0] === COM_STMT_EXECUTE && payload.length < 10) {
-      this.writeErr(ProxyError.malformedPacket, ['COM_STMT_EXECUTE shorter than 10 bytes'], 1);
+      this.writeErr(ProxyError.malformedPacket, ['COM_STMT_EXECUTE shorter than 10 bytes'], this.answerSeq);
       return false;
     }
     if (payload.length < 5) {
       if (payload[0] !== COM_STMT_SEND_LONG_DATA)
-        this.writeErr(ProxyError.malformedPacket, [`${commandName(payload[0]!)} shorter than 5 bytes`], 1);
+        this.writeErr(
+          ProxyError.malformedPacket,
+          [`${commandName(payload[0]!)} shorter than 5 bytes`],
+          this.answerSeq,
+        );
       return false;
     }
     const cs = this.clientStatementOf(payload);
@@ -1394,7 +1421,7 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
         1243,
         'HY000',
         `Unknown prepared statement handler (${payload.readUInt32LE(1)}) given to ${SERVER_FUNCTION_OF[payload[0]!]}`,
-        1,
+        this.answerSeq,
       );
       return false;
     }
@@ -1408,11 +1435,11 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
     }
     if (payload[0] === COM_STMT_RESET && this.backend === undefined) {
       // Nothing of it lives on a backend (no long data, no cursor): the reset is a no-op.
-      this.writeOk(1);
+      this.writeOk(this.answerSeq);
       return false;
     }
     if (payload[0] === COM_STMT_FETCH && this.backend === undefined) {
-      this.writeErrPacket(1421, 'HY000', `The statement (${cs.id}) has no open cursor`, 1);
+      this.writeErrPacket(1421, 'HY000', `The statement (${cs.id}) has no open cursor`, this.answerSeq);
       return false;
     }
     this.executing = { cs };
@@ -1638,7 +1665,7 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
     cs.longDataError = undefined;
     if (this.longData.delete(cs.id)) this.dropHeldStatement(cs);
     // Counted in `errors` when it was met (the refusal or the loss).
-    this.writeErrPacket(error.errno, error.sqlState, error.message, 1);
+    this.writeErrPacket(error.errno, error.sqlState, error.message, this.answerSeq);
     this.releaseIfFree();
   }
 
@@ -2403,7 +2430,7 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
       1295,
       'HY000',
       'Proxy: KILL cannot be prepared (connection ids are the proxy’s); send KILL [CONNECTION | QUERY] <id> as a query',
-      1,
+      this.answerSeq,
     );
   }
 
@@ -2421,7 +2448,7 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
         1235,
         '42000',
         'The proxy supports KILL [CONNECTION | QUERY] <connection id> only, as a statement of its own (not in a multi-statement text)',
-        1,
+        this.answerSeq,
       );
       return;
     }
@@ -2429,7 +2456,7 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
     const owner = this.core.threadOfClient(target.id);
     if (owner === this.core.thread && this.core.findClient(target.id) === this) {
       // Its own connection: KILL CONNECTION ends it; KILL QUERY finds nothing else running.
-      if (target.query) this.writeOk(1);
+      if (target.query) this.writeOk(this.answerSeq);
       else this.close();
       return;
     }
@@ -2442,10 +2469,15 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
     outcome.then(
       (o) => {
         if (this.closed) return;
-        if (o.kind === 'unknown') this.writeErrPacket(1094, 'HY000', `Unknown thread id: ${target.id}`, 1);
+        if (o.kind === 'unknown')
+          this.writeErrPacket(1094, 'HY000', `Unknown thread id: ${target.id}`, this.answerSeq);
         else if (o.kind === 'failed') {
-          this.writeErr(ProxyError.backendUnavailable, [`KILL QUERY could not be sent: ${o.reason}`], 1);
-        } else this.writeOk(1);
+          this.writeErr(
+            ProxyError.backendUnavailable,
+            [`KILL QUERY could not be sent: ${o.reason}`],
+            this.answerSeq,
+          );
+        } else this.writeOk(this.answerSeq);
         this.finishCommand();
       },
       (err: Error) => {
@@ -2458,7 +2490,7 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
           1094,
           'HY000',
           `Unknown thread id: ${target.id} (event thread ${owner}: ${err.message})`,
-          1,
+          this.answerSeq,
         );
         this.finishCommand();
       },
@@ -2557,7 +2589,7 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
 
   /** Answers the command in flight as interrupted; a backend it holds goes back unless pinned. */
   private answerInterrupted(): void {
-    this.writeErrPacket(1317, '70100', 'Query execution was interrupted', 1);
+    this.writeErrPacket(1317, '70100', 'Query execution was interrupted', this.answerSeq);
     this.finishCommand();
   }
 
@@ -2575,7 +2607,7 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
   private setOption(payload: Buffer): void {
     const op = payload.length >= 3 ? payload.readUInt16LE(1) : -1;
     if (op !== 0 && op !== 1) {
-      this.writeErrPacket(1047, '08S01', 'Unknown COM_SET_OPTION value', 1);
+      this.writeErrPacket(1047, '08S01', 'Unknown COM_SET_OPTION value', this.answerSeq);
       return;
     }
     if (this.backend !== undefined) {
@@ -2594,7 +2626,7 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
       this.capabilities & CLIENT_DEPRECATE_EOF
         ? encodeOk({ statusFlags: status }, this.capabilities, EOF_HEADER)
         : Buffer.from([EOF_HEADER, 0, 0, status & 0xff, status >> 8]);
-    this.conn.write(encodeFrames(eof, 1));
+    this.conn.write(encodeFrames(eof, this.answerSeq));
   }
 
   private applyMultiStatements(on: boolean): void {
@@ -2659,7 +2691,8 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
     if (this.changeUserFailures >= MAX_CHANGE_USER_FAILURES) {
       // MariaDB resets the session before it refuses (its transaction rolled back): so does the proxy.
       this.resetSession(undefined, () => {
-        if (!this.closed) this.writeErrPacket(ER_UNKNOWN_COM_ERROR, '08S01', 'Unknown command', 1);
+        if (!this.closed)
+          this.writeErrPacket(ER_UNKNOWN_COM_ERROR, '08S01', 'Unknown command', this.answerSeq);
       });
       return;
     }
@@ -2778,7 +2811,7 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
     // The backend forwards whole packets only, so this continues after the last one sent.
     if (this.backend !== undefined && this.respondedBytes > 0)
       return (this.backend.tracker.lastEndedSequenceId + 1) & 0xff;
-    return 1;
+    return this.answerSeq;
   }
 
   writeErr(code: ProxyErrorCode, args: (string | number)[], sequenceId: number): void {
@@ -2824,12 +2857,12 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
     const e = b.tracker.error!;
     // The server's error, passed on: counted in afterResponse. A replay answers nobody.
     if (!this.closed && !this.replaying)
-      this.conn.write(encodeFrames(encodeErr(e, this.capabilities || 0x200), 1));
+      this.conn.write(encodeFrames(encodeErr(e, this.capabilities || 0x200), this.answerSeq));
     this.afterResponse(b);
   }
 
   private sendBackendError(errno: number, sqlState: string, message: string): void {
-    this.writeErrPacket(errno, sqlState, message, 1);
+    this.writeErrPacket(errno, sqlState, message, this.answerSeq);
     if (this.onShared) {
       this.onShared = false;
       this.backend = undefined;

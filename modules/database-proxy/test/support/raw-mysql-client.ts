@@ -79,6 +79,8 @@ export class RawMysqlClient {
   private joinedChunks = 0;
   private listeners = new Set<() => void>();
   closed = false;
+  /** How many bytes were received so far: a cheap test on every chunk, where {@link received} joins them all. */
+  receivedBytes = 0;
   /** Offset in {@link received} where the logged-in conversation starts. */
   base = 0;
   greeting: Greeting | undefined;
@@ -91,6 +93,7 @@ export class RawMysqlClient {
     socket.setNoDelay(true);
     socket.on('data', (d: Buffer) => {
       this.chunks.push(d);
+      this.receivedBytes += d.length;
       this.wake();
     });
     // The server may reset the connection right after its ERR.

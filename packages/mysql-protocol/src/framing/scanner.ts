@@ -21,9 +21,11 @@ export interface PacketListener {
   onPayloadPrefix(buffer: Buffer, start: number, end: number): void;
   /**
    * The packet (with all continuation frames) ended at `offset` in the current chunk.
+   * @param lastSequenceId sequence id of its last frame (its first's, for a one-frame packet):
+   *   what a packet written after it continues from
    * @returns true to stop scanning here (e.g. the response is complete)
    */
-  onPacketEnd(offset: number): boolean;
+  onPacketEnd(offset: number, lastSequenceId: number): boolean;
 }
 
 /**
@@ -129,7 +131,7 @@ export class PacketScanner {
       }
       this.frameRemaining = -1;
       this.continuing = this.frameLength === MAX_FRAME_PAYLOAD;
-      if (!this.continuing && listener.onPacketEnd(pos)) {
+      if (!this.continuing && listener.onPacketEnd(pos, this.frameSequenceId)) {
         this.chunkStart += pos;
         return pos;
       }

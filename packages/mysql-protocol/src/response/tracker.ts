@@ -1,5 +1,6 @@
 import { FAST_AUTH_SUCCESS } from '../auth/caching-sha2.js';
 import { ProtocolError } from '../errors.js';
+import { frameCount } from '../framing/encoder.js';
 import type { PacketListener } from '../framing/scanner.js';
 import { PacketScanner } from '../framing/scanner.js';
 import { CLIENT_DEPRECATE_EOF, CLIENT_PROTOCOL_41, CLIENT_SESSION_TRACK } from '../packets/capabilities.js';
@@ -236,7 +237,7 @@ export class ResponseTracker implements PacketListener {
     if (this.done) throw new ProtocolError('unexpected packet from the server: no command is pending');
     const wanted = this.onPacketStart(0, payload.length, sequenceId, payload.length ? payload[0]! : -1);
     if (wanted > 0) this.onPayloadPrefix(payload, 0, Math.min(wanted, payload.length));
-    this.onPacketEnd(payload.length + 4);
+    this.onPacketEnd(payload.length + 4, (sequenceId + frameCount(payload.length) - 1) & 0xff);
     return this.done;
   }
 
@@ -381,9 +382,9 @@ export class ResponseTracker implements PacketListener {
   }
 
   /** @internal scanner callback */
-  onPacketEnd(offset: number): boolean {
+  onPacketEnd(offset: number, lastSequenceId = this.lastSequenceId): boolean {
     this.lastPacketEnd = offset;
-    this.lastEndedSequenceId = this.lastSequenceId;
+    this.lastEndedSequenceId = lastSequenceId;
     // A packet that moved the phase (column count, PREPARE OK, ERR, terminators) is fully handled.
     if (this.phase !== this.packetPhase) return this.phase === Phase.Done || this.waitingForClient;
     switch (this.phase) {
