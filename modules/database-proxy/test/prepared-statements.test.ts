@@ -355,13 +355,7 @@ describe('what an execute leaves behind', () => {
 describe('answers the proxy gives itself', () => {
   it('COM_STMT_FETCH with no open cursor: 1421 naming the statement, as MariaDB words it', async () => {
     const answer = async (port: number, user: { name: string; password: string }) => {
-      const c = await RawClient.connect({
-        host: '127.0.0.1',
-        port,
-        user: user.name,
-        password: user.password,
-        database: 'test',
-      });
+      const c = await rawLogin(port, user);
       try {
         const id = (await c.command(buildPrepare('SELECT 1 AS one'))).prepared!.statementId;
         const { error } = await c.command(buildStmtFetch(id, 1));
@@ -417,13 +411,7 @@ describe('short statement commands', () => {
       // (Too short for an id: 1835 from the proxy, see packet-limits; MariaDB reads past the end.)
     ];
     const answers = async (port: number, user: { name: string; password: string }) => {
-      const c = await RawClient.connect({
-        host: '127.0.0.1',
-        port,
-        user: user.name,
-        password: user.password,
-        database: 'test',
-      });
+      const c = await rawLogin(port, user);
       try {
         const seen: (number | string)[] = [];
         for (const p of payloads) seen.push((await c.command(p)).error?.errno ?? 'ok');
