@@ -27,8 +27,8 @@ import {
 import { waitFor } from '@scalestack/test-harness';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { RawClient, RawResponse } from '../../../packages/mysql-protocol/test/support/raw-client.js';
-import { APP_USER, BACKEND_USER, type ProxyFixture, startProxyFixture } from './support/proxy-fixture.js';
-import { rawLogin, rawResult } from './support/raw-login.js';
+import { APP_USER, type ProxyFixture, startProxyFixture } from './support/proxy-fixture.js';
+import { expectSameAnswers, rawLogin, rawResult } from './support/raw-login.js';
 
 const POOL = 2;
 let fx: ProxyFixture;
@@ -91,26 +91,11 @@ const CAPABILITIES: [string, number][] = [
 ];
 
 describe.each(CAPABILITIES)('a client %s gets the answers MariaDB gives', (_, capabilities) => {
-  /** Runs `script` on MariaDB and through the proxy; the proxy's views must be MariaDB's. */
-  async function expectSameAnswers(script: (c: RawClient) => Promise<unknown[]>): Promise<unknown[]> {
-    const outcomes: unknown[][] = [];
-    for (const [port, user] of [
-      [fx.mariadb.port, BACKEND_USER],
-      [fx.port, APP_USER],
-    ] as const) {
-      const c = await rawLogin(port, user, { capabilities });
-      try {
-        outcomes.push(await script(c));
-      } finally {
-        await c.close();
-      }
-    }
-    expect(outcomes[1], 'through the proxy').toEqual(outcomes[0]);
-    return outcomes[0]!;
-  }
+  const sameAnswers = (script: (c: RawClient) => Promise<unknown[]>) =>
+    expectSameAnswers(fx, script, { capabilities });
 
   it('fetching past the end, and again once the cursor is exhausted', async () => {
-    const answers = await expectSameAnswers(async (c) => {
+    const answers = await sameAnswers(async (c) => {
       const id = await prepare(c, 'SELECT id, v FROM cur ORDER BY id');
       const out = [view(await execute(c, id))];
       for (let i = 0; i < 5; i++) out.push(view(await fetch(c, id, 4)));
@@ -122,7 +107,7 @@ describe.each(CAPABILITIES)('a client %s gets the answers MariaDB gives', (_, ca
   });
 
   it('fetching exactly the rows left, then again', async () => {
-    await expectSameAnswers(async (c) => {
+    await sameAnswers(async (c) => {
       const id = await prepare(c, 'SELECT id, v FROM cur ORDER BY id');
       const out = [view(await execute(c, id))];
       for (let i = 0; i < 3; i++) out.push(view(await fetch(c, id, 10)));
@@ -131,7 +116,7 @@ describe.each(CAPABILITIES)('a client %s gets the answers MariaDB gives', (_, ca
   });
 
   it('a fetch after COM_STMT_CLOSE of the statement whose cursor is open', async () => {
-    await expectSameAnswers(async (c) => {
+    await sameAnswers(async (c) => {
       const id = await prepare(c, 'SELECT id FROM cur ORDER BY id');
       const out = [view(await execute(c, id)), view(await fetch(c, id, 2))];
       await c.command(buildStmtClose(id));
@@ -141,7 +126,7 @@ describe.each(CAPABILITIES)('a client %s gets the answers MariaDB gives', (_, ca
   });
 
   it('a fetch after COM_STMT_RESET of the statement whose cursor is open', async () => {
-    await expectSameAnswers(async (c) => {
+    await sameAnswers(async (c) => {
       const id = await prepare(c, 'SELECT id FROM cur ORDER BY id');
       const out = [view(await execute(c, id)), view(await fetch(c, id, 2))];
       out.push(view(await c.command(buildStmtReset(id))), view(await fetch(c, id, 2)));
@@ -150,7 +135,7 @@ describe.each(CAPABILITIES)('a client %s gets the answers MariaDB gives', (_, ca
   });
 
   it('a fetch after COM_RESET_CONNECTION with a cursor open, and an execute of the forgotten statement', async () => {
-    await expectSameAnswers(async (c) => {
+    await sameAnswers(async (c) => {
       const id = await prepare(c, 'SELECT id FROM cur ORDER BY id');
       const out = [view(await execute(c, id)), view(await fetch(c, id, 2))];
       out.push(view(await c.command(buildResetConnection())));
@@ -160,7 +145,7 @@ describe.each(CAPABILITIES)('a client %s gets the answers MariaDB gives', (_, ca
   });
 
   it('executing again with a cursor open starts it over; an execute without the flag closes it', async () => {
-    await expectSameAnswers(async (c) => {
+    await sameAnswers(async (c) => {
       const id = await prepare(c, 'SELECT id FROM cur ORDER BY id');
       const out = [view(await execute(c, id)), view(await fetch(c, id, 3))];
       out.push(view(await execute(c, id)), view(await fetch(c, id, 3)));
@@ -174,7 +159,7 @@ describe.each(CAPABILITIES)('a client %s gets the answers MariaDB gives', (_, ca
     ['a SELECT of no rows', 'SELECT id FROM cur WHERE id < 0'],
     ['a CALL (its results come at once)', 'CALL cur_proc()'],
   ])('a cursor execute of %s, then fetches and a query', async (_, sql) => {
-    await expectSameAnswers(async (c) => {
+    await sameAnswers(async (c) => {
       const id = await prepare(c, sql);
       const out = [view(await execute(c, id))];
       out.push(view(await fetch(c, id, 2)), view(await fetch(c, id, 2)), view(await c.query('SELECT 1')));
@@ -189,7 +174,7 @@ describe.each(CAPABILITIES)('a client %s gets the answers MariaDB gives', (_, ca
     0x80,
     CursorType.READ_ONLY | CursorType.FOR_UPDATE,
   ])('an execute with cursor flags %i, then a fetch and a query', async (flags) => {
-    await expectSameAnswers(async (c) => {
+    await sameAnswers(async (c) => {
       const id = await prepare(c, 'SELECT id FROM cur ORDER BY id');
       return [
         view(await execute(c, id, flags)),
@@ -200,7 +185,7 @@ describe.each(CAPABILITIES)('a client %s gets the answers MariaDB gives', (_, ca
   });
 
   it('a cursor opened in a transaction, fetched after COMMIT; another after ROLLBACK', async () => {
-    await expectSameAnswers(async (c) => {
+    await sameAnswers(async (c) => {
       const id = await prepare(c, 'SELECT id FROM cur ORDER BY id');
       const out = [view(await c.query('BEGIN')), view(await execute(c, id)), view(await fetch(c, id, 3))];
       out.push(view(await c.query('COMMIT')), view(await fetch(c, id, 3)));

@@ -37,7 +37,7 @@ import {
   type ProxyFixture,
   startProxyFixture,
 } from './support/proxy-fixture.js';
-import { rawLogin } from './support/raw-login.js';
+import { expectSameAnswers, rawLogin } from './support/raw-login.js';
 import { trackedClients } from './support/tracked-clients.js';
 
 const POOL = 2;
@@ -488,23 +488,7 @@ describe('server statement limit', () => {
 // The same commands to MariaDB and through the proxy: long data, and binary answers whose NULL
 // bitmaps, parameter blocks and column definitions are large.
 describe('long data and wide binary answers, as MariaDB gives them', () => {
-  /** Runs `script` on MariaDB and through the proxy with raw clients; the proxy must answer alike. */
-  async function expectSameAnswers(script: (c: RawClient) => Promise<unknown[]>): Promise<unknown[]> {
-    const outcomes: unknown[][] = [];
-    for (const [port, user] of [
-      [fx.mariadb.port, BACKEND_USER],
-      [fx.port, APP_USER],
-    ] as const) {
-      const c = await rawLogin(port, user);
-      try {
-        outcomes.push(await script(c));
-      } finally {
-        await c.close();
-      }
-    }
-    expect(outcomes[1], 'through the proxy').toEqual(outcomes[0]);
-    return outcomes[0]!;
-  }
+  const sameAnswers = (script: (c: RawClient) => Promise<unknown[]>) => expectSameAnswers(fx, script);
   async function prepareRaw(c: RawClient, sql: string): Promise<number> {
     const r = await c.command(buildPrepare(sql));
     if (r.error) throw new Error(`prepare failed: ${r.error.message}`);
@@ -520,7 +504,7 @@ describe('long data and wide binary answers, as MariaDB gives them', () => {
   const bytes = (s: string) => Buffer.from(s);
 
   it('long data in pieces is joined per parameter, used by one execute only, and dropped by COM_STMT_RESET', async () => {
-    const answers = await expectSameAnswers(async (c) => {
+    const answers = await sameAnswers(async (c) => {
       const id = await prepareRaw(c, 'SELECT LENGTH(?) AS l, MD5(?) AS m, ? AS s');
       await c.command(buildSendLongData(id, 0, Buffer.alloc(1000, 0x61)));
       await c.command(buildSendLongData(id, 1, bytes('hello ')));
@@ -558,7 +542,7 @@ describe('long data and wide binary answers, as MariaDB gives them', () => {
   });
 
   it('long data of a statement closed before its execute is gone: the same SQL prepared again runs without it', async () => {
-    await expectSameAnswers(async (c) => {
+    await sameAnswers(async (c) => {
       const id = await prepareRaw(c, 'SELECT ? AS v');
       await c.command(buildSendLongData(id, 0, bytes('stale')));
       await c.command(buildStmtClose(id));

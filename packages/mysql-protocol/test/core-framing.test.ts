@@ -106,6 +106,22 @@ describe('PacketEncoder / PacketDecoder', () => {
     );
   });
 
+  it('refuses a continuation frame not numbered after the frame before it (1156), and stays failed', () => {
+    const full = Buffer.alloc(4 + MAX_FRAME_PAYLOAD);
+    full.writeUIntLE(MAX_FRAME_PAYLOAD, 0, 3);
+    full[3] = 0;
+    const d = new PacketDecoder();
+    expect(d.push(full)).toEqual([]);
+    expect(() => d.push(Buffer.from([1, 0, 0, 7, 0x61]))).toThrow(
+      expect.objectContaining({ errno: 1156, message: 'continuation frame numbered 7 after 0' }),
+    );
+    expect(() => d.push(Buffer.from([1, 0, 0, 0, 0x61]))).toThrow(ProtocolError);
+    // Numbered in turn, the same frames make one packet.
+    const ok = new PacketDecoder();
+    ok.push(full);
+    expect(ok.push(Buffer.from([1, 0, 0, 1, 0x61]))).toMatchObject([{ sequenceId: 0, lastSequenceId: 1 }]);
+  });
+
   it('gives back the bytes after the last packet (TLS ClientHello after SSLRequest)', () => {
     const ssl = encodeFrames(Buffer.alloc(32, 1), 1);
     const hello = Buffer.from([0x16, 0x03, 0x01, 0x02, 0x00, 0x01, 0x02, 0x03]);

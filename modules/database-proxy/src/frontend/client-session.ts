@@ -47,9 +47,7 @@ import {
   encodeOk,
   frameCount,
   isEofPacket,
-  MAX_FRAME_PAYLOAD,
   noBackslashEscapes,
-  type Packet,
   PacketDecoder,
   type ProtocolError,
   SERVER_STATUS_AUTOCOMMIT,
@@ -61,6 +59,7 @@ import {
   ServerHandshake,
   type ServerSession,
   type ServerStep,
+  type SessionStateChanges,
   USER_NAME_CHARS,
 } from '@scalestack/mysql-protocol';
 import type { Lease, RefusalReason, TenantSession, Ticket } from '@scalestack/qos';
@@ -509,20 +508,11 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
       this.refuseInput(err as ProtocolError);
       return;
     }
-    for (const p of packets as (Packet & { frame: Buffer | undefined })[]) {
+    for (const p of packets as { payload: Buffer; sequenceId: number; frame: Buffer | undefined }[]) {
       if (this.closed || this.tlsStarting || this.inputRefused) return;
       if (this.handshake !== undefined) {
         this.onHandshakePacket(p.payload, p.sequenceId);
         continue;
-      }
-      if (
-        p.payload.length >= MAX_FRAME_PAYLOAD &&
-        p.lastSequenceId !== ((p.sequenceId + frameCount(p.payload.length) - 1) & 0xff)
-      ) {
-        // A packet of 16 MiB or more whose frames are not numbered in turn: the client lost
-        // count, as for a command not numbered 0 (MariaDB refuses it, 1156, and closes).
-        this.refuseAfterAnswers(ProxyError.packetsOutOfOrder, []);
-        return;
       }
       if (this.discardingInfile) {
         this.infileSequenceId = p.sequenceId;
@@ -565,10 +555,18 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
       this.refuseInput(refused);
   };
 
-  /** Input that cannot be decoded: ERR 1153 (too large) or 1835, and the connection closes. */
+  /**
+   * Input that cannot be decoded: ERR 1153 (too large), 1156 (a 16 MiB+ packet's frames out of
+   * turn, as MariaDB refuses it) or 1835, and the connection closes.
+   */
   private refuseInput(e: ProtocolError): void {
-    const tooLarge = e.errno === ER_NET_PACKET_TOO_LARGE;
-    this.refuseAfterAnswers(tooLarge ? ProxyError.packetTooLarge : ProxyError.malformedPacket, [e.message]);
+    const code =
+      e.errno === ER_NET_PACKET_TOO_LARGE
+        ? ProxyError.packetTooLarge
+        : e.errno === ER_NET_PACKETS_OUT_OF_ORDER
+          ? ProxyError.packetsOutOfOrder
+          : ProxyError.malformedPacket;
+    this.refuseAfterAnswers(code, [e.message]);
   }
 
   /**
@@ -2772,18 +2770,7 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
     const schema = cmd.schema === '' ? null : cmd.schema;
     this.state.setSchema(schema);
     // As MariaDB's: the OK reports the schema to a client that tracks session state.
-    this.conn.write(
-      encodeFrames(
-        encodeOk(
-          {
-            statusFlags: this.statusFlags(),
-            sessionState: schema === null ? undefined : { systemVariables: [], schema },
-          },
-          this.capabilities,
-        ),
-        step.sequenceId,
-      ),
-    );
+    this.writeOk(step.sequenceId, schema === null ? undefined : { systemVariables: [], schema });
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -2800,9 +2787,12 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
     return s | (this.backendStatus & SERVER_STATUS_NO_BACKSLASH_ESCAPES);
   }
 
-  private writeOk(sequenceId: number): void {
+  private writeOk(sequenceId: number, sessionState?: SessionStateChanges): void {
     this.conn.write(
-      encodeFrames(encodeOk({ statusFlags: this.statusFlags() }, this.capabilities), sequenceId),
+      encodeFrames(
+        encodeOk({ statusFlags: this.statusFlags(), sessionState }, this.capabilities),
+        sequenceId,
+      ),
     );
   }
 

@@ -14,11 +14,13 @@ import {
   scrambleNativePassword,
   TextRow,
 } from '@scalestack/mysql-protocol';
+import { expect } from 'vitest';
 import {
   RawClient,
   type RawClientOptions,
   type RawResponse,
 } from '../../../../packages/mysql-protocol/test/support/raw-client.js';
+import { APP_USER, BACKEND_USER, type ProxyFixture } from './proxy-fixture.js';
 
 type Account = { name: string; password: string };
 
@@ -102,4 +104,29 @@ export async function rawResult(c: RawClient, sql: string): Promise<RawResult | 
     rows.push(columns.map((_, i) => reader.raw(i)?.toString('latin1') ?? null));
   }
   return { collations: columns.map((col) => col.characterSet), rows };
+}
+
+/**
+ * Runs `script` on a raw client straight to MariaDB, then on one through the proxy; what the
+ * proxy's script returns must equal MariaDB's (the reference, returned).
+ */
+export async function expectSameAnswers<T>(
+  fx: ProxyFixture,
+  script: (c: RawClient) => Promise<T>,
+  options: Omit<RawClientOptions, 'host' | 'port' | 'user' | 'password'> = {},
+): Promise<T> {
+  const outcomes: T[] = [];
+  for (const [port, user] of [
+    [fx.mariadb.port, BACKEND_USER],
+    [fx.port, APP_USER],
+  ] as const) {
+    const c = await rawLogin(port, user, options);
+    try {
+      outcomes.push(await script(c));
+    } finally {
+      await c.close();
+    }
+  }
+  expect(outcomes[1], 'through the proxy').toEqual(outcomes[0]);
+  return outcomes[0]!;
 }

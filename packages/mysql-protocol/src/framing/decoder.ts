@@ -1,4 +1,4 @@
-import { ER_NET_PACKET_TOO_LARGE, ProtocolError } from '../errors.js';
+import { ER_NET_PACKET_TOO_LARGE, ER_NET_PACKETS_OUT_OF_ORDER, ProtocolError } from '../errors.js';
 import { MAX_FRAME_PAYLOAD } from './encoder.js';
 
 /** One logical packet: continuation frames already joined. */
@@ -176,6 +176,14 @@ export class PacketDecoder {
       this.failure = new ProtocolError(
         `packet too large: ${this.partsLength + len} bytes announced, maxPacketSize is ${this.maxPacketSize}`,
         ER_NET_PACKET_TOO_LARGE,
+      );
+      throw this.failure;
+    }
+    if (this.continuing && seq !== ((this.lastSequenceId + 1) & 0xff)) {
+      // The sender lost count mid-packet: what the frames add up to cannot be trusted.
+      this.failure = new ProtocolError(
+        `continuation frame numbered ${seq} after ${this.lastSequenceId}`,
+        ER_NET_PACKETS_OUT_OF_ORDER,
       );
       throw this.failure;
     }
