@@ -75,6 +75,12 @@ import { ConnectionLostBeforeUse, type Flavour } from '../backend/backend-pool.j
 import { type ProxyUser, sameCredentials } from '../config/proxy-users.js';
 import { formatProxyError, ProxyError, type ProxyErrorCode } from '../errors.js';
 import type { ClientStats } from '../service.js';
+import {
+  type CharsetStatement,
+  charsetStatementOf,
+  collationLeftBy,
+  resultsSetByName,
+} from '../session/charset-statements.js';
 import { unusableClientCharset } from '../session/client-charsets.js';
 import { type DoubleByteCharset, doubleByteCharsetOf } from '../session/double-byte.js';
 import { PIN_BIT, PIN_UNTIL_NEXT_STATEMENT, pinReasons } from '../session/pin-reason.js';
@@ -2068,9 +2074,9 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
    * default one a plain `SET NAMES cs` goes back to. Replaying only the character set lost the
    * collation on the next backend.
    */
-  private learnCollation(b: BackendConnection, { text, code }: CharsetStatement): void {
+  private learnCollation(b: BackendConnection, statement: CharsetStatement): void {
     const charset = this.state.variables.get('character_set_connection');
-    const collation = collationLeftBy(text, code, charset);
+    const collation = collationLeftBy(statement, charset);
     if (collation !== undefined) {
       this.state.setVariable('collation_connection', collation);
       b.state.setVariable('collation_connection', collation);
@@ -2086,10 +2092,8 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
    * name (that set's default collation, which result metadata then reports) — whichever of
    * them the statement's text sets last. See RESULTS_BY_NAME.
    */
-  private learnResultsCollation(b: BackendConnection, { code }: CharsetStatement): void {
-    const namesAt = inSetStatements(code, SET_NAMES_KEYWORD).at(-1) ?? -1;
-    const byNameAt = inSetStatements(code, RESULTS_SET_BY_NAME).at(-1) ?? -1;
-    if (namesAt > byNameAt) {
+  private learnResultsCollation(b: BackendConnection, statement: CharsetStatement): void {
+    if (!resultsSetByName(statement)) {
       this.state.deleteVariable(RESULTS_BY_NAME);
       b.state.deleteVariable(RESULTS_BY_NAME);
     } else {
@@ -2098,23 +2102,10 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
     }
   }
 
-  /**
-   * The text of the statement that changed character sets, and its code: literals and comments
-   * blanked (a `character_set_results` in a comment sets nothing), plain names in backquotes
-   * put back (`SET @@session.\`character_set_results\` = …` does). Positions are the same in both.
-   */
+  /** The statement that changed character sets (see charsetStatementOf). */
   private charsetStatement(): CharsetStatement {
     const payload = this.command === COM_STMT_EXECUTE ? this.executing?.cs.preparePayload : this.payload;
-    const text = payload?.toString('latin1', 1) ?? '';
-    const blanked = blankLiteralsAndComments(text, this.noBackslashEscapes, this.doubleByte);
-    // Backquotes left in the code open and close names (those in strings and comments are blanks).
-    const code = blanked.includes('`')
-      ? blanked.replace(/`( +)`/g, (whole, _inside: string, at: number) => {
-          const name = text.slice(at + 1, at + whole.length - 1);
-          return /^\w+$/.test(name) ? ` ${name} ` : whole;
-        })
-      : blanked;
-    return { text, code };
+    return charsetStatementOf(payload, this.noBackslashEscapes, this.doubleByte);
   }
 
   /** The client's pins from now on; each reason that begins is counted. */
@@ -2983,83 +2974,6 @@ function keepsPreviousStatement(command: number): boolean {
  * argument count, no privilege, a parse error): nothing can have changed the session.
  */
 const ROUTINE_NEVER_RAN = new Set([1064, 1305, 1318, 1370, 1044, 1142, 1146]);
-
-/** A statement's text and its code, position for position (see ClientSession.charsetStatement). */
-interface CharsetStatement {
-  text: string;
-  code: string;
-}
-
-/** `SET CHARACTER SET` / `SET CHARSET` (first in a SET, or after a comma; not the CHARSET() function). */
-const CHARACTER_SET_ITEM = String.raw`(?:\bSET|,)\s*(?:CHARACTER\s+SET|CHARSET)\b(?!\s*\()`;
-
-/** What sets `character_set_results` by name: an assignment to it, or `SET CHARACTER SET`. */
-const RESULTS_SET_BY_NAME = new RegExp(String.raw`\bcharacter_set_results\s*:?=|${CHARACTER_SET_ITEM}`, 'gi');
-
-/** What else sets the connection's character set, giving it its default collation. */
-const CHARSET_CONNECTION_SET = new RegExp(
-  String.raw`\bcharacter_set_connection\s*:?=|${CHARACTER_SET_ITEM}`,
-  'gi',
-);
-
-/** `NAMES` as an item of a SET (first, or after a comma): group 1 is the keyword. */
-const SET_NAMES_KEYWORD = /(?:\bSET|,)\s*(NAMES)\b/dgi;
-
-/**
- * Where `pattern` (global; its group 1, if it has one and `d`, else the whole match) is found in
- * `code` inside a SET statement, in order. Statements end at `;`.
- */
-function inSetStatements(code: string, pattern: RegExp): number[] {
-  const found: number[] = [];
-  pattern.lastIndex = 0;
-  for (let m = pattern.exec(code); m !== null; m = pattern.exec(code)) {
-    const at = m.indices?.[1]?.[0] ?? m.index;
-    const start = code.lastIndexOf(';', at) + 1;
-    if (/^[\s(]*SET\b/i.test(code.slice(start, at + 4))) found.push(at);
-  }
-  return found;
-}
-
-/**
- * `NAMES cs [COLLATE c]` in a statement's code, where a quoted name is blanks between its quotes:
- * the set is group 1 (bare) or 3 (quoted), the collation 4 or 6.
- */
-const SET_NAMES_AT = /NAMES\s+(?:(\w+)|(['"])( *)\2)(?:\s+COLLATE\s+(?:(\w+)|(['"])( *)\5))?/diy;
-
-/**
- * The collation a statement's text leaves the connection with, given the character set the
- * server reported (undefined: that set's default). The last setter of the connection's set in
- * a SET decides: `NAMES cs [COLLATE c]` naming that set (one naming another failed, so the one
- * before stands), or an assignment of the set itself, which gives its default collation.
- */
-function collationLeftBy(text: string, code: string, charset: string | undefined): string | undefined {
-  const names = new Set(inSetStatements(code, SET_NAMES_KEYWORD));
-  const setters = [...names, ...inSetStatements(code, CHARSET_CONNECTION_SET)].sort((a, b) => a - b);
-  // The text of a name: bare in the code, or the quoted one's contents in the text.
-  const nameOf = (m: RegExpExecArray, bare: number, quoted: number): string | undefined => {
-    if (m[bare] !== undefined) return m[bare].toLowerCase();
-    const at = m.indices![quoted];
-    return at === undefined ? undefined : text.slice(at[0], at[1]).toLowerCase();
-  };
-  for (let i = setters.length - 1; i >= 0; i--) {
-    const at = setters[i]!;
-    if (!names.has(at)) return undefined;
-    SET_NAMES_AT.lastIndex = at;
-    const m = SET_NAMES_AT.exec(code);
-    if (m === null) return undefined;
-    const named = nameOf(m, 1, 3);
-    // utf8 is reported as utf8mb3 (MariaDB 10.6+), and its collations as utf8mb3_…: named so
-    // here too, so that NAMES … COLLATE can replay them (see namesClause).
-    const utf8 = named === 'utf8' && charset === 'utf8mb3';
-    if (named === 'default') return undefined;
-    if (named !== charset && !utf8) continue;
-    const collation = nameOf(m, 4, 6);
-    // COLLATE DEFAULT: the set's default collation, as no COLLATE.
-    if (collation === undefined || collation === 'default') return undefined;
-    return utf8 && collation.startsWith('utf8_') ? `utf8mb3_${collation.slice(5)}` : collation;
-  }
-  return undefined;
-}
 
 /**
  * Uses a table (a derived one: no privilege needed) and changes nothing: the server replaces
