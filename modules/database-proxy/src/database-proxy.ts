@@ -719,10 +719,27 @@ export class DatabaseProxy implements ProxyCore, DatabaseProxyService {
     this.scheduler.update(this.tenantConfigs(next), next.default_tenant);
     this.users = users;
     this.options = next;
+    this.followBackendPasswords(users);
     this.log.info(
       { users: next.users.length, tenants: next.tenants.map((t) => t.name) },
       'users and tenants reloaded',
     );
+  }
+
+  /**
+   * A reloaded `backend_password` goes to the flavours of that backend user, which sessions
+   * logged in before the reload share: their next connections log in with it (the old one
+   * may no longer be the account's). A backend user no reloaded user names keeps its password.
+   */
+  private followBackendPasswords(users: ReadonlyMap<string, ProxyUser>): void {
+    const passwords = new Map<string, string | undefined>();
+    for (const u of users.values()) {
+      if (u.backendUser !== undefined && !passwords.has(u.backendUser))
+        passwords.set(u.backendUser, u.backendPassword);
+    }
+    for (const f of this.flavours.values()) {
+      if (f.user !== undefined && passwords.has(f.user)) f.password = passwords.get(f.user);
+    }
   }
 
   /** Stops accepting, then waits until no client has a statement in flight. */

@@ -103,7 +103,7 @@ export interface ProxyStats {
   counters: ProxyCounters;
   /** Clients currently pinned, by reason. */
   pinnedNow: Record<PinReason, number>;
-  /** Requests waiting for a backend. */
+  /** Statements waiting for a backend: queued for a slot, or holding one while a connection comes free or is opened. */
   waiting: number;
   pipeline: PipelineStats;
 }

@@ -286,16 +286,19 @@ export class BackendConnection {
       }
       cb(err);
     };
+    // One budget for the TCP connect and the login together: the login gets what the connect
+    // left of it, so a slow connect followed by a silent server still fails at connect_timeout.
+    const deadline = performance.now() + this.options.connectTimeout;
     connect(this.options.address, {
       timeout: this.options.connectTimeout,
       readBuffer: this.options.readBuffer,
     }).then(
-      (conn) => this.handshake(conn, finish),
+      (conn) => this.handshake(conn, finish, deadline),
       (err: Error) => finish(err),
     );
   }
 
-  private handshake(conn: Connection, finish: (err: Error | null) => void): void {
+  private handshake(conn: Connection, finish: (err: Error | null) => void, deadline: number): void {
     this.conn = conn;
     const f = this.flavour;
     const hs = new ClientHandshake({
@@ -312,10 +315,10 @@ export class BackendConnection {
       () =>
         finish(
           new Error(
-            `backend ${this.server.name}: login and session set-up timed out after ${this.options.connectTimeout} ms`,
+            `backend ${this.server.name}: connecting, login and session set-up timed out after ${this.options.connectTimeout} ms (connect_timeout)`,
           ),
         ),
-      this.options.connectTimeout,
+      Math.max(0, deadline - performance.now()),
     );
     const fail = (err: Error) => {
       clearTimeout(timer);

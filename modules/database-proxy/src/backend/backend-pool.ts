@@ -59,7 +59,11 @@ export interface Flavour {
    * server's own service account (the backend's `user` / `password`).
    */
   readonly user: string | undefined;
-  readonly password: string | undefined;
+  /**
+   * Its password: a reload that changes a `backend_password` changes it here, so that every
+   * session of the flavour opens its next connections with the new one.
+   */
+  password: string | undefined;
   /** Capability flags the backend connection is negotiated with (client's ∩ server's). */
   readonly capabilities: number;
   /** Collation id sent in the handshake (the client's). */
@@ -104,9 +108,12 @@ export class BackendPool {
     for (const s of this.servers) s.onServiceChange = listener;
   }
 
+  /** Slot holders whose connection is being opened (or waits for room made by closing an idle one). */
+  private opening = 0;
+
   /** Slot holders waiting for a connection to come free (or be opened). */
   get waiting(): number {
-    return this.waiters.length;
+    return this.waiters.length + this.opening;
   }
 
   /** Slots the servers allow right now: the sum of N over servers that are in service. */
@@ -160,16 +167,21 @@ export class BackendPool {
     for (let i = 0; i < n; i++) {
       const s = this.servers[(this.next + i) % n]!;
       if (!s.inService) continue;
-      const open = () => this.open(s, flavour, hasSchema, cb);
       if (s.hasRoom()) {
         this.next = (this.next + i + 1) % n;
-        open();
+        this.open(s, flavour, hasSchema, cb);
         return true;
       }
-      if (s.evictIdle(open)) {
+      this.opening++;
+      const afterEviction = () => {
+        this.opening--;
+        this.open(s, flavour, hasSchema, cb);
+      };
+      if (s.evictIdle(afterEviction)) {
         this.next = (this.next + i + 1) % n;
         return true;
       }
+      this.opening--;
     }
     // 3. An idle connection on a server out of service: being out stops new connects only (a
     //    server at its max_connections refuses more but serves those it gave).
@@ -208,7 +220,9 @@ export class BackendPool {
   ): void {
     const { tried } = attempt;
     tried.add(s);
+    this.opening++;
     s.open(flavour, (err, conn) => {
+      this.opening--;
       if (err === null) {
         cb(null, conn);
         return;
@@ -227,7 +241,13 @@ export class BackendPool {
       // is closed (only then: a server refusing for other reasons keeps its idle connections).
       if (err instanceof LoginRefused && err.atConnectionLimit && !attempt.evicted) {
         attempt.evicted = true;
-        if (s.evictIdle(() => this.open(s, flavour, hasSchema, cb, attempt))) return;
+        this.opening++;
+        const afterEviction = () => {
+          this.opening--;
+          this.open(s, flavour, hasSchema, cb, attempt);
+        };
+        if (s.evictIdle(afterEviction)) return;
+        this.opening--;
       }
       if (this.servers.some((o) => o.hasConnectionOf(flavour.key))) {
         this.wait(
