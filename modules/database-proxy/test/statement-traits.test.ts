@@ -27,7 +27,7 @@ const cases: [string, number][] = [
   ['EXECUTE s', Trait.SqlPrepare],
   ['DEALLOCATE PREPARE s', Trait.SqlPrepare],
   ['SELECT SQL_CALC_FOUND_ROWS * FROM t LIMIT 1', Trait.CalcFoundRows],
-  ['SELECT FOUND_ROWS()', Trait.ReadsPreviousResult | Trait.ReadsDiagnostics],
+  ['SELECT FOUND_ROWS()', Trait.ReadsPreviousResult | Trait.ReadsDiagnostics | Trait.ReadsFoundRows],
   ['SELECT ROW_COUNT()', Trait.ReadsPreviousResult | Trait.ReadsDiagnostics],
   ['SELECT LAST_INSERT_ID() FROM DUAL', Trait.ReadsPreviousResult | Trait.ReadsInsertId],
   ['SELECT @@identity', Trait.ReadsPreviousResult | Trait.ReadsInsertId],
@@ -36,7 +36,7 @@ const cases: [string, number][] = [
   // A quoted name before ( is the native function all the same.
   ["SELECT `GET_LOCK`('a', 10)", Trait.AdvisoryLock],
   ['SELECT `LAST_INSERT_ID` ()', Trait.ReadsPreviousResult | Trait.ReadsInsertId],
-  ['SELECT `found_rows`()', Trait.ReadsPreviousResult | Trait.ReadsDiagnostics],
+  ['SELECT `found_rows`()', Trait.ReadsPreviousResult | Trait.ReadsDiagnostics | Trait.ReadsFoundRows],
   // A quoted column is not a call.
   ['SELECT `get_lock` FROM t', Trait.PureRead],
   // A sequence's previous value is the connection's, and no OK reports it.
@@ -62,10 +62,13 @@ const cases: [string, number][] = [
   ['backup stage block_commit', Trait.BackupLock],
   ['BACKUP STAGE END', Trait.BackupUnlock],
   ['CREATE TEMPORARY SEQUENCE s', Trait.TemporaryTable],
-  ['SHOW WARNINGS', Trait.ReadsPreviousResult | Trait.ReadsDiagnostics],
-  ['SHOW COUNT(*) ERRORS', Trait.ReadsPreviousResult | Trait.ReadsDiagnostics],
-  ['SELECT @@warning_count', Trait.ReadsPreviousResult | Trait.ReadsDiagnostics],
-  ['GET DIAGNOSTICS @n = NUMBER', Trait.ReadsPreviousResult | Trait.ReadsDiagnostics | Trait.UserVariable],
+  ['SHOW WARNINGS', Trait.ReadsPreviousResult | Trait.ReadsDiagnostics | Trait.ReadsConditions],
+  ['SHOW COUNT(*) ERRORS', Trait.ReadsPreviousResult | Trait.ReadsDiagnostics | Trait.ReadsConditions],
+  ['SELECT @@warning_count', Trait.ReadsPreviousResult | Trait.ReadsDiagnostics | Trait.ReadsConditions],
+  [
+    'GET DIAGNOSTICS @n = NUMBER',
+    Trait.ReadsPreviousResult | Trait.ReadsDiagnostics | Trait.ReadsConditions | Trait.UserVariable,
+  ],
   ['USE db1', Trait.Use],
   ['CALL p()', Trait.Call | Trait.ReadsInsertId],
   ['HANDLER t OPEN', Trait.Handler],
@@ -98,8 +101,8 @@ const cases: [string, number][] = [
   ['SELECT identity = 5 FROM t', Trait.PureRead],
   ['SELECT @@identity = 5', Trait.ReadsPreviousResult | Trait.ReadsInsertId],
   ["SELECT @@last_gtid = ''", Trait.ReadsPreviousResult],
-  ['SELECT @@warning_count = 0', Trait.ReadsPreviousResult | Trait.ReadsDiagnostics],
-  ['SELECT @@warning_count', Trait.ReadsPreviousResult | Trait.ReadsDiagnostics],
+  ['SELECT @@warning_count = 0', Trait.ReadsPreviousResult | Trait.ReadsDiagnostics | Trait.ReadsConditions],
+  ['SELECT @@warning_count', Trait.ReadsPreviousResult | Trait.ReadsDiagnostics | Trait.ReadsConditions],
   ['SELECT @@tx_isolation, @@tx_read_only', Trait.PureRead],
   ['SELECT row_count, found_rows, warning_count FROM stats', Trait.PureRead],
   ["PREPARE s FROM 'KILL QUERY 12'", Trait.Kill | Trait.SqlPrepare],
@@ -110,7 +113,10 @@ const cases: [string, number][] = [
   // `--` and a carriage return: a comment to the end of the line, quote and all.
   ["SELECT 1 --\r'\n, GET_LOCK('k', 0)", Trait.AdvisoryLock],
   ['SELECT ROW_COUNT ()', Trait.ReadsPreviousResult | Trait.ReadsDiagnostics],
-  ['SELECT @@session.warning_count', Trait.ReadsPreviousResult | Trait.ReadsDiagnostics],
+  [
+    'SELECT @@session.warning_count',
+    Trait.ReadsPreviousResult | Trait.ReadsDiagnostics | Trait.ReadsConditions,
+  ],
   [
     'BEGIN NOT ATOMIC SET TRANSACTION READ ONLY; END',
     Trait.Call | Trait.ReadsInsertId | Trait.NextTransaction,
@@ -128,7 +134,7 @@ const cases: [string, number][] = [
   ['DO 0; COMMIT RELEASE', Trait.TransactionControl],
   ["DO 0; PREPARE s FROM 'SELECT 1'", Trait.SqlPrepare],
   ["DO 0; PREPARE s FROM 'KILL 5'", Trait.Kill | Trait.SqlPrepare],
-  ['SELECT 1; SHOW WARNINGS', Trait.ReadsPreviousResult | Trait.ReadsDiagnostics],
+  ['SELECT 1; SHOW WARNINGS', Trait.ReadsPreviousResult | Trait.ReadsDiagnostics | Trait.ReadsConditions],
   ['DO 0; SELECT LAST_INSERT_ID(5)', Trait.Unreplayable | Trait.ReadsInsertId],
   ['DO 0; XA START 0x01', Trait.Xa],
   ["SELECT 'x; USE other', 2", Trait.PureRead],

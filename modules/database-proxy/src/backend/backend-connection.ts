@@ -165,6 +165,11 @@ export class BackendConnection {
   /** The client whose insert id LAST_INSERT_ID() returns here (undefined: unknown / nobody's). */
   lastInsertOwner: object | undefined;
   /**
+   * The client whose statement ran here last, whose conditions the server's diagnostics area
+   * (SHOW WARNINGS, @@warning_count, GET DIAGNOSTICS) may hold (undefined: none since a reset).
+   */
+  diagnosticsOwner: object | undefined;
+  /**
    * The client keeping this connection between its statements (its session lives here): told
    * if the connection dies while none of that client's commands is in flight, so that it does
    * not hold a place for state that is gone until it speaks again (maybe never).
@@ -489,6 +494,7 @@ export class BackendConnection {
       this.statements.clear();
       this.pendingCloses.length = 0;
       this.lastInsertOwner = undefined;
+      this.diagnosticsOwner = undefined;
       // The server keeps the default schema across a reset.
       this.state.reset(this.state.schema);
       this.stateOwner = undefined;

@@ -328,10 +328,16 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
   private readonly openCursors = new Set<number>();
   private readonly longData = new Set<number>();
   /**
-   * Long data took a shared connection for this client: the diagnostics there are whoever ran
-   * last on it, not this client's, until a statement of its own (or a replay) replaces them.
+   * The diagnostics area of the connection this client's statements run on may hold another
+   * client's conditions: its statement ran there after another's (or long data took a shared
+   * connection) and has not replaced them — a statement that uses no table and raises nothing
+   * (SET, DO, a table-less SELECT or CALL, BEGIN) leaves them, as MariaDB does. A read of them
+   * (Trait.ReadsConditions) is then cleared first, as for a client with nothing pinned (see
+   * dispatch).
    */
   private foreignDiagnostics = false;
+  /** The same for FOUND_ROWS(): another client's SELECT counted last, none of this one's since. */
+  private foreignFoundRows = false;
   /** The insert id of this client's last statement that produced one (0: none). */
   private lastInsertId = 0;
   /**
@@ -889,7 +895,7 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
       this.traits & Trait.ReadsPreviousResult &&
       !replay &&
       (this.historyLength > 0 ||
-        (this.traits & Trait.ReadsDiagnostics && (this.pins === 0 || this.foreignDiagnostics)))
+        (this.traits & Trait.ReadsDiagnostics && (this.pins === 0 || this.readsForeignDiagnostics())))
     ) {
       this.replay(payload, frame);
       return;
@@ -996,6 +1002,7 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
     }
     this.historyLength = 0;
     this.foreignDiagnostics = false;
+    this.foreignFoundRows = false;
     this.core.counters.replays++;
     this.finishCommand();
   }
@@ -1070,7 +1077,6 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
     // which runs nothing: the server keeps what the statement before left for the execute.
     if (!this.pureRead && !this.replaying && !keepsPreviousStatement(this.command)) {
       this.historyLength = 0;
-      this.foreignDiagnostics = false;
     }
     if (this.backend !== undefined) {
       this.syncAndRun();
@@ -1343,10 +1349,49 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
         return;
       default:
         this.sentToBackend = true;
+        this.runsAfterOn(b);
         if (!b.forward(this.command, this.frame ?? encodeFrames(this.payload, 0), this))
           this.afterResponse(b);
         else if (this.pureRead) this.shareBackend(b);
     }
+  }
+
+  /** A statement of this client goes out on `b`: whose conditions are there now (see foreignDiagnostics). */
+  private runsAfterOn(b: BackendConnection): void {
+    if (b.diagnosticsOwner === this) return;
+    if (b.diagnosticsOwner !== undefined) {
+      this.foreignDiagnostics = true;
+      this.foreignFoundRows = true;
+    }
+    b.diagnosticsOwner = this;
+  }
+
+  /** The statement in flight reads what another client's statement may have left (see foreignDiagnostics). */
+  private readsForeignDiagnostics(): boolean {
+    return (
+      (this.foreignDiagnostics && (this.traits & Trait.ReadsConditions) !== 0) ||
+      (this.foreignFoundRows && (this.traits & Trait.ReadsFoundRows) !== 0)
+    );
+  }
+
+  /**
+   * Whether the statement just answered replaced the connection's diagnostics area with its
+   * own: it raised a condition, or it uses a table (roughly: a FROM other than DUAL, or a
+   * data-changing statement) — MariaDB empties the area for a statement that uses a table.
+   * A false "no" only costs a diagnostics read a clearing statement first.
+   */
+  private replacedDiagnostics(t: { error: unknown; warningsSeen: boolean }): boolean {
+    if (t.error !== undefined || t.warningsSeen) return true;
+    // (A pure read's client has nothing pinned: its diagnostics reads are cleared first anyway.)
+    if (this.pureRead) return false;
+    const payload = this.command === COM_STMT_EXECUTE ? this.executing?.cs.preparePayload : this.payload;
+    if (payload === undefined || (payload[0] !== COM_QUERY && payload[0] !== COM_STMT_PREPARE)) return false;
+    const code = blankLiteralsAndComments(
+      payload.toString('latin1', 1),
+      this.noBackslashEscapes,
+      this.doubleByte,
+    );
+    return USES_TABLE.test(code);
   }
 
   /**
@@ -1573,6 +1618,7 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
     framed.writeUInt32LE(bs.id, 5); // header (4) + command byte (1)
     const cursor = cmd === COM_STMT_EXECUTE && payload.length > 5 && payload[5] !== 0;
     this.sentToBackend = true;
+    if (cmd === COM_STMT_EXECUTE) this.runsAfterOn(b);
     if (!b.forward(cmd, framed, this, cursor)) {
       // SEND_LONG_DATA: no response; the data waits on this backend for the execute.
       if (this.pins === 0) this.foreignDiagnostics = true;
@@ -1846,6 +1892,9 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
     const failed = t.error !== undefined;
     // ERR packets sent to clients: a replay's answer goes to nobody.
     if (failed && !this.replaying) this.core.counters.errors++;
+    if (this.foreignDiagnostics && this.replacedDiagnostics(t)) this.foreignDiagnostics = false;
+    // Rows sent: a SELECT ran (in a CALL too) and counted them for FOUND_ROWS().
+    if (this.foreignFoundRows && !this.pureRead && t.resultSets > 0) this.foreignFoundRows = false;
     if (!failed && this.endingSql !== undefined && releasesSession(this.endingSql, this.completionType(b))) {
       // The server ends this session after the OK (COMMIT RELEASE, completion_type=RELEASE):
       // so does the proxy, and the closing connection goes to nobody else.
@@ -2382,6 +2431,7 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
     this.openCursors.clear();
     this.longData.clear();
     this.foreignDiagnostics = false;
+    this.foreignFoundRows = false;
     this.releaseLease();
     this.finishCommand();
   }
@@ -2645,6 +2695,7 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
     this.openCursors.clear();
     this.longData.clear();
     this.foreignDiagnostics = false;
+    this.foreignFoundRows = false;
     if (b === undefined) {
       done();
       return;
@@ -2836,6 +2887,8 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
    */
   private failOnTheWay(b: BackendConnection): void {
     const e = b.tracker.error!;
+    // The error (of a re-prepare, a schema switch) is this client's statement's, there.
+    b.diagnosticsOwner = this;
     // The server's error, passed on: counted in afterResponse. A replay answers nobody.
     if (!this.closed && !this.replaying)
       this.conn.write(encodeFrames(encodeErr(e, this.capabilities || 0x200), this.answerSeq));
@@ -2974,6 +3027,9 @@ function keepsPreviousStatement(command: number): boolean {
  * argument count, no privilege, a parse error): nothing can have changed the session.
  */
 const ROUTINE_NEVER_RAN = new Set([1064, 1305, 1318, 1370, 1044, 1142, 1146]);
+
+/** A statement text (literals and comments blanked) that uses a table: see replacedDiagnostics. */
+const USES_TABLE = /\bFROM\s+(?!DUAL\b)|^[\s(]*(?:INSERT|UPDATE|DELETE|REPLACE|TRUNCATE|LOAD)\b/i;
 
 /**
  * Uses a table (a derived one: no privilege needed) and changes nothing: the server replaces

@@ -87,6 +87,14 @@ export const Trait = {
    * on a shared connection.
    */
   ReadsDiagnostics: 1 << 24,
+  /**
+   * With ReadsDiagnostics, reads the diagnostics area itself (SHOW WARNINGS / ERRORS,
+   * @@warning_count / @@error_count, GET DIAGNOSTICS): kept at the server across statements that
+   * use no table and raise nothing.
+   */
+  ReadsConditions: 1 << 25,
+  /** With ReadsDiagnostics, FOUND_ROWS(): the last SELECT's count, kept across other statements. */
+  ReadsFoundRows: 1 << 26,
 } as const;
 
 /** Every trait but PureRead: any of them makes a statement more than a pure read. */
@@ -367,21 +375,24 @@ export function classifyStatement(
       case 'ROW_COUNT':
         // The functions; a column of that name reads nothing of the connection's.
         CALL_PARENTHESIS.lastIndex = m.index + w.length;
-        if (CALL_PARENTHESIS.test(sql)) traits |= Trait.ReadsPreviousResult | Trait.ReadsDiagnostics;
+        if (CALL_PARENTHESIS.test(sql)) {
+          traits |= Trait.ReadsPreviousResult | Trait.ReadsDiagnostics;
+          if (/found_rows/i.test(w)) traits |= Trait.ReadsFoundRows;
+        }
         break;
       case 'WARNING_COUNT':
       case 'ERROR_COUNT':
         // @@warning_count, @@session.warning_count; SHOW COUNT(*) WARNINGS is below.
         if (sql[m.index - 1] === '@' || sql[m.index - 1] === '.')
-          traits |= Trait.ReadsPreviousResult | Trait.ReadsDiagnostics;
+          traits |= Trait.ReadsPreviousResult | Trait.ReadsDiagnostics | Trait.ReadsConditions;
         break;
       case 'DIAGNOSTICS':
-        traits |= Trait.ReadsPreviousResult | Trait.ReadsDiagnostics;
+        traits |= Trait.ReadsPreviousResult | Trait.ReadsDiagnostics | Trait.ReadsConditions;
         break;
       case 'WARNINGS':
       case 'ERRORS':
         if (statementLead(sql, m.index, first) === 'SHOW')
-          traits |= Trait.ReadsPreviousResult | Trait.ReadsDiagnostics;
+          traits |= Trait.ReadsPreviousResult | Trait.ReadsDiagnostics | Trait.ReadsConditions;
         break;
       case 'HANDLER':
         if (statementLead(sql, m.index, first) === 'HANDLER') traits |= Trait.Handler;
