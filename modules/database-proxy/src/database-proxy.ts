@@ -28,6 +28,7 @@ import {
   CLIENT_TRANSACTIONS,
   encodeErr,
   encodeFrames,
+  MARIADB_CLIENT_EXTENDED_METADATA,
   type ServerAuthPlugin,
   SUPPORTED_CAPABILITIES,
 } from '@scalestack/mysql-protocol';
@@ -113,6 +114,12 @@ export class DatabaseProxy implements ProxyCore, DatabaseProxyService {
     writeTimeouts: 0,
   };
   capabilities = UNKNOWN_SERVER_FLAGS & ~CLIENT_SSL;
+  /**
+   * MariaDB extended capabilities offered to clients: extended metadata (the type a JSON or
+   * UUID column really has, which drivers such as mysql2 read) when every server reached so far
+   * offers it. Backend connections carry the client's choice in their flavour.
+   */
+  mariadbCapabilities = 0;
   serverVersion = '8.0.40-scalestack-proxy';
   readonly authPlugin: ServerAuthPlugin;
   readonly rsaKeys: { publicKey: string; privateKey: string };
@@ -424,11 +431,17 @@ export class DatabaseProxy implements ProxyCore, DatabaseProxyService {
   private adoptGreetings(): void {
     let caps = UNKNOWN_SERVER_FLAGS;
     const known = this.pool.servers.filter((s) => s.serverCapabilities >= 0);
+    let ext = 0;
     if (known.length > 0) {
       caps = SUPPORTED_CAPABILITIES;
-      for (const s of known) caps &= s.serverCapabilities;
+      ext = MARIADB_CLIENT_EXTENDED_METADATA;
+      for (const s of known) {
+        caps &= s.serverCapabilities;
+        ext &= s.serverMariadbCapabilities;
+      }
       this.serverVersion = known[0]!.serverVersion;
     }
+    this.mariadbCapabilities = ext;
     this.capabilities = ((caps & ~CLIENT_SSL) | (this.tls !== undefined ? CLIENT_SSL : 0)) >>> 0;
   }
 
@@ -486,13 +499,19 @@ export class DatabaseProxy implements ProxyCore, DatabaseProxyService {
     return user.tenant;
   }
 
-  flavourFor(user: ProxyUser, clientCapabilities: number, collation: number): Flavour {
+  flavourFor(
+    user: ProxyUser,
+    clientCapabilities: number,
+    collation: number,
+    mariadbCapabilities = 0,
+  ): Flavour {
     // Without a backend_user of its own a client's connections log in as each server's service
     // account: one flavour over every server, whatever each server's account is.
     const backendUser = user.backendUser;
     const backendPassword = user.backendPassword;
     const shaping = clientCapabilities & SHAPING_FLAGS & this.capabilities;
-    const key = `${backendUser === undefined ? 's:' : `u:${backendUser}`}|${shaping}|${collation}`;
+    const ext = mariadbCapabilities & this.mariadbCapabilities;
+    const key = `${backendUser === undefined ? 's:' : `u:${backendUser}`}|${shaping}|${collation}|${ext}`;
     // One object per flavour: the pool compares flavours on every pure read, by identity first.
     const known = this.flavours.get(key);
     if (known !== undefined && known.password === backendPassword) return known;
@@ -501,6 +520,7 @@ export class DatabaseProxy implements ProxyCore, DatabaseProxyService {
       user: backendUser,
       password: backendPassword,
       capabilities: (BASE_FLAGS | shaping) >>> 0,
+      mariadbCapabilities: ext,
       collation,
     };
     this.flavours.set(key, flavour);

@@ -6,6 +6,7 @@ import {
   CACHING_SHA2_PLUGIN,
   CLIENT_CONNECT_ATTRS,
   CLIENT_DEPRECATE_EOF,
+  CLIENT_MYSQL,
   CLIENT_SSL,
   ClientHandshake,
   type Credentials,
@@ -15,6 +16,8 @@ import {
   decodeHandshakeResponse,
   encodeErr,
   formatNativePasswordHash,
+  MARIADB_CLIENT_EXTENDED_METADATA,
+  MARIADB_CLIENT_PROGRESS,
   NATIVE_PASSWORD_PLUGIN,
   nativePasswordHash,
   PacketWriter,
@@ -130,6 +133,63 @@ describe('handshake edge cases without sockets', () => {
     expect(g.nonce.equals(hs.nonce)).toBe(true);
     expect(g.capabilities).toBe(hs.capabilities);
     expect(g.capabilities & CLIENT_SSL).toBeTruthy();
+  });
+});
+
+describe('MariaDB extended capabilities', () => {
+  const EXT = MARIADB_CLIENT_EXTENDED_METADATA;
+  /** A login as `nopw` answering the greeting with `capabilities` / `mariadbCapabilities`. */
+  const login = (offered: number | undefined, capabilities: number, mariadbCapabilities: number) => {
+    const hs = new ServerHandshake({ connectionId: 1, lookup, mariadbCapabilities: offered });
+    const greeting = decodeGreeting(hs.start().subarray(4));
+    const response = writeHandshakeResponse(new PacketWriter(), {
+      capabilities,
+      mariadbCapabilities,
+      maxPacketSize: 1 << 24,
+      charset: 45,
+      user: 'nopw',
+      authResponse: Buffer.alloc(0),
+      database: '',
+      authPlugin: NATIVE_PASSWORD_PLUGIN,
+      attributes: {},
+    }).payload();
+    return { hs, greeting, step: hs.receive(Buffer.from(response), 1) };
+  };
+  const mariadbClient = SUPPORTED_CAPABILITIES & ~CLIENT_SSL & ~CLIENT_MYSQL;
+
+  it('offered, they greet as MariaDB does (no CLIENT_MYSQL) and negotiate what both have', () => {
+    const { greeting, step } = login(EXT, mariadbClient, EXT | MARIADB_CLIENT_PROGRESS);
+    expect(greeting.capabilities & CLIENT_MYSQL).toBe(0);
+    expect(greeting.mariadbCapabilities).toBe(EXT);
+    expect(step).toMatchObject({ kind: 'authenticated', session: { mariadbCapabilities: EXT } });
+  });
+
+  it('not offered (the default), the greeting keeps CLIENT_MYSQL and nothing is negotiated', () => {
+    const { greeting, step } = login(undefined, mariadbClient, EXT);
+    expect(greeting.capabilities & CLIENT_MYSQL).toBeTruthy();
+    expect(greeting.mariadbCapabilities).toBe(0);
+    expect(step).toMatchObject({ kind: 'authenticated', session: { mariadbCapabilities: 0 } });
+  });
+
+  it('a client that keeps CLIENT_MYSQL (a MySQL driver) negotiates none', () => {
+    const { step } = login(EXT, SUPPORTED_CAPABILITIES & ~CLIENT_SSL, EXT);
+    expect(step).toMatchObject({ kind: 'authenticated', session: { mariadbCapabilities: 0 } });
+  });
+
+  it('COM_CHANGE_USER keeps what the login negotiated', () => {
+    const { hs } = login(EXT, mariadbClient, EXT);
+    const again = new ServerHandshake({ connectionId: 1, lookup, nonce: hs.nonce, mariadbCapabilities: EXT });
+    const step = again.changeUser(
+      { user: 'nopw', authData: Buffer.alloc(0), schema: '', plugin: NATIVE_PASSWORD_PLUGIN },
+      {
+        clientCapabilities: mariadbClient,
+        mariadbCapabilities: EXT,
+        maxPacketSize: 1 << 24,
+        charset: 45,
+        tls: false,
+      },
+    );
+    expect(step).toMatchObject({ kind: 'authenticated', session: { mariadbCapabilities: EXT } });
   });
 });
 

@@ -310,6 +310,7 @@ export class BackendConnection {
       user: f.user ?? this.server.options.account.user,
       password: f.password ?? this.server.options.account.password,
       capabilities: f.capabilities,
+      mariadbCapabilities: f.mariadbCapabilities,
       charset: f.collation,
       tls: this.options.tls !== undefined,
       attributes: { _client_name: 'scalestack-database-proxy', program_name: 'scalestack' },
@@ -357,6 +358,7 @@ export class BackendConnection {
             case 'done':
               this.session = step.session;
               this.server.serverCapabilities = step.session.greeting.capabilities;
+              this.server.serverMariadbCapabilities = step.session.greeting.mariadbCapabilities;
               this.server.serverVersion = step.session.serverVersion;
               this.tracker.capabilities = step.session.capabilities;
               this.tracker.statusFlags = step.session.statusFlags;

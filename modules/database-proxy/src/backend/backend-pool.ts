@@ -68,6 +68,8 @@ export interface Flavour {
   readonly capabilities: number;
   /** Collation id sent in the handshake (the client's). */
   readonly collation: number;
+  /** MariaDB extended capabilities (extended metadata: another column-definition shape). */
+  readonly mariadbCapabilities: number;
 }
 
 export interface PoolStats {

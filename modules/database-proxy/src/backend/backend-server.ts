@@ -107,6 +107,8 @@ export class BackendServer {
   completionType = STOCK_DEFAULTS.completionType;
   /** Capability flags the server offered in its greeting, once one connection got that far. */
   serverCapabilities = -1;
+  /** The MariaDB extended capabilities its greeting offered (0 for MySQL and others). */
+  serverMariadbCapabilities = 0;
   serverVersion = '';
   /**
    * Told whenever {@link inService} changes: taken out after failures, in again at its retry

@@ -684,6 +684,7 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
       nonce,
       serverVersion: this.core.serverVersion,
       capabilities: this.core.capabilities,
+      mariadbCapabilities: this.core.mariadbCapabilities,
       tls: this.core.tls !== undefined,
       authPlugin: this.core.authPlugin,
       rsaKeys: this.core.rsaKeys,
@@ -745,7 +746,12 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
     this.serverSession = session;
     this.capabilities = session.capabilities;
     this.core.addUserConnection(user.name);
-    this.flavour = this.core.flavourFor(user, this.capabilities, session.charset);
+    this.flavour = this.core.flavourFor(
+      user,
+      this.capabilities,
+      session.charset,
+      session.mariadbCapabilities,
+    );
     this.state.reset(session.database === '' ? null : session.database);
     return undefined;
   }
@@ -2673,7 +2679,12 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
       ? this.capabilities | CLIENT_MULTI_STATEMENTS
       : this.capabilities & ~CLIENT_MULTI_STATEMENTS;
     // Connections are grouped by this flag, so the next statement gets a backend that has it.
-    this.flavour = this.core.flavourFor(this.user!, this.capabilities, this.serverSession!.charset);
+    this.flavour = this.core.flavourFor(
+      this.user!,
+      this.capabilities,
+      this.serverSession!.charset,
+      this.serverSession!.mariadbCapabilities,
+    );
   }
 
   /**
@@ -2746,6 +2757,7 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
       this.onChangeUserStep(
         hs.changeUser(cmd, {
           clientCapabilities: login.clientCapabilities,
+          mariadbCapabilities: login.mariadbCapabilities,
           maxPacketSize: login.maxPacketSize,
           charset: login.charset,
           tls: login.tls,

@@ -22,6 +22,8 @@ export interface ProxyCore {
   readonly counters: ProxyCounters;
   /** Capability flags offered to clients (what the proxy and the backends both support). */
   readonly capabilities: number;
+  /** MariaDB extended capabilities offered to clients (extended metadata, when the servers have it). */
+  readonly mariadbCapabilities: number;
   readonly serverVersion: string;
   readonly authPlugin: ServerAuthPlugin;
   readonly rsaKeys: { publicKey: string; privateKey: string } | undefined;
@@ -61,7 +63,12 @@ export interface ProxyCore {
   /** The tenant of a user's connection (a connection attribute may override it if allowed). */
   tenantOf(user: ProxyUser, attributes: Record<string, string>): string | undefined;
   /** The backend connection flavour for a user and the client's negotiated capabilities. */
-  flavourFor(user: ProxyUser, clientCapabilities: number, collation: number): Flavour;
+  flavourFor(
+    user: ProxyUser,
+    clientCapabilities: number,
+    collation: number,
+    mariadbCapabilities?: number,
+  ): Flavour;
   queueTimeoutOf(tenant: string): number;
   maxQueuedOf(tenant: string): number;
   /** The tenant's configured `max_connections` (undefined: no cap). */

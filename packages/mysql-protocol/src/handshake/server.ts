@@ -52,6 +52,11 @@ export interface ServerHandshakeOptions {
   serverVersion?: string;
   /** Capabilities offered (default: all this codec supports). SSL is offered only with `tls`. */
   capabilities?: number;
+  /**
+   * MariaDB extended capabilities offered (MARIADB_CLIENT_*; default none). Offering any greets
+   * as MariaDB does, without CLIENT_MYSQL, so that MariaDB-aware clients answer with theirs.
+   */
+  mariadbCapabilities?: number;
   /** Default collation id: 45 (utf8mb4_general_ci). */
   charset?: number;
   /** Status flags in the greeting and the final OK (default AUTOCOMMIT). */
@@ -79,6 +84,8 @@ export interface ServerSession {
   database: string;
   /** Negotiated capabilities (client ∩ server). */
   capabilities: number;
+  /** Negotiated MariaDB extended capabilities (client ∩ offered; 0 for a client that kept CLIENT_MYSQL). */
+  mariadbCapabilities: number;
   clientCapabilities: number;
   charset: number;
   maxPacketSize: number;
@@ -93,6 +100,8 @@ export interface ServerSession {
 export interface ChangeUserConnection {
   /** The capabilities the client sent at login. */
   clientCapabilities: number;
+  /** The MariaDB extended capabilities negotiated at login (they outlive a change of user). */
+  mariadbCapabilities?: number;
   /** The client's max packet size from its login. */
   maxPacketSize: number;
   /** The session's collation id, for a request that names none. */
@@ -140,6 +149,8 @@ export const USER_NAME_CHARS = 128;
 export class ServerHandshake {
   readonly nonce: Buffer;
   readonly capabilities: number;
+  /** MariaDB extended capabilities offered in the greeting. */
+  readonly mariadbCapabilities: number;
   private readonly options: ServerHandshakeOptions;
   private state = State.Start;
   private sequenceId = 0;
@@ -152,7 +163,9 @@ export class ServerHandshake {
   constructor(options: ServerHandshakeOptions) {
     this.options = options;
     this.nonce = options.nonce ?? generateNonce();
+    this.mariadbCapabilities = (options.mariadbCapabilities ?? 0) >>> 0;
     let caps = (options.capabilities ?? SUPPORTED_CAPABILITIES) | CLIENT_PROTOCOL_41 | CLIENT_MYSQL;
+    if (this.mariadbCapabilities !== 0) caps &= ~CLIENT_MYSQL;
     if (options.tls) caps |= CLIENT_SSL;
     else caps &= ~CLIENT_SSL;
     this.capabilities = caps >>> 0;
@@ -168,7 +181,7 @@ export class ServerHandshake {
       connectionId: this.options.connectionId,
       nonce: this.nonce,
       capabilities: this.capabilities,
-      mariadbCapabilities: 0,
+      mariadbCapabilities: this.mariadbCapabilities,
       charset: this.options.charset ?? 45,
       statusFlags: this.options.statusFlags ?? SERVER_STATUS_AUTOCOMMIT,
       authPlugin: this.plugin,
@@ -236,7 +249,7 @@ export class ServerHandshake {
     try {
       return this.authenticate({
         capabilities: connection.clientCapabilities,
-        mariadbCapabilities: 0,
+        mariadbCapabilities: connection.mariadbCapabilities ?? 0,
         maxPacketSize: connection.maxPacketSize,
         charset: request.characterSet ?? connection.charset,
         user: request.user,
@@ -354,6 +367,7 @@ export class ServerHandshake {
         user: r.user,
         database: r.database,
         capabilities: caps,
+        mariadbCapabilities: (r.mariadbCapabilities & this.mariadbCapabilities) >>> 0,
         clientCapabilities: r.capabilities,
         charset: r.charset,
         maxPacketSize: r.maxPacketSize,
