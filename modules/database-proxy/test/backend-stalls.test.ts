@@ -55,7 +55,9 @@ describe('a server that stops answering', () => {
       await waitFor(() => relay.heldCount === 1, { what: 'the set-up query held' });
       // Given up after connect_timeout, with an error that says so; the next connection is fine
       // (the hold was one-off).
-      expect(await first).toMatch(/^9004: .*connecting, login and session set-up timed out after 1000 ms \(connect_timeout\)/);
+      expect(await first).toMatch(
+        /^9004: .*connecting, login and session set-up timed out after 1000 ms \(connect_timeout\)/,
+      );
       expect(await outcome(one(c, 'SELECT 2 AS v'))).toBe('ok');
     }));
 
