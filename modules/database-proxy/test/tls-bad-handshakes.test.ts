@@ -53,6 +53,19 @@ async function rawConnect(port: number): Promise<{ socket: net.Socket; rest: Pro
   return { socket, rest };
 }
 
+/** A raw connection that sent SSLRequest and finished the TLS handshake, nothing more. */
+async function tlsAfterSslRequest(): Promise<tls.TLSSocket> {
+  const { socket } = await rawConnect(fx.port);
+  socket.write(sslRequest());
+  const secure = tls.connect({ socket, ca: cert.cert, servername: 'localhost' });
+  secure.on('error', () => {});
+  await new Promise<void>((resolve, reject) => {
+    secure.once('secureConnect', () => resolve());
+    secure.once('error', reject);
+  });
+  return secure;
+}
+
 const noClients = (f: ProxyFixture) =>
   waitFor(() => f.proxy.stats().clients.length === 0, { what: 'the client to leave the proxy' });
 
@@ -73,14 +86,7 @@ describe('bad TLS handshakes at a TLS proxy', () => {
   });
 
   it('TLS started, then silence mid-login (after the TLS handshake): closed at login_timeout', async () => {
-    const { socket } = await rawConnect(fx.port);
-    socket.write(sslRequest());
-    const secure = tls.connect({ socket, ca: cert.cert, servername: 'localhost' });
-    secure.on('error', () => {});
-    await new Promise<void>((resolve, reject) => {
-      secure.once('secureConnect', () => resolve());
-      secure.once('error', reject);
-    });
+    const secure = await tlsAfterSslRequest();
     await new Promise<void>((resolve) => secure.on('close', () => resolve()));
     await noClients(fx);
   });
@@ -109,14 +115,7 @@ describe('bad TLS handshakes at a TLS proxy', () => {
   });
 
   it('a second SSLRequest inside TLS is refused', async () => {
-    const { socket } = await rawConnect(fx.port);
-    socket.write(sslRequest());
-    const secure = tls.connect({ socket, ca: cert.cert, servername: 'localhost' });
-    secure.on('error', () => {});
-    await new Promise<void>((resolve, reject) => {
-      secure.once('secureConnect', () => resolve());
-      secure.once('error', reject);
-    });
+    const secure = await tlsAfterSslRequest();
     const req = sslRequest();
     req[3] = 2;
     const got: Buffer[] = [];
