@@ -212,6 +212,7 @@ export class DatabaseProxy implements ProxyCore, DatabaseProxyService {
           tls: b.tls ? { rejectUnauthorized: b.tls_verify } : undefined,
           log,
           probe: (server, conn, done) => this.learnServer(server, b.pool, conn, done),
+          onGreetingChanged: () => this.adoptGreetings(),
           onAvailable: () => {
             // A due view check goes before waiting clients: it takes milliseconds, and while
             // the views are unknown nothing stacks.

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   classifyStatement,
+  fromTableAtTopLevel,
   lastUseSchema,
   releasesSession,
   Trait,
@@ -432,5 +433,22 @@ describe('planStateSync', () => {
     expect(planStateSync(charsetOnly, new SessionState(null), baseline).setStatement).toBe(
       "SET @@session.`character_set_connection` = 'utf8mb4', @@session.`collation_connection` = 'utf8mb4_unicode_ci'",
     );
+  });
+});
+
+describe('fromTableAtTopLevel', () => {
+  it.each([
+    ['SELECT id FROM nums', true],
+    ['select * from`nums`', true],
+    ['SELECT 1 FROM DUAL', false],
+    ['SELECT EXTRACT(YEAR FROM NOW())', false],
+    ["SELECT TRIM(LEADING 'x' FROM 'xy')", false],
+    ["SELECT SUBSTRING('abc' FROM 2)", false],
+    ['SELECT (SELECT 1 FROM nums LIMIT 1)', false],
+    ['SELECT fromage FROM cheese', true],
+    ['SELECT 1 AS from_x', false],
+    ['FROM nums SELECT', true],
+  ])('%s: %s', (sql, expected) => {
+    expect(fromTableAtTopLevel(sql)).toBe(expected);
   });
 });

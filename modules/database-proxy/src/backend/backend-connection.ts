@@ -53,6 +53,18 @@ export class LoginRefused extends Error {
   }
 }
 
+/**
+ * The server lacks a capability its connection's clients negotiated with the proxy (MariaDB
+ * extended metadata, offered while only servers with it had been reached): it would answer
+ * them in another shape. Like a refused login, the server is up: it serves other clients.
+ */
+export class FlavourUnsupported extends LoginRefused {
+  constructor(server: string, what: string) {
+    super(server, 0, '');
+    this.message = `backend ${server} cannot serve this client: it lacks ${what}, which the client negotiated with the proxy`;
+  }
+}
+
 export interface BackendConnectionOptions {
   address: Address;
   connectTimeout: number;
@@ -166,7 +178,8 @@ export class BackendConnection {
   lastInsertOwner: object | undefined;
   /**
    * The client whose statement ran here last, whose conditions the server's diagnostics area
-   * (SHOW WARNINGS, @@warning_count, GET DIAGNOSTICS) may hold (undefined: none since a reset).
+   * (SHOW WARNINGS, @@warning_count, GET DIAGNOSTICS) and FOUND_ROWS() may hold (undefined: no
+   * client's statement ran here yet).
    */
   diagnosticsOwner: object | undefined;
   /**
@@ -357,9 +370,15 @@ export class BackendConnection {
               return;
             case 'done':
               this.session = step.session;
-              this.server.serverCapabilities = step.session.greeting.capabilities;
-              this.server.serverMariadbCapabilities = step.session.greeting.mariadbCapabilities;
-              this.server.serverVersion = step.session.serverVersion;
+              this.server.learnGreeting(
+                step.session.greeting.capabilities,
+                step.session.greeting.mariadbCapabilities,
+                step.session.serverVersion,
+              );
+              if (this.flavour.mariadbCapabilities & ~step.session.mariadbCapabilities) {
+                fail(new FlavourUnsupported(this.server.name, 'MariaDB extended metadata'));
+                return;
+              }
               this.tracker.capabilities = step.session.capabilities;
               this.tracker.statusFlags = step.session.statusFlags;
               conn.onData(this.onData);
@@ -496,7 +515,8 @@ export class BackendConnection {
       this.statements.clear();
       this.pendingCloses.length = 0;
       this.lastInsertOwner = undefined;
-      this.diagnosticsOwner = undefined;
+      // (diagnosticsOwner stays: the reset empties the diagnostics area, but FOUND_ROWS()
+      // still counts the last client's SELECT.)
       // The server keeps the default schema across a reset.
       this.state.reset(this.state.schema);
       this.stateOwner = undefined;

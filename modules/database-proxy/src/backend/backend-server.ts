@@ -42,6 +42,8 @@ export interface BackendServerOptions {
    * timeout and was closed) leaves it to the next connection that logged in.
    */
   probe?: (server: BackendServer, conn: BackendConnection, done: (learnt: boolean) => void) => void;
+  /** Called when a login saw the server greet with other capabilities than it knew (see learnGreeting). */
+  onGreetingChanged?: () => void;
 }
 
 /**
@@ -107,6 +109,19 @@ export class BackendServer {
   completionType = STOCK_DEFAULTS.completionType;
   /** Capability flags the server offered in its greeting, once one connection got that far. */
   serverCapabilities = -1;
+  /**
+   * Records what a login's greeting offered. A change (the server first reached, or upgraded
+   * behind the proxy) is told at once — before the connection is checked against its flavour
+   * — so that clients logging in from then on are offered only what every server has.
+   */
+  learnGreeting(capabilities: number, mariadbCapabilities: number, version: string): void {
+    const changed =
+      capabilities !== this.serverCapabilities || mariadbCapabilities !== this.serverMariadbCapabilities;
+    this.serverCapabilities = capabilities;
+    this.serverMariadbCapabilities = mariadbCapabilities;
+    this.serverVersion = version;
+    if (changed) this.options.onGreetingChanged?.();
+  }
   /** The MariaDB extended capabilities its greeting offered (0 for MySQL and others). */
   serverMariadbCapabilities = 0;
   serverVersion = '';

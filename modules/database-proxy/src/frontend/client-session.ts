@@ -89,6 +89,7 @@ import {
   blankLiteralsAndComments,
   classifyStatement,
   combineReadings,
+  fromTableAtTopLevel,
   killStatementTarget,
   lastUseSchema,
   releasesSession,
@@ -1037,9 +1038,9 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
   }
 
   /**
-   * Whether a read's SQL reads a table (a FROM other than FROM DUAL), roughly — by every way
-   * the server may read it: a FROM seen only by a misreading would start the replay after
-   * reads whose warnings the statement asks about. Replaying one read too many costs nothing.
+   * Whether a read's SQL reads a table (see fromTableAtTopLevel), by every way the server may
+   * read it: a FROM seen only by a misreading would start the replay after reads whose warnings
+   * the statement asks about. Replaying one read too many costs nothing.
    */
   private readsTable(read: PreviousRead): boolean {
     const text =
@@ -1050,9 +1051,7 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
       [this.noBackslashEscapes, false] as const,
     ];
     return ways.every(([noBackslashEscapes, ansiQuotes]) =>
-      /\bFROM\s+(?!DUAL\b)/i.test(
-        blankLiteralsAndComments(text, noBackslashEscapes, this.doubleByte, ansiQuotes),
-      ),
+      fromTableAtTopLevel(blankLiteralsAndComments(text, noBackslashEscapes, this.doubleByte, ansiQuotes)),
     );
   }
 
@@ -1345,6 +1344,8 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
       case Pending.Prepare:
         this.sentToBackend = true;
         this.capture = [];
+        // Runs nothing, but a failed one leaves its error there.
+        this.runsAfterOn(b);
         b.forward(COM_STMT_PREPARE, this.frame ?? encodeFrames(this.payload, 0), this);
         return;
       case Pending.Execute:
@@ -1365,7 +1366,8 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
   /** A statement of this client goes out on `b`: whose conditions are there now (see foreignDiagnostics). */
   private runsAfterOn(b: BackendConnection): void {
     if (b.diagnosticsOwner === this) return;
-    if (b.diagnosticsOwner !== undefined) {
+    // A replay (see replay) is there to make the connection's diagnostics this client's own.
+    if (b.diagnosticsOwner !== undefined && !this.replaying) {
       this.foreignDiagnostics = true;
       this.foreignFoundRows = true;
     }
@@ -1381,23 +1383,25 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
   }
 
   /**
-   * Whether the statement just answered replaced the connection's diagnostics area with its
-   * own: it raised a condition, or it uses a table (roughly: a FROM other than DUAL, or a
-   * data-changing statement) — MariaDB empties the area for a statement that uses a table.
-   * A false "no" only costs a diagnostics read a clearing statement first.
+   * After a statement of this client on a connection whose diagnostics and FOUND_ROWS() were
+   * another's (see runsAfterOn): which of them are this client's now. The diagnostics area is
+   * once the statement raised a condition; until then a read of it is cleared first (empty, as
+   * the area of a statement that used a table and raised nothing would be — the text cannot
+   * tell which statements use a table: `EXTRACT(… FROM …)`, `PREPARE … FROM`). FOUND_ROWS() is
+   * once a SELECT ran: a text led by SELECT (or WITH, VALUES, TABLE), or a CALL that sent rows.
    */
-  private replacedDiagnostics(t: { error: unknown; warningsSeen: boolean }): boolean {
-    if (t.error !== undefined || t.warningsSeen) return true;
-    // (A pure read's client has nothing pinned: its diagnostics reads are cleared first anyway.)
-    if (this.pureRead) return false;
+  private ownDiagnosticsAfter(t: { error: unknown; warningsSeen: boolean; resultSets: number }): void {
+    if (t.error !== undefined || t.warningsSeen) this.foreignDiagnostics = false;
+    if (!this.foreignFoundRows || t.error !== undefined || this.pureRead) return;
     const payload = this.command === COM_STMT_EXECUTE ? this.executing?.cs.preparePayload : this.payload;
-    if (payload === undefined || (payload[0] !== COM_QUERY && payload[0] !== COM_STMT_PREPARE)) return false;
+    if (payload === undefined || (payload[0] !== COM_QUERY && payload[0] !== COM_STMT_PREPARE)) return;
     const code = blankLiteralsAndComments(
       payload.toString('latin1', 1),
       this.noBackslashEscapes,
       this.doubleByte,
     );
-    return USES_TABLE.test(code);
+    const lead = SELECT_OR_CALL.exec(code)?.[1]?.toUpperCase();
+    if (lead !== undefined && (lead !== 'CALL' || t.resultSets > 0)) this.foreignFoundRows = false;
   }
 
   /**
@@ -1898,9 +1902,7 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
     const failed = t.error !== undefined;
     // ERR packets sent to clients: a replay's answer goes to nobody.
     if (failed && !this.replaying) this.core.counters.errors++;
-    if (this.foreignDiagnostics && this.replacedDiagnostics(t)) this.foreignDiagnostics = false;
-    // Rows sent: a SELECT ran (in a CALL too) and counted them for FOUND_ROWS().
-    if (this.foreignFoundRows && !this.pureRead && t.resultSets > 0) this.foreignFoundRows = false;
+    if (this.foreignDiagnostics || this.foreignFoundRows) this.ownDiagnosticsAfter(t);
     if (!failed && this.endingSql !== undefined && releasesSession(this.endingSql, this.completionType(b))) {
       // The server ends this session after the OK (COMMIT RELEASE, completion_type=RELEASE):
       // so does the proxy, and the closing connection goes to nobody else.
@@ -2900,7 +2902,7 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
   private failOnTheWay(b: BackendConnection): void {
     const e = b.tracker.error!;
     // The error (of a re-prepare, a schema switch) is this client's statement's, there.
-    b.diagnosticsOwner = this;
+    this.runsAfterOn(b);
     // The server's error, passed on: counted in afterResponse. A replay answers nobody.
     if (!this.closed && !this.replaying)
       this.conn.write(encodeFrames(encodeErr(e, this.capabilities || 0x200), this.answerSeq));
@@ -3040,8 +3042,8 @@ function keepsPreviousStatement(command: number): boolean {
  */
 const ROUTINE_NEVER_RAN = new Set([1064, 1305, 1318, 1370, 1044, 1142, 1146]);
 
-/** A statement text (literals and comments blanked) that uses a table: see replacedDiagnostics. */
-const USES_TABLE = /\bFROM\s+(?!DUAL\b)|^[\s(]*(?:INSERT|UPDATE|DELETE|REPLACE|TRUNCATE|LOAD)\b/i;
+/** A statement text (literals and comments blanked) led by a SELECT or a CALL: see ownDiagnosticsAfter. */
+const SELECT_OR_CALL = /^[\s(]*(SELECT|WITH|VALUES|TABLE|CALL)\b/i;
 
 /**
  * Uses a table (a derived one: no privilege needed) and changes nothing: the server replaces

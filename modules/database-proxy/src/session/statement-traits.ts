@@ -710,3 +710,28 @@ export function releasesSession(sql: string, completionType: string | undefined)
   }
   return false;
 }
+
+/**
+ * Whether a statement's code (literals and comments blanked) names a table in a FROM of its
+ * own — one outside parentheses, and not FROM DUAL. A FROM inside parentheses is a function's
+ * (`EXTRACT(YEAR FROM d)`, `TRIM(… FROM …)`, `SUBSTRING(s FROM 2)`) or a subquery's, which
+ * this does not count: a "no" only makes the caller do more (replay an earlier read, clear the
+ * diagnostics area first), while a wrong "yes" would read another client's diagnostics.
+ */
+export function fromTableAtTopLevel(code: string): boolean {
+  let depth = 0;
+  for (let i = 0; i < code.length; i++) {
+    const c = code[i]!;
+    if (c === '(') depth++;
+    else if (c === ')') depth = Math.max(0, depth - 1);
+    else if (depth === 0 && (c === 'F' || c === 'f') && (i === 0 || !WORD_CHAR.test(code[i - 1]!))) {
+      const m = FROM_HERE.exec(code.slice(i, i + 64));
+      if (m !== null && m[1]!.toUpperCase() !== 'DUAL') return true;
+    }
+  }
+  return false;
+}
+
+const WORD_CHAR = /[\w$]/;
+/** `FROM` as a word, then what it names (group 1: the first word, or the opening character). */
+const FROM_HERE = /^FROM\b\s*(\w+|\S)/i;
