@@ -9,7 +9,12 @@
 import type mysql from 'mysql2/promise';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { failure, hold, type Row, rows } from './support/backends.js';
-import { connectAsBackendUser, type ProxyFixture, startProxyFixture } from './support/proxy-fixture.js';
+import {
+  APP_USER,
+  connectAsBackendUser,
+  type ProxyFixture,
+  startProxyFixture,
+} from './support/proxy-fixture.js';
 import { trackedClients } from './support/tracked-clients.js';
 
 const POOL = 2;
@@ -25,6 +30,11 @@ beforeAll(async () => {
   await direct.query('INSERT INTO nums (id) SELECT seq FROM seq_1_to_10');
   await direct.query(
     'CREATE PROCEDURE no_tables(IN x INT, OUT y INT) BEGIN SELECT x AS xin; SET y = x * 2; END',
+  );
+  await direct.query('CREATE PROCEDURE show_w() BEGIN SHOW WARNINGS; END');
+  await direct.query('CREATE PROCEDURE count_w() BEGIN SELECT @@warning_count AS w; END');
+  await direct.query(
+    'CREATE PROCEDURE diag_w(OUT m TEXT) BEGIN DECLARE n INT; GET DIAGNOSTICS n = NUMBER; IF n > 0 THEN GET DIAGNOSTICS CONDITION 1 m = MESSAGE_TEXT; END IF; END',
   );
 });
 afterEach(() => clients.closeAll());
@@ -58,7 +68,12 @@ async function afterOtherSteps(
     await b.query('DO 0'); // ends any hold on B's result: its connection goes back to the pool
     await b.end();
     clients.forget(b);
-    return await run(await client(opts), steps);
+    const a = await client(opts);
+    const answer = await run(a, steps);
+    // A leaves: its pinned connection goes back (reset), for the next comparison in a test.
+    a.destroy();
+    clients.forget(a);
+    return answer;
   } finally {
     await holder.release();
   }
@@ -292,5 +307,58 @@ describe("another client's diagnostics, by other paths", () => {
     const got = await afterOtherSteps([WARNS], steps);
     expect(JSON.stringify(got)).not.toContain('secret-of-b');
     expect(got).toEqual(expected);
+  });
+});
+
+/** B's count must not show: 0 (the proxy's, README: known limits) or what MariaDB's own session reads. */
+async function foundRowsNotB(steps: Step[]): Promise<void> {
+  const expected = (await referenceSteps(steps)) as Row[];
+  const got = (await afterOtherSteps([SEVEN], steps)) as Row[];
+  expect([0, Number(expected[0]!.n)]).toContain(Number(got[0]!.n));
+}
+
+/** B's warning must not show: A reads what MariaDB's own session reads. */
+async function warningsNotB(steps: Step[]): Promise<void> {
+  const expected = await referenceSteps(steps);
+  const got = await afterOtherSteps([WARNS], steps);
+  expect(JSON.stringify(got)).not.toContain('secret-of-b');
+  expect(got).toEqual(expected);
+}
+
+describe("another client's diagnostics, by commands and routines", () => {
+  it('COM_RESET_CONNECTION, then FOUND_ROWS() on the same connection', () =>
+    foundRowsNotB(['SET @q = 1', (c) => c.reset(), 'SET @q = 1', 'SELECT FOUND_ROWS() AS n']));
+
+  it('COM_CHANGE_USER, then FOUND_ROWS() on the same connection', () =>
+    foundRowsNotB([
+      'SET @q = 1',
+      (c) => c.changeUser({ user: APP_USER.name, password: APP_USER.password, database: 'test' }),
+      'SET @q = 1',
+      'SELECT FOUND_ROWS() AS n',
+    ]));
+
+  it('a binary execute of FOUND_ROWS() (mysql2 execute), and a prepare alone before a text one', async () => {
+    await foundRowsNotB(['SET @q = 1', async (c) => (await c.execute('SELECT FOUND_ROWS() AS n'))[0]]);
+    await foundRowsNotB(['SET @q = 1', (c) => c.prepare('SELECT 1 AS one'), 'SELECT FOUND_ROWS() AS n']);
+  });
+
+  it('VALUES counts nothing for FOUND_ROWS()', () =>
+    foundRowsNotB(['SET @q = 1', 'VALUES (1),(2),(3)', 'SELECT FOUND_ROWS() AS n']));
+
+  it('PREPARE … FROM and EXECUTE IMMEDIATE of a diagnostics read', async () => {
+    await warningsNotB(["PREPARE s FROM 'SHOW WARNINGS'", 'EXECUTE s']);
+    await warningsNotB(['SET @q = 1', "EXECUTE IMMEDIATE 'SHOW WARNINGS'"]);
+    await foundRowsNotB(['SET @q = 1', "EXECUTE IMMEDIATE 'SELECT FOUND_ROWS() AS n'"]);
+  });
+
+  it('@@`warning_count` backquoted, pinned or not', async () => {
+    await warningsNotB(['SET @q = 1', 'SELECT @@`warning_count` AS w']);
+    await warningsNotB(['SELECT @@`warning_count` AS w']);
+  });
+
+  it('a procedure that reads the diagnostics area itself', async () => {
+    await warningsNotB(['SET @q = 1', 'CALL show_w()']);
+    await warningsNotB(['SET @q = 1', 'CALL count_w()']);
+    await warningsNotB(['SET @q = 1', 'CALL diag_w(@m)', 'SELECT @m AS m']);
   });
 });

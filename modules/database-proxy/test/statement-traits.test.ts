@@ -452,3 +452,15 @@ describe('fromTableAtTopLevel', () => {
     expect(fromTableAtTopLevel(sql)).toBe(expected);
   });
 });
+
+describe('diagnostics reads the blanked text hides', () => {
+  const reads = Trait.ReadsPreviousResult | Trait.ReadsDiagnostics | Trait.ReadsConditions;
+  it.each([
+    ["PREPARE s FROM 'SHOW WARNINGS'", reads | Trait.SqlPrepare | Trait.ReadsFoundRows],
+    ['EXECUTE IMMEDIATE "SELECT FOUND_ROWS()"', reads | Trait.SqlPrepare | Trait.ReadsFoundRows],
+    ['SELECT @@`warning_count`', reads],
+    ['SELECT @@session.`error_count`', reads],
+  ])('%s', (sql, expected) => {
+    expect(classifyStatement(sql)).toBe(expected);
+  });
+});

@@ -1357,6 +1357,14 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
       default:
         this.sentToBackend = true;
         this.runsAfterOn(b);
+        if (this.traits & Trait.Call && (this.foreignDiagnostics || this.foreignFoundRows)) {
+          // A routine may read the diagnostics area or FOUND_ROWS() itself (SHOW WARNINGS or
+          // GET DIAGNOSTICS in a procedure), where the proxy cannot see it: another client's
+          // are cleared first, in the same write.
+          b.command(CLEAR_DIAGNOSTICS, IGNORE_ANSWER);
+          this.foreignDiagnostics = false;
+          this.foreignFoundRows = false;
+        }
         if (!b.forward(this.command, this.frame ?? encodeFrames(this.payload, 0), this))
           this.afterResponse(b);
         else if (this.pureRead) this.shareBackend(b);
@@ -1388,11 +1396,13 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
    * once the statement raised a condition; until then a read of it is cleared first (empty, as
    * the area of a statement that used a table and raised nothing would be — the text cannot
    * tell which statements use a table: `EXTRACT(… FROM …)`, `PREPARE … FROM`). FOUND_ROWS() is
-   * once a SELECT ran: a text led by SELECT (or WITH, VALUES, TABLE), or a CALL that sent rows.
+   * once a SELECT ran: a text led by SELECT (or WITH), or a CALL that sent rows.
    */
   private ownDiagnosticsAfter(t: { error: unknown; warningsSeen: boolean; resultSets: number }): void {
     if (t.error !== undefined || t.warningsSeen) this.foreignDiagnostics = false;
-    if (!this.foreignFoundRows || t.error !== undefined || this.pureRead) return;
+    // A prepare runs nothing: FOUND_ROWS() is as it was.
+    if (!this.foreignFoundRows || t.error !== undefined || this.pureRead || this.command === COM_STMT_PREPARE)
+      return;
     const payload = this.command === COM_STMT_EXECUTE ? this.executing?.cs.preparePayload : this.payload;
     if (payload === undefined || (payload[0] !== COM_QUERY && payload[0] !== COM_STMT_PREPARE)) return;
     const code = blankLiteralsAndComments(
@@ -2438,8 +2448,7 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
     // open and opens on a backend with its next statement — as a server's does after an error.
     this.openCursors.clear();
     this.longData.clear();
-    this.foreignDiagnostics = false;
-    this.foreignFoundRows = false;
+    // (The diagnostics flags stay: the next connection's are read in runsAfterOn.)
     this.releaseLease();
     this.finishCommand();
   }
@@ -2707,8 +2716,9 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
     this.historyLength = 0;
     this.openCursors.clear();
     this.longData.clear();
-    this.foreignDiagnostics = false;
-    this.foreignFoundRows = false;
+    // The reset empties the held connection's diagnostics area, but FOUND_ROWS() still counts
+    // the last SELECT there, maybe another client's: foreignFoundRows stays.
+    if (b !== undefined) this.foreignDiagnostics = false;
     if (b === undefined) {
       done();
       return;
@@ -3043,13 +3053,15 @@ function keepsPreviousStatement(command: number): boolean {
 const ROUTINE_NEVER_RAN = new Set([1064, 1305, 1318, 1370, 1044, 1142, 1146]);
 
 /** A statement text (literals and comments blanked) led by a SELECT or a CALL: see ownDiagnosticsAfter. */
-const SELECT_OR_CALL = /^[\s(]*(SELECT|WITH|VALUES|TABLE|CALL)\b/i;
+const SELECT_OR_CALL = /^[\s(]*(SELECT|WITH|CALL)\b/i;
 
 /**
  * Uses a table (a derived one: no privilege needed) and changes nothing: the server replaces
  * the diagnostics area with its empty one, ROW_COUNT() and FOUND_ROWS() become 0.
  */
 const CLEAR_DIAGNOSTICS = Buffer.from('\x03DO (SELECT 1 FROM (SELECT 1) AS t LIMIT 0)', 'latin1');
+/** The answer to a command the proxy sends for itself and needs nothing of. */
+const IGNORE_ANSWER: InternalCallback = () => {};
 
 /**
  * A backend-statement key no other statement shares: this client's statement `id`, whose

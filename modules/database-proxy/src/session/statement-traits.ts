@@ -132,6 +132,19 @@ export function combineReadings(readings: readonly number[]): number {
 const WORDS =
   /(?<!@)@(?!@)[\w$`'"\u0080-\uffff]|@@(?:tx|transaction)_(?:isolation|read_only)\b|@@(?!(?:session|local|global)\.)[\w$]+\s*:?=|@@(?:session\.|local\.)?(?:identity|last_gtid)\b|\bidentity\s*:?=|\bTRANSACTION\b|\bROLE\b|\b(?:LOCK\s+TABLES?|UNLOCK\s+TABLES|WITH\s+READ\s+LOCK|FOR\s+EXPORT|BACKUP\s+LOCK|BACKUP\s+UNLOCK|BACKUP\s+STAGE\s+\w+|LOCK\s+INSTANCE|UNLOCK\s+INSTANCE|GET_LOCK|RELEASE_ALL_LOCKS|TEMPORARY\s+(?:TABLE|SEQUENCE)|PREPARE|EXECUTE|DEALLOCATE|SQL_CALC_FOUND_ROWS|FOUND_ROWS|ROW_COUNT|LAST_INSERT_ID|WARNINGS|ERRORS|WARNING_COUNT|ERROR_COUNT|DIAGNOSTICS|HANDLER|SQL_LOG_BIN|XA|VIEW|RENAME\s+TABLE|NEXTVAL|SETVAL|LASTVAL|CURRVAL|NEXT\s+VALUE|PREVIOUS\s+VALUE)\b/gi;
 
+/**
+ * `PREPARE s FROM '…'`, `EXECUTE IMMEDIATE "…"` whose string reads the diagnostics area or
+ * FOUND_ROWS() (roughly: the words anywhere in it).
+ */
+const PREPARED_DIAGNOSTICS =
+  /\b(?:FROM|IMMEDIATE)\s*(['"])[\s\S]*?\b(?:WARNINGS|ERRORS|WARNING_COUNT|ERROR_COUNT|DIAGNOSTICS|FOUND_ROWS)\b/i;
+
+/** A read of the diagnostics area (see Trait.ReadsConditions). */
+const DIAGNOSTICS_READ = Trait.ReadsPreviousResult | Trait.ReadsDiagnostics | Trait.ReadsConditions;
+
+/** `@@\`warning_count\``: a backquoted name, which the blanked text no longer shows after its `@@`. */
+const QUOTED_DIAGNOSTICS_VARIABLE = /@@(?:(?:session|local)\s*\.\s*)?`(?:warning|error)_count`/i;
+
 /** `PREPARE s FROM 'KILL …'`, `EXECUTE IMMEDIATE "KILL …"`: a string that starts with KILL. */
 const PREPARED_KILL = /\b(?:FROM|IMMEDIATE)\s*['"]\s*KILL\b/i;
 
@@ -256,6 +269,7 @@ export function classifyStatement(
   const lead = LEADING.exec(sql);
   const first = lead ? lead[1]!.toUpperCase() : '';
   let traits = lead ? leadingTraits(first, sql, lead.index + lead[0].length, text) : 0;
+  if (text.includes('`') && QUOTED_DIAGNOSTICS_VARIABLE.test(text)) traits |= DIAGNOSTICS_READ;
   // A compound statement's `;` end the statements inside it, which are its own business.
   const compound = (traits & Trait.Call) !== 0 && first !== 'CALL';
   statementStart = 0;
@@ -448,11 +462,17 @@ function leadingTraits(keyword: string, sql: string, after: number, text: string
     case 'KILL':
       return Trait.Kill;
     case 'PREPARE':
-    case 'EXECUTE':
+    case 'EXECUTE': {
+      // Read in the text itself: the blanked one has no strings.
+      const rest = text.slice(after - keyword.length);
       // PREPARE s FROM 'KILL …' / EXECUTE IMMEDIATE 'KILL …': the KILL is in a string, which
       // the server runs (see ClientSession.refusePreparedKill).
-      // (Read in the text itself: the blanked one has no strings.)
-      return PREPARED_KILL.test(text.slice(after - keyword.length)) ? Trait.Kill : 0;
+      if (PREPARED_KILL.test(rest)) return Trait.Kill;
+      // PREPARE s FROM 'SHOW WARNINGS', EXECUTE IMMEDIATE 'SELECT FOUND_ROWS()': reads what
+      // the statement before left, as if written out.
+      if (PREPARED_DIAGNOSTICS.test(rest)) return DIAGNOSTICS_READ | Trait.ReadsFoundRows;
+      return 0;
+    }
     case 'BEGIN':
       // BEGIN NOT ATOMIC … END: a compound statement, run like a procedure's body.
       if (/^BEGIN\s+NOT\s+ATOMIC\b/i.test(sql.slice(after - 5))) return Trait.Call | Trait.ReadsInsertId;
