@@ -266,48 +266,31 @@ describe("another client's diagnostics, by other paths", () => {
     expect([0, Number(expected[0]!.n)]).toContain(Number(got[0]!.n));
   });
 
-  it("after a pinned client left (its backend reset), the next pinned client's FOUND_ROWS() does not count the leaver's SELECT", async () => {
-    const holder = await hold(fx);
-    try {
-      const x = await client();
-      await x.query('SET @x = 1'); // pinned: its connection is reset when it leaves
-      await x.query(SEVEN);
-      await x.end();
-      clients.forget(x);
-      const a = await client();
-      await a.query('SET @q = 1');
-      const got = await rows(a, 'SELECT FOUND_ROWS() AS n');
-      const expected = (await referenceSteps(['SET @q = 1', 'SELECT FOUND_ROWS() AS n'])) as Row[];
-      expect([0, Number(expected[0]!.n)]).toContain(Number(got[0]!.n));
-    } finally {
-      await holder.release();
-    }
-  });
+  it.each([
+    ['left (its backend reset)', (x: mysql.Connection) => x.end()],
+    ['sent COM_RESET_CONNECTION', (x: mysql.Connection) => x.reset()],
+  ])(
+    "after a pinned client %s, the next pinned client's FOUND_ROWS() does not count its SELECT",
+    async (_, leave) => {
+      const holder = await hold(fx);
+      try {
+        const x = await client();
+        await x.query('SET @x = 1'); // pinned: its connection is reset when it goes back
+        await x.query(SEVEN);
+        await leave(x);
+        const a = await client();
+        await a.query('SET @q = 1');
+        const got = await rows(a, 'SELECT FOUND_ROWS() AS n');
+        const expected = (await referenceSteps(['SET @q = 1', 'SELECT FOUND_ROWS() AS n'])) as Row[];
+        expect([0, Number(expected[0]!.n)]).toContain(Number(got[0]!.n));
+      } finally {
+        await holder.release();
+      }
+    },
+  );
 
-  it("after another client's COM_RESET_CONNECTION, a pinned client's FOUND_ROWS() does not count that client's SELECT", async () => {
-    const holder = await hold(fx);
-    try {
-      const x = await client();
-      await x.query('SET @x = 1');
-      await x.query(SEVEN);
-      await x.reset(); // its connection goes back to the pool, reset
-      const a = await client();
-      await a.query('SET @q = 1');
-      const got = await rows(a, 'SELECT FOUND_ROWS() AS n');
-      const expected = (await referenceSteps(['SET @q = 1', 'SELECT FOUND_ROWS() AS n'])) as Row[];
-      expect([0, Number(expected[0]!.n)]).toContain(Number(got[0]!.n));
-    } finally {
-      await holder.release();
-    }
-  });
-
-  it("after `PREPARE s FROM 'SELECT 1'`, SHOW WARNINGS shows nothing of B", async () => {
-    const steps = ["PREPARE s FROM 'SELECT 1'", 'SHOW WARNINGS'];
-    const expected = await referenceSteps(steps);
-    const got = await afterOtherSteps([WARNS], steps);
-    expect(JSON.stringify(got)).not.toContain('secret-of-b');
-    expect(got).toEqual(expected);
-  });
+  it("after `PREPARE s FROM 'SELECT 1'`, SHOW WARNINGS shows nothing of B", () =>
+    warningsNotB(["PREPARE s FROM 'SELECT 1'", 'SHOW WARNINGS']));
 });
 
 /** B's count must not show: 0 (the proxy's, README: known limits) or what MariaDB's own session reads. */
