@@ -55,8 +55,9 @@ export class LoginRefused extends Error {
 
 /**
  * The server lacks a capability its connection's clients negotiated with the proxy (MariaDB
- * extended metadata, offered while only servers with it had been reached): it would answer
- * them in another shape. Like a refused login, the server is up: it serves other clients.
+ * extended metadata, CLIENT_DEPRECATE_EOF — offered while only servers with it had been
+ * reached): it would answer them in another shape. Like a refused login, the server is up: it
+ * serves other clients.
  */
 export class FlavourUnsupported extends LoginRefused {
   constructor(server: string, what: string) {
@@ -377,6 +378,10 @@ export class BackendConnection {
               );
               if (this.flavour.mariadbCapabilities & ~step.session.mariadbCapabilities) {
                 fail(new FlavourUnsupported(this.server.name, 'MariaDB extended metadata'));
+                return;
+              }
+              if (this.flavour.capabilities & CLIENT_DEPRECATE_EOF & ~step.session.capabilities) {
+                fail(new FlavourUnsupported(this.server.name, 'CLIENT_DEPRECATE_EOF (results ended by OK)'));
                 return;
               }
               this.tracker.capabilities = step.session.capabilities;
