@@ -25,7 +25,7 @@ class GreetingRelay {
   port = 0;
   private server!: net.Server;
   private readonly sockets = new Set<net.Socket>();
-  constructor(private readonly edit: (greeting: Buffer, capsAt: number) => void) {}
+  constructor(private readonly edit: (greeting: Buffer, capsAt: number) => unknown) {}
 
   async start(target: number): Promise<void> {
     this.server = net.createServer((down) => {
@@ -73,7 +73,7 @@ afterEach(async () => {
 });
 
 /** db1: MariaDB itself; db2: MariaDB behind `relay`, not reachable until it accepts. Pool 1 each. */
-async function twoServers(edit: (greeting: Buffer, capsAt: number) => void): Promise<ProxyFixture> {
+async function twoServers(edit: (greeting: Buffer, capsAt: number) => unknown): Promise<ProxyFixture> {
   relay = new GreetingRelay(edit);
   await relay.start(mariadb().port);
   const backend = (name: string, port: number) => ({
@@ -95,11 +95,11 @@ it.each([
   // CLIENT_MYSQL set: a server without MariaDB's extended capabilities.
   [
     'MariaDB extended metadata',
-    (g: Buffer, at: number) => void (g[at] = g[at]! | 0x01),
+    (g: Buffer, at: number) => g.writeUInt8(g[at]! | 0x01, at),
     { mariadbCapabilities: MARIADB_CLIENT_EXTENDED_METADATA },
   ],
   // CLIENT_DEPRECATE_EOF (1 << 24) cleared: result sets end with EOF packets.
-  ['CLIENT_DEPRECATE_EOF', (g: Buffer, at: number) => void (g[at + 6] = g[at + 6]! & ~0x01), {}],
+  ['CLIENT_DEPRECATE_EOF', (g: Buffer, at: number) => g.writeUInt8(g[at + 6]! & ~0x01, at + 6), {}],
 ])('a server reached later without %s never answers a client that negotiated it', async (_, edit, asks) => {
   const proxy = await twoServers(edit);
   // Raw clients take what they ask for of what the proxy offers (all, with db1 alone known).
