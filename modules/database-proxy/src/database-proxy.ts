@@ -404,8 +404,8 @@ export class DatabaseProxy implements ProxyCore, DatabaseProxyService {
   /**
    * What a server's first connection tells before anyone uses it: its limit on prepared
    * statements (the proxy's statement caches must fit it together, or clients' prepares start
-   * failing with ER 1461 once enough distinct statements passed), the defaults that decide
-   * whether lazy BEGIN may answer for it, and its greeting.
+   * failing with ER 1461 once enough distinct statements passed) and the defaults that decide
+   * whether lazy BEGIN may answer for it.
    */
   private learnServer(
     server: BackendServer,
@@ -422,7 +422,6 @@ export class DatabaseProxy implements ProxyCore, DatabaseProxyService {
       conn.queryRows(SERVER_DEFAULTS_SQL, (err2, rows) => {
         // A server without these variables (sqlite-backend) has the stock behaviour.
         if (rows !== undefined) this.adoptServerDefaults(server, parseServerDefaults(rows));
-        this.adoptGreetings();
         done(err2 === null);
       });
     });

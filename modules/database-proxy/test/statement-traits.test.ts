@@ -3,6 +3,7 @@ import {
   classifyStatement,
   fromTableAtTopLevel,
   lastUseSchema,
+  leadingKeyword,
   releasesSession,
   Trait,
   transactionBoundary,
@@ -462,5 +463,18 @@ describe('diagnostics reads the blanked text hides', () => {
     ['SELECT @@session.`error_count`', reads],
   ])('%s', (sql, expected) => {
     expect(classifyStatement(sql)).toBe(expected);
+  });
+});
+
+describe('leadingKeyword', () => {
+  it.each([
+    ["INSERT INTO t VALUES ('a')", 'INSERT'],
+    ['  (select 1)', 'SELECT'],
+    ['/* a comment */ WITH t AS (SELECT 1) SELECT * FROM t', 'WITH'],
+    ['-- line\nCALL p()', 'CALL'],
+    ['/*!SELECT*/ 1', 'SELECT'],
+    ['', undefined],
+  ])('%s', (sql, expected) => {
+    expect(leadingKeyword(sql)).toBe(expected);
   });
 });

@@ -174,16 +174,10 @@ export class BackendPool {
         this.open(s, flavour, hasSchema, cb);
         return true;
       }
-      this.opening++;
-      const afterEviction = () => {
-        this.opening--;
-        this.open(s, flavour, hasSchema, cb);
-      };
-      if (s.evictIdle(afterEviction)) {
+      if (this.openAfterEviction(s, flavour, hasSchema, cb)) {
         this.next = (this.next + i + 1) % n;
         return true;
       }
-      this.opening--;
     }
     // 3. An idle connection on a server out of service: being out stops new connects only (a
     //    server at its max_connections refuses more but serves those it gave).
@@ -243,13 +237,7 @@ export class BackendPool {
       // is closed (only then: a server refusing for other reasons keeps its idle connections).
       if (err instanceof LoginRefused && err.atConnectionLimit && !attempt.evicted) {
         attempt.evicted = true;
-        this.opening++;
-        const afterEviction = () => {
-          this.opening--;
-          this.open(s, flavour, hasSchema, cb, attempt);
-        };
-        if (s.evictIdle(afterEviction)) return;
-        this.opening--;
+        if (this.openAfterEviction(s, flavour, hasSchema, cb, attempt)) return;
       }
       if (this.servers.some((o) => o.hasConnectionOf(flavour.key))) {
         this.wait(
@@ -263,6 +251,27 @@ export class BackendPool {
         this.failHopelessWaiters();
       }
     });
+  }
+
+  /**
+   * Closes an idle connection of another flavour on `s` to make room, then opens one of
+   * `flavour` there (counted in {@link waiting} meanwhile). False when `s` has none idle.
+   */
+  private openAfterEviction(
+    s: BackendServer,
+    flavour: Flavour,
+    hasSchema: boolean,
+    cb: ConnectionCallback,
+    attempt?: { tried: Set<BackendServer>; evicted: boolean },
+  ): boolean {
+    // Counted before: the close may be over (and the open begun) before evictIdle returns.
+    this.opening++;
+    const evicted = s.evictIdle(() => {
+      this.opening--;
+      this.open(s, flavour, hasSchema, cb, attempt);
+    });
+    if (!evicted) this.opening--;
+    return evicted;
   }
 
   /** A connection came free or room was made: serve waiters in order. */

@@ -109,6 +109,10 @@ export class BackendServer {
   completionType = STOCK_DEFAULTS.completionType;
   /** Capability flags the server offered in its greeting, once one connection got that far. */
   serverCapabilities = -1;
+  /** The MariaDB extended capabilities its greeting offered (0 for MySQL and others). */
+  serverMariadbCapabilities = 0;
+  serverVersion = '';
+
   /**
    * Records what a login's greeting offered. A change (the server first reached, or upgraded
    * behind the proxy) is told at once — before the connection is checked against its flavour
@@ -122,9 +126,6 @@ export class BackendServer {
     this.serverVersion = version;
     if (changed) this.options.onGreetingChanged?.();
   }
-  /** The MariaDB extended capabilities its greeting offered (0 for MySQL and others). */
-  serverMariadbCapabilities = 0;
-  serverVersion = '';
   /**
    * Told whenever {@link inService} changes: taken out after failures, in again at its retry
    * time or on a successful connect (the pool's capacity follows).

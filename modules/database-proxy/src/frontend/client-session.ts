@@ -92,6 +92,7 @@ import {
   fromTableAtTopLevel,
   killStatementTarget,
   lastUseSchema,
+  leadingKeyword,
   releasesSession,
   Trait,
   type TransactionBoundary,
@@ -1405,13 +1406,9 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
       return;
     const payload = this.command === COM_STMT_EXECUTE ? this.executing?.cs.preparePayload : this.payload;
     if (payload === undefined || (payload[0] !== COM_QUERY && payload[0] !== COM_STMT_PREPARE)) return;
-    const code = blankLiteralsAndComments(
-      payload.toString('latin1', 1),
-      this.noBackslashEscapes,
-      this.doubleByte,
-    );
-    const lead = SELECT_OR_CALL.exec(code)?.[1]?.toUpperCase();
-    if (lead !== undefined && (lead !== 'CALL' || t.resultSets > 0)) this.foreignFoundRows = false;
+    const lead = leadingKeyword(payload.toString('latin1', 1), this.noBackslashEscapes, this.doubleByte);
+    if (lead === 'SELECT' || lead === 'WITH' || (lead === 'CALL' && t.resultSets > 0))
+      this.foreignFoundRows = false;
   }
 
   /**
@@ -2718,11 +2715,11 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
     this.longData.clear();
     // The reset empties the held connection's diagnostics area, but FOUND_ROWS() still counts
     // the last SELECT there, maybe another client's: foreignFoundRows stays.
-    if (b !== undefined) this.foreignDiagnostics = false;
     if (b === undefined) {
       done();
       return;
     }
+    this.foreignDiagnostics = false;
     this.busy = true;
     this.status = 'active';
     b.reset((err) => {
@@ -3051,9 +3048,6 @@ function keepsPreviousStatement(command: number): boolean {
  * argument count, no privilege, a parse error): nothing can have changed the session.
  */
 const ROUTINE_NEVER_RAN = new Set([1064, 1305, 1318, 1370, 1044, 1142, 1146]);
-
-/** A statement text (literals and comments blanked) led by a SELECT or a CALL: see ownDiagnosticsAfter. */
-const SELECT_OR_CALL = /^[\s(]*(SELECT|WITH|CALL)\b/i;
 
 /**
  * Uses a table (a derived one: no privilege needed) and changes nothing: the server replaces

@@ -157,6 +157,20 @@ const LAST_INSERT_ID_ARGUMENT = /\s*\(\s*[^)\s]/y;
 /** First keyword of blanked text (its comments are blanks): after whitespace and opening parentheses. */
 const LEADING = /^[\s(]*([A-Za-z]+)/;
 
+/**
+ * A statement's first keyword, upper-cased; undefined when it has none. Blanks the text only
+ * when something else (a comment) comes first: the common statement starts with its keyword.
+ */
+export function leadingKeyword(
+  text: string,
+  noBackslashEscapes = false,
+  doubleByte?: DoubleByteCharset,
+): string | undefined {
+  const lead =
+    LEADING.exec(text) ?? LEADING.exec(blankLiteralsAndComments(text, noBackslashEscapes, doubleByte));
+  return lead === null ? undefined : lead[1]!.toUpperCase();
+}
+
 /** Any of these characters may start a string literal, a quoted name or a comment. */
 const QUOTE_OR_COMMENT = /['"`#]|--|\/\*/;
 
@@ -745,7 +759,8 @@ export function fromTableAtTopLevel(code: string): boolean {
     if (c === '(') depth++;
     else if (c === ')') depth = Math.max(0, depth - 1);
     else if (depth === 0 && (c === 'F' || c === 'f') && (i === 0 || !WORD_CHAR.test(code[i - 1]!))) {
-      const m = FROM_HERE.exec(code.slice(i, i + 64));
+      FROM_HERE.lastIndex = i;
+      const m = FROM_HERE.exec(code);
       if (m !== null && m[1]!.toUpperCase() !== 'DUAL') return true;
     }
   }
@@ -754,4 +769,4 @@ export function fromTableAtTopLevel(code: string): boolean {
 
 const WORD_CHAR = /[\w$]/;
 /** `FROM` as a word, then what it names (group 1: the first word, or the opening character). */
-const FROM_HERE = /^FROM\b\s*(\w+|\S)/i;
+const FROM_HERE = /FROM\b\s*(\w+|\S)/iy;
