@@ -4,6 +4,13 @@
  */
 import net from 'node:net';
 import tls from 'node:tls';
+import {
+  CLIENT_PLUGIN_AUTH,
+  CLIENT_PROTOCOL_41,
+  CLIENT_SECURE_CONNECTION,
+  PacketWriter,
+  writeSslRequest,
+} from '@scalestack/mysql-protocol';
 import { type SelfSignedCert, selfSignedCert, waitFor } from '@scalestack/test-harness';
 import mysql from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -29,14 +36,14 @@ afterAll(async () => {
   await fx?.stop();
 });
 
+/** An SSLRequest (PROTOCOL_41 | SECURE_CONNECTION | PLUGIN_AUTH, utf8mb4), framed as the login's packet 1. */
 function sslRequest(): Buffer {
-  const request = Buffer.alloc(4 + 32);
-  request.writeUIntLE(32, 0, 3);
-  request[3] = 1;
-  request.writeUInt32LE(0x200 | 0x800 | 0x8000 | 0x80000, 4);
-  request.writeUInt32LE(16 * 1024 * 1024, 8);
-  request[12] = 45;
-  return request;
+  return writeSslRequest(new PacketWriter(), {
+    capabilities: CLIENT_PROTOCOL_41 | CLIENT_SECURE_CONNECTION | CLIENT_PLUGIN_AUTH,
+    mariadbCapabilities: 0,
+    maxPacketSize: 16 * 1024 * 1024,
+    charset: 45,
+  }).toPacket(1);
 }
 
 /** Connects, reads the greeting; returns the socket and a promise of everything read until close. */
