@@ -16,6 +16,7 @@ import {
   decodeHandshakeResponse,
   encodeErr,
   formatNativePasswordHash,
+  generateNonce,
   MARIADB_CLIENT_EXTENDED_METADATA,
   MARIADB_CLIENT_PROGRESS,
   NATIVE_PASSWORD_PLUGIN,
@@ -66,6 +67,21 @@ describe('native password hashes', () => {
     expect(formatNativePasswordHash(h)).toBe('*14E65567ABDB5135D0CFD9A70B3032C179A49EE7');
     expect(parseNativePasswordHash('*14e65567abdb5135d0cfd9a70b3032c179a49ee7').equals(h)).toBe(true);
     expect(() => parseNativePasswordHash('14E6')).toThrow(/'\*' followed by 40 hex digits/);
+  });
+});
+
+describe('nonces', () => {
+  it('are 20 printable bytes, none repeated, across refills of the random pool', () => {
+    // 1,000 nonces cross several refills of the pool (128 nonces per draw).
+    const nonces = Array.from({ length: 1000 }, () => generateNonce());
+    for (const nonce of nonces) {
+      expect(nonce.length).toBe(20);
+      expect(nonce.every((b) => b >= 0x21 && b <= 0x7e)).toBe(true);
+    }
+    expect(new Set(nonces.map((n) => n.toString('latin1'))).size).toBe(1000);
+    // Each nonce owns its bytes: changing one changes no other.
+    nonces[0]!.fill(0x21);
+    expect(nonces[1]!.equals(Buffer.alloc(20, 0x21))).toBe(false);
   });
 });
 

@@ -690,7 +690,7 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
       tls: this.core.tls !== undefined,
       authPlugin: this.core.authPlugin,
       rsaKeys: this.core.rsaKeys,
-      clientHost: this.conn.remoteAddress,
+      clientHost: () => this.conn.remoteAddress,
     });
   }
 

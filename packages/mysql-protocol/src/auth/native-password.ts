@@ -1,12 +1,11 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { hash, timingSafeEqual } from 'node:crypto';
 import { ProtocolError } from '../errors.js';
 
 export const NATIVE_PASSWORD_PLUGIN = 'mysql_native_password';
 
-function sha1(...parts: Uint8Array[]): Buffer {
-  const h = createHash('sha1');
-  for (const p of parts) h.update(p);
-  return h.digest();
+/** One-shot SHA-1 (no Hash object: half the cost of createHash for 20–40 bytes). */
+function sha1(data: Uint8Array): Buffer {
+  return hash('sha1', data, 'buffer');
 }
 
 /** SHA1(SHA1(password)): what a server stores for `mysql_native_password`. */
@@ -36,7 +35,7 @@ export function formatNativePasswordHash(hash: Uint8Array): string {
 export function scrambleNativePassword(password: string, nonce: Uint8Array): Buffer {
   if (password === '') return Buffer.alloc(0);
   const stage1 = sha1(Buffer.from(password, 'utf8'));
-  const mask = sha1(nonce.subarray(0, 20), sha1(stage1));
+  const mask = sha1(Buffer.concat([nonce.subarray(0, 20), sha1(stage1)]));
   for (let i = 0; i < 20; i++) stage1[i]! ^= mask[i]!;
   return stage1;
 }
@@ -48,7 +47,7 @@ export function verifyNativePassword(
   storedHash: Uint8Array,
 ): boolean {
   if (response.length !== 20 || storedHash.length !== 20) return false;
-  const mask = sha1(nonce.subarray(0, 20), storedHash);
+  const mask = sha1(Buffer.concat([nonce.subarray(0, 20), storedHash]));
   const stage1 = Buffer.allocUnsafe(20);
   for (let i = 0; i < 20; i++) stage1[i] = response[i]! ^ mask[i]!;
   return timingSafeEqual(sha1(stage1), storedHash);

@@ -71,8 +71,11 @@ export interface ServerHandshakeOptions {
   rsaKeys?: { publicKey: string; privateKey: string };
   /** Never use the caching_sha2 fast path (as after a server restart with an empty cache). */
   alwaysFullAuthentication?: boolean;
-  /** Client host for error messages (default `localhost`). */
-  clientHost?: string;
+  /**
+   * Client host for error messages (default `localhost`). A function is called only when a
+   * message needs it: finding a socket's peer is a system call most logins never need.
+   */
+  clientHost?: string | (() => string);
   /** Fixed nonce (tests); default random. */
   nonce?: Buffer;
 }
@@ -381,7 +384,8 @@ export class ServerHandshake {
 
   private deny(): ServerStep {
     const user = (this.response?.user ?? '').slice(0, USER_NAME_CHARS);
-    const host = this.options.clientHost ?? 'localhost';
+    const { clientHost } = this.options;
+    const host = (typeof clientHost === 'function' ? clientHost() : clientHost) ?? 'localhost';
     return this.fail(
       ER_ACCESS_DENIED_ERROR,
       `Access denied for user '${user}'@'${host}' (using password: ${this.usedPassword ? 'YES' : 'NO'})`,
