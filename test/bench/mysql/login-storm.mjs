@@ -4,10 +4,15 @@
 // on raw sockets, so the client's own cost stays small beside the target's.
 //
 //   node login-storm.mjs --port 6033 [--pid PID] [--logins 20000] [--concurrency 256]
-//        [--user sbtest] [--password sbtest] [--database sbtest] [--rounds 3]
+//        [--user sbtest] [--password sbtest] [--database sbtest] [--rounds 3] [--hold]
+//
+// With --hold, every connection stays open once logged in until all LOGINS are; the target's
+// resident memory (VmRSS, with --pid) is read before the first login and with all of them open,
+// which gives the memory one idle client connection costs. Then they all quit.
 //
 // Sends traffic to 127.0.0.1 only and stops by itself after --rounds storms.
 
+import { readFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { parseArgs } from 'node:util';
 import { ClientHandshake, encodeFrames, PacketDecoder } from '@scalestack/mysql-protocol';
@@ -23,6 +28,7 @@ const { values } = parseArgs({
     password: { type: 'string', default: 'sbtest' },
     database: { type: 'string', default: 'sbtest' },
     rounds: { type: 'string', default: '3' },
+    hold: { type: 'boolean', default: false },
   },
 });
 if (values.port === undefined) {
@@ -35,8 +41,17 @@ const logins = Number(values.logins);
 const concurrency = Number(values.concurrency);
 const QUIT = encodeFrames(Buffer.from([0x01]), 0);
 
-/** One login, then COM_QUIT; resolves when the server has closed, rejects on a refusal. */
-function loginOnce() {
+/** The target's resident memory in KiB. */
+function rssKiB() {
+  return Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1]);
+}
+
+/**
+ * One login, then COM_QUIT; resolves when the server has closed, rejects on a refusal. With
+ * `held`, the COM_QUIT waits: the socket is pushed there once logged in, and the promise
+ * resolves then.
+ */
+function loginOnce(held) {
   return new Promise((resolve, reject) => {
     const handshake = new ClientHandshake({
       user: values.user,
@@ -50,8 +65,13 @@ function loginOnce() {
       for (const packet of decoder.push(chunk)) {
         const step = handshake.receive(packet.payload, packet.sequenceId);
         if (step.kind === 'send') socket.write(step.bytes);
-        else if (step.kind === 'done') socket.end(QUIT);
-        else if (step.kind === 'failed') {
+        else if (step.kind === 'done') {
+          if (held === undefined) socket.end(QUIT);
+          else {
+            held.push(socket);
+            resolve();
+          }
+        } else if (step.kind === 'failed') {
           socket.destroy();
           reject(new Error(`login refused: ${step.error.code} ${step.error.message}`));
         } else if (step.kind !== 'wait') reject(new Error(`unexpected step ${step.kind}`));
@@ -76,6 +96,27 @@ async function storm() {
   const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
   const cpu = pid === undefined ? undefined : treeCpuSeconds(pid) - cpu0;
   return { seconds, cpu };
+}
+
+if (values.hold) {
+  const held = [];
+  const before = pid === undefined ? undefined : rssKiB();
+  let started = 0;
+  const worker = async () => {
+    while (started < logins) {
+      started++;
+      await loginOnce(held);
+    }
+  };
+  await Promise.all(Array.from({ length: concurrency }, worker));
+  if (before !== undefined) {
+    const after = rssKiB();
+    console.log(
+      `${held.length} clients logged in and idle: target RSS ${before} -> ${after} KiB, ${(((after - before) * 1024) / held.length).toFixed(0)} bytes per client`,
+    );
+  }
+  await Promise.all(held.map((socket) => new Promise((resolve) => socket.end(QUIT, resolve))));
+  process.exit(0);
 }
 
 for (let round = 1; round <= Number(values.rounds); round++) {
