@@ -196,6 +196,40 @@ describe('option errors have one exact format', () => {
     ]);
   });
 
+  it('never shows a password or a password hash, alone or inside an object, list or JSON text', async () => {
+    const user = option.object(
+      {
+        name: option.string(undefined, ''),
+        password: option.string(undefined, ''),
+        native_hash: option.string(undefined, '').optional(),
+        max_connections: option.integer(10, '', { min: 1 }),
+      },
+      undefined,
+      'a user',
+    );
+    const users = option.list(user, [], 'users', { min: 2 });
+    const { errors } = await loadEcho(
+      { users, backend_password: option.string(undefined, ''), one: user },
+      {
+        raw: {
+          users: [{ name: 'a', password: 's3cret-1', native_hash: '*ABC' }],
+          backend_password: ['s3cret-2'],
+          one: '{"name": "b", "password": "s3cret-3", "max_connections": 0}',
+        },
+      },
+    );
+    expect(errors).toEqual([
+      'module "echo-server", option "users": got [{"name":"a","password":"(hidden)","native_hash":"(hidden)"}], expected a list of an object with fields name, password, native_hash, max_connections (JSON text outside a config file) (comma-separated or a JSON array) with at least 2 items',
+      'module "echo-server", option "backend_password": got a value not shown (a secret), expected a string',
+      'module "echo-server", option "one.max_connections": got 0, expected an integer >= 1',
+    ]);
+    const { errors: textErrors } = await loadEcho(
+      { one: user },
+      { raw: { one: '{"name": "b", "password": "s3cret-3", "max_connections": 0, "bogus": 1}' } },
+    );
+    expect(String(textErrors)).not.toMatch(/s3cret/);
+  });
+
   it('reports every item that repeats a unique field, naming the first that has it', async () => {
     const servers = option.list(
       option.object({ name: option.string(undefined, '') }, undefined, ''),

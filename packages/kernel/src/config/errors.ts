@@ -28,5 +28,5 @@ export function formatOptionError(module: string, err: OptionValueError): string
     const what = err.path.length === 1 ? 'unknown option' : 'unknown field';
     return `${prefix}: ${what}${err.suggestion ? ` (did you mean "${err.suggestion}"?)` : ''}`;
   }
-  return `${prefix}: got ${formatValue(err.value)}, expected ${err.expected}`;
+  return `${prefix}: got ${formatValue(err.value, err.path)}, expected ${err.expected}`;
 }

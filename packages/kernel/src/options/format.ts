@@ -8,12 +8,42 @@ export function formatPath(path: readonly (string | number)[]): string {
   return out;
 }
 
-/** Formats a raw value for an error message: JSON text, shortened so one bad value cannot flood a log. */
-export function formatValue(value: unknown): string {
+/**
+ * Option fields whose values an error message never shows: passwords, and the hashes that stand
+ * for them (a mysql_native_password hash is enough to log in). Error messages end up in logs.
+ */
+const SECRET_FIELD = /(^|_)(password|passwd|secret|token|hash)$/i;
+
+/** Whether the option or field at the end of `path` holds a secret. */
+export function isSecretPath(path: readonly (string | number)[]): boolean {
+  for (let i = path.length - 1; i >= 0; i--) {
+    const part = path[i];
+    if (typeof part === 'string') return SECRET_FIELD.test(part);
+  }
+  return false;
+}
+
+const hideSecrets = (key: string, v: unknown) => (key !== '' && SECRET_FIELD.test(key) ? '(hidden)' : v);
+
+/**
+ * Formats a raw value for an error message: JSON text, shortened so one bad value cannot flood a
+ * log. With the option's `path`, a secret (see {@link isSecretPath}) is not shown, nor are the
+ * secret fields of an object or list (also when they come as JSON text, from the command line).
+ */
+export function formatValue(value: unknown, path: readonly (string | number)[] = []): string {
   if (value === undefined) return 'nothing';
+  if (isSecretPath(path)) return 'a value not shown (a secret)';
+  let shown = value;
+  if (typeof value === 'string' && /^\s*[[{]/.test(value)) {
+    try {
+      shown = JSON.parse(value);
+    } catch {
+      // Not JSON after all: shown as the text it is.
+    }
+  }
   let text: string;
   try {
-    text = JSON.stringify(value) ?? String(value);
+    text = JSON.stringify(shown, hideSecrets) ?? String(value);
   } catch {
     text = String(value);
   }
