@@ -47,6 +47,37 @@ describe('database-proxy options', () => {
     );
   });
 
+  it('refuses users that share a backend_user with different backend_password values', async () => {
+    const shared = { backend_user: 'svc' };
+    const errors = await errorsOf({
+      users: [
+        { ...USER, ...shared, backend_password: 'one' },
+        { name: 'batch', password: 'x', ...shared, backend_password: 'one' },
+        { name: 'report', password: 'y', ...shared, backend_password: 'two' },
+      ],
+      backends: [BACKEND],
+    });
+    expect(errors.map(String)).toEqual([
+      expect.stringMatching(
+        /^module "database-proxy", option "users": got .*, expected a list of .* — users "app" and "report" share backend_user "svc" with different backend_password values \(one backend account has one password\)$/,
+      ),
+    ]);
+    // The message quotes the list, but none of its passwords.
+    expect(errors[0]).toContain('"password":"(hidden)"');
+    expect(errors[0]).not.toMatch(/secret|"one"|"two"/);
+    // The same password, or different backend users, are fine.
+    expect(
+      await errorsOf({
+        users: [
+          { ...USER, ...shared, backend_password: 'one' },
+          { name: 'batch', password: 'x', ...shared, backend_password: 'one' },
+          { name: 'report', password: 'y', backend_user: 'other', backend_password: 'two' },
+        ],
+        backends: [BACKEND],
+      }),
+    ).toEqual([]);
+  });
+
   it('refuses a proxy with no backend or no user', async () => {
     const noBackends = await errorsOf({ users: [USER], backends: [] });
     expect(noBackends.map(String)).toEqual([

@@ -11,7 +11,7 @@ import {
   option,
 } from '@scalestack/kernel';
 import { parseTenantConfig, QosConfigError } from '@scalestack/qos';
-import { checkUserConfig } from './proxy-users.js';
+import { checkBackendAccounts, checkUserConfig } from './proxy-users.js';
 
 /** Adds a check to a spec; the check returns what is wrong, or undefined. */
 function refine<T>(spec: OptionSpec<T>, check: (value: T) => string | undefined): OptionSpec<T> {
@@ -154,10 +154,13 @@ export function toTenantConfig(t: TenantShape): Record<string, unknown> {
 
 export const proxyOptions = {
   listen: option.address('127.0.0.1:6033', 'where clients connect (host:port or a Unix socket path)'),
-  users: option.list(user, [{ name: 'root', password: '' }], 'who may log in at the proxy', {
-    min: 1,
-    unique: 'name',
-  }),
+  users: refine(
+    option.list(user, [{ name: 'root', password: '' }], 'who may log in at the proxy', {
+      min: 1,
+      unique: 'name',
+    }),
+    checkBackendAccounts,
+  ),
   backends: refine(
     option.list(
       backend,

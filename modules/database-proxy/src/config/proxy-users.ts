@@ -75,6 +75,24 @@ export function checkUserConfig(u: ProxyUserConfig): string | undefined {
   return undefined;
 }
 
+/**
+ * Checks the users together: users that share a backend_user must give it one backend_password.
+ * One backend account has one password, and the proxy's connections for that account are shared
+ * by all those users, so two passwords would make whichever logged in last decide for everyone.
+ */
+export function checkBackendAccounts(users: readonly ProxyUserConfig[]): string | undefined {
+  const first = new Map<string, ProxyUserConfig>();
+  for (const u of users) {
+    if (u.backend_user === undefined) continue;
+    const other = first.get(u.backend_user);
+    if (other === undefined) first.set(u.backend_user, u);
+    else if (other.backend_password !== u.backend_password) {
+      return `users "${other.name}" and "${u.name}" share backend_user "${u.backend_user}" with different backend_password values (one backend account has one password)`;
+    }
+  }
+  return undefined;
+}
+
 /** Whether two users' stored credentials accept the same passwords (a reload rebuilds them). */
 export function sameCredentials(a: Credentials, b: Credentials): boolean {
   const same = (x: Buffer | string | undefined, y: Buffer | string | undefined) =>
