@@ -159,6 +159,20 @@ describe('kernel.reload of tenants and users', () => {
     expect(await second.promise).toEqual({ v: 2 });
   });
 
+  it('users that give one backend_user two passwords are refused, with no password in the message', async () => {
+    const bad = reload({
+      ...BASE,
+      users: [
+        ...USERS,
+        { name: 'x1', password: 'p1', backend_user: 'svc', backend_password: 'svc-pw-1' },
+        { name: 'x2', password: 'p2', backend_user: 'svc', backend_password: 'svc-pw-2' },
+      ],
+    });
+    await expect(bad).rejects.toThrow(/users "x1" and "x2" share backend_user "svc" with different backend_password/);
+    await expect(bad).rejects.not.toThrow(/svc-pw|"p1"|"p2"/);
+    expect((await failure(client('x1', 'p1'))).errno).toBe(1045);
+  });
+
   it('a tenant setting the scheduler refuses (negative weight) is rejected with the reason', async () => {
     const bad = reload({ users: USERS, tenants: [{ name: 'a', weight: -1 }, TENANTS[1]] });
     await expect(bad).rejects.toThrow(/database-proxy/);
