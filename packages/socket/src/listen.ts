@@ -76,6 +76,9 @@ export interface Listener {
   destroy(): Promise<void>;
 }
 
+/** Node's accept queue length when `backlog` is not given. */
+const DEFAULT_BACKLOG = 511;
+
 /** Refused connections get this long to take their refusal before they are destroyed. */
 const REFUSAL_GRACE_MS = 5_000;
 
@@ -107,8 +110,21 @@ export async function listen(
    */
   const outside = new Set<Socket | Connection>();
   let closingAll = false;
-  /** TCP_NODELAY and keepalive are set on the listening socket, and accepted ones inherit them. */
-  let inheritsOptions = false;
+  /**
+   * TCP connections accepted so far that must get TCP_NODELAY and keepalive one by one. Once the
+   * listening socket has them, the kernel copies them to every connection it establishes after;
+   * only those established before that setsockopt lack them, and they wait in the accept queue,
+   * which holds at most backlog + 1. So the first backlog + 1 accepted get them set, the rest
+   * inherit them. Infinity: the listening socket does not have them.
+   */
+  let ownOptionsLeft = Number.POSITIVE_INFINITY;
+  /** Gives a just-accepted TCP socket the options, unless it inherited them. */
+  const applyOptions = (socket: Socket) => {
+    if (target.kind !== 'tcp' || ownOptionsLeft <= 0) return;
+    ownOptionsLeft--;
+    if (noDelay) socket.setNoDelay(true);
+    if (keepAlive > 0) socket.setKeepAlive(true, keepAlive);
+  };
   let acceptedCount = 0;
   let refusedCount = 0;
 
@@ -124,10 +140,8 @@ export async function listen(
     const direct =
       readBuffer !== undefined ? adoptForDirectReads(accepted, readBuffer, allowHalfOpen) : undefined;
     const socket = direct?.socket ?? accepted;
-    if (!inheritsOptions && target.kind === 'tcp') {
-      if (noDelay) socket.setNoDelay(true);
-      if (keepAlive > 0) socket.setKeepAlive(true, keepAlive);
-    }
+    // A TLS connection had them applied when it was accepted, before its handshake.
+    if (options.tls === undefined) applyOptions(socket);
     const connection = new Connection(socket, direct?.reads);
     if (connections.size >= maxConnections) {
       refusedCount++;
@@ -157,6 +171,7 @@ export async function listen(
     });
     server.on('secureConnection', accept);
     server.on('connection', (raw: Socket) => {
+      applyOptions(raw);
       outside.add(raw);
       raw.once('close', () => outside.delete(raw));
     });
@@ -187,15 +202,8 @@ export async function listen(
   }
   await bind(server, target, options);
   if (target.kind === 'tcp' && setOnListeningSocket(server, noDelay, keepAlive)) {
-    // A connection whose handshake completed between listen(2) and that setsockopt was cloned
-    // without the options. Such connections wait in the accept queue until the first poll that
-    // watches the listening socket, which is in the next loop turn at the latest and accepts
-    // the whole queue: they get the options one by one until that turn is over.
-    setImmediate(() =>
-      setImmediate(() => {
-        inheritsOptions = true;
-      }),
-    );
+    // No accept has run yet (that takes a poll): every connection in the queue is still counted.
+    ownOptionsLeft = (options.backlog ?? DEFAULT_BACKLOG) + 1;
   }
   const bound = boundAddress(server, target);
   let closing: Promise<void> | undefined;

@@ -4,9 +4,10 @@
  * that every accepted connection ends up with what was asked for, whichever way it got there.
  * Node has no getsockopt, so the accepted socket is handed to a python3 child as its fd 3.
  */
-import { spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { connect as netConnect, type Socket } from 'node:net';
+import { createServer, connect as netConnect, type Socket } from 'node:net';
+import { selfSignedCert } from '@scalestack/test-harness';
 import { afterEach, expect, it } from 'vitest';
 import { type Connection, type Listener, listen } from '../src/index.js';
 
@@ -26,7 +27,9 @@ interface SocketOptions {
 }
 
 async function optionsOf(socket: Socket): Promise<SocketOptions> {
-  const child = spawn('python3', ['-c', READ_OPTIONS], { stdio: ['ignore', 'pipe', 'inherit', socket] });
+  // A TLSSocket wraps the accepted net.Socket (`_parent`), which holds the descriptor.
+  const raw = (socket as unknown as { _parent?: Socket })._parent ?? socket;
+  const child = spawn('python3', ['-c', READ_OPTIONS], { stdio: ['ignore', 'pipe', 'inherit', raw] });
   let out = '';
   child.stdout.setEncoding('utf8').on('data', (text: string) => {
     out += text;
@@ -39,35 +42,39 @@ async function optionsOf(socket: Socket): Promise<SocketOptions> {
 
 const listeners: Listener[] = [];
 const clients: Socket[] = [];
+const children: ChildProcess[] = [];
 afterEach(async () => {
+  for (const c of children.splice(0)) c.kill();
   for (const c of clients.splice(0)) c.destroy();
   await Promise.all(listeners.splice(0).map((l) => l.closeAll()));
 });
 
-/** Listens with `options`, opens `count` connections at once, resolves with the accepted ones. */
+/**
+ * Listens with `options` and a backlog of 1, opens `count` connections one after another and
+ * resolves with the accepted ones. With that backlog the first two get the options one by one
+ * (the most the accept queue could have held before the listening socket had them) and the
+ * rest inherit them from the listening socket.
+ */
 async function acceptSome(options: Parameters<typeof listen>[2], count: number): Promise<Connection[]> {
   const accepted: Connection[] = [];
-  let done!: () => void;
-  const all = new Promise<void>((resolve) => {
-    done = resolve;
-  });
+  let next: (() => void) | undefined;
   const listener = await listen(
     '127.0.0.1:0',
     (conn) => {
       accepted.push(conn);
-      if (accepted.length === count) done();
+      next?.();
     },
-    options,
+    { ...options, backlog: 1 },
   );
   listeners.push(listener);
   const port = listener.address.kind === 'tcp' ? listener.address.port : 0;
-  // Opened before the listener's first loop turns are over (options set per connection) and
-  // after (options inherited from the listening socket).
   for (let i = 0; i < count; i++) {
-    if (i === count >> 1) for (let turn = 0; turn < 3; turn++) await new Promise(setImmediate);
+    const acceptedNow = new Promise<void>((resolve) => {
+      next = resolve;
+    });
     clients.push(netConnect(port, '127.0.0.1'));
+    await acceptedNow;
   }
-  await all;
   return accepted;
 }
 
@@ -82,3 +89,76 @@ it('noDelay: false leaves Nagle on; keepAlive sets the probes and their delay in
     expect(await optionsOf(conn.socket)).toEqual({ noDelay: false, keepAlive: true, keepIdleSeconds: 45 });
   }
 });
+
+/** A port nothing listens on (yet). */
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+/**
+ * A child process that keeps trying to connect to `port` until it holds `count` connections;
+ * resolves once it has been refused at least once (it is trying, and nothing listens yet).
+ */
+async function connectingChild(port: number, tls: boolean, count: number): Promise<void> {
+  const script = `
+    const net = require('node:net'), tls = require('node:tls');
+    let held = 0, pending = 0, told = false;
+    const attempt = () => {
+      if (held + pending >= ${count}) return;
+      pending++;
+      const s = ${tls} ? tls.connect({ port: ${port}, host: '127.0.0.1', rejectUnauthorized: false })
+                       : net.connect(${port}, '127.0.0.1');
+      s.on('connect', () => { pending--; held++; });
+      s.on('error', () => { pending--; if (!told) { told = true; console.log('refused'); } });
+    };
+    setInterval(() => { for (let i = 0; i < 4; i++) attempt(); }, 1);
+    setTimeout(() => process.exit(0), 30000);
+  `;
+  const child = spawn(process.execPath, ['-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
+  children.push(child);
+  await once(child.stdout, 'data');
+}
+
+it.each([
+  ['plain TCP', false],
+  ['TLS', true],
+])(
+  '%s: connections the kernel queued before the listening socket had the options get them too',
+  async (_, tls) => {
+    const port = await freePort();
+    const cert = tls ? await selfSignedCert() : undefined;
+    await connectingChild(port, tls, 6);
+    const accepted: Connection[] = [];
+    let done!: () => void;
+    const six = new Promise<void>((resolve) => {
+      done = resolve;
+    });
+    const listening = listen(
+      `127.0.0.1:${port}`,
+      (conn) => {
+        accepted.push(conn);
+        if (accepted.length === 6) done();
+      },
+      { keepAlive: 30_000, tls: cert === undefined ? undefined : { key: cert.key, cert: cert.cert } },
+    );
+    // Node calls listen(2) in one nextTick and emits 'listening' (after which the listener sets
+    // the options on the listening socket) in a later one; this nextTick runs between them. Busy
+    // there, as any synchronous start-up work would be, it lets the kernel complete the child's
+    // handshakes into the accept queue before the listening socket has the options.
+    process.nextTick(() => {
+      const until = Date.now() + 300;
+      while (Date.now() < until) {
+        // busy
+      }
+    });
+    listeners.push(await listening);
+    await six;
+    for (const conn of accepted) {
+      expect(await optionsOf(conn.socket)).toEqual({ noDelay: true, keepAlive: true, keepIdleSeconds: 30 });
+    }
+  },
+);
