@@ -32,6 +32,7 @@ const NATIVE_ONLY = { name: 'nat', password: 'natpw' };
 const SHA2_ONLY = { name: 'sha', password: 'shapw' };
 const LIMITED = { name: 'limited', password: 'lpw', max: 2 };
 const NO_PASSWORD = { name: 'nopw', password: '' };
+const UMLAUT = { name: 'üser', password: 'pässwörd' };
 
 const USERS = [
   { name: APP_USER.name, password: APP_USER.password, max_connections: 5000 },
@@ -43,6 +44,7 @@ const USERS = [
     native_hash: `*${sha1(sha1(NATIVE_ONLY.password)).toString('hex').toUpperCase()}`,
   },
   { name: SHA2_ONLY.name, sha2_hash: sha256(sha256(SHA2_ONLY.password)).toString('hex') },
+  { name: UMLAUT.name, password: UMLAUT.password },
 ];
 
 let native: ProxyFixture;
@@ -186,6 +188,31 @@ describe.each(['mysql_native_password', 'caching_sha2_password'])('greeting with
       socket.destroy();
       await once(socket, 'close');
     }
+  });
+
+  // A client sends its user name in its own character set, and MariaDB reads it so: a latin1
+  // client's 'ü' is the one byte 0xFC, which read as UTF-8 named nobody.
+  it.each([
+    ['utf8mb4', 'UTF8MB4_GENERAL_CI'],
+    ['latin1', 'LATIN1_SWEDISH_CI'],
+  ])('a %s client logs in as a user with a non-ASCII name, and changes user to it', async (_, charset) => {
+    const c = await track(fx().connect({ user: UMLAUT.name, password: UMLAUT.password, charset }));
+    expect((await one(c, 'SELECT 1 AS one')).one).toBe(1);
+    expect(
+      fx()
+        .proxy.stats()
+        .clients.map((s) => s.user),
+    ).toEqual([UMLAUT.name]);
+    const other = await track(fx().connect({ charset }));
+    await other.changeUser({ user: UMLAUT.name, password: UMLAUT.password });
+    expect((await one(other, 'SELECT 2 AS two')).two).toBe(2);
+    expect(
+      fx()
+        .proxy.stats()
+        .clients.map((s) => s.user),
+    ).toEqual([UMLAUT.name, UMLAUT.name]);
+    const refused = await failure(fx().connect({ user: UMLAUT.name, password: 'wrong', charset }));
+    expect(refused.message).toBe(`Access denied for user '${UMLAUT.name}'@'127.0.0.1' (using password: YES)`);
   });
 
   // mysql2 scrambles a COM_CHANGE_USER for mysql_native_password: a user stored with only the

@@ -115,6 +115,19 @@ describe('commands: builders and parseCommand agree', () => {
     );
     expect(minimal).toMatchObject({ kind: 'change-user', user: 'u', schema: '', characterSet: 45 });
   });
+  it('writes and reads COM_CHANGE_USER names in the character set it names, as MariaDB reads them', () => {
+    const caps = CLIENT_SECURE_CONNECTION | CLIENT_PLUGIN_AUTH;
+    const latin1 = buildChangeUser(
+      { user: 'üser', authData: Buffer.alloc(0), schema: 'café', characterSet: 8 },
+      caps,
+    );
+    // 'ü' and 'é' are one byte each in latin1.
+    expect(latin1.subarray(1, 6)).toEqual(Buffer.from([0xfc, 0x73, 0x65, 0x72, 0]));
+    expect(parseCommand(latin1, { capabilities: caps })).toMatchObject({ user: 'üser', schema: 'café' });
+    const utf8 = buildChangeUser({ user: 'üser', authData: Buffer.alloc(0), schema: 'café' }, caps);
+    expect(utf8.subarray(1, 7)).toEqual(Buffer.from('üser\0', 'utf8'));
+    expect(parseCommand(utf8, { capabilities: caps })).toMatchObject({ user: 'üser', schema: 'café' });
+  });
   it('returns unknown commands with ER_UNKNOWN_COM_ERROR so servers can answer and carry on', () => {
     expect(parseCommand(Buffer.from([0x05, 0x61]))).toEqual({
       kind: 'unknown',

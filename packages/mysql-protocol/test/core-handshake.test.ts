@@ -70,6 +70,33 @@ describe('native password hashes', () => {
   });
 });
 
+describe('handshake response names', () => {
+  it('are written and read in the character set the response names (latin1: one byte for ü)', () => {
+    const response = {
+      capabilities: SUPPORTED_CAPABILITIES,
+      mariadbCapabilities: 0,
+      maxPacketSize: 1 << 24,
+      user: 'üser',
+      authResponse: Buffer.alloc(20, 1),
+      database: 'café',
+      authPlugin: 'mysql_native_password',
+      attributes: {},
+    };
+    for (const [charset, bytes] of [
+      [8, Buffer.from([0xfc, 0x73, 0x65, 0x72, 0])],
+      [45, Buffer.from('üser\0', 'utf8')],
+    ] as const) {
+      const payload = writeHandshakeResponse(new PacketWriter(), { ...response, charset }).payload();
+      expect(payload.includes(bytes)).toBe(true);
+      expect(decodeHandshakeResponse(Buffer.from(payload))).toMatchObject({
+        user: 'üser',
+        database: 'café',
+        charset,
+      });
+    }
+  });
+});
+
 describe('nonces', () => {
   it('are 20 printable bytes, none repeated, across refills of the random pool', () => {
     // 1,000 nonces cross several refills of the pool (128 nonces per draw).

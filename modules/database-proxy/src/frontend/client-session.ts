@@ -35,7 +35,9 @@ import {
   COM_STMT_PREPARE,
   COM_STMT_RESET,
   COM_STMT_SEND_LONG_DATA,
+  CollationId,
   type Credentials,
+  collationEncoding,
   commandName,
   decodeChangeUser,
   EOF_HEADER,
@@ -471,6 +473,8 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
   private replayStatement: ClientStatement | undefined;
   /** Closes a client that does not finish logging in. */
   private loginTimer: NodeJS.Timeout | undefined;
+  /** The collation of the last login or COM_CHANGE_USER: see {@link messageEncoding}. */
+  private handshakeCollation: number = CollationId.UTF8MB4_GENERAL_CI;
 
   constructor(
     readonly id: number,
@@ -660,6 +664,7 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
       case 'authenticated': {
         this.handshake = undefined;
         clearTimeout(this.loginTimer);
+        this.handshakeCollation = step.session.charset;
         const user = this.authenticatedUser(step.session.user);
         if (user === undefined) this.core.counters.authFailures++;
         const refusal = user === undefined ? this.accessDenied(step.session) : this.login(user, step.session);
@@ -2743,7 +2748,7 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
   private changeUser(payload: Buffer): void {
     let cmd: ChangeUserCommand;
     try {
-      cmd = decodeChangeUser(payload, this.capabilities);
+      cmd = decodeChangeUser(payload, this.capabilities, this.serverSession?.charset);
     } catch (err) {
       this.fatal(ProxyError.malformedPacket, [(err as Error).message]);
       return;
@@ -2798,6 +2803,7 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
     // Packets before the final OK (caching_sha2's fast-auth-success) go out whatever follows.
     this.conn.write(step.bytes.subarray(0, lastPacketStart(step.bytes)));
     const user = this.authenticatedUser(step.session.user);
+    this.handshakeCollation = step.session.charset;
     if (user === undefined) {
       this.changeUserFailures++;
       this.core.counters.authFailures++;
@@ -2895,9 +2901,19 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
   private writeErrFrames(errno: number, sqlState: string, message: string, sequenceId: number): void {
     // Every ERR the proxy writes itself counts here; a server's, forwarded, in afterResponse.
     this.core.counters.errors++;
-    this.conn.write(
-      encodeFrames(encodeErr({ errno, sqlState, message }, this.capabilities || 0x200), sequenceId),
-    );
+    const err = encodeErr({ errno, sqlState, message }, this.capabilities || 0x200, this.messageEncoding());
+    this.conn.write(encodeFrames(err, sequenceId));
+  }
+
+  /**
+   * The encoding MariaDB would write this client's messages in: its character_set_results, or
+   * until it sets one, the character set of its login (or last COM_CHANGE_USER). A message that
+   * quotes a name the client sent (a user, a schema) then reads back as the client sent it.
+   */
+  private messageEncoding(): BufferEncoding {
+    const results = this.state.variables.get('character_set_results');
+    if (results === undefined) return collationEncoding(this.handshakeCollation) ?? 'utf8';
+    return results === 'latin1' || results === 'ascii' ? results : 'utf8';
   }
 
   /**

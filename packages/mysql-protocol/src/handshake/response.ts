@@ -9,6 +9,7 @@ import {
   CLIENT_SECURE_CONNECTION,
   CLIENT_SSL,
 } from '../packets/capabilities.js';
+import { collationEncoding } from '../types/collations.js';
 import { PacketReader } from '../wire/reader.js';
 import { PacketWriter } from '../wire/writer.js';
 
@@ -50,14 +51,15 @@ export function writeSslRequest(
 
 export function writeHandshakeResponse(w: PacketWriter, r: HandshakeResponse): PacketWriter {
   writePrefix(w, r);
-  w.nulString(r.user);
+  const names = collationEncoding(r.charset) ?? 'utf8';
+  w.nulString(r.user, names);
   if (r.capabilities & CLIENT_PLUGIN_AUTH_LENENC_CLIENT_DATA) w.lenencBytes(r.authResponse);
   else if (r.capabilities & CLIENT_SECURE_CONNECTION) {
     if (r.authResponse.length > 255)
       throw new RangeError('auth response longer than 255 bytes needs PLUGIN_AUTH_LENENC_CLIENT_DATA');
     w.u8(r.authResponse.length).bytes(r.authResponse);
   } else w.bytes(r.authResponse).u8(0);
-  if (r.capabilities & CLIENT_CONNECT_WITH_DB) w.nulString(r.database);
+  if (r.capabilities & CLIENT_CONNECT_WITH_DB) w.nulString(r.database, names);
   if (r.capabilities & CLIENT_PLUGIN_AUTH) w.nulString(r.authPlugin);
   if (r.capabilities & CLIENT_CONNECT_ATTRS) {
     const attrs = new PacketWriter(128);
@@ -104,11 +106,14 @@ export function decodeHandshakeResponse(payload: Buffer): HandshakeResponse {
     attributes: Object.create(null) as Record<string, string>,
   };
   if (r.atEnd) return out;
-  out.user = r.nulString();
+  // The user and database names come in the client's character set (MariaDB converts them
+  // from it): a latin1 client's 'ü' is one byte, 0xFC.
+  const names = collationEncoding(charset) ?? 'utf8';
+  out.user = r.nulString(names);
   if (capabilities & CLIENT_PLUGIN_AUTH_LENENC_CLIENT_DATA) out.authResponse = r.lenencBytes();
   else if (capabilities & CLIENT_SECURE_CONNECTION) out.authResponse = r.bytes(r.u8());
   else out.authResponse = r.nulBytes();
-  if (capabilities & CLIENT_CONNECT_WITH_DB && !r.atEnd) out.database = r.nulString();
+  if (capabilities & CLIENT_CONNECT_WITH_DB && !r.atEnd) out.database = r.nulString(names);
   if (capabilities & CLIENT_PLUGIN_AUTH && !r.atEnd) out.authPlugin = r.nulString('latin1');
   if (capabilities & CLIENT_CONNECT_ATTRS && !r.atEnd) {
     const block = r.lenencBytes();

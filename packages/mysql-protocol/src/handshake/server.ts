@@ -36,6 +36,7 @@ import type { ErrPacket } from '../packets/err.js';
 import { writeErr } from '../packets/err.js';
 import { writeOk } from '../packets/ok.js';
 import { SERVER_STATUS_AUTOCOMMIT } from '../packets/status.js';
+import { collationEncoding } from '../types/collations.js';
 import { PacketWriter } from '../wire/writer.js';
 import { writeAuthMoreData, writeAuthSwitchRequest } from './auth-switch.js';
 import { generateNonce, writeGreeting } from './greeting.js';
@@ -396,7 +397,8 @@ export class ServerHandshake {
     this.state = State.Done;
     const error: ErrPacket = { errno, sqlState: sqlStateFor(errno), message };
     const w = new PacketWriter(message.length + 16);
-    writeErr(w, error, CLIENT_PROTOCOL_41);
+    // In the client's character set, as MariaDB writes it: a name in it reads back as sent.
+    writeErr(w, error, CLIENT_PROTOCOL_41, collationEncoding(this.response?.charset ?? 0) ?? 'utf8');
     return { kind: 'failed', bytes: encodeFrames(w.payload(), this.sequenceId), error };
   }
 }

@@ -70,6 +70,8 @@ export function writeErr(
   w: PacketWriter,
   err: { errno: number; message: string; sqlState?: string },
   capabilities = CLIENT_PROTOCOL_41,
+  /** The message's encoding: the client's character_set_results, as MariaDB writes it. */
+  encoding: BufferEncoding = 'utf8',
 ): PacketWriter {
   w.u8(ERR_HEADER).u16(err.errno);
   if (capabilities & CLIENT_PROTOCOL_41) {
@@ -78,15 +80,16 @@ export function writeErr(
       throw new RangeError(`SQL state must be 5 characters [0-9A-Z], got '${state}'`);
     w.u8(0x23).string(state, 'latin1');
   }
-  return w.string(err.message);
+  return w.string(err.message, encoding);
 }
 
 /** An ERR packet's payload as a new Buffer. */
 export function encodeErr(
   err: { errno: number; message: string; sqlState?: string },
   capabilities = CLIENT_PROTOCOL_41,
+  encoding: BufferEncoding = 'utf8',
 ): Buffer {
-  return Buffer.from(writeErr(new PacketWriter(64), err, capabilities).payload());
+  return Buffer.from(writeErr(new PacketWriter(64), err, capabilities, encoding).payload());
 }
 
 /** Writes a progress report payload. */
