@@ -10,12 +10,15 @@
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { once } from 'node:events';
+import { mkdtempSync } from 'node:fs';
 import { connect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { buildChangeUser, ClientHandshake, encodeFrames, PacketDecoder } from '@scalestack/mysql-protocol';
 import { waitFor } from '@scalestack/test-harness';
 import { authPlugins } from 'mysql2';
-import type mysql from 'mysql2/promise';
+import mysql from 'mysql2/promise';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { failure, one } from './support/backends.js';
 import { APP_USER, type ProxyFixture, startProxyFixture } from './support/proxy-fixture.js';
@@ -386,5 +389,37 @@ describe('an unknown user is refused with 1045', () => {
     const expected = await refusal(native.mariadb.port);
     expect(expected).toMatch(/^1045 28000 /);
     expect(await refusal(native.port)).toBe(expected);
+  });
+});
+
+describe('a proxy listening on a Unix socket', () => {
+  let unix: ProxyFixture;
+  let path: string;
+  beforeAll(async () => {
+    path = join(mkdtempSync(join(tmpdir(), 'proxy-auth-')), 'proxy.sock');
+    unix = await startProxyFixture({
+      mariadb: native.mariadb,
+      createBackendUser: false,
+      options: { listen: path, users: USERS },
+    });
+  });
+  afterAll(() => unix?.stop());
+
+  it('logs a client in, and names a refused one @localhost as MariaDB does over its socket', async () => {
+    const c = await track(
+      mysql.createConnection({ socketPath: path, user: APP_USER.name, password: APP_USER.password }),
+    );
+    expect((await one(c, 'SELECT 1 AS one')).one).toBe(1);
+    const direct = await failure(
+      mysql.createConnection({ socketPath: native.mariadb.socketPath, user: APP_USER.name, password: 'bad' }),
+    );
+    expect(direct.message).toBe(
+      `Access denied for user '${APP_USER.name}'@'localhost' (using password: YES)`,
+    );
+    const proxied = await failure(
+      mysql.createConnection({ socketPath: path, user: APP_USER.name, password: 'bad' }),
+    );
+    expect(proxied.errno).toBe(1045);
+    expect(proxied.message).toBe(direct.message);
   });
 });

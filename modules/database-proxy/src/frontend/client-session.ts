@@ -695,8 +695,14 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
       tls: this.core.tls !== undefined,
       authPlugin: this.core.authPlugin,
       rsaKeys: this.core.rsaKeys,
-      clientHost: () => this.conn.remoteAddress,
+      clientHost: () => this.clientHost(),
     });
+  }
+
+  /** The client's host as MariaDB names it in messages: its address, `localhost` over a Unix socket. */
+  private clientHost(): string {
+    const address = this.conn.remoteAddress;
+    return address === 'unix' ? 'localhost' : address;
   }
 
   /** The handshake's lookup: remembers whom it verifies against. */
@@ -721,11 +727,7 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
   private accessDenied(session: ServerSession): { code: ProxyErrorCode; args: (string | number)[] } {
     return {
       code: ProxyError.accessDenied,
-      args: [
-        session.user.slice(0, USER_NAME_CHARS),
-        this.conn.remoteAddress,
-        session.usedPassword ? 'YES' : 'NO',
-      ],
+      args: [session.user.slice(0, USER_NAME_CHARS), this.clientHost(), session.usedPassword ? 'YES' : 'NO'],
     };
   }
 
