@@ -129,6 +129,25 @@ describe.each(['mysql_native_password', 'caching_sha2_password'])('greeting with
     expect(stdout.trim().split('\t')).toEqual(['2', 'test']);
   });
 
+  // Over plain TCP, a user stored with only a native hash is switched to mysql_native_password:
+  // caching_sha2's full authentication would want the password itself, which the mariadb CLI
+  // (no RSA key) sent in clear — and was refused all the same.
+  it.each([
+    ['only a native hash', NATIVE_ONLY],
+    ['only a caching_sha2 hash', SHA2_ONLY],
+  ])('the mariadb client logs in as a user stored with %s, over plain TCP', async (_, user) => {
+    const { stdout } = await run('mariadb', [
+      '-h127.0.0.1',
+      `-P${fx().port}`,
+      `-u${user.name}`,
+      `-p${user.password}`,
+      '-N',
+      '-e',
+      'select 6 * 7',
+    ]);
+    expect(stdout.trim()).toBe('42');
+  });
+
   it('a user with an empty password logs in with the mariadb client and with mysql2', async () => {
     // libmariadb's and libmysqlclient's caching_sha2_password send one NUL byte for an empty
     // password, not an empty response.

@@ -19,7 +19,7 @@ let fx: ProxyFixture;
 let cert: SelfSignedCert;
 const clients = trackedClients(() => fx);
 
-/** A user stored with only the native hash: caching_sha2 must then use full authentication. */
+/** A user stored with only the native hash: over TLS, caching_sha2 then uses full authentication. */
 const NATIVE_ONLY = { name: 'nat', password: 'n4t-pass', native_hash: '' };
 
 beforeAll(async () => {

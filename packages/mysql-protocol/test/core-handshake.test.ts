@@ -318,6 +318,9 @@ describe('ClientHandshake against ServerHandshake over sockets', () => {
       },
     );
     expect(s.sessions.map((x) => x.user)).toEqual(['plain', 'native']);
+    // Stored with only a native hash, outside TLS: switched to mysql_native_password, which
+    // proves the password without sending it, as a MySQL server does for such an account.
+    expect(s.sessions.map((x) => x.authPlugin)).toEqual([CACHING_SHA2_PLUGIN, NATIVE_PASSWORD_PLUGIN]);
   });
 
   it('refuses full authentication without TLS or RSA keys', async () => {

@@ -281,6 +281,19 @@ export class ServerHandshake {
       (c === undefined || nativeHashOf(c) !== undefined || isEmptyPassword(c))
     ) {
       wanted = NATIVE_PASSWORD_PLUGIN;
+    } else if (
+      clientPlugin === CACHING_SHA2_PLUGIN &&
+      !this.tlsActive &&
+      c !== undefined &&
+      sha2HashOf(c) === undefined &&
+      nativeHashOf(c) !== undefined
+    ) {
+      // Only a native hash is stored, so caching_sha2 could not take the fast path: its full
+      // authentication would want the password itself, which outside TLS some clients (the
+      // mariadb CLI) send in clear when they have no RSA key. As a MySQL server does for a
+      // mysql_native_password account, switch to that plugin, which proves the password
+      // without sending it.
+      wanted = NATIVE_PASSWORD_PLUGIN;
     } else if (clientPlugin === CACHING_SHA2_PLUGIN) {
       wanted = CACHING_SHA2_PLUGIN;
     } else if (this.plugin === NATIVE_PASSWORD_PLUGIN && c !== undefined && nativeHashOf(c) !== undefined) {
