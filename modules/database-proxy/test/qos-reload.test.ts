@@ -168,7 +168,9 @@ describe('kernel.reload of tenants and users', () => {
         { name: 'x2', password: 'p2', backend_user: 'svc', backend_password: 'svc-pw-2' },
       ],
     });
-    await expect(bad).rejects.toThrow(/users "x1" and "x2" share backend_user "svc" with different backend_password/);
+    await expect(bad).rejects.toThrow(
+      /users "x1" and "x2" share backend_user "svc" with different backend_password/,
+    );
     await expect(bad).rejects.not.toThrow(/svc-pw|"p1"|"p2"/);
     expect((await failure(client('x1', 'p1'))).errno).toBe(1045);
   });
