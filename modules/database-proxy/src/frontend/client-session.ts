@@ -87,6 +87,7 @@ import { unusableClientCharset } from '../session/client-charsets.js';
 import { type DoubleByteCharset, doubleByteCharsetOf } from '../session/double-byte.js';
 import { PIN_BIT, PIN_UNTIL_NEXT_STATEMENT, pinReasons } from '../session/pin-reason.js';
 import { isReplayable, planStateSync, RESULTS_BY_NAME, SessionState } from '../session/session-state.js';
+import { type StatementScopedVariables, statementScopedVariables } from '../session/set-statement.js';
 import {
   blankLiteralsAndComments,
   classifyStatement,
@@ -1968,7 +1969,16 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
       let charsetChanged = false;
       let collationReported = false;
       let resultsReported = false;
+      const scoped =
+        (traits & Trait.Set) !== 0 && s.systemVariables.length > 0 ? this.statementScoped() : undefined;
       for (const v of s.systemVariables) {
+        if (scoped?.names.has(v.name)) {
+          // A `SET STATEMENT … FOR` statement's own value: the server has put the session's back.
+          if (scoped.alone) continue;
+          // Beside other statements it may be a plain SET's too, which the report does not tell.
+          pins |= PIN_BIT.unreplayable_variable;
+          continue;
+        }
         if (!isReplayable(v.name)) {
           pins |= PIN_BIT.unreplayable_variable;
           continue;
@@ -2174,6 +2184,13 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
   }
 
   /** The statement that changed character sets (see charsetStatementOf). */
+  /** What the statement just run sets for itself only (`SET STATEMENT … FOR`), if anything. */
+  private statementScoped(): StatementScopedVariables | undefined {
+    const payload = this.command === COM_STMT_EXECUTE ? this.executing?.cs.preparePayload : this.payload;
+    if (payload === undefined) return undefined;
+    return statementScopedVariables(payload.toString('latin1', 1), this.noBackslashEscapes, this.doubleByte);
+  }
+
   private charsetStatement(): CharsetStatement {
     const payload = this.command === COM_STMT_EXECUTE ? this.executing?.cs.preparePayload : this.payload;
     return charsetStatementOf(payload, this.noBackslashEscapes, this.doubleByte);
