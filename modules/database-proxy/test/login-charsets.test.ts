@@ -8,11 +8,13 @@
  *
  * Not here, known limits in the README: `SET collation_connection` / `character_set_connection`
  * / `character_set_client` alone (the metadata on another backend), non-ASCII schema names for
- * clients in another character set than UTF-8, and a refused COM_CHANGE_USER's character set.
+ * clients in a multi-byte character set other than UTF-8, and a refused COM_CHANGE_USER's
+ * character set.
  */
 import {
   buildResetConnection,
   CLIENT_IGNORE_SPACE,
+  COM_INIT_DB,
   SUPPORTED_CAPABILITIES,
 } from '@scalestack/mysql-protocol';
 import type mysql from 'mysql2/promise';
@@ -318,15 +320,28 @@ describe('character set statements', () => {
   );
 });
 
-describe('a non-ASCII schema name of a utf8mb4 client', () => {
+describe.each([
+  ['utf8mb4', 45, 'utf8'],
+  ['latin1', 8, 'latin1'],
+] as const)('a non-ASCII schema name of a %s client', (_, charset, encoding) => {
   const READ = 'SELECT DATABASE(), (SELECT x FROM t)';
+  const read = (c: RawClient) => rawResult(c, READ, encoding);
 
-  it('chosen with USE, is kept on another backend as on MariaDB', async () => {
+  it.each([
+    ['USE', (c: RawClient) => rawResult(c, 'USE `café`', encoding)],
+    [
+      'COM_INIT_DB',
+      async (c: RawClient) => {
+        const r = await c.command(Buffer.concat([Buffer.from([COM_INIT_DB]), Buffer.from('café', encoding)]));
+        return r.error ? `ERR ${r.error.errno} ${r.error.message}` : 'OK';
+      },
+    ],
+  ])('chosen with %s, is kept on another backend as on MariaDB', async (_, choose) => {
     const seen = async (side: Side) => {
-      const c = await login(side, 45);
+      const c = await login(side, charset);
       try {
-        const use = await rawResult(c, 'USE `café`');
-        return { use, reads: await hereAndElsewhere(side, c, 45, () => rawResult(c, READ)) };
+        const use = await choose(c);
+        return { use, reads: await hereAndElsewhere(side, c, charset, () => read(c)) };
       } finally {
         await c.close();
       }
@@ -338,15 +353,59 @@ describe('a non-ASCII schema name of a utf8mb4 client', () => {
 
   it('named at login, is kept on another backend as on MariaDB', async () => {
     const seen = async (side: Side) => {
-      const c = await login(side, 45, 'café');
+      const c = await login(side, charset, 'café');
       try {
-        return await hereAndElsewhere(side, c, 45, () => rawResult(c, READ));
+        return await hereAndElsewhere(side, c, charset, () => read(c));
       } finally {
         await c.close();
       }
     };
     const expected = await seen('direct');
-    expect(expected[0]).toMatchObject({ rows: [[Buffer.from('café').toString('latin1'), '42']] });
+    expect(expected[0]).toMatchObject({ rows: [[Buffer.from('café', encoding).toString('latin1'), '42']] });
     expect(await seen('proxy')).toEqual(expected);
   });
 });
+
+describe("a client's non-ASCII schema on a connection another client left in latin1", () => {
+  it('is set there in the character set the connection has then, and kept', async () => {
+    const u = await login('proxy', 45);
+    const l = await login('proxy', 45);
+    try {
+      expect(await rawResult(u, 'USE `café`')).toBe('OK');
+      const x = await backendOf(u);
+      // L runs on u's connection (the other one is held) and leaves it in latin1.
+      const other = await holdOtherThan(x);
+      try {
+        expect(await rawResult(l, 'SET NAMES latin1')).toBe('OK');
+        expect(await backendOf(l)).toBe(x);
+        // u's next statement has its schema put back there before its own SET NAMES.
+        expect(
+          await rawResult(u, 'SELECT DATABASE(), @@character_set_client, (SELECT x FROM t)'),
+        ).toMatchObject({
+          rows: [[Buffer.from('café').toString('latin1'), 'utf8mb4', '42']],
+        });
+        expect(await backendOf(u)).toBe(x);
+      } finally {
+        await other.close();
+      }
+    } finally {
+      await Promise.all([u.close(), l.close()]);
+    }
+  });
+});
+
+/** A utf8mb4 proxy client holding the backend that is not `id` (of a pool of two). */
+async function holdOtherThan(id: string): Promise<RawClient> {
+  const held: RawClient[] = [];
+  try {
+    for (let i = 0; i < POOL; i++) {
+      const h = await login('proxy', 45);
+      await h.query('START TRANSACTION');
+      if ((await backendOf(h)) !== id) return h;
+      held.push(h);
+    }
+    throw new Error(`no backend other than ${id} was handed out`);
+  } finally {
+    await Promise.all(held.map((h) => h.close()));
+  }
+}

@@ -83,7 +83,7 @@ import {
   collationLeftBy,
   resultsSetByName,
 } from '../session/charset-statements.js';
-import { unusableClientCharset } from '../session/client-charsets.js';
+import { charsetEncoding, unusableClientCharset } from '../session/client-charsets.js';
 import { type DoubleByteCharset, doubleByteCharsetOf } from '../session/double-byte.js';
 import { PIN_BIT, PIN_UNTIL_NEXT_STATEMENT, pinReasons } from '../session/pin-reason.js';
 import { isReplayable, planStateSync, RESULTS_BY_NAME, SessionState } from '../session/session-state.js';
@@ -834,7 +834,7 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
           return;
         }
         if (this.traits & Trait.Use) {
-          const schema = useStatementSchema(payload.toString('utf8', 1));
+          const schema = useStatementSchema(payload.toString(this.clientEncoding(), 1));
           if (schema !== undefined) {
             this.initDb(schema);
             return;
@@ -844,7 +844,7 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
         break;
       }
       case COM_INIT_DB:
-        this.initDb(payload.toString('utf8', 1));
+        this.initDb(payload.toString(this.clientEncoding(), 1));
         return;
       case COM_STMT_PREPARE:
         // An execute with id -1 right after must not run an earlier statement if this one fails.
@@ -1280,9 +1280,9 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
       });
     };
     if (sync.schema !== undefined) {
-      const payload = Buffer.allocUnsafe(1 + Buffer.byteLength(sync.schema));
-      payload[0] = COM_INIT_DB;
-      payload.write(sync.schema, 1);
+      // Read by the server in the character set the connection has now: its previous
+      // client's, until the SET after it.
+      const payload = initDbPayload(sync.schema, backendNameEncoding(b));
       b.command(payload, (err, t) => {
         if (err !== null) return this.retryOrFail(err);
         if (t.error !== undefined) {
@@ -1583,9 +1583,7 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
       // Prepared elsewhere (or evicted here): prepare it on this backend first, in the schema
       // it was prepared in; the next statement's sync puts the client's schema back.
       if (cs.schema !== null && b.state.schema !== cs.schema) {
-        const use = Buffer.allocUnsafe(1 + Buffer.byteLength(cs.schema));
-        use[0] = COM_INIT_DB;
-        use.write(cs.schema, 1);
+        const use = initDbPayload(cs.schema, backendNameEncoding(b));
         b.command(use, (err, t) => {
           if (err !== null) return this.retryOrFail(err);
           if (t.error !== undefined) {
@@ -2020,7 +2018,7 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
       b.flavour = this.flavour!;
     }
     if (this.pending === Pending.InitDb && !failed) {
-      const schema = this.payload.toString('utf8', 1);
+      const schema = this.payload.toString(this.clientEncoding(), 1);
       this.state.setSchema(schema);
       b.state.setSchema(schema);
     }
@@ -2029,7 +2027,7 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
       // that reports no session state: every statement of a text that succeeded ran, so the
       // last USE names the schema. Of one that failed, which ran is unknown: the connection is
       // put back to the recorded schema when it is reset.
-      const schema = failed ? undefined : lastUseSchema(this.payload.toString('utf8', 1));
+      const schema = failed ? undefined : lastUseSchema(this.payload.toString(this.clientEncoding(), 1));
       if (schema !== undefined) {
         this.state.setSchema(schema);
         b.state.setSchema(schema);
@@ -2672,9 +2670,8 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
 
   private initDb(schema: string): void {
     this.pending = Pending.InitDb;
-    const payload = Buffer.allocUnsafe(1 + Buffer.byteLength(schema));
-    payload[0] = COM_INIT_DB;
-    payload.write(schema, 1);
+    // Runs on a connection in the client's character set (the sync before it sees to that).
+    const payload = initDbPayload(schema, this.clientEncoding());
     this.command = COM_INIT_DB;
     this.payload = payload;
     this.frame = undefined;
@@ -2924,6 +2921,13 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
     this.conn.write(encodeFrames(err, sequenceId));
   }
 
+  /** How the client's names (a schema's) are bytes: in its character_set_client. */
+  private clientEncoding(): BufferEncoding {
+    const client = this.state.variables.get('character_set_client');
+    if (client === undefined) return collationEncoding(this.handshakeCollation) ?? 'utf8';
+    return charsetEncoding(client);
+  }
+
   /**
    * The encoding MariaDB would write this client's messages in: its character_set_results, or
    * until it sets one, the character set of its login (or last COM_CHANGE_USER). A message that
@@ -3131,4 +3135,19 @@ function markEofsInTransaction(frames: Buffer): void {
     }
     at = end;
   }
+}
+
+/** COM_INIT_DB for `schema`, its name in `encoding`. */
+function initDbPayload(schema: string, encoding: BufferEncoding): Buffer {
+  const payload = Buffer.allocUnsafe(1 + Buffer.byteLength(schema, encoding));
+  payload[0] = COM_INIT_DB;
+  payload.write(schema, 1, encoding);
+  return payload;
+}
+
+/** How a backend connection reads names now: in its character_set_client (or its login's). */
+function backendNameEncoding(b: BackendConnection): BufferEncoding {
+  return charsetEncoding(
+    b.state.variables.get('character_set_client') ?? b.baseline.get('character_set_client'),
+  );
 }

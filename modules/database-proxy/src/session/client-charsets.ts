@@ -23,3 +23,13 @@ const UNUSABLE = new Map<number, string>([
 export function unusableClientCharset(id: number): string | undefined {
   return UNUSABLE.get(id);
 }
+
+/**
+ * How names (a schema's, for COM_INIT_DB and USE) go to and come from bytes in a MariaDB
+ * character set: latin1 and ascii as themselves, every other set as UTF-8. The proxy has no
+ * encoder for the multi-byte Asian sets, so a non-ASCII name in one of those is read and written
+ * as UTF-8 (a known limit); ASCII names read the same in all of them.
+ */
+export function charsetEncoding(charset: string | undefined): BufferEncoding {
+  return charset === 'latin1' || charset === 'ascii' ? charset : 'utf8';
+}

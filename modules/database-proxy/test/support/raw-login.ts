@@ -7,6 +7,7 @@
 import {
   buildChangeUser,
   CLIENT_DEPRECATE_EOF,
+  COM_QUERY,
   decodeColumnCount,
   decodeColumnDefinition,
   MARIADB_CLIENT_EXTENDED_METADATA,
@@ -84,8 +85,13 @@ export interface RawResult {
 }
 
 /** Runs `sql` as COM_QUERY: its first result set, or `ERR <errno> <message>`, or `OK` for none. */
-export async function rawResult(c: RawClient, sql: string): Promise<RawResult | string> {
-  const r = await c.query(sql);
+export async function rawResult(
+  c: RawClient,
+  sql: string,
+  /** How the text goes on the wire: in the client's character set. */
+  encoding: BufferEncoding = 'utf8',
+): Promise<RawResult | string> {
+  const r = await c.command(Buffer.concat([Buffer.from([COM_QUERY]), Buffer.from(sql, encoding)]));
   if (r.error) return `ERR ${r.error.errno} ${r.error.message}`;
   if (r.resultSets === 0) return 'OK';
   const extendedMetadata = (c.session.mariadbCapabilities & MARIADB_CLIENT_EXTENDED_METADATA) !== 0;
