@@ -406,6 +406,13 @@ describe('planStateSync', () => {
     expect(planStateSync(client, client)).toEqual({});
   });
 
+  it('writes strings to read the same with and without NO_BACKSLASH_ESCAPES', async () => {
+    const { sqlLiteral } = await import('../src/session/session-state.js');
+    expect(sqlLiteral('42')).toBe('42');
+    expect(sqlLiteral("it's")).toBe("'it''s'");
+    expect(sqlLiteral('a\\b\\')).toBe("CONCAT('a', CHAR(92 USING utf8mb4), 'b', CHAR(92 USING utf8mb4), '')");
+  });
+
   it('a collation only another client set is undone through the character set, never against it', async () => {
     const { planStateSync, SessionState } = await import('../src/session/session-state.js');
     const baseline = new Map([

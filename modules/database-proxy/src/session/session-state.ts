@@ -253,8 +253,15 @@ function rank(name: string): number {
   return 2;
 }
 
-/** Numbers stay bare (integer variables reject quoted values); everything else is a string. */
-function sqlLiteral(value: string): string {
+/**
+ * Numbers stay bare (integer variables reject quoted values); everything else is a string,
+ * written to read the same under any sql_mode the connection has then (its previous client's):
+ * a quote doubled, and a backslash — an escape, or itself under NO_BACKSLASH_ESCAPES — as
+ * CHAR(92).
+ */
+export function sqlLiteral(value: string): string {
   if (/^-?\d+(?:\.\d+)?$/.test(value)) return value;
-  return `'${value.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
+  const quoted = (text: string) => `'${text.replace(/'/g, "''")}'`;
+  if (!value.includes('\\')) return quoted(value);
+  return `CONCAT(${value.split('\\').map(quoted).join(', CHAR(92 USING utf8mb4), ')})`;
 }

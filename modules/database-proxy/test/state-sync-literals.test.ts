@@ -1,0 +1,45 @@
+/**
+ * The proxy's state-sync SET is read under the sql_mode its connection has when it arrives: the
+ * previous client's, which may have NO_BACKSLASH_ESCAPES. A value with a quote made the SET fail
+ * ("could not restore session state"), one with a backslash came back with two. One backend
+ * connection, so every client runs on it in turn.
+ */
+import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
+import { one } from './support/backends.js';
+import { connectAsBackendUser, type ProxyFixture, startProxyFixture } from './support/proxy-fixture.js';
+import { trackedClients } from './support/tracked-clients.js';
+
+let fx: ProxyFixture;
+const clients = trackedClients(() => fx);
+
+beforeAll(async () => {
+  fx = await startProxyFixture({ pool: 1 });
+});
+afterEach(() => clients.closeAll());
+afterAll(async () => {
+  await fx?.stop();
+});
+
+it.each([
+  ['a quote', "'it''s'", "it's"],
+  ['a backslash', "'a\\\\b'", 'a\\b'],
+  ['both, at the ends', "'\\\\x''\\\\'", "\\x'\\"],
+])(
+  'a string variable holding %s is put back as set, after a client with NO_BACKSLASH_ESCAPES',
+  async (_, literal, value) => {
+    const direct = await connectAsBackendUser(fx);
+    await direct.query(`SET default_master_connection = ${literal}`);
+    expect((await one(direct, 'SELECT @@default_master_connection AS v')).v).toBe(value);
+    await direct.end();
+
+    const q = await clients.client();
+    const n = await clients.client();
+    await q.query(`SET default_master_connection = ${literal}`);
+    await n.query("SET sql_mode = CONCAT(@@sql_mode, ',NO_BACKSLASH_ESCAPES')");
+    await n.query('DO 1');
+    // q's next statement runs on the connection n left with NO_BACKSLASH_ESCAPES.
+    expect(
+      await one(q, "SELECT @@default_master_connection AS v, @@sql_mode LIKE '%NO_BACKSLASH%' AS nbe"),
+    ).toEqual({ v: value, nbe: 0 });
+  },
+);
