@@ -316,6 +316,10 @@ describe('useStatementSchema', () => {
     expect(useStatementSchema('use `my``db`;')).toBe('my`db');
     expect(useStatementSchema('USE a b')).toBeUndefined();
     expect(useStatementSchema('SELECT 1')).toBeUndefined();
+    expect(useStatementSchema('USE café_$1')).toBe('café_$1');
+    // Not a bare name: for the server to read (a name under ANSI_QUOTES, or ER 1064).
+    for (const sql of ['USE "shop"', "USE 'shop'", 'USE shop.x', 'USE sh-op'])
+      expect(useStatementSchema(sql), sql).toBeUndefined();
   });
 });
 

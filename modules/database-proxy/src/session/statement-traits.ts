@@ -672,13 +672,20 @@ export function killStatementTarget(sql: string): { query: boolean; id: number }
 
 /** The schema named by a `USE db` statement, unquoted; undefined when the text is not one. */
 export function useStatementSchema(sql: string): string | undefined {
-  const m = /^\s*USE\s+(?:`((?:[^`]|``)+)`|([^\s;`]+))\s*;?\s*$/i.exec(sql);
+  const m = USE_ALONE.exec(sql);
   if (!m) return undefined;
   return m[1] !== undefined ? m[1].replace(/``/g, '`') : m[2];
 }
 
-/** A USE statement's name, from the statement's start: backquoted (group 1) or bare (group 2). */
-const USE_AT = /\s*USE\s+(?:`((?:[^`]|``)+)`|([^\s;`]+))/iy;
+/**
+ * A USE statement's name, from the statement's start: backquoted (group 1) or bare (group 2), a
+ * bare one of the characters an unquoted identifier may have. Any other form (`"db"` under
+ * ANSI_QUOTES, or a mistake the server answers with ER 1064) is not taken apart: the server
+ * gets the text.
+ */
+const USE_AT = /\s*USE\s+(?:`((?:[^`]|``)+)`|([0-9A-Za-z_$\u0080-\uffff]+))/iy;
+/** A text that is one USE statement and nothing else. */
+const USE_ALONE = /^\s*USE\s+(?:`((?:[^`]|``)+)`|([0-9A-Za-z_$\u0080-\uffff]+))\s*;?\s*$/i;
 
 /**
  * The schema the last `USE` of a multi-statement text names (`SELECT 1; USE db`), unquoted;

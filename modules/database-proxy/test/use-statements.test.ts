@@ -1,0 +1,63 @@
+/**
+ * USE statements, through the proxy and straight at MariaDB. The proxy turns a plain USE into
+ * COM_INIT_DB; a name in double quotes (a name under ANSI_QUOTES) went as it stood, quotes and
+ * all, and got ER 1049 where MariaDB switches schema — and other malformed names got 1049 where
+ * MariaDB answers 1064. Now only bare and backquoted names are taken apart; the server reads the
+ * rest. The schema is then checked on the other backend too.
+ */
+import type mysql from 'mysql2/promise';
+import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
+import { backendOf, holdBackend, one } from './support/backends.js';
+import { connectAsBackendUser, type ProxyFixture, startProxyFixture } from './support/proxy-fixture.js';
+import { trackedClients } from './support/tracked-clients.js';
+
+const POOL = 2;
+let fx: ProxyFixture;
+const clients = trackedClients(() => fx);
+
+beforeAll(async () => {
+  fx = await startProxyFixture({ pool: POOL });
+  const d = await fx.direct();
+  await d.query('CREATE DATABASE IF NOT EXISTS usedb');
+  await d.query('CREATE DATABASE IF NOT EXISTS `we``ird.db`');
+  await d.end();
+});
+afterEach(() => clients.closeAll());
+afterAll(async () => {
+  await fx?.stop();
+});
+
+/** The error number of `use`, or the schema after it. */
+async function outcome(c: mysql.Connection, use: string): Promise<{ errno?: number; db?: string }> {
+  try {
+    await c.query(use);
+  } catch (e) {
+    return { errno: (e as { errno?: number }).errno };
+  }
+  return { db: (await one(c, 'SELECT DATABASE() AS db')).db as string };
+}
+
+it.each([
+  ['', 'USE "usedb"'],
+  ['ANSI_QUOTES', 'USE "usedb"'],
+  ['', "USE 'usedb'"],
+  ['', 'USE usedb.x'],
+  ['', 'USE `we``ird.db`'],
+  ['', 'USE usedb # comment'],
+])('%s %s: the answer MariaDB gives, and the schema kept on the next backend', async (mode, use) => {
+  const setMode = mode === '' ? undefined : `SET sql_mode = CONCAT(@@sql_mode, ',${mode}')`;
+  const d = await connectAsBackendUser(fx);
+  if (setMode) await d.query(setMode);
+  const expected = await outcome(d, use);
+  await d.end();
+
+  const c = await clients.client();
+  if (setMode) await c.query(setMode);
+  expect(await outcome(c, use)).toEqual(expected);
+  const held = await holdBackend(fx, await backendOf(c), POOL);
+  try {
+    expect((await one(c, 'SELECT DATABASE() AS db')).db).toBe(expected.db ?? 'test');
+  } finally {
+    await held.release();
+  }
+});
