@@ -5,40 +5,19 @@
  * it for the connection it left, so another client that had set the same value itself ran there
  * without it. Checked on the backend the statement ran on and on the other one (pool 2).
  */
-import type mysql from 'mysql2/promise';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { backendOf, holdBackend, one } from './support/backends.js';
-import { connectAsBackendUser, type ProxyFixture, startProxyFixture } from './support/proxy-fixture.js';
-import { trackedClients } from './support/tracked-clients.js';
+import { describe, expect, it } from 'vitest';
+import { backendOf, holdBackend, onAnotherBackend, one, pinnedNow } from './support/backends.js';
+import { connectAsBackendUser } from './support/proxy-fixture.js';
+import { proxyTestFile } from './support/proxy-test-file.js';
 
 const POOL = 2;
-let fx: ProxyFixture;
-const clients = trackedClients(() => fx);
-
-beforeAll(async () => {
-  fx = await startProxyFixture({ pool: POOL });
-  const d = await fx.direct();
-  await d.query('CREATE TABLE IF NOT EXISTS test.sst (id INT PRIMARY KEY, v INT) ENGINE=InnoDB');
-  await d.query('INSERT IGNORE INTO test.sst VALUES (1, 1), (2, 2)');
-  await d.end();
+const { fx, clients } = proxyTestFile({
+  pool: POOL,
+  setup: async (direct) => {
+    await direct.query('CREATE TABLE IF NOT EXISTS test.sst (id INT PRIMARY KEY, v INT) ENGINE=InnoDB');
+    await direct.query('INSERT IGNORE INTO test.sst VALUES (1, 1), (2, 2)');
+  },
 });
-afterEach(() => clients.closeAll());
-afterAll(async () => {
-  await fx?.stop();
-});
-
-/** Runs `sql` for `c` on the backend it did not use last. */
-async function elsewhere(c: mysql.Connection, sql: string) {
-  const id = await backendOf(c);
-  const held = await holdBackend(fx, id, POOL);
-  try {
-    return await one(c, sql);
-  } finally {
-    await held.release();
-  }
-}
-
-const pinned = () => Object.values(fx.proxy.stats().pinnedNow).reduce((a, b) => a + b, 0);
 
 describe.each([
   ['sql_select_limit', '3'],
@@ -50,7 +29,7 @@ describe.each([
     '%s: the session has its own value again, on this backend and the next, as directly',
     async (statement) => {
       const sql = `SET STATEMENT ${name} = ${value} FOR ${statement}`;
-      const d = await connectAsBackendUser(fx);
+      const d = await connectAsBackendUser(fx());
       const before = (await one(d, `SELECT @@${name} AS v`)).v;
       await d.query(sql);
       expect((await one(d, `SELECT @@${name} AS v`)).v).toEqual(before);
@@ -60,9 +39,9 @@ describe.each([
       await c.query(sql);
       // An UPDATE pins its connection until the next statement (ROW_COUNT() and friends).
       await c.query('DO 1');
-      expect(pinned()).toBe(0);
+      expect(pinnedNow(fx())).toBe(0);
       expect((await one(c, `SELECT @@${name} AS v`)).v).toEqual(before);
-      expect((await elsewhere(c, `SELECT @@${name} AS v`)).v).toEqual(before);
+      expect((await onAnotherBackend(fx(), c, POOL, `SELECT @@${name} AS v`)).v).toEqual(before);
     },
   );
 });
@@ -72,13 +51,13 @@ it("another client's own value is kept on the connection a SET STATEMENT ran on"
   const c = await clients.client();
   const x = await backendOf(a);
   // C sets its session's sql_select_limit on the other connection, Y.
-  const holdX = await holdBackend(fx, x, POOL);
+  const holdX = await holdBackend(fx(), x, POOL);
   await c.query('SET sql_select_limit = 1');
   const y = await backendOf(c);
   await holdX.release();
   expect(y).not.toBe(x);
   // A's SET STATEMENT on X; then C's SELECT runs on X, which must get C's limit.
-  const holdY = await holdBackend(fx, y, POOL);
+  const holdY = await holdBackend(fx(), y, POOL);
   expect(await backendOf(a)).toBe(x);
   await a.query('SET STATEMENT sql_select_limit = 1 FOR DO 1');
   const [rows] = await c.query('SELECT id, CONNECTION_ID() AS conn FROM test.sst ORDER BY id');
@@ -91,6 +70,6 @@ it("another client's own value is kept on the connection a SET STATEMENT ran on"
 it('beside a plain SET of the same variable in one text, the client is pinned with the value it set', async () => {
   const c = await clients.client({ multipleStatements: true });
   await c.query('SET STATEMENT sql_select_limit = 5 FOR DO 1; SET sql_select_limit = 2');
-  expect(fx.proxy.stats().pinnedNow.unreplayable_variable).toBe(1);
+  expect(fx().proxy.stats().pinnedNow.unreplayable_variable).toBe(1);
   expect((await one(c, 'SELECT @@sql_select_limit AS v')).v).toBe(2);
 });

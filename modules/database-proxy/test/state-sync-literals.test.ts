@@ -4,21 +4,12 @@
  * ("could not restore session state"), one with a backslash came back with two. One backend
  * connection, so every client runs on it in turn.
  */
-import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { one } from './support/backends.js';
-import { connectAsBackendUser, type ProxyFixture, startProxyFixture } from './support/proxy-fixture.js';
-import { trackedClients } from './support/tracked-clients.js';
+import { connectAsBackendUser } from './support/proxy-fixture.js';
+import { proxyTestFile } from './support/proxy-test-file.js';
 
-let fx: ProxyFixture;
-const clients = trackedClients(() => fx);
-
-beforeAll(async () => {
-  fx = await startProxyFixture({ pool: 1 });
-});
-afterEach(() => clients.closeAll());
-afterAll(async () => {
-  await fx?.stop();
-});
+const { fx, clients } = proxyTestFile({ pool: 1 });
 
 it.each([
   ['a quote', "'it''s'", "it's"],
@@ -27,7 +18,7 @@ it.each([
 ])(
   'a string variable holding %s is put back as set, after a client with NO_BACKSLASH_ESCAPES',
   async (_, literal, value) => {
-    const direct = await connectAsBackendUser(fx);
+    const direct = await connectAsBackendUser(fx());
     await direct.query(`SET default_master_connection = ${literal}`);
     expect((await one(direct, 'SELECT @@default_master_connection AS v')).v).toBe(value);
     await direct.end();

@@ -6,25 +6,18 @@
  * rest. The schema is then checked on the other backend too.
  */
 import type mysql from 'mysql2/promise';
-import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
-import { backendOf, holdBackend, one } from './support/backends.js';
-import { connectAsBackendUser, type ProxyFixture, startProxyFixture } from './support/proxy-fixture.js';
-import { trackedClients } from './support/tracked-clients.js';
+import { expect, it } from 'vitest';
+import { onAnotherBackend, one } from './support/backends.js';
+import { connectAsBackendUser } from './support/proxy-fixture.js';
+import { proxyTestFile } from './support/proxy-test-file.js';
 
 const POOL = 2;
-let fx: ProxyFixture;
-const clients = trackedClients(() => fx);
-
-beforeAll(async () => {
-  fx = await startProxyFixture({ pool: POOL });
-  const d = await fx.direct();
-  await d.query('CREATE DATABASE IF NOT EXISTS usedb');
-  await d.query('CREATE DATABASE IF NOT EXISTS `we``ird.db`');
-  await d.end();
-});
-afterEach(() => clients.closeAll());
-afterAll(async () => {
-  await fx?.stop();
+const { fx, clients } = proxyTestFile({
+  pool: POOL,
+  setup: async (direct) => {
+    await direct.query('CREATE DATABASE IF NOT EXISTS usedb');
+    await direct.query('CREATE DATABASE IF NOT EXISTS `we``ird.db`');
+  },
 });
 
 /** The error number of `use`, or the schema after it. */
@@ -46,7 +39,7 @@ it.each([
   ['', 'USE usedb # comment'],
 ])('%s %s: the answer MariaDB gives, and the schema kept on the next backend', async (mode, use) => {
   const setMode = mode === '' ? undefined : `SET sql_mode = CONCAT(@@sql_mode, ',${mode}')`;
-  const d = await connectAsBackendUser(fx);
+  const d = await connectAsBackendUser(fx());
   if (setMode) await d.query(setMode);
   const expected = await outcome(d, use);
   await d.end();
@@ -54,10 +47,5 @@ it.each([
   const c = await clients.client();
   if (setMode) await c.query(setMode);
   expect(await outcome(c, use)).toEqual(expected);
-  const held = await holdBackend(fx, await backendOf(c), POOL);
-  try {
-    expect((await one(c, 'SELECT DATABASE() AS db')).db).toBe(expected.db ?? 'test');
-  } finally {
-    await held.release();
-  }
+  expect((await onAnotherBackend(fx(), c, POOL, 'SELECT DATABASE() AS db')).db).toBe(expected.db ?? 'test');
 });

@@ -93,6 +93,21 @@ export async function holdBackend(
   }
 }
 
+/** Runs `sql` for `conn` on a backend other than the one it used last (the other is held). */
+export async function onAnotherBackend(
+  fx: ProxyFixture,
+  conn: mysql.Connection,
+  pool: number,
+  sql: string,
+): Promise<Row> {
+  const held = await holdBackend(fx, await backendOf(conn), pool);
+  try {
+    return await one(conn, sql);
+  } finally {
+    await held.release();
+  }
+}
+
 /**
  * Runs `sql` on every backend of a pool of `pool` connections at the same time: `pool` fresh
  * clients each start a transaction (so each holds a distinct backend) and run the statement.
