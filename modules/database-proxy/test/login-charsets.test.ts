@@ -12,6 +12,8 @@
  * character set.
  */
 import {
+  buildExecute,
+  buildPrepare,
   buildResetConnection,
   CLIENT_IGNORE_SPACE,
   COM_INIT_DB,
@@ -42,6 +44,9 @@ beforeAll(async () => {
   await direct.query('CREATE DATABASE IF NOT EXISTS `café`');
   await direct.query('CREATE TABLE IF NOT EXISTS `café`.t (x INT)');
   await direct.query('INSERT INTO `café`.t VALUES (42)');
+  await direct.query('CREATE DATABASE IF NOT EXISTS `日本`');
+  await direct.query('CREATE TABLE IF NOT EXISTS `日本`.t (x INT)');
+  await direct.query('INSERT INTO `日本`.t VALUES (42)');
 });
 
 afterEach(() => clients.closeAll());
@@ -366,31 +371,62 @@ describe.each([
   });
 });
 
-describe("a client's non-ASCII schema on a connection another client left in latin1", () => {
-  it('is set there in the character set the connection has then, and kept', async () => {
+describe("a client's non-ASCII schema on a connection another client left in another character set", () => {
+  // The name goes in the character set the connection reads it in then (the other client's);
+  // one that set cannot hold goes with the connection reading utf8mb4 for that command.
+  it.each([
+    ['café', 'latin1'],
+    ['日本', 'latin1'],
+    ['café', 'koi8r'],
+    ['café', 'cp1251'],
+  ])('`%s`, the connection left in %s: set there, and kept', async (db, other) => {
     const u = await login('proxy', 45);
     const l = await login('proxy', 45);
     try {
-      expect(await rawResult(u, 'USE `café`')).toBe('OK');
+      expect(await rawResult(u, `USE \`${db}\``)).toBe('OK');
       const x = await backendOf(u);
-      // L runs on u's connection (the other one is held) and leaves it in latin1.
-      const other = await holdOtherThan(x);
+      // L runs on u's connection (the other one is held) and leaves it in another character set.
+      const held = await holdOtherThan(x);
       try {
-        expect(await rawResult(l, 'SET NAMES latin1')).toBe('OK');
+        expect(await rawResult(l, `SET NAMES ${other}`)).toBe('OK');
         expect(await backendOf(l)).toBe(x);
-        // u's next statement has its schema put back there before its own SET NAMES.
         expect(
           await rawResult(u, 'SELECT DATABASE(), @@character_set_client, (SELECT x FROM t)'),
         ).toMatchObject({
-          rows: [[Buffer.from('café').toString('latin1'), 'utf8mb4', '42']],
+          rows: [[Buffer.from(db).toString('latin1'), 'utf8mb4', '42']],
         });
         expect(await backendOf(u)).toBe(x);
       } finally {
-        await other.close();
+        await held.close();
       }
     } finally {
       await Promise.all([u.close(), l.close()]);
     }
+  });
+
+  it('a statement prepared in `日本` runs after SET NAMES latin1 on another backend, as on MariaDB', async () => {
+    const seen = async (side: Side) => {
+      const c = await login(side, 45);
+      try {
+        expect(await rawResult(c, 'USE `日本`')).toBe('OK');
+        const prepared = await c.command(buildPrepare('SELECT x FROM t'));
+        if (prepared.error) return `prepare: ${prepared.error.message}`;
+        expect(await rawResult(c, 'USE test')).toBe('OK');
+        expect(await rawResult(c, 'SET NAMES latin1')).toBe('OK');
+        const execute = async () => {
+          const r = await c.command(
+            buildExecute({ statementId: prepared.prepared!.statementId, params: [] }),
+          );
+          return r.error ? `ERR ${r.error.errno} ${r.error.message}` : `rows ${r.rows}`;
+        };
+        return await hereAndElsewhere(side, c, 45, execute);
+      } finally {
+        await c.close();
+      }
+    };
+    const expected = await seen('direct');
+    expect(expected).toEqual(['rows 1', 'rows 1']);
+    expect(await seen('proxy')).toEqual(expected);
   });
 });
 

@@ -83,10 +83,16 @@ import {
   collationLeftBy,
   resultsSetByName,
 } from '../session/charset-statements.js';
-import { charsetEncoding, unusableClientCharset } from '../session/client-charsets.js';
+import { charsetEncoding, exactNameEncoding, unusableClientCharset } from '../session/client-charsets.js';
 import { type DoubleByteCharset, doubleByteCharsetOf } from '../session/double-byte.js';
 import { PIN_BIT, PIN_UNTIL_NEXT_STATEMENT, pinReasons } from '../session/pin-reason.js';
-import { isReplayable, planStateSync, RESULTS_BY_NAME, SessionState } from '../session/session-state.js';
+import {
+  isReplayable,
+  planStateSync,
+  RESULTS_BY_NAME,
+  SessionState,
+  sqlLiteral,
+} from '../session/session-state.js';
 import { type StatementScopedVariables, statementScopedVariables } from '../session/set-statement.js';
 import {
   blankLiteralsAndComments,
@@ -1243,7 +1249,7 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
       this.run();
       return;
     }
-    const sync = planStateSync(b.state, this.state, b.baseline);
+    let sync = planStateSync(b.state, this.state, b.baseline);
     this.core.counters.stateSyncs++;
     // Until the whole sync is through the connection is nobody's: one that fails half way (the
     // schema changed, the SET refused) must not pass for its previous client's state.
@@ -1281,9 +1287,10 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
     };
     if (sync.schema !== undefined) {
       // Read by the server in the character set the connection has now: its previous
-      // client's, until the SET after it.
-      const payload = initDbPayload(sync.schema, backendNameEncoding(b));
-      b.command(payload, (err, t) => {
+      // client's, until the SET after it — which sets the client's again if the name needed
+      // the connection in utf8mb4 meanwhile.
+      this.initDbOn(b, sync.schema, false, (err, t) => {
+        if (err === null && t.error === undefined) sync = planStateSync(b.state, this.state, b.baseline);
         if (err !== null) return this.retryOrFail(err);
         if (t.error !== undefined) {
           if ((t.error.errno === ER_BAD_DB || t.error.errno === ER_DBACCESS_DENIED) && this.pins === 0) {
@@ -1583,8 +1590,7 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
       // Prepared elsewhere (or evicted here): prepare it on this backend first, in the schema
       // it was prepared in; the next statement's sync puts the client's schema back.
       if (cs.schema !== null && b.state.schema !== cs.schema) {
-        const use = initDbPayload(cs.schema, backendNameEncoding(b));
-        b.command(use, (err, t) => {
+        this.initDbOn(b, cs.schema, true, (err, t) => {
           if (err !== null) return this.retryOrFail(err);
           if (t.error !== undefined) {
             this.failOnTheWay(b);
@@ -2921,6 +2927,37 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
     this.conn.write(encodeFrames(err, sequenceId));
   }
 
+  /**
+   * COM_INIT_DB of `schema` on `b`, which reads the name in its character_set_client now. A name
+   * that set cannot hold exactly (日本 in latin1, any non-ASCII name in koi8r) would name another
+   * schema: the connection then reads this command in utf8mb4 (recorded in its state), and with
+   * `restore` is given its character set back once the schema is set. A failed COM_INIT_DB comes
+   * to `done` at once, its error in the tracker.
+   */
+  private initDbOn(b: BackendConnection, schema: string, restore: boolean, done: InternalCallback): void {
+    const charset = b.state.variables.get('character_set_client') ?? b.baseline.get('character_set_client');
+    const exact = exactNameEncoding(charset, schema);
+    if (exact !== undefined) {
+      b.command(initDbPayload(schema, exact), done);
+      return;
+    }
+    const recorded = b.state.variables.get('character_set_client');
+    b.query('SET character_set_client = utf8mb4', undefined, (err, t) => {
+      if (err !== null || t.error !== undefined) return done(err, t);
+      b.state.setVariable('character_set_client', 'utf8mb4');
+      b.command(initDbPayload(schema, 'utf8'), (err2, t2) => {
+        if (!restore || err2 !== null || t2.error !== undefined) return done(err2, t2);
+        b.query(`SET character_set_client = ${sqlLiteral(charset ?? 'utf8mb4')}`, undefined, (err3, t3) => {
+          if (err3 === null && t3.error === undefined) {
+            if (recorded === undefined) b.state.deleteVariable('character_set_client');
+            else b.state.setVariable('character_set_client', recorded);
+          }
+          done(err3, t3);
+        });
+      });
+    });
+  }
+
   /** How the client's names (a schema's) are bytes: in its character_set_client. */
   private clientEncoding(): BufferEncoding {
     const client = this.state.variables.get('character_set_client');
@@ -3143,11 +3180,4 @@ function initDbPayload(schema: string, encoding: BufferEncoding): Buffer {
   payload[0] = COM_INIT_DB;
   payload.write(schema, 1, encoding);
   return payload;
-}
-
-/** How a backend connection reads names now: in its character_set_client (or its login's). */
-function backendNameEncoding(b: BackendConnection): BufferEncoding {
-  return charsetEncoding(
-    b.state.variables.get('character_set_client') ?? b.baseline.get('character_set_client'),
-  );
 }

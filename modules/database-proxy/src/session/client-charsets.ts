@@ -33,3 +33,16 @@ export function unusableClientCharset(id: number): string | undefined {
 export function charsetEncoding(charset: string | undefined): BufferEncoding {
   return charset === 'latin1' || charset === 'ascii' ? charset : 'utf8';
 }
+
+/**
+ * The encoding that writes `name` exactly as character set `charset` reads it, or undefined
+ * when there is none here: ASCII reads the same in every client character set; UTF-8 sets hold
+ * any name; latin1 (MariaDB's, cp1252) holds what Node's latin1 writes the same way, the
+ * characters U+00A0–U+00FF.
+ */
+export function exactNameEncoding(charset: string | undefined, name: string): BufferEncoding | undefined {
+  if (charset === undefined || /^utf8(?:mb[34])?$/.test(charset)) return 'utf8';
+  if (/^[\u0000-\u007f]*$/.test(name)) return 'utf8';
+  if (charset === 'latin1' && /^[\u0000-\u007f\u00a0-\u00ff]*$/.test(name)) return 'latin1';
+  return undefined;
+}
