@@ -24,7 +24,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { RawClient } from '../../../packages/mysql-protocol/test/support/raw-client.js';
 import { one } from './support/backends.js';
 import { APP_USER, BACKEND_USER, type ProxyFixture, startProxyFixture } from './support/proxy-fixture.js';
-import { rawChangeUser, rawLogin, rawResult } from './support/raw-login.js';
+import { rawBackendOf, rawChangeUser, rawHoldBackend, rawLogin, rawResult } from './support/raw-login.js';
 import { trackedClients } from './support/tracked-clients.js';
 
 const POOL = 2;
@@ -81,30 +81,9 @@ async function charsetSeen(c: RawClient) {
   return { variables: await rawResult(c, VARIABLES), columns: await rawResult(c, COLUMNS) };
 }
 
-async function backendOf(c: RawClient): Promise<string> {
-  const r = await rawResult(c, 'SELECT CONNECTION_ID()');
-  if (typeof r === 'string') throw new Error(r);
-  return r.rows[0]![0]!;
-}
-
-/**
- * A proxy client of the same kind (character set) holding backend `id` in a transaction, so
- * that the client under test must run on another. Holders that got another backend leave.
- */
-async function holdBackend(id: string, charset: number): Promise<RawClient> {
-  const others: RawClient[] = [];
-  try {
-    for (let i = 0; i < POOL; i++) {
-      const h = await login('proxy', charset);
-      await h.query('START TRANSACTION');
-      if ((await backendOf(h)) === id) return h;
-      others.push(h);
-    }
-    throw new Error(`backend ${id} was not handed out to ${POOL} holders`);
-  } finally {
-    await Promise.all(others.map((o) => o.close()));
-  }
-}
+const backendOf = rawBackendOf;
+const holdBackend = (id: string, charset: number) =>
+  rawHoldBackend(fx, id, charset, POOL, { capabilities: CAPABILITIES });
 
 /**
  * `read` twice: through the proxy on the backend the client used last and then on another one;
@@ -386,7 +365,7 @@ describe("a client's non-ASCII schema on a connection another client left in ano
       expect(await rawResult(u, `USE \`${db}\``)).toBe('OK');
       const x = await backendOf(u);
       // L runs on u's connection (the other one is held) and leaves it in another character set.
-      const held = await holdOtherThan(x);
+      const held = await rawHoldBackend(fx, x, 45, POOL, { other: true, capabilities: CAPABILITIES });
       try {
         expect(await rawResult(l, `SET NAMES ${other}`)).toBe('OK');
         expect(await backendOf(l)).toBe(x);
@@ -429,19 +408,3 @@ describe("a client's non-ASCII schema on a connection another client left in ano
     expect(await seen('proxy')).toEqual(expected);
   });
 });
-
-/** A utf8mb4 proxy client holding the backend that is not `id` (of a pool of two). */
-async function holdOtherThan(id: string): Promise<RawClient> {
-  const held: RawClient[] = [];
-  try {
-    for (let i = 0; i < POOL; i++) {
-      const h = await login('proxy', 45);
-      await h.query('START TRANSACTION');
-      if ((await backendOf(h)) !== id) return h;
-      held.push(h);
-    }
-    throw new Error(`no backend other than ${id} was handed out`);
-  } finally {
-    await Promise.all(held.map((h) => h.close()));
-  }
-}

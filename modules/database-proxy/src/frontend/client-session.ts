@@ -2825,7 +2825,9 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
     // Packets before the final OK (caching_sha2's fast-auth-success) go out whatever follows.
     this.conn.write(step.bytes.subarray(0, lastPacketStart(step.bytes)));
     const user = this.authenticatedUser(step.session.user);
-    this.handshakeCollation = step.session.charset;
+    // MariaDB words a refusal in UTF-8 (the session reset), and the messages of one that goes
+    // through in its new character set.
+    this.handshakeCollation = user === undefined ? CollationId.UTF8MB4_GENERAL_CI : step.session.charset;
     if (user === undefined) {
       this.changeUserFailures++;
       this.core.counters.authFailures++;
@@ -2986,9 +2988,13 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
     const e = b.tracker.error!;
     // The error (of a re-prepare, a schema switch) is this client's statement's, there.
     this.runsAfterOn(b);
-    // The server's error, passed on: counted in afterResponse. A replay answers nobody.
-    if (!this.closed && !this.replaying)
-      this.conn.write(encodeFrames(encodeErr(e, this.capabilities || 0x200), this.answerSeq));
+    // The server's error, passed on as it sent it (its message in the client's character set):
+    // counted in afterResponse. A replay answers nobody.
+    if (!this.closed && !this.replaying) {
+      const payload =
+        b.tracker.errorPayload ?? encodeErr(e, this.capabilities || 0x200, this.messageEncoding());
+      this.conn.write(encodeFrames(payload, this.answerSeq));
+    }
     this.afterResponse(b);
   }
 

@@ -41,6 +41,50 @@ export function rawLogin(
   });
 }
 
+/** A raw client of `fx`'s proxy or of its MariaDB straight (as the backend account), in `charset`. */
+export function rawSide(
+  fx: ProxyFixture,
+  side: 'proxy' | 'direct',
+  charset: number,
+  options: Omit<RawClientOptions, 'host' | 'port' | 'user' | 'password' | 'charset'> = {},
+): Promise<RawClient> {
+  return side === 'proxy'
+    ? rawLogin(fx.port, APP_USER, { charset, ...options })
+    : rawLogin(fx.mariadb.port, BACKEND_USER, { charset, ...options });
+}
+
+/** The backend connection id that serves the raw client's next statement. */
+export async function rawBackendOf(c: RawClient): Promise<string> {
+  const r = await rawResult(c, 'SELECT CONNECTION_ID()');
+  if (typeof r === 'string') throw new Error(r);
+  return r.rows[0]![0]!;
+}
+
+/**
+ * A proxy client in `charset` (of the same flavour, so of the same connections) holding backend
+ * `id` — or, with `other`, the one that is not `id` — in a transaction; of a pool of `pool`.
+ */
+export async function rawHoldBackend(
+  fx: ProxyFixture,
+  id: string,
+  charset: number,
+  pool: number,
+  { other = false, capabilities }: { other?: boolean; capabilities?: number } = {},
+): Promise<RawClient> {
+  const passed: RawClient[] = [];
+  try {
+    for (let i = 0; i < pool; i++) {
+      const h = await rawSide(fx, 'proxy', charset, capabilities === undefined ? {} : { capabilities });
+      await h.query('START TRANSACTION');
+      if (((await rawBackendOf(h)) === id) !== other) return h;
+      passed.push(h);
+    }
+    throw new Error(`backend ${other ? 'other than ' : ''}${id} was not handed out to ${pool} holders`);
+  } finally {
+    await Promise.all(passed.map((h) => h.close()));
+  }
+}
+
 /**
  * COM_CHANGE_USER to `user`, scrambled for mysql_native_password; an auth switch (to either
  * plugin) is answered too. `password` other than the user's makes a refused one.

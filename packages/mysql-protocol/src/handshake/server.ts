@@ -163,6 +163,8 @@ export class ServerHandshake {
   private credentials: Credentials | undefined;
   private plugin: ServerAuthPlugin;
   private usedPassword = false;
+  /** Authenticating a COM_CHANGE_USER: MariaDB words its refusal in UTF-8, the session reset. */
+  private changingUser = false;
 
   constructor(options: ServerHandshakeOptions) {
     this.options = options;
@@ -248,6 +250,7 @@ export class ServerHandshake {
    * `failed` step ends the exchange only: the connection stays logged in as before.
    */
   changeUser(request: ChangeUser, connection: ChangeUserConnection): ServerStep {
+    this.changingUser = true;
     this.tlsActive = connection.tls;
     this.sequenceId = 1;
     try {
@@ -410,8 +413,10 @@ export class ServerHandshake {
     this.state = State.Done;
     const error: ErrPacket = { errno, sqlState: sqlStateFor(errno), message };
     const w = new PacketWriter(message.length + 16);
-    // In the client's character set, as MariaDB writes it: a name in it reads back as sent.
-    writeErr(w, error, CLIENT_PROTOCOL_41, collationEncoding(this.response?.charset ?? 0) ?? 'utf8');
+    // At a login in the client's character set, as MariaDB writes it: a name in it reads back
+    // as sent.
+    const encoding = this.changingUser ? 'utf8' : (collationEncoding(this.response?.charset ?? 0) ?? 'utf8');
+    writeErr(w, error, CLIENT_PROTOCOL_41, encoding);
     return { kind: 'failed', bytes: encodeFrames(w.payload(), this.sequenceId), error };
   }
 }

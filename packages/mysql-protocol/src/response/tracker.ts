@@ -107,6 +107,11 @@ export class ResponseTracker implements PacketListener {
   lastInsertId = 0;
   /** Set when the response ended in ERR. */
   error: ErrPacket | undefined;
+  /**
+   * That ERR's payload as the server sent it (when it arrived whole): its message is in the
+   * connection's character_set_results, which {@link error}'s decoded text may not keep.
+   */
+  errorPayload: Buffer | undefined;
   /** Merged session-state changes of every OK in the response; undefined when none. */
   sessionState: SessionStateChanges | undefined;
   /** Result sets completed in this response. */
@@ -176,6 +181,7 @@ export class ResponseTracker implements PacketListener {
     this.affectedRows = 0;
     this.lastInsertId = 0;
     this.error = undefined;
+    this.errorPayload = undefined;
     this.sessionState = undefined;
     this.resultSets = 0;
     this.rows = 0;
@@ -301,6 +307,7 @@ export class ResponseTracker implements PacketListener {
         return;
       }
       this.error = decodeErr(buffer, start, end);
+      if (!truncated) this.errorPayload = Buffer.from(buffer.subarray(start, end));
       this.phase = Phase.Done;
       return;
     }
