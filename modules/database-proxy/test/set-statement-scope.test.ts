@@ -25,6 +25,10 @@ describe('statementScopedVariables', () => {
       ['div_precision_increment', 'sql_mode'],
     ],
     ['/* c */ SET STATEMENT sql_select_limit = (SELECT 1 FOR UPDATE) FOR SELECT 2', ['sql_select_limit']],
+    // Comments anywhere, and MariaDB's executable comments, six version digits and all.
+    ['SET /* x */ STATEMENT /* y */ sql_select_limit /* z */ = 3 /* w */ FOR DO 1', ['sql_select_limit']],
+    ['SET STATEMENT /* a */ `max_statement_time` # b\n = 1 FOR DO 1', ['max_statement_time']],
+    ['/*!100000 SET STATEMENT sql_select_limit=3 FOR */ DO 1', ['sql_select_limit']],
   ])('%s', (sql, names) => {
     expect(scoped(sql)).toEqual({ names, alone: true });
   });

@@ -25,10 +25,17 @@ describe.each([
   ['lock_wait_timeout', '7'],
   ['div_precision_increment', '9'],
 ])('SET STATEMENT %s = … FOR', (name, value) => {
-  it.each(['DO 1', 'UPDATE test.sst SET v = v WHERE id = 1'])(
-    '%s: the session has its own value again, on this backend and the next, as directly',
-    async (statement) => {
-      const sql = `SET STATEMENT ${name} = ${value} FOR ${statement}`;
+  it.each([
+    ['SET STATEMENT', 'DO 1'],
+    ['SET STATEMENT', 'UPDATE test.sst SET v = v WHERE id = 1'],
+    // A classic EOF (mysql2's) names no variable, only that the state changed.
+    ['SET STATEMENT', 'SELECT v FROM test.sst WHERE id = 1'],
+    ['SET /* a */ STATEMENT /* b */', 'DO 1'],
+    ['/*!100000 SET STATEMENT', '*/ DO 1'],
+  ])(
+    '%s … FOR %s: the session has its own value again, on this backend and the next, as directly',
+    async (lead, statement) => {
+      const sql = `${lead} ${name} /* c */ = ${value} FOR ${statement}`;
       const d = await connectAsBackendUser(fx());
       const before = (await one(d, `SELECT @@${name} AS v`)).v;
       await d.query(sql);

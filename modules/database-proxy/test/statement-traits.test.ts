@@ -166,6 +166,8 @@ const cases: [string, number][] = [
   // What an executable comment holds is what the server runs: the first keyword too.
   ['/*!SET TRANSACTION READ ONLY*/', Trait.Set | Trait.NextTransaction],
   ['/*M!100100 SET TRANSACTION READ ONLY */ ', Trait.Set | Trait.NextTransaction],
+  // MariaDB reads six version digits after `/*!` too.
+  ['/*!100000 SET TRANSACTION READ ONLY */', Trait.Set | Trait.NextTransaction],
   ["/* plain */ /*!50700 SELECT GET_LOCK('k', 0) */", Trait.AdvisoryLock],
   ["SET @'quoted name' = 1", Trait.Set | Trait.UserVariable],
   ['CREATE OR REPLACE VIEW v AS SELECT 1', Trait.ViewDdl],

@@ -1974,7 +1974,9 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
       let collationReported = false;
       let resultsReported = false;
       const scoped =
-        (traits & Trait.Set) !== 0 && s.systemVariables.length > 0 ? this.statementScoped() : undefined;
+        (traits & Trait.Set) !== 0 && (s.systemVariables.length > 0 || s.unexplainedChange)
+          ? this.statementScoped()
+          : undefined;
       for (const v of s.systemVariables) {
         if (scoped?.names.has(v.name)) {
           // A `SET STATEMENT … FOR` statement's own value: the server has put the session's back.
@@ -2012,7 +2014,16 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
         this.executing !== undefined &&
         this.executing.cs.schema !== this.state.schema &&
         (traits & Trait.PureRead) !== 0;
-      if (s.stateChanged === true && ((s.unexplainedChange && !schemaSwitch) || traits & Trait.Call)) {
+      // A classic EOF names no variable: after `SET STATEMENT … FOR` a pure read, the flag is
+      // the statement's own values, which the server has put back.
+      const scopedRead =
+        scoped?.statementAt !== undefined &&
+        s.systemVariables.length === 0 &&
+        (this.classify(this.statementText().slice(scoped.statementAt)) & Trait.PureRead) !== 0;
+      if (
+        s.stateChanged === true &&
+        ((s.unexplainedChange && !schemaSwitch && !scopedRead) || traits & Trait.Call)
+      ) {
         const lasting = Trait.UserVariable | Trait.TemporaryTable | Trait.SqlPrepare | Trait.Handler;
         if (traits & Trait.Call || !(traits & lasting)) pins |= PIN_BIT.session_state;
       }
@@ -2190,9 +2201,13 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
   /** The statement that changed character sets (see charsetStatementOf). */
   /** What the statement just run sets for itself only (`SET STATEMENT … FOR`), if anything. */
   private statementScoped(): StatementScopedVariables | undefined {
+    return statementScopedVariables(this.statementText(), this.noBackslashEscapes, this.doubleByte);
+  }
+
+  /** The text of the statement just run, a byte a character (a prepared one's for an execute). */
+  private statementText(): string {
     const payload = this.command === COM_STMT_EXECUTE ? this.executing?.cs.preparePayload : this.payload;
-    if (payload === undefined) return undefined;
-    return statementScopedVariables(payload.toString('latin1', 1), this.noBackslashEscapes, this.doubleByte);
+    return payload === undefined ? '' : payload.toString('latin1', 1);
   }
 
   private charsetStatement(): CharsetStatement {

@@ -13,6 +13,8 @@ export interface StatementScopedVariables {
   readonly names: ReadonlySet<string>;
   /** The text is that one statement: a report of one of `names` is only the statement's value. */
   readonly alone: boolean;
+  /** Where the statement after `FOR` starts in the text, when the text is that one statement. */
+  readonly statementAt: number | undefined;
 }
 
 const SET_STATEMENT = /\s*SET\s+STATEMENT\s/iy;
@@ -30,6 +32,7 @@ export function statementScopedVariables(
   const blanked = blankLiteralsAndComments(sql, noBackslashEscapes, doubleByte);
   const names = new Set<string>();
   let statements = 0;
+  let statementAt: number | undefined;
   for (let start = 0; start < blanked.length; ) {
     const semicolon = blanked.indexOf(';', start);
     const end = semicolon < 0 ? blanked.length : semicolon;
@@ -38,16 +41,18 @@ export function statementScopedVariables(
     if (SET_STATEMENT.exec(blanked) !== null) {
       const list = SET_STATEMENT.lastIndex;
       const forAt = topLevelFor(blanked, list, end);
+      if (forAt < end) statementAt = forAt + 3;
       for (const [from, to] of topLevelItems(blanked, list, forAt)) {
         const eq = blanked.indexOf('=', from);
         if (eq < 0 || eq >= to) continue;
-        // The name from the text itself: the blanked one has a backquoted name's contents blanked.
-        names.add(variableName(sql.slice(from, eq)));
+        names.add(variableName(nameText(sql, blanked, from, eq)));
       }
     }
     start = end + 1;
   }
-  return names.size === 0 ? undefined : { names, alone: statements === 1 };
+  if (names.size === 0) return undefined;
+  const alone = statements === 1;
+  return { names, alone, statementAt: alone ? statementAt : undefined };
 }
 
 /** Where the `FOR` outside parentheses is in blanked[from, end); `end` if none. */
@@ -80,12 +85,27 @@ function topLevelItems(blanked: string, from: number, end: number): [number, num
   return items;
 }
 
-/** `@@session.\`Name\`` → `name`. */
+/**
+ * The text of sql[from, to) without its comments (blanks in `blanked`), a backquoted part read
+ * from `sql` itself (whose contents `blanked` blanks too).
+ */
+function nameText(sql: string, blanked: string, from: number, to: number): string {
+  let name = '';
+  let quoted = false;
+  for (let i = from; i < to; i++) {
+    const c = blanked[i]!;
+    if (c === '`') quoted = !quoted;
+    else if (quoted) name += sql[i];
+    else if (c.trim() !== '') name += c;
+  }
+  return name;
+}
+
+/** `@@session.Name` (backquotes already gone) → `name`. */
 function variableName(text: string): string {
   return text
     .trim()
     .replace(/^@@/, '')
     .replace(/^(?:session|local)\./i, '')
-    .replace(/`/g, '')
     .toLowerCase();
 }

@@ -256,8 +256,11 @@ export function blankLiteralsAndComments(
   return out + sql.slice(from);
 }
 
-/** `/*!`, `/*M!` and the version number that may follow (`/*!50001`, `/*M!100100`). */
-const EXECUTABLE_OPENER = /\/\*(?:M!\d{0,6}|!\d{0,5})/y;
+/**
+ * `/*!`, `/*M!` and the version number that may follow (`/*!50001`, `/*M!100100`): six digits
+ * after either, as MariaDB reads them (`/*!100000 SET …` runs on 10.0 and later).
+ */
+const EXECUTABLE_OPENER = /\/\*M?!\d{0,6}/y;
 
 /**
  * Classifies SQL text into {@link Trait} flags.
