@@ -228,6 +228,19 @@ describe('option errors have one exact format', () => {
       { raw: { one: '{"name": "b", "password": "s3cret-3", "max_connections": 0, "bogus": 1}' } },
     );
     expect(String(textErrors)).not.toMatch(/s3cret/);
+    // JSON text with a typo cannot be told apart: a text that names a secret field is not shown.
+    for (const text of [
+      '[{"name": "a", "password": "s3cret-4"}',
+      '[{"name": "a", "password": "s3cret-4"},]',
+      "[{'name': 'a', 'password': 's3cret-4'}]",
+    ]) {
+      const { errors: typo } = await loadEcho({ users }, { raw: { users: text } });
+      expect(typo).toEqual([
+        expect.stringMatching(
+          /^module "echo-server", option "users": got JSON text not shown \(it does not parse, and names a secret field\), expected /,
+        ),
+      ]);
+    }
   });
 
   it('reports every item that repeats a unique field, naming the first that has it', async () => {

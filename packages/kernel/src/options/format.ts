@@ -23,6 +23,9 @@ export function isSecretPath(path: readonly (string | number)[]): boolean {
   return false;
 }
 
+/** A secret field's name anywhere in a text. */
+const SECRET_MENTION = /password|passwd|secret|token|_hash\b/i;
+
 const hideSecrets = (key: string, v: unknown) => (key !== '' && SECRET_FIELD.test(key) ? '(hidden)' : v);
 
 /**
@@ -38,7 +41,10 @@ export function formatValue(value: unknown, path: readonly (string | number)[] =
     try {
       shown = JSON.parse(value);
     } catch {
-      // Not JSON after all: shown as the text it is.
+      // Not JSON after all (a typo, most likely): shown as the text it is, unless it names a
+      // secret field, whose value cannot be told apart from the rest of the text.
+      if (SECRET_MENTION.test(value))
+        return 'JSON text not shown (it does not parse, and names a secret field)';
     }
   }
   let text: string;
