@@ -320,7 +320,16 @@ describe('useStatementSchema', () => {
     expect(useStatementSchema('SELECT 1')).toBeUndefined();
     expect(useStatementSchema('USE café_$1')).toBe('café_$1');
     // Not a bare name: for the server to read (a name under ANSI_QUOTES, or ER 1064).
-    for (const sql of ['USE "shop"', "USE 'shop'", 'USE shop.x', 'USE sh-op'])
+    for (const sql of [
+      'USE "shop"',
+      "USE 'shop'",
+      'USE shop.x',
+      'USE sh-op',
+      'USE 123',
+      'USE 1e1',
+      'USE 0x41',
+      'USE 1db',
+    ])
       expect(useStatementSchema(sql), sql).toBeUndefined();
   });
 });

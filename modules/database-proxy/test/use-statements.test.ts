@@ -17,6 +17,8 @@ const { fx, clients } = proxyTestFile({
   setup: async (direct) => {
     await direct.query('CREATE DATABASE IF NOT EXISTS usedb');
     await direct.query('CREATE DATABASE IF NOT EXISTS `we``ird.db`');
+    for (const db of ['123', '1e1', '0x41', '1db'])
+      await direct.query(`CREATE DATABASE IF NOT EXISTS \`${db}\``);
   },
 });
 
@@ -37,6 +39,11 @@ it.each([
   ['', 'USE usedb.x'],
   ['', 'USE `we``ird.db`'],
   ['', 'USE usedb # comment'],
+  // Numbers to the server (ER 1064), and a name led by a digit that is one.
+  ['', 'USE 123'],
+  ['', 'USE 1e1'],
+  ['', 'USE 0x41'],
+  ['', 'USE 1db'],
 ])('%s %s: the answer MariaDB gives, and the schema kept on the next backend', async (mode, use) => {
   const setMode = mode === '' ? undefined : `SET sql_mode = CONCAT(@@sql_mode, ',${mode}')`;
   const d = await connectAsBackendUser(fx());

@@ -682,13 +682,15 @@ export function useStatementSchema(sql: string): string | undefined {
 
 /**
  * A USE statement's name, from the statement's start: backquoted (group 1) or bare (group 2), a
- * bare one of the characters an unquoted identifier may have. Any other form (`"db"` under
- * ANSI_QUOTES, or a mistake the server answers with ER 1064) is not taken apart: the server
- * gets the text.
+ * bare one of the characters an unquoted identifier may have and not led by a digit (`123`,
+ * `1e1`, `0x41` are numbers to the server). Any other form (`"db"` under ANSI_QUOTES, `1db`, or
+ * a mistake the server answers with ER 1064) is not taken apart: the server gets the text, and
+ * its session tracking says which schema it chose.
  */
-const USE_AT = /\s*USE\s+(?:`((?:[^`]|``)+)`|([0-9A-Za-z_$\u0080-\uffff]+))/iy;
+const USE_AT = /\s*USE\s+(?:`((?:[^`]|``)+)`|([A-Za-z_$\u0080-\uffff][0-9A-Za-z_$\u0080-\uffff]*))/iy;
 /** A text that is one USE statement and nothing else. */
-const USE_ALONE = /^\s*USE\s+(?:`((?:[^`]|``)+)`|([0-9A-Za-z_$\u0080-\uffff]+))\s*;?\s*$/i;
+const USE_ALONE =
+  /^\s*USE\s+(?:`((?:[^`]|``)+)`|([A-Za-z_$\u0080-\uffff][0-9A-Za-z_$\u0080-\uffff]*))\s*;?\s*$/i;
 
 /**
  * The schema the last `USE` of a multi-statement text names (`SELECT 1; USE db`), unquoted;
