@@ -2198,7 +2198,6 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
     }
   }
 
-  /** The statement that changed character sets (see charsetStatementOf). */
   /** What the statement just run sets for itself only (`SET STATEMENT … FOR`), if anything. */
   private statementScoped(): StatementScopedVariables | undefined {
     return statementScopedVariables(this.statementText(), this.noBackslashEscapes, this.doubleByte);
@@ -2210,6 +2209,7 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
     return payload === undefined ? '' : payload.toString('latin1', 1);
   }
 
+  /** The statement that changed character sets (see charsetStatementOf). */
   private charsetStatement(): CharsetStatement {
     const payload = this.command === COM_STMT_EXECUTE ? this.executing?.cs.preparePayload : this.payload;
     return charsetStatementOf(payload, this.noBackslashEscapes, this.doubleByte);
@@ -2990,7 +2990,7 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
   private messageEncoding(): BufferEncoding {
     const results = this.state.variables.get('character_set_results');
     if (results === undefined) return collationEncoding(this.handshakeCollation) ?? 'utf8';
-    return results === 'latin1' || results === 'ascii' ? results : 'utf8';
+    return charsetEncoding(results);
   }
 
   /**

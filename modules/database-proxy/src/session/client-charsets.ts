@@ -1,4 +1,7 @@
 /**
+ * A client's character set as the proxy meets it: the sets a server cannot read statements in,
+ * and how names (a schema's) are bytes in the others.
+ *
  * Character sets a server cannot read statements in: every character takes two or four bytes,
  * so ASCII SQL is not valid in them. MariaDB refuses them as a client's at login (ER 1231); the
  * proxy, which logs clients in itself, refuses them the same way rather than accept a login
