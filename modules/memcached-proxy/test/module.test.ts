@@ -39,8 +39,9 @@ describe('memcached-proxy as a kernel module', () => {
     options: Record<string, unknown>,
     body: (t: { port: number; server: RunningServer; kernel: Kernel; handed: () => number }) => Promise<void>,
   ): Promise<void> {
-    const port = await freePort();
+    // memcached first: it takes a free port of its own, which could be the one picked here.
     const server = await startMemcached();
+    const port = await freePort();
     const kernel = await kernelWith({
       listen: `127.0.0.1:${port}`,
       servers: [`127.0.0.1:${server.port}`],
