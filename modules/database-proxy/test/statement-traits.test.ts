@@ -329,6 +329,9 @@ describe('useStatementSchema', () => {
       'USE 1e1',
       'USE 0x41',
       'USE 1db',
+      'USE select',
+      'USE NULL',
+      'USE _latin1',
     ])
       expect(useStatementSchema(sql), sql).toBeUndefined();
   });

@@ -17,7 +17,7 @@ const { fx, clients } = proxyTestFile({
   setup: async (direct) => {
     await direct.query('CREATE DATABASE IF NOT EXISTS usedb');
     await direct.query('CREATE DATABASE IF NOT EXISTS `we``ird.db`');
-    for (const db of ['123', '1e1', '0x41', '1db'])
+    for (const db of ['123', '1e1', '0x41', '1db', 'select', '_latin1', '_foo'])
       await direct.query(`CREATE DATABASE IF NOT EXISTS \`${db}\``);
   },
 });
@@ -44,6 +44,10 @@ it.each([
   ['', 'USE 1e1'],
   ['', 'USE 0x41'],
   ['', 'USE 1db'],
+  // Reserved words and character set introducers are no names to the server (ER 1064).
+  ['', 'USE select'],
+  ['', 'USE _latin1'],
+  ['', 'USE _foo'],
 ])('%s %s: the answer MariaDB gives, and the schema kept on the next backend', async (mode, use) => {
   const setMode = mode === '' ? undefined : `SET sql_mode = CONCAT(@@sql_mode, ',${mode}')`;
   const d = await connectAsBackendUser(fx());

@@ -1593,6 +1593,9 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
         this.initDbOn(b, cs.schema, true, (err, t) => {
           if (err !== null) return this.retryOrFail(err);
           if (t.error !== undefined) {
+            // The connection may be left reading utf8mb4 (its state says so): the client's next
+            // statement syncs it again.
+            b.stateVersion = -1;
             this.failOnTheWay(b);
             return;
           }
@@ -1850,11 +1853,12 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
     return statementKey(this.state.schema, this.parseVariables(), sql);
   }
 
-  /** sql_mode, client character set and collation as the client has them (cached per state version). */
+  /** sql_mode, the client's character sets and collation as it has them (cached per state version). */
   private parseVariables(): string {
     if (this.parseVariablesVersion !== this.state.version) {
       const v = this.state.variables;
-      this.parseVariablesText = `${v.get('sql_mode') ?? ''}\u0000${v.get('character_set_client') ?? ''}\u0000${v.get('collation_connection') ?? ''}`;
+      // character_set_connection too: SET NAMES without COLLATE records no collation.
+      this.parseVariablesText = `${v.get('sql_mode') ?? ''}\u0000${v.get('character_set_client') ?? ''}\u0000${v.get('character_set_connection') ?? ''}\u0000${v.get('collation_connection') ?? ''}`;
       this.parseVariablesVersion = this.state.version;
     }
     return this.parseVariablesText;
@@ -2014,12 +2018,13 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
         this.executing !== undefined &&
         this.executing.cs.schema !== this.state.schema &&
         (traits & Trait.PureRead) !== 0;
-      // A classic EOF names no variable: after `SET STATEMENT … FOR` a pure read, the flag is
-      // the statement's own values, which the server has put back.
+      // A classic EOF names no variable: after `SET STATEMENT … FOR` a pure read of no table,
+      // the flag is the statement's own values, which the server has put back. One that names
+      // a table may read a view whose function changed the session, and the proxy may not know
+      // that view yet (see view_check_interval): the flag is all it has, so that one pins.
       const scopedRead =
         scoped?.statementAt !== undefined &&
-        s.systemVariables.length === 0 &&
-        (this.classify(this.statementText().slice(scoped.statementAt)) & Trait.PureRead) !== 0;
+        this.readsNoTable(this.statementText().slice(scoped.statementAt));
       if (
         s.stateChanged === true &&
         ((s.unexplainedChange && !schemaSwitch && !scopedRead) || traits & Trait.Call)
@@ -2196,6 +2201,14 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
       this.state.setVariable(RESULTS_BY_NAME, '1');
       b.state.setVariable(RESULTS_BY_NAME, '1');
     }
+  }
+
+  /** Whether `text` is a pure read that names no table (so no view either). */
+  private readsNoTable(text: string): boolean {
+    return (
+      (this.classify(text) & Trait.PureRead) !== 0 &&
+      !/\bFROM\b/i.test(blankLiteralsAndComments(text, this.noBackslashEscapes, this.doubleByte))
+    );
   }
 
   /** What the statement just run sets for itself only (`SET STATEMENT … FOR`), if anything. */

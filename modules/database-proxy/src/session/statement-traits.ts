@@ -8,6 +8,7 @@
  * Whatever the server reports through SESSION_TRACK and the status flags is used on top.
  */
 import type { DoubleByteCharset } from './double-byte.js';
+import { RESERVED_WORDS } from './reserved-words.js';
 
 /** Bit flags describing a statement. */
 export const Trait = {
@@ -677,7 +678,11 @@ export function killStatementTarget(sql: string): { query: boolean; id: number }
 export function useStatementSchema(sql: string): string | undefined {
   const m = USE_ALONE.exec(sql);
   if (!m) return undefined;
-  return m[1] !== undefined ? m[1].replace(/``/g, '`') : m[2];
+  if (m[1] !== undefined) return m[1].replace(/``/g, '`');
+  // A reserved word, or `_latin1` (a character set introducer to the lexer), is no name there:
+  // the server answers ER 1064.
+  const bare = m[2]!;
+  return bare.startsWith('_') || RESERVED_WORDS.has(bare.toLowerCase()) ? undefined : bare;
 }
 
 /**
