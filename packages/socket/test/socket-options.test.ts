@@ -4,7 +4,7 @@
  * that every accepted connection ends up with what was asked for, whichever way it got there.
  * Node has no getsockopt, so the accepted socket is handed to a python3 child as its fd 3.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { createServer, connect as netConnect, type Socket } from 'node:net';
 import { selfSignedCert } from '@scalestack/test-harness';
@@ -90,6 +90,12 @@ it('noDelay: false leaves Nagle on; keepAlive sets the probes and their delay in
   }
 });
 
+/** How many connections wait in the accept queue of the socket listening on `port`. */
+function acceptQueueLength(port: number): number {
+  const line = execFileSync('ss', ['-ltnH', `( sport = :${port} )`], { encoding: 'utf8' }).trim();
+  return line === '' ? 0 : Number(line.split(/\s+/)[1]);
+}
+
 /** A port nothing listens on (yet). */
 async function freePort(): Promise<number> {
   const server = createServer();
@@ -147,15 +153,16 @@ it.each([
     );
     // Node calls listen(2) in one nextTick and emits 'listening' (after which the listener sets
     // the options on the listening socket) in a later one; this nextTick runs between them. Busy
-    // there, as any synchronous start-up work would be, it lets the kernel complete the child's
-    // handshakes into the accept queue before the listening socket has the options.
+    // there, as any synchronous start-up work would be, until the kernel has completed one of
+    // the child's handshakes into the accept queue (its length is the listening socket's Recv-Q
+    // in `ss`): a connection made before the listening socket has the options.
+    let queued = 0;
     process.nextTick(() => {
-      const until = Date.now() + 300;
-      while (Date.now() < until) {
-        // busy
-      }
+      const until = Date.now() + 10_000;
+      while (queued === 0 && Date.now() < until) queued = acceptQueueLength(port);
     });
     listeners.push(await listening);
+    expect(queued, 'connections queued before the listening socket had the options').toBeGreaterThan(0);
     await six;
     for (const conn of accepted) {
       expect(await optionsOf(conn.socket)).toEqual({ noDelay: true, keepAlive: true, keepIdleSeconds: 30 });
