@@ -2218,14 +2218,17 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
 
   /** The text of the statement just run, a byte a character (a prepared one's for an execute). */
   private statementText(): string {
-    const payload = this.command === COM_STMT_EXECUTE ? this.executing?.cs.preparePayload : this.payload;
-    return payload === undefined ? '' : payload.toString('latin1', 1);
+    return this.statementPayload()?.toString('latin1', 1) ?? '';
+  }
+
+  /** The payload of the statement just run: its COM_QUERY, or an execute's COM_STMT_PREPARE. */
+  private statementPayload(): Buffer | undefined {
+    return this.command === COM_STMT_EXECUTE ? this.executing?.cs.preparePayload : this.payload;
   }
 
   /** The statement that changed character sets (see charsetStatementOf). */
   private charsetStatement(): CharsetStatement {
-    const payload = this.command === COM_STMT_EXECUTE ? this.executing?.cs.preparePayload : this.payload;
-    return charsetStatementOf(payload, this.noBackslashEscapes, this.doubleByte);
+    return charsetStatementOf(this.statementPayload(), this.noBackslashEscapes, this.doubleByte);
   }
 
   /** The client's pins from now on; each reason that begins is counted. */
@@ -2967,8 +2970,9 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
   private initDbOn(b: BackendConnection, schema: string, restore: boolean, done: InternalCallback): void {
     const charset = b.state.variables.get('character_set_client') ?? b.baseline.get('character_set_client');
     const exact = exactNameEncoding(charset, schema);
-    if (exact !== undefined) {
-      b.command(initDbPayload(schema, exact), done);
+    // A connection with no character set recorded reads UTF-8, which holds any name.
+    if (exact !== undefined || charset === undefined) {
+      b.command(initDbPayload(schema, exact ?? 'utf8'), done);
       return;
     }
     const recorded = b.state.variables.get('character_set_client');
@@ -2977,7 +2981,7 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
       b.state.setVariable('character_set_client', 'utf8mb4');
       b.command(initDbPayload(schema, 'utf8'), (err2, t2) => {
         if (!restore || err2 !== null || t2.error !== undefined) return done(err2, t2);
-        b.query(`SET character_set_client = ${sqlLiteral(charset ?? 'utf8mb4')}`, undefined, (err3, t3) => {
+        b.query(`SET character_set_client = ${sqlLiteral(charset)}`, undefined, (err3, t3) => {
           if (err3 === null && t3.error === undefined) {
             if (recorded === undefined) b.state.deleteVariable('character_set_client');
             else b.state.setVariable('character_set_client', recorded);
