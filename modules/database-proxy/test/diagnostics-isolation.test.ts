@@ -7,41 +7,28 @@
  * has none. Each case compares with MariaDB answering the same statements on a session of its own.
  */
 import type mysql from 'mysql2/promise';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { failure, hold, type Row, rows } from './support/backends.js';
-import {
-  APP_USER,
-  connectAsBackendUser,
-  type ProxyFixture,
-  startProxyFixture,
-} from './support/proxy-fixture.js';
-import { trackedClients } from './support/tracked-clients.js';
+import { APP_USER, connectAsBackendUser } from './support/proxy-fixture.js';
+import { createNums, proxyTestFile } from './support/proxy-test-file.js';
 
 const POOL = 2;
-let fx: ProxyFixture;
-let direct: mysql.Connection;
-const clients = trackedClients(() => fx);
+const { fx, clients } = proxyTestFile({
+  pool: POOL,
+  setup: async (direct) => {
+    await createNums(direct);
+    await direct.query(
+      'CREATE PROCEDURE no_tables(IN x INT, OUT y INT) BEGIN SELECT x AS xin; SET y = x * 2; END',
+    );
+    await direct.query('CREATE PROCEDURE show_w() BEGIN SHOW WARNINGS; END');
+    await direct.query('CREATE PROCEDURE count_w() BEGIN SELECT @@warning_count AS w; END');
+    await direct.query(
+      'CREATE PROCEDURE diag_w(OUT m TEXT) BEGIN DECLARE n INT; GET DIAGNOSTICS n = NUMBER; IF n > 0 THEN GET DIAGNOSTICS CONDITION 1 m = MESSAGE_TEXT; END IF; END',
+    );
+  },
+});
 const client = clients.client;
-
-beforeAll(async () => {
-  fx = await startProxyFixture({ pool: POOL });
-  direct = await fx.direct();
-  await direct.query('CREATE TABLE nums (id INT PRIMARY KEY, n INT NOT NULL DEFAULT 0)');
-  await direct.query('INSERT INTO nums (id) SELECT seq FROM seq_1_to_10');
-  await direct.query(
-    'CREATE PROCEDURE no_tables(IN x INT, OUT y INT) BEGIN SELECT x AS xin; SET y = x * 2; END',
-  );
-  await direct.query('CREATE PROCEDURE show_w() BEGIN SHOW WARNINGS; END');
-  await direct.query('CREATE PROCEDURE count_w() BEGIN SELECT @@warning_count AS w; END');
-  await direct.query(
-    'CREATE PROCEDURE diag_w(OUT m TEXT) BEGIN DECLARE n INT; GET DIAGNOSTICS n = NUMBER; IF n > 0 THEN GET DIAGNOSTICS CONDITION 1 m = MESSAGE_TEXT; END IF; END',
-  );
-});
 afterEach(() => clients.closeAll());
-afterAll(async () => {
-  await direct?.end();
-  await fx?.stop();
-});
 
 /** A step of a client: a statement, or a call on its connection (a failure reads as its errno). */
 type Step = string | ((c: mysql.Connection) => Promise<unknown>);
@@ -61,7 +48,7 @@ async function afterOtherSteps(
   steps: Step[],
   opts: mysql.ConnectionOptions = {},
 ): Promise<unknown> {
-  const holder = await hold(fx, opts); // the other backend: B and A share the remaining one
+  const holder = await hold(fx(), opts); // the other backend: B and A share the remaining one
   try {
     const b = await client(opts);
     // B's statements must have run (or, FAILS, failed): else nothing of B could leak.
@@ -85,7 +72,7 @@ async function afterOtherSteps(
 
 /** The same steps on a session of MariaDB's own. */
 async function referenceSteps(steps: Step[]): Promise<unknown> {
-  const own = await connectAsBackendUser(fx, { multipleStatements: true });
+  const own = await connectAsBackendUser(fx(), { multipleStatements: true });
   try {
     return await run(own, steps);
   } finally {
@@ -165,10 +152,10 @@ describe("another client's diagnostics", () => {
   it('inside one multi-statement text: SET @q = 1; SHOW WARNINGS', async () => {
     const opts = { multipleStatements: true };
     const text = 'SET @q = 1; SHOW WARNINGS';
-    const own = await connectAsBackendUser(fx, opts);
+    const own = await connectAsBackendUser(fx(), opts);
     const [ref] = (await own.query(text)) as unknown as [unknown[]];
     await own.end();
-    const holder = await hold(fx, opts);
+    const holder = await hold(fx(), opts);
     try {
       const b = await client(opts);
       await b.query(WARNS);
@@ -184,14 +171,14 @@ describe("another client's diagnostics", () => {
   });
 
   it('after COM_RESET_CONNECTION and a read of a user variable, SHOW WARNINGS is empty', async () => {
-    const own = await connectAsBackendUser(fx);
+    const own = await connectAsBackendUser(fx());
     await own.query(WARNS);
     await own.reset();
     await own.query('SELECT @after AS v');
     const ref = await rows(own, 'SHOW WARNINGS');
     await own.end();
     expect(ref).toEqual([]);
-    const holder = await hold(fx);
+    const holder = await hold(fx());
     try {
       const b = await client();
       const a = await client();
@@ -212,10 +199,10 @@ describe("another client's diagnostics", () => {
       await c.query('GET DIAGNOSTICS @n = NUMBER');
       return rows(c, 'SELECT @n AS n');
     };
-    const own = await connectAsBackendUser(fx);
+    const own = await connectAsBackendUser(fx());
     const ref = await steps(own);
     await own.end();
-    const holder = await hold(fx);
+    const holder = await hold(fx());
     try {
       const b = await client();
       expect((await failure(b.query(FAILS))).errno).toBe(1146);
@@ -276,7 +263,7 @@ describe("another client's diagnostics, by other paths", () => {
   ])(
     "after a pinned client %s, the next pinned client's FOUND_ROWS() does not count its SELECT",
     async (_, leave) => {
-      const holder = await hold(fx);
+      const holder = await hold(fx());
       try {
         const x = await client();
         await x.query('SET @x = 1'); // pinned: its connection is reset when it goes back

@@ -9,34 +9,25 @@ import { execFile } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type mysql from 'mysql2/promise';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { hold } from './support/backends.js';
-import { APP_USER, BACKEND_USER, type ProxyFixture, startProxyFixture } from './support/proxy-fixture.js';
-import { trackedClients } from './support/tracked-clients.js';
+import { APP_USER, BACKEND_USER } from './support/proxy-fixture.js';
+import { createNums, proxyTestFile } from './support/proxy-test-file.js';
 
-let fx: ProxyFixture;
-let direct: mysql.Connection;
-const clients = trackedClients(() => fx);
+const { fx, direct, clients } = proxyTestFile({
+  pool: 2,
+  setup: async (direct) => {
+    await createNums(direct);
+    await direct.query(
+      'CREATE PROCEDURE two_sets() BEGIN SELECT 1 AS a; SELECT id FROM nums WHERE id <= 2; END',
+    );
+    await direct.query(
+      "CREATE PROCEDURE warn_set() BEGIN SELECT CAST('3q' AS SIGNED) AS w FROM nums WHERE id = 1; SELECT 2 AS b; END",
+    );
+  },
+});
 const dir = mkdtempSync(join(tmpdir(), 'mariadb-cli-'));
-
-beforeAll(async () => {
-  fx = await startProxyFixture({ pool: 2 });
-  direct = await fx.direct();
-  await direct.query('CREATE TABLE nums (id INT PRIMARY KEY, n INT NOT NULL DEFAULT 0)');
-  await direct.query('INSERT INTO nums (id) SELECT seq FROM seq_1_to_10');
-  await direct.query(
-    'CREATE PROCEDURE two_sets() BEGIN SELECT 1 AS a; SELECT id FROM nums WHERE id <= 2; END',
-  );
-  await direct.query(
-    "CREATE PROCEDURE warn_set() BEGIN SELECT CAST('3q' AS SIGNED) AS w FROM nums WHERE id = 1; SELECT 2 AS b; END",
-  );
-});
 afterEach(() => clients.closeAll());
-afterAll(async () => {
-  await direct?.end();
-  await fx?.stop();
-});
 
 interface Out {
   code: number;
@@ -52,7 +43,7 @@ function norm(text: string, side: string): string {
 }
 
 function cli(side: 'ref' | 'prx', args: string[], input?: string): Promise<Out> {
-  const [port, user] = side === 'ref' ? [fx.mariadb.port, BACKEND_USER] : [fx.port, APP_USER];
+  const [port, user] = side === 'ref' ? [fx().mariadb.port, BACKEND_USER] : [fx().port, APP_USER];
   return new Promise((resolve) => {
     const child = execFile(
       'mariadb',
@@ -191,9 +182,9 @@ describe('mariadb CLI', () => {
   });
 
   it('stdin with a transaction, a USE and warnings while another client holds a backend', async () => {
-    await direct.query('CREATE DATABASE IF NOT EXISTS ref_cli');
-    await direct.query('CREATE DATABASE IF NOT EXISTS prx_cli');
-    const holder = await hold(fx);
+    await direct().query('CREATE DATABASE IF NOT EXISTS ref_cli');
+    await direct().query('CREATE DATABASE IF NOT EXISTS prx_cli');
+    const holder = await hold(fx());
     try {
       const { ref, prx } = await withNoise(() =>
         both(

@@ -5,51 +5,41 @@
  * of 2 and other clients interleaved; outcomes compared.
  */
 import type mysql from 'mysql2/promise';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { hold, type Row, sentAndPlaced } from './support/backends.js';
-import { connectAsBackendUser, type ProxyFixture, startProxyFixture } from './support/proxy-fixture.js';
+import { connectAsBackendUser } from './support/proxy-fixture.js';
+import { createNums, proxyTestFile } from './support/proxy-test-file.js';
 import { expectSameAnswers } from './support/raw-login.js';
-import { trackedClients } from './support/tracked-clients.js';
 
 const POOL = 2;
-let fx: ProxyFixture;
-let direct: mysql.Connection;
-const clients = trackedClients(() => fx);
+const { fx, direct, clients } = proxyTestFile({
+  pool: POOL,
+  options: { result_hold: '5s' },
+  setup: async (direct) => {
+    await direct.query('CREATE DATABASE IF NOT EXISTS ref_db');
+    await direct.query('CREATE DATABASE IF NOT EXISTS prx_db');
+    await createNums(direct);
+    await direct.query(
+      'CREATE PROCEDURE three_results() BEGIN SELECT 1 AS a; SELECT id FROM nums WHERE id <= 3; SELECT 2 AS b, 3 AS c; END',
+    );
+    await direct.query(
+      "CREATE PROCEDURE warn_results() BEGIN SELECT CAST('7x' AS SIGNED) AS w; SELECT 2 AS b; END",
+    );
+    await direct.query(
+      'CREATE PROCEDURE fails_in_middle() BEGIN SELECT 1 AS a; SELECT * FROM no_such_table; SELECT 3 AS c; END',
+    );
+    await direct.query(
+      'CREATE PROCEDURE with_out(IN x INT, OUT y INT, INOUT z INT) BEGIN SET y = x * 3; SET z = z + 1; END',
+    );
+    await direct.query(
+      'CREATE PROCEDURE out_and_rows(IN x INT, OUT y INT) BEGIN SELECT x AS xin; SET y = x * 2; END',
+    );
+    await direct.query(
+      "CREATE PROCEDURE signal_after_rows() BEGIN SELECT 1 AS a; SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'boom'; END",
+    );
+  },
+});
 const client = clients.client;
-
-beforeAll(async () => {
-  fx = await startProxyFixture({ pool: POOL, options: { result_hold: '5s' } });
-  direct = await fx.direct();
-  await direct.query('CREATE DATABASE IF NOT EXISTS ref_db');
-  await direct.query('CREATE DATABASE IF NOT EXISTS prx_db');
-  await direct.query('CREATE TABLE nums (id INT PRIMARY KEY, n INT NOT NULL DEFAULT 0)');
-  await direct.query('INSERT INTO nums (id) SELECT seq FROM seq_1_to_10');
-  await direct.query(
-    'CREATE PROCEDURE three_results() BEGIN SELECT 1 AS a; SELECT id FROM nums WHERE id <= 3; SELECT 2 AS b, 3 AS c; END',
-  );
-  await direct.query(
-    "CREATE PROCEDURE warn_results() BEGIN SELECT CAST('7x' AS SIGNED) AS w; SELECT 2 AS b; END",
-  );
-  await direct.query(
-    'CREATE PROCEDURE fails_in_middle() BEGIN SELECT 1 AS a; SELECT * FROM no_such_table; SELECT 3 AS c; END',
-  );
-  await direct.query(
-    'CREATE PROCEDURE with_out(IN x INT, OUT y INT, INOUT z INT) BEGIN SET y = x * 3; SET z = z + 1; END',
-  );
-  await direct.query(
-    'CREATE PROCEDURE out_and_rows(IN x INT, OUT y INT) BEGIN SELECT x AS xin; SET y = x * 2; END',
-  );
-  await direct.query(
-    "CREATE PROCEDURE signal_after_rows() BEGIN SELECT 1 AS a; SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'boom'; END",
-  );
-});
-
-afterEach(() => clients.closeAll());
-
-afterAll(async () => {
-  await direct?.end();
-  await fx?.stop();
-});
 
 /** A comparable outcome of one statement (rows, headers, or error). */
 function normalise(r: unknown): unknown {
@@ -78,14 +68,14 @@ async function run(c: mysql.Connection, sql: string): Promise<unknown> {
  */
 async function bothWays(steps: string[], noise?: string): Promise<{ ref: unknown[]; prx: unknown[] }> {
   const ref: unknown[] = [];
-  const own = await connectAsBackendUser(fx, { multipleStatements: true });
+  const own = await connectAsBackendUser(fx(), { multipleStatements: true });
   try {
     for (const s of steps) ref.push(await run(own, s.replaceAll('{s}', 'ref')));
   } finally {
     await own.end();
   }
   const prx: unknown[] = [];
-  const holder = await hold(fx, { multipleStatements: true });
+  const holder = await hold(fx(), { multipleStatements: true });
   try {
     const a = await client({ multipleStatements: true });
     const b = await client({ multipleStatements: true });
@@ -93,7 +83,7 @@ async function bothWays(steps: string[], noise?: string): Promise<{ ref: unknown
     for (const s of steps) {
       prx.push(JSON.parse(JSON.stringify(await run(a, s.replaceAll('{s}', 'prx'))).replaceAll('prx', 'ref')));
       if (noise) {
-        const { outcome } = await sentAndPlaced(fx, run(b, noise));
+        const { outcome } = await sentAndPlaced(fx(), run(b, noise));
         pending.push(outcome);
       }
     }
@@ -109,8 +99,8 @@ async function bothWays(steps: string[], noise?: string): Promise<{ ref: unknown
 
 async function fresh(name: string): Promise<void> {
   for (const side of ['ref', 'prx']) {
-    await direct.query(`DROP TABLE IF EXISTS ${side}_${name}`);
-    await direct.query(
+    await direct().query(`DROP TABLE IF EXISTS ${side}_${name}`);
+    await direct().query(
       `CREATE TABLE ${side}_${name} (id INT PRIMARY KEY AUTO_INCREMENT, v VARCHAR(20) UNIQUE, k TINYINT)`,
     );
   }
@@ -174,7 +164,7 @@ describe('multi-statement texts with an error in the middle', () => {
   });
 
   it('raw: results after the failing statement never arrive', async () => {
-    await expectSameAnswers(fx, async (c) => {
+    await expectSameAnswers(fx(), async (c) => {
       const out: unknown[] = [];
       for (const sql of [
         'SELECT 1 AS a; SELECT 2 AS b; SELECT * FROM no_such_table; SELECT 3 AS c',
@@ -297,7 +287,7 @@ describe('prepared CALL with OUT parameters', () => {
   // B's reads interleave with A's CALLs: SHOW WARNINGS at the end must not show B's warning
   // (see diagnostics-isolation.test.ts).
   it('as MariaDB answers them', async () => {
-    const own = await connectAsBackendUser(fx);
+    const own = await connectAsBackendUser(fx());
     let ref: unknown[];
     try {
       ref = await outParams(own);
@@ -313,7 +303,7 @@ describe('prepared CALL with OUT parameters', () => {
   });
 
   it('raw binary: the out-params result set and its status flags', async () => {
-    await expectSameAnswers(fx, async (c) => {
+    await expectSameAnswers(fx(), async (c) => {
       const { buildPrepare, buildExecute } = await import('@scalestack/mysql-protocol');
       const prep = await c.command(buildPrepare('CALL out_and_rows(?, ?)'));
       const id = prep.prepared!.statementId;

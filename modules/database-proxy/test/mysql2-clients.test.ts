@@ -6,51 +6,35 @@
  */
 import { waitFor } from '@scalestack/test-harness';
 import type mysql from 'mysql2/promise';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { type Row, rows } from './support/backends.js';
-import {
-  APP_USER,
-  BACKEND_USER,
-  connectAsBackendUser,
-  type ProxyFixture,
-  startProxyFixture,
-} from './support/proxy-fixture.js';
-import { trackedClients } from './support/tracked-clients.js';
+import { APP_USER, BACKEND_USER, connectAsBackendUser } from './support/proxy-fixture.js';
+import { createNums, proxyTestFile } from './support/proxy-test-file.js';
 
-let fx: ProxyFixture;
-let direct: mysql.Connection;
-const clients = trackedClients(() => fx);
+const { fx, direct, clients } = proxyTestFile({
+  pool: 2,
+  options: {
+    users: [
+      { name: APP_USER.name, password: APP_USER.password },
+      { name: 'app2', password: 'pw2' },
+    ],
+  },
+  setup: async (direct) => {
+    await direct.query(
+      'CREATE TABLE typed (id INT PRIMARY KEY, big BIGINT, dec_ DECIMAL(30,10), d DATE, dt DATETIME(3), ts TIMESTAMP NULL, j JSON, b BLOB, bit_ BIT(5), f FLOAT, y YEAR, e ENUM("x","y"))',
+    );
+    await direct.query(
+      "INSERT INTO typed VALUES (1, 9007199254740993, 12345678901234567890.0123456789, '2020-02-29', '2021-03-04 05:06:07.891', '2022-01-01 00:00:00', '{\"a\":1}', x'00ff', b'10101', 1.5, 2024, 'y'), (2, -1, 0, '0000-00-00', NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL)",
+    );
+    await createNums(direct);
+    await direct.query('CREATE TABLE ai (id INT PRIMARY KEY AUTO_INCREMENT, v VARCHAR(10))');
+    await direct.query(
+      'CREATE PROCEDURE two_sets() BEGIN SELECT 1 AS a; SELECT id FROM nums WHERE id <= 2; END',
+    );
+  },
+});
 const client = clients.client;
-
-beforeAll(async () => {
-  fx = await startProxyFixture({
-    pool: 2,
-    options: {
-      users: [
-        { name: APP_USER.name, password: APP_USER.password },
-        { name: 'app2', password: 'pw2' },
-      ],
-    },
-  });
-  direct = await fx.direct();
-  await direct.query(
-    'CREATE TABLE typed (id INT PRIMARY KEY, big BIGINT, dec_ DECIMAL(30,10), d DATE, dt DATETIME(3), ts TIMESTAMP NULL, j JSON, b BLOB, bit_ BIT(5), f FLOAT, y YEAR, e ENUM("x","y"))',
-  );
-  await direct.query(
-    "INSERT INTO typed VALUES (1, 9007199254740993, 12345678901234567890.0123456789, '2020-02-29', '2021-03-04 05:06:07.891', '2022-01-01 00:00:00', '{\"a\":1}', x'00ff', b'10101', 1.5, 2024, 'y'), (2, -1, 0, '0000-00-00', NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL)",
-  );
-  await direct.query('CREATE TABLE nums (id INT PRIMARY KEY, n INT NOT NULL DEFAULT 0)');
-  await direct.query('INSERT INTO nums (id) SELECT seq FROM seq_1_to_10');
-  await direct.query('CREATE TABLE ai (id INT PRIMARY KEY AUTO_INCREMENT, v VARCHAR(10))');
-  await direct.query(
-    'CREATE PROCEDURE two_sets() BEGIN SELECT 1 AS a; SELECT id FROM nums WHERE id <= 2; END',
-  );
-});
 afterEach(() => clients.closeAll());
-afterAll(async () => {
-  await direct?.end();
-  await fx?.stop();
-});
 
 function plain(v: unknown): unknown {
   return JSON.parse(JSON.stringify(v, (_k, x) => (typeof x === 'bigint' ? `${x}n` : x)));
@@ -61,7 +45,7 @@ describe('mysql2 options', () => {
     'SELECT t.id, t.big, t.dec_, t.d, t.dt, t.ts, t.b, t.bit_, t.f, t.y, t.e, n.id AS nid FROM typed t JOIN nums n ON n.id = t.id ORDER BY t.id';
 
   it('a JSON column reads as MariaDB gives it (extended metadata)', async () => {
-    const own = await connectAsBackendUser(fx);
+    const own = await connectAsBackendUser(fx());
     const a = await client();
     try {
       const sql = 'SELECT j FROM typed WHERE id = 1';
@@ -84,7 +68,7 @@ describe('mysql2 options', () => {
     ['decimalNumbers', { decimalNumbers: true }],
     ['timezone Z', { timezone: 'Z' }],
   ] as [string, mysql.ConnectionOptions][])('%s: text and binary protocol as at MariaDB', async (_, opts) => {
-    const own = await connectAsBackendUser(fx, { ...opts, multipleStatements: true });
+    const own = await connectAsBackendUser(fx(), { ...opts, multipleStatements: true });
     const a = await client({ ...opts, multipleStatements: true });
     try {
       for (const run of [
@@ -110,7 +94,7 @@ describe('mysql2 options', () => {
 
   it('namedPlaceholders', async () => {
     const opts = { namedPlaceholders: true };
-    const own = await connectAsBackendUser(fx, opts);
+    const own = await connectAsBackendUser(fx(), opts);
     const a = await client(opts);
     try {
       const sql = 'SELECT :x AS x, :y AS y, :x + 1 AS z, id FROM nums WHERE id < :y ORDER BY id';
@@ -147,7 +131,7 @@ describe('ping, reset, changeUser after held results', () => {
     ['reset', (c: mysql.Connection) => c.reset()],
     ['ping', (c: mysql.Connection) => c.ping()],
   ])('%s', async (_, reconnect) => {
-    const own = await connectAsBackendUser(fx, { multipleStatements: true });
+    const own = await connectAsBackendUser(fx(), { multipleStatements: true });
     const a = await client({ multipleStatements: true });
     const b = await client();
     try {
@@ -167,7 +151,7 @@ describe('ping, reset, changeUser after held results', () => {
   });
 
   it('changeUser', async () => {
-    const own = await connectAsBackendUser(fx, { multipleStatements: true });
+    const own = await connectAsBackendUser(fx(), { multipleStatements: true });
     const a = await client({ multipleStatements: true });
     try {
       const ref = await script(own, (c) =>
@@ -205,7 +189,7 @@ describe('commands between a write and ROW_COUNT() / FOUND_ROWS()', () => {
     // (FOUND_ROWS() across the INSERT is the README's known limit: not compared.)
     ['COM_RESET_CONNECTION', (c: mysql.Connection) => c.reset(), 'SELECT ROW_COUNT() AS rc'],
   ] as [string, (c: mysql.Connection) => Promise<unknown>, string][])('%s', async (_, between, read) => {
-    const own = await connectAsBackendUser(fx);
+    const own = await connectAsBackendUser(fx());
     const ref = await after(own, between, read);
     await own.end();
     const a = await client();
@@ -266,14 +250,14 @@ describe('a streamed 100k-row result', () => {
       stream.on('error', () => {});
     });
     clients.forget(a);
-    await waitFor(() => fx.proxy.stats().clients.length === 1, { what: 'A to leave' });
+    await waitFor(() => fx().proxy.stats().clients.length === 1, { what: 'A to leave' });
     // The server no longer runs A's read.
     await waitFor(
       async () =>
         Number(
           (
             await rows(
-              direct,
+              direct(),
               "SELECT COUNT(*) AS n FROM information_schema.PROCESSLIST WHERE INFO LIKE 'SELECT seq, REPEAT%'",
             )
           )[0]!.n,
