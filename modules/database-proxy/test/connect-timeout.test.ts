@@ -11,7 +11,7 @@ import { waitFor } from '@scalestack/test-harness';
 import { afterEach, expect, it } from 'vitest';
 import { failure } from './support/backends.js';
 import { useOwnMariaDB } from './support/own-mariadb.js';
-import { BACKEND_USER, type ProxyFixture, startProxyFixture } from './support/proxy-fixture.js';
+import { backendAt, type ProxyFixture, startProxyFixture } from './support/proxy-fixture.js';
 
 const mariadb = useOwnMariaDB();
 
@@ -78,15 +78,7 @@ it('a slow TCP connect, then no greeting: ERR 9004 at connect_timeout, not twice
     options: {
       connect_timeout: '1500ms',
       server_failure_limit: 100,
-      backends: [
-        {
-          name: 'slow',
-          address: `127.0.0.1:${port}`,
-          user: BACKEND_USER.name,
-          password: BACKEND_USER.password,
-          pool: 2,
-        },
-      ],
+      backends: [backendAt('slow', `127.0.0.1:${port}`, 2)],
     },
   });
   const c = await fx.connect();

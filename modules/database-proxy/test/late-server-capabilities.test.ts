@@ -13,7 +13,7 @@ import { MARIADB_CLIENT_EXTENDED_METADATA } from '@scalestack/mysql-protocol';
 import { waitFor } from '@scalestack/test-harness';
 import { afterEach, expect, it } from 'vitest';
 import { useOwnMariaDB } from './support/own-mariadb.js';
-import { APP_USER, BACKEND_USER, type ProxyFixture, startProxyFixture } from './support/proxy-fixture.js';
+import { APP_USER, backendAt, type ProxyFixture, startProxyFixture } from './support/proxy-fixture.js';
 import { rawLogin, rawResult } from './support/raw-login.js';
 
 const mariadb = useOwnMariaDB();
@@ -76,13 +76,7 @@ afterEach(async () => {
 async function twoServers(edit: (greeting: Buffer, capsAt: number) => unknown): Promise<ProxyFixture> {
   relay = new GreetingRelay(edit);
   await relay.start(mariadb().port);
-  const backend = (name: string, port: number) => ({
-    name,
-    address: `127.0.0.1:${port}`,
-    user: BACKEND_USER.name,
-    password: BACKEND_USER.password,
-    pool: 1,
-  });
+  const backend = (name: string, port: number) => backendAt(name, `127.0.0.1:${port}`, 1);
   fx = await startProxyFixture({
     mariadb: mariadb(),
     createBackendUser: false,

@@ -12,7 +12,7 @@ import { waitFor } from '@scalestack/test-harness';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { BackendRelay } from './support/backend-relay.js';
 import { failure, one } from './support/backends.js';
-import { BACKEND_USER, type ProxyFixture, startProxyFixture } from './support/proxy-fixture.js';
+import { backendAt, type ProxyFixture, startProxyFixture } from './support/proxy-fixture.js';
 import { tenantMetrics, watch } from './support/qos-helpers.js';
 import { trackedClients } from './support/tracked-clients.js';
 
@@ -48,13 +48,7 @@ afterAll(async () => {
 
 describe('one of two servers out of service', () => {
   it('its slots go with it: a statement queues for the other server instead of failing with 9004', async () => {
-    const backend = (name: string, port: number) => ({
-      name,
-      address: `127.0.0.1:${port}`,
-      user: BACKEND_USER.name,
-      password: BACKEND_USER.password,
-      pool: 1,
-    });
+    const backend = (name: string, port: number) => backendAt(name, `127.0.0.1:${port}`, 1);
     // db2 takes no connections: out of service from the proxy's start.
     const refusing = new BackendRelay(fx.mariadb.port);
     refusing.refuse = true;

@@ -7,7 +7,7 @@ import type mysql from 'mysql2/promise';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { failure, one } from './support/backends.js';
 import { useOwnMariaDB } from './support/own-mariadb.js';
-import { BACKEND_USER, type ProxyFixture, startProxyFixture } from './support/proxy-fixture.js';
+import { backendAt, type ProxyFixture, startProxyFixture } from './support/proxy-fixture.js';
 
 const mariadb = useOwnMariaDB();
 let fx: ProxyFixture;
@@ -19,15 +19,7 @@ beforeAll(async () => {
     options: {
       health_check_interval: '200ms',
       connect_timeout: '2s',
-      backends: [
-        {
-          name: 'sock',
-          address: mariadb().socketPath,
-          user: BACKEND_USER.name,
-          password: BACKEND_USER.password,
-          pool: 2,
-        },
-      ],
+      backends: [backendAt('sock', mariadb().socketPath, 2)],
     },
   });
 });

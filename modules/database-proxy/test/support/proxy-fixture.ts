@@ -39,6 +39,11 @@ export const BACKEND_USER = { name: 'proxy', password: 'proxypw' };
 /** The default client user of the proxy. */
 export const APP_USER = { name: 'app', password: 'secret' };
 
+/** One `backends` entry: a server at `address` the proxy logs in to as {@link BACKEND_USER}. */
+export function backendAt(name: string, address: string, pool: number) {
+  return { name, address, user: BACKEND_USER.name, password: BACKEND_USER.password, pool };
+}
+
 /**
  * A connection straight to the fixture's MariaDB as {@link BACKEND_USER}, database `test`: the
  * reference a test compares the proxy's answers with.
