@@ -90,8 +90,12 @@ it('noDelay: false leaves Nagle on; keepAlive sets the probes and their delay in
   }
 });
 
-/** How many connections wait in the accept queue of the socket listening on `port`. */
-function acceptQueueLength(port: number): number {
+/**
+ * How many connections wait in the accept queue of the socket listening on `port` now (its
+ * Recv-Q; the harness's acceptQueueLength reads the queue's size). Synchronous: it is read from
+ * inside a busy tick.
+ */
+function connectionsWaiting(port: number): number {
   const line = execFileSync('ss', ['-ltnH', `( sport = :${port} )`], { encoding: 'utf8' }).trim();
   return line === '' ? 0 : Number(line.split(/\s+/)[1]);
 }
@@ -159,7 +163,7 @@ it.each([
     let queued = 0;
     process.nextTick(() => {
       const until = Date.now() + 10_000;
-      while (queued === 0 && Date.now() < until) queued = acceptQueueLength(port);
+      while (queued === 0 && Date.now() < until) queued = connectionsWaiting(port);
     });
     listeners.push(await listening);
     expect(queued, 'connections queued before the listening socket had the options').toBeGreaterThan(0);
