@@ -53,10 +53,8 @@ import {
   PacketDecoder,
   type ProtocolError,
   SERVER_STATUS_AUTOCOMMIT,
-  SERVER_STATUS_CURSOR_EXISTS,
   SERVER_STATUS_IN_TRANS,
   SERVER_STATUS_IN_TRANS_READONLY,
-  SERVER_STATUS_LAST_ROW_SENT,
   SERVER_STATUS_NO_BACKSLASH_ESCAPES,
   ServerHandshake,
   type ServerSession,
@@ -108,52 +106,17 @@ import {
   transactionBoundary,
   useStatementSchema,
 } from '../session/statement-traits.js';
+import {
+  bindTypes,
+  type ClientStatement,
+  ClientStatements,
+  privateStatementKey,
+  rememberBoundTypes,
+  statementKey,
+} from './client-statements.js';
 import type { KillOutcome } from './kill.js';
 import type { ProxyCore } from './proxy-core.js';
 import { Stillness } from './stillness.js';
-
-/** A statement the client prepared, under the id the proxy gave it. */
-interface ClientStatement {
-  readonly id: number;
-  /** Identity of the statement on a backend: schema, parse-relevant variables, SQL text (see statementKey). */
-  readonly key: string;
-  /** The parse-relevant variables it was prepared under (see parseVariables). */
-  readonly vars: string;
-  /**
-   * The key it last ran under on a backend: {@link key}, or — prepared again after the client
-   * changed its parse settings — {@link otherKey}. Closing it, and keeping its cursor or long
-   * data from eviction, go by this one.
-   */
-  backendKey: string;
-  /** The key under other parse settings, and those settings (built once per change). */
-  otherKey?: string;
-  otherVars?: string;
-  /**
-   * Its traits under the client's current parse settings (which a re-prepare on another backend
-   * uses) together with its own: computed once per {@link traitsVars}.
-   */
-  traitsUnder?: number;
-  traitsVars?: string;
-  /** The COM_STMT_PREPARE payload, kept to prepare it again on another backend. */
-  readonly preparePayload: Buffer;
-  readonly params: number;
-  /** Parameter types the client last bound (the execute's type block). */
-  types: Buffer | undefined;
-  /**
-   * An error met while taking its long data (refused, backend lost): long data has no reply,
-   * so this answers the next execute instead, as a server answers a long-data error.
-   */
-  longDataError?: { errno: number; sqlState: string; message: string };
-  /** {@link Trait} flags of its SQL, applied to every execute. */
-  readonly traits: number;
-  /** A plain BEGIN / COMMIT / ROLLBACK, which the proxy may answer itself. */
-  readonly boundary: TransactionBoundary | undefined;
-  /** Default schema when it was prepared: names in it resolve there, on any backend. */
-  readonly schema: string | null;
-  /** Whether it may read a view that is not a pure read, as of ImpureViews `viewsVersion`. */
-  readsImpureView: boolean;
-  viewsVersion: number;
-}
 
 /**
  * A pure read that ran on a shared connection: run again if the next statement asks about it.
@@ -199,7 +162,6 @@ enum Pending {
   InitDb,
 }
 
-const MAX_STATEMENT_ID = 0xffffffff;
 /** Pipelined commands buffered per client before its socket is paused. */
 const MAX_QUEUED_COMMANDS = 64;
 /** The server function a statement command names in MariaDB's 1243 text. */
@@ -317,9 +279,7 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
   private capture: Buffer[] | undefined;
   private infile = false;
   private retries = 0;
-  private readonly statements = new Map<number, ClientStatement>();
-  private nextStatementId = 1;
-  private lastPrepared = 0;
+  private readonly statements = new ClientStatements();
   /** The prepared statement of the execute/fetch/reset/long-data in flight. */
   private executing: { cs: ClientStatement } | undefined;
   private closed = false;
@@ -335,9 +295,6 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
   private changeUserFailures = 0;
   /** Releases a backend held only for the previous statement's results when the client idles. */
   private holdTimer: NodeJS.Timeout | undefined;
-  /** Statements with an open cursor / with long data waiting for their execute (client ids). */
-  private readonly openCursors = new Set<number>();
-  private readonly longData = new Set<number>();
   /**
    * The diagnostics area of the connection this client's statements run on may hold another
    * client's conditions: its statement ran there after another's (or long data took a shared
@@ -854,7 +811,7 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
         return;
       case COM_STMT_PREPARE:
         // An execute with id -1 right after must not run an earlier statement if this one fails.
-        this.lastPrepared = 0;
+        this.statements.lastPrepared = 0;
         // Read like a COM_QUERY's text: a byte a character, whatever the client's character set.
         this.prepareTraits = this.classify(payload.toString('latin1', 1));
         if (this.prepareTraits & Trait.Kill) {
@@ -1469,11 +1426,7 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
   // Prepared statements
 
   private clientStatementOf(payload: Buffer): ClientStatement | undefined {
-    if (this.replayStatement !== undefined) return this.replayStatement;
-    let id = payload.readUInt32LE(1);
-    // MariaDB connectors send -1 for "the statement prepared just before" (prepare+execute in one go).
-    if (id === MAX_STATEMENT_ID) id = this.lastPrepared;
-    return this.statements.get(id);
+    return this.replayStatement ?? this.statements.lookup(payload);
   }
 
   /** Checks an execute/long-data/reset/fetch; false when it was answered here. */
@@ -1534,7 +1487,7 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
         (traits & Trait.PureRead) !== 0 &&
         payload.length > 5 &&
         payload[5] === 0 &&
-        !this.longData.has(cs.id) &&
+        !this.statements.longData.has(cs.id) &&
         cs.schema === this.state.schema &&
         !this.readsImpureView(cs);
     }
@@ -1556,7 +1509,7 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
     const cs = this.executing!.cs;
     // Long data or a cursor lives on the backend statement it was sent to: that one, whatever
     // the client's settings are now.
-    const held = this.longData.has(cs.id) || this.openCursors.has(cs.id);
+    const held = this.statements.holds(cs.id);
     let key = held ? cs.backendKey : cs.key;
     let bs = b.statements.get(key);
     if (bs === undefined && held) {
@@ -1579,7 +1532,7 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
       key = cs.otherKey!;
       bs = b.statements.get(key);
     }
-    if (!held && this.heldByAnother(key, cs.id)) {
+    if (!held && this.statements.heldByAnother(key, cs.id)) {
       // Another statement of this client, of the same SQL, has its cursor or long data on that
       // backend statement: running this one there would close or take them. It gets its own.
       key = privateStatementKey(key, this.id, cs.id);
@@ -1643,7 +1596,7 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
     b.statements.set(key, bs);
     let payload = this.payload;
     const cmd = payload[0]!;
-    if (cmd === COM_STMT_EXECUTE) payload = this.bindTypes(payload, cs, bs);
+    if (cmd === COM_STMT_EXECUTE) payload = bindTypes(payload, cs, bs);
     // The client's own frame when nothing but the id changes (patched in place below).
     const framed =
       payload === this.payload && this.frame !== undefined ? this.frame : encodeFrames(payload, 0);
@@ -1654,31 +1607,11 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
     if (!b.forward(cmd, framed, this, cursor)) {
       // SEND_LONG_DATA: no response; the data waits on this backend for the execute.
       if (this.pins === 0) this.foreignDiagnostics = true;
-      this.longData.add(cs.id);
+      this.statements.longData.add(cs.id);
       this.afterLongData(b);
     } else if (this.pureRead) {
       this.shareBackend(b);
     }
-  }
-
-  /**
-   * An execute that relies on types bound earlier (new-params-bound = 0) gets them written in
-   * when this backend statement last saw other types, or none (it was just prepared here).
-   */
-  private bindTypes(payload: Buffer, cs: ClientStatement, bs: BackendStatement): Buffer {
-    const n = cs.params;
-    if (n === 0) return payload;
-    const flagAt = 10 + ((n + 7) >> 3);
-    if (payload.length <= flagAt) return payload;
-    if (payload[flagAt] === 1) {
-      // Its types, remembered at dispatch (rememberBoundTypes), go with it.
-      bs.boundTypes = cs.types;
-      return payload;
-    }
-    if (cs.types === undefined || bs.boundTypes === cs.types || bs.boundTypes?.equals(cs.types))
-      return payload;
-    bs.boundTypes = cs.types;
-    return Buffer.concat([payload.subarray(0, flagAt), Buffer.of(1), cs.types, payload.subarray(flagAt + 1)]);
   }
 
   private rememberBackendStatement(
@@ -1694,11 +1627,7 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
     b.statements.set(key, bs);
     if (b.statements.size > this.core.statementCacheSize) {
       // The least recently used, unless this client still has a cursor or long data on it.
-      const busy = new Set<string>();
-      for (const id of [...this.openCursors, ...this.longData]) {
-        const cs = this.statements.get(id);
-        if (cs !== undefined) busy.add(cs.backendKey);
-      }
+      const busy = this.statements.busyBackendKeys();
       for (const [k, old] of b.statements) {
         if (busy.has(k) || k === key) continue;
         b.statements.delete(k);
@@ -1711,16 +1640,11 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
 
   private closeStatement(payload: Buffer): void {
     if (payload.length < 5) return;
-    let id = payload.readUInt32LE(1);
-    if (id === MAX_STATEMENT_ID) id = this.lastPrepared;
-    const cs = this.statements.get(id);
-    if (cs === undefined) return;
-    this.statements.delete(id);
+    const removed = this.statements.remove(this.statements.idIn(payload));
     // The backend statement stays cached for the next client that prepares the same SQL; a
     // cursor or long data of this statement ends with it (closing it on the backend too).
-    if (this.openCursors.delete(id) || this.longData.delete(id)) {
-      this.longData.delete(id);
-      this.dropHeldStatement(cs);
+    if (removed?.held) {
+      this.dropHeldStatement(removed.cs);
       if (!this.busy) this.releaseIfFree();
     }
   }
@@ -1736,7 +1660,7 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
       b.statements.delete(cs.backendKey);
       b.closeStatement(bs.id);
     }
-    this.pins = this.withStatementPins(this.pins);
+    this.pins = this.statements.pinsWith(this.pins);
   }
 
   /**
@@ -1745,26 +1669,10 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
    */
   private failLongData(cs: ClientStatement, error: NonNullable<ClientStatement['longDataError']>): void {
     cs.longDataError = undefined;
-    if (this.longData.delete(cs.id)) this.dropHeldStatement(cs);
+    if (this.statements.longData.delete(cs.id)) this.dropHeldStatement(cs);
     // Counted in `errors` when it was met (the refusal or the loss).
     this.writeErrPacket(error.errno, error.sqlState, error.message, this.answerSeq);
     this.releaseIfFree();
-  }
-
-  /** Whether a statement of this client other than `id` keeps a cursor or long data under `key`. */
-  private heldByAnother(key: string, id: number): boolean {
-    return this.anotherUnder(this.openCursors, key, id) || this.anotherUnder(this.longData, key, id);
-  }
-
-  private anotherUnder(ids: ReadonlySet<number>, key: string, id: number): boolean {
-    for (const other of ids) if (other !== id && this.statements.get(other)?.backendKey === key) return true;
-    return false;
-  }
-
-  /** Sets or clears the cursor / long-data pins from the statements that hold them. */
-  private withStatementPins(pins: number): number {
-    pins = this.openCursors.size > 0 ? pins | PIN_BIT.cursor : pins & ~PIN_BIT.cursor;
-    return this.longData.size > 0 ? pins | PIN_BIT.long_data : pins & ~PIN_BIT.long_data;
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -1876,15 +1784,10 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
       // client's é and è) must not share a key — decoded as UTF-8 both read U+FFFD.
       const sql = this.payload.toString('latin1', 1);
       const key = this.statementKey(sql);
-      // Ids wrap before MAX_STATEMENT_ID (the "last prepared" marker) and skip ids in use.
-      let id: number;
-      do {
-        id = this.nextStatementId++;
-        if (this.nextStatementId >= MAX_STATEMENT_ID) this.nextStatementId = 1;
-      } while (this.statements.has(id));
+      const id = this.statements.nextFreeId();
       // Filed under the shared key it would replace the statement another of this client's
       // statements keeps a cursor or long data on (and close it on the server).
-      const backendKey = this.heldByAnother(key, id) ? privateStatementKey(key, this.id, id) : key;
+      const backendKey = this.statements.heldByAnother(key, id) ? privateStatementKey(key, this.id, id) : key;
       this.rememberBackendStatement(
         conn,
         backendKey,
@@ -1893,11 +1796,9 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
         t.prepared.columns,
       );
       const traits = this.prepareTraits;
-      this.statements.set(id, {
-        id,
+      this.statements.add(id, backendKey, {
         key,
         vars: this.parseVariables(),
-        backendKey,
         preparePayload: Buffer.from(this.payload),
         params: t.prepared.params,
         types: undefined,
@@ -1907,7 +1808,6 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
         readsImpureView: true,
         viewsVersion: -1,
       });
-      this.lastPrepared = id;
       bytes.writeUInt32LE(id, 5);
     }
     // The prepare ran outside the transaction the proxy said BEGIN opened: the EOFs it sends
@@ -2125,20 +2025,8 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
     }
     // Cursors and long data belong to one statement each.
     const id = this.executing?.cs.id;
-    if (id !== undefined) {
-      if (this.command === COM_STMT_EXECUTE) {
-        this.longData.delete(id);
-        if (status & SERVER_STATUS_CURSOR_EXISTS && !failed) this.openCursors.add(id);
-        else this.openCursors.delete(id);
-      } else if (this.command === COM_STMT_FETCH) {
-        if (failed || status & SERVER_STATUS_LAST_ROW_SENT || !(status & SERVER_STATUS_CURSOR_EXISTS))
-          this.openCursors.delete(id);
-      } else if (this.command === COM_STMT_RESET) {
-        this.openCursors.delete(id);
-        this.longData.delete(id);
-      }
-    }
-    pins = this.withStatementPins(pins);
+    if (id !== undefined) this.statements.answered(this.command, id, status, failed);
+    pins = this.statements.pinsWith(pins);
 
     this.setPins(pins);
     if (b.broken) {
@@ -2164,7 +2052,7 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
    */
   private afterLongData(b: BackendConnection): void {
     this.claimState(b);
-    this.setPins(this.withStatementPins(this.pins));
+    this.setPins(this.statements.pinsWith(this.pins));
     this.releaseIfFree();
     this.finishCommand();
   }
@@ -2502,8 +2390,7 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
     // A lazy BEGIN still pending (its OK never came, or this was a prepare outside it) has
     // nothing in it to lose: the statement failed, the transaction the client was told of stays
     // open and opens on a backend with its next statement — as a server's does after an error.
-    this.openCursors.clear();
-    this.longData.clear();
+    this.statements.dropHeld();
     // (The diagnostics flags stay: the next connection's are read in runsAfterOn.)
     this.releaseLease();
     this.finishCommand();
@@ -2769,8 +2656,6 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
     this.lastInsertId = 0;
     this.insertOwner = {};
     this.historyLength = 0;
-    this.openCursors.clear();
-    this.longData.clear();
     // The reset empties the held connection's diagnostics area, but FOUND_ROWS() still counts
     // the last SELECT there, maybe another client's: foreignFoundRows stays.
     if (b === undefined) {
@@ -3170,28 +3055,6 @@ const ROUTINE_NEVER_RAN = new Set([1064, 1305, 1318, 1370, 1044, 1142, 1146]);
 const CLEAR_DIAGNOSTICS = Buffer.from('\x03DO (SELECT 1 FROM (SELECT 1) AS t LIMIT 0)', 'latin1');
 /** The answer to a command the proxy sends for itself and needs nothing of. */
 const IGNORE_ANSWER: InternalCallback = () => {};
-
-/**
- * A backend-statement key no other statement shares: this client's statement `id`, whose
- * shared key another of its statements holds a cursor or long data under.
- */
-function privateStatementKey(key: string, clientId: number, id: number): string {
-  return `${key}\u0000${clientId}\u0000${id}`;
-}
-
-/** Keeps the parameter types a COM_STMT_EXECUTE binds (new-params-bound flag 1) on its statement. */
-function rememberBoundTypes(payload: Buffer, cs: ClientStatement): void {
-  const n = cs.params;
-  const flagAt = 10 + ((n + 7) >> 3);
-  if (n === 0 || payload.length <= flagAt || payload[flagAt] !== 1) return;
-  const types = payload.subarray(flagAt + 1, flagAt + 1 + 2 * n);
-  if (cs.types === undefined || !cs.types.equals(types)) cs.types = Buffer.from(types);
-}
-
-/** A backend statement's identity: schema, parse settings (see parseVariables), SQL text. */
-function statementKey(schema: string | null, parseVariables: string, sql: string): string {
-  return `${schema ?? ''}\u0000${parseVariables}\u0000${sql}`;
-}
 
 /** Status bits that tell a statement left the session in autocommit, outside a transaction. */
 const AUTOCOMMIT_NOT_IN_TRANS = SERVER_STATUS_AUTOCOMMIT | SERVER_STATUS_IN_TRANS;
