@@ -116,26 +116,11 @@ import {
 } from './client-statements.js';
 import type { KillOutcome } from './kill.js';
 import type { ProxyCore } from './proxy-core.js';
+import { type PreviousRead, ReadHistory } from './read-history.js';
 import { Stillness } from './stillness.js';
-
-/**
- * A pure read that ran on a shared connection: run again if the next statement asks about it.
- * A client keeps them in a ring of reused slots, so remembering one allocates nothing.
- */
-interface PreviousRead {
-  /** The command as the client sent it (an execute's statement id is written back on replay). */
-  payload: Buffer;
-  /** The client's statement, for an execute: kept for the replay even if the client closed it since. */
-  statement: ClientStatement | undefined;
-}
 
 /** A text that names sql_mode may change how the server reads the rest of it. */
 const SQL_MODE = /sql_mode/i;
-
-/** Pure reads run again, at most, before a statement that asks about them. */
-const MAX_REPLAYED_READS = 8;
-/** Larger reads are not kept for running again. */
-const MAX_REPLAYED_READ_SIZE = 16 * 1024;
 
 /** A client command waiting for the one in flight. */
 interface QueuedCommand {
@@ -247,11 +232,8 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
   private attempt = 0;
   /**
    * The pure reads that ran on shared connections since this client's last other statement:
-   * a ring of MAX_REPLAYED_READS reused slots, `historyLength` of them from `historyStart`.
    */
-  private readonly readHistory: PreviousRead[] = [];
-  private historyStart = 0;
-  private historyLength = 0;
+  private readonly readHistory = new ReadHistory();
   /** The command in flight only re-creates a previous read's results: its response is dropped. */
   private replaying = false;
   /** Input was refused behind commands still to answer: nothing more is read (see refuseAfterAnswers). */
@@ -873,7 +855,7 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
     if (
       this.traits & Trait.ReadsPreviousResult &&
       !replay &&
-      (this.historyLength > 0 ||
+      (this.readHistory.length > 0 ||
         (this.traits & Trait.ReadsDiagnostics && (this.pins === 0 || this.readsForeignDiagnostics())))
     ) {
       this.replay(payload, frame);
@@ -935,7 +917,7 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
       this.lazyBegin = 'none';
       this.core.counters.emptyTransactions++;
     }
-    this.historyLength = 0;
+    this.readHistory.clear();
     this.writeOk(this.answerSeq);
     return true;
   }
@@ -953,15 +935,14 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
    */
   private replay(payload: Buffer, frame: Buffer | undefined): void {
     const history = this.readHistory;
-    const slot = (i: number) => history[(this.historyStart + i) % MAX_REPLAYED_READS]!;
     // A statement that reads a table clears the warnings before it; one that reads none keeps
     // them (MariaDB): run again from the last read of a table on.
-    const last = this.historyLength - 1;
+    const last = history.length - 1;
     let from = Math.max(last, 0);
-    while (from > 0 && !this.readsTable(slot(from))) from--;
+    while (from > 0 && !this.readsTable(history.at(from))) from--;
     this.queue.unshift({ payload, sequenceId: 0, frame });
     for (let i = last; i >= from; i--) {
-      const r = slot(i);
+      const r = history.at(i);
       let again = r.payload;
       if (r.statement !== undefined) {
         // The execute went out with the backend's statement id written into it.
@@ -976,37 +957,14 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
         statement: r.statement,
       });
     }
-    if (this.traits & Trait.ReadsDiagnostics && (last < 0 || !this.readsTable(slot(from)))) {
+    if (this.traits & Trait.ReadsDiagnostics && (last < 0 || !this.readsTable(history.at(from)))) {
       this.queue.unshift({ payload: CLEAR_DIAGNOSTICS, sequenceId: 0, frame: undefined, replay: true });
     }
-    this.historyLength = 0;
+    this.readHistory.clear();
     this.foreignDiagnostics = false;
     this.foreignFoundRows = false;
     this.core.counters.replays++;
     this.finishCommand();
-  }
-
-  /** Adds the pure read in flight to the ring of reads a later statement may ask about. */
-  private rememberRead(): void {
-    if (this.payload.length > MAX_REPLAYED_READ_SIZE) {
-      // Not kept (memory): a statement asking about it then runs without the replay.
-      this.historyLength = 0;
-      return;
-    }
-    let at: number;
-    if (this.historyLength < MAX_REPLAYED_READS) {
-      at = (this.historyStart + this.historyLength++) % MAX_REPLAYED_READS;
-    } else {
-      at = this.historyStart;
-      this.historyStart = (this.historyStart + 1) % MAX_REPLAYED_READS;
-    }
-    const statement = this.executing?.cs;
-    const slot = this.readHistory[at];
-    if (slot === undefined) this.readHistory[at] = { payload: this.payload, statement };
-    else {
-      slot.payload = this.payload;
-      slot.statement = statement;
-    }
   }
 
   /**
@@ -1053,7 +1011,7 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
     // Anything but a pure read starts the server's "previous statement" afresh — but a prepare,
     // which runs nothing: the server keeps what the statement before left for the execute.
     if (!this.pureRead && !this.replaying && !keepsPreviousStatement(this.command)) {
-      this.historyLength = 0;
+      this.readHistory.clear();
     }
     if (this.backend !== undefined) {
       this.syncAndRun();
@@ -1846,7 +1804,7 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
         // pool by itself when its last response ends.
         this.backendStatus = t.statusFlags;
         this.statusKnown = true;
-        this.rememberRead();
+        this.readHistory.remember(this.payload, this.executing?.cs);
         this.backend = undefined;
         this.releaseLease();
         this.finishCommand();
@@ -2655,7 +2613,7 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
     this.statusKnown = false;
     this.lastInsertId = 0;
     this.insertOwner = {};
-    this.historyLength = 0;
+    this.readHistory.clear();
     // The reset empties the held connection's diagnostics area, but FOUND_ROWS() still counts
     // the last SELECT there, maybe another client's: foreignFoundRows stays.
     if (b === undefined) {
