@@ -39,6 +39,8 @@ describe('commands: builders and parseCommand agree', () => {
   });
   it('round-trips commands with arguments', () => {
     expect(parseCommand(buildInitDb('shop_ü'))).toEqual({ kind: 'init-db', schema: 'shop_ü' });
+    // A name goes in the character set the server reads it in: ü is one byte in latin1.
+    expect([...buildInitDb('shop_ü', 'latin1')]).toEqual([0x02, ...Buffer.from('shop_', 'latin1'), 0xfc]);
     expect(parseCommand(buildSetOption(true))).toEqual({
       kind: 'set-option',
       option: 0,

@@ -29,7 +29,8 @@ import {
 } from '@scalestack/mysql-protocol';
 import { type Connection, connect, type ReadBuffer } from '@scalestack/socket';
 import type { Logger } from 'pino';
-import { baselineAssignments, SessionState } from '../session/session-state.js';
+import { exactNameEncoding } from '../session/client-charsets.js';
+import { baselineAssignments, SessionState, sqlLiteral } from '../session/session-state.js';
 import type { Flavour } from './backend-pool.js';
 import type { BackendServer } from './backend-server.js';
 
@@ -564,6 +565,39 @@ export class BackendConnection {
         e2 ?? (t2.error ? new Error(`restoring the session after reset failed: ${t2.error.message}`) : null),
       ),
     );
+  }
+
+  /**
+   * COM_INIT_DB of `schema`, which the connection reads in its character_set_client now. A name
+   * that set cannot hold exactly (日本 in latin1, any non-ASCII name in koi8r) would name another
+   * schema: the connection then reads this command in utf8mb4 (recorded in its state), and with
+   * `restore` is given its character set back once the schema is set. A failed COM_INIT_DB comes
+   * to `done` at once, its error in the tracker.
+   */
+  initDb(schema: string, restore: boolean, done: InternalCallback): void {
+    const charset =
+      this.state.variables.get('character_set_client') ?? this.baseline.get('character_set_client');
+    const exact = exactNameEncoding(charset, schema);
+    // A connection with no character set recorded reads UTF-8, which holds any name.
+    if (exact !== undefined || charset === undefined) {
+      this.command(buildInitDb(schema, exact ?? 'utf8'), done);
+      return;
+    }
+    const recorded = this.state.variables.get('character_set_client');
+    this.query('SET character_set_client = utf8mb4', undefined, (err, t) => {
+      if (err !== null || t.error !== undefined) return done(err, t);
+      this.state.setVariable('character_set_client', 'utf8mb4');
+      this.command(buildInitDb(schema, 'utf8'), (err2, t2) => {
+        if (!restore || err2 !== null || t2.error !== undefined) return done(err2, t2);
+        this.query(`SET character_set_client = ${sqlLiteral(charset)}`, undefined, (err3, t3) => {
+          if (err3 === null && t3.error === undefined) {
+            if (recorded === undefined) this.state.deleteVariable('character_set_client');
+            else this.state.setVariable('character_set_client', recorded);
+          }
+          done(err3, t3);
+        });
+      });
+    });
   }
 
   /**

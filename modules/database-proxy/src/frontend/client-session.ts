@@ -15,6 +15,7 @@
  * FOUND_ROWS()), whose answer the shared connection no longer holds.
  */
 import {
+  buildInitDb,
   type ChangeUserCommand,
   CLIENT_DEPRECATE_EOF,
   CLIENT_MULTI_STATEMENTS,
@@ -81,16 +82,10 @@ import {
   collationLeftBy,
   resultsSetByName,
 } from '../session/charset-statements.js';
-import { charsetEncoding, exactNameEncoding, unusableClientCharset } from '../session/client-charsets.js';
+import { charsetEncoding, unusableClientCharset } from '../session/client-charsets.js';
 import { type DoubleByteCharset, doubleByteCharsetOf } from '../session/double-byte.js';
 import { PIN_BIT, PIN_UNTIL_NEXT_STATEMENT, pinReasons } from '../session/pin-reason.js';
-import {
-  isReplayable,
-  planStateSync,
-  RESULTS_BY_NAME,
-  SessionState,
-  sqlLiteral,
-} from '../session/session-state.js';
+import { isReplayable, planStateSync, RESULTS_BY_NAME, SessionState } from '../session/session-state.js';
 import { type StatementScopedVariables, statementScopedVariables } from '../session/set-statement.js';
 import {
   blankLiteralsAndComments,
@@ -1204,7 +1199,7 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
       // Read by the server in the character set the connection has now: its previous
       // client's, until the SET after it — which sets the client's again if the name needed
       // the connection in utf8mb4 meanwhile.
-      this.initDbOn(b, sync.schema, false, (err, t) => {
+      b.initDb(sync.schema, false, (err, t) => {
         if (err === null && t.error === undefined) sync = planStateSync(b.state, this.state, b.baseline);
         if (err !== null) return this.retryOrFail(err);
         if (t.error !== undefined) {
@@ -1501,7 +1496,7 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
       // Prepared elsewhere (or evicted here): prepare it on this backend first, in the schema
       // it was prepared in; the next statement's sync puts the client's schema back.
       if (cs.schema !== null && b.state.schema !== cs.schema) {
-        this.initDbOn(b, cs.schema, true, (err, t) => {
+        b.initDb(cs.schema, true, (err, t) => {
           if (err !== null) return this.retryOrFail(err);
           if (t.error !== undefined) {
             // The connection may be left reading utf8mb4 (its state says so): the client's next
@@ -2553,7 +2548,7 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
   private initDb(schema: string): void {
     this.pending = Pending.InitDb;
     // Runs on a connection in the client's character set (the sync before it sees to that).
-    const payload = initDbPayload(schema, this.clientEncoding());
+    const payload = buildInitDb(schema, this.clientEncoding());
     this.command = COM_INIT_DB;
     this.payload = payload;
     this.frame = undefined;
@@ -2803,38 +2798,6 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
     this.conn.write(encodeFrames(err, sequenceId));
   }
 
-  /**
-   * COM_INIT_DB of `schema` on `b`, which reads the name in its character_set_client now. A name
-   * that set cannot hold exactly (日本 in latin1, any non-ASCII name in koi8r) would name another
-   * schema: the connection then reads this command in utf8mb4 (recorded in its state), and with
-   * `restore` is given its character set back once the schema is set. A failed COM_INIT_DB comes
-   * to `done` at once, its error in the tracker.
-   */
-  private initDbOn(b: BackendConnection, schema: string, restore: boolean, done: InternalCallback): void {
-    const charset = b.state.variables.get('character_set_client') ?? b.baseline.get('character_set_client');
-    const exact = exactNameEncoding(charset, schema);
-    // A connection with no character set recorded reads UTF-8, which holds any name.
-    if (exact !== undefined || charset === undefined) {
-      b.command(initDbPayload(schema, exact ?? 'utf8'), done);
-      return;
-    }
-    const recorded = b.state.variables.get('character_set_client');
-    b.query('SET character_set_client = utf8mb4', undefined, (err, t) => {
-      if (err !== null || t.error !== undefined) return done(err, t);
-      b.state.setVariable('character_set_client', 'utf8mb4');
-      b.command(initDbPayload(schema, 'utf8'), (err2, t2) => {
-        if (!restore || err2 !== null || t2.error !== undefined) return done(err2, t2);
-        b.query(`SET character_set_client = ${sqlLiteral(charset)}`, undefined, (err3, t3) => {
-          if (err3 === null && t3.error === undefined) {
-            if (recorded === undefined) b.state.deleteVariable('character_set_client');
-            else b.state.setVariable('character_set_client', recorded);
-          }
-          done(err3, t3);
-        });
-      });
-    });
-  }
-
   /** How the client's names (a schema's) are bytes: in its character_set_client. */
   private clientEncoding(): BufferEncoding {
     const client = this.state.variables.get('character_set_client');
@@ -3031,12 +2994,4 @@ function markEofsInTransaction(frames: Buffer): void {
     }
     at = end;
   }
-}
-
-/** COM_INIT_DB for `schema`, its name in `encoding`. */
-function initDbPayload(schema: string, encoding: BufferEncoding): Buffer {
-  const payload = Buffer.allocUnsafe(1 + Buffer.byteLength(schema, encoding));
-  payload[0] = COM_INIT_DB;
-  payload.write(schema, 1, encoding);
-  return payload;
 }

@@ -47,8 +47,8 @@ export function buildDebug(): Buffer {
 }
 
 /** COM_INIT_DB: switch the default schema (like `USE`). */
-export function buildInitDb(schema: string): Buffer {
-  return new PacketWriter(schema.length + 8).u8(COM_INIT_DB).string(schema).payload();
+export function buildInitDb(schema: string, encoding: BufferEncoding = 'utf8'): Buffer {
+  return new PacketWriter(schema.length + 8).u8(COM_INIT_DB).string(schema, encoding).payload();
 }
 
 /** COM_SET_OPTION: multi-statements on or off (answered by EOF or ERR). */
