@@ -101,6 +101,12 @@ export const ProxyError = {
   },
 } as const satisfies Record<string, ProxyErrorCode>;
 
+/** An error the proxy answers with: its code and the values for its message's `%s`. */
+export interface ProxyRefusal {
+  readonly code: ProxyErrorCode;
+  readonly args: (string | number)[];
+}
+
 /** Fills a message template. */
 export function formatProxyError(e: ProxyErrorCode, ...args: (string | number)[]): string {
   let i = 0;

@@ -37,7 +37,6 @@ import {
   COM_STMT_RESET,
   COM_STMT_SEND_LONG_DATA,
   CollationId,
-  type Credentials,
   collationEncoding,
   commandName,
   decodeChangeUser,
@@ -57,11 +56,10 @@ import {
   SERVER_STATUS_IN_TRANS,
   SERVER_STATUS_IN_TRANS_READONLY,
   SERVER_STATUS_NO_BACKSLASH_ESCAPES,
-  ServerHandshake,
+  type ServerHandshake,
   type ServerSession,
   type ServerStep,
   type SessionStateChanges,
-  USER_NAME_CHARS,
 } from '@scalestack/mysql-protocol';
 import type { Lease, RefusalReason, TenantSession, Ticket } from '@scalestack/qos';
 import { type Connection, writeProgress } from '@scalestack/socket';
@@ -73,8 +71,8 @@ import type {
   ResponseSink,
 } from '../backend/backend-connection.js';
 import { ConnectionLostBeforeUse, type Flavour } from '../backend/backend-pool.js';
-import { type ProxyUser, sameCredentials } from '../config/proxy-users.js';
-import { formatProxyError, ProxyError, type ProxyErrorCode } from '../errors.js';
+import type { ProxyUser } from '../config/proxy-users.js';
+import { formatProxyError, ProxyError, type ProxyErrorCode, type ProxyRefusal } from '../errors.js';
 import type { ClientStats } from '../service.js';
 import {
   type CharsetStatement,
@@ -101,6 +99,7 @@ import {
   transactionBoundary,
   useStatementSchema,
 } from '../session/statement-traits.js';
+import { ClientLogin } from './client-login.js';
 import {
   bindTypes,
   type ClientStatement,
@@ -127,7 +126,7 @@ interface QueuedCommand {
   /** The statement a replayed execute runs (the client may have closed it since). */
   statement?: ClientStatement;
   /** Not a command: input refused behind the commands before it (see refuseAfterAnswers). */
-  refusal?: { code: ProxyErrorCode; args: (string | number)[] };
+  refusal?: ProxyRefusal;
 }
 
 const EMPTY_PAYLOAD = Buffer.alloc(0);
@@ -202,6 +201,8 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
   private serverSession: ServerSession | undefined;
   private handshake: ServerHandshake | undefined;
   private readonly decoder: PacketDecoder;
+  /** Who may log in (or change user) on this connection, and whether there is room. */
+  private readonly gate: ClientLogin;
   readonly state = new SessionState(null);
   /** Pin reasons as bits of PIN_BIT. */
   pins = 0;
@@ -234,7 +235,7 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
   /** Input was refused behind commands still to answer: nothing more is read (see refuseAfterAnswers). */
   private inputRefused = false;
   /** A replayed read failed: the statement it ran for gets this error (see writeErr). */
-  private replayFailure: { code: ProxyErrorCode; args: (string | number)[] } | undefined;
+  private replayFailure: ProxyRefusal | undefined;
   private payload: Buffer = Buffer.alloc(0);
   /** The command's packet as the client framed it, when it can be forwarded as is. */
   private frame: Buffer | undefined;
@@ -264,8 +265,6 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
   private tlsStarting = false;
   /** The greeting's nonce: COM_CHANGE_USER scrambles passwords with it. */
   private nonce: Buffer | undefined;
-  /** The configured user the login or COM_CHANGE_USER in progress is verified against. */
-  private authUser: ProxyUser | undefined;
   /** The COM_CHANGE_USER whose authentication {@link handshake} runs. */
   private changingUser: ChangeUserCommand | undefined;
   /** COM_CHANGE_USER refusals so far: after three, MariaDB refuses the command itself. */
@@ -398,7 +397,7 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
    * The backend was lost mid-file: this error answers once the client has sent the file's end
    * (then the connection closes, if the session's state was lost with it).
    */
-  private infileError: { code: ProxyErrorCode; args: (string | number)[]; close: boolean } | undefined;
+  private infileError: (ProxyRefusal & { close: boolean }) | undefined;
   /** The backend's reading is paused until the client's socket drains. */
   private pausedBackend: BackendConnection | undefined;
   /** Removes the drain listener that resumes {@link pausedBackend}. */
@@ -423,6 +422,7 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
     private readonly core: ProxyCore,
   ) {
     this.decoder = new PacketDecoder({ maxPacketSize: core.maxPacketSize });
+    this.gate = new ClientLogin(core, id, conn);
     conn.onData(this.onData);
     conn.onEnd(() => this.close());
     conn.closed.then(() => this.close());
@@ -431,7 +431,7 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
   /** Sends the greeting. */
   start(): void {
     this.backendStatus = this.defaultBackendStatus();
-    const hs = this.newHandshake(undefined);
+    const hs = this.gate.handshake(undefined);
     this.handshake = hs;
     this.nonce = hs.nonce;
     this.conn.write(hs.start());
@@ -606,9 +606,10 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
         this.handshake = undefined;
         clearTimeout(this.loginTimer);
         this.handshakeCollation = step.session.charset;
-        const user = this.authenticatedUser(step.session.user);
+        const user = this.gate.authenticatedUser(step.session.user);
         if (user === undefined) this.core.counters.authFailures++;
-        const refusal = user === undefined ? this.accessDenied(step.session) : this.login(user, step.session);
+        const refusal =
+          user === undefined ? this.gate.accessDenied(step.session) : this.login(user, step.session);
         if (refusal !== undefined) {
           // The ERR takes the place of the final OK; packets before it (caching_sha2's
           // fast-auth-success) still go out, so sequence ids stay in step.
@@ -624,84 +625,16 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
     }
   }
 
-  /** The server side of a login (or of a COM_CHANGE_USER, over the greeting's `nonce`). */
-  private newHandshake(nonce: Buffer | undefined): ServerHandshake {
-    return new ServerHandshake({
-      connectionId: this.id,
-      lookup: (name) => this.lookupUser(name),
-      nonce,
-      serverVersion: this.core.serverVersion,
-      capabilities: this.core.capabilities,
-      mariadbCapabilities: this.core.mariadbCapabilities,
-      tls: this.core.tls !== undefined,
-      authPlugin: this.core.authPlugin,
-      rsaKeys: this.core.rsaKeys,
-      clientHost: () => this.clientHost(),
-    });
-  }
-
-  /** The client's host as MariaDB names it in messages: its address, `localhost` over a Unix socket. */
-  private clientHost(): string {
-    const address = this.conn.remoteAddress;
-    return address === 'unix' ? 'localhost' : address;
-  }
-
-  /** The handshake's lookup: remembers whom it verifies against. */
-  private lookupUser(name: string): Credentials | undefined {
-    this.authUser = this.core.users.get(name);
-    return this.authUser?.credentials;
-  }
-
-  /**
-   * The configured user a finished authentication logs in as: the one it was verified against,
-   * as configured now — or nobody, when a reload (SIGHUP) between the client's first packet and
-   * its last removed the user or changed its password.
-   */
-  private authenticatedUser(name: string): ProxyUser | undefined {
-    const then = this.authUser;
-    this.authUser = undefined;
-    const now = this.core.users.get(name);
-    if (then === undefined || now === undefined) return undefined;
-    return now === then || sameCredentials(now.credentials, then.credentials) ? now : undefined;
-  }
-
-  private accessDenied(session: ServerSession): { code: ProxyErrorCode; args: (string | number)[] } {
-    return {
-      code: ProxyError.accessDenied,
-      args: [session.user.slice(0, USER_NAME_CHARS), this.clientHost(), session.usedPassword ? 'YES' : 'NO'],
-    };
-  }
-
   /** Takes a user's connection slot at its tenant; returns the refusal if any. */
-  private login(
-    user: ProxyUser,
-    session: ServerSession,
-  ): { code: ProxyErrorCode; args: (string | number)[] } | undefined {
-    const unusable = unusableClientCharset(session.charset);
-    if (unusable !== undefined) return { code: ProxyError.clientCharsetRefused, args: [unusable] };
-    if (this.core.userConnections(user.name) >= user.maxConnections) {
-      return { code: ProxyError.tooManyConnections, args: [user.name, user.maxConnections] };
-    }
-    const tenant = this.core.tenantOf(user, session.attributes);
-    const ts = this.core.scheduler.connect(tenant);
-    if (ts === 'closed') return { code: ProxyError.shuttingDown, args: [] };
-    if (typeof ts === 'string') {
-      // Name the tenant the connection counted against (an unknown name means the default).
-      const counted = this.core.scheduler.resolveTenant(tenant);
-      const limit = this.core.maxConnectionsOf(counted) ?? 'max_connections';
-      return { code: ProxyError.tooManyConnections, args: [`${user.name} (tenant ${counted})`, limit] };
-    }
-    this.tenantSession = ts;
+  private login(user: ProxyUser, session: ServerSession): ProxyRefusal | undefined {
+    const admitted = this.gate.admit(user, session);
+    if ('code' in admitted) return admitted;
+    this.tenantSession = admitted.tenantSession;
+    this.flavour = admitted.flavour;
     this.user = user;
     this.serverSession = session;
     this.capabilities = session.capabilities;
     this.core.addUserConnection(user.name);
-    this.flavour = this.core.flavourFor(
-      user,
-      this.capabilities,
-      session.charset,
-      session.mariadbCapabilities,
-    );
     this.state.reset(session.database === '' ? null : session.database);
     return undefined;
   }
@@ -2656,7 +2589,7 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
       if (this.closed) return;
       const login = this.serverSession!;
       // The client scrambled its password with the greeting's nonce.
-      const hs = this.newHandshake(this.nonce);
+      const hs = this.gate.handshake(this.nonce);
       this.handshake = hs;
       this.changingUser = cmd;
       this.onChangeUserStep(
@@ -2680,7 +2613,7 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
     this.handshake = undefined;
     this.changingUser = undefined;
     if (step.kind !== 'authenticated') {
-      this.authUser = undefined;
+      this.gate.abandoned();
       this.changeUserFailures++;
       this.core.counters.authFailures++;
       if (step.kind === 'failed') {
@@ -2693,14 +2626,14 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
     }
     // Packets before the final OK (caching_sha2's fast-auth-success) go out whatever follows.
     this.conn.write(step.bytes.subarray(0, lastPacketStart(step.bytes)));
-    const user = this.authenticatedUser(step.session.user);
+    const user = this.gate.authenticatedUser(step.session.user);
     // MariaDB words a refusal in UTF-8 (the session reset), and the messages of one that goes
     // through in its new character set.
     this.handshakeCollation = user === undefined ? CollationId.UTF8MB4_GENERAL_CI : step.session.charset;
     if (user === undefined) {
       this.changeUserFailures++;
       this.core.counters.authFailures++;
-      const denied = this.accessDenied(step.session);
+      const denied = this.gate.accessDenied(step.session);
       this.writeErr(denied.code, denied.args, step.sequenceId);
       return;
     }
