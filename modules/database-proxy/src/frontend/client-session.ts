@@ -48,7 +48,6 @@ import {
   encodeFrames,
   encodeOk,
   frameCount,
-  isEofPacket,
   noBackslashEscapes,
   PacketDecoder,
   type ProtocolError,
@@ -99,6 +98,7 @@ import {
   transactionBoundary,
   useStatementSchema,
 } from '../session/statement-traits.js';
+import { frameOf, lastPacketStart, markEofsInTransaction } from './client-frames.js';
 import { ClientLogin } from './client-login.js';
 import {
   bindTypes,
@@ -166,32 +166,6 @@ const LAZY_BEGIN_BLOCKERS = ['sql_mode', 'completion_type', 'transaction_read_on
 const ER_BAD_DB = 1049;
 /** ER_DBACCESS_DENIED_ERROR: the account may not use that database (checked before existence). */
 const ER_DBACCESS_DENIED = 1044;
-
-/**
- * The packet's bytes with their header, as a view on the chunk they arrived in — when the
- * decoder handed out a view (the whole frame was in this chunk) and it starts a command
- * (sequence id 0). Otherwise undefined, and the proxy frames the payload itself.
- */
-function frameOf(chunk: Buffer, payload: Buffer, sequenceId: number): Buffer | undefined {
-  if (sequenceId !== 0 || payload.buffer !== chunk.buffer || payload.length >= 0xffffff) return undefined;
-  const headerAt = payload.byteOffset - 4;
-  if (headerAt < chunk.byteOffset) return undefined;
-  const frame = Buffer.from(payload.buffer, headerAt, payload.length + 4);
-  // The header must be this packet's own: length and sequence id as decoded.
-  if (frame.readUIntLE(0, 3) !== payload.length || frame[3] !== 0) return undefined;
-  return frame;
-}
-
-/** Offset of the last packet in a buffer of whole packets. */
-function lastPacketStart(bytes: Buffer): number {
-  let at = 0;
-  let last = 0;
-  while (at + 4 <= bytes.length) {
-    last = at;
-    at += 4 + bytes.readUIntLE(at, 3);
-  }
-  return last;
-}
 
 export class ClientSession implements ResponseSink, HeldBackendListener {
   status: ClientStats['state'] = 'handshake';
@@ -2912,19 +2886,3 @@ const IGNORE_ANSWER: InternalCallback = () => {};
 
 /** Status bits that tell a statement left the session in autocommit, outside a transaction. */
 const AUTOCOMMIT_NOT_IN_TRANS = SERVER_STATUS_AUTOCOMMIT | SERVER_STATUS_IN_TRANS;
-
-/**
- * Sets IN_TRANS in the status flags of every EOF packet among `frames` (whole frames, none of
- * them continued: a prepare response's packets are small).
- */
-function markEofsInTransaction(frames: Buffer): void {
-  for (let at = 0; at + 4 <= frames.length; ) {
-    const payload = at + 4;
-    const end = payload + frames.readUIntLE(at, 3);
-    // Protocol 4.1 EOF: header, warnings (2), status flags (2).
-    if (end - payload >= 5 && isEofPacket(frames.subarray(payload, end))) {
-      frames.writeUInt16LE(frames.readUInt16LE(payload + 3) | SERVER_STATUS_IN_TRANS, payload + 3);
-    }
-    at = end;
-  }
-}

@@ -1,0 +1,36 @@
+import { encodeFrames, SERVER_STATUS_AUTOCOMMIT, SERVER_STATUS_IN_TRANS } from '@scalestack/mysql-protocol';
+import { describe, expect, it } from 'vitest';
+import { frameOf, lastPacketStart, markEofsInTransaction } from '../src/frontend/client-frames.js';
+
+const EOF = (status: number) => Buffer.from([0xfe, 0, 0, status & 0xff, status >> 8]);
+
+describe('client frames', () => {
+  it('finds the frame a whole command arrived in, and only then', () => {
+    const frame = encodeFrames(Buffer.from('\x03SELECT 1', 'latin1'), 0);
+    const chunk = Buffer.concat([Buffer.from('junk'), frame]);
+    const payload = chunk.subarray(8);
+    expect(frameOf(chunk, payload, 0)).toEqual(frame);
+    // Not sequence 0 (part of a conversation), or a copy (the decoder joined pieces).
+    expect(frameOf(chunk, payload, 1)).toBeUndefined();
+    expect(frameOf(chunk, Buffer.from(payload), 0)).toBeUndefined();
+    // A view whose header is not in the chunk.
+    expect(frameOf(chunk.subarray(6), chunk.subarray(8), 0)).toBeUndefined();
+  });
+
+  it('finds the last packet of a run', () => {
+    const run = Buffer.concat([encodeFrames(Buffer.from([1, 2, 3]), 2), encodeFrames(Buffer.from([0]), 3)]);
+    expect(lastPacketStart(run)).toBe(7);
+    expect(lastPacketStart(encodeFrames(Buffer.from([9]), 1))).toBe(0);
+  });
+
+  it('marks every EOF of a prepare answer as in a transaction, nothing else', () => {
+    const column = encodeFrames(Buffer.from([3, 0x64, 0x65, 0x66, 0xfe, 0, 0]), 2);
+    const frames = Buffer.concat([column, encodeFrames(EOF(SERVER_STATUS_AUTOCOMMIT), 3)]);
+    const before = Buffer.from(frames);
+    markEofsInTransaction(frames);
+    expect(frames.subarray(0, column.length)).toEqual(before.subarray(0, column.length));
+    expect(frames.readUInt16LE(column.length + 4 + 3)).toBe(
+      SERVER_STATUS_AUTOCOMMIT | SERVER_STATUS_IN_TRANS,
+    );
+  });
+});
