@@ -108,6 +108,7 @@ import {
   rememberBoundTypes,
   statementKey,
 } from './client-statements.js';
+import { InfileUpload } from './infile-upload.js';
 import type { KillOutcome } from './kill.js';
 import type { ProxyCore } from './proxy-core.js';
 import { type PreviousRead, ReadHistory } from './read-history.js';
@@ -229,7 +230,8 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
   /** Bytes of this command's response written to the client (not those kept back in `capture`). */
   private respondedBytes = 0;
   private capture: Buffer[] | undefined;
-  private infile = false;
+  /** A LOAD DATA LOCAL file on its way from the client. */
+  private readonly upload = new InfileUpload();
   private retries = 0;
   private readonly statements = new ClientStatements();
   /** The prepared statement of the execute/fetch/reset/long-data in flight. */
@@ -361,17 +363,6 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
   private get noBackslashEscapes(): boolean {
     return noBackslashEscapes(this.backendStatus);
   }
-  /** A LOCAL INFILE upload whose backend was lost: the rest of the file is dropped. */
-  private discardingInfile = false;
-  /** The sequence id of the last LOCAL INFILE packet (the server's request, then the client's). */
-  private infileSequenceId = 0;
-  /** The command in flight sent a file: an answer of the proxy's follows the client's last packet. */
-  private fileSent = false;
-  /**
-   * The backend was lost mid-file: this error answers once the client has sent the file's end
-   * (then the connection closes, if the session's state was lost with it).
-   */
-  private infileError: (ProxyRefusal & { close: boolean }) | undefined;
   /** The backend's reading is paused until the client's socket drains. */
   private pausedBackend: BackendConnection | undefined;
   /** Removes the drain listener that resumes {@link pausedBackend}. */
@@ -447,23 +438,18 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
         this.onHandshakePacket(p.payload, p.sequenceId);
         continue;
       }
-      if (this.discardingInfile) {
-        this.infileSequenceId = p.sequenceId;
-        if (p.payload.length === 0) {
-          this.discardingInfile = false;
-          const e = this.infileError;
-          this.infileError = undefined;
-          if (e !== undefined) {
-            this.writeErr(e.code, e.args, (p.sequenceId + 1) & 0xff);
-            if (e.close) {
-              this.close();
-              return;
-            }
+      if (this.upload.discarding) {
+        const e = this.upload.dropped(p.sequenceId, p.payload.length === 0);
+        if (e !== undefined) {
+          this.writeErr(e.code, e.args, this.upload.nextSequenceId);
+          if (e.close) {
+            this.close();
+            return;
           }
         }
         continue;
       }
-      if (this.infile) {
+      if (this.upload.sending) {
         this.forwardInfile(p.payload, p.sequenceId);
         continue;
       }
@@ -509,7 +495,7 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
    */
   private refuseAfterAnswers(code: ProxyErrorCode, args: (string | number)[]): void {
     // Mid-file (LOAD DATA LOCAL) the server waits for the rest of the file, which will not come.
-    if ((!this.busy && this.queue.length === 0) || this.infile || this.discardingInfile) {
+    if ((!this.busy && this.queue.length === 0) || this.upload.midFile) {
       this.fatal(code, args);
       return;
     }
@@ -523,15 +509,10 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
    * backend's socket is full: input is paused until it drains.
    */
   private forwardInfile(payload: Buffer, sequenceId: number): boolean {
-    this.infileSequenceId = sequenceId;
     const b = this.backend;
-    if (b === undefined) {
-      // No statement waits for it (never expected: the file ends with its response): dropped.
-      this.infile = false;
-      this.discardingInfile = payload.length > 0;
-      return true;
-    }
-    if (payload.length === 0) this.infile = false;
+    // No statement waits for it (never expected: the file ends with its response): dropped.
+    this.upload.packet(sequenceId, payload.length === 0, b !== undefined);
+    if (b === undefined) return true;
     if (b.writeClientData(encodeFrames(payload, sequenceId))) return true;
     this.conn.pause();
     b.onceDrained(() => {
@@ -631,7 +612,7 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
     this.queryCounted = false;
     this.answerSeq = frameCount(payload.length) & 0xff;
     this.retries = 0;
-    this.fileSent = false;
+    this.upload.commandStarted();
     this.sentToBackend = false;
     this.respondedBytes = 0;
     const replayFailure = this.replayFailure;
@@ -1540,8 +1521,7 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
 
   onResponseData(chunk: Buffer, start: number, end: number): void {
     if (this.replaying) return;
-    // The server answers after the file: its packets, not the client's, are the last now.
-    if (this.fileSent && !this.infile) this.fileSent = false;
+    this.upload.serverAnswering();
     const part = start === 0 && end === chunk.length ? chunk : chunk.subarray(start, end);
     if (this.capture !== undefined) {
       // Kept back (a prepare's answer, rewritten before it goes out): the client has nothing
@@ -1577,12 +1557,10 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
   };
 
   onAwaitingClient(conn: BackendConnection): void {
-    this.infile = true;
-    this.fileSent = true;
-    this.infileSequenceId = conn.tracker.lastSequenceId;
+    this.upload.requested(conn.tracker.lastSequenceId);
     // Packets that arrived while the request was on its way belong to the file.
     let flowing = true;
-    while (this.infile && this.queue.length > 0) {
+    while (this.upload.sending && this.queue.length > 0) {
       const p = this.queue.shift()!;
       if (p.refusal !== undefined) {
         // The file is cut short by input that cannot be read: MariaDB fails the LOAD with that
@@ -1598,11 +1576,11 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
   }
 
   onResponseEnd(conn: BackendConnection): void {
-    if (this.infile) {
+    if (this.upload.sending) {
       // The server answered before the file's end: it refused the file (a packet out of
       // sequence, one over its max_allowed_packet) and closes, as MariaDB then closes the
       // client's connection. Its answer went out; the rest of the file has nowhere to go.
-      this.infile = false;
+      this.upload.cutShort();
       this.core.counters.errors++;
       conn.broken = true;
       this.close();
@@ -2195,7 +2173,7 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
   private retryOrFail(err: Error, conn: BackendConnection | undefined = this.backend): void {
     // Decided before the backend is dropped: where the client's response stands — after the
     // client's last packet if it sent a file.
-    const sequenceId = this.fileSent ? (this.infileSequenceId + 1) & 0xff : this.responseSequence();
+    const sequenceId = this.upload.fileSent ? this.upload.nextSequenceId : this.responseSequence();
     // A text that ends the session (`COMMIT RELEASE; DO 0`: the server closes after the COMMIT,
     // running nothing more) whose backend closed: the client's connection closes too, with no
     // ERR, as the server's would.
@@ -2221,8 +2199,7 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
     const unsent = !this.sentToBackend || (this.wasPureRead && this.respondedBytes === 0);
     if (unsent && !wasPinned && this.retryElsewhere()) return;
     this.core.counters.backendLost++;
-    if (this.infile) this.discardingInfile = true;
-    this.infile = false;
+    this.upload.backendLost();
     this.capture = undefined;
     // An ERR ends the response: the backend forwards whole packets only, so it follows whole
     // rows, as a server's own mid-result error does.
@@ -2232,19 +2209,19 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
       // run the client's next statements outside the transaction it believes open.
       const args = [pinReasons(lostState).join(', '), err.message];
       this.pins = 0;
-      if (this.discardingInfile) {
+      if (this.upload.discarding) {
         // Mid-file: answered, and the connection closed, once the client has sent the file's end.
-        this.infileError = { code: ProxyError.sessionLost, args, close: true };
+        this.upload.answerAtEnd({ code: ProxyError.sessionLost, args, close: true });
         return;
       }
       this.writeErr(ProxyError.sessionLost, args, sequenceId);
       this.close();
       return;
     }
-    if (this.discardingInfile) {
+    if (this.upload.discarding) {
       // Mid-file: the client reads no answer before it has sent the whole file (MariaDB answers
       // after the file too), so the error waits for the file's end.
-      this.infileError = { code: ProxyError.backendLost, args: [err.message], close: false };
+      this.upload.answerAtEnd({ code: ProxyError.backendLost, args: [err.message], close: false });
     } else this.writeErr(ProxyError.backendLost, [err.message], sequenceId);
     this.pins = 0;
     // A lazy BEGIN still pending (its OK never came, or this was a prepare outside it) has
@@ -2759,7 +2736,7 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
   private fatal(code: ProxyErrorCode, args: (string | number)[]): void {
     // The connection ends here: the reason goes out whatever the command was — mid-file, as the
     // packet after the client's last.
-    const sequenceId = this.infile || this.discardingInfile ? (this.infileSequenceId + 1) & 0xff : 1;
+    const sequenceId = this.upload.midFile ? this.upload.nextSequenceId : 1;
     if (!this.closed)
       this.writeErrFrames(code.code, code.sqlState, formatProxyError(code, ...args), sequenceId);
     this.conn.end();
@@ -2796,7 +2773,7 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
       }
       b.abandon(this, () => lease?.release());
     } else if (b !== undefined) {
-      if (b.busy && !b.broken && !this.infile && b.onlyFor(this)) {
+      if (b.busy && !b.broken && !this.upload.sending && b.onlyFor(this)) {
         this.leaveRunning(b);
       } else if (b.busy || b.broken) {
         this.core.pool.discard(b);
