@@ -48,7 +48,6 @@ import {
   encodeFrames,
   encodeOk,
   frameCount,
-  noBackslashEscapes,
   PacketDecoder,
   type ProtocolError,
   SERVER_STATUS_AUTOCOMMIT,
@@ -73,25 +72,16 @@ import { ConnectionLostBeforeUse, type Flavour } from '../backend/backend-pool.j
 import type { ProxyUser } from '../config/proxy-users.js';
 import { formatProxyError, ProxyError, type ProxyErrorCode, type ProxyRefusal } from '../errors.js';
 import type { ClientStats } from '../service.js';
-import {
-  type CharsetStatement,
-  charsetStatementOf,
-  collationLeftBy,
-  resultsSetByName,
-} from '../session/charset-statements.js';
+import { type CharsetStatement, collationLeftBy, resultsSetByName } from '../session/charset-statements.js';
 import { charsetEncoding, unusableClientCharset } from '../session/client-charsets.js';
-import { type DoubleByteCharset, doubleByteCharsetOf } from '../session/double-byte.js';
 import { PIN_BIT, PIN_UNTIL_NEXT_STATEMENT, pinReasons } from '../session/pin-reason.js';
 import { isReplayable, planStateSync, RESULTS_BY_NAME, SessionState } from '../session/session-state.js';
-import { type StatementScopedVariables, statementScopedVariables } from '../session/set-statement.js';
+import type { StatementScopedVariables } from '../session/set-statement.js';
+import { SqlReader } from '../session/sql-reader.js';
 import {
-  blankLiteralsAndComments,
-  classifyStatement,
   combineReadings,
-  fromTableAtTopLevel,
   killStatementTarget,
   lastUseSchema,
-  leadingKeyword,
   releasesSession,
   Trait,
   type TransactionBoundary,
@@ -113,9 +103,6 @@ import type { KillOutcome } from './kill.js';
 import type { ProxyCore } from './proxy-core.js';
 import { type PreviousRead, ReadHistory } from './read-history.js';
 import { Stillness } from './stillness.js';
-
-/** A text that names sql_mode may change how the server reads the rest of it. */
-const SQL_MODE = /sql_mode/i;
 
 /** A client command waiting for the one in flight. */
 interface QueuedCommand {
@@ -179,6 +166,8 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
   /** Who may log in (or change user) on this connection, and whether there is room. */
   private readonly gate: ClientLogin;
   readonly state = new SessionState(null);
+  /** How this session's server reads its SQL (backslashes, double-byte characters). */
+  private readonly reader: SqlReader;
   /** Pin reasons as bits of PIN_BIT. */
   pins = 0;
   /** The backend connection this client holds (in flight or pinned). */
@@ -286,83 +275,7 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
    * after it depends on the completion_type of the server that runs it, known at its answer.
    */
   private endingSql: string | undefined;
-  /**
-   * The status flags of the last response a backend gave this client: OKs the proxy writes
-   * itself keep its NO_BACKSLASH_ESCAPES (C clients pick their escaping from it).
-   */
-  private backendStatus = 0;
-  /** Whether a response told the session's NO_BACKSLASH_ESCAPES (its status flags). */
-  private statusKnown = false;
 
-  /**
-   * Classifies SQL as the session's server parses it. Where a backslash may be read two ways,
-   * read it both ways and combine them with {@link combineReadings}: what takes a pin counts
-   * from either reading, what is a pure read or ends a pin only from both — a guess that
-   * misreads a string could hide a GET_LOCK or a second statement. That is
-   * before any response says whether backslashes escape, with a server whose default says they
-   * do not; and in double quotes, which ANSI_QUOTES (not told in any response) makes a name, in
-   * which a backslash escapes nothing.
-   */
-  private classify(text: string): number {
-    // Without a backslash every reading is the same; a two-byte character then matters only if
-    // it ends in a backquote.
-    if (text.indexOf('\\') < 0) {
-      const doubleByte = text.indexOf('`') >= 0 ? this.doubleByte : undefined;
-      return classifyStatement(text, this.noBackslashEscapes, doubleByte);
-    }
-    const ways = this.readingsOf(text);
-    if (ways === undefined) return classifyStatement(text, this.noBackslashEscapes, this.doubleByte);
-    return combineReadings(
-      ways.map(([noBackslashEscapes, ansiQuotes]) =>
-        classifyStatement(text, noBackslashEscapes, this.doubleByte, ansiQuotes),
-      ),
-    );
-  }
-
-  /**
-   * The ways (NO_BACKSLASH_ESCAPES, ANSI_QUOTES) the server may read `text`, which has a
-   * backslash, when the proxy cannot tell which it uses; or undefined when every reading is the
-   * same — a backslash whose meaning is known, outside double quotes.
-   */
-  private readingsOf(text: string): Array<readonly [boolean, boolean]> | undefined {
-    const unsure =
-      (this.core.noBackslashEscapesByDefault &&
-        // Before any response; or, with servers whose defaults differ, for as long as the client
-        // leaves sql_mode to each server's default (the last response may be another server's).
-        (!this.statusKnown ||
-          (this.core.backslashDefaultsDiffer && !this.state.variables.has('sql_mode')))) ||
-      // The text may change sql_mode for what follows in it (`SET sql_mode=…; SELECT …`): the
-      // server reads each statement of a batch after running the one before.
-      SQL_MODE.test(text);
-    const quoted = text.indexOf('"') >= 0;
-    if (!unsure && !quoted) return undefined;
-    const ways: Array<readonly [boolean, boolean]> = [];
-    // Where backslashes escape nothing, double quotes read the same either way.
-    if (unsure || this.noBackslashEscapes) ways.push([true, false]);
-    if (unsure || !this.noBackslashEscapes) {
-      ways.push([false, false]);
-      if (quoted) ways.push([false, true]);
-    }
-    return ways;
-  }
-
-  /** What a session starts with, before any response: the servers' NO_BACKSLASH_ESCAPES. */
-  private defaultBackendStatus(): number {
-    return this.core.noBackslashEscapesByDefault ? SERVER_STATUS_NO_BACKSLASH_ESCAPES : 0;
-  }
-
-  /** The client writes in big5, cp932, gbk or sjis: characters may end in a 0x5C byte. */
-  private get doubleByte(): DoubleByteCharset | undefined {
-    return doubleByteCharsetOf(
-      this.state.variables.get('character_set_client'),
-      this.serverSession?.charset ?? 0,
-    );
-  }
-
-  /** The session's sql_mode has NO_BACKSLASH_ESCAPES, as its last response said. */
-  private get noBackslashEscapes(): boolean {
-    return noBackslashEscapes(this.backendStatus);
-  }
   /** The backend's reading is paused until the client's socket drains. */
   private pausedBackend: BackendConnection | undefined;
   /** Removes the drain listener that resumes {@link pausedBackend}. */
@@ -388,6 +301,7 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
   ) {
     this.decoder = new PacketDecoder({ maxPacketSize: core.maxPacketSize });
     this.gate = new ClientLogin(core, id, conn);
+    this.reader = new SqlReader(core, this.state);
     conn.onData(this.onData);
     conn.onEnd(() => this.close());
     conn.closed.then(() => this.close());
@@ -395,7 +309,6 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
 
   /** Sends the greeting. */
   start(): void {
-    this.backendStatus = this.defaultBackendStatus();
     const hs = this.gate.handshake(undefined);
     this.handshake = hs;
     this.nonce = hs.nonce;
@@ -588,6 +501,7 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
     this.flavour = admitted.flavour;
     this.user = user;
     this.serverSession = session;
+    this.reader.loginCharset = session.charset;
     this.capabilities = session.capabilities;
     this.core.addUserConnection(user.name);
     this.state.reset(session.database === '' ? null : session.database);
@@ -645,7 +559,7 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
       case COM_QUERY: {
         // latin1 is enough to find ASCII keywords and is the cheapest decoding.
         const text = payload.toString('latin1', 1);
-        this.traits = this.classify(text);
+        this.traits = this.reader.classify(text);
         // A view can hide a write behind what reads like a pure read.
         if (this.traits & Trait.PureRead && this.core.views.mayReadImpureView(text, this.state.schema)) {
           this.traits &= ~Trait.PureRead;
@@ -678,7 +592,7 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
         // An execute with id -1 right after must not run an earlier statement if this one fails.
         this.statements.lastPrepared = 0;
         // Read like a COM_QUERY's text: a byte a character, whatever the client's character set.
-        this.prepareTraits = this.classify(payload.toString('latin1', 1));
+        this.prepareTraits = this.reader.classify(payload.toString('latin1', 1));
         if (this.prepareTraits & Trait.Kill) {
           this.refusePreparedKill();
           return;
@@ -759,7 +673,7 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
     const vars = this.parseVariables();
     if (vars === cs.vars) return cs.traits;
     if (cs.traitsVars !== vars) {
-      const now = this.classify(cs.preparePayload.toString('latin1', 1));
+      const now = this.reader.classify(cs.preparePayload.toString('latin1', 1));
       cs.traitsUnder = combineReadings([cs.traits, now]);
       cs.traitsVars = vars;
     }
@@ -856,16 +770,8 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
    * the statement asks about. Replaying one read too many costs nothing.
    */
   private readsTable(read: PreviousRead): boolean {
-    const text =
-      read.statement === undefined
-        ? read.payload.toString('latin1', 1)
-        : read.statement.preparePayload.toString('latin1', 1);
-    const ways = (text.indexOf('\\') >= 0 ? this.readingsOf(text) : undefined) ?? [
-      [this.noBackslashEscapes, false] as const,
-    ];
-    return ways.every(([noBackslashEscapes, ansiQuotes]) =>
-      fromTableAtTopLevel(blankLiteralsAndComments(text, noBackslashEscapes, this.doubleByte, ansiQuotes)),
-    );
+    const payload = read.statement === undefined ? read.payload : read.statement.preparePayload;
+    return this.reader.readsTable(payload.toString('latin1', 1));
   }
 
   /** Gets a backend (the pinned one, or a slot and a pooled one), then runs the command. */
@@ -1219,7 +1125,7 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
       return;
     const payload = this.command === COM_STMT_EXECUTE ? this.executing?.cs.preparePayload : this.payload;
     if (payload === undefined || (payload[0] !== COM_QUERY && payload[0] !== COM_STMT_PREPARE)) return;
-    const lead = leadingKeyword(payload.toString('latin1', 1), this.noBackslashEscapes, this.doubleByte);
+    const lead = this.reader.leadingKeyword(payload.toString('latin1', 1));
     if (lead === 'SELECT' || lead === 'WITH' || (lead === 'CALL' && t.resultSets > 0))
       this.foreignFoundRows = false;
   }
@@ -1682,8 +1588,7 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
       ) {
         // The common case: nothing to learn, nothing held. The connection goes back to the
         // pool by itself when its last response ends.
-        this.backendStatus = t.statusFlags;
-        this.statusKnown = true;
+        this.reader.answered(t.statusFlags);
         this.readHistory.remember(this.payload, this.executing?.cs);
         this.backend = undefined;
         this.releaseLease();
@@ -1762,7 +1667,7 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
       // that view yet (see view_check_interval): the flag is all it has, so that one pins.
       const scopedRead =
         scoped?.statementAt !== undefined &&
-        this.readsNoTable(this.statementText().slice(scoped.statementAt));
+        this.reader.readsNoTable(this.statementText().slice(scoped.statementAt));
       if (
         s.stateChanged === true &&
         ((s.unexplainedChange && !schemaSwitch && !scopedRead) || traits & Trait.Call)
@@ -1798,8 +1703,7 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
     // Transactions: the status flags are the truth; after an ERR they keep their last value, so
     // a transaction whose state the error left unknown stays pinned.
     const status = t.statusFlags;
-    this.backendStatus = status;
-    this.statusKnown = true;
+    this.reader.answered(status);
     if (status & SERVER_STATUS_IN_TRANS) pins |= PIN_BIT.transaction;
     else if (!failed) pins &= ~PIN_BIT.transaction;
     if (!(status & SERVER_STATUS_AUTOCOMMIT)) pins |= PIN_BIT.autocommit_off;
@@ -1929,17 +1833,9 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
     }
   }
 
-  /** Whether `text` is a pure read that names no table (so no view either). */
-  private readsNoTable(text: string): boolean {
-    return (
-      (this.classify(text) & Trait.PureRead) !== 0 &&
-      !/\bFROM\b/i.test(blankLiteralsAndComments(text, this.noBackslashEscapes, this.doubleByte))
-    );
-  }
-
   /** What the statement just run sets for itself only (`SET STATEMENT … FOR`), if anything. */
   private statementScoped(): StatementScopedVariables | undefined {
-    return statementScopedVariables(this.statementText(), this.noBackslashEscapes, this.doubleByte);
+    return this.reader.statementScoped(this.statementText());
   }
 
   /** The text of the statement just run, a byte a character (a prepared one's for an execute). */
@@ -1954,7 +1850,7 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
 
   /** The statement that changed character sets (see charsetStatementOf). */
   private charsetStatement(): CharsetStatement {
-    return charsetStatementOf(this.statementPayload(), this.noBackslashEscapes, this.doubleByte);
+    return this.reader.charsetStatement(this.statementPayload());
   }
 
   /** The client's pins from now on; each reason that begins is counted. */
@@ -2488,8 +2384,7 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
     const b = this.backend;
     this.pins = 0;
     // A new session has no insert id and no previous statement, wherever it runs next.
-    this.backendStatus = this.defaultBackendStatus();
-    this.statusKnown = false;
+    this.reader.reset();
     this.lastInsertId = 0;
     this.insertOwner = {};
     this.readHistory.clear();
@@ -2628,9 +2523,9 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
     if (this.pins & PIN_BIT.transaction || this.lazyBegin !== 'none') {
       s |= SERVER_STATUS_IN_TRANS;
       // A READ ONLY transaction says so, as the server's last answer in it did.
-      if (this.pins & PIN_BIT.transaction) s |= this.backendStatus & SERVER_STATUS_IN_TRANS_READONLY;
+      if (this.pins & PIN_BIT.transaction) s |= this.reader.statusFlags & SERVER_STATUS_IN_TRANS_READONLY;
     }
-    return s | (this.backendStatus & SERVER_STATUS_NO_BACKSLASH_ESCAPES);
+    return s | (this.reader.statusFlags & SERVER_STATUS_NO_BACKSLASH_ESCAPES);
   }
 
   private writeOk(sequenceId: number, sessionState?: SessionStateChanges): void {
