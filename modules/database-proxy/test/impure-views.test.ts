@@ -48,6 +48,13 @@ describe('ImpureViews', () => {
     ['SELECT * FROM `my-app` . `odd``name`', null, true],
     ['SELECT * FROM "my-app"."odd`name"', null, true],
     ['SELECT * FROM over_odd', 'shop', true],
+    // comments where the server skips them: around the dot, or an executable one holding it
+    ['SELECT n FROM shop/**/.writes_v', 'other', true],
+    ['SELECT n FROM shop.#c\nwrites_v', 'other', true],
+    ['SELECT n FROM shop -- c\n.writes_v', 'other', true],
+    ['SELECT n FROM `shop`./* a */`writes_v`', 'other', true],
+    ['SELECT n FROM shop/*!.writes_v*/', 'other', true],
+    ['SELECT n FROM shop/*!50000 . writes_v */', 'other', true],
     ['SELECT * FROM plain_v JOIN builtin_v', 'shop', false],
     // a bare name resolves in the default schema only
     ['SELECT * FROM writes_v', 'other', false],

@@ -206,6 +206,18 @@ const purity: [string, boolean][] = [
   ['SELECT BENCHMARK(1000, MD5(1))', false],
   ['SELECT my_function(id) FROM t', false],
   ['SELECT shop.total(id) FROM t', false],
+  // A qualified call with white space or a comment around the dot is schema.function too, even
+  // when its name is a built-in's.
+  ['SELECT test . concat(1)', false],
+  ['SELECT test. abs(1)', false],
+  ['SELECT test./**/md5(1)', false],
+  ['SELECT test.\nlower(1)', false],
+  ['SELECT `test` . upper(c) FROM t', false],
+  // AGAINST is a keyword after MATCH (…) only: elsewhere the server calls a stored function.
+  ['SELECT against(1)', false],
+  ['SELECT 1, against (2)', false],
+  ["SELECT id FROM t WHERE MATCH (a, b) AGAINST ('x' IN BOOLEAN MODE)", true],
+  ["SELECT MATCH(a) AGAINST('x') AS score FROM t", true],
   ['SELECT `odd name`(1)', false],
   ['SELECT NEXTVAL(seq)', false],
   ['SELECT NEXT VALUE FOR seq', false],

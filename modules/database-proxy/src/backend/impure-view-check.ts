@@ -110,9 +110,11 @@ export class ImpureViewCheck {
         this.warned = false;
         this.log.debug({ server: serverName, impureViews: this.views.size }, 'views checked');
       } else {
-        // Keep what was known (nothing, at first): reads go on as their text says until the
-        // next check succeeds.
-        this.views.keepCurrent(asOf);
+        // A server that answered it cannot (no catalog: sqlite-backend) has no views to hide a
+        // write: keep what was known, nothing at first. One that did not answer (the connection
+        // lost, the check timed out) has not said: a list never loaded stays unknown, every
+        // SELECT ordinary, until a check gets through.
+        if (serverError !== undefined) this.views.keepCurrent(asOf);
         const why = err?.message ?? serverError?.message ?? 'no result set';
         const msg =
           'could not read information_schema.VIEWS: views hiding a write cannot be recognised (view_check_interval: 0 stops trying)';

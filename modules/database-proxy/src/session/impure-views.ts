@@ -31,11 +31,18 @@ export interface ViewDefinition {
 /** One identifier: backquoted (any characters, `` for a backquote), double-quoted (ANSI_QUOTES), or bare. */
 const IDENT = '(?:`((?:[^`]|``)+)`|"((?:[^"]|"")+)"|([0-9A-Za-z_$\\u0080-\\u00ff]+))';
 /**
- * A name, optionally qualified (`a.b`, spaces allowed around the dot), as it looks in SQL text
- * decoded as latin1 (how sessions read statements). Groups 1–3: the first identifier, 4–6: the
- * second, each in one of its three forms.
+ * What the server skips between the parts of a qualified name: white space and comments — from
+ * `#` or `-- ` to the end of the line, C-style ones, and the opener (with its version number)
+ * and closer of an executable comment, whose inside is code: `test`, an executable comment
+ * holding `.v`, names test.v.
  */
-const NAME = new RegExp(`${IDENT}(?:\\s*\\.\\s*${IDENT})?`, 'g');
+const GAP = '(?:\\s|/\\*M?!\\d*|\\*/|/\\*[\\s\\S]*?\\*/|#[^\\n]*(?:\\n|$)|--[\\x00-\\x20][^\\n]*(?:\\n|$))*';
+/**
+ * A name, optionally qualified (`a.b`, white space or comments allowed around the dot), as it
+ * looks in SQL text decoded as latin1 (how sessions read statements). Groups 1–3: the first
+ * identifier, 4–6: the second, each in one of its three forms.
+ */
+const NAME = new RegExp(`${IDENT}(?:${GAP}\\.${GAP}${IDENT})?`, 'g');
 
 /** A name as it appears in SQL text decoded from UTF-8 bytes as latin1, lowercased. */
 function latin1Lower(name: string): string {

@@ -660,11 +660,22 @@ function isPureRead(sql: string, from: number): boolean {
   if (sql.indexOf('(', from) < 0) return true;
   CALL.lastIndex = from;
   for (let m = CALL.exec(sql); m !== null; m = CALL.exec(sql)) {
-    const name = m[1]!;
-    // schema.function( is a stored function, whatever its name
-    if (name.includes('.') || !PURE_CALLS.has(name.toLowerCase())) return false;
+    const name = m[1]!.toLowerCase();
+    // schema.function( is a stored function, whatever its name — spaces (or comments, blanked)
+    // may stand on either side of the dot: `test . concat(1)` is test.concat.
+    if (name.includes('.') || !PURE_CALLS.has(name) || lastCodeChar(sql, m.index) === '.') return false;
+    // AGAINST is a keyword only after MATCH (…); anywhere else the server calls a stored
+    // function of that name (it is not reserved).
+    if (name === 'against' && lastCodeChar(sql, m.index) !== ')') return false;
   }
   return true;
+}
+
+/** The last character before `at` that is not white space ('' at the start). */
+function lastCodeChar(sql: string, at: number): string {
+  let i = at - 1;
+  while (i >= 0 && sql.charCodeAt(i) <= 0x20) i--;
+  return i < 0 ? '' : sql[i]!;
 }
 
 /** `KILL [CONNECTION | QUERY] <id>`: what to kill and whose; undefined for other forms. */
