@@ -153,6 +153,34 @@ describe('scalestack check', () => {
     expect(stderr).toContain('module "fixture-base", option "weight": got -1, expected an integer >= 1');
     expect(stdout).toBe('');
   });
+
+  it('takes one JSON object where a list goes, and never prints a secret from it', async () => {
+    const user = '{"name":"app","password":"hunter2","tenant":"acme"}';
+    const ok = await runCli(['check', 'database-proxy', `--database-proxy.users=${user}`], { cwd: repo });
+    expect({ code: ok.code, stdout: ok.stdout }).toEqual({
+      code: 0,
+      stdout: 'configuration OK (socket, database-proxy)\n',
+    });
+    // Before, the object was cut at its commas and a piece with the password was shown.
+    const flag = await runCli(
+      ['check', 'database-proxy', '--database-proxy.users={"name":"app","password":"hun,ter2","bogus":1}'],
+      {
+        cwd: repo,
+      },
+    );
+    const env = await runCli(['check', 'database-proxy'], {
+      cwd: repo,
+      env: {
+        SCALESTACK_DATABASE_PROXY_BACKENDS:
+          '{"name":"db1","address":"127.0.0.1:3306","user":"proxy","password":"hun,ter2","pool":0}',
+      },
+    });
+    for (const bad of [flag, env]) {
+      expect(bad.code).toBe(2);
+      expect(bad.stderr).toMatch(/module "database-proxy", option "(users|backends)\[0\]\.(bogus|pool)"/);
+      expect(bad.stderr).not.toMatch(/hun|ter2/);
+    }
+  });
 });
 
 describe('scalestack run: signals', () => {

@@ -243,6 +243,32 @@ describe('option errors have one exact format', () => {
     }
   });
 
+  it('never shows a secret given where a list goes: one JSON object, or text naming a secret field', async () => {
+    const user = option.object(
+      { name: option.string(undefined, ''), password: option.string(undefined, '') },
+      undefined,
+      'a user',
+    );
+    const users = option.list(user, [], 'users', { min: 1 });
+    // One object where a list goes is a list of that one (before, it was cut at its commas and a
+    // piece — `"password":"s3cret-5"}` — was shown as a bad item).
+    const one = await loadEcho({ users }, { raw: { users: '{"name":"a","password":"s3cret-5"}' } });
+    expect(one.errors).toBeUndefined();
+    expect(one.values.users).toEqual([{ name: 'a', password: 's3cret-5' }]);
+    const bad = await loadEcho(
+      { users },
+      { raw: { users: '{"name":"a","password":"s3cret-6,x","bogus":1}' } },
+    );
+    expect(bad.errors).toEqual(['module "echo-server", option "users[0].bogus": unknown field']);
+    // Text that is no JSON but names a secret field: not shown, whole or in pieces.
+    const names = option.list(option.integer(undefined, ''), [], 'ids');
+    for (const text of ['password=s3cret-7', 'a,password:s3cret-7', '1,{"password":"s3cret-7"}']) {
+      const { errors } = await loadEcho({ names }, { raw: { names: text } });
+      expect(errors?.length).toBeGreaterThan(0);
+      expect(String(errors)).not.toMatch(/s3cret/);
+    }
+  });
+
   it('reports every item that repeats a unique field, naming the first that has it', async () => {
     const servers = option.list(
       option.object({ name: option.string(undefined, '') }, undefined, ''),

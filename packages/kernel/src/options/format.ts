@@ -37,15 +37,20 @@ export function formatValue(value: unknown, path: readonly (string | number)[] =
   if (value === undefined) return 'nothing';
   if (isSecretPath(path)) return 'a value not shown (a secret)';
   let shown = value;
-  if (typeof value === 'string' && /^\s*[[{]/.test(value)) {
-    try {
-      shown = JSON.parse(value);
-    } catch {
-      // Not JSON after all (a typo, most likely): shown as the text it is, unless it names a
-      // secret field, whose value cannot be told apart from the rest of the text.
-      if (SECRET_MENTION.test(value))
-        return 'JSON text not shown (it does not parse, and names a secret field)';
+  if (typeof value === 'string') {
+    let parsed = false;
+    if (/^\s*[[{]/.test(value)) {
+      try {
+        shown = JSON.parse(value);
+        parsed = true;
+      } catch {
+        // Not JSON after all (a typo, most likely): its secret values cannot be told apart.
+        if (SECRET_MENTION.test(value))
+          return 'JSON text not shown (it does not parse, and names a secret field)';
+      }
     }
+    // Other text naming a secret field (`password=…`, a piece of JSON) is not shown either.
+    if (!parsed && SECRET_MENTION.test(value)) return 'text not shown (it names a secret field)';
   }
   let text: string;
   try {

@@ -4,14 +4,17 @@ import { OptionValueErrors, valueErrorsOf } from './errors.js';
 
 /**
  * Turns text from the environment or command line into list items: a JSON array when it starts
- * with `[`, otherwise comma-separated (an empty string is an empty list).
+ * with `[`, one item when it is a JSON object (`{…}`: the one user or server an operator gave),
+ * otherwise comma-separated (an empty string is an empty list). JSON is never cut at its commas:
+ * the pieces would be shown in errors, and a piece of a secret does not read as one.
  */
 function itemsFromText(text: string): unknown[] | undefined {
   const trimmed = text.trim();
-  if (trimmed.startsWith('[')) {
+  if (trimmed.startsWith('[') || trimmed.startsWith('{')) {
     try {
       const parsed: unknown = JSON.parse(trimmed);
-      return Array.isArray(parsed) ? parsed : undefined;
+      if (Array.isArray(parsed)) return parsed;
+      return parsed !== null && typeof parsed === 'object' ? [parsed] : undefined;
     } catch {
       return undefined;
     }
