@@ -202,6 +202,11 @@ const purity: [string, boolean][] = [
   ['SELECT * FROM t LOCK IN SHARE MODE', false],
   ['SELECT * FROM t FOR SHARE SKIP LOCKED', false],
   ['SELECT a INTO OUTFILE "/tmp/x" FROM t', false],
+  ["SELECT * FROM t INTO DUMPFILE '/tmp/x'", false],
+  ['SELECT 1 INTO @x', false],
+  ['SELECT * FROM t WHERE id IN (SELECT id FROM u FOR UPDATE)', false],
+  // an executable comment is code: its call counts
+  ['SELECT 1 /*! , f(1) */', false],
   ['SELECT SLEEP(1)', false],
   ['SELECT BENCHMARK(1000, MD5(1))', false],
   ['SELECT my_function(id) FROM t', false],

@@ -1,7 +1,7 @@
 /**
  * A TCP relay between a proxy and MariaDB that tests steer: it can cut a backend connection on a
- * chunk it sees, hold a chunk back until released, refuse new connections, and count the
- * connections it carries.
+ * chunk it sees (before forwarding it, or after — losing only the server's answer), hold a chunk
+ * back until released, refuse new connections, and count the connections it carries.
  */
 import net from 'node:net';
 import type { MariaDB } from '@scalestack/test-harness';
@@ -18,6 +18,15 @@ export class BackendRelay {
   /** How many matching chunks to cut before cutWhen is cleared. */
   cutTimes = 1;
   cuts = 0;
+  /**
+   * Forward the first chunk from the proxy that matches (then cleared), and cut the connection
+   * when the server's answer to it comes: the server ran the command, the proxy never hears.
+   */
+  loseAnswerTo: ((chunk: Buffer) => boolean) | undefined;
+  /** Cut the connection (without forwarding) on a chunk from the server that matches (then cleared). */
+  cutAnswerWhen: ((chunk: Buffer) => boolean) | undefined;
+  /** Answers lost so far (by loseAnswerTo or cutAnswerWhen). */
+  answersLost = 0;
   /**
    * Hold back the first chunk from the proxy that matches (then cleared): that connection reads
    * nothing more from the proxy until {@link release}.
@@ -63,8 +72,17 @@ export class BackendRelay {
       };
       down.on('error', end).on('close', end);
       up.on('error', end).on('close', end);
-      up.on('data', (d) => down.write(d));
-      down.on('data', (chunk) => {
+      let loseNextAnswer = false;
+      up.on('data', (d: Buffer) => {
+        if (loseNextAnswer || this.cutAnswerWhen?.(d)) {
+          if (!loseNextAnswer) this.cutAnswerWhen = undefined;
+          this.answersLost++;
+          end();
+          return;
+        }
+        down.write(d);
+      });
+      down.on('data', (chunk: Buffer) => {
         if (this.holdWhen?.(chunk)) {
           this.holdWhen = undefined;
           down.pause();
@@ -74,7 +92,10 @@ export class BackendRelay {
           });
           return;
         }
-        if (this.cutWhen?.(chunk)) {
+        if (this.loseAnswerTo?.(chunk)) {
+          this.loseAnswerTo = undefined;
+          loseNextAnswer = true;
+        } else if (this.cutWhen?.(chunk)) {
           if (--this.cutTimes <= 0) {
             this.cutWhen = undefined;
             this.cutTimes = 1;
