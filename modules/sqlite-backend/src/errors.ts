@@ -33,11 +33,20 @@ function quoteName(name: string): string {
   return `'${name.trim()}'`;
 }
 
+/** `name` as MySQL's messages name a table: with its schema (unqualified: the session's). */
+function qualified(name: string, schema: string): string {
+  return name.includes('.') ? name : `${schema}.${name}`;
+}
+
 /** SQLite messages (primary code SQLITE_ERROR) that name a MySQL situation. */
-const MESSAGE_RULES: [RegExp, (m: RegExpMatchArray) => MysqlError][] = [
+const MESSAGE_RULES: [RegExp, (m: RegExpMatchArray, sql: string, schema: string) => MysqlError][] = [
   [
-    /^no such table: (.+)$/,
-    (m) => new MysqlError(1146, `Table '${m[1]!.includes('.') ? m[1] : `main.${m[1]}`}' doesn't exist`),
+    /^no such (?:table|view): (.+)$/,
+    (m, sql, schema) =>
+      // MySQL's DROP names what it cannot find with its own code.
+      /^\s*DROP\s+(?:TABLE|VIEW)\b/i.test(sql)
+        ? new MysqlError(1051, `Unknown table '${qualified(m[1]!, schema)}'`, '42S02')
+        : new MysqlError(1146, `Table '${qualified(m[1]!, schema)}' doesn't exist`),
   ],
   [
     /^no such column: (.+)$/,
@@ -68,9 +77,9 @@ const MESSAGE_RULES: [RegExp, (m: RegExpMatchArray) => MysqlError][] = [
  * Turns an error thrown by node:sqlite (or by our own code) into the MySQL error a client
  * expects: the code and SQL state MySQL/MariaDB use for the same situation, with SQLite's own
  * words kept in the message where MySQL's would need facts SQLite does not give (the value of a
- * duplicate key, for instance).
+ * duplicate key, for instance). `schema` names the schema of unqualified tables in messages.
  */
-export function toMysqlError(err: unknown, sql = ''): MysqlError {
+export function toMysqlError(err: unknown, sql = '', schema = 'main'): MysqlError {
   if (err instanceof MysqlError) return err;
   const e = err as { message?: string; errcode?: number; code?: string };
   const message = String(e?.message ?? err);
@@ -107,7 +116,7 @@ export function toMysqlError(err: unknown, sql = ''): MysqlError {
   if (primary === SQLITE_RANGE) return new MysqlError(1210, `Incorrect arguments to EXECUTE (${message})`);
   for (const [pattern, make] of MESSAGE_RULES) {
     const m = message.match(pattern);
-    if (m) return make(m);
+    if (m) return make(m, sql, schema);
   }
   if (/syntax error|unrecognized token|incomplete input/.test(message)) {
     return new MysqlError(

@@ -48,6 +48,11 @@ export default defineModule({
       min: 1024,
       max: 1024 * 1024 * 1024,
     }),
+    max_result_size: option
+      .size(undefined, 'memory one result may take before ERR 1104 (default: a quarter of the heap limit)', {
+        min: 1024,
+      })
+      .optional(),
     login_timeout: option.duration('10s', 'how long a client may take to log in (@@connect_timeout)', {
       min: 1,
     }),
@@ -69,6 +74,7 @@ export default defineModule({
       users: o.users,
       tls: o.tls ? { key: readPem(o.tls.key, 'key'), cert: readPem(o.tls.cert, 'cert') } : undefined,
       maxPacketSize: o.max_packet_size,
+      maxResultSize: o.max_result_size,
       loginTimeout: o.login_timeout,
       serverVersion: o.server_version,
       authPlugin: o.auth_plugin,
@@ -80,6 +86,8 @@ export default defineModule({
       { address: formatAddress(server.address), database: o.database, sqlite: server.database.sqliteVersion },
       `MySQL protocol on ${formatAddress(server.address)}, SQLite database ${o.database}`,
     );
+    for (const { file, reason } of server.skippedDatabases)
+      ctx.log.warn({ file, reason }, `${file} is not attached as a database: ${reason}`);
     const removeCollector = ctx.metrics.addCollector(ctx.name, () => {
       const s = server.stats;
       return [

@@ -6,6 +6,8 @@ import { type Connection, type Listener, type ListenOptions, listen } from '@sca
 import { SharedDatabase } from './engine/database.js';
 import { Engine } from './engine/engine.js';
 import type { ServerFacts } from './engine/outcome.js';
+import { defaultMaxResultSize } from './engine/result-size.js';
+import { attachDatabaseFiles, type SkippedDatabase } from './engine/schemas.js';
 import { ServerConnection } from './protocol/connection.js';
 import { defaultVariables } from './session/variables.js';
 
@@ -36,6 +38,11 @@ export interface SqliteBackendOptions {
   serverVersion?: string;
   /** Plugin announced in the greeting (default caching_sha2_password). Both are accepted. */
   authPlugin?: ServerAuthPlugin;
+  /**
+   * Bytes a result may take in memory before it is refused with ERR 1104 (default a quarter of
+   * the V8 heap limit): results are held whole before they are sent.
+   */
+  maxResultSize?: number;
   /** Prepared statements per connection (default 16382, MySQL's max_prepared_stmt_count). */
   maxPreparedStatements?: number;
   /** Listener options (connection limit, idle timeout…), passed to the socket package. */
@@ -86,6 +93,8 @@ export interface SqliteBackendStats {
 export class SqliteBackendServer {
   readonly database: SharedDatabase;
   readonly engine: Engine;
+  /** `<name>.sqlite` files beside the main database that could not be attached at start. */
+  readonly skippedDatabases: readonly SkippedDatabase[];
   private listener: Listener | undefined;
   private readonly connections = new Map<number, ServerConnection>();
   private nextConnectionId = 1;
@@ -134,7 +143,10 @@ export class SqliteBackendServer {
     if (options.tls) globals.set('have_ssl', 'YES');
     if (options.authPlugin) globals.set('default_authentication_plugin', options.authPlugin);
     globals.set('connect_timeout', BigInt(Math.ceil((options.loginTimeout ?? DEFAULT_LOGIN_TIMEOUT) / 1000)));
-    this.engine = new Engine(this.database, facts);
+    this.skippedDatabases = attachDatabaseFiles(this.database);
+    this.engine = new Engine(this.database, facts, {
+      maxResultSize: options.maxResultSize ?? defaultMaxResultSize(),
+    });
   }
 
   /** Opens the database and starts listening. */

@@ -84,7 +84,7 @@ describe('COM_QUERY', () => {
       small: 7,
       photo: Buffer.from([0, 1, 255]),
       note: 'ünïcode ✓',
-      ratio: '3.5',
+      ratio: '3.50',
       two: 2,
       half: 0.5,
       absent: null,

@@ -71,12 +71,29 @@ export function classify(sql: string, tokens: readonly Token[], i: number): Mysq
     case 'UNLOCK':
     case 'FLUSH':
       return 'no-op';
+    case 'ALTER':
+      // `ALTER TABLE t DISABLE|ENABLE KEYS`, around every table's rows in a mysqldump: MyISAM's
+      // deferred index build, which SQLite has no use for.
+      return k1 === 'TABLE' && isKeysSwitch(sql, tokens, i) ? 'no-op' : undefined;
     case 'DO':
       return 'do';
     case 'KILL':
       return 'kill';
   }
   return undefined;
+}
+
+/** `ALTER TABLE [schema.]t DISABLE|ENABLE KEYS` at `tokens[i]`. */
+function isKeysSwitch(sql: string, tokens: readonly Token[], i: number): boolean {
+  const named = tableName(sql, tokens, i + 2);
+  if (named === undefined) return false;
+  const k = keyword(sql, tokens[named.next]);
+  const end = tokens[named.next + 2];
+  return (
+    (k === 'DISABLE' || k === 'ENABLE') &&
+    keyword(sql, tokens[named.next + 1]) === 'KEYS' &&
+    (end === undefined || end.type === TokenType.Semicolon)
+  );
 }
 
 /**

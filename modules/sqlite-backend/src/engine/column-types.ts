@@ -269,3 +269,24 @@ export function textColumn(name: string, length = 256): ColumnDefinition {
 export function integerColumn(name: string): ColumnDefinition {
   return columnDefinition({ name, type: ColumnType.LONGLONG, columnLength: 21, flags: ColumnFlag.NUM });
 }
+
+/**
+ * Gives the values of DECIMAL(p,s) columns their scale, as MySQL sends them (`12.30`, `5.00`):
+ * SQLite stores them as numbers, which lose trailing zeros (`12.3`, `5`). Changes `rows` in place.
+ */
+export function applyDecimalScale(columns: readonly ColumnDefinition[], rows: SqliteValue[][]): void {
+  for (let i = 0; i < columns.length; i++) {
+    const c = columns[i]!;
+    if (c.type !== ColumnType.NEWDECIMAL) continue;
+    for (const row of rows) row[i] = decimalText(row[i]!, c.decimals);
+  }
+}
+
+function decimalText(v: SqliteValue, scale: number): SqliteValue {
+  if (typeof v === 'bigint') return scale === 0 ? v.toString() : `${v}.${'0'.repeat(scale)}`;
+  // toFixed writes exponents from 1e21 on (and takes 100 digits at most): past that the plain
+  // text is as exact as it gets.
+  if (typeof v === 'number' && Number.isFinite(v) && Math.abs(v) < 1e21 && scale <= 100)
+    return v.toFixed(scale);
+  return v;
+}

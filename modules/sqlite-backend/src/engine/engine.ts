@@ -1,4 +1,3 @@
-import { dirname, join } from 'node:path';
 import type { StatementSync } from 'node:sqlite';
 import {
   ColumnType,
@@ -12,7 +11,9 @@ import {
 import { MysqlError, toMysqlError } from '../errors.js';
 import type { ResponseWriter } from '../protocol/response-writer.js';
 import type { PreparedStatement, Session } from '../session/session.js';
+import type { AutoIncrementStart } from '../sql/create-table.js';
 import { identifierValue, keyword, type Token, TokenType, tokenize } from '../sql/lexer.js';
+import type { NameResolution } from '../sql/qualify.js';
 import { rewrite } from '../sql/rewrite.js';
 import {
   changesRows,
@@ -27,10 +28,12 @@ import {
   type TemporaryCreate,
   temporaryCreate,
 } from './classify.js';
-import { describeColumns, type SqliteColumn, type SqliteValue } from './column-types.js';
+import { applyDecimalScale, describeColumns, type SqliteColumn, type SqliteValue } from './column-types.js';
 import { findTemporary, type SharedDatabase } from './database.js';
 import { evaluate } from './evaluate.js';
 import { type EngineContext, OK, type Outcome, type ServerFacts } from './outcome.js';
+import { defaultMaxResultSize, resultTooLarge, rowHeapBytes } from './result-size.js';
+import { createDatabase, dropDatabase } from './schemas.js';
 import { runSet } from './set-statement.js';
 import { describeTable, quoteIdentifier, runShow } from './show-statement.js';
 
@@ -49,8 +52,16 @@ export interface SqliteStatement {
   createsTemporary: TemporaryCreate | undefined;
   /** SELECT SQL_CALC_FOUND_ROWS … LIMIT: counts the rows without the LIMIT, for FOUND_ROWS(). */
   countWithoutLimit?: { stmt: StatementSync; params: number };
+  /** A CREATE TABLE's `AUTO_INCREMENT=n`, set in sqlite_sequence once the table exists. */
+  autoIncrementStart?: AutoIncrementStart;
   /** The SQLite text (for error mapping). */
   text: string;
+}
+
+/** Bounds on what one statement may take. */
+export interface EngineLimits {
+  /** Bytes a result's rows may take on the heap ({@link rowHeapBytes}); beyond, ERR 1104. */
+  maxResultSize: number;
 }
 
 /** A table's rowid-alias column. */
@@ -90,6 +101,7 @@ export class Engine implements EngineContext {
   constructor(
     readonly database: SharedDatabase,
     readonly facts: ServerFacts,
+    readonly limits: EngineLimits = { maxResultSize: defaultMaxResultSize() },
   ) {}
 
   /**
@@ -175,7 +187,7 @@ export class Engine implements EngineContext {
     let end = nextSemicolon(tokens, i);
     for (;;) {
       const upTo = Math.min(end + 1, tokens.length);
-      const rw = rewrite(sql, tokens, i, upTo);
+      const rw = rewrite(sql, tokens, i, upTo, this.resolution(session));
       let stmt: StatementSync;
       try {
         stmt = this.database.db.prepare(rw.text);
@@ -190,7 +202,7 @@ export class Engine implements EngineContext {
         // SQLite refuses to prepare a CREATE of a name that exists: if another session's, say so.
         const created = /already exists/.test(message) ? temporaryCreate(sql, tokens, i) : undefined;
         if (created !== undefined) this.database.refuseOthersTemporary(session, created);
-        throw toMysqlError(err, rw.text);
+        throw toMysqlError(err, rw.text, session.schema ?? 'main');
       }
       const consumed = stmt.sourceSQL.length;
       let k = 0;
@@ -202,21 +214,46 @@ export class Engine implements EngineContext {
           'You have an error in your SQL syntax: a prepared statement holds one statement',
         );
       }
+      const insert = insertTarget(sql, tokens, i, next);
+      if (
+        insert !== undefined &&
+        insert.schema === undefined &&
+        rw.qualified?.has(insert.table.toLowerCase())
+      )
+        insert.schema = session.schema!;
       return [
         {
           stmt,
           names: rw.names,
           readOnly: isReadOnly(sql, tokens, i, next),
           changesRows: changesRows(sql, tokens, i, next),
-          insert: insertTarget(sql, tokens, i, next),
+          insert,
           changesSchema: changesSchema(sql, tokens, i),
           createsTemporary: temporaryCreate(sql, tokens, i),
-          countWithoutLimit: this.prepareCountWithoutLimit(sql, tokens, i, next),
+          countWithoutLimit: this.prepareCountWithoutLimit(session, sql, tokens, i, next),
+          autoIncrementStart: rw.autoIncrementStart,
           text: rw.text,
         },
         next,
       ];
     }
+  }
+
+  /** How `session`'s unqualified table names resolve: in its schema, as MySQL's do. */
+  resolution(session: Session): NameResolution {
+    const db = this.database;
+    let temporary: Set<string> | undefined;
+    return {
+      schema: session.schema ?? 'main',
+      isTemporary: (name) => {
+        temporary ??= new Set(
+          [...db.temporaryObjects()]
+            .filter((k) => !k.startsWith('trigger\0'))
+            .map((k) => k.slice(k.indexOf('\0') + 1).toLowerCase()),
+        );
+        return temporary.has(name.toLowerCase());
+      },
+    };
   }
 
   /**
@@ -264,6 +301,7 @@ export class Engine implements EngineContext {
    * last) LIMIT clause, counted. It takes the parameters before the LIMIT.
    */
   private prepareCountWithoutLimit(
+    session: Session,
     sql: string,
     tokens: readonly Token[],
     from: number,
@@ -286,7 +324,8 @@ export class Engine implements EngineContext {
     if (!calc || limit < 0) return undefined;
     let params = 0;
     for (let k = from; k < limit; k++) if (tokens[k]!.type === TokenType.Placeholder) params++;
-    const stmt = this.database.db.prepare(`SELECT COUNT(*) FROM (${rewrite(sql, tokens, from, limit).text})`);
+    const text = rewrite(sql, tokens, from, limit, this.resolution(session)).text;
+    const stmt = this.database.db.prepare(`SELECT COUNT(*) FROM (${text})`);
     stmt.setReadBigInts(true);
     stmt.setReturnArrays(true);
     return { stmt, params };
@@ -307,16 +346,19 @@ export class Engine implements EngineContext {
       stmt.setReturnArrays(true);
       const columns = stmt.columns() as SqliteColumn[];
       if (columns.length > 0) {
-        const rows = stmt.all(...(args as never[])) as unknown as SqliteValue[][];
+        const rows = this.readRows(stmt, args);
         const count = s.countWithoutLimit;
         session.foundRows =
           count === undefined
             ? BigInt(rows.length)
             : (count.stmt.get(...(args.slice(0, count.params) as never[])) as unknown as [bigint])[0];
         session.rowCount = -1n;
-        return { kind: 'rows', columns: describeColumns(columns, rows, s.names), rows: rows as SqlValue[][] };
+        const described = describeColumns(columns, rows, s.names);
+        applyDecimalScale(described, rows);
+        return { kind: 'rows', columns: described, rows: rows as SqlValue[][] };
       }
       const result = stmt.run(...(args as never[]));
+      if (s.autoIncrementStart !== undefined) this.startAutoIncrement(s.autoIncrementStart);
       const changes = s.changesRows ? BigInt(result.changes) : 0n;
       session.rowCount = changes;
       let lastInsertId = 0n;
@@ -340,7 +382,7 @@ export class Engine implements EngineContext {
       }
       return { kind: 'ok', affectedRows: Number(changes), lastInsertId };
     } catch (err) {
-      throw toMysqlError(err, s.text);
+      throw toMysqlError(err, s.text, session.schema ?? 'main');
     } finally {
       db.current = undefined;
       if (temporaryBefore !== undefined) {
@@ -349,6 +391,39 @@ export class Engine implements EngineContext {
       }
       db.settle(session);
     }
+  }
+
+  /**
+   * The rows of a result, refused with 1104 once they would take more than max_result_size
+   * bytes: held whole (the column types come from the values), a larger one would exhaust the
+   * heap, which aborts the process.
+   */
+  private readRows(stmt: StatementSync, args: unknown[]): SqliteValue[][] {
+    const limit = this.limits.maxResultSize;
+    const rows: SqliteValue[][] = [];
+    let bytes = 0;
+    // Breaking out of the loop (the throw) ends the iterator, which resets the statement.
+    for (const row of stmt.iterate(...(args as never[])) as unknown as Iterable<SqliteValue[]>) {
+      bytes += rowHeapBytes(row);
+      if (bytes > limit) throw resultTooLarge(limit);
+      rows.push(row);
+    }
+    return rows;
+  }
+
+  /**
+   * `AUTO_INCREMENT=n`: SQLite's AUTOINCREMENT hands out one more than the table's row in
+   * sqlite_sequence. Not for a table that already had one (`CREATE TABLE IF NOT EXISTS` of a table
+   * in use), as MySQL leaves an existing table alone.
+   */
+  private startAutoIncrement({ schema, table, next }: AutoIncrementStart): void {
+    if (next < 1n) return;
+    const sequence = `${quoteIdentifier(schema ?? 'main')}.sqlite_sequence`;
+    this.database.db
+      .prepare(
+        `INSERT INTO ${sequence} (name, seq) SELECT ?1, ?2 WHERE NOT EXISTS (SELECT 1 FROM ${sequence} WHERE name = ?1)`,
+      )
+      .run(table, next - 1n);
   }
 
   /** With autocommit off, a statement that writes opens a transaction (MySQL's implicit one). */
@@ -393,15 +468,15 @@ export class Engine implements EngineContext {
         db.settle(session, kind === 'commit');
         return OK;
       case 'create-database':
-        return this.createDatabase(session, sql, tokens, from, to);
+        return createDatabase(db, sql, tokens, from, to);
       case 'drop-database':
-        return this.dropDatabase(sql, tokens, from, to);
+        return dropDatabase(db, session, sql, tokens, from, to);
       case 'drop-temporary':
         return this.dropTemporary(session, sql, tokens, from, to);
       case 'no-op':
         return OK;
       case 'do':
-        evaluate(db, session, sql, tokens, from + 1, to);
+        evaluate(this, session, sql, tokens, from + 1, to);
         return OK;
       case 'kill':
         return this.kill(session, sql, tokens, from, to);
@@ -424,7 +499,7 @@ export class Engine implements EngineContext {
     if (option === 'CONNECTION' || option === 'QUERY') i++;
     if (i >= to)
       throw new MysqlError(1064, 'You have an error in your SQL syntax: KILL [CONNECTION | QUERY] <id>');
-    const value = evaluate(this.database, session, sql, tokens, i, to);
+    const value = evaluate(this, session, sql, tokens, i, to);
     const id = typeof value === 'bigint' || typeof value === 'number' ? Number(value) : Number.NaN;
     if (!Number.isSafeInteger(id) || !this.facts.kill(id, option === 'QUERY'))
       throw new MysqlError(1094, `Unknown thread id: ${String(value)}`, 'HY000');
@@ -481,61 +556,6 @@ export class Engine implements EngineContext {
     const schema = this.database.findSchema(name);
     if (schema === undefined) throw new MysqlError(1049, `Unknown database '${name}'`);
     session.schema = schema;
-  }
-
-  private createDatabase(
-    session: Session,
-    sql: string,
-    tokens: readonly Token[],
-    from: number,
-    to: number,
-  ): Outcome {
-    let i = from + 2;
-    let ifNotExists = false;
-    if (keyword(sql, tokens[i]) === 'IF') {
-      ifNotExists = true;
-      i += 3;
-    }
-    const t = tokens[i];
-    if (t === undefined || i >= to)
-      throw new MysqlError(1064, 'You have an error in your SQL syntax: CREATE DATABASE <name>');
-    const name = identifierValue(sql, t);
-    if (this.database.findSchema(name) !== undefined || name.toLowerCase() === 'temp') {
-      if (ifNotExists) return OK;
-      throw new MysqlError(1007, `Can't create database '${name}'; database exists`);
-    }
-    if (!/^[A-Za-z0-9_$]+$/.test(name))
-      throw new MysqlError(1102, `Incorrect database name '${name}'`, '42000');
-    const location = this.database.location;
-    const file =
-      location === ':memory:' || location === '' ? ':memory:' : join(dirname(location), `${name}.sqlite`);
-    this.database.db.prepare(`ATTACH DATABASE ? AS ${quoteIdentifier(name)}`).run(file);
-    this.database.schemaChanged();
-    void session;
-    return { kind: 'ok', affectedRows: 1, lastInsertId: 0n };
-  }
-
-  private dropDatabase(sql: string, tokens: readonly Token[], from: number, to: number): Outcome {
-    let i = from + 2;
-    let ifExists = false;
-    if (keyword(sql, tokens[i]) === 'IF') {
-      ifExists = true;
-      i += 2;
-    }
-    const t = tokens[i];
-    if (t === undefined || i >= to)
-      throw new MysqlError(1064, 'You have an error in your SQL syntax: DROP DATABASE <name>');
-    const name = identifierValue(sql, t);
-    const schema = this.database.findSchema(name);
-    if (schema === undefined) {
-      if (ifExists) return OK;
-      throw new MysqlError(1008, `Can't drop database '${name}'; database doesn't exist`);
-    }
-    if (schema === 'main')
-      throw new MysqlError(1008, "Can't drop database 'main': it is the SQLite file itself");
-    this.database.db.exec(`DETACH DATABASE ${quoteIdentifier(schema)}`);
-    this.database.schemaChanged();
-    return OK;
   }
 
   /**

@@ -1,4 +1,6 @@
 import type { ColumnDefinition, SqlValue } from '@scalestack/mysql-protocol';
+import type { Session } from '../session/session.js';
+import type { NameResolution } from '../sql/qualify.js';
 import type { SharedDatabase } from './database.js';
 
 /** What one statement produced: an OK or a result set. */
@@ -25,4 +27,6 @@ export interface ServerFacts {
 export interface EngineContext {
   readonly database: SharedDatabase;
   readonly facts: ServerFacts;
+  /** How the session's unqualified table names resolve (in its schema). */
+  resolution(session: Session): NameResolution;
 }

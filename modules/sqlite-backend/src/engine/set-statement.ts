@@ -164,7 +164,7 @@ function parseAssignment(
   let value: VariableValue;
   if (isDefault) value = null;
   else if (word !== undefined && !user) value = word;
-  else value = toVariableValue(evaluate(ctx.database, session, sql, tokens, i, end));
+  else value = toVariableValue(evaluate(ctx, session, sql, tokens, i, end));
 
   if (user) return () => session.userVariables.set(name, value);
   if (name === 'last_insert_id' || name === 'identity') {

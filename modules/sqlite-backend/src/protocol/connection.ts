@@ -333,10 +333,12 @@ export class ServerConnection {
     this.blocked = true;
     this.conn.pause();
     const seconds = Number(db.variable(this.session, 'innodb_lock_wait_timeout') ?? 50);
+    // MySQL allows up to 1073741824 s; setTimeout fires at once (after 1 ms) beyond 2^31-1 ms.
+    const ms = Math.min(Math.max(1, Number.isFinite(seconds) ? seconds : 50) * 1000, 2 ** 31 - 1);
     this.cancelWait = db.wait(
       this.session,
       () => this.unblock(),
-      Math.max(1, Number.isFinite(seconds) ? seconds : 50) * 1000,
+      ms,
       () => this.answerWaiting(1205, 'HY000', 'Lock wait timeout exceeded; try restarting transaction'),
     );
   }

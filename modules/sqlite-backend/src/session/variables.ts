@@ -72,6 +72,8 @@ export function defaultVariables(c: VariableContext): Map<string, VariableValue>
     ['socket', ''],
     ['sql_auto_is_null', 0n],
     ['sql_mode', 'NO_ENGINE_SUBSTITUTION'],
+    // Read and set by the header of every mysqldump.
+    ['sql_notes', 1n],
     ['sql_safe_updates', 0n],
     ['sql_select_limit', 18446744073709551615n],
     ['sql_warnings', 0n],

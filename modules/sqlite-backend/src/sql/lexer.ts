@@ -1,7 +1,7 @@
 /**
  * A tokenizer for MySQL statement text: enough of MySQL's lexical grammar to find statement
  * boundaries, string literals (with MySQL's backslash escapes, which SQLite does not know),
- * comments (`#`, `-- `, `/* *\/`), quoted identifiers, system and user variables and `?`
+ * comments (`#`, `-- `, `/* *\/`; the text of `/*! *\/` is read), quoted identifiers, system and user variables and `?`
  * placeholders. Whitespace and comments are not tokens; the text between two tokens is a gap.
  */
 
@@ -63,8 +63,34 @@ function skipQuoted(sql: string, i: number, quote: string, backslash: boolean): 
   return sql.length; // unterminated: SQLite (or our parser) reports the syntax error
 }
 
+/**
+ * The version `/*!NNNNN … *\/` comments are compared with: the one the server announces (8.0.36).
+ * MySQL runs the text of an executable comment when its version is at most its own, as the
+ * header of every mysqldump relies on (`/*!40101 SET NAMES utf8mb4 *\/`).
+ */
+const EXECUTABLE_COMMENT_VERSION = 80036;
+
+/** Where {@link tokenize} is: inside an executable comment, whose `*\/` is a gap. */
+interface GapState {
+  executable: boolean;
+}
+
+/**
+ * Past `/*!` and its optional 5- or 6-digit version at `i`, or -1 when the comment is one to
+ * skip (a later version; MariaDB's `/*M!`, which MySQL does not run, is a plain comment anyway).
+ */
+function executableCommentBody(sql: string, i: number): number {
+  if (sql.charCodeAt(i + 2) !== 0x21 /* ! */) return -1;
+  let j = i + 3;
+  while (j < sql.length && j < i + 9 && sql.charCodeAt(j) >= 0x30 && sql.charCodeAt(j) <= 0x39) j++;
+  const digits = j - (i + 3);
+  if (digits === 0) return j;
+  if (digits !== 5 && digits !== 6) return -1;
+  return Number(sql.slice(i + 3, j)) <= EXECUTABLE_COMMENT_VERSION ? j : -1;
+}
+
 /** Skips whitespace and comments from `i`; returns the next token's start. */
-export function skipGap(sql: string, i: number): number {
+export function skipGap(sql: string, i: number, state: GapState = { executable: false }): number {
   const n = sql.length;
   while (i < n) {
     const c = sql.charCodeAt(i);
@@ -78,8 +104,17 @@ export function skipGap(sql: string, i: number): number {
       const nl = sql.indexOf('\n', i);
       i = nl < 0 ? n : nl + 1;
     } else if (c === 0x2f && sql.charCodeAt(i + 1) === 0x2a) {
+      const body = state.executable ? -1 : executableCommentBody(sql, i);
+      if (body >= 0) {
+        state.executable = true;
+        i = body;
+        continue;
+      }
       const close = sql.indexOf('*/', i + 2);
       i = close < 0 ? n : close + 2;
+    } else if (state.executable && c === 0x2a && sql.charCodeAt(i + 1) === 0x2f) {
+      state.executable = false;
+      i += 2;
     } else {
       break;
     }
@@ -91,7 +126,8 @@ export function skipGap(sql: string, i: number): number {
 export function tokenize(sql: string): Token[] {
   const out: Token[] = [];
   const n = sql.length;
-  let i = skipGap(sql, 0);
+  const state: GapState = { executable: false };
+  let i = skipGap(sql, 0, state);
   while (i < n) {
     const c = sql[i]!;
     const code = sql.charCodeAt(i);
@@ -132,7 +168,7 @@ export function tokenize(sql: string): Token[] {
       type = TokenType.Punct;
     }
     out.push({ type, start: i, end });
-    i = skipGap(sql, end);
+    i = skipGap(sql, end, state);
   }
   return out;
 }

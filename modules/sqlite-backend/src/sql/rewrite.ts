@@ -1,4 +1,6 @@
+import { type AutoIncrementStart, rewriteCreateTable } from './create-table.js';
 import { identifierValue, keyword, stringValue, type Token, TokenType } from './lexer.js';
+import { type NameResolution, qualifyTables } from './qualify.js';
 
 /** MySQL text turned into SQLite text, with the way back for column names. */
 export interface Rewritten {
@@ -13,10 +15,11 @@ export interface Rewritten {
   names: Map<string, string>;
   /** 1 for tokens rewritten to nothing (they do not count as part of the next statement). */
   dropped: Uint8Array;
+  /** A CREATE TABLE's `AUTO_INCREMENT=n`: to set once the table exists. */
+  autoIncrementStart?: AutoIncrementStart;
+  /** The table names (lower-cased) written qualified with the session's schema. */
+  qualified?: Set<string>;
 }
-
-const KEEP_COLLATIONS = new Set(['BINARY', 'NOCASE', 'RTRIM']);
-const TYPE_MODIFIERS = new Set(['UNSIGNED', 'SIGNED', 'ZEROFILL']);
 
 /** `'text'` as SQLite writes it; NUL characters (not allowed in SQL text) become char(0). */
 export function sqliteString(value: string): string {
@@ -42,10 +45,21 @@ export function userVariableName(sql: string, token: Token): string {
  * registers), `FROM DUAL`, `INSERT IGNORE`, `FOR UPDATE`, `SQL_CALC_FOUND_ROWS`, and the MySQL
  * parts of `CREATE TABLE` (`AUTO_INCREMENT`, character sets, collations, comments, table options).
  */
-export function rewrite(sql: string, tokens: readonly Token[], from = 0, to = tokens.length): Rewritten {
+export function rewrite(
+  sql: string,
+  tokens: readonly Token[],
+  from = 0,
+  to = tokens.length,
+  resolution?: NameResolution,
+): Rewritten {
   const replace = new Map<number, string>();
+  const qualified =
+    resolution === undefined || resolution.schema === 'main'
+      ? undefined
+      : qualifyTables(sql, tokens, from, to, resolution, replace);
   const names = new Map<string, string>();
   let statementStart = from;
+  let autoIncrementStart: AutoIncrementStart | undefined;
   for (let i = from; i < to; i++) {
     const t = tokens[i]!;
     if (t.type === TokenType.Semicolon) {
@@ -57,7 +71,7 @@ export function rewrite(sql: string, tokens: readonly Token[], from = 0, to = to
       const k1 = keyword(sql, tokens[i + 1]);
       const k2 = keyword(sql, tokens[i + 2]);
       if (k0 === 'CREATE' && (k1 === 'TABLE' || (k2 === 'TABLE' && (k1 === 'TEMPORARY' || k1 === 'TEMP')))) {
-        rewriteCreateTable(sql, tokens, i, to, replace);
+        autoIncrementStart = rewriteCreateTable(sql, tokens, i, to, replace);
       }
     }
     switch (t.type) {
@@ -99,7 +113,14 @@ export function rewrite(sql: string, tokens: readonly Token[], from = 0, to = to
       }
     }
   }
-  return emit(sql, tokens, from, to, replace, names);
+  const out = emit(sql, tokens, from, to, replace, names);
+  if (autoIncrementStart !== undefined) {
+    if (autoIncrementStart.schema === undefined && qualified?.has(autoIncrementStart.table.toLowerCase()))
+      autoIncrementStart.schema = resolution!.schema;
+    out.autoIncrementStart = autoIncrementStart;
+  }
+  if (qualified !== undefined && qualified.size > 0) out.qualified = qualified;
+  return out;
 }
 
 function atStatementEnd(tokens: readonly Token[], i: number, to: number): boolean {
@@ -138,119 +159,4 @@ function emit(
   }
   offsets[to - from] = text.length;
   return { text, offsets, names, dropped };
-}
-
-/** Marks the MySQL-only parts of a CREATE TABLE starting at token `start` for rewriting. */
-function rewriteCreateTable(
-  sql: string,
-  tokens: readonly Token[],
-  start: number,
-  to: number,
-  replace: Map<number, string>,
-): void {
-  let i = start;
-  // Find the column list: the first '(' before any AS/SELECT/LIKE.
-  while (i < to && tokens[i]!.type !== TokenType.Semicolon) {
-    const t = tokens[i]!;
-    const k = keyword(sql, t);
-    if (k === 'AS' || k === 'SELECT' || k === 'LIKE') return;
-    if (t.type === TokenType.Punct && sql[t.start] === '(') break;
-    i++;
-  }
-  if (i >= to || tokens[i]!.type === TokenType.Semicolon) return;
-  let depth = 0;
-  let segmentStart = i + 1;
-  for (; i < to; i++) {
-    const t = tokens[i]!;
-    if (t.type === TokenType.Semicolon) return;
-    const ch = t.type === TokenType.Punct ? sql[t.start] : '';
-    if (ch === '(') depth++;
-    else if (ch === ')') {
-      depth--;
-      if (depth === 0) {
-        rewriteColumnDefinition(sql, tokens, segmentStart, i, replace);
-        i++;
-        break;
-      }
-    } else if (ch === ',' && depth === 1) {
-      rewriteColumnDefinition(sql, tokens, segmentStart, i, replace);
-      segmentStart = i + 1;
-    }
-  }
-  // Table options (ENGINE=, DEFAULT CHARSET=, AUTO_INCREMENT=, COMMENT=…) mean nothing to
-  // SQLite; only its own WITHOUT ROWID and STRICT are kept.
-  for (; i < to && tokens[i]!.type !== TokenType.Semicolon; i++) {
-    const k = keyword(sql, tokens[i]);
-    const keep =
-      k === 'STRICT' ||
-      k === 'WITHOUT' ||
-      (k === 'ROWID' && keyword(sql, tokens[i - 1]) === 'WITHOUT') ||
-      (sql[tokens[i]!.start] === ',' && ['STRICT', 'WITHOUT'].includes(keyword(sql, tokens[i + 1])));
-    if (!keep) replace.set(i, '');
-  }
-}
-
-/** One column definition (or table constraint) in `tokens[from, to)`. */
-function rewriteColumnDefinition(
-  sql: string,
-  tokens: readonly Token[],
-  from: number,
-  to: number,
-  replace: Map<number, string>,
-): void {
-  const first = keyword(sql, tokens[from]);
-  // Table-level `KEY name (cols)` / `INDEX name (cols)` are MySQL's secondary indexes.
-  if (first === 'KEY' || first === 'INDEX' || first === 'FULLTEXT' || first === 'SPATIAL') {
-    for (let j = from; j < to; j++) replace.set(j, '');
-    // Drop the comma in front of it as well.
-    if (from > 0 && sql[tokens[from - 1]!.start] === ',') replace.set(from - 1, '');
-    return;
-  }
-  if (
-    first === 'UNIQUE' &&
-    (keyword(sql, tokens[from + 1]) === 'KEY' || keyword(sql, tokens[from + 1]) === 'INDEX')
-  ) {
-    replace.set(from + 1, '');
-    if (tokens[from + 2]?.type !== TokenType.Punct) replace.set(from + 2, '');
-    return;
-  }
-  if (first === 'PRIMARY' || first === 'CONSTRAINT' || first === 'FOREIGN' || first === 'CHECK') return;
-  let autoIncrement = false;
-  for (let j = from + 1; j < to; j++) {
-    const k = keyword(sql, tokens[j]);
-    if (k === 'AUTO_INCREMENT') {
-      autoIncrement = true;
-      replace.set(j, '');
-    } else if (k === 'CHARACTER' && keyword(sql, tokens[j + 1]) === 'SET') {
-      replace.set(j, '');
-      replace.set(j + 1, '');
-      replace.set(j + 2, '');
-    } else if (k === 'CHARSET') {
-      replace.set(j, '');
-      replace.set(j + 1, '');
-    } else if (k === 'COLLATE' && !KEEP_COLLATIONS.has(keyword(sql, tokens[j + 1]))) {
-      replace.set(j, '');
-      replace.set(j + 1, '');
-    } else if (k === 'COMMENT' && tokens[j + 1]?.type === TokenType.String) {
-      replace.set(j, '');
-      replace.set(j + 1, '');
-    } else if (k === 'ON' && keyword(sql, tokens[j + 1]) === 'UPDATE') {
-      // ON UPDATE CURRENT_TIMESTAMP[(n)]
-      let e = j + 2;
-      if (e < to && tokens[e + 1] && sql[tokens[e + 1]!.start] === '(') e += 3;
-      for (let x = j; x <= e && x < to; x++) replace.set(x, '');
-    }
-  }
-  if (!autoIncrement) return;
-  // `id INT UNSIGNED AUTO_INCREMENT PRIMARY KEY` → `id INTEGER PRIMARY KEY`: only a column
-  // declared exactly INTEGER becomes SQLite's rowid, which is what numbers new rows.
-  let j = from + 1;
-  if (keyword(sql, tokens[j]) === '') return;
-  replace.set(j, 'INTEGER');
-  j++;
-  if (tokens[j] && sql[tokens[j]!.start] === '(') {
-    while (j < to && sql[tokens[j]!.start] !== ')') replace.set(j++, '');
-    replace.set(j++, '');
-  }
-  while (j < to && TYPE_MODIFIERS.has(keyword(sql, tokens[j]))) replace.set(j++, '');
 }

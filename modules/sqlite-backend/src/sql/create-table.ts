@@ -1,0 +1,260 @@
+import { identifierValue, keyword, type Token, TokenType } from './lexer.js';
+
+const KEEP_COLLATIONS = new Set(['BINARY', 'NOCASE', 'RTRIM']);
+const TYPE_MODIFIERS = new Set(['UNSIGNED', 'SIGNED', 'ZEROFILL']);
+
+/** The `AUTO_INCREMENT=n` table option of a CREATE TABLE: the first id the table hands out. */
+export interface AutoIncrementStart {
+  /** As written (undefined: unqualified); `temp` for a TEMPORARY table. */
+  schema: string | undefined;
+  table: string;
+  next: bigint;
+}
+
+/** One element of the column list: a column definition or a table constraint, `tokens[from, to)`. */
+interface Element {
+  from: number;
+  to: number;
+  /** The first keyword: PRIMARY, CONSTRAINT, KEY, UNIQUE… ('' for a quoted column name). */
+  first: string;
+}
+
+/**
+ * Marks the MySQL-only parts of the CREATE TABLE starting at token `start` for rewriting;
+ * returns its `AUTO_INCREMENT=n` option if it has an AUTO_INCREMENT column.
+ *
+ * The AUTO_INCREMENT column becomes `INTEGER PRIMARY KEY AUTOINCREMENT`: SQLite numbers new rows
+ * only in its rowid, and without AUTOINCREMENT it would hand out the id of a deleted last row
+ * again. So it is the primary key even when MySQL's table declares it by a table-level
+ * `PRIMARY KEY (id)`, or only by a `UNIQUE`/`KEY` (MySQL needs just some index on it); another
+ * primary key then becomes a UNIQUE constraint.
+ */
+export function rewriteCreateTable(
+  sql: string,
+  tokens: readonly Token[],
+  start: number,
+  to: number,
+  replace: Map<number, string>,
+): AutoIncrementStart | undefined {
+  let i = start;
+  // Find the column list: the first '(' before any AS/SELECT/LIKE.
+  while (i < to && tokens[i]!.type !== TokenType.Semicolon) {
+    const t = tokens[i]!;
+    const k = keyword(sql, t);
+    if (k === 'AS' || k === 'SELECT' || k === 'LIKE') return undefined;
+    if (t.type === TokenType.Punct && sql[t.start] === '(') break;
+    i++;
+  }
+  if (i >= to || tokens[i]!.type === TokenType.Semicolon) return undefined;
+  const elements: Element[] = [];
+  let depth = 0;
+  let segmentStart = i + 1;
+  for (; i < to; i++) {
+    const t = tokens[i]!;
+    if (t.type === TokenType.Semicolon) return undefined;
+    const ch = t.type === TokenType.Punct ? sql[t.start] : '';
+    if (ch === '(') depth++;
+    else if (ch === ')') {
+      depth--;
+      if (depth === 0) {
+        elements.push({ from: segmentStart, to: i, first: keyword(sql, tokens[segmentStart]) });
+        i++;
+        break;
+      }
+    } else if (ch === ',' && depth === 1) {
+      elements.push({ from: segmentStart, to: i, first: keyword(sql, tokens[segmentStart]) });
+      segmentStart = i + 1;
+    }
+  }
+  const optionsFrom = i;
+  const withoutRowid = hasWord(sql, tokens, optionsFrom, to, 'WITHOUT');
+  const auto = withoutRowid
+    ? undefined
+    : elements.find((e) => isColumn(e) && autoIncrementAt(sql, tokens, e) >= 0);
+  for (const e of elements) {
+    if (e === auto) rewriteAutoIncrementColumn(sql, tokens, e, replace);
+    else if (auto !== undefined && primaryKeyAt(sql, tokens, e) >= 0)
+      demotePrimaryKey(sql, tokens, e, auto, replace);
+    else rewriteElement(sql, tokens, e, replace);
+  }
+  let next: bigint | undefined;
+  // Table options (ENGINE=, DEFAULT CHARSET=, AUTO_INCREMENT=, COMMENT=…) mean nothing to
+  // SQLite; only its own WITHOUT ROWID and STRICT are kept.
+  for (i = optionsFrom; i < to && tokens[i]!.type !== TokenType.Semicolon; i++) {
+    const k = keyword(sql, tokens[i]);
+    if (k === 'AUTO_INCREMENT') {
+      const value =
+        tokens[i + 1] !== undefined && sql[tokens[i + 1]!.start] === '=' ? tokens[i + 2] : tokens[i + 1];
+      if (value !== undefined && /^\d+$/.test(keyword(sql, value))) next = BigInt(keyword(sql, value));
+    }
+    const keep =
+      k === 'STRICT' ||
+      k === 'WITHOUT' ||
+      (k === 'ROWID' && keyword(sql, tokens[i - 1]) === 'WITHOUT') ||
+      (sql[tokens[i]!.start] === ',' && ['STRICT', 'WITHOUT'].includes(keyword(sql, tokens[i + 1])));
+    if (!keep) replace.set(i, '');
+  }
+  if (auto === undefined || next === undefined) return undefined;
+  return { ...createdName(sql, tokens, start), next };
+}
+
+/** The `[schema.]name` a CREATE [TEMPORARY] TABLE [IF NOT EXISTS] starting at `start` makes. */
+function createdName(
+  sql: string,
+  tokens: readonly Token[],
+  start: number,
+): { schema: string | undefined; table: string } {
+  let i = start + 1;
+  const k1 = keyword(sql, tokens[i]);
+  const temporary = k1 === 'TEMPORARY' || k1 === 'TEMP';
+  if (temporary) i++;
+  i++; // TABLE
+  if (keyword(sql, tokens[i]) === 'IF') i += 3;
+  const first = identifierValue(sql, tokens[i]!);
+  const dot = tokens[i + 1];
+  if (dot !== undefined && sql[dot.start] === '.' && tokens[i + 2] !== undefined)
+    return { schema: first, table: identifierValue(sql, tokens[i + 2]!) };
+  return { schema: temporary ? 'temp' : undefined, table: first };
+}
+
+function hasWord(sql: string, tokens: readonly Token[], from: number, to: number, word: string): boolean {
+  for (let i = from; i < to; i++) if (keyword(sql, tokens[i]) === word) return true;
+  return false;
+}
+
+const CONSTRAINTS = new Set([
+  'PRIMARY',
+  'CONSTRAINT',
+  'FOREIGN',
+  'CHECK',
+  'KEY',
+  'INDEX',
+  'FULLTEXT',
+  'SPATIAL',
+]);
+
+function isColumn(e: Element): boolean {
+  return !CONSTRAINTS.has(e.first) && e.first !== 'UNIQUE';
+}
+
+function autoIncrementAt(sql: string, tokens: readonly Token[], e: Element): number {
+  for (let j = e.from + 1; j < e.to; j++) if (keyword(sql, tokens[j]) === 'AUTO_INCREMENT') return j;
+  return -1;
+}
+
+/** Index of the `PRIMARY` of a `PRIMARY KEY` in the element, or -1. */
+function primaryKeyAt(sql: string, tokens: readonly Token[], e: Element): number {
+  for (let j = e.from; j < e.to; j++)
+    if (keyword(sql, tokens[j]) === 'PRIMARY' && keyword(sql, tokens[j + 1]) === 'KEY') return j;
+  return -1;
+}
+
+/** `id INT UNSIGNED NOT NULL AUTO_INCREMENT [PRIMARY KEY]` → `id INTEGER NOT NULL PRIMARY KEY AUTOINCREMENT`. */
+function rewriteAutoIncrementColumn(
+  sql: string,
+  tokens: readonly Token[],
+  e: Element,
+  replace: Map<number, string>,
+): void {
+  rewriteElement(sql, tokens, e, replace);
+  const at = autoIncrementAt(sql, tokens, e);
+  const primary = primaryKeyAt(sql, tokens, e);
+  if (primary >= 0) {
+    replace.set(at, '');
+    replace.set(primary + 1, 'KEY AUTOINCREMENT');
+  } else {
+    replace.set(at, 'PRIMARY KEY AUTOINCREMENT');
+  }
+  // Only a column declared exactly INTEGER becomes SQLite's rowid, which is what numbers new rows.
+  let j = e.from + 1;
+  if (keyword(sql, tokens[j]) === '') return;
+  replace.set(j, 'INTEGER');
+  j++;
+  if (tokens[j] && sql[tokens[j]!.start] === '(') {
+    while (j < e.to && sql[tokens[j]!.start] !== ')') replace.set(j++, '');
+    replace.set(j++, '');
+  }
+  while (j < e.to && TYPE_MODIFIERS.has(keyword(sql, tokens[j]))) replace.set(j++, '');
+}
+
+/**
+ * A primary key beside the AUTO_INCREMENT column, which becomes the primary key itself: the
+ * table-level `PRIMARY KEY (id)` naming just that column goes; any other stays as UNIQUE.
+ */
+function demotePrimaryKey(
+  sql: string,
+  tokens: readonly Token[],
+  e: Element,
+  auto: Element,
+  replace: Map<number, string>,
+): void {
+  const at = primaryKeyAt(sql, tokens, e);
+  if (!isColumn(e)) {
+    const names: string[] = [];
+    for (let j = at + 2; j < e.to; j++) {
+      const t = tokens[j]!;
+      if (t.type === TokenType.Word || t.type === TokenType.QuotedId)
+        names.push(identifierValue(sql, t).toLowerCase());
+    }
+    const autoName = identifierValue(sql, tokens[auto.from]!).toLowerCase();
+    if (names.length === 1 && names[0] === autoName) {
+      for (let j = e.from; j < e.to; j++) replace.set(j, '');
+      replace.set(e.from - 1, '');
+      return;
+    }
+    replace.set(at, 'UNIQUE');
+    replace.set(at + 1, '');
+    return;
+  }
+  rewriteElement(sql, tokens, e, replace);
+  replace.set(at, 'NOT NULL UNIQUE');
+  replace.set(at + 1, '');
+}
+
+/** One column definition (or table constraint) in MySQL's words, in SQLite's. */
+function rewriteElement(
+  sql: string,
+  tokens: readonly Token[],
+  e: Element,
+  replace: Map<number, string>,
+): void {
+  const { from, to, first } = e;
+  // Table-level `KEY name (cols)` / `INDEX name (cols)` are MySQL's secondary indexes.
+  if (first === 'KEY' || first === 'INDEX' || first === 'FULLTEXT' || first === 'SPATIAL') {
+    for (let j = from; j < to; j++) replace.set(j, '');
+    // Drop the comma in front of it as well.
+    if (from > 0 && sql[tokens[from - 1]!.start] === ',') replace.set(from - 1, '');
+    return;
+  }
+  if (
+    first === 'UNIQUE' &&
+    (keyword(sql, tokens[from + 1]) === 'KEY' || keyword(sql, tokens[from + 1]) === 'INDEX')
+  ) {
+    replace.set(from + 1, '');
+    if (tokens[from + 2]?.type !== TokenType.Punct) replace.set(from + 2, '');
+    return;
+  }
+  if (!isColumn(e)) return;
+  for (let j = from + 1; j < to; j++) {
+    const k = keyword(sql, tokens[j]);
+    if (k === 'CHARACTER' && keyword(sql, tokens[j + 1]) === 'SET') {
+      replace.set(j, '');
+      replace.set(j + 1, '');
+      replace.set(j + 2, '');
+    } else if (k === 'CHARSET') {
+      replace.set(j, '');
+      replace.set(j + 1, '');
+    } else if (k === 'COLLATE' && !KEEP_COLLATIONS.has(keyword(sql, tokens[j + 1]))) {
+      replace.set(j, '');
+      replace.set(j + 1, '');
+    } else if (k === 'COMMENT' && tokens[j + 1]?.type === TokenType.String) {
+      replace.set(j, '');
+      replace.set(j + 1, '');
+    } else if (k === 'ON' && keyword(sql, tokens[j + 1]) === 'UPDATE') {
+      // ON UPDATE CURRENT_TIMESTAMP[(n)]
+      let x = j + 2;
+      if (x < to && tokens[x + 1] && sql[tokens[x + 1]!.start] === '(') x += 3;
+      for (let y = j; y <= x && y < to; y++) replace.set(y, '');
+    }
+  }
+}

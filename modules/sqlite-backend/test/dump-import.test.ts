@@ -1,0 +1,90 @@
+import { execFile } from 'node:child_process';
+import { findBinary } from '@scalestack/test-harness';
+import type mysql from 'mysql2/promise';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { type Running, startBackend } from './support/start.js';
+
+const mariadb = findBinary('mariadb', 'mariadb-client');
+let backend: Running;
+
+beforeAll(async () => {
+  backend = await startBackend();
+});
+afterAll(async () => {
+  await backend?.stop();
+});
+
+function run(script: string): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = execFile(
+      mariadb,
+      ['--no-defaults', '-h127.0.0.1', `-P${backend.port}`, '-uroot', '--batch'],
+      { timeout: 20_000 },
+      (err, stdout, stderr) =>
+        resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
+    );
+    child.stdin!.end(script);
+  });
+}
+
+// What mysqldump 8.0 writes, trimmed to one table.
+const DUMP = `/*!40101 SET @OLD_CHARACTER_SET_CLIENT=@@CHARACTER_SET_CLIENT */;
+/*!50503 SET NAMES utf8mb4 */;
+/*!40103 SET @OLD_TIME_ZONE=@@TIME_ZONE */;
+/*!40103 SET TIME_ZONE='+00:00' */;
+/*!40014 SET @OLD_UNIQUE_CHECKS=@@UNIQUE_CHECKS, UNIQUE_CHECKS=0 */;
+/*!40014 SET @OLD_FOREIGN_KEY_CHECKS=@@FOREIGN_KEY_CHECKS, FOREIGN_KEY_CHECKS=0 */;
+/*!40101 SET @OLD_SQL_MODE=@@SQL_MODE, SQL_MODE='NO_AUTO_VALUE_ON_ZERO' */;
+/*!40111 SET @OLD_SQL_NOTES=@@SQL_NOTES, SQL_NOTES=0 */;
+DROP TABLE IF EXISTS \`customers\`;
+/*!40101 SET @saved_cs_client     = @@character_set_client */;
+/*!50503 SET character_set_client = utf8mb4 */;
+CREATE TABLE \`customers\` (
+  \`id\` int NOT NULL AUTO_INCREMENT,
+  \`name\` varchar(40) NOT NULL,
+  \`balance\` decimal(10,2) DEFAULT NULL,
+  PRIMARY KEY (\`id\`)
+) ENGINE=InnoDB AUTO_INCREMENT=3 DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_0900_ai_ci;
+/*!40101 SET character_set_client = @saved_cs_client */;
+LOCK TABLES \`customers\` WRITE;
+/*!40000 ALTER TABLE \`customers\` DISABLE KEYS */;
+INSERT INTO \`customers\` VALUES (1,'Ada',10.50),(2,'Grace',NULL);
+/*!40000 ALTER TABLE \`customers\` ENABLE KEYS */;
+UNLOCK TABLES;
+/*!40101 SET SQL_MODE=@OLD_SQL_MODE */;
+/*!40014 SET FOREIGN_KEY_CHECKS=@OLD_FOREIGN_KEY_CHECKS */;
+/*!40111 SET SQL_NOTES=@OLD_SQL_NOTES */;
+`;
+
+it('imports a mysqldump file with the mariadb CLI: executable comments run, the rest follows', async () => {
+  const { code, stderr } = await run(DUMP);
+  expect(stderr).toBe('');
+  expect(code).toBe(0);
+  const c: mysql.Connection = await backend.connect();
+  try {
+    const [rows] = await c.query<mysql.RowDataPacket[]>(
+      'SELECT id, name, balance FROM customers ORDER BY id',
+    );
+    expect(rows).toEqual([
+      { id: 1, name: 'Ada', balance: '10.50' },
+      { id: 2, name: 'Grace', balance: null },
+    ]);
+    const [ok] = await c.query<mysql.ResultSetHeader>("INSERT INTO customers (name) VALUES ('Linus')");
+    expect(ok.insertId).toBe(3);
+  } finally {
+    await c.end();
+  }
+});
+
+it('runs /*! … */ sent by a driver, and skips /*!NNNNN … */ of a later version', async () => {
+  const c = await backend.connect();
+  try {
+    await c.query('/*!40101 SET @saved = 42 */');
+    const [rows] = await c.query<mysql.RowDataPacket[]>(
+      'SELECT @saved AS v, 1 /*! + 1 */ /*!90000 + 100 */ AS two',
+    );
+    expect(rows).toEqual([{ v: 42, two: 2 }]);
+  } finally {
+    await c.end();
+  }
+});
