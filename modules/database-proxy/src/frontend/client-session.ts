@@ -75,6 +75,7 @@ import type { ClientStats } from '../service.js';
 import { type CharsetStatement, collationLeftBy, resultsSetByName } from '../session/charset-statements.js';
 import { charsetEncoding, unusableClientCharset } from '../session/client-charsets.js';
 import { PIN_BIT, PIN_UNTIL_NEXT_STATEMENT, pinReasons } from '../session/pin-reason.js';
+import { pinsAfterStatement } from '../session/pin-rules.js';
 import { isReplayable, planStateSync, RESULTS_BY_NAME, SessionState } from '../session/session-state.js';
 import type { StatementScopedVariables } from '../session/set-statement.js';
 import { SqlReader } from '../session/sql-reader.js';
@@ -1700,38 +1701,11 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
     }
     this.claimState(b);
 
-    // Transactions: the status flags are the truth; after an ERR they keep their last value, so
-    // a transaction whose state the error left unknown stays pinned.
+    // The status flags say whether a transaction is open (see pinsAfterStatement).
     const status = t.statusFlags;
     this.reader.answered(status);
-    if (status & SERVER_STATUS_IN_TRANS) pins |= PIN_BIT.transaction;
-    else if (!failed) pins &= ~PIN_BIT.transaction;
-    if (!(status & SERVER_STATUS_AUTOCOMMIT)) pins |= PIN_BIT.autocommit_off;
-    else pins &= ~PIN_BIT.autocommit_off;
-
-    // What a statement takes may be taken even though it failed: a multi-statement batch fails
-    // at its last statement, after a LOCK TABLES or GET_LOCK before it ran. Pinning too much
-    // costs a connection; too little hands a lock, a temporary table or a variable to another
-    // client. Only what ends a pin waits for success.
-    if (traits & Trait.UserVariable) pins |= PIN_BIT.user_variable;
-    if (traits & Trait.TemporaryTable) pins |= PIN_BIT.temporary_table;
-    if (traits & Trait.LockTables) pins |= PIN_BIT.table_lock;
-    if (traits & Trait.GlobalReadLock) pins |= PIN_BIT.global_read_lock;
-    if (traits & Trait.BackupLock) pins |= PIN_BIT.backup_lock;
-    if (traits & Trait.AdvisoryLock) pins |= PIN_BIT.advisory_lock;
-    if (traits & Trait.SqlPrepare) pins |= PIN_BIT.sql_prepare;
-    if (traits & Trait.Handler) pins |= PIN_BIT.handler;
-    if (traits & Trait.Xa) pins |= PIN_BIT.xa;
-    if (traits & Trait.Unreplayable) pins |= PIN_BIT.unreplayable_variable;
-    // A routine that failed may have changed the session before its error, and an ERR carries
-    // no session state: what it did is known only to its connection.
-    if (failed && traits & Trait.Call && !ROUTINE_NEVER_RAN.has(t.error?.errno ?? 0))
-      pins |= PIN_BIT.session_state;
-    if (!b.tracksSession && traits & (Trait.Set | Trait.Call | Trait.Use)) pins |= PIN_BIT.untracked_state;
+    pins = pinsAfterStatement(pins, traits, status, t.error?.errno, b.tracksSession);
     if (!failed) {
-      if (traits & Trait.UnlockTables) pins &= ~(PIN_BIT.table_lock | PIN_BIT.global_read_lock);
-      if (traits & Trait.BackupUnlock) pins &= ~PIN_BIT.backup_lock;
-      if (traits & Trait.ReleaseAllLocks) pins &= ~PIN_BIT.advisory_lock;
       if (traits & Trait.NextTransaction) {
         pins |= PIN_BIT.next_transaction;
         this.nextTransactionBegun = false;
@@ -2741,12 +2715,6 @@ function keepsPreviousStatement(command: number): boolean {
     command === COM_SET_OPTION
   );
 }
-
-/**
- * Errors a CALL or compound statement fails with before any of it ran (no such routine, wrong
- * argument count, no privilege, a parse error): nothing can have changed the session.
- */
-const ROUTINE_NEVER_RAN = new Set([1064, 1305, 1318, 1370, 1044, 1142, 1146]);
 
 /**
  * Uses a table (a derived one: no privilege needed) and changes nothing: the server replaces

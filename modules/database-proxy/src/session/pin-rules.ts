@@ -1,0 +1,65 @@
+/**
+ * Which pins a statement takes and which it ends, from what the server answered (its status
+ * flags, success or the error) and what the statement's text says it does (its Trait flags).
+ * The rules that need more of the session — state reported in the answer, results held for the
+ * next statement, SET TRANSACTION's one transaction — are ClientSession's.
+ */
+import { SERVER_STATUS_AUTOCOMMIT, SERVER_STATUS_IN_TRANS } from '@scalestack/mysql-protocol';
+import { PIN_BIT } from './pin-reason.js';
+import { Trait } from './statement-traits.js';
+
+/**
+ * Errors a CALL or compound statement fails with before any of it ran (no such routine, wrong
+ * argument count, no privilege, a parse error): nothing can have changed the session.
+ */
+const ROUTINE_NEVER_RAN = new Set([1064, 1305, 1318, 1370, 1044, 1142, 1146]);
+
+/** What a statement's text takes, each to its pin. */
+const TAKES: readonly (readonly [number, number])[] = [
+  [Trait.UserVariable, PIN_BIT.user_variable],
+  [Trait.TemporaryTable, PIN_BIT.temporary_table],
+  [Trait.LockTables, PIN_BIT.table_lock],
+  [Trait.GlobalReadLock, PIN_BIT.global_read_lock],
+  [Trait.BackupLock, PIN_BIT.backup_lock],
+  [Trait.AdvisoryLock, PIN_BIT.advisory_lock],
+  [Trait.SqlPrepare, PIN_BIT.sql_prepare],
+  [Trait.Handler, PIN_BIT.handler],
+  [Trait.Xa, PIN_BIT.xa],
+  [Trait.Unreplayable, PIN_BIT.unreplayable_variable],
+];
+
+/**
+ * `pins` after a statement with `traits` was answered with server status `status`.
+ * @param errno the error it failed with, undefined when it succeeded
+ * @param tracksSession whether its connection reports session state changes
+ */
+export function pinsAfterStatement(
+  pins: number,
+  traits: number,
+  status: number,
+  errno: number | undefined,
+  tracksSession: boolean,
+): number {
+  const failed = errno !== undefined;
+  // Transactions: the status flags are the truth; after an ERR they keep their last value, so
+  // a transaction whose state the error left unknown stays pinned.
+  if (status & SERVER_STATUS_IN_TRANS) pins |= PIN_BIT.transaction;
+  else if (!failed) pins &= ~PIN_BIT.transaction;
+  if (!(status & SERVER_STATUS_AUTOCOMMIT)) pins |= PIN_BIT.autocommit_off;
+  else pins &= ~PIN_BIT.autocommit_off;
+  // What a statement takes may be taken even though it failed: a multi-statement batch fails at
+  // its last statement, after a LOCK TABLES or GET_LOCK before it ran. Pinning too much costs a
+  // connection; too little hands a lock, a temporary table or a variable to another client.
+  // Only what ends a pin waits for success.
+  for (const [trait, pin] of TAKES) if (traits & trait) pins |= pin;
+  // A routine that failed may have changed the session before its error, and an ERR carries no
+  // session state: what it did is known only to its connection.
+  if (failed && traits & Trait.Call && !ROUTINE_NEVER_RAN.has(errno)) pins |= PIN_BIT.session_state;
+  if (!tracksSession && traits & (Trait.Set | Trait.Call | Trait.Use)) pins |= PIN_BIT.untracked_state;
+  if (!failed) {
+    if (traits & Trait.UnlockTables) pins &= ~(PIN_BIT.table_lock | PIN_BIT.global_read_lock);
+    if (traits & Trait.BackupUnlock) pins &= ~PIN_BIT.backup_lock;
+    if (traits & Trait.ReleaseAllLocks) pins &= ~PIN_BIT.advisory_lock;
+  }
+  return pins;
+}

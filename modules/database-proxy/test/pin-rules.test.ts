@@ -1,0 +1,46 @@
+import {
+  SERVER_STATUS_AUTOCOMMIT as AUTOCOMMIT,
+  SERVER_STATUS_IN_TRANS as IN_TRANS,
+} from '@scalestack/mysql-protocol';
+import { describe, expect, it } from 'vitest';
+import { PIN_BIT, pinReasons } from '../src/session/pin-reason.js';
+import { pinsAfterStatement } from '../src/session/pin-rules.js';
+import { Trait } from '../src/session/statement-traits.js';
+
+const after = (pins: number, traits: number, status: number, errno?: number, tracks = true) =>
+  pinReasons(pinsAfterStatement(pins, traits, status, errno, tracks));
+
+describe('pinsAfterStatement', () => {
+  it('follows the status flags for transactions and autocommit; an error leaves the transaction pinned', () => {
+    expect(after(0, 0, AUTOCOMMIT | IN_TRANS)).toEqual(['transaction']);
+    expect(after(PIN_BIT.transaction, 0, AUTOCOMMIT)).toEqual([]);
+    // An ERR's status flags may be the last known ones: a transaction is not taken for over.
+    expect(after(PIN_BIT.transaction, 0, AUTOCOMMIT, 1213)).toEqual(['transaction']);
+    expect(after(0, 0, 0)).toEqual(['autocommit_off']);
+  });
+
+  it('takes what the text takes even when the statement failed; ends a pin only on success', () => {
+    expect(after(0, Trait.LockTables | Trait.AdvisoryLock, AUTOCOMMIT, 1146)).toEqual([
+      'table_lock',
+      'advisory_lock',
+    ]);
+    const locked = PIN_BIT.table_lock | PIN_BIT.global_read_lock | PIN_BIT.advisory_lock;
+    expect(after(locked, Trait.UnlockTables, AUTOCOMMIT, 1064)).toEqual([
+      'table_lock',
+      'global_read_lock',
+      'advisory_lock',
+    ]);
+    expect(after(locked, Trait.UnlockTables, AUTOCOMMIT)).toEqual(['advisory_lock']);
+    expect(after(locked, Trait.ReleaseAllLocks, AUTOCOMMIT)).toEqual(['table_lock', 'global_read_lock']);
+  });
+
+  it('a routine that failed after it began pins its session; one that never ran does not', () => {
+    expect(after(0, Trait.Call, AUTOCOMMIT, 1062)).toEqual(['session_state']);
+    expect(after(0, Trait.Call, AUTOCOMMIT, 1305)).toEqual([]);
+  });
+
+  it('a SET, CALL or USE on a connection that reports no session state pins', () => {
+    expect(after(0, Trait.Set, AUTOCOMMIT, undefined, false)).toEqual(['untracked_state']);
+    expect(after(0, Trait.Set, AUTOCOMMIT, undefined, true)).toEqual([]);
+  });
+});
