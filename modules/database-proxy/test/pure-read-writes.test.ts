@@ -87,99 +87,57 @@ async function logCount(): Promise<number> {
   return Number((await one(admin, 'SELECT COUNT(*) AS n FROM test.writes_log')).n);
 }
 
+/**
+ * Runs `sql` (answering `answer`) from a client in `database` while a read waits for a table
+ * lock on a shared connection — where a pure read would be stacked, then moved after
+ * pipeline_stall — and returns how often the server ran its write.
+ */
+async function writesBehindStalledRead(sql: string, answer: Row, database = 'test'): Promise<number> {
+  await admin.query('TRUNCATE writes_log');
+  const c = await clients.client({ database });
+  const blocked = await blockedRead(database);
+  expect(await one(c, sql)).toEqual(answer);
+  await blocked.unlock();
+  expect(await blocked.read.promise).toEqual({ n: 3 });
+  await waitFor(() => fx.proxy.stats().pipeline.inFlight === 0, { what: 'the shared connection to drain' });
+  return logCount();
+}
+
+/** Runs `sql`, then `asking` (which asks about it: a pure read would be replayed first); the writes. */
+async function writesBeforeAndAfterAsking(sql: string, answer: Row, asking: string): Promise<number[]> {
+  await admin.query('TRUNCATE writes_log');
+  const c = await clients.client();
+  expect(await one(c, sql)).toEqual(answer);
+  const first = await logCount();
+  await c.query(asking);
+  return [first, await logCount()];
+}
+
 describe('a SELECT calling a writing stored function runs once', () => {
-  it('MariaDB calls the stored function test.against for `SELECT against(1)`', async () => {
+  it.each([
+    ['SELECT against(1) AS n', { n: 101 }],
+    ['SELECT test . concat(1) AS n', { n: 201 }],
+    ['SELECT n FROM test/**/.writing_v', { n: 7 }],
+  ])('MariaDB runs the write of `%s` once', async (sql, answer) => {
     await admin.query('TRUNCATE writes_log');
-    expect(await one(admin, 'SELECT against(1) AS n')).toEqual({ n: 101 });
+    expect(await one(admin, sql)).toEqual(answer);
     expect(await logCount()).toBe(1);
   });
 
-  it('`SELECT against(1)` behind a stalled read is not stacked: it writes once', async () => {
-    await admin.query('TRUNCATE writes_log');
-    const c = await clients.client();
-    const blocked = await blockedRead();
-    const before = fx.proxy.stats().pipeline;
-    expect(await one(c, 'SELECT against(1) AS n')).toEqual({ n: 101 });
-    const after = fx.proxy.stats().pipeline;
-    await blocked.unlock();
-    expect(await blocked.read.promise).toEqual({ n: 3 });
-    await waitFor(() => fx.proxy.stats().pipeline.inFlight === 0, { what: 'the shared connection to drain' });
-    expect(
-      await logCount(),
-      `stacked +${after.stacked - before.stacked}, diverted +${after.diverted - before.diverted}`,
-    ).toBe(1);
+  it.each([
+    ['SELECT against(1) AS n', 'test', { n: 101 }],
+    ['SELECT test . concat(1) AS n', 'test', { n: 201 }],
+    ['SELECT n FROM test/**/.writing_v', 'other', { n: 7 }],
+    ['SELECT n FROM test.writing_v', 'other', { n: 7 }],
+  ])('`%s` from a client in %s, behind a stalled read, writes once', async (sql, database, answer) => {
+    if (sql.includes('writing_v')) expect(fx.proxy.stats().pipeline.impureViews).toBe(1);
+    expect(await writesBehindStalledRead(sql, answer, database)).toBe(1);
   });
 
-  it('a writing view named `test/**/.writing_v` from another schema, behind a stalled read, writes once', async () => {
-    expect(fx.proxy.stats().pipeline.impureViews).toBe(1);
-    await admin.query('TRUNCATE writes_log');
-    expect(await one(admin, 'SELECT n FROM test/**/.writing_v')).toEqual({ n: 7 });
-    expect(await logCount()).toBe(1);
-    await admin.query('TRUNCATE writes_log');
-    const c = await clients.client({ database: 'other' });
-    const blocked = await blockedRead('other');
-    const before = fx.proxy.stats().pipeline;
-    expect(await one(c, 'SELECT n FROM test/**/.writing_v')).toEqual({ n: 7 });
-    const after = fx.proxy.stats().pipeline;
-    await blocked.unlock();
-    expect(await blocked.read.promise).toEqual({ n: 3 });
-    await waitFor(() => fx.proxy.stats().pipeline.inFlight === 0, { what: 'the shared connection to drain' });
-    expect(
-      await logCount(),
-      `stacked +${after.stacked - before.stacked}, diverted +${after.diverted - before.diverted}`,
-    ).toBe(1);
-  });
-
-  it('a writing view named `test.writing_v` from another schema, behind a stalled read, writes once', async () => {
-    await admin.query('TRUNCATE writes_log');
-    const c = await clients.client({ database: 'other' });
-    const blocked = await blockedRead('other');
-    expect(await one(c, 'SELECT n FROM test.writing_v')).toEqual({ n: 7 });
-    await blocked.unlock();
-    expect(await blocked.read.promise).toEqual({ n: 3 });
-    await waitFor(() => fx.proxy.stats().pipeline.inFlight === 0, { what: 'the shared connection to drain' });
-    expect(await logCount()).toBe(1);
-  });
-
-  it('MariaDB calls the stored function test.concat for `SELECT test . concat(1)`', async () => {
-    await admin.query('TRUNCATE writes_log');
-    expect(await one(admin, 'SELECT test . concat(1) AS n')).toEqual({ n: 201 });
-    expect(await logCount()).toBe(1);
-  });
-
-  it('`SELECT test . concat(1)` behind a stalled read is not stacked: it writes once', async () => {
-    await admin.query('TRUNCATE writes_log');
-    const c = await clients.client();
-    const blocked = await blockedRead();
-    const before = fx.proxy.stats().pipeline;
-    expect(await one(c, 'SELECT test . concat(1) AS n')).toEqual({ n: 201 });
-    const after = fx.proxy.stats().pipeline;
-    await blocked.unlock();
-    expect(await blocked.read.promise).toEqual({ n: 3 });
-    await waitFor(() => fx.proxy.stats().pipeline.inFlight === 0, { what: 'the shared connection to drain' });
-    expect(
-      await logCount(),
-      `stacked +${after.stacked - before.stacked}, diverted +${after.diverted - before.diverted}`,
-    ).toBe(1);
-  });
-
-  it('`SELECT test./**/concat(1)` then SHOW WARNINGS: no replay, it writes once', async () => {
-    await admin.query('TRUNCATE writes_log');
-    const c = await clients.client();
-    expect(await one(c, 'SELECT test./**/concat(1) AS n')).toEqual({ n: 201 });
-    expect(await logCount()).toBe(1);
-    const replays = fx.proxy.stats().counters.replays;
-    await c.query('SHOW WARNINGS');
-    expect(await logCount(), `replays +${fx.proxy.stats().counters.replays - replays}`).toBe(1);
-  });
-
-  it('`SELECT against(1)` then SELECT FOUND_ROWS(): no replay, it writes once', async () => {
-    await admin.query('TRUNCATE writes_log');
-    const c = await clients.client();
-    expect(await one(c, 'SELECT against(1) AS n')).toEqual({ n: 101 });
-    expect(await logCount()).toBe(1);
-    const replays = fx.proxy.stats().counters.replays;
-    expect(await one(c, 'SELECT FOUND_ROWS() AS f')).toEqual({ f: 1 });
-    expect(await logCount(), `replays +${fx.proxy.stats().counters.replays - replays}`).toBe(1);
+  it.each([
+    ['SELECT test./**/concat(1) AS n', 'SHOW WARNINGS', { n: 201 }],
+    ['SELECT against(1) AS n', 'SELECT FOUND_ROWS() AS f', { n: 101 }],
+  ])('`%s` then %s: not replayed, it writes once', async (sql, asking, answer) => {
+    expect(await writesBeforeAndAfterAsking(sql, answer, asking)).toEqual([1, 1]);
   });
 });
