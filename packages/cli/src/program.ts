@@ -1,4 +1,5 @@
 import {
+  argumentName,
   discoverModules,
   Kernel,
   KernelConfigError,
@@ -166,12 +167,21 @@ export function buildProgram(io: CliIO, optionArgs: readonly string[], outcome: 
  * kernel (the signal handlers then end the process through `io.exit`).
  */
 export async function main(argv: readonly string[], io: CliIO = processIO()): Promise<CliOutcome> {
-  const { cli, optionArgs } = splitOptionFlags(argv);
   const outcome: CliOutcome = {};
+  const optionArgs: string[] = [];
   const program = buildProgram(io, optionArgs, outcome);
+  const cliOptions = program.commands.flatMap((c) =>
+    c.options.flatMap((o) => [o.short, o.long]).filter((name) => name !== undefined),
+  );
+  const split = splitOptionFlags(argv, cliOptions);
+  optionArgs.push(...split.optionArgs);
+  const { cli } = split;
   const command = cli[0];
   if (optionArgs.length > 0 && command !== 'run' && command !== 'check') {
-    io.err(`scalestack: ${optionArgs[0]}: module options are only accepted by "run" and "check"\n`);
+    // The flag's name only: its value may be a secret.
+    io.err(
+      `scalestack: ${argumentName(optionArgs[0]!)}: module options are only accepted by "run" and "check"\n`,
+    );
     return { code: EXIT.usage };
   }
   try {

@@ -66,6 +66,54 @@ describe('the program in-process', () => {
   it('refuses module flags on commands that take none', async () => {
     const io = memoryIO();
     expect((await main(['modules', '--a.b=1'], io)).code).toBe(2);
-    expect(io.errors).toBe('scalestack: --a.b=1: module options are only accepted by "run" and "check"\n');
+    expect(io.errors).toBe('scalestack: --a.b=…: module options are only accepted by "run" and "check"\n');
+  });
+
+  it('never prints a secret given on the command line, whatever its form', async () => {
+    // Before, commander saw what is no well-formed module flag and printed it whole
+    // ("unknown option '--fixture-base.users[0].password=s3cret-10'", "unknown option '--s3cret-12'").
+    const cases: [string[], string][] = [
+      [
+        ['--fixture-base.users[0].password=s3cret-10'],
+        `command line: unexpected argument "--fixture-base.users[0].password=…" (expected --<module>.<option>=<value>; an option's fields and items are set in its whole value, as JSON)`,
+      ],
+      [
+        ['--fixture-base.password', '--s3cret-12'],
+        'command line: --fixture-base.password: its value is missing or starts with "--" (the next argument is not shown; give such a value as --fixture-base.password=<value>)',
+      ],
+      [['--fixture-base.password', '-s3cret-13'], 'module "fixture-base", option "password": unknown option'],
+    ];
+    for (const [flags, error] of cases) {
+      const io = memoryIO();
+      expect((await main(['check', './base.js', ...flags], io)).code).toBe(2);
+      expect(io.errors).toBe(`scalestack: invalid configuration: ${error}\n`);
+    }
+    const io = memoryIO();
+    expect((await main(['modules', '--a.password=s3cret-14'], io)).code).toBe(2);
+    expect(io.errors).toBe(
+      'scalestack: --a.password=…: module options are only accepted by "run" and "check"\n',
+    );
+  });
+
+  it("gives a secret flag's next argument to the kernel unless it is a module flag or the CLI's own", () => {
+    expect(
+      splitOptionFlags(
+        [
+          'run',
+          '--a.password',
+          '-x',
+          '--a.token',
+          '--config=f.yaml',
+          '--a.secret',
+          '--a.b=1',
+          '--a.c[0]',
+          '2',
+        ],
+        ['--config'],
+      ),
+    ).toEqual({
+      cli: ['run', '--config=f.yaml'],
+      optionArgs: ['--a.password', '-x', '--a.token', '--a.secret', '--a.b=1', '--a.c[0]', '2'],
+    });
   });
 });

@@ -1,4 +1,11 @@
-export { isOptionFlag, type OptionArg, parseOptionArgs } from './config/args.js';
+export {
+  argumentName,
+  isOptionFlag,
+  isSecretFlag,
+  looksLikeOptionFlag,
+  type OptionArg,
+  parseOptionArgs,
+} from './config/args.js';
 export { envVarName } from './config/env.js';
 export { formatOptionError, KernelConfigError } from './config/errors.js';
 export { checkRawConfig, LOG_LEVELS, type RawConfig, readConfigFile } from './config/raw-config.js';

@@ -1,24 +1,27 @@
 import type { OptionSpec, OptionValueError } from '../contract.js';
 import { buildOption, invalid, type OptionBuilder } from './builder.js';
 import { OptionValueErrors, valueErrorsOf } from './errors.js';
+import { looksLikeJson, unquoteJson } from './format.js';
 
 /**
- * Turns text from the environment or command line into list items: a JSON array when it starts
- * with `[`, one item when it is a JSON object (`{…}`: the one user or server an operator gave),
- * otherwise comma-separated (an empty string is an empty list). JSON is never cut at its commas:
- * the pieces would be shown in errors, and a piece of a secret does not read as one.
+ * Turns text from the environment or command line into list items: when it holds JSON brackets
+ * (`[` or `{` anywhere, an IPv6 address's aside; see {@link looksLikeJson}), a JSON array, or one
+ * JSON object (the one user or server an operator gave), possibly inside one pair of quotes
+ * (`'{…}'`, as `docker --env-file` keeps them); otherwise comma-separated (an empty string is an
+ * empty list). JSON is never cut at its commas: the pieces would be shown in errors, and a piece
+ * of a secret does not read as one.
  */
 function itemsFromText(text: string): unknown[] | undefined {
-  const trimmed = text.trim();
-  if (trimmed.startsWith('[') || trimmed.startsWith('{')) {
+  if (looksLikeJson(text)) {
     try {
-      const parsed: unknown = JSON.parse(trimmed);
+      const parsed: unknown = JSON.parse(unquoteJson(text));
       if (Array.isArray(parsed)) return parsed;
       return parsed !== null && typeof parsed === 'object' ? [parsed] : undefined;
     } catch {
       return undefined;
     }
   }
+  const trimmed = text.trim();
   return trimmed === '' ? [] : trimmed.split(',').map((item) => item.trim());
 }
 

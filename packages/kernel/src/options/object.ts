@@ -2,6 +2,7 @@ import type { OptionSchema, OptionValueError, OptionValues } from '../contract.j
 import { didYouMean } from '../did-you-mean.js';
 import { buildOption, invalid, type OptionBuilder } from './builder.js';
 import { OptionValueErrors, UnknownFieldError, valueErrorsOf } from './errors.js';
+import { unquoteJson } from './format.js';
 
 /**
  * Parses every field of `fields` from `raw` (a plain object), applying defaults, and collects all
@@ -53,7 +54,7 @@ export function objectOption<S extends OptionSchema>(
       let value = raw;
       if (typeof raw === 'string') {
         try {
-          value = JSON.parse(raw);
+          value = JSON.parse(unquoteJson(raw));
         } catch {
           throw invalid(path, raw, expected);
         }
