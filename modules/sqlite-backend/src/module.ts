@@ -49,9 +49,13 @@ export default defineModule({
       max: 1024 * 1024 * 1024,
     }),
     max_result_size: option
-      .size(undefined, 'memory one result may take before ERR 1104 (default: a quarter of the heap limit)', {
-        min: 1024,
-      })
+      .size(
+        undefined,
+        'memory one result (and all user variables together) may take before ERR 1104 (default: a quarter of the old generation)',
+        {
+          min: 1024,
+        },
+      )
       .optional(),
     login_timeout: option.duration('10s', 'how long a client may take to log in (@@connect_timeout)', {
       min: 1,

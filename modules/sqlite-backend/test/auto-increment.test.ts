@@ -53,3 +53,17 @@ it('keeps another primary key as a unique one: its duplicates are still 1062', a
   const [columns] = await c.query<mysql.RowDataPacket[]>('DESCRIBE ai_composite');
   expect(columns.find((r) => r.Field === 'id')).toMatchObject({ Key: 'PRI', Extra: 'auto_increment' });
 });
+
+it('AUTO_INCREMENT=n beyond SQLite’s ids (even beyond 2^64, as MariaDB accepts) starts at 2^63 - 1: the table is made, ids end there (1114)', async () => {
+  await c.query(
+    'CREATE TABLE ai_huge (id INT AUTO_INCREMENT PRIMARY KEY, v INT) AUTO_INCREMENT=99999999999999999999',
+  );
+  await c.query('INSERT INTO ai_huge (v) VALUES (1)');
+  const [rows] = await c.query<mysql.RowDataPacket[]>({
+    sql: 'SELECT id FROM ai_huge',
+    supportBigNumbers: true,
+    bigNumberStrings: true,
+  } as mysql.QueryOptions);
+  expect(rows).toEqual([{ id: '9223372036854775807' }]);
+  await expect(c.query('INSERT INTO ai_huge (v) VALUES (2)')).rejects.toMatchObject({ errno: 1114 });
+});

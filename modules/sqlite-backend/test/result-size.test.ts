@@ -35,6 +35,31 @@ it('refuses a result larger than max_result_size with ERR 1104, and the session 
   }
 });
 
+it('caps user variables: one at the value SQLite may make (1301), all sessions’ together at max_result_size (1041)', async () => {
+  const c = await backend.connect();
+  const d = await backend.connect();
+  try {
+    // 64 KiB: a value may take half of it.
+    await expect(c.query("SET @big = printf('%.*c', 40000, 'x')")).rejects.toMatchObject({ errno: 1301 });
+    await expect(c.query("DO length(printf('%.*c', 40000, 'x'))")).rejects.toMatchObject({ errno: 1301 });
+    await c.query("SET @a = printf('%.*c', 12000, 'x'), @b = printf('%.*c', 12000, 'x')");
+    await expect(d.query("SET @c = printf('%.*c', 12000, 'x')")).rejects.toMatchObject({ errno: 1041 });
+    // Setting one again counts its new value instead of the old one.
+    await c.query("SET @a = 'short'");
+    await d.query("SET @c = printf('%.*c', 12000, 'x')");
+    const [rows] = await d.query<mysql.RowDataPacket[]>('SELECT length(@c) AS n');
+    expect(rows).toEqual([{ n: 12000 }]);
+  } finally {
+    await c.end();
+  }
+  // The ended session's variables are given back.
+  try {
+    await d.query("SET @e = printf('%.*c', 12000, 'x')");
+  } finally {
+    await d.end();
+  }
+});
+
 function freePort(): Promise<number> {
   return new Promise((resolve) => {
     const s = createServer().listen(0, '127.0.0.1', () => {
@@ -97,4 +122,94 @@ it('by default a result larger than the heap is refused: the process does not ab
     child.kill('SIGKILL');
     await exited;
   }
+});
+
+/** The CLI running sqlite-backend alone with a `heapMb` heap; runs `statements`, then tells whether it still answers. */
+async function survives(
+  heapMb: number,
+  statements: string[],
+): Promise<{ alive: boolean; answers: unknown[]; log: string }> {
+  const repo = join(import.meta.dirname, '../../..');
+  const port = await freePort();
+  const child = spawn(
+    join(repo, 'node_modules/.bin/node'),
+    [
+      `--max-old-space-size=${heapMb}`,
+      join(repo, 'packages/cli/dist/bin.js'),
+      'run',
+      'sqlite-backend',
+      `--sqlite-backend.listen=127.0.0.1:${port}`,
+    ],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  let out = '';
+  const exited = new Promise<void>((resolve) => child.on('close', () => resolve()));
+  try {
+    await new Promise<void>((resolve, reject) => {
+      child.stdout!.on('data', (d) => {
+        out += d;
+        if (out.includes('started 2 modules')) resolve();
+      });
+      child.stderr!.on('data', (d) => {
+        out += d;
+      });
+      child.on('close', () => reject(new Error(`exited early: ${out}`)));
+    });
+    const answers: unknown[] = [];
+    const c = await mysql.createConnection({ host: '127.0.0.1', port, user: 'root', rowsAsArray: true });
+    c.on('error', () => undefined);
+    for (const sql of statements) {
+      answers.push(
+        await c.query(sql).then(
+          () => 'ok',
+          (e: { errno?: number; code?: string }) => e.errno ?? e.code,
+        ),
+      );
+    }
+    c.destroy();
+    const alive = await mysql.createConnection({ host: '127.0.0.1', port, user: 'root' }).then(
+      async (x) => {
+        await x.query('SELECT 1');
+        x.destroy();
+        return true;
+      },
+      () => false,
+    );
+    return { alive, answers, log: out.slice(-3000) };
+  } finally {
+    child.kill('SIGKILL');
+    await exited;
+  }
+}
+
+const BIG = (n: number) => `printf('%.*c', ${n}, 'x')`;
+
+// A 256 MiB heap: max_result_size 64 MiB. Each case aborted the process ("Reached heap limit").
+it('one row of several large values is refused with 1104 before it is made', {
+  timeout: 60_000,
+}, async () => {
+  const columns = Array.from({ length: 6 }, (_, k) => `${BIG(50_000_000)} AS c${k}`).join(', ');
+  const r = await survives(256, [`SELECT ${columns}`]);
+  expect(r, r.log).toMatchObject({ alive: true, answers: [1104] });
+});
+
+it('user variables holding large values are refused (1301), not kept until the heap is gone', {
+  timeout: 60_000,
+}, async () => {
+  const r = await survives(
+    256,
+    Array.from({ length: 8 }, (_, k) => `SET @v${k} = ${BIG(50_000_000)}`),
+  );
+  expect(r, r.log).toMatchObject({ alive: true, answers: Array(8).fill(1301) });
+});
+
+it('a DECIMAL scale of 100 million is refused at CREATE (1425), not padded onto every value read', {
+  timeout: 60_000,
+}, async () => {
+  const r = await survives(256, [
+    'CREATE TABLE d (x DECIMAL(10,100000000))',
+    'INSERT INTO d VALUES (1), (2), (3), (4), (5)',
+    'SELECT x FROM d',
+  ]);
+  expect(r, r.log).toMatchObject({ alive: true, answers: [1425, 1146, 1146] });
 });

@@ -1,8 +1,10 @@
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type mysql from 'mysql2/promise';
+import { DatabaseSync } from 'node:sqlite';
+import mysql from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SqliteBackendServer } from '../src/index.js';
 import { type Running, startBackend } from './support/start.js';
 
 async function errorOf(p: Promise<unknown>): Promise<{ errno: number; sqlState: string; message: string }> {
@@ -167,6 +169,96 @@ describe('databases of a file-backed server', () => {
     } finally {
       await s2.end();
       await second.stop();
+    }
+  });
+});
+
+describe('DROP DATABASE deletes only a file CREATE DATABASE made', () => {
+  let dir: string;
+  let outside: string;
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'sqlite-backend-files-'));
+    outside = mkdtempSync(join(tmpdir(), 'sqlite-backend-outside-'));
+  });
+  afterAll(() => {
+    rmSync(dir, { recursive: true, force: true });
+    rmSync(outside, { recursive: true, force: true });
+  });
+
+  it('ATTACH, DETACH and VACUUM INTO from a client are 1235, and touch no file', async () => {
+    const server = await startBackend({ database: join(dir, 'refuse.db') });
+    const s = await server.connect();
+    try {
+      const victim = join(outside, 'precious.txt');
+      writeFileSync(victim, 'not a database');
+      for (const sql of [
+        `ATTACH DATABASE '${victim}' AS v`,
+        `ATTACH '${join(outside, 'new.sqlite')}' AS w`,
+        `/*!40101 ATTACH '${join(outside, 'new.sqlite')}' AS w */`,
+        'DETACH DATABASE main',
+        `VACUUM INTO '${join(outside, 'copy.sqlite')}'`,
+        `VACUUM main INTO '${join(outside, 'copy.sqlite')}'`,
+      ]) {
+        expect(await errorOf(s.query(sql)), sql).toMatchObject({ errno: 1235, sqlState: '42000' });
+      }
+      await s.query('DROP DATABASE IF EXISTS v');
+      expect(existsSync(victim)).toBe(true);
+      expect(existsSync(join(outside, 'new.sqlite'))).toBe(false);
+      expect(existsSync(join(outside, 'copy.sqlite'))).toBe(false);
+      await expect(s.execute('DETACH DATABASE main')).rejects.toMatchObject({ errno: 1235 });
+    } finally {
+      await s.end();
+      await server.stop();
+    }
+  });
+
+  it('a schema attached from any other file is only detached: not a file outside, not the main file, not in :memory:', async () => {
+    const main = join(dir, 'attached.db');
+    const victim = join(outside, 'victim.sqlite');
+    new DatabaseSync(victim).exec('CREATE TABLE x (a INT)');
+    for (const database of [main, ':memory:']) {
+      // Attached by the server's own connection, as a client no longer can: what DROP DATABASE
+      // deletes must not depend on how a schema got there.
+      const server = await SqliteBackendServer.start({ listen: '127.0.0.1:0', database });
+      const s = await mysql.createConnection({ host: '127.0.0.1', port: server.address.port, user: 'root' });
+      try {
+        server.database.db.exec(`ATTACH '${victim}' AS v`);
+        if (database !== ':memory:') server.database.db.exec(`ATTACH '${main}' AS m2`);
+        server.database.schemaChanged();
+        await s.query('DROP DATABASE v');
+        if (database !== ':memory:') await s.query('DROP DATABASE m2');
+        const [dbs] = await s.query<mysql.RowDataPacket[]>('SHOW DATABASES');
+        expect(firstColumn(dbs)).toEqual(['main']);
+      } finally {
+        await s.end();
+        await server.close();
+      }
+      expect(existsSync(victim)).toBe(true);
+      expect(existsSync(main)).toBe(true);
+    }
+  });
+
+  it('another program’s <name>.sqlite beside the main file is not attached, dropped nor taken over by CREATE DATABASE', async () => {
+    const other = new DatabaseSync(join(dir, 'app.sqlite'));
+    other.exec('CREATE TABLE users (id INTEGER)');
+    other.close();
+    const server = await startBackend({ database: join(dir, 'dev.db') });
+    const s = await server.connect();
+    try {
+      const [dbs] = await s.query<mysql.RowDataPacket[]>('SHOW DATABASES');
+      expect(firstColumn(dbs)).toEqual(['main']);
+      expect(await errorOf(s.query('DROP DATABASE app'))).toMatchObject({ errno: 1008 });
+      expect(await errorOf(s.query('CREATE DATABASE app'))).toMatchObject({ errno: 1007 });
+    } finally {
+      await s.end();
+      await server.stop();
+    }
+    const check = new DatabaseSync(join(dir, 'app.sqlite'));
+    try {
+      expect(check.prepare('PRAGMA application_id').get()).toEqual({ application_id: 0 });
+      expect(check.prepare('SELECT count(*) AS n FROM users').get()).toEqual({ n: 0 });
+    } finally {
+      check.close();
     }
   });
 });

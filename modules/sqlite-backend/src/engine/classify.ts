@@ -15,7 +15,8 @@ export type MysqlStatement =
   | 'drop-temporary'
   | 'no-op'
   | 'do'
-  | 'kill';
+  | 'kill'
+  | 'refused';
 
 const DML = new Set([
   'SELECT',
@@ -77,6 +78,16 @@ export function classify(sql: string, tokens: readonly Token[], i: number): Mysq
       return k1 === 'TABLE' && isKeysSwitch(sql, tokens, i) ? 'no-op' : undefined;
     case 'DO':
       return 'do';
+    // SQLite's ATTACH opens (and creates) a file at any path the process may write, and
+    // `VACUUM INTO` writes one: MySQL has neither, and a client must not reach the file system.
+    // Databases are CREATE DATABASE's, whose files the server chooses (see schemas.ts).
+    case 'ATTACH':
+    case 'DETACH':
+      return 'refused';
+    case 'VACUUM':
+      return keyword(sql, tokens[i + 1]) === 'INTO' || keyword(sql, tokens[i + 2]) === 'INTO'
+        ? 'refused'
+        : undefined;
     case 'KILL':
       return 'kill';
   }

@@ -31,6 +31,9 @@ export interface MysqlType {
 }
 
 const UTF8 = CollationId.UTF8MB4_GENERAL_CI;
+/** MySQL's largest DECIMAL precision and scale (ER_TOO_BIG_PRECISION 1426, ER_TOO_BIG_SCALE 1425). */
+export const MAX_DECIMAL_PRECISION = 65;
+export const MAX_DECIMAL_SCALE = 30;
 const BIN = CollationId.BINARY;
 
 function t(type: number, length: number, flags = 0, decimals = 0, charset: number = BIN): MysqlType {
@@ -86,7 +89,14 @@ export function declaredType(declared: string | null): MysqlType | undefined {
     case 'NUMERIC':
     case 'DEC':
     case 'FIXED':
-      return t(ColumnType.NEWDECIMAL, (n ?? 10) + 2, num, scale ?? 0);
+      // MySQL's bounds (CREATE/ALTER refuse beyond them, see sql/create-table.ts); a table made
+      // before that check, or by hand, is read within them: values are padded to the scale.
+      return t(
+        ColumnType.NEWDECIMAL,
+        Math.min(n ?? 10, MAX_DECIMAL_PRECISION) + 2,
+        num,
+        Math.min(scale ?? 0, MAX_DECIMAL_SCALE),
+      );
     case 'DATE':
       return t(ColumnType.DATE, 10);
     case 'DATETIME':
@@ -268,6 +278,16 @@ export function textColumn(name: string, length = 256): ColumnDefinition {
 /** A BIGINT column definition for results we build ourselves. */
 export function integerColumn(name: string): ColumnDefinition {
   return columnDefinition({ name, type: ColumnType.LONGLONG, columnLength: 21, flags: ColumnFlag.NUM });
+}
+
+/**
+ * The bytes {@link applyDecimalScale} may add to a row of these columns, beyond what the values
+ * counted as read: a number becomes text of up to 65 digits, a sign, a point and a scale.
+ */
+export function decimalPadding(columns: readonly SqliteColumn[]): number {
+  let n = 0;
+  for (const c of columns) if (declaredType(c.type)?.type === ColumnType.NEWDECIMAL) n++;
+  return n * (24 + 2 * (MAX_DECIMAL_PRECISION + 2));
 }
 
 /**

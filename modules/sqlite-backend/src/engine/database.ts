@@ -98,6 +98,13 @@ export class SharedDatabase {
   #temporaryUnsettled = false;
   #listTemporary: StatementSync | undefined;
   #temporaryVersion: StatementSync | undefined;
+  /** SQLite's own SQLITE_LIMIT_LENGTH, which {@link withLengthLimit} lowers for a while. */
+  readonly #maxLength: number;
+  /**
+   * Bytes the user variables of all sessions hold (as {@link userVariableBytes} counts them): a
+   * session's count is given back when it ends or resets. They live on the heap as results do.
+   */
+  userVariableBytes = 0;
 
   constructor(
     readonly location: string,
@@ -107,9 +114,23 @@ export class SharedDatabase {
     if (location !== ':memory:' && location !== '') {
       this.db.exec('PRAGMA journal_mode=WAL');
     }
+    this.#maxLength = this.db.limits.length;
     const row = this.db.prepare('SELECT sqlite_version() AS v').get() as { v: string };
     this.sqliteVersion = row.v;
     this.registerFunctions();
+  }
+
+  /**
+   * SQLITE_LIMIT_LENGTH (the largest string or blob SQLite makes or reads, and the largest row it
+   * builds to sort or store), lowered to `bytes` at most until {@link restoreLengthLimit}: SQLite
+   * then fails a statement with SQLITE_TOOBIG before a value reaches the JavaScript heap.
+   */
+  setLengthLimit(bytes: number): void {
+    this.db.limits.length = Math.max(1, Math.min(Math.floor(bytes), this.#maxLength));
+  }
+
+  restoreLengthLimit(): void {
+    this.db.limits.length = this.#maxLength;
   }
 
   /** The session holding the database in a transaction, if any. */
@@ -184,6 +205,9 @@ export class SharedDatabase {
    * part of that transaction, and its ROLLBACK would bring the objects back.
    */
   abandon(session: Session): void {
+    // Its user variables go with it (a reset clears them).
+    this.userVariableBytes -= session.userVariableBytes;
+    session.userVariableBytes = 0;
     // After close(): the server is going away, and the objects with it.
     if (!this.db.isOpen) return;
     let orphaned = false;

@@ -12,7 +12,7 @@ import { MysqlError, toMysqlError } from '../errors.js';
 import type { ResponseWriter } from '../protocol/response-writer.js';
 import type { PreparedStatement, Session } from '../session/session.js';
 import type { AutoIncrementStart } from '../sql/create-table.js';
-import { identifierValue, keyword, type Token, TokenType, tokenize } from '../sql/lexer.js';
+import { identifierValue, invalidToken, keyword, type Token, TokenType, tokenize } from '../sql/lexer.js';
 import type { NameResolution } from '../sql/qualify.js';
 import { rewrite } from '../sql/rewrite.js';
 import {
@@ -28,11 +28,23 @@ import {
   type TemporaryCreate,
   temporaryCreate,
 } from './classify.js';
-import { applyDecimalScale, describeColumns, type SqliteColumn, type SqliteValue } from './column-types.js';
+import {
+  applyDecimalScale,
+  decimalPadding,
+  describeColumns,
+  type SqliteColumn,
+  type SqliteValue,
+} from './column-types.js';
 import { findTemporary, type SharedDatabase } from './database.js';
 import { evaluate } from './evaluate.js';
 import { type EngineContext, OK, type Outcome, type ServerFacts } from './outcome.js';
-import { defaultMaxResultSize, resultTooLarge, rowHeapBytes } from './result-size.js';
+import {
+  defaultMaxResultSize,
+  isTooBig,
+  resultTooLarge,
+  rowHeapBytes,
+  valueLengthLimit,
+} from './result-size.js';
 import { createDatabase, dropDatabase } from './schemas.js';
 import { runSet } from './set-statement.js';
 import { describeTable, quoteIdentifier, runShow } from './show-statement.js';
@@ -163,6 +175,7 @@ export class Engine implements EngineContext {
   /** Runs the statement starting at `tokens[i]`; returns its outcome and the index after it. */
   private runOne(session: Session, sql: string, tokens: readonly Token[], i: number): [Outcome, number] {
     this.questions++;
+    refuseInvalid(sql, tokens, i, nextSemicolon(tokens, i));
     const kind = classify(sql, tokens, i);
     if (kind !== undefined) {
       const end = nextSemicolon(tokens, i);
@@ -244,7 +257,7 @@ export class Engine implements EngineContext {
     const db = this.database;
     let temporary: Set<string> | undefined;
     return {
-      schema: session.schema ?? 'main',
+      schema: session.schema,
       isTemporary: (name) => {
         temporary ??= new Set(
           [...db.temporaryObjects()]
@@ -346,7 +359,7 @@ export class Engine implements EngineContext {
       stmt.setReturnArrays(true);
       const columns = stmt.columns() as SqliteColumn[];
       if (columns.length > 0) {
-        const rows = this.readRows(stmt, args);
+        const rows = this.readRows(stmt, args, columns.length, decimalPadding(columns));
         const count = s.countWithoutLimit;
         session.foundRows =
           count === undefined
@@ -396,17 +409,43 @@ export class Engine implements EngineContext {
   /**
    * The rows of a result, refused with 1104 once they would take more than max_result_size
    * bytes: held whole (the column types come from the values), a larger one would exhaust the
-   * heap, which aborts the process.
+   * heap, which aborts the process. `extraPerRow`: bytes each row will grow by after it is read
+   * (DECIMAL values padded to their scale).
    */
-  private readRows(stmt: StatementSync, args: unknown[]): SqliteValue[][] {
+  private readRows(
+    stmt: StatementSync,
+    args: unknown[],
+    columns: number,
+    extraPerRow: number,
+  ): SqliteValue[][] {
     const limit = this.limits.maxResultSize;
+    const db = this.database;
     const rows: SqliteValue[][] = [];
     let bytes = 0;
-    // Breaking out of the loop (the throw) ends the iterator, which resets the statement.
-    for (const row of stmt.iterate(...(args as never[])) as unknown as Iterable<SqliteValue[]>) {
-      bytes += rowHeapBytes(row);
-      if (bytes > limit) throw resultTooLarge(limit);
-      rows.push(row);
+    // node:sqlite hands over a row only once it has made every value of it, so each value is
+    // capped in SQLite first (SQLITE_TOOBIG): to what lets a whole row fit in the budget left.
+    // Set a little below that, it needs setting again only after an eighth of what is left.
+    let cap = 0;
+    const lowerCap = () => {
+      const allowed = valueLengthLimit(limit - bytes, columns);
+      if (allowed >= cap && cap > 0) return;
+      cap = Math.floor((allowed * 7) / 8);
+      db.setLengthLimit(cap);
+    };
+    lowerCap();
+    try {
+      // Breaking out of the loop (the throw) ends the iterator, which resets the statement.
+      for (const row of stmt.iterate(...(args as never[])) as unknown as Iterable<SqliteValue[]>) {
+        bytes += rowHeapBytes(row) + extraPerRow;
+        if (bytes > limit) throw resultTooLarge(limit);
+        rows.push(row);
+        lowerCap();
+      }
+    } catch (err) {
+      if (isTooBig(err)) throw resultTooLarge(limit, true);
+      throw err;
+    } finally {
+      db.restoreLengthLimit();
     }
     return rows;
   }
@@ -480,6 +519,14 @@ export class Engine implements EngineContext {
         return OK;
       case 'kill':
         return this.kill(session, sql, tokens, from, to);
+      case 'refused': {
+        const what = keyword(sql, tokens[from]) === 'VACUUM' ? 'VACUUM INTO' : keyword(sql, tokens[from]);
+        throw new MysqlError(
+          1235,
+          `This version of the SQLite backend doesn't yet support '${what}': databases are made with CREATE DATABASE and dropped with DROP DATABASE`,
+          '42000',
+        );
+      }
     }
   }
 
@@ -514,6 +561,7 @@ export class Engine implements EngineContext {
     const tokens = tokenize(sql);
     const start = skipSemicolons(tokens, 0);
     if (start >= tokens.length) throw new MysqlError(1065, 'Query was empty', '42000');
+    refuseInvalid(sql, tokens, start, tokens.length);
     let params = 0;
     for (const t of tokens) if (t.type === TokenType.Placeholder) params++;
     const kind = classify(sql, tokens, start);
@@ -625,6 +673,16 @@ export class Engine implements EngineContext {
 
 /** The savepoint that makes a DROP TEMPORARY TABLE of several tables drop all of them or none. */
 const DROP_TEMPORARY_SAVEPOINT = 'scalestack_drop_temporary';
+
+/** 1064 for text the lexer could not read as MariaDB does (an executable comment left open…). */
+function refuseInvalid(sql: string, tokens: readonly Token[], from: number, to: number): void {
+  const bad = invalidToken(tokens, from, to + 1);
+  if (bad === undefined) return;
+  throw new MysqlError(
+    1064,
+    `You have an error in your SQL syntax: an executable comment that is not closed, nested in another, or with a version of 1 to 4 digits, near '${sql.slice(bad.start, bad.start + 40)}'`,
+  );
+}
 
 function multiStatementsOff(sql: string, at: Token): string {
   return `You have an error in your SQL syntax: multi-statements are off for this connection; near '${sql.slice(at.start, at.start + 40)}'`;

@@ -27,6 +27,8 @@ export interface ServerFacts {
 export interface EngineContext {
   readonly database: SharedDatabase;
   readonly facts: ServerFacts;
+  /** Bytes a result may take on the heap; user variables of all sessions together too. */
+  readonly limits: { readonly maxResultSize: number };
   /** How the session's unqualified table names resolve (in its schema). */
   resolution(session: Session): NameResolution;
 }

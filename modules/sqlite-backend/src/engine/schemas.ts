@@ -1,4 +1,4 @@
-import { readdirSync, rmSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, realpathSync, rmSync, statSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { MysqlError } from '../errors.js';
 import type { Session } from '../session/session.js';
@@ -21,6 +21,15 @@ export function databaseFile(location: string, name: string): string {
     : join(dirname(location), `${name}${SUFFIX}`);
 }
 
+/**
+ * The `application_id` (a 32-bit field of the SQLite file header, `PRAGMA application_id`) CREATE
+ * DATABASE writes into the files it makes: "SSDB". At start only files carrying it are attached,
+ * so someone else's `app.sqlite` that happens to sit beside the main file is neither opened as a
+ * database nor deletable by DROP DATABASE. Kept in the file itself, it survives a copy or a rename
+ * of the data directory, and a client cannot forge it for a file the server did not make.
+ */
+export const DATABASE_APPLICATION_ID = 0x53534442;
+
 /** A `<name>.sqlite` file beside the main one that could not be attached at start, and why. */
 export interface SkippedDatabase {
   file: string;
@@ -28,9 +37,10 @@ export interface SkippedDatabase {
 }
 
 /**
- * Attaches the databases an earlier run created (every `<name>.sqlite` beside the main file but
- * the main file itself), so they outlive a restart as MySQL's do. A file that is not a SQLite
- * database, or one beyond SQLite's limit of attached databases, is skipped and reported.
+ * Attaches the databases an earlier run created (every `<name>.sqlite` beside the main file, but
+ * the main file itself, whose header carries {@link DATABASE_APPLICATION_ID}), so they outlive a
+ * restart as MySQL's do. A file that is not a SQLite database, lacks the mark, or is beyond
+ * SQLite's limit of attached databases, is skipped and reported.
  */
 export function attachDatabaseFiles(database: SharedDatabase): SkippedDatabase[] {
   const location = database.location;
@@ -57,12 +67,19 @@ export function attachDatabaseFiles(database: SharedDatabase): SkippedDatabase[]
       skipped.push({ file, reason: (err as Error).message });
       continue;
     }
+    let reason: string | undefined;
     try {
-      // ATTACH does not read the file: this does, and fails for one that is not a database.
-      database.db.prepare(`SELECT count(*) FROM ${quoteIdentifier(name)}.sqlite_master`).get();
+      // ATTACH does not read the file: this does (through its WAL, which may hold the header),
+      // and fails for one that is not a database.
+      const id = applicationId(database, name);
+      if (id !== DATABASE_APPLICATION_ID)
+        reason = `not made by CREATE DATABASE (its application_id is ${id}, not ${DATABASE_APPLICATION_ID})`;
     } catch (err) {
+      reason = (err as Error).message;
+    }
+    if (reason !== undefined) {
       database.db.exec(`DETACH DATABASE ${quoteIdentifier(name)}`);
-      skipped.push({ file, reason: (err as Error).message });
+      skipped.push({ file, reason });
     }
   }
   database.schemaChanged();
@@ -95,6 +112,13 @@ export function createDatabase(
   const file = databaseFile(database.location, name);
   if (file !== ':memory:' && resolve(file) === resolve(database.location))
     throw new MysqlError(1007, `Can't create database '${name}'; ${basename(file)} is the main database`);
+  // A file of the name that is not attached is not this server's to take over (stamped, it would
+  // become deletable by DROP DATABASE): someone else's, or one skipped at start (see the log).
+  if (file !== ':memory:' && existsSync(file))
+    throw new MysqlError(
+      1007,
+      `Can't create database '${name}'; ${basename(file)} exists beside the main database, and is not attached (see the server's log at start)`,
+    );
   try {
     database.db.prepare(`ATTACH DATABASE ? AS ${quoteIdentifier(name)}`).run(file);
   } catch (err) {
@@ -104,12 +128,47 @@ export function createDatabase(
     throw err;
   }
   database.schemaChanged();
+  if (file !== ':memory:') {
+    try {
+      // Writes the file's header now, with the mark that has it attached again at start.
+      database.db.exec(`PRAGMA ${quoteIdentifier(name)}.application_id = ${DATABASE_APPLICATION_ID}`);
+    } catch (err) {
+      database.db.exec(`DETACH DATABASE ${quoteIdentifier(name)}`);
+      throw err;
+    }
+  }
   return { kind: 'ok', affectedRows: 1, lastInsertId: 0n };
 }
 
+function applicationId(database: SharedDatabase, schema: string): number {
+  const row = database.db.prepare(`PRAGMA ${quoteIdentifier(schema)}.application_id`).get() as {
+    application_id: number;
+  };
+  return row.application_id;
+}
+
 /**
- * `DROP DATABASE|SCHEMA [IF EXISTS] name`: detaches it and deletes its file, so a database made
- * again of the name starts empty. The session that used it has no database any more, as in MySQL.
+ * The file DROP DATABASE may delete for `schema`, attached from `attached`: only the one CREATE
+ * DATABASE makes for that name (`databaseFile`, beside the main file), compared by real path,
+ * and never the main file. Anything else (a file attached otherwise, an in-memory database) is
+ * only detached: whatever path a schema names, DROP DATABASE must not become a way to delete it.
+ */
+function ownFile(location: string, schema: string, attached: string): string | undefined {
+  if (location === ':memory:' || location === '' || attached === '') return undefined;
+  const own = databaseFile(location, schema);
+  try {
+    const real = realpathSync(own);
+    if (real !== realpathSync(attached) || real === realpathSync(location)) return undefined;
+  } catch {
+    return undefined;
+  }
+  return own;
+}
+
+/**
+ * `DROP DATABASE|SCHEMA [IF EXISTS] name`: detaches it and deletes its file (see {@link ownFile}),
+ * so a database made again of the name starts empty. The session that used it has no database
+ * any more, as in MySQL.
  */
 export function dropDatabase(
   database: SharedDatabase,
@@ -139,10 +198,11 @@ export function dropDatabase(
   const file = database.db.prepare('SELECT file FROM pragma_database_list WHERE name = ?').get(schema) as
     | { file: string }
     | undefined;
+  const own = file === undefined ? undefined : ownFile(database.location, schema, file.file);
   database.db.exec(`DETACH DATABASE ${quoteIdentifier(schema)}`);
   database.schemaChanged();
-  if (file !== undefined && file.file !== '') {
-    for (const suffix of ['', '-wal', '-shm', '-journal']) rmSync(`${file.file}${suffix}`, { force: true });
+  if (own !== undefined) {
+    for (const suffix of ['', '-wal', '-shm', '-journal']) rmSync(`${own}${suffix}`, { force: true });
   }
   if (session.schema === schema) session.schema = null;
   return OK;

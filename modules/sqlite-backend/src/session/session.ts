@@ -33,6 +33,8 @@ export class Session {
   interactive = false;
   readonly variables = new Map<string, VariableValue>();
   readonly userVariables = new Map<string, VariableValue>();
+  /** What {@link userVariables} take on the heap, counted into SharedDatabase.userVariableBytes. */
+  userVariableBytes = 0;
   readonly statements = new Map<number, PreparedStatement>();
   lastInsertId = 0n;
   rowCount = -1n;

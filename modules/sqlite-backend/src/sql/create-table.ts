@@ -1,3 +1,5 @@
+import { MAX_DECIMAL_PRECISION, MAX_DECIMAL_SCALE } from '../engine/column-types.js';
+import { MysqlError } from '../errors.js';
 import { identifierValue, keyword, type Token, TokenType } from './lexer.js';
 
 const KEEP_COLLATIONS = new Set(['BINARY', 'NOCASE', 'RTRIM']);
@@ -85,7 +87,8 @@ export function rewriteCreateTable(
     if (k === 'AUTO_INCREMENT') {
       const value =
         tokens[i + 1] !== undefined && sql[tokens[i + 1]!.start] === '=' ? tokens[i + 2] : tokens[i + 1];
-      if (value !== undefined && /^\d+$/.test(keyword(sql, value))) next = BigInt(keyword(sql, value));
+      if (value !== undefined && /^\d+$/.test(keyword(sql, value)))
+        next = clampAutoIncrement(BigInt(keyword(sql, value)));
     }
     const keep =
       k === 'STRICT' ||
@@ -96,6 +99,58 @@ export function rewriteCreateTable(
   }
   if (auto === undefined || next === undefined) return undefined;
   return { ...createdName(sql, tokens, start), next };
+}
+
+const DECIMAL_TYPES = new Set(['DECIMAL', 'NUMERIC', 'DEC', 'FIXED']);
+
+/**
+ * Refuses, as MySQL does, a `DECIMAL(p,s)` in the CREATE TABLE / ALTER TABLE `tokens[from, to)`
+ * beyond MySQL's bounds: a scale above 30 (1425), a precision above 65 (1426), a scale above the
+ * precision (1427). SQLite would take any, and every value read would be padded to the scale.
+ */
+export function checkDecimalTypes(sql: string, tokens: readonly Token[], from: number, to: number): void {
+  for (let i = from + 1; i + 2 < to; i++) {
+    if (!DECIMAL_TYPES.has(keyword(sql, tokens[i])) || sql[tokens[i + 1]!.start] !== '(') continue;
+    if (tokens[i + 1]!.type !== TokenType.Punct) continue;
+    const p = tokens[i + 2]!;
+    if (!/^\d+$/.test(sql.slice(p.start, p.end))) continue;
+    const precision = BigInt(sql.slice(p.start, p.end));
+    const s = tokens[i + 3] !== undefined && sql[tokens[i + 3]!.start] === ',' ? tokens[i + 4] : undefined;
+    const scale =
+      s !== undefined && /^\d+$/.test(sql.slice(s.start, s.end)) ? BigInt(sql.slice(s.start, s.end)) : 0n;
+    const column = identifierValue(sql, tokens[i - 1]!);
+    if (scale > BigInt(MAX_DECIMAL_SCALE))
+      throw new MysqlError(
+        1425,
+        `Too big scale ${scale} specified for column '${column}'. Maximum is ${MAX_DECIMAL_SCALE}.`,
+        '42000',
+      );
+    if (precision > BigInt(MAX_DECIMAL_PRECISION))
+      throw new MysqlError(
+        1426,
+        `Too big precision ${precision} specified for column '${column}'. Maximum is ${MAX_DECIMAL_PRECISION}.`,
+        '42000',
+      );
+    if (scale > precision)
+      throw new MysqlError(
+        1427,
+        `For float(M,D), double(M,D) or decimal(M,D), M must be >= D (column '${column}').`,
+        '42000',
+      );
+  }
+}
+
+/** The largest rowid SQLite hands out (2^63 - 1). */
+const MAX_ROWID = 9223372036854775807n;
+
+/**
+ * `AUTO_INCREMENT=n` as SQLite can keep it. MySQL and MariaDB accept any n (beyond 2^64 - 1 they
+ * clamp) and fail the insert that would go past the column's range; SQLite's ids end at 2^63 - 1,
+ * so a larger n starts there (the insert after it fails with 1114). Clamped here, before the
+ * CREATE runs, so the statement cannot fail after making the table.
+ */
+function clampAutoIncrement(n: bigint): bigint {
+  return n > MAX_ROWID ? MAX_ROWID : n;
 }
 
 /** The `[schema.]name` a CREATE [TEMPORARY] TABLE [IF NOT EXISTS] starting at `start` makes. */

@@ -22,6 +22,12 @@ export enum TokenType {
   Semicolon,
   /** Any other character. */
   Punct,
+  /**
+   * Text MariaDB refuses with 1064 before running anything: an executable comment left open, one
+   * nested in another, or a version of 1–4 digits (`/*!123 …*\/`). The token is the comment's
+   * start; {@link invalidToken} finds it.
+   */
+  Invalid,
 }
 
 /** One token: its type and where it sits in the text (`end` exclusive). */
@@ -73,30 +79,43 @@ const EXECUTABLE_COMMENT_VERSION = 80036;
 /** Where {@link tokenize} is: inside an executable comment, whose `*\/` is a gap. */
 interface GapState {
   executable: boolean;
+  /** Where the open executable comment starts (for the error when it is never closed). */
+  openedAt: number;
+  /** The start of text to refuse ({@link TokenType.Invalid}), or -1. */
+  invalidAt: number;
 }
 
 /**
- * Past `/*!` and its optional 5- or 6-digit version at `i`, or -1 when the comment is one to
- * skip (a later version; MariaDB's `/*M!`, which MySQL does not run, is a plain comment anyway).
+ * Past `/*!` (or MariaDB's `/*M!`) and its optional 5- or 6-digit version at `i`; -1 when the
+ * comment is not executable or is for a later version (then it is a plain comment); -2 for a
+ * version of 1–4 digits, which MariaDB refuses (1064) rather than guess what was meant. MariaDB
+ * runs `/*M!` too, so a MariaDB dump's own lines read as they do there.
  */
 function executableCommentBody(sql: string, i: number): number {
-  if (sql.charCodeAt(i + 2) !== 0x21 /* ! */) return -1;
-  let j = i + 3;
-  while (j < sql.length && j < i + 9 && sql.charCodeAt(j) >= 0x30 && sql.charCodeAt(j) <= 0x39) j++;
-  const digits = j - (i + 3);
+  let j = i + 2;
+  if (sql.charCodeAt(j) === 0x4d /* M */) j++;
+  if (sql.charCodeAt(j) !== 0x21 /* ! */) return -1;
+  const from = ++j;
+  while (j < sql.length && j < from + 6 && sql.charCodeAt(j) >= 0x30 && sql.charCodeAt(j) <= 0x39) j++;
+  const digits = j - from;
   if (digits === 0) return j;
-  if (digits !== 5 && digits !== 6) return -1;
-  return Number(sql.slice(i + 3, j)) <= EXECUTABLE_COMMENT_VERSION ? j : -1;
+  if (digits < 5) return -2;
+  return Number(sql.slice(from, j)) <= EXECUTABLE_COMMENT_VERSION ? j : -1;
 }
 
 /** Skips whitespace and comments from `i`; returns the next token's start. */
-export function skipGap(sql: string, i: number, state: GapState = { executable: false }): number {
+export function skipGap(
+  sql: string,
+  i: number,
+  state: GapState = { executable: false, openedAt: -1, invalidAt: -1 },
+): number {
   const n = sql.length;
   while (i < n) {
     const c = sql.charCodeAt(i);
     if (c === 0x20 || c === 0x09 || c === 0x0a || c === 0x0d || c === 0x0c || c === 0x0b) {
       i++;
     } else if (c === 0x23 /* # */) {
+      // Inside an executable comment a line comment eats its `*/` too, leaving it open (1064).
       const nl = sql.indexOf('\n', i);
       i = nl < 0 ? n : nl + 1;
     } else if (c === 0x2d && sql.charCodeAt(i + 1) === 0x2d) {
@@ -104,9 +123,15 @@ export function skipGap(sql: string, i: number, state: GapState = { executable: 
       const nl = sql.indexOf('\n', i);
       i = nl < 0 ? n : nl + 1;
     } else if (c === 0x2f && sql.charCodeAt(i + 1) === 0x2a) {
-      const body = state.executable ? -1 : executableCommentBody(sql, i);
+      const body = executableCommentBody(sql, i);
+      // MariaDB refuses an executable comment inside another one, and a 1–4 digit version.
+      if (body === -2 || (body >= 0 && state.executable)) {
+        state.invalidAt = i;
+        return i;
+      }
       if (body >= 0) {
         state.executable = true;
+        state.openedAt = i;
         i = body;
         continue;
       }
@@ -119,6 +144,11 @@ export function skipGap(sql: string, i: number, state: GapState = { executable: 
       break;
     }
   }
+  if (i >= n && state.executable) {
+    // Never closed: MariaDB (and MySQL) refuse the text rather than run what it holds.
+    state.invalidAt = state.openedAt;
+    return state.openedAt;
+  }
   return i;
 }
 
@@ -126,9 +156,14 @@ export function skipGap(sql: string, i: number, state: GapState = { executable: 
 export function tokenize(sql: string): Token[] {
   const out: Token[] = [];
   const n = sql.length;
-  const state: GapState = { executable: false };
+  const state: GapState = { executable: false, openedAt: -1, invalidAt: -1 };
   let i = skipGap(sql, 0, state);
   while (i < n) {
+    if (state.invalidAt === i) {
+      // Nothing after it is read: the statement it is in will be refused.
+      out.push({ type: TokenType.Invalid, start: i, end: n });
+      break;
+    }
     const c = sql[i]!;
     const code = sql.charCodeAt(i);
     let end: number;
@@ -234,6 +269,13 @@ export function keyword(sql: string, token: Token | undefined): string {
   return token !== undefined && token.type === TokenType.Word
     ? sql.slice(token.start, token.end).toUpperCase()
     : '';
+}
+
+/** The first {@link TokenType.Invalid} token of `tokens[from, to)`, if any. */
+export function invalidToken(tokens: readonly Token[], from: number, to: number): Token | undefined {
+  for (let i = from; i < to && i < tokens.length; i++)
+    if (tokens[i]!.type === TokenType.Invalid) return tokens[i];
+  return undefined;
 }
 
 /** Index of the first `;` token at or after `from` (or `tokens.length`). */

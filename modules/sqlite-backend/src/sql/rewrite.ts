@@ -1,4 +1,4 @@
-import { type AutoIncrementStart, rewriteCreateTable } from './create-table.js';
+import { type AutoIncrementStart, checkDecimalTypes, rewriteCreateTable } from './create-table.js';
 import { identifierValue, keyword, stringValue, type Token, TokenType } from './lexer.js';
 import { type NameResolution, qualifyTables } from './qualify.js';
 
@@ -54,9 +54,7 @@ export function rewrite(
 ): Rewritten {
   const replace = new Map<number, string>();
   const qualified =
-    resolution === undefined || resolution.schema === 'main'
-      ? undefined
-      : qualifyTables(sql, tokens, from, to, resolution, replace);
+    resolution === undefined ? undefined : qualifyTables(sql, tokens, from, to, resolution, replace);
   const names = new Map<string, string>();
   let statementStart = from;
   let autoIncrementStart: AutoIncrementStart | undefined;
@@ -71,7 +69,10 @@ export function rewrite(
       const k1 = keyword(sql, tokens[i + 1]);
       const k2 = keyword(sql, tokens[i + 2]);
       if (k0 === 'CREATE' && (k1 === 'TABLE' || (k2 === 'TABLE' && (k1 === 'TEMPORARY' || k1 === 'TEMP')))) {
+        checkDecimalTypes(sql, tokens, i, nextSemicolonIndex(tokens, i, to));
         autoIncrementStart = rewriteCreateTable(sql, tokens, i, to, replace);
+      } else if (k0 === 'ALTER' && k1 === 'TABLE') {
+        checkDecimalTypes(sql, tokens, i, nextSemicolonIndex(tokens, i, to));
       }
     }
     switch (t.type) {
@@ -116,11 +117,16 @@ export function rewrite(
   const out = emit(sql, tokens, from, to, replace, names);
   if (autoIncrementStart !== undefined) {
     if (autoIncrementStart.schema === undefined && qualified?.has(autoIncrementStart.table.toLowerCase()))
-      autoIncrementStart.schema = resolution!.schema;
+      autoIncrementStart.schema = resolution!.schema ?? undefined;
     out.autoIncrementStart = autoIncrementStart;
   }
   if (qualified !== undefined && qualified.size > 0) out.qualified = qualified;
   return out;
+}
+
+function nextSemicolonIndex(tokens: readonly Token[], i: number, to: number): number {
+  while (i < to && tokens[i]!.type !== TokenType.Semicolon) i++;
+  return i;
 }
 
 function atStatementEnd(tokens: readonly Token[], i: number, to: number): boolean {
