@@ -42,6 +42,8 @@ export class Connection {
   #pending: Buffer[] = [];
   /** The peer's end arrived while reads were pending: passed on after them. */
   #endAfterPending = false;
+  /** Direct mode: the reads, for lending (see {@link lendReads}). */
+  #reads: DirectReads | undefined;
 
   /** Resolves once the connection is fully closed, with the error that closed it, if any. */
   readonly closed: Promise<Error | undefined>;
@@ -60,6 +62,7 @@ export class Connection {
     this.#attach(socket);
     if (reads !== undefined) {
       this.#direct = true;
+      this.#reads = reads;
       // Readable-level only: stops net.Socket's own read(0) after connecting from starting the
       // handle before a handler is set; reading is the handle's business from here on.
       socket.pause();
@@ -71,6 +74,25 @@ export class Connection {
   /** The current raw socket (a `TLSSocket` after {@link upgradeToTls}). */
   get socket(): Socket {
     return this.#socket;
+  }
+
+  /**
+   * From now on the chunks handed to the data handler may be views of memory the connection
+   * reads into again (no copy per read): a chunk is valid only while the handler runs, unless
+   * it calls {@link keepRead} — which it must do when it keeps a reference to the chunk or a
+   * part of it, including by a write that did not go out at once ({@link writableLength} > 0
+   * after it). Returns false when the connection cannot lend (it does not read directly: a TLS
+   * or stream socket), and chunks stay its own to keep.
+   */
+  lendReads(): boolean {
+    if (!this.#direct || this.#reads === undefined) return false;
+    this.#reads.lend();
+    return true;
+  }
+
+  /** The chunk being handled (see {@link lendReads}) is kept: the next read goes to fresh memory. */
+  keepRead(): void {
+    this.#reads?.keep();
   }
 
   /** Whether reads bypass Node's stream layer (see {@link DirectReads}); false after a TLS upgrade. */
@@ -318,12 +340,13 @@ export class Connection {
   };
 
   /** A direct read: to the handler, or kept (and reading paused) until there is one. */
-  readonly #receive = (chunk: Buffer) => {
+  readonly #receive = (chunk: Buffer, lent: boolean) => {
     if (this.#takesReads()) {
       this.#onData!(chunk);
       return;
     }
-    this.#pending.push(chunk);
+    // Kept for later, so not a view of memory the next read overwrites.
+    this.#pending.push(lent ? Buffer.from(chunk) : chunk);
     this.#updateReading();
   };
 

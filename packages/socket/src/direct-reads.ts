@@ -25,33 +25,83 @@ export class ReadBuffer {
 }
 
 /**
+ * Receives a direct read. `lent`: the chunk is a view of memory the socket reads into again —
+ * valid during the call only, unless the receiver calls {@link DirectReads.keep}.
+ */
+export type DirectReadConsumer = (chunk: Buffer, lent: boolean) => void;
+
+/**
  * The read side of one direct-read socket: copies each read out of the shared
  * {@link ReadBuffer} and hands it to its Connection. The socket is created with this before the
  * Connection exists, so it must not read until {@link attach} (`listen` creates it paused,
  * `connect` pauses it while connecting); what a Connection does not take yet, it keeps.
+ *
+ * A socket that carries much (a proxy's connection to a database server, whose results it
+ * forwards) may instead {@link lend}: it reads into a buffer of its own and hands out views of
+ * it, with no copy. Copies of every read are what made the garbage collector run full
+ * collections several times a second under load (each copy is memory outside the JavaScript
+ * heap, which V8 answers with mark-compacts): see test/bench/RESULTS.md.
  */
 export class DirectReads {
-  #consumer: ((chunk: Buffer) => void) | undefined;
+  #consumer: DirectReadConsumer | undefined;
+  /** Lending: the buffer this socket reads into from its next read on. */
+  #own: Buffer | undefined;
+  /** The view handed out by the read being delivered was kept (see {@link keep}). */
+  #kept = false;
+  /** Overwrites lent memory once the consumer is done with it, so that a view kept without {@link keep} shows. */
+  readonly #poison = process.env.SCALESTACK_POISON_LENT_READS === '1';
 
   constructor(private readonly buffer: ReadBuffer) {}
 
-  /** The `onread` option of `net.connect` / `new net.Socket` for a socket reading through this. */
-  get onread(): { buffer: Buffer; callback: (nread: number, buf: Buffer) => boolean } {
-    return { buffer: this.buffer.bytes, callback: this.#onRead };
+  /**
+   * The `onread` option of `net.connect` / `new net.Socket` for a socket reading through this.
+   * Node asks `buffer` for the memory of the socket's next read after every read.
+   */
+  get onread(): { buffer: () => Buffer; callback: (nread: number, buf: Buffer) => boolean } {
+    return { buffer: this.#nextBuffer, callback: this.#onRead };
   }
 
   /** Sets who receives the reads (a Connection). */
-  attach(consumer: (chunk: Buffer) => void): void {
+  attach(consumer: DirectReadConsumer): void {
     this.#consumer = consumer;
   }
 
+  /**
+   * From the read after next on (the next one lands where the socket was told to read already),
+   * reads go into a buffer of this socket's own and are handed out as views of it: valid only
+   * while the consumer handles them, unless it calls {@link keep}.
+   */
+  lend(): void {
+    this.#own ??= Buffer.allocUnsafeSlow(this.buffer.bytes.length);
+  }
+
+  /**
+   * The view being handed out must stay as it is after its consumer returns (a write of it that
+   * did not go out at once, a reference kept): this socket reads into fresh memory from now on.
+   */
+  keep(): void {
+    this.#kept = true;
+  }
+
+  readonly #nextBuffer = (): Buffer => this.#own ?? this.buffer.bytes;
+
   readonly #onRead = (nread: number, buf: Buffer): boolean => {
-    if (this.#consumer === undefined)
-      throw new Error('a direct-read socket read before its Connection existed');
-    // The next read on any socket of this thread overwrites `buf`: the consumer gets a copy.
-    const chunk = Buffer.allocUnsafe(nread);
-    buf.copy(chunk, 0, 0, nread);
-    this.#consumer(chunk);
+    const consumer = this.#consumer;
+    if (consumer === undefined) throw new Error('a direct-read socket read before its Connection existed');
+    if (buf !== this.#own) {
+      // The next read on any socket of this thread overwrites `buf`: the consumer gets a copy.
+      const chunk = Buffer.allocUnsafe(nread);
+      buf.copy(chunk, 0, 0, nread);
+      consumer(chunk, false);
+      return true;
+    }
+    this.#kept = false;
+    consumer(buf.subarray(0, nread), true);
+    if (this.#kept) {
+      // Whoever kept the view owns that memory now; Node asks #nextBuffer after this returns.
+      this.#own = Buffer.allocUnsafeSlow(buf.length);
+      this.#kept = false;
+    } else if (this.#poison) buf.fill(0xee, 0, nread);
     return true;
   };
 }
