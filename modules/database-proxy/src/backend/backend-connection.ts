@@ -85,8 +85,13 @@ export interface BackendConnectionOptions {
 
 /** Where a command's response goes. */
 export interface ResponseSink extends Divertable {
-  /** Bytes of the response, in order: `chunk[start..end)`. */
-  onResponseData(chunk: Buffer, start: number, end: number): void;
+  /**
+   * Bytes of the response, in order: `chunk[start..end)`. The chunk may be memory the
+   * connection reads into again (see Connection.lendReads): valid during the call only.
+   * @returns true when the sink kept a reference to it beyond the call (a write of it to the
+   *   client that did not go out at once): the connection then leaves that memory alone.
+   */
+  onResponseData(chunk: Buffer, start: number, end: number): boolean;
   /** The server asked for LOCAL INFILE data; the client must now send it through this connection. */
   onAwaitingClient(conn: BackendConnection): void;
   /** The response is complete; `conn.tracker` holds its status, warnings and session state. */
@@ -128,7 +133,7 @@ export interface Divertable {
 
 /** Swallows the response of a command whose client is gone or went elsewhere. */
 const DISCARD: ResponseSink = {
-  onResponseData() {},
+  onResponseData: () => false,
   onAwaitingClient(conn) {
     // Only LOCAL INFILE asks; a client that is gone sends no file: end it with an empty packet.
     conn.writeClientData(Buffer.from([0, 0, 0, (conn.tracker.lastSequenceId + 1) & 0xff]));
@@ -388,6 +393,9 @@ export class BackendConnection {
               this.tracker.capabilities = step.session.capabilities;
               this.tracker.statusFlags = step.session.statusFlags;
               conn.onData(this.onData);
+              // Responses are forwarded as they are read, with no copy: a sink that keeps one
+              // says so (see onResponseData), and this connection then reads into fresh memory.
+              conn.lendReads();
               conn.onEnd(() => conn.end());
               // connect_timeout covers the set-up queries too: a server that logs in and then
               // stalls fails the open instead of holding its caller.
@@ -838,8 +846,8 @@ export class BackendConnection {
         if (this.held.length > 0) {
           const joined = this.takeHeld(chunk.subarray(from, end));
           sink.onResponseData(joined, 0, joined.length);
-        } else if (end > from) {
-          sink.onResponseData(chunk, from, end);
+        } else if (end > from && sink.onResponseData(chunk, from, end)) {
+          this.conn!.keepRead();
         }
       } else if (end > from) {
         head.capture?.push(Buffer.from(chunk.subarray(from, end)));
@@ -891,8 +899,8 @@ export class BackendConnection {
     if (this.held.length > 0) {
       const joined = this.takeHeld(chunk.subarray(from, cut));
       sink.onResponseData(joined, 0, joined.length);
-    } else if (cut > from) {
-      sink.onResponseData(chunk, from, cut);
+    } else if (cut > from && sink.onResponseData(chunk, from, cut)) {
+      this.conn!.keepRead();
     }
     if (cut < chunk.length) this.held.push(Buffer.from(chunk.subarray(cut)));
   }

@@ -279,6 +279,8 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
 
   /** The backend's reading is paused until the client's socket drains. */
   private pausedBackend: BackendConnection | undefined;
+  /** Removes the drain listener that runs queued commands once the client reads (see clientReading). */
+  private outputWait: (() => void) | undefined;
   /** Removes the drain listener that resumes {@link pausedBackend}. */
   private stopDrainWait: (() => void) | undefined;
   /**
@@ -331,7 +333,7 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
       state: this.status,
       pinned: pinReasons(this.pins),
       lazyBegin: this.lazyBegin !== 'none',
-      slowReader: this.pausedBackend !== undefined,
+      slowReader: this.pausedBackend !== undefined || this.outputWait !== undefined,
     };
   }
 
@@ -376,7 +378,7 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
       // will ask for (a client sending it before the request, which MariaDB reads as the
       // file): it waits in the queue, and is refused only if it is read as a command.
       p.frame = frameOf(chunk, p.payload, p.sequenceId);
-      if (this.busy) {
+      if (this.busy || !this.clientReading()) {
         this.queue.push(p);
         // A client pipelining faster than its commands run is paused, not buffered without end.
         if (this.queue.length >= MAX_QUEUED_COMMANDS) this.conn.pause();
@@ -1426,15 +1428,15 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
   // ---------------------------------------------------------------------------------------------
   // Responses
 
-  onResponseData(chunk: Buffer, start: number, end: number): void {
-    if (this.replaying) return;
+  onResponseData(chunk: Buffer, start: number, end: number): boolean {
+    if (this.replaying) return false;
     this.upload.serverAnswering();
     const part = start === 0 && end === chunk.length ? chunk : chunk.subarray(start, end);
     if (this.capture !== undefined) {
       // Kept back (a prepare's answer, rewritten before it goes out): the client has nothing
       // yet, so an error in its place starts at sequence 1.
       this.capture.push(Buffer.from(part));
-      return;
+      return false;
     }
     this.respondedBytes += end - start;
     if (!this.conn.write(part)) {
@@ -1446,6 +1448,8 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
         this.stopDrainWait = this.conn.onDrain(this.resumeBackend);
       }
     }
+    // The socket holds `part` until the kernel takes the rest of it: the backend's memory stays.
+    return this.conn.writableLength > 0;
   }
 
   /**
@@ -1916,14 +1920,16 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
   }
 
   /**
-   * Called every so often with the time: closes the client if a backend has waited on its full
-   * socket (see onResponseData) for `netWriteTimeout` ms with none of the result taken — a
-   * server's net_write_timeout. A client that stops reading a result would otherwise hold that
-   * backend connection, and everything stacked behind it, for as long as it stays connected.
+   * Called every so often with the time: closes the client if a backend (see onResponseData)
+   * or its next commands (see clientReading) have waited on its full socket for
+   * `netWriteTimeout` ms with none of the answers taken — a server's net_write_timeout. A client
+   * that stops reading a result would otherwise hold that backend connection, and everything
+   * stacked behind it, for as long as it stays connected.
    * @returns true when it closed the client
    */
   closeIfStuck(now: number, netWriteTimeout: number): boolean {
-    if (this.closed || this.pausedBackend === undefined) {
+    // A backend waits on its socket, or commands wait for it to read their answers.
+    if (this.closed || (this.pausedBackend === undefined && this.outputWait === undefined)) {
       this.stuck.reset();
       return false;
     }
@@ -2016,7 +2022,12 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
     this.busy = false;
     if (this.status === 'active' || this.status === 'waiting') this.status = 'idle';
     this.releaseIfFree();
-    while (!this.busy && !this.closed && this.queue.length > 0) {
+    this.runQueued();
+  }
+
+  /** Runs the commands that wait behind the one that just finished, while the client reads. */
+  private runQueued(): void {
+    while (!this.busy && !this.closed && this.queue.length > 0 && this.clientReading()) {
       const next = this.queue.shift()!;
       if (next.refusal !== undefined) this.fatal(next.refusal.code, next.refusal.args);
       // A change of user waits for its client's answer to an auth switch: the next packet is
@@ -2029,6 +2040,25 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
     this.resumeInputIfRoom();
     if (!this.busy) this.core.clientIdle();
   }
+
+  /**
+   * Whether the client's next command may run: not while it leaves its answers unread (its
+   * socket above the high-water mark). MariaDB runs nothing more until its write to the client
+   * goes through; a proxy that ran on would keep every answer of a client that pipelines and
+   * reads none in memory, however many. Otherwise waits for the socket to drain, then runs them.
+   */
+  private clientReading(): boolean {
+    if (this.outputWait !== undefined) return false;
+    if (!this.conn.socket.writableNeedDrain) return true;
+    this.outputWait = this.conn.onDrain(this.clientDrained);
+    return false;
+  }
+
+  private readonly clientDrained = (): void => {
+    this.outputWait?.();
+    this.outputWait = undefined;
+    if (!this.busy && !this.closed) this.runQueued();
+  };
 
   onBackendError(conn: BackendConnection, err: Error): void {
     this.retryOrFail(err, conn);
@@ -2626,6 +2656,8 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
     if (this.holdTimer !== undefined) clearTimeout(this.holdTimer);
     clearTimeout(this.loginTimer);
     this.resumeBackend();
+    this.outputWait?.();
+    this.outputWait = undefined;
     this.ticket?.cancel();
     this.ticket = null;
     const b = this.backend;
