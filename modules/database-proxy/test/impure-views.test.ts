@@ -55,6 +55,11 @@ describe('ImpureViews', () => {
     ['SELECT n FROM `shop`./* a */`writes_v`', 'other', true],
     ['SELECT n FROM shop/*!.writes_v*/', 'other', true],
     ['SELECT n FROM shop/*!50000 . writes_v */', 'other', true],
+    // a quote inside a string literal does not open a quoted name that hides the view's
+    ["SELECT REPLACE(n, '\"', '') AS n FROM writes_v WHERE n <> '\"'", 'shop', true],
+    ["SELECT '`' AS q, n FROM writes_v WHERE 'a' <> '`'", 'shop', true],
+    // `--` then DEL around the dot
+    ['SELECT n FROM shop.--\x7f\nwrites_v', 'other', true],
     ['SELECT * FROM plain_v JOIN builtin_v', 'shop', false],
     // a bare name resolves in the default schema only
     ['SELECT * FROM writes_v', 'other', false],
@@ -63,6 +68,12 @@ describe('ImpureViews', () => {
     ['SELECT @@session.time_zone, writes_v.n FROM plain_v AS writes_v', 'other', false],
   ])('%s (default schema %s) → %s', (sql, schema, impure) => {
     expect(loaded().mayReadImpureView(sql, schema)).toBe(impure);
+  });
+
+  it('matches a non-ASCII name a client writes in another character set than UTF-8', () => {
+    const latin1Text = Buffer.from('SELECT x FROM `Grüße`', 'latin1').toString('latin1');
+    expect(loaded().mayReadImpureView(latin1Text, 'shop')).toBe(false);
+    expect(loaded().mayReadImpureView(latin1Text, 'shop', 'latin1')).toBe(true);
   });
 
   it("resolves bare names in each caller's schema, asked one after another", () => {

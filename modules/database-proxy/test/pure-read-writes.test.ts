@@ -47,6 +47,13 @@ beforeAll(async () => {
   await admin.query(
     'CREATE FUNCTION log_write() RETURNS INT MODIFIES SQL DATA BEGIN INSERT INTO writes_log VALUES (NULL); RETURN 7; END',
   );
+  // A stored function named like an aggregate: MariaDB calls it for `sum/**/(…)` — a comment
+  // between a name and its parenthesis makes the name an ordinary identifier.
+  await admin.query(
+    'CREATE FUNCTION test.`sum` (x INT) RETURNS INT MODIFIES SQL DATA BEGIN INSERT INTO writes_log VALUES (NULL); RETURN x + 300; END',
+  );
+  // A writing view whose name is not ASCII (the catalog has it in UTF-8).
+  await admin.query('CREATE VIEW test.`v\u00e9` AS SELECT test.log_write() AS n');
   await admin.query('CREATE DATABASE other');
   // Known to the proxy from its first check of the views, at start.
   await admin.query('CREATE VIEW test.writing_v AS SELECT test.log_write() AS n');
@@ -113,12 +120,19 @@ async function writesBeforeAndAfterAsking(sql: string, answer: Row, asking: stri
   return [first, await logCount()];
 }
 
+/** `--` then DEL starts a comment at MariaDB (a control character); the rest of the line is not code. */
+const DEL_COMMENT = '--\x7f';
+
 describe('a SELECT calling a writing stored function runs once', () => {
   it.each([
     ['SELECT against(1) AS n', { n: 101 }],
     ['SELECT test . concat(1) AS n', { n: 201 }],
     ['SELECT n FROM test/**/.writing_v', { n: 7 }],
-  ])('MariaDB runs the write of `%s` once', async (sql, answer) => {
+    ['SELECT sum/**/(1) AS n', { n: 301 }],
+    ['SELECT sum#\n(1) AS n', { n: 301 }],
+    [`SELECT 1 AS a ${DEL_COMMENT} '\n, log_write() AS n #'`, { a: 1, n: 7 }],
+    [`SELECT test.${DEL_COMMENT}\nconcat(1) AS n`, { n: 201 }],
+  ])('MariaDB runs the write of %j once', async (sql, answer) => {
     await admin.query('TRUNCATE writes_log');
     expect(await one(admin, sql)).toEqual(answer);
     expect(await logCount()).toBe(1);
@@ -129,15 +143,33 @@ describe('a SELECT calling a writing stored function runs once', () => {
     ['SELECT test . concat(1) AS n', 'test', { n: 201 }],
     ['SELECT n FROM test/**/.writing_v', 'other', { n: 7 }],
     ['SELECT n FROM test.writing_v', 'other', { n: 7 }],
-  ])('`%s` from a client in %s, behind a stalled read, writes once', async (sql, database, answer) => {
-    if (sql.includes('writing_v')) expect(fx.proxy.stats().pipeline.impureViews).toBe(1);
+    ['SELECT sum/**/(1) AS n', 'test', { n: 301 }],
+    [`SELECT 1 AS a ${DEL_COMMENT} '\n, log_write() AS n #'`, 'test', { a: 1, n: 7 }],
+    [`SELECT test.${DEL_COMMENT}\nconcat(1) AS n`, 'test', { n: 201 }],
+    [`SELECT n FROM test.${DEL_COMMENT}\nwriting_v`, 'other', { n: 7 }],
+    // A quote inside a string literal must not open a quoted name that swallows the view's.
+    [`SELECT REPLACE(n, '"', '') AS n FROM writing_v WHERE n <> '"'`, 'test', { n: '7' }],
+    ["SELECT '`' AS q, n FROM writing_v WHERE 'a' <> '`'", 'test', { q: '`', n: 7 }],
+  ])('%j from a client in %s, behind a stalled read, writes once', async (sql, database, answer) => {
+    if (sql.includes('writing_v')) expect(fx.proxy.stats().pipeline.impureViews).toBe(2);
     expect(await writesBehindStalledRead(sql, answer, database)).toBe(1);
   });
 
   it.each([
     ['SELECT test./**/concat(1) AS n', 'SHOW WARNINGS', { n: 201 }],
     ['SELECT against(1) AS n', 'SELECT FOUND_ROWS() AS f', { n: 101 }],
-  ])('`%s` then %s: not replayed, it writes once', async (sql, asking, answer) => {
+    ['SELECT sum/**/(1) AS n', 'SHOW WARNINGS', { n: 301 }],
+    [`SELECT 1 AS a ${DEL_COMMENT} '\n, log_write() AS n #'`, 'SHOW WARNINGS', { a: 1, n: 7 }],
+  ])('%j then %s: not replayed, it writes once', async (sql, asking, answer) => {
     expect(await writesBeforeAndAfterAsking(sql, answer, asking)).toEqual([1, 1]);
+  });
+
+  it('a latin1 client reading the writing view vé, then SHOW WARNINGS: it writes once', async () => {
+    // The catalog names the view in UTF-8; this client names it in latin1 (é is one byte).
+    await admin.query('TRUNCATE writes_log');
+    const c = await clients.client({ charset: 'LATIN1_SWEDISH_CI' });
+    expect(await one(c, 'SELECT n FROM v\u00e9')).toEqual({ n: 7 });
+    await c.query('SHOW WARNINGS');
+    expect(await logCount()).toBe(1);
   });
 });

@@ -220,6 +220,15 @@ const purity: [string, boolean][] = [
   ['SELECT `test` . upper(c) FROM t', false],
   // AGAINST is a keyword after MATCH (…) only: elsewhere the server calls a stored function.
   ['SELECT against(1)', false],
+  // A comment between a name and its parenthesis makes it a stored function's at the server.
+  ['SELECT sum/**/(1)', false],
+  ['SELECT count#c\n(*) FROM t', false],
+  ['SELECT count (*) FROM t', true],
+  // `--` then DEL is a comment; then a byte from 0x80 up, a comment in some character sets:
+  // what follows on the line may be code, either way.
+  ["SELECT 1 --\x7f '\n, f() #'", false],
+  ["SELECT 1 --\xa0 '\n, f() #'", false],
+  ['SELECT 1 --\x7f pure', true],
   ['SELECT 1, against (2)', false],
   ["SELECT id FROM t WHERE MATCH (a, b) AGAINST ('x' IN BOOLEAN MODE)", true],
   ["SELECT MATCH(a) AGAINST('x') AS score FROM t", true],

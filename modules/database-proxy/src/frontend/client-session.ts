@@ -564,7 +564,10 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
         const text = payload.toString('latin1', 1);
         this.traits = this.reader.classify(text);
         // A view can hide a write behind what reads like a pure read.
-        if (this.traits & Trait.PureRead && this.core.views.mayReadImpureView(text, this.state.schema)) {
+        if (
+          this.traits & Trait.PureRead &&
+          this.core.views.mayReadImpureView(text, this.state.schema, this.clientEncoding())
+        ) {
           this.traits &= ~Trait.PureRead;
         }
         if (this.traits & Trait.ViewDdl) this.core.views.invalidate();
@@ -1249,7 +1252,11 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
   private readsImpureView(cs: ClientStatement): boolean {
     const views = this.core.views;
     if (cs.viewsVersion !== views.version) {
-      cs.readsImpureView = views.mayReadImpureView(cs.preparePayload.toString('latin1', 1), cs.schema);
+      cs.readsImpureView = views.mayReadImpureView(
+        cs.preparePayload.toString('latin1', 1),
+        cs.schema,
+        this.clientEncoding(),
+      );
       cs.viewsVersion = views.version;
     }
     return cs.readsImpureView;

@@ -18,7 +18,7 @@
  * statement's default schema. A name in a string literal or a column that happens to share a
  * view's name also counts — a needless miss of stacking, never a wrong answer.
  */
-import { classifyStatement, Trait } from './statement-traits.js';
+import { blankLiteralsAndComments, classifyStatement, Trait } from './statement-traits.js';
 
 /** One row of information_schema.VIEWS. */
 export interface ViewDefinition {
@@ -36,7 +36,8 @@ const IDENT = '(?:`((?:[^`]|``)+)`|"((?:[^"]|"")+)"|([0-9A-Za-z_$\\u0080-\\u00ff
  * and closer of an executable comment, whose inside is code: `test`, an executable comment
  * holding `.v`, names test.v.
  */
-const GAP = '(?:\\s|/\\*M?!\\d*|\\*/|/\\*[\\s\\S]*?\\*/|#[^\\n]*(?:\\n|$)|--[\\x00-\\x20][^\\n]*(?:\\n|$))*';
+const GAP =
+  '(?:\\s|/\\*M?!\\d*|\\*/|/\\*[\\s\\S]*?\\*/|#[^\\n]*(?:\\n|$)|--[\\x00-\\x20\\x7f-\\xff][^\\n]*(?:\\n|$))*';
 /**
  * A name, optionally qualified (`a.b`, white space or comments allowed around the dot), as it
  * looks in SQL text decoded as latin1 (how sessions read statements). Groups 1–3: the first
@@ -144,15 +145,71 @@ export class ImpureViews {
    * not known right now.
    * @param schema the statement's default schema (where bare names resolve), null for none
    */
-  mayReadImpureView(latin1Sql: string, schema: string | null): boolean {
+  mayReadImpureView(latin1Sql: string, schema: string | null, encoding: BufferEncoding = 'utf8'): boolean {
     if (!this.known) return true;
     if (this.keys.size === 0) return false;
     if (schema !== this.lastSchema) {
       this.lastSchema = schema;
       this.lastSchemaKey = schema === null ? null : latin1Lower(schema);
     }
-    return mentions(latin1Sql, this.lastSchemaKey, this.keys);
+    if (mentionsAnyReading(latin1Sql, this.lastSchemaKey, this.keys)) return true;
+    // The catalog's names are UTF-8; a client writing another character set (latin1's é is one
+    // byte) names them in its own bytes.
+    if (encoding === 'utf8' || !NON_ASCII.test(latin1Sql)) return false;
+    const asUtf8 = Buffer.from(Buffer.from(latin1Sql, 'latin1').toString(encoding), 'utf8').toString(
+      'latin1',
+    );
+    return mentionsAnyReading(asUtf8, this.lastSchemaKey, this.keys);
   }
+}
+
+const NON_ASCII = /[\u0080-\u00ff]/;
+
+/**
+ * Whether `sql` names a view in `keys`, as it is and with its literals and comments blanked by
+ * every way the server may read them: a quote inside a string (`'"'`) would otherwise open a
+ * quoted name in the text as it is and swallow the view's name after it.
+ */
+function mentionsAnyReading(sql: string, schema: string | null, keys: ReadonlySet<string>): boolean {
+  if (mentions(sql, schema, keys)) return true;
+  if (!QUOTE.test(sql)) return false;
+  for (const [noBackslashEscapes, ansiQuotes] of READINGS)
+    if (mentions(namesOnly(sql, noBackslashEscapes, ansiQuotes), schema, keys)) return true;
+  return false;
+}
+
+const QUOTE = /['"`]/;
+const READINGS = [
+  [false, false],
+  [true, false],
+  [false, true],
+  [true, true],
+] as const;
+
+/**
+ * `sql` with string literals and comments blanked and quoted names as they are: blankLiteralsAndComments
+ * blanks every quoted part, keeping its quotes; the names' contents are put back.
+ */
+function namesOnly(sql: string, noBackslashEscapes: boolean, ansiQuotes: boolean): string {
+  const blanked = blankLiteralsAndComments(sql, noBackslashEscapes, undefined, ansiQuotes);
+  let out = '';
+  let from = 0;
+  for (let i = 0; i < blanked.length; i++) {
+    const c = blanked[i];
+    if (c === "'" || (c === '"' && !ansiQuotes)) {
+      // A literal: blanked in between, so the next such quote ends it.
+      const end = blanked.indexOf(c, i + 1);
+      if (end < 0) break;
+      i = end;
+    } else if (c === '`' || c === '"') {
+      const end = blanked.indexOf(c, i + 1);
+      if (end < 0) break;
+      out += blanked.slice(from, i) + sql.slice(i, end + 1);
+      from = end + 1;
+      i = end;
+    }
+  }
+  return out + blanked.slice(from);
 }
 
 /** Whether `sql` names a view in `keys`; bare names resolve in `schema` (lowercased latin1). */

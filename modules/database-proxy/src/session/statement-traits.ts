@@ -228,7 +228,7 @@ export function blankLiteralsAndComments(
       continue;
     }
     // `--` starts a comment when a space or a control character follows (a newline too).
-    if (c === '#' || (c === '-' && sql[i + 1] === '-' && sql.charCodeAt(i + 2) <= 0x20)) {
+    if (c === '#' || (c === '-' && sql[i + 1] === '-' && startsDashComment(sql.charCodeAt(i + 2)))) {
       end = sql.indexOf('\n', i);
       end = end < 0 ? n : end;
     } else if (c === '/' && sql[i + 1] === '*') {
@@ -278,6 +278,36 @@ export function classifyStatement(
   noBackslashEscapes = false,
   doubleByte?: DoubleByteCharset,
   ansiQuotes = false,
+): number {
+  // `--` then a byte from 0x80 up starts a comment where the client's character set calls that
+  // byte a space (0xA0 in latin1) and not elsewhere: both readings count (see combineReadings).
+  if (text.indexOf('--') >= 0 && DASH_HIGH_BYTE.test(text)) {
+    DASH_HIGH_BYTE.lastIndex = 0;
+    const asComments = text.replace(DASH_HIGH_BYTE, '-- ');
+    return combineReadings([
+      classifyOneReading(text, noBackslashEscapes, doubleByte, ansiQuotes),
+      classifyOneReading(asComments, noBackslashEscapes, doubleByte, ansiQuotes),
+    ]);
+  }
+  return classifyOneReading(text, noBackslashEscapes, doubleByte, ansiQuotes);
+}
+
+/** `--` followed by a byte from 0x80 up (the text is read a byte a character). */
+const DASH_HIGH_BYTE = /--[\u0080-\u00ff]/g;
+
+/**
+ * Whether `--` followed by the character `code` starts a comment: a space or a control character
+ * (DEL too), as MariaDB reads it. A byte from 0x80 up is read both ways (see classifyStatement).
+ */
+function startsDashComment(code: number): boolean {
+  return code <= 0x20 || code === 0x7f;
+}
+
+function classifyOneReading(
+  text: string,
+  noBackslashEscapes: boolean,
+  doubleByte: DoubleByteCharset | undefined,
+  ansiQuotes: boolean,
 ): number {
   const blanked = blankLiteralsAndComments(text, noBackslashEscapes, doubleByte, ansiQuotes);
   // A native function called by a quoted name (`` `GET_LOCK`('a', 10) ``, or `"GET_LOCK"(…)`
@@ -468,7 +498,7 @@ export function classifyStatement(
 function leadingTraits(keyword: string, sql: string, after: number, text: string): number {
   switch (keyword) {
     case 'SELECT':
-      return isPureRead(sql, after) ? Trait.PureRead : 0;
+      return isPureRead(sql, after, text) ? Trait.PureRead : 0;
     case 'SET':
       return Trait.Set;
     case 'USE':
@@ -655,12 +685,15 @@ const CALL = /([\w$.\u0080-\uffff]+)\s*\(/g;
  * True for a SELECT (literals and comments already blanked, `from` past the SELECT keyword)
  * that may be pipelined and re-run: see {@link Trait.PureRead}.
  */
-function isPureRead(sql: string, from: number): boolean {
+function isPureRead(sql: string, from: number, text: string): boolean {
   if (NOT_PURE.test(sql)) return false;
   if (sql.indexOf('(', from) < 0) return true;
   CALL.lastIndex = from;
   for (let m = CALL.exec(sql); m !== null; m = CALL.exec(sql)) {
     const name = m[1]!.toLowerCase();
+    // A comment between a name and its parenthesis (`sum/**/(1)`, blanked to spaces here) makes
+    // the name an ordinary identifier to the server: a stored function, whatever its name.
+    if (commentBetween(text, m.index + m[1]!.length, CALL.lastIndex - 1)) return false;
     // schema.function( is a stored function, whatever its name — spaces (or comments, blanked)
     // may stand on either side of the dot: `test . concat(1)` is test.concat.
     if (name.includes('.') || !PURE_CALLS.has(name) || lastCodeChar(sql, m.index) === '.') return false;
@@ -669,6 +702,12 @@ function isPureRead(sql: string, from: number): boolean {
     if (name === 'against' && lastCodeChar(sql, m.index) !== ')') return false;
   }
   return true;
+}
+
+/** Whether `text[from, to)` (white space once blanked) held anything but white space: a comment. */
+function commentBetween(text: string, from: number, to: number): boolean {
+  for (let i = from; i < to && i < text.length; i++) if (text.charCodeAt(i) > 0x20) return true;
+  return false;
 }
 
 /** The last character before `at` that is not white space ('' at the start). */
