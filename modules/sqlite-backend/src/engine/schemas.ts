@@ -86,6 +86,27 @@ export function attachDatabaseFiles(database: SharedDatabase): SkippedDatabase[]
   return skipped;
 }
 
+/**
+ * The name of `CREATE|DROP DATABASE|SCHEMA [IF [NOT] EXISTS] name` (`tokens[from, to)`), and
+ * whether the IF clause (`ifWords` tokens long) was there.
+ */
+function databaseNamed(
+  sql: string,
+  tokens: readonly Token[],
+  from: number,
+  to: number,
+  verb: 'CREATE' | 'DROP',
+  ifWords: number,
+): { name: string; conditional: boolean } {
+  let i = from + 2;
+  const conditional = keyword(sql, tokens[i]) === 'IF';
+  if (conditional) i += ifWords;
+  const t = tokens[i];
+  if (t === undefined || i >= to)
+    throw new MysqlError(1064, `You have an error in your SQL syntax: ${verb} DATABASE <name>`);
+  return { name: identifierValue(sql, t), conditional };
+}
+
 /** `CREATE DATABASE|SCHEMA [IF NOT EXISTS] name`: attaches `<name>.sqlite` (made if absent). */
 export function createDatabase(
   database: SharedDatabase,
@@ -94,16 +115,7 @@ export function createDatabase(
   from: number,
   to: number,
 ): Outcome {
-  let i = from + 2;
-  let ifNotExists = false;
-  if (keyword(sql, tokens[i]) === 'IF') {
-    ifNotExists = true;
-    i += 3;
-  }
-  const t = tokens[i];
-  if (t === undefined || i >= to)
-    throw new MysqlError(1064, 'You have an error in your SQL syntax: CREATE DATABASE <name>');
-  const name = identifierValue(sql, t);
+  const { name, conditional: ifNotExists } = databaseNamed(sql, tokens, from, to, 'CREATE', 3);
   if (database.findSchema(name) !== undefined || name.toLowerCase() === 'temp') {
     if (ifNotExists) return OK;
     throw new MysqlError(1007, `Can't create database '${name}'; database exists`);
@@ -178,16 +190,7 @@ export function dropDatabase(
   from: number,
   to: number,
 ): Outcome {
-  let i = from + 2;
-  let ifExists = false;
-  if (keyword(sql, tokens[i]) === 'IF') {
-    ifExists = true;
-    i += 2;
-  }
-  const t = tokens[i];
-  if (t === undefined || i >= to)
-    throw new MysqlError(1064, 'You have an error in your SQL syntax: DROP DATABASE <name>');
-  const name = identifierValue(sql, t);
+  const { name, conditional: ifExists } = databaseNamed(sql, tokens, from, to, 'DROP', 2);
   const schema = database.findSchema(name);
   if (schema === undefined) {
     if (ifExists) return OK;
