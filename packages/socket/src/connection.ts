@@ -378,7 +378,9 @@ export class Connection {
 
   readonly #handleDrain = () => {
     this.#releaseDrainWaiters();
-    for (const listener of this.#drainListeners) listener();
+    // Over a copy: a listener that removes itself and adds itself back (it waits for the next
+    // drain) would otherwise be called again by this one, for ever if the socket fills meanwhile.
+    for (const listener of [...this.#drainListeners]) listener();
   };
 
   #releaseDrainWaiters(): void {

@@ -18,6 +18,28 @@ describe('backpressure', () => {
     await Promise.all(listeners.splice(0).map((l) => l.closeAll()));
   });
 
+  it('a drain listener that removes and re-adds itself waits for the next drain', async () => {
+    const listener = await listen('127.0.0.1:0', () => {});
+    listeners.push(listener);
+    const conn = await connect(listener.address);
+    let calls = 0;
+    // What a session does that waits for its client to read, runs what it can and finds the socket
+    // full again: it listens for the next drain. Called again by this one, it would spin for ever.
+    const arm = () => {
+      const off = conn.onDrain(() => {
+        off();
+        calls++;
+        if (calls < 1000) arm();
+      });
+    };
+    arm();
+    conn.socket.emit('drain');
+    expect(calls).toBe(1);
+    conn.socket.emit('drain');
+    expect(calls).toBe(2);
+    conn.destroy();
+  });
+
   it('write() returns false for a reader that does not read, and drained() resolves when it does', async () => {
     const chunk = randomBytes(CHUNK);
     let writes = 0;
