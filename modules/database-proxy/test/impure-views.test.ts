@@ -74,6 +74,19 @@ describe('ImpureViews', () => {
     const latin1Text = Buffer.from('SELECT x FROM `Grüße`', 'latin1').toString('latin1');
     expect(loaded().mayReadImpureView(latin1Text, 'shop')).toBe(false);
     expect(loaded().mayReadImpureView(latin1Text, 'shop', 'latin1')).toBe(true);
+    // cp1251 and latin2, one byte a letter each, which Node's Buffer encodings do not cover.
+    const views = new ImpureViews();
+    views.load([
+      { schema: 'shop', name: 'вид', definition: 'select `shop`.`f`() AS `n`' },
+      { schema: 'shop', name: 'vž', definition: 'select `shop`.`f`() AS `n`' },
+    ]);
+    const cp1251 = Buffer.concat([Buffer.from('SELECT n FROM '), Buffer.from([0xe2, 0xe8, 0xe4])]).toString(
+      'latin1',
+    );
+    const latin2 = Buffer.concat([Buffer.from('SELECT n FROM v'), Buffer.from([0xbe])]).toString('latin1');
+    expect(views.mayReadImpureView(cp1251, 'shop', 'cp1251')).toBe(true);
+    expect(views.mayReadImpureView(latin2, 'shop', 'latin2')).toBe(true);
+    expect(views.mayReadImpureView(cp1251, 'shop', 'utf8mb4')).toBe(false);
   });
 
   it("resolves bare names in each caller's schema, asked one after another", () => {

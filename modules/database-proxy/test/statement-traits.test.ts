@@ -223,7 +223,11 @@ const purity: [string, boolean][] = [
   // A comment between a name and its parenthesis makes it a stored function's at the server.
   ['SELECT sum/**/(1)', false],
   ['SELECT count#c\n(*) FROM t', false],
-  ['SELECT count (*) FROM t', true],
+  // White space too, but before a keyword's parenthesis: without IGNORE_SPACE the server calls a
+  // stored function for `count (*)`.
+  ['SELECT count (*) FROM t', false],
+  ['SELECT id FROM t WHERE id IN (1, 2) AND EXISTS (SELECT 1) AND (a) > 0', true],
+  ["SELECT x FROM (SELECT 1 AS x) AS d WHERE MATCH (c) AGAINST ('w')", true],
   // `--` then DEL is a comment; then a byte from 0x80 up, a comment in some character sets:
   // what follows on the line may be code, either way.
   ["SELECT 1 --\x7f '\n, f() #'", false],

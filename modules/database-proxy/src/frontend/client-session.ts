@@ -73,7 +73,7 @@ import type { ProxyUser } from '../config/proxy-users.js';
 import { formatProxyError, ProxyError, type ProxyErrorCode, type ProxyRefusal } from '../errors.js';
 import type { ClientStats } from '../service.js';
 import { type CharsetStatement, collationLeftBy, resultsSetByName } from '../session/charset-statements.js';
-import { charsetEncoding, unusableClientCharset } from '../session/client-charsets.js';
+import { charsetEncoding, charsetOfCollation, unusableClientCharset } from '../session/client-charsets.js';
 import { PIN_BIT, PIN_UNTIL_NEXT_STATEMENT, pinReasons } from '../session/pin-reason.js';
 import { pinsAfterStatement } from '../session/pin-rules.js';
 import { isReplayable, planStateSync, RESULTS_BY_NAME, SessionState } from '../session/session-state.js';
@@ -369,12 +369,13 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
         this.forwardInfile(p.payload, p.sequenceId);
         continue;
       }
-      if (p.sequenceId !== 0 && !this.busy) {
+      if (p.sequenceId !== 0 && !this.busy && this.queue.length === 0) {
         // Every command starts a conversation at 0; as MariaDB does, the connection ends.
         this.refuseAfterAnswers(ProxyError.packetsOutOfOrder, []);
         return;
       }
-      // Behind a command in flight, a packet out of sequence may be the file a LOAD DATA LOCAL
+      // Behind a command in flight (or commands waiting for the client to read their answers),
+      // a packet out of sequence may be the file a LOAD DATA LOCAL
       // will ask for (a client sending it before the request, which MariaDB reads as the
       // file): it waits in the queue, and is refused only if it is read as a command.
       p.frame = frameOf(chunk, p.payload, p.sequenceId);
@@ -566,7 +567,7 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
         // A view can hide a write behind what reads like a pure read.
         if (
           this.traits & Trait.PureRead &&
-          this.core.views.mayReadImpureView(text, this.state.schema, this.clientEncoding())
+          this.core.views.mayReadImpureView(text, this.state.schema, this.clientCharset())
         ) {
           this.traits &= ~Trait.PureRead;
         }
@@ -1255,7 +1256,7 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
       cs.readsImpureView = views.mayReadImpureView(
         cs.preparePayload.toString('latin1', 1),
         cs.schema,
-        this.clientEncoding(),
+        this.clientCharset(),
       );
       cs.viewsVersion = views.version;
     }
@@ -2586,6 +2587,11 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
     this.core.counters.errors++;
     const err = encodeErr({ errno, sqlState, message }, this.capabilities || 0x200, this.messageEncoding());
     this.conn.write(encodeFrames(err, sequenceId));
+  }
+
+  /** The client's character set: its character_set_client, else its login's. */
+  private clientCharset(): string | undefined {
+    return this.state.variables.get('character_set_client') ?? charsetOfCollation(this.handshakeCollation);
   }
 
   /** How the client's names (a schema's) are bytes: in its character_set_client. */

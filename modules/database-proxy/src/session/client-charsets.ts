@@ -49,3 +49,81 @@ export function exactNameEncoding(charset: string | undefined, name: string): Bu
   if (charset === 'latin1' && /^[\u0000-\u007f\u00a0-\u00ff]*$/.test(name)) return 'latin1';
   return undefined;
 }
+
+/** The WHATWG encoding a MariaDB character set's bytes decode with (MariaDB's latin1 is cp1252). */
+const DECODER_LABEL: Record<string, string> = {
+  latin1: 'windows-1252',
+  latin2: 'iso-8859-2',
+  latin5: 'iso-8859-9',
+  latin7: 'iso-8859-13',
+  cp1250: 'windows-1250',
+  cp1251: 'windows-1251',
+  cp1256: 'windows-1256',
+  cp1257: 'windows-1257',
+  cp866: 'ibm866',
+  koi8r: 'koi8-r',
+  koi8u: 'koi8-u',
+  greek: 'iso-8859-7',
+  hebrew: 'iso-8859-8',
+  sjis: 'shift_jis',
+  cp932: 'shift_jis',
+  ujis: 'euc-jp',
+  eucjpms: 'euc-jp',
+  gbk: 'gbk',
+  gb2312: 'gbk',
+  big5: 'big5',
+  euckr: 'euc-kr',
+};
+const decoders = new Map<string, InstanceType<typeof TextDecoder>>();
+
+/** Handshake collation ids (below 256, as MariaDB 10.11 numbers them) of the sets above. */
+const CHARSET_OF_COLLATION = new Map<number, string>(
+  Object.entries({
+    big5: [1, 84],
+    cp1250: [26, 34, 44, 66, 99],
+    cp1251: [14, 23, 50, 51, 52],
+    cp1256: [57, 67],
+    cp1257: [29, 58, 59],
+    cp866: [36, 68],
+    cp932: [95, 96],
+    eucjpms: [97, 98],
+    euckr: [19, 85],
+    gb2312: [24, 86],
+    gbk: [28, 87],
+    greek: [25, 70],
+    hebrew: [16, 71],
+    koi8r: [7, 74],
+    koi8u: [22, 75],
+    latin1: [5, 8, 15, 31, 47, 48, 49, 94],
+    latin2: [2, 9, 21, 27, 77],
+    latin5: [30, 78],
+    latin7: [20, 41, 42, 79],
+    sjis: [13, 88],
+    ujis: [12, 91],
+  }).flatMap(([charset, ids]) => ids.map((id) => [id, charset] as const)),
+);
+
+/** The character set of a handshake's collation id, for the sets {@link asUtf8Text} decodes. */
+export function charsetOfCollation(id: number): string | undefined {
+  return CHARSET_OF_COLLATION.get(id);
+}
+
+/**
+ * A client's text (a byte a character, as sessions read it) as the UTF-8 bytes of what it says,
+ * read the same way: how the server's catalog, which is UTF-8, spells the names in it. Undefined
+ * for UTF-8 and ASCII clients (nothing to convert) and sets this runtime cannot decode.
+ */
+export function asUtf8Text(latin1Text: string, charset: string | undefined): string | undefined {
+  const label = charset === undefined ? undefined : DECODER_LABEL[charset];
+  if (label === undefined) return undefined;
+  let decoder = decoders.get(label);
+  if (decoder === undefined) {
+    try {
+      decoder = new TextDecoder(label);
+    } catch {
+      return undefined; // a Node built without that encoding (small-icu)
+    }
+    decoders.set(label, decoder);
+  }
+  return Buffer.from(decoder.decode(Buffer.from(latin1Text, 'latin1')), 'utf8').toString('latin1');
+}

@@ -18,6 +18,7 @@
  * statement's default schema. A name in a string literal or a column that happens to share a
  * view's name also counts — a needless miss of stacking, never a wrong answer.
  */
+import { asUtf8Text } from './client-charsets.js';
 import { blankLiteralsAndComments, classifyStatement, Trait } from './statement-traits.js';
 
 /** One row of information_schema.VIEWS. */
@@ -145,7 +146,7 @@ export class ImpureViews {
    * not known right now.
    * @param schema the statement's default schema (where bare names resolve), null for none
    */
-  mayReadImpureView(latin1Sql: string, schema: string | null, encoding: BufferEncoding = 'utf8'): boolean {
+  mayReadImpureView(latin1Sql: string, schema: string | null, charset?: string): boolean {
     if (!this.known) return true;
     if (this.keys.size === 0) return false;
     if (schema !== this.lastSchema) {
@@ -153,13 +154,11 @@ export class ImpureViews {
       this.lastSchemaKey = schema === null ? null : latin1Lower(schema);
     }
     if (mentionsAnyReading(latin1Sql, this.lastSchemaKey, this.keys)) return true;
-    // The catalog's names are UTF-8; a client writing another character set (latin1's é is one
-    // byte) names them in its own bytes.
-    if (encoding === 'utf8' || !NON_ASCII.test(latin1Sql)) return false;
-    const asUtf8 = Buffer.from(Buffer.from(latin1Sql, 'latin1').toString(encoding), 'utf8').toString(
-      'latin1',
-    );
-    return mentionsAnyReading(asUtf8, this.lastSchemaKey, this.keys);
+    // The catalog's names are UTF-8; a client writing another character set (latin1's é, cp1251's
+    // и are one byte) names them in its own bytes.
+    if (!NON_ASCII.test(latin1Sql)) return false;
+    const asUtf8 = asUtf8Text(latin1Sql, charset);
+    return asUtf8 !== undefined && mentionsAnyReading(asUtf8, this.lastSchemaKey, this.keys);
   }
 }
 

@@ -622,13 +622,21 @@ function quotedCallNames(text: string): string {
  * name is not built in (natural_sort_key, crc32c, json_query… on MySQL) an unqualified call of
  * it runs a stored function of that name, which may write.
  */
+const PURE_KEYWORDS =
+  'select in exists from join on as where and or not xor any all some using values with over ' +
+  'partition by having when then else is like regexp rlike between div mod interval distinct ' +
+  'union except intersect limit offset group order asc desc case row index key force ' +
+  'ignore match against';
+/**
+ * Keywords and operators written with a parenthesis: white space may stand before it. Before a
+ * function's, it may not — without IGNORE_SPACE in sql_mode (mysql2 sets it, the mariadb CLI and
+ * Connector/J do not) the server reads `sum (1)` as a call of a stored function named sum.
+ */
+const KEYWORD_CALLS = new Set(PURE_KEYWORDS.split(' '));
 const PURE_CALLS = new Set(
   // keywords and operators written with a parenthesis
   (
-    'select in exists from join on as where and or not xor any all some using values with over ' +
-    'partition by having when then else is like regexp rlike between div mod interval distinct ' +
-    'union except intersect limit offset group order asc desc case row index key force ' +
-    'ignore match against ' +
+    `${PURE_KEYWORDS} ` +
     // types in CAST / CONVERT
     'decimal dec numeric char nchar varchar signed unsigned integer int bigint double float ' +
     'real datetime timestamp ' +
@@ -693,7 +701,10 @@ function isPureRead(sql: string, from: number, text: string): boolean {
     const name = m[1]!.toLowerCase();
     // A comment between a name and its parenthesis (`sum/**/(1)`, blanked to spaces here) makes
     // the name an ordinary identifier to the server: a stored function, whatever its name.
-    if (commentBetween(text, m.index + m[1]!.length, CALL.lastIndex - 1)) return false;
+    const gapFrom = m.index + m[1]!.length;
+    const gapTo = CALL.lastIndex - 1;
+    if (commentBetween(text, gapFrom, gapTo)) return false;
+    if (gapTo > gapFrom && !KEYWORD_CALLS.has(name)) return false;
     // schema.function( is a stored function, whatever its name — spaces (or comments, blanked)
     // may stand on either side of the dot: `test . concat(1)` is test.concat.
     if (name.includes('.') || !PURE_CALLS.has(name) || lastCodeChar(sql, m.index) === '.') return false;
