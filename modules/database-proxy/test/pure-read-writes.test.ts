@@ -2,9 +2,11 @@
  * SELECTs that read like pure reads but call a stored function that writes must never be
  * stacked, moved or run again: `against(…)` (a keyword only after MATCH), a stored function
  * qualified with white space or a comment around the dot, a writing view named with a comment
- * in its qualified name. Each is checked the way a pure read would run twice — stacked behind a
- * read waiting for a lock and moved after pipeline_stall, or replayed for SHOW WARNINGS /
- * FOUND_ROWS() — and MariaDB's log of writes must say once.
+ * in its qualified name, a call with white space before its parenthesis from a client without
+ * IGNORE_SPACE, a view named by a client writing another character set than UTF-8. Each is
+ * checked the way a pure read would run twice — stacked behind a read waiting for a lock and
+ * moved after pipeline_stall, or replayed for SHOW WARNINGS / FOUND_ROWS() — and MariaDB's log
+ * of writes must say once.
  */
 import { type MariaDB, startMariaDB, waitFor } from '@scalestack/test-harness';
 import mysql from 'mysql2/promise';
@@ -52,8 +54,13 @@ beforeAll(async () => {
   await admin.query(
     'CREATE FUNCTION test.`sum` (x INT) RETURNS INT MODIFIES SQL DATA BEGIN INSERT INTO writes_log VALUES (NULL); RETURN x + 300; END',
   );
-  // A writing view whose name is not ASCII (the catalog has it in UTF-8).
-  await admin.query('CREATE VIEW test.`v\u00e9` AS SELECT test.log_write() AS n');
+  await admin.query(
+    'CREATE FUNCTION test.`now` () RETURNS INT MODIFIES SQL DATA BEGIN INSERT INTO writes_log VALUES (NULL); RETURN 400; END',
+  );
+  // Writing views whose names are not ASCII (the catalog has them in UTF-8), for clients that
+  // write them in latin1, cp1251 and latin2.
+  for (const name of ['v\u00e9', '\u0432\u0438\u0434', 'v\u017e'])
+    await admin.query(`CREATE VIEW test.\`${name}\` AS SELECT test.log_write() AS n`);
   await admin.query('CREATE DATABASE other');
   // Known to the proxy from its first check of the views, at start.
   await admin.query('CREATE VIEW test.writing_v AS SELECT test.log_write() AS n');
@@ -110,10 +117,18 @@ async function writesBehindStalledRead(sql: string, answer: Row, database = 'tes
   return logCount();
 }
 
-/** Runs `sql`, then `asking` (which asks about it: a pure read would be replayed first); the writes. */
-async function writesBeforeAndAfterAsking(sql: string, answer: Row, asking: string): Promise<number[]> {
+/**
+ * Runs `sql` from a client with `options`, then `asking` (which asks about it: a pure read would
+ * be replayed first); the writes after each.
+ */
+async function writesBeforeAndAfterAsking(
+  sql: string,
+  answer: Row,
+  asking: string,
+  options: mysql.ConnectionOptions = {},
+): Promise<number[]> {
   await admin.query('TRUNCATE writes_log');
-  const c = await clients.client();
+  const c = await clients.client(options);
   expect(await one(c, sql)).toEqual(answer);
   const first = await logCount();
   await c.query(asking);
@@ -151,7 +166,7 @@ describe('a SELECT calling a writing stored function runs once', () => {
     [`SELECT REPLACE(n, '"', '') AS n FROM writing_v WHERE n <> '"'`, 'test', { n: '7' }],
     ["SELECT '`' AS q, n FROM writing_v WHERE 'a' <> '`'", 'test', { q: '`', n: 7 }],
   ])('%j from a client in %s, behind a stalled read, writes once', async (sql, database, answer) => {
-    if (sql.includes('writing_v')) expect(fx.proxy.stats().pipeline.impureViews).toBe(2);
+    if (sql.includes('writing_v')) expect(fx.proxy.stats().pipeline.impureViews).toBe(4);
     expect(await writesBehindStalledRead(sql, answer, database)).toBe(1);
   });
 
@@ -163,13 +178,43 @@ describe('a SELECT calling a writing stored function runs once', () => {
   ])('%j then %s: not replayed, it writes once', async (sql, asking, answer) => {
     expect(await writesBeforeAndAfterAsking(sql, answer, asking)).toEqual([1, 1]);
   });
+});
 
-  it('a latin1 client reading the writing view vé, then SHOW WARNINGS: it writes once', async () => {
-    // The catalog names the view in UTF-8; this client names it in latin1 (é is one byte).
+/** Clients that do not send IGNORE_SPACE (the mariadb CLI, Connector/J): `sum (1)` is a stored function's. */
+const NO_IGNORE_SPACE: mysql.ConnectionOptions = { flags: ['-IGNORE_SPACE'] };
+
+describe('from clients without IGNORE_SPACE, or writing another character set than UTF-8', () => {
+  // The catalog names the views in UTF-8; these clients name them in one byte a letter.
+  const cases: [string, mysql.ConnectionOptions, Row][] = [
+    ['SELECT sum (1) AS n', NO_IGNORE_SPACE, { n: 301 }],
+    ['SELECT now () AS n', NO_IGNORE_SPACE, { n: 400 }],
+    ['SELECT n FROM v\u00e9', { charset: 'LATIN1_SWEDISH_CI' }, { n: 7 }],
+    ['SELECT n FROM \u0432\u0438\u0434', { charset: 'CP1251_GENERAL_CI' }, { n: 7 }],
+    ['SELECT n FROM v\u017e', { charset: 'LATIN2_GENERAL_CI' }, { n: 7 }],
+  ];
+
+  it.each(cases)('MariaDB runs the write of %j once for a client with %j', async (sql, options, answer) => {
     await admin.query('TRUNCATE writes_log');
-    const c = await clients.client({ charset: 'LATIN1_SWEDISH_CI' });
-    expect(await one(c, 'SELECT n FROM v\u00e9')).toEqual({ n: 7 });
-    await c.query('SHOW WARNINGS');
+    const c = await mysql.createConnection({
+      host: '127.0.0.1',
+      port: mariadb.port,
+      user: mariadb.user,
+      password: mariadb.password,
+      database: 'test',
+      ...options,
+    });
+    try {
+      expect(await one(c, sql)).toEqual(answer);
+    } finally {
+      await c.end();
+    }
     expect(await logCount()).toBe(1);
   });
+
+  it.each(cases)(
+    '%j then SHOW WARNINGS from a client with %j: not replayed, it writes once',
+    async (sql, options, answer) => {
+      expect(await writesBeforeAndAfterAsking(sql, answer, 'SHOW WARNINGS', options)).toEqual([1, 1]);
+    },
+  );
 });
