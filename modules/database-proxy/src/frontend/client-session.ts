@@ -37,7 +37,6 @@ import {
   COM_STMT_RESET,
   COM_STMT_SEND_LONG_DATA,
   CollationId,
-  collationEncoding,
   commandName,
   decodeChangeUser,
   EOF_HEADER,
@@ -2596,9 +2595,7 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
 
   /** How the client's names (a schema's) are bytes: in its character_set_client. */
   private clientEncoding(): BufferEncoding {
-    const client = this.state.variables.get('character_set_client');
-    if (client === undefined) return collationEncoding(this.handshakeCollation) ?? 'utf8';
-    return charsetEncoding(client);
+    return charsetEncoding(this.clientCharset());
   }
 
   /**
@@ -2607,9 +2604,9 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
    * quotes a name the client sent (a user, a schema) then reads back as the client sent it.
    */
   private messageEncoding(): BufferEncoding {
-    const results = this.state.variables.get('character_set_results');
-    if (results === undefined) return collationEncoding(this.handshakeCollation) ?? 'utf8';
-    return charsetEncoding(results);
+    return charsetEncoding(
+      this.state.variables.get('character_set_results') ?? charsetOfCollation(this.handshakeCollation),
+    );
   }
 
   /**

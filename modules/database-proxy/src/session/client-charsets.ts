@@ -76,9 +76,14 @@ const DECODER_LABEL: Record<string, string> = {
 };
 const decoders = new Map<string, InstanceType<typeof TextDecoder>>();
 
-/** Handshake collation ids (below 256, as MariaDB 10.11 numbers them) of the sets above. */
+/**
+ * Handshake collation ids (below 256, as MariaDB 10.11 numbers them) of the character sets that
+ * are neither UTF-8 nor binary: those whose bytes {@link charsetEncoding} and {@link asUtf8Text}
+ * read otherwise than as UTF-8.
+ */
 const CHARSET_OF_COLLATION = new Map<number, string>(
   Object.entries({
+    ascii: [11, 65],
     big5: [1, 84],
     cp1250: [26, 34, 44, 66, 99],
     cp1251: [14, 23, 50, 51, 52],
@@ -103,7 +108,7 @@ const CHARSET_OF_COLLATION = new Map<number, string>(
   }).flatMap(([charset, ids]) => ids.map((id) => [id, charset] as const)),
 );
 
-/** The character set of a handshake's collation id, for the sets {@link asUtf8Text} decodes. */
+/** The character set of a handshake's collation id; undefined for UTF-8, binary and unknown ones. */
 export function charsetOfCollation(id: number): string | undefined {
   return CHARSET_OF_COLLATION.get(id);
 }

@@ -282,8 +282,7 @@ export function classifyStatement(
   // `--` then a byte from 0x80 up starts a comment where the client's character set calls that
   // byte a space (0xA0 in latin1) and not elsewhere: both readings count (see combineReadings).
   if (text.indexOf('--') >= 0 && DASH_HIGH_BYTE.test(text)) {
-    DASH_HIGH_BYTE.lastIndex = 0;
-    const asComments = text.replace(DASH_HIGH_BYTE, '-- ');
+    const asComments = text.replace(DASH_HIGH_BYTES, '-- ');
     return combineReadings([
       classifyOneReading(text, noBackslashEscapes, doubleByte, ansiQuotes),
       classifyOneReading(asComments, noBackslashEscapes, doubleByte, ansiQuotes),
@@ -293,7 +292,8 @@ export function classifyStatement(
 }
 
 /** `--` followed by a byte from 0x80 up (the text is read a byte a character). */
-const DASH_HIGH_BYTE = /--[\u0080-\u00ff]/g;
+const DASH_HIGH_BYTE = /--[\u0080-\u00ff]/;
+const DASH_HIGH_BYTES = new RegExp(DASH_HIGH_BYTE.source, 'g');
 
 /**
  * Whether `--` followed by the character `code` starts a comment: a space or a control character
