@@ -35,6 +35,27 @@ function checkLogLevel(level: string | undefined, io: CliIO): boolean {
   return false;
 }
 
+/**
+ * An error about module names without the words that followed a secret option (see
+ * `splitOptionFlags`): such a "module" is most likely the rest of an unquoted password, so its
+ * not-found line — which would show it, the package names made from it and a similar name —
+ * says where it came from instead.
+ */
+export function hideWordsAfterSecret(message: string, afterSecret: readonly string[]): string {
+  if (afterSecret.length === 0) return message;
+  return message
+    .split('\n')
+    .map((line) => {
+      for (const word of afterSecret) {
+        const at = line.indexOf(`module "${word}" was not found`);
+        if (at >= 0)
+          return `${line.slice(0, at)}a word after a secret option is no module (a value with spaces is given in quotes: --<module>.password='…')`;
+      }
+      return line;
+    })
+    .join('\n');
+}
+
 /** Module names listed under `modules:` in a config file (for --help); unreadable files list none. */
 function modulesInConfig(file: string | undefined): string[] {
   if (!file) return [];
@@ -51,6 +72,7 @@ async function printModuleHelp(
   flags: RunFlags,
   io: CliIO,
   outcome: CliOutcome,
+  afterSecret: readonly string[],
 ): Promise<void> {
   const refs: ModuleReference[] = [
     ...modules,
@@ -58,7 +80,7 @@ async function printModuleHelp(
   ];
   const graph = await resolveGraph(refs, { cwd: io.cwd });
   if (graph.errors.length > 0) {
-    io.err(`scalestack: ${new KernelConfigError(graph.errors).message}\n`);
+    io.err(`scalestack: ${hideWordsAfterSecret(new KernelConfigError(graph.errors).message, afterSecret)}\n`);
     outcome.code = EXIT.usage;
     return;
   }
@@ -75,13 +97,14 @@ async function loadKernel(
   optionArgs: readonly string[],
   io: CliIO,
   outcome: CliOutcome,
+  afterSecret: readonly string[],
 ): Promise<boolean> {
   try {
     await kernel.load({ modules, configFile: flags.config, env: io.env, args: optionArgs });
     return true;
   } catch (err) {
     if (!(err instanceof KernelConfigError)) throw err;
-    io.err(`scalestack: ${err.message}\n`);
+    io.err(`scalestack: ${hideWordsAfterSecret(err.message, afterSecret)}\n`);
     outcome.code = EXIT.usage;
     return false;
   }
@@ -89,9 +112,15 @@ async function loadKernel(
 
 /**
  * Builds the `scalestack` program. `optionArgs` are the `--<module>.<option>` flags already split
- * off the command line (see `splitOptionFlags`); `outcome` receives the result of the command.
+ * off the command line (see `splitOptionFlags`); `outcome` receives the result of the command;
+ * `afterSecret`, the words that followed a secret option (kept out of module-not-found errors).
  */
-export function buildProgram(io: CliIO, optionArgs: readonly string[], outcome: CliOutcome): Command {
+export function buildProgram(
+  io: CliIO,
+  optionArgs: readonly string[],
+  outcome: CliOutcome,
+  afterSecret: readonly string[] = [],
+): Command {
   const program = new Command('scalestack')
     .description('Scale Stack: load modules, configure them and run them')
     .exitOverride()
@@ -112,7 +141,7 @@ export function buildProgram(io: CliIO, optionArgs: readonly string[], outcome: 
           outcome.code = EXIT.ok;
           return;
         }
-        await printModuleHelp(modules, flags, io, outcome);
+        await printModuleHelp(modules, flags, io, outcome, afterSecret);
         return;
       }
       if (!checkLogLevel(flags.logLevel, io)) {
@@ -120,7 +149,7 @@ export function buildProgram(io: CliIO, optionArgs: readonly string[], outcome: 
         return;
       }
       const kernel = new Kernel({ logLevel: flags.logLevel, cwd: io.cwd });
-      if (!(await loadKernel(kernel, modules, flags, optionArgs, io, outcome))) return;
+      if (!(await loadKernel(kernel, modules, flags, optionArgs, io, outcome, afterSecret))) return;
       const started = kernel.start();
       const release = handleSignals(kernel, io, flags.config, started);
       try {
@@ -143,7 +172,7 @@ export function buildProgram(io: CliIO, optionArgs: readonly string[], outcome: 
     .option('-c, --config <file>', 'YAML or JSON config file')
     .action(async (modules: string[], flags: RunFlags) => {
       const kernel = new Kernel({ logLevel: 'warn', cwd: io.cwd });
-      if (!(await loadKernel(kernel, modules, flags, optionArgs, io, outcome))) return;
+      if (!(await loadKernel(kernel, modules, flags, optionArgs, io, outcome, afterSecret))) return;
       io.out(`configuration OK (${kernel.modules.map((m) => m.name).join(', ')})\n`);
       outcome.code = EXIT.ok;
     });
@@ -169,12 +198,14 @@ export function buildProgram(io: CliIO, optionArgs: readonly string[], outcome: 
 export async function main(argv: readonly string[], io: CliIO = processIO()): Promise<CliOutcome> {
   const outcome: CliOutcome = {};
   const optionArgs: string[] = [];
-  const program = buildProgram(io, optionArgs, outcome);
+  const afterSecret: string[] = [];
+  const program = buildProgram(io, optionArgs, outcome, afterSecret);
   const cliOptions = program.commands.flatMap((c) =>
     c.options.flatMap((o) => [o.short, o.long]).filter((name) => name !== undefined),
   );
   const split = splitOptionFlags(argv, cliOptions);
   optionArgs.push(...split.optionArgs);
+  afterSecret.push(...split.afterSecret);
   const { cli } = split;
   const command = cli[0];
   if (optionArgs.length > 0 && command !== 'run' && command !== 'check') {

@@ -10,13 +10,20 @@ const NEGATIVE_NUMBER = /^-\d+(?:\.\d+)?$/;
  * without `=` (`--m.password`), the next argument goes to the kernel too, even when it starts
  * with `-`, unless it is a module flag or one of commander's own options (`cliOptions`, such as
  * `--config`): the kernel takes it as the value, or refuses it without showing it.
+ *
+ * `afterSecret` lists the plain words that follow a secret option and its value, up to the next
+ * flag: an unquoted value with spaces (`--m.password=my own secret`) reaches the program as
+ * several arguments, and the words after the first would otherwise be read — and named in an
+ * error — as module names.
  */
 export function splitOptionFlags(
   argv: readonly string[],
   cliOptions: readonly string[] = [],
-): { cli: string[]; optionArgs: string[] } {
+): { cli: string[]; optionArgs: string[]; afterSecret: string[] } {
   const cli: string[] = [];
   const optionArgs: string[] = [];
+  const afterSecret: string[] = [];
+  let secretBefore = false;
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
     if (arg === '--') {
@@ -25,9 +32,12 @@ export function splitOptionFlags(
     }
     if (!looksLikeOptionFlag(arg)) {
       cli.push(arg);
+      if (secretBefore && !arg.startsWith('-')) afterSecret.push(arg);
+      else secretBefore = false;
       continue;
     }
     optionArgs.push(arg);
+    secretBefore = isSecretFlag(arg);
     const next = argv[i + 1];
     if (arg.includes('=') || next === undefined || next === '--') continue;
     // A negative number is a value (`--event.nice -10`), not a flag.
@@ -40,5 +50,5 @@ export function splitOptionFlags(
       i++;
     }
   }
-  return { cli, optionArgs };
+  return { cli, optionArgs, afterSecret };
 }

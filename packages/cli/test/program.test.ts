@@ -44,6 +44,7 @@ describe('the program in-process', () => {
     ).toEqual({
       cli: ['run', 'a', '--config', 'f.yaml', '--log-level', 'info', '-v'],
       optionArgs: ['--a.x=1', '--a.y', '2', '--a.flag', '--a.nice', '-10', '--a.other'],
+      afterSecret: [],
     });
   });
 
@@ -95,6 +96,33 @@ describe('the program in-process', () => {
     );
   });
 
+  it('names no word of an unquoted password with spaces as a missing module', async () => {
+    // The shell splits `--fixture-base.password=my s3cret-15 words` into three arguments; the
+    // two after the flag reached the kernel as module names, and its "module … was not found"
+    // showed them (and the package names made of them).
+    for (const command of [['check'], ['run'], ['run', '--help']]) {
+      const io = memoryIO();
+      const argv = [
+        ...command,
+        './base.js',
+        '--fixture-base.password=my',
+        's3cret-15',
+        'wordz',
+        '--fixture-base.weight=2',
+      ];
+      expect((await main(argv, io)).code).toBe(2);
+      expect(io.errors).toContain('a word after a secret option is no module');
+      expect(io.errors).not.toContain('s3cret-15');
+      expect(io.errors).not.toContain('wordz');
+    }
+    // A module named after a secret option's value is still loaded as one (and its option checked).
+    const io = memoryIO();
+    expect((await main(['check', '--fixture-base.password=x', './base.js'], io)).code).toBe(2);
+    expect(io.errors).toBe(
+      'scalestack: invalid configuration: module "fixture-base", option "password": unknown option\n',
+    );
+  });
+
   it("gives a secret flag's next argument to the kernel unless it is a module flag or the CLI's own", () => {
     expect(
       splitOptionFlags(
@@ -114,6 +142,14 @@ describe('the program in-process', () => {
     ).toEqual({
       cli: ['run', '--config=f.yaml'],
       optionArgs: ['--a.password', '-x', '--a.token', '--a.secret', '--a.b=1', '--a.c[0]', '2'],
+      afterSecret: [],
+    });
+    expect(
+      splitOptionFlags(['run', '--a.password=my', 'own', 'secret', '--a.b=1', 'm', '--a.token', 't', 'x']),
+    ).toEqual({
+      cli: ['run', 'own', 'secret', 'm', 'x'],
+      optionArgs: ['--a.password=my', '--a.b=1', '--a.token', 't'],
+      afterSecret: ['own', 'secret', 'x'],
     });
   });
 });
