@@ -80,6 +80,19 @@ describe('unqualified table names resolve in the session’s database only', () 
       expect(await errnoOf(s.query('INSERT INTO only_shop VALUES (8)'))).toBe(1046);
       expect(await errnoOf(s.query('SELECT * FROM orders'))).toBe(1046);
       expect(await errnoOf(s.query('CREATE TABLE t (x INT)'))).toBe(1046);
+      // SHOW … listed main's tables as if it were selected.
+      for (const show of [
+        'SHOW TABLES',
+        'SHOW FULL TABLES',
+        'SHOW COLUMNS FROM orders',
+        'DESCRIBE orders',
+        'SHOW CREATE TABLE orders',
+      ])
+        expect({ show, errno: await errnoOf(s.query(show)) }).toEqual({ show, errno: 1046 });
+      const [shopTables] = await s.query<mysql.RowDataPacket[]>('SHOW TABLES FROM shop LIKE ?', ['orders']);
+      expect(shopTables).toEqual([{ Tables_in_shop: 'orders' }]);
+      const [columns] = await s.query<mysql.RowDataPacket[]>('SHOW COLUMNS FROM orders FROM shop');
+      expect(columns.map((c) => c.Field)).toEqual(['id', 'v']);
       const [rows] = await s.query<mysql.RowDataPacket[]>('SELECT v FROM shop.orders');
       expect(rows).toEqual([{ v: 'shop' }]);
       await s.query('CREATE TEMPORARY TABLE scratch (x INT)');

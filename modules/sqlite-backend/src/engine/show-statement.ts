@@ -63,7 +63,13 @@ function schemaClause(
     if (schema === undefined) throw new MysqlError(1049, `Unknown database '${name}'`);
     return [schema, i + 2];
   }
-  return [session.schema ?? 'main', i];
+  return [selectedSchema(session), i];
+}
+
+/** The session's database; with none selected (it was dropped), ERR 1046 as in MySQL. */
+function selectedSchema(session: Session): string {
+  if (session.schema === null) throw new MysqlError(1046, 'No database selected', '3D000');
+  return session.schema;
 }
 
 /** Reads a table name (`t` or `db.t`) at `tokens[i]`. */
@@ -81,7 +87,7 @@ function tableName(
   ) {
     throw new MysqlError(1064, 'You have an error in your SQL syntax: a table name is expected');
   }
-  let schema = session.schema ?? 'main';
+  let schema = session.schema;
   let table = identifierValue(sql, t);
   let next = i + 1;
   if (tokens[next] && sql[tokens[next]!.start] === '.' && tokens[next + 1]) {
@@ -90,6 +96,12 @@ function tableName(
     schema = found;
     table = identifierValue(sql, tokens[next + 1]!);
     next += 2;
+  }
+  // `SHOW COLUMNS FROM t FROM db` names it after the table: only then is none selected fine.
+  if (schema === null) {
+    const k = keyword(sql, tokens[next]);
+    if ((k !== 'FROM' && k !== 'IN') || tokens[next + 1] === undefined) schema = selectedSchema(session);
+    else schema = 'main';
   }
   return { schema, table, next };
 }
