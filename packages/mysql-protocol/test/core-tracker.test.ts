@@ -494,4 +494,37 @@ describe('ResponseTracker', () => {
     expect(t.rows).toBe(1000);
     expect(textRow(['a'])[0]).toBe(1);
   });
+
+  it('reports where the first and the last packet ended in each chunk, for any split', () => {
+    const payloads = resultSet(
+      CAPS_DEPRECATE_EOF,
+      2,
+      Array.from({ length: 40 }, (_, i) => [String(i), 'y'.repeat(i * 7)]),
+      AC,
+    );
+    const stream = frame(payloads);
+    // Absolute offsets just past each packet.
+    const ends: number[] = [];
+    let at = 0;
+    for (const p of payloads) ends.push((at += 4 + p.length));
+    fc.assert(
+      fc.property(fc.array(fc.nat({ max: stream.length }), { maxLength: 12 }), (cuts) => {
+        const points = [...new Set([...cuts, stream.length])].sort((a, b) => a - b);
+        const t = new ResponseTracker(CAPS_DEPRECATE_EOF);
+        t.begin(COM_QUERY);
+        let prev = 0;
+        for (const p of points) {
+          if (p === prev) continue;
+          t.feed(stream.subarray(prev, p));
+          const inside = ends.filter((e) => e > prev && e <= p).map((e) => e - prev);
+          expect([t.firstPacketEnd, t.lastPacketEnd]).toEqual(
+            inside.length === 0 ? [-1, -1] : [inside[0], inside[inside.length - 1]],
+          );
+          prev = p;
+        }
+        expect(t.done).toBe(true);
+      }),
+      { numRuns: 200 },
+    );
+  });
 });

@@ -843,12 +843,8 @@ export class BackendConnection {
         return;
       }
       if (sink !== undefined) {
-        if (this.held.length > 0) {
-          const joined = this.takeHeld(chunk.subarray(from, end));
-          sink.onResponseData(joined, 0, joined.length);
-        } else if (end > from && sink.onResponseData(chunk, from, end)) {
-          this.conn!.keepRead();
-        }
+        if (this.held.length > 0) this.forwardHeldThen(sink, chunk, from, end);
+        else if (end > from && sink.onResponseData(chunk, from, end)) this.conn!.keepRead();
       } else if (end > from) {
         head.capture?.push(Buffer.from(chunk.subarray(from, end)));
       }
@@ -896,21 +892,25 @@ export class BackendConnection {
       this.held.push(Buffer.from(chunk.subarray(from)));
       return;
     }
-    if (this.held.length > 0) {
-      const joined = this.takeHeld(chunk.subarray(from, cut));
-      sink.onResponseData(joined, 0, joined.length);
-    } else if (cut > from && sink.onResponseData(chunk, from, cut)) {
-      this.conn!.keepRead();
-    }
+    if (this.held.length > 0) this.forwardHeldThen(sink, chunk, from, cut);
+    else if (cut > from && sink.onResponseData(chunk, from, cut)) this.conn!.keepRead();
     if (cut < chunk.length) this.held.push(Buffer.from(chunk.subarray(cut)));
   }
 
-  /** The held pieces and `last` (the rest of the packet) as one buffer; nothing stays held. */
-  private takeHeld(last: Buffer): Buffer {
-    this.held.push(last);
+  /**
+   * Forwards the held packet, completed by the start of `chunk`, then the whole packets after it
+   * up to `to`. Only the held packet's rest is copied (joined with its start): the packets after
+   * it go out as they were read, so a result streamed across many reads — where nearly every
+   * read ends inside a packet — is not copied read by read.
+   */
+  private forwardHeldThen(sink: ResponseSink, chunk: Buffer, from: number, to: number): void {
+    const first = this.tracker.firstPacketEnd;
+    const rest = first >= from && first <= to ? first : to;
+    this.held.push(chunk.subarray(from, rest));
     const joined = Buffer.concat(this.held);
     this.held.length = 0;
-    return joined;
+    sink.onResponseData(joined, 0, joined.length);
+    if (to > rest && sink.onResponseData(chunk, rest, to)) this.conn!.keepRead();
   }
 
   private fail(err: Error): void {

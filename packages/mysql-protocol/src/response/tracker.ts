@@ -134,6 +134,12 @@ export class ResponseTracker implements PacketListener {
    * packet boundary, so a response cut by a lost server can still end with an ERR packet.
    */
   lastPacketEnd = -1;
+  /**
+   * Where in the chunk of the last {@link ResponseTracker.feed} call the first complete packet
+   * ended, or -1 if none ended in it: the end of a packet that began in an earlier chunk, which a
+   * proxy holding that packet's start can complete with just these bytes.
+   */
+  firstPacketEnd = -1;
   /** Progress reports (MariaDB) seen in this response. */
   progressReports = 0;
 
@@ -230,6 +236,7 @@ export class ResponseTracker implements PacketListener {
       return from;
     }
     this.lastPacketEnd = -1;
+    this.firstPacketEnd = -1;
     const stop = this.scanner.scan(chunk, from);
     if (this.done || this.awaitingClient) return stop;
     return -1;
@@ -243,6 +250,7 @@ export class ResponseTracker implements PacketListener {
     if (this.done) throw new ProtocolError('unexpected packet from the server: no command is pending');
     const wanted = this.onPacketStart(0, payload.length, sequenceId, payload.length ? payload[0]! : -1);
     if (wanted > 0) this.onPayloadPrefix(payload, 0, Math.min(wanted, payload.length));
+    this.firstPacketEnd = -1;
     this.onPacketEnd(payload.length + 4, (sequenceId + frameCount(payload.length) - 1) & 0xff);
     return this.done;
   }
@@ -390,6 +398,7 @@ export class ResponseTracker implements PacketListener {
 
   /** @internal scanner callback */
   onPacketEnd(offset: number, lastSequenceId = this.lastSequenceId): boolean {
+    if (this.firstPacketEnd < 0) this.firstPacketEnd = offset;
     this.lastPacketEnd = offset;
     this.lastEndedSequenceId = lastSequenceId;
     // A packet that moved the phase (column count, PREPARE OK, ERR, terminators) is fully handled.
