@@ -251,8 +251,8 @@ export const proxyOptions = {
     { min: 1, max: 4096 },
   ),
   pipeline_connections: option.integer(
-    2,
-    "backend connections pure reads are spread over before they stack (about the servers' CPU cores)",
+    1,
+    'backend connections that take pure reads before any read stacks; another is added only when these are pipeline_depth deep (raise it for a server whose cores the reads of one connection cannot keep busy)',
     { min: 1 },
   ),
   view_check_interval: option.duration(
