@@ -129,6 +129,30 @@ describe.each(['mysql_native_password', 'caching_sha2_password'])('greeting with
     expect(stdout.trim().split('\t')).toEqual(['2', 'test']);
   });
 
+  // libmariadb answers a greeting that names another plugin than its --default-auth with an empty
+  // response made for none, and waits to be asked again (MariaDB and MySQL restart the exchange):
+  // the proxy checked that empty response and refused the login with 1045.
+  it.each([
+    ['mysql_native_password', 'a plain password', APP_USER],
+    ['caching_sha2_password', 'a plain password', APP_USER],
+    ['mysql_native_password', 'only a native hash', NATIVE_ONLY],
+    ['caching_sha2_password', 'only a native hash', NATIVE_ONLY],
+    ['mysql_native_password', 'only a caching_sha2 hash', SHA2_ONLY],
+    ['caching_sha2_password', 'only a caching_sha2 hash', SHA2_ONLY],
+  ])('the mariadb client with --default-auth=%s logs in as a user stored with %s', async (auth, _, user) => {
+    const { stdout } = await run('mariadb', [
+      '-h127.0.0.1',
+      `-P${fx().port}`,
+      `-u${user.name}`,
+      `-p${user.password}`,
+      `--default-auth=${auth}`,
+      '-N',
+      '-e',
+      'select 6 * 7',
+    ]);
+    expect(stdout.trim()).toBe('42');
+  });
+
   // Over plain TCP, a user stored with only a native hash is switched to mysql_native_password:
   // caching_sha2's full authentication would want the password itself, which the mariadb CLI
   // (no RSA key) sent in clear — and was refused all the same.

@@ -193,7 +193,7 @@ describe('MariaDB extended capabilities', () => {
       user: 'nopw',
       authResponse: Buffer.alloc(0),
       database: '',
-      authPlugin: NATIVE_PASSWORD_PLUGIN,
+      authPlugin: greeting.authPlugin,
       attributes: {},
     }).payload();
     return { hs, greeting, step: hs.receive(Buffer.from(response), 1) };

@@ -277,6 +277,7 @@ export class ServerHandshake {
     this.credentials = this.options.lookup(response.user);
     this.usedPassword = response.authResponse.length > 0;
     const clientPlugin = response.authPlugin || NATIVE_PASSWORD_PLUGIN;
+    const greeted = this.plugin;
     const c = this.credentials;
     let wanted: ServerAuthPlugin;
     if (
@@ -305,7 +306,12 @@ export class ServerHandshake {
       wanted = CACHING_SHA2_PLUGIN;
     }
     this.plugin = wanted;
-    if (wanted !== clientPlugin) {
+    // A client that named another plugin than the greeting's made its response for neither —
+    // libmariadb (--default-auth) sends it empty and waits to be asked — so, as MariaDB and
+    // MySQL restart the exchange then, it is asked for the wanted plugin's response. (A client
+    // that names no plugin cannot be asked: it scrambled for mysql_native_password.)
+    const madeForGreeting = this.changingUser || response.authPlugin === '' || clientPlugin === greeted;
+    if (wanted !== clientPlugin || !madeForGreeting) {
       this.state = State.Switch;
       return this.send(writeAuthSwitchRequest(new PacketWriter(64), { plugin: wanted, data: this.nonce }));
     }
