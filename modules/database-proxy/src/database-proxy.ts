@@ -81,6 +81,9 @@ const BASE_FLAGS =
 /** Until a backend has greeted us, do not offer what some servers lack and would break framing. */
 const UNKNOWN_SERVER_FLAGS = SUPPORTED_CAPABILITIES & ~CLIENT_DEPRECATE_EOF;
 
+/** Longest wait at start for the servers' first connections (a third of the kernel's start timeout). */
+const WARM_UP_LIMIT_MS = 10_000;
+
 export type ListenFunction = (
   address: Address,
   onConnection: ConnectionHandler,
@@ -294,13 +297,9 @@ export class DatabaseProxy implements ProxyCore, DatabaseProxyService {
         conn.write(
           encodeFrames(
             encodeErr({
-              errno: ProxyError.tooManyConnections.code,
-              sqlState: ProxyError.tooManyConnections.sqlState,
-              message: formatProxyError(
-                ProxyError.tooManyConnections,
-                'the listener',
-                this.options.max_connections,
-              ),
+              errno: ProxyError.listenerFull.code,
+              sqlState: ProxyError.listenerFull.sqlState,
+              message: formatProxyError(ProxyError.listenerFull, this.options.max_connections),
             }),
             0,
           ),
@@ -355,7 +354,9 @@ export class DatabaseProxy implements ProxyCore, DatabaseProxyService {
   /**
    * One connection per server before listening, so the greeting offers what the servers really
    * support and the views are known. A server not reachable now is learnt on its first
-   * connection later (BackendServer's probe).
+   * connection later (BackendServer's probe). The wait is bounded by {@link WARM_UP_LIMIT_MS}
+   * whatever `connect_timeout` is: a server that accepts and never answers must not keep the
+   * proxy from listening (with a long connect_timeout it outlasted the kernel's start timeout).
    */
   private async warmUp(): Promise<void> {
     const flavour = this.flavourFor(
@@ -370,34 +371,47 @@ export class DatabaseProxy implements ProxyCore, DatabaseProxyService {
       SUPPORTED_CAPABILITIES,
       45,
     );
-    await Promise.all(
-      this.pool.servers.map(
-        (server) =>
-          new Promise<void>((resolve) => {
-            server.open(flavour, (err, conn) => {
-              if (err !== null || conn === null) {
-                this.log.warn(
-                  { server: server.name, err: err?.message },
-                  "backend not reachable at start; the proxy starts anyway, retries per request and reads the server's settings when it first gets through",
-                );
-                resolve();
-                return;
-              }
-              // Listen knowing which views hide a write — waiting connect_timeout at most: the
-              // start must not wait on a slow catalogue (the periodic checks get longer).
-              this.viewCheck.checkOn(
-                conn,
-                server.name,
-                () => {
-                  this.pool.release(conn);
+    let limit: NodeJS.Timeout | undefined;
+    const waited = await Promise.race([
+      Promise.all(
+        this.pool.servers.map(
+          (server) =>
+            new Promise<void>((resolve) => {
+              server.open(flavour, (err, conn) => {
+                if (err !== null || conn === null) {
+                  this.log.warn(
+                    { server: server.name, err: err?.message },
+                    "backend not reachable at start; the proxy starts anyway, retries per request and reads the server's settings when it first gets through",
+                  );
                   resolve();
-                },
-                this.options.connect_timeout,
-              );
-            });
-          }),
-      ),
-    );
+                  return;
+                }
+                // Listen knowing which views hide a write — waiting connect_timeout at most: the
+                // start must not wait on a slow catalogue (the periodic checks get longer).
+                this.viewCheck.checkOn(
+                  conn,
+                  server.name,
+                  () => {
+                    this.pool.release(conn);
+                    resolve();
+                  },
+                  this.options.connect_timeout,
+                );
+              });
+            }),
+        ),
+      ).then(() => true),
+      new Promise<false>((resolve) => {
+        limit = setTimeout(() => resolve(false), WARM_UP_LIMIT_MS);
+      }),
+    ]);
+    clearTimeout(limit);
+    if (!waited) {
+      this.log.warn(
+        { waitedMs: WARM_UP_LIMIT_MS },
+        "a backend has not answered yet; the proxy starts anyway and reads the server's settings when it first gets through",
+      );
+    }
     this.adoptGreetings();
   }
 

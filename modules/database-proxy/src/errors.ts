@@ -18,11 +18,17 @@ export const ProxyError = {
     sqlState: '28000',
     message: "Access denied for user '%s'@'%s' (using password: %s)",
   },
-  /** The user's max_connections (or the listener's) is reached. */
+  /** The user's max_connections is reached. */
   tooManyConnections: {
     code: 1040,
     sqlState: '08004',
     message: 'Too many connections for user %s (limit %s)',
+  },
+  /** The listener's max_connections is reached (MariaDB's own text, with the limit). */
+  listenerFull: {
+    code: 1040,
+    sqlState: '08004',
+    message: 'Too many connections (the proxy takes %s)',
   },
   /** A login whose character set cannot be a client's (ucs2, utf16, utf16le, utf32), as MariaDB refuses it. */
   clientCharsetRefused: {

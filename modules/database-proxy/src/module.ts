@@ -5,6 +5,7 @@ import { EVENT_LOOP } from '@scalestack/event';
 import { createToken, defineModule } from '@scalestack/kernel';
 import { SOCKETS } from '@scalestack/socket';
 import { proxyOptions } from './config/options.js';
+import { checkTlsFiles } from './config/tls-files.js';
 import { DatabaseProxy } from './database-proxy.js';
 import { DATABASE_PROXY } from './service.js';
 
@@ -27,10 +28,13 @@ export default defineModule({
     ctx.provide(DATABASE_PROXY, proxy);
     ctx.provide(PROXY_INSTANCE, proxy);
     ctx.metrics.addCollector('database-proxy', () => proxy.metricFamilies());
-    await proxy.start();
+    // Before start: a start that fails (its port taken) after opening backend connections has
+    // them closed by the kernel's roll-back — an embedding process lives on.
     ctx.onDrain(() => proxy.drain());
     ctx.onStop(() => proxy.stop());
+    await proxy.start();
   },
+  check: checkTlsFiles,
   // Who may log in and how they are queued; the rest (listener, backends, pools…) needs a restart.
   reloadable: ['users', 'tenants', 'default_tenant', 'tenant_attribute', 'queue_timeout', 'max_queued'],
   reload(ctx, next) {

@@ -109,6 +109,25 @@ describe('database-proxy options', () => {
     ]);
   });
 
+  it('refuses a connect_timeout or login_timeout of 0', async () => {
+    // 0 timed every backend connection out at once (every statement got 9004) and closed every
+    // client as soon as it was greeted.
+    const errors = await errorsOf({
+      users: [USER],
+      backends: [BACKEND],
+      connect_timeout: '0',
+      login_timeout: 0,
+    });
+    expect(errors.map(String).sort()).toEqual([
+      expect.stringMatching(
+        /^module "database-proxy", option "connect_timeout": got "0", expected a duration .*/,
+      ),
+      expect.stringMatching(
+        /^module "database-proxy", option "login_timeout": got 0, expected a duration .*/,
+      ),
+    ]);
+  });
+
   it('accepts distinct names', async () => {
     expect(
       await errorsOf({

@@ -3,7 +3,10 @@
  * authentication plugins and the `mariadb` command-line client.
  */
 import { execFile } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Duplex } from 'node:stream';
 import tls from 'node:tls';
 import { promisify } from 'node:util';
@@ -91,11 +94,34 @@ describe('TLS to the proxy', () => {
   });
 });
 
-it('tls_key without tls_cert stops the start with a message naming both', async () => {
+it('tls_key without tls_cert is refused with the configuration (scalestack check too), naming both', async () => {
+  // It passed validation and failed the start (exit 1, a stack trace) instead.
   const start = startProxyFixture({ mariadb: fx.mariadb, options: { tls_key: cert.keyPath } });
   await expect(start).rejects.toThrow(
-    'database-proxy: options tls_key and tls_cert go together (PEM file paths, both or neither): tls_key is set, tls_cert is not',
+    'module "database-proxy": options tls_key and tls_cert go together (PEM file paths, both or neither): tls_key is set, tls_cert is not',
   );
+});
+
+it('TLS files that hold no PEM key or certificate, or a certificate for another key, are refused with the configuration', async () => {
+  // They passed, the proxy offered TLS, and every TLS client was dropped at its handshake.
+  const dir = mkdtempSync(join(tmpdir(), 'tls-files-'));
+  const junk = join(dir, 'junk.pem');
+  writeFileSync(junk, 'not a PEM file\n');
+  const other = await selfSignedCert('other');
+  const cases: [Record<string, string>, RegExp][] = [
+    [
+      { tls_key: junk, tls_cert: cert.certPath },
+      /option tls_key: .*junk\.pem holds no private key PEM can read/,
+    ],
+    [{ tls_key: cert.keyPath, tls_cert: junk }, /option tls_cert: .*junk\.pem holds no PEM certificate/],
+    [
+      { tls_key: other.keyPath, tls_cert: cert.certPath },
+      /options tls_key and tls_cert: the certificate in .* is not for the key in /,
+    ],
+  ];
+  for (const [options, message] of cases) {
+    await expect(startProxyFixture({ mariadb: fx.mariadb, options })).rejects.toThrow(message);
+  }
 });
 
 it('a TLS file that cannot be read is refused with the configuration, naming the option', async () => {

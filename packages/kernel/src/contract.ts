@@ -135,6 +135,13 @@ export interface ModuleDefinition<S extends OptionSchema = OptionSchema> {
   readonly requires?: readonly string[];
   /** The option schema. */
   readonly options?: S;
+  /**
+   * What is wrong with the options taken together (`tls_key` without `tls_cert`), once each is
+   * valid on its own: one sentence per problem, naming the options. Runs wherever options are
+   * validated — `kernel.load` (and so `scalestack check`) and every reload — so a configuration
+   * it refuses starts nothing and replaces nothing.
+   */
+  check?(options: OptionValues<S>): readonly string[];
   /** Called for every module (in dependency order) before any module starts: provide services. */
   register?(ctx: ModuleContext<S>): void | Promise<void>;
   /** Starts the service. Register drain/stop work with `ctx.onDrain` / `ctx.onStop`. */

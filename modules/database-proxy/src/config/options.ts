@@ -202,8 +202,11 @@ export const proxyOptions = {
   connect_timeout: option.duration(
     '5s',
     "connecting, logging in and setting up a backend connection; also the longest wait for the proxy's own exchanges with a server (idle ping, KILL QUERY, view check, closing an evicted connection)",
+    // 0 timed every backend connection out at once, which took every server out of service.
+    { min: 1 },
   ),
-  login_timeout: option.duration('10s', 'how long a client may take to log in at the proxy'),
+  // 0 closed every client as soon as it was greeted.
+  login_timeout: option.duration('10s', 'how long a client may take to log in at the proxy', { min: 1 }),
   net_write_timeout: option.duration(
     '60s',
     "a client that takes none of a result for this long while its backend waits on it is closed, as by a server's net_write_timeout — the backend connection (held for that result) is let go (0: never)",
@@ -261,7 +264,7 @@ export const proxyOptions = {
   ),
   pipeline_stall: option.duration(
     '50ms',
-    'a shared connection that finishes nothing for this long takes no more reads; those behind its slow one move elsewhere',
+    'a shared connection that finishes nothing for this long takes no more reads; those behind its slow one move elsewhere (0: never checked)',
   ),
   auth_plugin: option.enum(
     ['mysql_native_password', 'caching_sha2_password'],

@@ -48,6 +48,10 @@ export function validateOptions(
     }
     const result = parseFields(schema, raw, []);
     for (const err of [...unknownArgs, ...result.errors]) errors.push(formatOptionError(def.name, err));
+    if (unknownArgs.length === 0 && result.errors.length === 0 && def.check !== undefined) {
+      for (const problem of def.check(result.values as never))
+        errors.push(`module "${def.name}": ${problem}`);
+    }
     values.set(def.name, result.values);
   }
   return { values, errors };
