@@ -97,6 +97,22 @@ describe('list and object text holding a secret', () => {
     expect(String(errors)).not.toMatch(/s3cret/);
     const text = await loadEcho({ ids }, { raw: { ids: 'nativeHash=s3cret-d' } });
     expect(String(text.errors)).not.toMatch(/s3cret/);
+    for (const given of ['password: s3cret-e', 'x,"token" = s3cret-f', 'db_hash=s3cret-g']) {
+      const assigned = await loadEcho({ ids }, { raw: { ids: given } });
+      expect(String(assigned.errors)).toMatch(/text not shown \(it names a secret field\)/);
+      expect(String(assigned.errors)).not.toMatch(/s3cret/);
+    }
+  });
+
+  it('shows a value that only contains a secret word (an unsupported plugin name)', async () => {
+    // `auth_plugin: sha256_password` read "got text not shown (it names a secret field)".
+    const plugin = option.enum(
+      ['mysql_native_password', 'caching_sha2_password'],
+      'mysql_native_password',
+      '',
+    );
+    const { errors } = await loadEcho({ plugin }, { raw: { plugin: 'sha256_password' } });
+    expect(String(errors)).toMatch(/got "sha256_password"/);
   });
 });
 

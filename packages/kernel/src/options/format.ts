@@ -34,6 +34,10 @@ export function isSecretPath(path: readonly (string | number)[]): boolean {
 const SECRET_MENTION = /password|passwd|secret|token|_hash\b/i;
 const SECRET_MENTION_CAMEL = /[a-z\d]Hash\b/;
 const mentionsSecret = (text: string) => SECRET_MENTION.test(text) || SECRET_MENTION_CAMEL.test(text);
+/** A secret field given a value in a text (`password=…`, `"token": …`). */
+const SECRET_ASSIGNMENT = /(?:password|passwd|secret|token|_hash)["'`]?\s*[:=]/i;
+const SECRET_ASSIGNMENT_CAMEL = /[a-z\d]Hash["'`]?\s*[:=]/;
+const assignsSecret = (text: string) => SECRET_ASSIGNMENT.test(text) || SECRET_ASSIGNMENT_CAMEL.test(text);
 
 const hideSecrets = (key: string, v: unknown) => (key !== '' && isSecretName(key) ? '(hidden)' : v);
 
@@ -82,8 +86,9 @@ export function formatValue(value: unknown, path: readonly (string | number)[] =
       }
     }
     if (parsed !== null && typeof parsed === 'object') shown = parsed;
-    // Other text naming a secret field (`password=…`, a piece of JSON) is not shown either.
-    else if (mentionsSecret(value)) return 'text not shown (it names a secret field)';
+    // Other text giving a secret field a value (`password=…`, a piece of JSON) is not shown
+    // either; a value that only contains such a word (`sha256_password`) is.
+    else if (assignsSecret(value)) return 'text not shown (it names a secret field)';
   }
   let text: string;
   try {
