@@ -134,6 +134,40 @@ describe('KILL with the connection ids the proxy hands out', () => {
     expect((await one(b, 'SELECT 3 AS ok')).ok).toBe(3);
   });
 
+  it('KILL CONNECTION of a client whose write is running stops the write, as at MariaDB', async () => {
+    // It only closed the client: the UPDATE ran to its end and committed after the client was
+    // told it was killed (the mariadb connector's destroy() sends this KILL), and one waiting on
+    // a row lock held its backend for innodb_lock_wait_timeout.
+    const direct = await fx.direct();
+    try {
+      await direct.query("INSERT INTO kq (id, v) VALUES (900, '0')");
+      const victim = await client();
+      const killer = await client();
+      const update = victim.query("UPDATE kq SET v = CONCAT('ran', SLEEP(60)) WHERE id = 900").then(
+        () => 'answered',
+        () => 'failed',
+      );
+      const running = async () =>
+        (
+          (await direct.query(
+            "SELECT COUNT(*) AS n FROM information_schema.PROCESSLIST WHERE INFO LIKE 'UPDATE kq SET v = CONCAT(%'",
+          )) as unknown as [{ n: number }[]]
+        )[0][0]!.n;
+      await waitFor(async () => (await running()) === 1, {
+        what: "the victim's UPDATE to run at the server",
+      });
+      await killer.query(`KILL ${threadId(victim)}`);
+      expect(await update).toBe('failed');
+      // 60 s is longer than the test's timeout: a write left to run fails the test here.
+      await waitFor(async () => (await running()) === 0, { what: 'the killed UPDATE to stop at the server' });
+      const [rows] = (await direct.query('SELECT v FROM kq WHERE id = 900')) as unknown as [{ v: string }[]];
+      expect(rows[0]!.v).toBe('0');
+      expect((await one(killer, 'SELECT 4 AS ok')).ok).toBe(4);
+    } finally {
+      await direct.end();
+    }
+  });
+
   it('a backend thread id is not a connection id: nothing reaches the server', async () => {
     const a = await client();
     const direct = await fx.direct();

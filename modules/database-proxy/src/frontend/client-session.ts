@@ -226,6 +226,8 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
   /** The prepared statement of the execute/fetch/reset/long-data in flight. */
   private executing: { cs: ClientStatement } | undefined;
   private closed = false;
+  /** Closed by a KILL CONNECTION: a statement left running is interrupted, not run to its end. */
+  private killed = false;
   /** Between SSLRequest and the end of the TLS handshake: bytes belong to TLS. */
   private tlsStarting = false;
   /** The greeting's nonce: COM_CHANGE_USER scrambles passwords with it. */
@@ -2248,6 +2250,7 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
    */
   killedBy(query: boolean): Promise<KillOutcome> {
     if (!query) {
+      this.killed = true;
       this.close();
       this.conn.destroy();
       return Promise.resolve({ kind: 'done' });
@@ -2714,7 +2717,8 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
    * the connection the pool opens in its place — more than N at the server, and at the worst
    * time (clients that time out on slow statements and leave). So the connection is kept: a
    * pure read, which changes nothing, is interrupted with KILL QUERY; anything else runs to its
-   * end, as MariaDB runs a statement whose client has gone (a write is not lost). Its response
+   * end, as MariaDB runs a statement whose client has gone (a write is not lost) — unless the
+   * client was closed by a KILL CONNECTION, which interrupts it as MariaDB's does. Its response
    * is dropped; then the connection is reset and goes back. Its QoS slot covers it until then.
    */
   private leaveRunning(b: BackendConnection): void {
@@ -2722,7 +2726,9 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
     const lease = this.lease;
     this.lease = undefined;
     b.holder = undefined;
-    if ((this.pureRead || this.wasPureRead) && b.connectionId !== 0) {
+    // KILL CONNECTION stops the statement too, as MariaDB's does (a write is rolled back): left
+    // to run, it would commit after its client was told it was killed.
+    if ((this.pureRead || this.wasPureRead || this.killed) && b.connectionId !== 0) {
       this.killQueryOn(b);
     }
     b.abandon(this, () =>
