@@ -156,6 +156,10 @@ export class DatabaseProxy implements ProxyCore, DatabaseProxyService {
   private waitTimer: NodeJS.Timeout | undefined;
   private readonly loopHistogram = monitorEventLoopDelay({ resolution: 10 });
   private draining = false;
+
+  get isDraining(): boolean {
+    return this.draining;
+  }
   private drainWaiters: (() => void)[] = [];
   private stopShedding: (() => void) | undefined;
   private stopKillAnswers: (() => void) | undefined;

@@ -83,6 +83,9 @@ export class ClientLogin {
    */
   admit(user: ProxyUser, session: ServerSession): Admission | ProxyRefusal {
     const core = this.core;
+    // A client that connected before the listener closed and logs in while the proxy drains is
+    // refused as a server that is shutting down refuses it, not let in to be cut off at stop.
+    if (core.isDraining) return { code: ProxyError.shuttingDown, args: [] };
     const unusable = unusableClientCharset(session.charset);
     if (unusable !== undefined) return { code: ProxyError.clientCharsetRefused, args: [unusable] };
     if (core.userConnections(user.name) >= user.maxConnections) {

@@ -20,6 +20,8 @@ export interface ProxyCore {
   readonly scheduler: QosScheduler;
   readonly pool: BackendPool;
   readonly counters: ProxyCounters;
+  /** The proxy is stopping: it finishes what runs and lets no one new in (ER 1053). */
+  readonly isDraining: boolean;
   /** Capability flags offered to clients (what the proxy and the backends both support). */
   readonly capabilities: number;
   /** MariaDB extended capabilities offered to clients (extended metadata, when the servers have it). */
