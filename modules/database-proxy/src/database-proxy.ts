@@ -385,7 +385,7 @@ export class DatabaseProxy implements ProxyCore, DatabaseProxyService {
                 if (err !== null || conn === null) {
                   this.log.warn(
                     { server: server.name, err: err?.message },
-                    "backend not reachable at start; the proxy starts anyway, retries per request and reads the server's settings when it first gets through",
+                    "backend not usable at start (unreachable, or it refused the proxy's login); the proxy starts anyway, retries per request and reads the server's settings when it first gets through",
                   );
                   resolve();
                   return;

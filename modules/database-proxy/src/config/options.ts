@@ -276,7 +276,7 @@ export const proxyOptions = {
   stats_interval: option.duration('0', 'log pool and client stats this often (0: never)'),
   shed_delay: option.duration(
     '0',
-    'refuse new statements (ERR 9006) while event-loop delay exceeds this (0: never)',
+    'refuse new statements that would wait for a backend (ERR 9006) while event-loop delay exceeds this (0: never)',
   ),
 };
 
