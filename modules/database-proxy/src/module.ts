@@ -35,6 +35,10 @@ export default defineModule({
     await proxy.start();
   },
   check: checkTlsFiles,
+  // Pools, clients and counters in the log, on demand (SIGUSR2 under the CLI).
+  report(ctx) {
+    ctx.resolve(PROXY_INSTANCE).logStats();
+  },
   // Who may log in and how they are queued; the rest (listener, backends, pools…) needs a restart.
   reloadable: ['users', 'tenants', 'default_tenant', 'tenant_attribute', 'queue_timeout', 'max_queued'],
   reload(ctx, next) {

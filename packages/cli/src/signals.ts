@@ -6,7 +6,8 @@ const SIGNAL_NUMBER = { SIGHUP: 1, SIGINT: 2, SIGTERM: 15 } as const;
 /**
  * SIGINT/SIGTERM: drain and stop the kernel, then exit 0; a second one exits at once with
  * 128 + the signal number. SIGHUP: re-read the config file and reload (a bad one is logged and the
- * old configuration kept). Installed before the kernel starts: a signal during start-up waits for
+ * old configuration kept). SIGUSR2: every module that can logs its state (`kernel.report()`).
+ * Installed before the kernel starts: a signal during start-up waits for
  * `started` and then shuts down (if start-up failed, the caller owns the exit). Returns a function
  * that removes the handlers.
  */
@@ -66,15 +67,20 @@ export function handleSignals(
         ),
     );
   };
+  const onReport = () => {
+    if (running && !stopping) kernel.report();
+  };
   const onInt = () => onStop('SIGINT');
   const onTerm = () => onStop('SIGTERM');
   process.on('SIGINT', onInt);
   process.on('SIGTERM', onTerm);
   process.on('SIGHUP', onHangup);
+  process.on('SIGUSR2', onReport);
   return () => {
     clearInterval(keepAlive);
     process.off('SIGINT', onInt);
     process.off('SIGTERM', onTerm);
     process.off('SIGHUP', onHangup);
+    process.off('SIGUSR2', onReport);
   };
 }

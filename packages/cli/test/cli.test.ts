@@ -220,6 +220,15 @@ describe('scalestack run: signals', () => {
     expect(events(run.logs())).not.toContain('fixture-base:stop');
   });
 
+  it('SIGUSR2 has every module that can report log its state, and the process runs on', async () => {
+    const run = spawnCli(['run', 'fixture-base', '--fixture-base.tag=t1'], { cwd: app });
+    await run.waitForLog((l) => typeof l.msg === 'string' && l.msg.startsWith('started 1 modules'));
+    run.child.kill('SIGUSR2');
+    expect(await run.waitForLog((l) => l.event === 'report')).toMatchObject({ tag: 't1' });
+    run.child.kill('SIGTERM');
+    expect((await run.exited).code).toBe(0);
+  });
+
   it('SIGHUP reloads a good config file and keeps the old one when the new one is bad', async () => {
     const file = join(app, 'reload.yaml');
     writeFileSync(file, 'modules:\n  fixture-echo:\n    greeting: first\n');

@@ -147,6 +147,11 @@ export interface ModuleDefinition<S extends OptionSchema = OptionSchema> {
   /** Starts the service. Register drain/stop work with `ctx.onDrain` / `ctx.onStop`. */
   start?(ctx: ModuleContext<S>): void | Promise<void>;
   /**
+   * Logs what the running module is doing now (its stats), when asked: `kernel.report()`,
+   * SIGUSR2 under the CLI.
+   */
+  report?(ctx: ModuleContext<S>): void;
+  /**
    * Applies new option values at runtime (SIGHUP / `kernel.reload`). Called only after the
    * whole new configuration validated. A module without `reload` keeps its old values and the
    * kernel logs that a restart is needed for changes to it.

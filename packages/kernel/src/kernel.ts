@@ -282,6 +282,23 @@ export class Kernel {
     return report;
   }
 
+  /**
+   * Asks every started module that can to log its state now (its `report` hook), in start order;
+   * a hook that throws is logged and the others still report. Nothing happens unless started.
+   */
+  report(): void {
+    if (this.state !== 'started') return;
+    for (const [i, ctx] of this.contexts.entries()) {
+      const def = this.loaded[i]!;
+      if (def.report === undefined || !this.runsHere(def)) continue;
+      try {
+        def.report(ctx);
+      } catch (err) {
+        ctx.log.error({ err }, 'report failed');
+      }
+    }
+  }
+
   /** Aborts `ctx.signal` and runs every drain hook, modules in reverse start order. */
   async drain(): Promise<void> {
     if (this.state !== 'started') return;
