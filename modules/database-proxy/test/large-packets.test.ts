@@ -11,6 +11,7 @@
  * max_packet_size is 64MiB), so the answers compared are to the commands, not to their size.
  */
 import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import type { Socket } from 'node:net';
 import {
   buildExecute,
@@ -23,6 +24,7 @@ import { type MariaDB, startMariaDB, waitFor } from '@scalestack/test-harness';
 import type mysql from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RawClient, RawResponse } from '../../../packages/mysql-protocol/test/support/raw-client.js';
+import { failure, one } from './support/backends.js';
 import { END_MARKER, pipelinedAnswers, queryFrame } from './support/pipelined-commands.js';
 import { APP_USER, BACKEND_USER, type ProxyFixture, startProxyFixture } from './support/proxy-fixture.js';
 import { rawLogin } from './support/raw-login.js';
@@ -352,6 +354,38 @@ describe('rows of 16 MiB and more', () => {
       }
     },
   );
+});
+
+describe('large statements the proxy reads for what they do', () => {
+  it("a dump's 12 MB row with a backquoted table name, and a 10 MB JSON text full of double quotes, run as at MariaDB — the proxy stays up for everyone", async () => {
+    // Reading quoted names overflowed the stack (a backtracking regular expression) on such
+    // texts: a RangeError nobody caught, and the whole process with every client went down.
+    const c = await fx.connect();
+    const bystander = await fx.connect();
+    try {
+      const blob = Buffer.alloc(6 * MiB);
+      for (let i = 0; i < blob.length; i += 4096) blob.writeUInt32LE(i, i);
+      await c.query(`INSERT INTO \`big\` VALUES (2, 0x${blob.toString('hex')})`);
+      const json = `{${Array.from({ length: 800_000 }, (_, i) => `"k${i}":"v"`).join(',')}}`;
+      expect(json.length).toBeGreaterThan(10_000_000);
+      await c.query(`INSERT INTO big VALUES (3, '${json}')`);
+      const [rows] = (await c.query(
+        'SELECT id, LENGTH(b) AS n, MD5(b) AS h FROM big WHERE id IN (2, 3) ORDER BY id',
+      )) as unknown as [{ id: number; n: number; h: string }[]];
+      const md5 = (b: Buffer | string) => createHash('md5').update(b).digest('hex');
+      expect(rows).toEqual([
+        { id: 2, n: blob.length, h: md5(blob) },
+        { id: 3, n: json.length, h: md5(json) },
+      ]);
+      // An unclosed quoted name in USE overflowed the matcher that reads a USE's schema.
+      expect((await failure(c.query(`USE \`${'a'.repeat(10_000_000)}`))).errno).toBe(1064);
+      expect((await one(c, 'SELECT 6 AS ok')).ok).toBe(6);
+      expect((await one(bystander, 'SELECT 5 AS ok')).ok).toBe(5);
+    } finally {
+      await c.end();
+      await bystander.end();
+    }
+  });
 });
 
 describe('values of 16 MiB and more in prepared statements', () => {

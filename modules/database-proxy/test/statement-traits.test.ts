@@ -533,3 +533,24 @@ describe('leadingKeyword', () => {
     expect(leadingKeyword(sql)).toBe(expected);
   });
 });
+
+describe('quoted names read as calls, in texts of any size', () => {
+  // Every quote is taken as an opener: a name MariaDB reads with a quote in it (`` `GET_LOCK ``)
+  // is read as the function too — a needless pin, never a missed one.
+  it.each([
+    ['SELECT ```GET_LOCK`(1)', Trait.AdvisoryLock],
+    ["SELECT `x````GET_LOCK`('a', 1)", Trait.AdvisoryLock],
+    ["SELECT ``, `GET_LOCK` ('a', 1)", Trait.AdvisoryLock],
+    ['SELECT "GET_LOCK"("a", 1)', Trait.AdvisoryLock],
+  ])('%s', (sql, trait) => {
+    expect(classifyStatement(sql, false, undefined, true) & Trait.AdvisoryLock).toBe(trait);
+  });
+
+  it('a 10-million-character statement after a quoted name is classified without overflowing the stack', () => {
+    // A backtracking regular expression read quoted names and threw RangeError on such texts.
+    // After `t`'s closing backquote a match was tried to the end of the text, a step per character.
+    const sql = `INSERT INTO \`t\` VALUES ('${'x'.repeat(10_000_000)}'), (0, GET_LOCK('l', 0))`;
+    expect(sql.length).toBeGreaterThan(8_000_000);
+    expect(classifyStatement(sql) & Trait.AdvisoryLock).toBe(Trait.AdvisoryLock);
+  });
+});

@@ -341,7 +341,39 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
   // ---------------------------------------------------------------------------------------------
   // Input
 
+  /**
+   * A client's input, contained: a fault of the proxy's own met while handling it (a bug) ends
+   * this client's connection — logged, with an ERR it may read — and nobody else's. Left to
+   * escape, it would end the process and every client with it.
+   */
   private readonly onData = (chunk: Buffer): void => {
+    try {
+      this.handleInput(chunk);
+    } catch (err) {
+      this.failInternally(err);
+    }
+  };
+
+  private failInternally(err: unknown): void {
+    this.core.log.error(
+      { client: this.id, err },
+      "internal error handling a client's input; closing that client",
+    );
+    if (this.closed) return;
+    try {
+      this.writeErrPacket(
+        1105,
+        'HY000',
+        'Internal error in the proxy (logged there); the connection is closed',
+        this.answerSeq,
+      );
+    } finally {
+      this.close();
+      this.conn.destroy();
+    }
+  }
+
+  private handleInput(chunk: Buffer): void {
     let packets: { payload: Buffer; sequenceId: number }[];
     try {
       packets = this.decoder.push(chunk);
@@ -390,7 +422,7 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
     const refused = this.decoder.error;
     if (refused !== undefined && !this.closed && !this.tlsStarting && !this.inputRefused)
       this.refuseInput(refused);
-  };
+  }
 
   /**
    * Input that cannot be decoded: ERR 1153 (too large), 1156 (a 16 MiB+ packet's frames out of

@@ -29,8 +29,12 @@ export interface ViewDefinition {
   definition: string;
 }
 
-/** One identifier: backquoted (any characters, `` for a backquote), double-quoted (ANSI_QUOTES), or bare. */
-const IDENT = '(?:`((?:[^`]|``)+)`|"((?:[^"]|"")+)"|([0-9A-Za-z_$\\u0080-\\u00ff]+))';
+/**
+ * One identifier: backquoted (any characters, `` for a backquote), double-quoted (ANSI_QUOTES), or
+ * bare. A quoted one of at most 128 characters as written (64 as read, MariaDB's limit): unbounded,
+ * an unclosed quote before millions of characters overflowed the matcher's stack.
+ */
+const IDENT = '(?:`((?:[^`]|``){1,128})`|"((?:[^"]|""){1,128})"|([0-9A-Za-z_$\\u0080-\\u00ff]+))';
 /**
  * What the server skips between the parts of a qualified name: white space and comments — from
  * `#` or `-- ` to the end of the line, C-style ones, and the opener (with its version number)

@@ -601,16 +601,48 @@ function statementAt(sql: string, at: number): number {
 const SET_BEFORE_TRANSACTION = /\s*\(*\s*SET\s+(?:LOCAL\s+)?/iy;
 
 /**
- * A quoted name followed by an opening parenthesis: a call. Backticks, or double quotes (a name
- * under ANSI_QUOTES; a string is never called, so reading one as a name costs nothing).
+ * ` name(` for every quoted name followed by an opening parenthesis in `text` — a call — for the
+ * classifier to read. Backticks, or double quotes (a name under ANSI_QUOTES; a string is never
+ * called, so reading one as a name costs nothing); a doubled quote stands for one. Every quote
+ * is taken as a name's opener, so any pairing the server may read is covered. Linear: a regular
+ * expression (one backtracking step per character) overflowed the stack on a statement of a few
+ * million characters — a dump's large row — and took the whole process down.
  */
-const QUOTED_CALL = /`((?:[^`]|``)+)`\s*\(|"((?:[^"]|"")+)"\s*\(/g;
-
-/** ` name(` for every call of a quoted name in `text`, for the classifier to read. */
 function quotedCallNames(text: string): string {
+  return callsQuotedBy(text, '`') + callsQuotedBy(text, '"');
+}
+
+/** Longest quoted name read as a call: MariaDB's names have at most 64 characters (doubled quotes: twice). */
+const MAX_QUOTED_NAME = 128;
+
+function callsQuotedBy(text: string, quote: string): string {
+  // Runs of the quote: an opener's name ends at the first quote after it not doubled — within
+  // its run when an odd number of quotes follow it there, else at the last quote of the next
+  // run of odd length.
+  const starts: number[] = [];
+  const lengths: number[] = [];
+  for (let p = text.indexOf(quote); p >= 0; ) {
+    let end = p;
+    while (text[end + 1] === quote) end++;
+    starts.push(p);
+    lengths.push(end - p + 1);
+    p = text.indexOf(quote, end + 1);
+  }
   let names = '';
-  QUOTED_CALL.lastIndex = 0;
-  for (let m = QUOTED_CALL.exec(text); m !== null; m = QUOTED_CALL.exec(text)) names += ` ${m[1] ?? m[2]}(`;
+  let nextOddRunEnd = -1;
+  for (let j = starts.length - 1; j >= 0; j--) {
+    const run = starts[j]!;
+    const length = lengths[j]!;
+    for (let i = 0; i < length; i++) {
+      const open = run + i;
+      const after = length - i - 1;
+      const close = after % 2 === 1 ? run + length - 1 : nextOddRunEnd;
+      if (close < 0 || close - open < 2 || close - open > MAX_QUOTED_NAME + 1) continue;
+      CALL_PARENTHESIS.lastIndex = close + 1;
+      if (CALL_PARENTHESIS.test(text)) names += ` ${text.slice(open + 1, close)}(`;
+    }
+    if (length % 2 === 1) nextOddRunEnd = run + length - 1;
+  }
   return names;
 }
 
@@ -753,10 +785,10 @@ export function useStatementSchema(sql: string): string | undefined {
  * a mistake the server answers with ER 1064) is not taken apart: the server gets the text, and
  * its session tracking says which schema it chose.
  */
-const USE_AT = /\s*USE\s+(?:`((?:[^`]|``)+)`|([A-Za-z_$\u0080-\uffff][0-9A-Za-z_$\u0080-\uffff]*))/iy;
+const USE_AT = /\s*USE\s+(?:`((?:[^`]|``){1,128})`|([A-Za-z_$\u0080-\uffff][0-9A-Za-z_$\u0080-\uffff]*))/iy;
 /** A text that is one USE statement and nothing else. */
 const USE_ALONE =
-  /^\s*USE\s+(?:`((?:[^`]|``)+)`|([A-Za-z_$\u0080-\uffff][0-9A-Za-z_$\u0080-\uffff]*))\s*;?\s*$/i;
+  /^\s*USE\s+(?:`((?:[^`]|``){1,128})`|([A-Za-z_$\u0080-\uffff][0-9A-Za-z_$\u0080-\uffff]*))\s*;?\s*$/i;
 
 /**
  * The schema the last `USE` of a multi-statement text names (`SELECT 1; USE db`), unquoted;

@@ -1,0 +1,49 @@
+/**
+ * A fault of the proxy's own while it handles one client's input (a bug: here one injected into
+ * the statement dispatch) ends that client's connection with ERR 1105 and is logged; every other
+ * client carries on and the proxy keeps serving. Uncaught, it ended the process and everyone.
+ */
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { ClientSession } from '../src/frontend/client-session.js';
+import { failure, one } from './support/backends.js';
+import { type ProxyFixture, startProxyFixture } from './support/proxy-fixture.js';
+
+let fx: ProxyFixture;
+type Dispatch = (this: ClientSession, payload: Buffer, ...rest: unknown[]) => void;
+const proto = ClientSession.prototype as unknown as { dispatch: Dispatch };
+const dispatch = proto.dispatch;
+
+beforeAll(async () => {
+  proto.dispatch = function (this: ClientSession, payload: Buffer, ...rest: unknown[]) {
+    if (payload.includes('trip the proxy')) throw new Error('injected fault');
+    return dispatch.call(this, payload, ...rest);
+  };
+  fx = await startProxyFixture({ pool: 2 });
+});
+
+afterAll(async () => {
+  proto.dispatch = dispatch;
+  await fx?.stop();
+});
+
+it('ends only the client whose input met it, with ERR 1105, and counts it', async () => {
+  const victim = await fx.connect();
+  victim.on('error', () => {});
+  const other = await fx.connect();
+  try {
+    const errorsBefore = fx.proxy.stats().counters.errors;
+    const err = await failure(victim.query("SELECT 'trip the proxy'"));
+    expect([err.errno, err.message]).toEqual([
+      1105,
+      'Internal error in the proxy (logged there); the connection is closed',
+    ]);
+    expect(fx.proxy.stats().counters.errors).toBe(errorsBefore + 1);
+    expect((await one(other, 'SELECT 7 AS ok')).ok).toBe(7);
+    const again = await fx.connect();
+    expect((await one(again, 'SELECT 8 AS ok')).ok).toBe(8);
+    await again.end();
+  } finally {
+    victim.destroy();
+    await other.end();
+  }
+});
