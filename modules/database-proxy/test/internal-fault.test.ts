@@ -1,7 +1,9 @@
 /**
  * A fault of the proxy's own while it handles one client's input (a bug: here one injected into
- * the statement dispatch) ends that client's connection with ERR 1105 and is logged; every other
- * client carries on and the proxy keeps serving. Uncaught, it ended the process and everyone.
+ * the statement dispatch) ends that client's connection with ERR 1105 and is logged; one while it
+ * forwards a server's answer (injected into the client's response sink) drops that backend
+ * connection, whose client gets an error. Every other client carries on and the proxy keeps
+ * serving. Uncaught, either ended the process and everyone.
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { ClientSession } from '../src/frontend/client-session.js';
@@ -10,19 +12,26 @@ import { type ProxyFixture, startProxyFixture } from './support/proxy-fixture.js
 
 let fx: ProxyFixture;
 type Dispatch = (this: ClientSession, payload: Buffer, ...rest: unknown[]) => void;
-const proto = ClientSession.prototype as unknown as { dispatch: Dispatch };
+type OnResponseData = (this: ClientSession, chunk: Buffer, start: number, end: number) => boolean;
+const proto = ClientSession.prototype as unknown as { dispatch: Dispatch; onResponseData: OnResponseData };
 const dispatch = proto.dispatch;
+const onResponseData = proto.onResponseData;
 
 beforeAll(async () => {
   proto.dispatch = function (this: ClientSession, payload: Buffer, ...rest: unknown[]) {
     if (payload.includes('trip the proxy')) throw new Error('injected fault');
     return dispatch.call(this, payload, ...rest);
   };
+  proto.onResponseData = function (this: ClientSession, chunk: Buffer, start: number, end: number) {
+    if (chunk.subarray(start, end).includes('trip the answer')) throw new Error('injected fault');
+    return onResponseData.call(this, chunk, start, end);
+  };
   fx = await startProxyFixture({ pool: 2 });
 });
 
 afterAll(async () => {
   proto.dispatch = dispatch;
+  proto.onResponseData = onResponseData;
   await fx?.stop();
 });
 
@@ -41,6 +50,22 @@ it('ends only the client whose input met it, with ERR 1105, and counts it', asyn
     expect((await one(other, 'SELECT 7 AS ok')).ok).toBe(7);
     const again = await fx.connect();
     expect((await one(again, 'SELECT 8 AS ok')).ok).toBe(8);
+    await again.end();
+  } finally {
+    victim.destroy();
+    await other.end();
+  }
+});
+
+it('drops only the backend connection whose answer met it: its client gets an error, the others carry on', async () => {
+  const victim = await fx.connect();
+  victim.on('error', () => {});
+  const other = await fx.connect();
+  try {
+    await failure(victim.query("SELECT 'trip the answer' AS t"));
+    expect((await one(other, 'SELECT 9 AS ok')).ok).toBe(9);
+    const again = await fx.connect();
+    expect((await one(again, 'SELECT 10 AS ok')).ok).toBe(10);
     await again.end();
   } finally {
     victim.destroy();

@@ -817,7 +817,24 @@ export class BackendConnection {
     this.send(buf);
   }
 
+  /**
+   * A server's answer, contained: a fault of the proxy's own met while forwarding it (a bug)
+   * drops this connection — its clients get the lost-backend ERR — and nothing else. Left to
+   * escape, it would end the process and every client with it.
+   */
   private readonly onData = (chunk: Buffer): void => {
+    try {
+      this.handleAnswer(chunk);
+    } catch (err) {
+      this.options.log.error(
+        { server: this.server.name, err },
+        "internal error handling a server's answer; dropping that connection",
+      );
+      if (!this.isDead) this.fail(err as Error);
+    }
+  };
+
+  private handleAnswer(chunk: Buffer): void {
     let from = 0;
     for (;;) {
       const head = this.inFlight[0];
@@ -877,7 +894,7 @@ export class BackendConnection {
       from = end;
       if (from >= chunk.length) return;
     }
-  };
+  }
 
   /**
    * Forwards a chunk of a response that goes on, holding back a packet cut at the chunk's end
