@@ -28,6 +28,7 @@ import {
   CLIENT_TRANSACTIONS,
   encodeErr,
   encodeFrames,
+  isEmptyPassword,
   MARIADB_CLIENT_EXTENDED_METADATA,
   type ServerAuthPlugin,
   SUPPORTED_CAPABILITIES,
@@ -352,6 +353,21 @@ export class DatabaseProxy implements ProxyCore, DatabaseProxyService {
         serverVersion: this.serverVersion,
       },
       'database proxy listening',
+    );
+    this.warnOfOpenUsers();
+  }
+
+  /**
+   * Users without a password log in for anyone who reaches the listener — as the backends'
+   * service account. The zero-setup default (root, no password, in front of sqlite-backend) is
+   * one: said once at start, so that it is not carried in front of a real server unnoticed.
+   */
+  private warnOfOpenUsers(): void {
+    const open = [...this.users.values()].filter((u) => isEmptyPassword(u.credentials)).map((u) => u.name);
+    if (open.length === 0) return;
+    this.log.warn(
+      { users: open, listen: formatAddress(this.options.listen) },
+      'users without a password: anyone who reaches the listener logs in as them (configure users with passwords for anything but trying things out)',
     );
   }
 

@@ -1,12 +1,15 @@
 /**
  * Starting in an embedding process: a start that fails after the proxy opened backend
- * connections leaves none behind, and a backend that accepts and never answers does not keep the
- * proxy from listening, however long `connect_timeout` is.
+ * connections leaves none behind, a backend that accepts and never answers does not keep the
+ * proxy from listening, however long `connect_timeout` is; users without a password are named
+ * in a warning at start; `kernel.report()` (SIGUSR2 under the CLI) logs the proxy's stats.
  */
 import net from 'node:net';
+import { Writable } from 'node:stream';
 import { Kernel } from '@scalestack/kernel';
 import { type MariaDB, startMariaDB, waitFor } from '@scalestack/test-harness';
 import mysql from 'mysql2/promise';
+import { pino } from 'pino';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { DATABASE_PROXY } from '../src/index.js';
 
@@ -91,3 +94,33 @@ it('a backend that never answers does not keep the proxy from listening, whateve
     await kernel.stop();
   }
 }, 30_000);
+
+it('names users without a password in a warning at start, and logs its stats when asked to report', async () => {
+  const lines: Record<string, unknown>[] = [];
+  const sink = new Writable({
+    write(chunk, _encoding, done) {
+      for (const line of String(chunk).split('\n')) if (line.trim() !== '') lines.push(JSON.parse(line));
+      done();
+    },
+  });
+  const kernel = new Kernel({ logger: pino({ level: 'info' }, sink) });
+  const config = proxyConfig('127.0.0.1:0', `127.0.0.1:${mariadb.port}`, {
+    users: [
+      { name: 'app', password: 'secret' },
+      { name: 'open', password: '' },
+    ],
+  });
+  await kernel.load({ modules: ['database-proxy'], env: {}, config });
+  try {
+    await kernel.start();
+    const warned = lines.filter((l) => String(l.msg).startsWith('users without a password'));
+    expect(warned.map((l) => l.users)).toEqual([['open']]);
+    kernel.report();
+    const stats = await waitFor(() => lines.find((l) => l.msg === 'database proxy stats'), {
+      what: 'the stats line',
+    });
+    expect(stats).toMatchObject({ pools: [expect.objectContaining({ server: 'db1' })] });
+  } finally {
+    await kernel.stop();
+  }
+});
