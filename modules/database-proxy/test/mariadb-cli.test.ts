@@ -10,7 +10,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { hold } from './support/backends.js';
+import { hold, one } from './support/backends.js';
 import { APP_USER, BACKEND_USER } from './support/proxy-fixture.js';
 import { createNums, proxyTestFile } from './support/proxy-test-file.js';
 
@@ -210,5 +210,27 @@ describe('mariadb CLI', () => {
     } finally {
       await holder.release();
     }
+  });
+
+  it('mariadb-admin refresh and flush-threads (COM_REFRESH) work as at MariaDB', async () => {
+    // COM_REFRESH was refused with 1047 'Unknown command', and the tool exited 1.
+    const admin = (side: 'ref' | 'prx', command: string) => {
+      const [port, user] = side === 'ref' ? [fx().mariadb.port, BACKEND_USER] : [fx().port, APP_USER];
+      return new Promise<{ code: number; stderr: string }>((resolve) =>
+        execFile(
+          'mariadb-admin',
+          ['-h127.0.0.1', `-P${port}`, `-u${user.name}`, `-p${user.password}`, command],
+          (err, _stdout, stderr) =>
+            resolve({ code: err ? ((err as { code?: number }).code ?? -1) : 0, stderr }),
+        ),
+      );
+    };
+    for (const command of ['refresh', 'flush-threads']) {
+      expect({ command, ...(await admin('prx', command)) }).toEqual({
+        command,
+        ...(await admin('ref', command)),
+      });
+    }
+    expect((await one(await clients.client(), 'SELECT 1 AS ok')).ok).toBe(1);
   });
 });

@@ -27,6 +27,7 @@ import {
   COM_PROCESS_KILL,
   COM_QUERY,
   COM_QUIT,
+  COM_REFRESH,
   COM_RESET_CONNECTION,
   COM_SET_OPTION,
   COM_STATISTICS,
@@ -681,6 +682,8 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
       case COM_FIELD_LIST:
       case COM_STATISTICS:
       case COM_DEBUG:
+      // FLUSH by bitmask (mariadb-admin refresh, flush-threads): server-wide, like FLUSH as SQL.
+      case COM_REFRESH:
         this.pending = Pending.Forward;
         break;
       default:
