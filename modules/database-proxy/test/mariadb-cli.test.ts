@@ -10,8 +10,8 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { hold, one } from './support/backends.js';
-import { APP_USER, BACKEND_USER } from './support/proxy-fixture.js';
+import { failure, hold, one } from './support/backends.js';
+import { APP_USER, BACKEND_USER, connectAsBackendUser } from './support/proxy-fixture.js';
 import { createNums, proxyTestFile } from './support/proxy-test-file.js';
 
 const { fx, direct, clients } = proxyTestFile({
@@ -212,19 +212,20 @@ describe('mariadb CLI', () => {
     }
   });
 
+  const admin = (side: 'ref' | 'prx', ...command: string[]) => {
+    const [port, user] = side === 'ref' ? [fx().mariadb.port, BACKEND_USER] : [fx().port, APP_USER];
+    return new Promise<{ code: number; stderr: string }>((resolve) =>
+      execFile(
+        'mariadb-admin',
+        ['-h127.0.0.1', `-P${port}`, `-u${user.name}`, `-p${user.password}`, ...command],
+        (err, _stdout, stderr) =>
+          resolve({ code: err ? ((err as { code?: number }).code ?? -1) : 0, stderr }),
+      ),
+    );
+  };
+
   it('mariadb-admin refresh and flush-threads (COM_REFRESH) work as at MariaDB', async () => {
     // COM_REFRESH was refused with 1047 'Unknown command', and the tool exited 1.
-    const admin = (side: 'ref' | 'prx', command: string) => {
-      const [port, user] = side === 'ref' ? [fx().mariadb.port, BACKEND_USER] : [fx().port, APP_USER];
-      return new Promise<{ code: number; stderr: string }>((resolve) =>
-        execFile(
-          'mariadb-admin',
-          ['-h127.0.0.1', `-P${port}`, `-u${user.name}`, `-p${user.password}`, command],
-          (err, _stdout, stderr) =>
-            resolve({ code: err ? ((err as { code?: number }).code ?? -1) : 0, stderr }),
-        ),
-      );
-    };
     for (const command of ['refresh', 'flush-threads']) {
       expect({ command, ...(await admin('prx', command)) }).toEqual({
         command,
@@ -232,5 +233,31 @@ describe('mariadb CLI', () => {
       });
     }
     expect((await one(await clients.client(), 'SELECT 1 AS ok')).ok).toBe(1);
+  });
+
+  it("changing the session's own password is refused: it would change the backend account every client shares", async () => {
+    // `mariadb-admin password` (SET PASSWORD = …) exited 0 and changed the password of the
+    // proxy's backend account — every new backend connection then failed — and not the app user's.
+    const viaAdmin = await admin('prx', 'password', 'changed-pw');
+    expect(viaAdmin.code).not.toBe(0);
+    expect(viaAdmin.stderr).toContain("does not yet support changing the session's own account");
+    const c = await clients.client();
+    for (const sql of [
+      "SET PASSWORD = PASSWORD('changed-pw')",
+      "/* x */ ALTER USER CURRENT_USER() IDENTIFIED BY 'changed-pw'",
+      "SELECT 1; SET PASSWORD = 'x'",
+    ]) {
+      expect({ sql, errno: (await failure(c.query(sql))).errno }).toEqual({ sql, errno: 1235 });
+    }
+    expect({
+      errno: (await failure(c.prepare("ALTER USER USER() IDENTIFIED BY 'changed-pw'"))).errno,
+    }).toEqual({
+      errno: 1235,
+    });
+    // The backend account's password is what it was: it still logs in at MariaDB.
+    const backend = await connectAsBackendUser(fx());
+    expect((await one(backend, 'SELECT 2 AS ok')).ok).toBe(2);
+    await backend.end();
+    expect((await one(c, 'SELECT 3 AS ok')).ok).toBe(3);
   });
 });

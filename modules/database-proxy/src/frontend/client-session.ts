@@ -355,6 +355,22 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
     }
   };
 
+  /**
+   * `SET PASSWORD = …` / `ALTER USER CURRENT_USER() …`: at the server the session's account is
+   * the backend account every client shares, so this would change the proxy's own password
+   * (every new backend connection then fails) and not the client's, which is in the proxy's
+   * configuration. Refused with 1235; nothing reaches a server.
+   */
+  private refuseOwnAccountChange(): void {
+    this.writeErr(
+      ProxyError.unsupported,
+      [
+        "changing the session's own account through the proxy (the server's account is the proxy's, shared by every client; a user's password at the proxy is set in its configuration)",
+      ],
+      this.answerSeq,
+    );
+  }
+
   private failInternally(err: unknown): void {
     this.core.log.error(
       { client: this.id, err },
@@ -616,6 +632,10 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
           else this.kill(text);
           return;
         }
+        if (this.traits & Trait.OwnAccount) {
+          this.refuseOwnAccountChange();
+          return;
+        }
         if (this.traits & Trait.Use) {
           const schema = useStatementSchema(payload.toString(this.clientEncoding(), 1));
           if (schema !== undefined) {
@@ -636,6 +656,10 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
         this.prepareTraits = this.reader.classify(payload.toString('latin1', 1));
         if (this.prepareTraits & Trait.Kill) {
           this.refusePreparedKill();
+          return;
+        }
+        if (this.prepareTraits & Trait.OwnAccount) {
+          this.refuseOwnAccountChange();
           return;
         }
         if (this.statements.size >= this.core.maxPreparedStatements) {

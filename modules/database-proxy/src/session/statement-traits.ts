@@ -96,6 +96,12 @@ export const Trait = {
   ReadsConditions: 1 << 25,
   /** With ReadsDiagnostics, FOUND_ROWS(): the last SELECT's count, kept across other statements. */
   ReadsFoundRows: 1 << 26,
+  /**
+   * Not a pin: changes the password of the session's own account — `SET PASSWORD = …` (no FOR),
+   * `ALTER USER CURRENT_USER() …` / `USER()` — which at the server is the backend account every
+   * client of the proxy shares (see ClientSession: refused).
+   */
+  OwnAccount: 1 << 27,
 } as const;
 
 /** Every trait but PureRead: any of them makes a statement more than a pure read. */
@@ -500,7 +506,9 @@ function leadingTraits(keyword: string, sql: string, after: number, text: string
     case 'SELECT':
       return isPureRead(sql, after, text) ? Trait.PureRead : 0;
     case 'SET':
-      return Trait.Set;
+      return OWN_PASSWORD.test(sql.slice(after)) ? Trait.Set | Trait.OwnAccount : Trait.Set;
+    case 'ALTER':
+      return OWN_ACCOUNT.test(sql.slice(after)) ? Trait.OwnAccount : 0;
     case 'USE':
       return Trait.Use;
     case 'CALL':
@@ -540,6 +548,11 @@ function leadingTraits(keyword: string, sql: string, after: number, text: string
       return 0;
   }
 }
+
+/** After SET: PASSWORD not followed by FOR (the session's own account's). */
+const OWN_PASSWORD = /^\s*PASSWORD\b(?!\s*FOR\b)/i;
+/** After ALTER: USER [IF EXISTS] CURRENT_USER / USER() — the session's own account. */
+const OWN_ACCOUNT = /^\s*USER\s+(?:IF\s+EXISTS\s+)?(?:CURRENT_USER\b|USER\s*\()/i;
 
 /** A statement's leading keyword, from its start: after blanks and opening parentheses. */
 const STATEMENT_LEAD = /[\s(]*([A-Za-z]+)/y;
