@@ -150,6 +150,11 @@ const cases: [string, number][] = [
   ["SET time_zone = '+00:00'; SET ROLE NONE", Trait.Set | Trait.Unreplayable],
   ['SELECT role FROM grants', Trait.PureRead],
   ['SET sql_log_bin = 0', Trait.Set | Trait.Unreplayable],
+  ['SET @@session.sql_log_bin = 0', Trait.Set | Trait.Unreplayable],
+  ['SELECT 1; SET SESSION sql_log_bin = 1', Trait.Set | Trait.Unreplayable],
+  // Read, it changes nothing (it pinned the client for its whole session).
+  ['SELECT @@sql_log_bin', Trait.PureRead],
+  ['SELECT @@session.sql_log_bin AS b', Trait.PureRead],
   ['/* comment */ SET autocommit = 0', Trait.Set],
   ['  (SELECT 1)', Trait.PureRead],
   ['KILL QUERY 12', Trait.Kill],

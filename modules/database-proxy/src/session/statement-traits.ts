@@ -466,7 +466,9 @@ function classifyOneReading(
         if (statementLead(sql, m.index, first) === 'HANDLER') traits |= Trait.Handler;
         break;
       case 'SQL_LOG_BIN':
-        traits |= Trait.Unreplayable;
+        // Set, it changes what the connection writes to the binary log; read (`SELECT
+        // @@sql_log_bin`), nothing — and pinned a client for its whole session.
+        if (statementLead(sql, m.index, first) === 'SET') traits |= Trait.Unreplayable;
         break;
       case 'NEXTVAL':
       case 'SETVAL':
