@@ -83,6 +83,13 @@ export interface BackendConnectionOptions {
   sessionTracking?: boolean;
 }
 
+/**
+ * The most a held packet's completion carries along in one copy (see forwardHeldThen): about
+ * what MariaDB writes at once (net_buffer_length, 16 KiB), so a result cut in two pieces still
+ * goes to the client in one write, and a streamed one's reads (64 KiB) are not copied.
+ */
+const JOIN_AT_MOST = 16 * 1024;
+
 /** Where a command's response goes. */
 export interface ResponseSink extends Divertable {
   /**
@@ -922,7 +929,9 @@ export class BackendConnection {
    */
   private forwardHeldThen(sink: ResponseSink, chunk: Buffer, from: number, to: number): void {
     const first = this.tracker.firstPacketEnd;
-    const rest = first >= from && first <= to ? first : to;
+    // What follows the held packet goes out as read only when it is long: a short one (the end
+    // of a result the server wrote in two pieces) costs less to copy than a second write.
+    const rest = first >= from && first <= to && to - first > JOIN_AT_MOST ? first : to;
     this.held.push(chunk.subarray(from, rest));
     const joined = Buffer.concat(this.held);
     this.held.length = 0;
