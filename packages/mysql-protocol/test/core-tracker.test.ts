@@ -506,7 +506,10 @@ describe('ResponseTracker', () => {
     // Absolute offsets just past each packet.
     const ends: number[] = [];
     let at = 0;
-    for (const p of payloads) ends.push((at += 4 + p.length));
+    for (const p of payloads) {
+      at += 4 + p.length;
+      ends.push(at);
+    }
     fc.assert(
       fc.property(fc.array(fc.nat({ max: stream.length }), { maxLength: 12 }), (cuts) => {
         const points = [...new Set([...cuts, stream.length])].sort((a, b) => a - b);
