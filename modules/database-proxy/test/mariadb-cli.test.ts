@@ -246,6 +246,8 @@ describe('mariadb CLI', () => {
       "SET PASSWORD = PASSWORD('changed-pw')",
       "/* x */ ALTER USER CURRENT_USER() IDENTIFIED BY 'changed-pw'",
       "SELECT 1; SET PASSWORD = 'x'",
+      "PREPARE s FROM 'SET PASSWORD = ''x'''",
+      'EXECUTE IMMEDIATE "ALTER USER CURRENT_USER() IDENTIFIED BY \'x\'"',
     ]) {
       expect({ sql, errno: (await failure(c.query(sql))).errno }).toEqual({ sql, errno: 1235 });
     }

@@ -155,6 +155,10 @@ const QUOTED_DIAGNOSTICS_VARIABLE = /@@(?:(?:session|local)\s*\.\s*)?`(?:warning
 /** `PREPARE s FROM 'KILL …'`, `EXECUTE IMMEDIATE "KILL …"`: a string that starts with KILL. */
 const PREPARED_KILL = /\b(?:FROM|IMMEDIATE)\s*['"]\s*KILL\b/i;
 
+/** `PREPARE s FROM 'SET PASSWORD = …'`, `EXECUTE IMMEDIATE 'ALTER USER CURRENT_USER() …'`. */
+const PREPARED_OWN_ACCOUNT =
+  /\b(?:FROM|IMMEDIATE)\s*['"]\s*(?:SET\s+PASSWORD\b(?!\s*FOR\b)|ALTER\s+USER\s+(?:IF\s+EXISTS\s+)?(?:CURRENT_USER\b|USER\s*\())/i;
+
 /** An opening parenthesis after a name: a call. */
 const CALL_PARENTHESIS = /\s*\(/y;
 
@@ -526,6 +530,8 @@ function leadingTraits(keyword: string, sql: string, after: number, text: string
       // PREPARE s FROM 'KILL …' / EXECUTE IMMEDIATE 'KILL …': the KILL is in a string, which
       // the server runs (see ClientSession.refusePreparedKill).
       if (PREPARED_KILL.test(rest)) return Trait.Kill;
+      // … FROM 'SET PASSWORD = …': the session's own account, prepared (see Trait.OwnAccount).
+      if (PREPARED_OWN_ACCOUNT.test(rest)) return Trait.OwnAccount;
       // PREPARE s FROM 'SHOW WARNINGS', EXECUTE IMMEDIATE 'SELECT FOUND_ROWS()': reads what
       // the statement before left, as if written out.
       if (PREPARED_DIAGNOSTICS.test(rest)) return DIAGNOSTICS_READ | Trait.ReadsFoundRows;
