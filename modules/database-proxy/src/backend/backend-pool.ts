@@ -72,13 +72,25 @@ export interface Flavour {
   readonly mariadbCapabilities: number;
 }
 
+/** One backend server's pool, as `stats().pools` reports it. */
 export interface PoolStats {
+  /** The backend's name (its address when it has none). */
   server: string;
+  /** Connections the pool may hold (`pool`, this worker's share of it). */
   size: number;
+  /** Connections logged in now, busy or idle. */
   open: number;
+  /** Connections running a statement or held by a client. */
   busy: number;
+  /** Connections ready for the next statement. */
   idle: number;
+  /** Connections being opened. */
   opening: number;
+  /**
+   * In service: taking statements. False while the server is out of service after failures
+   * (for `server_retry_timeout`); true again once that has passed — before a new connection has
+   * proved the server back (the next statement's is that test).
+   */
   healthy: boolean;
 }
 
