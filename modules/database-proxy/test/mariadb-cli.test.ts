@@ -247,6 +247,7 @@ describe('mariadb CLI', () => {
       "/* x */ ALTER USER CURRENT_USER() IDENTIFIED BY 'changed-pw'",
       "SELECT 1; SET PASSWORD = 'x'",
       "PREPARE s FROM 'SET PASSWORD = ''x'''",
+      "SET PASSWORD FOR CURRENT_USER() = PASSWORD('changed-pw')",
       'EXECUTE IMMEDIATE "ALTER USER CURRENT_USER() IDENTIFIED BY \'x\'"',
     ]) {
       expect({ sql, errno: (await failure(c.query(sql))).errno }).toEqual({ sql, errno: 1235 });

@@ -559,3 +559,25 @@ describe('quoted names read as calls, in texts of any size', () => {
     expect(classifyStatement(sql) & Trait.AdvisoryLock).toBe(Trait.AdvisoryLock);
   });
 });
+
+describe("changes of the session's own account (the backend account every client shares)", () => {
+  it.each([
+    ["SET PASSWORD = PASSWORD('x')", true],
+    ["SET PASSWORD FOR CURRENT_USER() = PASSWORD('x')", true],
+    ["SET PASSWORD FOR CURRENT_USER = 'x'", true],
+    ["ALTER USER CURRENT_USER() IDENTIFIED BY 'x'", true],
+    ["ALTER USER 'a'@'%', CURRENT_USER() IDENTIFIED BY 'x'", true],
+    ["ALTER USER IF EXISTS USER() IDENTIFIED BY 'x'", true],
+    ["PREPARE s FROM 'SET PASSWORD FOR CURRENT_USER() = ''x'''", true],
+    ["SET PASSWORD FOR 'app'@'%' = PASSWORD('x')", false],
+    ["ALTER USER 'app'@'%' IDENTIFIED BY 'current_user'", false],
+    ['SET @password = 1', false],
+    ['SELECT password FROM accounts', false],
+    // A `;` inside a quoted name read as a call is no statement's end.
+    ["INSERT INTO notes VALUES ('run `; SET PASSWORD = 1`(now)')", false],
+    ["SELECT CONCAT('`; KILL 1`(', 'x')", false],
+  ])('%s', (sql, own) => {
+    const t = classifyStatement(sql);
+    expect({ own: (t & Trait.OwnAccount) !== 0, kill: (t & Trait.Kill) !== 0 }).toEqual({ own, kill: false });
+  });
+});

@@ -157,7 +157,7 @@ const PREPARED_KILL = /\b(?:FROM|IMMEDIATE)\s*['"]\s*KILL\b/i;
 
 /** `PREPARE s FROM 'SET PASSWORD = …'`, `EXECUTE IMMEDIATE 'ALTER USER CURRENT_USER() …'`. */
 const PREPARED_OWN_ACCOUNT =
-  /\b(?:FROM|IMMEDIATE)\s*['"]\s*(?:SET\s+PASSWORD\b(?!\s*FOR\b)|ALTER\s+USER\s+(?:IF\s+EXISTS\s+)?(?:CURRENT_USER\b|USER\s*\())/i;
+  /\b(?:FROM|IMMEDIATE)\s*['"]\s*(?:SET\s+PASSWORD\b(?:(?!\s*FOR\b)|\s*FOR\s+CURRENT_USER\b)|ALTER\s+USER\b[^;'"]*?(?:\bCURRENT_USER\b|\bUSER\s*\())/i;
 
 /** An opening parenthesis after a name: a call. */
 const CALL_PARENTHESIS = /\s*\(/y;
@@ -557,10 +557,10 @@ function leadingTraits(keyword: string, sql: string, after: number, text: string
   }
 }
 
-/** After SET: PASSWORD not followed by FOR (the session's own account's). */
-const OWN_PASSWORD = /^\s*PASSWORD\b(?!\s*FOR\b)/i;
-/** After ALTER: USER [IF EXISTS] CURRENT_USER / USER() — the session's own account. */
-const OWN_ACCOUNT = /^\s*USER\s+(?:IF\s+EXISTS\s+)?(?:CURRENT_USER\b|USER\s*\()/i;
+/** After SET: PASSWORD with no FOR, or FOR CURRENT_USER — the session's own account's. */
+const OWN_PASSWORD = /^\s*PASSWORD\b(?:(?!\s*FOR\b)|\s*FOR\s+CURRENT_USER\b)/i;
+/** After ALTER: USER naming CURRENT_USER or USER() anywhere in its list — the session's own account. */
+const OWN_ACCOUNT = /^\s*USER\b[^;]*?(?:\bCURRENT_USER\b|\bUSER\s*\()/i;
 
 /** A statement's leading keyword, from its start: after blanks and opening parentheses. */
 const STATEMENT_LEAD = /[\s(]*([A-Za-z]+)/y;
@@ -660,7 +660,8 @@ function callsQuotedBy(text: string, quote: string): string {
       const close = after % 2 === 1 ? run + length - 1 : nextOddRunEnd;
       if (close < 0 || close - open < 2 || close - open > MAX_QUOTED_NAME + 1) continue;
       CALL_PARENTHESIS.lastIndex = close + 1;
-      if (CALL_PARENTHESIS.test(text)) names += ` ${text.slice(open + 1, close)}(`;
+      // A `;` in a name is no statement's end (a name with one is nobody's built-in anyway).
+      if (CALL_PARENTHESIS.test(text)) names += ` ${text.slice(open + 1, close).replaceAll(';', ' ')}(`;
     }
     if (length % 2 === 1) nextOddRunEnd = run + length - 1;
   }
