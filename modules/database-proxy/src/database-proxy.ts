@@ -49,6 +49,7 @@ import {
 } from './backend/server-defaults.js';
 import { type ProxyOptions, toTenantConfig } from './config/options.js';
 import { buildUsers, type ProxyUser } from './config/proxy-users.js';
+import { checkTlsFiles } from './config/tls-files.js';
 import { formatProxyError, ProxyError } from './errors.js';
 import { ClientSession } from './frontend/client-session.js';
 import { KILL_TOPIC, type KillOutcome, type KillRequest } from './frontend/kill.js';
@@ -190,12 +191,10 @@ export class DatabaseProxy implements ProxyCore, DatabaseProxyService {
     this.resultHold = options.result_hold;
     this.lazyBeginAllowed = options.lazy_begin;
     this.shedDelay = options.shed_delay;
-    if ((options.tls_key === undefined) !== (options.tls_cert === undefined)) {
-      const [set, unset] = options.tls_key === undefined ? ['tls_cert', 'tls_key'] : ['tls_key', 'tls_cert'];
-      throw new Error(
-        `database-proxy: options tls_key and tls_cert go together (PEM file paths, both or neither): ${set} is set, ${unset} is not`,
-      );
-    }
+    // The kernel refuses such options at load (the module's check); a DatabaseProxy made
+    // directly gets the same refusal here.
+    const tlsProblems = checkTlsFiles(options);
+    if (tlsProblems.length > 0) throw new Error(`database-proxy: ${tlsProblems.join('; ')}`);
     if (options.tls_key !== undefined && options.tls_cert !== undefined) {
       this.tls = { key: readFileSync(options.tls_key, 'utf8'), cert: readFileSync(options.tls_cert, 'utf8') };
     }
