@@ -637,6 +637,7 @@ function quotedCallNames(text: string): string {
 const MAX_QUOTED_NAME = 128;
 
 function callsQuotedBy(text: string, quote: string): string {
+  if (!text.includes(quote)) return '';
   // Runs of the quote: an opener's name ends at the first quote after it not doubled — within
   // its run when an odd number of quotes follow it there, else at the last quote of the next
   // run of odd length.
