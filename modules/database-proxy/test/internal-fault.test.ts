@@ -5,6 +5,7 @@
  * connection, whose client gets an error. Every other client carries on and the proxy keeps
  * serving. Uncaught, either ended the process and everyone.
  */
+import type mysql from 'mysql2/promise';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { ClientSession } from '../src/frontend/client-session.js';
 import { failure, one } from './support/backends.js';
@@ -35,18 +36,13 @@ afterAll(async () => {
   await fx?.stop();
 });
 
-it('ends only the client whose input met it, with ERR 1105, and counts it', async () => {
+/** A victim and a bystander through the proxy; after `fault`, the bystander and a new client are served. */
+async function afterFault(fault: (victim: mysql.Connection) => Promise<void>): Promise<void> {
   const victim = await fx.connect();
   victim.on('error', () => {});
   const other = await fx.connect();
   try {
-    const errorsBefore = fx.proxy.stats().counters.errors;
-    const err = await failure(victim.query("SELECT 'trip the proxy'"));
-    expect([err.errno, err.message]).toEqual([
-      1105,
-      'Internal error in the proxy (logged there); the connection is closed',
-    ]);
-    expect(fx.proxy.stats().counters.errors).toBe(errorsBefore + 1);
+    await fault(victim);
     expect((await one(other, 'SELECT 7 AS ok')).ok).toBe(7);
     const again = await fx.connect();
     expect((await one(again, 'SELECT 8 AS ok')).ok).toBe(8);
@@ -55,20 +51,24 @@ it('ends only the client whose input met it, with ERR 1105, and counts it', asyn
     victim.destroy();
     await other.end();
   }
-});
+}
 
-it('drops only the backend connection whose answer met it: its client gets an error, the others carry on', async () => {
-  const victim = await fx.connect();
-  victim.on('error', () => {});
-  const other = await fx.connect();
-  try {
-    await failure(victim.query("SELECT 'trip the answer' AS t"));
-    expect((await one(other, 'SELECT 9 AS ok')).ok).toBe(9);
-    const again = await fx.connect();
-    expect((await one(again, 'SELECT 10 AS ok')).ok).toBe(10);
-    await again.end();
-  } finally {
-    victim.destroy();
-    await other.end();
-  }
-});
+it('ends only the client whose input met it, with ERR 1105, and counts it', () =>
+  afterFault(async (victim) => {
+    const errorsBefore = fx.proxy.stats().counters.errors;
+    const err = await failure(victim.query("SELECT 'trip the proxy'"));
+    expect([err.errno, err.message]).toEqual([
+      1105,
+      'Internal error in the proxy (logged there); the connection is closed',
+    ]);
+    expect(fx.proxy.stats().counters.errors).toBe(errorsBefore + 1);
+  }));
+
+it('drops only the backend connection whose answer met it: its client gets the lost-backend error, the others carry on', () =>
+  afterFault(async (victim) => {
+    const err = await failure(victim.query("SELECT 'trip the answer' AS t"));
+    expect([err.errno, err.message]).toEqual([
+      9005,
+      'Proxy: lost the backend connection during the query; it was not retried (injected fault)',
+    ]);
+  }));
