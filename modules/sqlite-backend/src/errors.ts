@@ -14,6 +14,11 @@ export class MysqlError extends Error {
   }
 }
 
+/** ER 1046: a name needs a database and the session has none selected (its own was dropped). */
+export function noDatabaseSelected(): MysqlError {
+  return new MysqlError(1046, 'No database selected', '3D000');
+}
+
 /** SQLite result codes (primary and extended) that choose the MySQL error. */
 const SQLITE_BUSY = 5;
 const SQLITE_LOCKED = 6;

@@ -67,9 +67,8 @@ export function handleSignals(
         ),
     );
   };
-  const onReport = () => {
-    if (running && !stopping) kernel.report();
-  };
+  // The kernel reports only while started.
+  const onReport = () => kernel.report();
   const onInt = () => onStop('SIGINT');
   const onTerm = () => onStop('SIGTERM');
   process.on('SIGINT', onInt);

@@ -1,6 +1,5 @@
 export {
   argumentName,
-  isOptionFlag,
   isSecretFlag,
   looksLikeOptionFlag,
   type OptionArg,

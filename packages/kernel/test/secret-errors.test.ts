@@ -78,6 +78,7 @@ describe('list and object text holding a secret', () => {
       { users },
       { raw: { users: '[{"name":"a","pass\\u0077ord":"s3cret-11","x":1}]' } },
     );
+    expect(parsed.errors).toHaveLength(1);
     expect(String(parsed.errors)).not.toMatch(/s3cret/);
     // Broken JSON naming no secret is shown, to help find the typo.
     expect((await loadEcho({ ids }, { raw: { ids: '[1,' } })).errors).toEqual([
@@ -96,6 +97,7 @@ describe('list and object text holding a secret', () => {
     expect(String(errors)).toMatch(/backendPassword/);
     expect(String(errors)).not.toMatch(/s3cret/);
     const text = await loadEcho({ ids }, { raw: { ids: 'nativeHash=s3cret-d' } });
+    expect(String(text.errors)).toMatch(/text not shown \(it names a secret field\)/);
     expect(String(text.errors)).not.toMatch(/s3cret/);
     for (const given of ['password: s3cret-e', 'x,"token" = s3cret-f', 'db_hash=s3cret-g']) {
       const assigned = await loadEcho({ ids }, { raw: { ids: given } });

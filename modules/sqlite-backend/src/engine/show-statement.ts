@@ -1,5 +1,5 @@
 import type { SqlValue } from '@scalestack/mysql-protocol';
-import { MysqlError } from '../errors.js';
+import { MysqlError, noDatabaseSelected } from '../errors.js';
 import type { Session } from '../session/session.js';
 import { variableText } from '../session/variables.js';
 import { identifierValue, keyword, stringValue, type Token, TokenType } from '../sql/lexer.js';
@@ -68,7 +68,7 @@ function schemaClause(
 
 /** The session's database; with none selected (it was dropped), ERR 1046 as in MySQL. */
 function selectedSchema(session: Session): string {
-  if (session.schema === null) throw new MysqlError(1046, 'No database selected', '3D000');
+  if (session.schema === null) throw noDatabaseSelected();
   return session.schema;
 }
 

@@ -1,4 +1,4 @@
-import { MysqlError } from '../errors.js';
+import { MysqlError, noDatabaseSelected } from '../errors.js';
 import { identifierValue, keyword, type Token, TokenType } from './lexer.js';
 
 /**
@@ -179,7 +179,7 @@ export function qualifyTables(
   const { created, createdOn, references } = unqualifiedTables(sql, tokens, from, to);
   const schema = resolution.schema;
   const qualify = (at: number) => {
-    if (schema === null) throw new MysqlError(1046, 'No database selected', '3D000');
+    if (schema === null) throw noDatabaseSelected();
     const t = tokens[at]!;
     replace.set(at, `"${schema.replaceAll('"', '""')}".${sql.slice(t.start, t.end)}`);
     qualified.add(identifierValue(sql, t).toLowerCase());

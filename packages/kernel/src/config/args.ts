@@ -11,11 +11,6 @@ export interface OptionArg {
 
 const FLAG = /^--([A-Za-z0-9][\w-]*)\.([A-Za-z_][\w-]*)(?:=([\s\S]*))?$/;
 
-/** True for `--<module>.<option>` and `--<module>.<option>=<value>`. */
-export function isOptionFlag(arg: string): boolean {
-  return FLAG.test(arg);
-}
-
 /**
  * True for what is meant as a module's flag, well formed or not: `--<module>.<anything>`, such as
  * `--m.users[0].password=…` (which is an error: a field is set in its option's JSON value).
