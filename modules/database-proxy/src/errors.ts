@@ -97,6 +97,12 @@ export const ProxyError = {
     sqlState: '08S01',
     message: "Proxy: the server refused the transaction's BEGIN (%s: %s); closing the connection",
   },
+  /** A fault of the proxy's own met while handling the client's input: the connection is closed. */
+  internal: {
+    code: 1105,
+    sqlState: 'HY000',
+    message: 'Internal error in the proxy (logged there); the connection is closed',
+  },
   /** The proxy is draining for shutdown. */
   shuttingDown: { code: 1053, sqlState: '08S01', message: 'Server shutdown in progress' },
   /** A feature the proxy does not support. */

@@ -376,18 +376,7 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
       { client: this.id, err },
       "internal error handling a client's input; closing that client",
     );
-    if (this.closed) return;
-    try {
-      this.writeErrPacket(
-        1105,
-        'HY000',
-        'Internal error in the proxy (logged there); the connection is closed',
-        this.answerSeq,
-      );
-    } finally {
-      this.close();
-      this.conn.destroy();
-    }
+    this.fatal(ProxyError.internal, []);
   }
 
   private handleInput(chunk: Buffer): void {
