@@ -155,9 +155,18 @@ const QUOTED_DIAGNOSTICS_VARIABLE = /@@(?:(?:session|local)\s*\.\s*)?`(?:warning
 /** `PREPARE s FROM 'KILL …'`, `EXECUTE IMMEDIATE "KILL …"`: a string that starts with KILL. */
 const PREPARED_KILL = /\b(?:FROM|IMMEDIATE)\s*['"]\s*KILL\b/i;
 
+/** After SET: PASSWORD with no FOR, or FOR CURRENT_USER — the session's own account's. */
+const OWN_PASSWORD_SOURCE = String.raw`PASSWORD\b(?:(?!\s*FOR\b)|\s*FOR\s+CURRENT_USER\b)`;
+/** After ALTER: USER naming CURRENT_USER or USER() anywhere in its list — the session's own account. */
+const OWN_ACCOUNT_SOURCE = String.raw`USER\b[^;]*?(?:\bCURRENT_USER\b|\bUSER\s*\()`;
+/** Sticky, from after SET / ALTER. */
+const OWN_PASSWORD = new RegExp(String.raw`\s*${OWN_PASSWORD_SOURCE}`, 'iy');
+const OWN_ACCOUNT = new RegExp(String.raw`\s*${OWN_ACCOUNT_SOURCE}`, 'iy');
 /** `PREPARE s FROM 'SET PASSWORD = …'`, `EXECUTE IMMEDIATE 'ALTER USER CURRENT_USER() …'`. */
-const PREPARED_OWN_ACCOUNT =
-  /\b(?:FROM|IMMEDIATE)\s*['"]\s*(?:SET\s+PASSWORD\b(?:(?!\s*FOR\b)|\s*FOR\s+CURRENT_USER\b)|ALTER\s+USER\b[^;'"]*?(?:\bCURRENT_USER\b|\bUSER\s*\())/i;
+const PREPARED_OWN_ACCOUNT = new RegExp(
+  String.raw`\b(?:FROM|IMMEDIATE)\s*['"]\s*(?:SET\s+${OWN_PASSWORD_SOURCE}|ALTER\s+${OWN_ACCOUNT_SOURCE})`,
+  'i',
+);
 
 /** An opening parenthesis after a name: a call. */
 const CALL_PARENTHESIS = /\s*\(/y;
@@ -512,9 +521,11 @@ function leadingTraits(keyword: string, sql: string, after: number, text: string
     case 'SELECT':
       return isPureRead(sql, after, text) ? Trait.PureRead : 0;
     case 'SET':
-      return OWN_PASSWORD.test(sql.slice(after)) ? Trait.Set | Trait.OwnAccount : Trait.Set;
+      OWN_PASSWORD.lastIndex = after;
+      return OWN_PASSWORD.test(sql) ? Trait.Set | Trait.OwnAccount : Trait.Set;
     case 'ALTER':
-      return OWN_ACCOUNT.test(sql.slice(after)) ? Trait.OwnAccount : 0;
+      OWN_ACCOUNT.lastIndex = after;
+      return OWN_ACCOUNT.test(sql) ? Trait.OwnAccount : 0;
     case 'USE':
       return Trait.Use;
     case 'CALL':
@@ -556,11 +567,6 @@ function leadingTraits(keyword: string, sql: string, after: number, text: string
       return 0;
   }
 }
-
-/** After SET: PASSWORD with no FOR, or FOR CURRENT_USER — the session's own account's. */
-const OWN_PASSWORD = /^\s*PASSWORD\b(?:(?!\s*FOR\b)|\s*FOR\s+CURRENT_USER\b)/i;
-/** After ALTER: USER naming CURRENT_USER or USER() anywhere in its list — the session's own account. */
-const OWN_ACCOUNT = /^\s*USER\b[^;]*?(?:\bCURRENT_USER\b|\bUSER\s*\()/i;
 
 /** A statement's leading keyword, from its start: after blanks and opening parentheses. */
 const STATEMENT_LEAD = /[\s(]*([A-Za-z]+)/y;
