@@ -138,15 +138,16 @@ describe('lent reads', () => {
   /** A client lending its reads from a server that sends `parts` one at a time, as the client asks. */
   async function lending(): Promise<{ client: Connection; send: (text: string) => Promise<void> }> {
     let server!: Connection;
+    let accept!: () => void;
     const accepted = new Promise<void>((resolve) => {
-      const l = listen('127.0.0.1:0', (conn) => {
-        server = conn;
-        resolve();
-      });
-      void l.then((listener) => listeners.push(listener));
+      accept = resolve;
     });
-    await waitFor(() => listeners.length === 1, { what: 'the listener' });
-    const client = await connect(listeners[0]!.address, { readBuffer: new ReadBuffer() });
+    const listener = await listen('127.0.0.1:0', (conn) => {
+      server = conn;
+      accept();
+    });
+    listeners.push(listener);
+    const client = await connect(listener.address, { readBuffer: new ReadBuffer() });
     await accepted;
     expect(client.lendReads()).toBe(true);
     return { client, send: (text) => send(server, text) };
