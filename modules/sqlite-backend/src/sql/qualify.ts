@@ -1,4 +1,4 @@
-import { MysqlError, noDatabaseSelected } from '../errors.js';
+import { noDatabaseSelected } from '../errors.js';
 import { identifierValue, keyword, type Token, TokenType } from './lexer.js';
 
 /**
