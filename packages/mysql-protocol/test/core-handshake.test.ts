@@ -12,6 +12,7 @@ import {
   type Credentials,
   cachingSha2Hash,
   credentialsFor,
+  decodeAuthSwitchRequest,
   decodeGreeting,
   decodeHandshakeResponse,
   encodeErr,
@@ -254,6 +255,35 @@ describe('ServerHandshake, empty passwords', () => {
     }).payload();
     return hs.receive(Buffer.from(response), 1).kind;
   };
+
+  it('asks again when the client named another plugin than the greeting (libmariadb --default-auth sends an empty response)', () => {
+    for (const [greeted, named, user] of [
+      [NATIVE_PASSWORD_PLUGIN, CACHING_SHA2_PLUGIN, 'fast'],
+      [CACHING_SHA2_PLUGIN, NATIVE_PASSWORD_PLUGIN, 'native'],
+    ] as const) {
+      const hs = new ServerHandshake({ connectionId: 1, lookup, authPlugin: greeted });
+      const { nonce } = decodeGreeting(hs.start().subarray(4));
+      const response = writeHandshakeResponse(new PacketWriter(), {
+        capabilities: SUPPORTED_CAPABILITIES & ~CLIENT_SSL,
+        mariadbCapabilities: 0,
+        maxPacketSize: 1 << 24,
+        charset: 45,
+        user,
+        authResponse: Buffer.alloc(0),
+        database: '',
+        authPlugin: named,
+        attributes: {},
+      }).payload();
+      const step = hs.receive(Buffer.from(response), 1);
+      // It checked the empty response and refused (1045) before.
+      expect(step.kind).toBe('send');
+      const request = decodeAuthSwitchRequest((step as { bytes: Buffer }).bytes.subarray(4));
+      expect({ plugin: request.plugin, sameNonce: Buffer.from(request.data).equals(nonce) }).toEqual({
+        plugin: named,
+        sameNonce: true,
+      });
+    }
+  });
 
   it('takes a lone NUL byte as the empty password for caching_sha2_password (libmysqlclient sends that)', () => {
     expect(stepFor('nopw', CACHING_SHA2_PLUGIN, Buffer.from([0]))).toBe('authenticated');
