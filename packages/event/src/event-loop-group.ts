@@ -195,6 +195,18 @@ export class EventLoopGroup {
   }
 
   /**
+   * Asks every running worker's kernel to log its modules' state now (`kernel.report()`): the
+   * modules a group hosts run only in the workers, so a report asked of the main thread's
+   * kernel reaches them through this.
+   */
+  report(): void {
+    for (const slot of this.slots) {
+      if (slot.worker !== undefined && slot.info.status === 'running')
+        slot.worker.postMessage({ type: 'log-report' } satisfies ToWorker);
+    }
+  }
+
+  /**
    * Kills a worker as if it had crashed (`worker.terminate()`): its connections close and the
    * supervisor restarts it. For fault tests and operators; resolves once it has exited.
    */

@@ -6,6 +6,8 @@ export type ToWorker =
   | { type: 'drain' }
   | { type: 'stop' }
   | { type: 'reload'; id: number; config: unknown }
+  /** Log the modules' state now (`kernel.report()`: SIGUSR2 under the CLI reached the supervisor). */
+  | { type: 'log-report' }
   /** Another worker's request (see PeerRequests), relayed. */
   | { type: 'ask'; id: string; from: number; topic: string; message: unknown }
   /** The answer to this worker's request; the supervisor's own when the other worker is not running. */

@@ -117,6 +117,10 @@ export default defineModule({
     ctx.onDrain(() => group.drain());
     ctx.onStop(() => group.stop());
   },
+  report(ctx) {
+    // The hosted modules run in the workers: their kernels report for them.
+    ctx.tryResolve(EVENT_GROUP)?.report();
+  },
   async reloadHosted(ctx, config) {
     const reports = await ctx.resolve(EVENT_GROUP).reload(config);
     // A module a worker could not reload is not applied, whatever the others did.

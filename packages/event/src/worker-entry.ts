@@ -1,7 +1,7 @@
 /**
  * The entry of every worker thread of an {@link EventLoopGroup}: builds a kernel from the
  * supervisor's load plan with `event.threads` forced to 1, starts it, reports health and metrics,
- * and follows the supervisor's drain, stop and reload messages.
+ * and follows the supervisor's drain, stop, reload and log-report messages.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { createLogger, Kernel, type RawConfig } from '@scalestack/kernel';
@@ -38,6 +38,9 @@ port.on('message', (message: ToWorker) => {
       break;
     case 'stop':
       void finish();
+      break;
+    case 'log-report':
+      kernel.report();
       break;
     case 'reload': {
       // This kernel logs through a logger it was handed, so it leaves the level alone: set it

@@ -1,6 +1,9 @@
 // Two worker threads running echo-server through a real Kernel in this process (workers load
 // the built dist/: run `npm run build` first).
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Kernel, type MetricFamily } from '@scalestack/kernel';
 import { freePort, waitFor } from '@scalestack/test-harness';
 import { pino } from 'pino';
@@ -231,5 +234,30 @@ describe('event-loop group and a Unix socket listener', () => {
     expect(String((err as Error & { cause?: unknown }).cause ?? err)).toMatch(
       /cannot listen on .*scalestack-group-\d+\.sock from 2 event-loop threads: a Unix socket has one listener/,
     );
+  });
+});
+
+describe('event-loop group and kernel.report()', () => {
+  it('reaches the hosted modules in every worker (SIGUSR2 under the CLI: they run only there)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'scalestack-report-'));
+    const file = join(dir, 'reports');
+    writeFileSync(file, '');
+    const kernel = new Kernel({ logger: silent, cwd: process.cwd() });
+    try {
+      await kernel.load({
+        modules: ['event', join(import.meta.dirname, 'fixtures/report-module.js')],
+        env: {},
+        args: ['--event.threads=2', '--event.restart_delay=10ms', `--report-module.file=${file}`],
+      });
+      await kernel.start();
+      const workerThreads = kernel.resolve(EVENT_GROUP).workers.map((w) => w.threadId);
+      kernel.report();
+      const reporters = () => readFileSync(file, 'utf8').split('\n').filter(Boolean).map(Number);
+      await waitFor(() => reporters().length >= 2, { what: 'both workers to report', timeout: 10_000 });
+      expect(reporters().sort()).toEqual([...workerThreads].sort());
+    } finally {
+      await kernel.shutdown();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
