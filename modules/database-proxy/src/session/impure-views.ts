@@ -65,7 +65,7 @@ export class ImpureViews {
   /**
    * Any of the impure views' names, as written in SQL (quotes doubled inside a quoted name), in
    * any case: text it does not find names none of them, which skips the full reading — that
-   * costs 10 µs for a statement with a string literal, paid by every pure read while any view
+   * costs 7–10 µs for a statement with a string literal, paid by every pure read while any view
    * is impure (every view is when the proxy's account lacks SHOW VIEW).
    */
   private anyName: RegExp | undefined;
