@@ -66,7 +66,7 @@ export class ImpureViews {
    * Any of the impure views' names, as written in SQL (quotes doubled inside a quoted name), in
    * any case: text it does not find names none of them, which skips the full reading — that
    * costs 7–10 µs for a statement with a string literal, paid by every pure read while any view
-   * is impure (every view is when the proxy's account lacks SHOW VIEW).
+   * is impure (every view is when the proxy's account lacks SHOW VIEW). Undefined: none is impure.
    */
   private anyName: RegExp | undefined;
   /** Whether the list reflects the server: false before the first check and after view DDL. */
@@ -161,20 +161,20 @@ export class ImpureViews {
    */
   mayReadImpureView(latin1Sql: string, schema: string | null, charset?: string): boolean {
     if (!this.known) return true;
-    if (this.keys.size === 0) return false;
+    const anyName = this.anyName;
+    if (anyName === undefined) return false;
     if (schema !== this.lastSchema) {
       this.lastSchema = schema;
       this.lastSchemaKey = schema === null ? null : latin1Lower(schema);
     }
-    if (this.anyName!.test(latin1Sql) && mentionsAnyReading(latin1Sql, this.lastSchemaKey, this.keys))
-      return true;
+    if (anyName.test(latin1Sql) && mentionsAnyReading(latin1Sql, this.lastSchemaKey, this.keys)) return true;
     // The catalog's names are UTF-8; a client writing another character set (latin1's é, cp1251's
     // и are one byte) names them in its own bytes.
     if (!NON_ASCII.test(latin1Sql)) return false;
     const asUtf8 = asUtf8Text(latin1Sql, charset);
     return (
       asUtf8 !== undefined &&
-      this.anyName!.test(asUtf8) &&
+      anyName.test(asUtf8) &&
       mentionsAnyReading(asUtf8, this.lastSchemaKey, this.keys)
     );
   }
@@ -187,7 +187,8 @@ export class ImpureViews {
  * only turns characters into spaces). For latin1 text, the `i` flag's comparison is the same
  * as comparing lowercased text.
  */
-function namePattern(keys: ReadonlySet<string>): RegExp {
+function namePattern(keys: ReadonlySet<string>): RegExp | undefined {
+  if (keys.size === 0) return undefined;
   const forms = new Set<string>();
   for (const k of keys) {
     const name = k.slice(k.indexOf('\u0000') + 1);
