@@ -238,22 +238,27 @@ describe('MariaDB extended capabilities', () => {
 });
 
 describe('ServerHandshake, empty passwords', () => {
+  /** A HandshakeResponse41 payload from `user` naming `plugin`, with `authResponse`. */
+  const responseFor = (user: string, plugin: string, authResponse: Buffer) =>
+    Buffer.from(
+      writeHandshakeResponse(new PacketWriter(), {
+        capabilities: SUPPORTED_CAPABILITIES & ~CLIENT_SSL,
+        mariadbCapabilities: 0,
+        maxPacketSize: 1 << 24,
+        charset: 45,
+        user,
+        authResponse,
+        database: '',
+        authPlugin: plugin,
+        attributes: {},
+      }).payload(),
+    );
+
   /** The server's step after a HandshakeResponse41 with `authResponse` for `plugin`. */
   const stepFor = (user: string, plugin: string, authResponse: Buffer) => {
     const hs = new ServerHandshake({ connectionId: 1, lookup, authPlugin: plugin });
     hs.start();
-    const response = writeHandshakeResponse(new PacketWriter(), {
-      capabilities: SUPPORTED_CAPABILITIES & ~CLIENT_SSL,
-      mariadbCapabilities: 0,
-      maxPacketSize: 1 << 24,
-      charset: 45,
-      user,
-      authResponse,
-      database: '',
-      authPlugin: plugin,
-      attributes: {},
-    }).payload();
-    return hs.receive(Buffer.from(response), 1).kind;
+    return hs.receive(responseFor(user, plugin, authResponse), 1).kind;
   };
 
   it('asks again when the client named another plugin than the greeting (libmariadb --default-auth sends an empty response)', () => {
@@ -263,18 +268,7 @@ describe('ServerHandshake, empty passwords', () => {
     ] as const) {
       const hs = new ServerHandshake({ connectionId: 1, lookup, authPlugin: greeted });
       const { nonce } = decodeGreeting(hs.start().subarray(4));
-      const response = writeHandshakeResponse(new PacketWriter(), {
-        capabilities: SUPPORTED_CAPABILITIES & ~CLIENT_SSL,
-        mariadbCapabilities: 0,
-        maxPacketSize: 1 << 24,
-        charset: 45,
-        user,
-        authResponse: Buffer.alloc(0),
-        database: '',
-        authPlugin: named,
-        attributes: {},
-      }).payload();
-      const step = hs.receive(Buffer.from(response), 1);
+      const step = hs.receive(responseFor(user, named, Buffer.alloc(0)), 1);
       // It checked the empty response and refused (1045) before.
       expect(step.kind).toBe('send');
       const request = decodeAuthSwitchRequest((step as { bytes: Buffer }).bytes.subarray(4));
