@@ -50,6 +50,7 @@ import {
 import { type ProxyOptions, toTenantConfig } from './config/options.js';
 import { buildUsers, type ProxyUser } from './config/proxy-users.js';
 import { checkTlsFiles } from './config/tls-files.js';
+import { unsharable } from './config/worker-shares.js';
 import { formatProxyError, ProxyError } from './errors.js';
 import { ClientSession } from './frontend/client-session.js';
 import { KILL_TOPIC, type KillOutcome, type KillRequest } from './frontend/kill.js';
@@ -275,13 +276,10 @@ export class DatabaseProxy implements ProxyCore, DatabaseProxyService {
   /** This worker's part of a global limit (the whole of it without worker threads). */
   private shareOf(total: number, what: string): number {
     if (this.loop === undefined || this.loop.workerCount === 1) return total;
-    const share = this.loop.share(total);
-    if (share < 1) {
-      throw new Error(
-        `${what} is ${total}, fewer than the ${this.loop.workerCount} event.threads that each need at least 1; raise it or lower event.threads`,
-      );
-    }
-    return share;
+    // `scalestack check` refuses this (checkWorkerShares); a proxy built by hand gets it here.
+    const problem = unsharable(what, total, this.loop.workerCount);
+    if (problem !== undefined) throw new Error(problem);
+    return this.loop.share(total);
   }
 
   get address(): { host: string; port: number } {

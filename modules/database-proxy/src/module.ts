@@ -6,6 +6,7 @@ import { createToken, defineModule } from '@scalestack/kernel';
 import { SOCKETS } from '@scalestack/socket';
 import { proxyOptions } from './config/options.js';
 import { checkTlsFiles } from './config/tls-files.js';
+import { checkWorkerShares } from './config/worker-shares.js';
 import { DatabaseProxy } from './database-proxy.js';
 import { DATABASE_PROXY } from './service.js';
 
@@ -34,7 +35,7 @@ export default defineModule({
     ctx.onStop(() => proxy.stop());
     await proxy.start();
   },
-  check: checkTlsFiles,
+  check: (options, loaded) => [...checkTlsFiles(options), ...checkWorkerShares(options, loaded)],
   // Pools, clients and counters in the log, on demand (SIGUSR2 under the CLI).
   report(ctx) {
     ctx.resolve(PROXY_INSTANCE).logStats();

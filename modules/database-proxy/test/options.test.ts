@@ -11,14 +11,19 @@ const BACKEND = { name: 'db1', address: '127.0.0.1:3306', user: 'proxy', passwor
 const USER = { name: 'app', password: 'secret' };
 
 /** The configuration errors the kernel reports for these database-proxy options. */
-async function errorsOf(options: Record<string, unknown>): Promise<string[]> {
+async function errorsOf(
+  options: Record<string, unknown>,
+  event?: Record<string, unknown>,
+): Promise<string[]> {
   const kernel = new Kernel({ logLevel: 'silent' });
   try {
     await kernel.load({
-      modules: ['database-proxy'],
+      modules: event === undefined ? ['database-proxy'] : ['database-proxy', 'event'],
       env: {},
       args: [],
-      config: { modules: { 'database-proxy': { listen: '127.0.0.1:0', ...options } } },
+      config: {
+        modules: { 'database-proxy': { listen: '127.0.0.1:0', ...options }, ...(event && { event }) },
+      },
     });
   } catch (err) {
     const e = err as Error & { errors?: readonly string[] };
@@ -126,6 +131,27 @@ describe('database-proxy options', () => {
         /^module "database-proxy", option "login_timeout": got 0, expected a duration .*/,
       ),
     ]);
+  });
+
+  it('refuses a pool or a tenant cap that event.threads cannot split, when loaded (so `scalestack check` does)', async () => {
+    const options = {
+      users: [USER],
+      backends: [
+        { ...BACKEND, pool: 1 },
+        { ...BACKEND, name: 'db2', pool: 3 },
+      ],
+      tenants: [
+        { name: 'acme', max_in_flight: '2' },
+        { name: 'globex', max_in_flight: '50%' },
+      ],
+    };
+    expect(await errorsOf(options, { threads: 3 })).toEqual([
+      'module "database-proxy": backend "db1" pool is 1, fewer than the 3 event.threads that each need at least 1; raise it or lower event.threads',
+      'module "database-proxy": tenant "acme" max_in_flight is 2, fewer than the 3 event.threads that each need at least 1; raise it or lower event.threads',
+    ]);
+    // Every part at least 1: fine; so is anything with one thread.
+    expect(await errorsOf({ ...options, backends: [{ ...BACKEND, pool: 3 }] }, { threads: 2 })).toEqual([]);
+    expect(await errorsOf(options, { threads: 1 })).toEqual([]);
   });
 
   it('accepts distinct names', async () => {

@@ -140,8 +140,14 @@ export interface ModuleDefinition<S extends OptionSchema = OptionSchema> {
    * valid on its own: one sentence per problem, naming the options. Runs wherever options are
    * validated — `kernel.load` (and so `scalestack check`) and every reload — so a configuration
    * it refuses starts nothing and replaces nothing.
+   * @param loaded - every loaded module's option values, by module name, for a rule across
+   *   modules (a pool split between `event.threads` workers); a module whose own options are
+   *   wrong is absent (its errors are reported already)
    */
-  check?(options: OptionValues<S>): readonly string[];
+  check?(
+    options: OptionValues<S>,
+    loaded: ReadonlyMap<string, Readonly<Record<string, unknown>>>,
+  ): readonly string[];
   /** Called for every module (in dependency order) before any module starts: provide services. */
   register?(ctx: ModuleContext<S>): void | Promise<void>;
   /** Starts the service. Register drain/stop work with `ctx.onDrain` / `ctx.onStop`. */

@@ -1,6 +1,6 @@
-import { option } from '@scalestack/kernel';
+import { Kernel, KernelConfigError, type ModuleDefinition, option } from '@scalestack/kernel';
 import { describe, expect, it } from 'vitest';
-import { loadEcho } from './helpers.js';
+import { loadEcho, silent } from './helpers.js';
 
 const value = async (spec: Parameters<typeof loadEcho>[0][string], raw: unknown) =>
   (await loadEcho({ x: spec }, { raw: { x: raw } })).values?.x;
@@ -308,5 +308,57 @@ describe('option errors have one exact format', () => {
       'module "echo-server", option "pool-size": unknown option (did you mean "pool_size"?)',
       'module "echo-server", option "zzz": unknown option',
     ]);
+  });
+});
+
+describe('checks of options taken together', () => {
+  /** Loads "pool" (checked against "workers", which loads after it) and returns the errors. */
+  async function errorsOf(pool: unknown, workers: unknown): Promise<readonly string[]> {
+    const seen: string[][] = [];
+    const poolDef: ModuleDefinition = {
+      name: 'pool',
+      description: 'test',
+      requires: [],
+      options: { size: option.integer(1, 'connections') },
+      check(own, loaded) {
+        seen.push([...loaded.keys()]);
+        const threads = loaded.get('workers')?.threads;
+        return typeof threads === 'number' && (own.size as number) < threads
+          ? [`option size is ${own.size as number}, fewer than workers.threads (${threads})`]
+          : [];
+      },
+    };
+    const workersDef: ModuleDefinition = {
+      name: 'workers',
+      description: 'test',
+      options: { threads: option.integer(1, 'threads') },
+    };
+    const kernel = new Kernel({ logger: silent, definitions: [poolDef, workersDef] });
+    try {
+      await kernel.load({
+        modules: ['pool', 'workers'],
+        env: {},
+        config: { modules: { pool: { size: pool }, workers: { threads: workers } } },
+      });
+    } catch (err) {
+      if (err instanceof KernelConfigError) return [...err.errors, `loaded: ${seen.join(';')}`];
+      throw err;
+    }
+    return [`loaded: ${seen.join(';')}`];
+  }
+
+  it("see every module's values, one loaded later included, and report what they find", async () => {
+    expect(await errorsOf(1, 2)).toEqual([
+      'module "pool": option size is 1, fewer than workers.threads (2)',
+      'loaded: pool,workers',
+    ]);
+    expect(await errorsOf(2, 2)).toEqual(['loaded: pool,workers']);
+  });
+
+  it('do not see a module whose own options are wrong (its errors say why)', async () => {
+    const errors = await errorsOf(1, 'many');
+    expect(errors).toHaveLength(2);
+    expect(errors[0]).toMatch(/^module "workers", option "threads": got "many", expected/);
+    expect(errors[1]).toBe('loaded: pool');
   });
 });

@@ -23,6 +23,7 @@ export function validateOptions(
   sources: OptionSources,
 ): { values: Map<string, Record<string, unknown>>; errors: string[] } {
   const values = new Map<string, Record<string, unknown>>();
+  const valid = new Map<string, Record<string, unknown>>();
   const errors: string[] = [];
   const loaded = new Set(modules.map((m) => m.name));
   for (const arg of sources.args) {
@@ -48,11 +49,15 @@ export function validateOptions(
     }
     const result = parseFields(schema, raw, []);
     for (const err of [...unknownArgs, ...result.errors]) errors.push(formatOptionError(def.name, err));
-    if (unknownArgs.length === 0 && result.errors.length === 0 && def.check !== undefined) {
-      for (const problem of def.check(result.values as never))
-        errors.push(`module "${def.name}": ${problem}`);
-    }
+    if (unknownArgs.length === 0 && result.errors.length === 0) valid.set(def.name, result.values);
     values.set(def.name, result.values);
+  }
+  // Checks of options taken together run once every module's own are known: one may look at
+  // another's (a module loaded after it included).
+  for (const def of modules) {
+    const own = valid.get(def.name);
+    if (own === undefined || def.check === undefined) continue;
+    for (const problem of def.check(own as never, valid)) errors.push(`module "${def.name}": ${problem}`);
   }
   return { values, errors };
 }
