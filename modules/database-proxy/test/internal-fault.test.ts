@@ -1,9 +1,12 @@
 /**
  * A fault of the proxy's own while it handles one client's input (a bug: here one injected into
- * the statement dispatch) ends that client's connection with ERR 1105 and is logged; one while it
- * forwards a server's answer (injected into the client's response sink) drops that backend
- * connection, whose client gets an error. Every other client carries on and the proxy keeps
- * serving. Uncaught, either ended the process and everyone.
+ * the statement dispatch) ends that client's connection with ERR 1105 and is logged; so does one
+ * while it hands a server's answer to that client (injected into the client's response sink,
+ * mid-answer or at its end). The backend connection carries on for the clients sharing it; one
+ * the client held alone is retired, not given to the next client with what the fault left on it.
+ * Every other client carries on — with one backend connection in the pool, no other could be
+ * served otherwise. Uncaught, a fault ended the process; caught for the whole connection, one at
+ * a response's end left its client holding its QoS slot and waiting for good.
  */
 import type mysql from 'mysql2/promise';
 import { afterAll, beforeAll, expect, it } from 'vitest';
@@ -14,9 +17,17 @@ import { type ProxyFixture, startProxyFixture } from './support/proxy-fixture.js
 let fx: ProxyFixture;
 type Dispatch = (this: ClientSession, payload: Buffer, ...rest: unknown[]) => void;
 type OnResponseData = (this: ClientSession, chunk: Buffer, start: number, end: number) => boolean;
-const proto = ClientSession.prototype as unknown as { dispatch: Dispatch; onResponseData: OnResponseData };
+type OnResponseEnd = (this: ClientSession, conn: unknown) => void;
+const proto = ClientSession.prototype as unknown as {
+  dispatch: Dispatch;
+  onResponseData: OnResponseData;
+  onResponseEnd: OnResponseEnd;
+  statementText(): string;
+};
 const dispatch = proto.dispatch;
 const onResponseData = proto.onResponseData;
+const onResponseEnd = proto.onResponseEnd;
+const INTERNAL = [1105, 'Internal error in the proxy (logged there); the connection is closed'];
 
 beforeAll(async () => {
   proto.dispatch = function (this: ClientSession, payload: Buffer, ...rest: unknown[]) {
@@ -27,12 +38,21 @@ beforeAll(async () => {
     if (chunk.subarray(start, end).includes('trip the answer')) throw new Error('injected fault');
     return onResponseData.call(this, chunk, start, end);
   };
-  fx = await startProxyFixture({ pool: 2 });
+  proto.onResponseEnd = function (this: ClientSession, conn: unknown) {
+    if ((this as unknown as typeof proto).statementText().includes('trip the end'))
+      throw new Error('injected fault');
+    return onResponseEnd.call(this, conn);
+  };
+  fx = await startProxyFixture({ pool: 1 });
+  const setup = await fx.direct();
+  await setup.query('CREATE TABLE IF NOT EXISTS test.fault_keys (k INT PRIMARY KEY)');
+  await setup.end();
 });
 
 afterAll(async () => {
   proto.dispatch = dispatch;
   proto.onResponseData = onResponseData;
+  proto.onResponseEnd = onResponseEnd;
   await fx?.stop();
 });
 
@@ -64,11 +84,48 @@ it('ends only the client whose input met it, with ERR 1105, and counts it', () =
     expect(fx.proxy.stats().counters.errors).toBe(errorsBefore + 1);
   }));
 
-it('drops only the backend connection whose answer met it: its client gets the lost-backend error, the others carry on', () =>
+/** The error event a client connection gets when the proxy ends it unasked. */
+function closedWith(conn: mysql.Connection): Promise<Error> {
+  return new Promise((resolve) => conn.once('error', resolve));
+}
+
+it('ends only the client whose answer met it mid-way, with ERR 1105; the connection it shared serves the others', () =>
   afterFault(async (victim) => {
+    const before = await fx.connect();
+    const { id } = await one(before, 'SELECT CONNECTION_ID() AS id');
+    await before.end();
     const err = await failure(victim.query("SELECT 'trip the answer' AS t"));
-    expect([err.errno, err.message]).toEqual([
-      9005,
-      'Proxy: lost the backend connection during the query; it was not retried (injected fault)',
-    ]);
+    expect([err.errno, err.message]).toEqual(INTERNAL);
+    const after = await fx.connect();
+    expect((await one(after, 'SELECT CONNECTION_ID() AS id')).id).toBe(id);
+    await after.end();
   }));
+
+it('ends only the client whose answer met it at the end, after the answer; the others are served', () =>
+  afterFault(async (victim) => {
+    const closed = closedWith(victim);
+    expect((await one(victim, "SELECT 'trip the end' AS t")).t).toBe('trip the end');
+    // Unasked for, the ERR reaches mysql2 as a fatal error carrying the server's message only.
+    expect((await closed).message).toBe(INTERNAL[1]);
+  }));
+
+it('retires a connection the faulted client held alone: its transaction is rolled back, not handed on', async () => {
+  const victim = await fx.connect();
+  const closed = closedWith(victim);
+  await victim.query('BEGIN');
+  await victim.query('INSERT INTO fault_keys VALUES (1)');
+  const held = (await one(victim, 'SELECT CONNECTION_ID() AS id')).id;
+  expect((await one(victim, "SELECT 'trip the end' AS t")).t).toBe('trip the end');
+  expect((await closed).message).toBe(INTERNAL[1]);
+  const other = await fx.connect();
+  try {
+    // On the victim's connection, still in its transaction, this would find key 1 taken.
+    await other.query('INSERT INTO fault_keys VALUES (1)');
+    expect((await one(other, 'SELECT COUNT(*) AS n FROM fault_keys')).n).toBe(1);
+    expect((await one(other, 'SELECT CONNECTION_ID() AS id')).id).not.toBe(held);
+    await other.query('DELETE FROM fault_keys');
+  } finally {
+    victim.destroy();
+    await other.end();
+  }
+});

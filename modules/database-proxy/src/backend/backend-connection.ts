@@ -105,6 +105,11 @@ export interface ResponseSink extends Divertable {
   onResponseEnd(conn: BackendConnection): void;
   /** The connection failed while the response was due. */
   onBackendError(conn: BackendConnection, err: Error): void;
+  /**
+   * The proxy's own code failed (a bug) while handling this sink's response: what it left
+   * undone is unknown, so the sink's client ends. Its responses here are already dropped.
+   */
+  onFault(err: unknown): void;
 }
 
 /** Callback of an internal command: `tracker.error` is set when the server answered ERR. */
@@ -148,6 +153,7 @@ const DISCARD: ResponseSink = {
   onResponseEnd() {},
   onBackendError() {},
   onDiverted() {},
+  onFault() {},
 };
 
 /** Statements the proxy set up on a backend connection: SQL key -> backend statement. */
@@ -862,27 +868,49 @@ export class BackendConnection {
       }
       const sink = head.sink;
       if (end === -1) {
-        if (sink !== undefined) this.forwardWholePackets(sink, chunk, from);
-        else head.capture?.push(Buffer.from(chunk.subarray(from)));
+        if (sink === undefined) head.capture?.push(Buffer.from(chunk.subarray(from)));
+        else {
+          try {
+            this.forwardWholePackets(sink, chunk, from);
+          } catch (err) {
+            this.sinkFault(sink, err);
+          }
+        }
         return;
       }
       if (sink !== undefined) {
-        if (this.held.length > 0) this.forwardHeldThen(sink, chunk, from, end);
-        else if (end > from && sink.onResponseData(chunk, from, end)) this.conn!.keepRead();
-      } else if (end > from) {
-        head.capture?.push(Buffer.from(chunk.subarray(from, end)));
-      }
-      if (this.tracker.awaitingClient) {
-        if (sink !== undefined) sink.onAwaitingClient(this);
-        else this.fail(new Error('LOCAL INFILE request to an internal command'));
-        return;
+        try {
+          if (this.held.length > 0) this.forwardHeldThen(sink, chunk, from, end);
+          else if (end > from && sink.onResponseData(chunk, from, end)) this.conn!.keepRead();
+          if (this.tracker.awaitingClient) {
+            sink.onAwaitingClient(this);
+            return;
+          }
+        } catch (err) {
+          this.sinkFault(sink, err);
+          if (this.isDead || this.tracker.awaitingClient) return;
+        }
+      } else {
+        if (end > from) head.capture?.push(Buffer.from(chunk.subarray(from, end)));
+        if (this.tracker.awaitingClient) {
+          this.fail(new Error('LOCAL INFILE request to an internal command'));
+          return;
+        }
       }
       this.inFlight.shift();
       this.tracking = undefined;
       this.completed++;
       // The sink reads this response's status from the tracker before the next one begins.
-      if (sink !== undefined) sink.onResponseEnd(this);
-      else head.internal!(null, this.tracker);
+      if (sink === undefined) head.internal!(null, this.tracker);
+      else {
+        // head.sink: the one to tell now (DISCARD if the client left or faulted meanwhile).
+        const to = head.sink!;
+        try {
+          to.onResponseEnd(this);
+        } catch (err) {
+          this.sinkFault(to, err);
+        }
+      }
       if (this.broken) {
         // Marked while in use (a KILL QUERY for it that may still land): a shared connection
         // has no holder to drop it, so it drops itself once its running statement is answered.
@@ -937,6 +965,20 @@ export class BackendConnection {
     this.held.length = 0;
     sink.onResponseData(joined, 0, joined.length);
     if (to > rest && sink.onResponseData(chunk, rest, to)) this.conn!.keepRead();
+  }
+
+  /**
+   * A fault of the proxy's own (a bug) while one client's response was handed to it: that
+   * client ends, with the ERR and the log line its sink writes, and its responses here are dropped; the
+   * connection carries on for the others sharing it. One that served only that client is not
+   * trusted again — what the fault left undone may be the record of state on it (a
+   * transaction) — and is retired once its client lets it go. Before, the connection was
+   * dropped, and a client whose response had ended kept its QoS slot and waited for good.
+   */
+  private sinkFault(sink: ResponseSink, err: unknown): void {
+    for (const e of this.inFlight) if (e.sink === sink) e.sink = DISCARD;
+    if (!this.sharing) this.broken = true;
+    sink.onFault(err);
   }
 
   private fail(err: Error): void {

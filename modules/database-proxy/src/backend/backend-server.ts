@@ -166,8 +166,9 @@ export class BackendServer {
       const conn = this.idleStackFor(flavourKey, clientHasSchema)?.pop();
       if (conn === undefined) return undefined;
       this.idleCount--;
-      if (!this.isExpired(conn)) return conn;
-      // Past max_lifetime while it waited: replaced rather than handed out.
+      if (!conn.broken && !this.isExpired(conn)) return conn;
+      // Past max_lifetime while it waited, or no longer trusted (a fault of the proxy's own
+      // after its client gave it back): replaced rather than handed out.
       this.retire(conn);
     }
   }

@@ -2122,6 +2122,24 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
   }
 
   /**
+   * A fault of the proxy's own (a bug) met while this client's response was handled: what it
+   * left undone of the session's bookkeeping is unknown, so the client ends — ERR 1105 after the
+   * whole packets it already has, where a server's own mid-result error stands — and only it;
+   * its backend is dropped or given back as close() decides.
+   */
+  onFault(err: unknown): void {
+    if (this.closed) return;
+    this.core.log.error(
+      { client: this.id, server: this.backend?.server.name, err },
+      "internal error handling a server's answer; closing that client",
+    );
+    const code = ProxyError.internal;
+    this.writeErrFrames(code.code, code.sqlState, formatProxyError(code), this.responseSequence());
+    this.conn.end();
+    this.close();
+  }
+
+  /**
    * The backend failed. Before any byte of the client's response went out, and for anything but
    * a statement inside a pinned session, the command is retried on another connection; once a
    * response began — or the session's state lived on that backend — the client gets ERR 9005 and
