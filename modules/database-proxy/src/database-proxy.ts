@@ -30,6 +30,7 @@ import {
   encodeFrames,
   isEmptyPassword,
   MARIADB_CLIENT_EXTENDED_METADATA,
+  MARIADB_CLIENT_STMT_BULK_OPERATIONS,
   type ServerAuthPlugin,
   SUPPORTED_CAPABILITIES,
 } from '@scalestack/mysql-protocol';
@@ -465,7 +466,9 @@ export class DatabaseProxy implements ProxyCore, DatabaseProxyService {
     let ext = 0;
     if (known.length > 0) {
       caps = SUPPORTED_CAPABILITIES;
-      ext = MARIADB_CLIENT_EXTENDED_METADATA;
+      // Bulk execute (the mariadb connector's batch(): one command for every row) only when
+      // every server takes it: a client's batch may run on any of them.
+      ext = MARIADB_CLIENT_EXTENDED_METADATA | MARIADB_CLIENT_STMT_BULK_OPERATIONS;
       for (const s of known) {
         caps &= s.serverCapabilities;
         ext &= s.serverMariadbCapabilities;
@@ -541,7 +544,9 @@ export class DatabaseProxy implements ProxyCore, DatabaseProxyService {
     const backendUser = user.backendUser;
     const backendPassword = user.backendPassword;
     const shaping = clientCapabilities & SHAPING_FLAGS & this.capabilities;
-    const ext = mariadbCapabilities & this.mariadbCapabilities;
+    // Only what shapes results splits the pool: every backend connection takes bulk execute
+    // where its server offers it (see BackendConnection), whether or not this client asked.
+    const ext = mariadbCapabilities & this.mariadbCapabilities & MARIADB_CLIENT_EXTENDED_METADATA;
     const key = `${backendUser === undefined ? 's:' : `u:${backendUser}`}|${shaping}|${collation}|${ext}`;
     // One object per flavour: the pool compares flavours on every pure read, by identity first.
     const known = this.flavours.get(key);

@@ -23,6 +23,7 @@ import {
   ER_TOO_MANY_USER_CONNECTIONS,
   ER_USER_LIMIT_REACHED,
   encodeFrames,
+  MARIADB_CLIENT_STMT_BULK_OPERATIONS,
   PacketDecoder,
   PacketReader,
   ResponseTracker,
@@ -211,6 +212,10 @@ export class BackendConnection {
   /** Set when its state cannot be trusted any more; it is closed instead of reused. */
   broken = false;
   session: ClientSession | undefined;
+  /** Whether this connection's login negotiated COM_STMT_BULK_EXECUTE. */
+  get takesBulkExecute(): boolean {
+    return ((this.session?.mariadbCapabilities ?? 0) & MARIADB_CLIENT_STMT_BULK_OPERATIONS) !== 0;
+  }
   /** True when the server tracks session state for us (MariaDB/MySQL; not every server). */
   tracksSession = false;
   /**
@@ -343,7 +348,9 @@ export class BackendConnection {
       user: f.user ?? this.server.options.account.user,
       password: f.password ?? this.server.options.account.password,
       capabilities: f.capabilities,
-      mariadbCapabilities: f.mariadbCapabilities,
+      // Bulk execute changes nothing in how results look: asked for on every connection, so a
+      // client that uses it may get any connection of its flavour.
+      mariadbCapabilities: f.mariadbCapabilities | MARIADB_CLIENT_STMT_BULK_OPERATIONS,
       charset: f.collation,
       tls: this.options.tls !== undefined,
       attributes: { _client_name: 'scalestack-database-proxy', program_name: 'scalestack' },

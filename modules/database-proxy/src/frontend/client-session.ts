@@ -31,6 +31,7 @@ import {
   COM_RESET_CONNECTION,
   COM_SET_OPTION,
   COM_STATISTICS,
+  COM_STMT_BULK_EXECUTE,
   COM_STMT_CLOSE,
   COM_STMT_EXECUTE,
   COM_STMT_FETCH,
@@ -48,6 +49,7 @@ import {
   encodeFrames,
   encodeOk,
   frameCount,
+  MARIADB_CLIENT_STMT_BULK_OPERATIONS,
   PacketDecoder,
   type ProtocolError,
   SERVER_STATUS_AUTOCOMMIT,
@@ -92,11 +94,13 @@ import {
 import { frameOf, lastPacketStart, markEofsInTransaction } from './client-frames.js';
 import { ClientLogin } from './client-login.js';
 import {
+  bindBulkTypes,
   bindTypes,
   type ClientStatement,
   ClientStatements,
   privateStatementKey,
   rememberBoundTypes,
+  rememberBulkTypes,
   statementKey,
 } from './client-statements.js';
 import { InfileUpload } from './infile-upload.js';
@@ -135,6 +139,8 @@ const MAX_QUEUED_COMMANDS = 64;
 /** The server function a statement command names in MariaDB's 1243 text. */
 const SERVER_FUNCTION_OF: Record<number, string> = {
   [COM_STMT_EXECUTE]: 'mysqld_stmt_execute',
+  // (MariaDB names the execute's function for a bulk execute too.)
+  [COM_STMT_BULK_EXECUTE]: 'mysqld_stmt_execute',
   [COM_STMT_FETCH]: 'mysqld_stmt_fetch',
   [COM_STMT_RESET]: 'mysqld_stmt_reset',
 };
@@ -665,6 +671,7 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
         this.pending = Pending.Prepare;
         break;
       case COM_STMT_EXECUTE:
+      case COM_STMT_BULK_EXECUTE:
       case COM_STMT_SEND_LONG_DATA:
       case COM_STMT_RESET:
       case COM_STMT_FETCH:
@@ -700,8 +707,7 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
         this.pending = Pending.Forward;
         break;
       default:
-        // Replication, shutdown, bulk execute (with ids the backend does not know) and the
-        // rest do not belong on a shared connection.
+        // Replication, shutdown and the rest do not belong on a shared connection.
         this.writeErrPacket(1047, '08S01', `Unknown command ${commandName(cmd)}`, this.answerSeq);
         return;
     }
@@ -1179,7 +1185,7 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
     // A prepare runs nothing: FOUND_ROWS() is as it was.
     if (!this.foreignFoundRows || t.error !== undefined || this.pureRead || this.command === COM_STMT_PREPARE)
       return;
-    const payload = this.command === COM_STMT_EXECUTE ? this.executing?.cs.preparePayload : this.payload;
+    const payload = this.statementPayload();
     if (payload === undefined || (payload[0] !== COM_QUERY && payload[0] !== COM_STMT_PREPARE)) return;
     const lead = this.reader.leadingKeyword(payload.toString('latin1', 1));
     if (lead === 'SELECT' || lead === 'WITH' || (lead === 'CALL' && t.resultSets > 0))
@@ -1242,6 +1248,28 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
       this.writeErr(ProxyError.malformedPacket, ['COM_STMT_EXECUTE shorter than 10 bytes'], this.answerSeq);
       return false;
     }
+    if (payload[0] === COM_STMT_BULK_EXECUTE && payload.length < 7) {
+      // Id and flags: MariaDB's own refusal of a shorter one is the same malformed packet.
+      this.writeErr(
+        ProxyError.malformedPacket,
+        ['COM_STMT_BULK_EXECUTE shorter than 7 bytes'],
+        this.answerSeq,
+      );
+      return false;
+    }
+    if (
+      payload[0] === COM_STMT_BULK_EXECUTE &&
+      !((this.serverSession?.mariadbCapabilities ?? 0) & MARIADB_CLIENT_STMT_BULK_OPERATIONS)
+    ) {
+      // Not negotiated at login: refused as MariaDB refuses it, whatever the id.
+      this.writeErrPacket(
+        1295,
+        'HY000',
+        'This command is not supported in the prepared statement protocol yet',
+        this.answerSeq,
+      );
+      return false;
+    }
     if (payload.length < 5) {
       if (payload[0] !== COM_STMT_SEND_LONG_DATA)
         this.writeErr(
@@ -1266,6 +1294,7 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
     // The server keeps the types an execute binds even when the execute then fails; the
     // client's next execute relies on them whether or not this one reaches a backend.
     if (payload[0] === COM_STMT_EXECUTE) rememberBoundTypes(payload, cs);
+    else if (payload[0] === COM_STMT_BULK_EXECUTE) rememberBulkTypes(payload, cs);
     if (payload[0] === COM_STMT_EXECUTE && cs.longDataError !== undefined) {
       this.failLongData(cs, cs.longDataError);
       return false;
@@ -1293,6 +1322,9 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
         !this.statements.longData.has(cs.id) &&
         cs.schema === this.state.schema &&
         !this.readsImpureView(cs);
+    } else if (payload[0] === COM_STMT_BULK_EXECUTE) {
+      // A statement once a row (INSERT, UPDATE, DELETE, REPLACE): never a pure read.
+      this.traits = this.executeTraits(cs);
     }
     this.pending = payload[0] === COM_STMT_FETCH ? Pending.Fetch : Pending.Execute;
     return true;
@@ -1404,13 +1436,25 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
     let payload = this.payload;
     const cmd = payload[0]!;
     if (cmd === COM_STMT_EXECUTE) payload = bindTypes(payload, cs, bs);
+    else if (cmd === COM_STMT_BULK_EXECUTE) {
+      if (!b.takesBulkExecute) {
+        // A server reached after the greeting offered it, that does not take it.
+        this.sendBackendError(
+          ER_UNKNOWN_COM_ERROR,
+          '08S01',
+          `Proxy: backend ${b.server.name} does not take COM_STMT_BULK_EXECUTE; send one COM_STMT_EXECUTE a row`,
+        );
+        return;
+      }
+      payload = bindBulkTypes(payload, cs, bs);
+    }
     // The client's own frame when nothing but the id changes (patched in place below).
     const framed =
       payload === this.payload && this.frame !== undefined ? this.frame : encodeFrames(payload, 0);
     framed.writeUInt32LE(bs.id, 5); // header (4) + command byte (1)
     const cursor = cmd === COM_STMT_EXECUTE && payload.length > 5 && payload[5] !== 0;
     this.sentToBackend = true;
-    if (cmd === COM_STMT_EXECUTE) this.runsAfterOn(b);
+    if (cmd === COM_STMT_EXECUTE || cmd === COM_STMT_BULK_EXECUTE) this.runsAfterOn(b);
     if (!b.forward(cmd, framed, this, cursor)) {
       // SEND_LONG_DATA: no response; the data waits on this backend for the execute.
       if (this.pins === 0) this.foreignDiagnostics = true;
@@ -1719,7 +1763,7 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
       // An execute of a statement prepared in another schema than the session's runs in that
       // one and switches back: for a pure read that is all the flag of a classic EOF says.
       const schemaSwitch =
-        this.command === COM_STMT_EXECUTE &&
+        this.runsPrepared &&
         this.executing !== undefined &&
         this.executing.cs.schema !== this.state.schema &&
         (traits & Trait.PureRead) !== 0;
@@ -1878,9 +1922,14 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
     return this.statementPayload()?.toString('latin1', 1) ?? '';
   }
 
+  /** Whether the command is an execute (one or bulk) of a prepared statement. */
+  private get runsPrepared(): boolean {
+    return this.command === COM_STMT_EXECUTE || this.command === COM_STMT_BULK_EXECUTE;
+  }
+
   /** The payload of the statement just run: its COM_QUERY, or an execute's COM_STMT_PREPARE. */
   private statementPayload(): Buffer | undefined {
-    return this.command === COM_STMT_EXECUTE ? this.executing?.cs.preparePayload : this.payload;
+    return this.runsPrepared ? this.executing?.cs.preparePayload : this.payload;
   }
 
   /** The statement that changed character sets (see charsetStatementOf). */

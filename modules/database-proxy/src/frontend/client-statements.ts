@@ -232,3 +232,36 @@ export function bindTypes(payload: Buffer, cs: ClientStatement, bs: BackendState
   bs.boundTypes = cs.types;
   return Buffer.concat([payload.subarray(0, flagAt), Buffer.of(1), cs.types, payload.subarray(flagAt + 1)]);
 }
+
+/** COM_STMT_BULK_EXECUTE's flag: a parameter type block follows the flags. */
+const BULK_SEND_TYPES = 128;
+/** Where a bulk execute's type block starts: command, id (4), flags (2). */
+const BULK_TYPES_AT = 7;
+
+/** Keeps the parameter types a COM_STMT_BULK_EXECUTE sends (SEND_TYPES_TO_SERVER) on its statement. */
+export function rememberBulkTypes(payload: Buffer, cs: ClientStatement): void {
+  const n = cs.params;
+  if (n === 0 || !(payload.readUInt16LE(5) & BULK_SEND_TYPES)) return;
+  if (payload.length < BULK_TYPES_AT + 2 * n) return;
+  const types = payload.subarray(BULK_TYPES_AT, BULK_TYPES_AT + 2 * n);
+  if (cs.types === undefined || !cs.types.equals(types)) cs.types = Buffer.from(types);
+}
+
+/**
+ * A bulk execute without a type block relies on types bound earlier, as an execute with
+ * new-params-bound 0 does (see bindTypes): written in, with the flag, when backend statement
+ * `bs` last saw other types or none. The type block is the execute's: a type and a flag byte.
+ */
+export function bindBulkTypes(payload: Buffer, cs: ClientStatement, bs: BackendStatement): Buffer {
+  if (cs.params === 0) return payload;
+  const flags = payload.readUInt16LE(5);
+  if (flags & BULK_SEND_TYPES) {
+    bs.boundTypes = cs.types;
+    return payload;
+  }
+  if (cs.types === undefined || bs.boundTypes === cs.types || bs.boundTypes?.equals(cs.types)) return payload;
+  bs.boundTypes = cs.types;
+  const head = Buffer.from(payload.subarray(0, BULK_TYPES_AT));
+  head.writeUInt16LE(flags | BULK_SEND_TYPES, 5);
+  return Buffer.concat([head, cs.types, payload.subarray(BULK_TYPES_AT)]);
+}
