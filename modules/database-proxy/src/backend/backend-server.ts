@@ -393,6 +393,23 @@ export class BackendServer {
     });
   }
 
+  /**
+   * A login refused for its account: the server's words (which account, from where) go to the
+   * log — the client is told only that it was refused — once a minute per message, since every
+   * statement of a client with a stale backend_password meets it again.
+   */
+  private logRefusal(err: LoginRefused): void {
+    const now = Date.now();
+    const last = this.refusalsLogged.get(err.message);
+    if (last !== undefined && now - last < 60_000) return;
+    if (this.refusalsLogged.size >= 64) this.refusalsLogged.clear();
+    this.refusalsLogged.set(err.message, now);
+    this.options.log.warn({ server: this.name, err: err.message }, 'backend server refused a login');
+  }
+
+  /** When each refused login's message was last logged (see logRefusal). */
+  private readonly refusalsLogged = new Map<string, number>();
+
   /** Opens a new connection of `flavour`; the caller made sure there is room. */
   open(flavour: Flavour, cb: ConnectionCallback): void {
     this.opening++;
@@ -409,6 +426,7 @@ export class BackendServer {
             this.options.log.info({ server: this.name }, 'backend server back in service');
           this.failures = 0;
           this.setOutUntil(0);
+          this.logRefusal(err);
           cb(err, null);
           return;
         }

@@ -63,12 +63,13 @@ import {
 } from '@scalestack/mysql-protocol';
 import type { Lease, RefusalReason, TenantSession, Ticket } from '@scalestack/qos';
 import { type Connection, writeProgress } from '@scalestack/socket';
-import type {
-  BackendConnection,
-  BackendStatement,
-  HeldBackendListener,
-  InternalCallback,
-  ResponseSink,
+import {
+  type BackendConnection,
+  type BackendStatement,
+  type HeldBackendListener,
+  type InternalCallback,
+  LoginRefused,
+  type ResponseSink,
 } from '../backend/backend-connection.js';
 import { ConnectionLostBeforeUse, type Flavour } from '../backend/backend-pool.js';
 import type { ProxyUser } from '../config/proxy-users.js';
@@ -937,7 +938,8 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
         this.answerInterrupted();
         return;
       }
-      this.writeErr(ProxyError.backendUnavailable, [err?.message ?? 'unknown'], this.responseSequence());
+      const reason = err instanceof LoginRefused ? err.clientMessage : (err?.message ?? 'unknown');
+      this.writeErr(ProxyError.backendUnavailable, [reason], this.responseSequence());
       this.finishCommand();
       return;
     }
