@@ -8,10 +8,12 @@
  * served otherwise. Uncaught, a fault ended the process; caught for the whole connection, one at
  * a response's end left its client holding its QoS slot and waiting for good.
  */
+
+import { waitFor } from '@scalestack/test-harness';
 import type mysql from 'mysql2/promise';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { ClientSession } from '../src/frontend/client-session.js';
-import { failure, one } from './support/backends.js';
+import { failure, one, rows } from './support/backends.js';
 import { type ProxyFixture, startProxyFixture } from './support/proxy-fixture.js';
 
 let fx: ProxyFixture;
@@ -39,9 +41,11 @@ beforeAll(async () => {
     return onResponseData.call(this, chunk, start, end);
   };
   proto.onResponseEnd = function (this: ClientSession, conn: unknown) {
-    if ((this as unknown as typeof proto).statementText().includes('trip the end'))
-      throw new Error('injected fault');
-    return onResponseEnd.call(this, conn);
+    const text = (this as unknown as typeof proto).statementText();
+    if (text.includes('trip the end')) throw new Error('injected fault');
+    onResponseEnd.call(this, conn);
+    // After the client's bookkeeping: it has given its connection back (and the pool handed it on).
+    if (text.includes('trip after')) throw new Error('injected fault');
   };
   fx = await startProxyFixture({ pool: 1 });
   const setup = await fx.direct();
@@ -127,5 +131,39 @@ it('retires a connection the faulted client held alone: its transaction is rolle
   } finally {
     victim.destroy();
     await other.end();
+  }
+});
+
+it('leaves alone the connection a faulted client had given back: the client it went to is served', async () => {
+  // A row lock held straight at MariaDB keeps the victim's statement running until it is let go.
+  const blocker = await fx.direct();
+  await blocker.query('BEGIN');
+  await blocker.query('INSERT INTO test.fault_keys VALUES (5)');
+  const victim = await fx.connect();
+  const closed = closedWith(victim);
+  const other = await fx.connect();
+  try {
+    const connection = (await one(victim, 'SELECT CONNECTION_ID() AS id')).id;
+    // A locking read: it waits for the lock, and leaves nothing that keeps the connection
+    // (an INSERT's affected rows would, for result_hold).
+    const tripped = victim
+      .query('SELECT /* trip after */ k FROM fault_keys WHERE k = 5 FOR UPDATE')
+      .catch(() => {});
+    await waitFor(() => fx.proxy.stats().pools[0]!.busy === 1, { what: "the victim's statement running" });
+    // The one connection is the victim's: this waits for it, and gets it as the victim's ends.
+    const served = other.query('INSERT INTO fault_keys VALUES (6)');
+    await waitFor(() => fx.proxy.stats().waiting === 1, { what: "the other client's INSERT waiting" });
+    await blocker.query('ROLLBACK');
+    await served;
+    expect((await closed).message).toBe(INTERNAL[1]);
+    await tripped;
+    expect(await rows(other, 'SELECT k FROM fault_keys ORDER BY k')).toEqual([{ k: 6 }]);
+    // The same connection: nothing the fault left undone was on it (the victim had given it back).
+    expect((await one(other, 'SELECT CONNECTION_ID() AS id')).id).toBe(connection);
+    await other.query('DELETE FROM fault_keys');
+  } finally {
+    victim.destroy();
+    await other.end();
+    await blocker.end();
   }
 });

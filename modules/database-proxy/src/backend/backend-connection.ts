@@ -77,6 +77,11 @@ export class FlavourUnsupported extends LoginRefused {
   }
 }
 
+/** What a client may be told of `err`: a refused login's without the server's words. */
+export function clientReason(err: Error): string {
+  return err instanceof LoginRefused ? err.clientMessage : err.message;
+}
+
 export interface BackendConnectionOptions {
   address: Address;
   connectTimeout: number;
@@ -117,9 +122,10 @@ export interface ResponseSink extends Divertable {
   onBackendError(conn: BackendConnection, err: Error): void;
   /**
    * The proxy's own code failed (a bug) while handling this sink's response: what it left
-   * undone is unknown, so the sink's client ends. Its responses here are already dropped.
+   * undone is unknown, so the sink's client ends — letting `conn` go as a client that leaves
+   * does, marking it broken first if it held it alone. Its responses here are then dropped.
    */
-  onFault(err: unknown): void;
+  onFault(conn: BackendConnection, err: unknown): void;
 }
 
 /** Callback of an internal command: `tracker.error` is set when the server answered ERR. */
@@ -163,7 +169,10 @@ const DISCARD: ResponseSink = {
   onResponseEnd() {},
   onBackendError() {},
   onDiverted() {},
-  onFault() {},
+  // No client to end (one that left, or went elsewhere): the connection goes, as for any fault.
+  onFault(conn, err) {
+    conn.failAfterFault(err);
+  },
 };
 
 /** Statements the proxy set up on a backend connection: SQL key -> backend statement. */
@@ -855,13 +864,18 @@ export class BackendConnection {
     try {
       this.handleAnswer(chunk);
     } catch (err) {
-      this.options.log.error(
-        { server: this.server.name, err },
-        "internal error handling a server's answer; dropping that connection",
-      );
-      if (!this.isDead) this.fail(err as Error);
+      this.failAfterFault(err);
     }
   };
+
+  /** A fault of the proxy's own no client's end contains: logged, and the connection dropped. */
+  failAfterFault(err: unknown): void {
+    this.options.log.error(
+      { server: this.server.name, err },
+      "internal error handling a server's answer; dropping that connection",
+    );
+    if (!this.isDead) this.fail(err as Error);
+  }
 
   private handleAnswer(chunk: Buffer): void {
     let from = 0;
@@ -904,7 +918,7 @@ export class BackendConnection {
           }
         } catch (err) {
           this.sinkFault(sink, err);
-          if (this.isDead || this.tracker.awaitingClient) return;
+          if (this.broken || this.tracker.awaitingClient) return;
         }
       } else {
         if (end > from) head.capture?.push(Buffer.from(chunk.subarray(from, end)));
@@ -925,6 +939,8 @@ export class BackendConnection {
           to.onResponseEnd(this);
         } catch (err) {
           this.sinkFault(to, err);
+          // Retired by its client (or dropped, for a sink with none): done with it.
+          if (this.broken) return;
         }
       }
       if (this.broken) {
@@ -985,16 +1001,20 @@ export class BackendConnection {
 
   /**
    * A fault of the proxy's own (a bug) while one client's response was handed to it: that
-   * client ends, with the ERR and the log line its sink writes, and its responses here are dropped; the
-   * connection carries on for the others sharing it. One that served only that client is not
-   * trusted again — what the fault left undone may be the record of state on it (a
-   * transaction) — and is retired once its client lets it go. Before, the connection was
-   * dropped, and a client whose response had ended kept its QoS slot and waited for good.
+   * client ends, with the ERR and the log line its sink writes — letting the connection go as a
+   * leaving client does (a read it runs here interrupted, its QoS slot kept until its responses
+   * end) — and those responses are dropped; the connection carries on for the others sharing
+   * it. One it held alone is not trusted again (what the fault left undone may be the record of
+   * state on it: a transaction) and is retired. Before, the connection was dropped, and a client
+   * whose response had ended kept its QoS slot and waited for good.
    */
   private sinkFault(sink: ResponseSink, err: unknown): void {
-    for (const e of this.inFlight) if (e.sink === sink) e.sink = DISCARD;
-    if (!this.sharing) this.broken = true;
-    sink.onFault(err);
+    try {
+      sink.onFault(this, err);
+    } finally {
+      // Whatever its client did not take over (if it failed too, onData drops the connection).
+      for (const e of this.inFlight) if (e.sink === sink) e.sink = DISCARD;
+    }
   }
 
   private fail(err: Error): void {

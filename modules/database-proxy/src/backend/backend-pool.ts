@@ -20,7 +20,7 @@
  */
 import { ER_NO_SUCH_THREAD } from '@scalestack/mysql-protocol';
 import type { SessionState } from '../session/session-state.js';
-import { type BackendConnection, LoginRefused } from './backend-connection.js';
+import { type BackendConnection, clientReason, LoginRefused } from './backend-connection.js';
 import type { BackendServer } from './backend-server.js';
 
 /** Called with a connection ready for a statement, or an error (server down, connect failed). */
@@ -256,7 +256,7 @@ export class BackendPool {
           flavour,
           hasSchema,
           cb,
-          `every backend connection is busy, and no other could be opened: ${err.message}`,
+          `every backend connection is busy, and no other could be opened: ${clientReason(err)}`,
         );
       } else {
         cb(err, null);

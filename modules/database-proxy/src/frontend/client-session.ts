@@ -66,9 +66,9 @@ import { type Connection, writeProgress } from '@scalestack/socket';
 import {
   type BackendConnection,
   type BackendStatement,
+  clientReason,
   type HeldBackendListener,
   type InternalCallback,
-  LoginRefused,
   type ResponseSink,
 } from '../backend/backend-connection.js';
 import { ConnectionLostBeforeUse, type Flavour } from '../backend/backend-pool.js';
@@ -938,7 +938,7 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
         this.answerInterrupted();
         return;
       }
-      const reason = err instanceof LoginRefused ? err.clientMessage : (err?.message ?? 'unknown');
+      const reason = err === null ? 'unknown' : clientReason(err);
       this.writeErr(ProxyError.backendUnavailable, [reason], this.responseSequence());
       this.finishCommand();
       return;
@@ -1297,7 +1297,10 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
     // client's next execute relies on them whether or not this one reaches a backend.
     if (payload[0] === COM_STMT_EXECUTE) rememberBoundTypes(payload, cs);
     else if (payload[0] === COM_STMT_BULK_EXECUTE) rememberBulkTypes(payload, cs);
-    if (payload[0] === COM_STMT_EXECUTE && cs.longDataError !== undefined) {
+    if (
+      (payload[0] === COM_STMT_EXECUTE || payload[0] === COM_STMT_BULK_EXECUTE) &&
+      cs.longDataError !== undefined
+    ) {
       this.failLongData(cs, cs.longDataError);
       return false;
     }
@@ -2178,7 +2181,9 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
    * whole packets it already has, where a server's own mid-result error stands — and only it;
    * its backend is dropped or given back as close() decides.
    */
-  onFault(err: unknown): void {
+  onFault(conn: BackendConnection, err: unknown): void {
+    // Only while it is this client's alone: one it gave back may be another client's by now.
+    if (this.backend === conn && !this.onShared) conn.broken = true;
     if (this.closed) return;
     this.core.log.error(
       { client: this.id, server: this.backend?.server.name, err },
@@ -2379,7 +2384,7 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
       return Promise.resolve({ kind: 'done' });
     return new Promise((resolve) =>
       this.killQueryOn(b, (err) =>
-        resolve(err === null ? { kind: 'done' } : { kind: 'failed', reason: err.message }),
+        resolve(err === null ? { kind: 'done' } : { kind: 'failed', reason: clientReason(err) }),
       ),
     );
   }

@@ -5,6 +5,7 @@
  * backend connections (see BackendConnection.statements), keyed by {@link statementKey}.
  */
 import {
+  COM_STMT_BULK_EXECUTE,
   COM_STMT_EXECUTE,
   COM_STMT_FETCH,
   COM_STMT_RESET,
@@ -155,7 +156,7 @@ export class ClientStatements {
    * @param status the answer's server status flags
    */
   answered(command: number, id: number, status: number, failed: boolean): void {
-    if (command === COM_STMT_EXECUTE) {
+    if (command === COM_STMT_EXECUTE || command === COM_STMT_BULK_EXECUTE) {
       this.longData.delete(id);
       if (status & SERVER_STATUS_CURSOR_EXISTS && !failed) this.openCursors.add(id);
       else this.openCursors.delete(id);
