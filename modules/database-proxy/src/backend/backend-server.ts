@@ -374,6 +374,7 @@ export class BackendServer {
         conn.destroy();
         err = new Error('backend pool is closed');
       }
+      if (err instanceof LoginRefused) this.logRefusal(err);
       if (err !== null && this.asides.get(flavour.key) === a) this.asides.delete(flavour.key);
       a.ready = err === null;
       for (const run of a.waiting.splice(0)) run(err);
@@ -394,9 +395,9 @@ export class BackendServer {
   }
 
   /**
-   * A login refused for its account: the server's words (which account, from where) go to the
-   * log — the client is told only that it was refused — once a minute per message, since every
-   * statement of a client with a stale backend_password meets it again.
+   * A login refused: the server's words (which account, from where) go to the log — a client is
+   * told only that it was refused (LoginRefused.clientMessage) — once a minute per message,
+   * since every statement of a client with a stale backend_password meets it again.
    */
   private logRefusal(err: LoginRefused): void {
     const now = Date.now();
@@ -417,6 +418,7 @@ export class BackendServer {
     conn.connect((err) => {
       this.opening--;
       if (err !== null) {
+        if (err instanceof LoginRefused) this.logRefusal(err);
         if (err instanceof LoginRefused && !err.atConnectionLimit) {
           // Refused for the account itself (a wrong or rotated backend_password, a locked or
           // expired account): the server answered, so it is up, for every other account too.
@@ -426,7 +428,6 @@ export class BackendServer {
             this.options.log.info({ server: this.name }, 'backend server back in service');
           this.failures = 0;
           this.setOutUntil(0);
-          this.logRefusal(err);
           cb(err, null);
           return;
         }
