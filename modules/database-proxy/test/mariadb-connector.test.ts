@@ -4,30 +4,16 @@
  * clients beside it, every one of them gets its own answer, in order — reads, writes, prepared
  * statements, and an error in the middle that stops nothing after it — as straight to MariaDB.
  */
-import mariadb from 'mariadb';
 import type mysql from 'mysql2/promise';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { rows } from './support/backends.js';
-import { APP_USER, type ProxyFixture, startProxyFixture } from './support/proxy-fixture.js';
+import { connectorClients } from './support/mariadb-connector.js';
+import { type ProxyFixture, startProxyFixture } from './support/proxy-fixture.js';
 
 let fx: ProxyFixture;
 let direct: mysql.Connection;
-const opened: mariadb.Connection[] = [];
-
-async function connector(): Promise<mariadb.Connection> {
-  const c = await mariadb.createConnection({
-    host: '127.0.0.1',
-    port: fx.port,
-    user: APP_USER.name,
-    password: APP_USER.password,
-    database: 'test',
-    pipelining: true,
-    bigIntAsNumber: true,
-    insertIdAsNumber: true,
-  });
-  opened.push(c);
-  return c;
-}
+const clients = connectorClients(() => fx);
+const connector = () => clients.open({ pipelining: true });
 
 beforeAll(async () => {
   fx = await startProxyFixture({ pool: 2 });
@@ -36,7 +22,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await Promise.all(opened.map((c) => c.end().catch(() => c.destroy())));
+  await clients.closeAll();
   await direct?.query('DROP TABLE IF EXISTS test.piped');
   await direct?.end();
   await fx?.stop();
@@ -47,10 +33,10 @@ const outcome = (s: PromiseSettledResult<unknown>) =>
   s.status === 'fulfilled' ? s.value : `ERR ${(s.reason as { errno?: number }).errno}`;
 
 it('answers every pipelined command of each client in order, an error in the middle stopping nothing', async () => {
-  const clients = await Promise.all([connector(), connector(), connector(), connector()]);
+  const piping = await Promise.all([connector(), connector(), connector(), connector()]);
   const perClient = 60;
   const results = await Promise.all(
-    clients.map((c, ci) =>
+    piping.map((c, ci) =>
       Promise.allSettled(
         Array.from({ length: perClient }, (_, i) => {
           const id = ci * 1000 + i;
@@ -76,9 +62,9 @@ it('answers every pipelined command of each client in order, an error in the mid
     expect(settled.map(outcome)).toEqual(expected);
   });
   const [{ n }] = await rows(direct, 'SELECT COUNT(*) AS n FROM test.piped');
-  expect(n).toBe((clients.length * perClient) / 4);
+  expect(n).toBe((piping.length * perClient) / 4);
   // Every client goes on.
-  for (const c of clients) expect((await c.query('SELECT 1 AS one'))[0].one).toBe(1);
+  for (const c of piping) expect((await c.query('SELECT 1 AS one'))[0].one).toBe(1);
 });
 
 it('keeps a pipelined transaction whole: BEGIN, writes and ROLLBACK sent together undo only that client', async () => {
