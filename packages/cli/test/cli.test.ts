@@ -181,6 +181,23 @@ describe('scalestack check', () => {
       expect(bad.stderr).not.toMatch(/hun|ter2/);
     }
   });
+
+  it("checks one module's options against another's: a pool too small for event.threads", async () => {
+    const backend = (pool: number) =>
+      `--database-proxy.backends={"name":"db1","address":"127.0.0.1:3306","user":"proxy","password":"pw","pool":${pool}}`;
+    const user = '--database-proxy.users={"name":"app","password":"secret"}';
+    const bad = await runCli(['check', 'database-proxy', 'event', '--event.threads=4', backend(3), user], {
+      cwd: repo,
+    });
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain(
+      'module "database-proxy": backend "db1" pool is 3, fewer than the 4 event.threads that each need at least 1; raise it or lower event.threads',
+    );
+    const ok = await runCli(['check', 'database-proxy', 'event', '--event.threads=4', backend(4), user], {
+      cwd: repo,
+    });
+    expect([ok.code, ok.stderr]).toEqual([0, '']);
+  });
 });
 
 describe('scalestack run: signals', () => {
