@@ -2,8 +2,10 @@
  * A fault of the proxy's own while it handles one client's input (a bug: here one injected into
  * the statement dispatch) ends that client's connection with ERR 1105 and is logged; so does one
  * while it hands a server's answer to that client (injected into the client's response sink,
- * mid-answer or at its end). The backend connection carries on for the clients sharing it; one
- * the client held alone is retired, not given to the next client with what the fault left on it.
+ * mid-answer or at its end). The client lets its connection go as a leaving client does (a
+ * read still running is interrupted); the connection carries on for the clients sharing it; one
+ * the client held alone is retired, not given to the next client with what the fault left on it,
+ * and one it had given back is left alone.
  * Every other client carries on — with one backend connection in the pool, no other could be
  * served otherwise. Uncaught, a fault ended the process; caught for the whole connection, one at
  * a response's end left its client holding its QoS slot and waiting for good.
@@ -103,6 +105,16 @@ it('ends only the client whose answer met it mid-way, with ERR 1105; the connect
     const after = await fx.connect();
     expect((await one(after, 'SELECT CONNECTION_ID() AS id')).id).toBe(id);
     await after.end();
+  }));
+
+it('interrupts the read a client faulted in the middle of, on the connection it shared, and serves the others', () =>
+  afterFault(async (victim) => {
+    const kills = fx.proxy.stats().counters.killQueriesSent;
+    // Megabytes of rows: the fault meets the first of many reads; the rest are the server's to stop.
+    const err = await failure(victim.query("SELECT 'trip the answer' AS t, seq FROM seq_1_to_2000000"));
+    expect([err.errno, err.message]).toEqual(INTERNAL);
+    // Told it ran for nobody, the server stops it (KILL QUERY), as for a client that leaves.
+    await waitFor(() => fx.proxy.stats().counters.killQueriesSent === kills + 1, { what: 'the KILL QUERY' });
   }));
 
 it('ends only the client whose answer met it at the end, after the answer; the others are served', () =>
