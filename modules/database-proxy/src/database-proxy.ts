@@ -459,6 +459,27 @@ export class DatabaseProxy implements ProxyCore, DatabaseProxyService {
     });
   }
 
+  /**
+   * The proxy has no read/write split: every backend takes any statement, so they must be
+   * equivalent (each one seeing every write at once: one server, or synchronous replication).
+   * A read-only server beside writable ones — a replica listed with its primary — fails the
+   * writes that land on it and may answer reads without the writes just made elsewhere: said
+   * once, loudly, when the servers' settings show it.
+   */
+  private warnIfReadOnlyMix(): void {
+    if (this.readOnlyMixLogged) return;
+    const readOnly = this.pool.servers.filter((s) => s.readOnly === true).map((s) => s.name);
+    const writable = this.pool.servers.filter((s) => s.readOnly === false).map((s) => s.name);
+    if (readOnly.length === 0 || writable.length === 0) return;
+    this.readOnlyMixLogged = true;
+    this.log.error(
+      { readOnly, writable },
+      'backends differ in read_only: the proxy sends any statement to any backend (it has no read/write split), so writes that land on a read-only one fail and reads there may miss writes made on the others; list equivalent servers only',
+    );
+  }
+
+  private readOnlyMixLogged = false;
+
   /** The greeting new clients get: what every server reached so far supports, its version. */
   private adoptGreetings(): void {
     let caps = UNKNOWN_SERVER_FLAGS;
@@ -485,6 +506,8 @@ export class DatabaseProxy implements ProxyCore, DatabaseProxyService {
    */
   private adoptServerDefaults(server: BackendServer, defaults: ServerDefaults): void {
     server.completionType = defaults.completionType;
+    server.readOnly = defaults.serverReadOnly;
+    this.warnIfReadOnlyMix();
     if (sqlModeHas(defaults, 'NO_BACKSLASH_ESCAPES')) this.noBackslashEscapesByDefault = true;
     else this.plainBackslashDefault = true;
     const blocker = lazyBeginBlocker(defaults);

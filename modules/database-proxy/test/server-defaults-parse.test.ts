@@ -14,8 +14,12 @@ describe('parseServerDefaults', () => {
       sqlMode: 'STRICT_TRANS_TABLES,ERROR_FOR_DIVISION_BY_ZERO',
       readOnly: true,
       autocommit: true,
+      serverReadOnly: false,
     });
     expect(parseServerDefaults([['autocommit', 'OFF']]).autocommit).toBe(false);
+    // The server's own read_only (a replica) is not a transaction's.
+    expect(parseServerDefaults([['read_only', 'ON']])).toEqual({ ...STOCK_DEFAULTS, serverReadOnly: true });
+    expect(parseServerDefaults([['read_only', 'OFF']]).serverReadOnly).toBe(false);
   });
 
   it('normalises numeric completion types and MySQL 8 transaction_read_only', () => {

@@ -92,6 +92,12 @@ export interface PoolStats {
    * proved the server back (the next statement's is that test).
    */
   healthy: boolean;
+  /**
+   * The server's global `read_only` (a replica, typically), null until a connection read it.
+   * Backends are taken as equivalent — any statement may go to any of them — so a set that
+   * mixes read-only servers with others is logged as a mistake.
+   */
+  readOnly: boolean | null;
 }
 
 /** A caller holding an admission slot, waiting for a connection to come free. */

@@ -107,6 +107,8 @@ export class BackendServer {
    * RELEASE): under RELEASE a plain COMMIT / ROLLBACK ends the session there.
    */
   completionType = STOCK_DEFAULTS.completionType;
+  /** The server's global read_only as its first connection read it (undefined until then). */
+  readOnly: boolean | undefined;
   /** Capability flags the server offered in its greeting, once one connection got that far. */
   serverCapabilities = -1;
   /** The MariaDB extended capabilities its greeting offered (0 for MySQL and others). */
@@ -554,6 +556,7 @@ export class BackendServer {
       idle: this.idleCount,
       opening: this.opening,
       healthy: this.inService,
+      readOnly: this.readOnly ?? null,
     };
   }
 

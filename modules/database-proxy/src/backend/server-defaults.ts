@@ -9,7 +9,7 @@
  * them has (`tx_read_only` / `transaction_read_only`) without failing on the other.
  */
 export const SERVER_DEFAULTS_SQL =
-  "SHOW GLOBAL VARIABLES WHERE Variable_name IN ('autocommit', 'completion_type', 'sql_mode', 'tx_read_only', 'transaction_read_only')";
+  "SHOW GLOBAL VARIABLES WHERE Variable_name IN ('autocommit', 'completion_type', 'sql_mode', 'tx_read_only', 'transaction_read_only', 'read_only')";
 
 /** What {@link SERVER_DEFAULTS_SQL} found; absent variables keep the stock value. */
 export interface ServerDefaults {
@@ -20,6 +20,8 @@ export interface ServerDefaults {
   readOnly: boolean;
   /** Sessions start with autocommit on. */
   autocommit: boolean;
+  /** The server takes no writes (`read_only`: a replica, typically). */
+  serverReadOnly: boolean;
 }
 
 export const STOCK_DEFAULTS: ServerDefaults = {
@@ -27,6 +29,7 @@ export const STOCK_DEFAULTS: ServerDefaults = {
   sqlMode: '',
   readOnly: false,
   autocommit: true,
+  serverReadOnly: false,
 };
 
 const COMPLETION_TYPES = ['NO_CHAIN', 'CHAIN', 'RELEASE'];
@@ -47,6 +50,9 @@ export function parseServerDefaults(rows: readonly (readonly (string | null)[])[
         break;
       case 'autocommit':
         d.autocommit = !/^(?:OFF|0)$/i.test(value.trim());
+        break;
+      case 'read_only':
+        d.serverReadOnly = /^(?:ON|1)$/i.test(value.trim());
         break;
       case 'tx_read_only':
       case 'transaction_read_only':
