@@ -228,9 +228,15 @@ describe('statement pins', () => {
       // An execute of another statement must not end the first one's long-data pin.
       expect((await c.command(buildExecute({ statementId: select, params: [7] }))).error).toBeUndefined();
       expect(fx.proxy.stats().pinnedNow.long_data).toBe(1);
+      // Another client takes a connection and keeps it: the last one used — where the long data
+      // is — were it not pinned, and the execute would then run on the other, without its data.
+      const other = await raw();
+      expect((await other.query('START TRANSACTION')).error).toBeUndefined();
+      expect((await other.query('SELECT 1')).error).toBeUndefined();
       const done = await c.command(
         buildExecute({ statementId: insert, params: [1, { value: null, longData: true }] }),
       );
+      await other.close();
       expect(done.error).toBeUndefined();
       expect(fx.proxy.stats().pinnedNow.long_data).toBe(0);
       const rows = await fx.mariadb.query(
