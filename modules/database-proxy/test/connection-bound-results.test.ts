@@ -723,6 +723,25 @@ describe('advisory locks', () => {
     expect(pinned).toEqual([]);
   });
 
+  it("a GET_LOCK outlives a LOCK TABLES … UNLOCK TABLES taken inside it: the connection stays the client's", async () => {
+    const a = await client();
+    expect((await one(a, "SELECT GET_LOCK('outer', 0) AS got")).got).toBe(1);
+    await a.query('LOCK TABLES nums READ');
+    await a.query('UNLOCK TABLES');
+    expect(fx.proxy.stats().pinnedNow.advisory_lock).toBe(1);
+    // Another client takes a connection and keeps it: A's, were A's let go at UNLOCK TABLES —
+    // its RELEASE_LOCK would then run on the other connection, which does not hold the lock (0).
+    const other = await hold(fx);
+    try {
+      expect((await one(a, "SELECT RELEASE_LOCK('outer') AS rel")).rel).toBe(1);
+    } finally {
+      await other.release();
+    }
+    // The pin lasts until RELEASE_ALL_LOCKS() (the proxy does not count locks by name).
+    expect((await one(a, 'SELECT RELEASE_ALL_LOCKS() AS n')).n).toBe(0);
+    expect(fx.proxy.stats().pinnedNow.advisory_lock).toBe(0);
+  });
+
   it('a stored function that sets a user variable beside GET_LOCK keeps it pinned after the release', async () => {
     await direct.query(
       'CREATE FUNCTION IF NOT EXISTS set_leak() RETURNS INT NO SQL BEGIN SET @leak = 42; RETURN 1; END',
