@@ -37,20 +37,21 @@ import type { BackendServer } from './backend-server.js';
 
 /** The server answered the login with an ERR (wrong credentials, too many connections, …). */
 export class LoginRefused extends Error {
+  constructor(
+    readonly server: string,
+    readonly errno: number,
+    serverMessage: string,
+  ) {
+    super(`backend ${server} refused login: ${errno} ${serverMessage}`);
+  }
+
   /**
    * What a client is told: the server's own words name the backend account and the proxy's
    * host (`Access denied for user 'proxy'@'10.0.0.5'`), which are the operator's to read (the
    * proxy logs them), not every client's.
    */
-  readonly clientMessage: string;
-
-  constructor(
-    server: string,
-    readonly errno: number,
-    serverMessage: string,
-  ) {
-    super(`backend ${server} refused login: ${errno} ${serverMessage}`);
-    this.clientMessage = `backend ${server} refused the proxy's login: ${errno} (the server's message is in the proxy's log)`;
+  get clientMessage(): string {
+    return `backend ${this.server} refused the proxy's login: ${this.errno} (the server's message is in the proxy's log)`;
   }
 
   /** The server (or the user's limits there) takes no more connections. */
@@ -73,7 +74,11 @@ export class FlavourUnsupported extends LoginRefused {
   constructor(server: string, what: string) {
     super(server, 0, '');
     this.message = `backend ${server} cannot serve this client: it lacks ${what}, which the client negotiated with the proxy`;
-    (this as { clientMessage: string }).clientMessage = this.message;
+  }
+
+  /** Nothing of the server's words in it: the client may read it whole. */
+  override get clientMessage(): string {
+    return this.message;
   }
 }
 

@@ -1250,27 +1250,26 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
       this.writeErr(ProxyError.malformedPacket, ['COM_STMT_EXECUTE shorter than 10 bytes'], this.answerSeq);
       return false;
     }
-    if (payload[0] === COM_STMT_BULK_EXECUTE && payload.length < 7) {
-      // Id and flags: MariaDB's own refusal of a shorter one is the same malformed packet.
-      this.writeErr(
-        ProxyError.malformedPacket,
-        ['COM_STMT_BULK_EXECUTE shorter than 7 bytes'],
-        this.answerSeq,
-      );
-      return false;
-    }
-    if (
-      payload[0] === COM_STMT_BULK_EXECUTE &&
-      !((this.serverSession?.mariadbCapabilities ?? 0) & MARIADB_CLIENT_STMT_BULK_OPERATIONS)
-    ) {
-      // Not negotiated at login: refused as MariaDB refuses it, whatever the id.
-      this.writeErrPacket(
-        1295,
-        'HY000',
-        'This command is not supported in the prepared statement protocol yet',
-        this.answerSeq,
-      );
-      return false;
+    if (payload[0] === COM_STMT_BULK_EXECUTE) {
+      // As MariaDB checks it: without its id and flags it is malformed; not negotiated at
+      // login, it is refused whatever the id.
+      if (payload.length < 7) {
+        this.writeErr(
+          ProxyError.malformedPacket,
+          ['COM_STMT_BULK_EXECUTE shorter than 7 bytes'],
+          this.answerSeq,
+        );
+        return false;
+      }
+      if (!((this.serverSession?.mariadbCapabilities ?? 0) & MARIADB_CLIENT_STMT_BULK_OPERATIONS)) {
+        this.writeErrPacket(
+          1295,
+          'HY000',
+          'This command is not supported in the prepared statement protocol yet',
+          this.answerSeq,
+        );
+        return false;
+      }
     }
     if (payload.length < 5) {
       if (payload[0] !== COM_STMT_SEND_LONG_DATA)

@@ -210,8 +210,23 @@ export function rememberBoundTypes(payload: Buffer, cs: ClientStatement): void {
   const n = cs.params;
   const flagAt = boundFlagAt(n);
   if (n === 0 || payload.length <= flagAt || payload[flagAt] !== 1) return;
-  const types = payload.subarray(flagAt + 1, flagAt + 1 + 2 * n);
+  keepTypes(cs, payload.subarray(flagAt + 1, flagAt + 1 + 2 * n));
+}
+
+/** Makes `types` (a type block) the statement's own copy, unless it has those already. */
+function keepTypes(cs: ClientStatement, types: Buffer): void {
   if (cs.types === undefined || !cs.types.equals(types)) cs.types = Buffer.from(types);
+}
+
+/**
+ * The types `cs` last bound when backend statement `bs` lacks them (it has none, or others): a
+ * command relying on them must carry them, and `bs` has them from then on. Undefined otherwise.
+ */
+function typesToWrite(cs: ClientStatement, bs: BackendStatement): Buffer | undefined {
+  const types = cs.types;
+  if (types === undefined || bs.boundTypes === types || bs.boundTypes?.equals(types)) return undefined;
+  bs.boundTypes = types;
+  return types;
 }
 
 /**
@@ -229,9 +244,9 @@ export function bindTypes(payload: Buffer, cs: ClientStatement, bs: BackendState
     bs.boundTypes = cs.types;
     return payload;
   }
-  if (cs.types === undefined || bs.boundTypes === cs.types || bs.boundTypes?.equals(cs.types)) return payload;
-  bs.boundTypes = cs.types;
-  return Buffer.concat([payload.subarray(0, flagAt), Buffer.of(1), cs.types, payload.subarray(flagAt + 1)]);
+  const types = typesToWrite(cs, bs);
+  if (types === undefined) return payload;
+  return Buffer.concat([payload.subarray(0, flagAt), Buffer.of(1), types, payload.subarray(flagAt + 1)]);
 }
 
 /** COM_STMT_BULK_EXECUTE's flag: a parameter type block follows the flags. */
@@ -244,8 +259,7 @@ export function rememberBulkTypes(payload: Buffer, cs: ClientStatement): void {
   const n = cs.params;
   if (n === 0 || !(payload.readUInt16LE(5) & BULK_SEND_TYPES)) return;
   if (payload.length < BULK_TYPES_AT + 2 * n) return;
-  const types = payload.subarray(BULK_TYPES_AT, BULK_TYPES_AT + 2 * n);
-  if (cs.types === undefined || !cs.types.equals(types)) cs.types = Buffer.from(types);
+  keepTypes(cs, payload.subarray(BULK_TYPES_AT, BULK_TYPES_AT + 2 * n));
 }
 
 /**
@@ -260,9 +274,9 @@ export function bindBulkTypes(payload: Buffer, cs: ClientStatement, bs: BackendS
     bs.boundTypes = cs.types;
     return payload;
   }
-  if (cs.types === undefined || bs.boundTypes === cs.types || bs.boundTypes?.equals(cs.types)) return payload;
-  bs.boundTypes = cs.types;
+  const types = typesToWrite(cs, bs);
+  if (types === undefined) return payload;
   const head = Buffer.from(payload.subarray(0, BULK_TYPES_AT));
   head.writeUInt16LE(flags | BULK_SEND_TYPES, 5);
-  return Buffer.concat([head, cs.types, payload.subarray(BULK_TYPES_AT)]);
+  return Buffer.concat([head, types, payload.subarray(BULK_TYPES_AT)]);
 }
