@@ -13,7 +13,7 @@ import type { RawClient } from '../../../packages/mysql-protocol/test/support/ra
 import { type Row, rows } from './support/backends.js';
 import { connectorClients } from './support/mariadb-connector.js';
 import { APP_USER, BACKEND_USER, type ProxyFixture, startProxyFixture } from './support/proxy-fixture.js';
-import { rawBackendOf, rawHoldBackend, rawLogin } from './support/raw-login.js';
+import { rawBackendOf, rawHoldBackend, rawLogin, rawResult } from './support/raw-login.js';
 
 const POOL = 2;
 let fx: ProxyFixture;
@@ -97,7 +97,10 @@ describe("the mariadb connector's batch()", () => {
 });
 
 describe('COM_STMT_BULK_EXECUTE as bytes, answered as MariaDB answers it', () => {
-  /** The errno and message (or `ok <affected rows>`) for each payload built from a fresh statement. */
+  /**
+   * The errno and message (or `ok <affected rows>`) for each payload built from a fresh
+   * statement, then how many rows the table holds.
+   */
   async function answers(port: number, user: { name: string; password: string }, bulk: boolean) {
     const c: RawClient = await rawLogin(
       port,
@@ -127,10 +130,8 @@ describe('COM_STMT_BULK_EXECUTE as bytes, answered as MariaDB answers it', () =>
         const r = await c.command(p);
         seen.push(r.error ? `${r.error.errno} ${r.error.message}` : `ok ${r.affectedRows}`);
       }
-      const r = await c.query(
-        'SELECT GROUP_CONCAT(id, ":", IFNULL(s, "-") ORDER BY id) AS g FROM test.bulk_rows',
-      );
-      seen.push(r.error ? `${r.error.errno}` : `rows ${r.rows}`);
+      const count = await rawResult(c, 'SELECT COUNT(*) FROM test.bulk_rows');
+      seen.push(typeof count === 'string' ? count : `rows stored: ${count.rows[0]![0]}`);
       return seen;
     } finally {
       await c.close();
@@ -152,7 +153,7 @@ describe('COM_STMT_BULK_EXECUTE as bytes, answered as MariaDB answers it', () =>
       '1835 Malformed communication packet',
       'ok 2',
       'ok 1',
-      'rows 1',
+      'rows stored: 3',
     ]);
     expect(await proxiedAnswers(true)).toEqual(reference);
     expect(await rows(direct, 'SELECT id, s FROM test.bulk_rows ORDER BY id')).toEqual([
@@ -208,12 +209,13 @@ describe('COM_STMT_BULK_EXECUTE as bytes, answered as MariaDB answers it', () =>
 
   it('not negotiated at login: refused with 1295 whatever the id, short ones still malformed', async () => {
     const reference = await answers(fx.mariadb.port, BACKEND_USER, false);
-    expect(reference.slice(0, 5)).toEqual([
+    expect(reference).toEqual([
       '1295 This command is not supported in the prepared statement protocol yet',
       '1835 Malformed communication packet',
       '1835 Malformed communication packet',
       '1295 This command is not supported in the prepared statement protocol yet',
       '1295 This command is not supported in the prepared statement protocol yet',
+      'rows stored: 0',
     ]);
     expect(await proxiedAnswers(false)).toEqual(reference);
   });
