@@ -9,6 +9,7 @@
 // each round is bounded by its row count.
 import { parseArgs } from 'node:util';
 import mariadb from 'mariadb';
+import { median } from './lib/report.mjs';
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
@@ -77,10 +78,6 @@ for (let round = 0; round < rounds; round++) {
   }
 }
 
-const median = (xs) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-};
 console.log('\n| target | batch ms (median) | rows/s | pipelined queries ms (median) | queries/s |');
 console.log('|---|---:|---:|---:|---:|');
 for (const [name, r] of results) {

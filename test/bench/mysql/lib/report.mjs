@@ -3,7 +3,8 @@
 
 import { fitUsl } from '../usl.mjs';
 
-function median(values) {
+/** The median of the finite values (NaN for none). */
+export function median(values) {
   const v = values.filter((x) => Number.isFinite(x)).sort((a, b) => a - b);
   if (v.length === 0) return Number.NaN;
   const mid = v.length >> 1;
