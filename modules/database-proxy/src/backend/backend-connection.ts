@@ -415,9 +415,12 @@ export class BackendConnection {
                 })
                 .catch(fail);
               return;
-            case 'failed':
-              fail(new LoginRefused(this.server.name, step.error.errno, step.error.message));
+            case 'failed': {
+              const refused = new LoginRefused(this.server.name, step.error.errno, step.error.message);
+              this.server.logRefusal(refused);
+              fail(refused);
               return;
+            }
             case 'done':
               this.session = step.session;
               this.server.learnGreeting(

@@ -376,7 +376,6 @@ export class BackendServer {
         conn.destroy();
         err = new Error('backend pool is closed');
       }
-      if (err instanceof LoginRefused) this.logRefusal(err);
       if (err !== null && this.asides.get(flavour.key) === a) this.asides.delete(flavour.key);
       a.ready = err === null;
       for (const run of a.waiting.splice(0)) run(err);
@@ -397,11 +396,12 @@ export class BackendServer {
   }
 
   /**
-   * A login refused: the server's words (which account, from where) go to the log — a client is
-   * told only that it was refused (LoginRefused.clientMessage) — once a minute per message,
-   * since every statement of a client with a stale backend_password meets it again.
+   * A login this server refused, on any of its connections (pooled, KILL, probe): the server's
+   * words (which account, from where) go to the log — a client is told only that it was refused
+   * (LoginRefused.clientMessage) — once a minute per message, since every statement of a client
+   * with a stale backend_password meets it again.
    */
-  private logRefusal(err: LoginRefused): void {
+  logRefusal(err: LoginRefused): void {
     const now = Date.now();
     const last = this.refusalsLogged.get(err.message);
     if (last !== undefined && now - last < 60_000) return;
@@ -420,7 +420,6 @@ export class BackendServer {
     conn.connect((err) => {
       this.opening--;
       if (err !== null) {
-        if (err instanceof LoginRefused) this.logRefusal(err);
         if (err instanceof LoginRefused && !err.atConnectionLimit) {
           // Refused for the account itself (a wrong or rotated backend_password, a locked or
           // expired account): the server answered, so it is up, for every other account too.
