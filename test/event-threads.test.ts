@@ -264,7 +264,7 @@ async function proxyWithClientOnEachWorker(
 }
 
 describe('database proxy in 2 worker threads, a Kernel in this process', () => {
-  it('connection ids are unique across workers, and KILL works whichever worker it lands on', async () => {
+  it('connection ids are unique across workers; SHOW PROCESSLIST lists them all and KILL works whichever worker it lands on', async () => {
     const port = await freePort();
     const kernel = new Kernel({ logger: pino({ level: 'silent' }), cwd: repo });
     await kernel.load({ config: { modules: proxyConfig(port).modules } as never, env: {} });
@@ -300,6 +300,14 @@ describe('database proxy in 2 worker threads, a Kernel in this process', () => {
         (e: { errno?: number }) => e.errno,
       );
       await sleepRunning();
+      // SHOW PROCESSLIST on worker 1 lists both workers' clients, A's statement among them.
+      const [listed] = await b.query('SHOW FULL PROCESSLIST');
+      const list = listed as { Id: number; Command: string; Info: string | null }[];
+      expect(list.map((r) => r.Id)).toEqual([...ids].sort((x, y) => x - y));
+      expect(list.find((r) => r.Id === a.threadId)).toMatchObject({
+        Command: 'Query',
+        Info: 'SELECT SLEEP(60) AS s',
+      });
       expect(await errnoOf(b.query(`KILL QUERY ${a.threadId}`))).toBe('ok');
       expect([1, 1317]).toContain(await sleeping);
       expect(((await a.query('SELECT 1 AS one'))[0] as { one: number }[])[0]!.one).toBe(1);

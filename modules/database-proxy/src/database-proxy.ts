@@ -55,6 +55,7 @@ import { unsharable } from './config/worker-shares.js';
 import { formatProxyError, ProxyError } from './errors.js';
 import { ClientSession } from './frontend/client-session.js';
 import { KILL_TOPIC, type KillOutcome, type KillRequest } from './frontend/kill.js';
+import { PROCESSLIST_TOPIC, type ProcesslistRequest, type ProcessRow } from './frontend/processlist.js';
 import type { ProxyCore } from './frontend/proxy-core.js';
 import type { DatabaseProxyService, ProxyCounters, ProxyStats } from './service.js';
 import type { ImpureViews } from './session/impure-views.js';
@@ -167,6 +168,7 @@ export class DatabaseProxy implements ProxyCore, DatabaseProxyService {
   private drainWaiters: (() => void)[] = [];
   private stopShedding: (() => void) | undefined;
   private stopKillAnswers: (() => void) | undefined;
+  private stopProcesslistAnswers: (() => void) | undefined;
   private readonly viewCheck: ImpureViewCheck;
   readonly views: ImpureViews;
 
@@ -310,6 +312,9 @@ export class DatabaseProxy implements ProxyCore, DatabaseProxyService {
       },
     });
     this.stopKillAnswers = this.loop?.answer(KILL_TOPIC, (m) => this.killHere(m as KillRequest));
+    this.stopProcesslistAnswers = this.loop?.answer(PROCESSLIST_TOPIC, (m) =>
+      this.processesHere(m as ProcesslistRequest),
+    );
     if (this.options.stats_interval > 0) {
       this.statsTimer = setInterval(() => this.logStats(), this.options.stats_interval);
       this.statsTimer.unref();
@@ -658,6 +663,43 @@ export class DatabaseProxy implements ProxyCore, DatabaseProxyService {
     return (await this.loop.ask(thread, KILL_TOPIC, request, timeout)) as KillOutcome;
   }
 
+  /** This thread's connections of `request.user`, as SHOW PROCESSLIST rows. */
+  processesHere(request: ProcesslistRequest): ProcessRow[] {
+    const now = Date.now();
+    const rows: ProcessRow[] = [];
+    for (const c of this.clients.values()) {
+      if (c.user?.name !== request.user) continue;
+      const row = c.processRow(now, request.full);
+      if (row !== undefined) rows.push(row);
+    }
+    return rows;
+  }
+
+  async processlist(request: ProcesslistRequest): Promise<ProcessRow[]> {
+    const rows = this.processesHere(request);
+    const loop = this.loop;
+    if (loop !== undefined && loop.workerCount > 1) {
+      const asks: Promise<ProcessRow[]>[] = [];
+      for (let i = 0; i < loop.workerCount; i++) {
+        if (i === loop.workerIndex) continue;
+        asks.push(
+          loop.ask(i, PROCESSLIST_TOPIC, request, this.options.connect_timeout).then(
+            (answer) => answer as ProcessRow[],
+            (err: Error) => {
+              this.log.warn(
+                { thread: i, err: err.message },
+                'SHOW PROCESSLIST: an event thread did not answer; its connections are not listed',
+              );
+              return [];
+            },
+          ),
+        );
+      }
+      for (const answer of await Promise.all(asks)) rows.push(...answer);
+    }
+    return rows.sort((a, b) => a.id - b.id);
+  }
+
   threadOfClient(id: number): number {
     return this.clientIdStep === 1 || id < 1 ? 0 : (id - 1) % this.clientIdStep;
   }
@@ -849,6 +891,7 @@ export class DatabaseProxy implements ProxyCore, DatabaseProxyService {
     this.viewCheck.stop();
     this.stopShedding?.();
     this.stopKillAnswers?.();
+    this.stopProcesslistAnswers?.();
     this.loopHistogram.disable();
     for (const c of [...this.clients.values()]) c.close();
     // The pool's own timers and waiters go too (an embedding process lives on after stop).

@@ -4,6 +4,7 @@ import {
   fromTableAtTopLevel,
   lastUseSchema,
   leadingKeyword,
+  processlistStatement,
   releasesSession,
   Trait,
   transactionBoundary,
@@ -12,6 +13,13 @@ import {
 
 const cases: [string, number][] = [
   ['SELECT c FROM sbtest1 WHERE id=42', Trait.PureRead],
+  ['SHOW PROCESSLIST', Trait.Processlist],
+  ['show full processlist', Trait.Processlist],
+  ['SHOW /* c */ FULL PROCESSLIST', Trait.Processlist],
+  ['SELECT 1; SHOW PROCESSLIST', Trait.Processlist],
+  ["SELECT 'SHOW PROCESSLIST'", Trait.PureRead],
+  ['SHOW PROCESSLISTS', 0],
+  ['SHOW TABLES', 0],
   ['SELECT @@version', Trait.PureRead],
   ['select @@session.sql_mode, @@global.max_connections', Trait.PureRead],
   ['SET @v = 1', Trait.Set | Trait.UserVariable],
@@ -344,6 +352,18 @@ describe('killStatementTarget', () => {
     expect(killStatementTarget('kill connection 8;')).toEqual({ query: false, id: 8 });
     expect(killStatementTarget('KILL QUERY 9')).toEqual({ query: true, id: 9 });
     expect(killStatementTarget('KILL QUERY ID 9')).toBeUndefined();
+  });
+});
+
+describe('processlistStatement', () => {
+  it('reads SHOW [FULL] PROCESSLIST as a statement of its own, comments and all', () => {
+    expect(processlistStatement('SHOW PROCESSLIST')).toEqual({ full: false });
+    expect(processlistStatement(' show full processlist ; ')).toEqual({ full: true });
+    expect(processlistStatement('/* a */ SHOW/* b */FULL -- c\nPROCESSLIST # d')).toEqual({ full: true });
+    expect(processlistStatement('SHOW PROCESSLIST; SELECT 1')).toBeUndefined();
+    // An executable comment is run by the server: not a comment to skip.
+    expect(processlistStatement('SHOW PROCESSLIST /*! ; DROP TABLE t */')).toBeUndefined();
+    expect(processlistStatement('SHOW PROCESSLIST /*M! ; DROP TABLE t */')).toBeUndefined();
   });
 });
 

@@ -49,6 +49,7 @@ import {
   encodeFrames,
   encodeOk,
   frameCount,
+  MARIADB_CLIENT_EXTENDED_METADATA,
   MARIADB_CLIENT_STMT_BULK_OPERATIONS,
   PacketDecoder,
   type ProtocolError,
@@ -86,6 +87,7 @@ import {
   combineReadings,
   killStatementTarget,
   lastUseSchema,
+  processlistStatement,
   releasesSession,
   Trait,
   type TransactionBoundary,
@@ -106,6 +108,7 @@ import {
 } from './client-statements.js';
 import { InfileUpload } from './infile-upload.js';
 import type { KillOutcome } from './kill.js';
+import { encodeProcesslist, infoText, type ProcessRow } from './processlist.js';
 import type { ProxyCore } from './proxy-core.js';
 import { type PreviousRead, ReadHistory } from './read-history.js';
 import { Stillness } from './stillness.js';
@@ -305,6 +308,8 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
   private loginTimer: NodeJS.Timeout | undefined;
   /** The collation of the last login or COM_CHANGE_USER: see {@link messageEncoding}. */
   private handshakeCollation: number = CollationId.UTF8MB4_GENERAL_CI;
+  /** When the command in flight began, or the last one ended (ms): SHOW PROCESSLIST's Time. */
+  private since = Date.now();
 
   constructor(
     readonly id: number,
@@ -563,6 +568,7 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
 
   private dispatch(payload: Buffer, frame?: Buffer, replay = false, statement?: ClientStatement): void {
     this.commands++;
+    this.since = Date.now();
     const cmd = payload.length > 0 ? payload[0]! : -1;
     this.command = cmd;
     this.payload = payload;
@@ -632,6 +638,10 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
           this.refuseOwnAccountChange();
           return;
         }
+        if (this.traits & Trait.Processlist) {
+          this.processlist(text);
+          return;
+        }
         if (this.traits & Trait.Use) {
           const schema = useStatementSchema(payload.toString(this.clientEncoding(), 1));
           if (schema !== undefined) {
@@ -656,6 +666,16 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
         }
         if (this.prepareTraits & Trait.OwnAccount) {
           this.refuseOwnAccountChange();
+          return;
+        }
+        if (this.prepareTraits & Trait.Processlist) {
+          // Its rows are the proxy's (see processlist); the binary protocol gets no copy of them.
+          this.writeErrPacket(
+            1295,
+            'HY000',
+            'Proxy: SHOW PROCESSLIST cannot be prepared (the proxy answers it, with its connections); send it as a query',
+            1,
+          );
           return;
         }
         if (this.statements.size >= this.core.maxPreparedStatements) {
@@ -2130,6 +2150,7 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
     this.pending = Pending.None;
     this.executing = undefined;
     this.busy = false;
+    this.since = Date.now();
     if (this.status === 'active' || this.status === 'waiting') this.status = 'idle';
     this.releaseIfFree();
     this.runQueued();
@@ -2452,6 +2473,91 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
       return true;
     }
     return false;
+  }
+
+  /**
+   * SHOW [FULL] PROCESSLIST: the user's connections at the proxy, on every event thread, as
+   * MariaDB lists a user's own threads — ids KILL takes here, not the servers' (see
+   * processlist.ts). Only as a statement of its own, as KILL.
+   */
+  private processlist(text: string): void {
+    const statement = processlistStatement(text);
+    if (statement === undefined) {
+      this.writeErrPacket(
+        1235,
+        '42000',
+        'The proxy answers SHOW [FULL] PROCESSLIST only as a statement of its own (not in a multi-statement text)',
+        this.answerSeq,
+      );
+      return;
+    }
+    this.busy = true;
+    this.status = 'active';
+    this.core.processlist({ user: this.user?.name ?? '', full: statement.full }).then(
+      (rows) => {
+        if (this.closed) return;
+        this.conn.write(
+          encodeProcesslist(rows, {
+            capabilities: this.capabilities,
+            extendedMetadata:
+              ((this.serverSession?.mariadbCapabilities ?? 0) & MARIADB_CLIENT_EXTENDED_METADATA) !== 0,
+            statusFlags: this.statusFlags(),
+            sequenceId: this.answerSeq,
+          }),
+        );
+        this.finishCommand();
+      },
+      (err: unknown) => {
+        if (!this.closed) this.failInternally(err);
+      },
+    );
+  }
+
+  /** This connection as a row of SHOW PROCESSLIST (undefined until it has logged in). */
+  processRow(now: number, full: boolean): ProcessRow | undefined {
+    if (this.user === undefined || this.status === 'handshake') return undefined;
+    return {
+      id: this.id,
+      user: this.user.name,
+      host: this.conn.remoteAddress === 'unix' ? 'localhost' : this.conn.peer,
+      db: this.state.schema ?? null,
+      command: this.busy ? commandLabel(this.command) : 'Sleep',
+      time: Math.max(0, Math.floor((now - this.since) / 1000)),
+      state: this.processState(),
+      info: this.busy ? this.statementInfo(full) : null,
+    };
+  }
+
+  /** SHOW PROCESSLIST's State: what the proxy does for the client now. */
+  private processState(): string | null {
+    const b = this.backend;
+    switch (this.status) {
+      case 'waiting':
+        return this.ticket !== null || this.acquiring ? 'Waiting for a backend connection' : 'Waiting';
+      case 'active':
+        return b === undefined ? 'Answered by the proxy' : `Running on ${b.server.name}`;
+      case 'closing':
+        return 'Closing';
+      default:
+        if (this.pins === 0) return null;
+        return `Pinned${b === undefined ? '' : ` to ${b.server.name}`}: ${pinReasons(this.pins).join(', ')}`;
+    }
+  }
+
+  /** SHOW PROCESSLIST's Info: the statement in flight (an execute's prepared text). */
+  private statementInfo(full: boolean): string | null {
+    switch (this.command) {
+      case COM_QUERY:
+      case COM_STMT_PREPARE:
+        return infoText(this.payload, this.clientEncoding(), full);
+      case COM_STMT_EXECUTE:
+      case COM_STMT_BULK_EXECUTE: {
+        const cs = this.executing?.cs ?? this.replayStatement;
+        return cs === undefined ? null : infoText(cs.preparePayload, this.clientEncoding(), full);
+      }
+      default:
+        return null;
+    }
   }
 
   /** Answers the command in flight as interrupted; a backend it holds goes back unless pinned. */
@@ -2876,6 +2982,39 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
  * data, COM_STMT_RESET, and COM_SET_OPTION (PHP's mysqli sends one between multi_query and
  * SHOW WARNINGS).
  */
+/** A command's name as MariaDB's process list shows it. */
+function commandLabel(command: number): string {
+  switch (command) {
+    case COM_QUERY:
+      return 'Query';
+    case COM_STMT_EXECUTE:
+    case COM_STMT_BULK_EXECUTE:
+      return 'Execute';
+    case COM_STMT_PREPARE:
+      return 'Prepare';
+    case COM_STMT_FETCH:
+      return 'Fetch';
+    case COM_STMT_SEND_LONG_DATA:
+      return 'Long Data';
+    case COM_STMT_RESET:
+      return 'Reset stmt';
+    case COM_INIT_DB:
+      return 'Init DB';
+    case COM_CHANGE_USER:
+      return 'Change user';
+    case COM_RESET_CONNECTION:
+      return 'Reset connection';
+    case COM_FIELD_LIST:
+      return 'Field List';
+    case COM_STATISTICS:
+      return 'Statistics';
+    case COM_REFRESH:
+      return 'Refresh';
+    default:
+      return commandName(command);
+  }
+}
+
 function keepsPreviousStatement(command: number): boolean {
   return (
     command === COM_STMT_PREPARE ||

@@ -13,6 +13,7 @@ import type { ImpureViews } from '../session/impure-views.js';
 import type { PinReason } from '../session/pin-reason.js';
 import type { ClientSession } from './client-session.js';
 import type { KillOutcome, KillRequest } from './kill.js';
+import type { ProcesslistRequest, ProcessRow } from './processlist.js';
 
 export interface ProxyCore {
   readonly log: Logger;
@@ -88,6 +89,11 @@ export interface ProxyCore {
   killHere(request: KillRequest): Promise<KillOutcome>;
   /** Asks thread `thread` to carry out a KILL for one of its clients. */
   killOnThread(thread: number, request: KillRequest): Promise<KillOutcome>;
+  /**
+   * A user's connections on every event thread, as SHOW PROCESSLIST rows by id (a thread that
+   * does not answer is left out and logged; never rejects).
+   */
+  processlist(request: ProcesslistRequest): Promise<ProcessRow[]>;
   /** The event thread (worker index) that hands out connection id `id`. */
   threadOfClient(id: number): number;
   /** This proxy's event thread (0 without the event module). */

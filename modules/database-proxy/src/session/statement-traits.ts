@@ -102,6 +102,12 @@ export const Trait = {
    * client of the proxy shares (see ClientSession: refused).
    */
   OwnAccount: 1 << 27,
+  /**
+   * Not a pin: SHOW [FULL] PROCESSLIST. The server would list its own threads — backend ids no
+   * KILL through the proxy reaches, under the backend account every client may share — so the
+   * proxy answers it with its clients (see ClientSession.processlist).
+   */
+  Processlist: 1 << 28,
 } as const;
 
 /** Every trait but PureRead: any of them makes a statement more than a pure read. */
@@ -151,6 +157,9 @@ const DIAGNOSTICS_READ = Trait.ReadsPreviousResult | Trait.ReadsDiagnostics | Tr
 
 /** `@@\`warning_count\``: a backquoted name, which the blanked text no longer shows after its `@@`. */
 const QUOTED_DIAGNOSTICS_VARIABLE = /@@(?:(?:session|local)\s*\.\s*)?`(?:warning|error)_count`/i;
+
+/** What follows SHOW in `SHOW [FULL] PROCESSLIST` (sticky, from the end of SHOW). */
+const PROCESSLIST_AFTER_SHOW = /\s+(?:FULL\s+)?PROCESSLIST\b/iy;
 
 /** `PREPARE s FROM 'KILL …'`, `EXECUTE IMMEDIATE "KILL …"`: a string that starts with KILL. */
 const PREPARED_KILL = /\b(?:FROM|IMMEDIATE)\s*['"]\s*KILL\b/i;
@@ -534,6 +543,9 @@ function leadingTraits(keyword: string, sql: string, after: number, text: string
       return Trait.Call | Trait.ReadsInsertId;
     case 'KILL':
       return Trait.Kill;
+    case 'SHOW':
+      PROCESSLIST_AFTER_SHOW.lastIndex = after;
+      return PROCESSLIST_AFTER_SHOW.test(sql) ? Trait.Processlist : 0;
     case 'PREPARE':
     case 'EXECUTE': {
       // Read in the text itself: the blanked one has no strings.
@@ -794,6 +806,22 @@ export function killStatementTarget(sql: string): { query: boolean; id: number }
   const m = /^\s*KILL\s+(?:(?:HARD|SOFT)\s+)?(?:(CONNECTION|QUERY)\s+)?(\d+)\s*;?\s*$/i.exec(sql);
   if (!m) return undefined;
   return { query: m[1]?.toUpperCase() === 'QUERY', id: Number(m[2]) };
+}
+
+/** White space or a comment the server skips (not an executable one, `/*!` or `/*M!`: it runs that). */
+const GAP = String.raw`(?:\s|/\*(?!M?!)[\s\S]*?\*/|(?:--\s|#)[^\n]*(?:\n|$))`;
+const PROCESSLIST_STATEMENT = new RegExp(
+  `^${GAP}*SHOW${GAP}+(?:(FULL)${GAP}+)?PROCESSLIST${GAP}*(?:;${GAP}*)?$`,
+  'i',
+);
+
+/**
+ * `SHOW [FULL] PROCESSLIST` as a statement of its own (comments allowed): whether FULL;
+ * undefined for other texts (another statement beside it).
+ */
+export function processlistStatement(sql: string): { full: boolean } | undefined {
+  const m = PROCESSLIST_STATEMENT.exec(sql);
+  return m === null ? undefined : { full: m[1] !== undefined };
 }
 
 /** The schema named by a `USE db` statement, unquoted; undefined when the text is not one. */

@@ -1,0 +1,135 @@
+/**
+ * SHOW [FULL] PROCESSLIST, answered by the proxy with its own client connections. Forwarded,
+ * the server would list its threads: backend thread ids, which KILL through the proxy does not
+ * take (its ids are the proxy's), and — under a backend account shared by many users — every
+ * other user's statements. Each event thread knows only its clients, so the thread that answers
+ * asks the others for theirs (as for a KILL, see kill.ts).
+ */
+import {
+  CLIENT_DEPRECATE_EOF,
+  CollationId,
+  type ColumnDefinition,
+  ColumnFlag,
+  ColumnType,
+  columnDefinition,
+  EOF_HEADER,
+  encodeColumnCount,
+  encodeColumnDefinition,
+  encodeFrames,
+  encodeOk,
+  PacketWriter,
+  writeTextRow,
+} from '@scalestack/mysql-protocol';
+
+/** The topic of every thread's handler (`EventLoopInfo.answer`). */
+export const PROCESSLIST_TOPIC = 'database-proxy/processlist';
+
+/** What a thread is asked for: the connections of one user (a user sees only its own). */
+export interface ProcesslistRequest {
+  user: string;
+  /** SHOW FULL PROCESSLIST: statements whole (else their first 100 characters). */
+  full: boolean;
+}
+
+/** One client connection, as a row of SHOW PROCESSLIST. */
+export interface ProcessRow {
+  /** The proxy's connection id: the one KILL takes, and the client's greeting gave it. */
+  id: number;
+  user: string;
+  /** `address:port` of the client (`localhost` over a Unix socket). */
+  host: string;
+  /** The default schema (null: none). */
+  db: string | null;
+  /** `Sleep` between commands, else the command's name as MariaDB shows it (`Query`, `Execute`…). */
+  command: string;
+  /** Whole seconds in this command (or, asleep, since the last one). */
+  time: number;
+  /** What the proxy does for it: queued, running on a server, pinned to one (null: nothing). */
+  state: string | null;
+  /** The statement's text (a prepared one's for an execute); null asleep or for other commands. */
+  info: string | null;
+}
+
+/** SHOW PROCESSLIST (without FULL) shows the first 100 characters of a statement, as MariaDB. */
+const SHORT_INFO = 100;
+
+/**
+ * The text of a COM_QUERY / COM_STMT_PREPARE payload for Info: whole for FULL, else its first
+ * 100 characters, decoded from no more bytes than those can take (a 16 MiB INSERT is not).
+ */
+export function infoText(payload: Buffer, encoding: BufferEncoding, full: boolean): string {
+  if (full) return payload.toString(encoding, 1);
+  const text = payload.toString(encoding, 1, Math.min(payload.length, 1 + SHORT_INFO * 4));
+  return text.length > SHORT_INFO ? text.slice(0, SHORT_INFO) : text;
+}
+
+const TEXT = CollationId.UTF8MB4_GENERAL_CI;
+
+function textColumn(name: string, length: number, nullable: boolean): ColumnDefinition {
+  // Lengths in bytes: four for each utf8mb4 character.
+  return columnDefinition({
+    name,
+    orgName: name,
+    type: ColumnType.VAR_STRING,
+    characterSet: TEXT,
+    columnLength: length * 4,
+    flags: nullable ? 0 : ColumnFlag.NOT_NULL,
+  });
+}
+
+/** MariaDB's SHOW PROCESSLIST columns, less its `Progress` (the proxy has no stage progress). */
+const COLUMNS: readonly ColumnDefinition[] = [
+  columnDefinition({
+    name: 'Id',
+    orgName: 'Id',
+    type: ColumnType.LONGLONG,
+    characterSet: CollationId.BINARY,
+    columnLength: 21,
+    flags: ColumnFlag.NOT_NULL | ColumnFlag.UNSIGNED,
+  }),
+  textColumn('User', 128, false),
+  textColumn('Host', 64, false),
+  textColumn('db', 64, true),
+  textColumn('Command', 16, false),
+  columnDefinition({
+    name: 'Time',
+    orgName: 'Time',
+    type: ColumnType.LONG,
+    characterSet: CollationId.BINARY,
+    columnLength: 7,
+    flags: ColumnFlag.NOT_NULL,
+  }),
+  textColumn('State', 64, true),
+  textColumn('Info', 65535, true),
+];
+
+/** How the client's connection frames a result set. */
+export interface ResultFraming {
+  capabilities: number;
+  /** MARIADB_CLIENT_EXTENDED_METADATA was negotiated: column definitions carry its block. */
+  extendedMetadata: boolean;
+  /** Server status of the final EOF / OK (autocommit, in transaction…). */
+  statusFlags: number;
+  /** Sequence id of the first packet (the column count). */
+  sequenceId: number;
+}
+
+/** The whole text-protocol result set of SHOW [FULL] PROCESSLIST for `rows`, framed. */
+export function encodeProcesslist(rows: readonly ProcessRow[], framing: ResultFraming): Buffer {
+  const payloads: Buffer[] = [encodeColumnCount(COLUMNS.length)];
+  for (const c of COLUMNS)
+    payloads.push(encodeColumnDefinition(c, { extendedMetadata: framing.extendedMetadata }));
+  const deprecateEof = (framing.capabilities & CLIENT_DEPRECATE_EOF) !== 0;
+  const status = framing.statusFlags;
+  const classicEof = Buffer.from([EOF_HEADER, 0, 0, status & 0xff, status >> 8]);
+  if (!deprecateEof) payloads.push(classicEof);
+  for (const r of rows) {
+    const w = new PacketWriter(64 + (r.info?.length ?? 0) * 3);
+    writeTextRow(w, [BigInt(r.id), r.user, r.host, r.db, r.command, r.time, r.state, r.info], COLUMNS);
+    payloads.push(w.payload());
+  }
+  payloads.push(
+    deprecateEof ? encodeOk({ statusFlags: status }, framing.capabilities, EOF_HEADER) : classicEof,
+  );
+  return Buffer.concat(payloads.map((p, i) => encodeFrames(p, (framing.sequenceId + i) & 0xff)));
+}

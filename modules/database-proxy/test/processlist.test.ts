@@ -1,0 +1,173 @@
+import { waitFor } from '@scalestack/test-harness';
+import type mysql from 'mysql2/promise';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { failure, hold, type Row, rows } from './support/backends.js';
+import { connectorClients } from './support/mariadb-connector.js';
+import { APP_USER, type ProxyFixture, startProxyFixture } from './support/proxy-fixture.js';
+import { trackedClients } from './support/tracked-clients.js';
+
+let fx: ProxyFixture;
+const clients = trackedClients(() => fx);
+const client = clients.client;
+const connector = connectorClients(() => fx);
+
+beforeAll(async () => {
+  fx = await startProxyFixture({
+    pool: 2,
+    options: {
+      users: [
+        { name: APP_USER.name, password: APP_USER.password, tenant: 'default', max_connections: 5000 },
+        { name: 'other', password: 'other-pw', tenant: 'default' },
+      ],
+      queue_timeout: '60s',
+    },
+  });
+});
+afterEach(async () => {
+  await connector.closeAll();
+  await clients.closeAll();
+});
+afterAll(async () => {
+  await fx?.stop();
+});
+
+/** The connection id mysql2 got in the proxy's greeting. */
+function threadId(c: mysql.Connection): number {
+  return (c as unknown as { threadId: number }).threadId;
+}
+
+function byId(list: Row[]): Map<number, Row> {
+  return new Map(list.map((r) => [Number(r.Id), r]));
+}
+
+describe('SHOW PROCESSLIST lists the proxy’s connections, with the ids KILL takes', () => {
+  it('the user’s own connections: ids from the greetings, schema, Sleep or Query, and nobody else’s', async () => {
+    const asker = await client();
+    const idle = await client({ database: undefined });
+    const elsewhere = await client();
+    await elsewhere.query('USE mysql');
+    const stranger = await client({ user: 'other', password: 'other-pw' });
+
+    const list = await rows(asker, 'SHOW PROCESSLIST');
+    expect(list.map((r) => Number(r.Id))).toEqual([threadId(asker), threadId(idle), threadId(elsewhere)]);
+    const seen = byId(list);
+    expect(seen.get(threadId(asker))).toMatchObject({
+      User: 'app',
+      db: 'test',
+      Command: 'Query',
+      Info: 'SHOW PROCESSLIST',
+    });
+    expect(seen.get(threadId(idle))).toMatchObject({ db: null, Command: 'Sleep', State: null, Info: null });
+    expect(seen.get(threadId(elsewhere))).toMatchObject({ db: 'mysql', Command: 'Sleep' });
+    // The client's address as the server shows it: host and port.
+    expect(String(seen.get(threadId(idle))!.Host)).toMatch(/^127\.0\.0\.1:\d+$/);
+
+    // The other user sees its own connection only.
+    expect((await rows(stranger, 'SHOW FULL PROCESSLIST')).map((r) => Number(r.Id))).toEqual([
+      threadId(stranger),
+    ]);
+  });
+
+  it('has the server’s columns (but Progress), and types a client can read', async () => {
+    const c = await client();
+    const [, proxyFields] = await c.query('SHOW PROCESSLIST');
+    const direct = await fx.direct();
+    try {
+      const [, serverFields] = await direct.query('SHOW PROCESSLIST');
+      const names = (fields: unknown) => (fields as { name: string }[]).map((f) => f.name);
+      expect(names(proxyFields)).toEqual(names(serverFields).filter((n) => n !== 'Progress'));
+    } finally {
+      await direct.end();
+    }
+    const [row] = await rows(c, 'SHOW PROCESSLIST');
+    expect(typeof row!.Id).toBe('number');
+    expect(typeof row!.Time).toBe('number');
+  });
+
+  it('a running statement: its text and server, and KILL QUERY with the id listed interrupts it', async () => {
+    const sleeper = await client();
+    const watcher = await client();
+    const sleeping = sleeper.query('SELECT SLEEP(120) AS s').then(
+      ([r]) => (r as { s: number }[])[0]!.s,
+      (e: { errno?: number }) => e.errno,
+    );
+    await waitFor(
+      () => fx.proxy.stats().clients.some((c) => c.id === threadId(sleeper) && c.state === 'active'),
+      { what: 'the SLEEP to be running' },
+    );
+    const running = (await rows(watcher, 'SHOW FULL PROCESSLIST')).find(
+      (r) => r.Info === 'SELECT SLEEP(120) AS s',
+    );
+    expect(running).toMatchObject({ Command: 'Query', State: 'Running on db1' });
+    await watcher.query(`KILL QUERY ${Number(running!.Id)}`);
+    expect([1, 1317]).toContain(await sleeping);
+  });
+
+  it('a pinned client and one queued for a backend say so in State', async () => {
+    const holders = [await hold(fx), await hold(fx)];
+    const queued = await client();
+    const waitingRead = queued.query('SELECT 7 AS seven');
+    await waitFor(
+      () => fx.proxy.stats().clients.some((c) => c.id === threadId(queued) && c.state === 'waiting'),
+      { what: 'the statement to wait for a backend' },
+    );
+    const watcher = await client();
+    const seen = byId(await rows(watcher, 'SHOW PROCESSLIST'));
+    // The watcher itself needs no backend: it is answered while both are held.
+    expect(seen.get(threadId(queued))).toMatchObject({
+      Command: 'Query',
+      State: 'Waiting for a backend connection',
+      Info: 'SELECT 7 AS seven',
+    });
+    expect(seen.get(threadId(holders[0]!.conn))).toMatchObject({
+      Command: 'Sleep',
+      State: 'Pinned to db1: transaction',
+    });
+    await Promise.all(holders.map((h) => h.release()));
+    expect((await waitingRead)[0]).toEqual([{ seven: 7 }]);
+  });
+
+  it('SHOW PROCESSLIST keeps the first 100 characters of a statement; FULL the whole of it', async () => {
+    const sleeper = await client();
+    const watcher = await client();
+    const sql = `SELECT SLEEP(120) AS s, '${'x'.repeat(150)}' AS pad`;
+    const sleeping = sleeper.query(sql).catch(() => undefined);
+    await waitFor(
+      () => fx.proxy.stats().clients.some((c) => c.id === threadId(sleeper) && c.state === 'active'),
+      { what: 'the SLEEP to be running' },
+    );
+    const short = byId(await rows(watcher, 'SHOW PROCESSLIST')).get(threadId(sleeper));
+    const full = byId(await rows(watcher, 'show /* every word */ full processlist')).get(threadId(sleeper));
+    expect(short!.Info).toBe(sql.slice(0, 100));
+    expect(full!.Info).toBe(sql);
+    await watcher.query(`KILL QUERY ${threadId(sleeper)}`);
+    await sleeping;
+  });
+
+  it('refused beside other statements and prepared, and the connection carries on', async () => {
+    const c = await client({ multipleStatements: true });
+    expect(await failure(c.query('SELECT 1; SHOW PROCESSLIST'))).toMatchObject({ errno: 1235 });
+    const prepared = await c.execute('SHOW PROCESSLIST').then(
+      () => 'answered',
+      (e: { errno?: number }) => e.errno,
+    );
+    expect(prepared).toBe(1295);
+    expect((await rows(c, 'SHOW PROCESSLIST')).map((r) => Number(r.Id))).toEqual([threadId(c)]);
+  });
+
+  it('the mariadb connector (DEPRECATE_EOF, extended metadata) reads the same rows', async () => {
+    const a = await connector.open();
+    const b = await connector.open();
+    const list = (await a.query('SHOW PROCESSLIST')) as Row[];
+    expect(list.map((r) => Number(r.Id))).toEqual([a.threadId, b.threadId].sort((x, y) => x! - y!));
+    expect(list.find((r) => Number(r.Id) === a.threadId)).toMatchObject({
+      User: 'app',
+      db: 'test',
+      Command: 'Query',
+      Info: 'SHOW PROCESSLIST',
+    });
+    expect(list.find((r) => Number(r.Id) === b.threadId)).toMatchObject({ Command: 'Sleep', Info: null });
+    // The connection is still in step: its next answer is its own.
+    expect(await a.query('SELECT 3 AS three')).toEqual([{ three: 3 }]);
+  });
+});
