@@ -9,6 +9,7 @@ import { execFile } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { waitFor } from '@scalestack/test-harness';
 import { afterEach, describe, expect, it } from 'vitest';
 import { failure, hold, one } from './support/backends.js';
 import { APP_USER, BACKEND_USER, connectAsBackendUser } from './support/proxy-fixture.js';
@@ -233,6 +234,32 @@ describe('mariadb CLI', () => {
       });
     }
     expect((await one(await clients.client(), 'SELECT 1 AS ok')).ok).toBe(1);
+  });
+
+  it('mariadb-admin processlist lists the proxy’s connections, and mariadb-admin kill takes an id from it', async () => {
+    const victim = await clients.client();
+    const id = (victim as unknown as { threadId: number }).threadId;
+    const listed = await new Promise<string>((resolve, reject) =>
+      execFile(
+        'mariadb-admin',
+        ['-h127.0.0.1', `-P${fx().port}`, `-u${APP_USER.name}`, `-p${APP_USER.password}`, 'processlist'],
+        (err, stdout) => (err ? reject(err) : resolve(stdout)),
+      ),
+    );
+    // Its table: the victim asleep in schema test, the tool's own connection running the query.
+    expect(listed).toMatch(
+      new RegExp(String.raw`\|\s*${id}\s*\|\s*app\s*\|\s*127\.0\.0\.1:\d+\s*\|\s*test\s*\|\s*Sleep\s*\|`),
+    );
+    expect(listed).toMatch(/\|\s*Query\s*\|\s*\d+\s*\|\s*Answered by the proxy\s*\|\s*show processlist\s*\|/);
+    expect(await admin('prx', 'kill', String(id))).toEqual({ code: 0, stderr: '' });
+    clients.forget(victim);
+    await waitFor(
+      () =>
+        !fx()
+          .proxy.stats()
+          .clients.some((c) => c.id === id),
+      { what: 'the victim to be closed' },
+    );
   });
 
   it("changing the session's own password is refused: it would change the backend account every client shares", async () => {

@@ -108,7 +108,7 @@ import {
 } from './client-statements.js';
 import { InfileUpload } from './infile-upload.js';
 import type { KillOutcome } from './kill.js';
-import { encodeProcesslist, infoText, type ProcessRow } from './processlist.js';
+import { commandLabel, encodeProcesslist, infoText, type ProcessRow } from './processlist.js';
 import type { ProxyCore } from './proxy-core.js';
 import { type PreviousRead, ReadHistory } from './read-history.js';
 import { Stillness } from './stillness.js';
@@ -2982,39 +2982,6 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
  * data, COM_STMT_RESET, and COM_SET_OPTION (PHP's mysqli sends one between multi_query and
  * SHOW WARNINGS).
  */
-/** A command's name as MariaDB's process list shows it. */
-function commandLabel(command: number): string {
-  switch (command) {
-    case COM_QUERY:
-      return 'Query';
-    case COM_STMT_EXECUTE:
-    case COM_STMT_BULK_EXECUTE:
-      return 'Execute';
-    case COM_STMT_PREPARE:
-      return 'Prepare';
-    case COM_STMT_FETCH:
-      return 'Fetch';
-    case COM_STMT_SEND_LONG_DATA:
-      return 'Long Data';
-    case COM_STMT_RESET:
-      return 'Reset stmt';
-    case COM_INIT_DB:
-      return 'Init DB';
-    case COM_CHANGE_USER:
-      return 'Change user';
-    case COM_RESET_CONNECTION:
-      return 'Reset connection';
-    case COM_FIELD_LIST:
-      return 'Field List';
-    case COM_STATISTICS:
-      return 'Statistics';
-    case COM_REFRESH:
-      return 'Refresh';
-    default:
-      return commandName(command);
-  }
-}
-
 function keepsPreviousStatement(command: number): boolean {
   return (
     command === COM_STMT_PREPARE ||

@@ -7,11 +7,25 @@
  */
 import {
   CLIENT_DEPRECATE_EOF,
+  COM_CHANGE_USER,
+  COM_FIELD_LIST,
+  COM_INIT_DB,
+  COM_QUERY,
+  COM_REFRESH,
+  COM_RESET_CONNECTION,
+  COM_STATISTICS,
+  COM_STMT_BULK_EXECUTE,
+  COM_STMT_EXECUTE,
+  COM_STMT_FETCH,
+  COM_STMT_PREPARE,
+  COM_STMT_RESET,
+  COM_STMT_SEND_LONG_DATA,
   CollationId,
   type ColumnDefinition,
   ColumnFlag,
   ColumnType,
   columnDefinition,
+  commandName,
   EOF_HEADER,
   encodeColumnCount,
   encodeColumnDefinition,
@@ -102,6 +116,39 @@ const COLUMNS: readonly ColumnDefinition[] = [
   textColumn('State', 64, true),
   textColumn('Info', 65535, true),
 ];
+
+/** A command's name as MariaDB's process list shows it. */
+export function commandLabel(command: number): string {
+  switch (command) {
+    case COM_QUERY:
+      return 'Query';
+    case COM_STMT_EXECUTE:
+    case COM_STMT_BULK_EXECUTE:
+      return 'Execute';
+    case COM_STMT_PREPARE:
+      return 'Prepare';
+    case COM_STMT_FETCH:
+      return 'Fetch';
+    case COM_STMT_SEND_LONG_DATA:
+      return 'Long Data';
+    case COM_STMT_RESET:
+      return 'Reset stmt';
+    case COM_INIT_DB:
+      return 'Init DB';
+    case COM_CHANGE_USER:
+      return 'Change user';
+    case COM_RESET_CONNECTION:
+      return 'Reset connection';
+    case COM_FIELD_LIST:
+      return 'Field List';
+    case COM_STATISTICS:
+      return 'Statistics';
+    case COM_REFRESH:
+      return 'Refresh';
+    default:
+      return commandName(command);
+  }
+}
 
 /** How the client's connection frames a result set. */
 export interface ResultFraming {
