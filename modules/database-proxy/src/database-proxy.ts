@@ -683,7 +683,7 @@ export class DatabaseProxy implements ProxyCore, DatabaseProxyService {
       for (let i = 0; i < loop.workerCount; i++) {
         if (i === loop.workerIndex) continue;
         asks.push(
-          loop.ask(i, PROCESSLIST_TOPIC, request, this.options.connect_timeout).then(
+          loop.ask(i, PROCESSLIST_TOPIC, request).then(
             (answer) => answer as ProcessRow[],
             (err: Error) => {
               this.log.warn(

@@ -1,7 +1,7 @@
 import { waitFor } from '@scalestack/test-harness';
 import type mysql from 'mysql2/promise';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { failure, hold, type Row, rows } from './support/backends.js';
+import { hold, type Row, rows } from './support/backends.js';
 import { connectorClients } from './support/mariadb-connector.js';
 import { APP_USER, type ProxyFixture, startProxyFixture } from './support/proxy-fixture.js';
 import { trackedClients } from './support/tracked-clients.js';
@@ -144,15 +144,42 @@ describe('SHOW PROCESSLIST lists the proxy’s connections, with the ids KILL ta
     await sleeping;
   });
 
-  it('refused beside other statements and prepared, and the connection carries on', async () => {
+  it('only the statement alone: beside others, prepared or in a procedure it is the server’s, and nothing is lost', async () => {
     const c = await client({ multipleStatements: true });
-    expect(await failure(c.query('SELECT 1; SHOW PROCESSLIST'))).toMatchObject({ errno: 1235 });
-    const prepared = await c.execute('SHOW PROCESSLIST').then(
-      () => 'answered',
-      (e: { errno?: number }) => e.errno,
-    );
-    expect(prepared).toBe(1295);
+    await c.query('CREATE TABLE IF NOT EXISTS pl_writes (v INT)');
+    // A `--` comment ends at its newline: the DELETE after it is a statement, and runs.
+    await c.query('INSERT INTO pl_writes VALUES (1), (2)');
+    await c.query('SHOW PROCESSLIST;\n--\nDELETE FROM pl_writes WHERE v = 1');
+    expect(await rows(c, 'SELECT v FROM pl_writes')).toEqual([{ v: 2 }]);
+    // The server's list has MariaDB's Progress column; the proxy's has not.
+    const [sets] = await c.query('SELECT 1 AS one; SHOW PROCESSLIST');
+    expect(Object.keys((sets as Row[][])[1]![0]!)).toContain('Progress');
+    const [prepared] = await c.execute('SHOW PROCESSLIST');
+    expect(Object.keys((prepared as Row[])[0]!)).toContain('Progress');
+    await c.query('DROP PROCEDURE IF EXISTS pl_list');
+    await c.query('CREATE PROCEDURE pl_list() BEGIN SHOW PROCESSLIST; END');
+    const [called] = await c.query('CALL pl_list()');
+    expect(Object.keys((called as Row[][])[0]![0]!)).toContain('Progress');
     expect((await rows(c, 'SHOW PROCESSLIST')).map((r) => Number(r.Id))).toEqual([threadId(c)]);
+    await c.query('DROP TABLE pl_writes; DROP PROCEDURE pl_list');
+  });
+
+  it('a pinned client’s own SHOW PROCESSLIST is answered by the proxy, and a KILL QUERY beside it reaches no backend', async () => {
+    const pinned = await client();
+    const killer = await client();
+    await pinned.query('BEGIN');
+    await pinned.query('SELECT 1');
+    const sent = fx.proxy.stats().counters.killQueriesSent;
+    // Sent together: whether the KILL lands before, while or after the list is gathered, the
+    // pinned backend runs nothing of the client's, so no KILL goes to it.
+    const [list] = await Promise.all([
+      rows(pinned, 'SHOW PROCESSLIST'),
+      killer.query(`KILL QUERY ${threadId(pinned)}`),
+    ]);
+    expect(byId(list).get(threadId(pinned))).toMatchObject({ State: 'Answered by the proxy' });
+    expect(fx.proxy.stats().counters.killQueriesSent).toBe(sent);
+    expect(await rows(pinned, 'SELECT 4 AS four')).toEqual([{ four: 4 }]);
+    await pinned.query('ROLLBACK');
   });
 
   it('the mariadb connector (DEPRECATE_EOF, extended metadata) reads the same rows', async () => {

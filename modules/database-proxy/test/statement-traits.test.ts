@@ -16,7 +16,9 @@ const cases: [string, number][] = [
   ['SHOW PROCESSLIST', Trait.Processlist],
   ['show full processlist', Trait.Processlist],
   ['SHOW /* c */ FULL PROCESSLIST', Trait.Processlist],
-  ['SELECT 1; SHOW PROCESSLIST', Trait.Processlist],
+  // Only a text that starts with it (a procedure's body is the procedure's).
+  ['SELECT 1; SHOW PROCESSLIST', 0],
+  ['CREATE PROCEDURE p() BEGIN SHOW PROCESSLIST; END', 0],
   ["SELECT 'SHOW PROCESSLIST'", Trait.PureRead],
   ['SHOW PROCESSLISTS', 0],
   ['SHOW TABLES', 0],
@@ -361,6 +363,11 @@ describe('processlistStatement', () => {
     expect(processlistStatement(' show full processlist ; ')).toEqual({ full: true });
     expect(processlistStatement('/* a */ SHOW/* b */FULL -- c\nPROCESSLIST # d')).toEqual({ full: true });
     expect(processlistStatement('SHOW PROCESSLIST; SELECT 1')).toBeUndefined();
+    // A `--` comment ends at the first newline, even the one right after the dashes.
+    expect(processlistStatement('SHOW PROCESSLIST;\n--\nDELETE FROM orders WHERE id = 7;')).toBeUndefined();
+    expect(processlistStatement('SHOW PROCESSLIST;--\nDELETE FROM t')).toBeUndefined();
+    expect(processlistStatement('SHOW PROCESSLIST --\n;DELETE FROM t')).toBeUndefined();
+    expect(processlistStatement('SHOW PROCESSLIST --')).toEqual({ full: false });
     // An executable comment is run by the server: not a comment to skip.
     expect(processlistStatement('SHOW PROCESSLIST /*! ; DROP TABLE t */')).toBeUndefined();
     expect(processlistStatement('SHOW PROCESSLIST /*M! ; DROP TABLE t */')).toBeUndefined();

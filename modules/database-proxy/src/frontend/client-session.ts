@@ -639,8 +639,12 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
           return;
         }
         if (this.traits & Trait.Processlist) {
-          this.processlist(text);
-          return;
+          // The statement alone (comments aside); in a multi-statement text it is the server's.
+          const processlist = processlistStatement(text);
+          if (processlist !== undefined) {
+            this.processlist(processlist.full);
+            return;
+          }
         }
         if (this.traits & Trait.Use) {
           const schema = useStatementSchema(payload.toString(this.clientEncoding(), 1));
@@ -666,16 +670,6 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
         }
         if (this.prepareTraits & Trait.OwnAccount) {
           this.refuseOwnAccountChange();
-          return;
-        }
-        if (this.prepareTraits & Trait.Processlist) {
-          // Its rows are the proxy's (see processlist); the binary protocol gets no copy of them.
-          this.writeErrPacket(
-            1295,
-            'HY000',
-            'Proxy: SHOW PROCESSLIST cannot be prepared (the proxy answers it, with its connections); send it as a query',
-            1,
-          );
           return;
         }
         if (this.statements.size >= this.core.maxPreparedStatements) {
@@ -2478,23 +2472,15 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
   /**
    * SHOW [FULL] PROCESSLIST: the user's connections at the proxy, on every event thread, as
    * MariaDB lists a user's own threads — ids KILL takes here, not the servers' (see
-   * processlist.ts). Only as a statement of its own, as KILL.
+   * processlist.ts). `waiting` while the rows are gathered, as for a KILL: a KILL QUERY of this
+   * client then finds nothing running, and sends none to a backend it holds.
    */
-  private processlist(text: string): void {
-    const statement = processlistStatement(text);
-    if (statement === undefined) {
-      this.writeErrPacket(
-        1235,
-        '42000',
-        'The proxy answers SHOW [FULL] PROCESSLIST only as a statement of its own (not in a multi-statement text)',
-        this.answerSeq,
-      );
-      return;
-    }
+  private processlist(full: boolean): void {
     this.busy = true;
-    this.status = 'active';
-    this.core.processlist({ user: this.user?.name ?? '', full: statement.full }).then(
-      (rows) => {
+    this.status = 'waiting';
+    this.core
+      .processlist({ user: this.user?.name ?? '', full })
+      .then((rows) => {
         if (this.closed) return;
         this.conn.write(
           encodeProcesslist(rows, {
@@ -2506,11 +2492,10 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
           }),
         );
         this.finishCommand();
-      },
-      (err: unknown) => {
+      })
+      .catch((err: unknown) => {
         if (!this.closed) this.failInternally(err);
-      },
-    );
+      });
   }
 
   /** This connection as a row of SHOW PROCESSLIST (undefined until it has logged in). */
@@ -2533,7 +2518,10 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
     const b = this.backend;
     switch (this.status) {
       case 'waiting':
-        return this.ticket !== null || this.acquiring ? 'Waiting for a backend connection' : 'Waiting';
+        // Otherwise a KILL or a SHOW PROCESSLIST the proxy carries out.
+        return this.ticket !== null || this.acquiring
+          ? 'Waiting for a backend connection'
+          : 'Answered by the proxy';
       case 'active':
         return b === undefined ? 'Answered by the proxy' : `Running on ${b.server.name}`;
       case 'closing':

@@ -31,6 +31,7 @@ import {
   encodeColumnDefinition,
   encodeFrames,
   encodeOk,
+  frameCount,
   PacketWriter,
   writeTextRow,
 } from '@scalestack/mysql-protocol';
@@ -74,7 +75,9 @@ const SHORT_INFO = 100;
 export function infoText(payload: Buffer, encoding: BufferEncoding, full: boolean): string {
   if (full) return payload.toString(encoding, 1);
   const text = payload.toString(encoding, 1, Math.min(payload.length, 1 + SHORT_INFO * 4));
-  return text.length > SHORT_INFO ? text.slice(0, SHORT_INFO) : text;
+  if (text.length <= SHORT_INFO) return text;
+  // Characters, as MariaDB counts them: a pair of UTF-16 surrogates is one.
+  return Array.from(text).slice(0, SHORT_INFO).join('');
 }
 
 const TEXT = CollationId.UTF8MB4_GENERAL_CI;
@@ -178,5 +181,13 @@ export function encodeProcesslist(rows: readonly ProcessRow[], framing: ResultFr
   payloads.push(
     deprecateEof ? encodeOk({ statusFlags: status }, framing.capabilities, EOF_HEADER) : classicEof,
   );
-  return Buffer.concat(payloads.map((p, i) => encodeFrames(p, (framing.sequenceId + i) & 0xff)));
+  // A row of 16 MiB or more (a statement that large, FULL) takes more than one frame.
+  let sequenceId = framing.sequenceId;
+  return Buffer.concat(
+    payloads.map((p) => {
+      const frames = encodeFrames(p, sequenceId & 0xff);
+      sequenceId += frameCount(p.length);
+      return frames;
+    }),
+  );
 }

@@ -103,9 +103,10 @@ export const Trait = {
    */
   OwnAccount: 1 << 27,
   /**
-   * Not a pin: SHOW [FULL] PROCESSLIST. The server would list its own threads — backend ids no
-   * KILL through the proxy reaches, under the backend account every client may share — so the
-   * proxy answers it with its clients (see ClientSession.processlist).
+   * Not a pin: the text starts with SHOW [FULL] PROCESSLIST. The server would list its own
+   * threads — backend ids no KILL through the proxy reaches, under the backend account every
+   * client may share — so the proxy answers that statement alone with its clients (see
+   * ClientSession.processlist, processlistStatement).
    */
   Processlist: 1 << 28,
 } as const;
@@ -345,6 +346,11 @@ function classifyOneReading(
   const lead = LEADING.exec(sql);
   const first = lead ? lead[1]!.toUpperCase() : '';
   let traits = lead ? leadingTraits(first, sql, lead.index + lead[0].length, text) : 0;
+  if (first === 'SHOW') {
+    // Only a text that starts with it: one inside a procedure's body is the procedure's.
+    PROCESSLIST_AFTER_SHOW.lastIndex = lead!.index + lead![0].length;
+    if (PROCESSLIST_AFTER_SHOW.test(sql)) traits |= Trait.Processlist;
+  }
   if (text.includes('`') && QUOTED_DIAGNOSTICS_VARIABLE.test(text)) traits |= DIAGNOSTICS_READ;
   // A compound statement's `;` end the statements inside it, which are its own business.
   const compound = (traits & Trait.Call) !== 0 && first !== 'CALL';
@@ -543,9 +549,6 @@ function leadingTraits(keyword: string, sql: string, after: number, text: string
       return Trait.Call | Trait.ReadsInsertId;
     case 'KILL':
       return Trait.Kill;
-    case 'SHOW':
-      PROCESSLIST_AFTER_SHOW.lastIndex = after;
-      return PROCESSLIST_AFTER_SHOW.test(sql) ? Trait.Processlist : 0;
     case 'PREPARE':
     case 'EXECUTE': {
       // Read in the text itself: the blanked one has no strings.
@@ -809,7 +812,9 @@ export function killStatementTarget(sql: string): { query: boolean; id: number }
 }
 
 /** White space or a comment the server skips (not an executable one, `/*!` or `/*M!`: it runs that). */
-const GAP = String.raw`(?:\s|/\*(?!M?!)[\s\S]*?\*/|(?:--\s|#)[^\n]*(?:\n|$))`;
+// `-- ` needs white space after the dashes, and ends at the first newline — which may be that
+// white space itself: the lookahead keeps it out of the comment (`--\nDELETE …` is a statement).
+const GAP = String.raw`(?:\s|/\*(?!M?!)[\s\S]*?\*/|(?:--(?=\s|$)|#)[^\n]*(?:\n|$))`;
 const PROCESSLIST_STATEMENT = new RegExp(
   `^${GAP}*SHOW${GAP}+(?:(FULL)${GAP}+)?PROCESSLIST${GAP}*(?:;${GAP}*)?$`,
   'i',
