@@ -1,7 +1,7 @@
 /**
  * `mariadb-dump` and the `mariadb` client through the proxy, as an operator backs up and
  * restores: a schema with values of every kind (binary with quotes, NULs and backslashes,
- * four-byte UTF-8, JSON, fractional seconds), a trigger, a view and a procedure. Dumped through
+ * four-byte UTF-8, JSON, fractional seconds), a trigger, a view and procedures (one that KILLs). Dumped through
  * the proxy it is the dump MariaDB gives straight; restored through it into another schema —
  * LOCK TABLES, the dump's saved and restored session variables, DELIMITER blocks — while other
  * clients read on the same two backends, it dumps the same again, and the trigger did not run
@@ -48,6 +48,11 @@ const { fx, direct, clients } = proxyTestFile({
     );
     await d.query('CREATE VIEW dumpsrc.cheap AS SELECT id, name FROM dumpsrc.items WHERE price < 10');
     await d.query('CREATE PROCEDURE count_items (OUT n INT) BEGIN SELECT COUNT(*) INTO n FROM items; END');
+    // An operator's procedure: a KILL in a body runs when it is called, so restoring it is no
+    // KILL for the proxy to refuse.
+    await d.query(
+      'CREATE PROCEDURE stop_query (IN id BIGINT UNSIGNED) BEGIN DECLARE tries INT DEFAULT 0; KILL QUERY id; END',
+    );
     await d.query('USE test');
   },
 });

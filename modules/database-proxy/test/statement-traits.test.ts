@@ -16,6 +16,17 @@ const cases: [string, number][] = [
   ['SHOW PROCESSLIST', Trait.Processlist],
   ['show full processlist', Trait.Processlist],
   ['SHOW /* c */ FULL PROCESSLIST', Trait.Processlist],
+  // A stored program's body runs when it is called: its KILL is not the proxy's to refuse now.
+  ['CREATE PROCEDURE p(IN id BIGINT) BEGIN DECLARE n INT DEFAULT 0; KILL QUERY id; END', 0],
+  // (The definer's `@` reads as a user variable, and the SET as one: pins, which only cost sharing.)
+  [
+    "CREATE DEFINER=`root`@`%` PROCEDURE p() BEGIN SELECT 1; SET PASSWORD = PASSWORD('x'); END",
+    Trait.Set | Trait.UserVariable,
+  ],
+  ['CREATE OR REPLACE EVENT e ON SCHEDULE EVERY 1 DAY DO BEGIN SELECT 1; KILL 5; END', 0],
+  ['CREATE TRIGGER tr BEFORE INSERT ON t FOR EACH ROW BEGIN SET @a = 1; KILL 5; END', Trait.UserVariable],
+  // A CREATE of something else keeps a KILL after it.
+  ['CREATE TABLE t (a INT); KILL 5', Trait.Kill],
   // Only a text that starts with it (a procedure's body is the procedure's).
   ['SELECT 1; SHOW PROCESSLIST', 0],
   ['CREATE PROCEDURE p() BEGIN SHOW PROCESSLIST; END', 0],

@@ -159,6 +159,14 @@ const DIAGNOSTICS_READ = Trait.ReadsPreviousResult | Trait.ReadsDiagnostics | Tr
 /** `@@\`warning_count\``: a backquoted name, which the blanked text no longer shows after its `@@`. */
 const QUOTED_DIAGNOSTICS_VARIABLE = /@@(?:(?:session|local)\s*\.\s*)?`(?:warning|error)_count`/i;
 
+/**
+ * What follows CREATE in a stored program's definition (sticky, from the end of CREATE; names
+ * and strings are blanked): `[OR REPLACE] [DEFINER = …] [AGGREGATE] PROCEDURE | FUNCTION |
+ * TRIGGER | EVENT`.
+ */
+const STORED_PROGRAM =
+  /\s+(?:OR\s+REPLACE\s+)?(?:DEFINER\s*=[^;]*?\s)?(?:AGGREGATE\s+)?(?:PROCEDURE|FUNCTION|TRIGGER|EVENT)\b/iy;
+
 /** What follows SHOW in `SHOW [FULL] PROCESSLIST` (sticky, from the end of SHOW). */
 const PROCESSLIST_AFTER_SHOW = /\s+(?:FULL\s+)?PROCESSLIST\b/iy;
 
@@ -523,6 +531,13 @@ function classifyOneReading(
   }
   if (compound) traits |= compoundStatementTraits(sql);
   else if (sql.includes(';')) traits |= laterStatementTraits(sql, text);
+  if (first === 'CREATE') {
+    // A stored program's body runs when it is called, not now: a KILL or a password change in
+    // it is the program's (see Trait.Kill, Trait.OwnAccount). Its pins still count, which only
+    // costs sharing.
+    STORED_PROGRAM.lastIndex = lead!.index + lead![0].length;
+    if (STORED_PROGRAM.test(sql)) traits &= ~(Trait.Kill | Trait.OwnAccount);
+  }
   return traits & STATEFUL ? traits & ~Trait.PureRead : traits;
 }
 
