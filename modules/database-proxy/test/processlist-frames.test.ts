@@ -1,4 +1,4 @@
-import { CLIENT_DEPRECATE_EOF, CLIENT_PROTOCOL_41 } from '@scalestack/mysql-protocol';
+import { CLIENT_DEPRECATE_EOF, CLIENT_PROTOCOL_41, CollationId } from '@scalestack/mysql-protocol';
 import { describe, expect, it } from 'vitest';
 import { encodeProcesslist, infoText, type ProcessRow } from '../src/frontend/processlist.js';
 
@@ -31,6 +31,9 @@ describe('the SHOW PROCESSLIST result set', () => {
   ])('numbers every frame in turn, a row of 16 MiB and more too (%s)', (_name, capabilities) => {
     const big = `INSERT INTO t VALUES ('${'x'.repeat(17 * 1024 * 1024)}')`;
     const bytes = encodeProcesslist([row(1, 'SHOW FULL PROCESSLIST'), row(2, big), row(3, null)], {
+      full: true,
+      progress: true,
+      collation: CollationId.UTF8MB4_GENERAL_CI,
       capabilities,
       extendedMetadata: false,
       statusFlags: 2,
@@ -38,10 +41,10 @@ describe('the SHOW PROCESSLIST result set', () => {
     });
     const list = frames(bytes);
     expect(list.map((f) => f.seq)).toEqual(list.map((_f, i) => (1 + i) & 0xff));
-    // Count, 8 columns, [EOF], 3 rows — the big one in two frames (0xFFFFFF and the rest) —, end.
+    // Count, 9 columns, [EOF], 3 rows — the big one in two frames (0xFFFFFF and the rest) —, end.
     const eof = capabilities & CLIENT_DEPRECATE_EOF ? 0 : 1;
-    expect(list).toHaveLength(1 + 8 + eof + 4 + 1);
-    expect(list[1 + 8 + eof + 1]!.length).toBe(0xffffff);
+    expect(list).toHaveLength(1 + 9 + eof + 4 + 1);
+    expect(list[1 + 9 + eof + 1]!.length).toBe(0xffffff);
   });
 
   it('Info without FULL: the first 100 characters, a character being a code point', () => {

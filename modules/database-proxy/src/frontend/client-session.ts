@@ -39,6 +39,7 @@ import {
   COM_STMT_RESET,
   COM_STMT_SEND_LONG_DATA,
   CollationId,
+  collationEncoding,
   commandName,
   decodeChangeUser,
   EOF_HEADER,
@@ -2484,6 +2485,9 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
         if (this.closed) return;
         this.conn.write(
           encodeProcesslist(rows, {
+            full,
+            progress: /MariaDB/i.test(this.core.serverVersion),
+            collation: this.resultsCollation(),
             capabilities: this.capabilities,
             extendedMetadata:
               ((this.serverSession?.mariadbCapabilities ?? 0) & MARIADB_CLIENT_EXTENDED_METADATA) !== 0,
@@ -2496,6 +2500,20 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
       .catch((err: unknown) => {
         if (!this.closed) this.failInternally(err);
       });
+  }
+
+  /**
+   * The collation of text the proxy sends in a result set: the login's, as MariaDB's results
+   * are while the client has not changed character_set_results; after that (the proxy knows the
+   * charset's name, not its default collation) utf8mb4, declared as such.
+   */
+  private resultsCollation(): number {
+    const login = this.handshakeCollation;
+    const results = this.state.variables.get('character_set_results');
+    const sameCharset = results === undefined || results === charsetOfCollation(login);
+    return sameCharset && collationEncoding(login) === this.messageEncoding()
+      ? login
+      : CollationId.UTF8MB4_GENERAL_CI;
   }
 
   /** This connection as a row of SHOW PROCESSLIST (undefined until it has logged in). */

@@ -80,45 +80,71 @@ export function infoText(payload: Buffer, encoding: BufferEncoding, full: boolea
   return Array.from(text).slice(0, SHORT_INFO).join('');
 }
 
-const TEXT = CollationId.UTF8MB4_GENERAL_CI;
+/** Decimals of a column that has none fixed (strings), as MariaDB sends it. */
+const NOT_FIXED = 0x27;
 
-function textColumn(name: string, length: number, nullable: boolean): ColumnDefinition {
-  // Lengths in bytes: four for each utf8mb4 character.
+/** A number column as MariaDB's process list declares it. */
+function numberColumn(name: string, type: number, columnLength: number, decimals = 0): ColumnDefinition {
   return columnDefinition({
     name,
     orgName: name,
-    type: ColumnType.VAR_STRING,
-    characterSet: TEXT,
+    type,
+    characterSet: CollationId.BINARY,
+    columnLength,
+    decimals,
+    flags: ColumnFlag.NOT_NULL | ColumnFlag.BINARY,
+  });
+}
+
+/** A text column of `length` characters in `collation` (lengths in bytes: four a character). */
+function textColumn(
+  name: string,
+  length: number,
+  nullable: boolean,
+  collation: number,
+  type: number = ColumnType.VAR_STRING,
+): ColumnDefinition {
+  return columnDefinition({
+    name,
+    orgName: name,
+    type,
+    characterSet: collation,
     columnLength: length * 4,
+    decimals: NOT_FIXED,
     flags: nullable ? 0 : ColumnFlag.NOT_NULL,
   });
 }
 
-/** MariaDB's SHOW PROCESSLIST columns, less its `Progress` (the proxy has no stage progress). */
-const COLUMNS: readonly ColumnDefinition[] = [
-  columnDefinition({
-    name: 'Id',
-    orgName: 'Id',
-    type: ColumnType.LONGLONG,
-    characterSet: CollationId.BINARY,
-    columnLength: 21,
-    flags: ColumnFlag.NOT_NULL | ColumnFlag.UNSIGNED,
-  }),
-  textColumn('User', 128, false),
-  textColumn('Host', 64, false),
-  textColumn('db', 64, true),
-  textColumn('Command', 16, false),
-  columnDefinition({
-    name: 'Time',
-    orgName: 'Time',
-    type: ColumnType.LONG,
-    characterSet: CollationId.BINARY,
-    columnLength: 7,
-    flags: ColumnFlag.NOT_NULL,
-  }),
-  textColumn('State', 64, true),
-  textColumn('Info', 65535, true),
-];
+/** Which columns a client gets, and how. */
+export interface ProcesslistColumns {
+  /** SHOW FULL PROCESSLIST: Info is a LONGTEXT, as MariaDB declares it (else 100 characters). */
+  full: boolean;
+  /** The servers are MariaDB: its `Progress` column too (always 0: the proxy has no stages). */
+  progress: boolean;
+  /** The collation of the text columns (the client's results'), whose encoding their text takes. */
+  collation: number;
+}
+
+/**
+ * MariaDB's SHOW PROCESSLIST columns, declared as it declares them — but State, 64 characters
+ * where MariaDB's has 30: the proxy's states are longer.
+ */
+function processlistColumns({ full, progress, collation }: ProcesslistColumns): ColumnDefinition[] {
+  const columns = [
+    numberColumn('Id', ColumnType.LONGLONG, 11),
+    textColumn('User', 128, false, collation),
+    textColumn('Host', 64, false, collation),
+    textColumn('db', 64, true, collation),
+    textColumn('Command', 16, false, collation),
+    numberColumn('Time', ColumnType.LONG, 7),
+    textColumn('State', 64, true, collation),
+    full
+      ? textColumn('Info', 50_331_648, true, collation, ColumnType.LONG_BLOB)
+      : textColumn('Info', SHORT_INFO, true, collation),
+  ];
+  if (progress) columns.push(numberColumn('Progress', ColumnType.DOUBLE, 7, 3));
+  return columns;
+}
 
 /** A command's name as MariaDB's process list shows it. */
 export function commandLabel(command: number): string {
@@ -154,7 +180,7 @@ export function commandLabel(command: number): string {
 }
 
 /** How the client's connection frames a result set. */
-export interface ResultFraming {
+export interface ResultFraming extends ProcesslistColumns {
   capabilities: number;
   /** MARIADB_CLIENT_EXTENDED_METADATA was negotiated: column definitions carry its block. */
   extendedMetadata: boolean;
@@ -166,8 +192,9 @@ export interface ResultFraming {
 
 /** The whole text-protocol result set of SHOW [FULL] PROCESSLIST for `rows`, framed. */
 export function encodeProcesslist(rows: readonly ProcessRow[], framing: ResultFraming): Buffer {
-  const payloads: Buffer[] = [encodeColumnCount(COLUMNS.length)];
-  for (const c of COLUMNS)
+  const columns = processlistColumns(framing);
+  const payloads: Buffer[] = [encodeColumnCount(columns.length)];
+  for (const c of columns)
     payloads.push(encodeColumnDefinition(c, { extendedMetadata: framing.extendedMetadata }));
   const deprecateEof = (framing.capabilities & CLIENT_DEPRECATE_EOF) !== 0;
   const status = framing.statusFlags;
@@ -175,7 +202,9 @@ export function encodeProcesslist(rows: readonly ProcessRow[], framing: ResultFr
   if (!deprecateEof) payloads.push(classicEof);
   for (const r of rows) {
     const w = new PacketWriter(64 + (r.info?.length ?? 0) * 3);
-    writeTextRow(w, [BigInt(r.id), r.user, r.host, r.db, r.command, r.time, r.state, r.info], COLUMNS);
+    const values = [BigInt(r.id), r.user, r.host, r.db, r.command, r.time, r.state, r.info];
+    if (framing.progress) values.push('0.000');
+    writeTextRow(w, values, columns);
     payloads.push(w.payload());
   }
   payloads.push(
