@@ -4,7 +4,6 @@ import {
   fromTableAtTopLevel,
   lastUseSchema,
   leadingKeyword,
-  processlistStatement,
   releasesSession,
   Trait,
   transactionBoundary,
@@ -13,9 +12,19 @@ import {
 
 const cases: [string, number][] = [
   ['SELECT c FROM sbtest1 WHERE id=42', Trait.PureRead],
+  // SHOW [FULL] PROCESSLIST alone (comments aside): answered by the proxy.
   ['SHOW PROCESSLIST', Trait.Processlist],
-  ['show full processlist', Trait.Processlist],
-  ['SHOW /* c */ FULL PROCESSLIST', Trait.Processlist],
+  [' show full processlist ; ', Trait.Processlist | Trait.ProcesslistFull],
+  ['/* a */ SHOW/* b */FULL -- c\nPROCESSLIST # d', Trait.Processlist | Trait.ProcesslistFull],
+  ['SHOW PROCESSLIST --', Trait.Processlist],
+  // Beside another statement it is the server's — also after a `--` comment, which ends at the
+  // first newline, even the one right after the dashes — and so is an executable comment's SQL.
+  ['SHOW PROCESSLIST; SELECT 1', 0],
+  ['SHOW PROCESSLIST;\n--\nDELETE FROM orders WHERE id = 7;', 0],
+  ['SHOW PROCESSLIST;--\nDELETE FROM t', 0],
+  ['SHOW PROCESSLIST --\n;DELETE FROM t', 0],
+  ['SHOW PROCESSLIST /*! ; DROP TABLE t */', 0],
+  ['SHOW PROCESSLIST /*M! ; DROP TABLE t */', 0],
   // A stored program's body runs when it is called: its KILL is not the proxy's to refuse now.
   ['CREATE PROCEDURE p(IN id BIGINT) BEGIN DECLARE n INT DEFAULT 0; KILL QUERY id; END', 0],
   // (The definer's `@` reads as a user variable, and the SET as one: pins, which only cost sharing.)
@@ -365,23 +374,6 @@ describe('killStatementTarget', () => {
     expect(killStatementTarget('kill connection 8;')).toEqual({ query: false, id: 8 });
     expect(killStatementTarget('KILL QUERY 9')).toEqual({ query: true, id: 9 });
     expect(killStatementTarget('KILL QUERY ID 9')).toBeUndefined();
-  });
-});
-
-describe('processlistStatement', () => {
-  it('reads SHOW [FULL] PROCESSLIST as a statement of its own, comments and all', () => {
-    expect(processlistStatement('SHOW PROCESSLIST')).toEqual({ full: false });
-    expect(processlistStatement(' show full processlist ; ')).toEqual({ full: true });
-    expect(processlistStatement('/* a */ SHOW/* b */FULL -- c\nPROCESSLIST # d')).toEqual({ full: true });
-    expect(processlistStatement('SHOW PROCESSLIST; SELECT 1')).toBeUndefined();
-    // A `--` comment ends at the first newline, even the one right after the dashes.
-    expect(processlistStatement('SHOW PROCESSLIST;\n--\nDELETE FROM orders WHERE id = 7;')).toBeUndefined();
-    expect(processlistStatement('SHOW PROCESSLIST;--\nDELETE FROM t')).toBeUndefined();
-    expect(processlistStatement('SHOW PROCESSLIST --\n;DELETE FROM t')).toBeUndefined();
-    expect(processlistStatement('SHOW PROCESSLIST --')).toEqual({ full: false });
-    // An executable comment is run by the server: not a comment to skip.
-    expect(processlistStatement('SHOW PROCESSLIST /*! ; DROP TABLE t */')).toBeUndefined();
-    expect(processlistStatement('SHOW PROCESSLIST /*M! ; DROP TABLE t */')).toBeUndefined();
   });
 });
 

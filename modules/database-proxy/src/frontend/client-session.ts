@@ -88,7 +88,6 @@ import {
   combineReadings,
   killStatementTarget,
   lastUseSchema,
-  processlistStatement,
   releasesSession,
   Trait,
   type TransactionBoundary,
@@ -640,12 +639,8 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
           return;
         }
         if (this.traits & Trait.Processlist) {
-          // The statement alone (comments aside); in a multi-statement text it is the server's.
-          const processlist = processlistStatement(text);
-          if (processlist !== undefined) {
-            this.processlist(processlist.full);
-            return;
-          }
+          this.processlist((this.traits & Trait.ProcesslistFull) !== 0);
+          return;
         }
         if (this.traits & Trait.Use) {
           const schema = useStatementSchema(payload.toString(this.clientEncoding(), 1));
@@ -2552,18 +2547,9 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
 
   /** SHOW PROCESSLIST's Info: the statement in flight (an execute's prepared text). */
   private statementInfo(full: boolean): string | null {
-    switch (this.command) {
-      case COM_QUERY:
-      case COM_STMT_PREPARE:
-        return infoText(this.payload, this.clientEncoding(), full);
-      case COM_STMT_EXECUTE:
-      case COM_STMT_BULK_EXECUTE: {
-        const cs = this.executing?.cs ?? this.replayStatement;
-        return cs === undefined ? null : infoText(cs.preparePayload, this.clientEncoding(), full);
-      }
-      default:
-        return null;
-    }
+    if (this.command !== COM_QUERY && this.command !== COM_STMT_PREPARE && !this.runsPrepared) return null;
+    const payload = this.statementPayload();
+    return payload === undefined ? null : infoText(payload, this.clientEncoding(), full);
   }
 
   /** Answers the command in flight as interrupted; a backend it holds goes back unless pinned. */

@@ -103,12 +103,14 @@ export const Trait = {
    */
   OwnAccount: 1 << 27,
   /**
-   * Not a pin: the text starts with SHOW [FULL] PROCESSLIST. The server would list its own
-   * threads — backend ids no KILL through the proxy reaches, under the backend account every
-   * client may share — so the proxy answers that statement alone with its clients (see
-   * ClientSession.processlist, processlistStatement).
+   * Not a pin: the text is SHOW [FULL] PROCESSLIST alone (comments aside). The server would
+   * list its own threads — backend ids no KILL through the proxy reaches, under the backend
+   * account every client may share — so the proxy answers it with its clients (see
+   * ClientSession.processlist). In a multi-statement text it is the server's.
    */
   Processlist: 1 << 28,
+  /** With Processlist: SHOW FULL PROCESSLIST. */
+  ProcesslistFull: 1 << 29,
 } as const;
 
 /** Every trait but PureRead: any of them makes a statement more than a pure read. */
@@ -119,7 +121,13 @@ const STATEFUL = Trait.PureRead - 1;
  * unlocks) — and so count only when every reading of an ambiguous text finds them.
  */
 const ONLY_IF_EVERY_READING =
-  Trait.PureRead | Trait.UnlockTables | Trait.BackupUnlock | Trait.ReleaseAllLocks;
+  Trait.PureRead |
+  Trait.UnlockTables |
+  Trait.BackupUnlock |
+  Trait.ReleaseAllLocks |
+  // Answered by the proxy, so never sent: only a text every reading finds to be that alone.
+  Trait.Processlist |
+  Trait.ProcesslistFull;
 
 /**
  * Combines the traits of one text read in several ways (with and without backslash escapes,
@@ -167,8 +175,11 @@ const QUOTED_DIAGNOSTICS_VARIABLE = /@@(?:(?:session|local)\s*\.\s*)?`(?:warning
 const STORED_PROGRAM =
   /\s+(?:OR\s+REPLACE\s+)?(?:DEFINER\s*=[^;]*?\s)?(?:AGGREGATE\s+)?(?:PROCEDURE|FUNCTION|TRIGGER|EVENT)\b/iy;
 
-/** What follows SHOW in `SHOW [FULL] PROCESSLIST` (sticky, from the end of SHOW). */
-const PROCESSLIST_AFTER_SHOW = /\s+(?:FULL\s+)?PROCESSLIST\b/iy;
+/**
+ * What follows SHOW in `SHOW [FULL] PROCESSLIST` as a statement of its own (sticky, from the
+ * end of SHOW, in blanked text: comments are blanks, an executable one's content is code).
+ */
+const PROCESSLIST_AFTER_SHOW = /\s+(FULL\s+)?PROCESSLIST\s*;?\s*$/iy;
 
 /** `PREPARE s FROM 'KILL …'`, `EXECUTE IMMEDIATE "KILL …"`: a string that starts with KILL. */
 const PREPARED_KILL = /\b(?:FROM|IMMEDIATE)\s*['"]\s*KILL\b/i;
@@ -337,7 +348,8 @@ const DASH_HIGH_BYTES = new RegExp(DASH_HIGH_BYTE.source, 'g');
  * (DEL too), as MariaDB reads it. A byte from 0x80 up is read both ways (see classifyStatement).
  */
 function startsDashComment(code: number): boolean {
-  return code <= 0x20 || code === 0x7f;
+  // NaN: the text ends after the dashes, which MariaDB's lexer also reads as a comment.
+  return code <= 0x20 || code === 0x7f || Number.isNaN(code);
 }
 
 function classifyOneReading(
@@ -354,10 +366,11 @@ function classifyOneReading(
   const lead = LEADING.exec(sql);
   const first = lead ? lead[1]!.toUpperCase() : '';
   let traits = lead ? leadingTraits(first, sql, lead.index + lead[0].length, text) : 0;
-  if (first === 'SHOW') {
-    // Only a text that starts with it: one inside a procedure's body is the procedure's.
+  if (first === 'SHOW' && !lead![0].includes('(')) {
     PROCESSLIST_AFTER_SHOW.lastIndex = lead!.index + lead![0].length;
-    if (PROCESSLIST_AFTER_SHOW.test(sql)) traits |= Trait.Processlist;
+    const m = PROCESSLIST_AFTER_SHOW.exec(sql);
+    if (m !== null)
+      traits |= m[1] === undefined ? Trait.Processlist : Trait.Processlist | Trait.ProcesslistFull;
   }
   if (text.includes('`') && QUOTED_DIAGNOSTICS_VARIABLE.test(text)) traits |= DIAGNOSTICS_READ;
   // A compound statement's `;` end the statements inside it, which are its own business.
@@ -824,24 +837,6 @@ export function killStatementTarget(sql: string): { query: boolean; id: number }
   const m = /^\s*KILL\s+(?:(?:HARD|SOFT)\s+)?(?:(CONNECTION|QUERY)\s+)?(\d+)\s*;?\s*$/i.exec(sql);
   if (!m) return undefined;
   return { query: m[1]?.toUpperCase() === 'QUERY', id: Number(m[2]) };
-}
-
-/** White space or a comment the server skips (not an executable one, `/*!` or `/*M!`: it runs that). */
-// `-- ` needs white space after the dashes, and ends at the first newline — which may be that
-// white space itself: the lookahead keeps it out of the comment (`--\nDELETE …` is a statement).
-const GAP = String.raw`(?:\s|/\*(?!M?!)[\s\S]*?\*/|(?:--(?=\s|$)|#)[^\n]*(?:\n|$))`;
-const PROCESSLIST_STATEMENT = new RegExp(
-  `^${GAP}*SHOW${GAP}+(?:(FULL)${GAP}+)?PROCESSLIST${GAP}*(?:;${GAP}*)?$`,
-  'i',
-);
-
-/**
- * `SHOW [FULL] PROCESSLIST` as a statement of its own (comments allowed): whether FULL;
- * undefined for other texts (another statement beside it).
- */
-export function processlistStatement(sql: string): { full: boolean } | undefined {
-  const m = PROCESSLIST_STATEMENT.exec(sql);
-  return m === null ? undefined : { full: m[1] !== undefined };
 }
 
 /** The schema named by a `USE db` statement, unquoted; undefined when the text is not one. */
