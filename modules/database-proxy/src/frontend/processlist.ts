@@ -29,9 +29,9 @@ import {
   EOF_HEADER,
   encodeColumnCount,
   encodeColumnDefinition,
-  encodeFrames,
+  encodeEof,
   encodeOk,
-  frameCount,
+  PacketEncoder,
   PacketWriter,
   writeTextRow,
 } from '@scalestack/mysql-protocol';
@@ -196,10 +196,9 @@ export function encodeProcesslist(rows: readonly ProcessRow[], framing: ResultFr
   const payloads: Buffer[] = [encodeColumnCount(columns.length)];
   for (const c of columns)
     payloads.push(encodeColumnDefinition(c, { extendedMetadata: framing.extendedMetadata }));
-  const deprecateEof = (framing.capabilities & CLIENT_DEPRECATE_EOF) !== 0;
-  const status = framing.statusFlags;
-  const classicEof = Buffer.from([EOF_HEADER, 0, 0, status & 0xff, status >> 8]);
-  if (!deprecateEof) payloads.push(classicEof);
+  const { capabilities, statusFlags } = framing;
+  const deprecateEof = (capabilities & CLIENT_DEPRECATE_EOF) !== 0;
+  if (!deprecateEof) payloads.push(encodeEof({ statusFlags }, capabilities));
   for (const r of rows) {
     const w = new PacketWriter(64 + (r.info?.length ?? 0) * 3);
     const values = [BigInt(r.id), r.user, r.host, r.db, r.command, r.time, r.state, r.info];
@@ -208,15 +207,12 @@ export function encodeProcesslist(rows: readonly ProcessRow[], framing: ResultFr
     payloads.push(w.payload());
   }
   payloads.push(
-    deprecateEof ? encodeOk({ statusFlags: status }, framing.capabilities, EOF_HEADER) : classicEof,
+    deprecateEof
+      ? encodeOk({ statusFlags }, capabilities, EOF_HEADER)
+      : encodeEof({ statusFlags }, capabilities),
   );
-  // A row of 16 MiB or more (a statement that large, FULL) takes more than one frame.
-  let sequenceId = framing.sequenceId;
-  return Buffer.concat(
-    payloads.map((p) => {
-      const frames = encodeFrames(p, sequenceId & 0xff);
-      sequenceId += frameCount(p.length);
-      return frames;
-    }),
-  );
+  // The encoder numbers frames, not payloads: a row of 16 MiB or more (FULL) takes several.
+  const encoder = new PacketEncoder();
+  encoder.reset(framing.sequenceId);
+  return Buffer.concat(payloads.map((p) => encoder.encode(p)));
 }
