@@ -9,6 +9,7 @@
 // each round is bounded by its row count.
 import { parseArgs } from 'node:util';
 import mariadb from 'mariadb';
+import { positiveInt } from './lib/options.mjs';
 import { median } from './lib/report.mjs';
 
 const { values, positionals } = parseArgs({
@@ -22,9 +23,10 @@ const { values, positionals } = parseArgs({
     database: { type: 'string', default: 'sbtest' },
   },
 });
-const rounds = Number(values.rounds);
-const rowCount = Number(values.rows);
-const queryCount = Number(values.queries);
+const SCRIPT = 'connector-batch.bench.mjs';
+const rounds = positiveInt('rounds', values.rounds, SCRIPT);
+const rowCount = positiveInt('rows', values.rows, SCRIPT);
+const queryCount = positiveInt('queries', values.queries, SCRIPT);
 const targets = positionals.map((p) => {
   const [name, host, port] = p.split(':');
   if (host !== '127.0.0.1') throw new Error(`targets are on 127.0.0.1 only: ${p}`);

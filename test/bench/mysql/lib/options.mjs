@@ -43,12 +43,13 @@ export const USAGE = `usage: node test/bench/mysql/sysbench-sweep.mjs [options]
                         --quick: mysql-sysbench-quick.md); raw runs go next to it as .json
   --help`;
 
-function fail(option, value, expected) {
-  throw new Error(`sysbench-sweep: --${option}=${JSON.stringify(value)} is not valid: expected ${expected}`);
+function fail(option, value, expected, script = 'sysbench-sweep') {
+  throw new Error(`${script}: --${option}=${JSON.stringify(value)} is not valid: expected ${expected}`);
 }
 
-function positiveInt(option, value) {
-  if (!/^\d+$/.test(value) || Number(value) < 1) fail(option, value, 'a positive integer');
+/** `value` of `--option` as a positive integer, or an error naming `script`, the option and the form. */
+export function positiveInt(option, value, script = 'sysbench-sweep') {
+  if (!/^\d+$/.test(value) || Number(value) < 1) fail(option, value, 'a positive integer', script);
   return Number(value);
 }
 
