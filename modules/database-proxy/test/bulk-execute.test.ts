@@ -6,7 +6,11 @@
  * an execute, is re-prepared on a backend that lacks the statement, and is answered as MariaDB
  * answers it where it is wrong (short, an unknown id, not negotiated).
  */
-import { buildPrepare, MARIADB_CLIENT_STMT_BULK_OPERATIONS } from '@scalestack/mysql-protocol';
+import {
+  buildPrepare,
+  COM_STMT_BULK_EXECUTE,
+  MARIADB_CLIENT_STMT_BULK_OPERATIONS,
+} from '@scalestack/mysql-protocol';
 import type mysql from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RawClient } from '../../../packages/mysql-protocol/test/support/raw-client.js';
@@ -56,6 +60,14 @@ const sample = (from: number, count: number, nulls = false) =>
 
 /** What test.bulk_rows holds after `values` went in (as mysql2 reads it). */
 const asStored = (values: unknown[][]) => values.map(([id, n, s, d, f]) => ({ id, n, s, d, f }));
+
+/** Prepares the INSERT into bulk_rows on `c`: its statement id, as a command carries it. */
+async function insertId(c: RawClient): Promise<Buffer> {
+  const prepared = await c.command(buildPrepare('INSERT INTO test.bulk_rows (id, s) VALUES (?, ?)'));
+  const id = Buffer.alloc(4);
+  id.writeUInt32LE(prepared.prepared!.statementId);
+  return id;
+}
 
 describe("the mariadb connector's batch()", () => {
   it('runs as one bulk execute: one OK for every row, the rows as sent', async () => {
@@ -109,21 +121,19 @@ describe('COM_STMT_BULK_EXECUTE as bytes, answered as MariaDB answers it', () =>
     );
     try {
       await c.query('DELETE FROM test.bulk_rows');
-      const prepared = await c.command(buildPrepare('INSERT INTO test.bulk_rows (id, s) VALUES (?, ?)'));
-      const id = Buffer.alloc(4);
-      id.writeUInt32LE(prepared.prepared!.statementId);
+      const id = await insertId(c);
       const payloads = [
-        Buffer.from([0xfa, 0x3f, 0x42, 0x0f, 0x00, 0x80, 0x00]), // an id nobody prepared
-        Buffer.concat([Buffer.from([0xfa]), id]), // no flags
-        Buffer.concat([Buffer.from([0xfa]), id, Buffer.from([0x80])]), // half the flags
+        Buffer.from([COM_STMT_BULK_EXECUTE, 0x3f, 0x42, 0x0f, 0x00, 0x80, 0x00]), // an id nobody prepared
+        Buffer.concat([Buffer.of(COM_STMT_BULK_EXECUTE), id]), // no flags
+        Buffer.concat([Buffer.of(COM_STMT_BULK_EXECUTE), id, Buffer.from([0x80])]), // half the flags
         // INT and VARCHAR; rows (7, NULL) and (8, 'x')
         Buffer.concat([
-          Buffer.from([0xfa]),
+          Buffer.of(COM_STMT_BULK_EXECUTE),
           id,
           Buffer.from([0x80, 0, 3, 0, 0xfd, 0, 0, 7, 0, 0, 0, 1, 0, 8, 0, 0, 0, 0, 1, 0x78]),
         ]),
         // No type block: the types bound by the bulk before; row (9, NULL)
-        Buffer.concat([Buffer.from([0xfa]), id, Buffer.from([0, 0, 0, 9, 0, 0, 0, 1])]),
+        Buffer.concat([Buffer.of(COM_STMT_BULK_EXECUTE), id, Buffer.from([0, 0, 0, 9, 0, 0, 0, 1])]),
       ];
       const seen: string[] = [];
       for (const p of payloads) {
@@ -174,12 +184,10 @@ describe('COM_STMT_BULK_EXECUTE as bytes, answered as MariaDB answers it', () =>
     });
     try {
       // Prepared, and run once, on the backend the holder leaves free…
-      const prepared = await c.command(buildPrepare('INSERT INTO test.bulk_rows (id, s) VALUES (?, ?)'));
-      const id = Buffer.alloc(4);
-      id.writeUInt32LE(prepared.prepared!.statementId);
+      const id = await insertId(c);
       const bulk = (rowId: number, typed: boolean) =>
         Buffer.concat([
-          Buffer.from([0xfa]),
+          Buffer.of(COM_STMT_BULK_EXECUTE),
           id,
           typed ? Buffer.from([0x80, 0, 3, 0, 0xfd, 0]) : Buffer.from([0, 0]),
           Buffer.from([0, rowId, 0, 0, 0, 0, 2]),

@@ -3,11 +3,12 @@
  * restores: a schema with values of every kind (binary with quotes, NULs and backslashes,
  * four-byte UTF-8, JSON, fractional seconds), a trigger, a view and procedures (one that KILLs). Dumped through
  * the proxy it is the dump MariaDB gives straight; restored through it into another schema —
- * LOCK TABLES, the dump's saved and restored session variables, DELIMITER blocks — while other
- * clients read on the same two backends, it dumps the same again, and the trigger did not run
- * twice.
+ * LOCK TABLES, the dump's saved and restored session variables, DELIMITER blocks — with other
+ * clients answered on the other backend while it holds one under LOCK TABLES, it dumps the same
+ * again, and the trigger did not run twice.
  */
 import { execFile } from 'node:child_process';
+import { waitFor } from '@scalestack/test-harness';
 import { describe, expect, it } from 'vitest';
 import { rows } from './support/backends.js';
 import { APP_USER, BACKEND_USER } from './support/proxy-fixture.js';
@@ -63,14 +64,26 @@ interface Run {
   stderr: string;
 }
 
+/** Input given in two parts, with `midway` run in between (the tool works on the first meanwhile). */
+interface SplitInput {
+  at: number;
+  midway: () => Promise<void>;
+}
+
 /**
  * Runs a client tool against the proxy or the server. Its output is read a byte a character
  * (latin1) and fed back the same way: a dump without --hex-blob holds binary values as raw
  * bytes, which a UTF-8 string would not keep.
  */
-function run(tool: string, side: 'proxy' | 'server', args: string[], input?: string): Promise<Run> {
+function run(
+  tool: string,
+  side: 'proxy' | 'server',
+  args: string[],
+  input = '',
+  split?: SplitInput,
+): Promise<Run> {
   const [port, user] = side === 'server' ? [fx().mariadb.port, BACKEND_USER] : [fx().port, APP_USER];
-  return new Promise((resolve) => {
+  return new Promise((resolve, reject) => {
     const child = execFile(
       tool,
       ['-h127.0.0.1', `-P${port}`, `-u${user.name}`, `-p${user.password}`, ...args],
@@ -78,7 +91,19 @@ function run(tool: string, side: 'proxy' | 'server', args: string[], input?: str
       (err, stdout, stderr) =>
         resolve({ code: err ? ((err as { code?: number }).code ?? -1) : 0, stdout, stderr }),
     );
-    child.stdin!.end(Buffer.from(input ?? '', 'latin1'));
+    const stdin = child.stdin!;
+    if (split === undefined) {
+      stdin.end(Buffer.from(input, 'latin1'));
+      return;
+    }
+    stdin.write(Buffer.from(input.slice(0, split.at), 'latin1'));
+    split.midway().then(
+      () => stdin.end(Buffer.from(input.slice(split.at), 'latin1')),
+      (err: unknown) => {
+        child.kill();
+        reject(err);
+      },
+    );
   });
 }
 
@@ -108,22 +133,26 @@ describe('mariadb-dump and a restore through the proxy', () => {
     expect(throughProxy).toContain('CREATE DEFINER=');
     expect(throughProxy).toContain('TRIGGER items_added AFTER INSERT ON items');
 
-    // Readers on the same two backends while the restore runs, each answered with the table's
-    // row count (at least once each: the loop checks for the end after a read).
-    let restored = false;
+    // The restore is fed up to its first LOCK TABLES … WRITE; while it holds one of the two
+    // backends under that lock (and its user variables), three readers on the same proxy are
+    // answered, each with the table's row count; then it gets the rest.
     const readers = await Promise.all([clients.client(), clients.client(), clients.client()]);
-    const reading = readers.map(async (c) => {
-      let answers = 0;
-      do {
-        expect(await rows(c, 'SELECT COUNT(*) AS n FROM dumpsrc.items')).toEqual([{ n: ITEMS }]);
-        answers++;
-      } while (!restored);
-      return answers;
+    const lockAt = throughProxy.indexOf('WRITE;\n') + 'WRITE;\n'.length;
+    expect(lockAt).toBeGreaterThan('WRITE;\n'.length);
+    const restore = await run('mariadb', 'proxy', [target], throughProxy, {
+      at: lockAt,
+      midway: async () => {
+        await waitFor(() => fx().proxy.stats().pinnedNow.table_lock === 1, {
+          what: "the restore's LOCK TABLES",
+        });
+        for (const answer of await Promise.all(
+          readers.map((c) => rows(c, 'SELECT COUNT(*) AS n FROM dumpsrc.items')),
+        ))
+          expect(answer).toEqual([{ n: ITEMS }]);
+        expect(fx().proxy.stats().pinnedNow.table_lock).toBe(1);
+      },
     });
-    const restore = await run('mariadb', 'proxy', [target], throughProxy);
-    restored = true;
     expect({ code: restore.code, stderr: restore.stderr }).toEqual({ code: 0, stderr: '' });
-    for (const answers of await Promise.all(reading)) expect(answers).toBeGreaterThan(0);
 
     // The copy dumps as the original did (but for its name), straight from the server.
     const copy = await dump('server', target, options);

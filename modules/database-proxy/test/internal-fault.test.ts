@@ -15,7 +15,7 @@ import { waitFor } from '@scalestack/test-harness';
 import type mysql from 'mysql2/promise';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { ClientSession } from '../src/frontend/client-session.js';
-import { failure, one, rows } from './support/backends.js';
+import { backendOf, failure, one, rows } from './support/backends.js';
 import { type ProxyFixture, startProxyFixture } from './support/proxy-fixture.js';
 
 let fx: ProxyFixture;
@@ -95,12 +95,12 @@ function closedWith(conn: mysql.Connection): Promise<Error> {
 it('ends only the client whose answer met it mid-way, with ERR 1105; the connection it shared serves the others', () =>
   afterFault(async (victim) => {
     const before = await fx.connect();
-    const { id } = await one(before, 'SELECT CONNECTION_ID() AS id');
+    const id = await backendOf(before);
     await before.end();
     const err = await failure(victim.query("SELECT 'trip the answer' AS t"));
     expect([err.errno, err.message]).toEqual(INTERNAL);
     const after = await fx.connect();
-    expect((await one(after, 'SELECT CONNECTION_ID() AS id')).id).toBe(id);
+    expect(await backendOf(after)).toBe(id);
     await after.end();
   }));
 
@@ -127,7 +127,7 @@ it('retires a connection the faulted client held alone: its transaction is rolle
   const closed = closedWith(victim);
   await victim.query('BEGIN');
   await victim.query('INSERT INTO fault_keys VALUES (1)');
-  const held = (await one(victim, 'SELECT CONNECTION_ID() AS id')).id;
+  const held = await backendOf(victim);
   expect((await one(victim, "SELECT 'trip the end' AS t")).t).toBe('trip the end');
   expect((await closed).message).toBe(INTERNAL[1]);
   const other = await fx.connect();
@@ -135,7 +135,7 @@ it('retires a connection the faulted client held alone: its transaction is rolle
     // On the victim's connection, still in its transaction, this would find key 1 taken.
     await other.query('INSERT INTO fault_keys VALUES (1)');
     expect((await one(other, 'SELECT COUNT(*) AS n FROM fault_keys')).n).toBe(1);
-    expect((await one(other, 'SELECT CONNECTION_ID() AS id')).id).not.toBe(held);
+    expect(await backendOf(other)).not.toBe(held);
     await other.query('DELETE FROM fault_keys');
   } finally {
     victim.destroy();
@@ -152,7 +152,7 @@ it('leaves alone the connection a faulted client had given back: the client it w
   const closed = closedWith(victim);
   const other = await fx.connect();
   try {
-    const connection = (await one(victim, 'SELECT CONNECTION_ID() AS id')).id;
+    const connection = await backendOf(victim);
     // A locking read: it waits for the lock, and leaves nothing that keeps the connection
     // (an INSERT's affected rows would, for result_hold).
     const tripped = victim
@@ -168,7 +168,7 @@ it('leaves alone the connection a faulted client had given back: the client it w
     await tripped;
     expect(await rows(other, 'SELECT k FROM fault_keys ORDER BY k')).toEqual([{ k: 6 }]);
     // The same connection: nothing the fault left undone was on it (the victim had given it back).
-    expect((await one(other, 'SELECT CONNECTION_ID() AS id')).id).toBe(connection);
+    expect(await backendOf(other)).toBe(connection);
     await other.query('DELETE FROM fault_keys');
   } finally {
     victim.destroy();

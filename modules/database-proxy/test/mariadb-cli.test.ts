@@ -215,12 +215,12 @@ describe('mariadb CLI', () => {
 
   const admin = (side: 'ref' | 'prx', ...command: string[]) => {
     const [port, user] = side === 'ref' ? [fx().mariadb.port, BACKEND_USER] : [fx().port, APP_USER];
-    return new Promise<{ code: number; stderr: string }>((resolve) =>
+    return new Promise<{ code: number; stdout: string; stderr: string }>((resolve) =>
       execFile(
         'mariadb-admin',
         ['-h127.0.0.1', `-P${port}`, `-u${user.name}`, `-p${user.password}`, ...command],
-        (err, _stdout, stderr) =>
-          resolve({ code: err ? ((err as { code?: number }).code ?? -1) : 0, stderr }),
+        (err, stdout, stderr) =>
+          resolve({ code: err ? ((err as { code?: number }).code ?? -1) : 0, stdout, stderr }),
       ),
     );
   };
@@ -238,20 +238,15 @@ describe('mariadb CLI', () => {
 
   it('mariadb-admin processlist lists the proxy’s connections, and mariadb-admin kill takes an id from it', async () => {
     const victim = await clients.client();
-    const id = (victim as unknown as { threadId: number }).threadId;
-    const listed = await new Promise<string>((resolve, reject) =>
-      execFile(
-        'mariadb-admin',
-        ['-h127.0.0.1', `-P${fx().port}`, `-u${APP_USER.name}`, `-p${APP_USER.password}`, 'processlist'],
-        (err, stdout) => (err ? reject(err) : resolve(stdout)),
-      ),
-    );
+    const id = victim.threadId;
+    const { code, stderr, stdout: listed } = await admin('prx', 'processlist');
+    expect({ code, stderr }).toEqual({ code: 0, stderr: '' });
     // Its table: the victim asleep in schema test, the tool's own connection running the query.
     expect(listed).toMatch(
       new RegExp(String.raw`\|\s*${id}\s*\|\s*app\s*\|\s*127\.0\.0\.1:\d+\s*\|\s*test\s*\|\s*Sleep\s*\|`),
     );
     expect(listed).toMatch(/\|\s*Query\s*\|\s*\d+\s*\|\s*Answered by the proxy\s*\|\s*show processlist\s*\|/);
-    expect(await admin('prx', 'kill', String(id))).toEqual({ code: 0, stderr: '' });
+    expect(await admin('prx', 'kill', String(id))).toEqual({ code: 0, stdout: '', stderr: '' });
     clients.forget(victim);
     await waitFor(
       () =>

@@ -231,12 +231,16 @@ describe('statement pins', () => {
       // Another client takes a connection and keeps it: the last one used — where the long data
       // is — were it not pinned, and the execute would then run on the other, without its data.
       const other = await raw();
-      expect((await other.query('START TRANSACTION')).error).toBeUndefined();
-      expect((await other.query('SELECT 1')).error).toBeUndefined();
-      const done = await c.command(
-        buildExecute({ statementId: insert, params: [1, { value: null, longData: true }] }),
-      );
-      await other.close();
+      let done: Awaited<ReturnType<typeof c.command>>;
+      try {
+        expect((await other.query('START TRANSACTION')).error).toBeUndefined();
+        expect((await other.query('SELECT 1')).error).toBeUndefined();
+        done = await c.command(
+          buildExecute({ statementId: insert, params: [1, { value: null, longData: true }] }),
+        );
+      } finally {
+        await other.close();
+      }
       expect(done.error).toBeUndefined();
       expect(fx.proxy.stats().pinnedNow.long_data).toBe(0);
       const rows = await fx.mariadb.query(

@@ -4,8 +4,9 @@
 //   node test/bench/mysql/connector-batch.bench.mjs --rounds 3 --rows 10000 \
 //     direct:127.0.0.1:33073 proxy:127.0.0.1:6033
 //
-// Each target needs user sbtest/sbtest and schema sbtest (lab-db.mjs and the lab proxy config);
-// the script creates and drops its own table, bench_batch. Traffic goes to 127.0.0.1 only and
+// Each target needs user sbtest/sbtest and schema sbtest (lab-db.mjs and the lab proxy config),
+// and every target must reach the same MariaDB: the script creates its table, bench_batch, through
+// the first target and drops it there at the end. Traffic goes to 127.0.0.1 only and
 // each round is bounded by its row count.
 import { parseArgs } from 'node:util';
 import mariadb from 'mariadb';
