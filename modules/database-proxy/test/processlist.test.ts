@@ -1,35 +1,25 @@
 import { waitFor } from '@scalestack/test-harness';
 import type mysql from 'mysql2/promise';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { hold, type Row, rows } from './support/backends.js';
 import { connectorClients } from './support/mariadb-connector.js';
-import { APP_USER, BACKEND_USER, type ProxyFixture, startProxyFixture } from './support/proxy-fixture.js';
-import { trackedClients } from './support/tracked-clients.js';
+import { APP_USER, BACKEND_USER } from './support/proxy-fixture.js';
+import { proxyTestFile } from './support/proxy-test-file.js';
 
-let fx: ProxyFixture;
-const clients = trackedClients(() => fx);
+const { fx, clients } = proxyTestFile({
+  pool: 2,
+  options: {
+    users: [
+      { name: APP_USER.name, password: APP_USER.password, tenant: 'default', max_connections: 5000 },
+      { name: 'other', password: 'other-pw', tenant: 'default' },
+    ],
+    queue_timeout: '60s',
+  },
+});
 const client = clients.client;
-const connector = connectorClients(() => fx);
-
-beforeAll(async () => {
-  fx = await startProxyFixture({
-    pool: 2,
-    options: {
-      users: [
-        { name: APP_USER.name, password: APP_USER.password, tenant: 'default', max_connections: 5000 },
-        { name: 'other', password: 'other-pw', tenant: 'default' },
-      ],
-      queue_timeout: '60s',
-    },
-  });
-});
-afterEach(async () => {
-  await connector.closeAll();
-  await clients.closeAll();
-});
-afterAll(async () => {
-  await fx?.stop();
-});
+const connector = connectorClients(fx);
+// Registered after the file's own: runs before it, so every client has left when it checks.
+afterEach(() => connector.closeAll());
 
 /**
  * Starts `sql` (a long SLEEP, `s` its first column) on `c` and waits until the proxy sees it
@@ -40,9 +30,15 @@ async function running(c: mysql.Connection, sql: string): Promise<{ outcome: Pro
     ([r]) => (r as { s: number }[])[0]!.s,
     (e: { errno?: number }) => e.errno,
   );
-  await waitFor(() => fx.proxy.stats().clients.some((x) => x.id === c.threadId && x.state === 'active'), {
-    what: `${sql} to be running`,
-  });
+  await waitFor(
+    () =>
+      fx()
+        .proxy.stats()
+        .clients.some((x) => x.id === c.threadId && x.state === 'active'),
+    {
+      what: `${sql} to be running`,
+    },
+  );
   return { outcome };
 }
 
@@ -83,7 +79,7 @@ describe('SHOW PROCESSLIST lists the proxy’s connections, with the ids KILL ta
     async (sql) => {
       const c = await client();
       const [, proxyFields] = await c.query(sql);
-      const direct = await fx.direct();
+      const direct = await fx().direct();
       try {
         const [, serverFields] = await direct.query(sql);
         // Both clients log in with mysql2's default collation, which the text columns take.
@@ -118,13 +114,16 @@ describe('SHOW PROCESSLIST lists the proxy’s connections, with the ids KILL ta
   });
 
   it('a pinned client and one queued for a backend say so in State', async () => {
-    const holders = [await hold(fx), await hold(fx)];
+    const holders = [await hold(fx()), await hold(fx())];
     let waitingRead: Promise<unknown> | undefined;
     try {
       const queued = await client();
       waitingRead = queued.query('SELECT 7 AS seven').then(([r]) => r);
       await waitFor(
-        () => fx.proxy.stats().clients.some((c) => c.id === queued.threadId && c.state === 'waiting'),
+        () =>
+          fx()
+            .proxy.stats()
+            .clients.some((c) => c.id === queued.threadId && c.state === 'waiting'),
         { what: 'the statement to wait for a backend' },
       );
       const watcher = await client();
@@ -185,7 +184,7 @@ describe('SHOW PROCESSLIST lists the proxy’s connections, with the ids KILL ta
     await pinned.query('BEGIN');
     await pinned.query('SELECT 1');
     // The gathering held open (as while other event threads are asked): the KILL lands in it.
-    const core = fx.proxy as unknown as { processlist(request: unknown): Promise<Row[]> };
+    const core = fx().proxy as unknown as { processlist(request: unknown): Promise<Row[]> };
     const gather = core.processlist;
     let open: () => void = () => {};
     const gate = new Promise<void>((resolve) => {
@@ -193,7 +192,7 @@ describe('SHOW PROCESSLIST lists the proxy’s connections, with the ids KILL ta
     });
     let gathered = false;
     core.processlist = async (request) => {
-      const list = await gather.call(fx.proxy, request);
+      const list = await gather.call(fx().proxy, request);
       gathered = true;
       await gate;
       return list;
@@ -201,10 +200,10 @@ describe('SHOW PROCESSLIST lists the proxy’s connections, with the ids KILL ta
     try {
       const listing = rows(pinned, 'SHOW PROCESSLIST');
       await waitFor(() => gathered, { what: 'the list to be gathered' });
-      const sent = fx.proxy.stats().counters.killQueriesSent;
+      const sent = fx().proxy.stats().counters.killQueriesSent;
       await killer.query(`KILL QUERY ${pinned.threadId}`);
       // Its pinned backend runs nothing of the client's: no KILL went to it.
-      expect(fx.proxy.stats().counters.killQueriesSent).toBe(sent);
+      expect(fx().proxy.stats().counters.killQueriesSent).toBe(sent);
       open();
       expect(byId(await listing).get(pinned.threadId)).toMatchObject({ State: 'Answered by the proxy' });
     } finally {
