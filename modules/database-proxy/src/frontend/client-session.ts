@@ -106,6 +106,7 @@ import {
   rememberBulkTypes,
   statementKey,
 } from './client-statements.js';
+import { ConnectionBoundResults } from './connection-bound-results.js';
 import { InfileUpload } from './infile-upload.js';
 import type { KillOutcome } from './kill.js';
 import { commandLabel, encodeProcesslist, infoText, type ProcessRow } from './processlist.js';
@@ -249,24 +250,8 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
   private changeUserFailures = 0;
   /** Releases a backend held only for the previous statement's results when the client idles. */
   private holdTimer: NodeJS.Timeout | undefined;
-  /**
-   * The diagnostics area of the connection this client's statements run on may hold another
-   * client's conditions: its statement ran there after another's (or long data took a shared
-   * connection) and has not replaced them — a statement that uses no table and raises nothing
-   * (SET, DO, a table-less SELECT or CALL, BEGIN) leaves them, as MariaDB does. A read of them
-   * (Trait.ReadsConditions) is then cleared first, as for a client with nothing pinned (see
-   * dispatch).
-   */
-  private foreignDiagnostics = false;
-  /** The same for FOUND_ROWS(): another client's SELECT counted last, none of this one's since. */
-  private foreignFoundRows = false;
-  /** The insert id of this client's last statement that produced one (0: none). */
-  private lastInsertId = 0;
-  /**
-   * What a backend's `lastInsertOwner` holds when its last insert id is this client's: a new
-   * token after a session reset, so connections that hold the id from before no longer count.
-   */
-  private insertOwner: object = {};
+  /** Whether the connection's diagnostics, FOUND_ROWS() and LAST_INSERT_ID() are this client's. */
+  private readonly results = new ConnectionBoundResults();
   /** After a SET TRANSACTION: whether the transaction it applies to has begun. */
   private nextTransactionBegun = false;
   /**
@@ -726,7 +711,7 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
       this.traits & Trait.ReadsPreviousResult &&
       !replay &&
       (this.readHistory.length > 0 ||
-        (this.traits & Trait.ReadsDiagnostics && (this.pins === 0 || this.readsForeignDiagnostics())))
+        (this.traits & Trait.ReadsDiagnostics && (this.pins === 0 || this.results.readsForeign(this.traits))))
     ) {
       this.replay(payload, frame);
       return;
@@ -831,8 +816,7 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
       this.queue.unshift({ payload: CLEAR_DIAGNOSTICS, sequenceId: 0, frame: undefined, replay: true });
     }
     this.readHistory.clear();
-    this.foreignDiagnostics = false;
-    this.foreignFoundRows = false;
+    this.results.owned();
     this.core.counters.replays++;
     this.finishCommand();
   }
@@ -1113,13 +1097,12 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
       else this.openLazyBegin(b);
       return;
     }
-    if (this.traits & Trait.ReadsInsertId && b.lastInsertOwner !== this.insertOwner) {
-      // LAST_INSERT_ID() on another backend than the insert's: give it the client's value (0
-      // for a client with none: the connection's own would be another client's). Only for a
-      // statement that reads it: the SET becomes the connection's previous statement, so
-      // ROW_COUNT() or SHOW WARNINGS after it would describe the SET.
-      b.lastInsertOwner = this.insertOwner;
-      b.query(`SET @@session.last_insert_id = ${this.lastInsertId}`, undefined, (err, t) => {
+    // LAST_INSERT_ID() on another backend than the insert's: give it the client's value. Only
+    // for a statement that reads it: the SET becomes the connection's previous statement, so
+    // ROW_COUNT() or SHOW WARNINGS after it would describe the SET.
+    const insertId = this.traits & Trait.ReadsInsertId ? this.results.insertIdFor(b) : undefined;
+    if (insertId !== undefined) {
+      b.query(`SET @@session.last_insert_id = ${insertId}`, undefined, (err, t) => {
         if (err !== null) return this.retryOrFail(err);
         if (t.error !== undefined)
           this.core.log.warn({ err: t.error.message }, 'could not replay LAST_INSERT_ID');
@@ -1139,7 +1122,7 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
         this.sentToBackend = true;
         this.capture = [];
         // Runs nothing, but a failed one leaves its error there.
-        this.runsAfterOn(b);
+        this.results.runsOn(b, this.replaying);
         b.forward(COM_STMT_PREPARE, this.frame ?? encodeFrames(this.payload, 0), this);
         return;
       case Pending.Execute:
@@ -1150,14 +1133,13 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
         return;
       default:
         this.sentToBackend = true;
-        this.runsAfterOn(b);
-        if (this.traits & Trait.Call && (this.foreignDiagnostics || this.foreignFoundRows)) {
+        this.results.runsOn(b, this.replaying);
+        if (this.traits & Trait.Call && this.results.anyForeign) {
           // A routine may read the diagnostics area or FOUND_ROWS() itself (SHOW WARNINGS or
           // GET DIAGNOSTICS in a procedure), where the proxy cannot see it: another client's
           // are cleared first, in the same write.
           b.command(CLEAR_DIAGNOSTICS, IGNORE_ANSWER);
-          this.foreignDiagnostics = false;
-          this.foreignFoundRows = false;
+          this.results.owned();
         }
         if (!b.forward(this.command, this.frame ?? encodeFrames(this.payload, 0), this))
           this.afterResponse(b);
@@ -1165,43 +1147,16 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
     }
   }
 
-  /** A statement of this client goes out on `b`: whose conditions are there now (see foreignDiagnostics). */
-  private runsAfterOn(b: BackendConnection): void {
-    if (b.diagnosticsOwner === this) return;
-    // A replay (see replay) is there to make the connection's diagnostics this client's own.
-    if (b.diagnosticsOwner !== undefined && !this.replaying) {
-      this.foreignDiagnostics = true;
-      this.foreignFoundRows = true;
-    }
-    b.diagnosticsOwner = this;
-  }
-
-  /** The statement in flight reads what another client's statement may have left (see foreignDiagnostics). */
-  private readsForeignDiagnostics(): boolean {
-    return (
-      (this.foreignDiagnostics && (this.traits & Trait.ReadsConditions) !== 0) ||
-      (this.foreignFoundRows && (this.traits & Trait.ReadsFoundRows) !== 0)
-    );
-  }
-
   /**
-   * After a statement of this client on a connection whose diagnostics and FOUND_ROWS() were
-   * another's (see runsAfterOn): which of them are this client's now. The diagnostics area is
-   * once the statement raised a condition; until then a read of it is cleared first (empty, as
-   * the area of a statement that used a table and raised nothing would be — the text cannot
-   * tell which statements use a table: `EXTRACT(… FROM …)`, `PREPARE … FROM`). FOUND_ROWS() is
-   * once a SELECT ran: a text led by SELECT (or WITH), or a CALL that sent rows.
+   * Whether the statement just run was a SELECT, for FOUND_ROWS(): a text led by SELECT (or
+   * WITH), or a CALL that sent rows. A prepare runs nothing: FOUND_ROWS() is as it was.
    */
-  private ownDiagnosticsAfter(t: { error: unknown; warningsSeen: boolean; resultSets: number }): void {
-    if (t.error !== undefined || t.warningsSeen) this.foreignDiagnostics = false;
-    // A prepare runs nothing: FOUND_ROWS() is as it was.
-    if (!this.foreignFoundRows || t.error !== undefined || this.pureRead || this.command === COM_STMT_PREPARE)
-      return;
+  private ranSelect(resultSets: number): boolean {
+    if (this.pureRead || this.command === COM_STMT_PREPARE) return false;
     const payload = this.statementPayload();
-    if (payload === undefined || (payload[0] !== COM_QUERY && payload[0] !== COM_STMT_PREPARE)) return;
+    if (payload === undefined || (payload[0] !== COM_QUERY && payload[0] !== COM_STMT_PREPARE)) return false;
     const lead = this.reader.leadingKeyword(payload.toString('latin1', 1));
-    if (lead === 'SELECT' || lead === 'WITH' || (lead === 'CALL' && t.resultSets > 0))
-      this.foreignFoundRows = false;
+    return lead === 'SELECT' || lead === 'WITH' || (lead === 'CALL' && resultSets > 0);
   }
 
   /**
@@ -1468,10 +1423,10 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
     framed.writeUInt32LE(bs.id, 5); // header (4) + command byte (1)
     const cursor = cmd === COM_STMT_EXECUTE && payload.length > 5 && payload[5] !== 0;
     this.sentToBackend = true;
-    if (cmd === COM_STMT_EXECUTE || cmd === COM_STMT_BULK_EXECUTE) this.runsAfterOn(b);
+    if (cmd === COM_STMT_EXECUTE || cmd === COM_STMT_BULK_EXECUTE) this.results.runsOn(b, this.replaying);
     if (!b.forward(cmd, framed, this, cursor)) {
       // SEND_LONG_DATA: no response; the data waits on this backend for the execute.
-      if (this.pins === 0) this.foreignDiagnostics = true;
+      if (this.pins === 0) this.results.foreignDiagnostics = true;
       this.statements.longData.add(cs.id);
       this.afterLongData(b);
     } else if (this.pureRead) {
@@ -1689,7 +1644,7 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
     const failed = t.error !== undefined;
     // ERR packets sent to clients: a replay's answer goes to nobody.
     if (failed && !this.replaying) this.core.counters.errors++;
-    if (this.foreignDiagnostics || this.foreignFoundRows) this.ownDiagnosticsAfter(t);
+    if (this.results.anyForeign) this.results.after(t, () => this.ranSelect(t.resultSets));
     if (!failed && this.endingSql !== undefined && releasesSession(this.endingSql, this.completionType(b))) {
       // The server ends this session after the OK (COMMIT RELEASE, completion_type=RELEASE):
       // so does the proxy, and the closing connection goes to nobody else.
@@ -1852,12 +1807,7 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
     ) {
       pins |= PIN_BIT.previous_result;
     }
-    if (t.lastInsertId > 0) {
-      this.lastInsertId = t.lastInsertId;
-      b.lastInsertOwner = this.insertOwner;
-    } else if (b.lastInsertOwner !== this.insertOwner) {
-      b.lastInsertOwner = undefined;
-    }
+    this.results.ranOn(b, t.lastInsertId);
     // Cursors and long data belong to one statement each.
     const id = this.executing?.cs.id;
     if (id !== undefined) this.statements.answered(this.command, id, status, failed);
@@ -2269,7 +2219,7 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
     // nothing in it to lose: the statement failed, the transaction the client was told of stays
     // open and opens on a backend with its next statement — as a server's does after an error.
     this.statements.dropHeld();
-    // (The diagnostics flags stay: the next connection's are read in runsAfterOn.)
+    // (Whose diagnostics the next connection holds is read there: see ConnectionBoundResults.)
     this.releaseLease();
     this.finishCommand();
   }
@@ -2618,16 +2568,12 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
     this.pins = 0;
     // A new session has no insert id and no previous statement, wherever it runs next.
     this.reader.reset();
-    this.lastInsertId = 0;
-    this.insertOwner = {};
+    this.results.reset(b !== undefined);
     this.readHistory.clear();
-    // The reset empties the held connection's diagnostics area, but FOUND_ROWS() still counts
-    // the last SELECT there, maybe another client's: foreignFoundRows stays.
     if (b === undefined) {
       done();
       return;
     }
-    this.foreignDiagnostics = false;
     this.busy = true;
     this.status = 'active';
     b.reset((err) => {
@@ -2840,7 +2786,7 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
   private failOnTheWay(b: BackendConnection): void {
     const e = b.tracker.error!;
     // The error (of a re-prepare, a schema switch) is this client's statement's, there.
-    this.runsAfterOn(b);
+    this.results.runsOn(b, this.replaying);
     // The server's error, passed on as it sent it (its message in the client's character set):
     // counted in afterResponse. A replay answers nobody.
     if (!this.closed && !this.replaying) {

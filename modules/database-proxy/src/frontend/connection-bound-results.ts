@@ -1,0 +1,115 @@
+import type { BackendConnection } from '../backend/backend-connection.js';
+import { Trait } from '../session/statement-traits.js';
+
+/** What of a statement's outcome decides whose diagnostics and FOUND_ROWS() a connection holds. */
+export interface StatementOutcome {
+  error: unknown;
+  warningsSeen: boolean;
+  resultSets: number;
+}
+
+/**
+ * Whether what a backend connection remembers of "the previous statement" — its diagnostics area
+ * (SHOW WARNINGS, @@warning_count, GET DIAGNOSTICS), FOUND_ROWS() and LAST_INSERT_ID() — is one
+ * client's own, when that client's statements run on whichever connection is free.
+ *
+ * The server keeps all three per connection, so after another client's statement ran there they
+ * describe that client's. One of these per client session: it is itself the token a connection's
+ * `diagnosticsOwner` holds, and it keeps the client's insert id to give a connection that lacks it.
+ */
+export class ConnectionBoundResults {
+  /**
+   * The diagnostics area of the connection this client's statements run on may hold another
+   * client's conditions: its statement ran there after another's (or long data took a shared
+   * connection) and has not replaced them — a statement that uses no table and raises nothing
+   * (SET, DO, a table-less SELECT or CALL, BEGIN) leaves them, as MariaDB does. A read of them
+   * (Trait.ReadsConditions) is then cleared first, as for a client with nothing pinned.
+   */
+  foreignDiagnostics = false;
+  /** The same for FOUND_ROWS(): another client's SELECT counted last, none of this one's since. */
+  foreignFoundRows = false;
+  /** The insert id of this client's last statement that produced one (0: none). */
+  private lastInsertId = 0;
+  /**
+   * What a backend's `lastInsertOwner` holds when its last insert id is this client's: a new
+   * token after a session reset, so connections that hold the id from before no longer count.
+   */
+  private insertOwner: object = {};
+
+  /** Either of them may be another client's. */
+  get anyForeign(): boolean {
+    return this.foreignDiagnostics || this.foreignFoundRows;
+  }
+
+  /**
+   * A statement of this client goes out on `b`: whose conditions are there now. A replay (a read
+   * run again to re-create its results) is there to make them this client's own.
+   */
+  runsOn(b: BackendConnection, replay: boolean): void {
+    if (b.diagnosticsOwner === this) return;
+    if (b.diagnosticsOwner !== undefined && !replay) {
+      this.foreignDiagnostics = true;
+      this.foreignFoundRows = true;
+    }
+    b.diagnosticsOwner = this;
+  }
+
+  /** A statement with these traits reads what another client's statement may have left. */
+  readsForeign(traits: number): boolean {
+    return (
+      (this.foreignDiagnostics && (traits & Trait.ReadsConditions) !== 0) ||
+      (this.foreignFoundRows && (traits & Trait.ReadsFoundRows) !== 0)
+    );
+  }
+
+  /** Both are the client's again (its reads were re-created, or another's cleared). */
+  owned(): void {
+    this.foreignDiagnostics = false;
+    this.foreignFoundRows = false;
+  }
+
+  /**
+   * After a statement of this client on a connection whose diagnostics and FOUND_ROWS() were
+   * another's (see runsOn): which of them are this client's now. The diagnostics area is once
+   * the statement raised a condition; until then a read of it is cleared first (empty, as the
+   * area of a statement that used a table and raised nothing would be — the text cannot tell
+   * which statements use a table: `EXTRACT(… FROM …)`, `PREPARE … FROM`). FOUND_ROWS() is once
+   * a SELECT ran, which `ranSelect` tells (asked only when it matters).
+   */
+  after(t: StatementOutcome, ranSelect: () => boolean): void {
+    if (t.error !== undefined || t.warningsSeen) this.foreignDiagnostics = false;
+    if (this.foreignFoundRows && t.error === undefined && ranSelect()) this.foreignFoundRows = false;
+  }
+
+  /**
+   * The insert id `b` must be given before a statement that reads LAST_INSERT_ID() runs there
+   * (0 for a client with none: the connection's own would be another client's), or undefined
+   * when `b` has this client's already. From this call on `b` counts as having it.
+   */
+  insertIdFor(b: BackendConnection): number | undefined {
+    if (b.lastInsertOwner === this.insertOwner) return undefined;
+    b.lastInsertOwner = this.insertOwner;
+    return this.lastInsertId;
+  }
+
+  /** A statement of this client ran on `b` and left `insertId` there (0: none, b's stays). */
+  ranOn(b: BackendConnection, insertId: number): void {
+    if (insertId > 0) {
+      this.lastInsertId = insertId;
+      b.lastInsertOwner = this.insertOwner;
+    } else if (b.lastInsertOwner !== this.insertOwner) {
+      b.lastInsertOwner = undefined;
+    }
+  }
+
+  /**
+   * A new session (COM_RESET_CONNECTION, COM_CHANGE_USER) has no insert id, wherever it runs
+   * next. `diagnosticsCleared`: its held connection was reset, which empties the diagnostics
+   * area — but FOUND_ROWS() still counts the last SELECT there, maybe another client's.
+   */
+  reset(diagnosticsCleared: boolean): void {
+    this.lastInsertId = 0;
+    this.insertOwner = {};
+    if (diagnosticsCleared) this.foreignDiagnostics = false;
+  }
+}
