@@ -1,5 +1,5 @@
 /**
- * Commands that wait for a client to read its answers (ClientSession.clientReading) must not
+ * Commands that wait for a client to read its answers (ClientOutput.reading) must not
  * change how its next packets are read: a LOAD DATA LOCAL file sent right behind its statement
  * (numbered 2, 3, …) is taken as the file, as MariaDB takes it — not refused as out of sequence
  * because the proxy is not busy while the commands wait.

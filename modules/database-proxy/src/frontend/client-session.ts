@@ -64,7 +64,7 @@ import {
   type SessionStateChanges,
 } from '@scalestack/mysql-protocol';
 import type { Lease, RefusalReason, TenantSession, Ticket } from '@scalestack/qos';
-import { type Connection, writeProgress } from '@scalestack/socket';
+import type { Connection } from '@scalestack/socket';
 import {
   type BackendConnection,
   type BackendStatement,
@@ -106,6 +106,7 @@ import {
   rememberBulkTypes,
   statementKey,
 } from './client-statements.js';
+import { ClientOutput } from './client-output.js';
 import { ConnectionBoundResults } from './connection-bound-results.js';
 import { InfileUpload } from './infile-upload.js';
 import type { KillOutcome } from './kill.js';
@@ -220,8 +221,6 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
   private commands = 0;
   /** How long {@link commands} has not moved, as the wait_timeout sweep sees it. */
   private readonly quiet = new Stillness();
-  /** How long the client's socket has taken nothing while a backend waits on it. */
-  private readonly stuck = new Stillness();
   /**
    * A pool request is under way (waiting for a connection, or one being opened): a client that
    * leaves meanwhile keeps its slot until the pool answers, since the connection it asked for
@@ -274,12 +273,8 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
    */
   private endingSql: string | undefined;
 
-  /** The backend's reading is paused until the client's socket drains. */
-  private pausedBackend: BackendConnection | undefined;
-  /** Removes the drain listener that runs queued commands once the client reads (see clientReading). */
-  private outputWait: (() => void) | undefined;
-  /** Removes the drain listener that resumes {@link pausedBackend}. */
-  private stopDrainWait: (() => void) | undefined;
+  /** The backend and the commands waiting for this client to read its answers. */
+  private readonly output: ClientOutput;
   /**
    * The sequence id an answer to the command in flight starts at: after the client's last
    * frame of it (1 but for a command of 16 MiB or more, sent in several frames).
@@ -304,6 +299,9 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
     this.decoder = new PacketDecoder({ maxPacketSize: core.maxPacketSize });
     this.gate = new ClientLogin(core, id, conn);
     this.reader = new SqlReader(core, this.state);
+    this.output = new ClientOutput(conn, () => {
+      if (!this.busy && !this.closed) this.runQueued();
+    });
     conn.onData(this.onData);
     conn.onEnd(() => this.close());
     conn.closed.then(() => this.close());
@@ -332,7 +330,7 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
       state: this.status,
       pinned: pinReasons(this.pins),
       lazyBegin: this.lazyBegin !== 'none',
-      slowReader: this.pausedBackend !== undefined || this.outputWait !== undefined,
+      slowReader: this.output.waiting,
     };
   }
 
@@ -415,7 +413,7 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
       // will ask for (a client sending it before the request, which MariaDB reads as the
       // file): it waits in the queue, and is refused only if it is read as a command.
       p.frame = frameOf(chunk, p.payload, p.sequenceId);
-      if (this.busy || !this.clientReading()) {
+      if (this.busy || !this.output.reading()) {
         this.queue.push(p);
         // A client pipelining faster than its commands run is paused, not buffered without end.
         if (this.queue.length >= MAX_QUEUED_COMMANDS) this.conn.pause();
@@ -906,7 +904,7 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
    */
   onDiverted(conn: BackendConnection): void {
     if (this.closed || this.backend !== conn) return;
-    this.resumeBackend();
+    this.output.resumeBackend();
     this.backend = undefined;
     this.onShared = false;
     this.reacquire();
@@ -1511,31 +1509,11 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
     this.respondedBytes += end - start;
     if (!this.conn.write(part)) {
       // A client that reads slowly slows its backend down instead of filling the proxy's memory.
-      const b = this.backend;
-      if (b !== undefined && this.pausedBackend === undefined) {
-        this.pausedBackend = b;
-        b.pauseReading();
-        this.stopDrainWait = this.conn.onDrain(this.resumeBackend);
-      }
+      if (this.backend !== undefined) this.output.pause(this.backend);
     }
     // The socket holds `part` until the kernel takes the rest of it: the backend's memory stays.
     return this.conn.writableLength > 0;
   }
-
-  /**
-   * Lets the backend paused for this client's full socket read again: on drain, and whenever
-   * the backend stops serving this client (its response ended, it was diverted or dropped, the
-   * client left) — no drain comes after a close, and the next user of the connection must not
-   * wait for this client's socket.
-   */
-  private readonly resumeBackend = (): void => {
-    const b = this.pausedBackend;
-    if (b === undefined) return;
-    this.pausedBackend = undefined;
-    this.stopDrainWait?.();
-    this.stopDrainWait = undefined;
-    b.resumeReading();
-  };
 
   onAwaitingClient(conn: BackendConnection): void {
     this.upload.requested(conn.tracker.lastSequenceId);
@@ -1638,7 +1616,7 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
 
   /** After a response: learn the session's new state, decide pins, release or keep the backend. */
   private afterResponse(b: BackendConnection): void {
-    this.resumeBackend();
+    this.output.resumeBackend();
     const t = b.tracker;
     const traits = this.traits;
     const failed = t.error !== undefined;
@@ -1991,7 +1969,7 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
 
   /**
    * Called every so often with the time: closes the client if a backend (see onResponseData)
-   * or its next commands (see clientReading) have waited on its full socket for
+   * or its next commands (see ClientOutput.reading) have waited on its full socket for
    * `netWriteTimeout` ms with none of the answers taken — a server's net_write_timeout. A client
    * that stops reading a result would otherwise hold that backend connection, and everything
    * stacked behind it, for as long as it stays connected.
@@ -1999,11 +1977,8 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
    */
   closeIfStuck(now: number, netWriteTimeout: number): boolean {
     // A backend waits on its socket, or commands wait for it to read their answers.
-    if (this.closed || (this.pausedBackend === undefined && this.outputWait === undefined)) {
-      this.stuck.reset();
-      return false;
-    }
-    const stuckMs = this.stuck.for(writeProgress(this.conn.socket), now);
+    if (this.closed) return false;
+    const stuckMs = this.output.stuckFor(now);
     if (stuckMs < netWriteTimeout) return false;
     this.core.log.warn(
       { client: this.id, stuckMs, pins: pinReasons(this.pins) },
@@ -2098,7 +2073,7 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
 
   /** Runs the commands that wait behind the one that just finished, while the client reads. */
   private runQueued(): void {
-    while (!this.busy && !this.closed && this.queue.length > 0 && this.clientReading()) {
+    while (!this.busy && !this.closed && this.queue.length > 0 && this.output.reading()) {
       const next = this.queue.shift()!;
       if (next.refusal !== undefined) this.fatal(next.refusal.code, next.refusal.args);
       // A change of user waits for its client's answer to an auth switch: the next packet is
@@ -2111,25 +2086,6 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
     this.resumeInputIfRoom();
     if (!this.busy) this.core.clientIdle();
   }
-
-  /**
-   * Whether the client's next command may run: not while it leaves its answers unread (its
-   * socket above the high-water mark). MariaDB runs nothing more until its write to the client
-   * goes through; a proxy that ran on would keep every answer of a client that pipelines and
-   * reads none in memory, however many. Otherwise waits for the socket to drain, then runs them.
-   */
-  private clientReading(): boolean {
-    if (this.outputWait !== undefined) return false;
-    if (!this.conn.socket.writableNeedDrain) return true;
-    this.outputWait = this.conn.onDrain(this.clientDrained);
-    return false;
-  }
-
-  private readonly clientDrained = (): void => {
-    this.outputWait?.();
-    this.outputWait = undefined;
-    if (!this.busy && !this.closed) this.runQueued();
-  };
 
   onBackendError(conn: BackendConnection, err: Error): void {
     this.retryOrFail(err, conn);
@@ -2238,7 +2194,7 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
 
   private dropBackend(conn: BackendConnection): void {
     if (conn.holder === this) conn.holder = undefined;
-    this.resumeBackend();
+    this.output.resumeBackend();
     if (this.backend === conn) this.backend = undefined;
     this.core.pool.discard(conn);
     // The slot stays with this client while it retries; retryOrFail releases it otherwise.
@@ -2833,9 +2789,7 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
     this.status = 'closing';
     if (this.holdTimer !== undefined) clearTimeout(this.holdTimer);
     clearTimeout(this.loginTimer);
-    this.resumeBackend();
-    this.outputWait?.();
-    this.outputWait = undefined;
+    this.output.close();
     this.ticket?.cancel();
     this.ticket = null;
     const b = this.backend;
