@@ -4,15 +4,21 @@
  * reads without the writes just made. What each server's `read_only` is shows in the pool stats
  * as soon as a connection read it, and a set that mixes them is logged as an error at start.
  */
+import { pino } from 'pino';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { startTwoServerProxy, type TwoServerProxy } from './support/two-servers.js';
 
 let both: TwoServerProxy;
+const records: { level: number; msg: string; module?: string; readOnly?: string[]; writable?: string[] }[] = [];
 
 beforeAll(async () => {
-  both = await startTwoServerProxy(async (m, i) => {
-    if (i === 1) await m.query('SET GLOBAL read_only = 1');
-  });
+  const logger = pino({ level: 'warn' }, { write: (line: string) => records.push(JSON.parse(line)) });
+  both = await startTwoServerProxy(
+    async (m, i) => {
+      if (i === 1) await m.query('SET GLOBAL read_only = 1');
+    },
+    { logger },
+  );
 });
 
 afterAll(async () => {
@@ -24,4 +30,12 @@ it("reports each server's read_only in the pool stats", () => {
     ['db1', false],
     ['db2', true],
   ]);
+});
+
+it('logs the mix as an error naming the servers of each kind', () => {
+  const mix = records.filter((r) => r.msg.startsWith('backends differ in read_only'));
+  expect(mix.map((r) => [r.level, r.module, r.readOnly, r.writable])).toEqual([
+    [pino.levels.values.error, 'database-proxy', ['db2'], ['db1']],
+  ]);
+  expect(mix[0]!.msg).toContain('it has no read/write split');
 });

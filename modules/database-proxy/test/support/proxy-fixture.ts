@@ -5,6 +5,7 @@
 import { Kernel } from '@scalestack/kernel';
 import { type MariaDB, startMariaDB } from '@scalestack/test-harness';
 import mysql from 'mysql2/promise';
+import type { Logger } from 'pino';
 import { DATABASE_PROXY, type DatabaseProxyService } from '../../src/index.js';
 
 export interface ProxyFixtureOptions {
@@ -18,6 +19,8 @@ export interface ProxyFixtureOptions {
   socket?: Record<string, unknown>;
   /** Whether to create {@link BACKEND_USER} first (default true; false: the caller did). */
   createBackendUser?: boolean;
+  /** The kernel's logger (default: its own, at SCALESTACK_TEST_LOG or `warn`), to read what is logged. */
+  logger?: Logger;
 }
 
 export interface ProxyFixture {
@@ -75,7 +78,9 @@ export async function startProxyFixture(opts: ProxyFixtureOptions = {}): Promise
   const ownMariadb = opts.mariadb === undefined;
   const mariadb = opts.mariadb ?? (await startMariaDB({ maxConnections: 3000 }));
   if (opts.createBackendUser !== false) await createBackendUser(mariadb);
-  const kernel = new Kernel({ logLevel: process.env.SCALESTACK_TEST_LOG ?? 'warn' });
+  const kernel = new Kernel(
+    opts.logger !== undefined ? { logger: opts.logger } : { logLevel: process.env.SCALESTACK_TEST_LOG ?? 'warn' },
+  );
   await kernel.load({
     modules: ['database-proxy'],
     env: {},

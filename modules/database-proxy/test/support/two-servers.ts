@@ -3,6 +3,7 @@
  * one server's only connection, the next client's statement runs on the other server.
  */
 import { type MariaDB, startMariaDB } from '@scalestack/test-harness';
+import type { Logger } from 'pino';
 import {
   APP_USER,
   BACKEND_USER,
@@ -25,13 +26,15 @@ type Account = { name: string; password: string };
  * @param accounts each server's service account (created there, and only there): the backend's
  *   `user` / `password`
  * @param users the proxy's users (default: APP_USER, logging in as the service accounts)
+ * @param logger the kernel's logger (see ProxyFixtureOptions.logger)
  */
 export async function startTwoServerProxy(
   prepare?: (server: MariaDB, index: number) => Promise<void>,
   {
     accounts = [BACKEND_USER, BACKEND_USER],
     users,
-  }: { accounts?: [Account, Account]; users?: unknown[] } = {},
+    logger,
+  }: { accounts?: [Account, Account]; users?: unknown[]; logger?: Logger } = {},
 ): Promise<TwoServerProxy> {
   const servers = (await Promise.all([startMariaDB(), startMariaDB()])) as [MariaDB, MariaDB];
   await Promise.all(
@@ -50,6 +53,7 @@ export async function startTwoServerProxy(
   const fx = await startProxyFixture({
     mariadb: servers[0],
     createBackendUser: false,
+    logger,
     options: {
       users: users ?? [
         { name: APP_USER.name, password: APP_USER.password, tenant: 'default', max_connections: 50 },
