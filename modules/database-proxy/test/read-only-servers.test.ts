@@ -9,7 +9,8 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { startTwoServerProxy, type TwoServerProxy } from './support/two-servers.js';
 
 let both: TwoServerProxy;
-const records: { level: number; msg: string; module?: string; readOnly?: string[]; writable?: string[] }[] = [];
+const records: { level: number; msg: string; module?: string; readOnly?: string[]; writable?: string[] }[] =
+  [];
 
 beforeAll(async () => {
   const logger = pino({ level: 'warn' }, { write: (line: string) => records.push(JSON.parse(line)) });

@@ -96,6 +96,7 @@ import {
 } from '../session/statement-traits.js';
 import { frameOf, lastPacketStart, markEofsInTransaction } from './client-frames.js';
 import { ClientLogin } from './client-login.js';
+import { ClientOutput } from './client-output.js';
 import {
   bindBulkTypes,
   bindTypes,
@@ -106,7 +107,6 @@ import {
   rememberBulkTypes,
   statementKey,
 } from './client-statements.js';
-import { ClientOutput } from './client-output.js';
 import { ConnectionBoundResults } from './connection-bound-results.js';
 import { InfileUpload } from './infile-upload.js';
 import type { KillOutcome } from './kill.js';

@@ -79,7 +79,9 @@ export async function startProxyFixture(opts: ProxyFixtureOptions = {}): Promise
   const mariadb = opts.mariadb ?? (await startMariaDB({ maxConnections: 3000 }));
   if (opts.createBackendUser !== false) await createBackendUser(mariadb);
   const kernel = new Kernel(
-    opts.logger !== undefined ? { logger: opts.logger } : { logLevel: process.env.SCALESTACK_TEST_LOG ?? 'warn' },
+    opts.logger !== undefined
+      ? { logger: opts.logger }
+      : { logLevel: process.env.SCALESTACK_TEST_LOG ?? 'warn' },
   );
   await kernel.load({
     modules: ['database-proxy'],
