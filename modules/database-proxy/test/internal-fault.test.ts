@@ -2,7 +2,8 @@
  * A fault of the proxy's own while it handles one client's input (a bug: here one injected into
  * the statement dispatch) ends that client's connection with ERR 1105 and is logged; so does one
  * while it hands a server's answer to that client (injected into the client's response sink,
- * mid-answer or at its end). The client lets its connection go as a leaving client does (a
+ * mid-answer or at its end), and one while it writes the process list it gathered for the
+ * client (asynchronously, so outside the input handler). The client lets its connection go as a leaving client does (a
  * read still running is interrupted); the connection carries on for the clients sharing it; one
  * the client held alone is retired, not given to the next client with what the fault left on it,
  * and one it had given back is left alone.
@@ -26,11 +27,15 @@ const proto = ClientSession.prototype as unknown as {
   dispatch: Dispatch;
   onResponseData: OnResponseData;
   onResponseEnd: OnResponseEnd;
+  resultsCollation: (this: ClientSession) => number;
   statementText(): string;
 };
 const dispatch = proto.dispatch;
 const onResponseData = proto.onResponseData;
 const onResponseEnd = proto.onResponseEnd;
+const resultsCollation = proto.resultsCollation;
+/** The asker whose process list meets a fault as it is written (see its test). */
+let processlistVictim: ClientSession | undefined;
 const INTERNAL = [1105, 'Internal error in the proxy (logged there); the connection is closed'];
 
 beforeAll(async () => {
@@ -49,6 +54,11 @@ beforeAll(async () => {
     // After the client's bookkeeping: it has given its connection back (and the pool handed it on).
     if (text.includes('trip after')) throw new Error('injected fault');
   };
+  // Read while the gathered rows are encoded for the asker: in the promise's continuation.
+  proto.resultsCollation = function (this: ClientSession) {
+    if (this === processlistVictim) throw new Error('injected fault');
+    return resultsCollation.call(this);
+  };
   fx = await startProxyFixture({ pool: 1 });
   const setup = await fx.direct();
   await setup.query('CREATE TABLE IF NOT EXISTS test.fault_keys (k INT PRIMARY KEY)');
@@ -59,6 +69,7 @@ afterAll(async () => {
   proto.dispatch = dispatch;
   proto.onResponseData = onResponseData;
   proto.onResponseEnd = onResponseEnd;
+  proto.resultsCollation = resultsCollation;
   await fx?.stop();
 });
 
@@ -120,6 +131,24 @@ it('ends only the client whose answer met it at the end, after the answer; the o
     expect((await one(victim, "SELECT 'trip the end' AS t")).t).toBe('trip the end');
     // Unasked for, the ERR reaches mysql2 as a fatal error carrying the server's message only.
     expect((await closed).message).toBe(INTERNAL[1]);
+  }));
+
+it('ends only the client whose process list met it as it was written, with ERR 1105; the others list theirs', () =>
+  afterFault(async (victim) => {
+    const sessions = (fx.proxy as unknown as { clients: Map<number, ClientSession> }).clients;
+    processlistVictim = sessions.get(victim.threadId);
+    expect(processlistVictim).toBeDefined();
+    const errorsBefore = fx.proxy.stats().counters.errors;
+    const err = await failure(victim.query('SHOW PROCESSLIST')).finally(() => {
+      processlistVictim = undefined;
+    });
+    expect([err.errno, err.message]).toEqual(INTERNAL);
+    expect(fx.proxy.stats().counters.errors).toBe(errorsBefore + 1);
+    const other = await fx.connect();
+    const [list] = await other.query<mysql.RowDataPacket[]>('SHOW PROCESSLIST');
+    expect(list.map((r) => r.Id)).toContain(other.threadId);
+    expect(list.map((r) => r.Id)).not.toContain(victim.threadId);
+    await other.end();
   }));
 
 it('retires a connection the faulted client held alone: its transaction is rolled back, not handed on', async () => {
