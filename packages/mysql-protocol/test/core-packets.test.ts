@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
+  CLIENT_DEPRECATE_EOF,
   CLIENT_PROTOCOL_41,
   CLIENT_SESSION_TRACK,
   CLIENT_TRANSACTIONS,
@@ -7,9 +8,11 @@ import {
   decodeErr,
   decodeOk,
   decodeProgressReport,
+  EOF_HEADER,
   encodeEof,
   encodeErr,
   encodeOk,
+  encodeResultEnd,
   inTransaction,
   isEofPacket,
   isOkPacket,
@@ -154,5 +157,16 @@ describe('EOF packets', () => {
       statusFlags: SERVER_MORE_RESULTS_EXISTS,
     });
     expect(isEofPacket(Buffer.alloc(9, 0xfe))).toBe(false);
+  });
+
+  it('end a result as a classic EOF, or as an OK with the EOF header under DEPRECATE_EOF', () => {
+    const end = { warnings: 2, statusFlags: SERVER_MORE_RESULTS_EXISTS };
+    const classic = encodeResultEnd(end, CLIENT_PROTOCOL_41);
+    expect(classic).toEqual(encodeEof(end, CLIENT_PROTOCOL_41));
+    const caps = CLIENT_PROTOCOL_41 | CLIENT_DEPRECATE_EOF | CLIENT_SESSION_TRACK;
+    const ok = encodeResultEnd(end, caps);
+    expect(ok[0]).toBe(EOF_HEADER);
+    expect(isOkPacket(ok)).toBe(true);
+    expect(decodeOk(ok, caps)).toMatchObject({ affectedRows: 0, lastInsertId: 0, ...end, info: '' });
   });
 });

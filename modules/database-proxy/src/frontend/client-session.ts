@@ -42,13 +42,13 @@ import {
   collationEncoding,
   commandName,
   decodeChangeUser,
-  EOF_HEADER,
   ER_NET_PACKET_TOO_LARGE,
   ER_NET_PACKETS_OUT_OF_ORDER,
   ER_UNKNOWN_COM_ERROR,
   encodeErr,
   encodeFrames,
   encodeOk,
+  encodeResultEnd,
   frameCount,
   MARIADB_CLIENT_EXTENDED_METADATA,
   MARIADB_CLIENT_STMT_BULK_OPERATIONS,
@@ -2491,11 +2491,7 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
     this.applyMultiStatements(op === 0);
     // The server answers COM_SET_OPTION with an EOF packet (an OK with the EOF header under
     // CLIENT_DEPRECATE_EOF).
-    const status = this.statusFlags();
-    const eof =
-      this.capabilities & CLIENT_DEPRECATE_EOF
-        ? encodeOk({ statusFlags: status }, this.capabilities, EOF_HEADER)
-        : Buffer.from([EOF_HEADER, 0, 0, status & 0xff, status >> 8]);
+    const eof = encodeResultEnd({ statusFlags: this.statusFlags() }, this.capabilities);
     this.conn.write(encodeFrames(eof, this.answerSeq));
   }
 

@@ -26,11 +26,10 @@ import {
   ColumnType,
   columnDefinition,
   commandName,
-  EOF_HEADER,
   encodeColumnCount,
   encodeColumnDefinition,
   encodeEof,
-  encodeOk,
+  encodeResultEnd,
   PacketEncoder,
   PacketWriter,
   writeTextRow,
@@ -197,8 +196,7 @@ export function encodeProcesslist(rows: readonly ProcessRow[], framing: ResultFr
   for (const c of columns)
     payloads.push(encodeColumnDefinition(c, { extendedMetadata: framing.extendedMetadata }));
   const { capabilities, statusFlags } = framing;
-  const deprecateEof = (capabilities & CLIENT_DEPRECATE_EOF) !== 0;
-  if (!deprecateEof) payloads.push(encodeEof({ statusFlags }, capabilities));
+  if (!(capabilities & CLIENT_DEPRECATE_EOF)) payloads.push(encodeEof({ statusFlags }, capabilities));
   for (const r of rows) {
     const w = new PacketWriter(64 + (r.info?.length ?? 0) * 3);
     const values = [BigInt(r.id), r.user, r.host, r.db, r.command, r.time, r.state, r.info];
@@ -206,11 +204,7 @@ export function encodeProcesslist(rows: readonly ProcessRow[], framing: ResultFr
     writeTextRow(w, values, columns);
     payloads.push(w.payload());
   }
-  payloads.push(
-    deprecateEof
-      ? encodeOk({ statusFlags }, capabilities, EOF_HEADER)
-      : encodeEof({ statusFlags }, capabilities),
-  );
+  payloads.push(encodeResultEnd({ statusFlags }, capabilities));
   // The encoder numbers frames, not payloads: a row of 16 MiB or more (FULL) takes several.
   const encoder = new PacketEncoder();
   encoder.reset(framing.sequenceId);

@@ -13,6 +13,7 @@ import {
   writeEof,
   writeErr,
   writeOk,
+  writeResultEnd,
   writeTextRow,
 } from '@scalestack/mysql-protocol';
 
@@ -114,11 +115,7 @@ export class ResponseWriter {
 
   /** The end of column definitions or rows: EOF, or under CLIENT_DEPRECATE_EOF an 0xFE-headed OK. */
   eof(statusFlags: number, warnings = 0): void {
-    if (this.capabilities & CLIENT_DEPRECATE_EOF) {
-      this.packet(writeOk(this.scratchWriter, { statusFlags, warnings }, this.capabilities, 0xfe).payload());
-    } else {
-      this.packet(writeEof(this.scratchWriter, { statusFlags, warnings }, this.capabilities).payload());
-    }
+    this.packet(writeResultEnd(this.scratchWriter, { statusFlags, warnings }, this.capabilities).payload());
   }
 
   /** A classic EOF packet (only used where no OK may stand in, i.e. without DEPRECATE_EOF). */

@@ -1,8 +1,9 @@
 import { ProtocolError } from '../errors.js';
 import { PacketReader } from '../wire/reader.js';
 import { PacketWriter } from '../wire/writer.js';
-import { CLIENT_PROTOCOL_41 } from './capabilities.js';
+import { CLIENT_DEPRECATE_EOF, CLIENT_PROTOCOL_41 } from './capabilities.js';
 import { EOF_HEADER } from './headers.js';
+import { writeOk } from './ok.js';
 
 /** A classic EOF packet (ends column definitions and rows unless CLIENT_DEPRECATE_EOF). */
 export interface EofPacket {
@@ -37,4 +38,23 @@ export function writeEof(w: PacketWriter, eof: Partial<EofPacket>, capabilities:
 
 export function encodeEof(eof: Partial<EofPacket>, capabilities: number): Buffer {
   return Buffer.from(writeEof(new PacketWriter(8), eof, capabilities).payload());
+}
+
+/**
+ * The packet that ends a result's rows (and answers COM_SET_OPTION): a classic EOF, or under
+ * CLIENT_DEPRECATE_EOF an OK with the EOF header, which is how such a client tells it from a row.
+ */
+export function writeResultEnd(w: PacketWriter, eof: Partial<EofPacket>, capabilities: number): PacketWriter {
+  if (!(capabilities & CLIENT_DEPRECATE_EOF)) return writeEof(w, eof, capabilities);
+  return writeOk(
+    w,
+    { statusFlags: eof.statusFlags ?? 0, warnings: eof.warnings ?? 0 },
+    capabilities,
+    EOF_HEADER,
+  );
+}
+
+/** {@link writeResultEnd} into a buffer of its own. */
+export function encodeResultEnd(eof: Partial<EofPacket>, capabilities: number): Buffer {
+  return Buffer.from(writeResultEnd(new PacketWriter(16), eof, capabilities).payload());
 }
