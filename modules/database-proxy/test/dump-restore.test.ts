@@ -7,11 +7,10 @@
  * clients answered on the other backend while it holds one under LOCK TABLES, it dumps the same
  * again, and the trigger did not run twice.
  */
-import { execFile } from 'node:child_process';
 import { waitFor } from '@scalestack/test-harness';
 import { describe, expect, it } from 'vitest';
 import { rows } from './support/backends.js';
-import { APP_USER, BACKEND_USER } from './support/proxy-fixture.js';
+import { runTool, type ToolRun } from './support/client-tools.js';
 import { proxyTestFile } from './support/proxy-test-file.js';
 
 const ITEMS = 2000;
@@ -58,12 +57,6 @@ const { fx, direct, clients } = proxyTestFile({
   },
 });
 
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
 /** Input given in two parts, with `midway` run in between (the tool works on the first meanwhile). */
 interface SplitInput {
   at: number;
@@ -81,29 +74,19 @@ function run(
   args: string[],
   input = '',
   split?: SplitInput,
-): Promise<Run> {
-  const [port, user] = side === 'server' ? [fx().mariadb.port, BACKEND_USER] : [fx().port, APP_USER];
-  return new Promise((resolve, reject) => {
-    const child = execFile(
-      tool,
-      ['-h127.0.0.1', `-P${port}`, `-u${user.name}`, `-p${user.password}`, ...args],
-      { maxBuffer: 64 * 1024 * 1024, encoding: 'latin1' },
-      (err, stdout, stderr) =>
-        resolve({ code: err ? ((err as { code?: number }).code ?? -1) : 0, stdout, stderr }),
-    );
-    const stdin = child.stdin!;
-    if (split === undefined) {
-      stdin.end(Buffer.from(input, 'latin1'));
-      return;
-    }
-    stdin.write(Buffer.from(input.slice(0, split.at), 'latin1'));
-    split.midway().then(
-      () => stdin.end(Buffer.from(input.slice(split.at), 'latin1')),
-      (err: unknown) => {
-        child.kill();
-        reject(err);
-      },
-    );
+): Promise<ToolRun> {
+  const bytes = (text: string) => Buffer.from(text, 'latin1');
+  return runTool(fx(), tool, side, args, {
+    encoding: 'latin1',
+    feed: async (stdin) => {
+      if (split === undefined) {
+        stdin.end(bytes(input));
+        return;
+      }
+      stdin.write(bytes(input.slice(0, split.at)));
+      await split.midway();
+      stdin.end(bytes(input.slice(split.at)));
+    },
   });
 }
 

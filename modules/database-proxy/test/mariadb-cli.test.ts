@@ -5,14 +5,14 @@
  * `source` of a file with DELIMITER, and piped input with a transaction — with other clients
  * reading on the same backends meanwhile.
  */
-import { execFile } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { waitFor } from '@scalestack/test-harness';
 import { afterEach, describe, expect, it } from 'vitest';
 import { failure, hold, one } from './support/backends.js';
-import { APP_USER, BACKEND_USER, connectAsBackendUser } from './support/proxy-fixture.js';
+import { runTool, type ToolRun } from './support/client-tools.js';
+import { connectAsBackendUser } from './support/proxy-fixture.js';
 import { createNums, proxyTestFile } from './support/proxy-test-file.js';
 
 const { fx, direct, clients } = proxyTestFile({
@@ -30,12 +30,6 @@ const { fx, direct, clients } = proxyTestFile({
 const dir = mkdtempSync(join(tmpdir(), 'mariadb-cli-'));
 afterEach(() => clients.closeAll());
 
-interface Out {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
 function norm(text: string, side: string): string {
   return text
     .replaceAll(`${side}_`, 'X_')
@@ -43,22 +37,13 @@ function norm(text: string, side: string): string {
     .replace(/\(\d+\.\d+ sec\)/g, '(T sec)');
 }
 
-function cli(side: 'ref' | 'prx', args: string[], input?: string): Promise<Out> {
-  const [port, user] = side === 'ref' ? [fx().mariadb.port, BACKEND_USER] : [fx().port, APP_USER];
-  return new Promise((resolve) => {
-    const child = execFile(
-      'mariadb',
-      ['-h127.0.0.1', `-P${port}`, `-u${user.name}`, `-p${user.password}`, 'test', ...args],
-      (err, stdout, stderr) =>
-        resolve({
-          code: err ? ((err as { code?: number }).code ?? -1) : 0,
-          stdout: norm(stdout, side),
-          stderr: norm(stderr, side),
-        }),
-    );
-    if (input !== undefined) child.stdin!.end(input);
-    else child.stdin!.end();
+async function cli(side: 'ref' | 'prx', args: string[], input?: string): Promise<ToolRun> {
+  const out = await runTool(fx(), 'mariadb', side === 'ref' ? 'server' : 'proxy', ['test', ...args], {
+    feed: (stdin) => {
+      stdin.end(input);
+    },
   });
+  return { code: out.code, stdout: norm(out.stdout, side), stderr: norm(out.stderr, side) };
 }
 
 async function both(args: (s: string) => string[], input?: (s: string) => string) {
@@ -213,17 +198,8 @@ describe('mariadb CLI', () => {
     }
   });
 
-  const admin = (side: 'ref' | 'prx', ...command: string[]) => {
-    const [port, user] = side === 'ref' ? [fx().mariadb.port, BACKEND_USER] : [fx().port, APP_USER];
-    return new Promise<{ code: number; stdout: string; stderr: string }>((resolve) =>
-      execFile(
-        'mariadb-admin',
-        ['-h127.0.0.1', `-P${port}`, `-u${user.name}`, `-p${user.password}`, ...command],
-        (err, stdout, stderr) =>
-          resolve({ code: err ? ((err as { code?: number }).code ?? -1) : 0, stdout, stderr }),
-      ),
-    );
-  };
+  const admin = (side: 'ref' | 'prx', ...command: string[]) =>
+    runTool(fx(), 'mariadb-admin', side === 'ref' ? 'server' : 'proxy', command);
 
   it('mariadb-admin refresh and flush-threads (COM_REFRESH) work as at MariaDB', async () => {
     // COM_REFRESH was refused with 1047 'Unknown command', and the tool exited 1.
