@@ -107,6 +107,7 @@ import {
   rememberBulkTypes,
   statementKey,
 } from './client-statements.js';
+import { CommandQueue } from './command-queue.js';
 import { ConnectionBoundResults } from './connection-bound-results.js';
 import { InfileUpload } from './infile-upload.js';
 import type { KillOutcome } from './kill.js';
@@ -114,21 +115,6 @@ import { commandLabel, encodeProcesslist, infoText, type ProcessRow } from './pr
 import type { ProxyCore } from './proxy-core.js';
 import { type PreviousRead, ReadHistory } from './read-history.js';
 import { Stillness } from './stillness.js';
-
-/** A client command waiting for the one in flight. */
-interface QueuedCommand {
-  payload: Buffer;
-  sequenceId: number;
-  frame: Buffer | undefined;
-  /** Run again only to re-create its results: its response is dropped. */
-  replay?: boolean;
-  /** The statement a replayed execute runs (the client may have closed it since). */
-  statement?: ClientStatement;
-  /** Not a command: input refused behind the commands before it (see refuseAfterAnswers). */
-  refusal?: ProxyRefusal;
-}
-
-const EMPTY_PAYLOAD = Buffer.alloc(0);
 
 /** What the in-flight command needs when its response ends. */
 enum Pending {
@@ -140,8 +126,6 @@ enum Pending {
   InitDb,
 }
 
-/** Pipelined commands buffered per client before its socket is paused. */
-const MAX_QUEUED_COMMANDS = 64;
 /** The server function a statement command names in MariaDB's 1243 text. */
 const SERVER_FUNCTION_OF: Record<number, string> = {
   [COM_STMT_EXECUTE]: 'mysqld_stmt_execute',
@@ -190,7 +174,7 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
   private flavour: Flavour | undefined;
   private capabilities = 0;
   /** Client packets waiting for the command in flight to finish. */
-  private readonly queue: QueuedCommand[] = [];
+  private readonly queue: CommandQueue;
   private busy = false;
   private pending = Pending.None;
   private command = 0;
@@ -209,8 +193,6 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
   private readonly readHistory = new ReadHistory();
   /** The command in flight only re-creates a previous read's results: its response is dropped. */
   private replaying = false;
-  /** Input was refused behind commands still to answer: nothing more is read (see refuseAfterAnswers). */
-  private inputRefused = false;
   /** A replayed read failed: the statement it ran for gets this error (see writeErr). */
   private replayFailure: ProxyRefusal | undefined;
   private payload: Buffer = Buffer.alloc(0);
@@ -299,6 +281,7 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
     this.decoder = new PacketDecoder({ maxPacketSize: core.maxPacketSize });
     this.gate = new ClientLogin(core, id, conn);
     this.reader = new SqlReader(core, this.state);
+    this.queue = new CommandQueue(conn);
     this.output = new ClientOutput(conn, () => {
       if (!this.busy && !this.closed) this.runQueued();
     });
@@ -383,7 +366,7 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
       return;
     }
     for (const p of packets as { payload: Buffer; sequenceId: number; frame: Buffer | undefined }[]) {
-      if (this.closed || this.tlsStarting || this.inputRefused) return;
+      if (this.closed || this.tlsStarting || this.queue.refused) return;
       if (this.handshake !== undefined) {
         this.onHandshakePacket(p.payload, p.sequenceId);
         continue;
@@ -415,13 +398,11 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
       p.frame = frameOf(chunk, p.payload, p.sequenceId);
       if (this.busy || !this.output.reading()) {
         this.queue.push(p);
-        // A client pipelining faster than its commands run is paused, not buffered without end.
-        if (this.queue.length >= MAX_QUEUED_COMMANDS) this.conn.pause();
       } else this.dispatch(p.payload, p.frame);
     }
     // A header refused behind the packets just handled, and not a TLS ClientHello taken back.
     const refused = this.decoder.error;
-    if (refused !== undefined && !this.closed && !this.tlsStarting && !this.inputRefused)
+    if (refused !== undefined && !this.closed && !this.tlsStarting && !this.queue.refused)
       this.refuseInput(refused);
   }
 
@@ -450,9 +431,7 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
       this.fatal(code, args);
       return;
     }
-    this.inputRefused = true;
-    this.conn.pause();
-    this.queue.push({ payload: EMPTY_PAYLOAD, sequenceId: 0, frame: undefined, refusal: { code, args } });
+    this.queue.refuse({ code, args });
   }
 
   /**
@@ -466,9 +445,7 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
     if (b === undefined) return true;
     if (b.writeClientData(encodeFrames(payload, sequenceId))) return true;
     this.conn.pause();
-    b.onceDrained(() => {
-      if (!this.inputRefused) this.conn.resume();
-    });
+    b.onceDrained(() => this.queue.resume());
     return false;
   }
 
@@ -1531,7 +1508,7 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
       flowing = this.forwardInfile(p.payload, p.sequenceId);
     }
     // Input paused by a full queue takes the rest of the file from the socket.
-    if (flowing) this.resumeInputIfRoom();
+    if (flowing) this.queue.resumeIfRoom();
   }
 
   onResponseEnd(conn: BackendConnection): void {
@@ -2051,12 +2028,6 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
     lease?.release();
   }
 
-  /** Input paused by a full command queue resumes once half of it is gone (never after a refusal). */
-  private resumeInputIfRoom(): void {
-    if (this.queue.length < MAX_QUEUED_COMMANDS / 2 && this.conn.isPaused && !this.inputRefused)
-      this.conn.resume();
-  }
-
   private finishCommand(): void {
     // A KILL that came during a replayed read is for the statement the replay is for.
     if (!this.replaying) this.interruptPending = false;
@@ -2083,7 +2054,7 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
       else if (next.sequenceId !== 0) this.fatal(ProxyError.packetsOutOfOrder, []);
       else this.dispatch(next.payload, next.frame, next.replay, next.statement);
     }
-    this.resumeInputIfRoom();
+    this.queue.resumeIfRoom();
     if (!this.busy) this.core.clientIdle();
   }
 
@@ -2336,7 +2307,7 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
       if (this.replaying) {
         // A read run again only for the statement queued behind it (see replay): that
         // statement is the one the client waits for, and the one interrupted.
-        while (this.queue[0]?.replay === true) this.queue.shift();
+        this.queue.dropReplays();
         this.queue.shift();
         this.replaying = false;
         this.replayStatement = undefined;
@@ -2682,7 +2653,7 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
       // that statement would run without what it asks about — SHOW WARNINGS answering none.
       // It gets the error instead; the rest of the replay is dropped.
       this.replayFailure ??= { code, args };
-      while (this.queue[0]?.replay === true) this.queue.shift();
+      this.queue.dropReplays();
       return;
     }
     this.writeErrPacket(code.code, code.sqlState, formatProxyError(code, ...args), sequenceId);
