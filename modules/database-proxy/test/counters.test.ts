@@ -11,7 +11,7 @@ import { waitFor } from '@scalestack/test-harness';
 import type mysql from 'mysql2/promise';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type BackendRelay, startRelayedProxy } from './support/backend-relay.js';
-import { failure, one, type Row } from './support/backends.js';
+import { backendOf, failure, one, type Row } from './support/backends.js';
 import { type ProxyFixture, startProxyFixture } from './support/proxy-fixture.js';
 import { tenantMetrics, watch } from './support/qos-helpers.js';
 import { trackedClients } from './support/tracked-clients.js';
@@ -197,7 +197,7 @@ describe('backendLost: pinned clients closed because their backend broke', () =>
   it('a quiet transaction whose backend is killed is counted', async () => {
     const victim = await client();
     await victim.query('START TRANSACTION');
-    const { id } = await one(victim, 'SELECT CONNECTION_ID() AS id');
+    const id = await backendOf(victim);
     const before = fx.proxy.stats().counters.backendLost;
     await direct.query(`KILL CONNECTION ${Number(id)}`);
     await waitFor(() => !fx.proxy.stats().clients.some((c) => c.id === victim.threadId), {

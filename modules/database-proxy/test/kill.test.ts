@@ -1,7 +1,7 @@
 import { waitFor } from '@scalestack/test-harness';
 import type mysql from 'mysql2/promise';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { failure, hold, one } from './support/backends.js';
+import { backendOf, failure, hold, one } from './support/backends.js';
 import { type ProxyFixture, startProxyFixture } from './support/proxy-fixture.js';
 import { trackedClients } from './support/tracked-clients.js';
 
@@ -76,11 +76,12 @@ describe('KILL with the connection ids the proxy hands out', () => {
   });
 
   /**
-   * `a` runs a long SLEEP, on a backend thread whose id anyone can learn with CONNECTION_ID():
+   * `a` runs a long SLEEP, on a backend thread whose id anyone can learn from the server
+   * (CONNECTION_ID() in an expression, or information_schema.PROCESSLIST):
    * that id, and the SLEEP's outcome (1 when interrupted, or its errno).
    */
   const sleepingOn = async (a: mysql.Connection) => {
-    const backendThread = Number((await one(a, 'SELECT CONNECTION_ID() AS id')).id);
+    const backendThread = await backendOf(a);
     const sleeping = a.query('SELECT SLEEP(120) AS s').then(
       ([rows]) => (rows as { s: number }[])[0]!.s,
       (e: { errno?: number }) => e.errno,
@@ -175,10 +176,10 @@ describe('KILL with the connection ids the proxy hands out', () => {
       // Both count from 1 on a fresh server and proxy: a backend thread whose id is also a
       // proxy client's would test nothing. Such a connection is closed; the pool opens a new
       // one, with a higher thread id, and the read is run again there.
-      let backendThread = Number((await one(a, 'SELECT CONNECTION_ID() AS id')).id);
+      let backendThread = await backendOf(a);
       while (fx.proxy.stats().clients.some((c) => c.id === backendThread)) {
         await direct.query(`KILL ${backendThread}`);
-        backendThread = Number((await one(a, 'SELECT CONNECTION_ID() AS id')).id);
+        backendThread = await backendOf(a);
       }
       const err = await failure(a.query(`KILL ${backendThread}`));
       expect(err.errno).toBe(1094);

@@ -7,7 +7,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { waitFor } from '@scalestack/test-harness';
 import { afterAll, afterEach, beforeAll, expect, it, vi } from 'vitest';
 import { startRelayedProxy } from './support/backend-relay.js';
-import { one } from './support/backends.js';
+import { backendOf, one } from './support/backends.js';
 import { type ProxyFixture, startProxyFixture } from './support/proxy-fixture.js';
 import { watch } from './support/qos-helpers.js';
 import { trackedClients } from './support/tracked-clients.js';
@@ -28,16 +28,13 @@ afterAll(async () => {
   await fx?.stop();
 });
 
-const backendId = async (c: Awaited<ReturnType<typeof clients.client>>) =>
-  Number((await one(c, 'SELECT CONNECTION_ID() AS id')).id);
-
 it('an idle connection past max_lifetime is replaced when next wanted, not handed out', async () => {
   const c = await clients.client();
-  const first = await backendId(c);
-  expect(await backendId(c)).toBe(first);
+  const first = await backendOf(c);
+  expect(await backendOf(c)).toBe(first);
   // Ageing the pool's only connection is the input here, not a wait for something to happen.
   await delay(LIFETIME_MS + 100);
-  expect(await backendId(c)).not.toBe(first);
+  expect(await backendOf(c)).not.toBe(first);
 });
 
 it('a shared connection that always has a read in flight is replaced all the same', async () => {
@@ -142,15 +139,15 @@ it('an expired connection is closed at the server before its replacement opens: 
   try {
     const c = await relayed.connect();
     try {
-      const first = Number((await one(c, 'SELECT CONNECTION_ID() AS id')).id);
+      const first = await backendOf(c);
       await delay(LIFETIME_MS + 100); // ageing the connection is the input
       // The relay holds the proxy's COM_QUIT (and the FIN behind it): the server goes on
       // counting the expired connection until the test lets it through.
       relay.holdWhen = (chunk) => chunk.equals(Buffer.from([1, 0, 0, 0, 1]));
-      const next = one(c, 'SELECT CONNECTION_ID() AS id');
+      const next = backendOf(c);
       await waitFor(() => relay.heldCount === 1, { what: 'the expired connection to be closing' });
       relay.release();
-      expect(Number((await next).id)).not.toBe(first);
+      expect(await next).not.toBe(first);
       expect(relay.peak).toBe(1);
     } finally {
       await c.end();

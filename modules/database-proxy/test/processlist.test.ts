@@ -214,6 +214,22 @@ describe('SHOW PROCESSLIST lists the proxy’s connections, with the ids KILL ta
     await pinned.query('ROLLBACK');
   });
 
+  it('keeps the previous statement’s warnings, as the server keeps them across a SHOW', async () => {
+    const sequence = async (c: mysql.Connection) => {
+      await c.query("SELECT CAST('1x' AS SIGNED) AS n");
+      await c.query('SHOW PROCESSLIST');
+      return (await rows(c, 'SHOW WARNINGS')).map((w) => w.Message);
+    };
+    const direct = await fx().direct();
+    const atServer = await sequence(direct).finally(() => direct.end());
+    expect(atServer).toEqual(["Truncated incorrect INTEGER value: '1x'"]);
+    expect({ unpinned: await sequence(await client()) }).toEqual({ unpinned: atServer });
+    const pinned = await client();
+    await pinned.query('START TRANSACTION');
+    expect({ pinned: await sequence(pinned) }).toEqual({ pinned: atServer });
+    await pinned.query('ROLLBACK');
+  });
+
   it('the mariadb connector (DEPRECATE_EOF, extended metadata) reads the same rows', async () => {
     const a = await connector.open();
     const b = await connector.open();

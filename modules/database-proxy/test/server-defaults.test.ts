@@ -10,6 +10,7 @@ import mysql from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DatabaseProxy } from '../src/database-proxy.js';
 import { type BackendRelay, startRelayedProxy } from './support/backend-relay.js';
+import { backendOf } from './support/backends.js';
 import { createBackendUser, type ProxyFixture, startProxyFixture } from './support/proxy-fixture.js';
 import { tenantMetrics } from './support/qos-helpers.js';
 
@@ -307,9 +308,7 @@ describe('server defaults that change BEGIN / COMMIT', () => {
       // A's read opened a transaction on the shared connection: A keeps it. B's read ran there
       // after it, inside A's transaction: it must run again on a connection of its own, or the
       // two clients would share one session (B's ROLLBACK undoing A's writes).
-      const id = async (c: mysql.Connection) =>
-        ((await c.query('SELECT CONNECTION_ID() AS id')) as unknown as [{ id: number }[]])[0][0]!.id;
-      expect(await id(a)).not.toBe(await id(b));
+      expect(await backendOf(a)).not.toBe(await backendOf(b));
       expect(proxy.stats().pinnedNow.autocommit_off).toBe(2);
       a.destroy();
       b.destroy();

@@ -19,6 +19,7 @@ import {
 import { waitFor } from '@scalestack/test-harness';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RawClient } from '../../../packages/mysql-protocol/test/support/raw-client.js';
+import { BACKEND_THREAD_ID } from './support/backends.js';
 import { APP_USER, type ProxyFixture, startProxyFixture } from './support/proxy-fixture.js';
 
 const POOL = 2;
@@ -63,7 +64,7 @@ async function prepare(c: RawClient, sql: string): Promise<number> {
 
 /** The backend connection id that serves `c`'s next statement. */
 async function backendOfRaw(c: RawClient): Promise<number> {
-  const packets = (await c.query('SELECT CONNECTION_ID()')).packets;
+  const packets = (await c.query(BACKEND_THREAD_ID)).packets;
   return Number(packets[packets.length - 2]!.payload.toString('latin1', 1));
 }
 

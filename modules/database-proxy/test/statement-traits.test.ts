@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   classifyStatement,
+  connectionIdColumn,
   fromTableAtTopLevel,
   lastUseSchema,
   leadingKeyword,
@@ -42,6 +43,22 @@ const cases: [string, number][] = [
   ["SELECT 'SHOW PROCESSLIST'", Trait.PureRead],
   ['SHOW PROCESSLISTS', 0],
   ['SHOW TABLES', 0],
+  // SELECT CONNECTION_ID() [AS alias] [FROM DUAL] alone: answered by the proxy (its own id).
+  ['SELECT CONNECTION_ID()', Trait.ConnectionId],
+  ['select connection_id( ) ;', Trait.ConnectionId],
+  ['/* a */ SELECT /* b */ CONNECTION_ID() -- c', Trait.ConnectionId],
+  ['SELECT CONNECTION_ID() AS id', Trait.ConnectionId],
+  ["SELECT CONNECTION_ID() AS 'my id'", Trait.ConnectionId],
+  ['SELECT CONNECTION_ID() AS `my id` FROM DUAL', Trait.ConnectionId],
+  ['SELECT CONNECTION_ID()AS"x"', Trait.ConnectionId],
+  // Anything more is the server's (CONNECTION_ID() is not among a pure read's functions).
+  ['SELECT CONNECTION_ID(), NOW()', 0],
+  ['SELECT CONNECTION_ID() + 0 AS id', 0],
+  ['SELECT CONNECTION_ID() AS id FROM t', 0],
+  ['SELECT CONNECTION_ID(); DELETE FROM t', 0],
+  ['SELECT CONNECTION_ID() id', 0],
+  ['(SELECT CONNECTION_ID())', 0],
+  ["SELECT 'CONNECTION_ID()'", Trait.PureRead],
   ['SELECT @@version', Trait.PureRead],
   ['select @@session.sql_mode, @@global.max_connections', Trait.PureRead],
   ['SET @v = 1', Trait.Set | Trait.UserVariable],
@@ -609,5 +626,36 @@ describe("changes of the session's own account (the backend account every client
   ])('%s', (sql, own) => {
     const t = classifyStatement(sql);
     expect({ own: (t & Trait.OwnAccount) !== 0, kill: (t & Trait.Kill) !== 0 }).toEqual({ own, kill: false });
+  });
+});
+
+describe('connectionIdColumn', () => {
+  it('names the column as MariaDB does: the alias, else the call as typed', () => {
+    expect(
+      [
+        'SELECT CONNECTION_ID()',
+        'select connection_id( ) ;',
+        'SELECT /* b */ Connection_Id() /* d */',
+        'SELECT CONNECTION_ID() AS id',
+        "SELECT CONNECTION_ID() AS 'my id'",
+        'SELECT CONNECTION_ID() AS `my id` FROM DUAL',
+        'SELECT CONNECTION_ID()AS"x"',
+      ].map((sql) => connectionIdColumn(sql)),
+    ).toEqual(['CONNECTION_ID()', 'connection_id( )', 'Connection_Id()', 'id', 'my id', 'my id', 'x']);
+  });
+
+  it('leaves to the server an alias it would refuse, or one the proxy would have to convert', () => {
+    const latin1 = (s: string) => Buffer.from(s).toString('latin1');
+    expect(
+      [
+        'SELECT CONNECTION_ID() AS from',
+        'SELECT CONNECTION_ID() AS Limit',
+        latin1("SELECT CONNECTION_ID() AS 'été'"),
+        "SELECT CONNECTION_ID() AS 'a\\b'",
+        "SELECT CONNECTION_ID() AS 'it''s'",
+        "SELECT CONNECTION_ID() AS ' x'",
+        'SELECT CONNECTION_ID(), 1',
+      ].map((sql) => connectionIdColumn(sql)),
+    ).toEqual([undefined, undefined, undefined, undefined, undefined, undefined, undefined]);
   });
 });

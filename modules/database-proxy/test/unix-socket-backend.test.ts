@@ -5,7 +5,7 @@
 import { waitFor } from '@scalestack/test-harness';
 import type mysql from 'mysql2/promise';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { failure, one } from './support/backends.js';
+import { backendOf, failure, one } from './support/backends.js';
 import { useOwnMariaDB } from './support/own-mariadb.js';
 import { backendAt, type ProxyFixture, startProxyFixture } from './support/proxy-fixture.js';
 
@@ -70,7 +70,7 @@ it('a transaction whose backend thread is killed at the server: 9008, others car
   const direct = await fx.direct();
   try {
     await c.query('START TRANSACTION');
-    const id = Number((await one(c, 'SELECT CONNECTION_ID() AS id')).id);
+    const id = await backendOf(c);
     await direct.query(`KILL ${id}`);
     await waitFor(() => fx.proxy.stats().clients.length === 1, { what: 'the pinned client to be closed' });
     expect(await one(other, 'SELECT 3 AS v')).toEqual({ v: 3 });

@@ -13,7 +13,7 @@ import { type MariaDB, startMariaDB, waitFor } from '@scalestack/test-harness';
 import type mysql from 'mysql2/promise';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type BackendRelay, startRelayedProxy } from './support/backend-relay.js';
-import { failure, one, type Row } from './support/backends.js';
+import { backendOf, failure, one, type Row } from './support/backends.js';
 import { comparableAnswers, END_MARKER, queryFrame } from './support/pipelined-commands.js';
 import { createBackendUser, type ProxyFixture } from './support/proxy-fixture.js';
 import { tenantMetrics } from './support/qos-helpers.js';
@@ -56,10 +56,7 @@ afterEach(async () => {
   const [x, y] = [await clients.client(), await clients.client()];
   await x.query('START TRANSACTION');
   await y.query('START TRANSACTION');
-  const ids = [
-    (await one(x, 'SELECT CONNECTION_ID() AS id')).id,
-    (await one(y, 'SELECT CONNECTION_ID() AS id')).id,
-  ];
+  const ids = [await backendOf(x), await backendOf(y)];
   expect(new Set(ids).size).toBe(2);
   await clients.closeAll();
 });
@@ -204,12 +201,10 @@ describe('prepared statements', () => {
     // Another client's transaction holds the connection `a` prepared on, so the execute goes to
     // the other one, which has not got the statement: two transactions take both, the one on
     // the other connection ends.
-    const { id } = await one(a, 'SELECT CONNECTION_ID() AS id');
+    const id = await backendOf(a);
     const holders = [await clients.client(), await clients.client()];
     for (const h of holders) await h.query('BEGIN');
-    const held = await Promise.all(
-      holders.map(async (h) => (await one(h, 'SELECT CONNECTION_ID() AS id')).id),
-    );
+    const held = await Promise.all(holders.map(async (h) => await backendOf(h)));
     expect(held).toContain(id);
     await holders[held.indexOf(id) === 0 ? 1 : 0]!.query('ROLLBACK');
     const lost = relay.answersLost;

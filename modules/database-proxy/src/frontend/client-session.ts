@@ -109,8 +109,10 @@ import {
 } from './client-statements.js';
 import { CommandQueue } from './command-queue.js';
 import { ConnectionBoundResults } from './connection-bound-results.js';
+import { encodeConnectionId } from './connection-id.js';
 import { InfileUpload } from './infile-upload.js';
 import type { KillOutcome } from './kill.js';
+import type { ResultFraming } from './local-result.js';
 import { commandLabel, encodeProcesslist, infoText, type ProcessRow } from './processlist.js';
 import type { ProxyCore } from './proxy-core.js';
 import { type PreviousRead, ReadHistory } from './read-history.js';
@@ -601,6 +603,13 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
         if (this.traits & Trait.Processlist) {
           this.processlist((this.traits & Trait.ProcesslistFull) !== 0);
           return;
+        }
+        if (this.traits & Trait.ConnectionId) {
+          const name = this.reader.connectionIdColumn(text);
+          if (name !== undefined) {
+            this.answerHere(encodeConnectionId(this.id, name, this.resultFraming()));
+            return;
+          }
         }
         if (this.traits & Trait.Use) {
           const schema = useStatementSchema(payload.toString(this.clientEncoding(), 1));
@@ -1995,11 +2004,6 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
   }
 
   /**
-   * A client that went quiet after a statement whose results only its backend holds lets the
-   * backend go after `result_hold`: other clients need it more than a FOUND_ROWS() that may
-   * never come.
-   */
-  /**
    * The client holds its connection only for its last statement's results (insert id, affected
    * rows, warnings), and the command now in flight does not read them. Commands that run no
    * statement keep them for the one after, as the server does; replays belong to another command.
@@ -2015,6 +2019,11 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
     );
   }
 
+  /**
+   * A client that went quiet after a statement whose results only its backend holds lets the
+   * backend go after `result_hold`: other clients need it more than a FOUND_ROWS() that may
+   * never come.
+   */
   private readonly endHold = (): void => {
     this.holdTimer = undefined;
     if (this.busy || this.closed) return;
@@ -2355,23 +2364,41 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
       .processlist({ user: this.user?.name ?? '', full })
       .then((rows) => {
         if (this.closed) return;
-        this.conn.write(
+        this.answerHere(
           encodeProcesslist(rows, {
             full,
             progress: /MariaDB/i.test(this.core.serverVersion),
             collation: this.resultsCollation(),
-            capabilities: this.capabilities,
-            extendedMetadata:
-              ((this.serverSession?.mariadbCapabilities ?? 0) & MARIADB_CLIENT_EXTENDED_METADATA) !== 0,
-            statusFlags: this.statusFlags(),
-            sequenceId: this.answerSeq,
+            ...this.resultFraming(),
           }),
         );
-        this.finishCommand();
       })
       .catch((err: unknown) => {
         if (!this.closed) this.failInternally(err);
       });
+  }
+
+  /** How this client's connection frames a result set the proxy answers itself. */
+  private resultFraming(): ResultFraming {
+    return {
+      capabilities: this.capabilities,
+      extendedMetadata:
+        ((this.serverSession?.mariadbCapabilities ?? 0) & MARIADB_CLIENT_EXTENDED_METADATA) !== 0,
+      statusFlags: this.statusFlags(),
+      sequenceId: this.answerSeq,
+    };
+  }
+
+  /**
+   * Writes the result of a statement the proxy answered itself (SHOW PROCESSLIST, SELECT
+   * CONNECTION_ID()). What the statement before left — its warnings, results the client holds
+   * its connection for — stays, as the server keeps it across a table-less SELECT or a SHOW.
+   * (The server's SELECT CONNECTION_ID() sets FOUND_ROWS() to 1 and ROW_COUNT() to -1; the
+   * proxy's leaves them as they were.)
+   */
+  private answerHere(result: Buffer): void {
+    this.conn.write(result);
+    this.finishCommand();
   }
 
   /**

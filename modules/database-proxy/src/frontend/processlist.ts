@@ -6,7 +6,6 @@
  * asks the others for theirs (as for a KILL, see kill.ts).
  */
 import {
-  CLIENT_DEPRECATE_EOF,
   COM_CHANGE_USER,
   COM_FIELD_LIST,
   COM_INIT_DB,
@@ -26,14 +25,8 @@ import {
   ColumnType,
   columnDefinition,
   commandName,
-  encodeColumnCount,
-  encodeColumnDefinition,
-  encodeEof,
-  encodeResultEnd,
-  PacketEncoder,
-  PacketWriter,
-  writeTextRow,
 } from '@scalestack/mysql-protocol';
+import { encodeTextResult, type ResultFraming } from './local-result.js';
 
 /** The topic of every thread's handler (`EventLoopInfo.answer`). */
 export const PROCESSLIST_TOPIC = 'database-proxy/processlist';
@@ -178,35 +171,15 @@ export function commandLabel(command: number): string {
   }
 }
 
-/** How the client's connection frames a result set. */
-export interface ResultFraming extends ProcesslistColumns {
-  capabilities: number;
-  /** MARIADB_CLIENT_EXTENDED_METADATA was negotiated: column definitions carry its block. */
-  extendedMetadata: boolean;
-  /** Server status of the final EOF / OK (autocommit, in transaction…). */
-  statusFlags: number;
-  /** Sequence id of the first packet (the column count). */
-  sequenceId: number;
-}
-
 /** The whole text-protocol result set of SHOW [FULL] PROCESSLIST for `rows`, framed. */
-export function encodeProcesslist(rows: readonly ProcessRow[], framing: ResultFraming): Buffer {
-  const columns = processlistColumns(framing);
-  const payloads: Buffer[] = [encodeColumnCount(columns.length)];
-  for (const c of columns)
-    payloads.push(encodeColumnDefinition(c, { extendedMetadata: framing.extendedMetadata }));
-  const { capabilities, statusFlags } = framing;
-  if (!(capabilities & CLIENT_DEPRECATE_EOF)) payloads.push(encodeEof({ statusFlags }, capabilities));
-  for (const r of rows) {
-    const w = new PacketWriter(64 + (r.info?.length ?? 0) * 3);
-    const values = [BigInt(r.id), r.user, r.host, r.db, r.command, r.time, r.state, r.info];
-    if (framing.progress) values.push('0.000');
-    writeTextRow(w, values, columns);
-    payloads.push(w.payload());
-  }
-  payloads.push(encodeResultEnd({ statusFlags }, capabilities));
-  // The encoder numbers frames, not payloads: a row of 16 MiB or more (FULL) takes several.
-  const encoder = new PacketEncoder();
-  encoder.reset(framing.sequenceId);
-  return Buffer.concat(payloads.map((p) => encoder.encode(p)));
+export function encodeProcesslist(
+  rows: readonly ProcessRow[],
+  framing: ResultFraming & ProcesslistColumns,
+): Buffer {
+  const values = rows.map((r) => {
+    const row = [BigInt(r.id), r.user, r.host, r.db, r.command, r.time, r.state, r.info];
+    if (framing.progress) row.push('0.000');
+    return row;
+  });
+  return encodeTextResult(processlistColumns(framing), values, framing);
 }

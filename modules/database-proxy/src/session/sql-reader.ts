@@ -15,6 +15,7 @@ import {
   blankLiteralsAndComments,
   classifyStatement,
   combineReadings,
+  connectionIdColumn,
   fromTableAtTopLevel,
   leadingKeyword,
   Trait,
@@ -116,6 +117,11 @@ export class SqlReader {
       (this.classify(text) & Trait.PureRead) !== 0 &&
       !/\bFROM\b/i.test(blankLiteralsAndComments(text, this.noBackslashEscapes, this.doubleByte))
     );
+  }
+
+  /** The column name of `SELECT CONNECTION_ID() …` alone, if the proxy answers it (see connectionIdColumn). */
+  connectionIdColumn(text: string): string | undefined {
+    return connectionIdColumn(text, this.noBackslashEscapes, this.doubleByte);
   }
 
   /** The first keyword of `text` (see leadingKeyword). */

@@ -111,6 +111,13 @@ export const Trait = {
   Processlist: 1 << 28,
   /** With Processlist: SHOW FULL PROCESSLIST. */
   ProcesslistFull: 1 << 29,
+  /**
+   * Not a pin: the text is `SELECT CONNECTION_ID() [AS alias] [FROM DUAL]` alone (comments
+   * aside). The server would answer its backend thread's id — one of many clients', and no id
+   * KILL through the proxy takes — so the proxy answers with the client's own connection id,
+   * the one its greeting gave (see connectionIdColumn). In any other statement it is the server's.
+   */
+  ConnectionId: 1 << 30,
 } as const;
 
 /** Every trait but PureRead: any of them makes a statement more than a pure read. */
@@ -127,7 +134,8 @@ const ONLY_IF_EVERY_READING =
   Trait.ReleaseAllLocks |
   // Answered by the proxy, so never sent: only a text every reading finds to be that alone.
   Trait.Processlist |
-  Trait.ProcesslistFull;
+  Trait.ProcesslistFull |
+  Trait.ConnectionId;
 
 /**
  * Combines the traits of one text read in several ways (with and without backslash escapes,
@@ -181,6 +189,15 @@ const STORED_PROGRAM =
  */
 const PROCESSLIST_AFTER_SHOW = /\s+(FULL\s+)?PROCESSLIST\s*;?\s*$/iy;
 
+/**
+ * What follows SELECT in `SELECT CONNECTION_ID() [AS alias] [FROM DUAL]` as a statement of its
+ * own (sticky, from the end of SELECT, in blanked text: a quoted alias is its quotes around
+ * blanks). `call` is the call as typed (MariaDB names the column by it), `name` an unquoted
+ * alias, `quoted` a quoted one; their indices are the same places in the text itself.
+ */
+const CONNECTION_ID_AFTER_SELECT =
+  /\s+(?<call>CONNECTION_ID\s*\(\s*\))(?:\s*AS(?:\s+(?<name>[A-Za-z_$][\w$]*)|\s*(?<quoted>(?<q>['"`]) +\k<q>)))?(?:\s+FROM\s+DUAL)?\s*;?\s*$/diy;
+
 /** `PREPARE s FROM 'KILL …'`, `EXECUTE IMMEDIATE "KILL …"`: a string that starts with KILL. */
 const PREPARED_KILL = /\b(?:FROM|IMMEDIATE)\s*['"]\s*KILL\b/i;
 
@@ -218,6 +235,45 @@ export function leadingKeyword(
   const lead =
     LEADING.exec(text) ?? LEADING.exec(blankLiteralsAndComments(text, noBackslashEscapes, doubleByte));
   return lead === null ? undefined : lead[1]!.toUpperCase();
+}
+
+/**
+ * Words MariaDB reserves that may follow `AS` in a text the classifier reads as `SELECT
+ * CONNECTION_ID() AS <word>`: a syntax error at the server, so such a text is left to it.
+ */
+const RESERVED_AFTER_AS = new Set(
+  'AND DIV DUAL ELSE END ESCAPE EXCEPT FOR FROM GROUP HAVING IN INTERSECT INTO IS LIKE LIMIT LOCK MOD NOT OR ORDER PROCEDURE REGEXP RETURNING RLIKE SELECT TABLE THEN UNION WHEN WHERE WINDOW WITH XOR'.split(
+    ' ',
+  ),
+);
+
+/**
+ * The column name MariaDB gives `SELECT CONNECTION_ID() [AS alias]` — the alias, else the call as
+ * typed (`connection_id( )`) — for a text the classifier found to be that statement alone
+ * (Trait.ConnectionId); undefined when the proxy should leave the text to the server after all:
+ * an alias that is a reserved word (a syntax error there), or one with a character the proxy
+ * would have to convert or unescape (outside printable ASCII, a backslash, a quote).
+ */
+export function connectionIdColumn(
+  text: string,
+  noBackslashEscapes = false,
+  doubleByte?: DoubleByteCharset,
+): string | undefined {
+  const sql = blankLiteralsAndComments(text, noBackslashEscapes, doubleByte);
+  const lead = LEADING.exec(sql);
+  if (lead === null) return undefined;
+  CONNECTION_ID_AFTER_SELECT.lastIndex = lead.index + lead[0].length;
+  const m = CONNECTION_ID_AFTER_SELECT.exec(sql);
+  const at = m?.indices?.groups;
+  if (at === undefined) return undefined;
+  if (at.name !== undefined) {
+    const name = text.slice(...at.name);
+    return RESERVED_AFTER_AS.has(name.toUpperCase()) ? undefined : name;
+  }
+  if (at.quoted === undefined) return text.slice(...at.call!);
+  const [from, to] = at.quoted;
+  const name = text.slice(from + 1, to - 1);
+  return /^[\x21-\x7e](?:[\x20-\x7e]*[\x21-\x7e])?$/.test(name) && !/['"`\\]/.test(name) ? name : undefined;
 }
 
 /** Any of these characters may start a string literal, a quoted name or a comment. */
@@ -371,6 +427,9 @@ function classifyOneReading(
     const m = PROCESSLIST_AFTER_SHOW.exec(sql);
     if (m !== null)
       traits |= m[1] === undefined ? Trait.Processlist : Trait.Processlist | Trait.ProcesslistFull;
+  } else if (first === 'SELECT' && !lead![0].includes('(')) {
+    CONNECTION_ID_AFTER_SELECT.lastIndex = lead!.index + lead![0].length;
+    if (CONNECTION_ID_AFTER_SELECT.test(sql)) traits |= Trait.ConnectionId;
   }
   if (text.includes('`') && QUOTED_DIAGNOSTICS_VARIABLE.test(text)) traits |= DIAGNOSTICS_READ;
   // A compound statement's `;` end the statements inside it, which are its own business.

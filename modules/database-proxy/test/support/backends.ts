@@ -1,6 +1,6 @@
 /**
  * Helpers that make concentration observable from outside: which backend connection served a
- * statement (`CONNECTION_ID()`), forcing a client onto another backend by holding the one it
+ * statement (the server's `CONNECTION_ID()`, see BACKEND_THREAD_ID), forcing a client onto another backend by holding the one it
  * used, and running a check on every backend of a small pool at once.
  *
  * They rely only on documented behaviour: a client inside a transaction holds its backend until
@@ -9,6 +9,14 @@
 import { waitFor } from '@scalestack/test-harness';
 import type mysql from 'mysql2/promise';
 import type { ProxyFixture } from './proxy-fixture.js';
+
+/**
+ * Reads the id of the backend thread that runs it: CONNECTION_ID() in an expression, which
+ * reaches the server (the proxy answers `SELECT CONNECTION_ID()` alone with the client's own
+ * id) and, like it, is no pure read — it runs on a connection of the client's own, as its next
+ * statement would.
+ */
+export const BACKEND_THREAD_ID = 'SELECT CONNECTION_ID() + 0 AS id';
 
 // biome-ignore lint/suspicious/noExplicitAny: rows are whatever the statement returns
 export type Row = Record<string, any>;
@@ -54,10 +62,10 @@ export interface Holder {
 export async function hold(fx: ProxyFixture, options?: mysql.ConnectionOptions): Promise<Holder> {
   const conn = await fx.connect(options);
   await conn.query('START TRANSACTION');
-  const { id } = await one(conn, 'SELECT CONNECTION_ID() AS id');
+  const backendId = await backendOf(conn);
   return {
     conn,
-    backendId: Number(id),
+    backendId,
     async release() {
       await conn.query('ROLLBACK');
       await conn.end();
@@ -133,7 +141,7 @@ export async function onEveryBackend(
 
 /** The backend connection id that serves `conn`'s next statement (run on its own). */
 export async function backendOf(conn: mysql.Connection): Promise<number> {
-  const { id } = await one(conn, 'SELECT CONNECTION_ID() AS id');
+  const { id } = await one(conn, BACKEND_THREAD_ID);
   return Number(id);
 }
 

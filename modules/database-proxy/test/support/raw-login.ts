@@ -21,6 +21,7 @@ import {
   type RawClientOptions,
   type RawResponse,
 } from '../../../../packages/mysql-protocol/test/support/raw-client.js';
+import { BACKEND_THREAD_ID } from './backends.js';
 import { APP_USER, BACKEND_USER, type ProxyFixture } from './proxy-fixture.js';
 
 type Account = { name: string; password: string };
@@ -55,7 +56,7 @@ export function rawSide(
 
 /** The backend connection id that serves the raw client's next statement. */
 export async function rawBackendOf(c: RawClient): Promise<string> {
-  const r = await rawResult(c, 'SELECT CONNECTION_ID()');
+  const r = await rawResult(c, BACKEND_THREAD_ID);
   if (typeof r === 'string') throw new Error(r);
   return r.rows[0]![0]!;
 }

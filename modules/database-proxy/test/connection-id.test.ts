@@ -1,0 +1,167 @@
+/**
+ * `SELECT CONNECTION_ID()` through the proxy answers the client's own connection id — the one
+ * its greeting gave, SHOW PROCESSLIST lists and KILL takes (PROXY-NOTES 20) — where the server
+ * would answer whichever backend thread ran it: shared with other clients, changing between
+ * statements, and no id KILL through the proxy reaches. GUI clients read it at connect time to
+ * cancel a running query from a second connection.
+ */
+import { waitFor } from '@scalestack/test-harness';
+import type mysql from 'mysql2/promise';
+import { afterEach, describe, expect, it } from 'vitest';
+import { BACKEND_THREAD_ID, backendOf, failure, holdBackend, one, rows } from './support/backends.js';
+import { runTool } from './support/client-tools.js';
+import { connectorClients } from './support/mariadb-connector.js';
+import { proxyTestFile } from './support/proxy-test-file.js';
+
+const { fx, clients } = proxyTestFile({ pool: 2, options: { queue_timeout: '60s' } });
+const client = clients.client;
+const connector = connectorClients(fx);
+// Registered after the file's own: runs before it, so every client has left when it checks.
+afterEach(() => connector.closeAll());
+
+/** The forms the proxy answers, and the column name MariaDB gives each. */
+const FORMS: [string, string][] = [
+  ['SELECT CONNECTION_ID()', 'CONNECTION_ID()'],
+  ['select connection_id( ) ;', 'connection_id( )'],
+  ['/* who */ SELECT CONNECTION_ID() -- am I', 'CONNECTION_ID()'],
+  ['SELECT CONNECTION_ID() AS id', 'id'],
+  ["SELECT CONNECTION_ID() AS 'my id'", 'my id'],
+  ['SELECT CONNECTION_ID() AS `my id` FROM DUAL', 'my id'],
+];
+
+/** A column's declaration as mysql2 reads it. */
+function declared(fields: unknown): Record<string, unknown>[] {
+  return (fields as Record<string, unknown>[]).map((f) => ({
+    name: f.name,
+    orgName: f.orgName,
+    schema: f.schema,
+    table: f.table,
+    orgTable: f.orgTable,
+    type: f.columnType,
+    length: f.columnLength,
+    flags: f.flags,
+    decimals: f.decimals,
+    characterSet: f.characterSet,
+  }));
+}
+
+describe('SELECT CONNECTION_ID() answers the proxy’s connection id', () => {
+  it.each(FORMS)(
+    '%s: the greeting’s id, in a column declared as the server declares it',
+    async (sql, name) => {
+      const c = await client();
+      const [proxyRows, proxyFields] = await c.query({ sql, rowsAsArray: true });
+      expect(proxyRows).toEqual([[c.threadId]]);
+      const direct = await fx().direct();
+      try {
+        const [serverRows, serverFields] = await direct.query({ sql, rowsAsArray: true });
+        expect(serverRows).toEqual([[direct.threadId]]);
+        expect(declared(proxyFields)).toEqual(declared(serverFields));
+        expect(declared(proxyFields)[0]!.name).toBe(name);
+      } finally {
+        await direct.end();
+      }
+    },
+  );
+
+  it('stays the client’s own while its statements move between backends, and in a transaction', async () => {
+    const c = await client();
+    const before = await backendOf(c);
+    expect(await one(c, 'SELECT CONNECTION_ID() AS id')).toEqual({ id: c.threadId });
+    // The backend it used is held by another client: its statements run on the other one now.
+    const held = await holdBackend(fx(), before, 2);
+    try {
+      expect(await backendOf(c)).not.toBe(before);
+      expect(await one(c, 'SELECT CONNECTION_ID() AS id')).toEqual({ id: c.threadId });
+    } finally {
+      await held.release();
+    }
+    await c.query('START TRANSACTION');
+    await c.query('SELECT 1 FROM DUAL FOR UPDATE');
+    expect(await one(c, 'SELECT CONNECTION_ID() AS id')).toEqual({ id: c.threadId });
+    // Answered beside the transaction, which stays open on its backend.
+    expect(await one(c, 'SELECT @@in_transaction AS t')).toEqual({ t: 1 });
+    await c.query('ROLLBACK');
+  });
+
+  it('KILL QUERY with the id it answered interrupts that client’s running statement', async () => {
+    const sleeper = await client();
+    const watcher = await client();
+    const { id } = await one(sleeper, 'SELECT CONNECTION_ID() AS id');
+    // Interrupted: SLEEP answers 1, or 1317 when the KILL lands before the server started it.
+    const sleeping = sleeper.query('SELECT SLEEP(120) AS s').then(
+      ([r]) => (r as { s: number }[])[0]!.s,
+      (e: { errno?: number }) => e.errno,
+    );
+    await waitFor(
+      () =>
+        fx()
+          .proxy.stats()
+          .clients.some((x) => x.id === id && x.state === 'active'),
+      { what: 'the SLEEP to be running' },
+    );
+    const listed = (await rows(watcher, 'SHOW PROCESSLIST')).map((r) => Number(r.Id));
+    expect(listed).toContain(id);
+    await watcher.query(`KILL QUERY ${id}`);
+    expect([1, 1317]).toContain(await sleeping);
+    expect(await one(sleeper, 'SELECT 2 AS two')).toEqual({ two: 2 });
+  });
+
+  it('the mariadb connector (DEPRECATE_EOF, extended metadata) reads the answer; the mariadb CLI sees the server’s column', async () => {
+    const c = await connector.open();
+    expect(await c.query('SELECT CONNECTION_ID() AS id')).toEqual([{ id: c.threadId }]);
+    expect(await c.query('SELECT 3 AS three')).toEqual([{ three: 3 }]);
+    // Every field of the column as the CLI prints it, but the value and its width.
+    const info = async (side: 'proxy' | 'server') => {
+      const out = await runTool(fx(), 'mariadb', side, [
+        '--column-type-info',
+        '-t',
+        '-e',
+        'SELECT CONNECTION_ID()',
+      ]);
+      expect(out.stderr).toBe('');
+      return out.stdout.replace(/Max_length:\s+\d+/, 'Max_length: N').replace(/\| +\d+ \|/, '| ID |');
+    };
+    const proxied = await info('proxy');
+    expect(proxied).toBe(await info('server'));
+    expect(proxied).toContain('Flags:      NOT_NULL UNSIGNED BINARY NUM');
+  });
+
+  it('keeps the previous statement’s warnings, as the server keeps them across a table-less SELECT', async () => {
+    const sequence = async (c: mysql.Connection) => {
+      await c.query("SELECT CAST('1x' AS SIGNED) AS n");
+      await c.query('SELECT CONNECTION_ID()');
+      return (await rows(c, 'SHOW WARNINGS')).map((w) => w.Message);
+    };
+    const direct = await fx().direct();
+    const atServer = await sequence(direct).finally(() => direct.end());
+    expect(atServer).toEqual(["Truncated incorrect INTEGER value: '1x'"]);
+    expect({ unpinned: await sequence(await client()) }).toEqual({ unpinned: atServer });
+    // Also for a client pinned to its backend (in a transaction), whose warnings live there.
+    const pinned = await client();
+    await pinned.query('START TRANSACTION');
+    expect({ pinned: await sequence(pinned) }).toEqual({ pinned: atServer });
+    await pinned.query('ROLLBACK');
+  });
+});
+
+describe('anything more is the server’s', () => {
+  it('CONNECTION_ID() beside other columns, in an expression or prepared reads the backend thread', async () => {
+    const c = await client();
+    await c.query('START TRANSACTION');
+    // Pinned: every statement runs on one backend thread, which the server names.
+    const { id: thread } = await one(c, 'SELECT @@pseudo_thread_id AS id');
+    expect(await one(c, 'SELECT CONNECTION_ID() AS c, 1 AS one')).toEqual({ c: thread, one: 1 });
+    expect(await one(c, BACKEND_THREAD_ID)).toEqual({ id: thread });
+    const [prepared] = await c.execute('SELECT CONNECTION_ID() AS c');
+    expect(prepared).toEqual([{ c: thread }]);
+    await c.query('ROLLBACK');
+  });
+
+  it('an alias MariaDB reserves gets the server’s syntax error', async () => {
+    const c = await client();
+    const err = await failure(c.query('SELECT CONNECTION_ID() AS from'));
+    expect(err.errno).toBe(1064);
+    expect(await one(c, 'SELECT CONNECTION_ID() AS id')).toEqual({ id: c.threadId });
+  });
+});
