@@ -5,9 +5,9 @@
  * it passed on after a failed re-prepare as UTF-8 (a latin1 client read `caf\uFFFD`) and worded
  * every refusal of its own in UTF-8.
  */
-import { buildExecute, buildPrepare, COM_QUERY, type RawResponse } from '@scalestack/mysql-protocol';
+import { buildExecute, buildPrepare, COM_QUERY } from '@scalestack/mysql-protocol';
 import { expect, it } from 'vitest';
-import type { RawClient } from '../../../packages/mysql-protocol/test/support/raw-client.js';
+import type { RawClient, RawResponse } from '../../../packages/mysql-protocol/test/support/raw-client.js';
 import { proxyTestFile } from './support/proxy-test-file.js';
 import { rawBackendOf, rawChangeUser, rawHoldBackend, rawLogin, rawSide } from './support/raw-login.js';
 

@@ -5,8 +5,8 @@
  * for good. A statement that runs long is not "quiet". net_write_timeout: a client that takes
  * none of a result for that long is closed, and the backend that waited on it let go.
  */
+import type { Socket } from 'node:net';
 import { waitFor } from '@scalestack/test-harness';
-import type { Connection as CoreConnection } from 'mysql2';
 import type mysql from 'mysql2/promise';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { one } from './support/backends.js';
@@ -65,7 +65,8 @@ it('closes a client that stops reading a result, and lets go of the backend that
   // Far more than socket buffers hold: the proxy's writes to the client back up, and its
   // backend is paused for it.
   void stuck.query("SELECT REPEAT('x', 1000) AS pad FROM seq_1_to_200000").catch(() => {});
-  (stuck as unknown as { connection: CoreConnection }).connection.stream.pause();
+  // mysql2's socket, which its types do not declare.
+  (stuck as unknown as { connection: { stream: Socket } }).connection.stream.pause();
   await waitFor(() => fx.proxy.stats().counters.writeTimeouts === before + 1, {
     what: 'the proxy to give up on the client',
   });

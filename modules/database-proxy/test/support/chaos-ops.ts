@@ -187,11 +187,13 @@ export interface ChaosClient {
   /**
    * The session as the client set it (`unknown` after a statement that may or may not have
    * run). `login`: mysql2 logs in with CLIENT_IGNORE_SPACE, which MariaDB adds to the global
-   * sql_mode for that session; `default` is the global one (SET DEFAULT, reset, change user).
+   * sql_mode for that session; `default` is the global one (SET DEFAULT), and so is `afterReset`
+   * (a reset or a change of user), where the proxy may keep the login's IGNORE_SPACE (see
+   * checkSession).
    */
   vars: {
     v: number | null;
-    sqlMode: 'login' | 'default' | 'ansi' | 'unknown';
+    sqlMode: 'login' | 'default' | 'afterReset' | 'ansi' | 'unknown';
     db: 'test' | 'test2' | 'unknown';
   };
   /** Its last autocommit write answered OK. */
