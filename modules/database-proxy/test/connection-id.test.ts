@@ -5,10 +5,17 @@
  * statements, and no id KILL through the proxy reaches. GUI clients read it at connect time to
  * cancel a running query from a second connection.
  */
-import { waitFor } from '@scalestack/test-harness';
-import type mysql from 'mysql2/promise';
 import { afterEach, describe, expect, it } from 'vitest';
-import { BACKEND_THREAD_ID, backendOf, failure, holdBackend, one, rows } from './support/backends.js';
+import {
+  BACKEND_THREAD_ID,
+  backendOf,
+  failure,
+  holdBackend,
+  one,
+  rows,
+  runningOnProxy,
+  warningsAcross,
+} from './support/backends.js';
 import { runTool } from './support/client-tools.js';
 import { connectorClients } from './support/mariadb-connector.js';
 import { proxyTestFile } from './support/proxy-test-file.js';
@@ -88,18 +95,8 @@ describe('SELECT CONNECTION_ID() answers the proxy’s connection id', () => {
     const sleeper = await client();
     const watcher = await client();
     const { id } = await one(sleeper, 'SELECT CONNECTION_ID() AS id');
-    // Interrupted: SLEEP answers 1, or 1317 when the KILL lands before the server started it.
-    const sleeping = sleeper.query('SELECT SLEEP(120) AS s').then(
-      ([r]) => (r as { s: number }[])[0]!.s,
-      (e: { errno?: number }) => e.errno,
-    );
-    await waitFor(
-      () =>
-        fx()
-          .proxy.stats()
-          .clients.some((x) => x.id === id && x.state === 'active'),
-      { what: 'the SLEEP to be running' },
-    );
+    expect(id).toBe(sleeper.threadId);
+    const { outcome: sleeping } = await runningOnProxy(fx(), sleeper, 'SELECT SLEEP(120) AS s');
     const listed = (await rows(watcher, 'SHOW PROCESSLIST')).map((r) => Number(r.Id));
     expect(listed).toContain(id);
     await watcher.query(`KILL QUERY ${id}`);
@@ -128,20 +125,12 @@ describe('SELECT CONNECTION_ID() answers the proxy’s connection id', () => {
   });
 
   it('keeps the previous statement’s warnings, as the server keeps them across a table-less SELECT', async () => {
-    const sequence = async (c: mysql.Connection) => {
-      await c.query("SELECT CAST('1x' AS SIGNED) AS n");
-      await c.query('SELECT CONNECTION_ID()');
-      return (await rows(c, 'SHOW WARNINGS')).map((w) => w.Message);
-    };
-    const direct = await fx().direct();
-    const atServer = await sequence(direct).finally(() => direct.end());
-    expect(atServer).toEqual(["Truncated incorrect INTEGER value: '1x'"]);
-    expect({ unpinned: await sequence(await client()) }).toEqual({ unpinned: atServer });
-    // Also for a client pinned to its backend (in a transaction), whose warnings live there.
-    const pinned = await client();
-    await pinned.query('START TRANSACTION');
-    expect({ pinned: await sequence(pinned) }).toEqual({ pinned: atServer });
-    await pinned.query('ROLLBACK');
+    const warning = ["Truncated incorrect INTEGER value: '1x'"];
+    expect(await warningsAcross(fx(), client, 'SELECT CONNECTION_ID()')).toEqual({
+      server: warning,
+      unpinned: warning,
+      pinned: warning,
+    });
   });
 });
 

@@ -1,7 +1,7 @@
 import { waitFor } from '@scalestack/test-harness';
 import type mysql from 'mysql2/promise';
 import { afterEach, describe, expect, it } from 'vitest';
-import { hold, type Row, rows } from './support/backends.js';
+import { hold, type Row, rows, runningOnProxy, warningsAcross } from './support/backends.js';
 import { connectorClients } from './support/mariadb-connector.js';
 import { APP_USER, BACKEND_USER } from './support/proxy-fixture.js';
 import { proxyTestFile } from './support/proxy-test-file.js';
@@ -21,26 +21,7 @@ const connector = connectorClients(fx);
 // Registered after the file's own: runs before it, so every client has left when it checks.
 afterEach(() => connector.closeAll());
 
-/**
- * Starts `sql` (a long SLEEP, `s` its first column) on `c` and waits until the proxy sees it
- * running; `outcome` is its SLEEP's value or errno.
- */
-async function running(c: mysql.Connection, sql: string): Promise<{ outcome: Promise<unknown> }> {
-  const outcome = c.query(sql).then(
-    ([r]) => (r as { s: number }[])[0]!.s,
-    (e: { errno?: number }) => e.errno,
-  );
-  await waitFor(
-    () =>
-      fx()
-        .proxy.stats()
-        .clients.some((x) => x.id === c.threadId && x.state === 'active'),
-    {
-      what: `${sql} to be running`,
-    },
-  );
-  return { outcome };
-}
+const running = (c: mysql.Connection, sql: string) => runningOnProxy(fx(), c, sql);
 
 function byId(list: Row[]): Map<number, Row> {
   return new Map(list.map((r) => [Number(r.Id), r]));
@@ -215,19 +196,12 @@ describe('SHOW PROCESSLIST lists the proxy’s connections, with the ids KILL ta
   });
 
   it('keeps the previous statement’s warnings, as the server keeps them across a SHOW', async () => {
-    const sequence = async (c: mysql.Connection) => {
-      await c.query("SELECT CAST('1x' AS SIGNED) AS n");
-      await c.query('SHOW PROCESSLIST');
-      return (await rows(c, 'SHOW WARNINGS')).map((w) => w.Message);
-    };
-    const direct = await fx().direct();
-    const atServer = await sequence(direct).finally(() => direct.end());
-    expect(atServer).toEqual(["Truncated incorrect INTEGER value: '1x'"]);
-    expect({ unpinned: await sequence(await client()) }).toEqual({ unpinned: atServer });
-    const pinned = await client();
-    await pinned.query('START TRANSACTION');
-    expect({ pinned: await sequence(pinned) }).toEqual({ pinned: atServer });
-    await pinned.query('ROLLBACK');
+    const warning = ["Truncated incorrect INTEGER value: '1x'"];
+    expect(await warningsAcross(fx(), client, 'SHOW PROCESSLIST')).toEqual({
+      server: warning,
+      unpinned: warning,
+      pinned: warning,
+    });
   });
 
   it('the mariadb connector (DEPRECATE_EOF, extended metadata) reads the same rows', async () => {

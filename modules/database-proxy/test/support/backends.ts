@@ -173,3 +173,48 @@ export async function sentAndPlaced<T>(fx: ProxyFixture, work: Promise<T>): Prom
   await waitFor(() => done || fx.proxy.stats().waiting >= 1, { what: 'the statement to run or queue' });
   return { outcome };
 }
+
+/**
+ * What SHOW WARNINGS reads after a statement that raised a warning and then `between`: at the
+ * server (a direct connection), and through the proxy for a client with nothing pinned and for
+ * one in a transaction (whose warnings live on its backend). `client` opens proxy clients.
+ */
+export async function warningsAcross(
+  fx: ProxyFixture,
+  client: () => Promise<mysql.Connection>,
+  between: string,
+): Promise<{ server: string[]; unpinned: string[]; pinned: string[] }> {
+  const sequence = async (c: mysql.Connection) => {
+    await c.query("SELECT CAST('1x' AS SIGNED) AS n");
+    await c.query(between);
+    return (await rows(c, 'SHOW WARNINGS')).map((w) => String(w.Message));
+  };
+  const direct = await fx.direct();
+  const server = await sequence(direct).finally(() => direct.end());
+  const unpinned = await sequence(await client());
+  const inTransaction = await client();
+  await inTransaction.query('START TRANSACTION');
+  const pinned = await sequence(inTransaction);
+  await inTransaction.query('ROLLBACK');
+  return { server, unpinned, pinned };
+}
+
+/**
+ * Starts `sql` on `c` (a long SLEEP, `s` its first column) and waits until the proxy sees it
+ * running; `outcome` is its SLEEP's value (1 when interrupted) or its errno (1317 when a KILL
+ * landed before the server started it).
+ */
+export async function runningOnProxy(
+  fx: ProxyFixture,
+  c: mysql.Connection,
+  sql: string,
+): Promise<{ outcome: Promise<unknown> }> {
+  const outcome = c.query(sql).then(
+    ([r]) => (r as { s: number }[])[0]!.s,
+    (e: { errno?: number }) => e.errno,
+  );
+  await waitFor(() => fx.proxy.stats().clients.some((x) => x.id === c.threadId && x.state === 'active'), {
+    what: `${sql} to be running`,
+  });
+  return { outcome };
+}
