@@ -3,6 +3,7 @@
 // worker). Needs `npm run build` (the CLI and the workers load dist/).
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import type { Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EVENT_GROUP } from '@scalestack/event';
@@ -14,6 +15,15 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BackendRelay } from '../modules/database-proxy/test/support/backend-relay.js';
 
 const repo = join(import.meta.dirname, '..');
+
+/**
+ * What a mysql2 promise `Connection` holds but its typings leave out: the callback-API
+ * connection it wraps, whose socket (`stream`) tells when the server closed the connection.
+ */
+interface Mysql2Internals {
+  connection: { stream: Socket };
+}
+
 const node = join(repo, 'node_modules/.bin/node');
 const bin = join(repo, 'packages/cli/dist/bin.js');
 const POOL = 12;
@@ -313,7 +323,9 @@ describe('database proxy in 2 worker threads, a Kernel in this process', () => {
       expect(((await a.query('SELECT 1 AS one'))[0] as { one: number }[])[0]!.one).toBe(1);
 
       // KILL CONNECTION across: A is closed, B goes on.
-      const closed = new Promise<void>((resolve) => a.connection.stream.on('close', () => resolve()));
+      const closed = new Promise<void>((resolve) =>
+        (a as unknown as Mysql2Internals).connection.stream.on('close', () => resolve()),
+      );
       expect(await errnoOf(b.query(`KILL ${a.threadId}`))).toBe('ok');
       await closed;
       expect(((await b.query('SELECT 2 AS two'))[0] as { two: number }[])[0]!.two).toBe(2);
@@ -339,7 +351,7 @@ describe('database proxy in 2 worker threads, a Kernel in this process', () => {
       const closed = new Set<number>();
       clients.forEach((c, i) => {
         c.on('error', () => closed.add(i));
-        c.connection.stream.on('close', () => closed.add(i));
+        (c as unknown as Mysql2Internals).connection.stream.on('close', () => closed.add(i));
       });
       const perWorker = () =>
         group.workers.map(

@@ -1,5 +1,5 @@
 import { waitFor } from '@scalestack/test-harness';
-import Redis from 'ioredis';
+import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type StartedServer, startRespServer } from './support/server.js';
 

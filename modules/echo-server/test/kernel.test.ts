@@ -4,7 +4,7 @@ import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Kernel, KernelConfigError } from '@scalestack/kernel';
-import { SOCKETS } from '@scalestack/socket';
+import { SOCKETS, type SocketService } from '@scalestack/socket';
 import socketModule from '@scalestack/socket/module';
 import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -56,7 +56,7 @@ describe('echo-server in a real Kernel', () => {
 
   it('keeps a 64 MiB echo to a slow reader bounded by backpressure', async () => {
     const { kernel, port } = await startEcho();
-    const [listener] = kernel.container.resolve(SOCKETS).listeners;
+    const [listener] = kernel.container.resolve<SocketService>(SOCKETS).listeners;
     let maxQueued = 0;
     let highWaterMark = 0;
     let sawPaused = false;

@@ -45,8 +45,8 @@ async function proxyStats(observer: TextClient): Promise<Record<string, number>>
 }
 
 /** Waits until the proxy's `stats` say `paused` clients are not being read. */
-function pausedClients(observer: TextClient, paused: number, what: string): Promise<void> {
-  return waitFor(async () => (await proxyStats(observer)).clients_paused === paused, {
+async function pausedClients(observer: TextClient, paused: number, what: string): Promise<void> {
+  await waitFor(async () => (await proxyStats(observer)).clients_paused === paused, {
     what,
     timeout: 20_000,
   });

@@ -12,7 +12,7 @@ import {
 import type mysql from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { repliesUntilClosed } from './support/raw.js';
-import { type Running, startBackend } from './support/start.js';
+import { type Mysql2Internals, type Running, startBackend } from './support/start.js';
 
 /** Connects a raw socket; resolves once the greeting arrived (its bytes are left unread). */
 async function greeted(port: number): Promise<Socket> {
@@ -120,7 +120,9 @@ describe('wait_timeout', () => {
     try {
       await b.query('CREATE TABLE wt (v INT)');
       await a.query('SET SESSION wait_timeout = 1');
-      const told = new Promise<Error & { code?: unknown }>((resolve) => a.connection.once('error', resolve));
+      const told = new Promise<Error & { code?: unknown }>((resolve) =>
+        (a as unknown as Mysql2Internals).connection.once('error', resolve),
+      );
       await a.query('BEGIN');
       await a.query('INSERT INTO wt VALUES (1)');
       // An ERR the client did not ask for: mysql2 reports its error number as the code.

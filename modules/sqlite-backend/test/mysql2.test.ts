@@ -10,7 +10,7 @@ import { waitFor } from '@scalestack/test-harness';
 import type mysql from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { login, replyStream } from './support/raw.js';
-import { type Running, startBackend } from './support/start.js';
+import { type Mysql2Internals, type Running, startBackend } from './support/start.js';
 
 let backend: Running;
 let c: mysql.Connection;
@@ -803,7 +803,9 @@ describe('KILL', () => {
 describe('KILL of its own connection', () => {
   it('answers OK, then closes', async () => {
     const self = await backend.connect();
-    const closed = new Promise<void>((resolve) => self.connection.stream.once('close', () => resolve()));
+    const closed = new Promise<void>((resolve) =>
+      (self as unknown as Mysql2Internals).connection.stream.once('close', () => resolve()),
+    );
     self.on('error', () => {});
     const [ok] = await self.query<mysql.ResultSetHeader>(`KILL CONNECTION ${self.threadId}`);
     expect(ok.affectedRows).toBe(0);
@@ -842,7 +844,9 @@ describe('COM_CHANGE_USER', () => {
   it('closes the connection after a failed change (wrong password), as MySQL does', async () => {
     const conn = await backend.connect();
     conn.on('error', () => {});
-    const closed = new Promise<void>((resolve) => conn.connection.stream.once('close', () => resolve()));
+    const closed = new Promise<void>((resolve) =>
+      (conn as unknown as Mysql2Internals).connection.stream.once('close', () => resolve()),
+    );
     await conn.query('SET @kept = 1');
     expect(await errorOf(conn.changeUser({ user: 'root', password: 'wrong' }))).toMatchObject({
       errno: 1045,

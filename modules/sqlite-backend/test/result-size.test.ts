@@ -20,7 +20,7 @@ afterAll(async () => {
 it('refuses a result larger than max_result_size with ERR 1104, and the session carries on', async () => {
   const c = await backend.connect();
   try {
-    const err = await c.query(RANGE(100_000)).catch((e: { errno: number; message: string }) => e);
+    const err = await c.query(RANGE(100_000)).catch((e: Error & { errno: number }) => e);
     expect(err).toMatchObject({ errno: 1104, sqlState: '42000' });
     expect((err as Error).message).toMatch(/max_result_size \(65536 bytes\)/);
     const [rows] = await c.query<mysql.RowDataPacket[]>(RANGE(3));

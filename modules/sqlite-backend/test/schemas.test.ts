@@ -220,7 +220,9 @@ describe('DROP DATABASE deletes only a file CREATE DATABASE made', () => {
       // Attached by the server's own connection, as a client no longer can: what DROP DATABASE
       // deletes must not depend on how a schema got there.
       const server = await SqliteBackendServer.start({ listen: '127.0.0.1:0', database });
-      const s = await mysql.createConnection({ host: '127.0.0.1', port: server.address.port, user: 'root' });
+      const { address } = server;
+      if (address.kind !== 'tcp') throw new Error('expected a TCP listener');
+      const s = await mysql.createConnection({ host: '127.0.0.1', port: address.port, user: 'root' });
       try {
         server.database.db.exec(`ATTACH '${victim}' AS v`);
         if (database !== ':memory:') server.database.db.exec(`ATTACH '${main}' AS m2`);

@@ -3,7 +3,7 @@ import { once } from 'node:events';
 import { createServer, connect as netConnect, type Server, type Socket } from 'node:net';
 import { promisify } from 'node:util';
 import { Kernel, KernelConfigError } from '@scalestack/kernel';
-import { SOCKETS } from '@scalestack/socket';
+import { SOCKETS, type SocketService } from '@scalestack/socket';
 import socketModule from '@scalestack/socket/module';
 import {
   freePort,
@@ -304,7 +304,7 @@ describe('tcp-proxy', () => {
   it('backpressure: a slow reader holds the proxy to bounded buffers, and every byte arrives in order', async () => {
     const echo = await tcpServer((s) => s.pipe(s));
     const { kernel, port } = await startProxy({ upstreams: [`127.0.0.1:${echo.port}`] });
-    const listener = [...kernel.container.resolve(SOCKETS).listeners][0];
+    const listener = [...kernel.container.resolve<SocketService>(SOCKETS).listeners][0];
     let maxQueued = 0;
     let sawPaused = false;
     const sample = () => {

@@ -17,9 +17,14 @@ function metric(families: MetricFamily[], name: string): number {
 }
 
 /** A client that echoes and remembers whether it was closed. */
-async function client(
-  port: number,
-): Promise<{ socket: Socket; closed: boolean; echo(text: string): Promise<string> }> {
+interface EchoClient {
+  socket: Socket;
+  closed: boolean;
+  echo(text: string): Promise<string>;
+}
+
+/** Connects an {@link EchoClient} to `port`. */
+async function client(port: number): Promise<EchoClient> {
   const socket = connect(port, '127.0.0.1');
   await new Promise<void>((resolve, reject) => socket.once('connect', resolve).once('error', reject));
   const c = {
@@ -74,7 +79,7 @@ describe('event-loop group: echo-server in 2 worker threads', () => {
   it('runs the modules only in the workers, and connections land on both', async () => {
     expect(kernel.modules.map((m) => m.name)).toEqual(['event', 'socket', 'echo-server']);
     expect(group.workers.map((w) => w.status)).toEqual(['running', 'running']);
-    const clients = [];
+    const clients: EchoClient[] = [];
     for (let i = 0; i < 64; i++) clients.push(await client(port));
     expect(await Promise.all(clients.map((c, i) => c.echo(`hello ${i}`)))).toEqual(
       clients.map((_, i) => `hello ${i}`),
@@ -118,7 +123,7 @@ describe('event-loop group: echo-server in 2 worker threads', () => {
   }
 
   it('reload reaches every worker (idle_timeout applied to open connections in both)', async () => {
-    const clients = [];
+    const clients: EchoClient[] = [];
     for (let i = 0; i < 32; i++) clients.push(await client(port));
     await waitFor(() => group.workers.every((w) => metric(w.metrics, 'socket_connections') > 0), {
       what: 'connections on both workers',
@@ -139,7 +144,7 @@ describe('event-loop group: echo-server in 2 worker threads', () => {
     ]);
     await restartWorkerZero();
     // Clients on both workers, the restarted one included: every one is closed when idle.
-    const clients = [];
+    const clients: EchoClient[] = [];
     for (let i = 0; i < 32; i++) clients.push(await client(port));
     await waitFor(() => clients.every((c) => c.closed), {
       what: 'idle clients closed by both workers, the restarted one too',
@@ -154,7 +159,7 @@ describe('event-loop group: echo-server in 2 worker threads', () => {
     expect(report).toEqual({ applied: [], restartNeeded: ['echo-server'], failed: [] });
     await restartWorkerZero();
     // Many clients on both workers, the restarted one included: none is turned away.
-    const clients = [];
+    const clients: EchoClient[] = [];
     for (let i = 0; i < 32; i++) clients.push(await client(port));
     await waitFor(() => metric(group.workers[0]!.metrics, 'socket_connections') > 1, {
       what: 'clients on the restarted worker',
@@ -165,7 +170,7 @@ describe('event-loop group: echo-server in 2 worker threads', () => {
   });
 
   it('a crashed worker is restarted; only its own clients lose their connections', async () => {
-    const clients = [];
+    const clients: EchoClient[] = [];
     for (let i = 0; i < 64; i++) clients.push(await client(port));
     await waitFor(
       () => group.workers.reduce((a, w) => a + metric(w.metrics, 'socket_connections'), 0) === 64,

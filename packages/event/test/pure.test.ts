@@ -115,6 +115,8 @@ describe('PeerRequests', () => {
       m = structuredClone(m);
       wire.sent.push(m);
       if (wire.drop) return;
+      // PeerRequests posts only these two; the check narrows `m` to them.
+      if (m.type !== 'ask' && m.type !== 'answer') throw new Error(`PeerRequests posted "${m.type}"`);
       const to = workers[m.to]!;
       const out: ToWorker =
         m.type === 'ask'

@@ -10,8 +10,14 @@ import { describe, expect, it } from 'vitest';
 import { tcpModule } from './fixtures/tcp-module.js';
 import { silent } from './helpers.js';
 
+/** What {@link hostModule} was given: the plan it hosted from, the configurations it reloaded. */
+interface Seen {
+  plan?: unknown;
+  reloads: (RawConfig | undefined)[];
+}
+
 /** A module that hosts the others when `host` is on, recording what it was given. */
-function hostModule(journal: string[], seen: { plan?: unknown; reloads: (RawConfig | undefined)[] }) {
+function hostModule(journal: string[], seen: Seen) {
   return defineModule({
     name: 'host',
     description: 'hosts the other modules when asked to',
@@ -42,7 +48,7 @@ function hostModule(journal: string[], seen: { plan?: unknown; reloads: (RawConf
 describe('a module hosting the others', () => {
   it('without hosting every module starts here, as before', async () => {
     const journal: string[] = [];
-    const seen = { reloads: [] as (RawConfig | undefined)[] };
+    const seen: Seen = { reloads: [] };
     const kernel = new Kernel({
       logger: silent,
       definitions: [hostModule(journal, seen), tcpModule('a', journal)],
@@ -55,7 +61,7 @@ describe('a module hosting the others', () => {
 
   it('with hosting only the host and what it requires register, start, drain and stop here', async () => {
     const journal: string[] = [];
-    const seen = { reloads: [] as (RawConfig | undefined)[] };
+    const seen: Seen = { reloads: [] };
     const dep = tcpModule('dep', journal);
     const host = { ...hostModule(journal, seen), requires: ['dep'] };
     const kernel = new Kernel({
@@ -94,7 +100,7 @@ describe('a module hosting the others', () => {
 
   it('reload validates hosted modules here and hands the configuration to the host', async () => {
     const journal: string[] = [];
-    const seen = { reloads: [] as (RawConfig | undefined)[] };
+    const seen: Seen = { reloads: [] };
     const kernel = new Kernel({
       logger: silent,
       definitions: [hostModule(journal, seen), tcpModule('a', journal, { reloadable: true })],
@@ -121,12 +127,10 @@ describe('a module hosting the others', () => {
 
   it('the plan a worker starts from keeps the configuration as applied, the host’s own options included', async () => {
     const journal: string[] = [];
-    const seen = { reloads: [] as (RawConfig | undefined)[] } as {
-      plan?: unknown;
-      reloads: (RawConfig | undefined)[];
-    };
+    const seen: Seen = { reloads: [] };
     const guest = defineModule({
       name: 'guest',
+      description: 'a hosted module with a reloadable and a restart-only option',
       options: { soft: option.string('s0', 'reloadable'), hard: option.string('h0', 'restart only') },
       reloadable: ['soft'],
       reload() {},

@@ -45,7 +45,7 @@ describe('lifecycle', () => {
     expect(report.modules.map((m) => m.name)).toEqual(['a', 'b', 'c']);
     for (const m of report.modules) expect(m.ms).toBeGreaterThanOrEqual(0);
     const ports = Object.fromEntries(
-      ['a', 'b', 'c'].map((n) => [n, kernel.container.resolve(portToken(n)).port]),
+      ['a', 'b', 'c'].map((n) => [n, kernel.container.resolve<{ port: number }>(portToken(n)).port]),
     );
     expect(await greetingFrom(ports.b)).toBe('hi from b');
     expect(await greetingFrom(ports.a)).toBe('hello');
@@ -83,7 +83,7 @@ describe('lifecycle', () => {
     expect(err).toBeInstanceOf(KernelStartError);
     expect((err as KernelStartError).module).toBe('bad');
     expect((err as Error).message).toBe('module "bad" failed to start: bad cannot start');
-    const portA = kernel.container.resolve(portToken('a')).port;
+    const portA = kernel.container.resolve<{ port: number }>(portToken('a')).port;
     expect(await refused(portA)).toBe(true);
     expect(journal.slice(4)).toEqual([
       'a:start',
@@ -115,7 +115,7 @@ describe('lifecycle', () => {
     expect(journal.slice(-4)).toEqual(['slow:drain', 'a:drain', 'slow:stop:closed', 'a:stop:closed']);
     const overrun = lines.find((l) => l.phase === 'drain' && l.level === 40);
     expect(overrun).toMatchObject({ module: 'slow', phase: 'drain', timeoutMs: 50 });
-    expect(overrun.msg).toBe('drain hook of module "slow" overran 50ms; going on');
+    expect(overrun!.msg).toBe('drain hook of module "slow" overran 50ms; going on');
   });
 
   it('treats a start that overruns its timeout as a failure', async () => {

@@ -254,7 +254,7 @@ describe('option errors have one exact format', () => {
     // piece — `"password":"s3cret-5"}` — was shown as a bad item).
     const one = await loadEcho({ users }, { raw: { users: '{"name":"a","password":"s3cret-5"}' } });
     expect(one.errors).toBeUndefined();
-    expect(one.values.users).toEqual([{ name: 'a', password: 's3cret-5' }]);
+    expect(one.values!.users).toEqual([{ name: 'a', password: 's3cret-5' }]);
     const bad = await loadEcho(
       { users },
       { raw: { users: '{"name":"a","password":"s3cret-6,x","bogus":1}' } },

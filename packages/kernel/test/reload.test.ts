@@ -108,6 +108,7 @@ describe('reloads asked for while one runs', () => {
     });
     const mod = defineModule({
       name: 'slowreload',
+      description: 'reloads slowly to level b',
       options: { level: option.string('a', 'a level') },
       async reload(_ctx, next) {
         calls.push(`begin ${next.level}`);
@@ -131,6 +132,7 @@ describe('reloads asked for while one runs', () => {
   it('a refused one does not stop the next', async () => {
     const mod = defineModule({
       name: 'r2',
+      description: 'reloads anything',
       options: { level: option.string('a', 'a level') },
       async reload() {},
     });
@@ -150,6 +152,7 @@ describe('reload before start', () => {
     const calls: string[] = [];
     const mod = defineModule({
       name: 'early',
+      description: 'records start and reload',
       options: { level: option.string('a', 'a level') },
       start(ctx) {
         calls.push(`start ${ctx.options.level}`);

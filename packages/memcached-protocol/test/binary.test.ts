@@ -20,7 +20,7 @@ const packet = fc.record({
   value: bytes(300),
 });
 
-function decode(stream: Buffer, sizes: number[], magic?: number, max?: number): BinaryEvent[] {
+function decode(stream: Buffer, sizes: readonly number[], magic?: number, max?: number): BinaryEvent[] {
   const out: BinaryEvent[] = [];
   const decoder = new BinaryDecoder((e) => out.push(e), magic, max);
   let off = 0;

@@ -1,7 +1,11 @@
 import { type Request, RequestDecoder, type Response, ResponseDecoder } from '../src/index.js';
 
 /** Decodes `bytes` fed in the given chunk sizes (cycled) and returns every request. */
-export function decodeRequests(bytes: Buffer, sizes: number[] = [bytes.length || 1], limits = {}): Request[] {
+export function decodeRequests(
+  bytes: Buffer,
+  sizes: readonly number[] = [bytes.length || 1],
+  limits = {},
+): Request[] {
   const out: Request[] = [];
   const decoder = new RequestDecoder((r) => out.push(r), limits);
   feed(bytes, sizes, (c) => decoder.push(c));
@@ -10,7 +14,7 @@ export function decodeRequests(bytes: Buffer, sizes: number[] = [bytes.length ||
 
 export function decodeResponses(
   bytes: Buffer,
-  sizes: number[] = [bytes.length || 1],
+  sizes: readonly number[] = [bytes.length || 1],
   limits = {},
 ): Response[] {
   const out: Response[] = [];
@@ -19,7 +23,7 @@ export function decodeResponses(
   return out;
 }
 
-function feed(bytes: Buffer, sizes: number[], push: (c: Buffer) => void): void {
+function feed(bytes: Buffer, sizes: readonly number[], push: (c: Buffer) => void): void {
   let off = 0;
   let i = 0;
   while (off < bytes.length) {

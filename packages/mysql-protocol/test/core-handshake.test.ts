@@ -24,6 +24,7 @@ import {
   nativePasswordHash,
   PacketWriter,
   parseNativePasswordHash,
+  type ServerAuthPlugin,
   ServerHandshake,
   SUPPORTED_CAPABILITIES,
   writeHandshakeResponse,
@@ -255,7 +256,7 @@ describe('ServerHandshake, empty passwords', () => {
     );
 
   /** The server's step after a HandshakeResponse41 with `authResponse` for `plugin`. */
-  const stepFor = (user: string, plugin: string, authResponse: Buffer) => {
+  const stepFor = (user: string, plugin: ServerAuthPlugin, authResponse: Buffer) => {
     const hs = new ServerHandshake({ connectionId: 1, lookup, authPlugin: plugin });
     hs.start();
     return hs.receive(responseFor(user, plugin, authResponse), 1).kind;

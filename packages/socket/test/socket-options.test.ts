@@ -31,7 +31,8 @@ async function optionsOf(socket: Socket): Promise<SocketOptions> {
   const raw = (socket as unknown as { _parent?: Socket })._parent ?? socket;
   const child = spawn('python3', ['-c', READ_OPTIONS], { stdio: ['ignore', 'pipe', 'inherit', raw] });
   let out = '';
-  child.stdout.setEncoding('utf8').on('data', (text: string) => {
+  // stdio[1] is 'pipe', so stdout is there (the overload taking a Socket in stdio cannot say so).
+  child.stdout!.setEncoding('utf8').on('data', (text: string) => {
     out += text;
   });
   const [code] = (await once(child, 'close')) as [number];

@@ -184,6 +184,7 @@ describe('server-side upgrade with requestCert (mutual TLS after a STARTTLS-styl
         resolve();
       }).then((l) => {
         listening = l;
+        if (l.address.kind !== 'tcp') throw new Error('tcp expected');
         plain = netConnect(l.address.port, '127.0.0.1');
       });
     });

@@ -1,6 +1,6 @@
 import { Kernel, type ModuleDefinition } from '@scalestack/kernel';
 import { pino } from 'pino';
-import httpServer, { HTTP_SERVER } from '../../src/index.js';
+import httpServer, { HTTP_SERVER, type HttpServerInfo } from '../../src/index.js';
 
 export interface Started {
   kernel: Kernel;
@@ -26,7 +26,7 @@ export async function startHttp(
 }
 
 function boundPort(kernel: Kernel): number {
-  const address = kernel.container.resolve(HTTP_SERVER).address;
+  const address = kernel.container.resolve<HttpServerInfo>(HTTP_SERVER).address;
   if (address?.kind !== 'tcp') throw new Error('http-server is not listening on TCP');
   return address.port;
 }

@@ -1,8 +1,19 @@
+import type { Socket } from 'node:net';
 import { Kernel } from '@scalestack/kernel';
 import { SOCKETS, type SocketService } from '@scalestack/socket';
 import socketModule from '@scalestack/socket/module';
+import type { Connection as CoreConnection } from 'mysql2';
 import mysql from 'mysql2/promise';
 import sqliteBackend from '../../src/index.js';
+
+/**
+ * What a mysql2 promise `Connection` holds but its typings leave out: the callback-API
+ * connection it wraps (`connection`, which emits the errors the server sends unasked) and that
+ * connection's socket (`stream`). Tests cast a promise connection to this to reach them.
+ */
+export interface Mysql2Internals {
+  connection: CoreConnection & { stream: Socket };
+}
 
 /** A Kernel running `socket` + `sqlite-backend`. */
 export interface Running {
