@@ -25,6 +25,8 @@ export interface ClientStats {
    * until the client's socket drains.
    */
   slowReader: boolean;
+  /** Commands it sent behind the one in flight (pipelined), waiting their turn. */
+  queued: number;
 }
 
 export interface ProxyCounters {

@@ -5,6 +5,8 @@
  * statements, and no id KILL through the proxy reaches. GUI clients read it at connect time to
  * cancel a running query from a second connection.
  */
+import { waitFor } from '@scalestack/test-harness';
+import type mysql from 'mysql2/promise';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   BACKEND_THREAD_ID,
@@ -134,6 +136,29 @@ describe('SELECT CONNECTION_ID() answers the proxy’s connection id', () => {
   });
 });
 
+describe('pipelined', () => {
+  it('thousands behind a statement that waits are all answered, in order', async () => {
+    // The answers come at once, each as the one before finishes: they used to run a call
+    // deeper each, and a few thousand in one read ran the stack out (ERR 1105, connection gone).
+    const holder = await client();
+    expect(await one(holder, "SELECT GET_LOCK('cid', 60) AS l")).toEqual({ l: 1 });
+    const c = await connector.open();
+    const waiting = c.query("SELECT GET_LOCK('cid', 60) AS l");
+    const answers = Array.from({ length: 3000 }, (_, i) => c.query(`SELECT CONNECTION_ID() AS \`${i}\``));
+    // A read's worth of them wait at the proxy (it pauses the socket 64 commands in).
+    const queued = () =>
+      fx()
+        .proxy.stats()
+        .clients.find((x) => x.id === c.threadId)?.queued ?? 0;
+    await waitFor(() => queued() >= 1000, { what: 'a thousand commands queued behind the wait' });
+    await one(holder, "SELECT RELEASE_LOCK('cid') AS r");
+    expect(await waiting).toEqual([{ l: 1 }]);
+    const rows = (await Promise.all(answers)) as Record<string, number>[][];
+    expect(rows.filter((r, i) => r[0]?.[String(i)] !== c.threadId)).toEqual([]);
+    expect(await c.query("SELECT RELEASE_LOCK('cid') AS r")).toEqual([{ r: 1 }]);
+  });
+});
+
 describe('anything more is the server’s', () => {
   it('CONNECTION_ID() beside other columns, in an expression or prepared reads the backend thread', async () => {
     const c = await client();
@@ -145,6 +170,23 @@ describe('anything more is the server’s', () => {
     const [prepared] = await c.execute('SELECT CONNECTION_ID() AS c');
     expect(prepared).toEqual([{ c: thread }]);
     await c.query('ROLLBACK');
+  });
+
+  it('a comment after the `;` (a second statement to a multi-statement client), or a two-byte character_set_results', async () => {
+    const shapes = async (c: mysql.Connection) => {
+      const [multi] = await c.query('SELECT CONNECTION_ID() AS id; -- and then');
+      await c.query('SET character_set_results = utf16');
+      const [, fields] = await c.query('SELECT CONNECTION_ID()');
+      await c.query('SET character_set_results = utf8mb4');
+      return {
+        results: (multi as unknown[]).length,
+        name: Buffer.from(fields[0]!.name, 'latin1').toString('hex'),
+      };
+    };
+    const direct = await fx().direct({ multipleStatements: true });
+    const atServer = await shapes(direct).finally(() => direct.end());
+    expect(atServer.results).toBe(2);
+    expect(await shapes(await client({ multipleStatements: true }))).toEqual(atServer);
   });
 
   it('an alias MariaDB reserves gets the server’s syntax error', async () => {

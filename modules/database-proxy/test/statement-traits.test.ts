@@ -18,6 +18,10 @@ const cases: [string, number][] = [
   [' show full processlist ; ', Trait.Processlist | Trait.ProcesslistFull],
   ['/* a */ SHOW/* b */FULL -- c\nPROCESSLIST # d', Trait.Processlist | Trait.ProcesslistFull],
   ['SHOW PROCESSLIST --', Trait.Processlist],
+  ['SHOW PROCESSLIST ;  ', Trait.Processlist],
+  // A comment after the `;` is a second, empty statement to a multi-statement client: the server's.
+  ['SHOW PROCESSLIST; -- c', 0],
+  ['SHOW PROCESSLIST; /* c */', 0],
   // Beside another statement it is the server's — also after a `--` comment, which ends at the
   // first newline, even the one right after the dashes — and so is an executable comment's SQL.
   ['SHOW PROCESSLIST; SELECT 1', 0],
@@ -640,8 +644,18 @@ describe('connectionIdColumn', () => {
         "SELECT CONNECTION_ID() AS 'my id'",
         'SELECT CONNECTION_ID() AS `my id` FROM DUAL',
         'SELECT CONNECTION_ID()AS"x"',
+        'SELECT CONNECTION_ID() ;  \n',
       ].map((sql) => connectionIdColumn(sql)),
-    ).toEqual(['CONNECTION_ID()', 'connection_id( )', 'Connection_Id()', 'id', 'my id', 'my id', 'x']);
+    ).toEqual([
+      'CONNECTION_ID()',
+      'connection_id( )',
+      'Connection_Id()',
+      'id',
+      'my id',
+      'my id',
+      'x',
+      'CONNECTION_ID()',
+    ]);
   });
 
   it('leaves to the server an alias it would refuse, or one the proxy would have to convert', () => {
@@ -650,12 +664,25 @@ describe('connectionIdColumn', () => {
       [
         'SELECT CONNECTION_ID() AS from',
         'SELECT CONNECTION_ID() AS Limit',
+        'SELECT CONNECTION_ID() AS NULL',
+        'SELECT CONNECTION_ID() AS default',
+        'SELECT CONNECTION_ID() AS _latin1',
+        `SELECT CONNECTION_ID() AS ${'a'.repeat(256)}`,
+        // An executable comment the server may skip, by its version.
+        'SELECT /*!80000 CONNECTION_ID() */',
+        'SELECT CONNECTION_ID() /*!80000 AS x */',
+        'SELECT CONNECTION_ID(/*!*/)',
+        // Left open: a syntax error there.
+        "SELECT CONNECTION_ID() AS 'abc",
+        'SELECT CONNECTION_ID() /* x',
+        // A second, empty statement to a multi-statement client.
+        'SELECT CONNECTION_ID(); -- c',
         latin1("SELECT CONNECTION_ID() AS 'été'"),
         "SELECT CONNECTION_ID() AS 'a\\b'",
         "SELECT CONNECTION_ID() AS 'it''s'",
         "SELECT CONNECTION_ID() AS ' x'",
         'SELECT CONNECTION_ID(), 1',
       ].map((sql) => connectionIdColumn(sql)),
-    ).toEqual([undefined, undefined, undefined, undefined, undefined, undefined, undefined]);
+    ).toEqual(Array(17).fill(undefined));
   });
 });

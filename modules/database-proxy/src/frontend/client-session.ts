@@ -78,7 +78,12 @@ import type { ProxyUser } from '../config/proxy-users.js';
 import { formatProxyError, ProxyError, type ProxyErrorCode, type ProxyRefusal } from '../errors.js';
 import type { ClientStats } from '../service.js';
 import { type CharsetStatement, collationLeftBy, resultsSetByName } from '../session/charset-statements.js';
-import { charsetEncoding, charsetOfCollation, unusableClientCharset } from '../session/client-charsets.js';
+import {
+  charsetEncoding,
+  charsetOfCollation,
+  isWideCharset,
+  unusableClientCharset,
+} from '../session/client-charsets.js';
 import { PIN_BIT, PIN_UNTIL_NEXT_STATEMENT, pinReasons } from '../session/pin-reason.js';
 import { pinsAfterStatement } from '../session/pin-rules.js';
 import { isReplayable, planStateSync, RESULTS_BY_NAME, SessionState } from '../session/session-state.js';
@@ -257,6 +262,8 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
    */
   private endingSql: string | undefined;
 
+  /** runQueued is taking commands from the queue (see there). */
+  private runningQueued = false;
   /** The backend and the commands waiting for this client to read its answers. */
   private readonly output: ClientOutput;
   /**
@@ -316,6 +323,7 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
       pinned: pinReasons(this.pins),
       lazyBegin: this.lazyBegin !== 'none',
       slowReader: this.output.waiting,
+      queued: this.queue.length,
     };
   }
 
@@ -605,7 +613,10 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
           return;
         }
         if (this.traits & Trait.ConnectionId) {
-          const name = this.reader.connectionIdColumn(text);
+          // Under a two-byte character_set_results the server converts the column's name.
+          const name = isWideCharset(this.state.variables.get('character_set_results'))
+            ? undefined
+            : this.reader.connectionIdColumn(text);
           if (name !== undefined) {
             this.answerHere(encodeConnectionId(this.id, name, this.resultFraming()));
             return;
@@ -2053,6 +2064,21 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
 
   /** Runs the commands that wait behind the one that just finished, while the client reads. */
   private runQueued(): void {
+    // A command answered at once (SELECT CONNECTION_ID()) finishes inside this loop's dispatch
+    // and calls back here: the loop takes the next one, instead of a call a command deeper
+    // until the stack runs out (thousands pipelined in one read).
+    if (this.runningQueued) return;
+    this.runningQueued = true;
+    try {
+      this.runQueuedCommands();
+    } finally {
+      this.runningQueued = false;
+    }
+    this.queue.resumeIfRoom();
+    if (!this.busy) this.core.clientIdle();
+  }
+
+  private runQueuedCommands(): void {
     while (!this.busy && !this.closed && this.queue.length > 0 && this.output.reading()) {
       const next = this.queue.shift()!;
       if (next.refusal !== undefined) this.fatal(next.refusal.code, next.refusal.args);
@@ -2063,8 +2089,6 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
       else if (next.sequenceId !== 0) this.fatal(ProxyError.packetsOutOfOrder, []);
       else this.dispatch(next.payload, next.frame, next.replay, next.statement);
     }
-    this.queue.resumeIfRoom();
-    if (!this.busy) this.core.clientIdle();
   }
 
   onBackendError(conn: BackendConnection, err: Error): void {

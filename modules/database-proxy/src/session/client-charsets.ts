@@ -22,6 +22,17 @@ const UNUSABLE = new Map<number, string>([
   ...idsOf([60, 61], [160, 183]).map((id) => [id, 'utf32'] as const),
 ]);
 
+/** Character sets in which every character takes two or four bytes, ASCII ones too. */
+const WIDE = new Set(UNUSABLE.values());
+
+/**
+ * Whether text sent in `charset` (a session's character_set_results) is not ASCII even where
+ * it is ASCII in UTF-8: a column name the proxy writes itself would read wrong there.
+ */
+export function isWideCharset(charset: string | undefined): boolean {
+  return charset !== undefined && WIDE.has(charset.toLowerCase());
+}
+
 /** The character set's name when collation `id` cannot be a client's, else undefined. */
 export function unusableClientCharset(id: number): string | undefined {
   return UNUSABLE.get(id);

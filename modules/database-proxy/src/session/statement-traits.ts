@@ -187,16 +187,16 @@ const STORED_PROGRAM =
  * What follows SHOW in `SHOW [FULL] PROCESSLIST` as a statement of its own (sticky, from the
  * end of SHOW, in blanked text: comments are blanks, an executable one's content is code).
  */
-const PROCESSLIST_AFTER_SHOW = /\s+(FULL\s+)?PROCESSLIST\s*;?\s*$/iy;
+const PROCESSLIST_AFTER_SHOW = /\s+(FULL\s+)?PROCESSLIST\s*(;)?\s*$/diy;
 
 /**
  * What follows SELECT in `SELECT CONNECTION_ID() [AS alias] [FROM DUAL]` as a statement of its
  * own (sticky, from the end of SELECT, in blanked text: a quoted alias is its quotes around
  * blanks). `call` is the call as typed (MariaDB names the column by it), `name` an unquoted
- * alias, `quoted` a quoted one; their indices are the same places in the text itself.
+ * alias, `quoted` a quoted one, `end` the `;`; their indices are the same places in the text.
  */
 const CONNECTION_ID_AFTER_SELECT =
-  /\s+(?<call>CONNECTION_ID\s*\(\s*\))(?:\s*AS(?:\s+(?<name>[A-Za-z_$][\w$]*)|\s*(?<quoted>(?<q>['"`]) +\k<q>)))?(?:\s+FROM\s+DUAL)?\s*;?\s*$/diy;
+  /\s+(?<call>CONNECTION_ID\s*\(\s*\))(?:\s*AS(?:\s+(?<name>[A-Za-z_$][\w$]*)|\s*(?<quoted>(?<q>['"`]) +\k<q>)))?(?:\s+FROM\s+DUAL)?\s*(?<end>;)?\s*$/diy;
 
 /** `PREPARE s FROM 'KILL …'`, `EXECUTE IMMEDIATE "KILL …"`: a string that starts with KILL. */
 const PREPARED_KILL = /\b(?:FROM|IMMEDIATE)\s*['"]\s*KILL\b/i;
@@ -237,43 +237,45 @@ export function leadingKeyword(
   return lead === null ? undefined : lead[1]!.toUpperCase();
 }
 
-/**
- * Words MariaDB reserves that may follow `AS` in a text the classifier reads as `SELECT
- * CONNECTION_ID() AS <word>`: a syntax error at the server, so such a text is left to it.
- */
-const RESERVED_AFTER_AS = new Set(
-  'AND DIV DUAL ELSE END ESCAPE EXCEPT FOR FROM GROUP HAVING IN INTERSECT INTO IS LIKE LIMIT LOCK MOD NOT OR ORDER PROCEDURE REGEXP RETURNING RLIKE SELECT TABLE THEN UNION WHEN WHERE WINDOW WITH XOR'.split(
-    ' ',
-  ),
-);
+/** Longest alias MariaDB keeps whole (it cuts a longer one). */
+const MAX_ALIAS = 255;
 
 /**
  * The column name MariaDB gives `SELECT CONNECTION_ID() [AS alias]` — the alias, else the call as
  * typed (`connection_id( )`) — for a text the classifier found to be that statement alone
  * (Trait.ConnectionId); undefined when the proxy should leave the text to the server after all:
- * an alias that is a reserved word (a syntax error there), or one with a character the proxy
- * would have to convert or unescape (outside printable ASCII, a backslash, a quote).
+ * an executable comment (`/*!80000 … *\/` the server may skip), a comment or quote left open,
+ * anything but white space after the `;` (a second, empty statement to a multi-statement
+ * client), an alias that is a reserved word or a character set introducer (`_latin1`: a syntax
+ * error there), one longer than MariaDB keeps, or one with a character the proxy would have to
+ * convert or unescape (outside printable ASCII, a backslash, a quote).
  */
 export function connectionIdColumn(
   text: string,
   noBackslashEscapes = false,
   doubleByte?: DoubleByteCharset,
 ): string | undefined {
+  if (text.includes('/*!') || text.includes('/*M!') || text.lastIndexOf('/*') > text.lastIndexOf('*/'))
+    return undefined;
   const sql = blankLiteralsAndComments(text, noBackslashEscapes, doubleByte);
   const lead = LEADING.exec(sql);
   if (lead === null) return undefined;
   CONNECTION_ID_AFTER_SELECT.lastIndex = lead.index + lead[0].length;
-  const m = CONNECTION_ID_AFTER_SELECT.exec(sql);
-  const at = m?.indices?.groups;
+  const at = CONNECTION_ID_AFTER_SELECT.exec(sql)?.indices?.groups;
   if (at === undefined) return undefined;
+  if (at.end !== undefined && text.slice(at.end[1]).trim() !== '') return undefined;
   if (at.name !== undefined) {
     const name = text.slice(...at.name);
-    return RESERVED_AFTER_AS.has(name.toUpperCase()) ? undefined : name;
+    const reserved = name.startsWith('_') || RESERVED_WORDS.has(name.toLowerCase());
+    return reserved || name.length > MAX_ALIAS ? undefined : name;
   }
   if (at.quoted === undefined) return text.slice(...at.call!);
   const [from, to] = at.quoted;
+  // The blanker closes a quote the text leaves open: the text's own must be there.
+  if (text[to - 1] !== text[from]) return undefined;
   const name = text.slice(from + 1, to - 1);
-  return /^[\x21-\x7e](?:[\x20-\x7e]*[\x21-\x7e])?$/.test(name) && !/['"`\\]/.test(name) ? name : undefined;
+  const plain = /^[\x21-\x7e](?:[\x20-\x7e]*[\x21-\x7e])?$/.test(name) && !/['"`\\]/.test(name);
+  return plain && name.length <= MAX_ALIAS ? name : undefined;
 }
 
 /** Any of these characters may start a string literal, a quoted name or a comment. */
@@ -425,7 +427,8 @@ function classifyOneReading(
   if (first === 'SHOW' && !lead![0].includes('(')) {
     PROCESSLIST_AFTER_SHOW.lastIndex = lead!.index + lead![0].length;
     const m = PROCESSLIST_AFTER_SHOW.exec(sql);
-    if (m !== null)
+    // A comment after the `;` is a second, empty statement to a multi-statement client.
+    if (m !== null && (m[2] === undefined || text.slice(m.indices![2]![1]).trim() === ''))
       traits |= m[1] === undefined ? Trait.Processlist : Trait.Processlist | Trait.ProcesslistFull;
   } else if (first === 'SELECT' && !lead![0].includes('(')) {
     CONNECTION_ID_AFTER_SELECT.lastIndex = lead!.index + lead![0].length;

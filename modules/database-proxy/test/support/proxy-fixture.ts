@@ -33,7 +33,7 @@ export interface ProxyFixture {
   /** A mysql2 connection through the proxy as `app`/`secret` (or the given user), database `test`. */
   connect(options?: mysql.ConnectionOptions): Promise<mysql.Connection>;
   /** A mysql2 connection straight to MariaDB as root, for checking what the server saw. */
-  direct(): Promise<mysql.Connection>;
+  direct(options?: mysql.ConnectionOptions): Promise<mysql.Connection>;
   stop(): Promise<void>;
 }
 
@@ -126,13 +126,14 @@ export async function startProxyFixture(opts: ProxyFixtureOptions = {}): Promise
         database: 'test',
         ...options,
       }),
-    direct: () =>
+    direct: (options) =>
       mysql.createConnection({
         host: '127.0.0.1',
         port: mariadb.port,
         user: mariadb.user,
         password: mariadb.password,
         database: 'test',
+        ...options,
       }),
     async stop() {
       await kernel.shutdown();
