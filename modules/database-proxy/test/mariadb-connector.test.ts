@@ -4,29 +4,21 @@
  * clients beside it, every one of them gets its own answer, in order — reads, writes, prepared
  * statements, and an error in the middle that stops nothing after it — as straight to MariaDB.
  */
-import type mysql from 'mysql2/promise';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { afterEach, expect, it } from 'vitest';
 import { rows } from './support/backends.js';
 import { connectorClients } from './support/mariadb-connector.js';
-import { type ProxyFixture, startProxyFixture } from './support/proxy-fixture.js';
+import { proxyTestFile } from './support/proxy-test-file.js';
 
-let fx: ProxyFixture;
-let direct: mysql.Connection;
-const clients = connectorClients(() => fx);
+const { fx, direct } = proxyTestFile({
+  pool: 2,
+  setup: async (d) => {
+    await d.query('CREATE TABLE test.piped (id INT PRIMARY KEY, v VARCHAR(20))');
+  },
+});
+const clients = connectorClients(fx);
+// Registered after the file's own: runs before it, so every client has left when it checks.
+afterEach(() => clients.closeAll());
 const connector = () => clients.open({ pipelining: true });
-
-beforeAll(async () => {
-  fx = await startProxyFixture({ pool: 2 });
-  direct = await fx.direct();
-  await direct.query('CREATE TABLE test.piped (id INT PRIMARY KEY, v VARCHAR(20))');
-});
-
-afterAll(async () => {
-  await clients.closeAll();
-  await direct?.query('DROP TABLE IF EXISTS test.piped');
-  await direct?.end();
-  await fx?.stop();
-});
 
 /** What a settled command came to: its value, or `ERR <errno>`. */
 const outcome = (s: PromiseSettledResult<unknown>) =>
@@ -61,14 +53,14 @@ it('answers every pipelined command of each client in order, an error in the mid
     const expected = Array.from({ length: perClient }, (_, i) => [ci * 1000 + i, 1, 'ERR 1062', 1][i % 4]);
     expect(settled.map(outcome)).toEqual(expected);
   });
-  const [{ n }] = await rows(direct, 'SELECT COUNT(*) AS n FROM test.piped');
+  const [{ n }] = await rows(direct(), 'SELECT COUNT(*) AS n FROM test.piped');
   expect(n).toBe((piping.length * perClient) / 4);
   // Every client goes on.
   for (const c of piping) expect((await c.query('SELECT 1 AS one'))[0].one).toBe(1);
 });
 
 it('keeps a pipelined transaction whole: BEGIN, writes and ROLLBACK sent together undo only that client', async () => {
-  await direct.query('DELETE FROM test.piped');
+  await direct().query('DELETE FROM test.piped');
   const [a, b] = await Promise.all([connector(), connector()]);
   const aDone = Promise.all([
     a.query('BEGIN'),
@@ -78,5 +70,5 @@ it('keeps a pipelined transaction whole: BEGIN, writes and ROLLBACK sent togethe
   ]);
   const bDone = Promise.all([b.query('INSERT INTO piped VALUES (3, "b")'), b.query('SELECT 1')]);
   await Promise.all([aDone, bDone]);
-  expect(await rows(direct, 'SELECT id, v FROM test.piped ORDER BY id')).toEqual([{ id: 3, v: 'b' }]);
+  expect(await rows(direct(), 'SELECT id, v FROM test.piped ORDER BY id')).toEqual([{ id: 3, v: 'b' }]);
 });
