@@ -127,7 +127,7 @@ describe('SELECT CONNECTION_ID() answers the proxy’s connection id', () => {
   });
 
   it('keeps the previous statement’s warnings, as the server keeps them across a table-less SELECT', async () => {
-    const warning = ["Truncated incorrect INTEGER value: '1x'"];
+    const warning = ["Warning 1292 Truncated incorrect INTEGER value: '1x'"];
     expect(await warningsAcross(fx(), client, 'SELECT CONNECTION_ID()')).toEqual({
       server: warning,
       unpinned: warning,

@@ -196,7 +196,7 @@ describe('SHOW PROCESSLIST lists the proxy’s connections, with the ids KILL ta
   });
 
   it('keeps the previous statement’s warnings, as the server keeps them across a SHOW', async () => {
-    const warning = ["Truncated incorrect INTEGER value: '1x'"];
+    const warning = ["Warning 1292 Truncated incorrect INTEGER value: '1x'"];
     expect(await warningsAcross(fx(), client, 'SHOW PROCESSLIST')).toEqual({
       server: warning,
       unpinned: warning,
