@@ -262,12 +262,6 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
    */
   private endingSql: string | undefined;
 
-  /**
-   * The ERR the proxy answered the client's last statement with itself (a KILL of an unknown
-   * id, a refusal, a queue timeout): the server never saw it, so its diagnostics area does not
-   * hold it. A read of the diagnostics re-creates it there first (see errorSignal).
-   */
-  private localError: { errno: number; sqlState: string; message: string } | undefined;
   /** runQueued is taking commands from the queue (see there). */
   private runningQueued = false;
   /** The backend and the commands waiting for this client to read its answers. */
@@ -814,10 +808,15 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
       });
     }
     if (this.traits & Trait.ReadsDiagnostics && (last < 0 || !this.readsTable(history.at(from)))) {
-      const payload = this.errorSignal() ?? CLEAR_DIAGNOSTICS;
+      // The proxy's own error for the statement before, raised there; else an empty area.
+      const signal = this.results.takeErrorSignal();
+      const payload =
+        signal === undefined
+          ? CLEAR_DIAGNOSTICS
+          : Buffer.concat([Buffer.of(COM_QUERY), Buffer.from(signal, this.clientEncoding())]);
       this.queue.unshift({ payload, sequenceId: 0, frame: undefined, replay: true });
     }
-    this.localError = undefined;
+    this.results.ranOnServer();
     this.readHistory.clear();
     this.results.owned();
     this.core.counters.replays++;
@@ -829,22 +828,6 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
    * read it: a FROM seen only by a misreading would start the replay after reads whose warnings
    * the statement asks about. Replaying one read too many costs nothing.
    */
-  /**
-   * A statement that raises the proxy's own last ERR at the server (SIGNAL, which MariaDB takes
-   * outside a stored program), so that SHOW WARNINGS, @@error_count and GET DIAGNOSTICS after it
-   * read that error as they would have at the server; undefined when there is none, or SIGNAL
-   * cannot carry it (a backslash, whose reading depends on sql_mode, or an errno or SQLSTATE it
-   * refuses): the area is cleared instead.
-   */
-  private errorSignal(): Buffer | undefined {
-    const e = this.localError;
-    if (e === undefined || e.message.includes('\\') || e.errno < 1 || e.errno > 65534) return undefined;
-    if (!/^[0-9A-Z]{5}$/.test(e.sqlState) || e.sqlState.startsWith('00') || e.sqlState.startsWith('01'))
-      return undefined;
-    const sql = `SIGNAL SQLSTATE '${e.sqlState}' SET MYSQL_ERRNO = ${e.errno}, MESSAGE_TEXT = '${e.message.replace(/'/g, "''")}'`;
-    return Buffer.concat([Buffer.of(COM_QUERY), Buffer.from(sql, this.clientEncoding())]);
-  }
-
   private readsTable(read: PreviousRead): boolean {
     const payload = read.statement === undefined ? read.payload : read.statement.preparePayload;
     return this.reader.readsTable(payload.toString('latin1', 1));
@@ -877,7 +860,7 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
     // which runs nothing: the server keeps what the statement before left for the execute.
     if (!this.pureRead && !this.replaying && !keepsPreviousStatement(this.command)) {
       this.readHistory.clear();
-      this.localError = undefined;
+      this.results.ranOnServer();
     }
     if (this.backend !== undefined) {
       this.syncAndRun();
@@ -2568,7 +2551,6 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
     // A new session has no insert id and no previous statement, wherever it runs next.
     this.reader.reset();
     this.results.reset(b !== undefined);
-    this.localError = undefined;
     this.readHistory.clear();
     if (b === undefined) {
       done();
@@ -2759,9 +2741,8 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
     ) {
       // The statement's outcome, which the server's diagnostics area does not hold: what the
       // client read before it is not the previous statement's any more.
-      this.localError = { errno, sqlState, message };
+      this.results.failedHere({ errno, sqlState, message });
       this.readHistory.clear();
-      this.results.foreignDiagnostics = true;
     }
     const err = encodeErr({ errno, sqlState, message }, this.capabilities || 0x200, this.messageEncoding());
     this.conn.write(encodeFrames(err, sequenceId));

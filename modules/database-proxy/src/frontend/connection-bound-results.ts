@@ -1,6 +1,13 @@
 import type { BackendConnection } from '../backend/backend-connection.js';
 import { Trait } from '../session/statement-traits.js';
 
+/** An error as the proxy answered a statement with it. */
+export interface ProxyMadeError {
+  errno: number;
+  sqlState: string;
+  message: string;
+}
+
 /** What of a statement's outcome decides whose diagnostics and FOUND_ROWS() a connection holds. */
 export interface StatementOutcome {
   error: unknown;
@@ -35,6 +42,11 @@ export class ConnectionBoundResults {
    * token after a session reset, so connections that hold the id from before no longer count.
    */
   private insertOwner: object = {};
+  /**
+   * The ERR the proxy answered the client's last statement with itself (a KILL of an unknown
+   * id, a refusal, a queue timeout): the server never saw it, so no diagnostics area holds it.
+   */
+  private localError: ProxyMadeError | undefined;
 
   /** Either of them may be another client's. */
   get anyForeign(): boolean {
@@ -60,6 +72,36 @@ export class ConnectionBoundResults {
       (this.foreignDiagnostics && (traits & Trait.ReadsConditions) !== 0) ||
       (this.foreignFoundRows && (traits & Trait.ReadsFoundRows) !== 0)
     );
+  }
+
+  /**
+   * The client's statement got an error from the proxy itself: the connection's diagnostics are
+   * not its previous statement's (a read of them must find that error there first).
+   */
+  failedHere(error: ProxyMadeError): void {
+    this.localError = error;
+    this.foreignDiagnostics = true;
+  }
+
+  /** A statement of the client goes to a server: the proxy's error is not its last outcome. */
+  ranOnServer(): void {
+    this.localError = undefined;
+  }
+
+  /**
+   * The statement that raises the proxy's own error of the client's last statement at the
+   * server (SIGNAL, which MariaDB takes outside a stored program), so that SHOW WARNINGS,
+   * @@error_count or GET DIAGNOSTICS there read it; undefined when there is none, or SIGNAL
+   * cannot carry it (a backslash, whose reading depends on sql_mode, or an errno or SQLSTATE
+   * it refuses) — the area is then cleared instead. Taken: asked once.
+   */
+  takeErrorSignal(): string | undefined {
+    const e = this.localError;
+    this.localError = undefined;
+    if (e === undefined || e.message.includes('\\') || e.errno < 1 || e.errno > 65534) return undefined;
+    if (!/^[0-9A-Z]{5}$/.test(e.sqlState) || e.sqlState.startsWith('00') || e.sqlState.startsWith('01'))
+      return undefined;
+    return `SIGNAL SQLSTATE '${e.sqlState}' SET MYSQL_ERRNO = ${e.errno}, MESSAGE_TEXT = '${e.message.replace(/'/g, "''")}'`;
   }
 
   /** Both are the client's again (its reads were re-created, or another's cleared). */
@@ -103,13 +145,15 @@ export class ConnectionBoundResults {
   }
 
   /**
-   * A new session (COM_RESET_CONNECTION, COM_CHANGE_USER) has no insert id, wherever it runs
+   * A new session (COM_RESET_CONNECTION, COM_CHANGE_USER) has no insert id (nor an error of the
+   * proxy's to raise), wherever it runs
    * next. `diagnosticsCleared`: its held connection was reset, which empties the diagnostics
    * area — but FOUND_ROWS() still counts the last SELECT there, maybe another client's.
    */
   reset(diagnosticsCleared: boolean): void {
     this.lastInsertId = 0;
     this.insertOwner = {};
+    this.localError = undefined;
     if (diagnosticsCleared) this.foreignDiagnostics = false;
   }
 }
