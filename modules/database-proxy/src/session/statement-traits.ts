@@ -237,33 +237,41 @@ export function leadingKeyword(
   return lead === null ? undefined : lead[1]!.toUpperCase();
 }
 
+/**
+ * Whether the proxy may answer `text` itself once its blanked reading is a statement the proxy
+ * answers (SHOW PROCESSLIST, SELECT CONNECTION_ID()) alone: not with an executable comment in
+ * it (the server may skip one by its version: `SHOW /*!80000 FULL *\/ PROCESSLIST`), nor a
+ * comment left open (a syntax error there), nor anything but white space after the `;` that
+ * ends at `semicolonEnd` (a second, empty statement to a multi-statement client).
+ */
+function answerableAlone(text: string, semicolonEnd: number | undefined): boolean {
+  if (text.includes('/*!') || text.includes('/*M!') || text.lastIndexOf('/*') > text.lastIndexOf('*/'))
+    return false;
+  return semicolonEnd === undefined || text.slice(semicolonEnd).trim() === '';
+}
+
 /** Longest alias MariaDB keeps whole (it cuts a longer one). */
 const MAX_ALIAS = 255;
 
 /**
  * The column name MariaDB gives `SELECT CONNECTION_ID() [AS alias]` — the alias, else the call as
  * typed (`connection_id( )`) — for a text the classifier found to be that statement alone
- * (Trait.ConnectionId); undefined when the proxy should leave the text to the server after all:
- * an executable comment (`/*!80000 … *\/` the server may skip), a comment or quote left open,
- * anything but white space after the `;` (a second, empty statement to a multi-statement
- * client), an alias that is a reserved word or a character set introducer (`_latin1`: a syntax
- * error there), one longer than MariaDB keeps, or one with a character the proxy would have to
- * convert or unescape (outside printable ASCII, a backslash, a quote).
+ * (Trait.ConnectionId); undefined when the proxy should leave the text to the server after all,
+ * for its alias: a quote left open, a reserved word or a character set introducer (`_latin1`: a
+ * syntax error there), one longer than MariaDB keeps, or one with a character the proxy would
+ * have to convert or unescape (outside printable ASCII, a backslash, a quote).
  */
 export function connectionIdColumn(
   text: string,
   noBackslashEscapes = false,
   doubleByte?: DoubleByteCharset,
 ): string | undefined {
-  if (text.includes('/*!') || text.includes('/*M!') || text.lastIndexOf('/*') > text.lastIndexOf('*/'))
-    return undefined;
   const sql = blankLiteralsAndComments(text, noBackslashEscapes, doubleByte);
   const lead = LEADING.exec(sql);
   if (lead === null) return undefined;
   CONNECTION_ID_AFTER_SELECT.lastIndex = lead.index + lead[0].length;
   const at = CONNECTION_ID_AFTER_SELECT.exec(sql)?.indices?.groups;
   if (at === undefined) return undefined;
-  if (at.end !== undefined && text.slice(at.end[1]).trim() !== '') return undefined;
   if (at.name !== undefined) {
     const name = text.slice(...at.name);
     const reserved = name.startsWith('_') || RESERVED_WORDS.has(name.toLowerCase());
@@ -427,12 +435,12 @@ function classifyOneReading(
   if (first === 'SHOW' && !lead![0].includes('(')) {
     PROCESSLIST_AFTER_SHOW.lastIndex = lead!.index + lead![0].length;
     const m = PROCESSLIST_AFTER_SHOW.exec(sql);
-    // A comment after the `;` is a second, empty statement to a multi-statement client.
-    if (m !== null && (m[2] === undefined || text.slice(m.indices![2]![1]).trim() === ''))
+    if (m !== null && answerableAlone(text, m.indices![2]?.[1]))
       traits |= m[1] === undefined ? Trait.Processlist : Trait.Processlist | Trait.ProcesslistFull;
   } else if (first === 'SELECT' && !lead![0].includes('(')) {
     CONNECTION_ID_AFTER_SELECT.lastIndex = lead!.index + lead![0].length;
-    if (CONNECTION_ID_AFTER_SELECT.test(sql)) traits |= Trait.ConnectionId;
+    const m = CONNECTION_ID_AFTER_SELECT.exec(sql);
+    if (m !== null && answerableAlone(text, m.indices!.groups!.end?.[1])) traits |= Trait.ConnectionId;
   }
   if (text.includes('`') && QUOTED_DIAGNOSTICS_VARIABLE.test(text)) traits |= DIAGNOSTICS_READ;
   // A compound statement's `;` end the statements inside it, which are its own business.
