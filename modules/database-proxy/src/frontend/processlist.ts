@@ -79,7 +79,6 @@ const NOT_FIXED = 0x27;
 function numberColumn(name: string, type: number, columnLength: number, decimals = 0): ColumnDefinition {
   return columnDefinition({
     name,
-    orgName: name,
     type,
     characterSet: CollationId.BINARY,
     columnLength,
@@ -98,7 +97,6 @@ function textColumn(
 ): ColumnDefinition {
   return columnDefinition({
     name,
-    orgName: name,
     type,
     characterSet: collation,
     columnLength: length * 4,
