@@ -11,6 +11,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import {
   BACKEND_THREAD_ID,
   backendOf,
+  declarations,
   failure,
   holdBackend,
   one,
@@ -40,22 +41,6 @@ const FORMS: [string, string][] = [
   ['SELECT CONNECTION_ID() AS `my id` FROM DUAL', 'my id'],
 ];
 
-/** A column's declaration as mysql2 reads it. */
-function declared(fields: unknown): Record<string, unknown>[] {
-  return (fields as Record<string, unknown>[]).map((f) => ({
-    name: f.name,
-    orgName: f.orgName,
-    schema: f.schema,
-    table: f.table,
-    orgTable: f.orgTable,
-    type: f.columnType,
-    length: f.columnLength,
-    flags: f.flags,
-    decimals: f.decimals,
-    characterSet: f.characterSet,
-  }));
-}
-
 describe('SELECT CONNECTION_ID() answers the proxy’s connection id', () => {
   it.each(FORMS)(
     '%s: the greeting’s id, in a column declared as the server declares it',
@@ -67,8 +52,8 @@ describe('SELECT CONNECTION_ID() answers the proxy’s connection id', () => {
       try {
         const [serverRows, serverFields] = await direct.query({ sql, rowsAsArray: true });
         expect(serverRows).toEqual([[direct.threadId]]);
-        expect(declared(proxyFields)).toEqual(declared(serverFields));
-        expect(declared(proxyFields)[0]!.name).toBe(name);
+        expect(declarations(proxyFields)).toEqual(declarations(serverFields));
+        expect(declarations(proxyFields)[0]!.name).toBe(name);
       } finally {
         await direct.end();
       }

@@ -1,7 +1,7 @@
 import { waitFor } from '@scalestack/test-harness';
 import type mysql from 'mysql2/promise';
 import { afterEach, describe, expect, it } from 'vitest';
-import { hold, type Row, rows, runningOnProxy, warningsAcross } from './support/backends.js';
+import { declarations, hold, type Row, rows, runningOnProxy, warningsAcross } from './support/backends.js';
 import { connectorClients } from './support/mariadb-connector.js';
 import { APP_USER, BACKEND_USER } from './support/proxy-fixture.js';
 import { proxyTestFile } from './support/proxy-test-file.js';
@@ -65,14 +65,7 @@ describe('SHOW PROCESSLIST lists the proxy’s connections, with the ids KILL ta
         const [, serverFields] = await direct.query(sql);
         // Both clients log in with mysql2's default collation, which the text columns take.
         const declared = (fields: unknown) =>
-          (fields as Record<string, unknown>[]).map((f) => ({
-            name: f.name,
-            type: f.columnType,
-            flags: f.flags,
-            decimals: f.decimals,
-            characterSet: f.characterSet,
-            length: f.name === 'State' ? 'the proxy’s' : f.columnLength,
-          }));
+          declarations(fields).map((d) => (d.name === 'State' ? { ...d, length: 'the proxy’s' } : d));
         expect(declared(proxyFields)).toEqual(declared(serverFields));
       } finally {
         await direct.end();

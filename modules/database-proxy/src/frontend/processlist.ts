@@ -75,10 +75,11 @@ export function infoText(payload: Buffer, encoding: BufferEncoding, full: boolea
 /** Decimals of a column that has none fixed (strings), as MariaDB sends it. */
 const NOT_FIXED = 0x27;
 
-/** A number column as MariaDB's process list declares it. */
+/** A number column as MariaDB's process list declares it (no table, so no original name). */
 function numberColumn(name: string, type: number, columnLength: number, decimals = 0): ColumnDefinition {
   return columnDefinition({
     name,
+    orgName: '',
     type,
     characterSet: CollationId.BINARY,
     columnLength,
@@ -97,6 +98,7 @@ function textColumn(
 ): ColumnDefinition {
   return columnDefinition({
     name,
+    orgName: '',
     type,
     characterSet: collation,
     columnLength: length * 4,

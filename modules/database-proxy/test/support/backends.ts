@@ -55,6 +55,22 @@ export interface Holder {
   release(): Promise<void>;
 }
 
+/** Each column's declaration as mysql2 reads it: what a client can compare with the server's. */
+export function declarations(fields: unknown): Record<string, unknown>[] {
+  return (fields as Record<string, unknown>[]).map((f) => ({
+    name: f.name,
+    orgName: f.orgName,
+    schema: f.schema,
+    table: f.table,
+    orgTable: f.orgTable,
+    type: f.columnType,
+    length: f.columnLength,
+    flags: f.flags,
+    decimals: f.decimals,
+    characterSet: f.characterSet,
+  }));
+}
+
 /**
  * Opens a client and starts a transaction: it now holds one backend connection (of the flavour
  * `options` give it: multiple statements, found rows… are served by connections of their own).
