@@ -190,6 +190,11 @@ export async function sentAndPlaced<T>(fx: ProxyFixture, work: Promise<T>): Prom
   return { outcome };
 }
 
+/** The same rows at the server and through the proxy, unpinned and pinned (see warningsAcross). */
+export function everywhere(shown: string[]): { server: string[]; unpinned: string[]; pinned: string[] } {
+  return { server: shown, unpinned: shown, pinned: shown };
+}
+
 /**
  * What `read` (by default SHOW WARNINGS; its rows' values joined by spaces) reads after a
  * statement that raised a warning and then `between` (which may fail): at the server (a direct
