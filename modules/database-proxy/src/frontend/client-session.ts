@@ -1152,15 +1152,16 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
 
   /**
    * Whether the statement just run was a SELECT, for FOUND_ROWS(): a text led by SELECT (or
-   * WITH), or a CALL that sent rows. A prepare runs nothing: FOUND_ROWS() is as it was.
+   * WITH), or a CALL that sent rows. A prepare runs nothing: FOUND_ROWS() is as it was. A
+   * function made once: afterResponse hands it over for every response, without a closure each.
    */
-  private ranSelect(resultSets: number): boolean {
+  private readonly ranSelect = (resultSets: number): boolean => {
     if (this.pureRead || this.command === COM_STMT_PREPARE) return false;
     const payload = this.statementPayload();
     if (payload === undefined || (payload[0] !== COM_QUERY && payload[0] !== COM_STMT_PREPARE)) return false;
     const lead = this.reader.leadingKeyword(payload.toString('latin1', 1));
     return lead === 'SELECT' || lead === 'WITH' || (lead === 'CALL' && resultSets > 0);
-  }
+  };
 
   /**
    * Opens the lazy BEGIN's transaction on `b`, ahead of the command in flight. A pure read goes
@@ -1627,7 +1628,7 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
     const failed = t.error !== undefined;
     // ERR packets sent to clients: a replay's answer goes to nobody.
     if (failed && !this.replaying) this.core.counters.errors++;
-    if (this.results.anyForeign) this.results.after(t, () => this.ranSelect(t.resultSets));
+    if (this.results.anyForeign) this.results.after(t, this.ranSelect);
     if (!failed && this.endingSql !== undefined && releasesSession(this.endingSql, this.completionType(b))) {
       // The server ends this session after the OK (COMMIT RELEASE, completion_type=RELEASE):
       // so does the proxy, and the closing connection goes to nobody else.

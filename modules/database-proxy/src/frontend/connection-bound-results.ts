@@ -118,9 +118,10 @@ export class ConnectionBoundResults {
    * which statements use a table: `EXTRACT(… FROM …)`, `PREPARE … FROM`). FOUND_ROWS() is once
    * a SELECT ran, which `ranSelect` tells (asked only when it matters).
    */
-  after(t: StatementOutcome, ranSelect: () => boolean): void {
+  after(t: StatementOutcome, ranSelect: (resultSets: number) => boolean): void {
     if (t.error !== undefined || t.warningsSeen) this.foreignDiagnostics = false;
-    if (this.foreignFoundRows && t.error === undefined && ranSelect()) this.foreignFoundRows = false;
+    if (this.foreignFoundRows && t.error === undefined && ranSelect(t.resultSets))
+      this.foreignFoundRows = false;
   }
 
   /**
