@@ -19,6 +19,11 @@ export function noDatabaseSelected(): MysqlError {
   return new MysqlError(1046, 'No database selected', '3D000');
 }
 
+/** ER 1235: something MySQL does that this backend does not (yet). */
+export function notSupported(what: string): MysqlError {
+  return new MysqlError(1235, `This version of the SQLite backend doesn't yet support '${what}'`, '42000');
+}
+
 /** SQLite result codes (primary and extended) that choose the MySQL error. */
 const SQLITE_BUSY = 5;
 const SQLITE_LOCKED = 6;

@@ -64,6 +64,44 @@ describe('MySQL → SQLite rewriting', () => {
   });
 });
 
+describe('function syntax', () => {
+  it('turns INTERVAL, unit keywords and EXTRACT … FROM into plain arguments', () => {
+    expect(
+      sqlite('SELECT DATE_ADD(d, INTERVAL 1 DAY), date_sub(d, interval (n + 1) hour_minute) FROM t'),
+    ).toBe("SELECT DATE_ADD(d, 1 , 'DAY'), date_sub(d, (n + 1) , 'HOUR_MINUTE') FROM t");
+    expect(sqlite('SELECT TIMESTAMPDIFF(MONTH, a, b), EXTRACT(YEAR_MONTH FROM d)')).toBe(
+      "SELECT TIMESTAMPDIFF('MONTH', a, b), EXTRACT('YEAR_MONTH' , d)",
+    );
+  });
+
+  it('makes calls of bare niladic functions and of CURRENT_TIMESTAMP(n), but not of a column default', () => {
+    expect(sqlite('SELECT CURRENT_USER, LOCALTIME, CURRENT_TIMESTAMP(3), CURRENT_TIMESTAMP')).toBe(
+      'SELECT CURRENT_USER(), LOCALTIME(), NOW(3), CURRENT_TIMESTAMP',
+    );
+    expect(sqlite('CREATE TABLE t (a DATETIME DEFAULT CURRENT_TIMESTAMP)')).toBe(
+      'CREATE TABLE t (a DATETIME DEFAULT CURRENT_TIMESTAMP)',
+    );
+  });
+
+  it('leaves what only looks like it alone', () => {
+    for (const sql of [
+      'SELECT interval_days, DATE_ADD(d, n) FROM t',
+      'SELECT DATE_ADD(d, INTERVAL 1 FORTNIGHT), t.CURRENT_USER, EXTRACT(d)',
+      "SELECT 'DATE_ADD(d, INTERVAL 1 DAY)'",
+    ])
+      expect(sqlite(sql)).toBe(sql);
+  });
+
+  it('names a column after a rewritten call as the client wrote it', () => {
+    const sql = "SELECT DATE_ADD('2024-05-06', INTERVAL 1 DAY), YEAR(CURRENT_TIMESTAMP(2))";
+    const r = rewrite(sql, tokenize(sql));
+    expect(displayName("DATE_ADD('2024-05-06', 1 , 'DAY')", r.names)).toBe(
+      "DATE_ADD('2024-05-06', INTERVAL 1 DAY)",
+    );
+    expect(displayName('YEAR(NOW(2))', r.names)).toBe('YEAR(CURRENT_TIMESTAMP(2))');
+  });
+});
+
 describe('temporary tables', () => {
   function dropped(sql: string) {
     const tokens = tokenize(sql);

@@ -251,7 +251,7 @@ export function describeColumns(
  */
 export function displayName(name: string, names?: ReadonlyMap<string, string>): string {
   let out = name;
-  if (names !== undefined && names.size > 0 && out.includes('__')) {
+  if (names !== undefined && names.size > 0) {
     for (const [from, to] of names) if (out.includes(from)) out = out.replaceAll(from, to);
   }
   if (

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { DatabaseSync, type StatementSync } from 'node:sqlite';
 import { MysqlError } from '../errors.js';
+import { mysqlFunctions, registerFunctions as registerMysqlFunctions } from '../functions/index.js';
 import type { Session } from '../session/session.js';
 import { splitScope, type VariableValue } from '../session/variables.js';
 import { quoteIdentifier } from './show-statement.js';
@@ -39,17 +40,6 @@ export function findTemporary(
     if (types.includes(key.slice(0, nul)) && key.slice(nul + 1).toLowerCase() === lower) return key;
   }
   return undefined;
-}
-
-function pad(n: number, width = 2): string {
-  return String(n).padStart(width, '0');
-}
-
-function formatNow(d: Date, withTime: boolean, withDate: boolean): string {
-  const date = `${d.getUTCFullYear()}-${pad(d.getUTCMonth() + 1)}-${pad(d.getUTCDate())}`;
-  const time = `${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())}:${pad(d.getUTCSeconds())}`;
-  if (!withTime) return date;
-  return withDate ? `${date} ${time}` : time;
 }
 
 /**
@@ -454,18 +444,18 @@ export class SharedDatabase {
     });
     db.function('ROW_COUNT', opts, () => session()?.rowCount ?? -1n);
     db.function('FOUND_ROWS', opts, () => session()?.foundRows ?? 0n);
-    const now = () => formatNow(new Date(), true, true);
-    for (const name of ['NOW', 'SYSDATE', 'LOCALTIME', 'LOCALTIMESTAMP', 'UTC_TIMESTAMP'])
-      db.function(name, opts, now);
-    db.function('CURDATE', opts, () => formatNow(new Date(), false, true));
-    db.function('UTC_DATE', opts, () => formatNow(new Date(), false, true));
-    db.function('CURTIME', opts, () => formatNow(new Date(), true, false));
-    db.function('UTC_TIME', opts, () => formatNow(new Date(), true, false));
     db.function('UNIX_TIMESTAMP', { ...opts, varargs: true }, (...args) => {
       if (args.length === 0 || args[0] === null) return BigInt(Math.floor(Date.now() / 1000));
       const ms = Date.parse(`${String(args[0]).replace(' ', 'T')}Z`);
       return Number.isNaN(ms) ? null : BigInt(Math.floor(ms / 1000));
     });
     db.function('UUID', opts, () => randomUUID());
+    registerMysqlFunctions(
+      db,
+      mysqlFunctions({
+        maxResultLength: () =>
+          Math.min(db.limits.length, Number(this.variable(undefined, 'max_allowed_packet'))),
+      }),
+    );
   }
 }

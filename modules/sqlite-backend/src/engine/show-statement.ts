@@ -1,5 +1,5 @@
 import type { SqlValue } from '@scalestack/mysql-protocol';
-import { MysqlError, noDatabaseSelected } from '../errors.js';
+import { MysqlError, noDatabaseSelected, notSupported } from '../errors.js';
 import type { Session } from '../session/session.js';
 import { variableText } from '../session/variables.js';
 import { identifierValue, keyword, stringValue, type Token, TokenType } from '../sql/lexer.js';
@@ -308,5 +308,5 @@ export function runShow(
       );
   }
   const shown = sql.slice(tokens[from]!.start, tokens[Math.min(to, tokens.length) - 1]!.end);
-  throw new MysqlError(1235, `This version of the SQLite backend doesn't yet support '${shown}'`, '42000');
+  throw notSupported(shown);
 }

@@ -1,4 +1,5 @@
 import { type AutoIncrementStart, checkDecimalTypes, rewriteCreateTable } from './create-table.js';
+import { rewriteFunctionSyntax } from './function-syntax.js';
 import { identifierValue, keyword, stringValue, type Token, TokenType } from './lexer.js';
 import { type NameResolution, qualifyTables } from './qualify.js';
 
@@ -42,8 +43,9 @@ export function userVariableName(sql: string, token: Token): string {
 /**
  * Rewrites the MySQL statements in `tokens[from, to)` into SQLite's dialect: string literals
  * with backslash escapes, `@@system` and `@user` variables (as calls of functions the database
- * registers), `FROM DUAL`, `INSERT IGNORE`, `FOR UPDATE`, `SQL_CALC_FOUND_ROWS`, and the MySQL
- * parts of `CREATE TABLE` (`AUTO_INCREMENT`, character sets, collations, comments, table options).
+ * registers), `FROM DUAL`, `INSERT IGNORE`, `FOR UPDATE`, `SQL_CALC_FOUND_ROWS`, the MySQL
+ * parts of `CREATE TABLE` (`AUTO_INCREMENT`, character sets, collations, comments, table options),
+ * and the special syntax of some functions' arguments (`INTERVAL 1 DAY`, `EXTRACT(YEAR FROM d)`).
  */
 export function rewrite(
   sql: string,
@@ -114,7 +116,15 @@ export function rewrite(
       }
     }
   }
+  const calls = rewriteFunctionSyntax(sql, tokens, from, to, replace);
   const out = emit(sql, tokens, from, to, replace, names);
+  for (const [first, last] of calls) {
+    // A column named after a rewritten call is named as the client wrote it, as in MySQL.
+    const written = sql.slice(tokens[first]!.start, tokens[last]!.end);
+    const sent = out.text.slice(out.offsets[first - from], out.offsets[last + 1 - from]).trimEnd();
+    // Only where the sent text cannot be mistaken for something the client wrote itself.
+    if (sent !== written && !sql.includes(sent)) names.set(sent, written);
+  }
   if (autoIncrementStart !== undefined) {
     if (autoIncrementStart.schema === undefined && qualified?.has(autoIncrementStart.table.toLowerCase()))
       autoIncrementStart.schema = resolution!.schema ?? undefined;

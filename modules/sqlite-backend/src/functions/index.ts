@@ -1,0 +1,36 @@
+import type { DatabaseSync } from 'node:sqlite';
+import { dateFunctions } from './dates.js';
+import { type FunctionContext, type MysqlFunction, wrongArgumentCount } from './definition.js';
+import { hashFunctions } from './hashes.js';
+import { numberFunctions } from './numbers.js';
+import { stringFunctions } from './strings.js';
+import type { SqlValue } from './values.js';
+
+export type { FunctionContext, MysqlFunction } from './definition.js';
+export { INTERVAL_UNITS } from './intervals.js';
+
+/** Every MySQL function the backend adds to SQLite's own. */
+export function mysqlFunctions(ctx: FunctionContext): MysqlFunction[] {
+  return [...stringFunctions(ctx), ...numberFunctions(), ...hashFunctions(), ...dateFunctions()];
+}
+
+/**
+ * Registers `functions` on `db`, over SQLite's functions of the same names (its `length`,
+ * `lower`, `substr`… differ from MySQL's).
+ */
+export function registerFunctions(db: DatabaseSync, functions: readonly MysqlFunction[]): void {
+  for (const f of functions) {
+    const deterministic = f.deterministic ?? true;
+    for (const name of f.names) {
+      if (f.arities === undefined) {
+        db.function(name, { deterministic }, f.fn);
+        continue;
+      }
+      const arities = f.arities;
+      db.function(name, { deterministic, varargs: true }, (...args: SqlValue[]) => {
+        if (arities !== 'any' && !arities.includes(args.length)) wrongArgumentCount(name);
+        return f.fn(...args);
+      });
+    }
+  }
+}

@@ -1,0 +1,151 @@
+import { notSupported } from '../errors.js';
+import { type MysqlFunction, wrongArgumentCount } from './definition.js';
+import { unsigned64 } from './strings.js';
+import { foldCase, int, num, present, type SqlValue, text } from './values.js';
+
+function isNumber(v: SqlValue): v is number | bigint {
+  return typeof v === 'number' || typeof v === 'bigint';
+}
+
+function compare(a: SqlValue, b: SqlValue, numeric: boolean): number {
+  if (numeric) return num(a) - num(b);
+  const x = foldCase(text(a));
+  const y = foldCase(text(b));
+  return x < y ? -1 : x > y ? 1 : 0;
+}
+
+/**
+ * GREATEST / LEAST: NULL if any argument is; numbers compared as numbers, strings as the default
+ * collation compares them, and a mix of both as numbers, as MySQL does.
+ */
+function extreme(name: string, greater: boolean) {
+  return (...args: SqlValue[]): SqlValue => {
+    if (args.length < 2) wrongArgumentCount(name);
+    if (!present(args)) return null;
+    const numeric = args.some(isNumber);
+    let best: SqlValue = args[0]!;
+    for (const v of args.slice(1)) {
+      if (greater ? compare(v, best, numeric) > 0 : compare(v, best, numeric) < 0) best = v;
+    }
+    // A string that won a numeric comparison is answered as its number.
+    return numeric && !isNumber(best) ? num(best) : best;
+  };
+}
+
+/** `value` as a decimal string rounded (half away from zero) or cut to `decimals` places. */
+export function decimalString(value: SqlValue, decimals: number, cut: boolean): string {
+  let s = typeof value === 'bigint' ? value.toString() : plainNumber(num(value));
+  const negative = s.startsWith('-');
+  if (negative) s = s.slice(1);
+  let [whole = '0', frac = ''] = s.split('.');
+  if (decimals < 0) {
+    // TRUNCATE(123, -1) / ROUND: the digits left of the point go to zero.
+    const keep = Math.max(0, whole.length + decimals);
+    const roundUp = !cut && (whole[keep] ?? '0') >= '5';
+    let kept = whole.slice(0, keep) || '0';
+    if (roundUp) kept = (BigInt(kept) + 1n).toString();
+    const out = kept === '0' ? '0' : kept + '0'.repeat(whole.length - keep);
+    return negative && out !== '0' ? `-${out}` : out;
+  }
+  frac = frac.padEnd(decimals + 1, '0');
+  let digits = BigInt(whole + frac.slice(0, decimals));
+  if (!cut && frac[decimals]! >= '5') digits += 1n;
+  let out = digits.toString().padStart(decimals + 1, '0');
+  if (decimals > 0) out = `${out.slice(0, -decimals)}.${out.slice(-decimals)}`;
+  return negative && /[1-9]/.test(out) ? `-${out}` : out;
+}
+
+/** A number written without an exponent. */
+function plainNumber(n: number): string {
+  if (!Number.isFinite(n)) return '0';
+  const s = String(n);
+  if (!/e/i.test(s)) return s;
+  return n
+    .toFixed(Math.abs(n) < 1 ? 20 : 0)
+    .replace(/(\.\d*?)0+$/, '$1')
+    .replace(/\.$/, '');
+}
+
+/** The numeric functions of MySQL that SQLite lacks. */
+export function numberFunctions(): MysqlFunction[] {
+  return [
+    { names: ['GREATEST'], arities: 'any', fn: extreme('GREATEST', true) },
+    { names: ['LEAST'], arities: 'any', fn: extreme('LEAST', false) },
+    {
+      names: ['RAND'],
+      arities: [0, 1],
+      deterministic: false,
+      fn: (seed) => {
+        // MySQL's seeded sequence goes on from row to row of one statement: a function here
+        // cannot tell rows from statements, so a seed is refused rather than half honoured.
+        if (seed !== undefined) throw notSupported('RAND(seed)');
+        return Math.random();
+      },
+    },
+    {
+      names: ['SLEEP'],
+      deterministic: false,
+      fn: (seconds) => {
+        if (seconds === null || num(seconds) <= 0) return 0n;
+        // Statements run synchronously on the one database: a sleep would stall every session.
+        throw notSupported('SLEEP() of more than 0 seconds');
+      },
+    },
+    {
+      names: ['TRUNCATE'],
+      fn: (x, d) => {
+        if (!present([x, d])) return null;
+        const places = int(d);
+        const out = decimalString(x, places, true);
+        return isNumber(x) && Number.isInteger(Number(x)) ? BigInt(out) : Number(out);
+      },
+    },
+    {
+      // FORMAT(x, d): rounded, with thousands separators (the en_US locale).
+      names: ['FORMAT'],
+      fn: (x, d) => {
+        if (!present([x, d])) return null;
+        const places = Math.min(Math.max(int(d), 0), 38);
+        const s = decimalString(x, places, false);
+        const negative = s.startsWith('-');
+        const [whole, frac] = (negative ? s.slice(1) : s).split('.');
+        const grouped = whole!.replace(/\B(?=(\d{3})+(?!\d))/g, ',');
+        return (negative ? '-' : '') + grouped + (frac === undefined ? '' : `.${frac}`);
+      },
+    },
+    {
+      names: ['BIT_COUNT'],
+      fn: (v) => {
+        if (v === null) return null;
+        let n = unsigned64(v);
+        let count = 0n;
+        while (n > 0n) {
+          count += n & 1n;
+          n >>= 1n;
+        }
+        return count;
+      },
+    },
+    {
+      names: ['INET_ATON'],
+      fn: (v) => {
+        if (v === null) return null;
+        const parts = text(v).split('.');
+        if (parts.length > 4 || parts.some((p) => !/^\d{1,3}$/.test(p) || Number(p) > 255)) return null;
+        // MySQL reads a short form as its last parts: '127.1' is 127.0.0.1.
+        const nums = parts.map(Number);
+        while (nums.length < 4) nums.splice(nums.length - 1, 0, 0);
+        return nums.reduce((acc, p) => acc * 256n + BigInt(p), 0n);
+      },
+    },
+    {
+      names: ['INET_NTOA'],
+      fn: (v) => {
+        if (v === null) return null;
+        const n = typeof v === 'bigint' ? v : BigInt(Math.trunc(num(v)));
+        if (n < 0n || n > 0xffffffffn) return null;
+        return [24n, 16n, 8n, 0n].map((s) => String((n >> s) & 0xffn)).join('.');
+      },
+    },
+  ];
+}

@@ -1,0 +1,228 @@
+import { num, type SqlValue, text } from './values.js';
+
+/**
+ * A DATE, DATETIME or TIME value as MySQL's temporal functions read one from a string or number.
+ * The backend keeps temporal values as text (`YYYY-MM-DD[ HH:MM:SS[.ffffff]]`), in UTC.
+ */
+export interface Temporal {
+  year: number;
+  month: number;
+  day: number;
+  hour: number;
+  minute: number;
+  second: number;
+  micro: number;
+  /** The value had a date part / a time part. */
+  hasDate: boolean;
+  hasTime: boolean;
+  /** Digits of the fraction it was written with (0–6). */
+  fraction: number;
+}
+
+const DATE_TIME =
+  /^(\d{2}|\d{4})[-/.:](\d{1,2})[-/.:](\d{1,2})(?:(?:[ T]+)(\d{1,2})[:.](\d{1,2})(?:[:.](\d{1,2})(?:\.(\d{1,6})\d*)?)?)?$/;
+const PACKED = /^(\d{4})(\d{2})(\d{2})(?:(\d{2})(\d{2})(\d{2})(?:\.(\d{1,6})\d*)?)?$/;
+const TIME = /^(-)?(\d{1,3}):(\d{1,2})(?::(\d{1,2})(?:\.(\d{1,6})\d*)?)?$/;
+
+export function daysInMonth(year: number, month: number): number {
+  if (month === 2) return (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0 ? 29 : 28;
+  return month === 4 || month === 6 || month === 9 || month === 11 ? 30 : 31;
+}
+
+function twoDigitYear(y: string): number {
+  if (y.length !== 2) return Number(y);
+  const n = Number(y);
+  return n < 70 ? 2000 + n : 1900 + n;
+}
+
+function build(m: RegExpExecArray, year: number, withTime: boolean): Temporal | null {
+  const t: Temporal = {
+    year,
+    month: Number(m[2]),
+    day: Number(m[3]),
+    hour: withTime ? Number(m[4]) : 0,
+    minute: withTime ? Number(m[5]) : 0,
+    second: withTime ? Number(m[6] ?? 0) : 0,
+    micro: m[7] === undefined ? 0 : Number(m[7].padEnd(6, '0')),
+    hasDate: true,
+    hasTime: withTime,
+    fraction: m[7]?.length ?? 0,
+  };
+  return valid(t) ? t : null;
+}
+
+/** Whether every field is in range for a real calendar date and time of day. */
+export function valid(t: Temporal): boolean {
+  return (
+    t.year >= 0 &&
+    t.year <= 9999 &&
+    t.month >= 1 &&
+    t.month <= 12 &&
+    t.day >= 1 &&
+    t.day <= daysInMonth(t.year, t.month) &&
+    t.hour < 24 &&
+    t.minute < 60 &&
+    t.second < 60
+  );
+}
+
+/** A DATE or DATETIME value, or null for anything that is not a valid one (MySQL: NULL). */
+export function parseDateTime(v: SqlValue): Temporal | null {
+  if (v === null) return null;
+  if (typeof v === 'number' || typeof v === 'bigint') {
+    // 20240506 and 20240506101112, as MySQL reads numbers used as dates.
+    const n = num(v);
+    if (!Number.isInteger(n) || n < 0) return null;
+    const s = String(n);
+    const m = PACKED.exec(s.length === 6 || s.length === 12 ? `20${s}` : s);
+    return m === null ? null : build(m, Number(m[1]), m[4] !== undefined);
+  }
+  const s = text(v).trim();
+  let m = DATE_TIME.exec(s);
+  if (m !== null) return build(m, twoDigitYear(m[1]!), m[4] !== undefined);
+  m = PACKED.exec(s);
+  return m === null ? null : build(m, Number(m[1]), m[4] !== undefined);
+}
+
+/** A TIME value (or the time of a DATETIME), or null. */
+export function parseTime(v: SqlValue): Temporal | null {
+  const dt = parseDateTime(v);
+  if (dt?.hasTime) return dt;
+  if (v === null) return null;
+  const m = TIME.exec(text(v).trim());
+  if (m === null) return dt;
+  const t: Temporal = {
+    year: 0,
+    month: 0,
+    day: 0,
+    hour: Number(m[2]),
+    minute: Number(m[3]),
+    second: Number(m[4] ?? 0),
+    micro: m[5] === undefined ? 0 : Number(m[5].padEnd(6, '0')),
+    hasDate: false,
+    hasTime: true,
+    fraction: m[5]?.length ?? 0,
+  };
+  return t.minute < 60 && t.second < 60 ? t : null;
+}
+
+function pad(n: number, width = 2): string {
+  return String(n).padStart(width, '0');
+}
+
+/** `YYYY-MM-DD`. */
+export function formatDate(t: Temporal): string {
+  return `${pad(t.year, 4)}-${pad(t.month)}-${pad(t.day)}`;
+}
+
+/** `HH:MM:SS[.ffffff]` with `fraction` digits. */
+export function formatTime(t: Temporal, fraction = t.fraction): string {
+  const base = `${pad(t.hour)}:${pad(t.minute)}:${pad(t.second)}`;
+  return fraction > 0 ? `${base}.${pad(t.micro, 6).slice(0, fraction)}` : base;
+}
+
+/** `YYYY-MM-DD HH:MM:SS[.ffffff]`. */
+export function formatDateTime(t: Temporal, fraction = t.fraction): string {
+  return `${formatDate(t)} ${formatTime(t, fraction)}`;
+}
+
+/** Days since 1970-01-01 of a proleptic Gregorian date (negative before). */
+export function dayNumber(year: number, month: number, day: number): number {
+  const y = month <= 2 ? year - 1 : year;
+  const era = Math.floor(y / 400);
+  const yoe = y - era * 400;
+  const doy = Math.floor((153 * (month + (month > 2 ? -3 : 9)) + 2) / 5) + day - 1;
+  const doe = yoe * 365 + Math.floor(yoe / 4) - Math.floor(yoe / 100) + doy;
+  return era * 146097 + doe - 719468;
+}
+
+/** The date of a day number (inverse of {@link dayNumber}). */
+export function civil(days: number): { year: number; month: number; day: number } {
+  const z = days + 719468;
+  const era = Math.floor(z / 146097);
+  const doe = z - era * 146097;
+  const yoe = Math.floor(
+    (doe - Math.floor(doe / 1460) + Math.floor(doe / 36524) - Math.floor(doe / 146096)) / 365,
+  );
+  const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100));
+  const mp = Math.floor((5 * doy + 2) / 153);
+  const day = doy - Math.floor((153 * mp + 2) / 5) + 1;
+  const month = mp < 10 ? mp + 3 : mp - 9;
+  return { year: yoe + era * 400 + (month <= 2 ? 1 : 0), month, day };
+}
+
+/** MySQL's TO_DAYS: days since year 0 (1970-01-01 is 719528). */
+export const TO_DAYS_EPOCH = 719528;
+
+/** 0 = Monday … 6 = Sunday (MySQL's WEEKDAY). */
+export function weekday(t: Temporal): number {
+  return (((dayNumber(t.year, t.month, t.day) + 3) % 7) + 7) % 7;
+}
+
+/** 1 = January 1st. */
+export function dayOfYear(t: Temporal): number {
+  return dayNumber(t.year, t.month, t.day) - dayNumber(t.year, 1, 1) + 1;
+}
+
+/** Microseconds since 1970-01-01 00:00:00 of a DATE or DATETIME. */
+export function epochMicros(t: Temporal): bigint {
+  const days = BigInt(dayNumber(t.year, t.month, t.day));
+  const seconds = days * 86400n + BigInt(t.hour * 3600 + t.minute * 60 + t.second);
+  return seconds * 1_000_000n + BigInt(t.micro);
+}
+
+/** The DATETIME of a microsecond count since the epoch. */
+export function fromEpochMicros(micros: bigint, fraction: number): Temporal {
+  let seconds = micros / 1_000_000n;
+  let micro = micros % 1_000_000n;
+  if (micro < 0n) {
+    micro += 1_000_000n;
+    seconds -= 1n;
+  }
+  let days = seconds / 86400n;
+  let rest = seconds % 86400n;
+  if (rest < 0n) {
+    rest += 86400n;
+    days -= 1n;
+  }
+  const { year, month, day } = civil(Number(days));
+  const r = Number(rest);
+  return {
+    year,
+    month,
+    day,
+    hour: Math.floor(r / 3600),
+    minute: Math.floor(r / 60) % 60,
+    second: r % 60,
+    micro: Number(micro),
+    hasDate: true,
+    hasTime: true,
+    fraction,
+  };
+}
+
+export const MONTH_NAMES = [
+  'January',
+  'February',
+  'March',
+  'April',
+  'May',
+  'June',
+  'July',
+  'August',
+  'September',
+  'October',
+  'November',
+  'December',
+] as const;
+
+/** Indexed by {@link weekday}. */
+export const DAY_NAMES = [
+  'Monday',
+  'Tuesday',
+  'Wednesday',
+  'Thursday',
+  'Friday',
+  'Saturday',
+  'Sunday',
+] as const;
