@@ -1,55 +1,18 @@
-import { type MariaDB, startMariaDB } from '@scalestack/test-harness';
-import mysql from 'mysql2/promise';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Running, startBackend } from './support/start.js';
+import type mysql from 'mysql2/promise';
+import { describe, expect, it } from 'vitest';
+import { answer, sideBySide } from './support/against-mariadb.js';
 
 // Each MySQL function the backend adds, compared with what a real MariaDB answers for the same
 // text: values as the text protocol carries them, errors by code.
 
-let mariadb: MariaDB;
-let backend: Running;
-let server: mysql.Connection;
-let ours: mysql.Connection;
-
-/** Every value as the string on the wire (NULL as null), so types cannot hide a difference. */
-const asText: mysql.ConnectionOptions['typeCast'] = (field) => field.string('utf8');
-
-beforeAll(async () => {
-  [mariadb, backend] = await Promise.all([startMariaDB(), startBackend()]);
-  server = await mysql.createConnection({
-    host: mariadb.host,
-    port: mariadb.port,
-    user: mariadb.user,
-    password: mariadb.password,
-    database: mariadb.database,
-    typeCast: asText,
-    // The backend's clock is UTC.
-    timezone: 'Z',
-  });
-  await server.query("SET time_zone = '+00:00'");
-  ours = await backend.connect({ typeCast: asText });
-}, 120_000);
-
-afterAll(async () => {
-  await Promise.all([server?.end(), ours?.end()]);
-  await Promise.all([mariadb?.stop(), backend?.stop()]);
-});
-
-async function answer(c: mysql.Connection, sql: string): Promise<unknown> {
-  try {
-    const [rows, fields] = await c.query({ sql, rowsAsArray: true });
-    return { rows, names: (fields as mysql.FieldPacket[]).map((f) => f.name) };
-  } catch (err) {
-    return `ERR ${(err as { errno: number }).errno}`;
-  }
-}
+const both = sideBySide();
 
 /** The expressions whose answers differ between MariaDB and the backend. */
 async function differences(expressions: readonly string[]): Promise<unknown[]> {
   const out: unknown[] = [];
   for (const e of expressions) {
     const sql = `SELECT ${e}`;
-    const [theirs, mine] = await Promise.all([answer(server, sql), answer(ours, sql)]);
+    const [theirs, mine] = await Promise.all([answer(both.server(), sql), answer(both.ours(), sql)]);
     if (JSON.stringify(theirs) !== JSON.stringify(mine)) out.push({ sql, mariadb: theirs, sqlite: mine });
   }
   return out;
@@ -319,7 +282,7 @@ describe('date and time functions, as MariaDB answers them', () => {
 
   it('the current time with a precision, and niladic calls without parentheses', async () => {
     const stamp = /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3}$/;
-    const [rows] = await ours.query<mysql.RowDataPacket[]>({
+    const [rows] = await both.ours().query<mysql.RowDataPacket[]>({
       sql: 'SELECT NOW(3), CURRENT_TIMESTAMP(3), SYSDATE(3), UTC_TIMESTAMP(3)',
       rowsAsArray: true,
     });
@@ -342,15 +305,15 @@ it('reads a table through the functions: a monthly report as MariaDB gives it', 
     "INSERT INTO orders (customer, total, placed) VALUES ('Ada Lovelace', 120.50, '2024-01-31 23:10:00'), ('alan turing', 80.00, '2024-02-01 08:00:00'), ('Ada Lovelace', 19.99, '2024-02-29 12:00:00'), ('Grace Hopper', 1000.00, '2024-03-15 09:30:00')",
   ];
   for (const sql of setup) {
-    await server.query(sql);
-    await ours.query(sql);
+    await both.server().query(sql);
+    await both.ours().query(sql);
   }
   const report = `SELECT DATE_FORMAT(placed, '%Y-%m') AS month, COUNT(*) AS n, FORMAT(SUM(total), 2) AS sum,
       UPPER(LEFT(MIN(customer), 1)) AS first_initial, MAX(DATEDIFF(LAST_DAY(placed), placed)) AS days_left,
       MIN(DATE_ADD(placed, INTERVAL 1 MONTH)) AS next_month
     FROM orders WHERE YEAR(placed) = 2024 AND LOCATE('e', customer) > 0
     GROUP BY DATE_FORMAT(placed, '%Y-%m') ORDER BY month`;
-  const [theirs, mine] = await Promise.all([answer(server, report), answer(ours, report)]);
+  const [theirs, mine] = await Promise.all([answer(both.server(), report), answer(both.ours(), report)]);
   expect(mine).toEqual(theirs);
   expect((mine as { rows: unknown[] }).rows.length).toBe(3);
 });

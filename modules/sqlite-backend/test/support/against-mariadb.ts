@@ -1,0 +1,56 @@
+import { type MariaDB, startMariaDB } from '@scalestack/test-harness';
+import mysql from 'mysql2/promise';
+import { afterAll, beforeAll } from 'vitest';
+import { type Running, startBackend } from './start.js';
+
+/** A live MariaDB and the backend side by side, each with one connection that reads values as text. */
+export interface SideBySide {
+  /** The connection to MariaDB (database `test`, time zone UTC as the backend's clock). */
+  server(): mysql.Connection;
+  /** The connection to the backend (database `main`). */
+  ours(): mysql.Connection;
+}
+
+/** Every value as the string on the wire (NULL as null), so types cannot hide a difference. */
+const asText: mysql.ConnectionOptions['typeCast'] = (field) => field.string('utf8');
+
+/** Starts both in the file's beforeAll and stops them in its afterAll. */
+export function sideBySide(): SideBySide {
+  let mariadb: MariaDB | undefined;
+  let backend: Running | undefined;
+  let server: mysql.Connection | undefined;
+  let ours: mysql.Connection | undefined;
+  beforeAll(async () => {
+    [mariadb, backend] = await Promise.all([startMariaDB(), startBackend()]);
+    server = await mysql.createConnection({
+      host: mariadb.host,
+      port: mariadb.port,
+      user: mariadb.user,
+      password: mariadb.password,
+      database: mariadb.database,
+      typeCast: asText,
+      timezone: 'Z',
+    });
+    await server.query("SET time_zone = '+00:00'");
+    ours = await backend.connect({ typeCast: asText });
+  }, 120_000);
+  afterAll(async () => {
+    await Promise.all([server?.end(), ours?.end()]);
+    await Promise.all([mariadb?.stop(), backend?.stop()]);
+  });
+  const started = (c: mysql.Connection | undefined) => {
+    if (c === undefined) throw new Error('both servers start in beforeAll');
+    return c;
+  };
+  return { server: () => started(server), ours: () => started(ours) };
+}
+
+/** A statement's rows (as arrays) and column names, or `ERR <errno>`. */
+export async function answer(c: mysql.Connection, sql: string): Promise<unknown> {
+  try {
+    const [rows, fields] = await c.query({ sql, rowsAsArray: true });
+    return { rows, names: (fields as mysql.FieldPacket[]).map((f) => f.name) };
+  } catch (err) {
+    return `ERR ${(err as { errno: number }).errno}`;
+  }
+}
