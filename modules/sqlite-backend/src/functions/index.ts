@@ -1,4 +1,5 @@
 import type { DatabaseSync } from 'node:sqlite';
+import { columnFactFunctions } from './column-facts.js';
 import { dateFunctions } from './dates.js';
 import { type FunctionContext, type MysqlFunction, wrongArgumentCount } from './definition.js';
 import { hashFunctions } from './hashes.js';
@@ -11,7 +12,13 @@ export { INTERVAL_UNITS } from './intervals.js';
 
 /** Every MySQL function the backend adds to SQLite's own. */
 export function mysqlFunctions(ctx: FunctionContext): MysqlFunction[] {
-  return [...stringFunctions(ctx), ...numberFunctions(), ...hashFunctions(), ...dateFunctions()];
+  return [
+    ...stringFunctions(ctx),
+    ...numberFunctions(),
+    ...hashFunctions(),
+    ...dateFunctions(),
+    ...columnFactFunctions(),
+  ];
 }
 
 /**

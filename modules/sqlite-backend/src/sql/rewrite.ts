@@ -1,5 +1,6 @@
 import { type AutoIncrementStart, checkDecimalTypes, rewriteCreateTable } from './create-table.js';
 import { rewriteFunctionSyntax } from './function-syntax.js';
+import { rewriteInformationSchema } from './information-schema.js';
 import { identifierValue, keyword, stringValue, type Token, TokenType } from './lexer.js';
 import { type NameResolution, qualifyTables } from './qualify.js';
 
@@ -116,6 +117,7 @@ export function rewrite(
       }
     }
   }
+  rewriteInformationSchema(sql, tokens, from, to, replace);
   const calls = rewriteFunctionSyntax(sql, tokens, from, to, replace);
   const out = emit(sql, tokens, from, to, replace, names);
   for (const [first, last] of calls) {

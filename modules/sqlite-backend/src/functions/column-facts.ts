@@ -1,0 +1,90 @@
+import type { MysqlFunction } from './definition.js';
+import type { SqlValue } from './values.js';
+
+/** MySQL's name for the data types SQLite takes under other names. */
+const DATA_TYPE_SYNONYMS: ReadonlyMap<string, string> = new Map([
+  ['integer', 'int'],
+  ['bool', 'tinyint'],
+  ['boolean', 'tinyint'],
+  ['numeric', 'decimal'],
+  ['dec', 'decimal'],
+  ['fixed', 'decimal'],
+  ['real', 'double'],
+  ['double precision', 'double'],
+  ['character', 'char'],
+  ['character varying', 'varchar'],
+  ['nvarchar', 'varchar'],
+  ['nchar', 'char'],
+]);
+
+const TEXT_LENGTHS: ReadonlyMap<string, number> = new Map([
+  ['tinytext', 255],
+  ['text', 65535],
+  ['mediumtext', 16777215],
+  ['longtext', 4294967295],
+  ['tinyblob', 255],
+  ['blob', 65535],
+  ['mediumblob', 16777215],
+  ['longblob', 4294967295],
+]);
+
+const INTEGER_DIGITS: ReadonlyMap<string, number> = new Map([
+  ['tinyint', 3],
+  ['smallint', 5],
+  ['mediumint', 7],
+  ['int', 10],
+  ['bigint', 19],
+]);
+
+const DECLARED =
+  /^\s*([a-z]+(?:\s+(?!unsigned\b|zerofill\b)[a-z]+)*)?\s*(?:\(\s*(\d+)\s*(?:,\s*(\d+)\s*)?\))?\s*(unsigned)?/i;
+
+/** What information_schema.COLUMNS says of a column declared with SQLite type `declared`. */
+export function columnFacts(declared: string): Record<string, string | number | null> {
+  const m = DECLARED.exec(declared) ?? [];
+  const word = (m[1] ?? '').toLowerCase().trim();
+  const dataType = DATA_TYPE_SYNONYMS.get(word) ?? (word === '' ? 'blob' : word.split(' ')[0]!);
+  const size = m[2] === undefined ? undefined : Number(m[2]);
+  const scale = m[3] === undefined ? undefined : Number(m[3]);
+  const text = ['char', 'varchar', 'tinytext', 'text', 'mediumtext', 'longtext'].includes(dataType);
+  let maxLength: number | null = null;
+  if (dataType === 'char' || dataType === 'binary') maxLength = size ?? 1;
+  else if (dataType === 'varchar' || dataType === 'varbinary') maxLength = size ?? null;
+  else maxLength = TEXT_LENGTHS.get(dataType) ?? null;
+  let precision: number | null = null;
+  let numericScale: number | null = null;
+  const digits = INTEGER_DIGITS.get(dataType);
+  if (digits !== undefined) {
+    precision = dataType === 'bigint' && m[4] !== undefined ? 20 : digits;
+    numericScale = 0;
+  } else if (dataType === 'decimal') {
+    precision = size ?? 10;
+    numericScale = scale ?? 0;
+  } else if (dataType === 'float') precision = 12;
+  else if (dataType === 'double') precision = 22;
+  return {
+    DATA_TYPE: dataType,
+    CHARACTER_MAXIMUM_LENGTH: maxLength,
+    // CHAR/VARCHAR lengths are characters (4 bytes each in utf8mb4), TEXT's already bytes.
+    CHARACTER_OCTET_LENGTH:
+      maxLength === null ? null : dataType === 'char' || dataType === 'varchar' ? maxLength * 4 : maxLength,
+    NUMERIC_PRECISION: precision,
+    NUMERIC_SCALE: numericScale,
+    DATETIME_PRECISION: ['datetime', 'timestamp', 'time'].includes(dataType) ? (size ?? 0) : null,
+    CHARACTER_SET_NAME: text ? 'utf8mb4' : null,
+    COLLATION_NAME: text ? 'utf8mb4_general_ci' : null,
+  };
+}
+
+/** `__column_fact(declared type, field)`: the information_schema views' reading of a type. */
+export function columnFactFunctions(): MysqlFunction[] {
+  return [
+    {
+      names: ['__column_fact'],
+      fn: (declared: SqlValue, field: SqlValue) => {
+        const v = columnFacts(String(declared ?? ''))[String(field)];
+        return typeof v === 'number' ? BigInt(v) : (v ?? null);
+      },
+    },
+  ];
+}

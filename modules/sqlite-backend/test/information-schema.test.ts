@@ -1,0 +1,119 @@
+import { beforeAll, expect, it } from 'vitest';
+import { answer, sideBySide } from './support/against-mariadb.js';
+
+// information_schema as migration tools read it (knex's hasTable, TypeORM's and Prisma's
+// introspection): the same tables made on a live MariaDB and on the backend, then the same
+// queries on both. Columns where the two cannot agree are left out of the comparisons:
+// COLUMN_TYPE (MariaDB writes int(11), the backend the declared type), TABLE_SCHEMA (test vs main),
+// sizes and times.
+
+const both = sideBySide();
+
+beforeAll(async () => {
+  const tables = [
+    `CREATE TABLE authors (id INT AUTO_INCREMENT PRIMARY KEY, email VARCHAR(120) NOT NULL UNIQUE,
+      name VARCHAR(40) DEFAULT 'anonymous', born DATE, score DECIMAL(8,2), bio TEXT, joined DATETIME)`,
+    `CREATE TABLE posts (author_id INT NOT NULL, seq INT NOT NULL, title CHAR(10), views BIGINT,
+      PRIMARY KEY (author_id, seq), FOREIGN KEY (author_id) REFERENCES authors (id))`,
+    'CREATE VIEW post_titles AS SELECT title FROM posts',
+  ];
+  for (const sql of tables) {
+    await both.server().query(sql);
+    await both.ours().query(sql);
+  }
+  // MariaDB takes an index in CREATE TABLE, the backend ignores one there: made apart on each.
+  await both.server().query('CREATE INDEX posts_by_views ON posts (views, title)');
+  await both.ours().query('CREATE INDEX posts_by_views ON posts (views, title)');
+});
+
+/**
+ * The statement's answer from both, which must agree; rows are compared in a fixed order of
+ * their own, since ORDER BY on names follows each server's collation (MariaDB's ignores case and
+ * sorts `_` after letters, SQLite's compares bytes).
+ */
+async function same(sql: string): Promise<{ rows: unknown[][]; names: string[] }> {
+  const sorted = (a: unknown) => {
+    const r = a as { rows: unknown[][]; names: string[] };
+    return {
+      names: r.names,
+      rows: [...r.rows].sort((x, y) => (JSON.stringify(x) < JSON.stringify(y) ? -1 : 1)),
+    };
+  };
+  const [theirs, mine] = await Promise.all([answer(both.server(), sql), answer(both.ours(), sql)]);
+  expect(sorted(mine)).toEqual(sorted(theirs));
+  return sorted(mine);
+}
+
+const rowsOf = (a: unknown) => (a as { rows: unknown[][] }).rows;
+
+it("answers knex's hasTable and lists tables and views with their types", async () => {
+  // knex reads only whether a row comes back (sizes and times are the storage engine's own).
+  const hasTable = async (name: string) => {
+    const sql = `select * from information_schema.tables where table_name = '${name}' and table_schema = database()`;
+    const [theirs, mine] = await Promise.all([answer(both.server(), sql), answer(both.ours(), sql)]);
+    expect((mine as { names: string[] }).names).toEqual((theirs as { names: string[] }).names);
+    expect(rowsOf(mine).length).toBe(rowsOf(theirs).length);
+    return rowsOf(mine).length;
+  };
+  expect(await hasTable('authors')).toBe(1);
+  expect(await hasTable('missing')).toBe(0);
+  expect(
+    rowsOf(
+      await same(
+        'SELECT TABLE_NAME, TABLE_TYPE, TABLE_COMMENT FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() ORDER BY TABLE_NAME',
+      ),
+    ),
+  ).toEqual([
+    ['authors', 'BASE TABLE', ''],
+    ['post_titles', 'VIEW', 'VIEW'],
+    ['posts', 'BASE TABLE', ''],
+  ]);
+  await same('SELECT COUNT(*) FROM information_schema.schemata WHERE schema_name = DATABASE()');
+});
+
+it('describes columns: order, nullability, data types, lengths, precision, keys, auto_increment', async () => {
+  const columns = await same(
+    `SELECT c.TABLE_NAME, COLUMN_NAME, ORDINAL_POSITION, IS_NULLABLE, DATA_TYPE, CHARACTER_MAXIMUM_LENGTH,
+        CHARACTER_OCTET_LENGTH, NUMERIC_PRECISION, NUMERIC_SCALE, DATETIME_PRECISION, CHARACTER_SET_NAME,
+        COLUMN_KEY, EXTRA, IS_GENERATED
+      FROM information_schema.COLUMNS c
+      WHERE c.TABLE_SCHEMA = DATABASE() AND c.TABLE_NAME IN ('authors', 'posts')
+      ORDER BY c.TABLE_NAME, ORDINAL_POSITION`,
+  );
+  expect(rowsOf(columns)).toHaveLength(11);
+  await same(
+    "SELECT COLUMN_DEFAULT FROM information_schema.columns WHERE table_schema = DATABASE() AND table_name = 'authors' AND column_name = 'name'",
+  );
+});
+
+it('lists indexes, constraints and the columns of keys, foreign keys with what they reference', async () => {
+  await same(
+    `SELECT TABLE_NAME, NON_UNIQUE, INDEX_NAME, SEQ_IN_INDEX, COLUMN_NAME, NULLABLE, INDEX_TYPE
+      FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = DATABASE()
+      ORDER BY TABLE_NAME, INDEX_NAME, SEQ_IN_INDEX`,
+  );
+  await same(
+    `SELECT CONSTRAINT_NAME, TABLE_NAME, CONSTRAINT_TYPE FROM information_schema.TABLE_CONSTRAINTS
+      WHERE TABLE_SCHEMA = DATABASE() ORDER BY TABLE_NAME, CONSTRAINT_NAME`,
+  );
+  const keys = await same(
+    `SELECT k.CONSTRAINT_NAME, k.TABLE_NAME, k.COLUMN_NAME, k.ORDINAL_POSITION, k.POSITION_IN_UNIQUE_CONSTRAINT,
+        k.REFERENCED_TABLE_NAME, k.REFERENCED_COLUMN_NAME
+      FROM information_schema.KEY_COLUMN_USAGE AS k
+      WHERE k.TABLE_SCHEMA = DATABASE() ORDER BY k.TABLE_NAME, k.CONSTRAINT_NAME, k.ORDINAL_POSITION`,
+  );
+  expect(rowsOf(keys)).toContainEqual(['posts_ibfk_1', 'posts', 'author_id', '1', '1', 'authors', 'id']);
+});
+
+it('answers an information_schema table it does not have with 1146, as a missing table', async () => {
+  expect(await answer(both.ours(), 'SELECT * FROM information_schema.no_such_table')).toBe('ERR 1146');
+});
+
+it('answers prepared statements over information_schema, as ORMs send them', async () => {
+  const sql =
+    'SELECT COLUMN_NAME, DATA_TYPE FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ? ORDER BY ORDINAL_POSITION';
+  const [theirs] = await both.server().execute({ sql, rowsAsArray: true }, ['posts']);
+  const [mine] = await both.ours().execute({ sql, rowsAsArray: true }, ['posts']);
+  expect(mine).toEqual(theirs);
+  expect(mine).toHaveLength(4);
+});
