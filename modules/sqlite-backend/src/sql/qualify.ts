@@ -5,7 +5,9 @@ import { identifierValue, keyword, type Token, TokenType } from './lexer.js';
  * How unqualified table names resolve: in MySQL, in the session's database (`USE x`) and
  * nowhere else. SQLite looks in temp, then main, then every attached database, so an unqualified
  * name main lacks would reach another database's table (`DROP TABLE t` after `USE main` dropping
- * `shop.t`). So the rewriter writes `"<schema>".t` for every one of them, `main` included —
+ * `shop.t`). So the rewriter writes `` `<schema>`.t `` for every one of them, `main` included (in
+ * backticks, which SQLite and MySQL both read as a name: a view's stored text goes back to
+ * clients, in SHOW CREATE VIEW and dumps) —
  * except for a temporary table of the name, which hides the others in MySQL as well.
  */
 export interface NameResolution {
@@ -13,6 +15,8 @@ export interface NameResolution {
   schema: string | null;
   /** True when a temporary table or view is called `name`. */
   isTemporary(name: string): boolean;
+  /** The databases (SQLite schemas) there are, for information_schema (default: `main` only). */
+  databases?(): readonly string[];
 }
 
 const CREATED = new Set(['TABLE', 'VIEW', 'INDEX', 'TRIGGER']);
@@ -181,7 +185,7 @@ export function qualifyTables(
   const qualify = (at: number) => {
     if (schema === null) throw noDatabaseSelected();
     const t = tokens[at]!;
-    replace.set(at, `"${schema.replaceAll('"', '""')}".${sql.slice(t.start, t.end)}`);
+    replace.set(at, `\`${schema.replaceAll('`', '``')}\`.${sql.slice(t.start, t.end)}`);
     qualified.add(identifierValue(sql, t).toLowerCase());
   };
   // An index or trigger on a temporary table is temp's, as SQLite makes it when unqualified.
