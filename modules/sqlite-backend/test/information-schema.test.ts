@@ -16,6 +16,8 @@ beforeAll(async () => {
     `CREATE TABLE posts (author_id INT NOT NULL, seq INT NOT NULL, title CHAR(10), views BIGINT,
       PRIMARY KEY (author_id, seq), FOREIGN KEY (author_id) REFERENCES authors (id))`,
     'CREATE VIEW post_titles AS SELECT title FROM posts',
+    'CREATE TABLE title_log (title CHAR(10))',
+    'CREATE TRIGGER log_titles AFTER INSERT ON posts FOR EACH ROW BEGIN INSERT INTO title_log VALUES (NEW.title); END',
   ];
   for (const sql of tables) {
     await both.server().query(sql);
@@ -67,6 +69,7 @@ it("answers knex's hasTable and lists tables and views with their types", async 
     ['authors', 'BASE TABLE', ''],
     ['post_titles', 'VIEW', 'VIEW'],
     ['posts', 'BASE TABLE', ''],
+    ['title_log', 'BASE TABLE', ''],
   ]);
   await same('SELECT COUNT(*) FROM information_schema.schemata WHERE schema_name = DATABASE()');
 });
@@ -103,6 +106,15 @@ it('lists indexes, constraints and the columns of keys, foreign keys with what t
       WHERE k.TABLE_SCHEMA = DATABASE() ORDER BY k.TABLE_NAME, k.CONSTRAINT_NAME, k.ORDINAL_POSITION`,
   );
   expect(rowsOf(keys)).toContainEqual(['posts_ibfk_1', 'posts', 'author_id', '1', '1', 'authors', 'id']);
+});
+
+it('lists triggers with their event, timing and body, as mariadb-dump reads them', async () => {
+  const triggers = await same(
+    `SELECT TRIGGER_NAME, EVENT_MANIPULATION, EVENT_OBJECT_TABLE, ACTION_ORDER, ACTION_CONDITION,
+        ACTION_STATEMENT, ACTION_ORIENTATION, ACTION_TIMING, ACTION_REFERENCE_OLD_ROW, ACTION_REFERENCE_NEW_ROW
+      FROM information_schema.TRIGGERS WHERE EVENT_OBJECT_SCHEMA = DATABASE()`,
+  );
+  expect(triggers.rows).toHaveLength(1);
 });
 
 it('answers an information_schema table it does not have with 1146, as a missing table', async () => {

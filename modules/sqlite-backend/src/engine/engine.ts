@@ -258,6 +258,7 @@ export class Engine implements EngineContext {
     let temporary: Set<string> | undefined;
     return {
       schema: session.schema,
+      databases: () => db.schemas(),
       isTemporary: (name) => {
         temporary ??= new Set(
           [...db.temporaryObjects()]

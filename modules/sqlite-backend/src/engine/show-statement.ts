@@ -2,6 +2,7 @@ import type { SqlValue } from '@scalestack/mysql-protocol';
 import { MysqlError, noDatabaseSelected, notSupported } from '../errors.js';
 import type { Session } from '../session/session.js';
 import { variableText } from '../session/variables.js';
+import { informationSchemaTable } from '../sql/information-schema.js';
 import { identifierValue, keyword, stringValue, type Token, TokenType } from '../sql/lexer.js';
 import { integerColumn, textColumn } from './column-types.js';
 import type { SharedDatabase } from './database.js';
@@ -176,10 +177,129 @@ function uniqueColumns(db: SharedDatabase, schema: string, table: string): Set<s
   return out;
 }
 
+/** `SHOW CREATE TRIGGER [db.]name`, in MariaDB's columns (mysqldump reads it for each trigger). */
+function createTrigger(
+  db: SharedDatabase,
+  session: Session,
+  sql: string,
+  tokens: readonly Token[],
+  i: number,
+): Outcome {
+  const { schema, table: name } = tableName(db, session, sql, tokens, i);
+  const row = db.db
+    .prepare(
+      `SELECT name, sql FROM ${quoteIdentifier(schema)}.sqlite_schema WHERE type = 'trigger' AND name = ? COLLATE NOCASE`,
+    )
+    .get(name) as { name: string; sql: string } | undefined;
+  if (row === undefined) throw new MysqlError(1360, 'Trigger does not exist', 'HY000');
+  return rows(
+    [
+      'Trigger',
+      'sql_mode',
+      'SQL Original Statement',
+      'character_set_client',
+      'collation_connection',
+      'Database Collation',
+      'Created',
+    ],
+    [[row.name, '', row.sql, 'utf8mb4', 'utf8mb4_general_ci', 'utf8mb4_general_ci', null]],
+  );
+}
+
+/**
+ * `SHOW TABLE STATUS`: information_schema.TABLES in SHOW's columns (mysqldump reads it for each
+ * table), with the next AUTO_INCREMENT value where SQLite keeps one.
+ */
+function tableStatus(db: SharedDatabase, schema: string, like: RegExp | undefined): Outcome {
+  const tables = db.db
+    .prepare(
+      `SELECT TABLE_NAME AS name, ENGINE AS engine, VERSION AS version, ROW_FORMAT AS rowFormat,
+        TABLE_COLLATION AS collation, TABLE_COMMENT AS comment
+        FROM ${informationSchemaTable('TABLES')} WHERE TABLE_SCHEMA = ? ORDER BY TABLE_NAME`,
+    )
+    .all(schema) as {
+    name: string;
+    engine: string | null;
+    version: number | null;
+    rowFormat: string | null;
+    collation: string | null;
+    comment: string;
+  }[];
+  const q = quoteIdentifier(schema);
+  const sequences = new Map<string, number>();
+  const hasSequences = db.db.prepare(`SELECT 1 FROM ${q}.sqlite_schema WHERE name = 'sqlite_sequence'`).get();
+  if (hasSequences !== undefined)
+    for (const r of db.db.prepare(`SELECT name, seq FROM ${q}.sqlite_sequence`).all() as {
+      name: string;
+      seq: number;
+    }[])
+      sequences.set(r.name, Number(r.seq));
+  const counting = new Set(
+    (
+      db.db
+        .prepare(`SELECT name FROM ${q}.sqlite_schema WHERE type = 'table' AND sql LIKE '%AUTOINCREMENT%'`)
+        .all() as { name: string }[]
+    ).map((r) => r.name),
+  );
+  const data: SqlValue[][] = [];
+  for (const t of tables) {
+    if (like && !like.test(t.name)) continue;
+    const next = counting.has(t.name) ? String((sequences.get(t.name) ?? 0) + 1) : null;
+    const version = t.version === null ? null : String(t.version);
+    data.push([
+      t.name,
+      t.engine,
+      version,
+      t.rowFormat,
+      null,
+      null,
+      null,
+      null,
+      null,
+      null,
+      next,
+      null,
+      null,
+      null,
+      t.collation,
+      null,
+      '',
+      t.comment,
+      null,
+      'N',
+    ]);
+  }
+  return rows(
+    [
+      'Name',
+      'Engine',
+      'Version',
+      'Row_format',
+      'Rows',
+      'Avg_row_length',
+      'Data_length',
+      'Max_data_length',
+      'Index_length',
+      'Data_free',
+      'Auto_increment',
+      'Create_time',
+      'Update_time',
+      'Check_time',
+      'Collation',
+      'Checksum',
+      'Create_options',
+      'Comment',
+      'Max_index_length',
+      'Temporary',
+    ],
+    data,
+  );
+}
+
 /**
  * The SHOW statements clients, ORMs and people type: DATABASES, [FULL] TABLES, [FULL]
- * COLUMNS/FIELDS, VARIABLES, STATUS, WARNINGS/ERRORS (always empty: SQLite raises no warnings),
- * CREATE TABLE, ENGINES, PROCESSLIST is not kept (one shared SQLite connection runs everything).
+ * COLUMNS/FIELDS, TABLE STATUS, VARIABLES, STATUS, WARNINGS/ERRORS (always empty: SQLite raises no warnings),
+ * CREATE TABLE | VIEW | TRIGGER, ENGINES, PROCESSLIST is not kept (one shared SQLite connection runs everything).
  */
 export function runShow(
   ctx: EngineContext,
@@ -225,6 +345,11 @@ export function runShow(
         .filter((t) => !like || like.test(t.name))
         .map((t) => (full ? [t.name, t.type === 'view' ? 'VIEW' : 'BASE TABLE'] : [t.name]));
       return rows(full ? [`Tables_in_${schema}`, 'Table_type'] : [`Tables_in_${schema}`], data);
+    }
+    case 'TABLE': {
+      if (keyword(sql, tokens[i]) !== 'STATUS') break;
+      const [schema, next] = schemaClause(db, session, sql, tokens, i + 1);
+      return tableStatus(db, schema, likeFilter(sql, tokens, next, to));
     }
     case 'COLUMNS':
     case 'FIELDS': {
@@ -278,6 +403,7 @@ export function runShow(
     }
     case 'CREATE': {
       const what = keyword(sql, tokens[i]);
+      if (what === 'TRIGGER') return createTrigger(db, session, sql, tokens, i + 1);
       if (what !== 'TABLE' && what !== 'VIEW') break;
       const { schema, table } = tableName(db, session, sql, tokens, i + 1);
       const row = db.db

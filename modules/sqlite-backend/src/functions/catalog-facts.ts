@@ -76,9 +76,30 @@ export function columnFacts(declared: string): Record<string, string | number | 
   };
 }
 
-/** `__column_fact(declared type, field)`: the information_schema views' reading of a type. */
-export function columnFactFunctions(): MysqlFunction[] {
+const TRIGGER_HEAD =
+  /^\s*CREATE\s+(?:TEMP(?:ORARY)?\s+)?TRIGGER\s+(?:IF\s+NOT\s+EXISTS\s+)?.*?\s(BEFORE|AFTER|INSTEAD\s+OF)?\s*(INSERT|DELETE|UPDATE)\b[\s\S]*?\bON\s+\S+\s+(?:FOR\s+EACH\s+ROW\s+)?(?:WHEN\s+([\s\S]*?)\s+)?(BEGIN\b[\s\S]*)$/i;
+
+/** What information_schema.TRIGGERS says of a trigger made by `sql` (its CREATE TRIGGER). */
+export function triggerFacts(sql: string): Record<string, string | null> {
+  const m = TRIGGER_HEAD.exec(sql);
+  return {
+    EVENT_MANIPULATION: m?.[2]?.toUpperCase() ?? null,
+    ACTION_TIMING: (m?.[1] ?? 'BEFORE').toUpperCase().replace(/\s+/g, ' '),
+    ACTION_CONDITION: m?.[3] ?? null,
+    ACTION_STATEMENT: m?.[4] ?? sql,
+  };
+}
+
+/**
+ * `__column_fact(declared type, field)` and `__trigger_fact(create sql, field)`: the
+ * information_schema views' reading of a column's type and of a trigger's definition.
+ */
+export function catalogFactFunctions(): MysqlFunction[] {
   return [
+    {
+      names: ['__trigger_fact'],
+      fn: (sql: SqlValue, field: SqlValue) => triggerFacts(String(sql ?? ''))[String(field)] ?? null,
+    },
     {
       names: ['__column_fact'],
       fn: (declared: SqlValue, field: SqlValue) => {

@@ -1,5 +1,5 @@
 import type { DatabaseSync } from 'node:sqlite';
-import { columnFactFunctions } from './column-facts.js';
+import { catalogFactFunctions } from './catalog-facts.js';
 import { dateFunctions } from './dates.js';
 import { type FunctionContext, type MysqlFunction, wrongArgumentCount } from './definition.js';
 import { hashFunctions } from './hashes.js';
@@ -17,7 +17,7 @@ export function mysqlFunctions(ctx: FunctionContext): MysqlFunction[] {
     ...numberFunctions(),
     ...hashFunctions(),
     ...dateFunctions(),
-    ...columnFactFunctions(),
+    ...catalogFactFunctions(),
   ];
 }
 

@@ -141,8 +141,43 @@ const VIEWS: ReadonlyMap<string, string> = new Map(
   ).map(([name, query]) => [name, query.replace(/--[^\n]*/g, '').replace(/\s+/g, ' ')]),
 );
 
-/** The information_schema tables the backend answers (upper-case names). */
-export const INFORMATION_SCHEMA_TABLES: ReadonlySet<string> = new Set(VIEWS.keys());
+/**
+ * information_schema.TRIGGERS over `databases`: SQLite lists triggers only in each schema's own
+ * `sqlite_schema`, so the query names every database there is.
+ */
+function triggers(databases: readonly string[]): string {
+  const fact = (field: string) => `__trigger_fact(s.sql, '${field}')`;
+  return databases
+    .map(
+      (d) => `SELECT 'def' AS TRIGGER_CATALOG, ${sqlString(d)} AS TRIGGER_SCHEMA, s.name AS TRIGGER_NAME,
+        ${fact('EVENT_MANIPULATION')} AS EVENT_MANIPULATION, 'def' AS EVENT_OBJECT_CATALOG,
+        ${sqlString(d)} AS EVENT_OBJECT_SCHEMA, s.tbl_name AS EVENT_OBJECT_TABLE, 1 AS ACTION_ORDER,
+        ${fact('ACTION_CONDITION')} AS ACTION_CONDITION, ${fact('ACTION_STATEMENT')} AS ACTION_STATEMENT,
+        'ROW' AS ACTION_ORIENTATION, ${fact('ACTION_TIMING')} AS ACTION_TIMING,
+        NULL AS ACTION_REFERENCE_OLD_TABLE, NULL AS ACTION_REFERENCE_NEW_TABLE,
+        'OLD' AS ACTION_REFERENCE_OLD_ROW, 'NEW' AS ACTION_REFERENCE_NEW_ROW, NULL AS CREATED,
+        '' AS SQL_MODE, 'root@localhost' AS DEFINER, 'utf8mb4' AS CHARACTER_SET_CLIENT,
+        'utf8mb4_general_ci' AS COLLATION_CONNECTION, 'utf8mb4_general_ci' AS DATABASE_COLLATION
+        FROM ${quoteName(d)}.sqlite_schema AS s WHERE s.type = 'trigger'`,
+    )
+    .join(' UNION ALL ')
+    .replace(/\s+/g, ' ');
+}
+
+function sqlString(s: string): string {
+  return `'${s.replaceAll("'", "''")}'`;
+}
+
+function quoteName(s: string): string {
+  return `"${s.replaceAll('"', '""')}"`;
+}
+
+/** information_schema's `table` (upper-case) as a subquery the backend can read from. */
+export function informationSchemaTable(
+  table: 'SCHEMATA' | 'TABLES' | 'COLUMNS' | 'STATISTICS' | 'TABLE_CONSTRAINTS' | 'KEY_COLUMN_USAGE',
+): string {
+  return `(${VIEWS.get(table)!})`;
+}
 
 function nameOf(sql: string, t: Token | undefined): string {
   if (t === undefined) return '';
@@ -180,7 +215,7 @@ const NOT_AN_ALIAS = new Set([
 ]);
 
 /**
- * Replaces each `information_schema.<table>` the backend answers with its query (a subquery named
+ * Replaces each `information_schema.<table>` the backend answers (TRIGGERS over `databases`) with its query (a subquery named
  * after the table unless the text gives it an alias). Other information_schema tables are left:
  * SQLite then says they do not exist (1146).
  */
@@ -190,6 +225,7 @@ export function rewriteInformationSchema(
   from: number,
   to: number,
   replace: Map<number, string>,
+  databases: readonly string[],
 ): void {
   for (let i = from; i + 2 < to; i++) {
     if (nameOf(sql, tokens[i]) !== 'INFORMATION_SCHEMA') continue;
@@ -197,7 +233,7 @@ export function rewriteInformationSchema(
     if (dot.type !== TokenType.Punct || sql[dot.start] !== '.') continue;
     if (i > from && tokens[i - 1]!.type === TokenType.Punct && sql[tokens[i - 1]!.start] === '.') continue;
     const table = nameOf(sql, tokens[i + 2]);
-    const view = VIEWS.get(table);
+    const view = table === 'TRIGGERS' ? triggers(databases) : VIEWS.get(table);
     if (view === undefined || replace.has(i)) continue;
     const next = tokens[i + 3];
     const aliased =

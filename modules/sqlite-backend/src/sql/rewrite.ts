@@ -117,7 +117,7 @@ export function rewrite(
       }
     }
   }
-  rewriteInformationSchema(sql, tokens, from, to, replace);
+  rewriteInformationSchema(sql, tokens, from, to, replace, resolution?.databases?.() ?? ['main']);
   const calls = rewriteFunctionSyntax(sql, tokens, from, to, replace);
   const out = emit(sql, tokens, from, to, replace, names);
   for (const [first, last] of calls) {
