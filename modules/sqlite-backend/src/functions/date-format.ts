@@ -1,7 +1,8 @@
 import {
+  civil,
   DAY_NAMES,
+  dayNumber,
   dayOfYear,
-  daysInMonth,
   formatDate,
   formatDateTime,
   formatTime,
@@ -143,12 +144,13 @@ export function strToDate(s: string, format: string): string | null {
     return i;
   };
   for (let i = 0; i < format.length; i++) {
+    // A value shorter than its format keeps what was read ('2024-05' by '%Y-%m-%d': 2024-05-00).
+    if (pos >= s.length && (t.hasDate || t.hasTime)) break;
     const c = format[i]!;
     if (c !== '%' || i === format.length - 1) {
-      if (c === ' ') {
-        while (s[pos] === ' ') pos++;
-        continue;
-      }
+      // Spaces around a separator are skipped ('2024 - 05 - 06' by '%Y-%m-%d').
+      while (s[pos] === ' ') pos++;
+      if (c === ' ') continue;
       if (s[pos] !== c) return null;
       pos++;
       continue;
@@ -240,6 +242,9 @@ export function strToDate(s: string, format: string): string | null {
         break;
       }
       case 'p': {
+        // AM/PM only after the hour it qualifies, as MySQL reads it.
+        if (!twelveHour) return null;
+        while (s[pos] === ' ') pos++;
         const ap = s.slice(pos, pos + 2).toUpperCase();
         if (ap !== 'AM' && ap !== 'PM') return null;
         pm = ap === 'PM';
@@ -276,15 +281,14 @@ export function strToDate(s: string, format: string): string | null {
     t.hour = (t.hour % 12) + (pm ? 12 : 0);
   } else if (pm !== undefined) return null;
   if (yearDay > 0) {
-    if (yearDay > (daysInMonth(t.year, 2) === 29 ? 366 : 365)) return null;
-    let left = yearDay;
-    t.month = 1;
-    while (left > daysInMonth(t.year, t.month)) left -= daysInMonth(t.year, t.month++);
-    t.day = left;
+    // A day of the year needs the year; past its end it runs into the next one.
+    if (t.year === 0) return null;
+    Object.assign(t, civil(dayNumber(t.year, 1, 1) + yearDay - 1));
   }
   // As MariaDB without NO_ZERO_IN_DATE in sql_mode: a day past the month's end (31/02) is kept.
   if (t.month > 12 || t.day > 31 || t.hour > 23 || t.minute > 59 || t.second > 59) return null;
   if (t.hasDate && t.hasTime) return formatDateTime(t);
   if (t.hasDate) return formatDate(t);
-  return t.hasTime ? formatTime(t) : null;
+  // A format with no date or time part that the value matched: MySQL's zero date.
+  return t.hasTime ? formatTime(t) : '0000-00-00';
 }

@@ -15,6 +15,7 @@ import {
   MONTH_NAMES,
   parseDateTime,
   parseTime,
+  secondsToTime,
   type Temporal,
   TO_DAYS_EPOCH,
   weekday,
@@ -23,9 +24,33 @@ import { int, integer, num, present, type SqlValue, text } from './values.js';
 import { weekOf } from './week.js';
 
 /** A function of one DATE/DATETIME argument; NULL for NULL or a value that is not one. */
-function ofDate(names: readonly string[], f: (t: Temporal) => SqlValue): MysqlFunction {
-  return { names, fn: (v) => mapNull(parseDateTime(v), f) };
+function ofDate(names: readonly string[], f: (t: Temporal) => SqlValue, zeros = false): MysqlFunction {
+  return { names, fn: (v) => mapNull(parseDateTime(v, zeros), f) };
 }
+
+/** A DATE of a day number, or null outside 0001–9999. */
+function dateOfDay(day: number): string | null {
+  const d = civil(day);
+  if (d.year < 1 || d.year > 9999) return null;
+  return formatDate({
+    ...d,
+    hour: 0,
+    minute: 0,
+    second: 0,
+    micro: 0,
+    hasDate: true,
+    hasTime: false,
+    fraction: 0,
+  });
+}
+
+/** Digits after the point of a number as written (at most 6): a TIME's fraction. */
+function fractionDigits(v: SqlValue): number {
+  return typeof v === 'number' ? Math.min(6, (String(v).split('.')[1] ?? '').length) : 0;
+}
+
+/** Specifiers that need a real calendar day: a date with a zero month or day formats as NULL. */
+const NEEDS_CALENDAR = /%[abDjMUuVvWwXx]/;
 
 /** A function of one TIME (or DATETIME) argument. */
 function ofTime(names: readonly string[], f: (t: Temporal) => SqlValue): MysqlFunction {
@@ -70,7 +95,8 @@ function extract(unit: string, t: Temporal): bigint | null {
     if (f === 'week' || f === 'quarter') return null;
     out = out * 10n ** BigInt(width[f]) + BigInt(t[f]);
   }
-  return out;
+  // A negative TIME's parts are negative.
+  return t.negative ? -out : out;
 }
 
 /** Date and time functions of MySQL that SQLite lacks. Values are UTC, as NOW() is. */
@@ -85,54 +111,43 @@ export function dateFunctions(): MysqlFunction[] {
     nowFunction(['NOW', 'SYSDATE', 'LOCALTIME', 'LOCALTIMESTAMP', 'UTC_TIMESTAMP'], (t) => formatDateTime(t)),
     nowFunction(['CURTIME', 'UTC_TIME'], (t) => formatTime(t)),
     { names: ['CURDATE', 'UTC_DATE'], deterministic: false, fn: () => formatDate(now(0, 'curdate')) },
-    ofDate(['YEAR'], (t) => integer(t.year)),
-    ofDate(['MONTH'], (t) => integer(t.month)),
-    ofDate(['DAY', 'DAYOFMONTH'], (t) => integer(t.day)),
-    ofDate(['QUARTER'], (t) => integer(Math.ceil(t.month / 3))),
+    // These read '2024-00-00' and '0000-00-00' too, as MySQL does.
+    ofDate(['YEAR'], (t) => integer(t.year), true),
+    ofDate(['MONTH'], (t) => integer(t.month), true),
+    ofDate(['DAY', 'DAYOFMONTH'], (t) => integer(t.day), true),
+    ofDate(['QUARTER'], (t) => integer(Math.ceil(t.month / 3)), true),
     ofDate(['DAYOFYEAR'], (t) => integer(dayOfYear(t))),
     ofDate(['DAYOFWEEK'], (t) => integer(((weekday(t) + 1) % 7) + 1)),
     ofDate(['WEEKDAY'], (t) => integer(weekday(t))),
     ofDate(['DAYNAME'], (t) => DAY_NAMES[weekday(t)]!),
     ofDate(['MONTHNAME'], (t) => MONTH_NAMES[t.month - 1]!),
-    ofDate(['LAST_DAY'], (t) => formatDate({ ...t, day: daysInMonth(t.year, t.month) })),
+    ofDate(
+      ['LAST_DAY'],
+      (t) => (t.month === 0 ? null : formatDate({ ...t, day: daysInMonth(t.year, t.month) })),
+      true,
+    ),
     ofDate(['TO_DAYS'], (t) => integer(dayNumber(t.year, t.month, t.day) + TO_DAYS_EPOCH)),
     ofDate(['WEEKOFYEAR'], (t) => integer(weekOf(t, 3).week)),
+    // A TIME's hours may pass 23 (up to 838).
     ofTime(['HOUR'], (t) => integer(t.hour)),
     ofTime(['MINUTE'], (t) => integer(t.minute)),
     ofTime(['SECOND'], (t) => integer(t.second)),
     ofTime(['MICROSECOND'], (t) => integer(t.micro)),
-    ofTime(['TIME_TO_SEC'], (t) =>
-      integer((t.hasDate ? 0 : t.day * 24) + t.hour * 3600 + t.minute * 60 + t.second),
-    ),
+    ofTime(['TIME_TO_SEC'], (t) => {
+      const seconds = t.hour * 3600 + t.minute * 60 + t.second;
+      const sign = t.negative ? -1 : 1;
+      return t.fraction > 0 ? sign * (seconds + t.micro / 1e6) : integer(sign * seconds);
+    }),
     {
       names: ['SEC_TO_TIME'],
-      fn: (v) => {
-        if (v === null) return null;
-        const n = Math.trunc(num(v));
-        const a = Math.abs(n);
-        const hms = `${String(Math.floor(a / 3600)).padStart(2, '0')}:${String(Math.floor(a / 60) % 60).padStart(2, '0')}:${String(a % 60).padStart(2, '0')}`;
-        return n < 0 ? `-${hms}` : hms;
-      },
+      fn: (v) => (v === null ? null : secondsToTime(num(v), fractionDigits(v))),
     },
     {
       names: ['FROM_DAYS'],
       fn: (v) => {
         if (v === null) return null;
         const n = int(v);
-        if (n < 366) return '0000-00-00';
-        const d = civil(n - TO_DAYS_EPOCH);
-        return d.year > 9999
-          ? null
-          : formatDate({
-              ...d,
-              hour: 0,
-              minute: 0,
-              second: 0,
-              micro: 0,
-              hasDate: true,
-              hasTime: false,
-              fraction: 0,
-            });
+        return n < 366 ? '0000-00-00' : dateOfDay(n - TO_DAYS_EPOCH);
       },
     },
     {
@@ -140,20 +155,11 @@ export function dateFunctions(): MysqlFunction[] {
       fn: (y, doy) => {
         if (!present([y, doy])) return null;
         const n = int(doy);
-        if (n <= 0) return null;
-        const d = civil(dayNumber(int(y), 1, 1) + n - 1);
-        return d.year > 9999
-          ? null
-          : formatDate({
-              ...d,
-              hour: 0,
-              minute: 0,
-              second: 0,
-              micro: 0,
-              hasDate: true,
-              hasTime: false,
-              fraction: 0,
-            });
+        let year = int(y);
+        if (n <= 0 || year < 0) return null;
+        // A year below 100 is a two-digit one, as in dates.
+        if (year < 100) year += year < 70 ? 2000 : 1900;
+        return dateOfDay(dayNumber(year, 1, 1) + n - 1);
       },
     },
     {
@@ -169,25 +175,27 @@ export function dateFunctions(): MysqlFunction[] {
       names: ['WEEK'],
       arities: [1, 2],
       // The mode defaults to @@default_week_format, 0 here.
-      fn: (d, mode) =>
-        mapNull(parseDateTime(d), (t) =>
-          mode === null ? null : integer(weekOf(t, int(mode ?? 0) & 7).week),
-        ),
+      // A NULL mode is 0 too.
+      fn: (d, mode) => mapNull(parseDateTime(d), (t) => integer(weekOf(t, int(mode ?? 0) & 7).week)),
     },
     {
       names: ['YEARWEEK'],
       arities: [1, 2],
       fn: (d, mode) =>
         mapNull(parseDateTime(d), (t) => {
-          if (mode === null) return null;
           const w = weekOf(t, int(mode ?? 0) & 7, true);
           return integer(w.year * 100 + w.week);
         }),
     },
     {
       names: ['DATE_FORMAT'],
-      fn: (d, format) =>
-        format === null ? null : mapNull(parseDateTime(d), (t) => dateFormat(t, text(format))),
+      fn: (d, format) => {
+        if (format === null || text(format) === '') return null;
+        const f = text(format);
+        return mapNull(parseDateTime(d, true), (t) =>
+          (t.month === 0 || t.day === 0) && NEEDS_CALENDAR.test(f) ? null : dateFormat(t, f),
+        );
+      },
     },
     {
       names: ['STR_TO_DATE'],
@@ -199,8 +207,9 @@ export function dateFunctions(): MysqlFunction[] {
       fn: (ts, format) => {
         if (ts === null || format === null) return null;
         const n = num(ts);
-        if (n < 0) return null;
-        const fraction = Math.min(6, (String(n).split('.')[1] ?? '').length);
+        // MariaDB 10.11's TIMESTAMP ends in 2038.
+        if (n < 0 || n >= 2 ** 31) return null;
+        const fraction = fractionDigits(n);
         const t = fromEpochMicros(BigInt(Math.round(n * 1e6)), fraction);
         return format === undefined ? formatDateTime(t) : dateFormat(t, text(format));
       },

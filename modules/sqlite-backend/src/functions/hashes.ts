@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { crc32 } from 'node:zlib';
 import type { MysqlFunction } from './definition.js';
-import { bytes, int, present, text } from './values.js';
+import { bytes, int, text } from './values.js';
 
 const SHA2_BITS: ReadonlyMap<number, string> = new Map([
   [0, 'sha256'],
@@ -22,13 +22,23 @@ export function hashFunctions(): MysqlFunction[] {
     {
       names: ['SHA2'],
       fn: (v, bits) => {
-        if (!present([v, bits])) return null;
-        const algorithm = SHA2_BITS.get(int(bits));
+        if (v === null) return null;
+        // NULL bits read as 0, which means 256.
+        const algorithm = SHA2_BITS.get(bits === null ? 0 : int(bits));
         return algorithm === undefined ? null : createHash(algorithm).update(bytes(v)).digest('hex');
       },
     },
     { names: ['CRC32'], fn: (v) => (v === null ? null : BigInt(crc32(bytes(v)))) },
-    { names: ['TO_BASE64'], fn: (v) => (v === null ? null : bytes(v).toString('base64')) },
+    {
+      // Lines of 76 characters, as MariaDB writes them.
+      names: ['TO_BASE64'],
+      fn: (v) =>
+        v === null
+          ? null
+          : bytes(v)
+              .toString('base64')
+              .replace(/.{76}(?=.)/g, '$&\n'),
+    },
     {
       names: ['FROM_BASE64'],
       fn: (v) => {

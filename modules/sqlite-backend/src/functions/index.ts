@@ -29,12 +29,14 @@ export function registerFunctions(db: DatabaseSync, functions: readonly MysqlFun
   for (const f of functions) {
     const deterministic = f.deterministic ?? true;
     for (const name of f.names) {
+      // Integers come as bigints: node:sqlite refuses to hand over one beyond 2^53 as a number.
+      const options = { deterministic, useBigIntArguments: true };
       if (f.arities === undefined) {
-        db.function(name, { deterministic }, f.fn);
+        db.function(name, options, f.fn);
         continue;
       }
       const arities = f.arities;
-      db.function(name, { deterministic, varargs: true }, (...args: SqlValue[]) => {
+      db.function(name, { ...options, varargs: true }, (...args: SqlValue[]) => {
         if (arities !== 'any' && !arities.includes(args.length)) wrongArgumentCount(name);
         return f.fn(...args);
       });

@@ -7,7 +7,7 @@ import {
   type Temporal,
   valid,
 } from './temporal.js';
-import { num, type SqlValue, text } from './values.js';
+import { int, num, type SqlValue, text } from './values.js';
 
 type Field = 'year' | 'quarter' | 'month' | 'week' | 'day' | 'hour' | 'minute' | 'second' | 'micro';
 
@@ -35,6 +35,11 @@ export const INTERVAL_UNITS: ReadonlyMap<string, readonly Field[]> = new Map<str
   ['YEAR_MONTH', ['year', 'month']],
 ]);
 
+/** The fields of `unit`, which may carry ODBC's `SQL_TSI_` prefix (`SQL_TSI_DAY`). */
+export function unitFields(unit: string): readonly Field[] | undefined {
+  return INTERVAL_UNITS.get(unit.toUpperCase().replace(/^SQL_TSI_/, ''));
+}
+
 const MICROS: Partial<Record<Field, bigint>> = {
   micro: 1n,
   second: 1_000_000n,
@@ -57,7 +62,7 @@ export interface Interval {
 
 /** `INTERVAL value unit` read as MySQL reads it, or null when the value does not fit the unit. */
 export function interval(value: SqlValue, unit: string): Interval | null {
-  const fields = INTERVAL_UNITS.get(unit.toUpperCase());
+  const fields = unitFields(unit);
   if (fields === undefined || value === null) return null;
   let parts: number[];
   let negative = false;
@@ -68,7 +73,8 @@ export function interval(value: SqlValue, unit: string): Interval | null {
       return { months: 0, micros, timed: true, fractional: true };
     }
     negative = n < 0;
-    parts = [Math.round(Math.abs(n))];
+    // A decimal number is rounded, a string cut at its point, as MySQL converts them.
+    parts = [Math.abs(int(value))];
   } else {
     // '1 2:30' DAY_MINUTE: the digit groups, aligned to the unit's right-most fields.
     const s = text(value).trim();
@@ -107,18 +113,19 @@ export function addInterval(t: Temporal, iv: Interval, sign: 1 | -1): string | n
     month = (total % 12) + 1;
     day = Math.min(day, daysInMonth(year, month));
   }
+  // The fraction keeps the digits it was written with, unless the interval has microseconds.
   const moved = fromEpochMicros(
     epochMicros({ ...t, year, month, day }) + iv.micros * BigInt(sign),
-    t.fraction > 0 || iv.fractional ? 6 : 0,
+    iv.fractional ? 6 : t.fraction,
   );
-  if (!valid(moved)) return null;
+  // Year 0 is no year to arrive at (MySQL: NULL).
+  if (!valid(moved) || (moved.year === 0 && t.year > 0)) return null;
   return t.hasTime || iv.timed ? formatDateTime(moved) : formatDate(moved);
 }
 
 /** TIMESTAMPDIFF(unit, a, b): whole units from `a` to `b`, toward zero. */
 export function timestampDiff(unit: string, a: Temporal, b: Temporal): bigint | null {
-  const u = unit.toUpperCase();
-  const fields = INTERVAL_UNITS.get(u);
+  const fields = unitFields(unit);
   if (fields === undefined || fields.length !== 1) return null;
   const f = fields[0]!;
   const step = MONTHS[f];

@@ -60,8 +60,10 @@ function plainNumber(n: number): string {
   if (!Number.isFinite(n)) return '0';
   const s = String(n);
   if (!/e/i.test(s)) return s;
+  // Beyond 1e21 toFixed writes an exponent too; such a double is a whole number.
+  if (Number.isInteger(n)) return BigInt(n).toString();
   return n
-    .toFixed(Math.abs(n) < 1 ? 20 : 0)
+    .toFixed(20)
     .replace(/(\.\d*?)0+$/, '$1')
     .replace(/\.$/, '');
 }
@@ -96,13 +98,16 @@ export function numberFunctions(): MysqlFunction[] {
       fn: (x, d) => {
         if (!present([x, d])) return null;
         const places = int(d);
-        const out = decimalString(x, places, true);
-        return isNumber(x) && Number.isInteger(Number(x)) ? BigInt(out) : Number(out);
+        // An integer stays one (cut to tens, hundreds… for negative places); a double a double.
+        if (typeof x === 'bigint') return places >= 0 ? x : BigInt(decimalString(x, places, true));
+        return Number(decimalString(x, places, true));
       },
     },
     {
-      // FORMAT(x, d): rounded, with thousands separators (the en_US locale).
+      // FORMAT(x, d[, locale]): rounded, with thousands separators — en_US's whatever the locale.
+      // Registered for 2 and 3 arguments so SQLite's own format() (printf) never answers.
       names: ['FORMAT'],
+      arities: [2, 3],
       fn: (x, d) => {
         if (!present([x, d])) return null;
         const places = Math.min(Math.max(int(d), 0), 38);

@@ -1,6 +1,18 @@
-import { MysqlError } from '../errors.js';
 import { type FunctionContext, type MysqlFunction, wrongArgumentCount } from './definition.js';
-import { bytes, chars, foldCase, int, integer, num, present, type SqlValue, text } from './values.js';
+import { regex, regexReplace } from './regex.js';
+import {
+  bytes,
+  chars,
+  foldCase,
+  foldChar,
+  int,
+  integer,
+  isBinary,
+  num,
+  present,
+  type SqlValue,
+  text,
+} from './values.js';
 
 /** `s` repeated to `length` characters (for the pads), or null past the context's limit. */
 function padding(pad: string, length: number, ctx: FunctionContext): string | null {
@@ -14,7 +26,8 @@ function padding(pad: string, length: number, ctx: FunctionContext): string | nu
 }
 
 function pad(left: boolean, ctx: FunctionContext) {
-  return (s: SqlValue, len: SqlValue, with_: SqlValue): SqlValue => {
+  // LPAD(s, n) pads with spaces (MariaDB 10.3 on).
+  return (s: SqlValue, len: SqlValue, with_: SqlValue = ' '): SqlValue => {
     if (!present([s, len, with_])) return null;
     const n = int(len);
     if (n < 0) return null;
@@ -29,44 +42,52 @@ function pad(left: boolean, ctx: FunctionContext) {
 /** MySQL's SUBSTRING(s, pos[, len]): 1-based, negative from the end, position 0 is nothing. */
 function substring(s: SqlValue, pos: SqlValue, len?: SqlValue): SqlValue {
   if (s === null || pos === null || len === null) return null;
-  const c = chars(text(s));
+  const c = units(s);
   let p = int(pos);
-  if (p === 0 || -p > c.length) return '';
-  if (p < 0) p = c.length + p + 1;
   const n = len === undefined ? c.length : int(len);
-  if (n <= 0) return '';
-  return c.slice(p - 1, p - 1 + n).join('');
+  if (p === 0 || -p > c.length || n <= 0) return joined(s, []);
+  if (p < 0) p = c.length + p + 1;
+  return joined(s, c.slice(p - 1, p - 1 + n));
+}
+
+/**
+ * What lengths and positions count in `s`: a binary string's bytes, a text's characters (code
+ * points — MySQL counts utf8mb4 characters, not UTF-16 units).
+ */
+function units(s: SqlValue): (string | number)[] {
+  return isBinary(s) ? [...s] : chars(text(s));
+}
+
+/** Units of `like` put back together: a binary string for a binary one, text otherwise. */
+function joined(like: SqlValue, parts: (string | number)[]): SqlValue {
+  return isBinary(like) ? Buffer.from(parts as number[]) : parts.join('');
 }
 
 /** LOCATE(sub, s[, pos]) and INSTR(s, sub): 1-based, case-insensitive as the default collation. */
 function locate(sub: SqlValue, s: SqlValue, pos?: SqlValue): SqlValue {
   if (sub === null || s === null || pos === null) return null;
-  const hay = chars(foldCase(text(s)));
+  // Folded a character at a time, so positions stay the original's.
+  const hay = chars(text(s)).map(foldChar);
+  const needle = chars(text(sub)).map(foldChar);
   const from = pos === undefined ? 1 : int(pos);
-  if (from < 1 || from > hay.length + 1) return 0n;
-  const rest = hay.slice(from - 1).join('');
-  const at = rest.indexOf(foldCase(text(sub)));
-  return at < 0 ? 0n : integer(from + chars(rest.slice(0, at)).length);
+  if (from < 1 || (from > hay.length && from !== 1)) return 0n;
+  for (let i = from - 1; i + needle.length <= hay.length; i++) {
+    let j = 0;
+    while (j < needle.length && hay[i + j] === needle[j]) j++;
+    if (j === needle.length) return integer(i + 1);
+  }
+  return 0n;
 }
 
-/** The regular expressions last used, so a pattern applied to every row compiles once. */
-const compiled = new Map<string, RegExp>();
-function regex(pattern: string, global = false): RegExp {
-  const key = (global ? 'g' : '-') + pattern;
-  let r = compiled.get(key);
-  if (r === undefined) {
-    // MariaDB's PCRE with a case-insensitive collation: JavaScript's syntax is close enough for
-    // everyday patterns; one it cannot read is a clear error.
-    try {
-      r = new RegExp(pattern, global ? 'giu' : 'iu');
-    } catch (e) {
-      throw new MysqlError(1139, `Regex error '${(e as Error).message}'`, '42000');
-    }
-    if (compiled.size >= 64) compiled.clear();
-    compiled.set(key, r);
-  }
-  r.lastIndex = 0;
-  return r;
+/** Each character's case changed where that keeps it one character (`ß` stays, as in MySQL). */
+function changeCase(s: SqlValue, upper: boolean): SqlValue {
+  if (s === null || isBinary(s)) return s;
+  return chars(text(s))
+    .map((c) => {
+      const changed = upper ? c.toUpperCase() : c.toLowerCase();
+      return chars(changed).length === 1 ? changed : c;
+    })
+    .join('');
 }
 
 /** The string functions of MySQL that SQLite lacks, or has with other semantics. */
@@ -76,41 +97,40 @@ export function stringFunctions(ctx: FunctionContext): MysqlFunction[] {
       // SQLite's concat() skips NULLs; MySQL's CONCAT is NULL when any argument is.
       names: ['CONCAT'],
       arities: 'any',
-      fn: (...args) =>
-        args.length === 0 ? wrongArgumentCount('CONCAT') : present(args) ? args.map(text).join('') : null,
+      fn: (...args) => {
+        if (args.length === 0) wrongArgumentCount('CONCAT');
+        if (!present(args)) return null;
+        // With a binary string among them the result is one, byte for byte.
+        return args.some(isBinary) ? Buffer.concat(args.map(bytes)) : args.map(text).join('');
+      },
     },
     {
       names: ['LEFT'],
-      fn: (s, n) =>
-        present([s, n])
-          ? chars(text(s))
-              .slice(0, Math.max(0, int(n)))
-              .join('')
-          : null,
+      fn: (s, n) => (present([s, n]) ? joined(s, units(s).slice(0, Math.max(0, int(n)))) : null),
     },
     {
       names: ['RIGHT'],
       fn: (s, n) => {
         if (!present([s, n])) return null;
         const k = int(n);
-        return k <= 0 ? '' : chars(text(s)).slice(-k).join('');
+        return joined(s, k <= 0 ? [] : units(s).slice(-k));
       },
     },
     { names: ['SUBSTRING', 'SUBSTR', 'MID'], arities: [2, 3], fn: substring },
     {
       names: ['CHAR_LENGTH', 'CHARACTER_LENGTH'],
-      fn: (s) => (s === null ? null : integer(chars(text(s)).length)),
+      fn: (s) => (s === null ? null : integer(units(s).length)),
     },
     // MySQL's LENGTH counts bytes (SQLite's counts characters).
     { names: ['LENGTH', 'OCTET_LENGTH'], fn: (s) => (s === null ? null : integer(bytes(s).length)) },
     // SQLite's lower()/upper() change ASCII letters only.
     {
       names: ['LOWER', 'LCASE'],
-      fn: (s) => (s === null || s instanceof Uint8Array ? s : text(s).toLowerCase()),
+      fn: (s) => changeCase(s, false),
     },
     {
       names: ['UPPER', 'UCASE'],
-      fn: (s) => (s === null || s instanceof Uint8Array ? s : text(s).toUpperCase()),
+      fn: (s) => changeCase(s, true),
     },
     { names: ['LOCATE'], arities: [2, 3], fn: locate },
     { names: ['INSTR'], fn: (s, sub) => locate(sub, s) },
@@ -145,9 +165,9 @@ export function stringFunctions(ctx: FunctionContext): MysqlFunction[] {
         return n > ctx.maxResultLength() ? null : ' '.repeat(n);
       },
     },
-    { names: ['REVERSE'], fn: (s) => (s === null ? null : chars(text(s)).reverse().join('')) },
-    { names: ['LPAD'], fn: pad(true, ctx) },
-    { names: ['RPAD'], fn: pad(false, ctx) },
+    { names: ['REVERSE'], fn: (s) => (s === null ? null : joined(s, units(s).reverse())) },
+    { names: ['LPAD'], arities: [2, 3], fn: pad(true, ctx) },
+    { names: ['RPAD'], arities: [2, 3], fn: pad(false, ctx) },
     // The leftmost byte; ORD reads a multi-byte character's bytes as one number.
     { names: ['ASCII'], fn: (s) => (s === null ? null : integer(bytes(s)[0] ?? 0)) },
     {
@@ -169,7 +189,7 @@ export function stringFunctions(ctx: FunctionContext): MysqlFunction[] {
         if (needle.includes(',')) return 0n;
         const items = text(list);
         if (items === '') return 0n;
-        return integer(foldCase(items).split(',').indexOf(needle) + 1);
+        return integer(items.split(',').map(foldCase).indexOf(needle) + 1);
       },
     },
     {
@@ -178,7 +198,8 @@ export function stringFunctions(ctx: FunctionContext): MysqlFunction[] {
       fn: (s, ...list) => {
         if (list.length === 0) return wrongArgumentCount('FIELD');
         if (s === null) return 0n;
-        const numeric = typeof s !== 'string' && !(s instanceof Uint8Array);
+        // Strings compare as strings only when all are strings; otherwise as numbers.
+        const numeric = [s, ...list].some((x) => x !== null && typeof x !== 'string' && !isBinary(x));
         for (let i = 0; i < list.length; i++) {
           const x = list[i]!;
           if (x === null) continue;
@@ -229,14 +250,8 @@ export function stringFunctions(ctx: FunctionContext): MysqlFunction[] {
     },
     {
       names: ['REGEXP_REPLACE'],
-      fn: (s, pattern, replacement) => {
-        if (!present([s, pattern, replacement])) return null;
-        // PCRE's \1 back-references are JavaScript's $1.
-        const rep = text(replacement)
-          .replaceAll('$', '$$$$')
-          .replace(/\\(\d)/g, '$$$1');
-        return text(s).replace(regex(text(pattern), true), rep);
-      },
+      fn: (s, pattern, replacement) =>
+        present([s, pattern, replacement]) ? regexReplace(text(s), text(pattern), text(replacement)) : null,
     },
     {
       // MySQL's HEX of a number is the number's, not its text's.
@@ -254,6 +269,6 @@ export function stringFunctions(ctx: FunctionContext): MysqlFunction[] {
 
 /** A number as the unsigned 64-bit integer MySQL's HEX/BIN/OCT/BIT_COUNT read it as. */
 export function unsigned64(v: SqlValue): bigint {
-  const n = typeof v === 'bigint' ? v : BigInt(int(v));
+  const n = typeof v === 'bigint' ? v : BigInt(Math.trunc(num(v)));
   return BigInt.asUintN(64, n);
 }

@@ -17,12 +17,24 @@ export interface Temporal {
   hasTime: boolean;
   /** Digits of the fraction it was written with (0–6). */
   fraction: number;
+  /** A negative TIME (`-01:02:03`). */
+  negative?: boolean;
 }
 
+/** A date with delimiters and an optional time; what follows a non-digit is ignored (MySQL warns). */
 const DATE_TIME =
-  /^(\d{2}|\d{4})[-/.:](\d{1,2})[-/.:](\d{1,2})(?:(?:[ T]+)(\d{1,2})[:.](\d{1,2})(?:[:.](\d{1,2})(?:\.(\d{1,6})\d*)?)?)?$/;
-const PACKED = /^(\d{4})(\d{2})(\d{2})(?:(\d{2})(\d{2})(\d{2})(?:\.(\d{1,6})\d*)?)?$/;
-const TIME = /^(-)?(\d{1,3}):(\d{1,2})(?::(\d{1,2})(?:\.(\d{1,6})\d*)?)?$/;
+  /^(\d{2}|\d{4})[-/.:](\d{1,2})[-/.:](\d{1,2})(?:[ T]+(\d{1,2})(?:[:.](\d{1,2})(?:[:.](\d{1,2})(?:\.(\d{1,6})\d*)?)?)?)?(?=$|\D)/;
+/** YYMMDD, YYYYMMDD, YYMMDDHHMMSS, YYYYMMDDHHMMSS, by their number of digits. */
+const PACKED = new Map([
+  [6, /^(\d{2})(\d{2})(\d{2})()()()$/],
+  [8, /^(\d{4})(\d{2})(\d{2})()()()$/],
+  [12, /^(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})$/],
+  [14, /^(\d{4})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})$/],
+]);
+/** `[-][D ]HH:MM[:SS[.ffffff]]` */
+const TIME = /^(-)?(?:(\d+)\s+)?(\d{1,3}):(\d{1,2})(?::(\d{1,2})(?:\.(\d{1,6})\d*)?)?$/;
+/** TIME's range: ±838:59:59. */
+const MAX_TIME_SECONDS = 838 * 3600 + 59 * 60 + 59;
 
 export function daysInMonth(year: number, month: number): number {
   if (month === 2) return (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0 ? 29 : 28;
@@ -35,75 +47,142 @@ function twoDigitYear(y: string): number {
   return n < 70 ? 2000 + n : 1900 + n;
 }
 
-function build(m: RegExpExecArray, year: number, withTime: boolean): Temporal | null {
+function build(m: RegExpExecArray, zeros: boolean): Temporal | null {
+  const withTime = m[4] !== undefined && m[4] !== '';
   const t: Temporal = {
-    year,
+    year: twoDigitYear(m[1]!),
     month: Number(m[2]),
     day: Number(m[3]),
     hour: withTime ? Number(m[4]) : 0,
-    minute: withTime ? Number(m[5]) : 0,
+    minute: withTime ? Number(m[5] ?? 0) : 0,
     second: withTime ? Number(m[6] ?? 0) : 0,
     micro: m[7] === undefined ? 0 : Number(m[7].padEnd(6, '0')),
     hasDate: true,
     hasTime: withTime,
     fraction: m[7]?.length ?? 0,
   };
-  return valid(t) ? t : null;
+  return valid(t, zeros) ? t : null;
 }
 
-/** Whether every field is in range for a real calendar date and time of day. */
-export function valid(t: Temporal): boolean {
+/**
+ * Whether every field is in range for a calendar date and a time of day; with `zeros`, a month
+ * or day of 0 too (`'2024-05-00'`, `'0000-00-00'`), which MySQL's YEAR(), MONTH(), DAY() read.
+ */
+export function valid(t: Temporal, zeros = false): boolean {
+  const low = zeros ? 0 : 1;
   return (
     t.year >= 0 &&
     t.year <= 9999 &&
-    t.month >= 1 &&
+    t.month >= low &&
     t.month <= 12 &&
-    t.day >= 1 &&
-    t.day <= daysInMonth(t.year, t.month) &&
+    t.day >= low &&
+    t.day <= (t.month === 0 ? 31 : daysInMonth(t.year, t.month)) &&
     t.hour < 24 &&
     t.minute < 60 &&
     t.second < 60
   );
 }
 
-/** A DATE or DATETIME value, or null for anything that is not a valid one (MySQL: NULL). */
-export function parseDateTime(v: SqlValue): Temporal | null {
+/**
+ * A DATE or DATETIME value, or null for anything that is not a valid one (MySQL: NULL); with
+ * `zeros`, one with a zero month or day is taken.
+ */
+export function parseDateTime(v: SqlValue, zeros = false): Temporal | null {
   if (v === null) return null;
   if (typeof v === 'number' || typeof v === 'bigint') {
-    // 20240506 and 20240506101112, as MySQL reads numbers used as dates.
+    // 240506, 20240506, 20240506101112…, as MySQL reads numbers used as dates.
     const n = num(v);
-    if (!Number.isInteger(n) || n < 0) return null;
-    const s = String(n);
-    const m = PACKED.exec(s.length === 6 || s.length === 12 ? `20${s}` : s);
-    return m === null ? null : build(m, Number(m[1]), m[4] !== undefined);
+    if (n < 0 || !Number.isFinite(n)) return null;
+    const digits = String(Math.trunc(n));
+    const m = PACKED.get(digits.length)?.exec(digits);
+    return m === null || m === undefined ? null : build(m, zeros);
   }
   const s = text(v).trim();
-  let m = DATE_TIME.exec(s);
-  if (m !== null) return build(m, twoDigitYear(m[1]!), m[4] !== undefined);
-  m = PACKED.exec(s);
-  return m === null ? null : build(m, Number(m[1]), m[4] !== undefined);
+  const m = DATE_TIME.exec(s) ?? PACKED.get(s.length)?.exec(s);
+  return m === null || m === undefined ? null : build(m, zeros);
 }
 
-/** A TIME value (or the time of a DATETIME), or null. */
+/**
+ * A TIME value — `[-][D ]HH:MM[:SS[.f]]`, a number or digits read as HHMMSS, or the time of a
+ * DATETIME —, kept within ±838:59:59 as MySQL keeps it, or null.
+ */
 export function parseTime(v: SqlValue): Temporal | null {
-  const dt = parseDateTime(v);
-  if (dt?.hasTime) return dt;
   if (v === null) return null;
-  const m = TIME.exec(text(v).trim());
-  if (m === null) return dt;
+  let negative = false;
+  let hours: number;
+  let minute: number;
+  let second: number;
+  let frac = '';
+  const s = typeof v === 'string' ? v.trim() : '';
+  const m = TIME.exec(s);
+  if (m !== null) {
+    negative = m[1] === '-';
+    hours = Number(m[2] ?? 0) * 24 + Number(m[3]);
+    minute = Number(m[4]);
+    second = Number(m[5] ?? 0);
+    frac = m[6] ?? '';
+  } else {
+    const dt = parseDateTime(v);
+    if (dt?.hasTime) return dt;
+    const digits = typeof v === 'string' ? /^(-)?(\d+)(?:\.(\d{1,6})\d*)?$/.exec(s) : null;
+    let whole: number;
+    if (digits !== null) {
+      negative = digits[1] === '-';
+      whole = Number(digits[2]);
+      frac = digits[3] ?? '';
+    } else if (typeof v === 'number' || typeof v === 'bigint') {
+      const n = num(v);
+      negative = n < 0;
+      whole = Math.trunc(Math.abs(n));
+      frac = (String(Math.abs(n)).split('.')[1] ?? '').slice(0, 6);
+    } else return dt;
+    // HHMMSS read from the right: 1011 is 00:10:11.
+    hours = Math.floor(whole / 10000);
+    minute = Math.floor(whole / 100) % 100;
+    second = whole % 100;
+  }
+  if (minute > 59 || second > 59) return null;
+  let micro = frac === '' ? 0 : Number(frac.padEnd(6, '0'));
+  if (hours * 3600 + minute * 60 + second > MAX_TIME_SECONDS) {
+    [hours, minute, second, micro, frac] = [838, 59, 59, 0, ''];
+  }
+  return {
+    year: 0,
+    month: 0,
+    day: 0,
+    hour: hours,
+    minute,
+    second,
+    micro,
+    hasDate: false,
+    hasTime: true,
+    fraction: frac.length,
+    negative,
+  };
+}
+
+/** `[-]HH:MM:SS[.f]` of a number of seconds, within TIME's range. */
+export function secondsToTime(seconds: number, fraction: number): string {
+  const negative = seconds < 0;
+  let a = Math.abs(seconds);
+  if (!(a <= MAX_TIME_SECONDS)) {
+    a = MAX_TIME_SECONDS;
+    fraction = 0;
+  }
+  const whole = Math.trunc(a);
   const t: Temporal = {
     year: 0,
     month: 0,
     day: 0,
-    hour: Number(m[2]),
-    minute: Number(m[3]),
-    second: Number(m[4] ?? 0),
-    micro: m[5] === undefined ? 0 : Number(m[5].padEnd(6, '0')),
+    hour: Math.floor(whole / 3600),
+    minute: Math.floor(whole / 60) % 60,
+    second: whole % 60,
+    micro: Math.round((a - whole) * 1e6),
     hasDate: false,
     hasTime: true,
-    fraction: m[5]?.length ?? 0,
+    fraction,
   };
-  return t.minute < 60 && t.second < 60 ? t : null;
+  return (negative ? '-' : '') + formatTime(t);
 }
 
 function pad(n: number, width = 2): string {

@@ -25,10 +25,14 @@ export function num(v: SqlValue): number {
   return m === null ? 0 : Number(m[0]);
 }
 
-/** A value used as an integer count or position (rounded as MySQL rounds a decimal argument). */
+/**
+ * A value used as an integer count or position: a decimal number rounded (half away from zero),
+ * a string's number cut at the point, as MySQL converts each.
+ */
 export function int(v: SqlValue): number {
   if (typeof v === 'bigint') return Number(v);
   const n = num(v);
+  if (typeof v !== 'number') return Math.trunc(n);
   return n < 0 ? -Math.round(-n) : Math.round(n);
 }
 
@@ -48,10 +52,20 @@ export function present(args: readonly SqlValue[]): boolean {
   return true;
 }
 
+/** One character as MySQL's default collation (utf8mb4_general_ci) weighs it: no case, no accent. */
+export function foldChar(c: string): string {
+  return c.normalize('NFD').replace(/\p{M}/gu, '').toLowerCase();
+}
+
 /**
- * Compares as MySQL's default collation (utf8mb4_general_ci) does closely enough for the
- * functions here: case-insensitively.
+ * A string as utf8mb4_general_ci compares it, closely enough for the functions here: without
+ * case or accents, and trailing spaces ignored (PAD SPACE).
  */
 export function foldCase(s: string): string {
-  return s.toLowerCase();
+  return foldChar(s).replace(/ +$/, '');
+}
+
+/** Whether the value is a binary string (a blob), whose length and positions count bytes. */
+export function isBinary(v: SqlValue): v is Uint8Array {
+  return v instanceof Uint8Array;
 }

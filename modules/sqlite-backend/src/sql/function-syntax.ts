@@ -21,6 +21,11 @@ const KEYWORD_CALLS = new Map([
   ['CURRENT_DATE', 'CURDATE'],
 ]);
 
+/** An interval unit, also with ODBC's `SQL_TSI_` prefix. */
+function isUnit(word: string): boolean {
+  return INTERVAL_UNITS.has(word.replace(/^SQL_TSI_/, ''));
+}
+
 function isPunct(sql: string, t: Token | undefined, c: string): boolean {
   return t !== undefined && t.type === TokenType.Punct && sql[t.start] === c;
 }
@@ -41,7 +46,8 @@ function closing(sql: string, tokens: readonly Token[], open: number, to: number
  * Rewrites MySQL's special syntax inside function calls into plain calls of the functions the
  * backend registers: `DATE_ADD(d, INTERVAL n DAY)` → `DATE_ADD(d, n, 'DAY')`,
  * `TIMESTAMPDIFF(DAY, a, b)` → `TIMESTAMPDIFF('DAY', a, b)`, `EXTRACT(YEAR FROM d)` →
- * `EXTRACT('YEAR', d)`, `CURRENT_USER` → `CURRENT_USER()`, `CURRENT_TIMESTAMP(3)` → `NOW(3)`.
+ * `EXTRACT('YEAR', d)`, `CURRENT_USER` → `CURRENT_USER()`, `CURRENT_TIMESTAMP(3)` → `NOW(3)`,
+ * `x RLIKE p` → `x REGEXP p`.
  * Replacements go into `replace` (token index → text) unless a token already has one.
  *
  * @returns the token ranges `[first, last]` of the calls rewritten, so the columns they name
@@ -65,6 +71,12 @@ export function rewriteFunctionSyntax(
     const opens = isPunct(sql, tokens[i + 1], '(');
     const qualified = isPunct(sql, tokens[i - 1], '.');
     if (qualified) continue;
+    if (k === 'RLIKE') {
+      // MySQL's synonym of REGEXP, which SQLite knows as an operator.
+      set(i, 'REGEXP');
+      calls.push([i, i]);
+      continue;
+    }
     if (!opens) {
       if (BARE_CALLS.has(k) && keyword(sql, tokens[i - 1]) !== 'AS') {
         set(i, `${sql.slice(t.start, t.end)}()`);
@@ -85,7 +97,7 @@ export function rewriteFunctionSyntax(
     } else if (INTERVAL_CALLS.has(k)) {
       // The last argument: `, INTERVAL expr unit )`.
       const unit = tokens[close - 1];
-      if (!INTERVAL_UNITS.has(keyword(sql, unit))) continue;
+      if (!isUnit(keyword(sql, unit))) continue;
       let interval = -1;
       let depth = 0;
       for (let j = i + 2; j < close; j++) {
@@ -102,7 +114,7 @@ export function rewriteFunctionSyntax(
       const unit = tokens[i + 2];
       const after = tokens[i + 3];
       const unitName = keyword(sql, unit);
-      if (!INTERVAL_UNITS.has(unitName)) continue;
+      if (!isUnit(unitName)) continue;
       if (k === 'EXTRACT' ? keyword(sql, after) !== 'FROM' : !isPunct(sql, after, ',')) continue;
       set(i + 2, `'${unitName}'`);
       if (k === 'EXTRACT') set(i + 3, ',');
