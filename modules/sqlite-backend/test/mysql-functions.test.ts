@@ -289,7 +289,7 @@ describe('date and time functions, as MariaDB answers them', () => {
 
   it('the current time with a precision, and niladic calls without parentheses', async () => {
     const stamp = /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3}$/;
-    const [rows] = await both.ours().query<mysql.RowDataPacket[]>({
+    const [rows] = await both.ours().query<mysql.RowDataPacket[][]>({
       sql: 'SELECT NOW(3), CURRENT_TIMESTAMP(3), SYSDATE(3), UTC_TIMESTAMP(3)',
       rowsAsArray: true,
     });

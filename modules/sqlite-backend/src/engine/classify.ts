@@ -1,5 +1,15 @@
 import { MysqlError } from '../errors.js';
-import { identifierValue, keyword, type Token, TokenType } from '../sql/lexer.js';
+import {
+  identifierValue,
+  isPunct,
+  keyword,
+  type TableName,
+  type Token,
+  TokenType,
+  tableName,
+} from '../sql/lexer.js';
+
+export type { TableName } from '../sql/lexer.js';
 
 /** Statements this server answers itself instead of handing them to SQLite. */
 export type MysqlStatement =
@@ -274,10 +284,6 @@ export function idsGenerated(
   }
 }
 
-function isPunct(sql: string, token: Token | undefined, c: string): boolean {
-  return token !== undefined && token.type === TokenType.Punct && sql[token.start] === c;
-}
-
 function isSelect(sql: string, token: Token | undefined): boolean {
   const k = keyword(sql, token);
   return k === 'SELECT' || k === 'WITH' || k === 'VALUES';
@@ -295,12 +301,6 @@ export function changesSchema(sql: string, tokens: readonly Token[], from: numbe
     k0 === 'DETACH' ||
     k0 === 'ROLLBACK'
   );
-}
-
-/** A table named in a statement: `[schema.]name`. */
-export interface TableName {
-  schema: string | undefined;
-  name: string;
 }
 
 /** The temporary object a CREATE statement makes. */
@@ -365,26 +365,4 @@ export function dropTemporaryTables(
   if (i < to && (option === 'RESTRICT' || option === 'CASCADE')) i++;
   if (i < to) throw syntaxError;
   return { ifExists, tables };
-}
-
-/** The `[schema.]name` at `tokens[i]`, and the index after it. */
-function tableName(
-  sql: string,
-  tokens: readonly Token[],
-  i: number,
-): { table: TableName; next: number } | undefined {
-  const first = tokens[i];
-  if (!isName(first)) return undefined;
-  const second = tokens[i + 2];
-  if (isPunct(sql, tokens[i + 1], '.') && isName(second)) {
-    return {
-      table: { schema: identifierValue(sql, first), name: identifierValue(sql, second) },
-      next: i + 3,
-    };
-  }
-  return { table: { schema: undefined, name: identifierValue(sql, first) }, next: i + 1 };
-}
-
-function isName(token: Token | undefined): token is Token {
-  return token !== undefined && (token.type === TokenType.Word || token.type === TokenType.QuotedId);
 }

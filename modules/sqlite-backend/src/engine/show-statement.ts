@@ -177,6 +177,48 @@ function uniqueColumns(db: SharedDatabase, schema: string, table: string): Set<s
   return out;
 }
 
+/** `SHOW INDEX FROM t`: information_schema.STATISTICS of the table, in SHOW's columns. */
+function indexes(db: SharedDatabase, schema: string, table: string): Outcome {
+  const exists = db.db
+    .prepare(
+      `SELECT 1 FROM ${quoteIdentifier(schema)}.sqlite_schema WHERE type IN ('table', 'view') AND name = ?`,
+    )
+    .get(table);
+  if (exists === undefined) throw new MysqlError(1146, `Table '${schema}.${table}' doesn't exist`);
+  const data = db.db
+    .prepare(
+      `SELECT TABLE_NAME, NON_UNIQUE, INDEX_NAME, SEQ_IN_INDEX, COLUMN_NAME, COLLATION, CARDINALITY, SUB_PART,
+        PACKED, NULLABLE, INDEX_TYPE, COMMENT, INDEX_COMMENT, IGNORED
+        FROM ${informationSchemaTable('STATISTICS')} WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ?
+        ORDER BY NON_UNIQUE, INDEX_NAME <> 'PRIMARY', INDEX_NAME, SEQ_IN_INDEX`,
+    )
+    .all(schema, table)
+    .map((r) =>
+      Object.values(r as Record<string, SqlValue>).map((v) =>
+        typeof v === 'number' || typeof v === 'bigint' ? String(v) : v,
+      ),
+    );
+  return rows(
+    [
+      'Table',
+      'Non_unique',
+      'Key_name',
+      'Seq_in_index',
+      'Column_name',
+      'Collation',
+      'Cardinality',
+      'Sub_part',
+      'Packed',
+      'Null',
+      'Index_type',
+      'Comment',
+      'Index_comment',
+      'Ignored',
+    ],
+    data,
+  );
+}
+
 /** `SHOW CREATE TRIGGER [db.]name`, in MariaDB's columns (mysqldump reads it for each trigger). */
 function createTrigger(
   db: SharedDatabase,
@@ -298,7 +340,7 @@ function tableStatus(db: SharedDatabase, schema: string, like: RegExp | undefine
 
 /**
  * The SHOW statements clients, ORMs and people type: DATABASES, [FULL] TABLES, [FULL]
- * COLUMNS/FIELDS, TABLE STATUS, VARIABLES, STATUS, WARNINGS/ERRORS (always empty: SQLite raises no warnings),
+ * COLUMNS/FIELDS, INDEX, TABLE STATUS, VARIABLES, STATUS, WARNINGS/ERRORS (always empty: SQLite raises no warnings),
  * CREATE TABLE | VIEW | TRIGGER, ENGINES, PROCESSLIST is not kept (one shared SQLite connection runs everything).
  */
 export function runShow(
@@ -345,6 +387,16 @@ export function runShow(
         .filter((t) => !like || like.test(t.name))
         .map((t) => (full ? [t.name, t.type === 'view' ? 'VIEW' : 'BASE TABLE'] : [t.name]));
       return rows(full ? [`Tables_in_${schema}`, 'Table_type'] : [`Tables_in_${schema}`], data);
+    }
+    case 'INDEX':
+    case 'INDEXES':
+    case 'KEYS': {
+      const kw = keyword(sql, tokens[i]);
+      if (kw !== 'FROM' && kw !== 'IN')
+        throw new MysqlError(1064, 'You have an error in your SQL syntax: SHOW INDEX FROM <table>');
+      let { schema, table, next } = tableName(db, session, sql, tokens, i + 1);
+      [schema, next] = schemaClause(db, session, sql, tokens, next);
+      return indexes(db, schema, table);
     }
     case 'TABLE': {
       if (keyword(sql, tokens[i]) !== 'STATUS') break;

@@ -1,5 +1,5 @@
 import { INTERVAL_UNITS } from '../functions/index.js';
-import { keyword, type Token, TokenType } from './lexer.js';
+import { isPunct, keyword, type Token, TokenType } from './lexer.js';
 
 /** Calls whose last argument may be `INTERVAL expr unit`. */
 const INTERVAL_CALLS = new Set(['DATE_ADD', 'DATE_SUB', 'ADDDATE', 'SUBDATE']);
@@ -24,10 +24,6 @@ const KEYWORD_CALLS = new Map([
 /** An interval unit, also with ODBC's `SQL_TSI_` prefix. */
 function isUnit(word: string): boolean {
   return INTERVAL_UNITS.has(word.replace(/^SQL_TSI_/, ''));
-}
-
-function isPunct(sql: string, t: Token | undefined, c: string): boolean {
-  return t !== undefined && t.type === TokenType.Punct && sql[t.start] === c;
 }
 
 /** The index of the `)` closing the `(` at `open`, or -1 before `to`. */

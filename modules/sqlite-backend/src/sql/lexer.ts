@@ -283,3 +283,37 @@ export function statementEndIndex(tokens: readonly Token[], from: number): numbe
   for (let i = from; i < tokens.length; i++) if (tokens[i]!.type === TokenType.Semicolon) return i;
   return tokens.length;
 }
+
+/** Whether `token` is the punctuation character `c`. */
+export function isPunct(sql: string, token: Token | undefined, c: string): boolean {
+  return token !== undefined && token.type === TokenType.Punct && sql[token.start] === c;
+}
+
+/** Whether `token` can be a name: a word or a quoted identifier. */
+export function isName(token: Token | undefined): token is Token {
+  return token !== undefined && (token.type === TokenType.Word || token.type === TokenType.QuotedId);
+}
+
+/** A table as a statement names it: `[schema.]name`. */
+export interface TableName {
+  schema: string | undefined;
+  name: string;
+}
+
+/** The `[schema.]name` at `tokens[i]`, and the index after it; undefined when none is there. */
+export function tableName(
+  sql: string,
+  tokens: readonly Token[],
+  i: number,
+): { table: TableName; next: number } | undefined {
+  const first = tokens[i];
+  if (!isName(first)) return undefined;
+  const second = tokens[i + 2];
+  if (isPunct(sql, tokens[i + 1], '.') && isName(second)) {
+    return {
+      table: { schema: identifierValue(sql, first), name: identifierValue(sql, second) },
+      next: i + 3,
+    };
+  }
+  return { table: { schema: undefined, name: identifierValue(sql, first) }, next: i + 1 };
+}

@@ -1,5 +1,5 @@
 import { noDatabaseSelected } from '../errors.js';
-import { identifierValue, keyword, type Token, TokenType } from './lexer.js';
+import { identifierValue, isName, isPunct, keyword, type Token, TokenType } from './lexer.js';
 
 /**
  * How unqualified table names resolve: in MySQL, in the session's database (`USE x`) and
@@ -45,14 +45,6 @@ const FROM_ENDS = new Set([
 ]);
 /** Tables of the temp schema SQLite names without one (they are in no session schema). */
 const TEMP_CATALOG = new Set(['sqlite_temp_master', 'sqlite_temp_schema']);
-
-function isName(token: Token | undefined): token is Token {
-  return token !== undefined && (token.type === TokenType.Word || token.type === TokenType.QuotedId);
-}
-
-function isPunct(sql: string, token: Token | undefined, c: string): boolean {
-  return token !== undefined && token.type === TokenType.Punct && sql[token.start] === c;
-}
 
 /**
  * The indices of the tokens in the statement `tokens[from, to)` that name a table without a
