@@ -8,6 +8,7 @@ import {
   TokenType,
   tableName,
 } from '../sql/lexer.js';
+import { isForeignKeyChange } from './foreign-keys.js';
 
 export type { TableName } from '../sql/lexer.js';
 
@@ -26,6 +27,7 @@ export type MysqlStatement =
   | 'no-op'
   | 'do'
   | 'kill'
+  | 'foreign-key'
   | 'refused';
 
 const DML = new Set([
@@ -82,10 +84,14 @@ export function classify(sql: string, tokens: readonly Token[], i: number): Mysq
     case 'UNLOCK':
     case 'FLUSH':
       return 'no-op';
-    case 'ALTER':
+    case 'ALTER': {
+      if (k1 !== 'TABLE') return undefined;
       // `ALTER TABLE t DISABLE|ENABLE KEYS`, around every table's rows in a mysqldump: MyISAM's
       // deferred index build, which SQLite has no use for.
-      return k1 === 'TABLE' && isKeysSwitch(sql, tokens, i) ? 'no-op' : undefined;
+      if (isKeysSwitch(sql, tokens, i)) return 'no-op';
+      const named = tableName(sql, tokens, i + 2);
+      return named !== undefined && isForeignKeyChange(sql, tokens, named.next) ? 'foreign-key' : undefined;
+    }
     case 'DO':
       return 'do';
     // SQLite's ATTACH opens (and creates) a file at any path the process may write, and

@@ -37,6 +37,7 @@ import {
 } from './column-types.js';
 import { findTemporary, type SharedDatabase } from './database.js';
 import { evaluate } from './evaluate.js';
+import { alterForeignKey } from './foreign-keys.js';
 import { type EngineContext, OK, type Outcome, type ServerFacts } from './outcome.js';
 import {
   defaultMaxResultSize,
@@ -520,6 +521,8 @@ export class Engine implements EngineContext {
         return OK;
       case 'kill':
         return this.kill(session, sql, tokens, from, to);
+      case 'foreign-key':
+        return alterForeignKey(db, session, sql, tokens, from, to);
       case 'refused': {
         const what = keyword(sql, tokens[from]) === 'VACUUM' ? 'VACUUM INTO' : keyword(sql, tokens[from]);
         throw new MysqlError(

@@ -1,6 +1,8 @@
 import { type AutoIncrementStart, checkDecimalTypes, rewriteCreateTable } from './create-table.js';
 import { rewriteFunctionSyntax } from './function-syntax.js';
+import { indexDdl } from './index-ddl.js';
 import { rewriteInformationSchema } from './information-schema.js';
+import { dropDefaultValues } from './insert-defaults.js';
 import { identifierValue, keyword, stringValue, type Token, TokenType } from './lexer.js';
 import { type NameResolution, qualifyTables } from './qualify.js';
 
@@ -68,6 +70,16 @@ export function rewrite(
       continue;
     }
     if (i === statementStart) {
+      const end = nextSemicolonIndex(tokens, i, to);
+      const index = indexDdl(sql, tokens, i, end, resolution?.schema ?? null);
+      if (index !== undefined) {
+        // The whole statement is the index DDL's; nothing of its own text stays.
+        replace.set(i, index);
+        for (let j = i + 1; j < end; j++) replace.set(j, '');
+        i = end - 1;
+        continue;
+      }
+      dropDefaultValues(sql, tokens, i, end, replace);
       const k0 = keyword(sql, t);
       const k1 = keyword(sql, tokens[i + 1]);
       const k2 = keyword(sql, tokens[i + 2]);

@@ -45,12 +45,20 @@ export function sideBySide(): SideBySide {
   return { server: () => started(server), ours: () => started(ours) };
 }
 
-/** A statement's rows (as arrays) and column names, or `ERR <errno>`. */
+/**
+ * A statement's rows (as arrays) and column names, `{ affectedRows }` for one that returns none,
+ * or `ERR <errno>` (a failure without a server's error code is thrown).
+ */
 export async function answer(c: mysql.Connection, sql: string): Promise<unknown> {
+  let result: [unknown, mysql.FieldPacket[] | undefined];
   try {
-    const [rows, fields] = await c.query({ sql, rowsAsArray: true });
-    return { rows, names: (fields as mysql.FieldPacket[]).map((f) => f.name) };
+    result = (await c.query({ sql, rowsAsArray: true })) as [unknown, mysql.FieldPacket[] | undefined];
   } catch (err) {
-    return `ERR ${(err as { errno: number }).errno}`;
+    const errno = (err as { errno?: number }).errno;
+    if (errno === undefined) throw err;
+    return `ERR ${errno}`;
   }
+  const [rows, fields] = result;
+  if (fields === undefined) return { affectedRows: (rows as mysql.ResultSetHeader).affectedRows };
+  return { rows, names: fields.map((f) => f.name) };
 }

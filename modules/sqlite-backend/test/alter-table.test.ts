@@ -1,0 +1,111 @@
+import { beforeAll, expect, it } from 'vitest';
+import { answer, sideBySide } from './support/against-mariadb.js';
+
+// The DDL migration tools send after CREATE TABLE (knex's unique() / index() / references(),
+// Sequelize's sync), run on a live MariaDB and on the backend alike: what each then holds and
+// refuses must agree.
+
+const both = sideBySide();
+
+/** Runs `sql` on both; each must succeed, or fail with the same code. */
+async function onBoth(sql: string): Promise<unknown> {
+  const [theirs, mine] = await Promise.all([answer(both.server(), sql), answer(both.ours(), sql)]);
+  expect({ sql, answer: typeof mine === 'string' ? mine : 'ok' }).toEqual({
+    sql,
+    answer: typeof theirs === 'string' ? theirs : 'ok',
+  });
+  return mine;
+}
+
+async function same(sql: string): Promise<unknown> {
+  const [theirs, mine] = await Promise.all([answer(both.server(), sql), answer(both.ours(), sql)]);
+  expect(mine).toEqual(theirs);
+  return mine;
+}
+
+const INDEXES = `SELECT INDEX_NAME, NON_UNIQUE, SEQ_IN_INDEX, COLUMN_NAME FROM information_schema.STATISTICS
+  WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = 'accounts' ORDER BY INDEX_NAME = 'PRIMARY' DESC, INDEX_NAME, SEQ_IN_INDEX`;
+
+beforeAll(async () => {
+  await onBoth(
+    'CREATE TABLE accounts (id INT AUTO_INCREMENT PRIMARY KEY, email VARCHAR(80) NOT NULL, name VARCHAR(40), team INT)',
+  );
+  await onBoth('CREATE TABLE teams (id INT PRIMARY KEY, label VARCHAR(20))');
+});
+
+it('adds and drops unique and plain indexes with ALTER TABLE and DROP INDEX … ON', async () => {
+  await onBoth('ALTER TABLE accounts ADD UNIQUE accounts_email_unique (email)');
+  await onBoth('ALTER TABLE accounts ADD INDEX accounts_name_team (name(10), team) USING BTREE');
+  await onBoth('ALTER TABLE accounts ADD CONSTRAINT accounts_team_unique UNIQUE KEY (team, name)');
+  await same(INDEXES);
+  await onBoth("INSERT INTO accounts (email, name) VALUES ('a@x', 'Ada')");
+  expect(await onBoth("INSERT INTO accounts (email, name) VALUES ('a@x', 'Again')")).toBe('ERR 1062');
+  await onBoth('ALTER TABLE accounts DROP INDEX accounts_name_team');
+  await onBoth('DROP INDEX accounts_team_unique ON accounts');
+  await same(INDEXES);
+  // Cardinality is the storage engine's estimate (the backend has none: NULL).
+  const withoutCardinality = (a: unknown) => ({
+    ...(a as { rows: unknown[][] }),
+    rows: (a as { rows: unknown[][] }).rows.map((r) => r.toSpliced(6, 1)),
+  });
+  const [theirs, mine] = await Promise.all([
+    answer(both.server(), 'SHOW INDEX FROM accounts'),
+    answer(both.ours(), 'SHOW INDEX FROM accounts'),
+  ]);
+  expect(withoutCardinality(mine)).toEqual(withoutCardinality(theirs));
+  expect(await onBoth('ALTER TABLE accounts DROP INDEX no_such_index')).toBe('ERR 1091');
+});
+
+it('adds a foreign key, enforces it, refuses one the rows break, and drops it by name', async () => {
+  await onBoth("INSERT INTO teams VALUES (1, 'core')");
+  await onBoth('UPDATE accounts SET team = 7');
+  // A row without its parent: MariaDB refuses the key (1452), so does the backend.
+  expect(
+    await onBoth(
+      'ALTER TABLE accounts ADD CONSTRAINT accounts_team_fk FOREIGN KEY (team) REFERENCES teams (id)',
+    ),
+  ).toBe('ERR 1452');
+  await onBoth('UPDATE accounts SET team = 1');
+  await onBoth(
+    'ALTER TABLE accounts ADD CONSTRAINT accounts_team_fk FOREIGN KEY (team) REFERENCES teams (id) ON DELETE CASCADE',
+  );
+  await same(
+    `SELECT COLUMN_NAME, REFERENCED_TABLE_NAME, REFERENCED_COLUMN_NAME FROM information_schema.KEY_COLUMN_USAGE
+      WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = 'accounts' AND REFERENCED_TABLE_NAME IS NOT NULL`,
+  );
+  expect(await onBoth("INSERT INTO accounts (email, team) VALUES ('b@x', 9)")).toBe('ERR 1452');
+  await onBoth("INSERT INTO teams VALUES (2, 'ops')");
+  await onBoth("INSERT INTO accounts (email, team) VALUES ('c@x', 2)");
+  await onBoth('DELETE FROM teams WHERE id = 2');
+  await same('SELECT email FROM accounts ORDER BY id');
+  await onBoth('ALTER TABLE accounts DROP FOREIGN KEY accounts_team_fk');
+  await onBoth("INSERT INTO accounts (email, team) VALUES ('d@x', 9)");
+  await same('SELECT email, team FROM accounts ORDER BY id');
+  expect(await answer(both.ours(), 'ALTER TABLE accounts DROP FOREIGN KEY accounts_team_fk')).toBe(
+    'ERR 1091',
+  );
+});
+
+it('takes DEFAULT as a value in INSERT … VALUES, as ORMs send it for an AUTO_INCREMENT id', async () => {
+  await onBoth(
+    "CREATE TABLE notes (id INT AUTO_INCREMENT PRIMARY KEY, body VARCHAR(20), state VARCHAR(10) DEFAULT 'new')",
+  );
+  await onBoth("INSERT INTO notes (id, body, state) VALUES (DEFAULT, 'one', DEFAULT)");
+  await onBoth("INSERT INTO notes (id, body) VALUES (DEFAULT, 'two'), (DEFAULT, 'three')");
+  await onBoth('INSERT INTO notes (id, state) VALUES (DEFAULT, DEFAULT)');
+  await same('SELECT id, body, state FROM notes ORDER BY id');
+});
+
+it('names an index given no name after its table and first column (SQLite has one namespace)', async () => {
+  const c = both.ours();
+  expect(await answer(c, 'ALTER TABLE teams ADD INDEX (label)')).toEqual({ affectedRows: 0 });
+  expect(
+    await answer(
+      c,
+      "SELECT INDEX_NAME FROM information_schema.STATISTICS WHERE TABLE_NAME = 'teams' AND INDEX_NAME <> 'PRIMARY'",
+    ),
+  ).toEqual({
+    rows: [['teams_label']],
+    names: ['INDEX_NAME'],
+  });
+});
