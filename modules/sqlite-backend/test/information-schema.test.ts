@@ -117,6 +117,22 @@ it('lists triggers with their event, timing and body, as mariadb-dump reads them
   expect(triggers.rows).toHaveLength(1);
 });
 
+it('lists views, and no stored routines (the backend has none)', async () => {
+  const views = await same(
+    `SELECT TABLE_NAME, CHECK_OPTION, SECURITY_TYPE, CHARACTER_SET_CLIENT FROM information_schema.VIEWS
+      WHERE TABLE_SCHEMA = DATABASE()`,
+  );
+  expect(views.rows).toEqual([['post_titles', 'NONE', 'DEFINER', 'utf8mb4']]);
+  const [definition] = rowsOf(
+    await answer(
+      both.ours(),
+      "SELECT VIEW_DEFINITION FROM information_schema.VIEWS WHERE TABLE_NAME = 'post_titles'",
+    ),
+  );
+  expect(String(definition![0])).toMatch(/^SELECT title FROM /);
+  await same('SELECT COUNT(*) FROM information_schema.ROUTINES WHERE ROUTINE_SCHEMA = DATABASE()');
+});
+
 it('answers an information_schema table it does not have with 1146, as a missing table', async () => {
   expect(await answer(both.ours(), 'SELECT * FROM information_schema.no_such_table')).toBe('ERR 1146');
 });

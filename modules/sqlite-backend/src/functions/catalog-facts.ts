@@ -91,11 +91,20 @@ export function triggerFacts(sql: string): Record<string, string | null> {
 }
 
 /**
- * `__column_fact(declared type, field)` and `__trigger_fact(create sql, field)`: the
- * information_schema views' reading of a column's type and of a trigger's definition.
+ * `__column_fact(declared type, field)`, `__trigger_fact(create sql, field)` and
+ * `__view_definition(create sql)`: the information_schema views' reading of a column's type, a
+ * trigger's and a view's definition.
  */
 export function catalogFactFunctions(): MysqlFunction[] {
   return [
+    {
+      // What MySQL keeps of a view: the query after `AS`.
+      names: ['__view_definition'],
+      fn: (sql: SqlValue) =>
+        sql === null
+          ? null
+          : String(sql).replace(/^\s*CREATE\s+(?:TEMP(?:ORARY)?\s+)?VIEW\s[\s\S]*?\bAS\s+/i, ''),
+    },
     {
       names: ['__trigger_fact'],
       fn: (sql: SqlValue, field: SqlValue) => triggerFacts(String(sql ?? ''))[String(field)] ?? null,

@@ -122,6 +122,45 @@ const VIEWS: ReadonlyMap<string, string> = new Map(
           SELECT DISTINCT 'def', t.schema, ${FOREIGN_KEY_NAME}, t.schema, t.name, 'FOREIGN KEY' FROM ${FOREIGN_KEYS}`,
       ],
       [
+        // No stored routines in SQLite: the table is there, and empty, for tools that list them.
+        'ROUTINES',
+        `SELECT ${[
+          'SPECIFIC_NAME',
+          'ROUTINE_CATALOG',
+          'ROUTINE_SCHEMA',
+          'ROUTINE_NAME',
+          'ROUTINE_TYPE',
+          'DATA_TYPE',
+          'CHARACTER_MAXIMUM_LENGTH',
+          'CHARACTER_OCTET_LENGTH',
+          'NUMERIC_PRECISION',
+          'NUMERIC_SCALE',
+          'DATETIME_PRECISION',
+          'CHARACTER_SET_NAME',
+          'COLLATION_NAME',
+          'DTD_IDENTIFIER',
+          'ROUTINE_BODY',
+          'ROUTINE_DEFINITION',
+          'EXTERNAL_NAME',
+          'EXTERNAL_LANGUAGE',
+          'PARAMETER_STYLE',
+          'IS_DETERMINISTIC',
+          'SQL_DATA_ACCESS',
+          'SQL_PATH',
+          'SECURITY_TYPE',
+          'CREATED',
+          'LAST_ALTERED',
+          'SQL_MODE',
+          'ROUTINE_COMMENT',
+          'DEFINER',
+          'CHARACTER_SET_CLIENT',
+          'COLLATION_CONNECTION',
+          'DATABASE_COLLATION',
+        ]
+          .map((c) => `NULL AS ${c}`)
+          .join(', ')} WHERE 0`,
+      ],
+      [
         'KEY_COLUMN_USAGE',
         `SELECT 'def' AS CONSTRAINT_CATALOG, t.schema AS CONSTRAINT_SCHEMA, 'PRIMARY' AS CONSTRAINT_NAME,
             'def' AS TABLE_CATALOG, t.schema AS TABLE_SCHEMA, t.name AS TABLE_NAME, c.name AS COLUMN_NAME,
@@ -163,6 +202,26 @@ function triggers(databases: readonly string[]): string {
     .join(' UNION ALL ')
     .replace(/\s+/g, ' ');
 }
+
+/** information_schema.VIEWS over `databases`, read from each schema's `sqlite_schema` as TRIGGERS. */
+function views(databases: readonly string[]): string {
+  return databases
+    .map(
+      (d) => `SELECT 'def' AS TABLE_CATALOG, ${sqlString(d)} AS TABLE_SCHEMA, s.name AS TABLE_NAME,
+        __view_definition(s.sql) AS VIEW_DEFINITION, 'NONE' AS CHECK_OPTION, 'NO' AS IS_UPDATABLE,
+        'root@localhost' AS DEFINER, 'DEFINER' AS SECURITY_TYPE, 'utf8mb4' AS CHARACTER_SET_CLIENT,
+        'utf8mb4_general_ci' AS COLLATION_CONNECTION, 'UNDEFINED' AS ALGORITHM
+        FROM ${quoteName(d)}.sqlite_schema AS s WHERE s.type = 'view'`,
+    )
+    .join(' UNION ALL ')
+    .replace(/\s+/g, ' ');
+}
+
+/** Queries that depend on which databases there are. */
+const PER_DATABASE: ReadonlyMap<string, (databases: readonly string[]) => string> = new Map([
+  ['TRIGGERS', triggers],
+  ['VIEWS', views],
+]);
 
 function sqlString(s: string): string {
   return `'${s.replaceAll("'", "''")}'`;
@@ -215,7 +274,7 @@ const NOT_AN_ALIAS = new Set([
 ]);
 
 /**
- * Replaces each `information_schema.<table>` the backend answers (TRIGGERS over `databases`) with its query (a subquery named
+ * Replaces each `information_schema.<table>` the backend answers (TRIGGERS and VIEWS over `databases`) with its query (a subquery named
  * after the table unless the text gives it an alias). Other information_schema tables are left:
  * SQLite then says they do not exist (1146).
  */
@@ -233,7 +292,7 @@ export function rewriteInformationSchema(
     if (dot.type !== TokenType.Punct || sql[dot.start] !== '.') continue;
     if (i > from && tokens[i - 1]!.type === TokenType.Punct && sql[tokens[i - 1]!.start] === '.') continue;
     const table = nameOf(sql, tokens[i + 2]);
-    const view = table === 'TRIGGERS' ? triggers(databases) : VIEWS.get(table);
+    const view = PER_DATABASE.get(table)?.(databases) ?? VIEWS.get(table);
     if (view === undefined || replace.has(i)) continue;
     const next = tokens[i + 3];
     const aliased =
