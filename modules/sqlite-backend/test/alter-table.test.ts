@@ -109,3 +109,95 @@ it('names an index given no name after its table and first column (SQLite has on
     names: ['INDEX_NAME'],
   });
 });
+
+it('names foreign keys as MariaDB does, and drops one declared without a name by that name', async () => {
+  await onBoth(
+    `CREATE TABLE parts (id INT PRIMARY KEY, a INT, b INT, note VARCHAR(10) DEFAULT 'C:\\\\',
+      FOREIGN KEY (a) REFERENCES teams (id), CONSTRAINT parts_named FOREIGN KEY (b) REFERENCES teams (id))`,
+  );
+  const KEYS = `SELECT CONSTRAINT_NAME, COLUMN_NAME FROM information_schema.KEY_COLUMN_USAGE
+    WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = 'parts' AND REFERENCED_TABLE_NAME IS NOT NULL ORDER BY COLUMN_NAME`;
+  await same(KEYS);
+  await onBoth('ALTER TABLE parts DROP FOREIGN KEY parts_ibfk_1');
+  await onBoth('ALTER TABLE parts ADD FOREIGN KEY (a) REFERENCES teams (id)');
+  await same(KEYS);
+  expect(
+    await onBoth('ALTER TABLE parts ADD CONSTRAINT parts_named FOREIGN KEY (a) REFERENCES teams (id)'),
+  ).toMatch(/^ERR/);
+  await onBoth('ALTER TABLE parts DROP FOREIGN KEY parts_named');
+  await same(KEYS);
+  await same('SELECT note FROM parts');
+});
+
+it('refuses a foreign key to a missing table or column, and one on a temporary table', async () => {
+  expect(await onBoth('ALTER TABLE accounts ADD FOREIGN KEY (team) REFERENCES no_such_table (id)')).toBe(
+    'ERR 1005',
+  );
+  expect(await onBoth('ALTER TABLE accounts ADD FOREIGN KEY (team) REFERENCES teams (no_such_column)')).toBe(
+    'ERR 1005',
+  );
+  const c = both.ours();
+  await answer(c, 'CREATE TABLE shadowed (id INT PRIMARY KEY, team INT)');
+  await answer(c, 'CREATE TEMPORARY TABLE shadowed (id INT PRIMARY KEY, team INT, extra INT)');
+  expect(await answer(c, 'ALTER TABLE shadowed ADD FOREIGN KEY (team) REFERENCES teams (id)')).toBe(
+    'ERR 1235',
+  );
+  // An index on the temporary table stays on it: the permanent table of the name has none.
+  expect(await answer(c, 'ALTER TABLE shadowed ADD INDEX shadowed_team (team)')).toEqual({ affectedRows: 0 });
+  await answer(c, 'DROP TEMPORARY TABLE shadowed');
+  expect(
+    await answer(
+      c,
+      "SELECT COUNT(*) FROM information_schema.STATISTICS WHERE TABLE_NAME = 'shadowed' AND INDEX_NAME <> 'PRIMARY'",
+    ),
+  ).toEqual({
+    rows: [['0']],
+    names: ['COUNT(*)'],
+  });
+  expect(await answer(c, 'INSERT INTO shadowed VALUES (1, 99)')).toEqual({ affectedRows: 1 });
+});
+
+it("drops an index only from the table it names, and SHOW INDEX / DESCRIBE read a qualified table's own", async () => {
+  await onBoth('CREATE TABLE left_side (id INT PRIMARY KEY, n INT)');
+  await onBoth('CREATE TABLE right_side (id INT PRIMARY KEY, n INT)');
+  await onBoth('ALTER TABLE left_side ADD INDEX side_n (n)');
+  expect(await onBoth('DROP INDEX side_n ON right_side')).toBe('ERR 1091');
+  expect(await onBoth('ALTER TABLE right_side DROP INDEX side_n')).toBe('ERR 1091');
+  await same(
+    "SELECT INDEX_NAME FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = 'left_side' ORDER BY 1",
+  );
+  const c = both.ours();
+  // MariaDB filters; the backend refuses SHOW … WHERE (1235) rather than ignore the condition.
+  expect(await answer(c, "SHOW INDEX FROM left_side WHERE Key_name = 'PRIMARY'")).toBe('ERR 1235');
+  await answer(c, 'CREATE DATABASE other_db');
+  await answer(c, 'CREATE TABLE other_db.left_side (x INT PRIMARY KEY, y INT)');
+  expect(await answer(c, 'SHOW INDEX FROM other_db.left_side')).toMatchObject({
+    rows: [['left_side', '0', 'PRIMARY', '1', 'x', 'A', null, null, null, '', 'BTREE', '', '', 'NO']],
+  });
+  expect(await answer(c, 'DESCRIBE other_db.left_side')).toMatchObject({
+    rows: [
+      ['x', 'int', 'NO', 'PRI', null, ''],
+      ['y', 'int', 'YES', '', null, ''],
+    ],
+  });
+});
+
+it('counts an id left to DEFAULT as generated: LAST_INSERT_ID() and the insert id agree with MariaDB', async () => {
+  await onBoth('CREATE TABLE tickets (id INT AUTO_INCREMENT PRIMARY KEY, body VARCHAR(10))');
+  await same("INSERT INTO tickets (id, body) VALUES (DEFAULT, 'a')");
+  await same('SELECT LAST_INSERT_ID()');
+  const insert = "INSERT INTO tickets (body, id) VALUES ('b', DEFAULT), ('c', DEFAULT)";
+  const [theirs] = await both.server().query(insert);
+  const [mine] = await both.ours().query(insert);
+  expect((mine as { insertId: number }).insertId).toBe((theirs as { insertId: number }).insertId);
+});
+
+it('matches SHOW … LIKE patterns without backtracking: many % against a long name', async () => {
+  const c = both.ours();
+  await answer(c, `CREATE TABLE ${'a'.repeat(60)} (id INT)`);
+  const pattern = `${'%a'.repeat(20)}%b`;
+  expect(await answer(c, `SHOW TABLES LIKE '${pattern}'`)).toMatchObject({ rows: [] });
+  const status = (await answer(c, `SHOW TABLE STATUS LIKE '${'%a'.repeat(20)}%'`)) as { rows: unknown[][] };
+  expect(status.rows.map((r) => r.slice(0, 2))).toEqual([['a'.repeat(60), 'SQLite']]);
+  expect(await answer(c, "SHOW TABLES LIKE 'left\\_sid_'")).toMatchObject({ rows: [['left_side']] });
+});

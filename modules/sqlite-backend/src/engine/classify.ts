@@ -1,4 +1,5 @@
 import { MysqlError } from '../errors.js';
+import { indexDrop } from '../sql/index-ddl.js';
 import {
   identifierValue,
   isPunct,
@@ -28,6 +29,7 @@ export type MysqlStatement =
   | 'do'
   | 'kill'
   | 'foreign-key'
+  | 'drop-index'
   | 'refused';
 
 const DML = new Set([
@@ -74,6 +76,7 @@ export function classify(sql: string, tokens: readonly Token[], i: number): Mysq
       return k1 === 'DATABASE' || k1 === 'SCHEMA' ? 'create-database' : undefined;
     case 'DROP': {
       if (k1 === 'DATABASE' || k1 === 'SCHEMA') return 'drop-database';
+      if (k1 === 'INDEX' && indexDrop(sql, tokens, i, tokens.length) !== undefined) return 'drop-index';
       const k2 = keyword(sql, tokens[i + 2]);
       // SQLite drops one table per statement, and knows no TEMPORARY: we drop the list ourselves.
       return (k1 === 'TEMPORARY' || k1 === 'TEMP') && (k2 === 'TABLE' || k2 === 'TABLES')
@@ -89,6 +92,7 @@ export function classify(sql: string, tokens: readonly Token[], i: number): Mysq
       // `ALTER TABLE t DISABLE|ENABLE KEYS`, around every table's rows in a mysqldump: MyISAM's
       // deferred index build, which SQLite has no use for.
       if (isKeysSwitch(sql, tokens, i)) return 'no-op';
+      if (indexDrop(sql, tokens, i, tokens.length) !== undefined) return 'drop-index';
       const named = tableName(sql, tokens, i + 2);
       return named !== undefined && isForeignKeyChange(sql, tokens, named.next) ? 'foreign-key' : undefined;
     }
@@ -276,8 +280,10 @@ export function idsGenerated(
       if ((depth === 1 && c === ',') || depth === 0) {
         if (element === position && i === start + 1) {
           const only = tokens[start]!;
+          // NULL, a NULL parameter, or DEFAULT (which leaves the id to the table too).
           nullAt =
             keyword(sql, only) === 'NULL' ||
+            keyword(sql, only) === 'DEFAULT' ||
             (only.type === TokenType.Placeholder && isNullParam(ordinal - 1));
         }
         element++;

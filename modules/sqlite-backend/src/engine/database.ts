@@ -4,6 +4,7 @@ import { MysqlError } from '../errors.js';
 import { mysqlFunctions, registerFunctions as registerMysqlFunctions } from '../functions/index.js';
 import type { Session } from '../session/session.js';
 import { splitScope, type VariableValue } from '../session/variables.js';
+import { foreignKeyClauses } from '../sql/foreign-key-clauses.js';
 import { quoteIdentifier } from './show-statement.js';
 
 /** A session waiting for the database while another session's transaction holds it. */
@@ -450,6 +451,18 @@ export class SharedDatabase {
       return Number.isNaN(ms) ? null : BigInt(Math.floor(ms / 1000));
     });
     db.function('UUID', opts, () => randomUUID());
+    // information_schema's name of foreign key `id` (pragma_foreign_key_list's) of a table: its
+    // CONSTRAINT name, or MySQL's `<table>_ibfk_<n>`, read from the table's stored definition.
+    db.function('__foreign_key_name', opts, (schema, table, id) => {
+      const name = String(table);
+      const row = db
+        .prepare(
+          `SELECT sql FROM "${String(schema).replaceAll('"', '""')}".sqlite_schema WHERE type = 'table' AND name = ?`,
+        )
+        .get(name) as { sql: string } | undefined;
+      const keys = row === undefined ? [] : foreignKeyClauses(row.sql, name);
+      return keys[keys.length - 1 - Number(id)]?.name ?? `${name}_ibfk_${Number(id) + 1}`;
+    });
     registerMysqlFunctions(
       db,
       mysqlFunctions({

@@ -8,10 +8,11 @@ import {
   SERVER_STATUS_IN_TRANS,
   type SqlValue,
 } from '@scalestack/mysql-protocol';
-import { MysqlError, toMysqlError } from '../errors.js';
+import { MysqlError, noDatabaseSelected, toMysqlError } from '../errors.js';
 import type { ResponseWriter } from '../protocol/response-writer.js';
 import type { PreparedStatement, Session } from '../session/session.js';
 import type { AutoIncrementStart } from '../sql/create-table.js';
+import { indexDrop } from '../sql/index-ddl.js';
 import { identifierValue, invalidToken, keyword, type Token, TokenType, tokenize } from '../sql/lexer.js';
 import type { NameResolution } from '../sql/qualify.js';
 import { rewrite } from '../sql/rewrite.js';
@@ -521,8 +522,12 @@ export class Engine implements EngineContext {
         return OK;
       case 'kill':
         return this.kill(session, sql, tokens, from, to);
+      case 'drop-index':
+        return this.dropIndex(session, sql, tokens, from, to);
       case 'foreign-key':
-        return alterForeignKey(db, session, sql, tokens, from, to);
+        return alterForeignKey(db, session, sql, tokens, from, to, (name) =>
+          this.resolution(session).isTemporary(name),
+        );
       case 'refused': {
         const what = keyword(sql, tokens[from]) === 'VACUUM' ? 'VACUUM INTO' : keyword(sql, tokens[from]);
         throw new MysqlError(
@@ -532,6 +537,39 @@ export class Engine implements EngineContext {
         );
       }
     }
+  }
+
+  /**
+   * `DROP INDEX name ON t` / `ALTER TABLE t DROP INDEX name`: SQLite's DROP INDEX names no table,
+   * so the index is first checked to be that table's (MySQL's 1091 otherwise).
+   */
+  private dropIndex(
+    session: Session,
+    sql: string,
+    tokens: readonly Token[],
+    from: number,
+    to: number,
+  ): Outcome {
+    const drop = indexDrop(sql, tokens, from, to)!;
+    const db = this.database;
+    let schema: string | undefined;
+    if (drop.schema !== undefined) {
+      schema = db.findSchema(drop.schema);
+      if (schema === undefined) throw new MysqlError(1049, `Unknown database '${drop.schema}'`);
+    } else if (this.resolution(session).isTemporary(drop.table)) schema = 'temp';
+    else if (session.schema === null) throw noDatabaseSelected();
+    else schema = session.schema;
+    const q = quoteIdentifier(schema);
+    const index = db.db
+      .prepare(
+        `SELECT name, tbl_name FROM ${q}.sqlite_schema WHERE type = 'index' AND name = ? COLLATE NOCASE`,
+      )
+      .get(drop.index) as { name: string; tbl_name: string } | undefined;
+    if (index === undefined || index.tbl_name.toLowerCase() !== drop.table.toLowerCase())
+      throw new MysqlError(1091, `Can't DROP INDEX \`${drop.index}\`; check that it exists`, '42000');
+    db.db.exec(`DROP INDEX ${q}.${quoteIdentifier(index.name)}`);
+    db.schemaChanged();
+    return OK;
   }
 
   /** True when `sql` is a lone KILL (it runs without waiting for the database). */

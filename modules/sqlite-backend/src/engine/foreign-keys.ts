@@ -1,15 +1,7 @@
 import { MysqlError, noDatabaseSelected, notSupported } from '../errors.js';
 import type { Session } from '../session/session.js';
-import {
-  identifierValue,
-  isName,
-  isPunct,
-  keyword,
-  type Token,
-  TokenType,
-  tableName,
-  tokenize,
-} from '../sql/lexer.js';
+import { foreignKeyClauses } from '../sql/foreign-key-clauses.js';
+import { identifierValue, isName, isPunct, keyword, type Token, TokenType, tableName } from '../sql/lexer.js';
 import type { SharedDatabase } from './database.js';
 import { OK, type Outcome } from './outcome.js';
 import { quoteIdentifier } from './show-statement.js';
@@ -40,8 +32,12 @@ export function alterForeignKey(
   tokens: readonly Token[],
   from: number,
   to: number,
+  isTemporary: (name: string) => boolean,
 ): Outcome {
   const named = tableName(sql, tokens, from + 2)!;
+  // A session's temporary table hides the permanent one of its name: the change is not for that.
+  if (named.table.schema === undefined && isTemporary(named.table.name))
+    throw notSupported('foreign keys on temporary tables');
   const wanted = named.table.schema ?? session.schema;
   if (wanted === null) throw noDatabaseSelected();
   const schema = db.findSchema(wanted);
@@ -53,6 +49,10 @@ export function alterForeignKey(
     )
     .get(table) as { name: string; sql: string } | undefined;
   if (row === undefined) throw new MysqlError(1146, `Table '${schema}.${table}' doesn't exist`);
+  // Keys declared without a name get theirs written in, so that removing one never renumbers
+  // the others (MySQL's names stay what they were).
+  const text = withNamesWritten(row.sql, row.name);
+  const keys = foreignKeyClauses(text, row.name);
   const i = named.next;
   if (keyword(sql, tokens[i]) === 'DROP') {
     const symbol = tokens[i + 3];
@@ -63,23 +63,35 @@ export function alterForeignKey(
         '42000',
       );
     const name = identifierValue(sql, symbol);
-    const edited = withoutConstraint(row.sql, name);
-    if (edited === undefined)
+    const key = keys.find((k) => k.name.toLowerCase() === name.toLowerCase());
+    if (key === undefined)
       throw new MysqlError(1091, `Can't DROP FOREIGN KEY \`${name}\`; check that it exists`, '42000');
-    editTableText(db, schema, row.name, edited, false);
+    if (!key.tableLevel || key.commaBefore < 0)
+      throw notSupported("dropping a foreign key declared in its column's definition");
+    editTableText(db, schema, row.name, text.slice(0, key.commaBefore) + text.slice(key.end), false);
     return OK;
   }
-  const constraint = foreignKeyClause(sql, tokens, i + 1, to, schema, db);
-  const count = (
-    db.db
-      .prepare(`SELECT count(DISTINCT id) AS n FROM pragma_foreign_key_list(?, ?)`)
-      .get(row.name, schema) as { n: number }
-  ).n;
-  const name = constraint.name ?? `${row.name}_ibfk_${Number(count) + 1}`;
-  const close = row.sql.lastIndexOf(')');
-  const edited = `${row.sql.slice(0, close)}, CONSTRAINT ${quote(name)} ${constraint.text}${row.sql.slice(close)}`;
+  const constraint = foreignKeyClause(sql, tokens, i + 1, to, schema, db, row.name);
+  const given = constraint.name;
+  if (given !== undefined && keys.some((k) => k.name.toLowerCase() === given.toLowerCase()))
+    // MariaDB names the key's index after it too, and answers for that: a duplicate key name.
+    throw new MysqlError(1061, `Duplicate key name '${given}'`, '42000');
+  // MySQL numbers a new unnamed key after the highest `<table>_ibfk_<n>` there is.
+  const numbers = keys.map((k) => Number(/_ibfk_(\d+)$/.exec(k.name)?.[1] ?? 0));
+  const name = given ?? `${row.name}_ibfk_${Math.max(0, ...numbers) + 1}`;
+  const close = text.lastIndexOf(')');
+  const edited = `${text.slice(0, close)}, CONSTRAINT ${quote(name)} ${constraint.text}${text.slice(close)}`;
   editTableText(db, schema, row.name, edited, true);
   return OK;
+}
+
+/** `createSql` with a `CONSTRAINT <MySQL's name>` written before each foreign key without one. */
+function withNamesWritten(createSql: string, table: string): string {
+  let out = createSql;
+  for (const key of foreignKeyClauses(createSql, table).reverse()) {
+    if (!key.named) out = `${out.slice(0, key.nameAt)}CONSTRAINT ${quote(key.name)} ${out.slice(key.nameAt)}`;
+  }
+  return out;
 }
 
 function quote(name: string): string {
@@ -90,7 +102,10 @@ function atEnd(tokens: readonly Token[], i: number, to: number): boolean {
   return i >= to || tokens[i]!.type === TokenType.Semicolon;
 }
 
-/** The `FOREIGN KEY (cols) REFERENCES r (cols) [ON DELETE|UPDATE …]` of an ADD, in SQLite's words. */
+/**
+ * The `FOREIGN KEY (cols) REFERENCES r (cols) [ON DELETE|UPDATE …]` of an ADD to `table`, in
+ * SQLite's words; its parent table and columns must exist (MariaDB's 1005 otherwise).
+ */
 function foreignKeyClause(
   sql: string,
   tokens: readonly Token[],
@@ -98,6 +113,7 @@ function foreignKeyClause(
   to: number,
   schema: string,
   db: SharedDatabase,
+  table: string,
 ): { name: string | undefined; text: string } {
   const syntax = () =>
     new MysqlError(
@@ -113,17 +129,17 @@ function foreignKeyClause(
   i += 2; // FOREIGN KEY
   // MySQL's optional name of the index it makes for the key: SQLite needs none.
   if (isName(tokens[i]) && !isPunct(sql, tokens[i], '(')) i++;
-  const columns = (at: number): { list: string; next: number } => {
+  const columns = (at: number): { list: string; names: string[]; next: number } => {
     if (!isPunct(sql, tokens[at], '(')) throw syntax();
     const names: string[] = [];
     let j = at + 1;
     while (j < to && isName(tokens[j])) {
-      names.push(quote(identifierValue(sql, tokens[j]!)));
+      names.push(identifierValue(sql, tokens[j]!));
       j++;
       if (isPunct(sql, tokens[j], ',')) j++;
     }
     if (names.length === 0 || !isPunct(sql, tokens[j], ')')) throw syntax();
-    return { list: `(${names.join(', ')})`, next: j + 1 };
+    return { list: `(${names.map(quote).join(', ')})`, names, next: j + 1 };
   };
   const own = columns(i);
   if (keyword(sql, tokens[own.next]) !== 'REFERENCES') throw syntax();
@@ -132,6 +148,17 @@ function foreignKeyClause(
   if (parent.table.schema !== undefined && db.findSchema(parent.table.schema) !== schema)
     throw notSupported('a foreign key to a table of another database');
   const referenced = columns(parent.next);
+  const parentColumns = (
+    db.db.prepare('SELECT name FROM pragma_table_info(?, ?)').all(parent.table.name, schema) as {
+      name: string;
+    }[]
+  ).map((r) => r.name.toLowerCase());
+  if (parentColumns.length === 0 || referenced.names.some((c) => !parentColumns.includes(c.toLowerCase())))
+    throw new MysqlError(
+      1005,
+      `Can't create table \`${schema}\`.\`${table}\` (errno: 150 "Foreign key constraint is incorrectly formed")`,
+      'HY000',
+    );
   // ON DELETE / ON UPDATE actions read the same in SQLite.
   let j = referenced.next;
   const actions: string[] = [];
@@ -143,41 +170,6 @@ function foreignKeyClause(
   }
   const text = `FOREIGN KEY ${own.list} REFERENCES ${quote(parent.table.name)} ${referenced.list}${actions.length > 0 ? ` ${actions.join(' ')}` : ''}`;
   return { name, text };
-}
-
-/** `createSql` without its `CONSTRAINT <name> FOREIGN KEY …` entry, or undefined when it has none. */
-function withoutConstraint(createSql: string, name: string): string | undefined {
-  const tokens = tokenize(createSql);
-  let depth = 0;
-  for (let i = 0; i < tokens.length; i++) {
-    const t = tokens[i]!;
-    if (isPunct(createSql, t, '(')) depth++;
-    else if (isPunct(createSql, t, ')')) depth--;
-    if (
-      depth !== 1 ||
-      keyword(createSql, t) !== 'CONSTRAINT' ||
-      !isName(tokens[i + 1]) ||
-      identifierValue(createSql, tokens[i + 1]!).toLowerCase() !== name.toLowerCase() ||
-      keyword(createSql, tokens[i + 2]) !== 'FOREIGN'
-    )
-      continue;
-    // From the comma before the entry to the end of the entry (the next comma or the closing
-    // parenthesis at the table's level).
-    let end = i;
-    let d = 0;
-    while (end < tokens.length) {
-      const e = tokens[end]!;
-      if (isPunct(createSql, e, '(')) d++;
-      else if (isPunct(createSql, e, ')')) {
-        if (d === 0) break;
-        d--;
-      } else if (d === 0 && isPunct(createSql, e, ',')) break;
-      end++;
-    }
-    const comma = tokens[i - 1]!;
-    return createSql.slice(0, comma.start) + createSql.slice(tokens[end]!.start);
-  }
-  return undefined;
 }
 
 /**

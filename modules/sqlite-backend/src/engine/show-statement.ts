@@ -8,25 +8,55 @@ import { integerColumn, textColumn } from './column-types.js';
 import type { SharedDatabase } from './database.js';
 import type { EngineContext, Outcome } from './outcome.js';
 
-/** A MySQL LIKE pattern as a case-insensitive RegExp (`%`, `_`, `\` escapes). */
-export function likePattern(pattern: string): RegExp {
-  let re = '';
-  for (let i = 0; i < pattern.length; i++) {
-    const c = pattern[i]!;
-    if (c === '\\' && i + 1 < pattern.length) re += escapeRegExp(pattern[++i]!);
-    else if (c === '%') re += '[\\s\\S]*';
-    else if (c === '_') re += '[\\s\\S]';
-    else re += escapeRegExp(c);
-  }
-  return new RegExp(`^${re}$`, 'i');
+/** A compiled LIKE pattern: `test(name)` says whether a name matches it. */
+export interface LikePattern {
+  test(name: string): boolean;
 }
 
-function escapeRegExp(c: string): string {
-  return /[\\^$.*+?()[\]{}|/]/.test(c) ? `\\${c}` : c;
+/**
+ * A MySQL LIKE pattern (`%`, `_`, `\` escapes), matched case-insensitively. Matched by the
+ * classic wildcard walk, which backtracks only to the last `%` — at most length × length steps —,
+ * not by a regular expression, whose `.*` runs could take exponential time on a pattern like
+ * `%a%a%a…b` while every client waited.
+ */
+export function likePattern(pattern: string): LikePattern {
+  // Each unit: a literal character, or ANY (`_`) / MANY (`%`).
+  const units: (string | 1 | 2)[] = [];
+  for (let i = 0; i < pattern.length; i++) {
+    const c = pattern[i]!;
+    if (c === '\\' && i + 1 < pattern.length) units.push(pattern[++i]!.toLowerCase());
+    else if (c === '%') units.push(2);
+    else if (c === '_') units.push(1);
+    else units.push(c.toLowerCase());
+  }
+  return {
+    test(name: string): boolean {
+      const s = name.toLowerCase();
+      let p = 0;
+      let i = 0;
+      let star = -1;
+      let resume = 0;
+      while (i < s.length) {
+        const u = units[p];
+        if (u === 2) {
+          star = p++;
+          resume = i;
+        } else if (u !== undefined && (u === 1 || u === s[i])) {
+          p++;
+          i++;
+        } else if (star >= 0) {
+          p = star + 1;
+          i = ++resume;
+        } else return false;
+      }
+      while (units[p] === 2) p++;
+      return p === units.length;
+    },
+  };
 }
 
 /** Reads the optional `LIKE 'pattern'` at `tokens[i]`. */
-function likeFilter(sql: string, tokens: readonly Token[], i: number, to: number): RegExp | undefined {
+function likeFilter(sql: string, tokens: readonly Token[], i: number, to: number): LikePattern | undefined {
   if (i < to && keyword(sql, tokens[i]) === 'LIKE' && tokens[i + 1]?.type === TokenType.String) {
     return likePattern(stringValue(sql, tokens[i + 1]!));
   }
@@ -49,13 +79,17 @@ export function quoteIdentifier(name: string): string {
   return `"${name.replaceAll('"', '""')}"`;
 }
 
-/** Resolves `[FROM|IN] db` at `tokens[i]`; returns the schema and the next index. */
+/**
+ * Resolves `[FROM|IN] db` at `tokens[i]`; returns the schema (without the clause: `fallback`, or
+ * the session's) and the next index.
+ */
 function schemaClause(
   db: SharedDatabase,
   session: Session,
   sql: string,
   tokens: readonly Token[],
   i: number,
+  fallback?: string,
 ): [string, number] {
   const k = keyword(sql, tokens[i]);
   if ((k === 'FROM' || k === 'IN') && tokens[i + 1]) {
@@ -64,7 +98,7 @@ function schemaClause(
     if (schema === undefined) throw new MysqlError(1049, `Unknown database '${name}'`);
     return [schema, i + 2];
   }
-  return [selectedSchema(session), i];
+  return [fallback ?? selectedSchema(session), i];
 }
 
 /** The session's database; with none selected (it was dropped), ERR 1046 as in MySQL. */
@@ -119,7 +153,7 @@ export function describeTable(
 ): Outcome {
   const db = ctx.database;
   let { schema, table, next } = tableName(db, session, sql, tokens, i);
-  [schema, next] = schemaClause(db, session, sql, tokens, next);
+  [schema, next] = schemaClause(db, session, sql, tokens, next, schema);
   const like = likeFilter(sql, tokens, next, to);
   const info = db.db
     .prepare(`PRAGMA ${quoteIdentifier(schema)}.table_xinfo(${quoteIdentifier(table)})`)
@@ -252,7 +286,7 @@ function createTrigger(
  * `SHOW TABLE STATUS`: information_schema.TABLES in SHOW's columns (mysqldump reads it for each
  * table), with the next AUTO_INCREMENT value where SQLite keeps one.
  */
-function tableStatus(db: SharedDatabase, schema: string, like: RegExp | undefined): Outcome {
+function tableStatus(db: SharedDatabase, schema: string, like: LikePattern | undefined): Outcome {
   const tables = db.db
     .prepare(
       `SELECT TABLE_NAME AS name, ENGINE AS engine, VERSION AS version, ROW_FORMAT AS rowFormat,
@@ -395,7 +429,9 @@ export function runShow(
       if (kw !== 'FROM' && kw !== 'IN')
         throw new MysqlError(1064, 'You have an error in your SQL syntax: SHOW INDEX FROM <table>');
       let { schema, table, next } = tableName(db, session, sql, tokens, i + 1);
-      [schema, next] = schemaClause(db, session, sql, tokens, next);
+      [schema, next] = schemaClause(db, session, sql, tokens, next, schema);
+      // SHOW INDEX takes no LIKE; a WHERE is refused as for the other SHOWs.
+      likeFilter(sql, tokens, next, to);
       return indexes(db, schema, table);
     }
     case 'TABLE': {

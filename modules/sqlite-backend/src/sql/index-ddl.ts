@@ -57,13 +57,50 @@ function onlyIndexOptions(sql: string, tokens: readonly Token[], i: number, to: 
   return true;
 }
 
+/** An index MySQL's DDL drops: `DROP INDEX name ON [db.]t` or `ALTER TABLE [db.]t DROP {INDEX|KEY} name`. */
+export interface IndexDrop {
+  schema: string | undefined;
+  table: string;
+  index: string;
+}
+
+/** The index the statement at `tokens[from]` drops, or undefined when it drops none. */
+export function indexDrop(
+  sql: string,
+  tokens: readonly Token[],
+  from: number,
+  to: number,
+): IndexDrop | undefined {
+  const k0 = keyword(sql, tokens[from]);
+  const k1 = keyword(sql, tokens[from + 1]);
+  if (k0 === 'DROP' && k1 === 'INDEX') {
+    const index = tokens[from + 2];
+    if (!isName(index) || keyword(sql, tokens[from + 3]) !== 'ON') return undefined;
+    const named = tableName(sql, tokens, from + 4);
+    if (named === undefined || !onlyIndexOptions(sql, tokens, named.next, to)) return undefined;
+    return { schema: named.table.schema, table: named.table.name, index: identifierValue(sql, index) };
+  }
+  if (k0 !== 'ALTER' || k1 !== 'TABLE') return undefined;
+  const named = tableName(sql, tokens, from + 2);
+  if (named === undefined || keyword(sql, tokens[named.next]) !== 'DROP') return undefined;
+  const what = keyword(sql, tokens[named.next + 1]);
+  const index = tokens[named.next + 2];
+  if (
+    (what !== 'INDEX' && what !== 'KEY') ||
+    !isName(index) ||
+    !onlyIndexOptions(sql, tokens, named.next + 3, to)
+  )
+    return undefined;
+  return { schema: named.table.schema, table: named.table.name, index: identifierValue(sql, index) };
+}
+
 /**
- * MySQL's index DDL in SQLite's words, for the statement at `tokens[from]` (to `to`):
+ * MySQL's index-adding DDL in SQLite's words, for the statement at `tokens[from]` (to `to`):
  * `ALTER TABLE t ADD [CONSTRAINT [c]] UNIQUE [INDEX|KEY] [name] (cols)` and
- * `ALTER TABLE t ADD {INDEX|KEY} [name] (cols)` become `CREATE [UNIQUE] INDEX`;
- * `ALTER TABLE t DROP {INDEX|KEY} name` and `DROP INDEX name ON t` become `DROP INDEX`. SQLite's
- * index names are one namespace per database, MySQL's one per table: an index given no name is
- * named `<table>_<first column>` (MySQL would call it after the column alone).
+ * `ALTER TABLE t ADD {INDEX|KEY} [name] (cols)` become `CREATE [UNIQUE] INDEX`, in `schema` (the
+ * session's) for an unqualified table, or in temp for a session's temporary table of the name.
+ * SQLite's index names are one namespace per database, MySQL's one per table: an index given no
+ * name is named `<table>_<first column>` (MySQL would call it after the column alone).
  *
  * @returns the statement's SQLite text, or undefined when it is none of these
  */
@@ -73,33 +110,15 @@ export function indexDdl(
   from: number,
   to: number,
   schema: string | null,
+  isTemporary: (table: string) => boolean = () => false,
 ): string | undefined {
-  const k0 = keyword(sql, tokens[from]);
-  const k1 = keyword(sql, tokens[from + 1]);
-  if (k0 === 'DROP' && k1 === 'INDEX') {
-    // DROP INDEX name ON [db.]t
-    const index = tokens[from + 2];
-    if (!isName(index) || keyword(sql, tokens[from + 3]) !== 'ON') return undefined;
-    const named = tableName(sql, tokens, from + 4);
-    if (named === undefined || !onlyIndexOptions(sql, tokens, named.next, to)) return undefined;
-    const db = named.table.schema ?? schema;
-    return `DROP INDEX ${db === null ? '' : `${quoted(db)}.`}${quoted(identifierValue(sql, index))}`;
-  }
-  if (k0 !== 'ALTER' || k1 !== 'TABLE') return undefined;
+  if (keyword(sql, tokens[from]) !== 'ALTER' || keyword(sql, tokens[from + 1]) !== 'TABLE') return undefined;
   const named = tableName(sql, tokens, from + 2);
   if (named === undefined) return undefined;
-  const db = named.table.schema ?? schema;
+  const db = named.table.schema ?? (isTemporary(named.table.name) ? 'temp' : schema);
   const prefix = db === null ? '' : `${quoted(db)}.`;
   let i = named.next;
-  const action = keyword(sql, tokens[i++]);
-  if (action === 'DROP') {
-    const what = keyword(sql, tokens[i]);
-    const index = tokens[i + 1];
-    if ((what !== 'INDEX' && what !== 'KEY') || !isName(index) || !onlyIndexOptions(sql, tokens, i + 2, to))
-      return undefined;
-    return `DROP INDEX ${prefix}${quoted(identifierValue(sql, index))}`;
-  }
-  if (action !== 'ADD') return undefined;
+  if (keyword(sql, tokens[i++]) !== 'ADD') return undefined;
   let constraint: string | undefined;
   if (keyword(sql, tokens[i]) === 'CONSTRAINT') {
     i++;

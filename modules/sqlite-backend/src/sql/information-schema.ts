@@ -30,9 +30,10 @@ const UNIQUE_KEYS = userTables(
   `JOIN pragma_index_list(t.name, t.schema) AS i JOIN ${indexColumns('i.name')} AS k`,
   `i."unique" AND i.origin <> 'pk'`,
 );
-/** Foreign keys `f`, one row per column; MySQL's default name is `<table>_ibfk_<n>`. */
+/** Foreign keys `f`, one row per column. */
 const FOREIGN_KEYS = userTables('JOIN pragma_foreign_key_list(t.name, t.schema) AS f');
-const FOREIGN_KEY_NAME = `t.name || '_ibfk_' || (f.id + 1)`;
+/** Its CONSTRAINT name, or MySQL's `<table>_ibfk_<n>` (a function the database registers). */
+const FOREIGN_KEY_NAME = '__foreign_key_name(t.schema, t.name, f.id)';
 
 /**
  * The information_schema tables the backend answers, as SQLite queries over its own catalog
@@ -284,7 +285,7 @@ export function rewriteInformationSchema(
   from: number,
   to: number,
   replace: Map<number, string>,
-  databases: readonly string[],
+  databases: () => readonly string[],
 ): void {
   for (let i = from; i + 2 < to; i++) {
     if (nameOf(sql, tokens[i]) !== 'INFORMATION_SCHEMA') continue;
@@ -292,7 +293,8 @@ export function rewriteInformationSchema(
     if (dot.type !== TokenType.Punct || sql[dot.start] !== '.') continue;
     if (i > from && tokens[i - 1]!.type === TokenType.Punct && sql[tokens[i - 1]!.start] === '.') continue;
     const table = nameOf(sql, tokens[i + 2]);
-    const view = PER_DATABASE.get(table)?.(databases) ?? VIEWS.get(table);
+    // The databases are asked for only when a table needs them (a PRAGMA each time).
+    const view = PER_DATABASE.get(table)?.(databases()) ?? VIEWS.get(table);
     if (view === undefined || replace.has(i)) continue;
     const next = tokens[i + 3];
     const aliased =

@@ -152,8 +152,12 @@ export function skipGap(
   return i;
 }
 
-/** Splits `sql` into tokens. Never throws: malformed text yields tokens SQLite will reject. */
-export function tokenize(sql: string): Token[] {
+/**
+ * Splits `sql` into tokens. Never throws: malformed text yields tokens SQLite will reject. With
+ * `backslashEscapes` false the text is SQLite's own (a stored CREATE TABLE), where `\` in a
+ * string is just a character.
+ */
+export function tokenize(sql: string, backslashEscapes = true): Token[] {
   const out: Token[] = [];
   const n = sql.length;
   const state: GapState = { executable: false, openedAt: -1, invalidAt: -1 };
@@ -173,7 +177,7 @@ export function tokenize(sql: string): Token[] {
       while (end < n && isWordChar(sql.charCodeAt(end))) end++;
       type = TokenType.Word;
     } else if (c === "'" || c === '"') {
-      end = skipQuoted(sql, i, c, true);
+      end = skipQuoted(sql, i, c, backslashEscapes);
       type = TokenType.String;
     } else if (c === '`') {
       end = skipQuoted(sql, i, '`', false);

@@ -71,7 +71,9 @@ export function rewrite(
     }
     if (i === statementStart) {
       const end = nextSemicolonIndex(tokens, i, to);
-      const index = indexDdl(sql, tokens, i, end, resolution?.schema ?? null);
+      const index = indexDdl(sql, tokens, i, end, resolution?.schema ?? null, (name) =>
+        resolution === undefined ? false : resolution.isTemporary(name),
+      );
       if (index !== undefined) {
         // The whole statement is the index DDL's; nothing of its own text stays.
         replace.set(i, index);
@@ -129,7 +131,7 @@ export function rewrite(
       }
     }
   }
-  rewriteInformationSchema(sql, tokens, from, to, replace, resolution?.databases?.() ?? ['main']);
+  rewriteInformationSchema(sql, tokens, from, to, replace, () => resolution?.databases?.() ?? ['main']);
   const calls = rewriteFunctionSyntax(sql, tokens, from, to, replace);
   const out = emit(sql, tokens, from, to, replace, names);
   for (const [first, last] of calls) {
