@@ -183,8 +183,25 @@ export class Engine implements EngineContext {
       const end = nextSemicolon(tokens, i);
       return [this.runMysql(kind, session, sql, tokens, i, end), end];
     }
-    const [statement, next] = this.prepareSqlite(session, sql, tokens, i, true);
-    return [this.runSqlite(session, statement, undefined), next];
+    // SET FOREIGN_KEY_CHECKS = 0 (every dump starts with it: a child table's rows may come before
+    // its parent table exists). SQLite's switch is read when a statement is prepared and holds
+    // only outside a transaction; the connection is every session's, so it is off for this
+    // statement alone.
+    const db = this.database;
+    // Only for a statement that cannot leave a transaction open (one would keep the switch off
+    // for everybody): a write or DDL in autocommit.
+    const unchecked =
+      session.autocommit &&
+      !session.inTransaction &&
+      UNCHECKABLE.has(keyword(sql, tokens[i])) &&
+      !foreignKeyChecks(db.variable(session, 'foreign_key_checks'));
+    if (unchecked) db.db.exec('PRAGMA foreign_keys = OFF');
+    try {
+      const [statement, next] = this.prepareSqlite(session, sql, tokens, i, true);
+      return [this.runSqlite(session, statement, undefined), next];
+    } finally {
+      if (unchecked) db.db.exec('PRAGMA foreign_keys = ON');
+    }
   }
 
   /**
@@ -754,4 +771,13 @@ function nextSemicolon(tokens: readonly Token[], i: number): number {
 function skipSemicolons(tokens: readonly Token[], i: number): number {
   while (i < tokens.length && tokens[i]!.type === TokenType.Semicolon) i++;
   return i;
+}
+
+/** Statements that may run with foreign keys unchecked (FOREIGN_KEY_CHECKS = 0). */
+const UNCHECKABLE = new Set(['INSERT', 'REPLACE', 'UPDATE', 'DELETE', 'CREATE', 'ALTER', 'DROP']);
+
+/** Whether a `foreign_key_checks` value means on (MySQL takes 1/0 and ON/OFF). */
+function foreignKeyChecks(value: unknown): boolean {
+  const v = String(value).toUpperCase();
+  return v !== '0' && v !== 'OFF' && v !== 'FALSE';
 }

@@ -3,7 +3,7 @@ import { MysqlError, noDatabaseSelected, notSupported } from '../errors.js';
 import type { Session } from '../session/session.js';
 import { variableText } from '../session/variables.js';
 import { informationSchemaTable } from '../sql/information-schema.js';
-import { identifierValue, keyword, stringValue, type Token, TokenType } from '../sql/lexer.js';
+import { identifierValue, keyword, stringValue, type Token, TokenType, tokenize } from '../sql/lexer.js';
 import { integerColumn, textColumn } from './column-types.js';
 import type { SharedDatabase } from './database.js';
 import type { EngineContext, Outcome } from './outcome.js';
@@ -209,6 +209,21 @@ function uniqueColumns(db: SharedDatabase, schema: string, table: string): Set<s
     if (cols.length === 1) out.add(cols[0]!.name);
   }
   return out;
+}
+
+/**
+ * SQLite's stored text as MySQL would read it: a `\\` in a string literal is a character in
+ * SQLite and an escape in MySQL, so it is doubled (a dump of `DEFAULT 'C:\\'` loads again).
+ */
+function asMysqlText(sqliteSql: string): string {
+  let out = '';
+  let at = 0;
+  for (const t of tokenize(sqliteSql, false)) {
+    if (t.type !== TokenType.String || !sqliteSql.slice(t.start, t.end).includes('\\')) continue;
+    out += sqliteSql.slice(at, t.start) + sqliteSql.slice(t.start, t.end).replaceAll('\\', '\\\\');
+    at = t.end;
+  }
+  return out + sqliteSql.slice(at);
 }
 
 /** `SHOW INDEX FROM t`: information_schema.STATISTICS of the table, in SHOW's columns. */
@@ -501,7 +516,7 @@ export function runShow(
         .get(table) as { name: string; sql: string } | undefined;
       if (row === undefined) throw new MysqlError(1146, `Table '${schema}.${table}' doesn't exist`);
       return rows(what === 'VIEW' ? ['View', 'Create View'] : ['Table', 'Create Table'], [
-        [row.name, row.sql],
+        [row.name, asMysqlText(row.sql)],
       ]);
     }
     case 'ENGINES':
