@@ -201,3 +201,33 @@ it('matches SHOW … LIKE patterns without backtracking: many % against a long n
   expect(status.rows.map((r) => r.slice(0, 2))).toEqual([['a'.repeat(60), 'SQLite']]);
   expect(await answer(c, "SHOW TABLES LIKE 'left\\_sid_'")).toMatchObject({ rows: [['left_side']] });
 });
+
+it('adds foreign keys under FOREIGN_KEY_CHECKS = 0 unchecked, checks only the new key, names it after its index', async () => {
+  await onBoth('CREATE TABLE kids (id INT PRIMARY KEY, a INT, b INT, c INT)');
+  await onBoth('INSERT INTO kids VALUES (1, 99, 1, 1)');
+  await onBoth('SET FOREIGN_KEY_CHECKS = 0');
+  // An orphan row, and a parent that does not exist yet: both taken, as a dump's keys are.
+  await onBoth('ALTER TABLE kids ADD CONSTRAINT kids_a FOREIGN KEY (a) REFERENCES teams (id)');
+  await onBoth('ALTER TABLE kids ADD CONSTRAINT kids_later FOREIGN KEY (c) REFERENCES later_parents (id)');
+  await onBoth('SET FOREIGN_KEY_CHECKS = 1');
+  await onBoth('ALTER TABLE kids DROP FOREIGN KEY kids_later');
+  // Column b is fine; the orphan on a is another key's business.
+  await onBoth('ALTER TABLE kids ADD FOREIGN KEY kids_b_index (b) REFERENCES teams (id)');
+  await onBoth(
+    'CREATE TABLE other_kids (id INT PRIMARY KEY, t INT, CONSTRAINT x_ibfk_7 FOREIGN KEY (t) REFERENCES teams (id))',
+  );
+  await onBoth('ALTER TABLE other_kids ADD FOREIGN KEY (id) REFERENCES teams (id)');
+  await same(
+    `SELECT TABLE_NAME, CONSTRAINT_NAME, COLUMN_NAME FROM information_schema.KEY_COLUMN_USAGE
+      WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME IN ('kids', 'other_kids') AND REFERENCED_TABLE_NAME IS NOT NULL
+      ORDER BY TABLE_NAME, COLUMN_NAME`,
+  );
+  await onBoth('ALTER TABLE kids DROP FOREIGN KEY kids_b_index');
+});
+
+it('matches LIKE by characters, not UTF-16 units', async () => {
+  const c = both.ours();
+  await answer(c, 'CREATE TABLE `t😀` (id INT)');
+  expect(await answer(c, "SHOW TABLES LIKE 't_'")).toMatchObject({ rows: [['t😀']] });
+  expect(await answer(c, "SHOW TABLES LIKE 't__'")).toMatchObject({ rows: [] });
+});

@@ -195,12 +195,16 @@ export class Engine implements EngineContext {
       !session.inTransaction &&
       UNCHECKABLE.has(keyword(sql, tokens[i])) &&
       !foreignKeyChecks(db.variable(session, 'foreign_key_checks'));
+    // Put back as it was (a client's own PRAGMA may have turned it off for everybody).
+    const before = unchecked
+      ? (db.db.prepare('PRAGMA foreign_keys').get() as { foreign_keys: number }).foreign_keys
+      : 1;
     if (unchecked) db.db.exec('PRAGMA foreign_keys = OFF');
     try {
       const [statement, next] = this.prepareSqlite(session, sql, tokens, i, true);
       return [this.runSqlite(session, statement, undefined), next];
     } finally {
-      if (unchecked) db.db.exec('PRAGMA foreign_keys = ON');
+      if (unchecked) db.db.exec(`PRAGMA foreign_keys = ${before ? 'ON' : 'OFF'}`);
     }
   }
 
@@ -542,8 +546,15 @@ export class Engine implements EngineContext {
       case 'drop-index':
         return this.dropIndex(session, sql, tokens, from, to);
       case 'foreign-key':
-        return alterForeignKey(db, session, sql, tokens, from, to, (name) =>
-          this.resolution(session).isTemporary(name),
+        return alterForeignKey(
+          db,
+          session,
+          sql,
+          tokens,
+          from,
+          to,
+          (name) => this.resolution(session).isTemporary(name),
+          foreignKeyChecks(db.variable(session, 'foreign_key_checks')),
         );
       case 'refused': {
         const what = keyword(sql, tokens[from]) === 'VACUUM' ? 'VACUUM INTO' : keyword(sql, tokens[from]);

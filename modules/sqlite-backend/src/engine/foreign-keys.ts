@@ -33,6 +33,7 @@ export function alterForeignKey(
   from: number,
   to: number,
   isTemporary: (name: string) => boolean,
+  checked: boolean,
 ): Outcome {
   const named = tableName(sql, tokens, from + 2)!;
   // A session's temporary table hides the permanent one of its name: the change is not for that.
@@ -71,17 +72,21 @@ export function alterForeignKey(
     editTableText(db, schema, row.name, text.slice(0, key.commaBefore) + text.slice(key.end), false);
     return OK;
   }
-  const constraint = foreignKeyClause(sql, tokens, i + 1, to, schema, db, row.name);
+  const constraint = foreignKeyClause(sql, tokens, i + 1, to, schema, db, row.name, checked);
   const given = constraint.name;
   if (given !== undefined && keys.some((k) => k.name.toLowerCase() === given.toLowerCase()))
     // MariaDB names the key's index after it too, and answers for that: a duplicate key name.
     throw new MysqlError(1061, `Duplicate key name '${given}'`, '42000');
   // MySQL numbers a new unnamed key after the highest `<table>_ibfk_<n>` there is.
-  const numbers = keys.map((k) => Number(/_ibfk_(\d+)$/.exec(k.name)?.[1] ?? 0));
+  const prefix = `${row.name.toLowerCase()}_ibfk_`;
+  const numbers = keys.map((k) =>
+    k.name.toLowerCase().startsWith(prefix) ? Number(/^\d+$/.exec(k.name.slice(prefix.length))?.[0] ?? 0) : 0,
+  );
   const name = given ?? `${row.name}_ibfk_${Math.max(0, ...numbers) + 1}`;
   const close = text.lastIndexOf(')');
   const edited = `${text.slice(0, close)}, CONSTRAINT ${quote(name)} ${constraint.text}${text.slice(close)}`;
-  editTableText(db, schema, row.name, edited, true);
+  // Under FOREIGN_KEY_CHECKS = 0 the rows are not checked, as in MySQL.
+  editTableText(db, schema, row.name, edited, checked);
   return OK;
 }
 
@@ -114,6 +119,7 @@ function foreignKeyClause(
   schema: string,
   db: SharedDatabase,
   table: string,
+  checked: boolean,
 ): { name: string | undefined; text: string } {
   const syntax = () =>
     new MysqlError(
@@ -127,8 +133,11 @@ function foreignKeyClause(
     if (keyword(sql, tokens[i]) !== 'FOREIGN') name = identifierValue(sql, tokens[i++]!);
   }
   i += 2; // FOREIGN KEY
-  // MySQL's optional name of the index it makes for the key: SQLite needs none.
-  if (isName(tokens[i]) && !isPunct(sql, tokens[i], '(')) i++;
+  // MySQL's optional index name, which names the key too when no CONSTRAINT does.
+  if (isName(tokens[i]) && !isPunct(sql, tokens[i], '(')) {
+    name ??= identifierValue(sql, tokens[i]!);
+    i++;
+  }
   const columns = (at: number): { list: string; names: string[]; next: number } => {
     if (!isPunct(sql, tokens[at], '(')) throw syntax();
     const names: string[] = [];
@@ -153,7 +162,10 @@ function foreignKeyClause(
       name: string;
     }[]
   ).map((r) => r.name.toLowerCase());
-  if (parentColumns.length === 0 || referenced.names.some((c) => !parentColumns.includes(c.toLowerCase())))
+  const missing =
+    parentColumns.length === 0 || referenced.names.some((c) => !parentColumns.includes(c.toLowerCase()));
+  // Under FOREIGN_KEY_CHECKS = 0 MySQL takes a key to a table made later (dumps do this).
+  if (checked && missing)
     throw new MysqlError(
       1005,
       `Can't create table \`${schema}\`.\`${table}\` (errno: 150 "Foreign key constraint is incorrectly formed")`,
@@ -202,7 +214,9 @@ function editTableText(
     d.prepare(`SELECT 1 FROM ${q}.${quoteIdentifier(table)} LIMIT 0`).all();
     if (
       check &&
-      d.prepare(`SELECT 1 FROM pragma_foreign_key_check(?, ?) LIMIT 1`).get(table, schema) !== undefined
+      // The new key is the last declared: SQLite's id 0. Rows that break the others are not its.
+      d.prepare(`SELECT 1 FROM pragma_foreign_key_check(?, ?) WHERE fkid = 0 LIMIT 1`).get(table, schema) !==
+        undefined
     )
       throw new MysqlError(1452, 'Cannot add or update a child row: a foreign key constraint fails', '23000');
     d.exec('RELEASE scalestack_alter_foreign_key');

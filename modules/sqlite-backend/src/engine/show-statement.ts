@@ -8,6 +8,12 @@ import { integerColumn, textColumn } from './column-types.js';
 import type { SharedDatabase } from './database.js';
 import type { EngineContext, Outcome } from './outcome.js';
 
+/** A character in lower case, where that keeps it one character (`İ` stays). */
+function fold(c: string): string {
+  const lower = c.toLowerCase();
+  return lower.length === c.length ? lower : c;
+}
+
 /** A compiled LIKE pattern: `test(name)` says whether a name matches it. */
 export interface LikePattern {
   test(name: string): boolean;
@@ -20,18 +26,20 @@ export interface LikePattern {
  * `%a%a%a…b` while every client waited.
  */
 export function likePattern(pattern: string): LikePattern {
-  // Each unit: a literal character, or ANY (`_`) / MANY (`%`).
+  // Each unit: a literal character (a code point, its case folded one for one), or ANY (`_`) /
+  // MANY (`%`).
+  const p = Array.from(pattern);
   const units: (string | 1 | 2)[] = [];
-  for (let i = 0; i < pattern.length; i++) {
-    const c = pattern[i]!;
-    if (c === '\\' && i + 1 < pattern.length) units.push(pattern[++i]!.toLowerCase());
+  for (let i = 0; i < p.length; i++) {
+    const c = p[i]!;
+    if (c === '\\' && i + 1 < p.length) units.push(fold(p[++i]!));
     else if (c === '%') units.push(2);
     else if (c === '_') units.push(1);
-    else units.push(c.toLowerCase());
+    else units.push(fold(c));
   }
   return {
     test(name: string): boolean {
-      const s = name.toLowerCase();
+      const s = Array.from(name, fold);
       let p = 0;
       let i = 0;
       let star = -1;
@@ -293,7 +301,7 @@ function createTrigger(
       'Database Collation',
       'Created',
     ],
-    [[row.name, '', row.sql, 'utf8mb4', 'utf8mb4_general_ci', 'utf8mb4_general_ci', null]],
+    [[row.name, '', asMysqlText(row.sql), 'utf8mb4', 'utf8mb4_general_ci', 'utf8mb4_general_ci', null]],
   );
 }
 
@@ -389,8 +397,9 @@ function tableStatus(db: SharedDatabase, schema: string, like: LikePattern | und
 
 /**
  * The SHOW statements clients, ORMs and people type: DATABASES, [FULL] TABLES, [FULL]
- * COLUMNS/FIELDS, INDEX, TABLE STATUS, VARIABLES, STATUS, WARNINGS/ERRORS (always empty: SQLite raises no warnings),
- * CREATE TABLE | VIEW | TRIGGER, ENGINES, PROCESSLIST is not kept (one shared SQLite connection runs everything).
+ * COLUMNS/FIELDS, INDEX, TABLE STATUS, VARIABLES, STATUS, WARNINGS/ERRORS (always empty: SQLite
+ * raises no warnings), CREATE TABLE | VIEW | TRIGGER, ENGINES, COLLATION, CHARACTER SET.
+ * PROCESSLIST is not kept (one shared SQLite connection runs everything).
  */
 export function runShow(
   ctx: EngineContext,
