@@ -25,6 +25,10 @@ export interface Rewritten {
   qualified?: Set<string>;
 }
 
+/** Words some function-syntax rewrite starts from (see function-syntax.ts). */
+const FUNCTION_SYNTAX_WORDS =
+  /\b(?:INTERVAL|TIMESTAMPDIFF|TIMESTAMPADD|EXTRACT|RLIKE|CURRENT_(?:USER|TIMESTAMP|TIME|DATE)|LOCALTIME(?:STAMP)?|UTC_(?:DATE|TIME|TIMESTAMP))\b/i;
+
 /** `'text'` as SQLite writes it; NUL characters (not allowed in SQL text) become char(0). */
 export function sqliteString(value: string): string {
   const quoted = `'${value.replaceAll("'", "''")}'`;
@@ -58,6 +62,13 @@ export function rewrite(
   resolution?: NameResolution,
 ): Rewritten {
   const replace = new Map<number, string>();
+  // The rewrites below read every token; one look at the text spares them for most statements.
+  const text = sql.slice(tokens[from]?.start ?? 0, tokens[to - 1]?.end ?? 0);
+  const mentions = {
+    defaults: /\bDEFAULT\b/i.test(text),
+    informationSchema: /information_schema/i.test(text),
+    functionSyntax: FUNCTION_SYNTAX_WORDS.test(text),
+  };
   const qualified =
     resolution === undefined ? undefined : qualifyTables(sql, tokens, from, to, resolution, replace);
   const names = new Map<string, string>();
@@ -81,7 +92,7 @@ export function rewrite(
         i = end - 1;
         continue;
       }
-      dropDefaultValues(sql, tokens, i, end, replace);
+      if (mentions.defaults) dropDefaultValues(sql, tokens, i, end, replace);
       const k0 = keyword(sql, t);
       const k1 = keyword(sql, tokens[i + 1]);
       const k2 = keyword(sql, tokens[i + 2]);
@@ -131,8 +142,9 @@ export function rewrite(
       }
     }
   }
-  rewriteInformationSchema(sql, tokens, from, to, replace, () => resolution?.databases?.() ?? ['main']);
-  const calls = rewriteFunctionSyntax(sql, tokens, from, to, replace);
+  if (mentions.informationSchema)
+    rewriteInformationSchema(sql, tokens, from, to, replace, () => resolution?.databases?.() ?? ['main']);
+  const calls = mentions.functionSyntax ? rewriteFunctionSyntax(sql, tokens, from, to, replace) : [];
   const out = emit(sql, tokens, from, to, replace, names);
   for (const [first, last] of calls) {
     // A column named after a rewritten call is named as the client wrote it, as in MySQL.
