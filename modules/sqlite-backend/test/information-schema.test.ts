@@ -106,6 +106,10 @@ it('lists indexes, constraints and the columns of keys, foreign keys with what t
       WHERE k.TABLE_SCHEMA = DATABASE() ORDER BY k.TABLE_NAME, k.CONSTRAINT_NAME, k.ORDINAL_POSITION`,
   );
   expect(rowsOf(keys)).toContainEqual(['posts_ibfk_1', 'posts', 'author_id', '1', '1', 'authors', 'id']);
+  await same(
+    `SELECT CONSTRAINT_NAME, UNIQUE_CONSTRAINT_NAME, MATCH_OPTION, UPDATE_RULE, DELETE_RULE, TABLE_NAME, REFERENCED_TABLE_NAME
+      FROM information_schema.REFERENTIAL_CONSTRAINTS WHERE CONSTRAINT_SCHEMA = DATABASE()`,
+  );
 });
 
 it('lists triggers with their event, timing and body, as mariadb-dump reads them', async () => {

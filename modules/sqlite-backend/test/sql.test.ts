@@ -54,7 +54,23 @@ describe('MySQL → SQLite rewriting', () => {
       sqlite(
         "CREATE TABLE t (id BIGINT UNSIGNED NOT NULL AUTO_INCREMENT, name VARCHAR(20) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin COMMENT 'n', PRIMARY KEY (id), KEY by_name (name), UNIQUE KEY u (name)) ENGINE=InnoDB AUTO_INCREMENT=5 DEFAULT CHARSET=utf8mb4",
       ),
-    ).toBe('CREATE TABLE t (id INTEGER NOT NULL PRIMARY KEY AUTOINCREMENT, name VARCHAR(20), UNIQUE (name))');
+    ).toBe('CREATE TABLE t (id INTEGER NOT NULL PRIMARY KEY AUTOINCREMENT, name VARCHAR(20))');
+  });
+
+  it("makes a CREATE TABLE's KEY, INDEX and UNIQUE entries named indexes of their own, per table", () => {
+    const sql =
+      'CREATE TABLE t (a INT, b VARCHAR(20), KEY by_b (b(10)), UNIQUE KEY u (a, b), CONSTRAINT c UNIQUE (b), INDEX (a) USING BTREE)';
+    const r = rewrite(sql, tokenize(sql), 0, tokenize(sql).length, {
+      schema: 'main',
+      isTemporary: () => false,
+    });
+    expect(r.text).toBe('CREATE TABLE `main`.t (a INT, b VARCHAR(20))');
+    expect(r.indexes).toEqual([
+      'CREATE INDEX IF NOT EXISTS `main`.`t.by_b` ON `t` (`b`)',
+      'CREATE UNIQUE INDEX IF NOT EXISTS `main`.`t.u` ON `t` (`a`, `b`)',
+      'CREATE UNIQUE INDEX IF NOT EXISTS `main`.`t.c` ON `t` (`b`)',
+      'CREATE INDEX IF NOT EXISTS `main`.`t.a` ON `t` (`a`)',
+    ]);
   });
 
   it('drops FROM DUAL and FOR UPDATE, and turns INSERT IGNORE into INSERT OR IGNORE', () => {

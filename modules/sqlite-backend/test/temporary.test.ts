@@ -54,8 +54,9 @@ async function createTemporaries(conn: mysql.Connection): Promise<void> {
     'CREATE TEMP TRIGGER tmp_trigger AFTER INSERT ON perm BEGIN INSERT INTO tmp VALUES (NEW.v); END',
   );
   await conn.query('CREATE TABLE temp.`odd "name` (x INT)');
+  // An index is kept under `<table>.<name>` (MySQL's index names are per table).
   expect(await temporaryObjects(conn)).toEqual([
-    'index tmp_a',
+    'index tmp.tmp_a',
     'table odd "name',
     'table tmp',
     'trigger tmp_trigger',

@@ -12,7 +12,7 @@ import { MysqlError, noDatabaseSelected, toMysqlError } from '../errors.js';
 import type { ResponseWriter } from '../protocol/response-writer.js';
 import type { PreparedStatement, Session } from '../session/session.js';
 import type { AutoIncrementStart } from '../sql/create-table.js';
-import { indexDrop } from '../sql/index-ddl.js';
+import { indexDrop, sqliteIndexName } from '../sql/index-ddl.js';
 import { identifierValue, invalidToken, keyword, type Token, TokenType, tokenize } from '../sql/lexer.js';
 import type { NameResolution } from '../sql/qualify.js';
 import { rewrite } from '../sql/rewrite.js';
@@ -68,6 +68,8 @@ export interface SqliteStatement {
   countWithoutLimit?: { stmt: StatementSync; params: number };
   /** A CREATE TABLE's `AUTO_INCREMENT=n`, set in sqlite_sequence once the table exists. */
   autoIncrementStart?: AutoIncrementStart;
+  /** A CREATE TABLE's named indexes, made once the table exists (with it, or not at all). */
+  indexes?: string[];
   /** The SQLite text (for error mapping). */
   text: string;
 }
@@ -268,6 +270,7 @@ export class Engine implements EngineContext {
           createsTemporary: temporaryCreate(sql, tokens, i),
           countWithoutLimit: this.prepareCountWithoutLimit(session, sql, tokens, i, next),
           autoIncrementStart: rw.autoIncrementStart,
+          indexes: rw.indexes,
           text: rw.text,
         },
         next,
@@ -394,7 +397,8 @@ export class Engine implements EngineContext {
         applyDecimalScale(described, rows);
         return { kind: 'rows', columns: described, rows: rows as SqlValue[][] };
       }
-      const result = stmt.run(...(args as never[]));
+      const result =
+        s.indexes === undefined ? stmt.run(...(args as never[])) : this.createWithIndexes(s, args);
       if (s.autoIncrementStart !== undefined) this.startAutoIncrement(s.autoIncrementStart);
       const changes = s.changesRows ? BigInt(result.changes) : 0n;
       session.rowCount = changes;
@@ -427,6 +431,25 @@ export class Engine implements EngineContext {
         db.temporaryChanged(session, temporaryBefore);
       }
       db.settle(session);
+    }
+  }
+
+  /**
+   * Runs a CREATE TABLE and then its indexes, in a savepoint: an index that cannot be made (a
+   * UNIQUE the rows of `CREATE TABLE … SELECT` break) takes the table with it, as in MySQL.
+   */
+  private createWithIndexes(s: SqliteStatement, args: unknown[]): ReturnType<StatementSync['run']> {
+    const db = this.database.db;
+    db.exec('SAVEPOINT scalestack_create_table');
+    try {
+      const result = s.stmt.run(...(args as never[]));
+      for (const index of s.indexes!) db.exec(index);
+      db.exec('RELEASE scalestack_create_table');
+      return result;
+    } catch (e) {
+      db.exec('ROLLBACK TO scalestack_create_table');
+      db.exec('RELEASE scalestack_create_table');
+      throw e;
     }
   }
 
@@ -588,11 +611,13 @@ export class Engine implements EngineContext {
     else if (session.schema === null) throw noDatabaseSelected();
     else schema = session.schema;
     const q = quoteIdentifier(schema);
-    const index = db.db
-      .prepare(
-        `SELECT name, tbl_name FROM ${q}.sqlite_schema WHERE type = 'index' AND name = ? COLLATE NOCASE`,
-      )
-      .get(drop.index) as { name: string; tbl_name: string } | undefined;
+    // The table's own (MySQL-made: `<table>.<name>`), else one SQLite's own CREATE INDEX made.
+    const lookup = db.db.prepare(
+      `SELECT name, tbl_name FROM ${q}.sqlite_schema WHERE type = 'index' AND name = ? COLLATE NOCASE`,
+    );
+    const index = (lookup.get(sqliteIndexName(drop.table, drop.index)) ?? lookup.get(drop.index)) as
+      | { name: string; tbl_name: string }
+      | undefined;
     if (index === undefined || index.tbl_name.toLowerCase() !== drop.table.toLowerCase())
       throw new MysqlError(1091, `Can't DROP INDEX \`${drop.index}\`; check that it exists`, '42000');
     db.db.exec(`DROP INDEX ${q}.${quoteIdentifier(index.name)}`);

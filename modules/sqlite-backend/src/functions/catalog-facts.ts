@@ -98,6 +98,15 @@ export function triggerFacts(sql: string): Record<string, string | null> {
 export function catalogFactFunctions(): MysqlFunction[] {
   return [
     {
+      // MySQL's name of SQLite index `index` of `table`: without the `<table>.` it is kept under.
+      names: ['__index_name'],
+      fn: (index: SqlValue, table: SqlValue) => {
+        const name = String(index);
+        const prefix = `${String(table)}.`;
+        return name.toLowerCase().startsWith(prefix.toLowerCase()) ? name.slice(prefix.length) : name;
+      },
+    },
+    {
       // What MySQL keeps of a view: the query after `AS`.
       names: ['__view_definition'],
       fn: (sql: SqlValue) =>

@@ -1,5 +1,6 @@
 import { MAX_DECIMAL_PRECISION, MAX_DECIMAL_SCALE } from '../engine/column-types.js';
 import { MysqlError } from '../errors.js';
+import { indexColumns } from './index-ddl.js';
 import { identifierValue, keyword, type Token, TokenType } from './lexer.js';
 
 const KEEP_COLLATIONS = new Set(['BINARY', 'NOCASE', 'RTRIM']);
@@ -11,6 +12,15 @@ export interface AutoIncrementStart {
   schema: string | undefined;
   table: string;
   next: bigint;
+}
+
+/** A secondary index a CREATE TABLE declares (`KEY`, `INDEX`, `UNIQUE [KEY]`), made after the table. */
+export interface TableIndex {
+  unique: boolean;
+  /** MySQL's name: the one given, else the first column's. */
+  name: string;
+  /** The column list in SQLite's words. */
+  columns: string;
 }
 
 /** One element of the column list: a column definition or a table constraint, `tokens[from, to)`. */
@@ -37,6 +47,7 @@ export function rewriteCreateTable(
   start: number,
   to: number,
   replace: Map<number, string>,
+  indexes: TableIndex[] = [],
 ): AutoIncrementStart | undefined {
   let i = start;
   // Find the column list: the first '(' before any AS/SELECT/LIKE.
@@ -77,7 +88,7 @@ export function rewriteCreateTable(
     if (e === auto) rewriteAutoIncrementColumn(sql, tokens, e, replace);
     else if (auto !== undefined && primaryKeyAt(sql, tokens, e) >= 0)
       demotePrimaryKey(sql, tokens, e, auto, replace);
-    else rewriteElement(sql, tokens, e, replace);
+    else if (!takeIndex(sql, tokens, e, replace, indexes)) rewriteElement(sql, tokens, e, replace);
   }
   let next: bigint | undefined;
   // Table options (ENGINE=, DEFAULT CHARSET=, AUTO_INCREMENT=, COMMENT=…) mean nothing to
@@ -154,7 +165,7 @@ function clampAutoIncrement(n: bigint): bigint {
 }
 
 /** The `[schema.]name` a CREATE [TEMPORARY] TABLE [IF NOT EXISTS] starting at `start` makes. */
-function createdName(
+export function createdName(
   sql: string,
   tokens: readonly Token[],
   start: number,
@@ -266,6 +277,48 @@ function demotePrimaryKey(
   replace.set(at + 1, '');
 }
 
+/**
+ * A `KEY|INDEX [name] (cols)`, `UNIQUE [KEY|INDEX] [name] (cols)` or `CONSTRAINT [c] UNIQUE …`
+ * element: taken out of the table's text into `indexes`, to be made by name once the table is
+ * there (SQLite knows no named index in CREATE TABLE). False when the element is none of these.
+ */
+function takeIndex(
+  sql: string,
+  tokens: readonly Token[],
+  e: Element,
+  replace: Map<number, string>,
+  indexes: TableIndex[],
+): boolean {
+  let i = e.from;
+  let name: string | undefined;
+  let unique = false;
+  if (e.first === 'CONSTRAINT') {
+    i++;
+    if (keyword(sql, tokens[i]) !== 'UNIQUE') name = identifierValue(sql, tokens[i++]!);
+    if (keyword(sql, tokens[i]) !== 'UNIQUE') return false;
+  }
+  if (keyword(sql, tokens[i]) === 'UNIQUE') {
+    unique = true;
+    i++;
+    if (keyword(sql, tokens[i]) === 'KEY' || keyword(sql, tokens[i]) === 'INDEX') i++;
+  } else if (e.first === 'KEY' || e.first === 'INDEX') i++;
+  else return false;
+  const t = tokens[i];
+  if (
+    t !== undefined &&
+    (t.type === TokenType.Word || t.type === TokenType.QuotedId) &&
+    keyword(sql, t) !== 'USING'
+  )
+    name = identifierValue(sql, tokens[i++]!);
+  if (keyword(sql, tokens[i]) === 'USING') i += 2;
+  const columns = indexColumns(sql, tokens, i, e.to + 1);
+  if (columns === undefined) return false;
+  indexes.push({ unique, name: name ?? columns.first, columns: columns.text });
+  for (let j = e.from; j < e.to; j++) replace.set(j, '');
+  if (e.from > 0 && sql[tokens[e.from - 1]!.start] === ',') replace.set(e.from - 1, '');
+  return true;
+}
+
 /** One column definition (or table constraint) in MySQL's words, in SQLite's. */
 function rewriteElement(
   sql: string,
@@ -305,6 +358,17 @@ function rewriteElement(
     } else if (k === 'COMMENT' && tokens[j + 1]?.type === TokenType.String) {
       replace.set(j, '');
       replace.set(j + 1, '');
+    } else if (
+      k === 'DEFAULT' &&
+      ['CURRENT_TIMESTAMP', 'NOW', 'LOCALTIMESTAMP', 'LOCALTIME'].includes(keyword(sql, tokens[j + 1]))
+    ) {
+      // DEFAULT CURRENT_TIMESTAMP(6) / NOW(): SQLite's CURRENT_TIMESTAMP, without a precision.
+      replace.set(j + 1, 'CURRENT_TIMESTAMP');
+      if (tokens[j + 2] !== undefined && sql[tokens[j + 2]!.start] === '(') {
+        let x = j + 2;
+        while (x < to && sql[tokens[x]!.start] !== ')') replace.set(x++, '');
+        replace.set(x, '');
+      }
     } else if (k === 'ON' && keyword(sql, tokens[j + 1]) === 'UPDATE') {
       // ON UPDATE CURRENT_TIMESTAMP[(n)]
       let x = j + 2;

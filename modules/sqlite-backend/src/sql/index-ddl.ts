@@ -1,5 +1,26 @@
 import { identifierValue, isName, isPunct, keyword, type Token, TokenType, tableName } from './lexer.js';
 
+/**
+ * The name SQLite knows MySQL's index `name` of `table` by: MySQL's index names are one namespace
+ * per table, SQLite's one per database, so two tables' `KEY user_id` would clash.
+ * information_schema and SHOW INDEX show the part after the table.
+ */
+export function sqliteIndexName(table: string, name: string): string {
+  return `${table}.${name}`;
+}
+
+/** `CREATE [UNIQUE] INDEX IF NOT EXISTS` of MySQL's index `name` on `[schema.]table (columns)`. */
+export function createIndexText(
+  schema: string | null | undefined,
+  table: string,
+  name: string,
+  unique: boolean,
+  columns: string,
+): string {
+  const prefix = schema === null || schema === undefined ? '' : `${quoted(schema)}.`;
+  return `CREATE ${unique ? 'UNIQUE ' : ''}INDEX IF NOT EXISTS ${prefix}${quoted(sqliteIndexName(table, name))} ON ${quoted(table)} ${columns}`;
+}
+
 /** `name` in backticks, which SQLite and MySQL both read as an identifier. */
 function quoted(name: string): string {
   return `\`${name.replaceAll('`', '``')}\``;
@@ -9,7 +30,7 @@ function quoted(name: string): string {
  * The column list of an index at `tokens[open]` (its `(`), as SQLite takes it: prefix lengths
  * (`name(10)`) go — SQLite indexes whole values —, ASC/DESC stay. Undefined when there is none.
  */
-function indexColumns(
+export function indexColumns(
   sql: string,
   tokens: readonly Token[],
   open: number,
@@ -98,9 +119,10 @@ export function indexDrop(
  * MySQL's index-adding DDL in SQLite's words, for the statement at `tokens[from]` (to `to`):
  * `ALTER TABLE t ADD [CONSTRAINT [c]] UNIQUE [INDEX|KEY] [name] (cols)` and
  * `ALTER TABLE t ADD {INDEX|KEY} [name] (cols)` become `CREATE [UNIQUE] INDEX`, in `schema` (the
- * session's) for an unqualified table, or in temp for a session's temporary table of the name.
- * SQLite's index names are one namespace per database, MySQL's one per table: an index given no
- * name is named `<table>_<first column>` (MySQL would call it after the column alone).
+ * session's) for an unqualified table, or in temp for a session's temporary table of the name;
+ * so does MySQL's `CREATE [UNIQUE] INDEX [IF NOT EXISTS] name [USING …] ON t (cols)`. The index is
+ * named per table ({@link sqliteIndexName}); one given no name after its first column, as MySQL
+ * names it.
  *
  * @returns the statement's SQLite text, or undefined when it is none of these
  */
@@ -112,11 +134,11 @@ export function indexDdl(
   schema: string | null,
   isTemporary: (table: string) => boolean = () => false,
 ): string | undefined {
+  if (keyword(sql, tokens[from]) === 'CREATE') return createIndex(sql, tokens, from, to, schema, isTemporary);
   if (keyword(sql, tokens[from]) !== 'ALTER' || keyword(sql, tokens[from + 1]) !== 'TABLE') return undefined;
   const named = tableName(sql, tokens, from + 2);
   if (named === undefined) return undefined;
   const db = named.table.schema ?? (isTemporary(named.table.name) ? 'temp' : schema);
-  const prefix = db === null ? '' : `${quoted(db)}.`;
   let i = named.next;
   if (keyword(sql, tokens[i++]) !== 'ADD') return undefined;
   let constraint: string | undefined;
@@ -142,6 +164,32 @@ export function indexDdl(
   if (keyword(sql, tokens[i]) === 'USING') i += 2;
   const columns = indexColumns(sql, tokens, i, to);
   if (columns === undefined || !onlyIndexOptions(sql, tokens, columns.close + 1, to)) return undefined;
-  name ??= `${named.table.name}_${columns.first}`;
-  return `CREATE ${unique ? 'UNIQUE ' : ''}INDEX ${prefix}${quoted(name)} ON ${quoted(named.table.name)} ${columns.text}`;
+  return createIndexText(db, named.table.name, name ?? columns.first, unique, columns.text);
+}
+
+/** MySQL's `CREATE [UNIQUE] INDEX [IF NOT EXISTS] name [USING …] ON [db.]t (cols) [USING …]`. */
+function createIndex(
+  sql: string,
+  tokens: readonly Token[],
+  from: number,
+  to: number,
+  schema: string | null,
+  isTemporary: (table: string) => boolean,
+): string | undefined {
+  let i = from + 1;
+  const unique = keyword(sql, tokens[i]) === 'UNIQUE';
+  if (unique) i++;
+  if (keyword(sql, tokens[i++]) !== 'INDEX') return undefined;
+  if (keyword(sql, tokens[i]) === 'IF') i += 3;
+  // `CREATE INDEX db.name` is SQLite's form: left to SQLite, as a partial index (`WHERE`) is.
+  if (!isName(tokens[i]) || isPunct(sql, tokens[i + 1], '.')) return undefined;
+  const name = identifierValue(sql, tokens[i++]!);
+  if (keyword(sql, tokens[i]) === 'USING') i += 2;
+  if (keyword(sql, tokens[i++]) !== 'ON') return undefined;
+  const named = tableName(sql, tokens, i);
+  if (named === undefined) return undefined;
+  const columns = indexColumns(sql, tokens, named.next, to);
+  if (columns === undefined || !onlyIndexOptions(sql, tokens, columns.close + 1, to)) return undefined;
+  const db = named.table.schema ?? (isTemporary(named.table.name) ? 'temp' : schema);
+  return createIndexText(db, named.table.name, name, unique, columns.text);
 }

@@ -18,7 +18,7 @@ const indexColumns = (index: string) => `pragma_index_info(${index}, t.schema)`;
  * `sqlite_autoindex_…`) its first column's.
  */
 const INDEX_NAME = `CASE WHEN i.name LIKE 'sqlite\\_autoindex\\_%' ESCAPE '\\'
-  THEN (SELECT name FROM ${indexColumns('i.name')} WHERE seqno = 0) ELSE i.name END`;
+  THEN (SELECT name FROM ${indexColumns('i.name')} WHERE seqno = 0) ELSE __index_name(i.name, t.name) END`;
 
 /** Primary-key columns `c` (`c.pk`: their place in the key) of the tables `t`. */
 const PRIMARY_KEYS = userTables(
@@ -162,6 +162,18 @@ const VIEWS: ReadonlyMap<string, string> = new Map(
           .join(', ')} WHERE 0`,
       ],
       [
+        'REFERENTIAL_CONSTRAINTS',
+        // One row per foreign key; SQLite's default action is NO ACTION, which MariaDB shows as
+        // RESTRICT (they behave alike for a check that is not deferred).
+        `SELECT 'def' AS CONSTRAINT_CATALOG, t.schema AS CONSTRAINT_SCHEMA, ${FOREIGN_KEY_NAME} AS CONSTRAINT_NAME,
+            'def' AS UNIQUE_CONSTRAINT_CATALOG, t.schema AS UNIQUE_CONSTRAINT_SCHEMA, 'PRIMARY' AS UNIQUE_CONSTRAINT_NAME,
+            'NONE' AS MATCH_OPTION,
+            CASE f.on_update WHEN 'NO ACTION' THEN 'RESTRICT' ELSE f.on_update END AS UPDATE_RULE,
+            CASE f.on_delete WHEN 'NO ACTION' THEN 'RESTRICT' ELSE f.on_delete END AS DELETE_RULE,
+            t.name AS TABLE_NAME, f."table" AS REFERENCED_TABLE_NAME
+          FROM ${FOREIGN_KEYS} AND f.seq = 0`,
+      ],
+      [
         'KEY_COLUMN_USAGE',
         `SELECT 'def' AS CONSTRAINT_CATALOG, t.schema AS CONSTRAINT_SCHEMA, 'PRIMARY' AS CONSTRAINT_NAME,
             'def' AS TABLE_CATALOG, t.schema AS TABLE_SCHEMA, t.name AS TABLE_NAME, c.name AS COLUMN_NAME,
@@ -234,7 +246,14 @@ function quoteName(s: string): string {
 
 /** information_schema's `table` (upper-case) as a subquery the backend can read from. */
 export function informationSchemaTable(
-  table: 'SCHEMATA' | 'TABLES' | 'COLUMNS' | 'STATISTICS' | 'TABLE_CONSTRAINTS' | 'KEY_COLUMN_USAGE',
+  table:
+    | 'SCHEMATA'
+    | 'TABLES'
+    | 'COLUMNS'
+    | 'STATISTICS'
+    | 'TABLE_CONSTRAINTS'
+    | 'REFERENTIAL_CONSTRAINTS'
+    | 'KEY_COLUMN_USAGE',
 ): string {
   return `(${VIEWS.get(table)!})`;
 }

@@ -1,6 +1,12 @@
-import { type AutoIncrementStart, checkDecimalTypes, rewriteCreateTable } from './create-table.js';
+import {
+  type AutoIncrementStart,
+  checkDecimalTypes,
+  createdName,
+  rewriteCreateTable,
+  type TableIndex,
+} from './create-table.js';
 import { rewriteFunctionSyntax } from './function-syntax.js';
-import { indexDdl } from './index-ddl.js';
+import { createIndexText, indexDdl } from './index-ddl.js';
 import { rewriteInformationSchema } from './information-schema.js';
 import { dropDefaultValues } from './insert-defaults.js';
 import { identifierValue, keyword, stringValue, type Token, TokenType } from './lexer.js';
@@ -19,6 +25,8 @@ export interface Rewritten {
   names: Map<string, string>;
   /** 1 for tokens rewritten to nothing (they do not count as part of the next statement). */
   dropped: Uint8Array;
+  /** A CREATE TABLE's `KEY`/`INDEX`/`UNIQUE` entries: SQLite's CREATE INDEXes to run after it. */
+  indexes?: string[];
   /** A CREATE TABLE's `AUTO_INCREMENT=n`: to set once the table exists. */
   autoIncrementStart?: AutoIncrementStart;
   /** The table names (lower-cased) written qualified with the session's schema. */
@@ -74,6 +82,7 @@ export function rewrite(
   const names = new Map<string, string>();
   let statementStart = from;
   let autoIncrementStart: AutoIncrementStart | undefined;
+  let tableIndexes: string[] | undefined;
   for (let i = from; i < to; i++) {
     const t = tokens[i]!;
     if (t.type === TokenType.Semicolon) {
@@ -98,7 +107,15 @@ export function rewrite(
       const k2 = keyword(sql, tokens[i + 2]);
       if (k0 === 'CREATE' && (k1 === 'TABLE' || (k2 === 'TABLE' && (k1 === 'TEMPORARY' || k1 === 'TEMP')))) {
         checkDecimalTypes(sql, tokens, i, nextSemicolonIndex(tokens, i, to));
-        autoIncrementStart = rewriteCreateTable(sql, tokens, i, to, replace);
+        const indexes: TableIndex[] = [];
+        autoIncrementStart = rewriteCreateTable(sql, tokens, i, to, replace, indexes);
+        if (indexes.length > 0) {
+          const created = createdName(sql, tokens, i);
+          const schema = created.schema ?? resolution?.schema;
+          tableIndexes = indexes.map((x) =>
+            createIndexText(schema, created.table, x.name, x.unique, x.columns),
+          );
+        }
       } else if (k0 === 'ALTER' && k1 === 'TABLE') {
         checkDecimalTypes(sql, tokens, i, nextSemicolonIndex(tokens, i, to));
       }
@@ -159,6 +176,7 @@ export function rewrite(
     out.autoIncrementStart = autoIncrementStart;
   }
   if (qualified !== undefined && qualified.size > 0) out.qualified = qualified;
+  if (tableIndexes !== undefined) out.indexes = tableIndexes;
   return out;
 }
 
