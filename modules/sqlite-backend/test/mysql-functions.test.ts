@@ -467,6 +467,42 @@ describe('edge cases, as MariaDB answers them', () => {
   });
 });
 
+describe('MySQL syntax inside expressions', () => {
+  it('SUBSTRING … FROM … FOR, POSITION … IN, TRIM … FROM, the INTERVAL operators and DIV', async () => {
+    expect(
+      await differences([
+        "SUBSTRING('abcdef' FROM 2 FOR 3)",
+        "SUBSTRING('abcdef' FROM 3)",
+        "SUBSTR('abcdef' FROM -2)",
+        "POSITION('c' IN 'abcd')",
+        "TRIM(LEADING 'x' FROM 'xxabcxx')",
+        "TRIM(TRAILING 'xy' FROM 'abxyxy')",
+        "TRIM(BOTH FROM '  a  ')",
+        "TRIM('x' FROM 'xax')",
+        "TRIM('  a  ')",
+        "'2024-05-06' + INTERVAL 1 DAY",
+        "'2024-01-31' + INTERVAL 1 MONTH",
+        "'2024-05-06 10:00:00' - INTERVAL 90 MINUTE",
+        "DATE_ADD('2024-01-01', INTERVAL 1 DAY) + INTERVAL 1 DAY",
+        "CONCAT('x', '2024-05-06' - INTERVAL 1 YEAR)",
+        '7 DIV 2',
+        '-7 DIV 2',
+        '7 DIV 0',
+        '7.9 DIV 2',
+        'LENGTH(1 + 2) DIV 1',
+      ]),
+    ).toEqual([]);
+  });
+
+  it('reads a table with them: the rows of the last month before a day', async () => {
+    const sql = `SELECT customer, placed FROM orders
+      WHERE placed >= '2024-03-15' - INTERVAL 1 MONTH AND placed < '2024-03-15' + INTERVAL 1 DAY ORDER BY placed`;
+    const [theirs, mine] = await Promise.all([answer(both.server(), sql), answer(both.ours(), sql)]);
+    expect(mine).toEqual(theirs);
+    expect((mine as { rows: unknown[] }).rows).toHaveLength(2);
+  });
+});
+
 it('refuses a regular expression that could backtrack for hours, and answers the next statement', async () => {
   const c = both.ours();
   expect(await answer(c, "SELECT 'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa!' REGEXP '(a+)+$'")).toBe(

@@ -119,6 +119,16 @@ export function numberFunctions(): MysqlFunction[] {
       },
     },
     {
+      // a DIV b, rewritten into a call: integer division toward zero; NULL for a zero divisor.
+      names: ['__mysql_div'],
+      fn: (a, b) => {
+        if (!present([a, b])) return null;
+        if (typeof a === 'bigint' && typeof b === 'bigint') return b === 0n ? null : a / b;
+        const d = num(b);
+        return d === 0 ? null : BigInt(Math.trunc(num(a) / d));
+      },
+    },
+    {
       names: ['BIT_COUNT'],
       fn: (v) => {
         if (v === null) return null;

@@ -262,6 +262,20 @@ export function stringFunctions(ctx: FunctionContext): MysqlFunction[] {
         return bytes(v).toString('hex').toUpperCase();
       },
     },
+    {
+      // TRIM(LEADING|TRAILING|BOTH remove FROM s), rewritten into a call: whole copies of `remove`.
+      names: ['__mysql_trim'],
+      fn: (mode, remove, s) => {
+        if (!present([mode, remove, s])) return null;
+        const r = text(remove);
+        let out = text(s);
+        if (r === '') return out;
+        const m = text(mode);
+        if (m !== 'TRAILING') while (out.startsWith(r)) out = out.slice(r.length);
+        if (m !== 'LEADING') while (out.endsWith(r)) out = out.slice(0, -r.length);
+        return out;
+      },
+    },
     { names: ['BIN'], fn: (v) => (v === null ? null : unsigned64(v).toString(2)) },
     { names: ['OCT'], fn: (v) => (v === null ? null : unsigned64(v).toString(8)) },
   ];

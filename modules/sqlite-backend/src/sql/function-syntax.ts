@@ -1,5 +1,5 @@
 import { INTERVAL_UNITS } from '../functions/index.js';
-import { isPunct, keyword, type Token, TokenType } from './lexer.js';
+import { isName, isPunct, keyword, type Token, TokenType } from './lexer.js';
 
 /** Calls whose last argument may be `INTERVAL expr unit`. */
 const INTERVAL_CALLS = new Set(['DATE_ADD', 'DATE_SUB', 'ADDDATE', 'SUBDATE']);
@@ -20,6 +20,98 @@ const KEYWORD_CALLS = new Map([
   ['CURRENT_TIME', 'CURTIME'],
   ['CURRENT_DATE', 'CURDATE'],
 ]);
+
+/** Where the `words` stand at the top level of the call whose `(` is at `open` (to `close`). */
+function topLevel(
+  sql: string,
+  tokens: readonly Token[],
+  open: number,
+  close: number,
+  words: readonly string[],
+): number[] {
+  const out: number[] = [];
+  let depth = 0;
+  for (let j = open + 1; j < close; j++) {
+    if (isPunct(sql, tokens[j], '(')) depth++;
+    else if (isPunct(sql, tokens[j], ')')) depth--;
+    else if (depth === 0 && words.includes(keyword(sql, tokens[j]))) out.push(j);
+  }
+  return out;
+}
+
+/**
+ * The operand ending at `tokens[end]`: a name (`t.c` too), a literal, a placeholder, or a call
+ * `f(…)`. Its first token's index, or -1 when it is none of these (a parenthesised expression…).
+ */
+function operandBefore(sql: string, tokens: readonly Token[], end: number, from: number): number {
+  const t = tokens[end];
+  if (t === undefined || end < from) return -1;
+  if (isPunct(sql, t, ')')) {
+    let depth = 0;
+    for (let j = end; j >= from; j--) {
+      if (isPunct(sql, tokens[j], ')')) depth++;
+      else if (isPunct(sql, tokens[j], '(') && --depth === 0)
+        return j - 1 >= from && tokens[j - 1]!.type === TokenType.Word ? j - 1 : -1;
+    }
+    return -1;
+  }
+  if (t.type === TokenType.Punct || t.type === TokenType.Semicolon) return -1;
+  let start = end;
+  while (start - 2 >= from && isPunct(sql, tokens[start - 1], '.') && isName(tokens[start - 2])) start -= 2;
+  return start;
+}
+
+/** The single-token (or signed number, or call) operand starting at `tokens[at]`: its last index, or -1. */
+function operandAfter(sql: string, tokens: readonly Token[], at: number, to: number): number {
+  const t = tokens[at];
+  if (t === undefined || at >= to) return -1;
+  if (isPunct(sql, t, '-') || isPunct(sql, t, '+')) return operandAfter(sql, tokens, at + 1, to);
+  if (t.type === TokenType.Word && isPunct(sql, tokens[at + 1], '(')) return closing(sql, tokens, at + 1, to);
+  if (t.type === TokenType.Punct || t.type === TokenType.Semicolon) return -1;
+  return at;
+}
+
+/**
+ * MySQL's date operators and DIV, for simple operands: `d + INTERVAL n unit` / `d - INTERVAL n
+ * unit` → `DATE_ADD(d, n, 'unit')` / `DATE_SUB(…)`, `a DIV b` → `__mysql_div(a, b)`.
+ * `tokens[i]` is the INTERVAL or DIV. Returns the call's token range, or undefined when the
+ * operands are not simple enough to rewrite safely (then SQLite's syntax error stands).
+ */
+function operatorCall(
+  sql: string,
+  tokens: readonly Token[],
+  i: number,
+  from: number,
+  to: number,
+  replace: Map<number, string>,
+): [number, number] | undefined {
+  const prepend = (j: number, text: string) =>
+    replace.set(j, text + (replace.get(j) ?? sql.slice(tokens[j]!.start, tokens[j]!.end)));
+  const append = (j: number, text: string) =>
+    replace.set(j, (replace.get(j) ?? sql.slice(tokens[j]!.start, tokens[j]!.end)) + text);
+  if (keyword(sql, tokens[i]) === 'DIV') {
+    const left = operandBefore(sql, tokens, i - 1, from);
+    const right = operandAfter(sql, tokens, i + 1, to);
+    if (left < 0 || right < 0) return undefined;
+    prepend(left, '__mysql_div(');
+    replace.set(i, ',');
+    append(right, ')');
+    return [left, right];
+  }
+  const op = tokens[i - 1];
+  const minus = isPunct(sql, op, '-');
+  if (!minus && !isPunct(sql, op, '+')) return undefined;
+  const last = operandAfter(sql, tokens, i + 1, to);
+  const unit = tokens[last + 1];
+  if (last < 0 || !isUnit(keyword(sql, unit))) return undefined;
+  const left = operandBefore(sql, tokens, i - 2, from);
+  if (left < 0) return undefined;
+  prepend(left, minus ? 'DATE_SUB(' : 'DATE_ADD(');
+  replace.set(i - 1, ',');
+  replace.set(i, '');
+  replace.set(last + 1, `, '${keyword(sql, unit)}')`);
+  return [left, last + 1];
+}
 
 /** An interval unit, also with ODBC's `SQL_TSI_` prefix. */
 function isUnit(word: string): boolean {
@@ -43,7 +135,8 @@ function closing(sql: string, tokens: readonly Token[], open: number, to: number
  * backend registers: `DATE_ADD(d, INTERVAL n DAY)` → `DATE_ADD(d, n, 'DAY')`,
  * `TIMESTAMPDIFF(DAY, a, b)` → `TIMESTAMPDIFF('DAY', a, b)`, `EXTRACT(YEAR FROM d)` →
  * `EXTRACT('YEAR', d)`, `CURRENT_USER` → `CURRENT_USER()`, `CURRENT_TIMESTAMP(3)` → `NOW(3)`,
- * `x RLIKE p` → `x REGEXP p`.
+ * `x RLIKE p` → `x REGEXP p`, `SUBSTRING(s FROM n FOR m)`, `POSITION(a IN b)`, `TRIM(LEADING x FROM
+ * s)`, and for simple operands `d + INTERVAL 1 DAY` and `a DIV b`.
  * Replacements go into `replace` (token index → text) unless a token already has one.
  *
  * @returns the token ranges `[first, last]` of the calls rewritten, so the columns they name
@@ -67,6 +160,11 @@ export function rewriteFunctionSyntax(
     const opens = isPunct(sql, tokens[i + 1], '(');
     const qualified = isPunct(sql, tokens[i - 1], '.');
     if (qualified) continue;
+    if (k === 'INTERVAL' || k === 'DIV') {
+      const call = operatorCall(sql, tokens, i, from, to, replace);
+      if (call !== undefined) calls.push(call);
+      continue;
+    }
     if (k === 'RLIKE') {
       // MySQL's synonym of REGEXP, which SQLite knows as an operator.
       set(i, 'REGEXP');
@@ -105,6 +203,30 @@ export function rewriteFunctionSyntax(
       if (interval < 0) continue;
       set(interval, '');
       set(close - 1, `, '${keyword(sql, unit)}'`);
+      calls.push([i, close]);
+    } else if (k === 'SUBSTRING' || k === 'SUBSTR' || k === 'POSITION') {
+      // SUBSTRING(s FROM n [FOR m]) → SUBSTRING(s, n[, m]); POSITION(a IN b) → LOCATE(a, b).
+      const words = k === 'POSITION' ? ['IN'] : ['FROM', 'FOR'];
+      const at = topLevel(sql, tokens, i + 1, close, words);
+      if (at.length === 0) continue;
+      for (const j of at) set(j, ',');
+      if (k === 'POSITION') set(i, 'LOCATE');
+      calls.push([i, close]);
+    } else if (k === 'TRIM') {
+      // TRIM([LEADING|TRAILING|BOTH] [remove] FROM s) → __mysql_trim('MODE', remove, s).
+      const mode = keyword(sql, tokens[i + 2]);
+      const explicit = mode === 'LEADING' || mode === 'TRAILING' || mode === 'BOTH';
+      const [fromAt] = topLevel(sql, tokens, i + 1, close, ['FROM']);
+      if (fromAt === undefined) continue;
+      set(i, '__mysql_trim');
+      if (explicit) {
+        set(i + 2, `'${mode}',`);
+        if (fromAt === i + 3) set(fromAt, "' ',");
+        else set(fromAt, ',');
+      } else {
+        set(i + 1, "('BOTH', ");
+        set(fromAt, ',');
+      }
       calls.push([i, close]);
     } else if (UNIT_FIRST_CALLS.has(k) || k === 'EXTRACT') {
       const unit = tokens[i + 2];

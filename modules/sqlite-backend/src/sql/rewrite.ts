@@ -35,7 +35,7 @@ export interface Rewritten {
 
 /** Words some function-syntax rewrite starts from (see function-syntax.ts). */
 const FUNCTION_SYNTAX_WORDS =
-  /\b(?:INTERVAL|TIMESTAMPDIFF|TIMESTAMPADD|EXTRACT|RLIKE|CURRENT_(?:USER|TIMESTAMP|TIME|DATE)|LOCALTIME(?:STAMP)?|UTC_(?:DATE|TIME|TIMESTAMP))\b/i;
+  /\b(?:INTERVAL|TIMESTAMPDIFF|TIMESTAMPADD|EXTRACT|RLIKE|DIV|POSITION|TRIM|SUBSTR(?:ING)?|CURRENT_(?:USER|TIMESTAMP|TIME|DATE)|LOCALTIME(?:STAMP)?|UTC_(?:DATE|TIME|TIMESTAMP))\b/i;
 
 /** `'text'` as SQLite writes it; NUL characters (not allowed in SQL text) become char(0). */
 export function sqliteString(value: string): string {
@@ -163,7 +163,8 @@ export function rewrite(
     rewriteInformationSchema(sql, tokens, from, to, replace, () => resolution?.databases?.() ?? ['main']);
   const calls = mentions.functionSyntax ? rewriteFunctionSyntax(sql, tokens, from, to, replace) : [];
   const out = emit(sql, tokens, from, to, replace, names);
-  for (const [first, last] of calls) {
+  // Outer calls first: a column name holding a call inside another is matched whole before its parts.
+  for (const [first, last] of calls.sort((a, b) => b[1] - b[0] - (a[1] - a[0]))) {
     // A column named after a rewritten call is named as the client wrote it, as in MySQL.
     const written = sql.slice(tokens[first]!.start, tokens[last]!.end);
     const sent = out.text.slice(out.offsets[first - from], out.offsets[last + 1 - from]).trimEnd();
