@@ -1,5 +1,5 @@
 import { beforeAll, expect, it } from 'vitest';
-import { answer, sideBySide } from './support/against-mariadb.js';
+import { answer, sameOnBoth, sideBySide } from './support/against-mariadb.js';
 
 // The DDL migration tools send after CREATE TABLE (knex's unique() / index() / references(),
 // Sequelize's sync), run on a live MariaDB and on the backend alike: what each then holds and
@@ -17,20 +17,7 @@ async function onBoth(sql: string): Promise<unknown> {
   return mine;
 }
 
-/**
- * The statement's answer from both, which must agree; rows in a fixed order of their own, since
- * an ORDER BY on names follows each server's collation (MariaDB's ignores case, SQLite's does not).
- */
-async function same(sql: string): Promise<unknown> {
-  const sorted = (a: unknown) => {
-    if (typeof a === 'string' || !('rows' in (a as object))) return a;
-    const r = a as { rows: unknown[][]; names: string[] };
-    return { ...r, rows: [...r.rows].sort((x, y) => (JSON.stringify(x) < JSON.stringify(y) ? -1 : 1)) };
-  };
-  const [theirs, mine] = await Promise.all([answer(both.server(), sql), answer(both.ours(), sql)]);
-  expect(sorted(mine)).toEqual(sorted(theirs));
-  return mine;
-}
+const same = (sql: string) => sameOnBoth(both, sql);
 
 const INDEXES = `SELECT INDEX_NAME, NON_UNIQUE, SEQ_IN_INDEX, COLUMN_NAME FROM information_schema.STATISTICS
   WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = 'accounts' ORDER BY INDEX_NAME = 'PRIMARY' DESC, INDEX_NAME, SEQ_IN_INDEX`;

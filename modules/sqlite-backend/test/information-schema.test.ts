@@ -1,5 +1,5 @@
 import { beforeAll, expect, it } from 'vitest';
-import { answer, sideBySide } from './support/against-mariadb.js';
+import { answer, sameOnBoth, sideBySide } from './support/against-mariadb.js';
 
 // information_schema as migration tools read it (knex's hasTable, TypeORM's and Prisma's
 // introspection): the same tables made on a live MariaDB and on the backend, then the same
@@ -28,23 +28,7 @@ beforeAll(async () => {
   await both.ours().query('CREATE INDEX posts_by_views ON posts (views, title)');
 });
 
-/**
- * The statement's answer from both, which must agree; rows are compared in a fixed order of
- * their own, since ORDER BY on names follows each server's collation (MariaDB's ignores case and
- * sorts `_` after letters, SQLite's compares bytes).
- */
-async function same(sql: string): Promise<{ rows: unknown[][]; names: string[] }> {
-  const sorted = (a: unknown) => {
-    const r = a as { rows: unknown[][]; names: string[] };
-    return {
-      names: r.names,
-      rows: [...r.rows].sort((x, y) => (JSON.stringify(x) < JSON.stringify(y) ? -1 : 1)),
-    };
-  };
-  const [theirs, mine] = await Promise.all([answer(both.server(), sql), answer(both.ours(), sql)]);
-  expect(sorted(mine)).toEqual(sorted(theirs));
-  return sorted(mine);
-}
+const same = (sql: string) => sameOnBoth(both, sql);
 
 const rowsOf = (a: unknown) => (a as { rows: unknown[][] }).rows;
 

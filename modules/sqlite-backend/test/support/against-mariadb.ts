@@ -1,6 +1,6 @@
 import { type MariaDB, startMariaDB } from '@scalestack/test-harness';
 import mysql from 'mysql2/promise';
-import { afterAll, beforeAll } from 'vitest';
+import { afterAll, beforeAll, expect } from 'vitest';
 import { type Running, startBackend } from './start.js';
 
 /** A live MariaDB and the backend side by side, each with one connection that reads values as text. */
@@ -61,4 +61,25 @@ export async function answer(c: mysql.Connection, sql: string): Promise<unknown>
   const [rows, fields] = result;
   if (fields === undefined) return { affectedRows: (rows as mysql.ResultSetHeader).affectedRows };
   return { rows, names: fields.map((f) => f.name) };
+}
+
+/** An answer's rows in a fixed order of their own (JSON order); other answers as they are. */
+export function inOrder(a: unknown): unknown {
+  if (typeof a === 'string' || !('rows' in (a as object))) return a;
+  const r = a as { rows: unknown[][]; names: string[] };
+  return { ...r, rows: [...r.rows].sort((x, y) => (JSON.stringify(x) < JSON.stringify(y) ? -1 : 1)) };
+}
+
+/**
+ * Runs `sql` on both and expects the same answer; rows compared in an order of their own, since
+ * an ORDER BY on names follows each server's collation (MariaDB's ignores case and sorts `_`
+ * after letters, SQLite's compares bytes). Returns the backend's answer, rows in that order.
+ */
+export async function sameOnBoth(
+  both: SideBySide,
+  sql: string,
+): Promise<{ rows: unknown[][]; names: string[] }> {
+  const [theirs, mine] = await Promise.all([answer(both.server(), sql), answer(both.ours(), sql)]);
+  expect(inOrder(mine)).toEqual(inOrder(theirs));
+  return inOrder(mine) as { rows: unknown[][]; names: string[] };
 }
