@@ -231,3 +231,50 @@ it('matches LIKE by characters, not UTF-16 units', async () => {
   expect(await answer(c, "SHOW TABLES LIKE 't_'")).toMatchObject({ rows: [['t😀']] });
   expect(await answer(c, "SHOW TABLES LIKE 't__'")).toMatchObject({ rows: [] });
 });
+
+it('changes a column with MODIFY and CHANGE as ORMs bring a schema in line (type, NULL, DEFAULT, name, UNIQUE)', async () => {
+  await onBoth(
+    "CREATE TABLE people (id INT AUTO_INCREMENT PRIMARY KEY, email VARCHAR(40), name VARCHAR(20) DEFAULT 'x')",
+  );
+  await onBoth("INSERT INTO people (email) VALUES ('a@x'), ('b@x')");
+  await onBoth("ALTER TABLE people MODIFY name VARCHAR(60) NOT NULL DEFAULT 'anon'");
+  await onBoth('ALTER TABLE people CHANGE email mail VARCHAR(255) NOT NULL UNIQUE');
+  // What Sequelize sends for the id on every alter-sync: the key stays the key.
+  await onBoth('ALTER TABLE people CHANGE id id INT NOT NULL AUTO_INCREMENT');
+  await same(
+    `SELECT COLUMN_NAME, ORDINAL_POSITION, IS_NULLABLE, DATA_TYPE, CHARACTER_MAXIMUM_LENGTH, COLUMN_DEFAULT, COLUMN_KEY, EXTRA
+      FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = 'people'`,
+  );
+  await same(
+    "SELECT INDEX_NAME, COLUMN_NAME, NON_UNIQUE FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = 'people'",
+  );
+  await onBoth("INSERT INTO people (mail) VALUES ('c@x')");
+  expect(await onBoth("INSERT INTO people (mail) VALUES ('a@x')")).toBe('ERR 1062');
+  await same('SELECT id, mail, name FROM people');
+  expect(await onBoth('ALTER TABLE people MODIFY nope INT')).toBe('ERR 1054');
+});
+
+it('refuses a column change it cannot make without rebuilding the table, and keeps the table as it was', async () => {
+  const c = both.ours();
+  await answer(c, 'CREATE TABLE gaps (id INT PRIMARY KEY, note VARCHAR(10), at DATETIME)');
+  await answer(c, "INSERT INTO gaps VALUES (1, NULL, NULL), (2, 'b', '2024-01-01')");
+  // Rows with NULL where the column would be NOT NULL: 1138, nothing changed.
+  expect(await answer(c, 'ALTER TABLE gaps MODIFY note VARCHAR(10) NOT NULL')).toBe('ERR 1138');
+  expect(await answer(c, 'ALTER TABLE gaps MODIFY note VARCHAR(10) AFTER at')).toBe('ERR 1235');
+  expect(await answer(c, 'ALTER TABLE gaps MODIFY note INT CHECK (note > 0)')).toBe('ERR 1235');
+  expect(await answer(c, 'ALTER TABLE gaps MODIFY note INT PRIMARY KEY')).toBe('ERR 1235');
+  expect(
+    await answer(
+      c,
+      "SELECT COLUMN_NAME, IS_NULLABLE, COLUMN_TYPE FROM information_schema.COLUMNS WHERE TABLE_NAME = 'gaps'",
+    ),
+  ).toEqual({
+    rows: [
+      ['id', 'NO', 'int'],
+      ['note', 'YES', 'varchar(10)'],
+      ['at', 'YES', 'datetime'],
+    ],
+    names: ['COLUMN_NAME', 'IS_NULLABLE', 'COLUMN_TYPE'],
+  });
+  expect(await answer(c, 'INSERT INTO gaps VALUES (3, NULL, NULL)')).toEqual({ affectedRows: 1 });
+});

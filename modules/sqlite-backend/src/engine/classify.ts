@@ -9,6 +9,7 @@ import {
   TokenType,
   tableName,
 } from '../sql/lexer.js';
+import { isColumnChange } from './change-column.js';
 import { isForeignKeyChange } from './foreign-keys.js';
 
 export type { TableName } from '../sql/lexer.js';
@@ -30,6 +31,7 @@ export type MysqlStatement =
   | 'kill'
   | 'foreign-key'
   | 'drop-index'
+  | 'change-column'
   | 'refused';
 
 const DML = new Set([
@@ -94,7 +96,9 @@ export function classify(sql: string, tokens: readonly Token[], i: number): Mysq
       if (isKeysSwitch(sql, tokens, i)) return 'no-op';
       if (indexDrop(sql, tokens, i, tokens.length) !== undefined) return 'drop-index';
       const named = tableName(sql, tokens, i + 2);
-      return named !== undefined && isForeignKeyChange(sql, tokens, named.next) ? 'foreign-key' : undefined;
+      if (named === undefined) return undefined;
+      if (isColumnChange(sql, tokens, named.next)) return 'change-column';
+      return isForeignKeyChange(sql, tokens, named.next) ? 'foreign-key' : undefined;
     }
     case 'DO':
       return 'do';

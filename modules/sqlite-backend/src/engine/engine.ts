@@ -16,6 +16,7 @@ import { indexDrop, sqliteIndexName } from '../sql/index-ddl.js';
 import { identifierValue, invalidToken, keyword, type Token, TokenType, tokenize } from '../sql/lexer.js';
 import type { NameResolution } from '../sql/qualify.js';
 import { rewrite } from '../sql/rewrite.js';
+import { changeColumn } from './change-column.js';
 import {
   changesRows,
   changesSchema,
@@ -566,6 +567,10 @@ export class Engine implements EngineContext {
         return OK;
       case 'kill':
         return this.kill(session, sql, tokens, from, to);
+      case 'change-column':
+        return changeColumn(db, session, sql, tokens, from, to, (name) =>
+          this.resolution(session).isTemporary(name),
+        );
       case 'drop-index':
         return this.dropIndex(session, sql, tokens, from, to);
       case 'foreign-key':

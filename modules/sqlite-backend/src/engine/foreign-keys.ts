@@ -5,6 +5,7 @@ import { identifierValue, isName, isPunct, keyword, type Token, TokenType, table
 import type { SharedDatabase } from './database.js';
 import { OK, type Outcome } from './outcome.js';
 import { quoteIdentifier } from './show-statement.js';
+import { editTableText } from './table-text.js';
 
 /** Whether `tokens[i…]` (after `ALTER TABLE [db.]t`) adds or drops a foreign key. */
 export function isForeignKeyChange(sql: string, tokens: readonly Token[], i: number): boolean {
@@ -69,7 +70,7 @@ export function alterForeignKey(
       throw new MysqlError(1091, `Can't DROP FOREIGN KEY \`${name}\`; check that it exists`, '42000');
     if (!key.tableLevel || key.commaBefore < 0)
       throw notSupported("dropping a foreign key declared in its column's definition");
-    editTableText(db, schema, row.name, text.slice(0, key.commaBefore) + text.slice(key.end), false);
+    editTableText(db, schema, row.name, text.slice(0, key.commaBefore) + text.slice(key.end));
     return OK;
   }
   const constraint = foreignKeyClause(sql, tokens, i + 1, to, schema, db, row.name, checked);
@@ -86,7 +87,16 @@ export function alterForeignKey(
   const close = text.lastIndexOf(')');
   const edited = `${text.slice(0, close)}, CONSTRAINT ${quote(name)} ${constraint.text}${text.slice(close)}`;
   // Under FOREIGN_KEY_CHECKS = 0 the rows are not checked, as in MySQL.
-  editTableText(db, schema, row.name, edited, checked);
+  editTableText(db, schema, row.name, edited, (edit) => {
+    // The new key is the last declared: SQLite's id 0. Rows that break the others are not its.
+    if (
+      checked &&
+      edit.get(
+        `SELECT 1 FROM pragma_foreign_key_check(${sqlString(row.name)}, ${sqlString(schema)}) WHERE fkid = 0 LIMIT 1`,
+      ) !== undefined
+    )
+      throw new MysqlError(1452, 'Cannot add or update a child row: a foreign key constraint fails', '23000');
+  });
   return OK;
 }
 
@@ -184,46 +194,6 @@ function foreignKeyClause(
   return { name, text };
 }
 
-/**
- * Writes `text` as table `table`'s CREATE TABLE in `schema`'s catalog and reloads the schema, in
- * a savepoint; with `check`, rows that break a foreign key undo it (ER 1452).
- */
-function editTableText(
-  db: SharedDatabase,
-  schema: string,
-  table: string,
-  text: string,
-  check: boolean,
-): void {
-  const d = db.db;
-  const q = quoteIdentifier(schema);
-  d.exec('SAVEPOINT scalestack_alter_foreign_key');
-  try {
-    const version = (d.prepare(`PRAGMA ${q}.schema_version`).get() as { schema_version: number })
-      .schema_version;
-    d.enableDefensive(false);
-    try {
-      d.exec('PRAGMA writable_schema = ON');
-      d.prepare(`UPDATE ${q}.sqlite_schema SET sql = ? WHERE type = 'table' AND name = ?`).run(text, table);
-      d.exec(`PRAGMA ${q}.schema_version = ${Number(version) + 1}`);
-    } finally {
-      d.exec('PRAGMA writable_schema = OFF');
-      d.enableDefensive(true);
-    }
-    // A statement that reads the table makes SQLite load the changed schema.
-    d.prepare(`SELECT 1 FROM ${q}.${quoteIdentifier(table)} LIMIT 0`).all();
-    if (
-      check &&
-      // The new key is the last declared: SQLite's id 0. Rows that break the others are not its.
-      d.prepare(`SELECT 1 FROM pragma_foreign_key_check(?, ?) WHERE fkid = 0 LIMIT 1`).get(table, schema) !==
-        undefined
-    )
-      throw new MysqlError(1452, 'Cannot add or update a child row: a foreign key constraint fails', '23000');
-    d.exec('RELEASE scalestack_alter_foreign_key');
-  } catch (e) {
-    d.exec('ROLLBACK TO scalestack_alter_foreign_key');
-    d.exec('RELEASE scalestack_alter_foreign_key');
-    throw e;
-  }
-  db.schemaChanged();
+function sqlString(s: string): string {
+  return `'${s.replaceAll("'", "''")}'`;
 }

@@ -1,0 +1,168 @@
+import { MysqlError, noDatabaseSelected, notSupported } from '../errors.js';
+import type { Session } from '../session/session.js';
+import { type ColumnClause, columnDefinitions, readColumn } from '../sql/column-definition.js';
+import { createIndexText } from '../sql/index-ddl.js';
+import {
+  identifierValue,
+  isName,
+  keyword,
+  type Token,
+  TokenType,
+  tableName,
+  tokenize,
+} from '../sql/lexer.js';
+import { rewrite } from '../sql/rewrite.js';
+import type { SharedDatabase } from './database.js';
+import { OK, type Outcome } from './outcome.js';
+import { quoteIdentifier } from './show-statement.js';
+import { editTableText } from './table-text.js';
+
+/** Whether `tokens[i…]` (after `ALTER TABLE [db.]t`) is a MODIFY or CHANGE of a column. */
+export function isColumnChange(sql: string, tokens: readonly Token[], i: number): boolean {
+  const k = keyword(sql, tokens[i]);
+  return k === 'MODIFY' || k === 'CHANGE';
+}
+
+/**
+ * `ALTER TABLE t MODIFY [COLUMN] c <definition>` and `CHANGE [COLUMN] old new <definition>`, as
+ * ORMs send them to bring a column in line (Sequelize's `sync({ alter })`, TypeORM's
+ * `synchronize`). SQLite cannot alter a column; what changes nothing of how rows are stored — the
+ * declared type, NULL / NOT NULL, the DEFAULT, the collation — is written into the table's stored
+ * definition, as SQLite documents for such changes, and a new name goes through SQLite's own
+ * RENAME COLUMN. NOT NULL is checked against the rows first (1138), a new UNIQUE becomes an index
+ * (1062 for rows that break it). A primary-key column keeps its definition (a rowid's type is how
+ * rows are stored); moving a column, or giving it a CHECK, a foreign key or a generated value,
+ * is refused (1235).
+ */
+export function changeColumn(
+  db: SharedDatabase,
+  session: Session,
+  sql: string,
+  tokens: readonly Token[],
+  from: number,
+  to: number,
+  isTemporary: (name: string) => boolean,
+): Outcome {
+  const named = tableName(sql, tokens, from + 2)!;
+  if (named.table.schema === undefined && isTemporary(named.table.name))
+    throw notSupported('changing a column of a temporary table');
+  const wanted = named.table.schema ?? session.schema;
+  if (wanted === null) throw noDatabaseSelected();
+  const schema = db.findSchema(wanted);
+  if (schema === undefined) throw new MysqlError(1049, `Unknown database '${wanted}'`);
+  const q = quoteIdentifier(schema);
+  const stored = () =>
+    db.db
+      .prepare(`SELECT name, sql FROM ${q}.sqlite_schema WHERE type = 'table' AND name = ? COLLATE NOCASE`)
+      .get(named.table.name) as { name: string; sql: string } | undefined;
+  const row = stored();
+  if (row === undefined) throw new MysqlError(1146, `Table '${schema}.${named.table.name}' doesn't exist`);
+  let i = named.next;
+  const change = keyword(sql, tokens[i++]) === 'CHANGE';
+  if (keyword(sql, tokens[i]) === 'COLUMN') i++;
+  if (!isName(tokens[i])) throw syntax();
+  const oldName = identifierValue(sql, tokens[i++]!);
+  let newName = oldName;
+  if (change) {
+    if (!isName(tokens[i])) throw syntax();
+    newName = identifierValue(sql, tokens[i++]!);
+  }
+  let end = i;
+  while (end < to && tokens[end]!.type !== TokenType.Semicolon) end++;
+  const last = keyword(sql, tokens[end - 1]);
+  if (keyword(sql, tokens[end - 2]) === 'AFTER' || last === 'FIRST')
+    throw notSupported('moving a column (FIRST / AFTER)');
+  const current = columnDefinitions(row.sql).find((c) => c.name.toLowerCase() === oldName.toLowerCase());
+  if (current === undefined)
+    throw new MysqlError(1054, `Unknown column '${oldName}' in '${row.name}'`, '42S22');
+  if (current.clauses.some((c) => c.kind === 'generated')) throw notSupported('changing a generated column');
+  // The new definition in SQLite's words, as CREATE TABLE would have it.
+  const definition = sql.slice(tokens[i]?.start ?? 0, tokens[end - 1]?.end ?? 0);
+  const wrapped = `CREATE TABLE x (${quoteName(newName)} ${definition})`;
+  const wrappedTokens = tokenize(wrapped);
+  const translated = rewrite(wrapped, wrappedTokens).text;
+  const sqliteTokens = tokenize(translated, false);
+  const open = sqliteTokens.findIndex((t) => t.type === TokenType.Punct && translated[t.start] === '(');
+  const next = readColumn(translated, sqliteTokens, open + 1, sqliteTokens.length - 1);
+  if (next === undefined) throw syntax();
+  const refused = next.clauses.find(
+    (c) => c.kind === 'check' || c.kind === 'references' || c.kind === 'generated',
+  );
+  if (refused !== undefined)
+    throw notSupported(
+      `giving a column ${refused.kind === 'check' ? 'a CHECK' : refused.kind === 'references' ? 'a foreign key' : 'a generated value'} with ALTER TABLE … ${change ? 'CHANGE' : 'MODIFY'}`,
+    );
+  const keyed = current.clauses.some((c) => c.kind === 'primary');
+  const makesKey = next.clauses.some((c) => c.kind === 'primary');
+  if (makesKey && !keyed) throw notSupported('making a column the primary key with ALTER TABLE');
+  const of = (list: ColumnClause[], kinds: ColumnClause['kind'][]) =>
+    list.filter((c) => kinds.includes(c.kind));
+  // Kept from the column as it is: its key, uniqueness, checks and references (each has an
+  // index or a meaning elsewhere in the schema); taken from the new definition: the rest.
+  const kept = of(current.clauses, ['primary', 'unique', 'check', 'references']);
+  const taken = keyed
+    ? of(current.clauses, ['not-null', 'default', 'collate'])
+    : of(next.clauses, ['not-null', 'default', 'collate']);
+  const type = keyed ? current.type : next.type;
+  const text = [quoteName(newName), type, ...kept.map((c) => c.text), ...taken.map((c) => c.text)]
+    .filter((part) => part !== '')
+    .join(' ');
+  const addsNotNull =
+    !keyed && taken.some((c) => c.kind === 'not-null') && !current.clauses.some((c) => c.kind === 'not-null');
+  const wantsUnique = !keyed && next.clauses.some((c) => c.kind === 'unique');
+  editTableText(
+    db,
+    schema,
+    row.name,
+    (edit) => {
+      if (newName !== oldName)
+        edit.exec(
+          `ALTER TABLE ${q}.${quoteIdentifier(row.name)} RENAME COLUMN ${quoteIdentifier(current.name)} TO ${quoteIdentifier(newName)}`,
+        );
+      const now = stored()!;
+      const column = columnDefinitions(now.sql).find((c) => c.name.toLowerCase() === newName.toLowerCase())!;
+      if (addsNotNull) {
+        const nulls = edit.get(
+          `SELECT 1 FROM ${q}.${quoteIdentifier(row.name)} WHERE ${quoteIdentifier(newName)} IS NULL LIMIT 1`,
+        );
+        if (nulls) throw new MysqlError(1138, 'Invalid use of NULL value', '22004');
+      }
+      return now.sql.slice(0, column.start) + text + now.sql.slice(column.end);
+    },
+    (edit) => {
+      // A UNIQUE the column does not have yet: its index (1062 if the rows break it, undoing all).
+      if (wantsUnique && !hasUniqueIndex(db, schema, row.name, newName))
+        edit.exec(createIndexText(schema, row.name, newName, true, `(${quoteName(newName)})`));
+    },
+  );
+  return OK;
+
+  function syntax(): MysqlError {
+    return new MysqlError(
+      1064,
+      `You have an error in your SQL syntax: ALTER TABLE t ${change ? 'CHANGE [COLUMN] old new' : 'MODIFY [COLUMN] c'} <definition>`,
+      '42000',
+    );
+  }
+}
+
+function quoteName(name: string): string {
+  return `\`${name.replaceAll('`', '``')}\``;
+}
+
+/** Whether a unique index of `table` covers exactly `column`. */
+function hasUniqueIndex(db: SharedDatabase, schema: string, table: string, column: string): boolean {
+  const indexes = db.db
+    .prepare('SELECT name, "unique" AS u FROM pragma_index_list(?, ?)')
+    .all(table, schema) as {
+    name: string;
+    u: number;
+  }[];
+  return indexes.some((ix) => {
+    if (!ix.u) return false;
+    const columns = db.db.prepare('SELECT name FROM pragma_index_info(?, ?)').all(ix.name, schema) as {
+      name: string;
+    }[];
+    return columns.length === 1 && columns[0]!.name.toLowerCase() === column.toLowerCase();
+  });
+}
