@@ -278,3 +278,37 @@ it('refuses a column change it cannot make without rebuilding the table, and kee
   });
   expect(await answer(c, 'INSERT INTO gaps VALUES (3, NULL, NULL)')).toEqual({ affectedRows: 1 });
 });
+
+it('never changes how rows are stored: key columns keep their definition, a new type over values or a collation under an index is refused', async () => {
+  const c = both.ours();
+  const intact = async () =>
+    expect(await answer(c, 'PRAGMA integrity_check')).toMatchObject({ rows: [['ok']] });
+  // A rowid key declared at table level: the column stays INTEGER, the rows keep their ids.
+  await answer(c, 'CREATE TABLE keyed (id INTEGER NOT NULL, v INT, PRIMARY KEY (id))');
+  await answer(c, 'INSERT INTO keyed VALUES (10, 1), (20, 2)');
+  expect(await answer(c, 'ALTER TABLE keyed MODIFY id BIGINT NOT NULL')).toEqual({ affectedRows: 0 });
+  expect(await answer(c, 'SELECT id, v FROM keyed ORDER BY id')).toMatchObject({
+    rows: [
+      ['10', '1'],
+      ['20', '2'],
+    ],
+  });
+  await intact();
+  // Text stored in a column made INT would stay text beside new integers.
+  await answer(c, 'CREATE TABLE typed (id INT PRIMARY KEY, code VARCHAR(10) UNIQUE, empty_one VARCHAR(10))');
+  await answer(c, "INSERT INTO typed VALUES (1, '7', NULL)");
+  expect(await answer(c, 'ALTER TABLE typed MODIFY code INT')).toBe('ERR 1235');
+  // A column holding no values yet may change its type.
+  expect(await answer(c, 'ALTER TABLE typed MODIFY empty_one INT')).toEqual({ affectedRows: 0 });
+  // A collation under an index would leave the index out of order.
+  await answer(c, 'CREATE TABLE sorted (id INT PRIMARY KEY, name TEXT)');
+  await answer(c, 'CREATE INDEX sorted_name ON sorted (name)');
+  await answer(c, "INSERT INTO sorted VALUES (1, 'a'), (2, 'B')");
+  expect(await answer(c, 'ALTER TABLE sorted MODIFY name TEXT COLLATE NOCASE')).toBe('ERR 1235');
+  await intact();
+  // A renamed column's own references follow the rename.
+  await answer(c, 'CREATE TABLE chained (id INT PRIMARY KEY, a INT UNIQUE REFERENCES chained (a), b INT)');
+  expect(await answer(c, 'ALTER TABLE chained CHANGE a z INT')).toEqual({ affectedRows: 0 });
+  expect(await answer(c, 'INSERT INTO chained VALUES (1, NULL, 1)')).toEqual({ affectedRows: 1 });
+  await intact();
+});

@@ -92,21 +92,58 @@ export function changeColumn(
     throw notSupported(
       `giving a column ${refused.kind === 'check' ? 'a CHECK' : refused.kind === 'references' ? 'a foreign key' : 'a generated value'} with ALTER TABLE … ${change ? 'CHANGE' : 'MODIFY'}`,
     );
-  const keyed = current.clauses.some((c) => c.kind === 'primary');
+  // Part of the primary key — inline, table-level or WITHOUT ROWID: its type is how rows are
+  // stored (a rowid, or the key's order), so its definition stays.
+  const info = db.db.prepare('SELECT name, pk FROM pragma_table_info(?, ?)').all(row.name, schema) as {
+    name: string;
+    pk: number;
+  }[];
+  const keyed = info.some((c) => c.pk > 0 && c.name.toLowerCase() === current.name.toLowerCase());
   const makesKey = next.clauses.some((c) => c.kind === 'primary');
   if (makesKey && !keyed) throw notSupported('making a column the primary key with ALTER TABLE');
   const of = (list: ColumnClause[], kinds: ColumnClause['kind'][]) =>
     list.filter((c) => kinds.includes(c.kind));
-  // Kept from the column as it is: its key, uniqueness, checks and references (each has an
-  // index or a meaning elsewhere in the schema); taken from the new definition: the rest.
-  const kept = of(current.clauses, ['primary', 'unique', 'check', 'references']);
+  const data = `${q}.${quoteIdentifier(row.name)}`;
+  const hasValues = () =>
+    db.db
+      .prepare(`SELECT 1 FROM ${data} WHERE ${quoteIdentifier(current.name)} IS NOT NULL LIMIT 1`)
+      .get() !== undefined;
+  // Stored values keep the type they were stored with: a type of another affinity (or another
+  // STRICT type) over values already there would leave them unlike the column's new ones.
+  const strict = /\bSTRICT\s*$/i.test(row.sql.slice(row.sql.lastIndexOf(')')));
+  if (
+    !keyed &&
+    (strict
+      ? current.type.toUpperCase() !== next.type.toUpperCase()
+      : affinity(current.type) !== affinity(next.type)) &&
+    hasValues()
+  )
+    throw notSupported(
+      `changing the type of a column that holds values from ${current.type || 'none'} to ${next.type || 'none'}`,
+    );
+  // An index, a CHECK or a partial index's WHERE compares by the column's collation: a new one
+  // (only BINARY, NOCASE and RTRIM reach SQLite; MySQL's are dropped, keeping the column's) would
+  // leave them out of order.
+  const collation = (list: ColumnClause[]) =>
+    list
+      .filter((c) => c.kind === 'collate')
+      .map((c) => c.text.toUpperCase().replace(/\s+/g, ' '))
+      .join();
+  const newCollation = next.clauses.some((c) => c.kind === 'collate');
+  if (
+    !keyed &&
+    newCollation &&
+    collation(current.clauses) !== collation(next.clauses) &&
+    (hasIndexes(db, schema, row.name) || /\bCHECK\b/i.test(row.sql))
+  )
+    throw notSupported('changing the collation of a column of a table with indexes or checks');
   const taken = keyed
     ? of(current.clauses, ['not-null', 'default', 'collate'])
-    : of(next.clauses, ['not-null', 'default', 'collate']);
+    : [
+        ...of(next.clauses, ['not-null', 'default']),
+        ...of(newCollation ? next.clauses : current.clauses, ['collate']),
+      ];
   const type = keyed ? current.type : next.type;
-  const text = [quoteName(newName), type, ...kept.map((c) => c.text), ...taken.map((c) => c.text)]
-    .filter((part) => part !== '')
-    .join(' ');
   const addsNotNull =
     !keyed && taken.some((c) => c.kind === 'not-null') && !current.clauses.some((c) => c.kind === 'not-null');
   const wantsUnique = !keyed && next.clauses.some((c) => c.kind === 'unique');
@@ -121,6 +158,12 @@ export function changeColumn(
         );
       const now = stored()!;
       const column = columnDefinitions(now.sql).find((c) => c.name.toLowerCase() === newName.toLowerCase())!;
+      // Kept from the column as it reads now (a rename has rewritten its references): its key,
+      // uniqueness, checks and foreign key; taken from the new definition: the rest.
+      const kept = of(column.clauses, ['primary', 'unique', 'check', 'references']);
+      const text = [quoteName(newName), type, ...kept.map((c) => c.text), ...taken.map((c) => c.text)]
+        .filter((part) => part !== '')
+        .join(' ');
       if (addsNotNull) {
         const nulls = edit.get(
           `SELECT 1 FROM ${q}.${quoteIdentifier(row.name)} WHERE ${quoteIdentifier(newName)} IS NULL LIMIT 1`,
@@ -165,4 +208,19 @@ function hasUniqueIndex(db: SharedDatabase, schema: string, table: string, colum
     }[];
     return columns.length === 1 && columns[0]!.name.toLowerCase() === column.toLowerCase();
   });
+}
+
+/** Whether `table` has any index (its own key's included). */
+function hasIndexes(db: SharedDatabase, schema: string, table: string): boolean {
+  return db.db.prepare('SELECT 1 FROM pragma_index_list(?, ?) LIMIT 1').get(table, schema) !== undefined;
+}
+
+/** SQLite's affinity of a declared type (its documented rules, in order). */
+function affinity(type: string): string {
+  const t = type.toUpperCase();
+  if (t.includes('INT')) return 'INTEGER';
+  if (t.includes('CHAR') || t.includes('CLOB') || t.includes('TEXT')) return 'TEXT';
+  if (t.includes('BLOB') || t === '') return 'BLOB';
+  if (t.includes('REAL') || t.includes('FLOA') || t.includes('DOUB')) return 'REAL';
+  return 'NUMERIC';
 }
