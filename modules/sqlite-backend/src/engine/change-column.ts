@@ -1,21 +1,13 @@
-import { MysqlError, noDatabaseSelected, notSupported } from '../errors.js';
+import { MysqlError, notSupported } from '../errors.js';
 import type { Session } from '../session/session.js';
 import { type ColumnClause, columnDefinitions, readColumn } from '../sql/column-definition.js';
 import { createIndexText } from '../sql/index-ddl.js';
-import {
-  identifierValue,
-  isName,
-  keyword,
-  type Token,
-  TokenType,
-  tableName,
-  tokenize,
-} from '../sql/lexer.js';
+import { identifierValue, isName, keyword, type Token, TokenType, tokenize } from '../sql/lexer.js';
 import { rewrite } from '../sql/rewrite.js';
 import type { SharedDatabase } from './database.js';
 import { OK, type Outcome } from './outcome.js';
 import { quoteIdentifier } from './show-statement.js';
-import { editTableText } from './table-text.js';
+import { alteredTable, editTableText } from './table-text.js';
 
 /** Whether `tokens[i…]` (after `ALTER TABLE [db.]t`) is a MODIFY or CHANGE of a column. */
 export function isColumnChange(sql: string, tokens: readonly Token[], i: number): boolean {
@@ -43,21 +35,20 @@ export function changeColumn(
   to: number,
   isTemporary: (name: string) => boolean,
 ): Outcome {
-  const named = tableName(sql, tokens, from + 2)!;
-  if (named.table.schema === undefined && isTemporary(named.table.name))
-    throw notSupported('changing a column of a temporary table');
-  const wanted = named.table.schema ?? session.schema;
-  if (wanted === null) throw noDatabaseSelected();
-  const schema = db.findSchema(wanted);
-  if (schema === undefined) throw new MysqlError(1049, `Unknown database '${wanted}'`);
+  const table = alteredTable(
+    db,
+    session,
+    sql,
+    tokens,
+    from,
+    isTemporary,
+    'changing a column of a temporary table',
+  );
+  const { schema } = table;
   const q = quoteIdentifier(schema);
-  const stored = () =>
-    db.db
-      .prepare(`SELECT name, sql FROM ${q}.sqlite_schema WHERE type = 'table' AND name = ? COLLATE NOCASE`)
-      .get(named.table.name) as { name: string; sql: string } | undefined;
-  const row = stored();
-  if (row === undefined) throw new MysqlError(1146, `Table '${schema}.${named.table.name}' doesn't exist`);
-  let i = named.next;
+  const row = { name: table.name, sql: table.sql };
+  const stored = table.reread;
+  let i = table.next;
   const change = keyword(sql, tokens[i++]) === 'CHANGE';
   if (keyword(sql, tokens[i]) === 'COLUMN') i++;
   if (!isName(tokens[i])) throw syntax();

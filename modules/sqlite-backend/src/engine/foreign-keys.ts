@@ -1,11 +1,10 @@
-import { MysqlError, noDatabaseSelected, notSupported } from '../errors.js';
+import { MysqlError, notSupported } from '../errors.js';
 import type { Session } from '../session/session.js';
 import { foreignKeyClauses } from '../sql/foreign-key-clauses.js';
 import { identifierValue, isName, isPunct, keyword, type Token, TokenType, tableName } from '../sql/lexer.js';
 import type { SharedDatabase } from './database.js';
 import { OK, type Outcome } from './outcome.js';
-import { quoteIdentifier } from './show-statement.js';
-import { editTableText } from './table-text.js';
+import { alteredTable, editTableText } from './table-text.js';
 
 /** Whether `tokens[i…]` (after `ALTER TABLE [db.]t`) adds or drops a foreign key. */
 export function isForeignKeyChange(sql: string, tokens: readonly Token[], i: number): boolean {
@@ -36,26 +35,18 @@ export function alterForeignKey(
   isTemporary: (name: string) => boolean,
   checked: boolean,
 ): Outcome {
-  const named = tableName(sql, tokens, from + 2)!;
-  // A session's temporary table hides the permanent one of its name: the change is not for that.
-  if (named.table.schema === undefined && isTemporary(named.table.name))
-    throw notSupported('foreign keys on temporary tables');
-  const wanted = named.table.schema ?? session.schema;
-  if (wanted === null) throw noDatabaseSelected();
-  const schema = db.findSchema(wanted);
-  if (schema === undefined) throw new MysqlError(1049, `Unknown database '${wanted}'`);
-  const table = named.table.name;
-  const row = db.db
-    .prepare(
-      `SELECT name, sql FROM ${quoteIdentifier(schema)}.sqlite_schema WHERE type = 'table' AND name = ? COLLATE NOCASE`,
-    )
-    .get(table) as { name: string; sql: string } | undefined;
-  if (row === undefined) throw new MysqlError(1146, `Table '${schema}.${table}' doesn't exist`);
+  const {
+    schema,
+    name: table,
+    sql: createSql,
+    next,
+  } = alteredTable(db, session, sql, tokens, from, isTemporary, 'foreign keys on temporary tables');
+  const row = { name: table, sql: createSql };
   // Keys declared without a name get theirs written in, so that removing one never renumbers
   // the others (MySQL's names stay what they were).
   const text = withNamesWritten(row.sql, row.name);
   const keys = foreignKeyClauses(text, row.name);
-  const i = named.next;
+  const i = next;
   if (keyword(sql, tokens[i]) === 'DROP') {
     const symbol = tokens[i + 3];
     if (!isName(symbol) || !atEnd(tokens, i + 4, to))

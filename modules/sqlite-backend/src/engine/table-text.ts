@@ -1,7 +1,51 @@
-import { MysqlError } from '../errors.js';
-import { isPunct, tokenize } from '../sql/lexer.js';
+import { MysqlError, noDatabaseSelected, notSupported } from '../errors.js';
+import type { Session } from '../session/session.js';
+import { isPunct, type Token, tableName, tokenize } from '../sql/lexer.js';
 import type { SharedDatabase } from './database.js';
 import { quoteIdentifier } from './show-statement.js';
+
+/** A permanent table an ALTER TABLE names, as it is stored. */
+export interface AlteredTable {
+  schema: string;
+  /** Its name as stored, and its CREATE TABLE text. */
+  name: string;
+  sql: string;
+  /** The token after the table's name in the ALTER. */
+  next: number;
+  /** The table's row of the catalog read again (after a change made in the same edit). */
+  reread(): { name: string; sql: string };
+}
+
+/**
+ * The table `ALTER TABLE [db.]t` at `tokens[from]` names: 1046 without a database, 1049 for an
+ * unknown one, 1146 for a missing table; a session's temporary table of the name (which hides
+ * the permanent one) is refused with 1235, as `what` it cannot have done.
+ */
+export function alteredTable(
+  db: SharedDatabase,
+  session: Session,
+  sql: string,
+  tokens: readonly Token[],
+  from: number,
+  isTemporary: (name: string) => boolean,
+  what: string,
+): AlteredTable {
+  const named = tableName(sql, tokens, from + 2)!;
+  if (named.table.schema === undefined && isTemporary(named.table.name)) throw notSupported(what);
+  const wanted = named.table.schema ?? session.schema;
+  if (wanted === null) throw noDatabaseSelected();
+  const schema = db.findSchema(wanted);
+  if (schema === undefined) throw new MysqlError(1049, `Unknown database '${wanted}'`);
+  const lookup = () =>
+    db.db
+      .prepare(
+        `SELECT name, sql FROM ${quoteIdentifier(schema)}.sqlite_schema WHERE type = 'table' AND name = ? COLLATE NOCASE`,
+      )
+      .get(named.table.name) as { name: string; sql: string } | undefined;
+  const row = lookup();
+  if (row === undefined) throw new MysqlError(1146, `Table '${schema}.${named.table.name}' doesn't exist`);
+  return { schema, name: row.name, sql: row.sql, next: named.next, reread: () => lookup()! };
+}
 
 /** What an edit may do inside its savepoint before the table's text is written. */
 export interface TableEdit {

@@ -1,4 +1,5 @@
-import { identifierValue, isPunct, keyword, type Token, TokenType, tokenize } from './lexer.js';
+import { identifierValue, isPunct, keyword, type Token, TokenType } from './lexer.js';
+import { tableEntries } from './table-entries.js';
 
 /** One clause of a column definition, as SQLite's grammar splits them. */
 export interface ColumnClause {
@@ -44,29 +45,11 @@ const CLAUSE_STARTS: ReadonlyMap<string, ColumnClause['kind']> = new Map([
  * constraints (PRIMARY KEY (…), FOREIGN KEY …, UNIQUE (…), CHECK …) are not columns.
  */
 export function columnDefinitions(createSql: string): ColumnDefinition[] {
-  const tokens = tokenize(createSql, false);
-  const open = tokens.findIndex((t) => isPunct(createSql, t, '('));
-  if (open < 0) return [];
+  const { tokens, entries } = tableEntries(createSql);
   const out: ColumnDefinition[] = [];
-  let depth = 0;
-  let entry = open + 1;
-  const finish = (end: number) => {
-    const column = readColumn(createSql, tokens, entry, end);
+  for (const e of entries) {
+    const column = readColumn(createSql, tokens, e.from, e.to);
     if (column !== undefined) out.push(column);
-  };
-  for (let i = open + 1; i < tokens.length; i++) {
-    const t = tokens[i]!;
-    if (isPunct(createSql, t, '(')) depth++;
-    else if (isPunct(createSql, t, ')')) {
-      if (depth === 0) {
-        finish(i);
-        break;
-      }
-      depth--;
-    } else if (depth === 0 && isPunct(createSql, t, ',')) {
-      finish(i);
-      entry = i + 1;
-    }
   }
   return out;
 }

@@ -1,4 +1,5 @@
-import { identifierValue, isName, isPunct, keyword, tokenize } from './lexer.js';
+import { identifierValue, isName, keyword } from './lexer.js';
+import { tableEntries } from './table-entries.js';
 
 /** One foreign key of a stored CREATE TABLE, in the order the text declares them. */
 export interface ForeignKeyClause {
@@ -23,20 +24,13 @@ export interface ForeignKeyClause {
  * without a name is named as MySQL names it: `<table>_ibfk_<n>`, `n` counting those keys from 1.
  */
 export function foreignKeyClauses(createSql: string, table: string): ForeignKeyClause[] {
-  const tokens = tokenize(createSql, false);
-  const open = tokens.findIndex((t) => isPunct(createSql, t, '('));
-  if (open < 0) return [];
+  const { tokens, entries } = tableEntries(createSql);
   const out: ForeignKeyClause[] = [];
   let unnamed = 0;
-  let depth = 0;
-  let entry = open + 1;
-  let commaBefore = -1;
-  const finish = (endIndex: number) => {
-    const first = tokens[entry];
-    if (first === undefined || entry >= endIndex) return;
+  for (const { from: entry, to: endIndex, commaBefore } of entries) {
     let name: string | undefined;
     let i = entry;
-    if (keyword(createSql, first) === 'CONSTRAINT' && isName(tokens[i + 1])) {
+    if (keyword(createSql, tokens[entry]) === 'CONSTRAINT' && isName(tokens[i + 1])) {
       name = identifierValue(createSql, tokens[i + 1]!);
       i += 2;
     }
@@ -55,7 +49,7 @@ export function foreignKeyClauses(createSql: string, table: string): ForeignKeyC
         break;
       }
     }
-    if (!references) return;
+    if (!references) continue;
     out.push({
       name: name ?? `${table}_ibfk_${++unnamed}`,
       named: name !== undefined,
@@ -65,21 +59,6 @@ export function foreignKeyClauses(createSql: string, table: string): ForeignKeyC
       commaBefore,
       nameAt,
     });
-  };
-  for (let i = open + 1; i < tokens.length; i++) {
-    const t = tokens[i]!;
-    if (isPunct(createSql, t, '(')) depth++;
-    else if (isPunct(createSql, t, ')')) {
-      if (depth === 0) {
-        finish(i);
-        break;
-      }
-      depth--;
-    } else if (depth === 0 && isPunct(createSql, t, ',')) {
-      finish(i);
-      commaBefore = t.start;
-      entry = i + 1;
-    }
   }
   return out;
 }
