@@ -42,7 +42,7 @@ function specifier(t: Temporal, c: string): string {
     case 'e':
       return String(t.day);
     case 'f':
-      return pad(t.micro, 6);
+      return pad(t.microsecond, 6);
     case 'H':
       return pad(t.hour);
     case 'h':
@@ -120,7 +120,7 @@ export function strToDate(s: string, format: string): string | null {
     hour: 0,
     minute: 0,
     second: 0,
-    micro: 0,
+    microsecond: 0,
     hasDate: false,
     hasTime: false,
     fraction: 0,
@@ -235,7 +235,7 @@ export function strToDate(s: string, format: string): string | null {
         const start = pos;
         v = number(6);
         if (v !== null) {
-          t.micro = Number(s.slice(start, pos).trim().padEnd(6, '0'));
+          t.microsecond = Number(s.slice(start, pos).trim().padEnd(6, '0'));
           t.fraction = 6;
         }
         t.hasTime = true;

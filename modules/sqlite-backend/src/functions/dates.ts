@@ -37,7 +37,7 @@ function dateOfDay(day: number): string | null {
     hour: 0,
     minute: 0,
     second: 0,
-    micro: 0,
+    microsecond: 0,
     hasDate: true,
     hasTime: false,
     fraction: 0,
@@ -89,7 +89,7 @@ function extract(unit: string, t: Temporal): bigint | null {
   if (u === 'QUARTER') return integer(Math.ceil(t.month / 3));
   const fields = INTERVAL_UNITS.get(u);
   if (fields === undefined) return null;
-  const width = { year: 4, month: 2, day: 2, hour: 2, minute: 2, second: 2, micro: 6 } as const;
+  const width = { year: 4, month: 2, day: 2, hour: 2, minute: 2, second: 2, microsecond: 6 } as const;
   let out = 0n;
   for (const f of fields) {
     if (f === 'week' || f === 'quarter') return null;
@@ -132,11 +132,11 @@ export function dateFunctions(): MysqlFunction[] {
     ofTime(['HOUR'], (t) => integer(t.hour)),
     ofTime(['MINUTE'], (t) => integer(t.minute)),
     ofTime(['SECOND'], (t) => integer(t.second)),
-    ofTime(['MICROSECOND'], (t) => integer(t.micro)),
+    ofTime(['MICROSECOND'], (t) => integer(t.microsecond)),
     ofTime(['TIME_TO_SEC'], (t) => {
       const seconds = t.hour * 3600 + t.minute * 60 + t.second;
       const sign = t.negative ? -1 : 1;
-      return t.fraction > 0 ? sign * (seconds + t.micro / 1e6) : integer(sign * seconds);
+      return t.fraction > 0 ? sign * (seconds + t.microsecond / 1e6) : integer(sign * seconds);
     }),
     {
       names: ['SEC_TO_TIME'],

@@ -9,11 +9,11 @@ import {
 } from './temporal.js';
 import { int, num, type SqlValue, text } from './values.js';
 
-type Field = 'year' | 'quarter' | 'month' | 'week' | 'day' | 'hour' | 'minute' | 'second' | 'micro';
+type Field = 'year' | 'quarter' | 'month' | 'week' | 'day' | 'hour' | 'minute' | 'second' | 'microsecond';
 
 /** MySQL's interval units and the fields a value of each gives, most significant first. */
 export const INTERVAL_UNITS: ReadonlyMap<string, readonly Field[]> = new Map<string, Field[]>([
-  ['MICROSECOND', ['micro']],
+  ['MICROSECOND', ['microsecond']],
   ['SECOND', ['second']],
   ['MINUTE', ['minute']],
   ['HOUR', ['hour']],
@@ -22,13 +22,13 @@ export const INTERVAL_UNITS: ReadonlyMap<string, readonly Field[]> = new Map<str
   ['MONTH', ['month']],
   ['QUARTER', ['quarter']],
   ['YEAR', ['year']],
-  ['SECOND_MICROSECOND', ['second', 'micro']],
-  ['MINUTE_MICROSECOND', ['minute', 'second', 'micro']],
+  ['SECOND_MICROSECOND', ['second', 'microsecond']],
+  ['MINUTE_MICROSECOND', ['minute', 'second', 'microsecond']],
   ['MINUTE_SECOND', ['minute', 'second']],
-  ['HOUR_MICROSECOND', ['hour', 'minute', 'second', 'micro']],
+  ['HOUR_MICROSECOND', ['hour', 'minute', 'second', 'microsecond']],
   ['HOUR_SECOND', ['hour', 'minute', 'second']],
   ['HOUR_MINUTE', ['hour', 'minute']],
-  ['DAY_MICROSECOND', ['day', 'hour', 'minute', 'second', 'micro']],
+  ['DAY_MICROSECOND', ['day', 'hour', 'minute', 'second', 'microsecond']],
   ['DAY_SECOND', ['day', 'hour', 'minute', 'second']],
   ['DAY_MINUTE', ['day', 'hour', 'minute']],
   ['DAY_HOUR', ['day', 'hour']],
@@ -41,7 +41,7 @@ export function unitFields(unit: string): readonly Field[] | undefined {
 }
 
 const MICROS: Partial<Record<Field, bigint>> = {
-  micro: 1n,
+  microsecond: 1n,
   second: 1_000_000n,
   minute: 60_000_000n,
   hour: 3_600_000_000n,
@@ -83,7 +83,7 @@ export function interval(value: SqlValue, unit: string): Interval | null {
     if (groups.length > fields.length) return null;
     parts = new Array(fields.length - groups.length).fill(0);
     groups.forEach((g, i) => {
-      const isMicro = fields[fields.length - groups.length + i] === 'micro';
+      const isMicro = fields[fields.length - groups.length + i] === 'microsecond';
       parts.push(Number(isMicro ? g.slice(0, 6).padEnd(6, '0') : g));
     });
   }
@@ -99,7 +99,7 @@ export function interval(value: SqlValue, unit: string): Interval | null {
     months: months * sign,
     micros: micros * BigInt(sign),
     timed: fields.some((f) => MICROS[f] !== undefined && f !== 'day' && f !== 'week'),
-    fractional: fields.includes('micro'),
+    fractional: fields.includes('microsecond'),
   };
 }
 
@@ -132,7 +132,8 @@ export function timestampDiff(unit: string, a: Temporal, b: Temporal): bigint | 
   if (step === undefined) return (epochMicros(b) - epochMicros(a)) / MICROS[f]!;
   let months = (b.year - a.year) * 12 + (b.month - a.month);
   // A month is whole only once the day and time of day are reached too.
-  const rest = (t: Temporal) => (((t.day * 24 + t.hour) * 60 + t.minute) * 60 + t.second) * 1e6 + t.micro;
+  const rest = (t: Temporal) =>
+    (((t.day * 24 + t.hour) * 60 + t.minute) * 60 + t.second) * 1e6 + t.microsecond;
   const forward = epochMicros(b) >= epochMicros(a);
   if (forward && months > 0 && rest(b) < rest(a)) months--;
   if (!forward && months < 0 && rest(b) > rest(a)) months++;

@@ -1,3 +1,8 @@
+import {
+  formatDate as dateText,
+  formatDateTime as dateTimeText,
+  formatTime as timeText,
+} from '@scalestack/mysql-protocol';
 import { num, type SqlValue, text } from './values.js';
 
 /**
@@ -11,7 +16,7 @@ export interface Temporal {
   hour: number;
   minute: number;
   second: number;
-  micro: number;
+  microsecond: number;
   /** The value had a date part / a time part. */
   hasDate: boolean;
   hasTime: boolean;
@@ -56,7 +61,7 @@ function build(m: RegExpExecArray, zeros: boolean): Temporal | null {
     hour: withTime ? Number(m[4]) : 0,
     minute: withTime ? Number(m[5] ?? 0) : 0,
     second: withTime ? Number(m[6] ?? 0) : 0,
-    micro: m[7] === undefined ? 0 : Number(m[7].padEnd(6, '0')),
+    microsecond: m[7] === undefined ? 0 : Number(m[7].padEnd(6, '0')),
     hasDate: true,
     hasTime: withTime,
     fraction: m[7]?.length ?? 0,
@@ -142,9 +147,9 @@ export function parseTime(v: SqlValue): Temporal | null {
     second = whole % 100;
   }
   if (minute > 59 || second > 59) return null;
-  let micro = frac === '' ? 0 : Number(frac.padEnd(6, '0'));
+  let microsecond = frac === '' ? 0 : Number(frac.padEnd(6, '0'));
   if (hours * 3600 + minute * 60 + second > MAX_TIME_SECONDS) {
-    [hours, minute, second, micro, frac] = [838, 59, 59, 0, ''];
+    [hours, minute, second, microsecond, frac] = [838, 59, 59, 0, ''];
   }
   return {
     year: 0,
@@ -153,7 +158,7 @@ export function parseTime(v: SqlValue): Temporal | null {
     hour: hours,
     minute,
     second,
-    micro,
+    microsecond,
     hasDate: false,
     hasTime: true,
     fraction: frac.length,
@@ -170,39 +175,34 @@ export function secondsToTime(seconds: number, fraction: number): string {
     fraction = 0;
   }
   const whole = Math.trunc(a);
-  const t: Temporal = {
+  return formatTime({
     year: 0,
     month: 0,
     day: 0,
     hour: Math.floor(whole / 3600),
     minute: Math.floor(whole / 60) % 60,
     second: whole % 60,
-    micro: Math.round((a - whole) * 1e6),
+    microsecond: Math.round((a - whole) * 1e6),
     hasDate: false,
     hasTime: true,
     fraction,
-  };
-  return (negative ? '-' : '') + formatTime(t);
+    negative,
+  });
 }
 
-function pad(n: number, width = 2): string {
-  return String(n).padStart(width, '0');
-}
-
-/** `YYYY-MM-DD`. */
+/** `YYYY-MM-DD` (the protocol's text form, as the server prints it). */
 export function formatDate(t: Temporal): string {
-  return `${pad(t.year, 4)}-${pad(t.month)}-${pad(t.day)}`;
+  return dateText(t);
 }
 
-/** `HH:MM:SS[.ffffff]` with `fraction` digits. */
+/** `[-]HH:MM:SS[.f…]` with `fraction` digits; the hours may pass 23 (a TIME's). */
 export function formatTime(t: Temporal, fraction = t.fraction): string {
-  const base = `${pad(t.hour)}:${pad(t.minute)}:${pad(t.second)}`;
-  return fraction > 0 ? `${base}.${pad(t.micro, 6).slice(0, fraction)}` : base;
+  return timeText({ ...t, negative: t.negative === true, days: 0 }, fraction);
 }
 
-/** `YYYY-MM-DD HH:MM:SS[.ffffff]`. */
+/** `YYYY-MM-DD HH:MM:SS[.f…]` with `fraction` digits. */
 export function formatDateTime(t: Temporal, fraction = t.fraction): string {
-  return `${formatDate(t)} ${formatTime(t, fraction)}`;
+  return dateTimeText(t, fraction);
 }
 
 /** Days since 1970-01-01 of a proleptic Gregorian date (negative before). */
@@ -247,15 +247,15 @@ export function dayOfYear(t: Temporal): number {
 export function epochMicros(t: Temporal): bigint {
   const days = BigInt(dayNumber(t.year, t.month, t.day));
   const seconds = days * 86400n + BigInt(t.hour * 3600 + t.minute * 60 + t.second);
-  return seconds * 1_000_000n + BigInt(t.micro);
+  return seconds * 1_000_000n + BigInt(t.microsecond);
 }
 
 /** The DATETIME of a microsecond count since the epoch. */
 export function fromEpochMicros(micros: bigint, fraction: number): Temporal {
   let seconds = micros / 1_000_000n;
-  let micro = micros % 1_000_000n;
-  if (micro < 0n) {
-    micro += 1_000_000n;
+  let microsecond = micros % 1_000_000n;
+  if (microsecond < 0n) {
+    microsecond += 1_000_000n;
     seconds -= 1n;
   }
   let days = seconds / 86400n;
@@ -273,7 +273,7 @@ export function fromEpochMicros(micros: bigint, fraction: number): Temporal {
     hour: Math.floor(r / 3600),
     minute: Math.floor(r / 60) % 60,
     second: r % 60,
-    micro: Number(micro),
+    microsecond: Number(microsecond),
     hasDate: true,
     hasTime: true,
     fraction,
