@@ -19,9 +19,13 @@ export function noDatabaseSelected(): MysqlError {
   return new MysqlError(1046, 'No database selected', '3D000');
 }
 
-/** ER 1235: something MySQL does that this backend does not (yet). */
-export function notSupported(what: string): MysqlError {
-  return new MysqlError(1235, `This version of the SQLite backend doesn't yet support '${what}'`, '42000');
+/** ER 1235: something MySQL does that this backend does not (yet); `why` follows the quote. */
+export function notSupported(what: string, why = ''): MysqlError {
+  return new MysqlError(
+    1235,
+    `This version of the SQLite backend doesn't yet support '${what}'${why}`,
+    '42000',
+  );
 }
 
 /** SQLite result codes (primary and extended) that choose the MySQL error. */

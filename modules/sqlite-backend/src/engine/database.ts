@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { DatabaseSync, type StatementSync } from 'node:sqlite';
-import { MysqlError } from '../errors.js';
+import { MysqlError, notSupported } from '../errors.js';
 import { mysqlFunctions, registerFunctions as registerMysqlFunctions } from '../functions/index.js';
 import type { Session } from '../session/session.js';
 import { splitScope, type VariableValue } from '../session/variables.js';
@@ -248,10 +248,9 @@ export class SharedDatabase {
     const key = findTemporary(present, type === 'trigger' ? ['trigger'] : ['table', 'view'], name);
     const owner = key === undefined ? undefined : this.#temporary.get(key);
     if (owner === undefined || owner === session) return;
-    throw new MysqlError(
-      1235,
-      `This version of the SQLite backend doesn't yet support 'temporary tables of the same name in two sessions': '${name}' is another session's`,
-      '42000',
+    throw notSupported(
+      'temporary tables of the same name in two sessions',
+      `: '${name}' is another session's`,
     );
   }
 

@@ -8,7 +8,7 @@ import {
   SERVER_STATUS_IN_TRANS,
   type SqlValue,
 } from '@scalestack/mysql-protocol';
-import { MysqlError, noDatabaseSelected, toMysqlError } from '../errors.js';
+import { MysqlError, noDatabaseSelected, notSupported, toMysqlError } from '../errors.js';
 import type { ResponseWriter } from '../protocol/response-writer.js';
 import type { PreparedStatement, Session } from '../session/session.js';
 import type { AutoIncrementStart } from '../sql/create-table.js';
@@ -586,11 +586,7 @@ export class Engine implements EngineContext {
         );
       case 'refused': {
         const what = keyword(sql, tokens[from]) === 'VACUUM' ? 'VACUUM INTO' : keyword(sql, tokens[from]);
-        throw new MysqlError(
-          1235,
-          `This version of the SQLite backend doesn't yet support '${what}': databases are made with CREATE DATABASE and dropped with DROP DATABASE`,
-          '42000',
-        );
+        throw notSupported(what, ': databases are made with CREATE DATABASE and dropped with DROP DATABASE');
       }
     }
   }
@@ -674,11 +670,7 @@ export class Engine implements EngineContext {
         );
       }
       if (params > 0) {
-        throw new MysqlError(
-          1235,
-          `This version of the SQLite backend doesn't yet support placeholders in ${kind.toUpperCase()}`,
-          '42000',
-        );
+        throw notSupported(`placeholders in ${kind.toUpperCase()}`);
       }
       return {
         state: preparedStatementState(statementId, 0, 0),

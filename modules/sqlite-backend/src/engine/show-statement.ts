@@ -69,11 +69,7 @@ function likeFilter(sql: string, tokens: readonly Token[], i: number, to: number
     return likePattern(stringValue(sql, tokens[i + 1]!));
   }
   if (i < to && keyword(sql, tokens[i]) === 'WHERE') {
-    throw new MysqlError(
-      1235,
-      "This version of the SQLite backend doesn't yet support 'SHOW … WHERE'; use LIKE",
-      '42000',
-    );
+    throw notSupported('SHOW … WHERE', '; use LIKE');
   }
   return undefined;
 }
