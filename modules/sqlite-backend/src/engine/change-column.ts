@@ -46,8 +46,6 @@ export function changeColumn(
   );
   const { schema } = table;
   const q = quoteIdentifier(schema);
-  const row = { name: table.name, sql: table.sql };
-  const stored = table.reread;
   let i = table.next;
   const change = keyword(sql, tokens[i++]) === 'CHANGE';
   if (keyword(sql, tokens[i]) === 'COLUMN') i++;
@@ -63,9 +61,9 @@ export function changeColumn(
   const last = keyword(sql, tokens[end - 1]);
   if (keyword(sql, tokens[end - 2]) === 'AFTER' || last === 'FIRST')
     throw notSupported('moving a column (FIRST / AFTER)');
-  const current = columnDefinitions(row.sql).find((c) => c.name.toLowerCase() === oldName.toLowerCase());
+  const current = columnDefinitions(table.sql).find((c) => c.name.toLowerCase() === oldName.toLowerCase());
   if (current === undefined)
-    throw new MysqlError(1054, `Unknown column '${oldName}' in '${row.name}'`, '42S22');
+    throw new MysqlError(1054, `Unknown column '${oldName}' in '${table.name}'`, '42S22');
   if (current.clauses.some((c) => c.kind === 'generated')) throw notSupported('changing a generated column');
   // The new definition in SQLite's words, as CREATE TABLE would have it.
   const definition = sql.slice(tokens[i]?.start ?? 0, tokens[end - 1]?.end ?? 0);
@@ -85,7 +83,7 @@ export function changeColumn(
     );
   // Part of the primary key — inline, table-level or WITHOUT ROWID: its type is how rows are
   // stored (a rowid, or the key's order), so its definition stays.
-  const info = db.db.prepare('SELECT name, pk FROM pragma_table_info(?, ?)').all(row.name, schema) as {
+  const info = db.db.prepare('SELECT name, pk FROM pragma_table_info(?, ?)').all(table.name, schema) as {
     name: string;
     pk: number;
   }[];
@@ -94,14 +92,14 @@ export function changeColumn(
   if (makesKey && !keyed) throw notSupported('making a column the primary key with ALTER TABLE');
   const of = (list: ColumnClause[], kinds: ColumnClause['kind'][]) =>
     list.filter((c) => kinds.includes(c.kind));
-  const data = `${q}.${quoteIdentifier(row.name)}`;
+  const data = `${q}.${quoteIdentifier(table.name)}`;
   const hasValues = () =>
     db.db
       .prepare(`SELECT 1 FROM ${data} WHERE ${quoteIdentifier(current.name)} IS NOT NULL LIMIT 1`)
       .get() !== undefined;
   // Stored values keep the type they were stored with: a type of another affinity (or another
   // STRICT type) over values already there would leave them unlike the column's new ones.
-  const strict = /\bSTRICT\s*$/i.test(row.sql.slice(row.sql.lastIndexOf(')')));
+  const strict = /\bSTRICT\s*$/i.test(table.sql.slice(table.sql.lastIndexOf(')')));
   if (
     !keyed &&
     (strict
@@ -125,7 +123,7 @@ export function changeColumn(
     !keyed &&
     newCollation &&
     collation(current.clauses) !== collation(next.clauses) &&
-    (hasIndexes(db, schema, row.name) || /\bCHECK\b/i.test(row.sql))
+    (hasIndexes(db, schema, table.name) || /\bCHECK\b/i.test(table.sql))
   )
     throw notSupported('changing the collation of a column of a table with indexes or checks');
   const taken = keyed
@@ -141,13 +139,13 @@ export function changeColumn(
   editTableText(
     db,
     schema,
-    row.name,
+    table.name,
     (edit) => {
       if (newName !== oldName)
         edit.exec(
-          `ALTER TABLE ${q}.${quoteIdentifier(row.name)} RENAME COLUMN ${quoteIdentifier(current.name)} TO ${quoteIdentifier(newName)}`,
+          `ALTER TABLE ${q}.${quoteIdentifier(table.name)} RENAME COLUMN ${quoteIdentifier(current.name)} TO ${quoteIdentifier(newName)}`,
         );
-      const now = stored()!;
+      const now = table.reread();
       const column = columnDefinitions(now.sql).find((c) => c.name.toLowerCase() === newName.toLowerCase())!;
       // Kept from the column as it reads now (a rename has rewritten its references): its key,
       // uniqueness, checks and foreign key; taken from the new definition: the rest.
@@ -157,7 +155,7 @@ export function changeColumn(
         .join(' ');
       if (addsNotNull) {
         const nulls = edit.get(
-          `SELECT 1 FROM ${q}.${quoteIdentifier(row.name)} WHERE ${quoteIdentifier(newName)} IS NULL LIMIT 1`,
+          `SELECT 1 FROM ${q}.${quoteIdentifier(table.name)} WHERE ${quoteIdentifier(newName)} IS NULL LIMIT 1`,
         );
         if (nulls) throw new MysqlError(1138, 'Invalid use of NULL value', '22004');
       }
@@ -165,8 +163,8 @@ export function changeColumn(
     },
     (edit) => {
       // A UNIQUE the column does not have yet: its index (1062 if the rows break it, undoing all).
-      if (wantsUnique && !hasUniqueIndex(db, schema, row.name, newName))
-        edit.exec(createIndexText(schema, row.name, newName, true, `(${quoteName(newName)})`));
+      if (wantsUnique && !hasUniqueIndex(db, schema, table.name, newName))
+        edit.exec(createIndexText(schema, table.name, newName, true, `(${quoteName(newName)})`));
     },
   );
   return OK;

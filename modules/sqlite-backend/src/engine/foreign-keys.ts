@@ -41,11 +41,10 @@ export function alterForeignKey(
     sql: createSql,
     next,
   } = alteredTable(db, session, sql, tokens, from, isTemporary, 'foreign keys on temporary tables');
-  const row = { name: table, sql: createSql };
   // Keys declared without a name get theirs written in, so that removing one never renumbers
   // the others (MySQL's names stay what they were).
-  const text = withNamesWritten(row.sql, row.name);
-  const keys = foreignKeyClauses(text, row.name);
+  const text = withNamesWritten(createSql, table);
+  const keys = foreignKeyClauses(text, table);
   const i = next;
   if (keyword(sql, tokens[i]) === 'DROP') {
     const symbol = tokens[i + 3];
@@ -61,29 +60,29 @@ export function alterForeignKey(
       throw new MysqlError(1091, `Can't DROP FOREIGN KEY \`${name}\`; check that it exists`, '42000');
     if (!key.tableLevel || key.commaBefore < 0)
       throw notSupported("dropping a foreign key declared in its column's definition");
-    editTableText(db, schema, row.name, text.slice(0, key.commaBefore) + text.slice(key.end));
+    editTableText(db, schema, table, text.slice(0, key.commaBefore) + text.slice(key.end));
     return OK;
   }
-  const constraint = foreignKeyClause(sql, tokens, i + 1, to, schema, db, row.name, checked);
+  const constraint = foreignKeyClause(sql, tokens, i + 1, to, schema, db, table, checked);
   const given = constraint.name;
   if (given !== undefined && keys.some((k) => k.name.toLowerCase() === given.toLowerCase()))
     // MariaDB names the key's index after it too, and answers for that: a duplicate key name.
     throw new MysqlError(1061, `Duplicate key name '${given}'`, '42000');
   // MySQL numbers a new unnamed key after the highest `<table>_ibfk_<n>` there is.
-  const prefix = `${row.name.toLowerCase()}_ibfk_`;
+  const prefix = `${table.toLowerCase()}_ibfk_`;
   const numbers = keys.map((k) =>
     k.name.toLowerCase().startsWith(prefix) ? Number(/^\d+$/.exec(k.name.slice(prefix.length))?.[0] ?? 0) : 0,
   );
-  const name = given ?? `${row.name}_ibfk_${Math.max(0, ...numbers) + 1}`;
+  const name = given ?? `${table}_ibfk_${Math.max(0, ...numbers) + 1}`;
   const close = text.lastIndexOf(')');
   const edited = `${text.slice(0, close)}, CONSTRAINT ${quote(name)} ${constraint.text}${text.slice(close)}`;
   // Under FOREIGN_KEY_CHECKS = 0 the rows are not checked, as in MySQL.
-  editTableText(db, schema, row.name, edited, (edit) => {
+  editTableText(db, schema, table, edited, (edit) => {
     // The new key is the last declared: SQLite's id 0. Rows that break the others are not its.
     if (
       checked &&
       edit.get(
-        `SELECT 1 FROM pragma_foreign_key_check(${sqlString(row.name)}, ${sqlString(schema)}) WHERE fkid = 0 LIMIT 1`,
+        `SELECT 1 FROM pragma_foreign_key_check(${sqlString(table)}, ${sqlString(schema)}) WHERE fkid = 0 LIMIT 1`,
       ) !== undefined
     )
       throw new MysqlError(1452, 'Cannot add or update a child row: a foreign key constraint fails', '23000');

@@ -34,7 +34,7 @@ function refuse(why: string): never {
  * which can take exponential time, is refused rather than run; `(\d+\.)+` is not.
  */
 export function toJavaScript(pattern: string): string {
-  let p = pattern.replace(/^\(\?[a-zA-Z]+\)/, '');
+  const p = pattern.replace(/^\(\?[a-zA-Z]+\)/, '');
   let out = '';
   let inClass = false;
   // Per open group: whether what it holds so far ends in an unbounded repetition.
@@ -105,8 +105,7 @@ export function toJavaScript(pattern: string): string {
     // PCRE's possessive `a++`: the second `+` goes.
     if ((p[i] === '+' || p[i] === '*' || p[i] === '?' || p[i] === '}') && p[i + 1] === '+') i++;
   }
-  p = out;
-  return p;
+  return out;
 }
 
 /** The patterns last used, so one applied to every row compiles once. */
