@@ -12,8 +12,6 @@ import {
 import { isColumnChange } from './change-column.js';
 import { isForeignKeyChange } from './foreign-keys.js';
 
-export type { TableName } from '../sql/lexer.js';
-
 /** Statements this server answers itself instead of handing them to SQLite. */
 export type MysqlStatement =
   | 'set'

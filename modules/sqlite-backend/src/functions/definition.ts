@@ -8,10 +8,11 @@ export interface MysqlFunction {
   /** Its implementation; a thrown `MysqlError` becomes the statement's ERR. */
   fn: (...args: SqlValue[]) => SqlValue;
   /**
-   * Argument counts it takes, when not exactly `fn.length` (optional arguments): SQLite is then
-   * told it takes any, and a count outside these answers ERR 1582 as MySQL does.
+   * Argument counts it takes, when not exactly `fn.length` (optional arguments, or any number
+   * from `atLeast` up): SQLite is then told it takes any, and a count outside these answers
+   * ERR 1582 as MySQL does.
    */
-  arities?: readonly number[] | 'any';
+  arities?: readonly number[] | { atLeast: number };
   /** Same arguments, same result, so SQLite may use it in an index or fold it (default true). */
   deterministic?: boolean;
 }

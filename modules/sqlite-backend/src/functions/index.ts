@@ -37,7 +37,8 @@ export function registerFunctions(db: DatabaseSync, functions: readonly MysqlFun
       }
       const arities = f.arities;
       db.function(name, { ...options, varargs: true }, (...args: SqlValue[]) => {
-        if (arities !== 'any' && !arities.includes(args.length)) wrongArgumentCount(name);
+        const fits = 'atLeast' in arities ? args.length >= arities.atLeast : arities.includes(args.length);
+        if (!fits) wrongArgumentCount(name);
         return f.fn(...args);
       });
     }

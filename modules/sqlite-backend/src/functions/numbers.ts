@@ -1,5 +1,5 @@
 import { notSupported } from '../errors.js';
-import { type MysqlFunction, wrongArgumentCount } from './definition.js';
+import type { MysqlFunction } from './definition.js';
 import { unsigned64 } from './strings.js';
 import { foldCase, int, num, present, type SqlValue, text } from './values.js';
 
@@ -18,9 +18,8 @@ function compare(a: SqlValue, b: SqlValue, numeric: boolean): number {
  * GREATEST / LEAST: NULL if any argument is; numbers compared as numbers, strings as the default
  * collation compares them, and a mix of both as numbers, as MySQL does.
  */
-function extreme(name: string, greater: boolean) {
+function extreme(greater: boolean) {
   return (...args: SqlValue[]): SqlValue => {
-    if (args.length < 2) wrongArgumentCount(name);
     if (!present(args)) return null;
     const numeric = args.some(isNumber);
     let best: SqlValue = args[0]!;
@@ -71,8 +70,8 @@ function plainNumber(n: number): string {
 /** The numeric functions of MySQL that SQLite lacks. */
 export function numberFunctions(): MysqlFunction[] {
   return [
-    { names: ['GREATEST'], arities: 'any', fn: extreme('GREATEST', true) },
-    { names: ['LEAST'], arities: 'any', fn: extreme('LEAST', false) },
+    { names: ['GREATEST'], arities: { atLeast: 2 }, fn: extreme(true) },
+    { names: ['LEAST'], arities: { atLeast: 2 }, fn: extreme(false) },
     {
       names: ['RAND'],
       arities: [0, 1],

@@ -1,4 +1,4 @@
-import { type FunctionContext, type MysqlFunction, wrongArgumentCount } from './definition.js';
+import type { FunctionContext, MysqlFunction } from './definition.js';
 import { regex, regexReplace } from './regex.js';
 import {
   bytes,
@@ -96,9 +96,8 @@ export function stringFunctions(ctx: FunctionContext): MysqlFunction[] {
     {
       // SQLite's concat() skips NULLs; MySQL's CONCAT is NULL when any argument is.
       names: ['CONCAT'],
-      arities: 'any',
+      arities: { atLeast: 1 },
       fn: (...args) => {
-        if (args.length === 0) wrongArgumentCount('CONCAT');
         if (!present(args)) return null;
         // With a binary string among them the result is one, byte for byte.
         return args.some(isBinary) ? Buffer.concat(args.map(bytes)) : args.map(text).join('');
@@ -194,9 +193,8 @@ export function stringFunctions(ctx: FunctionContext): MysqlFunction[] {
     },
     {
       names: ['FIELD'],
-      arities: 'any',
+      arities: { atLeast: 2 },
       fn: (s, ...list) => {
-        if (list.length === 0) return wrongArgumentCount('FIELD');
         if (s === null) return 0n;
         // Strings compare as strings only when all are strings; otherwise as numbers.
         const numeric = [s, ...list].some((x) => x !== null && typeof x !== 'string' && !isBinary(x));
@@ -210,9 +208,8 @@ export function stringFunctions(ctx: FunctionContext): MysqlFunction[] {
     },
     {
       names: ['ELT'],
-      arities: 'any',
+      arities: { atLeast: 2 },
       fn: (n, ...list) => {
-        if (list.length === 0) return wrongArgumentCount('ELT');
         if (n === null) return null;
         const i = int(n);
         return i >= 1 && i <= list.length ? list[i - 1]! : null;
