@@ -1,22 +1,17 @@
 import {
   formatDate as dateText,
   formatDateTime as dateTimeText,
+  type MysqlDateTime,
   formatTime as timeText,
 } from '@scalestack/mysql-protocol';
 import { num, type SqlValue, text } from './values.js';
 
 /**
- * A DATE, DATETIME or TIME value as MySQL's temporal functions read one from a string or number.
- * The backend keeps temporal values as text (`YYYY-MM-DD[ HH:MM:SS[.ffffff]]`), in UTC.
+ * A DATE, DATETIME or TIME value as MySQL's temporal functions read one from a string or number
+ * (the protocol's fields, and what the reading found). The backend keeps temporal values as
+ * text (`YYYY-MM-DD[ HH:MM:SS[.ffffff]]`), in UTC; a TIME's hours may pass 23.
  */
-export interface Temporal {
-  year: number;
-  month: number;
-  day: number;
-  hour: number;
-  minute: number;
-  second: number;
-  microsecond: number;
+export interface Temporal extends MysqlDateTime {
   /** The value had a date part / a time part. */
   hasDate: boolean;
   hasTime: boolean;
