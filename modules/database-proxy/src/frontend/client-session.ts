@@ -145,14 +145,14 @@ const SERVER_FUNCTION_OF: Record<number, string> = {
 /** COM_CHANGE_USER refusals on one connection before the command itself is refused (MariaDB's). */
 const MAX_CHANGE_USER_FAILURES = 3;
 
+/** COM_QUERY BEGIN, the payload a lazy BEGIN sends (built once, not per transaction). */
+const BEGIN_COMMAND = Buffer.concat([Buffer.of(COM_QUERY), Buffer.from('BEGIN', 'latin1')]);
+
 /**
  * Session variables that change what BEGIN, COMMIT or ROLLBACK do or report (an Oracle-mode
  * BEGIN block, a chained or releasing COMMIT, a read-only transaction): a client that set one
  * gets its BEGIN from the server, not a lazy one.
  */
-/** COM_QUERY BEGIN, the payload a lazy BEGIN sends (built once, not per transaction). */
-const BEGIN_COMMAND = Buffer.concat([Buffer.of(COM_QUERY), Buffer.from('BEGIN', 'latin1')]);
-
 const LAZY_BEGIN_BLOCKERS = ['sql_mode', 'completion_type', 'transaction_read_only', 'tx_read_only'];
 /** ER_BAD_DB_ERROR: unknown database. */
 const ER_BAD_DB = 1049;
