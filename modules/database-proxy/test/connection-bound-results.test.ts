@@ -42,9 +42,10 @@ const clients = trackedClients(() => fx);
 const client = clients.client;
 
 beforeAll(async () => {
-  // A longer result_hold than the default 1 s: on a loaded machine 1 s could pass between B
-  // queueing and A reading its result, which would test the scheduler, not correctness. It stays
-  // below queue_timeout (10 s) so a quiet client cannot make another one time out.
+  // A longer result_hold than the default 100 ms: on a loaded machine that could pass between B
+  // queueing and A reading its result, which would test what happens after the hold
+  // (kept-results.test.ts), not within it. It stays below queue_timeout (10 s) so a quiet client
+  // cannot make another one time out.
   fx = await startProxyFixture({ pool: POOL, options: { result_hold: '5s' } });
   direct = await fx.direct();
   await direct.query('CREATE TABLE ai (id INT PRIMARY KEY AUTO_INCREMENT, who VARCHAR(10))');

@@ -227,6 +227,11 @@ export class BackendConnection {
    */
   diagnosticsOwner: object | undefined;
   /**
+   * While idle: the client whose previous results are still here, who may take it back for a
+   * statement that reads them (see BackendServer.putIdle).
+   */
+  keptResultsOf: object | undefined;
+  /**
    * The client keeping this connection between its statements (its session lives here): told
    * if the connection dies while none of that client's commands is in flight, so that it does
    * not hold a place for state that is gone until it speaks again (maybe never).

@@ -326,10 +326,27 @@ export class BackendPool {
     }
   }
 
-  /** Returns a connection after a statement; it must be clean (no transaction, no pins). */
-  release(conn: BackendConnection): void {
+  /**
+   * Returns a connection after a statement; it must be clean (no transaction, no pins).
+   * `keptFor`: that quiet client's previous results are on it — it is taken last, so that the
+   * client may {@link takeBack} it while others find other idle connections.
+   */
+  release(conn: BackendConnection, keptFor?: object): void {
     conn.holder = undefined;
-    conn.server.putIdle(conn);
+    conn.server.putIdle(conn, keptFor);
+  }
+
+  /** Whether `conn` is idle with `owner`'s previous results, untouched since (see takeBack). */
+  keepsResultsFor(conn: BackendConnection, owner: object): boolean {
+    return conn.server.keepsIdleFor(conn, owner);
+  }
+
+  /**
+   * Takes back the idle connection `owner` left its previous results on, for its statement that
+   * reads them (the caller holds an admission slot); false when anything else has used it since.
+   */
+  takeBack(conn: BackendConnection, owner: object): boolean {
+    return conn.server.reclaimIdle(conn, owner);
   }
 
   /**

@@ -189,6 +189,30 @@ export class BackendServer {
     return undefined;
   }
 
+  /**
+   * Whether `conn` is idle here with `owner`'s previous results (see putIdle's `keptFor`) —
+   * untouched since: whatever takes a connection out of the idle stacks (a statement, a health
+   * ping, the view check, a KILL) gives it back through putIdle, which forgets the owner.
+   */
+  keepsIdleFor(conn: BackendConnection, owner: object): boolean {
+    return (
+      conn.keptResultsOf === owner &&
+      !conn.broken &&
+      !this.isExpired(conn) &&
+      (this.stackOf(conn, false)?.includes(conn) ?? false)
+    );
+  }
+
+  /** Takes `conn` out of the idle stacks for `owner`, if it {@link keepsIdleFor} it. */
+  reclaimIdle(conn: BackendConnection, owner: object): boolean {
+    if (!this.keepsIdleFor(conn, owner)) return false;
+    const stack = this.stackOf(conn, false)!;
+    stack.splice(stack.indexOf(conn), 1);
+    this.idleCount--;
+    conn.keptResultsOf = undefined;
+    return true;
+  }
+
   /** Whether takeIdle would find a connection. */
   hasIdle(flavourKey: string, clientHasSchema: boolean): boolean {
     return this.idleStackFor(flavourKey, clientHasSchema) !== undefined;
@@ -254,7 +278,14 @@ export class BackendServer {
     return this.options.maxLifetime > 0 && now - conn.createdAt > this.options.maxLifetime;
   }
 
-  putIdle(conn: BackendConnection): void {
+  /**
+   * Gives a connection back to the idle stacks: on top, taken first (its buffers and the
+   * server's thread are warm) — or, with `keptFor`, at the bottom, taken last: that quiet
+   * client's previous results are still there (see ClientSession.keptResults), and stay its
+   * own for as long as the other idle connections are enough for everyone else.
+   */
+  putIdle(conn: BackendConnection, keptFor?: object): void {
+    conn.keptResultsOf = keptFor;
     if (this.closed) {
       this.remove(conn);
       conn.close();
@@ -270,7 +301,8 @@ export class BackendServer {
       return;
     }
     conn.idleSince = Date.now();
-    this.stackOf(conn, true)!.push(conn);
+    if (keptFor !== undefined) this.stackOf(conn, true)!.unshift(conn);
+    else this.stackOf(conn, true)!.push(conn);
     this.idleCount++;
     this.options.onAvailable?.();
   }

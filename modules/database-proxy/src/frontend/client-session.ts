@@ -238,6 +238,16 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
   private changeUserFailures = 0;
   /** Releases a backend held only for the previous statement's results when the client idles. */
   private holdTimer: NodeJS.Timeout | undefined;
+  /**
+   * The connection a quiet client's previous results stayed on when its hold ended (see
+   * endHold): idle, taken by others last. Its next statement that reads them (SHOW WARNINGS,
+   * ROW_COUNT(), FOUND_ROWS()) goes back there if nothing else — another client's statement,
+   * the proxy's own — has used it since, and reads them as MariaDB would; any other statement
+   * replaces them, and forgets the connection.
+   */
+  private keptResults: BackendConnection | undefined;
+  /** The command in flight reads the kept results: the connection to take back (see acquireBackend). */
+  private reclaim: BackendConnection | undefined;
   /** Whether the connection's diagnostics, FOUND_ROWS() and LAST_INSERT_ID() are this client's. */
   private readonly results = new ConnectionBoundResults();
   /** After a SET TRANSACTION: whether the transaction it applies to has begun. */
@@ -706,7 +716,9 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
       this.traits & Trait.ReadsPreviousResult &&
       !replay &&
       (this.readHistory.length > 0 ||
-        (this.traits & Trait.ReadsDiagnostics && (this.pins === 0 || this.results.readsForeign(this.traits))))
+        (this.traits & Trait.ReadsDiagnostics &&
+          (this.pins === 0 || this.results.readsForeign(this.traits)) &&
+          !this.readsKeptResults()))
     ) {
       this.replay(payload, frame);
       return;
@@ -833,9 +845,25 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
     return this.reader.readsTable(payload.toString('latin1', 1));
   }
 
+  /**
+   * The statement in flight reads the previous results, and they are still on the connection
+   * the client left them on (see keptResults): it is to go back there.
+   */
+  private readsKeptResults(): boolean {
+    const kept = this.keptResults;
+    if (kept === undefined || this.lazyBegin !== 'none' || kept.flavour.key !== this.flavour!.key)
+      return false;
+    if (!this.core.pool.keepsResultsFor(kept, this.results)) return false;
+    this.reclaim = kept;
+    return true;
+  }
+
   /** Gets a backend (the pinned one, or a slot and a pooled one), then runs the command. */
   private withBackend(): void {
     this.busy = true;
+    // This statement reads the kept results (reclaim) or replaces them — but a prepare, which
+    // runs nothing: they stay for the execute.
+    if (!keepsPreviousStatement(this.command)) this.keptResults = undefined;
     // The statement that reads the held results, or replaces them, is here. Commands the proxy
     // answers itself (COM_PING, COM_STMT_CLOSE…) leave the hold and its timer as they are.
     if (this.holdTimer !== undefined) {
@@ -887,6 +915,23 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
 
   /** A connection for the command in flight: for a pure read possibly a shared one. */
   private acquireBackend(): void {
+    const kept = this.reclaim;
+    if (kept !== undefined) {
+      this.reclaim = undefined;
+      if (this.core.pool.takeBack(kept, this.results)) {
+        this.backend = kept;
+        this.onShared = false;
+        // What it holds is the client's own, whatever another connection held since.
+        this.results.owned();
+        this.syncAndRun();
+        return;
+      }
+      // Taken while the statement waited its turn: read as on any other connection, the area
+      // emptied first (see dispatch).
+      this.releaseLease();
+      this.replay(this.payload, this.frame);
+      return;
+    }
     const hasSchema = this.state.schema !== null;
     const shared =
       this.pureRead && this.pins === 0
@@ -1917,8 +1962,11 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
     this.conn.destroy();
   }
 
-  /** Gives the backend and the slot back when nothing pins them. */
-  private releaseIfFree(): void {
+  /**
+   * Gives the backend and the slot back when nothing pins them. `keptFor`: the client's
+   * previous results stay on the connection (see keptResults).
+   */
+  private releaseIfFree(keptFor?: object): void {
     const b = this.backend;
     if (b === undefined || this.status === 'active') return;
     if (this.pins !== 0) {
@@ -1936,7 +1984,7 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
       return;
     }
     this.backend = undefined;
-    this.core.pool.release(b);
+    this.core.pool.release(b, keptFor);
     this.releaseLease();
   }
 
@@ -2048,7 +2096,8 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
     this.holdTimer = undefined;
     if (this.busy || this.closed) return;
     this.pins &= ~PIN_UNTIL_NEXT_STATEMENT;
-    this.releaseIfFree();
+    if (this.pins === 0) this.keptResults = this.backend;
+    this.releaseIfFree(this.keptResults !== undefined ? this.results : undefined);
   };
 
   private releaseLease(): void {
@@ -2062,6 +2111,7 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
     if (!this.replaying) this.interruptPending = false;
     this.replaying = false;
     this.replayStatement = undefined;
+    this.reclaim = undefined;
     this.pending = Pending.None;
     this.executing = undefined;
     this.busy = false;
@@ -2553,6 +2603,7 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
     this.reader.reset();
     this.results.reset(b !== undefined);
     this.readHistory.clear();
+    this.keptResults = undefined;
     if (b === undefined) {
       done();
       return;
@@ -2735,6 +2786,8 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
   private writeErrFrames(errno: number, sqlState: string, message: string, sequenceId: number): void {
     // Every ERR the proxy writes itself counts here; a server's, forwarded, in afterResponse.
     this.core.counters.errors++;
+    // The client's last outcome is this error, which no connection holds.
+    this.keptResults = undefined;
     if (
       this.command === COM_QUERY ||
       this.command === COM_STMT_EXECUTE ||
