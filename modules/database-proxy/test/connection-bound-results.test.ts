@@ -423,6 +423,57 @@ describe('profiling', () => {
       await holder.release();
     }
   });
+
+  it('a client that turned it on leaves no history for the next: its connection is not handed on', async () => {
+    // MariaDB keeps SHOW PROFILES' history across COM_RESET_CONNECTION; one free connection.
+    const holder = await hold(fx);
+    try {
+      const a = await client();
+      await a.query('SET profiling = 1');
+      await a.query("SELECT 'a-left-this' AS x");
+      await a.end();
+      clients.forget(a);
+      await waitFor(() => fx.proxy.stats().clients.length === 1, { what: 'A to be gone' });
+      const b = await client();
+      await b.query('SET profiling = 1');
+      await b.query("SELECT 'b-own' AS x");
+      const listed = (await rows(b, 'SHOW PROFILES')).map((p) => p.Query).join('\n');
+      expect(listed).toContain('b-own');
+      expect(listed).not.toContain('a-left-this');
+    } finally {
+      await holder.release();
+    }
+  });
+});
+
+describe('session status', () => {
+  it("SHOW SESSION STATUS's Last_query_cost is the caller's previous statement's", async () => {
+    await direct.query(
+      'CREATE TABLE IF NOT EXISTS cost_big (id INT PRIMARY KEY) SELECT seq AS id FROM seq_1_to_2000',
+    );
+    const mine = 'SELECT COUNT(*) AS n FROM nums WHERE n >= 0';
+    const theirs = 'SELECT COUNT(*) AS n FROM cost_big WHERE id > 0';
+    const cost = async (c: mysql.Connection) =>
+      (await rows(c, "SHOW SESSION STATUS LIKE 'Last_query_cost'"))[0]!.Value as string;
+    await direct.query(mine);
+    const expectMine = await cost(direct);
+    await direct.query(theirs);
+    const expectTheirs = await cost(direct);
+    expect(expectMine).not.toBe(expectTheirs);
+    const holder = await hold(fx);
+    try {
+      const a = await client();
+      const b = await client();
+      await a.query(mine);
+      // B's read runs on the connection A's ran on (the one free), or stacks behind it there.
+      const { outcome } = await sentAndPlaced(fx, b.query(theirs));
+      await outcome;
+      expect(await cost(a)).toBe(expectMine);
+      expect(await cost(b)).toBe(expectTheirs);
+    } finally {
+      await holder.release();
+    }
+  });
 });
 
 describe('values the server keeps per connection without an OK reporting them', () => {

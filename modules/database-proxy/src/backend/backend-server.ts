@@ -291,7 +291,7 @@ export class BackendServer {
       conn.close();
       return;
     }
-    if (conn.broken || this.isExpired(conn)) {
+    if (conn.broken || conn.profiled || this.isExpired(conn)) {
       this.retire(conn);
       return;
     }

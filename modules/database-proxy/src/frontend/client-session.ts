@@ -1729,6 +1729,7 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
           ? this.statementScoped()
           : undefined;
       for (const v of s.systemVariables) {
+        if (v.name === 'profiling') b.profiled = true;
         if (scoped?.names.has(v.name)) {
           // A `SET STATEMENT … FOR` statement's own value: the server has put the session's back.
           if (scoped.alone) continue;

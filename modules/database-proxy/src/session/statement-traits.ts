@@ -33,7 +33,7 @@ export const Trait = {
   /**
    * Reads what the caller's previous statement left on its connection: FOUND_ROWS(),
    * ROW_COUNT(), LAST_INSERT_ID() / @@identity, @@last_gtid, SHOW WARNINGS / ERRORS,
-   * @@warning_count, GET DIAGNOSTICS.
+   * @@warning_count, GET DIAGNOSTICS, SHOW [SESSION] STATUS (Last_query_cost).
    */
   ReadsPreviousResult: 1 << 9,
   /** A SET statement (anything the server may track as session state). */
@@ -188,6 +188,13 @@ const STORED_PROGRAM =
  * end of SHOW, in blanked text: comments are blanks, an executable one's content is code).
  */
 const PROCESSLIST_AFTER_SHOW = /\s+(FULL\s+)?PROCESSLIST\s*(;)?\s*$/diy;
+
+/**
+ * What follows SHOW in `SHOW [SESSION | LOCAL] STATUS`: the connection's status variables, whose
+ * `Last_query_cost` (and `Last_query_…`) describe its previous statement (sticky, like
+ * PROCESSLIST_AFTER_SHOW).
+ */
+const SESSION_STATUS_AFTER_SHOW = /\s+(?:(?:SESSION|LOCAL)\s+)?STATUS\b/iy;
 
 /**
  * What follows SELECT in `SELECT CONNECTION_ID() [AS alias] [FROM DUAL]` as a statement of its
@@ -433,6 +440,8 @@ function classifyOneReading(
   const first = lead ? lead[1]!.toUpperCase() : '';
   let traits = lead ? leadingTraits(first, sql, lead.index + lead[0].length, text) : 0;
   if (first === 'SHOW' && !lead![0].includes('(')) {
+    SESSION_STATUS_AFTER_SHOW.lastIndex = lead!.index + lead![0].length;
+    if (SESSION_STATUS_AFTER_SHOW.test(sql)) traits |= Trait.ReadsPreviousResult;
     PROCESSLIST_AFTER_SHOW.lastIndex = lead!.index + lead![0].length;
     const m = PROCESSLIST_AFTER_SHOW.exec(sql);
     if (m !== null && answerableAlone(text, m.indices![2]?.[1]))
