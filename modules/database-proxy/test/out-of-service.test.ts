@@ -43,6 +43,11 @@ it('out after server_failure_limit failed connects, out again when the retry fai
     expect(out.errno).toBe(9004);
     expect(out.message).toMatch(/no backend server in service/);
     expect(relay.accepted).toBe(3);
+    // A health check's COM_PING (mariadb-admin ping) is not told the server is alive.
+    const ping = await failure(c.ping());
+    expect([ping.errno, ping.sqlState]).toEqual([9004, '08S01']);
+    expect(ping.message).toMatch(/every backend server is out of service/);
+    expect(relay.accepted).toBe(3);
 
     // Past the retry timeout one statement tries; it fails, and the server is out again.
     vi.setSystemTime(Date.now() + RETRY_MS + 1);
@@ -60,6 +65,7 @@ it('out after server_failure_limit failed connects, out again when the retry fai
     vi.setSystemTime(Date.now() + RETRY_MS + 1);
     expect((await c.query<mysql.RowDataPacket[]>('SELECT 2 AS two'))[0]).toEqual([{ two: 2 }]);
     expect(inService()).toBe(true);
+    await c.ping();
     expect(relay.accepted).toBe(5);
     const other = await fx.connect();
     other.on('error', () => {});

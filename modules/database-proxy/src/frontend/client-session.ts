@@ -577,7 +577,15 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
         this.close();
         return;
       case COM_PING:
-        this.writeOk(this.answerSeq);
+        // Answered here — but not "alive" when no statement could run: health checks
+        // (`mariadb-admin ping`) ask this. A client holding a connection has that one.
+        if (this.backend === undefined && this.core.pool.capacity === 0)
+          this.writeErr(
+            ProxyError.backendUnavailable,
+            ['every backend server is out of service'],
+            this.answerSeq,
+          );
+        else this.writeOk(this.answerSeq);
         return;
       case COM_STMT_CLOSE:
         this.closeStatement(payload);
