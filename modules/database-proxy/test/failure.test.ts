@@ -282,6 +282,39 @@ describe('a statement left running', () => {
     }
   });
 
+  it.each(['SELECT SLEEP(60) AS slept', "SELECT GET_LOCK('held-by-another', 60) AS got"])(
+    'a client gone during %s: the wait is interrupted, as MariaDB ends it, the connection kept',
+    async (sql) => {
+      const locker = await connectDirect();
+      try {
+        await locker.query("SELECT GET_LOCK('held-by-another', 0)");
+        const a = await client();
+        void a.query(sql).catch(() => {});
+        await waitFor(async () => (await backendsRunning(sql)).length === 1, {
+          what: 'the wait on the server',
+        });
+        const [id] = await backendsRunning(sql);
+        const kills = fx.proxy.stats().counters.killQueriesSent;
+        a.destroy();
+        // Left to run, it would hold its connection and slot for a minute, for nobody.
+        await waitFor(async () => (await serverThread(id!))?.command === 'Sleep', {
+          what: 'the wait to be interrupted, its connection left open',
+        });
+        expect(fx.proxy.stats().counters.killQueriesSent).toBe(kills + 1);
+        await waitFor(() => fx.proxy.stats().pools[0]!.busy === 0, {
+          what: 'the connection back in the pool',
+        });
+        // The interrupted GET_LOCK took nothing: once its holder lets go, the lock is free.
+        await locker.query("SELECT RELEASE_LOCK('held-by-another')");
+        expect(await one(direct, "SELECT IS_USED_LOCK('held-by-another') AS holder")).toEqual({
+          holder: null,
+        });
+      } finally {
+        await locker.end();
+      }
+    },
+  );
+
   it('SHOW WARNINGS whose replayed read lost its backend fails with 9005 rather than answering none', async () => {
     await direct.query("CREATE TABLE replay_lost (v VARCHAR(10)) SELECT '1x' AS v");
     const a = await client();

@@ -2930,14 +2930,28 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
   }
 
   /**
+   * The statement in flight is a SELECT or DO calling SLEEP() or GET_LOCK(): one that waits
+   * and writes nothing (a write beside the wait is the server's to end, so such texts are left
+   * alone). Read in the text, strings and comments included: a false match (`SELECT f('sleep(')`)
+   * interrupts a statement whose client is gone, which MariaDB would have let run to its end.
+   */
+  private waitsForItsClient(): boolean {
+    const text = this.statementText();
+    const lead = this.reader.leadingKeyword(text);
+    return (lead === 'SELECT' || lead === 'DO') && CLIENT_WAITS.test(text);
+  }
+
+  /**
    * The client left while its statement runs on a connection of its own. Closing that
    * connection would not stop the statement: the server goes on with it until it ends, beside
    * the connection the pool opens in its place — more than N at the server, and at the worst
    * time (clients that time out on slow statements and leave). So the connection is kept: a
-   * pure read, which changes nothing, is interrupted with KILL QUERY; anything else runs to its
-   * end, as MariaDB runs a statement whose client has gone (a write is not lost) — unless the
-   * client was closed by a KILL CONNECTION, which interrupts it as MariaDB's does. Its response
-   * is dropped; then the connection is reset and goes back. Its QoS slot covers it until then.
+   * pure read, which changes nothing, is interrupted with KILL QUERY, and so is a SELECT or DO
+   * that waits in SLEEP() or GET_LOCK(), whose wait MariaDB ends when it finds the client gone
+   * (it looks while it waits; here its connection stays); anything else runs to its end, as
+   * MariaDB runs a statement whose client has gone (a write is not lost) — unless the client
+   * was closed by a KILL CONNECTION, which interrupts it as MariaDB's does. Its response is
+   * dropped; then the connection is reset and goes back. Its QoS slot covers it until then.
    */
   private leaveRunning(b: BackendConnection): void {
     const pool = this.core.pool;
@@ -2946,7 +2960,10 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
     b.holder = undefined;
     // KILL CONNECTION stops the statement too, as MariaDB's does (a write is rolled back): left
     // to run, it would commit after its client was told it was killed.
-    if ((this.pureRead || this.wasPureRead || this.killed) && b.connectionId !== 0) {
+    if (
+      (this.pureRead || this.wasPureRead || this.killed || this.waitsForItsClient()) &&
+      b.connectionId !== 0
+    ) {
       this.killQueryOn(b);
     }
     b.abandon(this, () =>
@@ -2966,6 +2983,9 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
     );
   }
 }
+
+/** Calls whose wait MariaDB ends once it finds the client gone (see waitsForItsClient). */
+const CLIENT_WAITS = /\b(?:SLEEP|GET_LOCK)\s*\(/i;
 
 /**
  * Commands that run no statement: the server keeps the warnings, errors, FOUND_ROWS() and
