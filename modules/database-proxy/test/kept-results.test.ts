@@ -162,3 +162,55 @@ describe('after result_hold', () => {
     expect(Number((await rows(a, 'SELECT ROW_COUNT() AS v'))[0]!.v)).not.toBe(4);
   });
 });
+
+describe('what is not kept', () => {
+  it("another client's warnings that the caller's statement left in place are not kept as the caller's", async () => {
+    const holder = await hold(fx); // everything below runs on the other connection, X
+    try {
+      const a = await client();
+      const b = await client();
+      // B's read leaves a warning with B's data on X; A's table-less statement raises none,
+      // so MariaDB keeps B's there — A holds X for its SQL_CALC_FOUND_ROWS.
+      await b.query("SELECT CAST('secret-of-b' AS INT) AS v FROM nums LIMIT 1");
+      await a.query('SELECT SQL_CALC_FOUND_ROWS 1 AS one');
+      await quiet(a, POOL - 1);
+      expect(await rows(a, 'SHOW WARNINGS')).toEqual([]);
+    } finally {
+      await holder.release();
+    }
+  });
+
+  it("another client's FOUND_ROWS() under the caller's UPDATE is not kept as the caller's", async () => {
+    const holder = await hold(fx);
+    try {
+      const a = await client();
+      const b = await client();
+      await b.query('SELECT id FROM nums WHERE id <= 7');
+      await a.query('UPDATE nums SET n = n + 1 WHERE id = 10');
+      await quiet(a, POOL - 1);
+      expect(Number((await rows(a, 'SELECT FOUND_ROWS() AS v'))[0]!.v)).toBe(0);
+    } finally {
+      await holder.release();
+    }
+  });
+
+  it("a failed prepare on another connection: the read is of that one's, cleared — not another client's", async () => {
+    const a = await client();
+    const b = await client();
+    await a.query('UPDATE nums SET n = n + 1 WHERE id <= 4');
+    await quiet(a);
+    // B's read takes the other connection, Y, and leaves its count there; A's prepare fails on Y.
+    await b.query('SELECT id FROM nums WHERE id <= 7');
+    await expect(a.prepare('SELECT * FROM no_such_table')).rejects.toMatchObject({ errno: 1146 });
+    expect(Number((await rows(a, 'SELECT FOUND_ROWS() AS v'))[0]!.v)).toBe(0);
+  });
+
+  it('a BEGIN and COMMIT answered by the proxy (lazy BEGIN) replace them, as at MariaDB', async () => {
+    const a = await client();
+    await a.query('UPDATE nums SET n = n + 1 WHERE id <= 4');
+    await quiet(a);
+    await a.query('BEGIN');
+    await a.query('COMMIT');
+    expect(Number((await rows(a, 'SELECT ROW_COUNT() AS v'))[0]!.v)).toBe(0);
+  });
+});

@@ -604,6 +604,9 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
         // latin1 is enough to find ASCII keywords and is the cheapest decoding.
         const text = payload.toString('latin1', 1);
         this.traits = this.reader.classify(text);
+        // A statement replaces the kept results — also one answered here (a lazy BEGIN, a
+        // KILL), but those that read them and the two answered here as leaving them in place.
+        if ((this.traits & KEEPS_KEPT_RESULTS) === 0) this.keptResults = undefined;
         // A view can hide a write behind what reads like a pure read.
         if (
           this.traits & Trait.PureRead &&
@@ -700,6 +703,7 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
         this.writeErr(ProxyError.unknownCommand, ['(empty packet)'], this.answerSeq);
         return;
       case COM_PROCESS_KILL:
+        this.keptResults = undefined;
         if (payload.length >= 5) this.kill(`KILL CONNECTION ${payload.readUInt32LE(1)}`);
         else
           this.writeErr(
@@ -723,10 +727,9 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
     if (
       this.traits & Trait.ReadsPreviousResult &&
       !replay &&
+      !this.readsKeptResults() &&
       (this.readHistory.length > 0 ||
-        (this.traits & Trait.ReadsDiagnostics &&
-          (this.pins === 0 || this.results.readsForeign(this.traits)) &&
-          !this.readsKeptResults()))
+        (this.traits & Trait.ReadsDiagnostics && (this.pins === 0 || this.results.readsForeign(this.traits))))
     ) {
       this.replay(payload, frame);
       return;
@@ -788,6 +791,7 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
       this.core.counters.emptyTransactions++;
     }
     this.readHistory.clear();
+    this.keptResults = undefined;
     this.writeOk(this.answerSeq);
     return true;
   }
@@ -854,13 +858,18 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
   }
 
   /**
-   * The statement in flight reads the previous results, and they are still on the connection
-   * the client left them on (see keptResults): it is to go back there.
+   * The statement in flight reads the previous results (or is a prepare, which leaves them for
+   * its execute), they are still on the connection the client left them on (see keptResults),
+   * and the client holds no other: it is to go back there.
    */
   private readsKeptResults(): boolean {
     const kept = this.keptResults;
-    if (kept === undefined || this.lazyBegin !== 'none' || kept.flavour.key !== this.flavour!.key)
+    if (kept === undefined || this.backend !== undefined || this.pins !== 0 || this.readHistory.length > 0)
       return false;
+    if (this.lazyBegin !== 'none' || kept.flavour.key !== this.flavour!.key) return false;
+    // What is there may be another client's all the same: conditions that the client's last
+    // statement, raising none, left in place; another's FOUND_ROWS() under its UPDATE.
+    if (this.results.readsForeign(this.traits)) return false;
     if (!this.core.pool.keepsResultsFor(kept, this.results)) return false;
     this.reclaim = kept;
     return true;
@@ -870,8 +879,9 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
   private withBackend(): void {
     this.busy = true;
     // This statement reads the kept results (reclaim) or replaces them — but a prepare, which
-    // runs nothing: they stay for the execute.
+    // runs nothing: it goes to the kept connection if it can, and they stay for the execute.
     if (!keepsPreviousStatement(this.command)) this.keptResults = undefined;
+    else if (this.reclaim === undefined) this.readsKeptResults();
     // The statement that reads the held results, or replaces them, is here. Commands the proxy
     // answers itself (COM_PING, COM_STMT_CLOSE…) leave the hold and its timer as they are.
     if (this.holdTimer !== undefined) {
@@ -929,8 +939,6 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
       if (this.core.pool.takeBack(kept, this.results)) {
         this.backend = kept;
         this.onShared = false;
-        // What it holds is the client's own, whatever another connection held since.
-        this.results.owned();
         this.syncAndRun();
         return;
       }
@@ -1972,10 +1980,10 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
   }
 
   /**
-   * Gives the backend and the slot back when nothing pins them. `keptFor`: the client's
-   * previous results stay on the connection (see keptResults).
+   * Gives the backend and the slot back when nothing pins them — marked as keeping the client's
+   * previous results if they are there (see keptResults).
    */
-  private releaseIfFree(keptFor?: object): void {
+  private releaseIfFree(): void {
     const b = this.backend;
     if (b === undefined || this.status === 'active') return;
     if (this.pins !== 0) {
@@ -1993,7 +2001,7 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
       return;
     }
     this.backend = undefined;
-    this.core.pool.release(b, keptFor);
+    this.core.pool.release(b, this.keptResults === b ? this.results : undefined);
     this.releaseLease();
   }
 
@@ -2106,7 +2114,7 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
     if (this.busy || this.closed) return;
     this.pins &= ~PIN_UNTIL_NEXT_STATEMENT;
     if (this.pins === 0) this.keptResults = this.backend;
-    this.releaseIfFree(this.keptResults !== undefined ? this.results : undefined);
+    this.releaseIfFree();
   };
 
   private releaseLease(): void {
@@ -2983,6 +2991,13 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
     );
   }
 }
+
+/**
+ * Statements that leave a client's kept results in place (see ClientSession.keptResults): those
+ * that read them, and those the proxy answers as leaving the previous statement's results as
+ * they were (SELECT CONNECTION_ID(), SHOW PROCESSLIST).
+ */
+const KEEPS_KEPT_RESULTS = Trait.ReadsPreviousResult | Trait.ConnectionId | Trait.Processlist;
 
 /** Calls whose wait MariaDB ends once it finds the client gone (see waitsForItsClient). */
 const CLIENT_WAITS = /\b(?:SLEEP|GET_LOCK)\s*\(/i;
