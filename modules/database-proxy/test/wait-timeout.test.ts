@@ -82,3 +82,21 @@ it('closes a client that stops reading a result, and lets go of the backend that
   b.destroy();
   stuck.destroy();
 });
+
+it("a client's own SET SESSION wait_timeout is its timeout, as at a server: longer keeps it", async () => {
+  const own = await fx.connect();
+  const other = await fx.connect();
+  const otherTold = new Promise<{ code?: unknown }>((resolve) => other.on('error', resolve));
+  let ownClosed = false;
+  own.on('error', () => {
+    ownClosed = true;
+  });
+  await own.query('SET SESSION wait_timeout = 3600');
+  await other.query('SELECT 1');
+  // Both quiet from here: the other goes after the proxy's 400 ms, this one stays.
+  expect((await otherTold).code).toBe(4031);
+  await waitFor(() => fx.proxy.stats().clients.length === 1, { what: 'the other client to be gone' });
+  expect(ownClosed).toBe(false);
+  expect(await one(own, 'SELECT @@session.wait_timeout AS t')).toEqual({ t: 3600 });
+  own.destroy();
+});

@@ -2018,7 +2018,7 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
       return false;
     }
     const idleMs = this.quiet.for(this.commands, now);
-    if (idleMs < waitTimeout) return false;
+    if (idleMs < this.ownWaitTimeout(waitTimeout)) return false;
     this.core.log.info(
       { client: this.id, idleMs, pins: pinReasons(this.pins) },
       'client idle past wait_timeout; closing it',
@@ -2036,6 +2036,16 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
     // worker): after a grace to read the ERR, the socket goes, and its place with it.
     this.conn.close();
     return true;
+  }
+
+  /**
+   * The client's own `wait_timeout` (`SET SESSION wait_timeout = n`, seconds) if it set one, as a
+   * server keeps it per session — longer (a batch job with long pauses) or shorter than the
+   * proxy's option (in ms), which applies otherwise.
+   */
+  private ownWaitTimeout(waitTimeout: number): number {
+    const own = this.state.variables.get('wait_timeout');
+    return own !== undefined && /^\d+$/.test(own) ? Number(own) * 1000 : waitTimeout;
   }
 
   /**
