@@ -214,3 +214,31 @@ describe('what is not kept', () => {
     expect(Number((await rows(a, 'SELECT ROW_COUNT() AS v'))[0]!.v)).toBe(0);
   });
 });
+
+describe('what is not kept, once more', () => {
+  it("a prepare that cannot go back to the kept connection leaves no mark on another's", async () => {
+    const holder = await hold(fx); // everything below runs on the other connection, X
+    try {
+      const a = await client();
+      const b = await client();
+      await a.query('UPDATE nums SET n = n + 1 WHERE id <= 4');
+      await quiet(a, POOL - 1);
+      // B takes X, where A's results were, and leaves its own there.
+      await b.query('UPDATE nums SET n = n + 1 WHERE id > 8');
+      await quiet(b, POOL - 1);
+      const [result] = await a.execute('SELECT ROW_COUNT() AS v');
+      expect(Number((result as Record<string, unknown>[])[0]!.v)).not.toBe(2);
+      expect(Number((result as Record<string, unknown>[])[0]!.v)).toBe(0);
+    } finally {
+      await holder.release();
+    }
+  });
+
+  it('a KILL answered by the proxy within the hold replaces the results held', async () => {
+    const a = await client();
+    await a.query('UPDATE nums SET n = n + 1 WHERE id <= 4');
+    await expect(a.query('KILL 999999')).rejects.toMatchObject({ errno: 1094 });
+    await quiet(a);
+    expect(Number((await rows(a, 'SELECT ROW_COUNT() AS v'))[0]!.v)).not.toBe(4);
+  });
+});

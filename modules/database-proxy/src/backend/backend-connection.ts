@@ -110,6 +110,9 @@ export interface BackendConnectionOptions {
  */
 const JOIN_AT_MOST = 16 * 1024;
 
+/** A connection's diagnosticsOwner after a statement of the proxy's own (see ranForProxy). */
+const PROXY_STATEMENT: object = Object.freeze({});
+
 /** Where a command's response goes. */
 export interface ResponseSink extends Divertable {
   /**
@@ -223,7 +226,7 @@ export class BackendConnection {
   /**
    * The client whose statement ran here last, whose conditions the server's diagnostics area
    * (SHOW WARNINGS, @@warning_count, GET DIAGNOSTICS) and FOUND_ROWS() may hold (undefined: no
-   * client's statement ran here yet).
+   * client's statement ran here yet; see ranForProxy).
    */
   diagnosticsOwner: object | undefined;
   /**
@@ -326,6 +329,17 @@ export class BackendConnection {
    * Calls `fn` once no KILL QUERY naming this connection's thread is on its way (at once if
    * none is): a statement sent before could be the one a late KILL interrupts.
    */
+  /**
+   * The proxy runs a statement of its own here (a health ping, the view check, a KILL): after
+   * a client's, the diagnostics area, ROW_COUNT() and FOUND_ROWS() are no client's own any more
+   * — nor nobody's, since FOUND_ROWS() may still count that client's SELECT — so whichever
+   * client's statement comes next finds them foreign (see ConnectionBoundResults.runsOn). On a
+   * connection no client has used yet (the login's own queries) they stay nobody's.
+   */
+  ranForProxy(): void {
+    if (this.diagnosticsOwner !== undefined) this.diagnosticsOwner = PROXY_STATEMENT;
+  }
+
   whenKillsAnswered(fn: () => void): void {
     if (this.killsInFlight === 0) fn();
     else this.afterKills.push(fn);
@@ -517,6 +531,7 @@ export class BackendConnection {
       serverError?: { errno: number; message: string },
     ) => void,
   ): void {
+    this.ranForProxy();
     const chunks: Buffer[] = [];
     this.query(sql, chunks, (err, t) => {
       if (err !== null || t.error !== undefined) {
@@ -567,6 +582,7 @@ export class BackendConnection {
   }
 
   ping(cb: (err: Error | null) => void): void {
+    this.ranForProxy();
     this.command(Buffer.from([COM_PING]), (err, t) =>
       cb(err ?? (t.error ? new Error(`ping failed: ${t.error.errno} ${t.error.message}`) : null)),
     );

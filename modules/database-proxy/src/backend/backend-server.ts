@@ -357,6 +357,7 @@ export class BackendServer {
     const idle = this.closed ? undefined : this.takeIdle(flavour.key, true);
     if (idle !== undefined) {
       carrier = idle;
+      idle.ranForProxy();
       idle.query(sql, undefined, (err, t) => {
         this.putIdle(idle);
         answered(err, t);

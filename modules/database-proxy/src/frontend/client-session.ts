@@ -703,7 +703,6 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
         this.writeErr(ProxyError.unknownCommand, ['(empty packet)'], this.answerSeq);
         return;
       case COM_PROCESS_KILL:
-        this.keptResults = undefined;
         if (payload.length >= 5) this.kill(`KILL CONNECTION ${payload.readUInt32LE(1)}`);
         else
           this.writeErr(
@@ -875,29 +874,38 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
     return true;
   }
 
-  /** Gets a backend (the pinned one, or a slot and a pooled one), then runs the command. */
-  private withBackend(): void {
-    this.busy = true;
-    // This statement reads the kept results (reclaim) or replaces them — but a prepare, which
-    // runs nothing: it goes to the kept connection if it can, and they stay for the execute.
-    if (!keepsPreviousStatement(this.command)) this.keptResults = undefined;
-    else if (this.reclaim === undefined) this.readsKeptResults();
-    // The statement that reads the held results, or replaces them, is here. Commands the proxy
-    // answers itself (COM_PING, COM_STMT_CLOSE…) leave the hold and its timer as they are.
+  /**
+   * A statement that reads or replaces the results the client's backend is held for is here:
+   * the hold's timer stops, and if the statement does not read them, the slot and the
+   * connection go back, and the statement asks the scheduler like any other — a client writing
+   * back to back kept its slot for ever, past its tenant's weight, cap and rate limit, while
+   * other tenants waited.
+   */
+  private endHoldForStatement(): void {
     if (this.holdTimer !== undefined) {
       clearTimeout(this.holdTimer);
       this.holdTimer = undefined;
     }
     if (this.backend !== undefined && this.heldOnlyForUnreadResults()) {
-      // The slot and the connection go back, and the statement asks the scheduler like any
-      // other: a client writing back to back kept its slot for ever, past its tenant's weight,
-      // cap and rate limit, while other tenants waited.
       const b = this.backend;
       this.backend = undefined;
       this.pins = 0;
       this.core.pool.release(b);
       this.releaseLease();
     }
+  }
+
+  /** Gets a backend (the pinned one, or a slot and a pooled one), then runs the command. */
+  private withBackend(): void {
+    this.busy = true;
+    // This statement reads the kept results (reclaim) or replaces them — but a prepare, which
+    // runs nothing: it goes to the kept connection if it can, and they stay for the execute
+    // (elsewhere they are lost: a prepare there must not mark that connection as keeping them).
+    if (!keepsPreviousStatement(this.command)) this.keptResults = undefined;
+    else if (this.reclaim === undefined && !this.readsKeptResults()) this.keptResults = undefined;
+    // The statement that reads the held results, or replaces them, is here. Commands the proxy
+    // answers itself (COM_PING, COM_STMT_CLOSE…) leave the hold and its timer as they are.
+    this.endHoldForStatement();
     // A pinned client's statements run where its state is, like any other statement; the one
     // that opens a lazy BEGIN's transaction needs a connection of its own too.
     this.wasPureRead = this.pureRead;
@@ -942,11 +950,15 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
         this.syncAndRun();
         return;
       }
-      // Taken while the statement waited its turn: read as on any other connection, the area
-      // emptied first (see dispatch).
-      this.releaseLease();
-      this.replay(this.payload, this.frame);
-      return;
+      // Taken while the statement waited its turn: the results are gone. A read of them reads
+      // as on any other connection, the area emptied first (see dispatch); a prepare runs
+      // wherever it lands.
+      this.keptResults = undefined;
+      if (!keepsPreviousStatement(this.command)) {
+        this.releaseLease();
+        this.replay(this.payload, this.frame);
+        return;
+      }
     }
     const hasSchema = this.state.schema !== null;
     const shared =
@@ -2315,6 +2327,9 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
    * connections can be killed, as the server allows without PROCESS/SUPER rights.
    */
   private kill(sql: string): void {
+    // Answered here, it is the client's previous statement from now on.
+    this.keptResults = undefined;
+    this.endHoldForStatement();
     const target = killStatementTarget(sql);
     if (target === undefined) {
       this.writeErrPacket(
@@ -2817,6 +2832,7 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
     this.keptResults = undefined;
     if (
       this.command === COM_QUERY ||
+      this.command === COM_STMT_PREPARE ||
       this.command === COM_STMT_EXECUTE ||
       this.command === COM_STMT_BULK_EXECUTE
     ) {

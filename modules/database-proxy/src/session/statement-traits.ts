@@ -94,7 +94,10 @@ export const Trait = {
    * use no table and raise nothing.
    */
   ReadsConditions: 1 << 25,
-  /** With ReadsDiagnostics, FOUND_ROWS(): the last SELECT's count, kept across other statements. */
+  /**
+   * With ReadsDiagnostics, FOUND_ROWS(): the last SELECT's count, kept across other statements.
+   * Without it, SHOW SESSION STATUS, whose Last_query_cost is kept the same way.
+   */
   ReadsFoundRows: 1 << 26,
   /**
    * Not a pin: changes the password of the session's own account — `SET PASSWORD = …` (no FOR),
@@ -441,7 +444,10 @@ function classifyOneReading(
   let traits = lead ? leadingTraits(first, sql, lead.index + lead[0].length, text) : 0;
   if (first === 'SHOW' && !lead![0].includes('(')) {
     SESSION_STATUS_AFTER_SHOW.lastIndex = lead!.index + lead![0].length;
-    if (SESSION_STATUS_AFTER_SHOW.test(sql)) traits |= Trait.ReadsPreviousResult;
+    // Last_query_cost stays across statements that are not SELECTs, as FOUND_ROWS() does: where
+    // another client's SELECT counted last, it is another's (ReadsFoundRows: a kept connection
+    // is not taken back for it then). No statement empties it, so it is not cleared either.
+    if (SESSION_STATUS_AFTER_SHOW.test(sql)) traits |= Trait.ReadsPreviousResult | Trait.ReadsFoundRows;
     PROCESSLIST_AFTER_SHOW.lastIndex = lead!.index + lead![0].length;
     const m = PROCESSLIST_AFTER_SHOW.exec(sql);
     if (m !== null && answerableAlone(text, m.indices![2]?.[1]))
