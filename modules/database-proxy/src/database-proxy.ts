@@ -273,6 +273,12 @@ export class DatabaseProxy implements ProxyCore, DatabaseProxyService {
       }
       out[t.name] = config;
     }
+    // A tenant a user names without configuring it is a tenant of its own, with the defaults:
+    // `tenant: acme` and `tenant: globex` on two users must not share one queue, where a flood
+    // from one starves the other. (A name only a connection attribute gives must be configured.)
+    for (const u of options.users) {
+      if (u.tenant !== undefined && out[u.tenant] === undefined) out[u.tenant] = defaults;
+    }
     return out;
   }
 

@@ -48,7 +48,12 @@ const user = refine(
       sha2_hash: option
         .string(undefined, 'caching_sha2_password hash: hex of SHA256(SHA256(password))')
         .optional(),
-      tenant: option.string(undefined, 'QoS tenant of this user (default: default_tenant)').optional(),
+      tenant: option
+        .string(
+          undefined,
+          'QoS tenant of this user (default: default_tenant); one with no tenants entry has the default settings, and a queue of its own',
+        )
+        .optional(),
       max_connections: option
         .integer(undefined, 'client connections this user may hold', { min: 1 })
         .optional(),
