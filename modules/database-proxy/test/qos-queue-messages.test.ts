@@ -85,9 +85,10 @@ describe('a reload while a statement is queued', () => {
     const c = await client('qt');
     const queued = watch(c.query('SELECT 2 AS v'));
     await waitFor(() => tenantMetrics(fx, 'slow').queued === 1, { what: 'the statement to queue' });
-    // The global queue_timeout now governs users of the removed tenant.
+    // The global queue_timeout now governs users of the removed tenant (no longer named by its
+    // users either: a tenant a user names is one of its own, with the defaults).
     await reload({
-      users: USERS,
+      users: USERS.map((u) => (u.tenant === SLOW.name ? { ...u, tenant: undefined } : u)),
       tenants: TENANTS.filter((t) => t !== SLOW),
       queue_timeout: `${RELOADED_TIMEOUT_MS}ms`,
     });
