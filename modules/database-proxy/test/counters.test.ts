@@ -7,6 +7,7 @@
  * `waiting` for statements that hold a slot but wait for a connection, and tenant connection
  * counts across COM_CHANGE_USER. Monitoring and alerting read these numbers: a wrong one is a bug.
  */
+import type { MetricFamily } from '@scalestack/kernel';
 import { waitFor } from '@scalestack/test-harness';
 import type mysql from 'mysql2/promise';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -275,6 +276,40 @@ describe('pins', () => {
     const end = fx.proxy.stats();
     expect(end.counters.pins.autocommit_off - afterTransaction.autocommit_off).toBe(1);
     expect(end.pinnedNow).toMatchObject({ autocommit_off: 0, transaction: 0 });
+  });
+});
+
+describe('pin metrics in the kernel registry', () => {
+  /** The value of `family`'s sample for pin reason `reason`, as /metrics would show it now. */
+  function byReason(family: string, reason: string): number {
+    const f: MetricFamily | undefined = fx.kernel.metrics.collect().find((x) => x.name === family);
+    if (f === undefined) throw new Error(`no metric family ${family}`);
+    const s = f.samples.find((x) => x.labels?.reason === reason);
+    if (s === undefined) throw new Error(`no sample of ${family} for reason ${reason}`);
+    return s.value;
+  }
+  const PINS_TOTAL = 'scalestack_dbproxy_pins_total';
+  const PINNED = 'scalestack_dbproxy_pinned_clients';
+
+  it('SET @v counts one user_variable pin and holds the pinned_clients gauge at 1 until the client leaves', async () => {
+    const before = byReason(PINS_TOTAL, 'user_variable');
+    expect(byReason(PINNED, 'user_variable')).toBe(0);
+    const a = await client();
+    await a.query('SET @v = 1');
+    expect(byReason(PINS_TOTAL, 'user_variable')).toBe(before + 1);
+    expect(byReason(PINNED, 'user_variable')).toBe(1);
+    // A's statements after it, naming the variable again, begin no new pin.
+    expect(await one(a, 'SELECT @v AS v')).toEqual({ v: 1 });
+    expect(byReason(PINS_TOTAL, 'user_variable')).toBe(before + 1);
+    expect(byReason(PINNED, 'user_variable')).toBe(1);
+    // The metric is the stats() counter the README documents, under the Prometheus name.
+    expect(fx.proxy.stats().counters.pins.user_variable).toBe(before + 1);
+
+    clients.forget(a);
+    await a.end();
+    await waitFor(() => !fx.proxy.stats().clients.some((c) => c.id === a.threadId), { what: 'A to leave' });
+    expect(byReason(PINNED, 'user_variable')).toBe(0);
+    expect(byReason(PINS_TOTAL, 'user_variable')).toBe(before + 1);
   });
 });
 

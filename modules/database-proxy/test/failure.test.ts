@@ -133,7 +133,10 @@ describe('pool exhausted', () => {
     const a = await client();
     let holdersReleased = false;
     try {
+      let started = performance.now();
       const err = await failure(a.query('SELECT 1 AS one'));
+      // Not sooner than the queue timeout (a generous bound: timers may fire a little early).
+      expect(performance.now() - started).toBeGreaterThanOrEqual(0.9 * QUEUE_TIMEOUT_MS);
       expect(err.errno).toBe(9001);
       expect(fx.proxy.stats().counters.errors).toBe(errorsBefore + 1);
       expect(err.sqlState).toBe('HY000');
@@ -142,13 +145,60 @@ describe('pool exhausted', () => {
       expect(fx.proxy.stats().counters.queueTimeouts).toBe(before + 1);
       // Several waiting clients: each gets its own 9001, none hangs.
       const others = await Promise.all([client(), client(), client()]);
-      const errs = await Promise.all(others.map((c) => failure(c.query('SELECT 2'))));
+      started = performance.now();
+      const errs = await Promise.all(
+        others.map(async (c) => ({
+          errno: (await failure(c.query('SELECT 2'))).errno,
+          at: performance.now(),
+        })),
+      );
       expect(errs.map((e) => e.errno)).toEqual([9001, 9001, 9001]);
+      for (const { at } of errs) expect(at - started).toBeGreaterThanOrEqual(0.9 * QUEUE_TIMEOUT_MS);
       await Promise.all(holders.map((h) => h.release()));
       holdersReleased = true;
       expect((await one(a, 'SELECT 1 AS one')).one).toBe(1);
     } finally {
       if (!holdersReleased) await Promise.all(holders.map((h) => h.release()));
+    }
+  });
+});
+
+describe('pool exhausted, then a slot frees up', () => {
+  // A queue timeout far beyond the few milliseconds the test needs to free a slot: the waiter
+  // is served because a slot came free, not because the timeout was short enough to miss.
+  const LONG_QUEUE_TIMEOUT = '20s';
+  let own: ProxyFixture;
+  beforeAll(async () => {
+    own = await startProxyFixture({
+      pool: POOL,
+      mariadb: fx.mariadb,
+      options: { queue_timeout: LONG_QUEUE_TIMEOUT },
+    });
+  });
+  afterAll(async () => {
+    await own?.stop();
+  });
+
+  it('a statement waiting for a backend is served when one frees up during the wait, not refused', async () => {
+    const holders = [await hold(own), await hold(own)];
+    const before = own.proxy.stats().counters;
+    const a = await own.connect();
+    a.on('error', () => {});
+    try {
+      const answer = one(a, 'SELECT 1 AS one');
+      answer.catch(() => {});
+      await waitFor(() => own.proxy.stats().waiting >= 1, { what: 'the statement to queue' });
+      // Both backends are held: it can only be waiting.
+      expect(own.proxy.stats().clients.find((c) => c.id === a.threadId)?.state).toBe('waiting');
+      await holders.shift()!.release();
+      expect(await answer).toEqual({ one: 1 });
+      const after = own.proxy.stats();
+      expect(after.counters.queueTimeouts).toBe(before.queueTimeouts);
+      expect(after.counters.errors).toBe(before.errors);
+      expect(after.waiting).toBe(0);
+    } finally {
+      a.destroy();
+      await Promise.all(holders.map((h) => h.release()));
     }
   });
 });

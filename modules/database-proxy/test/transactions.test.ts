@@ -11,7 +11,16 @@ import {
 import { waitFor } from '@scalestack/test-harness';
 import type mysql from 'mysql2/promise';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { backendOf, failure, hold, onEveryBackend, one, pinnedNow, rows } from './support/backends.js';
+import {
+  backendOf,
+  failure,
+  hold,
+  onEveryBackend,
+  one,
+  pinnedNow,
+  rows,
+  sentAndPlaced,
+} from './support/backends.js';
 import {
   APP_USER,
   BACKEND_USER,
@@ -19,6 +28,7 @@ import {
   type ProxyFixture,
   startProxyFixture,
 } from './support/proxy-fixture.js';
+import { watch } from './support/qos-helpers.js';
 import { rawLogin } from './support/raw-login.js';
 import { trackedClients } from './support/tracked-clients.js';
 
@@ -336,6 +346,145 @@ describe('errors inside a transaction', () => {
     expect(Number((await one(direct, 'SELECT COUNT(*) AS n FROM trx WHERE id = 1000')).n)).toBe(0);
   });
 
+  /**
+   * Asks for a backend for a fresh client `b` while the holder keeps the pool's other backend,
+   * so the only one B could get is A's: B must wait for a slot (`waiting` 1), not run inside A's
+   * transaction. B's answer (wrapped, see sentAndPlaced) is what it sees of row `id`, and whether
+   * it is in a transaction.
+   */
+  async function queuedBehind(
+    id: number,
+    options?: mysql.ConnectionOptions,
+  ): Promise<{ outcome: Promise<unknown> }> {
+    const b = await client(options);
+    const { outcome } = await sentAndPlaced(
+      fx,
+      one(b, 'SELECT COUNT(*) AS n, @@in_transaction AS t FROM trx WHERE id = ?', [id]),
+    );
+    expect(fx.proxy.stats().waiting).toBe(1);
+    return { outcome };
+  }
+
+  /** The pins the proxy reports for client `c` now. */
+  const pinsOf = (c: mysql.Connection) => fx.proxy.stats().clients.find((x) => x.id === c.threadId)?.pinned;
+
+  it('a multi-statement text that opens a transaction and fails inside it keeps the pin, as MariaDB keeps the transaction', async () => {
+    const text = (id: number) =>
+      `START TRANSACTION; INSERT INTO trx (id, v) VALUES (${id}, 'ms-first'); INSERT INTO trx (id, v) VALUES (${id}, 'ms-dup')`;
+    const after = (c: mysql.Connection, id: number) =>
+      one(c, 'SELECT @@in_transaction AS t, COUNT(*) AS n FROM trx WHERE id = ?', [id]);
+    // MariaDB itself: the error ends the text, not the transaction the text opened.
+    const own = await fx.direct({ multipleStatements: true });
+    const server = await (async () => {
+      const { errno } = await failure(own.query(text(3002)));
+      const seen = await after(own, 3002);
+      await own.query('ROLLBACK');
+      return { errno, ...seen, kept: await committed('ms-first') };
+    })().finally(() => own.end());
+    expect(server).toEqual({ errno: 1062, t: 1, n: 1, kept: 0 });
+
+    const holder = await hold(fx);
+    try {
+      const a = await client({ multipleStatements: true });
+      const { errno } = await failure(a.query(text(3001)));
+      expect(pinsOf(a)).toContain('transaction');
+      // B has A's flavour: were A's backend back in the pool, B would run on it, in A's transaction.
+      const { outcome: bAnswer } = await queuedBehind(3001, { multipleStatements: true });
+      const seen = await after(a, 3001);
+      expect(fx.proxy.stats().waiting).toBe(1);
+      await a.query('ROLLBACK');
+      expect({ errno, ...seen, kept: await committed('ms-first') }).toEqual(server);
+      expect(await bAnswer).toEqual({ n: 0, t: 0 });
+    } finally {
+      await holder.release();
+    }
+  });
+
+  it('under autocommit=0 a failing first statement leaves the transaction open, and ROLLBACK undoes the writes after it', async () => {
+    await direct.query("INSERT INTO trx (id, v) VALUES (3100, 'ac0-existing')");
+    /** The steps, for a client `c` writing row `id`; `between` runs after the second failure. */
+    const steps = async (c: mysql.Connection, id: number, between?: () => Promise<void>) => {
+      await c.query('SET autocommit = 0');
+      const dup = "INSERT INTO trx (id, v) VALUES (3100, 'ac0-dup')";
+      // The first statement of the implicit transaction fails.
+      const first = (await failure(c.query(dup))).errno;
+      const afterFirst = (await one(c, 'SELECT @@in_transaction AS t')).t;
+      await c.query('INSERT INTO trx (id, v) VALUES (?, ?)', [id, 'ac0-write']);
+      const second = (await failure(c.query(dup))).errno;
+      await between?.();
+      const afterSecond = await one(c, 'SELECT @@in_transaction AS t, COUNT(*) AS n FROM trx WHERE id = ?', [
+        id,
+      ]);
+      await c.query('ROLLBACK');
+      const kept = Number((await one(direct, 'SELECT COUNT(*) AS n FROM trx WHERE id = ?', [id])).n);
+      await c.query('SET autocommit = 1');
+      return { first, afterFirst, second, ...afterSecond, kept };
+    };
+    const own = await fx.direct();
+    const server = await steps(own, 3102).finally(() => own.end());
+    expect(server).toMatchObject({ first: 1062, second: 1062, t: 1, n: 1, kept: 0 });
+
+    const holder = await hold(fx);
+    try {
+      const a = await client();
+      let bAnswer: Promise<unknown> | undefined;
+      const viaProxy = await steps(a, 3101, async () => {
+        expect(pinsOf(a)).toEqual(expect.arrayContaining(['autocommit_off', 'transaction']));
+        ({ outcome: bAnswer } = await queuedBehind(3101));
+      });
+      expect(viaProxy).toEqual(server);
+      expect(await bAnswer).toEqual({ n: 0, t: 0 });
+    } finally {
+      await holder.release();
+    }
+  });
+
+  it('a lock wait timeout (1205) inside a transaction leaves it open and pinned, as MariaDB does', async () => {
+    await direct.query("INSERT INTO trx (id, v) VALUES (3200, 'lw-locked')");
+    // Another session holds the row's lock until the end of the test.
+    const locker = await fx.direct();
+    await locker.query('START TRANSACTION');
+    await locker.query("UPDATE trx SET v = 'lw-locker' WHERE id = 3200");
+    try {
+      const steps = async (c: mysql.Connection, id: number, between?: () => Promise<void>) => {
+        await c.query('SET SESSION innodb_lock_wait_timeout = 1');
+        await c.query('START TRANSACTION');
+        await c.query('INSERT INTO trx (id, v) VALUES (?, ?)', [id, 'lw-write']);
+        const started = performance.now();
+        const { errno } = await failure(c.query("UPDATE trx SET v = 'lw-waiter' WHERE id = 3200"));
+        const waited = performance.now() - started;
+        await between?.();
+        const after = await one(c, 'SELECT @@in_transaction AS t, COUNT(*) AS n FROM trx WHERE id = ?', [id]);
+        await c.query('ROLLBACK');
+        const kept = Number((await one(direct, 'SELECT COUNT(*) AS n FROM trx WHERE id = ?', [id])).n);
+        return { result: { errno, ...after, kept }, waited };
+      };
+      const own = await fx.direct();
+      const server = await steps(own, 3202).finally(() => own.end());
+      // innodb_rollback_on_timeout is off: only the statement is rolled back.
+      expect(server.result).toEqual({ errno: 1205, t: 1, n: 1, kept: 0 });
+
+      const holder = await hold(fx);
+      try {
+        const a = await client();
+        let bAnswer: Promise<unknown> | undefined;
+        const viaProxy = await steps(a, 3201, async () => {
+          expect(pinsOf(a)).toContain('transaction');
+          ({ outcome: bAnswer } = await queuedBehind(3201));
+        });
+        expect(viaProxy.result).toEqual(server.result);
+        // It was the server's timeout (the session's, replayed), not some other error.
+        expect(viaProxy.waited).toBeGreaterThanOrEqual(900);
+        expect(await bAnswer).toEqual({ n: 0, t: 0 });
+      } finally {
+        await holder.release();
+      }
+    } finally {
+      await locker.query('ROLLBACK');
+      await locker.end();
+    }
+  });
+
   it('a deadlock victim (transaction rolled back by the server) can go on', async () => {
     await direct.query("INSERT INTO trx (id, v) VALUES (2001, 'dl'), (2002, 'dl')");
     const a = await client();
@@ -604,6 +753,43 @@ describe('table locks', () => {
     expect(fx.proxy.stats().pinnedNow.table_lock).toBe(0);
     expect(await committed('locked')).toBe(1);
     expect(await onEveryBackend(fx, POOL, 'SELECT 1 AS one')).toHaveLength(POOL);
+  });
+
+  it('while one client holds LOCK TABLES … WRITE, another’s INSERT waits at the server on its own backend until UNLOCK TABLES', async () => {
+    await direct.query('CREATE TABLE locked_w (id INT PRIMARY KEY, who VARCHAR(10)) ENGINE=InnoDB');
+    const a = await client();
+    const b = await client();
+    await a.query('LOCK TABLES locked_w WRITE');
+    await a.query("INSERT INTO locked_w VALUES (1, 'a')");
+    const aBackend = await backendOf(a);
+    const bSql = "INSERT INTO locked_w VALUES (2, 'b')";
+    const bInsert = watch(b.query(bSql));
+    // On A's connection the INSERT would pass the lock at once; elsewhere it waits for it.
+    const waiter = await waitFor(
+      async () => {
+        const r = await rows(
+          direct,
+          "SELECT ID AS id, STATE AS state FROM information_schema.PROCESSLIST WHERE USER = 'proxy' AND INFO = ?",
+          [bSql],
+        );
+        return r.length === 1 && r[0]!.state === 'Waiting for table metadata lock' ? r[0] : undefined;
+      },
+      { what: "B's INSERT to wait for A's table lock at the server" },
+    );
+    expect(Number(waiter.id)).not.toBe(aBackend);
+    expect(bInsert.state).toBe('pending');
+    // A goes on, on its own backend, under its lock.
+    expect(await one(a, 'SELECT COUNT(*) AS n, CONNECTION_ID() AS id FROM locked_w')).toEqual({
+      n: 1,
+      id: aBackend,
+    });
+    expect(bInsert.state).toBe('pending');
+    await a.query('UNLOCK TABLES');
+    await bInsert.promise;
+    expect(await rows(direct, 'SELECT id, who FROM locked_w ORDER BY id')).toEqual([
+      { id: 1, who: 'a' },
+      { id: 2, who: 'b' },
+    ]);
   });
 
   it('FLUSH TABLES WITH READ LOCK pins until UNLOCK TABLES', async () => {
