@@ -7,7 +7,7 @@
  */
 import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
 import { type ProxyFixture, startProxyFixture } from './support/proxy-fixture.js';
-import { tenantMetrics } from './support/qos-helpers.js';
+import { servedWhileBacklogged, tenantMetrics } from './support/qos-helpers.js';
 import { trackedClients } from './support/tracked-clients.js';
 
 const WEIGHT = { a: 1, b: 3 };
@@ -45,20 +45,7 @@ it(`weights ${WEIGHT.a}:${WEIGHT.b}, both tenants backlogged: statements are ser
         clients.client({ user: `u${tenant}`, password: `u${tenant}` }),
       ),
     );
-  const tenants = { a: await open('a'), b: await open('b') };
-  const served = { a: 0, b: 0 };
-  let done = false;
-  // Every client sends its next statement as soon as the last is answered: each tenant always
-  // has statements queued while the other's run.
-  const backlog = async (tenant: 'a' | 'b', c: (typeof tenants)['a'][number]) => {
-    while (!done) {
-      await c.query('SELECT SLEEP(0.01)');
-      if (done) break;
-      served[tenant]++;
-      if (served.a + served.b >= STATEMENTS) done = true;
-    }
-  };
-  await Promise.all([...tenants.a.map((c) => backlog('a', c)), ...tenants.b.map((c) => backlog('b', c))]);
+  const served = await servedWhileBacklogged({ a: await open('a'), b: await open('b') }, STATEMENTS);
   const expected = WEIGHT.b / WEIGHT.a;
   const ratio = served.b / Math.max(1, served.a);
   const why = JSON.stringify({

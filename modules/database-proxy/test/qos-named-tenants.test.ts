@@ -7,7 +7,7 @@
 import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
 import { failure } from './support/backends.js';
 import { type ProxyFixture, startProxyFixture } from './support/proxy-fixture.js';
-import { tenantMetrics } from './support/qos-helpers.js';
+import { servedWhileBacklogged, tenantMetrics } from './support/qos-helpers.js';
 import { trackedClients } from './support/tracked-clients.js';
 
 const FLOOD_CLIENTS = 4;
@@ -39,19 +39,7 @@ it('each named tenant has a queue of its own: one client of one gets half a busy
     Array.from({ length: FLOOD_CLIENTS }, () => clients.client({ user: 'flood', password: 'flood' })),
   );
   const calm = await clients.client({ user: 'calm', password: 'calm' });
-  const served = { acme: 0, globex: 0 };
-  let done = false;
-  // Every client sends its next statement as soon as the last is answered: both tenants always
-  // have statements queued for the one connection.
-  const backlog = async (tenant: 'acme' | 'globex', c: typeof calm) => {
-    while (!done) {
-      await c.query('SELECT SLEEP(0.01)');
-      if (done) break;
-      served[tenant]++;
-      if (served.acme + served.globex >= STATEMENTS) done = true;
-    }
-  };
-  await Promise.all([...flood.map((c) => backlog('acme', c)), backlog('globex', calm)]);
+  const served = await servedWhileBacklogged({ acme: flood, globex: [calm] }, STATEMENTS);
   const why = JSON.stringify({
     served,
     slotTime: { acme: tenantMetrics(fx, 'acme').slotTime, globex: tenantMetrics(fx, 'globex').slotTime },

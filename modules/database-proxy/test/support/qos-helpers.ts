@@ -3,6 +3,7 @@
  * configuration a reload needs, and a way to watch a statement that is still waiting.
  */
 import type { TenantMetrics } from '@scalestack/qos';
+import type mysql from 'mysql2/promise';
 import type { DatabaseProxy } from '../../src/index.js';
 import { APP_USER, BACKEND_USER, type ProxyFixture } from './proxy-fixture.js';
 
@@ -73,4 +74,29 @@ export function watch<T>(promise: Promise<T>): Watched<T> {
     },
   );
   return w;
+}
+
+/**
+ * Keeps every group's clients backlogged — each sends its next statement as soon as its last is
+ * answered, so every group always has statements queued while the others' run — until `total`
+ * statements are answered; returns how many each group got.
+ */
+export async function servedWhileBacklogged<G extends string>(
+  groups: Record<G, mysql.Connection[]>,
+  total: number,
+  sql = 'SELECT SLEEP(0.01)',
+): Promise<Record<G, number>> {
+  const served = Object.fromEntries(Object.keys(groups).map((g) => [g, 0])) as Record<G, number>;
+  let answered = 0;
+  const backlog = async (group: G, c: mysql.Connection) => {
+    while (answered < total) {
+      await c.query(sql);
+      if (answered >= total) break;
+      served[group]++;
+      answered++;
+    }
+  };
+  const entries = Object.entries(groups) as [G, mysql.Connection[]][];
+  await Promise.all(entries.flatMap(([g, conns]) => conns.map((c) => backlog(g, c))));
+  return served;
 }
