@@ -326,10 +326,6 @@ export class BackendConnection {
   }
 
   /**
-   * Calls `fn` once no KILL QUERY naming this connection's thread is on its way (at once if
-   * none is): a statement sent before could be the one a late KILL interrupts.
-   */
-  /**
    * The proxy runs a statement of its own here (a health ping, the view check, a KILL): after
    * a client's, the diagnostics area, ROW_COUNT() and FOUND_ROWS() are no client's own any more
    * — nor nobody's, since FOUND_ROWS() may still count that client's SELECT — so whichever
@@ -340,6 +336,10 @@ export class BackendConnection {
     if (this.diagnosticsOwner !== undefined) this.diagnosticsOwner = PROXY_STATEMENT;
   }
 
+  /**
+   * Calls `fn` once no KILL QUERY naming this connection's thread is on its way (at once if
+   * none is): a statement sent before could be the one a late KILL interrupts.
+   */
   whenKillsAnswered(fn: () => void): void {
     if (this.killsInFlight === 0) fn();
     else this.afterKills.push(fn);
