@@ -120,6 +120,49 @@ describe('the caller’s insert id on another backend', () => {
     }
   });
 
+  it('after inserts on two backends, LAST_INSERT_ID() where the first one ran is the latest id', async () => {
+    type Header = [mysql.ResultSetHeader, unknown];
+    await direct.query('CREATE TABLE IF NOT EXISTS lii_locked (v INT)');
+    const a = await client();
+    const b = await client();
+    // A inserts on P, and P goes back to the pool with A's first id on it.
+    const [first] = (await a.query("INSERT INTO ai (who) VALUES ('lii-first')")) as Header;
+    const p = await backendOf(a);
+    // B's read of a locked table waits on P (the idle connection taken first): only a read,
+    // which tells nothing of insert ids, runs there meanwhile.
+    const locker = await fx.direct();
+    await locker.query('LOCK TABLES lii_locked WRITE');
+    const read = rows(b, 'SELECT v FROM lii_locked');
+    await waitFor(
+      async () =>
+        (
+          await rows(
+            direct,
+            "SELECT ID FROM information_schema.PROCESSLIST WHERE INFO = 'SELECT v FROM lii_locked'",
+          )
+        ).some((r) => Number(r.ID) === p),
+      { what: "B's read to wait on P" },
+    );
+    // So A's second insert runs on the other connection, Q.
+    const [second] = (await a.query("INSERT INTO ai (who) VALUES ('lii-second')")) as Header;
+    await locker.query('UNLOCK TABLES');
+    await locker.end();
+    await read;
+    // (Asked after B's read let P go, so that Q is the idle connection taken first: the
+    // holder below finds it at once, and nobody's statement runs on P.)
+    const q = await backendOf(a);
+    expect(q).not.toBe(p);
+    // With Q held, A's read runs on P, where the first id is.
+    const onQ = await holdBackend(fx, q, POOL);
+    try {
+      expect(await backendOf(a)).toBe(p);
+      expect(second.insertId).toBeGreaterThan(first.insertId);
+      expect(Number((await one(a, 'SELECT LAST_INSERT_ID() AS id')).id)).toBe(second.insertId);
+    } finally {
+      await onQ.release();
+    }
+  });
+
   it('SET of the insert id in every form is the caller’s next LAST_INSERT_ID(), as at MariaDB', async () => {
     for (const set of [
       'SET @@identity = 77',

@@ -38,8 +38,10 @@ export class ConnectionBoundResults {
   /** The insert id of this client's last statement that produced one (0: none). */
   private lastInsertId = 0;
   /**
-   * What a backend's `lastInsertOwner` holds when its last insert id is this client's: a new
-   * token after a session reset, so connections that hold the id from before no longer count.
+   * What a backend's `lastInsertOwner` holds when its last insert id is this client's current
+   * one: a new token with every new id (and after a session reset), so that connections holding
+   * an earlier id of this client's no longer count — one token per client let a connection
+   * where it had inserted before answer LAST_INSERT_ID() with that older id.
    */
   private insertOwner: object = {};
   /**
@@ -139,6 +141,7 @@ export class ConnectionBoundResults {
   ranOn(b: BackendConnection, insertId: number): void {
     if (insertId > 0) {
       this.lastInsertId = insertId;
+      this.insertOwner = {};
       b.lastInsertOwner = this.insertOwner;
     } else if (b.lastInsertOwner !== this.insertOwner) {
       b.lastInsertOwner = undefined;
