@@ -132,7 +132,8 @@ export class DatabaseProxy implements ProxyCore, DatabaseProxyService {
   readonly authPlugin: ServerAuthPlugin;
   readonly rsaKeys: { publicKey: string; privateKey: string };
   readonly tls: { key: string; cert: string } | undefined;
-  readonly maxPacketSize: number;
+  /** `max_packet_size`, lowered to the smallest server's `max_allowed_packet` once learnt. */
+  maxPacketSize: number;
   readonly loginTimeout: number;
   statementCacheSize: number;
   readonly maxPreparedStatements: number;
@@ -456,12 +457,13 @@ export class DatabaseProxy implements ProxyCore, DatabaseProxyService {
     conn: BackendConnection,
     done: (learnt: boolean) => void,
   ): void {
-    conn.queryRow('SELECT @@global.max_prepared_stmt_count', (err, values) => {
+    conn.queryRow('SELECT @@global.max_prepared_stmt_count, @@global.max_allowed_packet', (err, values) => {
       if (err !== null) {
         done(false);
         return;
       }
       this.fitStatementCache(configuredPool, Number(values?.[0]));
+      this.fitPacketSize(server, Number(values?.[1]));
       conn.queryRows(SERVER_DEFAULTS_SQL, (err2, rows) => {
         // A server without these variables (sqlite-backend) has the stock behaviour.
         if (rows !== undefined) this.adoptServerDefaults(server, parseServerDefaults(rows));
@@ -535,6 +537,22 @@ export class DatabaseProxy implements ProxyCore, DatabaseProxyService {
    * its configured N (`connections`), over every worker thread (each holds only its share of it).
    * One cache size serves every server: the tightest one sets it.
    */
+  /**
+   * A client packet the server would refuse (ER 1153, and it closes the connection) is refused
+   * by the proxy first, as the server refuses it: forwarded, the server's ERR came in the middle
+   * of a packet of several frames, with the server's sequence id — clients reported "packets out
+   * of order" — and the client connection stayed open where MariaDB's closes. Clients that log
+   * in from then on get the lower limit.
+   */
+  private fitPacketSize(server: BackendServer, serverLimit: number): void {
+    if (!Number.isFinite(serverLimit) || serverLimit <= 0 || serverLimit >= this.maxPacketSize) return;
+    this.log.info(
+      { configured: this.maxPacketSize, used: serverLimit, server: server.name },
+      "max_packet_size lowered to the server's max_allowed_packet",
+    );
+    this.maxPacketSize = serverLimit;
+  }
+
   private fitStatementCache(connections: number, serverLimit: number): void {
     if (!Number.isFinite(serverLimit) || serverLimit <= 0) return;
     const fit = Math.max(1, Math.floor((serverLimit * 0.9) / connections));

@@ -117,6 +117,8 @@ export const ProxyError = {
 export interface ProxyRefusal {
   readonly code: ProxyErrorCode;
   readonly args: (string | number)[];
+  /** The ERR's sequence id, when it is not the first answer's (1). */
+  readonly sequenceId?: number;
 }
 
 /** Fills a message template. */

@@ -431,13 +431,15 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
    * turn, as MariaDB refuses it) or 1835, and the connection closes.
    */
   private refuseInput(e: ProtocolError): void {
-    const code =
-      e.errno === ER_NET_PACKET_TOO_LARGE
-        ? ProxyError.packetTooLarge
-        : e.errno === ER_NET_PACKETS_OUT_OF_ORDER
-          ? ProxyError.packetsOutOfOrder
-          : ProxyError.malformedPacket;
-    this.refuseAfterAnswers(code, [e.message]);
+    const tooLarge = e.errno === ER_NET_PACKET_TOO_LARGE;
+    const code = tooLarge
+      ? ProxyError.packetTooLarge
+      : e.errno === ER_NET_PACKETS_OUT_OF_ORDER
+        ? ProxyError.packetsOutOfOrder
+        : ProxyError.malformedPacket;
+    // Numbered as the server numbers it: after the frame that made the packet too large.
+    const at = this.decoder.tooLargeAt;
+    this.refuseAfterAnswers(code, [e.message], tooLarge && at !== undefined ? (at + 1) & 0xff : undefined);
   }
 
   /**
@@ -445,13 +447,13 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
    * come after the answers to the commands before it, as MariaDB sends them. Sent at once, the
    * error read as the answer to a write still running — which the server applied.
    */
-  private refuseAfterAnswers(code: ProxyErrorCode, args: (string | number)[]): void {
+  private refuseAfterAnswers(code: ProxyErrorCode, args: (string | number)[], sequenceId?: number): void {
     // Mid-file (LOAD DATA LOCAL) the server waits for the rest of the file, which will not come.
     if ((!this.busy && this.queue.length === 0) || this.upload.midFile) {
-      this.fatal(code, args);
+      this.fatal(code, args, sequenceId);
       return;
     }
-    this.queue.refuse({ code, args });
+    this.queue.refuse({ code, args, sequenceId });
   }
 
   /**
@@ -2179,7 +2181,8 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
   private runQueuedCommands(): void {
     while (!this.busy && !this.closed && this.queue.length > 0 && this.output.reading()) {
       const next = this.queue.shift()!;
-      if (next.refusal !== undefined) this.fatal(next.refusal.code, next.refusal.args);
+      if (next.refusal !== undefined)
+        this.fatal(next.refusal.code, next.refusal.args, next.refusal.sequenceId);
       // A change of user waits for its client's answer to an auth switch: the next packet is
       // read as that answer, as MariaDB reads it (a command sent instead is no command).
       else if (this.handshake !== undefined) this.onHandshakePacket(next.payload, next.sequenceId);
@@ -2899,10 +2902,10 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
   }
 
   /** A protocol error from the client: tell it why and close this connection only. */
-  private fatal(code: ProxyErrorCode, args: (string | number)[]): void {
+  private fatal(code: ProxyErrorCode, args: (string | number)[], at?: number): void {
     // The connection ends here: the reason goes out whatever the command was — mid-file, as the
     // packet after the client's last.
-    const sequenceId = this.upload.midFile ? this.upload.nextSequenceId : 1;
+    const sequenceId = this.upload.midFile ? this.upload.nextSequenceId : (at ?? 1);
     if (!this.closed)
       this.writeErrFrames(code.code, code.sqlState, formatProxyError(code, ...args), sequenceId);
     this.conn.end();

@@ -32,6 +32,7 @@ export interface ProxyCore {
   readonly rsaKeys: { publicKey: string; privateKey: string } | undefined;
   /** Server-side TLS settings for clients that send SSLRequest. */
   readonly tls: { key: string; cert: string } | undefined;
+  /** Largest client packet: `max_packet_size`, or a server's smaller `max_allowed_packet`. */
   readonly maxPacketSize: number;
   /** How long a client may take to log in (ms). */
   readonly loginTimeout: number;

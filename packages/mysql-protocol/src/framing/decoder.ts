@@ -50,6 +50,12 @@ export class PacketDecoder {
    * were handed out: {@link takeBuffered} may still take them for another protocol.
    */
   private refused: Buffer | undefined;
+  /**
+   * The sequence id of the frame whose header made the packet too large. A server answers such a
+   * packet with its ERR numbered after that frame (MariaDB reads no further): 1 for a single
+   * frame, 2 when the second frame tips it over, whatever the client sent after it.
+   */
+  tooLargeAt: number | undefined;
 
   constructor(options: PacketDecoderOptions = {}) {
     const max = options.maxPacketSize ?? DEFAULT_MAX_PACKET_SIZE;
@@ -173,6 +179,7 @@ export class PacketDecoder {
 
   private startFrame(len: number, seq: number): void {
     if (this.partsLength + len > this.maxPacketSize) {
+      this.tooLargeAt = seq;
       this.failure = new ProtocolError(
         `packet too large: ${this.partsLength + len} bytes announced, maxPacketSize is ${this.maxPacketSize}`,
         ER_NET_PACKET_TOO_LARGE,
