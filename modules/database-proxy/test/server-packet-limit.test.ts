@@ -43,8 +43,11 @@ it.each([
 ])("a packet over the server's max_allowed_packet, %s: 1153 and closed, as at MariaDB", async (_, over) => {
   expect(serverLimit).toBeLessThan(64 * 1024 * 1024); // the proxy's own max_packet_size
   const bytes = serverLimit + over;
+  // MariaDB answers 1153 and closes; a client still writing the rest of a large packet may see
+  // the close first (ECONNRESET, EPIPE) and never read the answer.
   const atServer = await send(await fx.direct(), bytes);
-  expect(atServer.errno).toBe(1153);
+  expect([1153, -104, -32]).toContain(atServer.errno);
+  expect(atServer.after).toBe('closed');
   takeProtocolWarnings();
   const client = await fx.connect();
   watchProtocol(client);
