@@ -537,6 +537,18 @@ export class DatabaseProxy implements ProxyCore, DatabaseProxyService {
    * its configured N (`connections`), over every worker thread (each holds only its share of it).
    * One cache size serves every server: the tightest one sets it.
    */
+  private fitStatementCache(connections: number, serverLimit: number): void {
+    if (!Number.isFinite(serverLimit) || serverLimit <= 0) return;
+    const fit = Math.max(1, Math.floor((serverLimit * 0.9) / connections));
+    if (fit < this.statementCacheSize) {
+      this.log.warn(
+        { configured: this.statementCacheSize, used: fit, max_prepared_stmt_count: serverLimit, connections },
+        "statement_cache_size lowered to fit the server's max_prepared_stmt_count",
+      );
+      this.statementCacheSize = fit;
+    }
+  }
+
   /**
    * A client packet the server would refuse (ER 1153, and it closes the connection) is refused
    * by the proxy first, as the server refuses it: forwarded, the server's ERR came in the middle
@@ -551,18 +563,6 @@ export class DatabaseProxy implements ProxyCore, DatabaseProxyService {
       "max_packet_size lowered to the server's max_allowed_packet",
     );
     this.maxPacketSize = serverLimit;
-  }
-
-  private fitStatementCache(connections: number, serverLimit: number): void {
-    if (!Number.isFinite(serverLimit) || serverLimit <= 0) return;
-    const fit = Math.max(1, Math.floor((serverLimit * 0.9) / connections));
-    if (fit < this.statementCacheSize) {
-      this.log.warn(
-        { configured: this.statementCacheSize, used: fit, max_prepared_stmt_count: serverLimit, connections },
-        "statement_cache_size lowered to fit the server's max_prepared_stmt_count",
-      );
-      this.statementCacheSize = fit;
-    }
   }
 
   private readonly onConnection = (conn: Connection): void => {

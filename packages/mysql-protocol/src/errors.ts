@@ -12,11 +12,14 @@ export class ProtocolError extends Error {
    * @param message what was wrong, specific enough for an operator to act on
    * @param errno the server error code a server should answer with, when one fits
    * @param sqlState the SQL state matching `errno`
+   * @param answerSequenceId the sequence id a server's ERR for it carries, when it is not the
+   *   first answer's (1): a packet too large is answered after the frame that made it so
    */
   constructor(
     message: string,
     readonly errno: number = ER_MALFORMED_PACKET,
     readonly sqlState: string = sqlStateFor(errno),
+    readonly answerSequenceId?: number,
   ) {
     super(message);
     this.name = 'ProtocolError';

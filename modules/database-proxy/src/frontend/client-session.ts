@@ -431,15 +431,14 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
    * turn, as MariaDB refuses it) or 1835, and the connection closes.
    */
   private refuseInput(e: ProtocolError): void {
-    const tooLarge = e.errno === ER_NET_PACKET_TOO_LARGE;
-    const code = tooLarge
-      ? ProxyError.packetTooLarge
-      : e.errno === ER_NET_PACKETS_OUT_OF_ORDER
-        ? ProxyError.packetsOutOfOrder
-        : ProxyError.malformedPacket;
-    // Numbered as the server numbers it: after the frame that made the packet too large.
-    const at = this.decoder.tooLargeAt;
-    this.refuseAfterAnswers(code, [e.message], tooLarge && at !== undefined ? (at + 1) & 0xff : undefined);
+    const code =
+      e.errno === ER_NET_PACKET_TOO_LARGE
+        ? ProxyError.packetTooLarge
+        : e.errno === ER_NET_PACKETS_OUT_OF_ORDER
+          ? ProxyError.packetsOutOfOrder
+          : ProxyError.malformedPacket;
+    // Numbered as a server numbers it (a packet too large: after the frame that made it so).
+    this.refuseAfterAnswers(code, [e.message], e.answerSequenceId);
   }
 
   /**

@@ -1,4 +1,9 @@
-import { ER_NET_PACKET_TOO_LARGE, ER_NET_PACKETS_OUT_OF_ORDER, ProtocolError } from '../errors.js';
+import {
+  ER_NET_PACKET_TOO_LARGE,
+  ER_NET_PACKETS_OUT_OF_ORDER,
+  ProtocolError,
+  sqlStateFor,
+} from '../errors.js';
 import { MAX_FRAME_PAYLOAD } from './encoder.js';
 
 /** One logical packet: continuation frames already joined. */
@@ -50,12 +55,6 @@ export class PacketDecoder {
    * were handed out: {@link takeBuffered} may still take them for another protocol.
    */
   private refused: Buffer | undefined;
-  /**
-   * The sequence id of the frame whose header made the packet too large. A server answers such a
-   * packet with its ERR numbered after that frame (MariaDB reads no further): 1 for a single
-   * frame, 2 when the second frame tips it over, whatever the client sent after it.
-   */
-  tooLargeAt: number | undefined;
 
   constructor(options: PacketDecoderOptions = {}) {
     const max = options.maxPacketSize ?? DEFAULT_MAX_PACKET_SIZE;
@@ -179,10 +178,13 @@ export class PacketDecoder {
 
   private startFrame(len: number, seq: number): void {
     if (this.partsLength + len > this.maxPacketSize) {
-      this.tooLargeAt = seq;
+      // A server answers it after the frame whose header made it too large (MariaDB reads no
+      // further): 1 for a single frame, 2 when the second tips it over, whatever came after.
       this.failure = new ProtocolError(
         `packet too large: ${this.partsLength + len} bytes announced, maxPacketSize is ${this.maxPacketSize}`,
         ER_NET_PACKET_TOO_LARGE,
+        sqlStateFor(ER_NET_PACKET_TOO_LARGE),
+        (seq + 1) & 0xff,
       );
       throw this.failure;
     }
