@@ -18,6 +18,7 @@ import {
   isOkPacket,
   isProgressReport,
   moreResults,
+  okWithoutSessionState,
   PacketWriter,
   ProtocolError,
   SERVER_MORE_RESULTS_EXISTS,
@@ -99,6 +100,37 @@ describe('OK packets', () => {
       CLIENT_TRANSACTIONS,
     );
     expect(old).toMatchObject({ affectedRows: 2, statusFlags: 2, warnings: 0 });
+  });
+
+  it('rewrites an OK for a client without session tracking as MariaDB writes it to one', () => {
+    // Each pair: MariaDB 10.11's answer to a client with CLIENT_SESSION_TRACK, then to one
+    // without, for the same statement (SET NAMES, USE, a SELECT of a function that sets
+    // time_zone under DEPRECATE_EOF, an UPDATE in a tracked transaction with its info).
+    const pairs = [
+      [
+        '00000002400000005f001c146368617261637465725f7365745f636c69656e74066c6174696e310020186368617261637465725f7365745f636f6e6e656374696f6e066c6174696e31001d156368617261637465725f7365745f726573756c7473066c6174696e31',
+        '00000002000000',
+      ],
+      ['000000024000000009010706736274657374', '00000002000000'],
+      ['fe000002400000001300110974696d655f7a6f6e65062b30343a3030', 'fe000002000000'],
+      [
+        '0002000340000028526f7773206d6174636865643a203220204368616e6765643a203220205761726e696e67733a20300b050908545f5f5f575f5f5f',
+        '0002000300000028526f7773206d6174636865643a203220204368616e6765643a203220205761726e696e67733a2030',
+      ],
+    ];
+    for (const [tracked, plain] of pairs) {
+      const input = Buffer.from(tracked!, 'hex');
+      const copy = Buffer.from(input);
+      expect(okWithoutSessionState(input).toString('hex')).toBe(plain);
+      expect(input.equals(copy), 'the input is left as it was').toBe(true);
+    }
+    // No change reported: the same bytes either way, and the same Buffer back.
+    const plain = Buffer.from('0002000300000028526f7773206d6174636865643a2032', 'hex');
+    expect(okWithoutSessionState(plain)).toBe(plain);
+    expect(() => okWithoutSessionState(Buffer.from([0xff, 0x10, 0x04]))).toThrow(/expected an OK packet/);
+    expect(() => okWithoutSessionState(Buffer.from([0, 0, 0, 0x02, 0x40, 0, 0, 9, 1]))).toThrow(
+      ProtocolError,
+    );
   });
 
   it('rejects truncated OK packets and forged session-state lengths', () => {

@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
+  CLIENT_SESSION_TRACK,
   COM_CHANGE_USER,
   COM_FIELD_LIST,
   COM_QUERY,
@@ -17,6 +18,7 @@ import {
   ProtocolError,
   ResponseTracker,
   SERVER_MORE_RESULTS_EXISTS,
+  SERVER_SESSION_STATE_CHANGED,
   SERVER_STATUS_AUTOCOMMIT,
   SERVER_STATUS_CURSOR_EXISTS,
   SERVER_STATUS_IN_TRANS,
@@ -529,5 +531,54 @@ describe('ResponseTracker', () => {
       }),
       { numRuns: 200 },
     );
+  });
+  it('says where the OKs that report session-state changes ended, for any split', () => {
+    const caps = CAPS_DEPRECATE_EOF;
+    // A multi-result answer: an OK with changes, a result set whose closing OK reports one,
+    // an OK without, and a last OK with changes.
+    const tz = { systemVariables: [{ name: 'time_zone', value: '+04:00' }] };
+    const payloads = [
+      ok(caps, { status: AC | MORE, session: { systemVariables: [], schema: 'other' } }),
+      ...resultSet(caps, 1, [['1']], AC | MORE),
+      ok(caps, { status: AC | MORE }),
+      ok(caps, { status: AC, session: tz }),
+    ];
+    // The closing OK of the result set is rewritten to report a change, as after a function
+    // that set a variable.
+    const closing = 1 + 3; // after the first OK: column count, definition, row
+    payloads[closing] = encodeOk({ statusFlags: AC | MORE, sessionState: tz }, caps, 0xfe);
+    const stream = frame(payloads);
+    const changed = new Set([0, closing, payloads.length - 1]);
+    const oks: { end: number; length: number }[] = [];
+    let at = 0;
+    payloads.forEach((p, i) => {
+      at += 4 + p.length;
+      if (changed.has(i)) oks.push({ end: at, length: 4 + p.length });
+    });
+    fc.assert(
+      fc.property(fc.array(fc.nat({ max: stream.length }), { maxLength: 8 }), (cuts) => {
+        const points = [...new Set([...cuts, stream.length])].sort((a, b) => a - b);
+        const t = new ResponseTracker(caps);
+        t.begin(COM_QUERY);
+        const seen: { end: number; length: number }[] = [];
+        let prev = 0;
+        for (const p of points) {
+          if (p === prev) continue;
+          t.feed(stream.subarray(prev, p));
+          for (const o of t.sessionStateOks) seen.push({ end: o.end + prev, length: o.length });
+          prev = p;
+        }
+        expect(t.done).toBe(true);
+        expect(seen).toEqual(oks);
+      }),
+      { numRuns: 200 },
+    );
+    // Without session tracking the server reports none, whatever the status flags say.
+    const plain = new ResponseTracker(CAPS_CLASSIC & ~CLIENT_SESSION_TRACK);
+    plain.begin(COM_QUERY);
+    plain.feed(
+      frame([ok(CAPS_CLASSIC & ~CLIENT_SESSION_TRACK, { status: AC | SERVER_SESSION_STATE_CHANGED })]),
+    );
+    expect(plain.sessionStateOks).toEqual([]);
   });
 });

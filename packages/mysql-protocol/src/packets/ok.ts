@@ -66,6 +66,33 @@ export function decodeOk(buffer: Buffer, capabilities: number, start = 0, end = 
   return ok;
 }
 
+/**
+ * The OK packet `payload` (written to a client with CLIENT_SESSION_TRACK and CLIENT_PROTOCOL_41)
+ * as the server writes it to a client without session tracking: SERVER_SESSION_STATE_CHANGED
+ * cleared, the changes left out, and the info kept, length-encoded as servers write it, only
+ * when it is not empty. A payload that reports no change is returned as it is (the two forms
+ * are then the same bytes); otherwise a new Buffer. Throws a {@link ProtocolError} when it is
+ * not an OK packet or is cut short.
+ */
+export function okWithoutSessionState(payload: Buffer): Buffer {
+  const r = new PacketReader(payload);
+  const header = r.u8();
+  if (header !== OK_HEADER && header !== EOF_HEADER) {
+    throw new ProtocolError(`expected an OK packet, got header 0x${header.toString(16)}`);
+  }
+  r.lenencInt();
+  r.lenencInt();
+  const statusAt = r.pos;
+  const status = r.u16();
+  r.u16();
+  if (!(status & SERVER_SESSION_STATE_CHANGED)) return payload;
+  const infoAt = r.pos;
+  const info = r.atEnd ? 0 : r.lenencBytes().length;
+  const out = Buffer.from(payload.subarray(0, info === 0 ? infoAt : r.pos));
+  out.writeUInt16LE(status & ~SERVER_SESSION_STATE_CHANGED, statusAt);
+  return out;
+}
+
 /** Writes an OK packet's payload (header 0x00, or 0xFE to end a result set under DEPRECATE_EOF). */
 export function writeOk(
   w: PacketWriter,

@@ -142,6 +142,13 @@ export class ResponseTracker implements PacketListener {
   firstPacketEnd = -1;
   /** Progress reports (MariaDB) seen in this response. */
   progressReports = 0;
+  /**
+   * The OK packets of the last {@link ResponseTracker.feed} call that reported session-state
+   * changes (under CLIENT_SESSION_TRACK), each as where in that chunk it ended and its length
+   * with header: a proxy rewrites them for a client that did not ask for session tracking
+   * (see okWithoutSessionState). Usually empty.
+   */
+  readonly sessionStateOks: { end: number; length: number }[] = [];
 
   private phase = Phase.Idle;
   /** Phase when the current packet started (its end is interpreted in that phase). */
@@ -151,6 +158,8 @@ export class ResponseTracker implements PacketListener {
   private cursor = false;
   private startFirstByte = -1;
   private startLength = 0;
+  /** The packet being read is an OK that reports session-state changes. */
+  private sessionStateOk = false;
   private readonly scanner: PacketScanner;
 
   constructor(capabilities: number, statusFlags = 0) {
@@ -237,6 +246,7 @@ export class ResponseTracker implements PacketListener {
     }
     this.lastPacketEnd = -1;
     this.firstPacketEnd = -1;
+    if (this.sessionStateOks.length > 0) this.sessionStateOks.length = 0;
     const stop = this.scanner.scan(chunk, from);
     if (this.done || this.awaitingClient) return stop;
     return -1;
@@ -251,6 +261,7 @@ export class ResponseTracker implements PacketListener {
     const wanted = this.onPacketStart(0, payload.length, sequenceId, payload.length ? payload[0]! : -1);
     if (wanted > 0) this.onPayloadPrefix(payload, 0, Math.min(wanted, payload.length));
     this.firstPacketEnd = -1;
+    if (this.sessionStateOks.length > 0) this.sessionStateOks.length = 0;
     this.onPacketEnd(payload.length + 4, (sequenceId + frameCount(payload.length) - 1) & 0xff);
     return this.done;
   }
@@ -401,6 +412,10 @@ export class ResponseTracker implements PacketListener {
     if (this.firstPacketEnd < 0) this.firstPacketEnd = offset;
     this.lastPacketEnd = offset;
     this.lastEndedSequenceId = lastSequenceId;
+    if (this.sessionStateOk) {
+      this.sessionStateOk = false;
+      this.sessionStateOks.push({ end: offset, length: this.startLength + 4 });
+    }
     // A packet that moved the phase (column count, PREPARE OK, ERR, terminators) is fully handled.
     if (this.phase !== this.packetPhase) return this.phase === Phase.Done || this.waitingForClient;
     switch (this.phase) {
@@ -473,6 +488,8 @@ export class ResponseTracker implements PacketListener {
     this.statusFlags = r.u16();
     this.warnings = r.u16();
     if (this.warnings > 0) this.warningsSeen = true;
+    if (this.capabilities & CLIENT_SESSION_TRACK && this.statusFlags & SERVER_SESSION_STATE_CHANGED)
+      this.sessionStateOk = true;
     if (
       truncated ||
       r.atEnd ||
