@@ -68,7 +68,6 @@ const SHAPING_FLAGS =
   CLIENT_MULTI_STATEMENTS |
   CLIENT_MULTI_RESULTS |
   CLIENT_PS_MULTI_RESULTS |
-  CLIENT_SESSION_TRACK |
   CLIENT_LOCAL_FILES |
   CLIENT_IGNORE_SPACE;
 
@@ -596,10 +595,14 @@ export class DatabaseProxy implements ProxyCore, DatabaseProxyService {
     const backendUser = user.backendUser;
     const backendPassword = user.backendPassword;
     const shaping = clientCapabilities & SHAPING_FLAGS & this.capabilities;
+    // Session tracking is asked of every server that offers it, whatever the client: what a SET
+    // or USE changed is then known and replayed instead of pinning the connection, and the OKs
+    // that report it are rewritten for a client that did not ask (see BackendConnection).
+    const tracking = CLIENT_SESSION_TRACK & this.capabilities;
     // Only what shapes results splits the pool: every backend connection takes bulk execute
     // where its server offers it (see BackendConnection), whether or not this client asked.
     const ext = mariadbCapabilities & this.mariadbCapabilities & MARIADB_CLIENT_EXTENDED_METADATA;
-    const key = `${backendUser === undefined ? 's:' : `u:${backendUser}`}|${shaping}|${collation}|${ext}`;
+    const key = `${backendUser === undefined ? 's:' : `u:${backendUser}`}|${shaping | tracking}|${collation}|${ext}`;
     // One object per flavour: the pool compares flavours on every pure read, by identity first.
     const known = this.flavours.get(key);
     if (known !== undefined && known.password === backendPassword) return known;
@@ -607,7 +610,7 @@ export class DatabaseProxy implements ProxyCore, DatabaseProxyService {
       key,
       user: backendUser,
       password: backendPassword,
-      capabilities: (BASE_FLAGS | shaping) >>> 0,
+      capabilities: (BASE_FLAGS | tracking | shaping) >>> 0,
       mariadbCapabilities: ext,
       collation,
     };

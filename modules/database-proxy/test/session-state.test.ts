@@ -777,8 +777,9 @@ describe('every statement of a multi-statement text, not only the first', () => 
     }
   };
 
-  // Without CLIENT_SESSION_TRACK its backend connections track nothing: the proxy must see the
-  // USE / SET / CALL in the text to keep the session where it is.
+  // A client without CLIENT_SESSION_TRACK: its backend connections track the session all the
+  // same (and the OKs it gets are rewritten without the tracking data), so a USE / SET / CALL
+  // behind another statement of the text is known and kept its own.
   const UNTRACKED = { multipleStatements: true, flags: ['-SESSION_TRACK'] };
 
   it.each([

@@ -24,6 +24,7 @@ import {
   ER_USER_LIMIT_REACHED,
   encodeFrames,
   MARIADB_CLIENT_STMT_BULK_OPERATIONS,
+  okWithoutSessionState,
   PacketDecoder,
   PacketReader,
   ResponseTracker,
@@ -116,6 +117,11 @@ const PROXY_STATEMENT: object = Object.freeze({});
 /** Where a command's response goes. */
 export interface ResponseSink extends Divertable {
   /**
+   * The client negotiated CLIENT_SESSION_TRACK: it reads the session-state changes OK packets
+   * report. When it did not, they are rewritten as the server writes them for such a client.
+   */
+  readonly readsSessionState: boolean;
+  /**
    * Bytes of the response, in order: `chunk[start..end)`. The chunk may be memory the
    * connection reads into again (see Connection.lendReads): valid during the call only.
    * @returns true when the sink kept a reference to it beyond the call (a write of it to the
@@ -169,6 +175,7 @@ export interface Divertable {
 
 /** Swallows the response of a command whose client is gone or went elsewhere. */
 const DISCARD: ResponseSink = {
+  readsSessionState: true,
   onResponseData: () => false,
   onAwaitingClient(conn) {
     // Only LOCAL INFILE asks; a client that is gone sends no file: end it with an empty packet.
@@ -945,8 +952,7 @@ export class BackendConnection {
       }
       if (sink !== undefined) {
         try {
-          if (this.held.length > 0) this.forwardHeldThen(sink, chunk, from, end);
-          else if (end > from && sink.onResponseData(chunk, from, end)) this.conn!.keepRead();
+          this.passOn(sink, chunk, from, end);
           if (this.tracker.awaitingClient) {
             sink.onAwaitingClient(this);
             return;
@@ -1011,9 +1017,46 @@ export class BackendConnection {
       this.held.push(Buffer.from(chunk.subarray(from)));
       return;
     }
-    if (this.held.length > 0) this.forwardHeldThen(sink, chunk, from, cut);
-    else if (cut > from && sink.onResponseData(chunk, from, cut)) this.conn!.keepRead();
+    this.passOn(sink, chunk, from, cut);
     if (cut < chunk.length) this.held.push(Buffer.from(chunk.subarray(cut)));
+  }
+
+  /** Forwards the held packet's rest and the whole packets of `chunk[from..to)`. */
+  private passOn(sink: ResponseSink, chunk: Buffer, from: number, to: number): void {
+    if (this.tracker.sessionStateOks.length > 0 && !sink.readsSessionState)
+      this.forwardWithoutSessionState(sink, chunk, from, to);
+    else if (this.held.length > 0) this.forwardHeldThen(sink, chunk, from, to);
+    else if (to > from && sink.onResponseData(chunk, from, to)) this.conn!.keepRead();
+  }
+
+  /**
+   * Passes on as {@link passOn} does to a client that did not ask for session tracking, with
+   * the OKs that report session-state changes written as the server writes them to such a
+   * client (this connection asks for tracking whatever its clients do: the proxy learns from
+   * it what a SET or USE changed, where it would otherwise pin the connection). Only for a
+   * response that changed the session, so the copy is rare.
+   */
+  private forwardWithoutSessionState(sink: ResponseSink, chunk: Buffer, from: number, to: number): void {
+    this.held.push(chunk.subarray(from, to));
+    const joined = Buffer.concat(this.held);
+    this.held.length = 0;
+    // From an offset in `chunk` to one in `joined`, which begins with the held packet's start.
+    const shift = joined.length - (to - from) - from;
+    const parts: Buffer[] = [];
+    let at = 0;
+    for (const ok of this.tracker.sessionStateOks) {
+      const end = ok.end + shift;
+      const start = end - ok.length;
+      parts.push(joined.subarray(at, start));
+      const payload = okWithoutSessionState(joined.subarray(start + 4, end));
+      const header = Buffer.from(joined.subarray(start, start + 4));
+      header.writeUIntLE(payload.length, 0, 3);
+      parts.push(header, payload);
+      at = end;
+    }
+    parts.push(joined.subarray(at));
+    const out = Buffer.concat(parts);
+    sink.onResponseData(out, 0, out.length);
   }
 
   /**

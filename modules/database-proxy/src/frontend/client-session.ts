@@ -19,6 +19,7 @@ import {
   type ChangeUserCommand,
   CLIENT_DEPRECATE_EOF,
   CLIENT_MULTI_STATEMENTS,
+  CLIENT_SESSION_TRACK,
   COM_CHANGE_USER,
   COM_DEBUG,
   COM_FIELD_LIST,
@@ -1575,6 +1576,10 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
 
   // ---------------------------------------------------------------------------------------------
   // Responses
+
+  get readsSessionState(): boolean {
+    return (this.capabilities & CLIENT_SESSION_TRACK) !== 0;
+  }
 
   onResponseData(chunk: Buffer, start: number, end: number): boolean {
     if (this.replaying) return false;

@@ -32,6 +32,11 @@ export class BackendRelay {
    * nothing more from the proxy until {@link release}.
    */
   holdWhen: ((chunk: Buffer) => boolean) | undefined;
+  /**
+   * When set, the server's bytes go on to the proxy this many at a time, each write once the one
+   * before has gone: the proxy reads answers cut inside their packets.
+   */
+  dribble = 0;
   /** New connections are closed at once (a server that takes no more). */
   refuse = false;
   /** Connections the proxy opened to the relay, refused ones included. */
@@ -73,6 +78,7 @@ export class BackendRelay {
       down.on('error', end).on('close', end);
       up.on('error', end).on('close', end);
       let loseNextAnswer = false;
+      let dribbling = Promise.resolve();
       up.on('data', (d: Buffer) => {
         if (loseNextAnswer || this.cutAnswerWhen?.(d)) {
           if (!loseNextAnswer) this.cutAnswerWhen = undefined;
@@ -80,7 +86,9 @@ export class BackendRelay {
           end();
           return;
         }
-        down.write(d);
+        const step = this.dribble;
+        if (step === 0) down.write(d);
+        else dribbling = dribbling.then(() => dribble(down, d, step));
       });
       down.on('data', (chunk: Buffer) => {
         if (this.holdWhen?.(chunk)) {
@@ -114,6 +122,13 @@ export class BackendRelay {
   async stop(): Promise<void> {
     for (const s of this.sockets) s.destroy();
     await new Promise<void>((r) => this.server.close(() => r()));
+  }
+}
+
+/** Writes `bytes` to `to` `step` bytes at a time, each once the one before has gone. */
+async function dribble(to: net.Socket, bytes: Buffer, step: number): Promise<void> {
+  for (let at = 0; at < bytes.length && !to.destroyed; at += step) {
+    await new Promise<void>((done) => to.write(bytes.subarray(at, at + step), () => done()));
   }
 }
 
