@@ -255,7 +255,7 @@ describe('errors: every ERR a client gets', () => {
 });
 
 describe('pins', () => {
-  it('a transaction counts one transaction pin however many statements it runs, autocommit=0 one per span', async () => {
+  it('a transaction counts one transaction pin however many statements it runs, under autocommit=0 one per transaction', async () => {
     await direct.query('CREATE TABLE IF NOT EXISTS counted_pins (id INT PRIMARY KEY AUTO_INCREMENT, v INT)');
     const a = await client();
     const start = fx.proxy.stats().counters.pins;
@@ -267,14 +267,19 @@ describe('pins', () => {
     await a.query('COMMIT');
     const afterTransaction = fx.proxy.stats().counters.pins;
     expect(afterTransaction.transaction - start.transaction).toBe(1);
-    // Two transactions under one SET autocommit = 0: the pin is the span, not each transaction.
+    // Two transactions under one SET autocommit = 0: autocommit off is replayed state, not a
+    // pin; each transaction it opens is one, and between them nothing is held.
     await a.query('SET autocommit = 0');
+    expect(fx.proxy.stats().pinnedNow).toMatchObject({ autocommit_off: 0, transaction: 0 });
     await a.query('INSERT INTO counted_pins (v) VALUES (3)');
+    expect(fx.proxy.stats().pinnedNow.transaction).toBe(1);
     await a.query('COMMIT');
+    expect(fx.proxy.stats().pinnedNow.transaction).toBe(0);
     await a.query('INSERT INTO counted_pins (v) VALUES (4)');
     await a.query('SET autocommit = 1');
     const end = fx.proxy.stats();
-    expect(end.counters.pins.autocommit_off - afterTransaction.autocommit_off).toBe(1);
+    expect(end.counters.pins.autocommit_off - afterTransaction.autocommit_off).toBe(0);
+    expect(end.counters.pins.transaction - afterTransaction.transaction).toBe(2);
     expect(end.pinnedNow).toMatchObject({ autocommit_off: 0, transaction: 0 });
   });
 });

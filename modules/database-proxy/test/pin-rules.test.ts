@@ -16,7 +16,15 @@ describe('pinsAfterStatement', () => {
     expect(after(PIN_BIT.transaction, 0, AUTOCOMMIT)).toEqual([]);
     // An ERR's status flags may be the last known ones: a transaction is not taken for over.
     expect(after(PIN_BIT.transaction, 0, AUTOCOMMIT, 1213)).toEqual(['transaction']);
-    expect(after(0, 0, 0)).toEqual(['autocommit_off']);
+    // Autocommit off pins nothing by itself where the session is tracked (it is replayed); the
+    // transaction it opens does, and so does an error under it, which may have opened one.
+    expect(after(0, 0, 0)).toEqual([]);
+    expect(after(0, 0, IN_TRANS)).toEqual(['transaction']);
+    expect(after(0, 0, 0, 1062)).toEqual(['transaction']);
+    expect(after(PIN_BIT.transaction, 0, 0)).toEqual([]);
+    // Without tracking it cannot be replayed: the session keeps its connection until it is on.
+    expect(after(0, 0, 0, undefined, false)).toEqual(['autocommit_off']);
+    expect(after(PIN_BIT.autocommit_off, 0, AUTOCOMMIT, undefined, false)).toEqual([]);
   });
 
   it('takes what the text takes even when the statement failed; ends a pin only on success', () => {

@@ -251,7 +251,7 @@ describe('server defaults that change BEGIN / COMMIT', () => {
         ((await c.query('SELECT v FROM sd WHERE id = 100')) as unknown as [{ v: string }[]])[0][0]!.v;
       // A pure read: it goes out on a shared connection, and opens a transaction (a snapshot).
       expect(await read(a)).toBe('before');
-      expect(fx.proxy.stats().clients.some((c) => c.pinned.includes('autocommit_off'))).toBe(true);
+      expect(fx.proxy.stats().clients.some((c) => c.pinned.includes('transaction'))).toBe(true);
       await d.query('SET autocommit = 1');
       await d.query("UPDATE sd SET v = 'after' WHERE id = 100");
       // B sees the committed row (A's snapshot would still say 'before'), A keeps its own view,
@@ -309,7 +309,7 @@ describe('server defaults that change BEGIN / COMMIT', () => {
       // after it, inside A's transaction: it must run again on a connection of its own, or the
       // two clients would share one session (B's ROLLBACK undoing A's writes).
       expect(await backendOf(a)).not.toBe(await backendOf(b));
-      expect(proxy.stats().pinnedNow.autocommit_off).toBe(2);
+      expect(proxy.stats().pinnedNow.transaction).toBe(2);
       a.destroy();
       b.destroy();
     } finally {

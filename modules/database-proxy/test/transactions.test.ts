@@ -429,7 +429,7 @@ describe('errors inside a transaction', () => {
       const a = await client();
       let bAnswer: Promise<unknown> | undefined;
       const viaProxy = await steps(a, 3101, async () => {
-        expect(pinsOf(a)).toEqual(expect.arrayContaining(['autocommit_off', 'transaction']));
+        expect(pinsOf(a)).toEqual(expect.arrayContaining(['transaction']));
         ({ outcome: bAnswer } = await queuedBehind(3101));
       });
       expect(viaProxy).toEqual(server);

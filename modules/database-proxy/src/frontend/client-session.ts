@@ -909,9 +909,10 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
     // answers itself (COM_PING, COM_STMT_CLOSE…) leave the hold and its timer as they are.
     this.endHoldForStatement();
     // A pinned client's statements run where its state is, like any other statement; the one
-    // that opens a lazy BEGIN's transaction needs a connection of its own too.
+    // that opens a lazy BEGIN's transaction needs a connection of its own too, and so does any
+    // statement of a session with autocommit off (a read of a table opens a transaction).
     this.wasPureRead = this.pureRead;
-    if (this.pins !== 0 || this.lazyBegin !== 'none') this.pureRead = false;
+    if (this.pins !== 0 || this.lazyBegin !== 'none' || this.reader.autocommitOff) this.pureRead = false;
     // Anything but a pure read starts the server's "previous statement" afresh — but a prepare,
     // which runs nothing: the server keeps what the statement before left for the execute.
     if (!this.pureRead && !this.replaying && !keepsPreviousStatement(this.command)) {
@@ -2781,7 +2782,7 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
 
   private statusFlags(): number {
     let s = 0;
-    if (!(this.pins & PIN_BIT.autocommit_off)) s |= SERVER_STATUS_AUTOCOMMIT;
+    if (!(this.pins & PIN_BIT.autocommit_off) && !this.reader.autocommitOff) s |= SERVER_STATUS_AUTOCOMMIT;
     if (this.pins & PIN_BIT.transaction || this.lazyBegin !== 'none') {
       s |= SERVER_STATUS_IN_TRANS;
       // A READ ONLY transaction says so, as the server's last answer in it did.

@@ -45,8 +45,14 @@ export function pinsAfterStatement(
   // a transaction whose state the error left unknown stays pinned.
   if (status & SERVER_STATUS_IN_TRANS) pins |= PIN_BIT.transaction;
   else if (!failed) pins &= ~PIN_BIT.transaction;
-  if (!(status & SERVER_STATUS_AUTOCOMMIT)) pins |= PIN_BIT.autocommit_off;
-  else pins &= ~PIN_BIT.autocommit_off;
+  // Autocommit off is session state like any other where the server tracks it: replayed
+  // wherever the client's next statement runs. What holds the connection is the transaction
+  // such a session opens with its first read or write of a table, which IN_TRANS tells — but
+  // an ERR tells nothing, and a failed statement may have opened one (InnoDB keeps the row
+  // locks of a failed INSERT): the connection stays until a statement says otherwise.
+  if (status & SERVER_STATUS_AUTOCOMMIT) pins &= ~PIN_BIT.autocommit_off;
+  else if (!tracksSession) pins |= PIN_BIT.autocommit_off;
+  else if (failed) pins |= PIN_BIT.transaction;
   // What a statement takes may be taken even though it failed: a multi-statement batch fails at
   // its last statement, after a LOCK TABLES or GET_LOCK before it ran. Pinning too much costs a
   // connection; too little hands a lock, a temporary table or a variable to another client.

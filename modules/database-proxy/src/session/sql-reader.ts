@@ -6,7 +6,11 @@
  * readers (classifyStatement, blankLiteralsAndComments…) are pure; this holds what they are
  * asked with for one session.
  */
-import { noBackslashEscapes, SERVER_STATUS_NO_BACKSLASH_ESCAPES } from '@scalestack/mysql-protocol';
+import {
+  noBackslashEscapes,
+  SERVER_STATUS_AUTOCOMMIT,
+  SERVER_STATUS_NO_BACKSLASH_ESCAPES,
+} from '@scalestack/mysql-protocol';
 import { type CharsetStatement, charsetStatementOf } from './charset-statements.js';
 import { type DoubleByteCharset, doubleByteCharsetOf } from './double-byte.js';
 import type { SessionState } from './session-state.js';
@@ -60,6 +64,14 @@ export class SqlReader {
   reset(): void {
     this.statusFlags = this.defaultStatus();
     this.statusKnown = false;
+  }
+
+  /**
+   * The session has autocommit off, as its last response said: any statement may open a
+   * transaction, so none is a pure read.
+   */
+  get autocommitOff(): boolean {
+    return this.statusKnown && !(this.statusFlags & SERVER_STATUS_AUTOCOMMIT);
   }
 
   /** The session's sql_mode has NO_BACKSLASH_ESCAPES, as its last response said. */
