@@ -12,6 +12,8 @@ import { encodeFrames } from '@scalestack/mysql-protocol';
 import { waitFor } from '@scalestack/test-harness';
 import type mysql from 'mysql2/promise';
 import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
+import { startRelayedProxy } from './support/backend-relay.js';
+import { rows } from './support/backends.js';
 import { END_MARKER, pipelinedAnswers, queryFrame } from './support/pipelined-commands.js';
 import {
   APP_USER,
@@ -191,4 +193,32 @@ it('behind a slow statement, its 300 file packets (sequence ids wrapping past 25
   expect(proxied.answered).toBe(true);
   expect(proxied.answers).toEqual(reference.answers);
   expect(await rowsIn('li_early')).toBe(300);
+});
+
+it('the server’s answers cut a few bytes at a time: each LOAD is answered once, and the next statement too', async () => {
+  // The final OK's header cut short once passed for another request for the file: the proxy
+  // wrote its first bytes to the client and dropped the session (every client's LOAD, any driver).
+  const { fx: viaRelay, relay } = await startRelayedProxy(fx.mariadb, 2);
+  try {
+    relay.dribble = 3;
+    const t = await table('dribbled', 'proxy');
+    const c = await viaRelay.connect({
+      infileStreamFactory: () => Readable.from([Buffer.from('1,a\n2,b\n3,c\n')]),
+    });
+    try {
+      for (let round = 0; round < 5; round++) {
+        await c.query(`DELETE FROM ${t}`);
+        expect(await outcome(c.query(loadInto(t)))).toEqual({
+          affectedRows: 3,
+          warnings: 0,
+          info: 'Records: 3  Deleted: 0  Skipped: 0  Warnings: 0',
+        });
+        expect(await rows(c, 'SELECT COUNT(*) AS n FROM ' + t)).toEqual([{ n: 3 }]);
+      }
+    } finally {
+      await c.end();
+    }
+  } finally {
+    await viaRelay.stop();
+  }
 });

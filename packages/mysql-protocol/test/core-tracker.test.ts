@@ -304,6 +304,22 @@ describe('ResponseTracker', () => {
     expect(t.affectedRows).toBe(4);
   });
 
+  it('after LOCAL INFILE, an answer that comes a byte at a time ends only with its last byte', () => {
+    const t = new ResponseTracker(CAPS_DEPRECATE_EOF);
+    t.begin(COM_QUERY);
+    t.feed(frame([Buffer.concat([Buffer.from([0xfb]), Buffer.from('data.csv')])]));
+    expect(t.awaitingClient).toBe(true);
+    // The server speaks again: it no longer waits, even before the packet's header is whole.
+    const okBytes = frame([ok(CAPS_DEPRECATE_EOF, { status: AC, affected: 4 })]);
+    for (let i = 0; i < okBytes.length - 1; i++) {
+      expect(t.feed(okBytes.subarray(i, i + 1)), `byte ${i}`).toBe(-1);
+      expect(t.awaitingClient).toBe(false);
+    }
+    expect(t.feed(okBytes.subarray(okBytes.length - 1))).toBe(1);
+    expect(t.done).toBe(true);
+    expect(t.affectedRows).toBe(4);
+  });
+
   it('waits for the client during COM_CHANGE_USER auth exchanges, then takes the OK', () => {
     const t = new ResponseTracker(CAPS_DEPRECATE_EOF);
     t.begin(COM_CHANGE_USER);

@@ -247,6 +247,9 @@ export class ResponseTracker implements PacketListener {
     this.lastPacketEnd = -1;
     this.firstPacketEnd = -1;
     if (this.sessionStateOks.length > 0) this.sessionStateOks.length = 0;
+    // The server speaks again, so it no longer waits for the client — already when these bytes
+    // are only the start of a packet's header, before onPacketStart would say so.
+    if (from < chunk.length) this.waitingForClient = false;
     const stop = this.scanner.scan(chunk, from);
     if (this.done || this.awaitingClient) return stop;
     return -1;
