@@ -4,41 +4,30 @@
  * holds a backend connection for each transaction it opens — its first read or write of a table
  * — and for nothing between them. Against real MariaDB with a pool of two.
  */
-import type mysql from 'mysql2/promise';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { backendOf, hold, one, pinnedNow, proxyConnectionsAtServer } from './support/backends.js';
-import { type ProxyFixture, startProxyFixture } from './support/proxy-fixture.js';
-import { trackedClients } from './support/tracked-clients.js';
+import { proxyTestFile } from './support/proxy-test-file.js';
 
 const POOL = 2;
 
-let fx: ProxyFixture;
-let direct: mysql.Connection;
-const clients = trackedClients(() => fx);
-const client = clients.client;
-
-beforeAll(async () => {
-  fx = await startProxyFixture({ pool: POOL });
-  direct = await fx.direct();
-  await direct.query('CREATE TABLE IF NOT EXISTS test.ac_off (id INT PRIMARY KEY, who VARCHAR(20))');
+const file = proxyTestFile({
+  pool: POOL,
+  setup: async (d) => {
+    await d.query('CREATE TABLE test.ac_off (id INT PRIMARY KEY, who VARCHAR(20))');
+  },
 });
-
-afterEach(() => clients.closeAll());
-
-afterAll(async () => {
-  await direct?.end();
-  await fx?.stop();
-});
+const client = file.clients.client;
+const { fx, direct } = file;
 
 async function rowsAtServer(id: number): Promise<number> {
-  return Number((await one(direct, 'SELECT COUNT(*) AS n FROM test.ac_off WHERE id = ?', [id])).n);
+  return Number((await one(direct(), 'SELECT COUNT(*) AS n FROM test.ac_off WHERE id = ?', [id])).n);
 }
 
 describe('autocommit off', () => {
   it('pins nothing by itself: twelve clients on two connections, each with its own transactions', async () => {
     const all = await Promise.all(Array.from({ length: 12 }, () => client()));
     await Promise.all(all.map((c) => c.query('SET autocommit = 0')));
-    expect(pinnedNow(fx), 'nothing held between transactions').toBe(0);
+    expect(pinnedNow(fx()), 'nothing held between transactions').toBe(0);
     const backends = new Set<number>();
     await Promise.all(
       all.map(async (c, i) => {
@@ -68,9 +57,9 @@ describe('autocommit off', () => {
       }),
     );
     expect(backends.size).toBe(POOL);
-    expect(pinnedNow(fx)).toBe(0);
-    expect(fx.proxy.stats().counters.pins.autocommit_off).toBe(0);
-    expect(await proxyConnectionsAtServer(direct)).toBeLessThanOrEqual(POOL);
+    expect(pinnedNow(fx())).toBe(0);
+    expect(fx().proxy.stats().counters.pins.autocommit_off).toBe(0);
+    expect(await proxyConnectionsAtServer(direct())).toBeLessThanOrEqual(POOL);
   });
 
   it('a connection it left goes to the next client with autocommit on: that client’s write is committed at once', async () => {
@@ -78,9 +67,9 @@ describe('autocommit off', () => {
     await a.query('SET autocommit = 0');
     // A statement that opens no transaction: A lets the connection go after it.
     const used = await backendOf(a);
-    expect(pinnedNow(fx)).toBe(0);
+    expect(pinnedNow(fx())).toBe(0);
     // With the other connection held, B can only have the one A left.
-    const both = [await hold(fx), await hold(fx)];
+    const both = [await hold(fx()), await hold(fx())];
     const holder = both.find((h) => h.backendId !== used)!;
     await both.find((h) => h !== holder)!.release();
     try {
@@ -89,7 +78,7 @@ describe('autocommit off', () => {
       expect(await backendOf(b)).toBe(used);
       expect(await rowsAtServer(2001)).toBe(1);
       expect(await one(b, 'SELECT @@autocommit AS ac')).toEqual({ ac: 1 });
-      expect(pinnedNow(fx)).toBe(1); // the holder's transaction only
+      expect(pinnedNow(fx())).toBe(1); // the holder's transaction only
     } finally {
       await holder.release();
     }
@@ -102,12 +91,12 @@ describe('autocommit off', () => {
     await a.query('SET autocommit = 0');
     await a.query("INSERT INTO test.ac_off VALUES (3001, 'a')");
     const mine = await backendOf(a);
-    expect(fx.proxy.stats().pinnedNow.transaction).toBe(1);
+    expect(fx().proxy.stats().pinnedNow.transaction).toBe(1);
     // Every other client's statement runs on the other connection meanwhile.
     const others = await Promise.all(Array.from({ length: 6 }, () => client()));
     for (const c of others) expect(await backendOf(c)).not.toBe(mine);
     a.destroy();
-    clients.forget(a);
+    file.clients.forget(a);
     // Its write never lands: the proxy rolls the transaction back before the connection is reused.
     const after = await Promise.all(
       others.map((c) => one(c, 'SELECT COUNT(*) AS n FROM test.ac_off WHERE id = 3001')),
