@@ -104,4 +104,35 @@ describe('autocommit off', () => {
     expect(after.map((r) => Number(r.n))).toEqual(others.map(() => 0));
     expect(await rowsAtServer(3001)).toBe(0);
   });
+  it('an error before any table was opened holds nothing; a duplicate key keeps the transaction it opened, as at MariaDB', async () => {
+    await direct().query("INSERT INTO test.ac_off VALUES (4000, 'taken')");
+    const inTransaction = async (c: Awaited<ReturnType<typeof client>>) =>
+      Number((await one(c, 'SELECT @@in_transaction AS t')).t);
+    const steps = async (c: Awaited<ReturnType<typeof client>>) => {
+      await c.query('SET autocommit = 0');
+      const after: number[] = [];
+      for (const sql of [
+        'SELEC 1',
+        'SELECT * FROM test.no_such_table',
+        "INSERT INTO test.ac_off VALUES (4000, 'dup')",
+      ]) {
+        await c.query(sql).catch(() => {});
+        after.push(await inTransaction(c));
+      }
+      await c.query('ROLLBACK');
+      return after;
+    };
+    const own = await fx().direct();
+    const server = await steps(own).finally(() => own.end());
+    expect(server).toEqual([0, 0, 1]);
+    // Through the proxy, two such clients on a pool of two: after their parse errors a third
+    // client is served at once (the pool's two connections are not held).
+    const [a, b] = [await client(), await client()];
+    await Promise.all([a, b].map((c) => c.query('SET autocommit = 0')));
+    await Promise.all([a, b].map((c) => c.query('SELEC 1').catch(() => {})));
+    // (The error is held for a SHOW WARNINGS for result_hold, not as a transaction.)
+    expect(fx().proxy.stats().pinnedNow.transaction).toBe(0);
+    expect(await one(await client(), 'SELECT 1 AS one')).toEqual({ one: 1 });
+    expect(await steps(a)).toEqual(server);
+  });
 });

@@ -21,6 +21,9 @@ describe('pinsAfterStatement', () => {
     expect(after(0, 0, 0)).toEqual([]);
     expect(after(0, 0, IN_TRANS)).toEqual(['transaction']);
     expect(after(0, 0, 0, 1062)).toEqual(['transaction']);
+    // Not one that failed before it opened a table: a parse error, an unknown table.
+    expect(after(0, 0, 0, 1064)).toEqual([]);
+    expect(after(0, 0, 0, 1146)).toEqual([]);
     expect(after(PIN_BIT.transaction, 0, 0)).toEqual([]);
     // Without tracking it cannot be replayed: the session keeps its connection until it is on.
     expect(after(0, 0, 0, undefined, false)).toEqual(['autocommit_off']);
