@@ -139,6 +139,7 @@ export class DatabaseProxy implements ProxyCore, DatabaseProxyService {
   readonly resultHold: number;
   lazyBeginAllowed: boolean;
   noBackslashEscapesByDefault = false;
+  autocommitOffByDefault = false;
   private plainBackslashDefault = false;
   get backslashDefaultsDiffer(): boolean {
     return this.noBackslashEscapesByDefault && this.plainBackslashDefault;
@@ -465,7 +466,7 @@ export class DatabaseProxy implements ProxyCore, DatabaseProxyService {
       this.fitPacketSize(server, Number(values?.[1]));
       conn.queryRows(SERVER_DEFAULTS_SQL, (err2, rows) => {
         // A server without these variables (sqlite-backend) has the stock behaviour.
-        if (rows !== undefined) this.adoptServerDefaults(server, parseServerDefaults(rows));
+        if (rows !== undefined) this.adoptServerDefaults(server, parseServerDefaults(rows), conn);
         done(err2 === null);
       });
     });
@@ -516,7 +517,14 @@ export class DatabaseProxy implements ProxyCore, DatabaseProxyService {
    * Keeps the server's completion_type (under RELEASE every plain COMMIT ends the session there)
    * and turns lazy BEGIN off when its global settings change what BEGIN / COMMIT do.
    */
-  private adoptServerDefaults(server: BackendServer, defaults: ServerDefaults): void {
+  private adoptServerDefaults(
+    server: BackendServer,
+    defaults: ServerDefaults,
+    conn: BackendConnection,
+  ): void {
+    // A session's autocommit as it starts: the global one, or what init_connect made it.
+    if (conn.baseline.get('autocommit') === '0') defaults = { ...defaults, autocommit: false };
+    if (!defaults.autocommit) this.autocommitOffByDefault = true;
     server.completionType = defaults.completionType;
     server.readOnly = defaults.serverReadOnly;
     this.warnIfReadOnlyMix();

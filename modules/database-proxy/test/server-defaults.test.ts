@@ -5,16 +5,25 @@
  * MariaDB; each case sets a global, then runs the same steps on a direct connection and through a
  * proxy started after the change.
  */
+import { execFile } from 'node:child_process';
 import { type MariaDB, startMariaDB, waitFor } from '@scalestack/test-harness';
 import mysql from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { RawClient } from '../../../packages/mysql-protocol/test/support/raw-client.js';
 import type { DatabaseProxy } from '../src/database-proxy.js';
 import { type BackendRelay, startRelayedProxy } from './support/backend-relay.js';
 import { backendOf } from './support/backends.js';
-import { createBackendUser, type ProxyFixture, startProxyFixture } from './support/proxy-fixture.js';
+import {
+  APP_USER,
+  backendAt,
+  createBackendUser,
+  type ProxyFixture,
+  startProxyFixture,
+} from './support/proxy-fixture.js';
 import { tenantMetrics } from './support/qos-helpers.js';
 
 const IN_TRANS = 0x1;
+const AUTOCOMMIT = 0x2;
 /** How a client learns that the server ended its session depends on timing. */
 const LOST = ['ECONNRESET', 'PROTOCOL_CONNECTION_LOST', 'EPIPE'];
 /** The connection is gone: mysql2 reports that as fatal (whichever code timing gave it), unlike an ERR. */
@@ -52,6 +61,13 @@ const serverStatus = async (c: mysql.Connection, sql: string) => {
 };
 const committed = async (v: string) =>
   Number((await mariadb.query('SELECT COUNT(*) AS n FROM sd WHERE v = ?', [v]))[0].n);
+/** Runs a Python script with Debian's interpreter (where python3-pymysql installs). */
+const runPython = (script: string) =>
+  new Promise<string>((resolve, reject) =>
+    execFile('/usr/bin/python3', ['-c', script], { timeout: 30_000 }, (err, out, stderr) =>
+      err ? reject(new Error(`${err.message}\n${stderr}`)) : resolve(out),
+    ),
+  );
 const errnoOf = (p: Promise<unknown>) =>
   p.then(
     () => 'ok',
@@ -230,8 +246,87 @@ describe('server defaults that change BEGIN / COMMIT', () => {
     }
   });
 
+  it('autocommit=0 by default: the login says so, as MariaDB does, and a client that wants it on gets it on', async () => {
+    // PyMySQL (autocommit=True) sends SET autocommit = 1 only when the login's status flags say
+    // it is off: told it was on, it left it off, and its writes were rolled back when it left.
+    const loginAutocommit = async (port: number, user: string, password: string) => {
+      const c = await RawClient.connect({ host: '127.0.0.1', port, user, password, database: 'test' });
+      try {
+        return c.session.statusFlags & AUTOCOMMIT;
+      } finally {
+        await c.close();
+      }
+    };
+    const write = (port: number, user: string, password: string, v: string) =>
+      runPython(
+        `import pymysql, sys\nc = pymysql.connect(host='127.0.0.1', port=${port}, user='${user}', password='${password}', database='test', autocommit=True)\nc.cursor().execute("INSERT INTO sd (v) VALUES ('${v}')")\nc.close()`,
+      );
+    await mariadb.query('SET GLOBAL autocommit = 0');
+    let fx: ProxyFixture | undefined;
+    try {
+      fx = await startProxyFixture({ pool: 2, mariadb, createBackendUser: false });
+      const server = await loginAutocommit(mariadb.port, mariadb.user, mariadb.password);
+      expect(server).toBe(0);
+      expect(await loginAutocommit(fx.port, APP_USER.name, APP_USER.password)).toBe(server);
+      await write(mariadb.port, mariadb.user, mariadb.password, 'ac-direct');
+      await write(fx.port, APP_USER.name, APP_USER.password, 'ac-proxy');
+      expect(await committed('ac-direct')).toBe(1);
+      expect(await committed('ac-proxy')).toBe(1);
+    } finally {
+      await mariadb.query('SET GLOBAL autocommit = DEFAULT');
+      await fx?.stop();
+    }
+  });
+
+  it('init_connect turns autocommit off: every client starts with it off, whichever connection it lands on', async () => {
+    // init_connect runs for accounts without SUPER: the proxy's here is one.
+    const limited = { name: 'limited', password: 'limitedpw' };
+    await mariadb.query(
+      `CREATE USER IF NOT EXISTS '${limited.name}'@'%' IDENTIFIED BY '${limited.password}'`,
+    );
+    await mariadb.query(`GRANT ALL ON test.* TO '${limited.name}'@'%'`);
+    await mariadb.query("SET GLOBAL init_connect = 'SET autocommit = 0'");
+    let fx: ProxyFixture | undefined;
+    try {
+      // One connection: the second client lands on the one the first left with autocommit on.
+      fx = await startProxyFixture({
+        pool: 1,
+        mariadb,
+        createBackendUser: false,
+        options: {
+          backends: [
+            {
+              ...backendAt('db', `127.0.0.1:${mariadb.port}`, 1),
+              user: limited.name,
+              password: limited.password,
+            },
+          ],
+        },
+      });
+      const x = await fx.connect();
+      await x.query('SET autocommit = 1');
+      expect(await serverStatus(x, 'DO 1')).toBe(AUTOCOMMIT);
+      await x.end();
+      const z = await fx.connect();
+      z.on('error', () => {});
+      const [[row]] = (await z.query('SELECT @@autocommit AS ac')) as unknown as [[{ ac: number }]];
+      expect(row.ac).toBe(0);
+      // BEGIN is the server's (lazy BEGIN is off: its status would say autocommit on).
+      expect((await serverStatus(z, 'BEGIN')) & AUTOCOMMIT).toBe(0);
+      await z.query('ROLLBACK');
+      await z.query("INSERT INTO sd (v) VALUES ('init-connect')");
+      z.destroy();
+      // Never committed: rolled back when Z left, as at MariaDB.
+      await waitFor(async () => fx!.proxy.stats().clients.length === 0, { what: 'Z to leave' });
+      expect(await committed('init-connect')).toBe(0);
+      expect(fx.proxy.stats().counters.lazyBegins).toBe(0);
+    } finally {
+      await mariadb.query("SET GLOBAL init_connect = ''");
+      await fx?.stop();
+    }
+  });
+
   it('autocommit=0 by default: BEGIN answers with the status flags MariaDB gives', async () => {
-    const AUTOCOMMIT = 0x2;
     const r = await underGlobal('autocommit=0', async (c) => (await serverStatus(c, 'BEGIN')) & AUTOCOMMIT);
     expect(r.server).toBe(0);
     expect(r.proxy).toEqual(r.server);

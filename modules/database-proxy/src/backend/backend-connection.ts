@@ -205,18 +205,20 @@ const TRACKING_SQL =
 
 /**
  * Variables whose session value at connect time comes from the handshake (the collation the
- * client asked for, CLIENT_IGNORE_SPACE in sql_mode) rather than from the global value: putting
- * them back after a client changed them needs their connect-time value, not DEFAULT.
+ * client asked for, CLIENT_IGNORE_SPACE in sql_mode) or from the server's init_connect (a
+ * `SET autocommit = 0` there) rather than from the global value: putting them back after a
+ * client changed them needs their connect-time value, not DEFAULT.
  */
-const HANDSHAKE_VARIABLES = [
+const CONNECT_TIME_VARIABLES = [
   'sql_mode',
   'character_set_client',
   'character_set_connection',
   'character_set_results',
   'collation_connection',
+  'autocommit',
 ];
 
-const BASELINE_SQL = `SELECT ${HANDSHAKE_VARIABLES.map((v) => `@@session.${v}`).join(', ')}`;
+const BASELINE_SQL = `SELECT ${CONNECT_TIME_VARIABLES.map((v) => `@@session.${v}`).join(', ')}`;
 
 export class BackendConnection {
   readonly createdAt = Date.now();
@@ -226,7 +228,7 @@ export class BackendConnection {
   /** The client whose state this connection last took on, and that state's version then. */
   stateOwner: object | undefined;
   stateVersion = -1;
-  /** Connect-time values of the handshake-dependent variables (see HANDSHAKE_VARIABLES). */
+  /** Connect-time values of the handshake- and init_connect-dependent variables (see CONNECT_TIME_VARIABLES). */
   readonly baseline = new Map<string, string>();
   /** The client whose insert id LAST_INSERT_ID() returns here (undefined: unknown / nobody's). */
   lastInsertOwner: object | undefined;
@@ -509,7 +511,7 @@ export class BackendConnection {
   private captureBaseline(finish: (err: Error | null) => void): void {
     this.queryRow(BASELINE_SQL, (err, values) => {
       // Without a baseline those variables are put back with DEFAULT.
-      HANDSHAKE_VARIABLES.forEach((name, i) => {
+      CONNECT_TIME_VARIABLES.forEach((name, i) => {
         const v = values?.[i];
         if (v !== undefined && v !== null) this.baseline.set(name, v);
       });
@@ -638,8 +640,8 @@ export class BackendConnection {
 
   /**
    * After a reset, on a connection that tracks session state: the tracking settings and the
-   * handshake-dependent variables, which the reset brought back to their global values
-   * (MariaDB drops IGNORE_SPACE from sql_mode, for one), at their connect-time values again.
+   * connect-time variables (from the handshake, init_connect), which the reset brought back to
+   * their global values (MariaDB drops IGNORE_SPACE from sql_mode, for one), as at connect.
    */
   private restoreAfterReset(cb: (err: Error | null) => void): void {
     if (!this.tracksSession) {

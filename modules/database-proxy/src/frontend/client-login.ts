@@ -15,6 +15,7 @@ import type { Flavour } from '../backend/backend-pool.js';
 import { type ProxyUser, sameCredentials } from '../config/proxy-users.js';
 import { ProxyError, type ProxyRefusal } from '../errors.js';
 import { unusableClientCharset } from '../session/client-charsets.js';
+import { defaultStatusFlags } from '../session/sql-reader.js';
 import type { ProxyCore } from './proxy-core.js';
 
 /** A login let in: the connection's place at its tenant, and the backend connections it uses. */
@@ -44,6 +45,7 @@ export class ClientLogin {
       capabilities: core.capabilities,
       mariadbCapabilities: core.mariadbCapabilities,
       tls: core.tls !== undefined,
+      statusFlags: defaultStatusFlags(core),
       authPlugin: core.authPlugin,
       rsaKeys: core.rsaKeys,
       clientHost: () => this.clientHost(),

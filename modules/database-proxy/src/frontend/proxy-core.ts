@@ -57,6 +57,11 @@ export interface ProxyCore {
   readonly noBackslashEscapesByDefault: boolean;
   /** Some servers' defaults have NO_BACKSLASH_ESCAPES and some do not. */
   readonly backslashDefaultsDiffer: boolean;
+  /**
+   * A server's sessions start with autocommit off (its global value, or init_connect for the
+   * proxy's account): the greeting and the answers before a session's first response say so.
+   */
+  readonly autocommitOffByDefault: boolean;
   /** Views whose SELECT is not a pure read, as last checked. */
   readonly views: ImpureViews;
   /** A client's view DDL was answered: the views are unknown until checked again, at once. */

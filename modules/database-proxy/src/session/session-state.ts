@@ -129,7 +129,7 @@ export interface StateSync {
 /**
  * Computes how to bring `backend` to `client`. Variables the client changed are set to its
  * values; variables the backend holds but the client does not go back to the backend's
- * connect-time value when `baseline` knows it (handshake-dependent ones), else to DEFAULT.
+ * connect-time value when `baseline` knows it (handshake- or init_connect-dependent ones), else to DEFAULT.
  * Character sets go first and collations after them, since setting a collation also sets its
  * character set and the reverse would undo it.
  */
@@ -197,7 +197,7 @@ export function planStateSync(
 }
 
 /**
- * The assignments (for a `SET`) that put the handshake-dependent variables back to their
+ * The assignments (for a `SET`) that put the connect-time variables back to their
  * connect-time values after a COM_RESET_CONNECTION, character sets as {@link namesClause}.
  */
 export function baselineAssignments(baseline: ReadonlyMap<string, string>): string[] {

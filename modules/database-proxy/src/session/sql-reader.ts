@@ -37,6 +37,16 @@ export interface ServerDefaults {
   readonly noBackslashEscapesByDefault: boolean;
   /** Some servers have it by default and others not. */
   readonly backslashDefaultsDiffer: boolean;
+  /** Sessions start with autocommit off (some or all servers). */
+  readonly autocommitOffByDefault: boolean;
+}
+
+/** The status flags a session starts with, before any response: as the servers' defaults say. */
+export function defaultStatusFlags(d: ServerDefaults): number {
+  return (
+    (d.autocommitOffByDefault ? 0 : SERVER_STATUS_AUTOCOMMIT) |
+    (d.noBackslashEscapesByDefault ? SERVER_STATUS_NO_BACKSLASH_ESCAPES : 0)
+  );
 }
 
 export class SqlReader {
@@ -180,6 +190,6 @@ export class SqlReader {
 
   /** What a session starts with, before any response: the servers' NO_BACKSLASH_ESCAPES. */
   private defaultStatus(): number {
-    return this.defaults.noBackslashEscapesByDefault ? SERVER_STATUS_NO_BACKSLASH_ESCAPES : 0;
+    return defaultStatusFlags(this.defaults);
   }
 }
