@@ -228,7 +228,7 @@ export class BackendConnection {
   /** The client whose state this connection last took on, and that state's version then. */
   stateOwner: object | undefined;
   stateVersion = -1;
-  /** Connect-time values of the handshake- and init_connect-dependent variables (see CONNECT_TIME_VARIABLES). */
+  /** Connect-time values of the variables in CONNECT_TIME_VARIABLES. */
   readonly baseline = new Map<string, string>();
   /** The client whose insert id LAST_INSERT_ID() returns here (undefined: unknown / nobody's). */
   lastInsertOwner: object | undefined;

@@ -129,9 +129,9 @@ export interface StateSync {
 /**
  * Computes how to bring `backend` to `client`. Variables the client changed are set to its
  * values; variables the backend holds but the client does not go back to the backend's
- * connect-time value when `baseline` knows it (handshake- or init_connect-dependent ones), else to DEFAULT.
- * Character sets go first and collations after them, since setting a collation also sets its
- * character set and the reverse would undo it.
+ * connect-time value when `baseline` knows it (those the handshake or init_connect set), else
+ * to DEFAULT. Character sets go first and collations after them, since setting a collation
+ * also sets its character set and the reverse would undo it.
  */
 export function planStateSync(
   backend: SessionState,
