@@ -15,13 +15,15 @@ import { Trait } from './statement-traits.js';
 const ROUTINE_NEVER_RAN = new Set([1064, 1305, 1318, 1370, 1044, 1142, 1146]);
 
 /**
- * Errors a statement fails with before it opens any table (a parse error, an unknown table,
- * column, schema or variable, no privilege, wrong arguments): under autocommit off it cannot
- * have opened a transaction.
+ * Errors a statement fails with before it locks any table — a parse error, an unknown table
+ * or schema, no schema chosen, no privilege on a table, an unknown system variable, a native
+ * function's argument count — so under autocommit off it cannot have opened a transaction
+ * (each checked against MariaDB's @@in_transaction). Not an unknown column or stored function
+ * (1054, 1052, 1305, 1318): MariaDB resolves those after it has locked the tables, and the
+ * transaction is open.
  */
-const NEVER_OPENED_A_TABLE = new Set([
-  1044, 1046, 1049, 1052, 1054, 1064, 1066, 1109, 1142, 1143, 1146, 1149, 1193, 1227, 1305, 1318, 1327, 1582,
-  1583, 1584, 1630, 1971,
+const BEFORE_ANY_TABLE_LOCKED = new Set([
+  1044, 1046, 1049, 1064, 1066, 1109, 1142, 1146, 1149, 1193, 1227, 1582, 1971,
 ]);
 
 /** What a statement's text takes, each to its pin. */
@@ -60,10 +62,12 @@ export function pinsAfterStatement(
   // such a session opens with its first read or write of a table, which IN_TRANS tells — but
   // an ERR tells nothing, and a statement that failed once it ran may have opened one (InnoDB
   // keeps the row locks of a failed INSERT): the connection stays until a statement says
-  // otherwise. One that failed before it opened a table did not.
+  // otherwise. One that failed before it locked a table did not — unless it is a CALL (or a
+  // compound statement), whose error may come from a statement after others that wrote.
   if (status & SERVER_STATUS_AUTOCOMMIT) pins &= ~PIN_BIT.autocommit_off;
   else if (!tracksSession) pins |= PIN_BIT.autocommit_off;
-  else if (failed && !NEVER_OPENED_A_TABLE.has(errno)) pins |= PIN_BIT.transaction;
+  else if (failed && (traits & Trait.Call || !BEFORE_ANY_TABLE_LOCKED.has(errno)))
+    pins |= PIN_BIT.transaction;
   // What a statement takes may be taken even though it failed: a multi-statement batch fails at
   // its last statement, after a LOCK TABLES or GET_LOCK before it ran. Pinning too much costs a
   // connection; too little hands a lock, a temporary table or a variable to another client.
