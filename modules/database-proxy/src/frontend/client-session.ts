@@ -87,13 +87,7 @@ import {
 } from '../session/client-charsets.js';
 import { PIN_BIT, PIN_UNTIL_NEXT_STATEMENT, pinReasons } from '../session/pin-reason.js';
 import { pinsAfterStatement } from '../session/pin-rules.js';
-import {
-  isReplayable,
-  planStateSync,
-  RESULTS_BY_NAME,
-  RESULTS_COLLATION,
-  SessionState,
-} from '../session/session-state.js';
+import { isReplayable, planStateSync, RESULTS_BY_NAME, SessionState } from '../session/session-state.js';
 import type { StatementScopedVariables } from '../session/set-statement.js';
 import { SqlReader } from '../session/sql-reader.js';
 import {
@@ -1765,8 +1759,6 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
       let charsetChanged = false;
       let collationReported = false;
       let resultsReported = false;
-      const collationBefore = this.state.variables.get('collation_connection');
-      const charsetSetBefore = this.state.variables.has('character_set_connection');
       const scoped =
         (traits & Trait.Set) !== 0 && (s.systemVariables.length > 0 || s.unexplainedChange)
           ? this.statementScoped()
@@ -1795,20 +1787,6 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
         const statement = this.charsetStatement();
         if (learnCollation) this.learnCollation(b, statement);
         if (resultsReported) this.learnResultsCollation(b, statement);
-      }
-      if (resultsReported) {
-        this.state.deleteVariable(RESULTS_COLLATION);
-        b.state.deleteVariable(RESULTS_COLLATION);
-      } else if (
-        collationReported &&
-        !this.state.variables.has(RESULTS_COLLATION) &&
-        !this.state.variables.has(RESULTS_BY_NAME)
-      ) {
-        // The connection's collation alone changed: results keep the one they had.
-        const results =
-          collationBefore ?? (charsetSetBefore ? '' : (b.baseline.get('collation_connection') ?? ''));
-        this.state.setVariable(RESULTS_COLLATION, results);
-        b.state.setVariable(RESULTS_COLLATION, results);
       }
       // A change no variable or schema of its statement explains (the tracker tells, per OK:
       // `SET time_zone = …; SET ROLE r` is explained by nothing for the ROLE); and a procedure

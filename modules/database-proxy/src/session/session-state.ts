@@ -43,19 +43,6 @@ const UNREPLAYABLE = new Set([
  */
 export const RESULTS_BY_NAME = '\u0000results_by_name';
 
-/**
- * Not a server variable: the collation behind `character_set_results` where it is not the
- * connection's — `SET collation_connection` changes the connection's only, and result metadata
- * keeps reporting the one the login or the last `SET NAMES` gave (empty: its character set's
- * default). Set until the next `SET NAMES` or assignment to `character_set_results`.
- */
-export const RESULTS_COLLATION = '\u0000results_collation';
-
-/** Markers kept beside the variables, never assigned themselves. */
-function isMarker(name: string): boolean {
-  return name === RESULTS_BY_NAME || name === RESULTS_COLLATION;
-}
-
 /** True if a tracked variable may be replayed on another backend connection. */
 export function isReplayable(name: string): boolean {
   return !UNREPLAYABLE.has(name);
@@ -142,23 +129,20 @@ export function planStateSync(
   if (client.schema !== null && client.schema !== backend.schema) sync.schema = client.schema;
   const assignments: [string, string][] = [];
   for (const [name, value] of client.variables) {
-    if (backend.variables.get(name) === value || isMarker(name)) continue;
+    if (backend.variables.get(name) === value || name === RESULTS_BY_NAME) continue;
     // Session tracking reports NULL as an empty value; for character sets only NULL is valid
     // (SET character_set_results = NULL is what JDBC drivers send).
     const literal = value === '' && name.startsWith('character_set_') ? 'NULL' : sqlLiteral(value);
     assignments.push([name, literal]);
   }
-  if (
-    client.variables.has(RESULTS_BY_NAME) !== backend.variables.has(RESULTS_BY_NAME) ||
-    client.variables.get(RESULTS_COLLATION) !== backend.variables.get(RESULTS_COLLATION)
-  ) {
+  if (client.variables.has(RESULTS_BY_NAME) !== backend.variables.has(RESULTS_BY_NAME)) {
     // The same character set names, another collation behind character_set_results.
     const results = client.variables.get('character_set_results') ?? baseline?.get('character_set_results');
     if (results !== undefined && !assignments.some(([n]) => n === 'character_set_results'))
       assignments.push(['character_set_results', results === '' ? 'NULL' : sqlLiteral(results)]);
   }
   for (const name of backend.variables.keys()) {
-    if (client.variables.has(name) || isMarker(name)) continue;
+    if (client.variables.has(name) || name === RESULTS_BY_NAME) continue;
     const charset = client.variables.get('character_set_connection');
     if (name === 'collation_connection' && charset !== undefined) {
       // The client chose a character set and no collation: its collation is that set's
@@ -212,16 +196,7 @@ function setParts(
   baseline: ReadonlyMap<string, string> | undefined,
 ): string[] {
   const names = namesClause(assignments, client, baseline);
-  // NAMES gives the results' collation; the connection's, where it differs, goes after it.
-  const ownCollation = client.variables.get('collation_connection');
-  const separate =
-    names !== undefined && client.variables.has(RESULTS_COLLATION) && ownCollation !== undefined;
-  if (separate && !assignments.some(([n]) => n === 'collation_connection'))
-    assignments = [...assignments, ['collation_connection', sqlLiteral(ownCollation)]];
-  const rest =
-    names === undefined
-      ? assignments
-      : assignments.filter(([n]) => !NAMES_VARIABLES.has(n) || (separate && n === 'collation_connection'));
+  const rest = names === undefined ? assignments : assignments.filter(([n]) => !NAMES_VARIABLES.has(n));
   rest.sort((a, b) => rank(a[0]) - rank(b[0]));
   const parts = rest.map(([n, v]) => `@@session.\`${n}\` = ${v}`);
   if (names !== undefined) parts.unshift(names);
@@ -260,17 +235,11 @@ function namesClause(
     effective('character_set_results') !== charset
   )
     return undefined;
-  // The collation result metadata reports: one of its own after SET collation_connection
-  // (empty: the set's default); else a character set chosen without a collation has its
-  // default one, and otherwise the client's, or the connect-time one.
-  const results = client.variables.get(RESULTS_COLLATION);
+  // A character set chosen without a collation has its default one; else the client's, or
+  // the connect-time one.
   const collation =
-    results !== undefined
-      ? results || undefined
-      : (client.variables.get('collation_connection') ??
-        (client.variables.has('character_set_connection')
-          ? undefined
-          : baseline?.get('collation_connection')));
+    client.variables.get('collation_connection') ??
+    (client.variables.has('character_set_connection') ? undefined : baseline?.get('collation_connection'));
   if (collation === undefined) return `NAMES ${sqlLiteral(charset)}`;
   // utf8 and utf8mb3 are one set (MariaDB 10.6+ names both utf8mb3), and so are their collations.
   const family = charset === 'utf8' || charset === 'utf8mb3' ? ['utf8_', 'utf8mb3_'] : [`${charset}_`];
