@@ -140,6 +140,7 @@ export class DatabaseProxy implements ProxyCore, DatabaseProxyService {
   lazyBeginAllowed: boolean;
   noBackslashEscapesByDefault = false;
   autocommitOffByDefault = false;
+  autocommitOffByInitConnect = false;
   private plainBackslashDefault = false;
   get backslashDefaultsDiffer(): boolean {
     return this.noBackslashEscapesByDefault && this.plainBackslashDefault;
@@ -522,9 +523,14 @@ export class DatabaseProxy implements ProxyCore, DatabaseProxyService {
     defaults: ServerDefaults,
     conn: BackendConnection,
   ): void {
-    // A session's autocommit as it starts: the global one, or what init_connect made it.
-    if (conn.baseline.get('autocommit') === '0') defaults = { ...defaults, autocommit: false };
+    // The greeting and the login's OK say the global autocommit, as MariaDB's do (it runs
+    // init_connect after them, and not again on a reset); an init_connect that turns it off
+    // shows in the BEGIN a lazy BEGIN would answer.
     if (!defaults.autocommit) this.autocommitOffByDefault = true;
+    else if (conn.baseline.get('autocommit') === '0') {
+      this.autocommitOffByInitConnect = true;
+      defaults = { ...defaults, autocommit: false };
+    }
     server.completionType = defaults.completionType;
     server.readOnly = defaults.serverReadOnly;
     this.warnIfReadOnlyMix();

@@ -320,6 +320,30 @@ describe('server defaults that change BEGIN / COMMIT', () => {
       await waitFor(async () => fx!.proxy.stats().clients.length === 0, { what: 'Z to leave' });
       expect(await committed('init-connect')).toBe(0);
       expect(fx.proxy.stats().counters.lazyBegins).toBe(0);
+      // MariaDB runs init_connect after the login's OK, and not again on COM_RESET_CONNECTION:
+      // the login says autocommit on, the session has it off, a reset one has it on.
+      const sides = [
+        [mariadb.port, limited.name, limited.password],
+        [fx.port, APP_USER.name, APP_USER.password],
+      ] as const;
+      const seen: unknown[] = [];
+      for (const [port, user, password] of sides) {
+        const c = await RawClient.connect({ host: '127.0.0.1', port, user, password, database: 'test' });
+        try {
+          const read = async () => {
+            const r = await c.command(Buffer.from('\x03SELECT @@autocommit', 'latin1'));
+            return r.packets.at(-2)!.payload.toString('latin1', 1);
+          };
+          const login = c.session.statusFlags & AUTOCOMMIT;
+          const atLogin = await read();
+          const reset = (await c.command(Buffer.from([0x1f]))).statusFlags & AUTOCOMMIT;
+          seen.push({ login, atLogin, reset, afterReset: await read() });
+        } finally {
+          await c.close();
+        }
+      }
+      expect(seen[0]).toEqual({ login: AUTOCOMMIT, atLogin: '0', reset: AUTOCOMMIT, afterReset: '1' });
+      expect(seen[1], 'through the proxy').toEqual(seen[0]);
     } finally {
       await mariadb.query("SET GLOBAL init_connect = ''");
       await fx?.stop();

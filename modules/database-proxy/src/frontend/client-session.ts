@@ -2647,6 +2647,8 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
     this.statements.clear();
     this.lazyBegin = 'none';
     this.state.reset(schema === undefined ? this.state.schema : schema);
+    // A reset session has the global autocommit: init_connect ran at login only.
+    if (this.core.autocommitOffByInitConnect) this.state.setVariable('autocommit', 'ON');
     const b = this.backend;
     this.pins = 0;
     // A new session has no insert id and no previous statement, wherever it runs next.

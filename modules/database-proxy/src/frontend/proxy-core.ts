@@ -58,10 +58,16 @@ export interface ProxyCore {
   /** Some servers' defaults have NO_BACKSLASH_ESCAPES and some do not. */
   readonly backslashDefaultsDiffer: boolean;
   /**
-   * A server's sessions start with autocommit off (its global value, or init_connect for the
-   * proxy's account): the greeting and the answers before a session's first response say so.
+   * A server's global autocommit is off: the greeting and the answers before a session's first
+   * response say so.
    */
   readonly autocommitOffByDefault: boolean;
+  /**
+   * A server's init_connect turns autocommit off for the proxy's account (the global is on):
+   * sessions start with it off, and a reset one — which MariaDB does not run init_connect for
+   * again — has it on.
+   */
+  readonly autocommitOffByInitConnect: boolean;
   /** Views whose SELECT is not a pure read, as last checked. */
   readonly views: ImpureViews;
   /** A client's view DDL was answered: the views are unknown until checked again, at once. */

@@ -37,7 +37,7 @@ export interface ServerDefaults {
   readonly noBackslashEscapesByDefault: boolean;
   /** Some servers have it by default and others not. */
   readonly backslashDefaultsDiffer: boolean;
-  /** Sessions start with autocommit off (some or all servers). */
+  /** The servers' global autocommit is off (some or all of them). */
   readonly autocommitOffByDefault: boolean;
 }
 
