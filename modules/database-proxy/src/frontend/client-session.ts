@@ -2785,7 +2785,7 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
   private statusFlags(): number {
     let s = 0;
     // Autocommit as the last response said (before any, as the servers' defaults say).
-    if (!(this.pins & PIN_BIT.autocommit_off)) s |= this.reader.statusFlags & SERVER_STATUS_AUTOCOMMIT;
+    s |= this.reader.statusFlags & SERVER_STATUS_AUTOCOMMIT;
     if (this.pins & PIN_BIT.transaction || this.lazyBegin !== 'none') {
       s |= SERVER_STATUS_IN_TRANS;
       // A READ ONLY transaction says so, as the server's last answer in it did.
