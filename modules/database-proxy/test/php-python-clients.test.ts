@@ -5,19 +5,17 @@
  * on a pool of two: every answer is right, each process keeps its own session, and none of this
  * pins a connection — before, two such processes held the pool and the rest waited for 9001.
  */
-import { execFile } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { one, proxyConnectionsAtServer } from './support/backends.js';
+import { PYTHON, runClientScript } from './support/client-tools.js';
 import { APP_USER } from './support/proxy-fixture.js';
 import { proxyTestFile } from './support/proxy-test-file.js';
 
 const POOL = 2;
 const PROCESSES = 6;
-/** Debian's interpreter, where python3-pymysql installs (another python3 may come first on PATH). */
-const PYTHON = '/usr/bin/python3';
 
 const { fx, direct } = proxyTestFile({
   pool: POOL,
@@ -86,19 +84,16 @@ for r in range(10):
 print(json.dumps(out))
 `;
 
-function run(command: string, args: string[]): Promise<string> {
-  return new Promise((resolve, reject) =>
-    execFile(command, args, { timeout: 60_000 }, (err, stdout, stderr) =>
-      err ? reject(new Error(`${command} ${args.join(' ')}: ${err.message}\n${stderr}`)) : resolve(stdout),
-    ),
-  );
-}
-
 it('WordPress-style PHP processes (mysqli and PDO) share two connections, each with its own character set, sql_mode and schema', async () => {
   const before = fx().proxy.stats().counters.pins;
   const outs = await Promise.all(
     Array.from({ length: PROCESSES }, (_, id) =>
-      run('php', [join(dir, 'wp.php'), String(fx().port), String(id + 1), id % 2 ? 'pdo' : 'mysqli']),
+      runClientScript('php', [
+        join(dir, 'wp.php'),
+        String(fx().port),
+        String(id + 1),
+        id % 2 ? 'pdo' : 'mysqli',
+      ]),
     ),
   );
   outs.forEach((out, i) => {
@@ -121,7 +116,7 @@ it('PyMySQL processes with autocommit off share two connections: each transactio
   const before = fx().proxy.stats().counters.pins;
   const outs = await Promise.all(
     Array.from({ length: PROCESSES }, (_, pid) =>
-      run(PYTHON, ['-c', PYTHON_SCRIPT, String(fx().port), String(pid + 1)]),
+      runClientScript(PYTHON, ['-c', PYTHON_SCRIPT, String(fx().port), String(pid + 1)]),
     ),
   );
   outs.forEach((out, i) => {

@@ -4,34 +4,22 @@
  * default settings, so a flood from one cannot starve another — not one shared default queue,
  * where each tenant's share of a busy pool was its share of the connections.
  */
-import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { failure } from './support/backends.js';
-import { type ProxyFixture, startProxyFixture } from './support/proxy-fixture.js';
+import { proxyTestFile } from './support/proxy-test-file.js';
 import { servedWhileBacklogged, tenantMetrics } from './support/qos-helpers.js';
-import { trackedClients } from './support/tracked-clients.js';
 
 const FLOOD_CLIENTS = 4;
 const STATEMENTS = 120;
-let fx: ProxyFixture;
-const clients = trackedClients(() => fx);
-
-beforeAll(async () => {
-  fx = await startProxyFixture({
-    pool: 1,
-    options: {
-      users: [
-        { name: 'flood', password: 'flood', tenant: 'acme' },
-        { name: 'calm', password: 'calm', tenant: 'globex' },
-      ],
-      queue_timeout: '2s',
-    },
-  });
-});
-
-afterEach(() => clients.closeAll());
-
-afterAll(async () => {
-  await fx?.stop();
+const { fx, clients } = proxyTestFile({
+  pool: 1,
+  options: {
+    users: [
+      { name: 'flood', password: 'flood', tenant: 'acme' },
+      { name: 'calm', password: 'calm', tenant: 'globex' },
+    ],
+    queue_timeout: '2s',
+  },
 });
 
 it('each named tenant has a queue of its own: one client of one gets half a busy pool beside four of the other', async () => {
@@ -42,7 +30,7 @@ it('each named tenant has a queue of its own: one client of one gets half a busy
   const served = await servedWhileBacklogged({ acme: flood, globex: [calm] }, STATEMENTS);
   const why = JSON.stringify({
     served,
-    slotTime: { acme: tenantMetrics(fx, 'acme').slotTime, globex: tenantMetrics(fx, 'globex').slotTime },
+    slotTime: { acme: tenantMetrics(fx(), 'acme').slotTime, globex: tenantMetrics(fx(), 'globex').slotTime },
   });
   // Equal weights: about half each. In one shared queue the calm tenant's one client got a
   // fifth (one connection of five).

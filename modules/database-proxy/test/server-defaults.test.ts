@@ -5,7 +5,6 @@
  * MariaDB; each case sets a global, then runs the same steps on a direct connection and through a
  * proxy started after the change.
  */
-import { execFile } from 'node:child_process';
 import { type MariaDB, startMariaDB, waitFor } from '@scalestack/test-harness';
 import mysql from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -13,6 +12,7 @@ import { RawClient } from '../../../packages/mysql-protocol/test/support/raw-cli
 import type { DatabaseProxy } from '../src/database-proxy.js';
 import { type BackendRelay, startRelayedProxy } from './support/backend-relay.js';
 import { backendOf } from './support/backends.js';
+import { PYTHON, runClientScript } from './support/client-tools.js';
 import {
   APP_USER,
   backendAt,
@@ -61,13 +61,6 @@ const serverStatus = async (c: mysql.Connection, sql: string) => {
 };
 const committed = async (v: string) =>
   Number((await mariadb.query('SELECT COUNT(*) AS n FROM sd WHERE v = ?', [v]))[0].n);
-/** Runs a Python script with Debian's interpreter (where python3-pymysql installs). */
-const runPython = (script: string) =>
-  new Promise<string>((resolve, reject) =>
-    execFile('/usr/bin/python3', ['-c', script], { timeout: 30_000 }, (err, out, stderr) =>
-      err ? reject(new Error(`${err.message}\n${stderr}`)) : resolve(out),
-    ),
-  );
 const errnoOf = (p: Promise<unknown>) =>
   p.then(
     () => 'ok',
@@ -258,9 +251,10 @@ describe('server defaults that change BEGIN / COMMIT', () => {
       }
     };
     const write = (port: number, user: string, password: string, v: string) =>
-      runPython(
+      runClientScript(PYTHON, [
+        '-c',
         `import pymysql, sys\nc = pymysql.connect(host='127.0.0.1', port=${port}, user='${user}', password='${password}', database='test', autocommit=True)\nc.cursor().execute("INSERT INTO sd (v) VALUES ('${v}')")\nc.close()`,
-      );
+      ]);
     await mariadb.query('SET GLOBAL autocommit = 0');
     let fx: ProxyFixture | undefined;
     try {

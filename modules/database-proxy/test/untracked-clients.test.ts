@@ -13,45 +13,36 @@ import {
   COM_QUERY,
   SUPPORTED_CAPABILITIES,
 } from '@scalestack/mysql-protocol';
-import type mysql from 'mysql2/promise';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RawClient } from '../../../packages/mysql-protocol/test/support/raw-client.js';
 import { type BackendRelay, startRelayedProxy } from './support/backend-relay.js';
 import { backendOf, one, pinnedNow, proxyConnectionsAtServer } from './support/backends.js';
-import { type ProxyFixture, startProxyFixture } from './support/proxy-fixture.js';
+import type { ProxyFixture } from './support/proxy-fixture.js';
+import { proxyTestFile } from './support/proxy-test-file.js';
 import { expectSameAnswers } from './support/raw-login.js';
-import { trackedClients } from './support/tracked-clients.js';
 
 const POOL = 2;
 
-let fx: ProxyFixture;
+const { fx, direct, clients } = proxyTestFile({
+  pool: POOL,
+  setup: async (d) => {
+    await d.query('CREATE DATABASE untracked_other');
+    await d.query('CREATE TABLE test.untracked_t (n INT)');
+    await d.query('INSERT INTO test.untracked_t VALUES (0), (0)');
+    // A function that changes the session: the result set's closing packet reports it.
+    await d.query(
+      "CREATE FUNCTION test.untracked_sets_tz() RETURNS INT BEGIN SET time_zone = '+04:00'; RETURN 1; END",
+    );
+  },
+});
+
+// The same server behind a second proxy, through a relay that can cut its answers small.
 let viaRelay: ProxyFixture;
 let relay: BackendRelay;
-let direct: mysql.Connection;
-
-const clients = trackedClients(() => fx);
-
 beforeAll(async () => {
-  fx = await startProxyFixture({ pool: POOL });
-  ({ fx: viaRelay, relay } = await startRelayedProxy(fx.mariadb, POOL));
-  direct = await fx.direct();
-  await direct.query('CREATE DATABASE IF NOT EXISTS untracked_other');
-  await direct.query('CREATE TABLE IF NOT EXISTS test.untracked_t (n INT)');
-  await direct.query('DELETE FROM test.untracked_t');
-  await direct.query('INSERT INTO test.untracked_t VALUES (0), (0)');
-  // A function that changes the session: the result set's closing packet reports it.
-  await direct.query(
-    "CREATE FUNCTION IF NOT EXISTS test.untracked_sets_tz() RETURNS INT BEGIN SET time_zone = '+04:00'; RETURN 1; END",
-  );
+  ({ fx: viaRelay, relay } = await startRelayedProxy(fx().mariadb, POOL));
 });
-
-afterEach(() => clients.closeAll());
-
-afterAll(async () => {
-  await direct?.end();
-  await viaRelay?.stop();
-  await fx?.stop();
-});
+afterAll(() => viaRelay?.stop());
 
 /** Statements whose OKs report session-state changes to a client that tracks them. */
 const CHANGING = [
@@ -87,7 +78,7 @@ describe('what a client without session tracking reads', () => {
     ['with CLIENT_DEPRECATE_EOF', UNTRACKED],
     ['with classic EOF packets', UNTRACKED & ~CLIENT_DEPRECATE_EOF],
   ])('%s: every answer is the bytes MariaDB sends it', async (_, capabilities) => {
-    const reference = await expectSameAnswers(fx, answers, { capabilities });
+    const reference = await expectSameAnswers(fx(), answers, { capabilities });
     // The answers did change the session (the last read shows it), and none carries the changes.
     expect(reference[CHANGING.length - 1]!.join(' ')).toContain(Buffer.from('+02:00').toString('hex'));
   });
@@ -107,7 +98,7 @@ describe('concentration for clients without session tracking', () => {
   const untracked = { flags: ['-SESSION_TRACK'] };
 
   it('SET NAMES, SET time_zone and USE pin nothing; each client keeps its own wherever it runs', async () => {
-    const pinsBefore = fx.proxy.stats().counters.pins.untracked_state;
+    const pinsBefore = fx().proxy.stats().counters.pins.untracked_state;
     // Twelve clients on two backend connections, half of them without session tracking.
     const all = await Promise.all(
       Array.from({ length: 12 }, (_, i) => clients.client(i % 2 === 0 ? untracked : {})),
@@ -125,7 +116,7 @@ describe('concentration for clients without session tracking', () => {
         await c.query(`USE ${s.db}`);
       }),
     );
-    expect(pinnedNow(fx), 'nothing pinned after the SETs and USEs').toBe(0);
+    expect(pinnedNow(fx()), 'nothing pinned after the SETs and USEs').toBe(0);
     const backends = new Set<number>();
     await Promise.all(
       all.map(async (c, i) => {
@@ -139,8 +130,8 @@ describe('concentration for clients without session tracking', () => {
       }),
     );
     expect(backends.size, 'the clients ran on both backend connections').toBe(POOL);
-    expect(fx.proxy.stats().counters.pins.untracked_state - pinsBefore).toBe(0);
+    expect(fx().proxy.stats().counters.pins.untracked_state - pinsBefore).toBe(0);
     // The relayed proxy's connections log in as the same account.
-    expect((await proxyConnectionsAtServer(direct)) - relay.downs.size).toBeLessThanOrEqual(POOL);
+    expect((await proxyConnectionsAtServer(direct())) - relay.downs.size).toBeLessThanOrEqual(POOL);
   });
 });

@@ -53,3 +53,18 @@ export function runTool(
       });
   });
 }
+
+/** Debian's python3, where python3-pymysql installs (another python3 may come first on PATH). */
+export const PYTHON = '/usr/bin/python3';
+
+/**
+ * Runs a client program (`php` or {@link PYTHON} with a script) and resolves what it printed;
+ * rejects with its standard error when it fails or runs past a minute.
+ */
+export function runClientScript(command: string, args: readonly string[]): Promise<string> {
+  return new Promise((resolve, reject) =>
+    execFile(command, args, { timeout: 60_000 }, (err, stdout, stderr) =>
+      err ? reject(new Error(`${command} ${args.join(' ')}: ${err.message}\n${stderr}`)) : resolve(stdout),
+    ),
+  );
+}
