@@ -611,6 +611,29 @@ describe('quoted names read as calls, in texts of any size', () => {
     expect(classifyStatement(sql, false, undefined, true) & Trait.AdvisoryLock).toBe(trait);
   });
 
+  // The names so read may be inside a string literal: they add pins and never end one, and only
+  // a plain word is a name (found by the Go / Connector/J audit: `UNLOCK TABLES`( in a literal
+  // ended a LOCK TABLES pin and let other clients write through the lock; a random binary value
+  // sent as escaped text had `@…`( in it and pinned user_variable for the session's life).
+  it.each([
+    ["INSERT INTO lk VALUES ('docs: run `UNLOCK TABLES`(never) when done')", Trait.UnlockTables],
+    ["INSERT INTO lk VALUES ('x `RELEASE_ALL_LOCKS`() y')", Trait.ReleaseAllLocks],
+    ["INSERT INTO lk VALUES ('`BACKUP UNLOCK`()')", Trait.BackupUnlock],
+    ['INSERT INTO lit VALUES (\'say "@a"(hi)\')', Trait.UserVariable],
+    ["INSERT INTO lit VALUES ('say `@a`(hi)')", Trait.UserVariable],
+  ])('in a literal, no pin ends and no user variable: %s', (sql, trait) => {
+    for (const ansiQuotes of [false, true])
+      expect(classifyStatement(sql, false, undefined, ansiQuotes) & trait).toBe(0);
+  });
+
+  it('a name in a literal may still add a pin, and a read with one is no pure read', () => {
+    const sql = "SELECT 'a `GET_LOCK`(b' FROM t";
+    const traits = classifyStatement(sql);
+    expect(traits & Trait.AdvisoryLock).toBe(Trait.AdvisoryLock);
+    expect(traits & Trait.PureRead).toBe(0);
+    expect(classifyStatement("SELECT 'a `x y`(b' FROM t") & Trait.PureRead).toBe(Trait.PureRead);
+  });
+
   it('a 10-million-character statement after a quoted name is classified without overflowing the stack', () => {
     // A backtracking regular expression read quoted names and threw RangeError on such texts.
     // After `t`'s closing backquote a match was tried to the end of the text, a step per character.

@@ -437,8 +437,16 @@ function classifyOneReading(
   const blanked = blankLiteralsAndComments(text, noBackslashEscapes, doubleByte, ansiQuotes);
   // A native function called by a quoted name (`` `GET_LOCK`('a', 10) ``, or `"GET_LOCK"(…)`
   // under ANSI_QUOTES) is the function itself to the server, but its name was blanked with the
-  // quotes' contents: read such names too (one inside a string literal only pins too much).
-  const sql = text.includes('`') || text.includes('"') ? blanked + quotedCallNames(text) : blanked;
+  // quotes' contents: read such names too. Every quote in the text is tried as an opener, those
+  // inside string literals too, so the names found may be nobody's call: they may add pins, and
+  // never end one (`UNLOCK TABLES`( in a string would let other clients write through a lock).
+  const names = text.includes('`') || text.includes('"') ? quotedCallNames(text) : '';
+  if (names === '') return classifyBlanked(blanked, text);
+  return combineReadings([classifyBlanked(blanked, text), classifyBlanked(blanked + names, text)]);
+}
+
+/** The traits of a statement whose literals and comments `blanked` has blanked out. */
+function classifyBlanked(sql: string, text: string): number {
   const lead = LEADING.exec(sql);
   const first = lead ? lead[1]!.toUpperCase() : '';
   let traits = lead ? leadingTraits(first, sql, lead.index + lead[0].length, text) : 0;
@@ -770,6 +778,9 @@ function quotedCallNames(text: string): string {
 /** Longest quoted name read as a call: MariaDB's names have at most 64 characters (doubled quotes: twice). */
 const MAX_QUOTED_NAME = 128;
 
+/** A native function's name: letters, digits and underscores. */
+const PLAIN_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
 function callsQuotedBy(text: string, quote: string): string {
   if (!text.includes(quote)) return '';
   // Runs of the quote: an opener's name ends at the first quote after it not doubled — within
@@ -796,7 +807,9 @@ function callsQuotedBy(text: string, quote: string): string {
       if (close < 0 || close - open < 2 || close - open > MAX_QUOTED_NAME + 1) continue;
       CALL_PARENTHESIS.lastIndex = close + 1;
       // A `;` in a name is no statement's end (a name with one is nobody's built-in anyway).
-      if (CALL_PARENTHESIS.test(text)) names += ` ${text.slice(open + 1, close).replaceAll(';', ' ')}(`;
+      // Only a plain word names a native function: `@a`( or `UNLOCK TABLES`( is no call of one.
+      if (CALL_PARENTHESIS.test(text) && PLAIN_NAME.test(text.slice(open + 1, close)))
+        names += ` ${text.slice(open + 1, close)}(`;
     }
     if (length % 2 === 1) nextOddRunEnd = run + length - 1;
   }
