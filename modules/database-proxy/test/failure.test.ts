@@ -298,6 +298,44 @@ describe('a statement left running', () => {
     }
   });
 
+  // Found by the Go / Connector/J audit: a client that gave up on one of these (a context
+  // cancelled, a read timeout) left it holding its connection until it ended — two of them
+  // took a pool of two for innodb_lock_wait_timeout, a BENCHMARK() for minutes.
+  it.each([
+    ['a SELECT … FOR UPDATE', false, 'SELECT v FROM left_locking FOR UPDATE'],
+    ['a SELECT calling a stored function', false, 'SELECT test.left_f(v) FROM left_locking'],
+    ['an UPDATE inside a transaction', true, 'UPDATE left_locking SET v = v + 1'],
+  ])('a client gone during %s: interrupted, its connection kept and reset', async (_, inTx, sql) => {
+    await direct.query(
+      'CREATE OR REPLACE FUNCTION test.left_f(x INT) RETURNS INT DETERMINISTIC RETURN x + 1',
+    );
+    const table = await lockedTable('left_locking');
+    try {
+      const a = await client();
+      if (inTx) {
+        await a.query('BEGIN');
+        await a.query("INSERT INTO f (v) VALUES ('left-locking-tx')");
+      }
+      void a.query(sql).catch(() => {});
+      await table.waiting(sql);
+      const [id] = await backendsRunning(sql);
+      const kills = fx.proxy.stats().counters.killQueriesSent;
+      a.destroy();
+      await waitFor(async () => (await serverThread(id!))?.command === 'Sleep', {
+        what: 'the statement to be interrupted, its connection left open',
+      });
+      expect(fx.proxy.stats().counters.killQueriesSent).toBe(kills + 1);
+      await waitFor(() => fx.proxy.stats().pools[0]!.busy === 0, { what: 'the connection back in the pool' });
+      await table.unlock();
+      expect(await one(direct, "SELECT COUNT(*) AS n FROM test.f WHERE v = 'left-locking-tx'")).toEqual({
+        n: 0,
+      });
+      expect(await one(direct, 'SELECT COUNT(*) AS n FROM test.left_locking')).toEqual({ n: 0 });
+    } finally {
+      await table.unlock().catch(() => {});
+    }
+  });
+
   it('a client gone during a write: the write runs to its end as MariaDB runs it, once, on a connection the pool keeps', async () => {
     await direct.query('CREATE TABLE left_write (v INT)');
     await direct.query('INSERT INTO left_write VALUES (0)');

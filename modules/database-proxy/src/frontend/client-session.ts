@@ -2975,15 +2975,28 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
   }
 
   /**
-   * The statement in flight is a SELECT or DO calling SLEEP() or GET_LOCK(): one that waits
-   * and writes nothing (a write beside the wait is the server's to end, so such texts are left
-   * alone). Read in the text, strings and comments included: a false match (`SELECT f('sleep(')`)
-   * interrupts a statement whose client is gone, which MariaDB would have let run to its end.
+   * Whether the statement in flight ends with its client, as at MariaDB or because nothing of it
+   * can outlast the client: a SELECT or DO calling SLEEP() or GET_LOCK() (MariaDB ends such a
+   * wait once it finds the client gone; a write beside the wait is the server's to end, so only
+   * those two leads); a SELECT that sends rows (MariaDB stops one at its first send to the gone
+   * client — one INTO variables or a file sends none and runs on); and, inside a transaction,
+   * which the client's leaving rolls back anyway, any SELECT, INSERT, UPDATE, DELETE or REPLACE
+   * (a wait for a row lock would hold the connection for innodb_lock_wait_timeout, 50 s by
+   * default, for a transaction nobody can commit). Not the last two for a text of several
+   * statements. Read in the text, strings and comments included: a false match interrupts a
+   * statement whose client is gone, which MariaDB might have let run on; a false miss only lets
+   * it run.
    */
-  private waitsForItsClient(): boolean {
+  private endsWithItsClient(): boolean {
     const text = this.statementText();
     const lead = this.reader.leadingKeyword(text);
-    return (lead === 'SELECT' || lead === 'DO') && CLIENT_WAITS.test(text);
+    if (lead === undefined) return false;
+    if ((lead === 'SELECT' || lead === 'DO') && CLIENT_WAITS.test(text)) return true;
+    // Of several statements in one text, what runs when the KILL lands may be any of them.
+    if (MORE_STATEMENTS.test(text)) return false;
+    if ((lead === 'SELECT' || lead === 'WITH') && !SELECT_INTO.test(text)) return true;
+    const inTransaction = (this.pins & PIN_BIT.transaction) !== 0 || this.lazyBegin === 'sent';
+    return inTransaction && ROLLED_BACK_WITH_TRANSACTION.has(lead);
   }
 
   /**
@@ -2991,11 +3004,11 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
    * connection would not stop the statement: the server goes on with it until it ends, beside
    * the connection the pool opens in its place — more than N at the server, and at the worst
    * time (clients that time out on slow statements and leave). So the connection is kept: a
-   * pure read, which changes nothing, is interrupted with KILL QUERY, and so is a SELECT or DO
-   * that waits in SLEEP() or GET_LOCK(), whose wait MariaDB ends when it finds the client gone
-   * (it looks while it waits; here its connection stays); anything else runs to its end, as
-   * MariaDB runs a statement whose client has gone (a write is not lost) — unless the client
-   * was closed by a KILL CONNECTION, which interrupts it as MariaDB's does. Its response is
+   * pure read, which changes nothing, is interrupted with KILL QUERY, and so is a statement
+   * that {@link endsWithItsClient} (a wait in SLEEP(), a SELECT, a transaction's DML); anything
+   * else runs to its end, as MariaDB runs a statement whose client has gone (a write in
+   * autocommit is not lost) — unless the client was closed by a KILL CONNECTION, which
+   * interrupts it as MariaDB's does. Its response is
    * dropped; then the connection is reset and goes back. Its QoS slot covers it until then.
    */
   private leaveRunning(b: BackendConnection): void {
@@ -3006,7 +3019,7 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
     // KILL CONNECTION stops the statement too, as MariaDB's does (a write is rolled back): left
     // to run, it would commit after its client was told it was killed.
     if (
-      (this.pureRead || this.wasPureRead || this.killed || this.waitsForItsClient()) &&
+      (this.pureRead || this.wasPureRead || this.killed || this.endsWithItsClient()) &&
       b.connectionId !== 0
     ) {
       this.killQueryOn(b);
@@ -3036,8 +3049,14 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
  */
 const KEEPS_KEPT_RESULTS = Trait.ReadsPreviousResult | Trait.ConnectionId | Trait.Processlist;
 
-/** Calls whose wait MariaDB ends once it finds the client gone (see waitsForItsClient). */
+/** Calls whose wait MariaDB ends once it finds the client gone (see endsWithItsClient). */
 const CLIENT_WAITS = /\b(?:SLEEP|GET_LOCK)\s*\(/i;
+/** A `;` with more after it: a text of several statements, or one in a string (see endsWithItsClient). */
+const MORE_STATEMENTS = /;\s*\S/;
+/** A SELECT that sends no rows: it stores them (see endsWithItsClient). */
+const SELECT_INTO = /\bINTO\b/i;
+/** Statements whose whole effect a rollback undoes (see endsWithItsClient); DDL commits first. */
+const ROLLED_BACK_WITH_TRANSACTION = new Set(['SELECT', 'WITH', 'INSERT', 'UPDATE', 'DELETE', 'REPLACE']);
 
 /**
  * Commands that run no statement: the server keeps the warnings, errors, FOUND_ROWS() and
