@@ -74,7 +74,7 @@ export interface ProxyCounters {
    * yet on the server is answered ER 1317 without one).
    */
   killQueriesSent: number;
-  /** Clients closed for sending nothing for `wait_timeout` (ERR 4031). */
+  /** Clients closed for sending nothing for `wait_timeout` (ERR 4031 first in front of MySQL). */
   idleClosed: number;
   /** Clients closed for taking none of a result for `net_write_timeout`. */
   writeTimeouts: number;

@@ -2042,14 +2042,17 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
       { client: this.id, idleMs, pins: pinReasons(this.pins) },
       'client idle past wait_timeout; closing it',
     );
-    // MySQL 8 tells the client why before it closes (MariaDB just closes): an unasked-for ERR
-    // that drivers report as the reason the connection went away.
-    this.writeErrFrames(
-      4031,
-      'HY000',
-      'The client was disconnected by the proxy because of inactivity (wait_timeout).',
-      0,
-    );
+    // As the server behind would: MySQL 8 tells the client why before it closes, an unasked-for
+    // ERR drivers report as the reason; MariaDB just closes, and drivers that reconnect on a
+    // lost connection (Perl's DBD with auto_reconnect: 2006 / 2013 only) then do so unseen.
+    if (!MARIADB_SERVER.test(this.core.serverVersion)) {
+      this.writeErrFrames(
+        4031,
+        'HY000',
+        'The client was disconnected by the proxy because of inactivity (wait_timeout).',
+        0,
+      );
+    }
     this.close();
     // A client that went quiet may never close its side either (a leaked connection, a stuck
     // worker): after a grace to read the ERR, the socket goes, and its place with it.
@@ -2500,7 +2503,7 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
         this.answerHere(
           encodeProcesslist(rows, {
             full,
-            progress: /MariaDB/i.test(this.core.serverVersion),
+            progress: MARIADB_SERVER.test(this.core.serverVersion),
             collation: this.resultsCollation(),
             ...this.resultFraming(),
           }),
@@ -3048,6 +3051,9 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
  * they were (SELECT CONNECTION_ID(), SHOW PROCESSLIST).
  */
 const KEEPS_KEPT_RESULTS = Trait.ReadsPreviousResult | Trait.ConnectionId | Trait.Processlist;
+
+/** A server version string that is MariaDB's. */
+const MARIADB_SERVER = /MariaDB/i;
 
 /** Calls whose wait MariaDB ends once it finds the client gone (see endsWithItsClient). */
 const CLIENT_WAITS = /\b(?:SLEEP|GET_LOCK)\s*\(/i;
