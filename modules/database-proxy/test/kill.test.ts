@@ -144,6 +144,22 @@ describe('KILL with the connection ids the proxy hands out', () => {
     expect((await one(b, 'SELECT 3 AS ok')).ok).toBe(3);
   });
 
+  it('KILL of its own connection: answered ER 1927 as MariaDB answers it, then closed', async () => {
+    // MariaDB's own answer, for comparison.
+    const own = await fx.direct();
+    const direct = await failure(own.query(`KILL ${threadId(own)}`));
+    const a = await client();
+    clients.forget(a);
+    const err = await failure(a.query(`KILL CONNECTION ${threadId(a)}`));
+    expect([err.errno, err.sqlState, err.message]).toEqual([direct.errno, direct.sqlState, direct.message]);
+    expect(err.errno).toBe(1927);
+    await waitFor(() => !fx.proxy.stats().clients.some((c) => c.id === threadId(a)), {
+      what: 'A to be gone',
+    });
+    own.destroy();
+    a.destroy();
+  });
+
   it('KILL CONNECTION of a client whose write is running stops the write, as at MariaDB', async () => {
     // It only closed the client: the UPDATE ran to its end and committed after the client was
     // told it was killed (the mariadb connector's destroy() sends this KILL), and one waiting on

@@ -51,8 +51,8 @@ const CHECK_USER = { name: 'checker', password: 'checkpw' };
 
 /** Codes the README documents for the proxy's own ERR packets. */
 const DOCUMENTED = new Set([
-  1045, 1040, 1047, 1153, 1156, 1835, 1243, 1421, 1461, 4031, 1053, 1317, 9001, 9002, 9003, 9004, 9005, 9006,
-  9007, 9008,
+  1045, 1040, 1047, 1153, 1156, 1835, 1243, 1421, 1461, 4031, 1053, 1317, 1927, 9001, 9002, 9003, 9004, 9005,
+  9006, 9007, 9008,
 ]);
 /** Codes that say nothing about what went wrong. */
 const GENERIC = new Set([0, 1105]);

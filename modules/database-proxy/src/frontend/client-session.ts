@@ -2354,9 +2354,14 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
     const request = { id: target.id, query: target.query, user: this.user?.name ?? '' };
     const owner = this.core.threadOfClient(target.id);
     if (owner === this.core.thread && this.core.findClient(target.id) === this) {
-      // Its own connection: KILL CONNECTION ends it; KILL QUERY finds nothing else running.
+      // Its own connection: KILL CONNECTION ends it, answering the KILL itself as MariaDB does
+      // (ER 1927; a driver that reconnects then does not run the KILL again, on the new
+      // connection, for 1094); KILL QUERY finds nothing else running.
       if (target.query) this.writeOk(this.answerSeq);
-      else this.close();
+      else {
+        this.writeErrPacket(1927, '70100', 'Connection was killed', this.answerSeq);
+        this.close();
+      }
       return;
     }
     // The thread that serves the connection does the killing (this one, or another event
