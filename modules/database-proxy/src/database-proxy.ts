@@ -570,12 +570,15 @@ export class DatabaseProxy implements ProxyCore, DatabaseProxyService {
    * in from then on get the lower limit.
    */
   private fitPacketSize(server: BackendServer, serverLimit: number): void {
-    if (!Number.isFinite(serverLimit) || serverLimit <= 0 || serverLimit >= this.maxPacketSize) return;
+    // MariaDB refuses a packet that reaches max_allowed_packet (it grows its read buffer only
+    // below the limit): the largest it takes is one byte less.
+    const largest = serverLimit - 1;
+    if (!Number.isFinite(largest) || largest <= 0 || largest >= this.maxPacketSize) return;
     this.log.info(
-      { configured: this.maxPacketSize, used: serverLimit, server: server.name },
-      "max_packet_size lowered to the server's max_allowed_packet",
+      { configured: this.maxPacketSize, used: largest, server: server.name },
+      "max_packet_size lowered to below the server's max_allowed_packet",
     );
-    this.maxPacketSize = serverLimit;
+    this.maxPacketSize = largest;
   }
 
   private readonly onConnection = (conn: Connection): void => {

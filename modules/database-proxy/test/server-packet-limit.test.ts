@@ -72,3 +72,30 @@ it('a packet just under the limit still goes through', async () => {
   expect(Number(rows[0]!.n)).toBe(body);
   await c.end();
 });
+
+it('at the limit itself, as MariaDB: a packet of max_allowed_packet bytes is refused, one byte less is not', async () => {
+  // MariaDB refuses a packet whose size reaches max_allowed_packet (it grows its buffer only below
+  // it); the proxy took one of exactly that size on to the server, which refused it and closed
+  // that backend connection, while the client's stayed open (found by the Perl / Ruby audit).
+  const outcome = async (conn: mysql.Connection, payload: number) => {
+    conn.on('error', () => {});
+    const sql = `SELECT '${'z'.repeat(payload - 1 - "SELECT '' AS v".length)}' AS v`;
+    expect(sql.length + 1).toBe(payload); // the command byte, then the text
+    const answer = await conn.query(sql).then(
+      () => 'ok',
+      (e: { errno?: number }) =>
+        e.errno === 1153 || e.errno === -104 || e.errno === -32 ? 'refused' : String(e.errno),
+    );
+    const after = await conn
+      .query('SELECT 1')
+      .then(() => 'usable')
+      .catch(() => 'closed');
+    return { answer, after };
+  };
+  for (const payload of [serverLimit - 1, serverLimit]) {
+    const atServer = await outcome(await fx.direct(), payload);
+    const viaProxy = await outcome(await fx.connect(), payload);
+    expect(viaProxy, `a packet of ${payload} bytes`).toEqual(atServer);
+  }
+  expect(await outcome(await fx.connect(), serverLimit)).toEqual({ answer: 'refused', after: 'closed' });
+});
