@@ -3002,7 +3002,8 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
     if ((lead === 'SELECT' || lead === 'DO') && CLIENT_WAITS.test(text)) return true;
     // Of several statements in one text, what runs when the KILL lands may be any of them.
     if (MORE_STATEMENTS.test(text)) return false;
-    if ((lead === 'SELECT' || lead === 'WITH') && !SELECT_INTO.test(text)) return true;
+    // Not WITH: on MySQL 8 a WITH may lead an UPDATE or DELETE, a write that runs to its end.
+    if (lead === 'SELECT' && !SELECT_INTO.test(text)) return true;
     const inTransaction = (this.pins & PIN_BIT.transaction) !== 0 || this.lazyBegin === 'sent';
     return inTransaction && ROLLED_BACK_WITH_TRANSACTION.has(lead);
   }
