@@ -270,6 +270,24 @@ describe('a statement left running', () => {
     return (r as Row[])[0] as { command: string; info: string | null } | undefined;
   }
 
+  /**
+   * `a` leaves while `sql`, which it sent, runs on the server: one KILL QUERY interrupts it (left
+   * to run, it would hold its connection for nobody; closed instead, the server would go on with
+   * it while the pool opened another connection in its place), and the connection, kept open,
+   * goes back to the pool. Returns the server's id of that connection.
+   */
+  async function leaveAndSeeInterrupted(a: mysql.Connection, sql: string): Promise<number> {
+    const [id] = await backendsRunning(sql);
+    const kills = fx.proxy.stats().counters.killQueriesSent;
+    a.destroy();
+    await waitFor(async () => (await serverThread(id!))?.command === 'Sleep', {
+      what: `${sql} to be interrupted, its connection left open`,
+    });
+    expect(fx.proxy.stats().counters.killQueriesSent).toBe(kills + 1);
+    await waitFor(() => fx.proxy.stats().pools[0]!.busy === 0, { what: 'the connection back in the pool' });
+    return id!;
+  }
+
   it('a client gone during a read on a connection of its own: the read is killed, the connection kept and reset', async () => {
     const table = await lockedTable('left_tx_read');
     try {
@@ -278,21 +296,12 @@ describe('a statement left running', () => {
       await a.query("INSERT INTO f (v) VALUES ('left-in-tx')");
       void a.query('SELECT v FROM left_tx_read').catch(() => {});
       await table.waiting('SELECT v FROM left_tx_read');
-      const [id] = await backendsRunning('SELECT v FROM left_tx_read');
-      const kills = fx.proxy.stats().counters.killQueriesSent;
-      a.destroy();
-      // Closed instead, the server would go on waiting with it until the lock went, while the
-      // pool opened another connection in its place.
-      await waitFor(async () => (await serverThread(id!))?.command === 'Sleep', {
-        what: 'the read to be killed, its connection left open',
-      });
-      expect(fx.proxy.stats().counters.killQueriesSent).toBe(kills + 1);
+      const id = await leaveAndSeeInterrupted(a, 'SELECT v FROM left_tx_read');
       // Reset before it went back: the transaction rolled back.
-      await waitFor(() => fx.proxy.stats().pools[0]!.busy === 0, { what: 'the connection back in the pool' });
       expect(await one(direct, "SELECT COUNT(*) AS n FROM test.f WHERE v = 'left-in-tx'")).toEqual({ n: 0 });
       const b = await client();
       expect(await one(b, 'SELECT @@in_transaction AS t')).toEqual({ t: 0 });
-      expect(await serverThread(id!)).toBeDefined();
+      expect(await serverThread(id)).toBeDefined();
     } finally {
       await table.unlock().catch(() => {});
     }
@@ -318,14 +327,7 @@ describe('a statement left running', () => {
       }
       void a.query(sql).catch(() => {});
       await table.waiting(sql);
-      const [id] = await backendsRunning(sql);
-      const kills = fx.proxy.stats().counters.killQueriesSent;
-      a.destroy();
-      await waitFor(async () => (await serverThread(id!))?.command === 'Sleep', {
-        what: 'the statement to be interrupted, its connection left open',
-      });
-      expect(fx.proxy.stats().counters.killQueriesSent).toBe(kills + 1);
-      await waitFor(() => fx.proxy.stats().pools[0]!.busy === 0, { what: 'the connection back in the pool' });
+      await leaveAndSeeInterrupted(a, sql);
       await table.unlock();
       expect(await one(direct, "SELECT COUNT(*) AS n FROM test.f WHERE v = 'left-locking-tx'")).toEqual({
         n: 0,
@@ -381,17 +383,8 @@ describe('a statement left running', () => {
         await waitFor(async () => (await backendsRunning(sql)).length === 1, {
           what: 'the wait on the server',
         });
-        const [id] = await backendsRunning(sql);
-        const kills = fx.proxy.stats().counters.killQueriesSent;
-        a.destroy();
         // Left to run, it would hold its connection and slot for a minute, for nobody.
-        await waitFor(async () => (await serverThread(id!))?.command === 'Sleep', {
-          what: 'the wait to be interrupted, its connection left open',
-        });
-        expect(fx.proxy.stats().counters.killQueriesSent).toBe(kills + 1);
-        await waitFor(() => fx.proxy.stats().pools[0]!.busy === 0, {
-          what: 'the connection back in the pool',
-        });
+        await leaveAndSeeInterrupted(a, sql);
         // The interrupted GET_LOCK took nothing: once its holder lets go, the lock is free.
         await locker.query("SELECT RELEASE_LOCK('held-by-another')");
         expect(await one(direct, "SELECT IS_USED_LOCK('held-by-another') AS holder")).toEqual({
