@@ -30,11 +30,17 @@ afterAll(async () => {
 async function send(conn: mysql.Connection, bytes: number) {
   conn.on('error', () => {});
   const err = await failure(conn.query(`SELECT '${'x'.repeat(bytes)}' AS v`));
+  return { errno: err.errno, after: await goesOn(conn) };
+}
+
+/** Whether `conn` still answers a statement (then it is ended), or was closed. */
+async function goesOn(conn: mysql.Connection): Promise<'usable' | 'closed'> {
   const after = await conn
     .query('SELECT 1')
-    .then(() => 'usable')
-    .catch(() => 'closed');
-  return { errno: err.errno, after };
+    .then(() => 'usable' as const)
+    .catch(() => 'closed' as const);
+  if (after === 'usable') await conn.end();
+  return after;
 }
 
 it.each([
@@ -86,11 +92,7 @@ it('at the limit itself, as MariaDB: a packet of max_allowed_packet bytes is ref
       (e: { errno?: number }) =>
         e.errno === 1153 || e.errno === -104 || e.errno === -32 ? 'refused' : String(e.errno),
     );
-    const after = await conn
-      .query('SELECT 1')
-      .then(() => 'usable')
-      .catch(() => 'closed');
-    return { answer, after };
+    return { answer, after: await goesOn(conn) };
   };
   for (const payload of [serverLimit - 1, serverLimit]) {
     const atServer = await outcome(await fx.direct(), payload);
