@@ -6,9 +6,12 @@
  * none of a result for that long is closed, and the backend that waited on it let go.
  */
 import type { Socket } from 'node:net';
+import { Kernel } from '@scalestack/kernel';
+import { DEFAULT_SERVER_VERSION, SqliteBackendServer } from '@scalestack/sqlite-backend';
 import { waitFor } from '@scalestack/test-harness';
-import type mysql from 'mysql2/promise';
+import mysql from 'mysql2/promise';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { DATABASE_PROXY, type DatabaseProxyService } from '../src/index.js';
 import { one } from './support/backends.js';
 import { type ProxyFixture, startProxyFixture } from './support/proxy-fixture.js';
 
@@ -106,4 +109,56 @@ it("a client's own SET SESSION wait_timeout is its timeout, as at a server: long
   expect(ownClosed).toBe(false);
   expect(await one(own, 'SELECT @@session.wait_timeout AS t')).toEqual({ t: 3600 });
   own.destroy();
+});
+
+it('in front of a MySQL 8 server, ERR 4031 first, as MySQL 8 sends it', async () => {
+  // The embedded SQLite backend announces itself as MySQL 8 (and sends 4031 itself).
+  expect(DEFAULT_SERVER_VERSION).not.toMatch(/MariaDB/i);
+  const sqlite = await SqliteBackendServer.start({ listen: '127.0.0.1:0' });
+  const kernel = new Kernel({ logLevel: process.env.SCALESTACK_TEST_LOG ?? 'warn' });
+  try {
+    if (sqlite.address.kind !== 'tcp') throw new Error('expected a TCP listener');
+    await kernel.load({
+      modules: ['database-proxy'],
+      env: {},
+      config: {
+        modules: {
+          'database-proxy': {
+            listen: '127.0.0.1:0',
+            wait_timeout: '400ms',
+            users: [{ name: 'app', password: 'secret' }],
+            backends: [
+              {
+                name: 'db1',
+                address: `127.0.0.1:${sqlite.address.port}`,
+                user: 'root',
+                password: '',
+                pool: 1,
+              },
+            ],
+          },
+        },
+      },
+    });
+    await kernel.start();
+    const proxy = kernel.container.resolve(DATABASE_PROXY) as DatabaseProxyService;
+    const quiet = await mysql.createConnection({
+      host: '127.0.0.1',
+      port: proxy.address.port,
+      user: 'app',
+      password: 'secret',
+    });
+    const told = new Promise<{ code?: unknown; fatal?: boolean; message: string }>((resolve) =>
+      quiet.on('error', resolve),
+    );
+    expect(await one(quiet, 'SELECT 1 AS ok')).toEqual({ ok: 1 });
+    const err = await told;
+    // An ERR no command asked for: mysql2 reports it as a fatal error whose code is the errno.
+    expect(err.code).toBe(4031);
+    expect(err.fatal).toBe(true);
+    expect(err.message).toMatch(/inactivity \(wait_timeout\)/);
+  } finally {
+    await kernel.shutdown();
+    await sqlite.close();
+  }
 });
