@@ -32,9 +32,7 @@
  *     IS_FREE_LOCK(), @@identity) or a batch ending in SHOW: 0 instead of -1 / the rows.
  *  8. FOUND_ROWS() after a statement that is not a SELECT (SET, USE, DO, BEGIN, UPDATE, a reset)
  *     or as a connection's first statement: MariaDB answers the last SELECT's rows, the proxy 0.
- *  Seeds beyond the default ones also meet: an execute of a statement prepared before a
- *  `SET NAMES` (the proxy prepares it again on another backend under the new character set;
- *  MariaDB keeps the text as parsed at PREPARE: seed 17), and MariaDB's own column names after a
+ *  Seeds beyond the default ones also meet MariaDB's own column names after a
  *  COM_RESET_CONNECTION of a client greeting with utf8mb4_unicode_ci (seed 9).
  */
 import { appendFileSync } from 'node:fs';

@@ -6,7 +6,9 @@
  *   client's next statements ran so: `é` became `?`;
  * - the backend statement cache keyed a statement by character_set_client and the collation
  *   only, so a client whose connection character set differs (`SET character_set_client` alone)
- *   ran another client's statement, parsed under `SET NAMES latin1`.
+ *   ran another client's statement, parsed under `SET NAMES latin1`;
+ * - a statement prepared under `SET NAMES latin1` and run after `SET NAMES utf8mb4` on a backend
+ *   that lacked it was prepared there under utf8mb4, where MariaDB keeps the first reading.
  */
 import { buildExecute, buildPrepare } from '@scalestack/mysql-protocol';
 import { expect, it } from 'vitest';
@@ -58,6 +60,49 @@ it.each([false, true])(
     expect(await seen('proxy')).toEqual(expected);
   },
 );
+
+it('prepared under SET NAMES latin1, run after SET NAMES utf8mb4 on another backend: read as at PREPARE, as MariaDB reads it', async () => {
+  // The literal's two bytes (é in UTF-8) are two latin1 characters, one utf8mb4 character.
+  const text = Buffer.from("SELECT CHARSET('x') AS c, CHAR_LENGTH('é') AS n", 'utf8');
+  const seen = async (c: RawClient, move: () => Promise<{ close(): Promise<void> } | undefined>) => {
+    expect(await rawResult(c, 'SET NAMES latin1')).toBe('OK');
+    const p = await c.command(Buffer.concat([buildPrepare(''), text]));
+    expect(p.error).toBeUndefined();
+    expect(await rawResult(c, 'COMMIT')).toBe('OK');
+    expect(await rawResult(c, 'SET NAMES utf8mb4')).toBe('OK');
+    const holder = await move();
+    try {
+      const r = await c.command(buildExecute({ statementId: p.prepared!.statementId, params: [] }));
+      if (r.error) return [`ERR ${r.error.errno}`];
+      // The binary row: 00, the null bitmap, the charset's name (length first), the count (INT).
+      const row = r.packets.find((q) => q.payload[0] === 0 && q.payload.length > 2)!.payload;
+      const name = row.subarray(3, 3 + row[2]!).toString('latin1');
+      // The execute's, then a text statement's: the client's own settings again.
+      return [name, row.readInt32LE(3 + row[2]!), await rawResult(c, CHECK)];
+    } finally {
+      await holder?.close();
+    }
+  };
+  const d = await rawSide(fx(), 'direct', 45);
+  const expected = await seen(d, async () => undefined);
+  await d.close();
+  expect(expected).toMatchObject(['latin1', 2, { rows: [['utf8mb4', 'C3A9']] }]);
+
+  const a = await rawSide(fx(), 'proxy', 45);
+  try {
+    // A prepares on X, in a transaction; the execute runs on Y while X is held.
+    expect(await rawResult(a, 'START TRANSACTION')).toBe('OK');
+    const x = await rawBackendOf(a);
+    const got = await seen(a, async () => {
+      const holdX = await rawHoldBackend(fx(), x, 45, POOL);
+      expect(await rawBackendOf(a)).not.toBe(x);
+      return holdX;
+    });
+    expect(got).toEqual(expected);
+  } finally {
+    await a.close();
+  }
+});
 
 it('a statement another client prepared under SET NAMES latin1 is not run for one that set only character_set_client', async () => {
   const text = Buffer.from("SELECT HEX('é') AS h", 'latin1');

@@ -56,6 +56,11 @@ async function preparedAtServer(): Promise<number> {
   return Number((r as Row[])[0]!.Value);
 }
 
+/** An error's number and SQL state, to compare with what MariaDB answers. */
+function errorOf(err: { errno?: number; sqlState?: string }): { errno?: number; sqlState?: string } {
+  return { errno: err.errno, sqlState: err.sqlState };
+}
+
 async function execRows(c: mysql.Connection, sql: string, params: (string | number)[] = []): Promise<Row[]> {
   const [r] = await c.execute(sql, params);
   return r as Row[];
@@ -201,7 +206,7 @@ describe('statement identity', () => {
     }
   });
 
-  it('re-prepared after its client changed sql_mode, it is not filed under the old mode for others', async () => {
+  it('re-prepared on another backend after its client changed sql_mode, it keeps its first parse (as MariaDB keeps it), and others see theirs', async () => {
     const sql = 'SELECT "id" AS x FROM ps WHERE id = ?';
     const a = await client();
     const c = await client();
@@ -220,20 +225,81 @@ describe('statement identity', () => {
     await a.query('SET SESSION sql_mode = DEFAULT');
     const onX = await holdBackend(fx, x, POOL);
     try {
-      // A's statement runs on Y, prepared there under A's current mode (no ANSI_QUOTES).
+      // A's statement runs on Y, prepared there under the mode A prepared it in (ANSI_QUOTES):
+      // "id" is still the column, as on the server where A prepared it.
       expect(await backendOf(a)).toBe(y);
-      await execRows(a, sql, [3]);
+      expect(await execRows(a, sql, [3])).toEqual([{ x: 3 }]);
+      // And A's session is back in its own mode: a text statement reads "id" as a string.
+      expect(await one(a, 'SELECT "id" AS x')).toEqual({ x: 'id' });
       // C still has ANSI_QUOTES: on Y its statement must parse "id" as the column.
       expect(await execRows(c, sql, [3])).toEqual([{ x: 3 }]);
+      // A client without ANSI_QUOTES that prepares the same text gets its own reading.
+      const fresh = await client();
+      expect(await execRows(fresh, sql, [3])).toEqual([{ x: 'id' }]);
     } finally {
       await onX.release();
     }
   });
 
-  it('re-prepared under NO_BACKSLASH_ESCAPES, what the new reading shows is seen: a GET_LOCK pins', async () => {
-    // Under backslash escapes this is one string and a comment: a pure read. Prepared again
-    // under NO_BACKSLASH_ESCAPES, 'x\' ends at the backslash and GET_LOCK runs.
-    const sql = "SELECT 'x\\', GET_LOCK(0x6c, 0) AS got -- '"; // 0x6c: the lock named 'l'
+  it('executed on another backend after sql_mode changed, it parses as prepared and runs in the mode set now, as at MariaDB', async () => {
+    await direct.query('CREATE TABLE ps_modes (id INT PRIMARY KEY, v VARCHAR(4))');
+    const pipes = "SELECT CONCAT(?, '') || 'b' AS x";
+    const insert = 'INSERT INTO ps_modes VALUES (?, ?)';
+    // What MariaDB answers on one connection: the parse of PREPARE, the strictness of now.
+    const expected: unknown[] = [];
+    const d = await fx.direct();
+    try {
+      await d.query("SET SESSION sql_mode = 'PIPES_AS_CONCAT,STRICT_TRANS_TABLES'");
+      const p = await d.prepare(pipes);
+      const i = await d.prepare(insert);
+      await d.query("SET SESSION sql_mode = ''");
+      expected.push(((await p.execute(['a'])) as [Row[], unknown])[0]);
+      const [ok] = (await i.execute([1, 'toolong'])) as [{ warningStatus: number }, unknown];
+      expected.push(ok.warningStatus);
+      await d.query("SET SESSION sql_mode = 'STRICT_TRANS_TABLES'");
+      expected.push(errorOf(await failure(i.execute([2, 'toolong']))));
+    } finally {
+      await d.end();
+    }
+    expect(expected).toEqual([[{ x: 'ab' }], 1, { errno: 1406, sqlState: '22001' }]);
+    await direct.query('DELETE FROM ps_modes');
+
+    const a = await client();
+    await a.query("SET SESSION sql_mode = 'PIPES_AS_CONCAT,STRICT_TRANS_TABLES'");
+    // Prepared (and cached by mysql2) on X while Y is held.
+    const onY = await hold(fx);
+    let x: number;
+    try {
+      await a.prepare(pipes);
+      await a.prepare(insert);
+      x = await backendOf(a);
+    } finally {
+      await onY.release();
+    }
+    await a.query("SET SESSION sql_mode = ''");
+    const onX = await holdBackend(fx, x, POOL);
+    const seen: unknown[] = [];
+    try {
+      seen.push(await execRows(a, pipes, ['a']));
+      const [ok] = (await a.execute(insert, [1, 'toolong'])) as [{ warningStatus: number }, unknown];
+      seen.push(ok.warningStatus);
+      await a.query("SET SESSION sql_mode = 'STRICT_TRANS_TABLES'");
+      seen.push(errorOf(await failure(a.execute(insert, [2, 'toolong']))));
+      expect(await backendOf(a)).not.toBe(x);
+    } finally {
+      await onX.release();
+    }
+    expect(seen).toEqual(expected);
+    expect((await one(a, 'SELECT @@sql_mode AS m')).m).toBe('STRICT_TRANS_TABLES');
+    const [written] = await direct.query('SELECT id, v FROM ps_modes');
+    expect(written).toEqual([{ id: 1, v: 'tool' }]);
+  });
+
+  it('prepared before NO_BACKSLASH_ESCAPES and run after it on another backend, it keeps its first reading: one string, no lock taken', async () => {
+    // Under backslash escapes this is one string and a comment: a pure read. Read under
+    // NO_BACKSLASH_ESCAPES, 'x\' would end at the backslash and GET_LOCK would run — MariaDB
+    // keeps the reading of PREPARE, and so does the proxy on a backend that lacks it.
+    const sql = "SELECT 'x\\', GET_LOCK(0x6c, 0) AS got -- ' AS s"; // 0x6c: the lock named 'l'
     const a = await client();
     const onY = await hold(fx);
     let x: number;
@@ -247,9 +313,9 @@ describe('statement identity', () => {
     const onX = await holdBackend(fx, x, POOL);
     try {
       const [result] = await a.execute(sql);
-      expect((result as { got: number }[])[0]!.got).toBe(1);
-      expect(fx.proxy.stats().pinnedNow.advisory_lock).toBe(1);
-      expect((await one(a, "SELECT RELEASE_LOCK('l') AS rel")).rel).toBe(1);
+      expect(result).toEqual([{ s: "x', GET_LOCK(0x6c, 0) AS got -- " }]);
+      expect(fx.proxy.stats().pinnedNow.advisory_lock ?? 0).toBe(0);
+      expect((await one(direct, "SELECT IS_FREE_LOCK('l') AS free")).free).toBe(1);
     } finally {
       await onX.release();
     }

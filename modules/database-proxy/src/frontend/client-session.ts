@@ -85,13 +85,13 @@ import {
   isWideCharset,
   unusableClientCharset,
 } from '../session/client-charsets.js';
+import { parseSettingsOf, withParseSettings } from '../session/parse-settings.js';
 import { PIN_BIT, PIN_UNTIL_NEXT_STATEMENT, pinReasons } from '../session/pin-reason.js';
 import { pinsAfterStatement } from '../session/pin-rules.js';
 import { isReplayable, planStateSync, RESULTS_BY_NAME, SessionState } from '../session/session-state.js';
 import type { StatementScopedVariables } from '../session/set-statement.js';
 import { SqlReader } from '../session/sql-reader.js';
 import {
-  combineReadings,
   killStatementTarget,
   lastUseSchema,
   releasesSession,
@@ -739,24 +739,6 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
     this.withBackend();
   }
 
-  /**
-   * An execute's traits. A backend without the statement prepares it under the client's parse
-   * settings now (sql_mode, character set), which may read its text otherwise than the first
-   * prepare did (`'x\'` under NO_BACKSLASH_ESCAPES), while one that has it runs the first
-   * reading: combined as {@link combineReadings} does — what takes a pin counts from either,
-   * a pure read or an unlock only from both.
-   */
-  private executeTraits(cs: ClientStatement): number {
-    const vars = this.parseVariables();
-    if (vars === cs.vars) return cs.traits;
-    if (cs.traitsVars !== vars) {
-      const now = this.reader.classify(cs.preparePayload.toString('latin1', 1));
-      cs.traitsUnder = combineReadings([cs.traits, now]);
-      cs.traitsVars = vars;
-    }
-    return cs.traitsUnder!;
-  }
-
   /** completion_type as the client set it, else the default of the server `b` belongs to. */
   private completionType(b: BackendConnection): string {
     return this.state.variables.get('completion_type') ?? b.server.completionType;
@@ -1359,21 +1341,24 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
     }
     this.executing = { cs };
     if (payload[0] === COM_STMT_EXECUTE) {
-      const traits = this.executeTraits(cs);
+      const traits = cs.traits;
       this.traits = traits;
       if (traits & Trait.ViewDdl) this.core.views.invalidate();
-      // Without a cursor, with no long data waiting, in the schema it was prepared in, and
-      // reading no view that hides a write.
+      // Without a cursor, with no long data waiting, in the schema and parse settings it was
+      // prepared in (a backend that lacks it is switched to those for its prepare, which a
+      // connection others' reads are stacked on must not be), and reading no view that hides
+      // a write.
       this.pureRead =
         (traits & Trait.PureRead) !== 0 &&
         payload.length > 5 &&
         payload[5] === 0 &&
         !this.statements.longData.has(cs.id) &&
         cs.schema === this.state.schema &&
+        cs.vars === this.parseVariables() &&
         !this.readsImpureView(cs);
     } else if (payload[0] === COM_STMT_BULK_EXECUTE) {
       // A statement once a row (INSERT, UPDATE, DELETE, REPLACE): never a pure read.
-      this.traits = this.executeTraits(cs);
+      this.traits = cs.traits;
     }
     this.pending = payload[0] === COM_STMT_FETCH ? Pending.Fetch : Pending.Execute;
     return true;
@@ -1408,18 +1393,6 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
       );
       return;
     }
-    const vars = bs === undefined ? this.parseVariables() : cs.vars;
-    if (bs === undefined && cs.vars !== vars) {
-      // Prepared again under other parse settings than its first prepare (the client changed
-      // sql_mode since), it is another statement: cached under the settings it is prepared in,
-      // never under the first one's key, which other clients look up.
-      if (cs.otherVars !== vars) {
-        cs.otherVars = vars;
-        cs.otherKey = statementKey(cs.schema, vars, cs.preparePayload.toString('latin1', 1));
-      }
-      key = cs.otherKey!;
-      bs = b.statements.get(key);
-    }
     if (!held && this.statements.heldByAnother(key, cs.id)) {
       // Another statement of this client, of the same SQL, has its cursor or long data on that
       // backend statement: running this one there would close or take them. It gets its own.
@@ -1444,6 +1417,14 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
           b.stateVersion = -1;
           this.runStatementCommand(b);
         });
+        return;
+      }
+      if (this.parsesOtherwise(b, cs.vars)) {
+        // The client changed sql_mode or its character set since it prepared the statement:
+        // prepared under those of its PREPARE, it reads as the server that first prepared it
+        // reads it (ANSI_QUOTES, PIPES_AS_CONCAT…), and is the statement other clients with
+        // those settings look up.
+        this.switchParseSettings(b, cs.vars, () => this.runStatementCommand(b));
         return;
       }
       this.core.counters.reprepares++;
@@ -1479,6 +1460,12 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
       b.command(cs.preparePayload, onPrepared, onShared ? this : undefined);
       return;
     }
+    if (b.stateVersion === -1 && this.parsesOtherwise(b, this.parseVariables())) {
+      // Switched to the statement's parse settings for its prepare: it runs under the client's
+      // (a server runs an execute under the session's strictness, time zone…).
+      this.switchParseSettings(b, this.parseVariables(), () => this.runStatementCommand(b));
+      return;
+    }
     // Keep the cache in LRU order.
     b.statements.delete(key);
     b.statements.set(key, bs);
@@ -1512,6 +1499,51 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
     } else if (this.pureRead) {
       this.shareBackend(b);
     }
+  }
+
+  /**
+   * Whether `b` parses under other settings than `settings`. It has the client's state, unless
+   * switched away for a re-prepare (its stateVersion -1 then, its state what it holds).
+   */
+  private parsesOtherwise(b: BackendConnection, settings: string): boolean {
+    const now = b.stateVersion === -1 ? parseSettingsOf(b.state) : this.parseVariables();
+    return now !== settings;
+  }
+
+  /**
+   * Sets `b`'s parse settings (sql_mode, character sets, collation) to `settings`, the rest of
+   * its state kept, then goes on. The connection is nobody's state from then on: the next
+   * statement syncs it, as after a re-prepare in the statement's own schema.
+   */
+  private switchParseSettings(b: BackendConnection, settings: string, then: () => void): void {
+    const target = withParseSettings(b.state, settings);
+    const set = planStateSync(b.state, target, b.baseline).setStatement;
+    b.stateOwner = undefined;
+    b.stateVersion = -1;
+    if (set === undefined) {
+      b.state.copyFrom(target);
+      then();
+      return;
+    }
+    this.core.counters.stateSyncs++;
+    b.query(set, undefined, (err, t) => {
+      if (err !== null) return this.retryOrFail(err);
+      if (t.error !== undefined) {
+        // A failed SET changes nothing: the connection keeps the state it has.
+        this.core.log.warn(
+          { client: this.id, sql: set, err: t.error.message },
+          'parse settings switch failed',
+        );
+        this.sendBackendError(
+          t.error.errno,
+          t.error.sqlState,
+          `Proxy: could not set the statement's parse settings: ${t.error.message}`,
+        );
+        return;
+      }
+      b.state.copyFrom(target);
+      then();
+    });
   }
 
   private rememberBackendStatement(
@@ -1647,9 +1679,7 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
   /** sql_mode, the client's character sets and collation as it has them (cached per state version). */
   private parseVariables(): string {
     if (this.parseVariablesVersion !== this.state.version) {
-      const v = this.state.variables;
-      // character_set_connection too: SET NAMES without COLLATE records no collation.
-      this.parseVariablesText = `${v.get('sql_mode') ?? ''}\u0000${v.get('character_set_client') ?? ''}\u0000${v.get('character_set_connection') ?? ''}\u0000${v.get('collation_connection') ?? ''}`;
+      this.parseVariablesText = parseSettingsOf(this.state);
       this.parseVariablesVersion = this.state.version;
     }
     return this.parseVariablesText;

@@ -24,23 +24,14 @@ export interface ClientStatement {
   readonly id: number;
   /** Identity of the statement on a backend: schema, parse-relevant variables, SQL text (see statementKey). */
   readonly key: string;
-  /** The parse-relevant variables it was prepared under (see ClientSession.parseVariables). */
+  /** The parse settings it was prepared under (see parseSettingsOf): a re-prepare uses them. */
   readonly vars: string;
   /**
-   * The key it last ran under on a backend: {@link key}, or — prepared again after the client
-   * changed its parse settings — {@link otherKey}. Closing it, and keeping its cursor or long
-   * data from eviction, go by this one.
+   * The key it last ran under on a backend: {@link key}, or a private one when another of the
+   * client's statements holds a cursor or long data under that. Closing it, and keeping its
+   * cursor or long data from eviction, go by this one.
    */
   backendKey: string;
-  /** The key under other parse settings, and those settings (built once per change). */
-  otherKey?: string;
-  otherVars?: string;
-  /**
-   * Its traits under the client's current parse settings (which a re-prepare on another backend
-   * uses) together with its own: computed once per {@link traitsVars}.
-   */
-  traitsUnder?: number;
-  traitsVars?: string;
   /** The COM_STMT_PREPARE payload, kept to prepare it again on another backend. */
   readonly preparePayload: Buffer;
   readonly params: number;
