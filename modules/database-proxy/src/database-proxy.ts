@@ -55,6 +55,7 @@ import { unsharable } from './config/worker-shares.js';
 import { formatProxyError, ProxyError } from './errors.js';
 import { ClientSession } from './frontend/client-session.js';
 import { KILL_TOPIC, type KillOutcome, type KillRequest } from './frontend/kill.js';
+import { KnownSchemas } from './frontend/known-schemas.js';
 import { PROCESSLIST_TOPIC, type ProcesslistRequest, type ProcessRow } from './frontend/processlist.js';
 import type { ProxyCore } from './frontend/proxy-core.js';
 import type { DatabaseProxyService, ProxyCounters, ProxyStats } from './service.js';
@@ -119,6 +120,7 @@ export class DatabaseProxy implements ProxyCore, DatabaseProxyService {
     killQueriesSent: 0,
     idleClosed: 0,
     writeTimeouts: 0,
+    loginSchemaChecks: 0, // read from knownSchemas
   };
   capabilities = UNKNOWN_SERVER_FLAGS & ~CLIENT_SSL;
   /**
@@ -173,6 +175,7 @@ export class DatabaseProxy implements ProxyCore, DatabaseProxyService {
   private stopProcesslistAnswers: (() => void) | undefined;
   private readonly viewCheck: ImpureViewCheck;
   readonly views: ImpureViews;
+  readonly knownSchemas = new KnownSchemas();
 
   /**
    * @param loop the `event` module's loop, when it runs: with several worker threads each
@@ -765,7 +768,11 @@ export class DatabaseProxy implements ProxyCore, DatabaseProxyService {
     return {
       pools: this.pool.stats(),
       clients,
-      counters: { ...this.counters, pins: { ...this.counters.pins } },
+      counters: {
+        ...this.counters,
+        pins: { ...this.counters.pins },
+        loginSchemaChecks: this.knownSchemas.checks,
+      },
       pinnedNow,
       // Queued for a slot, or holding one and waiting for a connection.
       waiting: this.scheduler.queued + this.pool.waiting,
@@ -843,6 +850,11 @@ export class DatabaseProxy implements ProxyCore, DatabaseProxyService {
         c.queueTimeouts,
       ),
       counter(`${m}auth_failures_total`, 'Failed logins at the proxy', c.authFailures),
+      counter(
+        `${m}login_schema_checks_total`,
+        'Logins whose database was checked on a backend connection',
+        c.loginSchemaChecks,
+      ),
       counter(`${m}reprepares_total`, 'Statements prepared again on another backend', c.reprepares),
       counter(`${m}state_syncs_total`, 'Session state syncs before a statement', c.stateSyncs),
       counter(`${m}stacked_total`, 'Pure reads stacked on a shared backend connection', s.pipeline.stacked),

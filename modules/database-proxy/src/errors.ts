@@ -36,6 +36,14 @@ export const ProxyError = {
     sqlState: '42000',
     message: "Variable 'character_set_client' can't be set to the value of '%s'",
   },
+  /** A login naming a database that does not exist (checked on a backend), as MariaDB refuses it. */
+  unknownDatabase: { code: 1049, sqlState: '42000', message: "Unknown database '%s'" },
+  /** A login naming a database the user's backend account may not use, as MariaDB refuses it. */
+  databaseAccessDenied: {
+    code: 1044,
+    sqlState: '42000',
+    message: "Access denied for user '%s'@'%s' to database '%s'",
+  },
   /** Unknown command byte. */
   unknownCommand: { code: 1047, sqlState: '08S01', message: 'Unknown command %s' },
   /** A command packet whose sequence id is not 0 (the client lost count: its stream cannot be trusted). */

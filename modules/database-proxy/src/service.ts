@@ -78,6 +78,11 @@ export interface ProxyCounters {
   idleClosed: number;
   /** Clients closed for taking none of a result for `net_write_timeout`. */
   writeTimeouts: number;
+  /**
+   * Logins whose database was checked on a backend connection (one not yet seen in use by the
+   * flavour's account); those refused count in {@link authFailures} too.
+   */
+  loginSchemaChecks: number;
 }
 
 /** Stacking of pure reads on shared backend connections (see BackendPool). */

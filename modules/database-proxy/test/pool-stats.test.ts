@@ -108,7 +108,8 @@ it('a statement waiting for its backend connection to be opened (slow login) cou
   try {
     // The next connection's login (sequence id 1) is held: the statement waits for it.
     relay.holdWhen = (chunk) => chunk.length > 4 && chunk[3] === 1;
-    const c = await rfx.connect();
+    // No login database: its check would wait for that connection too.
+    const c = await rfx.connect({ database: undefined });
     c.on('error', () => {});
     const answer = one(c, 'SELECT 1 AS v');
     await waitFor(() => relay.heldCount === 1, { what: 'the login to be held' });

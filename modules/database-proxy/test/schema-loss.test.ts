@@ -1,6 +1,6 @@
 /**
- * A client's default schema that the proxy cannot put on a backend — it does not exist, it was
- * dropped by someone else, the client dropped it itself — must never leave the client running
+ * A client's default schema that the proxy cannot put on a backend — dropped by someone else,
+ * or by the client itself (a login naming one that does not exist is refused) — must never leave the client running
  * in the schema another client left on that connection (with one schema per tenant, that is
  * another tenant's tables), and must not jam the client either.
  */
@@ -54,9 +54,10 @@ async function everyBackendIn(schema: string): Promise<void> {
 }
 
 describe('a schema the backend cannot switch to', () => {
-  it('a login database that does not exist leaves the client without one, not in another’s', async () => {
+  it('a login database that does not exist is refused (1049); a client with none never runs in another’s', async () => {
     await everyBackendIn('shop_b');
-    const a = await clients.client({ database: 'no_such_shop' });
+    expect((await failure(clients.client({ database: 'no_such_shop' }))).errno).toBe(1049);
+    const a = await clients.client({ database: undefined });
     expect((await one(a, 'SELECT DATABASE() AS db')).db).toBeNull();
     const err = await failure(a.query('SELECT name FROM customers'));
     expect(err.errno).toBe(1046); // No database selected
@@ -65,15 +66,15 @@ describe('a schema the backend cannot switch to', () => {
     expect((await one(a, 'SELECT name FROM customers')).name).toBe('shop_a');
   });
 
-  it('a login database its backend account may not use (1044) leaves the client without one, not jammed', async () => {
-    const a = await clients.client({ user: CLERK.name, password: CLERK.password, database: 'shop_b' });
-    expect((await one(a, 'SELECT DATABASE() AS db')).db).toBeNull();
-    const err = await failure(a.query('SELECT name FROM customers'));
-    expect(err.errno).toBe(1046); // No database selected
+  it('a login database its backend account may not use is refused (1044); a USE of it later leaves the client where it was', async () => {
+    const denied = await failure(
+      clients.client({ user: CLERK.name, password: CLERK.password, database: 'shop_b' }),
+    );
+    expect(denied.errno).toBe(1044);
+    const a = await clients.client({ user: CLERK.name, password: CLERK.password, database: undefined });
     await a.query('USE shop_a');
     expect((await one(a, 'SELECT name FROM customers')).name).toBe('shop_a');
-    const denied = await failure(a.query('USE shop_b'));
-    expect(denied.errno).toBe(1044);
+    expect((await failure(a.query('USE shop_b'))).errno).toBe(1044);
     expect((await one(a, 'SELECT name FROM customers')).name).toBe('shop_a');
   });
 

@@ -516,18 +516,63 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
         const refusal =
           user === undefined ? this.gate.accessDenied(step.session) : this.login(user, step.session);
         if (refusal !== undefined) {
-          // The ERR takes the place of the final OK; packets before it (caching_sha2's
-          // fast-auth-success) still go out, so sequence ids stay in step.
-          this.conn.write(step.bytes.subarray(0, lastPacketStart(step.bytes)));
-          this.writeErr(refusal.code, refusal.args, step.sequenceId);
-          this.close();
+          this.refuseLogin(step, refusal);
           return;
         }
-        this.conn.write(step.bytes);
-        this.status = 'idle';
+        const schema = this.state.schema;
+        if (schema === null || this.core.knownSchemas.has(this.flavour!.user, schema)) {
+          this.conn.write(step.bytes);
+          this.status = 'idle';
+          return;
+        }
+        // Commands a client sends right behind its login wait for the check's answer.
+        this.busy = true;
+        this.checkLoginSchema(schema, (schemaRefusal) => {
+          this.busy = false;
+          if (this.closed) return;
+          if (schemaRefusal !== undefined) {
+            this.core.counters.authFailures++;
+            this.core.counters.errors++;
+            this.refuseLogin(step, schemaRefusal);
+            return;
+          }
+          this.conn.write(step.bytes);
+          this.status = 'idle';
+          this.runQueued();
+        });
         return;
       }
     }
+  }
+
+  /**
+   * The ERR takes the place of the final OK; packets before it (caching_sha2's
+   * fast-auth-success) still go out, so sequence ids stay in step.
+   */
+  private refuseLogin(step: { bytes: Buffer; sequenceId: number }, refusal: ProxyRefusal): void {
+    this.conn.write(step.bytes.subarray(0, lastPacketStart(step.bytes)));
+    this.writeErr(refusal.code, refusal.args, step.sequenceId);
+    this.close();
+  }
+
+  /**
+   * Whether the schema a login names may be entered (see KnownSchemas.check): ER 1049 or 1044
+   * when not, as a server refuses such a login. A check that could not be made lets the login
+   * in — its statements then meet the same error, or run once the schema is there.
+   */
+  private checkLoginSchema(schema: string, done: (refusal?: ProxyRefusal) => void): void {
+    this.core.knownSchemas.check(this.core.pool, this.flavour!, schema, (found) => {
+      if (found === 'unknown') done({ code: ProxyError.unknownDatabase, args: [schema] });
+      else if (found === 'denied')
+        // Worded for the client's account, not the backend one the server named; a proxy user
+        // is of any host, as an account of '%' is (MariaDB names the account's host).
+        done({ code: ProxyError.databaseAccessDenied, args: [this.user!.name, '%', schema] });
+      else {
+        if (found === 'unchecked')
+          this.core.log.debug({ client: this.id, schema }, 'login schema not checked');
+        done();
+      }
+    });
   }
 
   /** Takes a user's connection slot at its tenant; returns the refusal if any. */
@@ -1116,12 +1161,13 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
         if (err === null && t.error === undefined) sync = planStateSync(b.state, this.state, b.baseline);
         if (err !== null) return this.retryOrFail(err);
         if (t.error !== undefined) {
+          if (t.error.errno === ER_BAD_DB || t.error.errno === ER_DBACCESS_DENIED)
+            this.core.knownSchemas.forget(this.flavour!.user, sync.schema!);
           if ((t.error.errno === ER_BAD_DB || t.error.errno === ER_DBACCESS_DENIED) && this.pins === 0) {
-            // The schema was dropped (or never existed, or the backend account may not use it —
-            // the proxy does not check a login's database): the client goes on without one, as
-            // the server leaves a session whose schema it drops. MySQL cannot unset a schema, so
-            // this connection (still in another client's) goes back and a schema-less one
-            // runs the statement.
+            // The schema was dropped (or the backend account may no longer use it) since the
+            // client chose it: the client goes on without one, as the server leaves a session
+            // whose schema it drops. MySQL cannot unset a schema, so this connection (still in
+            // another client's) goes back and a schema-less one runs the statement.
             this.state.setSchema(null);
             this.backend = undefined;
             this.core.pool.release(b);
@@ -1136,6 +1182,7 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
           return;
         }
         b.state.setSchema(sync.schema!);
+        this.core.knownSchemas.add(this.flavour!.user, sync.schema!);
         doSet();
       });
     } else {

@@ -13,6 +13,7 @@ import type { ImpureViews } from '../session/impure-views.js';
 import type { PinReason } from '../session/pin-reason.js';
 import type { ClientSession } from './client-session.js';
 import type { KillOutcome, KillRequest } from './kill.js';
+import type { KnownSchemas } from './known-schemas.js';
 import type { ProcesslistRequest, ProcessRow } from './processlist.js';
 
 export interface ProxyCore {
@@ -70,6 +71,8 @@ export interface ProxyCore {
   readonly autocommitOffByInitConnect: boolean;
   /** Views whose SELECT is not a pure read, as last checked. */
   readonly views: ImpureViews;
+  /** Schemas each backend account was seen to enter: a login naming another is checked first. */
+  readonly knownSchemas: KnownSchemas;
   /** A client's view DDL was answered: the views are unknown until checked again, at once. */
   viewsChanged(): void;
   /** Event-loop delay bound for shedding (ms); reported in ERR 9006. */
