@@ -489,6 +489,30 @@ describe('profiling', () => {
   });
 });
 
+describe('optimizer trace', () => {
+  it('a client that turned it on pins, and leaves no trace of its statements for the next client', async () => {
+    // information_schema.OPTIMIZER_TRACE keeps the connection's last trace, SQL text and
+    // literals in it, for whoever reads it there next — tracing on or not. One free connection.
+    const holder = await hold(fx);
+    try {
+      const a = await client();
+      await a.query("SET SESSION optimizer_trace = 'enabled=on'");
+      expect(fx.proxy.stats().pinnedNow.unreplayable_variable).toBe(1);
+      await a.query("SELECT COUNT(*) FROM nums WHERE id > 0 AND 'a-secret' <> ''");
+      const own = (await rows(a, 'SELECT QUERY FROM information_schema.OPTIMIZER_TRACE')).map((r) => r.QUERY);
+      expect(own.join('\n')).toContain('a-secret');
+      await a.end();
+      clients.forget(a);
+      await waitFor(() => fx.proxy.stats().clients.length === 1, { what: 'A to be gone' });
+      const b = await client();
+      const seen = await rows(b, 'SELECT QUERY FROM information_schema.OPTIMIZER_TRACE');
+      expect(JSON.stringify(seen)).not.toContain('a-secret');
+    } finally {
+      await holder.release();
+    }
+  });
+});
+
 describe('session status', () => {
   it("SHOW SESSION STATUS's Last_query_cost is the caller's previous statement's", async () => {
     await direct.query(

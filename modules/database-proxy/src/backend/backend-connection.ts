@@ -252,11 +252,12 @@ export class BackendConnection {
   /** Set when its state cannot be trusted any more; it is closed instead of reused. */
   broken = false;
   /**
-   * A client turned `profiling` on here: the server keeps the SHOW PROFILES history — that
-   * client's statements, text and literals — across COM_RESET_CONNECTION, and would list it to
-   * the next client that turns profiling on. Closed when it comes back, not handed on.
+   * A client turned `profiling` or `optimizer_trace` on here: the server keeps the SHOW
+   * PROFILES history or the last optimizer trace — that client's statements, text and literals
+   * — across COM_RESET_CONNECTION, and would show them to the next client that reads them.
+   * Closed when it comes back, not handed on.
    */
-  profiled = false;
+  keepsHistory = false;
   session: ClientSession | undefined;
   /** Whether this connection's login negotiated COM_STMT_BULK_EXECUTE. */
   get takesBulkExecute(): boolean {

@@ -291,7 +291,7 @@ export class BackendServer {
       conn.close();
       return;
     }
-    if (conn.broken || conn.profiled || this.isExpired(conn)) {
+    if (conn.broken || conn.keepsHistory || this.isExpired(conn)) {
       this.retire(conn);
       return;
     }

@@ -1841,7 +1841,7 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
           ? this.statementScoped()
           : undefined;
       for (const v of s.systemVariables) {
-        if (v.name === 'profiling') b.profiled = true;
+        if (v.name === 'profiling' || v.name === 'optimizer_trace') b.keepsHistory = true;
         if (scoped?.names.has(v.name)) {
           // A `SET STATEMENT … FOR` statement's own value: the server has put the session's back.
           if (scoped.alone) continue;
@@ -3037,7 +3037,11 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
     } else if (b !== undefined) {
       if (b.busy && !b.broken && !this.upload.sending && b.onlyFor(this)) {
         this.leaveRunning(b);
-      } else if (b.busy || b.broken) {
+      } else if (b.busy || b.broken || this.pins & PIN_BIT.xa) {
+        // With an XA branch the connection closes: a prepared one outlives its session at the
+        // server (another commits or rolls it back), an active one is rolled back. Reset, it
+        // vanished from XA RECOVER and left that connection answering ER 1031 to InnoDB, its
+        // locks held until the server restarted.
         this.core.pool.discard(b);
         this.releaseLease();
       } else if (this.pins !== 0) {
@@ -3110,10 +3114,12 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
     ) {
       this.killQueryOn(b);
     }
+    const xa = (this.pins & PIN_BIT.xa) !== 0;
     b.abandon(this, () =>
       // A KILL that lands after the reset could interrupt the next holder's statement.
       b.whenKillsAnswered(() => {
-        if (b.broken) {
+        // An XA branch closes with its connection, as in close().
+        if (b.broken || xa) {
           pool.discard(b);
           lease?.release();
           return;

@@ -30,6 +30,9 @@ const UNREPLAYABLE = new Set([
   // SHOW PROFILES lists the statements the connection ran while it was on: a history of its
   // own, with other clients' SQL in it on a shared connection.
   'profiling',
+  // Likewise information_schema.OPTIMIZER_TRACE: the connection's last trace, SQL text and
+  // literals in it, readable there by whoever comes next, tracing on or not.
+  'optimizer_trace',
   // With it on, `WHERE auto_increment_column IS NULL` reads the connection's last insert id,
   // which no text marks as such.
   'sql_auto_is_null',
