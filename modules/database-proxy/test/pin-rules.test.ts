@@ -48,6 +48,23 @@ describe('pinsAfterStatement', () => {
     expect(after(locked, Trait.ReleaseAllLocks, AUTOCOMMIT)).toEqual(['table_lock', 'global_read_lock']);
   });
 
+  it('a text that ends a lock and takes one of the same kind keeps the pin (the order of its statements is not known)', () => {
+    // `SELECT RELEASE_ALL_LOCKS(), GET_LOCK('job', 0)`; `UNLOCK TABLES; LOCK TABLES t WRITE`.
+    expect(after(PIN_BIT.advisory_lock, Trait.ReleaseAllLocks | Trait.AdvisoryLock, AUTOCOMMIT)).toEqual([
+      'advisory_lock',
+    ]);
+    expect(after(0, Trait.ReleaseAllLocks | Trait.AdvisoryLock, AUTOCOMMIT)).toEqual(['advisory_lock']);
+    expect(after(PIN_BIT.table_lock, Trait.UnlockTables | Trait.LockTables, AUTOCOMMIT)).toEqual([
+      'table_lock',
+    ]);
+    expect(after(0, Trait.UnlockTables | Trait.GlobalReadLock, AUTOCOMMIT)).toEqual(['global_read_lock']);
+    expect(after(0, Trait.BackupUnlock | Trait.BackupLock, AUTOCOMMIT)).toEqual(['backup_lock']);
+    // Another kind is still ended.
+    expect(after(PIN_BIT.table_lock, Trait.UnlockTables | Trait.AdvisoryLock, AUTOCOMMIT)).toEqual([
+      'advisory_lock',
+    ]);
+  });
+
   it('a routine that failed after it began pins its session; one that never ran does not', () => {
     expect(after(0, Trait.Call, AUTOCOMMIT, 1062)).toEqual(['session_state']);
     expect(after(0, Trait.Call, AUTOCOMMIT, 1305)).toEqual([]);

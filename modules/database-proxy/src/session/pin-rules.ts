@@ -40,6 +40,16 @@ const TAKES: readonly (readonly [number, number])[] = [
   [Trait.Unreplayable, PIN_BIT.unreplayable_variable],
 ];
 
+/** What UNLOCK TABLES ends: table locks, and FLUSH TABLES WITH READ LOCK's global one. */
+const ENDED_BY_UNLOCK_TABLES = PIN_BIT.table_lock | PIN_BIT.global_read_lock;
+
+/** The pins a statement's text takes. */
+function takenBy(traits: number): number {
+  let pins = 0;
+  for (const [trait, pin] of TAKES) if (traits & trait) pins |= pin;
+  return pins;
+}
+
 /**
  * `pins` after a statement with `traits` was answered with server status `status`.
  * @param errno the error it failed with, undefined when it succeeded
@@ -72,15 +82,18 @@ export function pinsAfterStatement(
   // its last statement, after a LOCK TABLES or GET_LOCK before it ran. Pinning too much costs a
   // connection; too little hands a lock, a temporary table or a variable to another client.
   // Only what ends a pin waits for success.
-  for (const [trait, pin] of TAKES) if (traits & trait) pins |= pin;
+  pins |= takenBy(traits);
   // A routine that failed may have changed the session before its error, and an ERR carries no
   // session state: what it did is known only to its connection.
   if (failed && traits & Trait.Call && !ROUTINE_NEVER_RAN.has(errno)) pins |= PIN_BIT.session_state;
   if (!tracksSession && traits & (Trait.Set | Trait.Call | Trait.Use)) pins |= PIN_BIT.untracked_state;
+  // A text that also takes a lock of the kind it ends (`SELECT RELEASE_ALL_LOCKS(),
+  // GET_LOCK('job', 0)`, `UNLOCK TABLES; LOCK TABLES t WRITE`) may take it last: the pin stays,
+  // until a statement that only ends it.
   if (!failed) {
-    if (traits & Trait.UnlockTables) pins &= ~(PIN_BIT.table_lock | PIN_BIT.global_read_lock);
-    if (traits & Trait.BackupUnlock) pins &= ~PIN_BIT.backup_lock;
-    if (traits & Trait.ReleaseAllLocks) pins &= ~PIN_BIT.advisory_lock;
+    if (traits & Trait.UnlockTables) pins &= ~(ENDED_BY_UNLOCK_TABLES & ~takenBy(traits));
+    if (traits & Trait.BackupUnlock && !(traits & Trait.BackupLock)) pins &= ~PIN_BIT.backup_lock;
+    if (traits & Trait.ReleaseAllLocks && !(traits & Trait.AdvisoryLock)) pins &= ~PIN_BIT.advisory_lock;
   }
   return pins;
 }
