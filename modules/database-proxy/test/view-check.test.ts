@@ -37,4 +37,27 @@ describe('view check', () => {
     await admin.query('DROP VIEW elsewhere_v');
     await waitFor(() => impureViews() === known, { what: 'the check to see it gone' });
   });
+
+  it('reads every view whatever session the connection it borrows was left in (sql_select_limit, utf16 results)', async () => {
+    await waitFor(() => impureViews() !== null, { what: 'the first check' });
+    const known = impureViews()!;
+    // Every pooled connection is left by a client in a session that cuts or garbles a list.
+    const leavers = await Promise.all(Array.from({ length: 3 }, () => fx.connect()));
+    for (const c of leavers) {
+      await c.query('BEGIN');
+      await c.query('SELECT 1');
+    }
+    await leavers[0]!.query('SET SESSION sql_select_limit = 1');
+    await leavers[1]!.query('SET SESSION sql_select_limit = 1, character_set_results = utf16');
+    await leavers[2]!.query('SET SESSION sql_select_limit = 1, character_set_results = utf32');
+    for (const c of leavers) {
+      await c.query('COMMIT');
+      await c.end();
+    }
+    for (const name of ['left_v1', 'left_v2', 'left_v3'])
+      await admin.query(`CREATE VIEW ${name} AS SELECT touch() AS n`);
+    await waitFor(() => impureViews() === known + 3, { what: 'the check to find all three views' });
+    for (const name of ['left_v1', 'left_v2', 'left_v3']) await admin.query(`DROP VIEW ${name}`);
+    await waitFor(() => impureViews() === known, { what: 'the check to see them gone' });
+  });
 });

@@ -8,6 +8,7 @@
  */
 import type { Logger } from 'pino';
 import { ImpureViews } from '../session/impure-views.js';
+import { planStateSync, SessionState } from '../session/session-state.js';
 import type { BackendConnection } from './backend-connection.js';
 import type { BackendServer } from './backend-server.js';
 
@@ -91,6 +92,42 @@ export class ImpureViewCheck {
     this.wanted = false;
     const asOf = this.views.version;
     const answered = conn.destroyUnlessDone(timeout);
+    // The connection is in its last client's session: a sql_select_limit would cut the list
+    // short, a character_set_results of utf16 make it unreadable — views missed, and a write
+    // hidden in one run twice as a pure read. Back to the connect-time settings first.
+    const toBaseline = planStateSync(
+      conn.state,
+      new SessionState(conn.state.schema),
+      conn.baseline,
+    ).setStatement;
+    if (toBaseline === undefined) this.readViews(conn, serverName, asOf, answered, done);
+    else
+      conn.query(toBaseline, undefined, (err, t) => {
+        if (err === null && t.error === undefined) {
+          conn.state.copyFrom(new SessionState(conn.state.schema));
+          conn.stateOwner = undefined;
+          conn.stateVersion = -1;
+          this.readViews(conn, serverName, asOf, answered, done);
+          return;
+        }
+        answered();
+        this.running = false;
+        // Known views stay as they were; the next interval (or view DDL) checks again.
+        this.log.warn(
+          { server: serverName, err: err?.message ?? t.error?.message },
+          'could not set a connection back to its connect-time settings for the check of views',
+        );
+        done();
+      });
+  }
+
+  private readViews(
+    conn: BackendConnection,
+    serverName: string,
+    asOf: number,
+    answered: () => void,
+    done: () => void,
+  ): void {
     conn.queryRows(VIEWS_SQL, (err, rows, serverError) => {
       answered();
       this.running = false;
