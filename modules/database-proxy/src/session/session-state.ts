@@ -202,7 +202,16 @@ function setParts(
   const rest = names === undefined ? assignments : assignments.filter(([n]) => !NAMES_VARIABLES.has(n));
   rest.sort((a, b) => rank(a[0]) - rank(b[0]));
   const parts = rest.map(([n, v]) => `@@session.\`${n}\` = ${v}`);
-  if (names !== undefined) parts.unshift(names);
+  if (names !== undefined) {
+    // NAMES set character_set_results too, with its collation: one the client set by name
+    // (with that set's default collation) is set by name again after it.
+    const results = client.variables.has(RESULTS_BY_NAME)
+      ? (client.variables.get('character_set_results') ?? baseline?.get('character_set_results'))
+      : undefined;
+    if (results !== undefined)
+      parts.unshift(`@@session.\`character_set_results\` = ${results === '' ? 'NULL' : sqlLiteral(results)}`);
+    parts.unshift(names);
+  }
   return parts;
 }
 
@@ -227,15 +236,24 @@ function namesClause(
   client: SessionState,
   baseline: ReadonlyMap<string, string> | undefined,
 ): string | undefined {
-  if (!assignments.some(([n]) => NAMES_VARIABLES.has(n)) || client.variables.has(RESULTS_BY_NAME))
-    return undefined;
+  // character_set_client carries a collation too: a login or `SET NAMES … COLLATE` gives it
+  // the connection's, assigning the set by name its default, and MariaDB reads a prepared
+  // statement's string parameters in it (the same set as the connection's: not converted). A
+  // parameter and a literal then differ in collation: `? = 'a'` fails with ER 1267,
+  // `CONCAT(?, 'a')` takes the set's _bin collation (BINARY flag). So NAMES also when
+  // character_set_results was set by name since (setParts sets it again after NAMES).
+  const resultsByName = client.variables.has(RESULTS_BY_NAME);
+  const changes = resultsByName
+    ? assignments.some(([n]) => NAMES_VARIABLES.has(n) && n !== 'character_set_results')
+    : assignments.some(([n]) => NAMES_VARIABLES.has(n));
+  if (!changes) return undefined;
   const effective = (name: string) => client.variables.get(name) ?? baseline?.get(name);
   const charset = effective('character_set_connection');
   if (
     charset === undefined ||
     charset === '' ||
     effective('character_set_client') !== charset ||
-    effective('character_set_results') !== charset
+    (!resultsByName && effective('character_set_results') !== charset)
   )
     return undefined;
   // A character set chosen without a collation has its default one; else the client's, or
