@@ -34,3 +34,28 @@ it.each([
     ).toEqual({ v: value, nbe: 0 });
   },
 );
+
+it.each([
+  ['system_versioning_asof', "'2000-01-01 00:00:00'"],
+  ['default_tmp_storage_engine', 'InnoDB'],
+  ['innodb_ft_user_stopword_table', 'NULL'],
+])(
+  'SET %s = DEFAULT, whose value then reads as no value can be written back, is put back as DEFAULT',
+  async (name, other) => {
+    const direct = await connectAsBackendUser(fx());
+    await direct.query(`SET ${name} = ${other}`);
+    await direct.query(`SET ${name} = DEFAULT`);
+    const expected = await one(direct, `SELECT @@${name} AS v`);
+    await direct.end();
+
+    const q = await clients.client();
+    const n = await clients.client();
+    await q.query(`SET ${name} = ${other}`);
+    await q.query(`SET ${name} = DEFAULT`);
+    // n's statement puts the connection back to n's session (the variable at its connect-time
+    // value, or another), so q's next one must write q's back.
+    await n.query(other === 'NULL' ? 'DO 1' : `SET ${name} = ${other}`);
+    expect(await one(q, `SELECT @@${name} AS v`)).toEqual(expected);
+    if (other !== 'NULL') expect(await one(n, `SELECT @@${name} AS v`)).not.toEqual(expected);
+  },
+);

@@ -117,6 +117,26 @@ export interface StateSync {
 }
 
 /**
+ * Variables whose value reads as something no SET takes back: NULL reported as '' (a storage
+ * engine, a stopword table), system_versioning_asof's DEFAULT (the current time) as 'DEFAULT'.
+ */
+const NO_VALUE_READINGS = new Map([
+  ['default_tmp_storage_engine', ['', 'NULL']],
+  ['innodb_ft_user_stopword_table', ['', 'NULL']],
+  ['system_versioning_asof', ['DEFAULT', 'DEFAULT']],
+]);
+
+/** The literal that sets `name` back to `value` as session tracking reported it. */
+function replayLiteral(name: string, value: string): string {
+  // Session tracking reports NULL as an empty value; for character sets only NULL is valid
+  // (SET character_set_results = NULL is what JDBC drivers send).
+  if (value === '' && name.startsWith('character_set_')) return 'NULL';
+  const reading = NO_VALUE_READINGS.get(name);
+  if (reading !== undefined && value === reading[0]) return reading[1]!;
+  return sqlLiteral(value);
+}
+
+/**
  * Computes how to bring `backend` to `client`. Variables the client changed are set to its
  * values; variables the backend holds but the client does not go back to the backend's
  * connect-time value when `baseline` knows it (those the handshake or init_connect set), else
@@ -133,9 +153,7 @@ export function planStateSync(
   const assignments: [string, string][] = [];
   for (const [name, value] of client.variables) {
     if (backend.variables.get(name) === value || name === RESULTS_BY_NAME) continue;
-    // Session tracking reports NULL as an empty value; for character sets only NULL is valid
-    // (SET character_set_results = NULL is what JDBC drivers send).
-    const literal = value === '' && name.startsWith('character_set_') ? 'NULL' : sqlLiteral(value);
+    const literal = replayLiteral(name, value);
     assignments.push([name, literal]);
   }
   if (client.variables.has(RESULTS_BY_NAME) !== backend.variables.has(RESULTS_BY_NAME)) {
