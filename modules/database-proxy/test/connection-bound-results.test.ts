@@ -568,6 +568,55 @@ describe('values the server keeps per connection without an OK reporting them', 
     expect(Number((await one(m, 'SELECT LAST_INSERT_ID() AS id')).id)).toBe(Number(after.id));
   });
 
+  it('after INSERT … RETURNING (rows, no OK), LAST_INSERT_ID() is the id it generated', async () => {
+    const a = await client();
+    await a.query("INSERT INTO ai (who) VALUES ('before')");
+    // The RETURNING insert runs on the other connection, which holds no insert id of a's.
+    const onX = await holdBackend(fx, await backendOf(a), POOL);
+    try {
+      const [returned] = await a.query("INSERT INTO ai (who) VALUES ('returning') RETURNING id");
+      const id = (returned as { id: number }[])[0]!.id;
+      expect(Number((await one(a, 'SELECT LAST_INSERT_ID() AS id')).id)).toBe(id);
+    } finally {
+      await onX.release();
+    }
+  });
+
+  it('after a CALL that inserts on a connection where the client had inserted nothing, LAST_INSERT_ID() is the procedure’s', async () => {
+    await direct.query(
+      "CREATE PROCEDURE IF NOT EXISTS add_ai() BEGIN INSERT INTO ai (who) VALUES ('proc'); END",
+    );
+    const a = await client();
+    await a.query("INSERT INTO ai (who) VALUES ('earlier')");
+    // The CALL runs on the other connection, which holds no insert id of a's.
+    const onX = await holdBackend(fx, await backendOf(a), POOL);
+    try {
+      await a.query('CALL add_ai()');
+      const { id } = await one(direct, "SELECT MAX(id) AS id FROM ai WHERE who = 'proc'");
+      expect(Number((await one(a, 'SELECT LAST_INSERT_ID() AS id')).id)).toBe(Number(id));
+    } finally {
+      await onX.release();
+    }
+  });
+
+  it('after a CALL that inserts nothing, on a connection where another client inserted, LAST_INSERT_ID() is the caller’s own', async () => {
+    await direct.query('CREATE PROCEDURE IF NOT EXISTS no_insert() BEGIN DO 0; END');
+    const a = await client();
+    await a.query("INSERT INTO ai (who) VALUES ('mine')");
+    const mine = Number((await one(a, 'SELECT LAST_INSERT_ID() AS id')).id);
+    const onX = await holdBackend(fx, await backendOf(a), POOL);
+    try {
+      const z = await client();
+      await z.query("INSERT INTO ai (who) VALUES ('theirs')");
+      await z.end();
+      clients.forget(z);
+      await a.query('CALL no_insert()');
+      expect(Number((await one(a, 'SELECT LAST_INSERT_ID() AS id')).id)).toBe(mine);
+    } finally {
+      await onX.release();
+    }
+  });
+
   it('DO LAST_INSERT_ID(expr) sets what the client reads back', async () => {
     const a = await client();
     await a.query('DO LAST_INSERT_ID(4242)');

@@ -1208,7 +1208,10 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
     // LAST_INSERT_ID() on another backend than the insert's: give it the client's value. Only
     // for a statement that reads it: the SET becomes the connection's previous statement, so
     // ROW_COUNT() or SHOW WARNINGS after it would describe the SET.
-    const insertId = this.traits & Trait.ReadsInsertId ? this.results.insertIdFor(b) : undefined;
+    const insertId =
+      this.traits & Trait.ReadsInsertId || this.mayInsertUnreported()
+        ? this.results.insertIdFor(b)
+        : undefined;
     if (insertId !== undefined) {
       b.query(`SET @@session.last_insert_id = ${insertId}`, undefined, (err, t) => {
         if (err !== null) return this.retryOrFail(err);
@@ -1409,6 +1412,19 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
     }
     this.pending = payload[0] === COM_STMT_FETCH ? Pending.Fetch : Pending.Execute;
     return true;
+  }
+
+  /**
+   * Whether the statement may set the connection's insert id with no OK to say so: a CALL
+   * (its OK reports none, whatever the procedure inserted) or an INSERT / REPLACE … RETURNING
+   * (rows, not an OK). The connection is given the client's id first (a CALL that inserts
+   * nothing, an insert of explicit ids, leave it so), and counts as holding the client's after.
+   */
+  private mayInsertUnreported(): boolean {
+    if (this.traits & Trait.Call) return true;
+    if (this.traits & (Trait.PureRead | Trait.ReadsInsertId)) return false;
+    const text = this.statementText();
+    return RETURNING.test(text) && INSERTS_WITH_ROWS.has(this.reader.leadingKeyword(text) ?? '');
   }
 
   /** Whether a prepared statement may read an impure view (cached until the list changes). */
@@ -1938,6 +1954,10 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
     // stored function, SLEEP, a locking read, SHOW): holding every such client's connection
     // for result_hold would cost concentration, for a FOUND_ROWS() without SQL_CALC_FOUND_ROWS
     // few ask. Those of a batch or a CALL, whose counts nothing else reproduces, are held.
+    // An insert id may be left with no OK to report it (see mayInsertUnreported): the
+    // connection has the client's, which the proxy does not know: held like the others, a
+    // LAST_INSERT_ID() next reads it there.
+    const unreportedInsertId = !failed && t.lastInsertId === 0 && this.mayInsertUnreported();
     if (
       failed ||
       t.warningsSeen ||
@@ -1945,11 +1965,13 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
       traits & Trait.CalcFoundRows ||
       t.affectedRows > 0 ||
       t.lastInsertId > 0 ||
+      unreportedInsertId ||
       this.replaying
     ) {
       pins |= PIN_BIT.previous_result;
     }
-    this.results.ranOn(b, t.lastInsertId);
+    if (unreportedInsertId) this.results.ranUnreported(b);
+    else this.results.ranOn(b, t.lastInsertId);
     // Cursors and long data belong to one statement each.
     const id = this.executing?.cs.id;
     if (id !== undefined) this.statements.answered(this.command, id, status, failed);
@@ -3143,6 +3165,10 @@ const KEEPS_KEPT_RESULTS = Trait.ReadsPreviousResult | Trait.ConnectionId | Trai
 
 /** A server version string that is MariaDB's. */
 const MARIADB_SERVER = /MariaDB/i;
+
+/** Statements that may insert and answer rows (… RETURNING): no OK reports their insert id. */
+const INSERTS_WITH_ROWS = new Set(['INSERT', 'REPLACE']);
+const RETURNING = /\bRETURNING\b/i;
 
 /** Calls whose wait MariaDB ends once it finds the client gone (see endsWithItsClient). */
 const CLIENT_WAITS = /\b(?:SLEEP|GET_LOCK)\s*\(/i;

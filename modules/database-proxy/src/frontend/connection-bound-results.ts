@@ -149,6 +149,16 @@ export class ConnectionBoundResults {
   }
 
   /**
+   * A statement of this client ran on `b`, given the client's insert id first, and may have
+   * left a new one no OK reported (an INSERT … RETURNING, a CALL): `b` holds the client's
+   * current one, whatever its value — the proxy keeps the last it knows for other connections.
+   */
+  ranUnreported(b: BackendConnection): void {
+    this.insertOwner = {};
+    b.lastInsertOwner = this.insertOwner;
+  }
+
+  /**
    * A new session (COM_RESET_CONNECTION, COM_CHANGE_USER) has no insert id (nor an error of the
    * proxy's to raise), wherever it runs
    * next. `diagnosticsCleared`: its held connection was reset, which empties the diagnostics
