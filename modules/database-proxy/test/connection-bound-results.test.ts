@@ -617,6 +617,26 @@ describe('values the server keeps per connection without an OK reporting them', 
     }
   });
 
+  it('an insert id past 2^53 follows the client exactly to another connection (not rounded to a number)', async () => {
+    await direct.query(
+      'CREATE TABLE big_ai (id BIGINT UNSIGNED PRIMARY KEY AUTO_INCREMENT, v INT) AUTO_INCREMENT = 9007199254740993',
+    );
+    await direct.query('INSERT INTO big_ai VALUES (9007199254740992, 0)');
+    const a = await client();
+    await a.query('INSERT INTO big_ai (v) VALUES (0)');
+    const onX = await holdBackend(fx, await backendOf(a), POOL);
+    try {
+      expect(await one(a, 'SELECT CAST(LAST_INSERT_ID() AS CHAR) AS id')).toEqual({ id: '9007199254740993' });
+      await a.query('UPDATE big_ai SET v = 1 WHERE id = LAST_INSERT_ID()');
+    } finally {
+      await onX.release();
+    }
+    expect(await rows(direct, 'SELECT CAST(id AS CHAR) AS id, v FROM big_ai ORDER BY id')).toEqual([
+      { id: '9007199254740992', v: 0 },
+      { id: '9007199254740993', v: 1 },
+    ]);
+  });
+
   it('DO LAST_INSERT_ID(expr) sets what the client reads back', async () => {
     const a = await client();
     await a.query('DO LAST_INSERT_ID(4242)');

@@ -12,6 +12,7 @@ import {
   COM_STMT_FETCH,
   COM_STMT_PREPARE,
   encodeEof,
+  encodeFrames,
   encodeOk,
   inTransaction,
   PacketWriter,
@@ -596,5 +597,27 @@ describe('ResponseTracker', () => {
       frame([ok(CAPS_CLASSIC & ~CLIENT_SESSION_TRACK, { status: AC | SERVER_SESSION_STATE_CHANGED })]),
     );
     expect(plain.sessionStateOks).toEqual([]);
+  });
+});
+
+describe('insert ids past 2^53', () => {
+  it.each([
+    [2n ** 53n + 1n, '9007199254740993'],
+    [2n ** 64n - 2n, '18446744073709551614'],
+    [2n ** 53n - 1n, undefined],
+    [77n, undefined],
+  ])('an OK reporting %s keeps it exactly as text where the number is rounded', (id, text) => {
+    const eight = Buffer.alloc(9);
+    eight[0] = 0xfe;
+    eight.writeBigUInt64LE(id, 1);
+    const payload =
+      id > 0xffffn
+        ? Buffer.concat([Buffer.of(0x00, 0x00), eight, Buffer.of(AC, 0, 0, 0)])
+        : Buffer.of(0x00, 0x00, Number(id), AC, 0, 0, 0);
+    const t = new ResponseTracker(CAPS_CLASSIC);
+    t.begin(COM_QUERY, { cursor: false });
+    expect(track(t, [encodeFrames(payload, 1)])).toBeGreaterThan(0);
+    expect(t.lastInsertId).toBe(Number(id));
+    expect(t.lastInsertIdText).toBe(text);
   });
 });

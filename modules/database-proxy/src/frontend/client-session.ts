@@ -1971,7 +1971,7 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
       pins |= PIN_BIT.previous_result;
     }
     if (unreportedInsertId) this.results.ranUnreported(b);
-    else this.results.ranOn(b, t.lastInsertId);
+    else this.results.ranOn(b, t.lastInsertId, t.lastInsertIdText);
     // Cursors and long data belong to one statement each.
     const id = this.executing?.cs.id;
     if (id !== undefined) this.statements.answered(this.command, id, status, failed);

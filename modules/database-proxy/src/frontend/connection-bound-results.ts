@@ -37,6 +37,8 @@ export class ConnectionBoundResults {
   foreignFoundRows = false;
   /** The insert id of this client's last statement that produced one (0: none). */
   private lastInsertId = 0;
+  /** {@link lastInsertId} exactly, as decimal text, when it is past 2^53 (see ResponseTracker). */
+  private lastInsertIdText: string | undefined;
   /**
    * What a backend's `lastInsertOwner` holds when its last insert id is this client's current
    * one: a new token with every new id (and after a session reset), so that connections holding
@@ -131,16 +133,20 @@ export class ConnectionBoundResults {
    * (0 for a client with none: the connection's own would be another client's), or undefined
    * when `b` has this client's already. From this call on `b` counts as having it.
    */
-  insertIdFor(b: BackendConnection): number | undefined {
+  insertIdFor(b: BackendConnection): number | string | undefined {
     if (b.lastInsertOwner === this.insertOwner) return undefined;
     b.lastInsertOwner = this.insertOwner;
-    return this.lastInsertId;
+    return this.lastInsertIdText ?? this.lastInsertId;
   }
 
-  /** A statement of this client ran on `b` and left `insertId` there (0: none, b's stays). */
-  ranOn(b: BackendConnection, insertId: number): void {
+  /**
+   * A statement of this client ran on `b` and left `insertId` there (0: none, b's stays);
+   * `exact`: the id in decimal when the number is rounded (past 2^53).
+   */
+  ranOn(b: BackendConnection, insertId: number, exact?: string): void {
     if (insertId > 0) {
       this.lastInsertId = insertId;
+      this.lastInsertIdText = exact;
       this.insertOwner = {};
       b.lastInsertOwner = this.insertOwner;
     } else if (b.lastInsertOwner !== this.insertOwner) {
@@ -166,6 +172,7 @@ export class ConnectionBoundResults {
    */
   reset(diagnosticsCleared: boolean): void {
     this.lastInsertId = 0;
+    this.lastInsertIdText = undefined;
     this.insertOwner = {};
     this.localError = undefined;
     if (diagnosticsCleared) this.foreignDiagnostics = false;

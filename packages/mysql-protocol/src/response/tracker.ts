@@ -105,6 +105,11 @@ export class ResponseTracker implements PacketListener {
   affectedRows = 0;
   /** The last non-zero insert id among the response's OKs (0: none generated one). */
   lastInsertId = 0;
+  /**
+   * {@link lastInsertId} in decimal, exact, when it is past 2^53 (where the number is rounded):
+   * an id written back to a server must be the one it gave (BIGINT UNSIGNED reaches 2^64 − 1).
+   */
+  lastInsertIdText: string | undefined = undefined;
   /** Set when the response ended in ERR. */
   error: ErrPacket | undefined;
   /**
@@ -195,6 +200,7 @@ export class ResponseTracker implements PacketListener {
     this.warningsSeen = false;
     this.affectedRows = 0;
     this.lastInsertId = 0;
+    this.lastInsertIdText = undefined;
     this.error = undefined;
     this.errorPayload = undefined;
     this.sessionState = undefined;
@@ -486,8 +492,18 @@ export class ResponseTracker implements PacketListener {
     this.affectedRows = r.lenencInt();
     // The last id any statement of the response generated: after `INSERT …; UPDATE …` the
     // session's LAST_INSERT_ID() is the INSERT's, though the last OK says 0.
-    const insertId = r.lenencInt();
-    if (insertId !== 0) this.lastInsertId = insertId;
+    let insertId: number;
+    let exact: string | undefined;
+    if (r.peek() === 0xfe) {
+      // Eight bytes: read exactly, kept as text past 2^53 (rare: no cost for the common ids).
+      const big = r.lenencBigInt();
+      insertId = Number(big);
+      if (big > BigInt(Number.MAX_SAFE_INTEGER)) exact = big.toString();
+    } else insertId = r.lenencInt();
+    if (insertId !== 0) {
+      this.lastInsertId = insertId;
+      this.lastInsertIdText = exact;
+    }
     this.statusFlags = r.u16();
     this.warnings = r.u16();
     if (this.warnings > 0) this.warningsSeen = true;
