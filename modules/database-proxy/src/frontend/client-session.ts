@@ -122,7 +122,6 @@ import type { ResultFraming } from './local-result.js';
 import { commandLabel, encodeProcesslist, infoText, type ProcessRow } from './processlist.js';
 import type { ProxyCore } from './proxy-core.js';
 import { type PreviousRead, ReadHistory } from './read-history.js';
-import { Stillness } from './stillness.js';
 
 /** What the in-flight command needs when its response ends. */
 enum Pending {
@@ -207,10 +206,6 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
   /** The command's packet as the client framed it, when it can be forwarded as is. */
   private frame: Buffer | undefined;
   private sentToBackend = false;
-  /** Commands taken so far (the wait_timeout sweep tells a quiet client by it not moving). */
-  private commands = 0;
-  /** How long {@link commands} has not moved, as the wait_timeout sweep sees it. */
-  private readonly quiet = new Stillness();
   /**
    * A pool request is under way (waiting for a connection, or one being opened): a client that
    * leaves meanwhile keeps its slot until the pool answers, since the connection it asked for
@@ -594,7 +589,6 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
   // Commands
 
   private dispatch(payload: Buffer, frame?: Buffer, replay = false, statement?: ClientStatement): void {
-    this.commands++;
     this.since = Date.now();
     const cmd = payload.length > 0 ? payload[0]! : -1;
     this.command = cmd;
@@ -2131,11 +2125,9 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
    * @returns true when it closed the client
    */
   closeIfQuiet(now: number, waitTimeout: number): boolean {
-    if (this.closed || this.status !== 'idle' || this.queue.length > 0) {
-      this.quiet.reset();
-      return false;
-    }
-    const idleMs = this.quiet.for(this.commands, now);
+    if (this.closed || this.status !== 'idle' || this.queue.length > 0) return false;
+    // Since its last command began or ended: the sweep closes it at most one period late.
+    const idleMs = now - this.since;
     if (idleMs < this.ownWaitTimeout(waitTimeout)) return false;
     this.core.log.info(
       { client: this.id, idleMs, pins: pinReasons(this.pins) },
