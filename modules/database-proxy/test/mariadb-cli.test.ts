@@ -233,6 +233,17 @@ describe('mariadb CLI', () => {
     );
   });
 
+  it('mariadb-admin shutdown (COM_SHUTDOWN) is refused as MariaDB refuses a user without the privilege; the server stays up', async () => {
+    // The proxy's service account may hold SHUTDOWN (GRANT ALL): no client of the proxy may use
+    // it. Before, 1047 'Unknown command'.
+    const seen = await admin('prx', 'shutdown');
+    expect(seen.code).not.toBe(0);
+    expect(seen.stderr).toContain(
+      "shutdown failed; error: 'Access denied; you need (at least one of) the SHUTDOWN privilege(s) for this operation'",
+    );
+    expect((await one(await clients.client(), 'SELECT 1 AS ok')).ok).toBe(1);
+  });
+
   it("changing the session's own password is refused: it would change the backend account every client shares", async () => {
     // `mariadb-admin password` (SET PASSWORD = …) exited 0 and changed the password of the
     // proxy's backend account — every new backend connection then failed — and not the app user's.

@@ -31,6 +31,7 @@ import {
   COM_REFRESH,
   COM_RESET_CONNECTION,
   COM_SET_OPTION,
+  COM_SHUTDOWN,
   COM_STATISTICS,
   COM_STMT_BULK_EXECUTE,
   COM_STMT_CLOSE,
@@ -759,8 +760,18 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
       case COM_REFRESH:
         this.pending = Pending.Forward;
         break;
+      case COM_SHUTDOWN:
+        // Never the shared service account's to run: refused as MariaDB refuses a user
+        // without the privilege (mariadb-admin shutdown prints the message).
+        this.writeErrPacket(
+          1227,
+          '42000',
+          'Access denied; you need (at least one of) the SHUTDOWN privilege(s) for this operation',
+          this.answerSeq,
+        );
+        return;
       default:
-        // Replication, shutdown and the rest do not belong on a shared connection.
+        // Replication and the rest do not belong on a shared connection.
         this.writeErrPacket(1047, '08S01', `Unknown command ${commandName(cmd)}`, this.answerSeq);
         return;
     }
