@@ -87,3 +87,21 @@ it('a branch left active by a client that left is rolled back, its locks gone', 
   expect(await rows(b, 'SELECT id FROM xa_active')).toEqual([{ id: 1 }]);
   expect(await rows(direct(), 'XA RECOVER')).toEqual([]);
 });
+
+it('a branch prepared before the client resets its session (COM_CHANGE_USER) stays recoverable, and the connection is not handed on', async () => {
+  await direct().query('CREATE TABLE xa_reset (id INT PRIMARY KEY)');
+  const a = await clients.client();
+  for (const sql of ["XA START 'xr1'", 'INSERT INTO xa_reset VALUES (1)', "XA END 'xr1'", "XA PREPARE 'xr1'"])
+    await a.query(sql);
+  const id = await backendOf(a);
+  await a.changeUser({ user: 'app', password: 'secret', database: 'test' });
+  await waitFor(
+    async () =>
+      (await rows(direct(), 'SELECT ID FROM information_schema.PROCESSLIST WHERE ID = ?', [id])).length === 0,
+    { what: `server session ${id} to end` },
+  );
+  expect((await rows(a, 'XA RECOVER')).map((r) => String(r.data))).toEqual(['xr1']);
+  await a.query("XA COMMIT 'xr1'");
+  const others = await Promise.all(Array.from({ length: 2 * POOL }, () => clients.client()));
+  for (const c of others) expect(await one(c, 'SELECT COUNT(*) AS n FROM xa_reset')).toEqual({ n: 1 });
+});

@@ -2760,6 +2760,7 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
     // A reset session has the global autocommit: init_connect ran at login only.
     if (this.core.autocommitOffByInitConnect) this.state.setVariable('autocommit', 'ON');
     const b = this.backend;
+    const xa = (this.pins & PIN_BIT.xa) !== 0;
     this.pins = 0;
     // A new session has no insert id and no previous statement, wherever it runs next.
     this.reader.reset();
@@ -2767,6 +2768,15 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
     this.readHistory.clear();
     this.keptResults = undefined;
     if (b === undefined) {
+      done();
+      return;
+    }
+    if (xa) {
+      // As when its client leaves (see close): a reset would drop a prepared branch and leave
+      // the connection answering ER 1031; closed, the server keeps the branch for XA RECOVER.
+      this.backend = undefined;
+      this.core.pool.discard(b);
+      this.releaseLease();
       done();
       return;
     }
