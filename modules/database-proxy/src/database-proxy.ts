@@ -175,7 +175,7 @@ export class DatabaseProxy implements ProxyCore, DatabaseProxyService {
   private stopProcesslistAnswers: (() => void) | undefined;
   private readonly viewCheck: ImpureViewCheck;
   readonly views: ImpureViews;
-  readonly knownSchemas = new KnownSchemas();
+  readonly knownSchemas: KnownSchemas;
 
   /**
    * @param loop the `event` module's loop, when it runs: with several worker threads each
@@ -245,6 +245,7 @@ export class DatabaseProxy implements ProxyCore, DatabaseProxyService {
       Math.max(options.connect_timeout, 30_000),
     );
     this.views = this.viewCheck.views;
+    this.knownSchemas = new KnownSchemas(options.connect_timeout);
     this.pool = new BackendPool(servers, options.connect_timeout, {
       // A property of the servers (their cores), so split among worker threads like the pool;
       // every worker still needs one to stack on.

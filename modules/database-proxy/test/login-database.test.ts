@@ -127,6 +127,25 @@ it('a command sent right behind the login, before its answer, waits for the chec
   expect(refused).toHaveLength(1);
 });
 
+it('a check the server does not answer is given up after connect_timeout: the login goes in unchecked', async () => {
+  await direct().query('CREATE DATABASE held_db');
+  const { startRelayedProxy } = await import('./support/backend-relay.js');
+  const { fx: rfx, relay } = await startRelayedProxy(fx().mariadb, 1, { connect_timeout: '1s' });
+  try {
+    // The check's COM_INIT_DB (header, then command 0x02) never reaches the server.
+    relay.holdWhen = (chunk) => chunk[4] === 0x02 && chunk.includes('held_db');
+    const c = await rfx.connect({ database: 'held_db' });
+    expect(relay.heldCount).toBe(1);
+    expect(rfx.proxy.stats().counters.loginSchemaChecks).toBe(1);
+    expect(await one(c, 'SELECT DATABASE() AS db')).toEqual({ db: 'held_db' });
+    await c.end();
+  } finally {
+    relay.release();
+    await rfx.stop();
+    await relay.stop();
+  }
+});
+
 /**
  * Logs in to the proxy as `app` naming `database`, writing a COM_QUERY with the login's last
  * packet in one write; returns every packet payload the proxy sends after the greeting until it

@@ -101,7 +101,9 @@ export class ImpureViewCheck {
       conn.baseline,
     ).setStatement;
     if (toBaseline === undefined) this.readViews(conn, serverName, asOf, answered, done);
-    else
+    else {
+      // A SET that fails leaves its error in the diagnostics area: the proxy's, no client's.
+      conn.ranForProxy();
       conn.query(toBaseline, undefined, (err, t) => {
         if (err === null && t.error === undefined) {
           conn.state.copyFrom(new SessionState(conn.state.schema));
@@ -119,6 +121,7 @@ export class ImpureViewCheck {
         );
         done();
       });
+    }
   }
 
   private readViews(

@@ -119,6 +119,7 @@ import { ConnectionBoundResults } from './connection-bound-results.js';
 import { encodeConnectionId } from './connection-id.js';
 import { InfileUpload } from './infile-upload.js';
 import type { KillOutcome } from './kill.js';
+import type { SchemaCheck } from './known-schemas.js';
 import type { ResultFraming } from './local-result.js';
 import { commandLabel, encodeProcesslist, infoText, type ProcessRow } from './processlist.js';
 import type { ProxyCore } from './proxy-core.js';
@@ -558,17 +559,25 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
    */
   private checkLoginSchema(schema: string, done: (refusal?: ProxyRefusal) => void): void {
     this.core.knownSchemas.check(this.core.pool, this.flavour!, schema, (found) => {
-      if (found === 'unknown') done({ code: ProxyError.unknownDatabase, args: [schema] });
-      else if (found === 'denied')
-        // Worded for the client's account, not the backend one the server named; a proxy user
-        // is of any host, as an account of '%' is (MariaDB names the account's host).
-        done({ code: ProxyError.databaseAccessDenied, args: [this.user!.name, '%', schema] });
-      else {
-        if (found === 'unchecked')
-          this.core.log.debug({ client: this.id, schema }, 'login schema not checked');
-        done();
+      try {
+        this.foundLoginSchema(schema, found, done);
+      } catch (err) {
+        if (!this.closed) this.failInternally(err);
       }
     });
+  }
+
+  /** Answers a login from what the check of its schema found (see checkLoginSchema). */
+  private foundLoginSchema(schema: string, found: SchemaCheck, done: (refusal?: ProxyRefusal) => void): void {
+    if (found === 'unknown') done({ code: ProxyError.unknownDatabase, args: [schema] });
+    else if (found === 'denied')
+      // Worded for the client's account, not the backend one the server named; a proxy user is
+      // of any host, as an account of '%' is (MariaDB names the account's host).
+      done({ code: ProxyError.databaseAccessDenied, args: [this.user!.name, '%', schema] });
+    else {
+      if (found === 'unchecked') this.core.log.debug({ client: this.id, schema }, 'login schema not checked');
+      done();
+    }
   }
 
   /** Takes a user's connection slot at its tenant; returns the refusal if any. */

@@ -26,6 +26,12 @@ export class KnownSchemas {
   /** Checks that asked a server, since start. */
   checks = 0;
 
+  /**
+   * @param timeout how long a check may wait for its answer (ms, `connect_timeout`): a server
+   *   that does not answer has the connection closed, and the logins waiting go in unchecked
+   */
+  constructor(private readonly timeout: number) {}
+
   /** `account`: the flavour's backend user, or undefined for the servers' own service accounts. */
   has(account: string | undefined, schema: string): boolean {
     return this.byAccount.get(account ?? '')?.has(schema) ?? false;
@@ -51,6 +57,7 @@ export class KnownSchemas {
    * Whether `flavour`'s account may enter `schema`, asked on one of its backend connections
    * (`COM_INIT_DB`) unless a check of the same is running, whose answer `done` then gets too.
    * The connection goes back to the pool after it, nobody's state (the next sync sets it).
+   * `done` must not throw: the logins waiting behind it are called after it.
    */
   check(pool: BackendPool, flavour: Flavour, schema: string, done: (found: SchemaCheck) => void): void {
     const key = `${flavour.user ?? ''}\u0000${schema}`;
@@ -74,7 +81,11 @@ export class KnownSchemas {
       }
       this.checks++;
       b.stateOwner = undefined;
+      // Its answer (an error, if the schema is refused) is the proxy's, not the last client's.
+      b.ranForProxy();
+      const answered = b.destroyUnlessDone(this.timeout);
       b.initDb(schema, true, (lost, t) => {
+        answered();
         if (lost !== null) {
           pool.discard(b);
           return finish('unchecked');
