@@ -467,26 +467,30 @@ describe('profiling', () => {
     }
   });
 
-  it('a client that turned it on leaves no history for the next: its connection is not handed on', async () => {
-    // MariaDB keeps SHOW PROFILES' history across COM_RESET_CONNECTION; one free connection.
-    const holder = await hold(fx);
-    try {
-      const a = await client();
-      await a.query('SET profiling = 1');
-      await a.query("SELECT 'a-left-this' AS x");
-      await a.end();
-      clients.forget(a);
-      await waitFor(() => fx.proxy.stats().clients.length === 1, { what: 'A to be gone' });
-      const b = await client();
-      await b.query('SET profiling = 1');
-      await b.query("SELECT 'b-own' AS x");
-      const listed = (await rows(b, 'SHOW PROFILES')).map((p) => p.Query).join('\n');
-      expect(listed).toContain('b-own');
-      expect(listed).not.toContain('a-left-this');
-    } finally {
-      await holder.release();
-    }
-  });
+  it.each(['SET profiling = 1', 'SET @@profiling = 1'])(
+    'a client that turned it on (%s) leaves no history for the next: its connection is not handed on',
+    async (on) => {
+      // MariaDB keeps SHOW PROFILES' history across COM_RESET_CONNECTION; one free connection.
+      // `SET @@profiling` with no scope word is not reported by session tracking.
+      const holder = await hold(fx);
+      try {
+        const a = await client();
+        await a.query(on);
+        await a.query("SELECT 'a-left-this' AS x");
+        await a.end();
+        clients.forget(a);
+        await waitFor(() => fx.proxy.stats().clients.length === 1, { what: 'A to be gone' });
+        const b = await client();
+        await b.query('SET profiling = 1');
+        await b.query("SELECT 'b-own' AS x");
+        const listed = (await rows(b, 'SHOW PROFILES')).map((p) => p.Query).join('\n');
+        expect(listed).toContain('b-own');
+        expect(listed).not.toContain('a-left-this');
+      } finally {
+        await holder.release();
+      }
+    },
+  );
 });
 
 describe('optimizer trace', () => {

@@ -112,6 +112,14 @@ it('a known database dropped since: the next login goes through and goes on with
   expect(await refusal(fx().connect({ database: 'dropped_later' }))).toMatchObject({ errno: 1049 });
 });
 
+it('a database a client drops in its own session is not known any more: the next login naming it is refused', async () => {
+  await direct().query('CREATE DATABASE dropped_here');
+  const c = await clients.client({ database: 'dropped_here' });
+  await c.query('DROP DATABASE dropped_here');
+  expect(await one(c, 'SELECT DATABASE() AS db')).toEqual({ db: null });
+  expect(await refusal(fx().connect({ database: 'dropped_here' }))).toMatchObject({ errno: 1049 });
+});
+
 it('a command sent right behind the login, before its answer, waits for the check and is answered after the OK', async () => {
   await direct().query('CREATE DATABASE piped_login');
   const replies = await loginWithQueryBehind('piped_login', 'SELECT DATABASE()');

@@ -1854,11 +1854,16 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
         ? this.pins
         : this.pins & ~PIN_UNTIL_NEXT_STATEMENT;
 
+    // `SET @@profiling = 1` with no scope word is not reported (it pins as unreplayable): the
+    // text says the connection keeps a history.
+    if (traits & Trait.Unreplayable && KEEPS_HISTORY.test(this.statementText())) b.keepsHistory = true;
     const s = t.sessionState;
     if (s !== undefined) {
       if (s.schema !== undefined) {
         // An empty name: the session's schema was dropped (DROP DATABASE of its own), and the
-        // session has none now.
+        // session has none now — nor may a login name it.
+        if (s.schema === '' && this.state.schema !== null)
+          this.core.knownSchemas.forget(this.flavour!.user, this.state.schema);
         const schema = s.schema === '' ? null : s.schema;
         this.state.setSchema(schema);
         b.state.setSchema(schema);
@@ -3187,6 +3192,9 @@ const KEEPS_KEPT_RESULTS = Trait.ReadsPreviousResult | Trait.ConnectionId | Trai
 
 /** A server version string that is MariaDB's. */
 const MARIADB_SERVER = /MariaDB/i;
+
+/** Variables whose history stays on a connection (see BackendConnection.keepsHistory). */
+const KEEPS_HISTORY = /\b(?:profiling|optimizer_trace)\b/i;
 
 /** Statements that may insert and answer rows (… RETURNING): no OK reports their insert id. */
 const INSERTS_WITH_ROWS = new Set(['INSERT', 'REPLACE']);
