@@ -586,6 +586,21 @@ describe('values the server keeps per connection without an OK reporting them', 
     }
   });
 
+  it('a prepare of an INSERT … RETURNING runs nothing: ROW_COUNT() after it is the statement’s before, as at MariaDB', async () => {
+    const seen = async (c: mysql.Connection) => {
+      await c.query('UPDATE nums SET n = n + 1 WHERE id <= 3');
+      const stmt = await c.prepare('INSERT INTO ai (who) VALUES (?) RETURNING id');
+      const row = await one(c, 'SELECT ROW_COUNT() AS n');
+      await stmt.close();
+      return row;
+    };
+    const d = await fx.direct({ database: 'test' });
+    const expected = await seen(d);
+    await d.end();
+    expect(expected).toEqual({ n: 3 });
+    expect(await seen(await client())).toEqual(expected);
+  });
+
   it('after a CALL that inserts on a connection where the client had inserted nothing, LAST_INSERT_ID() is the procedure’s', async () => {
     await direct.query(
       "CREATE PROCEDURE IF NOT EXISTS add_ai() BEGIN INSERT INTO ai (who) VALUES ('proc'); END",

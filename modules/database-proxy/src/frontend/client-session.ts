@@ -208,6 +208,8 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
   /** The command's packet as the client framed it, when it can be forwarded as is. */
   private frame: Buffer | undefined;
   private sentToBackend = false;
+  /** The command's {@link mayInsertUnreported}, once asked. */
+  private insertUnreported: boolean | undefined;
   /**
    * A pool request is under way (waiting for a connection, or one being opened): a client that
    * leaves meanwhile keeps its slot until the pool answers, since the connection it asked for
@@ -611,6 +613,7 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
     this.replaying = replay;
     this.replayStatement = statement;
     this.queryCounted = false;
+    this.insertUnreported = undefined;
     this.answerSeq = frameCount(payload.length) & 0xff;
     this.retries = 0;
     this.upload.commandStarted();
@@ -1220,12 +1223,15 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
       return;
     }
     // LAST_INSERT_ID() on another backend than the insert's: give it the client's value. Only
-    // for a statement that reads it: the SET becomes the connection's previous statement, so
-    // ROW_COUNT() or SHOW WARNINGS after it would describe the SET.
-    const insertId =
-      this.traits & Trait.ReadsInsertId || this.mayInsertUnreported()
-        ? this.results.insertIdFor(b)
-        : undefined;
+    // for a statement that reads it (the SET becomes the connection's previous statement, so
+    // ROW_COUNT() or SHOW WARNINGS after it would describe the SET), or that may leave a new
+    // one unreported (see mayInsertUnreported) — for that, written just ahead of it, its answer
+    // not waited for.
+    if (!(this.traits & Trait.ReadsInsertId) && this.mayInsertUnreported()) {
+      const id = this.results.insertIdFor(b);
+      if (id !== undefined) b.query(`SET @@session.last_insert_id = ${id}`, undefined, IGNORE_ANSWER);
+    }
+    const insertId = this.traits & Trait.ReadsInsertId ? this.results.insertIdFor(b) : undefined;
     if (insertId !== undefined) {
       b.query(`SET @@session.last_insert_id = ${insertId}`, undefined, (err, t) => {
         if (err !== null) return this.retryOrFail(err);
@@ -1431,14 +1437,25 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
   /**
    * Whether the statement may set the connection's insert id with no OK to say so: a CALL
    * (its OK reports none, whatever the procedure inserted) or an INSERT / REPLACE … RETURNING
-   * (rows, not an OK). The connection is given the client's id first (a CALL that inserts
-   * nothing, an insert of explicit ids, leave it so), and counts as holding the client's after.
+   * (rows, not an OK) — a text or an execute, not a prepare. The connection is given the
+   * client's id first (a CALL that inserts nothing, an insert of explicit ids, leave it so), and
+   * counts as holding the client's after. Decided once per command (per statement for executes).
    */
   private mayInsertUnreported(): boolean {
-    if (this.traits & Trait.Call) return true;
-    if (this.traits & (Trait.PureRead | Trait.ReadsInsertId)) return false;
-    const text = this.statementText();
-    return RETURNING.test(text) && INSERTS_WITH_ROWS.has(this.reader.leadingKeyword(text) ?? '');
+    if (this.insertUnreported !== undefined) return this.insertUnreported;
+    let may = false;
+    if (this.command === COM_QUERY || this.runsPrepared) {
+      if (this.traits & Trait.Call) may = true;
+      else if (!(this.traits & (Trait.PureRead | Trait.ReadsInsertId))) {
+        const cs = this.executing?.cs;
+        if (cs !== undefined) {
+          cs.insertsUnreported ??= insertsWithRows(this.reader, this.statementText());
+          may = cs.insertsUnreported;
+        } else may = insertsWithRows(this.reader, this.statementText());
+      }
+    }
+    this.insertUnreported = may;
+    return may;
   }
 
   /** Whether a prepared statement may read an impure view (cached until the list changes). */
@@ -3199,6 +3216,11 @@ const KEEPS_HISTORY = /\b(?:profiling|optimizer_trace)\b/i;
 /** Statements that may insert and answer rows (… RETURNING): no OK reports their insert id. */
 const INSERTS_WITH_ROWS = new Set(['INSERT', 'REPLACE']);
 const RETURNING = /\bRETURNING\b/i;
+
+/** Whether `text` is an INSERT / REPLACE … RETURNING (the keyword first, the scan only then). */
+function insertsWithRows(reader: SqlReader, text: string): boolean {
+  return INSERTS_WITH_ROWS.has(reader.leadingKeyword(text) ?? '') && RETURNING.test(text);
+}
 
 /** Calls whose wait MariaDB ends once it finds the client gone (see endsWithItsClient). */
 const CLIENT_WAITS = /\b(?:SLEEP|GET_LOCK)\s*\(/i;

@@ -48,6 +48,8 @@ export interface ClientStatement {
   readonly boundary: TransactionBoundary | undefined;
   /** Default schema when it was prepared: names in it resolve there, on any backend. */
   readonly schema: string | null;
+  /** Whether it is an INSERT / REPLACE … RETURNING (see ClientSession.mayInsertUnreported), once asked. */
+  insertsUnreported?: boolean;
   /** Whether it may read a view that is not a pure read, as of ImpureViews `viewsVersion`. */
   readsImpureView: boolean;
   viewsVersion: number;
