@@ -120,7 +120,7 @@ export interface StateSync {
  * Variables whose value reads as something no SET takes back: NULL reported as '' (a storage
  * engine, a stopword table), system_versioning_asof's DEFAULT (the current time) as 'DEFAULT'.
  */
-const NO_VALUE_READINGS = new Map([
+const NO_VALUE_READINGS = new Map<string, readonly [reading: string, literal: string]>([
   ['default_tmp_storage_engine', ['', 'NULL']],
   ['innodb_ft_user_stopword_table', ['', 'NULL']],
   ['system_versioning_asof', ['DEFAULT', 'DEFAULT']],
@@ -132,7 +132,7 @@ function replayLiteral(name: string, value: string): string {
   // (SET character_set_results = NULL is what JDBC drivers send).
   if (value === '' && name.startsWith('character_set_')) return 'NULL';
   const reading = NO_VALUE_READINGS.get(name);
-  if (reading !== undefined && value === reading[0]) return reading[1]!;
+  if (reading !== undefined && value === reading[0]) return reading[1];
   return sqlLiteral(value);
 }
 
