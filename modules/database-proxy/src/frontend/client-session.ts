@@ -1227,7 +1227,7 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
     // ROW_COUNT() or SHOW WARNINGS after it would describe the SET), or that may leave a new
     // one unreported (see mayInsertUnreported) — for that, written just ahead of it, its answer
     // not waited for.
-    if (!(this.traits & Trait.ReadsInsertId) && this.mayInsertUnreported()) {
+    if (!(this.traits & (Trait.ReadsInsertId | Trait.PureRead)) && this.mayInsertUnreported()) {
       const id = this.results.insertIdFor(b);
       if (id !== undefined) b.query(`SET @@session.last_insert_id = ${id}`, undefined, IGNORE_ANSWER);
     }
