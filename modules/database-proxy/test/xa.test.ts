@@ -105,3 +105,36 @@ it('a branch prepared before the client resets its session (COM_CHANGE_USER) sta
   const others = await Promise.all(Array.from({ length: 2 * POOL }, () => clients.client()));
   for (const c of others) expect(await one(c, 'SELECT COUNT(*) AS n FROM xa_reset')).toEqual({ n: 1 });
 });
+
+it('a branch committed, or rolled back, by its client ends the pin: the connection goes back to the pool, not closed', async () => {
+  await direct().query('CREATE TABLE xa_done (id INT PRIMARY KEY)');
+  const a = await clients.client();
+  const id = await backendOf(a);
+  for (const [xid, end] of [
+    ['xd_c', "XA COMMIT 'xd_c'"],
+    ['xd_r', "XA ROLLBACK 'xd_r'"],
+    ['xd_1', "XA COMMIT 'xd_1' ONE PHASE"],
+  ] as const) {
+    await a.query(`XA START '${xid}'`);
+    await a.query(`INSERT INTO xa_done VALUES (${xid.length + xid.charCodeAt(3)})`);
+    await a.query(`XA END '${xid}'`);
+    if (!end.endsWith('ONE PHASE')) await a.query(`XA PREPARE '${xid}'`);
+    expect(fx().proxy.stats().pinnedNow.xa).toBe(1);
+    await a.query(end);
+    expect(fx().proxy.stats().pinnedNow.xa ?? 0).toBe(0);
+  }
+  // XA RECOVER alone pins nothing; a failed XA COMMIT of nothing neither.
+  const r = await clients.client();
+  await r.query('XA RECOVER');
+  expect(fx().proxy.stats().pinnedNow.xa ?? 0).toBe(0);
+  await r.query("XA COMMIT 'no_such_xid'").catch(() => undefined);
+  expect(fx().proxy.stats().pinnedNow.xa ?? 0).toBe(0);
+  await a.end();
+  clients.forget(a);
+  // Its server session goes on, back in the pool.
+  await waitFor(() => fx().proxy.stats().clients.length === 1, { what: 'a to leave' });
+  expect(
+    await rows(direct(), 'SELECT ID FROM information_schema.PROCESSLIST WHERE ID = ?', [id]),
+  ).toHaveLength(1);
+  expect(await one(direct(), 'SELECT COUNT(*) AS n FROM xa_done')).toEqual({ n: 2 });
+});

@@ -1458,6 +1458,12 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
     return may;
   }
 
+  /** Whether the text is one XA COMMIT, XA ROLLBACK or XA RECOVER, nothing after it. */
+  private endsXa(): boolean {
+    const text = this.statementText();
+    return XA_WITHOUT_BRANCH_AFTER.test(text) && !MORE_STATEMENTS.test(text);
+  }
+
   /** Whether a prepared statement may read an impure view (cached until the list changes). */
   private readsImpureView(cs: ClientStatement): boolean {
     const views = this.core.views;
@@ -1972,7 +1978,14 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
     // The status flags say whether a transaction is open (see pinsAfterStatement).
     const status = t.statusFlags;
     this.reader.answered(status);
+    const hadXa = (pins & PIN_BIT.xa) !== 0;
     pins = pinsAfterStatement(pins, traits, status, t.error?.errno, b.tracksSession);
+    if (traits & Trait.Xa && pins & PIN_BIT.xa && this.endsXa()) {
+      // XA COMMIT / ROLLBACK leave the session without a branch (one that succeeded: a session
+      // cannot end another's while it has its own), XA RECOVER never had one: the connection
+      // may go back to the pool instead of closing with its client.
+      if (!failed || !hadXa) pins &= ~PIN_BIT.xa;
+    }
     if (!failed) {
       if (traits & Trait.NextTransaction) {
         pins |= PIN_BIT.next_transaction;
@@ -3209,6 +3222,9 @@ const KEEPS_KEPT_RESULTS = Trait.ReadsPreviousResult | Trait.ConnectionId | Trai
 
 /** A server version string that is MariaDB's. */
 const MARIADB_SERVER = /MariaDB/i;
+
+/** XA statements after which the session has no branch (see endsXa); leading comments not read. */
+const XA_WITHOUT_BRANCH_AFTER = /^\s*XA\s+(?:COMMIT|ROLLBACK|RECOVER)\b/i;
 
 /** Variables whose history stays on a connection (see BackendConnection.keepsHistory). */
 const KEEPS_HISTORY = /\b(?:profiling|optimizer_trace)\b/i;
