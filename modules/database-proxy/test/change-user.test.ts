@@ -155,6 +155,21 @@ describe('COM_RESET_CONNECTION', () => {
 });
 
 describe('COM_CHANGE_USER', () => {
+  it('naming a database that does not exist is refused with 1049 as MariaDB refuses it; the connection goes on where it was', async () => {
+    const seen = await onBothSides(async (side, c) => {
+      const r = await rawChangeUser(c, accountOf(side), { schema: 'no_such_cu_db' });
+      return {
+        error: r.error && { errno: r.error.errno, sqlState: r.error.sqlState, message: r.error.message },
+        after: await rawResult(c, 'SELECT DATABASE(), 1 + 1'),
+      };
+    });
+    expect(seen.direct).toMatchObject({
+      error: { errno: 1049, sqlState: '42000', message: "Unknown database 'no_such_cu_db'" },
+      after: { rows: [['test', '2']] },
+    });
+    expect(seen.proxy).toEqual(seen.direct);
+  });
+
   it('leaves no temporary table, user variable or prepared statement of the old session, and a lost statement is named in 1243 as MariaDB names it', async () => {
     const run = async (c: mysql.Connection, user: { name: string; password: string }) => {
       await c.query('CREATE TEMPORARY TABLE cu_tmp (x INT)');

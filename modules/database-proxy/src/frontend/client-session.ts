@@ -208,6 +208,8 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
   /** The command's packet as the client framed it, when it can be forwarded as is. */
   private frame: Buffer | undefined;
   private sentToBackend = false;
+  /** A COM_CHANGE_USER's database is being checked: commands after it wait in the queue. */
+  private heldForCheck = false;
   /** The command's {@link mayInsertUnreported}, once asked. */
   private insertUnreported: boolean | undefined;
   /**
@@ -416,7 +418,7 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
       // will ask for (a client sending it before the request, which MariaDB reads as the
       // file): it waits in the queue, and is refused only if it is read as a command.
       p.frame = frameOf(chunk, p.payload, p.sequenceId);
-      if (this.busy || !this.output.reading()) {
+      if (this.busy || this.heldForCheck || !this.output.reading()) {
         this.queue.push(p);
       } else this.dispatch(p.payload, p.frame);
     }
@@ -2333,7 +2335,13 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
   }
 
   private runQueuedCommands(): void {
-    while (!this.busy && !this.closed && this.queue.length > 0 && this.output.reading()) {
+    while (
+      !this.busy &&
+      !this.heldForCheck &&
+      !this.closed &&
+      this.queue.length > 0 &&
+      this.output.reading()
+    ) {
       const next = this.queue.shift()!;
       if (next.refusal !== undefined)
         this.fatal(next.refusal.code, next.refusal.args, next.refusal.sequenceId);
@@ -2918,6 +2926,47 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
       this.writeErr(ProxyError.clientCharsetRefused, [unusable], step.sequenceId);
       return;
     }
+    const schema = cmd.schema === '' ? null : cmd.schema;
+    const flavour =
+      schema === null
+        ? undefined
+        : this.core.flavourFor(
+            user,
+            step.session.capabilities,
+            step.session.charset,
+            step.session.mariadbCapabilities,
+          );
+    if (schema === null || flavour === undefined || this.core.knownSchemas.has(flavour.user, schema)) {
+      this.changeUserTo(user, step, cmd);
+      return;
+    }
+    // The database is checked as at a login (see KnownSchemas), with the new user's account;
+    // commands the client sends meanwhile wait.
+    this.heldForCheck = true;
+    this.core.knownSchemas.check(this.core.pool, flavour, schema, (found) => {
+      this.heldForCheck = false;
+      if (this.closed) return;
+      try {
+        if (found === 'unknown' || found === 'denied') {
+          // Refused, and the connection stays logged in as before, as MariaDB leaves it.
+          this.changeUserFailures++;
+          this.core.counters.authFailures++;
+          if (found === 'unknown') this.writeErr(ProxyError.unknownDatabase, [schema], step.sequenceId);
+          else this.writeErr(ProxyError.databaseAccessDenied, [user.name, '%', schema], step.sequenceId);
+        } else this.changeUserTo(user, step, cmd);
+        this.runQueued();
+      } catch (err) {
+        this.failInternally(err);
+      }
+    });
+  }
+
+  /** The rest of a COM_CHANGE_USER that authenticated `user`: the login switches to it. */
+  private changeUserTo(
+    user: ProxyUser,
+    step: ServerStep & { kind: 'authenticated' },
+    cmd: ChangeUserCommand,
+  ): void {
     this.core.removeUserConnection(this.user!.name);
     this.tenantSession?.close();
     // The old login no longer counts: if the new one is refused, close() must not uncount it again.
