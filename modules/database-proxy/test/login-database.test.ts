@@ -54,6 +54,8 @@ it("a login naming a database that does not exist is refused with MariaDB's 1049
   const clientsBefore = fx().proxy.stats().clients.length;
   expect(await refusal(fx().connect({ database: 'no_such_db' }))).toEqual(expected);
   expect(counters().authFailures).toBe(before.authFailures + 1);
+  // One ERR sent, counted once.
+  expect(counters().errors).toBe(before.errors + 1);
   expect(counters().loginSchemaChecks).toBe(before.loginSchemaChecks + 1);
   expect(fx().proxy.stats().clients.length).toBe(clientsBefore);
   // Refused again: a database that does not exist is never taken for known.

@@ -119,7 +119,6 @@ import { ConnectionBoundResults } from './connection-bound-results.js';
 import { encodeConnectionId } from './connection-id.js';
 import { InfileUpload } from './infile-upload.js';
 import type { KillOutcome } from './kill.js';
-import type { SchemaCheck } from './known-schemas.js';
 import type { ResultFraming } from './local-result.js';
 import { commandLabel, encodeProcesslist, infoText, type ProcessRow } from './processlist.js';
 import type { ProxyCore } from './proxy-core.js';
@@ -520,26 +519,14 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
           this.refuseLogin(step, refusal);
           return;
         }
-        const schema = this.state.schema;
-        if (schema === null || this.core.knownSchemas.has(this.flavour!.user, schema)) {
-          this.conn.write(step.bytes);
-          this.status = 'idle';
-          return;
-        }
-        // Commands a client sends right behind its login wait for the check's answer.
-        this.busy = true;
-        this.checkLoginSchema(schema, (schemaRefusal) => {
-          this.busy = false;
-          if (this.closed) return;
+        this.withSchemaChecked(this.flavour!, user!.name, this.state.schema, (schemaRefusal) => {
           if (schemaRefusal !== undefined) {
             this.core.counters.authFailures++;
-            this.core.counters.errors++;
             this.refuseLogin(step, schemaRefusal);
             return;
           }
           this.conn.write(step.bytes);
           this.status = 'idle';
-          this.runQueued();
         });
         return;
       }
@@ -557,31 +544,42 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
   }
 
   /**
-   * Whether the schema a login names may be entered (see KnownSchemas.check): ER 1049 or 1044
-   * when not, as a server refuses such a login. A check that could not be made lets the login
-   * in — its statements then meet the same error, or run once the schema is there.
+   * Goes on with a login or a change of user once the database it names is known to be one
+   * `flavour`'s account may enter (see KnownSchemas): at once when it names none or a known one,
+   * else after a check on a backend connection — `then` gets ER 1049 or 1044 (worded for proxy
+   * user `userName`) where MariaDB would refuse it, nothing where the check could not be made
+   * (the statements then meet the error, or run once the schema is there). Commands the client
+   * sends meanwhile wait in the queue, and run after `then`.
    */
-  private checkLoginSchema(schema: string, done: (refusal?: ProxyRefusal) => void): void {
-    this.core.knownSchemas.check(this.core.pool, this.flavour!, schema, (found) => {
+  private withSchemaChecked(
+    flavour: Flavour,
+    userName: string,
+    schema: string | null,
+    then: (refusal?: ProxyRefusal) => void,
+  ): void {
+    if (schema === null || this.core.knownSchemas.has(flavour.user, schema)) {
+      then();
+      return;
+    }
+    this.heldForCheck = true;
+    this.core.knownSchemas.check(this.core.pool, flavour, schema, (found) => {
+      this.heldForCheck = false;
+      if (this.closed) return;
       try {
-        this.foundLoginSchema(schema, found, done);
+        if (found === 'unknown') then({ code: ProxyError.unknownDatabase, args: [schema] });
+        // A proxy user is of any host, as an account of '%' is (MariaDB names the account's).
+        else if (found === 'denied')
+          then({ code: ProxyError.databaseAccessDenied, args: [userName, '%', schema] });
+        else {
+          if (found === 'unchecked')
+            this.core.log.debug({ client: this.id, schema }, 'login schema not checked');
+          then();
+        }
+        this.runQueued();
       } catch (err) {
-        if (!this.closed) this.failInternally(err);
+        this.failInternally(err);
       }
     });
-  }
-
-  /** Answers a login from what the check of its schema found (see checkLoginSchema). */
-  private foundLoginSchema(schema: string, found: SchemaCheck, done: (refusal?: ProxyRefusal) => void): void {
-    if (found === 'unknown') done({ code: ProxyError.unknownDatabase, args: [schema] });
-    else if (found === 'denied')
-      // Worded for the client's account, not the backend one the server named; a proxy user is
-      // of any host, as an account of '%' is (MariaDB names the account's host).
-      done({ code: ProxyError.databaseAccessDenied, args: [this.user!.name, '%', schema] });
-    else {
-      if (found === 'unchecked') this.core.log.debug({ client: this.id, schema }, 'login schema not checked');
-      done();
-    }
   }
 
   /** Takes a user's connection slot at its tenant; returns the refusal if any. */
@@ -2926,38 +2924,22 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
       this.writeErr(ProxyError.clientCharsetRefused, [unusable], step.sequenceId);
       return;
     }
-    const schema = cmd.schema === '' ? null : cmd.schema;
-    const flavour =
-      schema === null
-        ? undefined
-        : this.core.flavourFor(
-            user,
-            step.session.capabilities,
-            step.session.charset,
-            step.session.mariadbCapabilities,
-          );
-    if (schema === null || flavour === undefined || this.core.knownSchemas.has(flavour.user, schema)) {
-      this.changeUserTo(user, step, cmd);
-      return;
-    }
-    // The database is checked as at a login (see KnownSchemas), with the new user's account;
-    // commands the client sends meanwhile wait.
-    this.heldForCheck = true;
-    this.core.knownSchemas.check(this.core.pool, flavour, schema, (found) => {
-      this.heldForCheck = false;
-      if (this.closed) return;
-      try {
-        if (found === 'unknown' || found === 'denied') {
-          // Refused, and the connection stays logged in as before, as MariaDB leaves it.
-          this.changeUserFailures++;
-          this.core.counters.authFailures++;
-          if (found === 'unknown') this.writeErr(ProxyError.unknownDatabase, [schema], step.sequenceId);
-          else this.writeErr(ProxyError.databaseAccessDenied, [user.name, '%', schema], step.sequenceId);
-        } else this.changeUserTo(user, step, cmd);
-        this.runQueued();
-      } catch (err) {
-        this.failInternally(err);
+    // The database is checked as at a login, with the new user's account.
+    const flavour = this.core.flavourFor(
+      user,
+      step.session.capabilities,
+      step.session.charset,
+      step.session.mariadbCapabilities,
+    );
+    this.withSchemaChecked(flavour, user.name, cmd.schema === '' ? null : cmd.schema, (refusal) => {
+      if (refusal === undefined) {
+        this.changeUserTo(user, step, cmd);
+        return;
       }
+      // Refused, and the connection stays logged in as before, as MariaDB leaves it.
+      this.changeUserFailures++;
+      this.core.counters.authFailures++;
+      this.writeErr(refusal.code, refusal.args, step.sequenceId);
     });
   }
 
