@@ -120,7 +120,7 @@ export class DatabaseProxy implements ProxyCore, DatabaseProxyService {
     killQueriesSent: 0,
     idleClosed: 0,
     writeTimeouts: 0,
-    loginSchemaChecks: 0, // read from knownSchemas
+    loginSchemaChecks: 0,
   };
   capabilities = UNKNOWN_SERVER_FLAGS & ~CLIENT_SSL;
   /**
@@ -245,7 +245,7 @@ export class DatabaseProxy implements ProxyCore, DatabaseProxyService {
       Math.max(options.connect_timeout, 30_000),
     );
     this.views = this.viewCheck.views;
-    this.knownSchemas = new KnownSchemas(options.connect_timeout);
+    this.knownSchemas = new KnownSchemas(options.connect_timeout, this.counters);
     this.pool = new BackendPool(servers, options.connect_timeout, {
       // A property of the servers (their cores), so split among worker threads like the pool;
       // every worker still needs one to stack on.
@@ -769,11 +769,7 @@ export class DatabaseProxy implements ProxyCore, DatabaseProxyService {
     return {
       pools: this.pool.stats(),
       clients,
-      counters: {
-        ...this.counters,
-        pins: { ...this.counters.pins },
-        loginSchemaChecks: this.knownSchemas.checks,
-      },
+      counters: { ...this.counters, pins: { ...this.counters.pins } },
       pinnedNow,
       // Queued for a slot, or holding one and waiting for a connection.
       waiting: this.scheduler.queued + this.pool.waiting,

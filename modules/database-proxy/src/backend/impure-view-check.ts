@@ -95,18 +95,15 @@ export class ImpureViewCheck {
     // The connection is in its last client's session: a sql_select_limit would cut the list
     // short, a character_set_results of utf16 make it unreadable — views missed, and a write
     // hidden in one run twice as a pure read. Back to the connect-time settings first.
-    const toBaseline = planStateSync(
-      conn.state,
-      new SessionState(conn.state.schema),
-      conn.baseline,
-    ).setStatement;
+    const connectTime = new SessionState(conn.state.schema);
+    const toBaseline = planStateSync(conn.state, connectTime, conn.baseline).setStatement;
     if (toBaseline === undefined) this.readViews(conn, serverName, asOf, answered, done);
     else {
       // A SET that fails leaves its error in the diagnostics area: the proxy's, no client's.
       conn.ranForProxy();
       conn.query(toBaseline, undefined, (err, t) => {
         if (err === null && t.error === undefined) {
-          conn.state.copyFrom(new SessionState(conn.state.schema));
+          conn.state.copyFrom(connectTime);
           conn.stateOwner = undefined;
           conn.stateVersion = -1;
           this.readViews(conn, serverName, asOf, answered, done);

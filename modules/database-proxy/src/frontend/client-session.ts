@@ -1227,19 +1227,23 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
     // ROW_COUNT() or SHOW WARNINGS after it would describe the SET), or that may leave a new
     // one unreported (see mayInsertUnreported) — for that, written just ahead of it, its answer
     // not waited for.
-    if (!(this.traits & (Trait.ReadsInsertId | Trait.PureRead)) && this.mayInsertUnreported()) {
-      const id = this.results.insertIdFor(b);
-      if (id !== undefined) b.query(`SET @@session.last_insert_id = ${id}`, undefined, IGNORE_ANSWER);
-    }
-    const insertId = this.traits & Trait.ReadsInsertId ? this.results.insertIdFor(b) : undefined;
+    const readsId = (this.traits & Trait.ReadsInsertId) !== 0;
+    const insertId =
+      readsId || (!(this.traits & Trait.PureRead) && this.mayInsertUnreported())
+        ? this.results.insertIdFor(b)
+        : undefined;
     if (insertId !== undefined) {
-      b.query(`SET @@session.last_insert_id = ${insertId}`, undefined, (err, t) => {
-        if (err !== null) return this.retryOrFail(err);
-        if (t.error !== undefined)
-          this.core.log.warn({ err: t.error.message }, 'could not replay LAST_INSERT_ID');
-        this.run();
-      });
-      return;
+      const set = `SET @@session.last_insert_id = ${insertId}`;
+      if (!readsId) b.query(set, undefined, IGNORE_ANSWER);
+      else {
+        b.query(set, undefined, (err, t) => {
+          if (err !== null) return this.retryOrFail(err);
+          if (t.error !== undefined)
+            this.core.log.warn({ err: t.error.message }, 'could not replay LAST_INSERT_ID');
+          this.run();
+        });
+        return;
+      }
     }
     this.status = 'active';
     this.respondedBytes = 0;

@@ -6,11 +6,8 @@
  * backend connection of that account, however many logins ask for it at the same time.
  */
 import type { BackendPool, Flavour } from '../backend/backend-pool.js';
-
-/** ER_BAD_DB_ERROR: unknown database. */
-const ER_BAD_DB = 1049;
-/** ER_DBACCESS_DENIED_ERROR: the account may not use that database. */
-const ER_DBACCESS_DENIED = 1044;
+import { ProxyError } from '../errors.js';
+import type { ProxyCounters } from '../service.js';
 
 /**
  * What a check found: the schema may be entered, does not exist, may not be used by the
@@ -23,14 +20,15 @@ export class KnownSchemas {
   private readonly byAccount = new Map<string, Set<string>>();
   /** Checks running, by account and schema: the logins waiting for each. */
   private readonly running = new Map<string, ((found: SchemaCheck) => void)[]>();
-  /** Checks that asked a server, since start. */
-  checks = 0;
-
   /**
    * @param timeout how long a check may wait for its answer (ms, `connect_timeout`): a server
    *   that does not answer has the connection closed, and the logins waiting go in unchecked
+   * @param counters where the checks that asked a server are counted (`loginSchemaChecks`)
    */
-  constructor(private readonly timeout: number) {}
+  constructor(
+    private readonly timeout: number,
+    private readonly counters: Pick<ProxyCounters, 'loginSchemaChecks'>,
+  ) {}
 
   /** `account`: the flavour's backend user, or undefined for the servers' own service accounts. */
   has(account: string | undefined, schema: string): boolean {
@@ -79,7 +77,7 @@ export class KnownSchemas {
         pool.release(b);
         return finish('exists');
       }
-      this.checks++;
+      this.counters.loginSchemaChecks++;
       b.stateOwner = undefined;
       // Its answer (an error, if the schema is refused) is the proxy's, not the last client's.
       b.ranForProxy();
@@ -93,8 +91,8 @@ export class KnownSchemas {
         if (t.error === undefined) b.state.setSchema(schema);
         pool.release(b);
         if (t.error === undefined) finish('exists');
-        else if (t.error.errno === ER_BAD_DB) finish('unknown');
-        else if (t.error.errno === ER_DBACCESS_DENIED) finish('denied');
+        else if (t.error.errno === ProxyError.unknownDatabase.code) finish('unknown');
+        else if (t.error.errno === ProxyError.databaseAccessDenied.code) finish('denied');
         else finish('unchecked');
       });
     });

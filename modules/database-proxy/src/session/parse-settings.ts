@@ -24,16 +24,8 @@ const SEPARATOR = '\u0000';
 
 /** The parse settings of `state`, as one string: equal strings parse alike (part of a statement's key). */
 export function parseSettingsOf(state: SessionState): string {
-  const v = state.variables;
-  return (
-    (v.get('sql_mode') ?? UNSET) +
-    SEPARATOR +
-    (v.get('character_set_client') ?? UNSET) +
-    SEPARATOR +
-    (v.get('character_set_connection') ?? UNSET) +
-    SEPARATOR +
-    (v.get('collation_connection') ?? UNSET)
-  );
+  // Built once per change of the client's state (ClientSession caches it), not per statement.
+  return PARSE_VARIABLES.map((name) => state.variables.get(name) ?? UNSET).join(SEPARATOR);
 }
 
 /**

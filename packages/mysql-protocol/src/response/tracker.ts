@@ -81,6 +81,9 @@ export function commandHasResponse(command: number): boolean {
   return command !== COM_QUIT && command !== COM_STMT_CLOSE && command !== COM_STMT_SEND_LONG_DATA;
 }
 
+/** The largest integer a number holds exactly (2^53 − 1), as a bigint. */
+const MAX_EXACT_NUMBER = BigInt(Number.MAX_SAFE_INTEGER);
+
 /**
  * Follows the server's response to one command packet by packet — from packet headers and a few
  * leading bytes, never decoding rows — and knows when it is complete.
@@ -498,7 +501,7 @@ export class ResponseTracker implements PacketListener {
       // Eight bytes: read exactly, kept as text past 2^53 (rare: no cost for the common ids).
       const big = r.lenencBigInt();
       insertId = Number(big);
-      if (big > BigInt(Number.MAX_SAFE_INTEGER)) exact = big.toString();
+      if (big > MAX_EXACT_NUMBER) exact = big.toString();
     } else insertId = r.lenencInt();
     if (insertId !== 0) {
       this.lastInsertId = insertId;
