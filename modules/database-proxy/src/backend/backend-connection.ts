@@ -258,6 +258,14 @@ export class BackendConnection {
    * Closed when it comes back, not handed on.
    */
   keepsHistory = false;
+  /**
+   * A client's XA statement left a branch here that no XA COMMIT / ROLLBACK has ended. A reset
+   * would drop a prepared branch from XA RECOVER (another session's XA COMMIT then answers OK
+   * and writes nothing) and leave the connection answering ER 1031 to InnoDB, the branch's
+   * locks held until the server restarts; closed, the server keeps a prepared branch and rolls
+   * an active one back. So {@link reset} refuses, and whoever lets the connection go closes it.
+   */
+  holdsXaBranch = false;
   session: ClientSession | undefined;
   /** Whether this connection's login negotiated COM_STMT_BULK_EXECUTE. */
   get takesBulkExecute(): boolean {
@@ -601,9 +609,14 @@ export class BackendConnection {
   /**
    * COM_RESET_CONNECTION: drops the transaction (rolled back), variables, temporary tables,
    * locks and prepared statements; then session tracking is asked for again, since the reset
-   * brought its variables back to their defaults.
+   * brought its variables back to their defaults. Refused, with nothing sent, on a connection
+   * that {@link holdsXaBranch}: the caller closes it instead.
    */
   reset(cb: (err: Error | null) => void): void {
+    if (this.holdsXaBranch) {
+      cb(new Error('reset: an XA branch lives on this connection; it is closed instead'));
+      return;
+    }
     this.command(Buffer.from([COM_RESET_CONNECTION]), (err, t) => {
       if (err !== null || t.error !== undefined) {
         cb(err ?? new Error(`reset failed: ${t.error!.errno} ${t.error!.message}`));

@@ -1990,6 +1990,7 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
       // may go back to the pool instead of closing with its client.
       if (!failed || !hadXa) pins &= ~PIN_BIT.xa;
     }
+    if (traits & Trait.Xa) b.holdsXaBranch = (pins & PIN_BIT.xa) !== 0;
     if (!failed) {
       if (traits & Trait.NextTransaction) {
         pins |= PIN_BIT.next_transaction;
@@ -2814,7 +2815,6 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
     // A reset session has the global autocommit: init_connect ran at login only.
     if (this.core.autocommitOffByInitConnect) this.state.setVariable('autocommit', 'ON');
     const b = this.backend;
-    const xa = (this.pins & PIN_BIT.xa) !== 0;
     this.pins = 0;
     // A new session has no insert id and no previous statement, wherever it runs next.
     this.reader.reset();
@@ -2822,15 +2822,6 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
     this.readHistory.clear();
     this.keptResults = undefined;
     if (b === undefined) {
-      done();
-      return;
-    }
-    if (xa) {
-      // As when its client leaves (see close): a reset would drop a prepared branch and leave
-      // the connection answering ER 1031; closed, the server keeps the branch for XA RECOVER.
-      this.backend = undefined;
-      this.core.pool.discard(b);
-      this.releaseLease();
       done();
       return;
     }
@@ -3151,11 +3142,7 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
     } else if (b !== undefined) {
       if (b.busy && !b.broken && !this.upload.sending && b.onlyFor(this)) {
         this.leaveRunning(b);
-      } else if (b.busy || b.broken || this.pins & PIN_BIT.xa) {
-        // With an XA branch the connection closes: a prepared one outlives its session at the
-        // server (another commits or rolls it back), an active one is rolled back. Reset, it
-        // vanished from XA RECOVER and left that connection answering ER 1031 to InnoDB, its
-        // locks held until the server restarted.
+      } else if (b.busy || b.broken) {
         this.core.pool.discard(b);
         this.releaseLease();
       } else if (this.pins !== 0) {
@@ -3228,12 +3215,10 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
     ) {
       this.killQueryOn(b);
     }
-    const xa = (this.pins & PIN_BIT.xa) !== 0;
     b.abandon(this, () =>
       // A KILL that lands after the reset could interrupt the next holder's statement.
       b.whenKillsAnswered(() => {
-        // An XA branch closes with its connection, as in close().
-        if (b.broken || xa) {
+        if (b.broken) {
           pool.discard(b);
           lease?.release();
           return;
