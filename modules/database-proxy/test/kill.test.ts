@@ -144,6 +144,23 @@ describe('KILL with the connection ids the proxy hands out', () => {
     expect((await one(b, 'SELECT 3 AS ok')).ok).toBe(3);
   });
 
+  it('KILL with the id quoted, as DBD::mysql fills pt-kill’s `KILL ?`: the client is closed', async () => {
+    const a = await client();
+    const b = await client();
+    const closed = new Promise<void>((resolve) => a.on('end', () => resolve()).on('error', () => resolve()));
+    await b.query(`KILL '${threadId(a)}'`);
+    await closed;
+    await waitFor(() => !fx.proxy.stats().clients.some((c) => c.id === threadId(a)), {
+      what: 'A to be gone',
+    });
+    // MariaDB takes the quoted form too: an unknown id is 1094 either way, not 1235.
+    const own = await fx.direct();
+    const direct = await failure(own.query("KILL QUERY '999999'"));
+    own.destroy();
+    const err = await failure(b.query("KILL QUERY '999999'"));
+    expect([err.errno, direct.errno]).toEqual([1094, 1094]);
+  });
+
   it('KILL of its own connection: answered ER 1927 as MariaDB answers it, then closed', async () => {
     // MariaDB's own answer, for comparison.
     const own = await fx.direct();

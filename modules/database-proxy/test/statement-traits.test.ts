@@ -404,6 +404,11 @@ describe('killStatementTarget', () => {
     expect(killStatementTarget('kill connection 8;')).toEqual({ query: false, id: 8 });
     expect(killStatementTarget('KILL QUERY 9')).toEqual({ query: true, id: 9 });
     expect(killStatementTarget('KILL QUERY ID 9')).toBeUndefined();
+    // DBD::mysql fills `KILL ?` in itself, quoting the id (pt-kill).
+    expect(killStatementTarget("KILL '346'")).toEqual({ query: false, id: 346 });
+    expect(killStatementTarget("KILL QUERY '12'")).toEqual({ query: true, id: 12 });
+    expect(killStatementTarget('KILL "12"')).toBeUndefined();
+    expect(killStatementTarget("KILL '12a'")).toBeUndefined();
   });
 });
 

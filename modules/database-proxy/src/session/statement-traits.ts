@@ -934,11 +934,16 @@ function lastCodeChar(sql: string, at: number): string {
   return i < 0 ? '' : sql[i]!;
 }
 
-/** `KILL [CONNECTION | QUERY] <id>`: what to kill and whose; undefined for other forms. */
+/**
+ * `KILL [CONNECTION | QUERY] <id>`: what to kill and whose; undefined for other forms. The id
+ * may be a quoted string of digits, as the server takes any expression there: drivers that
+ * fill placeholders themselves (Perl's DBD::mysql, so pt-kill's `prepare('KILL ?')`) send
+ * `KILL '346'`. Only single quotes: under ANSI_QUOTES `"346"` is a name.
+ */
 export function killStatementTarget(sql: string): { query: boolean; id: number } | undefined {
-  const m = /^\s*KILL\s+(?:(?:HARD|SOFT)\s+)?(?:(CONNECTION|QUERY)\s+)?(\d+)\s*;?\s*$/i.exec(sql);
+  const m = /^\s*KILL\s+(?:(?:HARD|SOFT)\s+)?(?:(CONNECTION|QUERY)\s+)?(?:(\d+)|'(\d+)')\s*;?\s*$/i.exec(sql);
   if (!m) return undefined;
-  return { query: m[1]?.toUpperCase() === 'QUERY', id: Number(m[2]) };
+  return { query: m[1]?.toUpperCase() === 'QUERY', id: Number(m[2] ?? m[3]) };
 }
 
 /** The schema named by a `USE db` statement, unquoted; undefined when the text is not one. */
