@@ -9,6 +9,7 @@
  */
 import net from 'node:net';
 import { ClientHandshake, COM_QUERY, encodeFrames, PacketDecoder } from '@scalestack/mysql-protocol';
+import { waitFor } from '@scalestack/test-harness';
 import { expect, it } from 'vitest';
 import { failure, one } from './support/backends.js';
 import { APP_USER } from './support/proxy-fixture.js';
@@ -149,6 +150,33 @@ it('a check the server does not answer is given up after connect_timeout: the lo
     expect(rfx.proxy.stats().counters.loginSchemaChecks).toBe(1);
     expect(await one(c, 'SELECT DATABASE() AS db')).toEqual({ db: 'held_db' });
     await c.end();
+  } finally {
+    relay.release();
+    await rfx.stop();
+    await relay.stop();
+  }
+});
+
+it('a refusal answered while a statement waits for the connection is still a refusal (the wait does not clear it)', async () => {
+  // The check's connection goes back to the pool, which hands it at once to the statement
+  // waiting for it; that statement's start cleared the answer before the check read it, and
+  // the login went in without its database (found with go-sql-driver under load).
+  const { startRelayedProxy } = await import('./support/backend-relay.js');
+  const { fx: rfx, relay } = await startRelayedProxy(fx().mariadb, 1);
+  try {
+    const other = await rfx.connect();
+    expect(await one(other, 'SELECT 1 AS ok')).toEqual({ ok: 1 });
+    relay.holdWhen = (chunk) => chunk[4] === 0x02 && chunk.includes('no_such_db');
+    const login = refusal(rfx.connect({ database: 'no_such_db' }));
+    await waitFor(() => relay.heldCount === 1, { what: 'the check to be on the connection' });
+    const read = one(other, 'SELECT 2 AS ok');
+    await waitFor(() => rfx.proxy.stats().waiting === 1, { what: 'a statement to wait for the connection' });
+    relay.release();
+    expect(await login).toEqual({ errno: 1049, sqlState: '42000', message: "Unknown database 'no_such_db'" });
+    expect(await read).toEqual({ ok: 2 });
+    // Not taken for known either.
+    expect(await refusal(rfx.connect({ database: 'no_such_db' }))).toMatchObject({ errno: 1049 });
+    await other.end();
   } finally {
     relay.release();
     await rfx.stop();

@@ -359,8 +359,11 @@ export class BackendServer {
       carrier = idle;
       idle.ranForProxy();
       idle.query(sql, undefined, (err, t) => {
+        // Read first: putIdle may hand the connection to a waiting statement, whose start
+        // clears the tracker's error.
+        const serverError = t.error;
         this.putIdle(idle);
-        answered(err, t);
+        answered(err, { error: serverError });
       });
       return;
     }

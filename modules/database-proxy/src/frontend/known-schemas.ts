@@ -88,11 +88,14 @@ export class KnownSchemas {
           pool.discard(b);
           return finish('unchecked');
         }
-        if (t.error === undefined) b.state.setSchema(schema);
+        // Read before the release: it may hand the connection (and its tracker) straight to a
+        // statement waiting for one, whose start clears the error.
+        const errno = t.error?.errno;
+        if (errno === undefined) b.state.setSchema(schema);
         pool.release(b);
-        if (t.error === undefined) finish('exists');
-        else if (t.error.errno === ProxyError.unknownDatabase.code) finish('unknown');
-        else if (t.error.errno === ProxyError.databaseAccessDenied.code) finish('denied');
+        if (errno === undefined) finish('exists');
+        else if (errno === ProxyError.unknownDatabase.code) finish('unknown');
+        else if (errno === ProxyError.databaseAccessDenied.code) finish('denied');
         else finish('unchecked');
       });
     });
