@@ -107,6 +107,40 @@ describe('autocommit off', () => {
     expect(after.map((r) => Number(r.n))).toEqual(others.map(() => 0));
     expect(await rowsAtServer(3001)).toBe(0);
   });
+  it('a SAVEPOINT before the transaction’s first table keeps its connection: ROLLBACK TO it works, as at MariaDB (Django’s nested atomic())', async () => {
+    // MariaDB keeps the savepoint but reports no transaction until a table is read or written;
+    // the connection went back to the pool, another client took it, and the ROLLBACK TO ran
+    // elsewhere: 1305 "SAVEPOINT s1 does not exist".
+    const a = await client();
+    await a.query('SET autocommit = 0');
+    await a.query('SAVEPOINT s1');
+    expect(fx().proxy.stats().pinnedNow.savepoint).toBe(1);
+    const other = await hold(fx());
+    try {
+      await a.query("INSERT INTO test.ac_off VALUES (5001, 'sp')");
+      await a.query('ROLLBACK TO SAVEPOINT s1');
+      await a.query("INSERT INTO test.ac_off VALUES (5002, 'sp')");
+      await a.query('COMMIT');
+    } finally {
+      await other.release();
+    }
+    expect([await rowsAtServer(5001), await rowsAtServer(5002)]).toEqual([0, 1]);
+    expect(pinnedNow(fx()), 'the transaction over, nothing held').toBe(0);
+    // Each way a transaction ends takes its savepoints with it (MariaDB answers 1305 after), and
+    // the pin with them (BEGIN opens another transaction: that one holds the connection now).
+    for (const end of ['COMMIT', 'ROLLBACK', 'BEGIN', 'SET autocommit = 1']) {
+      await a.query('SET autocommit = 0');
+      await a.query('SAVEPOINT s2');
+      await a.query(end);
+      expect(fx().proxy.stats().pinnedNow.savepoint, end).toBe(0);
+      await a.query('ROLLBACK');
+      expect(pinnedNow(fx()), end).toBe(0);
+    }
+    await a.query('SET autocommit = 1');
+    await a.query('SAVEPOINT s3');
+    expect(pinnedNow(fx())).toBe(0);
+  });
+
   it('an error before any table was locked holds nothing; one after (an unknown column, a CALL, a duplicate key) keeps the transaction, as at MariaDB', async () => {
     await direct().query("INSERT INTO test.ac_off VALUES (4000, 'taken')");
     const failing = [

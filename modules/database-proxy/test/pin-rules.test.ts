@@ -10,6 +10,24 @@ import { Trait } from '../src/session/statement-traits.js';
 const after = (pins: number, traits: number, status: number, errno?: number, tracks = true) =>
   pinReasons(pinsAfterStatement(pins, traits, status, errno, tracks));
 
+describe('savepoints with autocommit off', () => {
+  const tc = Trait.TransactionControl;
+  const sp = (pins: number, status: number, effect?: 'takes' | 'ends', errno?: number) =>
+    pinReasons(pinsAfterStatement(pins, tc, status, errno, true, effect));
+  it('holds a savepoint taken before the transaction shows, until it shows or ends', () => {
+    expect(sp(0, 0, 'takes')).toEqual(['savepoint']);
+    // Autocommit on: the savepoint dies with its statement; in a transaction, that holds.
+    expect(sp(0, AUTOCOMMIT, 'takes')).toEqual([]);
+    expect(sp(0, IN_TRANS, 'takes')).toEqual(['transaction']);
+    expect(sp(PIN_BIT.savepoint, IN_TRANS)).toEqual(['transaction']);
+    expect(sp(PIN_BIT.savepoint, 0)).toEqual(['savepoint']);
+    expect(sp(PIN_BIT.savepoint, 0, 'ends')).toEqual([]);
+    expect(sp(PIN_BIT.savepoint, AUTOCOMMIT)).toEqual([]);
+    // A COMMIT that failed ended nothing (and, under autocommit off, may have left a transaction).
+    expect(sp(PIN_BIT.savepoint, 0, 'ends', 1180)).toEqual(['transaction', 'savepoint']);
+  });
+});
+
 describe('pinsAfterStatement', () => {
   it('follows the status flags for transactions and autocommit; an error leaves the transaction pinned', () => {
     expect(after(0, 0, AUTOCOMMIT | IN_TRANS)).toEqual(['transaction']);

@@ -412,6 +412,24 @@ describe('killStatementTarget', () => {
   });
 });
 
+describe('savepointEffect', () => {
+  it('tells a SAVEPOINT from what ends the transaction and its savepoints', async () => {
+    const { savepointEffect } = await import('../src/session/statement-traits.js');
+    expect(savepointEffect('SAVEPOINT s1')).toBe('takes');
+    expect(savepointEffect(' /* x */ savepoint `a;b`')).toBe('takes');
+    expect(savepointEffect('COMMIT; SAVEPOINT s1')).toBe('takes');
+    for (const end of ['COMMIT', 'ROLLBACK', 'rollback work', 'BEGIN', 'START TRANSACTION READ ONLY'])
+      expect(savepointEffect(end), end).toBe('ends');
+    for (const other of [
+      'ROLLBACK TO s1',
+      'ROLLBACK WORK TO SAVEPOINT s1',
+      'RELEASE SAVEPOINT s1',
+      'BEGIN NOT ATOMIC SELECT 1; END',
+    ])
+      expect(savepointEffect(other), other).toBeUndefined();
+  });
+});
+
 describe('useStatementSchema', () => {
   it('reads plain and quoted names, and nothing else', () => {
     expect(useStatementSchema('USE shop')).toBe('shop');

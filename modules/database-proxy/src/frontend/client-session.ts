@@ -96,6 +96,7 @@ import {
   killStatementTarget,
   lastUseSchema,
   releasesSession,
+  savepointEffect,
   Trait,
   type TransactionBoundary,
   transactionBoundary,
@@ -1983,7 +1984,14 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
     const status = t.statusFlags;
     this.reader.answered(status);
     const hadXa = (pins & PIN_BIT.xa) !== 0;
-    pins = pinsAfterStatement(pins, traits, status, t.error?.errno, b.tracksSession);
+    pins = pinsAfterStatement(
+      pins,
+      traits,
+      status,
+      t.error?.errno,
+      b.tracksSession,
+      this.endingSql === undefined ? undefined : savepointEffect(this.endingSql),
+    );
     if (traits & Trait.Xa && pins & PIN_BIT.xa && this.endsXa()) {
       // XA COMMIT / ROLLBACK leave the session without a branch (one that succeeded: a session
       // cannot end another's while it has its own), XA RECOVER never had one: the connection

@@ -43,6 +43,12 @@ export const PIN_REASONS = [
    * INSTANCE: independent of table locks, which UNLOCK TABLES releases without touching it.
    */
   'backup_lock',
+  /**
+   * A SAVEPOINT with autocommit off before the transaction read or wrote a table: MariaDB keeps
+   * the savepoint but reports no transaction (IN_TRANS) until then. Until the transaction is
+   * reported (then `transaction` holds), or ends: COMMIT, ROLLBACK, BEGIN, autocommit on.
+   */
+  'savepoint',
 ] as const;
 
 export type PinReason = (typeof PIN_REASONS)[number];

@@ -6,7 +6,7 @@
  */
 import { SERVER_STATUS_AUTOCOMMIT, SERVER_STATUS_IN_TRANS } from '@scalestack/mysql-protocol';
 import { PIN_BIT } from './pin-reason.js';
-import { Trait } from './statement-traits.js';
+import { type SavepointEffect, Trait } from './statement-traits.js';
 
 /**
  * Errors a CALL or compound statement fails with before any of it ran (no such routine, wrong
@@ -54,6 +54,8 @@ function takenBy(traits: number): number {
  * `pins` after a statement with `traits` was answered with server status `status`.
  * @param errno the error it failed with, undefined when it succeeded
  * @param tracksSession whether its connection reports session state changes
+ * @param savepoint what the text does to savepoints ({@link savepointEffect}; only asked of a
+ *   text with Trait.TransactionControl)
  */
 export function pinsAfterStatement(
   pins: number,
@@ -61,6 +63,7 @@ export function pinsAfterStatement(
   status: number,
   errno: number | undefined,
   tracksSession: boolean,
+  savepoint?: SavepointEffect,
 ): number {
   const failed = errno !== undefined;
   // Transactions: the status flags are the truth; after an ERR they keep their last value, so
@@ -78,6 +81,14 @@ export function pinsAfterStatement(
   else if (!tracksSession) pins |= PIN_BIT.autocommit_off;
   else if (failed && (traits & Trait.Call || !BEFORE_ANY_TABLE_LOCKED.has(errno)))
     pins |= PIN_BIT.transaction;
+  // With autocommit off a SAVEPOINT before the transaction's first read or write of a table
+  // reports no transaction, yet the savepoint lives on that connection (Django's atomic() nested
+  // right inside another, SQLAlchemy's begin_nested() first): the client's ROLLBACK TO it must
+  // come back there. Then the transaction holds it, or it ends — with its savepoints (DDL's
+  // implicit commit aside: held on to the next COMMIT / ROLLBACK).
+  if (status & (SERVER_STATUS_IN_TRANS | SERVER_STATUS_AUTOCOMMIT)) pins &= ~PIN_BIT.savepoint;
+  else if (savepoint === 'takes') pins |= PIN_BIT.savepoint;
+  else if (savepoint === 'ends' && !failed) pins &= ~PIN_BIT.savepoint;
   // What a statement takes may be taken even though it failed: a multi-statement batch fails at
   // its last statement, after a LOCK TABLES or GET_LOCK before it ran. Pinning too much costs a
   // connection; too little hands a lock, a temporary table or a variable to another client.

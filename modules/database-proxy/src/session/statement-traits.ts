@@ -66,9 +66,11 @@ export const Trait = {
    */
   ViewDdl: 1 << 19,
   /**
-   * Not a pin: the first keyword is BEGIN, START, COMMIT or ROLLBACK. Only these may be a plain
-   * transaction boundary the proxy answers itself or a COMMIT that ends the session (see
-   * {@link transactionBoundary}, {@link releasesSession}); every other statement skips those checks.
+   * Not a pin: a statement of the text begins with BEGIN, START, COMMIT, ROLLBACK or SAVEPOINT.
+   * Only these may be a plain transaction boundary the proxy answers itself, a COMMIT that ends
+   * the session or a savepoint taken before the transaction shows (see
+   * {@link transactionBoundary}, {@link releasesSession}, {@link savepointEffect}); every other
+   * statement skips those checks.
    */
   TransactionControl: 1 << 20,
   /**
@@ -695,6 +697,7 @@ function leadingTraits(keyword: string, sql: string, after: number, text: string
     case 'START':
     case 'COMMIT':
     case 'ROLLBACK':
+    case 'SAVEPOINT':
       return Trait.TransactionControl;
     case 'IF':
     case 'WHILE':
@@ -1032,6 +1035,36 @@ export function releasesSession(sql: string, completionType: string | undefined)
     } else if ((m[1] === undefined || m[2] !== undefined) && releaseByDefault) return true;
   }
   return false;
+}
+
+/** What a text does to the savepoints of a session's transaction (see savepointEffect). */
+export type SavepointEffect = 'takes' | 'ends';
+
+/** A statement's first two words, after blanks and opening parentheses. */
+const TWO_WORDS = /^[\s(]*([A-Za-z]+)(?:\s+([A-Za-z]+))?(?:\s+([A-Za-z]+))?/;
+
+/**
+ * `takes` when a statement of the text is a SAVEPOINT; else `ends` when one ends the
+ * transaction and its savepoints — COMMIT, ROLLBACK (not `ROLLBACK [WORK] TO …`), BEGIN, START
+ * TRANSACTION (checked against MariaDB: each makes a later `ROLLBACK TO` answer 1305); else
+ * undefined. A text with both takes: holding a connection too long costs sharing, too short
+ * loses the savepoint.
+ */
+export function savepointEffect(sql: string): SavepointEffect | undefined {
+  let ends = false;
+  for (const statement of blankLiteralsAndComments(sql).split(';')) {
+    const m = TWO_WORDS.exec(statement);
+    if (m === null) continue;
+    const first = m[1]!.toUpperCase();
+    if (first === 'SAVEPOINT') return 'takes';
+    const second = m[2]?.toUpperCase();
+    if (first === 'ROLLBACK') {
+      const to = second === 'WORK' ? m[3]?.toUpperCase() : second;
+      if (to !== 'TO') ends = true;
+    } else if (first === 'COMMIT' || (first === 'START' && second === 'TRANSACTION')) ends = true;
+    else if (first === 'BEGIN' && second !== 'NOT') ends = true;
+  }
+  return ends ? 'ends' : undefined;
 }
 
 /**
