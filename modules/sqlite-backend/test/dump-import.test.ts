@@ -105,6 +105,9 @@ CREATE TRIGGER books_log AFTER INSERT ON books FOR EACH ROW BEGIN INSERT INTO lo
 DELIMITER ;
 CREATE VIEW cheap AS SELECT title FROM books WHERE price < 10;
 INSERT INTO books (title, price) VALUES ('Dune', 9.99), ('It''s here', 25.00), ('Quiet', NULL);
+CREATE TABLE members (id INT PRIMARY KEY, email VARCHAR(60), city VARCHAR(20), UNIQUE KEY uq_email (email), KEY by_city (city));
+CREATE INDEX by_city_email ON members (city, email);
+INSERT INTO members VALUES (1, 'a@example.com', 'Oslo');
 `;
   expect(await run(setup)).toMatchObject({ code: 0, stderr: '' });
   // SHOW TABLE STATUS, information_schema.TRIGGERS and SHOW CREATE TRIGGER are what it reads.
@@ -127,6 +130,17 @@ INSERT INTO books (title, price) VALUES ('Dune', 9.99), ('It''s here', 25.00), (
         { id: 3, title: 'Quiet', price: null },
       ]);
       expect((await c.query('SELECT title FROM cheap'))[0]).toEqual([{ title: 'Dune' }]);
+      // The indexes came along (SHOW CREATE TABLE lists them): the unique one still refuses.
+      const [keys] = await c.query<mysql.RowDataPacket[]>('SHOW INDEX FROM members');
+      expect([...new Set(keys.map((k) => k.Key_name))].sort()).toEqual([
+        'PRIMARY',
+        'by_city',
+        'by_city_email',
+        'uq_email',
+      ]);
+      await expect(c.query("INSERT INTO members VALUES (2, 'a@example.com', 'Rome')")).rejects.toMatchObject({
+        errno: 1062,
+      });
       // The trigger came along: an insert is logged as before, and ids go on from the dump's.
       const [ok] = await c.query<mysql.ResultSetHeader>("INSERT INTO books (title) VALUES ('Emma')");
       expect(ok.insertId).toBe(4);

@@ -498,6 +498,32 @@ describe('MySQL syntax inside expressions', () => {
     ).toEqual([]);
   });
 
+  it('`/` divides as MySQL does, never as whole numbers; the column keeps the name written', async () => {
+    const expressions = [
+      '7/2',
+      '1 / 4',
+      '6/3',
+      '7 / 2 * 2',
+      '10 - 7/2',
+      '(1+2)/4',
+      '-7/2',
+      '7/0',
+      '2/4/2',
+      'SUM(3)/2',
+    ];
+    const sql = `SELECT ${expressions.join(', ')}`;
+    const [theirs, mine] = (await Promise.all([answer(both.server(), sql), answer(both.ours(), sql)])) as {
+      rows: (string | null)[][];
+      names: string[];
+    }[];
+    expect(mine!.names).toEqual(theirs!.names);
+    // MariaDB answers DECIMALs with four more places (3.5000); the values are the same.
+    const values = (r: { rows: (string | null)[][] }) =>
+      r.rows[0]!.map((v) => (v === null ? null : Number(v)));
+    expect(values(mine!)).toEqual(values(theirs!));
+    expect(values(mine!)[0]).toBe(3.5);
+  });
+
   it('reads a table with them: the rows of the last month before a day', async () => {
     const sql = `SELECT customer, placed FROM orders
       WHERE placed >= '2024-03-15' - INTERVAL 1 MONTH AND placed < '2024-03-15' + INTERVAL 1 DAY ORDER BY placed`;

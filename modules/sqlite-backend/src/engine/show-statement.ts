@@ -4,6 +4,7 @@ import type { Session } from '../session/session.js';
 import { variableText } from '../session/variables.js';
 import { informationSchemaTable } from '../sql/information-schema.js';
 import { identifierValue, keyword, stringValue, type Token, TokenType, tokenize } from '../sql/lexer.js';
+import { REAL_DIVISION } from '../sql/rewrite.js';
 import { integerColumn, textColumn } from './column-types.js';
 import type { SharedDatabase } from './database.js';
 import type { EngineContext, Outcome } from './outcome.js';
@@ -222,12 +223,63 @@ function uniqueColumns(db: SharedDatabase, schema: string, table: string): Set<s
 function asMysqlText(sqliteSql: string): string {
   let out = '';
   let at = 0;
-  for (const t of tokenize(sqliteSql, false)) {
+  const tokens = tokenize(sqliteSql, false);
+  for (let i = 0; i < tokens.length; i++) {
+    const t = tokens[i]!;
+    if (t.type === TokenType.Punct && sqliteSql.startsWith(REAL_DIVISION, t.start)) {
+      // A `/` the rewrite sent as a division of reals (a DEFAULT or CHECK expression).
+      out += `${sqliteSql.slice(at, t.start)}/`;
+      at = t.start + REAL_DIVISION.length;
+      while (i + 1 < tokens.length && tokens[i + 1]!.start < at) i++;
+      continue;
+    }
     if (t.type !== TokenType.String || !sqliteSql.slice(t.start, t.end).includes('\\')) continue;
     out += sqliteSql.slice(at, t.start) + sqliteSql.slice(t.start, t.end).replaceAll('\\', '\\\\');
     at = t.end;
   }
   return out + sqliteSql.slice(at);
+}
+
+/** An index the backend made for a table's `KEY` / `UNIQUE KEY` or a CREATE INDEX, as SQLite keeps it. */
+const INDEX_TEXT = /^CREATE (UNIQUE )?INDEX `((?:[^`]|``)+)` ON `(?:[^`]|``)+` (\(.*\))$/s;
+
+/**
+ * A table's CREATE TABLE text with its indexes in it, as MySQL's SHOW CREATE TABLE lists them
+ * (`UNIQUE KEY name (…)`, `KEY name (…)`): SQLite keeps them apart, and a dump of the table
+ * without them (mariadb-dump reads this) would come back without its unique rules.
+ */
+function createTableText(db: SharedDatabase, schema: string, table: string, text: string): string {
+  const indexes = db.db
+    .prepare(
+      `SELECT sql FROM ${quoteIdentifier(schema)}.sqlite_schema WHERE type = 'index' AND tbl_name = ? AND sql IS NOT NULL ORDER BY rowid`,
+    )
+    .all(table) as { sql: string }[];
+  const keys: string[] = [];
+  for (const { sql } of indexes) {
+    const m = INDEX_TEXT.exec(sql);
+    if (m === null) continue;
+    const stored = m[2]!.replaceAll('``', '`');
+    // Stored as `table.name` (SQLite's index names are per database, MySQL's per table).
+    const name = stored.toLowerCase().startsWith(`${table.toLowerCase()}.`)
+      ? stored.slice(table.length + 1)
+      : stored;
+    keys.push(`${m[1] ? 'UNIQUE KEY' : 'KEY'} \`${name.replaceAll('`', '``')}\` ${m[3]}`);
+  }
+  if (keys.length === 0) return text;
+  const close = closingParenthesis(text);
+  return close < 0 ? text : `${text.slice(0, close)}, ${keys.join(', ')}${text.slice(close)}`;
+}
+
+/** Where the parenthesis that opens a CREATE TABLE's column list closes (-1: none). */
+function closingParenthesis(text: string): number {
+  let depth = 0;
+  for (const t of tokenize(text, false)) {
+    if (t.type !== TokenType.Punct) continue;
+    const c = text[t.start];
+    if (c === '(') depth++;
+    else if (c === ')' && --depth === 0) return t.start;
+  }
+  return -1;
 }
 
 /** `SHOW INDEX FROM t`: information_schema.STATISTICS of the table, in SHOW's columns. */
@@ -520,8 +572,9 @@ export function runShow(
         )
         .get(table) as { name: string; sql: string } | undefined;
       if (row === undefined) throw new MysqlError(1146, `Table '${schema}.${table}' doesn't exist`);
+      const text = asMysqlText(row.sql);
       return rows(what === 'VIEW' ? ['View', 'Create View'] : ['Table', 'Create Table'], [
-        [row.name, asMysqlText(row.sql)],
+        [row.name, what === 'VIEW' ? text : createTableText(db, schema, row.name, text)],
       ]);
     }
     case 'ENGINES':

@@ -37,6 +37,9 @@ export interface Rewritten {
 const FUNCTION_SYNTAX_WORDS =
   /\b(?:INTERVAL|TIMESTAMPDIFF|TIMESTAMPADD|EXTRACT|RLIKE|DIV|POSITION|TRIM|SUBSTR(?:ING)?|CURRENT_(?:USER|TIMESTAMP|TIME|DATE)|LOCALTIME(?:STAMP)?|UTC_(?:DATE|TIME|TIMESTAMP))\b/i;
 
+/** What a `/` is sent as: a division of reals (see rewrite). */
+export const REAL_DIVISION = '*1e0/';
+
 /** `'text'` as SQLite writes it; NUL characters (not allowed in SQL text) become char(0). */
 export function sqliteString(value: string): string {
   const quoted = `'${value.replaceAll("'", "''")}'`;
@@ -138,6 +141,15 @@ export function rewrite(
         names.set(text, sql.slice(t.start, t.end));
         break;
       }
+      case TokenType.Punct:
+        // MySQL's `/` never divides whole numbers as such (7/2 is 3.5000); SQLite's does (3).
+        // `a*1e0/b` has the same parse (`*` and `/` bind alike, from the left) with a real left
+        // side; a column named after the expression gets back the client's text.
+        if (sql.charCodeAt(t.start) === 0x2f) {
+          replace.set(i, REAL_DIVISION);
+          names.set(REAL_DIVISION, '/');
+        }
+        break;
       case TokenType.Word: {
         const k = keyword(sql, t);
         const prev = keyword(sql, tokens[i - 1]);
