@@ -494,6 +494,7 @@ describe('MySQL syntax inside expressions', () => {
         '7 DIV 0',
         '7.9 DIV 2',
         'LENGTH(1 + 2) DIV 1',
+        'HIGH_PRIORITY 7 DIV 2',
       ]),
     ).toEqual([]);
   });

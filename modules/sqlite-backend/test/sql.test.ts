@@ -78,6 +78,14 @@ describe('MySQL → SQLite rewriting', () => {
     expect(sqlite('SELECT * FROM t WHERE id = 1 FOR UPDATE')).toBe('SELECT * FROM t WHERE id = 1');
     expect(sqlite('INSERT IGNORE INTO t VALUES (1)')).toBe('INSERT OR IGNORE INTO t VALUES (1)');
   });
+
+  it('drops scheduling hints (the MariaDB primer’s SELECT HIGH_PRIORITY), not a quoted name', () => {
+    expect(sqlite('SELECT HIGH_PRIORITY isbn FROM books')).toBe('SELECT isbn FROM books');
+    expect(sqlite('INSERT DELAYED INTO t VALUES (1)')).toBe('INSERT INTO t VALUES (1)');
+    expect(sqlite('UPDATE LOW_PRIORITY t SET a = 1')).toBe('UPDATE t SET a = 1');
+    expect(sqlite('SELECT SQL_SMALL_RESULT a FROM t')).toBe('SELECT a FROM t');
+    expect(sqlite('SELECT `high_priority` FROM t')).toBe('SELECT `high_priority` FROM t');
+  });
 });
 
 describe('function syntax', () => {

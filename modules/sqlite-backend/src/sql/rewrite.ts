@@ -37,6 +37,19 @@ export interface Rewritten {
 const FUNCTION_SYNTAX_WORDS =
   /\b(?:INTERVAL|TIMESTAMPDIFF|TIMESTAMPADD|EXTRACT|RLIKE|DIV|POSITION|TRIM|SUBSTR(?:ING)?|CURRENT_(?:USER|TIMESTAMP|TIME|DATE)|LOCALTIME(?:STAMP)?|UTC_(?:DATE|TIME|TIMESTAMP))\b/i;
 
+/**
+ * Hints about scheduling and buffering that change no result (`SELECT HIGH_PRIORITY …`, as the
+ * MariaDB primer writes it; `INSERT DELAYED`, `UPDATE LOW_PRIORITY`). MySQL reserves each, so
+ * unquoted it is never a name.
+ */
+const SCHEDULING_HINTS = new Set([
+  'HIGH_PRIORITY',
+  'LOW_PRIORITY',
+  'DELAYED',
+  'SQL_SMALL_RESULT',
+  'SQL_BIG_RESULT',
+]);
+
 /** What a `/` is sent as: a division of reals (see rewrite). */
 export const REAL_DIVISION = '*1e0/';
 
@@ -158,7 +171,12 @@ export function rewrite(
           replace.set(i, '');
         } else if (k === 'IGNORE' && prev === 'INSERT') {
           replace.set(i, 'OR IGNORE');
-        } else if (k === 'SQL_CALC_FOUND_ROWS' || k === 'SQL_NO_CACHE' || k === 'SQL_CACHE') {
+        } else if (
+          k === 'SQL_CALC_FOUND_ROWS' ||
+          k === 'SQL_NO_CACHE' ||
+          k === 'SQL_CACHE' ||
+          SCHEDULING_HINTS.has(k)
+        ) {
           replace.set(i, '');
         } else if ((k === 'UPDATE' || k === 'SHARE') && prev === 'FOR' && atStatementEnd(tokens, i + 1, to)) {
           // Transactions are serialised, so the rows are locked already.
