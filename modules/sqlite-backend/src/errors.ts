@@ -64,7 +64,13 @@ const MESSAGE_RULES: [RegExp, (m: RegExpMatchArray, sql: string, schema: string)
   ],
   [
     /^no such column: (.+)$/,
-    (m) => new MysqlError(1054, `Unknown column ${quoteName(m[1]!)} in 'field list'`),
+    (m, sql) => {
+      // SQLite quotes the name of a column ALTER TABLE … DROP cannot find ("c").
+      const name = m[1]!.replace(/^"(.*)"$/, '$1');
+      return /^\s*ALTER\s+TABLE\b[\s\S]*\bDROP\b/i.test(sql)
+        ? new MysqlError(1091, `Can't DROP COLUMN \`${name}\`; check that it exists`, '42000')
+        : new MysqlError(1054, `Unknown column ${quoteName(name)} in 'field list'`);
+    },
   ],
   [
     /^(?:table|view) (.+) already exists$/,

@@ -252,6 +252,15 @@ it('changes a column with MODIFY and CHANGE as ORMs bring a schema in line (type
   expect(await onBoth("INSERT INTO people (mail) VALUES ('a@x')")).toBe('ERR 1062');
   await same('SELECT id, mail, name FROM people');
   expect(await onBoth('ALTER TABLE people MODIFY nope INT')).toBe('ERR 1054');
+  // Dropping a column that is not there is MariaDB's 1091, worded as its own.
+  expect(await onBoth('ALTER TABLE people DROP COLUMN nope')).toBe('ERR 1091');
+  expect(await onBoth('ALTER TABLE people DROP nope')).toBe('ERR 1091');
+  const [theirs, mine] = await Promise.all(
+    [both.server(), both.ours()].map((c) =>
+      c.query('ALTER TABLE people DROP nope').catch((e: Error) => e.message),
+    ),
+  );
+  expect(mine).toBe(theirs);
 });
 
 it('refuses a column change it cannot make without rebuilding the table, and keeps the table as it was', async () => {
