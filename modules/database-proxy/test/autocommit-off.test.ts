@@ -139,6 +139,19 @@ describe('autocommit off', () => {
     await a.query('SET autocommit = 1');
     await a.query('SAVEPOINT s3');
     expect(pinnedNow(fx())).toBe(0);
+    // Prepared (MariaDB prepares SAVEPOINT too), as a driver with server-side statements sends it.
+    await a.query('SET autocommit = 0');
+    await a.execute('SAVEPOINT s4');
+    const another = await hold(fx());
+    try {
+      await a.execute("INSERT INTO test.ac_off VALUES (5003, 'sp')");
+      await a.execute('ROLLBACK TO SAVEPOINT s4');
+      await a.query('COMMIT');
+    } finally {
+      await another.release();
+    }
+    expect(await rowsAtServer(5003)).toBe(0);
+    await a.query('SET autocommit = 1');
   });
 
   it('an error before any table was locked holds nothing; one after (an unknown column, a CALL, a duplicate key) keeps the transaction, as at MariaDB', async () => {
