@@ -47,6 +47,19 @@ function quoteName(name: string): string {
   return `'${name.trim()}'`;
 }
 
+/** `ALTER TABLE t DROP [COLUMN] c` (a column: not DROP INDEX / KEY / FOREIGN KEY / PRIMARY KEY …). */
+const ALTER_DROP_COLUMN =
+  /^\s*ALTER\s+TABLE\s+(?:`(?:[^`]|``)+`|[\w$.]+)(?:\.(?:`(?:[^`]|``)+`|[\w$]+))?\s+DROP\s+(?!(?:INDEX|KEY|FOREIGN|PRIMARY|CONSTRAINT|CHECK|PARTITION)\b)/i;
+
+/** A name as SQLite echoes it: bare, or in "…", `…` or […] quotes (doubled inside), even both ("`c`"). */
+function unquoted(name: string): string {
+  const q = name[0];
+  const close = q === '[' ? ']' : q;
+  if ((q === '"' || q === '`' || q === '[') && name.endsWith(close!) && name.length >= 2)
+    return unquoted(name.slice(1, -1).replaceAll(`${close}${close}`, close!));
+  return name;
+}
+
 /** `name` as MySQL's messages name a table: with its schema (unqualified: the session's). */
 function qualified(name: string, schema: string): string {
   return name.includes('.') ? name : `${schema}.${name}`;
@@ -65,10 +78,14 @@ const MESSAGE_RULES: [RegExp, (m: RegExpMatchArray, sql: string, schema: string)
   [
     /^no such column: (.+)$/,
     (m, sql) => {
-      // SQLite quotes the name of a column ALTER TABLE … DROP cannot find ("c").
-      const name = m[1]!.replace(/^"(.*)"$/, '$1');
-      return /^\s*ALTER\s+TABLE\b[\s\S]*\bDROP\b/i.test(sql)
-        ? new MysqlError(1091, `Can't DROP COLUMN \`${name}\`; check that it exists`, '42000')
+      // SQLite echoes the name of a column ALTER TABLE … DROP cannot find as it was quoted.
+      const name = unquoted(m[1]!);
+      return ALTER_DROP_COLUMN.test(sql)
+        ? new MysqlError(
+            1091,
+            `Can't DROP COLUMN \`${name.replaceAll('`', '``')}\`; check that it exists`,
+            '42000',
+          )
         : new MysqlError(1054, `Unknown column ${quoteName(name)} in 'field list'`);
     },
   ],

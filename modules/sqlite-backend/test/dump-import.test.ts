@@ -105,8 +105,10 @@ CREATE TRIGGER books_log AFTER INSERT ON books FOR EACH ROW BEGIN INSERT INTO lo
 DELIMITER ;
 CREATE VIEW cheap AS SELECT title FROM books WHERE price < 10;
 INSERT INTO books (title, price) VALUES ('Dune', 9.99), ('It''s here', 25.00), ('Quiet', NULL);
-CREATE TABLE members (id INT PRIMARY KEY, email VARCHAR(60), city VARCHAR(20), UNIQUE KEY uq_email (email), KEY by_city (city));
-CREATE INDEX by_city_email ON members (city, email);
+CREATE TABLE people (id INT PRIMARY KEY, email VARCHAR(60), town VARCHAR(20), UNIQUE KEY uq_email (email), KEY by_city (town));
+CREATE INDEX by_city_email ON people (town, email);
+ALTER TABLE people RENAME TO members;
+ALTER TABLE members RENAME COLUMN town TO city;
 INSERT INTO members VALUES (1, 'a@example.com', 'Oslo');
 `;
   expect(await run(setup)).toMatchObject({ code: 0, stderr: '' });

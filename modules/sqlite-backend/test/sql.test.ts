@@ -85,6 +85,19 @@ describe('MySQL → SQLite rewriting', () => {
     expect(sqlite('UPDATE LOW_PRIORITY t SET a = 1')).toBe('UPDATE t SET a = 1');
     expect(sqlite('SELECT SQL_SMALL_RESULT a FROM t')).toBe('SELECT a FROM t');
     expect(sqlite('SELECT `high_priority` FROM t')).toBe('SELECT `high_priority` FROM t');
+    expect(sqlite('SELECT t.delayed FROM t')).toBe('SELECT t.delayed FROM t');
+    expect(sqlite('INSERT LOW_PRIORITY IGNORE INTO t VALUES (1)')).toBe('INSERT OR IGNORE INTO t VALUES (1)');
+  });
+
+  it('sends `/` as a division of reals, and names the column as written', () => {
+    expect(sqlite('SELECT a / 2, -7/2')).toBe('SELECT a *1e0/ 2, -7*1e0/2');
+    expect(displayName('a *1e0/ 2')).toBe('a / 2');
+    expect(
+      displayName(
+        "DATE_ADD('2024-01-01', 7*1e0/2 , 'DAY')",
+        new Map([["DATE_ADD('2024-01-01', 7*1e0/2 , 'DAY')", "DATE_ADD('2024-01-01', INTERVAL 7/2 DAY)"]]),
+      ),
+    ).toBe("DATE_ADD('2024-01-01', INTERVAL 7/2 DAY)");
   });
 });
 

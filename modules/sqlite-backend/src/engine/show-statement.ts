@@ -2,9 +2,10 @@ import type { SqlValue } from '@scalestack/mysql-protocol';
 import { MysqlError, noDatabaseSelected, notSupported } from '../errors.js';
 import type { Session } from '../session/session.js';
 import { variableText } from '../session/variables.js';
+import { mysqlIndexName } from '../sql/index-ddl.js';
 import { informationSchemaTable } from '../sql/information-schema.js';
 import { identifierValue, keyword, stringValue, type Token, TokenType, tokenize } from '../sql/lexer.js';
-import { REAL_DIVISION } from '../sql/rewrite.js';
+import { REAL_DIVISION } from '../sql/real-division.js';
 import { integerColumn, textColumn } from './column-types.js';
 import type { SharedDatabase } from './database.js';
 import type { EngineContext, Outcome } from './outcome.js';
@@ -233,6 +234,14 @@ function asMysqlText(sqliteSql: string): string {
       while (i + 1 < tokens.length && tokens[i + 1]!.start < at) i++;
       continue;
     }
+    if (t.type === TokenType.String && sqliteSql[t.start] === '"') {
+      // SQLite writes a renamed table or column "so": a name, where MySQL would read a string.
+      out +=
+        sqliteSql.slice(at, t.start) +
+        backquoted(sqliteSql.slice(t.start + 1, t.end - 1).replaceAll('""', '"'));
+      at = t.end;
+      continue;
+    }
     if (t.type !== TokenType.String || !sqliteSql.slice(t.start, t.end).includes('\\')) continue;
     out += sqliteSql.slice(at, t.start) + sqliteSql.slice(t.start, t.end).replaceAll('\\', '\\\\');
     at = t.end;
@@ -240,34 +249,64 @@ function asMysqlText(sqliteSql: string): string {
   return out + sqliteSql.slice(at);
 }
 
-/** An index the backend made for a table's `KEY` / `UNIQUE KEY` or a CREATE INDEX, as SQLite keeps it. */
-const INDEX_TEXT = /^CREATE (UNIQUE )?INDEX `((?:[^`]|``)+)` ON `(?:[^`]|``)+` (\(.*\))$/s;
-
 /**
  * A table's CREATE TABLE text with its indexes in it, as MySQL's SHOW CREATE TABLE lists them
  * (`UNIQUE KEY name (…)`, `KEY name (…)`): SQLite keeps them apart, and a dump of the table
- * without them (mariadb-dump reads this) would come back without its unique rules.
+ * without them (mariadb-dump reads this) would come back without its unique rules. Read from
+ * SQLite's own account of each index (its text changes with renames); one MySQL could not
+ * make — partial, or on an expression — is left out.
  */
 function createTableText(db: SharedDatabase, schema: string, table: string, text: string): string {
+  const s = quoteIdentifier(schema);
   const indexes = db.db
     .prepare(
-      `SELECT sql FROM ${quoteIdentifier(schema)}.sqlite_schema WHERE type = 'index' AND tbl_name = ? AND sql IS NOT NULL ORDER BY rowid`,
+      `SELECT name FROM ${s}.sqlite_schema WHERE type = 'index' AND tbl_name = ? AND sql IS NOT NULL ORDER BY rowid`,
     )
-    .all(table) as { sql: string }[];
+    .all(table) as { name: string }[];
+  const facts = new Map(
+    (
+      db.db.prepare(`PRAGMA ${s}.index_list(${quoteIdentifier(table)})`).all() as unknown as IndexListRow[]
+    ).map((r) => [r.name, r]),
+  );
   const keys: string[] = [];
-  for (const { sql } of indexes) {
-    const m = INDEX_TEXT.exec(sql);
-    if (m === null) continue;
-    const stored = m[2]!.replaceAll('``', '`');
-    // Stored as `table.name` (SQLite's index names are per database, MySQL's per table).
-    const name = stored.toLowerCase().startsWith(`${table.toLowerCase()}.`)
-      ? stored.slice(table.length + 1)
-      : stored;
-    keys.push(`${m[1] ? 'UNIQUE KEY' : 'KEY'} \`${name.replaceAll('`', '``')}\` ${m[3]}`);
+  for (const { name } of indexes) {
+    const index = facts.get(name);
+    if (index === undefined || Number(index.partial) !== 0) continue;
+    const columns = (
+      db.db.prepare(`PRAGMA ${s}.index_xinfo(${quoteIdentifier(name)})`).all() as unknown as IndexColumnRow[]
+    )
+      .filter((c) => Number(c.key) !== 0)
+      .sort((a, b) => Number(a.seqno) - Number(b.seqno));
+    if (columns.length === 0 || columns.some((c) => Number(c.cid) < 0 || c.name === null)) continue;
+    const own = mysqlIndexName(name, table);
+    const list = columns
+      .map((c) => `${backquoted(c.name!)}${Number(c.desc) !== 0 ? ' DESC' : ''}`)
+      .join(', ');
+    keys.push(`${Number(index.unique) !== 0 ? 'UNIQUE KEY' : 'KEY'} ${backquoted(own)} (${list})`);
   }
   if (keys.length === 0) return text;
   const close = closingParenthesis(text);
   return close < 0 ? text : `${text.slice(0, close)}, ${keys.join(', ')}${text.slice(close)}`;
+}
+
+/** PRAGMA index_list's row (integers as the database reads them: bigint or number). */
+interface IndexListRow {
+  name: string;
+  unique: number | bigint;
+  partial: number | bigint;
+}
+
+/** PRAGMA index_xinfo's row: cid -2 is an expression, -1 the rowid. */
+interface IndexColumnRow {
+  seqno: number | bigint;
+  cid: number | bigint;
+  name: string | null;
+  desc: number | bigint;
+  key: number | bigint;
+}
+
+function backquoted(name: string): string {
+  return `\`${name.replaceAll('`', '``')}\``;
 }
 
 /** Where the parenthesis that opens a CREATE TABLE's column list closes (-1: none). */

@@ -1,3 +1,4 @@
+import { mysqlIndexName } from '../sql/index-ddl.js';
 import type { MysqlFunction } from './definition.js';
 import type { SqlValue } from './values.js';
 
@@ -100,11 +101,7 @@ export function catalogFactFunctions(): MysqlFunction[] {
     {
       // MySQL's name of SQLite index `index` of `table`: without the `<table>.` it is kept under.
       names: ['__index_name'],
-      fn: (index: SqlValue, table: SqlValue) => {
-        const name = String(index);
-        const prefix = `${String(table)}.`;
-        return name.toLowerCase().startsWith(prefix.toLowerCase()) ? name.slice(prefix.length) : name;
-      },
+      fn: (index: SqlValue, table: SqlValue) => mysqlIndexName(String(index), String(table)),
     },
     {
       // What MySQL keeps of a view: the query after `AS`.

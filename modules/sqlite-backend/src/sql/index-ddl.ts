@@ -9,6 +9,17 @@ export function sqliteIndexName(table: string, name: string): string {
   return `${table}.${name}`;
 }
 
+/**
+ * MySQL's name of SQLite index `index` on `table` ({@link sqliteIndexName} undone). An index
+ * keeps the table name it was made under when the table is renamed: then the part after the
+ * first dot.
+ */
+export function mysqlIndexName(index: string, table: string): string {
+  if (index.toLowerCase().startsWith(`${table.toLowerCase()}.`)) return index.slice(table.length + 1);
+  const dot = index.indexOf('.');
+  return dot < 0 ? index : index.slice(dot + 1);
+}
+
 /** `CREATE [UNIQUE] INDEX IF NOT EXISTS` of MySQL's index `name` on `[schema.]table (columns)`. */
 export function createIndexText(
   schema: string | null | undefined,

@@ -11,6 +11,7 @@ import { rewriteInformationSchema } from './information-schema.js';
 import { dropDefaultValues } from './insert-defaults.js';
 import { identifierValue, keyword, stringValue, type Token, TokenType } from './lexer.js';
 import { type NameResolution, qualifyTables } from './qualify.js';
+import { REAL_DIVISION } from './real-division.js';
 
 /** MySQL text turned into SQLite text, with the way back for column names. */
 export interface Rewritten {
@@ -49,9 +50,6 @@ const SCHEDULING_HINTS = new Set([
   'SQL_SMALL_RESULT',
   'SQL_BIG_RESULT',
 ]);
-
-/** What a `/` is sent as: a division of reals (see rewrite). */
-export const REAL_DIVISION = '*1e0/';
 
 /** `'text'` as SQLite writes it; NUL characters (not allowed in SQL text) become char(0). */
 export function sqliteString(value: string): string {
@@ -158,10 +156,8 @@ export function rewrite(
         // MySQL's `/` never divides whole numbers as such (7/2 is 3.5000); SQLite's does (3).
         // `a*1e0/b` has the same parse (`*` and `/` bind alike, from the left) with a real left
         // side; a column named after the expression gets back the client's text.
-        if (sql.charCodeAt(t.start) === 0x2f) {
-          replace.set(i, REAL_DIVISION);
-          names.set(REAL_DIVISION, '/');
-        }
+        // (displayName turns it back in every column name, after the rewritten calls' names.)
+        if (sql.charCodeAt(t.start) === 0x2f) replace.set(i, REAL_DIVISION);
         break;
       case TokenType.Word: {
         const k = keyword(sql, t);
@@ -169,13 +165,16 @@ export function rewrite(
         if (k === 'DUAL' && prev === 'FROM') {
           replace.set(i - 1, '');
           replace.set(i, '');
-        } else if (k === 'IGNORE' && prev === 'INSERT') {
+        } else if (
+          k === 'IGNORE' &&
+          (prev === 'INSERT' || (SCHEDULING_HINTS.has(prev) && keyword(sql, tokens[i - 2]) === 'INSERT'))
+        ) {
           replace.set(i, 'OR IGNORE');
         } else if (
           k === 'SQL_CALC_FOUND_ROWS' ||
           k === 'SQL_NO_CACHE' ||
           k === 'SQL_CACHE' ||
-          SCHEDULING_HINTS.has(k)
+          (SCHEDULING_HINTS.has(k) && sql[t.start - 1] !== '.')
         ) {
           replace.set(i, '');
         } else if ((k === 'UPDATE' || k === 'SHARE') && prev === 'FOR' && atStatementEnd(tokens, i + 1, to)) {
