@@ -88,7 +88,7 @@ export const ProxyError = {
     code: 9008,
     sqlState: '08S01',
     message:
-      'Proxy: lost the backend connection that held this session (%s); the statement was not retried, an uncommitted transaction is gone, and the connection is closed (%s)',
+      'Proxy: lost the backend connection that held this session (%s); the statement was not retried, %s, and the connection is closed (%s)',
   },
   /** The proxy is shedding load (event-loop delay over its bound). */
   overloaded: {

@@ -17,6 +17,7 @@ const file = proxyTestFile({
     await d.query(
       "CREATE PROCEDURE test.ac_writes_then_fails() BEGIN INSERT INTO test.ac_off VALUES (4001, 'p'); SELECT * FROM test.no_such_table; END",
     );
+    await d.query('CREATE PROCEDURE test.ac_savepoint() SAVEPOINT s5');
   },
 });
 const client = file.clients.client;
@@ -151,6 +152,19 @@ describe('autocommit off', () => {
       await another.release();
     }
     expect(await rowsAtServer(5003)).toBe(0);
+    // Taken inside a procedure, where the text does not show it.
+    await a.query('CALL test.ac_savepoint()');
+    // (A statement after it: a CALL's results hold its connection for the next one anyway.)
+    await a.query('DO 1');
+    const third = await hold(fx());
+    try {
+      await a.query("INSERT INTO test.ac_off VALUES (5004, 'sp')");
+      await a.query('ROLLBACK TO SAVEPOINT s5');
+      await a.query('COMMIT');
+    } finally {
+      await third.release();
+    }
+    expect(await rowsAtServer(5004)).toBe(0);
     await a.query('SET autocommit = 1');
   });
 

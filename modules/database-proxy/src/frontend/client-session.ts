@@ -1990,7 +1990,12 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
       status,
       t.error?.errno,
       b.tracksSession,
-      this.endingSql === undefined ? undefined : savepointEffect(this.endingSql),
+      // A procedure or compound statement may take a savepoint its text does not show.
+      this.endingSql !== undefined
+        ? savepointEffect(this.endingSql)
+        : traits & Trait.Call
+          ? 'takes'
+          : undefined,
     );
     if (traits & Trait.Xa && pins & PIN_BIT.xa && this.endsXa()) {
       // XA COMMIT / ROLLBACK leave the session without a branch (one that succeeded: a session
@@ -2432,7 +2437,17 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
     if (lostState !== 0) {
       // A transaction or other state that lived on the backend is gone with it: going on would
       // run the client's next statements outside the transaction it believes open.
-      const args = [pinReasons(lostState).join(', '), err.message];
+      // A statement that went out may have run before the connection died — a COMMIT (or
+      // anything that commits: DDL, autocommit on) may have been applied. Told so, a client
+      // does not run again a transaction that is in fact there.
+      const text = this.statementText();
+      const fate =
+        this.sentToBackend &&
+        !this.wasPureRead &&
+        !this.undoneWithTransaction(text, this.reader.leadingKeyword(text))
+          ? 'whether it took effect (with a COMMIT, or a statement that commits, the transaction) is unknown'
+          : 'an uncommitted transaction is gone';
+      const args = [pinReasons(lostState).join(', '), fate, err.message];
       this.pins = 0;
       if (this.upload.discarding) {
         // Mid-file: answered, and the connection closed, once the client has sent the file's end.
@@ -3194,6 +3209,16 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
     if (MORE_STATEMENTS.test(text)) return false;
     // Not WITH: on MySQL 8 a WITH may lead an UPDATE or DELETE, a write that runs to its end.
     if (lead === 'SELECT' && !SELECT_INTO.test(text)) return true;
+    return this.undoneWithTransaction(text, lead);
+  }
+
+  /**
+   * Whether the statement (`text`, led by `lead`) is one statement whose whole effect the
+   * open transaction's rollback undoes — not DDL, a COMMIT, a CALL, several statements, or a
+   * statement outside a transaction, which may take effect for good.
+   */
+  private undoneWithTransaction(text: string, lead: string | undefined): boolean {
+    if (lead === undefined || MORE_STATEMENTS.test(text)) return false;
     const inTransaction = (this.pins & PIN_BIT.transaction) !== 0 || this.lazyBegin === 'sent';
     return inTransaction && ROLLED_BACK_WITH_TRANSACTION.has(lead);
   }
