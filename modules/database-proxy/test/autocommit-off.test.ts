@@ -27,6 +27,20 @@ async function rowsAtServer(id: number): Promise<number> {
   return Number((await one(direct(), 'SELECT COUNT(*) AS n FROM test.ac_off WHERE id = ?', [id])).n);
 }
 
+/**
+ * Runs `steps` while another client holds a backend connection in a transaction: the one a
+ * released connection would go to first, so a statement that should stay on its client's
+ * connection and does not lands elsewhere.
+ */
+async function whileAnotherHolds(steps: () => Promise<void>): Promise<void> {
+  const other = await hold(fx());
+  try {
+    await steps();
+  } finally {
+    await other.release();
+  }
+}
+
 describe('autocommit off', () => {
   it('pins nothing by itself: twelve clients on two connections, each with its own transactions', async () => {
     const all = await Promise.all(Array.from({ length: 12 }, () => client()));
@@ -116,15 +130,12 @@ describe('autocommit off', () => {
     await a.query('SET autocommit = 0');
     await a.query('SAVEPOINT s1');
     expect(fx().proxy.stats().pinnedNow.savepoint).toBe(1);
-    const other = await hold(fx());
-    try {
+    await whileAnotherHolds(async () => {
       await a.query("INSERT INTO test.ac_off VALUES (5001, 'sp')");
       await a.query('ROLLBACK TO SAVEPOINT s1');
       await a.query("INSERT INTO test.ac_off VALUES (5002, 'sp')");
       await a.query('COMMIT');
-    } finally {
-      await other.release();
-    }
+    });
     expect([await rowsAtServer(5001), await rowsAtServer(5002)]).toEqual([0, 1]);
     expect(pinnedNow(fx()), 'the transaction over, nothing held').toBe(0);
     // Each way a transaction ends takes its savepoints with it (MariaDB answers 1305 after), and
@@ -143,27 +154,21 @@ describe('autocommit off', () => {
     // Prepared (MariaDB prepares SAVEPOINT too), as a driver with server-side statements sends it.
     await a.query('SET autocommit = 0');
     await a.execute('SAVEPOINT s4');
-    const another = await hold(fx());
-    try {
+    await whileAnotherHolds(async () => {
       await a.execute("INSERT INTO test.ac_off VALUES (5003, 'sp')");
       await a.execute('ROLLBACK TO SAVEPOINT s4');
       await a.query('COMMIT');
-    } finally {
-      await another.release();
-    }
+    });
     expect(await rowsAtServer(5003)).toBe(0);
     // Taken inside a procedure, where the text does not show it.
     await a.query('CALL test.ac_savepoint()');
     // (A statement after it: a CALL's results hold its connection for the next one anyway.)
     await a.query('DO 1');
-    const third = await hold(fx());
-    try {
+    await whileAnotherHolds(async () => {
       await a.query("INSERT INTO test.ac_off VALUES (5004, 'sp')");
       await a.query('ROLLBACK TO SAVEPOINT s5');
       await a.query('COMMIT');
-    } finally {
-      await third.release();
-    }
+    });
     expect(await rowsAtServer(5004)).toBe(0);
     await a.query('SET autocommit = 1');
   });
