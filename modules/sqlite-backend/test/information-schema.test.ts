@@ -121,6 +121,26 @@ it('lists views, and no stored routines (the backend has none)', async () => {
   await same('SELECT COUNT(*) FROM information_schema.ROUTINES WHERE ROUTINE_SCHEMA = DATABASE()');
 });
 
+it('shows a `/` in a default, a view and a trigger as written, not as the division of reals it is sent as', async () => {
+  const c = both.ours();
+  await c.query('CREATE TABLE halves (a INT, b DOUBLE DEFAULT (10/4))');
+  await c.query('CREATE VIEW halved AS SELECT a/2 AS h FROM halves');
+  await c.query('CREATE TRIGGER halve BEFORE INSERT ON halves FOR EACH ROW BEGIN SELECT NEW.a/2; END');
+  const texts = [
+    "SELECT COLUMN_DEFAULT AS t FROM information_schema.COLUMNS WHERE TABLE_NAME = 'halves' AND COLUMN_NAME = 'b'",
+    "SELECT VIEW_DEFINITION AS t FROM information_schema.VIEWS WHERE TABLE_NAME = 'halved'",
+    "SELECT ACTION_STATEMENT AS t FROM information_schema.TRIGGERS WHERE TRIGGER_NAME = 'halve'",
+  ];
+  for (const sql of texts) {
+    const [rows] = await c.query(sql);
+    const t = String((rows as { t: unknown }[])[0]?.t);
+    expect(t, sql).toMatch(/(10|a)\/[24]/);
+    expect(t, sql).not.toContain('1e0');
+  }
+  const [described] = await c.query('DESCRIBE halves');
+  expect((described as { Default: unknown }[])[1]?.Default).toBe('10/4');
+});
+
 it('answers an information_schema table it does not have with 1146, as a missing table', async () => {
   expect(await answer(both.ours(), 'SELECT * FROM information_schema.no_such_table')).toBe('ERR 1146');
 });

@@ -8,7 +8,7 @@ import {
   parseDateTime,
   parseTime,
 } from '@scalestack/mysql-protocol';
-import { REAL_DIVISION } from '../sql/real-division.js';
+import { withDivisionAsWritten } from '../sql/real-division.js';
 
 /** A value as node:sqlite returns it with `setReadBigInts(true)`. */
 export type SqliteValue = null | bigint | number | string | Uint8Array;
@@ -256,7 +256,7 @@ export function displayName(name: string, names?: ReadonlyMap<string, string>): 
     for (const [from, to] of names) if (out.includes(from)) out = out.replaceAll(from, to);
   }
   // Last, and for any statement: a view's columns are named from its stored (rewritten) text.
-  if (out.includes(REAL_DIVISION)) out = out.replaceAll(REAL_DIVISION, '/');
+  out = withDivisionAsWritten(out);
   if (
     out.length >= 2 &&
     out[0] === "'" &&

@@ -5,7 +5,7 @@ import { variableText } from '../session/variables.js';
 import { mysqlIndexName } from '../sql/index-ddl.js';
 import { informationSchemaTable } from '../sql/information-schema.js';
 import { identifierValue, keyword, stringValue, type Token, TokenType, tokenize } from '../sql/lexer.js';
-import { REAL_DIVISION } from '../sql/real-division.js';
+import { REAL_DIVISION, withDivisionAsWritten } from '../sql/real-division.js';
 import { integerColumn, textColumn } from './column-types.js';
 import type { SharedDatabase } from './database.js';
 import type { EngineContext, Outcome } from './outcome.js';
@@ -185,7 +185,7 @@ export function describeTable(
       c.type.toLowerCase(),
       c.notnull || c.pk > 0 ? 'NO' : 'YES',
       key,
-      c.dflt_value,
+      c.dflt_value === null ? null : withDivisionAsWritten(c.dflt_value),
       rowid ? 'auto_increment' : c.hidden >= 2 ? 'VIRTUAL GENERATED' : '',
     ];
     if (full) {

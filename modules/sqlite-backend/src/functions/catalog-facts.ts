@@ -1,4 +1,5 @@
 import { mysqlIndexName } from '../sql/index-ddl.js';
+import { withDivisionAsWritten } from '../sql/real-division.js';
 import type { MysqlFunction } from './definition.js';
 import type { SqlValue } from './values.js';
 
@@ -81,7 +82,8 @@ const TRIGGER_HEAD =
   /^\s*CREATE\s+(?:TEMP(?:ORARY)?\s+)?TRIGGER\s+(?:IF\s+NOT\s+EXISTS\s+)?.*?\s(BEFORE|AFTER|INSTEAD\s+OF)?\s*(INSERT|DELETE|UPDATE)\b[\s\S]*?\bON\s+\S+\s+(?:FOR\s+EACH\s+ROW\s+)?(?:WHEN\s+([\s\S]*?)\s+)?(BEGIN\b[\s\S]*)$/i;
 
 /** What information_schema.TRIGGERS says of a trigger made by `sql` (its CREATE TRIGGER). */
-export function triggerFacts(sql: string): Record<string, string | null> {
+export function triggerFacts(stored: string): Record<string, string | null> {
+  const sql = withDivisionAsWritten(stored);
   const m = TRIGGER_HEAD.exec(sql);
   return {
     EVENT_MANIPULATION: m?.[2]?.toUpperCase() ?? null,
@@ -109,7 +111,10 @@ export function catalogFactFunctions(): MysqlFunction[] {
       fn: (sql: SqlValue) =>
         sql === null
           ? null
-          : String(sql).replace(/^\s*CREATE\s+(?:TEMP(?:ORARY)?\s+)?VIEW\s[\s\S]*?\bAS\s+/i, ''),
+          : withDivisionAsWritten(String(sql)).replace(
+              /^\s*CREATE\s+(?:TEMP(?:ORARY)?\s+)?VIEW\s[\s\S]*?\bAS\s+/i,
+              '',
+            ),
     },
     {
       names: ['__trigger_fact'],

@@ -66,7 +66,7 @@ const VIEWS: ReadonlyMap<string, string> = new Map(
       [
         'COLUMNS',
         `SELECT 'def' AS TABLE_CATALOG, t.schema AS TABLE_SCHEMA, t.name AS TABLE_NAME, c.name AS COLUMN_NAME,
-          c.cid + 1 AS ORDINAL_POSITION, c.dflt_value AS COLUMN_DEFAULT,
+          c.cid + 1 AS ORDINAL_POSITION, replace(c.dflt_value, '*1e0/', '/') AS COLUMN_DEFAULT,
           CASE WHEN c."notnull" OR c.pk > 0 THEN 'NO' ELSE 'YES' END AS IS_NULLABLE,
           __column_fact(c.type, 'DATA_TYPE') AS DATA_TYPE,
           __column_fact(c.type, 'CHARACTER_MAXIMUM_LENGTH') AS CHARACTER_MAXIMUM_LENGTH,
