@@ -1,4 +1,5 @@
 import { keyword, type Token, TokenType } from './lexer.js';
+import { REAL_DIVISION } from './real-division.js';
 
 /**
  * The user tables and views of every database (SQLite schema) but the temporary one, as
@@ -66,7 +67,7 @@ const VIEWS: ReadonlyMap<string, string> = new Map(
       [
         'COLUMNS',
         `SELECT 'def' AS TABLE_CATALOG, t.schema AS TABLE_SCHEMA, t.name AS TABLE_NAME, c.name AS COLUMN_NAME,
-          c.cid + 1 AS ORDINAL_POSITION, replace(c.dflt_value, '*1e0/', '/') AS COLUMN_DEFAULT,
+          c.cid + 1 AS ORDINAL_POSITION, replace(c.dflt_value, '${REAL_DIVISION}', '/') AS COLUMN_DEFAULT,
           CASE WHEN c."notnull" OR c.pk > 0 THEN 'NO' ELSE 'YES' END AS IS_NULLABLE,
           __column_fact(c.type, 'DATA_TYPE') AS DATA_TYPE,
           __column_fact(c.type, 'CHARACTER_MAXIMUM_LENGTH') AS CHARACTER_MAXIMUM_LENGTH,
