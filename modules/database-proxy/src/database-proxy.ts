@@ -117,6 +117,7 @@ export class DatabaseProxy implements ProxyCore, DatabaseProxyService {
     replays: 0,
     lazyBegins: 0,
     emptyTransactions: 0,
+    transactionsAborted: 0,
     killQueriesSent: 0,
     idleClosed: 0,
     writeTimeouts: 0,
@@ -867,6 +868,11 @@ export class DatabaseProxy implements ProxyCore, DatabaseProxyService {
         `${m}empty_transactions_total`,
         'COMMIT / ROLLBACK of transactions that never reached a backend',
         c.emptyTransactions,
+      ),
+      counter(
+        `${m}transactions_aborted_total`,
+        'Transactions rolled back when a statement of them was refused before they reached a backend (ERR 9009 until the client ends them)',
+        c.transactionsAborted,
       ),
       counter(
         `${m}kill_queries_sent_total`,

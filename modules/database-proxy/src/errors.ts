@@ -105,6 +105,26 @@ export const ProxyError = {
     sqlState: '08S01',
     message: "Proxy: the server refused the transaction's BEGIN (%s: %s); closing the connection",
   },
+  /**
+   * A statement of a transaction the proxy had rolled back: one of its statements was refused
+   * for want of a backend before the transaction held anything on a server (see ClientSession's
+   * failsTransaction). Statements are refused until the client ends the transaction, so that
+   * one pipelining its statements and COMMIT never commits the transaction without that one.
+   * SQLSTATE 40001, a rolled-back transaction's, as MariaDB's deadlock: run it again whole.
+   */
+  transactionAborted: {
+    code: 9009,
+    sqlState: '40001',
+    message:
+      'Proxy: statement refused: this transaction was rolled back after ERR %s for an earlier statement of it; end it with ROLLBACK (or BEGIN the next one)',
+  },
+  /** The COMMIT of such a transaction: nothing of it was committed, and it is over. */
+  commitOfAborted: {
+    code: 9009,
+    sqlState: '40001',
+    message:
+      'Proxy: nothing committed: this transaction was rolled back after ERR %s for a statement of it; run it again',
+  },
   /** A fault of the proxy's own met while handling the client's input: the connection is closed. */
   internal: {
     code: 1105,

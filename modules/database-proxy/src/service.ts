@@ -20,6 +20,8 @@ export interface ClientStats {
   pinned: PinReason[];
   /** Its BEGIN was answered by the proxy; the transaction opens with its next statement. */
   lazyBegin: boolean;
+  /** The proxy rolled back its transaction (a statement refused): ERR 9009 until it ends it. */
+  transactionAborted: boolean;
   /**
    * It reads its answers slower than its backend sends them: the backend's reading is paused
    * until the client's socket drains.
@@ -69,6 +71,12 @@ export interface ProxyCounters {
   lazyBegins: number;
   /** COMMIT / ROLLBACK of a transaction that never reached a backend, answered by the proxy. */
   emptyTransactions: number;
+  /**
+   * Transactions rolled back when a statement of theirs was refused for want of a backend (or
+   * lost unsent) before they held anything on a server: their statements get ERR 9009 until the
+   * client ends them (see ClientSession's failsTransaction).
+   */
+  transactionsAborted: number;
   /**
    * KILL QUERYs the proxy sent to a server for a client's running statement (a statement not
    * yet on the server is answered ER 1317 without one).

@@ -261,6 +261,11 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
    * transaction again.
    */
   private lazyBegin: 'none' | 'pending' | 'sent' = 'none';
+  /**
+   * The code of the error that rolled back the client's transaction (see failsTransaction):
+   * until the client ends it, its statements are refused (see answerAborted).
+   */
+  private abortedBy: number | undefined;
   /** KILL QUERY arrived while the command in flight was being prepared on its backend. */
   private interruptPending = false;
   /**
@@ -334,6 +339,7 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
       state: this.status,
       pinned: pinReasons(this.pins),
       lazyBegin: this.lazyBegin !== 'none',
+      transactionAborted: this.abortedBy !== undefined,
       slowReader: this.output.waiting,
       queued: this.queue.length,
     };
@@ -627,6 +633,7 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
       this.finishCommand();
       return;
     }
+    if (this.abortedBy !== undefined && !replay && this.answerAborted(cmd, payload)) return;
     switch (cmd) {
       case COM_QUIT:
         this.close();
@@ -1057,7 +1064,7 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
         return;
       }
       const reason = err === null ? 'unknown' : clientReason(err);
-      this.writeErr(ProxyError.backendUnavailable, [reason], this.responseSequence());
+      this.writeErr(this.failsTransaction(ProxyError.backendUnavailable), [reason], this.responseSequence());
       this.finishCommand();
       return;
     }
@@ -1078,32 +1085,103 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
       case 'queue_timeout':
         c.queueTimeouts++;
         this.writeErr(
-          ProxyError.queueTimeout,
+          this.failsTransaction(ProxyError.queueTimeout),
           [ticket?.timeout ?? this.core.queueTimeoutOf(tenant), tenant],
           this.responseSequence(),
         );
         break;
       case 'queue_full':
-        this.writeErr(ProxyError.queueFull, [tenant, this.core.maxQueuedOf(tenant)], this.responseSequence());
+        this.writeErr(
+          this.failsTransaction(ProxyError.queueFull),
+          [tenant, this.core.maxQueuedOf(tenant)],
+          this.responseSequence(),
+        );
         break;
       case 'rate_limited':
-        this.writeErr(ProxyError.rateLimited, [tenant], this.responseSequence());
+        this.writeErr(this.failsTransaction(ProxyError.rateLimited), [tenant], this.responseSequence());
         break;
       case 'shedding':
         this.writeErr(
-          ProxyError.overloaded,
+          this.failsTransaction(ProxyError.overloaded),
           [this.core.loopDelay(), this.core.shedDelay],
           this.responseSequence(),
         );
         break;
       default:
         this.writeErr(
-          ProxyError.backendUnavailable,
+          this.failsTransaction(ProxyError.backendUnavailable),
           [`admission refused: ${reason}`],
           this.responseSequence(),
         );
     }
     this.finishCommand();
+  }
+
+  /**
+   * The error about to answer the statement in flight — refused for want of a backend, or its
+   * backend lost before it could take effect — rolls back the transaction it belongs to when
+   * that transaction holds nothing on a server yet: the first statement after a lazy BEGIN, a
+   * BEGIN itself, a statement under autocommit off with nothing open. Kept open, as after any
+   * statement error, a client that pipelines its statements and COMMIT without reading the
+   * answers between would commit the others without this one; straight to a dead server its
+   * connection would be gone. A pure read and a COMMIT / ROLLBACK change nothing a COMMIT keeps:
+   * after them the transaction goes on.
+   * @returns the error, its message saying so when it rolls the transaction back
+   */
+  private failsTransaction(code: ProxyErrorCode): ProxyErrorCode {
+    const cmd = this.command;
+    if (
+      this.replaying ||
+      this.abortedBy !== undefined ||
+      this.pins & PIN_BIT.transaction ||
+      this.traits & Trait.PureRead ||
+      (cmd !== COM_QUERY && cmd !== COM_STMT_EXECUTE && cmd !== COM_STMT_BULK_EXECUTE)
+    )
+      return code;
+    const text = this.traits & Trait.TransactionControl ? this.statementText() : '';
+    const keyword = text === '' ? undefined : this.reader.leadingKeyword(text);
+    if (keyword === 'COMMIT' || keyword === 'ROLLBACK') return code;
+    if (this.lazyBegin === 'none' && !this.reader.autocommitOff && !opensTransaction(text)) return code;
+    this.abortedBy = code.code;
+    this.core.counters.transactionsAborted++;
+    return { ...code, message: `${code.message}; ${TRANSACTION_ROLLED_BACK}` };
+  }
+
+  /**
+   * A command from a client whose transaction the proxy rolled back (see failsTransaction): its
+   * statements are refused (ERR 9009) until it ends the transaction — ROLLBACK (answered OK),
+   * COMMIT (answered ERR 9009: nothing of it was committed), or a BEGIN, which ends it as it
+   * ends any transaction and opens the next. Nothing of it is on a server, so none of these
+   * needs one. Commands that are not statements (ping, prepare, close, reset, change user)
+   * run as ever.
+   * @returns whether the command was answered
+   */
+  private answerAborted(cmd: number, payload: Buffer): boolean {
+    let text: string;
+    if (cmd === COM_QUERY) text = payload.toString('latin1', 1);
+    else if (cmd === COM_STMT_EXECUTE || cmd === COM_STMT_BULK_EXECUTE) {
+      const cs = this.clientStatementOf(payload);
+      // An unknown id gets the usual 1243.
+      if (cs === undefined) return false;
+      text = cs.preparePayload.toString('latin1', 1);
+    } else return false;
+    const abortedBy = this.abortedBy!;
+    if (opensTransaction(text)) {
+      this.abortedBy = undefined;
+      this.lazyBegin = 'none';
+      return false;
+    }
+    if (transactionBoundary(text) === 'end') {
+      this.abortedBy = undefined;
+      this.lazyBegin = 'none';
+      this.readHistory.clear();
+      this.keptResults = undefined;
+      if (this.reader.leadingKeyword(text) === 'ROLLBACK') this.writeOk(this.answerSeq);
+      else this.writeErr(ProxyError.commitOfAborted, [abortedBy], this.answerSeq);
+      return true;
+    }
+    this.writeErr(ProxyError.transactionAborted, [abortedBy], this.answerSeq);
+    return true;
   }
 
   /** Brings the backend's session to this client's state, then runs the command. */
@@ -2461,11 +2539,16 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
     if (this.upload.discarding) {
       // Mid-file: the client reads no answer before it has sent the whole file (MariaDB answers
       // after the file too), so the error waits for the file's end.
-      this.upload.answerAtEnd({ code: ProxyError.backendLost, args: [err.message], close: false });
-    } else this.writeErr(ProxyError.backendLost, [err.message], sequenceId);
+      this.upload.answerAtEnd({
+        code: this.failsTransaction(ProxyError.backendLost),
+        args: [err.message],
+        close: false,
+      });
+    } else this.writeErr(this.failsTransaction(ProxyError.backendLost), [err.message], sequenceId);
     this.pins = 0;
     // A lazy BEGIN still pending (its OK never came, or this was a prepare outside it) has
-    // nothing in it to lose: the statement failed, the transaction the client was told of stays
+    // nothing in it to lose: the statement failed and, unless it was one that rolls the
+    // transaction back (see failsTransaction), the transaction the client was told of stays
     // open and opens on a backend with its next statement — as a server's does after an error.
     this.statements.dropHeld();
     // (Whose diagnostics the next connection holds is read there: see ConnectionBoundResults.)
@@ -2834,6 +2917,7 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
   private resetSession(schema: string | null | undefined, done: () => void): void {
     this.statements.clear();
     this.lazyBegin = 'none';
+    this.abortedBy = undefined;
     this.state.reset(schema === undefined ? this.state.schema : schema);
     // A reset session has the global autocommit: init_connect ran at login only.
     if (this.core.autocommitOffByInitConnect) this.state.setVariable('autocommit', 'ON');
@@ -2999,7 +3083,7 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
     let s = 0;
     // Autocommit as the last response said (before any, as the servers' defaults say).
     s |= this.reader.statusFlags & SERVER_STATUS_AUTOCOMMIT;
-    if (this.pins & PIN_BIT.transaction || this.lazyBegin !== 'none') {
+    if (this.pins & PIN_BIT.transaction || this.lazyBegin !== 'none' || this.abortedBy !== undefined) {
       s |= SERVER_STATUS_IN_TRANS;
       // A READ ONLY transaction says so, as the server's last answer in it did.
       if (this.pins & PIN_BIT.transaction) s |= this.reader.statusFlags & SERVER_STATUS_IN_TRANS_READONLY;
@@ -3271,6 +3355,18 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
  * that read them, and those the proxy answers as leaving the previous statement's results as
  * they were (SELECT CONNECTION_ID(), SHOW PROCESSLIST).
  */
+/** Said after the error of a statement that rolled back its transaction (see failsTransaction). */
+const TRANSACTION_ROLLED_BACK =
+  'the transaction is rolled back: its statements get ERR 9009 until ROLLBACK (or BEGIN)';
+
+/** START TRANSACTION, with or without characteristics. */
+const START_TRANSACTION = /^\s*START\s+TRANSACTION\b/i;
+
+/** Whether `sql` is a BEGIN or START TRANSACTION (not the compound statement `BEGIN NOT ATOMIC`). */
+function opensTransaction(sql: string): boolean {
+  return transactionBoundary(sql) === 'begin' || START_TRANSACTION.test(sql);
+}
+
 const KEEPS_KEPT_RESULTS = Trait.ReadsPreviousResult | Trait.ConnectionId | Trait.Processlist;
 
 /** A server version string that is MariaDB's. */

@@ -1,0 +1,234 @@
+/**
+ * A statement of a transaction that holds nothing on a server yet — the first after a lazy
+ * BEGIN, a BEGIN itself, one under autocommit off — refused for want of a backend (here: the
+ * tenant's queue is full, ERR 9002; or its connection cut before it went out, ERR 9005) rolls
+ * the transaction back: the client's next statements get ERR 9009 until it ends it, and its
+ * COMMIT commits nothing. Kept open instead, a client that pipelines BEGIN, its writes and
+ * COMMIT would commit the writes after the refused one without it. Real MariaDB behind the
+ * proxy (through a relay that can cut a backend connection); MariaDB's table says what landed.
+ */
+import { type MariaDB, startMariaDB, waitFor } from '@scalestack/test-harness';
+import type mysql from 'mysql2/promise';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { type BackendRelay, startRelayedProxy } from './support/backend-relay.js';
+import { failure, one } from './support/backends.js';
+import { END_MARKER, queryFrame } from './support/pipelined-commands.js';
+import { createBackendUser, type ProxyFixture } from './support/proxy-fixture.js';
+import { tenantMetrics, watch } from './support/qos-helpers.js';
+import { frames, RawMysqlClient } from './support/raw-mysql-client.js';
+import { trackedClients } from './support/tracked-clients.js';
+
+let mariadb: MariaDB;
+let fx: ProxyFixture;
+let relay: BackendRelay;
+let admin: mysql.Connection;
+const clients = trackedClients(() => fx);
+const raws: RawMysqlClient[] = [];
+/** A client of the tenant whose one slot and one queue place the tests fill. */
+const qf = () => clients.client({ user: 'qf', password: 'qf' });
+
+beforeAll(async () => {
+  mariadb = await startMariaDB({ maxConnections: 200 });
+  await createBackendUser(mariadb);
+  ({ fx, relay } = await startRelayedProxy(mariadb, 2, {
+    users: [
+      { name: 'app', password: 'secret', tenant: 'default' },
+      { name: 'qf', password: 'qf', tenant: 'qfull' },
+    ],
+    tenants: [{ name: 'qfull', max_in_flight: 1, max_queued: 1, queue_timeout: '30s' }],
+  }));
+  admin = await fx.direct();
+  await admin.query('CREATE TABLE tr (id INT AUTO_INCREMENT PRIMARY KEY, v VARCHAR(40))');
+});
+
+afterEach(async () => {
+  for (const r of raws.splice(0)) r.destroy();
+  relay.cutWhen = undefined;
+  relay.cutTimes = 1;
+  await clients.closeAll();
+  await waitFor(
+    () => tenantMetrics(fx, 'qfull').inFlight === 0 && tenantMetrics(fx, 'default').inFlight === 0,
+    {
+      what: 'no slot in flight',
+    },
+  );
+});
+
+afterAll(async () => {
+  await admin?.end();
+  await fx?.stop();
+  await relay?.stop();
+  await mariadb?.stop();
+});
+
+/** How often a write of `v` landed. */
+async function landed(v: string): Promise<number> {
+  return Number((await one(admin, 'SELECT COUNT(*) AS n FROM tr WHERE v = ?', [v])).n);
+}
+
+/**
+ * Fills tenant qfull's one slot (a transaction) and its one queue place (a statement waiting
+ * behind it): the tenant's next statement gets ERR 9002 at once. `free` ends both.
+ */
+async function fillQueue(): Promise<{ free: () => Promise<void> }> {
+  const holder = await qf();
+  const waiting = await qf();
+  await holder.query('START TRANSACTION');
+  await holder.query('SELECT 1');
+  const queued = watch(one(waiting, 'SELECT 2 AS v'));
+  await waitFor(() => tenantMetrics(fx, 'qfull').queued === 1, { what: 'a statement to queue' });
+  return {
+    free: async () => {
+      await holder.query('COMMIT');
+      await queued.promise;
+    },
+  };
+}
+
+const errOf = (e: { errno?: number; sqlState?: string; message: string }) => ({
+  errno: e.errno,
+  sqlState: e.sqlState,
+  message: e.message,
+});
+
+describe('a write refused before its transaction reached a backend', () => {
+  it('rolls the transaction back: the next statements get 9009 (40001), COMMIT 9009, nothing lands; the client goes on', async () => {
+    const a = await qf();
+    await a.query('BEGIN');
+    const full = await fillQueue();
+    const aborted = fx.proxy.stats().counters.transactionsAborted;
+    const refused = await failure(a.query("INSERT INTO tr (v) VALUES ('ab-1')"));
+    expect(errOf(refused)).toEqual({
+      errno: 9002,
+      sqlState: 'HY000',
+      message:
+        'Proxy: too many requests waiting for a backend (tenant qfull, limit 1); the transaction is rolled back: its statements get ERR 9009 until ROLLBACK (or BEGIN)',
+    });
+    expect(fx.proxy.stats().counters.transactionsAborted).toBe(aborted + 1);
+    expect(fx.proxy.stats().clients.find((c) => c.user === 'qf' && c.transactionAborted)).toBeDefined();
+    // The queue is free again: the statements after it would run — and COMMIT commit them.
+    await full.free();
+    const next = await failure(a.query("INSERT INTO tr (v) VALUES ('ab-2')"));
+    expect(errOf(next)).toEqual({
+      errno: 9009,
+      sqlState: '40001',
+      message:
+        'Proxy: statement refused: this transaction was rolled back after ERR 9002 for an earlier statement of it; end it with ROLLBACK (or BEGIN the next one)',
+    });
+    expect((await failure(a.execute('INSERT INTO tr (v) VALUES (?)', ['ab-3']))).errno).toBe(9009);
+    expect((await failure(a.query('SELECT 1'))).errno).toBe(9009);
+    const commit = await failure(a.query('COMMIT'));
+    expect(errOf(commit)).toEqual({
+      errno: 9009,
+      sqlState: '40001',
+      message:
+        'Proxy: nothing committed: this transaction was rolled back after ERR 9002 for a statement of it; run it again',
+    });
+    expect([await landed('ab-1'), await landed('ab-2'), await landed('ab-3')]).toEqual([0, 0, 0]);
+    // The COMMIT ended it: autocommit again.
+    const [ok] = await a.query<mysql.ResultSetHeader>("INSERT INTO tr (v) VALUES ('ab-after')");
+    expect(ok.serverStatus & 0x1).toBe(0);
+    expect(await landed('ab-after')).toBe(1);
+  });
+
+  it('ROLLBACK ends it (OK, no longer in a transaction), and so does a BEGIN, whose transaction commits', async () => {
+    const a = await qf();
+    await a.query('BEGIN');
+    let full = await fillQueue();
+    expect((await failure(a.query("INSERT INTO tr (v) VALUES ('rb-1')"))).errno).toBe(9002);
+    await full.free();
+    const [rolledBack] = await a.query<mysql.ResultSetHeader>('ROLLBACK');
+    expect(rolledBack.serverStatus & 0x1).toBe(0);
+    await a.query("INSERT INTO tr (v) VALUES ('rb-2')");
+    expect(await landed('rb-2')).toBe(1);
+
+    // (A fresh client: one that has just written holds its backend for the write's results, and
+    // its BEGIN goes there — taking the tenant's one slot.)
+    const b = await qf();
+    await b.query('START TRANSACTION');
+    full = await fillQueue();
+    expect((await failure(b.query("UPDATE tr SET v = 'rb-x' WHERE v = 'rb-2'"))).errno).toBe(9002);
+    await full.free();
+    const [begun] = await b.query<mysql.ResultSetHeader>('BEGIN');
+    expect(begun.serverStatus & 0x1).toBe(1);
+    await b.query("INSERT INTO tr (v) VALUES ('rb-3')");
+    await b.query('COMMIT');
+    expect([await landed('rb-1'), await landed('rb-x'), await landed('rb-2'), await landed('rb-3')]).toEqual([
+      0, 0, 1, 1,
+    ]);
+  });
+
+  it('a refused pure read changes nothing: the transaction goes on and commits', async () => {
+    const a = await qf();
+    await a.query('BEGIN');
+    const full = await fillQueue();
+    expect((await failure(a.query('SELECT COUNT(*) FROM tr'))).message).not.toContain('rolled back');
+    await full.free();
+    await a.query("INSERT INTO tr (v) VALUES ('read-then-write')");
+    await a.query('COMMIT');
+    expect(await landed('read-then-write')).toBe(1);
+    expect(fx.proxy.stats().clients.every((c) => !c.transactionAborted)).toBe(true);
+  });
+
+  it('autocommit off: a refused write rolls back the transaction it would have begun; a refused read does not', async () => {
+    const a = await qf();
+    await a.query('SET autocommit = 0');
+    let full = await fillQueue();
+    expect((await failure(a.query("INSERT INTO tr (v) VALUES ('ac-1')"))).errno).toBe(9002);
+    await full.free();
+    expect((await failure(a.query("INSERT INTO tr (v) VALUES ('ac-2')"))).errno).toBe(9009);
+    expect((await failure(a.query('COMMIT'))).errno).toBe(9009);
+    expect([await landed('ac-1'), await landed('ac-2')]).toEqual([0, 0]);
+
+    full = await fillQueue();
+    expect((await failure(a.query('SELECT 5'))).errno).toBe(9002);
+    await full.free();
+    await a.query("INSERT INTO tr (v) VALUES ('ac-3')");
+    await a.query('COMMIT');
+    expect(await landed('ac-3')).toBe(1);
+  });
+
+  it('a BEGIN refused on its way to the server (sql_mode set: no lazy BEGIN) rolls back too; COM_CHANGE_USER ends it', async () => {
+    const a = await qf();
+    await a.query("SET sql_mode = 'STRICT_ALL_TABLES'");
+    const full = await fillQueue();
+    expect((await failure(a.query('BEGIN'))).errno).toBe(9002);
+    await full.free();
+    // Without the rollback, this write would run in autocommit, outside the transaction asked for.
+    expect((await failure(a.query("INSERT INTO tr (v) VALUES ('rbegin-1')"))).errno).toBe(9009);
+    expect(await landed('rbegin-1')).toBe(0);
+    await a.changeUser({ user: 'qf', password: 'qf' });
+    await a.query("INSERT INTO tr (v) VALUES ('rbegin-2')");
+    expect(await landed('rbegin-2')).toBe(1);
+  });
+
+  it('a client pipelining BEGIN, two INSERTs and COMMIT whose first INSERT is lost unsent (9005): 9009, 9009, nothing lands', async () => {
+    const c = await RawMysqlClient.open(fx.port);
+    raws.push(c);
+    expect((await c.login({ user: 'app', password: 'secret', database: 'test' })).kind).toBe('ok');
+    // BEGIN goes out with the first INSERT (which waits for its OK): cut on the first attempt
+    // and both retries, then let through — the second INSERT would open the transaction.
+    relay.cutWhen = (chunk) => chunk.includes(Buffer.from('\x03BEGIN', 'latin1'));
+    relay.cutTimes = 3;
+    const cuts = relay.cuts;
+    const from = c.received.length;
+    await c.write(
+      Buffer.concat([
+        queryFrame('BEGIN'),
+        queryFrame("INSERT INTO tr (v) VALUES ('pipe-1')"),
+        queryFrame("INSERT INTO tr (v) VALUES ('pipe-2')"),
+        queryFrame('COMMIT'),
+        END_MARKER,
+      ]),
+    );
+    const answered = () => frames(c.received, from).filter((f) => f.seq === 1).length >= 5;
+    expect(await c.until(answered, 20_000)).toBe(true);
+    const answers = frames(c.received, from)
+      .filter((f) => f.seq === 1)
+      .slice(0, 4)
+      .map((f) => (f.payload[0] === 0xff ? `ERR ${f.payload.readUInt16LE(1)}` : 'OK'));
+    expect(answers).toEqual(['OK', 'ERR 9005', 'ERR 9009', 'ERR 9009']);
+    expect(relay.cuts - cuts).toBe(3);
+    expect([await landed('pipe-1'), await landed('pipe-2')]).toEqual([0, 0]);
+  });
+});
