@@ -322,3 +322,40 @@ it('never changes how rows are stored: key columns keep their definition, a new 
   expect(await answer(c, 'INSERT INTO chained VALUES (1, NULL, 1)')).toEqual({ affectedRows: 1 });
   await intact();
 });
+
+it('CREATE TABLE … LIKE copies the columns, defaults, keys and indexes, not the rows nor the foreign keys', async () => {
+  await onBoth('CREATE TABLE liked_parent (id INT PRIMARY KEY)');
+  await onBoth(
+    `CREATE TABLE liked (id INT AUTO_INCREMENT PRIMARY KEY, parent INT, name VARCHAR(20) NOT NULL DEFAULT 'x',
+      UNIQUE KEY liked_name (name), KEY liked_parent_ix (parent),
+      CONSTRAINT liked_fk FOREIGN KEY (parent) REFERENCES liked_parent (id)) AUTO_INCREMENT = 50`,
+  );
+  await onBoth('INSERT INTO liked_parent VALUES (1)');
+  await onBoth("INSERT INTO liked (parent, name) VALUES (1, 'a')");
+  await onBoth('CREATE TABLE copied LIKE liked');
+  // (A nullable column without a default shows COLUMN_DEFAULT 'NULL' in MariaDB, NULL here.)
+  const shape = (table: string) =>
+    same(
+      `SELECT COLUMN_NAME, ORDINAL_POSITION, IS_NULLABLE, COALESCE(COLUMN_DEFAULT, 'NULL') AS dflt, COLUMN_KEY
+        FROM information_schema.COLUMNS
+        WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = '${table}'`,
+    );
+  expect((await shape('copied')).rows).toEqual((await shape('liked')).rows);
+  await same(
+    `SELECT INDEX_NAME, NON_UNIQUE, COLUMN_NAME FROM information_schema.STATISTICS
+      WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = 'copied'`,
+  );
+  // Empty, numbering from 1, without the foreign key: a parent that is not there is taken.
+  await same('SELECT COUNT(*) FROM copied');
+  await onBoth('INSERT INTO copied (parent) VALUES (9)');
+  await same('SELECT id, parent, name FROM copied');
+  expect(await onBoth("INSERT INTO copied (parent, name) VALUES (9, 'x')")).toBe('ERR 1062');
+  expect(await onBoth('CREATE TABLE copied LIKE liked')).toBe('ERR 1050');
+  await onBoth('CREATE TABLE IF NOT EXISTS copied LIKE liked');
+  expect(await onBoth('CREATE TABLE copied_too LIKE no_such_table')).toBe('ERR 1146');
+  await onBoth('CREATE VIEW liked_view AS SELECT id FROM liked');
+  expect(await onBoth('CREATE TABLE copied_too LIKE liked_view')).toBe('ERR 1347');
+  await onBoth('CREATE TEMPORARY TABLE copied_temp LIKE liked');
+  await onBoth("INSERT INTO copied_temp (name) VALUES ('t')");
+  await same('SELECT id, parent, name FROM copied_temp');
+});

@@ -10,6 +10,7 @@ import {
   tableName,
 } from '../sql/lexer.js';
 import { isColumnChange } from './change-column.js';
+import { createLike } from './create-like.js';
 import { isForeignKeyChange } from './foreign-keys.js';
 
 /** Statements this server answers itself instead of handing them to SQLite. */
@@ -30,6 +31,7 @@ export type MysqlStatement =
   | 'foreign-key'
   | 'drop-index'
   | 'change-column'
+  | 'create-like'
   | 'refused';
 
 const DML = new Set([
@@ -73,7 +75,8 @@ export function classify(sql: string, tokens: readonly Token[], i: number): Mysq
       return k1 === 'TO' || (k1 === 'WORK' && k2 === 'TO') ? undefined : 'rollback';
     }
     case 'CREATE':
-      return k1 === 'DATABASE' || k1 === 'SCHEMA' ? 'create-database' : undefined;
+      if (k1 === 'DATABASE' || k1 === 'SCHEMA') return 'create-database';
+      return createLike(sql, tokens, i) !== undefined ? 'create-like' : undefined;
     case 'DROP': {
       if (k1 === 'DATABASE' || k1 === 'SCHEMA') return 'drop-database';
       if (k1 === 'INDEX' && indexDrop(sql, tokens, i, tokens.length) !== undefined) return 'drop-index';

@@ -37,6 +37,7 @@ import {
   type SqliteColumn,
   type SqliteValue,
 } from './column-types.js';
+import { createLike, runCreateLike } from './create-like.js';
 import { findTemporary, type SharedDatabase } from './database.js';
 import { evaluate } from './evaluate.js';
 import { alterForeignKey } from './foreign-keys.js';
@@ -513,6 +514,25 @@ export class Engine implements EngineContext {
       .run(table, next - 1n);
   }
 
+  atomically(session: Session, steps: () => void): void {
+    const db = this.database;
+    const before = db.temporaryObjects();
+    this.beginImplicitly(session);
+    db.db.exec(`SAVEPOINT ${ATOMIC_SAVEPOINT}`);
+    try {
+      steps();
+      db.db.exec(`RELEASE ${ATOMIC_SAVEPOINT}`);
+    } catch (e) {
+      db.db.exec(`ROLLBACK TO ${ATOMIC_SAVEPOINT}`);
+      db.db.exec(`RELEASE ${ATOMIC_SAVEPOINT}`);
+      throw e;
+    } finally {
+      db.schemaChanged();
+      db.temporaryChanged(session, before);
+      db.settle(session);
+    }
+  }
+
   /** With autocommit off, a statement that writes opens a transaction (MySQL's implicit one). */
   private beginImplicitly(session: Session): void {
     if (session.autocommit || session.inTransaction) return;
@@ -573,6 +593,8 @@ export class Engine implements EngineContext {
         );
       case 'drop-index':
         return this.dropIndex(session, sql, tokens, from, to);
+      case 'create-like':
+        return runCreateLike(this, session, createLike(sql, tokens, from)!);
       case 'foreign-key':
         return alterForeignKey(
           db,
@@ -762,6 +784,9 @@ export class Engine implements EngineContext {
     }
   }
 }
+
+/** The savepoint that makes the steps of one statement ({@link Engine.atomically}) all or none. */
+const ATOMIC_SAVEPOINT = 'scalestack_statement';
 
 /** The savepoint that makes a DROP TEMPORARY TABLE of several tables drop all of them or none. */
 const DROP_TEMPORARY_SAVEPOINT = 'scalestack_drop_temporary';

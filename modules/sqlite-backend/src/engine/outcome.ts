@@ -31,4 +31,10 @@ export interface EngineContext {
   readonly limits: { readonly maxResultSize: number };
   /** How the session's unqualified table names resolve (in its schema). */
   resolution(session: Session): NameResolution;
+  /**
+   * Runs `steps` (SQLite DDL of one MySQL statement) all or none, in the session's transaction
+   * as any statement runs (autocommit: one of its own); what they make in the temp schema is the
+   * session's.
+   */
+  atomically(session: Session, steps: () => void): void;
 }

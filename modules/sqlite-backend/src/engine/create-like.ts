@@ -1,0 +1,141 @@
+import { MysqlError, noDatabaseSelected } from '../errors.js';
+import type { Session } from '../session/session.js';
+import { columnDefinitions } from '../sql/column-definition.js';
+import { createIndexText, mysqlIndexName } from '../sql/index-ddl.js';
+import {
+  isPunct,
+  keyword,
+  type TableName,
+  type Token,
+  TokenType,
+  tableName,
+  tokenize,
+} from '../sql/lexer.js';
+import { tableEntries } from '../sql/table-entries.js';
+import { type EngineContext, OK, type Outcome } from './outcome.js';
+import { quoteIdentifier } from './show-statement.js';
+
+/** `CREATE [TEMPORARY] TABLE [IF NOT EXISTS] t LIKE src`, read. */
+interface CreateLike {
+  temporary: boolean;
+  ifNotExists: boolean;
+  target: TableName;
+  source: TableName;
+}
+
+/**
+ * `CREATE [TEMPORARY] TABLE [IF NOT EXISTS] t LIKE src` (or `(LIKE src)`) at `tokens[i]`, or
+ * undefined for any other statement.
+ */
+export function createLike(sql: string, tokens: readonly Token[], i: number): CreateLike | undefined {
+  if (keyword(sql, tokens[i]) !== 'CREATE') return undefined;
+  let k = i + 1;
+  const temporary = ['TEMPORARY', 'TEMP'].includes(keyword(sql, tokens[k]));
+  if (temporary) k++;
+  if (keyword(sql, tokens[k++]) !== 'TABLE') return undefined;
+  const ifNotExists = keyword(sql, tokens[k]) === 'IF';
+  if (ifNotExists) k += 3;
+  const target = tableName(sql, tokens, k);
+  if (target === undefined) return undefined;
+  k = target.next;
+  const parenthesised = isPunct(sql, tokens[k], '(');
+  if (parenthesised) k++;
+  if (keyword(sql, tokens[k]) !== 'LIKE') return undefined;
+  const source = tableName(sql, tokens, k + 1);
+  if (source === undefined) return undefined;
+  k = source.next;
+  if (parenthesised && !isPunct(sql, tokens[k++], ')')) return undefined;
+  if (k < tokens.length && tokens[k]!.type !== TokenType.Semicolon) return undefined;
+  return { temporary, ifNotExists, target: target.table, source: source.table };
+}
+
+/**
+ * Makes the empty copy MariaDB's `CREATE TABLE … LIKE` makes: the source's columns with their
+ * types, defaults and checks, its keys and its indexes, under the new name — not its foreign
+ * keys, nor its rows or AUTO_INCREMENT counter. SQLite keeps the source's definition as text,
+ * so the copy is that text under the new name, and each of its indexes made again for the copy.
+ */
+export function runCreateLike(ctx: EngineContext, session: Session, like: CreateLike): Outcome {
+  const db = ctx.database;
+  const resolution = ctx.resolution(session);
+  const inSchema = (named: TableName, temporary: boolean): string => {
+    if (temporary) return 'temp';
+    if (named.schema === undefined && resolution.isTemporary(named.name)) return 'temp';
+    const wanted = named.schema ?? session.schema;
+    if (wanted === null) throw noDatabaseSelected();
+    const schema = db.findSchema(wanted);
+    if (schema === undefined) throw new MysqlError(1049, `Unknown database '${wanted}'`);
+    return schema;
+  };
+  const catalog = (schema: string, name: string) =>
+    db.db
+      .prepare(
+        `SELECT type, name, sql FROM ${quoteIdentifier(schema)}.sqlite_schema WHERE type IN ('table', 'view') AND name = ? COLLATE NOCASE`,
+      )
+      .get(name) as { type: string; name: string; sql: string } | undefined;
+  const from = inSchema(like.source, false);
+  const source = catalog(from, like.source.name);
+  const written = `${from === 'temp' ? (session.schema ?? 'main') : from}.${like.source.name}`;
+  if (source === undefined) throw new MysqlError(1146, `Table '${written}' doesn't exist`);
+  if (source.type !== 'table') throw new MysqlError(1347, `'${written}' is not of type 'BASE TABLE'`);
+  const to = inSchema(like.target, like.temporary);
+  if (like.temporary) db.refuseOthersTemporary(session, { type: 'table', name: like.target.name });
+  if (catalog(to, like.target.name) !== undefined) {
+    if (like.ifNotExists) return OK;
+    throw new MysqlError(1050, `Table '${like.target.name}' already exists`);
+  }
+  const table = `${quoteIdentifier(to)}.${quoteIdentifier(like.target.name)}`;
+  const definition = withoutForeignKeys(source.sql);
+  const open = tokenize(definition, false).find((t) => isPunct(definition, t, '('))!;
+  const indexes = db.db
+    .prepare(
+      `SELECT name, sql FROM ${quoteIdentifier(from)}.sqlite_schema WHERE type = 'index' AND tbl_name = ? AND sql IS NOT NULL`,
+    )
+    .all(source.name) as { name: string; sql: string }[];
+  ctx.atomically(session, () => {
+    db.db.exec(`CREATE TABLE ${table} ${definition.slice(open.start)}`);
+    for (const index of indexes) {
+      const on = indexTail(index.sql);
+      if (on === undefined) continue;
+      db.db.exec(
+        createIndexText(to, like.target.name, mysqlIndexName(index.name, source.name), on.unique, on.tail),
+      );
+    }
+  });
+  return OK;
+}
+
+/**
+ * A stored CREATE INDEX's text after its table's name (the columns and any WHERE), and whether
+ * it is UNIQUE.
+ */
+function indexTail(text: string): { unique: boolean; tail: string } | undefined {
+  const tokens = tokenize(text, false);
+  const on = tokens.findIndex((t) => keyword(text, t) === 'ON');
+  const named = on < 0 ? undefined : tableName(text, tokens, on + 1);
+  if (named === undefined || tokens[named.next] === undefined) return undefined;
+  return { unique: keyword(text, tokens[1]) === 'UNIQUE', tail: text.slice(tokens[named.next]!.start) };
+}
+
+/** A stored CREATE TABLE without its foreign keys, as MariaDB's LIKE leaves them out. */
+function withoutForeignKeys(text: string): string {
+  const { tokens, entries } = tableEntries(text);
+  const cuts: [number, number][] = [];
+  for (const e of entries) {
+    const k = keyword(text, tokens[e.from]);
+    const constrained = k === 'CONSTRAINT' ? keyword(text, tokens[e.from + 2]) : k;
+    if (constrained === 'FOREIGN')
+      cuts.push([e.commaBefore < 0 ? tokens[e.from]!.start : e.commaBefore, tokens[e.to - 1]!.end]);
+  }
+  for (const column of columnDefinitions(text)) {
+    const own = text.slice(column.start, column.end);
+    for (const clause of column.clauses) {
+      if (clause.kind !== 'references') continue;
+      const at = column.start + own.indexOf(clause.text);
+      cuts.push([at, at + clause.text.length]);
+    }
+  }
+  let out = text;
+  for (const [start, end] of cuts.sort((a, b) => b[0] - a[0])) out = out.slice(0, start) + out.slice(end);
+  return out;
+}
