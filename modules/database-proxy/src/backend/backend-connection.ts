@@ -91,6 +91,12 @@ export function clientReason(err: Error): string {
 export interface BackendConnectionOptions {
   address: Address;
   connectTimeout: number;
+  /**
+   * TCP keepalive, ms of silence before the first probe (0: off). A pinned session's connection
+   * may carry nothing for hours, and the pool's pings skip it: without probes a server gone
+   * without a FIN leaves it open until the client's next statement waits out TCP's retries.
+   */
+  keepAlive?: number;
   /** TLS to the backend (MySQL SSLRequest, then TLS on the same socket). */
   tls?: { rejectUnauthorized?: boolean; ca?: string; servername?: string };
   log: Logger;
@@ -400,6 +406,7 @@ export class BackendConnection {
     const deadline = performance.now() + this.options.connectTimeout;
     connect(this.options.address, {
       timeout: this.options.connectTimeout,
+      keepAlive: this.options.keepAlive,
       readBuffer: this.options.readBuffer,
     }).then(
       (conn) => this.handshake(conn, finish, deadline),

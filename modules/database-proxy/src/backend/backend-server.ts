@@ -23,6 +23,8 @@ export interface BackendServerOptions {
   /** N: the most connections this proxy opens to the server. */
   size: number;
   connectTimeout: number;
+  /** TCP keepalive of its connections, ms before the first probe (0: off). */
+  keepAlive: number;
   /** Connections older than this are closed when they come back idle (0: never). */
   maxLifetime: number;
   /** How often idle connections are pinged (0: never). */
@@ -424,6 +426,7 @@ export class BackendServer {
     return new BackendConnection(this, flavour, {
       address: this.options.address,
       connectTimeout: this.options.connectTimeout,
+      keepAlive: this.options.keepAlive,
       tls: this.options.tls,
       log: this.options.log,
       readBuffer: this.readBuffer,

@@ -220,6 +220,10 @@ export const proxyOptions = {
     '8h',
     "a client that sends nothing for this long between statements is closed, as by a server's wait_timeout — one left idle in a transaction gives its backend connection back (rolled back) (0: never)",
   ),
+  keep_alive: option.duration(
+    '60s',
+    "TCP keepalive of backend connections: first probe after this much silence (the kernel's tcp_keepalive_intvl and tcp_keepalive_probes decide the rest, ~11 min on Linux), so a server gone without a FIN (a crashed host, a partition) is found dead under a pinned session that sends nothing, and that client closed (0: off)",
+  ),
   max_lifetime: option.duration(
     '1h',
     'backend connections older than this are replaced when idle (0: never)',
