@@ -94,6 +94,11 @@ const MESSAGE_RULES: [RegExp, (m: RegExpMatchArray, sql: string, schema: string)
     (m) => new MysqlError(1050, `Table ${quoteName(m[1]!.replace(/^"|"$/g, ''))} already exists`),
   ],
   [
+    // ALTER TABLE … RENAME TO a name taken.
+    /^there is already another table or index with this name: (.+)$/,
+    (m) => new MysqlError(1050, `Table ${quoteName(unquoted(m[1]!))} already exists`),
+  ],
+  [
     /^index (.+) already exists$/,
     (m) => new MysqlError(1061, `Duplicate key name ${quoteName(m[1]!)}`, '42000'),
   ],

@@ -359,3 +359,26 @@ it('CREATE TABLE … LIKE copies the columns, defaults, keys and indexes, not th
   await onBoth("INSERT INTO copied_temp (name) VALUES ('t')");
   await same('SELECT id, parent, name FROM copied_temp');
 });
+
+it('RENAME TABLE renames each pair in order, all or none, keeping rows and indexes', async () => {
+  await onBoth('CREATE TABLE renamed_a (id INT PRIMARY KEY, v VARCHAR(5), KEY renamed_v (v))');
+  await onBoth('CREATE TABLE renamed_b (id INT PRIMARY KEY)');
+  await onBoth("INSERT INTO renamed_a VALUES (1, 'a')");
+  await onBoth('INSERT INTO renamed_b VALUES (2)');
+  // A swap through a third name.
+  await onBoth('RENAME TABLE renamed_a TO renamed_tmp, renamed_b TO renamed_a, renamed_tmp TO renamed_b');
+  await same('SELECT id FROM renamed_a');
+  await same('SELECT id, v FROM renamed_b');
+  await same(
+    `SELECT INDEX_NAME, COLUMN_NAME FROM information_schema.STATISTICS
+      WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = 'renamed_b'`,
+  );
+  // The second pair fails: the first is not renamed either.
+  expect(await onBoth('RENAME TABLE renamed_a TO renamed_c, renamed_none TO renamed_d')).toBe('ERR 1146');
+  expect(await onBoth('RENAME TABLE renamed_a TO renamed_b')).toBe('ERR 1050');
+  expect(await onBoth('ALTER TABLE renamed_a RENAME TO renamed_b')).toBe('ERR 1050');
+  await same("SELECT TABLE_NAME FROM information_schema.TABLES WHERE TABLE_NAME LIKE 'renamed%'");
+  await onBoth('CREATE TEMPORARY TABLE renamed_temp (id INT)');
+  await onBoth('RENAME TABLE renamed_temp TO renamed_temp2');
+  await same('SELECT COUNT(*) FROM renamed_temp2');
+});

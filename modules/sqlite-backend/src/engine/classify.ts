@@ -32,6 +32,7 @@ export type MysqlStatement =
   | 'drop-index'
   | 'change-column'
   | 'create-like'
+  | 'rename-table'
   | 'refused';
 
 const DML = new Set([
@@ -103,6 +104,8 @@ export function classify(sql: string, tokens: readonly Token[], i: number): Mysq
     }
     case 'DO':
       return 'do';
+    case 'RENAME':
+      return k1 === 'TABLE' || k1 === 'TABLES' ? 'rename-table' : undefined;
     // SQLite's ATTACH opens (and creates) a file at any path the process may write, and
     // `VACUUM INTO` writes one: MySQL has neither, and a client must not reach the file system.
     // Databases are CREATE DATABASE's, whose files the server chooses (see schemas.ts).

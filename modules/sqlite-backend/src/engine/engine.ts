@@ -42,6 +42,7 @@ import { findTemporary, type SharedDatabase } from './database.js';
 import { evaluate } from './evaluate.js';
 import { alterForeignKey } from './foreign-keys.js';
 import { type EngineContext, OK, type Outcome, type ServerFacts } from './outcome.js';
+import { renameTables } from './rename-table.js';
 import {
   defaultMaxResultSize,
   isTooBig,
@@ -593,6 +594,8 @@ export class Engine implements EngineContext {
         );
       case 'drop-index':
         return this.dropIndex(session, sql, tokens, from, to);
+      case 'rename-table':
+        return renameTables(this, session, sql, tokens, from, to);
       case 'create-like':
         return runCreateLike(this, session, createLike(sql, tokens, from)!);
       case 'foreign-key':
