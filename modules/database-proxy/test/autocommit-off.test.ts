@@ -173,6 +173,23 @@ describe('autocommit off', () => {
     await a.query('SET autocommit = 1');
   });
 
+  it('a SAVEPOINT after a string ending in a backslash under NO_BACKSLASH_ESCAPES is seen: ROLLBACK TO it works', async () => {
+    // Read with backslash escapes, `'C:\'` would run on to the end of the text and hide the
+    // SAVEPOINT: the connection went back to the pool, and the ROLLBACK TO ran elsewhere (1305).
+    const a = await client({ multipleStatements: true });
+    await a.query("SET sql_mode = 'NO_BACKSLASH_ESCAPES'");
+    await a.query('SET autocommit = 0');
+    await a.query("DO 'C:\\'; SAVEPOINT s6");
+    expect(fx().proxy.stats().pinnedNow.savepoint).toBe(1);
+    await whileAnotherHolds(async () => {
+      await a.query("INSERT INTO test.ac_off VALUES (5005, 'sp')");
+      await a.query('ROLLBACK TO SAVEPOINT s6');
+      await a.query('COMMIT');
+    });
+    expect(await rowsAtServer(5005)).toBe(0);
+    await a.query('SET autocommit = 1');
+  });
+
   it('an error before any table was locked holds nothing; one after (an unknown column, a CALL, a duplicate key) keeps the transaction, as at MariaDB', async () => {
     await direct().query("INSERT INTO test.ac_off VALUES (4000, 'taken')");
     const failing = [

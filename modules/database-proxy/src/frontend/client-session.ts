@@ -95,8 +95,6 @@ import { SqlReader } from '../session/sql-reader.js';
 import {
   killStatementTarget,
   lastUseSchema,
-  releasesSession,
-  savepointEffect,
   Trait,
   type TransactionBoundary,
   transactionBoundary,
@@ -1922,7 +1920,11 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
     // ERR packets sent to clients: a replay's answer goes to nobody.
     if (failed && !this.replaying) this.core.counters.errors++;
     if (this.results.anyForeign) this.results.after(t, this.ranSelect);
-    if (!failed && this.endingSql !== undefined && releasesSession(this.endingSql, this.completionType(b))) {
+    if (
+      !failed &&
+      this.endingSql !== undefined &&
+      this.reader.releasesSession(this.endingSql, this.completionType(b))
+    ) {
       // The server ends this session after the OK (COMMIT RELEASE, completion_type=RELEASE):
       // so does the proxy, and the closing connection goes to nobody else.
       this.dropBackend(b);
@@ -2070,7 +2072,7 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
       b.tracksSession,
       // A procedure or compound statement may take a savepoint its text does not show.
       this.endingSql !== undefined
-        ? savepointEffect(this.endingSql)
+        ? this.reader.savepointEffect(this.endingSql)
         : traits & Trait.Call
           ? 'takes'
           : undefined,
@@ -2489,7 +2491,7 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
       this.sentToBackend &&
       conn !== undefined &&
       this.endingSql !== undefined &&
-      releasesSession(this.endingSql, this.completionType(conn));
+      this.reader.releasesSession(this.endingSql, this.completionType(conn));
     if (conn !== undefined) this.dropBackend(conn);
     if (this.closed) return;
     if (released) {

@@ -22,6 +22,9 @@ import {
   connectionIdColumn,
   fromTableAtTopLevel,
   leadingKeyword,
+  releasesSession,
+  type SavepointEffect,
+  savepointEffect,
   Trait,
 } from './statement-traits.js';
 
@@ -149,6 +152,16 @@ export class SqlReader {
   /** The first keyword of `text` (see leadingKeyword). */
   leadingKeyword(text: string): string | undefined {
     return leadingKeyword(text, this.noBackslashEscapes, this.doubleByte);
+  }
+
+  /** What `text` does to the transaction's savepoints (see savepointEffect). */
+  savepointEffect(text: string): SavepointEffect | undefined {
+    return savepointEffect(text, this.noBackslashEscapes, this.doubleByte);
+  }
+
+  /** Whether `text` ends the session at the server (see releasesSession). */
+  releasesSession(text: string, completionType: string | undefined): boolean {
+    return releasesSession(text, completionType, this.noBackslashEscapes, this.doubleByte);
   }
 
   /** What `text` sets for itself only (`SET STATEMENT … FOR`), if anything. */

@@ -1023,11 +1023,16 @@ export function transactionBoundary(sql: string): TransactionBoundary | undefine
  * the proxy ends the client's too and never hands that backend connection to anyone else.
  * @param completionType the session's completion_type: as the client set it, else the server's default
  */
-export function releasesSession(sql: string, completionType: string | undefined): boolean {
+export function releasesSession(
+  sql: string,
+  completionType: string | undefined,
+  noBackslashEscapes = false,
+  doubleByte?: DoubleByteCharset,
+): boolean {
   const releaseByDefault = completionType !== undefined && /^\s*(?:RELEASE|2)\s*$/i.test(completionType);
   // Each statement of a multi-statement text (`DO 0; COMMIT RELEASE`): the server ends the
   // session at the first that releases it, and runs nothing after it.
-  for (const statement of blankLiteralsAndComments(sql).split(';')) {
+  for (const statement of blankLiteralsAndComments(sql, noBackslashEscapes, doubleByte).split(';')) {
     const m = COMMIT_OR_ROLLBACK.exec(statement);
     if (m === null) continue;
     if (m[3] !== undefined) {
@@ -1050,9 +1055,13 @@ const TWO_WORDS = /^[\s(]*([A-Za-z]+)(?:\s+([A-Za-z]+))?(?:\s+([A-Za-z]+))?/;
  * undefined. A text with both takes: holding a connection too long costs sharing, too short
  * loses the savepoint.
  */
-export function savepointEffect(sql: string): SavepointEffect | undefined {
+export function savepointEffect(
+  sql: string,
+  noBackslashEscapes = false,
+  doubleByte?: DoubleByteCharset,
+): SavepointEffect | undefined {
   let ends = false;
-  for (const statement of blankLiteralsAndComments(sql).split(';')) {
+  for (const statement of blankLiteralsAndComments(sql, noBackslashEscapes, doubleByte).split(';')) {
     const m = TWO_WORDS.exec(statement);
     if (m === null) continue;
     const first = m[1]!.toUpperCase();
