@@ -12,6 +12,7 @@ import { dropDefaultValues } from './insert-defaults.js';
 import { identifierValue, keyword, stringValue, type Token, TokenType } from './lexer.js';
 import { type NameResolution, qualifyTables } from './qualify.js';
 import { REAL_DIVISION } from './real-division.js';
+import { rewriteUpdateLimit } from './update-limit.js';
 
 /** MySQL text turned into SQLite text, with the way back for column names. */
 export interface Rewritten {
@@ -90,6 +91,7 @@ export function rewrite(
     defaults: /\bDEFAULT\b/i.test(text),
     informationSchema: /information_schema/i.test(text),
     functionSyntax: FUNCTION_SYNTAX_WORDS.test(text),
+    limit: /\b(?:LIMIT|ORDER)\b/i.test(text),
   };
   const qualified =
     resolution === undefined ? undefined : qualifyTables(sql, tokens, from, to, resolution, replace);
@@ -97,6 +99,9 @@ export function rewrite(
   let statementStart = from;
   let autoIncrementStart: AutoIncrementStart | undefined;
   let tableIndexes: string[] | undefined;
+  // UPDATE / DELETE statements `[start, end)`: their ORDER BY / LIMIT is rewritten last, around
+  // whatever the other rewrites made of their tokens.
+  const limitable: [number, number][] = [];
   for (let i = from; i < to; i++) {
     const t = tokens[i]!;
     if (t.type === TokenType.Semicolon) {
@@ -119,6 +124,7 @@ export function rewrite(
       const k0 = keyword(sql, t);
       const k1 = keyword(sql, tokens[i + 1]);
       const k2 = keyword(sql, tokens[i + 2]);
+      if ((k0 === 'UPDATE' || k0 === 'DELETE') && mentions.limit) limitable.push([i, end]);
       if (k0 === 'CREATE' && (k1 === 'TABLE' || (k2 === 'TABLE' && (k1 === 'TEMPORARY' || k1 === 'TEMP')))) {
         checkDecimalTypes(sql, tokens, i, nextSemicolonIndex(tokens, i, to));
         const indexes: TableIndex[] = [];
@@ -191,6 +197,7 @@ export function rewrite(
   if (mentions.informationSchema)
     rewriteInformationSchema(sql, tokens, from, to, replace, () => resolution?.databases?.() ?? ['main']);
   const calls = mentions.functionSyntax ? rewriteFunctionSyntax(sql, tokens, from, to, replace) : [];
+  for (const [start, end] of limitable) rewriteUpdateLimit(sql, tokens, start, end, replace);
   const out = emit(sql, tokens, from, to, replace, names);
   // Outer calls first: a column name holding a call inside another is matched whole before its parts.
   for (const [first, last] of calls.sort((a, b) => b[1] - b[0] - (a[1] - a[0]))) {
