@@ -472,7 +472,7 @@ describe('edge cases, as MariaDB answers them', () => {
 });
 
 describe('MySQL syntax inside expressions', () => {
-  it('SUBSTRING … FROM … FOR, POSITION … IN, TRIM … FROM, the INTERVAL operators and DIV', async () => {
+  it('SUBSTRING … FROM … FOR, POSITION … IN, TRIM … FROM, the INTERVAL operators, DIV and ISNULL(x)', async () => {
     expect(
       await differences([
         "SUBSTRING('abcdef' FROM 2 FOR 3)",
@@ -495,6 +495,10 @@ describe('MySQL syntax inside expressions', () => {
         '7.9 DIV 2',
         'LENGTH(1 + 2) DIV 1',
         'HIGH_PRIORITY 7 DIV 2',
+        'ISNULL(NULL)',
+        'ISNULL(0)',
+        "ISNULL(1 / 0), ISNULL('')",
+        'NOT ISNULL(NULL + 1) OR ISNULL(ISNULL(NULL))',
       ]),
     ).toEqual([]);
   });

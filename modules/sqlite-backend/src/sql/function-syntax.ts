@@ -135,8 +135,9 @@ function closing(sql: string, tokens: readonly Token[], open: number, to: number
  * backend registers: `DATE_ADD(d, INTERVAL n DAY)` → `DATE_ADD(d, n, 'DAY')`,
  * `TIMESTAMPDIFF(DAY, a, b)` → `TIMESTAMPDIFF('DAY', a, b)`, `EXTRACT(YEAR FROM d)` →
  * `EXTRACT('YEAR', d)`, `CURRENT_USER` → `CURRENT_USER()`, `CURRENT_TIMESTAMP(3)` → `NOW(3)`,
- * `x RLIKE p` → `x REGEXP p`, `SUBSTRING(s FROM n FOR m)`, `POSITION(a IN b)`, `TRIM(LEADING x FROM
- * s)`, and for simple operands `d + INTERVAL 1 DAY` and `a DIV b`.
+ * `x RLIKE p` → `x REGEXP p`, `ISNULL(x)` → `((x) IS NULL)`, `SUBSTRING(s FROM n FOR m)`,
+ * `POSITION(a IN b)`, `TRIM(LEADING x FROM s)`, and for simple operands `d + INTERVAL 1 DAY` and
+ * `a DIV b`.
  * Replacements go into `replace` (token index → text) unless a token already has one.
  *
  * @returns the token ranges `[first, last]` of the calls rewritten, so the columns they name
@@ -181,7 +182,12 @@ export function rewriteFunctionSyntax(
     const close = closing(sql, tokens, i + 1, to);
     if (close < 0) continue;
     const keywordCall = KEYWORD_CALLS.get(k);
-    if (keywordCall !== undefined) {
+    if (k === 'ISNULL') {
+      // MySQL's function; SQLite knows ISNULL only as a postfix operator (`x ISNULL`).
+      set(i, '(');
+      set(close, ') IS NULL)');
+      calls.push([i, close]);
+    } else if (keywordCall !== undefined) {
       const before = keyword(sql, tokens[i - 1]);
       // A column default stays SQLite's own.
       if (before !== 'DEFAULT' && before !== 'UPDATE') {
