@@ -382,3 +382,21 @@ it('RENAME TABLE renames each pair in order, all or none, keeping rows and index
   await onBoth('RENAME TABLE renamed_temp TO renamed_temp2');
   await same('SELECT COUNT(*) FROM renamed_temp2');
 });
+
+it('CREATE OR REPLACE TABLE drops the table of the name first, also for … AS SELECT and … LIKE', async () => {
+  await onBoth('CREATE TABLE replaced (a INT)');
+  await onBoth('INSERT INTO replaced VALUES (1), (2)');
+  await onBoth("CREATE OR REPLACE TABLE replaced (b INT, c VARCHAR(5) DEFAULT 'z', KEY replaced_b (b))");
+  await onBoth('INSERT INTO replaced (b) VALUES (5)');
+  await same('SELECT * FROM replaced');
+  await onBoth("CREATE OR REPLACE TABLE replaced_copy AS SELECT 1 AS x, 'y' AS y");
+  await onBoth('CREATE OR REPLACE TABLE replaced_copy AS SELECT b FROM replaced');
+  await same('SELECT * FROM replaced_copy');
+  await onBoth('CREATE OR REPLACE TABLE replaced_copy LIKE replaced');
+  await same('SELECT COUNT(*) FROM replaced_copy');
+  expect(await onBoth('CREATE OR REPLACE TABLE IF NOT EXISTS replaced_copy (a INT)')).toBe('ERR 1221');
+  await onBoth('CREATE OR REPLACE TEMPORARY TABLE replaced_temp (a INT)');
+  await onBoth('CREATE OR REPLACE TEMPORARY TABLE replaced_temp (b INT)');
+  await onBoth('INSERT INTO replaced_temp VALUES (3)');
+  await same('SELECT * FROM replaced_temp');
+});

@@ -11,6 +11,7 @@ import {
 } from '../sql/lexer.js';
 import { isColumnChange } from './change-column.js';
 import { createLike } from './create-like.js';
+import { isCreateOrReplace } from './create-or-replace.js';
 import { isForeignKeyChange } from './foreign-keys.js';
 
 /** Statements this server answers itself instead of handing them to SQLite. */
@@ -33,6 +34,7 @@ export type MysqlStatement =
   | 'change-column'
   | 'create-like'
   | 'rename-table'
+  | 'create-or-replace'
   | 'refused';
 
 const DML = new Set([
@@ -77,6 +79,7 @@ export function classify(sql: string, tokens: readonly Token[], i: number): Mysq
     }
     case 'CREATE':
       if (k1 === 'DATABASE' || k1 === 'SCHEMA') return 'create-database';
+      if (isCreateOrReplace(sql, tokens, i)) return 'create-or-replace';
       return createLike(sql, tokens, i) !== undefined ? 'create-like' : undefined;
     case 'DROP': {
       if (k1 === 'DATABASE' || k1 === 'SCHEMA') return 'drop-database';

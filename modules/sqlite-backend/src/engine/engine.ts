@@ -38,6 +38,7 @@ import {
   type SqliteValue,
 } from './column-types.js';
 import { createLike, runCreateLike } from './create-like.js';
+import { createOrReplace } from './create-or-replace.js';
 import { findTemporary, type SharedDatabase } from './database.js';
 import { evaluate } from './evaluate.js';
 import { alterForeignKey } from './foreign-keys.js';
@@ -594,6 +595,11 @@ export class Engine implements EngineContext {
         );
       case 'drop-index':
         return this.dropIndex(session, sql, tokens, from, to);
+      case 'create-or-replace':
+        return createOrReplace(this, session, sql, tokens, from, to, (text) => {
+          const statement = tokenize(text);
+          return this.runOne(session, text, statement, 0)[0];
+        });
       case 'rename-table':
         return renameTables(this, session, sql, tokens, from, to);
       case 'create-like':
