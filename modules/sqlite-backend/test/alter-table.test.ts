@@ -400,3 +400,22 @@ it('CREATE OR REPLACE TABLE drops the table of the name first, also for … AS S
   await onBoth('INSERT INTO replaced_temp VALUES (3)');
   await same('SELECT * FROM replaced_temp');
 });
+
+it('ALTER TABLE … ALTER [COLUMN] c SET DEFAULT v / DROP DEFAULT changes what an insert leaving c out gets', async () => {
+  await onBoth(
+    "CREATE TABLE defaulted (id INT PRIMARY KEY, n INT DEFAULT 3, s VARCHAR(10) NOT NULL DEFAULT 'a', t VARCHAR(10))",
+  );
+  await onBoth('ALTER TABLE defaulted ALTER COLUMN n SET DEFAULT 7');
+  await onBoth("ALTER TABLE defaulted ALTER s SET DEFAULT 'it\\'s'");
+  await onBoth('ALTER TABLE defaulted ALTER t SET DEFAULT -2');
+  await onBoth('INSERT INTO defaulted (id) VALUES (1)');
+  await onBoth('ALTER TABLE defaulted ALTER n DROP DEFAULT');
+  await onBoth('ALTER TABLE defaulted ALTER COLUMN t DROP DEFAULT');
+  await onBoth('INSERT INTO defaulted (id) VALUES (2)');
+  await same('SELECT * FROM defaulted');
+  await same(
+    `SELECT COLUMN_NAME, COALESCE(COLUMN_DEFAULT, 'NULL') AS dflt FROM information_schema.COLUMNS
+      WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = 'defaulted' AND COLUMN_NAME IN ('s', 'n')`,
+  );
+  expect(await onBoth('ALTER TABLE defaulted ALTER no_such_column SET DEFAULT 1')).toBe('ERR 1054');
+});

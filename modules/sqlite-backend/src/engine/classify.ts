@@ -10,6 +10,7 @@ import {
   tableName,
 } from '../sql/lexer.js';
 import { isColumnChange } from './change-column.js';
+import { isDefaultChange } from './column-default.js';
 import { createLike } from './create-like.js';
 import { isCreateOrReplace } from './create-or-replace.js';
 import { isForeignKeyChange } from './foreign-keys.js';
@@ -35,6 +36,7 @@ export type MysqlStatement =
   | 'create-like'
   | 'rename-table'
   | 'create-or-replace'
+  | 'column-default'
   | 'refused';
 
 const DML = new Set([
@@ -103,6 +105,7 @@ export function classify(sql: string, tokens: readonly Token[], i: number): Mysq
       const named = tableName(sql, tokens, i + 2);
       if (named === undefined) return undefined;
       if (isColumnChange(sql, tokens, named.next)) return 'change-column';
+      if (isDefaultChange(sql, tokens, named.next)) return 'column-default';
       return isForeignKeyChange(sql, tokens, named.next) ? 'foreign-key' : undefined;
     }
     case 'DO':

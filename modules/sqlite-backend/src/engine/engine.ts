@@ -30,6 +30,7 @@ import {
   type TemporaryCreate,
   temporaryCreate,
 } from './classify.js';
+import { changeDefault } from './column-default.js';
 import {
   applyDecimalScale,
   decimalPadding,
@@ -591,6 +592,10 @@ export class Engine implements EngineContext {
         return this.kill(session, sql, tokens, from, to);
       case 'change-column':
         return changeColumn(db, session, sql, tokens, from, to, (name) =>
+          this.resolution(session).isTemporary(name),
+        );
+      case 'column-default':
+        return changeDefault(db, session, sql, tokens, from, to, (name) =>
           this.resolution(session).isTemporary(name),
         );
       case 'drop-index':

@@ -1,0 +1,81 @@
+import { MysqlError } from '../errors.js';
+import type { Session } from '../session/session.js';
+import { columnDefinitions, readColumn } from '../sql/column-definition.js';
+import { identifierValue, isName, isPunct, keyword, type Token, TokenType, tokenize } from '../sql/lexer.js';
+import { rewrite } from '../sql/rewrite.js';
+import type { SharedDatabase } from './database.js';
+import { OK, type Outcome } from './outcome.js';
+import { alteredTable, editTableText } from './table-text.js';
+
+/** Whether `tokens[i…]` (after `ALTER TABLE [db.]t`) is an ALTER [COLUMN] of a column's default. */
+export function isDefaultChange(sql: string, tokens: readonly Token[], i: number): boolean {
+  return keyword(sql, tokens[i]) === 'ALTER';
+}
+
+/**
+ * `ALTER TABLE t ALTER [COLUMN] c SET DEFAULT v` / `DROP DEFAULT`: a column's DEFAULT is part of
+ * SQLite's stored definition only (rows are not touched), so it is edited there, as MODIFY edits
+ * it (change-column.ts). The value is read as a CREATE TABLE's DEFAULT would be.
+ */
+export function changeDefault(
+  db: SharedDatabase,
+  session: Session,
+  sql: string,
+  tokens: readonly Token[],
+  from: number,
+  to: number,
+  isTemporary: (name: string) => boolean,
+): Outcome {
+  const table = alteredTable(
+    db,
+    session,
+    sql,
+    tokens,
+    from,
+    isTemporary,
+    'changing a default of a temporary table',
+  );
+  let i = table.next + 1;
+  if (keyword(sql, tokens[i]) === 'COLUMN') i++;
+  const syntax = new MysqlError(
+    1064,
+    'You have an error in your SQL syntax: ALTER TABLE t ALTER [COLUMN] c SET DEFAULT <value> | DROP DEFAULT',
+    '42000',
+  );
+  if (!isName(tokens[i])) throw syntax;
+  const name = identifierValue(sql, tokens[i++]!);
+  let end = i;
+  while (end < to && tokens[end]!.type !== TokenType.Semicolon) end++;
+  const action = keyword(sql, tokens[i]);
+  if (keyword(sql, tokens[i + 1]) !== 'DEFAULT' || (action !== 'SET' && action !== 'DROP')) throw syntax;
+  if (action === 'DROP' ? end !== i + 2 : end <= i + 2) throw syntax;
+  let clause = '';
+  if (action === 'SET') {
+    // The value in SQLite's words, as it would be in a CREATE TABLE.
+    const value = sql.slice(tokens[i + 1]!.start, tokens[end - 1]!.end);
+    const wrapped = `CREATE TABLE x (c ${value})`;
+    const translated = rewrite(wrapped, tokenize(wrapped)).text;
+    const sqliteTokens = tokenize(translated, false);
+    const open = sqliteTokens.findIndex((t) => isPunct(translated, t, '('));
+    const read = readColumn(translated, sqliteTokens, open + 1, sqliteTokens.length - 1);
+    const defaults = read?.clauses.filter((c) => c.kind === 'default') ?? [];
+    if (defaults.length !== 1 || read!.clauses.length !== 1) throw syntax;
+    clause = defaults[0]!.text;
+  }
+  const column = columnDefinitions(table.sql).find((c) => c.name.toLowerCase() === name.toLowerCase());
+  if (column === undefined)
+    throw new MysqlError(1054, `Unknown column '${name}' in '${table.name}'`, '42S22');
+  let text = table.sql.slice(column.start, column.end);
+  for (const old of column.clauses.filter((c) => c.kind === 'default')) {
+    const at = text.indexOf(old.text);
+    text = `${text.slice(0, at).trimEnd()} ${text.slice(at + old.text.length).trimStart()}`.trimEnd();
+  }
+  if (clause !== '') text = `${text} ${clause}`;
+  editTableText(
+    db,
+    table.schema,
+    table.name,
+    table.sql.slice(0, column.start) + text + table.sql.slice(column.end),
+  );
+  return OK;
+}
