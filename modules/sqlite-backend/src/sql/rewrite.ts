@@ -1,3 +1,4 @@
+import { refuseColumnPlacement } from './column-placement.js';
 import {
   type AutoIncrementStart,
   checkDecimalTypes,
@@ -138,6 +139,7 @@ export function rewrite(
         }
       } else if (k0 === 'ALTER' && k1 === 'TABLE') {
         checkDecimalTypes(sql, tokens, i, nextSemicolonIndex(tokens, i, to));
+        refuseColumnPlacement(sql, tokens, i, nextSemicolonIndex(tokens, i, to));
       }
     }
     switch (t.type) {
