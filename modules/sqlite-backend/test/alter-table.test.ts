@@ -404,6 +404,24 @@ it('CREATE OR REPLACE TABLE drops the table of the name first, also for … AS S
   await same('SELECT * FROM replaced_temp');
 });
 
+it('CREATE OR REPLACE VIEW replaces a view, makes a new one, and keeps the old one when the new fails', async () => {
+  await onBoth('CREATE TABLE viewed (a INT, b INT)');
+  await onBoth('INSERT INTO viewed VALUES (1, 2), (3, 4)');
+  await onBoth('CREATE VIEW replaced_view AS SELECT a FROM viewed');
+  await onBoth('CREATE OR REPLACE VIEW replaced_view AS SELECT a, b FROM viewed WHERE a > 1');
+  await same('SELECT * FROM replaced_view');
+  await onBoth('CREATE OR REPLACE VIEW replaced_new (x, y) AS SELECT b, a FROM viewed');
+  await same('SELECT * FROM replaced_new');
+  expect(await onBoth('CREATE OR REPLACE VIEW replaced_view AS SELECT nosuch FROM viewed')).toBe('ERR 1054');
+  expect(await onBoth('CREATE OR REPLACE VIEW replaced_view AS SELECT a FROM no_such_table')).toBe(
+    'ERR 1146',
+  );
+  await same('SELECT * FROM replaced_view');
+  expect(await onBoth('CREATE OR REPLACE VIEW viewed AS SELECT 1')).toBe('ERR 1347');
+  expect(await onBoth('CREATE OR REPLACE VIEW IF NOT EXISTS replaced_view AS SELECT 1')).toBe('ERR 1221');
+  await same('SELECT * FROM viewed');
+});
+
 it('ALTER TABLE … ALTER [COLUMN] c SET DEFAULT v / DROP DEFAULT changes what an insert leaving c out gets', async () => {
   await onBoth(
     "CREATE TABLE defaulted (id INT PRIMARY KEY, n INT DEFAULT 3, s VARCHAR(10) NOT NULL DEFAULT 'a', t VARCHAR(10))",
