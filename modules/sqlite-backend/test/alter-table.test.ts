@@ -1,3 +1,4 @@
+import type mysql from 'mysql2/promise';
 import { beforeAll, expect, it } from 'vitest';
 import { answer, sameOnBoth, sideBySide } from './support/against-mariadb.js';
 
@@ -420,6 +421,24 @@ it('CREATE OR REPLACE VIEW replaces a view, makes a new one, and keeps the old o
   expect(await onBoth('CREATE OR REPLACE VIEW viewed AS SELECT 1')).toBe('ERR 1347');
   expect(await onBoth('CREATE OR REPLACE VIEW IF NOT EXISTS replaced_view AS SELECT 1')).toBe('ERR 1221');
   await same('SELECT * FROM viewed');
+});
+
+it('CREATE TABLE … AS SELECT reports the rows it stored, with the info text MariaDB sends', async () => {
+  await onBoth('CREATE TABLE selected_from (a INT)');
+  await onBoth('INSERT INTO selected_from VALUES (1), (2), (3)');
+  const okOf = async (c: mysql.Connection, sql: string) => {
+    const [ok] = await c.query<mysql.ResultSetHeader>(sql);
+    return { sql, affectedRows: ok.affectedRows, info: ok.info };
+  };
+  for (const sql of [
+    'CREATE TABLE selected_copy AS SELECT a FROM selected_from',
+    'CREATE TABLE IF NOT EXISTS selected_copy AS SELECT a FROM selected_from',
+    'CREATE OR REPLACE TABLE selected_copy AS SELECT a FROM selected_from WHERE a > 1',
+    'CREATE TEMPORARY TABLE selected_temp AS SELECT a FROM selected_from WHERE a = 0',
+  ]) {
+    expect(await okOf(both.ours(), sql)).toEqual(await okOf(both.server(), sql));
+  }
+  await same('SELECT ROW_COUNT()');
 });
 
 it('ALTER TABLE … ALTER [COLUMN] c SET DEFAULT v / DROP DEFAULT changes what an insert leaving c out gets', async () => {

@@ -40,6 +40,7 @@ import {
 } from './column-types.js';
 import { createLike, runCreateLike } from './create-like.js';
 import { createOrReplace } from './create-or-replace.js';
+import { type CreateSelect, createSelect, storedTable, tableRows } from './create-select.js';
 import { findTemporary, type SharedDatabase } from './database.js';
 import { evaluate } from './evaluate.js';
 import { alterForeignKey } from './foreign-keys.js';
@@ -75,6 +76,8 @@ export interface SqliteStatement {
   autoIncrementStart?: AutoIncrementStart;
   /** A CREATE TABLE's named indexes, made once the table exists (with it, or not at all). */
   indexes?: string[];
+  /** A CREATE TABLE … AS SELECT: its OK reports the rows it stored, as an INSERT … SELECT's. */
+  createSelect?: CreateSelect;
   /** The SQLite text (for error mapping). */
   text: string;
 }
@@ -276,6 +279,7 @@ export class Engine implements EngineContext {
           countWithoutLimit: this.prepareCountWithoutLimit(session, sql, tokens, i, next),
           autoIncrementStart: rw.autoIncrementStart,
           indexes: rw.indexes,
+          createSelect: createSelect(sql, tokens, i),
           text: rw.text,
         },
         next,
@@ -402,9 +406,22 @@ export class Engine implements EngineContext {
         applyDecimalScale(described, rows);
         return { kind: 'rows', columns: described, rows: rows as SqlValue[][] };
       }
+      const filled = s.createSelect === undefined ? undefined : this.filledSchema(session, s.createSelect);
+      // With IF NOT EXISTS a table of the name stays as it was, and nothing is stored.
+      const existed =
+        filled !== undefined && s.createSelect!.ifNotExists
+          ? storedTable(db.db, filled, s.createSelect!.table) !== undefined
+          : false;
       const result =
         s.indexes === undefined ? stmt.run(...(args as never[])) : this.createWithIndexes(s, args);
       if (s.autoIncrementStart !== undefined) this.startAutoIncrement(s.autoIncrementStart);
+      if (filled !== undefined && !existed) {
+        const stored = storedTable(db.db, filled, s.createSelect!.table);
+        const rows = stored === undefined ? 0n : tableRows(db.db, filled, stored);
+        session.rowCount = rows;
+        const info = `Records: ${rows}  Duplicates: 0  Warnings: 0`;
+        return { kind: 'ok', affectedRows: Number(rows), lastInsertId: 0n, info };
+      }
       const changes = s.changesRows ? BigInt(result.changes) : 0n;
       session.rowCount = changes;
       let lastInsertId = 0n;
@@ -437,6 +454,12 @@ export class Engine implements EngineContext {
       }
       db.settle(session);
     }
+  }
+
+  /** The SQLite schema a CREATE TABLE … AS SELECT makes its table in. */
+  private filledSchema(session: Session, c: CreateSelect): string {
+    if (c.schema === undefined) return session.schema ?? 'main';
+    return this.database.findSchema(c.schema) ?? c.schema;
   }
 
   /**
