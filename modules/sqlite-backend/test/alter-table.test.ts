@@ -93,6 +93,21 @@ it('takes DEFAULT as a value in INSERT … VALUES, as ORMs send it for an AUTO_I
   await same('SELECT id, body, state FROM notes ORDER BY id');
 });
 
+it('tells a NOT NULL column an INSERT leaves out without a default (1364) from one given NULL (1048)', async () => {
+  await onBoth(
+    'CREATE TABLE required (id INT PRIMARY KEY, n INT, c VARCHAR(10) NOT NULL, d INT NOT NULL DEFAULT 4)',
+  );
+  expect(await onBoth('INSERT INTO required (id, n) VALUES (1, 2)')).toBe('ERR 1364');
+  expect(await onBoth('INSERT INTO required (id, c) VALUES (1, DEFAULT)')).toBe('ERR 1364');
+  expect(await onBoth('INSERT INTO required (id) SELECT 1')).toBe('ERR 1364');
+  expect(await onBoth('REPLACE INTO required (id) VALUES (1)')).toBe('ERR 1364');
+  expect(await onBoth('INSERT INTO required (id, C) VALUES (1, NULL)')).toBe('ERR 1048');
+  expect(await onBoth('INSERT INTO required VALUES (1, 2, NULL, 3)')).toBe('ERR 1048');
+  expect(await onBoth('INSERT INTO required (id, c) SELECT 1, NULL')).toBe('ERR 1048');
+  await onBoth("INSERT INTO required (id, c) VALUES (1, 'x')");
+  await same('SELECT * FROM required');
+});
+
 it('names indexes per table, as MySQL does: two tables may each have an index of one name', async () => {
   // An index given no name is named after its first column.
   await onBoth('ALTER TABLE teams ADD INDEX (label)');

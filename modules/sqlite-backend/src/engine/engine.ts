@@ -44,6 +44,7 @@ import { type CreateSelect, createSelect, storedTable, tableRows } from './creat
 import { findTemporary, type SharedDatabase } from './database.js';
 import { evaluate } from './evaluate.js';
 import { alterForeignKey } from './foreign-keys.js';
+import { noDefaultError } from './no-default.js';
 import { type EngineContext, OK, type Outcome, type ServerFacts } from './outcome.js';
 import { renameTables } from './rename-table.js';
 import {
@@ -445,7 +446,7 @@ export class Engine implements EngineContext {
       }
       return { kind: 'ok', affectedRows: Number(changes), lastInsertId };
     } catch (err) {
-      throw toMysqlError(err, s.text, session.schema ?? 'main');
+      throw noDefaultError(err, s.text) ?? toMysqlError(err, s.text, session.schema ?? 'main');
     } finally {
       db.current = undefined;
       if (temporaryBefore !== undefined) {
