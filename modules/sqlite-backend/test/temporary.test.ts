@@ -341,3 +341,27 @@ describe('temporary tables, views and triggers', () => {
     await noTemporaryObjectsLeft();
   });
 });
+
+it('DESCRIBE, SHOW COLUMNS and SHOW CREATE TABLE read a temporary table, before a permanent one of the name', async () => {
+  const c = await backend.connect();
+  try {
+    await c.query("CREATE TABLE described (a INT NOT NULL, b VARCHAR(3) DEFAULT 'x')");
+    const [permanent] = await c.query({ sql: 'DESCRIBE described', rowsAsArray: true });
+    await c.query("CREATE TEMPORARY TABLE described_tmp (a INT NOT NULL, b VARCHAR(3) DEFAULT 'x')");
+    expect((await c.query({ sql: 'DESCRIBE described_tmp', rowsAsArray: true }))[0]).toEqual(permanent);
+    expect((await c.query({ sql: 'SHOW COLUMNS FROM described_tmp', rowsAsArray: true }))[0]).toEqual(
+      permanent,
+    );
+    const [created] = await c.query<mysql.RowDataPacket[]>('SHOW CREATE TABLE described_tmp');
+    expect(created[0]!['Create Table']).toBe(
+      "CREATE TEMPORARY TABLE described_tmp (a INT NOT NULL, b VARCHAR(3) DEFAULT 'x')",
+    );
+    // As in MySQL, the temporary table hides the permanent one, which a qualified name still reads.
+    await c.query('CREATE TEMPORARY TABLE described (z INT)');
+    const [shadowing] = await c.query<mysql.RowDataPacket[]>('DESCRIBE described');
+    expect(shadowing.map((r) => r.Field)).toEqual(['z']);
+    expect((await c.query({ sql: 'DESCRIBE main.described', rowsAsArray: true }))[0]).toEqual(permanent);
+  } finally {
+    await disconnect(c);
+  }
+});

@@ -113,13 +113,17 @@ function selectedSchema(session: Session): string {
   return session.schema;
 }
 
-/** Reads a table name (`t` or `db.t`) at `tokens[i]`. */
+/**
+ * Reads a table name (`t` or `db.t`) at `tokens[i]`. Unqualified, a temporary table of the name
+ * (`isTemporary`) comes first, as it hides the others in MySQL: its schema is then `temp`.
+ */
 function tableName(
   db: SharedDatabase,
   session: Session,
   sql: string,
   tokens: readonly Token[],
   i: number,
+  isTemporary: (name: string) => boolean = () => false,
 ): { schema: string; table: string; next: number } {
   const t = tokens[i];
   if (
@@ -137,6 +141,8 @@ function tableName(
     schema = found;
     table = identifierValue(sql, tokens[next + 1]!);
     next += 2;
+  } else if (isTemporary(table)) {
+    return { schema: 'temp', table, next };
   }
   // `SHOW COLUMNS FROM t FROM db` names it after the table: only then is none selected fine.
   if (schema === null) {
@@ -145,6 +151,11 @@ function tableName(
     else schema = 'main';
   }
   return { schema, table, next };
+}
+
+/** Whether a temporary table is called `name`, as the session's names resolve. */
+function temporaryIn(ctx: EngineContext, session: Session): (name: string) => boolean {
+  return (name) => ctx.resolution(session).isTemporary(name);
 }
 
 /** `SHOW COLUMNS FROM t` / `DESCRIBE t`: Field, Type, Null, Key, Default, Extra. */
@@ -158,7 +169,7 @@ export function describeTable(
   full = false,
 ): Outcome {
   const db = ctx.database;
-  let { schema, table, next } = tableName(db, session, sql, tokens, i);
+  let { schema, table, next } = tableName(db, session, sql, tokens, i, temporaryIn(ctx, session));
   [schema, next] = schemaClause(db, session, sql, tokens, next, schema);
   const like = likeFilter(sql, tokens, next, to);
   const info = db.db
@@ -604,14 +615,17 @@ export function runShow(
       const what = keyword(sql, tokens[i]);
       if (what === 'TRIGGER') return createTrigger(db, session, sql, tokens, i + 1);
       if (what !== 'TABLE' && what !== 'VIEW') break;
-      const { schema, table } = tableName(db, session, sql, tokens, i + 1);
+      const { schema, table } = tableName(db, session, sql, tokens, i + 1, temporaryIn(ctx, session));
       const row = db.db
         .prepare(
           `SELECT name, sql FROM ${quoteIdentifier(schema)}.sqlite_schema WHERE type IN ('table','view') AND name = ? COLLATE NOCASE`,
         )
         .get(table) as { name: string; sql: string } | undefined;
       if (row === undefined) throw new MysqlError(1146, `Table '${schema}.${table}' doesn't exist`);
-      const text = asMysqlText(row.sql);
+      // SQLite keeps a temporary table's text as a plain CREATE TABLE; MySQL shows what it is.
+      const text = asMysqlText(row.sql).replace(/^CREATE TABLE/i, (t) =>
+        schema === 'temp' ? 'CREATE TEMPORARY TABLE' : t,
+      );
       return rows(what === 'VIEW' ? ['View', 'Create View'] : ['Table', 'Create Table'], [
         [row.name, what === 'VIEW' ? text : createTableText(db, schema, row.name, text)],
       ]);
