@@ -40,3 +40,17 @@ it('changes and deletes only the first rows in the order asked, and counts them'
   expect(await run(both.ours())).toBe(await run(both.server()));
   await sameOnBoth(both, 'SELECT id, grp, hits FROM queue');
 });
+
+it('takes a SET column named through its table or the alias, as MariaDB does; another name is 1054', async () => {
+  await onBoth('CREATE TABLE named_set (id INT PRIMARY KEY, n INT, m INT)');
+  await onBoth('INSERT INTO named_set VALUES (1, 1, 1), (2, 2, 2), (3, 3, 3)');
+  expect(await onBoth('UPDATE named_set AS x SET x.n = x.n + 10 WHERE x.id = 1')).toEqual({
+    affectedRows: 1,
+  });
+  await onBoth('UPDATE named_set SET named_set.n = named_set.n + 100, m = 0 WHERE named_set.id = 2');
+  await onBoth('UPDATE named_set x SET x.m = 7, x.n = (SELECT 40) ORDER BY x.id DESC LIMIT 1');
+  await sameOnBoth(both, 'SELECT id, n, m FROM named_set');
+  expect(await onBoth('UPDATE named_set AS x SET named_set.n = 1')).toBe('ERR 1054');
+  expect(await onBoth('UPDATE named_set SET x.n = 1')).toBe('ERR 1054');
+  await sameOnBoth(both, 'SELECT id, n, m FROM named_set');
+});

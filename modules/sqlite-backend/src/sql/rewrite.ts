@@ -14,6 +14,7 @@ import { identifierValue, keyword, stringValue, type Token, TokenType } from './
 import { type NameResolution, qualifyTables } from './qualify.js';
 import { REAL_DIVISION } from './real-division.js';
 import { rewriteUpdateLimit } from './update-limit.js';
+import { rewriteSetTargets } from './update-set.js';
 
 /** MySQL text turned into SQLite text, with the way back for column names. */
 export interface Rewritten {
@@ -126,6 +127,7 @@ export function rewrite(
       const k1 = keyword(sql, tokens[i + 1]);
       const k2 = keyword(sql, tokens[i + 2]);
       if ((k0 === 'UPDATE' || k0 === 'DELETE') && mentions.limit) limitable.push([i, end]);
+      if (k0 === 'UPDATE') rewriteSetTargets(sql, tokens, i, end, resolution?.schema, replace);
       if (k0 === 'CREATE' && (k1 === 'TABLE' || (k2 === 'TABLE' && (k1 === 'TEMPORARY' || k1 === 'TEMP')))) {
         checkDecimalTypes(sql, tokens, i, nextSemicolonIndex(tokens, i, to));
         const indexes: TableIndex[] = [];
