@@ -529,6 +529,25 @@ describe('MySQL syntax inside expressions', () => {
     expect(values(mine!)[0]).toBe(3.5);
   });
 
+  it('@v := expr inside a statement sets the variable and gives its value, row by row', async () => {
+    const statements = [
+      'SELECT @x := 5',
+      'SELECT @x:=@x+1, @x',
+      "SELECT @a := @b := 'hi', @a, @b",
+      "SELECT CASE WHEN (@c := 2) > 1 THEN 'y' ELSE 'n' END AS branch, @c",
+      "SELECT @d := DATE_ADD('2024-01-01', INTERVAL 1 DAY) AS next_day, @d",
+      'SET @n := 0',
+      "SELECT customer, @n := @n + 1 AS seq FROM orders WHERE placed < '2024-03-01' ORDER BY placed",
+      'SELECT @n',
+      'SET @q = (@r := 7)',
+      'SELECT @q, @r',
+    ];
+    for (const sql of statements) {
+      const [theirs, mine] = await Promise.all([answer(both.server(), sql), answer(both.ours(), sql)]);
+      expect({ sql, mine }).toEqual({ sql, mine: theirs });
+    }
+  });
+
   it('reads a table with them: the rows of the last month before a day', async () => {
     const sql = `SELECT customer, placed FROM orders
       WHERE placed >= '2024-03-15' - INTERVAL 1 MONTH AND placed < '2024-03-15' + INTERVAL 1 DAY ORDER BY placed`;

@@ -49,6 +49,8 @@ it('caps user variables: one at the value SQLite may make (1301), all sessionsâ€
     await d.query("SET @c = printf('%.*c', 12000, 'x')");
     const [rows] = await d.query<mysql.RowDataPacket[]>('SELECT length(@c) AS n');
     expect(rows).toEqual([{ n: 12000 }]);
+    // So is an assignment inside a statement.
+    await expect(d.query("SELECT @f := printf('%.*c', 12000, 'x')")).rejects.toMatchObject({ errno: 1041 });
   } finally {
     await c.end();
   }

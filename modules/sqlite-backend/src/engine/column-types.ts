@@ -253,7 +253,9 @@ export function describeColumns(
 export function displayName(name: string, names?: ReadonlyMap<string, string>): string {
   let out = name;
   if (names !== undefined && names.size > 0) {
-    for (const [from, to] of names) if (out.includes(from)) out = out.replaceAll(from, to);
+    // Longest first: a rewritten text holding another (`@v := @v + 1`) is matched whole.
+    const longestFirst = names.size > 1 ? [...names].sort((a, b) => b[0].length - a[0].length) : names;
+    for (const [from, to] of longestFirst) if (out.includes(from)) out = out.replaceAll(from, to);
   }
   // Last, and for any statement: a view's columns are named from its stored (rewritten) text.
   out = withDivisionAsWritten(out);

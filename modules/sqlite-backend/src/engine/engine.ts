@@ -55,7 +55,7 @@ import {
   valueLengthLimit,
 } from './result-size.js';
 import { createDatabase, dropDatabase } from './schemas.js';
-import { runSet } from './set-statement.js';
+import { runSet, setUserVariable, toVariableValue } from './set-statement.js';
 import { describeTable, quoteIdentifier, runShow } from './show-statement.js';
 
 /** A statement SQLite will run, with what we need to report its outcome like MySQL. */
@@ -127,7 +127,17 @@ export class Engine implements EngineContext {
     readonly database: SharedDatabase,
     readonly facts: ServerFacts,
     readonly limits: EngineLimits = { maxResultSize: defaultMaxResultSize() },
-  ) {}
+  ) {
+    // `@v := expr` inside a statement (see rewrite.ts): registered here, not with the database's
+    // other functions, because the user variables' budget is the engine's max_result_size.
+    const options = { deterministic: false, directOnly: false, useBigIntArguments: true };
+    database.db.function('__setuservar', options, (name, value) => {
+      const session = database.current;
+      if (session !== undefined)
+        setUserVariable(this, session, String(name), toVariableValue(value as SqliteValue));
+      return value;
+    });
+  }
 
   /**
    * COM_QUERY: runs every statement of `sql` (several only when the session allows

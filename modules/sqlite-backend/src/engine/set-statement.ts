@@ -28,7 +28,7 @@ function splitTopLevel(sql: string, tokens: readonly Token[], from: number, to: 
   return parts;
 }
 
-function toVariableValue(v: SqliteValue): VariableValue {
+export function toVariableValue(v: SqliteValue): VariableValue {
   if (v instanceof Uint8Array) return Buffer.from(v).toString('utf8');
   return v;
 }
@@ -90,30 +90,29 @@ export function runSet(
 }
 
 /**
- * `SET @name = value`, within max_result_size for the user variables of all sessions together:
- * they stay on the heap as long as their sessions, and (unlike a result) nothing else bounds how
- * many a client may set. Beyond it, ERR 1041 (out of resources) and nothing is set.
+ * `SET @name = value` (or `@name := value` inside a statement), within max_result_size for the
+ * user variables of all sessions together: they stay on the heap as long as their sessions, and
+ * (unlike a result) nothing else bounds how many a client may set. Beyond it, ERR 1041 (out of
+ * resources) and nothing is set.
  */
-function userVariableAssignment(
+export function setUserVariable(
   ctx: EngineContext,
   session: Session,
   name: string,
   value: VariableValue,
-): () => void {
-  return () => {
-    const before = session.userVariables.get(name);
-    const delta = variableBytes(name, value) - (before === undefined ? 0 : variableBytes(name, before));
-    const limit = ctx.limits.maxResultSize;
-    if (delta > 0 && ctx.database.userVariableBytes + delta > limit)
-      throw new MysqlError(
-        1041,
-        `Out of resources: the user variables of all sessions would take more than max_result_size (${limit} bytes); set smaller values, or raise the sqlite-backend option max_result_size`,
-        'HY000',
-      );
-    session.userVariables.set(name, value);
-    session.userVariableBytes += delta;
-    ctx.database.userVariableBytes += delta;
-  };
+): void {
+  const before = session.userVariables.get(name);
+  const delta = variableBytes(name, value) - (before === undefined ? 0 : variableBytes(name, before));
+  const limit = ctx.limits.maxResultSize;
+  if (delta > 0 && ctx.database.userVariableBytes + delta > limit)
+    throw new MysqlError(
+      1041,
+      `Out of resources: the user variables of all sessions would take more than max_result_size (${limit} bytes); set smaller values, or raise the sqlite-backend option max_result_size`,
+      'HY000',
+    );
+  session.userVariables.set(name, value);
+  session.userVariableBytes += delta;
+  ctx.database.userVariableBytes += delta;
 }
 
 /** What a user variable takes on the heap: its name, its value and a map entry. */
@@ -199,7 +198,7 @@ function parseAssignment(
   else if (word !== undefined && !user) value = word;
   else value = toVariableValue(evaluate(ctx, session, sql, tokens, i, end));
 
-  if (user) return userVariableAssignment(ctx, session, name, value);
+  if (user) return () => setUserVariable(ctx, session, name, value);
   if (name === 'last_insert_id' || name === 'identity') {
     // LAST_INSERT_ID() reads the session's id, not a variable: setting it is how the database
     // proxy replays a client's id on another backend connection.

@@ -1,3 +1,4 @@
+import { assignedUpTo, isAssigned } from './assignment.js';
 import { refuseColumnPlacement } from './column-placement.js';
 import {
   type AutoIncrementStart,
@@ -104,6 +105,8 @@ export function rewrite(
   // UPDATE / DELETE statements `[start, end)`: their ORDER BY / LIMIT is rewritten last, around
   // whatever the other rewrites made of their tokens.
   const limitable: [number, number][] = [];
+  // `@v := expr` inside a statement: the variable's token and the expression's last.
+  const assignments: [number, number][] = [];
   for (let i = from; i < to; i++) {
     const t = tokens[i]!;
     if (t.type === TokenType.Semicolon) {
@@ -157,6 +160,10 @@ export function rewrite(
         break;
       }
       case TokenType.UserVariable: {
+        if (isAssigned(sql, tokens, i)) {
+          const last = assignedUpTo(sql, tokens, i, to);
+          if (last >= 0) assignments.push([i, last]);
+        }
         const text = `__uservar(${sqliteString(userVariableName(sql, t))})`;
         replace.set(i, text);
         names.set(text, sql.slice(t.start, t.end));
@@ -201,6 +208,15 @@ export function rewrite(
   if (mentions.informationSchema)
     rewriteInformationSchema(sql, tokens, from, to, replace, () => resolution?.databases?.() ?? ['main']);
   const calls = mentions.functionSyntax ? rewriteFunctionSyntax(sql, tokens, from, to, replace) : [];
+  // Around what the other rewrites made of the expression: `__setuservar('v', expr)`, which sets
+  // the session's variable and gives the value, as MySQL's `:=` does. Named as written.
+  for (const [at, last] of assignments) {
+    replace.set(at, `__setuservar(${sqliteString(userVariableName(sql, tokens[at]!))}, `);
+    replace.set(at + 1, '');
+    replace.set(at + 2, '');
+    replace.set(last, `${replace.get(last) ?? sql.slice(tokens[last]!.start, tokens[last]!.end)})`);
+    calls.push([at, last]);
+  }
   for (const [start, end] of limitable) rewriteUpdateLimit(sql, tokens, start, end, replace);
   const out = emit(sql, tokens, from, to, replace, names);
   // Outer calls first: a column name holding a call inside another is matched whole before its parts.
