@@ -1,5 +1,5 @@
 import { MAX_DECIMAL_PRECISION, MAX_DECIMAL_SCALE } from '../engine/column-types.js';
-import { MysqlError } from '../errors.js';
+import { MysqlError, notSupported } from '../errors.js';
 import { indexColumns } from './index-ddl.js';
 import { identifierValue, keyword, type Token, TokenType } from './lexer.js';
 
@@ -95,6 +95,11 @@ export function rewriteCreateTable(
   // SQLite; only its own WITHOUT ROWID and STRICT are kept.
   for (i = optionsFrom; i < to && tokens[i]!.type !== TokenType.Semicolon; i++) {
     const k = keyword(sql, tokens[i]);
+    // MySQL's `CREATE TABLE t (cols) [AS] SELECT …` adds the query's columns to those listed and
+    // fills them; SQLite takes a list or a query, and blanking the query here would leave the
+    // table empty without a word.
+    if (k === 'SELECT' || k === 'AS' || k === 'WITH')
+      throw notSupported('CREATE TABLE with both a column list and a SELECT');
     if (k === 'AUTO_INCREMENT') {
       const value =
         tokens[i + 1] !== undefined && sql[tokens[i + 1]!.start] === '=' ? tokens[i + 2] : tokens[i + 1];
