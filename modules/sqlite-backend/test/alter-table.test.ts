@@ -449,6 +449,7 @@ it('CREATE TABLE … AS SELECT reports the rows it stored, with the info text Ma
     'CREATE TABLE IF NOT EXISTS selected_copy AS SELECT a FROM selected_from',
     'CREATE OR REPLACE TABLE selected_copy AS SELECT a FROM selected_from WHERE a > 1',
     'CREATE TEMPORARY TABLE selected_temp AS SELECT a FROM selected_from WHERE a = 0',
+    'CREATE TABLE selected_bare SELECT a FROM selected_from WHERE a < 3',
   ]) {
     expect(await okOf(both.ours(), sql)).toEqual(await okOf(both.server(), sql));
   }

@@ -54,6 +54,8 @@ export function rewriteCreateTable(
   while (i < to && tokens[i]!.type !== TokenType.Semicolon) {
     const t = tokens[i]!;
     const k = keyword(sql, t);
+    // MySQL's `CREATE TABLE t SELECT …`: SQLite wants the AS.
+    if (k === 'SELECT' && keyword(sql, tokens[i - 1]) !== 'AS') replace.set(i, 'AS SELECT');
     if (k === 'AS' || k === 'SELECT' || k === 'LIKE') return undefined;
     if (t.type === TokenType.Punct && sql[t.start] === '(') break;
     i++;
