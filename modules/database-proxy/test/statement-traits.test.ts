@@ -734,3 +734,26 @@ describe('connectionIdColumn', () => {
     ).toEqual(Array(12).fill(undefined));
   });
 });
+
+describe('firstBoundary', () => {
+  it("reads a text's first statement as the server does: comments, literals, any form", async () => {
+    const { firstBoundary } = await import('../src/session/statement-traits.js');
+    const cases: [string, string | undefined][] = [
+      ["/* app='x' */ BEGIN", 'begin'],
+      ['begin work -- tagged', 'begin'],
+      ['START TRANSACTION READ ONLY', 'begin'],
+      ['BEGIN NOT ATOMIC SELECT 1; END', undefined],
+      ['/* c */ ROLLBACK', 'rollback'],
+      ['ROLLBACK WORK AND NO CHAIN NO RELEASE', 'rollback'],
+      ['ROLLBACK RELEASE; SELECT 2', 'rollback'],
+      ['ROLLBACK TO SAVEPOINT s1', undefined],
+      ['rollback work to s1', undefined],
+      ['COMMIT AND CHAIN', 'commit'],
+      ["SELECT 'COMMIT'; COMMIT", undefined],
+      ['# comment\nCOMMIT', 'commit'],
+      ['SAVEPOINT s1', undefined],
+      ['START SLAVE', undefined],
+    ];
+    for (const [sql, boundary] of cases) expect(firstBoundary(sql), sql).toBe(boundary);
+  });
+});

@@ -1,17 +1,21 @@
 /**
- * A statement of a transaction that holds nothing on a server yet — the first after a lazy
- * BEGIN, a BEGIN itself, one under autocommit off — refused for want of a backend (here: the
- * tenant's queue is full, ERR 9002; or its connection cut before it went out, ERR 9005) rolls
- * the transaction back: the client's next statements get ERR 9009 until it ends it, and its
- * COMMIT commits nothing. Kept open instead, a client that pipelines BEGIN, its writes and
- * COMMIT would commit the writes after the refused one without it. Real MariaDB behind the
- * proxy (through a relay that can cut a backend connection); MariaDB's table says what landed.
+ * A statement of a lazy BEGIN's transaction that has not reached a server yet, refused for want
+ * of a backend (here: the tenant's queue is full, ERR 9002; or its connection cut before it went
+ * out, ERR 9005), rolls the transaction back: the client's next statements get ERR 9009 until it
+ * ends it, and its COMMIT commits nothing. Kept open instead, a client that pipelines BEGIN, its
+ * writes and COMMIT would commit the writes after the refused one without it. A client last
+ * told of no transaction (its BEGIN refused, autocommit off) is left as MariaDB would leave it.
+ * Real MariaDB behind the proxy (through a relay that can cut a backend connection); MariaDB's
+ * table says what landed.
  */
+import { buildPrepare, buildSendLongData } from '@scalestack/mysql-protocol';
 import { type MariaDB, startMariaDB, waitFor } from '@scalestack/test-harness';
 import type mysql from 'mysql2/promise';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { RawClient } from '../../../packages/mysql-protocol/test/support/raw-client.js';
 import { type BackendRelay, startRelayedProxy } from './support/backend-relay.js';
 import { failure, one } from './support/backends.js';
+import { connectorClients } from './support/mariadb-connector.js';
 import { END_MARKER, queryFrame } from './support/pipelined-commands.js';
 import { createBackendUser, type ProxyFixture } from './support/proxy-fixture.js';
 import { tenantMetrics, watch } from './support/qos-helpers.js';
@@ -24,6 +28,7 @@ let relay: BackendRelay;
 let admin: mysql.Connection;
 const clients = trackedClients(() => fx);
 const raws: RawMysqlClient[] = [];
+const connector = connectorClients(() => fx);
 /** A client of the tenant whose one slot and one queue place the tests fill. */
 const qf = () => clients.client({ user: 'qf', password: 'qf' });
 
@@ -45,6 +50,7 @@ afterEach(async () => {
   for (const r of raws.splice(0)) r.destroy();
   relay.cutWhen = undefined;
   relay.cutTimes = 1;
+  await connector.closeAll();
   await clients.closeAll();
   await waitFor(
     () => tenantMetrics(fx, 'qfull').inFlight === 0 && tenantMetrics(fx, 'default').inFlight === 0,
@@ -149,13 +155,26 @@ describe('a write refused before its transaction reached a backend', () => {
     full = await fillQueue();
     expect((await failure(b.query("UPDATE tr SET v = 'rb-x' WHERE v = 'rb-2'"))).errno).toBe(9002);
     await full.free();
-    const [begun] = await b.query<mysql.ResultSetHeader>('BEGIN');
+    // Tagged as a query-tagging library tags every statement: read as the server reads it.
+    const [begun] = await b.query<mysql.ResultSetHeader>("/* app='billing' */ BEGIN");
     expect(begun.serverStatus & 0x1).toBe(1);
     await b.query("INSERT INTO tr (v) VALUES ('rb-3')");
     await b.query('COMMIT');
     expect([await landed('rb-1'), await landed('rb-x'), await landed('rb-2'), await landed('rb-3')]).toEqual([
       0, 0, 1, 1,
     ]);
+
+    // Any form of ROLLBACK ends it (run at the server, where nothing is open).
+    for (const rollback of ['/* app */ ROLLBACK', 'ROLLBACK WORK AND NO CHAIN']) {
+      const c = await qf();
+      await c.query('BEGIN');
+      full = await fillQueue();
+      expect((await failure(c.query("INSERT INTO tr (v) VALUES ('rb-4')"))).errno).toBe(9002);
+      await full.free();
+      await c.query(rollback);
+      await c.query("INSERT INTO tr (v) VALUES ('rb-5')");
+    }
+    expect([await landed('rb-4'), await landed('rb-5')]).toEqual([0, 2]);
   });
 
   it('a refused pure read changes nothing: the transaction goes on and commits', async () => {
@@ -170,36 +189,124 @@ describe('a write refused before its transaction reached a backend', () => {
     expect(fx.proxy.stats().clients.every((c) => !c.transactionAborted)).toBe(true);
   });
 
-  it('autocommit off: a refused write rolls back the transaction it would have begun; a refused read does not', async () => {
+  it('a refused prepare of a write rolls it back too (the mariadb connector pipelines prepare and execute)', async () => {
+    const a = await qf();
+    await a.query('BEGIN');
+    const full = await fillQueue();
+    const refused = await failure(a.prepare('INSERT INTO tr (v) VALUES (?)'));
+    expect(refused.errno).toBe(9002);
+    expect(refused.message).toContain('the transaction is rolled back');
+    await full.free();
+    expect((await failure(a.query("INSERT INTO tr (v) VALUES ('pp-1')"))).errno).toBe(9009);
+    await a.query('ROLLBACK');
+    expect(await landed('pp-1')).toBe(0);
+  });
+
+  /** Runs BEGIN, an execute of `sql` with `param`, an INSERT of `v` and COMMIT pipelined, as the mariadb connector sends them. */
+  async function pipelinedWithExecute(sql: string, param: unknown, v: string): Promise<(string | number)[]> {
+    const c = await connector.open();
+    const answers = await Promise.allSettled([
+      c.query('BEGIN'),
+      c.execute(sql, [param]),
+      c.query(`INSERT INTO tr (v) VALUES ('${v}')`),
+      c.query('COMMIT'),
+    ]);
+    return answers.map((r) => (r.status === 'fulfilled' ? 'OK' : (r.reason as { errno: number }).errno));
+  }
+
+  it('the mariadb connector pipelining BEGIN, an execute whose prepare is lost unsent, an INSERT and COMMIT: nothing lands', async () => {
+    relay.cutWhen = (chunk) =>
+      chunk.includes(Buffer.from('\x16INSERT INTO tr (v) VALUES (CONCAT(', 'latin1'));
+    relay.cutTimes = 3;
+    const codes = await pipelinedWithExecute("INSERT INTO tr (v) VALUES (CONCAT(?, '-1'))", 'pe', 'pe-2');
+    expect(codes).toEqual(['OK', 9005, 9009, 9009]);
+    expect([await landed('pe-1'), await landed('pe-2')]).toEqual([0, 0]);
+  });
+
+  it('long data refused (no answer of its own) after its prepare ran: the execute, an INSERT and COMMIT after it get 9009, nothing lands', async () => {
+    const c = await RawClient.connect({
+      host: '127.0.0.1',
+      port: fx.port,
+      user: 'qf',
+      password: 'qf',
+      database: 'test',
+    });
+    try {
+      const query = (sql: string) => c.command(Buffer.concat([Buffer.of(0x03), Buffer.from(sql)]));
+      expect((await query('BEGIN')).error).toBeUndefined();
+      const prepared = await c.command(buildPrepare('INSERT INTO tr (v) VALUES (?)'));
+      const id = prepared.prepared!.statementId;
+      const full = await fillQueue();
+      const aborted = fx.proxy.stats().counters.transactionsAborted;
+      await c.command(buildSendLongData(id, 0, Buffer.from('ld-1')));
+      await waitFor(() => fx.proxy.stats().counters.transactionsAborted === aborted + 1, {
+        what: 'the long data refused',
+      });
+      await full.free();
+      // The execute: no value for the parameter, whose long data stands for it.
+      const execute = Buffer.alloc(14);
+      execute[0] = 0x17;
+      execute.writeUInt32LE(id, 1);
+      execute.writeUInt32LE(1, 6); // iteration count, after the flags (0)
+      execute[10] = 0; // null bitmap
+      execute[11] = 1; // types follow
+      execute[12] = 0xfc; // BLOB
+      const answers = [
+        await c.command(execute),
+        await query("INSERT INTO tr (v) VALUES ('ld-2')"),
+        await query('COMMIT'),
+      ];
+      expect(answers.map((a) => a.error?.errno)).toEqual([9009, 9009, 9009]);
+      expect([await landed('ld-1'), await landed('ld-2')]).toEqual([0, 0]);
+      // Ended, the statement runs afresh with new long data.
+      expect((await query('ROLLBACK')).error).toBeUndefined();
+      await c.command(buildSendLongData(id, 0, Buffer.from('ld-3')));
+      expect((await c.command(execute)).error).toBeUndefined();
+      expect(await landed('ld-3')).toBe(1);
+    } finally {
+      await c.close();
+    }
+  });
+
+  it('while rolled back, SHOW WARNINGS tells the error and a KILL QUERY runs', async () => {
+    const a = await qf();
+    const other = await qf();
+    await a.query('BEGIN');
+    const full = await fillQueue();
+    expect((await failure(a.query("INSERT INTO tr (v) VALUES ('sw-1')"))).errno).toBe(9002);
+    await full.free();
+    expect((await failure(a.query('DO 1'))).errno).toBe(9009);
+    const [warnings] = await a.query<mysql.RowDataPacket[]>('SHOW WARNINGS');
+    expect(warnings.map((w) => w.Code)).toEqual([9009]);
+    await a.query(`KILL QUERY ${other.threadId}`);
+    expect((await failure(a.query('DO 2'))).errno).toBe(9009);
+    await a.changeUser({ user: 'qf', password: 'qf' });
+    await a.query("INSERT INTO tr (v) VALUES ('sw-2')");
+    expect([await landed('sw-1'), await landed('sw-2')]).toEqual([0, 1]);
+  });
+
+  it('a client last told of no transaction is left as MariaDB leaves it: autocommit off, or its own BEGIN refused', async () => {
+    // Drivers that send ROLLBACK only inside a transaction they saw (Connector/J 3, Go's
+    // database/sql after a failed BeginTx) would never end a rolled-back state there.
     const a = await qf();
     await a.query('SET autocommit = 0');
     let full = await fillQueue();
-    expect((await failure(a.query("INSERT INTO tr (v) VALUES ('ac-1')"))).errno).toBe(9002);
+    expect((await failure(a.query("INSERT INTO tr (v) VALUES ('ac-1')"))).message).not.toContain(
+      'rolled back',
+    );
     await full.free();
-    expect((await failure(a.query("INSERT INTO tr (v) VALUES ('ac-2')"))).errno).toBe(9009);
-    expect((await failure(a.query('COMMIT'))).errno).toBe(9009);
-    expect([await landed('ac-1'), await landed('ac-2')]).toEqual([0, 0]);
-
-    full = await fillQueue();
-    expect((await failure(a.query('SELECT 5'))).errno).toBe(9002);
-    await full.free();
-    await a.query("INSERT INTO tr (v) VALUES ('ac-3')");
+    await a.query("INSERT INTO tr (v) VALUES ('ac-2')");
     await a.query('COMMIT');
-    expect(await landed('ac-3')).toBe(1);
-  });
+    expect([await landed('ac-1'), await landed('ac-2')]).toEqual([0, 1]);
 
-  it('a BEGIN refused on its way to the server (sql_mode set: no lazy BEGIN) rolls back too; COM_CHANGE_USER ends it', async () => {
-    const a = await qf();
-    await a.query("SET sql_mode = 'STRICT_ALL_TABLES'");
-    const full = await fillQueue();
-    expect((await failure(a.query('BEGIN'))).errno).toBe(9002);
+    const b = await qf();
+    await b.query("SET sql_mode = 'STRICT_ALL_TABLES'");
+    full = await fillQueue();
+    expect((await failure(b.query('BEGIN'))).message).not.toContain('rolled back');
     await full.free();
-    // Without the rollback, this write would run in autocommit, outside the transaction asked for.
-    expect((await failure(a.query("INSERT INTO tr (v) VALUES ('rbegin-1')"))).errno).toBe(9009);
-    expect(await landed('rbegin-1')).toBe(0);
-    await a.changeUser({ user: 'qf', password: 'qf' });
-    await a.query("INSERT INTO tr (v) VALUES ('rbegin-2')");
-    expect(await landed('rbegin-2')).toBe(1);
+    // As at MariaDB after a failed BEGIN: no transaction, the write commits at once.
+    await b.query("INSERT INTO tr (v) VALUES ('rbegin-1')");
+    expect(await landed('rbegin-1')).toBe(1);
   });
 
   it('a client pipelining BEGIN, two INSERTs and COMMIT whose first INSERT is lost unsent (9005): 9009, 9009, nothing lands', async () => {

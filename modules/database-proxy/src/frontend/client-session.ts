@@ -1117,68 +1117,99 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
 
   /**
    * The error about to answer the statement in flight — refused for want of a backend, or its
-   * backend lost before it could take effect — rolls back the transaction it belongs to when
-   * that transaction holds nothing on a server yet: the first statement after a lazy BEGIN, a
-   * BEGIN itself, a statement under autocommit off with nothing open. Kept open, as after any
-   * statement error, a client that pipelines its statements and COMMIT without reading the
-   * answers between would commit the others without this one; straight to a dead server its
-   * connection would be gone. A pure read and a COMMIT / ROLLBACK change nothing a COMMIT keeps:
-   * after them the transaction goes on.
+   * backend lost before it went out — rolls back the transaction of a lazy BEGIN that has not
+   * reached a backend yet. Kept open, as after any statement error, a client that pipelines
+   * BEGIN, its statements and COMMIT without reading the answers between would commit the others
+   * without this one. Only there: the client saw IN_TRANS in BEGIN's OK, so every driver ends
+   * the transaction it believes open; one whose own BEGIN was refused, or that runs with
+   * autocommit off, was last told of no transaction, and drivers that send ROLLBACK only inside
+   * one (Connector/J 3, Go's database/sql after a failed BeginTx) would never end the state.
+   * A pure read changes nothing a COMMIT keeps: the transaction goes on after it.
    * @returns the error, its message saying so when it rolls the transaction back
    */
   private failsTransaction(code: ProxyErrorCode): ProxyErrorCode {
-    const cmd = this.command;
-    if (
-      this.replaying ||
-      this.abortedBy !== undefined ||
-      this.pins & PIN_BIT.transaction ||
-      this.traits & Trait.PureRead ||
-      (cmd !== COM_QUERY && cmd !== COM_STMT_EXECUTE && cmd !== COM_STMT_BULK_EXECUTE)
-    )
-      return code;
-    const text = this.traits & Trait.TransactionControl ? this.statementText() : '';
-    const keyword = text === '' ? undefined : this.reader.leadingKeyword(text);
-    if (keyword === 'COMMIT' || keyword === 'ROLLBACK') return code;
-    if (this.lazyBegin === 'none' && !this.reader.autocommitOff && !opensTransaction(text)) return code;
+    if (this.lazyBegin !== 'pending' || this.replaying || this.abortedBy !== undefined) return code;
+    let traits: number;
+    switch (this.command) {
+      case COM_QUERY:
+      case COM_STMT_EXECUTE:
+      case COM_STMT_BULK_EXECUTE:
+        traits = this.traits;
+        break;
+      case COM_STMT_PREPARE:
+        // The mariadb connector pipelines the prepare and its execute: the prepare's refusal is
+        // the statement's.
+        traits = this.prepareTraits;
+        break;
+      case COM_STMT_SEND_LONG_DATA:
+        // Answered at the statement's execute (see writeErrPacket).
+        traits = this.clientStatementOf(this.payload)?.traits ?? 0;
+        break;
+      default:
+        return code;
+    }
+    if (traits & Trait.PureRead) return code;
+    const text = traits & Trait.TransactionControl ? this.statementText() : '';
+    const boundary = text === '' ? undefined : this.reader.firstBoundary(text);
+    if (boundary === 'commit' || boundary === 'rollback') return code;
     this.abortedBy = code.code;
+    // Nothing of it opens on a backend now (IN_TRANS comes from abortedBy): a statement the
+    // client may still run meanwhile (SHOW WARNINGS, KILL) runs outside it.
+    this.lazyBegin = 'none';
     this.core.counters.transactionsAborted++;
     return { ...code, message: `${code.message}; ${TRANSACTION_ROLLED_BACK}` };
   }
 
   /**
    * A command from a client whose transaction the proxy rolled back (see failsTransaction): its
-   * statements are refused (ERR 9009) until it ends the transaction — ROLLBACK (answered OK),
-   * COMMIT (answered ERR 9009: nothing of it was committed), or a BEGIN, which ends it as it
-   * ends any transaction and opens the next. Nothing of it is on a server, so none of these
-   * needs one. Commands that are not statements (ping, prepare, close, reset, change user)
-   * run as ever.
+   * statements are refused (ERR 9009) until it ends the transaction — a ROLLBACK (a plain one
+   * answered OK here, any other form run as ever: none has anything to undo), a COMMIT
+   * (answered ERR 9009: nothing of it was committed), or a BEGIN / START TRANSACTION, which
+   * ends it as it ends any transaction and opens the next. Read as the server reads them
+   * (comments, a text of several statements: its first). A KILL and a read of the diagnostics
+   * (SHOW WARNINGS) need no transaction and run; so do commands that are not statements (ping,
+   * prepare, close, reset, change user).
    * @returns whether the command was answered
    */
   private answerAborted(cmd: number, payload: Buffer): boolean {
     let text: string;
-    if (cmd === COM_QUERY) text = payload.toString('latin1', 1);
-    else if (cmd === COM_STMT_EXECUTE || cmd === COM_STMT_BULK_EXECUTE) {
-      const cs = this.clientStatementOf(payload);
+    let traits: number;
+    let cs: ClientStatement | undefined;
+    if (cmd === COM_QUERY) {
+      text = payload.toString('latin1', 1);
+      traits = this.reader.classify(text);
+    } else if (cmd === COM_STMT_EXECUTE || cmd === COM_STMT_BULK_EXECUTE) {
+      cs = this.clientStatementOf(payload);
       // An unknown id gets the usual 1243.
       if (cs === undefined) return false;
       text = cs.preparePayload.toString('latin1', 1);
+      traits = cs.traits;
     } else return false;
+    if (traits & (Trait.Kill | Trait.ReadsConditions)) return false;
     const abortedBy = this.abortedBy!;
-    if (opensTransaction(text)) {
+    const boundary = traits & Trait.TransactionControl ? this.reader.firstBoundary(text) : undefined;
+    if (boundary === 'begin') {
       this.abortedBy = undefined;
-      this.lazyBegin = 'none';
       return false;
     }
-    if (transactionBoundary(text) === 'end') {
+    if (boundary === 'rollback') {
       this.abortedBy = undefined;
-      this.lazyBegin = 'none';
+      if (transactionBoundary(text) !== 'end') return false;
       this.readHistory.clear();
       this.keptResults = undefined;
-      if (this.reader.leadingKeyword(text) === 'ROLLBACK') this.writeOk(this.answerSeq);
-      else this.writeErr(ProxyError.commitOfAborted, [abortedBy], this.answerSeq);
+      this.writeOk(this.answerSeq);
       return true;
     }
-    this.writeErr(ProxyError.transactionAborted, [abortedBy], this.answerSeq);
+    if (cs !== undefined) {
+      // Its long data goes unused (and its refusal told), as with any execute that fails: the
+      // next execute starts afresh.
+      cs.longDataError = undefined;
+      if (this.statements.longData.delete(cs.id)) this.dropHeldStatement(cs);
+    }
+    if (boundary === 'commit') {
+      this.abortedBy = undefined;
+      this.writeErr(ProxyError.commitOfAborted, [abortedBy], this.answerSeq);
+    } else this.writeErr(ProxyError.transactionAborted, [abortedBy], this.answerSeq);
     return true;
   }
 
@@ -3360,14 +3391,6 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
 /** Said after the error of a statement that rolled back its transaction (see failsTransaction). */
 const TRANSACTION_ROLLED_BACK =
   'the transaction is rolled back: its statements get ERR 9009 until ROLLBACK (or BEGIN)';
-
-/** START TRANSACTION, with or without characteristics. */
-const START_TRANSACTION = /^\s*START\s+TRANSACTION\b/i;
-
-/** Whether `sql` is a BEGIN or START TRANSACTION (not the compound statement `BEGIN NOT ATOMIC`). */
-function opensTransaction(sql: string): boolean {
-  return transactionBoundary(sql) === 'begin' || START_TRANSACTION.test(sql);
-}
 
 const KEEPS_KEPT_RESULTS = Trait.ReadsPreviousResult | Trait.ConnectionId | Trait.Processlist;
 

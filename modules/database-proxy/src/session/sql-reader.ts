@@ -20,10 +20,12 @@ import {
   classifyStatement,
   combineReadings,
   connectionIdColumn,
+  firstBoundary,
   fromTableAtTopLevel,
   leadingKeyword,
   releasesSession,
   type SavepointEffect,
+  type StatementBoundary,
   savepointEffect,
   Trait,
 } from './statement-traits.js';
@@ -152,6 +154,11 @@ export class SqlReader {
   /** The first keyword of `text` (see leadingKeyword). */
   leadingKeyword(text: string): string | undefined {
     return leadingKeyword(text, this.noBackslashEscapes, this.doubleByte);
+  }
+
+  /** What the first statement of `text` does to the session's transaction (see firstBoundary). */
+  firstBoundary(text: string): StatementBoundary | undefined {
+    return firstBoundary(text, this.noBackslashEscapes, this.doubleByte);
   }
 
   /** What `text` does to the transaction's savepoints (see savepointEffect). */

@@ -1042,6 +1042,40 @@ export function releasesSession(
   return false;
 }
 
+/** What a statement does to the session's transaction (see firstBoundary). */
+export type StatementBoundary = 'begin' | 'commit' | 'rollback';
+
+/**
+ * What the first statement of `sql` does to the session's transaction, read as the server reads
+ * it (comments, literals): `begin` for BEGIN [WORK] or START TRANSACTION in any form (not the
+ * compound statement BEGIN NOT ATOMIC), `commit` for COMMIT and `rollback` for ROLLBACK in any
+ * form (not ROLLBACK [WORK] TO, which ends nothing); undefined for anything else.
+ */
+export function firstBoundary(
+  sql: string,
+  noBackslashEscapes = false,
+  doubleByte?: DoubleByteCharset,
+): StatementBoundary | undefined {
+  const blanked = blankLiteralsAndComments(sql, noBackslashEscapes, doubleByte);
+  const end = blanked.indexOf(';');
+  const m = TWO_WORDS.exec(end < 0 ? blanked : blanked.slice(0, end));
+  if (m === null) return undefined;
+  const first = m[1]!.toUpperCase();
+  const second = m[2]?.toUpperCase();
+  switch (first) {
+    case 'COMMIT':
+      return 'commit';
+    case 'ROLLBACK':
+      return (second === 'WORK' ? m[3]?.toUpperCase() : second) === 'TO' ? undefined : 'rollback';
+    case 'BEGIN':
+      return second === 'NOT' ? undefined : 'begin';
+    case 'START':
+      return second === 'TRANSACTION' ? 'begin' : undefined;
+    default:
+      return undefined;
+  }
+}
+
 /** What a text does to the savepoints of a session's transaction (see savepointEffect). */
 export type SavepointEffect = 'takes' | 'ends';
 
