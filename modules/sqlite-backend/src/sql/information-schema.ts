@@ -64,14 +64,10 @@ const VIEWS: ReadonlyMap<string, string> = new Map(
           NULL AS MAX_INDEX_LENGTH, 'N' AS TEMPORARY
           FROM ${userTables()}`,
       ],
-      // COLUMN_DEFAULT is SQL text, as in MariaDB since 10.2.7: a nullable column's default is
-      // then the word NULL, given or not; only a NOT NULL column without one has none (SQL NULL).
       [
         'COLUMNS',
         `SELECT 'def' AS TABLE_CATALOG, t.schema AS TABLE_SCHEMA, t.name AS TABLE_NAME, c.name AS COLUMN_NAME,
-          c.cid + 1 AS ORDINAL_POSITION,
-          CASE WHEN c.dflt_value IS NULL AND NOT c."notnull" AND c.pk = 0 THEN 'NULL'
-            ELSE replace(c.dflt_value, '${REAL_DIVISION}', '/') END AS COLUMN_DEFAULT,
+          c.cid + 1 AS ORDINAL_POSITION, replace(c.dflt_value, '${REAL_DIVISION}', '/') AS COLUMN_DEFAULT,
           CASE WHEN c."notnull" OR c.pk > 0 THEN 'NO' ELSE 'YES' END AS IS_NULLABLE,
           __column_fact(c.type, 'DATA_TYPE') AS DATA_TYPE,
           __column_fact(c.type, 'CHARACTER_MAXIMUM_LENGTH') AS CHARACTER_MAXIMUM_LENGTH,
