@@ -73,6 +73,21 @@ it('describes columns: order, nullability, data types, lengths, precision, keys,
   );
 });
 
+it('gives a nullable column without a default SQL NULL as COLUMN_DEFAULT, as MySQL 8 (the version it reports) does', async () => {
+  // MariaDB 10.11 writes the text NULL there; TypeORM (type 'mysql', chosen by the version)
+  // reads that text as a default of its own and would CHANGE such columns at every synchronize.
+  const a = await answer(
+    both.ours(),
+    "SELECT COLUMN_DEFAULT FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = 'posts' AND IS_NULLABLE = 'YES' AND COLUMN_DEFAULT IS NULL",
+  );
+  expect(rowsOf(a).length).toBeGreaterThan(0);
+  const text = await answer(
+    both.ours(),
+    "SELECT COUNT(*) FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE() AND COLUMN_DEFAULT = 'NULL'",
+  );
+  expect(rowsOf(text)).toEqual([['0']]);
+});
+
 it('lists indexes, constraints and the columns of keys, foreign keys with what they reference', async () => {
   await same(
     `SELECT TABLE_NAME, NON_UNIQUE, INDEX_NAME, SEQ_IN_INDEX, COLUMN_NAME, NULLABLE, INDEX_TYPE
