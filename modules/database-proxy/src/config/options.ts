@@ -222,7 +222,7 @@ export const proxyOptions = {
   ),
   keep_alive: option.duration(
     '60s',
-    "TCP keepalive of backend connections: first probe after this much silence (the kernel's tcp_keepalive_intvl and tcp_keepalive_probes decide the rest, ~11 min on Linux), so a server gone without a FIN (a crashed host, a partition) is found dead under a pinned session that sends nothing, and that client closed (0: off)",
+    'TCP keepalive of backend connections: first probe after this much silence (at least 1 s), then one a second as Node sets them, 10 unanswered closing it, so a server gone without a FIN (a crashed host, a partition) is found dead under a pinned session that sends nothing, and that client closed (0: off)',
   ),
   max_lifetime: option.duration(
     '1h',
