@@ -8,7 +8,14 @@
  * Real MariaDB behind the proxy (through a relay that can cut a backend connection); MariaDB's
  * table says what landed.
  */
-import { buildPrepare, buildSendLongData } from '@scalestack/mysql-protocol';
+import {
+  buildExecute,
+  buildPrepare,
+  buildSendLongData,
+  CLIENT_DEPRECATE_EOF,
+  isEofPacket,
+  SUPPORTED_CAPABILITIES,
+} from '@scalestack/mysql-protocol';
 import { type MariaDB, startMariaDB, waitFor } from '@scalestack/test-harness';
 import type mysql from 'mysql2/promise';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -251,12 +258,17 @@ describe('a write refused before its transaction reached a backend', () => {
       execute[10] = 0; // null bitmap
       execute[11] = 1; // types follow
       execute[12] = 0xfc; // BLOB
-      const answers = [
-        await c.command(execute),
-        await query("INSERT INTO tr (v) VALUES ('ld-2')"),
-        await query('COMMIT'),
-      ];
-      expect(answers.map((a) => a.error?.errno)).toEqual([9009, 9009, 9009]);
+      const answers = [await c.command(execute), await query("INSERT INTO tr (v) VALUES ('ld-2')")];
+      // Long data sent meanwhile goes to a backend, which holds it for the execute: refused,
+      // the execute lets that connection (and the tenant's one slot) go at once.
+      await c.command(buildSendLongData(id, 0, Buffer.from('ld-held')));
+      await waitFor(() => tenantMetrics(fx, 'qfull').inFlight === 1, {
+        what: 'the long data to hold a backend',
+      });
+      answers.push(await c.command(execute));
+      expect(tenantMetrics(fx, 'qfull').inFlight).toBe(0);
+      answers.push(await query('COMMIT'));
+      expect(answers.map((a) => a.error?.errno)).toEqual([9009, 9009, 9009, 9009]);
       expect([await landed('ld-1'), await landed('ld-2')]).toEqual([0, 0]);
       // Ended, the statement runs afresh with new long data.
       expect((await query('ROLLBACK')).error).toBeUndefined();
@@ -278,11 +290,66 @@ describe('a write refused before its transaction reached a backend', () => {
     expect((await failure(a.query('DO 1'))).errno).toBe(9009);
     const [warnings] = await a.query<mysql.RowDataPacket[]>('SHOW WARNINGS');
     expect(warnings.map((w) => w.Code)).toEqual([9009]);
+    // A write that reads the diagnostics is a write all the same.
+    expect(
+      (await failure(a.query("INSERT INTO tr (v) VALUES (CONCAT('sw-w', @@warning_count))"))).errno,
+    ).toBe(9009);
     await a.query(`KILL QUERY ${other.threadId}`);
     expect((await failure(a.query('DO 2'))).errno).toBe(9009);
     await a.changeUser({ user: 'qf', password: 'qf' });
     await a.query("INSERT INTO tr (v) VALUES ('sw-2')");
-    expect([await landed('sw-1'), await landed('sw-2')]).toEqual([0, 1]);
+    expect([
+      await landed('sw-1'),
+      await landed('sw-2'),
+      await landed('sw-w1'),
+      await landed('sw-w0'),
+    ]).toEqual([0, 1, 0, 0]);
+  });
+
+  it('an execute refused with 9009 keeps the types it bound; a prepare meanwhile shows IN_TRANS in its EOFs', async () => {
+    const c = await RawClient.connect({
+      host: '127.0.0.1',
+      port: fx.port,
+      user: 'qf',
+      password: 'qf',
+      database: 'test',
+      capabilities: SUPPORTED_CAPABILITIES & ~CLIENT_DEPRECATE_EOF,
+    });
+    try {
+      expect((await c.query('BEGIN')).error).toBeUndefined();
+      const full = await fillQueue();
+      expect((await c.query("INSERT INTO tr (v) VALUES ('ty-0')")).error?.errno).toBe(9002);
+      await full.free();
+      // Prepared while rolled back: its EOFs say IN_TRANS, as the transaction the client
+      // ends with ROLLBACK is still its own (C clients read their status from them).
+      const prepared = await c.command(buildPrepare("INSERT INTO tr (v) VALUES (CONCAT(?, ''))"));
+      expect(prepared.error).toBeUndefined();
+      const eofs = prepared.packets.filter((p) => isEofPacket(p.payload));
+      expect(eofs.map((p) => p.payload.readUInt16LE(3) & 0x1)).toEqual([1]);
+      const id = prepared.prepared!.statementId;
+      // Types sent once, with an execute that is refused; the next one leaves them out.
+      expect((await c.command(buildExecute({ statementId: id, params: ['ty-1'] }))).error?.errno).toBe(9009);
+      expect((await c.query('ROLLBACK')).error).toBeUndefined();
+      expect(
+        (await c.command(buildExecute({ statementId: id, params: ['ty-2'], sendTypes: false }))).error,
+      ).toBeUndefined();
+      expect([await landed('ty-1'), await landed('ty-2')]).toEqual([0, 1]);
+    } finally {
+      await c.close();
+    }
+  });
+
+  it('a first statement asking about the previous one (ROW_COUNT()) whose read run again first is refused: rolled back too', async () => {
+    const a = await qf();
+    await a.query('BEGIN');
+    const full = await fillQueue();
+    const refused = await failure(a.query("INSERT INTO tr (v) SELECT CONCAT('rc-', ROW_COUNT())"));
+    expect(refused.errno).toBe(9002);
+    expect(refused.message).toContain('the transaction is rolled back');
+    await full.free();
+    expect((await failure(a.query("INSERT INTO tr (v) VALUES ('rc-2')"))).errno).toBe(9009);
+    await a.query('ROLLBACK');
+    expect(await landed('rc-2')).toBe(0);
   });
 
   it('a client last told of no transaction is left as MariaDB leaves it: autocommit off, or its own BEGIN refused', async () => {

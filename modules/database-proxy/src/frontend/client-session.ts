@@ -627,7 +627,15 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
     const replayFailure = this.replayFailure;
     if (replayFailure !== undefined && !replay) {
       this.replayFailure = undefined;
-      this.writeErr(replayFailure.code, replayFailure.args, this.answerSeq);
+      // The read run again for this statement was refused a backend (or lost unsent): so is the
+      // statement, and a lazy BEGIN's transaction goes with it as if it had been refused itself.
+      const refused = replayFailure.code.code >= 9001 && replayFailure.code.code <= 9006;
+      if (refused) this.traits = this.traitsOf(cmd, payload);
+      this.writeErr(
+        refused ? this.failsTransaction(replayFailure.code) : replayFailure.code,
+        replayFailure.args,
+        this.answerSeq,
+      );
       this.finishCommand();
       return;
     }
@@ -1160,6 +1168,14 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
     return { ...code, message: `${code.message}; ${TRANSACTION_ROLLED_BACK}` };
   }
 
+  /** The traits of the statement a text or an execute runs (0 for other commands). */
+  private traitsOf(cmd: number, payload: Buffer): number {
+    if (cmd === COM_QUERY) return this.reader.classify(payload.toString('latin1', 1));
+    if ((cmd === COM_STMT_EXECUTE || cmd === COM_STMT_BULK_EXECUTE) && payload.length >= 5)
+      return this.clientStatementOf(payload)?.traits ?? 0;
+    return 0;
+  }
+
   /**
    * A command from a client whose transaction the proxy rolled back (see failsTransaction): its
    * statements are refused (ERR 9009) until it ends the transaction — a ROLLBACK (a plain one
@@ -1179,13 +1195,20 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
       text = payload.toString('latin1', 1);
       traits = this.reader.classify(text);
     } else if (cmd === COM_STMT_EXECUTE || cmd === COM_STMT_BULK_EXECUTE) {
-      cs = this.clientStatementOf(payload);
-      // An unknown id gets the usual 1243.
+      // A short packet or an unknown id gets the usual 1835 / 1243.
+      cs = payload.length >= 5 ? this.clientStatementOf(payload) : undefined;
       if (cs === undefined) return false;
       text = cs.preparePayload.toString('latin1', 1);
       traits = cs.traits;
     } else return false;
-    if (traits & (Trait.Kill | Trait.ReadsConditions)) return false;
+    // A KILL (alone: in a text of several it is refused) and SHOW WARNINGS / ERRORS or GET
+    // DIAGNOSTICS alone need no transaction and change nothing; a write that reads
+    // @@warning_count, or a text that goes on after SHOW WARNINGS, does.
+    if (traits & Trait.Kill) return false;
+    if (traits & Trait.ReadsConditions && cmd === COM_QUERY && !MORE_STATEMENTS.test(text)) {
+      const lead = this.reader.leadingKeyword(text);
+      if (lead === 'SHOW' || lead === 'GET') return false;
+    }
     const abortedBy = this.abortedBy!;
     const boundary = traits & Trait.TransactionControl ? this.reader.firstBoundary(text) : undefined;
     if (boundary === 'begin') {
@@ -1201,8 +1224,10 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
       return true;
     }
     if (cs !== undefined) {
-      // Its long data goes unused (and its refusal told), as with any execute that fails: the
-      // next execute starts afresh.
+      // As with any execute that fails: the types it bound stay the statement's (the client's
+      // next execute may leave them out), its long data goes unused (and its refusal told).
+      if (cmd === COM_STMT_EXECUTE) rememberBoundTypes(payload, cs);
+      else rememberBulkTypes(payload, cs);
       cs.longDataError = undefined;
       if (this.statements.longData.delete(cs.id)) this.dropHeldStatement(cs);
     }
@@ -1210,6 +1235,8 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
       this.abortedBy = undefined;
       this.writeErr(ProxyError.commitOfAborted, [abortedBy], this.answerSeq);
     } else this.writeErr(ProxyError.transactionAborted, [abortedBy], this.answerSeq);
+    // A connection its long data held goes back now, not at the client's next command.
+    this.releaseIfFree();
     return true;
   }
 
@@ -1937,7 +1964,10 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
     }
     // The prepare ran outside the transaction the proxy said BEGIN opened: the EOFs it sends
     // say so too (C clients take their server status from them).
-    if (this.lazyBegin === 'pending' && !(this.capabilities & CLIENT_DEPRECATE_EOF))
+    if (
+      (this.lazyBegin === 'pending' || this.abortedBy !== undefined) &&
+      !(this.capabilities & CLIENT_DEPRECATE_EOF)
+    )
       markEofsInTransaction(bytes);
     this.conn.write(bytes);
   }
