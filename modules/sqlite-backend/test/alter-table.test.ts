@@ -23,6 +23,19 @@ const same = (sql: string) => sameOnBoth(both, sql);
 const INDEXES = `SELECT INDEX_NAME, NON_UNIQUE, SEQ_IN_INDEX, COLUMN_NAME FROM information_schema.STATISTICS
   WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = 'accounts' ORDER BY INDEX_NAME = 'PRIMARY' DESC, INDEX_NAME, SEQ_IN_INDEX`;
 
+/** SHOW INDEX FROM `table` on both, alike but for Cardinality: the storage engine's estimate (the backend has none: NULL). */
+async function sameIndexList(table: string): Promise<void> {
+  const withoutCardinality = (a: unknown) => ({
+    ...(a as { rows: unknown[][] }),
+    rows: (a as { rows: unknown[][] }).rows.map((r) => r.toSpliced(6, 1)),
+  });
+  const [theirs, mine] = await Promise.all([
+    answer(both.server(), `SHOW INDEX FROM ${table}`),
+    answer(both.ours(), `SHOW INDEX FROM ${table}`),
+  ]);
+  expect(withoutCardinality(mine)).toEqual(withoutCardinality(theirs));
+}
+
 beforeAll(async () => {
   await onBoth(
     'CREATE TABLE accounts (id INT AUTO_INCREMENT PRIMARY KEY, email VARCHAR(80) NOT NULL, name VARCHAR(40), team INT)',
@@ -40,16 +53,7 @@ it('adds and drops unique and plain indexes with ALTER TABLE and DROP INDEX … 
   await onBoth('ALTER TABLE accounts DROP INDEX accounts_name_team');
   await onBoth('DROP INDEX accounts_team_unique ON accounts');
   await same(INDEXES);
-  // Cardinality is the storage engine's estimate (the backend has none: NULL).
-  const withoutCardinality = (a: unknown) => ({
-    ...(a as { rows: unknown[][] }),
-    rows: (a as { rows: unknown[][] }).rows.map((r) => r.toSpliced(6, 1)),
-  });
-  const [theirs, mine] = await Promise.all([
-    answer(both.server(), 'SHOW INDEX FROM accounts'),
-    answer(both.ours(), 'SHOW INDEX FROM accounts'),
-  ]);
-  expect(withoutCardinality(mine)).toEqual(withoutCardinality(theirs));
+  await sameIndexList('accounts');
   expect(await onBoth('ALTER TABLE accounts DROP INDEX no_such_index')).toBe('ERR 1091');
 });
 
@@ -400,6 +404,43 @@ it('RENAME TABLE renames each pair in order, all or none, keeping rows and index
   await onBoth('CREATE TEMPORARY TABLE renamed_temp (id INT)');
   await onBoth('RENAME TABLE renamed_temp TO renamed_temp2');
   await same('SELECT COUNT(*) FROM renamed_temp2');
+});
+
+it('names the indexes of a renamed table after it: a later table of the old name keeps its own keys', async () => {
+  await onBoth('CREATE TABLE moved (id INT, UNIQUE KEY moved_id (id))');
+  await onBoth('RENAME TABLE moved TO moved_away');
+  await onBoth('CREATE TABLE moved (id INT, UNIQUE KEY moved_id (id))');
+  expect(await onBoth('INSERT INTO moved VALUES (1), (1)')).toBe('ERR 1062');
+  await sameIndexList('moved');
+  await sameIndexList('moved_away');
+  await onBoth('ALTER TABLE moved_away RENAME TO moved_again');
+  await onBoth('CREATE TABLE moved_away (id INT, UNIQUE KEY moved_id (id))');
+  expect(await onBoth('INSERT INTO moved_away VALUES (2), (2)')).toBe('ERR 1062');
+  await sameIndexList('moved_again');
+  await same(
+    `SELECT TABLE_NAME, INDEX_NAME, NON_UNIQUE, COLUMN_NAME FROM information_schema.STATISTICS
+      WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME LIKE 'moved%'`,
+  );
+  // MariaDB writes the columns its own way; the key is written alike.
+  for (const c of [both.server(), both.ours()]) {
+    const shown = (await answer(c, 'SHOW CREATE TABLE moved_again')) as { rows: string[][] };
+    expect(shown.rows[0]![1]).toContain('UNIQUE KEY `moved_id` (`id`)');
+  }
+});
+
+it('keeps the unique keys through the online-schema-change swap, run twice', async () => {
+  await onBoth(
+    'CREATE TABLE swapped (id INT PRIMARY KEY, email VARCHAR(20), name VARCHAR(20), UNIQUE KEY email (email), KEY email_name (email, name))',
+  );
+  await onBoth("INSERT INTO swapped VALUES (1, 'a@x', 'Ada')");
+  for (let round = 0; round < 2; round++) {
+    await onBoth('CREATE TABLE swapped_new LIKE swapped');
+    await onBoth('INSERT INTO swapped_new SELECT * FROM swapped');
+    await onBoth('RENAME TABLE swapped TO swapped_old, swapped_new TO swapped');
+    await onBoth('DROP TABLE swapped_old');
+    expect(await onBoth("INSERT INTO swapped VALUES (2, 'a@x', 'Bo')")).toBe('ERR 1062');
+    await sameIndexList('swapped');
+  }
 });
 
 it('CREATE OR REPLACE TABLE drops the table of the name first, also for … AS SELECT and … LIKE', async () => {

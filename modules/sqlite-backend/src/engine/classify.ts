@@ -14,6 +14,7 @@ import { isDefaultChange } from './column-default.js';
 import { createLike } from './create-like.js';
 import { isCreateOrReplace } from './create-or-replace.js';
 import { isForeignKeyChange } from './foreign-keys.js';
+import { alterRename } from './rename-table.js';
 
 /** Statements this server answers itself instead of handing them to SQLite. */
 export type MysqlStatement =
@@ -104,6 +105,7 @@ export function classify(sql: string, tokens: readonly Token[], i: number): Mysq
       if (indexDrop(sql, tokens, i, tokens.length) !== undefined) return 'drop-index';
       const named = tableName(sql, tokens, i + 2);
       if (named === undefined) return undefined;
+      if (alterRename(sql, tokens, i) !== undefined) return 'rename-table';
       if (isColumnChange(sql, tokens, named.next)) return 'change-column';
       if (isDefaultChange(sql, tokens, named.next)) return 'column-default';
       return isForeignKeyChange(sql, tokens, named.next) ? 'foreign-key' : undefined;

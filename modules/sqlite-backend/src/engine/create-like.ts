@@ -1,7 +1,7 @@
 import { MysqlError, noDatabaseSelected } from '../errors.js';
 import type { Session } from '../session/session.js';
 import { columnDefinitions } from '../sql/column-definition.js';
-import { createIndexText, mysqlIndexName } from '../sql/index-ddl.js';
+import { createIndexText, indexTail, mysqlIndexName } from '../sql/index-ddl.js';
 import {
   isPunct,
   keyword,
@@ -103,18 +103,6 @@ export function runCreateLike(ctx: EngineContext, session: Session, like: Create
     }
   });
   return OK;
-}
-
-/**
- * A stored CREATE INDEX's text after its table's name (the columns and any WHERE), and whether
- * it is UNIQUE.
- */
-function indexTail(text: string): { unique: boolean; tail: string } | undefined {
-  const tokens = tokenize(text, false);
-  const on = tokens.findIndex((t) => keyword(text, t) === 'ON');
-  const named = on < 0 ? undefined : tableName(text, tokens, on + 1);
-  if (named === undefined || tokens[named.next] === undefined) return undefined;
-  return { unique: keyword(text, tokens[1]) === 'UNIQUE', tail: text.slice(tokens[named.next]!.start) };
 }
 
 /** A stored CREATE TABLE without its foreign keys, as MariaDB's LIKE leaves them out. */

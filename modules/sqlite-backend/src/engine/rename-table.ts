@@ -1,14 +1,17 @@
+import type { DatabaseSync } from 'node:sqlite';
 import { MysqlError, noDatabaseSelected, notSupported } from '../errors.js';
 import type { Session } from '../session/session.js';
+import { createIndexText, indexTail, sqliteIndexName } from '../sql/index-ddl.js';
 import { isPunct, keyword, type TableName, type Token, TokenType, tableName } from '../sql/lexer.js';
 import { type EngineContext, OK, type Outcome } from './outcome.js';
 import { quoteIdentifier } from './show-statement.js';
 
 /**
- * `RENAME TABLE a TO b [, c TO d]…`, `tokens[from, to)`: SQLite renames one table per ALTER
- * TABLE … RENAME TO, so each pair is one, in order (`a TO tmp, b TO a, tmp TO b` swaps), all or
- * none as in MariaDB. A table stays in its database (SQLite cannot move one), and a view
- * cannot be renamed (SQLite alters no view): both 1235.
+ * `RENAME TABLE a TO b [, c TO d]…`, or `ALTER TABLE a RENAME [TO | AS] b`, `tokens[from, to)`:
+ * SQLite renames one table per ALTER TABLE … RENAME TO, so each pair is one, in order (`a TO tmp,
+ * b TO a, tmp TO b` swaps), all or none as in MariaDB. A table stays in its database (SQLite
+ * cannot move one), and a view cannot be renamed (SQLite alters no view): both 1235. The table's
+ * indexes are named after it anew ({@link renameIndexes}).
  */
 export function renameTables(
   ctx: EngineContext,
@@ -18,21 +21,26 @@ export function renameTables(
   from: number,
   to: number,
 ): Outcome {
+  const alter = keyword(sql, tokens[from]) === 'ALTER' ? alterRename(sql, tokens, from) : undefined;
   const pairs: [TableName, TableName][] = [];
   let i = from + 2;
-  for (;;) {
-    const old = tableName(sql, tokens, i);
-    const renamed = old === undefined ? undefined : tableName(sql, tokens, old.next + 1);
-    if (old === undefined || renamed === undefined || keyword(sql, tokens[old.next]) !== 'TO')
-      throw new MysqlError(
-        1064,
-        'You have an error in your SQL syntax: RENAME TABLE <name> TO <name> [, <name> TO <name>]…',
-      );
-    pairs.push([old.table, renamed.table]);
-    i = renamed.next;
-    if (!isPunct(sql, tokens[i], ',')) break;
-    i++;
-  }
+  if (alter !== undefined) {
+    pairs.push([alter.old, alter.renamed]);
+    i = alter.next;
+  } else
+    for (;;) {
+      const old = tableName(sql, tokens, i);
+      const renamed = old === undefined ? undefined : tableName(sql, tokens, old.next + 1);
+      if (old === undefined || renamed === undefined || keyword(sql, tokens[old.next]) !== 'TO')
+        throw new MysqlError(
+          1064,
+          'You have an error in your SQL syntax: RENAME TABLE <name> TO <name> [, <name> TO <name>]…',
+        );
+      pairs.push([old.table, renamed.table]);
+      i = renamed.next;
+      if (!isPunct(sql, tokens[i], ',')) break;
+      i++;
+    }
   if (i < to && tokens[i]!.type !== TokenType.Semicolon)
     throw new MysqlError(1064, `You have an error in your SQL syntax near '${sql.slice(tokens[i]!.start)}'`);
   const db = ctx.database;
@@ -67,7 +75,56 @@ export function renameTables(
       db.db.exec(
         `ALTER TABLE ${quoteIdentifier(schema)}.${quoteIdentifier(old.name)} RENAME TO ${quoteIdentifier(renamed.name)}`,
       );
+      renameIndexes(db.db, schema, old.name, renamed.name);
     }
   });
   return OK;
+}
+
+/**
+ * `ALTER TABLE a RENAME [TO | AS] b` at `tokens[from]`, MySQL's other way to rename a table, or
+ * undefined for any other ALTER — SQLite's `RENAME [COLUMN] x TO y` and MySQL's `RENAME
+ * {INDEX | KEY} x TO y` included.
+ */
+export function alterRename(
+  sql: string,
+  tokens: readonly Token[],
+  from: number,
+): { old: TableName; renamed: TableName; next: number } | undefined {
+  if (keyword(sql, tokens[from]) !== 'ALTER' || keyword(sql, tokens[from + 1]) !== 'TABLE') return undefined;
+  const old = tableName(sql, tokens, from + 2);
+  if (old === undefined || keyword(sql, tokens[old.next]) !== 'RENAME') return undefined;
+  let i = old.next + 1;
+  const k = keyword(sql, tokens[i]);
+  if (k === 'TO' || k === 'AS') i++;
+  else if (k === 'COLUMN' || k === 'INDEX' || k === 'KEY') return undefined;
+  const renamed = tableName(sql, tokens, i);
+  if (renamed === undefined) return undefined;
+  const end = tokens[renamed.next];
+  if (end !== undefined && end.type !== TokenType.Semicolon) return undefined;
+  return { old: old.table, renamed: renamed.table, next: renamed.next };
+}
+
+/**
+ * Names the indexes of table `renamed` (until now `old`) in `schema` after it: SQLite's rename
+ * leaves an index named `<old>.<name>` ({@link sqliteIndexName}), and a table made later under
+ * the old name would have its own index of that name skipped by CREATE INDEX IF NOT EXISTS —
+ * a UNIQUE key silently not kept. Each is made again from its stored text under the new name
+ * (SQLite has no RENAME INDEX), without IF NOT EXISTS: a name taken fails the rename (1061)
+ * rather than losing the index. Indexes named otherwise (SQLite's own CREATE INDEX) keep theirs.
+ */
+function renameIndexes(db: DatabaseSync, schema: string, old: string, renamed: string): void {
+  const q = quoteIdentifier(schema);
+  const indexes = db
+    .prepare(
+      `SELECT name, sql FROM ${q}.sqlite_schema WHERE type = 'index' AND tbl_name = ? COLLATE NOCASE AND sql IS NOT NULL`,
+    )
+    .all(renamed) as { name: string; sql: string }[];
+  const prefix = sqliteIndexName(old, '').toLowerCase();
+  for (const index of indexes) {
+    const on = indexTail(index.sql);
+    if (on === undefined || !index.name.toLowerCase().startsWith(prefix)) continue;
+    db.exec(`DROP INDEX ${q}.${quoteIdentifier(index.name)}`);
+    db.exec(createIndexText(schema, renamed, index.name.slice(prefix.length), on.unique, on.tail, false));
+  }
 }

@@ -1,4 +1,13 @@
-import { identifierValue, isName, isPunct, keyword, type Token, TokenType, tableName } from './lexer.js';
+import {
+  identifierValue,
+  isName,
+  isPunct,
+  keyword,
+  type Token,
+  TokenType,
+  tableName,
+  tokenize,
+} from './lexer.js';
 
 /**
  * The name SQLite knows MySQL's index `name` of `table` by: MySQL's index names are one namespace
@@ -10,9 +19,9 @@ export function sqliteIndexName(table: string, name: string): string {
 }
 
 /**
- * MySQL's name of SQLite index `index` on `table` ({@link sqliteIndexName} undone). An index
- * keeps the table name it was made under when the table is renamed: then the part after the
- * first dot.
+ * MySQL's name of SQLite index `index` on `table` ({@link sqliteIndexName} undone). A rename
+ * names the table's indexes anew (engine/rename-table.ts), but in a database an earlier version
+ * renamed tables in, an index may keep its table's old name: then the part after the first dot.
  */
 export function mysqlIndexName(index: string, table: string): string {
   if (index.toLowerCase().startsWith(`${table.toLowerCase()}.`)) return index.slice(table.length + 1);
@@ -20,16 +29,35 @@ export function mysqlIndexName(index: string, table: string): string {
   return dot < 0 ? index : index.slice(dot + 1);
 }
 
-/** `CREATE [UNIQUE] INDEX IF NOT EXISTS` of MySQL's index `name` on `[schema.]table (columns)`. */
+/**
+ * `CREATE [UNIQUE] INDEX [IF NOT EXISTS]` of MySQL's index `name` on `[schema.]table (columns)`:
+ * `columns` may also be a stored index's tail ({@link indexTail}).
+ */
 export function createIndexText(
   schema: string | null | undefined,
   table: string,
   name: string,
   unique: boolean,
   columns: string,
+  ifNotExists = true,
 ): string {
   const prefix = schema === null || schema === undefined ? '' : `${quoted(schema)}.`;
-  return `CREATE ${unique ? 'UNIQUE ' : ''}INDEX IF NOT EXISTS ${prefix}${quoted(sqliteIndexName(table, name))} ON ${quoted(table)} ${columns}`;
+  return `CREATE ${unique ? 'UNIQUE ' : ''}INDEX ${ifNotExists ? 'IF NOT EXISTS ' : ''}${prefix}${quoted(sqliteIndexName(table, name))} ON ${quoted(table)} ${columns}`;
+}
+
+/**
+ * A stored CREATE INDEX's text after its table's name (the columns and any WHERE), and whether
+ * it is UNIQUE. The name is one token (SQLite's ON takes no schema); SQLite writes it in double
+ * quotes after a rename, which MySQL's lexer reads as a string.
+ */
+export function indexTail(text: string): { unique: boolean; tail: string } | undefined {
+  const tokens = tokenize(text, false);
+  const on = tokens.findIndex((t) => keyword(text, t) === 'ON');
+  const table = tokens[on + 1];
+  const after = tokens[on + 2];
+  if (on < 0 || table === undefined || after === undefined) return undefined;
+  if (![TokenType.Word, TokenType.QuotedId, TokenType.String].includes(table.type)) return undefined;
+  return { unique: keyword(text, tokens[1]) === 'UNIQUE', tail: text.slice(after.start) };
 }
 
 /** `name` in backticks, which SQLite and MySQL both read as an identifier. */
