@@ -1,5 +1,5 @@
 import { expect, it } from 'vitest';
-import { answer, sameOnBoth, sideBySide } from './support/against-mariadb.js';
+import { answer, inOrder, sameOnBoth, sideBySide } from './support/against-mariadb.js';
 
 // UPDATE and DELETE of one table with ORDER BY and LIMIT, which SQLite's own grammar lacks as
 // node builds it: the rows changed and the counts reported, on MariaDB and on the backend alike.
@@ -53,4 +53,38 @@ it('takes a SET column named through its table or the alias, as MariaDB does; an
   expect(await onBoth('UPDATE named_set AS x SET named_set.n = 1')).toBe('ERR 1054');
   expect(await onBoth('UPDATE named_set SET x.n = 1')).toBe('ERR 1054');
   await sameOnBoth(both, 'SELECT id, n, m FROM named_set');
+});
+
+it('takes DELETE … ORDER BY … LIMIT n RETURNING …, as MariaDB does', async () => {
+  await onBoth('CREATE TABLE returned (id INT PRIMARY KEY, v INT)');
+  await onBoth('INSERT INTO returned VALUES (1, 10), (2, 20), (3, 30), (4, 40)');
+  // SQLite lists the rows in its own order (README): compared as sets.
+  const sql = 'DELETE FROM returned WHERE id > 1 ORDER BY id DESC LIMIT 2 RETURNING id, v * 2 AS w';
+  const [theirs, mine] = await Promise.all([answer(both.server(), sql), answer(both.ours(), sql)]);
+  expect(inOrder(mine)).toEqual(inOrder(theirs));
+  await onBoth('DELETE FROM returned ORDER BY id LIMIT 1 RETURNING id');
+  await sameOnBoth(both, 'SELECT id, v FROM returned');
+});
+
+it('refuses an UPDATE … ORDER BY assigning a user variable in SET: SQLite would not change the rows in that order', async () => {
+  await onBoth('CREATE TABLE numbered (id INT PRIMARY KEY, created INT, seq INT)');
+  await onBoth('INSERT INTO numbered VALUES (1, 30, 0), (2, 10, 0), (3, 20, 0)');
+  await onBoth('SET @n := 0');
+  const ours = both.ours();
+  // MariaDB numbers the rows by `created` (3, 1, 2); SQLite would number them by rowid.
+  expect(await answer(ours, 'UPDATE numbered SET seq = (@n := @n + 1) ORDER BY created')).toBe('ERR 1235');
+  expect(await answer(ours, 'UPDATE numbered SET seq = @n := @n + 1 ORDER BY created LIMIT 2')).toBe(
+    'ERR 1235',
+  );
+  expect(await answer(ours, 'SELECT id, seq FROM numbered ORDER BY id')).toEqual({
+    rows: [
+      ['1', '0'],
+      ['2', '0'],
+      ['3', '0'],
+    ],
+    names: ['id', 'seq'],
+  });
+  // Reading a variable, or ordering without one assigned, still runs.
+  await onBoth('UPDATE numbered SET seq = @n + 1 ORDER BY created LIMIT 2');
+  await sameOnBoth(both, 'SELECT id, seq FROM numbered');
 });
