@@ -66,9 +66,12 @@ export function changeDefault(
   if (column === undefined)
     throw new MysqlError(1054, `Unknown column '${name}' in '${table.name}'`, '42S22');
   let text = table.sql.slice(column.start, column.end);
-  for (const old of column.clauses.filter((c) => c.kind === 'default')) {
-    const at = text.indexOf(old.text);
-    text = `${text.slice(0, at).trimEnd()} ${text.slice(at + old.text.length).trimStart()}`.trimEnd();
+  // By position: the clause's words may also stand in a string (a CHECK's), which must stay.
+  const olds = column.clauses.filter((c) => c.kind === 'default');
+  for (const old of olds.reverse()) {
+    const at = old.start - column.start;
+    const after = old.end - column.start;
+    text = `${text.slice(0, at).trimEnd()} ${text.slice(after).trimStart()}`.trimEnd();
   }
   if (clause !== '') text = `${text} ${clause}`;
   editTableText(

@@ -115,14 +115,9 @@ function withoutForeignKeys(text: string): string {
     if (constrained === 'FOREIGN')
       cuts.push([e.commaBefore < 0 ? tokens[e.from]!.start : e.commaBefore, tokens[e.to - 1]!.end]);
   }
-  for (const column of columnDefinitions(text)) {
-    const own = text.slice(column.start, column.end);
-    for (const clause of column.clauses) {
-      if (clause.kind !== 'references') continue;
-      const at = column.start + own.indexOf(clause.text);
-      cuts.push([at, at + clause.text.length]);
-    }
-  }
+  for (const column of columnDefinitions(text))
+    for (const clause of column.clauses)
+      if (clause.kind === 'references') cuts.push([clause.start, clause.end]);
   let out = text;
   for (const [start, end] of cuts.sort((a, b) => b[0] - a[0])) out = out.slice(0, start) + out.slice(end);
   return out;

@@ -14,6 +14,9 @@ export interface ColumnClause {
     | 'references'
     | 'generated';
   text: string;
+  /** Where the clause starts and ends in the text read: its words, not the same words in a string. */
+  start: number;
+  end: number;
 }
 
 /** A column definition of a stored CREATE TABLE, read into its parts. */
@@ -88,8 +91,11 @@ export function readColumn(
   let kind: ColumnClause['kind'] | undefined;
   let depth = 0;
   const close = (at: number) => {
-    if (kind !== undefined && at > clauseStart)
-      clauses.push({ kind, text: sql.slice(tokens[clauseStart]!.start, tokens[at - 1]!.end) });
+    if (kind !== undefined && at > clauseStart) {
+      const start = tokens[clauseStart]!.start;
+      const end = tokens[at - 1]!.end;
+      clauses.push({ kind, text: sql.slice(start, end), start, end });
+    }
   };
   for (; i < to; i++) {
     const t = tokens[i]!;
