@@ -98,6 +98,21 @@ async function fillQueue(): Promise<{ free: () => Promise<void> }> {
   };
 }
 
+/**
+ * Runs `statement` while tenant qfull's slot and queue are full — refused at once (ERR 9002) —
+ * then frees them: what comes after would run. Returns the refusal.
+ */
+async function refusedWhileFull(
+  statement: () => Promise<unknown>,
+): Promise<Error & { errno?: number; sqlState?: string }> {
+  const full = await fillQueue();
+  try {
+    return await failure(statement());
+  } finally {
+    await full.free();
+  }
+}
+
 const errOf = (e: { errno?: number; sqlState?: string; message: string }) => ({
   errno: e.errno,
   sqlState: e.sqlState,
@@ -147,9 +162,7 @@ describe('a write refused before its transaction reached a backend', () => {
   it('ROLLBACK ends it (OK, no longer in a transaction), and so does a BEGIN, whose transaction commits', async () => {
     const a = await qf();
     await a.query('BEGIN');
-    let full = await fillQueue();
-    expect((await failure(a.query("INSERT INTO tr (v) VALUES ('rb-1')"))).errno).toBe(9002);
-    await full.free();
+    expect((await refusedWhileFull(() => a.query("INSERT INTO tr (v) VALUES ('rb-1')"))).errno).toBe(9002);
     const [rolledBack] = await a.query<mysql.ResultSetHeader>('ROLLBACK');
     expect(rolledBack.serverStatus & 0x1).toBe(0);
     await a.query("INSERT INTO tr (v) VALUES ('rb-2')");
@@ -159,9 +172,9 @@ describe('a write refused before its transaction reached a backend', () => {
     // its BEGIN goes there — taking the tenant's one slot.)
     const b = await qf();
     await b.query('START TRANSACTION');
-    full = await fillQueue();
-    expect((await failure(b.query("UPDATE tr SET v = 'rb-x' WHERE v = 'rb-2'"))).errno).toBe(9002);
-    await full.free();
+    expect((await refusedWhileFull(() => b.query("UPDATE tr SET v = 'rb-x' WHERE v = 'rb-2'"))).errno).toBe(
+      9002,
+    );
     // Tagged as a query-tagging library tags every statement: read as the server reads it.
     const [begun] = await b.query<mysql.ResultSetHeader>("/* app='billing' */ BEGIN");
     expect(begun.serverStatus & 0x1).toBe(1);
@@ -175,9 +188,7 @@ describe('a write refused before its transaction reached a backend', () => {
     for (const rollback of ['/* app */ ROLLBACK', 'ROLLBACK WORK AND NO CHAIN']) {
       const c = await qf();
       await c.query('BEGIN');
-      full = await fillQueue();
-      expect((await failure(c.query("INSERT INTO tr (v) VALUES ('rb-4')"))).errno).toBe(9002);
-      await full.free();
+      expect((await refusedWhileFull(() => c.query("INSERT INTO tr (v) VALUES ('rb-4')"))).errno).toBe(9002);
       await c.query(rollback);
       await c.query("INSERT INTO tr (v) VALUES ('rb-5')");
     }
@@ -187,9 +198,9 @@ describe('a write refused before its transaction reached a backend', () => {
   it('a refused pure read changes nothing: the transaction goes on and commits', async () => {
     const a = await qf();
     await a.query('BEGIN');
-    const full = await fillQueue();
-    expect((await failure(a.query('SELECT COUNT(*) FROM tr'))).message).not.toContain('rolled back');
-    await full.free();
+    expect((await refusedWhileFull(() => a.query('SELECT COUNT(*) FROM tr'))).message).not.toContain(
+      'rolled back',
+    );
     await a.query("INSERT INTO tr (v) VALUES ('read-then-write')");
     await a.query('COMMIT');
     expect(await landed('read-then-write')).toBe(1);
@@ -199,11 +210,9 @@ describe('a write refused before its transaction reached a backend', () => {
   it('a refused prepare of a write rolls it back too (the mariadb connector pipelines prepare and execute)', async () => {
     const a = await qf();
     await a.query('BEGIN');
-    const full = await fillQueue();
-    const refused = await failure(a.prepare('INSERT INTO tr (v) VALUES (?)'));
+    const refused = await refusedWhileFull(() => a.prepare('INSERT INTO tr (v) VALUES (?)'));
     expect(refused.errno).toBe(9002);
     expect(refused.message).toContain('the transaction is rolled back');
-    await full.free();
     expect((await failure(a.query("INSERT INTO tr (v) VALUES ('pp-1')"))).errno).toBe(9009);
     await a.query('ROLLBACK');
     expect(await landed('pp-1')).toBe(0);
@@ -284,9 +293,7 @@ describe('a write refused before its transaction reached a backend', () => {
     const a = await qf();
     const other = await qf();
     await a.query('BEGIN');
-    const full = await fillQueue();
-    expect((await failure(a.query("INSERT INTO tr (v) VALUES ('sw-1')"))).errno).toBe(9002);
-    await full.free();
+    expect((await refusedWhileFull(() => a.query("INSERT INTO tr (v) VALUES ('sw-1')"))).errno).toBe(9002);
     expect((await failure(a.query('DO 1'))).errno).toBe(9009);
     const [warnings] = await a.query<mysql.RowDataPacket[]>('SHOW WARNINGS');
     expect(warnings.map((w) => w.Code)).toEqual([9009]);
@@ -342,11 +349,11 @@ describe('a write refused before its transaction reached a backend', () => {
   it('a first statement asking about the previous one (ROW_COUNT()) whose read run again first is refused: rolled back too', async () => {
     const a = await qf();
     await a.query('BEGIN');
-    const full = await fillQueue();
-    const refused = await failure(a.query("INSERT INTO tr (v) SELECT CONCAT('rc-', ROW_COUNT())"));
+    const refused = await refusedWhileFull(() =>
+      a.query("INSERT INTO tr (v) SELECT CONCAT('rc-', ROW_COUNT())"),
+    );
     expect(refused.errno).toBe(9002);
     expect(refused.message).toContain('the transaction is rolled back');
-    await full.free();
     expect((await failure(a.query("INSERT INTO tr (v) VALUES ('rc-2')"))).errno).toBe(9009);
     await a.query('ROLLBACK');
     expect(await landed('rc-2')).toBe(0);
@@ -357,20 +364,16 @@ describe('a write refused before its transaction reached a backend', () => {
     // database/sql after a failed BeginTx) would never end a rolled-back state there.
     const a = await qf();
     await a.query('SET autocommit = 0');
-    let full = await fillQueue();
-    expect((await failure(a.query("INSERT INTO tr (v) VALUES ('ac-1')"))).message).not.toContain(
-      'rolled back',
-    );
-    await full.free();
+    expect(
+      (await refusedWhileFull(() => a.query("INSERT INTO tr (v) VALUES ('ac-1')"))).message,
+    ).not.toContain('rolled back');
     await a.query("INSERT INTO tr (v) VALUES ('ac-2')");
     await a.query('COMMIT');
     expect([await landed('ac-1'), await landed('ac-2')]).toEqual([0, 1]);
 
     const b = await qf();
     await b.query("SET sql_mode = 'STRICT_ALL_TABLES'");
-    full = await fillQueue();
-    expect((await failure(b.query('BEGIN'))).message).not.toContain('rolled back');
-    await full.free();
+    expect((await refusedWhileFull(() => b.query('BEGIN'))).message).not.toContain('rolled back');
     // As at MariaDB after a failed BEGIN: no transaction, the write commits at once.
     await b.query("INSERT INTO tr (v) VALUES ('rbegin-1')");
     expect(await landed('rbegin-1')).toBe(1);
