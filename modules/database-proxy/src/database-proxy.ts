@@ -222,8 +222,7 @@ export class DatabaseProxy implements ProxyCore, DatabaseProxyService {
           account: { user: b.user, password: b.password },
           size: this.shareOf(b.pool, `backend "${b.name ?? formatAddress(b.address)}" pool`),
           connectTimeout: options.connect_timeout,
-          // Node passes whole seconds: under one, the kernel's default of 2 h would apply.
-          keepAlive: options.keep_alive > 0 ? Math.max(options.keep_alive, 1000) : 0,
+          keepAlive: options.keep_alive,
           maxLifetime: options.max_lifetime,
           healthCheckInterval: options.health_check_interval,
           failureLimit: options.server_failure_limit,

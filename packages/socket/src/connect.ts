@@ -4,6 +4,7 @@ import { type AddressLike, formatAddress, toAddress } from './address.js';
 import { Connection } from './connection.js';
 import { DirectReads, type ReadBuffer } from './direct-reads.js';
 import { ConnectError, SocketTimeoutError, systemReason } from './errors.js';
+import { keepAliveDelay } from './keep-alive.js';
 
 /** Options of {@link connect}. */
 export interface ConnectOptions {
@@ -37,7 +38,8 @@ export interface ConnectOptions {
 export function connect(address: AddressLike, options: ConnectOptions = {}): Promise<Connection> {
   const target = toAddress(address);
   const where = formatAddress(target);
-  const { timeout = 10_000, noDelay = true, keepAlive = 0, allowHalfOpen = false } = options;
+  const { timeout = 10_000, noDelay = true, allowHalfOpen = false } = options;
+  const keepAlive = keepAliveDelay(options.keepAlive ?? 0);
   const endpoint =
     target.kind === 'unix'
       ? { path: target.path, allowHalfOpen }

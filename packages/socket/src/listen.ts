@@ -5,6 +5,7 @@ import { type AddressLike, formatAddress, toAddress } from './address.js';
 import { Connection } from './connection.js';
 import { adoptForDirectReads, ReadBuffer } from './direct-reads.js';
 import { ListenError, SocketTimeoutError, systemReason } from './errors.js';
+import { keepAliveDelay } from './keep-alive.js';
 import { clearStaleUnixSocket } from './unix-socket.js';
 
 /** Called with every accepted connection (after the TLS handshake on TLS listeners). */
@@ -98,9 +99,9 @@ export async function listen(
     maxConnections = Number.POSITIVE_INFINITY,
     idleTimeout = 0,
     noDelay = true,
-    keepAlive = 0,
     allowHalfOpen = false,
   } = options;
+  const keepAlive = keepAliveDelay(options.keepAlive ?? 0);
   if (!(maxConnections >= 0)) throw new RangeError(`maxConnections must be >= 0, got ${maxConnections}`);
   const connections = new Set<Connection>();
   /**

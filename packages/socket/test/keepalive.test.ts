@@ -46,3 +46,16 @@ it('keepAlive turns TCP keepalive on for accepted and for outgoing connections; 
   a.destroy();
   b.destroy();
 });
+
+it('a keepAlive under a second is a second, not the kernel default of two hours', async () => {
+  const l = await listen('127.0.0.1:0', (conn) => conn.pipe(conn), { keepAlive: 400 });
+  listeners.push(l);
+  const port = l.address.kind === 'tcp' ? l.address.port : 0;
+  const c = await connect(l.address, { keepAlive: 300 });
+  await roundTrip(c.socket, 'c');
+  // Node hands the kernel whole seconds: 0 was refused, and the timer showed ~119min.
+  for (const timer of [await timerOf(port, c.socket.localPort!), await timerOf(c.socket.localPort!, port)]) {
+    expect(timer).toMatch(/timer:\(keepalive,(\d+ms|1(\.\d+)?sec)/);
+  }
+  c.destroy();
+});
