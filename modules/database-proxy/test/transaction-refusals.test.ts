@@ -38,6 +38,16 @@ const raws: RawMysqlClient[] = [];
 const connector = connectorClients(() => fx);
 /** A client of the tenant whose one slot and one queue place the tests fill. */
 const qf = () => clients.client({ user: 'qf', password: 'qf' });
+/** The same user on a raw protocol client (close it yourself), with `capabilities` if given. */
+const rawQf = (capabilities?: number) =>
+  RawClient.connect({
+    host: '127.0.0.1',
+    port: fx.port,
+    user: 'qf',
+    password: 'qf',
+    database: 'test',
+    capabilities,
+  });
 
 beforeAll(async () => {
   mariadb = await startMariaDB({ maxConnections: 200 });
@@ -240,16 +250,9 @@ describe('a write refused before its transaction reached a backend', () => {
   });
 
   it('long data refused (no answer of its own) after its prepare ran: the execute, an INSERT and COMMIT after it get 9009, nothing lands', async () => {
-    const c = await RawClient.connect({
-      host: '127.0.0.1',
-      port: fx.port,
-      user: 'qf',
-      password: 'qf',
-      database: 'test',
-    });
+    const c = await rawQf();
     try {
-      const query = (sql: string) => c.command(Buffer.concat([Buffer.of(0x03), Buffer.from(sql)]));
-      expect((await query('BEGIN')).error).toBeUndefined();
+      expect((await c.query('BEGIN')).error).toBeUndefined();
       const prepared = await c.command(buildPrepare('INSERT INTO tr (v) VALUES (?)'));
       const id = prepared.prepared!.statementId;
       const full = await fillQueue();
@@ -267,7 +270,7 @@ describe('a write refused before its transaction reached a backend', () => {
       execute[10] = 0; // null bitmap
       execute[11] = 1; // types follow
       execute[12] = 0xfc; // BLOB
-      const answers = [await c.command(execute), await query("INSERT INTO tr (v) VALUES ('ld-2')")];
+      const answers = [await c.command(execute), await c.query("INSERT INTO tr (v) VALUES ('ld-2')")];
       // Long data sent meanwhile goes to a backend, which holds it for the execute: refused,
       // the execute lets that connection (and the tenant's one slot) go at once.
       await c.command(buildSendLongData(id, 0, Buffer.from('ld-held')));
@@ -276,11 +279,11 @@ describe('a write refused before its transaction reached a backend', () => {
       });
       answers.push(await c.command(execute));
       expect(tenantMetrics(fx, 'qfull').inFlight).toBe(0);
-      answers.push(await query('COMMIT'));
+      answers.push(await c.query('COMMIT'));
       expect(answers.map((a) => a.error?.errno)).toEqual([9009, 9009, 9009, 9009]);
       expect([await landed('ld-1'), await landed('ld-2')]).toEqual([0, 0]);
       // Ended, the statement runs afresh with new long data.
-      expect((await query('ROLLBACK')).error).toBeUndefined();
+      expect((await c.query('ROLLBACK')).error).toBeUndefined();
       await c.command(buildSendLongData(id, 0, Buffer.from('ld-3')));
       expect((await c.command(execute)).error).toBeUndefined();
       expect(await landed('ld-3')).toBe(1);
@@ -314,14 +317,7 @@ describe('a write refused before its transaction reached a backend', () => {
   });
 
   it('an execute refused with 9009 keeps the types it bound; a prepare meanwhile shows IN_TRANS in its EOFs', async () => {
-    const c = await RawClient.connect({
-      host: '127.0.0.1',
-      port: fx.port,
-      user: 'qf',
-      password: 'qf',
-      database: 'test',
-      capabilities: SUPPORTED_CAPABILITIES & ~CLIENT_DEPRECATE_EOF,
-    });
+    const c = await rawQf(SUPPORTED_CAPABILITIES & ~CLIENT_DEPRECATE_EOF);
     try {
       expect((await c.query('BEGIN')).error).toBeUndefined();
       const full = await fillQueue();
