@@ -479,6 +479,26 @@ it('CREATE OR REPLACE VIEW replaces a view, makes a new one, and keeps the old o
   await same('SELECT * FROM viewed');
 });
 
+it('CREATE OR REPLACE VIEW leaves ROW_COUNT() as MariaDB does, and is one question', async () => {
+  await onBoth('CREATE TABLE counted (a INT)');
+  await onBoth('INSERT INTO counted VALUES (1), (2)');
+  await onBoth('CREATE OR REPLACE VIEW counted_view AS SELECT a FROM counted');
+  await same('SELECT ROW_COUNT()');
+  await onBoth('CREATE OR REPLACE VIEW counted_view AS SELECT a + 1 AS b FROM counted');
+  await same('SELECT ROW_COUNT()');
+  // Questions counts the statements a client sent: both SHOWs and the CREATE between them.
+  const questions = async (c: mysql.Connection) => {
+    const [rows] = await c.query<mysql.RowDataPacket[]>("SHOW STATUS LIKE 'Questions'");
+    return Number(rows[0]!.Value);
+  };
+  const asked = async (c: mysql.Connection) => {
+    const before = await questions(c);
+    await c.query('CREATE OR REPLACE VIEW counted_view AS SELECT a FROM counted');
+    return (await questions(c)) - before;
+  };
+  expect(await asked(both.ours())).toBe(await asked(both.server()));
+});
+
 it('CREATE TABLE … AS SELECT reports the rows it stored, with the info text MariaDB sends', async () => {
   await onBoth('CREATE TABLE selected_from (a INT)');
   await onBoth('INSERT INTO selected_from VALUES (1), (2), (3)');

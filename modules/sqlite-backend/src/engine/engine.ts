@@ -230,6 +230,19 @@ export class Engine implements EngineContext {
   }
 
   /**
+   * Runs `text`, a statement the engine made as one step of a client's (in that statement's
+   * savepoint): as {@link runOne} would run it, but not counted as a question, and without the
+   * PRAGMA foreign_keys switch (SQLite ignores it inside a transaction).
+   */
+  private runStep(session: Session, text: string): Outcome {
+    const tokens = tokenize(text);
+    const kind = classify(text, tokens, 0);
+    if (kind !== undefined) return this.runMysql(kind, session, text, tokens, 0, nextSemicolon(tokens, 0));
+    const [statement] = this.prepareSqlite(session, text, tokens, 0, false);
+    return this.runSqlite(session, statement, undefined);
+  }
+
+  /**
    * Prepares the SQLite statement starting at `tokens[i]`. The text is cut at the next `;`
    * first; if SQLite finds it incomplete (a trigger body has semicolons of its own) more is
    * given until SQLite's parser says where the statement ends.
@@ -635,10 +648,18 @@ export class Engine implements EngineContext {
       case 'drop-index':
         return this.dropIndex(session, sql, tokens, from, to);
       case 'create-or-replace':
-        return createOrReplace(this, session, sql, tokens, from, to, (text) => {
-          const statement = tokenize(text);
-          return this.runOne(session, text, statement, 0)[0];
-        });
+        return createOrReplace(
+          this,
+          session,
+          sql,
+          tokens,
+          from,
+          to,
+          (text) => this.runStep(session, text),
+          (text) => {
+            this.prepareSqlite(session, text, tokenize(text), 0, false);
+          },
+        );
       case 'rename-table':
         return renameTables(this, session, sql, tokens, from, to);
       case 'create-like':
