@@ -264,3 +264,30 @@ describe('DROP DATABASE deletes only a file CREATE DATABASE made', () => {
     }
   });
 });
+
+describe('indexes an older build left under a renamed table’s old name', () => {
+  it('CREATE TABLE … LIKE refuses a copy whose index name is taken, rather than leave its UNIQUE key out', async () => {
+    const server = await SqliteBackendServer.start({ listen: '127.0.0.1:0', database: ':memory:' });
+    const { address } = server;
+    if (address.kind !== 'tcp') throw new Error('expected a TCP listener');
+    const s = await mysql.createConnection({
+      host: '127.0.0.1',
+      port: address.port,
+      user: 'root',
+      database: 'main',
+    });
+    try {
+      // An older build renamed `copied` (UNIQUE KEY u) to `kept` and left the index's name as it was.
+      server.database.db.exec('CREATE TABLE kept (id INT)');
+      server.database.db.exec('CREATE UNIQUE INDEX "copied.u" ON kept (id)');
+      server.database.schemaChanged();
+      await s.query('CREATE TABLE source (id INT, UNIQUE KEY u (id))');
+      expect(await errorOf(s.query('CREATE TABLE copied LIKE source'))).toMatchObject({ errno: 1061 });
+      const [tables] = await s.query<mysql.RowDataPacket[]>("SHOW TABLES LIKE 'copied'");
+      expect(tables).toEqual([]);
+    } finally {
+      await s.end();
+      await server.close();
+    }
+  });
+});

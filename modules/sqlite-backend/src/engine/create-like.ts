@@ -1,7 +1,6 @@
 import { MysqlError, noDatabaseSelected } from '../errors.js';
 import type { Session } from '../session/session.js';
 import { columnDefinitions } from '../sql/column-definition.js';
-import { createIndexText, indexTail, mysqlIndexName } from '../sql/index-ddl.js';
 import {
   isPunct,
   keyword,
@@ -13,6 +12,7 @@ import {
 } from '../sql/lexer.js';
 import { tableEntries } from '../sql/table-entries.js';
 import { type EngineContext, OK, type Outcome } from './outcome.js';
+import { remakeIndexes } from './rename-table.js';
 import { quoteIdentifier } from './show-statement.js';
 
 /** `CREATE [TEMPORARY] TABLE [IF NOT EXISTS] t LIKE src`, read. */
@@ -87,20 +87,9 @@ export function runCreateLike(ctx: EngineContext, session: Session, like: Create
   const table = `${quoteIdentifier(to)}.${quoteIdentifier(like.target.name)}`;
   const definition = withoutForeignKeys(source.sql);
   const open = tokenize(definition, false).find((t) => isPunct(definition, t, '('))!;
-  const indexes = db.db
-    .prepare(
-      `SELECT name, sql FROM ${quoteIdentifier(from)}.sqlite_schema WHERE type = 'index' AND tbl_name = ? AND sql IS NOT NULL`,
-    )
-    .all(source.name) as { name: string; sql: string }[];
   ctx.atomically(session, () => {
     db.db.exec(`CREATE TABLE ${table} ${definition.slice(open.start)}`);
-    for (const index of indexes) {
-      const on = indexTail(index.sql);
-      if (on === undefined) continue;
-      db.db.exec(
-        createIndexText(to, like.target.name, mysqlIndexName(index.name, source.name), on.unique, on.tail),
-      );
-    }
+    remakeIndexes(db.db, from, source.name, source.name, to, like.target.name, false);
   });
   return OK;
 }

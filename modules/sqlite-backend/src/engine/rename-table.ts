@@ -1,7 +1,7 @@
 import type { DatabaseSync } from 'node:sqlite';
 import { MysqlError, noDatabaseSelected, notSupported } from '../errors.js';
 import type { Session } from '../session/session.js';
-import { createIndexText, indexTail, sqliteIndexName } from '../sql/index-ddl.js';
+import { createIndexText, indexTail, mysqlIndexName, sqliteIndexName } from '../sql/index-ddl.js';
 import { isPunct, keyword, type TableName, type Token, TokenType, tableName } from '../sql/lexer.js';
 import { type EngineContext, OK, type Outcome } from './outcome.js';
 import { quoteIdentifier } from './show-statement.js';
@@ -11,7 +11,7 @@ import { quoteIdentifier } from './show-statement.js';
  * SQLite renames one table per ALTER TABLE … RENAME TO, so each pair is one, in order (`a TO tmp,
  * b TO a, tmp TO b` swaps), all or none as in MariaDB. A table stays in its database (SQLite
  * cannot move one), and a view cannot be renamed (SQLite alters no view): both 1235. The table's
- * indexes are named after it anew ({@link renameIndexes}).
+ * indexes are named after it anew ({@link remakeIndexes}).
  */
 export function renameTables(
   ctx: EngineContext,
@@ -75,7 +75,8 @@ export function renameTables(
       db.db.exec(
         `ALTER TABLE ${quoteIdentifier(schema)}.${quoteIdentifier(old.name)} RENAME TO ${quoteIdentifier(renamed.name)}`,
       );
-      renameIndexes(db.db, schema, old.name, renamed.name);
+      // A later table of the old name would otherwise find its indexes' names taken.
+      remakeIndexes(db.db, schema, renamed.name, old.name, schema, renamed.name, true);
     }
   });
   return OK;
@@ -106,25 +107,39 @@ export function alterRename(
 }
 
 /**
- * Names the indexes of table `renamed` (until now `old`) in `schema` after it: SQLite's rename
- * leaves an index named `<old>.<name>` ({@link sqliteIndexName}), and a table made later under
- * the old name would have its own index of that name skipped by CREATE INDEX IF NOT EXISTS —
- * a UNIQUE key silently not kept. Each is made again from its stored text under the new name
- * (SQLite has no RENAME INDEX), without IF NOT EXISTS: a name taken fails the rename (1061)
- * rather than losing the index. Indexes named otherwise (SQLite's own CREATE INDEX) keep theirs.
+ * Makes the indexes stored for table `table` of `schema` (its CREATE INDEXes, not the keys in its
+ * own text) again from their stored text, as indexes of table `into` in schema `intoSchema`, each
+ * named after it ({@link sqliteIndexName}) under its MySQL name ({@link mysqlIndexName}; `named`
+ * is the table name the indexes were made under). Without IF NOT EXISTS: a name already taken (an
+ * older build's rename left indexes under their table's old name) fails the statement (1061)
+ * rather than the index, a UNIQUE key maybe, being silently not made. With `moved` (a rename:
+ * `table` and `into` are the renamed table, `named` its old name) only the indexes named after
+ * the old name are made again, each dropped first (SQLite has no RENAME INDEX); those named
+ * otherwise (SQLite's own CREATE INDEX) keep their names.
  */
-function renameIndexes(db: DatabaseSync, schema: string, old: string, renamed: string): void {
+export function remakeIndexes(
+  db: DatabaseSync,
+  schema: string,
+  table: string,
+  named: string,
+  intoSchema: string,
+  into: string,
+  moved: boolean,
+): void {
   const q = quoteIdentifier(schema);
   const indexes = db
     .prepare(
       `SELECT name, sql FROM ${q}.sqlite_schema WHERE type = 'index' AND tbl_name = ? COLLATE NOCASE AND sql IS NOT NULL`,
     )
-    .all(renamed) as { name: string; sql: string }[];
-  const prefix = sqliteIndexName(old, '').toLowerCase();
+    .all(table) as { name: string; sql: string }[];
+  const prefix = sqliteIndexName(named, '').toLowerCase();
   for (const index of indexes) {
     const on = indexTail(index.sql);
-    if (on === undefined || !index.name.toLowerCase().startsWith(prefix)) continue;
-    db.exec(`DROP INDEX ${q}.${quoteIdentifier(index.name)}`);
-    db.exec(createIndexText(schema, renamed, index.name.slice(prefix.length), on.unique, on.tail, false));
+    if (on === undefined) continue;
+    if (moved) {
+      if (!index.name.toLowerCase().startsWith(prefix)) continue;
+      db.exec(`DROP INDEX ${q}.${quoteIdentifier(index.name)}`);
+    }
+    db.exec(createIndexText(intoSchema, into, mysqlIndexName(index.name, named), on.unique, on.tail, false));
   }
 }
