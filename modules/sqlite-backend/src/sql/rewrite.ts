@@ -94,7 +94,6 @@ export function rewrite(
     defaults: /\bDEFAULT\b/i.test(text),
     informationSchema: /information_schema/i.test(text),
     functionSyntax: FUNCTION_SYNTAX_WORDS.test(text),
-    limit: /\b(?:LIMIT|ORDER)\b/i.test(text),
   };
   const qualified =
     resolution === undefined ? undefined : qualifyTables(sql, tokens, from, to, resolution, replace);
@@ -129,10 +128,16 @@ export function rewrite(
       const k0 = keyword(sql, t);
       const k1 = keyword(sql, tokens[i + 1]);
       const k2 = keyword(sql, tokens[i + 2]);
-      if ((k0 === 'UPDATE' || k0 === 'DELETE') && mentions.limit) limitable.push([i, end]);
+      // Read for UPDATE / DELETE alone: looked for in their text, not in every statement's (a
+      // dump's INSERT may be megabytes).
+      if (
+        (k0 === 'UPDATE' || k0 === 'DELETE') &&
+        /\b(?:LIMIT|ORDER)\b/i.test(sql.slice(t.start, tokens[end - 1]!.end))
+      )
+        limitable.push([i, end]);
       if (k0 === 'UPDATE') rewriteSetTargets(sql, tokens, i, end, resolution?.schema, replace);
       if (k0 === 'CREATE' && (k1 === 'TABLE' || (k2 === 'TABLE' && (k1 === 'TEMPORARY' || k1 === 'TEMP')))) {
-        checkDecimalTypes(sql, tokens, i, nextSemicolonIndex(tokens, i, to));
+        checkDecimalTypes(sql, tokens, i, end);
         const indexes: TableIndex[] = [];
         autoIncrementStart = rewriteCreateTable(sql, tokens, i, to, replace, indexes);
         if (indexes.length > 0) {
@@ -143,8 +148,8 @@ export function rewrite(
           );
         }
       } else if (k0 === 'ALTER' && k1 === 'TABLE') {
-        checkDecimalTypes(sql, tokens, i, nextSemicolonIndex(tokens, i, to));
-        refuseColumnPlacement(sql, tokens, i, nextSemicolonIndex(tokens, i, to));
+        checkDecimalTypes(sql, tokens, i, end);
+        refuseColumnPlacement(sql, tokens, i, end);
       }
     }
     switch (t.type) {
