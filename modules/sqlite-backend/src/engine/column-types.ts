@@ -221,7 +221,8 @@ function valuesFit(rows: readonly SqliteValue[][], i: number, type: MysqlType): 
  * Column definitions for a result: names and origins from SQLite; the type from the declared
  * type when every value fits it, else from the values themselves (SQLite is dynamically typed:
  * an INT column may hold text, and an expression has no declared type at all).
- * `names` maps rewritten expressions back to what the client wrote.
+ * `names` maps rewritten expressions back to what the client wrote, longest first
+ * ({@link displayName}).
  */
 export function describeColumns(
   columns: readonly SqliteColumn[],
@@ -248,15 +249,13 @@ export function describeColumns(
 
 /**
  * The name MySQL would give a column: rewritten expressions get their original text back, and
- * a bare string literal is named by its value (`SELECT 'abc'` → `abc`).
+ * a bare string literal is named by its value (`SELECT 'abc'` → `abc`). `names` is applied in
+ * its order, which must put a text before any it holds: longest first, as rewrite orders it.
  */
 export function displayName(name: string, names?: ReadonlyMap<string, string>): string {
   let out = name;
-  if (names !== undefined && names.size > 0) {
-    // Longest first: a rewritten text holding another (`@v := @v + 1`) is matched whole.
-    const longestFirst = names.size > 1 ? [...names].sort((a, b) => b[0].length - a[0].length) : names;
-    for (const [from, to] of longestFirst) if (out.includes(from)) out = out.replaceAll(from, to);
-  }
+  if (names !== undefined)
+    for (const [from, to] of names) if (out.includes(from)) out = out.replaceAll(from, to);
   // Last, and for any statement: a view's columns are named from its stored (rewritten) text.
   out = withDivisionAsWritten(out);
   if (

@@ -25,7 +25,8 @@ export interface Rewritten {
   offsets: Int32Array;
   /**
    * Expressions we replaced, SQLite text → what the client wrote, so a column named after an
-   * expression (`SELECT @@version`) gets the name MySQL would give it.
+   * expression (`SELECT @@version`) gets the name MySQL would give it. Longest SQLite text first,
+   * the order displayName (engine/column-types.ts) applies them in.
    */
   names: Map<string, string>;
   /** 1 for tokens rewritten to nothing (they do not count as part of the next statement). */
@@ -224,8 +225,7 @@ export function rewrite(
   }
   for (const [start, end] of limitable) rewriteUpdateLimit(sql, tokens, start, end, replace);
   const out = emit(sql, tokens, from, to, replace, names);
-  // Outer calls first: a column name holding a call inside another is matched whole before its parts.
-  for (const [first, last] of calls.sort((a, b) => b[1] - b[0] - (a[1] - a[0]))) {
+  for (const [first, last] of calls) {
     // A column named after a rewritten call is named as the client wrote it, as in MySQL.
     const written = sql.slice(tokens[first]!.start, tokens[last]!.end);
     const sent = out.text.slice(out.offsets[first - from], out.offsets[last + 1 - from]).trimEnd();
@@ -239,6 +239,14 @@ export function rewrite(
   }
   if (qualified !== undefined && qualified.size > 0) out.qualified = qualified;
   if (tableIndexes !== undefined) out.indexes = tableIndexes;
+  // Longest first, ordered once here rather than for every column of every execution: a column
+  // name holding a rewritten text inside another (a call in a call, `@v := @v + 1`) is matched
+  // whole before its parts.
+  if (names.size > 1) {
+    const longestFirst = [...names].sort((a, b) => b[0].length - a[0].length);
+    names.clear();
+    for (const [sent, written] of longestFirst) names.set(sent, written);
+  }
   return out;
 }
 
