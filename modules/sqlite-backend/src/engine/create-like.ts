@@ -1,6 +1,7 @@
 import { MysqlError, noDatabaseSelected } from '../errors.js';
 import type { Session } from '../session/session.js';
 import { columnDefinitions } from '../sql/column-definition.js';
+import { foreignKeyClauses } from '../sql/foreign-key-clauses.js';
 import {
   isPunct,
   keyword,
@@ -10,7 +11,6 @@ import {
   tableName,
   tokenize,
 } from '../sql/lexer.js';
-import { tableEntries } from '../sql/table-entries.js';
 import { type EngineContext, OK, type Outcome } from './outcome.js';
 import { remakeIndexes } from './rename-table.js';
 import { quoteIdentifier } from './show-statement.js';
@@ -85,7 +85,7 @@ export function runCreateLike(ctx: EngineContext, session: Session, like: Create
     throw new MysqlError(1050, `Table '${like.target.name}' already exists`);
   }
   const table = `${quoteIdentifier(to)}.${quoteIdentifier(like.target.name)}`;
-  const definition = withoutForeignKeys(source.sql);
+  const definition = withoutForeignKeys(source.sql, source.name);
   const open = tokenize(definition, false).find((t) => isPunct(definition, t, '('))!;
   ctx.atomically(session, () => {
     db.db.exec(`CREATE TABLE ${table} ${definition.slice(open.start)}`);
@@ -94,16 +94,11 @@ export function runCreateLike(ctx: EngineContext, session: Session, like: Create
   return OK;
 }
 
-/** A stored CREATE TABLE without its foreign keys, as MariaDB's LIKE leaves them out. */
-function withoutForeignKeys(text: string): string {
-  const { tokens, entries } = tableEntries(text);
+/** Table `table`'s stored CREATE TABLE without its foreign keys, as MariaDB's LIKE leaves them out. */
+function withoutForeignKeys(text: string, table: string): string {
   const cuts: [number, number][] = [];
-  for (const e of entries) {
-    const k = keyword(text, tokens[e.from]);
-    const constrained = k === 'CONSTRAINT' ? keyword(text, tokens[e.from + 2]) : k;
-    if (constrained === 'FOREIGN')
-      cuts.push([e.commaBefore < 0 ? tokens[e.from]!.start : e.commaBefore, tokens[e.to - 1]!.end]);
-  }
+  for (const key of foreignKeyClauses(text, table))
+    if (key.tableLevel) cuts.push([key.commaBefore < 0 ? key.start : key.commaBefore, key.end]);
   for (const column of columnDefinitions(text))
     for (const clause of column.clauses)
       if (clause.kind === 'references') cuts.push([clause.start, clause.end]);
