@@ -1,4 +1,5 @@
 import { ER_UNKNOWN_ERROR, sqlStateFor } from '@scalestack/mysql-protocol';
+import { backquoted } from './sql/lexer.js';
 
 /** An error to answer with an ERR packet: a MySQL error code, SQL state and message. */
 export class MysqlError extends Error {
@@ -81,11 +82,7 @@ const MESSAGE_RULES: [RegExp, (m: RegExpMatchArray, sql: string, schema: string)
       // SQLite echoes the name of a column ALTER TABLE … DROP cannot find as it was quoted.
       const name = unquoted(m[1]!);
       return ALTER_DROP_COLUMN.test(sql)
-        ? new MysqlError(
-            1091,
-            `Can't DROP COLUMN \`${name.replaceAll('`', '``')}\`; check that it exists`,
-            '42000',
-          )
+        ? new MysqlError(1091, `Can't DROP COLUMN ${backquoted(name)}; check that it exists`, '42000')
         : new MysqlError(1054, `Unknown column ${quoteName(name)} in 'field list'`);
     },
   ],

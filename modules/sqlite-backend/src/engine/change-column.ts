@@ -2,7 +2,15 @@ import { MysqlError, notSupported } from '../errors.js';
 import type { Session } from '../session/session.js';
 import { type ColumnClause, columnDefinitions, readColumn } from '../sql/column-definition.js';
 import { createIndexText } from '../sql/index-ddl.js';
-import { identifierValue, isName, keyword, type Token, TokenType, tokenize } from '../sql/lexer.js';
+import {
+  backquoted,
+  identifierValue,
+  isName,
+  keyword,
+  type Token,
+  TokenType,
+  tokenize,
+} from '../sql/lexer.js';
 import { rewrite } from '../sql/rewrite.js';
 import type { SharedDatabase } from './database.js';
 import { OK, type Outcome } from './outcome.js';
@@ -67,7 +75,7 @@ export function changeColumn(
   if (current.clauses.some((c) => c.kind === 'generated')) throw notSupported('changing a generated column');
   // The new definition in SQLite's words, as CREATE TABLE would have it.
   const definition = sql.slice(tokens[i]?.start ?? 0, tokens[end - 1]?.end ?? 0);
-  const wrapped = `CREATE TABLE x (${quoteName(newName)} ${definition})`;
+  const wrapped = `CREATE TABLE x (${backquoted(newName)} ${definition})`;
   const wrappedTokens = tokenize(wrapped);
   const translated = rewrite(wrapped, wrappedTokens).text;
   const sqliteTokens = tokenize(translated, false);
@@ -150,7 +158,7 @@ export function changeColumn(
       // Kept from the column as it reads now (a rename has rewritten its references): its key,
       // uniqueness, checks and foreign key; taken from the new definition: the rest.
       const kept = of(column.clauses, ['primary', 'unique', 'check', 'references']);
-      const text = [quoteName(newName), type, ...kept.map((c) => c.text), ...taken.map((c) => c.text)]
+      const text = [backquoted(newName), type, ...kept.map((c) => c.text), ...taken.map((c) => c.text)]
         .filter((part) => part !== '')
         .join(' ');
       if (addsNotNull) {
@@ -164,7 +172,7 @@ export function changeColumn(
     (edit) => {
       // A UNIQUE the column does not have yet: its index (1062 if the rows break it, undoing all).
       if (wantsUnique && !hasUniqueIndex(db, schema, table.name, newName))
-        edit.exec(createIndexText(schema, table.name, newName, true, `(${quoteName(newName)})`));
+        edit.exec(createIndexText(schema, table.name, newName, true, `(${backquoted(newName)})`));
     },
   );
   return OK;
@@ -176,10 +184,6 @@ export function changeColumn(
       '42000',
     );
   }
-}
-
-function quoteName(name: string): string {
-  return `\`${name.replaceAll('`', '``')}\``;
 }
 
 /** Whether a unique index of `table` covers exactly `column`. */

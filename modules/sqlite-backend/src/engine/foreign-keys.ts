@@ -1,7 +1,16 @@
 import { MysqlError, notSupported } from '../errors.js';
 import type { Session } from '../session/session.js';
 import { foreignKeyClauses } from '../sql/foreign-key-clauses.js';
-import { identifierValue, isName, isPunct, keyword, type Token, TokenType, tableName } from '../sql/lexer.js';
+import {
+  backquoted,
+  identifierValue,
+  isName,
+  isPunct,
+  keyword,
+  type Token,
+  TokenType,
+  tableName,
+} from '../sql/lexer.js';
 import type { SharedDatabase } from './database.js';
 import { OK, type Outcome } from './outcome.js';
 import { alteredTable, editTableText } from './table-text.js';
@@ -75,7 +84,7 @@ export function alterForeignKey(
   );
   const name = given ?? `${table}_ibfk_${Math.max(0, ...numbers) + 1}`;
   const close = text.lastIndexOf(')');
-  const edited = `${text.slice(0, close)}, CONSTRAINT ${quote(name)} ${constraint.text}${text.slice(close)}`;
+  const edited = `${text.slice(0, close)}, CONSTRAINT ${backquoted(name)} ${constraint.text}${text.slice(close)}`;
   // Under FOREIGN_KEY_CHECKS = 0 the rows are not checked, as in MySQL.
   editTableText(db, schema, table, edited, (edit) => {
     // The new key is the last declared: SQLite's id 0. Rows that break the others are not its.
@@ -94,13 +103,10 @@ export function alterForeignKey(
 function withNamesWritten(createSql: string, table: string): string {
   let out = createSql;
   for (const key of foreignKeyClauses(createSql, table).reverse()) {
-    if (!key.named) out = `${out.slice(0, key.nameAt)}CONSTRAINT ${quote(key.name)} ${out.slice(key.nameAt)}`;
+    if (!key.named)
+      out = `${out.slice(0, key.nameAt)}CONSTRAINT ${backquoted(key.name)} ${out.slice(key.nameAt)}`;
   }
   return out;
-}
-
-function quote(name: string): string {
-  return `\`${name.replaceAll('`', '``')}\``;
 }
 
 function atEnd(tokens: readonly Token[], i: number, to: number): boolean {
@@ -148,7 +154,7 @@ function foreignKeyClause(
       if (isPunct(sql, tokens[j], ',')) j++;
     }
     if (names.length === 0 || !isPunct(sql, tokens[j], ')')) throw syntax();
-    return { list: `(${names.map(quote).join(', ')})`, names, next: j + 1 };
+    return { list: `(${names.map(backquoted).join(', ')})`, names, next: j + 1 };
   };
   const own = columns(i);
   if (keyword(sql, tokens[own.next]) !== 'REFERENCES') throw syntax();
@@ -180,7 +186,7 @@ function foreignKeyClause(
     actions.push(keyword(sql, t));
     j++;
   }
-  const text = `FOREIGN KEY ${own.list} REFERENCES ${quote(parent.table.name)} ${referenced.list}${actions.length > 0 ? ` ${actions.join(' ')}` : ''}`;
+  const text = `FOREIGN KEY ${own.list} REFERENCES ${backquoted(parent.table.name)} ${referenced.list}${actions.length > 0 ? ` ${actions.join(' ')}` : ''}`;
   return { name, text };
 }
 

@@ -4,7 +4,15 @@ import type { Session } from '../session/session.js';
 import { variableText } from '../session/variables.js';
 import { mysqlIndexName } from '../sql/index-ddl.js';
 import { informationSchemaTable } from '../sql/information-schema.js';
-import { identifierValue, keyword, stringValue, type Token, TokenType, tokenize } from '../sql/lexer.js';
+import {
+  backquoted,
+  identifierValue,
+  keyword,
+  stringValue,
+  type Token,
+  TokenType,
+  tokenize,
+} from '../sql/lexer.js';
 import { REAL_DIVISION, withDivisionAsWritten } from '../sql/real-division.js';
 import { integerColumn, textColumn } from './column-types.js';
 import type { SharedDatabase } from './database.js';
@@ -314,10 +322,6 @@ interface IndexColumnRow {
   name: string | null;
   desc: number | bigint;
   key: number | bigint;
-}
-
-function backquoted(name: string): string {
-  return `\`${name.replaceAll('`', '``')}\``;
 }
 
 /** Where the parenthesis that opens a CREATE TABLE's column list closes (-1: none). */

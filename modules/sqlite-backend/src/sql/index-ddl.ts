@@ -1,4 +1,5 @@
 import {
+  backquoted,
   identifierValue,
   isName,
   isPunct,
@@ -41,8 +42,8 @@ export function createIndexText(
   columns: string,
   ifNotExists = true,
 ): string {
-  const prefix = schema === null || schema === undefined ? '' : `${quoted(schema)}.`;
-  return `CREATE ${unique ? 'UNIQUE ' : ''}INDEX ${ifNotExists ? 'IF NOT EXISTS ' : ''}${prefix}${quoted(sqliteIndexName(table, name))} ON ${quoted(table)} ${columns}`;
+  const prefix = schema === null || schema === undefined ? '' : `${backquoted(schema)}.`;
+  return `CREATE ${unique ? 'UNIQUE ' : ''}INDEX ${ifNotExists ? 'IF NOT EXISTS ' : ''}${prefix}${backquoted(sqliteIndexName(table, name))} ON ${backquoted(table)} ${columns}`;
 }
 
 /**
@@ -58,11 +59,6 @@ export function indexTail(text: string): { unique: boolean; tail: string } | und
   if (on < 0 || table === undefined || after === undefined) return undefined;
   if (![TokenType.Word, TokenType.QuotedId, TokenType.String].includes(table.type)) return undefined;
   return { unique: keyword(text, tokens[1]) === 'UNIQUE', tail: text.slice(after.start) };
-}
-
-/** `name` in backticks, which SQLite and MySQL both read as an identifier. */
-function quoted(name: string): string {
-  return `\`${name.replaceAll('`', '``')}\``;
 }
 
 /**
@@ -97,7 +93,7 @@ export function indexColumns(
       if (current === '') {
         const name = identifierValue(sql, t);
         first ??= name;
-        current = quoted(name);
+        current = backquoted(name);
       } else if (word === 'ASC' || word === 'DESC') current += ` ${word}`;
       else return undefined;
     } else return undefined;

@@ -260,6 +260,11 @@ export function stringValue(sql: string, token: Token): string {
   return out;
 }
 
+/** `name` in backticks, which SQLite and MySQL both read as an identifier. */
+export function backquoted(name: string): string {
+  return `\`${name.replaceAll('`', '``')}\``;
+}
+
 /** The name a quoted identifier or word token stands for (backticks removed). */
 export function identifierValue(sql: string, token: Token): string {
   if (token.type === TokenType.QuotedId)

@@ -1,5 +1,5 @@
 import { noDatabaseSelected } from '../errors.js';
-import { identifierValue, isName, isPunct, keyword, type Token, TokenType } from './lexer.js';
+import { backquoted, identifierValue, isName, isPunct, keyword, type Token, TokenType } from './lexer.js';
 
 /**
  * How unqualified table names resolve: in MySQL, in the session's database (`USE x`) and
@@ -177,7 +177,7 @@ export function qualifyTables(
   const qualify = (at: number) => {
     if (schema === null) throw noDatabaseSelected();
     const t = tokens[at]!;
-    replace.set(at, `\`${schema.replaceAll('`', '``')}\`.${sql.slice(t.start, t.end)}`);
+    replace.set(at, `${backquoted(schema)}.${sql.slice(t.start, t.end)}`);
     qualified.add(identifierValue(sql, t).toLowerCase());
   };
   // An index or trigger on a temporary table is temp's, as SQLite makes it when unqualified.
