@@ -1,9 +1,6 @@
-import { MysqlError } from '../errors.js';
+import { MysqlError, SQLITE_CONSTRAINT_NOTNULL } from '../errors.js';
 import { tokenize } from '../sql/lexer.js';
 import { insertTarget } from './classify.js';
-
-/** SQLite's extended result code for a NOT NULL constraint. */
-const SQLITE_CONSTRAINT_NOTNULL = 1299;
 
 /**
  * MariaDB (strict mode, its default) fails an INSERT that leaves out a NOT NULL column without a
