@@ -1,21 +1,12 @@
 import { MysqlError, notSupported } from '../errors.js';
 import type { Session } from '../session/session.js';
-import { type ColumnClause, columnDefinitions, readColumn } from '../sql/column-definition.js';
+import { type ColumnClause, columnDefinitions } from '../sql/column-definition.js';
 import { createIndexText } from '../sql/index-ddl.js';
-import {
-  backquoted,
-  identifierValue,
-  isName,
-  keyword,
-  type Token,
-  TokenType,
-  tokenize,
-} from '../sql/lexer.js';
-import { rewrite } from '../sql/rewrite.js';
+import { backquoted, identifierValue, isName, keyword, type Token, TokenType } from '../sql/lexer.js';
 import type { SharedDatabase } from './database.js';
 import { OK, type Outcome } from './outcome.js';
 import { quoteIdentifier } from './show-statement.js';
-import { alteredTable, editTableText } from './table-text.js';
+import { alteredTable, editTableText, sqliteColumn, storedColumn } from './table-text.js';
 
 /** Whether `tokens[i…]` (after `ALTER TABLE [db.]t`) is a MODIFY or CHANGE of a column. */
 export function isColumnChange(sql: string, tokens: readonly Token[], i: number): boolean {
@@ -69,18 +60,11 @@ export function changeColumn(
   const last = keyword(sql, tokens[end - 1]);
   if (keyword(sql, tokens[end - 2]) === 'AFTER' || last === 'FIRST')
     throw notSupported('moving a column (FIRST / AFTER)');
-  const current = columnDefinitions(table.sql).find((c) => c.name.toLowerCase() === oldName.toLowerCase());
-  if (current === undefined)
-    throw new MysqlError(1054, `Unknown column '${oldName}' in '${table.name}'`, '42S22');
+  const current = storedColumn(table, oldName);
   if (current.clauses.some((c) => c.kind === 'generated')) throw notSupported('changing a generated column');
   // The new definition in SQLite's words, as CREATE TABLE would have it.
   const definition = sql.slice(tokens[i]?.start ?? 0, tokens[end - 1]?.end ?? 0);
-  const wrapped = `CREATE TABLE x (${backquoted(newName)} ${definition})`;
-  const wrappedTokens = tokenize(wrapped);
-  const translated = rewrite(wrapped, wrappedTokens).text;
-  const sqliteTokens = tokenize(translated, false);
-  const open = sqliteTokens.findIndex((t) => t.type === TokenType.Punct && translated[t.start] === '(');
-  const next = readColumn(translated, sqliteTokens, open + 1, sqliteTokens.length - 1);
+  const next = sqliteColumn(newName, definition);
   if (next === undefined) throw syntax();
   const refused = next.clauses.find(
     (c) => c.kind === 'check' || c.kind === 'references' || c.kind === 'generated',

@@ -1,11 +1,9 @@
 import { MysqlError } from '../errors.js';
 import type { Session } from '../session/session.js';
-import { columnDefinitions, readColumn } from '../sql/column-definition.js';
-import { identifierValue, isName, isPunct, keyword, type Token, TokenType, tokenize } from '../sql/lexer.js';
-import { rewrite } from '../sql/rewrite.js';
+import { identifierValue, isName, keyword, type Token, TokenType } from '../sql/lexer.js';
 import type { SharedDatabase } from './database.js';
 import { OK, type Outcome } from './outcome.js';
-import { alteredTable, editTableText } from './table-text.js';
+import { alteredTable, editTableText, sqliteColumn, storedColumn } from './table-text.js';
 
 /** Whether `tokens[i…]` (after `ALTER TABLE [db.]t`) is an ALTER [COLUMN] of a column's default. */
 export function isDefaultChange(sql: string, tokens: readonly Token[], i: number): boolean {
@@ -51,20 +49,13 @@ export function changeDefault(
   if (action === 'DROP' ? end !== i + 2 : end <= i + 2) throw syntax;
   let clause = '';
   if (action === 'SET') {
-    // The value in SQLite's words, as it would be in a CREATE TABLE.
-    const value = sql.slice(tokens[i + 1]!.start, tokens[end - 1]!.end);
-    const wrapped = `CREATE TABLE x (c ${value})`;
-    const translated = rewrite(wrapped, tokenize(wrapped)).text;
-    const sqliteTokens = tokenize(translated, false);
-    const open = sqliteTokens.findIndex((t) => isPunct(translated, t, '('));
-    const read = readColumn(translated, sqliteTokens, open + 1, sqliteTokens.length - 1);
+    // The value in SQLite's words, as it would be in a CREATE TABLE (only the clause is read).
+    const read = sqliteColumn('c', sql.slice(tokens[i + 1]!.start, tokens[end - 1]!.end));
     const defaults = read?.clauses.filter((c) => c.kind === 'default') ?? [];
     if (defaults.length !== 1 || read!.clauses.length !== 1) throw syntax;
     clause = defaults[0]!.text;
   }
-  const column = columnDefinitions(table.sql).find((c) => c.name.toLowerCase() === name.toLowerCase());
-  if (column === undefined)
-    throw new MysqlError(1054, `Unknown column '${name}' in '${table.name}'`, '42S22');
+  const column = storedColumn(table, name);
   let text = table.sql.slice(column.start, column.end);
   // By position: the clause's words may also stand in a string (a CHECK's), which must stay.
   const olds = column.clauses.filter((c) => c.kind === 'default');

@@ -1,6 +1,8 @@
 import { MysqlError, noDatabaseSelected, notSupported } from '../errors.js';
 import type { Session } from '../session/session.js';
-import { isPunct, type Token, tableName, tokenize } from '../sql/lexer.js';
+import { type ColumnDefinition, columnDefinitions, readColumn } from '../sql/column-definition.js';
+import { backquoted, isPunct, type Token, tableName, tokenize } from '../sql/lexer.js';
+import { rewrite } from '../sql/rewrite.js';
 import type { SharedDatabase } from './database.js';
 import { quoteIdentifier } from './show-statement.js';
 
@@ -45,6 +47,26 @@ export function alteredTable(
   const row = lookup();
   if (row === undefined) throw new MysqlError(1146, `Table '${schema}.${named.table.name}' doesn't exist`);
   return { schema, name: row.name, sql: row.sql, next: named.next, reread: () => lookup()! };
+}
+
+/** Column `name` of a table's stored CREATE TABLE text (`table.sql`); 1054 when it has none. */
+export function storedColumn(table: { name: string; sql: string }, name: string): ColumnDefinition {
+  const column = columnDefinitions(table.sql).find((c) => c.name.toLowerCase() === name.toLowerCase());
+  if (column === undefined)
+    throw new MysqlError(1054, `Unknown column '${name}' in '${table.name}'`, '42S22');
+  return column;
+}
+
+/**
+ * Column definition `definition` (MySQL's text after the column's name) for column `name`, read in
+ * SQLite's words as a CREATE TABLE would store it; undefined when it reads as no column.
+ */
+export function sqliteColumn(name: string, definition: string): ColumnDefinition | undefined {
+  const wrapped = `CREATE TABLE x (${backquoted(name)} ${definition})`;
+  const translated = rewrite(wrapped, tokenize(wrapped)).text;
+  const sqliteTokens = tokenize(translated, false);
+  const open = sqliteTokens.findIndex((t) => isPunct(translated, t, '('));
+  return readColumn(translated, sqliteTokens, open + 1, sqliteTokens.length - 1);
 }
 
 /** What an edit may do inside its savepoint before the table's text is written. */
