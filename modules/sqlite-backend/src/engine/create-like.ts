@@ -1,4 +1,4 @@
-import { MysqlError, noDatabaseSelected } from '../errors.js';
+import { MysqlError } from '../errors.js';
 import type { Session } from '../session/session.js';
 import { columnDefinitions } from '../sql/column-definition.js';
 import { foreignKeyClauses } from '../sql/foreign-key-clauses.js';
@@ -14,6 +14,7 @@ import {
 import { type EngineContext, OK, type Outcome } from './outcome.js';
 import { remakeIndexes } from './rename-table.js';
 import { quoteIdentifier } from './show-statement.js';
+import { tableSchema } from './table-text.js';
 
 /** `CREATE [TEMPORARY] TABLE [IF NOT EXISTS] t LIKE src`, read. */
 interface CreateLike {
@@ -58,15 +59,13 @@ export function createLike(sql: string, tokens: readonly Token[], i: number): Cr
 export function runCreateLike(ctx: EngineContext, session: Session, like: CreateLike): Outcome {
   const db = ctx.database;
   const resolution = ctx.resolution(session);
-  const inSchema = (named: TableName, temporary: boolean): string => {
-    if (temporary) return 'temp';
-    if (named.schema === undefined && resolution.isTemporary(named.name)) return 'temp';
-    const wanted = named.schema ?? session.schema;
-    if (wanted === null) throw noDatabaseSelected();
-    const schema = db.findSchema(wanted);
-    if (schema === undefined) throw new MysqlError(1049, `Unknown database '${wanted}'`);
-    return schema;
-  };
+  const inSchema = (named: TableName, temporary: boolean): string =>
+    tableSchema(
+      db,
+      session,
+      named,
+      temporary || (named.schema === undefined && resolution.isTemporary(named.name)),
+    );
   const catalog = (schema: string, name: string) =>
     db.db
       .prepare(

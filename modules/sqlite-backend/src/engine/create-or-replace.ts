@@ -1,8 +1,9 @@
-import { MysqlError, noDatabaseSelected } from '../errors.js';
+import { MysqlError } from '../errors.js';
 import type { Session } from '../session/session.js';
 import { keyword, type TableName, type Token, tableName } from '../sql/lexer.js';
 import type { EngineContext, Outcome } from './outcome.js';
 import { quoteIdentifier } from './show-statement.js';
+import { tableSchema } from './table-text.js';
 
 /** Whether `tokens[i…]` is MariaDB's `CREATE OR REPLACE [TEMPORARY] TABLE` or `… VIEW`. */
 export function isCreateOrReplace(sql: string, tokens: readonly Token[], i: number): boolean {
@@ -62,10 +63,7 @@ export function createOrReplace(
 
 /** 1347 when `named` is a table of the session's database (or the one it names). */
 function refuseTable(ctx: EngineContext, session: Session, named: TableName): void {
-  const wanted = named.schema ?? session.schema;
-  if (wanted === null) throw noDatabaseSelected();
-  const schema = ctx.database.findSchema(wanted);
-  if (schema === undefined) throw new MysqlError(1049, `Unknown database '${wanted}'`);
+  const schema = tableSchema(ctx.database, session, named, false);
   const table = ctx.database.db
     .prepare(
       `SELECT 1 FROM ${quoteIdentifier(schema)}.sqlite_schema WHERE type = 'table' AND name = ? COLLATE NOCASE`,

@@ -1,10 +1,11 @@
 import type { DatabaseSync } from 'node:sqlite';
-import { MysqlError, noDatabaseSelected, notSupported } from '../errors.js';
+import { MysqlError, notSupported } from '../errors.js';
 import type { Session } from '../session/session.js';
 import { createIndexText, indexTail, mysqlIndexName, sqliteIndexName } from '../sql/index-ddl.js';
 import { isPunct, keyword, type TableName, type Token, TokenType, tableName } from '../sql/lexer.js';
 import { type EngineContext, OK, type Outcome } from './outcome.js';
 import { quoteIdentifier } from './show-statement.js';
+import { tableSchema } from './table-text.js';
 
 /**
  * `RENAME TABLE a TO b [, c TO d]…`, or `ALTER TABLE a RENAME [TO | AS] b`, `tokens[from, to)`:
@@ -45,14 +46,8 @@ export function renameTables(
     throw new MysqlError(1064, `You have an error in your SQL syntax near '${sql.slice(tokens[i]!.start)}'`);
   const db = ctx.database;
   const resolution = ctx.resolution(session);
-  const schemaOf = (named: TableName): string => {
-    if (named.schema === undefined && resolution.isTemporary(named.name)) return 'temp';
-    const wanted = named.schema ?? session.schema;
-    if (wanted === null) throw noDatabaseSelected();
-    const schema = db.findSchema(wanted);
-    if (schema === undefined) throw new MysqlError(1049, `Unknown database '${wanted}'`);
-    return schema;
-  };
+  const schemaOf = (named: TableName): string =>
+    tableSchema(db, session, named, named.schema === undefined && resolution.isTemporary(named.name));
   ctx.atomically(session, () => {
     for (const [old, renamed] of pairs) {
       const schema = schemaOf(old);

@@ -1,7 +1,7 @@
 import { MysqlError, noDatabaseSelected, notSupported } from '../errors.js';
 import type { Session } from '../session/session.js';
 import { type ColumnDefinition, columnDefinitions, readColumn } from '../sql/column-definition.js';
-import { backquoted, isPunct, type Token, tableName, tokenize } from '../sql/lexer.js';
+import { backquoted, isPunct, type TableName, type Token, tableName, tokenize } from '../sql/lexer.js';
 import { rewrite } from '../sql/rewrite.js';
 import type { SharedDatabase } from './database.js';
 import { quoteIdentifier } from './show-statement.js';
@@ -34,10 +34,7 @@ export function alteredTable(
 ): AlteredTable {
   const named = tableName(sql, tokens, from + 2)!;
   if (named.table.schema === undefined && isTemporary(named.table.name)) throw notSupported(what);
-  const wanted = named.table.schema ?? session.schema;
-  if (wanted === null) throw noDatabaseSelected();
-  const schema = db.findSchema(wanted);
-  if (schema === undefined) throw new MysqlError(1049, `Unknown database '${wanted}'`);
+  const schema = tableSchema(db, session, named.table, false);
   const lookup = () =>
     db.db
       .prepare(
@@ -47,6 +44,24 @@ export function alteredTable(
   const row = lookup();
   if (row === undefined) throw new MysqlError(1146, `Table '${schema}.${named.table.name}' doesn't exist`);
   return { schema, name: row.name, sql: row.sql, next: named.next, reread: () => lookup()! };
+}
+
+/**
+ * The SQLite schema table `named` is in: 'temp' for a `temporary` one, else the database it names
+ * or the session's — 1046 without one, 1049 for an unknown one.
+ */
+export function tableSchema(
+  db: SharedDatabase,
+  session: Session,
+  named: TableName,
+  temporary: boolean,
+): string {
+  if (temporary) return 'temp';
+  const wanted = named.schema ?? session.schema;
+  if (wanted === null) throw noDatabaseSelected();
+  const schema = db.findSchema(wanted);
+  if (schema === undefined) throw new MysqlError(1049, `Unknown database '${wanted}'`);
+  return schema;
 }
 
 /** Column `name` of a table's stored CREATE TABLE text (`table.sql`); 1054 when it has none. */
