@@ -1,5 +1,6 @@
 import { INTERVAL_UNITS } from '../functions/index.js';
 import { isName, isPunct, keyword, type Token, TokenType } from './lexer.js';
+import { isIsnullCall } from './postfix-null-names.js';
 
 /** Calls whose last argument may be `INTERVAL expr unit`. */
 const INTERVAL_CALLS = new Set(['DATE_ADD', 'DATE_SUB', 'ADDDATE', 'SUBDATE']);
@@ -183,6 +184,8 @@ export function rewriteFunctionSyntax(
     if (close < 0) continue;
     const keywordCall = KEYWORD_CALLS.get(k);
     if (k === 'ISNULL') {
+      // A table named isnull (`INSERT INTO isnull (a) …`) is postfix-null-names.ts's.
+      if (!isIsnullCall(sql, tokens, i)) continue;
       // MySQL's function; SQLite knows ISNULL only as a postfix operator (`x ISNULL`).
       set(i, '(');
       set(close, ') IS NULL)');

@@ -12,6 +12,7 @@ import { createIndexText, indexDdl } from './index-ddl.js';
 import { rewriteInformationSchema } from './information-schema.js';
 import { dropDefaultValues } from './insert-defaults.js';
 import { identifierValue, keyword, stringValue, type Token, TokenType } from './lexer.js';
+import { quotePostfixNullName } from './postfix-null-names.js';
 import { type NameResolution, qualifyTables } from './qualify.js';
 import { REAL_DIVISION } from './real-division.js';
 import { rewriteUpdateLimit } from './update-limit.js';
@@ -185,7 +186,8 @@ export function rewrite(
       case TokenType.Word: {
         const k = keyword(sql, t);
         const prev = keyword(sql, tokens[i - 1]);
-        if (k === 'DUAL' && prev === 'FROM') {
+        if (k === 'ISNULL' || k === 'NOTNULL') quotePostfixNullName(sql, tokens, i, replace, names);
+        else if (k === 'DUAL' && prev === 'FROM') {
           replace.set(i - 1, '');
           replace.set(i, '');
         } else if (
