@@ -26,3 +26,34 @@ it('takes isnull and notnull as names, as MariaDB does — SQLite reads them as 
   );
   await sameOnBoth(both, 'SELECT COUNT(*) FROM isnull WHERE isnull(isnull)');
 });
+
+/** The names of the views the database has (information_schema), on both. */
+async function sameViews(): Promise<void> {
+  await sameOnBoth(
+    both,
+    "SELECT TABLE_NAME FROM information_schema.VIEWS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME LIKE 'dv%'",
+  );
+}
+
+it("DROP VIEW of a table or of nothing is 4092 naming them all, after dropping the views there are, as MariaDB's", async () => {
+  await onBoth('CREATE TABLE dv_table (id INT)');
+  await onBoth('CREATE VIEW dv1 AS SELECT 1 AS a');
+  await onBoth('CREATE VIEW dv2 AS SELECT 2 AS a');
+  await onBoth('CREATE VIEW dv3 AS SELECT 3 AS a');
+  // SQLite said 1105 ('use DROP TABLE to delete table') and 1051, and took no list.
+  expect(await onBoth('DROP VIEW dv_table')).toBe('ERR 4092');
+  expect(await onBoth('DROP VIEW dv_nothing')).toBe('ERR 4092');
+  expect(await onBoth('DROP VIEW no_database.dv1')).toBe('ERR 4092');
+  // The same message, but for the database's name (MariaDB's is `test`, ours `main`).
+  const [theirs, mine] = await Promise.all(
+    [both.server(), both.ours()].map((c) => c.query('DROP VIEW dv1, dv_nothing, dv_table').catch((e) => e)),
+  );
+  expect((mine as Error).message.replaceAll('main.', 'test.')).toBe((theirs as Error).message);
+  expect((mine as Error).message).toBe("Unknown VIEW: 'main.dv_nothing,main.dv_table'");
+  await sameViews();
+  await onBoth('DROP VIEW IF EXISTS dv2, dv_nothing, dv_table');
+  await onBoth('DROP VIEW dv3 RESTRICT');
+  await sameViews();
+  await sameOnBoth(both, 'SELECT COUNT(*) FROM dv_table');
+  expect(await onBoth('DROP VIEW dv3 dv4')).toBe('ERR 1064');
+});

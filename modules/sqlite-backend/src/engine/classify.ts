@@ -28,6 +28,7 @@ export type MysqlStatement =
   | 'create-database'
   | 'drop-database'
   | 'drop-temporary'
+  | 'drop-view'
   | 'no-op'
   | 'do'
   | 'kill'
@@ -87,6 +88,7 @@ export function classify(sql: string, tokens: readonly Token[], i: number): Mysq
     case 'DROP': {
       if (k1 === 'DATABASE' || k1 === 'SCHEMA') return 'drop-database';
       if (k1 === 'INDEX' && indexDrop(sql, tokens, i, tokens.length) !== undefined) return 'drop-index';
+      if (k1 === 'VIEW') return 'drop-view';
       const k2 = keyword(sql, tokens[i + 2]);
       // SQLite drops one table per statement, and knows no TEMPORARY: we drop the list ourselves.
       return (k1 === 'TEMPORARY' || k1 === 'TEMP') && (k2 === 'TABLE' || k2 === 'TABLES')

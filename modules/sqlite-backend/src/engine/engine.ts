@@ -42,6 +42,7 @@ import { createLike, runCreateLike } from './create-like.js';
 import { createOrReplace } from './create-or-replace.js';
 import { type CreateSelect, createSelect, storedTable, tableRows } from './create-select.js';
 import { findTemporary, type SharedDatabase } from './database.js';
+import { dropView } from './drop-view.js';
 import { evaluate } from './evaluate.js';
 import { alterForeignKey } from './foreign-keys.js';
 import { noDefaultError } from './no-default.js';
@@ -630,6 +631,8 @@ export class Engine implements EngineContext {
         return dropDatabase(db, session, sql, tokens, from, to);
       case 'drop-temporary':
         return this.dropTemporary(session, sql, tokens, from, to);
+      case 'drop-view':
+        return dropView(this, session, sql, tokens, from, to);
       case 'no-op':
         return OK;
       case 'do':
