@@ -141,6 +141,55 @@ describe('COMMIT / ROLLBACK answered by the proxy', () => {
   });
 });
 
+describe('comments around a plain BEGIN / COMMIT / ROLLBACK', () => {
+  it('are answered here as the plain forms are, with the statuses and outcome MariaDB gives', async () => {
+    const { lazyBegins, emptyTransactions } = fx.proxy.stats().counters;
+    const r = await both(async (c, tag) => {
+      const out: unknown[] = [];
+      // sqlcommenter's trailing tags, a leading block comment, line comments
+      out.push(await serverStatus(c, "BEGIN /*traceparent='00-4bf9-01',route='%2Fpay'*/"));
+      await c.query(`INSERT INTO lbr (v) VALUES ('${tag}-x')`);
+      out.push(await serverStatus(c, '/* app */ ROLLBACK'));
+      out.push(await serverStatus(c, '# tx\nSTART /* a */ TRANSACTION'));
+      await c.query(`INSERT INTO lbr (v) VALUES ('${tag}-y')`);
+      out.push(await serverStatus(c, 'COMMIT -- done'));
+      out.push(await serverStatus(c, '/* empty */ BEGIN'), await serverStatus(c, '/* empty */ COMMIT'));
+      out.push(await committed(`${tag}-x`), await committed(`${tag}-y`));
+      return out;
+    });
+    expect(r.server).toEqual([
+      expect.any(Number),
+      expect.any(Number),
+      expect.any(Number),
+      expect.any(Number),
+      expect.any(Number),
+      expect.any(Number),
+      0,
+      1,
+    ]);
+    expect((r.server[0] as number) & IN_TRANS).toBe(IN_TRANS);
+    expect(r.proxy).toEqual(r.server);
+    // Three BEGINs answered here, one of them committed with nothing in it.
+    expect(fx.proxy.stats().counters).toMatchObject({
+      lazyBegins: lazyBegins + 3,
+      emptyTransactions: emptyTransactions + 1,
+    });
+  });
+
+  it('an executable comment goes to the server: START TRANSACTION /*!50605 READ ONLY */ refuses a write', async () => {
+    const { lazyBegins } = fx.proxy.stats().counters;
+    const r = await both(async (c, tag) => {
+      const status = await serverStatus(c, 'START TRANSACTION /*!50605 READ ONLY */');
+      const errno = (await failure(c.query(`INSERT INTO lbr (v) VALUES ('${tag}-ro')`))).errno;
+      await c.query('ROLLBACK');
+      return { status, errno };
+    });
+    expect(r.server.errno).toBe(1792);
+    expect(r.proxy).toEqual(r.server);
+    expect(fx.proxy.stats().counters.lazyBegins).toBe(lazyBegins);
+  });
+});
+
 describe('BEGIN the server refuses', () => {
   it('sql_mode=ORACLE: BEGIN answers as MariaDB does, and the client is not dropped', async () => {
     const r = await both(async (c) => {

@@ -466,13 +466,42 @@ describe('transactionBoundary', () => {
       'START TRANSACTION WITH CONSISTENT SNAPSHOT',
       'BEGIN NOT ATOMIC SELECT 1; END',
       'BEGIN; SELECT 1',
-      '/* hint */ BEGIN',
       'COMMIT AND CHAIN',
       'COMMIT RELEASE',
       'ROLLBACK TO SAVEPOINT s',
       'ROLLBACK WORK AND NO CHAIN',
       'XA BEGIN',
       'SELECT 1',
+    ])
+      expect(transactionBoundary(sql), sql).toBeUndefined();
+  });
+
+  it('reads through comments the server skips, and not through any other', () => {
+    for (const sql of [
+      '/* hint */ BEGIN',
+      "BEGIN /*traceparent='00-4bf9',route='%2Fpay'*/",
+      'START /* a */ TRANSACTION -- b',
+      '# c\nBEGIN WORK',
+      '--\tc\nBEGIN;',
+      'BEGIN --',
+      '/*+ hint */ START TRANSACTION',
+    ])
+      expect(transactionBoundary(sql), sql).toBe('begin');
+    for (const sql of ['/* tx */ COMMIT', 'ROLLBACK /* a */ WORK # done'])
+      expect(transactionBoundary(sql), sql).toBe('end');
+    for (const sql of [
+      // executable comments run: a READ ONLY transaction, a statement before it
+      'START TRANSACTION /*!50605 READ ONLY */',
+      '/*M!100000 DO 1; */ BEGIN',
+      // unclosed comment: the server refuses the text
+      'BEGIN /* a',
+      // `--` without a blank after it is two minus signs
+      'BEGIN --x',
+      // `--` before 0xA0: a comment in latin1 only
+      'BEGIN --\u00a0x',
+      "BEGIN 'x'",
+      '/* a */ COMMIT RELEASE',
+      '/* a */ BEGIN; DO 1',
     ])
       expect(transactionBoundary(sql), sql).toBeUndefined();
   });

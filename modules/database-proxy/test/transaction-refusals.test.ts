@@ -194,7 +194,8 @@ describe('a write refused before its transaction reached a backend', () => {
       0, 0, 1, 1,
     ]);
 
-    // Any form of ROLLBACK ends it (run at the server, where nothing is open).
+    // Any form of ROLLBACK ends it (a plain one, comments or not, answered here; others run at
+    // the server, where nothing is open).
     for (const rollback of ['/* app */ ROLLBACK', 'ROLLBACK WORK AND NO CHAIN']) {
       const c = await qf();
       await c.query('BEGIN');

@@ -196,13 +196,13 @@ describe('lazy BEGIN: answered by the proxy, opened on a backend with the first 
     expect(pinnedNow(fx)).toBe(0);
   });
 
-  it('forms with characteristics, and BEGIN inside a pinned session, go to the backend at once', async () => {
+  it('forms with characteristics or an executable comment, and BEGIN inside a pinned session, go to the backend at once', async () => {
     const a = await client();
     const { lazyBegins } = fx.proxy.stats().counters;
     for (const begin of [
       'START TRANSACTION WITH CONSISTENT SNAPSHOT',
       'START TRANSACTION READ ONLY',
-      '/* c */ BEGIN',
+      '/*!40101 BEGIN */',
     ]) {
       await a.query(begin);
       expect(fx.proxy.stats().pinnedNow.transaction).toBe(1);

@@ -1006,15 +1006,51 @@ const COMMIT_OR_ROLLBACK =
 
 /**
  * A plain BEGIN is a `begin`; `COMMIT [WORK]` / `ROLLBACK [WORK]` with neither a chain nor a
- * release clause an `end`; anything else, comments included, undefined. Only these exact forms
- * may be answered by the proxy without a backend (see ClientSession's lazy BEGIN): a plain BEGIN
- * takes its snapshot at the first read anyway, so opening it on the backend just before that
- * read changes nothing.
+ * release clause an `end`; anything else undefined. Comments the server ignores may stand
+ * around and between the words (`/* app *\/ BEGIN`, sqlcommenter's trailing tags): the statement
+ * is the same. Only these forms may be answered by the proxy without a backend (see
+ * ClientSession's lazy BEGIN): a plain BEGIN takes its snapshot at the first read anyway, so
+ * opening it on the backend just before that read changes nothing.
  */
 export function transactionBoundary(sql: string): TransactionBoundary | undefined {
-  if (PLAIN_BEGIN.test(sql)) return 'begin';
-  const m = COMMIT_OR_ROLLBACK.exec(sql);
+  const text = QUOTE_OR_COMMENT.test(sql) ? blankPlainComments(sql) : sql;
+  if (text === undefined) return undefined;
+  if (PLAIN_BEGIN.test(text)) return 'begin';
+  const m = COMMIT_OR_ROLLBACK.exec(text);
   return m !== null && m[1] === undefined && m[3] === undefined ? 'end' : undefined;
+}
+
+/**
+ * A comment the server skips: closed `/* … *\/` that is not executable (`/*!`, `/*M!`), `#` or
+ * `-- ` to the end of the line.
+ */
+const PLAIN_COMMENT = /\/\*(?!M?!)[\s\S]*?\*\/|#[^\n]*|--(?=[\x00-\x20\x7f]|$)[^\n]*/y;
+
+/**
+ * `sql` with its comments blanked when comments are all it has besides words: undefined when
+ * it has a literal or a quoted name (no plain boundary has one), an executable or unclosed
+ * comment (the server runs or refuses it), or `--` before a byte from 0x80 up (a comment only in
+ * some character sets).
+ */
+function blankPlainComments(sql: string): string | undefined {
+  let out = '';
+  let from = 0;
+  for (let i = 0; i < sql.length; i++) {
+    const c = sql[i];
+    if (c === "'" || c === '"' || c === '`') return undefined;
+    if (c !== '/' && c !== '#' && c !== '-') continue;
+    if (c === '-' && sql[i + 1] === '-' && sql.charCodeAt(i + 2) >= 0x80) return undefined;
+    PLAIN_COMMENT.lastIndex = i;
+    const m = PLAIN_COMMENT.exec(sql);
+    if (m === null) {
+      if (c === '/' && sql[i + 1] === '*') return undefined;
+      continue;
+    }
+    out += `${sql.slice(from, i)}${' '.repeat(m[0].length)}`;
+    from = i + m[0].length;
+    i = from - 1;
+  }
+  return out + sql.slice(from);
 }
 
 /**
