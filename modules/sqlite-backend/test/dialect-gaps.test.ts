@@ -57,3 +57,30 @@ it("DROP VIEW of a table or of nothing is 4092 naming them all, after dropping t
   await sameOnBoth(both, 'SELECT COUNT(*) FROM dv_table');
   expect(await onBoth('DROP VIEW dv3 dv4')).toBe('ERR 1064');
 });
+
+it('INSERT INTO t [()] VALUES () [, ()]… inserts rows of defaults and reports the first id, as MariaDB does', async () => {
+  await onBoth(
+    "CREATE TABLE defaults_only (id INT AUTO_INCREMENT PRIMARY KEY, n INT DEFAULT 5, s VARCHAR(9) DEFAULT 'x', z INT)",
+  );
+  await onBoth('CREATE TABLE no_id (n INT DEFAULT 7, z INT)');
+  // SQLite's grammar has no empty lists: each was 1064.
+  for (const sql of [
+    'INSERT INTO defaults_only () VALUES ()',
+    'INSERT INTO defaults_only () VALUES (), ()',
+    'INSERT INTO defaults_only VALUES ()',
+    'INSERT INTO defaults_only VALUE ( ) , ( ), ()',
+    'INSERT IGNORE INTO defaults_only VALUES ()',
+    'INSERT INTO no_id VALUES (), ()',
+    'REPLACE INTO no_id () VALUES ()',
+  ]) {
+    const [theirs, mine] = await Promise.all(
+      [both.server(), both.ours()].map(async (c) => {
+        const [ok] = (await c.query(sql)) as [{ affectedRows: number; insertId: number }, unknown];
+        return { affectedRows: ok.affectedRows, insertId: ok.insertId };
+      }),
+    );
+    expect({ sql, ok: mine }).toEqual({ sql, ok: theirs });
+  }
+  await sameOnBoth(both, 'SELECT id, n, s, z, LAST_INSERT_ID() FROM defaults_only');
+  await sameOnBoth(both, 'SELECT n, z FROM no_id');
+});

@@ -289,6 +289,8 @@ export function idsGenerated(
     let nullAt = false;
     let depth = 1;
     let start = ++i;
+    // `()`, a row of defaults (`INSERT INTO t VALUES (), ()`): the id is numbered.
+    if (isPunct(sql, tokens[start], ')')) nullAt = true;
     for (; i < to && depth > 0; i++) {
       const t = tokens[i]!;
       if (t.type === TokenType.Placeholder) ordinal++;

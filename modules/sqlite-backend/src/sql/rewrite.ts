@@ -7,6 +7,7 @@ import {
   rewriteCreateTable,
   type TableIndex,
 } from './create-table.js';
+import { rewriteEmptyInsert } from './empty-insert.js';
 import { rewriteFunctionSyntax } from './function-syntax.js';
 import { createIndexText, indexDdl } from './index-ddl.js';
 import { rewriteInformationSchema } from './information-schema.js';
@@ -130,6 +131,7 @@ export function rewrite(
       const k0 = keyword(sql, t);
       const k1 = keyword(sql, tokens[i + 1]);
       const k2 = keyword(sql, tokens[i + 2]);
+      if (k0 === 'INSERT' || k0 === 'REPLACE') rewriteEmptyInsert(sql, tokens, i, end, replace);
       // Read for UPDATE / DELETE alone: looked for in their text, not in every statement's (a
       // dump's INSERT may be megabytes).
       if (
