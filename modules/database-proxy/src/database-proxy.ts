@@ -867,7 +867,7 @@ export class DatabaseProxy implements ProxyCore, DatabaseProxyService {
       ),
       counter(
         `${m}empty_transactions_total`,
-        'COMMIT / ROLLBACK of transactions that never reached a backend',
+        'COMMIT / ROLLBACK answered by the proxy: no transaction on a backend to end',
         c.emptyTransactions,
       ),
       counter(

@@ -69,7 +69,10 @@ export interface ProxyCounters {
    * client's first statement in it (see ClientSession).
    */
   lazyBegins: number;
-  /** COMMIT / ROLLBACK of a transaction that never reached a backend, answered by the proxy. */
+  /**
+   * COMMIT / ROLLBACK answered by the proxy: of a transaction that never reached a backend, or
+   * with no transaction open.
+   */
   emptyTransactions: number;
   /**
    * Transactions rolled back when a statement of theirs was refused for want of a backend (or

@@ -141,6 +141,47 @@ describe('COMMIT / ROLLBACK answered by the proxy', () => {
   });
 });
 
+describe('COMMIT / ROLLBACK with no transaction open', () => {
+  it('are answered here with the status MariaDB gives: autocommit on or off, sql_mode bits (a pool resetting on return)', async () => {
+    const { queries, emptyTransactions } = fx.proxy.stats().counters;
+    const r = await both(async (c, tag) => {
+      const out: unknown[] = [];
+      await c.query(`INSERT INTO lbr (v) VALUES ('${tag}-auto')`);
+      out.push(await serverStatus(c, 'ROLLBACK'), await serverStatus(c, 'COMMIT'));
+      // The flags clients quote and escape by come with the answer.
+      await c.query("SET SESSION sql_mode = 'ANSI_QUOTES,NO_BACKSLASH_ESCAPES'");
+      out.push(await serverStatus(c, 'ROLLBACK'));
+      await c.query('SET SESSION sql_mode = DEFAULT');
+      // Autocommit off: a write opens a transaction its COMMIT ends; the ROLLBACK after ends none.
+      await c.query('SET autocommit = 0');
+      await c.query(`INSERT INTO lbr (v) VALUES ('${tag}-off')`);
+      out.push(await serverStatus(c, 'COMMIT'), await serverStatus(c, 'ROLLBACK'));
+      await c.query('SET autocommit = 1');
+      out.push(await committed(`${tag}-auto`), await committed(`${tag}-off`));
+      return out;
+    });
+    expect(r.server.slice(-2)).toEqual([1, 1]);
+    expect((r.server[2] as number) & 0x8200).toBe(0x8200);
+    expect(r.proxy).toEqual(r.server);
+    const after = fx.proxy.stats().counters;
+    // The first ROLLBACK goes to the connection that keeps the write's results (ROW_COUNT()
+    // asks there); the COMMIT, the ROLLBACK under the sql_mode and the one after the autocommit-off
+    // COMMIT never reach a server.
+    expect(after.emptyTransactions).toBe(emptyTransactions + 3);
+    expect(after.queries).toBe(queries + 11 - 3);
+  });
+
+  it('completion_type set by the client: they go to the server, which ends the session at RELEASE', async () => {
+    const r = await both(async (c) => {
+      await c.query("SET SESSION completion_type = 'RELEASE'");
+      await c.query('COMMIT');
+      return (await failure(c.query('SELECT 1'))).code;
+    });
+    expect(r.server).toMatch(/CLOSED|PROTOCOL_CONNECTION_LOST|ECONNRESET/);
+    expect(r.proxy).toMatch(/CLOSED|PROTOCOL_CONNECTION_LOST|ECONNRESET/);
+  });
+});
+
 describe('comments around a plain BEGIN / COMMIT / ROLLBACK', () => {
   it('are answered here as the plain forms are, with the statuses and outcome MariaDB gives', async () => {
     const { lazyBegins, emptyTransactions } = fx.proxy.stats().counters;

@@ -56,6 +56,7 @@ import {
   MARIADB_CLIENT_STMT_BULK_OPERATIONS,
   PacketDecoder,
   type ProtocolError,
+  SERVER_STATUS_ANSI_QUOTES,
   SERVER_STATUS_AUTOCOMMIT,
   SERVER_STATUS_IN_TRANS,
   SERVER_STATUS_IN_TRANS_READONLY,
@@ -826,7 +827,10 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
    * in the same system call when that statement is a pure read. That saves a backend round trip
    * per transaction and keeps the backend free until the transaction does something. It is
    * what the server would do anyway: a plain BEGIN takes its read view at the first read.
-   * COMMIT / ROLLBACK before any statement ends a transaction that never reached a backend.
+   * COMMIT / ROLLBACK before any statement ends a transaction that never reached a backend;
+   * with nothing open at all (a pool's ROLLBACK when a connection comes back to it: SQLAlchemy's
+   * reset on return, after the COMMIT that ended the last pin) they end nothing on a server
+   * either, unless the client's completion_type makes them chain or release.
    * @returns whether the command was answered
    */
   private answerBoundary(boundary: TransactionBoundary | undefined): boolean {
@@ -845,7 +849,7 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
       this.lazyBegin = 'pending';
       this.core.counters.lazyBegins++;
     } else {
-      if (this.lazyBegin === 'none') return false;
+      if (this.lazyBegin === 'none' && this.state.variables.has('completion_type')) return false;
       this.lazyBegin = 'none';
       this.core.counters.emptyTransactions++;
     }
@@ -3151,7 +3155,8 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
       // A READ ONLY transaction says so, as the server's last answer in it did.
       if (this.pins & PIN_BIT.transaction) s |= this.reader.statusFlags & SERVER_STATUS_IN_TRANS_READONLY;
     }
-    return s | (this.reader.statusFlags & SERVER_STATUS_NO_BACKSLASH_ESCAPES);
+    // The sql_mode bits MariaDB reports in every answer, which clients escape and quote by.
+    return s | (this.reader.statusFlags & (SERVER_STATUS_NO_BACKSLASH_ESCAPES | SERVER_STATUS_ANSI_QUOTES));
   }
 
   private writeOk(sequenceId: number, sessionState?: SessionStateChanges): void {

@@ -14,6 +14,8 @@ export const SERVER_QUERY_WAS_SLOW = 0x800;
 export const SERVER_PS_OUT_PARAMS = 0x1000;
 export const SERVER_STATUS_IN_TRANS_READONLY = 0x2000;
 export const SERVER_SESSION_STATE_CHANGED = 0x4000;
+/** MariaDB: the session's sql_mode has ANSI_QUOTES (`"…"` is a name, not a string). */
+export const SERVER_STATUS_ANSI_QUOTES = 0x8000;
 
 /** A transaction is open (explicit, or implicit with autocommit off after a statement). */
 export function inTransaction(status: number): boolean {
