@@ -317,6 +317,38 @@ describe('a write refused before its transaction reached a backend', () => {
     ]).toEqual([0, 1, 0, 0]);
   });
 
+  it('SHOW WARNINGS / GET DIAGNOSTICS while rolled back answer IN_TRANS: the mariadb connector then sends the ROLLBACK that ends it', async () => {
+    const c = await connector.open({ user: 'qf', password: 'qf' });
+    await c.query('BEGIN');
+    expect((await refusedWhileFull(() => c.query("INSERT INTO tr (v) VALUES ('cw-1')"))).errno).toBe(9002);
+    expect(((await c.query('SHOW WARNINGS')) as { Code: number }[]).map((w) => w.Code)).toEqual([9002]);
+    await c.query('GET DIAGNOSTICS CONDITION 1 @cw_errno = MYSQL_ERRNO');
+    // The connector sends ROLLBACK only when its last answer said IN_TRANS.
+    expect(c.info!.status & 0x1).toBe(1);
+    await c.rollback();
+    await c.query("INSERT INTO tr (v) VALUES ('cw-2')");
+    expect([await landed('cw-1'), await landed('cw-2')]).toEqual([0, 1]);
+    // (Its user variable holds the tenant's one slot.)
+    await c.end();
+
+    // Without DEPRECATE_EOF too: the EOFs and the OK of the answers.
+    const raw = await rawQf(SUPPORTED_CAPABILITIES & ~CLIENT_DEPRECATE_EOF);
+    try {
+      expect((await raw.query('BEGIN')).error).toBeUndefined();
+      const full = await fillQueue();
+      expect((await raw.query("INSERT INTO tr (v) VALUES ('cw-3')")).error?.errno).toBe(9002);
+      await full.free();
+      const warnings = await raw.query('SHOW WARNINGS');
+      const eofs = warnings.packets.filter((p) => isEofPacket(p.payload));
+      expect(eofs.map((p) => p.payload.readUInt16LE(3) & 0x1)).toEqual([1, 1]);
+      expect((await raw.query('GET DIAGNOSTICS @cw_n = NUMBER')).statusFlags & 0x1).toBe(1);
+      expect((await raw.query('ROLLBACK')).statusFlags & 0x1).toBe(0);
+    } finally {
+      await raw.close();
+    }
+    expect(await landed('cw-3')).toBe(0);
+  });
+
   it('an execute refused with 9009 keeps the types it bound; a prepare meanwhile shows IN_TRANS in its EOFs', async () => {
     const c = await rawQf(SUPPORTED_CAPABILITIES & ~CLIENT_DEPRECATE_EOF);
     try {

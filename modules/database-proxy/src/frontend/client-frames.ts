@@ -1,8 +1,8 @@
 /**
  * Framing helpers for what the proxy writes to a client: where a forwarded command's own frame
- * is, where the last packet of a run of packets starts, and EOF status flags rewritten in place.
+ * is, where the last packet of a run of packets starts, and status flags rewritten in place.
  */
-import { isEofPacket, SERVER_STATUS_IN_TRANS } from '@scalestack/mysql-protocol';
+import { isEofPacket, lenencHeaderSize, SERVER_STATUS_IN_TRANS } from '@scalestack/mysql-protocol';
 
 /**
  * The packet's bytes with their header, as a view on the chunk they arrived in — when the
@@ -44,4 +44,22 @@ export function markEofsInTransaction(frames: Buffer): void {
     }
     at = end;
   }
+}
+
+/**
+ * Sets IN_TRANS in the status flags of a whole statement response (text result set or OK, not
+ * a prepare's): its EOF packets and the OK that ends it (0x00, or 0xFE under DEPRECATE_EOF),
+ * whose flags follow two length-encoded integers. An ERR carries none.
+ */
+export function markResponseInTransaction(frames: Buffer): void {
+  if (frames.length < 5) return;
+  markEofsInTransaction(frames);
+  const last = lastPacketStart(frames);
+  const payload = last + 4;
+  const end = payload + frames.readUIntLE(last, 3);
+  const header = frames[payload];
+  if (end > frames.length || (header !== 0x00 && !(header === 0xfe && end - payload >= 9))) return;
+  let at = payload + 1;
+  for (let i = 0; i < 2 && at < end; i++) at += lenencHeaderSize(frames[at]!) || 1;
+  if (at + 2 <= end) frames.writeUInt16LE(frames.readUInt16LE(at) | SERVER_STATUS_IN_TRANS, at);
 }

@@ -101,7 +101,12 @@ import {
   transactionBoundary,
   useStatementSchema,
 } from '../session/statement-traits.js';
-import { frameOf, lastPacketStart, markEofsInTransaction } from './client-frames.js';
+import {
+  frameOf,
+  lastPacketStart,
+  markEofsInTransaction,
+  markResponseInTransaction,
+} from './client-frames.js';
 import { ClientLogin } from './client-login.js';
 import { ClientOutput } from './client-output.js';
 import {
@@ -1415,9 +1420,15 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
           b.command(CLEAR_DIAGNOSTICS, IGNORE_ANSWER);
           this.results.owned();
         }
-        if (!b.forward(this.command, this.frame ?? encodeFrames(this.payload, 0), this))
+        // SHOW WARNINGS / GET DIAGNOSTICS while the transaction is rolled back (answerAborted):
+        // the server's answer says no transaction, and a driver that believes it skips the
+        // ROLLBACK that would end the state (the mariadb connector's rollback()). Kept back, and
+        // marked IN_TRANS, as the proxy's own answers are then.
+        if (this.abortedBy !== undefined) this.capture = [];
+        if (!b.forward(this.command, this.frame ?? encodeFrames(this.payload, 0), this)) {
+          this.capture = undefined;
           this.afterResponse(b);
-        else if (this.pureRead) this.shareBackend(b);
+        } else if (this.pureRead) this.shareBackend(b);
     }
   }
 
@@ -1907,6 +1918,12 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
       return;
     }
     if (this.pending === Pending.Prepare) this.finishPrepare(conn);
+    else if (this.capture !== undefined) {
+      const bytes = Buffer.concat(this.capture);
+      this.capture = undefined;
+      markResponseInTransaction(bytes);
+      this.conn.write(bytes);
+    }
     this.afterResponse(conn);
   }
 
