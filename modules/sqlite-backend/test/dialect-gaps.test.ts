@@ -84,3 +84,25 @@ it('INSERT INTO t [()] VALUES () [, ()]… inserts rows of defaults and reports 
   await sameOnBoth(both, 'SELECT id, n, s, z, LAST_INSERT_ID() FROM defaults_only');
   await sameOnBoth(both, 'SELECT n, z FROM no_id');
 });
+
+it("SHOW INDEX lists a temporary table's keys, before a permanent table's of the name, as MariaDB does", async () => {
+  /** SHOW INDEX on both, alike but for Cardinality (the backend has no estimate: NULL). */
+  const sameIndexes = async (sql: string) => {
+    const withoutCardinality = (a: unknown) =>
+      typeof a === 'string' ? a : (a as { rows: unknown[][] }).rows.map((r) => r.toSpliced(6, 1));
+    const [theirs, mine] = await Promise.all([answer(both.server(), sql), answer(both.ours(), sql)]);
+    expect({ sql, rows: withoutCardinality(mine) }).toEqual({ sql, rows: withoutCardinality(theirs) });
+  };
+  await onBoth('CREATE TABLE shown (id INT PRIMARY KEY, u INT, UNIQUE KEY uu (u))');
+  await onBoth(
+    'CREATE TEMPORARY TABLE shown_temp (id INT PRIMARY KEY, k INT NOT NULL, u VARCHAR(5), KEY kk (k), UNIQUE KEY uu (u, k))',
+  );
+  // Was 1146: the backend read information_schema, which lists no temporary table.
+  await sameIndexes('SHOW INDEX FROM shown_temp');
+  await sameIndexes('SHOW KEYS IN shown_temp');
+  await sameIndexes('SHOW INDEX FROM shown');
+  await onBoth('CREATE TEMPORARY TABLE shown (a INT, KEY ka (a))');
+  await sameIndexes('SHOW INDEX FROM shown');
+  await onBoth('DROP TEMPORARY TABLE shown');
+  await sameIndexes('SHOW INDEX FROM shown');
+});

@@ -3,7 +3,7 @@ import { MysqlError, noDatabaseSelected, notSupported } from '../errors.js';
 import type { Session } from '../session/session.js';
 import { variableText } from '../session/variables.js';
 import { mysqlIndexName } from '../sql/index-ddl.js';
-import { informationSchemaTable } from '../sql/information-schema.js';
+import { informationSchemaTable, temporaryStatistics } from '../sql/information-schema.js';
 import {
   backquoted,
   identifierValue,
@@ -348,7 +348,8 @@ function indexes(db: SharedDatabase, schema: string, table: string): Outcome {
     .prepare(
       `SELECT TABLE_NAME, NON_UNIQUE, INDEX_NAME, SEQ_IN_INDEX, COLUMN_NAME, COLLATION, CARDINALITY, SUB_PART,
         PACKED, NULLABLE, INDEX_TYPE, COMMENT, INDEX_COMMENT, IGNORED
-        FROM ${informationSchemaTable('STATISTICS')} WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ?
+        FROM ${schema === 'temp' ? temporaryStatistics() : informationSchemaTable('STATISTICS')}
+        WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ?
         ORDER BY NON_UNIQUE, INDEX_NAME <> 'PRIMARY', INDEX_NAME, SEQ_IN_INDEX`,
     )
     .all(schema, table)
@@ -554,7 +555,8 @@ export function runShow(
       const kw = keyword(sql, tokens[i]);
       if (kw !== 'FROM' && kw !== 'IN')
         throw new MysqlError(1064, 'You have an error in your SQL syntax: SHOW INDEX FROM <table>');
-      let { schema, table, next } = tableName(db, session, sql, tokens, i + 1);
+      // A temporary table of the name first, as for SHOW COLUMNS.
+      let { schema, table, next } = tableName(db, session, sql, tokens, i + 1, temporaryIn(ctx, session));
       [schema, next] = schemaClause(db, session, sql, tokens, next, schema);
       // SHOW INDEX takes no LIKE; a WHERE is refused as for the other SHOWs.
       likeFilter(sql, tokens, next, to);

@@ -4,10 +4,11 @@ import { REAL_DIVISION } from './real-division.js';
 /**
  * The user tables and views of every database (SQLite schema) but the temporary one, as
  * `pragma_table_list` rows `t` — what information_schema describes —, with `joins` after it and
- * `where` as a further condition.
+ * `where` as a further condition. With `temporary`, those of the temporary one instead (for SHOW
+ * INDEX, which MariaDB answers for a temporary table that its information_schema leaves out).
  */
-function userTables(joins = '', where = ''): string {
-  return `pragma_table_list AS t ${joins} WHERE t.schema <> 'temp' AND t.type IN ('table', 'view')
+function userTables(joins = '', where = '', temporary = false): string {
+  return `pragma_table_list AS t ${joins} WHERE t.schema ${temporary ? '=' : '<>'} 'temp' AND t.type IN ('table', 'view')
     AND t.name NOT LIKE 'sqlite\\_%' ESCAPE '\\' ${where === '' ? '' : `AND ${where}`}`;
 }
 
@@ -22,10 +23,9 @@ const INDEX_NAME = `CASE WHEN i.name LIKE 'sqlite\\_autoindex\\_%' ESCAPE '\\'
   THEN (SELECT name FROM ${indexColumns('i.name')} WHERE seqno = 0) ELSE __index_name(i.name, t.name) END`;
 
 /** Primary-key columns `c` (`c.pk`: their place in the key) of the tables `t`. */
-const PRIMARY_KEYS = userTables(
-  'JOIN pragma_table_info(t.name, t.schema) AS c',
-  "c.pk > 0 AND t.type = 'table'",
-);
+const primaryKeys = (temporary = false) =>
+  userTables('JOIN pragma_table_info(t.name, t.schema) AS c', "c.pk > 0 AND t.type = 'table'", temporary);
+const PRIMARY_KEYS = primaryKeys();
 /** Unique indexes `i` other than the primary key's, and their columns `k`. */
 const UNIQUE_KEYS = userTables(
   `JOIN pragma_index_list(t.name, t.schema) AS i JOIN ${indexColumns('i.name')} AS k`,
@@ -35,6 +35,24 @@ const UNIQUE_KEYS = userTables(
 const FOREIGN_KEYS = userTables('JOIN pragma_foreign_key_list(t.name, t.schema) AS f');
 /** Its CONSTRAINT name, or MySQL's `<table>_ibfk_<n>` (a function the database registers). */
 const FOREIGN_KEY_NAME = '__foreign_key_name(t.schema, t.name, f.id)';
+
+/**
+ * information_schema.STATISTICS: PRIMARY for every primary key (a rowid one has no index of its
+ * own in SQLite), then every other index; of the temporary schema's tables with `temporary`.
+ */
+function statistics(temporary = false): string {
+  return `SELECT 'def' AS TABLE_CATALOG, t.schema AS TABLE_SCHEMA, t.name AS TABLE_NAME, 0 AS NON_UNIQUE,
+            t.schema AS INDEX_SCHEMA, 'PRIMARY' AS INDEX_NAME, c.pk AS SEQ_IN_INDEX, c.name AS COLUMN_NAME,
+            'A' AS COLLATION, NULL AS CARDINALITY, NULL AS SUB_PART, NULL AS PACKED, '' AS NULLABLE,
+            'BTREE' AS INDEX_TYPE, '' AS COMMENT, '' AS INDEX_COMMENT, 'NO' AS IGNORED
+          FROM ${primaryKeys(temporary)}
+          UNION ALL
+          SELECT 'def', t.schema, t.name, CASE WHEN i."unique" THEN 0 ELSE 1 END, t.schema, ${INDEX_NAME},
+            k.seqno + 1, k.name, 'A', NULL, NULL, NULL,
+            CASE WHEN (SELECT "notnull" FROM pragma_table_info(t.name, t.schema) WHERE name = k.name) THEN '' ELSE 'YES' END,
+            'BTREE', '', '', 'NO'
+          FROM ${userTables(`JOIN pragma_index_list(t.name, t.schema) AS i JOIN ${indexColumns('i.name')} AS k`, "i.origin <> 'pk'", temporary)}`;
+}
 
 /**
  * The information_schema tables the backend answers, as SQLite queries over its own catalog
@@ -97,22 +115,7 @@ const VIEWS: ReadonlyMap<string, string> = new Map(
           CASE WHEN c.hidden >= 2 THEN 'ALWAYS' ELSE 'NEVER' END AS IS_GENERATED, NULL AS GENERATION_EXPRESSION
           FROM ${userTables('JOIN pragma_table_xinfo(t.name, t.schema) AS c', 'c.hidden IN (0, 2, 3)')}`,
       ],
-      [
-        'STATISTICS',
-        // PRIMARY for every primary key (a rowid one has no index of its own in SQLite), then
-        // every other index.
-        `SELECT 'def' AS TABLE_CATALOG, t.schema AS TABLE_SCHEMA, t.name AS TABLE_NAME, 0 AS NON_UNIQUE,
-            t.schema AS INDEX_SCHEMA, 'PRIMARY' AS INDEX_NAME, c.pk AS SEQ_IN_INDEX, c.name AS COLUMN_NAME,
-            'A' AS COLLATION, NULL AS CARDINALITY, NULL AS SUB_PART, NULL AS PACKED, '' AS NULLABLE,
-            'BTREE' AS INDEX_TYPE, '' AS COMMENT, '' AS INDEX_COMMENT, 'NO' AS IGNORED
-          FROM ${PRIMARY_KEYS}
-          UNION ALL
-          SELECT 'def', t.schema, t.name, CASE WHEN i."unique" THEN 0 ELSE 1 END, t.schema, ${INDEX_NAME},
-            k.seqno + 1, k.name, 'A', NULL, NULL, NULL,
-            CASE WHEN (SELECT "notnull" FROM pragma_table_info(t.name, t.schema) WHERE name = k.name) THEN '' ELSE 'YES' END,
-            'BTREE', '', '', 'NO'
-          FROM ${userTables(`JOIN pragma_index_list(t.name, t.schema) AS i JOIN ${indexColumns('i.name')} AS k`, "i.origin <> 'pk'")}`,
-      ],
+      ['STATISTICS', statistics()],
       [
         'TABLE_CONSTRAINTS',
         `SELECT DISTINCT 'def' AS CONSTRAINT_CATALOG, t.schema AS CONSTRAINT_SCHEMA, 'PRIMARY' AS CONSTRAINT_NAME,
@@ -257,6 +260,11 @@ export function informationSchemaTable(
     | 'KEY_COLUMN_USAGE',
 ): string {
   return `(${VIEWS.get(table)!})`;
+}
+
+/** information_schema.STATISTICS of the temporary tables, as a subquery (for SHOW INDEX). */
+export function temporaryStatistics(): string {
+  return `(${statistics(true)})`;
 }
 
 function nameOf(sql: string, t: Token | undefined): string {
