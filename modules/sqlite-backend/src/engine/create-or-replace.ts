@@ -1,6 +1,7 @@
 import { MysqlError } from '../errors.js';
 import type { Session } from '../session/session.js';
 import { keyword, type TableName, type Token, tableName } from '../sql/lexer.js';
+import { afterViewClauses } from '../sql/view-clauses.js';
 import type { EngineContext, Outcome } from './outcome.js';
 import { quoteIdentifier } from './show-statement.js';
 import { tableSchema } from './table-text.js';
@@ -9,7 +10,7 @@ import { tableSchema } from './table-text.js';
 export function isCreateOrReplace(sql: string, tokens: readonly Token[], i: number): boolean {
   if (keyword(sql, tokens[i]) !== 'CREATE' || keyword(sql, tokens[i + 1]) !== 'OR') return false;
   if (keyword(sql, tokens[i + 2]) !== 'REPLACE') return false;
-  const k3 = keyword(sql, tokens[i + 3]);
+  const k3 = keyword(sql, tokens[afterViewClauses(sql, tokens, i + 3)]);
   return (
     k3 === 'TABLE' ||
     k3 === 'VIEW' ||
@@ -34,10 +35,12 @@ export function createOrReplace(
   run: (text: string) => Outcome,
   prepare: (text: string) => void,
 ): Outcome {
-  const k3 = keyword(sql, tokens[from + 3]);
+  // A view's ALGORITHM / DEFINER / SQL SECURITY stay in the CREATE run, whose rewrite drops them.
+  const kind = afterViewClauses(sql, tokens, from + 3);
+  const k3 = keyword(sql, tokens[kind]);
   const view = k3 === 'VIEW';
   const temporary = !view && k3 !== 'TABLE';
-  const at = from + (temporary ? 5 : 4);
+  const at = kind + (temporary ? 2 : 1);
   if (keyword(sql, tokens[at]) === 'IF')
     throw new MysqlError(1221, 'Incorrect usage of OR REPLACE and IF NOT EXISTS', 'HY000');
   const named = tableName(sql, tokens, at);

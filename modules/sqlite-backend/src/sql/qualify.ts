@@ -1,5 +1,6 @@
 import { noDatabaseSelected } from '../errors.js';
 import { backquoted, identifierValue, isName, isPunct, keyword, type Token, TokenType } from './lexer.js';
+import { afterViewClauses } from './view-clauses.js';
 
 /**
  * How unqualified table names resolve: in MySQL, in the session's database (`USE x`) and
@@ -63,7 +64,8 @@ export function unqualifiedTables(
   const out: number[] = [];
   let created: number | undefined;
   const k0 = keyword(sql, tokens[from]);
-  let i = from + 1;
+  // Past a view's ALGORITHM / DEFINER / SQL SECURITY (rewrite drops them).
+  let i = k0 === 'CREATE' ? afterViewClauses(sql, tokens, from + 1) : from + 1;
   if (k0 === 'CREATE' || k0 === 'DROP' || k0 === 'ALTER') {
     const k1 = keyword(sql, tokens[i]);
     const temporary = k1 === 'TEMP' || k1 === 'TEMPORARY';

@@ -18,6 +18,7 @@ import { type NameResolution, qualifyTables } from './qualify.js';
 import { REAL_DIVISION } from './real-division.js';
 import { rewriteUpdateLimit } from './update-limit.js';
 import { rewriteSetTargets } from './update-set.js';
+import { afterViewClauses } from './view-clauses.js';
 
 /** MySQL text turned into SQLite text, with the way back for column names. */
 export interface Rewritten {
@@ -109,12 +110,16 @@ export function rewrite(
   const limitable: [number, number][] = [];
   // `@v := expr` inside a statement: the variable's token and the expression's last.
   const assignments: [number, number][] = [];
+  // A CREATE VIEW's ALGORITHM / DEFINER / SQL SECURITY tokens `(statementStart, viewClausesEnd)`:
+  // gone, and left alone by the rewrites below (a DEFINER's `@'host'` is no user variable).
+  let viewClausesEnd = -1;
   for (let i = from; i < to; i++) {
     const t = tokens[i]!;
     if (t.type === TokenType.Semicolon) {
       statementStart = i + 1;
       continue;
     }
+    if (i > statementStart && i < viewClausesEnd) continue;
     if (i === statementStart) {
       const end = nextSemicolonIndex(tokens, i, to);
       const index = indexDdl(sql, tokens, i, end, resolution?.schema ?? null, (name) =>
@@ -132,6 +137,10 @@ export function rewrite(
       const k1 = keyword(sql, tokens[i + 1]);
       const k2 = keyword(sql, tokens[i + 2]);
       if (k0 === 'INSERT' || k0 === 'REPLACE') rewriteEmptyInsert(sql, tokens, i, end, replace);
+      if (k0 === 'CREATE') {
+        viewClausesEnd = afterViewClauses(sql, tokens, i + 1);
+        for (let j = i + 1; j < viewClausesEnd; j++) replace.set(j, '');
+      }
       // Read for UPDATE / DELETE alone: looked for in their text, not in every statement's (a
       // dump's INSERT may be megabytes).
       if (
