@@ -134,3 +134,18 @@ it('takes ALGORITHM, DEFINER and SQL SECURITY on CREATE [OR REPLACE] VIEW, as Ma
   // An unknown algorithm stays an error.
   expect(await onBoth('CREATE ALGORITHM=BOGUS VIEW vc9 AS SELECT 1')).toBe('ERR 1064');
 });
+
+it('ends an assigned expression at a bare alias, as MariaDB does (`SELECT @x := 1 + 2 y`)', async () => {
+  // The alias was taken into the expression: 1064.
+  for (const sql of [
+    'SELECT @x := 1 y',
+    'SELECT @x := 1 + 2 y, @x',
+    'SELECT @a := 5 `quoted`, @b := COUNT(*) n FROM (SELECT 1 UNION SELECT 2) t',
+    'SELECT @c := NULL IS NULL z, @d := 3 IS NOT NULL w, @e := NOT 0 nt',
+    "SELECT @f := DATE_ADD('2024-01-01', INTERVAL 1 DAY) d1, @g := '2024-01-01' + INTERVAL 2 DAY d2",
+    "SELECT @h := 7 DIV 2 q, @i := 'a' LIKE 'A' l, @j := 1 BETWEEN 0 AND 2 bt",
+    "SELECT @k := CASE WHEN 1 THEN 'x' ELSE 'y' END cs",
+    'SELECT @x, @a, @b, @c, @d, @e, @f, @g, @h, @i, @j, @k',
+  ])
+    await sameOnBoth(both, sql);
+});

@@ -1,3 +1,4 @@
+import { INTERVAL_UNITS } from '../functions/index.js';
 import { isPunct, keyword, type Token, TokenType } from './lexer.js';
 
 /** Words that end the expression of an assignment: a clause, an alias, a CASE's next branch. */
@@ -35,6 +36,54 @@ const ENDS = new Set([
   'END',
 ]);
 
+/**
+ * Words that join or lead operands (`a AND b`, `a IS NULL`, `BINARY a`, `INTERVAL 1 DAY`): a word
+ * after one of these, or one of these after an operand, is still the expression, never its
+ * alias.
+ */
+const OPERATOR_WORDS = new Set([
+  'AND',
+  'OR',
+  'XOR',
+  'NOT',
+  'IS',
+  'IN',
+  'LIKE',
+  'BETWEEN',
+  'REGEXP',
+  'RLIKE',
+  'DIV',
+  'MOD',
+  'COLLATE',
+  'ESCAPE',
+  'SOUNDS',
+  'MEMBER',
+  'OF',
+  'BINARY',
+  'INTERVAL',
+  'DISTINCT',
+  'EXISTS',
+  'ALL',
+  'ANY',
+  'SOME',
+  'CASE',
+]);
+
+/**
+ * Whether `t` starts a bare alias (`@x := 1 + 2 y`) after `prev`, the last token of the
+ * expression so far: a name right after a finished operand — a value, a name or a `)` — with no
+ * operator between. Not an interval's unit (`d + INTERVAL 1 DAY`), which follows its number so.
+ */
+function isBareAlias(sql: string, prev: Token | undefined, t: Token): boolean {
+  if (t.type !== TokenType.QuotedId && t.type !== TokenType.Word) return false;
+  const k = keyword(sql, t);
+  if (OPERATOR_WORDS.has(k) || INTERVAL_UNITS.has(k)) return false;
+  if (prev === undefined) return false;
+  if (prev.type === TokenType.Punct) return isPunct(sql, prev, ')');
+  if (prev.type === TokenType.Word) return !OPERATOR_WORDS.has(keyword(sql, prev));
+  return prev.type !== TokenType.Semicolon;
+}
+
 /** Whether `tokens[i]`, a user variable, is followed by `:=`. */
 export function isAssigned(sql: string, tokens: readonly Token[], i: number): boolean {
   const colon = tokens[i + 1];
@@ -45,7 +94,7 @@ export function isAssigned(sql: string, tokens: readonly Token[], i: number): bo
  * The last token of the expression an `@v :=` at `tokens[i]` assigns, in `tokens[from, to)`; -1
  * when none follows. `:=` binds least of all operators, so the expression runs on to a comma or
  * `)` outside its parentheses, or a word that ends it there ({@link ENDS}) — not the branches of
- * a CASE inside it. A bare alias after it is taken in (SQLite then refuses the statement).
+ * a CASE inside it, or a bare alias after it (`SELECT @x := 1 + 2 y`).
  */
 export function assignedUpTo(sql: string, tokens: readonly Token[], i: number, to: number): number {
   let last = -1;
@@ -64,6 +113,7 @@ export function assignedUpTo(sql: string, tokens: readonly Token[], i: number, t
       if (k === 'CASE') cases++;
       else if (k === 'END' && cases > 0) cases--;
       else if (cases === 0 && ENDS.has(k)) break;
+      else if (cases === 0 && last >= 0 && isBareAlias(sql, tokens[last], t)) break;
     }
     last = j;
   }
