@@ -77,7 +77,8 @@ export interface ProxyCounters {
   /**
    * Transactions rolled back when a statement of theirs was refused for want of a backend (or
    * lost unsent) before they held anything on a server: their statements get ERR 9009 until the
-   * client ends them (see ClientSession's failsTransaction).
+   * client ends them (see ClientSession's failsTransaction); and BEGINs refused with commands
+   * pipelined behind them, which get ERR 9009 up to the transaction's end (failsPipelinedBegin).
    */
   transactionsAborted: number;
   /**

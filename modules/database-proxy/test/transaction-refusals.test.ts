@@ -408,6 +408,50 @@ describe('a write refused before its transaction reached a backend', () => {
     expect(await landed('rbegin-1')).toBe(1);
   });
 
+  it('a client pipelining a BEGIN the proxy forwards, two INSERTs and COMMIT, whose BEGIN is lost unsent (9005): the statements sent behind it get 9009, nothing lands; what it sends after the answers runs as ever', async () => {
+    const c = await RawMysqlClient.open(fx.port);
+    raws.push(c);
+    expect((await c.login({ user: 'app', password: 'secret', database: 'test' })).kind).toBe('ok');
+    // READ WRITE: a form the proxy does not answer itself. Cut on the first attempt and both
+    // retries, then let through.
+    const begin = 'START TRANSACTION READ WRITE';
+    relay.cutWhen = (chunk) => chunk.includes(Buffer.from(begin, 'latin1'));
+    relay.cutTimes = 3;
+    const aborted = fx.proxy.stats().counters.transactionsAborted;
+    // Behind the statements, a marker query whose answer says all came (unless `alone`).
+    const answersOf = async (statements: string[], from: number, alone = false) => {
+      await c.write(Buffer.concat([...statements.map((q) => queryFrame(q)), ...(alone ? [] : [END_MARKER])]));
+      const answered = () =>
+        frames(c.received, from).filter((f) => f.seq === 1).length >= statements.length + (alone ? 0 : 1);
+      expect(await c.until(answered, 20_000)).toBe(true);
+      return frames(c.received, from)
+        .filter((f) => f.seq === 1)
+        .slice(0, statements.length)
+        .map((f) => (f.payload[0] === 0xff ? `ERR ${f.payload.readUInt16LE(1)}` : 'OK'));
+    };
+    let from = c.received.length;
+    expect(
+      await answersOf(
+        [begin, "INSERT INTO tr (v) VALUES ('pb-1')", "INSERT INTO tr (v) VALUES ('pb-2')", 'COMMIT'],
+        from,
+      ),
+    ).toEqual(['ERR 9005', 'ERR 9009', 'ERR 9009', 'ERR 9009']);
+    expect(fx.proxy.stats().counters.transactionsAborted).toBe(aborted + 1);
+    // Sent after it read the answers: as after any refused statement, no transaction is open.
+    from = c.received.length;
+    expect(await answersOf(["INSERT INTO tr (v) VALUES ('pb-3')"], from)).toEqual(['OK']);
+    // A refused BEGIN with nothing behind it is a statement error, as before.
+    relay.cutTimes = 3;
+    from = c.received.length;
+    expect(await answersOf([begin], from, true)).toEqual(['ERR 9005']);
+    from = c.received.length;
+    expect(await answersOf(["INSERT INTO tr (v) VALUES ('pb-4')", 'ROLLBACK'], from)).toEqual(['OK', 'OK']);
+    expect(fx.proxy.stats().counters.transactionsAborted).toBe(aborted + 1);
+    expect([await landed('pb-1'), await landed('pb-2'), await landed('pb-3'), await landed('pb-4')]).toEqual([
+      0, 0, 1, 1,
+    ]);
+  });
+
   it('a client pipelining BEGIN, two INSERTs and COMMIT whose first INSERT is lost unsent (9005): 9009, 9009, nothing lands', async () => {
     const c = await RawMysqlClient.open(fx.port);
     raws.push(c);

@@ -270,6 +270,12 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
    * until the client ends it, its statements are refused (see answerAborted).
    */
   private abortedBy: number | undefined;
+  /**
+   * Set when the state came from a refused BEGIN (see failsPipelinedBegin): how many of the
+   * commands read behind it are still to be answered in it. The client was told of no
+   * transaction, so no answer says IN_TRANS meanwhile.
+   */
+  private abortedBehind: number | undefined;
   /** KILL QUERY arrived while the command in flight was being prepared on its backend. */
   private interruptPending = false;
   /**
@@ -644,6 +650,13 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
       );
       this.finishCommand();
       return;
+    }
+    if (this.abortedBehind !== undefined && !replay) {
+      // Past the commands sent behind the refused BEGIN, the client has read its error.
+      if (this.abortedBy === undefined || this.abortedBehind === 0) {
+        this.abortedBy = undefined;
+        this.abortedBehind = undefined;
+      } else this.abortedBehind--;
     }
     if (this.abortedBy !== undefined && !replay && this.answerAborted(cmd, payload)) return;
     switch (cmd) {
@@ -1145,7 +1158,8 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
    * @returns the error, its message saying so when it rolls the transaction back
    */
   private failsTransaction(code: ProxyErrorCode): ProxyErrorCode {
-    if (this.lazyBegin !== 'pending' || this.replaying || this.abortedBy !== undefined) return code;
+    if (this.replaying || this.abortedBy !== undefined) return code;
+    if (this.lazyBegin !== 'pending') return this.failsPipelinedBegin(code);
     let traits: number;
     switch (this.command) {
       case COM_QUERY:
@@ -1175,6 +1189,26 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
     this.lazyBegin = 'none';
     this.core.counters.transactionsAborted++;
     return { ...code, message: `${code.message}; ${TRANSACTION_ROLLED_BACK}` };
+  }
+
+  /**
+   * The error about to answer a BEGIN the proxy forwards (a form it does not answer itself:
+   * characteristics, an executable comment, a session with sql_mode set), refused for want of a
+   * backend, when commands were read behind it: a client pipelining BEGIN, its statements and
+   * COMMIT sent those for the transaction it asked for, and they would run in autocommit. They
+   * are refused with it (ERR 9009), up to the COMMIT / ROLLBACK / BEGIN among them. What the
+   * client sends once it has read the error runs as ever: it was told of no transaction, and
+   * drivers that end only transactions they saw (see failsTransaction) would never end a state.
+   * @returns the error, its message saying so when commands behind it are refused
+   */
+  private failsPipelinedBegin(code: ProxyErrorCode): ProxyErrorCode {
+    if (this.queue.length === 0 || !(this.traits & Trait.TransactionControl)) return code;
+    if (this.command !== COM_QUERY && this.command !== COM_STMT_EXECUTE) return code;
+    if (this.reader.firstBoundary(this.statementText()) !== 'begin') return code;
+    this.abortedBy = code.code;
+    this.abortedBehind = this.queue.length;
+    this.core.counters.transactionsAborted++;
+    return { ...code, message: `${code.message}; ${REFUSED_WITH_BEGIN}` };
   }
 
   /** The traits of the statement a text or an execute runs (0 for other commands). */
@@ -1424,7 +1458,7 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
         // the server's answer says no transaction, and a driver that believes it skips the
         // ROLLBACK that would end the state (the mariadb connector's rollback()). Kept back, and
         // marked IN_TRANS, as the proxy's own answers are then.
-        if (this.abortedBy !== undefined) this.capture = [];
+        if (this.abortedBy !== undefined && this.abortedBehind === undefined) this.capture = [];
         if (!b.forward(this.command, this.frame ?? encodeFrames(this.payload, 0), this)) {
           this.capture = undefined;
           this.afterResponse(b);
@@ -1986,7 +2020,7 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
     // The prepare ran outside the transaction the proxy said BEGIN opened: the EOFs it sends
     // say so too (C clients take their server status from them).
     if (
-      (this.lazyBegin === 'pending' || this.abortedBy !== undefined) &&
+      (this.lazyBegin === 'pending' || (this.abortedBy !== undefined && this.abortedBehind === undefined)) &&
       !(this.capabilities & CLIENT_DEPRECATE_EOF)
     )
       markEofsInTransaction(bytes);
@@ -3167,7 +3201,11 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
     let s = 0;
     // Autocommit as the last response said (before any, as the servers' defaults say).
     s |= this.reader.statusFlags & SERVER_STATUS_AUTOCOMMIT;
-    if (this.pins & PIN_BIT.transaction || this.lazyBegin !== 'none' || this.abortedBy !== undefined) {
+    if (
+      this.pins & PIN_BIT.transaction ||
+      this.lazyBegin !== 'none' ||
+      (this.abortedBy !== undefined && this.abortedBehind === undefined)
+    ) {
       s |= SERVER_STATUS_IN_TRANS;
       // A READ ONLY transaction says so, as the server's last answer in it did.
       if (this.pins & PIN_BIT.transaction) s |= this.reader.statusFlags & SERVER_STATUS_IN_TRANS_READONLY;
@@ -3443,6 +3481,7 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
 /** Said after the error of a statement that rolled back its transaction (see failsTransaction). */
 const TRANSACTION_ROLLED_BACK =
   'the transaction is rolled back: its statements get ERR 9009 until ROLLBACK (or BEGIN)';
+const REFUSED_WITH_BEGIN = 'the statements sent behind it get ERR 9009 up to its COMMIT or ROLLBACK';
 
 const KEEPS_KEPT_RESULTS = Trait.ReadsPreviousResult | Trait.ConnectionId | Trait.Processlist;
 
