@@ -138,8 +138,25 @@ export async function startMariaDB(opts: MariaDBOptions = {}): Promise<MariaDB> 
   }
   rootPassword = password;
 
+  // A server that exits without being told to (a crash, a conflict at restart) leaves a test
+  // failing with ECONNREFUSED; its log is gone with baseDir at stop(), so its end is shown then.
+  let deliberate = false;
   const stopServer = async () => {
+    deliberate = true;
     if (server && !server.hasExited) await server.terminate('SIGTERM');
+  };
+  const gone = (pid: number) => {
+    try {
+      process.kill(pid, 0);
+      return false;
+    } catch {
+      return true;
+    }
+  };
+  const reportUnexpectedExit = () => {
+    if (deliberate || server === undefined || !(server.hasExited || gone(server.pid))) return;
+    const tail = server.log().trimEnd().split('\n').slice(-30).join('\n');
+    process.stderr.write(`MariaDB on port ${port} exited by itself; the end of its log:\n${tail}\n`);
   };
 
   return {
@@ -169,16 +186,20 @@ export async function startMariaDB(opts: MariaDBOptions = {}): Promise<MariaDB> 
       }
     },
     async stop() {
+      reportUnexpectedExit();
       await stopServer();
       rmSync(baseDir, { recursive: true, force: true });
       untrackDir();
     },
     async kill() {
+      deliberate = true;
       if (server && !server.hasExited) await server.terminate('SIGKILL');
     },
     async restart() {
+      reportUnexpectedExit();
       await stopServer();
       server = await spawnServer(mariadbd, argsFor(port), logFile, baseDir);
+      deliberate = false;
       try {
         await waitUntilReady(server, acceptsConnections, `MariaDB restarting on port ${port}`, timeout);
       } catch (err) {

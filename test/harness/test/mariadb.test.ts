@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import mysql from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type MariaDB, startMariaDB } from '../src/index.js';
+import { type MariaDB, startMariaDB, waitFor } from '../src/index.js';
 
 describe('startMariaDB', () => {
   let db: MariaDB;
@@ -46,6 +46,42 @@ describe('startMariaDB', () => {
     await db.restart();
     expect(db.pid).not.toBe(before);
     expect(await db.query('SELECT COUNT(*) AS n FROM t')).toEqual([{ n: 2 }]);
+  });
+
+  it('shows the end of its log at stop when the server exited by itself, and not after kill()', async () => {
+    const writes: string[] = [];
+    const write = process.stderr.write.bind(process.stderr);
+    process.stderr.write = ((chunk: string | Uint8Array) => {
+      writes.push(String(chunk));
+      return true;
+    }) as typeof process.stderr.write;
+    try {
+      const crashed = await startMariaDB();
+      const pid = crashed.pid;
+      process.kill(pid, 'SIGKILL');
+      await waitFor(
+        () => {
+          try {
+            process.kill(pid, 0);
+            return false;
+          } catch {
+            return true;
+          }
+        },
+        { what: 'the killed server to be gone' },
+      );
+      await crashed.stop();
+      const killed = await startMariaDB();
+      await killed.kill();
+      await killed.stop();
+      const shown = writes.filter((w) => w.includes('exited by itself'));
+      expect(shown).toHaveLength(1);
+      expect(shown[0]).toContain(`MariaDB on port ${crashed.port} exited by itself`);
+      // The log's own lines follow: the server's startup at least.
+      expect(shown[0]).toMatch(/ready for connections/);
+    } finally {
+      process.stderr.write = write;
+    }
   });
 
   it('removes its files on stop', async () => {
