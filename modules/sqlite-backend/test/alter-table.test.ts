@@ -502,9 +502,14 @@ it('CREATE OR REPLACE VIEW leaves ROW_COUNT() as MariaDB does, and is one questi
 it('CREATE TABLE … AS SELECT reports the rows it stored, with the info text MariaDB sends', async () => {
   await onBoth('CREATE TABLE selected_from (a INT)');
   await onBoth('INSERT INTO selected_from VALUES (1), (2), (3)');
+  // mysql2 reads an OK's info by the server's greeting: from a server that offers no session
+  // tracking (the backend), as the rest of the packet — the length byte that MariaDB and the
+  // backend put before it included (libmariadb reads it as a length: cli.test.ts).
+  const withoutLength = (info: string) =>
+    info.length > 0 && info.charCodeAt(0) === info.length - 1 ? info.slice(1) : info;
   const okOf = async (c: mysql.Connection, sql: string) => {
     const [ok] = await c.query<mysql.ResultSetHeader>(sql);
-    return { sql, affectedRows: ok.affectedRows, info: ok.info };
+    return { sql, affectedRows: ok.affectedRows, info: withoutLength(ok.info) };
   };
   for (const sql of [
     'CREATE TABLE selected_copy AS SELECT a FROM selected_from',

@@ -88,13 +88,27 @@ describe('OK packets', () => {
     });
   });
 
-  it('reads the info as the rest of the packet without SESSION_TRACK, and the pre-4.1 layout', () => {
-    const ok = decodeOk(
-      encodeOk({ info: 'Rows matched: 1', statusFlags: SERVER_MORE_RESULTS_EXISTS }, CLIENT_PROTOCOL_41),
+  it('writes and reads the info length-encoded without SESSION_TRACK, as MariaDB does; and the pre-4.1 layout', () => {
+    const written = encodeOk(
+      { info: 'Rows matched: 1', statusFlags: SERVER_MORE_RESULTS_EXISTS },
       CLIENT_PROTOCOL_41,
     );
+    // header, affected rows, insert id, status (2), warnings (2), then the length: libmariadb
+    // (the mariadb CLI) reads it there and refuses a packet without it (2027).
+    expect(written[7]).toBe('Rows matched: 1'.length);
+    const ok = decodeOk(written, CLIENT_PROTOCOL_41);
     expect(ok.info).toBe('Rows matched: 1');
     expect(moreResults(ok.statusFlags)).toBe(true);
+    // MariaDB 10.11's answer to an UPDATE for a client without session tracking.
+    const mariadb = Buffer.from(
+      '0002000300000028526f7773206d6174636865643a203220204368616e6765643a203220205761726e696e67733a2030',
+      'hex',
+    );
+    expect(decodeOk(mariadb, CLIENT_PROTOCOL_41).info).toBe('Rows matched: 2  Changed: 2  Warnings: 0');
+    // A writer that leaves the length out: the rest of the packet.
+    const bare = Buffer.concat([Buffer.from('00000002000000', 'hex'), Buffer.from('Records: 3')]);
+    expect(decodeOk(bare, CLIENT_PROTOCOL_41).info).toBe('Records: 3');
+    expect(encodeOk({ statusFlags: 2 }, CLIENT_PROTOCOL_41)).toHaveLength(7);
     const old = decodeOk(
       encodeOk({ affectedRows: 2, statusFlags: 2 }, CLIENT_TRANSACTIONS),
       CLIENT_TRANSACTIONS,

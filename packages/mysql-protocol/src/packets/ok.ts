@@ -1,4 +1,5 @@
 import { ProtocolError } from '../errors.js';
+import { lenencHeaderSize } from '../resultset/lenenc-scan.js';
 import { PacketReader } from '../wire/reader.js';
 import { PacketWriter } from '../wire/writer.js';
 import { CLIENT_PROTOCOL_41, CLIENT_SESSION_TRACK, CLIENT_TRANSACTIONS } from './capabilities.js';
@@ -58,7 +59,7 @@ export function decodeOk(buffer: Buffer, capabilities: number, start = 0, end = 
         sessionState = decodeSessionState(block);
       }
     } else {
-      info = r.restString();
+      info = infoWithoutTracking(r);
     }
   }
   const ok: OkPacket = { affectedRows, lastInsertId, statusFlags, warnings, info };
@@ -117,10 +118,29 @@ export function writeOk(
       writeSessionState(block, ok.sessionState);
       w.lenencBytes(block.payload());
     }
-  } else {
-    w.string(info);
+  } else if (info !== '') {
+    // Length-encoded without session tracking too: MariaDB and MySQL write it so (the protocol
+    // documentation's string<EOF> notwithstanding), and libmariadb — the `mariadb` CLI — reads
+    // it so, refusing anything else as a malformed packet (2027).
+    w.lenencString(info);
   }
   return w;
+}
+
+/**
+ * The info of an OK to a client without session tracking: length-encoded as servers write it;
+ * the rest of the packet from a writer that leaves the length out (its length byte would not
+ * match what follows).
+ */
+function infoWithoutTracking(r: PacketReader): string {
+  const at = r.pos;
+  const size = lenencHeaderSize(r.peek());
+  if (size !== 0 && r.remaining >= size) {
+    const length = r.lenencInt();
+    if (r.remaining === length) return r.string(length);
+  }
+  r.pos = at;
+  return r.restString();
 }
 
 /** An OK packet's payload as a new Buffer. */
