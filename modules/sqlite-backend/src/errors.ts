@@ -78,6 +78,11 @@ const MESSAGE_RULES: [RegExp, (m: RegExpMatchArray, sql: string, schema: string)
         : new MysqlError(1146, `Table '${qualified(m[1]!, schema)}' doesn't exist`),
   ],
   [
+    // `DROP TABLE v` of a view (SQLite names it as the statement did).
+    /^use DROP VIEW to delete view (.+)$/,
+    (m, _sql, schema) => new MysqlError(1965, `'${qualified(unquoted(m[1]!), schema)}' is a view`, '42S02'),
+  ],
+  [
     /^no such column: (.+)$/,
     (m, sql) => {
       // SQLite echoes the name of a column ALTER TABLE … DROP cannot find as it was quoted.

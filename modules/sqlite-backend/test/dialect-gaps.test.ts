@@ -149,3 +149,22 @@ it('ends an assigned expression at a bare alias, as MariaDB does (`SELECT @x := 
   ])
     await sameOnBoth(both, sql);
 });
+
+it("DROP TABLE of a view is 1965 ('db.v' is a view) and DROP TABLE IF EXISTS leaves it, as MariaDB's", async () => {
+  await onBoth('CREATE VIEW dt_view AS SELECT 1 AS a');
+  // SQLite said 1105 'use DROP VIEW to delete view dt_view', with IF EXISTS too.
+  const [theirs, mine] = await Promise.all(
+    [both.server(), both.ours()].map((c) => c.query('DROP TABLE dt_view').catch((e) => e)),
+  );
+  const error = (e: { errno: number; sqlState: string; message: string }) => ({
+    errno: e.errno,
+    sqlState: e.sqlState,
+    message: e.message.replaceAll("'main.", "'test."),
+  });
+  expect(error(mine)).toEqual(error(theirs));
+  expect((mine as Error).message).toBe("'main.dt_view' is a view");
+  expect(await onBoth('DROP TABLE IF EXISTS dt_view')).toEqual({ affectedRows: 0 });
+  await sameOnBoth(both, 'SELECT a FROM dt_view');
+  expect(await onBoth('DROP VIEW dt_view')).toEqual({ affectedRows: 0 });
+  expect(await onBoth('DROP TABLE dt_view')).toBe('ERR 1051');
+});
