@@ -168,3 +168,20 @@ it("DROP TABLE of a view is 1965 ('db.v' is a view) and DROP TABLE IF EXISTS lea
   expect(await onBoth('DROP VIEW dt_view')).toEqual({ affectedRows: 0 });
   expect(await onBoth('DROP TABLE dt_view')).toBe('ERR 1051');
 });
+
+it('computes a MOD b, the operator, as MariaDB does', async () => {
+  // Each was 1064 (SQLite has `%` and a MOD() function only).
+  await sameOnBoth(
+    both,
+    'SELECT 7 MOD 3, -7 MOD 3, 7 mod -3, 7.5 MOD 2, 7 MOD 0, NULL MOD 2, 1 + 7 MOD 3 * 2, 10 MOD 4 MOD 3',
+  );
+  await sameOnBoth(
+    both,
+    'SELECT (7 + 1) MOD 3 AS a, ABS(-9) MOD 4 AS b, 7 MOD ABS(-4) AS c, 7 * 2 MOD 3 AS d, 9 DIV 2 MOD 3 AS e',
+  );
+  await onBoth('CREATE TABLE modded (n INT)');
+  await onBoth('INSERT INTO modded VALUES (1), (2), (3), (4), (5), (6)');
+  await sameOnBoth(both, 'SELECT n, n MOD 2 FROM modded WHERE n MOD 3 = 0');
+  expect(await onBoth('UPDATE modded SET n = n MOD 4')).toEqual({ affectedRows: 6 });
+  await sameOnBoth(both, 'SELECT n FROM modded');
+});

@@ -128,6 +128,17 @@ export function numberFunctions(): MysqlFunction[] {
       },
     },
     {
+      // a MOD b, rewritten into a call: the remainder with the dividend's sign, of doubles too
+      // (SQLite's `%` takes integers); NULL for a zero divisor.
+      names: ['__mysql_mod'],
+      fn: (a, b) => {
+        if (!present([a, b])) return null;
+        if (typeof a === 'bigint' && typeof b === 'bigint') return b === 0n ? null : a % b;
+        const d = num(b);
+        return d === 0 ? null : num(a) % d;
+      },
+    },
+    {
       names: ['BIT_COUNT'],
       fn: (v) => {
         if (v === null) return null;

@@ -40,6 +40,42 @@ function topLevel(
   return out;
 }
 
+/** Words before a parenthesised expression that are not a function's name (`SELECT (a + b) DIV 2`). */
+const NOT_CALLED = new Set([
+  'SELECT',
+  'WHERE',
+  'HAVING',
+  'ON',
+  'AND',
+  'OR',
+  'XOR',
+  'NOT',
+  'WHEN',
+  'THEN',
+  'ELSE',
+  'SET',
+  'BY',
+  'IS',
+  'LIKE',
+  'BETWEEN',
+  'IN',
+  'AS',
+  'DISTINCT',
+  'ALL',
+  'RETURN',
+  'VALUES',
+  'VALUE',
+  'LIMIT',
+  'OFFSET',
+  'CASE',
+  'DO',
+  'INTERVAL',
+  'DIV',
+  'MOD',
+  'REGEXP',
+  'RLIKE',
+]);
+
 /**
  * The operand ending at `tokens[end]`: a name (`t.c` too), a literal, a placeholder, or a call
  * `f(…)`. Its first token's index, or -1 when it is none of these (a parenthesised expression…).
@@ -52,7 +88,11 @@ function operandBefore(sql: string, tokens: readonly Token[], end: number, from:
     for (let j = end; j >= from; j--) {
       if (isPunct(sql, tokens[j], ')')) depth++;
       else if (isPunct(sql, tokens[j], '(') && --depth === 0)
-        return j - 1 >= from && tokens[j - 1]!.type === TokenType.Word ? j - 1 : -1;
+        return j - 1 >= from &&
+          tokens[j - 1]!.type === TokenType.Word &&
+          !NOT_CALLED.has(keyword(sql, tokens[j - 1]))
+          ? j - 1
+          : -1;
     }
     return -1;
   }
@@ -73,10 +113,11 @@ function operandAfter(sql: string, tokens: readonly Token[], at: number, to: num
 }
 
 /**
- * MySQL's date operators and DIV, for simple operands: `d + INTERVAL n unit` / `d - INTERVAL n
- * unit` → `DATE_ADD(d, n, 'unit')` / `DATE_SUB(…)`, `a DIV b` → `__mysql_div(a, b)`.
- * `tokens[i]` is the INTERVAL or DIV. Returns the call's token range, or undefined when the
- * operands are not simple enough to rewrite safely (then SQLite's syntax error stands).
+ * MySQL's date operators, DIV and MOD, for simple operands: `d + INTERVAL n unit` / `d - INTERVAL
+ * n unit` → `DATE_ADD(d, n, 'unit')` / `DATE_SUB(…)`, `a DIV b` → `__mysql_div(a, b)`, `a MOD b`
+ * → `__mysql_mod(a, b)`. `tokens[i]` is the INTERVAL, DIV or MOD. Returns the call's token range,
+ * or undefined when the operands are not simple enough to rewrite safely (then SQLite's syntax
+ * error stands; MOD becomes SQLite's `%`).
  */
 function operatorCall(
   sql: string,
@@ -90,11 +131,24 @@ function operatorCall(
     replace.set(j, text + (replace.get(j) ?? sql.slice(tokens[j]!.start, tokens[j]!.end)));
   const append = (j: number, text: string) =>
     replace.set(j, (replace.get(j) ?? sql.slice(tokens[j]!.start, tokens[j]!.end)) + text);
-  if (keyword(sql, tokens[i]) === 'DIV') {
+  const k = keyword(sql, tokens[i]);
+  if (k === 'DIV' || k === 'MOD') {
     const left = operandBefore(sql, tokens, i - 1, from);
     const right = operandAfter(sql, tokens, i + 1, to);
-    if (left < 0 || right < 0) return undefined;
-    prepend(left, '__mysql_div(');
+    // After an operator of its precedence the left operand is more than the word before
+    // (`7 * 2 MOD 3` is `(7 * 2) MOD 3`).
+    const before = tokens[left - 1];
+    const chained =
+      left > from &&
+      (['*', '/', '%', '^'].some((op) => isPunct(sql, before, op)) ||
+        ['DIV', 'MOD'].includes(keyword(sql, before)));
+    if (left < 0 || right < 0 || (k === 'MOD' && chained)) {
+      if (k === 'DIV') return undefined;
+      // SQLite's `%`, of the same precedence as MySQL's MOD, but on integers (7.5 % 2 is 1).
+      replace.set(i, '%');
+      return [i, i];
+    }
+    prepend(left, k === 'DIV' ? '__mysql_div(' : '__mysql_mod(');
     replace.set(i, ',');
     append(right, ')');
     return [left, right];
@@ -137,8 +191,8 @@ function closing(sql: string, tokens: readonly Token[], open: number, to: number
  * `TIMESTAMPDIFF(DAY, a, b)` → `TIMESTAMPDIFF('DAY', a, b)`, `EXTRACT(YEAR FROM d)` →
  * `EXTRACT('YEAR', d)`, `CURRENT_USER` → `CURRENT_USER()`, `CURRENT_TIMESTAMP(3)` → `NOW(3)`,
  * `x RLIKE p` → `x REGEXP p`, `ISNULL(x)` → `((x) IS NULL)`, `SUBSTRING(s FROM n FOR m)`,
- * `POSITION(a IN b)`, `TRIM(LEADING x FROM s)`, and for simple operands `d + INTERVAL 1 DAY` and
- * `a DIV b`.
+ * `POSITION(a IN b)`, `TRIM(LEADING x FROM s)`, and for simple operands `d + INTERVAL 1 DAY`,
+ * `a DIV b` and `a MOD b`.
  * Replacements go into `replace` (token index → text) unless a token already has one.
  *
  * @returns the token ranges `[first, last]` of the calls rewritten, so the columns they name
@@ -162,7 +216,7 @@ export function rewriteFunctionSyntax(
     const opens = isPunct(sql, tokens[i + 1], '(');
     const qualified = isPunct(sql, tokens[i - 1], '.');
     if (qualified) continue;
-    if (k === 'INTERVAL' || k === 'DIV') {
+    if (k === 'INTERVAL' || k === 'DIV' || (k === 'MOD' && !opens)) {
       const call = operatorCall(sql, tokens, i, from, to, replace);
       if (call !== undefined) calls.push(call);
       continue;

@@ -44,7 +44,7 @@ export interface Rewritten {
 
 /** Words some function-syntax rewrite starts from (see function-syntax.ts). */
 const FUNCTION_SYNTAX_WORDS =
-  /\b(?:ISNULL|INTERVAL|TIMESTAMPDIFF|TIMESTAMPADD|EXTRACT|RLIKE|DIV|POSITION|TRIM|SUBSTR(?:ING)?|CURRENT_(?:USER|TIMESTAMP|TIME|DATE)|LOCALTIME(?:STAMP)?|UTC_(?:DATE|TIME|TIMESTAMP))\b/i;
+  /\b(?:ISNULL|INTERVAL|TIMESTAMPDIFF|TIMESTAMPADD|EXTRACT|RLIKE|DIV|MOD|POSITION|TRIM|SUBSTR(?:ING)?|CURRENT_(?:USER|TIMESTAMP|TIME|DATE)|LOCALTIME(?:STAMP)?|UTC_(?:DATE|TIME|TIMESTAMP))\b/i;
 
 /**
  * Hints about scheduling and buffering that change no result (`SELECT HIGH_PRIORITY …`, as the
