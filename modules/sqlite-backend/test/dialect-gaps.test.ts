@@ -185,3 +185,20 @@ it('computes a MOD b, the operator, as MariaDB does', async () => {
   expect(await onBoth('UPDATE modded SET n = n MOD 4')).toEqual({ affectedRows: 6 });
   await sameOnBoth(both, 'SELECT n FROM modded');
 });
+
+it('takes INSERT and REPLACE without INTO, as MariaDB does', async () => {
+  await onBoth('CREATE TABLE no_into (id INT PRIMARY KEY, a INT)');
+  // Each was 1064 (SQLite's INTO is not optional).
+  for (const sql of [
+    'INSERT no_into VALUES (1, 1)',
+    'INSERT no_into (id, a) VALUES (2, 2), (3, 3)',
+    'INSERT IGNORE no_into VALUES (1, 9), (4, 4)',
+    'INSERT LOW_PRIORITY IGNORE `no_into` (id) VALUES (5)',
+    'INSERT no_into SELECT id + 10, a FROM no_into WHERE id < 3',
+    'REPLACE no_into VALUES (7, 7)',
+    'REPLACE no_into (id, a) VALUES (8, 8), (6, 6)',
+  ])
+    await onBoth(sql);
+  await sameOnBoth(both, 'SELECT id, a FROM no_into');
+  expect(await onBoth('INSERT no_into VALUES (1, 1)')).toBe('ERR 1062');
+});

@@ -46,6 +46,9 @@ export interface Rewritten {
 const FUNCTION_SYNTAX_WORDS =
   /\b(?:ISNULL|INTERVAL|TIMESTAMPDIFF|TIMESTAMPADD|EXTRACT|RLIKE|DIV|MOD|POSITION|TRIM|SUBSTR(?:ING)?|CURRENT_(?:USER|TIMESTAMP|TIME|DATE)|LOCALTIME(?:STAMP)?|UTC_(?:DATE|TIME|TIMESTAMP))\b/i;
 
+/** Words between INSERT / REPLACE and the INTO MySQL lets them leave out. */
+const INSERT_HINTS = new Set(['LOW_PRIORITY', 'DELAYED', 'HIGH_PRIORITY', 'IGNORE']);
+
 /**
  * Hints about scheduling and buffering that change no result (`SELECT HIGH_PRIORITY …`, as the
  * MariaDB primer writes it; `INSERT DELAYED`, `UPDATE LOW_PRIORITY`). MySQL reserves each, so
@@ -108,6 +111,8 @@ export function rewrite(
   // UPDATE / DELETE statements `[start, end)`: their ORDER BY / LIMIT is rewritten last, around
   // whatever the other rewrites made of their tokens.
   const limitable: [number, number][] = [];
+  /** Table names of INSERT / REPLACE statements written without INTO (MySQL's is optional). */
+  const withoutInto: number[] = [];
   // `@v := expr` inside a statement: the variable's token and the expression's last.
   const assignments: [number, number][] = [];
   // A CREATE VIEW's ALGORITHM / DEFINER / SQL SECURITY tokens `(statementStart, viewClausesEnd)`:
@@ -136,7 +141,18 @@ export function rewrite(
       const k0 = keyword(sql, t);
       const k1 = keyword(sql, tokens[i + 1]);
       const k2 = keyword(sql, tokens[i + 2]);
-      if (k0 === 'INSERT' || k0 === 'REPLACE') rewriteEmptyInsert(sql, tokens, i, end, replace);
+      if (k0 === 'INSERT' || k0 === 'REPLACE') {
+        rewriteEmptyInsert(sql, tokens, i, end, replace);
+        let j = i + 1;
+        while (j < end && INSERT_HINTS.has(keyword(sql, tokens[j]))) j++;
+        const named = tokens[j];
+        if (
+          j < end &&
+          (named?.type === TokenType.Word || named?.type === TokenType.QuotedId) &&
+          keyword(sql, named) !== 'INTO'
+        )
+          withoutInto.push(j);
+      }
       if (k0 === 'CREATE') {
         viewClausesEnd = afterViewClauses(sql, tokens, i + 1);
         for (let j = i + 1; j < viewClausesEnd; j++) replace.set(j, '');
@@ -237,6 +253,8 @@ export function rewrite(
     calls.push([at, last]);
   }
   for (const [start, end] of limitable) rewriteUpdateLimit(sql, tokens, start, end, replace);
+  for (const j of withoutInto)
+    replace.set(j, `INTO ${replace.get(j) ?? sql.slice(tokens[j]!.start, tokens[j]!.end)}`);
   const out = emit(sql, tokens, from, to, replace, names);
   for (const [first, last] of calls) {
     // A column named after a rewritten call is named as the client wrote it, as in MySQL.
