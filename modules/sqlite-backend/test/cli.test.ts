@@ -133,3 +133,16 @@ it('shows the info of a CREATE TABLE … SELECT (Records: …) as it shows Maria
   expect(stdout).toContain('Records: 2  Duplicates: 0  Warnings: 0');
   expect(stdout).toMatch(/\|\s+n\s+\|\n\+-+\+\n\|\s+2\s+\|/);
 });
+
+it('shows the info of an INSERT of several rows (Records: …) as it shows MariaDB’s', async () => {
+  const { code, stdout, stderr } = await run(
+    ['-uroot', '--table', '-vv'],
+    'CREATE TABLE info_rows (a INT);\nINSERT INTO info_rows VALUES (1), (2), (3);\nINSERT INTO info_rows SELECT a FROM info_rows WHERE a > 1;\n',
+  );
+  expect(stderr).toBe('');
+  expect(code).toBe(0);
+  expect(stdout).toContain('Query OK, 3 rows affected');
+  expect(stdout).toContain('Records: 3  Duplicates: 0  Warnings: 0');
+  expect(stdout).toContain('Query OK, 2 rows affected');
+  expect(stdout).toContain('Records: 2  Duplicates: 0  Warnings: 0');
+});

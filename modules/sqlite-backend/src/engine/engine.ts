@@ -45,6 +45,7 @@ import { findTemporary, type SharedDatabase } from './database.js';
 import { dropView } from './drop-view.js';
 import { evaluate } from './evaluate.js';
 import { alterForeignKey } from './foreign-keys.js';
+import { insertShape } from './insert-info.js';
 import { noDefaultError } from './no-default.js';
 import { type EngineContext, OK, type Outcome, type ServerFacts } from './outcome.js';
 import { renameTables } from './rename-table.js';
@@ -483,7 +484,7 @@ export class Engine implements EngineContext {
           lastInsertId = last;
         }
       }
-      return { kind: 'ok', affectedRows: Number(changes), lastInsertId };
+      return { kind: 'ok', affectedRows: Number(changes), lastInsertId, info: insertInfo(s.insert, changes) };
     } catch (err) {
       throw noDefaultError(err, s.text) ?? toMysqlError(err, s.text, session.schema ?? 'main');
     } finally {
@@ -925,4 +926,20 @@ const UNCHECKABLE = new Set(['INSERT', 'REPLACE', 'UPDATE', 'DELETE', 'CREATE', 
 function foreignKeyChecks(value: unknown): boolean {
   const v = String(value).toUpperCase();
   return v !== '0' && v !== 'OFF' && v !== 'FALSE';
+}
+
+/**
+ * MariaDB's info text for an INSERT of several rows (`Records: n  Duplicates: d  Warnings: 0`):
+ * the rows given, and those INSERT IGNORE skipped. Undefined for a single row, and for INSERT
+ * IGNORE … SELECT (how many rows the SELECT gave is not known) and REPLACE.
+ */
+function insertInfo(target: InsertTarget | undefined, changes: bigint): string | undefined {
+  const shape = target === undefined ? undefined : insertShape(target);
+  if (shape === undefined || shape.replace) return undefined;
+  // The backend raises no warnings (MariaDB's INSERT IGNORE warns of each row it skips).
+  if (shape.rows !== undefined) {
+    const rows = BigInt(shape.rows);
+    return `Records: ${rows}  Duplicates: ${rows - changes}  Warnings: 0`;
+  }
+  return shape.ignore ? undefined : `Records: ${changes}  Duplicates: 0  Warnings: 0`;
 }
