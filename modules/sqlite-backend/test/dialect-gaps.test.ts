@@ -235,3 +235,22 @@ it('says Records: n  Duplicates: 0  Warnings: 0 after an INSERT of several rows 
     await sameOk(sql);
   await sameOnBoth(both, 'SELECT id, a FROM recorded');
 });
+
+it('counts the rows a REPLACE deleted as affected, and says so in its info, as MariaDB does', async () => {
+  await onBoth('CREATE TABLE replaced (id INT PRIMARY KEY, k INT UNIQUE, a INT)');
+  await onBoth('CREATE TABLE replacing (id INT, k INT, a INT)');
+  await onBoth('INSERT INTO replacing VALUES (3, 30, 1), (9, 90, 1)');
+  // Affected rows were the rows inserted alone (1, 2, 2), and the info empty.
+  for (const sql of [
+    'INSERT INTO replaced VALUES (1, 10, 0), (2, 20, 0), (3, 30, 0), (4, 40, 0)',
+    'REPLACE INTO replaced VALUES (1, 10, 1)',
+    'REPLACE INTO replaced VALUES (2, 20, 1), (5, 50, 1)',
+    'REPLACE INTO replaced SELECT id, k, a FROM replacing',
+  ])
+    await sameOk(sql);
+  await sameOnBoth(both, 'SELECT id, k, a FROM replaced');
+  // One row replacing two: MariaDB counts both deleted rows as affected.
+  expect(await onBoth('REPLACE INTO replaced VALUES (1, 20, 2)')).toEqual({ affectedRows: 3 });
+  expect(await onBoth('SELECT ROW_COUNT()')).toEqual({ rows: [['3']], names: ['ROW_COUNT()'] });
+  await sameOnBoth(both, 'SELECT id, k, a FROM replaced');
+});

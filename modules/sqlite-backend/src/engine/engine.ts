@@ -45,7 +45,7 @@ import { findTemporary, type SharedDatabase } from './database.js';
 import { dropView } from './drop-view.js';
 import { evaluate } from './evaluate.js';
 import { alterForeignKey } from './foreign-keys.js';
-import { insertShape } from './insert-info.js';
+import { type InsertShape, insertShape } from './insert-info.js';
 import { noDefaultError } from './no-default.js';
 import { type EngineContext, OK, type Outcome, type ServerFacts } from './outcome.js';
 import { renameTables } from './rename-table.js';
@@ -121,6 +121,16 @@ export function statusFlags(session: Session): number {
  */
 export class Engine implements EngineContext {
   questions = 0;
+  /** The rows of the table `target` writes to (COUNT(*)). */
+  private insertedRows(target: InsertTarget): bigint {
+    const schema = target.schema === undefined ? undefined : this.database.findSchema(target.schema);
+    const table = `${schema === undefined ? '' : `${quoteIdentifier(schema)}.`}${quoteIdentifier(target.table)}`;
+    const count = this.database.db.prepare(`SELECT COUNT(*) FROM ${table}`);
+    count.setReadBigInts(true);
+    count.setReturnArrays(true);
+    return (count.get() as unknown as [bigint])[0];
+  }
+
   /** {@link rowidAlias} answers per `schema\0table` (null: none), for one schema generation. */
   readonly #rowidAliases = new Map<string, RowidAlias | null>();
   #rowidAliasesGeneration = -1;
@@ -453,6 +463,9 @@ export class Engine implements EngineContext {
         filled !== undefined && s.createSelect!.ifNotExists
           ? storedTable(db.db, filled, s.createSelect!.table) !== undefined
           : false;
+      const shape = s.insert === undefined ? undefined : insertShape(s.insert);
+      // MySQL counts the rows a REPLACE deleted as affected too; SQLite's changes leave them out.
+      const rowsBefore = isReplace(s.insert) ? this.insertedRows(s.insert!) : undefined;
       const result =
         s.indexes === undefined ? stmt.run(...(args as never[])) : this.createWithIndexes(s, args);
       if (s.autoIncrementStart !== undefined) this.startAutoIncrement(s.autoIncrementStart);
@@ -463,16 +476,18 @@ export class Engine implements EngineContext {
         const info = `Records: ${rows}  Duplicates: 0  Warnings: 0`;
         return { kind: 'ok', affectedRows: Number(rows), lastInsertId: 0n, info };
       }
-      const changes = s.changesRows ? BigInt(result.changes) : 0n;
+      const inserted = s.changesRows ? BigInt(result.changes) : 0n;
+      const deleted = rowsBefore === undefined ? 0n : inserted - (this.insertedRows(s.insert!) - rowsBefore);
+      const changes = inserted + deleted;
       session.rowCount = changes;
       let lastInsertId = 0n;
-      const alias = s.insert !== undefined && changes > 0n ? this.rowidAlias(s.insert) : undefined;
+      const alias = s.insert !== undefined && inserted > 0n ? this.rowidAlias(s.insert) : undefined;
       if (alias !== undefined) {
         const last = BigInt(result.lastInsertRowid);
         if (idsGenerated(s.insert!, alias.name, alias.position, (k) => params?.[k]?.value == null)) {
           // MySQL reports the first id it generated, and LAST_INSERT_ID() returns it; the rowids
           // SQLite numbered are consecutive (max + 1).
-          const first = last - changes + 1n;
+          const first = last - inserted + 1n;
           if (first > 0n) {
             session.lastInsertId = first;
             lastInsertId = first;
@@ -484,7 +499,12 @@ export class Engine implements EngineContext {
           lastInsertId = last;
         }
       }
-      return { kind: 'ok', affectedRows: Number(changes), lastInsertId, info: insertInfo(s.insert, changes) };
+      return {
+        kind: 'ok',
+        affectedRows: Number(changes),
+        lastInsertId,
+        info: insertInfo(shape, inserted, deleted),
+      };
     } catch (err) {
       throw noDefaultError(err, s.text) ?? toMysqlError(err, s.text, session.schema ?? 'main');
     } finally {
@@ -928,18 +948,27 @@ function foreignKeyChecks(value: unknown): boolean {
   return v !== '0' && v !== 'OFF' && v !== 'FALSE';
 }
 
+/** Whether `target` is a REPLACE (or SQLite's INSERT OR REPLACE). */
+function isReplace(target: InsertTarget | undefined): boolean {
+  if (target === undefined) return false;
+  const { sql, tokens, from, body } = target;
+  for (let i = from; i < body; i++) if (keyword(sql, tokens[i]) === 'REPLACE') return true;
+  return false;
+}
+
 /**
- * MariaDB's info text for an INSERT of several rows (`Records: n  Duplicates: d  Warnings: 0`):
- * the rows given, and those INSERT IGNORE skipped. Undefined for a single row, and for INSERT
- * IGNORE … SELECT (how many rows the SELECT gave is not known) and REPLACE.
+ * MariaDB's info text for an INSERT or REPLACE of several rows (`Records: n  Duplicates: d
+ * Warnings: 0`): the rows given, and those INSERT IGNORE skipped or REPLACE's deleted rows (the
+ * rows deleted, where MariaDB counts the rows that replaced any). Undefined for a single row, and
+ * for INSERT IGNORE … SELECT (how many rows the SELECT gave is not known).
  */
-function insertInfo(target: InsertTarget | undefined, changes: bigint): string | undefined {
-  const shape = target === undefined ? undefined : insertShape(target);
-  if (shape === undefined || shape.replace) return undefined;
+function insertInfo(shape: InsertShape | undefined, inserted: bigint, deleted: bigint): string | undefined {
+  if (shape === undefined) return undefined;
   // The backend raises no warnings (MariaDB's INSERT IGNORE warns of each row it skips).
   if (shape.rows !== undefined) {
     const rows = BigInt(shape.rows);
-    return `Records: ${rows}  Duplicates: ${rows - changes}  Warnings: 0`;
+    return `Records: ${rows}  Duplicates: ${shape.replace ? deleted : rows - inserted}  Warnings: 0`;
   }
-  return shape.ignore ? undefined : `Records: ${changes}  Duplicates: 0  Warnings: 0`;
+  if (shape.ignore) return undefined;
+  return `Records: ${inserted}  Duplicates: ${deleted}  Warnings: 0`;
 }
