@@ -63,6 +63,10 @@ describe('client frames', () => {
       SERVER_STATUS_AUTOCOMMIT | SERVER_STATUS_IN_TRANS,
       SERVER_STATUS_AUTOCOMMIT | SERVER_STATUS_IN_TRANS,
     ]);
+    // The usual end of a result under DEPRECATE_EOF: 7 bytes, no info.
+    const short = encodeFrames(Buffer.from([0xfe, 0, 0, 0x02, 0x00, 0, 0]), 3);
+    markResponseInTransaction(short);
+    expect(status(short, 4 + 3)).toBe(SERVER_STATUS_AUTOCOMMIT | SERVER_STATUS_IN_TRANS);
     const err = encodeFrames(Buffer.from([0xff, 0x15, 0x04, 0x23, 0x34, 0x32, 0x30, 0x30, 0x30, 0x78]), 1);
     const errBefore = Buffer.from(err);
     markResponseInTransaction(err);

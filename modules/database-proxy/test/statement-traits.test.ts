@@ -502,6 +502,12 @@ describe('transactionBoundary', () => {
       "BEGIN 'x'",
       '/* a */ COMMIT RELEASE',
       '/* a */ BEGIN; DO 1',
+      // a comment after `;` is a second, empty statement: MariaDB answers it too
+      'BEGIN; /* x */',
+      'COMMIT; # x',
+      // MariaDB's line comment ends at a NUL; what follows is refused
+      'BEGIN #x\0y',
+      'BEGIN --\ty\0z',
     ])
       expect(transactionBoundary(sql), sql).toBeUndefined();
   });

@@ -450,6 +450,64 @@ describe('a write refused before its transaction reached a backend', () => {
     expect([await landed('pb-1'), await landed('pb-2'), await landed('pb-3'), await landed('pb-4')]).toEqual([
       0, 0, 1, 1,
     ]);
+
+    // SHOW WARNINGS between them (let through, and run again behind the read it asks about)
+    // counts once: the INSERTs after two of them are refused still.
+    relay.cutTimes = 3;
+    from = c.received.length;
+    const withWarnings = [
+      begin,
+      'SHOW WARNINGS',
+      'SHOW WARNINGS',
+      "INSERT INTO tr (v) VALUES ('pb-5')",
+      "INSERT INTO tr (v) VALUES ('pb-6')",
+      'COMMIT',
+    ];
+    expect((await answersOf(withWarnings, from)).filter((a) => a.startsWith('ERR'))).toEqual([
+      'ERR 9005',
+      'ERR 9009',
+      'ERR 9009',
+      'ERR 9009',
+    ]);
+    // A text that ends what it begins is no transaction to refuse the next commands of.
+    relay.cutTimes = 3;
+    from = c.received.length;
+    expect(
+      await answersOf(
+        [`${begin}; INSERT INTO tr (v) VALUES ('pb-7'); COMMIT`, "INSERT INTO tr (v) VALUES ('pb-8')"],
+        from,
+      ),
+    ).toEqual(['ERR 9005', 'OK']);
+    expect([await landed('pb-5'), await landed('pb-6'), await landed('pb-7'), await landed('pb-8')]).toEqual([
+      0, 0, 0, 1,
+    ]);
+  });
+
+  it('a forwarded BEGIN refused at once (the tenant queue full) with its statements in the same packet: they get 9009, COMMIT too', async () => {
+    const c = await RawMysqlClient.open(fx.port);
+    raws.push(c);
+    expect((await c.login({ user: 'qf', password: 'qf', database: 'test' })).kind).toBe('ok');
+    const full = await fillQueue();
+    const from = c.received.length;
+    try {
+      await c.write(
+        Buffer.concat([
+          queryFrame('START TRANSACTION READ WRITE'),
+          queryFrame("INSERT INTO tr (v) VALUES ('qb-1')"),
+          queryFrame('COMMIT'),
+        ]),
+      );
+      expect(
+        await c.until(() => frames(c.received, from).filter((f) => f.seq === 1).length >= 3, 20_000),
+      ).toBe(true);
+    } finally {
+      await full.free();
+    }
+    const answers = frames(c.received, from)
+      .filter((f) => f.seq === 1)
+      .map((f) => (f.payload[0] === 0xff ? `ERR ${f.payload.readUInt16LE(1)}` : 'OK'));
+    expect(answers).toEqual(['ERR 9002', 'ERR 9009', 'ERR 9009']);
+    expect(await landed('qb-1')).toBe(0);
   });
 
   it('a client pipelining BEGIN, two INSERTs and COMMIT whose first INSERT is lost unsent (9005): 9009, 9009, nothing lands', async () => {

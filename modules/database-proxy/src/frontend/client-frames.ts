@@ -58,7 +58,8 @@ export function markResponseInTransaction(frames: Buffer): void {
   const payload = last + 4;
   const end = payload + frames.readUIntLE(last, 3);
   const header = frames[payload];
-  if (end > frames.length || (header !== 0x00 && !(header === 0xfe && end - payload >= 9))) return;
+  // 0xFE of 7 bytes or more is an OK (a classic EOF has 5, marked above).
+  if (end > frames.length || (header !== 0x00 && !(header === 0xfe && end - payload >= 7))) return;
   let at = payload + 1;
   for (let i = 0; i < 2 && at < end; i++) at += lenencHeaderSize(frames[at]!) || 1;
   if (at + 2 <= end) frames.writeUInt16LE(frames.readUInt16LE(at) | SERVER_STATUS_IN_TRANS, at);

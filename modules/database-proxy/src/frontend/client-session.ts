@@ -276,6 +276,8 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
    * transaction, so no answer says IN_TRANS meanwhile.
    */
   private abortedBehind: number | undefined;
+  /** Packets of the chunk being read that come after the one being dispatched (handleInput). */
+  private unqueuedInput = 0;
   /** KILL QUERY arrived while the command in flight was being prepared on its backend. */
   private interruptPending = false;
   /**
@@ -403,7 +405,9 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
       this.refuseInput(err as ProtocolError);
       return;
     }
-    for (const p of packets as { payload: Buffer; sequenceId: number; frame: Buffer | undefined }[]) {
+    const decoded = packets as { payload: Buffer; sequenceId: number; frame: Buffer | undefined }[];
+    for (let i = 0; i < decoded.length; i++) {
+      const p = decoded[i]!;
       if (this.closed || this.tlsStarting || this.queue.refused) return;
       if (this.handshake !== undefined) {
         this.onHandshakePacket(p.payload, p.sequenceId);
@@ -436,7 +440,12 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
       p.frame = frameOf(chunk, p.payload, p.sequenceId);
       if (this.busy || this.heldForCheck || !this.output.reading()) {
         this.queue.push(p);
-      } else this.dispatch(p.payload, p.frame);
+      } else {
+        // A refusal answered at once (a full queue) finds the rest of the chunk not yet queued.
+        this.unqueuedInput = packets.length - 1 - i;
+        this.dispatch(p.payload, p.frame);
+        this.unqueuedInput = 0;
+      }
     }
     // A header refused behind the packets just handled, and not a TLS ClientHello taken back.
     const refused = this.decoder.error;
@@ -896,6 +905,8 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
     let from = Math.max(last, 0);
     while (from > 0 && !this.readsTable(history.at(from))) from--;
     this.queue.unshift({ payload, sequenceId: 0, frame });
+    // The statement comes back through dispatch: one command of the client's all the same.
+    if (this.abortedBehind !== undefined) this.abortedBehind++;
     for (let i = last; i >= from; i--) {
       const r = history.at(i);
       let again = r.payload;
@@ -1202,11 +1213,14 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
    * @returns the error, its message saying so when commands behind it are refused
    */
   private failsPipelinedBegin(code: ProxyErrorCode): ProxyErrorCode {
-    if (this.queue.length === 0 || !(this.traits & Trait.TransactionControl)) return code;
+    const behind = this.queue.length + this.unqueuedInput;
+    if (behind === 0 || !(this.traits & Trait.TransactionControl)) return code;
     if (this.command !== COM_QUERY && this.command !== COM_STMT_EXECUTE) return code;
-    if (this.reader.firstBoundary(this.statementText()) !== 'begin') return code;
+    // One statement: a text that goes on (`BEGIN; …; COMMIT`) may end what it began itself.
+    const text = this.statementText();
+    if (MORE_STATEMENTS.test(text) || this.reader.firstBoundary(text) !== 'begin') return code;
     this.abortedBy = code.code;
-    this.abortedBehind = this.queue.length;
+    this.abortedBehind = behind;
     this.core.counters.transactionsAborted++;
     return { ...code, message: `${code.message}; ${REFUSED_WITH_BEGIN}` };
   }

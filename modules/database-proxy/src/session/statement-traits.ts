@@ -1022,21 +1022,25 @@ export function transactionBoundary(sql: string): TransactionBoundary | undefine
 
 /**
  * A comment the server skips: closed `/* … *\/` that is not executable (`/*!`, `/*M!`), `#` or
- * `-- ` to the end of the line.
+ * `-- ` to the end of the line — or to a NUL, where MariaDB's scan of a line comment stops (the
+ * rest is then read as SQL, and refused).
  */
-const PLAIN_COMMENT = /\/\*(?!M?!)[\s\S]*?\*\/|#[^\n]*|--(?=[\x00-\x20\x7f]|$)[^\n]*/y;
+const PLAIN_COMMENT = /\/\*(?!M?!)[\s\S]*?\*\/|#[^\n\0]*|--(?=[\x00-\x20\x7f]|$)[^\n\0]*/y;
 
 /**
  * `sql` with its comments blanked when comments are all it has besides words: undefined when
  * it has a literal or a quoted name (no plain boundary has one), an executable or unclosed
- * comment (the server runs or refuses it), or `--` before a byte from 0x80 up (a comment only in
- * some character sets).
+ * comment (the server runs or refuses it), `--` before a byte from 0x80 up (a comment only in
+ * some character sets), or a comment after a `;` (a second, empty statement, which MariaDB
+ * answers with an OK of its own).
  */
 function blankPlainComments(sql: string): string | undefined {
   let out = '';
   let from = 0;
+  let ended = false;
   for (let i = 0; i < sql.length; i++) {
     const c = sql[i];
+    if (c === ';') ended = true;
     if (c === "'" || c === '"' || c === '`') return undefined;
     if (c !== '/' && c !== '#' && c !== '-') continue;
     if (c === '-' && sql[i + 1] === '-' && sql.charCodeAt(i + 2) >= 0x80) return undefined;
@@ -1046,6 +1050,7 @@ function blankPlainComments(sql: string): string | undefined {
       if (c === '/' && sql[i + 1] === '*') return undefined;
       continue;
     }
+    if (ended) return undefined;
     out += `${sql.slice(from, i)}${' '.repeat(m[0].length)}`;
     from = i + m[0].length;
     i = from - 1;
