@@ -130,7 +130,8 @@ export function writeOk(
 /**
  * The info of an OK to a client without session tracking: length-encoded as servers write it;
  * the rest of the packet from a writer that leaves the length out (its length byte would not
- * match what follows).
+ * match what follows). Such an info whose first byte happens to equal the count of bytes after
+ * it is read as length-encoded, one character short: servers do not write one.
  */
 function infoWithoutTracking(r: PacketReader): string {
   const at = r.pos;
