@@ -125,12 +125,14 @@ it('USE of an unknown database is ERROR 1049; of main works', async () => {
 it('shows the info of a CREATE TABLE … SELECT (Records: …) as it shows MariaDB’s, not a malformed packet', async () => {
   const { code, stdout, stderr } = await run(
     ['-uroot', '--table', '-vv'],
-    'CREATE TABLE info_src (a INT);\nINSERT INTO info_src VALUES (1), (2);\nCREATE TABLE info_copy AS SELECT a FROM info_src;\nSELECT COUNT(*) AS n FROM info_copy;\n',
+    // One row an INSERT: only the CREATE … SELECT has an info to show.
+    'CREATE TABLE info_src (a INT);\nINSERT INTO info_src VALUES (1);\nINSERT INTO info_src VALUES (2);\nCREATE TABLE info_copy AS SELECT a FROM info_src;\nSELECT COUNT(*) AS n FROM info_copy;\n',
   );
   expect(stderr).toBe('');
   expect(code).toBe(0);
-  expect(stdout).toContain('Query OK, 2 rows affected');
-  expect(stdout).toContain('Records: 2  Duplicates: 0  Warnings: 0');
+  expect(stdout).toMatch(
+    /CREATE TABLE info_copy[^]*Query OK, 2 rows affected[^]*\nRecords: 2 {2}Duplicates: 0 {2}Warnings: 0/,
+  );
   expect(stdout).toMatch(/\|\s+n\s+\|\n\+-+\+\n\|\s+2\s+\|/);
 });
 
