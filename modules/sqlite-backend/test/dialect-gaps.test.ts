@@ -254,3 +254,57 @@ it('counts the rows a REPLACE deleted as affected, and says so in its info, as M
   expect(await onBoth('SELECT ROW_COUNT()')).toEqual({ rows: [['3']], names: ['ROW_COUNT()'] });
   await sameOnBoth(both, 'SELECT id, k, a FROM replaced');
 });
+
+it('keeps NULL out of every primary key column, as MariaDB does — SQLite lets one be NULL unless it is the rowid', async () => {
+  await onBoth('CREATE TABLE pk_int (id INT PRIMARY KEY, v VARCHAR(9))');
+  // SQLite stored both rows with id NULL, while DESCRIBE said Null NO.
+  expect(await onBoth("INSERT INTO pk_int (v) VALUES ('w')")).toBe('ERR 1364');
+  expect(await onBoth('INSERT INTO pk_int () VALUES ()')).toBe('ERR 1364');
+  expect(await onBoth("INSERT INTO pk_int VALUES (NULL, 'x')")).toBe('ERR 1048');
+  expect(await onBoth("INSERT INTO pk_int (id, v) VALUES (NULL, 'x')")).toBe('ERR 1048');
+  await onBoth("INSERT INTO pk_int VALUES (1, 'y')");
+  await sameOnBoth(both, 'SELECT id, v FROM pk_int');
+
+  await onBoth('CREATE TABLE pk_text (code VARCHAR(9) PRIMARY KEY, n INT)');
+  expect(await onBoth('INSERT INTO pk_text (n) VALUES (1)')).toBe('ERR 1364');
+  expect(await onBoth('INSERT INTO pk_text VALUES (NULL, 2)')).toBe('ERR 1048');
+  await onBoth("INSERT INTO pk_text VALUES ('a', 3)");
+  await sameOnBoth(both, 'SELECT code, n FROM pk_text');
+
+  await onBoth('CREATE TABLE pk_pair (a INT, b VARCHAR(9), c INT, PRIMARY KEY (a, b))');
+  expect(await onBoth("INSERT INTO pk_pair (b, c) VALUES ('x', 1)")).toBe('ERR 1364');
+  expect(await onBoth('INSERT INTO pk_pair (a, c) VALUES (1, 1)')).toBe('ERR 1364');
+  expect(await onBoth("INSERT INTO pk_pair VALUES (NULL, 'x', 1)")).toBe('ERR 1048');
+  expect(await onBoth('INSERT INTO pk_pair VALUES (1, NULL, 1)')).toBe('ERR 1048');
+  await onBoth("INSERT INTO pk_pair VALUES (1, 'x', 1)");
+  await sameOnBoth(both, 'SELECT a, b, c FROM pk_pair');
+  await onBoth('CREATE TABLE pk_named (a INT, `b b` INT, CONSTRAINT pk_named_key PRIMARY KEY (`b b`, a))');
+  expect(await onBoth('INSERT INTO pk_named VALUES (1, NULL)')).toBe('ERR 1048');
+  expect(await onBoth('INSERT INTO pk_named (a) VALUES (1)')).toBe('ERR 1364');
+  await sameOnBoth(both, 'SELECT COUNT(*) FROM pk_named');
+
+  // AUTO_INCREMENT still numbers an omitted or NULL id, here and beside a composite key.
+  await onBoth('CREATE TABLE pk_auto (id INT AUTO_INCREMENT PRIMARY KEY, v VARCHAR(9))');
+  await onBoth("INSERT INTO pk_auto (v) VALUES ('a')");
+  await onBoth("INSERT INTO pk_auto VALUES (NULL, 'b')");
+  await onBoth('INSERT INTO pk_auto () VALUES ()');
+  await sameOnBoth(both, 'SELECT id, v FROM pk_auto');
+  await onBoth('CREATE TABLE pk_auto_pair (k INT, id INT AUTO_INCREMENT, PRIMARY KEY (id, k))');
+  expect(await onBoth('INSERT INTO pk_auto_pair (id) VALUES (NULL)')).toBe('ERR 1364');
+  await onBoth('INSERT INTO pk_auto_pair (k) VALUES (5)');
+  await onBoth('INSERT INTO pk_auto_pair VALUES (6, NULL)');
+  await sameOnBoth(both, 'SELECT k, id FROM pk_auto_pair');
+
+  // DESCRIBE's Field, Null and Key, and information_schema's IS_NULLABLE, as they were: NO.
+  for (const table of ['pk_int', 'pk_text', 'pk_pair', 'pk_auto']) {
+    const [theirs, mine] = await Promise.all(
+      [both.server(), both.ours()].map((c) => answer(c, `DESCRIBE ${table}`)),
+    );
+    const nulls = (a: unknown) => (a as { rows: unknown[][] }).rows.map((r) => [r[0], r[2], r[3]]);
+    expect(nulls(mine)).toEqual(nulls(theirs));
+  }
+  await sameOnBoth(
+    both,
+    "SELECT TABLE_NAME, COLUMN_NAME, IS_NULLABLE FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME IN ('pk_int', 'pk_text', 'pk_pair', 'pk_named', 'pk_auto', 'pk_auto_pair')",
+  );
+});

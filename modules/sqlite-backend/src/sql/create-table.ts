@@ -1,7 +1,8 @@
 import { MAX_DECIMAL_PRECISION, MAX_DECIMAL_SCALE } from '../engine/column-types.js';
 import { MysqlError, notSupported } from '../errors.js';
+import { readColumn } from './column-definition.js';
 import { indexColumns } from './index-ddl.js';
-import { identifierValue, keyword, type Token, TokenType } from './lexer.js';
+import { identifierValue, isPunct, keyword, type Token, TokenType } from './lexer.js';
 
 const KEEP_COLLATIONS = new Set(['BINARY', 'NOCASE', 'RTRIM']);
 const TYPE_MODIFIERS = new Set(['UNSIGNED', 'SIGNED', 'ZEROFILL']);
@@ -92,6 +93,7 @@ export function rewriteCreateTable(
       demotePrimaryKey(sql, tokens, e, auto, replace);
     else if (!takeIndex(sql, tokens, e, replace, indexes)) rewriteElement(sql, tokens, e, replace);
   }
+  requirePrimaryKeyColumns(sql, tokens, elements, auto, replace);
   let next: bigint | undefined;
   // Table options (ENGINE=, DEFAULT CHARSET=, AUTO_INCREMENT=, COMMENT=…) mean nothing to
   // SQLite; only its own WITHOUT ROWID and STRICT are kept.
@@ -248,6 +250,60 @@ function rewriteAutoIncrementColumn(
     replace.set(j++, '');
   }
   while (j < e.to && TYPE_MODIFIERS.has(keyword(sql, tokens[j]))) replace.set(j++, '');
+}
+
+/**
+ * MariaDB makes every column of the primary key NOT NULL; SQLite lets a primary key column be
+ * NULL (a legacy quirk) unless it is the rowid, so `id INT PRIMARY KEY` or `PRIMARY KEY (a, b)`
+ * would take rows without one. Each such column is given `NOT NULL`, but for the rowid (the
+ * AUTO_INCREMENT column, or a lone key column declared INTEGER), which numbers a NULL id.
+ */
+function requirePrimaryKeyColumns(
+  sql: string,
+  tokens: readonly Token[],
+  elements: readonly Element[],
+  auto: Element | undefined,
+  replace: Map<number, string>,
+): void {
+  const named = new Set<string>();
+  let keys = 0;
+  for (const e of elements) {
+    if (primaryKeyAt(sql, tokens, e) >= 0) keys++;
+    if (isColumn(e)) continue;
+    const at = primaryKeyAt(sql, tokens, e);
+    if (at < 0) continue;
+    let j = at + 2;
+    while (j < e.to && !isPunct(sql, tokens[j], '(')) j++;
+    let depth = 0;
+    for (; j < e.to; j++) {
+      const t = tokens[j]!;
+      if (isPunct(sql, t, '(')) depth++;
+      else if (isPunct(sql, t, ')')) depth--;
+      else if (
+        depth === 1 &&
+        (t.type === TokenType.Word || t.type === TokenType.QuotedId) &&
+        (isPunct(sql, tokens[j - 1], '(') || isPunct(sql, tokens[j - 1], ','))
+      )
+        named.add(identifierValue(sql, t).toLowerCase());
+    }
+  }
+  for (const e of elements) {
+    if (e === auto || !isColumn(e) || e.to <= e.from) continue;
+    const name = identifierValue(sql, tokens[e.from]!).toLowerCase();
+    if (!named.has(name) && (auto !== undefined || primaryKeyAt(sql, tokens, e) < 0)) continue;
+    // A lone key column declared exactly INTEGER is the rowid, which numbers a NULL: left as it is.
+    const rowid =
+      keys === 1 &&
+      named.size <= 1 &&
+      readColumn(sql, tokens, e.from, e.to)?.type.toUpperCase() === 'INTEGER';
+    if (rowid) continue;
+    let notNull = false;
+    for (let j = e.from + 1; j + 1 < e.to; j++)
+      if (keyword(sql, tokens[j]) === 'NOT' && keyword(sql, tokens[j + 1]) === 'NULL') notNull = true;
+    if (notNull) continue;
+    const last = e.to - 1;
+    replace.set(last, `${replace.get(last) ?? sql.slice(tokens[last]!.start, tokens[last]!.end)} NOT NULL`);
+  }
 }
 
 /**
