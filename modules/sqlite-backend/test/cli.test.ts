@@ -131,7 +131,7 @@ it('shows the info of a CREATE TABLE … SELECT (Records: …) as it shows Maria
   expect(stderr).toBe('');
   expect(code).toBe(0);
   expect(stdout).toMatch(
-    /CREATE TABLE info_copy[^]*Query OK, 2 rows affected[^]*\nRecords: 2 {2}Duplicates: 0 {2}Warnings: 0/,
+    /CREATE TABLE info_copy[\s\S]*Query OK, 2 rows affected[\s\S]*\nRecords: 2 {2}Duplicates: 0 {2}Warnings: 0/,
   );
   expect(stdout).toMatch(/\|\s+n\s+\|\n\+-+\+\n\|\s+2\s+\|/);
 });
