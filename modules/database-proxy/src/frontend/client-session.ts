@@ -276,6 +276,13 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
    * transaction, so no answer says IN_TRANS meanwhile.
    */
   private abortedBehind: number | undefined;
+  /**
+   * The transaction is rolled back (abortedBy) and the client was told it is in one (a lazy
+   * BEGIN's OK): its answers say IN_TRANS until it ends it.
+   */
+  private get rolledBackInTransaction(): boolean {
+    return this.abortedBy !== undefined && this.abortedBehind === undefined;
+  }
   /** Packets of the chunk being read that come after the one being dispatched (handleInput). */
   private unqueuedInput = 0;
   /** KILL QUERY arrived while the command in flight was being prepared on its backend. */
@@ -1472,7 +1479,7 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
         // the server's answer says no transaction, and a driver that believes it skips the
         // ROLLBACK that would end the state (the mariadb connector's rollback()). Kept back, and
         // marked IN_TRANS, as the proxy's own answers are then.
-        if (this.abortedBy !== undefined && this.abortedBehind === undefined) this.capture = [];
+        if (this.rolledBackInTransaction && !this.replaying) this.capture = [];
         if (!b.forward(this.command, this.frame ?? encodeFrames(this.payload, 0), this)) {
           this.capture = undefined;
           this.afterResponse(b);
@@ -2034,7 +2041,7 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
     // The prepare ran outside the transaction the proxy said BEGIN opened: the EOFs it sends
     // say so too (C clients take their server status from them).
     if (
-      (this.lazyBegin === 'pending' || (this.abortedBy !== undefined && this.abortedBehind === undefined)) &&
+      (this.lazyBegin === 'pending' || this.rolledBackInTransaction) &&
       !(this.capabilities & CLIENT_DEPRECATE_EOF)
     )
       markEofsInTransaction(bytes);
@@ -3215,11 +3222,7 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
     let s = 0;
     // Autocommit as the last response said (before any, as the servers' defaults say).
     s |= this.reader.statusFlags & SERVER_STATUS_AUTOCOMMIT;
-    if (
-      this.pins & PIN_BIT.transaction ||
-      this.lazyBegin !== 'none' ||
-      (this.abortedBy !== undefined && this.abortedBehind === undefined)
-    ) {
+    if (this.pins & PIN_BIT.transaction || this.lazyBegin !== 'none' || this.rolledBackInTransaction) {
       s |= SERVER_STATUS_IN_TRANS;
       // A READ ONLY transaction says so, as the server's last answer in it did.
       if (this.pins & PIN_BIT.transaction) s |= this.reader.statusFlags & SERVER_STATUS_IN_TRANS_READONLY;
