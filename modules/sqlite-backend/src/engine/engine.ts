@@ -69,6 +69,8 @@ export interface SqliteStatement {
   changesRows: boolean;
   /** INSERT/REPLACE: its OK reports the id of the rows when the table has a rowid alias. */
   insert: InsertTarget | undefined;
+  /** The INSERT / REPLACE's {@link insertShape}, for its affected rows and info. */
+  insertShape: InsertShape | undefined;
   /** DDL: facts read from the schema (the tables' rowid aliases) may be stale after it. */
   changesSchema: boolean;
   /** A CREATE of a temporary table, view or trigger: the name must not be another session's. */
@@ -121,14 +123,10 @@ export function statusFlags(session: Session): number {
  */
 export class Engine implements EngineContext {
   questions = 0;
-  /** The rows of the table `target` writes to (COUNT(*)). */
-  private insertedRows(target: InsertTarget): bigint {
+  /** The rows of the table `target` writes to. */
+  private targetRows(target: InsertTarget): bigint {
     const schema = target.schema === undefined ? undefined : this.database.findSchema(target.schema);
-    const table = `${schema === undefined ? '' : `${quoteIdentifier(schema)}.`}${quoteIdentifier(target.table)}`;
-    const count = this.database.db.prepare(`SELECT COUNT(*) FROM ${table}`);
-    count.setReadBigInts(true);
-    count.setReturnArrays(true);
-    return (count.get() as unknown as [bigint])[0];
+    return tableRows(this.database.db, schema, target.table);
   }
 
   /** {@link rowidAlias} answers per `schema\0table` (null: none), for one schema generation. */
@@ -325,6 +323,7 @@ export class Engine implements EngineContext {
           readOnly: isReadOnly(sql, tokens, i, next),
           changesRows: changesRows(sql, tokens, i, next),
           insert,
+          insertShape: insert === undefined ? undefined : insertShape(insert),
           changesSchema: changesSchema(sql, tokens, i),
           createsTemporary: temporaryCreate(sql, tokens, i),
           countWithoutLimit: this.prepareCountWithoutLimit(session, sql, tokens, i, next),
@@ -463,9 +462,9 @@ export class Engine implements EngineContext {
         filled !== undefined && s.createSelect!.ifNotExists
           ? storedTable(db.db, filled, s.createSelect!.table) !== undefined
           : false;
-      const shape = s.insert === undefined ? undefined : insertShape(s.insert);
+      const shape = s.insertShape;
       // MySQL counts the rows a REPLACE deleted as affected too; SQLite's changes leave them out.
-      const rowsBefore = isReplace(s.insert) ? this.insertedRows(s.insert!) : undefined;
+      const rowsBefore = shape?.replace ? this.targetRows(s.insert!) : undefined;
       const result =
         s.indexes === undefined ? stmt.run(...(args as never[])) : this.createWithIndexes(s, args);
       if (s.autoIncrementStart !== undefined) this.startAutoIncrement(s.autoIncrementStart);
@@ -477,7 +476,7 @@ export class Engine implements EngineContext {
         return { kind: 'ok', affectedRows: Number(rows), lastInsertId: 0n, info };
       }
       const inserted = s.changesRows ? BigInt(result.changes) : 0n;
-      const deleted = rowsBefore === undefined ? 0n : inserted - (this.insertedRows(s.insert!) - rowsBefore);
+      const deleted = rowsBefore === undefined ? 0n : inserted - (this.targetRows(s.insert!) - rowsBefore);
       const changes = inserted + deleted;
       session.rowCount = changes;
       let lastInsertId = 0n;
@@ -948,14 +947,6 @@ function foreignKeyChecks(value: unknown): boolean {
   return v !== '0' && v !== 'OFF' && v !== 'FALSE';
 }
 
-/** Whether `target` is a REPLACE (or SQLite's INSERT OR REPLACE). */
-function isReplace(target: InsertTarget | undefined): boolean {
-  if (target === undefined) return false;
-  const { sql, tokens, from, body } = target;
-  for (let i = from; i < body; i++) if (keyword(sql, tokens[i]) === 'REPLACE') return true;
-  return false;
-}
-
 /**
  * MariaDB's info text for an INSERT or REPLACE of several rows (`Records: n  Duplicates: d
  * Warnings: 0`): the rows given, and those INSERT IGNORE skipped or REPLACE's deleted rows (the
@@ -963,7 +954,7 @@ function isReplace(target: InsertTarget | undefined): boolean {
  * for INSERT IGNORE … SELECT (how many rows the SELECT gave is not known).
  */
 function insertInfo(shape: InsertShape | undefined, inserted: bigint, deleted: bigint): string | undefined {
-  if (shape === undefined) return undefined;
+  if (shape === undefined || shape.rows === 1) return undefined;
   // The backend raises no warnings (MariaDB's INSERT IGNORE warns of each row it skips).
   if (shape.rows !== undefined) {
     const rows = BigInt(shape.rows);

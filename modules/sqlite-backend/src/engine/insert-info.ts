@@ -1,20 +1,20 @@
 import { isPunct, keyword, TokenType } from '../sql/lexer.js';
 import type { InsertTarget } from './classify.js';
 
-/** What an INSERT / REPLACE's OK info needs to know of the statement. */
+/** What an INSERT / REPLACE's OK (affected rows, info) needs to know of the statement. */
 export interface InsertShape {
   /** REPLACE (also SQLite's INSERT OR REPLACE). */
   replace: boolean;
   /** INSERT IGNORE (SQLite's INSERT OR IGNORE). */
   ignore: boolean;
-  /** The rows a VALUES list gives; undefined for an INSERT … SELECT. */
+  /** The rows a VALUES list gives (1 for `SET`); undefined for an INSERT … SELECT. */
   rows: number | undefined;
 }
 
 /**
- * The shape of the INSERT / REPLACE `target`, when MariaDB's OK for it has an info text
- * (`Records: n  Duplicates: d  Warnings: w`): a VALUES list of two rows or more, or a SELECT.
- * Undefined otherwise (one row, `SET`, `DEFAULT VALUES`).
+ * The shape of the INSERT / REPLACE `target`, read once when it is prepared. MariaDB's OK has
+ * an info text (`Records: n  Duplicates: d  Warnings: w`) for a VALUES list of two rows or more,
+ * or a SELECT (see insertInfo).
  */
 export function insertShape(target: InsertTarget): InsertShape | undefined {
   const { sql, tokens, from, to, body } = target;
@@ -28,7 +28,7 @@ export function insertShape(target: InsertTarget): InsertShape | undefined {
   const k = keyword(sql, tokens[body]);
   if (k === 'SELECT' || k === 'WITH' || isPunct(sql, tokens[body], '('))
     return { replace, ignore, rows: undefined };
-  if (k !== 'VALUES' && k !== 'VALUE') return undefined;
+  if (k !== 'VALUES' && k !== 'VALUE') return { replace, ignore, rows: 1 };
   let rows = 0;
   let depth = 0;
   for (let i = body + 1; i < to; i++) {
@@ -40,5 +40,5 @@ export function insertShape(target: InsertTarget): InsertShape | undefined {
     } else if (isPunct(sql, t, ')')) depth--;
     else if (depth === 0 && !isPunct(sql, t, ',')) break;
   }
-  return rows >= 2 ? { replace, ignore, rows } : undefined;
+  return { replace, ignore, rows: Math.max(rows, 1) };
 }
