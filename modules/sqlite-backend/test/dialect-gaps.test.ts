@@ -271,6 +271,11 @@ it('keeps NULL out of every primary key column, as MariaDB does — SQLite lets 
   await onBoth("INSERT INTO pk_text VALUES ('a', 3)");
   await sameOnBoth(both, 'SELECT code, n FROM pk_text');
 
+  // NOT NULL inside a CHECK is no NOT NULL clause: the key column still gets one (1048, not
+  // the CHECK's 4025).
+  await onBoth('CREATE TABLE pk_checked (id INT PRIMARY KEY CHECK (id IS NOT NULL OR id > 0), v INT)');
+  expect(await onBoth('INSERT INTO pk_checked VALUES (NULL, 1)')).toBe('ERR 1048');
+
   await onBoth('CREATE TABLE pk_pair (a INT, b VARCHAR(9), c INT, PRIMARY KEY (a, b))');
   expect(await onBoth("INSERT INTO pk_pair (b, c) VALUES ('x', 1)")).toBe('ERR 1364');
   expect(await onBoth('INSERT INTO pk_pair (a, c) VALUES (1, 1)')).toBe('ERR 1364');

@@ -268,10 +268,10 @@ function requirePrimaryKeyColumns(
   const named = new Set<string>();
   let keys = 0;
   for (const e of elements) {
-    if (primaryKeyAt(sql, tokens, e) >= 0) keys++;
-    if (isColumn(e)) continue;
     const at = primaryKeyAt(sql, tokens, e);
     if (at < 0) continue;
+    keys++;
+    if (isColumn(e)) continue;
     let j = at + 2;
     while (j < e.to && !isPunct(sql, tokens[j], '(')) j++;
     let depth = 0;
@@ -288,19 +288,14 @@ function requirePrimaryKeyColumns(
     }
   }
   for (const e of elements) {
-    if (e === auto || !isColumn(e) || e.to <= e.from) continue;
-    const name = identifierValue(sql, tokens[e.from]!).toLowerCase();
-    if (!named.has(name) && (auto !== undefined || primaryKeyAt(sql, tokens, e) < 0)) continue;
+    if (e === auto) continue;
+    const column = readColumn(sql, tokens, e.from, e.to);
+    if (column === undefined) continue;
+    const ownKey = column.clauses.some((c) => c.kind === 'primary');
+    if (!named.has(column.name.toLowerCase()) && (auto !== undefined || !ownKey)) continue;
     // A lone key column declared exactly INTEGER is the rowid, which numbers a NULL: left as it is.
-    const rowid =
-      keys === 1 &&
-      named.size <= 1 &&
-      readColumn(sql, tokens, e.from, e.to)?.type.toUpperCase() === 'INTEGER';
-    if (rowid) continue;
-    let notNull = false;
-    for (let j = e.from + 1; j + 1 < e.to; j++)
-      if (keyword(sql, tokens[j]) === 'NOT' && keyword(sql, tokens[j + 1]) === 'NULL') notNull = true;
-    if (notNull) continue;
+    if (keys === 1 && named.size <= 1 && column.type.toUpperCase() === 'INTEGER') continue;
+    if (column.clauses.some((c) => c.kind === 'not-null')) continue;
     const last = e.to - 1;
     replace.set(last, `${replace.get(last) ?? sql.slice(tokens[last]!.start, tokens[last]!.end)} NOT NULL`);
   }
