@@ -449,7 +449,7 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
         this.queue.push(p);
       } else {
         // A refusal answered at once (a full queue) finds the rest of the chunk not yet queued.
-        this.unqueuedInput = packets.length - 1 - i;
+        this.unqueuedInput = decoded.length - 1 - i;
         this.dispatch(p.payload, p.frame);
         this.unqueuedInput = 0;
       }
