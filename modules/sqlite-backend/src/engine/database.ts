@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { DatabaseSync, type StatementSync } from 'node:sqlite';
 import { MysqlError, notSupported } from '../errors.js';
+import { registerGroupConcatDistinct } from '../functions/group-concat-distinct.js';
 import { mysqlFunctions, registerFunctions as registerMysqlFunctions } from '../functions/index.js';
 import type { Session } from '../session/session.js';
 import { splitScope, type VariableValue } from '../session/variables.js';
@@ -450,6 +451,7 @@ export class SharedDatabase {
       return Number.isNaN(ms) ? null : BigInt(Math.floor(ms / 1000));
     });
     db.function('UUID', opts, () => randomUUID());
+    registerGroupConcatDistinct(db);
     // information_schema's name of foreign key `id` (pragma_foreign_key_list's) of a table: its
     // CONSTRAINT name, or MySQL's `<table>_ibfk_<n>`, read from the table's stored definition.
     db.function('__foreign_key_name', opts, (schema, table, id) => {

@@ -1,4 +1,5 @@
 import { INTERVAL_UNITS } from '../functions/index.js';
+import { rewriteGroupConcat } from './group-concat.js';
 import { isName, isPunct, keyword, type Token, TokenType } from './lexer.js';
 import { isIsnullCall } from './postfix-null-names.js';
 
@@ -191,7 +192,8 @@ function closing(sql: string, tokens: readonly Token[], open: number, to: number
  * `TIMESTAMPDIFF(DAY, a, b)` → `TIMESTAMPDIFF('DAY', a, b)`, `EXTRACT(YEAR FROM d)` →
  * `EXTRACT('YEAR', d)`, `CURRENT_USER` → `CURRENT_USER()`, `CURRENT_TIMESTAMP(3)` → `NOW(3)`,
  * `x RLIKE p` → `x REGEXP p`, `ISNULL(x)` → `((x) IS NULL)`, `SUBSTRING(s FROM n FOR m)`,
- * `POSITION(a IN b)`, `TRIM(LEADING x FROM s)`, and for simple operands `d + INTERVAL 1 DAY`,
+ * `POSITION(a IN b)`, `TRIM(LEADING x FROM s)`, `GROUP_CONCAT(a, b SEPARATOR s)` (see
+ * group-concat.ts), and for simple operands `d + INTERVAL 1 DAY`,
  * `a DIV b` and `a MOD b`.
  * Replacements go into `replace` (token index → text) unless a token already has one.
  *
@@ -267,6 +269,8 @@ export function rewriteFunctionSyntax(
       set(interval, '');
       set(close - 1, `, '${keyword(sql, unit)}'`);
       calls.push([i, close]);
+    } else if (k === 'GROUP_CONCAT') {
+      if (rewriteGroupConcat(sql, tokens, i, close, replace)) calls.push([i, close]);
     } else if (k === 'SUBSTRING' || k === 'SUBSTR' || k === 'POSITION') {
       // SUBSTRING(s FROM n [FOR m]) → SUBSTRING(s, n[, m]); POSITION(a IN b) → LOCATE(a, b).
       const words = k === 'POSITION' ? ['IN'] : ['FROM', 'FOR'];
