@@ -125,7 +125,16 @@ export class BackendPool {
 
   /** Calls `listener` whenever a server goes out of service or comes back ({@link capacity} may change). */
   onCapacityChange(listener: () => void): void {
-    for (const s of this.servers) s.onServiceChange = listener;
+    for (const s of this.servers)
+      s.onServiceChange = () => {
+        listener();
+        // Waiters are served too: a server back in service at its retry time may open the
+        // connection they wait for (nothing else wakes them: they waited for a busy one to come
+        // free, up to connect_timeout, then got ERR 9004 from a server that was back); one gone
+        // out of service leaves those of a flavour it has no connection of nothing to wait for.
+        // After this turn: a successful connect tells the change before its connection counts.
+        queueMicrotask(this.notify);
+      };
   }
 
   /** Slot holders whose connection is being opened (or waits for room made by closing an idle one). */
