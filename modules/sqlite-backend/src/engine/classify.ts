@@ -15,6 +15,7 @@ import { createLike } from './create-like.js';
 import { isCreateOrReplace } from './create-or-replace.js';
 import { isForeignKeyChange } from './foreign-keys.js';
 import { alterRename } from './rename-table.js';
+import { dropsSeveralTables } from './truncate-drop.js';
 
 /** Statements this server answers itself instead of handing them to SQLite. */
 export type MysqlStatement =
@@ -39,6 +40,8 @@ export type MysqlStatement =
   | 'rename-table'
   | 'create-or-replace'
   | 'column-default'
+  | 'truncate'
+  | 'drop-tables'
   | 'refused';
 
 const DML = new Set([
@@ -89,6 +92,7 @@ export function classify(sql: string, tokens: readonly Token[], i: number): Mysq
       if (k1 === 'DATABASE' || k1 === 'SCHEMA') return 'drop-database';
       if (k1 === 'INDEX' && indexDrop(sql, tokens, i, tokens.length) !== undefined) return 'drop-index';
       if (k1 === 'VIEW') return 'drop-view';
+      if (dropsSeveralTables(sql, tokens, i)) return 'drop-tables';
       const k2 = keyword(sql, tokens[i + 2]);
       // SQLite drops one table per statement, and knows no TEMPORARY: we drop the list ourselves.
       return (k1 === 'TEMPORARY' || k1 === 'TEMP') && (k2 === 'TABLE' || k2 === 'TABLES')
@@ -128,6 +132,8 @@ export function classify(sql: string, tokens: readonly Token[], i: number): Mysq
         : undefined;
     case 'KILL':
       return 'kill';
+    case 'TRUNCATE':
+      return 'truncate';
   }
   return undefined;
 }

@@ -59,6 +59,7 @@ import {
 import { createDatabase, dropDatabase } from './schemas.js';
 import { runSet, setUserVariable, toVariableValue } from './set-statement.js';
 import { describeTable, quoteIdentifier, runShow } from './show-statement.js';
+import { dropTables, truncateTable } from './truncate-drop.js';
 
 /** A statement SQLite will run, with what we need to report its outcome like MySQL. */
 export interface SqliteStatement {
@@ -711,6 +712,17 @@ export class Engine implements EngineContext {
           from,
           to,
           (name) => this.resolution(session).isTemporary(name),
+          foreignKeyChecks(db.variable(session, 'foreign_key_checks')),
+        );
+      case 'truncate':
+      case 'drop-tables':
+        return (kind === 'truncate' ? truncateTable : dropTables)(
+          this,
+          session,
+          sql,
+          tokens,
+          from,
+          to,
           foreignKeyChecks(db.variable(session, 'foreign_key_checks')),
         );
       case 'refused': {
