@@ -1,8 +1,9 @@
 import { expect, it } from 'vitest';
 import { answer, sameOnBoth, sideBySide } from './support/against-mariadb.js';
 
-// TRUNCATE TABLE and DROP TABLE of several tables, each compared with a live MariaDB 10.11
-// (SQLite has no TRUNCATE and drops one table per DROP TABLE: both were 1064).
+// TRUNCATE TABLE, DROP TABLE of several tables and a primary key's USING BTREE, each compared
+// with a live MariaDB 10.11 (SQLite has no TRUNCATE, drops one table per DROP TABLE, and takes
+// no index type in a table's PRIMARY KEY: all were 1064).
 
 const both = sideBySide();
 
@@ -205,4 +206,31 @@ it("DROP TABLE of several drops the session's temporary tables first, as their n
   await onBoth('CREATE TEMPORARY TABLE dt_s3 (x INT)');
   await onBoth('DROP TABLE dt_s1, dt_s3');
   expect(await sameTables('dt_s')).toEqual([]);
+});
+
+it('CREATE TABLE takes USING BTREE / HASH before or after a PRIMARY KEY’s columns', async () => {
+  for (const sql of [
+    'CREATE TABLE pk_before (a INT, b INT, PRIMARY KEY USING BTREE (a))',
+    'CREATE TABLE pk_after (a INT, b INT, PRIMARY KEY (a) USING BTREE)',
+    'CREATE TABLE pk_named (a INT, b VARCHAR(5), CONSTRAINT pk_x PRIMARY KEY USING HASH (a, b))',
+    'CREATE TABLE pk_auto (id INT AUTO_INCREMENT, v INT, PRIMARY KEY USING BTREE (id))',
+    // Its key becomes a UNIQUE one beside the id (see auto-increment.test.ts): not compared below.
+    'CREATE TABLE pk_auto2 (id INT AUTO_INCREMENT, v INT, PRIMARY KEY (v, id) USING BTREE, KEY (id))',
+  ])
+    await onBoth(sql);
+  await sameOnBoth(
+    both,
+    "SELECT TABLE_NAME, COLUMN_NAME, COLUMN_KEY, IS_NULLABLE FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME LIKE 'pk_%' AND TABLE_NAME <> 'pk_auto2'",
+  );
+  await onBoth('INSERT INTO pk_before VALUES (1, 1)');
+  expect(await onBoth('INSERT INTO pk_before VALUES (1, 2)')).toBe('ERR 1062');
+  expect(await onBoth('INSERT INTO pk_after VALUES (NULL, 2)')).toBe('ERR 1048');
+  await onBoth("INSERT INTO pk_named VALUES (1, 'x'), (1, 'y')");
+  expect(await onBoth("INSERT INTO pk_named VALUES (1, 'x')")).toBe('ERR 1062');
+  await onBoth('INSERT INTO pk_auto (v) VALUES (5), (6)');
+  await onBoth('INSERT INTO pk_auto2 (v) VALUES (5), (6)');
+  await sameOnBoth(both, 'SELECT id, v FROM pk_auto');
+  await sameOnBoth(both, 'SELECT id, v FROM pk_auto2');
+  // A column's own PRIMARY KEY takes none, in MariaDB as here.
+  expect(await onBoth('CREATE TABLE pk_column (a INT PRIMARY KEY USING BTREE)')).toBe('ERR 1064');
 });

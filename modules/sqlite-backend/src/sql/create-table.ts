@@ -88,6 +88,7 @@ export function rewriteCreateTable(
     ? undefined
     : elements.find((e) => isColumn(e) && autoIncrementAt(sql, tokens, e) >= 0);
   for (const e of elements) {
+    if (!isColumn(e)) dropKeyAlgorithm(sql, tokens, e, replace);
     if (e === auto) rewriteAutoIncrementColumn(sql, tokens, e, replace);
     else if (auto !== undefined && primaryKeyAt(sql, tokens, e) >= 0)
       demotePrimaryKey(sql, tokens, e, auto, replace);
@@ -217,6 +218,34 @@ function autoIncrementAt(sql: string, tokens: readonly Token[], e: Element): num
   return -1;
 }
 
+/**
+ * A table-level `[CONSTRAINT [c]] PRIMARY KEY [USING BTREE|HASH] (cols) [USING BTREE|HASH]`: the
+ * index type goes, before or after the columns (SQLite's table constraint takes neither; its key is
+ * a b-tree whatever MariaDB was asked for).
+ */
+function dropKeyAlgorithm(
+  sql: string,
+  tokens: readonly Token[],
+  e: Element,
+  replace: Map<number, string>,
+): void {
+  const at = primaryKeyAt(sql, tokens, e);
+  if (at < 0) return;
+  let depth = 0;
+  for (let j = at + 2; j < e.to; j++) {
+    const t = tokens[j]!;
+    if (isPunct(sql, t, '(')) depth++;
+    else if (isPunct(sql, t, ')')) depth--;
+    else if (depth === 0 && keyword(sql, t) === 'USING' && j + 1 < e.to) {
+      const algorithm = keyword(sql, tokens[j + 1]);
+      if (algorithm !== 'BTREE' && algorithm !== 'HASH') continue;
+      replace.set(j, '');
+      replace.set(j + 1, '');
+      j++;
+    }
+  }
+}
+
 /** Index of the `PRIMARY` of a `PRIMARY KEY` in the element, or -1. */
 function primaryKeyAt(sql: string, tokens: readonly Token[], e: Element): number {
   for (let j = e.from; j < e.to; j++)
@@ -317,7 +346,8 @@ function demotePrimaryKey(
     const names: string[] = [];
     for (let j = at + 2; j < e.to; j++) {
       const t = tokens[j]!;
-      if (t.type === TokenType.Word || t.type === TokenType.QuotedId)
+      if (keyword(sql, t) === 'USING') j++;
+      else if (t.type === TokenType.Word || t.type === TokenType.QuotedId)
         names.push(identifierValue(sql, t).toLowerCase());
     }
     const autoName = identifierValue(sql, tokens[auto.from]!).toLowerCase();
