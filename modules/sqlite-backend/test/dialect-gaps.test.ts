@@ -313,3 +313,16 @@ it('keeps NULL out of every primary key column, as MariaDB does — SQLite lets 
     "SELECT TABLE_NAME, COLUMN_NAME, IS_NULLABLE FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME IN ('pk_int', 'pk_text', 'pk_pair', 'pk_named', 'pk_auto', 'pk_auto_pair')",
   );
 });
+
+it('names a column after a subquery as the client wrote it, not with the schema the backend adds', async () => {
+  await onBoth('CREATE TABLE sqn (id INT, v INT)');
+  await onBoth('INSERT INTO sqn VALUES (1, 10), (2, 20)');
+  // The header read `(SELECT MAX(v) FROM \`main\`.sqn)`.
+  expect(
+    await onBoth('SELECT (SELECT MAX(v) FROM sqn), (SELECT COUNT(*) FROM sqn o WHERE o.id = 1)'),
+  ).toEqual({
+    rows: [['20', '1']],
+    names: ['(SELECT MAX(v) FROM sqn)', '(SELECT COUNT(*) FROM sqn o WHERE o.id = 1)'],
+  });
+  await onBoth('SELECT id, EXISTS (SELECT 1 FROM sqn WHERE v > 15) FROM sqn WHERE id = 1');
+});

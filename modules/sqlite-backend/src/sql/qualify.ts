@@ -162,8 +162,9 @@ function isDistinctFrom(sql: string, tokens: readonly Token[], j: number): boole
 
 /**
  * The replacements that qualify the unqualified table names of the statement `tokens[from, to)`
- * with the session's schema (see {@link NameResolution}); returns the names qualified. With no
- * schema selected, a name that needs one is ERR 1046, as in MySQL.
+ * with the session's schema (see {@link NameResolution}); returns the names qualified, and puts
+ * the way back from each qualified text into `names` (see displayName). With no schema
+ * selected, a name that needs one is ERR 1046, as in MySQL.
  */
 export function qualifyTables(
   sql: string,
@@ -172,6 +173,7 @@ export function qualifyTables(
   to: number,
   resolution: NameResolution,
   replace: Map<number, string>,
+  names?: Map<string, string>,
 ): Set<string> {
   const qualified = new Set<string>();
   const { created, createdOn, references } = unqualifiedTables(sql, tokens, from, to);
@@ -179,7 +181,12 @@ export function qualifyTables(
   const qualify = (at: number) => {
     if (schema === null) throw noDatabaseSelected();
     const t = tokens[at]!;
-    replace.set(at, `${backquoted(schema)}.${sql.slice(t.start, t.end)}`);
+    const written = sql.slice(t.start, t.end);
+    const sent = `${backquoted(schema)}.${written}`;
+    replace.set(at, sent);
+    // A column named after a subquery is named as the client wrote it (MySQL names it by the
+    // text), unless the qualified text could be the client's own.
+    if (names !== undefined && !sql.includes(sent)) names.set(sent, written);
     qualified.add(identifierValue(sql, t).toLowerCase());
   };
   // An index or trigger on a temporary table is temp's, as SQLite makes it when unqualified.

@@ -102,9 +102,9 @@ export function rewrite(
     informationSchema: /information_schema/i.test(text),
     functionSyntax: FUNCTION_SYNTAX_WORDS.test(text),
   };
-  const qualified =
-    resolution === undefined ? undefined : qualifyTables(sql, tokens, from, to, resolution, replace);
   const names = new Map<string, string>();
+  const qualified =
+    resolution === undefined ? undefined : qualifyTables(sql, tokens, from, to, resolution, replace, names);
   let statementStart = from;
   let autoIncrementStart: AutoIncrementStart | undefined;
   let tableIndexes: string[] | undefined;
