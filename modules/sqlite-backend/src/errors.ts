@@ -93,6 +93,11 @@ const MESSAGE_RULES: [RegExp, (m: RegExpMatchArray, sql: string, schema: string)
     },
   ],
   [
+    // An INSERT's column list naming a column the table lacks (also `INSERT … SET`'s).
+    /^table .+ has no column named (.+)$/,
+    (m) => new MysqlError(1054, `Unknown column ${quoteName(unquoted(m[1]!))} in 'field list'`),
+  ],
+  [
     /^(?:table|view) (.+) already exists$/,
     (m) => new MysqlError(1050, `Table ${quoteName(m[1]!.replace(/^"|"$/g, ''))} already exists`),
   ],

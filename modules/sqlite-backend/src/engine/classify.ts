@@ -259,6 +259,22 @@ export function insertTarget(
     }
     target.columns = columns;
     target.body = j + 1;
+  } else if (keyword(sql, tokens[target.body]) === 'SET') {
+    // `INSERT INTO t SET a = 1, b = 2`: the columns are those set (`a` after SET or a comma).
+    const columns: string[] = [];
+    let depth = 0;
+    for (let j = target.body; j + 1 < to && tokens[j]!.type !== TokenType.Semicolon; j++) {
+      if (isPunct(sql, tokens[j], '(')) depth++;
+      else if (isPunct(sql, tokens[j], ')')) depth--;
+      else if (depth === 0 && keyword(sql, tokens[j]) === 'ON') break;
+      else if (
+        depth === 0 &&
+        (j === target.body || isPunct(sql, tokens[j], ',')) &&
+        isPunct(sql, tokens[j + 2], '=')
+      )
+        columns.push(identifierValue(sql, tokens[j + 1]!).toLowerCase());
+    }
+    target.columns = columns;
   }
   return target;
 }

@@ -130,6 +130,22 @@ export class Engine implements EngineContext {
     return tableRows(this.database.db, schema, target.table);
   }
 
+  /**
+   * Before an upsert into `target`: a function giving, after it, the first rowid it inserted (the
+   * smallest above the largest before it).
+   */
+  private upsertIdsAfter(target: InsertTarget): () => bigint {
+    const schema = target.schema === undefined ? undefined : this.database.findSchema(target.schema);
+    const table = `${schema === undefined ? '' : `${quoteIdentifier(schema)}.`}${quoteIdentifier(target.table)}`;
+    const read = (text: string, ...args: bigint[]) => {
+      const stmt = this.database.db.prepare(text);
+      stmt.setReadBigInts(true);
+      return ((stmt.get(...args) as { id: bigint | null }).id ?? 0n) as bigint;
+    };
+    const before = read(`SELECT MAX(rowid) AS id FROM ${table}`);
+    return () => read(`SELECT MIN(rowid) AS id FROM ${table} WHERE rowid > ?`, before);
+  }
+
   /** {@link rowidAlias} answers per `schema\0table` (null: none), for one schema generation. */
   readonly #rowidAliases = new Map<string, RowidAlias | null>();
   #rowidAliasesGeneration = -1;
@@ -465,7 +481,13 @@ export class Engine implements EngineContext {
           : false;
       const shape = s.insertShape;
       // MySQL counts the rows a REPLACE deleted as affected too; SQLite's changes leave them out.
-      const rowsBefore = shape?.replace ? this.targetRows(s.insert!) : undefined;
+      // An upsert's changes count a row it updated as 1, like one it inserted (MySQL: 2 and 1).
+      const counted = shape?.replace || shape?.upsert;
+      const rowsBefore = counted ? this.targetRows(s.insert!) : undefined;
+      const idsAfter =
+        shape?.upsert && this.rowidAlias(s.insert!) !== undefined
+          ? this.upsertIdsAfter(s.insert!)
+          : undefined;
       const result =
         s.indexes === undefined ? stmt.run(...(args as never[])) : this.createWithIndexes(s, args);
       if (s.autoIncrementStart !== undefined) this.startAutoIncrement(s.autoIncrementStart);
@@ -476,9 +498,25 @@ export class Engine implements EngineContext {
         const info = `Records: ${rows}  Duplicates: 0  Warnings: 0`;
         return { kind: 'ok', affectedRows: Number(rows), lastInsertId: 0n, info };
       }
-      const inserted = s.changesRows ? BigInt(result.changes) : 0n;
-      const deleted = rowsBefore === undefined ? 0n : inserted - (this.targetRows(s.insert!) - rowsBefore);
-      const changes = inserted + deleted;
+      let inserted = s.changesRows ? BigInt(result.changes) : 0n;
+      let deleted = rowsBefore === undefined ? 0n : inserted - (this.targetRows(s.insert!) - rowsBefore);
+      let changes = inserted + deleted;
+      let info: [bigint, bigint] = [inserted, deleted];
+      if (shape?.upsert) {
+        // `deleted` is the rows updated (changed); the unchanged ones SQLite's DO UPDATE skipped.
+        const updated = deleted;
+        inserted -= updated;
+        deleted = 0n;
+        const unchanged = shape.rows === undefined ? 0n : BigInt(shape.rows) - inserted - updated;
+        const found = session.clientFoundRows ? unchanged : 0n;
+        changes = inserted + 2n * updated + found;
+        // MariaDB's Duplicates are the rows updated, and those left as they were when found rows
+        // count (insertInfo takes the rows not duplicates for a VALUES list).
+        info =
+          shape.rows === undefined
+            ? [inserted + updated, updated]
+            : [BigInt(shape.rows) - updated - found, 0n];
+      }
       session.rowCount = changes;
       let lastInsertId = 0n;
       const alias = s.insert !== undefined && inserted > 0n ? this.rowidAlias(s.insert) : undefined;
@@ -487,7 +525,8 @@ export class Engine implements EngineContext {
         if (idsGenerated(s.insert!, alias.name, alias.position, (k) => params?.[k]?.value == null)) {
           // MySQL reports the first id it generated, and LAST_INSERT_ID() returns it; the rowids
           // SQLite numbered are consecutive (max + 1).
-          const first = last - inserted + 1n;
+          // An upsert's rows that updated used up rowids between them: the first is looked up.
+          const first = idsAfter === undefined ? last - inserted + 1n : idsAfter();
           if (first > 0n) {
             session.lastInsertId = first;
             lastInsertId = first;
@@ -503,7 +542,7 @@ export class Engine implements EngineContext {
         kind: 'ok',
         affectedRows: Number(changes),
         lastInsertId,
-        info: insertInfo(shape, inserted, deleted),
+        info: insertInfo(shape, ...info),
       };
     } catch (err) {
       throw noDefaultError(err, s.text) ?? toMysqlError(err, s.text, session.schema ?? 'main');

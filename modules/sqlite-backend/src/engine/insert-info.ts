@@ -9,6 +9,8 @@ export interface InsertShape {
   ignore: boolean;
   /** The rows a VALUES list gives (1 for `SET`); undefined for an INSERT … SELECT. */
   rows: number | undefined;
+  /** INSERT … ON DUPLICATE KEY UPDATE. */
+  upsert: boolean;
 }
 
 /**
@@ -25,10 +27,13 @@ export function insertShape(target: InsertTarget): InsertShape | undefined {
     if (k === 'REPLACE') replace = true;
     else if (k === 'IGNORE') ignore = true;
   }
+  let upsert = false;
+  for (let i = body + 1; i < to && tokens[i]!.type !== TokenType.Semicolon; i++)
+    if (keyword(sql, tokens[i]) === 'DUPLICATE' && keyword(sql, tokens[i - 1]) === 'ON') upsert = true;
   const k = keyword(sql, tokens[body]);
   if (k === 'SELECT' || k === 'WITH' || isPunct(sql, tokens[body], '('))
-    return { replace, ignore, rows: undefined };
-  if (k !== 'VALUES' && k !== 'VALUE') return { replace, ignore, rows: 1 };
+    return { replace, ignore, rows: undefined, upsert };
+  if (k !== 'VALUES' && k !== 'VALUE') return { replace, ignore, rows: 1, upsert };
   let rows = 0;
   let depth = 0;
   for (let i = body + 1; i < to; i++) {
@@ -40,5 +45,5 @@ export function insertShape(target: InsertTarget): InsertShape | undefined {
     } else if (isPunct(sql, t, ')')) depth--;
     else if (depth === 0 && !isPunct(sql, t, ',')) break;
   }
-  return { replace, ignore, rows: Math.max(rows, 1) };
+  return { replace, ignore, rows: Math.max(rows, 1), upsert };
 }

@@ -2,6 +2,7 @@ import type { SecureContextOptions } from 'node:tls';
 import {
   appendLongData,
   CLIENT_DEPRECATE_EOF,
+  CLIENT_FOUND_ROWS,
   CLIENT_INTERACTIVE,
   CLIENT_MULTI_STATEMENTS,
   CLIENT_PROTOCOL_41,
@@ -232,6 +233,7 @@ export class ServerConnection {
         this.session.user = s.user;
         this.session.multiStatements = (s.capabilities & CLIENT_MULTI_STATEMENTS) !== 0;
         this.session.interactive = (s.capabilities & CLIENT_INTERACTIVE) !== 0;
+        this.session.clientFoundRows = (s.capabilities & CLIENT_FOUND_ROWS) !== 0;
         this.settings.engine.database.startSession(this.session);
         if (s.database !== '') {
           const schema = this.settings.engine.database.findSchema(s.database);

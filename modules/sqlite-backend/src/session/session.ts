@@ -31,6 +31,8 @@ export class Session {
   multiStatements = false;
   /** The client logged in with CLIENT_INTERACTIVE: its wait_timeout starts at interactive_timeout. */
   interactive = false;
+  /** The client logged in with CLIENT_FOUND_ROWS: a row an upsert leaves as it was counts 1, not 0. */
+  clientFoundRows = false;
   readonly variables = new Map<string, VariableValue>();
   readonly userVariables = new Map<string, VariableValue>();
   /** What {@link userVariables} take on the heap, counted into SharedDatabase.userVariableBytes. */

@@ -12,6 +12,7 @@ import { rewriteFunctionSyntax } from './function-syntax.js';
 import { createIndexText, indexDdl } from './index-ddl.js';
 import { rewriteInformationSchema } from './information-schema.js';
 import { dropDefaultValues } from './insert-defaults.js';
+import { finishUpsert, rewriteInsertForms, type UpsertAssignments } from './insert-forms.js';
 import { identifierValue, keyword, stringValue, type Token, TokenType } from './lexer.js';
 import { quotePostfixNullName } from './postfix-null-names.js';
 import { type NameResolution, qualifyTables } from './qualify.js';
@@ -118,6 +119,7 @@ export function rewrite(
   // A CREATE VIEW's ALGORITHM / DEFINER / SQL SECURITY tokens `(statementStart, viewClausesEnd)`:
   // gone, and left alone by the rewrites below (a DEFINER's `@'host'` is no user variable).
   let viewClausesEnd = -1;
+  const upserts: UpsertAssignments[] = [];
   for (let i = from; i < to; i++) {
     const t = tokens[i]!;
     if (t.type === TokenType.Semicolon) {
@@ -143,6 +145,8 @@ export function rewrite(
       const k2 = keyword(sql, tokens[i + 2]);
       if (k0 === 'INSERT' || k0 === 'REPLACE') {
         rewriteEmptyInsert(sql, tokens, i, end, replace);
+        const upsert = rewriteInsertForms(sql, tokens, i, end, replace);
+        if (upsert !== undefined) upserts.push(upsert);
         let j = i + 1;
         while (j < end && INSERT_HINTS.has(keyword(sql, tokens[j]))) j++;
         const named = tokens[j];
@@ -255,6 +259,8 @@ export function rewrite(
   for (const [start, end] of limitable) rewriteUpdateLimit(sql, tokens, start, end, replace);
   for (const j of withoutInto)
     replace.set(j, `INTO ${replace.get(j) ?? sql.slice(tokens[j]!.start, tokens[j]!.end)}`);
+  for (const u of upserts)
+    finishUpsert(sql, tokens, u, replace, (a, b) => emit(sql, tokens, a, b, replace, names).text);
   const out = emit(sql, tokens, from, to, replace, names);
   for (const [first, last] of calls) {
     // A column named after a rewritten call is named as the client wrote it, as in MySQL.
