@@ -1,6 +1,7 @@
 import { MysqlError, notSupported } from '../errors.js';
 import type { Session } from '../session/session.js';
 import { type ColumnClause, columnDefinitions } from '../sql/column-definition.js';
+import { isStoredEnum } from '../sql/enum-columns.js';
 import { createIndexText } from '../sql/index-ddl.js';
 import { backquoted, identifierValue, isName, keyword, type Token, TokenType } from '../sql/lexer.js';
 import type { SharedDatabase } from './database.js';
@@ -62,6 +63,8 @@ export function changeColumn(
     throw notSupported('moving a column (FIRST / AFTER)');
   const current = storedColumn(table, oldName);
   if (current.clauses.some((c) => c.kind === 'generated')) throw notSupported('changing a generated column');
+  // Its CHECK would stay, and refuse what the new type takes.
+  if (isStoredEnum(current.clauses)) throw notSupported('changing an ENUM column');
   // The new definition in SQLite's words, as CREATE TABLE would have it.
   const definition = sql.slice(tokens[i]?.start ?? 0, tokens[end - 1]?.end ?? 0);
   const next = sqliteColumn(newName, definition);

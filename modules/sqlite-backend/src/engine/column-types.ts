@@ -8,6 +8,7 @@ import {
   parseDateTime,
   parseTime,
 } from '@scalestack/mysql-protocol';
+import { applyEnumMembers, enumMembers, enumType } from '../sql/enum-columns.js';
 import { withDivisionAsWritten } from '../sql/real-division.js';
 
 /** A value as node:sqlite returns it with `setReadBigInts(true)`. */
@@ -57,6 +58,12 @@ const INTEGER_RANGES: Record<number, [bigint, bigint, bigint]> = {
  */
 export function declaredType(declared: string | null): MysqlType | undefined {
   if (declared === null || declared.trim() === '') return undefined;
+  const enumText = enumType(declared);
+  if (enumText !== undefined) {
+    // As MariaDB sends an ENUM: a CHAR as long as the longest member, flagged ENUM.
+    const longest = Math.max(...enumMembers(enumText).map((m) => m.length));
+    return t(ColumnType.STRING, longest * 4, ColumnFlag.ENUM, 0, UTF8);
+  }
   const upper = declared.toUpperCase();
   const m = upper.match(
     /^\s*([A-Z_ ]+?)\s*(?:\(\s*(\d+)\s*(?:,\s*(\d+)\s*)?\))?\s*(UNSIGNED)?\s*(ZEROFILL)?\s*$/,
@@ -222,13 +229,18 @@ function valuesFit(rows: readonly SqliteValue[][], i: number, type: MysqlType): 
  * type when every value fits it, else from the values themselves (SQLite is dynamically typed:
  * an INT column may hold text, and an expression has no declared type at all).
  * `names` maps rewritten expressions back to what the client wrote, longest first
- * ({@link displayName}).
+ * ({@link displayName}). The values of enum columns get their member's spelling in `rows`
+ * ({@link applyEnumMembers}), which takes the declared types read here.
  */
 export function describeColumns(
   columns: readonly SqliteColumn[],
-  rows: readonly SqliteValue[][],
+  rows: SqliteValue[][],
   names?: ReadonlyMap<string, string>,
 ): ColumnDefinition[] {
+  applyEnumMembers(
+    columns.map((c) => c.type),
+    rows,
+  );
   return columns.map((c, i) => {
     let type = declaredType(c.type);
     if (type === undefined || !valuesFit(rows, i, type)) type = typeFromValues(rows, i);

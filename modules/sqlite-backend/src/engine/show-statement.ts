@@ -2,6 +2,7 @@ import type { SqlValue } from '@scalestack/mysql-protocol';
 import { MysqlError, noDatabaseSelected, notSupported } from '../errors.js';
 import type { Session } from '../session/session.js';
 import { variableText } from '../session/variables.js';
+import { enumColumnsAsMysql, mysqlColumnType } from '../sql/enum-columns.js';
 import { mysqlIndexName } from '../sql/index-ddl.js';
 import { informationSchemaTable, temporaryStatistics } from '../sql/information-schema.js';
 import {
@@ -201,7 +202,7 @@ export function describeTable(
     const key = c.pk > 0 ? 'PRI' : unique.has(c.name) ? 'UNI' : '';
     const row: SqlValue[] = [
       c.name,
-      c.type.toLowerCase(),
+      mysqlColumnType(c.type),
       c.notnull || c.pk > 0 ? 'NO' : 'YES',
       key,
       c.dflt_value === null ? null : withDivisionAsWritten(c.dflt_value),
@@ -629,7 +630,7 @@ export function runShow(
         .get(table) as { name: string; sql: string } | undefined;
       if (row === undefined) throw new MysqlError(1146, `Table '${schema}.${table}' doesn't exist`);
       // SQLite keeps a temporary table's text as a plain CREATE TABLE; MySQL shows what it is.
-      const text = asMysqlText(row.sql).replace(/^CREATE TABLE/i, (t) =>
+      const text = asMysqlText(enumColumnsAsMysql(row.sql)).replace(/^CREATE TABLE/i, (t) =>
         schema === 'temp' ? 'CREATE TEMPORARY TABLE' : t,
       );
       return rows(what === 'VIEW' ? ['View', 'Create View'] : ['Table', 'Create Table'], [

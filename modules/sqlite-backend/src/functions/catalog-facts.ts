@@ -1,3 +1,4 @@
+import { enumMembers, enumType } from '../sql/enum-columns.js';
 import { mysqlIndexName } from '../sql/index-ddl.js';
 import { withDivisionAsWritten } from '../sql/real-division.js';
 import type { MysqlFunction } from './definition.js';
@@ -43,6 +44,21 @@ const DECLARED =
 
 /** What information_schema.COLUMNS says of a column declared with SQLite type `declared`. */
 export function columnFacts(declared: string): Record<string, string | number | null> {
+  const enumText = enumType(declared);
+  if (enumText !== undefined) {
+    const longest = Math.max(...enumMembers(enumText).map((m) => m.length));
+    return {
+      DATA_TYPE: 'enum',
+      COLUMN_TYPE: enumText,
+      CHARACTER_MAXIMUM_LENGTH: longest,
+      CHARACTER_OCTET_LENGTH: longest * 4,
+      NUMERIC_PRECISION: null,
+      NUMERIC_SCALE: null,
+      DATETIME_PRECISION: null,
+      CHARACTER_SET_NAME: 'utf8mb4',
+      COLLATION_NAME: 'utf8mb4_general_ci',
+    };
+  }
   const m = DECLARED.exec(declared) ?? [];
   const word = (m[1] ?? '').toLowerCase().trim();
   const dataType = DATA_TYPE_SYNONYMS.get(word) ?? (word === '' ? 'blob' : word.split(' ')[0]!);
@@ -66,6 +82,7 @@ export function columnFacts(declared: string): Record<string, string | number | 
   else if (dataType === 'double') precision = 22;
   return {
     DATA_TYPE: dataType,
+    COLUMN_TYPE: declared.toLowerCase(),
     CHARACTER_MAXIMUM_LENGTH: maxLength,
     // CHAR/VARCHAR lengths are characters (4 bytes each in utf8mb4), TEXT's already bytes.
     CHARACTER_OCTET_LENGTH:

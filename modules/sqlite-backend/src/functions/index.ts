@@ -1,4 +1,5 @@
 import type { DatabaseSync } from 'node:sqlite';
+import { enumMember } from '../sql/enum-columns.js';
 import { catalogFactFunctions } from './catalog-facts.js';
 import { dateFunctions } from './dates.js';
 import { type FunctionContext, type MysqlFunction, wrongArgumentCount } from './definition.js';
@@ -18,6 +19,8 @@ export function mysqlFunctions(ctx: FunctionContext): MysqlFunction[] {
     ...hashFunctions(),
     ...dateFunctions(),
     ...catalogFactFunctions(),
+    // The CHECK of an ENUM column (sql/enum-columns.ts).
+    { names: ['__enum_member'], fn: enumMember, arities: { atLeast: 2 } },
   ];
 }
 

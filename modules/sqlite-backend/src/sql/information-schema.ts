@@ -95,7 +95,7 @@ const VIEWS: ReadonlyMap<string, string> = new Map(
           __column_fact(c.type, 'DATETIME_PRECISION') AS DATETIME_PRECISION,
           __column_fact(c.type, 'CHARACTER_SET_NAME') AS CHARACTER_SET_NAME,
           __column_fact(c.type, 'COLLATION_NAME') AS COLLATION_NAME,
-          lower(c.type) AS COLUMN_TYPE,
+          __column_fact(c.type, 'COLUMN_TYPE') AS COLUMN_TYPE,
           CASE
             WHEN c.pk > 0 THEN 'PRI'
             WHEN EXISTS (SELECT 1 FROM pragma_index_list(t.name, t.schema) AS i
