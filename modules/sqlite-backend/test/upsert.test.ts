@@ -167,3 +167,21 @@ it('takes VALUE for VALUES in INSERT and REPLACE, as MariaDB does', async () => 
   await sameOk('INSERT INTO value_form SET id = 5, a = 0 ON DUPLICATE KEY UPDATE a = VALUES(a) - 1');
   await sameOnBoth(both, 'SELECT id, a FROM value_form');
 });
+
+it('reports the id ON DUPLICATE KEY UPDATE id = LAST_INSERT_ID(id) gives, inserting or updating, as MariaDB does', async () => {
+  await onBoth(
+    'CREATE TABLE odku_last (id INT AUTO_INCREMENT PRIMARY KEY, u VARCHAR(10) UNIQUE, hits INT DEFAULT 1)',
+  );
+  const upsert = (u: string) =>
+    `INSERT INTO odku_last (u) VALUES ('${u}') ON DUPLICATE KEY UPDATE id = LAST_INSERT_ID(id), hits = hits + 1`;
+  await sameOk(upsert('a'));
+  await sameOk(upsert('b'));
+  await sameOnBoth(both, 'SELECT LAST_INSERT_ID()');
+  // The id of the row it updated, in the OK and from LAST_INSERT_ID().
+  await sameOk(upsert('a'));
+  await sameOnBoth(both, 'SELECT LAST_INSERT_ID()');
+  await sameOk(upsert('c'));
+  await sameOk(upsert('b'));
+  await sameOnBoth(both, 'SELECT LAST_INSERT_ID()');
+  await sameOnBoth(both, 'SELECT id, u, hits FROM odku_last');
+});

@@ -538,6 +538,8 @@ export class Engine implements EngineContext {
           lastInsertId = last;
         }
       }
+      // `ON DUPLICATE KEY UPDATE id = LAST_INSERT_ID(id)` of a row: MariaDB's OK gives the id.
+      if (shape?.setsInsertId && inserted === 0n) lastInsertId = session.lastInsertId;
       return {
         kind: 'ok',
         affectedRows: Number(changes),

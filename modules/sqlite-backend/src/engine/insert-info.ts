@@ -11,6 +11,8 @@ export interface InsertShape {
   rows: number | undefined;
   /** INSERT … ON DUPLICATE KEY UPDATE. */
   upsert: boolean;
+  /** Its update calls LAST_INSERT_ID(expr) (`id = LAST_INSERT_ID(id)`, for the id of the row). */
+  setsInsertId: boolean;
 }
 
 /**
@@ -28,12 +30,17 @@ export function insertShape(target: InsertTarget): InsertShape | undefined {
     else if (k === 'IGNORE') ignore = true;
   }
   let upsert = false;
-  for (let i = body + 1; i < to && tokens[i]!.type !== TokenType.Semicolon; i++)
-    if (keyword(sql, tokens[i]) === 'DUPLICATE' && keyword(sql, tokens[i - 1]) === 'ON') upsert = true;
+  let setsInsertId = false;
+  for (let i = body + 1; i < to && tokens[i]!.type !== TokenType.Semicolon; i++) {
+    const k = keyword(sql, tokens[i]);
+    if (k === 'DUPLICATE' && keyword(sql, tokens[i - 1]) === 'ON') upsert = true;
+    else if (upsert && k === 'LAST_INSERT_ID' && isPunct(sql, tokens[i + 1], '('))
+      setsInsertId ||= !isPunct(sql, tokens[i + 2], ')');
+  }
   const k = keyword(sql, tokens[body]);
   if (k === 'SELECT' || k === 'WITH' || isPunct(sql, tokens[body], '('))
-    return { replace, ignore, rows: undefined, upsert };
-  if (k !== 'VALUES' && k !== 'VALUE') return { replace, ignore, rows: 1, upsert };
+    return { replace, ignore, rows: undefined, upsert, setsInsertId };
+  if (k !== 'VALUES' && k !== 'VALUE') return { replace, ignore, rows: 1, upsert, setsInsertId };
   let rows = 0;
   let depth = 0;
   for (let i = body + 1; i < to; i++) {
@@ -45,5 +52,5 @@ export function insertShape(target: InsertTarget): InsertShape | undefined {
     } else if (isPunct(sql, t, ')')) depth--;
     else if (depth === 0 && !isPunct(sql, t, ',')) break;
   }
-  return { replace, ignore, rows: Math.max(rows, 1), upsert };
+  return { replace, ignore, rows: Math.max(rows, 1), upsert, setsInsertId };
 }
