@@ -234,3 +234,69 @@ it('CREATE TABLE takes USING BTREE / HASH before or after a PRIMARY KEY’s colu
   // A column's own PRIMARY KEY takes none, in MariaDB as here.
   expect(await onBoth('CREATE TABLE pk_column (a INT PRIMARY KEY USING BTREE)')).toBe('ERR 1064');
 });
+
+/** The key and nullability of the columns of the tables named `prefix…`, on both. */
+async function sameKeys(prefix: string): Promise<void> {
+  await sameOnBoth(
+    both,
+    `SELECT TABLE_NAME, COLUMN_NAME, COLUMN_KEY, IS_NULLABLE FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME LIKE '${prefix}%'`,
+  );
+}
+
+it('ALTER TABLE t ADD [CONSTRAINT [c]] PRIMARY KEY (cols) gives the table its key, rows, indexes, triggers and views kept', async () => {
+  await onBoth('CREATE TABLE ak_one (a INT, b VARCHAR(5), UNIQUE KEY ub (b))');
+  await onBoth("INSERT INTO ak_one VALUES (2, 'y'), (1, 'x')");
+  await onBoth('CREATE VIEW ak_view AS SELECT a, b FROM ak_one');
+  await onBoth('CREATE TABLE ak_log (a INT)');
+  await onBoth(
+    'CREATE TRIGGER ak_logged AFTER INSERT ON ak_one FOR EACH ROW BEGIN INSERT INTO ak_log VALUES (NEW.a); END',
+  );
+  expect(await onBoth('ALTER TABLE ak_one ADD PRIMARY KEY (a)')).toEqual({ affectedRows: 0 });
+  await sameKeys('ak_one');
+  await sameOnBoth(both, 'SELECT a, b FROM ak_one');
+  expect(await onBoth("INSERT INTO ak_one VALUES (1, 'z')")).toBe('ERR 1062');
+  expect(await onBoth("INSERT INTO ak_one VALUES (NULL, 'z')")).toBe('ERR 1048');
+  expect(await onBoth("INSERT INTO ak_one VALUES (3, 'x')")).toBe('ERR 1062');
+  await onBoth("INSERT INTO ak_one VALUES (3, 'z')");
+  await sameOnBoth(both, 'SELECT a, b FROM ak_view');
+  await sameOnBoth(both, 'SELECT a FROM ak_log');
+  // Several columns, named, with an index type before or after them.
+  await onBoth('CREATE TABLE ak_two (a INT, b VARCHAR(5) NOT NULL, c INT)');
+  await onBoth("INSERT INTO ak_two VALUES (1, 'x', 1), (1, 'y', 2)");
+  await onBoth('ALTER TABLE ak_two ADD CONSTRAINT pk_two PRIMARY KEY USING BTREE (a, b)');
+  await onBoth('CREATE TABLE ak_three (a VARCHAR(5), b INT)');
+  await onBoth('ALTER TABLE ak_three ADD CONSTRAINT PRIMARY KEY (a) USING HASH');
+  await sameKeys('ak_t');
+  expect(await onBoth("INSERT INTO ak_two VALUES (1, 'x', 3)")).toBe('ERR 1062');
+  await onBoth("INSERT INTO ak_two VALUES (2, 'x', 3)");
+  await sameOnBoth(both, 'SELECT a, b, c FROM ak_two');
+  // A table whose foreign key references another keeps it.
+  await onBoth('CREATE TABLE ak_parent (id INT PRIMARY KEY)');
+  await onBoth('CREATE TABLE ak_child (a INT, p INT, FOREIGN KEY (p) REFERENCES ak_parent (id))');
+  await onBoth('INSERT INTO ak_parent VALUES (1)');
+  await onBoth('INSERT INTO ak_child VALUES (1, 1)');
+  await onBoth('ALTER TABLE ak_child ADD PRIMARY KEY (a)');
+  expect(await onBoth('INSERT INTO ak_child VALUES (2, 2)')).toBe('ERR 1452');
+  await sameOnBoth(both, 'SELECT a, p FROM ak_child');
+});
+
+it('ALTER TABLE … ADD PRIMARY KEY is refused as MariaDB refuses it: a key there, an unknown column, NULLs, duplicates, a view', async () => {
+  await onBoth('CREATE TABLE ak_bad (a INT, b INT)');
+  await onBoth('INSERT INTO ak_bad VALUES (1, 1), (NULL, 2), (1, 3)');
+  expect(await sameError('ALTER TABLE ak_bad ADD PRIMARY KEY (a)')).toBe(
+    "1265 Data truncated for column 'a' at row 2",
+  );
+  await onBoth('DELETE FROM ak_bad WHERE a IS NULL');
+  expect(await sameError('ALTER TABLE ak_bad ADD PRIMARY KEY (a)')).toBe(
+    "1062 Duplicate entry '1' for key 'PRIMARY'",
+  );
+  await sameError('ALTER TABLE ak_bad ADD PRIMARY KEY (zz)');
+  await sameError('ALTER TABLE ak_nothing ADD PRIMARY KEY (a)');
+  await onBoth('CREATE VIEW akv_bad AS SELECT 1 AS a');
+  await sameError('ALTER TABLE akv_bad ADD PRIMARY KEY (a)');
+  await onBoth('ALTER TABLE ak_bad ADD PRIMARY KEY (a, b)');
+  await sameError('ALTER TABLE ak_bad ADD PRIMARY KEY (b)');
+  await sameError('ALTER TABLE ak_bad ADD CONSTRAINT pk_b PRIMARY KEY (b)');
+  await sameKeys('ak_bad');
+  await sameOnBoth(both, 'SELECT a, b FROM ak_bad');
+});

@@ -9,6 +9,7 @@ import {
   TokenType,
   tableName,
 } from '../sql/lexer.js';
+import { isPrimaryKeyAdd } from './add-primary-key.js';
 import { isColumnChange } from './change-column.js';
 import { isDefaultChange } from './column-default.js';
 import { createLike } from './create-like.js';
@@ -42,6 +43,7 @@ export type MysqlStatement =
   | 'column-default'
   | 'truncate'
   | 'drop-tables'
+  | 'add-primary-key'
   | 'refused';
 
 const DML = new Set([
@@ -114,6 +116,7 @@ export function classify(sql: string, tokens: readonly Token[], i: number): Mysq
       if (alterRename(sql, tokens, i) !== undefined) return 'rename-table';
       if (isColumnChange(sql, tokens, named.next)) return 'change-column';
       if (isDefaultChange(sql, tokens, named.next)) return 'column-default';
+      if (isPrimaryKeyAdd(sql, tokens, named.next)) return 'add-primary-key';
       return isForeignKeyChange(sql, tokens, named.next) ? 'foreign-key' : undefined;
     }
     case 'DO':

@@ -16,6 +16,7 @@ import { indexDrop, sqliteIndexName } from '../sql/index-ddl.js';
 import { identifierValue, invalidToken, keyword, type Token, TokenType, tokenize } from '../sql/lexer.js';
 import type { NameResolution } from '../sql/qualify.js';
 import { rewrite } from '../sql/rewrite.js';
+import { addPrimaryKey } from './add-primary-key.js';
 import { changeColumn } from './change-column.js';
 import {
   changesRows,
@@ -766,6 +767,8 @@ export class Engine implements EngineContext {
           to,
           foreignKeyChecks(db.variable(session, 'foreign_key_checks')),
         );
+      case 'add-primary-key':
+        return addPrimaryKey(this, session, sql, tokens, from, to);
       case 'refused': {
         const what = keyword(sql, tokens[from]) === 'VACUUM' ? 'VACUUM INTO' : keyword(sql, tokens[from]);
         throw notSupported(what, ': databases are made with CREATE DATABASE and dropped with DROP DATABASE');
