@@ -48,3 +48,39 @@ it('a statement waiting for a connection while its server is out of service is s
     await relay.stop();
   }
 });
+
+it('a statement waiting for a busy connection gives up at connect_timeout, however often its server is retried meanwhile', async () => {
+  // Each retry of the server (every 200 ms) fails again: the waiting statement's connect_timeout
+  // counts from when it began to wait, not again from each failed retry.
+  const { fx, relay } = await startRelayedProxy(mariadb(), 2, {
+    server_failure_limit: 1,
+    server_retry_timeout: '200ms',
+    connect_timeout: '1500ms',
+  });
+  try {
+    const h = await hold(fx);
+    relay.refuse = true;
+    const c = await fx.connect();
+    c.on('error', () => {});
+    const started = performance.now();
+    const answer = c.query('SELECT 8 AS v').then(
+      () => 'answered',
+      (e: { errno?: number; message: string }) => e,
+    );
+    await waitFor(() => !fx.proxy.stats().pools[0]!.healthy, { what: 'the refused connect' });
+    const accepted = relay.accepted;
+    const outcome = await answer;
+    const waited = performance.now() - started;
+    expect(outcome).toMatchObject({ errno: 9004 });
+    // The server was tried again meanwhile (by the waiting statement), and refused it each time.
+    expect(relay.accepted).toBeGreaterThan(accepted);
+    expect(waited).toBeLessThan(3000);
+    await h.release();
+    relay.refuse = false;
+    c.destroy();
+    await waitFor(() => fx.proxy.stats().pools[0]!.busy === 0, { what: 'every connection back' });
+  } finally {
+    await fx.stop();
+    await relay.stop();
+  }
+});

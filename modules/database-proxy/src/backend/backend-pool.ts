@@ -106,6 +106,20 @@ interface PoolWaiter {
   hasSchema: boolean;
   cb: ConnectionCallback;
   timer: NodeJS.Timeout;
+  /** When its wait ends (performance.now()), whatever it tries meanwhile (see OpenAttempt). */
+  deadline: number;
+}
+
+/** One caller's connects, from a call of tryAcquire. */
+interface OpenAttempt {
+  tried: Set<BackendServer>;
+  evicted: boolean;
+  /**
+   * When a caller that has waited must stop (performance.now()): a connect it tries when woken
+   * that fails sends it back to wait for the rest of its time only — not for a whole waitTimeout
+   * again, which a server retried (and failing) every server_retry_timeout renewed for ever.
+   */
+  deadline: number | undefined;
 }
 
 export class BackendPool {
@@ -168,22 +182,41 @@ export class BackendPool {
     this.wait(flavour, hasSchema, cb, 'every backend connection is busy');
   }
 
-  /** Waits for a connection to come free (see notify), but not for longer than waitTimeout. */
-  private wait(flavour: Flavour, hasSchema: boolean, cb: ConnectionCallback, timeoutMessage: string): void {
+  /**
+   * Waits for a connection to come free (see notify), but not for longer than waitTimeout — in
+   * all: until `deadline` for a caller that waited before.
+   */
+  private wait(
+    flavour: Flavour,
+    hasSchema: boolean,
+    cb: ConnectionCallback,
+    timeoutMessage: string,
+    deadline = performance.now() + this.waitTimeout,
+  ): void {
     const waiter: PoolWaiter = {
       flavour,
       hasSchema,
       cb,
-      timer: setTimeout(() => {
-        const i = this.waiters.indexOf(waiter);
-        if (i >= 0) this.waiters.splice(i, 1);
-        cb(new Error(timeoutMessage), null);
-      }, this.waitTimeout),
+      deadline,
+      timer: setTimeout(
+        () => {
+          const i = this.waiters.indexOf(waiter);
+          if (i >= 0) this.waiters.splice(i, 1);
+          cb(new Error(timeoutMessage), null);
+        },
+        Math.max(0, deadline - performance.now()),
+      ),
     };
     this.waiters.push(waiter);
   }
 
-  private tryAcquire(flavour: Flavour, hasSchema: boolean, cb: ConnectionCallback): boolean {
+  /** @param deadline a waiter's (see OpenAttempt) */
+  private tryAcquire(
+    flavour: Flavour,
+    hasSchema: boolean,
+    cb: ConnectionCallback,
+    deadline?: number,
+  ): boolean {
     // 1. An idle connection of the right flavour on any server in service (most recently used
     //    first: its buffers and the server's thread are warm).
     const idle = this.takeIdle(flavour, hasSchema, true);
@@ -198,10 +231,10 @@ export class BackendPool {
       if (!s.inService) continue;
       if (s.hasRoom()) {
         this.next = (this.next + i + 1) % n;
-        this.open(s, flavour, hasSchema, cb);
+        this.open(s, flavour, hasSchema, cb, { tried: new Set(), evicted: false, deadline });
         return true;
       }
-      if (this.openAfterEviction(s, flavour, hasSchema, cb)) {
+      if (this.openAfterEviction(s, flavour, hasSchema, cb, { tried: new Set(), evicted: false, deadline })) {
         this.next = (this.next + i + 1) % n;
         return true;
       }
@@ -239,7 +272,7 @@ export class BackendPool {
     flavour: Flavour,
     hasSchema: boolean,
     cb: ConnectionCallback,
-    attempt: { tried: Set<BackendServer>; evicted: boolean } = { tried: new Set(), evicted: false },
+    attempt: OpenAttempt = { tried: new Set(), evicted: false, deadline: undefined },
   ): void {
     const { tried } = attempt;
     tried.add(s);
@@ -272,6 +305,7 @@ export class BackendPool {
           hasSchema,
           cb,
           `every backend connection is busy, and no other could be opened: ${clientReason(err)}`,
+          attempt.deadline,
         );
       } else {
         cb(err, null);
@@ -289,7 +323,7 @@ export class BackendPool {
     flavour: Flavour,
     hasSchema: boolean,
     cb: ConnectionCallback,
-    attempt?: { tried: Set<BackendServer>; evicted: boolean },
+    attempt?: OpenAttempt,
   ): boolean {
     // Counted before: the close may be over (and the open begun) before evictIdle returns.
     this.opening++;
@@ -307,7 +341,7 @@ export class BackendPool {
       // Out of the queue before its callback runs: that may give the connection straight back
       // (a client gone meanwhile), which notifies again.
       const w = this.waiters.shift()!;
-      if (!this.tryAcquire(w.flavour, w.hasSchema, w.cb)) {
+      if (!this.tryAcquire(w.flavour, w.hasSchema, w.cb, w.deadline)) {
         this.waiters.unshift(w);
         break;
       }
