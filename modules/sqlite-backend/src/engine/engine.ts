@@ -461,7 +461,9 @@ export class Engine implements EngineContext {
     try {
       stmt.setReadBigInts(true);
       stmt.setReturnArrays(true);
-      const columns = stmt.columns() as SqliteColumn[];
+      // DDL answers OK: SQLite's ADD COLUMN with a CHECK (an ENUM's) or NOT NULL reports the
+      // column of the query it checks the rows with.
+      const columns = (s.changesSchema ? [] : stmt.columns()) as SqliteColumn[];
       if (columns.length > 0) {
         const rows = this.readRows(stmt, args, columns.length, decimalPadding(columns));
         const count = s.countWithoutLimit;

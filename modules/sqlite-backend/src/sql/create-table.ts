@@ -1,6 +1,7 @@
 import { MAX_DECIMAL_PRECISION, MAX_DECIMAL_SCALE } from '../engine/column-types.js';
 import { MysqlError, notSupported } from '../errors.js';
 import { readColumn } from './column-definition.js';
+import { rewriteEnumColumn } from './enum-columns.js';
 import { indexColumns } from './index-ddl.js';
 import { identifierValue, isPunct, keyword, type Token, TokenType } from './lexer.js';
 
@@ -431,6 +432,7 @@ function rewriteElement(
     return;
   }
   if (!isColumn(e)) return;
+  rewriteEnumColumn(sql, tokens, from, to, replace);
   for (let j = from + 1; j < to; j++) {
     const k = keyword(sql, tokens[j]);
     if (k === 'CHARACTER' && keyword(sql, tokens[j + 1]) === 'SET') {

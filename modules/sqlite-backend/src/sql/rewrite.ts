@@ -8,6 +8,7 @@ import {
   type TableIndex,
 } from './create-table.js';
 import { rewriteEmptyInsert } from './empty-insert.js';
+import { rewriteAddedEnumColumn } from './enum-columns.js';
 import { rewriteFunctionSyntax } from './function-syntax.js';
 import { createIndexText, indexDdl } from './index-ddl.js';
 import { rewriteInformationSchema } from './information-schema.js';
@@ -183,6 +184,7 @@ export function rewrite(
       } else if (k0 === 'ALTER' && k1 === 'TABLE') {
         checkDecimalTypes(sql, tokens, i, end);
         refuseColumnPlacement(sql, tokens, i, end);
+        rewriteAddedEnumColumn(sql, tokens, i, end, replace);
       }
     }
     switch (t.type) {
