@@ -191,3 +191,13 @@ it('reports the id ON DUPLICATE KEY UPDATE id = LAST_INSERT_ID(id) gives, insert
   await sameOnBoth(both, 'SELECT LAST_INSERT_ID()');
   await sameOnBoth(both, 'SELECT id, u, hits FROM odku_last');
 });
+
+it('takes the backend’s rewritten syntax (INTERVAL, CONCAT, strings) in ON DUPLICATE KEY UPDATE expressions, as MariaDB does', async () => {
+  await onBoth('CREATE TABLE odku_exprs (id INT PRIMARY KEY, d DATE, s VARCHAR(40))');
+  await onBoth("INSERT INTO odku_exprs VALUES (1, '2024-01-31', 'a')");
+  const sql =
+    "INSERT INTO odku_exprs VALUES (1, '2024-02-28', 'it\\'s') ON DUPLICATE KEY UPDATE d = DATE_ADD(VALUES(d), INTERVAL 1 DAY), s = CONCAT(s, '-', VALUES(s))";
+  await sameOk(sql);
+  await sameOk(sql);
+  await sameOnBoth(both, 'SELECT id, d, s FROM odku_exprs');
+});
