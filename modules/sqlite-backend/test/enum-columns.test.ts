@@ -109,3 +109,18 @@ it('ALTER TABLE … RENAME COLUMN keeps the enum; MODIFY / CHANGE of one are ref
   expect(await answer(both.ours(), 'ALTER TABLE er MODIFY d VARCHAR(5)')).toBe('ERR 1235');
   expect(await answer(both.ours(), "ALTER TABLE er MODIFY d ENUM('a','b','c')")).toBe('ERR 1235');
 });
+
+it('CREATE TABLE refuses a DEFAULT that is no member (1067) and members equal but for case (1291), as MariaDB', async () => {
+  for (const sql of [
+    "CREATE TABLE ed (c ENUM('a','b') DEFAULT 'z')",
+    "CREATE TABLE ed (c ENUM('a','b') NOT NULL DEFAULT '')",
+    "CREATE TABLE ed (c ENUM('a','B','b'))",
+  ])
+    expect({ sql, error: await failure(both.ours(), sql) }).toEqual({
+      sql,
+      error: await failure(both.server(), sql),
+    });
+  await onBoth("CREATE TABLE ed (c ENUM('a','b') DEFAULT 'B')");
+  await onBoth('INSERT INTO ed VALUES ()');
+  await sameOnBoth(both, 'SELECT c FROM ed');
+});

@@ -86,6 +86,7 @@ export function rewriteEnumColumn(
   }
   if (close >= to || members.length === 0) return false;
   const name = identifierValue(sql, tokens[from]!);
+  refuseAsMariadb(sql, tokens, close + 1, to, name, members);
   replace.set(
     at,
     `${storedType(members)} COLLATE NOCASE CHECK (${CHECK_FUNCTION}(${backquoted(name)}, ${quoted(name)}, `,
@@ -109,6 +110,35 @@ export function rewriteAddedEnumColumn(
   i++;
   if (keyword(sql, tokens[i]) === 'COLUMN') i++;
   rewriteEnumColumn(sql, tokens, i, to, replace);
+}
+
+/**
+ * MariaDB's refusals of an enum's definition, `tokens[from, to)` its clauses: members equal but
+ * for case (1291), a string DEFAULT that is no member (1067). SQLite would take both, and fail
+ * only the INSERTs using such a default.
+ */
+function refuseAsMariadb(
+  sql: string,
+  tokens: readonly Token[],
+  from: number,
+  to: number,
+  column: string,
+  members: readonly string[],
+): void {
+  // By its lower case, each member as first written (MariaDB's message names that one).
+  const seen = new Map<string, string>();
+  for (const m of members) {
+    const first = seen.get(m.toLowerCase());
+    if (first !== undefined)
+      throw new MysqlError(1291, `Column '${column}' has duplicated value '${first}' in ENUM`, 'HY000');
+    seen.set(m.toLowerCase(), m);
+  }
+  for (let i = from; i < to; i++) {
+    const value = tokens[i + 1];
+    if (keyword(sql, tokens[i]) !== 'DEFAULT' || value?.type !== TokenType.String) continue;
+    if (!seen.has(stringValue(sql, value).toLowerCase()))
+      throw new MysqlError(1067, `Invalid default value for '${column}'`, '42000');
+  }
 }
 
 /**
