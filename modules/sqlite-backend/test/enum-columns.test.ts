@@ -124,3 +124,15 @@ it('CREATE TABLE refuses a DEFAULT that is no member (1067) and members equal bu
   await onBoth('INSERT INTO ed VALUES ()');
   await sameOnBoth(both, 'SELECT c FROM ed');
 });
+
+it('prepared statements bind and read enums alike, and a UNIQUE enum ignores case, as MariaDB', async () => {
+  await onBoth("CREATE TABLE eps (id INT, c ENUM('low','High') NOT NULL, UNIQUE KEY (c))");
+  const run = async (c: mysql.Connection) => {
+    await c.execute('INSERT INTO eps VALUES (?, ?)', [1, 'LOW']);
+    const refused = await c.execute('INSERT INTO eps VALUES (?, ?)', [2, 'mid']).catch((e) => e.errno);
+    const duplicate = await c.execute('INSERT INTO eps VALUES (?, ?)', [3, 'Low']).catch((e) => e.errno);
+    const [rows] = await c.execute('SELECT id, c FROM eps WHERE c = ?', ['low']);
+    return { refused, duplicate, rows };
+  };
+  expect(await run(both.ours())).toEqual(await run(both.server()));
+});
