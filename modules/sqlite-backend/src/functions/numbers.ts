@@ -67,6 +67,21 @@ function plainNumber(n: number): string {
     .replace(/\.$/, '');
 }
 
+/**
+ * `a` and `b` as whole numbers of one scale, and that scale (7.5 and 2 → 75n, 20n, 1), read from
+ * their shortest decimal texts; undefined for a number that needs an exponent. MariaDB divides
+ * and takes remainders of the decimals the client wrote (0.3 MOD 0.1 is 0, 0.3 DIV 0.1 is 3),
+ * where the doubles SQLite holds them as give 0.09999999999999998 and 2.
+ */
+function sameScale(a: number, b: number): [bigint, bigint, number] | undefined {
+  const parts = [a, b].map((n) => /^(-?\d+)(?:\.(\d+))?$/.exec(String(n)));
+  if (parts[0] === null || parts[1] === null) return undefined;
+  const scale = Math.max(...parts.map((p) => p![2]?.length ?? 0));
+  if (scale > 22) return undefined;
+  const [x, y] = parts.map((p) => BigInt(p![1]! + (p![2] ?? '').padEnd(scale, '0')));
+  return [x!, y!, scale];
+}
+
 /** The numeric functions of MySQL that SQLite lacks. */
 export function numberFunctions(): MysqlFunction[] {
   return [
@@ -123,19 +138,21 @@ export function numberFunctions(): MysqlFunction[] {
       fn: (a, b) => {
         if (!present([a, b])) return null;
         if (typeof a === 'bigint' && typeof b === 'bigint') return b === 0n ? null : a / b;
-        const d = num(b);
-        return d === 0 ? null : BigInt(Math.trunc(num(a) / d));
+        if (num(b) === 0) return null;
+        const exact = sameScale(num(a), num(b));
+        return exact === undefined ? BigInt(Math.trunc(num(a) / num(b))) : exact[0] / exact[1];
       },
     },
     {
-      // a MOD b, rewritten into a call: the remainder with the dividend's sign, of doubles too
-      // (SQLite's `%` takes integers); NULL for a zero divisor.
-      names: ['__mysql_mod'],
+      // a MOD b and a % b, rewritten into calls: the remainder with the dividend's sign, of
+      // fractions too (SQLite's `%` takes integers); NULL for a zero divisor.
+      names: ['__mysql_mod', '__mysql_percent'],
       fn: (a, b) => {
         if (!present([a, b])) return null;
         if (typeof a === 'bigint' && typeof b === 'bigint') return b === 0n ? null : a % b;
-        const d = num(b);
-        return d === 0 ? null : num(a) % d;
+        if (num(b) === 0) return null;
+        const exact = sameScale(num(a), num(b));
+        return exact === undefined ? num(a) % num(b) : Number(exact[0] % exact[1]) / 10 ** exact[2];
       },
     },
     {
