@@ -8,6 +8,7 @@ import {
   parseDateTime,
   parseTime,
 } from '@scalestack/mysql-protocol';
+import { castColumnType } from '../sql/cast.js';
 import { applyEnumMembers, enumMembers, enumType } from '../sql/enum-columns.js';
 import { withDivisionAsWritten } from '../sql/real-division.js';
 
@@ -242,7 +243,7 @@ export function describeColumns(
     rows,
   );
   return columns.map((c, i) => {
-    let type = declaredType(c.type);
+    let type = declaredType(c.type ?? castColumnType(c.name) ?? null);
     if (type === undefined || !valuesFit(rows, i, type)) type = typeFromValues(rows, i);
     return columnDefinition({
       schema: c.database ?? '',

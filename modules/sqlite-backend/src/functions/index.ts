@@ -1,5 +1,6 @@
 import type { DatabaseSync } from 'node:sqlite';
 import { enumMember } from '../sql/enum-columns.js';
+import { castFunctions } from './cast.js';
 import { catalogFactFunctions } from './catalog-facts.js';
 import { dateFunctions } from './dates.js';
 import { type FunctionContext, type MysqlFunction, wrongArgumentCount } from './definition.js';
@@ -19,6 +20,7 @@ export function mysqlFunctions(ctx: FunctionContext): MysqlFunction[] {
     ...hashFunctions(),
     ...dateFunctions(),
     ...catalogFactFunctions(),
+    ...castFunctions(),
     // The CHECK of an ENUM column (sql/enum-columns.ts).
     { names: ['__enum_member'], fn: enumMember, arities: { atLeast: 2 } },
   ];

@@ -1,4 +1,5 @@
 import { INTERVAL_UNITS } from '../functions/index.js';
+import { rewriteCast } from './cast.js';
 import { rewriteGroupConcat } from './group-concat.js';
 import { isName, isPunct, keyword, type Token, TokenType } from './lexer.js';
 import { isIsnullCall } from './postfix-null-names.js';
@@ -193,7 +194,8 @@ function closing(sql: string, tokens: readonly Token[], open: number, to: number
  * `EXTRACT('YEAR', d)`, `CURRENT_USER` → `CURRENT_USER()`, `CURRENT_TIMESTAMP(3)` → `NOW(3)`,
  * `x RLIKE p` → `x REGEXP p`, `ISNULL(x)` → `((x) IS NULL)`, `SUBSTRING(s FROM n FOR m)`,
  * `POSITION(a IN b)`, `TRIM(LEADING x FROM s)`, `GROUP_CONCAT(a, b SEPARATOR s)` (see
- * group-concat.ts), and for simple operands `d + INTERVAL 1 DAY`,
+ * group-concat.ts), `CAST(x AS type)` and `CONVERT(x, type | USING cs)` (see cast.ts), and
+ * for simple operands `d + INTERVAL 1 DAY`,
  * `a DIV b` and `a MOD b`.
  * Replacements go into `replace` (token index → text) unless a token already has one.
  *
@@ -269,6 +271,8 @@ export function rewriteFunctionSyntax(
       set(interval, '');
       set(close - 1, `, '${keyword(sql, unit)}'`);
       calls.push([i, close]);
+    } else if (k === 'CAST' || k === 'CONVERT') {
+      if (rewriteCast(sql, tokens, i, close, replace)) calls.push([i, close]);
     } else if (k === 'GROUP_CONCAT') {
       if (rewriteGroupConcat(sql, tokens, i, close, replace)) calls.push([i, close]);
     } else if (k === 'SUBSTRING' || k === 'SUBSTR' || k === 'POSITION') {
