@@ -4,6 +4,7 @@ import { type ColumnClause, columnDefinitions } from '../sql/column-definition.j
 import { isStoredEnum } from '../sql/enum-columns.js';
 import { createIndexText } from '../sql/index-ddl.js';
 import { backquoted, identifierValue, isName, keyword, type Token, TokenType } from '../sql/lexer.js';
+import { onUpdateMarkerIn, withoutLeadingMarker } from '../sql/on-update.js';
 import type { SharedDatabase } from './database.js';
 import { OK, type Outcome } from './outcome.js';
 import { quoteIdentifier } from './show-statement.js';
@@ -145,7 +146,9 @@ export function changeColumn(
       // Kept from the column as it reads now (a rename has rewritten its references): its key,
       // uniqueness, checks and foreign key; taken from the new definition: the rest.
       const kept = of(column.clauses, ['primary', 'unique', 'check', 'references']);
-      const text = [backquoted(newName), type, ...kept.map((c) => c.text), ...taken.map((c) => c.text)]
+      // ON UPDATE CURRENT_TIMESTAMP as the new definition has it, or not (see on-update.ts).
+      const stamp = onUpdateMarkerIn(sql, tokens, i, end);
+      const text = [backquoted(newName), type, ...kept.map((c) => c.text), ...taken.map((c) => c.text), stamp]
         .filter((part) => part !== '')
         .join(' ');
       if (addsNotNull) {
@@ -154,7 +157,7 @@ export function changeColumn(
         );
         if (nulls) throw new MysqlError(1138, 'Invalid use of NULL value', '22004');
       }
-      return now.sql.slice(0, column.start) + text + now.sql.slice(column.end);
+      return now.sql.slice(0, column.start) + text + withoutLeadingMarker(now.sql.slice(column.end));
     },
     (edit) => {
       // A UNIQUE the column does not have yet: its index (1062 if the rows break it, undoing all).

@@ -6,6 +6,7 @@ import { mysqlFunctions, registerFunctions as registerMysqlFunctions } from '../
 import type { Session } from '../session/session.js';
 import { splitScope, type VariableValue } from '../session/variables.js';
 import { foreignKeyClauses } from '../sql/foreign-key-clauses.js';
+import { onUpdateColumns, onUpdateExtraOf } from '../sql/on-update.js';
 import { quoteIdentifier } from './show-statement.js';
 
 /** A session waiting for the database while another session's transaction holds it. */
@@ -90,6 +91,8 @@ export class SharedDatabase {
   #temporaryUnsettled = false;
   #listTemporary: StatementSync | undefined;
   #temporaryVersion: StatementSync | undefined;
+  /** Per schema, the lookup of a table's stored text (see tableText). */
+  readonly #tableText = new Map<string, StatementSync>();
   /** SQLite's own SQLITE_LIMIT_LENGTH, which {@link withLengthLimit} lowers for a while. */
   readonly #maxLength: number;
   /**
@@ -370,6 +373,27 @@ export class SharedDatabase {
     return rows.map((r) => r.name).filter((n) => n !== 'temp');
   }
 
+  /**
+   * The stored CREATE TABLE text of `table` in SQLite's schema `schema` (`temp` too), or
+   * undefined when there is no such table or schema. Asked at every UPDATE (see on-update.ts).
+   */
+  tableText(schema: string, table: string): string | undefined {
+    let lookup = this.#tableText.get(schema);
+    try {
+      if (lookup === undefined) {
+        lookup = this.db.prepare(
+          `SELECT sql FROM ${quoteIdentifier(schema)}.sqlite_schema WHERE type = 'table' AND name = ? COLLATE NOCASE`,
+        );
+        this.#tableText.set(schema, lookup);
+      }
+      return (lookup.get(table) as { sql: string } | undefined)?.sql;
+    } catch {
+      // An unknown (or detached) schema: the statement itself will say so.
+      this.#tableText.delete(schema);
+      return undefined;
+    }
+  }
+
   /** The schema spelled `name` (case-insensitively), or undefined. */
   findSchema(name: string): string | undefined {
     const lower = name.toLowerCase();
@@ -464,6 +488,10 @@ export class SharedDatabase {
       const keys = row === undefined ? [] : foreignKeyClauses(row.sql, name);
       return keys[keys.length - 1 - Number(id)]?.name ?? `${name}_ibfk_${Number(id) + 1}`;
     });
+    // information_schema.COLUMNS' EXTRA of a column with ON UPDATE CURRENT_TIMESTAMP.
+    db.function('__on_update_extra', opts, (schema, table, column) =>
+      onUpdateExtraOf(onUpdateColumns(this.tableText(String(schema), String(table)) ?? ''), String(column)),
+    );
     registerMysqlFunctions(
       db,
       mysqlFunctions({

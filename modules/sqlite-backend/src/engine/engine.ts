@@ -14,6 +14,7 @@ import type { PreparedStatement, Session } from '../session/session.js';
 import type { AutoIncrementStart } from '../sql/create-table.js';
 import { indexDrop, sqliteIndexName } from '../sql/index-ddl.js';
 import { identifierValue, invalidToken, keyword, type Token, TokenType, tokenize } from '../sql/lexer.js';
+import { onUpdateColumns } from '../sql/on-update.js';
 import type { NameResolution } from '../sql/qualify.js';
 import { rewrite } from '../sql/rewrite.js';
 import { addPrimaryKey } from './add-primary-key.js';
@@ -369,6 +370,11 @@ export class Engine implements EngineContext {
             .map((k) => k.slice(k.indexOf('\0') + 1).toLowerCase()),
         );
         return temporary.has(name.toLowerCase());
+      },
+      onUpdateColumns(schema, table) {
+        const stored = schema === undefined && this.isTemporary(table) ? 'temp' : (schema ?? session.schema);
+        const text = stored === null ? undefined : db.tableText(stored, table);
+        return text === undefined ? [] : onUpdateColumns(text);
       },
     };
   }

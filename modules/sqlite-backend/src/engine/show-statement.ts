@@ -14,6 +14,7 @@ import {
   TokenType,
   tokenize,
 } from '../sql/lexer.js';
+import { onUpdateColumns, onUpdateExtraOf } from '../sql/on-update.js';
 import { REAL_DIVISION, withDivisionAsWritten } from '../sql/real-division.js';
 import { integerColumn, textColumn } from './column-types.js';
 import type { SharedDatabase } from './database.js';
@@ -193,6 +194,7 @@ export function describeTable(
   }[];
   if (info.length === 0) throw new MysqlError(1146, `Table '${schema}.${table}' doesn't exist`);
   const unique = uniqueColumns(db, schema, table);
+  const onUpdate = onUpdateColumns(db.tableText(schema, table) ?? '');
   const pkCount = info.filter((c) => c.pk > 0).length;
   const data: SqlValue[][] = [];
   for (const c of info) {
@@ -206,7 +208,7 @@ export function describeTable(
       c.notnull || c.pk > 0 ? 'NO' : 'YES',
       key,
       c.dflt_value === null ? null : withDivisionAsWritten(c.dflt_value),
-      rowid ? 'auto_increment' : c.hidden >= 2 ? 'VIRTUAL GENERATED' : '',
+      rowid ? 'auto_increment' : c.hidden >= 2 ? 'VIRTUAL GENERATED' : onUpdateExtraOf(onUpdate, c.name),
     ];
     if (full) {
       row.splice(2, 0, null);

@@ -4,6 +4,7 @@ import { readColumn } from './column-definition.js';
 import { rewriteEnumColumn } from './enum-columns.js';
 import { indexColumns } from './index-ddl.js';
 import { identifierValue, isPunct, keyword, type Token, TokenType } from './lexer.js';
+import { onUpdateMarker, readOnUpdate } from './on-update.js';
 
 const KEEP_COLLATIONS = new Set(['BINARY', 'NOCASE', 'RTRIM']);
 const TYPE_MODIFIERS = new Set(['UNSIGNED', 'SIGNED', 'ZEROFILL']);
@@ -408,6 +409,30 @@ function takeIndex(
   return true;
 }
 
+/**
+ * The column of an `ALTER TABLE [db.]t ADD [COLUMN] c …`, `tokens[from, to)`, in SQLite's words
+ * as CREATE TABLE makes a column (character sets, comments, `DEFAULT CURRENT_TIMESTAMP(n)`,
+ * `ON UPDATE`, ENUM): SQLite's ADD COLUMN takes its own column grammar only.
+ */
+export function rewriteAddedColumn(
+  sql: string,
+  tokens: readonly Token[],
+  from: number,
+  to: number,
+  replace: Map<number, string>,
+): void {
+  let i = from + 3;
+  if (isPunct(sql, tokens[i], '.')) i += 2;
+  if (keyword(sql, tokens[i]) !== 'ADD') return;
+  i++;
+  if (keyword(sql, tokens[i]) === 'COLUMN') i++;
+  let end = i;
+  while (end < to && tokens[end]!.type !== TokenType.Semicolon) end++;
+  const e: Element = { from: i, to: end, first: keyword(sql, tokens[i]) };
+  // ADD INDEX / KEY / CONSTRAINT / PRIMARY KEY … are index-ddl.ts's and the engine's.
+  if (isColumn(e)) rewriteElement(sql, tokens, e, replace);
+}
+
 /** One column definition (or table constraint) in MySQL's words, in SQLite's. */
 function rewriteElement(
   sql: string,
@@ -460,10 +485,11 @@ function rewriteElement(
         replace.set(x, '');
       }
     } else if (k === 'ON' && keyword(sql, tokens[j + 1]) === 'UPDATE') {
-      // ON UPDATE CURRENT_TIMESTAMP[(n)]
-      let x = j + 2;
-      if (x < to && tokens[x + 1] && sql[tokens[x + 1]!.start] === '(') x += 3;
-      for (let y = j; y <= x && y < to; y++) replace.set(y, '');
+      // ON UPDATE CURRENT_TIMESTAMP[([n])] (or NOW(), LOCALTIMESTAMP): a comment SQLite keeps,
+      // which UPDATEs of the table read (see on-update.ts).
+      const { last, fsp } = readOnUpdate(sql, tokens, j, to);
+      for (let y = j; y <= last; y++) replace.set(y, '');
+      replace.set(j, onUpdateMarker(fsp));
     }
   }
 }

@@ -96,22 +96,6 @@ export function rewriteEnumColumn(
   return true;
 }
 
-/** {@link rewriteEnumColumn} for the column of an `ALTER TABLE [db.]t ADD [COLUMN] c ENUM(…)`, `tokens[from, to)`. */
-export function rewriteAddedEnumColumn(
-  sql: string,
-  tokens: readonly Token[],
-  from: number,
-  to: number,
-  replace: Map<number, string>,
-): void {
-  let i = from + 3;
-  if (isPunct(sql, tokens[i], '.')) i += 2;
-  if (keyword(sql, tokens[i]) !== 'ADD') return;
-  i++;
-  if (keyword(sql, tokens[i]) === 'COLUMN') i++;
-  rewriteEnumColumn(sql, tokens, i, to, replace);
-}
-
 /**
  * MariaDB's refusals of an enum's definition, `tokens[from, to)` its clauses: members equal but
  * for case (1291), a string DEFAULT that is no member (1067). SQLite would take both, and fail

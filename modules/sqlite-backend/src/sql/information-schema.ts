@@ -110,7 +110,7 @@ const VIEWS: ReadonlyMap<string, string> = new Map(
               AND (SELECT count(*) FROM pragma_table_info(t.name, t.schema) WHERE pk > 0) = 1 THEN 'auto_increment'
             WHEN c.hidden = 2 THEN 'VIRTUAL GENERATED'
             WHEN c.hidden = 3 THEN 'STORED GENERATED'
-            ELSE '' END AS EXTRA,
+            ELSE __on_update_extra(t.schema, t.name, c.name) END AS EXTRA,
           'select,insert,update,references' AS PRIVILEGES, '' AS COLUMN_COMMENT,
           CASE WHEN c.hidden >= 2 THEN 'ALWAYS' ELSE 'NEVER' END AS IS_GENERATED, NULL AS GENERATION_EXPRESSION
           FROM ${userTables('JOIN pragma_table_xinfo(t.name, t.schema) AS c', 'c.hidden IN (0, 2, 3)')}`,

@@ -1,4 +1,6 @@
 import { identifierValue, isName, isPunct, keyword, type Token, TokenType, tableName } from './lexer.js';
+import { withNumberedPlaceholders } from './numbered-placeholders.js';
+import type { OnUpdateColumn } from './on-update.js';
 
 /** What may stand between INSERT / REPLACE and the table's name. */
 const BEFORE_TABLE = new Set(['LOW_PRIORITY', 'DELAYED', 'HIGH_PRIORITY', 'IGNORE', 'INTO']);
@@ -15,6 +17,9 @@ export interface UpsertAssignments {
   expressions: [number, number][];
   /** The statement's last token, after which the WHERE goes. */
   last: number;
+  /** The table inserted into, as written. */
+  schema: string | undefined;
+  table: string;
 }
 
 /** The `a [, b]…` ranges split by top-level commas in `tokens[from, to)`. */
@@ -135,7 +140,14 @@ export function rewriteInsertForms(
   replace.set(on + 1, 'CONFLICT');
   replace.set(on + 2, 'DO');
   replace.set(on + 3, 'UPDATE SET');
-  const upsert: UpsertAssignments = { columns: [], names: [], expressions: [], last: to - 1 };
+  const upsert: UpsertAssignments = {
+    columns: [],
+    names: [],
+    expressions: [],
+    last: to - 1,
+    schema: named.table.schema,
+    table: named.table.name,
+  };
   for (const [a, b] of commaSeparated(sql, tokens, on + 4, to)) {
     const set = assignment(sql, tokens, a, b, replace);
     if (set === undefined) return undefined;
@@ -157,12 +169,9 @@ export function rewriteInsertForms(
       }
     }
   }
-  // Repeated in the WHERE, an assignment to a user variable would run twice, and a `?` would be
-  // a parameter more than the client sends: without the WHERE, a row left as it was counts 2.
-  for (let j = on + 4; j < to; j++) {
-    const type = tokens[j]!.type;
-    if (type === TokenType.UserVariable || type === TokenType.Placeholder) return undefined;
-  }
+  // Repeated in the WHERE, an assignment to a user variable would run twice: without the WHERE,
+  // a row left as it was counts 2 (a `?` is repeated with its number: finishUpsert).
+  for (let j = on + 4; j < to; j++) if (tokens[j]!.type === TokenType.UserVariable) return undefined;
   return upsert;
 }
 
@@ -179,6 +188,7 @@ export function finishUpsert(
   u: UpsertAssignments,
   replace: Map<number, string>,
   text: (from: number, to: number) => string,
+  stamped: readonly OnUpdateColumn[] = [],
 ): void {
   const values: string[] = [];
   u.expressions.forEach(([a, b], k) => {
@@ -189,8 +199,14 @@ export function finishUpsert(
       const earlier = u.names.lastIndexOf(identifierValue(sql, t).toLowerCase(), k - 1);
       if (earlier >= 0 && k > 0) replace.set(j, `(${values[earlier]})`);
     }
-    values.push(text(a, b));
+    // Repeated below (and in later expressions): a `?` in it keeps its parameter.
+    values.push(withNumberedPlaceholders(tokens, a, b, replace, text));
   });
-  const last = replace.get(u.last) ?? sql.slice(tokens[u.last]!.start, tokens[u.last]!.end);
+  let last = replace.get(u.last) ?? sql.slice(tokens[u.last]!.start, tokens[u.last]!.end);
+  // ON UPDATE CURRENT_TIMESTAMP columns the list does not set take the time: the WHERE below
+  // leaves a row it would not change alone, as MariaDB leaves them then.
+  for (const c of stamped)
+    if (!u.names.includes(c.name.toLowerCase()))
+      last += `, "${c.name.replaceAll('"', '""')}" = NOW(${c.fsp || ''})`;
   replace.set(u.last, `${last} WHERE (${u.columns.join(', ')}) IS NOT (${values.join(', ')})`);
 }

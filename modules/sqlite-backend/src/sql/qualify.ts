@@ -1,5 +1,6 @@
 import { noDatabaseSelected } from '../errors.js';
 import { backquoted, identifierValue, isName, isPunct, keyword, type Token, TokenType } from './lexer.js';
+import type { OnUpdateColumn } from './on-update.js';
 import { afterViewClauses } from './view-clauses.js';
 
 /**
@@ -16,6 +17,11 @@ export interface NameResolution {
   schema: string | null;
   /** True when a temporary table or view is called `name`. */
   isTemporary(name: string): boolean;
+  /**
+   * The columns with `ON UPDATE CURRENT_TIMESTAMP` of the table an UPDATE names (its database as
+   * written, else the session's): see on-update.ts. Absent: none are added.
+   */
+  onUpdateColumns?(schema: string | undefined, table: string): readonly OnUpdateColumn[];
   /** The databases (SQLite schemas) there are, for information_schema (default: `main` only). */
   databases?(): readonly string[];
 }

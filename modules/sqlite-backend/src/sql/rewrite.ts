@@ -4,17 +4,18 @@ import {
   type AutoIncrementStart,
   checkDecimalTypes,
   createdName,
+  rewriteAddedColumn,
   rewriteCreateTable,
   type TableIndex,
 } from './create-table.js';
 import { rewriteEmptyInsert } from './empty-insert.js';
-import { rewriteAddedEnumColumn } from './enum-columns.js';
 import { rewriteFunctionSyntax } from './function-syntax.js';
 import { createIndexText, indexDdl } from './index-ddl.js';
 import { rewriteInformationSchema } from './information-schema.js';
 import { dropDefaultValues } from './insert-defaults.js';
 import { finishUpsert, rewriteInsertForms, type UpsertAssignments } from './insert-forms.js';
 import { identifierValue, keyword, stringValue, type Token, TokenType } from './lexer.js';
+import { addOnUpdateAssignments, updateTarget } from './on-update.js';
 import { quotePostfixNullName } from './postfix-null-names.js';
 import { type NameResolution, qualifyTables } from './qualify.js';
 import { REAL_DIVISION } from './real-division.js';
@@ -113,6 +114,8 @@ export function rewrite(
   // UPDATE / DELETE statements `[start, end)`: their ORDER BY / LIMIT is rewritten last, around
   // whatever the other rewrites made of their tokens.
   const limitable: [number, number][] = [];
+  // UPDATE statements `[start, end)`: their table's ON UPDATE columns are assigned last.
+  const updates: [number, number][] = [];
   /** Table names of INSERT / REPLACE statements written without INTO (MySQL's is optional). */
   const withoutInto: number[] = [];
   // `@v := expr` inside a statement: the variable's token and the expression's last.
@@ -170,6 +173,7 @@ export function rewrite(
       )
         limitable.push([i, end]);
       if (k0 === 'UPDATE') rewriteSetTargets(sql, tokens, i, end, resolution?.schema, replace);
+      if (k0 === 'UPDATE' && resolution?.onUpdateColumns !== undefined) updates.push([i, end]);
       if (k0 === 'CREATE' && (k1 === 'TABLE' || (k2 === 'TABLE' && (k1 === 'TEMPORARY' || k1 === 'TEMP')))) {
         checkDecimalTypes(sql, tokens, i, end);
         const indexes: TableIndex[] = [];
@@ -184,7 +188,7 @@ export function rewrite(
       } else if (k0 === 'ALTER' && k1 === 'TABLE') {
         checkDecimalTypes(sql, tokens, i, end);
         refuseColumnPlacement(sql, tokens, i, end);
-        rewriteAddedEnumColumn(sql, tokens, i, end, replace);
+        rewriteAddedColumn(sql, tokens, i, end, replace);
       }
     }
     switch (t.type) {
@@ -262,7 +266,27 @@ export function rewrite(
   for (const j of withoutInto)
     replace.set(j, `INTO ${replace.get(j) ?? sql.slice(tokens[j]!.start, tokens[j]!.end)}`);
   for (const u of upserts)
-    finishUpsert(sql, tokens, u, replace, (a, b) => emit(sql, tokens, a, b, replace, names).text);
+    finishUpsert(
+      sql,
+      tokens,
+      u,
+      replace,
+      (a, b) => emit(sql, tokens, a, b, replace, names).text,
+      resolution?.onUpdateColumns?.(u.schema, u.table),
+    );
+  for (const [a, b] of updates) {
+    const target = updateTarget(sql, tokens, a, b);
+    const columns = target === undefined ? [] : resolution!.onUpdateColumns!(target.schema, target.table);
+    if (target !== undefined && columns.length > 0)
+      addOnUpdateAssignments(
+        sql,
+        tokens,
+        target,
+        columns,
+        replace,
+        (x, y) => emit(sql, tokens, x, y, replace, names).text,
+      );
+  }
   const out = emit(sql, tokens, from, to, replace, names);
   for (const [first, last] of calls) {
     // A column named after a rewritten call is named as the client wrote it, as in MySQL.
