@@ -1,12 +1,16 @@
 // Point selects against the sqlite-backend, text protocol (query) and binary (execute), with a
-// few concurrent mysql2 connections; prints queries per second and server CPU per query.
-// Run: npm run build && node modules/sqlite-backend/bench/point-select.mjs [seconds] [connections]
+// few concurrent mysql2 connections; prints queries per second and server CPU per query. The
+// `update` mode runs point UPDATEs by text instead (each one rewritten, and its table looked up
+// for ON UPDATE columns).
+// Run: npm run build && node modules/sqlite-backend/bench/point-select.mjs [seconds] [connections] [modes]
+//   modes: a comma-separated list of query, execute, update (default query,execute)
 
 import { SqliteBackendServer } from '@scalestack/sqlite-backend';
 import mysql from 'mysql2/promise';
 
 const seconds = Number(process.argv[2] ?? 3);
 const connections = Number(process.argv[3] ?? 4);
+const modes = (process.argv[4] ?? 'query,execute').split(',');
 const server = await SqliteBackendServer.start({ listen: '127.0.0.1:0' });
 const port = server.address.port;
 const setup = await mysql.createConnection({
@@ -35,6 +39,7 @@ async function run(mode) {
       while (Date.now() < end) {
         const id = 1 + Math.floor(Math.random() * 10000);
         if (mode === 'query') await c.query(`SELECT c FROM sbtest WHERE id = ${id}`);
+        else if (mode === 'update') await c.query(`UPDATE sbtest SET k = k + 1 WHERE id = ${id}`);
         else await c.execute('SELECT c FROM sbtest WHERE id = ?', [id]);
         done++;
       }
@@ -50,6 +55,7 @@ async function run(mode) {
   };
 }
 
-const results = [await run('query'), await run('execute')];
+const results = [];
+for (const mode of modes) results.push(await run(mode));
 console.table(results);
 await server.close();
