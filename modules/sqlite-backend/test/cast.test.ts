@@ -175,8 +175,21 @@ it('casts column values, in WHERE and ORDER BY too', async () => {
   await onBoth('SELECT SUM(CAST(price AS SIGNED)) FROM casts');
 });
 
-it('gives the result columns MariaDB’s types where the values allow', async () => {
+it('gives the result columns MariaDB’s types where the values allow, also under an alias', async () => {
   const sql =
     "SELECT CAST(1 AS DECIMAL(5,2)), CAST('2024-01-02' AS DATE), CAST('2024-01-02' AS DATETIME(3)), CAST('10:11:12' AS TIME), CAST(1 AS DOUBLE)";
   expect(await columnTypes(both.ours(), sql)).toEqual(await columnTypes(both.server(), sql));
+  const aliased =
+    "SELECT CAST(1 AS DECIMAL(5,2)) AS p, CONVERT('2024-01-02', DATE) d, CAST(CAST('1.5' AS DOUBLE) AS DECIMAL(4,1)) `a b`, CAST('10:11:12' AS TIME(1)) AS t";
+  expect(await columnTypes(both.ours(), aliased)).toEqual(await columnTypes(both.server(), aliased));
+  // The scale shows under an alias too.
+  expect(await onBoth(aliased)).toEqual({
+    rows: [['1.00', '2024-01-02', '1.5', '10:11:12.0']],
+    names: ['p', 'd', 'a b', 't'],
+  });
+  await onBoth('SELECT id, CAST(price AS DECIMAL(10,2)) price FROM casts ORDER BY price');
+  // Only a whole cast is described so: an expression of one is a double (MariaDB: 2.00, 3.00).
+  expect(
+    await answer(both.ours(), 'SELECT CAST(1 AS DECIMAL(5,2)) + 1 AS s, 1 + CAST(2 AS DECIMAL(5,2)) AS u'),
+  ).toEqual({ rows: [['2', '3']], names: ['s', 'u'] });
 });

@@ -231,19 +231,21 @@ function valuesFit(rows: readonly SqliteValue[][], i: number, type: MysqlType): 
  * an INT column may hold text, and an expression has no declared type at all).
  * `names` maps rewritten expressions back to what the client wrote, longest first
  * ({@link displayName}). The values of enum columns get their member's spelling in `rows`
- * ({@link applyEnumMembers}), which takes the declared types read here.
+ * ({@link applyEnumMembers}), which takes the declared types read here. `castTypes` declares the
+ * types of columns named after a cast's alias (sql/cast.ts).
  */
 export function describeColumns(
   columns: readonly SqliteColumn[],
   rows: SqliteValue[][],
   names?: ReadonlyMap<string, string>,
+  castTypes?: ReadonlyMap<string, string>,
 ): ColumnDefinition[] {
   applyEnumMembers(
     columns.map((c) => c.type),
     rows,
   );
   return columns.map((c, i) => {
-    let type = declaredType(c.type ?? castColumnType(c.name) ?? null);
+    let type = declaredType(c.type ?? castTypes?.get(c.name) ?? castColumnType(c.name) ?? null);
     if (type === undefined || !valuesFit(rows, i, type)) type = typeFromValues(rows, i);
     return columnDefinition({
       schema: c.database ?? '',

@@ -67,6 +67,8 @@ import { dropTables, truncateTable } from './truncate-drop.js';
 export interface SqliteStatement {
   stmt: StatementSync;
   names: Map<string, string>;
+  /** Types for columns named after a cast's alias (`Rewritten.castTypes`, sql/rewrite.ts). */
+  castTypes?: Map<string, string>;
   readOnly: boolean;
   /** INSERT/UPDATE/DELETE/REPLACE: its OK reports SQLite's change count as affected rows. */
   changesRows: boolean;
@@ -339,6 +341,7 @@ export class Engine implements EngineContext {
         {
           stmt,
           names: rw.names,
+          castTypes: rw.castTypes,
           readOnly: isReadOnly(sql, tokens, i, next),
           changesRows: changesRows(sql, tokens, i, next),
           insert,
@@ -478,7 +481,7 @@ export class Engine implements EngineContext {
             ? BigInt(rows.length)
             : (count.stmt.get(...(args.slice(0, count.params) as never[])) as unknown as [bigint])[0];
         session.rowCount = -1n;
-        const described = describeColumns(columns, rows, s.names);
+        const described = describeColumns(columns, rows, s.names, s.castTypes);
         applyDecimalScale(described, rows);
         return { kind: 'rows', columns: described, rows: rows as SqlValue[][] };
       }
@@ -872,7 +875,12 @@ export class Engine implements EngineContext {
       };
     }
     const [sqlite] = this.prepareSqlite(session, sql, tokens, start, false);
-    const columns = describeColumns(sqlite.stmt.columns() as SqliteColumn[], [], sqlite.names);
+    const columns = describeColumns(
+      sqlite.stmt.columns() as SqliteColumn[],
+      [],
+      sqlite.names,
+      sqlite.castTypes,
+    );
     return { state: preparedStatementState(statementId, params, columns.length), columns, sqlite };
   }
 

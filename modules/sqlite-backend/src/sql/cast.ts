@@ -1,5 +1,5 @@
 import { CAST_FUNCTION } from '../functions/cast.js';
-import { isPunct, keyword, type Token, TokenType } from './lexer.js';
+import { identifierValue, isPunct, keyword, type Token, TokenType } from './lexer.js';
 
 /** The type a CAST names: the function's type word, its length / precision and scale (−1: none). */
 interface CastType {
@@ -134,18 +134,69 @@ export function castColumnType(name: string): string | undefined {
     else if (c === '(') depth++;
     else if (c === ')' && --depth === 0 && i !== name.length - 1) return undefined;
   }
-  const n = Number(m[3]);
-  const fsp = n < 0 ? '' : `(${n})`;
-  switch (m[2]) {
+  return declaredCastType(m[2]!, Number(m[3]), Number(m[4]));
+}
+
+/** The declared type a column of the cast `__mysql_cast(x, 'name', n, m, …)` is described with. */
+function declaredCastType(name: string, n: number, m: number): string | undefined {
+  switch (name) {
     case 'DATE':
       return 'DATE';
     case 'DATETIME':
     case 'TIME':
-      return `${m[2]}${fsp}`;
+      return n < 0 ? name : `${name}(${n})`;
     case 'DECIMAL':
-      return `DECIMAL(${n < 0 ? 10 : n},${Math.max(Number(m[4]), 0)})`;
+      return `DECIMAL(${n < 0 ? 10 : n},${Math.max(m, 0)})`;
     case 'DOUBLE':
       return 'DOUBLE';
   }
   return undefined;
+}
+
+/** Words after a select list's item that are no alias. */
+const NOT_ALIASES = new Set([
+  'FROM',
+  'ASC',
+  'DESC',
+  'WHERE',
+  'GROUP',
+  'ORDER',
+  'HAVING',
+  'LIMIT',
+  'UNION',
+  'INTO',
+]);
+
+/**
+ * The aliases of select-list items that are a whole cast (`SELECT CAST(x AS DECIMAL(10,2)) AS p`),
+ * among the rewritten `calls`, each with the type to describe its column with, as
+ * {@link castColumnType} gives one for an item without an alias: SQLite names such a column
+ * after the alias, and declares no type for it.
+ */
+export function aliasedCastTypes(
+  sql: string,
+  tokens: readonly Token[],
+  calls: readonly [number, number][],
+  replace: ReadonlyMap<number, string>,
+): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const [first, last] of calls) {
+    if (replace.get(first) !== CAST_FUNCTION) continue;
+    const before = tokens[first - 1];
+    if (!isPunct(sql, before, ',') && !['SELECT', 'DISTINCT', 'ALL'].includes(keyword(sql, before))) continue;
+    let at = last + 1;
+    if (keyword(sql, tokens[at]) === 'AS') at++;
+    const alias = tokens[at];
+    if (alias === undefined || (alias.type !== TokenType.Word && alias.type !== TokenType.QuotedId)) continue;
+    if (NOT_ALIASES.has(keyword(sql, alias))) continue;
+    // The outer cast's type is the last one written in the call (`CAST(CAST(a AS DATE) AS CHAR)`).
+    for (let j = last - 1; j > first; j--) {
+      const m = /^'([A-Z]+)', (-?\d+), (-?\d+), '/.exec(replace.get(j) ?? '');
+      if (m === null) continue;
+      const type = declaredCastType(m[1]!, Number(m[2]), Number(m[3]));
+      if (type !== undefined) out.set(identifierValue(sql, alias), type);
+      break;
+    }
+  }
+  return out;
 }

@@ -1,4 +1,5 @@
 import { assignedUpTo, isAssigned } from './assignment.js';
+import { aliasedCastTypes } from './cast.js';
 import { refuseColumnPlacement } from './column-placement.js';
 import {
   type AutoIncrementStart,
@@ -41,6 +42,11 @@ export interface Rewritten {
   indexes?: string[];
   /** A CREATE TABLE's `AUTO_INCREMENT=n`: to set once the table exists. */
   autoIncrementStart?: AutoIncrementStart;
+  /**
+   * Aliases of select-list items that are a whole CAST (`CAST(x AS DATE) AS d`) → the MySQL type
+   * to describe their column with (sql/cast.ts).
+   */
+  castTypes?: Map<string, string>;
   /** The table names (lower-cased) written qualified with the session's schema. */
   qualified?: Set<string>;
 }
@@ -301,6 +307,8 @@ export function rewrite(
     out.autoIncrementStart = autoIncrementStart;
   }
   if (qualified !== undefined && qualified.size > 0) out.qualified = qualified;
+  const castTypes = aliasedCastTypes(sql, tokens, calls, replace);
+  if (castTypes.size > 0) out.castTypes = castTypes;
   if (tableIndexes !== undefined) out.indexes = tableIndexes;
   // Longest first, ordered once here rather than for every column of every execution: a column
   // name holding a rewritten text inside another (a call in a call, `@v := @v + 1`) is matched
