@@ -173,6 +173,11 @@ it('casts column values, in WHERE and ORDER BY too', async () => {
   );
   await onBoth("SELECT id FROM casts WHERE CAST(d AS DATE) = '2024-03-01'");
   await onBoth('SELECT SUM(CAST(price AS SIGNED)) FROM casts');
+  // A view's columns are named from its stored text, which holds the rewritten calls.
+  await onBoth(
+    'CREATE VIEW cast_view AS SELECT CAST(d AS DATE), CONVERT(price, SIGNED), CONVERT(d USING latin1), CAST(CAST(price AS DECIMAL(5,1)) AS SIGNED) FROM casts',
+  );
+  await onBoth('SELECT * FROM cast_view');
 });
 
 it('gives the result columns MariaDB’s types where the values allow, also under an alias', async () => {

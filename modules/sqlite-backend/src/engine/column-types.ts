@@ -8,7 +8,7 @@ import {
   parseDateTime,
   parseTime,
 } from '@scalestack/mysql-protocol';
-import { castColumnType } from '../sql/cast.js';
+import { castColumnType, withCastsAsWritten } from '../sql/cast.js';
 import { applyEnumMembers, enumMembers, enumType } from '../sql/enum-columns.js';
 import { withDivisionAsWritten } from '../sql/real-division.js';
 
@@ -272,7 +272,7 @@ export function displayName(name: string, names?: ReadonlyMap<string, string>): 
   if (names !== undefined)
     for (const [from, to] of names) if (out.includes(from)) out = out.replaceAll(from, to);
   // Last, and for any statement: a view's columns are named from its stored (rewritten) text.
-  out = withDivisionAsWritten(out);
+  out = withCastsAsWritten(withDivisionAsWritten(out));
   if (
     out.length >= 2 &&
     out[0] === "'" &&

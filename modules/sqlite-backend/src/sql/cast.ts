@@ -1,5 +1,5 @@
 import { CAST_FUNCTION } from '../functions/cast.js';
-import { identifierValue, isPunct, keyword, type Token, TokenType } from './lexer.js';
+import { identifierValue, isPunct, keyword, type Token, TokenType, tokenize } from './lexer.js';
 
 /** The type a CAST names: the function's type word, its length / precision and scale (−1: none). */
 interface CastType {
@@ -92,17 +92,17 @@ export function rewriteCast(
   }
   if (split <= at + 2 || split + 1 >= close) return false;
   let type: CastType | undefined;
-  const using = keyword(sql, tokens[split]) === 'USING';
-  if (using) {
+  if (keyword(sql, tokens[split]) === 'USING') {
     if (split + 2 !== close || tokens[split + 1]!.type !== TokenType.Word) return false;
     type = { name: keyword(sql, tokens[split + 1]) === 'BINARY' ? 'BINARY' : 'CHAR', n: -1, m: -1 };
   } else {
     type = castType(sql, tokens, split + 1, close);
   }
   if (type === undefined) return false;
-  // The type as written goes along, so two casts of one value to types of one kind (`AS INT`,
-  // `AS SIGNED`) stay two texts, each named as the client wrote it.
-  const written = sql.slice(tokens[using ? split : split + 1]!.start, tokens[close - 1]!.end);
+  // The type as written goes along (`AS INT`, `, SIGNED`, `USING latin1`): two casts of one value
+  // to types of one kind stay two texts, each named as the client wrote it, and a stored text (a
+  // view's column) can be named so again.
+  const written = sql.slice(tokens[split]!.start, tokens[close - 1]!.end);
   replace.set(at, CAST_FUNCTION);
   replace.set(split, ',');
   replace.set(split + 1, `'${type.name}', ${type.n}, ${type.m}, '${written.replaceAll("'", "''")}'`);
@@ -199,4 +199,46 @@ export function aliasedCastTypes(
     }
   }
   return out;
+}
+
+/**
+ * A column name SQLite made from stored text (a view's) with its casts as the client wrote them:
+ * `__mysql_cast(a , 'DATE', -1, -1, 'AS DATE')` → `CAST(a AS DATE)`, `CONVERT(a, DATE)`.
+ */
+export function withCastsAsWritten(text: string): string {
+  let out = text;
+  while (out.includes(`${CAST_FUNCTION}(`)) {
+    const next = withLastCastAsWritten(out);
+    if (next === out) break;
+    out = next;
+  }
+  return out;
+}
+
+/** `text` with its last cast call, which holds no other, turned back. */
+function withLastCastAsWritten(text: string): string {
+  const tokens = tokenize(text, false);
+  for (let c = tokens.length - 2; c >= 0; c--) {
+    const t = tokens[c]!;
+    if (text.slice(t.start, t.end).toLowerCase() !== CAST_FUNCTION || !isPunct(text, tokens[c + 1], '('))
+      continue;
+    let depth = 0;
+    const commas: number[] = [];
+    for (let j = c + 1; j < tokens.length; j++) {
+      if (isPunct(text, tokens[j], '(')) depth++;
+      else if (isPunct(text, tokens[j], ',') && depth === 1) commas.push(j);
+      else if (isPunct(text, tokens[j], ')') && --depth === 0) {
+        const written = tokens[j - 1]!;
+        if (commas.length !== 4 || written.type !== TokenType.String) return text;
+        const type = text.slice(written.start + 1, written.end - 1).replaceAll("''", "'");
+        const value = text.slice(tokens[c + 1]!.end, tokens[commas[0]!]!.start).trimEnd();
+        const call = type.startsWith(',')
+          ? `CONVERT(${value}${type})`
+          : `${/^USING\b/i.test(type) ? 'CONVERT' : 'CAST'}(${value} ${type})`;
+        return text.slice(0, t.start) + call + text.slice(tokens[j]!.end);
+      }
+    }
+    return text;
+  }
+  return text;
 }
