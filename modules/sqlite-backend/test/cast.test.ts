@@ -121,6 +121,10 @@ it('CAST AS CHAR and BINARY, a CHARACTER SET after CHAR taken and ignored — SQ
     "SELECT CAST('abc' AS BINARY), CAST('abcdef' AS BINARY(3)), CAST('ab' AS BINARY(4)), CAST(12 AS BINARY), HEX(CAST('ab' AS BINARY(4)))",
   );
   await onBoth("SELECT CAST('abc' AS BINARY) = 'abc', CAST('abc' AS BINARY) = 'ABC'");
+  // MariaDB's synonyms: DEC for DECIMAL, VARCHAR and NCHAR for CHAR.
+  await onBoth(
+    "SELECT CAST('1.5' AS DEC(3,1)), CAST('1.25' AS DEC(4,1)) AS d, CAST('abc' AS VARCHAR(2)), CAST('abc' AS NCHAR(2))",
+  );
 });
 
 it('CONVERT(x, type) as CAST, and CONVERT(x USING charset) — both were 1305', async () => {

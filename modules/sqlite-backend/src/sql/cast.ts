@@ -44,6 +44,7 @@ function castType(sql: string, tokens: readonly Token[], from: number, to: numbe
     case 'INTEGER':
       return sized('SIGNED', 0);
     case 'DECIMAL':
+    case 'DEC':
       return sized('DECIMAL', 2);
     case 'DOUBLE':
     case 'FLOAT':
@@ -55,6 +56,8 @@ function castType(sql: string, tokens: readonly Token[], from: number, to: numbe
     case 'BINARY':
       return sized(word, 1);
     case 'CHAR':
+    case 'NCHAR':
+    case 'VARCHAR':
       if (numbers.length > 1) return undefined;
       // The names after CHARACTER SET / COLLATE are words too: any word goes after the first.
       if (rest.length > 0 && !CHARSET_WORDS.has(rest[0]!)) return undefined;
