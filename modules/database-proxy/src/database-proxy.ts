@@ -804,7 +804,7 @@ export class DatabaseProxy implements ProxyCore, DatabaseProxyService {
   metricFamilies(): MetricFamily[] {
     const s = this.stats();
     const c = s.counters;
-    const pool = (field: 'size' | 'busy' | 'idle' | 'open') =>
+    const pool = (field: 'size' | 'busy' | 'idle' | 'open' | 'opening' | 'closing') =>
       s.pools.map((p) => ({ labels: { server: p.server }, value: p[field] }));
     const states: Record<string, number> = { handshake: 0, idle: 0, waiting: 0, active: 0, closing: 0 };
     for (const cl of s.clients) states[cl.state] = (states[cl.state] ?? 0) + 1;
@@ -816,6 +816,12 @@ export class DatabaseProxy implements ProxyCore, DatabaseProxyService {
       gauge(`${m}pool_open`, 'Backend connections open', pool('open')),
       gauge(`${m}pool_busy`, 'Backend connections in use', pool('busy')),
       gauge(`${m}pool_idle`, 'Backend connections idle', pool('idle')),
+      gauge(`${m}pool_opening`, 'Backend connections being opened', pool('opening')),
+      gauge(
+        `${m}pool_closing`,
+        'Backend connections closed by the proxy, not yet by the server (their places taken)',
+        pool('closing'),
+      ),
       gauge(`${m}waiting`, 'Statements waiting for a backend', s.waiting),
       gauge(
         `${m}clients`,

@@ -1,5 +1,5 @@
 /**
- * stats().pools (open / busy / idle / opening) against the connections MariaDB's process list
+ * stats().pools (open / busy / idle / opening / closing) against the connections MariaDB's process list
  * shows, once things settle after lifecycle events; stats().waiting counts every statement that
  * waits for a backend connection, one being opened included.
  */
@@ -33,7 +33,7 @@ async function quiescent(): Promise<void> {
     async () => {
       const p = fx.proxy.stats().pools[0]!;
       const atServer = await proxyConnectionsAtServer(direct);
-      return p.busy === 0 && p.opening === 0 && p.open === atServer && p.idle === p.open;
+      return p.busy === 0 && p.opening === 0 && p.closing === 0 && p.open === atServer && p.idle === p.open;
     },
     { what: 'pool stats to match the server', timeout: 3000 },
   ).catch(async (e) => {
@@ -122,6 +122,45 @@ it('a statement waiting for its backend connection to be opened (slow login) cou
     expect(seen).toEqual({ states: ['waiting'], waiting: 1, opening: 1 });
   } finally {
     relay.release();
+    await rfx.stop();
+    await relay.stop();
+  }
+});
+
+it('a connection closed for another flavour counts in closing, not opening, until the server has seen it go', async () => {
+  const { startRelayedProxy } = await import('./support/backend-relay.js');
+  const { fx: rfx, relay } = await startRelayedProxy(fx.mariadb, 1, { connect_timeout: '20s' });
+  try {
+    const a = await rfx.connect({ database: undefined });
+    expect(await one(a, 'SELECT 1 AS v')).toEqual({ v: 1 });
+    // The idle connection evicted for b's flavour is closed by the proxy (COM_QUIT, then its
+    // end), but the relay holds both back — the server has not seen it go: its place stays
+    // taken, b waits.
+    relay.holdWhen = (chunk) => chunk.length === 5 && chunk[4] === 0x01;
+    relay.holdCloses = true;
+    const b = await rfx.connect({ database: undefined, charset: 'LATIN1_SWEDISH_CI' });
+    b.on('error', () => {});
+    const answer = one(b, 'SELECT 2 AS v');
+    await waitFor(() => rfx.proxy.stats().pools[0]!.open === 0 && rfx.proxy.stats().waiting === 1, {
+      what: 'the evicted connection closed and b waiting',
+      timeout: 3000,
+    }).catch((e) => {
+      throw new Error(
+        `${e.message}: ${JSON.stringify(rfx.proxy.stats().pools)} waiting ${rfx.proxy.stats().waiting} ${JSON.stringify(rfx.proxy.stats().clients.map((c) => c.state))}`,
+      );
+    });
+    const p = rfx.proxy.stats().pools[0]!;
+    // It was counted as being opened before.
+    const seen = { opening: p.opening, closing: p.closing };
+    relay.release();
+    relay.releaseCloses();
+    expect(await answer).toEqual({ v: 2 });
+    expect(seen).toEqual({ opening: 0, closing: 1 });
+    expect(rfx.proxy.stats().pools[0]).toMatchObject({ open: 1, opening: 0, closing: 0 });
+    await Promise.all([a.end(), b.end()]);
+  } finally {
+    relay.release();
+    relay.releaseCloses();
     await rfx.stop();
     await relay.stop();
   }

@@ -87,6 +87,11 @@ export interface PoolStats {
   /** Connections being opened. */
   opening: number;
   /**
+   * Connections the proxy closed (evicted for another flavour, past max_lifetime, broken) that
+   * the server has not yet seen close: they still count against `size`, as they do at the server.
+   */
+  closing: number;
+  /**
    * In service: taking statements. False while the server is out of service after failures
    * (for `server_retry_timeout`); true again once that has passed — before a new connection has
    * proved the server back (the next statement's is that test).

@@ -90,6 +90,8 @@ export class BackendServer {
   private readonly stacks: BackendConnection[][] = [];
   private idleCount = 0;
   private opening = 0;
+  /** Connections closed here that the server has not yet seen close: their places stay taken. */
+  private closing = 0;
   private failures = 0;
   private outUntil = 0;
   /** Fires when the retry time of a server out of service comes (it is in service again). */
@@ -151,7 +153,7 @@ export class BackendServer {
   }
 
   get openCount(): number {
-    return this.all.size + this.opening;
+    return this.all.size + this.opening + this.closing;
   }
 
   /** Whether a connection of `flavourKey` is logged in here (busy or idle): one may come free. */
@@ -263,13 +265,13 @@ export class BackendServer {
    */
   private retire(conn: BackendConnection, then?: () => void): void {
     this.remove(conn);
-    this.opening++;
+    this.closing++;
     conn.close();
     // A server that never closes its side (frozen, partitioned) must not hold the place.
     const answered = conn.destroyUnlessDone(this.options.connectTimeout);
     conn.whenClosed(() => {
       answered();
-      this.opening--;
+      this.closing--;
       if (then !== undefined) then();
       else this.options.onAvailable?.();
     });
@@ -593,6 +595,7 @@ export class BackendServer {
       busy: this.all.size - this.idleCount,
       idle: this.idleCount,
       opening: this.opening,
+      closing: this.closing,
       healthy: this.inService,
       readOnly: this.readOnly ?? null,
     };

@@ -39,6 +39,12 @@ export class BackendRelay {
   dribble = 0;
   /** New connections are closed at once (a server that takes no more). */
   refuse = false;
+  /**
+   * When set, a connection the proxy closes (FIN after COM_QUIT) is left open from this side —
+   * a server slow to see it go — until {@link releaseCloses}.
+   */
+  holdCloses = false;
+  private readonly closesHeld: net.Socket[] = [];
   /** Connections the proxy opened to the relay, refused ones included. */
   accepted = 0;
   /** The most connections open through the relay at once (what the server saw at most). */
@@ -56,8 +62,16 @@ export class BackendRelay {
     for (const h of this.held.splice(0)) h();
   }
 
+  /** Ends the connections {@link holdCloses} kept open, and holds no more. */
+  releaseCloses(): void {
+    this.holdCloses = false;
+    for (const down of this.closesHeld.splice(0)) down.end();
+  }
+
   async start(): Promise<void> {
-    this.server = net.createServer((down) => {
+    // Half-open allowed so that holdCloses can keep a closed connection open from this side;
+    // otherwise its end is answered at once, as by default.
+    this.server = net.createServer({ allowHalfOpen: true }, (down) => {
       this.accepted++;
       if (this.refuse) {
         down.destroy();
@@ -76,6 +90,10 @@ export class BackendRelay {
         this.downs.delete(down);
       };
       down.on('error', end).on('close', end);
+      down.on('end', () => {
+        if (this.holdCloses) this.closesHeld.push(down);
+        else down.end();
+      });
       up.on('error', end).on('close', end);
       let loseNextAnswer = false;
       let dribbling = Promise.resolve();
