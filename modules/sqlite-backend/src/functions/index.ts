@@ -5,6 +5,7 @@ import { catalogFactFunctions } from './catalog-facts.js';
 import { dateFunctions } from './dates.js';
 import { type FunctionContext, type MysqlFunction, wrongArgumentCount } from './definition.js';
 import { hashFunctions } from './hashes.js';
+import { jsonFunctions } from './json.js';
 import { numberFunctions } from './numbers.js';
 import { stringFunctions } from './strings.js';
 import type { SqlValue } from './values.js';
@@ -21,6 +22,7 @@ export function mysqlFunctions(ctx: FunctionContext): MysqlFunction[] {
     ...dateFunctions(),
     ...catalogFactFunctions(),
     ...castFunctions(),
+    ...jsonFunctions(),
     // The CHECK of an ENUM column (sql/enum-columns.ts).
     { names: ['__enum_member'], fn: enumMember, arities: { atLeast: 2 } },
   ];
