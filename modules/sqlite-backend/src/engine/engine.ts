@@ -11,6 +11,7 @@ import {
 import { MysqlError, noDatabaseSelected, notSupported, toMysqlError } from '../errors.js';
 import type { ResponseWriter } from '../protocol/response-writer.js';
 import type { PreparedStatement, Session } from '../session/session.js';
+import { initOnlyDerivedTables } from '../sql/assignment.js';
 import type { AutoIncrementStart } from '../sql/create-table.js';
 import { indexDrop, sqliteIndexName } from '../sql/index-ddl.js';
 import { identifierValue, invalidToken, keyword, type Token, TokenType, tokenize } from '../sql/lexer.js';
@@ -90,6 +91,8 @@ export interface SqliteStatement {
   createSelect?: CreateSelect;
   /** The SQLite text (for error mapping). */
   text: string;
+  /** Derived tables that only assign user variables, run before it ({@link initOnlyDerivedTables}). */
+  before?: StatementSync[];
 }
 
 /** Bounds on what one statement may take. */
@@ -353,6 +356,7 @@ export class Engine implements EngineContext {
           indexes: rw.indexes,
           createSelect: createSelect(sql, tokens, i),
           text: rw.text,
+          before: this.prepareInitOnly(session, sql, tokens, i, next),
         },
         next,
       ];
@@ -457,6 +461,22 @@ export class Engine implements EngineContext {
     return { stmt, params };
   }
 
+  /** The SELECTs of the statement's {@link initOnlyDerivedTables}, prepared. */
+  private prepareInitOnly(
+    session: Session,
+    sql: string,
+    tokens: readonly Token[],
+    from: number,
+    to: number,
+  ): StatementSync[] | undefined {
+    if (!/:=/.test(sql.slice(tokens[from]!.start, tokens[to - 1]?.end))) return undefined;
+    const ranges = initOnlyDerivedTables(sql, tokens, from, to);
+    if (ranges.length === 0) return undefined;
+    return ranges.map(([a, b]) =>
+      this.database.db.prepare(rewrite(sql, tokens, a, b, this.resolution(session)).text),
+    );
+  }
+
   /** Runs a prepared SQLite statement for `session` with positional parameters. */
   runSqlite(session: Session, s: SqliteStatement, params: readonly DecodedParam[] | undefined): Outcome {
     const db = this.database;
@@ -468,6 +488,7 @@ export class Engine implements EngineContext {
     const args = params === undefined ? [] : params.map(bindValue);
     db.current = session;
     try {
+      for (const init of s.before ?? []) init.all();
       stmt.setReadBigInts(true);
       stmt.setReturnArrays(true);
       // DDL answers OK: SQLite's ADD COLUMN with a CHECK (an ENUM's) or NOT NULL reports the

@@ -20,6 +20,7 @@ import { addOnUpdateAssignments, updateTarget } from './on-update.js';
 import { quotePostfixNullName } from './postfix-null-names.js';
 import { type NameResolution, qualifyTables } from './qualify.js';
 import { REAL_DIVISION } from './real-division.js';
+import { mentionsRollup, rewriteRollup } from './rollup.js';
 import { rewriteUpdateLimit } from './update-limit.js';
 import { rewriteSetTargets } from './update-set.js';
 import { afterViewClauses } from './view-clauses.js';
@@ -110,6 +111,7 @@ export function rewrite(
     defaults: /\bDEFAULT\b/i.test(text),
     informationSchema: /information_schema/i.test(text),
     functionSyntax: FUNCTION_SYNTAX_WORDS.test(text),
+    rollup: /\bROLLUP\b/i.test(text),
   };
   const names = new Map<string, string>();
   const qualified =
@@ -130,6 +132,8 @@ export function rewrite(
   // gone, and left alone by the rewrites below (a DEFINER's `@'host'` is no user variable).
   let viewClausesEnd = -1;
   const upserts: UpsertAssignments[] = [];
+  // SELECTs with GROUP BY … WITH ROLLUP `[start, end)`: rewritten whole, last.
+  const rollups: [number, number][] = [];
   for (let i = from; i < to; i++) {
     const t = tokens[i]!;
     if (t.type === TokenType.Semicolon) {
@@ -150,6 +154,7 @@ export function rewrite(
         continue;
       }
       if (mentions.defaults) dropDefaultValues(sql, tokens, i, end, replace);
+      if (mentions.rollup && mentionsRollup(sql, tokens, i, end)) rollups.push([i, end]);
       const k0 = keyword(sql, t);
       const k1 = keyword(sql, tokens[i + 1]);
       const k2 = keyword(sql, tokens[i + 2]);
@@ -292,6 +297,11 @@ export function rewrite(
         replace,
         (x, y) => emit(sql, tokens, x, y, replace, names).text,
       );
+  }
+  for (const [a, b] of rollups) {
+    const whole = rewriteRollup(sql, tokens, a, b, (x, y) => emit(sql, tokens, x, y, replace, names).text);
+    replace.set(a, whole);
+    for (let j = a + 1; j < b; j++) replace.set(j, '');
   }
   const out = emit(sql, tokens, from, to, replace, names);
   for (const [first, last] of calls) {
