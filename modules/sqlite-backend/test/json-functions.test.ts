@@ -76,6 +76,15 @@ describe('reading a document', () => {
         `JSON_EXTRACT('{"a":true,"b":null}', '$.a')`,
         `JSON_EXTRACT('{"a":true,"b":null}', '$.b')`,
         `JSON_EXTRACT('{"a":1}')`,
+        `JSON_EXTRACT('{"\\u0061":1}', '$.a')`,
+        `JSON_EXTRACT('{"a":1}', '$ .a')`,
+        `JSON_EXTRACT('{"a":1}', ' $.a')`,
+        `JSON_EXTRACT('{"a":1}', '$.a ')`,
+        `JSON_EXTRACT('[1,2]', '$[ 1 ]')`,
+        `JSON_EXTRACT('[1,2,3]', '$[1 to 9]')`,
+        `JSON_EXTRACT('{"a":[{"b":1},{"b":2}]}', '$.a[*].b')`,
+        `JSON_EXTRACT('{"a":1}', '$.a') + 1`,
+        `JSON_EXTRACT('{"a":1.5}', '$.a') * 2`,
       ]),
     ).toEqual([]);
   });
@@ -113,6 +122,9 @@ describe('reading a document', () => {
         `JSON_QUERY('x', '$')`,
         `JSON_EXISTS('{"a":1}', '$.a')`,
         `JSON_EXISTS('{"a":1}', '$.b')`,
+        `JSON_EXISTS('[1]', '$[*]')`,
+        `JSON_VALUE('[1,2]', '$[*]')`,
+        `JSON_QUERY('[[1],2]', '$[*]')`,
       ]),
     ).toEqual([]);
   });
@@ -147,6 +159,9 @@ describe('reading a document', () => {
         `JSON_LENGTH('x')`,
         `JSON_LENGTH('""')`,
         `JSON_LENGTH('[1]', 'x')`,
+        `JSON_LENGTH('[1,[2]]', '$[*]')`,
+        `JSON_KEYS('{"a":1}', '$.*')`,
+        `JSON_CONTAINS('[1]', '1', '$[*]')`,
         `JSON_KEYS('{"a":1,"b":{"c":2}}')`,
         `JSON_KEYS('{"a":1,"b":{"c":2}}', '$.b')`,
         `JSON_KEYS('[1]')`,
@@ -237,6 +252,9 @@ describe('building and editing a document', () => {
         'JSON_QUOTE(NULL)',
         'JSON_QUOTE(1)',
         `JSON_QUOTE('é\\n')`,
+        'JSON_ARRAY(1e14, 1e15, 1e16, 123456.789e0, 1.5e-15, 1.5e-10, 1.5e-4, 12345678.9e-20, 1234567890123456.7e0)',
+        'JSON_ARRAY(0.1e0 / 3, 2e0/3e0*1e10, -2.5e30, 0.5e0, -1, 3.0e0, 1e20)',
+        `JSON_OBJECT('f', 123456789012345678, 'g', -9223372036854775808)`,
       ]),
     ).toEqual([]);
   });
@@ -269,6 +287,15 @@ describe('building and editing a document', () => {
         `JSON_SET('{"a":1}', '$', 5)`,
         `JSON_SET('{"a":{"x":1}}', '$.a', JSON_OBJECT('y', 2), '$.a.y', 3)`,
         `JSON_SET('{"é":1}', '$.ü', 'ß')`,
+        `JSON_SET('{}', '$."a b"', 1)`,
+        `JSON_SET('{}', '$."q\\"x"', 1)`,
+        `JSON_REPLACE('{"a":[1,2]}', '$.a[last]', 9)`,
+        `JSON_SET('[1,2]', '$[last]', 9)`,
+        `JSON_REMOVE('[1,2,3]', '$[last]')`,
+        `JSON_ARRAY_APPEND('[1]', '$[*]', 2)`,
+        `JSON_ARRAY_INSERT('[1,2]', '$[last]', 0)`,
+        `JSON_ARRAY_INSERT('[1,2]', '$[last-1]', 0)`,
+        `JSON_ARRAY_INSERT('[1,2]', '$[-1]', 0)`,
         `JSON_REMOVE('{"a":1,"b":2}', '$.a')`,
         `JSON_REMOVE('{"a":1}', '$')`,
         `JSON_REMOVE('{"a":1}', '$.x')`,
@@ -302,6 +329,34 @@ describe('building and editing a document', () => {
         `JSON_DETAILED('1')`,
         `JSON_DETAILED('[]')`,
         `JSON_PRETTY('{"a":{"b":[]}}')`,
+        `JSON_DETAILED('{}')`,
+        `JSON_DETAILED('[{}]')`,
+      ]),
+    ).toEqual([]);
+  });
+
+  it('JSON_EQUALS, JSON_OVERLAPS and JSON_NORMALIZE — 1305 in SQLite', async () => {
+    expect(
+      await differences([
+        `JSON_EQUALS('{"a":1,"b":2}', '{"b":2,"a":1}')`,
+        `JSON_EQUALS('[1,2]', '[2,1]')`,
+        `JSON_EQUALS('1', '1.0')`,
+        `JSON_EQUALS('x', '1')`,
+        `JSON_EQUALS('{"a":[1,{"b":"x"}]}', '{ "a" : [1.0, {"b":"x"}]}')`,
+        `JSON_EQUALS(NULL, '1')`,
+        `JSON_NORMALIZE('{"b":1,"a":[2, "x", true]}')`,
+        `JSON_NORMALIZE('1.50')`,
+        `JSON_NORMALIZE('[0, -1, 100, 0.001, 1e20, null, false]')`,
+        `JSON_NORMALIZE('{"B":1,"a":2,"é":3,"_":4}')`,
+        `JSON_NORMALIZE('x')`,
+        `JSON_OVERLAPS('[1,2]', '[2,3]')`,
+        `JSON_OVERLAPS('{"a":1}', '{"a":1,"b":2}')`,
+        `JSON_OVERLAPS('1', '[1]')`,
+        `JSON_OVERLAPS('[1]', '[3]')`,
+        `JSON_OVERLAPS('{"a":1}', '[{"a":1}]')`,
+        `JSON_OVERLAPS('{"a":1}', '{"a":2}')`,
+        `JSON_OVERLAPS('"x"', '"x"')`,
+        `JSON_OVERLAPS('[[1]]', '[1]')`,
       ]),
     ).toEqual([]);
   });

@@ -179,8 +179,7 @@ function detailed(v: Json, indent: string): string {
     lines = v.items.map((i) => `${inner}${member(i)}`);
   } else return v.raw;
   // MariaDB writes an empty array `[]` but an empty object over two lines.
-  if (lines.length === 0)
-    return indent === '' || v.kind === 'array' ? `${open}${close}` : `${open}\n${indent}${close}`;
+  if (lines.length === 0) return v.kind === 'array' ? '[]' : `{\n${indent}}`;
   return `${open}\n${lines.join(',\n')}\n${indent}${close}`;
 }
 
@@ -200,10 +199,22 @@ function json(s: string): string {
   return s;
 }
 
-/** A number as MariaDB writes a double in JSON: integers without a point, 1e20 without `+`. */
+/**
+ * A double as MariaDB writes it in JSON: its shortest digits, without an exponent below 1 (1.5e-7
+ * is 0.00000015) or where the digits reach the point; an exponent only for trailing zeros past
+ * 15 digits (1e15, 2.5e30; 1e14 is 100000000000000).
+ */
 function numberText(n: number): string {
-  if (Object.is(n, -0)) return '0';
-  return String(n).replace('e+', 'e');
+  if (n === 0) return '0';
+  if (!Number.isFinite(n)) return String(n);
+  const sign = n < 0 ? '-' : '';
+  const [mantissa, exponent] = Math.abs(n).toExponential().split('e') as [string, string];
+  const digits = mantissa.replace('.', '');
+  const point = Number(exponent) + 1;
+  if (point <= 0) return `${sign}0.${'0'.repeat(-point)}${digits}`;
+  if (point < digits.length) return `${sign}${digits.slice(0, point)}.${digits.slice(point)}`;
+  if (point <= 15) return `${sign}${digits}${'0'.repeat(point - digits.length)}`;
+  return `${sign}${mantissa}e${point - 1}`;
 }
 
 /** An SQL value as the JSON value MariaDB makes of it for JSON_OBJECT, JSON_ARRAY, JSON_SET… */
@@ -222,6 +233,7 @@ function toJson(v: SqlValue): Json {
 // --- paths -------------------------------------------------------------------------------------
 
 type Step =
+  /** A key as written between its quotes: MariaDB matches `\u0061` to `a` by text, not by value. */
   | { kind: 'key'; key: string }
   | { kind: 'anyKey' }
   | { kind: 'index'; from: Index; to?: Index }
@@ -239,7 +251,8 @@ interface Path {
 
 /** A path such as `$.a[0]."b c"[*]`, `$**.x`, `$[last-1]`, `$[0 to 2]`; undefined if invalid. */
 function readPath(v: SqlValue): Path | undefined {
-  const s = text(v).trim();
+  // MariaDB takes spaces before the path, not after it.
+  const s = text(v).trimStart();
   if (!s.startsWith('$')) return undefined;
   const steps: Step[] = [];
   let wild = false;
@@ -253,9 +266,7 @@ function readPath(v: SqlValue): Path | undefined {
   };
   while (i < s.length) {
     const c = s[i] as string;
-    if (c === ' ') {
-      i++;
-    } else if (s.startsWith('**', i)) {
+    if (s.startsWith('**', i)) {
       steps.push({ kind: 'descend' });
       wild = true;
       i += 2;
@@ -269,7 +280,7 @@ function readPath(v: SqlValue): Path | undefined {
         const r = new Reader(s);
         r.pos = i;
         try {
-          steps.push({ kind: 'key', key: r.string().value });
+          steps.push({ kind: 'key', key: r.string().raw.slice(1, -1) });
         } catch {
           return undefined;
         }
@@ -303,6 +314,11 @@ function readPath(v: SqlValue): Path | undefined {
   return { steps, wild };
 }
 
+/** An object member's key as written, without its quotes. */
+function bare(member: { rawKey: string }): string {
+  return member.rawKey.slice(1, -1);
+}
+
 function position(i: Index, length: number): number {
   return i.fromEnd ? length - 1 - i.n : i.n;
 }
@@ -312,7 +328,7 @@ function follow(v: Json, step: Step): Json[] {
   switch (step.kind) {
     case 'key': {
       if (v.kind !== 'object') return [];
-      const e = v.entries.find((x) => x.key === step.key);
+      const e = v.entries.find((x) => bare(x) === step.key);
       return e === undefined ? [] : [e.value];
     }
     case 'anyKey':
@@ -392,11 +408,14 @@ function numberValue(raw: string): SqlValue {
   return numberText(n) === raw ? n : raw;
 }
 
-/** The first value one path leads to, undefined for no value, null for a NULL or invalid argument. */
-function first(docArg: SqlValue, pathArg: SqlValue): Json | undefined | null {
+/**
+ * The first value one path leads to, undefined for no value, null for a NULL or invalid argument
+ * — or a wildcard path, unless `wild` (only JSON_QUERY and JSON_EXISTS take one in MariaDB).
+ */
+function first(docArg: SqlValue, pathArg: SqlValue, wild = false): Json | undefined | null {
   const d = doc(docArg);
   const ps = paths([pathArg]);
-  if (d === undefined || ps === undefined) return null;
+  if (d === undefined || ps === undefined || (!wild && (ps[0] as Path).wild)) return null;
   return select(d, ps[0] as Path)[0];
 }
 
@@ -472,6 +491,44 @@ function contains(target: Json, candidate: Json): boolean {
   return candidate.kind !== 'object' && candidate.kind !== 'array' && equalScalars(target, candidate);
 }
 
+/** Same JSON value: object members in any order, numbers by value, strings by their text. */
+function equal(a: Json, b: Json): boolean {
+  if (a.kind === 'object' && b.kind === 'object') {
+    return (
+      a.entries.length === b.entries.length &&
+      a.entries.every((e) => b.entries.some((f) => f.key === e.key && equal(e.value, f.value)))
+    );
+  }
+  if (a.kind === 'array' && b.kind === 'array')
+    return a.items.length === b.items.length && a.items.every((x, k) => equal(x, b.items[k] as Json));
+  return equalScalars(a, b);
+}
+
+/** JSON_OVERLAPS: a common array item, or a common object member, or equal scalars. */
+function overlaps(a: Json, b: Json): boolean {
+  if (a.kind !== 'array' && b.kind === 'array') return overlaps(b, a);
+  if (a.kind === 'array') {
+    return b.kind === 'array'
+      ? a.items.some((x) => b.items.some((y) => equal(x, y)))
+      : a.items.some((x) => equal(x, b));
+  }
+  if (a.kind === 'object' && b.kind === 'object')
+    return a.entries.some((e) => b.entries.some((f) => f.key === e.key && equal(e.value, f.value)));
+  return equal(a, b);
+}
+
+/** JSON_NORMALIZE's text: keys sorted, no spaces, each number as a double `1.5E0`. */
+function normalized(v: Json): string {
+  if (v.kind === 'object') {
+    const sorted = [...v.entries].sort((x, y) => (x.key < y.key ? -1 : x.key > y.key ? 1 : 0));
+    return `{${sorted.map((e) => `${e.rawKey}:${normalized(e.value)}`).join(',')}}`;
+  }
+  if (v.kind === 'array') return `[${v.items.map(normalized).join(',')}]`;
+  if (v.kind !== 'number') return v.raw;
+  const [mantissa, exponent] = Number(v.raw).toExponential().split('e') as [string, string];
+  return `${mantissa.includes('.') ? mantissa : `${mantissa}.0`}E${Number(exponent)}`;
+}
+
 function flag(b: boolean): bigint {
   return b ? 1n : 0n;
 }
@@ -496,10 +553,10 @@ function put(root: Json, path: Path, value: Json, mode: Mode): Json {
   const { last } = at;
   if (last.kind === 'key') {
     if (parent.kind !== 'object') return root;
-    const e = parent.entries.find((x) => x.key === last.key);
+    const e = parent.entries.find((x) => bare(x) === last.key);
     if (e !== undefined) {
       if (mode !== 'insert') e.value = value;
-    } else if (mode !== 'replace') parent.entries.push({ key: last.key, rawKey: quote(last.key), value });
+    } else if (mode !== 'replace') parent.entries.push({ key: last.key, rawKey: `"${last.key}"`, value });
     return root;
   }
   if (last.kind !== 'index') return root;
@@ -535,7 +592,7 @@ function remove(root: Json, path: Path): boolean {
   if (parent === undefined) return true;
   const { last } = at;
   if (last.kind === 'key' && parent.kind === 'object') {
-    const k = parent.entries.findIndex((x) => x.key === last.key);
+    const k = parent.entries.findIndex((x) => bare(x) === last.key);
     if (k >= 0) parent.entries.splice(k, 1);
   } else if (last.kind === 'index' && parent.kind === 'array') {
     const k = position(last.from, parent.items.length);
@@ -665,7 +722,7 @@ export function jsonFunctions(): MysqlFunction[] {
     {
       names: ['JSON_QUERY'],
       fn: (d, p) => {
-        const v = first(d, p);
+        const v = first(d, p, true);
         return v === null || v === undefined || (v.kind !== 'object' && v.kind !== 'array')
           ? null
           : json(v.raw);
@@ -674,7 +731,7 @@ export function jsonFunctions(): MysqlFunction[] {
     {
       names: ['JSON_EXISTS'],
       fn: (d, p) => {
-        const v = first(d, p);
+        const v = first(d, p, true);
         return v === null ? null : flag(v !== undefined);
       },
     },
@@ -733,7 +790,9 @@ export function jsonFunctions(): MysqlFunction[] {
           const at = parentOf(root, path);
           const parent = at?.parents[0];
           if (at === undefined || parent?.kind !== 'array' || at.last.kind !== 'index') return root;
-          const k = position(at.last.from, parent.items.length);
+          // There `last` is the place after the last item ($[last] appends).
+          const from = at.last.from;
+          const k = from.fromEnd ? parent.items.length - from.n : from.n;
           parent.items.splice(Math.max(0, Math.min(k, parent.items.length)), 0, value);
           return root;
         }),
@@ -828,6 +887,27 @@ export function jsonFunctions(): MysqlFunction[] {
     { names: ['JSON_MERGE_PRESERVE', 'JSON_MERGE'], fn: merge(mergePreserve), arities: { atLeast: 2 } },
     { names: ['JSON_MERGE_PATCH'], fn: merge(mergePatch), arities: { atLeast: 2 } },
     { names: ['JSON_SEARCH'], fn: search, arities: { atLeast: 3 } },
+    {
+      names: ['JSON_EQUALS'],
+      fn: (a, b) => {
+        const [x, y] = [doc(a), doc(b)];
+        return x === undefined || y === undefined ? null : flag(equal(x, y));
+      },
+    },
+    {
+      names: ['JSON_OVERLAPS'],
+      fn: (a, b) => {
+        const [x, y] = [doc(a), doc(b)];
+        return x === undefined || y === undefined ? null : flag(overlaps(x, y));
+      },
+    },
+    {
+      names: ['JSON_NORMALIZE'],
+      fn: (d) => {
+        const v = doc(d);
+        return v === undefined ? null : json(normalized(v));
+      },
+    },
   ];
 }
 
