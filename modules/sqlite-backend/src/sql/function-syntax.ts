@@ -115,11 +115,10 @@ function operandAfter(sql: string, tokens: readonly Token[], at: number, to: num
 }
 
 /**
- * MySQL's date operators, DIV and MOD, for simple operands: `d + INTERVAL n unit` / `d - INTERVAL
- * n unit` → `DATE_ADD(d, n, 'unit')` / `DATE_SUB(…)`, `a DIV b` → `__mysql_div(a, b)`, `a MOD b`
- * → `__mysql_mod(a, b)`. `tokens[i]` is the INTERVAL, DIV or MOD. Returns the call's token range,
- * or undefined when the operands are not simple enough to rewrite safely (then SQLite's syntax
- * error stands; MOD becomes SQLite's `%`).
+ * MySQL's date operators for simple operands: `d + INTERVAL n unit` / `d - INTERVAL n unit` →
+ * `DATE_ADD(d, n, 'unit')` / `DATE_SUB(…)`. `tokens[i]` is the INTERVAL. Returns the call's token
+ * range, or undefined when the operands are not simple enough to rewrite safely (then SQLite's
+ * syntax error stands).
  */
 function operatorCall(
   sql: string,
@@ -131,30 +130,6 @@ function operatorCall(
 ): [number, number] | undefined {
   const prepend = (j: number, text: string) =>
     replace.set(j, text + (replace.get(j) ?? sql.slice(tokens[j]!.start, tokens[j]!.end)));
-  const append = (j: number, text: string) =>
-    replace.set(j, (replace.get(j) ?? sql.slice(tokens[j]!.start, tokens[j]!.end)) + text);
-  const k = keyword(sql, tokens[i]);
-  if (k === 'DIV' || k === 'MOD') {
-    const left = operandBefore(sql, tokens, i - 1, from);
-    const right = operandAfter(sql, tokens, i + 1, to);
-    // After an operator of its precedence the left operand is more than the word before
-    // (`7 * 2 MOD 3` is `(7 * 2) MOD 3`).
-    const before = tokens[left - 1];
-    const chained =
-      left > from &&
-      (['*', '/', '%', '^'].some((op) => isPunct(sql, before, op)) ||
-        ['DIV', 'MOD'].includes(keyword(sql, before)));
-    if (left < 0 || right < 0 || (k === 'MOD' && chained)) {
-      if (k === 'DIV') return undefined;
-      // SQLite's `%`, of the same precedence as MySQL's MOD, but on integers (7.5 % 2 is 1).
-      replace.set(i, '%');
-      return [i, i];
-    }
-    prepend(left, k === 'DIV' ? '__mysql_div(' : '__mysql_mod(');
-    replace.set(i, ',');
-    append(right, ')');
-    return [left, right];
-  }
   const op = tokens[i - 1];
   const minus = isPunct(sql, op, '-');
   if (!minus && !isPunct(sql, op, '+')) return undefined;
@@ -195,8 +170,7 @@ function closing(sql: string, tokens: readonly Token[], open: number, to: number
  * `x RLIKE p` → `x REGEXP p`, `ISNULL(x)` → `((x) IS NULL)`, `SUBSTRING(s FROM n FOR m)`,
  * `POSITION(a IN b)`, `TRIM(LEADING x FROM s)`, `GROUP_CONCAT(a, b SEPARATOR s)` (see
  * group-concat.ts), `CAST(x AS type)` and `CONVERT(x, type | USING cs)` (see cast.ts), and
- * for simple operands `d + INTERVAL 1 DAY`,
- * `a DIV b` and `a MOD b`.
+ * for simple operands `d + INTERVAL 1 DAY` (DIV, MOD and `%` are multiplicative.ts's).
  * Replacements go into `replace` (token index → text) unless a token already has one.
  *
  * @returns the token ranges `[first, last]` of the calls rewritten, so the columns they name
@@ -220,7 +194,7 @@ export function rewriteFunctionSyntax(
     const opens = isPunct(sql, tokens[i + 1], '(');
     const qualified = isPunct(sql, tokens[i - 1], '.');
     if (qualified) continue;
-    if (k === 'INTERVAL' || k === 'DIV' || (k === 'MOD' && !opens)) {
+    if (k === 'INTERVAL') {
       const call = operatorCall(sql, tokens, i, from, to, replace);
       if (call !== undefined) calls.push(call);
       continue;

@@ -16,6 +16,7 @@ import { rewriteInformationSchema } from './information-schema.js';
 import { dropDefaultValues } from './insert-defaults.js';
 import { finishUpsert, rewriteInsertForms, type UpsertAssignments } from './insert-forms.js';
 import { identifierValue, keyword, stringValue, type Token, TokenType } from './lexer.js';
+import { rewriteMultiplicative } from './multiplicative.js';
 import { addOnUpdateAssignments, updateTarget } from './on-update.js';
 import { quotePostfixNullName } from './postfix-null-names.js';
 import { type NameResolution, qualifyTables } from './qualify.js';
@@ -112,6 +113,7 @@ export function rewrite(
     informationSchema: /information_schema/i.test(text),
     functionSyntax: FUNCTION_SYNTAX_WORDS.test(text),
     rollup: /\bROLLUP\b/i.test(text),
+    multiplicative: /%|\b(?:DIV|MOD)\b/i.test(text),
   };
   const names = new Map<string, string>();
   const qualified =
@@ -264,6 +266,7 @@ export function rewrite(
   if (mentions.informationSchema)
     rewriteInformationSchema(sql, tokens, from, to, replace, () => resolution?.databases?.() ?? ['main']);
   const calls = mentions.functionSyntax ? rewriteFunctionSyntax(sql, tokens, from, to, replace) : [];
+  if (mentions.multiplicative) calls.push(...rewriteMultiplicative(sql, tokens, from, to, replace));
   // Around what the other rewrites made of the expression: `__setuservar('v', expr)`, which sets
   // the session's variable and gives the value, as MySQL's `:=` does. Named as written.
   for (const [at, last] of assignments) {
