@@ -73,10 +73,12 @@ export function addPrimaryKey(
   });
   if (columns.some((c) => c.clauses.some((k) => k.kind === 'generated')))
     throw notSupported('ALTER TABLE … ADD PRIMARY KEY of a table with generated columns');
+  // The table itself counts: the copy's own REFERENCES name the old table, so dropping that one
+  // would run the copy's ON DELETE actions (CASCADE emptied a self-referencing tree).
   const referenced = db.db
     .prepare(
       `SELECT 1 FROM ${q}.sqlite_schema m, pragma_foreign_key_list(m.name, ?1) f
-       WHERE m.type = 'table' AND f."table" = ?2 COLLATE NOCASE AND m.name <> ?2 COLLATE NOCASE LIMIT 1`,
+       WHERE m.type = 'table' AND f."table" = ?2 COLLATE NOCASE LIMIT 1`,
     )
     .get(schema, table.name);
   if (referenced !== undefined)

@@ -130,6 +130,17 @@ export function truncateTable(
   return OK;
 }
 
+/** A table other than `table` itself whose foreign key references `table`, or undefined. */
+function referencedByOther(ctx: EngineContext, table: Located): string | undefined {
+  const row = ctx.database.db
+    .prepare(
+      `SELECT m.name AS name FROM ${quoteIdentifier(table.schema)}.sqlite_schema m, pragma_foreign_key_list(m.name, ?1) f
+       WHERE m.type = 'table' AND f."table" = ?2 COLLATE NOCASE AND m.name <> ?2 COLLATE NOCASE LIMIT 1`,
+    )
+    .get(table.schema, table.name) as { name: string } | undefined;
+  return row?.name;
+}
+
 /** `steps` all or none, in a savepoint: outside a transaction, committed when it is released. */
 function inSavepoint(ctx: EngineContext, steps: () => void): void {
   const db = ctx.database.db;
@@ -216,7 +227,16 @@ export function dropTables(
       const found = locate(ctx, session, named);
       if (found === undefined) unknown.push(shown(session, named));
       else if (found.type === 'view') view ??= shown(session, named);
-      else {
+      else if (foreignKeyChecks && referencedByOther(ctx, found) !== undefined) {
+        // SQLite's DROP deletes the rows first, running the children's ON DELETE CASCADE / SET
+        // NULL (their rows were lost) and failing only for NO ACTION; MariaDB refuses the drop
+        // of a table another one's foreign key references, whatever its rows.
+        failed ??= new MysqlError(
+          1451,
+          'Cannot delete or update a parent row: a foreign key constraint fails',
+          '23000',
+        );
+      } else {
         const text = `DROP TABLE ${quoteIdentifier(found.schema)}.${quoteIdentifier(found.name)}`;
         try {
           ctx.atomically(session, () => ctx.database.db.exec(text));
