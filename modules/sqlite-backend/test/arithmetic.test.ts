@@ -169,3 +169,22 @@ it('writes the values as MariaDB does in UPDATE, and names a view’s columns as
   await sameOnBoth(both, 'SELECT * FROM counters ORDER BY id');
   await sameOnBoth(both, 'SELECT * FROM quotients');
 });
+
+it('shows DIV, MOD and % as written in SHOW CREATE TABLE and VIEW, which load again', async () => {
+  const c = both.ours();
+  const shown = async (sql: string) => ((await answer(c, sql)) as { rows: string[][] }).rows[0]![1]!;
+  await c.query('CREATE TABLE checked (a INT, b INT DEFAULT (7 DIV 2), CHECK (a % 2 = 0 AND a MOD 3 = 0))');
+  // They showed the calls the backend runs (__mysql_percent(a , 2)), which MariaDB has not.
+  const table = await shown('SHOW CREATE TABLE checked');
+  expect(table).toContain('DEFAULT (7 DIV 2)');
+  expect(table).toContain('CHECK (a % 2 = 0 AND a MOD 3 = 0)');
+  await c.query(table.replace('checked', 'checked_again'));
+  await c.query('INSERT INTO checked_again (a) VALUES (6)');
+  await expect(c.query('INSERT INTO checked_again (a) VALUES (4)')).rejects.toThrow();
+  expect(await answer(c, 'SELECT a, b FROM checked_again')).toEqual({
+    rows: [['6', '3']],
+    names: ['a', 'b'],
+  });
+  await c.query('CREATE VIEW shown_view AS SELECT 7 DIV 2 AS q, 7 % 2 AS r');
+  expect(await shown('SHOW CREATE VIEW shown_view')).toContain('SELECT 7 DIV 2 AS q, 7 % 2 AS r');
+});

@@ -15,7 +15,7 @@ import {
   tokenize,
 } from '../sql/lexer.js';
 import { onUpdateColumns, onUpdateExtraOf } from '../sql/on-update.js';
-import { REAL_DIVISION, withDivisionAsWritten } from '../sql/real-division.js';
+import { REAL_DIVISION, withDivisionAsWritten, withOperatorCallsAsWritten } from '../sql/real-division.js';
 import { integerColumn, textColumn } from './column-types.js';
 import type { SharedDatabase } from './database.js';
 import type { EngineContext, Outcome } from './outcome.js';
@@ -243,7 +243,9 @@ function uniqueColumns(db: SharedDatabase, schema: string, table: string): Set<s
  * SQLite's stored text as MySQL would read it: a `\\` in a string literal is a character in
  * SQLite and an escape in MySQL, so it is doubled (a dump of `DEFAULT 'C:\\'` loads again).
  */
-function asMysqlText(sqliteSql: string): string {
+function asMysqlText(stored: string): string {
+  // A CHECK, DEFAULT or generated column's DIV, MOD and `%` are stored as the calls they run as.
+  const sqliteSql = withOperatorCallsAsWritten(stored);
   let out = '';
   let at = 0;
   const tokens = tokenize(sqliteSql, false);

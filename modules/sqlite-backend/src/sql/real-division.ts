@@ -19,7 +19,14 @@ export const OPERATOR_CALLS: ReadonlyMap<string, string> = new Map([
  * `/`, DIV, MOD and `%` as the client wrote them.
  */
 export function withDivisionAsWritten(text: string): string {
-  let out = text.includes(REAL_DIVISION) ? text.replaceAll(REAL_DIVISION, '/') : text;
+  return withOperatorCallsAsWritten(
+    text.includes(REAL_DIVISION) ? text.replaceAll(REAL_DIVISION, '/') : text,
+  );
+}
+
+/** SQLite's text with DIV, MOD and `%` as the client wrote them: `__mysql_div(a , 2)` → `a DIV 2`. */
+export function withOperatorCallsAsWritten(text: string): string {
+  let out = text;
   while (out.includes('__mysql_')) {
     const next = withLastOperatorCallAsWritten(out);
     if (next === out) break;
