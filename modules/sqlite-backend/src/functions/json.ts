@@ -319,6 +319,20 @@ function bare(member: { rawKey: string }): string {
   return member.rawKey.slice(1, -1);
 }
 
+/**
+ * A path key's value, as JSON_SET and JSON_REMOVE match it (they find `"\u0061"` by `$.a`, where
+ * JSON_EXTRACT does not).
+ */
+function decoded(key: string): string {
+  const r = new Reader(`"${key}"`);
+  try {
+    return r.string().value;
+  } catch (err) {
+    if (err instanceof SyntaxError) return key;
+    throw err;
+  }
+}
+
 function position(i: Index, length: number): number {
   return i.fromEnd ? length - 1 - i.n : i.n;
 }
@@ -402,10 +416,10 @@ function jsonExtract(...args: SqlValue[]): SqlValue {
 function numberValue(raw: string): SqlValue {
   if (/^-?\d+$/.test(raw)) {
     const n = BigInt(raw);
-    return n >= -(2n ** 63n) && n < 2n ** 63n ? n : raw;
+    return n >= -(2n ** 63n) && n < 2n ** 63n ? n : json(raw);
   }
   const n = Number(raw);
-  return numberText(n) === raw ? n : raw;
+  return numberText(n) === raw ? n : json(raw);
 }
 
 /**
@@ -553,10 +567,11 @@ function put(root: Json, path: Path, value: Json, mode: Mode): Json {
   const { last } = at;
   if (last.kind === 'key') {
     if (parent.kind !== 'object') return root;
-    const e = parent.entries.find((x) => bare(x) === last.key);
+    const e = parent.entries.find((x) => x.key === decoded(last.key));
     if (e !== undefined) {
       if (mode !== 'insert') e.value = value;
-    } else if (mode !== 'replace') parent.entries.push({ key: last.key, rawKey: `"${last.key}"`, value });
+    } else if (mode !== 'replace')
+      parent.entries.push({ key: decoded(last.key), rawKey: `"${last.key}"`, value });
     return root;
   }
   if (last.kind !== 'index') return root;
@@ -592,7 +607,7 @@ function remove(root: Json, path: Path): boolean {
   if (parent === undefined) return true;
   const { last } = at;
   if (last.kind === 'key' && parent.kind === 'object') {
-    const k = parent.entries.findIndex((x) => bare(x) === last.key);
+    const k = parent.entries.findIndex((x) => x.key === decoded(last.key));
     if (k >= 0) parent.entries.splice(k, 1);
   } else if (last.kind === 'index' && parent.kind === 'array') {
     const k = position(last.from, parent.items.length);
