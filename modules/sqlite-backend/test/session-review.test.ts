@@ -1,3 +1,4 @@
+import type mysql from 'mysql2/promise';
 import { expect, it } from 'vitest';
 import { answer, sameOnBoth, sideBySide } from './support/against-mariadb.js';
 
@@ -48,4 +49,35 @@ it('keeps the rows of a self-referencing table ALTER TABLE … ADD PRIMARY KEY c
   expect(ours === 'ERR 1235' || (ours as { affectedRows?: number }).affectedRows === 0).toBe(true);
   await both.server().query('ALTER TABLE rv_tree ADD PRIMARY KEY (id)');
   await sameOnBoth(both, 'SELECT * FROM rv_tree');
+});
+
+it("re-runs the backend's SHOW CREATE TABLE of an ON UPDATE column into a table that keeps stamping it", async () => {
+  const make =
+    "CREATE TABLE rv_stamp (id INT PRIMARY KEY, v VARCHAR(5), u TIMESTAMP(3) NULL DEFAULT NULL ON UPDATE CURRENT_TIMESTAMP(3), s ENUM('a','b') NOT NULL DEFAULT 'b')";
+  await onBoth(make);
+  const shown = async (c: mysql.Connection) => {
+    const [[row]] = (await c.query({ sql: 'SHOW CREATE TABLE rv_stamp', rowsAsArray: true })) as unknown as [
+      [string[]],
+    ];
+    return row![1]!.replace(/^CREATE TABLE `?rv_stamp`?/, 'CREATE TABLE rv_again');
+  };
+  // The text each server shows, run on that server: the comment the backend showed for the
+  // clause was dropped with the other comments, and the column of the copy was never stamped.
+  await Promise.all([
+    both.server().query(await shown(both.server())),
+    both.ours().query(await shown(both.ours())),
+  ]);
+  await onBoth("INSERT INTO rv_again (id, v) VALUES (1, 'x'), (2, 'y')");
+  await onBoth("UPDATE rv_again SET v = 'z' WHERE id = 1");
+  expect(await onBoth('SELECT id, u IS NULL, s FROM rv_again ORDER BY id')).toEqual({
+    rows: [
+      ['1', '0', 'b'],
+      ['2', '1', 'b'],
+    ],
+    names: ['id', 'u IS NULL', 's'],
+  });
+  await sameOnBoth(
+    both,
+    "SELECT EXTRA FROM information_schema.COLUMNS WHERE TABLE_NAME = 'rv_again' AND COLUMN_NAME = 'u'",
+  );
 });

@@ -14,7 +14,7 @@ import {
   TokenType,
   tokenize,
 } from '../sql/lexer.js';
-import { onUpdateColumns, onUpdateExtraOf } from '../sql/on-update.js';
+import { onUpdateAsMysql, onUpdateColumns, onUpdateExtraOf } from '../sql/on-update.js';
 import { REAL_DIVISION, withDivisionAsWritten, withOperatorCallsAsWritten } from '../sql/real-division.js';
 import { integerColumn, textColumn } from './column-types.js';
 import type { SharedDatabase } from './database.js';
@@ -634,7 +634,7 @@ export function runShow(
         .get(table) as { name: string; sql: string } | undefined;
       if (row === undefined) throw new MysqlError(1146, `Table '${schema}.${table}' doesn't exist`);
       // SQLite keeps a temporary table's text as a plain CREATE TABLE; MySQL shows what it is.
-      const text = asMysqlText(enumColumnsAsMysql(row.sql)).replace(/^CREATE TABLE/i, (t) =>
+      const text = asMysqlText(onUpdateAsMysql(enumColumnsAsMysql(row.sql))).replace(/^CREATE TABLE/i, (t) =>
         schema === 'temp' ? 'CREATE TEMPORARY TABLE' : t,
       );
       return rows(what === 'VIEW' ? ['View', 'Create View'] : ['Table', 'Create Table'], [

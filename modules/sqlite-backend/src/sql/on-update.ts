@@ -62,6 +62,17 @@ export function withoutLeadingMarker(rest: string): string {
   return m === null ? rest : rest.slice(m[0].length);
 }
 
+/**
+ * A stored table text with each marker written back as MariaDB's clause, for SHOW CREATE TABLE:
+ * a client re-running the text (a dump of this backend re-imported) makes the column again,
+ * where the comment, dropped with the other comments, left it without its ON UPDATE.
+ */
+export function onUpdateAsMysql(text: string): string {
+  return mayHaveOnUpdate(text)
+    ? text.replace(new RegExp(MARKER.source, 'g'), (_, fsp: string) => `ON UPDATE current_timestamp(${fsp})`)
+    : text;
+}
+
 /** What DESCRIBE and information_schema show in Extra for such a column. */
 export function onUpdateExtra(column: OnUpdateColumn): string {
   return `on update current_timestamp(${column.fsp > 0 ? column.fsp : ''})`;
