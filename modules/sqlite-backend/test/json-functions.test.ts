@@ -216,6 +216,10 @@ describe('reading a document', () => {
         `JSON_VALID('{"a":1,"a":2}')`,
         `JSON_VALID('[01]')`,
         `JSON_VALID('{a:1}')`,
+        `JSON_VALID(CONCAT(REPEAT('[', 31), '1', REPEAT(']', 31)))`,
+        `JSON_VALID(CONCAT(REPEAT('[', 32), REPEAT(']', 32)))`,
+        `JSON_VALID(CONCAT(REPEAT('{"a":', 32), '1', REPEAT('}', 32)))`,
+        `JSON_DEPTH(CONCAT(REPEAT('[', 31), REPEAT(']', 31)))`,
       ]),
     ).toEqual([]);
   });
@@ -396,6 +400,27 @@ describe('documents in a table', () => {
     expect(await onBoth(`SELECT id FROM json_docs WHERE JSON_VALUE(j, '$.c.d') = 'é'`)).toEqual({
       rows: [['1']],
       names: ['id'],
+    });
+  });
+
+  it('a document column built, edited with UPDATE and queried as in MariaDB', async () => {
+    const statements = [
+      'DROP TABLE IF EXISTS json_people',
+      'CREATE TABLE json_people (id INT PRIMARY KEY, doc JSON)',
+      `INSERT INTO json_people VALUES (1, JSON_OBJECT('name', 'Ada', 'tags', JSON_ARRAY('x', 'y'), 'age', 36)), (2, '{"name": "Bob", "tags": [], "age": 41.5}')`,
+      'SELECT id, doc FROM json_people ORDER BY id',
+      `UPDATE json_people SET doc = JSON_SET(doc, '$.age', 37, '$.city', 'London') WHERE id = 1`,
+      `UPDATE json_people SET doc = JSON_ARRAY_APPEND(doc, '$.tags', 'z')`,
+      `UPDATE json_people SET doc = JSON_REMOVE(doc, '$.age') WHERE JSON_EXTRACT(doc, '$.age') > 40`,
+      `SELECT id, doc, JSON_EXTRACT(doc, '$.name') AS n, JSON_UNQUOTE(JSON_EXTRACT(doc, '$.name')) AS u, JSON_LENGTH(doc, '$.tags') AS l FROM json_people ORDER BY JSON_EXTRACT(doc, '$.name') DESC`,
+      `SELECT JSON_VALUE(doc, '$.name') AS n, COUNT(*) AS c FROM json_people GROUP BY JSON_VALUE(doc, '$.name') ORDER BY n`,
+      `SELECT id FROM json_people WHERE JSON_CONTAINS(doc, '"z"', '$.tags') AND JSON_CONTAINS_PATH(doc, 'one', '$.city')`,
+      `SELECT JSON_ARRAYAGG(JSON_VALUE(doc, '$.name') ORDER BY id DESC) AS a, JSON_OBJECTAGG(id, JSON_EXTRACT(doc, '$.tags')) AS b FROM json_people`,
+    ];
+    for (const sql of statements) await onBoth(sql);
+    expect(await onBoth('SELECT doc FROM json_people WHERE id = 1')).toEqual({
+      rows: [['{"name": "Ada", "tags": ["x", "y", "z"], "age": 37, "city": "London"}']],
+      names: ['doc'],
     });
   });
 

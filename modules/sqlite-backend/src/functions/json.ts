@@ -23,11 +23,11 @@ class Reader {
   }
 
   value(depth: number): Json {
-    // MariaDB refuses documents nested deeper than 32.
-    if (depth > 32) throw new SyntaxError('too deep');
     this.space();
     const start = this.pos;
     const c = this.s[this.pos];
+    // MariaDB takes at most 31 objects and arrays one inside another.
+    if ((c === '{' || c === '[') && depth >= 31) throw new SyntaxError('too deep');
     if (c === '{') {
       this.pos++;
       const entries: { key: string; rawKey: string; value: Json }[] = [];
@@ -402,7 +402,8 @@ function jsonExtract(...args: SqlValue[]): SqlValue {
   }
   // MariaDB lists the matches in document order, a value once for each path that reaches it.
   const hits = new Map<Json, number>();
-  for (const p of ps) for (const v of select(d, p)) hits.set(v, (hits.get(v) ?? 0) + 1);
+  // A value reached twice by one path (`$**[0]`: as an item and as itself) counts once.
+  for (const p of ps) for (const v of new Set(select(d, p))) hits.set(v, (hits.get(v) ?? 0) + 1);
   if (hits.size === 0) return null;
   const out: string[] = [];
   for (const v of descendants(d)) for (let k = hits.get(v) ?? 0; k > 0; k--) out.push(normal(v));
