@@ -34,6 +34,18 @@ function unsignedResult(n: bigint): SqlValue {
   return n > MAX_SIGNED ? n.toString() : n;
 }
 
+/** The largest FLOAT (single precision). */
+const MAX_FLOAT = 3.4028234663852886e38;
+
+/**
+ * `n` clamped to ±`max`, as MariaDB's CAST to DOUBLE / FLOAT stops at the type's largest value:
+ * CAST('1e500' AS DOUBLE) is 1.7976931348623157e308, not the Infinity a JavaScript number
+ * became (and SQLite then computed with).
+ */
+function withinRange(n: number, max: number): number {
+  return Math.min(Math.max(n, -max), max);
+}
+
 /** `v` as a BIGINT: fractions rounded half away from zero, out of range clamped, as MySQL does. */
 function toInteger(v: SqlValue, unsigned: boolean): SqlValue {
   if (typeof v === 'bigint') return unsigned ? unsignedResult(BigInt.asUintN(64, v)) : v;
@@ -146,10 +158,10 @@ export function mysqlCast(
     case 'DECIMAL':
       return toDecimal(v, length < 0 ? 10 : length, Math.max(scale, 0));
     case 'DOUBLE':
-      return num(v);
+      return withinRange(num(v), Number.MAX_VALUE);
     case 'FLOAT':
       // A FLOAT's 6 significant digits, as MariaDB shows one (123456789 is 123457000).
-      return Number(Math.fround(num(v)).toPrecision(6));
+      return Number(Math.fround(withinRange(num(v), MAX_FLOAT)).toPrecision(6));
     case 'DATE':
       return toDateTime(v, false, 0);
     case 'DATETIME':
