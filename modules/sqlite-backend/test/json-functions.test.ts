@@ -89,6 +89,55 @@ describe('reading a document', () => {
     ).toEqual([]);
   });
 
+  it('JSON_EXTRACT compared or computed with is the value found, as in MariaDB — SQLite compared its text', async () => {
+    expect(
+      await onBoth(
+        `SELECT JSON_EXTRACT('{"a":"x"}', '$.a') = 'x', JSON_EXTRACT('{"a":"5"}', '$.a') + 1, JSON_EXTRACT('{"a":"x"}', '$.a') AS t`,
+      ),
+    ).toEqual({
+      rows: [['1', '6', '"x"']],
+      names: [`JSON_EXTRACT('{"a":"x"}', '$.a') = 'x'`, `JSON_EXTRACT('{"a":"5"}', '$.a') + 1`, 't'],
+    });
+    expect(
+      await differences([
+        `JSON_EXTRACT('{"a":"x"}', '$.a') = '"x"'`,
+        `JSON_EXTRACT('{"a":true}', '$.a') = 1`,
+        `JSON_EXTRACT('{"a":false}', '$.a') = 0`,
+        `JSON_EXTRACT('{"a":1.0}', '$.a') = 1`,
+        `JSON_EXTRACT('{"a":null}', '$.a') = 'null'`,
+        `JSON_EXTRACT('{"a":null}', '$.a') IS NULL`,
+        `JSON_EXTRACT('{"a":[1]}', '$.a') = '[1]'`,
+        `JSON_EXTRACT('{"a":{"b": 1}}', '$.a') = '{"b": 1}'`,
+        `JSON_EXTRACT('{"a":"abc"}', '$.a') LIKE 'a%'`,
+        `JSON_EXTRACT('{"a":"b"}', '$.a') IN ('a', 'b')`,
+        `'x' < JSON_EXTRACT('{"a":"y"}', '$.a')`,
+        `JSON_EXTRACT('{"a":2}', '$.a') * 3`,
+        `JSON_EXTRACT('{"a":"x"}', '$.a') <> 'x'`,
+        `JSON_EXTRACT('{"a":[1,2]}', '$.a[*]') = '[1, 2]'`,
+      ]),
+    ).toEqual([]);
+    await setUp([
+      'DROP TABLE IF EXISTS json_compared',
+      'CREATE TABLE json_compared (id INT, doc JSON, v VARCHAR(20))',
+      `INSERT INTO json_compared VALUES (1, '{"name": "Ada", "n": 3}', NULL), (2, '{"name": "Bob", "n": 5}', NULL)`,
+    ]);
+    await onBoth(
+      `UPDATE json_compared SET v = JSON_EXTRACT(doc, '$.name') WHERE JSON_EXTRACT(doc, '$.name') = 'Ada'`,
+    );
+    expect(
+      await onBoth(
+        `SELECT id, v FROM json_compared WHERE JSON_EXTRACT(doc, '$.n') > 4 OR JSON_EXTRACT(doc, '$.name') = 'Ada'`,
+      ),
+    ).toEqual({
+      rows: [
+        ['1', '"Ada"'],
+        ['2', null],
+      ],
+      names: ['id', 'v'],
+    });
+    await onBoth(`SELECT id FROM json_compared WHERE JSON_EXTRACT(doc, '$.name') BETWEEN 'A' AND 'B'`);
+  });
+
   it('JSON_UNQUOTE, JSON_VALUE and JSON_QUERY — 1305 in SQLite', async () => {
     expect(
       await onBoth(

@@ -1,4 +1,5 @@
 import type { DatabaseSync, SQLInputValue } from 'node:sqlite';
+import { JSON_EXTRACT_VALUE } from '../sql/json-comparison.js';
 import { type MysqlFunction, wrongArgumentCount } from './definition.js';
 import { integer, present, type SqlValue, text } from './values.js';
 
@@ -411,6 +412,33 @@ function jsonExtract(...args: SqlValue[]): SqlValue {
 }
 
 /**
+ * JSON_EXTRACT where its value is compared or computed with (sql/json-comparison.ts renames the
+ * call): MariaDB then takes a string found as the string, a number as the number and true as 1.
+ */
+function jsonExtractValue(...args: SqlValue[]): SqlValue {
+  const d = doc(args[0] ?? null);
+  const ps = paths(args.slice(1));
+  if (d === undefined || ps === undefined) return null;
+  const only = ps[0] as Path;
+  if (ps.length !== 1 || only.wild) return jsonExtract(...args);
+  const v = select(d, only)[0];
+  if (v === undefined) return null;
+  switch (v.kind) {
+    case 'string':
+      return v.value;
+    case 'number':
+      return /^-?\d+$/.test(v.raw) && BigInt(v.raw) >= -(2n ** 63n) && BigInt(v.raw) < 2n ** 63n
+        ? BigInt(v.raw)
+        : Number(v.raw);
+    case 'literal':
+      // A JSON null is no SQL NULL there: MariaDB's `= 'null'` is 1 and IS NULL 0.
+      return v.raw === 'true' ? 1n : v.raw === 'false' ? 0n : 'null';
+    default:
+      return json(normal(v));
+  }
+}
+
+/**
  * A number JSON_EXTRACT found, as an SQL number when that writes the same text, so that
  * `JSON_EXTRACT(j, '$.a') = 1` holds as in MariaDB (SQLite never equates the text '1' and 1).
  */
@@ -727,6 +755,7 @@ function search(
 export function jsonFunctions(): MysqlFunction[] {
   return [
     { names: ['JSON_EXTRACT'], fn: jsonExtract, arities: { atLeast: 2 } },
+    { names: [JSON_EXTRACT_VALUE], fn: jsonExtractValue, arities: { atLeast: 2 } },
     { names: ['JSON_UNQUOTE'], fn: jsonUnquote },
     {
       names: ['JSON_VALUE'],
