@@ -316,6 +316,21 @@ describe('building and editing a document', () => {
     ).toEqual([]);
   });
 
+  it('TRUE and FALSE given to JSON_OBJECT, JSON_ARRAY, JSON_SET… are JSON’s true and false — SQLite’s 1 and 0', async () => {
+    expect(
+      await onBoth(
+        `SELECT JSON_ARRAY(TRUE, FALSE), JSON_OBJECT('k', TRUE, 'f', false), JSON_OBJECT(TRUE, 1)`,
+      ),
+    ).toEqual({
+      rows: [['[true, false]', '{"k": true, "f": false}', '{"1": 1}']],
+      names: ['JSON_ARRAY(TRUE, FALSE)', `JSON_OBJECT('k', TRUE, 'f', false)`, 'JSON_OBJECT(TRUE, 1)'],
+    });
+    await onBoth(
+      `SELECT JSON_SET('{}', '$.a', TRUE), JSON_ARRAY_APPEND('[]', '$', FALSE), JSON_ARRAY(TRUE + 1), JSON_ARRAY(IF(TRUE, 1, 2))`,
+    );
+    await onBoth(`SELECT JSON_ARRAY(TRUE) AS a, TRUE, JSON_VALID(TRUE), JSON_OBJECT('a', JSON_ARRAY(true))`);
+  });
+
   it('JSON_SET, JSON_INSERT, JSON_REPLACE and JSON_REMOVE answer the document as MariaDB writes it', async () => {
     expect(
       await onBoth(`SELECT JSON_SET('{"a":1}', '$.b', 2) AS s, JSON_REMOVE('[1, 2, 3]', '$[1]') AS r`),

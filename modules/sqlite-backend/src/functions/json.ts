@@ -1,5 +1,6 @@
 import type { DatabaseSync, SQLInputValue } from 'node:sqlite';
 import { JSON_EXTRACT_VALUE } from '../sql/json-comparison.js';
+import { JSON_LITERAL } from '../sql/json-literals.js';
 import { type MysqlFunction, wrongArgumentCount } from './definition.js';
 import { integer, present, type SqlValue, text } from './values.js';
 
@@ -756,6 +757,8 @@ export function jsonFunctions(): MysqlFunction[] {
   return [
     { names: ['JSON_EXTRACT'], fn: jsonExtract, arities: { atLeast: 2 } },
     { names: [JSON_EXTRACT_VALUE], fn: jsonExtractValue, arities: { atLeast: 2 } },
+    // A TRUE or FALSE given to a builder (sql/json-literals.ts): JSON's true or false.
+    { names: [JSON_LITERAL], fn: (v) => (v === null ? null : json(text(v).toLowerCase())) },
     { names: ['JSON_UNQUOTE'], fn: jsonUnquote },
     {
       names: ['JSON_VALUE'],
@@ -846,7 +849,7 @@ export function jsonFunctions(): MysqlFunction[] {
     {
       names: ['JSON_REMOVE'],
       fn: (...args) => {
-        let root = doc(args[0] ?? null);
+        const root = doc(args[0] ?? null);
         const ps = paths(args.slice(1));
         if (root === undefined || ps === undefined) return null;
         for (const p of ps) {
@@ -854,7 +857,6 @@ export function jsonFunctions(): MysqlFunction[] {
           if (p.wild || p.steps.length === 0) return null;
           remove(root, p);
         }
-        root = root as Json;
         return json(normal(root));
       },
       arities: { atLeast: 2 },

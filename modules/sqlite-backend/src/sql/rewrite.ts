@@ -16,6 +16,7 @@ import { rewriteInformationSchema } from './information-schema.js';
 import { dropDefaultValues } from './insert-defaults.js';
 import { finishUpsert, rewriteInsertForms, type UpsertAssignments } from './insert-forms.js';
 import { rewriteJsonComparisons } from './json-comparison.js';
+import { rewriteJsonBooleans } from './json-literals.js';
 import { identifierValue, keyword, stringValue, type Token, TokenType } from './lexer.js';
 import { rewriteMultiplicative } from './multiplicative.js';
 import { addOnUpdateAssignments, updateTarget } from './on-update.js';
@@ -116,6 +117,7 @@ export function rewrite(
     rollup: /\bROLLUP\b/i.test(text),
     multiplicative: /%|\b(?:DIV|MOD)\b/i.test(text),
     jsonExtract: /\bJSON_EXTRACT\b/i.test(text),
+    jsonBooleans: /\bJSON_/i.test(text) && /\b(?:TRUE|FALSE)\b/i.test(text),
   };
   const names = new Map<string, string>();
   const qualified =
@@ -270,6 +272,7 @@ export function rewrite(
   const calls = mentions.functionSyntax ? rewriteFunctionSyntax(sql, tokens, from, to, replace) : [];
   if (mentions.multiplicative) calls.push(...rewriteMultiplicative(sql, tokens, from, to, replace));
   if (mentions.jsonExtract) calls.push(...rewriteJsonComparisons(sql, tokens, from, to, replace));
+  if (mentions.jsonBooleans) calls.push(...rewriteJsonBooleans(sql, tokens, from, to, replace));
   // Around what the other rewrites made of the expression: `__setuservar('v', expr)`, which sets
   // the session's variable and gives the value, as MySQL's `:=` does. Named as written.
   for (const [at, last] of assignments) {
