@@ -1,4 +1,4 @@
-import { MysqlError, noDatabaseSelected, toMysqlError } from '../errors.js';
+import { MysqlError, noDatabaseSelected, notSupported, toMysqlError } from '../errors.js';
 import type { Session } from '../session/session.js';
 import { isPunct, keyword, type TableName, type Token, tableName } from '../sql/lexer.js';
 import { findTemporary } from './database.js';
@@ -221,21 +221,29 @@ export function dropTables(
   let view: string | undefined;
   const unknown: string[] = [];
   let failed: unknown;
+  // SQLite's foreign keys stay on inside a transaction, also with FOREIGN_KEY_CHECKS = 0.
+  const enforced = foreignKeyChecks || ctx.database.db.isTransaction;
   withForeignKeys(ctx, session, foreignKeyChecks, () => {
     for (const named of names) {
       // Looked up as it comes: a table named twice in other letters is dropped once.
       const found = locate(ctx, session, named);
       if (found === undefined) unknown.push(shown(session, named));
       else if (found.type === 'view') view ??= shown(session, named);
-      else if (foreignKeyChecks && referencedByOther(ctx, found) !== undefined) {
+      else if (enforced && referencedByOther(ctx, found) !== undefined) {
         // SQLite's DROP deletes the rows first, running the children's ON DELETE CASCADE / SET
         // NULL (their rows were lost) and failing only for NO ACTION; MariaDB refuses the drop
-        // of a table another one's foreign key references, whatever its rows.
-        failed ??= new MysqlError(
-          1451,
-          'Cannot delete or update a parent row: a foreign key constraint fails',
-          '23000',
-        );
+        // of a table another one's foreign key references, whatever its rows — and with
+        // FOREIGN_KEY_CHECKS = 0 drops it leaving the children be, which SQLite cannot do
+        // inside a transaction.
+        failed ??= foreignKeyChecks
+          ? new MysqlError(
+              1451,
+              'Cannot delete or update a parent row: a foreign key constraint fails',
+              '23000',
+            )
+          : notSupported(
+              "DROP TABLE of a table other tables' foreign keys reference, with FOREIGN_KEY_CHECKS = 0 inside a transaction",
+            );
       } else {
         const text = `DROP TABLE ${quoteIdentifier(found.schema)}.${quoteIdentifier(found.name)}`;
         try {
