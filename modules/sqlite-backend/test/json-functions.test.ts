@@ -138,6 +138,30 @@ describe('reading a document', () => {
     await onBoth(`SELECT id FROM json_compared WHERE JSON_EXTRACT(doc, '$.name') BETWEEN 'A' AND 'B'`);
   });
 
+  it('a JSON_EXTRACT after `=` is compared, unless the `=` assigns (SET, ON DUPLICATE KEY UPDATE)', async () => {
+    expect(
+      await differences([
+        `'x' = JSON_EXTRACT('{"a":"x"}', '$.a')`,
+        `'x' <= JSON_EXTRACT('{"a":"x"}', '$.a')`,
+        `'x' != JSON_EXTRACT('{"a":"x"}', '$.a')`,
+        `1 = JSON_EXTRACT('{"a":true}', '$.a')`,
+      ]),
+    ).toEqual([]);
+    const statements = [
+      'DROP TABLE IF EXISTS json_assigned',
+      'CREATE TABLE json_assigned (id INT PRIMARY KEY, doc JSON, v VARCHAR(20))',
+      `INSERT INTO json_assigned VALUES (1, '{"name": "Ada"}', NULL), (2, '{"name": "Bob"}', NULL)`,
+      `UPDATE json_assigned SET v = JSON_EXTRACT(doc, '$.name') WHERE 'Ada' = JSON_EXTRACT(doc, '$.name')`,
+      `UPDATE json_assigned SET id = id, json_assigned.v = JSON_EXTRACT(doc, '$.name') WHERE id = 2`,
+      `INSERT INTO json_assigned (id, doc, v) VALUES (1, '{}', 'q') ON DUPLICATE KEY UPDATE v = JSON_EXTRACT(doc, '$.name')`,
+      `SELECT id, v FROM json_assigned WHERE 'Bob' = JSON_EXTRACT(doc, '$.name') OR id = 1`,
+      `SET @json_n = JSON_EXTRACT('{"a":"x"}', '$.a')`,
+      `SELECT @json_n, @json_m := JSON_EXTRACT('{"a":"y"}', '$.a'), @json_m`,
+      `SELECT t.id FROM json_assigned t JOIN json_assigned u ON u.v = JSON_EXTRACT(t.doc, '$.name')`,
+    ];
+    for (const sql of statements) await onBoth(sql);
+  });
+
   it('JSON_UNQUOTE, JSON_VALUE and JSON_QUERY — 1305 in SQLite', async () => {
     expect(
       await onBoth(
