@@ -300,3 +300,39 @@ it('ALTER TABLE … ADD PRIMARY KEY is refused as MariaDB refuses it: a key ther
   await sameKeys('ak_bad');
   await sameOnBoth(both, 'SELECT a, b FROM ak_bad');
 });
+
+it('DROP TABLE of one table another table’s foreign key references is 1451, its children kept; FOREIGN_KEY_CHECKS = 0 drops it alone', async () => {
+  await onBoth('CREATE TABLE fk_parent (id INT PRIMARY KEY)');
+  await onBoth(
+    'CREATE TABLE fk_child (id INT, pid INT, FOREIGN KEY (pid) REFERENCES fk_parent (id) ON DELETE CASCADE)',
+  );
+  await onBoth(
+    'CREATE TABLE fk_nulled (pid INT, FOREIGN KEY (pid) REFERENCES fk_parent (id) ON DELETE SET NULL)',
+  );
+  await onBoth('INSERT INTO fk_parent VALUES (1), (2)');
+  await onBoth('INSERT INTO fk_child VALUES (1, 1), (2, 2)');
+  await onBoth('INSERT INTO fk_nulled VALUES (1)');
+  // SQLite's DROP deleted the parent's rows first: the CASCADE emptied fk_child, SET NULL
+  // cleared fk_nulled, and the table was gone.
+  await sameError('DROP TABLE fk_parent');
+  await sameError('DROP TABLE IF EXISTS fk_parent');
+  expect(
+    await onBoth(
+      'SELECT (SELECT COUNT(*) FROM fk_child), (SELECT pid FROM fk_nulled), (SELECT COUNT(*) FROM fk_parent)',
+    ),
+  ).toMatchObject({
+    rows: [['2', '1', '2']],
+  });
+  // A table referencing only itself drops.
+  await onBoth(
+    'CREATE TABLE fk_tree (id INT PRIMARY KEY, up INT, FOREIGN KEY (up) REFERENCES fk_tree (id) ON DELETE CASCADE)',
+  );
+  await onBoth('INSERT INTO fk_tree VALUES (1, NULL), (2, 1)');
+  await onBoth('DROP TABLE fk_tree');
+  // As a dump's DROP before its CREATE: the children are left as they are.
+  await onBoth('SET FOREIGN_KEY_CHECKS = 0');
+  await onBoth('DROP TABLE fk_parent');
+  await onBoth('SET FOREIGN_KEY_CHECKS = 1');
+  await onBoth('SELECT (SELECT COUNT(*) FROM fk_child), (SELECT pid FROM fk_nulled)');
+  await sameTables('fk_');
+});

@@ -62,7 +62,7 @@ import {
 import { createDatabase, dropDatabase } from './schemas.js';
 import { runSet, setUserVariable, toVariableValue } from './set-statement.js';
 import { describeTable, quoteIdentifier, runShow } from './show-statement.js';
-import { dropTables, truncateTable } from './truncate-drop.js';
+import { dropTables, refuseDroppingReferenced, truncateTable } from './truncate-drop.js';
 
 /** A statement SQLite will run, with what we need to report its outcome like MySQL. */
 export interface SqliteStatement {
@@ -238,6 +238,15 @@ export class Engine implements EngineContext {
       const end = nextSemicolon(tokens, i);
       return [this.runMysql(kind, session, sql, tokens, i, end), end];
     }
+    if (keyword(sql, tokens[i]) === 'DROP')
+      refuseDroppingReferenced(
+        this,
+        session,
+        sql,
+        tokens,
+        i,
+        foreignKeyChecks(this.database.variable(session, 'foreign_key_checks')),
+      );
     // SET FOREIGN_KEY_CHECKS = 0 (every dump starts with it: a child table's rows may come before
     // its parent table exists). SQLite's switch is read when a statement is prepared and holds
     // only outside a transaction; the connection is every session's, so it is off for this

@@ -141,6 +141,47 @@ function referencedByOther(ctx: EngineContext, table: Located): string | undefin
   return row?.name;
 }
 
+/**
+ * The refusal of dropping `table` while another table's foreign key references it, as MariaDB
+ * refuses it (1451), or undefined. SQLite's DROP deletes the rows first, running the children's
+ * ON DELETE CASCADE / SET NULL (their rows were lost). With FOREIGN_KEY_CHECKS = 0 MariaDB drops
+ * it and leaves the children be, which SQLite cannot do inside a transaction (its foreign keys
+ * stay on there): 1235 then.
+ */
+function dropRefusal(ctx: EngineContext, table: Located, foreignKeyChecks: boolean): MysqlError | undefined {
+  if (!foreignKeyChecks && !ctx.database.db.isTransaction) return undefined;
+  if (referencedByOther(ctx, table) === undefined) return undefined;
+  return foreignKeyChecks
+    ? new MysqlError(1451, 'Cannot delete or update a parent row: a foreign key constraint fails', '23000')
+    : notSupported(
+        "DROP TABLE of a table other tables' foreign keys reference, with FOREIGN_KEY_CHECKS = 0 inside a transaction",
+      );
+}
+
+/**
+ * A single `DROP TABLE [IF EXISTS] t`, which SQLite runs, at `tokens[from]`: refused first when
+ * another table's foreign key references t (see dropRefusal; a list is {@link dropTables}').
+ */
+export function refuseDroppingReferenced(
+  ctx: EngineContext,
+  session: Session,
+  sql: string,
+  tokens: readonly Token[],
+  from: number,
+  foreignKeyChecks: boolean,
+): void {
+  const k1 = keyword(sql, tokens[from + 1]);
+  if (k1 !== 'TABLE' && k1 !== 'TABLES') return;
+  let i = from + 2;
+  if (keyword(sql, tokens[i]) === 'IF' && keyword(sql, tokens[i + 1]) === 'EXISTS') i += 2;
+  const named = tableName(sql, tokens, i);
+  if (named === undefined) return;
+  const found = locate(ctx, session, named.table);
+  if (found?.type !== 'table') return;
+  const refusal = dropRefusal(ctx, found, foreignKeyChecks);
+  if (refusal !== undefined) throw refusal;
+}
+
 /** `steps` all or none, in a savepoint: outside a transaction, committed when it is released. */
 function inSavepoint(ctx: EngineContext, steps: () => void): void {
   const db = ctx.database.db;
@@ -221,30 +262,15 @@ export function dropTables(
   let view: string | undefined;
   const unknown: string[] = [];
   let failed: unknown;
-  // SQLite's foreign keys stay on inside a transaction, also with FOREIGN_KEY_CHECKS = 0.
-  const enforced = foreignKeyChecks || ctx.database.db.isTransaction;
   withForeignKeys(ctx, session, foreignKeyChecks, () => {
     for (const named of names) {
       // Looked up as it comes: a table named twice in other letters is dropped once.
       const found = locate(ctx, session, named);
+      const refusal = found?.type === 'table' ? dropRefusal(ctx, found, foreignKeyChecks) : undefined;
       if (found === undefined) unknown.push(shown(session, named));
       else if (found.type === 'view') view ??= shown(session, named);
-      else if (enforced && referencedByOther(ctx, found) !== undefined) {
-        // SQLite's DROP deletes the rows first, running the children's ON DELETE CASCADE / SET
-        // NULL (their rows were lost) and failing only for NO ACTION; MariaDB refuses the drop
-        // of a table another one's foreign key references, whatever its rows — and with
-        // FOREIGN_KEY_CHECKS = 0 drops it leaving the children be, which SQLite cannot do
-        // inside a transaction.
-        failed ??= foreignKeyChecks
-          ? new MysqlError(
-              1451,
-              'Cannot delete or update a parent row: a foreign key constraint fails',
-              '23000',
-            )
-          : notSupported(
-              "DROP TABLE of a table other tables' foreign keys reference, with FOREIGN_KEY_CHECKS = 0 inside a transaction",
-            );
-      } else {
+      else if (refusal !== undefined) failed ??= refusal;
+      else {
         const text = `DROP TABLE ${quoteIdentifier(found.schema)}.${quoteIdentifier(found.name)}`;
         try {
           ctx.atomically(session, () => ctx.database.db.exec(text));
