@@ -1,6 +1,7 @@
 import { MysqlError, noDatabaseSelected } from '../errors.js';
 import type { Session } from '../session/session.js';
-import { isPunct, keyword, type TableName, type Token, tableName } from '../sql/lexer.js';
+import type { TableName, Token } from '../sql/lexer.js';
+import { readDropList } from './drop-list.js';
 import { type EngineContext, OK, type Outcome } from './outcome.js';
 import { quoteIdentifier } from './show-statement.js';
 
@@ -19,7 +20,7 @@ export function dropView(
   from: number,
   to: number,
 ): Outcome {
-  const { ifExists, views } = dropViewNames(sql, tokens, from, to);
+  const { ifExists, names: views } = readDropList(sql, tokens, from, to, 'VIEW');
   const found: string[] = [];
   const unknown: string[] = [];
   const isTemporary = (name: string) => ctx.resolution(session).isTemporary(name);
@@ -38,38 +39,6 @@ export function dropView(
   if (unknown.length > 0 && !ifExists)
     throw new MysqlError(4092, `Unknown VIEW: '${unknown.join(',')}'`, '42S02');
   return OK;
-}
-
-/** The names a DROP VIEW lists, and whether it says IF EXISTS; 1064 for anything else. */
-function dropViewNames(
-  sql: string,
-  tokens: readonly Token[],
-  from: number,
-  to: number,
-): { ifExists: boolean; views: TableName[] } {
-  const syntax = new MysqlError(
-    1064,
-    'You have an error in your SQL syntax: DROP VIEW [IF EXISTS] <name> [, <name>]… [RESTRICT | CASCADE]',
-  );
-  let i = from + 2;
-  const ifExists = keyword(sql, tokens[i]) === 'IF';
-  if (ifExists) {
-    if (keyword(sql, tokens[i + 1]) !== 'EXISTS') throw syntax;
-    i += 2;
-  }
-  const views: TableName[] = [];
-  for (;;) {
-    const named = i < to ? tableName(sql, tokens, i) : undefined;
-    if (named === undefined) throw syntax;
-    views.push(named.table);
-    i = named.next;
-    if (!isPunct(sql, tokens[i], ',') || i >= to) break;
-    i++;
-  }
-  const k = keyword(sql, tokens[i]);
-  if (i < to && (k === 'RESTRICT' || k === 'CASCADE')) i++;
-  if (i < to) throw syntax;
-  return { ifExists, views };
 }
 
 /**

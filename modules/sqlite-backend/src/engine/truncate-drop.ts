@@ -2,6 +2,7 @@ import { MysqlError, noDatabaseSelected, notSupported, toMysqlError } from '../e
 import type { Session } from '../session/session.js';
 import { isPunct, keyword, type TableName, type Token, tableName } from '../sql/lexer.js';
 import { findTemporary } from './database.js';
+import { readDropList } from './drop-list.js';
 import { type EngineContext, OK, type Outcome } from './outcome.js';
 import { quoteIdentifier } from './show-statement.js';
 
@@ -228,29 +229,7 @@ export function dropTables(
   to: number,
   foreignKeyChecks: boolean,
 ): Outcome {
-  const syntax = new MysqlError(
-    1064,
-    'You have an error in your SQL syntax: DROP TABLE [IF EXISTS] <name> [, <name>]… [RESTRICT | CASCADE]',
-    '42000',
-  );
-  let i = from + 2;
-  const ifExists = keyword(sql, tokens[i]) === 'IF';
-  if (ifExists) {
-    if (keyword(sql, tokens[i + 1]) !== 'EXISTS') throw syntax;
-    i += 2;
-  }
-  const names: TableName[] = [];
-  for (;;) {
-    const named = i < to ? tableName(sql, tokens, i) : undefined;
-    if (named === undefined) throw syntax;
-    names.push(named.table);
-    i = named.next;
-    if (i >= to || !isPunct(sql, tokens[i], ',')) break;
-    i++;
-  }
-  const option = keyword(sql, tokens[i]);
-  if (i < to && (option === 'RESTRICT' || option === 'CASCADE')) i++;
-  if (i < to) throw syntax;
+  const { ifExists, names } = readDropList(sql, tokens, from, to, 'TABLE');
   // MariaDB compares the names as written (its table names are case-sensitive on Linux): `t, T`
   // is two names, and here the second is then unknown, as there.
   const seen = new Set<string>();
