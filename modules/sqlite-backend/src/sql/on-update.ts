@@ -1,7 +1,8 @@
 import { readColumn } from './column-definition.js';
-import { identifierValue, isName, isPunct, keyword, type Token, TokenType, tableName } from './lexer.js';
+import { identifierValue, isName, isPunct, keyword, type Token } from './lexer.js';
 import { withNumberedPlaceholders } from './numbered-placeholders.js';
 import { tableEntries } from './table-entries.js';
+import { readUpdate } from './update-set.js';
 
 /*
  * MySQL's `ON UPDATE CURRENT_TIMESTAMP[(fsp)]` column attribute, which SQLite lacks. The
@@ -106,9 +107,6 @@ export function onUpdateColumns(createSql: string): OnUpdateColumn[] {
   return out;
 }
 
-/** Words that end an UPDATE's SET list. */
-const SET_ENDS = new Set(['WHERE', 'ORDER', 'LIMIT', 'RETURNING', 'FROM']);
-
 /** An UPDATE's table as written and where its SET list's assignments stand. */
 export interface UpdateTarget {
   schema: string | undefined;
@@ -118,8 +116,8 @@ export interface UpdateTarget {
 }
 
 /**
- * The table and SET list of the single-table `UPDATE` at `tokens[from, to)`, or undefined for
- * one of several tables (SQLite refuses those) or one it cannot read.
+ * The table and SET list of the single-table `UPDATE` at `tokens[from, to)` (see readUpdate), or
+ * undefined for one it cannot read.
  */
 export function updateTarget(
   sql: string,
@@ -127,39 +125,17 @@ export function updateTarget(
   from: number,
   to: number,
 ): UpdateTarget | undefined {
-  let i = from + 1;
-  while (['LOW_PRIORITY', 'IGNORE'].includes(keyword(sql, tokens[i]))) i++;
-  const named = tableName(sql, tokens, i);
-  if (named === undefined) return undefined;
-  i = named.next;
-  if (keyword(sql, tokens[i]) === 'AS') i++;
-  if (isName(tokens[i]) && keyword(sql, tokens[i]) !== 'SET') i++;
-  if (keyword(sql, tokens[i]) !== 'SET') return undefined;
+  const update = readUpdate(sql, tokens, from, to);
+  if (update === undefined) return undefined;
   const assignments: UpdateTarget['assignments'] = [];
-  let depth = 0;
-  let start = i + 1;
-  const close = (end: number): boolean => {
+  for (const [start, end] of update.assignments) {
     // `[t.]c = expr`: the column is the name just before the `=`.
     let eq = start;
     while (eq < end && !isPunct(sql, tokens[eq], '=')) eq++;
-    if (eq >= end || eq === start || !isName(tokens[eq - 1])) return false;
+    if (eq >= end || eq === start || !isName(tokens[eq - 1])) return undefined;
     assignments.push({ column: identifierValue(sql, tokens[eq - 1]!).toLowerCase(), from: eq + 1, to: end });
-    return true;
-  };
-  let j = start;
-  for (; j < to; j++) {
-    const t = tokens[j]!;
-    if (isPunct(sql, t, '(')) depth++;
-    else if (isPunct(sql, t, ')')) depth--;
-    if (depth !== 0) continue;
-    if (SET_ENDS.has(keyword(sql, t)) || t.type === TokenType.Semicolon) break;
-    if (isPunct(sql, t, ',')) {
-      if (!close(j)) return undefined;
-      start = j + 1;
-    }
   }
-  if (!close(j)) return undefined;
-  return { schema: named.table.schema, table: named.table.name, assignments };
+  return { schema: update.table.schema, table: update.table.name, assignments };
 }
 
 /**
