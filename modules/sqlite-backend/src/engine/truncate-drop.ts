@@ -91,22 +91,14 @@ export function truncateTable(
     throw new MysqlError(1146, `Table '${shown(session, named.table)}' doesn't exist`, '42S02');
   const db = ctx.database;
   const q = quoteIdentifier(table.schema);
-  if (foreignKeyChecks) {
-    // SQLite keeps a foreign key in the child's definition, naming its parent table in the same
-    // schema; a table referencing itself does not count (MariaDB truncates it).
-    const child = db.db
-      .prepare(
-        `SELECT m.name AS name FROM ${q}.sqlite_schema m, pragma_foreign_key_list(m.name, ?1) f
-         WHERE m.type = 'table' AND f."table" = ?2 COLLATE NOCASE AND m.name <> ?2 COLLATE NOCASE LIMIT 1`,
-      )
-      .get(table.schema, table.name) as { name: string } | undefined;
-    if (child !== undefined)
-      throw new MysqlError(
-        1701,
-        `Cannot truncate a table referenced in a foreign key constraint (\`${shown(session, { schema: undefined, name: child.name })}\` references \`${table.name}\`)`,
-        '42000',
-      );
-  }
+  // A table referencing itself does not count (MariaDB truncates it).
+  const child = foreignKeyChecks ? referencedByOther(ctx, table) : undefined;
+  if (child !== undefined)
+    throw new MysqlError(
+      1701,
+      `Cannot truncate a table referenced in a foreign key constraint (\`${shown(session, { schema: undefined, name: child })}\` references \`${table.name}\`)`,
+      '42000',
+    );
   if (session.inTransaction) {
     db.db.exec('COMMIT');
     db.settle(session, true);
@@ -131,7 +123,10 @@ export function truncateTable(
   return OK;
 }
 
-/** A table other than `table` itself whose foreign key references `table`, or undefined. */
+/**
+ * A table other than `table` itself whose foreign key references `table`, or undefined. SQLite
+ * keeps a foreign key in the child's definition, naming its parent table in the same schema.
+ */
 function referencedByOther(ctx: EngineContext, table: Located): string | undefined {
   const row = ctx.database.db
     .prepare(
