@@ -190,10 +190,16 @@ export function rewriteMultiplicative(
 ): [number, number][] {
   const runs: [number, number][] = [];
   // A dump's INSERT may be megabytes of rows with `%` in their strings only: one cheap look first.
+  // Per token it compares characters only: the keyword's upper-cased copy waits for a word of
+  // three letters starting d or m (a row's numbers and names are not copied).
   let operators = false;
   for (let i = from; i < to && !operators; i++) {
     const t = tokens[i]!;
-    operators = (t.end - t.start === 1 || t.end - t.start === 3) && callFor(sql, t) !== undefined;
+    const length = t.end - t.start;
+    const first = sql.charCodeAt(t.start) | 0x20;
+    operators =
+      (length === 1 && isPunct(sql, t, '%')) ||
+      (length === 3 && (first === 0x64 || first === 0x6d) && callFor(sql, t) !== undefined);
   }
   if (!operators) return runs;
   const text = (j: number) => replace.get(j) ?? sql.slice(tokens[j]!.start, tokens[j]!.end);
