@@ -140,13 +140,10 @@ export class BackendPool {
     readonly servers: readonly BackendServer[],
     private readonly waitTimeout = 5_000,
     private readonly pipeline: PipelineSettings = NO_PIPELINE,
-  ) {}
-
-  /** Calls `listener` whenever a server goes out of service or comes back ({@link capacity} may change). */
-  onCapacityChange(listener: () => void): void {
-    for (const s of this.servers)
+  ) {
+    for (const s of servers)
       s.onServiceChange = () => {
-        listener();
+        this.capacityListener?.();
         // Waiters are served too: a server back in service at its retry time may open the
         // connection they wait for (nothing else wakes them: they waited for a busy one to come
         // free, up to connect_timeout, then got ERR 9004 from a server that was back); one gone
@@ -154,6 +151,14 @@ export class BackendPool {
         // After this turn: a successful connect tells the change before its connection counts.
         queueMicrotask(this.notify);
       };
+  }
+
+  /** Told when a server goes out of service or comes back (see onCapacityChange). */
+  private capacityListener: (() => void) | undefined;
+
+  /** Calls `listener` whenever a server goes out of service or comes back ({@link capacity} may change). */
+  onCapacityChange(listener: () => void): void {
+    this.capacityListener = listener;
   }
 
   /** Slot holders whose connection is being opened (or waits for room made by closing an idle one). */
