@@ -138,9 +138,10 @@ export function numberFunctions(): MysqlFunction[] {
       fn: (a, b) => {
         if (!present([a, b])) return null;
         if (typeof a === 'bigint' && typeof b === 'bigint') return b === 0n ? null : a / b;
-        if (num(b) === 0) return null;
-        const exact = sameScale(num(a), num(b));
-        return exact === undefined ? BigInt(Math.trunc(num(a) / num(b))) : exact[0] / exact[1];
+        const [x, y] = [num(a), num(b)];
+        if (y === 0) return null;
+        const exact = sameScale(x, y);
+        return exact === undefined ? BigInt(Math.trunc(x / y)) : exact[0] / exact[1];
       },
     },
     {
@@ -150,9 +151,10 @@ export function numberFunctions(): MysqlFunction[] {
       fn: (a, b) => {
         if (!present([a, b])) return null;
         if (typeof a === 'bigint' && typeof b === 'bigint') return b === 0n ? null : a % b;
-        if (num(b) === 0) return null;
-        const exact = sameScale(num(a), num(b));
-        return exact === undefined ? num(a) % num(b) : Number(exact[0] % exact[1]) / 10 ** exact[2];
+        const [x, y] = [num(a), num(b)];
+        if (y === 0) return null;
+        const exact = sameScale(x, y);
+        return exact === undefined ? x % y : Number(exact[0] % exact[1]) / 10 ** exact[2];
       },
     },
     {
