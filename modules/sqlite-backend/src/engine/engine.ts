@@ -95,6 +95,14 @@ export interface SqliteStatement {
   before?: StatementSync[];
 }
 
+/** Statements reading an INSERT's target table ({@link Engine.targetQueries}), each prepared when first asked for. */
+interface TargetQueries {
+  count: () => StatementSync;
+  maxRowid: () => StatementSync;
+  /** The smallest rowid above its parameter. */
+  minRowidAbove: () => StatementSync;
+}
+
 /** Bounds on what one statement may take. */
 export interface EngineLimits {
   /** Bytes a result's rows may take on the heap ({@link rowHeapBytes}); beyond, ERR 1104. */
@@ -133,8 +141,7 @@ export class Engine implements EngineContext {
   questions = 0;
   /** The rows of the table `target` writes to. */
   private targetRows(target: InsertTarget): bigint {
-    const schema = target.schema === undefined ? undefined : this.database.findSchema(target.schema);
-    return tableRows(this.database.db, schema, target.table);
+    return (this.targetQueries(target).count().get() as { n: bigint }).n;
   }
 
   /**
@@ -142,20 +149,58 @@ export class Engine implements EngineContext {
    * smallest above the largest before it).
    */
   private upsertIdsAfter(target: InsertTarget): () => bigint {
-    const schema = target.schema === undefined ? undefined : this.database.findSchema(target.schema);
-    const table = `${schema === undefined ? '' : `${quoteIdentifier(schema)}.`}${quoteIdentifier(target.table)}`;
-    const read = (text: string, ...args: bigint[]) => {
-      const stmt = this.database.db.prepare(text);
-      stmt.setReadBigInts(true);
-      return ((stmt.get(...args) as { id: bigint | null }).id ?? 0n) as bigint;
-    };
-    const before = read(`SELECT MAX(rowid) AS id FROM ${table}`);
-    return () => read(`SELECT MIN(rowid) AS id FROM ${table} WHERE rowid > ?`, before);
+    const queries = this.targetQueries(target);
+    const before = (queries.maxRowid().get() as { id: bigint | null }).id ?? 0n;
+    return () => (queries.minRowidAbove().get(before) as { id: bigint | null }).id ?? 0n;
   }
 
   /** {@link rowidAlias} answers per `schema\0table` (null: none), for one schema generation. */
   readonly #rowidAliases = new Map<string, RowidAlias | null>();
-  #rowidAliasesGeneration = -1;
+  /** {@link targetQueries} per `schema\0table`, for the same schema generation. */
+  readonly #targetQueries = new Map<string, TargetQueries>();
+  #targetCacheGeneration = -1;
+
+  /** The `schema\0table` key of `target` in the per-target caches, emptied when the schema may have changed. */
+  private targetKey(target: InsertTarget): string {
+    const generation = this.database.schemaGeneration;
+    if (this.#targetCacheGeneration !== generation) {
+      this.#rowidAliases.clear();
+      this.#targetQueries.clear();
+      this.#targetCacheGeneration = generation;
+    }
+    return `${target.schema ?? ''}\0${target.table}`;
+  }
+
+  /**
+   * The statements reading the table `target` writes to, around every REPLACE and upsert (its
+   * row count, before and after) — prepared once each, as SQLite's parse costs as much as a
+   * small INSERT, and kept until the schema may have changed.
+   */
+  private targetQueries(target: InsertTarget): TargetQueries {
+    const key = this.targetKey(target);
+    let queries = this.#targetQueries.get(key);
+    if (queries === undefined) {
+      const schema = target.schema === undefined ? undefined : this.database.findSchema(target.schema);
+      const table = `${schema === undefined ? '' : `${quoteIdentifier(schema)}.`}${quoteIdentifier(target.table)}`;
+      const lazily = (text: string) => {
+        let stmt: StatementSync | undefined;
+        return () => {
+          if (stmt === undefined) {
+            stmt = this.database.db.prepare(text);
+            stmt.setReadBigInts(true);
+          }
+          return stmt;
+        };
+      };
+      queries = {
+        count: lazily(`SELECT COUNT(*) AS n FROM ${table}`),
+        maxRowid: lazily(`SELECT MAX(rowid) AS id FROM ${table}`),
+        minRowidAbove: lazily(`SELECT MIN(rowid) AS id FROM ${table} WHERE rowid > ?`),
+      };
+      this.#targetQueries.set(key, queries);
+    }
+    return queries;
+  }
 
   constructor(
     readonly database: SharedDatabase,
@@ -406,12 +451,7 @@ export class Engine implements EngineContext {
    * INSERT's own) until the schema may have changed (SharedDatabase.schemaGeneration).
    */
   private rowidAlias(target: InsertTarget): RowidAlias | undefined {
-    const generation = this.database.schemaGeneration;
-    if (this.#rowidAliasesGeneration !== generation) {
-      this.#rowidAliases.clear();
-      this.#rowidAliasesGeneration = generation;
-    }
-    const key = `${target.schema ?? ''}\0${target.table}`;
+    const key = this.targetKey(target);
     let alias = this.#rowidAliases.get(key);
     if (alias === undefined) {
       alias = this.readRowidAlias(target) ?? null;
