@@ -1,15 +1,11 @@
 import type { DatabaseSync, SQLInputValue } from 'node:sqlite';
 import { GROUP_CONCAT_DISTINCT } from '../sql/group-concat.js';
+import { type SqlValue, text } from './values.js';
 
 /** One group's values so far, each once. */
 interface Concatenation {
   seen: Set<string>;
   separator: string;
-}
-
-/** A value as text, as SQLite's group_concat writes it (integers exactly: read as bigint). */
-function asText(value: SQLInputValue): string {
-  return value instanceof Uint8Array ? Buffer.from(value).toString('utf8') : String(value);
 }
 
 /**
@@ -27,8 +23,8 @@ export function registerGroupConcatDistinct(db: DatabaseSync): void {
     step: (acc, value, separator) => {
       const c = acc as unknown as Concatenation;
       if (value === null) return acc;
-      c.seen.add(asText(value));
-      c.separator = separator === null ? '' : asText(separator);
+      c.seen.add(text(value as SqlValue));
+      c.separator = separator === null ? '' : text(separator as SqlValue);
       return acc;
     },
     result: (acc) => {
