@@ -3,7 +3,7 @@ import { DatabaseSync, type StatementSync } from 'node:sqlite';
 import { MysqlError, notSupported } from '../errors.js';
 import { registerGroupConcatDistinct } from '../functions/group-concat-distinct.js';
 import { mysqlFunctions, registerFunctions as registerMysqlFunctions } from '../functions/index.js';
-import { registerJsonAggregates } from '../functions/json.js';
+import { JsonResults, registerJsonAggregates } from '../functions/json.js';
 import type { Session } from '../session/session.js';
 import { splitScope, type VariableValue } from '../session/variables.js';
 import { foreignKeyClauses } from '../sql/foreign-key-clauses.js';
@@ -477,7 +477,9 @@ export class SharedDatabase {
     });
     db.function('UUID', opts, () => randomUUID());
     registerGroupConcatDistinct(db);
-    registerJsonAggregates(db);
+    // The JSON results of this database's statements, for its JSON functions and aggregates alike.
+    const jsonResults = new JsonResults();
+    registerJsonAggregates(db, jsonResults);
     // information_schema's name of foreign key `id` (pragma_foreign_key_list's) of a table: its
     // CONSTRAINT name, or MySQL's `<table>_ibfk_<n>`, read from the table's stored definition.
     db.function('__foreign_key_name', opts, (schema, table, id) => {
@@ -496,10 +498,13 @@ export class SharedDatabase {
     );
     registerMysqlFunctions(
       db,
-      mysqlFunctions({
-        maxResultLength: () =>
-          Math.min(db.limits.length, Number(this.variable(undefined, 'max_allowed_packet'))),
-      }),
+      mysqlFunctions(
+        {
+          maxResultLength: () =>
+            Math.min(db.limits.length, Number(this.variable(undefined, 'max_allowed_packet'))),
+        },
+        jsonResults,
+      ),
     );
   }
 }

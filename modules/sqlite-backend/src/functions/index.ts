@@ -5,7 +5,7 @@ import { catalogFactFunctions } from './catalog-facts.js';
 import { dateFunctions } from './dates.js';
 import { type FunctionContext, type MysqlFunction, wrongArgumentCount } from './definition.js';
 import { hashFunctions } from './hashes.js';
-import { jsonFunctions } from './json.js';
+import { type JsonResults, jsonFunctions } from './json.js';
 import { numberFunctions } from './numbers.js';
 import { stringFunctions } from './strings.js';
 import type { SqlValue } from './values.js';
@@ -13,8 +13,11 @@ import type { SqlValue } from './values.js';
 export type { FunctionContext, MysqlFunction } from './definition.js';
 export { INTERVAL_UNITS } from './intervals.js';
 
-/** Every MySQL function the backend adds to SQLite's own. */
-export function mysqlFunctions(ctx: FunctionContext): MysqlFunction[] {
+/**
+ * Every MySQL function the backend adds to SQLite's own, for one database: `jsonResults` is the
+ * one its JSON aggregates are registered with (json.ts's registerJsonAggregates).
+ */
+export function mysqlFunctions(ctx: FunctionContext, jsonResults: JsonResults): MysqlFunction[] {
   return [
     ...stringFunctions(ctx),
     ...numberFunctions(),
@@ -22,7 +25,7 @@ export function mysqlFunctions(ctx: FunctionContext): MysqlFunction[] {
     ...dateFunctions(),
     ...catalogFactFunctions(),
     ...castFunctions(),
-    ...jsonFunctions(),
+    ...jsonFunctions(jsonResults),
     // The CHECK of an ENUM column (sql/enum-columns.ts).
     { names: ['__enum_member'], fn: enumMember, arities: { atLeast: 2 } },
   ];

@@ -186,19 +186,35 @@ function detailed(v: Json, indent: string): string {
 }
 
 /**
- * Texts the JSON functions here returned in the statement running now. MariaDB embeds a JSON
- * function's result in JSON_OBJECT, JSON_ARRAY, JSON_SET… as JSON (it is typed JSON) and any
+ * Texts one database's JSON functions returned in the statement running now. MariaDB embeds a
+ * JSON function's result in JSON_OBJECT, JSON_ARRAY, JSON_SET… as JSON (it is typed JSON) and any
  * other string as a string; a SQLite function sees only the text, so a text one of these
  * functions just built is taken for that result. A statement runs in one synchronous stretch
  * (node:sqlite), so the set is emptied once it is over: a later statement's string stays a string.
+ * One per database (its scalar functions and aggregates share it), none shared between servers.
  */
-const produced = new Set<string>();
+export class JsonResults {
+  readonly #texts = new Set<string>();
 
-/** A JSON function's result, remembered as JSON for a call of the same statement that embeds it. */
-function json(s: string): string {
-  if (produced.size === 0) queueMicrotask(() => produced.clear());
-  produced.add(s);
-  return s;
+  /** A JSON function's result, remembered as JSON for a call of the same statement that embeds it. */
+  json(s: string): string {
+    if (this.#texts.size === 0) queueMicrotask(() => this.#texts.clear());
+    this.#texts.add(s);
+    return s;
+  }
+
+  /** An SQL value as the JSON value MariaDB makes of it for JSON_OBJECT, JSON_ARRAY, JSON_SET… */
+  toJson(v: SqlValue): Json {
+    if (v === null) return { kind: 'literal', raw: 'null' };
+    if (typeof v === 'bigint') return { kind: 'number', raw: String(v) };
+    if (typeof v === 'number') return { kind: 'number', raw: numberText(v) };
+    const s = text(v);
+    if (this.#texts.has(s)) {
+      const parsed = parse(s);
+      if (parsed !== undefined) return parsed;
+    }
+    return { kind: 'string', raw: quote(s), value: s };
+  }
 }
 
 /**
@@ -217,19 +233,6 @@ function numberText(n: number): string {
   if (point < digits.length) return `${sign}${digits.slice(0, point)}.${digits.slice(point)}`;
   if (point <= 15) return `${sign}${digits}${'0'.repeat(point - digits.length)}`;
   return `${sign}${mantissa}e${point - 1}`;
-}
-
-/** An SQL value as the JSON value MariaDB makes of it for JSON_OBJECT, JSON_ARRAY, JSON_SET… */
-function toJson(v: SqlValue): Json {
-  if (v === null) return { kind: 'literal', raw: 'null' };
-  if (typeof v === 'bigint') return { kind: 'number', raw: String(v) };
-  if (typeof v === 'number') return { kind: 'number', raw: numberText(v) };
-  const s = text(v);
-  if (produced.has(s)) {
-    const parsed = parse(s);
-    if (parsed !== undefined) return parsed;
-  }
-  return { kind: 'string', raw: quote(s), value: s };
 }
 
 // --- paths -------------------------------------------------------------------------------------
@@ -393,14 +396,18 @@ function paths(args: readonly SqlValue[]): Path[] | undefined {
 
 // --- reading functions -------------------------------------------------------------------------
 
-function jsonExtract(...args: SqlValue[]): SqlValue {
+function jsonExtract(results: JsonResults, args: SqlValue[]): SqlValue {
   const d = doc(args[0] ?? null);
   const ps = paths(args.slice(1));
   if (d === undefined || ps === undefined) return null;
   const only = ps[0] as Path;
   if (ps.length === 1 && !only.wild) {
     const v = select(d, only)[0];
-    return v === undefined ? null : v.kind === 'number' ? numberValue(v.raw) : json(normal(v));
+    return v === undefined
+      ? null
+      : v.kind === 'number'
+        ? numberValue(results, v.raw)
+        : results.json(normal(v));
   }
   // MariaDB lists the matches in document order, a value once for each path that reaches it.
   const hits = new Map<Json, number>();
@@ -409,19 +416,19 @@ function jsonExtract(...args: SqlValue[]): SqlValue {
   if (hits.size === 0) return null;
   const out: string[] = [];
   for (const v of descendants(d)) for (let k = hits.get(v) ?? 0; k > 0; k--) out.push(normal(v));
-  return json(`[${out.join(', ')}]`);
+  return results.json(`[${out.join(', ')}]`);
 }
 
 /**
  * JSON_EXTRACT where its value is compared or computed with (sql/json-comparison.ts renames the
  * call): MariaDB then takes a string found as the string, a number as the number and true as 1.
  */
-function jsonExtractValue(...args: SqlValue[]): SqlValue {
+function jsonExtractValue(results: JsonResults, args: SqlValue[]): SqlValue {
   const d = doc(args[0] ?? null);
   const ps = paths(args.slice(1));
   if (d === undefined || ps === undefined) return null;
   const only = ps[0] as Path;
-  if (ps.length !== 1 || only.wild) return jsonExtract(...args);
+  if (ps.length !== 1 || only.wild) return jsonExtract(results, args);
   const v = select(d, only)[0];
   if (v === undefined) return null;
   switch (v.kind) {
@@ -435,7 +442,7 @@ function jsonExtractValue(...args: SqlValue[]): SqlValue {
       // A JSON null is no SQL NULL there: MariaDB's `= 'null'` is 1 and IS NULL 0.
       return v.raw === 'true' ? 1n : v.raw === 'false' ? 0n : 'null';
     default:
-      return json(normal(v));
+      return results.json(normal(v));
   }
 }
 
@@ -443,13 +450,13 @@ function jsonExtractValue(...args: SqlValue[]): SqlValue {
  * A number JSON_EXTRACT found, as an SQL number when that writes the same text, so that
  * `JSON_EXTRACT(j, '$.a') = 1` holds as in MariaDB (SQLite never equates the text '1' and 1).
  */
-function numberValue(raw: string): SqlValue {
+function numberValue(results: JsonResults, raw: string): SqlValue {
   if (/^-?\d+$/.test(raw)) {
     const n = BigInt(raw);
-    return n >= -(2n ** 63n) && n < 2n ** 63n ? n : json(raw);
+    return n >= -(2n ** 63n) && n < 2n ** 63n ? n : results.json(raw);
   }
   const n = Number(raw);
-  return numberText(n) === raw ? n : json(raw);
+  return numberText(n) === raw ? n : results.json(raw);
 }
 
 /**
@@ -648,6 +655,7 @@ function remove(root: Json, path: Path): boolean {
 
 /** A document and (path, value) pairs as JSON_SET and its kin take them. */
 function edit(
+  results: JsonResults,
   name: string,
   args: SqlValue[],
   apply: (root: Json, path: Path, value: Json) => Json,
@@ -660,9 +668,9 @@ function edit(
     const path = p === null ? undefined : readPath(p);
     // A wildcard cannot say where to write: MariaDB answers NULL.
     if (path === undefined || path.wild) return null;
-    root = apply(root, path, toJson(args[k + 1] ?? null));
+    root = apply(root, path, results.toJson(args[k + 1] ?? null));
   }
-  return json(normal(root));
+  return results.json(normal(root));
 }
 
 function mergePreserve(a: Json, b: Json): Json {
@@ -694,7 +702,7 @@ function mergePatch(target: Json, patch: Json): Json {
   return { kind: 'object', entries, raw: '' };
 }
 
-function merge(how: (a: Json, b: Json) => Json) {
+function merge(results: JsonResults, how: (a: Json, b: Json) => Json) {
   return (...args: SqlValue[]): SqlValue => {
     let out: Json | undefined;
     for (const a of args) {
@@ -702,11 +710,12 @@ function merge(how: (a: Json, b: Json) => Json) {
       if (d === undefined) return null;
       out = out === undefined ? d : how(out, d);
     }
-    return out === undefined ? null : json(normal(out));
+    return out === undefined ? null : results.json(normal(out));
   };
 }
 
 function search(
+  results: JsonResults,
   docArg: SqlValue,
   one: SqlValue,
   needle: SqlValue,
@@ -743,8 +752,8 @@ function search(
   };
   walk(d, '$');
   if (found.length === 0) return null;
-  if (mode === 'one' || found.length === 1) return json(quote(found[0] as string));
-  return json(`[${found.map(quote).join(', ')}]`);
+  if (mode === 'one' || found.length === 1) return results.json(quote(found[0] as string));
+  return results.json(`[${found.map(quote).join(', ')}]`);
 }
 
 /**
@@ -753,12 +762,16 @@ function search(
  * document that is not valid JSON, or a path that is not valid, answers NULL (MariaDB adds a
  * warning; the backend raises none).
  */
-export function jsonFunctions(): MysqlFunction[] {
+export function jsonFunctions(results: JsonResults): MysqlFunction[] {
   return [
-    { names: ['JSON_EXTRACT'], fn: jsonExtract, arities: { atLeast: 2 } },
-    { names: [JSON_EXTRACT_VALUE], fn: jsonExtractValue, arities: { atLeast: 2 } },
+    { names: ['JSON_EXTRACT'], fn: (...args) => jsonExtract(results, args), arities: { atLeast: 2 } },
+    {
+      names: [JSON_EXTRACT_VALUE],
+      fn: (...args) => jsonExtractValue(results, args),
+      arities: { atLeast: 2 },
+    },
     // A TRUE or FALSE given to a builder (sql/json-literals.ts): JSON's true or false.
-    { names: [JSON_LITERAL], fn: (v) => (v === null ? null : json(text(v).toLowerCase())) },
+    { names: [JSON_LITERAL], fn: (v) => (v === null ? null : results.json(text(v).toLowerCase())) },
     { names: ['JSON_UNQUOTE'], fn: jsonUnquote },
     {
       names: ['JSON_VALUE'],
@@ -773,7 +786,7 @@ export function jsonFunctions(): MysqlFunction[] {
         const v = first(d, p, true);
         return v === null || v === undefined || (v.kind !== 'object' && v.kind !== 'array')
           ? null
-          : json(v.raw);
+          : results.json(v.raw);
       },
     },
     {
@@ -791,36 +804,36 @@ export function jsonFunctions(): MysqlFunction[] {
         for (let k = 0; k < args.length; k += 2) {
           const key = args[k] ?? null;
           // A JSON value given whole is copied as it is written.
-          members.push(`${quote(key === null ? '' : text(key))}: ${toJson(args[k + 1] ?? null).raw}`);
+          members.push(`${quote(key === null ? '' : text(key))}: ${results.toJson(args[k + 1] ?? null).raw}`);
         }
-        return json(`{${members.join(', ')}}`);
+        return results.json(`{${members.join(', ')}}`);
       },
       arities: { atLeast: 0 },
     },
     {
       names: ['JSON_ARRAY'],
-      fn: (...args) => json(`[${args.map((a) => toJson(a).raw).join(', ')}]`),
+      fn: (...args) => results.json(`[${args.map((a) => results.toJson(a).raw).join(', ')}]`),
       arities: { atLeast: 0 },
     },
     {
       names: ['JSON_SET'],
-      fn: (...args) => edit('JSON_SET', args, (r, p, v) => put(r, p, v, 'set')),
+      fn: (...args) => edit(results, 'JSON_SET', args, (r, p, v) => put(r, p, v, 'set')),
       arities: { atLeast: 0 },
     },
     {
       names: ['JSON_INSERT'],
-      fn: (...args) => edit('JSON_INSERT', args, (r, p, v) => put(r, p, v, 'insert')),
+      fn: (...args) => edit(results, 'JSON_INSERT', args, (r, p, v) => put(r, p, v, 'insert')),
       arities: { atLeast: 0 },
     },
     {
       names: ['JSON_REPLACE'],
-      fn: (...args) => edit('JSON_REPLACE', args, (r, p, v) => put(r, p, v, 'replace')),
+      fn: (...args) => edit(results, 'JSON_REPLACE', args, (r, p, v) => put(r, p, v, 'replace')),
       arities: { atLeast: 0 },
     },
     {
       names: ['JSON_ARRAY_APPEND'],
       fn: (...args) =>
-        edit('JSON_ARRAY_APPEND', args, (root, path, value) => {
+        edit(results, 'JSON_ARRAY_APPEND', args, (root, path, value) => {
           const target = select(root, path)[0];
           if (target === undefined) return root;
           if (target.kind === 'array') {
@@ -834,7 +847,7 @@ export function jsonFunctions(): MysqlFunction[] {
     {
       names: ['JSON_ARRAY_INSERT'],
       fn: (...args) =>
-        edit('JSON_ARRAY_INSERT', args, (root, path, value) => {
+        edit(results, 'JSON_ARRAY_INSERT', args, (root, path, value) => {
           const at = parentOf(root, path);
           const parent = at?.parents[0];
           if (at === undefined || parent?.kind !== 'array' || at.last.kind !== 'index') return root;
@@ -857,7 +870,7 @@ export function jsonFunctions(): MysqlFunction[] {
           if (p.wild || p.steps.length === 0) return null;
           remove(root, p);
         }
-        return json(normal(root));
+        return results.json(normal(root));
       },
       arities: { atLeast: 2 },
     },
@@ -905,7 +918,7 @@ export function jsonFunctions(): MysqlFunction[] {
       fn: (d, p) => {
         const v = p === undefined ? (doc(d) ?? null) : first(d, p);
         if (v === null || v === undefined || v.kind !== 'object') return null;
-        return json(`[${v.entries.map((e) => e.rawKey).join(', ')}]`);
+        return results.json(`[${v.entries.map((e) => e.rawKey).join(', ')}]`);
       },
       arities: [1, 2],
     },
@@ -914,26 +927,34 @@ export function jsonFunctions(): MysqlFunction[] {
     {
       names: ['JSON_QUOTE'],
       // MariaDB quotes strings only: JSON_QUOTE(1) is NULL.
-      fn: (v) => (typeof v === 'string' || v instanceof Uint8Array ? json(quote(text(v))) : null),
+      fn: (v) => (typeof v === 'string' || v instanceof Uint8Array ? results.json(quote(text(v))) : null),
     },
     {
       names: ['JSON_COMPACT'],
       fn: (d) => {
         const v = doc(d);
-        return v === undefined ? null : json(compact(v));
+        return v === undefined ? null : results.json(compact(v));
       },
     },
     {
       names: ['JSON_DETAILED', 'JSON_PRETTY'],
       fn: (d) => {
         const v = doc(d);
-        return v === undefined ? null : json(detailed(v, ''));
+        return v === undefined ? null : results.json(detailed(v, ''));
       },
       arities: [1, 2],
     },
-    { names: ['JSON_MERGE_PRESERVE', 'JSON_MERGE'], fn: merge(mergePreserve), arities: { atLeast: 2 } },
-    { names: ['JSON_MERGE_PATCH'], fn: merge(mergePatch), arities: { atLeast: 2 } },
-    { names: ['JSON_SEARCH'], fn: search, arities: { atLeast: 3 } },
+    {
+      names: ['JSON_MERGE_PRESERVE', 'JSON_MERGE'],
+      fn: merge(results, mergePreserve),
+      arities: { atLeast: 2 },
+    },
+    { names: ['JSON_MERGE_PATCH'], fn: merge(results, mergePatch), arities: { atLeast: 2 } },
+    {
+      names: ['JSON_SEARCH'],
+      fn: (d, one, needle, escapeChar, ...ps) => search(results, d, one, needle, escapeChar, ...ps),
+      arities: { atLeast: 3 },
+    },
     {
       names: ['JSON_EQUALS'],
       fn: (a, b) => {
@@ -952,25 +973,21 @@ export function jsonFunctions(): MysqlFunction[] {
       names: ['JSON_NORMALIZE'],
       fn: (d) => {
         const v = doc(d);
-        return v === undefined ? null : json(normalized(v));
+        return v === undefined ? null : results.json(normalized(v));
       },
     },
   ];
 }
 
-/** An aggregate's JSON text of one value: a JSON argument as written, a string quoted. */
-function member(v: SQLInputValue): string {
-  const j = toJson(v as SqlValue);
-  return j.raw;
-}
-
 /**
  * JSON_ARRAYAGG and JSON_OBJECTAGG, written as MariaDB writes them: `[1,"a",null]` and
  * `{"a":1, "b":2}` (no space in the array, one after each object member's comma); NULL for no
- * rows. JSON_OBJECTAGG skips a row whose key is NULL.
+ * rows. JSON_OBJECTAGG skips a row whose key is NULL. `results` is the one the database's
+ * {@link jsonFunctions} were made with: a JSON argument is embedded as written, a string quoted.
  */
-export function registerJsonAggregates(db: DatabaseSync): void {
+export function registerJsonAggregates(db: DatabaseSync, results: JsonResults): void {
   const options = { useBigIntArguments: true, deterministic: true };
+  const member = (v: SQLInputValue) => results.toJson(v as SqlValue).raw;
   db.aggregate('JSON_ARRAYAGG', {
     ...options,
     start: (() => []) as unknown as () => SQLInputValue,
@@ -980,7 +997,7 @@ export function registerJsonAggregates(db: DatabaseSync): void {
     },
     result: (acc) => {
       const items = acc as unknown as string[];
-      return items.length === 0 ? null : json(`[${items.join(',')}]`);
+      return items.length === 0 ? null : results.json(`[${items.join(',')}]`);
     },
   });
   db.aggregate('JSON_OBJECTAGG', {
@@ -992,7 +1009,7 @@ export function registerJsonAggregates(db: DatabaseSync): void {
     },
     result: (acc) => {
       const members = acc as unknown as string[];
-      return members.length === 0 ? null : json(`{${members.join(', ')}}`);
+      return members.length === 0 ? null : results.json(`{${members.join(', ')}}`);
     },
   });
 }
