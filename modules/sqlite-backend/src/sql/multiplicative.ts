@@ -209,8 +209,9 @@ export function rewriteMultiplicative(
   let depth = 0;
   for (let i = from; i < to; i++) {
     const t = tokens[i]!;
+    const k = keyword(sql, t);
     if (t.type === TokenType.Semicolon) depth = 0;
-    if (isPunct(sql, t, ')') || keyword(sql, t) === 'END') depth = Math.max(0, depth - 1);
+    if (isPunct(sql, t, ')') || k === 'END') depth = Math.max(0, depth - 1);
     if (
       i > (readUpTo[depth] ?? -1) &&
       !isPunct(sql, t, '-') &&
@@ -236,7 +237,7 @@ export function rewriteMultiplicative(
       }
       if (calls.length > 0) runs.push([i, last]);
     }
-    if (isPunct(sql, t, '(') || keyword(sql, t) === 'CASE') depth++;
+    if (isPunct(sql, t, '(') || k === 'CASE') depth++;
   }
   return runs;
 }
