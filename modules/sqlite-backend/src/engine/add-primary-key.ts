@@ -14,6 +14,7 @@ import {
 import type { EngineContext, Outcome } from './outcome.js';
 import { quoteIdentifier } from './show-statement.js';
 import { alteredTable, tableSchema } from './table-text.js';
+import { referencingTable } from './truncate-drop.js';
 
 /** Whether `tokens[i…]` (after `ALTER TABLE [db.]t`) is `ADD [CONSTRAINT [c]] PRIMARY KEY`. */
 export function isPrimaryKeyAdd(sql: string, tokens: readonly Token[], i: number): boolean {
@@ -75,13 +76,7 @@ export function addPrimaryKey(
     throw notSupported('ALTER TABLE … ADD PRIMARY KEY of a table with generated columns');
   // The table itself counts: the copy's own REFERENCES name the old table, so dropping that one
   // would run the copy's ON DELETE actions (CASCADE emptied a self-referencing tree).
-  const referenced = db.db
-    .prepare(
-      `SELECT 1 FROM ${q}.sqlite_schema m, pragma_foreign_key_list(m.name, ?1) f
-       WHERE m.type = 'table' AND f."table" = ?2 COLLATE NOCASE LIMIT 1`,
-    )
-    .get(schema, table.name);
-  if (referenced !== undefined)
+  if (referencingTable(db, schema, table.name, true) !== undefined)
     throw notSupported("ALTER TABLE … ADD PRIMARY KEY of a table other tables' foreign keys reference");
   const names = keyed.map(({ column }) => quoteIdentifier(column.name));
   // MariaDB reads the rows in order; the first with a NULL in the key is the one it names.

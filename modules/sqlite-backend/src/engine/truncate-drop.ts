@@ -1,7 +1,7 @@
 import { MysqlError, noDatabaseSelected, notSupported, toMysqlError } from '../errors.js';
 import type { Session } from '../session/session.js';
 import { isPunct, keyword, type TableName, type Token, tableName } from '../sql/lexer.js';
-import { findTemporary } from './database.js';
+import { findTemporary, type SharedDatabase } from './database.js';
 import { readDropList } from './drop-list.js';
 import { type EngineContext, OK, type Outcome } from './outcome.js';
 import { quoteIdentifier } from './show-statement.js';
@@ -124,17 +124,28 @@ export function truncateTable(
 }
 
 /**
- * A table other than `table` itself whose foreign key references `table`, or undefined. SQLite
- * keeps a foreign key in the child's definition, naming its parent table in the same schema.
+ * A table whose foreign key references `table` (as stored) in SQLite's schema `schema`, or
+ * undefined; `table` itself counts only when `itself`. SQLite keeps a foreign key in the child's
+ * definition, naming its parent table in the same schema.
  */
-function referencedByOther(ctx: EngineContext, table: Located): string | undefined {
-  const row = ctx.database.db
+export function referencingTable(
+  db: SharedDatabase,
+  schema: string,
+  table: string,
+  itself: boolean,
+): string | undefined {
+  const row = db.db
     .prepare(
-      `SELECT m.name AS name FROM ${quoteIdentifier(table.schema)}.sqlite_schema m, pragma_foreign_key_list(m.name, ?1) f
-       WHERE m.type = 'table' AND f."table" = ?2 COLLATE NOCASE AND m.name <> ?2 COLLATE NOCASE LIMIT 1`,
+      `SELECT m.name AS name FROM ${quoteIdentifier(schema)}.sqlite_schema m, pragma_foreign_key_list(m.name, ?1) f
+       WHERE m.type = 'table' AND f."table" = ?2 COLLATE NOCASE AND (?3 OR m.name <> ?2 COLLATE NOCASE) LIMIT 1`,
     )
-    .get(table.schema, table.name) as { name: string } | undefined;
+    .get(schema, table, itself ? 1 : 0) as { name: string } | undefined;
   return row?.name;
+}
+
+/** A table other than `table` itself whose foreign key references `table`, or undefined. */
+function referencedByOther(ctx: EngineContext, table: Located): string | undefined {
+  return referencingTable(ctx.database, table.schema, table.name, false);
 }
 
 /**
