@@ -128,24 +128,13 @@ function doc(v: SqlValue): Json | undefined {
   return v === null ? undefined : parse(text(v));
 }
 
-/** A string as MariaDB quotes it in JSON: `"`, `\` and control characters escaped, the rest as is. */
+/**
+ * A string as MariaDB quotes it in JSON: `"`, `\` and control characters escaped (`\n`, `\u001f`),
+ * the rest as is — JSON.stringify's escaping exactly, for the strings SQL values give (no lone
+ * surrogate, which it alone would escape).
+ */
 function quote(s: string): string {
-  let out = '"';
-  for (const c of s) {
-    const named = {
-      '"': '\\"',
-      '\\': '\\\\',
-      '\n': '\\n',
-      '\r': '\\r',
-      '\t': '\\t',
-      '\b': '\\b',
-      '\f': '\\f',
-    }[c];
-    if (named !== undefined) out += named;
-    else if (c < ' ') out += `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`;
-    else out += c;
-  }
-  return `${out}"`;
+  return JSON.stringify(s);
 }
 
 /** MariaDB's text of a value it builds or edits: `{"a": 1, "b": [1, 2]}`. */
