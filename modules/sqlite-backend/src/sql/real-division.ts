@@ -14,6 +14,9 @@ export const OPERATOR_CALLS: ReadonlyMap<string, string> = new Map([
   ['__mysql_percent', '%'],
 ]);
 
+/** Some call of {@link OPERATOR_CALLS}: the cheap look before a text is tokenized for them. */
+const OPERATOR_CALL_NAME = /__mysql_(?:div|mod|percent)\b/i;
+
 /**
  * A stored text (a default, a view's or trigger's body, a column named after an expression) with
  * `/`, DIV, MOD and `%` as the client wrote them.
@@ -27,7 +30,8 @@ export function withDivisionAsWritten(text: string): string {
 /** SQLite's text with DIV, MOD and `%` as the client wrote them: `__mysql_div(a , 2)` → `a DIV 2`. */
 export function withOperatorCallsAsWritten(text: string): string {
   let out = text;
-  while (out.includes('__mysql_')) {
+  // Not just `__mysql_`: a cast's, TRIM's or GROUP_CONCAT's call would cost a tokenizing for nothing.
+  while (OPERATOR_CALL_NAME.test(out)) {
     const next = withLastOperatorCallAsWritten(out);
     if (next === out) break;
     out = next;
