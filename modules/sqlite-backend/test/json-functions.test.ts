@@ -333,6 +333,10 @@ describe('building and editing a document', () => {
         'JSON_QUOTE(NULL)',
         'JSON_QUOTE(1)',
         `JSON_QUOTE('é\\n')`,
+        // Every control character escaped, a named one by its name, the rest as \u00XX (in capitals).
+        `JSON_QUOTE(CONCAT('a', CAST(CHAR(1, 8, 12, 13, 31, 127) AS CHAR), 'b'))`,
+        `JSON_QUOTE('\\\\u001f')`,
+        `JSON_ARRAY(CAST(CHAR(27) AS CHAR))`,
         'JSON_ARRAY(1e14, 1e15, 1e16, 123456.789e0, 1.5e-15, 1.5e-10, 1.5e-4, 12345678.9e-20, 1234567890123456.7e0)',
         'JSON_ARRAY(0.1e0 / 3, 2e0/3e0*1e10, -2.5e30, 0.5e0, -1, 3.0e0, 1e20)',
         `JSON_OBJECT('f', 123456789012345678, 'g', -9223372036854775808)`,

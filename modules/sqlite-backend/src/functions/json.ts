@@ -129,12 +129,18 @@ function doc(v: SqlValue): Json | undefined {
 }
 
 /**
- * A string as MariaDB quotes it in JSON: `"`, `\` and control characters escaped (`\n`, `\u001f`),
- * the rest as is — JSON.stringify's escaping exactly, for the strings SQL values give (no lone
- * surrogate, which it alone would escape).
+ * A string as MariaDB quotes it in JSON: `"`, `\` and control characters escaped (`\n`, `\u001F`),
+ * the rest as is — JSON.stringify's escaping, for the strings SQL values give (no lone surrogate,
+ * which it alone would escape), but with MariaDB's capital hexadecimal digits.
  */
 function quote(s: string): string {
-  return JSON.stringify(s);
+  const q = JSON.stringify(s);
+  // Escape by escape, so that the `u00…` after an escaped backslash stays as it is.
+  return q.includes('\\u')
+    ? q.replace(/\\(?:u00([0-9a-f]{2})|[^u])/g, (e, hex?: string) =>
+        hex === undefined ? e : `\\u00${hex.toUpperCase()}`,
+      )
+    : q;
 }
 
 /** MariaDB's text of a value it builds or edits: `{"a": 1, "b": [1, 2]}`. */
