@@ -251,6 +251,9 @@ describe('reading a document', () => {
         `JSON_SEARCH('["abc"]', 'one', 'a%')`,
         `JSON_SEARCH('{"a":["x"],"b":{"c":"x"}}', 'all', 'x', NULL, '$.b')`,
         `JSON_SEARCH('["a_c","abc"]', 'all', 'a|_c', '|')`,
+        // Without an escape character (or with NULL or ''), a backslash escapes.
+        `JSON_SEARCH('["a_c","abc"]', 'all', 'a\\\\_c')`,
+        `JSON_SEARCH('["a_c","abc"]', 'all', 'a\\\\_c', NULL)`,
         `JSON_SEARCH('{"a b":"X"}', 'one', 'x')`,
         `JSON_SEARCH('{"a":"x"}', 'maybe', 'x')`,
       ]),

@@ -714,7 +714,8 @@ function search(
   docArg: SqlValue,
   one: SqlValue,
   needle: SqlValue,
-  escapeChar: SqlValue,
+  // Left out in a call of three arguments: a backslash escapes, as for NULL or ''.
+  escapeChar: SqlValue = null,
   ...ps: SqlValue[]
 ): SqlValue {
   if (!present([docArg, one, needle])) return null;
