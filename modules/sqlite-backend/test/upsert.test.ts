@@ -161,6 +161,9 @@ it('INSERT … SET and REPLACE … SET insert the row the assignments give, as M
   await sameOnBoth(both, 'SELECT LAST_INSERT_ID()');
   expect(await onBoth("INSERT INTO set_form SET id = 10, name = 'dup'")).toBe('ERR 1062');
   expect(await onBoth('INSERT INTO set_form SET nothing = 1')).toBe('ERR 1054');
+  // An id given with its table's name generates none: LAST_INSERT_ID() stays (it became 20).
+  await sameOk("INSERT INTO set_form SET set_form.id = 20, set_form.name = 'twenty'");
+  await sameOnBoth(both, 'SELECT LAST_INSERT_ID()');
   await sameOnBoth(both, 'SELECT id, name, qty FROM set_form');
 });
 

@@ -1,9 +1,11 @@
 import { MysqlError } from '../errors.js';
 import { indexDrop } from '../sql/index-ddl.js';
+import { setColumns } from '../sql/insert-forms.js';
 import {
   identifierValue,
   isPunct,
   keyword,
+  statementEndIndex,
   type TableName,
   type Token,
   TokenType,
@@ -263,21 +265,13 @@ export function insertTarget(
     target.columns = columns;
     target.body = j + 1;
   } else if (keyword(sql, tokens[target.body]) === 'SET') {
-    // `INSERT INTO t SET a = 1, b = 2`: the columns are those set (`a` after SET or a comma).
-    const columns: string[] = [];
-    let depth = 0;
-    for (let j = target.body; j + 1 < to && tokens[j]!.type !== TokenType.Semicolon; j++) {
-      if (isPunct(sql, tokens[j], '(')) depth++;
-      else if (isPunct(sql, tokens[j], ')')) depth--;
-      else if (depth === 0 && keyword(sql, tokens[j]) === 'ON') break;
-      else if (
-        depth === 0 &&
-        (j === target.body || isPunct(sql, tokens[j], ',')) &&
-        isPunct(sql, tokens[j + 2], '=')
-      )
-        columns.push(identifierValue(sql, tokens[j + 1]!).toLowerCase());
-    }
-    target.columns = columns;
+    // `INSERT INTO t SET a = 1, t.b = 2`: the columns are those set.
+    target.columns = setColumns(
+      sql,
+      tokens,
+      target.body,
+      Math.min(to, statementEndIndex(tokens, target.body)),
+    );
   }
   return target;
 }

@@ -40,8 +40,24 @@ function commaSeparated(sql: string, tokens: readonly Token[], from: number, to:
 }
 
 /**
- * `col = expr` at `[from, to)`: the column's name (a `t.col` qualifier goes, as SQLite's SET takes
- * the bare name only) and where the expression starts. Undefined when it is no assignment.
+ * `col = expr` at `[from, to)`: the column's name token (after any `t.` qualifier) and where the
+ * expression starts. Undefined when it is no assignment.
+ */
+function assigned(
+  sql: string,
+  tokens: readonly Token[],
+  from: number,
+  to: number,
+): { name: number; expression: number } | undefined {
+  let name = from;
+  while (isPunct(sql, tokens[name + 1], '.') && isName(tokens[name + 2])) name += 2;
+  const eq = name + 1;
+  if (!isName(tokens[name]) || eq >= to || !isPunct(sql, tokens[eq], '=')) return undefined;
+  return { name, expression: eq + 1 };
+}
+
+/**
+ * {@link assigned}'s column as named, its qualifier going (SQLite's SET takes the bare name only).
  */
 function assignment(
   sql: string,
@@ -50,12 +66,49 @@ function assignment(
   to: number,
   replace: Map<number, string>,
 ): { column: string; expression: number } | undefined {
-  let name = from;
-  while (isPunct(sql, tokens[name + 1], '.') && isName(tokens[name + 2])) name += 2;
-  const eq = name + 1;
-  if (!isName(tokens[name]) || eq >= to || !isPunct(sql, tokens[eq], '=')) return undefined;
-  for (let j = from; j < name; j++) replace.set(j, '');
-  return { column: identifierValue(sql, tokens[name]!), expression: eq + 1 };
+  const found = assigned(sql, tokens, from, to);
+  if (found === undefined) return undefined;
+  for (let j = from; j < found.name; j++) replace.set(j, '');
+  return { column: identifierValue(sql, tokens[found.name]!), expression: found.expression };
+}
+
+/** The ON of a top-level `ON DUPLICATE KEY UPDATE` in `tokens[from, to)`, or -1. */
+function onDuplicateKey(sql: string, tokens: readonly Token[], from: number, to: number): number {
+  let depth = 0;
+  for (let j = from; j + 3 < to; j++) {
+    if (isPunct(sql, tokens[j], '(')) depth++;
+    else if (isPunct(sql, tokens[j], ')')) depth--;
+    else if (
+      depth === 0 &&
+      keyword(sql, tokens[j]) === 'ON' &&
+      keyword(sql, tokens[j + 1]) === 'DUPLICATE' &&
+      keyword(sql, tokens[j + 2]) === 'KEY' &&
+      keyword(sql, tokens[j + 3]) === 'UPDATE'
+    )
+      return j;
+  }
+  return -1;
+}
+
+/**
+ * The columns `SET a = 1, t.b = 2` at `tokens[set]` (an `INSERT … SET`'s, the statement ending at
+ * `to`) assigns, lower-cased, as {@link rewriteInsertForms} reads them; undefined when a part is
+ * no assignment (the rewrite leaves the statement to SQLite's 1064 then).
+ */
+export function setColumns(
+  sql: string,
+  tokens: readonly Token[],
+  set: number,
+  to: number,
+): string[] | undefined {
+  const on = onDuplicateKey(sql, tokens, set, to);
+  const columns: string[] = [];
+  for (const [a, b] of commaSeparated(sql, tokens, set + 1, on < 0 ? to : on)) {
+    const found = assigned(sql, tokens, a, b);
+    if (found === undefined) return undefined;
+    columns.push(identifierValue(sql, tokens[found.name]!).toLowerCase());
+  }
+  return columns;
 }
 
 /**
@@ -100,23 +153,7 @@ export function rewriteInsertForms(
   }
   const body = i;
   const bodyWord = keyword(sql, tokens[body]);
-  // The ON of ON DUPLICATE KEY UPDATE, at the top level.
-  let on = -1;
-  let depth = 0;
-  for (let j = body; j + 3 < to; j++) {
-    if (isPunct(sql, tokens[j], '(')) depth++;
-    else if (isPunct(sql, tokens[j], ')')) depth--;
-    else if (
-      depth === 0 &&
-      keyword(sql, tokens[j]) === 'ON' &&
-      keyword(sql, tokens[j + 1]) === 'DUPLICATE' &&
-      keyword(sql, tokens[j + 2]) === 'KEY' &&
-      keyword(sql, tokens[j + 3]) === 'UPDATE'
-    ) {
-      on = j;
-      break;
-    }
-  }
+  const on = onDuplicateKey(sql, tokens, body, to);
   const end = on < 0 ? to : on;
   if (bodyWord === 'VALUE' && !replace.has(body)) replace.set(body, 'VALUES');
   else if (bodyWord === 'SET') {
