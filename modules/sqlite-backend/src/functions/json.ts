@@ -873,9 +873,10 @@ export function jsonFunctions(results: JsonResults): MysqlFunction[] {
     {
       names: ['JSON_CONTAINS'],
       fn: (d, candidate, p) => {
-        const target = p === undefined ? doc(d) : first(d, p);
+        // first() answers null for a NULL or invalid document too.
+        const target = p === undefined ? (doc(d) ?? null) : first(d, p);
         const c = doc(candidate);
-        if (target === null || c === undefined || d === null || doc(d) === undefined) return null;
+        if (target === null || c === undefined) return null;
         return flag(target !== undefined && contains(target, c));
       },
       arities: [2, 3],
