@@ -430,9 +430,7 @@ function jsonExtractValue(results: JsonResults, args: SqlValue[]): SqlValue {
     case 'string':
       return v.value;
     case 'number':
-      return /^-?\d+$/.test(v.raw) && BigInt(v.raw) >= -(2n ** 63n) && BigInt(v.raw) < 2n ** 63n
-        ? BigInt(v.raw)
-        : Number(v.raw);
+      return int64(v.raw) ?? Number(v.raw);
     case 'literal':
       // A JSON null is no SQL NULL there: MariaDB's `= 'null'` is 1 and IS NULL 0.
       return v.raw === 'true' ? 1n : v.raw === 'false' ? 0n : 'null';
@@ -446,12 +444,18 @@ function jsonExtractValue(results: JsonResults, args: SqlValue[]): SqlValue {
  * `JSON_EXTRACT(j, '$.a') = 1` holds as in MariaDB (SQLite never equates the text '1' and 1).
  */
 function numberValue(results: JsonResults, raw: string): SqlValue {
-  if (/^-?\d+$/.test(raw)) {
-    const n = BigInt(raw);
-    return n >= -(2n ** 63n) && n < 2n ** 63n ? n : results.json(raw);
-  }
+  const i = int64(raw);
+  if (i !== undefined) return i;
+  // An integer beyond 64 bits is never written back as itself (numberText gives it an exponent).
   const n = Number(raw);
   return numberText(n) === raw ? n : results.json(raw);
+}
+
+/** A JSON number's text as an SQL integer, if it is one within 64 bits (no point, no exponent). */
+function int64(raw: string): bigint | undefined {
+  if (!/^-?\d+$/.test(raw)) return undefined;
+  const n = BigInt(raw);
+  return n >= -(2n ** 63n) && n < 2n ** 63n ? n : undefined;
 }
 
 /**
