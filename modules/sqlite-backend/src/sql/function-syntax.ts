@@ -150,8 +150,8 @@ function isUnit(word: string): boolean {
   return INTERVAL_UNITS.has(word.replace(/^SQL_TSI_/, ''));
 }
 
-/** The index of the `)` closing the `(` at `open`, or -1 before `to`. */
-function closing(sql: string, tokens: readonly Token[], open: number, to: number): number {
+/** The index of the `)` closing the `(` at `open`, or -1 before `to` (or a `;`). */
+export function closing(sql: string, tokens: readonly Token[], open: number, to: number): number {
   let depth = 0;
   for (let i = open; i < to; i++) {
     const t = tokens[i]!;

@@ -1,18 +1,8 @@
+import { closing } from './function-syntax.js';
 import { isName, isPunct, keyword, type Token, TokenType } from './lexer.js';
 
 /** What JSON_EXTRACT is called where its value is compared or computed with (functions/json.ts). */
 export const JSON_EXTRACT_VALUE = '__json_extract_value';
-
-function closing(sql: string, tokens: readonly Token[], open: number, to: number): number {
-  let depth = 0;
-  for (let i = open; i < to; i++) {
-    const t = tokens[i] as Token;
-    if (t.type === TokenType.Semicolon) return -1;
-    if (isPunct(sql, t, '(')) depth++;
-    else if (isPunct(sql, t, ')') && --depth === 0) return i;
-  }
-  return -1;
-}
 
 /** Whether token `i` is an operator character from `chars`. */
 function operator(sql: string, tokens: readonly Token[], i: number, chars: string): boolean {
