@@ -177,11 +177,7 @@ export function refuseDroppingReferenced(
   from: number,
   foreignKeyChecks: boolean,
 ): void {
-  const k1 = keyword(sql, tokens[from + 1]);
-  if (k1 !== 'TABLE' && k1 !== 'TABLES') return;
-  let i = from + 2;
-  if (keyword(sql, tokens[i]) === 'IF' && keyword(sql, tokens[i + 1]) === 'EXISTS') i += 2;
-  const named = tableName(sql, tokens, i);
+  const named = firstDropped(sql, tokens, from);
   if (named === undefined) return;
   const found = locate(ctx, session, named.table);
   if (found?.type !== 'table') return;
@@ -210,12 +206,17 @@ const SAVEPOINT = 'scalestack_truncate_drop';
  * SQLite drops one per statement, so those are {@link dropTables}'; one name goes to SQLite.
  */
 export function dropsSeveralTables(sql: string, tokens: readonly Token[], from: number): boolean {
+  const named = firstDropped(sql, tokens, from);
+  return named !== undefined && isPunct(sql, tokens[named.next], ',');
+}
+
+/** The first name of `DROP TABLE[S] [IF EXISTS] t…` at `tokens[from]`, or undefined for another statement. */
+function firstDropped(sql: string, tokens: readonly Token[], from: number): ReturnType<typeof tableName> {
   const k1 = keyword(sql, tokens[from + 1]);
-  if (k1 !== 'TABLE' && k1 !== 'TABLES') return false;
+  if (k1 !== 'TABLE' && k1 !== 'TABLES') return undefined;
   let i = from + 2;
   if (keyword(sql, tokens[i]) === 'IF' && keyword(sql, tokens[i + 1]) === 'EXISTS') i += 2;
-  const named = tableName(sql, tokens, i);
-  return named !== undefined && isPunct(sql, tokens[named.next], ',');
+  return tableName(sql, tokens, i);
 }
 
 /**
