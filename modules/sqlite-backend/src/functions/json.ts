@@ -404,6 +404,11 @@ function jsonExtract(results: JsonResults, args: SqlValue[]): SqlValue {
         ? numberValue(results, v.raw)
         : results.json(normal(v));
   }
+  return matches(results, d, ps);
+}
+
+/** Several paths' or a wildcard's matches in `d`: a JSON array, NULL for none. */
+function matches(results: JsonResults, d: Json, ps: readonly Path[]): SqlValue {
   // MariaDB lists the matches in document order, a value once for each path that reaches it.
   const hits = new Map<Json, number>();
   // A value reached twice by one path (`$**[0]`: as an item and as itself) counts once.
@@ -423,7 +428,7 @@ function jsonExtractValue(results: JsonResults, args: SqlValue[]): SqlValue {
   const ps = paths(args.slice(1));
   if (d === undefined || ps === undefined) return null;
   const only = ps[0] as Path;
-  if (ps.length !== 1 || only.wild) return jsonExtract(results, args);
+  if (ps.length !== 1 || only.wild) return matches(results, d, ps);
   const v = select(d, only)[0];
   if (v === undefined) return null;
   switch (v.kind) {
