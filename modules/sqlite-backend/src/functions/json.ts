@@ -16,6 +16,12 @@ type Json =
   | { kind: 'number'; raw: string }
   | { kind: 'literal'; raw: 'true' | 'false' | 'null' };
 
+/** JSON's words. */
+const LITERALS = ['true', 'false', 'null'] as const;
+
+/** What a string's one-letter escapes stand for; MariaDB reads any other (`\q`) as the letter. */
+const ESCAPES: Readonly<Record<string, string>> = { b: '\b', f: '\f', n: '\n', r: '\r', t: '\t' };
+
 class Reader {
   pos = 0;
   constructor(readonly s: string) {}
@@ -69,7 +75,7 @@ class Reader {
       return { kind: 'array', items, raw: this.s.slice(start, this.pos) };
     }
     if (c === '"') return { kind: 'string', ...this.string() };
-    for (const word of ['true', 'false', 'null'] as const) {
+    for (const word of LITERALS) {
       if (this.s.startsWith(word, this.pos)) {
         this.pos += word.length;
         return { kind: 'literal', raw: word };
@@ -102,8 +108,7 @@ class Reader {
         value += String.fromCharCode(Number.parseInt(hex, 16));
         this.pos += 4;
       } else {
-        // MariaDB reads an unknown escape as the character itself (`\q` is q).
-        value += { b: '\b', f: '\f', n: '\n', r: '\r', t: '\t' }[e] ?? e;
+        value += ESCAPES[e] ?? e;
       }
     }
     return { raw: this.s.slice(start, this.pos), value };
