@@ -669,7 +669,8 @@ function edit(
   args: SqlValue[],
   apply: (root: Json, path: Path, value: Json) => Json,
 ): SqlValue {
-  if (args.length < 3 || args.length % 2 === 0) wrongArgumentCount(name);
+  // At least three (the arities registered); pairs after the document.
+  if (args.length % 2 === 0) wrongArgumentCount(name);
   let root = doc(args[0] ?? null);
   if (root === undefined) return null;
   for (let k = 1; k < args.length; k += 2) {
@@ -828,17 +829,17 @@ export function jsonFunctions(results: JsonResults): MysqlFunction[] {
     {
       names: ['JSON_SET'],
       fn: (...args) => edit(results, 'JSON_SET', args, (r, p, v) => put(r, p, v, 'set')),
-      arities: { atLeast: 0 },
+      arities: { atLeast: 3 },
     },
     {
       names: ['JSON_INSERT'],
       fn: (...args) => edit(results, 'JSON_INSERT', args, (r, p, v) => put(r, p, v, 'insert')),
-      arities: { atLeast: 0 },
+      arities: { atLeast: 3 },
     },
     {
       names: ['JSON_REPLACE'],
       fn: (...args) => edit(results, 'JSON_REPLACE', args, (r, p, v) => put(r, p, v, 'replace')),
-      arities: { atLeast: 0 },
+      arities: { atLeast: 3 },
     },
     {
       names: ['JSON_ARRAY_APPEND'],
@@ -852,7 +853,7 @@ export function jsonFunctions(results: JsonResults): MysqlFunction[] {
           }
           return replaceNode(root, target, { kind: 'array', items: [target, value], raw: '' });
         }),
-      arities: { atLeast: 0 },
+      arities: { atLeast: 3 },
     },
     {
       names: ['JSON_ARRAY_INSERT'],
@@ -867,7 +868,7 @@ export function jsonFunctions(results: JsonResults): MysqlFunction[] {
           parent.items.splice(Math.max(0, Math.min(k, parent.items.length)), 0, value);
           return root;
         }),
-      arities: { atLeast: 0 },
+      arities: { atLeast: 3 },
     },
     {
       names: ['JSON_REMOVE'],
