@@ -254,6 +254,9 @@ describe('reading a document', () => {
         // Without an escape character (or with NULL or ''), a backslash escapes.
         `JSON_SEARCH('["a_c","abc"]', 'all', 'a\\\\_c')`,
         `JSON_SEARCH('["a_c","abc"]', 'all', 'a\\\\_c', NULL)`,
+        // A pattern a regular expression would backtrack on for minutes.
+        `JSON_SEARCH(CONCAT('["', REPEAT('a', 40), '"]'), 'one', '${'%a'.repeat(12)}%b')`,
+        `JSON_SEARCH('["ABC"]', 'one', 'a_c')`,
         `JSON_SEARCH('{"a b":"X"}', 'one', 'x')`,
         `JSON_SEARCH('{"a":"x"}', 'maybe', 'x')`,
       ]),

@@ -32,19 +32,19 @@ export interface LikePattern {
 }
 
 /**
- * A MySQL LIKE pattern (`%`, `_`, `\` escapes), matched case-insensitively. Matched by the
- * classic wildcard walk, which backtracks only to the last `%` — at most length × length steps —,
- * not by a regular expression, whose `.*` runs could take exponential time on a pattern like
- * `%a%a%a…b` while every client waited.
+ * A MySQL LIKE pattern (`%`, `_`, `escapeChar` escapes: `\` unless told), matched
+ * case-insensitively. Matched by the classic wildcard walk, which backtracks only to the last
+ * `%` — at most length × length steps —, not by a regular expression, whose `.*` runs could take
+ * exponential time on a pattern like `%a%a%a…b` while every client waited (JSON_SEARCH too).
  */
-export function likePattern(pattern: string): LikePattern {
+export function likePattern(pattern: string, escapeChar = '\\'): LikePattern {
   // Each unit: a literal character (a code point, its case folded one for one), or ANY (`_`) /
   // MANY (`%`).
   const p = Array.from(pattern);
   const units: (string | 1 | 2)[] = [];
   for (let i = 0; i < p.length; i++) {
     const c = p[i]!;
-    if (c === '\\' && i + 1 < p.length) units.push(fold(p[++i]!));
+    if (c === escapeChar && i + 1 < p.length) units.push(fold(p[++i]!));
     else if (c === '%') units.push(2);
     else if (c === '_') units.push(1);
     else units.push(fold(c));

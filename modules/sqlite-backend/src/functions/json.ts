@@ -1,4 +1,5 @@
 import type { DatabaseSync, SQLInputValue } from 'node:sqlite';
+import { likePattern } from '../engine/show-statement.js';
 import { JSON_EXTRACT_VALUE } from '../sql/json-comparison.js';
 import { JSON_LITERAL } from '../sql/json-literals.js';
 import { type MysqlFunction, wrongArgumentCount } from './definition.js';
@@ -737,18 +738,12 @@ function search(
   const d = doc(docArg);
   const mode = text(one).toLowerCase();
   if (d === undefined || (mode !== 'one' && mode !== 'all')) return null;
-  const esc = escapeChar === null || text(escapeChar) === '' ? '\\' : text(escapeChar);
-  let pattern = '';
-  const chars = Array.from(text(needle));
-  for (let k = 0; k < chars.length; k++) {
-    const c = chars[k] as string;
-    if (c === esc && k + 1 < chars.length)
-      pattern += (chars[++k] as string).replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-    else if (c === '%') pattern += '[\\s\\S]*';
-    else if (c === '_') pattern += '[\\s\\S]';
-    else pattern += c.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-  }
-  const like = new RegExp(`^${pattern}$`, 'iu');
+  // Matched as SHOW … LIKE is, not by a regular expression, whose backtracking on `%a%a%a…b`
+  // could stall the server for minutes.
+  const like = likePattern(
+    text(needle),
+    escapeChar === null || text(escapeChar) === '' ? '\\' : text(escapeChar),
+  );
   const within = paths(ps);
   if (within === undefined) return null;
   // Only strings inside what the paths lead to count, each named by its path from the top (a
