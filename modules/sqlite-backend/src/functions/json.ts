@@ -614,11 +614,11 @@ function put(root: Json, path: Path, value: Json, mode: Mode): Json {
   const { last } = at;
   if (last.kind === 'key') {
     if (parent.kind !== 'object') return root;
-    const e = parent.entries.find((x) => x.key === decoded(last.key));
+    const key = decoded(last.key);
+    const e = parent.entries.find((x) => x.key === key);
     if (e !== undefined) {
       if (mode !== 'insert') e.value = value;
-    } else if (mode !== 'replace')
-      parent.entries.push({ key: decoded(last.key), rawKey: `"${last.key}"`, value });
+    } else if (mode !== 'replace') parent.entries.push({ key, rawKey: `"${last.key}"`, value });
     return root;
   }
   if (last.kind !== 'index') return root;
@@ -654,7 +654,8 @@ function remove(root: Json, path: Path): boolean {
   if (parent === undefined) return true;
   const { last } = at;
   if (last.kind === 'key' && parent.kind === 'object') {
-    const k = parent.entries.findIndex((x) => x.key === decoded(last.key));
+    const key = decoded(last.key);
+    const k = parent.entries.findIndex((x) => x.key === key);
     if (k >= 0) parent.entries.splice(k, 1);
   } else if (last.kind === 'index' && parent.kind === 'array') {
     const k = position(last.from, parent.items.length);
