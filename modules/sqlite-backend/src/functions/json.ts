@@ -754,7 +754,7 @@ function search(
   const found: string[] = [];
   const walk = (v: Json, at: string) => {
     if (v.kind === 'string' && (inside === undefined || inside.has(v)) && like.test(v.value)) found.push(at);
-    if (v.kind === 'object') for (const e of v.entries) walk(e.value, `${at}.${e.rawKey.slice(1, -1)}`);
+    if (v.kind === 'object') for (const e of v.entries) walk(e.value, `${at}.${bare(e)}`);
     if (v.kind === 'array') for (const [k, i] of v.items.entries()) walk(i, `${at}[${k}]`);
   };
   walk(d, '$');
