@@ -257,6 +257,9 @@ describe('reading a document', () => {
         // A pattern a regular expression would backtrack on for minutes.
         `JSON_SEARCH(CONCAT('["', REPEAT('a', 40), '"]'), 'one', '${'%a'.repeat(12)}%b')`,
         `JSON_SEARCH('["ABC"]', 'one', 'a_c')`,
+        // A number of any length (one over 400 characters was invalid).
+        `JSON_VALID(CONCAT('[', REPEAT('1', 500), ']'))`,
+        `JSON_LENGTH(CONCAT('[', REPEAT('1', 500), ', 2]'))`,
         `JSON_SEARCH('{"a b":"X"}', 'one', 'x')`,
         `JSON_SEARCH('{"a":"x"}', 'maybe', 'x')`,
       ]),

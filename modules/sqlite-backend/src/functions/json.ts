@@ -82,7 +82,11 @@ class Reader {
         return { kind: 'literal', raw: word };
       }
     }
-    const m = /^-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?/.exec(this.s.slice(this.pos, this.pos + 400));
+    const number = /^-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?/;
+    // Read from a short stretch of the document (much faster than from all the rest of a long
+    // one), and from all the rest only for a number that fills it.
+    let m = number.exec(this.s.slice(this.pos, this.pos + 400));
+    if (m !== null && m[0].length === 400) m = number.exec(this.s.slice(this.pos));
     if (m === null) throw new SyntaxError('value');
     this.pos += m[0].length;
     return { kind: 'number', raw: m[0] };
