@@ -1,4 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { JsonResults, jsonFunctions } from '../src/functions/json.js';
+import type { SqlValue } from '../src/functions/values.js';
 import { answer, sideBySide } from './support/against-mariadb.js';
 
 // MariaDB's JSON functions, each answer compared with a live MariaDB 10.11. SQLite's own
@@ -557,5 +559,21 @@ describe('documents in a table', () => {
       await differences(['JSON_ARRAYAGG(n)', 'JSON_OBJECTAGG(s, n)'], ' FROM json_agg WHERE id > 100'),
     ).toEqual([]);
     expect(await differences(['JSON_OBJECTAGG(s, n)'], ' FROM json_agg WHERE id = 3')).toEqual([]);
+  });
+});
+
+describe('the JSON results of a statement', () => {
+  it('are one database’s: another database’s JSON_ARRAY takes the same text for a string', () => {
+    const call = (results: JsonResults, name: string, ...args: SqlValue[]) =>
+      jsonFunctions(results)
+        .find((f) => f.names.includes(name))
+        ?.fn(...args);
+    const mine = new JsonResults();
+    const theirs = new JsonResults();
+    // In one synchronous stretch, as two servers of one process could run them.
+    const built = call(mine, 'JSON_OBJECT', 'k', 1n);
+    expect(built).toBe('{"k": 1}');
+    expect(call(mine, 'JSON_ARRAY', built ?? null)).toBe('[{"k": 1}]');
+    expect(call(theirs, 'JSON_ARRAY', built ?? null)).toBe('["{\\"k\\": 1}"]');
   });
 });
