@@ -352,7 +352,10 @@ function follow(v: Json, step: Step): Json[] {
   switch (step.kind) {
     case 'key': {
       if (v.kind !== 'object') return [];
-      const e = v.entries.find((x) => bare(x) === step.key);
+      // bare(x) === step.key, without cutting a string out of every key compared.
+      const e = v.entries.find(
+        (x) => x.rawKey.length === step.key.length + 2 && x.rawKey.startsWith(step.key, 1),
+      );
       return e === undefined ? [] : [e.value];
     }
     case 'anyKey':
