@@ -92,6 +92,7 @@ export class SharedDatabase {
   #temporaryUnsettled = false;
   #listTemporary: StatementSync | undefined;
   #temporaryVersion: StatementSync | undefined;
+  #foreignKeys: StatementSync | undefined;
   /** Per schema, the lookup of a table's stored text (see tableText). */
   readonly #tableText = new Map<string, StatementSync>();
   /** SQLite's own SQLITE_LIMIT_LENGTH, which {@link withLengthLimit} lowers for a while. */
@@ -392,6 +393,22 @@ export class SharedDatabase {
       // An unknown (or detached) schema: the statement itself will say so.
       this.#tableText.delete(schema);
       return undefined;
+    }
+  }
+
+  /**
+   * `steps` with SQLite's foreign keys off, put back after as they were (a client's own PRAGMA
+   * may have turned them off for everybody: the connection is every session's). SQLite ignores
+   * the switch inside a transaction, so callers use it outside one.
+   */
+  withoutForeignKeys<T>(steps: () => T): T {
+    this.#foreignKeys ??= this.db.prepare('PRAGMA foreign_keys');
+    const before = (this.#foreignKeys.get() as { foreign_keys: number }).foreign_keys;
+    this.db.exec('PRAGMA foreign_keys = OFF');
+    try {
+      return steps();
+    } finally {
+      this.db.exec(`PRAGMA foreign_keys = ${before ? 'ON' : 'OFF'}`);
     }
   }
 

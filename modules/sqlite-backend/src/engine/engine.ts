@@ -304,12 +304,7 @@ export class Engine implements EngineContext {
       !session.inTransaction &&
       UNCHECKABLE.has(keyword(sql, tokens[i])) &&
       !foreignKeyChecks(db.variable(session, 'foreign_key_checks'));
-    // Put back as it was (a client's own PRAGMA may have turned it off for everybody).
-    const before = unchecked
-      ? (db.db.prepare('PRAGMA foreign_keys').get() as { foreign_keys: number }).foreign_keys
-      : 1;
-    if (unchecked) db.db.exec('PRAGMA foreign_keys = OFF');
-    try {
+    const run = (): [Outcome, number] => {
       let prepared: [SqliteStatement, number];
       try {
         prepared = this.prepareSqlite(session, sql, tokens, i, true);
@@ -327,9 +322,8 @@ export class Engine implements EngineContext {
       }
       const [statement, next] = prepared;
       return [this.runSqlite(session, statement, undefined), next];
-    } finally {
-      if (unchecked) db.db.exec(`PRAGMA foreign_keys = ${before ? 'ON' : 'OFF'}`);
-    }
+    };
+    return unchecked ? db.withoutForeignKeys(run) : run();
   }
 
   /**

@@ -51,14 +51,10 @@ function shown(session: Session, named: TableName): string {
  * the connection is every session's.
  */
 function withForeignKeys(ctx: EngineContext, session: Session, checks: boolean, steps: () => void): void {
-  const db = ctx.database.db;
-  const off = !checks && !db.isTransaction;
-  const before = off ? (db.prepare('PRAGMA foreign_keys').get() as { foreign_keys: number }).foreign_keys : 1;
-  if (off) db.exec('PRAGMA foreign_keys = OFF');
   try {
-    steps();
+    if (!checks && !ctx.database.db.isTransaction) ctx.database.withoutForeignKeys(steps);
+    else steps();
   } finally {
-    if (off) db.exec(`PRAGMA foreign_keys = ${before ? 'ON' : 'OFF'}`);
     ctx.database.settle(session);
   }
 }
