@@ -1,32 +1,12 @@
 import { MysqlError } from '../errors.js';
 import type { Session } from '../session/session.js';
 import { splitScope, type VariableValue } from '../session/variables.js';
-import { identifierValue, keyword, stringValue, type Token, TokenType } from '../sql/lexer.js';
+import { identifierValue, keyword, stringValue, type Token, TokenType, topLevelList } from '../sql/lexer.js';
 import { systemVariableName, userVariableName } from '../sql/rewrite.js';
 import type { SqliteValue } from './column-types.js';
 import { evaluate } from './evaluate.js';
 import { type EngineContext, OK, type Outcome } from './outcome.js';
 import { valueHeapBytes } from './result-size.js';
-
-/** Splits `tokens[from, to)` at commas outside parentheses. */
-function splitTopLevel(sql: string, tokens: readonly Token[], from: number, to: number): [number, number][] {
-  const parts: [number, number][] = [];
-  let depth = 0;
-  let start = from;
-  for (let i = from; i < to; i++) {
-    const t = tokens[i]!;
-    if (t.type !== TokenType.Punct) continue;
-    const c = sql[t.start];
-    if (c === '(') depth++;
-    else if (c === ')') depth--;
-    else if (c === ',' && depth === 0) {
-      parts.push([start, i]);
-      start = i + 1;
-    }
-  }
-  parts.push([start, to]);
-  return parts;
-}
 
 export function toVariableValue(v: SqliteValue): VariableValue {
   if (v instanceof Uint8Array) return Buffer.from(v).toString('utf8');
@@ -81,7 +61,7 @@ export function runSet(
   const first = keyword(sql, tokens[from + 1]);
   if (first === 'TRANSACTION' || keyword(sql, tokens[from + 2]) === 'TRANSACTION') return OK;
   const assignments: (() => void)[] = [];
-  for (const [start, end] of splitTopLevel(sql, tokens, from + 1, to)) {
+  for (const [start, end] of topLevelList(sql, tokens, from + 1, to)) {
     assignments.push(parseAssignment(ctx, session, sql, tokens, start, end));
   }
   // Evaluate everything first, so a bad assignment changes nothing (as in MySQL).

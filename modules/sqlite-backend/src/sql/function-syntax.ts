@@ -1,7 +1,7 @@
 import { INTERVAL_UNITS } from '../functions/index.js';
 import { rewriteCast } from './cast.js';
 import { rewriteGroupConcat } from './group-concat.js';
-import { isName, isPunct, keyword, type Token, TokenType } from './lexer.js';
+import { closingParen, isName, isPunct, keyword, type Token, TokenType } from './lexer.js';
 import { isIsnullCall } from './postfix-null-names.js';
 
 /** Calls whose last argument may be `INTERVAL expr unit`. */
@@ -109,7 +109,8 @@ function operandAfter(sql: string, tokens: readonly Token[], at: number, to: num
   const t = tokens[at];
   if (t === undefined || at >= to) return -1;
   if (isPunct(sql, t, '-') || isPunct(sql, t, '+')) return operandAfter(sql, tokens, at + 1, to);
-  if (t.type === TokenType.Word && isPunct(sql, tokens[at + 1], '(')) return closing(sql, tokens, at + 1, to);
+  if (t.type === TokenType.Word && isPunct(sql, tokens[at + 1], '('))
+    return closingParen(sql, tokens, at + 1, to);
   if (t.type === TokenType.Punct || t.type === TokenType.Semicolon) return -1;
   return at;
 }
@@ -148,18 +149,6 @@ function operatorCall(
 /** An interval unit, also with ODBC's `SQL_TSI_` prefix. */
 function isUnit(word: string): boolean {
   return INTERVAL_UNITS.has(word.replace(/^SQL_TSI_/, ''));
-}
-
-/** The index of the `)` closing the `(` at `open`, or -1 before `to` (or a `;`). */
-export function closing(sql: string, tokens: readonly Token[], open: number, to: number): number {
-  let depth = 0;
-  for (let i = open; i < to; i++) {
-    const t = tokens[i]!;
-    if (t.type === TokenType.Semicolon) return -1;
-    if (isPunct(sql, t, '(')) depth++;
-    else if (isPunct(sql, t, ')') && --depth === 0) return i;
-  }
-  return -1;
 }
 
 /**
@@ -212,7 +201,7 @@ export function rewriteFunctionSyntax(
       }
       continue;
     }
-    const close = closing(sql, tokens, i + 1, to);
+    const close = closingParen(sql, tokens, i + 1, to);
     if (close < 0) continue;
     const keywordCall = KEYWORD_CALLS.get(k);
     if (k === 'ISNULL') {

@@ -1,4 +1,13 @@
-import { identifierValue, isName, isPunct, keyword, type Token, TokenType, tableName } from './lexer.js';
+import {
+  identifierValue,
+  isName,
+  isPunct,
+  keyword,
+  type Token,
+  TokenType,
+  tableName,
+  topLevelList,
+} from './lexer.js';
 import { withNumberedPlaceholders } from './numbered-placeholders.js';
 import type { OnUpdateColumn } from './on-update.js';
 
@@ -20,23 +29,6 @@ export interface UpsertAssignments {
   /** The table inserted into, as written. */
   schema: string | undefined;
   table: string;
-}
-
-/** The `a [, b]…` ranges split by top-level commas in `tokens[from, to)`. */
-function commaSeparated(sql: string, tokens: readonly Token[], from: number, to: number): [number, number][] {
-  const out: [number, number][] = [];
-  let depth = 0;
-  let start = from;
-  for (let i = from; i < to; i++) {
-    if (isPunct(sql, tokens[i], '(')) depth++;
-    else if (isPunct(sql, tokens[i], ')')) depth--;
-    else if (depth === 0 && isPunct(sql, tokens[i], ',')) {
-      out.push([start, i]);
-      start = i + 1;
-    }
-  }
-  out.push([start, to]);
-  return out;
 }
 
 /**
@@ -103,7 +95,7 @@ export function setColumns(
 ): string[] | undefined {
   const on = onDuplicateKey(sql, tokens, set, to);
   const columns: string[] = [];
-  for (const [a, b] of commaSeparated(sql, tokens, set + 1, on < 0 ? to : on)) {
+  for (const [a, b] of topLevelList(sql, tokens, set + 1, on < 0 ? to : on)) {
     const found = assigned(sql, tokens, a, b);
     if (found === undefined) return undefined;
     columns.push(identifierValue(sql, tokens[found.name]!).toLowerCase());
@@ -158,7 +150,7 @@ export function rewriteInsertForms(
   if (bodyWord === 'VALUE' && !replace.has(body)) replace.set(body, 'VALUES');
   else if (bodyWord === 'SET') {
     const columns: string[] = [];
-    for (const [a, b] of commaSeparated(sql, tokens, body + 1, end)) {
+    for (const [a, b] of topLevelList(sql, tokens, body + 1, end)) {
       const set = assignment(sql, tokens, a, b, replace);
       if (set === undefined) return undefined;
       columns.push(`"${set.column.replaceAll('"', '""')}"`);
@@ -185,7 +177,7 @@ export function rewriteInsertForms(
     schema: named.table.schema,
     table: named.table.name,
   };
-  for (const [a, b] of commaSeparated(sql, tokens, on + 4, to)) {
+  for (const [a, b] of topLevelList(sql, tokens, on + 4, to)) {
     const set = assignment(sql, tokens, a, b, replace);
     if (set === undefined) return undefined;
     upsert.columns.push(`"${set.column.replaceAll('"', '""')}"`);

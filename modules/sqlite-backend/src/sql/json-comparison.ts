@@ -1,5 +1,4 @@
-import { closing } from './function-syntax.js';
-import { isName, isPunct, keyword, type Token, TokenType } from './lexer.js';
+import { closingParen, isName, isPunct, keyword, type Token, TokenType } from './lexer.js';
 
 /** What JSON_EXTRACT is called where its value is compared or computed with (functions/json.ts). */
 export const JSON_EXTRACT_VALUE = '__json_extract_value';
@@ -52,7 +51,7 @@ export function rewriteJsonComparisons(
     if (keyword(sql, tokens[i]) !== 'JSON_EXTRACT' || !isPunct(sql, tokens[i + 1], '(') || replace.has(i))
       continue;
     if (sql[(tokens[i] as Token).start - 1] === '.') continue;
-    const last = closing(sql, tokens, i + 1, to);
+    const last = closingParen(sql, tokens, i + 1, to);
     if (last < 0) continue;
     const before =
       i - 1 >= from &&

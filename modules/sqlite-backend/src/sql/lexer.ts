@@ -298,6 +298,50 @@ export function isPunct(sql: string, token: Token | undefined, c: string): boole
   return token !== undefined && token.type === TokenType.Punct && sql[token.start] === c;
 }
 
+/**
+ * The index of the `)` closing the `(` at `tokens[open]`, before `to`; `notFound` when none
+ * does, or a `;` (the statement's end) comes first.
+ */
+export function closingParen(
+  sql: string,
+  tokens: readonly Token[],
+  open: number,
+  to: number,
+  notFound = -1,
+): number {
+  let depth = 0;
+  for (let i = open; i < to; i++) {
+    const t = tokens[i]!;
+    if (t.type === TokenType.Semicolon) return notFound;
+    if (isPunct(sql, t, '(')) depth++;
+    else if (isPunct(sql, t, ')') && --depth === 0) return i;
+  }
+  return notFound;
+}
+
+/** The ranges `[a, b)` that `tokens[from, to)` splits into at its top-level commas. */
+export function topLevelList(
+  sql: string,
+  tokens: readonly Token[],
+  from: number,
+  to: number,
+): [number, number][] {
+  const parts: [number, number][] = [];
+  let depth = 0;
+  let start = from;
+  for (let i = from; i < to; i++) {
+    const t = tokens[i]!;
+    if (isPunct(sql, t, '(')) depth++;
+    else if (isPunct(sql, t, ')')) depth--;
+    else if (depth === 0 && isPunct(sql, t, ',')) {
+      parts.push([start, i]);
+      start = i + 1;
+    }
+  }
+  parts.push([start, to]);
+  return parts;
+}
+
 /** Whether `token` can be a name: a word or a quoted identifier. */
 export function isName(token: Token | undefined): token is Token {
   return token !== undefined && (token.type === TokenType.Word || token.type === TokenType.QuotedId);

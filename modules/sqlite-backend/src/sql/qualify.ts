@@ -1,5 +1,14 @@
 import { noDatabaseSelected } from '../errors.js';
-import { backquoted, identifierValue, isName, isPunct, keyword, type Token, TokenType } from './lexer.js';
+import {
+  backquoted,
+  closingParen,
+  identifierValue,
+  isName,
+  isPunct,
+  keyword,
+  type Token,
+  TokenType,
+} from './lexer.js';
 import type { OnUpdateColumn } from './on-update.js';
 import { afterViewClauses } from './view-clauses.js';
 
@@ -234,27 +243,17 @@ function cteScopes(sql: string, tokens: readonly Token[], from: number, to: numb
       const t = tokens[k];
       if (!isName(t) || k >= end) break;
       k++;
-      if (isPunct(sql, tokens[k], '(')) k = closing(sql, tokens, k, end) + 1;
+      if (isPunct(sql, tokens[k], '(')) k = closingParen(sql, tokens, k, end, end) + 1;
       if (keyword(sql, tokens[k]) !== 'AS') break;
       k++;
       if (keyword(sql, tokens[k]) === 'NOT') k++;
       if (keyword(sql, tokens[k]) === 'MATERIALIZED') k++;
       if (!isPunct(sql, tokens[k], '(')) break;
       scopes.push({ name: identifierValue(sql, t).toLowerCase(), from: w, to: end });
-      k = closing(sql, tokens, k, end) + 1;
+      k = closingParen(sql, tokens, k, end, end) + 1;
       if (!isPunct(sql, tokens[k], ',')) break;
       k++;
     }
   }
   return scopes;
-}
-
-/** The index of the `)` closing the `(` at `open` (or `end`). */
-function closing(sql: string, tokens: readonly Token[], open: number, end: number): number {
-  let depth = 0;
-  for (let k = open; k < end; k++) {
-    if (isPunct(sql, tokens[k], '(')) depth++;
-    else if (isPunct(sql, tokens[k], ')') && --depth === 0) return k;
-  }
-  return end;
 }

@@ -1,6 +1,15 @@
 import { MysqlError, notSupported } from '../errors.js';
 import { isBareAlias } from './assignment.js';
-import { identifierValue, isName, isPunct, keyword, type Token, TokenType } from './lexer.js';
+import {
+  closingParen,
+  identifierValue,
+  isName,
+  isPunct,
+  keyword,
+  type Token,
+  TokenType,
+  topLevelList,
+} from './lexer.js';
 
 /** Calls whose arguments are read over the group's rows: a group column inside keeps its values. */
 const AGGREGATES = new Set([
@@ -70,34 +79,6 @@ function tokenKey(sql: string, t: Token): string {
   return sql.slice(t.start, t.end);
 }
 
-/** Splits `[from, to)` at its commas outside parentheses. */
-function splitList(sql: string, tokens: readonly Token[], from: number, to: number): [number, number][] {
-  const parts: [number, number][] = [];
-  let depth = 0;
-  let a = from;
-  for (let j = from; j < to; j++) {
-    const t = tokens[j]!;
-    if (isPunct(sql, t, '(')) depth++;
-    else if (isPunct(sql, t, ')')) depth--;
-    else if (depth === 0 && isPunct(sql, t, ',')) {
-      parts.push([a, j]);
-      a = j + 1;
-    }
-  }
-  parts.push([a, to]);
-  return parts;
-}
-
-/** The index of the `)` closing the `(` at `open`. */
-function closing(sql: string, tokens: readonly Token[], open: number, to: number): number {
-  let depth = 0;
-  for (let j = open; j < to; j++) {
-    if (isPunct(sql, tokens[j], '(')) depth++;
-    else if (isPunct(sql, tokens[j], ')') && --depth === 0) return j;
-  }
-  return to;
-}
-
 /**
  * Rewrites the SELECT `tokens[start, end)` with GROUP BY … WITH ROLLUP, which SQLite lacks, into
  * a UNION ALL of its groupings — all the GROUP BY entries, then each shorter prefix down to none
@@ -146,7 +127,7 @@ export function rewriteRollup(
   const havingEnd = limit ?? end;
   if (having === undefined && afterRollup !== havingEnd) throw refuse('this form');
 
-  const items: Item[] = splitList(sql, tokens, start + 1, from).map(([a, b]) => {
+  const items: Item[] = topLevelList(sql, tokens, start + 1, from).map(([a, b]) => {
     let to = b;
     let alias: Token | undefined;
     if (b - a >= 3 && keyword(sql, tokens[b - 2]) === 'AS') {
@@ -174,7 +155,7 @@ export function rewriteRollup(
   const aliases = items.flatMap((x) => (x.alias === undefined ? [] : [x.alias]));
   if (new Set(aliases).size !== aliases.length) throw refuse('two columns of one alias');
 
-  const entries: GroupEntry[] = splitList(sql, tokens, group + 2, rollup - 1).map(([a, b]) => {
+  const entries: GroupEntry[] = topLevelList(sql, tokens, group + 2, rollup - 1).map(([a, b]) => {
     let to = b;
     const dir = keyword(sql, tokens[b - 1]);
     if (dir === 'ASC' || dir === 'DESC') to--;
@@ -212,7 +193,7 @@ export function rewriteRollup(
     for (let j = a; j < b; ) {
       const t = tokens[j]!;
       if (AGGREGATES.has(keyword(sql, t)) && isPunct(sql, tokens[j + 1], '(')) {
-        j = closing(sql, tokens, j + 1, b) + 1;
+        j = closingParen(sql, tokens, j + 1, b, b) + 1;
         continue;
       }
       const at = matchEntry(sql, tokens, entries, j, b);
