@@ -42,13 +42,11 @@ export function storedTable(db: DatabaseSync, schema: string, name: string): str
 }
 
 /**
- * The rows of table `stored` in `schema` (undefined: where SQLite finds the name — temp first).
- * SQLite counts no change for the rows a CREATE TABLE … AS SELECT stores, nor for those a
- * REPLACE deletes; MariaDB reports both, so they are counted in the table.
+ * The rows of table `stored` in `schema`: SQLite counts no change for the rows a CREATE TABLE
+ * … AS SELECT stores, and MariaDB reports them, so they are counted in the table.
  */
-export function tableRows(db: DatabaseSync, schema: string | undefined, stored: string): bigint {
-  const qualifier = schema === undefined ? '' : `${quoteIdentifier(schema)}.`;
-  const count = db.prepare(`SELECT COUNT(*) AS n FROM ${qualifier}${quoteIdentifier(stored)}`);
+export function tableRows(db: DatabaseSync, schema: string, stored: string): bigint {
+  const count = db.prepare(`SELECT COUNT(*) AS n FROM ${quoteIdentifier(schema)}.${quoteIdentifier(stored)}`);
   count.setReadBigInts(true);
   return (count.get() as { n: bigint }).n;
 }
