@@ -174,8 +174,10 @@ export class Kernel {
       config?.modules && typeof config.modules === 'object' ? Object.keys(config.modules) : [];
     for (const name of fromConfig)
       if (!refs.some((r) => (typeof r === 'string' ? r : r.name) === name)) refs.push(name);
+    // A config file of the wrong shape is why none were found: say what is wrong with it first.
     if (refs.length === 0)
       throw new KernelConfigError([
+        ...errors,
         'no modules to load (name some, or list them under "modules:" in a config file)',
       ]);
 

@@ -66,6 +66,27 @@ describe('option sources', () => {
     ]);
   });
 
+  it('says what is wrong with a config file that names no module, not only that none was named', async () => {
+    const misnamed = join(dir, 'misnamed.yaml');
+    writeFileSync(misnamed, 'modulez:\n  echo-server: {}\n');
+    const list = join(dir, 'list.yaml');
+    writeFileSync(list, '- echo-server\n');
+    const load = (configFile: string) =>
+      new Kernel({ logger: silent }).load({ configFile, env: {} }).then(
+        () => undefined,
+        (e: KernelConfigError) => e.errors,
+      );
+    const none = 'no modules to load (name some, or list them under "modules:" in a config file)';
+    expect(await load(misnamed)).toEqual([
+      `config file "${misnamed}": unknown key "modulez" (expected "modules" or "log")`,
+      none,
+    ]);
+    expect(await load(list)).toEqual([
+      `config file "${list}": expected a mapping with "modules" and "log", got a list`,
+      none,
+    ]);
+  });
+
   it('rejects a command-line argument that is not --<module>.<option>', async () => {
     expect((await loadEcho(schema, { args: ['stray'] })).errors).toEqual([
       'command line: unexpected argument "stray" (expected --<module>.<option>=<value>)',

@@ -18,7 +18,9 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
 export function checkRawConfig(raw: unknown, where: string): string[] {
   if (raw === undefined || raw === null) return [];
   if (!isPlainObject(raw))
-    return [`${where}: expected a mapping with "modules" and "log", got ${typeof raw}`];
+    return [
+      `${where}: expected a mapping with "modules" and "log", got ${Array.isArray(raw) ? 'a list' : typeof raw}`,
+    ];
   const errors: string[] = [];
   for (const key of Object.keys(raw)) {
     if (key !== 'modules' && key !== 'log')
