@@ -12,6 +12,7 @@ import {
   tableName,
 } from '../sql/lexer.js';
 import { isPrimaryKeyAdd } from './add-primary-key.js';
+import { alterList } from './alter-list.js';
 import { isColumnChange } from './change-column.js';
 import { isDefaultChange } from './column-default.js';
 import { createLike } from './create-like.js';
@@ -46,6 +47,7 @@ export type MysqlStatement =
   | 'truncate'
   | 'drop-tables'
   | 'add-primary-key'
+  | 'alter-list'
   | 'refused';
 
 const DML = new Set([
@@ -112,6 +114,7 @@ export function classify(sql: string, tokens: readonly Token[], i: number): Mysq
       // `ALTER TABLE t DISABLE|ENABLE KEYS`, around every table's rows in a mysqldump: MyISAM's
       // deferred index build, which SQLite has no use for.
       if (isKeysSwitch(sql, tokens, i)) return 'no-op';
+      if (alterList(sql, tokens, i) !== undefined) return 'alter-list';
       if (indexDrop(sql, tokens, i, tokens.length) !== undefined) return 'drop-index';
       const named = tableName(sql, tokens, i + 2);
       if (named === undefined) return undefined;

@@ -19,6 +19,7 @@ import { onUpdateColumns } from '../sql/on-update.js';
 import type { NameResolution } from '../sql/qualify.js';
 import { rewrite } from '../sql/rewrite.js';
 import { addPrimaryKey } from './add-primary-key.js';
+import { runAlterList } from './alter-list.js';
 import { changeColumn } from './change-column.js';
 import {
   changesRows,
@@ -844,6 +845,8 @@ export class Engine implements EngineContext {
         );
       case 'add-primary-key':
         return addPrimaryKey(this, session, sql, tokens, from, to);
+      case 'alter-list':
+        return runAlterList(this, session, sql, tokens, from, (text) => this.runStep(session, text));
       case 'refused': {
         const what = keyword(sql, tokens[from]) === 'VACUUM' ? 'VACUUM INTO' : keyword(sql, tokens[from]);
         throw notSupported(what, ': databases are made with CREATE DATABASE and dropped with DROP DATABASE');

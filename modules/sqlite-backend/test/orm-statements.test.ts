@@ -1,0 +1,45 @@
+import { expect, it } from 'vitest';
+import { answer, sameOnBoth, sideBySide } from './support/against-mariadb.js';
+
+// Statements Node ORMs (knex, Sequelize) send during migrations and everyday queries, as a
+// newcomer's app sends them through `npm start`, each compared with a live MariaDB 10.11.
+
+const both = sideBySide();
+
+/** Runs `sql` on both and expects the same answer (rows, affected count or error). */
+async function onBoth(sql: string): Promise<unknown> {
+  const [theirs, mine] = await Promise.all([answer(both.server(), sql), answer(both.ours(), sql)]);
+  expect({ sql, answer: mine }).toEqual({ sql, answer: theirs });
+  return mine;
+}
+
+/** The columns of `table` as SHOW COLUMNS lists them: name and nullability, in order. */
+async function columns(table: string): Promise<unknown> {
+  const [theirs, mine] = await Promise.all(
+    [both.server(), both.ours()].map(async (c) => {
+      const a = (await answer(c, `SHOW COLUMNS FROM ${table}`)) as { rows: unknown[][] };
+      return a.rows.map((r) => [r[0], r[2]]);
+    }),
+  );
+  expect({ table, columns: mine }).toEqual({ table, columns: theirs });
+  return mine;
+}
+
+it("runs several changes of one ALTER TABLE in order, all or none, as knex's alterTable adding two columns writes them", async () => {
+  await onBoth('CREATE TABLE kx_widgets (id INT AUTO_INCREMENT PRIMARY KEY, name VARCHAR(255))');
+  await onBoth("INSERT INTO kx_widgets (name) VALUES ('a'), ('b')");
+  await onBoth('alter table `kx_widgets` add `a` varchar(255), add `b` int');
+  await onBoth(
+    "alter table `kx_widgets` add `c` int not null default '3', add index `kx_widgets_b_index`(`b`), drop `name`",
+  );
+  await columns('kx_widgets');
+  await sameOnBoth(both, 'SELECT * FROM kx_widgets');
+  // A change that fails undoes the ones before it: nothing of the statement stays.
+  expect(await onBoth('alter table `kx_widgets` add `d` int, drop `nope`')).toBe('ERR 1091');
+  await columns('kx_widgets');
+  await onBoth(
+    "alter table `kx_widgets` add `d` int, add `e` varchar(10) default 'x', rename column `a` to `aa`",
+  );
+  await columns('kx_widgets');
+  await sameOnBoth(both, 'SELECT * FROM kx_widgets');
+});
