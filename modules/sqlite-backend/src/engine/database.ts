@@ -377,7 +377,8 @@ export class SharedDatabase {
 
   /**
    * The stored CREATE TABLE text of `table` in SQLite's schema `schema` (`temp` too), or
-   * undefined when there is no such table or schema. Asked at every UPDATE (see on-update.ts).
+   * undefined when there is no such table or schema. Read for SHOW CREATE TABLE, DESCRIBE and an
+   * UPDATE's ON UPDATE columns (once per schema generation: Engine.resolution).
    */
   tableText(schema: string, table: string): string | undefined {
     let lookup = this.#tableText.get(schema);

@@ -15,7 +15,7 @@ import { initOnlyDerivedTables } from '../sql/assignment.js';
 import type { AutoIncrementStart } from '../sql/create-table.js';
 import { indexDrop, sqliteIndexName } from '../sql/index-ddl.js';
 import { identifierValue, invalidToken, keyword, type Token, TokenType, tokenize } from '../sql/lexer.js';
-import { onUpdateColumns } from '../sql/on-update.js';
+import { type OnUpdateColumn, onUpdateColumns } from '../sql/on-update.js';
 import type { NameResolution } from '../sql/qualify.js';
 import { rewrite } from '../sql/rewrite.js';
 import { addPrimaryKey } from './add-primary-key.js';
@@ -117,6 +117,16 @@ interface RowidAlias {
   position: number;
 }
 
+/** What the engine reads of a table's definition, kept until the schema may have changed. */
+interface SchemaCaches {
+  /** {@link Engine.rowidAlias} per `schema\0table` (null: none). */
+  rowidAliases: Map<string, RowidAlias | null>;
+  /** {@link Engine.targetQueries} per `schema\0table`. */
+  targetQueries: Map<string, TargetQueries>;
+  /** An UPDATE's table's ON UPDATE columns, per `schema as written\0session schema\0table`. */
+  onUpdateColumns: Map<string, readonly OnUpdateColumn[]>;
+}
+
 const INTEGER_PARAM_TYPES = new Set<number>([
   ColumnType.TINY,
   ColumnType.SHORT,
@@ -155,20 +165,25 @@ export class Engine implements EngineContext {
     return () => (queries.minRowidAbove().get(before) as { id: bigint | null }).id ?? 0n;
   }
 
-  /** {@link rowidAlias} answers per `schema\0table` (null: none), for one schema generation. */
-  readonly #rowidAliases = new Map<string, RowidAlias | null>();
-  /** {@link targetQueries} per `schema\0table`, for the same schema generation. */
-  readonly #targetQueries = new Map<string, TargetQueries>();
-  #targetCacheGeneration = -1;
+  readonly #caches: SchemaCaches = {
+    rowidAliases: new Map(),
+    targetQueries: new Map(),
+    onUpdateColumns: new Map(),
+  };
+  #cacheGeneration = -1;
 
-  /** The `schema\0table` key of `target` in the per-target caches, emptied when the schema may have changed. */
-  private targetKey(target: InsertTarget): string {
+  /** The answers kept for the current schema generation, emptied when the schema may have changed. */
+  private caches(): SchemaCaches {
     const generation = this.database.schemaGeneration;
-    if (this.#targetCacheGeneration !== generation) {
-      this.#rowidAliases.clear();
-      this.#targetQueries.clear();
-      this.#targetCacheGeneration = generation;
+    if (this.#cacheGeneration !== generation) {
+      for (const cache of Object.values(this.#caches)) cache.clear();
+      this.#cacheGeneration = generation;
     }
+    return this.#caches;
+  }
+
+  /** The `schema\0table` key of `target` in the per-target caches. */
+  private targetKey(target: InsertTarget): string {
     return `${target.schema ?? ''}\0${target.table}`;
   }
 
@@ -179,7 +194,8 @@ export class Engine implements EngineContext {
    */
   private targetQueries(target: InsertTarget): TargetQueries {
     const key = this.targetKey(target);
-    let queries = this.#targetQueries.get(key);
+    const cache = this.caches().targetQueries;
+    let queries = cache.get(key);
     if (queries === undefined) {
       const schema = target.schema === undefined ? undefined : this.database.findSchema(target.schema);
       const table = `${schema === undefined ? '' : `${quoteIdentifier(schema)}.`}${quoteIdentifier(target.table)}`;
@@ -198,7 +214,7 @@ export class Engine implements EngineContext {
         maxRowid: lazily(`SELECT MAX(rowid) AS id FROM ${table}`),
         minRowidAbove: lazily(`SELECT MIN(rowid) AS id FROM ${table} WHERE rowid > ?`),
       };
-      this.#targetQueries.set(key, queries);
+      cache.set(key, queries);
     }
     return queries;
   }
@@ -416,7 +432,7 @@ export class Engine implements EngineContext {
   resolution(session: Session): NameResolution {
     const db = this.database;
     let temporary: Set<string> | undefined;
-    return {
+    const resolution: NameResolution = {
       schema: session.schema,
       databases: () => db.schemas(),
       isTemporary: (name) => {
@@ -427,12 +443,23 @@ export class Engine implements EngineContext {
         );
         return temporary.has(name.toLowerCase());
       },
-      onUpdateColumns(schema, table) {
-        const stored = schema === undefined && this.isTemporary(table) ? 'temp' : (schema ?? session.schema);
-        const text = stored === null ? undefined : db.tableText(stored, table);
-        return text === undefined ? [] : onUpdateColumns(text);
+      onUpdateColumns: (schema, table) => {
+        // Asked at every UPDATE: the table's stored text is read and parsed once per schema
+        // generation (a temporary table's creation or drop is a schema change too).
+        const key = `${schema ?? ''}\0${session.schema ?? ''}\0${table.toLowerCase()}`;
+        const caches = this.caches();
+        let columns = caches.onUpdateColumns.get(key);
+        if (columns === undefined) {
+          const stored =
+            schema === undefined && resolution.isTemporary(table) ? 'temp' : (schema ?? session.schema);
+          const text = stored === null ? undefined : db.tableText(stored, table);
+          columns = text === undefined ? [] : onUpdateColumns(text);
+          caches.onUpdateColumns.set(key, columns);
+        }
+        return columns;
       },
     };
+    return resolution;
   }
 
   /**
@@ -447,10 +474,11 @@ export class Engine implements EngineContext {
    */
   private rowidAlias(target: InsertTarget): RowidAlias | undefined {
     const key = this.targetKey(target);
-    let alias = this.#rowidAliases.get(key);
+    const cache = this.caches().rowidAliases;
+    let alias = cache.get(key);
     if (alias === undefined) {
       alias = this.readRowidAlias(target) ?? null;
-      this.#rowidAliases.set(key, alias);
+      cache.set(key, alias);
     }
     return alias ?? undefined;
   }
