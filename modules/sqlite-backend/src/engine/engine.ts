@@ -435,6 +435,18 @@ export class Engine implements EngineContext {
     const resolution: NameResolution = {
       schema: session.schema,
       databases: () => db.schemas(),
+      columnDefaults: (table) => {
+        // An unqualified name is a temporary table first, as isTemporary finds it.
+        const schemas = table.schema === undefined ? ['temp', session.schema] : [db.findSchema(table.schema)];
+        for (const schema of schemas) {
+          if (schema === null || schema === undefined) continue;
+          const info = db.db
+            .prepare(`PRAGMA ${quoteIdentifier(schema)}.table_xinfo(${quoteIdentifier(table.name)})`)
+            .all() as { name: string; dflt_value: string | null }[];
+          if (info.length > 0) return new Map(info.map((c) => [c.name.toLowerCase(), c.dflt_value]));
+        }
+        return undefined;
+      },
       isTemporary: (name) => {
         temporary ??= new Set(
           [...db.temporaryObjects()]

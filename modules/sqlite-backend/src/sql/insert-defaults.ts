@@ -1,4 +1,12 @@
-import { isPunct, keyword, type Token, TokenType } from './lexer.js';
+import {
+  identifierValue,
+  isPunct,
+  keyword,
+  type TableName,
+  type Token,
+  TokenType,
+  tableName,
+} from './lexer.js';
 
 /** The token ranges of the items of the parenthesised list opening at `open`, and its `)`. */
 function items(
@@ -30,10 +38,19 @@ function items(
 }
 
 /**
+ * The DEFAULT of each column of a table, by lower-cased name: SQLite's text of the expression (as
+ * PRAGMA table_info gives it), null for a column without one; undefined for no such table.
+ */
+export type ColumnDefaults = (table: TableName) => ReadonlyMap<string, string | null> | undefined;
+
+/**
  * MySQL's `DEFAULT` as a value in `INSERT … (cols) VALUES (…)`, which SQLite does not take (ORMs
  * write `VALUES (DEFAULT, ?, …)` for an AUTO_INCREMENT id): a column whose value is DEFAULT in
  * every row is left out of the statement, so SQLite gives it its default. Its tokens go blank in
- * `replace`. A column DEFAULT in some rows only is left as it is (SQLite then refuses it).
+ * `replace`. A column DEFAULT in some rows only (knex's multi-row insert writes DEFAULT for a key
+ * a row lacks) gets, in those rows, its default expression from `defaults` (NULL where it has
+ * none: an AUTO_INCREMENT column then numbers the row); without `defaults`, or for a table it does
+ * not know, it is left as it is (SQLite then refuses it).
  */
 export function dropDefaultValues(
   sql: string,
@@ -41,6 +58,7 @@ export function dropDefaultValues(
   from: number,
   to: number,
   replace: Map<number, string>,
+  defaults?: ColumnDefaults,
 ): void {
   const k0 = keyword(sql, tokens[from]);
   if (k0 !== 'INSERT' && k0 !== 'REPLACE') return;
@@ -67,6 +85,8 @@ export function dropDefaultValues(
   }
   const isDefault = ([a, b]: [number, number]) => b === a + 1 && keyword(sql, tokens[a]) === 'DEFAULT';
   const dropped = columns.items.map((_, c) => rows.every((r) => isDefault(r[c]!)));
+  if (rows.length > 1 && defaults !== undefined)
+    fillDefaults(sql, tokens, from, i, columns.items, rows, dropped, replace, defaults);
   if (!dropped.includes(true)) return;
   // An INSERT of nothing but defaults: SQLite's DEFAULT VALUES (one row).
   if (dropped.every(Boolean)) {
@@ -86,4 +106,39 @@ export function dropDefaultValues(
   };
   blank(columns.items);
   for (const r of rows) blank(r);
+}
+
+/**
+ * Each DEFAULT of a column that is not DEFAULT in every row (`dropped`) becomes the column's
+ * default expression in `replace`, when the INSERT's table (its name ends at `tokens[open]`, the
+ * column list's `(`) is one `defaults` knows.
+ */
+function fillDefaults(
+  sql: string,
+  tokens: readonly Token[],
+  from: number,
+  open: number,
+  columns: [number, number][],
+  rows: [number, number][][],
+  dropped: boolean[],
+  replace: Map<number, string>,
+  defaults: ColumnDefaults,
+): void {
+  const isDefault = ([a, b]: [number, number]) => b === a + 1 && keyword(sql, tokens[a]) === 'DEFAULT';
+  const some = columns.map((_, c) => !dropped[c] && rows.some((r) => isDefault(r[c]!)));
+  if (!some.includes(true)) return;
+  // The table's name ends where the column list opens: `[schema.]name (`.
+  const at = isPunct(sql, tokens[open - 2], '.') ? open - 3 : open - 1;
+  const named = at > from ? tableName(sql, tokens, at) : undefined;
+  if (named === undefined || named.next !== open) return;
+  const known = defaults(named.table);
+  if (known === undefined) return;
+  columns.forEach(([a, b], c) => {
+    if (!some[c] || b !== a + 1) return;
+    const column = identifierValue(sql, tokens[a]!).toLowerCase();
+    if (!known.has(column)) return;
+    const value = known.get(column);
+    const text = value === null || value === undefined ? 'NULL' : `(${value})`;
+    for (const r of rows) if (isDefault(r[c]!)) replace.set(r[c]![0], text);
+  });
 }

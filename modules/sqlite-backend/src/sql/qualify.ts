@@ -1,4 +1,5 @@
 import { noDatabaseSelected } from '../errors.js';
+import type { ColumnDefaults } from './insert-defaults.js';
 import {
   backquoted,
   closingParen,
@@ -31,6 +32,12 @@ export interface NameResolution {
    * written, else the session's): see on-update.ts. Absent: none are added.
    */
   onUpdateColumns?(schema: string | undefined, table: string): readonly OnUpdateColumn[];
+  /**
+   * The DEFAULT expressions of the columns of a table an INSERT names (its database as written,
+   * else the session's), for a `DEFAULT` value in some rows of a multi-row INSERT only (see
+   * insert-defaults.ts). Absent: those are left as written.
+   */
+  columnDefaults?: ColumnDefaults;
   /** The databases (SQLite schemas) there are, for information_schema (default: `main` only). */
   databases?(): readonly string[];
 }

@@ -159,7 +159,7 @@ export function rewrite(
         i = end - 1;
         continue;
       }
-      if (mentions.defaults) dropDefaultValues(sql, tokens, i, end, replace);
+      if (mentions.defaults) dropDefaultValues(sql, tokens, i, end, replace, resolution?.columnDefaults);
       if (mentions.rollup && mentionsRollup(sql, tokens, i, end)) rollups.push([i, end]);
       const k0 = keyword(sql, t);
       const k1 = keyword(sql, tokens[i + 1]);
