@@ -174,7 +174,7 @@ INSERT INTO achild VALUES (10, 1);
     const dump = await run('', source.port, mariadbDump, ['--no-tablespaces', 'main']);
     expect(dump).toMatchObject({ code: 0, stderr: '' });
     expect(dump.stdout.indexOf('INSERT INTO `achild`')).toBeLessThan(
-      dump.stdout.indexOf('CREATE TABLE zparent'),
+      dump.stdout.indexOf('CREATE TABLE `zparent`'),
     );
     expect(await run(dump.stdout, target.port, mariadb, ['--batch', 'main'])).toMatchObject({
       code: 0,

@@ -42,18 +42,18 @@ it('CREATE TABLE takes ENUM columns with NULL / NOT NULL, DEFAULT, CHARACTER SET
     `SELECT COLUMN_NAME, COLUMN_TYPE, DATA_TYPE, CHARACTER_MAXIMUM_LENGTH, CHARACTER_OCTET_LENGTH, IS_NULLABLE
        FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = 'en' AND DATA_TYPE = 'enum'`,
   );
-  // SHOW CREATE TABLE differs elsewhere (SQLite's text); the column reads as MariaDB's.
+  // SHOW CREATE TABLE writes the enum columns as MariaDB does (`int` is not `int(11)` here).
   const [[shown]] = (await both.ours().query('SHOW CREATE TABLE en')) as unknown as [
     [{ 'Create Table': string }],
   ];
-  expect(shown['Create Table']).toContain("status enum('new','active','it''s') NOT NULL DEFAULT 'new'");
-  expect(shown['Create Table']).toContain("kind enum('point','Line')");
+  expect(shown['Create Table']).toContain("`status` enum('new','active','it''s') NOT NULL DEFAULT 'new',\n");
+  expect(shown['Create Table']).toContain("`kind` enum('point','Line') DEFAULT NULL,\n");
   expect(shown['Create Table']).not.toContain('__enum_member');
   // …and makes the same table again (a dump's reload).
-  await both.ours().query(shown['Create Table'].replace('CREATE TABLE en', 'CREATE TABLE en_again'));
+  await both.ours().query(shown['Create Table'].replace('CREATE TABLE `en`', 'CREATE TABLE `en_again`'));
   const [again] = await both.ours().query('SHOW CREATE TABLE en_again');
   expect((again as { 'Create Table': string }[])[0]!['Create Table']).toBe(
-    shown['Create Table'].replace('CREATE TABLE en', 'CREATE TABLE en_again'),
+    shown['Create Table'].replace('CREATE TABLE `en`', 'CREATE TABLE `en_again`'),
   );
 });
 

@@ -327,7 +327,8 @@ describe('what clients and ORMs send', () => {
     const [create] = await c.query<mysql.RowDataPacket[]>('SHOW CREATE TABLE parent');
     expect(create[0]).toEqual({
       Table: 'parent',
-      'Create Table': 'CREATE TABLE parent (id INTEGER PRIMARY KEY)',
+      'Create Table':
+        'CREATE TABLE `parent` (\n  `id` integer NOT NULL,\n  PRIMARY KEY (`id`)\n) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_general_ci',
     });
     const [warnings, fields] = await c.query<mysql.RowDataPacket[]>('SHOW WARNINGS');
     expect(warnings).toEqual([]);

@@ -354,7 +354,7 @@ it('DESCRIBE, SHOW COLUMNS and SHOW CREATE TABLE read a temporary table, before 
     );
     const [created] = await c.query<mysql.RowDataPacket[]>('SHOW CREATE TABLE described_tmp');
     expect(created[0]!['Create Table']).toBe(
-      "CREATE TEMPORARY TABLE described_tmp (a INT NOT NULL, b VARCHAR(3) DEFAULT 'x')",
+      "CREATE TEMPORARY TABLE `described_tmp` (\n  `a` int NOT NULL,\n  `b` varchar(3) DEFAULT 'x'\n) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_general_ci",
     );
     // As in MySQL, the temporary table hides the permanent one, which a qualified name still reads.
     await c.query('CREATE TEMPORARY TABLE described (z INT)');

@@ -2,6 +2,7 @@ import type { SqlValue } from '@scalestack/mysql-protocol';
 import { MysqlError, noDatabaseSelected, notSupported } from '../errors.js';
 import type { Session } from '../session/session.js';
 import { variableText } from '../session/variables.js';
+import { mysqlTableLayout } from '../sql/create-table-layout.js';
 import { enumColumnsAsMysql, mysqlColumnType } from '../sql/enum-columns.js';
 import { mysqlIndexName } from '../sql/index-ddl.js';
 import { informationSchemaTable, temporaryStatistics } from '../sql/information-schema.js';
@@ -303,14 +304,10 @@ function createTableText(db: SharedDatabase, schema: string, table: string, text
       .sort((a, b) => Number(a.seqno) - Number(b.seqno));
     if (columns.length === 0 || columns.some((c) => Number(c.cid) < 0 || c.name === null)) continue;
     const own = mysqlIndexName(name, table);
-    const list = columns
-      .map((c) => `${backquoted(c.name!)}${Number(c.desc) !== 0 ? ' DESC' : ''}`)
-      .join(', ');
+    const list = columns.map((c) => `${backquoted(c.name!)}${Number(c.desc) !== 0 ? ' DESC' : ''}`).join(',');
     keys.push(`${Number(index.unique) !== 0 ? 'UNIQUE KEY' : 'KEY'} ${backquoted(own)} (${list})`);
   }
-  if (keys.length === 0) return text;
-  const close = closingParenthesis(text);
-  return close < 0 ? text : `${text.slice(0, close)}, ${keys.join(', ')}${text.slice(close)}`;
+  return mysqlTableLayout(text, table, keys);
 }
 
 /** PRAGMA index_list's row (integers as the database reads them: bigint or number). */
@@ -327,18 +324,6 @@ interface IndexColumnRow {
   name: string | null;
   desc: number | bigint;
   key: number | bigint;
-}
-
-/** Where the parenthesis that opens a CREATE TABLE's column list closes (-1: none). */
-function closingParenthesis(text: string): number {
-  let depth = 0;
-  for (const t of tokenize(text, false)) {
-    if (t.type !== TokenType.Punct) continue;
-    const c = text[t.start];
-    if (c === '(') depth++;
-    else if (c === ')' && --depth === 0) return t.start;
-  }
-  return -1;
 }
 
 /** `SHOW INDEX FROM t`: information_schema.STATISTICS of the table, in SHOW's columns. */
