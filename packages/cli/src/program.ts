@@ -8,6 +8,7 @@ import {
   type ModuleReference,
   readConfigFile,
   resolveGraph,
+  StartCancelledError,
 } from '@scalestack/kernel';
 import { Command, CommanderError } from 'commander';
 import { type CliIO, EXIT, processIO } from './io.js';
@@ -157,6 +158,11 @@ export function buildProgram(
       } catch (err) {
         release();
         if (!(err instanceof KernelStartError)) throw err;
+        // A signal stopped start-up: what had started is stopped, as the signal asked.
+        if (err.cause instanceof StartCancelledError) {
+          outcome.code = EXIT.ok;
+          return;
+        }
         io.err(`scalestack: ${err.message}\n`);
         outcome.code = EXIT.startFailed;
         return;

@@ -7,9 +7,9 @@ const SIGNAL_NUMBER = { SIGHUP: 1, SIGINT: 2, SIGTERM: 15 } as const;
  * SIGINT/SIGTERM: drain and stop the kernel, then exit 0; a second one exits at once with
  * 128 + the signal number. SIGHUP: re-read the config file and reload (a bad one is logged and the
  * old configuration kept). SIGUSR2: every module that can logs its state (`kernel.report()`).
- * Installed before the kernel starts: a signal during start-up waits for
- * `started` and then shuts down (if start-up failed, the caller owns the exit). Returns a function
- * that removes the handlers.
+ * Installed before the kernel starts: a signal during start-up has the kernel give start-up up
+ * and stop what had started, then exits 0 as well (if start-up failed on its own, the caller owns
+ * the exit). Returns a function that removes the handlers.
  */
 export function handleSignals(
   kernel: Kernel,
@@ -35,16 +35,13 @@ export function handleSignals(
     }
     stopping = true;
     kernel.log.info({ signal }, `${signal} received; draining and stopping`);
-    started.then(
-      () =>
-        kernel.shutdown().then(
-          () => io.exit(0),
-          (err: unknown) => {
-            kernel.log.error({ err }, 'shutdown failed');
-            io.exit(1);
-          },
-        ),
-      () => {},
+    // During start-up the kernel gives up on the module starting and stops what had started.
+    kernel.shutdown().then(
+      () => io.exit(0),
+      (err: unknown) => {
+        kernel.log.error({ err }, 'shutdown failed');
+        io.exit(1);
+      },
     );
   };
   const onHangup = () => {

@@ -237,6 +237,16 @@ describe('scalestack run: signals', () => {
     expect(events(run.logs())).not.toContain('fixture-base:stop');
   });
 
+  it('SIGTERM during start-up stops what started and exits 0, and nothing starts after', async () => {
+    const run = spawnCli(['run', 'fixture-echo', '--fixture-base.hang_start=yes'], { cwd: app });
+    await run.waitForLog((l) => l.event === 'start');
+    run.child.kill('SIGTERM');
+    const { code } = await run.exited;
+    expect(code).toBe(0);
+    expect(events(run.logs())).toEqual(['fixture-base:start', 'fixture-base:drain', 'fixture-base:stop']);
+    expect(run.stderr()).toBe('');
+  });
+
   it('SIGUSR2 has every module that can report log its state, and the process runs on', async () => {
     const run = spawnCli(['run', 'fixture-base', '--fixture-base.tag=t1'], { cwd: app });
     await run.waitForLog((l) => typeof l.msg === 'string' && l.msg.startsWith('started 1 modules'));

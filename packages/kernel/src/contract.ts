@@ -86,7 +86,10 @@ export interface ModuleContext<S extends OptionSchema = OptionSchema> {
   readonly log: Logger;
   /** The kernel's own child container (never tsyringe's global container). */
   readonly container: DependencyContainer;
-  /** Aborted when the kernel begins to drain; long-running loops should watch it. */
+  /**
+   * Aborted when the kernel begins to drain, or when it gives up on a start (a shutdown during
+   * start-up, a failed start); long-running loops and slow starts should watch it.
+   */
   readonly signal: AbortSignal;
   /** Metrics registry shared by every module of this kernel. */
   readonly metrics: MetricsRegistry;

@@ -20,7 +20,7 @@ export {
   type ReloadReport,
   type StartReport,
 } from './kernel.js';
-export { KernelStartError, KernelStateError } from './lifecycle/errors.js';
+export { KernelStartError, KernelStateError, StartCancelledError } from './lifecycle/errors.js';
 export { PhaseTimeoutError } from './lifecycle/timeout.js';
 export { createLogger, type LoggerSetup } from './logging.js';
 export { counter, gauge } from './metrics/family.js';

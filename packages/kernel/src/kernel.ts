@@ -8,7 +8,7 @@ import { checkRawConfig, type RawConfig, readConfigFile } from './config/raw-con
 import { validateOptions } from './config/validate.js';
 import { KernelModuleContext } from './context.js';
 import type { KernelLoadPlan, ModuleDefinition, OptionValues, Token } from './contract.js';
-import { KernelStartError, KernelStateError } from './lifecycle/errors.js';
+import { KernelStartError, KernelStateError, StartCancelledError } from './lifecycle/errors.js';
 import { PhaseTimeoutError, withTimeout } from './lifecycle/timeout.js';
 import { createLogger } from './logging.js';
 import { KernelMetrics } from './metrics/registry.js';
@@ -227,13 +227,32 @@ export class Kernel {
   /**
    * Registers every module, then starts them, in dependency order. If one fails, those already
    * started (and the failed one's own hooks) are drained and stopped in reverse and a
-   * {@link KernelStartError} naming the module is thrown.
+   * {@link KernelStartError} naming the module is thrown. So it is too, with a
+   * {@link StartCancelledError} as its cause, when `shutdown()` is called meanwhile: the module
+   * starting then is given up on (its `ctx.signal` is aborted) and no other starts.
    */
-  async start(): Promise<StartReport> {
+  start(): Promise<StartReport> {
     if (this.state !== 'loaded')
-      throw new KernelStateError(`start() needs a loaded kernel (kernel is ${this.state})`);
+      return Promise.reject(new KernelStateError(`start() needs a loaded kernel (kernel is ${this.state})`));
     this.state = 'starting';
+    const run = this.startModules();
+    this.starting = run.then(
+      () => undefined,
+      () => undefined,
+    );
+    return run;
+  }
+
+  /** The start under way, settled either way: what a shutdown called meanwhile waits for. */
+  private starting: Promise<void> = Promise.resolve();
+
+  private async startModules(): Promise<StartReport> {
     const began = performance.now();
+    // Settles (rejects) only when shutdown() is called: the hook then running is given up on.
+    const cancelled = new Promise<never>((_, reject) => {
+      this.abort.signal.addEventListener('abort', () => reject(new StartCancelledError()), { once: true });
+    });
+    cancelled.catch(() => {});
     try {
       this.host = this.findHost();
     } catch (err) {
@@ -244,9 +263,10 @@ export class Kernel {
       const def = this.loaded[i]!;
       if (!this.runsHere(def)) continue;
       this.active.push(ctx);
-      if (!def.register) continue;
+      if (!def.register && !this.abort.signal.aborted) continue;
       try {
-        await withTimeout(this.timeouts.register, () => def.register!(ctx));
+        if (this.abort.signal.aborted) throw new StartCancelledError();
+        await withTimeout(this.timeouts.register, () => Promise.race([def.register!(ctx), cancelled]));
       } catch (err) {
         await this.rollBack();
         throw new KernelStartError(def.name, 'register', err);
@@ -259,14 +279,20 @@ export class Kernel {
       const t0 = performance.now();
       let starting: Promise<unknown> | undefined;
       try {
+        if (this.abort.signal.aborted) throw new StartCancelledError();
         if (def.start) {
           starting = Promise.resolve().then(() => def.start!(ctx));
-          await withTimeout(this.timeouts.start, () => starting);
+          await withTimeout(this.timeouts.start, () => Promise.race([starting, cancelled]));
         }
       } catch (err) {
-        ctx.log.error({ err }, 'start failed; stopping the modules already started');
+        if (err instanceof StartCancelledError)
+          ctx.log.info('shutdown asked for during start-up; stopping the modules already started');
+        else ctx.log.error({ err }, 'start failed; stopping the modules already started');
         await this.rollBack();
-        if (err instanceof PhaseTimeoutError && starting !== undefined) {
+        if (
+          (err instanceof PhaseTimeoutError || err instanceof StartCancelledError) &&
+          starting !== undefined
+        ) {
           await this.cleanUpAbandonedStart(ctx, starting);
         }
         throw new KernelStartError(def.name, 'start', err);
@@ -301,8 +327,13 @@ export class Kernel {
     }
   }
 
-  /** Aborts `ctx.signal` and runs every drain hook, modules in reverse start order. */
+  /**
+   * Aborts `ctx.signal` and runs every drain hook, modules in reverse start order. While the
+   * kernel is starting, gives start-up up instead (see {@link start}) and returns once what had
+   * started is drained and stopped.
+   */
   async drain(): Promise<void> {
+    if (this.state === 'starting') return this.cancelStart();
     if (this.state !== 'started') return;
     this.state = 'draining';
     this.abort.abort();
@@ -310,8 +341,12 @@ export class Kernel {
     this.state = 'drained';
   }
 
-  /** Runs every stop hook, modules in reverse start order. Safe to call more than once. */
+  /**
+   * Runs every stop hook, modules in reverse start order. Safe to call more than once. While the
+   * kernel is starting, gives start-up up as {@link drain} does.
+   */
   async stop(): Promise<void> {
+    if (this.state === 'starting') return this.cancelStart();
     if (
       this.state === 'stopped' ||
       this.state === 'stopping' ||
@@ -328,7 +363,13 @@ export class Kernel {
     this.log.info('stopped');
   }
 
-  /** Drain, then stop. */
+  /** Aborts the start under way and waits until it has rolled back what it started. */
+  private async cancelStart(): Promise<void> {
+    this.abort.abort();
+    await this.starting;
+  }
+
+  /** Drain, then stop; during start-up, gives it up and stops what had started. */
   async shutdown(): Promise<void> {
     await this.drain();
     await this.stop();

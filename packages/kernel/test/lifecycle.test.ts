@@ -1,5 +1,5 @@
 import { connect } from 'node:net';
-import { createToken, Kernel, KernelStartError } from '@scalestack/kernel';
+import { createToken, Kernel, KernelStartError, StartCancelledError } from '@scalestack/kernel';
 import { describe, expect, it } from 'vitest';
 import { captureLogger } from './fixtures/log-capture.js';
 import { portToken, tcpModule } from './fixtures/tcp-module.js';
@@ -159,6 +159,45 @@ describe('lifecycle', () => {
     await kernel.load({ modules: ['slow'], env: {} });
     await expect(kernel.start()).rejects.toThrow(/timed out after 30ms/);
     expect(journal).toEqual(['early stop', 'opened late', 'late stop']);
+  });
+
+  it('shutdown() during start-up gives it up and stops what started; nothing starts after', async () => {
+    const journal: string[] = [];
+    let startingSlow!: () => void;
+    const slowStarting = new Promise<void>((resolve) => {
+      startingSlow = resolve;
+    });
+    const kernel = new Kernel({
+      logger: silent,
+      definitions: [
+        tcpModule('a', journal),
+        {
+          name: 'slow',
+          description: '',
+          requires: ['a'],
+          // Ready when its signal says the kernel is going away: a start that heeds it.
+          start: (ctx) =>
+            new Promise<void>((resolve) => {
+              journal.push('slow:start');
+              ctx.signal.addEventListener('abort', () => resolve());
+              startingSlow();
+            }),
+        },
+        tcpModule('late', journal, { requires: ['slow'] }),
+      ],
+    });
+    await kernel.load({ modules: ['late'], env: {} });
+    const started = kernel.start().catch((e: unknown) => e);
+    await slowStarting;
+    await kernel.shutdown();
+    const err = await started;
+    expect(err).toBeInstanceOf(KernelStartError);
+    expect((err as KernelStartError).module).toBe('slow');
+    expect((err as KernelStartError).cause).toBeInstanceOf(StartCancelledError);
+    const portA = kernel.container.resolve<{ port: number }>(portToken('a')).port;
+    expect(await refused(portA)).toBe(true);
+    expect(journal).not.toContain('late:start');
+    expect(journal.slice(-2)).toEqual(['a:drain', 'a:stop:closed']);
   });
 
   it('logs the start report and gives each module a child logger', async () => {

@@ -15,3 +15,14 @@ export class KernelStartError extends Error {
 export class KernelStateError extends Error {
   override name = 'KernelStateError';
 }
+
+/**
+ * Why {@link KernelStartError} was thrown when `shutdown()` (or `drain()`/`stop()`) was called
+ * while the kernel was starting: start-up was given up, and what had started was stopped.
+ */
+export class StartCancelledError extends Error {
+  override name = 'StartCancelledError';
+  constructor() {
+    super('start-up cancelled: the kernel was asked to shut down');
+  }
+}
