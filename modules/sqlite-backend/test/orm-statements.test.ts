@@ -63,3 +63,28 @@ it("takes DEFAULT in some rows of a multi-row INSERT, as knex writes a key one r
   await onBoth("insert into kx_orders (id, sku) values (20, 'C'), (DEFAULT, 'D'), (DEFAULT, 'E')");
   await sameOnBoth(both, 'SELECT id > 20, sku, qty, status FROM kx_orders WHERE id >= 20');
 });
+
+it("filters a SHOW's rows by its WHERE, as knex's renameColumn reads a column with SHOW FULL FIELDS … WHERE field = 'c'", async () => {
+  await onBoth(
+    'CREATE TABLE kx_renamed (id INT AUTO_INCREMENT PRIMARY KEY, name VARCHAR(255), n INT NOT NULL)',
+  );
+  const field = async (sql: string) => {
+    const [theirs, mine] = await Promise.all(
+      [both.server(), both.ours()].map(async (c) => {
+        const a = (await answer(c, sql)) as { rows: unknown[][]; names: string[] } | string;
+        return typeof a === 'string' ? a : { names: a.names, rows: a.rows.map((r) => [r[0], r[3]]) };
+      }),
+    );
+    expect({ sql, answer: mine }).toEqual({ sql, answer: theirs });
+  };
+  await field("show full fields from `kx_renamed` where field = 'name'");
+  await field("SHOW COLUMNS FROM kx_renamed WHERE `Null` = 'NO' AND Field <> 'id'");
+  await field("show fields from kx_renamed where field = 'nope'");
+  await field("SHOW COLUMNS FROM kx_renamed WHERE Field IN ('id', 'n')");
+  // A name that is no column of the SHOW's result.
+  await field("show columns from kx_renamed where colour = 'red'");
+  // Another SHOW's columns.
+  await sameOnBoth(both, "SHOW VARIABLES WHERE Variable_name = 'no_such_variable'");
+  await onBoth('alter table `kx_renamed` change `name` `title` varchar(255)');
+  await field("show full fields from `kx_renamed` where field = 'title'");
+});

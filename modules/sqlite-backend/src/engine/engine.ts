@@ -63,6 +63,7 @@ import {
 import { createDatabase, dropDatabase } from './schemas.js';
 import { runSet, setUserVariable, toVariableValue } from './set-statement.js';
 import { describeTable, quoteIdentifier, runShow } from './show-statement.js';
+import { showWithWhere } from './show-where.js';
 import { dropTables, refuseDroppingReferenced, truncateTable } from './truncate-drop.js';
 
 /** A statement SQLite will run, with what we need to report its outcome like MySQL. */
@@ -799,7 +800,7 @@ export class Engine implements EngineContext {
       case 'set':
         return runSet(this, session, sql, tokens, from, to);
       case 'show':
-        return runShow(this, session, sql, tokens, from, to);
+        return showWithWhere(this, session, sql, tokens, from, to, runShow);
       case 'describe':
         return describeTable(this, session, sql, tokens, from + 1, to);
       case 'use': {
