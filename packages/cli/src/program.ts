@@ -125,7 +125,11 @@ export function buildProgram(
   const program = new Command('scalestack')
     .description('Scale Stack: load modules, configure them and run them')
     .exitOverride()
-    .configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s) });
+    .configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s) })
+    .addHelpText(
+      'after',
+      '\nEvery option of some modules: scalestack help <module...> (or run <module...> --help)\n',
+    );
 
   program
     .command('run')
@@ -212,7 +216,11 @@ export async function main(argv: readonly string[], io: CliIO = processIO()): Pr
   const split = splitOptionFlags(argv, cliOptions);
   optionArgs.push(...split.optionArgs);
   afterSecret.push(...split.afterSecret);
-  const { cli } = split;
+  let { cli } = split;
+  // `help <module...>` is `run <module...> --help`; commander's own `help` knows only commands.
+  const commands = program.commands.map((c) => c.name());
+  if (cli[0] === 'help' && cli[1] !== undefined && !cli[1].startsWith('-') && !commands.includes(cli[1]))
+    cli = ['run', ...cli.slice(1), '--help'];
   const command = cli[0];
   if (optionArgs.length > 0 && command !== 'run' && command !== 'check') {
     // The flag's name only: its value may be a secret.

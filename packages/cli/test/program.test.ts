@@ -64,6 +64,19 @@ describe('the program in-process', () => {
     );
   });
 
+  it('help <module> lists the options of that module, as run <module> --help does', async () => {
+    const io = memoryIO();
+    expect((await main(['help', './base.js'], io)).code).toBe(0);
+    const viaRun = memoryIO();
+    await main(['run', './base.js', '--help'], viaRun);
+    expect(io.output).toContain('--fixture-base.weight=<integer>');
+    expect(io.output).toBe(viaRun.output);
+    expect(io.errors).toBe('');
+    const help = memoryIO();
+    await main(['help', 'check'], help);
+    expect(help.output).toMatch(/^Usage: scalestack check/);
+  });
+
   it('refuses module flags on commands that take none', async () => {
     const io = memoryIO();
     expect((await main(['modules', '--a.b=1'], io)).code).toBe(2);
