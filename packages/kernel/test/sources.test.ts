@@ -87,6 +87,21 @@ describe('option sources', () => {
     ]);
   });
 
+  it("refuses a variable with a loaded module's prefix that sets none of its options", async () => {
+    const { errors } = await loadEcho(schema, {
+      env: {
+        SCALESTACK_ECHO_SERVER_MAX_CONECTIONS: '7',
+        SCALESTACK_ECHO_SERVER_ZZZ: 'x',
+        SCALESTACK_OTHER_MODULE_LISTEN: 'not ours',
+        SCALESTACK_ECHO_SERVER_A: 'fine',
+      },
+    });
+    expect(errors).toEqual([
+      'environment: SCALESTACK_ECHO_SERVER_MAX_CONECTIONS: module "echo-server" has no such option (did you mean SCALESTACK_ECHO_SERVER_MAX_CONNECTIONS?)',
+      'environment: SCALESTACK_ECHO_SERVER_ZZZ: module "echo-server" has no such option',
+    ]);
+  });
+
   it('rejects a command-line argument that is not --<module>.<option>', async () => {
     expect((await loadEcho(schema, { args: ['stray'] })).errors).toEqual([
       'command line: unexpected argument "stray" (expected --<module>.<option>=<value>)',

@@ -1,3 +1,5 @@
+import { didYouMean } from '../did-you-mean.js';
+
 /** Upper-cases and joins words: `database-proxy` → `DATABASE_PROXY`, `maxConnections` → `MAX_CONNECTIONS`. */
 function envWord(name: string): string {
   return name
@@ -9,4 +11,32 @@ function envWord(name: string): string {
 /** The environment variable that sets one option: `SCALESTACK_<MODULE>_<OPTION>`. */
 export function envVarName(module: string, option: string): string {
   return `SCALESTACK_${envWord(module)}_${envWord(option)}`;
+}
+
+/**
+ * The variables of `env` that look meant for a loaded module (`SCALESTACK_<MODULE>_…`, the
+ * longest such module name) but set none of its options: a misspelt one would otherwise be
+ * ignored without a word. `options` maps each loaded module to its option names; `hint` is the
+ * variable of the option whose name is closest, if one is close. One that sets some loaded
+ * module's option is never reported.
+ */
+export function unknownEnvVars(
+  env: Readonly<Record<string, string | undefined>>,
+  options: ReadonlyMap<string, readonly string[]>,
+): { variable: string; module: string; hint: string | undefined }[] {
+  const known = new Set([...options].flatMap(([module, names]) => names.map((n) => envVarName(module, n))));
+  const found: { variable: string; module: string; hint: string | undefined }[] = [];
+  for (const variable of Object.keys(env)) {
+    if (env[variable] === undefined || known.has(variable)) continue;
+    let owner: string | undefined;
+    for (const module of options.keys()) {
+      if (!variable.startsWith(`SCALESTACK_${envWord(module)}_`)) continue;
+      if (owner === undefined || envWord(owner).length < envWord(module).length) owner = module;
+    }
+    if (owner === undefined) continue;
+    const given = variable.slice(`SCALESTACK_${envWord(owner)}_`.length);
+    const closest = didYouMean(given, options.get(owner)!.map(envWord));
+    found.push({ variable, module: owner, hint: closest && `SCALESTACK_${envWord(owner)}_${closest}` });
+  }
+  return found;
 }

@@ -3,7 +3,7 @@ import { didYouMean } from '../did-you-mean.js';
 import { UnknownFieldError } from '../options/errors.js';
 import { parseFields } from '../options/object.js';
 import type { OptionArg } from './args.js';
-import { envVarName } from './env.js';
+import { envVarName, unknownEnvVars } from './env.js';
 import { formatOptionError } from './errors.js';
 import type { RawConfig } from './raw-config.js';
 
@@ -33,6 +33,12 @@ export function validateOptions(
         `command line: ${arg.flag}: module "${arg.module}" is not loaded${hint ? ` (did you mean "${hint}"?)` : ''}`,
       );
     }
+  }
+  const optionNames = new Map(modules.map((m) => [m.name, Object.keys(m.options ?? {})]));
+  for (const { variable, module, hint } of unknownEnvVars(sources.env, optionNames)) {
+    errors.push(
+      `environment: ${variable}: module "${module}" has no such option${hint ? ` (did you mean ${hint}?)` : ''}`,
+    );
   }
   for (const def of modules) {
     const schema: OptionSchema = def.options ?? {};
