@@ -88,3 +88,28 @@ it("filters a SHOW's rows by its WHERE, as knex's renameColumn reads a column wi
   await onBoth('alter table `kx_renamed` change `name` `title` varchar(255)');
   await field("show full fields from `kx_renamed` where field = 'title'");
 });
+
+it("shows a column's DEFAULT in SHOW [FULL] COLUMNS as MariaDB does — the value, not its literal — which knex's renameColumn writes back and Sequelize's describeTable reads", async () => {
+  await onBoth(
+    "CREATE TABLE kx_defaults (a INT DEFAULT '3', b INT DEFAULT -1, c VARCHAR(9) DEFAULT 'it''s', d VARCHAR(9) DEFAULT 'a\\\\b', e VARCHAR(5) DEFAULT NULL, g TIMESTAMP NULL DEFAULT CURRENT_TIMESTAMP, h TINYINT(1) DEFAULT TRUE, i DOUBLE DEFAULT 1.5, j VARCHAR(5) DEFAULT '', k DATE DEFAULT '2024-01-01', l INT NOT NULL, m VARCHAR(9) DEFAULT 'NULL', r BOOL DEFAULT FALSE, s ENUM('x', 'y') DEFAULT 'y')",
+  );
+  const defaults = async (sql: string) => {
+    const [theirs, mine] = await Promise.all(
+      [both.server(), both.ours()].map(async (c) => {
+        const a = (await answer(c, sql)) as { rows: unknown[][]; names: string[] };
+        const at = a.names.indexOf('Default');
+        return a.rows.map((r) => [r[0], r[at]]);
+      }),
+    );
+    expect({ sql, defaults: mine }).toEqual({ sql, defaults: theirs });
+  };
+  await defaults('SHOW COLUMNS FROM kx_defaults');
+  await defaults('SHOW FULL COLUMNS FROM kx_defaults');
+  await defaults('DESCRIBE kx_defaults');
+  // What knex's renameColumn sends, the DEFAULT read from SHOW FULL FIELDS quoted again.
+  await onBoth("alter table `kx_defaults` change `a` `a2` int NULL DEFAULT '3'");
+  await onBoth("alter table `kx_defaults` change `c` `c2` varchar(9) NULL DEFAULT 'it\\'s'");
+  await defaults('SHOW COLUMNS FROM kx_defaults');
+  await onBoth('INSERT INTO kx_defaults (l) VALUES (1)');
+  await sameOnBoth(both, 'SELECT a2, b, c2, d, e, h, i, j, k, m, r, s FROM kx_defaults');
+});

@@ -16,7 +16,8 @@ import {
   tokenize,
 } from '../sql/lexer.js';
 import { onUpdateAsMysql, onUpdateColumns, onUpdateExtraOf } from '../sql/on-update.js';
-import { REAL_DIVISION, withDivisionAsWritten, withOperatorCallsAsWritten } from '../sql/real-division.js';
+import { REAL_DIVISION, withOperatorCallsAsWritten } from '../sql/real-division.js';
+import { shownDefault } from '../sql/shown-default.js';
 import { integerColumn, textColumn } from './column-types.js';
 import type { SharedDatabase } from './database.js';
 import type { EngineContext, Outcome } from './outcome.js';
@@ -208,7 +209,7 @@ export function describeTable(
       mysqlColumnType(c.type),
       c.notnull || c.pk > 0 ? 'NO' : 'YES',
       key,
-      c.dflt_value === null ? null : withDivisionAsWritten(c.dflt_value),
+      c.dflt_value === null ? null : shownDefault(c.dflt_value),
       rowid ? 'auto_increment' : c.hidden >= 2 ? 'VIRTUAL GENERATED' : onUpdateExtraOf(onUpdate, c.name),
     ];
     if (full) {
