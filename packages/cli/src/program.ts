@@ -15,6 +15,7 @@ import { type CliIO, EXIT, processIO } from './io.js';
 import { formatModuleHelp } from './module-help.js';
 import { handleSignals } from './signals.js';
 import { splitOptionFlags } from './split-args.js';
+import { describeDefaultTimeouts, parseTimeouts } from './timeouts.js';
 
 /** What a command left behind: an exit code, or a running kernel (then signals decide the exit). */
 export interface CliOutcome {
@@ -27,6 +28,7 @@ export interface CliOutcome {
 interface RunFlags {
   config?: string;
   logLevel?: string;
+  timeout?: string;
   help?: boolean;
 }
 
@@ -137,6 +139,10 @@ export function buildProgram(
     .argument('[module...]', 'module names or paths (modules under "modules:" in the config file are added)')
     .option('-c, --config <file>', 'YAML or JSON config file')
     .option('--log-level <level>', `log level (${LOG_LEVELS.join(', ')})`)
+    .option(
+      '--timeout <phase=duration,...>',
+      `how long each module's hook may take in a phase (defaults: ${describeDefaultTimeouts()})`,
+    )
     .helpOption(false)
     .option('-h, --help', 'list every option of the given modules and of what they require')
     .action(async (modules: string[], flags: RunFlags, command: Command) => {
@@ -153,7 +159,13 @@ export function buildProgram(
         outcome.code = EXIT.usage;
         return;
       }
-      const kernel = new Kernel({ logLevel: flags.logLevel, cwd: io.cwd });
+      const timeouts = flags.timeout === undefined ? {} : parseTimeouts(flags.timeout);
+      if (typeof timeouts === 'string') {
+        io.err(`scalestack: ${timeouts}\n`);
+        outcome.code = EXIT.usage;
+        return;
+      }
+      const kernel = new Kernel({ logLevel: flags.logLevel, cwd: io.cwd, timeouts });
       if (!(await loadKernel(kernel, modules, flags, optionArgs, io, outcome, afterSecret))) return;
       const started = kernel.start();
       const release = handleSignals(kernel, io, flags.config, started);

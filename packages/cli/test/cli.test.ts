@@ -135,6 +135,24 @@ describe('scalestack run: bad input', () => {
   });
 });
 
+describe('scalestack run --timeout', () => {
+  it("bounds each module's start by the time given, and refuses an unknown phase", async () => {
+    const { code, stderr, logs } = await runCli(
+      ['run', 'fixture-echo', '--fixture-base.hang_start=yes', '--timeout', 'start=200ms,stop=1s'],
+      { cwd: app },
+    );
+    expect(code).toBe(1);
+    expect(stderr).toBe('scalestack: module "fixture-base" failed to start: timed out after 200ms\n');
+    expect(events(logs)).toEqual(['fixture-base:start', 'fixture-base:drain', 'fixture-base:stop']);
+    const typo = await runCli(['run', 'fixture-base', '--timeout=strat=1s'], { cwd: app });
+    expect(typo.code).toBe(2);
+    expect(typo.stderr).toBe(
+      'scalestack: --timeout: got "strat=1s", expected <phase>=<duration> with a phase among register, start, reload, drain, stop (did you mean "start"?)\n',
+    );
+    expect(typo.logs).toEqual([]);
+  });
+});
+
 describe('scalestack check', () => {
   it('says "configuration OK" for a valid configuration and starts nothing', async () => {
     const file = join(app, 'ok.yaml');
