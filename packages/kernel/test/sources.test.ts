@@ -102,6 +102,19 @@ describe('option sources', () => {
     ]);
   });
 
+  it('takes a flag with no value for true only where a boolean goes', async () => {
+    const withFlag = { ...schema, verbose: option.boolean(false, '') };
+    expect(
+      (await loadEcho(withFlag, { args: ['--echo-server.verbose', '--echo-server.a=x'] })).values,
+    ).toMatchObject({ verbose: true, a: 'x' });
+    expect(
+      (await loadEcho(withFlag, { args: ['--echo-server.a', '--echo-server.max_connections'] })).errors,
+    ).toEqual([
+      'module "echo-server", option "a": got no value (--echo-server.a alone), expected a string',
+      'module "echo-server", option "max_connections": got no value (--echo-server.max_connections alone), expected an integer',
+    ]);
+  });
+
   it('rejects a command-line argument that is not --<module>.<option>', async () => {
     expect((await loadEcho(schema, { args: ['stray'] })).errors).toEqual([
       'command line: unexpected argument "stray" (expected --<module>.<option>=<value>)',

@@ -7,6 +7,8 @@ export interface OptionArg {
   value: string;
   /** The flag as written, for messages. */
   flag: string;
+  /** Set when the flag came with no value (`value` is then `true`): right for a boolean only. */
+  bare?: true;
 }
 
 const FLAG = /^--([A-Za-z0-9][\w-]*)\.([A-Za-z_][\w-]*)(?:=([\s\S]*))?$/;
@@ -93,7 +95,10 @@ export function parseOptionArgs(args: readonly string[]): { options: OptionArg[]
         );
         i++;
         continue;
-      } else value = 'true';
+      } else {
+        options.push({ module: match[1]!, option: match[2]!, value: 'true', flag, bare: true });
+        continue;
+      }
     }
     options.push({ module: match[1]!, option: match[2]!, value, flag });
   }

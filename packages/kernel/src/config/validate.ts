@@ -48,14 +48,24 @@ export function validateOptions(
       if (fromEnv !== undefined) raw[name] = fromEnv;
     }
     const unknownArgs = [];
+    const bareArgs: string[] = [];
     for (const arg of sources.args) {
       if (arg.module !== def.name) continue;
-      if (Object.hasOwn(schema, arg.option)) raw[arg.option] = arg.value;
-      else unknownArgs.push(new UnknownFieldError([arg.option], didYouMean(arg.option, Object.keys(schema))));
+      const spec = Object.hasOwn(schema, arg.option) ? schema[arg.option]! : undefined;
+      if (spec === undefined)
+        unknownArgs.push(new UnknownFieldError([arg.option], didYouMean(arg.option, Object.keys(schema))));
+      // A flag alone means true, which only a boolean takes: "got true" would puzzle.
+      else if (arg.bare && spec.type !== 'boolean')
+        bareArgs.push(
+          `module "${def.name}", option "${arg.option}": got no value (${arg.flag} alone), expected ${spec.expected}`,
+        );
+      else raw[arg.option] = arg.value;
     }
     const result = parseFields(schema, raw, []);
     for (const err of [...unknownArgs, ...result.errors]) errors.push(formatOptionError(def.name, err));
-    if (unknownArgs.length === 0 && result.errors.length === 0) valid.set(def.name, result.values);
+    errors.push(...bareArgs);
+    if (unknownArgs.length === 0 && bareArgs.length === 0 && result.errors.length === 0)
+      valid.set(def.name, result.values);
     values.set(def.name, result.values);
   }
   // Checks of options taken together run once every module's own are known: one may look at
