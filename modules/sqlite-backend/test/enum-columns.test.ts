@@ -100,14 +100,18 @@ it('ALTER TABLE ADD COLUMN takes an ENUM column', async () => {
   expect(await onBoth("INSERT INTO ea VALUES (2, 'maybe')")).toBe('ERR 1265');
   expect(await described(both.ours(), 'DESCRIBE ea')).toEqual(await described(both.server(), 'DESCRIBE ea'));
 });
-it('ALTER TABLE … RENAME COLUMN keeps the enum; MODIFY / CHANGE of one are refused (1235), not half done', async () => {
+it('ALTER TABLE … RENAME COLUMN keeps the enum; MODIFY / CHANGE of one into another type is refused (1235), not half done', async () => {
   await onBoth("CREATE TABLE er (id INT, c ENUM('a','b') NOT NULL)");
   await onBoth('ALTER TABLE er RENAME COLUMN c TO d');
   expect(await onBoth("INSERT INTO er VALUES (1, 'q')")).toBe('ERR 1265');
   await onBoth("INSERT INTO er VALUES (1, 'B')");
   await sameOnBoth(both, 'SELECT id, d FROM er');
   expect(await answer(both.ours(), 'ALTER TABLE er MODIFY d VARCHAR(5)')).toBe('ERR 1235');
-  expect(await answer(both.ours(), "ALTER TABLE er MODIFY d ENUM('a','b','c')")).toBe('ERR 1235');
+  // Into another ENUM it is taken (orm-statements.test.ts), the CHECK naming the column as it is now.
+  await onBoth("ALTER TABLE er MODIFY d ENUM('a','b','c') NOT NULL");
+  expect(await onBoth("INSERT INTO er VALUES (2, 'q')")).toBe('ERR 1265');
+  await onBoth("INSERT INTO er VALUES (2, 'c')");
+  await sameOnBoth(both, 'SELECT id, d FROM er');
 });
 
 it('CREATE TABLE refuses a DEFAULT that is no member (1067) and members equal but for case (1291), as MariaDB', async () => {

@@ -64,14 +64,20 @@ export function changeColumn(
     throw notSupported('moving a column (FIRST / AFTER)');
   const current = storedColumn(table, oldName);
   if (current.clauses.some((c) => c.kind === 'generated')) throw notSupported('changing a generated column');
-  // Its CHECK would stay, and refuse what the new type takes.
-  if (isStoredEnum(current.clauses)) throw notSupported('changing an ENUM column');
   // The new definition in SQLite's words, as CREATE TABLE would have it.
   const definition = sql.slice(tokens[i]?.start ?? 0, tokens[end - 1]?.end ?? 0);
   const next = sqliteColumn(newName, definition);
   if (next === undefined) throw syntax();
+  // An ENUM's members are its CHECK (enum-columns.ts): a new ENUM (Sequelize's sync({ alter })
+  // sends its ENUM columns' CHANGE at every start) replaces the old one's, the rows checked
+  // against the new members (1265). Into another type the old CHECK would stay, and refuse what
+  // the new type takes.
+  const enumCheck = (c: ColumnClause) => c.kind === 'check' && isStoredEnum([c]);
+  const newEnum = next.clauses.filter(enumCheck);
+  if (isStoredEnum(current.clauses) && newEnum.length === 0)
+    throw notSupported('changing an ENUM column into another type');
   const refused = next.clauses.find(
-    (c) => c.kind === 'check' || c.kind === 'references' || c.kind === 'generated',
+    (c) => (c.kind === 'check' && !enumCheck(c)) || c.kind === 'references' || c.kind === 'generated',
   );
   if (refused !== undefined)
     throw notSupported(
@@ -96,11 +102,13 @@ export function changeColumn(
   // Stored values keep the type they were stored with: a type of another affinity (or another
   // STRICT type) over values already there would leave them unlike the column's new ones.
   const strict = /\bSTRICT\s*$/i.test(table.sql.slice(table.sql.lastIndexOf(')')));
+  // An ENUM's values are text (its stored type, a quoted name, reads as none here).
+  const currentType = isStoredEnum(current.clauses) ? 'TEXT' : current.type;
   if (
     !keyed &&
     (strict
-      ? current.type.toUpperCase() !== next.type.toUpperCase()
-      : affinity(current.type) !== affinity(next.type)) &&
+      ? currentType.toUpperCase() !== next.type.toUpperCase()
+      : affinity(currentType) !== affinity(next.type)) &&
     hasValues()
   )
     throw notSupported(
@@ -145,10 +153,19 @@ export function changeColumn(
       const column = columnDefinitions(now.sql).find((c) => c.name.toLowerCase() === newName.toLowerCase())!;
       // Kept from the column as it reads now (a rename has rewritten its references): its key,
       // uniqueness, checks and foreign key; taken from the new definition: the rest.
-      const kept = of(column.clauses, ['primary', 'unique', 'check', 'references']);
+      const kept = of(column.clauses, ['primary', 'unique', 'check', 'references']).filter(
+        (c) => newEnum.length === 0 || !enumCheck(c),
+      );
       // ON UPDATE CURRENT_TIMESTAMP as the new definition has it, or not (see on-update.ts).
       const stamp = onUpdateMarkerIn(sql, tokens, i, end);
-      const text = [backquoted(newName), type, ...kept.map((c) => c.text), ...taken.map((c) => c.text), stamp]
+      const text = [
+        backquoted(newName),
+        type,
+        ...kept.map((c) => c.text),
+        ...newEnum.map((c) => c.text),
+        ...taken.map((c) => c.text),
+        stamp,
+      ]
         .filter((part) => part !== '')
         .join(' ');
       if (addsNotNull) {
@@ -160,6 +177,10 @@ export function changeColumn(
       return now.sql.slice(0, column.start) + text + withoutLeadingMarker(now.sql.slice(column.end));
     },
     (edit) => {
+      // SQLite checks no row against a CHECK written into the table's text: a value that is no
+      // new member is 1265 (enumMember throws it), undoing all.
+      for (const c of newEnum)
+        edit.get(`SELECT 1 FROM ${data} WHERE NOT ${c.text.replace(/^CHECK\s*/i, '')} LIMIT 1`);
       // A UNIQUE the column does not have yet: its index (1062 if the rows break it, undoing all).
       if (wantsUnique && !hasUniqueIndex(db, schema, table.name, newName))
         edit.exec(createIndexText(schema, table.name, newName, true, `(${backquoted(newName)})`));

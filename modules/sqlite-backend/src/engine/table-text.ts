@@ -1,7 +1,15 @@
 import { MysqlError, noDatabaseSelected, notSupported } from '../errors.js';
 import type { Session } from '../session/session.js';
 import { type ColumnDefinition, columnDefinitions, readColumn } from '../sql/column-definition.js';
-import { backquoted, isPunct, type TableName, type Token, tableName, tokenize } from '../sql/lexer.js';
+import {
+  backquoted,
+  isPunct,
+  type TableName,
+  type Token,
+  TokenType,
+  tableName,
+  tokenize,
+} from '../sql/lexer.js';
 import { rewrite } from '../sql/rewrite.js';
 import type { SharedDatabase } from './database.js';
 import { quoteIdentifier } from './show-statement.js';
@@ -81,7 +89,12 @@ export function sqliteColumn(name: string, definition: string): ColumnDefinition
   const translated = rewrite(wrapped, tokenize(wrapped)).text;
   const sqliteTokens = tokenize(translated, false);
   const open = sqliteTokens.findIndex((t) => isPunct(translated, t, '('));
-  return readColumn(translated, sqliteTokens, open + 1, sqliteTokens.length - 1);
+  const column = readColumn(translated, sqliteTokens, open + 1, sqliteTokens.length - 1);
+  // An ENUM's type is a quoted name (enum-columns.ts), which readColumn takes for none.
+  const declared = sqliteTokens[open + 2];
+  if (column !== undefined && column.type === '' && declared?.type === TokenType.QuotedId)
+    column.type = translated.slice(declared.start, declared.end);
+  return column;
 }
 
 /** What an edit may do inside its savepoint before the table's text is written. */
