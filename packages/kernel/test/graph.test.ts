@@ -137,6 +137,21 @@ describe('module resolution', () => {
     );
   });
 
+  it("names what is wrong with a JavaScript module's shape instead of loading it", async () => {
+    write(
+      'shapeless.js',
+      "export default { name: 'shapeless', description: '', requires: 'socket', options: { listen: '127.0.0.1:1' }, start: true };",
+    );
+    write('badly-named.js', "export default { name: 'my module', description: '' };");
+    const kernel = new Kernel({ logger: silent, cwd: app });
+    expect(await loadErrors(kernel, ['./shapeless.js', './badly-named.js'])).toEqual([
+      'module "shapeless": "requires" must be a list of module names, such as ["socket"]',
+      'module "shapeless": option "listen" is no option spec (build it with option.string(…), option.address(…), …)',
+      'module "shapeless": "start" must be a function',
+      'module "my module": its name is no module name (a letter or digit, then letters, digits, "-" or "_")',
+    ]);
+  });
+
   it('a module listed under "modules:" by path takes its options from there too, on reload as well', async () => {
     const path = join(import.meta.dirname, 'fixtures/greeting-module.js');
     const kernel = new Kernel({ logger: silent });

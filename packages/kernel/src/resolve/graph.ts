@@ -1,4 +1,5 @@
 import type { ModuleDefinition } from '../contract.js';
+import { definitionProblems } from './definition-problems.js';
 import { ModuleResolveError, type ResolveOptions, resolveModule } from './resolve-module.js';
 
 /** What to load: module names, paths, or definitions handed over directly. */
@@ -30,6 +31,11 @@ export async function resolveGraph(
       errors.push(`module "${def.name}" is defined twice (again by ${origin})`);
       return false;
     }
+    const problems = existing ? [] : definitionProblems(def);
+    if (problems.length > 0) {
+      errors.push(...problems);
+      return false;
+    }
     byName.set(def.name, def);
     definitions.set(def.name, def);
     return true;
@@ -44,7 +50,9 @@ export async function resolveGraph(
     if (failed.has(ref)) return undefined;
     try {
       const def = await resolveModule(ref, { cwd: opts.cwd, definitions, requiredBy });
-      return add(def, `"${ref}"`) ? def : undefined;
+      if (add(def, `"${ref}"`)) return def;
+      failed.add(ref);
+      return undefined;
     } catch (err) {
       if (!(err instanceof ModuleResolveError)) throw err;
       failed.add(ref);
