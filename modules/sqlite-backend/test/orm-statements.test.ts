@@ -157,3 +157,33 @@ it("takes a CHANGE of an ENUM column into an ENUM, as Sequelize's sync({ alter: 
   expect(await onBoth("INSERT INTO sq_kinds VALUES (3, 'c')")).toBe('ERR 1265');
   await sameOnBoth(both, 'SELECT id, k FROM sq_kinds');
 });
+
+it("drops a column an index covers, as knex's dropColumn and Sequelize's removeColumn do: its own indexes go, an index of several columns loses it", async () => {
+  await onBoth('CREATE TABLE kx_gadgets (id INT AUTO_INCREMENT PRIMARY KEY, a INT, b INT, c INT, d INT)');
+  await onBoth('alter table `kx_gadgets` add index `kx_gadgets_a_index`(`a`)');
+  await onBoth('alter table `kx_gadgets` add index `ab`(`a`, `b`)');
+  await onBoth('alter table `kx_gadgets` add unique `kx_gadgets_c_unique`(`c`)');
+  await onBoth('CREATE INDEX bd ON kx_gadgets (b, d DESC)');
+  await onBoth('INSERT INTO kx_gadgets (a, b, c, d) VALUES (1, 2, 3, 4), (5, 6, 7, 8)');
+  const indexes = async () => {
+    const [theirs, mine] = await Promise.all(
+      [both.server(), both.ours()].map(async (c) => {
+        const a = (await answer(c, 'SHOW INDEX FROM kx_gadgets')) as { rows: unknown[][] };
+        return a.rows.map((r) => [r[1], r[2], r[3], r[4]]);
+      }),
+    );
+    expect(mine).toEqual(theirs);
+  };
+  await onBoth('alter table `kx_gadgets` drop `a`');
+  await indexes();
+  await onBoth('ALTER TABLE kx_gadgets DROP COLUMN c');
+  await indexes();
+  // Several changes, one of them such a drop.
+  await onBoth('ALTER TABLE kx_gadgets ADD e INT, DROP d');
+  await indexes();
+  await sameOnBoth(both, 'SELECT * FROM kx_gadgets');
+  // A column that is not there is still 1091, and an unindexed one drops as before.
+  expect(await onBoth('ALTER TABLE kx_gadgets DROP COLUMN nope')).toBe('ERR 1091');
+  await onBoth('ALTER TABLE kx_gadgets DROP e');
+  await sameOnBoth(both, 'SELECT * FROM kx_gadgets');
+});

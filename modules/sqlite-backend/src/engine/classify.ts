@@ -17,6 +17,7 @@ import { isColumnChange } from './change-column.js';
 import { isDefaultChange } from './column-default.js';
 import { createLike } from './create-like.js';
 import { isCreateOrReplace } from './create-or-replace.js';
+import { droppedColumn } from './drop-column.js';
 import { isForeignKeyChange } from './foreign-keys.js';
 import { alterRename } from './rename-table.js';
 import { dropsSeveralTables } from './truncate-drop.js';
@@ -48,6 +49,7 @@ export type MysqlStatement =
   | 'drop-tables'
   | 'add-primary-key'
   | 'alter-list'
+  | 'drop-column'
   | 'refused';
 
 const DML = new Set([
@@ -122,6 +124,7 @@ export function classify(sql: string, tokens: readonly Token[], i: number): Mysq
       if (isColumnChange(sql, tokens, named.next)) return 'change-column';
       if (isDefaultChange(sql, tokens, named.next)) return 'column-default';
       if (isPrimaryKeyAdd(sql, tokens, named.next)) return 'add-primary-key';
+      if (droppedColumn(sql, tokens, named.next) !== undefined) return 'drop-column';
       return isForeignKeyChange(sql, tokens, named.next) ? 'foreign-key' : undefined;
     }
     case 'DO':

@@ -46,6 +46,7 @@ import { createLike, runCreateLike } from './create-like.js';
 import { createOrReplace } from './create-or-replace.js';
 import { type CreateSelect, createSelect, storedTable, tableRows } from './create-select.js';
 import { findTemporary, type SharedDatabase } from './database.js';
+import { dropColumn } from './drop-column.js';
 import { dropView } from './drop-view.js';
 import { evaluate } from './evaluate.js';
 import { alterForeignKey } from './foreign-keys.js';
@@ -888,6 +889,10 @@ export class Engine implements EngineContext {
         return addPrimaryKey(this, session, sql, tokens, from, to);
       case 'alter-list':
         return runAlterList(this, session, sql, tokens, from, (text) => this.runStep(session, text));
+      case 'drop-column':
+        return dropColumn(this, session, sql, tokens, from, () =>
+          this.runSqlite(session, this.prepareSqlite(session, sql, tokens, from, true)[0], undefined),
+        );
       case 'refused': {
         const what = keyword(sql, tokens[from]) === 'VACUUM' ? 'VACUUM INTO' : keyword(sql, tokens[from]);
         throw notSupported(what, ': databases are made with CREATE DATABASE and dropped with DROP DATABASE');
