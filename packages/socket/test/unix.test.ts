@@ -55,6 +55,15 @@ describe('Unix sockets', () => {
     await first.closeAll();
   });
 
+  it('says a missing directory is missing, not "permission denied"', async () => {
+    const path = join(dir, 'no-such-dir', 'x.sock');
+    const err = await listen(`unix:${path}`, () => {}).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ListenError);
+    expect((err as Error).message).toBe(
+      `cannot listen on ${path}: no such directory ${join(dir, 'no-such-dir')}`,
+    );
+  });
+
   it('never replaces a file that is not a socket', async () => {
     const path = join(dir, 'precious.txt');
     writeFileSync(path, 'keep me');
