@@ -57,6 +57,9 @@ describe('option sources', () => {
     expect((await loadEcho(schema, { configFile: missing })).errors).toEqual([
       `config file "${missing}": cannot read it (ENOENT)`,
     ]);
+    expect((await loadEcho(schema, { configFile: dir })).errors).toEqual([
+      `config file "${dir}": is a directory (expected a YAML or JSON file)`,
+    ]);
     expect((await loadEcho(schema, { configFile: broken })).errors?.[0]).toMatch(
       new RegExp(`^config file "${broken}": not valid YAML or JSON \\(`),
     );

@@ -63,7 +63,11 @@ export function readConfigFile(path: string): unknown {
   try {
     text = readFileSync(path, 'utf8');
   } catch (err) {
-    throw new Error(`config file "${path}": cannot read it (${(err as NodeJS.ErrnoException).code ?? err})`);
+    const code = (err as NodeJS.ErrnoException).code;
+    // "cannot read it (EISDIR)" leaves the reader to decode the code.
+    if (code === 'EISDIR')
+      throw new Error(`config file "${path}": is a directory (expected a YAML or JSON file)`);
+    throw new Error(`config file "${path}": cannot read it (${code ?? err})`);
   }
   try {
     return parseYaml(text);
