@@ -187,3 +187,23 @@ it("drops a column an index covers, as knex's dropColumn and Sequelize's removeC
   await onBoth('ALTER TABLE kx_gadgets DROP e');
   await sameOnBoth(both, 'SELECT * FROM kx_gadgets');
 });
+
+it("takes MySQL's BINARY column attribute, as Sequelize declares a UUID primary key: CHAR(36) BINARY", async () => {
+  await onBoth(
+    "CREATE TABLE IF NOT EXISTS `sq_items` (`id` CHAR(36) BINARY , `sku` VARCHAR(32) BINARY NOT NULL, `code` BINARY(4), `n` VARCHAR(5) CHARACTER SET utf8mb4 BINARY DEFAULT 'x', PRIMARY KEY (`id`)) ENGINE=InnoDB;",
+  );
+  await onBoth('ALTER TABLE `sq_items` ADD `ref` CHAR(36) BINARY NULL');
+  await onBoth("ALTER TABLE `sq_items` CHANGE `ref` `ref` CHAR(36) BINARY NOT NULL DEFAULT ''");
+  await onBoth(
+    "INSERT INTO sq_items (id, sku, code) VALUES ('c0528fc7-46be-42a6-b895-c303b6bb750e', 'A1', 'ab'), ('e9fd5465-4192-4cf2-a782-1e6c4d952c62', 'a1', 'cd')",
+  );
+  // Binary: case tells the values apart, as SQLite's default collation does.
+  await sameOnBoth(both, "SELECT id, sku, n, ref FROM sq_items WHERE sku = 'a1'");
+  const [theirs, mine] = await Promise.all(
+    [both.server(), both.ours()].map(async (c) => {
+      const a = (await answer(c, 'SHOW COLUMNS FROM sq_items')) as { rows: unknown[][] };
+      return a.rows.map((r) => [r[0], r[2], r[3], r[4]]);
+    }),
+  );
+  expect(mine).toEqual(theirs);
+});
