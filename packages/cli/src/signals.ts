@@ -36,8 +36,15 @@ export function handleSignals(
     stopping = true;
     kernel.log.info({ signal }, `${signal} received; draining and stopping`);
     // During start-up the kernel gives up on the module starting and stops what had started.
+    // A start-up that failed or was given up is the run command's to end (exit 1, or 0 when
+    // given up), once start() settles: that is after its roll-back, which a signal during it
+    // must not cut short.
     kernel.shutdown().then(
-      () => io.exit(0),
+      () =>
+        started.then(
+          () => io.exit(0),
+          () => {},
+        ),
       (err: unknown) => {
         kernel.log.error({ err }, 'shutdown failed');
         io.exit(1);

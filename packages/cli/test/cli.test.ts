@@ -265,6 +265,20 @@ describe('scalestack run: signals', () => {
     expect(run.stderr()).toBe('');
   });
 
+  it("a signal during a failed start's roll-back lets it finish and exits 1", async () => {
+    const run = spawnCli(['run', 'fixture-fail', '--fixture-base.hang_drain=yes', '--timeout=drain=500ms'], {
+      cwd: app,
+    });
+    await run.waitForLog((l) => l.event === 'drain');
+    run.child.kill('SIGTERM');
+    const { code } = await run.exited;
+    expect(code).toBe(1);
+    expect(run.stderr()).toBe(
+      'scalestack: module "fixture-fail" failed to start: fixture-fail refuses to start\n',
+    );
+    expect(events(run.logs())).toEqual(['fixture-base:start', 'fixture-base:drain', 'fixture-base:stop']);
+  });
+
   it('SIGUSR2 has every module that can report log its state, and the process runs on', async () => {
     const run = spawnCli(['run', 'fixture-base', '--fixture-base.tag=t1'], { cwd: app });
     await run.waitForLog((l) => typeof l.msg === 'string' && l.msg.startsWith('started 1 modules'));
