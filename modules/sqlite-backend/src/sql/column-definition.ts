@@ -85,6 +85,14 @@ export function readColumn(
     while (i < to && !isPunct(sql, tokens[i], ')')) i++;
     i++;
   }
+  // `bigint(20) unsigned` is stored as one quoted name (create-table.ts); an ENUM's quoted
+  // stored type is not a type to carry over.
+  if (
+    i === typeStart &&
+    tokens[i]?.type === TokenType.QuotedId &&
+    /\)\s*(?:un)?signed|zerofill/i.test(identifierValue(sql, tokens[i]!))
+  )
+    i++;
   const type = i > typeStart ? sql.slice(tokens[typeStart]!.start, tokens[i - 1]!.end) : '';
   const clauses: ColumnClause[] = [];
   let clauseStart = i;

@@ -242,6 +242,10 @@ function typeText(sql: string, tokens: readonly Token[], from: number, to: numbe
   if (from >= to) return '';
   const written = sql.slice(tokens[from]!.start, tokens[to - 1]!.end);
   if (/^bool(ean)?$/i.test(written)) return 'tinyint(1)';
+  // `bigint(20) unsigned`, kept quoted (create-table.ts: SQLite's grammar has no words after
+  // a type's parentheses).
+  if (to === from + 1 && tokens[from]!.type === TokenType.QuotedId)
+    return identifierValue(sql, tokens[from]!).toLowerCase();
   // MariaDB writes a type's words in lower case (`varchar(50)`, `int(10) unsigned`), and clients
   // look them up so (SQLAlchemy's names are lower case); an enum's members stay as declared.
   // Inside the parentheses without spaces (`decimal(10,2)`, `enum('a','b')`).

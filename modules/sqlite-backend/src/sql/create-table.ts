@@ -3,7 +3,7 @@ import { MysqlError, notSupported } from '../errors.js';
 import { readColumn } from './column-definition.js';
 import { rewriteEnumColumn } from './enum-columns.js';
 import { indexColumns } from './index-ddl.js';
-import { identifierValue, isPunct, keyword, type Token, TokenType } from './lexer.js';
+import { backquoted, identifierValue, isPunct, keyword, type Token, TokenType } from './lexer.js';
 import { onUpdateMarker, readOnUpdate } from './on-update.js';
 
 const KEEP_COLLATIONS = new Set(['BINARY', 'NOCASE', 'RTRIM']);
@@ -433,6 +433,44 @@ export function rewriteAddedColumn(
   if (isColumn(e)) rewriteElement(sql, tokens, e, replace);
 }
 
+/**
+ * A type with a length and then `UNSIGNED` / `SIGNED` / `ZEROFILL` — `bigint(20) unsigned`, as
+ * WordPress and mysqldump write them — in the column definition `tokens[from, to)`, as one
+ * quoted name: SQLite's grammar takes words only before a type's parentheses (`int unsigned` is
+ * fine, `int(10) unsigned` a 1064). Quoted, it is still the declared type (PRAGMA table_info,
+ * DESCRIBE and the affinity read `bigint(20) unsigned`).
+ */
+function quoteModifiedType(
+  sql: string,
+  tokens: readonly Token[],
+  from: number,
+  to: number,
+  replace: Map<number, string>,
+): void {
+  let i = from + 1;
+  while (i < to && tokens[i]!.type === TokenType.Word && !isPunct(sql, tokens[i + 1], '(')) i++;
+  if (i >= to || tokens[i]!.type !== TokenType.Word || !isPunct(sql, tokens[i + 1], '(')) return;
+  let close = i + 2;
+  while (close < to && !isPunct(sql, tokens[close], ')')) close++;
+  let last = close;
+  while (last + 1 < to && TYPE_MODIFIERS.has(keyword(sql, tokens[last + 1]))) last++;
+  if (last === close) return;
+  const parts: string[] = [];
+  for (let j = from + 1; j <= last; j++) {
+    const word = sql.slice(tokens[j]!.start, tokens[j]!.end);
+    const tight =
+      j > from + 1 &&
+      (isPunct(sql, tokens[j], '(') ||
+        isPunct(sql, tokens[j - 1], '(') ||
+        isPunct(sql, tokens[j], ')') ||
+        isPunct(sql, tokens[j], ',') ||
+        isPunct(sql, tokens[j - 1], ','));
+    parts.push(`${j === from + 1 || tight ? '' : ' '}${word}`);
+    replace.set(j, '');
+  }
+  replace.set(from + 1, backquoted(parts.join('')));
+}
+
 /** One column definition (or table constraint) in MySQL's words, in SQLite's. */
 function rewriteElement(
   sql: string,
@@ -457,7 +495,7 @@ function rewriteElement(
     return;
   }
   if (!isColumn(e)) return;
-  rewriteEnumColumn(sql, tokens, from, to, replace);
+  if (!rewriteEnumColumn(sql, tokens, from, to, replace)) quoteModifiedType(sql, tokens, from, to, replace);
   for (let j = from + 1; j < to; j++) {
     const k = keyword(sql, tokens[j]);
     if (k === 'CHARACTER' && keyword(sql, tokens[j + 1]) === 'SET') {
