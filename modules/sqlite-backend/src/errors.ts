@@ -99,7 +99,8 @@ const MESSAGE_RULES: [RegExp, (m: RegExpMatchArray, sql: string, schema: string)
   ],
   [
     /^(?:table|view) (.+) already exists$/,
-    (m) => new MysqlError(1050, `Table ${quoteName(m[1]!.replace(/^"|"$/g, ''))} already exists`),
+    // SQLite echoes the name as the statement quoted it (knex writes `t`).
+    (m) => new MysqlError(1050, `Table ${quoteName(unquoted(m[1]!))} already exists`),
   ],
   [
     // ALTER TABLE … RENAME TO a name taken.

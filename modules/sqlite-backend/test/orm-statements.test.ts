@@ -207,3 +207,18 @@ it("takes MySQL's BINARY column attribute, as Sequelize declares a UUID primary 
   );
   expect(mine).toEqual(theirs);
 });
+
+it("names a table that exists as MariaDB does when CREATE TABLE meets it, whichever way the statement quoted it (knex's createTable backquotes)", async () => {
+  await onBoth('CREATE TABLE kx_twice (id INT)');
+  for (const sql of ['create table `kx_twice` (`id` int)', 'CREATE TABLE kx_twice (id INT)']) {
+    const [theirs, mine] = await Promise.all(
+      [both.server(), both.ours()].map((c) =>
+        c.query(sql).then(
+          () => 'created',
+          (e: { errno: number; message: string }) => `${e.errno} ${e.message}`,
+        ),
+      ),
+    );
+    expect({ sql, error: mine }).toEqual({ sql, error: theirs });
+  }
+});
