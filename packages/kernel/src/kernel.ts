@@ -334,33 +334,41 @@ export class Kernel {
    */
   async drain(): Promise<void> {
     if (this.state === 'starting') return this.cancelStart();
+    // A second caller (two shutdowns at once) waits for the same drain.
+    if (this.state === 'draining') return this.draining;
     if (this.state !== 'started') return;
     this.state = 'draining';
     this.abort.abort();
-    await this.runHooks('drain');
-    this.state = 'drained';
+    this.draining = this.runHooks('drain').then(() => {
+      // A stop() called meanwhile (it does not wait for the drain) is under way or done.
+      if (this.state === 'draining') this.state = 'drained';
+    });
+    return this.draining;
   }
 
+  /** The drain, and the stop (or a failed start's roll-back), under way: what a second caller awaits. */
+  private draining: Promise<void> | undefined;
+  private stopping: Promise<void> | undefined;
+
   /**
-   * Runs every stop hook, modules in reverse start order. Safe to call more than once. While the
-   * kernel is starting, gives start-up up as {@link drain} does.
+   * Runs every stop hook, modules in reverse start order. Safe to call more than once: a call
+   * while a stop is under way returns when it is done. While the kernel is starting, gives
+   * start-up up as {@link drain} does.
    */
   async stop(): Promise<void> {
     if (this.state === 'starting') return this.cancelStart();
-    if (
-      this.state === 'stopped' ||
-      this.state === 'stopping' ||
-      this.state === 'new' ||
-      this.state === 'loaded'
-    ) {
-      this.state = this.state === 'stopping' ? 'stopping' : 'stopped';
+    if (this.state === 'stopping') return this.stopping;
+    if (this.state === 'stopped' || this.state === 'new' || this.state === 'loaded') {
+      this.state = 'stopped';
       return;
     }
     this.state = 'stopping';
     this.abort.abort();
-    await this.runHooks('stop');
-    this.state = 'stopped';
-    this.log.info('stopped');
+    this.stopping = this.runHooks('stop').then(() => {
+      this.state = 'stopped';
+      this.log.info('stopped');
+    });
+    return this.stopping;
   }
 
   /** Aborts the start under way and waits until it has rolled back what it started. */
@@ -629,12 +637,15 @@ export class Kernel {
   /** Drain and stop hooks that ran already (a late clean-up runs only the others). */
   private readonly ranHooks = new WeakSet<object>();
 
-  private async rollBack(): Promise<void> {
+  private rollBack(): Promise<void> {
     this.state = 'stopping';
     this.abort.abort();
-    await this.runHooks('drain');
-    await this.runHooks('stop');
-    this.state = 'stopped';
+    this.stopping = (async () => {
+      await this.runHooks('drain');
+      await this.runHooks('stop');
+      this.state = 'stopped';
+    })();
+    return this.stopping;
   }
 
   /** Runs one phase's hooks for every active module in reverse; overruns and failures are logged, never fatal. */

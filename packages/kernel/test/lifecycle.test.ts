@@ -200,6 +200,54 @@ describe('lifecycle', () => {
     expect(journal.slice(-2)).toEqual(['a:drain', 'a:stop:closed']);
   });
 
+  it('a second shutdown() or a stop() while the first drains runs no hook twice; shutdowns wait for both phases', async () => {
+    const journal: string[] = [];
+    let drainStarted!: () => void;
+    const draining = new Promise<void>((resolve) => {
+      drainStarted = resolve;
+    });
+    let finishDrain!: () => void;
+    const kernel = new Kernel({
+      logger: silent,
+      definitions: [
+        {
+          name: 'slow',
+          description: '',
+          start(ctx) {
+            ctx.onDrain(
+              () =>
+                new Promise<void>((resolve) => {
+                  drainStarted();
+                  finishDrain = () => {
+                    journal.push('drained');
+                    resolve();
+                  };
+                }),
+            );
+            ctx.onStop(() => {
+              journal.push('stopped');
+            });
+          },
+        },
+      ],
+    });
+    await kernel.load({ modules: ['slow'], env: {} });
+    await kernel.start();
+    const first = kernel.shutdown().then(() => journal.push('first returned'));
+    await draining;
+    const second = kernel.shutdown().then(() => journal.push('second returned'));
+    const stopAlone = kernel.stop().then(() => journal.push('stop returned'));
+    finishDrain();
+    await Promise.all([first, second, stopAlone]);
+    // stop() alone does not wait for the drain; each shutdown returns after both, and no hook runs twice.
+    for (const returned of ['first returned', 'second returned']) {
+      expect(journal.indexOf(returned)).toBeGreaterThan(journal.indexOf('drained'));
+      expect(journal.indexOf(returned)).toBeGreaterThan(journal.indexOf('stopped'));
+    }
+    expect(journal.filter((e) => e === 'stopped')).toHaveLength(1);
+    expect(journal).toHaveLength(5);
+  });
+
   it('logs the start report and gives each module a child logger', async () => {
     const { logger, lines } = captureLogger('info');
     const kernel = new Kernel({ logger, definitions: [tcpModule('a', [])] });
