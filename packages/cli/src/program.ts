@@ -6,6 +6,7 @@ import {
   KernelStartError,
   LOG_LEVELS,
   type ModuleReference,
+  PhaseTimeoutError,
   readConfigFile,
   resolveGraph,
   StartCancelledError,
@@ -179,7 +180,12 @@ export function buildProgram(
           outcome.code = EXIT.ok;
           return;
         }
-        io.err(`scalestack: ${err.message}\n`);
+        // An overrun names the limit it overran and how to change it.
+        const hint =
+          err.cause instanceof PhaseTimeoutError
+            ? ` (the ${err.phase} timeout; --timeout ${err.phase}=<duration> changes it)`
+            : '';
+        io.err(`scalestack: ${err.message}${hint}\n`);
         outcome.code = EXIT.startFailed;
         return;
       }

@@ -142,7 +142,9 @@ describe('scalestack run --timeout', () => {
       { cwd: app },
     );
     expect(code).toBe(1);
-    expect(stderr).toBe('scalestack: module "fixture-base" failed to start: timed out after 200ms\n');
+    expect(stderr).toBe(
+      'scalestack: module "fixture-base" failed to start: timed out after 200ms (the start timeout; --timeout start=<duration> changes it)\n',
+    );
     expect(events(logs)).toEqual(['fixture-base:start', 'fixture-base:drain', 'fixture-base:stop']);
     const typo = await runCli(['run', 'fixture-base', '--timeout=strat=1s'], { cwd: app });
     expect(typo.code).toBe(2);
