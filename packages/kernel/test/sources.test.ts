@@ -118,6 +118,26 @@ describe('option sources', () => {
     ]);
   });
 
+  it("reports a module's check() that throws as that module's configuration error", async () => {
+    const kernel = new Kernel({
+      logger: silent,
+      definitions: [
+        {
+          name: 'm',
+          description: '',
+          check: () => {
+            throw new TypeError('cannot read properties of undefined');
+          },
+        },
+      ],
+    });
+    const err = await kernel.load({ modules: ['m'], env: {} }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(KernelConfigError);
+    expect((err as KernelConfigError).errors).toEqual([
+      'module "m": checking its options failed: cannot read properties of undefined',
+    ]);
+  });
+
   it('rejects a command-line argument that is not --<module>.<option>', async () => {
     expect((await loadEcho(schema, { args: ['stray'] })).errors).toEqual([
       'command line: unexpected argument "stray" (expected --<module>.<option>=<value>)',

@@ -73,7 +73,14 @@ export function validateOptions(
   for (const def of modules) {
     const own = valid.get(def.name);
     if (own === undefined || def.check === undefined) continue;
-    for (const problem of def.check(own as never, valid)) errors.push(`module "${def.name}": ${problem}`);
+    let problems: readonly string[];
+    try {
+      problems = def.check(own as never, valid);
+    } catch (err) {
+      // The module's own bug, but the operator gets one line naming it, not a stack trace.
+      problems = [`checking its options failed: ${err instanceof Error ? err.message : String(err)}`];
+    }
+    for (const problem of problems) errors.push(`module "${def.name}": ${problem}`);
   }
   return { values, errors };
 }
