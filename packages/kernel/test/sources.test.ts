@@ -63,6 +63,10 @@ describe('option sources', () => {
     expect((await loadEcho(schema, { configFile: broken })).errors?.[0]).toMatch(
       new RegExp(`^config file "${broken}": not valid YAML or JSON \\(`),
     );
+    // The parser's first line introduces a code frame ("…at line 2, column 1:"), which is not shown.
+    expect((await loadEcho(schema, { configFile: broken })).errors?.[0]).toMatch(
+      /at line \d+, column \d+\)$/,
+    );
     expect((await loadEcho(schema, { configFile: bad })).errors).toEqual([
       `config file "${bad}": unknown key "module" (expected "modules" or "log")`,
       `config file "${bad}": log.level: got "loud", expected one of fatal, error, warn, info, debug, trace, silent`,

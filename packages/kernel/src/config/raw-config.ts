@@ -73,7 +73,7 @@ export function readConfigFile(path: string): unknown {
     return parseYaml(text);
   } catch (err) {
     throw new Error(
-      `config file "${path}": not valid YAML or JSON (${(err as Error).message.split('\n')[0]})`,
+      `config file "${path}": not valid YAML or JSON (${(err as Error).message.split('\n')[0]!.replace(/:$/, '')})`,
     );
   }
 }
