@@ -222,3 +222,24 @@ it("names a table that exists as MariaDB does when CREATE TABLE meets it, whiche
     expect({ sql, error: mine }).toEqual({ sql, error: theirs });
   }
 });
+
+it("places a new column FIRST or AFTER another, as knex's .first() / .after() ask, keeping the rows, indexes and the AUTO_INCREMENT counter", async () => {
+  await onBoth(
+    'CREATE TABLE kx_accounts (id INT UNSIGNED NOT NULL AUTO_INCREMENT PRIMARY KEY, email VARCHAR(120) NOT NULL, credits INT DEFAULT 0)',
+  );
+  await onBoth('alter table `kx_accounts` add unique `kx_accounts_email_unique`(`email`)');
+  await onBoth("INSERT INTO kx_accounts (email, credits) VALUES ('a@x', 1), ('b@x', 2), ('c@x', 3)");
+  await onBoth("DELETE FROM kx_accounts WHERE email = 'c@x'");
+  await onBoth('alter table `kx_accounts` add `nickname` varchar(40) after `email`');
+  await onBoth("alter table `kx_accounts` add `tier` int not null default '1' first");
+  await onBoth('ALTER TABLE kx_accounts ADD COLUMN note TEXT AFTER id, ADD flag BOOL DEFAULT 0 AFTER note');
+  await columns('kx_accounts');
+  await sameOnBoth(both, 'SELECT * FROM kx_accounts');
+  // A new row takes the id after the deleted one's, and the unique key still holds.
+  await onBoth("INSERT INTO kx_accounts (email, nickname) VALUES ('d@x', 'dee')");
+  expect(await onBoth("INSERT INTO kx_accounts (email) VALUES ('a@x')")).toBe('ERR 1062');
+  await sameOnBoth(both, 'SELECT * FROM kx_accounts');
+  // After a column that is not there: 1054, and nothing changes.
+  expect(await onBoth('ALTER TABLE kx_accounts ADD z INT AFTER nope')).toBe('ERR 1054');
+  await columns('kx_accounts');
+});

@@ -13,6 +13,7 @@ import {
 } from '../sql/lexer.js';
 import type { EngineContext, Outcome } from './outcome.js';
 import { quoteIdentifier } from './show-statement.js';
+import { rebuildTable } from './table-rebuild.js';
 import { alteredTable, tableSchema } from './table-text.js';
 import { referencingTable } from './truncate-drop.js';
 
@@ -118,28 +119,7 @@ export function addPrimaryKey(
         .filter((c) => !c.clauses.some((k) => k.kind === 'not-null'))
         .sort((a, b) => b.end - a.end);
   for (const c of notNull) text = `${text.slice(0, c.end)} NOT NULL${text.slice(c.end)}`;
-  const open = tokenize(text, false).find((t) => isPunct(text, t, '('))!;
-  const scratch = `scalestack_rebuild_${process.pid}`;
-  const dependents = db.db
-    .prepare(
-      `SELECT sql FROM ${q}.sqlite_schema WHERE type IN ('index', 'trigger') AND tbl_name = ? COLLATE NOCASE AND sql IS NOT NULL ORDER BY type = 'trigger'`,
-    )
-    .all(table.name) as { sql: string }[];
-  ctx.atomically(session, () => {
-    const d = db.db;
-    d.exec(`CREATE TABLE ${q}.${quoteIdentifier(scratch)} ${text.slice(open.start)}`);
-    d.exec(`INSERT INTO ${q}.${quoteIdentifier(scratch)} SELECT * FROM ${data}`);
-    d.exec(`DROP TABLE ${data}`);
-    // Views and triggers of other tables naming the table would make SQLite's checked rename
-    // fail while it is gone; the legacy rename leaves them be, and they find the new one.
-    d.exec('PRAGMA legacy_alter_table = ON');
-    try {
-      d.exec(`ALTER TABLE ${q}.${quoteIdentifier(scratch)} RENAME TO ${quoteIdentifier(table.name)}`);
-    } finally {
-      d.exec('PRAGMA legacy_alter_table = OFF');
-    }
-    for (const { sql: made } of dependents) d.exec(inSchema(made, schema));
-  });
+  rebuildTable(ctx, session, schema, table.name, text);
   return { kind: 'ok', affectedRows: 0, lastInsertId: 0n, info: 'Records: 0  Duplicates: 0  Warnings: 0' };
 }
 
@@ -212,22 +192,4 @@ function keyColumns(
   if (i < to && isPunct(sql, tokens[i], ',')) throw notSupported('several changes in one ALTER TABLE');
   if (i < to) throw syntax;
   return columns;
-}
-
-/**
- * A stored `CREATE INDEX` / `CREATE TRIGGER` text with `schema` before the name it makes: SQLite
- * would otherwise make it where the unqualified table name first resolves (temp, then main).
- */
-function inSchema(text: string, schema: string): string {
-  const tokens = tokenize(text, false);
-  let i = tokens.findIndex((t) => {
-    const k = keyword(text, t);
-    return k === 'INDEX' || k === 'TRIGGER';
-  });
-  if (i < 0) return text;
-  i++;
-  if (keyword(text, tokens[i]) === 'IF') i += 3;
-  const name = tokens[i];
-  if (name === undefined || isPunct(text, tokens[i + 1], '.')) return text;
-  return `${text.slice(0, name.start)}${quoteIdentifier(schema)}.${text.slice(name.start)}`;
 }

@@ -1,4 +1,5 @@
 import { MysqlError } from '../errors.js';
+import { columnPlacement } from '../sql/column-placement.js';
 import { indexDrop } from '../sql/index-ddl.js';
 import { setColumns } from '../sql/insert-forms.js';
 import {
@@ -50,6 +51,7 @@ export type MysqlStatement =
   | 'add-primary-key'
   | 'alter-list'
   | 'drop-column'
+  | 'place-column'
   | 'refused';
 
 const DML = new Set([
@@ -125,6 +127,7 @@ export function classify(sql: string, tokens: readonly Token[], i: number): Mysq
       if (isDefaultChange(sql, tokens, named.next)) return 'column-default';
       if (isPrimaryKeyAdd(sql, tokens, named.next)) return 'add-primary-key';
       if (droppedColumn(sql, tokens, named.next) !== undefined) return 'drop-column';
+      if (columnPlacement(sql, tokens, i, statementEndIndex(tokens, i)) !== undefined) return 'place-column';
       return isForeignKeyChange(sql, tokens, named.next) ? 'foreign-key' : undefined;
     }
     case 'DO':

@@ -53,6 +53,7 @@ import { alterForeignKey } from './foreign-keys.js';
 import { type InsertShape, insertShape } from './insert-info.js';
 import { noDefaultError } from './no-default.js';
 import { type EngineContext, OK, type Outcome, type ServerFacts } from './outcome.js';
+import { placeColumn } from './place-column.js';
 import { renameTables } from './rename-table.js';
 import {
   defaultMaxResultSize,
@@ -889,6 +890,8 @@ export class Engine implements EngineContext {
         return addPrimaryKey(this, session, sql, tokens, from, to);
       case 'alter-list':
         return runAlterList(this, session, sql, tokens, from, (text) => this.runStep(session, text));
+      case 'place-column':
+        return placeColumn(this, session, sql, tokens, from, to, (text) => this.runStep(session, text));
       case 'drop-column':
         return dropColumn(this, session, sql, tokens, from, () =>
           this.runSqlite(session, this.prepareSqlite(session, sql, tokens, from, true)[0], undefined),
