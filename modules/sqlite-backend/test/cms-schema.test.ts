@@ -42,3 +42,36 @@ it('takes a type with a length and then UNSIGNED / ZEROFILL (`bigint(20) unsigne
     'SELECT ID, post_author, post_author + 1, post_date, menu_order, flags, comment_count FROM cms_posts',
   );
 });
+
+it("reads `\\_`, `\\%` and `\\\\` in a LIKE pattern as MySQL's escapes (WordPress's esc_like: `LIKE '\\_transient\\_%'`), as MariaDB does", async () => {
+  await onBoth('CREATE TABLE cms_options (option_name varchar(191) NOT NULL, PRIMARY KEY (option_name))');
+  await onBoth(
+    "INSERT INTO cms_options VALUES ('_transient_a'), ('xtransientxb'), ('_site_transient_c'), ('100%'), ('1000'), ('a\\\\b'), ('ab')",
+  );
+  // SQLite's LIKE has no escape character by default: these matched nothing, or too much.
+  for (const where of [
+    "option_name LIKE '\\_transient\\_%'",
+    "option_name NOT LIKE '\\_%'",
+    "option_name LIKE '100\\%'",
+    "option_name LIKE 'a\\\\\\\\b'",
+    "option_name LIKE CONCAT('\\_', 'transient', '\\_%')",
+    "option_name LIKE '|_transient|_%' ESCAPE '|'",
+  ])
+    await sameOnBoth(both, `SELECT option_name FROM cms_options WHERE ${where}`);
+  // The column is named as written.
+  await sameOnBoth(both, "SELECT 'a_b' LIKE 'a\\_b', 'axb' LIKE 'a\\_b'");
+  await sameOnBoth(
+    both,
+    "SELECT TABLE_NAME FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME LIKE 'cms\\_opt%'",
+  );
+  // A bound pattern too (a prepared statement: PDO without emulation, mysql2's execute).
+  const [[theirs], [mine]] = await Promise.all(
+    [both.server(), both.ours()].map((c) =>
+      c.execute('SELECT option_name FROM cms_options WHERE option_name LIKE ? ORDER BY 1', [
+        '\\_transient\\_%',
+      ]),
+    ),
+  );
+  expect(mine).toEqual(theirs);
+  expect(mine).toEqual([{ option_name: '_transient_a' }]);
+});

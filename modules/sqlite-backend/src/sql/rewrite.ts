@@ -18,6 +18,7 @@ import { finishUpsert, rewriteInsertForms, type UpsertAssignments } from './inse
 import { rewriteJsonComparisons } from './json-comparison.js';
 import { rewriteJsonBooleans } from './json-literals.js';
 import { identifierValue, keyword, stringValue, type Token, TokenType } from './lexer.js';
+import { addLikeEscapes } from './like-escape.js';
 import { rewriteMultiplicative } from './multiplicative.js';
 import { addOnUpdateAssignments, updateTarget } from './on-update.js';
 import { quotePostfixNullName } from './postfix-null-names.js';
@@ -118,6 +119,7 @@ export function rewrite(
     multiplicative: /%|\b(?:DIV|MOD)\b/i.test(text),
     jsonExtract: /\bJSON_EXTRACT\b/i.test(text),
     jsonBooleans: /\bJSON_/i.test(text) && /\b(?:TRUE|FALSE)\b/i.test(text),
+    like: /\bLIKE\b/i.test(text),
   };
   const names = new Map<string, string>();
   const qualified =
@@ -273,6 +275,7 @@ export function rewrite(
   if (mentions.multiplicative) calls.push(...rewriteMultiplicative(sql, tokens, from, to, replace));
   if (mentions.jsonExtract) calls.push(...rewriteJsonComparisons(sql, tokens, from, to, replace));
   if (mentions.jsonBooleans) calls.push(...rewriteJsonBooleans(sql, tokens, from, to, replace));
+  if (mentions.like) calls.push(...addLikeEscapes(sql, tokens, from, to, replace));
   // Around what the other rewrites made of the expression: `__setuservar('v', expr)`, which sets
   // the session's variable and gives the value, as MySQL's `:=` does. Named as written.
   for (const [at, last] of assignments) {
