@@ -230,6 +230,11 @@ it("places a new column FIRST or AFTER another, as knex's .first() / .after() as
   await onBoth('alter table `kx_accounts` add unique `kx_accounts_email_unique`(`email`)');
   await onBoth("INSERT INTO kx_accounts (email, credits) VALUES ('a@x', 1), ('b@x', 2), ('c@x', 3)");
   await onBoth("DELETE FROM kx_accounts WHERE email = 'c@x'");
+  // Another table's foreign key to it, as knex's migration makes: its rows stay, and it still holds.
+  await onBoth(
+    'CREATE TABLE kx_orders2 (id INT AUTO_INCREMENT PRIMARY KEY, account_id INT UNSIGNED NOT NULL, CONSTRAINT kx_orders2_account_id_foreign FOREIGN KEY (account_id) REFERENCES kx_accounts (id) ON DELETE CASCADE)',
+  );
+  await onBoth('INSERT INTO kx_orders2 (account_id) VALUES (1), (2), (2)');
   await onBoth('alter table `kx_accounts` add `nickname` varchar(40) after `email`');
   await onBoth("alter table `kx_accounts` add `tier` int not null default '1' first");
   await onBoth('ALTER TABLE kx_accounts ADD COLUMN note TEXT AFTER id, ADD flag BOOL DEFAULT 0 AFTER note');
@@ -242,4 +247,8 @@ it("places a new column FIRST or AFTER another, as knex's .first() / .after() as
   // After a column that is not there: 1054, and nothing changes.
   expect(await onBoth('ALTER TABLE kx_accounts ADD z INT AFTER nope')).toBe('ERR 1054');
   await columns('kx_accounts');
+  await sameOnBoth(both, 'SELECT id, account_id FROM kx_orders2');
+  expect(await onBoth('INSERT INTO kx_orders2 (account_id) VALUES (99)')).toBe('ERR 1452');
+  await onBoth('DELETE FROM kx_accounts WHERE id = 2');
+  await sameOnBoth(both, 'SELECT id, account_id FROM kx_orders2');
 });

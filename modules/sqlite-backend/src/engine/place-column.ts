@@ -3,18 +3,18 @@ import type { Session } from '../session/session.js';
 import { columnDefinitions } from '../sql/column-definition.js';
 import { columnPlacement } from '../sql/column-placement.js';
 import type { Token } from '../sql/lexer.js';
+import type { SharedDatabase } from './database.js';
 import { type EngineContext, OK, type Outcome } from './outcome.js';
 import { rebuildTable } from './table-rebuild.js';
 import { alteredTable } from './table-text.js';
-import { referencingTable } from './truncate-drop.js';
 
 /**
  * `ALTER TABLE t ADD [COLUMN] c … FIRST | AFTER x` (knex's `.after()` / `.first()`): SQLite adds a
  * column last, so the column is added so (`add`: the statement without its placement, run as any
  * ADD COLUMN is), then the table is made again with the column where MariaDB puts it — its rows,
  * indexes and triggers kept (table-rebuild.ts) — all or none. As in MariaDB an unknown x is 1054.
- * Refused (1235): a temporary table, a table other tables' foreign keys (or its own) reference,
- * one with generated columns.
+ * Refused (1235): a temporary table, a table whose own foreign keys reference it, one with
+ * generated columns.
  */
 export function placeColumn(
   ctx: EngineContext,
@@ -42,8 +42,8 @@ export function placeColumn(
     throw new MysqlError(1054, `Unknown column '${after}' in '${table.name}'`, '42S22');
   if (before.some((c) => c.clauses.some((k) => k.kind === 'generated')))
     throw notSupported('placing a new column (FIRST / AFTER) in a table with generated columns');
-  if (referencingTable(db, table.schema, table.name, true) !== undefined)
-    throw notSupported('placing a new column (FIRST / AFTER) in a table foreign keys reference');
+  if (selfReferencing(db, table.schema, table.name))
+    throw notSupported('placing a new column (FIRST / AFTER) in a table whose foreign keys reference itself');
   ctx.atomically(session, () => {
     add(sql.slice(tokens[from]!.start, tokens[placement.at - 1]!.end));
     const now = table.reread();
@@ -70,4 +70,13 @@ export function placeColumn(
     );
   });
   return OK;
+}
+
+/** Whether a foreign key of `table` references `table` itself. */
+function selfReferencing(db: SharedDatabase, schema: string, table: string): boolean {
+  return (
+    db.db
+      .prepare(`SELECT 1 FROM pragma_foreign_key_list(?1, ?2) WHERE "table" = ?1 COLLATE NOCASE LIMIT 1`)
+      .get(table, schema) !== undefined
+  );
 }

@@ -2,6 +2,7 @@ import type { Session } from '../session/session.js';
 import { isPunct, keyword, tokenize } from '../sql/lexer.js';
 import type { EngineContext } from './outcome.js';
 import { quoteIdentifier } from './show-statement.js';
+import { editTableText } from './table-text.js';
 
 /**
  * Makes `schema`.`table` again from the CREATE TABLE `text` (SQLite's words), for a change SQLite's
@@ -9,8 +10,9 @@ import { quoteIdentifier } from './show-statement.js';
  * dropped, the copy renamed, its indexes and triggers made again — all or none. `columns`, the
  * old table's in its order, are copied by name (the new text may order them otherwise); without
  * them the rows are copied as they are. The AUTO_INCREMENT counter is kept (DROP TABLE forgets
- * it). The caller refuses what a copy would break: a table other tables' foreign keys reference
- * (dropping it would run their ON DELETE actions), generated columns (not to be copied into).
+ * it), and other tables' foreign keys to the table keep referencing it, their ON DELETE actions
+ * not run. The caller refuses what a copy would break: a table whose own foreign keys reference
+ * it (the copy's would name the old one), generated columns (not to be copied into).
  */
 export function rebuildTable(
   ctx: EngineContext,
@@ -31,6 +33,14 @@ export function rebuildTable(
     )
     .all(table) as { sql: string }[];
   const named = columns?.map(quoteIdentifier).join(', ');
+  // Other tables whose foreign keys reference this one, as they are defined now.
+  const children = db.db
+    .prepare(
+      `SELECT DISTINCT m.name AS name, m.sql AS sql FROM ${q}.sqlite_schema m, pragma_foreign_key_list(m.name, ?1) f
+       WHERE m.type = 'table' AND f."table" = ?2 COLLATE NOCASE AND m.name <> ?2 COLLATE NOCASE`,
+    )
+    .all(schema, table) as { name: string; sql: string }[];
+  const old = `scalestack_old_${process.pid}`;
   ctx.atomically(session, () => {
     const d = db.db;
     const sequence =
@@ -45,15 +55,22 @@ export function rebuildTable(
         ? `INSERT INTO ${scratch} SELECT * FROM ${data}`
         : `INSERT INTO ${scratch} (${named}) SELECT ${named} FROM ${data}`,
     );
-    d.exec(`DROP TABLE ${data}`);
     // Views and triggers of other tables naming the table would make SQLite's checked rename
     // fail while it is gone; the legacy rename leaves them be, and they find the new one.
     d.exec('PRAGMA legacy_alter_table = ON');
     try {
+      if (children.length === 0) d.exec(`DROP TABLE ${data}`);
+      // DROP TABLE would delete the rows first, running the children's ON DELETE actions: the old
+      // table is renamed out of the way instead (which points the children's REFERENCES at it),
+      // the copy takes its name, the children get their own definitions back, and only then is
+      // the old one, which nothing references any more, dropped.
+      else d.exec(`ALTER TABLE ${data} RENAME TO ${quoteIdentifier(old)}`);
       d.exec(`ALTER TABLE ${scratch} RENAME TO ${quoteIdentifier(table)}`);
     } finally {
       d.exec('PRAGMA legacy_alter_table = OFF');
     }
+    for (const child of children) editTableText(db, schema, child.name, child.sql);
+    if (children.length > 0) d.exec(`DROP TABLE ${q}.${quoteIdentifier(old)}`);
     if (sequence !== undefined)
       d.prepare(`UPDATE ${q}.sqlite_sequence SET seq = max(seq, ?) WHERE name = ?`).run(sequence.seq, table);
     for (const { sql: made } of dependents) d.exec(inSchema(made, schema));
