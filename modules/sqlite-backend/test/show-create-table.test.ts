@@ -62,3 +62,19 @@ it('shows BOOL as tinyint(1), NUMERIC as decimal and a column without a default 
   const [theirs, mine] = await createText('sct_types');
   expect(mine).toBe(theirs);
 });
+
+it("writes a column's clauses as MariaDB does whatever case the CREATE used (`not null default '0'`, WordPress's), an integer's string default as a number", async () => {
+  await onBoth(`CREATE TABLE sct_wp (
+    option_id bigint(20) unsigned NOT NULL,
+    option_name varchar(191) NOT NULL default '',
+    autoload varchar(20) not null default 'yes',
+    n int(11) NOT NULL default '0',
+    m smallint(6) default '-1',
+    d datetime default null,
+    PRIMARY KEY  (option_id),
+    UNIQUE KEY option_name (option_name),
+    KEY autoload (autoload)
+  )`);
+  const [theirs, mine] = await createText('sct_wp');
+  expect(mine).toBe(theirs);
+});

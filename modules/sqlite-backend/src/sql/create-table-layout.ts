@@ -205,9 +205,12 @@ function columnLine(
     kept.push(tokens[i]!);
   }
   const type = typeText(sql, tokens, from + 1, typeEnd);
-  const tail = joinKept(
-    sql,
-    kept.filter((t) => typeEnd === from + 1 || t.start >= tokens[typeEnd - 1]!.end),
+  const tail = integerDefault(
+    type,
+    joinKept(
+      sql,
+      kept.filter((t) => typeEnd === from + 1 || t.start >= tokens[typeEnd - 1]!.end),
+    ),
   );
   let line = `${backquoted(name)}${type === '' ? '' : ` ${type}`}`;
   // A key column is NOT NULL in MariaDB, said or not (SQLite's rowid alias is too).
@@ -232,9 +235,43 @@ function joinKept(sql: string, kept: readonly Token[]): string {
       const gap = sql.slice(kept[k - 1]!.end, t.start);
       out += /^\s*$/.test(gap) ? gap.replace(/\s+/g, ' ') : ' ';
     }
-    out += sql.slice(t.start, t.end);
+    const word = sql.slice(t.start, t.end);
+    out += t.type === TokenType.Word && CLAUSE_WORDS.has(word.toUpperCase()) ? word.toUpperCase() : word;
   }
   return out;
+}
+
+/**
+ * A column's clause words, which MariaDB writes in upper case whatever the CREATE said (`NOT NULL
+ * default '0'`, as WordPress writes it): clients match them so (SQLAlchemy's `DEFAULT`).
+ */
+const CLAUSE_WORDS = new Set([
+  'NOT',
+  'NULL',
+  'DEFAULT',
+  'ON',
+  'UPDATE',
+  'DELETE',
+  'CHECK',
+  'REFERENCES',
+  'CASCADE',
+  'RESTRICT',
+  'SET',
+  'NO',
+  'ACTION',
+  'GENERATED',
+  'ALWAYS',
+  'AS',
+  'VIRTUAL',
+  'STORED',
+  'PERSISTENT',
+  'CONSTRAINT',
+]);
+
+/** An integer column's DEFAULT given as a string of digits, as MariaDB shows it: a number. */
+function integerDefault(type: string, tail: string): string {
+  if (!/^(?:tiny|small|medium|big)?int(?:eger)?\b/.test(type)) return tail;
+  return tail.replace(/\bDEFAULT '(-?\d+)'/, 'DEFAULT $1');
 }
 
 /** A column's declared type as MariaDB shows it where the two differ in name (`BOOL`). */
