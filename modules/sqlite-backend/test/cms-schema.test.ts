@@ -75,3 +75,20 @@ it("reads `\\_`, `\\%` and `\\\\` in a LIKE pattern as MySQL's escapes (WordPres
   expect(mine).toEqual(theirs);
   expect(mine).toEqual([{ option_name: '_transient_a' }]);
 });
+
+it("DESCRIBE / SHOW FULL COLUMNS give Key MUL for a column that starts an index, as MariaDB does (it was '')", async () => {
+  await onBoth(`CREATE TABLE cms_terms (
+    term_id bigint(20) unsigned NOT NULL,
+    name varchar(200) NOT NULL default '',
+    slug varchar(200) NOT NULL default '',
+    term_group bigint(10) NOT NULL default 0,
+    parent bigint(20) unsigned NOT NULL default 0,
+    PRIMARY KEY  (term_id),
+    KEY slug (slug(191)),
+    KEY name (name(191)),
+    UNIQUE KEY group_parent (term_group, parent)
+  )`);
+  await onBoth('CREATE UNIQUE INDEX parent_u ON cms_terms (parent)');
+  await sameOnBoth(both, 'DESCRIBE cms_terms');
+  await sameOnBoth(both, "SHOW COLUMNS FROM cms_terms LIKE '%e%'");
+});

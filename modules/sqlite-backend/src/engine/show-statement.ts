@@ -195,7 +195,7 @@ export function describeTable(
     hidden: number;
   }[];
   if (info.length === 0) throw new MysqlError(1146, `Table '${schema}.${table}' doesn't exist`);
-  const unique = uniqueColumns(db, schema, table);
+  const keys = keyColumns(db, schema, table);
   const onUpdate = onUpdateColumns(db.tableText(schema, table) ?? '');
   const pkCount = info.filter((c) => c.pk > 0).length;
   const data: SqlValue[][] = [];
@@ -203,7 +203,7 @@ export function describeTable(
     if (c.hidden !== 0 && c.hidden !== 2 && c.hidden !== 3) continue;
     if (like && !like.test(c.name)) continue;
     const rowid = c.pk > 0 && pkCount === 1 && c.type.toUpperCase() === 'INTEGER';
-    const key = c.pk > 0 ? 'PRI' : unique.has(c.name) ? 'UNI' : '';
+    const key = c.pk > 0 ? 'PRI' : (keys.get(c.name) ?? '');
     const row: SqlValue[] = [
       c.name,
       mysqlColumnType(c.type),
@@ -224,19 +224,25 @@ export function describeTable(
   return rows(names, data);
 }
 
-function uniqueColumns(db: SharedDatabase, schema: string, table: string): Set<string> {
-  const out = new Set<string>();
+/**
+ * DESCRIBE's Key of the columns other than the primary key's, as MariaDB (and information_schema
+ * here) gives it: `UNI` for the column of a one-column unique index, `MUL` for the first column
+ * of any other index, the unique one winning.
+ */
+function keyColumns(db: SharedDatabase, schema: string, table: string): Map<string, 'UNI' | 'MUL'> {
+  const out = new Map<string, 'UNI' | 'MUL'>();
   const indexes = db.db
     .prepare(`PRAGMA ${quoteIdentifier(schema)}.index_list(${quoteIdentifier(table)})`)
     .all() as { name: string; unique: number; origin: string }[];
   for (const ix of indexes) {
-    if (!ix.unique || ix.origin === 'pk') continue;
+    if (ix.origin === 'pk') continue;
     const cols = db.db
       .prepare(`PRAGMA ${quoteIdentifier(schema)}.index_info(${quoteIdentifier(ix.name)})`)
-      .all() as {
-      name: string;
-    }[];
-    if (cols.length === 1) out.add(cols[0]!.name);
+      .all() as { name: string | null; seqno: number }[];
+    const first = cols.find((c) => Number(c.seqno) === 0)?.name;
+    if (first === undefined || first === null) continue;
+    if (ix.unique && cols.length === 1) out.set(first, 'UNI');
+    else if (!out.has(first)) out.set(first, 'MUL');
   }
   return out;
 }
