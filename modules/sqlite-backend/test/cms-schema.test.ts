@@ -92,3 +92,8 @@ it("DESCRIBE / SHOW FULL COLUMNS give Key MUL for a column that starts an index,
   await sameOnBoth(both, 'DESCRIBE cms_terms');
   await sameOnBoth(both, "SHOW COLUMNS FROM cms_terms LIKE '%e%'");
 });
+
+it("SHOW FULL COLUMNS gives a text or enum column's collation, as MariaDB does (it was NULL: WordPress reads a table's charset from it)", async () => {
+  await onBoth("CREATE TABLE cms_full (a varchar(10), b text NOT NULL, c int(11), d enum('x','y'), e blob)");
+  await sameOnBoth(both, 'SHOW FULL COLUMNS FROM cms_full');
+});

@@ -1,5 +1,6 @@
 import type { SqlValue } from '@scalestack/mysql-protocol';
 import { MysqlError, noDatabaseSelected, notSupported } from '../errors.js';
+import { columnFacts } from '../functions/catalog-facts.js';
 import type { Session } from '../session/session.js';
 import { variableText } from '../session/variables.js';
 import { mysqlTableLayout } from '../sql/create-table-layout.js';
@@ -213,7 +214,8 @@ export function describeTable(
       rowid ? 'auto_increment' : c.hidden >= 2 ? 'VIRTUAL GENERATED' : onUpdateExtraOf(onUpdate, c.name),
     ];
     if (full) {
-      row.splice(2, 0, null);
+      // The column's collation, as information_schema.COLUMNS gives it (text and enum columns).
+      row.splice(2, 0, columnFacts(c.type).COLLATION_NAME ?? null);
       row.push('select,insert,update,references', '');
     }
     data.push(row);
