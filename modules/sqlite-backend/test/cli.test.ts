@@ -67,7 +67,7 @@ changed
 Tables_in_main
 pets
 Field\tType\tNull\tKey\tDefault\tExtra
-id\tinteger\tNO\tPRI\tNULL\tauto_increment
+id\tint\tNO\tPRI\tNULL\tauto_increment
 name\tvarchar(20)\tNO\t\tNULL\t
 born\tdate\tYES\t\tNULL\t
 weight\tdouble\tYES\t\tNULL\t

@@ -27,7 +27,7 @@ it('takes a type with a length and then UNSIGNED / ZEROFILL (`bigint(20) unsigne
   ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_520_ci`);
   await onBoth('ALTER TABLE cms_posts ADD COLUMN comment_count smallint(5) unsigned NOT NULL default 0');
   await onBoth('ALTER TABLE cms_posts MODIFY flags int(10) unsigned NOT NULL DEFAULT 0');
-  // The declared type is the column's, as MariaDB shows it (the AUTO_INCREMENT id's is not kept).
+  // The declared type is the column's, as MariaDB shows it.
   await sameOnBoth(
     both,
     `SELECT COLUMN_NAME, COLUMN_TYPE, DATA_TYPE, IS_NULLABLE FROM information_schema.COLUMNS
@@ -96,4 +96,24 @@ it("DESCRIBE / SHOW FULL COLUMNS give Key MUL for a column that starts an index,
 it("SHOW FULL COLUMNS gives a text or enum column's collation, as MariaDB does (it was NULL: WordPress reads a table's charset from it)", async () => {
   await onBoth("CREATE TABLE cms_full (a varchar(10), b text NOT NULL, c int(11), d enum('x','y'), e blob)");
   await sameOnBoth(both, 'SHOW FULL COLUMNS FROM cms_full');
+});
+
+it("keeps the AUTO_INCREMENT column's declared type (`bigint(20) unsigned`) for DESCRIBE, information_schema and SHOW CREATE TABLE, as MariaDB shows it (it read `integer`: SQLite's rowid)", async () => {
+  await onBoth(`CREATE TABLE cms_links (
+    link_id bigint(20) unsigned NOT NULL auto_increment,
+    link_url varchar(255) NOT NULL default '',
+    PRIMARY KEY  (link_id)
+  )`);
+  await onBoth('CREATE TABLE cms_counters (id int(11) AUTO_INCREMENT PRIMARY KEY, n int(11))');
+  await sameOnBoth(both, 'DESCRIBE cms_links');
+  await sameOnBoth(both, 'SHOW FULL COLUMNS FROM cms_counters');
+  await sameOnBoth(
+    both,
+    `SELECT TABLE_NAME, COLUMN_NAME, COLUMN_TYPE, DATA_TYPE, NUMERIC_PRECISION, EXTRA FROM information_schema.COLUMNS
+      WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME IN ('cms_links', 'cms_counters', 'cms_posts')`,
+  );
+  await sameOnBoth(both, 'SHOW CREATE TABLE cms_links');
+  // Still SQLite's rowid: ids numbered as before.
+  await onBoth("INSERT INTO cms_links (link_url) VALUES ('a'), ('b')");
+  await sameOnBoth(both, 'SELECT link_id, link_url FROM cms_links');
 });

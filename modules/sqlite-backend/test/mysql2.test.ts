@@ -318,7 +318,7 @@ describe('what clients and ORMs send', () => {
   it('describes tables (SHOW COLUMNS / DESCRIBE / SHOW CREATE TABLE) and answers SHOW WARNINGS', async () => {
     const [cols] = await c.query<mysql.RowDataPacket[]>('DESCRIBE people');
     expect(cols.slice(0, 2)).toEqual([
-      { Field: 'id', Type: 'integer', Null: 'NO', Key: 'PRI', Default: null, Extra: 'auto_increment' },
+      { Field: 'id', Type: 'int', Null: 'NO', Key: 'PRI', Default: null, Extra: 'auto_increment' },
       { Field: 'name', Type: 'varchar(20)', Null: 'NO', Key: 'UNI', Default: null, Extra: '' },
     ]);
     const [same] = await c.query<mysql.RowDataPacket[]>("SHOW COLUMNS FROM people LIKE 'na%'");

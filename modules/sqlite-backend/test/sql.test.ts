@@ -54,7 +54,9 @@ describe('MySQL → SQLite rewriting', () => {
       sqlite(
         "CREATE TABLE t (id BIGINT UNSIGNED NOT NULL AUTO_INCREMENT, name VARCHAR(20) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin COMMENT 'n', PRIMARY KEY (id), KEY by_name (name), UNIQUE KEY u (name)) ENGINE=InnoDB AUTO_INCREMENT=5 DEFAULT CHARSET=utf8mb4",
       ),
-    ).toBe('CREATE TABLE t (id INTEGER NOT NULL PRIMARY KEY AUTOINCREMENT, name VARCHAR(20))');
+    ).toBe(
+      'CREATE TABLE t (id INTEGER /* mysql type: BIGINT UNSIGNED */ NOT NULL PRIMARY KEY AUTOINCREMENT, name VARCHAR(20))',
+    );
   });
 
   it("makes a CREATE TABLE's KEY, INDEX and UNIQUE entries named indexes of their own, per table", () => {

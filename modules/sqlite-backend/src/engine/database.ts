@@ -6,6 +6,7 @@ import { mysqlFunctions, registerFunctions as registerMysqlFunctions } from '../
 import { JsonResults, registerJsonAggregates } from '../functions/json.js';
 import type { Session } from '../session/session.js';
 import { splitScope, type VariableValue } from '../session/variables.js';
+import { declaredAutoIncrementType } from '../sql/auto-increment-type.js';
 import { foreignKeyClauses } from '../sql/foreign-key-clauses.js';
 import { onUpdateColumns, onUpdateExtraOf } from '../sql/on-update.js';
 import { quoteIdentifier } from './show-statement.js';
@@ -509,6 +510,11 @@ export class SharedDatabase {
         .get(name) as { sql: string } | undefined;
       const keys = row === undefined ? [] : foreignKeyClauses(row.sql, name);
       return keys[keys.length - 1 - Number(id)]?.name ?? `${name}_ibfk_${Number(id) + 1}`;
+    });
+    // information_schema.COLUMNS' type of a rowid column: the AUTO_INCREMENT column's declared one.
+    db.function('__declared_type', opts, (schema, table, type) => {
+      const declared = declaredAutoIncrementType(this.tableText(String(schema), String(table)) ?? '');
+      return declared ?? type;
     });
     // information_schema.COLUMNS' EXTRA of a column with ON UPDATE CURRENT_TIMESTAMP.
     db.function('__on_update_extra', opts, (schema, table, column) =>

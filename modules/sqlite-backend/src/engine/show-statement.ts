@@ -3,6 +3,7 @@ import { MysqlError, noDatabaseSelected, notSupported } from '../errors.js';
 import { columnFacts } from '../functions/catalog-facts.js';
 import type { Session } from '../session/session.js';
 import { variableText } from '../session/variables.js';
+import { declaredAutoIncrementType } from '../sql/auto-increment-type.js';
 import { mysqlTableLayout } from '../sql/create-table-layout.js';
 import { enumColumnsAsMysql, mysqlColumnType } from '../sql/enum-columns.js';
 import { mysqlIndexName } from '../sql/index-ddl.js';
@@ -197,7 +198,8 @@ export function describeTable(
   }[];
   if (info.length === 0) throw new MysqlError(1146, `Table '${schema}.${table}' doesn't exist`);
   const keys = keyColumns(db, schema, table);
-  const onUpdate = onUpdateColumns(db.tableText(schema, table) ?? '');
+  const text = db.tableText(schema, table) ?? '';
+  const onUpdate = onUpdateColumns(text);
   const pkCount = info.filter((c) => c.pk > 0).length;
   const data: SqlValue[][] = [];
   for (const c of info) {
@@ -207,7 +209,7 @@ export function describeTable(
     const key = c.pk > 0 ? 'PRI' : (keys.get(c.name) ?? '');
     const row: SqlValue[] = [
       c.name,
-      mysqlColumnType(c.type),
+      mysqlColumnType(rowid ? (declaredAutoIncrementType(text) ?? c.type) : c.type),
       c.notnull || c.pk > 0 ? 'NO' : 'YES',
       key,
       c.dflt_value === null ? null : shownDefault(c.dflt_value),

@@ -1,3 +1,4 @@
+import { declaredAutoIncrementType } from './auto-increment-type.js';
 import { foreignKeyClauses } from './foreign-key-clauses.js';
 import {
   backquoted,
@@ -204,7 +205,10 @@ function columnLine(
       continue;
     kept.push(tokens[i]!);
   }
-  const type = typeText(sql, tokens, from + 1, typeEnd);
+  const declared = autoIncrement
+    ? declaredAutoIncrementType(sql.slice(tokens[from]!.start, tokens[to - 1]!.end))
+    : undefined;
+  const type = declared?.toLowerCase() ?? typeText(sql, tokens, from + 1, typeEnd);
   const tail = integerDefault(
     type,
     joinKept(

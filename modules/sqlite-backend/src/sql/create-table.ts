@@ -1,5 +1,6 @@
 import { MAX_DECIMAL_PRECISION, MAX_DECIMAL_SCALE } from '../engine/column-types.js';
 import { MysqlError, notSupported } from '../errors.js';
+import { declaredTypeComment } from './auto-increment-type.js';
 import { readColumn } from './column-definition.js';
 import { rewriteEnumColumn } from './enum-columns.js';
 import { indexColumns } from './index-ddl.js';
@@ -274,13 +275,16 @@ function rewriteAutoIncrementColumn(
   // Only a column declared exactly INTEGER becomes SQLite's rowid, which is what numbers new rows.
   let j = e.from + 1;
   if (keyword(sql, tokens[j]) === '') return;
-  replace.set(j, 'INTEGER');
+  const typeAt = j;
   j++;
   if (tokens[j] && sql[tokens[j]!.start] === '(') {
     while (j < e.to && sql[tokens[j]!.start] !== ')') replace.set(j++, '');
     replace.set(j++, '');
   }
   while (j < e.to && TYPE_MODIFIERS.has(keyword(sql, tokens[j]))) replace.set(j++, '');
+  // The declared type, kept beside it for DESCRIBE and information_schema (auto-increment-type.ts).
+  const declared = sql.slice(tokens[typeAt]!.start, tokens[j - 1]!.end);
+  replace.set(typeAt, `INTEGER ${declaredTypeComment(declared)}`);
 }
 
 /**

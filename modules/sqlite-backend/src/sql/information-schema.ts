@@ -12,6 +12,12 @@ function userTables(joins = '', where = '', temporary = false): string {
     AND t.name NOT LIKE 'sqlite\\_%' ESCAPE '\\' ${where === '' ? '' : `AND ${where}`}`;
 }
 
+/**
+ * A column's declared type: SQLite's, but for a rowid column the type MySQL's CREATE gave the
+ * AUTO_INCREMENT column (auto-increment-type.ts), which SQLite's is `INTEGER` for.
+ */
+const COLUMN_TYPE = `CASE WHEN c.pk > 0 AND upper(c.type) = 'INTEGER' THEN __declared_type(t.schema, t.name, c.type) ELSE c.type END`;
+
 /** An index's columns, as `pragma_index_info` rows (`seqno` from 0). */
 const indexColumns = (index: string) => `pragma_index_info(${index}, t.schema)`;
 
@@ -87,15 +93,15 @@ const VIEWS: ReadonlyMap<string, string> = new Map(
         `SELECT 'def' AS TABLE_CATALOG, t.schema AS TABLE_SCHEMA, t.name AS TABLE_NAME, c.name AS COLUMN_NAME,
           c.cid + 1 AS ORDINAL_POSITION, replace(c.dflt_value, '${REAL_DIVISION}', '/') AS COLUMN_DEFAULT,
           CASE WHEN c."notnull" OR c.pk > 0 THEN 'NO' ELSE 'YES' END AS IS_NULLABLE,
-          __column_fact(c.type, 'DATA_TYPE') AS DATA_TYPE,
-          __column_fact(c.type, 'CHARACTER_MAXIMUM_LENGTH') AS CHARACTER_MAXIMUM_LENGTH,
-          __column_fact(c.type, 'CHARACTER_OCTET_LENGTH') AS CHARACTER_OCTET_LENGTH,
-          __column_fact(c.type, 'NUMERIC_PRECISION') AS NUMERIC_PRECISION,
-          __column_fact(c.type, 'NUMERIC_SCALE') AS NUMERIC_SCALE,
-          __column_fact(c.type, 'DATETIME_PRECISION') AS DATETIME_PRECISION,
-          __column_fact(c.type, 'CHARACTER_SET_NAME') AS CHARACTER_SET_NAME,
-          __column_fact(c.type, 'COLLATION_NAME') AS COLLATION_NAME,
-          __column_fact(c.type, 'COLUMN_TYPE') AS COLUMN_TYPE,
+          __column_fact(${COLUMN_TYPE}, 'DATA_TYPE') AS DATA_TYPE,
+          __column_fact(${COLUMN_TYPE}, 'CHARACTER_MAXIMUM_LENGTH') AS CHARACTER_MAXIMUM_LENGTH,
+          __column_fact(${COLUMN_TYPE}, 'CHARACTER_OCTET_LENGTH') AS CHARACTER_OCTET_LENGTH,
+          __column_fact(${COLUMN_TYPE}, 'NUMERIC_PRECISION') AS NUMERIC_PRECISION,
+          __column_fact(${COLUMN_TYPE}, 'NUMERIC_SCALE') AS NUMERIC_SCALE,
+          __column_fact(${COLUMN_TYPE}, 'DATETIME_PRECISION') AS DATETIME_PRECISION,
+          __column_fact(${COLUMN_TYPE}, 'CHARACTER_SET_NAME') AS CHARACTER_SET_NAME,
+          __column_fact(${COLUMN_TYPE}, 'COLLATION_NAME') AS COLLATION_NAME,
+          __column_fact(${COLUMN_TYPE}, 'COLUMN_TYPE') AS COLUMN_TYPE,
           CASE
             WHEN c.pk > 0 THEN 'PRI'
             WHEN EXISTS (SELECT 1 FROM pragma_index_list(t.name, t.schema) AS i
