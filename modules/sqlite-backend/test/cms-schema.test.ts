@@ -117,3 +117,24 @@ it("keeps the AUTO_INCREMENT column's declared type (`bigint(20) unsigned`) for 
   await onBoth("INSERT INTO cms_links (link_url) VALUES ('a'), ('b')");
   await sameOnBoth(both, 'SELECT link_id, link_url FROM cms_links');
 });
+
+it('answers OPTIMIZE, ANALYZE, CHECK and REPAIR TABLE as MariaDB (InnoDB) does, an unknown table with its Error row (they were 1064)', async () => {
+  await onBoth('CREATE TABLE cms_maint (a int)');
+  await onBoth('CREATE TABLE cms_maint2 (a int)');
+  for (const sql of [
+    'OPTIMIZE TABLE cms_maint',
+    'ANALYZE TABLE cms_maint',
+    'CHECK TABLE cms_maint',
+    'REPAIR TABLE cms_maint',
+    'OPTIMIZE TABLE cms_maint, cms_nope, cms_maint2',
+    'CHECK TABLE cms_maint EXTENDED',
+    'ANALYZE NO_WRITE_TO_BINLOG TABLE cms_maint',
+  ]) {
+    const [theirs, mine] = await Promise.all([answer(both.server(), sql), answer(both.ours(), sql)]);
+    // The Table column names the database: MariaDB's is `test`, the backend's `main`.
+    expect({ sql, answer: JSON.stringify(mine).replaceAll('main.', 'test.') }).toEqual({
+      sql,
+      answer: JSON.stringify(theirs),
+    });
+  }
+});

@@ -21,6 +21,7 @@ import { isCreateOrReplace } from './create-or-replace.js';
 import { droppedColumn } from './drop-column.js';
 import { isForeignKeyChange } from './foreign-keys.js';
 import { alterRename } from './rename-table.js';
+import { isTableMaintenance } from './table-maintenance.js';
 import { dropsSeveralTables } from './truncate-drop.js';
 
 /** Statements this server answers itself instead of handing them to SQLite. */
@@ -52,6 +53,7 @@ export type MysqlStatement =
   | 'alter-list'
   | 'drop-column'
   | 'place-column'
+  | 'table-maintenance'
   | 'refused';
 
 const DML = new Set([
@@ -148,6 +150,11 @@ export function classify(sql: string, tokens: readonly Token[], i: number): Mysq
       return 'kill';
     case 'TRUNCATE':
       return 'truncate';
+    case 'OPTIMIZE':
+    case 'ANALYZE':
+    case 'CHECK':
+    case 'REPAIR':
+      return isTableMaintenance(sql, tokens, i) ? 'table-maintenance' : undefined;
   }
   return undefined;
 }

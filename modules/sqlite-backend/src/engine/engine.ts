@@ -66,6 +66,7 @@ import { createDatabase, dropDatabase } from './schemas.js';
 import { runSet, setUserVariable, toVariableValue } from './set-statement.js';
 import { describeTable, quoteIdentifier, runShow } from './show-statement.js';
 import { showWithWhere } from './show-where.js';
+import { tableMaintenance } from './table-maintenance.js';
 import { dropTables, refuseDroppingReferenced, truncateTable } from './truncate-drop.js';
 
 /** A statement SQLite will run, with what we need to report its outcome like MySQL. */
@@ -896,6 +897,8 @@ export class Engine implements EngineContext {
         return dropColumn(this, session, sql, tokens, from, () =>
           this.runSqlite(session, this.prepareSqlite(session, sql, tokens, from, true)[0], undefined),
         );
+      case 'table-maintenance':
+        return tableMaintenance(this, session, sql, tokens, from, to);
       case 'refused': {
         const what = keyword(sql, tokens[from]) === 'VACUUM' ? 'VACUUM INTO' : keyword(sql, tokens[from]);
         throw notSupported(what, ': databases are made with CREATE DATABASE and dropped with DROP DATABASE');

@@ -21,7 +21,7 @@ interface Located {
  * database it names or the session's. Undefined when there is none, also for an unknown
  * database. 1046 for an unqualified name without a database.
  */
-function locate(ctx: EngineContext, session: Session, named: TableName): Located | undefined {
+export function locate(ctx: EngineContext, session: Session, named: TableName): Located | undefined {
   const db = ctx.database;
   if (named.schema === undefined) {
     const key = findTemporary(db.temporaryObjects(), ['table'], named.name);
@@ -41,7 +41,7 @@ function locate(ctx: EngineContext, session: Session, named: TableName): Located
 }
 
 /** `db.name` as MariaDB names a table in its messages: the database as written, else the session's. */
-function shown(session: Session, named: TableName): string {
+export function shown(session: Session, named: TableName): string {
   return `${named.schema ?? session.schema}.${named.name}`;
 }
 
