@@ -998,6 +998,17 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
   /** Gets a backend (the pinned one, or a slot and a pooled one), then runs the command. */
   private withBackend(): void {
     this.busy = true;
+    // The connection about to be let go holds the client's insert id that no OK reported (a
+    // CALL's, an INSERT … RETURNING's): read it first, or a LAST_INSERT_ID() elsewhere after
+    // this statement would read the last one an OK reported.
+    const held = this.backend;
+    if (held !== undefined && this.heldOnlyForUnreadResults() && this.results.holdsUnreported(held)) {
+      held.queryRow('SELECT LAST_INSERT_ID()', (err, values) => {
+        this.results.learnt(err === null ? values?.[0] : undefined);
+        if (!this.closed) this.withBackend();
+      });
+      return;
+    }
     // This statement reads the kept results (reclaim) or replaces them — but a prepare, which
     // runs nothing: it goes to the kept connection if it can, and they stay for the execute
     // (elsewhere they are lost: a prepare there must not mark that connection as keeping them).
@@ -2250,7 +2261,9 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
       t.affectedRows > 0 ||
       t.lastInsertId > 0 ||
       unreportedInsertId ||
-      this.replaying
+      this.replaying ||
+      // Still there from an earlier statement (a CALL in a transaction now committed).
+      this.results.holdsUnreported(b)
     ) {
       pins |= PIN_BIT.previous_result;
     }

@@ -47,6 +47,12 @@ export class ConnectionBoundResults {
    */
   private insertOwner: object = {};
   /**
+   * The connection where a statement of this client's left an insert id no OK reported (see
+   * ranUnreported), while the proxy does not know its value: the client's LAST_INSERT_ID()
+   * lives there alone until {@link learnt} reads it back.
+   */
+  private unreportedOn: BackendConnection | undefined;
+  /**
    * The ERR the proxy answered the client's last statement with itself (a KILL of an unknown
    * id, a refusal, a queue timeout): the server never saw it, so no diagnostics area holds it.
    */
@@ -145,6 +151,7 @@ export class ConnectionBoundResults {
    */
   ranOn(b: BackendConnection, insertId: number, exact?: string): void {
     if (insertId > 0) {
+      this.unreportedOn = undefined;
       this.lastInsertId = insertId;
       this.lastInsertIdText = exact;
       this.insertOwner = {};
@@ -162,6 +169,28 @@ export class ConnectionBoundResults {
   ranUnreported(b: BackendConnection): void {
     this.insertOwner = {};
     b.lastInsertOwner = this.insertOwner;
+    this.unreportedOn = b;
+  }
+
+  /**
+   * Whether `b` holds an insert id of this client's that no OK reported (a CALL's, an INSERT …
+   * RETURNING's) and the proxy has not read back: letting `b` go would lose it.
+   */
+  holdsUnreported(b: BackendConnection): boolean {
+    return this.unreportedOn === b && b.lastInsertOwner === this.insertOwner;
+  }
+
+  /**
+   * `LAST_INSERT_ID()` as read on the connection that held the unreported id (undefined: it
+   * could not be read): the client's id from now on, to give other connections. That connection
+   * still holds it (the read does not change it).
+   */
+  learnt(value: string | null | undefined): void {
+    this.unreportedOn = undefined;
+    if (value === null || value === undefined || !/^[0-9]+$/.test(value)) return;
+    const id = Number(value);
+    this.lastInsertId = id;
+    this.lastInsertIdText = Number.isSafeInteger(id) ? undefined : value;
   }
 
   /**
@@ -174,6 +203,7 @@ export class ConnectionBoundResults {
     this.lastInsertId = 0;
     this.lastInsertIdText = undefined;
     this.insertOwner = {};
+    this.unreportedOn = undefined;
     this.localError = undefined;
     if (diagnosticsCleared) this.foreignDiagnostics = false;
   }
