@@ -648,6 +648,33 @@ describe('values the server keeps per connection without an OK reporting them', 
     }
   });
 
+  it('after a transaction that ran a CALL that inserts, then a statement elsewhere, LAST_INSERT_ID() on a third connection is the procedure’s', async () => {
+    await direct.query(
+      "CREATE PROCEDURE IF NOT EXISTS add_ai() BEGIN INSERT INTO ai (who) VALUES ('proc'); END",
+    );
+    const a = await client();
+    const x = await backendOf(a);
+    let onX: Awaited<ReturnType<typeof holdBackend>> | undefined = await holdBackend(fx, x, POOL);
+    let onY: Awaited<ReturnType<typeof holdBackend>> | undefined;
+    try {
+      await a.query('BEGIN');
+      await a.query('CALL add_ai()');
+      await a.query('COMMIT');
+      const { id } = await one(direct, "SELECT MAX(id) AS id FROM ai WHERE who = 'proc'");
+      expect(await one(a, 'SELECT id FROM nums WHERE id = 1')).toEqual({ id: 1 });
+      const y = await backendOf(a);
+      expect(y).not.toBe(x);
+      await onX.release();
+      onX = undefined;
+      onY = await holdBackend(fx, y, POOL);
+      expect(await backendOf(a)).toBe(x);
+      expect(Number((await one(a, 'SELECT LAST_INSERT_ID() AS id')).id)).toBe(Number(id));
+    } finally {
+      await onX?.release();
+      await onY?.release();
+    }
+  });
+
   it('after a CALL that inserts nothing, on a connection where another client inserted, LAST_INSERT_ID() is the caller’s own', async () => {
     await direct.query('CREATE PROCEDURE IF NOT EXISTS no_insert() BEGIN DO 0; END');
     const a = await client();
