@@ -333,7 +333,9 @@ export class Kernel {
    * started is drained and stopped.
    */
   async drain(): Promise<void> {
-    if (this.state === 'starting') return this.cancelStart();
+    // A start that finished meanwhile (its last module's start had settled: called from within
+    // it, say) was not given up: what it started is drained below, as after any start.
+    if (this.state === 'starting') await this.cancelStart();
     // A second caller (two shutdowns at once) waits for the same drain.
     if (this.state === 'draining') return this.draining;
     if (this.state !== 'started') return;
@@ -356,7 +358,7 @@ export class Kernel {
    * start-up up as {@link drain} does.
    */
   async stop(): Promise<void> {
-    if (this.state === 'starting') return this.cancelStart();
+    if (this.state === 'starting') await this.cancelStart();
     if (this.state === 'stopping') return this.stopping;
     if (this.state === 'stopped' || this.state === 'new' || this.state === 'loaded') {
       this.state = 'stopped';

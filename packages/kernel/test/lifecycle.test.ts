@@ -248,6 +248,35 @@ describe('lifecycle', () => {
     expect(journal).toHaveLength(5);
   });
 
+  it('shutdown() called from within the last module’s start runs its drain and stop hooks', async () => {
+    // An embedder that stops from inside a start: that start has settled by the time the kernel
+    // looks, so start-up ends as started — and the shutdown waiting on it must then drain too.
+    const journal: string[] = [];
+    let shutdown: Promise<void> | undefined;
+    const kernel: Kernel = new Kernel({
+      logger: silent,
+      definitions: [
+        {
+          name: 'last',
+          description: '',
+          start(ctx) {
+            ctx.onDrain(() => {
+              journal.push('drain');
+            });
+            ctx.onStop(() => {
+              journal.push('stop');
+            });
+            shutdown = kernel.shutdown();
+          },
+        },
+      ],
+    });
+    await kernel.load({ modules: ['last'], env: {} });
+    await kernel.start().catch((e: unknown) => e);
+    await shutdown;
+    expect(journal).toEqual(['drain', 'stop']);
+  });
+
   it('logs the start report and gives each module a child logger', async () => {
     const { logger, lines } = captureLogger('info');
     const kernel = new Kernel({ logger, definitions: [tcpModule('a', [])] });
