@@ -109,6 +109,15 @@ describe('option sources', () => {
     ]);
   });
 
+  it("leaves alone a variable of a module not loaded whose name begins with a loaded one's", async () => {
+    // One environment for several processes: this one runs echo-server, another echo-server-admin.
+    const { values, errors } = await loadEcho(schema, {
+      env: { SCALESTACK_ECHO_SERVER_ADMIN_LISTEN: '127.0.0.1:9000', SCALESTACK_ECHO_SERVER_A: 'fine' },
+    });
+    expect(errors).toBeUndefined();
+    expect(values).toMatchObject({ a: 'fine' });
+  });
+
   it('takes a flag with no value for true only where a boolean goes', async () => {
     const withFlag = { ...schema, verbose: option.boolean(false, '') };
     expect(

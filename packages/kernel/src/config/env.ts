@@ -18,7 +18,8 @@ export function envVarName(module: string, option: string): string {
  * longest such module name) but set none of its options: a misspelt one would otherwise be
  * ignored without a word. `options` maps each loaded module to its option names; `hint` is the
  * variable of the option whose name is closest, if one is close. One that sets some loaded
- * module's option is never reported.
+ * module's option is never reported, nor one of more than one word after the module's name
+ * that is close to none of its options (it may be another module's).
  */
 export function unknownEnvVars(
   env: Readonly<Record<string, string | undefined>>,
@@ -36,6 +37,9 @@ export function unknownEnvVars(
     if (owner === undefined) continue;
     const given = variable.slice(`SCALESTACK_${envWord(owner)}_`.length);
     const closest = didYouMean(given, options.get(owner)!.map(envWord));
+    // Past one word it may be the variable of a module not loaded whose name begins with this
+    // one's (SCALESTACK_HTTP_SERVER_LISTEN beside a module "http"): a typo only if it is close.
+    if (closest === undefined && given.includes('_')) continue;
     found.push({ variable, module: owner, hint: closest && `SCALESTACK_${envWord(owner)}_${closest}` });
   }
   return found;
