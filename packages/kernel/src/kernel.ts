@@ -359,10 +359,15 @@ export class Kernel {
    */
   async stop(): Promise<void> {
     if (this.state === 'starting') await this.cancelStart();
-    if (this.state === 'stopping') return this.stopping;
+    // A failed or given-up start goes on past its roll-back: a start it abandoned has its late
+    // hooks run (cleanUpAbandonedStart). A second shutdown waits for those too, as the first does.
+    if (this.state === 'stopping') {
+      await this.stopping;
+      return this.starting;
+    }
     if (this.state === 'stopped' || this.state === 'new' || this.state === 'loaded') {
       this.state = 'stopped';
-      return;
+      return this.starting;
     }
     this.state = 'stopping';
     this.abort.abort();

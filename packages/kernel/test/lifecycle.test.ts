@@ -277,6 +277,61 @@ describe('lifecycle', () => {
     expect(journal).toEqual(['drain', 'stop']);
   });
 
+  it('a second shutdown() during a given-up start returns once the abandoned start’s late hooks ran', async () => {
+    const journal: string[] = [];
+    let slowStarted!: () => void;
+    const slowStarting = new Promise<void>((resolve) => {
+      slowStarted = resolve;
+    });
+    let aStopped!: () => void;
+    const aStopping = new Promise<void>((resolve) => {
+      aStopped = resolve;
+    });
+    let finishSlow!: () => void;
+    const kernel = new Kernel({
+      logger: silent,
+      definitions: [
+        {
+          name: 'a',
+          description: '',
+          start(ctx) {
+            ctx.onStop(() => {
+              journal.push('a:stop');
+              aStopped();
+            });
+          },
+        },
+        {
+          name: 'slow',
+          description: '',
+          requires: ['a'],
+          // Ignores its signal, and opens what its stop hook closes only once done.
+          start: (ctx) =>
+            new Promise<void>((resolve) => {
+              slowStarted();
+              finishSlow = () => {
+                ctx.onStop(() => {
+                  journal.push('slow:stop');
+                });
+                resolve();
+              };
+            }),
+        },
+      ],
+    });
+    await kernel.load({ modules: ['slow'], env: {} });
+    const started = kernel.start().catch(() => {});
+    await slowStarting;
+    const first = kernel.shutdown();
+    await aStopping;
+    const second = kernel.shutdown().then(() => journal.push('second returned'));
+    // In a later turn of the event loop: a second shutdown that does not wait for the abandoned
+    // start has returned by then, within this turn's promise jobs.
+    setImmediate(() => finishSlow());
+    await Promise.all([first, second, started]);
+    expect(journal).toEqual(['a:stop', 'slow:stop', 'second returned']);
+  });
+
   it('logs the start report and gives each module a child logger', async () => {
     const { logger, lines } = captureLogger('info');
     const kernel = new Kernel({ logger, definitions: [tcpModule('a', [])] });
