@@ -1,3 +1,4 @@
+import { MysqlError } from '../errors.js';
 import type { Session } from '../session/session.js';
 import { createIndexText, mysqlIndexName } from '../sql/index-ddl.js';
 import {
@@ -35,7 +36,8 @@ export function droppedColumn(sql: string, tokens: readonly Token[], i: number):
  * `ALTER TABLE t DROP [COLUMN] c` of a column an index covers (knex's `dropColumn` of a column it
  * made with `.index()`; Sequelize's removeColumn): SQLite refuses to drop it ("error in index …
  * after drop column"), where MariaDB drops an index of that column alone and takes the column out
- * of an index of several. So do we, then run SQLite's DROP COLUMN (`drop`), all or none. A
+ * of an index of several (of a unique one of several it refuses, 1072). So do we, then run
+ * SQLite's DROP COLUMN (`drop`), all or none. A
  * column of the primary key, of an inline UNIQUE (SQLite's own index of the table), or in an
  * index on an expression is left to SQLite, which refuses it.
  */
@@ -49,7 +51,8 @@ export function dropColumn(
 ): Outcome {
   const db = ctx.database;
   const named = tableName(sql, tokens, from + 2)!;
-  const column = identifierValue(sql, tokens[droppedColumn(sql, tokens, named.next)!]!).toLowerCase();
+  const written = identifierValue(sql, tokens[droppedColumn(sql, tokens, named.next)!]!);
+  const column = written.toLowerCase();
   const temporary = named.table.schema === undefined && ctx.resolution(session).isTemporary(named.table.name);
   const schema = tableSchema(db, session, named.table, temporary);
   const indexes = db.db
@@ -62,6 +65,10 @@ export function dropColumn(
       .prepare('SELECT name, "desc" AS d FROM pragma_index_xinfo(?, ?) WHERE key = 1 ORDER BY seqno')
       .all(index.name, schema) as { name: string | null; d: number }[];
     if (keys.some((k) => k.name === null) || !keys.some((k) => k.name!.toLowerCase() === column)) continue;
+    // MariaDB refuses to take a column out of a unique key of several: the rest alone would be
+    // a stricter rule than the one declared.
+    if (index.u !== 0 && keys.length > 1)
+      throw new MysqlError(1072, `Key column '${written}' doesn't exist in table`, '42000');
     const rest = keys
       .filter((k) => k.name!.toLowerCase() !== column)
       .map((k) => `${backquoted(k.name!)}${k.d ? ' DESC' : ''}`);
