@@ -24,3 +24,13 @@ it('refuses to drop a column of a unique key of several (1072), leaving the key 
   );
   await onBoth('INSERT INTO rdl_pair VALUES (3, 1, 3)');
 });
+
+it('matches a LIKE pattern ending in its escape character `\\` as MariaDB does: the `\\` is itself', async () => {
+  await onBoth('CREATE TABLE rdl_paths (id INT PRIMARY KEY, p VARCHAR(20))');
+  await onBoth("INSERT INTO rdl_paths VALUES (1, 'C:\\\\'), (2, 'C:\\\\x'), (3, 'C:'), (4, 'a\\\\\\\\')");
+  // SQLite's LIKE matched nothing where the pattern ended in its ESCAPE character.
+  await onBoth("SELECT id FROM rdl_paths WHERE p LIKE 'C:\\\\' ORDER BY id");
+  await onBoth("SELECT id FROM rdl_paths WHERE p NOT LIKE '%\\\\' ORDER BY id");
+  await onBoth("SELECT id FROM rdl_paths WHERE p LIKE 'a\\\\\\\\\\\\' ORDER BY id");
+  await onBoth("SELECT 'x\\\\' LIKE '%\\\\' AS a, 'x\\\\' LIKE 'x\\\\\\\\' AS b, 'x\\\\y' LIKE 'x\\\\' AS c");
+});

@@ -1,4 +1,5 @@
-import { closingParen, isName, isPunct, keyword, type Token, TokenType } from './lexer.js';
+import { closingParen, isName, isPunct, keyword, stringValue, type Token, TokenType } from './lexer.js';
+import { sqliteString } from './rewrite.js';
 
 /** What is added after a LIKE's pattern: MySQL's escape character, which SQLite's LIKE lacks. */
 const ESCAPE = " ESCAPE '\\'";
@@ -34,7 +35,14 @@ export function addLikeEscapes(
     const end = patternEnd(sql, tokens, start, to);
     if (end < 0 || keyword(sql, tokens[end + 1]) === 'ESCAPE') continue;
     const last = tokens[end]!;
-    replace.set(end, `${replace.get(end) ?? sql.slice(last.start, last.end)}${ESCAPE}`);
+    let pattern = replace.get(end) ?? sql.slice(last.start, last.end);
+    // MySQL reads a `\` ending the pattern as itself (`'a\\' LIKE 'a\\'` is 1); SQLite's LIKE
+    // matches nothing then, so a string's gets a `\` to escape it.
+    if (end === start && last.type === TokenType.String) {
+      const value = stringValue(sql, last);
+      if (/(?:^|[^\\])(?:\\\\)*\\$/.test(value)) pattern = sqliteString(`${value}\\`);
+    }
+    replace.set(end, `${pattern}${ESCAPE}`);
     patterns.push([start, end]);
   }
   return patterns;
