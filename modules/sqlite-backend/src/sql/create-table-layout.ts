@@ -29,9 +29,16 @@ const NO_DEFAULT_NULL = new Set(['DEFAULT', 'NOT', 'PRIMARY', 'AS', 'GENERATED',
  * `CONSTRAINT` lines with the names information_schema gives them, the table options last.
  * Clients parse it line by line (SQLAlchemy's reflection, Alembic, mysqldump readers): on one
  * line they found no column at all. `keys` are the table's other indexes (`KEY …`, `UNIQUE KEY
- * …`), placed after the unique ones as MariaDB lists them.
+ * …`), placed after the unique ones as MariaDB lists them. `nextId`, the id an AUTO_INCREMENT
+ * column hands out next, is the `AUTO_INCREMENT=n` option MariaDB writes above 1: a dump without it
+ * would hand out a deleted row's id again.
  */
-export function mysqlTableLayout(text: string, table: string, keys: readonly string[]): string {
+export function mysqlTableLayout(
+  text: string,
+  table: string,
+  keys: readonly string[],
+  nextId?: bigint,
+): string {
   const { tokens, entries } = tableEntries(text);
   const open = tokens.findIndex((t) => isPunct(text, t, '('));
   if (open < 1 || entries.length === 0) return text;
@@ -125,7 +132,11 @@ export function mysqlTableLayout(text: string, table: string, keys: readonly str
     ...foreign,
     ...checks,
   ];
-  return `${head}\n  ${lines.join(',\n  ')}\n) ${TABLE_OPTIONS}`;
+  const options =
+    nextId === undefined || nextId <= 1n
+      ? TABLE_OPTIONS
+      : TABLE_OPTIONS.replace('ENGINE=InnoDB', `ENGINE=InnoDB AUTO_INCREMENT=${nextId}`);
+  return `${head}\n  ${lines.join(',\n  ')}\n) ${options}`;
 }
 
 /** `(a, b DESC)` as MariaDB writes a key's columns: `` (`a`,`b` DESC) ``. */
