@@ -34,3 +34,8 @@ it('matches a LIKE pattern ending in its escape character `\\` as MariaDB does: 
   await onBoth("SELECT id FROM rdl_paths WHERE p LIKE 'a\\\\\\\\\\\\' ORDER BY id");
   await onBoth("SELECT 'x\\\\' LIKE '%\\\\' AS a, 'x\\\\' LIKE 'x\\\\\\\\' AS b, 'x\\\\y' LIKE 'x\\\\' AS c");
 });
+
+it('takes a hex literal as a LIKE pattern, as MariaDB does', async () => {
+  // The escape went after the X, between it and its string: 1064.
+  await onBoth("SELECT 'A%' LIKE X'4125' AS a, 'AB' LIKE X'4125' AS b, 'AB' NOT LIKE x'41255F' AS c");
+});

@@ -62,6 +62,10 @@ function patternEnd(sql: string, tokens: readonly Token[], i: number, to: number
       return isPunct(sql, t, '(') ? closingParen(sql, tokens, i, to) : -1;
   }
   if (!isName(t)) return -1;
+  // A typed or character-set literal: X'41', N'a%', _utf8mb4'a%'.
+  const next = tokens[i + 1];
+  if (next?.type === TokenType.String && (next.start === t.end || keyword(sql, t).startsWith('_')))
+    return patternEnd(sql, tokens, i + 1, to);
   if (isPunct(sql, tokens[i + 1], '(')) return closingParen(sql, tokens, i + 1, to);
   let end = i;
   while (isPunct(sql, tokens[end + 1], '.') && isName(tokens[end + 2])) end += 2;
