@@ -24,6 +24,7 @@ import {
   rows,
   sentAndPlaced,
 } from './support/backends.js';
+import { connectorClients } from './support/mariadb-connector.js';
 import {
   APP_USER,
   BACKEND_USER,
@@ -40,6 +41,7 @@ let direct: mysql.Connection;
 
 const clients = trackedClients(() => fx);
 const client = clients.client;
+const connectors = connectorClients(() => fx);
 
 beforeAll(async () => {
   // A longer result_hold than the default 100 ms: on a loaded machine that could pass between B
@@ -53,7 +55,7 @@ beforeAll(async () => {
   await direct.query('INSERT INTO nums (id) SELECT seq FROM seq_1_to_10');
 });
 
-afterEach(() => clients.closeAll());
+afterEach(() => Promise.all([clients.closeAll(), connectors.closeAll()]));
 
 afterAll(async () => {
   await direct?.end();
@@ -646,6 +648,43 @@ describe('values the server keeps per connection without an OK reporting them', 
       await onX?.release();
       await onY?.release();
     }
+  });
+
+  it('after a CALL that inserts, then a KILL, LAST_INSERT_ID() on another connection is the procedure’s', async () => {
+    // A KILL is answered by the proxy itself and lets the held connection go too.
+    await direct.query(
+      "CREATE PROCEDURE IF NOT EXISTS add_ai() BEGIN INSERT INTO ai (who) VALUES ('proc'); END",
+    );
+    const a = await client();
+    const x = await backendOf(a);
+    let onX: Awaited<ReturnType<typeof holdBackend>> | undefined = await holdBackend(fx, x, POOL);
+    let onY: Awaited<ReturnType<typeof holdBackend>> | undefined;
+    try {
+      const y = await backendOf(a);
+      expect(y).not.toBe(x);
+      await a.query('CALL add_ai()');
+      const { id } = await one(direct, "SELECT MAX(id) AS id FROM ai WHERE who = 'proc'");
+      await a.query(`KILL QUERY ${a.threadId}`);
+      await onX.release();
+      onX = undefined;
+      onY = await holdBackend(fx, y, POOL);
+      expect(await backendOf(a)).toBe(x);
+      expect(Number((await one(a, 'SELECT LAST_INSERT_ID() AS id')).id)).toBe(Number(id));
+    } finally {
+      await onX?.release();
+      await onY?.release();
+    }
+  });
+
+  it('after a CALL that inserts, a KILL with the next statement pipelined behind it answers both', async () => {
+    await direct.query(
+      "CREATE PROCEDURE IF NOT EXISTS add_ai() BEGIN INSERT INTO ai (who) VALUES ('proc'); END",
+    );
+    const c = await connectors.open({ pipelining: true });
+    await c.query('CALL add_ai()');
+    // The KILL waits for the insert id to be read back, the SELECT queued behind it.
+    const [, next] = await Promise.all([c.query(`KILL QUERY ${c.threadId}`), c.query('SELECT 1 AS one')]);
+    expect(next).toEqual([{ one: 1 }]);
   });
 
   it('after a transaction that ran a CALL that inserts, then a statement elsewhere, LAST_INSERT_ID() on a third connection is the procedure’s', async () => {

@@ -995,20 +995,29 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
     }
   }
 
+  /**
+   * The connection about to be let go holds the client's insert id that no OK reported (a
+   * CALL's, an INSERT … RETURNING's): it is read there first, or a LAST_INSERT_ID() elsewhere
+   * after this statement would read the last one an OK reported. Then `next` goes on with the
+   * command (unless the client left meanwhile).
+   * @returns whether it reads first
+   */
+  private readUnreportedInsertIdFirst(next: () => void): boolean {
+    const held = this.backend;
+    if (held === undefined || !this.heldOnlyForUnreadResults() || !this.results.holdsUnreported(held))
+      return false;
+    this.busy = true;
+    held.queryRow('SELECT LAST_INSERT_ID()', (err, values) => {
+      this.results.learnt(err === null ? values?.[0] : undefined);
+      if (!this.closed) next();
+    });
+    return true;
+  }
+
   /** Gets a backend (the pinned one, or a slot and a pooled one), then runs the command. */
   private withBackend(): void {
     this.busy = true;
-    // The connection about to be let go holds the client's insert id that no OK reported (a
-    // CALL's, an INSERT … RETURNING's): read it first, or a LAST_INSERT_ID() elsewhere after
-    // this statement would read the last one an OK reported.
-    const held = this.backend;
-    if (held !== undefined && this.heldOnlyForUnreadResults() && this.results.holdsUnreported(held)) {
-      held.queryRow('SELECT LAST_INSERT_ID()', (err, values) => {
-        this.results.learnt(err === null ? values?.[0] : undefined);
-        if (!this.closed) this.withBackend();
-      });
-      return;
-    }
+    if (this.readUnreportedInsertIdFirst(() => this.withBackend())) return;
     // This statement reads the kept results (reclaim) or replaces them — but a prepare, which
     // runs nothing: it goes to the kept connection if it can, and they stay for the execute
     // (elsewhere they are lost: a prepare there must not mark that connection as keeping them).
@@ -2755,6 +2764,13 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
   private kill(sql: string): void {
     // Answered here, it is the client's previous statement from now on.
     this.keptResults = undefined;
+    const killAfterRead = () => {
+      this.busy = false;
+      this.kill(sql);
+      // Answered at once, outside the loop that runs queued commands: it goes on from here.
+      if (!this.busy) this.runQueued();
+    };
+    if (this.readUnreportedInsertIdFirst(killAfterRead)) return;
     this.endHoldForStatement();
     const target = killStatementTarget(sql);
     if (target === undefined) {
