@@ -63,6 +63,16 @@ export async function answer(c: mysql.Connection, sql: string): Promise<unknown>
   return { rows, names: fields.map((f) => f.name) };
 }
 
+/**
+ * Runs `sql` on both and expects the same answer, rows in the servers' own order; the statement
+ * goes into the comparison, so a failure names it. Returns the backend's answer.
+ */
+export async function sameAnswer(both: SideBySide, sql: string): Promise<unknown> {
+  const [theirs, mine] = await Promise.all([answer(both.server(), sql), answer(both.ours(), sql)]);
+  expect({ sql, answer: mine }).toEqual({ sql, answer: theirs });
+  return mine;
+}
+
 /** An answer's rows in a fixed order of their own (JSON order); other answers as they are. */
 export function inOrder(a: unknown): unknown {
   if (typeof a === 'string' || !('rows' in (a as object))) return a;
