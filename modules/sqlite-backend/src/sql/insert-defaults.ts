@@ -37,6 +37,11 @@ function items(
   return undefined;
 }
 
+/** Whether the item `tokens[a, b)` of a VALUES row is the one word DEFAULT. */
+function isDefault(sql: string, tokens: readonly Token[], [a, b]: [number, number]): boolean {
+  return b === a + 1 && keyword(sql, tokens[a]) === 'DEFAULT';
+}
+
 /**
  * The DEFAULT of each column of a table, by lower-cased name: SQLite's text of the expression (as
  * PRAGMA table_info gives it), null for a column without one; undefined for no such table.
@@ -83,8 +88,7 @@ export function dropDefaultValues(
     if (!isPunct(sql, tokens[row.close + 1], ',')) break;
     at = row.close + 2;
   }
-  const isDefault = ([a, b]: [number, number]) => b === a + 1 && keyword(sql, tokens[a]) === 'DEFAULT';
-  const dropped = columns.items.map((_, c) => rows.every((r) => isDefault(r[c]!)));
+  const dropped = columns.items.map((_, c) => rows.every((r) => isDefault(sql, tokens, r[c]!)));
   if (rows.length > 1 && defaults !== undefined)
     fillDefaults(sql, tokens, from, i, columns.items, rows, dropped, replace, defaults);
   if (!dropped.includes(true)) return;
@@ -124,8 +128,7 @@ function fillDefaults(
   replace: Map<number, string>,
   defaults: ColumnDefaults,
 ): void {
-  const isDefault = ([a, b]: [number, number]) => b === a + 1 && keyword(sql, tokens[a]) === 'DEFAULT';
-  const some = columns.map((_, c) => !dropped[c] && rows.some((r) => isDefault(r[c]!)));
+  const some = columns.map((_, c) => !dropped[c] && rows.some((r) => isDefault(sql, tokens, r[c]!)));
   if (!some.includes(true)) return;
   // The table's name ends where the column list opens: `[schema.]name (`.
   const at = isPunct(sql, tokens[open - 2], '.') ? open - 3 : open - 1;
@@ -139,6 +142,6 @@ function fillDefaults(
     if (!known.has(column)) return;
     const value = known.get(column);
     const text = value === null || value === undefined ? 'NULL' : `(${value})`;
-    for (const r of rows) if (isDefault(r[c]!)) replace.set(r[c]![0], text);
+    for (const r of rows) if (isDefault(sql, tokens, r[c]!)) replace.set(r[c]![0], text);
   });
 }
