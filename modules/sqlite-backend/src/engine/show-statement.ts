@@ -318,18 +318,26 @@ function createTableText(db: SharedDatabase, schema: string, table: string, text
     const list = columns.map((c) => `${backquoted(c.name!)}${Number(c.desc) !== 0 ? ' DESC' : ''}`).join(',');
     keys.push(`${Number(index.unique) !== 0 ? 'UNIQUE KEY' : 'KEY'} ${backquoted(own)} (${list})`);
   }
-  return mysqlTableLayout(text, table, keys, nextAutoIncrement(db, schema, table));
+  const seq = autoIncrementCounter(db, schema, table);
+  return mysqlTableLayout(text, table, keys, seq === undefined ? undefined : BigInt(seq) + 1n);
 }
 
-/** The id the AUTO_INCREMENT column of `table` hands out next (SQLite's sqlite_sequence), if it has one. */
-function nextAutoIncrement(db: SharedDatabase, schema: string, table: string): bigint | undefined {
+/**
+ * The AUTO_INCREMENT counter of `table` in SQLite's schema `schema` (its sqlite_sequence row: the
+ * last id handed out), or undefined when it has none.
+ */
+export function autoIncrementCounter(
+  db: SharedDatabase,
+  schema: string,
+  table: string,
+): number | bigint | undefined {
   const s = quoteIdentifier(schema);
   if (db.db.prepare(`SELECT 1 FROM ${s}.sqlite_schema WHERE name = 'sqlite_sequence'`).get() === undefined)
     return undefined;
   const row = db.db.prepare(`SELECT seq FROM ${s}.sqlite_sequence WHERE name = ?`).get(table) as
     | { seq: number | bigint }
     | undefined;
-  return row === undefined ? undefined : BigInt(row.seq) + 1n;
+  return row?.seq;
 }
 
 /** PRAGMA index_list's row (integers as the database reads them: bigint or number). */

@@ -1,7 +1,7 @@
 import type { Session } from '../session/session.js';
 import { isPunct, keyword, tokenize } from '../sql/lexer.js';
 import type { EngineContext } from './outcome.js';
-import { quoteIdentifier } from './show-statement.js';
+import { autoIncrementCounter, quoteIdentifier } from './show-statement.js';
 import { editTableText } from './table-text.js';
 
 /**
@@ -43,12 +43,7 @@ export function rebuildTable(
   const old = `scalestack_old_${process.pid}`;
   ctx.atomically(session, () => {
     const d = db.db;
-    const sequence =
-      d.prepare(`SELECT 1 FROM ${q}.sqlite_schema WHERE name = 'sqlite_sequence'`).get() === undefined
-        ? undefined
-        : (d.prepare(`SELECT seq FROM ${q}.sqlite_sequence WHERE name = ?`).get(table) as
-            | { seq: number }
-            | undefined);
+    const sequence = autoIncrementCounter(db, schema, table);
     d.exec(`CREATE TABLE ${scratch} ${text.slice(open.start)}`);
     d.exec(
       named === undefined
@@ -72,7 +67,7 @@ export function rebuildTable(
     for (const child of children) editTableText(db, schema, child.name, child.sql);
     if (children.length > 0) d.exec(`DROP TABLE ${q}.${quoteIdentifier(old)}`);
     if (sequence !== undefined)
-      d.prepare(`UPDATE ${q}.sqlite_sequence SET seq = max(seq, ?) WHERE name = ?`).run(sequence.seq, table);
+      d.prepare(`UPDATE ${q}.sqlite_sequence SET seq = max(seq, ?) WHERE name = ?`).run(sequence, table);
     for (const { sql: made } of dependents) d.exec(inSchema(made, schema));
   });
 }
