@@ -1004,7 +1004,8 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
    */
   private readUnreportedInsertIdFirst(next: () => void): boolean {
     const held = this.backend;
-    if (held === undefined || !this.heldOnlyForUnreadResults() || !this.results.holdsUnreported(held))
+    // Per statement: the comparison first, the rest only when it holds such an id.
+    if (held === undefined || !this.results.holdsUnreported(held) || !this.heldOnlyForUnreadResults())
       return false;
     this.busy = true;
     held.queryRow('SELECT LAST_INSERT_ID()', (err, values) => {
