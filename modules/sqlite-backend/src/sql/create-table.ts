@@ -4,7 +4,15 @@ import { declaredTypeComment } from './auto-increment-type.js';
 import { readColumn } from './column-definition.js';
 import { rewriteEnumColumn } from './enum-columns.js';
 import { indexColumns } from './index-ddl.js';
-import { backquoted, identifierValue, isPunct, keyword, type Token, TokenType } from './lexer.js';
+import {
+  backquoted,
+  closingParen,
+  identifierValue,
+  isPunct,
+  keyword,
+  type Token,
+  TokenType,
+} from './lexer.js';
 import { onUpdateMarker, readOnUpdate } from './on-update.js';
 
 const KEEP_COLLATIONS = new Set(['BINARY', 'NOCASE', 'RTRIM']);
@@ -454,8 +462,8 @@ function quoteModifiedType(
   let i = from + 1;
   while (i < to && tokens[i]!.type === TokenType.Word && !isPunct(sql, tokens[i + 1], '(')) i++;
   if (i >= to || tokens[i]!.type !== TokenType.Word || !isPunct(sql, tokens[i + 1], '(')) return;
-  let close = i + 2;
-  while (close < to && !isPunct(sql, tokens[close], ')')) close++;
+  const close = closingParen(sql, tokens, i + 1, to);
+  if (close < 0) return;
   let last = close;
   while (last + 1 < to && TYPE_MODIFIERS.has(keyword(sql, tokens[last + 1]))) last++;
   if (last === close) return;
