@@ -139,9 +139,9 @@ function fillDefaults(
   columns.forEach(([a, b], c) => {
     if (!some[c] || b !== a + 1) return;
     const column = identifierValue(sql, tokens[a]!).toLowerCase();
-    if (!known.has(column)) return;
     const value = known.get(column);
-    const text = value === null || value === undefined ? 'NULL' : `(${value})`;
+    if (value === undefined) return;
+    const text = value === null ? 'NULL' : `(${value})`;
     for (const r of rows) if (isDefault(sql, tokens, r[c]!)) replace.set(r[c]![0], text);
   });
 }
