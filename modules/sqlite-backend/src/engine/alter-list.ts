@@ -1,5 +1,5 @@
 import type { Session } from '../session/session.js';
-import { isName, keyword, type Token, TokenType, tableName, topLevelList } from '../sql/lexer.js';
+import { isName, keyword, statementEndIndex, type Token, tableName, topLevelList } from '../sql/lexer.js';
 import { type EngineContext, OK, type Outcome } from './outcome.js';
 
 /** Words a change of an ALTER TABLE's list starts with. */
@@ -18,12 +18,7 @@ export function alterList(
 ): { head: [number, number]; changes: [number, number][] } | undefined {
   const named = tableName(sql, tokens, i + 2);
   if (named === undefined) return undefined;
-  let end = named.next;
-  let commas = false;
-  while (end < tokens.length && tokens[end]!.type !== TokenType.Semicolon) end++;
-  for (let j = named.next; j < end; j++) if (sql.charCodeAt(tokens[j]!.start) === 0x2c) commas = true;
-  if (!commas) return undefined;
-  const changes = topLevelList(sql, tokens, named.next, end);
+  const changes = topLevelList(sql, tokens, named.next, statementEndIndex(tokens, named.next));
   if (changes.length < 2) return undefined;
   for (const [a, b] of changes)
     if (b <= a || !isName(tokens[a]) || !CHANGES.has(keyword(sql, tokens[a]))) return undefined;
