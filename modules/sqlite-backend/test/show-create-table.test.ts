@@ -1,5 +1,5 @@
 import { expect, it } from 'vitest';
-import { answer, sideBySide } from './support/against-mariadb.js';
+import { answer, sameAnswer, sideBySide } from './support/against-mariadb.js';
 
 // SHOW CREATE TABLE as MariaDB 10.11 lays it out, compared with a live one: one column or key a
 // line, names in backticks, types in lower case, PRIMARY KEY / UNIQUE KEY / KEY / CONSTRAINT
@@ -9,20 +9,23 @@ import { answer, sideBySide } from './support/against-mariadb.js';
 
 const both = sideBySide();
 
-async function onBoth(sql: string): Promise<[unknown, unknown]> {
-  const [theirs, mine] = await Promise.all([answer(both.server(), sql), answer(both.ours(), sql)]);
-  return [theirs, mine];
+/** Runs `sql` on both; expects the same answer. */
+const onBoth = (sql: string): Promise<unknown> => sameAnswer(both, sql);
+
+/** Each one's answer to `sql` (MariaDB's first), not compared. */
+async function answers(sql: string): Promise<[unknown, unknown]> {
+  return Promise.all([answer(both.server(), sql), answer(both.ours(), sql)]);
 }
 
 /** The Create Table text of `table` on each (MariaDB's first). */
 async function createText(table: string): Promise<[string, string]> {
-  const [theirs, mine] = await onBoth(`SHOW CREATE TABLE ${table}`);
+  const [theirs, mine] = await answers(`SHOW CREATE TABLE ${table}`);
   const text = (a: unknown) => ((a as { rows: string[][] }).rows[0] ?? [])[1] ?? String(a);
   return [text(theirs), text(mine)];
 }
 
 it('lays out SHOW CREATE TABLE as MariaDB does: a line per column and key, primary and unique keys from the columns, table options', async () => {
-  const [created] = await onBoth(
+  const created = await onBoth(
     `CREATE TABLE sct_parent (
        id int(11) NOT NULL AUTO_INCREMENT,
        name varchar(50) NOT NULL UNIQUE,
@@ -94,9 +97,7 @@ it("gives the next AUTO_INCREMENT id as MariaDB's table options do, so a dump's 
     await both.ours().query(mine);
     await both.server().query(`DROP TABLE ${table}`);
     await both.server().query(theirs);
-    const [added, mineAdded] = await onBoth(`INSERT INTO ${table} () VALUES ()`);
-    expect(mineAdded).toEqual(added);
-    const [rows, myRows] = await onBoth(`SELECT MAX(id) FROM ${table}`);
-    expect(myRows).toEqual(rows);
+    await onBoth(`INSERT INTO ${table} () VALUES ()`);
+    await onBoth(`SELECT MAX(id) FROM ${table}`);
   }
 });
