@@ -620,6 +620,33 @@ describe('values the server keeps per connection without an OK reporting them', 
     }
   });
 
+  /**
+   * a's backend x is held while `steps` runs a's statements there and elsewhere (they return y,
+   * the connection a ran on last, not x); then x is let go and y held, so a's LAST_INSERT_ID()
+   * runs on x — which never saw the procedure's insert — and must read the procedure's id.
+   */
+  async function expectProcedureIdOnThirdConnection(
+    a: mysql.Connection,
+    steps: (x: number) => Promise<number>,
+  ): Promise<void> {
+    const x = await backendOf(a);
+    let onX: Awaited<ReturnType<typeof holdBackend>> | undefined = await holdBackend(fx, x, POOL);
+    let onY: Awaited<ReturnType<typeof holdBackend>> | undefined;
+    try {
+      const y = await steps(x);
+      expect(y).not.toBe(x);
+      const { id } = await one(direct, "SELECT MAX(id) AS id FROM ai WHERE who = 'proc'");
+      await onX.release();
+      onX = undefined;
+      onY = await holdBackend(fx, y, POOL);
+      expect(await backendOf(a)).toBe(x);
+      expect(Number((await one(a, 'SELECT LAST_INSERT_ID() AS id')).id)).toBe(Number(id));
+    } finally {
+      await onX?.release();
+      await onY?.release();
+    }
+  }
+
   it('after a CALL that inserts, then a statement elsewhere, LAST_INSERT_ID() on a third connection is the procedure’s', async () => {
     // Go's database/sql: db.Exec("CALL p(?)"), a lookup, then LAST_INSERT_ID() on the same
     // *sql.Conn. The CALL's OK reports no id; the proxy knew it only as "on that connection",
@@ -628,26 +655,12 @@ describe('values the server keeps per connection without an OK reporting them', 
       "CREATE PROCEDURE IF NOT EXISTS add_ai() BEGIN INSERT INTO ai (who) VALUES ('proc'); END",
     );
     const a = await client();
-    const x = await backendOf(a);
-    let onX: Awaited<ReturnType<typeof holdBackend>> | undefined = await holdBackend(fx, x, POOL);
-    let onY: Awaited<ReturnType<typeof holdBackend>> | undefined;
-    try {
+    await expectProcedureIdOnThirdConnection(a, async () => {
       await a.query('CALL add_ai()');
-      const { id } = await one(direct, "SELECT MAX(id) AS id FROM ai WHERE who = 'proc'");
       // A statement that does not read the CALL's results (a pure read): it runs on y too.
       expect(await one(a, 'SELECT id FROM nums WHERE id = 1')).toEqual({ id: 1 });
-      const y = await backendOf(a);
-      expect(y).not.toBe(x);
-      await onX.release();
-      onX = undefined;
-      onY = await holdBackend(fx, y, POOL);
-      // LAST_INSERT_ID() now runs on x, which never saw the procedure's insert.
-      expect(await backendOf(a)).toBe(x);
-      expect(Number((await one(a, 'SELECT LAST_INSERT_ID() AS id')).id)).toBe(Number(id));
-    } finally {
-      await onX?.release();
-      await onY?.release();
-    }
+      return backendOf(a);
+    });
   });
 
   it('after a CALL that inserts, then a KILL, LAST_INSERT_ID() on another connection is the procedure’s', async () => {
@@ -656,24 +669,12 @@ describe('values the server keeps per connection without an OK reporting them', 
       "CREATE PROCEDURE IF NOT EXISTS add_ai() BEGIN INSERT INTO ai (who) VALUES ('proc'); END",
     );
     const a = await client();
-    const x = await backendOf(a);
-    let onX: Awaited<ReturnType<typeof holdBackend>> | undefined = await holdBackend(fx, x, POOL);
-    let onY: Awaited<ReturnType<typeof holdBackend>> | undefined;
-    try {
+    await expectProcedureIdOnThirdConnection(a, async () => {
       const y = await backendOf(a);
-      expect(y).not.toBe(x);
       await a.query('CALL add_ai()');
-      const { id } = await one(direct, "SELECT MAX(id) AS id FROM ai WHERE who = 'proc'");
       await a.query(`KILL QUERY ${a.threadId}`);
-      await onX.release();
-      onX = undefined;
-      onY = await holdBackend(fx, y, POOL);
-      expect(await backendOf(a)).toBe(x);
-      expect(Number((await one(a, 'SELECT LAST_INSERT_ID() AS id')).id)).toBe(Number(id));
-    } finally {
-      await onX?.release();
-      await onY?.release();
-    }
+      return y;
+    });
   });
 
   it('after a CALL that inserts, a KILL with the next statement pipelined behind it answers both', async () => {
@@ -692,26 +693,13 @@ describe('values the server keeps per connection without an OK reporting them', 
       "CREATE PROCEDURE IF NOT EXISTS add_ai() BEGIN INSERT INTO ai (who) VALUES ('proc'); END",
     );
     const a = await client();
-    const x = await backendOf(a);
-    let onX: Awaited<ReturnType<typeof holdBackend>> | undefined = await holdBackend(fx, x, POOL);
-    let onY: Awaited<ReturnType<typeof holdBackend>> | undefined;
-    try {
+    await expectProcedureIdOnThirdConnection(a, async () => {
       await a.query('BEGIN');
       await a.query('CALL add_ai()');
       await a.query('COMMIT');
-      const { id } = await one(direct, "SELECT MAX(id) AS id FROM ai WHERE who = 'proc'");
       expect(await one(a, 'SELECT id FROM nums WHERE id = 1')).toEqual({ id: 1 });
-      const y = await backendOf(a);
-      expect(y).not.toBe(x);
-      await onX.release();
-      onX = undefined;
-      onY = await holdBackend(fx, y, POOL);
-      expect(await backendOf(a)).toBe(x);
-      expect(Number((await one(a, 'SELECT LAST_INSERT_ID() AS id')).id)).toBe(Number(id));
-    } finally {
-      await onX?.release();
-      await onY?.release();
-    }
+      return backendOf(a);
+    });
   });
 
   it('after a CALL that inserts nothing, on a connection where another client inserted, LAST_INSERT_ID() is the caller’s own', async () => {
