@@ -9,6 +9,7 @@ import {
   keyword,
   type Token,
   TokenType,
+  topLevelList,
 } from './lexer.js';
 import { tableEntries } from './table-entries.js';
 
@@ -144,24 +145,15 @@ function columnList(sql: string, tokens: readonly Token[], open: number, to: num
   const close = closingParen(sql, tokens, open, to);
   if (close < 0) return sql.slice(tokens[open]!.start, tokens[to - 1]!.end);
   const parts: string[] = [];
-  let start = open + 1;
-  let depth = 0;
-  for (let i = open + 1; i <= close; i++) {
-    const t = tokens[i]!;
-    if (isPunct(sql, t, '(')) depth++;
-    else if (isPunct(sql, t, ')') && i < close) depth--;
-    else if (i === close || (depth === 0 && isPunct(sql, t, ','))) {
-      if (i > start) {
-        const first = tokens[start]!;
-        const rest = start + 1 < i ? sql.slice(tokens[start + 1]!.start, tokens[i - 1]!.end) : '';
-        parts.push(
-          isName(first) && !rest.startsWith('(')
-            ? `${backquoted(identifierValue(sql, first))}${rest === '' ? '' : ` ${rest}`}`
-            : sql.slice(first.start, tokens[i - 1]!.end),
-        );
-      }
-      start = i + 1;
-    }
+  for (const [start, end] of topLevelList(sql, tokens, open + 1, close)) {
+    if (end <= start) continue;
+    const first = tokens[start]!;
+    const rest = start + 1 < end ? sql.slice(tokens[start + 1]!.start, tokens[end - 1]!.end) : '';
+    parts.push(
+      isName(first) && !rest.startsWith('(')
+        ? `${backquoted(identifierValue(sql, first))}${rest === '' ? '' : ` ${rest}`}`
+        : sql.slice(first.start, tokens[end - 1]!.end),
+    );
   }
   return `(${parts.join(',')})`;
 }
