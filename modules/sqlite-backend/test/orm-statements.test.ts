@@ -9,17 +9,23 @@ const both = sideBySide();
 /** Runs `sql` on both and expects the same answer (rows, affected count or error). */
 const onBoth = (sql: string): Promise<unknown> => sameAnswer(both, sql);
 
-/** The columns of `table` as SHOW COLUMNS lists them: name and nullability, in order. */
-async function columns(table: string): Promise<unknown> {
+/** A result's rows (an error is its `ERR n` text, as `answer` gives it). */
+type Rows = { rows: unknown[][]; names: string[] };
+
+/**
+ * Runs `sql` on both and expects the same `part` of the answers (some columns of the rows, where
+ * the others differ), the statement in the comparison.
+ */
+async function samePart(sql: string, part: (a: Rows) => unknown): Promise<void> {
   const [theirs, mine] = await Promise.all(
-    [both.server(), both.ours()].map(async (c) => {
-      const a = (await answer(c, `SHOW COLUMNS FROM ${table}`)) as { rows: unknown[][] };
-      return a.rows.map((r) => [r[0], r[2]]);
-    }),
+    [both.server(), both.ours()].map(async (c) => part((await answer(c, sql)) as Rows)),
   );
-  expect({ table, columns: mine }).toEqual({ table, columns: theirs });
-  return mine;
+  expect({ sql, answer: mine }).toEqual({ sql, answer: theirs });
 }
+
+/** The columns of `table` as SHOW COLUMNS lists them: name and nullability, in order. */
+const columns = (table: string): Promise<void> =>
+  samePart(`SHOW COLUMNS FROM ${table}`, (a) => a.rows.map((r) => [r[0], r[2]]));
 
 it("runs several changes of one ALTER TABLE in order, all or none, as knex's alterTable adding two columns writes them", async () => {
   await onBoth('CREATE TABLE kx_widgets (id INT AUTO_INCREMENT PRIMARY KEY, name VARCHAR(255))');
@@ -64,15 +70,10 @@ it("filters a SHOW's rows by its WHERE, as knex's renameColumn reads a column wi
   await onBoth(
     'CREATE TABLE kx_renamed (id INT AUTO_INCREMENT PRIMARY KEY, name VARCHAR(255), n INT NOT NULL)',
   );
-  const field = async (sql: string) => {
-    const [theirs, mine] = await Promise.all(
-      [both.server(), both.ours()].map(async (c) => {
-        const a = (await answer(c, sql)) as { rows: unknown[][]; names: string[] } | string;
-        return typeof a === 'string' ? a : { names: a.names, rows: a.rows.map((r) => [r[0], r[3]]) };
-      }),
+  const field = (sql: string) =>
+    samePart(sql, (a: Rows | string) =>
+      typeof a === 'string' ? a : { names: a.names, rows: a.rows.map((r) => [r[0], r[3]]) },
     );
-    expect({ sql, answer: mine }).toEqual({ sql, answer: theirs });
-  };
   await field("show full fields from `kx_renamed` where field = 'name'");
   await field("SHOW COLUMNS FROM kx_renamed WHERE `Null` = 'NO' AND Field <> 'id'");
   await field("show fields from kx_renamed where field = 'nope'");
@@ -89,16 +90,11 @@ it("shows a column's DEFAULT in SHOW [FULL] COLUMNS as MariaDB does — the valu
   await onBoth(
     "CREATE TABLE kx_defaults (a INT DEFAULT '3', b INT DEFAULT -1, c VARCHAR(9) DEFAULT 'it''s', d VARCHAR(9) DEFAULT 'a\\\\b', e VARCHAR(5) DEFAULT NULL, g TIMESTAMP NULL DEFAULT CURRENT_TIMESTAMP, h TINYINT(1) DEFAULT TRUE, i DOUBLE DEFAULT 1.5, j VARCHAR(5) DEFAULT '', k DATE DEFAULT '2024-01-01', l INT NOT NULL, m VARCHAR(9) DEFAULT 'NULL', r BOOL DEFAULT FALSE, s ENUM('x', 'y') DEFAULT 'y')",
   );
-  const defaults = async (sql: string) => {
-    const [theirs, mine] = await Promise.all(
-      [both.server(), both.ours()].map(async (c) => {
-        const a = (await answer(c, sql)) as { rows: unknown[][]; names: string[] };
-        const at = a.names.indexOf('Default');
-        return a.rows.map((r) => [r[0], r[at]]);
-      }),
-    );
-    expect({ sql, defaults: mine }).toEqual({ sql, defaults: theirs });
-  };
+  const defaults = (sql: string) =>
+    samePart(sql, (a) => {
+      const at = a.names.indexOf('Default');
+      return a.rows.map((r) => [r[0], r[at]]);
+    });
   await defaults('SHOW COLUMNS FROM kx_defaults');
   await defaults('SHOW FULL COLUMNS FROM kx_defaults');
   await defaults('DESCRIBE kx_defaults');
@@ -135,13 +131,7 @@ it("takes a CHANGE of an ENUM column into an ENUM, as Sequelize's sync({ alter: 
   expect(await onBoth("INSERT INTO sq_users (name, kind) VALUES ('gus', 'robot')")).toBe('ERR 1265');
   await onBoth("INSERT INTO sq_users (name, kind) VALUES ('gus', 'bot')");
   await sameOnBoth(both, 'SELECT id, name, kind FROM sq_users');
-  const [theirs, mine] = await Promise.all(
-    [both.server(), both.ours()].map(async (c) => {
-      const a = (await answer(c, 'SHOW COLUMNS FROM sq_users')) as { rows: unknown[][] };
-      return a.rows.map((r) => [r[0], r[1], r[2], r[4]]);
-    }),
-  );
-  expect(mine?.slice(1)).toEqual(theirs?.slice(1));
+  await samePart('SHOW COLUMNS FROM sq_users', (a) => a.rows.map((r) => [r[0], r[1], r[2], r[4]]).slice(1));
   // A text column into an ENUM.
   await onBoth('CREATE TABLE sq_kinds (id INT, k VARCHAR(10))');
   await onBoth("INSERT INTO sq_kinds VALUES (1, 'a'), (2, 'B')");
@@ -161,15 +151,8 @@ it("drops a column an index covers, as knex's dropColumn and Sequelize's removeC
   await onBoth('alter table `kx_gadgets` add unique `kx_gadgets_c_unique`(`c`)');
   await onBoth('CREATE INDEX bd ON kx_gadgets (b, d DESC)');
   await onBoth('INSERT INTO kx_gadgets (a, b, c, d) VALUES (1, 2, 3, 4), (5, 6, 7, 8)');
-  const indexes = async () => {
-    const [theirs, mine] = await Promise.all(
-      [both.server(), both.ours()].map(async (c) => {
-        const a = (await answer(c, 'SHOW INDEX FROM kx_gadgets')) as { rows: unknown[][] };
-        return a.rows.map((r) => [r[1], r[2], r[3], r[4]]);
-      }),
-    );
-    expect(mine).toEqual(theirs);
-  };
+  const indexes = () =>
+    samePart('SHOW INDEX FROM kx_gadgets', (a) => a.rows.map((r) => [r[1], r[2], r[3], r[4]]));
   await onBoth('alter table `kx_gadgets` drop `a`');
   await indexes();
   await onBoth('ALTER TABLE kx_gadgets DROP COLUMN c');
@@ -195,13 +178,7 @@ it("takes MySQL's BINARY column attribute, as Sequelize declares a UUID primary 
   );
   // Binary: case tells the values apart, as SQLite's default collation does.
   await sameOnBoth(both, "SELECT id, sku, n, ref FROM sq_items WHERE sku = 'a1'");
-  const [theirs, mine] = await Promise.all(
-    [both.server(), both.ours()].map(async (c) => {
-      const a = (await answer(c, 'SHOW COLUMNS FROM sq_items')) as { rows: unknown[][] };
-      return a.rows.map((r) => [r[0], r[2], r[3], r[4]]);
-    }),
-  );
-  expect(mine).toEqual(theirs);
+  await samePart('SHOW COLUMNS FROM sq_items', (a) => a.rows.map((r) => [r[0], r[2], r[3], r[4]]));
 });
 
 it("names a table that exists as MariaDB does when CREATE TABLE meets it, whichever way the statement quoted it (knex's createTable backquotes)", async () => {
