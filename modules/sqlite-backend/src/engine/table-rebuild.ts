@@ -3,6 +3,7 @@ import { isPunct, keyword, tokenize } from '../sql/lexer.js';
 import type { EngineContext } from './outcome.js';
 import { autoIncrementCounter, quoteIdentifier } from './show-statement.js';
 import { editTableText } from './table-text.js';
+import { referencingTables } from './truncate-drop.js';
 
 /**
  * Makes `schema`.`table` again from the CREATE TABLE `text` (SQLite's words), for a change SQLite's
@@ -34,12 +35,7 @@ export function rebuildTable(
     .all(table) as { sql: string }[];
   const named = columns?.map(quoteIdentifier).join(', ');
   // Other tables whose foreign keys reference this one, as they are defined now.
-  const children = db.db
-    .prepare(
-      `SELECT DISTINCT m.name AS name, m.sql AS sql FROM ${q}.sqlite_schema m, pragma_foreign_key_list(m.name, ?1) f
-       WHERE m.type = 'table' AND f."table" = ?2 COLLATE NOCASE AND m.name <> ?2 COLLATE NOCASE`,
-    )
-    .all(schema, table) as { name: string; sql: string }[];
+  const children = referencingTables(db, schema, table);
   const old = `scalestack_old_${process.pid}`;
   ctx.atomically(session, () => {
     const d = db.db;

@@ -130,13 +130,27 @@ export function referencingTable(
   table: string,
   itself: boolean,
 ): string | undefined {
-  const row = db.db
-    .prepare(
-      `SELECT m.name AS name FROM ${quoteIdentifier(schema)}.sqlite_schema m, pragma_foreign_key_list(m.name, ?1) f
-       WHERE m.type = 'table' AND f."table" = ?2 COLLATE NOCASE AND (?3 OR m.name <> ?2 COLLATE NOCASE) LIMIT 1`,
-    )
-    .get(schema, table, itself ? 1 : 0) as { name: string } | undefined;
+  const row = db.db.prepare(`${referencing(schema)} LIMIT 1`).get(schema, table, itself ? 1 : 0) as
+    | { name: string }
+    | undefined;
   return row?.name;
+}
+
+/** Every table other than `table` whose foreign keys reference it, as {@link referencingTable} finds one, with its CREATE text. */
+export function referencingTables(
+  db: SharedDatabase,
+  schema: string,
+  table: string,
+): { name: string; sql: string }[] {
+  const rows = db.db.prepare(referencing(schema)).all(schema, table, 0) as { name: string; sql: string }[];
+  // A row per foreign key: a table with several keys to `table` once.
+  return [...new Map(rows.map((r) => [r.name, r])).values()];
+}
+
+/** The tables of `schema` whose foreign keys reference ?2 (?1: the schema; ?3: ?2 itself counts). */
+function referencing(schema: string): string {
+  return `SELECT m.name AS name, m.sql AS sql FROM ${quoteIdentifier(schema)}.sqlite_schema m, pragma_foreign_key_list(m.name, ?1) f
+       WHERE m.type = 'table' AND f."table" = ?2 COLLATE NOCASE AND (?3 OR m.name <> ?2 COLLATE NOCASE)`;
 }
 
 /** A table other than `table` itself whose foreign key references `table`, or undefined. */
