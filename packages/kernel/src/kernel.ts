@@ -337,20 +337,22 @@ export class Kernel {
     // it, say) was not given up: what it started is drained below, as after any start.
     if (this.state === 'starting') await this.cancelStart();
     // A second caller (two shutdowns at once) waits for the same drain.
-    if (this.state === 'draining') return this.draining;
+    if (this.state === 'draining') return this.phase;
     if (this.state !== 'started') return;
     this.state = 'draining';
     this.abort.abort();
-    this.draining = this.runHooks('drain').then(() => {
+    this.phase = this.runHooks('drain').then(() => {
       // A stop() called meanwhile (it does not wait for the drain) is under way or done.
       if (this.state === 'draining') this.state = 'drained';
     });
-    return this.draining;
+    return this.phase;
   }
 
-  /** The drain, and the stop (or a failed start's roll-back), under way: what a second caller awaits. */
-  private draining: Promise<void> | undefined;
-  private stopping: Promise<void> | undefined;
+  /**
+   * The drain, or the stop (or a failed start's roll-back), that `state` says is under way: what
+   * a second caller awaits. Set with the state, so a stop begun during a drain replaces it.
+   */
+  private phase: Promise<void> = Promise.resolve();
 
   /**
    * Runs every stop hook, modules in reverse start order. Safe to call more than once: a call
@@ -362,7 +364,7 @@ export class Kernel {
     // A failed or given-up start goes on past its roll-back: a start it abandoned has its late
     // hooks run (cleanUpAbandonedStart). A second shutdown waits for those too, as the first does.
     if (this.state === 'stopping') {
-      await this.stopping;
+      await this.phase;
       return this.starting;
     }
     if (this.state === 'stopped' || this.state === 'new' || this.state === 'loaded') {
@@ -371,11 +373,11 @@ export class Kernel {
     }
     this.state = 'stopping';
     this.abort.abort();
-    this.stopping = this.runHooks('stop').then(() => {
+    this.phase = this.runHooks('stop').then(() => {
       this.state = 'stopped';
       this.log.info('stopped');
     });
-    return this.stopping;
+    return this.phase;
   }
 
   /** Aborts the start under way and waits until it has rolled back what it started. */
@@ -647,12 +649,12 @@ export class Kernel {
   private rollBack(): Promise<void> {
     this.state = 'stopping';
     this.abort.abort();
-    this.stopping = (async () => {
+    this.phase = (async () => {
       await this.runHooks('drain');
       await this.runHooks('stop');
       this.state = 'stopped';
     })();
-    return this.stopping;
+    return this.phase;
   }
 
   /** Runs one phase's hooks for every active module in reverse; overruns and failures are logged, never fatal. */
