@@ -64,7 +64,7 @@ import {
 } from './result-size.js';
 import { createDatabase, dropDatabase } from './schemas.js';
 import { runSet, setUserVariable, toVariableValue } from './set-statement.js';
-import { describeTable, quoteIdentifier, runShow } from './show-statement.js';
+import { describeTable, quoteIdentifier } from './show-statement.js';
 import { showWithWhere } from './show-where.js';
 import { tableMaintenance } from './table-maintenance.js';
 import { dropTables, refuseDroppingReferenced, truncateTable } from './truncate-drop.js';
@@ -803,7 +803,7 @@ export class Engine implements EngineContext {
       case 'set':
         return runSet(this, session, sql, tokens, from, to);
       case 'show':
-        return showWithWhere(this, session, sql, tokens, from, to, runShow);
+        return showWithWhere(this, session, sql, tokens, from, to);
       case 'describe':
         return describeTable(this, session, sql, tokens, from + 1, to);
       case 'use': {

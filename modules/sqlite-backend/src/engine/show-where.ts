@@ -4,17 +4,7 @@ import type { Session } from '../session/session.js';
 import { isPunct, keyword, type Token } from '../sql/lexer.js';
 import { rewrite } from '../sql/rewrite.js';
 import type { EngineContext, Outcome } from './outcome.js';
-import { quoteIdentifier } from './show-statement.js';
-
-/** A SHOW that answers rows, `tokens[from, to)` with no WHERE. */
-type Show = (
-  ctx: EngineContext,
-  session: Session,
-  sql: string,
-  tokens: readonly Token[],
-  from: number,
-  to: number,
-) => Outcome;
+import { quoteIdentifier, runShow } from './show-statement.js';
 
 /** The index of a SHOW's top-level `WHERE` in `tokens[from, to)`, or -1. */
 function whereAt(sql: string, tokens: readonly Token[], from: number, to: number): number {
@@ -42,11 +32,10 @@ export function showWithWhere(
   tokens: readonly Token[],
   from: number,
   to: number,
-  show: Show,
 ): Outcome {
   const where = whereAt(sql, tokens, from, to);
-  if (where < 0) return show(ctx, session, sql, tokens, from, to);
-  const outcome = show(ctx, session, sql, tokens, from, where);
+  if (where < 0) return runShow(ctx, session, sql, tokens, from, to);
+  const outcome = runShow(ctx, session, sql, tokens, from, where);
   if (outcome.kind !== 'rows') return outcome;
   const condition = rewrite(sql, tokens, where + 1, to).text;
   const columns = outcome.columns.map((c, n) => `value ->> ${n} AS ${quoteIdentifier(c.name)}`).join(', ');
