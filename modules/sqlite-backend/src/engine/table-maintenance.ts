@@ -21,11 +21,16 @@ const ANSWERS: ReadonlyMap<string, readonly (readonly [string, string])[]> = new
 
 /** Whether `tokens[i…]` is `OPTIMIZE | ANALYZE | CHECK | REPAIR [NO_WRITE_TO_BINLOG | LOCAL] TABLE …`. */
 export function isTableMaintenance(sql: string, tokens: readonly Token[], i: number): boolean {
-  if (!ANSWERS.has(keyword(sql, tokens[i]))) return false;
+  return ANSWERS.has(keyword(sql, tokens[i])) && tableList(sql, tokens, i) >= 0;
+}
+
+/** The index after the TABLE | TABLES of the statement at `tokens[i]`, or -1 when it has none. */
+function tableList(sql: string, tokens: readonly Token[], i: number): number {
   let j = i + 1;
-  if (['NO_WRITE_TO_BINLOG', 'LOCAL'].includes(keyword(sql, tokens[j]))) j++;
   const k = keyword(sql, tokens[j]);
-  return k === 'TABLE' || k === 'TABLES';
+  if (k === 'NO_WRITE_TO_BINLOG' || k === 'LOCAL') j++;
+  const table = keyword(sql, tokens[j]);
+  return table === 'TABLE' || table === 'TABLES' ? j + 1 : -1;
 }
 
 /**
@@ -44,9 +49,7 @@ export function tableMaintenance(
   to: number,
 ): Outcome {
   const op = keyword(sql, tokens[from]);
-  let i = from + 1;
-  if (['NO_WRITE_TO_BINLOG', 'LOCAL'].includes(keyword(sql, tokens[i]))) i++;
-  i++;
+  let i = tableList(sql, tokens, from);
   const data: string[][] = [];
   for (;;) {
     const named = i < to ? tableName(sql, tokens, i) : undefined;
