@@ -263,10 +263,10 @@ export class Kernel {
       const def = this.loaded[i]!;
       if (!this.runsHere(def)) continue;
       this.active.push(ctx);
-      if (!def.register && !this.abort.signal.aborted) continue;
       try {
         if (this.abort.signal.aborted) throw new StartCancelledError();
-        await withTimeout(this.timeouts.register, () => Promise.race([def.register!(ctx), cancelled]));
+        if (def.register)
+          await withTimeout(this.timeouts.register, () => Promise.race([def.register!(ctx), cancelled]));
       } catch (err) {
         await this.rollBack();
         throw new KernelStartError(def.name, 'register', err);
