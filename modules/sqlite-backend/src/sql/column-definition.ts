@@ -90,7 +90,7 @@ export function readColumn(
   if (
     i === typeStart &&
     tokens[i]?.type === TokenType.QuotedId &&
-    /\)\s*(?:un)?signed|zerofill/i.test(identifierValue(sql, tokens[i]!))
+    /\)\s*(?:(?:un)?signed|zerofill)/i.test(identifierValue(sql, tokens[i]!))
   )
     i++;
   const type = i > typeStart ? sql.slice(tokens[typeStart]!.start, tokens[i - 1]!.end) : '';
