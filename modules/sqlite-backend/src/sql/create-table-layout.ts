@@ -79,10 +79,10 @@ export function mysqlTableLayout(
     }
     const what = keyword(text, tokens[i]);
     if (what === 'PRIMARY') {
-      const list = tokens.findIndex((t, j) => j > i && j < to && isPunct(text, t, '('));
+      const list = openParen(text, tokens, i + 1, to);
       primary = list < 0 ? span(from, to) : `PRIMARY KEY ${columnList(text, tokens, list, to)}`;
     } else if (what === 'UNIQUE') {
-      const list = tokens.findIndex((t, j) => j > i && j < to && isPunct(text, t, '('));
+      const list = openParen(text, tokens, i + 1, to);
       if (list < 0) {
         uniques.push(span(from, to));
         continue;
@@ -95,7 +95,7 @@ export function mysqlTableLayout(
         name ?? (own ? identifierValue(text, tokens[list - 1]!) : identifierValue(text, tokens[list + 1]!));
       uniques.push(`UNIQUE KEY ${backquoted(keyName)} ${columnList(text, tokens, list, to)}`);
     } else if (what === 'FOREIGN') {
-      const local = tokens.findIndex((t, j) => j > i && j < to && isPunct(text, t, '('));
+      const local = openParen(text, tokens, i + 1, to);
       const localEnd = local < 0 ? -1 : closingParen(text, tokens, local, to);
       const refs = localEnd < 0 ? -1 : localEnd + 1;
       if (keyword(text, tokens[refs]) !== 'REFERENCES' || !isName(tokens[refs + 1])) {
@@ -138,6 +138,12 @@ export function mysqlTableLayout(
       ? TABLE_OPTIONS
       : TABLE_OPTIONS.replace('ENGINE=InnoDB', `ENGINE=InnoDB AUTO_INCREMENT=${nextId}`);
   return `${head}\n  ${lines.join(',\n  ')}\n) ${options}`;
+}
+
+/** The index of the first `(` in `tokens[from, to)`, or -1. */
+function openParen(sql: string, tokens: readonly Token[], from: number, to: number): number {
+  for (let j = from; j < to; j++) if (isPunct(sql, tokens[j], '(')) return j;
+  return -1;
 }
 
 /** `(a, b DESC)` as MariaDB writes a key's columns: `` (`a`,`b` DESC) ``. */
