@@ -30,17 +30,18 @@ export function unknownEnvVars(
   for (const variable of Object.keys(env)) {
     if (env[variable] === undefined || known.has(variable)) continue;
     let owner: string | undefined;
+    let prefix = '';
     for (const module of options.keys()) {
-      if (!variable.startsWith(`SCALESTACK_${envWord(module)}_`)) continue;
-      if (owner === undefined || envWord(owner).length < envWord(module).length) owner = module;
+      const its = envVarName(module, ''); // SCALESTACK_<MODULE>_
+      if (variable.startsWith(its) && its.length > prefix.length) [owner, prefix] = [module, its];
     }
     if (owner === undefined) continue;
-    const given = variable.slice(`SCALESTACK_${envWord(owner)}_`.length);
+    const given = variable.slice(prefix.length);
     const closest = didYouMean(given, options.get(owner)!.map(envWord));
     // Past one word it may be the variable of a module not loaded whose name begins with this
     // one's (SCALESTACK_HTTP_SERVER_LISTEN beside a module "http"): a typo only if it is close.
     if (closest === undefined && given.includes('_')) continue;
-    found.push({ variable, module: owner, hint: closest && `SCALESTACK_${envWord(owner)}_${closest}` });
+    found.push({ variable, module: owner, hint: closest && `${prefix}${closest}` });
   }
   return found;
 }
