@@ -11,7 +11,10 @@ export interface OptionArg {
   bare?: true;
 }
 
-const FLAG = /^--([A-Za-z0-9][\w-]*)\.([A-Za-z_][\w-]*)(?:=([\s\S]*))?$/;
+/** A module name a flag can hold (a regular expression's source); definitions with others are refused. */
+export const MODULE_NAME = '[A-Za-z0-9][\\w-]*';
+
+const FLAG = new RegExp(`^--(${MODULE_NAME})\\.([A-Za-z_][\\w-]*)(?:=([\\s\\S]*))?$`);
 
 /**
  * True for what is meant as a module's flag, well formed or not: `--<module>.<anything>`, such as

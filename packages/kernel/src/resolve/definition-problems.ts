@@ -1,7 +1,8 @@
+import { MODULE_NAME } from '../config/args.js';
 import type { ModuleDefinition } from '../contract.js';
 
 /** What `--<module>.<option>` flags and `SCALESTACK_<MODULE>_…` variables can name. */
-const MODULE_NAME = /^[A-Za-z0-9][\w-]*$/;
+const IS_MODULE_NAME = new RegExp(`^${MODULE_NAME}$`);
 
 const HOOKS = ['check', 'register', 'start', 'report', 'reload', 'hosts', 'reloadHosted'] as const;
 
@@ -14,7 +15,7 @@ const HOOKS = ['check', 'register', 'start', 'report', 'reload', 'hosts', 'reloa
 export function definitionProblems(def: ModuleDefinition): string[] {
   const problems: string[] = [];
   const at = `module "${def.name}"`;
-  if (!MODULE_NAME.test(def.name))
+  if (!IS_MODULE_NAME.test(def.name))
     problems.push(`${at}: its name is no module name (a letter or digit, then letters, digits, "-" or "_")`);
   const requires: unknown = def.requires;
   if (
