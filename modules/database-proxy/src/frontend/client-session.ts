@@ -1015,10 +1015,13 @@ export class ClientSession implements ResponseSink, HeldBackendListener {
     return true;
   }
 
+  /** {@link withBackend} once the insert id is read back: made once, not per statement. */
+  private readonly withBackendAfterRead = (): void => this.withBackend();
+
   /** Gets a backend (the pinned one, or a slot and a pooled one), then runs the command. */
   private withBackend(): void {
     this.busy = true;
-    if (this.readUnreportedInsertIdFirst(() => this.withBackend())) return;
+    if (this.readUnreportedInsertIdFirst(this.withBackendAfterRead)) return;
     // This statement reads the kept results (reclaim) or replaces them — but a prepare, which
     // runs nothing: it goes to the kept connection if it can, and they stay for the execute
     // (elsewhere they are lost: a prepare there must not mark that connection as keeping them).
