@@ -268,9 +268,8 @@ describe('scalestack run: signals', () => {
   });
 
   it("a signal during a failed start's roll-back lets it finish and exits 1", async () => {
-    const run = spawnCli(['run', 'fixture-fail', '--fixture-base.hang_drain=yes', '--timeout=drain=500ms'], {
-      cwd: app,
-    });
+    // The roll-back's drain lasts until the signal arrives, so the signal always lands inside it.
+    const run = spawnCli(['run', 'fixture-fail', '--fixture-base.drain_until_sigterm=yes'], { cwd: app });
     await run.waitForLog((l) => l.event === 'drain');
     run.child.kill('SIGTERM');
     const { code } = await run.exited;
